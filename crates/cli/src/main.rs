@@ -1,0 +1,3 @@
+mod treegen;
+
+fn main() {}

@@ -1,0 +1,418 @@
+//! Generated unit trees: the group tier under a real tree, and synthetic
+//! trees of any size for benchmarks.
+//!
+//! The official Zhanhe tree (`deploy/zhanhe-410411-official.csv`) stops at the
+//! community tier. [`add_groups`] fills in the group tier (buildings under
+//! urban communities, villager groups under villages), seeded so the same seed
+//! always gives the same tree; the committed default tree
+//! `deploy/zhanhe-410411.csv` is `add_groups(official, 2026, 2026)`, checked by
+//! the test `committed_tree_matches_generator`.
+
+use anyhow::{Result, ensure};
+use chrono::{Datelike, NaiveDate};
+use fengqiao_core::{Tier, Unit, UnitId, UnitTree};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Fewest groups [`add_groups`] puts under a community.
+pub const MIN_GROUPS_PER_COMMUNITY: usize = 10;
+/// Most groups [`add_groups`] puts under a community.
+pub const MAX_GROUPS_PER_COMMUNITY: usize = 30;
+/// Most children per unit [`synthetic`] accepts at each level: children are
+/// numbered with three digits, `001` to `999`.
+pub const MAX_SYNTHETIC_PER_LEVEL: usize = 999;
+/// The synthetic tree's district code.
+pub const SYNTHETIC_DISTRICT: &str = "990001";
+
+/// Fewest groups [`add_groups`] opens, and fewest it closes, during the year
+/// (when the tree has that many groups).
+const MIN_CHANGES_PER_KIND: usize = 3;
+
+/// Returns `base` with 10–30 groups under every community, chosen by `seed`.
+///
+/// Group ids are the community id followed by three digits (`001`, `002`, …).
+/// Groups under a community whose name contains "社区" are buildings ("1号楼",
+/// "2号楼", …); under a village (a name with "村") they are villager groups
+/// ("第一村民组", "第二村民组", …); under anything else "第一组", "第二组", ….
+///
+/// About 1% of the groups open or close during `year`: each of them gets
+/// either an `active_from` or an `active_to` on a random day strictly inside
+/// the year (not 1 January or 31 December), at least three of each kind when
+/// the tree has six groups or more. Every generated group reports.
+///
+/// The district, townships and communities are copied unchanged. Group-tier
+/// units already in `base`, if any, are replaced by the generated ones, so
+/// applying this twice with the same seed gives the same tree.
+///
+/// # Panics
+///
+/// If `year` is outside chrono's date range, or a community id is longer
+/// than 61 characters (ids hold at most 64).
+pub fn add_groups(base: &UnitTree, seed: u64, year: i32) -> UnitTree {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut units: Vec<Unit> = Vec::new();
+    let mut groups: Vec<Unit> = Vec::new();
+    for unit in base.units() {
+        match unit.tier {
+            Tier::Group => continue,
+            Tier::Community => {
+                units.push(unit.clone());
+                let count = rng.random_range(MIN_GROUPS_PER_COMMUNITY..=MAX_GROUPS_PER_COMMUNITY);
+                for number in 1..=count {
+                    groups.push(Unit {
+                        id: child_id(&unit.id, number),
+                        parent: Some(unit.id.clone()),
+                        tier: Tier::Group,
+                        name: group_name(&unit.name, number),
+                        reporting: true,
+                        active_from: None,
+                        active_to: None,
+                    });
+                }
+            }
+            Tier::District | Tier::Township => units.push(unit.clone()),
+        }
+    }
+
+    // About 1% of the groups open or close during the year, half each way.
+    let changes = groups
+        .len()
+        .div_ceil(100)
+        .max(2 * MIN_CHANGES_PER_KIND)
+        .min(groups.len());
+    let openings = changes / 2;
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("year within chrono's range");
+    let last_ordinal = NaiveDate::from_ymd_opt(year, 12, 31)
+        .expect("year within chrono's range")
+        .ordinal();
+    let picked = rand::seq::index::sample(&mut rng, groups.len(), changes).into_vec();
+    for (k, position) in picked.into_iter().enumerate() {
+        let ordinal = rng.random_range(2..last_ordinal);
+        let day = first.with_ordinal(ordinal).expect("ordinal within the year");
+        if k < openings {
+            groups[position].active_from = Some(day);
+        } else {
+            groups[position].active_to = Some(day);
+        }
+    }
+
+    units.extend(groups);
+    UnitTree::from_units(units).expect("groups under a valid tree make a valid tree")
+}
+
+/// A synthetic tree for benchmarks: district [`SYNTHETIC_DISTRICT`] with
+/// `townships` townships, each with `communities_per_township` communities,
+/// each with `groups_per_community` groups, `1 + t + t·c + t·c·g` units in
+/// all. Ids follow the real code scheme (each child is its parent's id plus
+/// three digits, from `001`); names are "Township 3", "Community 3-12",
+/// "Group 3-12-7". Every unit reports and is always active.
+///
+/// The tree depends only on the counts; `_seed` is accepted so the command
+/// line treats every generated tree alike, and is reserved.
+///
+/// Each count may be at most [`MAX_SYNTHETIC_PER_LEVEL`] (999); a larger one
+/// is an error. The caller is responsible for the total size (the product of
+/// the counts), which is built in memory.
+pub fn synthetic(
+    _seed: u64,
+    townships: usize,
+    communities_per_township: usize,
+    groups_per_community: usize,
+) -> Result<UnitTree> {
+    for (count, level) in [
+        (townships, "townships"),
+        (communities_per_township, "communities per township"),
+        (groups_per_community, "groups per community"),
+    ] {
+        ensure!(
+            count <= MAX_SYNTHETIC_PER_LEVEL,
+            "{count} {level} is too many: at most {MAX_SYNTHETIC_PER_LEVEL} per level (three-digit codes)"
+        );
+    }
+    let unit = |id: UnitId, parent: Option<&UnitId>, tier: Tier, name: String| Unit {
+        id,
+        parent: parent.cloned(),
+        tier,
+        name,
+        reporting: true,
+        active_from: None,
+        active_to: None,
+    };
+    let total = 1 + townships * (1 + communities_per_township * (1 + groups_per_community));
+    let mut units = Vec::with_capacity(total);
+    let district = UnitId::parse(SYNTHETIC_DISTRICT).expect("valid id");
+    units.push(unit(
+        district.clone(),
+        None,
+        Tier::District,
+        "Synthetic District".to_owned(),
+    ));
+    for t in 1..=townships {
+        let township = child_id(&district, t);
+        units.push(unit(
+            township.clone(),
+            Some(&district),
+            Tier::Township,
+            format!("Township {t}"),
+        ));
+        for c in 1..=communities_per_township {
+            let community = child_id(&township, c);
+            units.push(unit(
+                community.clone(),
+                Some(&township),
+                Tier::Community,
+                format!("Community {t}-{c}"),
+            ));
+            for g in 1..=groups_per_community {
+                units.push(unit(
+                    child_id(&community, g),
+                    Some(&community),
+                    Tier::Group,
+                    format!("Group {t}-{c}-{g}"),
+                ));
+            }
+        }
+    }
+    Ok(UnitTree::from_units(units)?)
+}
+
+/// `parent` followed by `number` in three digits.
+fn child_id(parent: &UnitId, number: usize) -> UnitId {
+    debug_assert!((1..=999).contains(&number));
+    UnitId::parse(&format!("{parent}{number:03}")).expect("a valid id plus three digits is a valid id")
+}
+
+/// The name of group `number` under the community called `community`.
+fn group_name(community: &str, number: usize) -> String {
+    if community.contains("社区") {
+        format!("{number}号楼")
+    } else if community.contains('村') {
+        format!("第{}村民组", chinese_numeral(number))
+    } else {
+        format!("第{}组", chinese_numeral(number))
+    }
+}
+
+/// `n` in Chinese numerals for 1..=99 ("一", "十", "十一", "二十", "九十九");
+/// other numbers in Arabic digits.
+fn chinese_numeral(n: usize) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        1..=9 => DIGITS[n].to_owned(),
+        10..=99 => {
+            let (tens, ones) = (n / 10, n % 10);
+            let mut out = String::new();
+            if tens > 1 {
+                out.push_str(DIGITS[tens]);
+            }
+            out.push('十');
+            if ones > 0 {
+                out.push_str(DIGITS[ones]);
+            }
+            out
+        }
+        _ => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFICIAL: &str = include_str!("../../../deploy/zhanhe-410411-official.csv");
+    const COMMITTED: &str = include_str!("../../../deploy/zhanhe-410411.csv");
+    const SEED: u64 = 2026;
+    const YEAR: i32 = 2026;
+
+    fn official() -> UnitTree {
+        UnitTree::from_csv(OFFICIAL).expect("official tree parses")
+    }
+
+    fn count(tree: &UnitTree, tier: Tier) -> usize {
+        tree.units().iter().filter(|u| u.tier == tier).count()
+    }
+
+    #[test]
+    fn official_tree_has_three_tiers() {
+        let tree = official();
+        assert_eq!(count(&tree, Tier::District), 1);
+        assert_eq!(count(&tree, Tier::Township), 10);
+        assert_eq!(count(&tree, Tier::Community), 104);
+        assert_eq!(count(&tree, Tier::Group), 0);
+    }
+
+    #[test]
+    fn same_seed_same_tree() {
+        let base = official();
+        assert_eq!(
+            add_groups(&base, 7, YEAR).to_csv(),
+            add_groups(&base, 7, YEAR).to_csv()
+        );
+    }
+
+    #[test]
+    fn different_seeds_differ() {
+        let base = official();
+        assert_ne!(
+            add_groups(&base, 1, YEAR).to_csv(),
+            add_groups(&base, 2, YEAR).to_csv()
+        );
+    }
+
+    #[test]
+    fn every_community_gets_numbered_groups() {
+        let base = official();
+        let tree = add_groups(&base, SEED, YEAR);
+        for community in base.units().into_iter().filter(|u| u.tier == Tier::Community) {
+            let groups = tree.children(community.id.as_str());
+            assert!(
+                (MIN_GROUPS_PER_COMMUNITY..=MAX_GROUPS_PER_COMMUNITY).contains(&groups.len()),
+                "{} has {} groups",
+                community.id,
+                groups.len()
+            );
+            for (i, group) in groups.iter().enumerate() {
+                assert_eq!(group.tier, Tier::Group);
+                assert_eq!(group.id.as_str(), format!("{}{:03}", community.id, i + 1));
+                assert_eq!(group.id.as_str().len(), community.id.as_str().len() + 3);
+                assert!(group.reporting);
+                if community.name.contains("社区") {
+                    assert_eq!(group.name, format!("{}号楼", i + 1));
+                } else {
+                    assert!(community.name.contains('村'));
+                    assert_eq!(group.name, format!("第{}村民组", chinese_numeral(i + 1)));
+                }
+            }
+        }
+        // Nothing above the group tier changed.
+        let above: Vec<&Unit> = tree
+            .units()
+            .into_iter()
+            .filter(|u| u.tier != Tier::Group)
+            .collect();
+        assert_eq!(above, base.units());
+    }
+
+    #[test]
+    fn some_groups_open_and_close_during_the_year() {
+        let tree = add_groups(&official(), SEED, YEAR);
+        let groups = count(&tree, Tier::Group);
+        let inside = |d: NaiveDate| {
+            d.year() == YEAR
+                && d != NaiveDate::from_ymd_opt(YEAR, 1, 1).unwrap()
+                && (d.month(), d.day()) != (12, 31)
+        };
+        let mut opening = 0;
+        let mut closing = 0;
+        for unit in tree.units() {
+            assert!(unit.active_from.is_none() || unit.active_to.is_none());
+            if let Some(from) = unit.active_from {
+                assert_eq!(unit.tier, Tier::Group);
+                assert!(inside(from), "{from}");
+                opening += 1;
+            }
+            if let Some(to) = unit.active_to {
+                assert_eq!(unit.tier, Tier::Group);
+                assert!(inside(to), "{to}");
+                closing += 1;
+            }
+        }
+        assert!(opening >= 3 && closing >= 3, "{opening} open, {closing} close");
+        // About 1%.
+        assert!(
+            opening + closing <= groups / 50,
+            "{} of {groups}",
+            opening + closing
+        );
+    }
+
+    #[test]
+    fn regenerating_replaces_groups() {
+        let once = add_groups(&official(), SEED, YEAR);
+        assert_eq!(add_groups(&once, SEED, YEAR).to_csv(), once.to_csv());
+    }
+
+    #[test]
+    fn small_trees_get_as_many_changes_as_they_can() {
+        let csv =
+            "code,parent_code,tier,name\n1,,district,d\n1001,1,township,t\n1001001,1001,community,甲村\n";
+        let tree = add_groups(&UnitTree::from_csv(csv).unwrap(), 3, YEAR);
+        let changed = tree
+            .units()
+            .iter()
+            .filter(|u| u.active_from.is_some() || u.active_to.is_some())
+            .count();
+        assert_eq!(changed, 6);
+        let only_root = UnitTree::from_csv("code,parent_code,tier,name\n1,,district,d\n").unwrap();
+        assert_eq!(add_groups(&only_root, 3, YEAR).len(), 1);
+    }
+
+    #[test]
+    fn chinese_numerals() {
+        let cases = [
+            (1, "一"),
+            (9, "九"),
+            (10, "十"),
+            (11, "十一"),
+            (20, "二十"),
+            (21, "二十一"),
+            (30, "三十"),
+            (99, "九十九"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(chinese_numeral(n), text);
+        }
+        assert_eq!(chinese_numeral(100), "100");
+    }
+
+    #[test]
+    fn synthetic_tree_has_the_asked_shape() {
+        let tree = synthetic(1, 2, 3, 4).unwrap();
+        assert_eq!(tree.len(), 1 + 2 + 6 + 24);
+        assert_eq!(count(&tree, Tier::Township), 2);
+        assert_eq!(count(&tree, Tier::Community), 6);
+        assert_eq!(count(&tree, Tier::Group), 24);
+        assert_eq!(tree.root_id().as_str(), SYNTHETIC_DISTRICT);
+        let group = tree.get("990001002003004").expect("last group");
+        assert_eq!(group.name, "Group 2-3-4");
+        assert_eq!(group.parent.as_ref().unwrap().as_str(), "990001002003");
+        assert_eq!(tree.get("990001002003").unwrap().name, "Community 2-3");
+        assert_eq!(tree.get("990001002").unwrap().name, "Township 2");
+        assert_eq!(synthetic(9, 2, 3, 4).unwrap().to_csv(), tree.to_csv());
+    }
+
+    #[test]
+    fn synthetic_tree_limits() {
+        assert_eq!(synthetic(1, 0, 5, 5).unwrap().len(), 1);
+        let widest = synthetic(1, 999, 1, 1).unwrap();
+        assert_eq!(widest.len(), 1 + 3 * 999);
+        assert!(widest.get("990001999001001").is_some());
+        assert!(synthetic(1, 1000, 1, 1).is_err());
+        assert!(synthetic(1, 1, 1000, 1).is_err());
+        assert!(synthetic(1, 1, 1, 1000).is_err());
+    }
+
+    #[test]
+    fn committed_tree_matches_generator() {
+        let generated = add_groups(&official(), SEED, YEAR).to_csv();
+        assert!(
+            COMMITTED == generated,
+            "deploy/zhanhe-410411.csv is not add_groups(official, {SEED}, {YEAR}); regenerate it with \
+             FENGQIAO_WRITE_TREE=1 cargo test -p fengqiao --bin fengqiao treegen::tests::write_committed_tree \
+             -- --ignored"
+        );
+        assert!(UnitTree::from_csv(COMMITTED).is_ok());
+    }
+
+    /// Rewrites `deploy/zhanhe-410411.csv` from the generator; runs only when
+    /// asked for by name with `--ignored` and `FENGQIAO_WRITE_TREE=1`.
+    #[test]
+    #[ignore = "writes deploy/zhanhe-410411.csv; run with FENGQIAO_WRITE_TREE=1"]
+    fn write_committed_tree() {
+        if std::env::var_os("FENGQIAO_WRITE_TREE").is_none() {
+            return;
+        }
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/zhanhe-410411.csv");
+        std::fs::write(path, add_groups(&official(), SEED, YEAR).to_csv()).expect("write the tree");
+    }
+}

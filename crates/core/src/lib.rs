@@ -1,0 +1,26 @@
+//! The fengqiao domain, free of I/O: the dated unit tree ([`unit`]), daily and
+//! zero reports with their disputes ([`report`]), the revision rules that
+//! decide what a submission does to a stored report ([`revision`]), and the
+//! deployment's notion of time — zone, cut-off, ISO weeks and an injected
+//! clock ([`time`]).
+//!
+//! Every type here is valid by construction: constructors and `parse`
+//! functions reject invalid states with a [`DomainError`] that names the
+//! offending field, so code holding a value never re-checks it. The wire
+//! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
+//! types; the node crate maps [`DomainError`] onto gRPC status codes.
+
+pub mod error;
+pub mod report;
+pub mod revision;
+pub mod time;
+pub mod unit;
+
+pub use error::DomainError;
+pub use report::{
+    DailyReport, Dispute, DisputeCategory, DisputeDraft, DisputeOutcome, ReportDraft, ReportKey, Revision,
+    StoredReport, WageArrears, WageArrearsDraft,
+};
+pub use revision::{Applied, Head, Source, decide};
+pub use time::{Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
+pub use unit::{Tier, Unit, UnitId, UnitTree};

@@ -1,0 +1,711 @@
+//! Daily screening reports, zero reports and the disputes they carry.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::num::NonZeroU32;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::DomainError;
+use crate::unit::{Unit, UnitId};
+
+/// Most disputes one report may carry.
+pub const MAX_DISPUTES: usize = 200;
+/// Longest dispute summary, in characters.
+pub const MAX_SUMMARY_CHARS: usize = 500;
+/// Longest correction reason, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+/// Longest employer name, in characters.
+pub const MAX_EMPLOYER_CHARS: usize = 200;
+/// Longest reporter id, dispute local id or case id, in bytes.
+pub const MAX_ID_LEN: usize = 64;
+/// Largest amount (claimed or recovered) in fen: ten billion yuan. Keeps any
+/// district's yearly sums far inside `i64`.
+pub const MAX_AMOUNT_CENTS: i64 = 1_000_000_000_000;
+/// Most workers in one wage dispute.
+pub const MAX_WORKERS: u32 = 100_000;
+/// Most parties in one dispute.
+pub const MAX_PARTIES: u32 = 10_000;
+
+/// A report revision: 1, 2, …
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct Revision(NonZeroU32);
+
+impl Revision {
+    pub const FIRST: Revision = Revision(NonZeroU32::MIN);
+
+    pub fn new(value: u32) -> Result<Self, DomainError> {
+        NonZeroU32::new(value)
+            .map(Revision)
+            .ok_or_else(|| DomainError::invalid("revision", "must be at least 1"))
+    }
+
+    pub fn get(self) -> u32 {
+        self.0.get()
+    }
+}
+
+impl TryFrom<u32> for Revision {
+    type Error = DomainError;
+    fn try_from(value: u32) -> Result<Self, Self::Error> {
+        Revision::new(value)
+    }
+}
+
+impl From<Revision> for u32 {
+    fn from(revision: Revision) -> u32 {
+        revision.get()
+    }
+}
+
+impl fmt::Display for Revision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The snake_case name used in files, the CLI and storage.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(value: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == value)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// What a dispute is about.
+    DisputeCategory {
+        WageArrears => "wage_arrears",
+        Land => "land",
+        HousingProperty => "housing_property",
+        Neighbour => "neighbour",
+        MarriageFamily => "marriage_family",
+        Labour => "labour",
+        Environment => "environment",
+        PublicService => "public_service",
+        LawRelated => "law_related",
+        Other => "other",
+    }
+);
+
+named_enum!(
+    /// What became of a dispute by the time of the report.
+    DisputeOutcome {
+        ResolvedOnTheSpot => "resolved_on_the_spot",
+        Mediating => "mediating",
+        Registered => "registered",
+        ReferredUp => "referred_up",
+    }
+);
+
+fn check_chars(value: &str, field: &str, max: usize, required: bool) -> Result<(), DomainError> {
+    if required && value.trim().is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(DomainError::invalid(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+fn check_id(value: &str, field: &str) -> Result<(), DomainError> {
+    if value.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    if value.len() > MAX_ID_LEN {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {MAX_ID_LEN} characters"),
+        ));
+    }
+    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(DomainError::invalid(
+            field,
+            "may hold only printable ASCII without spaces",
+        ));
+    }
+    Ok(())
+}
+
+fn check_amount(value: i64, field: &str) -> Result<(), DomainError> {
+    if value < 0 {
+        return Err(DomainError::invalid(field, "must not be negative"));
+    }
+    if value > MAX_AMOUNT_CENTS {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {MAX_AMOUNT_CENTS} fen"),
+        ));
+    }
+    Ok(())
+}
+
+/// The wage-arrears facts of a dispute.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "WageArrearsDraft")]
+pub struct WageArrears {
+    employer: String,
+    workers: u32,
+    amount_claimed_cents: i64,
+    amount_recovered_cents: i64,
+}
+
+/// Unchecked fields of a [`WageArrears`].
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WageArrearsDraft {
+    pub employer: String,
+    pub workers: u32,
+    pub amount_claimed_cents: i64,
+    pub amount_recovered_cents: i64,
+}
+
+impl TryFrom<WageArrearsDraft> for WageArrears {
+    type Error = DomainError;
+    fn try_from(draft: WageArrearsDraft) -> Result<Self, Self::Error> {
+        WageArrears::new(draft)
+    }
+}
+
+impl WageArrears {
+    pub fn new(draft: WageArrearsDraft) -> Result<Self, DomainError> {
+        check_chars(&draft.employer, "employer", MAX_EMPLOYER_CHARS, true)?;
+        if draft.workers == 0 {
+            return Err(DomainError::invalid("workers", "must be at least 1"));
+        }
+        if draft.workers > MAX_WORKERS {
+            return Err(DomainError::invalid(
+                "workers",
+                format!("must be at most {MAX_WORKERS}"),
+            ));
+        }
+        check_amount(draft.amount_claimed_cents, "amount_claimed_cents")?;
+        check_amount(draft.amount_recovered_cents, "amount_recovered_cents")?;
+        if draft.amount_recovered_cents > draft.amount_claimed_cents {
+            return Err(DomainError::invalid(
+                "amount_recovered_cents",
+                "must not exceed amount_claimed_cents",
+            ));
+        }
+        Ok(WageArrears {
+            employer: draft.employer.trim().to_owned(),
+            workers: draft.workers,
+            amount_claimed_cents: draft.amount_claimed_cents,
+            amount_recovered_cents: draft.amount_recovered_cents,
+        })
+    }
+
+    pub fn employer(&self) -> &str {
+        &self.employer
+    }
+    pub fn workers(&self) -> u32 {
+        self.workers
+    }
+    pub fn amount_claimed_cents(&self) -> i64 {
+        self.amount_claimed_cents
+    }
+    pub fn amount_recovered_cents(&self) -> i64 {
+        self.amount_recovered_cents
+    }
+}
+
+/// One dispute found in screening. Holds no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "DisputeDraft")]
+pub struct Dispute {
+    local_id: String,
+    category: DisputeCategory,
+    outcome: DisputeOutcome,
+    parties: u32,
+    summary: String,
+    case_id: Option<String>,
+    wage_arrears: Option<WageArrears>,
+}
+
+/// Unchecked fields of a [`Dispute`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct DisputeDraft {
+    pub local_id: String,
+    pub category: DisputeCategory,
+    pub outcome: DisputeOutcome,
+    #[serde(default)]
+    pub parties: u32,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub case_id: Option<String>,
+    #[serde(default)]
+    pub wage_arrears: Option<WageArrears>,
+}
+
+impl TryFrom<DisputeDraft> for Dispute {
+    type Error = DomainError;
+    fn try_from(draft: DisputeDraft) -> Result<Self, Self::Error> {
+        Dispute::new(draft)
+    }
+}
+
+impl Dispute {
+    /// Checks a dispute; field paths in errors are relative to the dispute.
+    pub fn new(draft: DisputeDraft) -> Result<Self, DomainError> {
+        check_id(&draft.local_id, "local_id")?;
+        if draft.parties > MAX_PARTIES {
+            return Err(DomainError::invalid(
+                "parties",
+                format!("must be at most {MAX_PARTIES}"),
+            ));
+        }
+        check_chars(&draft.summary, "summary", MAX_SUMMARY_CHARS, false)?;
+        let case_id = draft.case_id.filter(|id| !id.is_empty());
+        if let Some(case_id) = &case_id {
+            check_id(case_id, "case_id")?;
+            if draft.outcome != DisputeOutcome::Registered {
+                return Err(DomainError::invalid(
+                    "case_id",
+                    "only a dispute registered as a case names one",
+                ));
+            }
+        }
+        match (draft.category, &draft.wage_arrears) {
+            (DisputeCategory::WageArrears, None) => {
+                return Err(DomainError::invalid(
+                    "wage_arrears",
+                    "is required for a wage-arrears dispute",
+                ));
+            }
+            (category, Some(_)) if category != DisputeCategory::WageArrears => {
+                return Err(DomainError::invalid(
+                    "wage_arrears",
+                    "is only for wage-arrears disputes",
+                ));
+            }
+            _ => {}
+        }
+        Ok(Dispute {
+            local_id: draft.local_id,
+            category: draft.category,
+            outcome: draft.outcome,
+            parties: draft.parties,
+            summary: draft.summary,
+            case_id,
+            wage_arrears: draft.wage_arrears,
+        })
+    }
+
+    pub fn local_id(&self) -> &str {
+        &self.local_id
+    }
+    pub fn category(&self) -> DisputeCategory {
+        self.category
+    }
+    pub fn outcome(&self) -> DisputeOutcome {
+        self.outcome
+    }
+    pub fn parties(&self) -> u32 {
+        self.parties
+    }
+    pub fn summary(&self) -> &str {
+        &self.summary
+    }
+    pub fn case_id(&self) -> Option<&str> {
+        self.case_id.as_deref()
+    }
+    pub fn wage_arrears(&self) -> Option<&WageArrears> {
+        self.wage_arrears.as_ref()
+    }
+}
+
+/// The key of a report: one per unit per local date.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReportKey {
+    pub unit_id: UnitId,
+    pub date: NaiveDate,
+}
+
+impl fmt::Display for ReportKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.unit_id, self.date)
+    }
+}
+
+/// A daily screening report, or a zero report when it has no disputes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DailyReport {
+    unit_id: UnitId,
+    date: NaiveDate,
+    revision: Revision,
+    reporter: String,
+    disputes: Vec<Dispute>,
+    correction_reason: Option<String>,
+}
+
+/// Unchecked fields of a [`DailyReport`], as a client states them.
+#[derive(Debug, Clone)]
+pub struct ReportDraft {
+    pub unit_id: UnitId,
+    pub date: NaiveDate,
+    pub revision: Revision,
+    pub reporter: String,
+    /// What the client claims; must agree with `disputes`.
+    pub zero: bool,
+    pub disputes: Vec<Dispute>,
+    pub correction_reason: String,
+}
+
+impl DailyReport {
+    /// Checks a report on its own (not against a tree or a clock: see
+    /// [`DailyReport::check_admissible`]). Field paths are relative to the report.
+    pub fn new(draft: ReportDraft) -> Result<Self, DomainError> {
+        check_id(&draft.reporter, "reporter")?;
+        if draft.disputes.len() > MAX_DISPUTES {
+            return Err(DomainError::invalid(
+                "disputes",
+                format!("at most {MAX_DISPUTES} disputes per report"),
+            ));
+        }
+        if draft.zero && !draft.disputes.is_empty() {
+            return Err(DomainError::invalid("zero", "a zero report carries no disputes"));
+        }
+        if !draft.zero && draft.disputes.is_empty() {
+            return Err(DomainError::invalid(
+                "zero",
+                "a report without disputes must be sent as a zero report",
+            ));
+        }
+        let mut seen = HashSet::with_capacity(draft.disputes.len());
+        for (position, dispute) in draft.disputes.iter().enumerate() {
+            if !seen.insert(dispute.local_id()) {
+                return Err(DomainError::invalid(
+                    format!("disputes[{position}].local_id"),
+                    "appears twice in the report",
+                ));
+            }
+        }
+        check_chars(
+            &draft.correction_reason,
+            "correction_reason",
+            MAX_REASON_CHARS,
+            false,
+        )?;
+        let correction_reason = if draft.revision == Revision::FIRST {
+            if !draft.correction_reason.is_empty() {
+                return Err(DomainError::invalid(
+                    "correction_reason",
+                    "revision 1 is not a correction; leave it empty",
+                ));
+            }
+            None
+        } else {
+            if draft.correction_reason.trim().is_empty() {
+                return Err(DomainError::invalid(
+                    "correction_reason",
+                    "a correction (revision > 1) needs a reason",
+                ));
+            }
+            Some(draft.correction_reason)
+        };
+        Ok(DailyReport {
+            unit_id: draft.unit_id,
+            date: draft.date,
+            revision: draft.revision,
+            reporter: draft.reporter,
+            disputes: draft.disputes,
+            correction_reason,
+        })
+    }
+
+    /// Checks the report against its unit and the node's local today: not in
+    /// the future, and on a day the unit is active.
+    pub fn check_admissible(&self, unit: &Unit, today: NaiveDate) -> Result<(), DomainError> {
+        if self.date > today {
+            return Err(DomainError::invalid(
+                "date",
+                format!("{} is after today ({today})", self.date),
+            ));
+        }
+        if let Some(from) = unit.active_from
+            && self.date < from
+        {
+            return Err(DomainError::invalid(
+                "date",
+                format!("unit {} opened on {from}, after {}", unit.id, self.date),
+            ));
+        }
+        if let Some(to) = unit.active_to
+            && self.date > to
+        {
+            return Err(DomainError::invalid(
+                "date",
+                format!("unit {} closed after {to}, before {}", unit.id, self.date),
+            ));
+        }
+        if !unit.reporting {
+            return Err(DomainError::invalid(
+                "unit_id",
+                format!("unit {} does not file daily reports", unit.id),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn key(&self) -> ReportKey {
+        ReportKey {
+            unit_id: self.unit_id.clone(),
+            date: self.date,
+        }
+    }
+    pub fn unit_id(&self) -> &UnitId {
+        &self.unit_id
+    }
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+    pub fn revision(&self) -> Revision {
+        self.revision
+    }
+    pub fn reporter(&self) -> &str {
+        &self.reporter
+    }
+    /// True exactly when the report has no disputes.
+    pub fn zero(&self) -> bool {
+        self.disputes.is_empty()
+    }
+    pub fn disputes(&self) -> &[Dispute] {
+        &self.disputes
+    }
+    pub fn correction_reason(&self) -> Option<&str> {
+        self.correction_reason.as_deref()
+    }
+
+    /// The disputes as stored: canonical JSON.
+    pub fn disputes_json(&self) -> String {
+        serde_json::to_string(&self.disputes).expect("disputes serialise")
+    }
+
+    /// A digest of everything the submitter stated, used to tell an
+    /// identical resubmission (a duplicate) from a conflicting one.
+    pub fn content_hash(&self) -> [u8; 32] {
+        let canonical = serde_json::to_vec(self).expect("reports serialise");
+        Sha256::digest(canonical).into()
+    }
+
+    /// Rebuilds a stored report (the store calls this with what it read).
+    pub fn from_stored(
+        unit_id: UnitId,
+        date: NaiveDate,
+        revision: Revision,
+        reporter: String,
+        disputes_json: &str,
+        correction_reason: Option<String>,
+    ) -> Result<Self, DomainError> {
+        let disputes: Vec<Dispute> = serde_json::from_str(disputes_json).map_err(|error| {
+            DomainError::invalid("disputes", format!("stored disputes unreadable: {error}"))
+        })?;
+        DailyReport::new(ReportDraft {
+            unit_id,
+            date,
+            revision,
+            reporter,
+            zero: disputes.is_empty(),
+            disputes,
+            correction_reason: correction_reason.unwrap_or_default(),
+        })
+    }
+}
+
+/// A report as a node stores it, with its acceptance times. `accepted_at` is
+/// when the first node that received this revision accepted it;
+/// `first_accepted_at` is the same for the report's first revision, which is
+/// what timeliness is judged on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReport {
+    pub report: DailyReport,
+    pub accepted_at: DateTime<Utc>,
+    pub first_accepted_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn dispute(local_id: &str, category: DisputeCategory) -> Dispute {
+        let wage_arrears = (category == DisputeCategory::WageArrears).then(|| {
+            WageArrears::new(WageArrearsDraft {
+                employer: "平顶山某建筑公司".into(),
+                workers: 12,
+                amount_claimed_cents: 36_000_000,
+                amount_recovered_cents: 12_000_000,
+            })
+            .unwrap()
+        });
+        Dispute::new(DisputeDraft {
+            local_id: local_id.into(),
+            category,
+            outcome: DisputeOutcome::ResolvedOnTheSpot,
+            parties: 2,
+            summary: "boundary wall between two courtyards".into(),
+            case_id: None,
+            wage_arrears,
+        })
+        .unwrap()
+    }
+
+    pub fn draft(revision: u32, disputes: Vec<Dispute>) -> ReportDraft {
+        ReportDraft {
+            unit_id: UnitId::parse("410411001001001").unwrap(),
+            date: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            revision: Revision::new(revision).unwrap(),
+            reporter: "officer-7".into(),
+            zero: disputes.is_empty(),
+            disputes,
+            correction_reason: if revision > 1 {
+                "recount".into()
+            } else {
+                String::new()
+            },
+        }
+    }
+
+    #[test]
+    fn zero_must_match_disputes() {
+        let mut zero_with_disputes = draft(1, vec![dispute("d1", DisputeCategory::Land)]);
+        zero_with_disputes.zero = true;
+        assert_eq!(
+            DailyReport::new(zero_with_disputes).unwrap_err(),
+            DomainError::invalid("zero", "a zero report carries no disputes")
+        );
+        let mut nonzero_without = draft(1, vec![]);
+        nonzero_without.zero = false;
+        assert!(
+            matches!(DailyReport::new(nonzero_without), Err(DomainError::Invalid { field, .. }) if field == "zero")
+        );
+        assert!(DailyReport::new(draft(1, vec![])).unwrap().zero());
+    }
+
+    #[test]
+    fn corrections_need_reasons() {
+        let mut no_reason = draft(2, vec![]);
+        no_reason.correction_reason = "  ".into();
+        assert!(
+            matches!(DailyReport::new(no_reason), Err(DomainError::Invalid { field, .. }) if field == "correction_reason")
+        );
+        let mut reason_on_first = draft(1, vec![]);
+        reason_on_first.correction_reason = "why".into();
+        assert!(DailyReport::new(reason_on_first).is_err());
+    }
+
+    #[test]
+    fn wage_facts_are_checked() {
+        let base = || WageArrearsDraft {
+            employer: "某公司".into(),
+            workers: 3,
+            amount_claimed_cents: 100,
+            amount_recovered_cents: 50,
+        };
+        assert!(WageArrears::new(base()).is_ok());
+        assert!(
+            WageArrears::new(WageArrearsDraft {
+                amount_claimed_cents: -1,
+                ..base()
+            })
+            .is_err()
+        );
+        assert!(
+            WageArrears::new(WageArrearsDraft {
+                amount_recovered_cents: 101,
+                ..base()
+            })
+            .is_err()
+        );
+        assert!(
+            WageArrears::new(WageArrearsDraft {
+                amount_claimed_cents: MAX_AMOUNT_CENTS + 1,
+                ..base()
+            })
+            .is_err()
+        );
+        assert!(WageArrears::new(WageArrearsDraft { workers: 0, ..base() }).is_err());
+        assert!(
+            WageArrears::new(WageArrearsDraft {
+                employer: " ".into(),
+                ..base()
+            })
+            .is_err()
+        );
+        let missing = DisputeDraft {
+            local_id: "d".into(),
+            category: DisputeCategory::WageArrears,
+            outcome: DisputeOutcome::Mediating,
+            parties: 0,
+            summary: String::new(),
+            case_id: None,
+            wage_arrears: None,
+        };
+        assert!(Dispute::new(missing).is_err());
+    }
+
+    #[test]
+    fn stored_form_round_trips() {
+        let report = DailyReport::new(draft(
+            2,
+            vec![
+                dispute("a", DisputeCategory::WageArrears),
+                dispute("b", DisputeCategory::Land),
+            ],
+        ))
+        .unwrap();
+        let again = DailyReport::from_stored(
+            report.unit_id().clone(),
+            report.date(),
+            report.revision(),
+            report.reporter().into(),
+            &report.disputes_json(),
+            report.correction_reason().map(Into::into),
+        )
+        .unwrap();
+        assert_eq!(again, report);
+        assert_eq!(again.content_hash(), report.content_hash());
+    }
+
+    #[test]
+    fn duplicate_local_ids_are_rejected() {
+        let twice = draft(
+            1,
+            vec![
+                dispute("a", DisputeCategory::Land),
+                dispute("a", DisputeCategory::Other),
+            ],
+        );
+        assert!(
+            matches!(DailyReport::new(twice), Err(DomainError::Invalid { field, .. }) if field == "disputes[1].local_id")
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! Time as the deployment sees it: one zone, a daily cut-off, local calendar
+//! dates, ISO weeks, and a clock that tests and the simulator can drive.
+
+use std::fmt;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+/// Parses a `YYYY-MM-DD` date, naming `field` in the error.
+pub fn parse_date(value: &str, field: &str) -> Result<NaiveDate, DomainError> {
+    if value.is_empty() {
+        return Err(DomainError::invalid(
+            field,
+            "must not be empty (expected YYYY-MM-DD)",
+        ));
+    }
+    if value.len() != 10 {
+        return Err(DomainError::invalid(
+            field,
+            format!("{value:?} is not a date (expected YYYY-MM-DD)"),
+        ));
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| DomainError::invalid(field, format!("{value:?} is not a date (expected YYYY-MM-DD)")))
+}
+
+/// Where "now" comes from. Production uses [`SystemClock`]; tests and the
+/// simulator use [`ManualClock`].
+pub trait Clock: Send + Sync + fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The machine's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until told to move.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        ManualClock(Mutex::new(at))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = at;
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The deployment's zone and daily cut-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimePolicy {
+    pub zone: Tz,
+    /// Reports for a date accepted before this local time on that date are on
+    /// time.
+    pub cutoff: NaiveTime,
+}
+
+impl Default for TimePolicy {
+    fn default() -> Self {
+        TimePolicy {
+            zone: chrono_tz::Asia::Shanghai,
+            cutoff: NaiveTime::from_hms_opt(18, 0, 0).expect("valid"),
+        }
+    }
+}
+
+impl TimePolicy {
+    /// A policy from a zone name (IANA, e.g. `Asia/Shanghai`) and an `HH:MM` cut-off.
+    pub fn parse(zone: &str, cutoff: &str) -> Result<Self, DomainError> {
+        let zone: Tz = zone
+            .parse()
+            .map_err(|_| DomainError::invalid("time_zone", format!("{zone:?} is not an IANA time zone")))?;
+        let cutoff = NaiveTime::parse_from_str(cutoff, "%H:%M").map_err(|_| {
+            DomainError::invalid("cutoff", format!("{cutoff:?} is not a time (expected HH:MM)"))
+        })?;
+        Ok(TimePolicy { zone, cutoff })
+    }
+
+    /// The local calendar date of an instant.
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.zone).date_naive()
+    }
+
+    /// The instant of `date`'s cut-off. In a zone whose clocks jump over the
+    /// cut-off the first instant after the gap counts.
+    pub fn cutoff_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        let local = date.and_time(self.cutoff);
+        match self.zone.from_local_datetime(&local) {
+            LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => at.with_timezone(&Utc),
+            LocalResult::None => {
+                let later = local + Duration::hours(1);
+                self.zone
+                    .from_local_datetime(&later)
+                    .earliest()
+                    .map(|at| at.with_timezone(&Utc))
+                    .unwrap_or_else(|| Utc.from_utc_datetime(&local))
+            }
+        }
+    }
+
+    /// Whether a report for `date` first accepted at `first_accepted_at` is on
+    /// time: strictly before the date's cut-off.
+    pub fn is_on_time(&self, date: NaiveDate, first_accepted_at: DateTime<Utc>) -> bool {
+        first_accepted_at < self.cutoff_of(date)
+    }
+}
+
+/// An ISO 8601 week (Monday to Sunday), written `2026-W48`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IsoWeek {
+    pub year: i32,
+    pub week: u32,
+}
+
+impl IsoWeek {
+    /// The ISO week holding `date`.
+    pub fn of(date: NaiveDate) -> Self {
+        let week = date.iso_week();
+        IsoWeek {
+            year: week.year(),
+            week: week.week(),
+        }
+    }
+
+    /// Parses `YYYY-Www`.
+    pub fn parse(value: &str, field: &str) -> Result<Self, DomainError> {
+        let bad = || {
+            DomainError::invalid(
+                field,
+                format!("{value:?} is not an ISO week (expected e.g. 2026-W48)"),
+            )
+        };
+        let (year, week) = value.split_once("-W").ok_or_else(bad)?;
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let week: u32 = week.parse().map_err(|_| bad())?;
+        NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).ok_or_else(bad)?;
+        Ok(IsoWeek { year, week })
+    }
+
+    /// The Monday of the week.
+    pub fn monday(self) -> NaiveDate {
+        NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Mon).expect("validated week")
+    }
+
+    /// The Sunday of the week.
+    pub fn sunday(self) -> NaiveDate {
+        NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Sun).expect("validated week")
+    }
+}
+
+impl fmt::Display for IsoWeek {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-W{:02}", self.year, self.week)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn cutoff_is_local_1800() {
+        let policy = TimePolicy::default();
+        // 18:00 in Shanghai is 10:00 UTC.
+        assert_eq!(
+            policy.cutoff_of(date(2026, 11, 28)),
+            Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap()
+        );
+        let just_before = Utc.with_ymd_and_hms(2026, 11, 28, 9, 59, 59).unwrap();
+        assert!(policy.is_on_time(date(2026, 11, 28), just_before));
+        assert!(!policy.is_on_time(date(2026, 11, 28), just_before + Duration::seconds(1)));
+    }
+
+    #[test]
+    fn local_date_follows_the_zone() {
+        let policy = TimePolicy::default();
+        // 16:30 UTC on the 27th is 00:30 on the 28th in Shanghai.
+        assert_eq!(
+            policy.local_date(Utc.with_ymd_and_hms(2026, 11, 27, 16, 30, 0).unwrap()),
+            date(2026, 11, 28)
+        );
+    }
+
+    #[test]
+    fn iso_weeks_cross_years() {
+        assert_eq!(IsoWeek::of(date(2026, 11, 28)).to_string(), "2026-W48");
+        // 2027-01-01 is a Friday: it belongs to 2026-W53.
+        assert_eq!(IsoWeek::of(date(2027, 1, 1)).to_string(), "2026-W53");
+        let week = IsoWeek::parse("2026-W53", "week").unwrap();
+        assert_eq!(week.monday(), date(2026, 12, 28));
+        assert_eq!(week.sunday(), date(2027, 1, 3));
+        assert!(IsoWeek::parse("2025-W53", "week").is_err());
+        assert!(IsoWeek::parse("2026-48", "week").is_err());
+    }
+
+    #[test]
+    fn dates_parse_strictly() {
+        assert!(parse_date("2026-02-29", "d").is_err());
+        assert!(parse_date("2026-2-3", "d").is_err());
+        assert!(parse_date("", "d").is_err());
+        assert_eq!(parse_date("2028-02-29", "d").unwrap(), date(2028, 2, 29));
+    }
+}

@@ -1,0 +1,519 @@
+//! The unit tree: district → township → community → group, with the dates
+//! each unit is active.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+/// Longest unit id accepted.
+pub const MAX_UNIT_ID_LEN: usize = 64;
+/// Longest unit name accepted, in characters.
+pub const MAX_UNIT_NAME_CHARS: usize = 200;
+
+/// An opaque unit id: 1–64 characters of `A–Z a–z 0–9 - _ .`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UnitId(String);
+
+impl UnitId {
+    /// Parses an id, naming `field` in the error.
+    pub fn parse_field(value: &str, field: &str) -> Result<Self, DomainError> {
+        if value.is_empty() {
+            return Err(DomainError::invalid(field, "must not be empty"));
+        }
+        if value.len() > MAX_UNIT_ID_LEN {
+            return Err(DomainError::invalid(
+                field,
+                format!("must be at most {MAX_UNIT_ID_LEN} characters"),
+            ));
+        }
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(DomainError::invalid(
+                field,
+                "may hold only letters, digits, '-', '_' and '.'",
+            ));
+        }
+        Ok(UnitId(value.to_owned()))
+    }
+
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        Self::parse_field(value, "unit_id")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for UnitId {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        UnitId::parse(&value)
+    }
+}
+
+impl From<UnitId> for String {
+    fn from(id: UnitId) -> String {
+        id.0
+    }
+}
+
+// Hash, Eq and Ord of UnitId are those of its string, so maps keyed by
+// UnitId can be searched with a &str.
+impl std::borrow::Borrow<str> for UnitId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The four tiers, root first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    District,
+    Township,
+    Community,
+    Group,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::District, Tier::Township, Tier::Community, Tier::Group];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::District => "district",
+            Tier::Township => "township",
+            Tier::Community => "community",
+            Tier::Group => "group",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|tier| tier.as_str() == value)
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One unit of the official tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: UnitId,
+    pub parent: Option<UnitId>,
+    pub tier: Tier,
+    pub name: String,
+    /// Whether the unit files daily reports.
+    pub reporting: bool,
+    /// First active day (inclusive); `None` when it always was.
+    pub active_from: Option<NaiveDate>,
+    /// Last active day (inclusive); `None` while open.
+    pub active_to: Option<NaiveDate>,
+}
+
+impl Unit {
+    /// Whether the unit exists (is open) on `date`.
+    pub fn is_active_on(&self, date: NaiveDate) -> bool {
+        self.active_from.is_none_or(|from| from <= date) && self.active_to.is_none_or(|to| date <= to)
+    }
+
+    /// Whether the unit is expected to report on `date`.
+    pub fn expected_on(&self, date: NaiveDate) -> bool {
+        self.reporting && self.is_active_on(date)
+    }
+
+    fn validate(&self) -> Result<(), DomainError> {
+        let name_chars = self.name.chars().count();
+        if name_chars == 0 || name_chars > MAX_UNIT_NAME_CHARS {
+            return Err(DomainError::invalid(
+                format!("unit {}.name", self.id),
+                format!("must be 1 to {MAX_UNIT_NAME_CHARS} characters"),
+            ));
+        }
+        if let (Some(from), Some(to)) = (self.active_from, self.active_to)
+            && to < from
+        {
+            return Err(DomainError::invalid(
+                format!("unit {}.active_to", self.id),
+                format!("{to} is before active_from {from}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    unit: Unit,
+    parent: Option<usize>,
+    children: Vec<usize>,
+    depth: usize,
+}
+
+/// A validated tree: one root, every parent present, no cycles, each child
+/// on a deeper tier than its parent, children ordered by id.
+#[derive(Debug, Clone)]
+pub struct UnitTree {
+    nodes: Vec<Node>,
+    index: HashMap<UnitId, usize>,
+    root: usize,
+}
+
+impl UnitTree {
+    /// Builds and validates a tree from its units, in any order.
+    pub fn from_units(units: Vec<Unit>) -> Result<Self, DomainError> {
+        let mut index = HashMap::with_capacity(units.len());
+        for (position, unit) in units.iter().enumerate() {
+            unit.validate()?;
+            if index.insert(unit.id.clone(), position).is_some() {
+                return Err(DomainError::invalid(
+                    "tree",
+                    format!("unit {} appears twice", unit.id),
+                ));
+            }
+        }
+        let mut nodes: Vec<Node> = units
+            .into_iter()
+            .map(|unit| Node {
+                unit,
+                parent: None,
+                children: Vec::new(),
+                depth: 0,
+            })
+            .collect();
+        let mut root = None;
+        for position in 0..nodes.len() {
+            match nodes[position].unit.parent.clone() {
+                None => {
+                    if let Some(existing) = root {
+                        let existing: &Node = &nodes[existing];
+                        return Err(DomainError::invalid(
+                            "tree",
+                            format!("two roots: {} and {}", existing.unit.id, nodes[position].unit.id),
+                        ));
+                    }
+                    root = Some(position);
+                }
+                Some(parent_id) => {
+                    let Some(&parent) = index.get(&parent_id) else {
+                        return Err(DomainError::invalid(
+                            "tree",
+                            format!(
+                                "unit {} names parent {parent_id}, which is not in the tree",
+                                nodes[position].unit.id
+                            ),
+                        ));
+                    };
+                    if nodes[parent].unit.tier >= nodes[position].unit.tier {
+                        return Err(DomainError::invalid(
+                            "tree",
+                            format!(
+                                "unit {} ({}) cannot sit under {} ({})",
+                                nodes[position].unit.id,
+                                nodes[position].unit.tier,
+                                parent_id,
+                                nodes[parent].unit.tier
+                            ),
+                        ));
+                    }
+                    nodes[position].parent = Some(parent);
+                    nodes[parent].children.push(position);
+                }
+            }
+        }
+        let Some(root) = root else {
+            return Err(DomainError::invalid(
+                "tree",
+                "has no root (a unit without a parent)",
+            ));
+        };
+        // Tiers strictly deepen along every edge, so there can be no cycle;
+        // still, every unit must be reachable from the root.
+        let mut stack = vec![root];
+        let mut reached = 0;
+        while let Some(position) = stack.pop() {
+            reached += 1;
+            let depth = nodes[position].depth;
+            let mut children = std::mem::take(&mut nodes[position].children);
+            children.sort_by(|a, b| nodes[*a].unit.id.cmp(&nodes[*b].unit.id));
+            for &child in &children {
+                nodes[child].depth = depth + 1;
+                stack.push(child);
+            }
+            nodes[position].children = children;
+        }
+        if reached != nodes.len() {
+            return Err(DomainError::invalid(
+                "tree",
+                "some units are not connected to the root",
+            ));
+        }
+        Ok(UnitTree { nodes, index, root })
+    }
+
+    /// Parses the tree file: a CSV with the header
+    /// `code,parent_code,tier,name` and optionally `reporting,active_from,active_to`
+    /// (`reporting` is `true`/`false`, default true; dates `YYYY-MM-DD` or empty).
+    pub fn from_csv(text: &str) -> Result<Self, DomainError> {
+        #[derive(Deserialize)]
+        struct Row {
+            code: String,
+            parent_code: String,
+            tier: String,
+            name: String,
+            #[serde(default)]
+            reporting: Option<String>,
+            #[serde(default)]
+            active_from: Option<String>,
+            #[serde(default)]
+            active_to: Option<String>,
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let mut units = Vec::new();
+        for (line, row) in reader.deserialize::<Row>().enumerate() {
+            let field = |name: &str| format!("tree line {}: {name}", line + 2);
+            let row = row.map_err(|error| DomainError::invalid(field("row"), error.to_string()))?;
+            let id = UnitId::parse_field(&row.code, &field("code"))?;
+            let parent = match row.parent_code.as_str() {
+                "" => None,
+                code => Some(UnitId::parse_field(code, &field("parent_code"))?),
+            };
+            let tier = Tier::parse(&row.tier).ok_or_else(|| {
+                DomainError::invalid(field("tier"), "must be district, township, community or group")
+            })?;
+            let reporting = match row.reporting.as_deref().unwrap_or("") {
+                "" | "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err(DomainError::invalid(field("reporting"), "must be true or false")),
+            };
+            let date = |value: Option<String>, name: &str| -> Result<Option<NaiveDate>, DomainError> {
+                match value.as_deref().unwrap_or("") {
+                    "" => Ok(None),
+                    text => crate::time::parse_date(text, &field(name)).map(Some),
+                }
+            };
+            units.push(Unit {
+                id,
+                parent,
+                tier,
+                name: row.name,
+                reporting,
+                active_from: date(row.active_from, "active_from")?,
+                active_to: date(row.active_to, "active_to")?,
+            });
+        }
+        UnitTree::from_units(units)
+    }
+
+    /// Writes the tree in the format [`UnitTree::from_csv`] reads, root first,
+    /// depth-first.
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "code",
+            "parent_code",
+            "tier",
+            "name",
+            "reporting",
+            "active_from",
+            "active_to",
+        ];
+        writer.write_record(header).expect("writing to memory");
+        for unit in self
+            .subtree(self.root_id().as_str())
+            .expect("root is in the tree")
+        {
+            let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            writer
+                .write_record([
+                    unit.id.as_str(),
+                    unit.parent.as_ref().map_or("", UnitId::as_str),
+                    unit.tier.as_str(),
+                    &unit.name,
+                    if unit.reporting { "true" } else { "false" },
+                    &date(unit.active_from),
+                    &date(unit.active_to),
+                ])
+                .expect("writing to memory");
+        }
+        String::from_utf8(writer.into_inner().expect("writing to memory")).expect("csv of utf-8 is utf-8")
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn root(&self) -> &Unit {
+        &self.nodes[self.root].unit
+    }
+
+    pub fn root_id(&self) -> &UnitId {
+        &self.nodes[self.root].unit.id
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Unit> {
+        self.position(id).map(|position| &self.nodes[position].unit)
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// Depth below the root (the root is 0).
+    pub fn depth(&self, id: &str) -> Option<usize> {
+        self.position(id).map(|position| self.nodes[position].depth)
+    }
+
+    /// Direct children of `id`, by id.
+    pub fn children(&self, id: &str) -> Vec<&Unit> {
+        self.position(id)
+            .map(|position| {
+                self.nodes[position]
+                    .children
+                    .iter()
+                    .map(|&c| &self.nodes[c].unit)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Ancestors of `id`, root first, without `id` itself.
+    pub fn ancestors(&self, id: &str) -> Vec<&Unit> {
+        let mut chain = Vec::new();
+        let mut current = self.position(id).and_then(|position| self.nodes[position].parent);
+        while let Some(position) = current {
+            chain.push(&self.nodes[position].unit);
+            current = self.nodes[position].parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Whether `id` is `ancestor` or lies below it.
+    pub fn is_within(&self, id: &str, ancestor: &str) -> bool {
+        let Some(target) = self.position(ancestor) else {
+            return false;
+        };
+        let mut current = self.position(id);
+        while let Some(position) = current {
+            if position == target {
+                return true;
+            }
+            current = self.nodes[position].parent;
+        }
+        false
+    }
+
+    /// The subtree rooted at `id`, depth-first, a unit before its children and
+    /// children by id; `None` when `id` is not in the tree.
+    pub fn subtree(&self, id: &str) -> Option<Vec<&Unit>> {
+        let start = self.position(id)?;
+        let mut out = Vec::new();
+        let mut stack = vec![start];
+        while let Some(position) = stack.pop() {
+            out.push(&self.nodes[position].unit);
+            stack.extend(self.nodes[position].children.iter().rev());
+        }
+        Some(out)
+    }
+
+    /// The subtree rooted at `id` as a tree of its own (what a node serves).
+    pub fn restricted_to(&self, id: &str) -> Option<UnitTree> {
+        let mut units: Vec<Unit> = self.subtree(id)?.into_iter().cloned().collect();
+        units[0].parent = None;
+        Some(UnitTree::from_units(units).expect("a subtree of a valid tree is valid"))
+    }
+
+    /// Every unit, depth-first from the root.
+    pub fn units(&self) -> Vec<&Unit> {
+        self.subtree(self.root_id().as_str())
+            .expect("root is in the tree")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "code,parent_code,tier,name\n\
+        410411,,district,湛河区\n\
+        410411001,410411,township,马庄街道\n\
+        410411001002,410411001,community,平高社区居民委员会\n\
+        410411001001,410411001,community,电力社区居民委员会\n\
+        410411001001001,410411001001,group,1号楼\n\
+        410411002,410411,township,南环路街道\n";
+
+    #[test]
+    fn parses_and_orders_depth_first() {
+        let tree = UnitTree::from_csv(SAMPLE).unwrap();
+        let ids: Vec<&str> = tree.units().iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "410411",
+                "410411001",
+                "410411001001",
+                "410411001001001",
+                "410411001002",
+                "410411002"
+            ]
+        );
+        assert!(tree.is_within("410411001001001", "410411001"));
+        assert!(!tree.is_within("410411001001001", "410411002"));
+        assert_eq!(tree.ancestors("410411001001001").len(), 3);
+        assert_eq!(tree.depth("410411001001001"), Some(3));
+        let again = UnitTree::from_csv(&tree.to_csv()).unwrap();
+        assert_eq!(again.len(), tree.len());
+    }
+
+    #[test]
+    fn rejects_broken_trees() {
+        let orphan = "code,parent_code,tier,name\n1,,district,a\n2,9,township,b\n";
+        assert!(matches!(
+            UnitTree::from_csv(orphan),
+            Err(DomainError::Invalid { .. })
+        ));
+        let two_roots = "code,parent_code,tier,name\n1,,district,a\n2,,district,b\n";
+        assert!(UnitTree::from_csv(two_roots).is_err());
+        let upside_down = "code,parent_code,tier,name\n1,,district,a\n2,1,district,b\n";
+        assert!(UnitTree::from_csv(upside_down).is_err());
+        let duplicate = "code,parent_code,tier,name\n1,,district,a\n1,,district,b\n";
+        assert!(UnitTree::from_csv(duplicate).is_err());
+        let bad_dates = "code,parent_code,tier,name,reporting,active_from,active_to\n1,,district,a,true,2026-02-01,2026-01-01\n";
+        assert!(UnitTree::from_csv(bad_dates).is_err());
+    }
+
+    #[test]
+    fn activity_is_inclusive() {
+        let text = "code,parent_code,tier,name,reporting,active_from,active_to\n1,,district,a,true,2026-03-02,2026-03-04\n";
+        let tree = UnitTree::from_csv(text).unwrap();
+        let unit = tree.root();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        assert!(!unit.is_active_on(day(1)));
+        assert!(unit.is_active_on(day(2)));
+        assert!(unit.is_active_on(day(4)));
+        assert!(!unit.is_active_on(day(5)));
+    }
+}

@@ -1,0 +1,133 @@
+//! Units both ways.
+
+use fengqiao_core::unit::MAX_UNIT_NAME_CHARS;
+use fengqiao_core::{DomainError, Unit};
+
+use crate::enums::{tier_from_pb, tier_to_pb};
+use crate::pb;
+use crate::scalars::{format_date, parse_optional_date, parse_unit_id};
+
+pub fn unit_to_pb(unit: &Unit) -> pb::Unit {
+    pb::Unit {
+        id: unit.id.to_string(),
+        parent_id: unit.parent.as_ref().map(ToString::to_string).unwrap_or_default(),
+        tier: tier_to_pb(unit.tier).into(),
+        name: unit.name.clone(),
+        reporting: unit.reporting,
+        active_from: unit.active_from.map(format_date).unwrap_or_default(),
+        active_to: unit.active_to.map(format_date).unwrap_or_default(),
+    }
+}
+
+/// A unit from the wire; errors name `unit.id`, `unit.parent_id`,
+/// `unit.tier`, `unit.name`, `unit.active_from` or `unit.active_to`.
+pub fn unit_from_pb(unit: pb::Unit) -> Result<Unit, DomainError> {
+    unit_from_pb_at(unit, "unit")
+}
+
+/// [`unit_from_pb`] for a unit found at `path` (e.g. `children[3]`), which
+/// prefixes the field paths in errors.
+pub fn unit_from_pb_at(unit: pb::Unit, path: &str) -> Result<Unit, DomainError> {
+    convert(unit).map_err(crate::at(path))
+}
+
+/// Field paths relative to the unit. Checks what `UnitTree` checks of a single
+/// unit; the tree itself (parents present, tiers deepening) is not checked.
+fn convert(unit: pb::Unit) -> Result<Unit, DomainError> {
+    let id = parse_unit_id(&unit.id, "id")?;
+    let parent = match unit.parent_id.as_str() {
+        "" => None,
+        parent_id => Some(parse_unit_id(parent_id, "parent_id")?),
+    };
+    let tier = tier_from_pb(unit.tier, "tier")?;
+    let name_chars = unit.name.chars().count();
+    if name_chars == 0 || name_chars > MAX_UNIT_NAME_CHARS {
+        return Err(DomainError::invalid(
+            "name",
+            format!("must be 1 to {MAX_UNIT_NAME_CHARS} characters"),
+        ));
+    }
+    let active_from = parse_optional_date(&unit.active_from, "active_from")?;
+    let active_to = parse_optional_date(&unit.active_to, "active_to")?;
+    if let (Some(from), Some(to)) = (active_from, active_to)
+        && to < from
+    {
+        return Err(DomainError::invalid(
+            "active_to",
+            format!("{to} is before active_from {from}"),
+        ));
+    }
+    Ok(Unit {
+        id,
+        parent,
+        tier,
+        name: unit.name,
+        reporting: unit.reporting,
+        active_from,
+        active_to,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire() -> pb::Unit {
+        pb::Unit {
+            id: "410411001001".into(),
+            parent_id: "410411001".into(),
+            tier: pb::Tier::Community.into(),
+            name: "电力社区居民委员会".into(),
+            reporting: true,
+            active_from: "2026-01-01".into(),
+            active_to: String::new(),
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let unit = unit_from_pb(wire()).unwrap();
+        assert_eq!(unit.parent.as_ref().map(|p| p.as_str()), Some("410411001"));
+        assert_eq!(unit.active_to, None);
+        assert_eq!(unit_to_pb(&unit), wire());
+        let root = pb::Unit {
+            parent_id: String::new(),
+            tier: pb::Tier::District.into(),
+            ..wire()
+        };
+        let unit = unit_from_pb(root.clone()).unwrap();
+        assert_eq!(unit.parent, None);
+        assert_eq!(unit_to_pb(&unit), root);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        type Mutate = fn(&mut pb::Unit);
+        let cases: Vec<(Mutate, &str)> = vec![
+            (|u| u.id.clear(), "unit.id"),
+            (|u| u.parent_id = "a b".into(), "unit.parent_id"),
+            (|u| u.tier = 0, "unit.tier"),
+            (|u| u.tier = 9, "unit.tier"),
+            (|u| u.name.clear(), "unit.name"),
+            (|u| u.name = "名".repeat(201), "unit.name"),
+            (|u| u.active_from = "2026-02-30".into(), "unit.active_from"),
+            (|u| u.active_to = "2025-12-31".into(), "unit.active_to"),
+        ];
+        for (mutate, expected) in cases {
+            let mut unit = wire();
+            mutate(&mut unit);
+            match unit_from_pb(unit) {
+                Err(DomainError::Invalid { field, .. }) => assert_eq!(field, expected),
+                other => panic!("expected Invalid at {expected}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn nested_paths() {
+        let unit = pb::Unit { tier: 0, ..wire() };
+        assert!(
+            matches!(unit_from_pb_at(unit, "children[3]"), Err(DomainError::Invalid { field, .. }) if field == "children[3].tier")
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! Durable storage for a fengqiao node.
+//!
+//! [`Store`] is the one trait the node talks to; [`sqlite::SqliteStore`] (a
+//! file, the embedded default) and [`postgres::PgStore`] (production)
+//! implement it with plain runtime-checked queries, one module per backend and
+//! migrations per backend embedded with `sqlx::migrate!`. Both decide what a
+//! batch of submissions does with the same pure planner ([`plan`]), which
+//! applies the domain's revision rules, so the backends differ only in SQL.
+//!
+//! Writes arrive in batches: [`committer::GroupCommitter`] gathers concurrent
+//! submissions into one transaction and answers each caller only after that
+//! transaction has committed (group commit), which is how a node acknowledges
+//! thousands of reports a second without ever acknowledging an uncommitted one.
+
+pub mod committer;
+pub mod plan;
+pub mod postgres;
+pub mod sqlite;
+pub mod testing;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::revision::Source;
+use fengqiao_core::{Applied, DailyReport, DomainError, Revision, StoredReport, UnitId, UnitTree};
+
+/// Why the store failed. None of this text is ever shown to a client.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("bad database url: {0}")]
+    Config(String),
+}
+
+/// Which backend a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// A report to apply, as the node accepted it.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub report: DailyReport,
+    pub source: Source,
+    /// When the first node that received this revision accepted it (for a
+    /// reporter's submission: now, at this node).
+    pub accepted_at: DateTime<Utc>,
+    /// For a forwarded report, when its origin first accepted revision 1;
+    /// `None` at the origin, where a new report's own `accepted_at` is used.
+    pub first_accepted_at: Option<DateTime<Utc>>,
+}
+
+/// What applying one submission did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub applied: Applied,
+    /// The revision stored after applying.
+    pub revision: Revision,
+    /// When the stored revision was accepted.
+    pub accepted_at: DateTime<Utc>,
+    /// When the report's first revision was accepted (timeliness).
+    pub first_accepted_at: DateTime<Utc>,
+}
+
+/// The result for one submission of a batch: a domain refusal (stale,
+/// conflicting…) is per item and leaves the rest of the batch standing.
+pub type ItemResult = Result<Outcome, DomainError>;
+
+/// One revision in a report's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionMeta {
+    pub revision: Revision,
+    pub accepted_at: DateTime<Utc>,
+    pub correction_reason: Option<String>,
+    pub zero: bool,
+    pub dispute_count: u32,
+}
+
+/// A page of reports in a subtree.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Root of the subtree (included).
+    pub root: UnitId,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Resume strictly after this (date, unit id).
+    pub after: Option<(NaiveDate, UnitId)>,
+    pub limit: u32,
+}
+
+/// The storage a node needs.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    fn backend(&self) -> Backend;
+
+    /// Makes the stored unit tree (and its closure table) equal `tree`.
+    async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError>;
+
+    /// Applies a batch in one transaction with the revision rules, in order
+    /// (a later item sees the effect of an earlier one). Returns one result
+    /// per submission, in the same order, only after the commit.
+    async fn apply_reports(&self, batch: Vec<Submission>) -> Result<Vec<ItemResult>, StoreError>;
+
+    /// The current revision of a report, or the given one from its history.
+    async fn get_report(
+        &self,
+        unit_id: &UnitId,
+        date: NaiveDate,
+        revision: Option<Revision>,
+    ) -> Result<Option<StoredReport>, StoreError>;
+
+    /// Every stored revision of a report, oldest first.
+    async fn report_history(
+        &self,
+        unit_id: &UnitId,
+        date: NaiveDate,
+    ) -> Result<Vec<RevisionMeta>, StoreError>;
+
+    /// Current revisions in a subtree and date range, by (date, unit id).
+    async fn list_reports(&self, query: &ListQuery) -> Result<Vec<StoredReport>, StoreError>;
+
+    /// How many (unit, date) reports are stored.
+    async fn count_reports(&self) -> Result<u64, StoreError>;
+
+    /// Closes the connections, waiting for them to finish.
+    async fn close(&self);
+}
+
+/// Opens the store a URL names, running its migrations: `sqlite://PATH`
+/// (created when missing) or `postgres://…`.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::Config(format!(
+            "{url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB"
+        )))
+    }
+}
+
+/// Converts stored columns back into a report, flagging unreadable data.
+pub(crate) fn stored_report(
+    row: plan::RevisionRow,
+    first_accepted_at: DateTime<Utc>,
+) -> Result<StoredReport, StoreError> {
+    let corrupt =
+        |what: String| StoreError::Corrupt(format!("report {}@{}: {what}", row.unit_id, row.report_date));
+    let unit_id = UnitId::parse(&row.unit_id).map_err(|e| corrupt(e.to_string()))?;
+    let revision = u32::try_from(row.revision)
+        .ok()
+        .and_then(|r| Revision::new(r).ok())
+        .ok_or_else(|| corrupt(format!("revision {}", row.revision)))?;
+    let report = DailyReport::from_stored(
+        unit_id,
+        row.report_date,
+        revision,
+        row.reporter.clone(),
+        &row.disputes,
+        row.correction_reason.clone(),
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
+    Ok(StoredReport {
+        report,
+        accepted_at: row.accepted_at,
+        first_accepted_at,
+    })
+}

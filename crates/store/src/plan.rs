@@ -1,0 +1,215 @@
+//! The backend-independent half of applying a batch: given the stored heads
+//! of the batch's keys, decide each submission with the domain's revision
+//! rules and list the rows to write. The backends only read heads and write
+//! what the plan says, in one transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use fengqiao_core::{Applied, Head, ReportKey, Revision, decide};
+
+use crate::{ItemResult, Outcome, Submission};
+
+/// A stored head as read for planning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredHead {
+    pub revision: Revision,
+    pub content_hash: [u8; 32],
+    pub accepted_at: DateTime<Utc>,
+    pub first_accepted_at: DateTime<Utc>,
+}
+
+/// A `report_revisions` row as read back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevisionRow {
+    pub unit_id: String,
+    pub report_date: NaiveDate,
+    pub revision: i64,
+    pub reporter: String,
+    pub disputes: String,
+    pub correction_reason: Option<String>,
+    pub accepted_at: DateTime<Utc>,
+}
+
+/// A revision to insert into the history.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub unit_id: String,
+    pub report_date: NaiveDate,
+    pub revision: i64,
+    pub reporter: String,
+    pub zero: bool,
+    pub dispute_count: i64,
+    pub disputes: String,
+    pub correction_reason: Option<String>,
+    pub content_hash: Vec<u8>,
+    pub accepted_at: DateTime<Utc>,
+}
+
+/// A head to insert or overwrite.
+#[derive(Debug, Clone)]
+pub struct HeadWrite {
+    pub unit_id: String,
+    pub report_date: NaiveDate,
+    pub revision: i64,
+    pub content_hash: Vec<u8>,
+    pub accepted_at: DateTime<Utc>,
+    pub first_accepted_at: DateTime<Utc>,
+}
+
+/// What a batch does.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// One per submission, in order.
+    pub results: Vec<ItemResult>,
+    /// History rows to insert.
+    pub revisions: Vec<NewRevision>,
+    /// Final heads of the keys the batch changed, one per key.
+    pub heads: Vec<HeadWrite>,
+}
+
+/// Decides a batch in order against `heads` (the stored heads of its keys;
+/// keys without a head are absent).
+pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -> Plan {
+    let mut plan = Plan {
+        results: Vec::with_capacity(batch.len()),
+        ..Plan::default()
+    };
+    let mut changed: Vec<ReportKey> = Vec::new();
+    let mut changed_keys: HashSet<ReportKey> = HashSet::new();
+    for submission in batch {
+        let key = submission.report.key();
+        let current = heads.get(&key).copied();
+        let head = current.map(|h| Head {
+            revision: h.revision,
+            content_hash: h.content_hash,
+        });
+        let applied = match decide(head.as_ref(), &submission.report, submission.source) {
+            Ok(applied) => applied,
+            Err(refusal) => {
+                plan.results.push(Err(refusal));
+                continue;
+            }
+        };
+        if applied == Applied::Duplicate {
+            let stored = current.expect("a duplicate has a head");
+            plan.results.push(Ok(Outcome {
+                applied,
+                revision: stored.revision,
+                accepted_at: stored.accepted_at,
+                first_accepted_at: stored.first_accepted_at,
+            }));
+            continue;
+        }
+        // Timestamps are kept to the microsecond, the finest both backends store.
+        let accepted_at = submission.accepted_at.trunc_subsecs(6);
+        let first_accepted_at = match current {
+            Some(stored) => stored.first_accepted_at,
+            None => submission
+                .first_accepted_at
+                .map_or(accepted_at, |at| at.trunc_subsecs(6)),
+        };
+        let report = &submission.report;
+        let content_hash = report.content_hash();
+        plan.revisions.push(NewRevision {
+            unit_id: key.unit_id.to_string(),
+            report_date: key.date,
+            revision: i64::from(report.revision().get()),
+            reporter: report.reporter().to_owned(),
+            zero: report.zero(),
+            dispute_count: report.disputes().len() as i64,
+            disputes: report.disputes_json(),
+            correction_reason: report.correction_reason().map(str::to_owned),
+            content_hash: content_hash.to_vec(),
+            accepted_at,
+        });
+        heads.insert(
+            key.clone(),
+            StoredHead {
+                revision: report.revision(),
+                content_hash,
+                accepted_at,
+                first_accepted_at,
+            },
+        );
+        if changed_keys.insert(key.clone()) {
+            changed.push(key);
+        }
+        plan.results.push(Ok(Outcome {
+            applied,
+            revision: report.revision(),
+            accepted_at,
+            first_accepted_at,
+        }));
+    }
+    plan.heads = changed
+        .into_iter()
+        .map(|key| {
+            let head = heads[&key];
+            HeadWrite {
+                unit_id: key.unit_id.to_string(),
+                report_date: key.date,
+                revision: i64::from(head.revision.get()),
+                content_hash: head.content_hash.to_vec(),
+                accepted_at: head.accepted_at,
+                first_accepted_at: head.first_accepted_at,
+            }
+        })
+        .collect();
+    plan
+}
+
+/// Reads a stored hash column.
+pub(crate) fn hash_from_column(bytes: &[u8]) -> Result<[u8; 32], crate::StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| crate::StoreError::Corrupt(format!("content hash of {} bytes", bytes.len())))
+}
+
+/// Reads a stored revision column.
+pub(crate) fn revision_from_column(value: i64) -> Result<Revision, crate::StoreError> {
+    u32::try_from(value)
+        .ok()
+        .and_then(|r| Revision::new(r).ok())
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("revision {value}")))
+}
+
+/// A `units` row to write.
+#[derive(Debug, Clone)]
+pub struct UnitRow {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub tier: &'static str,
+    pub name: String,
+    pub reporting: bool,
+    pub active_from: Option<NaiveDate>,
+    pub active_to: Option<NaiveDate>,
+}
+
+/// The rows that represent a tree: its units and its closure table
+/// `(ancestor, unit, depth)`, the unit itself included at depth 0.
+pub fn tree_rows(tree: &fengqiao_core::UnitTree) -> (Vec<UnitRow>, Vec<(String, String, i64)>) {
+    let units = tree.units();
+    let mut closure = Vec::with_capacity(units.len() * 4);
+    let rows = units
+        .iter()
+        .map(|unit| {
+            let ancestors = tree.ancestors(unit.id.as_str());
+            let depth = ancestors.len() as i64;
+            for (level, ancestor) in ancestors.iter().enumerate() {
+                closure.push((ancestor.id.to_string(), unit.id.to_string(), depth - level as i64));
+            }
+            closure.push((unit.id.to_string(), unit.id.to_string(), 0));
+            UnitRow {
+                id: unit.id.to_string(),
+                parent_id: unit.parent.as_ref().map(ToString::to_string),
+                tier: unit.tier.as_str(),
+                name: unit.name.clone(),
+                reporting: unit.reporting,
+                active_from: unit.active_from,
+                active_to: unit.active_to,
+            }
+        })
+        .collect();
+    (rows, closure)
+}

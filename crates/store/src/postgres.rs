@@ -1,0 +1,301 @@
+//! The PostgreSQL store, for production nodes.
+//!
+//! Batches are written with one `UNNEST` statement per table, so a batch of
+//! any size costs three round trips (read heads, insert history, upsert
+//! heads) plus the commit. Heads are read `FOR UPDATE`, so two writers on one
+//! database never interleave on a key.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::{ReportKey, Revision, StoredReport, UnitId, UnitTree};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use tracing::instrument;
+
+use crate::plan::{self, RevisionRow, StoredHead};
+use crate::{Backend, ItemResult, ListQuery, RevisionMeta, Store, StoreError, Submission};
+
+/// A node's PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?;
+        Self::connect_with(options).await
+    }
+
+    /// Connects to `url` with every table in `schema` (created when
+    /// missing), so several stores can share one database — tests give each
+    /// case its own schema.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        if schema.is_empty()
+            || !schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(StoreError::Config(format!(
+                "schema {schema:?}: use lowercase letters, digits and _"
+            )));
+        }
+        let options =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .execute(&admin)
+        .await?;
+        admin.close().await;
+        Self::connect_with(options.options([("search_path", schema)])).await
+    }
+
+    async fn connect_with(options: PgConnectOptions) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).
+    pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
+        let options =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE"
+        )))
+        .execute(&admin)
+        .await?;
+        admin.close().await;
+        Ok(())
+    }
+
+    async fn read_heads(
+        tx: &mut sqlx::PgConnection,
+        keys: &[ReportKey],
+    ) -> Result<HashMap<ReportKey, StoredHead>, StoreError> {
+        let units: Vec<&str> = keys.iter().map(|k| k.unit_id.as_str()).collect();
+        let dates: Vec<NaiveDate> = keys.iter().map(|k| k.date).collect();
+        let rows = sqlx::query(
+            "SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at \
+             FROM reports r JOIN UNNEST($1::text[], $2::date[]) AS k(unit_id, report_date) \
+             ON r.unit_id = k.unit_id AND r.report_date = k.report_date FOR UPDATE OF r",
+        )
+        .bind(units)
+        .bind(dates)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut heads = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let unit_id: String = row.try_get("unit_id")?;
+            let key = ReportKey {
+                unit_id: UnitId::parse(&unit_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                date: row.try_get("report_date")?,
+            };
+            let hash: Vec<u8> = row.try_get("content_hash")?;
+            heads.insert(
+                key,
+                StoredHead {
+                    revision: plan::revision_from_column(row.try_get("revision")?)?,
+                    content_hash: plan::hash_from_column(&hash)?,
+                    accepted_at: row.try_get("accepted_at")?,
+                    first_accepted_at: row.try_get("first_accepted_at")?,
+                },
+            );
+        }
+        Ok(heads)
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    #[instrument(name = "store.postgres.replace_units", skip_all, fields(units = tree.len()))]
+    async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError> {
+        let (units, closure) = plan::tree_rows(tree);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM units").execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO units (id, parent_id, tier, name, reporting, active_from, active_to) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::date[], $7::date[])",
+        )
+        .bind(units.iter().map(|u| u.id.clone()).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.parent_id.clone()).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.tier.to_owned()).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.name.clone()).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.reporting).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.active_from).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.active_to).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO unit_closure (ancestor_id, unit_id, depth) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int[])",
+        )
+        .bind(closure.iter().map(|c| c.0.clone()).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.1.clone()).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.2 as i32).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(name = "store.postgres.apply_reports", skip_all, fields(n = batch.len()))]
+    async fn apply_reports(&self, batch: Vec<Submission>) -> Result<Vec<ItemResult>, StoreError> {
+        let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
+        let mut tx = self.pool.begin().await?;
+        let heads = Self::read_heads(&mut tx, &keys).await?;
+        let plan = plan::plan(batch, heads);
+        if !plan.revisions.is_empty() {
+            let r = &plan.revisions;
+            sqlx::query(
+                "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
+                 disputes, correction_reason, content_hash, accepted_at) \
+                 SELECT * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $4::text[], $5::bool[], $6::bigint[], \
+                 $7::text[], $8::text[], $9::bytea[], $10::timestamptz[])",
+            )
+            .bind(r.iter().map(|r| r.unit_id.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.report_date).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.revision).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.reporter.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.zero).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.dispute_count).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.disputes.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.correction_reason.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.content_hash.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|r| r.accepted_at).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+            let h = &plan.heads;
+            sqlx::query(
+                "INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
+                 SELECT * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $4::bytea[], $5::timestamptz[], \
+                 $6::timestamptz[]) \
+                 ON CONFLICT (unit_id, report_date) DO UPDATE SET revision = excluded.revision, \
+                 content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
+                 first_accepted_at = excluded.first_accepted_at",
+            )
+            .bind(h.iter().map(|h| h.unit_id.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| h.report_date).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| h.revision).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| h.content_hash.clone()).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| h.accepted_at).collect::<Vec<_>>())
+            .bind(h.iter().map(|h| h.first_accepted_at).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(plan.results)
+    }
+
+    async fn get_report(
+        &self,
+        unit_id: &UnitId,
+        date: NaiveDate,
+        revision: Option<Revision>,
+    ) -> Result<Option<StoredReport>, StoreError> {
+        let row = sqlx::query(
+            "SELECT rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, rv.correction_reason, \
+             rv.accepted_at, r.first_accepted_at FROM reports r JOIN report_revisions rv \
+             ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
+             AND rv.revision = COALESCE($1, r.revision) WHERE r.unit_id = $2 AND r.report_date = $3",
+        )
+        .bind(revision.map(|r| i64::from(r.get())))
+        .bind(unit_id.as_str())
+        .bind(date)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let first: DateTime<Utc> = row.try_get("first_accepted_at")?;
+        crate::stored_report(<RevisionRow as sqlx::FromRow<_>>::from_row(&row)?, first).map(Some)
+    }
+
+    async fn report_history(
+        &self,
+        unit_id: &UnitId,
+        date: NaiveDate,
+    ) -> Result<Vec<RevisionMeta>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT revision, accepted_at, correction_reason, zero, dispute_count FROM report_revisions \
+             WHERE unit_id = $1 AND report_date = $2 ORDER BY revision",
+        )
+        .bind(unit_id.as_str())
+        .bind(date)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RevisionMeta {
+                    revision: plan::revision_from_column(row.try_get("revision")?)?,
+                    accepted_at: row.try_get("accepted_at")?,
+                    correction_reason: row.try_get("correction_reason")?,
+                    zero: row.try_get("zero")?,
+                    dispute_count: u32::try_from(row.try_get::<i64, _>("dispute_count")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_reports(&self, query: &ListQuery) -> Result<Vec<StoredReport>, StoreError> {
+        let (after_date, after_unit) = match &query.after {
+            Some((date, unit)) => (*date, unit.as_str().to_owned()),
+            None => (query.from, String::new()),
+        };
+        let rows = sqlx::query(
+            "SELECT rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, rv.correction_reason, \
+             rv.accepted_at, r.first_accepted_at FROM unit_closure c \
+             JOIN reports r ON r.unit_id = c.unit_id \
+             JOIN report_revisions rv ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
+             AND rv.revision = r.revision \
+             WHERE c.ancestor_id = $1 AND r.report_date >= $2 AND r.report_date <= $3 \
+             AND (r.report_date, r.unit_id) > ($4, $5) ORDER BY r.report_date, r.unit_id LIMIT $6",
+        )
+        .bind(query.root.as_str())
+        .bind(query.from)
+        .bind(query.to)
+        .bind(after_date)
+        .bind(after_unit)
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let revision = <RevisionRow as sqlx::FromRow<_>>::from_row(row)?;
+                crate::stored_report(revision, row.try_get("first_accepted_at")?)
+            })
+            .collect()
+    }
+
+    async fn count_reports(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count as u64)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

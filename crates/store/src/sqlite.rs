@@ -1,0 +1,270 @@
+//! The SQLite store: one file per node, the embedded default.
+//!
+//! Durability: WAL journal with `synchronous = FULL`, so a transaction is on
+//! disk before its commit returns (NORMAL could lose the last commits on
+//! power loss, and we acknowledge reports on commit). Writes take the write
+//! lock up front (`BEGIN IMMEDIATE`) so a batch never fails half-way on a
+//! lock upgrade.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::{ReportKey, Revision, StoredReport, UnitId, UnitTree};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use tracing::instrument;
+
+use crate::plan::{self, RevisionRow, StoredHead};
+use crate::{Backend, ItemResult, ListQuery, RevisionMeta, Store, StoreError, Submission};
+
+/// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
+const ROWS_PER_STATEMENT: usize = 500;
+
+const REVISION_COLUMNS: &str = "rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, \
+     rv.correction_reason, rv.accepted_at";
+
+/// A node's SQLite database.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database at `url`
+    /// (`sqlite://PATH` or `sqlite::memory:`) and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let in_memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database lives in one connection.
+            .max_connections(if in_memory { 1 } else { 8 })
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    async fn read_heads(
+        tx: &mut sqlx::SqliteConnection,
+        keys: &[ReportKey],
+    ) -> Result<HashMap<ReportKey, StoredHead>, StoreError> {
+        let mut heads = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at \
+                 FROM reports WHERE (unit_id, report_date) IN (",
+            );
+            query.push_values(chunk, |mut row, key| {
+                row.push_bind(key.unit_id.as_str().to_owned()).push_bind(key.date);
+            });
+            query.push(")");
+            for row in query.build().fetch_all(&mut *tx).await? {
+                let unit_id: String = row.try_get("unit_id")?;
+                let key = ReportKey {
+                    unit_id: UnitId::parse(&unit_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    date: row.try_get("report_date")?,
+                };
+                let hash: Vec<u8> = row.try_get("content_hash")?;
+                heads.insert(
+                    key,
+                    StoredHead {
+                        revision: plan::revision_from_column(row.try_get("revision")?)?,
+                        content_hash: plan::hash_from_column(&hash)?,
+                        accepted_at: row.try_get("accepted_at")?,
+                        first_accepted_at: row.try_get("first_accepted_at")?,
+                    },
+                );
+            }
+        }
+        Ok(heads)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    #[instrument(name = "store.sqlite.replace_units", skip_all, fields(units = tree.len()))]
+    async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError> {
+        let (units, closure) = plan::tree_rows(tree);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM units").execute(&mut *tx).await?;
+        for chunk in units.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO units (id, parent_id, tier, name, reporting, active_from, active_to) ",
+            );
+            query.push_values(chunk, |mut row, unit| {
+                row.push_bind(unit.id.clone())
+                    .push_bind(unit.parent_id.clone())
+                    .push_bind(unit.tier)
+                    .push_bind(unit.name.clone())
+                    .push_bind(unit.reporting)
+                    .push_bind(unit.active_from)
+                    .push_bind(unit.active_to);
+            });
+            query.build().execute(&mut *tx).await?;
+        }
+        for chunk in closure.chunks(ROWS_PER_STATEMENT) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO unit_closure (ancestor_id, unit_id, depth) ");
+            query.push_values(chunk, |mut row, (ancestor, unit, depth)| {
+                row.push_bind(ancestor.clone())
+                    .push_bind(unit.clone())
+                    .push_bind(*depth);
+            });
+            query.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(name = "store.sqlite.apply_reports", skip_all, fields(n = batch.len()))]
+    async fn apply_reports(&self, batch: Vec<Submission>) -> Result<Vec<ItemResult>, StoreError> {
+        let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let heads = Self::read_heads(&mut tx, &keys).await?;
+        let plan = plan::plan(batch, heads);
+        for chunk in plan.revisions.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
+                 disputes, correction_reason, content_hash, accepted_at) ",
+            );
+            query.push_values(chunk, |mut row, r| {
+                row.push_bind(r.unit_id.clone())
+                    .push_bind(r.report_date)
+                    .push_bind(r.revision)
+                    .push_bind(r.reporter.clone())
+                    .push_bind(r.zero)
+                    .push_bind(r.dispute_count)
+                    .push_bind(r.disputes.clone())
+                    .push_bind(r.correction_reason.clone())
+                    .push_bind(r.content_hash.clone())
+                    .push_bind(r.accepted_at);
+            });
+            query.build().execute(&mut *tx).await?;
+        }
+        for chunk in plan.heads.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) ",
+            );
+            query.push_values(chunk, |mut row, h| {
+                row.push_bind(h.unit_id.clone())
+                    .push_bind(h.report_date)
+                    .push_bind(h.revision)
+                    .push_bind(h.content_hash.clone())
+                    .push_bind(h.accepted_at)
+                    .push_bind(h.first_accepted_at);
+            });
+            query.push(
+                " ON CONFLICT (unit_id, report_date) DO UPDATE SET revision = excluded.revision, \
+                 content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
+                 first_accepted_at = excluded.first_accepted_at",
+            );
+            query.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(plan.results)
+    }
+
+    async fn get_report(
+        &self,
+        unit_id: &UnitId,
+        date: NaiveDate,
+        revision: Option<Revision>,
+    ) -> Result<Option<StoredReport>, StoreError> {
+        let row = sqlx::query(
+            "SELECT rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, rv.correction_reason, \
+             rv.accepted_at, r.first_accepted_at FROM reports r JOIN report_revisions rv \
+             ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
+             AND rv.revision = COALESCE(?, r.revision) WHERE r.unit_id = ? AND r.report_date = ?",
+        )
+        .bind(revision.map(|r| i64::from(r.get())))
+        .bind(unit_id.as_str())
+        .bind(date)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let first: DateTime<Utc> = row.try_get("first_accepted_at")?;
+        crate::stored_report(<RevisionRow as sqlx::FromRow<_>>::from_row(&row)?, first).map(Some)
+    }
+
+    async fn report_history(
+        &self,
+        unit_id: &UnitId,
+        date: NaiveDate,
+    ) -> Result<Vec<RevisionMeta>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT revision, accepted_at, correction_reason, zero, dispute_count FROM report_revisions \
+             WHERE unit_id = ? AND report_date = ? ORDER BY revision",
+        )
+        .bind(unit_id.as_str())
+        .bind(date)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RevisionMeta {
+                    revision: plan::revision_from_column(row.try_get("revision")?)?,
+                    accepted_at: row.try_get("accepted_at")?,
+                    correction_reason: row.try_get("correction_reason")?,
+                    zero: row.try_get("zero")?,
+                    dispute_count: u32::try_from(row.try_get::<i64, _>("dispute_count")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_reports(&self, query: &ListQuery) -> Result<Vec<StoredReport>, StoreError> {
+        let (after_date, after_unit) = match &query.after {
+            Some((date, unit)) => (*date, unit.as_str().to_owned()),
+            None => (query.from, String::new()),
+        };
+        let sql = format!(
+            "SELECT {REVISION_COLUMNS}, r.first_accepted_at FROM unit_closure c \
+             JOIN reports r ON r.unit_id = c.unit_id \
+             JOIN report_revisions rv ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
+             AND rv.revision = r.revision \
+             WHERE c.ancestor_id = ? AND r.report_date >= ? AND r.report_date <= ? \
+             AND (r.report_date, r.unit_id) > (?, ?) ORDER BY r.report_date, r.unit_id LIMIT ?"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(query.root.as_str())
+            .bind(query.from)
+            .bind(query.to)
+            .bind(after_date)
+            .bind(after_unit)
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let revision = <RevisionRow as sqlx::FromRow<_>>::from_row(row)?;
+                crate::stored_report(revision, row.try_get("first_accepted_at")?)
+            })
+            .collect()
+    }
+
+    async fn count_reports(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count as u64)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,80 @@
+//! Throwaway databases for tests on either backend: a SQLite file in a
+//! temporary directory, or a fresh schema in the PostgreSQL database named by
+//! `FENGQIAO_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`), so
+//! tests run in parallel without seeing each other.
+
+use std::sync::Arc;
+
+use crate::postgres::PgStore;
+use crate::sqlite::SqliteStore;
+use crate::{Backend, Store, StoreError};
+
+/// The PostgreSQL server tests use.
+pub fn postgres_url() -> String {
+    std::env::var("FENGQIAO_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// One test's database; [`TestDb::open`] may be called again to reopen it
+/// (a restart).
+#[derive(Debug)]
+pub struct TestDb {
+    backend: Backend,
+    /// Holds the SQLite file; removed on drop.
+    _dir: Option<tempfile::TempDir>,
+    url: String,
+    schema: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("node.db").display());
+                TestDb {
+                    backend,
+                    _dir: Some(dir),
+                    url,
+                    schema: None,
+                }
+            }
+            Backend::Postgres => {
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                TestDb {
+                    backend,
+                    _dir: None,
+                    url: postgres_url(),
+                    schema: Some(schema),
+                }
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A URL a node process can open (for PostgreSQL it carries the schema
+    /// as a connection option).
+    pub fn url(&self) -> String {
+        match &self.schema {
+            None => self.url.clone(),
+            Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", self.url),
+        }
+    }
+
+    /// Opens the database (creating and migrating it the first time).
+    pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
+        match &self.schema {
+            None => Ok(Arc::new(SqliteStore::connect(&self.url).await?)),
+            Some(schema) => Ok(Arc::new(PgStore::connect_in_schema(&self.url, schema).await?)),
+        }
+    }
+
+    /// Drops a PostgreSQL schema; the SQLite directory goes on drop.
+    pub async fn cleanup(self) {
+        if let Some(schema) = &self.schema {
+            let _ = PgStore::drop_schema(&self.url, schema).await;
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! One conformance suite, run against both backends: every test below is
+//! instantiated once for SQLite and once for PostgreSQL, each with its own
+//! database (a temporary file or a fresh schema).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use fengqiao_core::report::{DisputeDraft, ReportDraft, WageArrearsDraft};
+use fengqiao_core::revision::Source;
+use fengqiao_core::{
+    Applied, DailyReport, Dispute, DisputeCategory, DisputeOutcome, DomainError, Revision, UnitId, UnitTree,
+    WageArrears,
+};
+use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
+use fengqiao_store::testing::TestDb;
+use fengqiao_store::{Backend, ListQuery, Store, Submission};
+
+const TREE: &str = "code,parent_code,tier,name\n\
+    410411,,district,湛河区\n\
+    410411001,410411,township,马庄街道\n\
+    410411001001,410411001,community,电力社区\n\
+    410411001001001,410411001001,group,1号楼\n\
+    410411001001002,410411001001,group,2号楼\n\
+    410411002,410411,township,南环路街道\n\
+    410411002001,410411002,community,某村\n\
+    410411002001001,410411002001,group,第一村民组\n";
+
+fn date(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, day).unwrap()
+}
+
+fn at(hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, hour, 0, 0).unwrap()
+}
+
+fn wage_dispute(local_id: &str, recovered: i64) -> Dispute {
+    Dispute::new(DisputeDraft {
+        local_id: local_id.into(),
+        category: DisputeCategory::WageArrears,
+        outcome: DisputeOutcome::ResolvedOnTheSpot,
+        parties: 2,
+        summary: "site wages unpaid since autumn".into(),
+        case_id: None,
+        wage_arrears: Some(
+            WageArrears::new(WageArrearsDraft {
+                employer: "平顶山某建筑公司".into(),
+                workers: 9,
+                amount_claimed_cents: 5_000_000,
+                amount_recovered_cents: recovered,
+            })
+            .unwrap(),
+        ),
+    })
+    .unwrap()
+}
+
+fn report(unit: &str, day: u32, revision: u32, disputes: Vec<Dispute>) -> DailyReport {
+    DailyReport::new(ReportDraft {
+        unit_id: UnitId::parse(unit).unwrap(),
+        date: date(day),
+        revision: Revision::new(revision).unwrap(),
+        reporter: "officer-1".into(),
+        zero: disputes.is_empty(),
+        disputes,
+        correction_reason: if revision > 1 {
+            format!("correction {revision}")
+        } else {
+            String::new()
+        },
+    })
+    .unwrap()
+}
+
+fn submission(report: DailyReport, accepted_at: DateTime<Utc>) -> Submission {
+    Submission {
+        report,
+        source: Source::Reporter,
+        accepted_at,
+        first_accepted_at: None,
+    }
+}
+
+async fn apply_one(store: &dyn Store, s: Submission) -> Result<fengqiao_store::Outcome, DomainError> {
+    let mut results = store.apply_reports(vec![s]).await.expect("store works");
+    results.remove(0)
+}
+
+async fn setup(backend: Backend) -> (TestDb, Arc<dyn Store>) {
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.expect("test database opens");
+    store
+        .replace_units(&UnitTree::from_csv(TREE).unwrap())
+        .await
+        .expect("tree stored");
+    (db, store)
+}
+
+async fn revision_rules(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let unit = "410411001001001";
+    let first = report(unit, 27, 1, vec![]);
+    let outcome = apply_one(&*store, submission(first.clone(), at(8)))
+        .await
+        .unwrap();
+    assert_eq!(outcome.applied, Applied::New);
+    assert_eq!(outcome.first_accepted_at, at(8));
+
+    let again = apply_one(&*store, submission(first.clone(), at(9)))
+        .await
+        .unwrap();
+    assert_eq!(again.applied, Applied::Duplicate);
+    assert_eq!(
+        again.accepted_at,
+        at(8),
+        "a duplicate keeps the stored acceptance time"
+    );
+
+    let conflicting = report(unit, 27, 1, vec![wage_dispute("w1", 0)]);
+    assert_eq!(
+        apply_one(&*store, submission(conflicting, at(9))).await,
+        Err(DomainError::RevisionConflict {
+            revision: Revision::FIRST
+        })
+    );
+
+    let correction = report(unit, 27, 3, vec![wage_dispute("w1", 1_000)]);
+    let corrected = apply_one(&*store, submission(correction.clone(), at(20)))
+        .await
+        .unwrap();
+    assert_eq!(
+        corrected.applied,
+        Applied::Correction {
+            replaced: Revision::FIRST
+        }
+    );
+    assert_eq!(
+        corrected.first_accepted_at,
+        at(8),
+        "timeliness stays with the first revision"
+    );
+
+    let stale = report(unit, 27, 2, vec![]);
+    assert_eq!(
+        apply_one(&*store, submission(stale, at(21))).await,
+        Err(DomainError::StaleRevision {
+            submitted: Revision::new(2).unwrap(),
+            current: Revision::new(3).unwrap()
+        })
+    );
+
+    let late_first = report(unit, 26, 2, vec![]);
+    assert_eq!(
+        apply_one(&*store, submission(late_first, at(21))).await,
+        Err(DomainError::FirstRevisionNotOne {
+            submitted: Revision::new(2).unwrap()
+        })
+    );
+
+    let id = UnitId::parse(unit).unwrap();
+    let current = store.get_report(&id, date(27), None).await.unwrap().unwrap();
+    assert_eq!(current.report, correction);
+    assert_eq!(current.accepted_at, at(20));
+    assert_eq!(current.first_accepted_at, at(8));
+    let old = store
+        .get_report(&id, date(27), Some(Revision::FIRST))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.report, first);
+    assert!(
+        store
+            .get_report(&id, date(27), Some(Revision::new(2).unwrap()))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.get_report(&id, date(26), None).await.unwrap().is_none());
+
+    let history = store.report_history(&id, date(27)).await.unwrap();
+    let revisions: Vec<u32> = history.iter().map(|h| h.revision.get()).collect();
+    assert_eq!(revisions, [1, 3]);
+    assert!(history[0].zero);
+    assert_eq!(history[1].dispute_count, 1);
+    assert_eq!(history[1].correction_reason.as_deref(), Some("correction 3"));
+    assert_eq!(store.count_reports().await.unwrap(), 1);
+    db.cleanup().await;
+}
+
+async fn batches_apply_in_order(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let a = "410411001001001";
+    let b = "410411002001001";
+    let batch = vec![
+        submission(report(a, 27, 1, vec![]), at(1)),
+        submission(report(a, 27, 1, vec![]), at(2)),
+        submission(report(a, 27, 2, vec![wage_dispute("x", 5)]), at(3)),
+        submission(report(a, 27, 1, vec![]), at(4)),
+        submission(report(b, 27, 1, vec![wage_dispute("y", 0)]), at(5)),
+        submission(report(b, 27, 1, vec![]), at(6)),
+    ];
+    let results = store.apply_reports(batch).await.unwrap();
+    let kinds: Vec<String> = results
+        .iter()
+        .map(|r| match r {
+            Ok(o) => format!("{:?}", o.applied),
+            Err(e) => format!("{e:?}").split_whitespace().next().unwrap().to_owned(),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "New",
+            "Duplicate",
+            "Correction { replaced: Revision(1) }",
+            "StaleRevision",
+            "New",
+            "RevisionConflict"
+        ]
+    );
+    let stored = store
+        .get_report(&UnitId::parse(a).unwrap(), date(27), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.report.revision().get(), 2);
+    assert_eq!(stored.first_accepted_at, at(1));
+    assert_eq!(
+        store
+            .report_history(&UnitId::parse(a).unwrap(), date(27))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(store.count_reports().await.unwrap(), 2);
+    db.cleanup().await;
+}
+
+async fn uplink_takes_revisions_in_any_order(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let unit = "410411001001002";
+    let origin_first = at(7);
+    let forwarded = |r: DailyReport| Submission {
+        report: r,
+        source: Source::Uplink,
+        accepted_at: at(12),
+        first_accepted_at: Some(origin_first),
+    };
+    let second = apply_one(&*store, forwarded(report(unit, 27, 2, vec![])))
+        .await
+        .unwrap();
+    assert_eq!(second.applied, Applied::New);
+    assert_eq!(
+        second.first_accepted_at, origin_first,
+        "the origin's clock travels with the report"
+    );
+    assert!(matches!(
+        apply_one(&*store, forwarded(report(unit, 27, 1, vec![]))).await,
+        Err(DomainError::StaleRevision { .. })
+    ));
+    db.cleanup().await;
+}
+
+async fn lists_a_subtree_page_by_page(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let units = ["410411001001001", "410411001001002", "410411002001001"];
+    let mut batch = Vec::new();
+    for day in 20..=24 {
+        for unit in units {
+            batch.push(submission(report(unit, day, 1, vec![]), at(3)));
+        }
+    }
+    store.apply_reports(batch).await.unwrap();
+    let mut query = ListQuery {
+        root: UnitId::parse("410411001").unwrap(),
+        from: date(21),
+        to: date(23),
+        after: None,
+        limit: 4,
+    };
+    let mut seen = Vec::new();
+    loop {
+        let page = store.list_reports(&query).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        let last = page.last().unwrap().report.key();
+        seen.extend(
+            page.iter()
+                .map(|r| (r.report.date().to_string(), r.report.unit_id().to_string())),
+        );
+        query.after = Some((last.date, last.unit_id));
+    }
+    let expected: Vec<(String, String)> = (21..=23)
+        .flat_map(|d| {
+            units[..2]
+                .iter()
+                .map(move |u| (date(d).to_string(), (*u).to_owned()))
+        })
+        .collect();
+    assert_eq!(
+        seen, expected,
+        "only the township's subtree, in (date, unit) order, no gaps or repeats"
+    );
+    let whole = ListQuery {
+        root: UnitId::parse("410411").unwrap(),
+        from: date(20),
+        to: date(24),
+        after: None,
+        limit: 100,
+    };
+    assert_eq!(store.list_reports(&whole).await.unwrap().len(), 15);
+    let leaf = ListQuery {
+        root: UnitId::parse("410411002001001").unwrap(),
+        ..whole
+    };
+    assert_eq!(store.list_reports(&leaf).await.unwrap().len(), 5);
+    db.cleanup().await;
+}
+
+async fn committed_reports_survive_a_restart(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    store
+        .replace_units(&UnitTree::from_csv(TREE).unwrap())
+        .await
+        .unwrap();
+    let committer = GroupCommitter::spawn(Arc::clone(&store), CommitterConfig::default());
+    let mut acked = Vec::new();
+    let tasks: Vec<_> = (1..=25)
+        .map(|day| {
+            let committer = committer.clone();
+            tokio::spawn(async move {
+                let r = report("410411001001001", day, 1, vec![wage_dispute("w", i64::from(day))]);
+                committer
+                    .submit(submission(r.clone(), at(1) + Duration::minutes(i64::from(day))))
+                    .await
+                    .map(|_| r)
+            })
+        })
+        .collect();
+    for task in tasks {
+        acked.push(task.await.unwrap().expect("accepted"));
+    }
+    drop(committer);
+    store.close().await;
+    drop(store);
+
+    let reopened = db.open().await.unwrap();
+    assert_eq!(reopened.count_reports().await.unwrap(), 25);
+    for r in &acked {
+        let stored = reopened
+            .get_report(r.unit_id(), r.date(), None)
+            .await
+            .unwrap()
+            .expect("acknowledged report kept");
+        assert_eq!(&stored.report, r);
+    }
+    db.cleanup().await;
+}
+
+async fn group_commit_answers_every_caller(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let committer = GroupCommitter::spawn(
+        Arc::clone(&store),
+        CommitterConfig {
+            max_batch: 16,
+            queue: 1024,
+        },
+    );
+    let units = ["410411001001001", "410411001001002", "410411002001001"];
+    let tasks: Vec<_> = (0..300)
+        .map(|i| {
+            let committer = committer.clone();
+            let unit = units[i % 3];
+            let day = 1 + (i / 3 % 25) as u32;
+            tokio::spawn(async move {
+                committer
+                    .submit(submission(report(unit, day, 1, vec![]), at(2)))
+                    .await
+            })
+        })
+        .collect();
+    let mut new = 0;
+    let mut duplicate = 0;
+    for task in tasks {
+        match task.await.unwrap().unwrap().applied {
+            Applied::New => new += 1,
+            Applied::Duplicate => duplicate += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((new, duplicate), (75, 225));
+    assert_eq!(store.count_reports().await.unwrap(), 75);
+    db.cleanup().await;
+}
+
+async fn replacing_the_tree_is_idempotent(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let tree = UnitTree::from_csv(TREE).unwrap();
+    store.replace_units(&tree).await.unwrap();
+    store
+        .apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(1))])
+        .await
+        .unwrap();
+    let query = ListQuery {
+        root: UnitId::parse("410411002").unwrap(),
+        from: date(27),
+        to: date(27),
+        after: None,
+        limit: 10,
+    };
+    assert_eq!(store.list_reports(&query).await.unwrap().len(), 1);
+    db.cleanup().await;
+}
+
+macro_rules! conformance {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
+        }
+    };
+}
+
+conformance!(
+    revision_rules,
+    batches_apply_in_order,
+    uplink_takes_revisions_in_any_order,
+    lists_a_subtree_page_by_page,
+    committed_reports_survive_a_restart,
+    group_commit_answers_every_caller,
+    replacing_the_tree_is_idempotent,
+);
