@@ -1,3 +1,81 @@
+//! `fengqiao`: run a node, submit and read reports, generate unit trees,
+//! benchmark. Human tables by default, `--json` for scripts; every error is a
+//! one-line message and a non-zero exit, never a panic or a backtrace.
+
+mod bench;
+mod client;
+mod node;
 mod treegen;
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fengqiao",
+    version,
+    about = "Grass-roots dispute reporting over a four-tier gRPC network"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a node serving a unit and every unit below it.
+    Node(node::NodeArgs),
+    /// Submit a daily report (disputes from flags or a JSON file).
+    Report(client::ReportArgs),
+    /// Submit a zero report: the unit found nothing that day.
+    Zero(client::ZeroArgs),
+    /// List the reports of a unit's subtree for a range of dates.
+    Reports(client::ReportsArgs),
+    /// Work with unit tree files.
+    Tree {
+        #[command(subcommand)]
+        command: TreeCommand,
+    },
+    /// Measure performance; prints figures, asserts nothing.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TreeCommand {
+    /// Generate a tree file: groups under a real tree, or a synthetic tree.
+    Generate(node::GenerateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Node(args) => node::run(args).await,
+            Command::Report(args) => client::report(args).await,
+            Command::Zero(args) => client::zero(args).await,
+            Command::Reports(args) => client::reports(args).await,
+            Command::Tree {
+                command: TreeCommand::Generate(args),
+            } => node::generate(args),
+            Command::Bench { command } => bench::run(command).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! `fengqiao bench …`: benchmarks that print figures and assert nothing.
+//!
+//! `ingest` measures durably committed reports per second through
+//! `SubmitDailyReport` on a real node, beside a raw tonic service that
+//! receives the same message and stores nothing, in the same run, and prints
+//! the ratio.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
+use fengqiao_node::{Node, NodeConfig};
+use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+use fengqiao_proto::pb::reporting_service_server::{ReportingService, ReportingServiceServer};
+use fengqiao_proto::pb::{
+    self, GetDailyReportRequest, GetDailyReportResponse, ListDailyReportsRequest, ListDailyReportsResponse,
+    SubmitDailyReportRequest, SubmitDailyReportResponse,
+};
+use fengqiao_store::Store;
+use fengqiao_store::postgres::PgStore;
+use prost::Message;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::transport::{Channel, Server};
+use tonic::{Request, Response, Status};
+
+use crate::treegen;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Committed reports/s through SubmitDailyReport vs. a raw tonic service.
+    Ingest(IngestArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchBackend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// Backend of the node under test.
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub db: BenchBackend,
+    /// Concurrent clients, each with one call in flight.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    /// Seconds of measurement per side (after one second of warm-up).
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// HTTP/2 connections the clients share.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+    /// PostgreSQL server for `--db postgres` (a fresh schema is made and dropped).
+    #[arg(
+        long,
+        env = "FENGQIAO_TEST_PG",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    pub pg_url: String,
+}
+
+pub async fn run(command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Ingest(args) => ingest(args).await,
+    }
+}
+
+/// The baseline: decodes the request, stores nothing, answers at once.
+#[derive(Debug)]
+struct RawReporting;
+
+#[tonic::async_trait]
+impl ReportingService for RawReporting {
+    async fn submit_daily_report(
+        &self,
+        request: Request<SubmitDailyReportRequest>,
+    ) -> Result<Response<SubmitDailyReportResponse>, Status> {
+        let revision = request.into_inner().report.map_or(0, |r| r.revision);
+        Ok(Response::new(SubmitDailyReportResponse {
+            revision,
+            disposition: pb::Disposition::New.into(),
+            replaced_revision: 0,
+            accepted_at: Some(fengqiao_proto::timestamp(Utc::now())),
+            on_time: true,
+        }))
+    }
+
+    async fn get_daily_report(
+        &self,
+        _: Request<GetDailyReportRequest>,
+    ) -> Result<Response<GetDailyReportResponse>, Status> {
+        Err(Status::unimplemented(
+            "the benchmark baseline only takes submissions",
+        ))
+    }
+
+    async fn list_daily_reports(
+        &self,
+        _: Request<ListDailyReportsRequest>,
+    ) -> Result<Response<ListDailyReportsResponse>, Status> {
+        Err(Status::unimplemented(
+            "the benchmark baseline only takes submissions",
+        ))
+    }
+}
+
+/// The reports the clients send: key `k` is (unit k mod n, today − 1 − k div n),
+/// so every submission is a new report.
+#[derive(Debug)]
+struct Workload {
+    units: Vec<String>,
+    today: chrono::NaiveDate,
+    next: AtomicU64,
+}
+
+impl Workload {
+    fn report(&self, key: u64) -> pb::DailyReport {
+        let n = self.units.len() as u64;
+        let date = self.today - chrono::Duration::days(1 + (key / n) as i64);
+        pb::DailyReport {
+            unit_id: self.units[(key % n) as usize].clone(),
+            date: date.to_string(),
+            revision: 1,
+            reporter: "bench-officer".into(),
+            zero: false,
+            disputes: vec![pb::Dispute {
+                local_id: "d1".into(),
+                category: pb::DisputeCategory::Neighbour.into(),
+                outcome: pb::DisputeOutcome::ResolvedOnTheSpot.into(),
+                parties: 2,
+                summary: "noise between flats, settled".into(),
+                case_id: String::new(),
+                wage_arrears: None,
+            }],
+            correction_reason: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Figures {
+    ok: u64,
+    errors: u64,
+    seconds: f64,
+    latencies_us: Vec<u64>,
+}
+
+impl Figures {
+    fn rate(&self) -> f64 {
+        self.ok as f64 / self.seconds
+    }
+
+    fn percentile(&mut self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        self.latencies_us.sort_unstable();
+        let index = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies_us[index] as f64 / 1000.0
+    }
+}
+
+async fn drive(address: std::net::SocketAddr, args: &IngestArgs, workload: Arc<Workload>) -> Result<Figures> {
+    let mut channels = Vec::new();
+    for _ in 0..args.connections.max(1) {
+        channels.push(
+            Channel::from_shared(format!("http://{address}"))?
+                .connect()
+                .await
+                .context("connecting to the bench server")?,
+        );
+    }
+    let warm_up = Duration::from_secs(1);
+    let measure = Duration::from_secs(args.seconds);
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..args.clients)
+        .map(|client| {
+            let mut stub = ReportingServiceClient::new(channels[client % channels.len()].clone());
+            let workload = Arc::clone(&workload);
+            tokio::spawn(async move {
+                let mut figures = Figures::default();
+                loop {
+                    let sent = Instant::now();
+                    let elapsed = sent - start;
+                    if elapsed >= warm_up + measure {
+                        break;
+                    }
+                    let key = workload.next.fetch_add(1, Ordering::Relaxed);
+                    let result = stub
+                        .submit_daily_report(SubmitDailyReportRequest {
+                            report: Some(workload.report(key)),
+                        })
+                        .await;
+                    if elapsed < warm_up {
+                        continue;
+                    }
+                    match result {
+                        Ok(_) => {
+                            figures.ok += 1;
+                            figures.latencies_us.push(sent.elapsed().as_micros() as u64);
+                        }
+                        Err(_) => figures.errors += 1,
+                    }
+                }
+                figures
+            })
+        })
+        .collect();
+    let mut total = Figures {
+        seconds: measure.as_secs_f64(),
+        ..Figures::default()
+    };
+    for task in tasks {
+        let figures = task.await?;
+        total.ok += figures.ok;
+        total.errors += figures.errors;
+        total.latencies_us.extend(figures.latencies_us);
+    }
+    Ok(total)
+}
+
+async fn ingest(args: IngestArgs) -> Result<()> {
+    crate::node::init_logging("warn");
+    if args.clients == 0 || args.seconds == 0 {
+        bail!("--clients and --seconds must be at least 1");
+    }
+    let tree: UnitTree = treegen::synthetic(0, 10, 10, 50)?;
+    let units: Vec<String> = tree
+        .units()
+        .iter()
+        .filter(|u| u.reporting)
+        .map(|u| u.id.to_string())
+        .collect();
+    let policy = TimePolicy::default();
+    let today = policy.local_date(Utc::now());
+    let new_workload = || {
+        Arc::new(Workload {
+            units: units.clone(),
+            today,
+            next: AtomicU64::new(0),
+        })
+    };
+    let sample = new_workload().report(0);
+    println!(
+        "ingest benchmark: {} clients over {} connections, {} s per side, {}-byte report, {} units",
+        args.clients,
+        args.connections,
+        args.seconds,
+        SubmitDailyReportRequest { report: Some(sample) }.encoded_len(),
+        units.len()
+    );
+
+    // Baseline: a raw tonic service, same message, no storage.
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let raw = tokio::spawn(
+        Server::builder()
+            .add_service(ReportingServiceServer::new(RawReporting))
+            .serve_with_incoming_shutdown(tokio_stream_listener(listener), async {
+                let _ = stopped.await;
+            }),
+    );
+    let mut raw_figures = drive(address, &args, new_workload()).await?;
+    let _ = stop.send(());
+    raw.await??;
+    println!(
+        "  raw tonic (no storage)   {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
+        raw_figures.rate(),
+        raw_figures.percentile(0.5),
+        raw_figures.percentile(0.99),
+        raw_figures.errors
+    );
+
+    // The node, on the chosen backend.
+    let temp = tempfile_dir()?;
+    let schema = format!("bench_{}", std::process::id());
+    let store: Arc<dyn Store> = match args.db {
+        BenchBackend::Sqlite => {
+            fengqiao_store::connect(&format!("sqlite://{}", temp.join("bench.db").display())).await?
+        }
+        BenchBackend::Postgres => Arc::new(
+            PgStore::connect_in_schema(&args.pg_url, &schema)
+                .await
+                .with_context(|| format!("cannot open PostgreSQL at {}", args.pg_url))?,
+        ),
+    };
+    let node = Node::start(
+        NodeConfig::new(tree.root_id().to_string()),
+        &tree,
+        Arc::clone(&store),
+        Arc::new(SystemClock),
+    )
+    .await?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = tokio::spawn(fengqiao_node::serve(node, listener, async {
+        let _ = stopped.await;
+    }));
+    let workload = new_workload();
+    let mut node_figures = drive(address, &args, Arc::clone(&workload)).await?;
+    let _ = stop.send(());
+    served.await??;
+    let committed = store.count_reports().await?;
+    let sent = workload.next.load(Ordering::Relaxed);
+    let backend = store.backend();
+    store.close().await;
+    if args.db == BenchBackend::Postgres {
+        let _ = PgStore::drop_schema(&args.pg_url, &schema).await;
+    }
+    let _ = std::fs::remove_dir_all(&temp);
+    println!(
+        "  node, {backend:<8} (committed) {:>9.0} rep/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
+        node_figures.rate(),
+        node_figures.percentile(0.5),
+        node_figures.percentile(0.99),
+        node_figures.errors
+    );
+    println!(
+        "  stored {committed} reports of {sent} sent (warm-up included; all acknowledged ones are committed)"
+    );
+    println!(
+        "  ratio node/raw = {:.2}  (target ≥ 0.50 at 64 clients)",
+        node_figures.rate() / raw_figures.rate().max(f64::MIN_POSITIVE)
+    );
+    Ok(())
+}
+
+fn tokio_stream_listener(listener: TcpListener) -> tokio_stream::wrappers::TcpListenerStream {
+    tokio_stream::wrappers::TcpListenerStream::new(listener)
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("fengqiao-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}

@@ -1,0 +1,466 @@
+//! The client commands: `report`, `zero`, `reports`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{NaiveDate, Utc};
+use comfy_table::Table;
+use fengqiao_core::{DisputeCategory, DisputeOutcome, TimePolicy};
+use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+use fengqiao_proto::pb::{self, DailyReport, Disposition, ListDailyReportsRequest, SubmitDailyReportRequest};
+use fengqiao_proto::{category_to_pb, outcome_to_pb};
+use serde::Deserialize;
+use tonic::transport::Channel;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Connection {
+    /// The node to talk to.
+    #[arg(long, env = "FENGQIAO_SERVER", default_value = "http://127.0.0.1:7400")]
+    pub server: String,
+    /// The deployment's time zone, for `today` and `yesterday`.
+    #[arg(long, env = "FENGQIAO_TIME_ZONE", default_value = "Asia/Shanghai")]
+    pub time_zone: String,
+}
+
+impl Connection {
+    pub async fn reporting(&self) -> Result<ReportingServiceClient<Channel>> {
+        let endpoint = Channel::from_shared(self.server.clone()).map_err(|_| {
+            anyhow!(
+                "--server {:?} is not a URL (expected e.g. http://127.0.0.1:7400)",
+                self.server
+            )
+        })?;
+        let channel = endpoint
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(30))
+            .connect()
+            .await
+            .with_context(|| format!("cannot reach the node at {}", self.server))?;
+        Ok(ReportingServiceClient::new(channel))
+    }
+
+    /// A date from the command line: `YYYY-MM-DD`, `today` or `yesterday`.
+    pub fn date(&self, value: &str, flag: &str) -> Result<NaiveDate> {
+        let policy = TimePolicy::parse(&self.time_zone, "18:00")?;
+        let today = policy.local_date(Utc::now());
+        match value {
+            "today" => Ok(today),
+            "yesterday" => Ok(today.pred_opt().expect("not the first day of time")),
+            _ => fengqiao_core::time::parse_date(value, flag).map_err(|e| anyhow!("{e}")),
+        }
+    }
+}
+
+/// Turns a refusal into a message naming the code.
+pub fn refused(status: tonic::Status) -> anyhow::Error {
+    anyhow!("the node answered {:?}: {}", status.code(), status.message())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// A JSON file with the whole report (see README); other report flags are then ignored.
+    #[arg(long, conflicts_with_all = ["unit", "dispute"])]
+    pub file: Option<PathBuf>,
+    /// The reporting unit.
+    #[arg(long, required_unless_present = "file")]
+    pub unit: Option<String>,
+    /// The date reported on: YYYY-MM-DD, today or yesterday.
+    #[arg(long, default_value = "today")]
+    pub date: String,
+    /// Revision: 1 first, higher to correct.
+    #[arg(long, default_value_t = 1)]
+    pub revision: u32,
+    /// Why this revision corrects the last (required for revision > 1).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Staff id of the information officer.
+    #[arg(long, env = "FENGQIAO_REPORTER", default_value = "cli")]
+    pub reporter: String,
+    /// A dispute, as comma-separated key=value pairs: id, category, outcome,
+    /// parties, summary, case, and for wage arrears employer, workers,
+    /// claimed and recovered (yuan). E.g.
+    /// `category=wage_arrears,outcome=mediating,employer=某建筑公司,workers=12,claimed=36000`.
+    #[arg(long, required_unless_present = "file")]
+    pub dispute: Vec<String>,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ZeroArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The reporting unit.
+    #[arg(long)]
+    pub unit: String,
+    /// The date reported on: YYYY-MM-DD, today or yesterday.
+    #[arg(long, default_value = "today")]
+    pub date: String,
+    /// Revision: 1 first, higher to correct.
+    #[arg(long, default_value_t = 1)]
+    pub revision: u32,
+    /// Why this revision corrects the last (required for revision > 1).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Staff id of the information officer.
+    #[arg(long, env = "FENGQIAO_REPORTER", default_value = "cli")]
+    pub reporter: String,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A report in a JSON file: the wire message's fields, with categories and
+/// outcomes by name and amounts in fen.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportFile {
+    unit_id: String,
+    date: String,
+    #[serde(default = "first_revision")]
+    revision: u32,
+    #[serde(default)]
+    reporter: Option<String>,
+    #[serde(default)]
+    disputes: Vec<DisputeFile>,
+    #[serde(default)]
+    correction_reason: String,
+}
+
+fn first_revision() -> u32 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisputeFile {
+    local_id: String,
+    category: String,
+    outcome: String,
+    #[serde(default)]
+    parties: u32,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    case_id: String,
+    #[serde(default)]
+    wage_arrears: Option<WageFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WageFile {
+    employer: String,
+    workers: u32,
+    amount_claimed_cents: i64,
+    #[serde(default)]
+    amount_recovered_cents: i64,
+}
+
+fn category(name: &str) -> Result<i32> {
+    DisputeCategory::parse(name)
+        .map(|c| category_to_pb(c) as i32)
+        .ok_or_else(|| {
+            let names: Vec<&str> = DisputeCategory::ALL.iter().map(|c| c.as_str()).collect();
+            anyhow!("unknown category {name:?}; one of {}", names.join(", "))
+        })
+}
+
+fn outcome(name: &str) -> Result<i32> {
+    DisputeOutcome::parse(name)
+        .map(|o| outcome_to_pb(o) as i32)
+        .ok_or_else(|| {
+            let names: Vec<&str> = DisputeOutcome::ALL.iter().map(|o| o.as_str()).collect();
+            anyhow!("unknown outcome {name:?}; one of {}", names.join(", "))
+        })
+}
+
+/// Yuan with at most two decimals, in fen.
+fn yuan_to_fen(value: &str, key: &str) -> Result<i64> {
+    let bad = || anyhow!("{key}={value:?}: expected an amount in yuan like 36000 or 120.50");
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 2 {
+        return Err(bad());
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(100)
+        .and_then(|f| f.checked_add(fraction))
+        .ok_or_else(bad)
+}
+
+fn parse_dispute(spec: &str, position: usize) -> Result<pb::Dispute> {
+    let mut dispute = pb::Dispute {
+        local_id: format!("d{}", position + 1),
+        ..Default::default()
+    };
+    let mut wage = pb::WageArrears::default();
+    let mut has_wage = false;
+    for pair in spec.split(',').filter(|p| !p.trim().is_empty()) {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--dispute {spec:?}: {pair:?} is not key=value"))?;
+        let (key, value) = (key.trim(), value.trim());
+        let number = |v: &str| {
+            v.parse::<u32>()
+                .map_err(|_| anyhow!("{key}={v:?}: expected a whole number"))
+        };
+        match key {
+            "id" => dispute.local_id = value.to_owned(),
+            "category" => dispute.category = category(value)?,
+            "outcome" => dispute.outcome = outcome(value)?,
+            "parties" => dispute.parties = number(value)?,
+            "summary" => dispute.summary = value.to_owned(),
+            "case" => dispute.case_id = value.to_owned(),
+            "employer" => (wage.employer, has_wage) = (value.to_owned(), true),
+            "workers" => (wage.workers, has_wage) = (number(value)?, true),
+            "claimed" => (wage.amount_claimed_cents, has_wage) = (yuan_to_fen(value, key)?, true),
+            "recovered" => (wage.amount_recovered_cents, has_wage) = (yuan_to_fen(value, key)?, true),
+            other => bail!(
+                "--dispute: unknown key {other:?}; use id, category, outcome, parties, summary, case, \
+                 employer, workers, claimed, recovered"
+            ),
+        }
+    }
+    if has_wage {
+        dispute.wage_arrears = Some(wage);
+    }
+    Ok(dispute)
+}
+
+fn report_from_file(path: &PathBuf, default_reporter: &str) -> Result<DailyReport> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file: ReportFile =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a report file", path.display()))?;
+    let disputes = file
+        .disputes
+        .into_iter()
+        .map(|d| {
+            Ok(pb::Dispute {
+                local_id: d.local_id,
+                category: category(&d.category)?,
+                outcome: outcome(&d.outcome)?,
+                parties: d.parties,
+                summary: d.summary,
+                case_id: d.case_id,
+                wage_arrears: d.wage_arrears.map(|w| pb::WageArrears {
+                    employer: w.employer,
+                    workers: w.workers,
+                    amount_claimed_cents: w.amount_claimed_cents,
+                    amount_recovered_cents: w.amount_recovered_cents,
+                }),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DailyReport {
+        unit_id: file.unit_id,
+        date: file.date,
+        revision: file.revision,
+        reporter: file.reporter.unwrap_or_else(|| default_reporter.to_owned()),
+        zero: disputes.is_empty(),
+        disputes,
+        correction_reason: file.correction_reason,
+    })
+}
+
+async fn submit(connection: &Connection, report: DailyReport, json: bool) -> Result<()> {
+    let mut client = connection.reporting().await?;
+    let (unit, date) = (report.unit_id.clone(), report.date.clone());
+    let answer = client
+        .submit_daily_report(SubmitDailyReportRequest { report: Some(report) })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    let disposition = match answer.disposition() {
+        Disposition::New => "new",
+        Disposition::Duplicate => "duplicate (already stored, nothing changed)",
+        Disposition::Correction => "correction",
+        Disposition::Unspecified => "unspecified",
+    };
+    if json {
+        let value = serde_json::json!({
+            "unit_id": unit, "date": date, "revision": answer.revision,
+            "disposition": answer.disposition().as_str_name(),
+            "replaced_revision": answer.replaced_revision, "on_time": answer.on_time,
+        });
+        println!("{value}");
+    } else {
+        let timing = if answer.on_time { "on time" } else { "late" };
+        println!(
+            "accepted: unit {unit} date {date} revision {} — {disposition}, {timing}",
+            answer.revision
+        );
+    }
+    Ok(())
+}
+
+pub async fn report(args: ReportArgs) -> Result<()> {
+    let report = match &args.file {
+        Some(path) => report_from_file(path, &args.reporter)?,
+        None => {
+            let disputes = args
+                .dispute
+                .iter()
+                .enumerate()
+                .map(|(i, spec)| parse_dispute(spec, i))
+                .collect::<Result<Vec<_>>>()?;
+            DailyReport {
+                unit_id: args.unit.clone().unwrap_or_default(),
+                date: args.connection.date(&args.date, "--date")?.to_string(),
+                revision: args.revision,
+                reporter: args.reporter.clone(),
+                zero: disputes.is_empty(),
+                disputes,
+                correction_reason: args.reason.clone(),
+            }
+        }
+    };
+    submit(&args.connection, report, args.json).await
+}
+
+pub async fn zero(args: ZeroArgs) -> Result<()> {
+    let report = DailyReport {
+        unit_id: args.unit.clone(),
+        date: args.connection.date(&args.date, "--date")?.to_string(),
+        revision: args.revision,
+        reporter: args.reporter.clone(),
+        zero: true,
+        disputes: Vec::new(),
+        correction_reason: args.reason.clone(),
+    };
+    submit(&args.connection, report, args.json).await
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportsArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Root of the subtree.
+    #[arg(long)]
+    pub unit: String,
+    /// First date: YYYY-MM-DD, today or yesterday.
+    #[arg(long, default_value = "today")]
+    pub from: String,
+    /// Last date (inclusive): YYYY-MM-DD, today or yesterday.
+    #[arg(long, default_value = "today")]
+    pub to: String,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn reports(args: ReportsArgs) -> Result<()> {
+    let from = args.connection.date(&args.from, "--from")?;
+    let to = args.connection.date(&args.to, "--to")?;
+    let policy = TimePolicy::parse(&args.connection.time_zone, "18:00")?;
+    let mut client = args.connection.reporting().await?;
+    let mut table = Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header([
+        "date",
+        "unit",
+        "rev",
+        "zero",
+        "disputes",
+        "on time",
+        "accepted (local)",
+    ]);
+    let mut page_token = String::new();
+    let mut count = 0usize;
+    loop {
+        let page = client
+            .list_daily_reports(ListDailyReportsRequest {
+                unit_id: args.unit.clone(),
+                from_date: from.to_string(),
+                to_date: to.to_string(),
+                page_size: 1000,
+                page_token: page_token.clone(),
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        for stored in &page.reports {
+            let Some(report) = &stored.report else { continue };
+            count += 1;
+            let accepted = stored
+                .accepted_at
+                .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+                .map(|t| {
+                    t.with_timezone(&policy.zone)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            if args.json {
+                let value = serde_json::json!({
+                    "unit_id": report.unit_id, "date": report.date, "revision": report.revision,
+                    "reporter": report.reporter, "zero": report.zero, "disputes": report.disputes.len(),
+                    "on_time": stored.on_time, "accepted_at": accepted,
+                    "correction_reason": report.correction_reason,
+                });
+                println!("{value}");
+            } else {
+                table.add_row([
+                    report.date.clone(),
+                    report.unit_id.clone(),
+                    report.revision.to_string(),
+                    if report.zero { "zero".into() } else { String::new() },
+                    report.disputes.len().to_string(),
+                    if stored.on_time {
+                        "yes".into()
+                    } else {
+                        "late".into()
+                    },
+                    accepted,
+                ]);
+            }
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    if !args.json {
+        println!("{table}");
+        println!(
+            "{count} reports in the subtree of {} from {from} to {to}",
+            args.unit
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yuan_amounts() {
+        assert_eq!(yuan_to_fen("36000", "claimed").unwrap(), 3_600_000);
+        assert_eq!(yuan_to_fen("120.5", "claimed").unwrap(), 12_050);
+        assert_eq!(yuan_to_fen("0.07", "claimed").unwrap(), 7);
+        assert!(yuan_to_fen("-3", "claimed").is_err());
+        assert!(yuan_to_fen("1.234", "claimed").is_err());
+        assert!(yuan_to_fen("99999999999999999999", "claimed").is_err());
+    }
+
+    #[test]
+    fn dispute_specs() {
+        let d = parse_dispute(
+            "category=wage_arrears,outcome=mediating,employer=某公司,workers=3,claimed=10",
+            0,
+        )
+        .unwrap();
+        assert_eq!(d.local_id, "d1");
+        assert_eq!(d.wage_arrears.unwrap().amount_claimed_cents, 1000);
+        assert!(parse_dispute("category=nope", 0).is_err());
+        assert!(parse_dispute("colour=red", 0).is_err());
+    }
+}

@@ -1,0 +1,205 @@
+//! `fengqiao.v1.ReportingService`: submit, read and list daily reports.
+
+use chrono::{Duration, NaiveDate};
+use fengqiao_core::revision::Source;
+use fengqiao_core::{Applied, DomainError, Revision, StoredReport, UnitId};
+use fengqiao_proto::pb::reporting_service_server::ReportingService;
+use fengqiao_proto::pb::{
+    GetDailyReportRequest, GetDailyReportResponse, ListDailyReportsRequest, ListDailyReportsResponse,
+    RevisionInfo, SubmitDailyReportRequest, SubmitDailyReportResponse,
+};
+use fengqiao_proto::{
+    disposition_to_pb, parse_date, parse_unit_id, report_from_pb, stored_report_to_pb, timestamp,
+};
+use fengqiao_store::{ListQuery, Submission};
+use tonic::{Request, Response, Status};
+use tracing::instrument;
+
+use crate::{Node, NodeError};
+
+/// Default and largest page of `ListDailyReports`.
+pub const DEFAULT_PAGE: u32 = 100;
+pub const MAX_PAGE: u32 = 1000;
+/// Longest date range of one `ListDailyReports` query, in days.
+pub const MAX_LIST_DAYS: i64 = 366;
+
+/// The reporting service over a [`Node`].
+#[derive(Debug, Clone)]
+pub struct Reporting {
+    node: Node,
+}
+
+impl Reporting {
+    pub fn new(node: Node) -> Self {
+        Reporting { node }
+    }
+
+    fn on_time(&self, stored: &StoredReport) -> bool {
+        self.node
+            .config()
+            .time
+            .is_on_time(stored.report.date(), stored.first_accepted_at)
+    }
+
+    async fn submit(
+        &self,
+        request: SubmitDailyReportRequest,
+    ) -> Result<SubmitDailyReportResponse, NodeError> {
+        let report = report_from_pb(request.report)?;
+        let unit = self.node.served_unit(report.unit_id().as_str())?;
+        let now = self.node.clock().now();
+        let today = self.node.config().time.local_date(now);
+        report
+            .check_admissible(unit, today)
+            .map_err(|e| e.within("report"))?;
+        let date = report.date();
+        let outcome = self
+            .node
+            .committer()
+            .submit(Submission {
+                report,
+                source: Source::Reporter,
+                accepted_at: now,
+                first_accepted_at: None,
+            })
+            .await?;
+        Ok(SubmitDailyReportResponse {
+            revision: outcome.revision.get(),
+            disposition: disposition_to_pb(outcome.applied).into(),
+            replaced_revision: match outcome.applied {
+                Applied::Correction { replaced } => replaced.get(),
+                _ => 0,
+            },
+            accepted_at: Some(timestamp(outcome.accepted_at)),
+            on_time: self
+                .node
+                .config()
+                .time
+                .is_on_time(date, outcome.first_accepted_at),
+        })
+    }
+
+    async fn get(&self, request: GetDailyReportRequest) -> Result<GetDailyReportResponse, NodeError> {
+        let unit_id = parse_unit_id(&request.unit_id, "unit_id")?;
+        let date = parse_date(&request.date, "date")?;
+        let revision = match request.revision {
+            0 => None,
+            r => Some(Revision::new(r)?),
+        };
+        self.node.served_unit(unit_id.as_str())?;
+        let store = self.node.store();
+        let stored = store.get_report(&unit_id, date, revision).await?.ok_or_else(|| {
+            DomainError::NotFound(match revision {
+                None => format!("no report from unit {unit_id} for {date}"),
+                Some(r) => format!("no revision {r} of the report from unit {unit_id} for {date}"),
+            })
+        })?;
+        let history = store.report_history(&unit_id, date).await?;
+        Ok(GetDailyReportResponse {
+            report: Some(stored_report_to_pb(&stored, self.on_time(&stored))),
+            history: history
+                .into_iter()
+                .map(|meta| RevisionInfo {
+                    revision: meta.revision.get(),
+                    accepted_at: Some(timestamp(meta.accepted_at)),
+                    correction_reason: meta.correction_reason.unwrap_or_default(),
+                    zero: meta.zero,
+                    dispute_count: meta.dispute_count,
+                })
+                .collect(),
+        })
+    }
+
+    async fn list(&self, request: ListDailyReportsRequest) -> Result<ListDailyReportsResponse, NodeError> {
+        let root = parse_unit_id(&request.unit_id, "unit_id")?;
+        let from = parse_date(&request.from_date, "from_date")?;
+        let to = parse_date(&request.to_date, "to_date")?;
+        if to < from {
+            return Err(DomainError::invalid("to_date", format!("{to} is before from_date {from}")).into());
+        }
+        if to - from >= Duration::days(MAX_LIST_DAYS) {
+            return Err(
+                DomainError::invalid("to_date", format!("at most {MAX_LIST_DAYS} days per query")).into(),
+            );
+        }
+        let limit = match request.page_size {
+            0 => DEFAULT_PAGE,
+            n if n > MAX_PAGE => {
+                return Err(DomainError::invalid("page_size", format!("at most {MAX_PAGE}")).into());
+            }
+            n => n,
+        };
+        let after = parse_page_token(&request.page_token)?;
+        self.node.served_unit(root.as_str())?;
+        let reports = self
+            .node
+            .store()
+            .list_reports(&ListQuery {
+                root,
+                from,
+                to,
+                after,
+                limit,
+            })
+            .await?;
+        let next_page_token = match reports.last() {
+            Some(last) if reports.len() == limit as usize => {
+                page_token(last.report.date(), last.report.unit_id())
+            }
+            _ => String::new(),
+        };
+        Ok(ListDailyReportsResponse {
+            reports: reports
+                .iter()
+                .map(|stored| stored_report_to_pb(stored, self.on_time(stored)))
+                .collect(),
+            next_page_token,
+        })
+    }
+}
+
+/// A page token: where the previous page ended.
+fn page_token(date: NaiveDate, unit: &UnitId) -> String {
+    format!("{date}/{unit}")
+}
+
+fn parse_page_token(token: &str) -> Result<Option<(NaiveDate, UnitId)>, DomainError> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let bad = || DomainError::invalid("page_token", "not a token this service issued");
+    let (date, unit) = token.split_once('/').ok_or_else(bad)?;
+    let date = parse_date(date, "page_token").map_err(|_| bad())?;
+    let unit = UnitId::parse(unit).map_err(|_| bad())?;
+    Ok(Some((date, unit)))
+}
+
+#[tonic::async_trait]
+impl ReportingService for Reporting {
+    #[instrument(name = "rpc.submit_daily_report", skip_all, fields(
+        unit = request.get_ref().report.as_ref().map(|r| r.unit_id.as_str()).unwrap_or(""),
+        date = request.get_ref().report.as_ref().map(|r| r.date.as_str()).unwrap_or(""),
+    ))]
+    async fn submit_daily_report(
+        &self,
+        request: Request<SubmitDailyReportRequest>,
+    ) -> Result<Response<SubmitDailyReportResponse>, Status> {
+        Ok(Response::new(self.submit(request.into_inner()).await?))
+    }
+
+    #[instrument(name = "rpc.get_daily_report", skip_all, fields(unit = %request.get_ref().unit_id))]
+    async fn get_daily_report(
+        &self,
+        request: Request<GetDailyReportRequest>,
+    ) -> Result<Response<GetDailyReportResponse>, Status> {
+        Ok(Response::new(self.get(request.into_inner()).await?))
+    }
+
+    #[instrument(name = "rpc.list_daily_reports", skip_all, fields(unit = %request.get_ref().unit_id))]
+    async fn list_daily_reports(
+        &self,
+        request: Request<ListDailyReportsRequest>,
+    ) -> Result<Response<ListDailyReportsResponse>, Status> {
+        Ok(Response::new(self.list(request.into_inner()).await?))
+    }
+}

@@ -1,0 +1,141 @@
+//! The one place where errors become gRPC statuses.
+//!
+//! | error                                   | code                |
+//! |-----------------------------------------|---------------------|
+//! | `DomainError::Invalid`                  | INVALID_ARGUMENT    |
+//! | `DomainError::NotFound`                 | NOT_FOUND           |
+//! | `DomainError::StaleRevision`            | FAILED_PRECONDITION |
+//! | `DomainError::FirstRevisionNotOne`      | FAILED_PRECONDITION |
+//! | `DomainError::RevisionConflict`         | ABORTED             |
+//! | `NodeError::Overloaded`, `ShuttingDown` | UNAVAILABLE         |
+//! | `NodeError::Store`                      | INTERNAL (logged here; no database text reaches the client) |
+
+use std::sync::Arc;
+
+use fengqiao_core::DomainError;
+use fengqiao_store::StoreError;
+use fengqiao_store::committer::CommitError;
+use tonic::{Code, Status};
+
+/// Everything a node's handlers can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("store: {0}")]
+    Store(Arc<StoreError>),
+    #[error("overloaded")]
+    Overloaded,
+    #[error("shutting down")]
+    ShuttingDown,
+}
+
+impl From<StoreError> for NodeError {
+    fn from(error: StoreError) -> Self {
+        NodeError::Store(Arc::new(error))
+    }
+}
+
+impl From<CommitError> for NodeError {
+    fn from(error: CommitError) -> Self {
+        match error {
+            CommitError::Refused(refusal) => NodeError::Domain(refusal),
+            CommitError::Store(store) => NodeError::Store(store),
+            CommitError::Overloaded => NodeError::Overloaded,
+            CommitError::Stopped => NodeError::ShuttingDown,
+        }
+    }
+}
+
+impl From<NodeError> for Status {
+    fn from(error: NodeError) -> Status {
+        to_status(&error)
+    }
+}
+
+/// Maps an error to the status a client sees.
+pub fn to_status(error: &NodeError) -> Status {
+    match error {
+        NodeError::Domain(domain) => {
+            let code = match domain {
+                DomainError::Invalid { .. } => Code::InvalidArgument,
+                DomainError::NotFound(_) => Code::NotFound,
+                DomainError::StaleRevision { .. } | DomainError::FirstRevisionNotOne { .. } => {
+                    Code::FailedPrecondition
+                }
+                DomainError::RevisionConflict { .. } => Code::Aborted,
+            };
+            Status::new(code, domain.to_string())
+        }
+        NodeError::Store(store) => {
+            tracing::error!(error = %store, "store failure");
+            Status::internal("internal storage error; nothing was changed, retry later")
+        }
+        NodeError::Overloaded => Status::unavailable("node overloaded; retry with backoff"),
+        NodeError::ShuttingDown => Status::unavailable("node is shutting down; retry later"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fengqiao_core::Revision;
+
+    use super::*;
+
+    #[test]
+    fn code_table() {
+        let two = Revision::new(2).unwrap();
+        let cases = [
+            (
+                NodeError::Domain(DomainError::invalid("report.date", "bad")),
+                Code::InvalidArgument,
+            ),
+            (
+                NodeError::Domain(DomainError::NotFound("x".into())),
+                Code::NotFound,
+            ),
+            (
+                NodeError::Domain(DomainError::StaleRevision {
+                    submitted: Revision::FIRST,
+                    current: two,
+                }),
+                Code::FailedPrecondition,
+            ),
+            (
+                NodeError::Domain(DomainError::FirstRevisionNotOne { submitted: two }),
+                Code::FailedPrecondition,
+            ),
+            (
+                NodeError::Domain(DomainError::RevisionConflict { revision: two }),
+                Code::Aborted,
+            ),
+            (NodeError::Overloaded, Code::Unavailable),
+            (NodeError::ShuttingDown, Code::Unavailable),
+            (
+                NodeError::from(StoreError::Corrupt("secret table text".into())),
+                Code::Internal,
+            ),
+        ];
+        for (error, code) in cases {
+            let status = to_status(&error);
+            assert_eq!(status.code(), code, "{error:?}");
+            assert!(
+                !status.message().contains("secret"),
+                "no store text reaches clients"
+            );
+        }
+    }
+
+    #[test]
+    fn stale_names_the_current_revision() {
+        let error = DomainError::StaleRevision {
+            submitted: Revision::FIRST,
+            current: Revision::new(4).unwrap(),
+        };
+        assert!(
+            to_status(&NodeError::Domain(error))
+                .message()
+                .contains("stored revision 4")
+        );
+    }
+}
