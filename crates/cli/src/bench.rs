@@ -56,11 +56,7 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = 4)]
     pub connections: usize,
     /// PostgreSQL server for `--db postgres` (a fresh schema is made and dropped).
-    #[arg(
-        long,
-        env = "FENGQIAO_TEST_PG",
-        default_value = "postgres://postgres@127.0.0.1:5432/test"
-    )]
+    #[arg(long, env = "FENGQIAO_TEST_PG", default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pub pg_url: String,
 }
 
@@ -94,18 +90,14 @@ impl ReportingService for RawReporting {
         &self,
         _: Request<GetDailyReportRequest>,
     ) -> Result<Response<GetDailyReportResponse>, Status> {
-        Err(Status::unimplemented(
-            "the benchmark baseline only takes submissions",
-        ))
+        Err(Status::unimplemented("the benchmark baseline only takes submissions"))
     }
 
     async fn list_daily_reports(
         &self,
         _: Request<ListDailyReportsRequest>,
     ) -> Result<Response<ListDailyReportsResponse>, Status> {
-        Err(Status::unimplemented(
-            "the benchmark baseline only takes submissions",
-        ))
+        Err(Status::unimplemented("the benchmark baseline only takes submissions"))
     }
 }
 
@@ -192,9 +184,7 @@ async fn drive(address: std::net::SocketAddr, args: &IngestArgs, workload: Arc<W
                     }
                     let key = workload.next.fetch_add(1, Ordering::Relaxed);
                     let result = stub
-                        .submit_daily_report(SubmitDailyReportRequest {
-                            report: Some(workload.report(key)),
-                        })
+                        .submit_daily_report(SubmitDailyReportRequest { report: Some(workload.report(key)) })
                         .await;
                     if elapsed < warm_up {
                         continue;
@@ -211,10 +201,7 @@ async fn drive(address: std::net::SocketAddr, args: &IngestArgs, workload: Arc<W
             })
         })
         .collect();
-    let mut total = Figures {
-        seconds: measure.as_secs_f64(),
-        ..Figures::default()
-    };
+    let mut total = Figures { seconds: measure.as_secs_f64(), ..Figures::default() };
     for task in tasks {
         let figures = task.await?;
         total.ok += figures.ok;
@@ -230,21 +217,10 @@ async fn ingest(args: IngestArgs) -> Result<()> {
         bail!("--clients and --seconds must be at least 1");
     }
     let tree: UnitTree = treegen::synthetic(0, 10, 10, 50)?;
-    let units: Vec<String> = tree
-        .units()
-        .iter()
-        .filter(|u| u.reporting)
-        .map(|u| u.id.to_string())
-        .collect();
+    let units: Vec<String> = tree.units().iter().filter(|u| u.reporting).map(|u| u.id.to_string()).collect();
     let policy = TimePolicy::default();
     let today = policy.local_date(Utc::now());
-    let new_workload = || {
-        Arc::new(Workload {
-            units: units.clone(),
-            today,
-            next: AtomicU64::new(0),
-        })
-    };
+    let new_workload = || Arc::new(Workload { units: units.clone(), today, next: AtomicU64::new(0) });
     let sample = new_workload().report(0);
     println!(
         "ingest benchmark: {} clients over {} connections, {} s per side, {}-byte report, {} units",

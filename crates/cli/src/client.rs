@@ -25,10 +25,7 @@ pub struct Connection {
 impl Connection {
     pub async fn reporting(&self) -> Result<ReportingServiceClient<Channel>> {
         let endpoint = Channel::from_shared(self.server.clone()).map_err(|_| {
-            anyhow!(
-                "--server {:?} is not a URL (expected e.g. http://127.0.0.1:7400)",
-                self.server
-            )
+            anyhow!("--server {:?} is not a URL (expected e.g. http://127.0.0.1:7400)", self.server)
         })?;
         let channel = endpoint
             .connect_timeout(std::time::Duration::from_secs(5))
@@ -161,21 +158,17 @@ struct WageFile {
 }
 
 fn category(name: &str) -> Result<i32> {
-    DisputeCategory::parse(name)
-        .map(|c| category_to_pb(c) as i32)
-        .ok_or_else(|| {
-            let names: Vec<&str> = DisputeCategory::ALL.iter().map(|c| c.as_str()).collect();
-            anyhow!("unknown category {name:?}; one of {}", names.join(", "))
-        })
+    DisputeCategory::parse(name).map(|c| category_to_pb(c) as i32).ok_or_else(|| {
+        let names: Vec<&str> = DisputeCategory::ALL.iter().map(|c| c.as_str()).collect();
+        anyhow!("unknown category {name:?}; one of {}", names.join(", "))
+    })
 }
 
 fn outcome(name: &str) -> Result<i32> {
-    DisputeOutcome::parse(name)
-        .map(|o| outcome_to_pb(o) as i32)
-        .ok_or_else(|| {
-            let names: Vec<&str> = DisputeOutcome::ALL.iter().map(|o| o.as_str()).collect();
-            anyhow!("unknown outcome {name:?}; one of {}", names.join(", "))
-        })
+    DisputeOutcome::parse(name).map(|o| outcome_to_pb(o) as i32).ok_or_else(|| {
+        let names: Vec<&str> = DisputeOutcome::ALL.iter().map(|o| o.as_str()).collect();
+        anyhow!("unknown outcome {name:?}; one of {}", names.join(", "))
+    })
 }
 
 /// Yuan with at most two decimals, in fen.
@@ -190,28 +183,18 @@ fn yuan_to_fen(value: &str, key: &str) -> Result<i64> {
     }
     let whole: i64 = whole.parse().map_err(|_| bad())?;
     let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(100)
-        .and_then(|f| f.checked_add(fraction))
-        .ok_or_else(bad)
+    whole.checked_mul(100).and_then(|f| f.checked_add(fraction)).ok_or_else(bad)
 }
 
 fn parse_dispute(spec: &str, position: usize) -> Result<pb::Dispute> {
-    let mut dispute = pb::Dispute {
-        local_id: format!("d{}", position + 1),
-        ..Default::default()
-    };
+    let mut dispute = pb::Dispute { local_id: format!("d{}", position + 1), ..Default::default() };
     let mut wage = pb::WageArrears::default();
     let mut has_wage = false;
     for pair in spec.split(',').filter(|p| !p.trim().is_empty()) {
-        let (key, value) = pair
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--dispute {spec:?}: {pair:?} is not key=value"))?;
+        let (key, value) =
+            pair.split_once('=').ok_or_else(|| anyhow!("--dispute {spec:?}: {pair:?} is not key=value"))?;
         let (key, value) = (key.trim(), value.trim());
-        let number = |v: &str| {
-            v.parse::<u32>()
-                .map_err(|_| anyhow!("{key}={v:?}: expected a whole number"))
-        };
+        let number = |v: &str| v.parse::<u32>().map_err(|_| anyhow!("{key}={v:?}: expected a whole number"));
         match key {
             "id" => dispute.local_id = value.to_owned(),
             "category" => dispute.category = category(value)?,
@@ -293,10 +276,7 @@ async fn submit(connection: &Connection, report: DailyReport, json: bool) -> Res
         println!("{value}");
     } else {
         let timing = if answer.on_time { "on time" } else { "late" };
-        println!(
-            "accepted: unit {unit} date {date} revision {} — {disposition}, {timing}",
-            answer.revision
-        );
+        println!("accepted: unit {unit} date {date} revision {} — {disposition}, {timing}", answer.revision);
     }
     Ok(())
 }
@@ -363,15 +343,7 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
     let mut client = args.connection.reporting().await?;
     let mut table = Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header([
-        "date",
-        "unit",
-        "rev",
-        "zero",
-        "disputes",
-        "on time",
-        "accepted (local)",
-    ]);
+    table.set_header(["date", "unit", "rev", "zero", "disputes", "on time", "accepted (local)"]);
     let mut page_token = String::new();
     let mut count = 0usize;
     loop {
@@ -392,11 +364,7 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
             let accepted = stored
                 .accepted_at
                 .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-                .map(|t| {
-                    t.with_timezone(&policy.zone)
-                        .format("%Y-%m-%d %H:%M:%S")
-                        .to_string()
-                })
+                .map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_default();
             if args.json {
                 let value = serde_json::json!({
@@ -413,11 +381,7 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
                     report.revision.to_string(),
                     if report.zero { "zero".into() } else { String::new() },
                     report.disputes.len().to_string(),
-                    if stored.on_time {
-                        "yes".into()
-                    } else {
-                        "late".into()
-                    },
+                    if stored.on_time { "yes".into() } else { "late".into() },
                     accepted,
                 ]);
             }
@@ -429,10 +393,7 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
     }
     if !args.json {
         println!("{table}");
-        println!(
-            "{count} reports in the subtree of {} from {from} to {to}",
-            args.unit
-        );
+        println!("{count} reports in the subtree of {} from {from} to {to}", args.unit);
     }
     Ok(())
 }
@@ -453,11 +414,9 @@ mod tests {
 
     #[test]
     fn dispute_specs() {
-        let d = parse_dispute(
-            "category=wage_arrears,outcome=mediating,employer=某公司,workers=3,claimed=10",
-            0,
-        )
-        .unwrap();
+        let d =
+            parse_dispute("category=wage_arrears,outcome=mediating,employer=某公司,workers=3,claimed=10", 0)
+                .unwrap();
         assert_eq!(d.local_id, "d1");
         assert_eq!(d.wage_arrears.unwrap().amount_claimed_cents, 1000);
         assert!(parse_dispute("category=nope", 0).is_err());

@@ -12,11 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "fengqiao",
-    version,
-    about = "Grass-roots dispute reporting over a four-tier gRPC network"
-)]
+#[command(name = "fengqiao", version, about = "Grass-roots dispute reporting over a four-tier gRPC network")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -65,9 +61,7 @@ fn main() -> ExitCode {
             Command::Report(args) => client::report(args).await,
             Command::Zero(args) => client::zero(args).await,
             Command::Reports(args) => client::reports(args).await,
-            Command::Tree {
-                command: TreeCommand::Generate(args),
-            } => node::generate(args),
+            Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }
     });

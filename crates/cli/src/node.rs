@@ -35,10 +35,7 @@ pub struct NodeArgs {
 pub fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 pub fn load_tree(path: &PathBuf) -> Result<UnitTree> {
@@ -52,26 +49,15 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     let time = TimePolicy::parse(&args.time_zone, &args.cutoff)?;
     let tree = load_tree(&args.tree)?;
     if tree.get(&args.unit).is_none() {
-        bail!(
-            "unit {} is not in the tree file {}",
-            args.unit,
-            args.tree.display()
-        );
+        bail!("unit {} is not in the tree file {}", args.unit, args.tree.display());
     }
-    let db = args
-        .db
-        .unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", args.unit));
-    let store = fengqiao_store::connect(&db)
-        .await
-        .with_context(|| format!("cannot open the database {db}"))?;
-    let config = NodeConfig {
-        time,
-        ..NodeConfig::new(args.unit.clone())
-    };
+    let db = args.db.unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", args.unit));
+    let store =
+        fengqiao_store::connect(&db).await.with_context(|| format!("cannot open the database {db}"))?;
+    let config = NodeConfig { time, ..NodeConfig::new(args.unit.clone()) };
     let node = Node::start(config, &tree, Arc::clone(&store), Arc::new(SystemClock)).await?;
-    let listener = TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener =
+        TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(
         unit = %args.unit,
@@ -80,11 +66,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         %address,
         "node serving"
     );
-    println!(
-        "fengqiao node {} serving {} units on {address} (database {db})",
-        args.unit,
-        node.tree().len()
-    );
+    println!("fengqiao node {} serving {} units on {address} (database {db})", args.unit, node.tree().len());
     fengqiao_node::serve(node, listener, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("node stopped");
@@ -120,11 +102,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
     /// The real tree to add groups under (down to communities).
-    #[arg(
-        long,
-        default_value = "deploy/zhanhe-410411-official.csv",
-        conflicts_with = "synthetic"
-    )]
+    #[arg(long, default_value = "deploy/zhanhe-410411-official.csv", conflicts_with = "synthetic")]
     pub from: PathBuf,
     /// The year in which some groups open or close.
     #[arg(long, default_value_t = 2026)]

@@ -75,16 +75,10 @@ pub fn add_groups(base: &UnitTree, seed: u64, year: i32) -> UnitTree {
     }
 
     // About 1% of the groups open or close during the year, half each way.
-    let changes = groups
-        .len()
-        .div_ceil(100)
-        .max(2 * MIN_CHANGES_PER_KIND)
-        .min(groups.len());
+    let changes = groups.len().div_ceil(100).max(2 * MIN_CHANGES_PER_KIND).min(groups.len());
     let openings = changes / 2;
     let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("year within chrono's range");
-    let last_ordinal = NaiveDate::from_ymd_opt(year, 12, 31)
-        .expect("year within chrono's range")
-        .ordinal();
+    let last_ordinal = NaiveDate::from_ymd_opt(year, 12, 31).expect("year within chrono's range").ordinal();
     let picked = rand::seq::index::sample(&mut rng, groups.len(), changes).into_vec();
     for (k, position) in picked.into_iter().enumerate() {
         let ordinal = rng.random_range(2..last_ordinal);
@@ -141,20 +135,10 @@ pub fn synthetic(
     let total = 1 + townships * (1 + communities_per_township * (1 + groups_per_community));
     let mut units = Vec::with_capacity(total);
     let district = UnitId::parse(SYNTHETIC_DISTRICT).expect("valid id");
-    units.push(unit(
-        district.clone(),
-        None,
-        Tier::District,
-        "Synthetic District".to_owned(),
-    ));
+    units.push(unit(district.clone(), None, Tier::District, "Synthetic District".to_owned()));
     for t in 1..=townships {
         let township = child_id(&district, t);
-        units.push(unit(
-            township.clone(),
-            Some(&district),
-            Tier::Township,
-            format!("Township {t}"),
-        ));
+        units.push(unit(township.clone(), Some(&district), Tier::Township, format!("Township {t}")));
         for c in 1..=communities_per_township {
             let community = child_id(&township, c);
             units.push(unit(
@@ -244,19 +228,13 @@ mod tests {
     #[test]
     fn same_seed_same_tree() {
         let base = official();
-        assert_eq!(
-            add_groups(&base, 7, YEAR).to_csv(),
-            add_groups(&base, 7, YEAR).to_csv()
-        );
+        assert_eq!(add_groups(&base, 7, YEAR).to_csv(), add_groups(&base, 7, YEAR).to_csv());
     }
 
     #[test]
     fn different_seeds_differ() {
         let base = official();
-        assert_ne!(
-            add_groups(&base, 1, YEAR).to_csv(),
-            add_groups(&base, 2, YEAR).to_csv()
-        );
+        assert_ne!(add_groups(&base, 1, YEAR).to_csv(), add_groups(&base, 2, YEAR).to_csv());
     }
 
     #[test]
@@ -285,11 +263,7 @@ mod tests {
             }
         }
         // Nothing above the group tier changed.
-        let above: Vec<&Unit> = tree
-            .units()
-            .into_iter()
-            .filter(|u| u.tier != Tier::Group)
-            .collect();
+        let above: Vec<&Unit> = tree.units().into_iter().filter(|u| u.tier != Tier::Group).collect();
         assert_eq!(above, base.units());
     }
 
@@ -319,11 +293,7 @@ mod tests {
         }
         assert!(opening >= 3 && closing >= 3, "{opening} open, {closing} close");
         // About 1%.
-        assert!(
-            opening + closing <= groups / 50,
-            "{} of {groups}",
-            opening + closing
-        );
+        assert!(opening + closing <= groups / 50, "{} of {groups}", opening + closing);
     }
 
     #[test]
@@ -337,11 +307,8 @@ mod tests {
         let csv =
             "code,parent_code,tier,name\n1,,district,d\n1001,1,township,t\n1001001,1001,community,甲村\n";
         let tree = add_groups(&UnitTree::from_csv(csv).unwrap(), 3, YEAR);
-        let changed = tree
-            .units()
-            .iter()
-            .filter(|u| u.active_from.is_some() || u.active_to.is_some())
-            .count();
+        let changed =
+            tree.units().iter().filter(|u| u.active_from.is_some() || u.active_to.is_some()).count();
         assert_eq!(changed, 6);
         let only_root = UnitTree::from_csv("code,parent_code,tier,name\n1,,district,d\n").unwrap();
         assert_eq!(add_groups(&only_root, 3, YEAR).len(), 1);

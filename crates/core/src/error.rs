@@ -32,20 +32,16 @@ pub enum DomainError {
 impl DomainError {
     /// An [`DomainError::Invalid`] for `field`.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        DomainError::Invalid {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        DomainError::Invalid { field: field.into(), reason: reason.into() }
     }
 
     /// The same error with `prefix.` put before its field path.
     #[must_use]
     pub fn within(self, prefix: &str) -> Self {
         match self {
-            DomainError::Invalid { field, reason } => DomainError::Invalid {
-                field: format!("{prefix}.{field}"),
-                reason,
-            },
+            DomainError::Invalid { field, reason } => {
+                DomainError::Invalid { field: format!("{prefix}.{field}"), reason }
+            }
             other => other,
         }
     }

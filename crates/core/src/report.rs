@@ -126,10 +126,7 @@ fn check_chars(value: &str, field: &str, max: usize, required: bool) -> Result<(
         return Err(DomainError::invalid(field, "must not be empty"));
     }
     if value.chars().count() > max {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
     }
     if value.chars().any(|c| c.is_control() && c != '\n') {
         return Err(DomainError::invalid(field, "must not contain control characters"));
@@ -142,16 +139,10 @@ fn check_id(value: &str, field: &str) -> Result<(), DomainError> {
         return Err(DomainError::invalid(field, "must not be empty"));
     }
     if value.len() > MAX_ID_LEN {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be at most {MAX_ID_LEN} characters"),
-        ));
+        return Err(DomainError::invalid(field, format!("must be at most {MAX_ID_LEN} characters")));
     }
     if !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(DomainError::invalid(
-            field,
-            "may hold only printable ASCII without spaces",
-        ));
+        return Err(DomainError::invalid(field, "may hold only printable ASCII without spaces"));
     }
     Ok(())
 }
@@ -161,10 +152,7 @@ fn check_amount(value: i64, field: &str) -> Result<(), DomainError> {
         return Err(DomainError::invalid(field, "must not be negative"));
     }
     if value > MAX_AMOUNT_CENTS {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be at most {MAX_AMOUNT_CENTS} fen"),
-        ));
+        return Err(DomainError::invalid(field, format!("must be at most {MAX_AMOUNT_CENTS} fen")));
     }
     Ok(())
 }
@@ -202,10 +190,7 @@ impl WageArrears {
             return Err(DomainError::invalid("workers", "must be at least 1"));
         }
         if draft.workers > MAX_WORKERS {
-            return Err(DomainError::invalid(
-                "workers",
-                format!("must be at most {MAX_WORKERS}"),
-            ));
+            return Err(DomainError::invalid("workers", format!("must be at most {MAX_WORKERS}")));
         }
         check_amount(draft.amount_claimed_cents, "amount_claimed_cents")?;
         check_amount(draft.amount_recovered_cents, "amount_recovered_cents")?;
@@ -278,34 +263,22 @@ impl Dispute {
     pub fn new(draft: DisputeDraft) -> Result<Self, DomainError> {
         check_id(&draft.local_id, "local_id")?;
         if draft.parties > MAX_PARTIES {
-            return Err(DomainError::invalid(
-                "parties",
-                format!("must be at most {MAX_PARTIES}"),
-            ));
+            return Err(DomainError::invalid("parties", format!("must be at most {MAX_PARTIES}")));
         }
         check_chars(&draft.summary, "summary", MAX_SUMMARY_CHARS, false)?;
         let case_id = draft.case_id.filter(|id| !id.is_empty());
         if let Some(case_id) = &case_id {
             check_id(case_id, "case_id")?;
             if draft.outcome != DisputeOutcome::Registered {
-                return Err(DomainError::invalid(
-                    "case_id",
-                    "only a dispute registered as a case names one",
-                ));
+                return Err(DomainError::invalid("case_id", "only a dispute registered as a case names one"));
             }
         }
         match (draft.category, &draft.wage_arrears) {
             (DisputeCategory::WageArrears, None) => {
-                return Err(DomainError::invalid(
-                    "wage_arrears",
-                    "is required for a wage-arrears dispute",
-                ));
+                return Err(DomainError::invalid("wage_arrears", "is required for a wage-arrears dispute"));
             }
             (category, Some(_)) if category != DisputeCategory::WageArrears => {
-                return Err(DomainError::invalid(
-                    "wage_arrears",
-                    "is only for wage-arrears disputes",
-                ));
+                return Err(DomainError::invalid("wage_arrears", "is only for wage-arrears disputes"));
             }
             _ => {}
         }
@@ -409,12 +382,7 @@ impl DailyReport {
                 ));
             }
         }
-        check_chars(
-            &draft.correction_reason,
-            "correction_reason",
-            MAX_REASON_CHARS,
-            false,
-        )?;
+        check_chars(&draft.correction_reason, "correction_reason", MAX_REASON_CHARS, false)?;
         let correction_reason = if draft.revision == Revision::FIRST {
             if !draft.correction_reason.is_empty() {
                 return Err(DomainError::invalid(
@@ -446,10 +414,7 @@ impl DailyReport {
     /// the future, and on a day the unit is active.
     pub fn check_admissible(&self, unit: &Unit, today: NaiveDate) -> Result<(), DomainError> {
         if self.date > today {
-            return Err(DomainError::invalid(
-                "date",
-                format!("{} is after today ({today})", self.date),
-            ));
+            return Err(DomainError::invalid("date", format!("{} is after today ({today})", self.date)));
         }
         if let Some(from) = unit.active_from
             && self.date < from
@@ -477,10 +442,7 @@ impl DailyReport {
     }
 
     pub fn key(&self) -> ReportKey {
-        ReportKey {
-            unit_id: self.unit_id.clone(),
-            date: self.date,
-        }
+        ReportKey { unit_id: self.unit_id.clone(), date: self.date }
     }
     pub fn unit_id(&self) -> &UnitId {
         &self.unit_id
@@ -586,11 +548,7 @@ pub(crate) mod tests {
             reporter: "officer-7".into(),
             zero: disputes.is_empty(),
             disputes,
-            correction_reason: if revision > 1 {
-                "recount".into()
-            } else {
-                String::new()
-            },
+            correction_reason: if revision > 1 { "recount".into() } else { String::new() },
         }
     }
 
@@ -631,35 +589,14 @@ pub(crate) mod tests {
             amount_recovered_cents: 50,
         };
         assert!(WageArrears::new(base()).is_ok());
+        assert!(WageArrears::new(WageArrearsDraft { amount_claimed_cents: -1, ..base() }).is_err());
+        assert!(WageArrears::new(WageArrearsDraft { amount_recovered_cents: 101, ..base() }).is_err());
         assert!(
-            WageArrears::new(WageArrearsDraft {
-                amount_claimed_cents: -1,
-                ..base()
-            })
-            .is_err()
-        );
-        assert!(
-            WageArrears::new(WageArrearsDraft {
-                amount_recovered_cents: 101,
-                ..base()
-            })
-            .is_err()
-        );
-        assert!(
-            WageArrears::new(WageArrearsDraft {
-                amount_claimed_cents: MAX_AMOUNT_CENTS + 1,
-                ..base()
-            })
-            .is_err()
+            WageArrears::new(WageArrearsDraft { amount_claimed_cents: MAX_AMOUNT_CENTS + 1, ..base() })
+                .is_err()
         );
         assert!(WageArrears::new(WageArrearsDraft { workers: 0, ..base() }).is_err());
-        assert!(
-            WageArrears::new(WageArrearsDraft {
-                employer: " ".into(),
-                ..base()
-            })
-            .is_err()
-        );
+        assert!(WageArrears::new(WageArrearsDraft { employer: " ".into(), ..base() }).is_err());
         let missing = DisputeDraft {
             local_id: "d".into(),
             category: DisputeCategory::WageArrears,
@@ -676,10 +613,7 @@ pub(crate) mod tests {
     fn stored_form_round_trips() {
         let report = DailyReport::new(draft(
             2,
-            vec![
-                dispute("a", DisputeCategory::WageArrears),
-                dispute("b", DisputeCategory::Land),
-            ],
+            vec![dispute("a", DisputeCategory::WageArrears), dispute("b", DisputeCategory::Land)],
         ))
         .unwrap();
         let again = DailyReport::from_stored(
@@ -697,13 +631,7 @@ pub(crate) mod tests {
 
     #[test]
     fn duplicate_local_ids_are_rejected() {
-        let twice = draft(
-            1,
-            vec![
-                dispute("a", DisputeCategory::Land),
-                dispute("a", DisputeCategory::Other),
-            ],
-        );
+        let twice = draft(1, vec![dispute("a", DisputeCategory::Land), dispute("a", DisputeCategory::Other)]);
         assert!(
             matches!(DailyReport::new(twice), Err(DomainError::Invalid { field, .. }) if field == "disputes[1].local_id")
         );

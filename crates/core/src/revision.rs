@@ -63,17 +63,12 @@ pub fn decide(
         return Ok(Applied::New);
     };
     match submitted.cmp(&current.revision) {
-        std::cmp::Ordering::Less => Err(DomainError::StaleRevision {
-            submitted,
-            current: current.revision,
-        }),
+        std::cmp::Ordering::Less => Err(DomainError::StaleRevision { submitted, current: current.revision }),
         std::cmp::Ordering::Equal if incoming.content_hash() == current.content_hash => {
             Ok(Applied::Duplicate)
         }
         std::cmp::Ordering::Equal => Err(DomainError::RevisionConflict { revision: submitted }),
-        std::cmp::Ordering::Greater => Ok(Applied::Correction {
-            replaced: current.revision,
-        }),
+        std::cmp::Ordering::Greater => Ok(Applied::Correction { replaced: current.revision }),
     }
 }
 
@@ -89,19 +84,13 @@ mod tests {
         let disputes = match variant % 3 {
             0 => vec![],
             1 => vec![dispute("a", DisputeCategory::Land)],
-            _ => vec![
-                dispute("a", DisputeCategory::WageArrears),
-                dispute("b", DisputeCategory::Neighbour),
-            ],
+            _ => vec![dispute("a", DisputeCategory::WageArrears), dispute("b", DisputeCategory::Neighbour)],
         };
         DailyReport::new(draft(revision, disputes)).unwrap()
     }
 
     fn head(report: &DailyReport) -> Head {
-        Head {
-            revision: report.revision(),
-            content_hash: report.content_hash(),
-        }
+        Head { revision: report.revision(), content_hash: report.content_hash() }
     }
 
     #[test]
@@ -110,26 +99,17 @@ mod tests {
         assert_eq!(decide(None, &first, Source::Reporter), Ok(Applied::New));
         assert_eq!(
             decide(None, &report(2, 0), Source::Reporter),
-            Err(DomainError::FirstRevisionNotOne {
-                submitted: Revision::new(2).unwrap()
-            })
+            Err(DomainError::FirstRevisionNotOne { submitted: Revision::new(2).unwrap() })
         );
         assert_eq!(decide(None, &report(2, 0), Source::Uplink), Ok(Applied::New));
-        assert_eq!(
-            decide(Some(&head(&first)), &first, Source::Reporter),
-            Ok(Applied::Duplicate)
-        );
+        assert_eq!(decide(Some(&head(&first)), &first, Source::Reporter), Ok(Applied::Duplicate));
         assert_eq!(
             decide(Some(&head(&first)), &report(1, 1), Source::Reporter),
-            Err(DomainError::RevisionConflict {
-                revision: Revision::FIRST
-            })
+            Err(DomainError::RevisionConflict { revision: Revision::FIRST })
         );
         assert_eq!(
             decide(Some(&head(&first)), &report(3, 1), Source::Reporter),
-            Ok(Applied::Correction {
-                replaced: Revision::FIRST
-            })
+            Ok(Applied::Correction { replaced: Revision::FIRST })
         );
         let third = report(3, 1);
         assert_eq!(

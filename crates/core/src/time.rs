@@ -13,16 +13,10 @@ use crate::error::DomainError;
 /// Parses a `YYYY-MM-DD` date, naming `field` in the error.
 pub fn parse_date(value: &str, field: &str) -> Result<NaiveDate, DomainError> {
     if value.is_empty() {
-        return Err(DomainError::invalid(
-            field,
-            "must not be empty (expected YYYY-MM-DD)",
-        ));
+        return Err(DomainError::invalid(field, "must not be empty (expected YYYY-MM-DD)"));
     }
     if value.len() != 10 {
-        return Err(DomainError::invalid(
-            field,
-            format!("{value:?} is not a date (expected YYYY-MM-DD)"),
-        ));
+        return Err(DomainError::invalid(field, format!("{value:?} is not a date (expected YYYY-MM-DD)")));
     }
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .map_err(|_| DomainError::invalid(field, format!("{value:?} is not a date (expected YYYY-MM-DD)")))
@@ -139,20 +133,13 @@ impl IsoWeek {
     /// The ISO week holding `date`.
     pub fn of(date: NaiveDate) -> Self {
         let week = date.iso_week();
-        IsoWeek {
-            year: week.year(),
-            week: week.week(),
-        }
+        IsoWeek { year: week.year(), week: week.week() }
     }
 
     /// Parses `YYYY-Www`.
     pub fn parse(value: &str, field: &str) -> Result<Self, DomainError> {
-        let bad = || {
-            DomainError::invalid(
-                field,
-                format!("{value:?} is not an ISO week (expected e.g. 2026-W48)"),
-            )
-        };
+        let bad =
+            || DomainError::invalid(field, format!("{value:?} is not an ISO week (expected e.g. 2026-W48)"));
         let (year, week) = value.split_once("-W").ok_or_else(bad)?;
         let year: i32 = year.parse().map_err(|_| bad())?;
         let week: u32 = week.parse().map_err(|_| bad())?;

@@ -26,19 +26,10 @@ impl UnitId {
             return Err(DomainError::invalid(field, "must not be empty"));
         }
         if value.len() > MAX_UNIT_ID_LEN {
-            return Err(DomainError::invalid(
-                field,
-                format!("must be at most {MAX_UNIT_ID_LEN} characters"),
-            ));
+            return Err(DomainError::invalid(field, format!("must be at most {MAX_UNIT_ID_LEN} characters")));
         }
-        if !value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        {
-            return Err(DomainError::invalid(
-                field,
-                "may hold only letters, digits, '-', '_' and '.'",
-            ));
+        if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+            return Err(DomainError::invalid(field, "may hold only letters, digits, '-', '_' and '.'"));
         }
         Ok(UnitId(value.to_owned()))
     }
@@ -138,21 +129,20 @@ impl Unit {
         self.reporting && self.is_active_on(date)
     }
 
-    fn validate(&self) -> Result<(), DomainError> {
+    /// Checks the unit on its own (the tree checks parents and tiers);
+    /// field paths are relative to the unit.
+    pub fn validate(&self) -> Result<(), DomainError> {
         let name_chars = self.name.chars().count();
         if name_chars == 0 || name_chars > MAX_UNIT_NAME_CHARS {
             return Err(DomainError::invalid(
-                format!("unit {}.name", self.id),
+                "name",
                 format!("must be 1 to {MAX_UNIT_NAME_CHARS} characters"),
             ));
         }
         if let (Some(from), Some(to)) = (self.active_from, self.active_to)
             && to < from
         {
-            return Err(DomainError::invalid(
-                format!("unit {}.active_to", self.id),
-                format!("{to} is before active_from {from}"),
-            ));
+            return Err(DomainError::invalid("active_to", format!("{to} is before active_from {from}")));
         }
         Ok(())
     }
@@ -180,22 +170,14 @@ impl UnitTree {
     pub fn from_units(units: Vec<Unit>) -> Result<Self, DomainError> {
         let mut index = HashMap::with_capacity(units.len());
         for (position, unit) in units.iter().enumerate() {
-            unit.validate()?;
+            unit.validate().map_err(|e| e.within(&format!("unit {}", unit.id)))?;
             if index.insert(unit.id.clone(), position).is_some() {
-                return Err(DomainError::invalid(
-                    "tree",
-                    format!("unit {} appears twice", unit.id),
-                ));
+                return Err(DomainError::invalid("tree", format!("unit {} appears twice", unit.id)));
             }
         }
         let mut nodes: Vec<Node> = units
             .into_iter()
-            .map(|unit| Node {
-                unit,
-                parent: None,
-                children: Vec::new(),
-                depth: 0,
-            })
+            .map(|unit| Node { unit, parent: None, children: Vec::new(), depth: 0 })
             .collect();
         let mut root = None;
         for position in 0..nodes.len() {
@@ -238,10 +220,7 @@ impl UnitTree {
             }
         }
         let Some(root) = root else {
-            return Err(DomainError::invalid(
-                "tree",
-                "has no root (a unit without a parent)",
-            ));
+            return Err(DomainError::invalid("tree", "has no root (a unit without a parent)"));
         };
         // Tiers strictly deepen along every edge, so there can be no cycle;
         // still, every unit must be reachable from the root.
@@ -259,10 +238,7 @@ impl UnitTree {
             nodes[position].children = children;
         }
         if reached != nodes.len() {
-            return Err(DomainError::invalid(
-                "tree",
-                "some units are not connected to the root",
-            ));
+            return Err(DomainError::invalid("tree", "some units are not connected to the root"));
         }
         Ok(UnitTree { nodes, index, root })
     }
@@ -284,9 +260,7 @@ impl UnitTree {
             #[serde(default)]
             active_to: Option<String>,
         }
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
         let mut units = Vec::new();
         for (line, row) in reader.deserialize::<Row>().enumerate() {
             let field = |name: &str| format!("tree line {}: {name}", line + 2);
@@ -327,20 +301,9 @@ impl UnitTree {
     /// depth-first.
     pub fn to_csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let header = [
-            "code",
-            "parent_code",
-            "tier",
-            "name",
-            "reporting",
-            "active_from",
-            "active_to",
-        ];
+        let header = ["code", "parent_code", "tier", "name", "reporting", "active_from", "active_to"];
         writer.write_record(header).expect("writing to memory");
-        for unit in self
-            .subtree(self.root_id().as_str())
-            .expect("root is in the tree")
-        {
+        for unit in self.subtree(self.root_id().as_str()).expect("root is in the tree") {
             let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
             writer
                 .write_record([
@@ -389,13 +352,7 @@ impl UnitTree {
     /// Direct children of `id`, by id.
     pub fn children(&self, id: &str) -> Vec<&Unit> {
         self.position(id)
-            .map(|position| {
-                self.nodes[position]
-                    .children
-                    .iter()
-                    .map(|&c| &self.nodes[c].unit)
-                    .collect()
-            })
+            .map(|position| self.nodes[position].children.iter().map(|&c| &self.nodes[c].unit).collect())
             .unwrap_or_default()
     }
 
@@ -448,8 +405,7 @@ impl UnitTree {
 
     /// Every unit, depth-first from the root.
     pub fn units(&self) -> Vec<&Unit> {
-        self.subtree(self.root_id().as_str())
-            .expect("root is in the tree")
+        self.subtree(self.root_id().as_str()).expect("root is in the tree")
     }
 }
 
@@ -471,14 +427,7 @@ mod tests {
         let ids: Vec<&str> = tree.units().iter().map(|u| u.id.as_str()).collect();
         assert_eq!(
             ids,
-            [
-                "410411",
-                "410411001",
-                "410411001001",
-                "410411001001001",
-                "410411001002",
-                "410411002"
-            ]
+            ["410411", "410411001", "410411001001", "410411001001001", "410411001002", "410411002"]
         );
         assert!(tree.is_within("410411001001001", "410411001"));
         assert!(!tree.is_within("410411001001001", "410411002"));
@@ -491,10 +440,7 @@ mod tests {
     #[test]
     fn rejects_broken_trees() {
         let orphan = "code,parent_code,tier,name\n1,,district,a\n2,9,township,b\n";
-        assert!(matches!(
-            UnitTree::from_csv(orphan),
-            Err(DomainError::Invalid { .. })
-        ));
+        assert!(matches!(UnitTree::from_csv(orphan), Err(DomainError::Invalid { .. })));
         let two_roots = "code,parent_code,tier,name\n1,,district,a\n2,,district,b\n";
         assert!(UnitTree::from_csv(two_roots).is_err());
         let upside_down = "code,parent_code,tier,name\n1,,district,a\n2,1,district,b\n";

@@ -77,15 +77,7 @@ impl Node {
         })?;
         store.replace_units(&served).await?;
         let committer = GroupCommitter::spawn(Arc::clone(&store), config.committer);
-        Ok(Node {
-            inner: Arc::new(Inner {
-                config,
-                tree: served,
-                store,
-                committer,
-                clock,
-            }),
-        })
+        Ok(Node { inner: Arc::new(Inner { config, tree: served, store, committer, clock }) })
     }
 
     pub fn config(&self) -> &NodeConfig {
@@ -113,9 +105,7 @@ impl Node {
     /// reported exactly like unknown ones.
     pub fn served_unit(&self, id: &str) -> Result<&Unit, NodeError> {
         self.inner.tree.get(id).ok_or_else(|| {
-            NodeError::Domain(DomainError::NotFound(format!(
-                "unit {id} is not served by this node"
-            )))
+            NodeError::Domain(DomainError::NotFound(format!("unit {id} is not served by this node")))
         })
     }
 }

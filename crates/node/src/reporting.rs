@@ -35,10 +35,7 @@ impl Reporting {
     }
 
     fn on_time(&self, stored: &StoredReport) -> bool {
-        self.node
-            .config()
-            .time
-            .is_on_time(stored.report.date(), stored.first_accepted_at)
+        self.node.config().time.is_on_time(stored.report.date(), stored.first_accepted_at)
     }
 
     async fn submit(
@@ -49,9 +46,7 @@ impl Reporting {
         let unit = self.node.served_unit(report.unit_id().as_str())?;
         let now = self.node.clock().now();
         let today = self.node.config().time.local_date(now);
-        report
-            .check_admissible(unit, today)
-            .map_err(|e| e.within("report"))?;
+        report.check_admissible(unit, today).map_err(|e| e.within("report"))?;
         let date = report.date();
         let outcome = self
             .node
@@ -71,11 +66,7 @@ impl Reporting {
                 _ => 0,
             },
             accepted_at: Some(timestamp(outcome.accepted_at)),
-            on_time: self
-                .node
-                .config()
-                .time
-                .is_on_time(date, outcome.first_accepted_at),
+            on_time: self.node.config().time.is_on_time(date, outcome.first_accepted_at),
         })
     }
 
@@ -119,7 +110,7 @@ impl Reporting {
         }
         if to - from >= Duration::days(MAX_LIST_DAYS) {
             return Err(
-                DomainError::invalid("to_date", format!("at most {MAX_LIST_DAYS} days per query")).into(),
+                DomainError::invalid("to_date", format!("at most {MAX_LIST_DAYS} days per query")).into()
             );
         }
         let limit = match request.page_size {
@@ -131,28 +122,20 @@ impl Reporting {
         };
         let after = parse_page_token(&request.page_token)?;
         self.node.served_unit(root.as_str())?;
-        let reports = self
-            .node
-            .store()
-            .list_reports(&ListQuery {
-                root,
-                from,
-                to,
-                after,
-                limit,
-            })
-            .await?;
-        let next_page_token = match reports.last() {
-            Some(last) if reports.len() == limit as usize => {
-                page_token(last.report.date(), last.report.unit_id())
-            }
-            _ => String::new(),
+        // One more than the page, to know whether another page follows.
+        let mut reports =
+            self.node.store().list_reports(&ListQuery { root, from, to, after, limit: limit + 1 }).await?;
+        let next_page_token = if reports.len() > limit as usize {
+            reports.truncate(limit as usize);
+            reports
+                .last()
+                .map(|last| page_token(last.report.date(), last.report.unit_id()))
+                .unwrap_or_default()
+        } else {
+            String::new()
         };
         Ok(ListDailyReportsResponse {
-            reports: reports
-                .iter()
-                .map(|stored| stored_report_to_pb(stored, self.on_time(stored)))
-                .collect(),
+            reports: reports.iter().map(|stored| stored_report_to_pb(stored, self.on_time(stored))).collect(),
             next_page_token,
         })
     }

@@ -32,9 +32,7 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let limit = node.config().max_message_bytes;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<ReportingServiceServer<Reporting>>()
-        .await;
+    health_reporter.set_serving::<ReportingServiceServer<Reporting>>().await;
     health_reporter.set_serving::<UnitServiceServer<Units>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)

@@ -86,56 +86,32 @@ mod tests {
     fn code_table() {
         let two = Revision::new(2).unwrap();
         let cases = [
+            (NodeError::Domain(DomainError::invalid("report.date", "bad")), Code::InvalidArgument),
+            (NodeError::Domain(DomainError::NotFound("x".into())), Code::NotFound),
             (
-                NodeError::Domain(DomainError::invalid("report.date", "bad")),
-                Code::InvalidArgument,
-            ),
-            (
-                NodeError::Domain(DomainError::NotFound("x".into())),
-                Code::NotFound,
-            ),
-            (
-                NodeError::Domain(DomainError::StaleRevision {
-                    submitted: Revision::FIRST,
-                    current: two,
-                }),
+                NodeError::Domain(DomainError::StaleRevision { submitted: Revision::FIRST, current: two }),
                 Code::FailedPrecondition,
             ),
             (
                 NodeError::Domain(DomainError::FirstRevisionNotOne { submitted: two }),
                 Code::FailedPrecondition,
             ),
-            (
-                NodeError::Domain(DomainError::RevisionConflict { revision: two }),
-                Code::Aborted,
-            ),
+            (NodeError::Domain(DomainError::RevisionConflict { revision: two }), Code::Aborted),
             (NodeError::Overloaded, Code::Unavailable),
             (NodeError::ShuttingDown, Code::Unavailable),
-            (
-                NodeError::from(StoreError::Corrupt("secret table text".into())),
-                Code::Internal,
-            ),
+            (NodeError::from(StoreError::Corrupt("secret table text".into())), Code::Internal),
         ];
         for (error, code) in cases {
             let status = to_status(&error);
             assert_eq!(status.code(), code, "{error:?}");
-            assert!(
-                !status.message().contains("secret"),
-                "no store text reaches clients"
-            );
+            assert!(!status.message().contains("secret"), "no store text reaches clients");
         }
     }
 
     #[test]
     fn stale_names_the_current_revision() {
-        let error = DomainError::StaleRevision {
-            submitted: Revision::FIRST,
-            current: Revision::new(4).unwrap(),
-        };
-        assert!(
-            to_status(&NodeError::Domain(error))
-                .message()
-                .contains("stored revision 4")
-        );
+        let error =
+            DomainError::StaleRevision { submitted: Revision::FIRST, current: Revision::new(4).unwrap() };
+        assert!(to_status(&NodeError::Domain(error)).message().contains("stored revision 4"));
     }
 }

@@ -80,10 +80,7 @@ impl Units {
             Some(last) if start + page.len() < units.len() => last.id.to_string(),
             _ => String::new(),
         };
-        Ok(ListUnitsResponse {
-            units: page.into_iter().map(|u| unit_to_pb(u)).collect(),
-            next_page_token,
-        })
+        Ok(ListUnitsResponse { units: page.into_iter().map(|u| unit_to_pb(u)).collect(), next_page_token })
     }
 }
 

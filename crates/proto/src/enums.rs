@@ -115,10 +115,7 @@ mod tests {
             assert_eq!(tier_from_pb(tier_to_pb(tier).into(), "t"), Ok(tier));
         }
         for &category in DisputeCategory::ALL {
-            assert_eq!(
-                category_from_pb(category_to_pb(category).into(), "c"),
-                Ok(category)
-            );
+            assert_eq!(category_from_pb(category_to_pb(category).into(), "c"), Ok(category));
         }
         for &outcome in DisputeOutcome::ALL {
             assert_eq!(outcome_from_pb(outcome_to_pb(outcome).into(), "o"), Ok(outcome));
@@ -127,30 +124,12 @@ mod tests {
 
     #[test]
     fn unspecified_and_unknown_are_refused() {
-        assert_eq!(
-            tier_from_pb(0, "unit.tier"),
-            Err(DomainError::invalid("unit.tier", "must be set"))
-        );
-        assert_eq!(
-            tier_from_pb(5, "unit.tier"),
-            Err(DomainError::invalid("unit.tier", "unknown value 5"))
-        );
-        assert_eq!(
-            category_from_pb(0, "c"),
-            Err(DomainError::invalid("c", "must be set"))
-        );
-        assert_eq!(
-            category_from_pb(42, "c"),
-            Err(DomainError::invalid("c", "unknown value 42"))
-        );
-        assert_eq!(
-            outcome_from_pb(0, "o"),
-            Err(DomainError::invalid("o", "must be set"))
-        );
-        assert_eq!(
-            outcome_from_pb(-1, "o"),
-            Err(DomainError::invalid("o", "unknown value -1"))
-        );
+        assert_eq!(tier_from_pb(0, "unit.tier"), Err(DomainError::invalid("unit.tier", "must be set")));
+        assert_eq!(tier_from_pb(5, "unit.tier"), Err(DomainError::invalid("unit.tier", "unknown value 5")));
+        assert_eq!(category_from_pb(0, "c"), Err(DomainError::invalid("c", "must be set")));
+        assert_eq!(category_from_pb(42, "c"), Err(DomainError::invalid("c", "unknown value 42")));
+        assert_eq!(outcome_from_pb(0, "o"), Err(DomainError::invalid("o", "must be set")));
+        assert_eq!(outcome_from_pb(-1, "o"), Err(DomainError::invalid("o", "unknown value -1")));
     }
 
     #[test]
@@ -158,9 +137,7 @@ mod tests {
         assert_eq!(disposition_to_pb(Applied::New), pb::Disposition::New);
         assert_eq!(disposition_to_pb(Applied::Duplicate), pb::Disposition::Duplicate);
         assert_eq!(
-            disposition_to_pb(Applied::Correction {
-                replaced: Revision::FIRST
-            }),
+            disposition_to_pb(Applied::Correction { replaced: Revision::FIRST }),
             pb::Disposition::Correction
         );
     }

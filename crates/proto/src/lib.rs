@@ -43,21 +43,13 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "
 /// `path` leaves the error as it is.
 fn at(path: &str) -> impl Fn(DomainError) -> DomainError + '_ {
     move |error| {
-        if path.is_empty() {
-            error
-        } else {
-            error.within(path)
-        }
+        if path.is_empty() { error } else { error.within(path) }
     }
 }
 
 /// The dotted path of `field` below `path` (just `field` when `path` is empty).
 fn join(path: &str, field: &str) -> String {
-    if path.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{path}.{field}")
-    }
+    if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
 }
 
 /// The value of a message field that must be present.
@@ -74,11 +66,8 @@ mod tests {
     #[test]
     fn descriptor_set_names_both_services() {
         let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET).unwrap();
-        let services: Vec<&str> = set
-            .file
-            .iter()
-            .flat_map(|file| file.service.iter().map(|s| s.name()))
-            .collect();
+        let services: Vec<&str> =
+            set.file.iter().flat_map(|file| file.service.iter().map(|s| s.name())).collect();
         assert!(services.contains(&"ReportingService"));
         assert!(services.contains(&"UnitService"));
     }

@@ -95,10 +95,7 @@ fn convert_report(report: pb::DailyReport) -> Result<DailyReport, DomainError> {
     if report.disputes.len() > MAX_DISPUTES {
         return Err(DomainError::invalid(
             "disputes",
-            format!(
-                "at most {MAX_DISPUTES} disputes per report, got {}",
-                report.disputes.len()
-            ),
+            format!("at most {MAX_DISPUTES} disputes per report, got {}", report.disputes.len()),
         ));
     }
     let disputes = report
@@ -141,14 +138,7 @@ pub fn stored_report_from_pb(
     let accepted_at = from_timestamp(stored.accepted_at, &crate::join(path, "accepted_at"))?;
     let first_accepted_at =
         from_timestamp(stored.first_accepted_at, &crate::join(path, "first_accepted_at"))?;
-    Ok((
-        StoredReport {
-            report,
-            accepted_at,
-            first_accepted_at,
-        },
-        stored.on_time,
-    ))
+    Ok((StoredReport { report, accepted_at, first_accepted_at }, stored.on_time))
 }
 
 /// One entry of a report's history.
@@ -227,29 +217,17 @@ mod tests {
     fn full_report_round_trips() {
         let report = report_from_pb(Some(wire())).unwrap();
         assert_eq!(report.unit_id().as_str(), "410411001001001");
-        assert_eq!(
-            report.date(),
-            chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
-        );
+        assert_eq!(report.date(), chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
         assert_eq!(report.revision().get(), 2);
-        assert_eq!(
-            report.correction_reason(),
-            Some("recount after the evening visit")
-        );
+        assert_eq!(report.correction_reason(), Some("recount after the evening visit"));
         assert!(!report.zero());
-        let [wage, land] = report.disputes() else {
-            panic!("two disputes expected")
-        };
+        let [wage, land] = report.disputes() else { panic!("two disputes expected") };
         assert_eq!(wage.category(), DisputeCategory::WageArrears);
         assert_eq!(wage.outcome(), DisputeOutcome::Registered);
         assert_eq!(wage.case_id(), Some("2026-MC-0123"));
         let facts = wage.wage_arrears().unwrap();
         assert_eq!(
-            (
-                facts.workers(),
-                facts.amount_claimed_cents(),
-                facts.amount_recovered_cents()
-            ),
+            (facts.workers(), facts.amount_claimed_cents(), facts.amount_recovered_cents()),
             (12, 36_000_000, 12_000_000)
         );
         assert_eq!(land.category(), DisputeCategory::Land);
@@ -268,10 +246,7 @@ mod tests {
 
     #[test]
     fn missing_report_is_invalid() {
-        assert_eq!(
-            report_from_pb(None),
-            Err(DomainError::invalid("report", "must be set"))
-        );
+        assert_eq!(report_from_pb(None), Err(DomainError::invalid("report", "must be set")));
     }
 
     fn field_of(result: Result<DailyReport, DomainError>) -> (String, String) {
@@ -288,16 +263,8 @@ mod tests {
             ("empty unit_id", |r| r.unit_id.clear(), "report.unit_id"),
             ("malformed date", |r| r.date = "2026-13-01".into(), "report.date"),
             ("revision 0", |r| r.revision = 0, "report.revision"),
-            (
-                "unknown category",
-                |r| r.disputes[1].category = 99,
-                "report.disputes[1].category",
-            ),
-            (
-                "unspecified outcome",
-                |r| r.disputes[0].outcome = 0,
-                "report.disputes[0].outcome",
-            ),
+            ("unknown category", |r| r.disputes[1].category = 99, "report.disputes[1].category"),
+            ("unspecified outcome", |r| r.disputes[0].outcome = 0, "report.disputes[0].outcome"),
             ("zero with disputes", |r| r.zero = true, "report.zero"),
             (
                 "not zero without disputes",
@@ -322,13 +289,7 @@ mod tests {
             ),
             (
                 "recovered over claimed",
-                |r| {
-                    r.disputes[0]
-                        .wage_arrears
-                        .as_mut()
-                        .unwrap()
-                        .amount_recovered_cents = 36_000_001
-                },
+                |r| r.disputes[0].wage_arrears.as_mut().unwrap().amount_recovered_cents = 36_000_001,
                 "report.disputes[0].wage_arrears.amount_recovered_cents",
             ),
             (
@@ -340,10 +301,7 @@ mod tests {
                 "201 disputes",
                 |r| {
                     r.disputes = (0..201)
-                        .map(|i| pb::Dispute {
-                            local_id: format!("d-{i}"),
-                            ..land_dispute()
-                        })
+                        .map(|i| pb::Dispute { local_id: format!("d-{i}"), ..land_dispute() })
                         .collect();
                 },
                 "report.disputes",
@@ -358,16 +316,8 @@ mod tests {
                 |r| r.disputes[1].wage_arrears = wage_dispute().wage_arrears,
                 "report.disputes[1].wage_arrears",
             ),
-            (
-                "correction without reason",
-                |r| r.correction_reason.clear(),
-                "report.correction_reason",
-            ),
-            (
-                "reason on revision 1",
-                |r| r.revision = 1,
-                "report.correction_reason",
-            ),
+            ("correction without reason", |r| r.correction_reason.clear(), "report.correction_reason"),
+            ("reason on revision 1", |r| r.revision = 1, "report.correction_reason"),
             ("empty reporter", |r| r.reporter.clear(), "report.reporter"),
             (
                 "no workers",
@@ -384,11 +334,7 @@ mod tests {
                 |r| r.disputes[1].case_id = "C-1".into(),
                 "report.disputes[1].case_id",
             ),
-            (
-                "duplicate local id",
-                |r| r.disputes[1].local_id = "d-1".into(),
-                "report.disputes[1].local_id",
-            ),
+            ("duplicate local id", |r| r.disputes[1].local_id = "d-1".into(), "report.disputes[1].local_id"),
         ];
         for (name, mutate, expected) in cases {
             let mut report = wire();
@@ -421,31 +367,19 @@ mod tests {
         let stored = stored();
         let wire_stored = stored_report_to_pb(&stored, true);
         assert_eq!(wire_stored.report, Some(wire()));
-        assert_eq!(
-            wire_stored.accepted_at.unwrap().seconds,
-            stored.accepted_at.timestamp()
-        );
+        assert_eq!(wire_stored.accepted_at.unwrap().seconds, stored.accepted_at.timestamp());
         assert!(wire_stored.on_time);
-        assert_eq!(
-            stored_report_from_pb(Some(wire_stored.clone()), "report"),
-            Ok((stored, true))
-        );
+        assert_eq!(stored_report_from_pb(Some(wire_stored.clone()), "report"), Ok((stored, true)));
 
         let mut no_time = wire_stored.clone();
         no_time.first_accepted_at = None;
         let error = stored_report_from_pb(Some(no_time), "report").unwrap_err();
-        assert_eq!(
-            error,
-            DomainError::invalid("report.first_accepted_at", "must be set")
-        );
+        assert_eq!(error, DomainError::invalid("report.first_accepted_at", "must be set"));
         let mut bad_report = wire_stored;
         bad_report.report.as_mut().unwrap().date = "27/11/2026".into();
         let error = stored_report_from_pb(Some(bad_report), "reports[4]").unwrap_err();
         assert!(matches!(error, DomainError::Invalid { field, .. } if field == "reports[4].report.date"));
-        assert_eq!(
-            stored_report_from_pb(None, "report"),
-            Err(DomainError::invalid("report", "must be set"))
-        );
+        assert_eq!(stored_report_from_pb(None, "report"), Err(DomainError::invalid("report", "must be set")));
     }
 
     #[test]

@@ -19,11 +19,7 @@ pub fn parse_date(value: &str, field: &str) -> Result<NaiveDate, DomainError> {
 
 /// An optional date: empty is `None`.
 pub(crate) fn parse_optional_date(value: &str, field: &str) -> Result<Option<NaiveDate>, DomainError> {
-    if value.is_empty() {
-        Ok(None)
-    } else {
-        parse_date(value, field).map(Some)
-    }
+    if value.is_empty() { Ok(None) } else { parse_date(value, field).map(Some) }
 }
 
 /// A date as the wire writes it, `YYYY-MM-DD`.
@@ -35,10 +31,7 @@ pub(crate) fn format_date(date: NaiveDate) -> String {
 /// nanos ≥ 10⁹) is clamped to the last nanosecond of its second.
 pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     let nanos = at.timestamp_subsec_nanos().min(MAX_NANOS);
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: i32::try_from(nanos).unwrap_or(i32::MAX),
-    }
+    prost_types::Timestamp { seconds: at.timestamp(), nanos: i32::try_from(nanos).unwrap_or(i32::MAX) }
 }
 
 /// An instant from a protobuf `Timestamp` that must be present and valid
@@ -48,12 +41,9 @@ pub fn from_timestamp(
     field: &str,
 ) -> Result<DateTime<Utc>, DomainError> {
     let value = crate::required(value, field)?;
-    let nanos = u32::try_from(value.nanos)
-        .ok()
-        .filter(|&nanos| nanos <= MAX_NANOS)
-        .ok_or_else(|| {
-            DomainError::invalid(field, format!("nanos {} is outside 0..=999999999", value.nanos))
-        })?;
+    let nanos = u32::try_from(value.nanos).ok().filter(|&nanos| nanos <= MAX_NANOS).ok_or_else(|| {
+        DomainError::invalid(field, format!("nanos {} is outside 0..=999999999", value.nanos))
+    })?;
     DateTime::from_timestamp(value.seconds, nanos)
         .ok_or_else(|| DomainError::invalid(field, format!("seconds {} is out of range", value.seconds)))
 }
@@ -72,10 +62,7 @@ mod tests {
         assert_eq!(wire.nanos, 123_456_789);
         assert_eq!(from_timestamp(Some(wire), "accepted_at"), Ok(at));
         let before_epoch = Utc.with_ymd_and_hms(1960, 1, 1, 0, 0, 0).unwrap();
-        assert_eq!(
-            from_timestamp(Some(timestamp(before_epoch)), "t"),
-            Ok(before_epoch)
-        );
+        assert_eq!(from_timestamp(Some(timestamp(before_epoch)), "t"), Ok(before_epoch));
     }
 
     #[test]
@@ -85,35 +72,17 @@ mod tests {
             other => panic!("expected Invalid, got {other:?}"),
         };
         assert_eq!(field_of(None), "x.accepted_at");
+        assert_eq!(field_of(Some(prost_types::Timestamp { seconds: 0, nanos: -1 })), "x.accepted_at");
         assert_eq!(
-            field_of(Some(prost_types::Timestamp {
-                seconds: 0,
-                nanos: -1
-            })),
+            field_of(Some(prost_types::Timestamp { seconds: 0, nanos: 1_000_000_000 })),
             "x.accepted_at"
         );
-        assert_eq!(
-            field_of(Some(prost_types::Timestamp {
-                seconds: 0,
-                nanos: 1_000_000_000
-            })),
-            "x.accepted_at"
-        );
-        assert_eq!(
-            field_of(Some(prost_types::Timestamp {
-                seconds: i64::MAX,
-                nanos: 0
-            })),
-            "x.accepted_at"
-        );
+        assert_eq!(field_of(Some(prost_types::Timestamp { seconds: i64::MAX, nanos: 0 })), "x.accepted_at");
     }
 
     #[test]
     fn scalars_name_the_field() {
-        assert_eq!(
-            parse_unit_id("", "unit_id"),
-            Err(DomainError::invalid("unit_id", "must not be empty"))
-        );
+        assert_eq!(parse_unit_id("", "unit_id"), Err(DomainError::invalid("unit_id", "must not be empty")));
         assert_eq!(parse_unit_id("410411", "unit_id").unwrap().as_str(), "410411");
         assert!(
             matches!(parse_date("2026-13-01", "from_date"), Err(DomainError::Invalid { field, .. }) if field == "from_date")

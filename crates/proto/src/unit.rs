@@ -1,6 +1,5 @@
 //! Units both ways.
 
-use fengqiao_core::unit::MAX_UNIT_NAME_CHARS;
 use fengqiao_core::{DomainError, Unit};
 
 use crate::enums::{tier_from_pb, tier_to_pb};
@@ -40,32 +39,11 @@ fn convert(unit: pb::Unit) -> Result<Unit, DomainError> {
         parent_id => Some(parse_unit_id(parent_id, "parent_id")?),
     };
     let tier = tier_from_pb(unit.tier, "tier")?;
-    let name_chars = unit.name.chars().count();
-    if name_chars == 0 || name_chars > MAX_UNIT_NAME_CHARS {
-        return Err(DomainError::invalid(
-            "name",
-            format!("must be 1 to {MAX_UNIT_NAME_CHARS} characters"),
-        ));
-    }
     let active_from = parse_optional_date(&unit.active_from, "active_from")?;
     let active_to = parse_optional_date(&unit.active_to, "active_to")?;
-    if let (Some(from), Some(to)) = (active_from, active_to)
-        && to < from
-    {
-        return Err(DomainError::invalid(
-            "active_to",
-            format!("{to} is before active_from {from}"),
-        ));
-    }
-    Ok(Unit {
-        id,
-        parent,
-        tier,
-        name: unit.name,
-        reporting: unit.reporting,
-        active_from,
-        active_to,
-    })
+    let unit = Unit { id, parent, tier, name: unit.name, reporting: unit.reporting, active_from, active_to };
+    unit.validate()?;
+    Ok(unit)
 }
 
 #[cfg(test)]
@@ -90,11 +68,7 @@ mod tests {
         assert_eq!(unit.parent.as_ref().map(|p| p.as_str()), Some("410411001"));
         assert_eq!(unit.active_to, None);
         assert_eq!(unit_to_pb(&unit), wire());
-        let root = pb::Unit {
-            parent_id: String::new(),
-            tier: pb::Tier::District.into(),
-            ..wire()
-        };
+        let root = pb::Unit { parent_id: String::new(), tier: pb::Tier::District.into(), ..wire() };
         let unit = unit_from_pb(root.clone()).unwrap();
         assert_eq!(unit.parent, None);
         assert_eq!(unit_to_pb(&unit), root);

@@ -7,7 +7,11 @@
 //! batch size follows the load by itself: one report alone is committed at
 //! once, a burst shares commits. Nothing is ever answered before its commit.
 //!
-//! The queue is bounded; when it is full, `submit` fails fast with
+//! A store that takes concurrent transactions (PostgreSQL) gets several
+//! writers; submissions are routed to a writer by their unit, so one key is
+//! only ever written by one writer and two writers never race on it.
+//!
+//! Each queue is bounded; when it is full, `submit` fails fast with
 //! [`CommitError::Overloaded`] instead of queueing without end (the node
 //! answers UNAVAILABLE and the client retries).
 
@@ -15,7 +19,7 @@ use std::sync::Arc;
 
 use fengqiao_core::DomainError;
 use tokio::sync::{mpsc, oneshot};
-use tracing::{error, instrument};
+use tracing::{debug, error, instrument};
 
 use crate::{ItemResult, Outcome, Store, StoreError, Submission};
 
@@ -45,6 +49,12 @@ pub struct CommitterConfig {
     pub max_batch: usize,
     /// Most submissions waiting for a transaction.
     pub queue: usize,
+    /// Writer tasks; `0` takes the store's preference
+    /// ([`Store::concurrent_writers`]).
+    pub writers: usize,
+    /// Longest wait for a batch to fill to about the size of the previous
+    /// one; only under load (a lone caller never waits).
+    pub commit_delay: std::time::Duration,
 }
 
 impl Default for CommitterConfig {
@@ -52,34 +62,42 @@ impl Default for CommitterConfig {
         CommitterConfig {
             max_batch: 512,
             queue: 8192,
+            writers: 0,
+            commit_delay: std::time::Duration::from_millis(1),
         }
     }
 }
 
-/// A handle to the writer task; cheap to clone. The task ends, after
+/// A handle to the writer tasks; cheap to clone. The tasks end, after
 /// answering everything queued, when the last handle is dropped.
 #[derive(Debug, Clone)]
 pub struct GroupCommitter {
-    queue: mpsc::Sender<(Submission, Reply)>,
+    queues: Arc<[mpsc::Sender<(Submission, Reply)>]>,
 }
 
 impl GroupCommitter {
-    /// Starts the writer task on the current runtime.
+    /// Starts the writer tasks on the current runtime.
     pub fn spawn(store: Arc<dyn Store>, config: CommitterConfig) -> Self {
-        let (queue, receiver) = mpsc::channel(config.queue.max(1));
-        tokio::spawn(write_loop(store, receiver, config.max_batch.max(1)));
-        GroupCommitter { queue }
+        let writers = if config.writers == 0 { store.concurrent_writers() } else { config.writers }.max(1);
+        let per_writer = (config.queue / writers).max(1);
+        let queues = (0..writers)
+            .map(|_| {
+                let (queue, receiver) = mpsc::channel(per_writer);
+                tokio::spawn(write_loop(Arc::clone(&store), receiver, config));
+                queue
+            })
+            .collect();
+        GroupCommitter { queues }
     }
 
     /// Applies one submission; returns once its transaction has committed.
     pub async fn submit(&self, submission: Submission) -> Result<Outcome, CommitError> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .try_send((submission, reply))
-            .map_err(|error| match error {
-                mpsc::error::TrySendError::Full(_) => CommitError::Overloaded,
-                mpsc::error::TrySendError::Closed(_) => CommitError::Stopped,
-            })?;
+        let writer = writer_of(submission.report.unit_id().as_str(), self.queues.len());
+        self.queues[writer].try_send((submission, reply)).map_err(|error| match error {
+            mpsc::error::TrySendError::Full(_) => CommitError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => CommitError::Stopped,
+        })?;
         match answer.await {
             Ok(Ok(result)) => result.map_err(CommitError::Refused),
             Ok(Err(store_error)) => Err(CommitError::Store(store_error)),
@@ -89,18 +107,44 @@ impl GroupCommitter {
 
     /// Submissions waiting for a transaction.
     pub fn queued(&self) -> usize {
-        self.queue.max_capacity() - self.queue.capacity()
+        self.queues.iter().map(|q| q.max_capacity() - q.capacity()).sum()
     }
+}
+
+/// The writer that owns a unit's keys (FNV-1a of the id: stable and cheap).
+fn writer_of(unit_id: &str, writers: usize) -> usize {
+    let hash = unit_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash % writers as u64) as usize
 }
 
 async fn write_loop(
     store: Arc<dyn Store>,
     mut receiver: mpsc::Receiver<(Submission, Reply)>,
-    max_batch: usize,
+    config: CommitterConfig,
 ) {
+    let max_batch = config.max_batch.max(1);
+    // Under load the callers of one batch come back together: right after a
+    // big batch commits, the queue holds only the first few of them. Waiting
+    // briefly for about as many as last time keeps batches big instead of
+    // alternating big and tiny; alone, a caller never waits (target 1).
+    let mut target = 1;
     let mut jobs = Vec::with_capacity(max_batch);
     while receiver.recv_many(&mut jobs, max_batch).await > 0 {
+        if jobs.len() < target {
+            let deadline = tokio::time::Instant::now() + config.commit_delay;
+            while jobs.len() < target {
+                let room = max_batch - jobs.len();
+                match tokio::time::timeout_at(deadline, receiver.recv_many(&mut jobs, room)).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
+        let size = jobs.len();
         commit_batch(&*store, std::mem::take(&mut jobs)).await;
+        target = (size * 3 / 4).max(1);
         jobs.reserve(max_batch);
     }
 }
@@ -108,7 +152,10 @@ async fn write_loop(
 #[instrument(name = "store.group_commit", skip_all, fields(n = jobs.len()))]
 async fn commit_batch(store: &dyn Store, jobs: Vec<(Submission, Reply)>) {
     let (submissions, replies): (Vec<Submission>, Vec<Reply>) = jobs.into_iter().unzip();
-    match store.apply_reports(submissions).await {
+    let started = std::time::Instant::now();
+    let applied = store.apply_reports(submissions).await;
+    debug!(n = replies.len(), micros = started.elapsed().as_micros() as u64, "batch applied");
+    match applied {
         Ok(results) => {
             for (reply, result) in replies.into_iter().zip(results) {
                 // A caller that went away (deadline, disconnect) no longer

@@ -111,6 +111,12 @@ pub struct ListQuery {
 pub trait Store: Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
 
+    /// How many write transactions may usefully run at once (group commit
+    /// starts that many writers, each owning a share of the units).
+    fn concurrent_writers(&self) -> usize {
+        1
+    }
+
     /// Makes the stored unit tree (and its closure table) equal `tree`.
     async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError>;
 
@@ -152,9 +158,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::PgStore::connect(url).await?))
     } else {
-        Err(StoreError::Config(format!(
-            "{url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB"
-        )))
+        Err(StoreError::Config(format!("{url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB")))
     }
 }
 
@@ -179,9 +183,5 @@ pub(crate) fn stored_report(
         row.correction_reason.clone(),
     )
     .map_err(|e| corrupt(e.to_string()))?;
-    Ok(StoredReport {
-        report,
-        accepted_at: row.accepted_at,
-        first_accepted_at,
-    })
+    Ok(StoredReport { report, accepted_at: row.accepted_at, first_accepted_at })
 }

@@ -71,19 +71,13 @@ pub struct Plan {
 /// Decides a batch in order against `heads` (the stored heads of its keys;
 /// keys without a head are absent).
 pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -> Plan {
-    let mut plan = Plan {
-        results: Vec::with_capacity(batch.len()),
-        ..Plan::default()
-    };
+    let mut plan = Plan { results: Vec::with_capacity(batch.len()), ..Plan::default() };
     let mut changed: Vec<ReportKey> = Vec::new();
     let mut changed_keys: HashSet<ReportKey> = HashSet::new();
     for submission in batch {
         let key = submission.report.key();
         let current = heads.get(&key).copied();
-        let head = current.map(|h| Head {
-            revision: h.revision,
-            content_hash: h.content_hash,
-        });
+        let head = current.map(|h| Head { revision: h.revision, content_hash: h.content_hash });
         let applied = match decide(head.as_ref(), &submission.report, submission.source) {
             Ok(applied) => applied,
             Err(refusal) => {
@@ -105,9 +99,7 @@ pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -
         let accepted_at = submission.accepted_at.trunc_subsecs(6);
         let first_accepted_at = match current {
             Some(stored) => stored.first_accepted_at,
-            None => submission
-                .first_accepted_at
-                .map_or(accepted_at, |at| at.trunc_subsecs(6)),
+            None => submission.first_accepted_at.map_or(accepted_at, |at| at.trunc_subsecs(6)),
         };
         let report = &submission.report;
         let content_hash = report.content_hash();
@@ -125,12 +117,7 @@ pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -
         });
         heads.insert(
             key.clone(),
-            StoredHead {
-                revision: report.revision(),
-                content_hash,
-                accepted_at,
-                first_accepted_at,
-            },
+            StoredHead { revision: report.revision(), content_hash, accepted_at, first_accepted_at },
         );
         if changed_keys.insert(key.clone()) {
             changed.push(key);
@@ -161,9 +148,7 @@ pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -
 
 /// Reads a stored hash column.
 pub(crate) fn hash_from_column(bytes: &[u8]) -> Result<[u8; 32], crate::StoreError> {
-    bytes
-        .try_into()
-        .map_err(|_| crate::StoreError::Corrupt(format!("content hash of {} bytes", bytes.len())))
+    bytes.try_into().map_err(|_| crate::StoreError::Corrupt(format!("content hash of {} bytes", bytes.len())))
 }
 
 /// Reads a stored revision column.

@@ -53,40 +53,112 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
-    async fn read_heads(
-        tx: &mut sqlx::SqliteConnection,
-        keys: &[ReportKey],
-    ) -> Result<HashMap<ReportKey, StoredHead>, StoreError> {
-        let mut heads = HashMap::with_capacity(keys.len());
-        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at \
-                 FROM reports WHERE (unit_id, report_date) IN (",
+    /// Applies a batch in two round trips to SQLite's worker thread: one
+    /// takes the write lock and reads the heads, one writes history and heads
+    /// and commits. Each batch travels as one JSON parameter per table
+    /// (`json_each`), so the statements' text never changes and stays
+    /// prepared — SQLite's `UNNEST`. The caller rolls back on error.
+    async fn apply_on(
+        connection: &mut sqlx::SqliteConnection,
+        batch: Vec<Submission>,
+    ) -> Result<Vec<ItemResult>, StoreError> {
+        let keys: Vec<(&str, String)> =
+            batch.iter().map(|s| (s.report.unit_id().as_str(), s.report.date().to_string())).collect();
+        let keys = to_json(&keys)?;
+        let rows = sqlx::query(
+            "BEGIN IMMEDIATE; \
+             SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at \
+             FROM json_each(?1) AS k CROSS JOIN reports r \
+             ON r.unit_id = k.value ->> 0 AND r.report_date = k.value ->> 1",
+        )
+        .bind(keys)
+        .fetch_all(&mut *connection)
+        .await?;
+        let mut heads = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let unit_id: String = row.try_get("unit_id")?;
+            let key = ReportKey {
+                unit_id: UnitId::parse(&unit_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                date: row.try_get("report_date")?,
+            };
+            let hash: Vec<u8> = row.try_get("content_hash")?;
+            heads.insert(
+                key,
+                StoredHead {
+                    revision: plan::revision_from_column(row.try_get("revision")?)?,
+                    content_hash: plan::hash_from_column(&hash)?,
+                    accepted_at: row.try_get("accepted_at")?,
+                    first_accepted_at: row.try_get("first_accepted_at")?,
+                },
             );
-            query.push_values(chunk, |mut row, key| {
-                row.push_bind(key.unit_id.as_str().to_owned()).push_bind(key.date);
-            });
-            query.push(")");
-            for row in query.build().fetch_all(&mut *tx).await? {
-                let unit_id: String = row.try_get("unit_id")?;
-                let key = ReportKey {
-                    unit_id: UnitId::parse(&unit_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    date: row.try_get("report_date")?,
-                };
-                let hash: Vec<u8> = row.try_get("content_hash")?;
-                heads.insert(
-                    key,
-                    StoredHead {
-                        revision: plan::revision_from_column(row.try_get("revision")?)?,
-                        content_hash: plan::hash_from_column(&hash)?,
-                        accepted_at: row.try_get("accepted_at")?,
-                        first_accepted_at: row.try_get("first_accepted_at")?,
-                    },
-                );
-            }
         }
-        Ok(heads)
+        let plan = plan::plan(batch, heads);
+        if plan.revisions.is_empty() {
+            sqlx::query("COMMIT").execute(&mut *connection).await?;
+            return Ok(plan.results);
+        }
+        let revisions: Vec<_> = plan
+            .revisions
+            .iter()
+            .map(|r| {
+                (
+                    &r.unit_id,
+                    r.report_date.to_string(),
+                    r.revision,
+                    &r.reporter,
+                    r.zero,
+                    r.dispute_count,
+                    &r.disputes,
+                    &r.correction_reason,
+                    hex::encode(&r.content_hash),
+                    sqlite_time(r.accepted_at),
+                )
+            })
+            .collect();
+        let heads: Vec<_> = plan
+            .heads
+            .iter()
+            .map(|h| {
+                (
+                    &h.unit_id,
+                    h.report_date.to_string(),
+                    h.revision,
+                    hex::encode(&h.content_hash),
+                    sqlite_time(h.accepted_at),
+                    sqlite_time(h.first_accepted_at),
+                )
+            })
+            .collect();
+        sqlx::query(
+            "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
+             disputes, correction_reason, content_hash, accepted_at) \
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
+             value ->> 7, unhex(value ->> 8), value ->> 9 FROM json_each(?1); \
+             INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
+             SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 3), value ->> 4, value ->> 5 \
+             FROM json_each(?2) WHERE true \
+             ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
+             content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
+             first_accepted_at = excluded.first_accepted_at; \
+             COMMIT",
+        )
+        .bind(to_json(&revisions)?)
+        .bind(to_json(&heads)?)
+        .execute(&mut *connection)
+        .await?;
+        Ok(plan.results)
     }
+}
+
+/// A timestamp as sqlx writes `DateTime<Utc>` to SQLite, so rows written
+/// through JSON read back like any other.
+fn sqlite_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
+/// A batch parameter as JSON text.
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 #[async_trait]
@@ -120,9 +192,7 @@ impl Store for SqliteStore {
             let mut query =
                 QueryBuilder::<Sqlite>::new("INSERT INTO unit_closure (ancestor_id, unit_id, depth) ");
             query.push_values(chunk, |mut row, (ancestor, unit, depth)| {
-                row.push_bind(ancestor.clone())
-                    .push_bind(unit.clone())
-                    .push_bind(*depth);
+                row.push_bind(ancestor.clone()).push_bind(unit.clone()).push_bind(*depth);
             });
             query.build().execute(&mut *tx).await?;
         }
@@ -132,50 +202,14 @@ impl Store for SqliteStore {
 
     #[instrument(name = "store.sqlite.apply_reports", skip_all, fields(n = batch.len()))]
     async fn apply_reports(&self, batch: Vec<Submission>) -> Result<Vec<ItemResult>, StoreError> {
-        let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let heads = Self::read_heads(&mut tx, &keys).await?;
-        let plan = plan::plan(batch, heads);
-        for chunk in plan.revisions.chunks(ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
-                 disputes, correction_reason, content_hash, accepted_at) ",
-            );
-            query.push_values(chunk, |mut row, r| {
-                row.push_bind(r.unit_id.clone())
-                    .push_bind(r.report_date)
-                    .push_bind(r.revision)
-                    .push_bind(r.reporter.clone())
-                    .push_bind(r.zero)
-                    .push_bind(r.dispute_count)
-                    .push_bind(r.disputes.clone())
-                    .push_bind(r.correction_reason.clone())
-                    .push_bind(r.content_hash.clone())
-                    .push_bind(r.accepted_at);
-            });
-            query.build().execute(&mut *tx).await?;
+        let mut connection = self.pool.acquire().await?;
+        let result = Self::apply_on(&mut connection, batch).await;
+        if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *connection).await.is_err() {
+            // No transaction was open, or the connection is broken: either
+            // way it must not go back to the pool in an unknown state.
+            connection.close_on_drop();
         }
-        for chunk in plan.heads.chunks(ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) ",
-            );
-            query.push_values(chunk, |mut row, h| {
-                row.push_bind(h.unit_id.clone())
-                    .push_bind(h.report_date)
-                    .push_bind(h.revision)
-                    .push_bind(h.content_hash.clone())
-                    .push_bind(h.accepted_at)
-                    .push_bind(h.first_accepted_at);
-            });
-            query.push(
-                " ON CONFLICT (unit_id, report_date) DO UPDATE SET revision = excluded.revision, \
-                 content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
-                 first_accepted_at = excluded.first_accepted_at",
-            );
-            query.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(plan.results)
+        result
     }
 
     async fn get_report(
@@ -258,9 +292,7 @@ impl Store for SqliteStore {
     }
 
     async fn count_reports(&self) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports")
-            .fetch_one(&self.pool)
-            .await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.pool).await?;
         Ok(count as u64)
     }
 

@@ -31,21 +31,11 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
                 let url = format!("sqlite://{}", dir.path().join("node.db").display());
-                TestDb {
-                    backend,
-                    _dir: Some(dir),
-                    url,
-                    schema: None,
-                }
+                TestDb { backend, _dir: Some(dir), url, schema: None }
             }
             Backend::Postgres => {
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-                TestDb {
-                    backend,
-                    _dir: None,
-                    url: postgres_url(),
-                    schema: Some(schema),
-                }
+                TestDb { backend, _dir: None, url: postgres_url(), schema: Some(schema) }
             }
         }
     }

@@ -62,22 +62,13 @@ fn report(unit: &str, day: u32, revision: u32, disputes: Vec<Dispute>) -> DailyR
         reporter: "officer-1".into(),
         zero: disputes.is_empty(),
         disputes,
-        correction_reason: if revision > 1 {
-            format!("correction {revision}")
-        } else {
-            String::new()
-        },
+        correction_reason: if revision > 1 { format!("correction {revision}") } else { String::new() },
     })
     .unwrap()
 }
 
 fn submission(report: DailyReport, accepted_at: DateTime<Utc>) -> Submission {
-    Submission {
-        report,
-        source: Source::Reporter,
-        accepted_at,
-        first_accepted_at: None,
-    }
+    Submission { report, source: Source::Reporter, accepted_at, first_accepted_at: None }
 }
 
 async fn apply_one(store: &dyn Store, s: Submission) -> Result<fengqiao_store::Outcome, DomainError> {
@@ -88,10 +79,7 @@ async fn apply_one(store: &dyn Store, s: Submission) -> Result<fengqiao_store::O
 async fn setup(backend: Backend) -> (TestDb, Arc<dyn Store>) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.expect("test database opens");
-    store
-        .replace_units(&UnitTree::from_csv(TREE).unwrap())
-        .await
-        .expect("tree stored");
+    store.replace_units(&UnitTree::from_csv(TREE).unwrap()).await.expect("tree stored");
     (db, store)
 }
 
@@ -99,45 +87,24 @@ async fn revision_rules(backend: Backend) {
     let (db, store) = setup(backend).await;
     let unit = "410411001001001";
     let first = report(unit, 27, 1, vec![]);
-    let outcome = apply_one(&*store, submission(first.clone(), at(8)))
-        .await
-        .unwrap();
+    let outcome = apply_one(&*store, submission(first.clone(), at(8))).await.unwrap();
     assert_eq!(outcome.applied, Applied::New);
     assert_eq!(outcome.first_accepted_at, at(8));
 
-    let again = apply_one(&*store, submission(first.clone(), at(9)))
-        .await
-        .unwrap();
+    let again = apply_one(&*store, submission(first.clone(), at(9))).await.unwrap();
     assert_eq!(again.applied, Applied::Duplicate);
-    assert_eq!(
-        again.accepted_at,
-        at(8),
-        "a duplicate keeps the stored acceptance time"
-    );
+    assert_eq!(again.accepted_at, at(8), "a duplicate keeps the stored acceptance time");
 
     let conflicting = report(unit, 27, 1, vec![wage_dispute("w1", 0)]);
     assert_eq!(
         apply_one(&*store, submission(conflicting, at(9))).await,
-        Err(DomainError::RevisionConflict {
-            revision: Revision::FIRST
-        })
+        Err(DomainError::RevisionConflict { revision: Revision::FIRST })
     );
 
     let correction = report(unit, 27, 3, vec![wage_dispute("w1", 1_000)]);
-    let corrected = apply_one(&*store, submission(correction.clone(), at(20)))
-        .await
-        .unwrap();
-    assert_eq!(
-        corrected.applied,
-        Applied::Correction {
-            replaced: Revision::FIRST
-        }
-    );
-    assert_eq!(
-        corrected.first_accepted_at,
-        at(8),
-        "timeliness stays with the first revision"
-    );
+    let corrected = apply_one(&*store, submission(correction.clone(), at(20))).await.unwrap();
+    assert_eq!(corrected.applied, Applied::Correction { replaced: Revision::FIRST });
+    assert_eq!(corrected.first_accepted_at, at(8), "timeliness stays with the first revision");
 
     let stale = report(unit, 27, 2, vec![]);
     assert_eq!(
@@ -151,9 +118,7 @@ async fn revision_rules(backend: Backend) {
     let late_first = report(unit, 26, 2, vec![]);
     assert_eq!(
         apply_one(&*store, submission(late_first, at(21))).await,
-        Err(DomainError::FirstRevisionNotOne {
-            submitted: Revision::new(2).unwrap()
-        })
+        Err(DomainError::FirstRevisionNotOne { submitted: Revision::new(2).unwrap() })
     );
 
     let id = UnitId::parse(unit).unwrap();
@@ -161,19 +126,9 @@ async fn revision_rules(backend: Backend) {
     assert_eq!(current.report, correction);
     assert_eq!(current.accepted_at, at(20));
     assert_eq!(current.first_accepted_at, at(8));
-    let old = store
-        .get_report(&id, date(27), Some(Revision::FIRST))
-        .await
-        .unwrap()
-        .unwrap();
+    let old = store.get_report(&id, date(27), Some(Revision::FIRST)).await.unwrap().unwrap();
     assert_eq!(old.report, first);
-    assert!(
-        store
-            .get_report(&id, date(27), Some(Revision::new(2).unwrap()))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.get_report(&id, date(27), Some(Revision::new(2).unwrap())).await.unwrap().is_none());
     assert!(store.get_report(&id, date(26), None).await.unwrap().is_none());
 
     let history = store.report_history(&id, date(27)).await.unwrap();
@@ -217,21 +172,10 @@ async fn batches_apply_in_order(backend: Backend) {
             "RevisionConflict"
         ]
     );
-    let stored = store
-        .get_report(&UnitId::parse(a).unwrap(), date(27), None)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = store.get_report(&UnitId::parse(a).unwrap(), date(27), None).await.unwrap().unwrap();
     assert_eq!(stored.report.revision().get(), 2);
     assert_eq!(stored.first_accepted_at, at(1));
-    assert_eq!(
-        store
-            .report_history(&UnitId::parse(a).unwrap(), date(27))
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(store.report_history(&UnitId::parse(a).unwrap(), date(27)).await.unwrap().len(), 2);
     assert_eq!(store.count_reports().await.unwrap(), 2);
     db.cleanup().await;
 }
@@ -246,14 +190,9 @@ async fn uplink_takes_revisions_in_any_order(backend: Backend) {
         accepted_at: at(12),
         first_accepted_at: Some(origin_first),
     };
-    let second = apply_one(&*store, forwarded(report(unit, 27, 2, vec![])))
-        .await
-        .unwrap();
+    let second = apply_one(&*store, forwarded(report(unit, 27, 2, vec![]))).await.unwrap();
     assert_eq!(second.applied, Applied::New);
-    assert_eq!(
-        second.first_accepted_at, origin_first,
-        "the origin's clock travels with the report"
-    );
+    assert_eq!(second.first_accepted_at, origin_first, "the origin's clock travels with the report");
     assert!(matches!(
         apply_one(&*store, forwarded(report(unit, 27, 1, vec![]))).await,
         Err(DomainError::StaleRevision { .. })
@@ -285,23 +224,13 @@ async fn lists_a_subtree_page_by_page(backend: Backend) {
             break;
         }
         let last = page.last().unwrap().report.key();
-        seen.extend(
-            page.iter()
-                .map(|r| (r.report.date().to_string(), r.report.unit_id().to_string())),
-        );
+        seen.extend(page.iter().map(|r| (r.report.date().to_string(), r.report.unit_id().to_string())));
         query.after = Some((last.date, last.unit_id));
     }
     let expected: Vec<(String, String)> = (21..=23)
-        .flat_map(|d| {
-            units[..2]
-                .iter()
-                .map(move |u| (date(d).to_string(), (*u).to_owned()))
-        })
+        .flat_map(|d| units[..2].iter().map(move |u| (date(d).to_string(), (*u).to_owned())))
         .collect();
-    assert_eq!(
-        seen, expected,
-        "only the township's subtree, in (date, unit) order, no gaps or repeats"
-    );
+    assert_eq!(seen, expected, "only the township's subtree, in (date, unit) order, no gaps or repeats");
     let whole = ListQuery {
         root: UnitId::parse("410411").unwrap(),
         from: date(20),
@@ -310,10 +239,7 @@ async fn lists_a_subtree_page_by_page(backend: Backend) {
         limit: 100,
     };
     assert_eq!(store.list_reports(&whole).await.unwrap().len(), 15);
-    let leaf = ListQuery {
-        root: UnitId::parse("410411002001001").unwrap(),
-        ..whole
-    };
+    let leaf = ListQuery { root: UnitId::parse("410411002001001").unwrap(), ..whole };
     assert_eq!(store.list_reports(&leaf).await.unwrap().len(), 5);
     db.cleanup().await;
 }
@@ -321,10 +247,7 @@ async fn lists_a_subtree_page_by_page(backend: Backend) {
 async fn committed_reports_survive_a_restart(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.unwrap();
-    store
-        .replace_units(&UnitTree::from_csv(TREE).unwrap())
-        .await
-        .unwrap();
+    store.replace_units(&UnitTree::from_csv(TREE).unwrap()).await.unwrap();
     let committer = GroupCommitter::spawn(Arc::clone(&store), CommitterConfig::default());
     let mut acked = Vec::new();
     let tasks: Vec<_> = (1..=25)
@@ -363,10 +286,7 @@ async fn group_commit_answers_every_caller(backend: Backend) {
     let (db, store) = setup(backend).await;
     let committer = GroupCommitter::spawn(
         Arc::clone(&store),
-        CommitterConfig {
-            max_batch: 16,
-            queue: 1024,
-        },
+        CommitterConfig { max_batch: 16, queue: 1024, ..CommitterConfig::default() },
     );
     let units = ["410411001001001", "410411001001002", "410411002001001"];
     let tasks: Vec<_> = (0..300)
@@ -374,11 +294,9 @@ async fn group_commit_answers_every_caller(backend: Backend) {
             let committer = committer.clone();
             let unit = units[i % 3];
             let day = 1 + (i / 3 % 25) as u32;
-            tokio::spawn(async move {
-                committer
-                    .submit(submission(report(unit, day, 1, vec![]), at(2)))
-                    .await
-            })
+            tokio::spawn(
+                async move { committer.submit(submission(report(unit, day, 1, vec![]), at(2))).await },
+            )
         })
         .collect();
     let mut new = 0;
@@ -399,10 +317,7 @@ async fn replacing_the_tree_is_idempotent(backend: Backend) {
     let (db, store) = setup(backend).await;
     let tree = UnitTree::from_csv(TREE).unwrap();
     store.replace_units(&tree).await.unwrap();
-    store
-        .apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(1))])
-        .await
-        .unwrap();
+    store.apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(1))]).await.unwrap();
     let query = ListQuery {
         root: UnitId::parse("410411002").unwrap(),
         from: date(27),

@@ -18,6 +18,10 @@ CREATE TABLE unit_closure (
 ) WITHOUT ROWID;
 CREATE INDEX unit_closure_by_unit ON unit_closure (unit_id);
 
+-- Keys lead with the date: a day's reports arrive together, so they land in
+-- neighbouring pages (few pages dirtied per commit), and date-range listings
+-- in (date, unit) order read the primary key in order.
+
 -- Every revision ever accepted: the history of corrections.
 CREATE TABLE report_revisions (
     unit_id           TEXT NOT NULL,
@@ -30,7 +34,7 @@ CREATE TABLE report_revisions (
     correction_reason TEXT,
     content_hash      BLOB NOT NULL,
     accepted_at       TEXT NOT NULL,
-    PRIMARY KEY (unit_id, report_date, revision)
+    PRIMARY KEY (report_date, unit_id, revision)
 ) WITHOUT ROWID;
 
 -- The current revision of each report (the head), one row per (unit, date).
@@ -41,6 +45,6 @@ CREATE TABLE reports (
     content_hash      BLOB NOT NULL,
     accepted_at       TEXT NOT NULL,
     first_accepted_at TEXT NOT NULL,
-    PRIMARY KEY (unit_id, report_date)
+    PRIMARY KEY (report_date, unit_id)
 ) WITHOUT ROWID;
-CREATE INDEX reports_by_date ON reports (report_date, unit_id);
+CREATE INDEX reports_by_unit ON reports (unit_id, report_date);
