@@ -231,17 +231,28 @@ async fn ingest(args: IngestArgs) -> Result<()> {
         units.len()
     );
 
+    // Servers run on a runtime of their own (their own threads), as a node
+    // runs in a process of its own: the load generator's tasks do not queue
+    // in front of the server's.
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("bench-server")
+        .enable_all()
+        .build()?;
+
     // Baseline: a raw tonic service, same message, no storage.
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?.into_std()?;
     let address = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let raw = tokio::spawn(
+    let raw = server_runtime.spawn(async move {
         Server::builder()
             .add_service(ReportingServiceServer::new(RawReporting))
-            .serve_with_incoming_shutdown(tokio_stream_listener(listener), async {
+            .serve_with_incoming_shutdown(tokio_stream_listener(TcpListener::from_std(listener)?), async {
                 let _ = stopped.await;
-            }),
-    );
+            })
+            .await?;
+        anyhow::Ok(())
+    });
     let mut raw_figures = drive(address, &args, new_workload()).await?;
     let _ = stop.send(());
     raw.await??;
@@ -256,41 +267,51 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     // The node, on the chosen backend.
     let temp = tempfile_dir()?;
     let schema = format!("bench_{}", std::process::id());
-    let store: Arc<dyn Store> = match args.db {
-        BenchBackend::Sqlite => {
-            fengqiao_store::connect(&format!("sqlite://{}", temp.join("bench.db").display())).await?
-        }
-        BenchBackend::Postgres => Arc::new(
-            PgStore::connect_in_schema(&args.pg_url, &schema)
-                .await
-                .with_context(|| format!("cannot open PostgreSQL at {}", args.pg_url))?,
-        ),
-    };
-    let node = Node::start(
-        NodeConfig::new(tree.root_id().to_string()),
-        &tree,
-        Arc::clone(&store),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let db_url = format!("sqlite://{}", temp.join("bench.db").display());
+    let (backend, pg_url, schema_for_server) = (args.db, args.pg_url.clone(), schema.clone());
+    let store: Arc<dyn Store> = server_runtime
+        .spawn(async move {
+            anyhow::Ok(match backend {
+                BenchBackend::Sqlite => fengqiao_store::connect(&db_url).await?,
+                BenchBackend::Postgres => Arc::new(
+                    PgStore::connect_in_schema(&pg_url, &schema_for_server)
+                        .await
+                        .with_context(|| format!("cannot open PostgreSQL at {pg_url}"))?,
+                ),
+            })
+        })
+        .await??;
+    let listener = TcpListener::bind("127.0.0.1:0").await?.into_std()?;
     let address = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let served = tokio::spawn(fengqiao_node::serve(node, listener, async {
-        let _ = stopped.await;
-    }));
+    let node_store = Arc::clone(&store);
+    let served = server_runtime.spawn(async move {
+        let config = NodeConfig::new(tree.root_id().to_string());
+        let node = Node::start(config, &tree, node_store, Arc::new(SystemClock)).await?;
+        fengqiao_node::serve(node, TcpListener::from_std(listener)?, async {
+            let _ = stopped.await;
+        })
+        .await?;
+        anyhow::Ok(())
+    });
     let workload = new_workload();
     let mut node_figures = drive(address, &args, Arc::clone(&workload)).await?;
     let _ = stop.send(());
     served.await??;
-    let committed = store.count_reports().await?;
     let sent = workload.next.load(Ordering::Relaxed);
     let backend = store.backend();
-    store.close().await;
+    let committed = server_runtime
+        .spawn(async move {
+            let committed = store.count_reports().await;
+            store.close().await;
+            committed
+        })
+        .await??;
     if args.db == BenchBackend::Postgres {
         let _ = PgStore::drop_schema(&args.pg_url, &schema).await;
     }
     let _ = std::fs::remove_dir_all(&temp);
+    server_runtime.shutdown_background();
     println!(
         "  node, {backend:<8} (committed) {:>9.0} rep/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
         node_figures.rate(),

@@ -15,7 +15,7 @@ pub struct NodeArgs {
     /// The unit this node serves (with every unit below it).
     #[arg(long, env = "FENGQIAO_UNIT")]
     pub unit: String,
-    /// The unit tree file (CSV: code,parent_code,tier,name[,reporting,active_from,active_to]).
+    /// The unit tree file: CSV with columns code, parent_code, tier, name and optionally reporting, active_from, active_to.
     #[arg(long, env = "FENGQIAO_TREE", default_value = "deploy/zhanhe-410411.csv")]
     pub tree: PathBuf,
     /// Database URL: sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DB.

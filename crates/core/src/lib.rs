@@ -1,4 +1,4 @@
-//! The fengqiao domain, free of I/O: the dated unit tree ([`unit`]), daily and
+//! The fengqiao domain, free of I/O: the dated unit tree ([`mod@unit`]), daily and
 //! zero reports with their disputes ([`report`]), the revision rules that
 //! decide what a submission does to a stored report ([`revision`]), and the
 //! deployment's notion of time — zone, cut-off, ISO weeks and an injected

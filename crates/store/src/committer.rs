@@ -49,8 +49,10 @@ pub struct CommitterConfig {
     pub max_batch: usize,
     /// Most submissions waiting for a transaction.
     pub queue: usize,
-    /// Writer tasks; `0` takes the store's preference
-    /// ([`Store::concurrent_writers`]).
+    /// Writer tasks, each owning a share of the units. SQLite takes one
+    /// writer at a time anyway; on PostgreSQL more writers pay off only with
+    /// cores to spare (on 2 cores one writer measured best: see the note in
+    /// docs/ARCHITECTURE.md).
     pub writers: usize,
     /// Longest wait for a batch to fill to about the size of the previous
     /// one; only under load (a lone caller never waits).
@@ -62,7 +64,7 @@ impl Default for CommitterConfig {
         CommitterConfig {
             max_batch: 512,
             queue: 8192,
-            writers: 0,
+            writers: 1,
             commit_delay: std::time::Duration::from_millis(1),
         }
     }
@@ -78,7 +80,7 @@ pub struct GroupCommitter {
 impl GroupCommitter {
     /// Starts the writer tasks on the current runtime.
     pub fn spawn(store: Arc<dyn Store>, config: CommitterConfig) -> Self {
-        let writers = if config.writers == 0 { store.concurrent_writers() } else { config.writers }.max(1);
+        let writers = config.writers.max(1);
         let per_writer = (config.queue / writers).max(1);
         let queues = (0..writers)
             .map(|_| {

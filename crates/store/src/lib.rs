@@ -111,12 +111,6 @@ pub struct ListQuery {
 pub trait Store: Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
 
-    /// How many write transactions may usefully run at once (group commit
-    /// starts that many writers, each owning a share of the units).
-    fn concurrent_writers(&self) -> usize {
-        1
-    }
-
     /// Makes the stored unit tree (and its closure table) equal `tree`.
     async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError>;
 

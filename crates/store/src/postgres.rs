@@ -78,9 +78,12 @@ impl PgStore {
         let units: Vec<&str> = keys.iter().map(|k| k.unit_id.as_str()).collect();
         let dates: Vec<NaiveDate> = keys.iter().map(|k| k.date).collect();
         let rows = sqlx::query(
+            // LATERAL keeps the plan a primary-key lookup per key even when
+            // PostgreSQL switches the prepared statement to a generic plan
+            // (a plain join may then hash-join over the whole table).
             "SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at \
-             FROM reports r JOIN UNNEST($1::text[], $2::date[]) AS k(unit_id, report_date) \
-             ON r.unit_id = k.unit_id AND r.report_date = k.report_date FOR UPDATE OF r",
+             FROM UNNEST($1::text[], $2::date[]) AS k(unit_id, report_date) CROSS JOIN LATERAL ( \
+             SELECT * FROM reports WHERE report_date = k.report_date AND unit_id = k.unit_id FOR UPDATE) r",
         )
         .bind(units)
         .bind(dates)
@@ -112,10 +115,6 @@ impl PgStore {
 impl Store for PgStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
-    }
-
-    fn concurrent_writers(&self) -> usize {
-        4
     }
 
     #[instrument(name = "store.postgres.replace_units", skip_all, fields(units = tree.len()))]
@@ -153,8 +152,11 @@ impl Store for PgStore {
     #[instrument(name = "store.postgres.apply_reports", skip_all, fields(n = batch.len()))]
     async fn apply_reports(&self, batch: Vec<Submission>) -> Result<Vec<ItemResult>, StoreError> {
         let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
+        let t0 = std::time::Instant::now();
         let mut tx = self.pool.begin().await?;
+        let t1 = t0.elapsed().as_micros();
         let heads = Self::read_heads(&mut tx, &keys).await?;
+        let t2 = t0.elapsed().as_micros();
         let plan = plan::plan(batch, heads);
         if !plan.revisions.is_empty() {
             // History and heads in one statement (a data-modifying CTE): one
@@ -192,7 +194,10 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        let t3 = t0.elapsed().as_micros();
         tx.commit().await?;
+        let t4 = t0.elapsed().as_micros();
+        tracing::debug!(n = keys.len(), t1, t2, t3, t4, "pgphases");
         Ok(plan.results)
     }
 

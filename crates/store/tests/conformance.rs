@@ -286,7 +286,7 @@ async fn group_commit_answers_every_caller(backend: Backend) {
     let (db, store) = setup(backend).await;
     let committer = GroupCommitter::spawn(
         Arc::clone(&store),
-        CommitterConfig { max_batch: 16, queue: 1024, ..CommitterConfig::default() },
+        CommitterConfig { max_batch: 16, queue: 1024, writers: 3, ..CommitterConfig::default() },
     );
     let units = ["410411001001001", "410411001001002", "410411002001001"];
     let tasks: Vec<_> = (0..300)
