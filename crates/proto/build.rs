@@ -6,7 +6,13 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
-    let files = ["fengqiao/v1/types.proto", "fengqiao/v1/reporting.proto", "fengqiao/v1/units.proto"];
+    let files = [
+        "fengqiao/v1/types.proto",
+        "fengqiao/v1/reporting.proto",
+        "fengqiao/v1/units.proto",
+        "fengqiao/v1/uplink.proto",
+        "fengqiao/v1/node.proto",
+    ];
     for file in &files {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());
     }

@@ -24,6 +24,10 @@ pub struct Connection {
 
 impl Connection {
     pub async fn reporting(&self) -> Result<ReportingServiceClient<Channel>> {
+        Ok(ReportingServiceClient::new(self.channel().await?))
+    }
+
+    pub async fn channel(&self) -> Result<Channel> {
         let endpoint = Channel::from_shared(self.server.clone()).map_err(|_| {
             anyhow!("--server {:?} is not a URL (expected e.g. http://127.0.0.1:7400)", self.server)
         })?;
@@ -33,7 +37,7 @@ impl Connection {
             .connect()
             .await
             .with_context(|| format!("cannot reach the node at {}", self.server))?;
-        Ok(ReportingServiceClient::new(channel))
+        Ok(channel)
     }
 
     /// A date from the command line: `YYYY-MM-DD`, `today` or `yesterday`.
@@ -46,6 +50,55 @@ impl Connection {
             _ => fengqiao_core::time::parse_date(value, flag).map_err(|e| anyhow!("{e}")),
         }
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao status`: the node's identity, parent and outbox.
+pub async fn status(args: StatusArgs) -> Result<()> {
+    let channel = args.connection.channel().await?;
+    let status = fengqiao_proto::pb::node_service_client::NodeServiceClient::new(channel)
+        .get_node_status(pb::GetNodeStatusRequest {})
+        .await
+        .map_err(refused)?
+        .into_inner();
+    let time = |t: Option<prost_types::Timestamp>| {
+        t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+            .map(|t| t.to_rfc3339())
+    };
+    if args.json {
+        let value = serde_json::json!({
+            "home_unit_id": status.home_unit_id, "served_units": status.served_units,
+            "parent_address": status.parent_address, "outbox_depth": status.outbox_depth,
+            "outbox_oldest": time(status.outbox_oldest), "last_forwarded_at": time(status.last_forwarded_at),
+            "last_forward_error": status.last_forward_error, "commit_queue": status.commit_queue,
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    println!("node of unit      {} ({} units)", status.home_unit_id, status.served_units);
+    println!(
+        "parent            {}",
+        if status.parent_address.is_empty() { "none (root)" } else { &status.parent_address }
+    );
+    println!(
+        "outbox            {} items, oldest {}",
+        status.outbox_depth,
+        time(status.outbox_oldest).unwrap_or_else(|| "-".into())
+    );
+    println!("last forwarded    {}", time(status.last_forwarded_at).unwrap_or_else(|| "never".into()));
+    if !status.last_forward_error.is_empty() {
+        println!("last error        {}", status.last_forward_error);
+    }
+    println!("commit queue      {}", status.commit_queue);
+    Ok(())
 }
 
 /// Turns a refusal into a message naming the code.

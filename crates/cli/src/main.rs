@@ -28,6 +28,8 @@ enum Command {
     Zero(client::ZeroArgs),
     /// List the reports of a unit's subtree for a range of dates.
     Reports(client::ReportsArgs),
+    /// Show a node's identity, parent and outbox (what is not yet forwarded).
+    Status(client::StatusArgs),
     /// Work with unit tree files.
     Tree {
         #[command(subcommand)]
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
             Command::Report(args) => client::report(args).await,
             Command::Zero(args) => client::zero(args).await,
             Command::Reports(args) => client::reports(args).await,
+            Command::Status(args) => client::status(args).await,
             Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
-use fengqiao_node::{Node, NodeConfig};
+use fengqiao_node::{ChildNodes, Node, NodeConfig};
 use tokio::net::TcpListener;
 
 use crate::treegen;
@@ -30,6 +30,14 @@ pub struct NodeArgs {
     /// The daily cut-off, local time HH:MM: reports accepted before it are on time.
     #[arg(long, env = "FENGQIAO_CUTOFF", default_value = "18:00")]
     pub cutoff: String,
+    /// The parent node (e.g. http://10.0.0.1:7400): everything accepted here is forwarded to it.
+    #[arg(long, env = "FENGQIAO_PARENT")]
+    pub parent: Option<String>,
+    /// Units below with nodes of their own: `all` (every direct child unit) or a
+    /// comma-separated list. Their reporters submit to those nodes; their data
+    /// arrives here over the uplink.
+    #[arg(long, env = "FENGQIAO_CHILD_NODES", value_name = "all|UNIT,…")]
+    pub child_nodes: Option<String>,
 }
 
 pub fn init_logging(default: &str) {
@@ -54,7 +62,13 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     let db = args.db.unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", args.unit));
     let store =
         fengqiao_store::connect(&db).await.with_context(|| format!("cannot open the database {db}"))?;
-    let config = NodeConfig { time, ..NodeConfig::new(args.unit.clone()) };
+    let child_nodes = match args.child_nodes.as_deref() {
+        None | Some("") => ChildNodes::None,
+        Some("all") => ChildNodes::AllChildren,
+        Some(list) => ChildNodes::Units(list.split(',').map(|u| u.trim().to_owned()).collect()),
+    };
+    let config =
+        NodeConfig { time, parent: args.parent.clone(), child_nodes, ..NodeConfig::new(args.unit.clone()) };
     let node = Node::start(config, &tree, Arc::clone(&store), Arc::new(SystemClock)).await?;
     let listener =
         TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;

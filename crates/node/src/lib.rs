@@ -1,20 +1,27 @@
 //! A fengqiao node: the gRPC services one process offers for its home unit
 //! and every unit below it that has no node of its own.
 //!
-//! [`Node`] holds what the services share — the served subtree, the store, the
-//! group committer, the clock and the time policy. [`reporting`] and
-//! [`units`] implement the v1 services as thin adapters (convert, call, convert
-//! back); [`status`] is the one place where errors become gRPC statuses; and
+//! [`Node`] holds what the services share — the subtree, the store, the group
+//! committer, the clock and the time policy. [`reporting`] and [`units`]
+//! implement the v1 services reporters and administrators call; [`uplink`]
+//! is what a parent offers its child nodes and [`forwarder`] is the child's
+//! side of it (the transactional outbox drained upward, exactly once);
+//! [`status`] is the one place where errors become gRPC statuses; and
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
 
+pub mod forwarder;
+pub mod node_status;
 pub mod reporting;
 pub mod server;
 pub mod status;
 pub mod units;
+pub mod uplink;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use fengqiao_core::{Clock, DomainError, TimePolicy, Unit, UnitTree};
 use fengqiao_store::Store;
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
@@ -22,13 +29,56 @@ use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 pub use server::{ServeError, serve};
 pub use status::NodeError;
 
+/// Which units below the home unit have nodes of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ChildNodes {
+    /// None: this node serves its whole subtree.
+    #[default]
+    None,
+    /// Every direct child unit has its own node.
+    AllChildren,
+    /// These units (anywhere below the home unit) have their own nodes.
+    Units(Vec<String>),
+}
+
+/// How the forwarder talks to the parent.
+#[derive(Debug, Clone, Copy)]
+pub struct ForwarderConfig {
+    /// Most items per batch.
+    pub max_items: u32,
+    /// Most encoded bytes per batch.
+    pub max_bytes: usize,
+    /// First retry delay after a failure; doubles up to `max_backoff`.
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long one push may take before it counts as failed.
+    pub push_timeout: Duration,
+}
+
+impl Default for ForwarderConfig {
+    fn default() -> Self {
+        ForwarderConfig {
+            max_items: 500,
+            max_bytes: 512 * 1024,
+            min_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(30),
+            push_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Settings of a node.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
     /// The unit this node speaks for; it serves this unit's subtree.
     pub home_unit: String,
+    /// The parent node's URL (`http://host:port`); `None` at the root.
+    pub parent: Option<String>,
+    /// Units below that have nodes of their own.
+    pub child_nodes: ChildNodes,
     pub time: TimePolicy,
     pub committer: CommitterConfig,
+    pub forwarder: ForwarderConfig,
     /// Largest gRPC message accepted, in bytes.
     pub max_message_bytes: usize,
 }
@@ -37,11 +87,23 @@ impl NodeConfig {
     pub fn new(home_unit: impl Into<String>) -> Self {
         NodeConfig {
             home_unit: home_unit.into(),
+            parent: None,
+            child_nodes: ChildNodes::None,
             time: TimePolicy::default(),
             committer: CommitterConfig::default(),
+            forwarder: ForwarderConfig::default(),
             max_message_bytes: 1024 * 1024,
         }
     }
+}
+
+/// How delivery to the parent stands, for `GetNodeStatus`.
+#[derive(Debug, Clone, Default)]
+pub struct ForwardState {
+    pub last_forwarded_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Items acknowledged by the parent since start.
+    pub forwarded: u64,
 }
 
 /// The state the services share.
@@ -54,17 +116,21 @@ pub struct Node {
 struct Inner {
     config: NodeConfig,
     tree: UnitTree,
+    /// Units with nodes of their own, resolved against the tree.
+    child_nodes: Vec<String>,
     store: Arc<dyn Store>,
     committer: GroupCommitter,
     clock: Arc<dyn Clock>,
+    forward_state: Mutex<ForwardState>,
 }
 
 impl Node {
     /// Prepares a node: restricts `tree` to the home unit's subtree, stores
     /// that subtree, and starts the group committer (so call it inside a Tokio
-    /// runtime).
+    /// runtime). With a parent, every accepted revision is queued for it; the
+    /// forwarder runs while the node is served (see [`serve`]).
     pub async fn start(
-        config: NodeConfig,
+        mut config: NodeConfig,
         tree: &UnitTree,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -75,16 +141,46 @@ impl Node {
                 config.home_unit
             )))
         })?;
+        let child_nodes = match &config.child_nodes {
+            ChildNodes::None => Vec::new(),
+            ChildNodes::AllChildren => {
+                served.children(&config.home_unit).iter().map(|u| u.id.to_string()).collect()
+            }
+            ChildNodes::Units(units) => {
+                for unit in units {
+                    if unit == &config.home_unit || served.get(unit).is_none() {
+                        return Err(DomainError::invalid(
+                            "child_nodes",
+                            format!("{unit} is not a unit below {}", config.home_unit),
+                        )
+                        .into());
+                    }
+                }
+                units.clone()
+            }
+        };
         store.replace_units(&served).await?;
+        config.committer.forward = config.parent.is_some();
         let committer = GroupCommitter::spawn(Arc::clone(&store), config.committer);
-        Ok(Node { inner: Arc::new(Inner { config, tree: served, store, committer, clock }) })
+        Ok(Node {
+            inner: Arc::new(Inner {
+                config,
+                tree: served,
+                child_nodes,
+                store,
+                committer,
+                clock,
+                forward_state: Mutex::new(ForwardState::default()),
+            }),
+        })
     }
 
     pub fn config(&self) -> &NodeConfig {
         &self.inner.config
     }
 
-    /// The subtree this node serves, rooted at its home unit.
+    /// The subtree this node holds, rooted at its home unit (units served by
+    /// child nodes included: their data arrives over the uplink).
     pub fn tree(&self) -> &UnitTree {
         &self.inner.tree
     }
@@ -101,11 +197,29 @@ impl Node {
         &self.inner.clock
     }
 
-    /// A unit this node serves, or NOT_FOUND. Units outside the subtree are
-    /// reported exactly like unknown ones.
+    /// The units below with nodes of their own.
+    pub fn child_nodes(&self) -> &[String] {
+        &self.inner.child_nodes
+    }
+
+    pub fn forward_state(&self) -> ForwardState {
+        self.inner.forward_state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn update_forward_state(&self, update: impl FnOnce(&mut ForwardState)) {
+        update(&mut self.inner.forward_state.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// A unit in this node's subtree, or NOT_FOUND. Units outside the subtree
+    /// are reported exactly like unknown ones.
     pub fn served_unit(&self, id: &str) -> Result<&Unit, NodeError> {
         self.inner.tree.get(id).ok_or_else(|| {
             NodeError::Domain(DomainError::NotFound(format!("unit {id} is not served by this node")))
         })
+    }
+
+    /// The child node whose subtree holds `id`, if any.
+    pub fn delegated_to(&self, id: &str) -> Option<&str> {
+        self.inner.child_nodes.iter().find(|child| self.inner.tree.is_within(id, child)).map(String::as_str)
     }
 }

@@ -10,9 +10,14 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
-use crate::Node;
+use fengqiao_proto::pb::node_service_server::NodeServiceServer;
+use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
+
+use crate::node_status::NodeStatus;
 use crate::reporting::Reporting;
 use crate::units::Units;
+use crate::uplink::Uplink;
+use crate::{Node, forwarder};
 
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +29,8 @@ pub enum ServeError {
 }
 
 /// Serves `node` on an already-bound `listener` until `shutdown` completes,
-/// then stops accepting and lets in-flight calls finish.
+/// then stops accepting and lets in-flight calls finish. A node with a parent
+/// forwards its outbox upward while it is served.
 pub async fn serve(
     node: Node,
     listener: TcpListener,
@@ -34,6 +40,15 @@ pub async fn serve(
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter.set_serving::<ReportingServiceServer<Reporting>>().await;
     health_reporter.set_serving::<UnitServiceServer<Units>>().await;
+    health_reporter.set_serving::<UplinkServiceServer<Uplink>>().await;
+    health_reporter.set_serving::<NodeServiceServer<NodeStatus>>().await;
+    // Aborted when serving ends: an interrupted push is resent later and
+    // answered as duplicates, so stopping at any point loses nothing.
+    let forwarder = node
+        .config()
+        .parent
+        .clone()
+        .map(|parent| AbortOnDrop(tokio::spawn(forwarder::run(node.clone(), parent))));
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -50,7 +65,19 @@ pub async fn serve(
             ReportingServiceServer::new(Reporting::new(node.clone())).max_decoding_message_size(limit),
         )
         .add_service(UnitServiceServer::new(Units::new(node.clone())).max_decoding_message_size(limit))
+        .add_service(UplinkServiceServer::new(Uplink::new(node.clone())).max_decoding_message_size(limit))
+        .add_service(NodeServiceServer::new(NodeStatus::new(node.clone())))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
+    drop(forwarder);
     Ok(())
+}
+
+/// Aborts a background task when dropped (also when `serve` fails).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

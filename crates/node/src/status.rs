@@ -7,6 +7,8 @@
 //! | `DomainError::StaleRevision`            | FAILED_PRECONDITION |
 //! | `DomainError::FirstRevisionNotOne`      | FAILED_PRECONDITION |
 //! | `DomainError::RevisionConflict`         | ABORTED             |
+//! | `NodeError::Delegated`                  | FAILED_PRECONDITION |
+//! | `NodeError::PermissionDenied`           | PERMISSION_DENIED (logged) |
 //! | `NodeError::Overloaded`, `ShuttingDown` | UNAVAILABLE         |
 //! | `NodeError::Store`                      | INTERNAL (logged here; no database text reaches the client) |
 
@@ -24,6 +26,12 @@ pub enum NodeError {
     Domain(#[from] DomainError),
     #[error("store: {0}")]
     Store(Arc<StoreError>),
+    /// The unit has a node of its own, and reporters submit there.
+    #[error("unit {unit} is served by the node of unit {node_unit}; submit there")]
+    Delegated { unit: String, node_unit: String },
+    /// A node pushed something it may not.
+    #[error("{0}")]
+    PermissionDenied(String),
     #[error("overloaded")]
     Overloaded,
     #[error("shutting down")]
@@ -71,6 +79,11 @@ pub fn to_status(error: &NodeError) -> Status {
             tracing::error!(error = %store, "store failure");
             Status::internal("internal storage error; nothing was changed, retry later")
         }
+        NodeError::Delegated { .. } => Status::failed_precondition(error.to_string()),
+        NodeError::PermissionDenied(message) => {
+            tracing::warn!(%message, "permission denied");
+            Status::permission_denied(message.clone())
+        }
         NodeError::Overloaded => Status::unavailable("node overloaded; retry with backoff"),
         NodeError::ShuttingDown => Status::unavailable("node is shutting down; retry later"),
     }
@@ -98,6 +111,8 @@ mod tests {
             ),
             (NodeError::Domain(DomainError::RevisionConflict { revision: two }), Code::Aborted),
             (NodeError::Overloaded, Code::Unavailable),
+            (NodeError::Delegated { unit: "a".into(), node_unit: "b".into() }, Code::FailedPrecondition),
+            (NodeError::PermissionDenied("no".into()), Code::PermissionDenied),
             (NodeError::ShuttingDown, Code::Unavailable),
             (NodeError::from(StoreError::Corrupt("secret table text".into())), Code::Internal),
         ];

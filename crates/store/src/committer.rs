@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use fengqiao_core::DomainError;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tracing::{debug, error, instrument};
 
 use crate::{ItemResult, Outcome, Store, StoreError, Submission};
@@ -54,6 +54,9 @@ pub struct CommitterConfig {
     /// cores to spare (on 2 cores one writer measured best: see the note in
     /// docs/ARCHITECTURE.md).
     pub writers: usize,
+    /// Queue every stored revision in the outbox for the parent (a node with
+    /// a parent).
+    pub forward: bool,
     /// Longest wait for a batch to fill to about the size of the previous
     /// one; only under load (a lone caller never waits).
     pub commit_delay: std::time::Duration,
@@ -65,6 +68,7 @@ impl Default for CommitterConfig {
             max_batch: 512,
             queue: 8192,
             writers: 1,
+            forward: false,
             commit_delay: std::time::Duration::from_millis(1),
         }
     }
@@ -75,6 +79,7 @@ impl Default for CommitterConfig {
 #[derive(Debug, Clone)]
 pub struct GroupCommitter {
     queues: Arc<[mpsc::Sender<(Submission, Reply)>]>,
+    committed: Arc<Notify>,
 }
 
 impl GroupCommitter {
@@ -82,14 +87,15 @@ impl GroupCommitter {
     pub fn spawn(store: Arc<dyn Store>, config: CommitterConfig) -> Self {
         let writers = config.writers.max(1);
         let per_writer = (config.queue / writers).max(1);
+        let committed = Arc::new(Notify::new());
         let queues = (0..writers)
             .map(|_| {
                 let (queue, receiver) = mpsc::channel(per_writer);
-                tokio::spawn(write_loop(Arc::clone(&store), receiver, config));
+                tokio::spawn(write_loop(Arc::clone(&store), receiver, config, Arc::clone(&committed)));
                 queue
             })
             .collect();
-        GroupCommitter { queues }
+        GroupCommitter { queues, committed }
     }
 
     /// Applies one submission; returns once its transaction has committed.
@@ -105,6 +111,11 @@ impl GroupCommitter {
             Ok(Err(store_error)) => Err(CommitError::Store(store_error)),
             Err(_) => Err(CommitError::Stopped),
         }
+    }
+
+    /// Signalled after every committed batch (the forwarder waits on it).
+    pub fn committed(&self) -> &Arc<Notify> {
+        &self.committed
     }
 
     /// Submissions waiting for a transaction.
@@ -125,6 +136,7 @@ async fn write_loop(
     store: Arc<dyn Store>,
     mut receiver: mpsc::Receiver<(Submission, Reply)>,
     config: CommitterConfig,
+    committed: Arc<Notify>,
 ) {
     let max_batch = config.max_batch.max(1);
     // Under load the callers of one batch come back together: right after a
@@ -145,17 +157,20 @@ async fn write_loop(
             }
         }
         let size = jobs.len();
-        commit_batch(&*store, std::mem::take(&mut jobs)).await;
+        if commit_batch(&*store, std::mem::take(&mut jobs), config.forward).await {
+            committed.notify_one();
+        }
         target = (size * 3 / 4).max(1);
         jobs.reserve(max_batch);
     }
 }
 
 #[instrument(name = "store.group_commit", skip_all, fields(n = jobs.len()))]
-async fn commit_batch(store: &dyn Store, jobs: Vec<(Submission, Reply)>) {
+/// Applies one batch and answers its callers; true when it committed.
+async fn commit_batch(store: &dyn Store, jobs: Vec<(Submission, Reply)>, forward: bool) -> bool {
     let (submissions, replies): (Vec<Submission>, Vec<Reply>) = jobs.into_iter().unzip();
     let started = std::time::Instant::now();
-    let applied = store.apply_reports(submissions).await;
+    let applied = store.apply_reports(submissions, forward).await;
     debug!(n = replies.len(), micros = started.elapsed().as_micros() as u64, "batch applied");
     match applied {
         Ok(results) => {
@@ -165,6 +180,7 @@ async fn commit_batch(store: &dyn Store, jobs: Vec<(Submission, Reply)>) {
                 // retry will be answered as a duplicate.
                 let _ = reply.send(Ok(result));
             }
+            true
         }
         Err(store_error) => {
             error!(error = %store_error, "batch failed; nothing of it was stored");
@@ -172,6 +188,7 @@ async fn commit_batch(store: &dyn Store, jobs: Vec<(Submission, Reply)>) {
             for reply in replies {
                 let _ = reply.send(Err(Arc::clone(&shared)));
             }
+            false
         }
     }
 }

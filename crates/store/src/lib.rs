@@ -84,6 +84,22 @@ pub struct Outcome {
 /// conflicting…) is per item and leaves the rest of the batch standing.
 pub type ItemResult = Result<Outcome, DomainError>;
 
+/// An outbox entry: what to forward to the parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// The entry's sequence number (ascending in acceptance order).
+    pub id: i64,
+    /// The revision to forward, with the origin's acceptance times.
+    pub report: StoredReport,
+}
+
+/// How far delivery upward lags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxStats {
+    pub depth: u64,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
 /// One revision in a report's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevisionMeta {
@@ -115,9 +131,30 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError>;
 
     /// Applies a batch in one transaction with the revision rules, in order
-    /// (a later item sees the effect of an earlier one). Returns one result
-    /// per submission, in the same order, only after the commit.
-    async fn apply_reports(&self, batch: Vec<Submission>) -> Result<Vec<ItemResult>, StoreError>;
+    /// (a later item sees the effect of an earlier one). With `forward`, every
+    /// revision stored is also queued in the outbox, in the same transaction.
+    /// Returns one result per submission, in the same order, only after the
+    /// commit.
+    async fn apply_reports(
+        &self,
+        batch: Vec<Submission>,
+        forward: bool,
+    ) -> Result<Vec<ItemResult>, StoreError>;
+
+    /// The oldest outbox entries (at most `limit`), with what they point at.
+    async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// Clears acknowledged entries: `done` are gone; `conflicts` are recorded
+    /// with their reason in `uplink_conflicts`, then gone.
+    async fn outbox_ack(
+        &self,
+        done: &[i64],
+        conflicts: &[(i64, String)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Depth and oldest acceptance time of the outbox.
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
 
     /// The current revision of a report, or the given one from its history.
     async fn get_report(

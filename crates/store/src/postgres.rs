@@ -16,7 +16,9 @@ use sqlx::{PgPool, Row};
 use tracing::instrument;
 
 use crate::plan::{self, RevisionRow, StoredHead};
-use crate::{Backend, ItemResult, ListQuery, RevisionMeta, Store, StoreError, Submission};
+use crate::{
+    Backend, ItemResult, ListQuery, OutboxItem, OutboxStats, RevisionMeta, Store, StoreError, Submission,
+};
 
 /// A node's PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -150,7 +152,11 @@ impl Store for PgStore {
     }
 
     #[instrument(name = "store.postgres.apply_reports", skip_all, fields(n = batch.len()))]
-    async fn apply_reports(&self, batch: Vec<Submission>) -> Result<Vec<ItemResult>, StoreError> {
+    async fn apply_reports(
+        &self,
+        batch: Vec<Submission>,
+        forward: bool,
+    ) -> Result<Vec<ItemResult>, StoreError> {
         let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
         let t0 = std::time::Instant::now();
         let mut tx = self.pool.begin().await?;
@@ -167,7 +173,11 @@ impl Store for PgStore {
                  INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
                  disputes, correction_reason, content_hash, accepted_at) \
                  SELECT * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $4::text[], $5::bool[], $6::bigint[], \
-                 $7::text[], $8::text[], $9::bytea[], $10::timestamptz[])) \
+                 $7::text[], $8::text[], $9::bytea[], $10::timestamptz[])), \
+                 queued AS ( \
+                 INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
+                 SELECT 'report', * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $10::timestamptz[]) \
+                 WHERE $17) \
                  INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
                  SELECT * FROM UNNEST($11::text[], $12::date[], $13::bigint[], $14::bytea[], $15::timestamptz[], \
                  $16::timestamptz[]) \
@@ -191,6 +201,7 @@ impl Store for PgStore {
             .bind(h.iter().map(|h| h.content_hash.clone()).collect::<Vec<_>>())
             .bind(h.iter().map(|h| h.accepted_at).collect::<Vec<_>>())
             .bind(h.iter().map(|h| h.first_accepted_at).collect::<Vec<_>>())
+            .bind(forward)
             .execute(&mut *tx)
             .await?;
         }
@@ -278,6 +289,63 @@ impl Store for PgStore {
                 crate::stored_report(revision, row.try_get("first_accepted_at")?)
             })
             .collect()
+    }
+
+    async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id, rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, \
+             rv.correction_reason, rv.accepted_at, r.first_accepted_at FROM outbox o \
+             JOIN report_revisions rv ON rv.report_date = o.item_date AND rv.unit_id = o.unit_id \
+             AND rv.revision = o.revision \
+             JOIN reports r ON r.report_date = o.item_date AND r.unit_id = o.unit_id \
+             WHERE o.kind = 'report' ORDER BY o.id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let revision = <RevisionRow as sqlx::FromRow<_>>::from_row(row)?;
+                Ok(OutboxItem {
+                    id: row.try_get("id")?,
+                    report: crate::stored_report(revision, row.try_get("first_accepted_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_ack(
+        &self,
+        done: &[i64],
+        conflicts: &[(i64, String)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !conflicts.is_empty() {
+            sqlx::query(
+                "INSERT INTO uplink_conflicts (outbox_id, kind, unit_id, item_date, revision, detail, recorded_at) \
+                 SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, c.detail, $3 \
+                 FROM UNNEST($1::bigint[], $2::text[]) AS c(id, detail) JOIN outbox o ON o.id = c.id",
+            )
+            .bind(conflicts.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .bind(conflicts.iter().map(|(_, detail)| detail.clone()).collect::<Vec<_>>())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let ids: Vec<i64> = done.iter().copied().chain(conflicts.iter().map(|(id, _)| *id)).collect();
+        sqlx::query("DELETE FROM outbox WHERE id = ANY($1)").bind(ids).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS depth, MIN(accepted_at) AS oldest FROM outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        let depth: i64 = row.try_get("depth")?;
+        let oldest: Option<DateTime<Utc>> = row.try_get("oldest")?;
+        Ok(OutboxStats { depth: depth as u64, oldest })
     }
 
     async fn count_reports(&self) -> Result<u64, StoreError> {

@@ -18,7 +18,9 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use tracing::instrument;
 
 use crate::plan::{self, RevisionRow, StoredHead};
-use crate::{Backend, ItemResult, ListQuery, RevisionMeta, Store, StoreError, Submission};
+use crate::{
+    Backend, ItemResult, ListQuery, OutboxItem, OutboxStats, RevisionMeta, Store, StoreError, Submission,
+};
 
 /// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
 const ROWS_PER_STATEMENT: usize = 500;
@@ -61,6 +63,7 @@ impl SqliteStore {
     async fn apply_on(
         connection: &mut sqlx::SqliteConnection,
         batch: Vec<Submission>,
+        forward: bool,
     ) -> Result<Vec<ItemResult>, StoreError> {
         let keys: Vec<(&str, String)> =
             batch.iter().map(|s| (s.report.unit_id().as_str(), s.report.date().to_string())).collect();
@@ -140,10 +143,13 @@ impl SqliteStore {
              ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
              content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
              first_accepted_at = excluded.first_accepted_at; \
+             INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
+             SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9 FROM json_each(?1) WHERE ?3; \
              COMMIT",
         )
         .bind(to_json(&revisions)?)
         .bind(to_json(&heads)?)
+        .bind(forward)
         .execute(&mut *connection)
         .await?;
         Ok(plan.results)
@@ -201,9 +207,13 @@ impl Store for SqliteStore {
     }
 
     #[instrument(name = "store.sqlite.apply_reports", skip_all, fields(n = batch.len()))]
-    async fn apply_reports(&self, batch: Vec<Submission>) -> Result<Vec<ItemResult>, StoreError> {
+    async fn apply_reports(
+        &self,
+        batch: Vec<Submission>,
+        forward: bool,
+    ) -> Result<Vec<ItemResult>, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        let result = Self::apply_on(&mut connection, batch).await;
+        let result = Self::apply_on(&mut connection, batch, forward).await;
         if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *connection).await.is_err() {
             // No transaction was open, or the connection is broken: either
             // way it must not go back to the pool in an unknown state.
@@ -289,6 +299,68 @@ impl Store for SqliteStore {
                 crate::stored_report(revision, row.try_get("first_accepted_at")?)
             })
             .collect()
+    }
+
+    async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id, rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, \
+             rv.correction_reason, rv.accepted_at, r.first_accepted_at FROM outbox o \
+             JOIN report_revisions rv ON rv.report_date = o.item_date AND rv.unit_id = o.unit_id \
+             AND rv.revision = o.revision \
+             JOIN reports r ON r.report_date = o.item_date AND r.unit_id = o.unit_id \
+             WHERE o.kind = 'report' ORDER BY o.id LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let revision = <RevisionRow as sqlx::FromRow<_>>::from_row(row)?;
+                Ok(OutboxItem {
+                    id: row.try_get("id")?,
+                    report: crate::stored_report(revision, row.try_get("first_accepted_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_ack(
+        &self,
+        done: &[i64],
+        conflicts: &[(i64, String)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let conflict_rows: Vec<(i64, &str)> =
+            conflicts.iter().map(|(id, detail)| (*id, detail.as_str())).collect();
+        let ids: Vec<i64> = done.iter().copied().chain(conflicts.iter().map(|(id, _)| *id)).collect();
+        let mut connection = self.pool.acquire().await?;
+        let result = sqlx::query(
+            "BEGIN IMMEDIATE; \
+             INSERT INTO uplink_conflicts (outbox_id, kind, unit_id, item_date, revision, detail, recorded_at) \
+             SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, c.value ->> 1, ?3 \
+             FROM json_each(?1) AS c JOIN outbox o ON o.id = c.value ->> 0; \
+             DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?2)); \
+             COMMIT",
+        )
+        .bind(to_json(&conflict_rows)?)
+        .bind(to_json(&ids)?)
+        .bind(sqlite_time(at))
+        .execute(&mut *connection)
+        .await;
+        if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *connection).await.is_err() {
+            connection.close_on_drop();
+        }
+        result?;
+        Ok(())
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS depth, MIN(accepted_at) AS oldest FROM outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        let depth: i64 = row.try_get("depth")?;
+        let oldest: Option<DateTime<Utc>> = row.try_get("oldest")?;
+        Ok(OutboxStats { depth: depth as u64, oldest })
     }
 
     async fn count_reports(&self) -> Result<u64, StoreError> {

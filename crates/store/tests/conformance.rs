@@ -72,7 +72,7 @@ fn submission(report: DailyReport, accepted_at: DateTime<Utc>) -> Submission {
 }
 
 async fn apply_one(store: &dyn Store, s: Submission) -> Result<fengqiao_store::Outcome, DomainError> {
-    let mut results = store.apply_reports(vec![s]).await.expect("store works");
+    let mut results = store.apply_reports(vec![s], false).await.expect("store works");
     results.remove(0)
 }
 
@@ -153,7 +153,7 @@ async fn batches_apply_in_order(backend: Backend) {
         submission(report(b, 27, 1, vec![wage_dispute("y", 0)]), at(5)),
         submission(report(b, 27, 1, vec![]), at(6)),
     ];
-    let results = store.apply_reports(batch).await.unwrap();
+    let results = store.apply_reports(batch, false).await.unwrap();
     let kinds: Vec<String> = results
         .iter()
         .map(|r| match r {
@@ -209,7 +209,7 @@ async fn lists_a_subtree_page_by_page(backend: Backend) {
             batch.push(submission(report(unit, day, 1, vec![]), at(3)));
         }
     }
-    store.apply_reports(batch).await.unwrap();
+    store.apply_reports(batch, false).await.unwrap();
     let mut query = ListQuery {
         root: UnitId::parse("410411001").unwrap(),
         from: date(21),
@@ -317,7 +317,10 @@ async fn replacing_the_tree_is_idempotent(backend: Backend) {
     let (db, store) = setup(backend).await;
     let tree = UnitTree::from_csv(TREE).unwrap();
     store.replace_units(&tree).await.unwrap();
-    store.apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(1))]).await.unwrap();
+    store
+        .apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(1))], false)
+        .await
+        .unwrap();
     let query = ListQuery {
         root: UnitId::parse("410411002").unwrap(),
         from: date(27),
@@ -326,6 +329,49 @@ async fn replacing_the_tree_is_idempotent(backend: Backend) {
         limit: 10,
     };
     assert_eq!(store.list_reports(&query).await.unwrap().len(), 1);
+    db.cleanup().await;
+}
+
+async fn outbox_holds_what_was_stored_until_acknowledged(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let unit = "410411001001001";
+    let first = report(unit, 27, 1, vec![]);
+    let second = report(unit, 27, 2, vec![wage_dispute("w", 10)]);
+    let batch = vec![
+        submission(first.clone(), at(1)),
+        submission(first.clone(), at(2)),
+        submission(second.clone(), at(3)),
+        submission(report(unit, 27, 1, vec![]), at(4)),
+    ];
+    store.apply_reports(batch, true).await.unwrap();
+    // Not forwarded: nothing queued.
+    store
+        .apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(5))], false)
+        .await
+        .unwrap();
+
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!(stats.depth, 2, "the new revision and the correction; not the duplicate or the stale one");
+    assert_eq!(stats.oldest, Some(at(1)));
+    let items = store.outbox_peek(10).await.unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items[0].id < items[1].id);
+    assert_eq!(items[0].report.report, first);
+    assert_eq!(items[1].report.report, second);
+    assert_eq!(items[1].report.accepted_at, at(3));
+    assert_eq!(items[1].report.first_accepted_at, at(1));
+    assert_eq!(store.outbox_peek(1).await.unwrap().len(), 1);
+
+    // The queue survives a restart.
+    store.close().await;
+    let store = db.open().await.unwrap();
+    assert_eq!(store.outbox_stats().await.unwrap().depth, 2);
+
+    store.outbox_ack(&[items[0].id], &[(items[1].id, "conflict at parent".into())], at(9)).await.unwrap();
+    assert_eq!(store.outbox_stats().await.unwrap(), fengqiao_store::OutboxStats { depth: 0, oldest: None });
+    assert!(store.outbox_peek(10).await.unwrap().is_empty());
+    // Acknowledging again (a resent answer) is harmless.
+    store.outbox_ack(&[items[0].id], &[], at(9)).await.unwrap();
     db.cleanup().await;
 }
 
@@ -348,4 +394,5 @@ conformance!(
     committed_reports_survive_a_restart,
     group_commit_answers_every_caller,
     replacing_the_tree_is_idempotent,
+    outbox_holds_what_was_stored_until_acknowledged,
 );

@@ -1,0 +1,159 @@
+//! The child's side of the uplink: drains the transactional outbox to the
+//! parent, exactly once.
+//!
+//! Loop: read the oldest outbox entries (bounded in count and bytes), push
+//! them as one batch, and clear each entry only after the parent's answer
+//! (which the parent sends only after its own commit). A lost answer means a
+//! resend, which the parent's revision rules turn into DUPLICATE or
+//! SUPERSEDED: nothing is counted twice. A failed push backs off
+//! exponentially with jitter while the node keeps accepting work; an empty
+//! outbox waits for the next commit.
+
+use std::time::Duration;
+
+use fengqiao_proto::pb::uplink_item::Payload;
+use fengqiao_proto::pb::uplink_service_client::UplinkServiceClient;
+use fengqiao_proto::pb::{ItemOutcome, PushBatchRequest, UplinkItem};
+use fengqiao_proto::stored_report_to_pb;
+use prost::Message;
+use rand::RngExt;
+use tonic::transport::{Channel, Endpoint};
+use tracing::{debug, warn};
+
+use crate::Node;
+
+/// Exponential backoff with jitter: each delay is drawn between half and all
+/// of a ceiling that doubles from `min` to `max`.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    min: Duration,
+    max: Duration,
+    current: Duration,
+}
+
+impl Backoff {
+    pub fn new(min: Duration, max: Duration) -> Self {
+        Backoff { min, max, current: min }
+    }
+
+    /// The next delay: uniformly random up to the current ceiling, which
+    /// then doubles (capped at `max`).
+    pub fn next_delay(&mut self) -> Duration {
+        let ceiling = self.current;
+        self.current = (self.current * 2).min(self.max);
+        let nanos = ceiling.as_nanos().min(u128::from(u64::MAX)) as u64;
+        Duration::from_nanos(rand::rng().random_range(nanos / 2..=nanos.max(1)))
+    }
+
+    pub fn reset(&mut self) {
+        self.current = self.min;
+    }
+}
+
+/// Runs until the task is aborted (the node shutting down).
+pub async fn run(node: Node, parent: String) {
+    let config = node.config().forwarder;
+    let endpoint = match Endpoint::from_shared(parent.clone()) {
+        Ok(endpoint) => endpoint.connect_timeout(Duration::from_secs(5)).timeout(config.push_timeout),
+        Err(error) => {
+            node.update_forward_state(|s| {
+                s.last_error = Some(format!("bad parent address {parent:?}: {error}"))
+            });
+            warn!(%parent, %error, "bad parent address; nothing will be forwarded");
+            return;
+        }
+    };
+    let channel: Channel = endpoint.connect_lazy();
+    let mut client = UplinkServiceClient::new(channel)
+        .max_encoding_message_size(node.config().max_message_bytes)
+        .max_decoding_message_size(node.config().max_message_bytes);
+    let mut backoff = Backoff::new(config.min_backoff, config.max_backoff);
+    let committed = std::sync::Arc::clone(node.committer().committed());
+    loop {
+        let entries = match node.store().outbox_peek(config.max_items).await {
+            Ok(entries) => entries,
+            Err(error) => {
+                warn!(%error, "cannot read the outbox");
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        if entries.is_empty() {
+            // Wake on the next commit, or look again now and then.
+            let _ = tokio::time::timeout(Duration::from_secs(1), committed.notified()).await;
+            continue;
+        }
+        let mut items = Vec::with_capacity(entries.len());
+        let mut bytes = 0;
+        for entry in &entries {
+            let item = UplinkItem {
+                sequence: entry.id as u64,
+                payload: Some(Payload::Report(stored_report_to_pb(
+                    &entry.report,
+                    node.config().time.is_on_time(entry.report.report.date(), entry.report.first_accepted_at),
+                ))),
+            };
+            let size = item.encoded_len();
+            if !items.is_empty() && bytes + size > config.max_bytes {
+                break;
+            }
+            bytes += size;
+            items.push(item);
+        }
+        let count = items.len();
+        let request = PushBatchRequest { sender_unit_id: node.config().home_unit.clone(), items };
+        match client.push_batch(request).await {
+            Ok(response) => {
+                let mut done = Vec::with_capacity(count);
+                let mut conflicts = Vec::new();
+                for ack in response.into_inner().acks {
+                    let id = ack.sequence as i64;
+                    match ack.outcome() {
+                        ItemOutcome::Conflict => conflicts.push((id, ack.detail)),
+                        _ => done.push(id),
+                    }
+                }
+                let now = node.clock().now();
+                if let Err(error) = node.store().outbox_ack(&done, &conflicts, now).await {
+                    // The parent has them; they will be resent and answered
+                    // as duplicates.
+                    warn!(%error, "cannot clear acknowledged outbox entries");
+                    tokio::time::sleep(backoff.next_delay()).await;
+                    continue;
+                }
+                debug!(n = count, conflicts = conflicts.len(), "forwarded");
+                node.update_forward_state(|s| {
+                    s.last_forwarded_at = Some(now);
+                    s.last_error = None;
+                    s.forwarded += done.len() as u64;
+                });
+                backoff.reset();
+            }
+            Err(status) => {
+                let delay = backoff.next_delay();
+                debug!(code = ?status.code(), message = status.message(), ?delay, "push failed; backing off");
+                node.update_forward_state(|s| {
+                    s.last_error = Some(format!("{:?}: {}", status.code(), status.message()));
+                });
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_resets() {
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+        let delays: Vec<Duration> = (0..6).map(|_| backoff.next_delay()).collect();
+        for (n, delay) in delays.iter().enumerate() {
+            let ceiling = Duration::from_millis(100 * 2u64.pow(n as u32)).min(Duration::from_secs(1));
+            assert!(*delay <= ceiling && *delay >= ceiling / 2, "delay {n}: {delay:?} vs {ceiling:?}");
+        }
+        backoff.reset();
+        assert!(backoff.next_delay() <= Duration::from_millis(100));
+    }
+}

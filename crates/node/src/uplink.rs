@@ -1,0 +1,118 @@
+//! `fengqiao.v1.UplinkService`: what a parent offers its child nodes.
+//!
+//! A batch is checked whole before anything is applied (the sender is a child
+//! node of this one, every item lies in the sender's subtree and is well
+//! formed), then every item goes through the group committer with the
+//! revision rules (`Source::Uplink`: arrivals may be reordered), and the
+//! answer is sent only once every item is committed. A resent batch is
+//! answered DUPLICATE or SUPERSEDED item by item and changes nothing.
+
+use fengqiao_core::revision::Source;
+use fengqiao_core::{Applied, DomainError};
+use fengqiao_proto::pb::uplink_item::Payload;
+use fengqiao_proto::pb::uplink_service_server::UplinkService;
+use fengqiao_proto::pb::{ItemAck, ItemOutcome, PushBatchRequest, PushBatchResponse};
+use fengqiao_proto::stored_report_from_pb;
+use fengqiao_store::Submission;
+use fengqiao_store::committer::CommitError;
+use tonic::{Request, Response, Status};
+use tracing::instrument;
+
+use crate::{Node, NodeError};
+
+/// Most items in one pushed batch.
+pub const MAX_BATCH_ITEMS: usize = 1000;
+
+/// The uplink service over a [`Node`].
+#[derive(Debug, Clone)]
+pub struct Uplink {
+    node: Node,
+}
+
+impl Uplink {
+    pub fn new(node: Node) -> Self {
+        Uplink { node }
+    }
+
+    async fn push(&self, request: PushBatchRequest) -> Result<PushBatchResponse, NodeError> {
+        let sender = request.sender_unit_id;
+        if !self.node.child_nodes().iter().any(|child| child == &sender) {
+            return Err(NodeError::PermissionDenied(format!(
+                "unit {sender:?} is not a child node of {}",
+                self.node.config().home_unit
+            )));
+        }
+        if request.items.len() > MAX_BATCH_ITEMS {
+            return Err(
+                DomainError::invalid("items", format!("at most {MAX_BATCH_ITEMS} items per batch")).into()
+            );
+        }
+        let mut submissions = Vec::with_capacity(request.items.len());
+        for (position, item) in request.items.into_iter().enumerate() {
+            let path = format!("items[{position}]");
+            let Some(Payload::Report(report)) = item.payload else {
+                return Err(DomainError::invalid(format!("{path}.payload"), "must be set").into());
+            };
+            let (stored, _) = stored_report_from_pb(Some(report), &format!("{path}.report"))?;
+            let unit = stored.report.unit_id().as_str();
+            if !self.node.tree().is_within(unit, &sender) {
+                return Err(NodeError::PermissionDenied(format!(
+                    "{path}: unit {unit} is not in the subtree of sender {sender}"
+                )));
+            }
+            submissions.push((
+                item.sequence,
+                Submission {
+                    report: stored.report,
+                    source: Source::Uplink,
+                    accepted_at: stored.accepted_at,
+                    first_accepted_at: Some(stored.first_accepted_at),
+                },
+            ));
+        }
+        // All items at once, so they share group commits.
+        let committer = self.node.committer();
+        let results = futures::future::join_all(
+            submissions
+                .into_iter()
+                .map(|(sequence, submission)| async move { (sequence, committer.submit(submission).await) }),
+        )
+        .await;
+        let mut acks = Vec::with_capacity(results.len());
+        for (sequence, result) in results {
+            let (outcome, detail) = match result {
+                Ok(outcome) if outcome.applied == Applied::Duplicate => {
+                    (ItemOutcome::Duplicate, String::new())
+                }
+                Ok(_) => (ItemOutcome::Applied, String::new()),
+                Err(CommitError::Refused(refusal @ DomainError::StaleRevision { .. })) => {
+                    (ItemOutcome::Superseded, refusal.to_string())
+                }
+                Err(CommitError::Refused(refusal @ DomainError::RevisionConflict { .. })) => {
+                    tracing::error!(%refusal, "conflicting revision from a child node");
+                    (ItemOutcome::Conflict, refusal.to_string())
+                }
+                // Anything else (store failure, overload, a refusal the
+                // revision rules cannot give over the uplink) fails the whole
+                // batch: the sender keeps every item and retries.
+                Err(other) => return Err(other.into()),
+            };
+            acks.push(ItemAck { sequence, outcome: outcome.into(), detail });
+        }
+        Ok(PushBatchResponse { acks })
+    }
+}
+
+#[tonic::async_trait]
+impl UplinkService for Uplink {
+    #[instrument(name = "rpc.push_batch", skip_all, fields(
+        sender = %request.get_ref().sender_unit_id,
+        n = request.get_ref().items.len(),
+    ))]
+    async fn push_batch(
+        &self,
+        request: Request<PushBatchRequest>,
+    ) -> Result<Response<PushBatchResponse>, Status> {
+        Ok(Response::new(self.push(request.into_inner()).await?))
+    }
+}
