@@ -4,6 +4,7 @@
 
 mod bench;
 mod client;
+mod demo;
 mod node;
 mod treegen;
 
@@ -20,6 +21,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a whole district network on this machine and simulate days of reporting.
+    Demo(demo::DemoArgs),
     /// Run a node serving a unit and every unit below it.
     Node(node::NodeArgs),
     /// Submit a daily report (disputes from flags or a JSON file).
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
+            Command::Demo(args) => demo::run(args).await,
             Command::Node(args) => node::run(args).await,
             Command::Report(args) => client::report(args).await,
             Command::Zero(args) => client::zero(args).await,

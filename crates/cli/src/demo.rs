@@ -1,0 +1,611 @@
+//! `fengqiao demo`: a whole district on this machine.
+//!
+//! Every node is a real tonic service on its own loopback port with its own
+//! SQLite file: the district, each township, each community, and the groups
+//! of one township (or all, with `--group-nodes all`); the other groups
+//! submit as simulated information officers to their community's node.
+//! Every node forwards to its parent over the uplink. All nodes share one
+//! simulated clock, so N days of reporting — on time before the 18:00
+//! cut-off, late after it, zero reports, missing ones, corrections — run in
+//! seconds. At the end the district's own data answer: reports expected,
+//! received, on time, zero and missing, per day and per township.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use comfy_table::Table;
+use fengqiao_core::{ManualClock, Tier, TimePolicy, Unit, UnitTree};
+use fengqiao_node::{ChildNodes, Node, NodeConfig};
+use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+use fengqiao_proto::pb::{self, DailyReport, ListDailyReportsRequest, SubmitDailyReportRequest};
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tonic::transport::Channel;
+
+use crate::{node::load_tree, treegen};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupNodes {
+    /// The groups of the first township run nodes of their own.
+    One,
+    /// Every group runs a node of its own.
+    All,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Days of reporting to simulate, ending yesterday.
+    #[arg(long, default_value_t = 14)]
+    pub days: u32,
+    /// Seed of the simulation: the same seed gives the same reports.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// District size: 1 is the real Zhanhe District; another value runs a
+    /// synthetic district with round(10 × scale) townships of 10 communities
+    /// of 20 groups each.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Which groups run nodes of their own.
+    #[arg(long, value_enum, default_value = "one")]
+    pub group_nodes: GroupNodes,
+    /// The unit tree (for scale 1).
+    #[arg(long, default_value = "deploy/zhanhe-410411.csv")]
+    pub tree: PathBuf,
+    /// Where the nodes keep their databases (emptied first).
+    #[arg(long, default_value = "fengqiao-demo")]
+    pub dir: PathBuf,
+    /// Leave the network up after the run, for exploring with the CLI or a gRPC client.
+    #[arg(long)]
+    pub keep_running: bool,
+}
+
+/// A node of the demo network.
+struct DemoNode {
+    unit: String,
+    address: String,
+    channel: Channel,
+}
+
+pub async fn run(args: DemoArgs) -> Result<()> {
+    crate::node::init_logging("error");
+    if args.days == 0 || args.days > 366 {
+        bail!("--days must be between 1 and 366");
+    }
+    if !(args.scale > 0.0 && args.scale <= 50.0) {
+        bail!("--scale must be above 0 and at most 50");
+    }
+    let started = Instant::now();
+    let tree = if (args.scale - 1.0).abs() < f64::EPSILON {
+        load_tree(&args.tree)
+            .context("the demo needs the district tree; run it from the project directory")?
+    } else {
+        let townships = ((10.0 * args.scale).round() as usize).max(1);
+        treegen::synthetic(args.seed, townships, 10, 20)?
+    };
+    let policy = TimePolicy::default();
+    let today = policy.local_date(Utc::now());
+    let first_day = today - chrono::Duration::days(i64::from(args.days));
+    let clock = Arc::new(ManualClock::new(local(&policy, first_day, 8, 0)));
+
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir).with_context(|| format!("cannot empty {}", args.dir.display()))?;
+    }
+    std::fs::create_dir_all(&args.dir).with_context(|| format!("cannot create {}", args.dir.display()))?;
+    let dir = std::fs::canonicalize(&args.dir)?;
+
+    // Which units run nodes.
+    let root = tree.root_id().to_string();
+    let first_township = tree.children(&root).first().map(|u| u.id.to_string());
+    let node_units: Vec<String> = tree
+        .units()
+        .into_iter()
+        .filter(|unit| match unit.tier {
+            Tier::District | Tier::Township | Tier::Community => true,
+            Tier::Group => match args.group_nodes {
+                GroupNodes::All => true,
+                GroupNodes::One => {
+                    first_township.as_deref().is_some_and(|t| tree.is_within(unit.id.as_str(), t))
+                }
+            },
+        })
+        .map(|unit| unit.id.to_string())
+        .collect();
+    let has_node: HashSet<&str> = node_units.iter().map(String::as_str).collect();
+
+    println!(
+        "fengqiao demo: {} ({} units), {} nodes, {} days from {first_day}",
+        tree.root().name,
+        tree.len(),
+        node_units.len(),
+        args.days
+    );
+    println!("data: {}", dir.display());
+
+    let (stop, stopped) = watch::channel(false);
+    let mut nodes: HashMap<String, DemoNode> = HashMap::new();
+    let start_bar = bar(node_units.len() as u64, "starting nodes");
+    // Parents first: a unit list in depth-first order has every parent
+    // before its children.
+    for unit in &node_units {
+        let parent = tree
+            .ancestors(unit)
+            .iter()
+            .rev()
+            .find(|a| has_node.contains(a.id.as_str()))
+            .map(|a| format!("http://{}", nodes[a.id.as_str()].address));
+        let children: Vec<String> = node_units
+            .iter()
+            .filter(|other| {
+                *other != unit
+                    && tree.is_within(other, unit)
+                    && tree
+                        .ancestors(other)
+                        .iter()
+                        .rev()
+                        .find(|a| has_node.contains(a.id.as_str()))
+                        .is_some_and(|a| a.id.as_str() == unit)
+            })
+            .cloned()
+            .collect();
+        let store =
+            fengqiao_store::connect(&format!("sqlite://{}", dir.join(format!("{unit}.db")).display()))
+                .await
+                .with_context(|| format!("database of node {unit}"))?;
+        let config =
+            NodeConfig { parent, child_nodes: ChildNodes::Units(children), ..NodeConfig::new(unit.clone()) };
+        let node = Node::start(config, &tree, store, clock.clone()).await?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?.to_string();
+        let mut stopped = stopped.clone();
+        tokio::spawn(fengqiao_node::serve(node, listener, async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }));
+        let channel = Channel::from_shared(format!("http://{address}"))?.connect_lazy();
+        nodes.insert(unit.clone(), DemoNode { unit: unit.clone(), address, channel });
+        start_bar.inc(1);
+    }
+    start_bar.finish_and_clear();
+    println!("{} nodes up in {:.1} s", nodes.len(), started.elapsed().as_secs_f64());
+
+    // Which node each reporting unit submits to: the nearest node at or above it.
+    let serving = |unit: &Unit| -> &DemoNode {
+        let id = unit.id.as_str();
+        if let Some(node) = nodes.get(id) {
+            return node;
+        }
+        let ancestor = tree.ancestors(id).into_iter().rev().find(|a| has_node.contains(a.id.as_str()));
+        &nodes[ancestor.expect("the root runs a node").id.as_str()]
+    };
+
+    // The simulation.
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let plan = simulate(&tree, first_day, args.days, &mut rng);
+    let progress = bar(plan.submissions(), "reporting");
+    let mut accepted: HashMap<(String, NaiveDate), u32> = HashMap::new();
+    let mut refused = 0u64;
+    for day in &plan.days {
+        for (phase, at) in
+            [(&day.on_time, local(&policy, day.date, 10, 0)), (&day.late, local(&policy, day.date, 20, 30))]
+        {
+            clock.set(at);
+            let outcomes = submit_all(phase, &tree, &serving, &progress).await;
+            for (key, result) in outcomes {
+                match result {
+                    Ok(revision) => {
+                        accepted.insert(key, revision);
+                    }
+                    Err(_) => refused += 1,
+                }
+            }
+        }
+        // Corrections for this day arrive the next morning.
+        clock.set(local(&policy, day.date + chrono::Duration::days(1), 9, 0));
+        for (key, result) in submit_all(&day.corrections, &tree, &serving, &progress).await {
+            match result {
+                Ok(revision) => {
+                    accepted.insert(key, revision);
+                }
+                Err(_) => refused += 1,
+            }
+        }
+    }
+    progress.finish_and_clear();
+    clock.set(local(&policy, today, 8, 0));
+    let simulated = started.elapsed();
+
+    // Wait until the district holds everything that was accepted anywhere.
+    let district = &nodes[&root];
+    let drain = Instant::now();
+    let expected_keys = accepted.len();
+    let reports = loop {
+        let reports = list_all(district.channel.clone(), &root, first_day, today).await?;
+        if reports.len() >= expected_keys || drain.elapsed() > Duration::from_secs(60) {
+            break reports;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let lost: Vec<_> = accepted
+        .iter()
+        .filter(|((unit, date), revision)| {
+            !reports
+                .iter()
+                .any(|r| r.unit_id == *unit && r.date == date.to_string() && r.revision >= **revision)
+        })
+        .collect();
+
+    print_district_view(&tree, &policy, first_day, args.days, &reports);
+    println!(
+        "accepted {} reports ({} refused by validation); the district holds {} — {} missing at the district after {:.1} s of draining",
+        expected_keys,
+        refused,
+        reports.len(),
+        lost.len(),
+        drain.elapsed().as_secs_f64()
+    );
+    println!(
+        "simulated {} days in {:.1} s; {} nodes; databases in {}",
+        args.days,
+        simulated.as_secs_f64(),
+        nodes.len(),
+        dir.display()
+    );
+    println!(
+        "district node: {}  (e.g. fengqiao reports --server http://{} --unit {root} --from {first_day} --to {})",
+        district.address,
+        district.address,
+        today - chrono::Duration::days(1)
+    );
+    if args.keep_running {
+        let mut townships: Vec<&DemoNode> =
+            nodes.values().filter(|n| tree.get(&n.unit).is_some_and(|u| u.tier == Tier::Township)).collect();
+        townships.sort_by(|a, b| a.unit.cmp(&b.unit));
+        for node in townships {
+            println!(
+                "  township {} {}: http://{}",
+                node.unit,
+                tree.get(&node.unit).map_or("", |u| &u.name),
+                node.address
+            );
+        }
+        println!("the network is up; Ctrl-C stops it");
+        crate::node::shutdown_signal().await;
+    }
+    let _ = stop.send(true);
+    Ok(())
+}
+
+/// A local time on a date, as an instant.
+fn local(policy: &TimePolicy, date: NaiveDate, hour: u32, minute: u32) -> chrono::DateTime<Utc> {
+    let time = NaiveTime::from_hms_opt(hour, minute, 0).expect("valid time");
+    policy
+        .zone
+        .from_local_datetime(&date.and_time(time))
+        .earliest()
+        .expect("no gap at that hour")
+        .with_timezone(&Utc)
+}
+
+fn bar(length: u64, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(length);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>15} [{bar:40}] {pos}/{len} {per_sec}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
+/// One day's submissions, by phase.
+struct Day {
+    date: NaiveDate,
+    on_time: Vec<DailyReport>,
+    late: Vec<DailyReport>,
+    corrections: Vec<DailyReport>,
+}
+
+struct Plan {
+    days: Vec<Day>,
+}
+
+impl Plan {
+    fn submissions(&self) -> u64 {
+        self.days.iter().map(|d| (d.on_time.len() + d.late.len() + d.corrections.len()) as u64).sum()
+    }
+}
+
+const EMPLOYERS: [&str; 12] = [
+    "平顶山某建筑工程有限公司",
+    "湛河区某装饰公司",
+    "某劳务派遣公司",
+    "某物业服务公司",
+    "某商砼有限公司",
+    "某机械加工厂",
+    "某餐饮管理公司",
+    "某服装加工厂",
+    "某运输有限公司",
+    "某农业合作社",
+    "某保洁服务公司",
+    "某房地产开发公司",
+];
+
+/// Decides, with the seed, what every unit reports on every day.
+fn simulate(tree: &UnitTree, first_day: NaiveDate, days: u32, rng: &mut ChaCha8Rng) -> Plan {
+    let units = tree.units();
+    let mut plan = Plan { days: Vec::new() };
+    for offset in 0..days {
+        let date = first_day + chrono::Duration::days(i64::from(offset));
+        let mut day = Day { date, on_time: Vec::new(), late: Vec::new(), corrections: Vec::new() };
+        for unit in units.iter().filter(|u| u.expected_on(date)) {
+            let roll: f64 = rng.random_range(0.0..1.0);
+            if roll < 0.04 {
+                continue; // missing: nobody reports
+            }
+            let disputes = if rng.random_bool(0.55) { Vec::new() } else { disputes(rng) };
+            let report = DailyReport {
+                unit_id: unit.id.to_string(),
+                date: date.to_string(),
+                revision: 1,
+                reporter: format!(
+                    "officer-{}",
+                    &unit.id.as_str()[unit.id.as_str().len().saturating_sub(4)..]
+                ),
+                zero: disputes.is_empty(),
+                disputes,
+                correction_reason: String::new(),
+            };
+            if rng.random_bool(0.02) {
+                let disputes = self::disputes(rng);
+                day.corrections.push(DailyReport {
+                    revision: 2,
+                    zero: disputes.is_empty(),
+                    disputes,
+                    correction_reason: "recounted with the mediator".into(),
+                    ..report.clone()
+                });
+            }
+            if roll < 0.12 { day.late.push(report) } else { day.on_time.push(report) }
+        }
+        plan.days.push(day);
+    }
+    plan
+}
+
+fn disputes(rng: &mut ChaCha8Rng) -> Vec<pb::Dispute> {
+    let count = rng.random_range(1..=3);
+    (0..count)
+        .map(|n| {
+            let category = match rng.random_range(0..100) {
+                0..8 => pb::DisputeCategory::WageArrears,
+                8..20 => pb::DisputeCategory::Land,
+                20..30 => pb::DisputeCategory::HousingProperty,
+                30..55 => pb::DisputeCategory::Neighbour,
+                55..72 => pb::DisputeCategory::MarriageFamily,
+                72..78 => pb::DisputeCategory::Labour,
+                78..84 => pb::DisputeCategory::Environment,
+                84..90 => pb::DisputeCategory::PublicService,
+                90..95 => pb::DisputeCategory::LawRelated,
+                _ => pb::DisputeCategory::Other,
+            };
+            let outcome = match rng.random_range(0..100) {
+                0..70 => pb::DisputeOutcome::ResolvedOnTheSpot,
+                70..88 => pb::DisputeOutcome::Mediating,
+                88..96 => pb::DisputeOutcome::Registered,
+                _ => pb::DisputeOutcome::ReferredUp,
+            };
+            let wage_arrears = (category == pb::DisputeCategory::WageArrears).then(|| {
+                let workers = rng.random_range(1..=30);
+                let claimed = i64::from(workers) * rng.random_range(2_000..=12_000) * 100;
+                let recovered = if outcome == pb::DisputeOutcome::ResolvedOnTheSpot { claimed } else { 0 };
+                pb::WageArrears {
+                    employer: EMPLOYERS[rng.random_range(0..EMPLOYERS.len())].into(),
+                    workers,
+                    amount_claimed_cents: claimed,
+                    amount_recovered_cents: recovered,
+                }
+            });
+            pb::Dispute {
+                local_id: format!("d{}", n + 1),
+                category: category.into(),
+                outcome: outcome.into(),
+                parties: rng.random_range(2..=4),
+                summary: String::new(),
+                case_id: String::new(),
+                wage_arrears,
+            }
+        })
+        .collect()
+}
+
+type Key = (String, NaiveDate);
+
+/// Submits a phase's reports, each to the node that serves its unit, 64 at a
+/// time, retrying what the node asks to retry.
+async fn submit_all<'a>(
+    reports: &[DailyReport],
+    tree: &UnitTree,
+    serving: &(dyn Fn(&Unit) -> &'a DemoNode + Sync),
+    progress: &ProgressBar,
+) -> Vec<(Key, Result<u32, tonic::Status>)> {
+    futures::stream::iter(reports.iter().cloned())
+        .map(|report| {
+            let unit = tree.get(&report.unit_id).expect("simulated units are in the tree");
+            let mut client = ReportingServiceClient::new(serving(unit).channel.clone());
+            let key =
+                (report.unit_id.clone(), NaiveDate::parse_from_str(&report.date, "%Y-%m-%d").expect("valid"));
+            async move {
+                let mut attempt = 0;
+                let result = loop {
+                    let request = SubmitDailyReportRequest { report: Some(report.clone()) };
+                    match client.submit_daily_report(request).await {
+                        Err(status) if status.code() == tonic::Code::Unavailable && attempt < 20 => {
+                            attempt += 1;
+                            tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+                        }
+                        other => break other.map(|answer| answer.into_inner().revision),
+                    }
+                };
+                progress.inc(1);
+                (key, result)
+            }
+        })
+        .buffer_unordered(256)
+        .collect()
+        .await
+}
+
+/// Every report of the subtree in the date range, page by page.
+async fn list_all(
+    channel: Channel,
+    unit: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DailyReportRow>> {
+    let mut client = ReportingServiceClient::new(channel);
+    let mut rows = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_daily_reports(ListDailyReportsRequest {
+                unit_id: unit.to_owned(),
+                from_date: from.to_string(),
+                to_date: to.to_string(),
+                page_size: 1000,
+                page_token,
+            })
+            .await
+            .map_err(crate::client::refused)?
+            .into_inner();
+        rows.extend(page.reports.into_iter().filter_map(|stored| {
+            let report = stored.report?;
+            Some(DailyReportRow {
+                unit_id: report.unit_id,
+                date: report.date,
+                revision: report.revision,
+                zero: report.zero,
+                on_time: stored.on_time,
+            })
+        }));
+        if page.next_page_token.is_empty() {
+            return Ok(rows);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// What the district view needs of a report.
+struct DailyReportRow {
+    unit_id: String,
+    date: String,
+    revision: u32,
+    zero: bool,
+    on_time: bool,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    expected: u64,
+    received: u64,
+    on_time: u64,
+    zero: u64,
+}
+
+impl Counts {
+    fn row(&self, label: String) -> Vec<String> {
+        let percent = |n: u64| {
+            if self.expected == 0 {
+                "-".into()
+            } else {
+                format!("{:.1}%", 100.0 * n as f64 / self.expected as f64)
+            }
+        };
+        vec![
+            label,
+            self.expected.to_string(),
+            self.received.to_string(),
+            percent(self.received),
+            self.on_time.to_string(),
+            percent(self.on_time),
+            self.zero.to_string(),
+            self.expected.saturating_sub(self.received).to_string(),
+        ]
+    }
+}
+
+/// The district's view, computed from what the district node holds.
+fn print_district_view(
+    tree: &UnitTree,
+    policy: &TimePolicy,
+    first_day: NaiveDate,
+    days: u32,
+    reports: &[DailyReportRow],
+) {
+    let _ = policy;
+    let root = tree.root_id().to_string();
+    let township_of = |unit: &str| -> Option<String> {
+        tree.ancestors(unit)
+            .into_iter()
+            .chain(tree.get(unit))
+            .find(|u| u.tier == Tier::Township)
+            .map(|u| u.id.to_string())
+    };
+    let received: HashMap<(&str, &str), &DailyReportRow> =
+        reports.iter().map(|r| ((r.unit_id.as_str(), r.date.as_str()), r)).collect();
+    let mut by_day: BTreeMap<NaiveDate, Counts> = BTreeMap::new();
+    let mut by_township: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut total = Counts::default();
+    for offset in 0..days {
+        let date = first_day + chrono::Duration::days(i64::from(offset));
+        let date_text = date.to_string();
+        for unit in tree.units().into_iter().filter(|u| u.expected_on(date)) {
+            let mut counts = Counts { expected: 1, ..Counts::default() };
+            if let Some(report) = received.get(&(unit.id.as_str(), date_text.as_str())) {
+                counts.received = 1;
+                counts.on_time = u64::from(report.on_time);
+                counts.zero = u64::from(report.zero);
+            }
+            for target in [
+                Some(by_day.entry(date).or_default()),
+                township_of(unit.id.as_str()).map(|t| by_township.entry(t).or_default()),
+                Some(&mut total),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                target.expected += counts.expected;
+                target.received += counts.received;
+                target.on_time += counts.on_time;
+                target.zero += counts.zero;
+            }
+        }
+    }
+    let header = ["", "expected", "received", "completeness", "on time", "timeliness", "zero", "missing"];
+    let mut table = Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(header);
+    for (date, counts) in &by_day {
+        table.add_row(counts.row(date.to_string()));
+    }
+    table.add_row(total.row("all days".into()));
+    println!("\n{} ({root}): daily reports by day, as the district node holds them", tree.root().name);
+    println!("{table}");
+    let mut table = Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(header);
+    for (township, counts) in &by_township {
+        let name = tree.get(township).map_or("", |u| u.name.as_str());
+        table.add_row(counts.row(format!("{township} {name}")));
+    }
+    println!("by township, {first_day} to {}", first_day + chrono::Duration::days(i64::from(days) - 1));
+    println!("{table}");
+    let corrected = reports.iter().filter(|r| r.revision > 1).count();
+    println!(
+        "{corrected} reports carry a correction (revision > 1); zero reports count as received, never as missing"
+    );
+}
