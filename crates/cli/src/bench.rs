@@ -15,9 +15,11 @@ use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
 use fengqiao_node::{Node, NodeConfig};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::reporting_service_server::{ReportingService, ReportingServiceServer};
+use fengqiao_proto::pb::uplink_service_server::{UplinkService, UplinkServiceServer};
 use fengqiao_proto::pb::{
-    self, GetDailyReportRequest, GetDailyReportResponse, ListDailyReportsRequest, ListDailyReportsResponse,
-    SubmitDailyReportRequest, SubmitDailyReportResponse,
+    self, GetDailyReportRequest, GetDailyReportResponse, ItemAck, ItemOutcome, ListDailyReportsRequest,
+    ListDailyReportsResponse, PushBatchRequest, PushBatchResponse, SubmitDailyReportRequest,
+    SubmitDailyReportResponse,
 };
 use fengqiao_store::Store;
 use fengqiao_store::postgres::PgStore;
@@ -33,6 +35,8 @@ use crate::treegen;
 pub enum BenchCommand {
     /// Committed reports/s through SubmitDailyReport vs. a raw tonic service.
     Ingest(IngestArgs),
+    /// A district's full day across tiers, and the drain after a partition.
+    Network(crate::bench_network::NetworkArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,6 +67,7 @@ pub struct IngestArgs {
 pub async fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Ingest(args) => ingest(args).await,
+        BenchCommand::Network(args) => crate::bench_network::network(args).await,
     }
 }
 
@@ -264,10 +269,53 @@ async fn ingest(args: IngestArgs) -> Result<()> {
         raw_figures.errors
     );
 
-    // The node, on the chosen backend.
+    // The node, on the chosen backend: forwarding off, then on (to a sink
+    // parent that acknowledges at once, so only the node's own cost shows).
+    let off = measure_node(&args, &server_runtime, &tree, new_workload(), None).await?;
+    let sink = TcpListener::bind("127.0.0.1:0").await?.into_std()?;
+    let sink_address = sink.local_addr()?;
+    let (stop_sink, sink_stopped) = oneshot::channel::<()>();
+    let sink_server = server_runtime.spawn(async move {
+        Server::builder()
+            .add_service(UplinkServiceServer::new(SinkParent))
+            .serve_with_incoming_shutdown(tokio_stream_listener(TcpListener::from_std(sink)?), async {
+                let _ = sink_stopped.await;
+            })
+            .await?;
+        anyhow::Ok(())
+    });
+    let on =
+        measure_node(&args, &server_runtime, &tree, new_workload(), Some(format!("http://{sink_address}")))
+            .await?;
+    let _ = stop_sink.send(());
+    sink_server.await??;
+    server_runtime.shutdown_background();
+    let raw_rate = raw_figures.rate().max(f64::MIN_POSITIVE);
+    println!(
+        "  ratio node/raw = {:.2}  (target ≥ 0.50 at 64 clients); forwarding on/off = {:.2}",
+        off.rate / raw_rate,
+        on.rate / off.rate.max(f64::MIN_POSITIVE)
+    );
+    Ok(())
+}
+
+/// What one node run measured.
+struct NodeRun {
+    rate: f64,
+}
+
+/// Runs the node under load and prints its line.
+async fn measure_node(
+    args: &IngestArgs,
+    server_runtime: &tokio::runtime::Runtime,
+    tree: &UnitTree,
+    workload: Arc<Workload>,
+    parent: Option<String>,
+) -> Result<NodeRun> {
     let temp = tempfile_dir()?;
-    let schema = format!("bench_{}", std::process::id());
-    let db_url = format!("sqlite://{}", temp.join("bench.db").display());
+    let schema = format!("bench_{}_{}", std::process::id(), u8::from(parent.is_some()));
+    let db_url =
+        format!("sqlite://{}", temp.join(format!("bench-{}.db", u8::from(parent.is_some()))).display());
     let (backend, pg_url, schema_for_server) = (args.db, args.pg_url.clone(), schema.clone());
     let store: Arc<dyn Store> = server_runtime
         .spawn(async move {
@@ -285,8 +333,10 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     let address = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let node_store = Arc::clone(&store);
+    let tree = tree.clone();
+    let forwarding = parent.is_some();
     let served = server_runtime.spawn(async move {
-        let config = NodeConfig::new(tree.root_id().to_string());
+        let config = NodeConfig { parent, ..NodeConfig::new(tree.root_id().to_string()) };
         let node = Node::start(config, &tree, node_store, Arc::new(SystemClock)).await?;
         fengqiao_node::serve(node, TcpListener::from_std(listener)?, async {
             let _ = stopped.await;
@@ -294,39 +344,59 @@ async fn ingest(args: IngestArgs) -> Result<()> {
         .await?;
         anyhow::Ok(())
     });
-    let workload = new_workload();
-    let mut node_figures = drive(address, &args, Arc::clone(&workload)).await?;
+    let mut figures = drive(address, args, Arc::clone(&workload)).await?;
     let _ = stop.send(());
     served.await??;
     let sent = workload.next.load(Ordering::Relaxed);
     let backend = store.backend();
-    let committed = server_runtime
+    let (committed, outbox) = server_runtime
         .spawn(async move {
             let committed = store.count_reports().await;
+            let outbox = store.outbox_stats().await;
             store.close().await;
-            committed
+            (committed, outbox)
         })
-        .await??;
+        .await?;
+    let (committed, outbox) = (committed?, outbox?);
     if args.db == BenchBackend::Postgres {
         let _ = PgStore::drop_schema(&args.pg_url, &schema).await;
     }
     let _ = std::fs::remove_dir_all(&temp);
-    server_runtime.shutdown_background();
+    let label = if forwarding { "forwarding" } else { "committed" };
     println!(
-        "  node, {backend:<8} (committed) {:>9.0} rep/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
-        node_figures.rate(),
-        node_figures.percentile(0.5),
-        node_figures.percentile(0.99),
-        node_figures.errors
+        "  node, {backend:<8} ({label:<10}) {:>9.0} rep/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
+        figures.rate(),
+        figures.percentile(0.5),
+        figures.percentile(0.99),
+        figures.errors
     );
-    println!(
-        "  stored {committed} reports of {sent} sent (warm-up included; all acknowledged ones are committed)"
-    );
-    println!(
-        "  ratio node/raw = {:.2}  (target ≥ 0.50 at 64 clients)",
-        node_figures.rate() / raw_figures.rate().max(f64::MIN_POSITIVE)
-    );
-    Ok(())
+    println!("      stored {committed} of {sent} sent (warm-up included); outbox left {}", outbox.depth);
+    Ok(NodeRun { rate: figures.rate() })
+}
+
+/// A parent that acknowledges every forwarded item at once and stores
+/// nothing: the forwarding cost of the node under test, alone.
+#[derive(Debug)]
+struct SinkParent;
+
+#[tonic::async_trait]
+impl UplinkService for SinkParent {
+    async fn push_batch(
+        &self,
+        request: Request<PushBatchRequest>,
+    ) -> Result<Response<PushBatchResponse>, Status> {
+        let acks = request
+            .into_inner()
+            .items
+            .iter()
+            .map(|item| ItemAck {
+                sequence: item.sequence,
+                outcome: ItemOutcome::Applied.into(),
+                detail: String::new(),
+            })
+            .collect();
+        Ok(Response::new(PushBatchResponse { acks }))
+    }
 }
 
 fn tokio_stream_listener(listener: TcpListener) -> tokio_stream::wrappers::TcpListenerStream {

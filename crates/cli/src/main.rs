@@ -3,6 +3,7 @@
 //! one-line message and a non-zero exit, never a panic or a backtrace.
 
 mod bench;
+mod bench_network;
 mod client;
 mod demo;
 mod node;
