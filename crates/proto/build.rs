@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "fengqiao/v1/reporting.proto",
         "fengqiao/v1/units.proto",
         "fengqiao/v1/uplink.proto",
+        "fengqiao/v1/downlink.proto",
         "fengqiao/v1/node.proto",
     ];
     for file in &files {

@@ -50,6 +50,18 @@ impl Backoff {
     }
 }
 
+/// HTTP/2 keepalive on a connection to the parent: a link that goes silent
+/// without closing (a NAT or firewall forgetting the flow) is noticed within
+/// seconds and a new connection is made, instead of every call timing out on
+/// the dead one until the kernel gives up.
+pub fn keep_alive(endpoint: Endpoint) -> Endpoint {
+    endpoint
+        .http2_keep_alive_interval(Duration::from_secs(10))
+        .keep_alive_timeout(Duration::from_secs(5))
+        .keep_alive_while_idle(true)
+        .tcp_keepalive(Some(Duration::from_secs(30)))
+}
+
 /// Runs until the task is aborted (the node shutting down).
 pub async fn run(node: Node, parent: String) {
     let config = node.config().forwarder;
@@ -63,7 +75,7 @@ pub async fn run(node: Node, parent: String) {
             return;
         }
     };
-    let channel: Channel = endpoint.connect_lazy();
+    let channel: Channel = keep_alive(endpoint).connect_lazy();
     let mut client = UplinkServiceClient::new(channel)
         .max_encoding_message_size(node.config().max_message_bytes)
         .max_decoding_message_size(node.config().max_message_bytes);

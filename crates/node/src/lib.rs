@@ -10,6 +10,7 @@
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
 
+pub mod downlink;
 pub mod forwarder;
 pub mod node_status;
 pub mod reporting;
@@ -122,6 +123,11 @@ struct Inner {
     committer: GroupCommitter,
     clock: Arc<dyn Clock>,
     forward_state: Mutex<ForwardState>,
+    /// Signalled when the downlink log grows (subscribers wait on it).
+    downlink_appended: Arc<tokio::sync::Notify>,
+    /// Turns true when the node starts shutting down: open streams end, so
+    /// a graceful shutdown does not wait on them for ever.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Node {
@@ -171,6 +177,8 @@ impl Node {
                 committer,
                 clock,
                 forward_state: Mutex::new(ForwardState::default()),
+                downlink_appended: Arc::new(tokio::sync::Notify::new()),
+                stopping: tokio::sync::watch::Sender::new(false),
             }),
         })
     }
@@ -208,6 +216,26 @@ impl Node {
 
     pub(crate) fn update_forward_state(&self, update: impl FnOnce(&mut ForwardState)) {
         update(&mut self.inner.forward_state.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Tells long-lived streams to end (called when shutdown begins).
+    pub fn begin_shutdown(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    /// A receiver that turns true when shutdown begins.
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.stopping.subscribe()
+    }
+
+    pub fn downlink_appended(&self) -> &Arc<tokio::sync::Notify> {
+        &self.inner.downlink_appended
+    }
+
+    /// The last downlink sequence applied from the parent (0 before any).
+    pub async fn downlink_cursor(&self) -> Result<u64, NodeError> {
+        let stored = self.inner.store.get_meta(downlink::CURSOR_KEY).await?;
+        Ok(stored.and_then(|value| value.parse().ok()).unwrap_or(0))
     }
 
     /// A unit in this node's subtree, or NOT_FOUND. Units outside the subtree

@@ -1,9 +1,15 @@
 //! `fengqiao.v1.NodeService`: what this node is and how delivery upward
 //! stands (outbox depth and age, last push).
 
+use fengqiao_core::DomainError;
 use fengqiao_proto::pb::node_service_server::NodeService;
-use fengqiao_proto::pb::{GetNodeStatusRequest, GetNodeStatusResponse};
-use fengqiao_proto::timestamp;
+use fengqiao_proto::pb::{
+    GetNodeStatusRequest, GetNodeStatusResponse, ListNoticesRequest, ListNoticesResponse, Notice,
+    PostNoticeRequest, PostNoticeResponse, ReceivedNotice,
+};
+use fengqiao_proto::{parse_unit_id, timestamp};
+
+use crate::downlink::route_notice;
 use tonic::{Request, Response, Status};
 
 use crate::{Node, NodeError};
@@ -31,9 +37,54 @@ impl NodeStatus {
             last_forwarded_at: forward.last_forwarded_at.map(timestamp),
             last_forward_error: forward.last_error.unwrap_or_default(),
             commit_queue: self.node.committer().queued() as u64,
+            downlink_cursor: self.node.downlink_cursor().await?,
+        })
+    }
+
+    async fn post_notice(&self, request: PostNoticeRequest) -> Result<PostNoticeResponse, NodeError> {
+        let target = parse_unit_id(&request.target_unit_id, "target_unit_id")?;
+        let home = &self.node.config().home_unit;
+        self.node.served_unit(target.as_str())?;
+        if target.as_str() == home {
+            return Err(
+                DomainError::invalid("target_unit_id", "a notice goes to a unit below this node").into()
+            );
+        }
+        let chars = request.text.chars().count();
+        if request.text.trim().is_empty() || chars > MAX_NOTICE_CHARS {
+            return Err(
+                DomainError::invalid("text", format!("must be 1 to {MAX_NOTICE_CHARS} characters")).into()
+            );
+        }
+        let notice_id = format!("{home}-{:016x}", rand::random::<u64>());
+        let notice = Notice { notice_id: notice_id.clone(), from_unit_id: home.clone(), text: request.text };
+        route_notice(&self.node, &target, notice, self.node.clock().now()).await?;
+        Ok(PostNoticeResponse { notice_id })
+    }
+
+    async fn list_notices(&self, request: ListNoticesRequest) -> Result<ListNoticesResponse, NodeError> {
+        let unit = parse_unit_id(&request.unit_id, "unit_id")?;
+        self.node.served_unit(unit.as_str())?;
+        let notices = self.node.store().list_notices(&unit).await?;
+        Ok(ListNoticesResponse {
+            notices: notices
+                .into_iter()
+                .map(|row| ReceivedNotice {
+                    target_unit_id: row.target_unit_id,
+                    created_at: Some(timestamp(row.created_at)),
+                    notice: Some(Notice {
+                        notice_id: row.notice_id,
+                        from_unit_id: row.from_unit_id,
+                        text: row.text,
+                    }),
+                })
+                .collect(),
         })
     }
 }
+
+/// Longest notice text, in characters.
+pub const MAX_NOTICE_CHARS: usize = 2000;
 
 #[tonic::async_trait]
 impl NodeService for NodeStatus {
@@ -42,5 +93,19 @@ impl NodeService for NodeStatus {
         _request: Request<GetNodeStatusRequest>,
     ) -> Result<Response<GetNodeStatusResponse>, Status> {
         Ok(Response::new(self.status().await?))
+    }
+
+    async fn post_notice(
+        &self,
+        request: Request<PostNoticeRequest>,
+    ) -> Result<Response<PostNoticeResponse>, Status> {
+        Ok(Response::new(self.post_notice(request.into_inner()).await?))
+    }
+
+    async fn list_notices(
+        &self,
+        request: Request<ListNoticesRequest>,
+    ) -> Result<Response<ListNoticesResponse>, Status> {
+        Ok(Response::new(self.list_notices(request.into_inner()).await?))
     }
 }

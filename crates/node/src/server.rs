@@ -10,9 +10,11 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
+use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 
+use crate::downlink::{self, Downlink};
 use crate::node_status::NodeStatus;
 use crate::reporting::Reporting;
 use crate::units::Units;
@@ -42,13 +44,17 @@ pub async fn serve(
     health_reporter.set_serving::<UnitServiceServer<Units>>().await;
     health_reporter.set_serving::<UplinkServiceServer<Uplink>>().await;
     health_reporter.set_serving::<NodeServiceServer<NodeStatus>>().await;
-    // Aborted when serving ends: an interrupted push is resent later and
-    // answered as duplicates, so stopping at any point loses nothing.
-    let forwarder = node
-        .config()
-        .parent
-        .clone()
-        .map(|parent| AbortOnDrop(tokio::spawn(forwarder::run(node.clone(), parent))));
+    health_reporter.set_serving::<DownlinkServiceServer<Downlink>>().await;
+    // The forwarder and the downlink follower run while the node is served
+    // and are aborted when serving ends: an interrupted push is resent later
+    // and answered as duplicates, an interrupted event is replayed from the
+    // cursor, so stopping at any point loses nothing.
+    let background = node.config().parent.clone().map(|parent| {
+        (
+            AbortOnDrop(tokio::spawn(forwarder::run(node.clone(), parent.clone()))),
+            AbortOnDrop(tokio::spawn(downlink::follow(node.clone(), parent))),
+        )
+    });
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -67,9 +73,16 @@ pub async fn serve(
         .add_service(UnitServiceServer::new(Units::new(node.clone())).max_decoding_message_size(limit))
         .add_service(UplinkServiceServer::new(Uplink::new(node.clone())).max_decoding_message_size(limit))
         .add_service(NodeServiceServer::new(NodeStatus::new(node.clone())))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), {
+            let node = node.clone();
+            async move {
+                shutdown.await;
+                node.begin_shutdown();
+            }
+        })
         .await?;
-    drop(forwarder);
+    drop(background);
     Ok(())
 }
 

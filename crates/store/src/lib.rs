@@ -100,6 +100,25 @@ pub struct OutboxStats {
     pub oldest: Option<DateTime<Utc>>,
 }
 
+/// An event of the downlink log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownlinkRow {
+    pub sequence: i64,
+    pub target_unit_id: String,
+    pub body: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A notice as a node holds it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NoticeRow {
+    pub notice_id: String,
+    pub target_unit_id: String,
+    pub from_unit_id: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// One revision in a report's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevisionMeta {
@@ -173,6 +192,36 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Current revisions in a subtree and date range, by (date, unit id).
     async fn list_reports(&self, query: &ListQuery) -> Result<Vec<StoredReport>, StoreError>;
+
+    /// Appends an event to this node's downlink log; returns its sequence.
+    async fn append_downlink(
+        &self,
+        target: &UnitId,
+        body: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+
+    /// Events after `after` addressed to `subscriber` or a unit below it, in
+    /// sequence order (at most `limit`).
+    async fn read_downlink(
+        &self,
+        subscriber: &UnitId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DownlinkRow>, StoreError>;
+
+    /// The newest sequence of the downlink log (0 when empty).
+    async fn downlink_head(&self) -> Result<i64, StoreError>;
+
+    async fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Stores a received notice; false when its id was already stored.
+    async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError>;
+
+    /// Notices for a unit, oldest first.
+    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError>;
 
     /// How many (unit, date) reports are stored.
     async fn count_reports(&self) -> Result<u64, StoreError>;

@@ -17,7 +17,8 @@ use tracing::instrument;
 
 use crate::plan::{self, RevisionRow, StoredHead};
 use crate::{
-    Backend, ItemResult, ListQuery, OutboxItem, OutboxStats, RevisionMeta, Store, StoreError, Submission,
+    Backend, DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, Store,
+    StoreError, Submission,
 };
 
 /// A node's PostgreSQL database.
@@ -346,6 +347,102 @@ impl Store for PgStore {
         let depth: i64 = row.try_get("depth")?;
         let oldest: Option<DateTime<Utc>> = row.try_get("oldest")?;
         Ok(OutboxStats { depth: depth as u64, oldest })
+    }
+
+    async fn append_downlink(
+        &self,
+        target: &UnitId,
+        body: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let sequence: i64 = sqlx::query_scalar(
+            "INSERT INTO downlink_events (target_unit_id, body, created_at) VALUES ($1, $2, $3) \
+             RETURNING sequence",
+        )
+        .bind(target.as_str())
+        .bind(body)
+        .bind(at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(sequence)
+    }
+
+    async fn read_downlink(
+        &self,
+        subscriber: &UnitId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DownlinkRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.sequence, e.target_unit_id, e.body, e.created_at FROM downlink_events e \
+             JOIN unit_closure c ON c.unit_id = e.target_unit_id AND c.ancestor_id = $1 \
+             WHERE e.sequence > $2 ORDER BY e.sequence LIMIT $3",
+        )
+        .bind(subscriber.as_str())
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DownlinkRow {
+                    sequence: row.try_get("sequence")?,
+                    target_unit_id: row.try_get("target_unit_id")?,
+                    body: row.try_get("body")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn downlink_head(&self) -> Result<i64, StoreError> {
+        let head: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(sequence) FROM downlink_events").fetch_one(&self.pool).await?;
+        Ok(head.unwrap_or(0))
+    }
+
+    async fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO node_meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (notice_id) DO NOTHING",
+        )
+        .bind(&notice.notice_id)
+        .bind(&notice.target_unit_id)
+        .bind(&notice.from_unit_id)
+        .bind(&notice.text)
+        .bind(notice.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT notice_id, target_unit_id, from_unit_id, text, created_at FROM notices \
+             WHERE target_unit_id = $1 ORDER BY created_at, notice_id",
+        )
+        .bind(unit.as_str())
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn count_reports(&self) -> Result<u64, StoreError> {

@@ -375,6 +375,43 @@ async fn outbox_holds_what_was_stored_until_acknowledged(backend: Backend) {
     db.cleanup().await;
 }
 
+async fn downlink_log_meta_and_notices(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let id = |u: &str| UnitId::parse(u).unwrap();
+    assert_eq!(store.downlink_head().await.unwrap(), 0);
+    let first = store.append_downlink(&id("410411001001"), b"one", at(1)).await.unwrap();
+    let second = store.append_downlink(&id("410411002001"), b"two", at(2)).await.unwrap();
+    let third = store.append_downlink(&id("410411001001002"), b"three", at(3)).await.unwrap();
+    assert!(first < second && second < third);
+    assert_eq!(store.downlink_head().await.unwrap(), third);
+    let township = store.read_downlink(&id("410411001"), 0, 10).await.unwrap();
+    let bodies: Vec<&[u8]> = township.iter().map(|e| e.body.as_slice()).collect();
+    assert_eq!(bodies, [b"one".as_slice(), b"three".as_slice()], "only its subtree, in order");
+    assert_eq!(township[1].created_at, at(3));
+    let resumed = store.read_downlink(&id("410411001"), first, 10).await.unwrap();
+    assert_eq!(resumed.len(), 1);
+    assert_eq!(resumed[0].sequence, third);
+    assert_eq!(store.read_downlink(&id("410411001"), 0, 1).await.unwrap().len(), 1);
+
+    assert_eq!(store.get_meta("cursor").await.unwrap(), None);
+    store.set_meta("cursor", "7").await.unwrap();
+    store.set_meta("cursor", "9").await.unwrap();
+    assert_eq!(store.get_meta("cursor").await.unwrap().as_deref(), Some("9"));
+
+    let notice = fengqiao_store::NoticeRow {
+        notice_id: "410411-1".into(),
+        target_unit_id: "410411001001".into(),
+        from_unit_id: "410411".into(),
+        text: "please report the wage cases of the construction site by Friday".into(),
+        created_at: at(4),
+    };
+    assert!(store.insert_notice(&notice).await.unwrap());
+    assert!(!store.insert_notice(&notice).await.unwrap(), "a replayed notice changes nothing");
+    assert_eq!(store.list_notices(&id("410411001001")).await.unwrap(), [notice]);
+    assert!(store.list_notices(&id("410411002001")).await.unwrap().is_empty());
+    db.cleanup().await;
+}
+
 macro_rules! conformance {
     ($($test:ident),+ $(,)?) => {
         mod sqlite {
@@ -395,4 +432,5 @@ conformance!(
     group_commit_answers_every_caller,
     replacing_the_tree_is_idempotent,
     outbox_holds_what_was_stored_until_acknowledged,
+    downlink_log_meta_and_notices,
 );

@@ -1,0 +1,244 @@
+//! Delivery downward: `fengqiao.v1.DownlinkService` (the parent's side) and
+//! the follower (the child's side).
+//!
+//! The parent keeps a durable log of events for its child nodes
+//! (`downlink_events`, one increasing sequence per parent). A child opens
+//! `Subscribe` with the last sequence it applied and receives every later
+//! event addressed to its unit or below, then new ones as they are appended.
+//! The child applies each event and then stores the event's sequence as its
+//! cursor; application is idempotent (a notice is keyed by its id), so an
+//! event replayed after a crash between the two changes nothing: no gaps, no
+//! repeats in effect. Either side may restart at any time; the follower
+//! reconnects with backoff and resumes from its cursor.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use fengqiao_core::{DomainError, UnitId};
+use fengqiao_proto::pb::downlink_event::Body;
+use fengqiao_proto::pb::downlink_service_client::DownlinkServiceClient;
+use fengqiao_proto::pb::downlink_service_server::DownlinkService;
+use fengqiao_proto::pb::{DownlinkEvent, Notice, SubscribeRequest, SubscribeResponse};
+use fengqiao_proto::{from_timestamp, timestamp};
+use fengqiao_store::NoticeRow;
+use futures::Stream;
+use prost::Message;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::Endpoint;
+use tonic::{Request, Response, Status};
+use tracing::{debug, warn};
+
+use crate::forwarder::Backoff;
+use crate::{Node, NodeError};
+
+/// The `node_meta` key of the follower's cursor.
+pub const CURSOR_KEY: &str = "downlink_cursor";
+/// Events read from the log at a time.
+const PAGE: u32 = 256;
+
+/// Issues a notice from this node to a unit below it: stored here when this
+/// node serves the unit, else appended to the downlink log for the child
+/// node that does.
+pub async fn route_notice(
+    node: &Node,
+    target: &UnitId,
+    notice: Notice,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), NodeError> {
+    if node.delegated_to(target.as_str()).is_some() {
+        let event = DownlinkEvent {
+            sequence: 0,
+            target_unit_id: target.to_string(),
+            created_at: Some(timestamp(at)),
+            body: Some(Body::Notice(notice)),
+        };
+        node.store().append_downlink(target, &event.encode_to_vec(), at).await?;
+        node.downlink_appended().notify_waiters();
+    } else {
+        let row = NoticeRow {
+            notice_id: notice.notice_id,
+            target_unit_id: target.to_string(),
+            from_unit_id: notice.from_unit_id,
+            text: notice.text,
+            created_at: at,
+        };
+        node.store().insert_notice(&row).await?;
+    }
+    Ok(())
+}
+
+/// The downlink service over a [`Node`].
+#[derive(Debug, Clone)]
+pub struct Downlink {
+    node: Node,
+}
+
+impl Downlink {
+    pub fn new(node: Node) -> Self {
+        Downlink { node }
+    }
+
+    async fn open(
+        &self,
+        request: SubscribeRequest,
+    ) -> Result<mpsc::Receiver<Result<SubscribeResponse, Status>>, NodeError> {
+        let subscriber = request.unit_id;
+        if !self.node.child_nodes().iter().any(|child| child == &subscriber) {
+            return Err(NodeError::PermissionDenied(format!(
+                "unit {subscriber:?} is not a child node of {}",
+                self.node.config().home_unit
+            )));
+        }
+        let subscriber = UnitId::parse_field(&subscriber, "unit_id")?;
+        let head = self.node.store().downlink_head().await?;
+        let after = i64::try_from(request.after_sequence).unwrap_or(i64::MAX);
+        if after > head {
+            return Err(DomainError::invalid(
+                "after_sequence",
+                format!("{after} is beyond the newest event {head}; was this parent's database replaced?"),
+            )
+            .into());
+        }
+        let (sender, receiver) = mpsc::channel(PAGE as usize);
+        tokio::spawn(feed(self.node.clone(), subscriber, after, sender));
+        Ok(receiver)
+    }
+}
+
+/// Sends the log after `cursor`, then follows it, until the subscriber goes away.
+async fn feed(
+    node: Node,
+    subscriber: UnitId,
+    mut cursor: i64,
+    sender: mpsc::Sender<Result<SubscribeResponse, Status>>,
+) {
+    let appended = std::sync::Arc::clone(node.downlink_appended());
+    let mut stopping = node.stopping();
+    loop {
+        if *stopping.borrow() {
+            // The node is shutting down: end the stream; the child resumes
+            // from its cursor when the node is back.
+            return;
+        }
+        // Register interest before reading, so an append in between is not missed.
+        let notified = appended.notified();
+        let rows = match node.store().read_downlink(&subscriber, cursor, PAGE).await {
+            Ok(rows) => rows,
+            Err(error) => {
+                let _ = sender.send(Err(crate::status::to_status(&NodeError::from(error)))).await;
+                return;
+            }
+        };
+        if rows.is_empty() {
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                () = sender.closed() => return,
+                _ = stopping.changed() => {}
+            }
+            continue;
+        }
+        for row in rows {
+            let mut event = match DownlinkEvent::decode(row.body.as_slice()) {
+                Ok(event) => event,
+                Err(error) => {
+                    warn!(sequence = row.sequence, %error, "unreadable downlink event skipped");
+                    cursor = row.sequence;
+                    continue;
+                }
+            };
+            event.sequence = row.sequence as u64;
+            if sender.send(Ok(SubscribeResponse { event: Some(event) })).await.is_err() {
+                return;
+            }
+            cursor = row.sequence;
+        }
+    }
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<SubscribeResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl DownlinkService for Downlink {
+    type SubscribeStream = EventStream;
+
+    #[tracing::instrument(name = "rpc.subscribe", skip_all, fields(unit = %request.get_ref().unit_id))]
+    async fn subscribe(
+        &self,
+        request: Request<SubscribeRequest>,
+    ) -> Result<Response<Self::SubscribeStream>, Status> {
+        let receiver = self.open(request.into_inner()).await?;
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+}
+
+/// The child's side: follows the parent's log until the task is aborted.
+pub async fn follow(node: Node, parent: String) {
+    let config = node.config().forwarder;
+    let mut backoff = Backoff::new(config.min_backoff, config.max_backoff);
+    let endpoint = match Endpoint::from_shared(parent.clone()) {
+        Ok(endpoint) => endpoint.connect_timeout(Duration::from_secs(5)),
+        Err(error) => {
+            warn!(%parent, %error, "bad parent address; the downlink is off");
+            return;
+        }
+    };
+    let mut client = DownlinkServiceClient::new(crate::forwarder::keep_alive(endpoint).connect_lazy());
+    loop {
+        let cursor = match node.downlink_cursor().await {
+            Ok(cursor) => cursor,
+            Err(error) => {
+                warn!(%error, "cannot read the downlink cursor");
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        let request = SubscribeRequest { unit_id: node.config().home_unit.clone(), after_sequence: cursor };
+        let mut stream = match client.subscribe(request).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => {
+                debug!(code = ?status.code(), message = status.message(), "subscribe failed; backing off");
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        backoff.reset();
+        loop {
+            match stream.message().await {
+                Ok(Some(SubscribeResponse { event: Some(event) })) => {
+                    if let Err(error) = apply(&node, event).await {
+                        warn!(%error, "cannot apply a downlink event; resubscribing");
+                        break;
+                    }
+                }
+                Ok(Some(SubscribeResponse { event: None })) => {}
+                Ok(None) => break,
+                Err(status) => {
+                    debug!(code = ?status.code(), "downlink stream ended");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(backoff.next_delay()).await;
+    }
+}
+
+/// Applies one event, then moves the cursor past it.
+async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
+    let sequence = event.sequence;
+    match event.body {
+        Some(Body::Notice(notice)) => {
+            let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
+            if node.tree().get(target.as_str()).is_none() {
+                warn!(%target, sequence, "notice for a unit this node does not hold; skipped");
+            } else {
+                let at = from_timestamp(event.created_at, "created_at")?;
+                route_notice(node, &target, notice, at).await?;
+            }
+        }
+        None => warn!(sequence, "downlink event of a kind this node does not know; skipped"),
+    }
+    node.store().set_meta(CURSOR_KEY, &sequence.to_string()).await?;
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! The downlink across three tiers, in one process: notices issued at the
+//! district reach the node that serves their target, through a middle node,
+//! across restarts of the middle node and of the receiver, with no gaps and
+//! no repeats. Runs on both backends.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fengqiao_core::{SystemClock, UnitTree};
+use fengqiao_node::{ChildNodes, ForwarderConfig, Node, NodeConfig};
+use fengqiao_proto::pb::node_service_client::NodeServiceClient;
+use fengqiao_proto::pb::{GetNodeStatusRequest, ListNoticesRequest, PostNoticeRequest};
+use fengqiao_store::Backend;
+use fengqiao_store::testing::TestDb;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+
+const TREE: &str = "code,parent_code,tier,name\n\
+    410411,,district,湛河区\n\
+    410411001,410411,township,马庄街道\n\
+    410411001001,410411001,community,电力社区\n\
+    410411001001001,410411001001,group,1号楼\n\
+    410411001001002,410411001001,group,2号楼\n\
+    410411002,410411,township,南环路街道\n";
+
+/// One in-process node that can be stopped and started again on the same
+/// address and database.
+struct Running {
+    unit: &'static str,
+    config: NodeConfig,
+    db: TestDb,
+    address: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    async fn start(
+        unit: &'static str,
+        backend: Backend,
+        config: NodeConfig,
+        address: Option<SocketAddr>,
+    ) -> Running {
+        let db = TestDb::new(backend).await;
+        let mut running =
+            Running { unit, config, db, address: "127.0.0.1:0".parse().unwrap(), stop: None, task: None };
+        running.serve(address).await;
+        running
+    }
+
+    async fn serve(&mut self, address: Option<SocketAddr>) {
+        let tree = UnitTree::from_csv(TREE).unwrap();
+        let store = self.db.open().await.unwrap();
+        let node = Node::start(self.config.clone(), &tree, store, Arc::new(SystemClock)).await.unwrap();
+        let listener = bind(address.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).await;
+        self.address = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.stop = Some(stop);
+        self.task = Some(tokio::spawn(async move {
+            fengqiao_node::serve(node, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        }));
+    }
+
+    async fn halt(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    async fn restart(&mut self) {
+        self.halt().await;
+        self.serve(Some(self.address)).await;
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    async fn client(&self) -> NodeServiceClient<Channel> {
+        NodeServiceClient::new(Channel::from_shared(self.url()).unwrap().connect_lazy())
+    }
+}
+
+/// Binds, retrying while a just-closed listener still holds the port.
+async fn bind(address: SocketAddr) -> TcpListener {
+    for _ in 0..100 {
+        if let Ok(listener) = TcpListener::bind(address).await {
+            return listener;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cannot bind {address}");
+}
+
+fn fast() -> ForwarderConfig {
+    ForwarderConfig { max_backoff: Duration::from_millis(200), ..ForwarderConfig::default() }
+}
+
+/// Waits until the unit's notices at `node` number `count`, then returns their texts.
+async fn notices_at(node: &Running, unit: &str, count: usize) -> Vec<String> {
+    let mut client = node.client().await;
+    for _ in 0..400 {
+        if let Ok(answer) = client.list_notices(ListNoticesRequest { unit_id: unit.into() }).await {
+            let texts: Vec<String> =
+                answer.into_inner().notices.into_iter().filter_map(|n| n.notice.map(|n| n.text)).collect();
+            if texts.len() >= count {
+                return texts;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{unit} at node {} never got {count} notices", node.unit);
+}
+
+async fn post(node: &Running, target: &str, text: &str) {
+    node.client()
+        .await
+        .post_notice(PostNoticeRequest { target_unit_id: target.into(), text: text.into() })
+        .await
+        .expect("notice issued");
+}
+
+async fn notices_travel_down_across_restarts(backend: Backend) {
+    let district_config = NodeConfig { child_nodes: ChildNodes::AllChildren, ..NodeConfig::new("410411") };
+    let mut district = Running::start("410411", backend, district_config, None).await;
+    let township_config = NodeConfig {
+        parent: Some(district.url()),
+        child_nodes: ChildNodes::Units(vec!["410411001001".into()]),
+        forwarder: fast(),
+        ..NodeConfig::new("410411001")
+    };
+    let mut township = Running::start("410411001", backend, township_config, None).await;
+    let community_config =
+        NodeConfig { parent: Some(township.url()), forwarder: fast(), ..NodeConfig::new("410411001001") };
+    let mut community = Running::start("410411001001", backend, community_config, None).await;
+
+    // District → township → community, stored where the group is served.
+    post(&district, "410411001001001", "first: report the wage cases by Friday").await;
+    assert_eq!(
+        notices_at(&community, "410411001001001", 1).await,
+        ["first: report the wage cases by Friday"]
+    );
+    // A notice for the township's own unit stays at the township.
+    post(&district, "410411001", "to the township itself").await;
+    assert_eq!(notices_at(&township, "410411001", 1).await, ["to the township itself"]);
+
+    // The middle node restarts; notices issued meanwhile are not lost.
+    township.halt().await;
+    post(&district, "410411001001001", "second: while the township was down").await;
+    township.restart().await;
+    let texts = notices_at(&community, "410411001001001", 2).await;
+    assert_eq!(texts.len(), 2, "no repeats: {texts:?}");
+
+    // The receiver restarts and resumes from its cursor.
+    community.halt().await;
+    post(&district, "410411001001002", "third: while the community was down").await;
+    community.restart().await;
+    assert_eq!(notices_at(&community, "410411001001002", 1).await, ["third: while the community was down"]);
+    assert_eq!(notices_at(&community, "410411001001001", 2).await.len(), 2, "nothing replayed twice");
+
+    // The district restarts too; the cursor stays valid and the stream resumes.
+    district.restart().await;
+    post(&district, "410411001001002", "fourth: after the district restarted").await;
+    assert_eq!(notices_at(&community, "410411001001002", 2).await.len(), 2);
+    let status =
+        community.client().await.get_node_status(GetNodeStatusRequest {}).await.unwrap().into_inner();
+    assert!(status.downlink_cursor >= 1);
+
+    // Refusals: a target outside the subtree, the node's own unit, an empty text.
+    let mut client = district.client().await;
+    let refused =
+        |target: &str, text: &str| PostNoticeRequest { target_unit_id: target.into(), text: text.into() };
+    let outside = client.post_notice(refused("999", "x")).await.unwrap_err();
+    assert_eq!(outside.code(), tonic::Code::NotFound);
+    let own = client.post_notice(refused("410411", "x")).await.unwrap_err();
+    assert_eq!(own.code(), tonic::Code::InvalidArgument);
+    let empty = client.post_notice(refused("410411001", " ")).await.unwrap_err();
+    assert_eq!(empty.code(), tonic::Code::InvalidArgument);
+
+    for mut node in [community, township, district] {
+        node.halt().await;
+        node.db.cleanup().await;
+    }
+}
+
+async fn only_child_nodes_may_subscribe(backend: Backend) {
+    let config =
+        NodeConfig { child_nodes: ChildNodes::Units(vec!["410411001".into()]), ..NodeConfig::new("410411") };
+    let mut district = Running::start("410411", backend, config, None).await;
+    let channel = Channel::from_shared(district.url()).unwrap().connect_lazy();
+    let mut client = fengqiao_proto::pb::downlink_service_client::DownlinkServiceClient::new(channel);
+    let request = |unit: &str, after| fengqiao_proto::pb::SubscribeRequest {
+        unit_id: unit.into(),
+        after_sequence: after,
+    };
+    let stranger = client.subscribe(request("410411002", 0)).await.unwrap_err();
+    assert_eq!(stranger.code(), tonic::Code::PermissionDenied);
+    let ahead = client.subscribe(request("410411001", 99)).await.unwrap_err();
+    assert_eq!(ahead.code(), tonic::Code::InvalidArgument, "a cursor beyond the log is refused, not ignored");
+    district.halt().await;
+    district.db.cleanup().await;
+}
+
+macro_rules! both_backends {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
+        }
+    };
+}
+
+both_backends!(notices_travel_down_across_restarts, only_child_nodes_may_subscribe);
