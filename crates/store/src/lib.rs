@@ -101,7 +101,7 @@ pub struct OutboxStats {
 }
 
 /// An event of the downlink log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DownlinkRow {
     pub sequence: i64,
     pub target_unit_id: String,

@@ -31,6 +31,29 @@ pub struct RevisionRow {
     pub accepted_at: DateTime<Utc>,
 }
 
+/// A history row as read back for `report_history`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub revision: i64,
+    pub accepted_at: DateTime<Utc>,
+    pub correction_reason: Option<String>,
+    pub zero: bool,
+    pub dispute_count: i64,
+}
+
+impl HistoryRow {
+    pub fn into_meta(self) -> Result<crate::RevisionMeta, crate::StoreError> {
+        Ok(crate::RevisionMeta {
+            revision: revision_from_column(self.revision)?,
+            accepted_at: self.accepted_at,
+            correction_reason: self.correction_reason,
+            zero: self.zero,
+            dispute_count: u32::try_from(self.dispute_count)
+                .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
+        })
+    }
+}
+
 /// A revision to insert into the history.
 #[derive(Debug, Clone)]
 pub struct NewRevision {

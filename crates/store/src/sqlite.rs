@@ -250,7 +250,7 @@ impl Store for SqliteStore {
         unit_id: &UnitId,
         date: NaiveDate,
     ) -> Result<Vec<RevisionMeta>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<plan::HistoryRow> = sqlx::query_as(
             "SELECT revision, accepted_at, correction_reason, zero, dispute_count FROM report_revisions \
              WHERE unit_id = ? AND report_date = ? ORDER BY revision",
         )
@@ -258,18 +258,7 @@ impl Store for SqliteStore {
         .bind(date)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(RevisionMeta {
-                    revision: plan::revision_from_column(row.try_get("revision")?)?,
-                    accepted_at: row.try_get("accepted_at")?,
-                    correction_reason: row.try_get("correction_reason")?,
-                    zero: row.try_get("zero")?,
-                    dispute_count: u32::try_from(row.try_get::<i64, _>("dispute_count")?)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(plan::HistoryRow::into_meta).collect()
     }
 
     async fn list_reports(&self, query: &ListQuery) -> Result<Vec<StoredReport>, StoreError> {
@@ -388,7 +377,7 @@ impl Store for SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<DownlinkRow>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT e.sequence, e.target_unit_id, e.body, e.created_at FROM downlink_events e \
              JOIN unit_closure c ON c.unit_id = e.target_unit_id AND c.ancestor_id = ? \
              WHERE e.sequence > ? ORDER BY e.sequence LIMIT ?",
@@ -397,17 +386,7 @@ impl Store for SqliteStore {
         .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(DownlinkRow {
-                    sequence: row.try_get("sequence")?,
-                    target_unit_id: row.try_get("target_unit_id")?,
-                    body: row.try_get("body")?,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     async fn downlink_head(&self) -> Result<i64, StoreError> {
