@@ -79,6 +79,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             "parent_address": status.parent_address, "outbox_depth": status.outbox_depth,
             "outbox_oldest": time(status.outbox_oldest), "last_forwarded_at": time(status.last_forwarded_at),
             "last_forward_error": status.last_forward_error, "commit_queue": status.commit_queue,
+            "downlink_cursor": status.downlink_cursor,
         });
         println!("{value}");
         return Ok(());
@@ -98,6 +99,61 @@ pub async fn status(args: StatusArgs) -> Result<()> {
         println!("last error        {}", status.last_forward_error);
     }
     println!("commit queue      {}", status.commit_queue);
+    println!("downlink cursor   {}", status.downlink_cursor);
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NoticeArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit the notice is for (below the node's home unit).
+    #[arg(long)]
+    pub unit: String,
+    /// The notice (no names, phone numbers or ID numbers).
+    #[arg(long)]
+    pub text: String,
+}
+
+/// `fengqiao notice`: issue a notice down the tree.
+pub async fn notice(args: NoticeArgs) -> Result<()> {
+    let channel = args.connection.channel().await?;
+    let answer = fengqiao_proto::pb::node_service_client::NodeServiceClient::new(channel)
+        .post_notice(pb::PostNoticeRequest { target_unit_id: args.unit.clone(), text: args.text })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    println!("notice {} issued to unit {}", answer.notice_id, args.unit);
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NoticesArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// A unit the node serves.
+    #[arg(long)]
+    pub unit: String,
+}
+
+/// `fengqiao notices`: the notices a node holds for a unit.
+pub async fn notices(args: NoticesArgs) -> Result<()> {
+    let channel = args.connection.channel().await?;
+    let answer = fengqiao_proto::pb::node_service_client::NodeServiceClient::new(channel)
+        .list_notices(pb::ListNoticesRequest { unit_id: args.unit.clone() })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    for received in &answer.notices {
+        let Some(notice) = &received.notice else { continue };
+        let at = received
+            .created_at
+            .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        println!("{at}  from {}  [{}]  {}", notice.from_unit_id, notice.notice_id, notice.text);
+    }
+    println!("{} notices for unit {}", answer.notices.len(), args.unit);
     Ok(())
 }
 

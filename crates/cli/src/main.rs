@@ -34,6 +34,10 @@ enum Command {
     Reports(client::ReportsArgs),
     /// Show a node's identity, parent and outbox (what is not yet forwarded).
     Status(client::StatusArgs),
+    /// Issue a notice to a unit below the node; it travels down to the node that serves it.
+    Notice(client::NoticeArgs),
+    /// List the notices a node holds for a unit.
+    Notices(client::NoticesArgs),
     /// Work with unit tree files.
     Tree {
         #[command(subcommand)]
@@ -69,6 +73,8 @@ fn main() -> ExitCode {
             Command::Zero(args) => client::zero(args).await,
             Command::Reports(args) => client::reports(args).await,
             Command::Status(args) => client::status(args).await,
+            Command::Notice(args) => client::notice(args).await,
+            Command::Notices(args) => client::notices(args).await,
             Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }
