@@ -15,9 +15,12 @@ pub struct NodeArgs {
     /// The unit this node serves (with every unit below it).
     #[arg(long, env = "FENGQIAO_UNIT")]
     pub unit: String,
-    /// The unit tree file: CSV with columns code, parent_code, tier, name and optionally reporting, active_from, active_to.
-    #[arg(long, env = "FENGQIAO_TREE", default_value = "deploy/zhanhe-410411.csv")]
-    pub tree: PathBuf,
+    /// The unit tree file: CSV with columns code, parent_code, tier, name and optionally reporting,
+    /// active_from, active_to. Only the root needs one: a node with --parent and no tree file
+    /// takes its subtree from its parent (or from its database on a restart). Default at the root:
+    /// deploy/zhanhe-410411.csv.
+    #[arg(long, env = "FENGQIAO_TREE")]
+    pub tree: Option<PathBuf>,
     /// Database URL: sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DB.
     #[arg(long, env = "FENGQIAO_DB")]
     pub db: Option<String>,
@@ -55,11 +58,7 @@ pub fn load_tree(path: &PathBuf) -> Result<UnitTree> {
 pub async fn run(args: NodeArgs) -> Result<()> {
     init_logging("info");
     let time = TimePolicy::parse(&args.time_zone, &args.cutoff)?;
-    let tree = load_tree(&args.tree)?;
-    if tree.get(&args.unit).is_none() {
-        bail!("unit {} is not in the tree file {}", args.unit, args.tree.display());
-    }
-    let db = args.db.unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", args.unit));
+    let db = args.db.clone().unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", args.unit));
     let store =
         fengqiao_store::connect(&db).await.with_context(|| format!("cannot open the database {db}"))?;
     let child_nodes = match args.child_nodes.as_deref() {
@@ -69,7 +68,24 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     };
     let config =
         NodeConfig { time, parent: args.parent.clone(), child_nodes, ..NodeConfig::new(args.unit.clone()) };
-    let node = Node::start(config, &tree, Arc::clone(&store), Arc::new(SystemClock)).await?;
+    let clock = Arc::new(SystemClock);
+    let node = match (&args.tree, &args.parent) {
+        (Some(path), _) => start_with_file(config, path, &args.unit, Arc::clone(&store), clock).await?,
+        (None, None) => {
+            let path = PathBuf::from("deploy/zhanhe-410411.csv");
+            start_with_file(config, &path, &args.unit, Arc::clone(&store), clock).await?
+        }
+        (None, Some(parent)) => {
+            match Node::start_from_store(config.clone(), Arc::clone(&store), clock.clone()).await? {
+                Some(node) => node,
+                None => {
+                    eprintln!("no tree file and an empty database: waiting for the unit tree from {parent}");
+                    let tree = fengqiao_node::downlink::fetch_tree(parent, &args.unit).await?;
+                    Node::start(config, &tree, Arc::clone(&store), clock).await?
+                }
+            }
+        }
+    };
     let listener =
         TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
@@ -85,6 +101,20 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     store.close().await;
     tracing::info!("node stopped");
     Ok(())
+}
+
+async fn start_with_file(
+    config: NodeConfig,
+    path: &PathBuf,
+    unit: &str,
+    store: Arc<dyn fengqiao_store::Store>,
+    clock: Arc<SystemClock>,
+) -> Result<Node> {
+    let tree = load_tree(path)?;
+    if tree.get(unit).is_none() {
+        bail!("unit {unit} is not in the tree file {}", path.display());
+    }
+    Ok(Node::start(config, &tree, store, clock).await?)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -14,12 +14,13 @@
 use std::pin::Pin;
 use std::time::Duration;
 
+use fengqiao_core::UnitTree;
 use fengqiao_core::{DomainError, UnitId};
 use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::downlink_service_client::DownlinkServiceClient;
 use fengqiao_proto::pb::downlink_service_server::DownlinkService;
-use fengqiao_proto::pb::{DownlinkEvent, Notice, SubscribeRequest, SubscribeResponse};
-use fengqiao_proto::{from_timestamp, timestamp};
+use fengqiao_proto::pb::{DownlinkEvent, Notice, SubscribeRequest, SubscribeResponse, TreeSnapshot};
+use fengqiao_proto::{from_timestamp, timestamp, unit_from_pb_at, unit_to_pb};
 use fengqiao_store::NoticeRow;
 use futures::Stream;
 use prost::Message;
@@ -65,6 +66,35 @@ pub async fn route_notice(
         };
         node.store().insert_notice(&row).await?;
     }
+    Ok(())
+}
+
+/// A digest of a subtree, to send a child node its tree only when it changed.
+pub fn tree_fingerprint(tree: &UnitTree) -> String {
+    hex_digest(tree.to_csv().as_bytes())
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends a tree snapshot for the child node whose home unit is the root of
+/// `subtree`.
+pub async fn send_tree(
+    node: &Node,
+    subtree: &UnitTree,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), NodeError> {
+    let target = subtree.root_id();
+    let event = DownlinkEvent {
+        sequence: 0,
+        target_unit_id: target.to_string(),
+        created_at: Some(timestamp(at)),
+        body: Some(Body::Tree(TreeSnapshot { units: subtree.units().into_iter().map(unit_to_pb).collect() })),
+    };
+    node.store().append_downlink(target, &event.encode_to_vec(), at).await?;
+    node.downlink_appended().notify_waiters();
     Ok(())
 }
 
@@ -224,6 +254,50 @@ pub async fn follow(node: Node, parent: String) {
     }
 }
 
+/// For a node started without a tree file and with an empty database: reads
+/// the parent's log from the start until the snapshot of `home`'s subtree,
+/// retrying with backoff while the parent is unreachable. Moves no cursor:
+/// the follower later applies the whole log, the snapshot included (a
+/// no-op by then), so nothing before it is skipped.
+pub async fn fetch_tree(parent: &str, home: &str) -> Result<UnitTree, NodeError> {
+    let endpoint = Endpoint::from_shared(parent.to_owned())
+        .map_err(|e| DomainError::invalid("parent", format!("{parent:?}: {e}")))?
+        .connect_timeout(Duration::from_secs(5));
+    let mut client = DownlinkServiceClient::new(crate::forwarder::keep_alive(endpoint).connect_lazy());
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
+    loop {
+        let request = SubscribeRequest { unit_id: home.to_owned(), after_sequence: 0 };
+        match client.subscribe(request).await {
+            Ok(response) => {
+                let mut stream = response.into_inner();
+                while let Ok(Some(SubscribeResponse { event: Some(event) })) = stream.message().await {
+                    if let (Some(Body::Tree(snapshot)), true) = (event.body, event.target_unit_id == home) {
+                        return tree_from_snapshot(snapshot);
+                    }
+                }
+            }
+            Err(status) if status.code() == tonic::Code::PermissionDenied => {
+                return Err(NodeError::PermissionDenied(format!(
+                    "the parent does not list {home} as a child node: {}",
+                    status.message()
+                )));
+            }
+            Err(status) => debug!(code = ?status.code(), "waiting for the parent"),
+        }
+        tokio::time::sleep(backoff.next_delay()).await;
+    }
+}
+
+fn tree_from_snapshot(snapshot: TreeSnapshot) -> Result<UnitTree, NodeError> {
+    let units = snapshot
+        .units
+        .into_iter()
+        .enumerate()
+        .map(|(i, unit)| unit_from_pb_at(unit, &format!("tree.units[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(UnitTree::from_units(units)?)
+}
+
 /// Applies one event, then moves the cursor past it.
 async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
     let sequence = event.sequence;
@@ -235,6 +309,14 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
             } else {
                 let at = from_timestamp(event.created_at, "created_at")?;
                 route_notice(node, &target, notice, at).await?;
+            }
+        }
+        Some(Body::Tree(snapshot)) => {
+            let tree = tree_from_snapshot(snapshot)?;
+            if event.target_unit_id == node.config().home_unit {
+                node.replace_tree(tree).await?;
+            } else {
+                warn!(target = %event.target_unit_id, sequence, "tree for another node; skipped");
             }
         }
         None => warn!(sequence, "downlink event of a kind this node does not know; skipped"),

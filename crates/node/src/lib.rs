@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use fengqiao_core::{Clock, DomainError, TimePolicy, Unit, UnitTree};
+
 use fengqiao_store::Store;
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 
@@ -98,6 +99,27 @@ impl NodeConfig {
     }
 }
 
+/// The units below `served`'s root that have nodes of their own.
+fn resolve_child_nodes(config: &NodeConfig, served: &UnitTree) -> Result<Vec<String>, NodeError> {
+    let home = served.root_id().as_str();
+    Ok(match &config.child_nodes {
+        ChildNodes::None => Vec::new(),
+        ChildNodes::AllChildren => served.children(home).iter().map(|u| u.id.to_string()).collect(),
+        ChildNodes::Units(units) => {
+            for unit in units {
+                if unit == home || served.get(unit).is_none() {
+                    return Err(DomainError::invalid(
+                        "child_nodes",
+                        format!("{unit} is not a unit below {home}"),
+                    )
+                    .into());
+                }
+            }
+            units.clone()
+        }
+    })
+}
+
 /// How delivery to the parent stands, for `GetNodeStatus`.
 #[derive(Debug, Clone, Default)]
 pub struct ForwardState {
@@ -113,12 +135,19 @@ pub struct Node {
     inner: Arc<Inner>,
 }
 
+/// The tree a node holds and the child nodes resolved against it; replaced
+/// whole when a new tree arrives, read as a snapshot.
+#[derive(Debug)]
+struct TreeView {
+    tree: Arc<UnitTree>,
+    /// Units with nodes of their own.
+    child_nodes: Vec<String>,
+}
+
 #[derive(Debug)]
 struct Inner {
     config: NodeConfig,
-    tree: UnitTree,
-    /// Units with nodes of their own, resolved against the tree.
-    child_nodes: Vec<String>,
+    view: std::sync::RwLock<Arc<TreeView>>,
     store: Arc<dyn Store>,
     committer: GroupCommitter,
     clock: Arc<dyn Clock>,
@@ -147,32 +176,14 @@ impl Node {
                 config.home_unit
             )))
         })?;
-        let child_nodes = match &config.child_nodes {
-            ChildNodes::None => Vec::new(),
-            ChildNodes::AllChildren => {
-                served.children(&config.home_unit).iter().map(|u| u.id.to_string()).collect()
-            }
-            ChildNodes::Units(units) => {
-                for unit in units {
-                    if unit == &config.home_unit || served.get(unit).is_none() {
-                        return Err(DomainError::invalid(
-                            "child_nodes",
-                            format!("{unit} is not a unit below {}", config.home_unit),
-                        )
-                        .into());
-                    }
-                }
-                units.clone()
-            }
-        };
+        let child_nodes = resolve_child_nodes(&config, &served)?;
         store.replace_units(&served).await?;
         config.committer.forward = config.parent.is_some();
         let committer = GroupCommitter::spawn(Arc::clone(&store), config.committer);
-        Ok(Node {
+        let node = Node {
             inner: Arc::new(Inner {
                 config,
-                tree: served,
-                child_nodes,
+                view: std::sync::RwLock::new(Arc::new(TreeView { tree: Arc::new(served), child_nodes })),
                 store,
                 committer,
                 clock,
@@ -180,7 +191,62 @@ impl Node {
                 downlink_appended: Arc::new(tokio::sync::Notify::new()),
                 stopping: tokio::sync::watch::Sender::new(false),
             }),
-        })
+        };
+        node.publish_trees().await?;
+        Ok(node)
+    }
+
+    /// Starts a node on the tree its database holds (a node restarting
+    /// without a tree file).
+    pub async fn start_from_store(
+        config: NodeConfig,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Option<Node>, NodeError> {
+        match store.load_units().await? {
+            Some(tree) => Ok(Some(Node::start(config, &tree, store, clock).await?)),
+            None => Ok(None),
+        }
+    }
+
+    fn view(&self) -> Arc<TreeView> {
+        Arc::clone(&self.inner.view.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Replaces the tree this node holds (a snapshot from the parent): stores
+    /// it, swaps it in for every later request, and passes each child node
+    /// its part.
+    pub async fn replace_tree(&self, tree: UnitTree) -> Result<(), NodeError> {
+        let home = &self.inner.config.home_unit;
+        if tree.root_id().as_str() != home {
+            return Err(DomainError::invalid(
+                "tree",
+                format!("is rooted at {}, not at {home}", tree.root_id()),
+            )
+            .into());
+        }
+        let child_nodes = resolve_child_nodes(&self.inner.config, &tree)?;
+        self.inner.store.replace_units(&tree).await?;
+        *self.inner.view.write().unwrap_or_else(|p| p.into_inner()) =
+            Arc::new(TreeView { tree: Arc::new(tree), child_nodes });
+        self.publish_trees().await
+    }
+
+    /// Appends a tree snapshot to the downlink log for every child node whose
+    /// subtree differs from the last one sent to it.
+    async fn publish_trees(&self) -> Result<(), NodeError> {
+        let view = self.view();
+        for child in &view.child_nodes {
+            let Some(subtree) = view.tree.restricted_to(child) else { continue };
+            let fingerprint = downlink::tree_fingerprint(&subtree);
+            let key = format!("tree_sent:{child}");
+            if self.inner.store.get_meta(&key).await?.as_deref() == Some(fingerprint.as_str()) {
+                continue;
+            }
+            downlink::send_tree(self, &subtree, self.inner.clock.now()).await?;
+            self.inner.store.set_meta(&key, &fingerprint).await?;
+        }
+        Ok(())
     }
 
     pub fn config(&self) -> &NodeConfig {
@@ -189,8 +255,8 @@ impl Node {
 
     /// The subtree this node holds, rooted at its home unit (units served by
     /// child nodes included: their data arrives over the uplink).
-    pub fn tree(&self) -> &UnitTree {
-        &self.inner.tree
+    pub fn tree(&self) -> Arc<UnitTree> {
+        Arc::clone(&self.view().tree)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -206,8 +272,8 @@ impl Node {
     }
 
     /// The units below with nodes of their own.
-    pub fn child_nodes(&self) -> &[String] {
-        &self.inner.child_nodes
+    pub fn child_nodes(&self) -> Vec<String> {
+        self.view().child_nodes.clone()
     }
 
     pub fn forward_state(&self) -> ForwardState {
@@ -240,14 +306,15 @@ impl Node {
 
     /// A unit in this node's subtree, or NOT_FOUND. Units outside the subtree
     /// are reported exactly like unknown ones.
-    pub fn served_unit(&self, id: &str) -> Result<&Unit, NodeError> {
-        self.inner.tree.get(id).ok_or_else(|| {
+    pub fn served_unit(&self, id: &str) -> Result<Unit, NodeError> {
+        self.view().tree.get(id).cloned().ok_or_else(|| {
             NodeError::Domain(DomainError::NotFound(format!("unit {id} is not served by this node")))
         })
     }
 
     /// The child node whose subtree holds `id`, if any.
-    pub fn delegated_to(&self, id: &str) -> Option<&str> {
-        self.inner.child_nodes.iter().find(|child| self.inner.tree.is_within(id, child)).map(String::as_str)
+    pub fn delegated_to(&self, id: &str) -> Option<String> {
+        let view = self.view();
+        view.child_nodes.iter().find(|child| view.tree.is_within(id, child)).cloned()
     }
 }

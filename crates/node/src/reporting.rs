@@ -45,11 +45,11 @@ impl Reporting {
         let report = report_from_pb(request.report)?;
         let unit = self.node.served_unit(report.unit_id().as_str())?;
         if let Some(node_unit) = self.node.delegated_to(unit.id.as_str()) {
-            return Err(NodeError::Delegated { unit: unit.id.to_string(), node_unit: node_unit.to_owned() });
+            return Err(NodeError::Delegated { unit: unit.id.to_string(), node_unit });
         }
         let now = self.node.clock().now();
         let today = self.node.config().time.local_date(now);
-        report.check_admissible(unit, today).map_err(|e| e.within("report"))?;
+        report.check_admissible(&unit, today).map_err(|e| e.within("report"))?;
         let date = report.date();
         let outcome = self
             .node

@@ -39,7 +39,7 @@ impl Units {
         let tree = self.node.tree();
         let unit = self.node.served_unit(&id)?;
         Ok(GetUnitResponse {
-            unit: Some(unit_to_pb(unit)),
+            unit: Some(unit_to_pb(&unit)),
             ancestor_ids: tree.ancestors(&id).iter().map(|u| u.id.to_string()).collect(),
             children: tree.children(&id).into_iter().map(unit_to_pb).collect(),
             subtree_size: tree.subtree(&id).map_or(0, |units| units.len() as u32),

@@ -30,6 +30,8 @@ const TREE: &str = "code,parent_code,tier,name\n\
 struct Running {
     unit: &'static str,
     config: NodeConfig,
+    /// The tree file this node reads; `None`: from its database, else from its parent.
+    tree: Option<String>,
     db: TestDb,
     address: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
@@ -44,16 +46,40 @@ impl Running {
         address: Option<SocketAddr>,
     ) -> Running {
         let db = TestDb::new(backend).await;
-        let mut running =
-            Running { unit, config, db, address: "127.0.0.1:0".parse().unwrap(), stop: None, task: None };
+        let tree = config.parent.is_none().then(|| TREE.to_owned());
+        let mut running = Running {
+            unit,
+            config,
+            tree,
+            db,
+            address: "127.0.0.1:0".parse().unwrap(),
+            stop: None,
+            task: None,
+        };
         running.serve(address).await;
         running
     }
 
     async fn serve(&mut self, address: Option<SocketAddr>) {
-        let tree = UnitTree::from_csv(TREE).unwrap();
         let store = self.db.open().await.unwrap();
-        let node = Node::start(self.config.clone(), &tree, store, Arc::new(SystemClock)).await.unwrap();
+        let clock = Arc::new(SystemClock);
+        let node = match &self.tree {
+            Some(csv) => {
+                Node::start(self.config.clone(), &UnitTree::from_csv(csv).unwrap(), store, clock).await
+            }
+            None => match Node::start_from_store(self.config.clone(), Arc::clone(&store), clock.clone())
+                .await
+                .unwrap()
+            {
+                Some(node) => Ok(node),
+                None => {
+                    let parent = self.config.parent.as_deref().expect("a node without a tree has a parent");
+                    let tree = fengqiao_node::downlink::fetch_tree(parent, self.unit).await.unwrap();
+                    Node::start(self.config.clone(), &tree, store, clock).await
+                }
+            },
+        }
+        .unwrap();
         let listener = bind(address.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).await;
         self.address = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -192,6 +218,58 @@ async fn notices_travel_down_across_restarts(backend: Backend) {
     }
 }
 
+/// The name of `unit` as the node at `node` holds it, once it equals `expected`.
+async fn name_becomes(node: &Running, unit: &str, expected: Option<&str>) {
+    let channel = Channel::from_shared(node.url()).unwrap().connect_lazy();
+    let mut client = fengqiao_proto::pb::unit_service_client::UnitServiceClient::new(channel);
+    let mut seen = None;
+    for _ in 0..400 {
+        let answer = client.get_unit(fengqiao_proto::pb::GetUnitRequest { unit_id: unit.into() }).await;
+        seen = answer.ok().and_then(|a| a.into_inner().unit).map(|u| u.name);
+        if seen.as_deref() == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("node {}: unit {unit} is named {seen:?}, expected {expected:?}", node.unit);
+}
+
+/// Only the root reads a tree file; the others take their subtree from their
+/// parent, and a changed tree at the root reaches every node.
+async fn the_tree_travels_down(backend: Backend) {
+    let district_config = NodeConfig { child_nodes: ChildNodes::AllChildren, ..NodeConfig::new("410411") };
+    let mut district = Running::start("410411", backend, district_config, None).await;
+    let township_config = NodeConfig {
+        parent: Some(district.url()),
+        child_nodes: ChildNodes::Units(vec!["410411001001".into()]),
+        forwarder: fast(),
+        ..NodeConfig::new("410411001")
+    };
+    let township = Running::start("410411001", backend, township_config, None).await;
+    let community_config =
+        NodeConfig { parent: Some(township.url()), forwarder: fast(), ..NodeConfig::new("410411001001") };
+    let mut community = Running::start("410411001001", backend, community_config, None).await;
+    name_becomes(&community, "410411001001002", Some("2号楼")).await;
+
+    // At the root: building 2 renamed, a building 3 opened on 2026-12-01.
+    district.tree = Some(TREE.replace("2号楼", "2号楼（新）") + "410411001001003,410411001001,group,3号楼\n");
+    district.restart().await;
+    name_becomes(&community, "410411001001002", Some("2号楼（新）")).await;
+    name_becomes(&community, "410411001001003", Some("3号楼")).await;
+    name_becomes(&township, "410411001001003", Some("3号楼")).await;
+
+    // The community restarts without its parent: it serves the tree it stored.
+    community.halt().await;
+    community.config.parent = Some("http://127.0.0.1:9".into());
+    community.serve(None).await;
+    name_becomes(&community, "410411001001003", Some("3号楼")).await;
+
+    for mut node in [community, township, district] {
+        node.halt().await;
+        node.db.cleanup().await;
+    }
+}
+
 async fn only_child_nodes_may_subscribe(backend: Backend) {
     let config =
         NodeConfig { child_nodes: ChildNodes::Units(vec!["410411001".into()]), ..NodeConfig::new("410411") };
@@ -221,4 +299,4 @@ macro_rules! both_backends {
     };
 }
 
-both_backends!(notices_travel_down_across_restarts, only_child_nodes_may_subscribe);
+both_backends!(notices_travel_down_across_restarts, the_tree_travels_down, only_child_nodes_may_subscribe);

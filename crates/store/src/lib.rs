@@ -149,6 +149,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Makes the stored unit tree (and its closure table) equal `tree`.
     async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError>;
 
+    /// The stored unit tree, if any (a node restarting without a tree file).
+    async fn load_units(&self) -> Result<Option<UnitTree>, StoreError>;
+
     /// Applies a batch in one transaction with the revision rules, in order
     /// (a later item sees the effect of an earlier one). With `forward`, every
     /// revision stored is also queued in the outbox, in the same transaction.
@@ -240,6 +243,35 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     } else {
         Err(StoreError::Config(format!("{url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB")))
     }
+}
+
+/// Rebuilds a tree from `units` rows.
+pub(crate) fn tree_from_rows(rows: Vec<plan::StoredUnitRow>) -> Result<Option<UnitTree>, StoreError> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let units = rows
+        .into_iter()
+        .map(|row| {
+            let corrupt = |what: String| StoreError::Corrupt(format!("unit {}: {what}", row.id));
+            Ok(fengqiao_core::Unit {
+                id: UnitId::parse(&row.id).map_err(|e| corrupt(e.to_string()))?,
+                parent: row
+                    .parent_id
+                    .as_deref()
+                    .map(UnitId::parse)
+                    .transpose()
+                    .map_err(|e| corrupt(e.to_string()))?,
+                tier: fengqiao_core::Tier::parse(&row.tier)
+                    .ok_or_else(|| corrupt(format!("tier {:?}", row.tier)))?,
+                name: row.name.clone(),
+                reporting: row.reporting,
+                active_from: row.active_from,
+                active_to: row.active_to,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    UnitTree::from_units(units).map(Some).map_err(|e| StoreError::Corrupt(format!("stored tree: {e}")))
 }
 
 /// Converts stored columns back into a report, flagging unreadable data.

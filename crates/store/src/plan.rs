@@ -182,6 +182,18 @@ pub(crate) fn revision_from_column(value: i64) -> Result<Revision, crate::StoreE
         .ok_or_else(|| crate::StoreError::Corrupt(format!("revision {value}")))
 }
 
+/// A `units` row as read back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredUnitRow {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub tier: String,
+    pub name: String,
+    pub reporting: bool,
+    pub active_from: Option<NaiveDate>,
+    pub active_to: Option<NaiveDate>,
+}
+
 /// A `units` row to write.
 #[derive(Debug, Clone)]
 pub struct UnitRow {

@@ -207,6 +207,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn load_units(&self) -> Result<Option<UnitTree>, StoreError> {
+        let rows: Vec<plan::StoredUnitRow> =
+            sqlx::query_as("SELECT id, parent_id, tier, name, reporting, active_from, active_to FROM units")
+                .fetch_all(&self.pool)
+                .await?;
+        crate::tree_from_rows(rows)
+    }
+
     #[instrument(name = "store.sqlite.apply_reports", skip_all, fields(n = batch.len()))]
     async fn apply_reports(
         &self,

@@ -79,6 +79,7 @@ async fn apply_one(store: &dyn Store, s: Submission) -> Result<fengqiao_store::O
 async fn setup(backend: Backend) -> (TestDb, Arc<dyn Store>) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.expect("test database opens");
+    assert!(store.load_units().await.unwrap().is_none(), "a new database holds no tree");
     store.replace_units(&UnitTree::from_csv(TREE).unwrap()).await.expect("tree stored");
     (db, store)
 }
@@ -316,6 +317,8 @@ async fn group_commit_answers_every_caller(backend: Backend) {
 async fn replacing_the_tree_is_idempotent(backend: Backend) {
     let (db, store) = setup(backend).await;
     let tree = UnitTree::from_csv(TREE).unwrap();
+    let loaded = store.load_units().await.unwrap().expect("a tree is stored");
+    assert_eq!(loaded.to_csv(), tree.to_csv(), "the stored tree reads back as it was written");
     store.replace_units(&tree).await.unwrap();
     store
         .apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(1))], false)
