@@ -69,12 +69,14 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     let config =
         NodeConfig { time, parent: args.parent.clone(), child_nodes, ..NodeConfig::new(args.unit.clone()) };
     let clock = Arc::new(SystemClock);
-    let node = match (&args.tree, &args.parent) {
+    let tree_file = match (&args.tree, &args.parent) {
+        (Some(path), _) => Some(path.clone()),
+        (None, None) => Some(PathBuf::from("deploy/zhanhe-410411.csv")),
+        (None, Some(_)) => None,
+    };
+    let node = match (&tree_file, &args.parent) {
         (Some(path), _) => start_with_file(config, path, &args.unit, Arc::clone(&store), clock).await?,
-        (None, None) => {
-            let path = PathBuf::from("deploy/zhanhe-410411.csv");
-            start_with_file(config, &path, &args.unit, Arc::clone(&store), clock).await?
-        }
+        (None, None) => bail!("a node without --parent needs --tree"),
         (None, Some(parent)) => {
             match Node::start_from_store(config.clone(), Arc::clone(&store), clock.clone()).await? {
                 Some(node) => node,
@@ -97,10 +99,41 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         "node serving"
     );
     println!("fengqiao node {} serving {} units on {address} (database {db})", args.unit, node.tree().len());
+    #[cfg(unix)]
+    if let Some(path) = tree_file {
+        tokio::spawn(reload_on_hangup(node.clone(), path));
+    }
     fengqiao_node::serve(node, listener, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("node stopped");
     Ok(())
+}
+
+/// On SIGHUP, reads the tree file again and, when the home unit's subtree
+/// changed, swaps it in and sends every child node its new part: this is how
+/// tree changes made at the root (units opened, closed or renamed, each
+/// dated in the file) reach the whole network without a restart.
+#[cfg(unix)]
+async fn reload_on_hangup(node: Node, path: PathBuf) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let home = node.config().home_unit.clone();
+        let reloaded = load_tree(&path).and_then(|tree| {
+            tree.restricted_to(&home)
+                .with_context(|| format!("unit {home} is no longer in {}", path.display()))
+        });
+        match reloaded {
+            Ok(tree) => match node.replace_tree(tree).await {
+                Ok(()) => tracing::info!(units = node.tree().len(), "tree reloaded"),
+                Err(error) => tracing::error!(%error, "tree reload refused; keeping the current tree"),
+            },
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "tree reload failed; keeping the current tree")
+            }
+        }
+    }
 }
 
 async fn start_with_file(
