@@ -275,10 +275,8 @@ pub(crate) fn tree_from_rows(rows: Vec<plan::StoredUnitRow>) -> Result<Option<Un
 }
 
 /// Converts stored columns back into a report, flagging unreadable data.
-pub(crate) fn stored_report(
-    row: plan::RevisionRow,
-    first_accepted_at: DateTime<Utc>,
-) -> Result<StoredReport, StoreError> {
+pub(crate) fn stored_report(row: plan::RevisionRow) -> Result<StoredReport, StoreError> {
+    let first_accepted_at = row.first_accepted_at;
     let corrupt =
         |what: String| StoreError::Corrupt(format!("report {}@{}: {what}", row.unit_id, row.report_date));
     let unit_id = UnitId::parse(&row.unit_id).map_err(|e| corrupt(e.to_string()))?;

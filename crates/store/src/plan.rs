@@ -19,7 +19,8 @@ pub struct StoredHead {
     pub first_accepted_at: DateTime<Utc>,
 }
 
-/// A `report_revisions` row as read back.
+/// A `report_revisions` row as read back, with its head's
+/// `first_accepted_at`.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RevisionRow {
     pub unit_id: String,
@@ -29,6 +30,15 @@ pub struct RevisionRow {
     pub disputes: String,
     pub correction_reason: Option<String>,
     pub accepted_at: DateTime<Utc>,
+    pub first_accepted_at: DateTime<Utc>,
+}
+
+/// An outbox entry as read back, with the revision it points at.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub revision: RevisionRow,
 }
 
 /// A history row as read back for `report_history`.

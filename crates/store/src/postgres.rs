@@ -227,7 +227,7 @@ impl Store for PgStore {
         date: NaiveDate,
         revision: Option<Revision>,
     ) -> Result<Option<StoredReport>, StoreError> {
-        let row = sqlx::query(
+        let row: Option<RevisionRow> = sqlx::query_as(
             "SELECT rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, rv.correction_reason, \
              rv.accepted_at, r.first_accepted_at FROM reports r JOIN report_revisions rv \
              ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
@@ -238,9 +238,7 @@ impl Store for PgStore {
         .bind(date)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let first: DateTime<Utc> = row.try_get("first_accepted_at")?;
-        crate::stored_report(<RevisionRow as sqlx::FromRow<_>>::from_row(&row)?, first).map(Some)
+        row.map(crate::stored_report).transpose()
     }
 
     async fn report_history(
@@ -264,7 +262,7 @@ impl Store for PgStore {
             Some((date, unit)) => (*date, unit.as_str().to_owned()),
             None => (query.from, String::new()),
         };
-        let rows = sqlx::query(
+        let rows: Vec<RevisionRow> = sqlx::query_as(
             "SELECT rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, rv.correction_reason, \
              rv.accepted_at, r.first_accepted_at FROM unit_closure c \
              JOIN reports r ON r.unit_id = c.unit_id \
@@ -281,16 +279,11 @@ impl Store for PgStore {
         .bind(i64::from(query.limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let revision = <RevisionRow as sqlx::FromRow<_>>::from_row(row)?;
-                crate::stored_report(revision, row.try_get("first_accepted_at")?)
-            })
-            .collect()
+        rows.into_iter().map(crate::stored_report).collect()
     }
 
     async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<plan::OutboxRow> = sqlx::query_as(
             "SELECT o.id, rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, \
              rv.correction_reason, rv.accepted_at, r.first_accepted_at FROM outbox o \
              JOIN report_revisions rv ON rv.report_date = o.item_date AND rv.unit_id = o.unit_id \
@@ -301,14 +294,8 @@ impl Store for PgStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let revision = <RevisionRow as sqlx::FromRow<_>>::from_row(row)?;
-                Ok(OutboxItem {
-                    id: row.try_get("id")?,
-                    report: crate::stored_report(revision, row.try_get("first_accepted_at")?)?,
-                })
-            })
+        rows.into_iter()
+            .map(|row| Ok(OutboxItem { id: row.id, report: crate::stored_report(row.revision)? }))
             .collect()
     }
 

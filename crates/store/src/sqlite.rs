@@ -26,9 +26,6 @@ use crate::{
 /// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
 const ROWS_PER_STATEMENT: usize = 500;
 
-const REVISION_COLUMNS: &str = "rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, \
-     rv.correction_reason, rv.accepted_at";
-
 /// A node's SQLite database.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -237,7 +234,7 @@ impl Store for SqliteStore {
         date: NaiveDate,
         revision: Option<Revision>,
     ) -> Result<Option<StoredReport>, StoreError> {
-        let row = sqlx::query(
+        let row: Option<RevisionRow> = sqlx::query_as(
             "SELECT rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, rv.correction_reason, \
              rv.accepted_at, r.first_accepted_at FROM reports r JOIN report_revisions rv \
              ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
@@ -248,9 +245,7 @@ impl Store for SqliteStore {
         .bind(date)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let first: DateTime<Utc> = row.try_get("first_accepted_at")?;
-        crate::stored_report(<RevisionRow as sqlx::FromRow<_>>::from_row(&row)?, first).map(Some)
+        row.map(crate::stored_report).transpose()
     }
 
     async fn report_history(
@@ -274,33 +269,28 @@ impl Store for SqliteStore {
             Some((date, unit)) => (*date, unit.as_str().to_owned()),
             None => (query.from, String::new()),
         };
-        let sql = format!(
-            "SELECT {REVISION_COLUMNS}, r.first_accepted_at FROM unit_closure c \
+        let rows: Vec<RevisionRow> = sqlx::query_as(
+            "SELECT rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, rv.correction_reason, \
+             rv.accepted_at, r.first_accepted_at FROM unit_closure c \
              JOIN reports r ON r.unit_id = c.unit_id \
              JOIN report_revisions rv ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
              AND rv.revision = r.revision \
              WHERE c.ancestor_id = ? AND r.report_date >= ? AND r.report_date <= ? \
-             AND (r.report_date, r.unit_id) > (?, ?) ORDER BY r.report_date, r.unit_id LIMIT ?"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(query.root.as_str())
-            .bind(query.from)
-            .bind(query.to)
-            .bind(after_date)
-            .bind(after_unit)
-            .bind(i64::from(query.limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let revision = <RevisionRow as sqlx::FromRow<_>>::from_row(row)?;
-                crate::stored_report(revision, row.try_get("first_accepted_at")?)
-            })
-            .collect()
+             AND (r.report_date, r.unit_id) > (?, ?) ORDER BY r.report_date, r.unit_id LIMIT ?",
+        )
+        .bind(query.root.as_str())
+        .bind(query.from)
+        .bind(query.to)
+        .bind(after_date)
+        .bind(after_unit)
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(crate::stored_report).collect()
     }
 
     async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<plan::OutboxRow> = sqlx::query_as(
             "SELECT o.id, rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, \
              rv.correction_reason, rv.accepted_at, r.first_accepted_at FROM outbox o \
              JOIN report_revisions rv ON rv.report_date = o.item_date AND rv.unit_id = o.unit_id \
@@ -311,14 +301,8 @@ impl Store for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let revision = <RevisionRow as sqlx::FromRow<_>>::from_row(row)?;
-                Ok(OutboxItem {
-                    id: row.try_get("id")?,
-                    report: crate::stored_report(revision, row.try_get("first_accepted_at")?)?,
-                })
-            })
+        rows.into_iter()
+            .map(|row| Ok(OutboxItem { id: row.id, report: crate::stored_report(row.revision)? }))
             .collect()
     }
 
