@@ -67,6 +67,7 @@ pub fn add_groups(base: &UnitTree, seed: u64, year: i32) -> UnitTree {
                         reporting: true,
                         active_from: None,
                         active_to: None,
+                        moves: Vec::new(),
                     });
                 }
             }
@@ -131,6 +132,7 @@ pub fn synthetic(
         reporting: true,
         active_from: None,
         active_to: None,
+        moves: Vec::new(),
     };
     let total = 1 + townships * (1 + communities_per_township * (1 + groups_per_community));
     let mut units = Vec::with_capacity(total);

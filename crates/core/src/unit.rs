@@ -116,9 +116,46 @@ pub struct Unit {
     pub active_from: Option<NaiveDate>,
     /// Last active day (inclusive); `None` while open.
     pub active_to: Option<NaiveDate>,
+    /// Earlier parents, oldest first: before each move's date the unit sat
+    /// under that move's `from_parent`; from the last move on, under `parent`.
+    pub moves: Vec<Move>,
+}
+
+/// A dated change of parent: before `on`, the unit's parent was `from_parent`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Move {
+    pub on: NaiveDate,
+    pub from_parent: UnitId,
+}
+
+/// Moves as written in tree files and storage: `PARENT@YYYY-MM-DD`, `;`-separated.
+pub fn format_moves(moves: &[Move]) -> String {
+    moves.iter().map(|m| format!("{}@{}", m.from_parent, m.on)).collect::<Vec<_>>().join(";")
+}
+
+/// Reads [`format_moves`]' form, naming `field` in errors.
+pub fn parse_moves(text: &str, field: &str) -> Result<Vec<Move>, DomainError> {
+    text.split(';')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(|entry| {
+            let (from_parent, on) = entry.trim().split_once('@').ok_or_else(|| {
+                DomainError::invalid(field, format!("{entry:?}: expected PARENT@YYYY-MM-DD"))
+            })?;
+            Ok(Move {
+                on: crate::time::parse_date(on, field)?,
+                from_parent: UnitId::parse_field(from_parent, field)?,
+            })
+        })
+        .collect()
 }
 
 impl Unit {
+    /// The unit's parent on `date` (moves are dated: a moved unit keeps its
+    /// history under its old parent for the days before the move).
+    pub fn parent_on(&self, date: NaiveDate) -> Option<&UnitId> {
+        self.moves.iter().find(|m| date < m.on).map(|m| &m.from_parent).or(self.parent.as_ref())
+    }
+
     /// Whether the unit exists (is open) on `date`.
     pub fn is_active_on(&self, date: NaiveDate) -> bool {
         self.active_from.is_none_or(|from| from <= date) && self.active_to.is_none_or(|to| date <= to)
@@ -138,6 +175,9 @@ impl Unit {
                 "name",
                 format!("must be 1 to {MAX_UNIT_NAME_CHARS} characters"),
             ));
+        }
+        if self.moves.windows(2).any(|pair| pair[1].on <= pair[0].on) {
+            return Err(DomainError::invalid("moves", "must be in date order, one move a day at most"));
         }
         if let (Some(from), Some(to)) = (self.active_from, self.active_to)
             && to < from
@@ -222,6 +262,25 @@ impl UnitTree {
         let Some(root) = root else {
             return Err(DomainError::invalid("tree", "has no root (a unit without a parent)"));
         };
+        for node in &nodes {
+            for moved in &node.unit.moves {
+                let Some(&from) = index.get(&moved.from_parent) else {
+                    return Err(DomainError::invalid(
+                        "tree",
+                        format!(
+                            "unit {} moved from {}, which is not in the tree",
+                            node.unit.id, moved.from_parent
+                        ),
+                    ));
+                };
+                if nodes[from].unit.tier >= node.unit.tier {
+                    return Err(DomainError::invalid(
+                        "tree",
+                        format!("unit {} cannot have sat under {}", node.unit.id, moved.from_parent),
+                    ));
+                }
+            }
+        }
         // Tiers strictly deepen along every edge, so there can be no cycle;
         // still, every unit must be reachable from the root.
         let mut stack = vec![root];
@@ -259,8 +318,11 @@ impl UnitTree {
             active_from: Option<String>,
             #[serde(default)]
             active_to: Option<String>,
+            #[serde(default)]
+            moves: Option<String>,
         }
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+        let mut reader =
+            csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
         let mut units = Vec::new();
         for (line, row) in reader.deserialize::<Row>().enumerate() {
             let field = |name: &str| format!("tree line {}: {name}", line + 2);
@@ -284,6 +346,7 @@ impl UnitTree {
                     text => crate::time::parse_date(text, &field(name)).map(Some),
                 }
             };
+            let moves = parse_moves(row.moves.as_deref().unwrap_or(""), &field("moves"))?;
             units.push(Unit {
                 id,
                 parent,
@@ -292,6 +355,7 @@ impl UnitTree {
                 reporting,
                 active_from: date(row.active_from, "active_from")?,
                 active_to: date(row.active_to, "active_to")?,
+                moves,
             });
         }
         UnitTree::from_units(units)
@@ -301,7 +365,8 @@ impl UnitTree {
     /// depth-first.
     pub fn to_csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let header = ["code", "parent_code", "tier", "name", "reporting", "active_from", "active_to"];
+        let header =
+            ["code", "parent_code", "tier", "name", "reporting", "active_from", "active_to", "moves"];
         writer.write_record(header).expect("writing to memory");
         for unit in self.subtree(self.root_id().as_str()).expect("root is in the tree") {
             let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -314,6 +379,7 @@ impl UnitTree {
                     if unit.reporting { "true" } else { "false" },
                     &date(unit.active_from),
                     &date(unit.active_to),
+                    &format_moves(&unit.moves),
                 ])
                 .expect("writing to memory");
         }
@@ -368,6 +434,36 @@ impl UnitTree {
         chain
     }
 
+    /// Ancestors of `id` on `date` (following dated moves), root first.
+    pub fn ancestors_on(&self, id: &str, date: NaiveDate) -> Vec<&Unit> {
+        let mut chain = Vec::new();
+        let mut current = self.get(id).and_then(|u| u.parent_on(date));
+        // Tiers deepen along every edge, so a chain has at most four links.
+        while let Some(parent) = current
+            && chain.len() < Tier::ALL.len()
+        {
+            let Some(unit) = self.get(parent.as_str()) else { break };
+            chain.push(unit);
+            current = unit.parent_on(date);
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Whether `id` is `ancestor` or lay below it on `date`.
+    pub fn is_within_on(&self, id: &str, ancestor: &str, date: NaiveDate) -> bool {
+        id == ancestor || self.ancestors_on(id, date).iter().any(|u| u.id.as_str() == ancestor)
+    }
+
+    /// Every date on which some unit changed parent.
+    pub fn move_dates(&self) -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> =
+            self.nodes.iter().flat_map(|n| n.unit.moves.iter().map(|m| m.on)).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        dates
+    }
+
     /// Whether `id` is `ancestor` or lies below it.
     pub fn is_within(&self, id: &str, ancestor: &str) -> bool {
         let Some(target) = self.position(ancestor) else {
@@ -397,9 +493,53 @@ impl UnitTree {
     }
 
     /// The subtree rooted at `id` as a tree of its own (what a node serves).
+    ///
+    /// Units that moved are seen from the subtree: a unit that has moved out
+    /// stays, under its last parent here, closed from the day it left (its
+    /// history before the move belongs here); a unit that moved in is open
+    /// from the day it arrived; moves within the subtree are kept.
     pub fn restricted_to(&self, id: &str) -> Option<UnitTree> {
-        let mut units: Vec<Unit> = self.subtree(id)?.into_iter().cloned().collect();
-        units[0].parent = None;
+        let current: Vec<&Unit> = self.subtree(id)?;
+        let dates = self.move_dates();
+        let day_before = |d: NaiveDate| d.pred_opt().unwrap_or(d);
+        // Every membership interval starts or ends on a move date.
+        let checkpoints: Vec<NaiveDate> = dates.iter().flat_map(|&d| [day_before(d), d]).collect();
+        let within = |unit: &Unit, date: NaiveDate| self.is_within_on(unit.id.as_str(), id, date);
+        let mut members: HashMap<&str, Unit> =
+            current.iter().map(|u| (u.id.as_str(), (*u).clone())).collect();
+        for unit in self.units() {
+            if members.contains_key(unit.id.as_str()) {
+                continue;
+            }
+            let Some(&last_inside) = checkpoints.iter().filter(|&&d| within(unit, d)).max() else { continue };
+            let left = dates.iter().copied().find(|&d| d > last_inside && !within(unit, d));
+            let mut former = unit.clone();
+            former.parent = unit.parent_on(last_inside).cloned();
+            if let Some(left) = left {
+                let closed = day_before(left);
+                former.active_to = Some(former.active_to.map_or(closed, |to| to.min(closed)));
+            }
+            members.insert(unit.id.as_str(), former);
+        }
+        let mut units: Vec<Unit> = Vec::with_capacity(members.len());
+        for unit in self.units() {
+            let Some(mut unit) = members.remove(unit.id.as_str()) else { continue };
+            // Moves from outside the subtree: the unit arrived on that day.
+            if let Some(arrived) = unit
+                .moves
+                .iter()
+                .filter(|m| !self.is_within_on(m.from_parent.as_str(), id, day_before(m.on)))
+                .map(|m| m.on)
+                .max()
+            {
+                unit.active_from = Some(unit.active_from.map_or(arrived, |from| from.max(arrived)));
+                unit.moves.retain(|m| m.on > arrived);
+            }
+            units.push(unit);
+        }
+        let root = units.iter_mut().find(|u| u.id.as_str() == id).expect("the root is a member");
+        root.parent = None;
+        root.moves.clear();
         Some(UnitTree::from_units(units).expect("a subtree of a valid tree is valid"))
     }
 
@@ -449,6 +589,41 @@ mod tests {
         assert!(UnitTree::from_csv(duplicate).is_err());
         let bad_dates = "code,parent_code,tier,name,reporting,active_from,active_to\n1,,district,a,true,2026-02-01,2026-01-01\n";
         assert!(UnitTree::from_csv(bad_dates).is_err());
+    }
+
+    const MOVED: &str = "code,parent_code,tier,name,reporting,active_from,active_to,moves\n\
+        1,,district,d,true,,,\n\
+        11,1,township,a,true,,,\n\
+        12,1,township,b,true,,,\n\
+        111,11,community,a1,true,,,\n\
+        121,12,community,b1,true,,,\n\
+        1111,121,group,g,true,,,111@2026-07-01\n";
+
+    #[test]
+    fn a_moved_unit_keeps_its_history_under_its_old_parent() {
+        let tree = UnitTree::from_csv(MOVED).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert!(tree.is_within_on("1111", "11", day(6, 30)));
+        assert!(!tree.is_within_on("1111", "11", day(7, 1)));
+        assert!(tree.is_within_on("1111", "12", day(7, 1)));
+        assert!(tree.is_within("1111", "12"), "today it sits under b");
+        let ids = |t: &UnitTree| t.units().iter().map(|u| u.id.to_string()).collect::<Vec<_>>();
+        // Township a keeps the group, closed from the day it left.
+        let a = tree.restricted_to("11").unwrap();
+        assert_eq!(ids(&a), ["11", "111", "1111"]);
+        assert_eq!(a.get("1111").unwrap().active_to, Some(day(6, 30)));
+        assert_eq!(a.get("1111").unwrap().parent.as_ref().unwrap().as_str(), "111");
+        // Township b has it from the day it arrived.
+        let b = tree.restricted_to("12").unwrap();
+        assert_eq!(ids(&b), ["12", "121", "1111"]);
+        assert_eq!(b.get("1111").unwrap().active_from, Some(day(7, 1)));
+        assert!(b.get("1111").unwrap().moves.is_empty());
+        // The district keeps the dated move; the file round-trips.
+        let again = UnitTree::from_csv(&tree.to_csv()).unwrap();
+        assert_eq!(again.get("1111").unwrap().moves, tree.get("1111").unwrap().moves);
+        assert_eq!(tree.restricted_to("1").unwrap().get("1111").unwrap().moves.len(), 1);
+        let bad = MOVED.replace("111@2026-07-01", "999@2026-07-01");
+        assert!(UnitTree::from_csv(&bad).is_err(), "a move from an unknown unit");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Units both ways.
 
+use fengqiao_core::unit::Move;
 use fengqiao_core::{DomainError, Unit};
 
 use crate::enums::{tier_from_pb, tier_to_pb};
@@ -15,6 +16,11 @@ pub fn unit_to_pb(unit: &Unit) -> pb::Unit {
         reporting: unit.reporting,
         active_from: unit.active_from.map(format_date).unwrap_or_default(),
         active_to: unit.active_to.map(format_date).unwrap_or_default(),
+        moves: unit
+            .moves
+            .iter()
+            .map(|m| pb::UnitMove { from_parent_id: m.from_parent.to_string(), on: format_date(m.on) })
+            .collect(),
     }
 }
 
@@ -41,7 +47,19 @@ fn convert(unit: pb::Unit) -> Result<Unit, DomainError> {
     let tier = tier_from_pb(unit.tier, "tier")?;
     let active_from = parse_optional_date(&unit.active_from, "active_from")?;
     let active_to = parse_optional_date(&unit.active_to, "active_to")?;
-    let unit = Unit { id, parent, tier, name: unit.name, reporting: unit.reporting, active_from, active_to };
+    let moves = unit
+        .moves
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            Ok(Move {
+                from_parent: parse_unit_id(&m.from_parent_id, &format!("moves[{i}].from_parent_id"))?,
+                on: crate::parse_date(&m.on, &format!("moves[{i}].on"))?,
+            })
+        })
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    let unit =
+        Unit { id, parent, tier, name: unit.name, reporting: unit.reporting, active_from, active_to, moves };
     unit.validate()?;
     Ok(unit)
 }
@@ -59,6 +77,7 @@ mod tests {
             reporting: true,
             active_from: "2026-01-01".into(),
             active_to: String::new(),
+            moves: Vec::new(),
         }
     }
 

@@ -268,6 +268,8 @@ pub(crate) fn tree_from_rows(rows: Vec<plan::StoredUnitRow>) -> Result<Option<Un
                 reporting: row.reporting,
                 active_from: row.active_from,
                 active_to: row.active_to,
+                moves: fengqiao_core::unit::parse_moves(&row.moves, "moves")
+                    .map_err(|e| corrupt(e.to_string()))?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

@@ -202,6 +202,7 @@ pub struct StoredUnitRow {
     pub reporting: bool,
     pub active_from: Option<NaiveDate>,
     pub active_to: Option<NaiveDate>,
+    pub moves: String,
 }
 
 /// A `units` row to write.
@@ -214,22 +215,63 @@ pub struct UnitRow {
     pub reporting: bool,
     pub active_from: Option<NaiveDate>,
     pub active_to: Option<NaiveDate>,
+    pub moves: String,
+}
+
+/// A dated closure row: `ancestor` was an ancestor of `unit` at `depth` from
+/// `valid_from` (inclusive) to `valid_to` (exclusive); `None` is unbounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosureRow {
+    pub ancestor: String,
+    pub unit: String,
+    pub depth: i64,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
 }
 
 /// The rows that represent a tree: its units and its closure table
 /// `(ancestor, unit, depth)`, the unit itself included at depth 0.
-pub fn tree_rows(tree: &fengqiao_core::UnitTree) -> (Vec<UnitRow>, Vec<(String, String, i64)>) {
+pub fn tree_rows(tree: &fengqiao_core::UnitTree) -> (Vec<UnitRow>, Vec<ClosureRow>) {
+    // Between two move dates every unit has one chain of ancestors: compute
+    // the chain per period and merge the periods where an ancestor stays.
+    let dates = tree.move_dates();
+    let periods: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = std::iter::once(None)
+        .chain(dates.iter().copied().map(Some))
+        .zip(dates.iter().copied().map(Some).chain(std::iter::once(None)))
+        .collect();
     let units = tree.units();
     let mut closure = Vec::with_capacity(units.len() * 4);
     let rows = units
         .iter()
         .map(|unit| {
-            let ancestors = tree.ancestors(unit.id.as_str());
-            let depth = ancestors.len() as i64;
-            for (level, ancestor) in ancestors.iter().enumerate() {
-                closure.push((ancestor.id.to_string(), unit.id.to_string(), depth - level as i64));
+            let mut open: Vec<ClosureRow> = Vec::new();
+            for &(from, to) in &periods {
+                // A day inside the period: its first day, or the day before the first move.
+                let day = from.or_else(|| to.and_then(|t| t.pred_opt())).unwrap_or(NaiveDate::MIN);
+                let ancestors = tree.ancestors_on(unit.id.as_str(), day);
+                let depth = ancestors.len() as i64;
+                let chain = ancestors
+                    .iter()
+                    .enumerate()
+                    .map(|(level, a)| (a.id.to_string(), depth - level as i64))
+                    .chain(std::iter::once((unit.id.to_string(), 0)));
+                for (ancestor, depth) in chain {
+                    match open
+                        .iter_mut()
+                        .find(|r| r.ancestor == ancestor && r.depth == depth && r.valid_to == from)
+                    {
+                        Some(row) => row.valid_to = to,
+                        None => open.push(ClosureRow {
+                            ancestor,
+                            unit: unit.id.to_string(),
+                            depth,
+                            valid_from: from,
+                            valid_to: to,
+                        }),
+                    }
+                }
             }
-            closure.push((unit.id.to_string(), unit.id.to_string(), 0));
+            closure.extend(open);
             UnitRow {
                 id: unit.id.to_string(),
                 parent_id: unit.parent.as_ref().map(ToString::to_string),
@@ -238,6 +280,7 @@ pub fn tree_rows(tree: &fengqiao_core::UnitTree) -> (Vec<UnitRow>, Vec<(String, 
                 reporting: unit.reporting,
                 active_from: unit.active_from,
                 active_to: unit.active_to,
+                moves: fengqiao_core::unit::format_moves(&unit.moves),
             }
         })
         .collect();

@@ -127,8 +127,9 @@ impl Store for PgStore {
         sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM units").execute(&mut *tx).await?;
         sqlx::query(
-            "INSERT INTO units (id, parent_id, tier, name, reporting, active_from, active_to) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::date[], $7::date[])",
+            "INSERT INTO units (id, parent_id, tier, name, reporting, active_from, active_to, moves) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::date[], $7::date[], \
+             $8::text[])",
         )
         .bind(units.iter().map(|u| u.id.clone()).collect::<Vec<_>>())
         .bind(units.iter().map(|u| u.parent_id.clone()).collect::<Vec<_>>())
@@ -137,15 +138,18 @@ impl Store for PgStore {
         .bind(units.iter().map(|u| u.reporting).collect::<Vec<_>>())
         .bind(units.iter().map(|u| u.active_from).collect::<Vec<_>>())
         .bind(units.iter().map(|u| u.active_to).collect::<Vec<_>>())
+        .bind(units.iter().map(|u| u.moves.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO unit_closure (ancestor_id, unit_id, depth) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int[])",
+            "INSERT INTO unit_closure (ancestor_id, unit_id, depth, valid_from, valid_to) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int[], $4::date[], $5::date[])",
         )
-        .bind(closure.iter().map(|c| c.0.clone()).collect::<Vec<_>>())
-        .bind(closure.iter().map(|c| c.1.clone()).collect::<Vec<_>>())
-        .bind(closure.iter().map(|c| c.2 as i32).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.ancestor.clone()).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.unit.clone()).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.depth as i32).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.valid_from).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.valid_to).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -153,10 +157,11 @@ impl Store for PgStore {
     }
 
     async fn load_units(&self) -> Result<Option<UnitTree>, StoreError> {
-        let rows: Vec<plan::StoredUnitRow> =
-            sqlx::query_as("SELECT id, parent_id, tier, name, reporting, active_from, active_to FROM units")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<plan::StoredUnitRow> = sqlx::query_as(
+            "SELECT id, parent_id, tier, name, reporting, active_from, active_to, moves FROM units",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         crate::tree_from_rows(rows)
     }
 
@@ -269,6 +274,8 @@ impl Store for PgStore {
              JOIN report_revisions rv ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
              AND rv.revision = r.revision \
              WHERE c.ancestor_id = $1 AND r.report_date >= $2 AND r.report_date <= $3 \
+             AND (c.valid_from IS NULL OR c.valid_from <= r.report_date) \
+             AND (c.valid_to IS NULL OR r.report_date < c.valid_to) \
              AND (r.report_date, r.unit_id) > ($4, $5) ORDER BY r.report_date, r.unit_id LIMIT $6",
         )
         .bind(query.root.as_str())
@@ -359,7 +366,7 @@ impl Store for PgStore {
     ) -> Result<Vec<DownlinkRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT e.sequence, e.target_unit_id, e.body, e.created_at FROM downlink_events e \
-             JOIN unit_closure c ON c.unit_id = e.target_unit_id AND c.ancestor_id = $1 \
+             JOIN unit_closure c ON c.unit_id = e.target_unit_id AND c.ancestor_id = $1 AND c.valid_to IS NULL \
              WHERE e.sequence > $2 ORDER BY e.sequence LIMIT $3",
         )
         .bind(subscriber.as_str())

@@ -179,7 +179,7 @@ impl Store for SqliteStore {
         sqlx::query("DELETE FROM units").execute(&mut *tx).await?;
         for chunk in units.chunks(ROWS_PER_STATEMENT) {
             let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO units (id, parent_id, tier, name, reporting, active_from, active_to) ",
+                "INSERT INTO units (id, parent_id, tier, name, reporting, active_from, active_to, moves) ",
             );
             query.push_values(chunk, |mut row, unit| {
                 row.push_bind(unit.id.clone())
@@ -188,15 +188,21 @@ impl Store for SqliteStore {
                     .push_bind(unit.name.clone())
                     .push_bind(unit.reporting)
                     .push_bind(unit.active_from)
-                    .push_bind(unit.active_to);
+                    .push_bind(unit.active_to)
+                    .push_bind(unit.moves.clone());
             });
             query.build().execute(&mut *tx).await?;
         }
         for chunk in closure.chunks(ROWS_PER_STATEMENT) {
-            let mut query =
-                QueryBuilder::<Sqlite>::new("INSERT INTO unit_closure (ancestor_id, unit_id, depth) ");
-            query.push_values(chunk, |mut row, (ancestor, unit, depth)| {
-                row.push_bind(ancestor.clone()).push_bind(unit.clone()).push_bind(*depth);
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO unit_closure (ancestor_id, unit_id, depth, valid_from, valid_to) ",
+            );
+            query.push_values(chunk, |mut row, c| {
+                row.push_bind(c.ancestor.clone())
+                    .push_bind(c.unit.clone())
+                    .push_bind(c.depth)
+                    .push_bind(c.valid_from)
+                    .push_bind(c.valid_to);
             });
             query.build().execute(&mut *tx).await?;
         }
@@ -205,10 +211,11 @@ impl Store for SqliteStore {
     }
 
     async fn load_units(&self) -> Result<Option<UnitTree>, StoreError> {
-        let rows: Vec<plan::StoredUnitRow> =
-            sqlx::query_as("SELECT id, parent_id, tier, name, reporting, active_from, active_to FROM units")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<plan::StoredUnitRow> = sqlx::query_as(
+            "SELECT id, parent_id, tier, name, reporting, active_from, active_to, moves FROM units",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         crate::tree_from_rows(rows)
     }
 
@@ -276,6 +283,8 @@ impl Store for SqliteStore {
              JOIN report_revisions rv ON rv.unit_id = r.unit_id AND rv.report_date = r.report_date \
              AND rv.revision = r.revision \
              WHERE c.ancestor_id = ? AND r.report_date >= ? AND r.report_date <= ? \
+             AND (c.valid_from IS NULL OR c.valid_from <= r.report_date) \
+             AND (c.valid_to IS NULL OR r.report_date < c.valid_to) \
              AND (r.report_date, r.unit_id) > (?, ?) ORDER BY r.report_date, r.unit_id LIMIT ?",
         )
         .bind(query.root.as_str())
@@ -371,7 +380,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<DownlinkRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT e.sequence, e.target_unit_id, e.body, e.created_at FROM downlink_events e \
-             JOIN unit_closure c ON c.unit_id = e.target_unit_id AND c.ancestor_id = ? \
+             JOIN unit_closure c ON c.unit_id = e.target_unit_id AND c.ancestor_id = ? AND c.valid_to IS NULL \
              WHERE e.sequence > ? ORDER BY e.sequence LIMIT ?",
         )
         .bind(subscriber.as_str())

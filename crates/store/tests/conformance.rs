@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use fengqiao_core::report::{DisputeDraft, ReportDraft, WageArrearsDraft};
 use fengqiao_core::revision::Source;
 use fengqiao_core::{
@@ -415,6 +415,56 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A group moved from 马庄 to 南环路 on 2026-11-15: its reports before that
+/// day stay under its old township, later ones count under the new one.
+async fn a_moved_unit_keeps_its_history_under_its_old_parent(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    let moved = TREE
+        .replace(
+            "code,parent_code,tier,name\n",
+            "code,parent_code,tier,name,reporting,active_from,active_to,moves\n",
+        )
+        .replace(
+            "410411001001002,410411001001,group,2号楼",
+            "410411001001002,410411002001,group,2号楼,true,,,410411001001@2026-11-15",
+        );
+    let tree = UnitTree::from_csv(&moved).unwrap();
+    store.replace_units(&tree).await.unwrap();
+    let loaded = store.load_units().await.unwrap().unwrap();
+    assert_eq!(loaded.to_csv(), tree.to_csv(), "moves are stored");
+    let unit = "410411001001002";
+    let batch = (13..=17).map(|day| submission(report(unit, day, 1, vec![]), at(1))).collect();
+    store.apply_reports(batch, false).await.unwrap();
+    let days = |root: &str| {
+        let store = Arc::clone(&store);
+        let root = root.to_owned();
+        async move {
+            let query = ListQuery {
+                root: UnitId::parse(&root).unwrap(),
+                from: date(1),
+                to: date(30),
+                after: None,
+                limit: 100,
+            };
+            store
+                .list_reports(&query)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.report.date().day())
+                .collect::<Vec<u32>>()
+        }
+    };
+    assert_eq!(days("410411001").await, [13, 14], "the old township keeps the days before the move");
+    assert_eq!(days("410411001001").await, [13, 14]);
+    assert_eq!(days("410411002").await, [15, 16, 17], "the new township has it from the move on");
+    assert_eq!(days("410411002001").await, [15, 16, 17]);
+    assert_eq!(days("410411").await, [13, 14, 15, 16, 17], "the district counts each day once");
+    assert_eq!(days(unit).await, [13, 14, 15, 16, 17]);
+    db.cleanup().await;
+}
+
 macro_rules! conformance {
     ($($test:ident),+ $(,)?) => {
         mod sqlite {
@@ -436,4 +486,5 @@ conformance!(
     replacing_the_tree_is_idempotent,
     outbox_holds_what_was_stored_until_acknowledged,
     downlink_log_meta_and_notices,
+    a_moved_unit_keeps_its_history_under_its_old_parent,
 );
