@@ -540,7 +540,24 @@ impl UnitTree {
         let root = units.iter_mut().find(|u| u.id.as_str() == id).expect("the root is a member");
         root.parent = None;
         root.moves.clear();
-        Some(UnitTree::from_units(units).expect("a subtree of a valid tree is valid"))
+        // Should a tangle of moves in and out ever leave a reference outside
+        // the subtree, fall back to today's subtree without its history
+        // rather than fail: a node must always get a tree.
+        UnitTree::from_units(units).ok().or_else(|| {
+            let members: Vec<Unit> = current.into_iter().cloned().collect();
+            let ids: std::collections::HashSet<UnitId> = members.iter().map(|u| u.id.clone()).collect();
+            let units = members
+                .into_iter()
+                .map(|mut unit| {
+                    if unit.id.as_str() == id {
+                        unit.parent = None;
+                    }
+                    unit.moves.retain(|m| ids.contains(&m.from_parent));
+                    unit
+                })
+                .collect();
+            UnitTree::from_units(units).ok()
+        })
     }
 
     /// Every unit, depth-first from the root.
