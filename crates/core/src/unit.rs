@@ -121,16 +121,22 @@ pub struct Unit {
     pub moves: Vec<Move>,
 }
 
-/// A dated change of parent: before `on`, the unit's parent was `from_parent`.
+/// A dated change of parent: before `on`, the unit's parent was
+/// `from_parent` — or, when `None`, a unit outside this tree (a node's own
+/// tree records the days a unit spent elsewhere this way).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Move {
     pub on: NaiveDate,
-    pub from_parent: UnitId,
+    pub from_parent: Option<UnitId>,
 }
 
 /// Moves as written in tree files and storage: `PARENT@YYYY-MM-DD`, `;`-separated.
 pub fn format_moves(moves: &[Move]) -> String {
-    moves.iter().map(|m| format!("{}@{}", m.from_parent, m.on)).collect::<Vec<_>>().join(";")
+    moves
+        .iter()
+        .map(|m| format!("{}@{}", m.from_parent.as_ref().map_or("", UnitId::as_str), m.on))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// Reads [`format_moves`]' form, naming `field` in errors.
@@ -143,7 +149,10 @@ pub fn parse_moves(text: &str, field: &str) -> Result<Vec<Move>, DomainError> {
             })?;
             Ok(Move {
                 on: crate::time::parse_date(on, field)?,
-                from_parent: UnitId::parse_field(from_parent, field)?,
+                from_parent: match from_parent {
+                    "" => None,
+                    id => Some(UnitId::parse_field(id, field)?),
+                },
             })
         })
         .collect()
@@ -153,7 +162,10 @@ impl Unit {
     /// The unit's parent on `date` (moves are dated: a moved unit keeps its
     /// history under its old parent for the days before the move).
     pub fn parent_on(&self, date: NaiveDate) -> Option<&UnitId> {
-        self.moves.iter().find(|m| date < m.on).map(|m| &m.from_parent).or(self.parent.as_ref())
+        match self.moves.iter().find(|m| date < m.on) {
+            Some(moved) => moved.from_parent.as_ref(),
+            None => self.parent.as_ref(),
+        }
     }
 
     /// Whether the unit exists (is open) on `date`.
@@ -264,19 +276,17 @@ impl UnitTree {
         };
         for node in &nodes {
             for moved in &node.unit.moves {
-                let Some(&from) = index.get(&moved.from_parent) else {
+                let Some(from_parent) = &moved.from_parent else { continue };
+                let Some(&from) = index.get(from_parent) else {
                     return Err(DomainError::invalid(
                         "tree",
-                        format!(
-                            "unit {} moved from {}, which is not in the tree",
-                            node.unit.id, moved.from_parent
-                        ),
+                        format!("unit {} moved from {from_parent}, which is not in the tree", node.unit.id),
                     ));
                 };
                 if nodes[from].unit.tier >= node.unit.tier {
                     return Err(DomainError::invalid(
                         "tree",
-                        format!("unit {} cannot have sat under {}", node.unit.id, moved.from_parent),
+                        format!("unit {} cannot have sat under {from_parent}", node.unit.id),
                     ));
                 }
             }
@@ -516,24 +526,22 @@ impl UnitTree {
             let mut former = unit.clone();
             former.parent = unit.parent_on(last_inside).cloned();
             if let Some(left) = left {
+                // From the day it left for good, it is closed here.
                 let closed = day_before(left);
                 former.active_to = Some(former.active_to.map_or(closed, |to| to.min(closed)));
+                former.moves.retain(|m| m.on <= left);
             }
             members.insert(unit.id.as_str(), former);
         }
+        let member_ids: std::collections::HashSet<UnitId> = members.values().map(|u| u.id.clone()).collect();
         let mut units: Vec<Unit> = Vec::with_capacity(members.len());
         for unit in self.units() {
             let Some(mut unit) = members.remove(unit.id.as_str()) else { continue };
-            // Moves from outside the subtree: the unit arrived on that day.
-            if let Some(arrived) = unit
-                .moves
-                .iter()
-                .filter(|m| !self.is_within_on(m.from_parent.as_str(), id, day_before(m.on)))
-                .map(|m| m.on)
-                .max()
-            {
-                unit.active_from = Some(unit.active_from.map_or(arrived, |from| from.max(arrived)));
-                unit.moves.retain(|m| m.on > arrived);
+            // Days spent under a parent outside the subtree are days elsewhere.
+            for moved in &mut unit.moves {
+                if moved.from_parent.as_ref().is_some_and(|p| !member_ids.contains(p)) {
+                    moved.from_parent = None;
+                }
             }
             units.push(unit);
         }
@@ -552,7 +560,7 @@ impl UnitTree {
                     if unit.id.as_str() == id {
                         unit.parent = None;
                     }
-                    unit.moves.retain(|m| ids.contains(&m.from_parent));
+                    unit.moves.retain(|m| m.from_parent.as_ref().is_some_and(|p| ids.contains(p)));
                     unit
                 })
                 .collect();
@@ -633,14 +641,66 @@ mod tests {
         // Township b has it from the day it arrived.
         let b = tree.restricted_to("12").unwrap();
         assert_eq!(ids(&b), ["12", "121", "1111"]);
-        assert_eq!(b.get("1111").unwrap().active_from, Some(day(7, 1)));
-        assert!(b.get("1111").unwrap().moves.is_empty());
+        assert!(!b.is_within_on("1111", "12", day(6, 30)), "before it arrived it was elsewhere");
+        assert!(b.is_within_on("1111", "12", day(7, 1)));
+        assert_eq!(b.get("1111").unwrap().moves, [Move { on: day(7, 1), from_parent: None }]);
         // The district keeps the dated move; the file round-trips.
         let again = UnitTree::from_csv(&tree.to_csv()).unwrap();
         assert_eq!(again.get("1111").unwrap().moves, tree.get("1111").unwrap().moves);
         assert_eq!(tree.restricted_to("1").unwrap().get("1111").unwrap().moves.len(), 1);
         let bad = MOVED.replace("111@2026-07-01", "999@2026-07-01");
         assert!(UnitTree::from_csv(&bad).is_err(), "a move from an unknown unit");
+    }
+
+    proptest::proptest! {
+        /// Whatever the moves, a node's own tree keeps every unit that lay in
+        /// its subtree on a day, active and under it on that day.
+        #[test]
+        fn restricted_trees_keep_history(
+            moves in proptest::collection::vec((0usize..8, proptest::collection::vec((0usize..4, 1u32..60), 0..3)), 0..8),
+        ) {
+            let mut csv = String::from("code,parent_code,tier,name,reporting,active_from,active_to,moves\n1,,district,d,true,,,\n");
+            let communities = ["111", "112", "121", "122"];
+            for township in ["11", "12"] {
+                csv.push_str(&format!("{township},1,township,t,true,,,\n"));
+            }
+            for community in communities {
+                csv.push_str(&format!("{community},{},community,c,true,,,\n", &community[..2]));
+            }
+            let base = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+            for group in 0..8usize {
+                let mut history: Vec<(usize, u32)> =
+                    moves.iter().filter(|(g, _)| *g == group).flat_map(|(_, m)| m.clone()).collect();
+                history.sort_by_key(|(_, day)| *day);
+                history.dedup_by_key(|(_, day)| *day);
+                let current = communities[group % 4];
+                let encoded: Vec<String> = history
+                    .iter()
+                    .map(|(from, day)| format!("{}@{}", communities[*from], base + chrono::Duration::days(i64::from(*day))))
+                    .collect();
+                csv.push_str(&format!("9{group},{current},group,g,true,,,{}\n", encoded.join(";")));
+            }
+            let tree = UnitTree::from_csv(&csv).unwrap();
+            for root in ["11", "12", "111", "112", "121", "122"] {
+                let own = tree.restricted_to(root).expect("a node always gets a tree");
+                for offset in 0..62 {
+                    let day = base + chrono::Duration::days(offset);
+                    for unit in tree.units() {
+                        if tree.is_within_on(unit.id.as_str(), root, day) {
+                            let kept = own.get(unit.id.as_str());
+                            proptest::prop_assert!(kept.is_some(), "{} lost from {root}", unit.id);
+                            proptest::prop_assert!(kept.unwrap().is_active_on(day), "{} closed in {root} on {day}", unit.id);
+                            proptest::prop_assert!(own.is_within_on(unit.id.as_str(), root, day));
+                        } else if own.get(unit.id.as_str()).is_some_and(|u| u.is_active_on(day)) {
+                            proptest::prop_assert!(
+                                !own.is_within_on(unit.id.as_str(), root, day),
+                                "{} invented under {root} on {day}", unit.id
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -19,7 +19,10 @@ pub fn unit_to_pb(unit: &Unit) -> pb::Unit {
         moves: unit
             .moves
             .iter()
-            .map(|m| pb::UnitMove { from_parent_id: m.from_parent.to_string(), on: format_date(m.on) })
+            .map(|m| pb::UnitMove {
+                from_parent_id: m.from_parent.as_ref().map(ToString::to_string).unwrap_or_default(),
+                on: format_date(m.on),
+            })
             .collect(),
     }
 }
@@ -53,7 +56,10 @@ fn convert(unit: pb::Unit) -> Result<Unit, DomainError> {
         .enumerate()
         .map(|(i, m)| {
             Ok(Move {
-                from_parent: parse_unit_id(&m.from_parent_id, &format!("moves[{i}].from_parent_id"))?,
+                from_parent: match m.from_parent_id.as_str() {
+                    "" => None,
+                    id => Some(parse_unit_id(id, &format!("moves[{i}].from_parent_id"))?),
+                },
                 on: crate::parse_date(&m.on, &format!("moves[{i}].on"))?,
             })
         })
