@@ -19,6 +19,34 @@ pub struct StoredHead {
     pub first_accepted_at: DateTime<Utc>,
 }
 
+/// A `reports` (head) row as read for planning.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HeadRow {
+    pub unit_id: String,
+    pub report_date: NaiveDate,
+    pub revision: i64,
+    pub content_hash: Vec<u8>,
+    pub accepted_at: DateTime<Utc>,
+    pub first_accepted_at: DateTime<Utc>,
+}
+
+/// The heads read for a batch, by key.
+pub fn heads_by_key(rows: Vec<HeadRow>) -> Result<HashMap<ReportKey, StoredHead>, crate::StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            let unit_id = fengqiao_core::UnitId::parse(&row.unit_id)
+                .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+            let head = StoredHead {
+                revision: revision_from_column(row.revision)?,
+                content_hash: hash_from_column(&row.content_hash)?,
+                accepted_at: row.accepted_at,
+                first_accepted_at: row.first_accepted_at,
+            };
+            Ok((ReportKey { unit_id, date: row.report_date }, head))
+        })
+        .collect()
+}
+
 /// A `report_revisions` row as read back, with its head's
 /// `first_accepted_at`.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -80,7 +80,7 @@ impl PgStore {
     ) -> Result<HashMap<ReportKey, StoredHead>, StoreError> {
         let units: Vec<&str> = keys.iter().map(|k| k.unit_id.as_str()).collect();
         let dates: Vec<NaiveDate> = keys.iter().map(|k| k.date).collect();
-        let rows = sqlx::query(
+        let rows: Vec<plan::HeadRow> = sqlx::query_as(
             // LATERAL keeps the plan a primary-key lookup per key even when
             // PostgreSQL switches the prepared statement to a generic plan
             // (a plain join may then hash-join over the whole table).
@@ -92,24 +92,7 @@ impl PgStore {
         .bind(dates)
         .fetch_all(&mut *tx)
         .await?;
-        let mut heads = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let unit_id: String = row.try_get("unit_id")?;
-            let key = ReportKey {
-                unit_id: UnitId::parse(&unit_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                date: row.try_get("report_date")?,
-            };
-            let hash: Vec<u8> = row.try_get("content_hash")?;
-            heads.insert(
-                key,
-                StoredHead {
-                    revision: plan::revision_from_column(row.try_get("revision")?)?,
-                    content_hash: plan::hash_from_column(&hash)?,
-                    accepted_at: row.try_get("accepted_at")?,
-                    first_accepted_at: row.try_get("first_accepted_at")?,
-                },
-            );
-        }
+        let heads = plan::heads_by_key(rows)?;
         Ok(heads)
     }
 }

@@ -6,18 +6,17 @@
 //! lock up front (`BEGIN IMMEDIATE`) so a batch never fails half-way on a
 //! lock upgrade.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use fengqiao_core::{ReportKey, Revision, StoredReport, UnitId, UnitTree};
+use fengqiao_core::{Revision, StoredReport, UnitId, UnitTree};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use tracing::instrument;
 
-use crate::plan::{self, RevisionRow, StoredHead};
+use crate::plan::{self, RevisionRow};
 use crate::{
     Backend, DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, Store,
     StoreError, Submission,
@@ -66,7 +65,7 @@ impl SqliteStore {
         let keys: Vec<(&str, String)> =
             batch.iter().map(|s| (s.report.unit_id().as_str(), s.report.date().to_string())).collect();
         let keys = to_json(&keys)?;
-        let rows = sqlx::query(
+        let rows: Vec<plan::HeadRow> = sqlx::query_as(
             "BEGIN IMMEDIATE; \
              SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at \
              FROM json_each(?1) AS k CROSS JOIN reports r \
@@ -75,24 +74,7 @@ impl SqliteStore {
         .bind(keys)
         .fetch_all(&mut *connection)
         .await?;
-        let mut heads = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let unit_id: String = row.try_get("unit_id")?;
-            let key = ReportKey {
-                unit_id: UnitId::parse(&unit_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                date: row.try_get("report_date")?,
-            };
-            let hash: Vec<u8> = row.try_get("content_hash")?;
-            heads.insert(
-                key,
-                StoredHead {
-                    revision: plan::revision_from_column(row.try_get("revision")?)?,
-                    content_hash: plan::hash_from_column(&hash)?,
-                    accepted_at: row.try_get("accepted_at")?,
-                    first_accepted_at: row.try_get("first_accepted_at")?,
-                },
-            );
-        }
+        let heads = plan::heads_by_key(rows)?;
         let plan = plan::plan(batch, heads);
         if plan.revisions.is_empty() {
             sqlx::query("COMMIT").execute(&mut *connection).await?;
