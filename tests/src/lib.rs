@@ -68,6 +68,19 @@ pub fn shanghai_yesterday() -> NaiveDate {
     shanghai_today() - Days::new(1)
 }
 
+/// A zero report (a correction with a reason when `revision` > 1).
+pub fn zero_report(unit: &str, date: &str, revision: u32) -> fengqiao_proto::pb::DailyReport {
+    fengqiao_proto::pb::DailyReport {
+        unit_id: unit.to_owned(),
+        date: date.to_owned(),
+        revision,
+        reporter: "officer".into(),
+        zero: true,
+        disputes: vec![],
+        correction_reason: if revision > 1 { format!("recount {revision}") } else { String::new() },
+    }
+}
+
 /// A tree file for tests: district → one township → one community → `groups`
 /// groups, all reporting, always active.
 pub fn small_tree_csv(groups: usize) -> String {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use fengqiao_proto::pb::{DailyReport, GetDailyReportRequest, SubmitDailyReportRequest};
+use fengqiao_proto::pb::{GetDailyReportRequest, SubmitDailyReportRequest};
 use fengqiao_store::Backend;
 use fengqiao_store::testing::TestDb;
 use fengqiao_tests::{NodeProcess, small_tree_csv};
@@ -17,17 +17,7 @@ use tokio::sync::Mutex;
 const GROUPS: usize = 40;
 const CLIENTS: usize = 16;
 
-fn report(unit: &str, date: &str, revision: u32) -> DailyReport {
-    DailyReport {
-        unit_id: unit.to_owned(),
-        date: date.to_owned(),
-        revision,
-        reporter: "officer".into(),
-        zero: true,
-        disputes: vec![],
-        correction_reason: if revision > 1 { format!("recount {revision}") } else { String::new() },
-    }
-}
+use fengqiao_tests::zero_report as report;
 
 async fn kill_in_a_burst_loses_nothing(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();

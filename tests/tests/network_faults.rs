@@ -26,7 +26,7 @@ use chrono::{Days, NaiveDate, Utc};
 use fengqiao_core::{ReportDraft, Revision, StoredReport, UnitId};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::uplink_item::Payload;
-use fengqiao_proto::pb::{DailyReport, ItemOutcome, PushBatchRequest, SubmitDailyReportRequest, UplinkItem};
+use fengqiao_proto::pb::{ItemOutcome, PushBatchRequest, SubmitDailyReportRequest, UplinkItem};
 use fengqiao_proto::stored_report_to_pb;
 use fengqiao_store::Backend;
 use fengqiao_tests::{ReportKey, TestNetwork, groups_of, network_tree_csv, poll_until, shanghai_yesterday};
@@ -55,17 +55,7 @@ const SOON: Duration = Duration::from_secs(15);
 const BURST_CLIENTS: usize = 5;
 const BURST_KEYS: usize = 50;
 
-fn report(unit: &str, date: &str, revision: u32) -> DailyReport {
-    DailyReport {
-        unit_id: unit.to_owned(),
-        date: date.to_owned(),
-        revision,
-        reporter: "officer".into(),
-        zero: true,
-        disputes: vec![],
-        correction_reason: if revision > 1 { format!("recount {revision}") } else { String::new() },
-    }
-}
+use fengqiao_tests::zero_report as report;
 
 fn key(unit: &str, date: NaiveDate) -> ReportKey {
     (unit.to_owned(), date.to_string())

@@ -69,10 +69,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
         .await
         .map_err(refused)?
         .into_inner();
-    let time = |t: Option<prost_types::Timestamp>| {
-        t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-            .map(|t| t.to_rfc3339())
-    };
+    let time = |t: Option<prost_types::Timestamp>| instant(t).map(|t| t.to_rfc3339());
     if args.json {
         let value = serde_json::json!({
             "home_unit_id": status.home_unit_id, "served_units": status.served_units,
@@ -146,15 +143,16 @@ pub async fn notices(args: NoticesArgs) -> Result<()> {
         .into_inner();
     for received in &answer.notices {
         let Some(notice) = &received.notice else { continue };
-        let at = received
-            .created_at
-            .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
+        let at = instant(received.created_at).map(|t| t.to_rfc3339()).unwrap_or_default();
         println!("{at}  from {}  [{}]  {}", notice.from_unit_id, notice.notice_id, notice.text);
     }
     println!("{} notices for unit {}", answer.notices.len(), args.unit);
     Ok(())
+}
+
+/// A wire timestamp as an instant.
+fn instant(at: Option<prost_types::Timestamp>) -> Option<chrono::DateTime<Utc>> {
+    at.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
 }
 
 /// Turns a refusal into a message naming the code.
@@ -172,18 +170,8 @@ pub struct ReportArgs {
     /// The reporting unit.
     #[arg(long, required_unless_present = "file")]
     pub unit: Option<String>,
-    /// The date reported on: YYYY-MM-DD, today or yesterday.
-    #[arg(long, default_value = "today")]
-    pub date: String,
-    /// Revision: 1 first, higher to correct.
-    #[arg(long, default_value_t = 1)]
-    pub revision: u32,
-    /// Why this revision corrects the last (required for revision > 1).
-    #[arg(long, default_value = "")]
-    pub reason: String,
-    /// Staff id of the information officer.
-    #[arg(long, env = "FENGQIAO_REPORTER", default_value = "cli")]
-    pub reporter: String,
+    #[command(flatten)]
+    pub revision: RevisionArgs,
     /// A dispute, as comma-separated key=value pairs: id, category, outcome,
     /// parties, summary, case, and for wage arrears employer, workers,
     /// claimed and recovered (yuan). E.g.
@@ -195,13 +183,9 @@ pub struct ReportArgs {
     pub json: bool,
 }
 
+/// What every submission states besides its disputes.
 #[derive(Debug, clap::Args)]
-pub struct ZeroArgs {
-    #[command(flatten)]
-    pub connection: Connection,
-    /// The reporting unit.
-    #[arg(long)]
-    pub unit: String,
+pub struct RevisionArgs {
     /// The date reported on: YYYY-MM-DD, today or yesterday.
     #[arg(long, default_value = "today")]
     pub date: String,
@@ -214,6 +198,32 @@ pub struct ZeroArgs {
     /// Staff id of the information officer.
     #[arg(long, env = "FENGQIAO_REPORTER", default_value = "cli")]
     pub reporter: String,
+}
+
+impl RevisionArgs {
+    /// The report without its disputes (and `zero` to be set by the caller).
+    fn report(&self, connection: &Connection, unit: String) -> Result<DailyReport> {
+        Ok(DailyReport {
+            unit_id: unit,
+            date: connection.date(&self.date, "--date")?.to_string(),
+            revision: self.revision,
+            reporter: self.reporter.clone(),
+            zero: true,
+            disputes: Vec::new(),
+            correction_reason: self.reason.clone(),
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ZeroArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The reporting unit.
+    #[arg(long)]
+    pub unit: String,
+    #[command(flatten)]
+    pub revision: RevisionArgs,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -392,7 +402,7 @@ async fn submit(connection: &Connection, report: DailyReport, json: bool) -> Res
 
 pub async fn report(args: ReportArgs) -> Result<()> {
     let report = match &args.file {
-        Some(path) => report_from_file(path, &args.reporter)?,
+        Some(path) => report_from_file(path, &args.revision.reporter)?,
         None => {
             let disputes = args
                 .dispute
@@ -400,30 +410,15 @@ pub async fn report(args: ReportArgs) -> Result<()> {
                 .enumerate()
                 .map(|(i, spec)| parse_dispute(spec, i))
                 .collect::<Result<Vec<_>>>()?;
-            DailyReport {
-                unit_id: args.unit.clone().unwrap_or_default(),
-                date: args.connection.date(&args.date, "--date")?.to_string(),
-                revision: args.revision,
-                reporter: args.reporter.clone(),
-                zero: disputes.is_empty(),
-                disputes,
-                correction_reason: args.reason.clone(),
-            }
+            let report = args.revision.report(&args.connection, args.unit.clone().unwrap_or_default())?;
+            DailyReport { zero: disputes.is_empty(), disputes, ..report }
         }
     };
     submit(&args.connection, report, args.json).await
 }
 
 pub async fn zero(args: ZeroArgs) -> Result<()> {
-    let report = DailyReport {
-        unit_id: args.unit.clone(),
-        date: args.connection.date(&args.date, "--date")?.to_string(),
-        revision: args.revision,
-        reporter: args.reporter.clone(),
-        zero: true,
-        disputes: Vec::new(),
-        correction_reason: args.reason.clone(),
-    };
+    let report = args.revision.report(&args.connection, args.unit.clone())?;
     submit(&args.connection, report, args.json).await
 }
 
@@ -470,9 +465,7 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
         for stored in &page.reports {
             let Some(report) = &stored.report else { continue };
             count += 1;
-            let accepted = stored
-                .accepted_at
-                .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+            let accepted = instant(stored.accepted_at)
                 .map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_default();
             if args.json {
