@@ -347,7 +347,7 @@ async fn raw_upsert(
             let mut rows = rows.into_iter().peekable();
             while rows.peek().is_some() {
                 let batch: Vec<_> = rows.by_ref().take(500).collect();
-                store.apply_reports(batch, false).await?;
+                store.apply_reports(batch, false, &fengqiao_core::TimePolicy::default()).await?;
             }
             let rate = count as f64 / started.elapsed().as_secs_f64();
             store.close().await;

@@ -2,7 +2,8 @@
 //! zero reports with their disputes ([`report`]), the revision rules that
 //! decide what a submission does to a stored report ([`revision`]), and the
 //! deployment's notion of time — zone, cut-off, ISO weeks and an injected
-//! clock ([`time`]).
+//! clock ([`time`]); the additive figures of the weekly summaries ([`tally`])
+//! and who was expected to report when ([`coverage`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -10,9 +11,11 @@
 //! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
+pub mod coverage;
 pub mod error;
 pub mod report;
 pub mod revision;
+pub mod tally;
 pub mod time;
 pub mod unit;
 
@@ -22,5 +25,6 @@ pub use report::{
     StoredReport, WageArrears, WageArrearsDraft,
 };
 pub use revision::{Applied, Head, Source, decide};
+pub use tally::Tally;
 pub use time::{Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
 pub use unit::{Tier, Unit, UnitId, UnitTree};

@@ -488,9 +488,7 @@ impl DailyReport {
         disputes_json: &str,
         correction_reason: Option<String>,
     ) -> Result<Self, DomainError> {
-        let disputes: Vec<Dispute> = serde_json::from_str(disputes_json).map_err(|error| {
-            DomainError::invalid("disputes", format!("stored disputes unreadable: {error}"))
-        })?;
+        let disputes = parse_disputes_json(disputes_json)?;
         DailyReport::new(ReportDraft {
             unit_id,
             date,
@@ -501,6 +499,12 @@ impl DailyReport {
             correction_reason: correction_reason.unwrap_or_default(),
         })
     }
+}
+
+/// Reads disputes stored with [`DailyReport::disputes_json`].
+pub fn parse_disputes_json(disputes_json: &str) -> Result<Vec<Dispute>, DomainError> {
+    serde_json::from_str(disputes_json)
+        .map_err(|error| DomainError::invalid("disputes", format!("stored disputes unreadable: {error}")))
 }
 
 /// A report as a node stores it, with its acceptance times. `accepted_at` is

@@ -179,6 +179,7 @@ impl Node {
         let child_nodes = resolve_child_nodes(&config, &served)?;
         store.replace_units(&served).await?;
         config.committer.forward = config.parent.is_some();
+        config.committer.policy = config.time;
         let committer = GroupCommitter::spawn(Arc::clone(&store), config.committer);
         let node = Node {
             inner: Arc::new(Inner {

@@ -60,6 +60,8 @@ pub struct CommitterConfig {
     /// Longest wait for a batch to fill to about the size of the previous
     /// one; only under load (a lone caller never waits).
     pub commit_delay: std::time::Duration,
+    /// The deployment's zone and cut-off, for the rollups' timeliness.
+    pub policy: fengqiao_core::TimePolicy,
 }
 
 impl Default for CommitterConfig {
@@ -70,6 +72,7 @@ impl Default for CommitterConfig {
             writers: 1,
             forward: false,
             commit_delay: std::time::Duration::from_millis(1),
+            policy: fengqiao_core::TimePolicy::default(),
         }
     }
 }
@@ -157,7 +160,7 @@ async fn write_loop(
             }
         }
         let size = jobs.len();
-        if commit_batch(&*store, std::mem::take(&mut jobs), config.forward).await {
+        if commit_batch(&*store, std::mem::take(&mut jobs), config.forward, &config.policy).await {
             committed.notify_one();
         }
         target = (size * 3 / 4).max(1);
@@ -167,10 +170,15 @@ async fn write_loop(
 
 #[instrument(name = "store.group_commit", skip_all, fields(n = jobs.len()))]
 /// Applies one batch and answers its callers; true when it committed.
-async fn commit_batch(store: &dyn Store, jobs: Vec<(Submission, Reply)>, forward: bool) -> bool {
+async fn commit_batch(
+    store: &dyn Store,
+    jobs: Vec<(Submission, Reply)>,
+    forward: bool,
+    policy: &fengqiao_core::TimePolicy,
+) -> bool {
     let (submissions, replies): (Vec<Submission>, Vec<Reply>) = jobs.into_iter().unzip();
     let started = std::time::Instant::now();
-    let applied = store.apply_reports(submissions, forward).await;
+    let applied = store.apply_reports(submissions, forward, policy).await;
     debug!(n = replies.len(), micros = started.elapsed().as_micros() as u64, "batch applied");
     match applied {
         Ok(results) => {

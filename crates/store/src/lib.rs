@@ -15,6 +15,7 @@
 pub mod committer;
 pub mod plan;
 pub mod postgres;
+pub mod rollup;
 pub mod sqlite;
 pub mod testing;
 
@@ -24,7 +25,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use fengqiao_core::revision::Source;
-use fengqiao_core::{Applied, DailyReport, DomainError, Revision, StoredReport, UnitId, UnitTree};
+use fengqiao_core::{
+    Applied, DailyReport, DomainError, Revision, StoredReport, TimePolicy, UnitId, UnitTree,
+};
+
+pub use rollup::{Period, RollupRow, Verification};
 
 /// Why the store failed. None of this text is ever shown to a client.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +124,15 @@ pub struct NoticeRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// The last push from a child node.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChildSync {
+    pub child_unit_id: String,
+    pub last_push_at: DateTime<Utc>,
+    /// Everything accepted in the child's subtree before this had arrived.
+    pub synced_through: Option<DateTime<Utc>>,
+}
+
 /// One revision in a report's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevisionMeta {
@@ -155,13 +169,63 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Applies a batch in one transaction with the revision rules, in order
     /// (a later item sees the effect of an earlier one). With `forward`, every
     /// revision stored is also queued in the outbox, in the same transaction.
+    /// The day and week rollups of each changed report's unit and ancestors
+    /// change in the same transaction too (timeliness judged by `policy`).
     /// Returns one result per submission, in the same order, only after the
     /// commit.
     async fn apply_reports(
         &self,
         batch: Vec<Submission>,
         forward: bool,
+        policy: &TimePolicy,
     ) -> Result<Vec<ItemResult>, StoreError>;
+
+    /// Stored rollups of `units` with periods (days, or weeks' Mondays) in
+    /// `[from, to]`. Units and periods without a row are absent.
+    async fn rollups(
+        &self,
+        period: Period,
+        units: &[UnitId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RollupRow>, StoreError>;
+
+    /// Distinct employers named in wage-arrears disputes of the current
+    /// reports of `unit`'s subtree dated in `[from, to]`.
+    async fn distinct_employers(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u64, StoreError>;
+
+    /// Recomputes every rollup from the current reports in one transaction
+    /// (after the tree's closure or the time policy changed); returns how
+    /// many reports it tallied.
+    async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError>;
+
+    /// The first and last day holding a day rollup.
+    async fn rollup_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError>;
+
+    /// The units of `root`'s subtree (as on `date`) with a report for
+    /// `date`, and when each report's first revision was accepted.
+    async fn received_on(
+        &self,
+        root: &UnitId,
+        date: NaiveDate,
+    ) -> Result<Vec<(UnitId, DateTime<Utc>)>, StoreError>;
+
+    /// Records a push from a child node: when, and (when it said) the time
+    /// up to which everything accepted in its subtree has been delivered.
+    async fn record_child_sync(
+        &self,
+        child: &UnitId,
+        at: DateTime<Utc>,
+        synced_through: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
+
+    /// The last push of every child node that ever pushed.
+    async fn child_syncs(&self) -> Result<Vec<ChildSync>, StoreError>;
 
     /// The oldest outbox entries (at most `limit`), with what they point at.
     async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError>;

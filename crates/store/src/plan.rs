@@ -6,7 +6,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
-use fengqiao_core::{Applied, Head, ReportKey, Revision, decide};
+use fengqiao_core::report::parse_disputes_json;
+use fengqiao_core::tally::employer_key;
+use fengqiao_core::{Applied, Dispute, Head, IsoWeek, ReportKey, Revision, Tally, TimePolicy, decide};
 
 use crate::{ItemResult, Outcome, Submission};
 
@@ -28,23 +30,35 @@ pub struct HeadRow {
     pub content_hash: Vec<u8>,
     pub accepted_at: DateTime<Utc>,
     pub first_accepted_at: DateTime<Utc>,
+    /// The head revision's disputes (to take its tally out of the rollups
+    /// when a correction replaces it).
+    pub disputes: String,
+}
+
+/// The heads read for a batch, by key, with the head revisions' disputes.
+#[derive(Debug, Default)]
+pub struct Heads {
+    pub heads: HashMap<ReportKey, StoredHead>,
+    pub disputes: HashMap<ReportKey, String>,
 }
 
 /// The heads read for a batch, by key.
-pub fn heads_by_key(rows: Vec<HeadRow>) -> Result<HashMap<ReportKey, StoredHead>, crate::StoreError> {
-    rows.into_iter()
-        .map(|row| {
-            let unit_id = fengqiao_core::UnitId::parse(&row.unit_id)
-                .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-            let head = StoredHead {
-                revision: revision_from_column(row.revision)?,
-                content_hash: hash_from_column(&row.content_hash)?,
-                accepted_at: row.accepted_at,
-                first_accepted_at: row.first_accepted_at,
-            };
-            Ok((ReportKey { unit_id, date: row.report_date }, head))
-        })
-        .collect()
+pub fn heads_by_key(rows: Vec<HeadRow>) -> Result<Heads, crate::StoreError> {
+    let mut out = Heads::default();
+    for row in rows {
+        let unit_id = fengqiao_core::UnitId::parse(&row.unit_id)
+            .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let head = StoredHead {
+            revision: revision_from_column(row.revision)?,
+            content_hash: hash_from_column(&row.content_hash)?,
+            accepted_at: row.accepted_at,
+            first_accepted_at: row.first_accepted_at,
+        };
+        let key = ReportKey { unit_id, date: row.report_date };
+        out.disputes.insert(key.clone(), row.disputes);
+        out.heads.insert(key, head);
+    }
+    Ok(out)
 }
 
 /// A `report_revisions` row as read back, with its head's
@@ -127,12 +141,133 @@ pub struct Plan {
     pub revisions: Vec<NewRevision>,
     /// Final heads of the keys the batch changed, one per key.
     pub heads: Vec<HeadWrite>,
+    /// Per changed key: new tally less the replaced head's, to add to the
+    /// unit's and every ancestor's day and week rollups.
+    pub rollups: Rollups,
+}
+
+/// Rollup changes: tally deltas per (unit, date), and the employers of the
+/// changed reports (for distinct counts).
+#[derive(Debug, Default)]
+pub struct Rollups {
+    pub deltas: Vec<RollupDelta>,
+    /// (unit, date, employer key) of the changed keys' new heads.
+    pub employers: Vec<(String, NaiveDate, String)>,
+    /// Changed keys that had a head before: their old employers go.
+    pub replaced: Vec<(String, NaiveDate)>,
+}
+
+/// A change to the rollups of a (unit, date) and its ancestors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupDelta {
+    pub unit_id: String,
+    pub date: NaiveDate,
+    pub tally: Tally,
+}
+
+impl Rollups {
+    /// Adds a stored report (a rebuild's input).
+    pub fn add(
+        &mut self,
+        unit_id: &str,
+        date: NaiveDate,
+        disputes: &[Dispute],
+        first_accepted_at: DateTime<Utc>,
+        policy: &TimePolicy,
+    ) {
+        let on_time = policy.is_on_time(date, first_accepted_at);
+        self.deltas.push(RollupDelta {
+            unit_id: unit_id.to_owned(),
+            date,
+            tally: Tally::of_disputes(disputes, on_time),
+        });
+        self.employers
+            .extend(employers(disputes).into_iter().map(|employer| (unit_id.to_owned(), date, employer)));
+    }
+
+    /// The deltas as JSON rows `[unit, date, monday, counters…]`.
+    pub fn deltas_json(&self) -> Result<String, crate::StoreError> {
+        let rows: Vec<serde_json::Value> = self
+            .deltas
+            .iter()
+            .map(|d| {
+                let monday = IsoWeek::of(d.date).monday();
+                let mut row = vec![
+                    serde_json::Value::from(d.unit_id.as_str()),
+                    d.date.to_string().into(),
+                    monday.to_string().into(),
+                ];
+                row.extend(d.tally.stored().iter().map(|&c| serde_json::Value::from(c)));
+                serde_json::Value::Array(row)
+            })
+            .collect();
+        serde_json::to_string(&rows).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+    }
+
+    /// The employers as JSON rows `[unit, date, employer]`.
+    pub fn employers_json(&self) -> Result<String, crate::StoreError> {
+        let rows: Vec<(&str, String, &str)> =
+            self.employers.iter().map(|(u, d, e)| (u.as_str(), d.to_string(), e.as_str())).collect();
+        serde_json::to_string(&rows).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+    }
+
+    /// The replaced keys as JSON rows `[unit, date]`.
+    pub fn replaced_json(&self) -> Result<String, crate::StoreError> {
+        let rows: Vec<(&str, String)> =
+            self.replaced.iter().map(|(u, d)| (u.as_str(), d.to_string())).collect();
+        serde_json::to_string(&rows).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+    }
+}
+
+/// A current report as a rebuild reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TallyRow {
+    pub unit_id: String,
+    pub report_date: NaiveDate,
+    pub first_accepted_at: DateTime<Utc>,
+    pub disputes: String,
+}
+
+/// The rollups of a page of current reports.
+pub fn rollups_of(rows: &[TallyRow], policy: &TimePolicy) -> Result<Rollups, crate::StoreError> {
+    let mut rollups = Rollups::default();
+    for row in rows {
+        let disputes = parse_disputes_json(&row.disputes).map_err(|e| {
+            crate::StoreError::Corrupt(format!("report {}@{}: {e}", row.unit_id, row.report_date))
+        })?;
+        rollups.add(&row.unit_id, row.report_date, &disputes, row.first_accepted_at, policy);
+    }
+    Ok(rollups)
+}
+
+/// Reads `(unit, first_accepted_at)` rows.
+pub fn parse_received(
+    rows: Vec<(String, DateTime<Utc>)>,
+) -> Result<Vec<(fengqiao_core::UnitId, DateTime<Utc>)>, crate::StoreError> {
+    rows.into_iter()
+        .map(|(unit, at)| {
+            let unit =
+                fengqiao_core::UnitId::parse(&unit).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+            Ok((unit, at))
+        })
+        .collect()
+}
+
+/// The distinct employer keys of a report's wage-arrears disputes.
+fn employers(disputes: &[Dispute]) -> Vec<String> {
+    let mut keys: Vec<String> =
+        disputes.iter().filter_map(|d| d.wage_arrears()).map(|w| employer_key(w.employer())).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// Decides a batch in order against `heads` (the stored heads of its keys;
-/// keys without a head are absent).
-pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -> Plan {
+/// keys without a head are absent); timeliness is judged with `policy`.
+pub fn plan(batch: Vec<Submission>, read: Heads, policy: &TimePolicy) -> Result<Plan, crate::StoreError> {
+    let Heads { mut heads, disputes: old_disputes } = read;
     let mut plan = Plan { results: Vec::with_capacity(batch.len()), ..Plan::default() };
+    let mut final_disputes: HashMap<ReportKey, Vec<Dispute>> = HashMap::new();
     let mut changed: Vec<ReportKey> = Vec::new();
     let mut changed_keys: HashSet<ReportKey> = HashSet::new();
     for submission in batch {
@@ -180,6 +315,7 @@ pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -
             key.clone(),
             StoredHead { revision: report.revision(), content_hash, accepted_at, first_accepted_at },
         );
+        final_disputes.insert(key.clone(), report.disputes().to_vec());
         if changed_keys.insert(key.clone()) {
             changed.push(key);
         }
@@ -189,6 +325,24 @@ pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -
             accepted_at,
             first_accepted_at,
         }));
+    }
+    for key in &changed {
+        let head = heads[key];
+        let unit_id = key.unit_id.as_str();
+        let mut tally = Tally::default();
+        if let Some(old) = old_disputes.get(key) {
+            let old = parse_disputes_json(old)
+                .map_err(|e| crate::StoreError::Corrupt(format!("report {unit_id}@{}: {e}", key.date)))?;
+            tally -= Tally::of_disputes(&old, policy.is_on_time(key.date, head.first_accepted_at));
+            plan.rollups.replaced.push((unit_id.to_owned(), key.date));
+        }
+        let mut added = Rollups::default();
+        added.add(unit_id, key.date, &final_disputes[key], head.first_accepted_at, policy);
+        tally += added.deltas[0].tally;
+        plan.rollups.employers.append(&mut added.employers);
+        if !tally.is_empty() {
+            plan.rollups.deltas.push(RollupDelta { unit_id: unit_id.to_owned(), date: key.date, tally });
+        }
     }
     plan.heads = changed
         .into_iter()
@@ -204,7 +358,7 @@ pub fn plan(batch: Vec<Submission>, mut heads: HashMap<ReportKey, StoredHead>) -
             }
         })
         .collect();
-    plan
+    Ok(plan)
 }
 
 /// Reads a stored hash column.
@@ -246,71 +400,22 @@ pub struct UnitRow {
     pub moves: String,
 }
 
-/// A dated closure row: `ancestor` was an ancestor of `unit` at `depth` from
-/// `valid_from` (inclusive) to `valid_to` (exclusive); `None` is unbounded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClosureRow {
-    pub ancestor: String,
-    pub unit: String,
-    pub depth: i64,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
-}
-
-/// The rows that represent a tree: its units and its closure table
-/// `(ancestor, unit, depth)`, the unit itself included at depth 0.
-pub fn tree_rows(tree: &fengqiao_core::UnitTree) -> (Vec<UnitRow>, Vec<ClosureRow>) {
-    // Between two move dates every unit has one chain of ancestors: compute
-    // the chain per period and merge the periods where an ancestor stays.
-    let dates = tree.move_dates();
-    let periods: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = std::iter::once(None)
-        .chain(dates.iter().copied().map(Some))
-        .zip(dates.iter().copied().map(Some).chain(std::iter::once(None)))
-        .collect();
-    let units = tree.units();
-    let mut closure = Vec::with_capacity(units.len() * 4);
-    let rows = units
-        .iter()
-        .map(|unit| {
-            let mut open: Vec<ClosureRow> = Vec::new();
-            for &(from, to) in &periods {
-                // A day inside the period: its first day, or the day before the first move.
-                let day = from.or_else(|| to.and_then(|t| t.pred_opt())).unwrap_or(NaiveDate::MIN);
-                let ancestors = tree.ancestors_on(unit.id.as_str(), day);
-                let depth = ancestors.len() as i64;
-                let chain = ancestors
-                    .iter()
-                    .enumerate()
-                    .map(|(level, a)| (a.id.to_string(), depth - level as i64))
-                    .chain(std::iter::once((unit.id.to_string(), 0)));
-                for (ancestor, depth) in chain {
-                    match open
-                        .iter_mut()
-                        .find(|r| r.ancestor == ancestor && r.depth == depth && r.valid_to == from)
-                    {
-                        Some(row) => row.valid_to = to,
-                        None => open.push(ClosureRow {
-                            ancestor,
-                            unit: unit.id.to_string(),
-                            depth,
-                            valid_from: from,
-                            valid_to: to,
-                        }),
-                    }
-                }
-            }
-            closure.extend(open);
-            UnitRow {
-                id: unit.id.to_string(),
-                parent_id: unit.parent.as_ref().map(ToString::to_string),
-                tier: unit.tier.as_str(),
-                name: unit.name.clone(),
-                reporting: unit.reporting,
-                active_from: unit.active_from,
-                active_to: unit.active_to,
-                moves: fengqiao_core::unit::format_moves(&unit.moves),
-            }
+/// The rows that represent a tree: its units and its dated closure table
+/// (the unit itself included at depth 0).
+pub fn tree_rows(tree: &fengqiao_core::UnitTree) -> (Vec<UnitRow>, Vec<fengqiao_core::coverage::Span>) {
+    let rows = tree
+        .units()
+        .into_iter()
+        .map(|unit| UnitRow {
+            id: unit.id.to_string(),
+            parent_id: unit.parent.as_ref().map(ToString::to_string),
+            tier: unit.tier.as_str(),
+            name: unit.name.clone(),
+            reporting: unit.reporting,
+            active_from: unit.active_from,
+            active_to: unit.active_to,
+            moves: fengqiao_core::unit::format_moves(&unit.moves),
         })
         .collect();
-    (rows, closure)
+    (rows, fengqiao_core::coverage::closure(tree))
 }

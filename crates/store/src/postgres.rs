@@ -5,21 +5,69 @@
 //! heads) plus the commit. Heads are read `FOR UPDATE`, so two writers on one
 //! database never interleave on a key.
 
-use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use fengqiao_core::{ReportKey, Revision, StoredReport, UnitId, UnitTree};
+use fengqiao_core::{ReportKey, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
 use tracing::instrument;
 
-use crate::plan::{self, RevisionRow, StoredHead};
+use crate::plan::{self, RevisionRow};
+use crate::rollup::{self, Period, RollupRow};
 use crate::{
-    Backend, DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, Store,
-    StoreError, Submission,
+    Backend, ChildSync, DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta,
+    Store, StoreError, Submission,
 };
+
+/// The write half of a batch: history, outbox, rollups and heads in one
+/// statement.
+static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH history AS ( \
+         INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
+         disputes, correction_reason, content_hash, accepted_at) \
+         SELECT * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $4::text[], $5::bool[], $6::bigint[], \
+         $7::text[], $8::text[], $9::bytea[], $10::timestamptz[])), \
+         queued AS ( \
+         INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
+         SELECT 'report', * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $10::timestamptz[]) \
+         WHERE $17), \
+         day AS ({day}), week AS ({week}) \
+         INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
+         SELECT * FROM UNNEST($11::text[], $12::date[], $13::bigint[], $14::bytea[], $15::timestamptz[], \
+         $16::timestamptz[]) \
+         ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
+         content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
+         first_accepted_at = excluded.first_accepted_at",
+        day = rollup::pg_fanout(Period::Day, 18),
+        week = rollup::pg_fanout(Period::Week, 18),
+    )
+});
+
+/// Inserts employers given as JSON rows `[unit, date, employer]`.
+const INSERT_EMPLOYERS: &str = "INSERT INTO wage_employers (unit_id, report_date, employer) \
+     SELECT d.v ->> 0, (d.v ->> 1)::date, d.v ->> 2 FROM jsonb_array_elements($1::jsonb) AS d(v)";
+
+/// Reports per page when rebuilding rollups.
+const REBUILD_PAGE: i64 = 5000;
+
+static REBUILD_DAYS: LazyLock<String> = LazyLock::new(|| rollup::pg_fanout(Period::Day, 1));
+static REBUILD_WEEKS: LazyLock<String> = LazyLock::new(|| rollup::pg_fanout(Period::Week, 1));
+static READ_DAYS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Day));
+static READ_WEEKS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Week));
+
+fn read_rollups(period: Period) -> String {
+    format!(
+        "SELECT unit_id, {key}, {columns} FROM {table} \
+         WHERE unit_id = ANY($1) AND {key} >= $2 AND {key} <= $3 ORDER BY unit_id, {key}",
+        key = period.key(),
+        table = period.table(),
+        columns = rollup::column_list(),
+    )
+}
 
 /// A node's PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -74,19 +122,18 @@ impl PgStore {
         Ok(())
     }
 
-    async fn read_heads(
-        tx: &mut sqlx::PgConnection,
-        keys: &[ReportKey],
-    ) -> Result<HashMap<ReportKey, StoredHead>, StoreError> {
+    async fn read_heads(tx: &mut sqlx::PgConnection, keys: &[ReportKey]) -> Result<plan::Heads, StoreError> {
         let units: Vec<&str> = keys.iter().map(|k| k.unit_id.as_str()).collect();
         let dates: Vec<NaiveDate> = keys.iter().map(|k| k.date).collect();
         let rows: Vec<plan::HeadRow> = sqlx::query_as(
             // LATERAL keeps the plan a primary-key lookup per key even when
             // PostgreSQL switches the prepared statement to a generic plan
             // (a plain join may then hash-join over the whole table).
-            "SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at \
-             FROM UNNEST($1::text[], $2::date[]) AS k(unit_id, report_date) CROSS JOIN LATERAL ( \
-             SELECT * FROM reports WHERE report_date = k.report_date AND unit_id = k.unit_id FOR UPDATE) r",
+            "SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at, \
+             r.disputes FROM UNNEST($1::text[], $2::date[]) AS k(unit_id, report_date) CROSS JOIN LATERAL ( \
+             SELECT h.*, rv.disputes FROM reports h JOIN report_revisions rv ON rv.report_date = h.report_date \
+             AND rv.unit_id = h.unit_id AND rv.revision = h.revision \
+             WHERE h.report_date = k.report_date AND h.unit_id = k.unit_id FOR UPDATE OF h) r",
         )
         .bind(units)
         .bind(dates)
@@ -128,11 +175,11 @@ impl Store for PgStore {
             "INSERT INTO unit_closure (ancestor_id, unit_id, depth, valid_from, valid_to) \
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::int[], $4::date[], $5::date[])",
         )
-        .bind(closure.iter().map(|c| c.ancestor.clone()).collect::<Vec<_>>())
-        .bind(closure.iter().map(|c| c.unit.clone()).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.ancestor.to_string()).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.unit.to_string()).collect::<Vec<_>>())
         .bind(closure.iter().map(|c| c.depth as i32).collect::<Vec<_>>())
-        .bind(closure.iter().map(|c| c.valid_from).collect::<Vec<_>>())
-        .bind(closure.iter().map(|c| c.valid_to).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.from).collect::<Vec<_>>())
+        .bind(closure.iter().map(|c| c.to).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -153,60 +200,174 @@ impl Store for PgStore {
         &self,
         batch: Vec<Submission>,
         forward: bool,
+        policy: &TimePolicy,
     ) -> Result<Vec<ItemResult>, StoreError> {
         let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
-        let t0 = std::time::Instant::now();
         let mut tx = self.pool.begin().await?;
-        let t1 = t0.elapsed().as_micros();
         let heads = Self::read_heads(&mut tx, &keys).await?;
-        let t2 = t0.elapsed().as_micros();
-        let plan = plan::plan(batch, heads);
+        let plan = plan::plan(batch, heads, policy)?;
         if !plan.revisions.is_empty() {
-            // History and heads in one statement (a data-modifying CTE): one
-            // round trip fewer per batch.
+            // History, heads, outbox and rollups in one statement (a
+            // data-modifying CTE): one round trip per batch.
             let (r, h) = (&plan.revisions, &plan.heads);
-            sqlx::query(
-                "WITH history AS ( \
-                 INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
-                 disputes, correction_reason, content_hash, accepted_at) \
-                 SELECT * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $4::text[], $5::bool[], $6::bigint[], \
-                 $7::text[], $8::text[], $9::bytea[], $10::timestamptz[])), \
-                 queued AS ( \
-                 INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-                 SELECT 'report', * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $10::timestamptz[]) \
-                 WHERE $17) \
-                 INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
-                 SELECT * FROM UNNEST($11::text[], $12::date[], $13::bigint[], $14::bytea[], $15::timestamptz[], \
-                 $16::timestamptz[]) \
-                 ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
-                 content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
-                 first_accepted_at = excluded.first_accepted_at",
-            )
-            .bind(r.iter().map(|r| r.unit_id.clone()).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.report_date).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.revision).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.reporter.clone()).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.zero).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.dispute_count).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.disputes.clone()).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.correction_reason.clone()).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.content_hash.clone()).collect::<Vec<_>>())
-            .bind(r.iter().map(|r| r.accepted_at).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| h.unit_id.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| h.report_date).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| h.revision).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| h.content_hash.clone()).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| h.accepted_at).collect::<Vec<_>>())
-            .bind(h.iter().map(|h| h.first_accepted_at).collect::<Vec<_>>())
-            .bind(forward)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(sqlx::AssertSqlSafe(APPLY_WRITES.as_str()))
+                .bind(r.iter().map(|r| r.unit_id.clone()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.report_date).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.revision).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.reporter.clone()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.zero).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.dispute_count).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.disputes.clone()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.correction_reason.clone()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.content_hash.clone()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.accepted_at).collect::<Vec<_>>())
+                .bind(h.iter().map(|h| h.unit_id.clone()).collect::<Vec<_>>())
+                .bind(h.iter().map(|h| h.report_date).collect::<Vec<_>>())
+                .bind(h.iter().map(|h| h.revision).collect::<Vec<_>>())
+                .bind(h.iter().map(|h| h.content_hash.clone()).collect::<Vec<_>>())
+                .bind(h.iter().map(|h| h.accepted_at).collect::<Vec<_>>())
+                .bind(h.iter().map(|h| h.first_accepted_at).collect::<Vec<_>>())
+                .bind(forward)
+                .bind(plan.rollups.deltas_json()?)
+                .execute(&mut *tx)
+                .await?;
+            if !plan.rollups.replaced.is_empty() || !plan.rollups.employers.is_empty() {
+                sqlx::query(
+                    "DELETE FROM wage_employers w USING jsonb_array_elements($1::jsonb) AS d(v) \
+                     WHERE w.unit_id = d.v ->> 0 AND w.report_date = (d.v ->> 1)::date",
+                )
+                .bind(plan.rollups.replaced_json()?)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(INSERT_EMPLOYERS).bind(plan.rollups.employers_json()?).execute(&mut *tx).await?;
+            }
         }
-        let t3 = t0.elapsed().as_micros();
         tx.commit().await?;
-        let t4 = t0.elapsed().as_micros();
-        tracing::debug!(n = keys.len(), t1, t2, t3, t4, "pgphases");
         Ok(plan.results)
+    }
+
+    async fn rollups(
+        &self,
+        period: Period,
+        units: &[UnitId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        let ids: Vec<&str> = units.iter().map(UnitId::as_str).collect();
+        let sql = match period {
+            Period::Day => &*READ_DAYS,
+            Period::Week => &*READ_WEEKS,
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(ids)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(rollup::decode_row).collect()
+    }
+
+    async fn distinct_employers(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT w.employer) FROM unit_closure c \
+             JOIN wage_employers w ON w.unit_id = c.unit_id \
+             WHERE c.ancestor_id = $1 AND w.report_date >= $2 AND w.report_date <= $3 \
+             AND (c.valid_from IS NULL OR c.valid_from <= w.report_date) \
+             AND (c.valid_to IS NULL OR w.report_date < c.valid_to)",
+        )
+        .bind(unit.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count as u64)
+    }
+
+    #[instrument(name = "store.postgres.rebuild_rollups", skip_all)]
+    async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("TRUNCATE rollup_day, rollup_week, wage_employers").execute(&mut *tx).await?;
+        let mut after = (NaiveDate::MIN, String::new());
+        let mut total = 0u64;
+        loop {
+            let page: Vec<plan::TallyRow> = sqlx::query_as(
+                "SELECT r.unit_id, r.report_date, r.first_accepted_at, rv.disputes FROM reports r \
+                 JOIN report_revisions rv ON rv.report_date = r.report_date AND rv.unit_id = r.unit_id \
+                 AND rv.revision = r.revision WHERE (r.report_date, r.unit_id) > ($1, $2) \
+                 ORDER BY r.report_date, r.unit_id LIMIT $3",
+            )
+            .bind(after.0)
+            .bind(&after.1)
+            .bind(REBUILD_PAGE)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = page.last() else { break };
+            after = (last.report_date, last.unit_id.clone());
+            total += page.len() as u64;
+            let rollups = plan::rollups_of(&page, policy)?;
+            let deltas = rollups.deltas_json()?;
+            sqlx::query(sqlx::AssertSqlSafe(REBUILD_DAYS.as_str())).bind(&deltas).execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(REBUILD_WEEKS.as_str())).bind(&deltas).execute(&mut *tx).await?;
+            sqlx::query(INSERT_EMPLOYERS).bind(rollups.employers_json()?).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(total)
+    }
+
+    async fn rollup_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let row: (Option<NaiveDate>, Option<NaiveDate>) =
+            sqlx::query_as("SELECT MIN(day), MAX(day) FROM rollup_day").fetch_one(&self.pool).await?;
+        Ok(row.0.zip(row.1))
+    }
+
+    async fn received_on(
+        &self,
+        root: &UnitId,
+        date: NaiveDate,
+    ) -> Result<Vec<(UnitId, DateTime<Utc>)>, StoreError> {
+        let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT r.unit_id, r.first_accepted_at FROM unit_closure c \
+             JOIN reports r ON r.unit_id = c.unit_id AND r.report_date = $2 \
+             WHERE c.ancestor_id = $1 AND (c.valid_from IS NULL OR c.valid_from <= $2) \
+             AND (c.valid_to IS NULL OR $2 < c.valid_to) ORDER BY r.unit_id",
+        )
+        .bind(root.as_str())
+        .bind(date)
+        .fetch_all(&self.pool)
+        .await?;
+        plan::parse_received(rows)
+    }
+
+    async fn record_child_sync(
+        &self,
+        child: &UnitId,
+        at: DateTime<Utc>,
+        synced_through: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO child_syncs (child_unit_id, last_push_at, synced_through) VALUES ($1, $2, $3) \
+             ON CONFLICT (child_unit_id) DO UPDATE SET last_push_at = excluded.last_push_at, \
+             synced_through = COALESCE(excluded.synced_through, child_syncs.synced_through)",
+        )
+        .bind(child.as_str())
+        .bind(at)
+        .bind(synced_through)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn child_syncs(&self) -> Result<Vec<ChildSync>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT child_unit_id, last_push_at, synced_through FROM child_syncs ORDER BY child_unit_id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn get_report(

@@ -7,19 +7,21 @@
 //! lock upgrade.
 
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use fengqiao_core::{Revision, StoredReport, UnitId, UnitTree};
+use fengqiao_core::{Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use tracing::instrument;
 
 use crate::plan::{self, RevisionRow};
+use crate::rollup::{self, Period, RollupRow};
 use crate::{
-    Backend, DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, Store,
-    StoreError, Submission,
+    Backend, ChildSync, DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta,
+    Store, StoreError, Submission,
 };
 
 /// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
@@ -61,21 +63,24 @@ impl SqliteStore {
         connection: &mut sqlx::SqliteConnection,
         batch: Vec<Submission>,
         forward: bool,
+        policy: &TimePolicy,
     ) -> Result<Vec<ItemResult>, StoreError> {
         let keys: Vec<(&str, String)> =
             batch.iter().map(|s| (s.report.unit_id().as_str(), s.report.date().to_string())).collect();
         let keys = to_json(&keys)?;
         let rows: Vec<plan::HeadRow> = sqlx::query_as(
             "BEGIN IMMEDIATE; \
-             SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at \
-             FROM json_each(?1) AS k CROSS JOIN reports r \
-             ON r.unit_id = k.value ->> 0 AND r.report_date = k.value ->> 1",
+             SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at, \
+             rv.disputes FROM json_each(?1) AS k CROSS JOIN reports r \
+             ON r.unit_id = k.value ->> 0 AND r.report_date = k.value ->> 1 \
+             JOIN report_revisions rv ON rv.report_date = r.report_date AND rv.unit_id = r.unit_id \
+             AND rv.revision = r.revision",
         )
         .bind(keys)
         .fetch_all(&mut *connection)
         .await?;
         let heads = plan::heads_by_key(rows)?;
-        let plan = plan::plan(batch, heads);
+        let plan = plan::plan(batch, heads, policy)?;
         if plan.revisions.is_empty() {
             sqlx::query("COMMIT").execute(&mut *connection).await?;
             return Ok(plan.results);
@@ -112,28 +117,72 @@ impl SqliteStore {
                 )
             })
             .collect();
-        sqlx::query(
-            "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
-             disputes, correction_reason, content_hash, accepted_at) \
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
-             value ->> 7, unhex(value ->> 8), value ->> 9 FROM json_each(?1); \
-             INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
-             SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 3), value ->> 4, value ->> 5 \
-             FROM json_each(?2) WHERE true \
-             ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
-             content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
-             first_accepted_at = excluded.first_accepted_at; \
-             INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-             SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9 FROM json_each(?1) WHERE ?3; \
-             COMMIT",
-        )
-        .bind(to_json(&revisions)?)
-        .bind(to_json(&heads)?)
-        .bind(forward)
-        .execute(&mut *connection)
-        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(APPLY_WRITES.as_str()))
+            .bind(to_json(&revisions)?)
+            .bind(to_json(&heads)?)
+            .bind(forward)
+            .bind(plan.rollups.deltas_json()?)
+            .bind(plan.rollups.replaced_json()?)
+            .bind(plan.rollups.employers_json()?)
+            .execute(&mut *connection)
+            .await?;
         Ok(plan.results)
     }
+}
+
+/// The write half of a batch: history, heads, outbox, rollups, employers,
+/// commit — one round trip.
+static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
+         disputes, correction_reason, content_hash, accepted_at) \
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
+         value ->> 7, unhex(value ->> 8), value ->> 9 FROM json_each(?1); \
+         INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
+         SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 3), value ->> 4, value ->> 5 \
+         FROM json_each(?2) WHERE true \
+         ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
+         content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
+         first_accepted_at = excluded.first_accepted_at; \
+         INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
+         SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9 FROM json_each(?1) WHERE ?3; \
+         {day}; {week}; {employers} COMMIT",
+        day = rollup::sqlite_fanout(Period::Day, 4),
+        week = rollup::sqlite_fanout(Period::Week, 4),
+        employers = EMPLOYER_WRITES,
+    )
+});
+
+/// Replaces the employers of replaced keys (`?5`) with the new ones (`?6`).
+const EMPLOYER_WRITES: &str = "DELETE FROM wage_employers WHERE (unit_id, report_date) IN \
+     (SELECT value ->> 0, value ->> 1 FROM json_each(?5)); \
+     INSERT INTO wage_employers (unit_id, report_date, employer) \
+     SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?6);";
+
+/// Reports per page when rebuilding rollups.
+const REBUILD_PAGE: i64 = 5000;
+
+/// A rebuild page's rollups (`?1`) and employers (`?2`).
+static REBUILD_WRITES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}; {}; INSERT INTO wage_employers (unit_id, report_date, employer) \
+         SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2)",
+        rollup::sqlite_fanout(Period::Day, 1),
+        rollup::sqlite_fanout(Period::Week, 1),
+    )
+});
+
+static READ_DAYS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Day));
+static READ_WEEKS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Week));
+
+fn read_rollups(period: Period) -> String {
+    format!(
+        "SELECT t.unit_id, t.{key}, {columns} FROM json_each(?1) AS u CROSS JOIN {table} t \
+         ON t.unit_id = u.value WHERE t.{key} >= ?2 AND t.{key} <= ?3 ORDER BY t.unit_id, t.{key}",
+        key = period.key(),
+        table = period.table(),
+        columns = rollup::column_list().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+    )
 }
 
 /// A timestamp as sqlx writes `DateTime<Utc>` to SQLite, so rows written
@@ -180,11 +229,11 @@ impl Store for SqliteStore {
                 "INSERT INTO unit_closure (ancestor_id, unit_id, depth, valid_from, valid_to) ",
             );
             query.push_values(chunk, |mut row, c| {
-                row.push_bind(c.ancestor.clone())
-                    .push_bind(c.unit.clone())
+                row.push_bind(c.ancestor.to_string())
+                    .push_bind(c.unit.to_string())
                     .push_bind(c.depth)
-                    .push_bind(c.valid_from)
-                    .push_bind(c.valid_to);
+                    .push_bind(c.from)
+                    .push_bind(c.to);
             });
             query.build().execute(&mut *tx).await?;
         }
@@ -206,9 +255,10 @@ impl Store for SqliteStore {
         &self,
         batch: Vec<Submission>,
         forward: bool,
+        policy: &TimePolicy,
     ) -> Result<Vec<ItemResult>, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        let result = Self::apply_on(&mut connection, batch, forward).await;
+        let result = Self::apply_on(&mut connection, batch, forward, policy).await;
         if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *connection).await.is_err() {
             // No transaction was open, or the connection is broken: either
             // way it must not go back to the pool in an unknown state.
@@ -418,6 +468,133 @@ impl Store for SqliteStore {
              WHERE target_unit_id = ? ORDER BY created_at, notice_id",
         )
         .bind(unit.as_str())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn rollups(
+        &self,
+        period: Period,
+        units: &[UnitId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        let ids: Vec<&str> = units.iter().map(UnitId::as_str).collect();
+        let sql = match period {
+            Period::Day => &*READ_DAYS,
+            Period::Week => &*READ_WEEKS,
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(to_json(&ids)?)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(rollup::decode_row).collect()
+    }
+
+    async fn distinct_employers(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT w.employer) FROM unit_closure c \
+             JOIN wage_employers w ON w.unit_id = c.unit_id \
+             WHERE c.ancestor_id = ? AND w.report_date >= ? AND w.report_date <= ? \
+             AND (c.valid_from IS NULL OR c.valid_from <= w.report_date) \
+             AND (c.valid_to IS NULL OR w.report_date < c.valid_to)",
+        )
+        .bind(unit.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count as u64)
+    }
+
+    #[instrument(name = "store.sqlite.rebuild_rollups", skip_all)]
+    async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM rollup_day; DELETE FROM rollup_week; DELETE FROM wage_employers")
+            .execute(&mut *tx)
+            .await?;
+        let mut after = (NaiveDate::MIN, String::new());
+        let mut total = 0u64;
+        loop {
+            let page: Vec<plan::TallyRow> = sqlx::query_as(
+                "SELECT r.unit_id, r.report_date, r.first_accepted_at, rv.disputes FROM reports r \
+                 JOIN report_revisions rv ON rv.report_date = r.report_date AND rv.unit_id = r.unit_id \
+                 AND rv.revision = r.revision WHERE (r.report_date, r.unit_id) > (?, ?) \
+                 ORDER BY r.report_date, r.unit_id LIMIT ?",
+            )
+            .bind(after.0)
+            .bind(&after.1)
+            .bind(REBUILD_PAGE)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = page.last() else { break };
+            after = (last.report_date, last.unit_id.clone());
+            total += page.len() as u64;
+            let rollups = plan::rollups_of(&page, policy)?;
+            sqlx::query(sqlx::AssertSqlSafe(REBUILD_WRITES.as_str()))
+                .bind(rollups.deltas_json()?)
+                .bind(rollups.employers_json()?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(total)
+    }
+
+    async fn rollup_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let row: (Option<NaiveDate>, Option<NaiveDate>) =
+            sqlx::query_as("SELECT MIN(day), MAX(day) FROM rollup_day").fetch_one(&self.pool).await?;
+        Ok(row.0.zip(row.1))
+    }
+
+    async fn received_on(
+        &self,
+        root: &UnitId,
+        date: NaiveDate,
+    ) -> Result<Vec<(UnitId, DateTime<Utc>)>, StoreError> {
+        let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT r.unit_id, r.first_accepted_at FROM unit_closure c \
+             JOIN reports r ON r.unit_id = c.unit_id AND r.report_date = ?2 \
+             WHERE c.ancestor_id = ?1 AND (c.valid_from IS NULL OR c.valid_from <= ?2) \
+             AND (c.valid_to IS NULL OR ?2 < c.valid_to) ORDER BY r.unit_id",
+        )
+        .bind(root.as_str())
+        .bind(date)
+        .fetch_all(&self.pool)
+        .await?;
+        plan::parse_received(rows)
+    }
+
+    async fn record_child_sync(
+        &self,
+        child: &UnitId,
+        at: DateTime<Utc>,
+        synced_through: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO child_syncs (child_unit_id, last_push_at, synced_through) VALUES (?, ?, ?) \
+             ON CONFLICT (child_unit_id) DO UPDATE SET last_push_at = excluded.last_push_at, \
+             synced_through = COALESCE(excluded.synced_through, child_syncs.synced_through)",
+        )
+        .bind(child.as_str())
+        .bind(at)
+        .bind(synced_through)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn child_syncs(&self) -> Result<Vec<ChildSync>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT child_unit_id, last_push_at, synced_through FROM child_syncs ORDER BY child_unit_id",
+        )
         .fetch_all(&self.pool)
         .await?)
     }

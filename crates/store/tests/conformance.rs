@@ -8,8 +8,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use fengqiao_core::report::{DisputeDraft, ReportDraft, WageArrearsDraft};
 use fengqiao_core::revision::Source;
 use fengqiao_core::{
-    Applied, DailyReport, Dispute, DisputeCategory, DisputeOutcome, DomainError, Revision, UnitId, UnitTree,
-    WageArrears,
+    Applied, DailyReport, Dispute, DisputeCategory, DisputeOutcome, DomainError, Revision, TimePolicy,
+    UnitId, UnitTree, WageArrears,
 };
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 use fengqiao_store::testing::TestDb;
@@ -72,7 +72,7 @@ fn submission(report: DailyReport, accepted_at: DateTime<Utc>) -> Submission {
 }
 
 async fn apply_one(store: &dyn Store, s: Submission) -> Result<fengqiao_store::Outcome, DomainError> {
-    let mut results = store.apply_reports(vec![s], false).await.expect("store works");
+    let mut results = store.apply_reports(vec![s], false, &TimePolicy::default()).await.expect("store works");
     results.remove(0)
 }
 
@@ -154,7 +154,7 @@ async fn batches_apply_in_order(backend: Backend) {
         submission(report(b, 27, 1, vec![wage_dispute("y", 0)]), at(5)),
         submission(report(b, 27, 1, vec![]), at(6)),
     ];
-    let results = store.apply_reports(batch, false).await.unwrap();
+    let results = store.apply_reports(batch, false, &TimePolicy::default()).await.unwrap();
     let kinds: Vec<String> = results
         .iter()
         .map(|r| match r {
@@ -210,7 +210,7 @@ async fn lists_a_subtree_page_by_page(backend: Backend) {
             batch.push(submission(report(unit, day, 1, vec![]), at(3)));
         }
     }
-    store.apply_reports(batch, false).await.unwrap();
+    store.apply_reports(batch, false, &TimePolicy::default()).await.unwrap();
     let mut query = ListQuery {
         root: UnitId::parse("410411001").unwrap(),
         from: date(21),
@@ -321,7 +321,11 @@ async fn replacing_the_tree_is_idempotent(backend: Backend) {
     assert_eq!(loaded.to_csv(), tree.to_csv(), "the stored tree reads back as it was written");
     store.replace_units(&tree).await.unwrap();
     store
-        .apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(1))], false)
+        .apply_reports(
+            vec![submission(report("410411002001001", 27, 1, vec![]), at(1))],
+            false,
+            &TimePolicy::default(),
+        )
         .await
         .unwrap();
     let query = ListQuery {
@@ -346,10 +350,14 @@ async fn outbox_holds_what_was_stored_until_acknowledged(backend: Backend) {
         submission(second.clone(), at(3)),
         submission(report(unit, 27, 1, vec![]), at(4)),
     ];
-    store.apply_reports(batch, true).await.unwrap();
+    store.apply_reports(batch, true, &TimePolicy::default()).await.unwrap();
     // Not forwarded: nothing queued.
     store
-        .apply_reports(vec![submission(report("410411002001001", 27, 1, vec![]), at(5))], false)
+        .apply_reports(
+            vec![submission(report("410411002001001", 27, 1, vec![]), at(5))],
+            false,
+            &TimePolicy::default(),
+        )
         .await
         .unwrap();
 
@@ -435,7 +443,7 @@ async fn a_moved_unit_keeps_its_history_under_its_old_parent(backend: Backend) {
     assert_eq!(loaded.to_csv(), tree.to_csv(), "moves are stored");
     let unit = "410411001001002";
     let batch = (13..=17).map(|day| submission(report(unit, day, 1, vec![]), at(1))).collect();
-    store.apply_reports(batch, false).await.unwrap();
+    store.apply_reports(batch, false, &TimePolicy::default()).await.unwrap();
     let days = |root: &str| {
         let store = Arc::clone(&store);
         let root = root.to_owned();

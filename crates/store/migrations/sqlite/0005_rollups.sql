@@ -1,0 +1,85 @@
+-- Live rollups: per unit, per day and per ISO week (keyed by its Monday),
+-- the additive figures of every report of the unit's subtree on those days,
+-- as the dated tree placed it on the report's date. Applying a report adds
+-- its tally (less the replaced revision's) to its unit and every ancestor in
+-- the same transaction. The counters are `fengqiao_core::tally::stored_columns`,
+-- in that order.
+CREATE TABLE rollup_day (
+    unit_id TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    received BIGINT NOT NULL DEFAULT 0,
+    on_time BIGINT NOT NULL DEFAULT 0,
+    late BIGINT NOT NULL DEFAULT 0,
+    zero_reports BIGINT NOT NULL DEFAULT 0,
+    disputes BIGINT NOT NULL DEFAULT 0,
+    cat_wage_arrears BIGINT NOT NULL DEFAULT 0,
+    cat_land BIGINT NOT NULL DEFAULT 0,
+    cat_housing_property BIGINT NOT NULL DEFAULT 0,
+    cat_neighbour BIGINT NOT NULL DEFAULT 0,
+    cat_marriage_family BIGINT NOT NULL DEFAULT 0,
+    cat_labour BIGINT NOT NULL DEFAULT 0,
+    cat_environment BIGINT NOT NULL DEFAULT 0,
+    cat_public_service BIGINT NOT NULL DEFAULT 0,
+    cat_law_related BIGINT NOT NULL DEFAULT 0,
+    cat_other BIGINT NOT NULL DEFAULT 0,
+    out_resolved_on_the_spot BIGINT NOT NULL DEFAULT 0,
+    out_mediating BIGINT NOT NULL DEFAULT 0,
+    out_registered BIGINT NOT NULL DEFAULT 0,
+    out_referred_up BIGINT NOT NULL DEFAULT 0,
+    parties BIGINT NOT NULL DEFAULT 0,
+    wage_disputes BIGINT NOT NULL DEFAULT 0,
+    wage_resolved BIGINT NOT NULL DEFAULT 0,
+    wage_workers BIGINT NOT NULL DEFAULT 0,
+    wage_claimed_cents BIGINT NOT NULL DEFAULT 0,
+    wage_recovered_cents BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (unit_id, day)
+);
+
+CREATE TABLE rollup_week (
+    unit_id    TEXT NOT NULL,
+    week_start TEXT NOT NULL,
+    received BIGINT NOT NULL DEFAULT 0,
+    on_time BIGINT NOT NULL DEFAULT 0,
+    late BIGINT NOT NULL DEFAULT 0,
+    zero_reports BIGINT NOT NULL DEFAULT 0,
+    disputes BIGINT NOT NULL DEFAULT 0,
+    cat_wage_arrears BIGINT NOT NULL DEFAULT 0,
+    cat_land BIGINT NOT NULL DEFAULT 0,
+    cat_housing_property BIGINT NOT NULL DEFAULT 0,
+    cat_neighbour BIGINT NOT NULL DEFAULT 0,
+    cat_marriage_family BIGINT NOT NULL DEFAULT 0,
+    cat_labour BIGINT NOT NULL DEFAULT 0,
+    cat_environment BIGINT NOT NULL DEFAULT 0,
+    cat_public_service BIGINT NOT NULL DEFAULT 0,
+    cat_law_related BIGINT NOT NULL DEFAULT 0,
+    cat_other BIGINT NOT NULL DEFAULT 0,
+    out_resolved_on_the_spot BIGINT NOT NULL DEFAULT 0,
+    out_mediating BIGINT NOT NULL DEFAULT 0,
+    out_registered BIGINT NOT NULL DEFAULT 0,
+    out_referred_up BIGINT NOT NULL DEFAULT 0,
+    parties BIGINT NOT NULL DEFAULT 0,
+    wage_disputes BIGINT NOT NULL DEFAULT 0,
+    wage_resolved BIGINT NOT NULL DEFAULT 0,
+    wage_workers BIGINT NOT NULL DEFAULT 0,
+    wage_claimed_cents BIGINT NOT NULL DEFAULT 0,
+    wage_recovered_cents BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (unit_id, week_start)
+);
+
+-- Employers named in the wage-arrears disputes of each current report, by
+-- normalised name: distinct counts over a period are not additive, so they
+-- are counted from here.
+CREATE TABLE wage_employers (
+    unit_id     TEXT NOT NULL,
+    report_date TEXT NOT NULL,
+    employer    TEXT NOT NULL,
+    PRIMARY KEY (unit_id, report_date, employer)
+);
+
+-- The last push from each child node, and the time up to which everything
+-- accepted in its subtree had reached this node.
+CREATE TABLE child_syncs (
+    child_unit_id  TEXT PRIMARY KEY,
+    last_push_at   TEXT NOT NULL,
+    synced_through TEXT
+);

@@ -1,0 +1,250 @@
+//! The rollup tables' SQL, built once from the tally's column list, and the
+//! backend-independent checks over them.
+//!
+//! A batch's [`plan::Rollups`](crate::plan::Rollups) travels as one JSON
+//! parameter of rows `[unit, date, monday, counters…]`; one statement per
+//! table fans each row out to the unit and its ancestors on that date (the
+//! dated closure), sums per (ancestor, period) and adds the sums with an
+//! upsert. The statements' text never changes, so they stay prepared.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use chrono::{Duration, NaiveDate};
+use fengqiao_core::tally::{STORED_COUNTERS, stored_columns};
+use fengqiao_core::{IsoWeek, Tally, TimePolicy, UnitId, UnitTree};
+
+use crate::{ListQuery, Store, StoreError};
+
+/// Which rollup table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// `rollup_day`, keyed by the day.
+    Day,
+    /// `rollup_week`, keyed by the week's Monday.
+    Week,
+}
+
+impl Period {
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Period::Day => "rollup_day",
+            Period::Week => "rollup_week",
+        }
+    }
+
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week_start",
+        }
+    }
+
+    /// The JSON position of the row's period key.
+    fn json_index(self) -> usize {
+        match self {
+            Period::Day => 1,
+            Period::Week => 2,
+        }
+    }
+}
+
+/// One stored rollup: a unit's subtree over one day or week.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupRow {
+    pub unit_id: UnitId,
+    /// The day, or the week's Monday.
+    pub period: NaiveDate,
+    pub tally: Tally,
+}
+
+static COLUMNS: LazyLock<[String; STORED_COUNTERS]> = LazyLock::new(stored_columns);
+
+/// `received, on_time, …` in stored order.
+pub(crate) fn column_list() -> String {
+    COLUMNS.join(", ")
+}
+
+/// The fan-out upsert for one table. `value(i)` reads JSON position `i` of
+/// a delta row as the backend spells it; `date(i)` the same as a date.
+fn fanout(
+    period: Period,
+    from: &str,
+    value: impl Fn(usize) -> String,
+    date: impl Fn(usize) -> String,
+) -> String {
+    let table = period.table();
+    let sums: Vec<String> = (0..STORED_COUNTERS).map(|i| format!("SUM({})", value(3 + i))).collect();
+    let updates: Vec<String> = COLUMNS.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect();
+    format!(
+        "INSERT INTO {table} (unit_id, {key}, {columns}) \
+         SELECT c.ancestor_id, {period_value}, {sums} FROM {from} \
+         JOIN unit_closure c ON c.unit_id = {unit} \
+         AND (c.valid_from IS NULL OR c.valid_from <= {day}) AND (c.valid_to IS NULL OR {day} < c.valid_to) \
+         WHERE true GROUP BY c.ancestor_id, {period_value} \
+         ON CONFLICT (unit_id, {key}) DO UPDATE SET {updates}",
+        key = period.key(),
+        columns = column_list(),
+        period_value = date(period.json_index()),
+        sums = sums.join(", "),
+        unit = value(0),
+        day = date(1),
+        updates = updates.join(", "),
+    )
+}
+
+/// SQLite: the fan-out of the deltas in JSON parameter `?{param}`.
+pub(crate) fn sqlite_fanout(period: Period, param: usize) -> String {
+    fanout(
+        period,
+        &format!("json_each(?{param}) AS d"),
+        |i| format!("d.value ->> {i}"),
+        |i| format!("(d.value ->> {i})"),
+    )
+}
+
+/// PostgreSQL: the fan-out of the deltas in JSON parameter `${param}`.
+pub(crate) fn pg_fanout(period: Period, param: usize) -> String {
+    fanout(
+        period,
+        &format!("jsonb_array_elements(${param}::jsonb) AS d(v)"),
+        |i| if i == 0 { "(d.v ->> 0)".to_owned() } else { format!("(d.v ->> {i})::bigint") },
+        |i| format!("(d.v ->> {i})::date"),
+    )
+}
+
+/// Reads a rollup row's counters (columns 2.. of the row).
+pub(crate) fn decode_row<R>(row: &R) -> Result<RollupRow, StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> NaiveDate: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let unit: String = row.try_get(0)?;
+    let unit_id = UnitId::parse(&unit).map_err(|e| StoreError::Corrupt(format!("rollup unit: {e}")))?;
+    let period: NaiveDate = row.try_get(1)?;
+    let mut counters = [0i64; STORED_COUNTERS];
+    for (i, slot) in counters.iter_mut().enumerate() {
+        *slot = row.try_get(2 + i)?;
+    }
+    Ok(RollupRow { unit_id, period, tally: Tally::from_stored(counters) })
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verification {
+    /// Current reports recomputed.
+    pub reports: u64,
+    /// Stored rollup rows compared.
+    pub rows: u64,
+    /// Employer counts compared.
+    pub employer_checks: u64,
+    /// Every difference, described (empty: the rollups are exact).
+    pub differences: Vec<String>,
+}
+
+/// Recomputes every rollup from the current reports — tallied in Rust and
+/// placed with the in-memory tree, independently of the SQL fan-out — and
+/// compares with what is stored, one week at a time (memory stays bounded).
+pub async fn verify(
+    store: &dyn Store,
+    tree: &UnitTree,
+    policy: &TimePolicy,
+) -> Result<Verification, StoreError> {
+    let mut out = Verification::default();
+    let Some((first, last)) = store.rollup_extent().await? else {
+        out.reports = store.count_reports().await?;
+        if out.reports > 0 {
+            out.differences.push(format!("{} reports stored but no rollups", out.reports));
+        }
+        return Ok(out);
+    };
+    let units: Vec<UnitId> = tree.units().iter().map(|u| u.id.clone()).collect();
+    let root = tree.root_id().clone();
+    let mut monday = IsoWeek::of(first).monday();
+    while monday <= last {
+        let sunday = monday + Duration::days(6);
+        let mut days: HashMap<(UnitId, NaiveDate), Tally> = HashMap::new();
+        let mut employers: HashMap<UnitId, std::collections::HashSet<String>> = HashMap::new();
+        let mut after = None;
+        loop {
+            let page = store
+                .list_reports(&ListQuery { root: root.clone(), from: monday, to: sunday, after, limit: 5000 })
+                .await?;
+            let Some(tail) = page.last() else { break };
+            after = Some((tail.report.date(), tail.report.unit_id().clone()));
+            for stored in &page {
+                out.reports += 1;
+                let report = &stored.report;
+                let tally =
+                    Tally::of_report(report, policy.is_on_time(report.date(), stored.first_accepted_at));
+                let chain = tree.ancestors_on(report.unit_id().as_str(), report.date());
+                let keys: Vec<String> = report
+                    .disputes()
+                    .iter()
+                    .filter_map(|d| d.wage_arrears())
+                    .map(|w| fengqiao_core::tally::employer_key(w.employer()))
+                    .collect();
+                for unit in chain.iter().map(|u| &u.id).chain(std::iter::once(report.unit_id())) {
+                    *days.entry((unit.clone(), report.date())).or_default() += tally;
+                    employers.entry(unit.clone()).or_default().extend(keys.iter().cloned());
+                }
+            }
+        }
+        let mut weeks: HashMap<UnitId, Tally> = HashMap::new();
+        for ((unit, _), tally) in &days {
+            *weeks.entry(unit.clone()).or_default() += *tally;
+        }
+        let stored_days = store.rollups(Period::Day, &units, monday, sunday).await?;
+        let stored_weeks = store.rollups(Period::Week, &units, monday, monday).await?;
+        out.rows += (stored_days.len() + stored_weeks.len()) as u64;
+        compare(
+            &mut out.differences,
+            "day",
+            days,
+            stored_days.into_iter().map(|r| ((r.unit_id, r.period), r.tally)),
+        );
+        compare(
+            &mut out.differences,
+            "week",
+            weeks.into_iter().map(|(u, t)| ((u, monday), t)).collect(),
+            stored_weeks.into_iter().map(|r| ((r.unit_id, r.period), r.tally)),
+        );
+        for (unit, names) in employers.into_iter().filter(|(_, names)| !names.is_empty()) {
+            out.employer_checks += 1;
+            let stored = store.distinct_employers(&unit, monday, sunday).await?;
+            if stored != names.len() as u64 {
+                out.differences.push(format!(
+                    "employers of {unit} in week of {monday}: stored {stored}, recomputed {}",
+                    names.len()
+                ));
+            }
+        }
+        monday += Duration::days(7);
+    }
+    Ok(out)
+}
+
+fn compare(
+    differences: &mut Vec<String>,
+    what: &str,
+    mut expected: HashMap<(UnitId, NaiveDate), Tally>,
+    stored: impl Iterator<Item = ((UnitId, NaiveDate), Tally)>,
+) {
+    for (key, tally) in stored {
+        let want = expected.remove(&key).unwrap_or_default();
+        if want != tally {
+            differences.push(format!(
+                "{what} rollup of {} on {}: stored {tally:?}, recomputed {want:?}",
+                key.0, key.1
+            ));
+        }
+    }
+    for ((unit, period), want) in expected {
+        if !want.is_empty() {
+            differences.push(format!("{what} rollup of {unit} on {period}: missing, recomputed {want:?}"));
+        }
+    }
+}
