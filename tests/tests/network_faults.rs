@@ -524,7 +524,7 @@ fn batch(sender: &str, items: Vec<UplinkItem>) -> PushBatchRequest {
         .enumerate()
         .map(|(n, item)| UplinkItem { sequence: 100 + n as u64, ..item })
         .collect();
-    PushBatchRequest { sender_unit_id: sender.to_owned(), items }
+    PushBatchRequest { sender_unit_id: sender.to_owned(), items, synced_through: None }
 }
 
 /// (d): a batch pushed twice (the answer to the first lost) is applied once;

@@ -81,7 +81,10 @@ pub async fn run(node: Node, parent: String) {
         .max_decoding_message_size(node.config().max_message_bytes);
     let mut backoff = Backoff::new(config.min_backoff, config.max_backoff);
     let committed = std::sync::Arc::clone(node.committer().committed());
+    let mut last_push = tokio::time::Instant::now();
     loop {
+        // Whatever was committed before this instant is in the outbox now.
+        let read_at = node.clock().now();
         let entries = match node.store().outbox_peek(config.max_items).await {
             Ok(entries) => entries,
             Err(error) => {
@@ -90,7 +93,7 @@ pub async fn run(node: Node, parent: String) {
                 continue;
             }
         };
-        if entries.is_empty() {
+        if entries.is_empty() && last_push.elapsed() < config.heartbeat {
             // Wake on the next commit, or look again now and then.
             let _ = tokio::time::timeout(Duration::from_secs(1), committed.notified()).await;
             continue;
@@ -113,7 +116,15 @@ pub async fn run(node: Node, parent: String) {
             items.push(item);
         }
         let count = items.len();
-        let request = PushBatchRequest { sender_unit_id: node.config().home_unit.clone(), items };
+        // Sending everything read, and less than a full batch: the outbox
+        // empties with this push.
+        let drains = count == entries.len() && entries.len() < config.max_items as usize;
+        let synced_through = if drains { subtree_synced_through(&node, read_at).await } else { None };
+        let request = PushBatchRequest {
+            sender_unit_id: node.config().home_unit.clone(),
+            items,
+            synced_through: synced_through.map(fengqiao_proto::timestamp),
+        };
         match client.push_batch(request).await {
             Ok(response) => {
                 let mut done = Vec::with_capacity(count);
@@ -140,6 +151,7 @@ pub async fn run(node: Node, parent: String) {
                     s.forwarded += done.len() as u64;
                 });
                 backoff.reset();
+                last_push = tokio::time::Instant::now();
             }
             Err(status) => {
                 let delay = backoff.next_delay();
@@ -151,6 +163,30 @@ pub async fn run(node: Node, parent: String) {
             }
         }
     }
+}
+
+/// How far this node's whole subtree has synced once its outbox (read at
+/// `read_at`) is empty: `read_at`, held back by the child nodes' own
+/// `synced_through` (unknown while some child node has never said).
+async fn subtree_synced_through(
+    node: &Node,
+    read_at: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let children = node.child_nodes();
+    if children.is_empty() {
+        return Some(read_at);
+    }
+    let syncs = match node.store().child_syncs().await {
+        Ok(syncs) => syncs,
+        Err(error) => {
+            warn!(%error, "cannot read child syncs");
+            return None;
+        }
+    };
+    children.iter().try_fold(read_at, |through, child| {
+        let sync = syncs.iter().find(|s| &s.child_unit_id == child)?;
+        Some(through.min(sync.synced_through?))
+    })
 }
 
 #[cfg(test)]

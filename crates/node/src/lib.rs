@@ -16,6 +16,7 @@ pub mod node_status;
 pub mod reporting;
 pub mod server;
 pub mod status;
+pub mod summary;
 pub mod units;
 pub mod uplink;
 
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use fengqiao_core::coverage::Coverage;
 use fengqiao_core::{Clock, DomainError, TimePolicy, Unit, UnitTree};
 
 use fengqiao_store::Store;
@@ -55,6 +57,9 @@ pub struct ForwarderConfig {
     pub max_backoff: Duration,
     /// How long one push may take before it counts as failed.
     pub push_timeout: Duration,
+    /// With nothing to forward, an empty push this often tells the parent
+    /// how far this subtree has synced.
+    pub heartbeat: Duration,
 }
 
 impl Default for ForwarderConfig {
@@ -65,6 +70,7 @@ impl Default for ForwarderConfig {
             min_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(30),
             push_timeout: Duration::from_secs(30),
+            heartbeat: Duration::from_secs(10),
         }
     }
 }
@@ -120,6 +126,50 @@ fn resolve_child_nodes(config: &NodeConfig, served: &UnitTree) -> Result<Vec<Str
     })
 }
 
+impl TreeView {
+    fn new(tree: UnitTree, child_nodes: Vec<String>) -> Self {
+        TreeView { coverage: Arc::new(Coverage::new(&tree)), tree: Arc::new(tree), child_nodes }
+    }
+}
+
+/// Where the rollups' basis (the dated closure and the time policy) is kept.
+const ROLLUP_BASIS_KEY: &str = "rollup_basis";
+
+/// Rebuilds the rollups from the stored reports when the tree's dated
+/// closure or the time policy differs from the one they were built with
+/// (a unit moved, a cut-off changed): they are kept with one, and figures
+/// must never mix two.
+async fn ensure_rollups(store: &dyn Store, tree: &UnitTree, policy: &TimePolicy) -> Result<(), NodeError> {
+    use sha2::Digest;
+    let mut spans: Vec<String> = fengqiao_core::coverage::closure(tree)
+        .iter()
+        .map(|s| format!("{}>{}@{:?}..{:?}", s.ancestor, s.unit, s.from, s.to))
+        .collect();
+    spans.sort_unstable();
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(format!("{}|{}\n", policy.zone, policy.cutoff));
+    for span in &spans {
+        hasher.update(span.as_bytes());
+        hasher.update(b"\n");
+    }
+    let basis = hex::encode(hasher.finalize());
+    let stored = store.get_meta(ROLLUP_BASIS_KEY).await?;
+    if stored.as_deref() == Some(basis.as_str()) {
+        return Ok(());
+    }
+    if stored.is_some() || store.count_reports().await? > 0 {
+        let started = std::time::Instant::now();
+        let reports = store.rebuild_rollups(policy).await?;
+        tracing::info!(
+            reports,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "rollups rebuilt for a new tree or time policy"
+        );
+    }
+    store.set_meta(ROLLUP_BASIS_KEY, &basis).await?;
+    Ok(())
+}
+
 /// How delivery to the parent stands, for `GetNodeStatus`.
 #[derive(Debug, Clone, Default)]
 pub struct ForwardState {
@@ -140,6 +190,8 @@ pub struct Node {
 #[derive(Debug)]
 struct TreeView {
     tree: Arc<UnitTree>,
+    /// Who was expected to report when, for the summaries.
+    coverage: Arc<Coverage>,
     /// Units with nodes of their own.
     child_nodes: Vec<String>,
 }
@@ -178,13 +230,14 @@ impl Node {
         })?;
         let child_nodes = resolve_child_nodes(&config, &served)?;
         store.replace_units(&served).await?;
+        ensure_rollups(&*store, &served, &config.time).await?;
         config.committer.forward = config.parent.is_some();
         config.committer.policy = config.time;
         let committer = GroupCommitter::spawn(Arc::clone(&store), config.committer);
         let node = Node {
             inner: Arc::new(Inner {
                 config,
-                view: std::sync::RwLock::new(Arc::new(TreeView { tree: Arc::new(served), child_nodes })),
+                view: std::sync::RwLock::new(Arc::new(TreeView::new(served, child_nodes))),
                 store,
                 committer,
                 clock,
@@ -210,6 +263,15 @@ impl Node {
         }
     }
 
+    async fn ensure_rollups(&self, tree: &UnitTree) -> Result<(), NodeError> {
+        ensure_rollups(&*self.inner.store, tree, &self.inner.config.time).await
+    }
+
+    /// Expected counts over the tree this node holds.
+    pub fn coverage(&self) -> Arc<Coverage> {
+        Arc::clone(&self.view().coverage)
+    }
+
     fn view(&self) -> Arc<TreeView> {
         Arc::clone(&self.inner.view.read().unwrap_or_else(|p| p.into_inner()))
     }
@@ -228,8 +290,9 @@ impl Node {
         }
         let child_nodes = resolve_child_nodes(&self.inner.config, &tree)?;
         self.inner.store.replace_units(&tree).await?;
+        self.ensure_rollups(&tree).await?;
         *self.inner.view.write().unwrap_or_else(|p| p.into_inner()) =
-            Arc::new(TreeView { tree: Arc::new(tree), child_nodes });
+            Arc::new(TreeView::new(tree, child_nodes));
         self.publish_trees().await
     }
 

@@ -12,11 +12,13 @@ use tonic::transport::Server;
 
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
+use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 
 use crate::downlink::{self, Downlink};
 use crate::node_status::NodeStatus;
 use crate::reporting::Reporting;
+use crate::summary::Summaries;
 use crate::units::Units;
 use crate::uplink::Uplink;
 use crate::{Node, forwarder};
@@ -45,6 +47,7 @@ pub async fn serve(
     health_reporter.set_serving::<UplinkServiceServer<Uplink>>().await;
     health_reporter.set_serving::<NodeServiceServer<NodeStatus>>().await;
     health_reporter.set_serving::<DownlinkServiceServer<Downlink>>().await;
+    health_reporter.set_serving::<SummaryServiceServer<Summaries>>().await;
     // The forwarder and the downlink follower run while the node is served
     // and are aborted when serving ends: an interrupted push is resent later
     // and answered as duplicates, an interrupted event is replayed from the
@@ -74,6 +77,7 @@ pub async fn serve(
         .add_service(UplinkServiceServer::new(Uplink::new(node.clone())).max_decoding_message_size(limit))
         .add_service(NodeServiceServer::new(NodeStatus::new(node.clone())))
         .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())))
+        .add_service(SummaryServiceServer::new(Summaries::new(node.clone())))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), {
             let node = node.clone();
             async move {

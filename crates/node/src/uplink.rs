@@ -36,6 +36,10 @@ impl Uplink {
 
     async fn push(&self, request: PushBatchRequest) -> Result<PushBatchResponse, NodeError> {
         let sender = request.sender_unit_id;
+        let synced_through = request
+            .synced_through
+            .map(|t| fengqiao_proto::from_timestamp(Some(t), "synced_through"))
+            .transpose()?;
         if !self.node.child_nodes().iter().any(|child| child == &sender) {
             return Err(NodeError::PermissionDenied(format!(
                 "unit {sender:?} is not a child node of {}",
@@ -99,6 +103,9 @@ impl Uplink {
             };
             acks.push(ItemAck { sequence, outcome: outcome.into(), detail });
         }
+        // Everything is committed: the child's subtree is synced this far.
+        let sender = fengqiao_core::UnitId::parse(&sender)?;
+        self.node.store().record_child_sync(&sender, self.node.clock().now(), synced_through).await?;
         Ok(PushBatchResponse { acks })
     }
 }

@@ -292,7 +292,8 @@ impl Store for PgStore {
     async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("TRUNCATE rollup_day, rollup_week, wage_employers").execute(&mut *tx).await?;
-        let mut after = (NaiveDate::MIN, String::new());
+        // Before any report; `NaiveDate::MIN` is outside PostgreSQL's date range.
+        let mut after = (NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date"), String::new());
         let mut total = 0u64;
         loop {
             let page: Vec<plan::TallyRow> = sqlx::query_as(

@@ -54,9 +54,9 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
-    /// Applies a batch in two round trips to SQLite's worker thread: one
-    /// takes the write lock and reads the heads, one writes history and heads
-    /// and commits. Each batch travels as one JSON parameter per table
+    /// Applies a batch in three round trips to SQLite's worker thread: one
+    /// takes the write lock and reads the heads, one writes history, heads and
+    /// outbox, one writes rollups and employers and commits. Each batch travels as one JSON parameter per table
     /// (`json_each`), so the statements' text never changes and stays
     /// prepared — SQLite's `UNNEST`. The caller rolls back on error.
     async fn apply_on(
@@ -117,10 +117,13 @@ impl SqliteStore {
                 )
             })
             .collect();
-        sqlx::query(sqlx::AssertSqlSafe(APPLY_WRITES.as_str()))
+        sqlx::query(APPLY_WRITES)
             .bind(to_json(&revisions)?)
             .bind(to_json(&heads)?)
             .bind(forward)
+            .execute(&mut *connection)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(ROLLUP_WRITES.as_str()))
             .bind(plan.rollups.deltas_json()?)
             .bind(plan.rollups.replaced_json()?)
             .bind(plan.rollups.employers_json()?)
@@ -130,34 +133,40 @@ impl SqliteStore {
     }
 }
 
-/// The write half of a batch: history, heads, outbox, rollups, employers,
-/// commit — one round trip.
-static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
+/// The write half of a batch, first part: history, heads, outbox.
+///
+/// Not one string with the rollups: in a multi-statement query sqlx binds
+/// each statement's unused lower parameter numbers (`?1`–`?3` of a statement
+/// using only `?4`) to the next arguments in sequence, counted over all the
+/// statements, and once that count passes the number of arguments it stops
+/// binding — later numbered parameters of that statement stay NULL. Keep the
+/// unused slots of each query's statements, summed, within its arguments.
+const APPLY_WRITES: &str = "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, \
+     dispute_count, disputes, correction_reason, content_hash, accepted_at) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
+     value ->> 7, unhex(value ->> 8), value ->> 9 FROM json_each(?1); \
+     INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 3), value ->> 4, value ->> 5 \
+     FROM json_each(?2) WHERE true \
+     ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
+     content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
+     first_accepted_at = excluded.first_accepted_at; \
+     INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
+     SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9 FROM json_each(?1) WHERE ?3";
+
+/// The write half of a batch, second part: the rollup deltas (`?1`), the
+/// employers of replaced keys (`?2`) replaced by the new ones (`?3`), commit.
+static ROLLUP_WRITES: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, dispute_count, \
-         disputes, correction_reason, content_hash, accepted_at) \
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
-         value ->> 7, unhex(value ->> 8), value ->> 9 FROM json_each(?1); \
-         INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
-         SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 3), value ->> 4, value ->> 5 \
-         FROM json_each(?2) WHERE true \
-         ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
-         content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
-         first_accepted_at = excluded.first_accepted_at; \
-         INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-         SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9 FROM json_each(?1) WHERE ?3; \
-         {day}; {week}; {employers} COMMIT",
-        day = rollup::sqlite_fanout(Period::Day, 4),
-        week = rollup::sqlite_fanout(Period::Week, 4),
-        employers = EMPLOYER_WRITES,
+        "{day}; {week}; \
+         DELETE FROM wage_employers WHERE (unit_id, report_date) IN \
+         (SELECT value ->> 0, value ->> 1 FROM json_each(?2)); \
+         INSERT INTO wage_employers (unit_id, report_date, employer) \
+         SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?3); COMMIT",
+        day = rollup::sqlite_fanout(Period::Day, 1),
+        week = rollup::sqlite_fanout(Period::Week, 1),
     )
 });
-
-/// Replaces the employers of replaced keys (`?5`) with the new ones (`?6`).
-const EMPLOYER_WRITES: &str = "DELETE FROM wage_employers WHERE (unit_id, report_date) IN \
-     (SELECT value ->> 0, value ->> 1 FROM json_each(?5)); \
-     INSERT INTO wage_employers (unit_id, report_date, employer) \
-     SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?6);";
 
 /// Reports per page when rebuilding rollups.
 const REBUILD_PAGE: i64 = 5000;
