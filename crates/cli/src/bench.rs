@@ -37,6 +37,9 @@ pub enum BenchCommand {
     Ingest(IngestArgs),
     /// A district's full day across tiers, and the drain after a partition.
     Network(crate::bench_network::NetworkArgs),
+    /// Weekly and yearly summary latency with a week vs. years of history,
+    /// beside GROUP BY and DuckDB.
+    Summary(crate::bench_summary::SummaryArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,6 +71,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Network(args) => crate::bench_network::network(args).await,
+        BenchCommand::Summary(args) => crate::bench_summary::summary(args).await,
     }
 }
 

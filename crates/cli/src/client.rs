@@ -15,7 +15,7 @@ use tonic::transport::Channel;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Connection {
     /// The node to talk to.
-    #[arg(long, env = "FENGQIAO_SERVER", default_value = "http://127.0.0.1:7400")]
+    #[arg(long, visible_alias = "node", env = "FENGQIAO_SERVER", default_value = "http://127.0.0.1:7400")]
     pub server: String,
     /// The deployment's time zone, for `today` and `yesterday`.
     #[arg(long, env = "FENGQIAO_TIME_ZONE", default_value = "Asia/Shanghai")]

@@ -8,7 +8,10 @@
 //! simulated clock, so N days of reporting — on time before the 18:00
 //! cut-off, late after it, zero reports, missing ones, corrections — run in
 //! seconds. At the end the district's own data answer: reports expected,
-//! received, on time, zero and missing, per day and per township.
+//! received, on time, zero and missing, per day and per township; then the
+//! district node's weekly summary and township scorecard for the week of the
+//! last simulated day (over gRPC, as `fengqiao summary` shows it), and a
+//! check that the district's rollups equal what its reports add up to.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -18,9 +21,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use comfy_table::Table;
-use fengqiao_core::{ManualClock, Tier, TimePolicy, Unit, UnitTree};
+use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit, UnitTree};
 use fengqiao_node::{ChildNodes, Node, NodeConfig};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{self, DailyReport, ListDailyReportsRequest, SubmitDailyReportRequest};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -131,6 +135,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
 
     let (stop, stopped) = watch::channel(false);
     let mut nodes: HashMap<String, DemoNode> = HashMap::new();
+    let mut district_store = None;
     let start_bar = bar(node_units.len() as u64, "starting nodes");
     // Parents first: a unit list in depth-first order has every parent
     // before its children.
@@ -159,6 +164,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             fengqiao_store::connect(&format!("sqlite://{}", dir.join(format!("{unit}.db")).display()))
                 .await
                 .with_context(|| format!("database of node {unit}"))?;
+        if *unit == root {
+            district_store = Some(Arc::clone(&store));
+        }
         let config =
             NodeConfig { parent, child_nodes: ChildNodes::Units(children), ..NodeConfig::new(unit.clone()) };
         let node = Node::start(config, &tree, store, clock.clone()).await?;
@@ -257,11 +265,41 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         nodes.len(),
         dir.display()
     );
+    let last_day = today - chrono::Duration::days(1);
     println!(
-        "district node: {}  (e.g. fengqiao reports --server http://{} --unit {root} --from {first_day} --to {})",
+        "district node: {}  (e.g. fengqiao summary --server http://{} --unit {root} --week {})",
         district.address,
         district.address,
-        today - chrono::Duration::days(1)
+        IsoWeek::of(last_day)
+    );
+
+    // The week holding the last simulated day, as the district's own
+    // SummaryService computes it from its rollups; meanwhile the district's
+    // rollups are recomputed from its reports and compared.
+    let store = district_store.context("the district runs a node")?;
+    let verifying = async {
+        let started = Instant::now();
+        let verification = fengqiao_store::rollup::verify(&*store, &tree, &policy).await;
+        (verification, started.elapsed())
+    };
+    let (summary, (verification, verify_time)) =
+        tokio::join!(district_summary(district, &root, last_day, &clock, &policy), verifying);
+    println!("\nweekly summary of the district node (fengqiao.v1.SummaryService/WeeklySummary):");
+    crate::summary::print_summary(&summary?, &policy);
+    let verification = verification.context("verifying the district's rollups")?;
+    if !verification.differences.is_empty() {
+        for difference in &verification.differences {
+            println!("  {difference}");
+        }
+        bail!("the district's rollups differ from its reports in {} places", verification.differences.len());
+    }
+    println!(
+        "rollups verified: {} reports, {} differences ({} rollup rows and {} employer counts recomputed in {:.1} s)",
+        verification.reports,
+        verification.differences.len(),
+        verification.rows,
+        verification.employer_checks,
+        verify_time.as_secs_f64()
     );
     if args.keep_running {
         let mut townships: Vec<&DemoNode> =
@@ -281,6 +319,44 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let _ = stop.send(true);
     Ok(())
 }
+
+/// The district's weekly summary for the week holding `day`, once
+/// `day`'s cut-off has passed on the simulated clock (only due days count)
+/// and every township node has said its data for the week are in (their
+/// freshness travels up with each push, or with a heartbeat when idle).
+async fn district_summary(
+    district: &DemoNode,
+    root: &str,
+    day: NaiveDate,
+    clock: &ManualClock,
+    policy: &TimePolicy,
+) -> Result<pb::Summary> {
+    let after_cutoff = policy.cutoff_of(day) + chrono::Duration::minutes(1);
+    if clock.now() < after_cutoff {
+        clock.set(after_cutoff);
+    }
+    let mut client = SummaryServiceClient::new(district.channel.clone());
+    let request =
+        pb::WeeklySummaryRequest { unit_id: root.to_owned(), iso_week: IsoWeek::of(day).to_string() };
+    let waiting = Instant::now();
+    let summary = loop {
+        let summary = client
+            .weekly_summary(request.clone())
+            .await
+            .map_err(crate::client::refused)?
+            .into_inner()
+            .summary
+            .context("the district answered without a summary")?;
+        if summary.arrived_percent >= 100.0 || waiting.elapsed() > FRESHNESS_WAIT {
+            break summary;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    Ok(summary)
+}
+
+/// How long the ending waits for every township's data to be marked arrived.
+const FRESHNESS_WAIT: Duration = Duration::from_secs(30);
 
 /// A local time on a date, as an instant.
 fn local(policy: &TimePolicy, date: NaiveDate, hour: u32, minute: u32) -> chrono::DateTime<Utc> {

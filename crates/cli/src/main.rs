@@ -4,9 +4,11 @@
 
 mod bench;
 mod bench_network;
+mod bench_summary;
 mod client;
 mod demo;
 mod node;
+mod summary;
 mod treegen;
 
 use std::process::ExitCode;
@@ -38,6 +40,16 @@ enum Command {
     Notice(client::NoticeArgs),
     /// List the notices a node holds for a unit.
     Notices(client::NoticesArgs),
+    /// The weekly (or period) summary of a unit's subtree, with a scorecard of its child units.
+    Summary(summary::SummaryArgs),
+    /// The units of a subtree without a report for a day, and the late ones.
+    Missing(summary::MissingArgs),
+    /// A subtree's completeness, timeliness and disputes week by week.
+    Trend(summary::TrendArgs),
+    /// Stream every report of a subtree and range to a CSV or JSON-lines file.
+    Export(summary::ExportArgs),
+    /// Recompute a database's rollups from its reports and compare (admin; --repair rebuilds).
+    Verify(summary::VerifyArgs),
     /// Work with unit tree files.
     Tree {
         #[command(subcommand)]
@@ -75,6 +87,11 @@ fn main() -> ExitCode {
             Command::Status(args) => client::status(args).await,
             Command::Notice(args) => client::notice(args).await,
             Command::Notices(args) => client::notices(args).await,
+            Command::Summary(args) => summary::summary(args).await,
+            Command::Missing(args) => summary::missing(args).await,
+            Command::Trend(args) => summary::trend(args).await,
+            Command::Export(args) => summary::export(args).await,
+            Command::Verify(args) => summary::verify(args).await,
             Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }

@@ -1,0 +1,1410 @@
+//! The summary commands, over `fengqiao.v1.SummaryService`: `summary`
+//! (the weekly resolution report and child scorecard), `missing` (who has not
+//! reported for a day), `trend` (week by week), `export` (every report of a
+//! range to CSV or JSON lines, streamed) — and `verify`, which recomputes a
+//! database's rollups from its reports.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use comfy_table::{CellAlignment, Table};
+use fengqiao_core::{IsoWeek, TimePolicy, UnitTree};
+use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
+use fengqiao_proto::pb::{self, StoredDailyReport};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+use tonic::transport::Channel;
+
+use crate::client::{Connection, refused};
+
+impl Connection {
+    pub async fn summaries(&self) -> Result<SummaryServiceClient<Channel>> {
+        Ok(SummaryServiceClient::new(self.channel().await?))
+    }
+
+    /// The deployment's zone, for showing instants as local times.
+    fn zone_policy(&self) -> Result<TimePolicy> {
+        Ok(TimePolicy::parse(&self.time_zone, "18:00")?)
+    }
+
+    /// A week from the command line: `YYYY-Www`, `this`, `last`, or a date
+    /// (`YYYY-MM-DD`, `today`, `yesterday`) meaning the week holding it.
+    fn week(&self, value: &str, flag: &str) -> Result<IsoWeek> {
+        let today = self.date("today", flag)?;
+        match value {
+            "this" => Ok(IsoWeek::of(today)),
+            "last" => Ok(IsoWeek::of(today - Duration::days(7))),
+            _ if value.contains("-W") => IsoWeek::parse(value, flag).map_err(|e| anyhow!("{e}")),
+            _ => Ok(IsoWeek::of(self.date(value, flag)?)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- summary
+
+#[derive(Debug, clap::Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit whose subtree is summarised (any unit the node holds).
+    #[arg(long)]
+    pub unit: String,
+    /// An ISO week: `2026-W48`, `this`, `last`, or a date in it. The default,
+    /// without --from/--to, is this week.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
+    /// First day of a period instead of a week: YYYY-MM-DD, today or yesterday.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day of the period (inclusive).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao summary`: the weekly (or period) summary and child scorecard.
+pub async fn summary(args: SummaryArgs) -> Result<()> {
+    let connection = &args.connection;
+    let policy = connection.zone_policy()?;
+    let mut client = connection.summaries().await?;
+    let summary = match (&args.from, &args.to) {
+        (Some(from), Some(to)) => {
+            let (from, to) = (connection.date(from, "--from")?, connection.date(to, "--to")?);
+            if to < from {
+                bail!("--to {to} is before --from {from}");
+            }
+            let request = pb::PeriodSummaryRequest {
+                unit_id: args.unit.clone(),
+                from_date: from.to_string(),
+                to_date: to.to_string(),
+            };
+            client.period_summary(request).await.map_err(refused)?.into_inner().summary
+        }
+        _ => {
+            let week = connection.week(args.week.as_deref().unwrap_or("this"), "--week")?;
+            let request = pb::WeeklySummaryRequest { unit_id: args.unit.clone(), iso_week: week.to_string() };
+            client.weekly_summary(request).await.map_err(refused)?.into_inner().summary
+        }
+    };
+    let summary = summary.ok_or_else(|| anyhow!("the node answered without a summary"))?;
+    if args.json {
+        println!("{}", summary_json(&summary));
+    } else {
+        print_summary(&summary, &policy);
+    }
+    Ok(())
+}
+
+/// Prints a summary: header, totals, child scorecard (also the demo's ending).
+pub fn print_summary(summary: &pb::Summary, policy: &TimePolicy) {
+    print!("{}", render_summary(summary, policy));
+}
+
+/// A summary as text.
+pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
+    let mut out = String::new();
+    let range = if summary.iso_week.is_empty() {
+        format!("{} to {}", summary.from_date, summary.to_date)
+    } else {
+        format!("week {}, {} to {}", summary.iso_week, summary.from_date, summary.to_date)
+    };
+    let through = if summary.through_date.is_empty() {
+        "no day of it is due yet".to_owned()
+    } else {
+        format!("counted through {}", summary.through_date)
+    };
+    out += &format!("{} ({}): {range}, {through}\n", summary.unit_name, summary.unit_id);
+    if summary.through_date.is_empty() {
+        // Nothing is counted before the first day's cut-off: no totals, no scorecard.
+        return out;
+    }
+    out += &format!(
+        "computed at {} ({}); figures of {:.1}% of the units below have arrived\n",
+        local_time(summary.computed_at, policy).unwrap_or_else(|| "-".into()),
+        policy.zone,
+        summary.arrived_percent
+    );
+    let totals = summary.totals.clone().unwrap_or_default();
+    let rates = summary.rates.unwrap_or_default();
+    let wage = totals.wage_arrears.unwrap_or_default();
+    let line = |label: &str, value: String| format!("  {label:<22}{value}\n");
+    out += "\n";
+    out += &line("expected", totals.expected.to_string());
+    out += &line("received", format!("{} ({})", totals.received, percent(rates.completeness_percent)));
+    out +=
+        &line("on time", format!("{} ({} of expected)", totals.on_time, percent(rates.timeliness_percent)));
+    out += &line("late", totals.late.to_string());
+    out += &line("missing", totals.missing.to_string());
+    out += &line(
+        "zero reports",
+        format!("{} ({} of received)", totals.zero_reports, percent(rates.zero_share_percent)),
+    );
+    out += &line("disputes", format!("{} ({} parties)", totals.disputes, totals.parties));
+    out += &line("resolved on the spot", percent(rates.resolved_on_the_spot_percent));
+    let mut categories: Vec<(String, i64)> = totals
+        .by_category
+        .iter()
+        .filter(|c| c.disputes > 0)
+        .map(|c| (category_name(c.category), c.disputes))
+        .collect();
+    categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if !categories.is_empty() {
+        let text: Vec<String> = categories.iter().map(|(name, n)| format!("{name} {n}")).collect();
+        out += &line("by category", text.join(", "));
+    }
+    out += &line(
+        "wage arrears",
+        format!(
+            "{} disputes, {} resolved on the spot, {} workers",
+            wage.disputes, wage.resolved, wage.workers
+        ),
+    );
+    out += &line(
+        "",
+        format!(
+            "claimed ¥{}, recovered ¥{}, {} distinct employers",
+            yuan(wage.amount_claimed_cents),
+            yuan(wage.amount_recovered_cents),
+            wage.employers
+        ),
+    );
+    if summary.children.is_empty() {
+        out += "\nno units below it in this range\n";
+        return out;
+    }
+    let mut table = Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+        "unit",
+        "name",
+        "complete",
+        "on time",
+        "zero",
+        "disputes",
+        "resolved",
+        "missing",
+        "last sync / arrived",
+    ]);
+    for row in &summary.children {
+        let tally = row.tally.clone().unwrap_or_default();
+        let rates = row.rates.unwrap_or_default();
+        let mut name = row.name.clone();
+        if !row.days.is_empty() {
+            let spans: Vec<String> =
+                row.days.iter().map(|d| format!("{}..{}", d.from_date, d.to_date)).collect();
+            name += &format!(" (here {})", spans.join(", "));
+        }
+        table.add_row([
+            row.unit_id.clone(),
+            name,
+            percent(rates.completeness_percent),
+            percent(rates.timeliness_percent),
+            percent(rates.zero_share_percent),
+            tally.disputes.to_string(),
+            percent(rates.resolved_on_the_spot_percent),
+            tally.missing.to_string(),
+            freshness_text(row.freshness.as_ref(), policy),
+        ]);
+    }
+    for column in 2..8 {
+        if let Some(column) = table.column_mut(column) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out += &format!("\n{table}\n");
+    out
+}
+
+/// "served here", or the child node's last push and whether the range's
+/// data have arrived.
+fn freshness_text(freshness: Option<&pb::ChildFreshness>, policy: &TimePolicy) -> String {
+    let Some(freshness) = freshness else { return "-".into() };
+    if freshness.served_by.is_empty() {
+        return "served here".into();
+    }
+    let last = local_time(freshness.last_sync, policy).unwrap_or_else(|| "never".into());
+    format!("{last} · {}", if freshness.arrived { "arrived" } else { "not yet" })
+}
+
+/// The whole summary as JSON (the prost types have no serde).
+pub fn summary_json(summary: &pb::Summary) -> Value {
+    json!({
+        "unit_id": summary.unit_id,
+        "unit_name": summary.unit_name,
+        "tier": tier_name(summary.tier),
+        "from_date": summary.from_date,
+        "to_date": summary.to_date,
+        "through_date": empty_null(&summary.through_date),
+        "iso_week": empty_null(&summary.iso_week),
+        "computed_at": rfc3339(summary.computed_at),
+        "arrived_percent": summary.arrived_percent,
+        "totals": tally_json(summary.totals.as_ref()),
+        "rates": rates_json(summary.rates.as_ref()),
+        "cases": cases_json(summary.cases.as_ref()),
+        "children": summary.children.iter().map(|row| json!({
+            "unit_id": row.unit_id,
+            "name": row.name,
+            "tier": tier_name(row.tier),
+            "days": row.days.iter().map(|d| json!({"from_date": d.from_date, "to_date": d.to_date})).collect::<Vec<_>>(),
+            "tally": tally_json(row.tally.as_ref()),
+            "rates": rates_json(row.rates.as_ref()),
+            "cases": cases_json(row.cases.as_ref()),
+            "freshness": row.freshness.as_ref().map(|f| json!({
+                "served_by": empty_null(&f.served_by),
+                "last_sync": rfc3339(f.last_sync),
+                "synced_through": rfc3339(f.synced_through),
+                "arrived": f.arrived,
+            })),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn tally_json(tally: Option<&pb::Tally>) -> Value {
+    let Some(tally) = tally else { return Value::Null };
+    let wage = tally.wage_arrears.unwrap_or_default();
+    json!({
+        "expected": tally.expected,
+        "received": tally.received,
+        "on_time": tally.on_time,
+        "late": tally.late,
+        "missing": tally.missing,
+        "zero_reports": tally.zero_reports,
+        "disputes": tally.disputes,
+        "parties": tally.parties,
+        "by_category": tally.by_category.iter()
+            .map(|c| (category_name(c.category), Value::from(c.disputes)))
+            .collect::<serde_json::Map<_, _>>(),
+        "by_outcome": tally.by_outcome.iter()
+            .map(|o| (outcome_name(o.outcome), Value::from(o.disputes)))
+            .collect::<serde_json::Map<_, _>>(),
+        "wage_arrears": {
+            "disputes": wage.disputes,
+            "resolved": wage.resolved,
+            "workers": wage.workers,
+            "amount_claimed_cents": wage.amount_claimed_cents,
+            "amount_recovered_cents": wage.amount_recovered_cents,
+            "employers": wage.employers,
+        },
+    })
+}
+
+fn rates_json(rates: Option<&pb::Rates>) -> Value {
+    let Some(rates) = rates else { return Value::Null };
+    json!({
+        "completeness_percent": rates.completeness_percent,
+        "timeliness_percent": rates.timeliness_percent,
+        "zero_share_percent": rates.zero_share_percent,
+        "resolved_on_the_spot_percent": rates.resolved_on_the_spot_percent,
+    })
+}
+
+fn cases_json(cases: Option<&pb::CaseFigures>) -> Value {
+    let Some(cases) = cases else { return Value::Null };
+    json!({
+        "registered": cases.registered,
+        "closed": cases.closed,
+        "closed_on_time": cases.closed_on_time,
+        "overdue": cases.overdue,
+        "escalated": cases.escalated,
+        "repeat_petitions": cases.repeat_petitions,
+    })
+}
+
+// ---------------------------------------------------------------- missing
+
+#[derive(Debug, clap::Args)]
+pub struct MissingArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit whose subtree is checked.
+    #[arg(long)]
+    pub unit: String,
+    /// The day: YYYY-MM-DD, today or yesterday.
+    #[arg(long, default_value = "today")]
+    pub date: String,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao missing`: the units without a report for a day, and the late ones.
+pub async fn missing(args: MissingArgs) -> Result<()> {
+    let connection = &args.connection;
+    let policy = connection.zone_policy()?;
+    let date = connection.date(&args.date, "--date")?;
+    let answer = connection
+        .summaries()
+        .await?
+        .completeness(pb::CompletenessRequest { unit_id: args.unit.clone(), date: date.to_string() })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if args.json {
+        let unit = |u: Option<&pb::UnitRef>| {
+            u.map(|u| {
+                json!({"unit_id": u.unit_id, "name": u.name, "parent_id": u.parent_id, "parent_name": u.parent_name})
+            })
+        };
+        let value = json!({
+            "unit_id": answer.unit_id,
+            "date": answer.date,
+            "cutoff": rfc3339(answer.cutoff),
+            "due": answer.due,
+            "expected": answer.expected,
+            "received": answer.received,
+            "on_time": answer.on_time,
+            "missing": answer.missing.iter().map(|u| unit(Some(u))).collect::<Vec<_>>(),
+            "late": answer.late.iter().map(|l| json!({
+                "unit": unit(l.unit.as_ref()),
+                "first_accepted_at": rfc3339(l.first_accepted_at),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    let cutoff = local_time(answer.cutoff, &policy).unwrap_or_else(|| "-".into());
+    if answer.due {
+        println!(
+            "unit {} on {}: {} expected, {} received ({} on time, {} late), {} missing; cut-off was {cutoff}",
+            answer.unit_id,
+            answer.date,
+            answer.expected,
+            answer.received,
+            answer.on_time,
+            answer.late.len(),
+            answer.missing.len()
+        );
+    } else {
+        println!(
+            "unit {} on {}: not due yet — the cut-off is {cutoff}; {} of {} expected reports so far, {} outstanding",
+            answer.unit_id,
+            answer.date,
+            answer.received,
+            answer.expected,
+            answer.missing.len()
+        );
+    }
+    if !answer.missing.is_empty() {
+        let mut table = Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+            "unit",
+            "name",
+            "parent",
+            "parent name",
+        ]);
+        for unit in &answer.missing {
+            table.add_row([&unit.unit_id, &unit.name, &unit.parent_id, &unit.parent_name]);
+        }
+        println!("{}:\n{table}", if answer.due { "missing" } else { "outstanding" });
+    }
+    if !answer.late.is_empty() {
+        let cutoff = answer.cutoff.and_then(|t| instant(Some(t)));
+        let mut table = Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+            "unit",
+            "name",
+            "parent",
+            "accepted",
+            "after the cut-off",
+        ]);
+        for late in &answer.late {
+            let unit = late.unit.clone().unwrap_or_default();
+            let accepted = instant(late.first_accepted_at);
+            let after = match (accepted, cutoff) {
+                (Some(a), Some(c)) => duration_text(a - c),
+                _ => "-".into(),
+            };
+            table.add_row([
+                unit.unit_id,
+                unit.name,
+                format!("{} {}", unit.parent_id, unit.parent_name),
+                local_time(late.first_accepted_at, &policy).unwrap_or_else(|| "-".into()),
+                after,
+            ]);
+        }
+        println!("late:\n{table}");
+    }
+    Ok(())
+}
+
+/// `2h05m`, `3d4h`, `45s`.
+fn duration_text(duration: Duration) -> String {
+    let seconds = duration.num_seconds().max(0);
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
+    if days > 0 {
+        format!("{days}d{hours}h")
+    } else if hours > 0 {
+        format!("{hours}h{minutes:02}m")
+    } else if minutes > 0 {
+        format!("{minutes}m")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+// ---------------------------------------------------------------- trend
+
+#[derive(Debug, clap::Args)]
+pub struct TrendArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit whose subtree is followed.
+    #[arg(long)]
+    pub unit: String,
+    /// First week: `2026-W40`, `this`, `last` or a date in it (default: 8 weeks before --to).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last week, inclusive (default: this week).
+    #[arg(long, default_value = "this")]
+    pub to: String,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao trend`: the subtree's figures week by week.
+pub async fn trend(args: TrendArgs) -> Result<()> {
+    let connection = &args.connection;
+    let to = connection.week(&args.to, "--to")?;
+    let from = match &args.from {
+        Some(from) => connection.week(from, "--from")?,
+        None => IsoWeek::of(to.monday() - Duration::days(7 * 8)),
+    };
+    if to < from {
+        bail!("--to {to} is before --from {from}");
+    }
+    let answer = connection
+        .summaries()
+        .await?
+        .trend(pb::TrendRequest {
+            unit_id: args.unit.clone(),
+            from_week: from.to_string(),
+            to_week: to.to_string(),
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if args.json {
+        let value = json!({
+            "unit_id": answer.unit_id,
+            "weeks": answer.weeks.iter().map(|w| json!({
+                "iso_week": w.iso_week,
+                "tally": tally_json(w.tally.as_ref()),
+                "rates": rates_json(w.rates.as_ref()),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+        "week",
+        "received / expected",
+        "completeness",
+        "timeliness",
+        "zero share",
+        "disputes",
+    ]);
+    for week in &answer.weeks {
+        let tally = week.tally.clone().unwrap_or_default();
+        let rates = week.rates.unwrap_or_default();
+        if tally.expected == 0 && tally.received == 0 {
+            table.add_row([
+                week.iso_week.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]);
+            continue;
+        }
+        table.add_row([
+            week.iso_week.clone(),
+            format!("{} / {}", tally.received, tally.expected),
+            percent(rates.completeness_percent),
+            percent(rates.timeliness_percent),
+            percent(rates.zero_share_percent),
+            tally.disputes.to_string(),
+        ]);
+    }
+    for column in 1..6 {
+        if let Some(column) = table.column_mut(column) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    println!("unit {}, {from} to {to} (weeks not due yet show -)", answer.unit_id);
+    println!("{table}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- export
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A header line, then one row per report; disputes as a JSON column.
+    Csv,
+    /// One JSON object per report and line.
+    Jsonl,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Root of the subtree.
+    #[arg(long)]
+    pub unit: String,
+    /// First date: YYYY-MM-DD, today or yesterday.
+    #[arg(long)]
+    pub from: String,
+    /// Last date (inclusive).
+    #[arg(long, default_value = "today")]
+    pub to: String,
+    /// What to write.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+    /// The file to write (replaced once the export is complete); `-` for standard output.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// The CSV columns, in order.
+pub const CSV_HEADER: [&str; 11] = [
+    "date",
+    "unit_id",
+    "revision",
+    "reporter",
+    "zero",
+    "disputes",
+    "on_time",
+    "accepted_at",
+    "first_accepted_at",
+    "correction_reason",
+    "disputes_json",
+];
+
+/// One report as a CSV row (quoting is the writer's); times in the
+/// deployment's zone, RFC 3339 with the offset.
+pub fn csv_row(stored: &StoredDailyReport, policy: &TimePolicy) -> [String; 11] {
+    let report = stored.report.clone().unwrap_or_default();
+    [
+        report.date,
+        report.unit_id,
+        report.revision.to_string(),
+        report.reporter,
+        report.zero.to_string(),
+        report.disputes.len().to_string(),
+        stored.on_time.to_string(),
+        local_rfc3339(stored.accepted_at, policy),
+        local_rfc3339(stored.first_accepted_at, policy),
+        report.correction_reason,
+        disputes_json(&report.disputes).to_string(),
+    ]
+}
+
+/// One report as a JSON object (a line of the `jsonl` export).
+pub fn report_json(stored: &StoredDailyReport, policy: &TimePolicy) -> Value {
+    let report = stored.report.clone().unwrap_or_default();
+    json!({
+        "date": report.date,
+        "unit_id": report.unit_id,
+        "revision": report.revision,
+        "reporter": report.reporter,
+        "zero": report.zero,
+        "on_time": stored.on_time,
+        "accepted_at": local_rfc3339(stored.accepted_at, policy),
+        "first_accepted_at": local_rfc3339(stored.first_accepted_at, policy),
+        "correction_reason": report.correction_reason,
+        "disputes": disputes_json(&report.disputes),
+    })
+}
+
+/// Disputes compactly: empty fields left out, categories and outcomes by
+/// their short names, amounts in fen.
+fn disputes_json(disputes: &[pb::Dispute]) -> Value {
+    Value::Array(
+        disputes
+            .iter()
+            .map(|d| {
+                let mut object = serde_json::Map::new();
+                object.insert("id".into(), d.local_id.clone().into());
+                object.insert("category".into(), category_name(d.category).into());
+                object.insert("outcome".into(), outcome_name(d.outcome).into());
+                if d.parties > 0 {
+                    object.insert("parties".into(), d.parties.into());
+                }
+                if !d.summary.is_empty() {
+                    object.insert("summary".into(), d.summary.clone().into());
+                }
+                if !d.case_id.is_empty() {
+                    object.insert("case_id".into(), d.case_id.clone().into());
+                }
+                if let Some(w) = &d.wage_arrears {
+                    object.insert(
+                        "wage_arrears".into(),
+                        json!({
+                            "employer": w.employer,
+                            "workers": w.workers,
+                            "claimed_cents": w.amount_claimed_cents,
+                            "recovered_cents": w.amount_recovered_cents,
+                        }),
+                    );
+                }
+                Value::Object(object)
+            })
+            .collect(),
+    )
+}
+
+/// Where export rows go, one page at a time.
+enum Sink<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Jsonl(BufWriter<W>),
+}
+
+impl<W: Write> Sink<W> {
+    fn new(format: ExportFormat, output: W) -> Result<Sink<W>> {
+        Ok(match format {
+            ExportFormat::Csv => {
+                let mut writer = csv::Writer::from_writer(output);
+                writer.write_record(CSV_HEADER)?;
+                Sink::Csv(Box::new(writer))
+            }
+            ExportFormat::Jsonl => Sink::Jsonl(BufWriter::new(output)),
+        })
+    }
+
+    fn write(&mut self, stored: &StoredDailyReport, policy: &TimePolicy) -> Result<()> {
+        match self {
+            Sink::Csv(writer) => writer.write_record(csv_row(stored, policy))?,
+            Sink::Jsonl(writer) => {
+                serde_json::to_writer(&mut *writer, &report_json(stored, policy))?;
+                writer.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes everything written and hands back the output.
+    fn finish(self) -> Result<W> {
+        match self {
+            Sink::Csv(writer) => writer
+                .into_inner()
+                .map_err(|e| std::io::Error::new(e.error().kind(), e.error().to_string()).into()),
+            Sink::Jsonl(writer) => writer.into_inner().map_err(|e| e.into_error().into()),
+        }
+    }
+}
+
+/// `fengqiao export`: every current report of a subtree and range, streamed
+/// page by page into a file (memory stays constant whatever the range).
+pub async fn export(args: ExportArgs) -> Result<()> {
+    let connection = &args.connection;
+    let policy = connection.zone_policy()?;
+    let from = connection.date(&args.from, "--from")?;
+    let to = connection.date(&args.to, "--to")?;
+    if to < from {
+        bail!("--to {to} is before --from {from}");
+    }
+    let to_stdout = args.out.as_os_str() == "-";
+    // Written beside the target and renamed into place once complete, so a
+    // failed export never leaves a truncated file under the asked name.
+    let partial = partial_path(&args.out);
+    let output: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::stdout())
+    } else {
+        Box::new(File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?)
+    };
+    let mut sink = Sink::new(args.format, output)?;
+    let result = match export_into(&args, &policy, from, to, &mut sink).await {
+        Ok(counts) => sink.finish().and_then(|mut output| Ok(output.flush()?)).map(|()| counts),
+        Err(error) => Err(error),
+    };
+    let (written, announced) = match result {
+        Ok(counts) => counts,
+        // `fengqiao export --out - | head`: the reader had enough.
+        Err(error) if to_stdout && is_broken_pipe(&error) => return Ok(()),
+        Err(error) => {
+            if !to_stdout {
+                let _ = std::fs::remove_file(&partial);
+            }
+            return Err(error);
+        }
+    };
+    if !to_stdout {
+        std::fs::rename(&partial, &args.out)
+            .with_context(|| format!("cannot move {} to {}", partial.display(), args.out.display()))?;
+    }
+    let target = if to_stdout { "standard output".to_owned() } else { args.out.display().to_string() };
+    let message =
+        format!("{written} reports of the subtree of {} from {from} to {to} written to {target}", args.unit);
+    if to_stdout {
+        eprintln!("{message}")
+    } else {
+        println!("{message}")
+    }
+    if written != announced {
+        eprintln!(
+            "note: the node counted {announced} reports when the export began (reports arrived or changed meanwhile)"
+        );
+    }
+    Ok(())
+}
+
+/// Streams the export into `sink` (the caller finishes it); returns (rows
+/// written, total the node announced).
+async fn export_into(
+    args: &ExportArgs,
+    policy: &TimePolicy,
+    from: NaiveDate,
+    to: NaiveDate,
+    sink: &mut Sink<impl Write>,
+) -> Result<(u64, u64)> {
+    let mut stream = args
+        .connection
+        .summaries()
+        .await?
+        .export_reports(pb::ExportReportsRequest {
+            unit_id: args.unit.clone(),
+            from_date: from.to_string(),
+            to_date: to.to_string(),
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    let mut bar: Option<ProgressBar> = None;
+    let mut written = 0u64;
+    let mut announced = 0u64;
+    while let Some(message) = stream.message().await.map_err(refused)? {
+        let bar = bar.get_or_insert_with(|| {
+            announced = message.total;
+            export_bar(message.total)
+        });
+        for stored in &message.reports {
+            sink.write(stored, policy)?;
+        }
+        written += message.reports.len() as u64;
+        bar.set_position(written);
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok((written, announced))
+}
+
+fn export_bar(total: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("exporting [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Whether writing failed because the reading end of a pipe closed.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let kind = if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            Some(io.kind())
+        } else if let Some(json) = cause.downcast_ref::<serde_json::Error>() {
+            json.io_error_kind()
+        } else if let Some(csv) = cause.downcast_ref::<csv::Error>() {
+            match csv.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `reports.csv` → `reports.csv.partial`.
+fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+// ---------------------------------------------------------------- verify
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The node's database: sqlite://PATH or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "FENGQIAO_DB")]
+    pub db: String,
+    /// A unit tree file to place the reports with, instead of the tree the
+    /// database holds (restricted to the database's home unit when it holds one).
+    #[arg(long)]
+    pub tree: Option<PathBuf>,
+    /// The node's time zone (IANA name); must be the node's own.
+    #[arg(long, env = "FENGQIAO_TIME_ZONE", default_value = "Asia/Shanghai")]
+    pub time_zone: String,
+    /// The node's daily cut-off, local time HH:MM; must be the node's own.
+    #[arg(long, env = "FENGQIAO_CUTOFF", default_value = "18:00")]
+    pub cutoff: String,
+    /// When there are differences, rebuild every rollup from the reports
+    /// (one transaction) and verify again. On a live node, run once without
+    /// it first: a report committed during the check can show as a passing
+    /// difference.
+    #[arg(long)]
+    pub repair: bool,
+}
+
+/// `fengqiao verify`: recomputes a database's rollups from its reports and
+/// compares; an error when anything differs (after `--repair`, when the
+/// rebuilt rollups still differ). It reads week by week, not in one
+/// snapshot: on a live node a report committed mid-check can show as a
+/// difference, which a second run no longer shows.
+pub async fn verify(args: VerifyArgs) -> Result<()> {
+    crate::node::init_logging("warn");
+    let policy = TimePolicy::parse(&args.time_zone, &args.cutoff)?;
+    if let Some(path) = sqlite_path(&args.db)
+        && !path.exists()
+    {
+        bail!("{} does not exist (verify opens an existing database)", path.display());
+    }
+    let store = fengqiao_store::connect(&args.db)
+        .await
+        .with_context(|| format!("cannot open the database {}", args.db))?;
+    let result = verify_store(&*store, &args, &policy).await;
+    store.close().await;
+    result
+}
+
+async fn verify_store(
+    store: &dyn fengqiao_store::Store,
+    args: &VerifyArgs,
+    policy: &TimePolicy,
+) -> Result<()> {
+    let stored = store.load_units().await?;
+    let tree = match (&args.tree, stored) {
+        (Some(path), stored) => {
+            let tree = crate::node::load_tree(path)?;
+            match stored {
+                Some(stored) if stored.root_id() != tree.root_id() => {
+                    let root = stored.root_id().to_string();
+                    tree.restricted_to(&root)
+                        .ok_or_else(|| anyhow!("unit {root} of the database is not in {}", path.display()))?
+                }
+                _ => tree,
+            }
+        }
+        (None, Some(stored)) => stored,
+        (None, None) => bail!("the database holds no unit tree; pass --tree FILE"),
+    };
+    println!(
+        "verifying the rollups of {} ({} {}, {} units; {} cut-off {})",
+        args.db,
+        tree.root().name,
+        tree.root_id(),
+        tree.len(),
+        policy.zone,
+        policy.cutoff.format("%H:%M")
+    );
+    let basis = rollup_basis(&tree, policy);
+    let stored_basis = store.get_meta(ROLLUP_BASIS_KEY).await?;
+    let basis_matches = stored_basis.as_deref().is_none_or(|stored| stored == basis);
+    if !basis_matches {
+        eprintln!(
+            "warning: the rollups were built with another tree or time policy than this one; \
+             pass the node's own --time-zone and --cutoff (and no --tree) for a meaningful check"
+        );
+    }
+    let started = std::time::Instant::now();
+    let first = fengqiao_store::rollup::verify(store, &tree, policy).await?;
+    print_verification(&first, started.elapsed());
+    if first.differences.is_empty() {
+        return Ok(());
+    }
+    if !args.repair {
+        bail!(
+            "{} differences between the rollups and the reports (--repair rebuilds them)",
+            first.differences.len()
+        );
+    }
+    if !basis_matches {
+        bail!(
+            "not repairing: rebuilding with a time policy or tree other than the node's would make the rollups \
+             wrong; pass the node's own --time-zone and --cutoff"
+        );
+    }
+    let started = std::time::Instant::now();
+    let rebuilt = store.rebuild_rollups(policy).await?;
+    println!(
+        "rebuilt every rollup from {rebuilt} reports in {:.1} s; verifying again",
+        started.elapsed().as_secs_f64()
+    );
+    let started = std::time::Instant::now();
+    let second = fengqiao_store::rollup::verify(store, &tree, policy).await?;
+    print_verification(&second, started.elapsed());
+    if !second.differences.is_empty() {
+        bail!("{} differences remain after rebuilding the rollups", second.differences.len());
+    }
+    Ok(())
+}
+
+fn print_verification(verification: &fengqiao_store::Verification, elapsed: std::time::Duration) {
+    println!("  reports recomputed    {}", verification.reports);
+    println!("  rollup rows compared  {}", verification.rows);
+    println!("  employer checks       {}", verification.employer_checks);
+    println!("  differences           {}  ({:.1} s)", verification.differences.len(), elapsed.as_secs_f64());
+    for difference in &verification.differences {
+        println!("    {difference}");
+    }
+}
+
+/// Where the node keeps the rollups' basis (fengqiao-node's `ensure_rollups`).
+const ROLLUP_BASIS_KEY: &str = "rollup_basis";
+
+/// The fingerprint the node stores with its rollups: the time policy and the
+/// tree's dated closure. Mirrors `ensure_rollups` in fengqiao-node, which
+/// does not export it; should the two drift, `verify` warns and refuses to
+/// repair — it never rebuilds on a guess.
+fn rollup_basis(tree: &UnitTree, policy: &TimePolicy) -> String {
+    use sha2::Digest;
+    let mut spans: Vec<String> = fengqiao_core::coverage::closure(tree)
+        .iter()
+        .map(|s| format!("{}>{}@{:?}..{:?}", s.ancestor, s.unit, s.from, s.to))
+        .collect();
+    spans.sort_unstable();
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(format!("{}|{}\n", policy.zone, policy.cutoff));
+    for span in &spans {
+        hasher.update(span.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// The file of a `sqlite:` URL (none for in-memory databases or other backends).
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// A share with one decimal.
+fn percent(value: f64) -> String {
+    format!("{value:.1}%")
+}
+
+/// Fen as yuan with two decimals and thousands separators: `1,234,567.89`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    let whole = (fen / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}{grouped}.{:02}", fen % 100)
+}
+
+fn instant(at: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+    at.and_then(|t| DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+}
+
+fn rfc3339(at: Option<prost_types::Timestamp>) -> Option<String> {
+    instant(at).map(|t| t.to_rfc3339())
+}
+
+/// `2026-11-27 17:42:10` in the deployment's zone.
+fn local_time(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> Option<String> {
+    instant(at).map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+/// `2026-11-27T17:42:10+08:00`, or empty when unset.
+fn local_rfc3339(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> String {
+    instant(at).map(|t| t.with_timezone(&policy.zone).to_rfc3339()).unwrap_or_default()
+}
+
+fn empty_null(value: &str) -> Value {
+    if value.is_empty() { Value::Null } else { value.into() }
+}
+
+fn tier_name(value: i32) -> String {
+    fengqiao_proto::tier_from_pb(value, "tier")
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_else(|_| value.to_string())
+}
+
+fn category_name(value: i32) -> String {
+    fengqiao_proto::category_from_pb(value, "category")
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_else(|_| value.to_string())
+}
+
+fn outcome_name(value: i32) -> String {
+    fengqiao_proto::outcome_from_pb(value, "outcome")
+        .map(|o| o.as_str().to_owned())
+        .unwrap_or_else(|_| value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(rfc3339: &str) -> Option<prost_types::Timestamp> {
+        let t = DateTime::parse_from_rfc3339(rfc3339).unwrap();
+        Some(prost_types::Timestamp { seconds: t.timestamp(), nanos: 0 })
+    }
+
+    fn stored() -> StoredDailyReport {
+        StoredDailyReport {
+            report: Some(pb::DailyReport {
+                unit_id: "410411001001002".into(),
+                date: "2026-11-27".into(),
+                revision: 2,
+                reporter: "officer-17".into(),
+                zero: false,
+                disputes: vec![
+                    pb::Dispute {
+                        local_id: "d1".into(),
+                        category: pb::DisputeCategory::WageArrears.into(),
+                        outcome: pb::DisputeOutcome::ResolvedOnTheSpot.into(),
+                        parties: 2,
+                        summary: "site wages, \"September\"".into(),
+                        case_id: String::new(),
+                        wage_arrears: Some(pb::WageArrears {
+                            employer: "某建筑公司".into(),
+                            workers: 12,
+                            amount_claimed_cents: 3_600_000,
+                            amount_recovered_cents: 3_600_000,
+                        }),
+                    },
+                    pb::Dispute {
+                        local_id: "d2".into(),
+                        category: pb::DisputeCategory::Neighbour.into(),
+                        outcome: pb::DisputeOutcome::Mediating.into(),
+                        ..Default::default()
+                    },
+                ],
+                correction_reason: "paid in full, with the mediator".into(),
+            }),
+            accepted_at: ts("2026-11-28T01:00:00Z"),
+            first_accepted_at: ts("2026-11-27T12:30:00Z"),
+            on_time: false,
+        }
+    }
+
+    #[test]
+    fn csv_rows() {
+        let policy = TimePolicy::default();
+        let row = csv_row(&stored(), &policy);
+        assert_eq!(row.len(), CSV_HEADER.len());
+        assert_eq!(&row[..7], ["2026-11-27", "410411001001002", "2", "officer-17", "false", "2", "false"]);
+        assert_eq!(row[7], "2026-11-28T09:00:00+08:00");
+        assert_eq!(row[8], "2026-11-27T20:30:00+08:00");
+        assert_eq!(row[9], "paid in full, with the mediator");
+        let disputes: Value = serde_json::from_str(&row[10]).unwrap();
+        assert_eq!(
+            disputes,
+            json!([
+                {"id": "d1", "category": "wage_arrears", "outcome": "resolved_on_the_spot", "parties": 2,
+                 "summary": "site wages, \"September\"",
+                 "wage_arrears": {"employer": "某建筑公司", "workers": 12, "claimed_cents": 3600000,
+                                  "recovered_cents": 3600000}},
+                {"id": "d2", "category": "neighbour", "outcome": "mediating"}
+            ])
+        );
+        assert!(!row[10].contains("\": ") && !row[10].contains('\n'), "compact JSON: {}", row[10]);
+
+        // Through the writer: commas and quotes are quoted, and the file reads back.
+        let mut sink = Sink::new(ExportFormat::Csv, Vec::new()).unwrap();
+        sink.write(&stored(), &policy).unwrap();
+        let text = String::from_utf8(sink.finish().unwrap()).unwrap();
+        assert!(text.starts_with("date,unit_id,revision,reporter,zero,disputes,on_time,"));
+        assert!(text.contains(",\"paid in full, with the mediator\","));
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), CSV_HEADER);
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].iter().collect::<Vec<_>>(), row.to_vec());
+    }
+
+    #[test]
+    fn jsonl_lines() {
+        let mut sink = Sink::new(ExportFormat::Jsonl, Vec::new()).unwrap();
+        sink.write(&stored(), &TimePolicy::default()).unwrap();
+        sink.write(&stored(), &TimePolicy::default()).unwrap();
+        let text = String::from_utf8(sink.finish().unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let value: Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(value["unit_id"], "410411001001002");
+        assert_eq!(value["disputes"][0]["wage_arrears"]["workers"], 12);
+    }
+
+    #[test]
+    fn zero_report_rows() {
+        let mut report = stored();
+        let inner = report.report.as_mut().unwrap();
+        inner.disputes.clear();
+        inner.zero = true;
+        inner.correction_reason.clear();
+        report.on_time = true;
+        let row = csv_row(&report, &TimePolicy::default());
+        assert_eq!((row[4].as_str(), row[5].as_str(), row[6].as_str()), ("true", "0", "true"));
+        assert_eq!((row[9].as_str(), row[10].as_str()), ("", "[]"));
+        let line = report_json(&report, &TimePolicy::default());
+        assert_eq!(line["disputes"], json!([]));
+        assert_eq!(line["zero"], json!(true));
+    }
+
+    #[test]
+    fn yuan_amounts() {
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(7), "0.07");
+        assert_eq!(yuan(3_600_000), "36,000.00");
+        assert_eq!(yuan(123_456_789), "1,234,567.89");
+        assert_eq!(yuan(-100_050), "-1,000.50");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_text(Duration::seconds(45)), "45s");
+        assert_eq!(duration_text(Duration::minutes(150)), "2h30m");
+        assert_eq!(duration_text(Duration::hours(50)), "2d2h");
+    }
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://a/b.db"), Some(PathBuf::from("a/b.db")));
+        assert_eq!(sqlite_path("sqlite:///tmp/x.db?mode=rwc"), Some(PathBuf::from("/tmp/x.db")));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://u@h/db"), None);
+    }
+
+    #[test]
+    fn partial_paths() {
+        assert_eq!(partial_path(Path::new("out/reports.csv")), PathBuf::from("out/reports.csv.partial"));
+    }
+
+    /// A real node on `127.0.0.1:0` with a manual clock: reports in over
+    /// gRPC, then the weekly summary, the export and the verification as the
+    /// commands run them.
+    #[tokio::test]
+    async fn a_node_answers_the_commands() {
+        use std::sync::Arc;
+
+        use chrono::TimeZone;
+        use fengqiao_core::{Clock, ManualClock};
+        use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+
+        const TREE: &str = "code,parent_code,tier,name,reporting\n\
+            410411,,district,湛河区,false\n\
+            410411001,410411,township,马庄街道,true\n\
+            410411001001,410411001,community,电力社区,true\n\
+            410411001001001,410411001001,group,1号楼,true\n\
+            410411001001002,410411001001,group,2号楼,true\n";
+        let policy = TimePolicy::default();
+        let local = |day: u32, hour: u32| {
+            policy.zone.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap().with_timezone(&Utc)
+        };
+        let clock = Arc::new(ManualClock::new(local(27, 10)));
+        let tree = UnitTree::from_csv(TREE).unwrap();
+        let store = fengqiao_store::connect("sqlite::memory:").await.unwrap();
+        let node = fengqiao_node::Node::start(
+            fengqiao_node::NodeConfig::new("410411"),
+            &tree,
+            Arc::clone(&store),
+            Arc::clone(&clock) as Arc<dyn Clock>,
+        )
+        .await
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(fengqiao_node::serve(node, listener, async move {
+            let _ = stopped.await;
+        }));
+        let connection =
+            Connection { server: format!("http://{address}"), time_zone: "Asia/Shanghai".into() };
+        let mut reporting = ReportingServiceClient::new(connection.channel().await.unwrap());
+        let mut submit = async |report: pb::DailyReport| {
+            reporting
+                .submit_daily_report(pb::SubmitDailyReportRequest { report: Some(report) })
+                .await
+                .unwrap()
+                .into_inner()
+        };
+        let zero = |unit: &str| pb::DailyReport {
+            unit_id: unit.into(),
+            date: "2026-11-27".into(),
+            revision: 1,
+            reporter: "officer-1".into(),
+            zero: true,
+            ..Default::default()
+        };
+        // On time: a zero report and a report with a wage-arrears dispute.
+        assert!(submit(zero("410411001001001")).await.on_time);
+        let disputed = stored().report.unwrap();
+        let disputed = pb::DailyReport {
+            unit_id: "410411001001".into(),
+            revision: 1,
+            correction_reason: String::new(),
+            ..disputed
+        };
+        assert!(submit(disputed).await.on_time);
+        // Late; the township never reports.
+        clock.set(local(27, 20));
+        assert!(!submit(zero("410411001001002")).await.on_time);
+        clock.set(local(28, 8));
+
+        let summary = connection
+            .summaries()
+            .await
+            .unwrap()
+            .weekly_summary(pb::WeeklySummaryRequest {
+                unit_id: "410411".into(),
+                iso_week: "2026-W48".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .summary
+            .unwrap();
+        let text = render_summary(&summary, &policy);
+        assert!(text.contains("counted through 2026-11-27"), "{text}");
+        // Four reporting units on the five due days, Monday to Friday.
+        assert!(text.contains("expected              20\n"), "{text}");
+        assert!(text.contains("received              3 (15.0%)"), "{text}");
+        assert!(text.contains("late                  1\n"), "{text}");
+        assert!(text.contains("missing               17\n"), "{text}");
+        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employers"), "{text}");
+        assert!(text.contains("马庄街道"), "{text}");
+
+        let args = ExportArgs {
+            connection: connection.clone(),
+            unit: "410411".into(),
+            from: "2026-11-23".into(),
+            to: "2026-11-29".into(),
+            format: ExportFormat::Csv,
+            out: PathBuf::from("-"),
+        };
+        let (from, to) =
+            (connection.date(&args.from, "--from").unwrap(), connection.date(&args.to, "--to").unwrap());
+        let mut sink = Sink::new(ExportFormat::Csv, Vec::new()).unwrap();
+        assert_eq!(export_into(&args, &policy, from, to, &mut sink).await.unwrap(), (3, 3));
+        let text = String::from_utf8(sink.finish().unwrap()).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let units: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
+        assert_eq!(units, ["410411001001", "410411001001001", "410411001001002"]);
+        assert_eq!((&rows[0][5], &rows[0][6]), ("2", "true"));
+        assert_eq!((&rows[2][4], &rows[2][6], &rows[2][8]), ("true", "false", "2026-11-27T20:00:00+08:00"));
+
+        let verify = VerifyArgs {
+            db: "sqlite::memory:".into(),
+            tree: None,
+            time_zone: "Asia/Shanghai".into(),
+            cutoff: "18:00".into(),
+            repair: false,
+        };
+        verify_store(&*store, &verify, &policy).await.unwrap();
+
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn summaries_not_due_yet() {
+        let summary = pb::Summary {
+            unit_id: "410411".into(),
+            unit_name: "湛河区".into(),
+            from_date: "2026-11-30".into(),
+            to_date: "2026-12-06".into(),
+            iso_week: "2026-W49".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            render_summary(&summary, &TimePolicy::default()),
+            "湛河区 (410411): week 2026-W49, 2026-11-30 to 2026-12-06, no day of it is due yet\n"
+        );
+    }
+
+    #[test]
+    fn summaries_render() {
+        let tally = pb::Tally {
+            expected: 10,
+            received: 9,
+            on_time: 8,
+            late: 1,
+            missing: 1,
+            zero_reports: 4,
+            disputes: 6,
+            parties: 12,
+            wage_arrears: Some(pb::WageFigures {
+                disputes: 1,
+                resolved: 1,
+                workers: 12,
+                amount_claimed_cents: 3_600_000,
+                amount_recovered_cents: 3_600_000,
+                employers: 1,
+            }),
+            ..Default::default()
+        };
+        let summary = pb::Summary {
+            unit_id: "410411001".into(),
+            unit_name: "马庄街道".into(),
+            from_date: "2026-11-23".into(),
+            to_date: "2026-11-29".into(),
+            through_date: "2026-11-27".into(),
+            iso_week: "2026-W48".into(),
+            totals: Some(tally.clone()),
+            rates: Some(pb::Rates { completeness_percent: 90.0, ..Default::default() }),
+            computed_at: ts("2026-11-28T00:00:00Z"),
+            arrived_percent: 50.0,
+            children: vec![
+                pb::ScorecardRow {
+                    unit_id: "410411001001".into(),
+                    name: "电力社区".into(),
+                    tally: Some(tally.clone()),
+                    freshness: Some(pb::ChildFreshness {
+                        served_by: "410411001001".into(),
+                        last_sync: ts("2026-11-27T11:00:00Z"),
+                        arrived: true,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                pb::ScorecardRow {
+                    unit_id: "410411001002".into(),
+                    name: "新村".into(),
+                    days: vec![pb::DayRange { from_date: "2026-11-25".into(), to_date: "2026-11-27".into() }],
+                    tally: Some(tally),
+                    freshness: Some(pb::ChildFreshness::default()),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let text = render_summary(&summary, &TimePolicy::default());
+        assert!(text.starts_with(
+            "马庄街道 (410411001): week 2026-W48, 2026-11-23 to 2026-11-29, counted through 2026-11-27\n"
+        ));
+        assert!(text.contains("computed at 2026-11-28 08:00:00 (Asia/Shanghai)"));
+        assert!(text.contains("received              9 (90.0%)"));
+        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employers"));
+        assert!(text.contains("2026-11-27 19:00:00 · arrived"));
+        assert!(text.contains("served here"));
+        assert!(text.contains("新村 (here 2026-11-25..2026-11-27)"));
+        let value = summary_json(&summary);
+        assert_eq!(value["totals"]["wage_arrears"]["amount_claimed_cents"], json!(3_600_000));
+        assert_eq!(value["children"][0]["freshness"]["arrived"], json!(true));
+        assert_eq!(value["children"][1]["freshness"]["served_by"], Value::Null);
+    }
+}
