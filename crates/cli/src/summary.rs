@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use comfy_table::{CellAlignment, Table};
-use fengqiao_core::{IsoWeek, TimePolicy, UnitTree};
+use fengqiao_core::{IsoWeek, TimePolicy};
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{self, StoredDailyReport};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -909,8 +909,8 @@ async fn verify_store(
         policy.zone,
         policy.cutoff.format("%H:%M")
     );
-    let basis = rollup_basis(&tree, policy);
-    let stored_basis = store.get_meta(ROLLUP_BASIS_KEY).await?;
+    let basis = fengqiao_store::rollup::basis(&tree, policy);
+    let stored_basis = store.get_meta(fengqiao_store::rollup::BASIS_KEY).await?;
     let basis_matches = stored_basis.as_deref().is_none_or(|stored| stored == basis);
     if !basis_matches {
         eprintln!(
@@ -959,29 +959,6 @@ fn print_verification(verification: &fengqiao_store::Verification, elapsed: std:
     for difference in &verification.differences {
         println!("    {difference}");
     }
-}
-
-/// Where the node keeps the rollups' basis (fengqiao-node's `ensure_rollups`).
-const ROLLUP_BASIS_KEY: &str = "rollup_basis";
-
-/// The fingerprint the node stores with its rollups: the time policy and the
-/// tree's dated closure. Mirrors `ensure_rollups` in fengqiao-node, which
-/// does not export it; should the two drift, `verify` warns and refuses to
-/// repair — it never rebuilds on a guess.
-fn rollup_basis(tree: &UnitTree, policy: &TimePolicy) -> String {
-    use sha2::Digest;
-    let mut spans: Vec<String> = fengqiao_core::coverage::closure(tree)
-        .iter()
-        .map(|s| format!("{}>{}@{:?}..{:?}", s.ancestor, s.unit, s.from, s.to))
-        .collect();
-    spans.sort_unstable();
-    let mut hasher = sha2::Sha256::new();
-    hasher.update(format!("{}|{}\n", policy.zone, policy.cutoff));
-    for span in &spans {
-        hasher.update(span.as_bytes());
-        hasher.update(b"\n");
-    }
-    hex::encode(hasher.finalize())
 }
 
 /// The file of a `sqlite:` URL (none for in-memory databases or other backends).

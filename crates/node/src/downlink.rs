@@ -76,7 +76,7 @@ pub fn tree_fingerprint(tree: &UnitTree) -> String {
 
 fn hex_digest(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// Appends a tree snapshot for the child node whose home unit is the root of

@@ -132,28 +132,13 @@ impl TreeView {
     }
 }
 
-/// Where the rollups' basis (the dated closure and the time policy) is kept.
-const ROLLUP_BASIS_KEY: &str = "rollup_basis";
-
 /// Rebuilds the rollups from the stored reports when the tree's dated
 /// closure or the time policy differs from the one they were built with
 /// (a unit moved, a cut-off changed): they are kept with one, and figures
 /// must never mix two.
 async fn ensure_rollups(store: &dyn Store, tree: &UnitTree, policy: &TimePolicy) -> Result<(), NodeError> {
-    use sha2::Digest;
-    let mut spans: Vec<String> = fengqiao_core::coverage::closure(tree)
-        .iter()
-        .map(|s| format!("{}>{}@{:?}..{:?}", s.ancestor, s.unit, s.from, s.to))
-        .collect();
-    spans.sort_unstable();
-    let mut hasher = sha2::Sha256::new();
-    hasher.update(format!("{}|{}\n", policy.zone, policy.cutoff));
-    for span in &spans {
-        hasher.update(span.as_bytes());
-        hasher.update(b"\n");
-    }
-    let basis = hex::encode(hasher.finalize());
-    let stored = store.get_meta(ROLLUP_BASIS_KEY).await?;
+    let basis = fengqiao_store::rollup::basis(tree, policy);
+    let stored = store.get_meta(fengqiao_store::rollup::BASIS_KEY).await?;
     if stored.as_deref() == Some(basis.as_str()) {
         return Ok(());
     }
@@ -166,7 +151,7 @@ async fn ensure_rollups(store: &dyn Store, tree: &UnitTree, policy: &TimePolicy)
             "rollups rebuilt for a new tree or time policy"
         );
     }
-    store.set_meta(ROLLUP_BASIS_KEY, &basis).await?;
+    store.set_meta(fengqiao_store::rollup::BASIS_KEY, &basis).await?;
     Ok(())
 }
 

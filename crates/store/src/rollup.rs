@@ -70,6 +70,7 @@ pub(crate) fn column_list() -> String {
 fn fanout(
     period: Period,
     from: &str,
+    join: &str,
     value: impl Fn(usize) -> String,
     date: impl Fn(usize) -> String,
 ) -> String {
@@ -79,7 +80,7 @@ fn fanout(
     format!(
         "INSERT INTO {table} (unit_id, {key}, {columns}) \
          SELECT c.ancestor_id, {period_value}, {sums} FROM {from} \
-         JOIN unit_closure c ON c.unit_id = {unit} \
+         {join} unit_closure c ON c.unit_id = {unit} \
          AND (c.valid_from IS NULL OR c.valid_from <= {day}) AND (c.valid_to IS NULL OR {day} < c.valid_to) \
          WHERE true GROUP BY c.ancestor_id, {period_value} \
          ON CONFLICT (unit_id, {key}) DO UPDATE SET {updates}",
@@ -95,9 +96,13 @@ fn fanout(
 
 /// SQLite: the fan-out of the deltas in JSON parameter `?{param}`.
 pub(crate) fn sqlite_fanout(period: Period, param: usize) -> String {
+    // CROSS JOIN fixes the loop order in SQLite: each delta row probes the
+    // closure's unit index (left to the planner, it may scan the closure
+    // and re-read the JSON for every closure row).
     fanout(
         period,
         &format!("json_each(?{param}) AS d"),
+        "CROSS JOIN",
         |i| format!("d.value ->> {i}"),
         |i| format!("(d.value ->> {i})"),
     )
@@ -108,6 +113,7 @@ pub(crate) fn pg_fanout(period: Period, param: usize) -> String {
     fanout(
         period,
         &format!("jsonb_array_elements(${param}::jsonb) AS d(v)"),
+        "JOIN",
         |i| if i == 0 { "(d.v ->> 0)".to_owned() } else { format!("(d.v ->> {i})::bigint") },
         |i| format!("(d.v ->> {i})::date"),
     )
@@ -130,6 +136,29 @@ where
         *slot = row.try_get(2 + i)?;
     }
     Ok(RollupRow { unit_id, period, tally: Tally::from_stored(counters) })
+}
+
+/// Where a node keeps the basis its rollups were built with (`node_meta`).
+pub const BASIS_KEY: &str = "rollup_basis";
+
+/// The fingerprint of what rollups depend on besides the reports: the tree's
+/// dated closure and the time policy. Rollups built under one basis are
+/// wrong under another (a unit moved, the cut-off changed) and must be
+/// rebuilt.
+pub fn basis(tree: &UnitTree, policy: &TimePolicy) -> String {
+    use sha2::Digest;
+    let mut spans: Vec<String> = fengqiao_core::coverage::closure(tree)
+        .iter()
+        .map(|s| format!("{}>{}@{:?}..{:?}", s.ancestor, s.unit, s.from, s.to))
+        .collect();
+    spans.sort_unstable();
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(format!("{}|{}\n", policy.zone, policy.cutoff));
+    for span in &spans {
+        hasher.update(span.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex::encode(hasher.finalize())
 }
 
 /// What [`verify`] found.
