@@ -1192,7 +1192,7 @@ mod tests {
             policy.zone.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap().with_timezone(&Utc)
         };
         let clock = Arc::new(ManualClock::new(local(27, 10)));
-        let tree = UnitTree::from_csv(TREE).unwrap();
+        let tree = fengqiao_core::UnitTree::from_csv(TREE).unwrap();
         let store = fengqiao_store::connect("sqlite::memory:").await.unwrap();
         let node = fengqiao_node::Node::start(
             fengqiao_node::NodeConfig::new("410411"),

@@ -146,15 +146,14 @@ pub struct Plan {
     pub rollups: Rollups,
 }
 
-/// Rollup changes: tally deltas per (unit, date), and the employers of the
-/// changed reports (for distinct counts).
+/// Rollup changes: tally deltas per (unit, date), and changes to how many
+/// current reports of a (unit, date) name each employer (for distinct
+/// counts: an employer counts over a period while some report names it).
 #[derive(Debug, Default)]
 pub struct Rollups {
     pub deltas: Vec<RollupDelta>,
-    /// (unit, date, employer key) of the changed keys' new heads.
-    pub employers: Vec<(String, NaiveDate, String)>,
-    /// Changed keys that had a head before: their old employers go.
-    pub replaced: Vec<(String, NaiveDate)>,
+    /// (unit, date, employer key, change in reports naming it), never 0.
+    pub employers: Vec<(String, NaiveDate, String, i64)>,
 }
 
 /// A change to the rollups of a (unit, date) and its ancestors.
@@ -182,7 +181,7 @@ impl Rollups {
             tally: Tally::of_disputes(disputes, on_time),
         });
         self.employers
-            .extend(employers(disputes).into_iter().map(|employer| (unit_id.to_owned(), date, employer)));
+            .extend(employers(disputes).into_iter().map(|employer| (unit_id.to_owned(), date, employer, 1)));
     }
 
     /// The deltas as JSON rows `[unit, date, monday, counters…]`.
@@ -204,17 +203,10 @@ impl Rollups {
         serde_json::to_string(&rows).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
     }
 
-    /// The employers as JSON rows `[unit, date, employer]`.
+    /// The employer changes as JSON rows `[unit, date, employer, change]`.
     pub fn employers_json(&self) -> Result<String, crate::StoreError> {
-        let rows: Vec<(&str, String, &str)> =
-            self.employers.iter().map(|(u, d, e)| (u.as_str(), d.to_string(), e.as_str())).collect();
-        serde_json::to_string(&rows).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
-    }
-
-    /// The replaced keys as JSON rows `[unit, date]`.
-    pub fn replaced_json(&self) -> Result<String, crate::StoreError> {
-        let rows: Vec<(&str, String)> =
-            self.replaced.iter().map(|(u, d)| (u.as_str(), d.to_string())).collect();
+        let rows: Vec<(&str, String, &str, i64)> =
+            self.employers.iter().map(|(u, d, e, n)| (u.as_str(), d.to_string(), e.as_str(), *n)).collect();
         serde_json::to_string(&rows).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
     }
 }
@@ -330,16 +322,26 @@ pub fn plan(batch: Vec<Submission>, read: Heads, policy: &TimePolicy) -> Result<
         let head = heads[key];
         let unit_id = key.unit_id.as_str();
         let mut tally = Tally::default();
+        let mut named: HashMap<String, i64> = HashMap::new();
         if let Some(old) = old_disputes.get(key) {
             let old = parse_disputes_json(old)
                 .map_err(|e| crate::StoreError::Corrupt(format!("report {unit_id}@{}: {e}", key.date)))?;
             tally -= Tally::of_disputes(&old, policy.is_on_time(key.date, head.first_accepted_at));
-            plan.rollups.replaced.push((unit_id.to_owned(), key.date));
+            for employer in employers(&old) {
+                *named.entry(employer).or_default() -= 1;
+            }
         }
         let mut added = Rollups::default();
         added.add(unit_id, key.date, &final_disputes[key], head.first_accepted_at, policy);
         tally += added.deltas[0].tally;
-        plan.rollups.employers.append(&mut added.employers);
+        for (_, _, employer, n) in added.employers {
+            *named.entry(employer).or_default() += n;
+        }
+        let mut named: Vec<(String, i64)> = named.into_iter().filter(|(_, n)| *n != 0).collect();
+        named.sort_unstable();
+        plan.rollups
+            .employers
+            .extend(named.into_iter().map(|(employer, n)| (unit_id.to_owned(), key.date, employer, n)));
         if !tally.is_empty() {
             plan.rollups.deltas.push(RollupDelta { unit_id: unit_id.to_owned(), date: key.date, tally });
         }

@@ -47,9 +47,8 @@ static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Inserts employers given as JSON rows `[unit, date, employer]`.
-const INSERT_EMPLOYERS: &str = "INSERT INTO wage_employers (unit_id, report_date, employer) \
-     SELECT d.v ->> 0, (d.v ->> 1)::date, d.v ->> 2 FROM jsonb_array_elements($1::jsonb) AS d(v)";
+/// Employer changes `[unit, date, employer, change]` (`$1`), fanned out.
+static EMPLOYER_WRITES: LazyLock<String> = LazyLock::new(|| rollup::pg_employer_fanout(1));
 
 /// Reports per page when rebuilding rollups.
 const REBUILD_PAGE: i64 = 5000;
@@ -231,15 +230,11 @@ impl Store for PgStore {
                 .bind(plan.rollups.deltas_json()?)
                 .execute(&mut *tx)
                 .await?;
-            if !plan.rollups.replaced.is_empty() || !plan.rollups.employers.is_empty() {
-                sqlx::query(
-                    "DELETE FROM wage_employers w USING jsonb_array_elements($1::jsonb) AS d(v) \
-                     WHERE w.unit_id = d.v ->> 0 AND w.report_date = (d.v ->> 1)::date",
-                )
-                .bind(plan.rollups.replaced_json()?)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(INSERT_EMPLOYERS).bind(plan.rollups.employers_json()?).execute(&mut *tx).await?;
+            if !plan.rollups.employers.is_empty() {
+                sqlx::query(sqlx::AssertSqlSafe(EMPLOYER_WRITES.as_str()))
+                    .bind(plan.rollups.employers_json()?)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -274,11 +269,8 @@ impl Store for PgStore {
         to: NaiveDate,
     ) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT w.employer) FROM unit_closure c \
-             JOIN wage_employers w ON w.unit_id = c.unit_id \
-             WHERE c.ancestor_id = $1 AND w.report_date >= $2 AND w.report_date <= $3 \
-             AND (c.valid_from IS NULL OR c.valid_from <= w.report_date) \
-             AND (c.valid_to IS NULL OR w.report_date < c.valid_to)",
+            "SELECT COUNT(DISTINCT employer) FROM employer_days \
+             WHERE unit_id = $1 AND day >= $2 AND day <= $3 AND reports > 0",
         )
         .bind(unit.as_str())
         .bind(from)
@@ -291,7 +283,7 @@ impl Store for PgStore {
     #[instrument(name = "store.postgres.rebuild_rollups", skip_all)]
     async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("TRUNCATE rollup_day, rollup_week, wage_employers").execute(&mut *tx).await?;
+        sqlx::query("TRUNCATE rollup_day, rollup_week, employer_days").execute(&mut *tx).await?;
         // Before any report; `NaiveDate::MIN` is outside PostgreSQL's date range.
         let mut after = (NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date"), String::new());
         let mut total = 0u64;
@@ -314,7 +306,10 @@ impl Store for PgStore {
             let deltas = rollups.deltas_json()?;
             sqlx::query(sqlx::AssertSqlSafe(REBUILD_DAYS.as_str())).bind(&deltas).execute(&mut *tx).await?;
             sqlx::query(sqlx::AssertSqlSafe(REBUILD_WEEKS.as_str())).bind(&deltas).execute(&mut *tx).await?;
-            sqlx::query(INSERT_EMPLOYERS).bind(rollups.employers_json()?).execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(EMPLOYER_WRITES.as_str()))
+                .bind(rollups.employers_json()?)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(total)

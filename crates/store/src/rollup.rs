@@ -119,6 +119,34 @@ pub(crate) fn pg_fanout(period: Period, param: usize) -> String {
     )
 }
 
+/// SQLite: the fan-out of employer changes `[unit, date, employer, change]`
+/// in JSON parameter `?{param}` to `employer_days` of the unit and its
+/// ancestors.
+pub(crate) fn sqlite_employer_fanout(param: usize) -> String {
+    format!(
+        "INSERT INTO employer_days (unit_id, day, employer, reports) \
+         SELECT c.ancestor_id, d.value ->> 1, d.value ->> 2, SUM(d.value ->> 3) \
+         FROM json_each(?{param}) AS d CROSS JOIN unit_closure c ON c.unit_id = d.value ->> 0 \
+         AND (c.valid_from IS NULL OR c.valid_from <= d.value ->> 1) \
+         AND (c.valid_to IS NULL OR d.value ->> 1 < c.valid_to) \
+         WHERE true GROUP BY c.ancestor_id, d.value ->> 1, d.value ->> 2 \
+         ON CONFLICT (unit_id, day, employer) DO UPDATE SET reports = employer_days.reports + excluded.reports"
+    )
+}
+
+/// PostgreSQL: the same as [`sqlite_employer_fanout`] from `${param}`.
+pub(crate) fn pg_employer_fanout(param: usize) -> String {
+    format!(
+        "INSERT INTO employer_days (unit_id, day, employer, reports) \
+         SELECT c.ancestor_id, (d.v ->> 1)::date, d.v ->> 2, SUM((d.v ->> 3)::bigint) \
+         FROM jsonb_array_elements(${param}::jsonb) AS d(v) JOIN unit_closure c ON c.unit_id = d.v ->> 0 \
+         AND (c.valid_from IS NULL OR c.valid_from <= (d.v ->> 1)::date) \
+         AND (c.valid_to IS NULL OR (d.v ->> 1)::date < c.valid_to) \
+         GROUP BY c.ancestor_id, (d.v ->> 1)::date, d.v ->> 2 \
+         ON CONFLICT (unit_id, day, employer) DO UPDATE SET reports = employer_days.reports + excluded.reports"
+    )
+}
+
 /// Reads a rollup row's counters (columns 2.. of the row).
 pub(crate) fn decode_row<R>(row: &R) -> Result<RollupRow, StoreError>
 where

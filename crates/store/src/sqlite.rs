@@ -128,7 +128,6 @@ impl SqliteStore {
             .await?;
         sqlx::query(sqlx::AssertSqlSafe(ROLLUP_WRITES.as_str()))
             .bind(plan.rollups.deltas_json()?)
-            .bind(plan.rollups.replaced_json()?)
             .bind(plan.rollups.employers_json()?)
             .execute(&mut *connection)
             .await?;
@@ -157,17 +156,14 @@ const APPLY_WRITES: &str = "INSERT INTO report_revisions (unit_id, report_date, 
      INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
      SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9 FROM json_each(?1) WHERE ?3";
 
-/// The write half of a batch, second part: the rollup deltas (`?1`), the
-/// employers of replaced keys (`?2`) replaced by the new ones (`?3`), commit.
+/// The write half of a batch, second part: the rollup deltas (`?1`) and
+/// the employer changes (`?2`), fanned out; commit.
 static ROLLUP_WRITES: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "{day}; {week}; \
-         DELETE FROM wage_employers WHERE (unit_id, report_date) IN \
-         (SELECT value ->> 0, value ->> 1 FROM json_each(?2)); \
-         INSERT INTO wage_employers (unit_id, report_date, employer) \
-         SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?3); COMMIT",
+        "{day}; {week}; {employers}; COMMIT",
         day = rollup::sqlite_fanout(Period::Day, 1),
         week = rollup::sqlite_fanout(Period::Week, 1),
+        employers = rollup::sqlite_employer_fanout(2),
     )
 });
 
@@ -177,10 +173,10 @@ const REBUILD_PAGE: i64 = 5000;
 /// A rebuild page's rollups (`?1`) and employers (`?2`).
 static REBUILD_WRITES: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "{}; {}; INSERT INTO wage_employers (unit_id, report_date, employer) \
-         SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2)",
+        "{}; {}; {}",
         rollup::sqlite_fanout(Period::Day, 1),
         rollup::sqlite_fanout(Period::Week, 1),
+        rollup::sqlite_employer_fanout(2),
     )
 });
 
@@ -512,11 +508,8 @@ impl Store for SqliteStore {
         to: NaiveDate,
     ) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT w.employer) FROM unit_closure c \
-             JOIN wage_employers w ON w.unit_id = c.unit_id \
-             WHERE c.ancestor_id = ? AND w.report_date >= ? AND w.report_date <= ? \
-             AND (c.valid_from IS NULL OR c.valid_from <= w.report_date) \
-             AND (c.valid_to IS NULL OR w.report_date < c.valid_to)",
+            "SELECT COUNT(DISTINCT employer) FROM employer_days \
+             WHERE unit_id = ? AND day >= ? AND day <= ? AND reports > 0",
         )
         .bind(unit.as_str())
         .bind(from)
@@ -529,7 +522,7 @@ impl Store for SqliteStore {
     #[instrument(name = "store.sqlite.rebuild_rollups", skip_all)]
     async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM rollup_day; DELETE FROM rollup_week; DELETE FROM wage_employers")
+        sqlx::query("DELETE FROM rollup_day; DELETE FROM rollup_week; DELETE FROM employer_days")
             .execute(&mut *tx)
             .await?;
         let mut after = (NaiveDate::MIN, String::new());

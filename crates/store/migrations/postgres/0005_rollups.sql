@@ -66,14 +66,17 @@ CREATE TABLE rollup_week (
     PRIMARY KEY (unit_id, week_start)
 );
 
--- Employers named in the wage-arrears disputes of each current report, by
--- normalised name: distinct counts over a period are not additive, so they
--- are counted from here.
-CREATE TABLE wage_employers (
-    unit_id     TEXT COLLATE "C" NOT NULL,
-    report_date DATE NOT NULL,
-    employer    TEXT NOT NULL,
-    PRIMARY KEY (unit_id, report_date, employer)
+-- Distinct counts (employers involved in wage arrears) are not additive: per
+-- unit (its subtree, as rollups) and day, how many current reports name each
+-- employer (normalised name). Applying a report adds +1 / -1 for the
+-- employers its new / replaced revision names; an employer counts over a
+-- period while some report names it (`reports > 0`).
+CREATE TABLE employer_days (
+    unit_id  TEXT COLLATE "C" NOT NULL,
+    day      DATE NOT NULL,
+    employer TEXT NOT NULL,
+    reports  BIGINT NOT NULL,
+    PRIMARY KEY (unit_id, day, employer)
 );
 
 -- The last push from each child node, and the time up to which everything
