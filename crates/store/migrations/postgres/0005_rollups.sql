@@ -3,7 +3,8 @@
 -- as the dated tree placed it on the report's date. Applying a report adds
 -- its tally (less the replaced revision's) to its unit and every ancestor in
 -- the same transaction. The counters are `fengqiao_core::tally::stored_columns`,
--- in that order.
+-- in that order. Keys lead with the period, as the reports' do: a batch's
+-- reports share a day, so its upserts land in neighbouring pages.
 CREATE TABLE rollup_day (
     unit_id TEXT COLLATE "C" NOT NULL,
     day     DATE NOT NULL,
@@ -32,7 +33,7 @@ CREATE TABLE rollup_day (
     wage_workers BIGINT NOT NULL DEFAULT 0,
     wage_claimed_cents BIGINT NOT NULL DEFAULT 0,
     wage_recovered_cents BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (unit_id, day)
+    PRIMARY KEY (day, unit_id)
 );
 
 CREATE TABLE rollup_week (
@@ -63,7 +64,7 @@ CREATE TABLE rollup_week (
     wage_workers BIGINT NOT NULL DEFAULT 0,
     wage_claimed_cents BIGINT NOT NULL DEFAULT 0,
     wage_recovered_cents BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (unit_id, week_start)
+    PRIMARY KEY (week_start, unit_id)
 );
 
 -- Distinct counts (employers involved in wage arrears) are not additive: per
