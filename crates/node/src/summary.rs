@@ -237,14 +237,13 @@ impl Summaries {
         let employers = self.node.store().distinct_employers(&unit.id, from, through).await?;
         summary.totals = Some(tally_to_pb(&totals, employers as i64));
         summary.rates = Some(rates(&totals));
-        let syncs: HashMap<String, fengqiao_store::ChildSync> = self
-            .node
-            .store()
-            .child_syncs()
-            .await?
-            .into_iter()
-            .map(|s| (s.child_unit_id.clone(), s))
-            .collect();
+        // Only a node with child nodes has syncs to show: spare the others
+        // a query on every summary.
+        let syncs: HashMap<String, fengqiao_store::ChildSync> = if self.node.child_nodes().is_empty() {
+            HashMap::new()
+        } else {
+            self.node.store().child_syncs().await?.into_iter().map(|s| (s.child_unit_id.clone(), s)).collect()
+        };
         let cutoff = self.node.config().time.cutoff_of(through);
         let mut next = 1;
         let mut arrived = 0;
