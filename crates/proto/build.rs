@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
     let files = [
         "fengqiao/v1/types.proto",
+        "fengqiao/v1/cases.proto",
         "fengqiao/v1/reporting.proto",
         "fengqiao/v1/units.proto",
         "fengqiao/v1/uplink.proto",

@@ -27,6 +27,16 @@ pub enum DomainError {
         "revision {revision} is already stored with different content; submit a higher revision to correct it"
     )]
     RevisionConflict { revision: Revision },
+    /// The thing is not in a state that allows the request (an illegal case
+    /// transition names the current state).
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// The thing to create exists already with other content.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// A concurrent change got there first (a stale expected sequence).
+    #[error("{0}")]
+    Aborted(String),
 }
 
 impl DomainError {

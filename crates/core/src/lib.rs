@@ -3,7 +3,8 @@
 //! decide what a submission does to a stored report ([`revision`]), and the
 //! deployment's notion of time — zone, cut-off, ISO weeks and an injected
 //! clock ([`time`]); the additive figures of the weekly summaries ([`tally`])
-//! and who was expected to report when ([`coverage`]).
+//! and who was expected to report when ([`coverage`]); the case ledger with
+//! its state machine, deadlines and petitioner references ([`case`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -11,6 +12,7 @@
 //! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
+pub mod case;
 pub mod coverage;
 pub mod error;
 pub mod report;

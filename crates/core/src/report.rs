@@ -94,6 +94,7 @@ macro_rules! named_enum {
         }
     };
 }
+pub(crate) use named_enum;
 
 named_enum!(
     /// What a dispute is about.
@@ -121,7 +122,7 @@ named_enum!(
     }
 );
 
-fn check_chars(value: &str, field: &str, max: usize, required: bool) -> Result<(), DomainError> {
+pub(crate) fn check_chars(value: &str, field: &str, max: usize, required: bool) -> Result<(), DomainError> {
     if required && value.trim().is_empty() {
         return Err(DomainError::invalid(field, "must not be empty"));
     }
@@ -134,7 +135,7 @@ fn check_chars(value: &str, field: &str, max: usize, required: bool) -> Result<(
     Ok(())
 }
 
-fn check_id(value: &str, field: &str) -> Result<(), DomainError> {
+pub(crate) fn check_id(value: &str, field: &str) -> Result<(), DomainError> {
     if value.is_empty() {
         return Err(DomainError::invalid(field, "must not be empty"));
     }
@@ -147,7 +148,7 @@ fn check_id(value: &str, field: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
-fn check_amount(value: i64, field: &str) -> Result<(), DomainError> {
+pub(crate) fn check_amount(value: i64, field: &str) -> Result<(), DomainError> {
     if value < 0 {
         return Err(DomainError::invalid(field, "must not be negative"));
     }

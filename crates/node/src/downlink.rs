@@ -69,6 +69,25 @@ pub async fn route_notice(
     Ok(())
 }
 
+/// Appends an event for the child node that serves `target` (or a node
+/// below it) to this node's downlink log, and wakes the subscribers.
+pub async fn append(
+    node: &Node,
+    target: &UnitId,
+    body: Body,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), NodeError> {
+    let event = DownlinkEvent {
+        sequence: 0,
+        target_unit_id: target.to_string(),
+        created_at: Some(timestamp(at)),
+        body: Some(body),
+    };
+    node.store().append_downlink(target, &event.encode_to_vec(), at).await?;
+    node.downlink_appended().notify_waiters();
+    Ok(())
+}
+
 /// A digest of a subtree, to send a child node its tree only when it changed.
 pub fn tree_fingerprint(tree: &UnitTree) -> String {
     hex_digest(tree.to_csv().as_bytes())
@@ -91,7 +110,15 @@ pub async fn send_tree(
         sequence: 0,
         target_unit_id: target.to_string(),
         created_at: Some(timestamp(at)),
-        body: Some(Body::Tree(TreeSnapshot { units: subtree.units().into_iter().map(unit_to_pb).collect() })),
+        body: Some(Body::Tree(TreeSnapshot {
+            units: subtree.units().into_iter().map(unit_to_pb).collect(),
+            parent_unit_id: node
+                .tree()
+                .get(target.as_str())
+                .and_then(|unit| unit.parent.as_ref())
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        })),
     };
     node.store().append_downlink(target, &event.encode_to_vec(), at).await?;
     node.downlink_appended().notify_waiters();
@@ -312,13 +339,28 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
             }
         }
         Some(Body::Tree(snapshot)) => {
+            let parent = (!snapshot.parent_unit_id.is_empty())
+                .then(|| UnitId::parse_field(&snapshot.parent_unit_id, "tree.parent_unit_id"))
+                .transpose()?;
             let tree = tree_from_snapshot(snapshot)?;
             if event.target_unit_id == node.config().home_unit {
+                if let Some(parent) = parent {
+                    node.set_parent_unit(&parent).await?;
+                }
                 node.replace_tree(tree).await?;
             } else {
                 warn!(target = %event.target_unit_id, sequence, "tree for another node; skipped");
             }
         }
+        Some(Body::CaseHandover(handover)) => {
+            let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
+            crate::cases::receive_handover(node, &target, handover).await?;
+        }
+        Some(Body::Supervision(notice)) => {
+            let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
+            crate::cases::receive_supervision(node, &target, notice).await?;
+        }
+        Some(Body::Roster(entry)) => crate::cases::receive_roster(node, entry).await?,
         None => warn!(sequence, "downlink event of a kind this node does not know; skipped"),
     }
     node.store().set_meta(CURSOR_KEY, &sequence.to_string()).await?;

@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use fengqiao_proto::pb::uplink_item::Payload;
 use fengqiao_proto::pb::uplink_service_client::UplinkServiceClient;
-use fengqiao_proto::pb::{ItemOutcome, PushBatchRequest, UplinkItem};
-use fengqiao_proto::stored_report_to_pb;
+use fengqiao_proto::pb::{CaseEventItem, ItemOutcome, PushBatchRequest, UplinkItem};
+use fengqiao_proto::{case_event_to_pb, stored_report_to_pb};
+use fengqiao_store::OutboxPayload;
 use prost::Message;
 use rand::RngExt;
 use tonic::transport::{Channel, Endpoint};
@@ -101,13 +102,23 @@ pub async fn run(node: Node, parent: String) {
         let mut items = Vec::with_capacity(entries.len());
         let mut bytes = 0;
         for entry in &entries {
-            let item = UplinkItem {
-                sequence: entry.id as u64,
-                payload: Some(Payload::Report(stored_report_to_pb(
-                    &entry.report,
-                    node.config().time.is_on_time(entry.report.report.date(), entry.report.first_accepted_at),
-                ))),
+            let payload = match &entry.payload {
+                OutboxPayload::Report(report) => Payload::Report(stored_report_to_pb(
+                    report,
+                    node.config().time.is_on_time(report.report.date(), report.first_accepted_at),
+                )),
+                OutboxPayload::CaseEvent(event) => {
+                    let petitioner = match crate::cases::petitioner_for_uplink(&node, event).await {
+                        Ok(petitioner) => petitioner,
+                        Err(error) => {
+                            warn!(%error, "cannot read a case's petitioner; sending the batch later");
+                            break;
+                        }
+                    };
+                    Payload::CaseEvent(CaseEventItem { event: Some(case_event_to_pb(event)), petitioner })
+                }
             };
+            let item = UplinkItem { sequence: entry.id as u64, payload: Some(payload) };
             let size = item.encoded_len();
             if !items.is_empty() && bytes + size > config.max_bytes {
                 break;

@@ -10,7 +10,9 @@
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
 
+pub mod cases;
 pub mod downlink;
+pub mod figures;
 pub mod forwarder;
 pub mod node_status;
 pub mod reporting;
@@ -89,6 +91,41 @@ pub struct NodeConfig {
     pub forwarder: ForwarderConfig,
     /// Largest gRPC message accepted, in bytes.
     pub max_message_bytes: usize,
+    pub cases: CaseConfig,
+}
+
+/// The case ledger's settings; every node of a deployment shares them.
+#[derive(Clone)]
+pub struct CaseConfig {
+    pub deadlines: fengqiao_core::case::DeadlinePolicy,
+    /// The HMAC key of `petitioner_ref`. Every node of a deployment must
+    /// hold the same one, or repeat petitions go unnoticed across units.
+    pub petitioner_secret: Arc<[u8]>,
+    /// How often the node looks for cases to escalate automatically.
+    pub tick: Duration,
+}
+
+/// The key `fengqiao demo` and tests use when none is configured.
+pub const DEVELOPMENT_SECRET: &[u8] = b"fengqiao development petitioner secret; never use in production";
+
+impl Default for CaseConfig {
+    fn default() -> Self {
+        CaseConfig {
+            deadlines: fengqiao_core::case::DeadlinePolicy::default(),
+            petitioner_secret: Arc::from(DEVELOPMENT_SECRET),
+            tick: Duration::from_secs(60),
+        }
+    }
+}
+
+impl std::fmt::Debug for CaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseConfig")
+            .field("deadlines", &self.deadlines)
+            .field("petitioner_secret", &"<redacted>")
+            .field("tick", &self.tick)
+            .finish()
+    }
 }
 
 impl NodeConfig {
@@ -101,6 +138,7 @@ impl NodeConfig {
             committer: CommitterConfig::default(),
             forwarder: ForwarderConfig::default(),
             max_message_bytes: 1024 * 1024,
+            cases: CaseConfig::default(),
         }
     }
 }
@@ -155,6 +193,9 @@ async fn ensure_rollups(store: &dyn Store, tree: &UnitTree, policy: &TimePolicy)
     Ok(())
 }
 
+/// The `node_meta` key of the home unit's parent unit id.
+const PARENT_UNIT_KEY: &str = "parent_unit";
+
 /// How delivery to the parent stands, for `GetNodeStatus`.
 #[derive(Debug, Clone, Default)]
 pub struct ForwardState {
@@ -194,6 +235,9 @@ struct Inner {
     /// Turns true when the node starts shutting down: open streams end, so
     /// a graceful shutdown does not wait on them for ever.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// Held while a case is read, decided and written here: one writer per
+    /// node, so two leaders acting at once cannot both append event n.
+    case_lock: tokio::sync::Mutex<()>,
 }
 
 impl Node {
@@ -229,8 +273,12 @@ impl Node {
                 forward_state: Mutex::new(ForwardState::default()),
                 downlink_appended: Arc::new(tokio::sync::Notify::new()),
                 stopping: tokio::sync::watch::Sender::new(false),
+                case_lock: tokio::sync::Mutex::new(()),
             }),
         };
+        if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
+            node.set_parent_unit(&parent).await?;
+        }
         node.publish_trees().await?;
         Ok(node)
     }
@@ -359,6 +407,29 @@ impl Node {
         self.view().tree.get(id).cloned().ok_or_else(|| {
             NodeError::Domain(DomainError::NotFound(format!("unit {id} is not served by this node")))
         })
+    }
+
+    /// Serialises case writes at this node.
+    pub async fn case_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.case_lock.lock().await
+    }
+
+    /// The home unit's parent unit (the parent node's side of an escalation),
+    /// learnt from the full tree or from the parent's tree snapshot.
+    pub async fn parent_unit(&self) -> Result<Option<fengqiao_core::UnitId>, NodeError> {
+        let stored = self.inner.store.get_meta(PARENT_UNIT_KEY).await?;
+        Ok(stored.map(|id| fengqiao_core::UnitId::parse(&id)).transpose()?)
+    }
+
+    pub(crate) async fn set_parent_unit(&self, parent: &fengqiao_core::UnitId) -> Result<(), NodeError> {
+        self.inner.store.set_meta(PARENT_UNIT_KEY, parent.as_str()).await?;
+        Ok(())
+    }
+
+    /// Whether this node writes for `unit`: it serves it and no child node
+    /// does.
+    pub fn holds(&self, unit: &str) -> bool {
+        self.view().tree.get(unit).is_some() && self.delegated_to(unit).is_none()
     }
 
     /// The child node whose subtree holds `id`, if any.

@@ -11,11 +11,13 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
+use fengqiao_proto::pb::case_service_server::CaseServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
 use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 
+use crate::cases::{self, Cases};
 use crate::downlink::{self, Downlink};
 use crate::node_status::NodeStatus;
 use crate::reporting::Reporting;
@@ -49,6 +51,7 @@ pub async fn serve(
     health_reporter.set_serving::<NodeServiceServer<NodeStatus>>().await;
     health_reporter.set_serving::<DownlinkServiceServer<Downlink>>().await;
     health_reporter.set_serving::<SummaryServiceServer<Summaries>>().await;
+    health_reporter.set_serving::<CaseServiceServer<Cases>>().await;
     // The forwarder and the downlink follower run while the node is served
     // and are aborted when serving ends: an interrupted push is resent later
     // and answered as duplicates, an interrupted event is replayed from the
@@ -59,6 +62,7 @@ pub async fn serve(
             AbortOnDrop(tokio::spawn(downlink::follow(node.clone(), parent))),
         )
     });
+    let _escalation = AbortOnDrop(tokio::spawn(cases::run_auto_escalation(node.clone())));
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -79,6 +83,7 @@ pub async fn serve(
         .add_service(NodeServiceServer::new(NodeStatus::new(node.clone())))
         .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())))
         .add_service(SummaryServiceServer::new(Summaries::new(node.clone())))
+        .add_service(CaseServiceServer::new(Cases::new(node.clone())).max_decoding_message_size(limit))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener).map(no_delay), {
             let node = node.clone();
             async move {

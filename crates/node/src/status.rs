@@ -6,7 +6,9 @@
 //! | `DomainError::NotFound`                 | NOT_FOUND           |
 //! | `DomainError::StaleRevision`            | FAILED_PRECONDITION |
 //! | `DomainError::FirstRevisionNotOne`      | FAILED_PRECONDITION |
-//! | `DomainError::RevisionConflict`         | ABORTED             |
+//! | `DomainError::RevisionConflict`, `Aborted` | ABORTED          |
+//! | `DomainError::FailedPrecondition`       | FAILED_PRECONDITION (an illegal case transition) |
+//! | `DomainError::AlreadyExists`            | ALREADY_EXISTS      |
 //! | `NodeError::Delegated`                  | FAILED_PRECONDITION |
 //! | `NodeError::PermissionDenied`           | PERMISSION_DENIED (logged) |
 //! | `NodeError::Overloaded`, `ShuttingDown` | UNAVAILABLE         |
@@ -71,7 +73,9 @@ pub fn to_status(error: &NodeError) -> Status {
                 DomainError::StaleRevision { .. } | DomainError::FirstRevisionNotOne { .. } => {
                     Code::FailedPrecondition
                 }
-                DomainError::RevisionConflict { .. } => Code::Aborted,
+                DomainError::RevisionConflict { .. } | DomainError::Aborted(_) => Code::Aborted,
+                DomainError::FailedPrecondition(_) => Code::FailedPrecondition,
+                DomainError::AlreadyExists(_) => Code::AlreadyExists,
             };
             Status::new(code, domain.to_string())
         }
@@ -110,6 +114,9 @@ mod tests {
                 Code::FailedPrecondition,
             ),
             (NodeError::Domain(DomainError::RevisionConflict { revision: two }), Code::Aborted),
+            (NodeError::Domain(DomainError::Aborted("stale".into())), Code::Aborted),
+            (NodeError::Domain(DomainError::FailedPrecondition("closed".into())), Code::FailedPrecondition),
+            (NodeError::Domain(DomainError::AlreadyExists("c1".into())), Code::AlreadyExists),
             (NodeError::Overloaded, Code::Unavailable),
             (NodeError::Delegated { unit: "a".into(), node_unit: "b".into() }, Code::FailedPrecondition),
             (NodeError::PermissionDenied("no".into()), Code::PermissionDenied),

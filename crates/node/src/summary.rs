@@ -30,6 +30,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use tracing::{instrument, warn};
 
+use crate::figures::case_figures_to_pb;
 use crate::{Node, NodeError};
 
 /// Longest range of a period summary or export, in days (ten years).
@@ -210,6 +211,27 @@ impl Summaries {
         let through = to.min(self.last_due_day(now));
         let coverage = self.coverage();
         let tree = self.node.tree();
+        // Case figures count up to today (a case does not wait for a cut-off).
+        let today = self.node.config().time.local_date(now);
+        let case_to = to.min(today);
+        let case_children: Vec<UnitId> = if case_to < from {
+            Vec::new()
+        } else {
+            coverage
+                .children_in(unit.id.as_str(), from, case_to)
+                .into_iter()
+                .map(|(child, _)| child)
+                .collect()
+        };
+        let case_counts = if case_to < from {
+            vec![fengqiao_store::CaseCounts::default(); 1 + case_children.len()]
+        } else {
+            let roots: Vec<UnitId> =
+                std::iter::once(unit.id.clone()).chain(case_children.iter().cloned()).collect();
+            self.node.store().case_figures(&roots, from, case_to).await?
+        };
+        let child_cases: HashMap<&UnitId, &fengqiao_store::CaseCounts> =
+            case_children.iter().zip(case_counts.iter().skip(1)).collect();
         let mut summary = pb::Summary {
             unit_id: unit.id.to_string(),
             unit_name: unit.name.clone(),
@@ -217,7 +239,7 @@ impl Summaries {
             from_date: from.to_string(),
             to_date: to.to_string(),
             computed_at: Some(timestamp(now)),
-            cases: Some(pb::CaseFigures::default()),
+            cases: Some(case_figures_to_pb(&case_counts[0])),
             ..pb::Summary::default()
         };
         if through < from {
@@ -271,10 +293,14 @@ impl Summaries {
                 },
                 tally: Some(tally_to_pb(&tally, 0)),
                 rates: Some(rates(&tally)),
-                cases: Some(pb::CaseFigures::default()),
+                cases: Some(case_figures_to_pb(
+                    child_cases.get(child).copied().unwrap_or(&Default::default()),
+                )),
                 freshness: Some(freshness),
+                rank: 0,
             });
         }
+        crate::figures::rank(&mut summary.children);
         summary.arrived_percent =
             if children.is_empty() { 100.0 } else { 100.0 * arrived as f64 / children.len() as f64 };
         Ok(summary)
@@ -484,6 +510,14 @@ impl SummaryService for Summaries {
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+
+    #[instrument(name = "rpc.drill_down", skip_all, fields(unit = %request.get_ref().unit_id, figure = %request.get_ref().figure))]
+    async fn drill_down(
+        &self,
+        request: Request<pb::DrillDownRequest>,
+    ) -> Result<Response<pb::DrillDownResponse>, Status> {
+        Ok(Response::new(crate::figures::drill_down(&self.node, request.into_inner()).await?))
     }
 
     type WatchAlertsStream = BoxStream<WatchAlertsResponse>;

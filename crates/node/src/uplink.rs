@@ -11,10 +11,10 @@ use fengqiao_core::revision::Source;
 use fengqiao_core::{Applied, DomainError};
 use fengqiao_proto::pb::uplink_item::Payload;
 use fengqiao_proto::pb::uplink_service_server::UplinkService;
-use fengqiao_proto::pb::{ItemAck, ItemOutcome, PushBatchRequest, PushBatchResponse};
+use fengqiao_proto::pb::{CaseEventItem, ItemAck, ItemOutcome, PushBatchRequest, PushBatchResponse};
 use fengqiao_proto::stored_report_from_pb;
-use fengqiao_store::Submission;
 use fengqiao_store::committer::CommitError;
+use fengqiao_store::{CaseApplied, Submission};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
@@ -52,27 +52,45 @@ impl Uplink {
             );
         }
         let mut submissions = Vec::with_capacity(request.items.len());
+        let mut case_events = Vec::new();
         for (position, item) in request.items.into_iter().enumerate() {
             let path = format!("items[{position}]");
-            let Some(Payload::Report(report)) = item.payload else {
-                return Err(DomainError::invalid(format!("{path}.payload"), "must be set").into());
-            };
-            let (stored, _) = stored_report_from_pb(Some(report), &format!("{path}.report"))?;
-            let unit = stored.report.unit_id().as_str();
-            if !self.node.tree().is_within(unit, &sender) {
-                return Err(NodeError::PermissionDenied(format!(
-                    "{path}: unit {unit} is not in the subtree of sender {sender}"
-                )));
+            match item.payload {
+                Some(Payload::Report(report)) => {
+                    let (stored, _) = stored_report_from_pb(Some(report), &format!("{path}.report"))?;
+                    let unit = stored.report.unit_id().as_str();
+                    if !self.node.tree().is_within(unit, &sender) {
+                        return Err(NodeError::PermissionDenied(format!(
+                            "{path}: unit {unit} is not in the subtree of sender {sender}"
+                        )));
+                    }
+                    submissions.push((
+                        item.sequence,
+                        Submission {
+                            report: stored.report,
+                            source: Source::Uplink,
+                            accepted_at: stored.accepted_at,
+                            first_accepted_at: Some(stored.first_accepted_at),
+                        },
+                    ));
+                }
+                Some(Payload::CaseEvent(CaseEventItem { event, petitioner })) => {
+                    let path = format!("{path}.case_event");
+                    let event = fengqiao_proto::case_event_from_pb(
+                        event.ok_or_else(|| DomainError::invalid(format!("{path}.event"), "must be set"))?,
+                        &format!("{path}.event"),
+                    )?;
+                    // The writer held the case: its unit lies in the sender's subtree.
+                    if !self.node.tree().is_within(event.unit.as_str(), &sender) {
+                        return Err(NodeError::PermissionDenied(format!(
+                            "{path}: case {} was written by unit {}, which is not in the subtree of sender {sender}",
+                            event.case_id, event.unit
+                        )));
+                    }
+                    case_events.push((item.sequence, event, petitioner));
+                }
+                None => return Err(DomainError::invalid(format!("{path}.payload"), "must be set").into()),
             }
-            submissions.push((
-                item.sequence,
-                Submission {
-                    report: stored.report,
-                    source: Source::Uplink,
-                    accepted_at: stored.accepted_at,
-                    first_accepted_at: Some(stored.first_accepted_at),
-                },
-            ));
         }
         // All items at once, so they share group commits.
         let committer = self.node.committer();
@@ -102,6 +120,22 @@ impl Uplink {
                 Err(other) => return Err(other.into()),
             };
             acks.push(ItemAck { sequence, outcome: outcome.into(), detail });
+        }
+        if !case_events.is_empty() {
+            let sequences: Vec<u64> = case_events.iter().map(|(sequence, _, _)| *sequence).collect();
+            let items = case_events.into_iter().map(|(_, event, petitioner)| (event, petitioner)).collect();
+            let results = crate::cases::apply_pushed(&self.node, items).await?;
+            for (sequence, result) in sequences.into_iter().zip(results) {
+                let (outcome, detail) = match result {
+                    Ok(CaseApplied::Applied) => (ItemOutcome::Applied, String::new()),
+                    Ok(CaseApplied::Duplicate) => (ItemOutcome::Duplicate, String::new()),
+                    Err(refusal) => {
+                        tracing::error!(%refusal, "conflicting case event from a child node");
+                        (ItemOutcome::Conflict, refusal.to_string())
+                    }
+                };
+                acks.push(ItemAck { sequence, outcome: outcome.into(), detail });
+            }
         }
         // Everything is committed: the child's subtree is synced this far.
         let sender = fengqiao_core::UnitId::parse(&sender)?;

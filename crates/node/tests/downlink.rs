@@ -3,18 +3,14 @@
 //! across restarts of the middle node and of the receiver, with no gaps and
 //! no repeats. Runs on both backends.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use fengqiao_core::{SystemClock, UnitTree};
-use fengqiao_node::{ChildNodes, ForwarderConfig, Node, NodeConfig};
-use fengqiao_proto::pb::node_service_client::NodeServiceClient;
+use common::{Running, fast};
+use fengqiao_node::{ChildNodes, NodeConfig};
 use fengqiao_proto::pb::{GetNodeStatusRequest, ListNoticesRequest, PostNoticeRequest};
 use fengqiao_store::Backend;
-use fengqiao_store::testing::TestDb;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tonic::transport::Channel;
 
 const TREE: &str = "code,parent_code,tier,name\n\
@@ -24,112 +20,6 @@ const TREE: &str = "code,parent_code,tier,name\n\
     410411001001001,410411001001,group,1号楼\n\
     410411001001002,410411001001,group,2号楼\n\
     410411002,410411,township,南环路街道\n";
-
-/// One in-process node that can be stopped and started again on the same
-/// address and database.
-struct Running {
-    unit: &'static str,
-    config: NodeConfig,
-    /// The tree file this node reads; `None`: from its database, else from its parent.
-    tree: Option<String>,
-    db: TestDb,
-    address: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Running {
-    async fn start(
-        unit: &'static str,
-        backend: Backend,
-        config: NodeConfig,
-        address: Option<SocketAddr>,
-    ) -> Running {
-        let db = TestDb::new(backend).await;
-        let tree = config.parent.is_none().then(|| TREE.to_owned());
-        let mut running = Running {
-            unit,
-            config,
-            tree,
-            db,
-            address: "127.0.0.1:0".parse().unwrap(),
-            stop: None,
-            task: None,
-        };
-        running.serve(address).await;
-        running
-    }
-
-    async fn serve(&mut self, address: Option<SocketAddr>) {
-        let store = self.db.open().await.unwrap();
-        let clock = Arc::new(SystemClock);
-        let node = match &self.tree {
-            Some(csv) => {
-                Node::start(self.config.clone(), &UnitTree::from_csv(csv).unwrap(), store, clock).await
-            }
-            None => match Node::start_from_store(self.config.clone(), Arc::clone(&store), clock.clone())
-                .await
-                .unwrap()
-            {
-                Some(node) => Ok(node),
-                None => {
-                    let parent = self.config.parent.as_deref().expect("a node without a tree has a parent");
-                    let tree = fengqiao_node::downlink::fetch_tree(parent, self.unit).await.unwrap();
-                    Node::start(self.config.clone(), &tree, store, clock).await
-                }
-            },
-        }
-        .unwrap();
-        let listener = bind(address.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).await;
-        self.address = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        self.stop = Some(stop);
-        self.task = Some(tokio::spawn(async move {
-            fengqiao_node::serve(node, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        }));
-    }
-
-    async fn halt(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap();
-        }
-    }
-
-    async fn restart(&mut self) {
-        self.halt().await;
-        self.serve(Some(self.address)).await;
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    async fn client(&self) -> NodeServiceClient<Channel> {
-        NodeServiceClient::new(Channel::from_shared(self.url()).unwrap().connect_lazy())
-    }
-}
-
-/// Binds, retrying while a just-closed listener still holds the port.
-async fn bind(address: SocketAddr) -> TcpListener {
-    for _ in 0..100 {
-        if let Ok(listener) = TcpListener::bind(address).await {
-            return listener;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cannot bind {address}");
-}
-
-fn fast() -> ForwarderConfig {
-    ForwarderConfig { max_backoff: Duration::from_millis(200), ..ForwarderConfig::default() }
-}
 
 /// Waits until the unit's notices at `node` number `count`, then returns their texts.
 async fn notices_at(node: &Running, unit: &str, count: usize) -> Vec<String> {
@@ -157,17 +47,17 @@ async fn post(node: &Running, target: &str, text: &str) {
 
 async fn notices_travel_down_across_restarts(backend: Backend) {
     let district_config = NodeConfig { child_nodes: ChildNodes::AllChildren, ..NodeConfig::new("410411") };
-    let mut district = Running::start("410411", backend, district_config, None).await;
+    let mut district = Running::start(TREE, "410411", backend, district_config, None).await;
     let township_config = NodeConfig {
         parent: Some(district.url()),
         child_nodes: ChildNodes::Units(vec!["410411001001".into()]),
         forwarder: fast(),
         ..NodeConfig::new("410411001")
     };
-    let mut township = Running::start("410411001", backend, township_config, None).await;
+    let mut township = Running::start(TREE, "410411001", backend, township_config, None).await;
     let community_config =
         NodeConfig { parent: Some(township.url()), forwarder: fast(), ..NodeConfig::new("410411001001") };
-    let mut community = Running::start("410411001001", backend, community_config, None).await;
+    let mut community = Running::start(TREE, "410411001001", backend, community_config, None).await;
 
     // District → township → community, stored where the group is served.
     post(&district, "410411001001001", "first: report the wage cases by Friday").await;
@@ -238,17 +128,17 @@ async fn name_becomes(node: &Running, unit: &str, expected: Option<&str>) {
 /// parent, and a changed tree at the root reaches every node.
 async fn the_tree_travels_down(backend: Backend) {
     let district_config = NodeConfig { child_nodes: ChildNodes::AllChildren, ..NodeConfig::new("410411") };
-    let mut district = Running::start("410411", backend, district_config, None).await;
+    let mut district = Running::start(TREE, "410411", backend, district_config, None).await;
     let township_config = NodeConfig {
         parent: Some(district.url()),
         child_nodes: ChildNodes::Units(vec!["410411001001".into()]),
         forwarder: fast(),
         ..NodeConfig::new("410411001")
     };
-    let township = Running::start("410411001", backend, township_config, None).await;
+    let township = Running::start(TREE, "410411001", backend, township_config, None).await;
     let community_config =
         NodeConfig { parent: Some(township.url()), forwarder: fast(), ..NodeConfig::new("410411001001") };
-    let mut community = Running::start("410411001001", backend, community_config, None).await;
+    let mut community = Running::start(TREE, "410411001001", backend, community_config, None).await;
     name_becomes(&community, "410411001001002", Some("2号楼")).await;
 
     // At the root: building 2 renamed, a building 3 opened on 2026-12-01.
@@ -273,7 +163,7 @@ async fn the_tree_travels_down(backend: Backend) {
 async fn only_child_nodes_may_subscribe(backend: Backend) {
     let config =
         NodeConfig { child_nodes: ChildNodes::Units(vec!["410411001".into()]), ..NodeConfig::new("410411") };
-    let mut district = Running::start("410411", backend, config, None).await;
+    let mut district = Running::start(TREE, "410411", backend, config, None).await;
     let channel = Channel::from_shared(district.url()).unwrap().connect_lazy();
     let mut client = fengqiao_proto::pb::downlink_service_client::DownlinkServiceClient::new(channel);
     let request = |unit: &str, after| fengqiao_proto::pb::SubscribeRequest {
@@ -286,17 +176,6 @@ async fn only_child_nodes_may_subscribe(backend: Backend) {
     assert_eq!(ahead.code(), tonic::Code::InvalidArgument, "a cursor beyond the log is refused, not ignored");
     district.halt().await;
     district.db.cleanup().await;
-}
-
-macro_rules! both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
 }
 
 both_backends!(notices_travel_down_across_restarts, the_tree_travels_down, only_child_nodes_may_subscribe);

@@ -85,6 +85,9 @@ const WAGE_DISPUTES: usize = 58;
 /// Disputes of other categories.
 const OTHER_DISPUTES: usize = 160;
 
+/// Cases filed in the year (published), all wage arrears.
+const CASES_FILED: usize = 47;
+
 /// Submissions in flight at once.
 const CONCURRENCY: usize = 32;
 
@@ -631,6 +634,159 @@ async fn run_step(
 }
 
 // ---------------------------------------------------------------------------
+// The cases of the year
+// ---------------------------------------------------------------------------
+
+/// What filing the year's cases should show at the district.
+struct Filed {
+    ids: BTreeSet<String>,
+    escalations: i64,
+    repeats: i64,
+    closed: i64,
+    /// Left open (escalated) and past the 60-day deadline on 2019-12-31.
+    overdue: i64,
+}
+
+/// A resident identity number with a valid check digit.
+fn id_number(n: usize) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let base = format!("41041119800101{n:03}");
+    let sum: u32 = base.bytes().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    format!("{base}{}", char::from(b"10X98765432"[(sum % 11) as usize]))
+}
+
+/// Files the year's 47 wage-arrears cases on the days they came in: one for
+/// each wage dispute a report registered as a case, the rest by letter,
+/// phone or at duty reception, each at the node serving its unit. Every
+/// fourth case of township A is escalated three tiers up to the district;
+/// the others are worked and closed the same day. Petitioners come from a
+/// pool per township, so some petition twice (repeats, found at the node
+/// that registers the case).
+async fn file_cases(
+    year: &Year,
+    tree: &UnitTree,
+    district: &TestNode,
+    township: &TestNode,
+    clock: &ManualClock,
+    seed: u64,
+) -> Filed {
+    use pb::act_on_case_request::{self as act, Action};
+    use pb::case_service_client::CaseServiceClient;
+    let mut rng = StdRng::seed_from_u64(seed ^ 47);
+    // (date, unit, source dispute)
+    let mut intakes: Vec<(NaiveDate, String, Option<String>)> = year
+        .reports
+        .iter()
+        .flat_map(|((unit, date), disputes)| {
+            disputes
+                .iter()
+                .filter(|d| is_wage(d) && d.outcome() == pb::DisputeOutcome::Registered)
+                .map(move |d| (*date, unit.clone(), Some(d.local_id.clone())))
+        })
+        .collect();
+    assert!(intakes.len() < CASES_FILED);
+    let groups: Vec<_> = tree.units().into_iter().filter(|u| u.reporting).collect();
+    while intakes.len() < CASES_FILED {
+        let day = first_day() + chrono::Duration::days(rng.random_range(0..365));
+        let group = groups[rng.random_range(0..groups.len())];
+        if group.is_active_on(day) {
+            intakes.push((day, group.id.to_string(), None));
+        }
+    }
+    intakes.sort();
+    let mut filed = Filed { ids: BTreeSet::new(), escalations: 0, repeats: 0, closed: 0, overdue: 0 };
+    let mut petitioned: BTreeSet<(bool, usize)> = BTreeSet::new();
+    let channels = [pb::CaseChannel::Letter, pb::CaseChannel::Phone, pb::CaseChannel::Visit];
+    for (n, (day, unit, source)) in intakes.into_iter().enumerate() {
+        clock.set(Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).unwrap()));
+        let in_a = tree.is_within(&unit, TOWNSHIP_A);
+        let node = if in_a { township } else { district };
+        let mut client = CaseServiceClient::new(node.channel.clone());
+        let intake = match &source {
+            Some(local_id) => pb::CaseIntake {
+                origin_unit_id: unit.clone(),
+                channel: pb::CaseChannel::Report.into(),
+                source: Some(pb::DisputeRef {
+                    unit_id: unit.clone(),
+                    date: day.to_string(),
+                    local_id: local_id.clone(),
+                }),
+                ..pb::CaseIntake::default()
+            },
+            None => pb::CaseIntake {
+                origin_unit_id: unit.clone(),
+                category: pb::DisputeCategory::WageArrears.into(),
+                channel: channels[n % channels.len()].into(),
+                summary: "拖欠农民工工资".into(),
+                workers: rng.random_range(1..=20),
+                amount_claimed_cents: rng.random_range(1_000_000..=50_000_000),
+                ..pb::CaseIntake::default()
+            },
+        };
+        let person = rng.random_range(0..12);
+        filed.repeats += i64::from(!petitioned.insert((in_a, person)));
+        let petitioner = pb::Petitioner {
+            name: format!("申请人{person}"),
+            phone: "13900000000".into(),
+            id_number: id_number(person + if in_a { 0 } else { 100 }),
+        };
+        let registered = client
+            .register_case(pb::RegisterCaseRequest {
+                intake: Some(intake),
+                petitioner: Some(petitioner),
+                actor: "officer".into(),
+                ..pb::RegisterCaseRequest::default()
+            })
+            .await
+            .unwrap_or_else(|status| panic!("case {n} at {unit}: {status}"))
+            .into_inner()
+            .r#case
+            .unwrap();
+        let id = registered.case_id.clone();
+        filed.ids.insert(id.clone());
+        let step = |action: Action| {
+            let mut client = client.clone();
+            let id = id.clone();
+            async move {
+                client
+                    .act_on_case(pb::ActOnCaseRequest {
+                        case_id: id.clone(),
+                        actor: "leader".into(),
+                        action: Some(action),
+                        ..pb::ActOnCaseRequest::default()
+                    })
+                    .await
+                    .unwrap_or_else(|status| panic!("case {id}: {status}"))
+            }
+        };
+        step(Action::Accept(act::Accept {})).await;
+        if in_a && n % 4 == 0 {
+            for _ in 0..3 {
+                step(Action::Escalate(act::Escalate {
+                    reason: "employer outside the village's reach".into(),
+                }))
+                .await;
+            }
+            filed.escalations += 1;
+            filed.overdue += i64::from(day + chrono::Duration::days(60) < last_day());
+            continue;
+        }
+        step(Action::Assign(act::Assign {
+            leader: "包案领导".into(),
+            responsible: "劳动保障所".into(),
+            plan: "约谈用工单位，限期支付".into(),
+            deadline: String::new(),
+        }))
+        .await;
+        step(Action::Resolve(act::Resolve { resolution: "wages paid".into(), amount_recovered_cents: 0 }))
+            .await;
+        step(Action::Close(act::Close { satisfaction: pb::Satisfaction::Satisfied.into() })).await;
+        filed.closed += 1;
+    }
+    filed
+}
+
+// ---------------------------------------------------------------------------
 // Nodes
 // ---------------------------------------------------------------------------
 
@@ -684,6 +840,32 @@ impl TestNode {
             .into_inner()
             .summary
             .expect("a summary")
+    }
+
+    /// The case ids behind a figure of `unit`'s 2019, all pages.
+    async fn drill(&self, unit: &str, figure: &str) -> BTreeSet<String> {
+        let mut client = SummaryServiceClient::new(self.channel.clone());
+        let mut ids = BTreeSet::new();
+        let mut page_token = String::new();
+        loop {
+            let page = client
+                .drill_down(pb::DrillDownRequest {
+                    unit_id: unit.into(),
+                    from_date: first_day().to_string(),
+                    to_date: last_day().to_string(),
+                    figure: figure.into(),
+                    page_size: 10,
+                    page_token,
+                })
+                .await
+                .unwrap_or_else(|status| panic!("drill {figure}: {status}"))
+                .into_inner();
+            ids.extend(page.case_ids);
+            if page.next_page_token.is_empty() {
+                return ids;
+            }
+            page_token = page.next_page_token;
+        }
     }
 
     async fn status(&self) -> pb::GetNodeStatusResponse {
@@ -1043,6 +1225,32 @@ async fn wage_year(backend: Backend, replay_seed: u64) {
     // The incrementally kept rollups equal a recomputation, at both nodes.
     assert_eq!(district.verify().await, whole.received as u64);
     assert_eq!(township.verify().await, Figures::expected(&year, &tree, TOWNSHIP_A, false).received as u64);
+
+    // The 47 cases filed in the year, and what the district's ledger says.
+    let filed = file_cases(&year, &tree, &district, &township, &clock, replay_seed).await;
+    clock.set(now());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while township.status().await.outbox_depth > 0 {
+        assert!(Instant::now() < deadline, "the township's case events did not drain within 20 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let summary = district.summary(DISTRICT).await;
+    let cases = summary.cases.as_ref().expect("case figures");
+    assert_eq!(cases.registered, CASES_FILED as i64, "cases filed");
+    assert_eq!(cases.escalated, filed.escalations, "escalated cases (each up three tiers)");
+    assert_eq!(cases.repeat_petitions, filed.repeats, "repeat petitions");
+    assert_eq!(cases.closed, filed.closed, "closed");
+    assert_eq!(cases.closed_on_time, filed.closed, "all closed the day they were filed");
+    assert_eq!(cases.overdue, filed.overdue, "escalated cases still open past their 60 days at year end");
+    let rows: i64 = summary.children.iter().map(|r| r.cases.as_ref().unwrap().registered).sum();
+    assert_eq!(rows, CASES_FILED as i64, "the scorecard's cases add up");
+    let ids = district.drill(DISTRICT, "cases.registered").await;
+    assert_eq!(ids, filed.ids, "the drill-down lists exactly the filed cases");
+    let escalated = district.drill(DISTRICT, "cases.escalated").await;
+    assert_eq!(escalated.len() as i64, filed.escalations, "the escalated cases behind the figure");
+    // The wage figures still stand beside them.
+    let wage = summary.totals.as_ref().unwrap().wage_arrears.as_ref().unwrap();
+    assert_eq!((wage.employers, wage.resolved, wage.workers), (46, 32, 282));
 
     eprintln!(
         "{backend:?} replay {replay_seed}: {} reports, {submissions} submissions {counts:?}; \

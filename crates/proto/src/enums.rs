@@ -4,6 +4,7 @@
 //! On the wire an enum field is an `i32`; `*_to_pb` return the typed prost
 //! enum, so write `category_to_pb(c).into()` (or `as i32`) into a message.
 
+use fengqiao_core::case::{CaseStatus, Channel, ReviewDecision, Satisfaction, SupervisionKind};
 use fengqiao_core::{Applied, DisputeCategory, DisputeOutcome, DomainError, Tier};
 
 use crate::pb;
@@ -103,6 +104,116 @@ pub fn disposition_to_pb(applied: Applied) -> pb::Disposition {
     }
 }
 
+pub fn case_status_to_pb(status: CaseStatus) -> pb::CaseStatus {
+    match status {
+        CaseStatus::Registered => pb::CaseStatus::Registered,
+        CaseStatus::NotAccepted => pb::CaseStatus::NotAccepted,
+        CaseStatus::Accepted => pb::CaseStatus::Accepted,
+        CaseStatus::Assigned => pb::CaseStatus::Assigned,
+        CaseStatus::InProgress => pb::CaseStatus::InProgress,
+        CaseStatus::Resolved => pb::CaseStatus::Resolved,
+        CaseStatus::Closed => pb::CaseStatus::Closed,
+        CaseStatus::UnderReview => pb::CaseStatus::UnderReview,
+    }
+}
+
+/// A wire case status; UNSPECIFIED and unknown values are
+/// [`DomainError::Invalid`] naming `field`.
+pub fn case_status_from_pb(value: i32, field: &str) -> Result<CaseStatus, DomainError> {
+    match pb::CaseStatus::try_from(value) {
+        Ok(pb::CaseStatus::Registered) => Ok(CaseStatus::Registered),
+        Ok(pb::CaseStatus::NotAccepted) => Ok(CaseStatus::NotAccepted),
+        Ok(pb::CaseStatus::Accepted) => Ok(CaseStatus::Accepted),
+        Ok(pb::CaseStatus::Assigned) => Ok(CaseStatus::Assigned),
+        Ok(pb::CaseStatus::InProgress) => Ok(CaseStatus::InProgress),
+        Ok(pb::CaseStatus::Resolved) => Ok(CaseStatus::Resolved),
+        Ok(pb::CaseStatus::Closed) => Ok(CaseStatus::Closed),
+        Ok(pb::CaseStatus::UnderReview) => Ok(CaseStatus::UnderReview),
+        Ok(pb::CaseStatus::Unspecified) | Err(_) => Err(refuse(value, field)),
+    }
+}
+
+pub fn channel_to_pb(channel: Channel) -> pb::CaseChannel {
+    match channel {
+        Channel::Report => pb::CaseChannel::Report,
+        Channel::Visit => pb::CaseChannel::Visit,
+        Channel::Letter => pb::CaseChannel::Letter,
+        Channel::Phone => pb::CaseChannel::Phone,
+        Channel::Online => pb::CaseChannel::Online,
+    }
+}
+
+/// A wire case channel; UNSPECIFIED and unknown values are
+/// [`DomainError::Invalid`] naming `field`.
+pub fn channel_from_pb(value: i32, field: &str) -> Result<Channel, DomainError> {
+    match pb::CaseChannel::try_from(value) {
+        Ok(pb::CaseChannel::Report) => Ok(Channel::Report),
+        Ok(pb::CaseChannel::Visit) => Ok(Channel::Visit),
+        Ok(pb::CaseChannel::Letter) => Ok(Channel::Letter),
+        Ok(pb::CaseChannel::Phone) => Ok(Channel::Phone),
+        Ok(pb::CaseChannel::Online) => Ok(Channel::Online),
+        Ok(pb::CaseChannel::Unspecified) | Err(_) => Err(refuse(value, field)),
+    }
+}
+
+pub fn satisfaction_to_pb(satisfaction: Satisfaction) -> pb::Satisfaction {
+    match satisfaction {
+        Satisfaction::Satisfied => pb::Satisfaction::Satisfied,
+        Satisfaction::Dissatisfied => pb::Satisfaction::Dissatisfied,
+        Satisfaction::Unreachable => pb::Satisfaction::Unreachable,
+    }
+}
+
+/// A wire satisfaction; UNSPECIFIED and unknown values are
+/// [`DomainError::Invalid`] naming `field`. (Where the wire uses UNSPECIFIED
+/// for "not recorded", as in `Case.satisfaction`, check for 0 first.)
+pub fn satisfaction_from_pb(value: i32, field: &str) -> Result<Satisfaction, DomainError> {
+    match pb::Satisfaction::try_from(value) {
+        Ok(pb::Satisfaction::Satisfied) => Ok(Satisfaction::Satisfied),
+        Ok(pb::Satisfaction::Dissatisfied) => Ok(Satisfaction::Dissatisfied),
+        Ok(pb::Satisfaction::Unreachable) => Ok(Satisfaction::Unreachable),
+        Ok(pb::Satisfaction::Unspecified) | Err(_) => Err(refuse(value, field)),
+    }
+}
+
+pub fn supervision_kind_to_pb(kind: SupervisionKind) -> pb::SupervisionKind {
+    match kind {
+        SupervisionKind::Document => pb::SupervisionKind::Document,
+        SupervisionKind::Interview => pb::SupervisionKind::Interview,
+        SupervisionKind::OnSite => pb::SupervisionKind::OnSite,
+        SupervisionKind::Joint => pb::SupervisionKind::Joint,
+    }
+}
+
+/// A wire supervision kind; UNSPECIFIED and unknown values are
+/// [`DomainError::Invalid`] naming `field`.
+pub fn supervision_kind_from_pb(value: i32, field: &str) -> Result<SupervisionKind, DomainError> {
+    match pb::SupervisionKind::try_from(value) {
+        Ok(pb::SupervisionKind::Document) => Ok(SupervisionKind::Document),
+        Ok(pb::SupervisionKind::Interview) => Ok(SupervisionKind::Interview),
+        Ok(pb::SupervisionKind::OnSite) => Ok(SupervisionKind::OnSite),
+        Ok(pb::SupervisionKind::Joint) => Ok(SupervisionKind::Joint),
+        Ok(pb::SupervisionKind::Unspecified) | Err(_) => Err(refuse(value, field)),
+    }
+}
+
+pub fn review_decision_to_pb(decision: ReviewDecision) -> pb::ReviewDecision {
+    match decision {
+        ReviewDecision::Upheld => pb::ReviewDecision::Upheld,
+        ReviewDecision::Overturned => pb::ReviewDecision::Overturned,
+    }
+}
+
+/// A wire review decision; UNSPECIFIED and unknown values are
+/// [`DomainError::Invalid`] naming `field`.
+pub fn review_decision_from_pb(value: i32, field: &str) -> Result<ReviewDecision, DomainError> {
+    match pb::ReviewDecision::try_from(value) {
+        Ok(pb::ReviewDecision::Upheld) => Ok(ReviewDecision::Upheld),
+        Ok(pb::ReviewDecision::Overturned) => Ok(ReviewDecision::Overturned),
+        Ok(pb::ReviewDecision::Unspecified) | Err(_) => Err(refuse(value, field)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use fengqiao_core::Revision;
@@ -120,6 +231,21 @@ mod tests {
         for &outcome in DisputeOutcome::ALL {
             assert_eq!(outcome_from_pb(outcome_to_pb(outcome).into(), "o"), Ok(outcome));
         }
+        for &status in CaseStatus::ALL {
+            assert_eq!(case_status_from_pb(case_status_to_pb(status).into(), "s"), Ok(status));
+        }
+        for &channel in Channel::ALL {
+            assert_eq!(channel_from_pb(channel_to_pb(channel).into(), "c"), Ok(channel));
+        }
+        for &satisfaction in Satisfaction::ALL {
+            assert_eq!(satisfaction_from_pb(satisfaction_to_pb(satisfaction).into(), "s"), Ok(satisfaction));
+        }
+        for &kind in SupervisionKind::ALL {
+            assert_eq!(supervision_kind_from_pb(supervision_kind_to_pb(kind).into(), "k"), Ok(kind));
+        }
+        for &decision in ReviewDecision::ALL {
+            assert_eq!(review_decision_from_pb(review_decision_to_pb(decision).into(), "d"), Ok(decision));
+        }
     }
 
     #[test]
@@ -130,6 +256,22 @@ mod tests {
         assert_eq!(category_from_pb(42, "c"), Err(DomainError::invalid("c", "unknown value 42")));
         assert_eq!(outcome_from_pb(0, "o"), Err(DomainError::invalid("o", "must be set")));
         assert_eq!(outcome_from_pb(-1, "o"), Err(DomainError::invalid("o", "unknown value -1")));
+        type Refuse = fn(i32, &str) -> Option<DomainError>;
+        let case_enums: [(&str, Refuse, i32); 5] = [
+            ("status", |v, f| case_status_from_pb(v, f).err(), 9),
+            ("channel", |v, f| channel_from_pb(v, f).err(), 6),
+            ("satisfaction", |v, f| satisfaction_from_pb(v, f).err(), 4),
+            ("kind", |v, f| supervision_kind_from_pb(v, f).err(), 5),
+            ("decision", |v, f| review_decision_from_pb(v, f).err(), 3),
+        ];
+        for (field, refuse, unknown) in case_enums {
+            assert_eq!(refuse(0, field), Some(DomainError::invalid(field, "must be set")), "{field}");
+            assert_eq!(
+                refuse(unknown, field),
+                Some(DomainError::invalid(field, format!("unknown value {unknown}"))),
+                "{field}"
+            );
+        }
     }
 
     #[test]

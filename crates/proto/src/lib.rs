@@ -10,6 +10,7 @@
 //! `report.disputes[2].wage_arrears.amount_claimed_cents`. Conversions to the
 //! wire cannot fail.
 
+mod case;
 mod enums;
 mod report;
 mod scalars;
@@ -17,6 +18,16 @@ mod unit;
 
 pub use fengqiao_core::DomainError;
 
+pub use case::{
+    case_event_from_pb, case_event_to_pb, case_from_pb, case_to_pb, dispute_ref_from_pb, dispute_ref_to_pb,
+    intake_from_pb, intake_to_pb, petitioner_from_pb, petitioner_to_pb, repeat_link_from_pb,
+    repeat_link_to_pb, supervision_entry_from_pb, supervision_entry_to_pb,
+};
+pub use enums::{
+    case_status_from_pb, case_status_to_pb, channel_from_pb, channel_to_pb, review_decision_from_pb,
+    review_decision_to_pb, satisfaction_from_pb, satisfaction_to_pb, supervision_kind_from_pb,
+    supervision_kind_to_pb,
+};
 pub use enums::{
     category_from_pb, category_to_pb, disposition_to_pb, outcome_from_pb, outcome_to_pb, tier_from_pb,
     tier_to_pb,

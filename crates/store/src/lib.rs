@@ -12,6 +12,7 @@
 //! transaction has committed (group commit), which is how a node acknowledges
 //! thousands of reports a second without ever acknowledging an uncommitted one.
 
+pub mod cases;
 pub mod committer;
 pub mod plan;
 pub mod postgres;
@@ -29,6 +30,10 @@ use fengqiao_core::{
     Applied, DailyReport, DomainError, Revision, StoredReport, TimePolicy, UnitId, UnitTree,
 };
 
+pub use cases::{
+    CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, RosterRow, StoredCase,
+    SupervisionRow,
+};
 pub use rollup::{Period, RollupRow, Verification};
 
 /// Why the store failed. None of this text is ever shown to a client.
@@ -94,8 +99,17 @@ pub type ItemResult = Result<Outcome, DomainError>;
 pub struct OutboxItem {
     /// The entry's sequence number (ascending in acceptance order).
     pub id: i64,
-    /// The revision to forward, with the origin's acceptance times.
-    pub report: StoredReport,
+    pub payload: OutboxPayload,
+}
+
+/// What an outbox entry points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxPayload {
+    /// A report revision, with the origin's acceptance times.
+    Report(StoredReport),
+    /// A case event (the forwarder adds the petitioner when the event hands
+    /// the case to the parent's node).
+    CaseEvent(fengqiao_core::case::CaseEvent),
 }
 
 /// How far delivery upward lags.
@@ -292,6 +306,87 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// How many (unit, date) reports are stored.
     async fn count_reports(&self) -> Result<u64, StoreError>;
+
+    /// Stores case events in one transaction, in order. An event already
+    /// stored identically is `Duplicate`; one stored with other content is
+    /// refused (`DomainError::AlreadyExists`) and changes nothing. After each
+    /// new event the case's projection (`cases`) is the fold of its longest
+    /// gap-free prefix of events. With `forward`, every new event is queued
+    /// in the outbox (kind `case_event`) in the same transaction. A given
+    /// petitioner is stored (replacing an older one) for the item's case.
+    async fn apply_case_events(
+        &self,
+        items: Vec<CaseEventItem>,
+        forward: bool,
+    ) -> Result<Vec<CaseItemResult>, StoreError>;
+
+    /// A case's projection and its events (in sequence order).
+    async fn get_case(&self, id: &fengqiao_core::case::CaseId) -> Result<Option<StoredCase>, StoreError>;
+
+    /// The petitioner of a case, when this node holds it.
+    async fn case_petitioner(
+        &self,
+        id: &fengqiao_core::case::CaseId,
+    ) -> Result<Option<fengqiao_core::case::Petitioner>, StoreError>;
+
+    /// Cases whose owner or origin lies in `query.root`'s current subtree,
+    /// filtered, newest registration first.
+    async fn list_cases(&self, query: &CaseQuery) -> Result<Vec<fengqiao_core::case::Case>, StoreError>;
+
+    /// Ids of cases with this petitioner_ref and category registered on or
+    /// after `since`, newest first.
+    async fn find_repeats(
+        &self,
+        petitioner_ref: &str,
+        category: fengqiao_core::DisputeCategory,
+        since: NaiveDate,
+    ) -> Result<Vec<fengqiao_core::case::CaseId>, StoreError>;
+
+    /// How many stored case ids start with `prefix` (to number new cases).
+    async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError>;
+
+    /// The case figures of each root's subtree over `[from, to]` (see
+    /// [`CaseFigure`] for what counts where), in the order of `roots`.
+    async fn case_figures(
+        &self,
+        roots: &[UnitId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CaseCounts>, StoreError>;
+
+    /// The ids behind one figure of [`Store::case_figures`], by case id,
+    /// after `after`, at most `limit`.
+    async fn case_drill(
+        &self,
+        root: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+        figure: CaseFigure,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<fengqiao_core::case::CaseId>, StoreError>;
+
+    /// Stores a supervision notice (issued here or received); false when
+    /// its id was already stored.
+    async fn insert_supervision(&self, row: &SupervisionRow) -> Result<bool, StoreError>;
+
+    /// Supervision notices of a case, oldest first.
+    async fn list_supervisions(
+        &self,
+        case_id: &fengqiao_core::case::CaseId,
+    ) -> Result<Vec<SupervisionRow>, StoreError>;
+
+    /// Sets roster entries (one leader per unit and day; a later entry
+    /// replaces an earlier one); returns how many were stored.
+    async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError>;
+
+    /// A unit's roster for `[from, to]`, by date.
+    async fn roster(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RosterRow>, StoreError>;
 
     /// Closes the connections, waiting for them to finish.
     async fn close(&self);

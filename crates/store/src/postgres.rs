@@ -5,21 +5,25 @@
 //! heads) plus the commit. Heads are read `FOR UPDATE`, so two writers on one
 //! database never interleave on a key.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use fengqiao_core::{ReportKey, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
+use fengqiao_core::case::{Case, CaseId, Petitioner};
+use fengqiao_core::{DisputeCategory, ReportKey, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use tracing::instrument;
 
+use crate::cases::{self, CaseRow, EventFacts, EventRow, FigureSource, LedgerWriter, OutboxEntryRow};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
-    Backend, ChildSync, DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta,
-    Store, StoreError, Submission,
+    Backend, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
+    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, Store, StoreError,
+    StoredCase, Submission, SupervisionRow,
 };
 
 /// The write half of a batch: history, outbox, rollups and heads in one
@@ -140,6 +144,126 @@ impl PgStore {
         .await?;
         let heads = plan::heads_by_key(rows)?;
         Ok(heads)
+    }
+}
+
+/// The case ledger's writes inside a transaction holding the ledger's write
+/// lock.
+#[derive(Debug)]
+struct Ledger<'c>(&'c mut PgConnection);
+
+impl LedgerWriter for Ledger<'_> {
+    async fn stored_body(&mut self, case_id: &str, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 AND seq = $2")
+            .bind(case_id)
+            .bind(seq)
+            .fetch_optional(&mut *self.0)
+            .await?)
+    }
+
+    async fn insert_event(&mut self, row: &EventRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO case_events (case_id, seq, kind, unit_id, on_date, at, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&row.case_id)
+        .bind(row.seq)
+        .bind(row.kind)
+        .bind(&row.unit_id)
+        .bind(row.on_date)
+        .bind(row.at)
+        .bind(&row.body)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn queue_event(&mut self, row: &EventRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
+             VALUES ('case_event', $1, $2, $3, $4)",
+        )
+        .bind(&row.case_id)
+        .bind(row.on_date)
+        .bind(row.seq)
+        .bind(row.at)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn event_bodies(&mut self, case_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 ORDER BY seq")
+            .bind(case_id)
+            .fetch_all(&mut *self.0)
+            .await?)
+    }
+
+    async fn projected_seq(&mut self, case_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT seq FROM cases WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *self.0)
+            .await?)
+    }
+
+    async fn upsert_case(&mut self, row: &CaseRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cases (case_id, origin_unit, owner_unit, status, category, channel, petitioner_ref, \
+             repeat, registered_at, registered_on, accepted_on, due_date, resolved_on, closed_on, seq, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             ON CONFLICT (case_id) DO UPDATE SET origin_unit = excluded.origin_unit, \
+             owner_unit = excluded.owner_unit, status = excluded.status, category = excluded.category, \
+             channel = excluded.channel, petitioner_ref = excluded.petitioner_ref, repeat = excluded.repeat, \
+             registered_at = excluded.registered_at, registered_on = excluded.registered_on, \
+             accepted_on = excluded.accepted_on, due_date = excluded.due_date, \
+             resolved_on = excluded.resolved_on, closed_on = excluded.closed_on, seq = excluded.seq, \
+             body = excluded.body",
+        )
+        .bind(&row.case_id)
+        .bind(&row.origin_unit)
+        .bind(&row.owner_unit)
+        .bind(row.status)
+        .bind(row.category)
+        .bind(row.channel)
+        .bind(&row.petitioner_ref)
+        .bind(row.repeat)
+        .bind(row.registered_at)
+        .bind(row.registered_on)
+        .bind(row.accepted_on)
+        .bind(row.due_date)
+        .bind(row.resolved_on)
+        .bind(row.closed_on)
+        .bind(row.seq)
+        .bind(&row.body)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_facts(&mut self, case_id: &str, seq: i64, facts: EventFacts) -> Result<(), StoreError> {
+        sqlx::query("UPDATE case_events SET on_time = $1, satisfaction = $2 WHERE case_id = $3 AND seq = $4")
+            .bind(facts.on_time)
+            .bind(facts.satisfaction.map(|s| s.as_str()))
+            .bind(case_id)
+            .bind(seq)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn store_petitioner(&mut self, case_id: &str, petitioner: &Petitioner) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO case_petitioners (case_id, name, phone, id_number) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (case_id) DO UPDATE SET name = excluded.name, phone = excluded.phone, \
+             id_number = excluded.id_number",
+        )
+        .bind(case_id)
+        .bind(&petitioner.name)
+        .bind(&petitioner.phone)
+        .bind(&petitioner.id_number)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
     }
 }
 
@@ -430,20 +554,9 @@ impl Store for PgStore {
     }
 
     async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
-        let rows: Vec<plan::OutboxRow> = sqlx::query_as(
-            "SELECT o.id, rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, \
-             rv.correction_reason, rv.accepted_at, r.first_accepted_at FROM outbox o \
-             JOIN report_revisions rv ON rv.report_date = o.item_date AND rv.unit_id = o.unit_id \
-             AND rv.revision = o.revision \
-             JOIN reports r ON r.report_date = o.item_date AND r.unit_id = o.unit_id \
-             WHERE o.kind = 'report' ORDER BY o.id LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|row| Ok(OutboxItem { id: row.id, report: crate::stored_report(row.revision)? }))
-            .collect()
+        let rows: Vec<OutboxEntryRow> =
+            sqlx::query_as(cases::OUTBOX_PEEK).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.into_iter().map(OutboxEntryRow::into_item).collect()
     }
 
     async fn outbox_ack(
@@ -569,6 +682,225 @@ impl Store for PgStore {
     async fn count_reports(&self) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.pool).await?;
         Ok(count as u64)
+    }
+
+    #[instrument(name = "store.postgres.apply_case_events", skip_all, fields(n = items.len()))]
+    async fn apply_case_events(
+        &self,
+        items: Vec<CaseEventItem>,
+        forward: bool,
+    ) -> Result<Vec<CaseItemResult>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // One ledger writer at a time (readers go on): a case is refolded
+        // from the events its transaction sees, so two writers of one case
+        // must not interleave. SHARE ROW EXCLUSIVE conflicts with itself and
+        // with row writes, not with reads.
+        sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+        let results = cases::apply_items(&mut Ledger(&mut tx), items, forward).await?;
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn get_case(&self, id: &CaseId) -> Result<Option<StoredCase>, StoreError> {
+        // The projection first: events stored meanwhile only add to the log.
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM cases WHERE case_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(body) = body else { return Ok(None) };
+        let events: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 ORDER BY seq")
+                .bind(id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(Some(StoredCase {
+            case: cases::parse_case(&body)?,
+            events: events.iter().map(|e| cases::parse_event(e)).collect::<Result<_, _>>()?,
+        }))
+    }
+
+    async fn case_petitioner(&self, id: &CaseId) -> Result<Option<Petitioner>, StoreError> {
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT name, phone, id_number FROM case_petitioners WHERE case_id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(name, phone, id_number)| Petitioner { name, phone, id_number }))
+    }
+
+    async fn list_cases(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
+        let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+        let (before_at, before_id) = match &query.before {
+            Some((at, id)) => (Some(*at), Some(id.as_str())),
+            None => (None, None),
+        };
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT c.body FROM cases c \
+             WHERE EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = $1 AND u.valid_to IS NULL \
+             AND u.unit_id IN (c.owner_unit, c.origin_unit)) \
+             AND (cardinality($2::text[]) = 0 OR c.status = ANY($2)) \
+             AND ($3::date IS NULL OR (c.status = ANY($4) AND c.due_date < $3)) \
+             AND (NOT $5 OR c.repeat) \
+             AND ($6::date IS NULL OR c.registered_on >= $6) AND ($7::date IS NULL OR c.registered_on <= $7) \
+             AND ($8::timestamptz IS NULL OR (c.registered_at, c.case_id) < ($8, $9)) \
+             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT $10",
+        )
+        .bind(query.root.as_str())
+        .bind(statuses)
+        .bind(query.overdue_on)
+        .bind(cases::open_statuses())
+        .bind(query.repeat_only)
+        .bind(query.registered_from)
+        .bind(query.registered_to)
+        .bind(before_at)
+        .bind(before_id)
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        bodies.iter().map(|body| cases::parse_case(body)).collect()
+    }
+
+    async fn find_repeats(
+        &self,
+        petitioner_ref: &str,
+        category: DisputeCategory,
+        since: NaiveDate,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT case_id FROM cases WHERE petitioner_ref = $1 AND category = $2 AND registered_on >= $3 \
+             ORDER BY registered_at DESC, case_id DESC",
+        )
+        .bind(petitioner_ref)
+        .bind(category.as_str())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        ids.iter().map(|id| cases::parse_case_id(id)).collect()
+    }
+
+    async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
+        let (low, high) = cases::prefix_range(prefix);
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE case_id >= $1 AND case_id < $2 \
+             AND substr(case_id, 1, length($3)) = $3",
+        )
+        .bind(low)
+        .bind(high)
+        .bind(prefix)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count as u64)
+    }
+
+    async fn case_figures(
+        &self,
+        roots: &[UnitId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CaseCounts>, StoreError> {
+        let ids: Vec<&str> = roots.iter().map(UnitId::as_str).collect();
+        let mut counts: HashMap<String, CaseCounts> = HashMap::new();
+        // One snapshot for the three sources.
+        let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+        for source in FigureSource::ALL {
+            let rows =
+                sqlx::query(sqlx::AssertSqlSafe(cases::figures_sql(source, "u.ancestor_id = ANY($1)")))
+                    .bind(&ids)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for row in &rows {
+                cases::add_figure_row(&mut counts, source, row)?;
+            }
+        }
+        tx.commit().await?;
+        Ok(roots.iter().map(|root| counts.get(root.as_str()).copied().unwrap_or_default()).collect())
+    }
+
+    async fn case_drill(
+        &self,
+        root: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+        figure: CaseFigure,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(cases::drill_sql(figure)))
+            .bind(root.as_str())
+            .bind(from)
+            .bind(to)
+            .bind(after.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        ids.iter().map(|id| cases::parse_case_id(id)).collect()
+    }
+
+    async fn insert_supervision(&self, row: &SupervisionRow) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, \
+             actor, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (supervision_id) DO NOTHING",
+        )
+        .bind(&row.supervision_id)
+        .bind(&row.case_id)
+        .bind(&row.from_unit_id)
+        .bind(&row.to_unit_id)
+        .bind(&row.kind)
+        .bind(row.reply_by)
+        .bind(&row.text)
+        .bind(&row.actor)
+        .bind(row.issued_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_supervisions(&self, case_id: &CaseId) -> Result<Vec<SupervisionRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, actor, issued_at \
+             FROM supervisions WHERE case_id = $1 ORDER BY issued_at, supervision_id",
+        )
+        .bind(case_id.as_str())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut stored = 0;
+        for entry in entries {
+            stored += sqlx::query(
+                "INSERT INTO roster (unit_id, duty_date, leader) VALUES ($1, $2, $3) \
+                 ON CONFLICT (unit_id, duty_date) DO UPDATE SET leader = excluded.leader",
+            )
+            .bind(&entry.unit_id)
+            .bind(entry.duty_date)
+            .bind(&entry.leader)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn roster(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RosterRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT unit_id, duty_date, leader FROM roster WHERE unit_id = $1 AND duty_date >= $2 \
+             AND duty_date <= $3 ORDER BY duty_date",
+        )
+        .bind(unit.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn close(&self) {

@@ -6,22 +6,26 @@
 //! lock up front (`BEGIN IMMEDIATE`) so a batch never fails half-way on a
 //! lock upgrade.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use fengqiao_core::{Revision, StoredReport, TimePolicy, UnitId, UnitTree};
+use fengqiao_core::case::{Case, CaseId, Petitioner};
+use fengqiao_core::{DisputeCategory, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tracing::instrument;
 
+use crate::cases::{self, CaseRow, EventFacts, EventRow, FigureSource, LedgerWriter, OutboxEntryRow};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
-    Backend, ChildSync, DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta,
-    Store, StoreError, Submission,
+    Backend, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
+    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, Store, StoreError,
+    StoredCase, Submission, SupervisionRow,
 };
 
 /// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
@@ -204,6 +208,123 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// The case ledger's writes inside a `BEGIN IMMEDIATE` transaction.
+#[derive(Debug)]
+struct Ledger<'c>(&'c mut SqliteConnection);
+
+impl LedgerWriter for Ledger<'_> {
+    async fn stored_body(&mut self, case_id: &str, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = ? AND seq = ?")
+            .bind(case_id)
+            .bind(seq)
+            .fetch_optional(&mut *self.0)
+            .await?)
+    }
+
+    async fn insert_event(&mut self, row: &EventRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO case_events (case_id, seq, kind, unit_id, on_date, at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&row.case_id)
+        .bind(row.seq)
+        .bind(row.kind)
+        .bind(&row.unit_id)
+        .bind(row.on_date)
+        .bind(row.at)
+        .bind(&row.body)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn queue_event(&mut self, row: &EventRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) VALUES ('case_event', ?, ?, ?, ?)",
+        )
+        .bind(&row.case_id)
+        .bind(row.on_date)
+        .bind(row.seq)
+        .bind(row.at)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn event_bodies(&mut self, case_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = ? ORDER BY seq")
+            .bind(case_id)
+            .fetch_all(&mut *self.0)
+            .await?)
+    }
+
+    async fn projected_seq(&mut self, case_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT seq FROM cases WHERE case_id = ?")
+            .bind(case_id)
+            .fetch_optional(&mut *self.0)
+            .await?)
+    }
+
+    async fn upsert_case(&mut self, row: &CaseRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cases (case_id, origin_unit, owner_unit, status, category, channel, petitioner_ref, \
+             repeat, registered_at, registered_on, accepted_on, due_date, resolved_on, closed_on, seq, body) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (case_id) DO UPDATE SET origin_unit = excluded.origin_unit, \
+             owner_unit = excluded.owner_unit, status = excluded.status, category = excluded.category, \
+             channel = excluded.channel, petitioner_ref = excluded.petitioner_ref, repeat = excluded.repeat, \
+             registered_at = excluded.registered_at, registered_on = excluded.registered_on, \
+             accepted_on = excluded.accepted_on, due_date = excluded.due_date, \
+             resolved_on = excluded.resolved_on, closed_on = excluded.closed_on, seq = excluded.seq, \
+             body = excluded.body",
+        )
+        .bind(&row.case_id)
+        .bind(&row.origin_unit)
+        .bind(&row.owner_unit)
+        .bind(row.status)
+        .bind(row.category)
+        .bind(row.channel)
+        .bind(&row.petitioner_ref)
+        .bind(row.repeat)
+        .bind(row.registered_at)
+        .bind(row.registered_on)
+        .bind(row.accepted_on)
+        .bind(row.due_date)
+        .bind(row.resolved_on)
+        .bind(row.closed_on)
+        .bind(row.seq)
+        .bind(&row.body)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_facts(&mut self, case_id: &str, seq: i64, facts: EventFacts) -> Result<(), StoreError> {
+        sqlx::query("UPDATE case_events SET on_time = ?, satisfaction = ? WHERE case_id = ? AND seq = ?")
+            .bind(facts.on_time)
+            .bind(facts.satisfaction.map(|s| s.as_str()))
+            .bind(case_id)
+            .bind(seq)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn store_petitioner(&mut self, case_id: &str, petitioner: &Petitioner) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO case_petitioners (case_id, name, phone, id_number) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (case_id) DO UPDATE SET name = excluded.name, phone = excluded.phone, \
+             id_number = excluded.id_number",
+        )
+        .bind(case_id)
+        .bind(&petitioner.name)
+        .bind(&petitioner.phone)
+        .bind(&petitioner.id_number)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -339,20 +460,9 @@ impl Store for SqliteStore {
     }
 
     async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
-        let rows: Vec<plan::OutboxRow> = sqlx::query_as(
-            "SELECT o.id, rv.unit_id, rv.report_date, rv.revision, rv.reporter, rv.disputes, \
-             rv.correction_reason, rv.accepted_at, r.first_accepted_at FROM outbox o \
-             JOIN report_revisions rv ON rv.report_date = o.item_date AND rv.unit_id = o.unit_id \
-             AND rv.revision = o.revision \
-             JOIN reports r ON r.report_date = o.item_date AND r.unit_id = o.unit_id \
-             WHERE o.kind = 'report' ORDER BY o.id LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|row| Ok(OutboxItem { id: row.id, report: crate::stored_report(row.revision)? }))
-            .collect()
+        let rows: Vec<OutboxEntryRow> =
+            sqlx::query_as(cases::OUTBOX_PEEK).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.into_iter().map(OutboxEntryRow::into_item).collect()
     }
 
     async fn outbox_ack(
@@ -607,6 +717,221 @@ impl Store for SqliteStore {
     async fn count_reports(&self) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&self.pool).await?;
         Ok(count as u64)
+    }
+
+    #[instrument(name = "store.sqlite.apply_case_events", skip_all, fields(n = items.len()))]
+    async fn apply_case_events(
+        &self,
+        items: Vec<CaseEventItem>,
+        forward: bool,
+    ) -> Result<Vec<CaseItemResult>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let results = cases::apply_items(&mut Ledger(&mut tx), items, forward).await?;
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn get_case(&self, id: &CaseId) -> Result<Option<StoredCase>, StoreError> {
+        // The projection first: events stored meanwhile only add to the log.
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM cases WHERE case_id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(body) = body else { return Ok(None) };
+        let events: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = ? ORDER BY seq")
+                .bind(id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(Some(StoredCase {
+            case: cases::parse_case(&body)?,
+            events: events.iter().map(|e| cases::parse_event(e)).collect::<Result<_, _>>()?,
+        }))
+    }
+
+    async fn case_petitioner(&self, id: &CaseId) -> Result<Option<Petitioner>, StoreError> {
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT name, phone, id_number FROM case_petitioners WHERE case_id = ?")
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(name, phone, id_number)| Petitioner { name, phone, id_number }))
+    }
+
+    async fn list_cases(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
+        let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+        let (before_at, before_id) = match &query.before {
+            Some((at, id)) => (Some(*at), Some(id.as_str())),
+            None => (None, None),
+        };
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT c.body FROM cases c \
+             WHERE EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = ?1 AND u.valid_to IS NULL \
+             AND u.unit_id IN (c.owner_unit, c.origin_unit)) \
+             AND (json_array_length(?2) = 0 OR c.status IN (SELECT value FROM json_each(?2))) \
+             AND (?3 IS NULL OR (c.status IN (SELECT value FROM json_each(?4)) AND c.due_date < ?3)) \
+             AND (NOT ?5 OR c.repeat) \
+             AND (?6 IS NULL OR c.registered_on >= ?6) AND (?7 IS NULL OR c.registered_on <= ?7) \
+             AND (?8 IS NULL OR (c.registered_at, c.case_id) < (?8, ?9)) \
+             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT ?10",
+        )
+        .bind(query.root.as_str())
+        .bind(to_json(&statuses)?)
+        .bind(query.overdue_on)
+        .bind(to_json(&cases::open_statuses())?)
+        .bind(query.repeat_only)
+        .bind(query.registered_from)
+        .bind(query.registered_to)
+        .bind(before_at)
+        .bind(before_id)
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        bodies.iter().map(|body| cases::parse_case(body)).collect()
+    }
+
+    async fn find_repeats(
+        &self,
+        petitioner_ref: &str,
+        category: DisputeCategory,
+        since: NaiveDate,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT case_id FROM cases WHERE petitioner_ref = ? AND category = ? AND registered_on >= ? \
+             ORDER BY registered_at DESC, case_id DESC",
+        )
+        .bind(petitioner_ref)
+        .bind(category.as_str())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        ids.iter().map(|id| cases::parse_case_id(id)).collect()
+    }
+
+    async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
+        let (low, high) = cases::prefix_range(prefix);
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE case_id >= ?1 AND case_id < ?2 \
+             AND substr(case_id, 1, length(?3)) = ?3",
+        )
+        .bind(low)
+        .bind(high)
+        .bind(prefix)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count as u64)
+    }
+
+    async fn case_figures(
+        &self,
+        roots: &[UnitId],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CaseCounts>, StoreError> {
+        let ids: Vec<&str> = roots.iter().map(UnitId::as_str).collect();
+        let ids = to_json(&ids)?;
+        let mut counts: HashMap<String, CaseCounts> = HashMap::new();
+        // One read transaction: the three sources see the same snapshot.
+        let mut tx = self.pool.begin().await?;
+        for source in FigureSource::ALL {
+            let sql = cases::figures_sql(source, "u.ancestor_id IN (SELECT value FROM json_each($1))");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&ids)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &rows {
+                cases::add_figure_row(&mut counts, source, row)?;
+            }
+        }
+        tx.commit().await?;
+        Ok(roots.iter().map(|root| counts.get(root.as_str()).copied().unwrap_or_default()).collect())
+    }
+
+    async fn case_drill(
+        &self,
+        root: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+        figure: CaseFigure,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(cases::drill_sql(figure)))
+            .bind(root.as_str())
+            .bind(from)
+            .bind(to)
+            .bind(after.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        ids.iter().map(|id| cases::parse_case_id(id)).collect()
+    }
+
+    async fn insert_supervision(&self, row: &SupervisionRow) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, \
+             actor, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (supervision_id) DO NOTHING",
+        )
+        .bind(&row.supervision_id)
+        .bind(&row.case_id)
+        .bind(&row.from_unit_id)
+        .bind(&row.to_unit_id)
+        .bind(&row.kind)
+        .bind(row.reply_by)
+        .bind(&row.text)
+        .bind(&row.actor)
+        .bind(row.issued_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_supervisions(&self, case_id: &CaseId) -> Result<Vec<SupervisionRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, actor, issued_at \
+             FROM supervisions WHERE case_id = ? ORDER BY issued_at, supervision_id",
+        )
+        .bind(case_id.as_str())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut stored = 0;
+        for entry in entries {
+            stored += sqlx::query(
+                "INSERT INTO roster (unit_id, duty_date, leader) VALUES (?, ?, ?) \
+                 ON CONFLICT (unit_id, duty_date) DO UPDATE SET leader = excluded.leader",
+            )
+            .bind(&entry.unit_id)
+            .bind(entry.duty_date)
+            .bind(&entry.leader)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn roster(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RosterRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT unit_id, duty_date, leader FROM roster WHERE unit_id = ? AND duty_date >= ? AND duty_date <= ? \
+             ORDER BY duty_date",
+        )
+        .bind(unit.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn close(&self) {

@@ -8,12 +8,12 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use fengqiao_core::report::{DisputeDraft, ReportDraft, WageArrearsDraft};
 use fengqiao_core::revision::Source;
 use fengqiao_core::{
-    Applied, DailyReport, Dispute, DisputeCategory, DisputeOutcome, DomainError, Revision, TimePolicy,
-    UnitId, UnitTree, WageArrears,
+    Applied, DailyReport, Dispute, DisputeCategory, DisputeOutcome, DomainError, Revision, StoredReport,
+    TimePolicy, UnitId, UnitTree, WageArrears,
 };
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 use fengqiao_store::testing::TestDb;
-use fengqiao_store::{Backend, ListQuery, Store, Submission};
+use fengqiao_store::{Backend, ListQuery, OutboxPayload, Store, Submission};
 
 const TREE: &str = "code,parent_code,tier,name\n\
     410411,,district,湛河区\n\
@@ -367,10 +367,17 @@ async fn outbox_holds_what_was_stored_until_acknowledged(backend: Backend) {
     let items = store.outbox_peek(10).await.unwrap();
     assert_eq!(items.len(), 2);
     assert!(items[0].id < items[1].id);
-    assert_eq!(items[0].report.report, first);
-    assert_eq!(items[1].report.report, second);
-    assert_eq!(items[1].report.accepted_at, at(3));
-    assert_eq!(items[1].report.first_accepted_at, at(1));
+    let reports: Vec<&StoredReport> = items
+        .iter()
+        .map(|item| match &item.payload {
+            OutboxPayload::Report(stored) => stored,
+            other => panic!("a report was queued, not {other:?}"),
+        })
+        .collect();
+    assert_eq!(reports[0].report, first);
+    assert_eq!(reports[1].report, second);
+    assert_eq!(reports[1].accepted_at, at(3));
+    assert_eq!(reports[1].first_accepted_at, at(1));
     assert_eq!(store.outbox_peek(1).await.unwrap().len(), 1);
 
     // The queue survives a restart.

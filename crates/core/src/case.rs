@@ -1,0 +1,1109 @@
+//! The case ledger (立案、交办、包案、挂账销号): a matter that cannot be settled at
+//! once becomes a case with one plan, a responsible leader and person, and a
+//! deadline, and is tracked until struck off.
+//!
+//! A case is its event log. [`Case::decide`] turns what someone asks
+//! ([`Action`]) into the next [`CaseEvent`] or refuses it (an illegal
+//! transition names the current state); [`Case::apply`] folds an event into
+//! the case. Deadlines and local dates are computed once, by the node that
+//! writes the event, and travel inside it, so replaying a log anywhere gives
+//! the same case without knowing the writer's policy or clock.
+//!
+//! One node writes a case at a time: the node serving its owner unit. An
+//! escalation or an assignment down hands the case (its events) to the node
+//! serving the new owner, which continues the sequence.
+
+use std::fmt;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::report::{
+    DisputeCategory, MAX_AMOUNT_CENTS, MAX_WORKERS, check_amount, check_chars, check_id, named_enum,
+};
+use crate::unit::UnitId;
+
+/// Longest case summary, plan, resolution, reason or note, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Longest person name (leader, responsible person, petitioner), in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// How many reviews (复查, then 复核) a case may go through.
+pub const MAX_REVIEWS: u32 = 2;
+
+named_enum!(
+    /// Where a case stands.
+    CaseStatus {
+        Registered => "registered",
+        NotAccepted => "not_accepted",
+        Accepted => "accepted",
+        Assigned => "assigned",
+        InProgress => "in_progress",
+        Resolved => "resolved",
+        Closed => "closed",
+        UnderReview => "under_review",
+    }
+);
+
+named_enum!(
+    /// How the matter reached the ledger.
+    Channel {
+        Report => "report",
+        Visit => "visit",
+        Letter => "letter",
+        Phone => "phone",
+        Online => "online",
+    }
+);
+
+named_enum!(
+    /// What the petitioner said of the outcome (kept apart from how the case
+    /// was closed).
+    Satisfaction {
+        Satisfied => "satisfied",
+        Dissatisfied => "dissatisfied",
+        Unreachable => "unreachable",
+    }
+);
+
+named_enum!(
+    /// The form of a supervision notice (督办).
+    SupervisionKind {
+        Document => "document",
+        Interview => "interview",
+        OnSite => "on_site",
+        Joint => "joint",
+    }
+);
+
+named_enum!(
+    /// What a review (复查 / 复核) found.
+    ReviewDecision {
+        Upheld => "upheld",
+        Overturned => "overturned",
+    }
+);
+
+impl CaseStatus {
+    /// Still on the ledger and being worked (not yet resolved).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Registered
+                | CaseStatus::Accepted
+                | CaseStatus::Assigned
+                | CaseStatus::InProgress
+                | CaseStatus::UnderReview
+        )
+    }
+}
+
+/// The deployment's deadline rules; the default is the 2022 petition
+/// regulation (信访工作条例).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlinePolicy {
+    /// Days from registration to the acceptance decision.
+    pub accept_days: u32,
+    /// Days from acceptance to resolution.
+    pub handle_days: u32,
+    /// The one extension's longest length, in days.
+    pub max_extension_days: u32,
+    /// Days from a review request to its decision.
+    pub review_days: u32,
+    /// Escalate a case automatically once it is this many days overdue
+    /// (off when `None`).
+    pub auto_escalate_after_days: Option<u32>,
+    /// A new case of the same petitioner and category within this many days
+    /// of an earlier one is a repeat petition.
+    pub repeat_window_days: u32,
+}
+
+impl Default for DeadlinePolicy {
+    fn default() -> Self {
+        DeadlinePolicy {
+            accept_days: 15,
+            handle_days: 60,
+            max_extension_days: 30,
+            review_days: 30,
+            auto_escalate_after_days: None,
+            repeat_window_days: 365,
+        }
+    }
+}
+
+/// Checks a free text (summary, plan, reason, note, supervision text).
+pub fn check_text(value: &str, field: &str) -> Result<(), DomainError> {
+    check_chars(value, field, MAX_TEXT_CHARS, false)
+}
+
+/// Checks a person's name (leader, responsible person, leader on duty).
+pub fn check_name(value: &str, field: &str) -> Result<(), DomainError> {
+    check_chars(value, field, MAX_NAME_CHARS, true)
+}
+
+/// Checks an actor id (printable ASCII without spaces, at most 64 bytes).
+pub fn check_actor(value: &str, field: &str) -> Result<(), DomainError> {
+    check_id(value, field)
+}
+
+/// `date` plus `days`, refusing dates past the calendar's end.
+pub fn add_days(date: NaiveDate, days: u32, field: &str) -> Result<NaiveDate, DomainError> {
+    date.checked_add_days(Days::new(u64::from(days)))
+        .ok_or_else(|| DomainError::invalid(field, "the deadline falls past the end of the calendar"))
+}
+
+/// A case id: printable ASCII without spaces, at most 64 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CaseId(String);
+
+impl CaseId {
+    pub fn parse_field(value: &str, field: &str) -> Result<Self, DomainError> {
+        check_id(value, field)?;
+        Ok(CaseId(value.to_owned()))
+    }
+
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        CaseId::parse_field(value, "case_id")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CaseId {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        CaseId::parse(&value)
+    }
+}
+
+impl From<CaseId> for String {
+    fn from(id: CaseId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The dispute of a daily report a case was registered from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeRef {
+    pub unit_id: UnitId,
+    pub date: NaiveDate,
+    pub local_id: String,
+}
+
+/// What is known when a case is registered. No personal data: the
+/// petitioner is only `petitioner_ref`, a keyed hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intake {
+    pub origin_unit: UnitId,
+    pub category: DisputeCategory,
+    pub channel: Channel,
+    pub summary: String,
+    pub petitioner_ref: Option<String>,
+    pub source: Option<DisputeRef>,
+    /// Workers concerned (wage arrears), else 0.
+    pub workers: u32,
+    /// Amount claimed in fen (wage arrears), else 0.
+    pub amount_claimed_cents: i64,
+}
+
+impl Intake {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        check_chars(&self.summary, "summary", MAX_TEXT_CHARS, true)?;
+        if let Some(reference) = &self.petitioner_ref
+            && (reference.len() != 64 || !reference.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        {
+            return Err(DomainError::invalid(
+                "petitioner_ref",
+                "must be 64 lower-case hex digits (HMAC-SHA256)",
+            ));
+        }
+        if let Some(source) = &self.source {
+            check_id(&source.local_id, "source.local_id")?;
+            if self.channel != Channel::Report {
+                return Err(DomainError::invalid("source", "only a case of channel report names a dispute"));
+            }
+        }
+        if self.workers > MAX_WORKERS {
+            return Err(DomainError::invalid("workers", format!("must be at most {MAX_WORKERS}")));
+        }
+        check_amount(self.amount_claimed_cents, "amount_claimed_cents")?;
+        Ok(())
+    }
+}
+
+/// Why a new case was flagged as a repeat petition: the rule and its inputs,
+/// so the decision can be audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepeatLink {
+    /// Earlier cases of the same petitioner and category in the window,
+    /// newest first.
+    pub of: Vec<CaseId>,
+    /// The rule, in words.
+    pub rule: String,
+    pub window_days: u32,
+    /// The window's first day (registration dates from here on matched).
+    pub since: NaiveDate,
+}
+
+impl RepeatLink {
+    /// The repeat decision for a case registered `on`, given the earlier
+    /// cases of the same petitioner and category registered since
+    /// `on - window_days` (newest first).
+    pub fn decide(on: NaiveDate, window_days: u32, earlier: Vec<CaseId>) -> Option<RepeatLink> {
+        if earlier.is_empty() {
+            return None;
+        }
+        Some(RepeatLink {
+            of: earlier,
+            rule: format!("same petitioner_ref and category registered within {window_days} days"),
+            window_days,
+            since: RepeatLink::window_start(on, window_days),
+        })
+    }
+
+    /// The first day of the repeat window of a case registered `on`.
+    pub fn window_start(on: NaiveDate, window_days: u32) -> NaiveDate {
+        on.checked_sub_days(Days::new(u64::from(window_days))).unwrap_or(NaiveDate::MIN)
+    }
+}
+
+/// What happened to a case: one entry of its log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Registered { intake: Intake, accept_by: NaiveDate, repeat: Option<RepeatLink> },
+    Accepted { deadline: NaiveDate },
+    NotAccepted { reason: String },
+    Assigned { leader: String, responsible: String, plan: String, deadline: NaiveDate },
+    Progress,
+    Extended { days: u32, reason: String, deadline: NaiveDate },
+    Escalated { to: UnitId, reason: String },
+    AssignedDown { to: UnitId, deadline: NaiveDate },
+    Resolved { resolution: String, amount_recovered_cents: i64, on_time: bool },
+    Closed { satisfaction: Satisfaction },
+    Reopened { reason: String, deadline: NaiveDate },
+    ReviewRequested { reason: String, to: UnitId, review_by: NaiveDate },
+    Reviewed { decision: ReviewDecision, deadline: Option<NaiveDate> },
+    Supervised { supervision_id: String, from: UnitId, kind: SupervisionKind, reply_by: NaiveDate },
+    SupervisionReplied { supervision_id: String },
+}
+
+impl EventKind {
+    /// The snake_case name (storage, the CLI, figures).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Registered { .. } => "registered",
+            EventKind::Accepted { .. } => "accepted",
+            EventKind::NotAccepted { .. } => "not_accepted",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::Progress => "progress",
+            EventKind::Extended { .. } => "extended",
+            EventKind::Escalated { .. } => "escalated",
+            EventKind::AssignedDown { .. } => "assigned_down",
+            EventKind::Resolved { .. } => "resolved",
+            EventKind::Closed { .. } => "closed",
+            EventKind::Reopened { .. } => "reopened",
+            EventKind::ReviewRequested { .. } => "review_requested",
+            EventKind::Reviewed { .. } => "reviewed",
+            EventKind::Supervised { .. } => "supervised",
+            EventKind::SupervisionReplied { .. } => "supervision_replied",
+        }
+    }
+
+    /// The unit the case passes to with this event, when it changes hands.
+    pub fn new_owner(&self) -> Option<&UnitId> {
+        match self {
+            EventKind::Escalated { to, .. }
+            | EventKind::AssignedDown { to, .. }
+            | EventKind::ReviewRequested { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+}
+
+/// One event of a case's log, as written by the node that owned the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    pub case_id: CaseId,
+    /// 1, 2, … without gaps.
+    pub seq: u32,
+    pub at: DateTime<Utc>,
+    /// The local date of `at` in the deployment's zone.
+    pub on: NaiveDate,
+    /// The unit that acted (the case's owner when it was written).
+    pub unit: UnitId,
+    /// Who acted (a person's id, or `system`).
+    pub actor: String,
+    pub note: String,
+    pub kind: EventKind,
+}
+
+impl CaseEvent {
+    /// Checks what a node received from elsewhere before storing it.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if self.seq == 0 {
+            return Err(DomainError::invalid("seq", "must be at least 1"));
+        }
+        check_id(&self.actor, "actor")?;
+        check_chars(&self.note, "note", MAX_TEXT_CHARS, false)?;
+        if let EventKind::Registered { intake, .. } = &self.kind {
+            if self.seq != 1 {
+                return Err(DomainError::invalid("seq", "a registration is event 1"));
+            }
+            intake.validate().map_err(|e| e.within("intake"))?;
+        } else if self.seq == 1 {
+            return Err(DomainError::invalid("kind", "event 1 must be the registration"));
+        }
+        self.validate_kind()
+    }
+
+    /// Checks the fields of the event's kind as `decide` would have made them.
+    fn validate_kind(&self) -> Result<(), DomainError> {
+        let text = |value: &str, field: &str| check_chars(value, field, MAX_TEXT_CHARS, true);
+        let name = |value: &str, field: &str| check_chars(value, field, MAX_NAME_CHARS, true);
+        match &self.kind {
+            EventKind::Registered { .. } | EventKind::Accepted { .. } | EventKind::Progress => {}
+            EventKind::Closed { .. } | EventKind::Escalated { .. } | EventKind::AssignedDown { .. } => {}
+            EventKind::NotAccepted { reason } | EventKind::Reopened { reason, .. } => {
+                text(reason, "reason")?;
+            }
+            EventKind::ReviewRequested { reason, .. } => text(reason, "reason")?,
+            EventKind::Assigned { leader, responsible, plan, .. } => {
+                name(leader, "assigned.leader")?;
+                name(responsible, "assigned.responsible")?;
+                text(plan, "assigned.plan")?;
+            }
+            EventKind::Extended { days, reason, .. } => {
+                if *days == 0 || *days > 366 {
+                    return Err(DomainError::invalid("extended.days", "must be between 1 and 366"));
+                }
+                text(reason, "extended.reason")?;
+            }
+            EventKind::Resolved { resolution, amount_recovered_cents, .. } => {
+                text(resolution, "resolved.resolution")?;
+                check_amount(*amount_recovered_cents, "resolved.amount_recovered_cents")?;
+            }
+            EventKind::Reviewed { decision, deadline } => {
+                if (*decision == ReviewDecision::Overturned) != deadline.is_some() {
+                    return Err(DomainError::invalid(
+                        "reviewed.deadline",
+                        "an overturned review sets a new deadline; an upheld one none",
+                    ));
+                }
+            }
+            EventKind::Supervised { supervision_id, .. } => {
+                check_id(supervision_id, "supervised.supervision_id")?
+            }
+            EventKind::SupervisionReplied { supervision_id } => {
+                check_id(supervision_id, "supervision_replied.supervision_id")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A supervision notice (督办) on a case, as the case records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionEntry {
+    pub id: String,
+    pub from: UnitId,
+    pub kind: SupervisionKind,
+    pub reply_by: NaiveDate,
+    pub received_on: NaiveDate,
+    pub replied_on: Option<NaiveDate>,
+}
+
+/// A case as its log says it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: CaseId,
+    pub intake: Intake,
+    pub repeat: Option<RepeatLink>,
+    pub owner_unit: UnitId,
+    pub status: CaseStatus,
+    pub registered_at: DateTime<Utc>,
+    pub registered_on: NaiveDate,
+    pub accept_by: NaiveDate,
+    pub accepted_on: Option<NaiveDate>,
+    pub not_accepted_reason: Option<String>,
+    /// The handling deadline (after acceptance).
+    pub deadline: Option<NaiveDate>,
+    pub extended: bool,
+    pub leader: Option<String>,
+    pub responsible: Option<String>,
+    pub plan: Option<String>,
+    pub resolution: Option<String>,
+    pub amount_recovered_cents: i64,
+    pub resolved_on: Option<NaiveDate>,
+    /// Resolved by the deadline that held then.
+    pub resolved_on_time: Option<bool>,
+    pub satisfaction: Option<Satisfaction>,
+    pub closed_on: Option<NaiveDate>,
+    pub review_by: Option<NaiveDate>,
+    pub reviews: u32,
+    pub escalations: u32,
+    pub assignments_down: u32,
+    pub reopened: u32,
+    pub supervisions: Vec<SupervisionEntry>,
+    /// The newest event's sequence number.
+    pub seq: u32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What someone asks of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Accept,
+    Decline { reason: String },
+    Assign { leader: String, responsible: String, plan: String, deadline: Option<NaiveDate> },
+    Progress,
+    Extend { days: u32, reason: String },
+    Escalate { reason: String },
+    AssignDown { to: UnitId, deadline: Option<NaiveDate> },
+    Resolve { resolution: String, amount_recovered_cents: i64 },
+    Close { satisfaction: Satisfaction },
+    Reopen { reason: String },
+    RequestReview { reason: String },
+    DecideReview { decision: ReviewDecision },
+    Supervised { supervision_id: String, from: UnitId, kind: SupervisionKind, reply_by: NaiveDate },
+    ReplySupervision { supervision_id: String },
+}
+
+impl Action {
+    /// The verb, for messages.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Decline { .. } => "decline",
+            Action::Assign { .. } => "assign",
+            Action::Progress => "record progress on",
+            Action::Extend { .. } => "extend",
+            Action::Escalate { .. } => "escalate",
+            Action::AssignDown { .. } => "assign down",
+            Action::Resolve { .. } => "resolve",
+            Action::Close { .. } => "close",
+            Action::Reopen { .. } => "reopen",
+            Action::RequestReview { .. } => "request a review of",
+            Action::DecideReview { .. } => "decide the review of",
+            Action::Supervised { .. } => "record supervision on",
+            Action::ReplySupervision { .. } => "reply to supervision on",
+        }
+    }
+
+    /// The statuses this action may start from.
+    pub fn allowed_from(&self) -> &'static [CaseStatus] {
+        use CaseStatus::*;
+        match self {
+            Action::Accept | Action::Decline { .. } => &[Registered],
+            Action::Assign { .. } => &[Accepted, Assigned, InProgress],
+            Action::Progress => &[Assigned, InProgress],
+            Action::Extend { .. } => &[Accepted, Assigned, InProgress],
+            Action::Escalate { .. } => &[Registered, Accepted, Assigned, InProgress],
+            Action::AssignDown { .. } => &[Accepted, Assigned, InProgress],
+            Action::Resolve { .. } => &[Assigned, InProgress],
+            Action::Close { .. } => &[Resolved],
+            Action::Reopen { .. } | Action::RequestReview { .. } => &[Closed],
+            Action::DecideReview { .. } => &[UnderReview],
+            Action::Supervised { .. } | Action::ReplySupervision { .. } => {
+                &[Registered, Accepted, Assigned, InProgress, Resolved, Closed, UnderReview, NotAccepted]
+            }
+        }
+    }
+}
+
+/// Who acts, when, and what the tree says around the owner.
+#[derive(Clone)]
+pub struct Context<'a> {
+    pub at: DateTime<Utc>,
+    /// The local date of `at`.
+    pub on: NaiveDate,
+    pub actor: String,
+    pub note: String,
+    /// The owner's parent unit on `on` (none at the root).
+    pub owner_parent: Option<UnitId>,
+    /// Whether a unit lies strictly below the owner on `on`.
+    pub is_below_owner: &'a (dyn Fn(&UnitId) -> bool + Sync),
+    pub policy: DeadlinePolicy,
+}
+
+impl fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("at", &self.at)
+            .field("on", &self.on)
+            .field("actor", &self.actor)
+            .field("owner_parent", &self.owner_parent)
+            .finish_non_exhaustive()
+    }
+}
+
+fn failed(message: String) -> DomainError {
+    DomainError::FailedPrecondition(message)
+}
+
+fn required(value: &str, field: &str, max: usize) -> Result<String, DomainError> {
+    check_chars(value, field, max, true)?;
+    Ok(value.trim().to_owned())
+}
+
+impl Case {
+    /// The first event of a new case.
+    pub fn register(
+        id: CaseId,
+        intake: Intake,
+        repeat: Option<RepeatLink>,
+        ctx: &Context<'_>,
+    ) -> Result<CaseEvent, DomainError> {
+        intake.validate()?;
+        check_id(&ctx.actor, "actor")?;
+        check_chars(&ctx.note, "note", MAX_TEXT_CHARS, false)?;
+        let accept_by = add_days(ctx.on, ctx.policy.accept_days, "accept_by")?;
+        Ok(CaseEvent {
+            case_id: id,
+            seq: 1,
+            at: ctx.at,
+            on: ctx.on,
+            unit: intake.origin_unit.clone(),
+            actor: ctx.actor.clone(),
+            note: ctx.note.clone(),
+            kind: EventKind::Registered { intake, accept_by, repeat },
+        })
+    }
+
+    /// Replays a whole log.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Result<Case, DomainError> {
+        let mut events = events.into_iter();
+        let first =
+            events.next().ok_or_else(|| DomainError::invalid("events", "a case has at least one event"))?;
+        let mut case = Case::start(first)?;
+        for event in events {
+            case.apply(event)?;
+        }
+        Ok(case)
+    }
+
+    /// A case from its registration event.
+    pub fn start(event: &CaseEvent) -> Result<Case, DomainError> {
+        let EventKind::Registered { intake, accept_by, repeat } = &event.kind else {
+            return Err(DomainError::invalid("events[0]", "a case's first event is its registration"));
+        };
+        if event.seq != 1 {
+            return Err(DomainError::invalid("seq", "a registration is event 1"));
+        }
+        Ok(Case {
+            id: event.case_id.clone(),
+            intake: intake.clone(),
+            repeat: repeat.clone(),
+            owner_unit: intake.origin_unit.clone(),
+            status: CaseStatus::Registered,
+            registered_at: event.at,
+            registered_on: event.on,
+            accept_by: *accept_by,
+            accepted_on: None,
+            not_accepted_reason: None,
+            deadline: None,
+            extended: false,
+            leader: None,
+            responsible: None,
+            plan: None,
+            resolution: None,
+            amount_recovered_cents: 0,
+            resolved_on: None,
+            resolved_on_time: None,
+            satisfaction: None,
+            closed_on: None,
+            review_by: None,
+            reviews: 0,
+            escalations: 0,
+            assignments_down: 0,
+            reopened: 0,
+            supervisions: Vec::new(),
+            seq: 1,
+            updated_at: event.at,
+        })
+    }
+
+    /// The date by which the next step is due: acceptance, resolution or
+    /// the review decision; none once resolved.
+    pub fn due(&self) -> Option<NaiveDate> {
+        match self.status {
+            CaseStatus::Registered => Some(self.accept_by),
+            CaseStatus::Accepted | CaseStatus::Assigned | CaseStatus::InProgress => self.deadline,
+            CaseStatus::UnderReview => self.review_by,
+            CaseStatus::Resolved | CaseStatus::Closed | CaseStatus::NotAccepted => None,
+        }
+    }
+
+    /// Deadline passed and not resolved, as of the end of `on`.
+    pub fn is_overdue(&self, on: NaiveDate) -> bool {
+        self.due().is_some_and(|due| due < on)
+    }
+
+    /// Days overdue on `on` (0 when not overdue).
+    pub fn days_overdue(&self, on: NaiveDate) -> u32 {
+        self.due().map_or(0, |due| u32::try_from((on - due).num_days().max(0)).unwrap_or(u32::MAX))
+    }
+
+    /// Accepted within the acceptance deadline.
+    pub fn accepted_on_time(&self) -> Option<bool> {
+        self.accepted_on.map(|on| on <= self.accept_by)
+    }
+
+    fn refuse(&self, action: &Action) -> DomainError {
+        failed(format!("cannot {} case {}: it is {}", action.verb(), self.id, self.status))
+    }
+
+    /// The event that `action` by `ctx.actor` makes, or why it may not happen.
+    pub fn decide(&self, action: Action, ctx: &Context<'_>) -> Result<CaseEvent, DomainError> {
+        if !action.allowed_from().contains(&self.status) {
+            return Err(self.refuse(&action));
+        }
+        check_id(&ctx.actor, "actor")?;
+        check_chars(&ctx.note, "note", MAX_TEXT_CHARS, false)?;
+        let policy = ctx.policy;
+        let kind = match action {
+            Action::Accept => {
+                EventKind::Accepted { deadline: add_days(ctx.on, policy.handle_days, "deadline")? }
+            }
+            Action::Decline { reason } => {
+                EventKind::NotAccepted { reason: required(&reason, "reason", MAX_TEXT_CHARS)? }
+            }
+            Action::Assign { leader, responsible, plan, deadline } => {
+                let limit = self.deadline_limit(ctx)?;
+                let deadline = deadline.unwrap_or(limit);
+                if deadline < ctx.on {
+                    return Err(DomainError::invalid("deadline", "must not be in the past"));
+                }
+                if deadline > limit {
+                    return Err(DomainError::invalid(
+                        "deadline",
+                        format!("must not be after the case's deadline {limit}; extend the case instead"),
+                    ));
+                }
+                EventKind::Assigned {
+                    leader: required(&leader, "leader", MAX_NAME_CHARS)?,
+                    responsible: required(&responsible, "responsible", MAX_NAME_CHARS)?,
+                    plan: required(&plan, "plan", MAX_TEXT_CHARS)?,
+                    deadline,
+                }
+            }
+            Action::Progress => {
+                if ctx.note.trim().is_empty() {
+                    return Err(DomainError::invalid("note", "must say what progress was made"));
+                }
+                EventKind::Progress
+            }
+            Action::Extend { days, reason } => {
+                if self.extended {
+                    return Err(failed(format!(
+                        "cannot extend case {}: it is {} and was already extended once",
+                        self.id, self.status
+                    )));
+                }
+                if days == 0 || days > policy.max_extension_days {
+                    return Err(DomainError::invalid(
+                        "days",
+                        format!("must be between 1 and {}", policy.max_extension_days),
+                    ));
+                }
+                let reason = required(&reason, "reason", MAX_TEXT_CHARS)?;
+                let current = self.deadline.unwrap_or(ctx.on);
+                EventKind::Extended { days, reason, deadline: add_days(current, days, "deadline")? }
+            }
+            Action::Escalate { reason } => {
+                let reason = required(&reason, "reason", MAX_TEXT_CHARS)?;
+                let Some(to) = ctx.owner_parent.clone() else {
+                    return Err(failed(format!(
+                        "cannot escalate case {}: it is {} at {}, which has no parent tier",
+                        self.id, self.status, self.owner_unit
+                    )));
+                };
+                EventKind::Escalated { to, reason }
+            }
+            Action::AssignDown { to, deadline } => {
+                if !(ctx.is_below_owner)(&to) {
+                    return Err(DomainError::invalid(
+                        "to_unit_id",
+                        format!("unit {to} is not below the case's owner {}", self.owner_unit),
+                    ));
+                }
+                let limit = self.deadline_limit(ctx)?;
+                let deadline = deadline.unwrap_or(limit);
+                if deadline < ctx.on || deadline > limit {
+                    return Err(DomainError::invalid(
+                        "deadline",
+                        format!("must lie between today ({}) and the case's deadline {limit}", ctx.on),
+                    ));
+                }
+                EventKind::AssignedDown { to, deadline }
+            }
+            Action::Resolve { resolution, amount_recovered_cents } => {
+                check_amount(amount_recovered_cents, "amount_recovered_cents")?;
+                if amount_recovered_cents > MAX_AMOUNT_CENTS {
+                    return Err(DomainError::invalid("amount_recovered_cents", "too large"));
+                }
+                let on_time = self.deadline.is_none_or(|deadline| ctx.on <= deadline);
+                EventKind::Resolved {
+                    resolution: required(&resolution, "resolution", MAX_TEXT_CHARS)?,
+                    amount_recovered_cents,
+                    on_time,
+                }
+            }
+            Action::Close { satisfaction } => EventKind::Closed { satisfaction },
+            Action::Reopen { reason } => {
+                self.require_dissatisfied(&Action::Reopen { reason: String::new() })?;
+                EventKind::Reopened {
+                    reason: required(&reason, "reason", MAX_TEXT_CHARS)?,
+                    deadline: add_days(ctx.on, policy.handle_days, "deadline")?,
+                }
+            }
+            Action::RequestReview { reason } => {
+                self.require_dissatisfied(&Action::RequestReview { reason: String::new() })?;
+                if self.reviews >= MAX_REVIEWS {
+                    return Err(failed(format!(
+                        "cannot request a review of case {}: it is {} and was already reviewed {} times",
+                        self.id, self.status, self.reviews
+                    )));
+                }
+                let Some(to) = ctx.owner_parent.clone() else {
+                    return Err(failed(format!(
+                        "cannot request a review of case {}: it is {} at {}, which has no parent tier",
+                        self.id, self.status, self.owner_unit
+                    )));
+                };
+                EventKind::ReviewRequested {
+                    reason: required(&reason, "reason", MAX_TEXT_CHARS)?,
+                    to,
+                    review_by: add_days(ctx.on, policy.review_days, "review_by")?,
+                }
+            }
+            Action::DecideReview { decision } => EventKind::Reviewed {
+                decision,
+                deadline: match decision {
+                    ReviewDecision::Upheld => None,
+                    ReviewDecision::Overturned => Some(add_days(ctx.on, policy.handle_days, "deadline")?),
+                },
+            },
+            Action::Supervised { supervision_id, from, kind, reply_by } => {
+                check_id(&supervision_id, "supervision_id")?;
+                if self.supervisions.iter().any(|s| s.id == supervision_id) {
+                    return Err(DomainError::AlreadyExists(format!(
+                        "supervision {supervision_id} is already recorded on case {}",
+                        self.id
+                    )));
+                }
+                EventKind::Supervised { supervision_id, from, kind, reply_by }
+            }
+            Action::ReplySupervision { supervision_id } => {
+                match self.supervisions.iter().find(|s| s.id == supervision_id) {
+                    None => {
+                        return Err(DomainError::NotFound(format!(
+                            "case {} has no supervision {supervision_id}",
+                            self.id
+                        )));
+                    }
+                    Some(s) if s.replied_on.is_some() => {
+                        return Err(failed(format!(
+                            "supervision {supervision_id} on case {} was already answered",
+                            self.id
+                        )));
+                    }
+                    Some(_) => {}
+                }
+                if ctx.note.trim().is_empty() {
+                    return Err(DomainError::invalid("note", "the reply must say what was done"));
+                }
+                EventKind::SupervisionReplied { supervision_id }
+            }
+        };
+        Ok(CaseEvent {
+            case_id: self.id.clone(),
+            seq: self.seq + 1,
+            at: ctx.at,
+            on: ctx.on,
+            unit: self.owner_unit.clone(),
+            actor: ctx.actor.clone(),
+            note: ctx.note.clone(),
+            kind,
+        })
+    }
+
+    /// The latest deadline an assignment may set: the case's deadline, or,
+    /// when that has already passed (an overdue case escalated or handed
+    /// down), a fresh handling period from today, so an overdue case can
+    /// still be worked. Its lateness stays on record: `Resolve` compares
+    /// with the deadline that holds then.
+    fn deadline_limit(&self, ctx: &Context<'_>) -> Result<NaiveDate, DomainError> {
+        match self.deadline {
+            Some(deadline) if deadline >= ctx.on => Ok(deadline),
+            _ => add_days(ctx.on, ctx.policy.handle_days, "deadline"),
+        }
+    }
+
+    fn require_dissatisfied(&self, action: &Action) -> Result<(), DomainError> {
+        if self.satisfaction == Some(Satisfaction::Dissatisfied) {
+            Ok(())
+        } else {
+            Err(failed(format!(
+                "cannot {} case {}: it is {} and the petitioner was not recorded as dissatisfied",
+                action.verb(),
+                self.id,
+                self.status
+            )))
+        }
+    }
+
+    /// Folds the next event into the case.
+    pub fn apply(&mut self, event: &CaseEvent) -> Result<(), DomainError> {
+        if event.case_id != self.id {
+            return Err(DomainError::invalid(
+                "case_id",
+                format!("event of {} applied to {}", event.case_id, self.id),
+            ));
+        }
+        if event.seq != self.seq + 1 {
+            return Err(DomainError::Aborted(format!(
+                "case {} is at event {}; event {} does not follow",
+                self.id, self.seq, event.seq
+            )));
+        }
+        use CaseStatus::*;
+        let allowed = |statuses: &[CaseStatus]| -> Result<(), DomainError> {
+            if statuses.contains(&self.status) {
+                Ok(())
+            } else {
+                Err(failed(format!(
+                    "event {} ({}) cannot follow: case {} is {}",
+                    event.seq,
+                    event.kind.name(),
+                    self.id,
+                    self.status
+                )))
+            }
+        };
+        match &event.kind {
+            EventKind::Registered { .. } => {
+                return Err(failed(format!("case {} is already registered", self.id)));
+            }
+            EventKind::Accepted { deadline } => {
+                allowed(&[Registered])?;
+                self.status = Accepted;
+                self.accepted_on = Some(event.on);
+                self.deadline = Some(*deadline);
+            }
+            EventKind::NotAccepted { reason } => {
+                allowed(&[Registered])?;
+                self.status = NotAccepted;
+                self.not_accepted_reason = Some(reason.clone());
+            }
+            EventKind::Assigned { leader, responsible, plan, deadline } => {
+                allowed(&[Accepted, Assigned, InProgress])?;
+                self.status = Assigned;
+                self.leader = Some(leader.clone());
+                self.responsible = Some(responsible.clone());
+                self.plan = Some(plan.clone());
+                self.deadline = Some(*deadline);
+            }
+            EventKind::Progress => {
+                allowed(&[Assigned, InProgress])?;
+                self.status = InProgress;
+            }
+            EventKind::Extended { deadline, .. } => {
+                allowed(&[Accepted, Assigned, InProgress])?;
+                if self.extended {
+                    return Err(failed(format!("case {} was already extended", self.id)));
+                }
+                self.extended = true;
+                self.deadline = Some(*deadline);
+            }
+            EventKind::Escalated { to, .. } => {
+                allowed(&[Registered, Accepted, Assigned, InProgress])?;
+                self.owner_unit = to.clone();
+                self.escalations += 1;
+                if self.status != Registered {
+                    self.status = Accepted;
+                }
+                self.leader = None;
+                self.responsible = None;
+                self.plan = None;
+            }
+            EventKind::AssignedDown { to, deadline } => {
+                allowed(&[Accepted, Assigned, InProgress])?;
+                self.owner_unit = to.clone();
+                self.assignments_down += 1;
+                self.status = Accepted;
+                self.deadline = Some(*deadline);
+                self.leader = None;
+                self.responsible = None;
+                self.plan = None;
+            }
+            EventKind::Resolved { resolution, amount_recovered_cents, on_time } => {
+                allowed(&[Assigned, InProgress])?;
+                self.status = Resolved;
+                self.resolution = Some(resolution.clone());
+                self.amount_recovered_cents = *amount_recovered_cents;
+                self.resolved_on = Some(event.on);
+                self.resolved_on_time = Some(*on_time);
+            }
+            EventKind::Closed { satisfaction } => {
+                allowed(&[Resolved])?;
+                self.status = Closed;
+                self.satisfaction = Some(*satisfaction);
+                self.closed_on = Some(event.on);
+            }
+            EventKind::Reopened { deadline, .. } => {
+                allowed(&[Closed])?;
+                self.status = InProgress;
+                self.reopened += 1;
+                self.deadline = Some(*deadline);
+                // A fresh handling period, with its own one extension.
+                self.extended = false;
+                self.clear_outcome();
+            }
+            EventKind::ReviewRequested { to, review_by, .. } => {
+                allowed(&[Closed])?;
+                self.status = UnderReview;
+                self.owner_unit = to.clone();
+                self.review_by = Some(*review_by);
+            }
+            EventKind::Reviewed { decision, deadline } => {
+                allowed(&[UnderReview])?;
+                self.reviews += 1;
+                self.review_by = None;
+                match decision {
+                    ReviewDecision::Upheld => self.status = Closed,
+                    ReviewDecision::Overturned => {
+                        self.status = Accepted;
+                        self.deadline = *deadline;
+                        self.extended = false;
+                        self.leader = None;
+                        self.responsible = None;
+                        self.plan = None;
+                        self.clear_outcome();
+                    }
+                }
+            }
+            EventKind::Supervised { supervision_id, from, kind, reply_by } => {
+                self.supervisions.push(SupervisionEntry {
+                    id: supervision_id.clone(),
+                    from: from.clone(),
+                    kind: *kind,
+                    reply_by: *reply_by,
+                    received_on: event.on,
+                    replied_on: None,
+                });
+            }
+            EventKind::SupervisionReplied { supervision_id } => {
+                let entry =
+                    self.supervisions.iter_mut().find(|s| &s.id == supervision_id).ok_or_else(|| {
+                        failed(format!("case {} has no supervision {supervision_id}", self.id))
+                    })?;
+                entry.replied_on = Some(event.on);
+            }
+        }
+        self.seq = event.seq;
+        self.updated_at = event.at;
+        Ok(())
+    }
+
+    fn clear_outcome(&mut self) {
+        self.resolution = None;
+        self.amount_recovered_cents = 0;
+        self.resolved_on = None;
+        self.resolved_on_time = None;
+        self.satisfaction = None;
+        self.closed_on = None;
+    }
+
+    /// Closed by the deadline: resolved on time and struck off.
+    pub fn closed_on_time(&self) -> bool {
+        self.status == CaseStatus::Closed && self.resolved_on_time == Some(true)
+    }
+
+    /// A duty-reception visit answered on the spot: registered and closed
+    /// on the same day (最多访一次).
+    pub fn one_visit(&self) -> bool {
+        self.intake.channel == Channel::Visit && self.closed_on == Some(self.registered_on)
+    }
+}
+
+/// A petitioner's personal data. It stays at the node holding the case and
+/// leaves it only with the case itself.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Petitioner {
+    pub name: String,
+    pub phone: String,
+    /// Normalised (see [`normalise_id_number`]).
+    pub id_number: String,
+}
+
+impl fmt::Debug for Petitioner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print personal data, not even in a debug dump.
+        f.write_str("Petitioner { .. }")
+    }
+}
+
+impl Petitioner {
+    pub fn new(name: &str, phone: &str, id_number: &str) -> Result<Self, DomainError> {
+        let name = required(name, "petitioner.name", MAX_NAME_CHARS)?;
+        let phone = phone.trim();
+        if phone.len() > 32 || !phone.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c)) {
+            return Err(DomainError::invalid(
+                "petitioner.phone",
+                "must be at most 32 digits, spaces, + - ( )",
+            ));
+        }
+        Ok(Petitioner { name, phone: phone.to_owned(), id_number: normalise_id_number(id_number)? })
+    }
+}
+
+/// Normalises an identity document number for hashing: spaces and hyphens
+/// dropped, letters upper-cased. An 18-character resident identity number
+/// must carry a valid check digit (GB 11643, ISO 7064 MOD 11-2); other
+/// documents (passports, permits) are 6 to 32 letters and digits.
+pub fn normalise_id_number(value: &str) -> Result<String, DomainError> {
+    let field = "petitioner.id_number";
+    let normalised: String =
+        value.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+    if normalised.len() < 6 || normalised.len() > 32 || !normalised.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return Err(DomainError::invalid(field, "must be 6 to 32 letters and digits"));
+    }
+    let bytes = normalised.as_bytes();
+    if bytes.len() == 18 && bytes[..17].iter().all(u8::is_ascii_digit) {
+        const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        const CHECK: &[u8; 11] = b"10X98765432";
+        let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
+        if bytes[17] != CHECK[(sum % 11) as usize] {
+            return Err(DomainError::invalid(
+                field,
+                "the check digit of the resident identity number is wrong",
+            ));
+        }
+    }
+    Ok(normalised)
+}
+
+/// `petitioner_ref`: HMAC-SHA256 of the normalised id number under the
+/// deployment's secret, in hex. Equal people give equal refs at every node
+/// of the deployment; without the secret a ref reveals nothing.
+pub fn petitioner_ref(secret: &[u8], normalised_id_number: &str) -> String {
+    use hmac::Mac;
+    let mut mac =
+        <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(normalised_id_number.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[cfg(test)]
+mod tests;

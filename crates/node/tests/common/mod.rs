@@ -1,0 +1,157 @@
+//! What the multi-node tests share: in-process nodes that stop and start
+//! again on the same address and database, and a macro running a test on
+//! both backends.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fengqiao_core::{Clock, SystemClock, UnitTree};
+use fengqiao_node::{ForwarderConfig, Node, NodeConfig};
+use fengqiao_proto::pb::node_service_client::NodeServiceClient;
+use fengqiao_store::Backend;
+use fengqiao_store::testing::TestDb;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+
+/// One in-process node that can be stopped and started again on the same
+/// address and database.
+pub struct Running {
+    pub unit: &'static str,
+    pub config: NodeConfig,
+    /// The tree file this node reads; `None`: from its database, else from its parent.
+    pub tree: Option<String>,
+    pub db: TestDb,
+    pub address: SocketAddr,
+    /// The clock the node runs on.
+    pub clock: Arc<dyn Clock>,
+    /// The running node (for calling its functions directly).
+    pub node: Option<Node>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    pub async fn start(
+        csv: &str,
+        unit: &'static str,
+        backend: Backend,
+        config: NodeConfig,
+        address: Option<SocketAddr>,
+    ) -> Running {
+        Running::start_with_clock(csv, unit, backend, config, address, Arc::new(SystemClock)).await
+    }
+
+    /// [`Running::start`] on a given clock.
+    pub async fn start_with_clock(
+        csv: &str,
+        unit: &'static str,
+        backend: Backend,
+        config: NodeConfig,
+        address: Option<SocketAddr>,
+        clock: Arc<dyn Clock>,
+    ) -> Running {
+        let db = TestDb::new(backend).await;
+        let tree = config.parent.is_none().then(|| csv.to_owned());
+        let mut running = Running {
+            unit,
+            config,
+            tree,
+            db,
+            address: "127.0.0.1:0".parse().unwrap(),
+            clock,
+            node: None,
+            stop: None,
+            task: None,
+        };
+        running.serve(address).await;
+        running
+    }
+
+    pub async fn serve(&mut self, address: Option<SocketAddr>) {
+        let store = self.db.open().await.unwrap();
+        let clock = Arc::clone(&self.clock);
+        let node = match &self.tree {
+            Some(csv) => {
+                Node::start(self.config.clone(), &UnitTree::from_csv(csv).unwrap(), store, clock).await
+            }
+            None => match Node::start_from_store(self.config.clone(), Arc::clone(&store), clock.clone())
+                .await
+                .unwrap()
+            {
+                Some(node) => Ok(node),
+                None => {
+                    let parent = self.config.parent.as_deref().expect("a node without a tree has a parent");
+                    let tree = fengqiao_node::downlink::fetch_tree(parent, self.unit).await.unwrap();
+                    Node::start(self.config.clone(), &tree, store, clock).await
+                }
+            },
+        }
+        .unwrap();
+        self.node = Some(node.clone());
+        let listener = bind(address.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).await;
+        self.address = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.stop = Some(stop);
+        self.task = Some(tokio::spawn(async move {
+            fengqiao_node::serve(node, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        }));
+    }
+
+    pub async fn halt(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.halt().await;
+        self.serve(Some(self.address)).await;
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub async fn client(&self) -> NodeServiceClient<Channel> {
+        NodeServiceClient::new(Channel::from_shared(self.url()).unwrap().connect_lazy())
+    }
+}
+
+/// Binds, retrying while a just-closed listener still holds the port.
+pub async fn bind(address: SocketAddr) -> TcpListener {
+    for _ in 0..100 {
+        if let Ok(listener) = TcpListener::bind(address).await {
+            return listener;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cannot bind {address}");
+}
+
+/// Retries quickly, so tests don't wait on backoff.
+pub fn fast() -> ForwarderConfig {
+    ForwarderConfig { max_backoff: Duration::from_millis(200), ..ForwarderConfig::default() }
+}
+
+/// Runs each named `async fn(Backend)` as a test on SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
+        }
+    };
+}

@@ -1,0 +1,1047 @@
+//! The case ledger both ways: intakes, petitioners, repeat links, case events
+//! (every kind of the `CaseEvent.kind` oneof) and cases.
+//!
+//! Field paths in errors follow the wire, so an event's fields sit below the
+//! name of its oneof case: `event.assigned.deadline`,
+//! `event.registered.intake.category`.
+
+use chrono::NaiveDate;
+use fengqiao_core::DomainError;
+use fengqiao_core::case::{
+    Case, CaseEvent, CaseId, DisputeRef, EventKind, Intake, Petitioner, RepeatLink, SupervisionEntry,
+};
+
+use crate::enums::{
+    case_status_from_pb, case_status_to_pb, category_from_pb, category_to_pb, channel_from_pb, channel_to_pb,
+    review_decision_from_pb, review_decision_to_pb, satisfaction_from_pb, satisfaction_to_pb,
+    supervision_kind_from_pb, supervision_kind_to_pb,
+};
+use crate::pb;
+use crate::pb::case_event::Kind;
+use crate::scalars::{
+    format_date, from_timestamp, parse_date, parse_optional_date, parse_unit_id, timestamp,
+};
+
+/// An optional date as the wire writes it: empty when unset.
+fn optional_date(date: Option<NaiveDate>) -> String {
+    date.map(format_date).unwrap_or_default()
+}
+
+/// An optional text: empty on the wire is `None`.
+fn optional_text(value: String) -> Option<String> {
+    if value.is_empty() { None } else { Some(value) }
+}
+
+pub fn dispute_ref_to_pb(source: &DisputeRef) -> pb::DisputeRef {
+    pb::DisputeRef {
+        unit_id: source.unit_id.to_string(),
+        date: format_date(source.date),
+        local_id: source.local_id.clone(),
+    }
+}
+
+/// The dispute a case comes from; errors name `path.unit_id` or
+/// `path.date` (the local id is checked by [`Intake::validate`]).
+pub fn dispute_ref_from_pb(source: pb::DisputeRef, path: &str) -> Result<DisputeRef, DomainError> {
+    Ok(DisputeRef {
+        unit_id: parse_unit_id(&source.unit_id, "unit_id").map_err(crate::at(path))?,
+        date: parse_date(&source.date, "date").map_err(crate::at(path))?,
+        local_id: source.local_id,
+    })
+}
+
+pub fn intake_to_pb(intake: &Intake) -> pb::CaseIntake {
+    pb::CaseIntake {
+        origin_unit_id: intake.origin_unit.to_string(),
+        category: category_to_pb(intake.category).into(),
+        channel: channel_to_pb(intake.channel).into(),
+        summary: intake.summary.clone(),
+        petitioner_ref: intake.petitioner_ref.clone().unwrap_or_default(),
+        source: intake.source.as_ref().map(dispute_ref_to_pb),
+        workers: intake.workers,
+        amount_claimed_cents: intake.amount_claimed_cents,
+    }
+}
+
+/// An intake from the wire, checked by [`Intake::validate`]. An empty
+/// `petitioner_ref` is none (a registration request leaves it to the node);
+/// a present one must be 64 hex digits. Errors name fields below `path`,
+/// e.g. `intake.category` or `intake.source.date`.
+pub fn intake_from_pb(intake: pb::CaseIntake, path: &str) -> Result<Intake, DomainError> {
+    convert_intake(intake).map_err(crate::at(path))
+}
+
+/// Field paths relative to the intake.
+fn convert_intake(intake: pb::CaseIntake) -> Result<Intake, DomainError> {
+    let intake = Intake {
+        origin_unit: parse_unit_id(&intake.origin_unit_id, "origin_unit_id")?,
+        category: category_from_pb(intake.category, "category")?,
+        channel: channel_from_pb(intake.channel, "channel")?,
+        summary: intake.summary,
+        petitioner_ref: optional_text(intake.petitioner_ref),
+        source: intake.source.map(|source| dispute_ref_from_pb(source, "source")).transpose()?,
+        workers: intake.workers,
+        amount_claimed_cents: intake.amount_claimed_cents,
+    };
+    intake.validate()?;
+    Ok(intake)
+}
+
+pub fn petitioner_to_pb(petitioner: &Petitioner) -> pb::Petitioner {
+    pb::Petitioner {
+        name: petitioner.name.clone(),
+        phone: petitioner.phone.clone(),
+        id_number: petitioner.id_number.clone(),
+    }
+}
+
+/// A petitioner from the wire, through [`Petitioner::new`] (name required,
+/// phone of digits and `+- ()`, id number normalised and, for a resident
+/// identity number, check-digit verified). Errors name fields below `path`,
+/// e.g. `petitioner.id_number` or `handover.petitioner.name`.
+pub fn petitioner_from_pb(petitioner: pb::Petitioner, path: &str) -> Result<Petitioner, DomainError> {
+    Petitioner::new(&petitioner.name, &petitioner.phone, &petitioner.id_number).map_err(|error| match error {
+        // `Petitioner::new` names its fields `petitioner.*`; put them below `path` instead.
+        DomainError::Invalid { field, reason } => {
+            let field = field.strip_prefix("petitioner.").unwrap_or(&field);
+            DomainError::invalid(crate::join(path, field), reason)
+        }
+        other => other,
+    })
+}
+
+pub fn repeat_link_to_pb(repeat: &RepeatLink) -> pb::RepeatLink {
+    pb::RepeatLink {
+        of_case_ids: repeat.of.iter().map(ToString::to_string).collect(),
+        rule: repeat.rule.clone(),
+        window_days: repeat.window_days,
+        since: format_date(repeat.since),
+    }
+}
+
+/// A repeat link from the wire: at least one earlier case id, each valid,
+/// and a `since` date. Errors name fields below `path`, e.g.
+/// `repeat.of_case_ids[1]` or `repeat.since`.
+pub fn repeat_link_from_pb(repeat: pb::RepeatLink, path: &str) -> Result<RepeatLink, DomainError> {
+    convert_repeat_link(repeat).map_err(crate::at(path))
+}
+
+/// Field paths relative to the repeat link.
+fn convert_repeat_link(repeat: pb::RepeatLink) -> Result<RepeatLink, DomainError> {
+    if repeat.of_case_ids.is_empty() {
+        return Err(DomainError::invalid("of_case_ids", "a repeat link names at least one earlier case"));
+    }
+    let of = repeat
+        .of_case_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| CaseId::parse_field(id, &format!("of_case_ids[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RepeatLink {
+        of,
+        rule: repeat.rule,
+        window_days: repeat.window_days,
+        since: parse_date(&repeat.since, "since")?,
+    })
+}
+
+pub fn supervision_entry_to_pb(entry: &SupervisionEntry) -> pb::SupervisionEntry {
+    pb::SupervisionEntry {
+        supervision_id: entry.id.clone(),
+        from_unit_id: entry.from.to_string(),
+        kind: supervision_kind_to_pb(entry.kind).into(),
+        reply_by: format_date(entry.reply_by),
+        received_on: format_date(entry.received_on),
+        replied_on: optional_date(entry.replied_on),
+    }
+}
+
+/// A supervision entry from the wire; errors name fields below `path`, e.g.
+/// `case.supervisions[0].reply_by`.
+pub fn supervision_entry_from_pb(
+    entry: pb::SupervisionEntry,
+    path: &str,
+) -> Result<SupervisionEntry, DomainError> {
+    convert_supervision_entry(entry).map_err(crate::at(path))
+}
+
+/// Field paths relative to the entry.
+fn convert_supervision_entry(entry: pb::SupervisionEntry) -> Result<SupervisionEntry, DomainError> {
+    if entry.supervision_id.is_empty() {
+        return Err(DomainError::invalid("supervision_id", "must not be empty"));
+    }
+    Ok(SupervisionEntry {
+        id: entry.supervision_id,
+        from: parse_unit_id(&entry.from_unit_id, "from_unit_id")?,
+        kind: supervision_kind_from_pb(entry.kind, "kind")?,
+        reply_by: parse_date(&entry.reply_by, "reply_by")?,
+        received_on: parse_date(&entry.received_on, "received_on")?,
+        replied_on: parse_optional_date(&entry.replied_on, "replied_on")?,
+    })
+}
+
+fn kind_to_pb(kind: &EventKind) -> Kind {
+    use pb::case_event as wire;
+    match kind {
+        EventKind::Registered { intake, accept_by, repeat } => Kind::Registered(wire::Registered {
+            intake: Some(intake_to_pb(intake)),
+            accept_by: format_date(*accept_by),
+            repeat: repeat.as_ref().map(repeat_link_to_pb),
+        }),
+        EventKind::Accepted { deadline } => {
+            Kind::Accepted(wire::Accepted { deadline: format_date(*deadline) })
+        }
+        EventKind::NotAccepted { reason } => Kind::NotAccepted(wire::NotAccepted { reason: reason.clone() }),
+        EventKind::Assigned { leader, responsible, plan, deadline } => Kind::Assigned(wire::Assigned {
+            leader: leader.clone(),
+            responsible: responsible.clone(),
+            plan: plan.clone(),
+            deadline: format_date(*deadline),
+        }),
+        EventKind::Progress => Kind::Progress(wire::Progress {}),
+        EventKind::Extended { days, reason, deadline } => Kind::Extended(wire::Extended {
+            days: *days,
+            reason: reason.clone(),
+            deadline: format_date(*deadline),
+        }),
+        EventKind::Escalated { to, reason } => {
+            Kind::Escalated(wire::Escalated { to_unit_id: to.to_string(), reason: reason.clone() })
+        }
+        EventKind::AssignedDown { to, deadline } => Kind::AssignedDown(wire::AssignedDown {
+            to_unit_id: to.to_string(),
+            deadline: format_date(*deadline),
+        }),
+        EventKind::Resolved { resolution, amount_recovered_cents, on_time } => {
+            Kind::Resolved(wire::Resolved {
+                resolution: resolution.clone(),
+                amount_recovered_cents: *amount_recovered_cents,
+                on_time: *on_time,
+            })
+        }
+        EventKind::Closed { satisfaction } => {
+            Kind::Closed(wire::Closed { satisfaction: satisfaction_to_pb(*satisfaction).into() })
+        }
+        EventKind::Reopened { reason, deadline } => {
+            Kind::Reopened(wire::Reopened { reason: reason.clone(), deadline: format_date(*deadline) })
+        }
+        EventKind::ReviewRequested { reason, to, review_by } => {
+            Kind::ReviewRequested(wire::ReviewRequested {
+                reason: reason.clone(),
+                to_unit_id: to.to_string(),
+                review_by: format_date(*review_by),
+            })
+        }
+        EventKind::Reviewed { decision, deadline } => Kind::Reviewed(wire::Reviewed {
+            decision: review_decision_to_pb(*decision).into(),
+            deadline: optional_date(*deadline),
+        }),
+        EventKind::Supervised { supervision_id, from, kind, reply_by } => {
+            Kind::Supervised(wire::Supervised {
+                supervision_id: supervision_id.clone(),
+                from_unit_id: from.to_string(),
+                kind: supervision_kind_to_pb(*kind).into(),
+                reply_by: format_date(*reply_by),
+            })
+        }
+        EventKind::SupervisionReplied { supervision_id } => {
+            Kind::SupervisionReplied(wire::SupervisionReplied { supervision_id: supervision_id.clone() })
+        }
+    }
+}
+
+pub fn case_event_to_pb(event: &CaseEvent) -> pb::CaseEvent {
+    pb::CaseEvent {
+        case_id: event.case_id.to_string(),
+        sequence: event.seq,
+        at: Some(timestamp(event.at)),
+        on: format_date(event.on),
+        unit_id: event.unit.to_string(),
+        actor: event.actor.clone(),
+        note: event.note.clone(),
+        kind: Some(kind_to_pb(&event.kind)),
+    }
+}
+
+/// A case event from the wire (an uplink item, a handover, a response),
+/// checked by [`CaseEvent::validate`]. A missing oneof is invalid (field
+/// `kind`); the fields of each kind sit below its oneof name, so errors read
+/// e.g. `event.assigned.deadline`, `events[3].escalated.to_unit_id` or
+/// `event.registered.intake.petitioner_ref`.
+pub fn case_event_from_pb(event: pb::CaseEvent, path: &str) -> Result<CaseEvent, DomainError> {
+    convert_event(event).map_err(crate::at(path))
+}
+
+/// Field paths relative to the event.
+fn convert_event(event: pb::CaseEvent) -> Result<CaseEvent, DomainError> {
+    let event = CaseEvent {
+        case_id: CaseId::parse_field(&event.case_id, "case_id")?,
+        seq: event.sequence,
+        at: from_timestamp(event.at, "at")?,
+        on: parse_date(&event.on, "on")?,
+        unit: parse_unit_id(&event.unit_id, "unit_id")?,
+        actor: event.actor,
+        note: event.note,
+        kind: kind_from_pb(crate::required(event.kind, "kind")?)?,
+    };
+    event.validate().map_err(validation_to_wire)?;
+    Ok(event)
+}
+
+/// Renames the fields [`CaseEvent::validate`] names after the domain to
+/// their names on the wire.
+fn validation_to_wire(error: DomainError) -> DomainError {
+    match error {
+        DomainError::Invalid { field, reason } => {
+            let field = match field.as_str() {
+                "seq" => "sequence".to_owned(),
+                _ => match field.strip_prefix("intake.") {
+                    Some(rest) => format!("registered.intake.{rest}"),
+                    None => field,
+                },
+            };
+            DomainError::Invalid { field, reason }
+        }
+        other => other,
+    }
+}
+
+/// Field paths relative to the event, starting with the oneof case's name.
+fn kind_from_pb(kind: Kind) -> Result<EventKind, DomainError> {
+    Ok(match kind {
+        Kind::Registered(registered) => EventKind::Registered {
+            intake: intake_from_pb(
+                crate::required(registered.intake, "registered.intake")?,
+                "registered.intake",
+            )?,
+            accept_by: parse_date(&registered.accept_by, "registered.accept_by")?,
+            repeat: registered
+                .repeat
+                .map(|repeat| repeat_link_from_pb(repeat, "registered.repeat"))
+                .transpose()?,
+        },
+        Kind::Accepted(accepted) => {
+            EventKind::Accepted { deadline: parse_date(&accepted.deadline, "accepted.deadline")? }
+        }
+        Kind::NotAccepted(not_accepted) => EventKind::NotAccepted { reason: not_accepted.reason },
+        Kind::Assigned(assigned) => EventKind::Assigned {
+            deadline: parse_date(&assigned.deadline, "assigned.deadline")?,
+            leader: assigned.leader,
+            responsible: assigned.responsible,
+            plan: assigned.plan,
+        },
+        Kind::Progress(pb::case_event::Progress {}) => EventKind::Progress,
+        Kind::Extended(extended) => EventKind::Extended {
+            days: extended.days,
+            deadline: parse_date(&extended.deadline, "extended.deadline")?,
+            reason: extended.reason,
+        },
+        Kind::Escalated(escalated) => EventKind::Escalated {
+            to: parse_unit_id(&escalated.to_unit_id, "escalated.to_unit_id")?,
+            reason: escalated.reason,
+        },
+        Kind::AssignedDown(down) => EventKind::AssignedDown {
+            to: parse_unit_id(&down.to_unit_id, "assigned_down.to_unit_id")?,
+            deadline: parse_date(&down.deadline, "assigned_down.deadline")?,
+        },
+        Kind::Resolved(resolved) => EventKind::Resolved {
+            resolution: resolved.resolution,
+            amount_recovered_cents: resolved.amount_recovered_cents,
+            on_time: resolved.on_time,
+        },
+        Kind::Closed(closed) => EventKind::Closed {
+            satisfaction: satisfaction_from_pb(closed.satisfaction, "closed.satisfaction")?,
+        },
+        Kind::Reopened(reopened) => EventKind::Reopened {
+            deadline: parse_date(&reopened.deadline, "reopened.deadline")?,
+            reason: reopened.reason,
+        },
+        Kind::ReviewRequested(requested) => EventKind::ReviewRequested {
+            to: parse_unit_id(&requested.to_unit_id, "review_requested.to_unit_id")?,
+            review_by: parse_date(&requested.review_by, "review_requested.review_by")?,
+            reason: requested.reason,
+        },
+        Kind::Reviewed(reviewed) => EventKind::Reviewed {
+            decision: review_decision_from_pb(reviewed.decision, "reviewed.decision")?,
+            deadline: parse_optional_date(&reviewed.deadline, "reviewed.deadline")?,
+        },
+        Kind::Supervised(supervised) => EventKind::Supervised {
+            from: parse_unit_id(&supervised.from_unit_id, "supervised.from_unit_id")?,
+            kind: supervision_kind_from_pb(supervised.kind, "supervised.kind")?,
+            reply_by: parse_date(&supervised.reply_by, "supervised.reply_by")?,
+            supervision_id: supervised.supervision_id,
+        },
+        Kind::SupervisionReplied(replied) => {
+            EventKind::SupervisionReplied { supervision_id: replied.supervision_id }
+        }
+    })
+}
+
+/// A case as the wire shows it on `today` (which fixes `days_overdue`), with
+/// `held_here` saying whether this node writes it.
+pub fn case_to_pb(case: &Case, today: NaiveDate, held_here: bool) -> pb::Case {
+    pb::Case {
+        case_id: case.id.to_string(),
+        intake: Some(intake_to_pb(&case.intake)),
+        repeat: case.repeat.as_ref().map(repeat_link_to_pb),
+        owner_unit_id: case.owner_unit.to_string(),
+        status: case_status_to_pb(case.status).into(),
+        registered_at: Some(timestamp(case.registered_at)),
+        registered_on: format_date(case.registered_on),
+        accept_by: format_date(case.accept_by),
+        accepted_on: optional_date(case.accepted_on),
+        not_accepted_reason: case.not_accepted_reason.clone().unwrap_or_default(),
+        deadline: optional_date(case.deadline),
+        extended: case.extended,
+        leader: case.leader.clone().unwrap_or_default(),
+        responsible: case.responsible.clone().unwrap_or_default(),
+        plan: case.plan.clone().unwrap_or_default(),
+        resolution: case.resolution.clone().unwrap_or_default(),
+        amount_recovered_cents: case.amount_recovered_cents,
+        resolved_on: optional_date(case.resolved_on),
+        resolved_on_time: case.resolved_on_time.unwrap_or(false),
+        satisfaction: case.satisfaction.map_or(pb::Satisfaction::Unspecified, satisfaction_to_pb).into(),
+        closed_on: optional_date(case.closed_on),
+        review_by: optional_date(case.review_by),
+        reviews: case.reviews,
+        escalations: case.escalations,
+        assignments_down: case.assignments_down,
+        reopened: case.reopened,
+        supervisions: case.supervisions.iter().map(supervision_entry_to_pb).collect(),
+        sequence: case.seq,
+        updated_at: Some(timestamp(case.updated_at)),
+        due: optional_date(case.due()),
+        days_overdue: case.days_overdue(today),
+        held_here,
+    }
+}
+
+/// A case from the wire (e.g. what `GetCase` returned), with its `held_here`
+/// flag. `due` and `days_overdue` are derived, so they are not read back.
+/// Empty texts and dates are none; `satisfaction` UNSPECIFIED is none;
+/// `resolved_on_time` counts only with a `resolved_on`. Errors name fields
+/// below `path`, e.g. `case.intake.channel` or `case.supervisions[1].kind`.
+pub fn case_from_pb(case: pb::Case, path: &str) -> Result<(Case, bool), DomainError> {
+    let held_here = case.held_here;
+    Ok((convert_case(case).map_err(crate::at(path))?, held_here))
+}
+
+/// Field paths relative to the case.
+fn convert_case(case: pb::Case) -> Result<Case, DomainError> {
+    let resolved_on = parse_optional_date(&case.resolved_on, "resolved_on")?;
+    if resolved_on.is_none() && case.resolved_on_time {
+        return Err(DomainError::invalid("resolved_on_time", "set on a case without resolved_on"));
+    }
+    Ok(Case {
+        id: CaseId::parse_field(&case.case_id, "case_id")?,
+        intake: intake_from_pb(crate::required(case.intake, "intake")?, "intake")?,
+        repeat: case.repeat.map(|repeat| repeat_link_from_pb(repeat, "repeat")).transpose()?,
+        owner_unit: parse_unit_id(&case.owner_unit_id, "owner_unit_id")?,
+        status: case_status_from_pb(case.status, "status")?,
+        registered_at: from_timestamp(case.registered_at, "registered_at")?,
+        registered_on: parse_date(&case.registered_on, "registered_on")?,
+        accept_by: parse_date(&case.accept_by, "accept_by")?,
+        accepted_on: parse_optional_date(&case.accepted_on, "accepted_on")?,
+        not_accepted_reason: optional_text(case.not_accepted_reason),
+        deadline: parse_optional_date(&case.deadline, "deadline")?,
+        extended: case.extended,
+        leader: optional_text(case.leader),
+        responsible: optional_text(case.responsible),
+        plan: optional_text(case.plan),
+        resolution: optional_text(case.resolution),
+        amount_recovered_cents: case.amount_recovered_cents,
+        resolved_on,
+        resolved_on_time: resolved_on.map(|_| case.resolved_on_time),
+        satisfaction: match case.satisfaction {
+            0 => None,
+            value => Some(satisfaction_from_pb(value, "satisfaction")?),
+        },
+        closed_on: parse_optional_date(&case.closed_on, "closed_on")?,
+        review_by: parse_optional_date(&case.review_by, "review_by")?,
+        reviews: case.reviews,
+        escalations: case.escalations,
+        assignments_down: case.assignments_down,
+        reopened: case.reopened,
+        supervisions: case
+            .supervisions
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| supervision_entry_from_pb(entry, &format!("supervisions[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?,
+        seq: case.sequence,
+        updated_at: from_timestamp(case.updated_at, "updated_at")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use fengqiao_core::case::{
+        CaseStatus, Channel, ReviewDecision, Satisfaction, SupervisionKind, normalise_id_number,
+    };
+    use fengqiao_core::{DisputeCategory, UnitId};
+
+    use super::*;
+
+    const CASE: &str = "410411001001-20261127-1";
+    const REF: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    fn unit(id: &str) -> UnitId {
+        UnitId::parse(id).unwrap()
+    }
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn morning(day: &str) -> DateTime<Utc> {
+        date(day).and_hms_opt(9, 30, 0).unwrap().and_utc()
+    }
+
+    fn intake() -> Intake {
+        Intake {
+            origin_unit: unit("410411001001"),
+            category: DisputeCategory::WageArrears,
+            channel: Channel::Report,
+            summary: "twelve workers unpaid since March".into(),
+            petitioner_ref: Some(REF.into()),
+            source: Some(DisputeRef {
+                unit_id: unit("410411001001"),
+                date: date("2026-11-27"),
+                local_id: "d-1".into(),
+            }),
+            workers: 12,
+            amount_claimed_cents: 4_800_000,
+        }
+    }
+
+    fn repeat() -> RepeatLink {
+        RepeatLink::decide(
+            date("2026-11-27"),
+            365,
+            vec![CaseId::parse("410411001001-20260301-4").unwrap(), CaseId::parse("C-2").unwrap()],
+        )
+        .unwrap()
+    }
+
+    /// One kind of every variant, in an order a case could take them.
+    fn kinds() -> Vec<EventKind> {
+        vec![
+            EventKind::Registered { intake: intake(), accept_by: date("2026-12-12"), repeat: Some(repeat()) },
+            EventKind::Accepted { deadline: date("2027-01-26") },
+            EventKind::Assigned {
+                leader: "王书记".into(),
+                responsible: "李主任".into(),
+                plan: "meet the contractor on Monday".into(),
+                deadline: date("2027-01-20"),
+            },
+            EventKind::Progress,
+            EventKind::Extended {
+                days: 30,
+                reason: "the contractor is abroad".into(),
+                deadline: date("2027-02-19"),
+            },
+            EventKind::Supervised {
+                supervision_id: "sup-7".into(),
+                from: unit("410411"),
+                kind: SupervisionKind::OnSite,
+                reply_by: date("2027-01-05"),
+            },
+            EventKind::SupervisionReplied { supervision_id: "sup-7".into() },
+            EventKind::Escalated { to: unit("410411001"), reason: "needs the township".into() },
+            EventKind::AssignedDown { to: unit("410411001001"), deadline: date("2027-02-01") },
+            EventKind::Resolved {
+                resolution: "wages paid in full".into(),
+                amount_recovered_cents: 4_800_000,
+                on_time: true,
+            },
+            EventKind::Closed { satisfaction: Satisfaction::Dissatisfied },
+            EventKind::Reopened { reason: "only half was paid".into(), deadline: date("2027-04-01") },
+            EventKind::NotAccepted { reason: "outside the petition channel".into() },
+            EventKind::ReviewRequested {
+                reason: "disagrees with the outcome".into(),
+                to: unit("410411001"),
+                review_by: date("2027-03-10"),
+            },
+            EventKind::Reviewed { decision: ReviewDecision::Upheld, deadline: None },
+            EventKind::Reviewed { decision: ReviewDecision::Overturned, deadline: Some(date("2027-05-01")) },
+        ]
+    }
+
+    fn event(seq: u32, kind: EventKind) -> CaseEvent {
+        CaseEvent {
+            case_id: CaseId::parse(CASE).unwrap(),
+            seq,
+            at: morning("2026-11-27"),
+            on: date("2026-11-27"),
+            unit: unit("410411001001"),
+            actor: "officer-7".into(),
+            note: "spoke with both parties".into(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn every_kind_round_trips() {
+        let kinds = kinds();
+        let mut names: Vec<&str> = kinds.iter().map(EventKind::name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 15, "every kind is covered");
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let event = event(u32::try_from(i).unwrap() + 1, kind);
+            let wire = case_event_to_pb(&event);
+            assert_eq!(case_event_from_pb(wire.clone(), "event"), Ok(event.clone()), "{}", event.kind.name());
+            // Through the bytes too.
+            let bytes = prost::Message::encode_to_vec(&wire);
+            let decoded: pb::CaseEvent = prost::Message::decode(bytes.as_slice()).unwrap();
+            assert_eq!(case_event_from_pb(decoded, "event"), Ok(event));
+        }
+    }
+
+    #[test]
+    fn wire_fields_are_written_as_documented() {
+        let wire = case_event_to_pb(&event(
+            2,
+            EventKind::Reviewed { decision: ReviewDecision::Upheld, deadline: None },
+        ));
+        assert_eq!(wire.sequence, 2);
+        assert_eq!(wire.on, "2026-11-27");
+        assert_eq!(wire.at, Some(timestamp(morning("2026-11-27"))));
+        let Some(Kind::Reviewed(reviewed)) = wire.kind else { panic!("reviewed expected") };
+        assert_eq!(reviewed.decision, i32::from(pb::ReviewDecision::Upheld));
+        assert_eq!(reviewed.deadline, "");
+
+        let registered = case_event_to_pb(&event(1, kinds().remove(0)));
+        let Some(Kind::Registered(registered)) = registered.kind else { panic!("registered expected") };
+        let intake = registered.intake.unwrap();
+        assert_eq!(intake.channel, i32::from(pb::CaseChannel::Report));
+        assert_eq!(intake.source.unwrap().date, "2026-11-27");
+        assert_eq!(registered.accept_by, "2026-12-12");
+        let repeat = registered.repeat.unwrap();
+        assert_eq!(repeat.of_case_ids, ["410411001001-20260301-4", "C-2"]);
+        assert_eq!(repeat.since, "2025-11-27");
+    }
+
+    #[test]
+    fn intakes_round_trip_and_take_an_empty_ref_as_none() {
+        assert_eq!(intake_from_pb(intake_to_pb(&intake()), "intake"), Ok(intake()));
+        let bare = Intake {
+            petitioner_ref: None,
+            source: None,
+            channel: Channel::Visit,
+            category: DisputeCategory::Neighbour,
+            workers: 0,
+            amount_claimed_cents: 0,
+            ..intake()
+        };
+        let wire = intake_to_pb(&bare);
+        assert_eq!(wire.petitioner_ref, "");
+        assert_eq!(wire.source, None);
+        assert_eq!(intake_from_pb(wire, "intake"), Ok(bare));
+    }
+
+    #[test]
+    fn petitioners_round_trip_normalised() {
+        let wire = pb::Petitioner {
+            name: "张三".into(),
+            phone: "+86 138-0000-0000".into(),
+            id_number: "11010519491231002x".into(),
+        };
+        let petitioner = petitioner_from_pb(wire, "petitioner").unwrap();
+        assert_eq!(petitioner.id_number, normalise_id_number("11010519491231002X").unwrap());
+        assert_eq!(petitioner.phone, "+86 138-0000-0000");
+        let back = petitioner_to_pb(&petitioner);
+        assert_eq!(back.id_number, "11010519491231002X");
+        assert_eq!(petitioner_from_pb(back, "petitioner"), Ok(petitioner));
+    }
+
+    #[test]
+    fn petitioner_errors_sit_below_the_path() {
+        let good =
+            pb::Petitioner { name: "张三".into(), phone: String::new(), id_number: "E12345678".into() };
+        let field_of = |petitioner: pb::Petitioner, path: &str| match petitioner_from_pb(petitioner, path) {
+            Err(DomainError::Invalid { field, .. }) => field,
+            other => panic!("expected Invalid, got {other:?}"),
+        };
+        assert!(petitioner_from_pb(good.clone(), "petitioner").is_ok());
+        let bad_check_digit = pb::Petitioner { id_number: "110105194912310021".into(), ..good.clone() };
+        assert_eq!(field_of(bad_check_digit, "petitioner"), "petitioner.id_number");
+        let short = pb::Petitioner { id_number: "12345".into(), ..good.clone() };
+        assert_eq!(field_of(short, "handover.petitioner"), "handover.petitioner.id_number");
+        let no_name = pb::Petitioner { name: " ".into(), ..good.clone() };
+        assert_eq!(field_of(no_name, "item.petitioner"), "item.petitioner.name");
+        let letters = pb::Petitioner { phone: "call me".into(), ..good.clone() };
+        assert_eq!(field_of(letters, "petitioner"), "petitioner.phone");
+        assert_eq!(field_of(pb::Petitioner { name: String::new(), ..good }, ""), "name");
+    }
+
+    /// A case that went through most of its life: registered, accepted,
+    /// assigned, extended, supervised (one answered), resolved, closed.
+    fn lived_case() -> Case {
+        let mut log = vec![
+            event(1, kinds().remove(0)),
+            event(2, EventKind::Accepted { deadline: date("2027-01-26") }),
+            event(
+                3,
+                EventKind::Assigned {
+                    leader: "王书记".into(),
+                    responsible: "李主任".into(),
+                    plan: "meet the contractor".into(),
+                    deadline: date("2027-01-20"),
+                },
+            ),
+            event(4, EventKind::Extended { days: 10, reason: "abroad".into(), deadline: date("2027-01-30") }),
+        ];
+        for (seq, id) in [(5, "sup-1"), (6, "sup-2")] {
+            log.push(event(
+                seq,
+                EventKind::Supervised {
+                    supervision_id: id.into(),
+                    from: unit("410411"),
+                    kind: SupervisionKind::Document,
+                    reply_by: date("2027-01-05"),
+                },
+            ));
+        }
+        let mut replied = event(7, EventKind::SupervisionReplied { supervision_id: "sup-1".into() });
+        replied.on = date("2026-12-02");
+        log.push(replied);
+        let mut resolved = event(
+            8,
+            EventKind::Resolved {
+                resolution: "paid".into(),
+                amount_recovered_cents: 4_000_000,
+                on_time: true,
+            },
+        );
+        resolved.on = date("2026-12-20");
+        log.push(resolved);
+        let mut closed = event(9, EventKind::Closed { satisfaction: Satisfaction::Satisfied });
+        closed.on = date("2026-12-21");
+        closed.at = morning("2026-12-21");
+        log.push(closed);
+        Case::replay(&log).unwrap()
+    }
+
+    #[test]
+    fn cases_round_trip() {
+        let case = lived_case();
+        assert_eq!(case.status, CaseStatus::Closed);
+        let wire = case_to_pb(&case, date("2027-03-01"), true);
+        assert_eq!(wire.status, i32::from(pb::CaseStatus::Closed));
+        assert_eq!(wire.satisfaction, i32::from(pb::Satisfaction::Satisfied));
+        assert_eq!((wire.due.as_str(), wire.days_overdue), ("", 0));
+        assert_eq!(wire.accepted_on, "2026-11-27");
+        assert_eq!(wire.resolved_on, "2026-12-20");
+        assert!(wire.resolved_on_time);
+        assert_eq!(wire.supervisions.len(), 2);
+        assert_eq!(wire.supervisions[0].replied_on, "2026-12-02");
+        assert_eq!(wire.supervisions[1].replied_on, "");
+        assert_eq!(wire.sequence, 9);
+        assert_eq!(wire.updated_at, Some(timestamp(morning("2026-12-21"))));
+        assert_eq!(case_from_pb(wire, "case"), Ok((case, true)));
+
+        // Freshly registered: nothing set yet, acceptance due.
+        let fresh = Case::start(&event(1, kinds().remove(0))).unwrap();
+        let wire = case_to_pb(&fresh, date("2026-12-15"), false);
+        assert_eq!(wire.satisfaction, i32::from(pb::Satisfaction::Unspecified));
+        assert_eq!(wire.deadline, "");
+        assert_eq!(wire.leader, "");
+        assert!(!wire.resolved_on_time);
+        assert_eq!(wire.due, "2026-12-12");
+        assert_eq!(wire.days_overdue, 3);
+        assert_eq!(case_to_pb(&fresh, date("2026-12-12"), false).days_overdue, 0);
+        assert_eq!(case_from_pb(wire, "case"), Ok((fresh, false)));
+    }
+
+    #[test]
+    fn bad_cases_name_the_field() {
+        type Mutate = fn(&mut pb::Case);
+        let cases: Vec<(Mutate, &str)> = vec![
+            (|c| c.intake = None, "case.intake"),
+            (|c| c.intake.as_mut().unwrap().channel = 0, "case.intake.channel"),
+            (|c| c.status = 0, "case.status"),
+            (|c| c.satisfaction = 7, "case.satisfaction"),
+            (|c| c.resolved_on.clear(), "case.resolved_on_time"),
+            (|c| c.supervisions[1].kind = 0, "case.supervisions[1].kind"),
+            (|c| c.supervisions[0].replied_on = "2026/12/02".into(), "case.supervisions[0].replied_on"),
+            (|c| c.repeat.as_mut().unwrap().of_case_ids.clear(), "case.repeat.of_case_ids"),
+            (|c| c.updated_at = None, "case.updated_at"),
+            (|c| c.case_id = "with space".into(), "case.case_id"),
+        ];
+        for (mutate, expected) in cases {
+            let mut wire = case_to_pb(&lived_case(), date("2027-03-01"), true);
+            mutate(&mut wire);
+            match case_from_pb(wire, "case") {
+                Err(DomainError::Invalid { field, .. }) => assert_eq!(field, expected),
+                other => panic!("{expected}: expected Invalid, got {other:?}"),
+            }
+        }
+    }
+
+    /// A valid wire event of the kind, event 1 for a registration, else 2.
+    fn wire_of(name: &str) -> pb::CaseEvent {
+        let kind = kinds().into_iter().find(|kind| kind.name() == name).unwrap();
+        let seq = if name == "registered" { 1 } else { 2 };
+        case_event_to_pb(&event(seq, kind))
+    }
+
+    fn field_of(wire: pb::CaseEvent) -> (String, String) {
+        match case_event_from_pb(wire, "event") {
+            Err(DomainError::Invalid { field, reason }) => (field, reason),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    /// The kind of a wire event, to mutate.
+    fn kind_mut(wire: &mut pb::CaseEvent) -> &mut Kind {
+        wire.kind.as_mut().unwrap()
+    }
+
+    #[test]
+    fn bad_events_name_the_exact_field() {
+        type Mutate = fn(&mut pb::CaseEvent);
+        let cases: Vec<(&str, Mutate, &str)> = vec![
+            ("progress", |e| e.kind = None, "event.kind"),
+            ("progress", |e| e.case_id.clear(), "event.case_id"),
+            ("progress", |e| e.sequence = 0, "event.sequence"),
+            ("progress", |e| e.sequence = 1, "event.kind"),
+            ("registered", |e| e.sequence = 3, "event.sequence"),
+            ("progress", |e| e.at = None, "event.at"),
+            ("progress", |e| e.at = Some(prost_types::Timestamp { seconds: 0, nanos: -1 }), "event.at"),
+            ("progress", |e| e.on = "27.11.2026".into(), "event.on"),
+            ("progress", |e| e.unit_id.clear(), "event.unit_id"),
+            ("progress", |e| e.actor.clear(), "event.actor"),
+            ("progress", |e| e.note = "议".repeat(2001), "event.note"),
+            (
+                "registered",
+                |e| {
+                    let Kind::Registered(r) = kind_mut(e) else { unreachable!() };
+                    r.intake = None;
+                },
+                "event.registered.intake",
+            ),
+            (
+                "registered",
+                |e| {
+                    let Kind::Registered(r) = kind_mut(e) else { unreachable!() };
+                    r.intake.as_mut().unwrap().category = 0;
+                },
+                "event.registered.intake.category",
+            ),
+            (
+                "registered",
+                |e| {
+                    let Kind::Registered(r) = kind_mut(e) else { unreachable!() };
+                    r.intake.as_mut().unwrap().petitioner_ref = "not hex".into();
+                },
+                "event.registered.intake.petitioner_ref",
+            ),
+            (
+                "registered",
+                |e| {
+                    let Kind::Registered(r) = kind_mut(e) else { unreachable!() };
+                    r.intake.as_mut().unwrap().source.as_mut().unwrap().date = "2026-02-30".into();
+                },
+                "event.registered.intake.source.date",
+            ),
+            (
+                "registered",
+                |e| {
+                    let Kind::Registered(r) = kind_mut(e) else { unreachable!() };
+                    r.accept_by.clear();
+                },
+                "event.registered.accept_by",
+            ),
+            (
+                "registered",
+                |e| {
+                    let Kind::Registered(r) = kind_mut(e) else { unreachable!() };
+                    r.repeat.as_mut().unwrap().of_case_ids[1] = "a b".into();
+                },
+                "event.registered.repeat.of_case_ids[1]",
+            ),
+            (
+                "registered",
+                |e| {
+                    let Kind::Registered(r) = kind_mut(e) else { unreachable!() };
+                    r.repeat.as_mut().unwrap().since.clear();
+                },
+                "event.registered.repeat.since",
+            ),
+            (
+                "accepted",
+                |e| {
+                    let Kind::Accepted(a) = kind_mut(e) else { unreachable!() };
+                    a.deadline = "tomorrow".into();
+                },
+                "event.accepted.deadline",
+            ),
+            (
+                "assigned",
+                |e| {
+                    let Kind::Assigned(a) = kind_mut(e) else { unreachable!() };
+                    a.deadline = "2027-13-01".into();
+                },
+                "event.assigned.deadline",
+            ),
+            (
+                "extended",
+                |e| {
+                    let Kind::Extended(x) = kind_mut(e) else { unreachable!() };
+                    x.deadline.clear();
+                },
+                "event.extended.deadline",
+            ),
+            (
+                "escalated",
+                |e| {
+                    let Kind::Escalated(x) = kind_mut(e) else { unreachable!() };
+                    x.to_unit_id = "410/411".into();
+                },
+                "event.escalated.to_unit_id",
+            ),
+            (
+                "assigned_down",
+                |e| {
+                    let Kind::AssignedDown(x) = kind_mut(e) else { unreachable!() };
+                    x.to_unit_id.clear();
+                },
+                "event.assigned_down.to_unit_id",
+            ),
+            (
+                "assigned_down",
+                |e| {
+                    let Kind::AssignedDown(x) = kind_mut(e) else { unreachable!() };
+                    x.deadline.clear();
+                },
+                "event.assigned_down.deadline",
+            ),
+            (
+                "closed",
+                |e| {
+                    let Kind::Closed(x) = kind_mut(e) else { unreachable!() };
+                    x.satisfaction = 0;
+                },
+                "event.closed.satisfaction",
+            ),
+            (
+                "reopened",
+                |e| {
+                    let Kind::Reopened(x) = kind_mut(e) else { unreachable!() };
+                    x.deadline = "2027-4-1".into();
+                },
+                "event.reopened.deadline",
+            ),
+            (
+                "review_requested",
+                |e| {
+                    let Kind::ReviewRequested(x) = kind_mut(e) else { unreachable!() };
+                    x.to_unit_id.clear();
+                },
+                "event.review_requested.to_unit_id",
+            ),
+            (
+                "review_requested",
+                |e| {
+                    let Kind::ReviewRequested(x) = kind_mut(e) else { unreachable!() };
+                    x.review_by.clear();
+                },
+                "event.review_requested.review_by",
+            ),
+            (
+                "reviewed",
+                |e| {
+                    let Kind::Reviewed(x) = kind_mut(e) else { unreachable!() };
+                    x.decision = 9;
+                },
+                "event.reviewed.decision",
+            ),
+            (
+                "reviewed",
+                |e| {
+                    let Kind::Reviewed(x) = kind_mut(e) else { unreachable!() };
+                    x.decision = pb::ReviewDecision::Overturned.into();
+                },
+                "event.reviewed.deadline",
+            ),
+            (
+                "reviewed",
+                |e| {
+                    let Kind::Reviewed(x) = kind_mut(e) else { unreachable!() };
+                    x.deadline = "soon".into();
+                },
+                "event.reviewed.deadline",
+            ),
+            (
+                "supervised",
+                |e| {
+                    let Kind::Supervised(x) = kind_mut(e) else { unreachable!() };
+                    x.from_unit_id.clear();
+                },
+                "event.supervised.from_unit_id",
+            ),
+            (
+                "supervised",
+                |e| {
+                    let Kind::Supervised(x) = kind_mut(e) else { unreachable!() };
+                    x.kind = 0;
+                },
+                "event.supervised.kind",
+            ),
+            (
+                "supervised",
+                |e| {
+                    let Kind::Supervised(x) = kind_mut(e) else { unreachable!() };
+                    x.reply_by.clear();
+                },
+                "event.supervised.reply_by",
+            ),
+        ];
+        for (name, mutate, expected) in cases {
+            let mut wire = wire_of(name);
+            mutate(&mut wire);
+            let (field, reason) = field_of(wire);
+            assert_eq!(field, expected, "{name}: {reason}");
+        }
+    }
+
+    #[test]
+    fn reasons_say_what_is_wrong() {
+        let mut wire = wire_of("progress");
+        wire.kind = None;
+        assert_eq!(field_of(wire).1, "must be set");
+        let mut wire = wire_of("closed");
+        let Kind::Closed(closed) = kind_mut(&mut wire) else { unreachable!() };
+        closed.satisfaction = 42;
+        assert_eq!(field_of(wire).1, "unknown value 42");
+    }
+
+    #[test]
+    fn paths_prefix_every_error() {
+        let mut wire = wire_of("escalated");
+        let Kind::Escalated(escalated) = kind_mut(&mut wire) else { unreachable!() };
+        escalated.to_unit_id.clear();
+        let error = case_event_from_pb(wire.clone(), "handover.events[3]").unwrap_err();
+        assert!(
+            matches!(error, DomainError::Invalid { field, .. } if field == "handover.events[3].escalated.to_unit_id")
+        );
+        let error = case_event_from_pb(wire, "").unwrap_err();
+        assert!(matches!(error, DomainError::Invalid { field, .. } if field == "escalated.to_unit_id"));
+
+        let bad_intake = pb::CaseIntake { category: 0, ..intake_to_pb(&intake()) };
+        assert_eq!(
+            intake_from_pb(bad_intake, "intake"),
+            Err(DomainError::invalid("intake.category", "must be set"))
+        );
+        let visit_with_source =
+            pb::CaseIntake { channel: pb::CaseChannel::Visit.into(), ..intake_to_pb(&intake()) };
+        let error = intake_from_pb(visit_with_source, "intake").unwrap_err();
+        assert!(matches!(error, DomainError::Invalid { field, .. } if field == "intake.source"));
+        let short_ref = pb::CaseIntake { petitioner_ref: "abc".into(), ..intake_to_pb(&intake()) };
+        let error = intake_from_pb(short_ref, "request.intake").unwrap_err();
+        assert!(
+            matches!(error, DomainError::Invalid { field, .. } if field == "request.intake.petitioner_ref")
+        );
+    }
+}

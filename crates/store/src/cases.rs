@@ -1,0 +1,747 @@
+//! What the store keeps of the case ledger, and the pure parts both backends
+//! share: the projection of a case from its events, the facts each event
+//! contributes to the figures, and what every figure counts.
+//!
+//! Tables (migration `0006_cases`): `case_events` (the log, one row per
+//! (case, sequence), with the event as JSON and the figure facts as
+//! columns), `cases` (the projection: query columns and the whole case as
+//! JSON), `case_petitioners` (personal data, only for cases held here),
+//! `supervisions` and `roster`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::case::{Case, CaseEvent, CaseId, CaseStatus, EventKind, Petitioner, Satisfaction};
+use fengqiao_core::{DomainError, UnitId};
+
+use crate::{OutboxItem, OutboxPayload, StoreError};
+
+/// A case event to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEventItem {
+    pub event: CaseEvent,
+    /// Set when the case arrives here with its personal data.
+    pub petitioner: Option<Petitioner>,
+}
+
+/// What storing one event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseApplied {
+    Applied,
+    /// Stored before, identical: nothing changed.
+    Duplicate,
+}
+
+/// The result for one item of [`crate::Store::apply_case_events`].
+pub type CaseItemResult = Result<CaseApplied, DomainError>;
+
+/// A case with its log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCase {
+    pub case: Case,
+    pub events: Vec<CaseEvent>,
+}
+
+/// A filter over the ledger of a subtree.
+#[derive(Debug, Clone)]
+pub struct CaseQuery {
+    /// Cases whose owner or origin lies in this unit's current subtree.
+    pub root: UnitId,
+    /// Only these statuses (all when empty).
+    pub statuses: Vec<CaseStatus>,
+    /// Only cases overdue on this day: open and due before it.
+    pub overdue_on: Option<NaiveDate>,
+    /// Only repeat petitions.
+    pub repeat_only: bool,
+    pub registered_from: Option<NaiveDate>,
+    pub registered_to: Option<NaiveDate>,
+    /// Resume after this (registered_at, case id), newest first.
+    pub before: Option<(DateTime<Utc>, CaseId)>,
+    pub limit: u32,
+}
+
+/// A supervision notice (督办), at the node that issued it and at the nodes
+/// it passed or reached.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SupervisionRow {
+    pub supervision_id: String,
+    pub case_id: String,
+    pub from_unit_id: String,
+    /// The case's owner when it was issued.
+    pub to_unit_id: String,
+    /// A `SupervisionKind` name.
+    pub kind: String,
+    pub reply_by: NaiveDate,
+    pub text: String,
+    pub actor: String,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// The leader on duty for one unit and day.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RosterRow {
+    pub unit_id: String,
+    pub duty_date: NaiveDate,
+    pub leader: String,
+}
+
+/// One figure of the case ledger, and what it counts. Every figure is a
+/// number of distinct cases (so it equals its drill-down); the event
+/// figures count cases with at least one such event in the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseFigure {
+    /// Cases registered in the range at a unit of the subtree (origin unit,
+    /// registration day).
+    Registered,
+    /// Of those, repeat petitions.
+    RepeatPetitions,
+    /// Of those, duty-reception visits.
+    Visits,
+    /// Of the visits, those closed on the day of the visit.
+    OneVisit,
+    /// Cases with an `accepted` event in the range by a unit of the subtree.
+    Accepted,
+    /// Of those, within the acceptance deadline.
+    AcceptedOnTime,
+    /// Cases with a `closed` event in the range by a unit of the subtree.
+    Closed,
+    /// Of those, resolved by the deadline that held.
+    ClosedOnTime,
+    /// Of the closings, by the petitioner's satisfaction.
+    Satisfied,
+    Dissatisfied,
+    Unreachable,
+    /// Cases with an `escalated` event in the range by a unit of the subtree.
+    Escalated,
+    /// Cases with an `assigned_down` event in the range by a unit of the subtree.
+    AssignedDown,
+    /// Cases owned in the subtree, registered by the range's end, whose due
+    /// date had passed unresolved at the range's end (`due_date < to`, not
+    /// resolved by `to` or under review, not declined). Judged from the
+    /// case as it stands now: a case overdue then but worked since no longer
+    /// counts for that past range.
+    Overdue,
+}
+
+impl CaseFigure {
+    pub const ALL: [CaseFigure; 14] = [
+        CaseFigure::Registered,
+        CaseFigure::RepeatPetitions,
+        CaseFigure::Visits,
+        CaseFigure::OneVisit,
+        CaseFigure::Accepted,
+        CaseFigure::AcceptedOnTime,
+        CaseFigure::Closed,
+        CaseFigure::ClosedOnTime,
+        CaseFigure::Satisfied,
+        CaseFigure::Dissatisfied,
+        CaseFigure::Unreachable,
+        CaseFigure::Escalated,
+        CaseFigure::AssignedDown,
+        CaseFigure::Overdue,
+    ];
+
+    /// The field name (`cases.<name>` in a drill-down).
+    pub fn name(self) -> &'static str {
+        match self {
+            CaseFigure::Registered => "registered",
+            CaseFigure::RepeatPetitions => "repeat_petitions",
+            CaseFigure::Visits => "visits",
+            CaseFigure::OneVisit => "one_visit",
+            CaseFigure::Accepted => "accepted",
+            CaseFigure::AcceptedOnTime => "accepted_on_time",
+            CaseFigure::Closed => "closed",
+            CaseFigure::ClosedOnTime => "closed_on_time",
+            CaseFigure::Satisfied => "satisfied",
+            CaseFigure::Dissatisfied => "dissatisfied",
+            CaseFigure::Unreachable => "unreachable",
+            CaseFigure::Escalated => "escalated",
+            CaseFigure::AssignedDown => "assigned_down",
+            CaseFigure::Overdue => "overdue",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<CaseFigure> {
+        CaseFigure::ALL.into_iter().find(|figure| figure.name() == name)
+    }
+}
+
+/// The case figures of one subtree and range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CaseCounts {
+    pub registered: u64,
+    pub repeat_petitions: u64,
+    pub visits: u64,
+    pub one_visit: u64,
+    pub accepted: u64,
+    pub accepted_on_time: u64,
+    pub closed: u64,
+    pub closed_on_time: u64,
+    pub satisfied: u64,
+    pub dissatisfied: u64,
+    pub unreachable: u64,
+    pub escalated: u64,
+    pub assigned_down: u64,
+    pub overdue: u64,
+}
+
+impl CaseCounts {
+    pub fn get(&self, figure: CaseFigure) -> u64 {
+        match figure {
+            CaseFigure::Registered => self.registered,
+            CaseFigure::RepeatPetitions => self.repeat_petitions,
+            CaseFigure::Visits => self.visits,
+            CaseFigure::OneVisit => self.one_visit,
+            CaseFigure::Accepted => self.accepted,
+            CaseFigure::AcceptedOnTime => self.accepted_on_time,
+            CaseFigure::Closed => self.closed,
+            CaseFigure::ClosedOnTime => self.closed_on_time,
+            CaseFigure::Satisfied => self.satisfied,
+            CaseFigure::Dissatisfied => self.dissatisfied,
+            CaseFigure::Unreachable => self.unreachable,
+            CaseFigure::Escalated => self.escalated,
+            CaseFigure::AssignedDown => self.assigned_down,
+            CaseFigure::Overdue => self.overdue,
+        }
+    }
+
+    pub fn set(&mut self, figure: CaseFigure, value: u64) {
+        let slot = match figure {
+            CaseFigure::Registered => &mut self.registered,
+            CaseFigure::RepeatPetitions => &mut self.repeat_petitions,
+            CaseFigure::Visits => &mut self.visits,
+            CaseFigure::OneVisit => &mut self.one_visit,
+            CaseFigure::Accepted => &mut self.accepted,
+            CaseFigure::AcceptedOnTime => &mut self.accepted_on_time,
+            CaseFigure::Closed => &mut self.closed,
+            CaseFigure::ClosedOnTime => &mut self.closed_on_time,
+            CaseFigure::Satisfied => &mut self.satisfied,
+            CaseFigure::Dissatisfied => &mut self.dissatisfied,
+            CaseFigure::Unreachable => &mut self.unreachable,
+            CaseFigure::Escalated => &mut self.escalated,
+            CaseFigure::AssignedDown => &mut self.assigned_down,
+            CaseFigure::Overdue => &mut self.overdue,
+        };
+        *slot = value;
+    }
+}
+
+/// What one stored event contributes to the figures, derived from the case
+/// as it stood before the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EventFacts {
+    /// For `accepted`: within the acceptance deadline. For `closed`: the
+    /// case was resolved by its deadline.
+    pub on_time: Option<bool>,
+    /// For `closed`.
+    pub satisfaction: Option<Satisfaction>,
+}
+
+/// A case folded from its stored events.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// The fold of the longest gap-free, legal prefix (none when event 1
+    /// is missing).
+    pub case: Option<Case>,
+    /// The facts of each folded event, by sequence (1-based index - 1).
+    pub facts: Vec<EventFacts>,
+}
+
+/// Folds `events` (sorted by sequence) as far as they run without a gap or
+/// an illegal step.
+pub fn project(events: &[CaseEvent]) -> Projection {
+    let mut facts = Vec::with_capacity(events.len());
+    let Some(first) = events.first() else { return Projection { case: None, facts } };
+    let Ok(mut case) = Case::start(first) else { return Projection { case: None, facts } };
+    facts.push(EventFacts::default());
+    for event in &events[1..] {
+        let fact = match &event.kind {
+            EventKind::Accepted { .. } => {
+                EventFacts { on_time: Some(event.on <= case.accept_by), satisfaction: None }
+            }
+            EventKind::Closed { satisfaction } => EventFacts {
+                on_time: Some(case.resolved_on_time == Some(true)),
+                satisfaction: Some(*satisfaction),
+            },
+            _ => EventFacts::default(),
+        };
+        if case.apply(event).is_err() {
+            break;
+        }
+        facts.push(fact);
+    }
+    Projection { case: Some(case), facts }
+}
+
+/// The date the `due_date` column holds: the next step's due date while
+/// open, the last handling deadline once resolved, none when declined.
+pub fn due_column(case: &Case) -> Option<NaiveDate> {
+    match case.status {
+        CaseStatus::NotAccepted => None,
+        CaseStatus::Resolved | CaseStatus::Closed => case.deadline,
+        _ => case.due(),
+    }
+}
+
+// What follows is shared by the two backends: the rows they write, the
+// order of the statements that apply an event (each backend supplies the
+// statements through [`LedgerWriter`]), and the figures' SQL, which reads
+// the same on both (`$n` parameters, which SQLite accepts too).
+
+/// A `case_events` row to insert (and, with `forward`, its outbox entry).
+#[derive(Debug, Clone)]
+pub(crate) struct EventRow {
+    pub case_id: String,
+    pub seq: i64,
+    pub kind: &'static str,
+    pub unit_id: String,
+    pub on_date: NaiveDate,
+    pub at: DateTime<Utc>,
+    /// The event as `serde_json` writes it (fields in declaration order).
+    pub body: String,
+}
+
+impl EventRow {
+    pub(crate) fn of(event: &CaseEvent) -> Result<EventRow, StoreError> {
+        Ok(EventRow {
+            case_id: event.case_id.to_string(),
+            seq: i64::from(event.seq),
+            kind: event.kind.name(),
+            unit_id: event.unit.to_string(),
+            on_date: event.on,
+            at: event.at,
+            body: to_json(event)?,
+        })
+    }
+}
+
+/// A `cases` row: the query columns of a projected case and the case itself.
+#[derive(Debug, Clone)]
+pub(crate) struct CaseRow {
+    pub case_id: String,
+    pub origin_unit: String,
+    pub owner_unit: String,
+    pub status: &'static str,
+    pub category: &'static str,
+    pub channel: &'static str,
+    pub petitioner_ref: Option<String>,
+    pub repeat: bool,
+    pub registered_at: DateTime<Utc>,
+    pub registered_on: NaiveDate,
+    pub accepted_on: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub resolved_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub seq: i64,
+    pub body: String,
+}
+
+impl CaseRow {
+    pub(crate) fn of(case: &Case) -> Result<CaseRow, StoreError> {
+        Ok(CaseRow {
+            case_id: case.id.to_string(),
+            origin_unit: case.intake.origin_unit.to_string(),
+            owner_unit: case.owner_unit.to_string(),
+            status: case.status.as_str(),
+            category: case.intake.category.as_str(),
+            channel: case.intake.channel.as_str(),
+            petitioner_ref: case.intake.petitioner_ref.clone(),
+            repeat: case.repeat.is_some(),
+            registered_at: case.registered_at,
+            registered_on: case.registered_on,
+            accepted_on: case.accepted_on,
+            due_date: due_column(case),
+            resolved_on: case.resolved_on,
+            closed_on: case.closed_on,
+            seq: i64::from(case.seq),
+            body: to_json(case)?,
+        })
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
+}
+
+/// Reads a stored event body.
+pub(crate) fn parse_event(body: &str) -> Result<CaseEvent, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("stored case event: {e}")))
+}
+
+/// Reads a stored case body.
+pub(crate) fn parse_case(body: &str) -> Result<Case, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("stored case: {e}")))
+}
+
+/// Reads a stored case id.
+pub(crate) fn parse_case_id(id: &str) -> Result<CaseId, StoreError> {
+    CaseId::parse(id).map_err(|e| StoreError::Corrupt(format!("stored case id: {e}")))
+}
+
+/// Bounds `[low, high)` holding, in bytewise order, every string that
+/// starts with `prefix` and continues with characters below U+10FFFF (all
+/// case ids, which are ASCII), so a prefix count reads a key range.
+pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
+    (prefix.to_owned(), format!("{prefix}{}", char::MAX))
+}
+
+/// The names of the statuses a case is open in (overdue listings).
+pub(crate) fn open_statuses() -> Vec<&'static str> {
+    CaseStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect()
+}
+
+/// The statements [`apply_items`] needs, run by a backend inside the one
+/// transaction of a batch.
+pub(crate) trait LedgerWriter {
+    /// The stored body of event `seq` of a case, if stored.
+    async fn stored_body(&mut self, case_id: &str, seq: i64) -> Result<Option<String>, StoreError>;
+    /// Inserts a new event (its facts still NULL).
+    async fn insert_event(&mut self, row: &EventRow) -> Result<(), StoreError>;
+    /// Queues an event in the outbox (kind `case_event`).
+    async fn queue_event(&mut self, row: &EventRow) -> Result<(), StoreError>;
+    /// Every stored event body of a case, by sequence.
+    async fn event_bodies(&mut self, case_id: &str) -> Result<Vec<String>, StoreError>;
+    /// The sequence the stored projection has folded up to.
+    async fn projected_seq(&mut self, case_id: &str) -> Result<Option<i64>, StoreError>;
+    /// Inserts or overwrites a case's projection.
+    async fn upsert_case(&mut self, row: &CaseRow) -> Result<(), StoreError>;
+    /// Records the figure facts of a folded event.
+    async fn set_facts(&mut self, case_id: &str, seq: i64, facts: EventFacts) -> Result<(), StoreError>;
+    /// Inserts or replaces a case's petitioner.
+    async fn store_petitioner(&mut self, case_id: &str, petitioner: &Petitioner) -> Result<(), StoreError>;
+}
+
+/// Applies a batch of case events in order (see
+/// [`crate::Store::apply_case_events`]); the caller commits.
+pub(crate) async fn apply_items<W: LedgerWriter>(
+    writer: &mut W,
+    items: Vec<CaseEventItem>,
+    forward: bool,
+) -> Result<Vec<CaseItemResult>, StoreError> {
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        results.push(apply_item(writer, item, forward).await?);
+    }
+    Ok(results)
+}
+
+async fn apply_item<W: LedgerWriter>(
+    writer: &mut W,
+    item: CaseEventItem,
+    forward: bool,
+) -> Result<CaseItemResult, StoreError> {
+    if let Err(refusal) = item.event.validate() {
+        return Ok(Err(refusal));
+    }
+    let row = EventRow::of(&item.event)?;
+    let applied = match writer.stored_body(&row.case_id, row.seq).await? {
+        Some(stored) if stored == row.body => CaseApplied::Duplicate,
+        Some(_) => {
+            return Ok(Err(DomainError::AlreadyExists(format!(
+                "event {} of case {} is stored with other content",
+                row.seq, row.case_id
+            ))));
+        }
+        None => {
+            writer.insert_event(&row).await?;
+            if forward {
+                writer.queue_event(&row).await?;
+            }
+            refresh_projection(writer, &row.case_id).await?;
+            CaseApplied::Applied
+        }
+    };
+    if let Some(petitioner) = &item.petitioner {
+        writer.store_petitioner(&row.case_id, petitioner).await?;
+    }
+    Ok(Ok(applied))
+}
+
+/// Refolds a case from its stored events; when the fold got further than
+/// the stored projection, rewrites the projection and records the facts of
+/// the newly folded events (an event's facts depend only on the events
+/// before it, which never change, so older facts stay).
+async fn refresh_projection<W: LedgerWriter>(writer: &mut W, case_id: &str) -> Result<(), StoreError> {
+    let events = writer
+        .event_bodies(case_id)
+        .await?
+        .iter()
+        .map(|body| parse_event(body))
+        .collect::<Result<Vec<_>, _>>()?;
+    let projection = project(&events);
+    let Some(case) = projection.case else { return Ok(()) };
+    let before = writer.projected_seq(case_id).await?.unwrap_or(0);
+    if i64::from(case.seq) <= before {
+        return Ok(());
+    }
+    writer.upsert_case(&CaseRow::of(&case)?).await?;
+    let folded_before = usize::try_from(before).unwrap_or(0);
+    for (index, facts) in projection.facts.iter().enumerate().skip(folded_before) {
+        if *facts != EventFacts::default() {
+            writer.set_facts(case_id, index as i64 + 1, *facts).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Which rows a figure counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FigureSource {
+    /// `cases` by origin unit and registration day.
+    Registrations,
+    /// Folded `case_events` by acting unit and day.
+    Events,
+    /// `cases` by owner unit, as the tree stood on the range's end.
+    Overdue,
+}
+
+impl FigureSource {
+    pub(crate) const ALL: [FigureSource; 3] =
+        [FigureSource::Registrations, FigureSource::Events, FigureSource::Overdue];
+
+    /// The figures counted over this source, in [`CaseFigure::ALL`] order.
+    pub(crate) fn figures(self) -> Vec<CaseFigure> {
+        CaseFigure::ALL.into_iter().filter(|f| f.source() == self).collect()
+    }
+
+    /// `FROM … WHERE …` over the source's rows in the subtree(s) `roots`
+    /// selects (a condition on `u.ancestor_id`) and the range `$2`–`$3`.
+    /// Membership uses the closure row valid on the row's day (the range's
+    /// end for overdue cases). Only events folded into their case count.
+    fn rows_sql(self, roots: &str) -> String {
+        let valid_on = |day: &str| {
+            format!(
+                "(u.valid_from IS NULL OR u.valid_from <= {day}) AND (u.valid_to IS NULL OR {day} < u.valid_to)"
+            )
+        };
+        match self {
+            FigureSource::Registrations => format!(
+                "FROM cases c JOIN unit_closure u ON u.unit_id = c.origin_unit AND {on} \
+                 WHERE {roots} AND c.registered_on >= $2 AND c.registered_on <= $3",
+                on = valid_on("c.registered_on"),
+            ),
+            FigureSource::Events => format!(
+                "FROM case_events e JOIN cases c ON c.case_id = e.case_id AND e.seq <= c.seq \
+                 JOIN unit_closure u ON u.unit_id = e.unit_id AND {on} \
+                 WHERE {roots} AND e.on_date >= $2 AND e.on_date <= $3 \
+                 AND e.kind IN ('accepted', 'closed', 'escalated', 'assigned_down')",
+                on = valid_on("e.on_date"),
+            ),
+            FigureSource::Overdue => format!(
+                "FROM cases c JOIN unit_closure u ON u.unit_id = c.owner_unit AND {on} \
+                 WHERE {roots} AND c.registered_on <= $3 AND c.due_date < $3 \
+                 AND (c.resolved_on IS NULL OR c.resolved_on > $3 OR c.status = 'under_review') \
+                 AND c.status <> 'not_accepted'",
+                on = valid_on("$3"),
+            ),
+        }
+    }
+}
+
+impl CaseFigure {
+    /// The rows the figure counts.
+    pub(crate) fn source(self) -> FigureSource {
+        match self {
+            CaseFigure::Registered
+            | CaseFigure::RepeatPetitions
+            | CaseFigure::Visits
+            | CaseFigure::OneVisit => FigureSource::Registrations,
+            CaseFigure::Overdue => FigureSource::Overdue,
+            _ => FigureSource::Events,
+        }
+    }
+
+    /// Which of its source's rows the figure counts (`c`: the case, `e`:
+    /// the event).
+    fn predicate(self) -> &'static str {
+        match self {
+            CaseFigure::Registered | CaseFigure::Overdue => "1 = 1",
+            CaseFigure::RepeatPetitions => "c.repeat",
+            CaseFigure::Visits => "c.channel = 'visit'",
+            CaseFigure::OneVisit => "c.channel = 'visit' AND c.closed_on = c.registered_on",
+            CaseFigure::Accepted => "e.kind = 'accepted'",
+            CaseFigure::AcceptedOnTime => "e.kind = 'accepted' AND e.on_time",
+            CaseFigure::Closed => "e.kind = 'closed'",
+            CaseFigure::ClosedOnTime => "e.kind = 'closed' AND e.on_time",
+            CaseFigure::Satisfied => "e.kind = 'closed' AND e.satisfaction = 'satisfied'",
+            CaseFigure::Dissatisfied => "e.kind = 'closed' AND e.satisfaction = 'dissatisfied'",
+            CaseFigure::Unreachable => "e.kind = 'closed' AND e.satisfaction = 'unreachable'",
+            CaseFigure::Escalated => "e.kind = 'escalated'",
+            CaseFigure::AssignedDown => "e.kind = 'assigned_down'",
+        }
+    }
+}
+
+/// The figures of one source per root: rows `(root, count…)` in
+/// [`FigureSource::figures`] order. `roots` selects the roots (a condition
+/// on `u.ancestor_id` over `$1`); `$2`–`$3` is the range.
+pub(crate) fn figures_sql(source: FigureSource, roots: &str) -> String {
+    let counts: Vec<String> = source
+        .figures()
+        .into_iter()
+        // Distinct cases, so a figure equals its drill-down: a case escalated
+        // twice inside the subtree is one escalated case.
+        .map(|f| format!("COUNT(DISTINCT CASE WHEN {} THEN c.case_id END)", f.predicate()))
+        .collect();
+    format!("SELECT u.ancestor_id, {} {} GROUP BY u.ancestor_id", counts.join(", "), source.rows_sql(roots))
+}
+
+/// The distinct case ids behind one figure of root `$1` over `$2`–`$3`,
+/// after `$4`, at most `$5`.
+pub(crate) fn drill_sql(figure: CaseFigure) -> String {
+    format!(
+        "SELECT DISTINCT c.case_id {} AND ({}) AND c.case_id > $4 ORDER BY c.case_id LIMIT $5",
+        figure.source().rows_sql("u.ancestor_id = $1"),
+        figure.predicate(),
+    )
+}
+
+/// Adds a row of [`figures_sql`] to the counts by root.
+pub(crate) fn add_figure_row<R>(
+    counts: &mut std::collections::HashMap<String, CaseCounts>,
+    source: FigureSource,
+    row: &R,
+) -> Result<(), StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let root: String = row.try_get(0)?;
+    let entry = counts.entry(root).or_default();
+    for (i, figure) in source.figures().into_iter().enumerate() {
+        let value: i64 = row.try_get(1 + i)?;
+        let value = u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("figure count {value}")))?;
+        entry.set(figure, value);
+    }
+    Ok(())
+}
+
+/// An outbox entry with what it points at: a report revision (the `rv`
+/// and `r` columns) or a case event (`body`), whichever its kind names.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct OutboxEntryRow {
+    pub id: i64,
+    pub kind: String,
+    pub unit_id: Option<String>,
+    pub report_date: Option<NaiveDate>,
+    pub revision: Option<i64>,
+    pub reporter: Option<String>,
+    pub disputes: Option<String>,
+    pub correction_reason: Option<String>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub first_accepted_at: Option<DateTime<Utc>>,
+    pub body: Option<String>,
+}
+
+/// The `SELECT` of [`OutboxEntryRow`]s, oldest first, at most `$1`.
+pub(crate) const OUTBOX_PEEK: &str = "SELECT o.id, o.kind, rv.unit_id, rv.report_date, rv.revision, \
+     rv.reporter, rv.disputes, rv.correction_reason, rv.accepted_at, r.first_accepted_at, e.body FROM outbox o \
+     LEFT JOIN report_revisions rv ON o.kind = 'report' AND rv.report_date = o.item_date \
+     AND rv.unit_id = o.unit_id AND rv.revision = o.revision \
+     LEFT JOIN reports r ON o.kind = 'report' AND r.report_date = o.item_date AND r.unit_id = o.unit_id \
+     LEFT JOIN case_events e ON o.kind = 'case_event' AND e.case_id = o.unit_id AND e.seq = o.revision \
+     ORDER BY o.id LIMIT $1";
+
+impl OutboxEntryRow {
+    pub(crate) fn into_item(self) -> Result<OutboxItem, StoreError> {
+        let missing =
+            || StoreError::Corrupt(format!("outbox entry {} ({}) points at nothing", self.id, self.kind));
+        let payload = match self.kind.as_str() {
+            "report" => {
+                let row = crate::plan::RevisionRow {
+                    unit_id: self.unit_id.clone().ok_or_else(missing)?,
+                    report_date: self.report_date.ok_or_else(missing)?,
+                    revision: self.revision.ok_or_else(missing)?,
+                    reporter: self.reporter.clone().ok_or_else(missing)?,
+                    disputes: self.disputes.clone().ok_or_else(missing)?,
+                    correction_reason: self.correction_reason.clone(),
+                    accepted_at: self.accepted_at.ok_or_else(missing)?,
+                    first_accepted_at: self.first_accepted_at.ok_or_else(missing)?,
+                };
+                OutboxPayload::Report(crate::stored_report(row)?)
+            }
+            "case_event" => OutboxPayload::CaseEvent(parse_event(self.body.as_deref().ok_or_else(missing)?)?),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "outbox entry {} of unknown kind {other:?}",
+                    self.id
+                )));
+            }
+        };
+        Ok(OutboxItem { id: self.id, payload })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use fengqiao_core::DisputeCategory;
+    use fengqiao_core::case::{Action, Channel, Context, DeadlinePolicy, Intake};
+
+    use super::*;
+
+    fn ctx(on: NaiveDate) -> Context<'static> {
+        Context {
+            at: Utc.from_utc_datetime(&on.and_hms_opt(2, 0, 0).unwrap()),
+            on,
+            actor: "officer".into(),
+            note: String::new(),
+            owner_parent: None,
+            is_below_owner: &|_| false,
+            policy: DeadlinePolicy::default(),
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn projection_records_on_time_acceptance_and_closure_facts() {
+        let intake = Intake {
+            origin_unit: UnitId::parse("u1").unwrap(),
+            category: DisputeCategory::Neighbour,
+            channel: Channel::Letter,
+            summary: "fence".into(),
+            petitioner_ref: None,
+            source: None,
+            workers: 0,
+            amount_claimed_cents: 0,
+        };
+        let mut log = vec![
+            Case::register(CaseId::parse("c1").unwrap(), intake, None, &ctx(date("2019-01-01"))).unwrap(),
+        ];
+        let mut case = Case::start(&log[0]).unwrap();
+        let steps = [
+            (Action::Accept, "2019-01-20"),
+            (
+                Action::Assign {
+                    leader: "L".into(),
+                    responsible: "R".into(),
+                    plan: "P".into(),
+                    deadline: None,
+                },
+                "2019-01-21",
+            ),
+            (Action::Resolve { resolution: "done".into(), amount_recovered_cents: 0 }, "2019-02-01"),
+            (Action::Close { satisfaction: Satisfaction::Dissatisfied }, "2019-02-02"),
+        ];
+        for (action, on) in steps {
+            let event = case.decide(action, &ctx(date(on))).unwrap();
+            case.apply(&event).unwrap();
+            log.push(event);
+        }
+        let projection = project(&log);
+        assert_eq!(projection.case.as_ref(), Some(&case));
+        assert_eq!(projection.facts[1].on_time, Some(false), "accepted after the 15 days");
+        assert_eq!(
+            projection.facts[4],
+            EventFacts { on_time: Some(true), satisfaction: Some(Satisfaction::Dissatisfied) }
+        );
+        assert_eq!(due_column(&case), case.deadline);
+        // A gap stops the fold.
+        let gapped = [log[0].clone(), log[2].clone()];
+        assert_eq!(project(&gapped).case.unwrap().seq, 1);
+        assert!(project(&log[1..]).case.is_none());
+    }
+}
