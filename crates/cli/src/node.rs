@@ -41,6 +41,75 @@ pub struct NodeArgs {
     /// arrives here over the uplink.
     #[arg(long, env = "FENGQIAO_CHILD_NODES", value_name = "all|UNIT,…")]
     pub child_nodes: Option<String>,
+    /// File holding the deployment's secret for petitioner references
+    /// (HMAC-SHA256 of the id number): every node of a deployment needs the
+    /// same one, or repeat petitions go unnoticed across units. Without it a
+    /// built-in development key is used and the node says so.
+    #[arg(long, env = "FENGQIAO_PETITIONER_SECRET_FILE")]
+    pub petitioner_secret_file: Option<PathBuf>,
+    /// Days from registration to the acceptance decision (2022 regulation: 15).
+    #[arg(long, env = "FENGQIAO_ACCEPT_DAYS", default_value_t = 15)]
+    pub accept_days: u32,
+    /// Days from acceptance to resolution (2022 regulation: 60).
+    #[arg(long, env = "FENGQIAO_HANDLE_DAYS", default_value_t = 60)]
+    pub handle_days: u32,
+    /// Longest single extension, in days (2022 regulation: 30).
+    #[arg(long, env = "FENGQIAO_MAX_EXTENSION_DAYS", default_value_t = 30)]
+    pub max_extension_days: u32,
+    /// Days for a review decision (2022 regulation: 30).
+    #[arg(long, env = "FENGQIAO_REVIEW_DAYS", default_value_t = 30)]
+    pub review_days: u32,
+    /// Escalate a case automatically once it has been overdue this many days
+    /// at its current owner (off when unset).
+    #[arg(long, env = "FENGQIAO_AUTO_ESCALATE_AFTER_DAYS")]
+    pub auto_escalate_after_days: Option<u32>,
+    /// A new case of the same petitioner and category within this many days is a repeat petition.
+    #[arg(long, env = "FENGQIAO_REPEAT_WINDOW_DAYS", default_value_t = 365)]
+    pub repeat_window_days: u32,
+}
+
+/// The case settings from the flags.
+fn case_config(args: &NodeArgs) -> Result<fengqiao_node::CaseConfig> {
+    for (flag, value) in [
+        ("--accept-days", args.accept_days),
+        ("--handle-days", args.handle_days),
+        ("--max-extension-days", args.max_extension_days),
+        ("--review-days", args.review_days),
+        ("--repeat-window-days", args.repeat_window_days),
+    ] {
+        if !(1..=3660).contains(&value) {
+            bail!("{flag} must be between 1 and 3660 days");
+        }
+    }
+    let petitioner_secret: Arc<[u8]> = match &args.petitioner_secret_file {
+        Some(path) => {
+            let secret = std::fs::read(path)
+                .with_context(|| format!("cannot read the petitioner secret file {}", path.display()))?;
+            let secret = secret.trim_ascii();
+            if secret.len() < 16 {
+                bail!("the petitioner secret in {} must be at least 16 bytes", path.display());
+            }
+            Arc::from(secret)
+        }
+        None => {
+            tracing::warn!(
+                "no --petitioner-secret-file: using the built-in development key; petitioner references are not secret"
+            );
+            Arc::from(fengqiao_node::DEVELOPMENT_SECRET)
+        }
+    };
+    Ok(fengqiao_node::CaseConfig {
+        deadlines: fengqiao_core::case::DeadlinePolicy {
+            accept_days: args.accept_days,
+            handle_days: args.handle_days,
+            max_extension_days: args.max_extension_days,
+            review_days: args.review_days,
+            auto_escalate_after_days: args.auto_escalate_after_days,
+            repeat_window_days: args.repeat_window_days,
+        },
+        petitioner_secret,
+        ..fengqiao_node::CaseConfig::default()
+    })
 }
 
 pub fn init_logging(default: &str) {
@@ -66,8 +135,13 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         Some("all") => ChildNodes::AllChildren,
         Some(list) => ChildNodes::Units(list.split(',').map(|u| u.trim().to_owned()).collect()),
     };
-    let config =
-        NodeConfig { time, parent: args.parent.clone(), child_nodes, ..NodeConfig::new(args.unit.clone()) };
+    let config = NodeConfig {
+        time,
+        parent: args.parent.clone(),
+        child_nodes,
+        cases: case_config(&args)?,
+        ..NodeConfig::new(args.unit.clone())
+    };
     let clock = Arc::new(SystemClock);
     let tree_file = match (&args.tree, &args.parent) {
         (Some(path), _) => Some(path.clone()),
