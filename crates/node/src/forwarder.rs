@@ -127,6 +127,12 @@ pub async fn run(node: Node, parent: String) {
             items.push(item);
         }
         let count = items.len();
+        if count == 0 && !entries.is_empty() {
+            // The first entry could not be read (logged above): wait, then
+            // try again, rather than spin on it.
+            tokio::time::sleep(backoff.next_delay()).await;
+            continue;
+        }
         // Sending everything read, and less than a full batch: the outbox
         // empties with this push.
         let drains = count == entries.len() && entries.len() < config.max_items as usize;
