@@ -429,6 +429,9 @@ pub struct Case {
     pub intake: Intake,
     pub repeat: Option<RepeatLink>,
     pub owner_unit: UnitId,
+    /// The day the case reached its current owner (registration, escalation,
+    /// assignment down or review request).
+    pub owner_since: NaiveDate,
     pub status: CaseStatus,
     pub registered_at: DateTime<Utc>,
     pub registered_on: NaiveDate,
@@ -604,6 +607,7 @@ impl Case {
             intake: intake.clone(),
             repeat: repeat.clone(),
             owner_unit: intake.origin_unit.clone(),
+            owner_since: event.on,
             status: CaseStatus::Registered,
             registered_at: event.at,
             registered_on: event.on,
@@ -678,17 +682,7 @@ impl Case {
                 EventKind::NotAccepted { reason: required(&reason, "reason", MAX_TEXT_CHARS)? }
             }
             Action::Assign { leader, responsible, plan, deadline } => {
-                let limit = self.deadline_limit(ctx)?;
-                let deadline = deadline.unwrap_or(limit);
-                if deadline < ctx.on {
-                    return Err(DomainError::invalid("deadline", "must not be in the past"));
-                }
-                if deadline > limit {
-                    return Err(DomainError::invalid(
-                        "deadline",
-                        format!("must not be after the case's deadline {limit}; extend the case instead"),
-                    ));
-                }
+                let deadline = self.assignment_deadline(deadline, ctx)?;
                 EventKind::Assigned {
                     leader: required(&leader, "leader", MAX_NAME_CHARS)?,
                     responsible: required(&responsible, "responsible", MAX_NAME_CHARS)?,
@@ -736,14 +730,7 @@ impl Case {
                         format!("unit {to} is not below the case's owner {}", self.owner_unit),
                     ));
                 }
-                let limit = self.deadline_limit(ctx)?;
-                let deadline = deadline.unwrap_or(limit);
-                if deadline < ctx.on || deadline > limit {
-                    return Err(DomainError::invalid(
-                        "deadline",
-                        format!("must lie between today ({}) and the case's deadline {limit}", ctx.on),
-                    ));
-                }
+                let deadline = self.assignment_deadline(deadline, ctx)?;
                 EventKind::AssignedDown { to, deadline }
             }
             Action::Resolve { resolution, amount_recovered_cents } => {
@@ -837,16 +824,46 @@ impl Case {
         })
     }
 
-    /// The latest deadline an assignment may set: the case's deadline, or,
-    /// when that has already passed (an overdue case escalated or handed
-    /// down), a fresh handling period from today, so an overdue case can
-    /// still be worked. Its lateness stays on record: `Resolve` compares
-    /// with the deadline that holds then.
-    fn deadline_limit(&self, ctx: &Context<'_>) -> Result<NaiveDate, DomainError> {
-        match self.deadline {
-            Some(deadline) if deadline >= ctx.on => Ok(deadline),
-            _ => add_days(ctx.on, ctx.policy.handle_days, "deadline"),
+    /// The deadline an assignment (or an assignment down) sets: the one
+    /// asked for, between today and the case's deadline (default: the case's
+    /// deadline). A case that reached its owner only after its deadline had
+    /// passed (escalated or handed down overdue) gets a fresh handling period
+    /// from today, so it can still be worked; its lateness stays on record.
+    /// A case that fell overdue at its owner keeps its passed deadline:
+    /// extend it (once) or escalate it.
+    fn assignment_deadline(
+        &self,
+        requested: Option<NaiveDate>,
+        ctx: &Context<'_>,
+    ) -> Result<NaiveDate, DomainError> {
+        let limit = match self.deadline {
+            Some(deadline) if deadline >= ctx.on => deadline,
+            Some(deadline) if self.owner_since <= deadline => {
+                return match requested {
+                    None => Ok(deadline),
+                    Some(asked) if asked == deadline => Ok(deadline),
+                    Some(_) => Err(DomainError::invalid(
+                        "deadline",
+                        format!(
+                            "case {} has been overdue since {deadline} here; extend it or escalate it",
+                            self.id
+                        ),
+                    )),
+                };
+            }
+            _ => add_days(ctx.on, ctx.policy.handle_days, "deadline")?,
+        };
+        let deadline = requested.unwrap_or(limit);
+        if deadline < ctx.on || deadline > limit {
+            return Err(DomainError::invalid(
+                "deadline",
+                format!(
+                    "must lie between today ({}) and the case's deadline {limit}; extend the case for more",
+                    ctx.on
+                ),
+            ));
         }
+        Ok(deadline)
     }
 
     fn require_dissatisfied(&self, action: &Action) -> Result<(), DomainError> {
@@ -928,6 +945,7 @@ impl Case {
             EventKind::Escalated { to, .. } => {
                 allowed(&[Registered, Accepted, Assigned, InProgress])?;
                 self.owner_unit = to.clone();
+                self.owner_since = event.on;
                 self.escalations += 1;
                 if self.status != Registered {
                     self.status = Accepted;
@@ -939,6 +957,7 @@ impl Case {
             EventKind::AssignedDown { to, deadline } => {
                 allowed(&[Accepted, Assigned, InProgress])?;
                 self.owner_unit = to.clone();
+                self.owner_since = event.on;
                 self.assignments_down += 1;
                 self.status = Accepted;
                 self.deadline = Some(*deadline);
@@ -973,6 +992,7 @@ impl Case {
                 allowed(&[Closed])?;
                 self.status = UnderReview;
                 self.owner_unit = to.clone();
+                self.owner_since = event.on;
                 self.review_by = Some(*review_by);
             }
             EventKind::Reviewed { decision, deadline } => {

@@ -821,3 +821,23 @@ fn an_overdue_case_escalated_can_still_be_assigned_and_stays_late() {
     let case = desk.act("2019-06-01", resolve());
     assert_eq!(case.resolved_on_time, Some(true));
 }
+
+#[test]
+fn a_case_overdue_at_its_owner_keeps_its_passed_deadline() {
+    // Accepted 2019-01-31 (deadline 2019-04-01) and still here in May.
+    let mut desk = Desk::assigned("2019-01-31", "2019-02-01");
+    let later = Action::Assign {
+        leader: "Li Ming".into(),
+        responsible: "Wang Fang".into(),
+        plan: "again".into(),
+        deadline: Some(date("2019-06-01")),
+    };
+    assert_invalid(&desk.refuse("2019-05-15", later), "deadline");
+    // A new leader may take it over; the case stays overdue.
+    let case = desk.act("2019-05-15", assign());
+    assert_eq!(case.deadline, Some(date("2019-04-01")));
+    assert!(case.is_overdue(date("2019-05-15")));
+    assert_eq!(case.owner_since, date("2019-01-31"));
+    // Resolved now: late.
+    assert_eq!(desk.act("2019-05-20", resolve()).resolved_on_time, Some(false));
+}
