@@ -397,6 +397,9 @@ impl Cases {
         let who = Actor { actor: request.actor, note: request.note };
         let _guard = self.node.case_lock().await;
         let stored = self.node.stored_case(&id).await?;
+        // Where to act comes before what changed: a caller at the wrong node
+        // is told where the case is held, not to reload it here.
+        self.node.require_held(&stored.case)?;
         if request.expected_sequence != 0 && request.expected_sequence != stored.case.seq {
             return Err(DomainError::Aborted(format!(
                 "case {id} is at event {}, not {}: reload it and decide again",
