@@ -277,9 +277,14 @@ struct WageFile {
 }
 
 fn category(name: &str) -> Result<i32> {
-    DisputeCategory::parse(name).map(|c| category_to_pb(c) as i32).ok_or_else(|| {
+    parse_category(name).map(|c| c as i32).map_err(|why| anyhow!(why))
+}
+
+/// A category by its snake_case name (for flags and files).
+pub(crate) fn parse_category(value: &str) -> Result<pb::DisputeCategory, String> {
+    DisputeCategory::parse(value.trim()).map(category_to_pb).ok_or_else(|| {
         let names: Vec<&str> = DisputeCategory::ALL.iter().map(|c| c.as_str()).collect();
-        anyhow!("unknown category {name:?}; one of {}", names.join(", "))
+        format!("unknown category {value:?}; one of {}", names.join(", "))
     })
 }
 
@@ -292,12 +297,15 @@ fn outcome(name: &str) -> Result<i32> {
 
 /// Yuan with at most two decimals, in fen.
 fn yuan_to_fen(value: &str, key: &str) -> Result<i64> {
-    let bad = || anyhow!("{key}={value:?}: expected an amount in yuan like 36000 or 120.50");
+    parse_yuan(value).map_err(|why| anyhow!("{key}={why}"))
+}
+
+/// Yuan with at most two decimals, in fen.
+pub(crate) fn parse_yuan(value: &str) -> Result<i64, String> {
+    let bad = || format!("{value:?}: expected an amount in yuan like 36000 or 120.50");
     let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 2 {
-        return Err(bad());
-    }
-    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 2 {
         return Err(bad());
     }
     let whole: i64 = whole.parse().map_err(|_| bad())?;

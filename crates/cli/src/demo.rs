@@ -7,11 +7,15 @@
 //! Every node forwards to its parent over the uplink. All nodes share one
 //! simulated clock, so N days of reporting — on time before the 18:00
 //! cut-off, late after it, zero reports, missing ones, corrections — run in
-//! seconds. At the end the district's own data answer: reports expected,
-//! received, on time, zero and missing, per day and per township; then the
-//! district node's weekly summary and township scorecard for the week of the
-//! last simulated day (over gRPC, as `fengqiao summary` shows it), and a
-//! check that the district's rollups equal what its reports add up to.
+//! seconds. Before the reporting, the same clock runs some weeks of case
+//! work (the case ledger: registrations, visits, escalations, assignments
+//! down, supervision; see [`crate::demo_cases`]). At the end the district's
+//! own data answer: reports expected, received, on time, zero and missing,
+//! per day and per township; then the district node's weekly summary and
+//! township scorecard for the week of the last simulated day (over gRPC, as
+//! `fengqiao summary` shows it), a check that the district's rollups equal
+//! what its reports add up to, and the district's case figures over the case
+//! history and the days of reporting, checked against what was simulated.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -34,6 +38,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::transport::Channel;
 
+use crate::demo_cases::{self, HISTORY_DAYS};
 use crate::{node::load_tree, treegen};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,7 +102,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let policy = TimePolicy::default();
     let today = policy.local_date(Utc::now());
     let first_day = today - chrono::Duration::days(i64::from(args.days));
-    let clock = Arc::new(ManualClock::new(local(&policy, first_day, 8, 0)));
+    // The case history runs before the reporting: the clock starts there.
+    let history_start = first_day - chrono::Duration::days(i64::from(HISTORY_DAYS));
+    let clock = Arc::new(ManualClock::new(local(&policy, history_start, 8, 0)));
 
     if args.dir.exists() {
         std::fs::remove_dir_all(&args.dir).with_context(|| format!("cannot empty {}", args.dir.display()))?;
@@ -125,7 +132,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let has_node: HashSet<&str> = node_units.iter().map(String::as_str).collect();
 
     println!(
-        "fengqiao demo: {} ({} units), {} nodes, {} days from {first_day}",
+        "fengqiao demo: {} ({} units), {} nodes, {} days from {first_day} after {HISTORY_DAYS} days of case history",
         tree.root().name,
         tree.len(),
         node_units.len(),
@@ -192,6 +199,18 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         let ancestor = tree.ancestors(id).into_iter().rev().find(|a| has_node.contains(a.id.as_str()));
         &nodes[ancestor.expect("the root runs a node").id.as_str()]
     };
+
+    // The case history, on the nodes that hold each unit.
+    let holder = |id: &str| tree.get(id).map(|unit| serving(unit).channel.clone());
+    let cases = demo_cases::Network {
+        tree: &tree,
+        policy: &policy,
+        clock: &clock,
+        holder: &holder,
+        district: nodes[&root].channel.clone(),
+        district_address: nodes[&root].address.clone(),
+    };
+    let history = demo_cases::simulate_history(&cases, history_start, today, args.seed).await?;
 
     // The simulation.
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
@@ -301,6 +320,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         verification.employer_checks,
         verify_time.as_secs_f64()
     );
+    demo_cases::print_ledger(&cases, &history, last_day).await?;
     if args.keep_running {
         let mut townships: Vec<&DemoNode> =
             nodes.values().filter(|n| tree.get(&n.unit).is_some_and(|u| u.tier == Tier::Township)).collect();
@@ -359,7 +379,7 @@ async fn district_summary(
 const FRESHNESS_WAIT: Duration = Duration::from_secs(30);
 
 /// A local time on a date, as an instant.
-fn local(policy: &TimePolicy, date: NaiveDate, hour: u32, minute: u32) -> chrono::DateTime<Utc> {
+pub(crate) fn local(policy: &TimePolicy, date: NaiveDate, hour: u32, minute: u32) -> chrono::DateTime<Utc> {
     let time = NaiveTime::from_hms_opt(hour, minute, 0).expect("valid time");
     policy
         .zone
@@ -369,7 +389,7 @@ fn local(policy: &TimePolicy, date: NaiveDate, hour: u32, minute: u32) -> chrono
         .with_timezone(&Utc)
 }
 
-fn bar(length: u64, message: &'static str) -> ProgressBar {
+pub(crate) fn bar(length: u64, message: &'static str) -> ProgressBar {
     let bar = ProgressBar::new(length);
     bar.set_style(
         ProgressStyle::with_template("{msg:>15} [{bar:40}] {pos}/{len} {per_sec}")

@@ -5,8 +5,10 @@
 mod bench;
 mod bench_network;
 mod bench_summary;
+mod cases;
 mod client;
 mod demo;
+mod demo_cases;
 mod node;
 mod summary;
 mod treegen;
@@ -50,6 +52,22 @@ enum Command {
     Export(summary::ExportArgs),
     /// Recompute a database's rollups from its reports and compare (admin; --repair rebuilds).
     Verify(summary::VerifyArgs),
+    /// The case ledger (立案、交办、包案、挂账销号): register cases and move them on, show, list.
+    Case {
+        #[command(subcommand)]
+        command: cases::CaseCommand,
+    },
+    /// The leader on duty for duty reception (领导值班): set or show the roster.
+    Roster {
+        #[command(subcommand)]
+        command: cases::RosterCommand,
+    },
+    /// Record a duty-reception visit: answered on the spot, or registered as a case.
+    Visit(cases::VisitArgs),
+    /// Issue a supervision notice (督办) on a case owned below the node.
+    Supervise(cases::SuperviseArgs),
+    /// The case ids or reports behind one figure of a summary.
+    Drill(cases::DrillArgs),
     /// Work with unit tree files.
     Tree {
         #[command(subcommand)]
@@ -92,6 +110,11 @@ fn main() -> ExitCode {
             Command::Trend(args) => summary::trend(args).await,
             Command::Export(args) => summary::export(args).await,
             Command::Verify(args) => summary::verify(args).await,
+            Command::Case { command } => cases::run(command).await,
+            Command::Roster { command } => cases::roster(command).await,
+            Command::Visit(args) => cases::visit(args).await,
+            Command::Supervise(args) => cases::supervise(args).await,
+            Command::Drill(args) => cases::drill(args).await,
             Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }

@@ -173,12 +173,38 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
             wage.employers
         ),
     );
+    let cases = summary.cases.unwrap_or_default();
+    out += &line(
+        "cases",
+        format!(
+            "{} registered ({} repeat petitions), {} accepted ({} on time), {} escalated, {} assigned down",
+            cases.registered,
+            cases.repeat_petitions,
+            cases.accepted,
+            cases.accepted_on_time,
+            cases.escalated,
+            cases.assigned_down
+        ),
+    );
+    out += &line(
+        "",
+        format!(
+            "{} closed ({} on time), {} overdue at the end; satisfaction {}, one-visit {} of {} visits",
+            cases.closed,
+            percent(cases.on_time_closure_rate),
+            cases.overdue,
+            percent(cases.satisfaction_rate),
+            percent(cases.one_visit_rate),
+            cases.visits
+        ),
+    );
     if summary.children.is_empty() {
         out += "\nno units below it in this range\n";
         return out;
     }
     let mut table = Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+        "rank",
         "unit",
         "name",
         "complete",
@@ -187,6 +213,10 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         "disputes",
         "resolved",
         "missing",
+        "cases",
+        "overdue",
+        "closed on time",
+        "repeat",
         "last sync / arrived",
     ]);
     for row in &summary.children {
@@ -198,7 +228,9 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
                 row.days.iter().map(|d| format!("{}..{}", d.from_date, d.to_date)).collect();
             name += &format!(" (here {})", spans.join(", "));
         }
+        let cases = row.cases.unwrap_or_default();
         table.add_row([
+            row.rank.to_string(),
             row.unit_id.clone(),
             name,
             percent(rates.completeness_percent),
@@ -207,10 +239,14 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
             tally.disputes.to_string(),
             percent(rates.resolved_on_the_spot_percent),
             tally.missing.to_string(),
+            cases.registered.to_string(),
+            cases.overdue.to_string(),
+            if cases.closed == 0 { "-".to_owned() } else { percent(cases.on_time_closure_rate) },
+            percent(cases.repeat_rate),
             freshness_text(row.freshness.as_ref(), policy),
         ]);
     }
-    for column in 2..8 {
+    for column in (0..1).chain(3..13) {
         if let Some(column) = table.column_mut(column) {
             column.set_cell_alignment(CellAlignment::Right);
         }
@@ -253,6 +289,7 @@ pub fn summary_json(summary: &pb::Summary) -> Value {
             "tally": tally_json(row.tally.as_ref()),
             "rates": rates_json(row.rates.as_ref()),
             "cases": cases_json(row.cases.as_ref()),
+            "rank": row.rank,
             "freshness": row.freshness.as_ref().map(|f| json!({
                 "served_by": empty_null(&f.served_by),
                 "last_sync": rfc3339(f.last_sync),
@@ -303,14 +340,26 @@ fn rates_json(rates: Option<&pb::Rates>) -> Value {
 }
 
 fn cases_json(cases: Option<&pb::CaseFigures>) -> Value {
-    let Some(cases) = cases else { return Value::Null };
+    let Some(c) = cases else { return Value::Null };
     json!({
-        "registered": cases.registered,
-        "closed": cases.closed,
-        "closed_on_time": cases.closed_on_time,
-        "overdue": cases.overdue,
-        "escalated": cases.escalated,
-        "repeat_petitions": cases.repeat_petitions,
+        "registered": c.registered,
+        "accepted": c.accepted,
+        "accepted_on_time": c.accepted_on_time,
+        "closed": c.closed,
+        "closed_on_time": c.closed_on_time,
+        "overdue": c.overdue,
+        "escalated": c.escalated,
+        "assigned_down": c.assigned_down,
+        "repeat_petitions": c.repeat_petitions,
+        "satisfied": c.satisfied,
+        "dissatisfied": c.dissatisfied,
+        "unreachable": c.unreachable,
+        "visits": c.visits,
+        "one_visit": c.one_visit,
+        "on_time_closure_rate": c.on_time_closure_rate,
+        "satisfaction_rate": c.satisfaction_rate,
+        "one_visit_rate": c.one_visit_rate,
+        "repeat_rate": c.repeat_rate,
     })
 }
 

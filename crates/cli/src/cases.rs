@@ -1,0 +1,1782 @@
+//! The case-ledger commands, over `fengqiao.v1.CaseService`: `case`
+//! (register a case and move it through its life: accept or decline,
+//! assign, record progress, extend, escalate, transfer down, resolve, close,
+//! reopen, review, reply to supervision; show one case; list a subtree's
+//! ledger), `roster` (the leader on duty, 领导值班), `visit` (a duty-reception
+//! visit), `supervise` (督办) — and `drill`, which lists what lies behind one
+//! figure of a summary (`SummaryService.DrillDown`).
+
+use anyhow::{Result, anyhow, bail};
+use chrono::{Datelike, NaiveDate};
+use comfy_table::Table;
+use fengqiao_core::TimePolicy;
+use fengqiao_proto::pb;
+use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
+use fengqiao_proto::pb::case_event::Kind;
+use fengqiao_proto::pb::case_service_client::CaseServiceClient;
+use serde_json::{Value, json};
+use tonic::transport::Channel;
+
+use crate::client::{Connection, parse_category, parse_yuan, refused};
+use crate::summary::yuan;
+
+impl Connection {
+    pub async fn cases(&self) -> Result<CaseServiceClient<Channel>> {
+        Ok(CaseServiceClient::new(self.channel().await?))
+    }
+}
+
+/// Longest range of days `roster set --from/--to` writes at once.
+const MAX_ROSTER_DAYS: i64 = 366;
+
+// ---------------------------------------------------------------- case
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CaseCommand {
+    /// Register a case (立案) at a unit the node serves.
+    Register(RegisterArgs),
+    /// Accept a registered case (受理): the handling deadline starts.
+    Accept(AcceptArgs),
+    /// Decline a registered case (不予受理), with the reason.
+    Decline(DeclineArgs),
+    /// Assign a case (包案): leader, responsible person, plan (一案一策), deadline.
+    Assign(AssignArgs),
+    /// Record progress on an assigned case (the note says what was done).
+    Progress(ProgressArgs),
+    /// Extend a case's deadline once (延期), with the reason.
+    Extend(ExtendArgs),
+    /// Escalate a case to the tier above (上报); it passes to that tier's node.
+    Escalate(EscalateArgs),
+    /// Assign a case down (交办) to a unit below its owner.
+    Transfer(TransferArgs),
+    /// Resolve a case (化解), with the resolution and any amount recovered.
+    Resolve(ResolveArgs),
+    /// Close a resolved case (销号) with the petitioner's satisfaction.
+    Close(CloseArgs),
+    /// Reopen a closed case the petitioner was dissatisfied with.
+    Reopen(ReopenArgs),
+    /// Request a review (复查/复核) of a closed case (--reason), or decide one held here (--decide).
+    Review(ReviewArgs),
+    /// Reply to a supervision notice (督办) on a case (the note is the reply).
+    Reply(ReplyArgs),
+    /// One case: its fields and its event log.
+    Show(ShowArgs),
+    /// The case ledger of a unit's subtree, filtered.
+    List(ListArgs),
+}
+
+/// `fengqiao case …`.
+pub async fn run(command: CaseCommand) -> Result<()> {
+    use CaseCommand as C;
+    match command {
+        C::Register(a) => register(a).await,
+        C::Show(a) => show(a).await,
+        C::List(a) => list(a).await,
+        C::Accept(a) => act_on(a.case_id, a.act, a.note, Action::Accept(act::Accept {})).await,
+        C::Decline(a) => {
+            act_on(a.case_id, a.act, a.note, Action::Decline(act::Decline { reason: a.reason })).await
+        }
+        C::Assign(a) => {
+            let deadline = optional_date(&a.act.connection, a.deadline.as_deref(), "--deadline")?;
+            let assign = act::Assign { leader: a.leader, responsible: a.responsible, plan: a.plan, deadline };
+            act_on(a.case_id, a.act, a.note, Action::Assign(assign)).await
+        }
+        C::Progress(a) => {
+            if a.note.trim().is_empty() {
+                bail!("--note must say what progress was made");
+            }
+            act_on(a.case_id, a.act, a.note, Action::Progress(act::Progress {})).await
+        }
+        C::Extend(a) => {
+            let extend = act::Extend { days: a.days, reason: a.reason };
+            act_on(a.case_id, a.act, a.note, Action::Extend(extend)).await
+        }
+        C::Escalate(a) => {
+            act_on(a.case_id, a.act, a.note, Action::Escalate(act::Escalate { reason: a.reason })).await
+        }
+        C::Transfer(a) => {
+            let deadline = optional_date(&a.act.connection, a.deadline.as_deref(), "--deadline")?;
+            let down = act::AssignDown { to_unit_id: a.to, deadline };
+            act_on(a.case_id, a.act, a.note, Action::AssignDown(down)).await
+        }
+        C::Resolve(a) => {
+            let resolve =
+                act::Resolve { resolution: a.resolution, amount_recovered_cents: a.recovered.unwrap_or(0) };
+            act_on(a.case_id, a.act, a.note, Action::Resolve(resolve)).await
+        }
+        C::Close(a) => {
+            let close = act::Close { satisfaction: a.satisfaction.into() };
+            act_on(a.case_id, a.act, a.note, Action::Close(close)).await
+        }
+        C::Reopen(a) => {
+            act_on(a.case_id, a.act, a.note, Action::Reopen(act::Reopen { reason: a.reason })).await
+        }
+        C::Review(a) => {
+            let action = match (a.reason, a.decide) {
+                (Some(reason), None) => Action::RequestReview(act::RequestReview { reason }),
+                (None, Some(decision)) => {
+                    Action::DecideReview(act::DecideReview { decision: decision.into() })
+                }
+                _ => bail!("give either --reason (request a review) or --decide (decide one)"),
+            };
+            act_on(a.case_id, a.act, a.note, action).await
+        }
+        C::Reply(a) => {
+            if a.note.trim().is_empty() {
+                bail!("--note must say what was done in reply");
+            }
+            let reply = act::ReplySupervision { supervision_id: a.supervision };
+            act_on(a.case_id, a.act, a.note, Action::ReplySupervision(reply)).await
+        }
+    }
+}
+
+/// An optional date flag as `YYYY-MM-DD` (empty when absent).
+fn optional_date(connection: &Connection, value: Option<&str>, flag: &str) -> Result<String> {
+    Ok(value.map(|v| connection.date(v, flag)).transpose()?.map(|d| d.to_string()).unwrap_or_default())
+}
+
+/// What every command that acts on a case takes besides its own flags.
+#[derive(Debug, clap::Args)]
+pub struct ActArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Who acts (a staff id, no spaces); default $USER, else `officer`.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// The case's sequence you last saw (`case show`): refused if anyone acted on it since.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub expect_seq: Option<u32>,
+    /// Print the case and the event written as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AcceptArgs {
+    pub case_id: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeclineArgs {
+    pub case_id: String,
+    /// Why the case is not accepted (不予受理).
+    #[arg(long)]
+    pub reason: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AssignArgs {
+    pub case_id: String,
+    /// The leader who takes the case on (包案领导).
+    #[arg(long)]
+    pub leader: String,
+    /// The person responsible for handling it.
+    #[arg(long)]
+    pub responsible: String,
+    /// The plan (一案一策).
+    #[arg(long)]
+    pub plan: String,
+    /// YYYY-MM-DD, today or yesterday; not after the case's deadline (the default).
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProgressArgs {
+    pub case_id: String,
+    /// What progress was made.
+    #[arg(long)]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExtendArgs {
+    pub case_id: String,
+    /// Days added to the deadline (once per case; the regulation allows at most 30).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub days: u32,
+    /// Why the case needs more time.
+    #[arg(long)]
+    pub reason: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EscalateArgs {
+    pub case_id: String,
+    /// Why the tier above must take the case.
+    #[arg(long)]
+    pub reason: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TransferArgs {
+    pub case_id: String,
+    /// The unit below the case's owner that takes it (交办).
+    #[arg(long, value_name = "UNIT")]
+    pub to: String,
+    /// YYYY-MM-DD, today or yesterday; not after the case's deadline (the default).
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    pub case_id: String,
+    /// How the matter was settled (no names, phone numbers or ID numbers).
+    #[arg(long)]
+    pub resolution: String,
+    /// Amount recovered for the petitioners, in yuan (e.g. 36000 or 120.50).
+    #[arg(long, value_name = "YUAN", value_parser = parse_yuan)]
+    pub recovered: Option<i64>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CloseArgs {
+    pub case_id: String,
+    /// What the petitioner said: satisfied, dissatisfied or unreachable.
+    #[arg(long, value_parser = parse_name::<pb::Satisfaction>)]
+    pub satisfaction: pb::Satisfaction,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReopenArgs {
+    pub case_id: String,
+    /// Why the case is handled again.
+    #[arg(long)]
+    pub reason: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("review").required(true).args(["reason", "decide"])))]
+pub struct ReviewArgs {
+    pub case_id: String,
+    /// Request a review by the tier above: why the petitioner disputes the closure.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Decide a review held here: upheld (the closure stands) or overturned (handle it again).
+    #[arg(long, value_parser = parse_name::<pb::ReviewDecision>)]
+    pub decide: Option<pb::ReviewDecision>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplyArgs {
+    pub case_id: String,
+    /// The supervision notice answered (its id, shown by `case show`).
+    #[arg(long, value_name = "SUPERVISION_ID")]
+    pub supervision: String,
+    /// The reply: what was done.
+    #[arg(long)]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+/// Sends one action and prints the case as it now stands and the event written.
+async fn act_on(case_id: String, args: ActArgs, note: String, action: Action) -> Result<()> {
+    let request = pb::ActOnCaseRequest {
+        case_id,
+        expected_sequence: args.expect_seq.unwrap_or(0),
+        actor: actor(args.actor.as_deref()),
+        note,
+        action: Some(action),
+    };
+    let answer = args.connection.cases().await?.act_on_case(request).await.map_err(refused_act)?.into_inner();
+    let case = answer.case.unwrap_or_default();
+    let event = answer.event.unwrap_or_default();
+    if args.json {
+        println!("{}", json!({ "case": case_json(&case), "event": event_json(&event) }));
+        return Ok(());
+    }
+    println!("{}", event_line(&event));
+    println!("{}", standing(&case));
+    Ok(())
+}
+
+/// A refusal, with what to do when the case moved on since it was read.
+fn refused_act(status: tonic::Status) -> anyhow::Error {
+    if status.code() == tonic::Code::Aborted {
+        anyhow!("{}; show the case again (`fengqiao case show`) and retry", refused(status))
+    } else {
+        refused(status)
+    }
+}
+
+/// `event 3 (2026-05-01, unit 110101, alice): assigned — leader …; note: …`
+fn event_line(event: &pb::CaseEvent) -> String {
+    let mut line = format!(
+        "event {} ({}, unit {}, {}): {}",
+        event.sequence,
+        event.on,
+        event.unit_id,
+        event.actor,
+        kind_name(event.kind.as_ref())
+    );
+    let details = kind_details(event.kind.as_ref());
+    if !details.is_empty() {
+        line.push_str(" — ");
+        line.push_str(&details);
+    }
+    if !event.note.is_empty() {
+        line.push_str("; note: ");
+        line.push_str(&event.note);
+    }
+    line
+}
+
+/// `case X: status assigned · owner U · deadline D · due D`
+fn standing(case: &pb::Case) -> String {
+    let mut line = format!(
+        "case {}: status {} · owner {} · deadline {}",
+        case.case_id,
+        enum_name::<pb::CaseStatus>(case.status),
+        case.owner_unit_id,
+        dash(&case.deadline)
+    );
+    if !case.due.is_empty() && case.due != case.deadline {
+        line.push_str(&format!(" · next step due {}", case.due));
+    }
+    if case.days_overdue > 0 {
+        line.push_str(&format!(" · {} days overdue", case.days_overdue));
+    }
+    if !case.held_here {
+        line.push_str(&format!(" · now written by the node serving {}", case.owner_unit_id));
+    }
+    line
+}
+
+// ---------------------------------------------------------------- register
+
+#[derive(Debug, clap::Args)]
+pub struct RegisterArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit registering the case (origin); with --from-report, the dispute's unit by default.
+    #[arg(long, required_unless_present = "from_report")]
+    pub unit: Option<String>,
+    /// How the matter came in: letter, phone, online, visit or report (the default with --from-report).
+    #[arg(long, required_unless_present = "from_report", value_parser = parse_name::<pb::CaseChannel>)]
+    pub channel: Option<pb::CaseChannel>,
+    /// The dispute category (with --from-report, the dispute's by default).
+    #[arg(long, required_unless_present = "from_report", value_parser = parse_category)]
+    pub category: Option<pb::DisputeCategory>,
+    /// What the matter is (no names, phone numbers or ID numbers; with --from-report, the dispute's by default).
+    #[arg(long, required_unless_present = "from_report")]
+    pub summary: Option<String>,
+    /// An id of your choosing; generated when absent. Retrying with the same id and content is harmless.
+    #[arg(long)]
+    pub case_id: Option<String>,
+    #[command(flatten)]
+    pub petitioner: PetitionerArgs,
+    /// Workers concerned (wage arrears).
+    #[arg(long)]
+    pub workers: Option<u32>,
+    /// Amount claimed, in yuan (e.g. 36000 or 120.50).
+    #[arg(long, value_name = "YUAN", value_parser = parse_yuan)]
+    pub amount: Option<i64>,
+    /// The dispute of a daily report the case comes from.
+    #[arg(long, value_name = "UNIT@YYYY-MM-DD#LOCAL_ID", value_parser = parse_dispute_ref)]
+    pub from_report: Option<pb::DisputeRef>,
+    /// Who registers (a staff id, no spaces); default $USER, else `officer`.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Print the case as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The petitioner's personal data: kept only at the node holding the case.
+/// The node takes a petitioner only with both a name and an ID number.
+#[derive(Debug, clap::Args)]
+pub struct PetitionerArgs {
+    /// The petitioner's name (with --petitioner-id).
+    #[arg(long, requires = "petitioner_id")]
+    pub petitioner_name: Option<String>,
+    /// The petitioner's phone number (with --petitioner-name and --petitioner-id).
+    #[arg(long, requires = "petitioner_name", requires = "petitioner_id")]
+    pub petitioner_phone: Option<String>,
+    /// The petitioner's ID number (with --petitioner-name); the node keeps a keyed hash of it to find
+    /// repeat petitions.
+    #[arg(long, requires = "petitioner_name")]
+    pub petitioner_id: Option<String>,
+}
+
+impl PetitionerArgs {
+    fn petitioner(&self) -> Option<pb::Petitioner> {
+        if self.petitioner_name.is_none() && self.petitioner_phone.is_none() && self.petitioner_id.is_none() {
+            return None;
+        }
+        Some(pb::Petitioner {
+            name: self.petitioner_name.clone().unwrap_or_default(),
+            phone: self.petitioner_phone.clone().unwrap_or_default(),
+            id_number: self.petitioner_id.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// `fengqiao case register`.
+pub async fn register(args: RegisterArgs) -> Result<()> {
+    let channel = match (&args.from_report, args.channel) {
+        (Some(_), None | Some(pb::CaseChannel::Report)) => pb::CaseChannel::Report,
+        (Some(_), Some(other)) => {
+            bail!("--from-report registers through channel report, not {}", name_of(other))
+        }
+        (None, Some(channel)) => channel,
+        (None, None) => bail!("--channel is required"),
+    };
+    let origin = match (&args.unit, &args.from_report) {
+        (Some(unit), _) => unit.clone(),
+        (None, Some(source)) => source.unit_id.clone(),
+        (None, None) => bail!("--unit is required"),
+    };
+    let intake = pb::CaseIntake {
+        origin_unit_id: origin,
+        category: args.category.map_or(0, i32::from),
+        channel: channel.into(),
+        summary: args.summary.clone().unwrap_or_default(),
+        petitioner_ref: String::new(),
+        source: args.from_report.clone(),
+        workers: args.workers.unwrap_or(0),
+        amount_claimed_cents: args.amount.unwrap_or(0),
+    };
+    let request = pb::RegisterCaseRequest {
+        case_id: args.case_id.clone().unwrap_or_default(),
+        intake: Some(intake),
+        petitioner: args.petitioner.petitioner(),
+        actor: actor(args.actor.as_deref()),
+        note: args.note.clone(),
+    };
+    let answer = args.connection.cases().await?.register_case(request).await.map_err(refused)?.into_inner();
+    let case = answer.case.unwrap_or_default();
+    if args.json {
+        println!("{}", json!({ "case": case_json(&case), "created": answer.created }));
+        return Ok(());
+    }
+    let intake = case.intake.clone().unwrap_or_default();
+    if answer.created {
+        println!(
+            "registered case {} at unit {} ({}, {}); accept by {}",
+            case.case_id,
+            intake.origin_unit_id,
+            enum_name::<pb::CaseChannel>(intake.channel),
+            category_name(intake.category),
+            dash(&case.accept_by)
+        );
+    } else {
+        println!("case {} was registered before with the same content; nothing changed", case.case_id);
+    }
+    print_repeat_and_standing(&case);
+    Ok(())
+}
+
+/// A new case's repeat link (when it is one) and where it stands.
+fn print_repeat_and_standing(case: &pb::Case) {
+    if let Some(repeat) = case.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()) {
+        println!("repeat petition: {}", repeat_text(repeat));
+    }
+    println!("{}", standing(case));
+}
+
+// ---------------------------------------------------------------- show
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    pub case_id: String,
+    /// Include the petitioner's name, phone and ID number (only where the case is held).
+    #[arg(long)]
+    pub petitioner: bool,
+    /// Print the case, its events and the petitioner as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao case show`.
+pub async fn show(args: ShowArgs) -> Result<()> {
+    let policy = zone_policy(&args.connection)?;
+    let request = pb::GetCaseRequest { case_id: args.case_id.clone(), with_petitioner: args.petitioner };
+    let answer = args.connection.cases().await?.get_case(request).await.map_err(refused)?.into_inner();
+    let case = answer.case.unwrap_or_default();
+    if args.json {
+        let value = json!({
+            "case": case_json(&case),
+            "events": answer.events.iter().map(event_json).collect::<Vec<_>>(),
+            "petitioner": answer.petitioner.as_ref().map(petitioner_json),
+        });
+        out(value)?;
+        return Ok(());
+    }
+    if !out(case_table(&case, answer.petitioner.as_ref(), &policy))? {
+        return Ok(());
+    }
+    if args.petitioner && answer.petitioner.is_none() {
+        println!("(no petitioner's data: none was given, or the case is not held by this node)");
+    }
+    let mut events = table();
+    events.set_header(["seq", "date", "unit", "actor", "kind", "details", "note"]);
+    for event in &answer.events {
+        events.add_row([
+            event.sequence.to_string(),
+            event.on.clone(),
+            event.unit_id.clone(),
+            event.actor.clone(),
+            kind_name(event.kind.as_ref()).to_owned(),
+            kind_details(event.kind.as_ref()),
+            event.note.clone(),
+        ]);
+    }
+    if out(events)? {
+        out(format!("{}; the newest is {}", count(answer.events.len(), "event"), case.sequence))?;
+    }
+    Ok(())
+}
+
+/// A case as a two-column table; unset fields are left out.
+fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &TimePolicy) -> Table {
+    let intake = case.intake.clone().unwrap_or_default();
+    let mut rows: Vec<(&str, String)> = vec![
+        ("case", case.case_id.clone()),
+        ("status", enum_name::<pb::CaseStatus>(case.status)),
+        (
+            "owner",
+            format!(
+                "{}{}",
+                case.owner_unit_id,
+                if case.held_here { " (held by this node)" } else { " (held by another node)" }
+            ),
+        ),
+        ("origin", intake.origin_unit_id.clone()),
+        ("channel", enum_name::<pb::CaseChannel>(intake.channel)),
+        ("category", category_name(intake.category)),
+        ("summary", intake.summary.clone()),
+    ];
+    let mut add = |label: &'static str, value: String| {
+        if !value.is_empty() {
+            rows.push((label, value));
+        }
+    };
+    add("from report", intake.source.as_ref().map(dispute_ref_text).unwrap_or_default());
+    add("petitioner ref", intake.petitioner_ref.clone());
+    if let Some(p) = petitioner {
+        add("petitioner", [p.name.as_str(), p.phone.as_str(), p.id_number.as_str()].join("  "));
+    }
+    add("workers", nonzero(intake.workers.into()));
+    add(
+        "amount claimed",
+        if intake.amount_claimed_cents > 0 { yuan(intake.amount_claimed_cents) } else { String::new() },
+    );
+    add(
+        "repeat of",
+        case.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()).map(repeat_text).unwrap_or_default(),
+    );
+    add("registered", local_time(case.registered_at, policy));
+    add("accept by", case.accept_by.clone());
+    add("accepted on", case.accepted_on.clone());
+    add("not accepted", case.not_accepted_reason.clone());
+    add(
+        "deadline",
+        if case.extended && !case.deadline.is_empty() {
+            format!("{} (extended)", case.deadline)
+        } else {
+            case.deadline.clone()
+        },
+    );
+    add("next step due", case.due.clone());
+    add("days overdue", nonzero(case.days_overdue.into()));
+    add("leader", case.leader.clone());
+    add("responsible", case.responsible.clone());
+    add("plan", case.plan.clone());
+    add("resolution", case.resolution.clone());
+    add(
+        "recovered",
+        if case.amount_recovered_cents > 0 { yuan(case.amount_recovered_cents) } else { String::new() },
+    );
+    add(
+        "resolved on",
+        if case.resolved_on.is_empty() {
+            String::new()
+        } else {
+            format!("{} ({})", case.resolved_on, if case.resolved_on_time { "on time" } else { "late" })
+        },
+    );
+    add("satisfaction", enum_name_or_empty::<pb::Satisfaction>(case.satisfaction));
+    add("closed on", case.closed_on.clone());
+    add("review by", case.review_by.clone());
+    add("reviews", nonzero(case.reviews.into()));
+    add("escalations", nonzero(case.escalations.into()));
+    add("assigned down", nonzero(case.assignments_down.into()));
+    add("reopened", nonzero(case.reopened.into()));
+    for s in &case.supervisions {
+        add(
+            "supervision",
+            format!(
+                "{} from {}, {}, reply by {}, received {}, {}",
+                s.supervision_id,
+                s.from_unit_id,
+                enum_name::<pb::SupervisionKind>(s.kind),
+                s.reply_by,
+                s.received_on,
+                if s.replied_on.is_empty() {
+                    "not answered".to_owned()
+                } else {
+                    format!("replied {}", s.replied_on)
+                }
+            ),
+        );
+    }
+    add("sequence", case.sequence.to_string());
+    add("updated", local_time(case.updated_at, policy));
+    let mut table = table();
+    for (label, value) in rows {
+        table.add_row([label.to_owned(), value]);
+    }
+    table
+}
+
+// ---------------------------------------------------------------- list
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Root of the subtree (cases owned or registered in it).
+    #[arg(long)]
+    pub unit: String,
+    /// Only these statuses (repeat the flag or separate with commas): registered, not_accepted,
+    /// accepted, assigned, in_progress, resolved, closed, under_review.
+    #[arg(long, value_delimiter = ',', value_parser = parse_name::<pb::CaseStatus>)]
+    pub status: Vec<pb::CaseStatus>,
+    /// Only cases overdue (at the end of --as-of).
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only repeat petitions.
+    #[arg(long)]
+    pub repeat: bool,
+    /// First registration day: YYYY-MM-DD, today or yesterday.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last registration day (inclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The day overdue is judged on (default today).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// At most this many cases (newest registration first).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+    /// One JSON object per case and line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao case list`.
+pub async fn list(args: ListArgs) -> Result<()> {
+    let connection = &args.connection;
+    let date = |value: &Option<String>, flag: &str| -> Result<Option<NaiveDate>> {
+        value.as_deref().map(|v| connection.date(v, flag)).transpose()
+    };
+    let (from, to, as_of) =
+        (date(&args.from, "--from")?, date(&args.to, "--to")?, date(&args.as_of, "--as-of")?);
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        bail!("--to {to} is before --from {from}");
+    }
+    let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut client = connection.cases().await?;
+    let mut table = table();
+    table.set_header([
+        "case",
+        "status",
+        "owner",
+        "category",
+        "channel",
+        "registered",
+        "due",
+        "days overdue",
+        "leader",
+        "repeat",
+    ]);
+    let mut page_token = String::new();
+    let mut listed = 0u32;
+    let more = loop {
+        let page = client
+            .list_cases(pb::ListCasesRequest {
+                unit_id: args.unit.clone(),
+                statuses: args.status.iter().map(|s| i32::from(*s)).collect(),
+                overdue: args.overdue,
+                repeat: args.repeat,
+                registered_from: text(from),
+                registered_to: text(to),
+                as_of: text(as_of),
+                page_size: (args.limit - listed).min(1000),
+                page_token: page_token.clone(),
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        for case in page.cases.iter().take((args.limit - listed) as usize) {
+            listed += 1;
+            let days_overdue = match as_of {
+                Some(on) => days_overdue(&case.due, on),
+                None => case.days_overdue,
+            };
+            if args.json {
+                let mut value = case_json(case);
+                value["days_overdue"] = days_overdue.into();
+                if !out(value)? {
+                    return Ok(());
+                }
+                continue;
+            }
+            let intake = case.intake.clone().unwrap_or_default();
+            table.add_row([
+                case.case_id.clone(),
+                enum_name::<pb::CaseStatus>(case.status),
+                case.owner_unit_id.clone(),
+                category_name(intake.category),
+                enum_name::<pb::CaseChannel>(intake.channel),
+                case.registered_on.clone(),
+                case.due.clone(),
+                nonzero(days_overdue.into()),
+                case.leader.clone(),
+                case.repeat.as_ref().map(repeat_cell).unwrap_or_default(),
+            ]);
+        }
+        if page.next_page_token.is_empty() {
+            break false;
+        }
+        if listed >= args.limit {
+            break true;
+        }
+        page_token = page.next_page_token;
+    };
+    if !args.json {
+        if !out(table)? {
+            return Ok(());
+        }
+        let mut footer = format!("{} in the subtree of {}", count(listed as usize, "case"), args.unit);
+        if more {
+            footer.push_str(&format!(" (the first {}; raise --limit for more)", args.limit));
+        }
+        out(footer)?;
+    }
+    Ok(())
+}
+
+/// Days past `due` at the end of `on` (0 when not due or not past).
+fn days_overdue(due: &str, on: NaiveDate) -> u32 {
+    let Ok(due) = NaiveDate::parse_from_str(due, "%Y-%m-%d") else { return 0 };
+    u32::try_from((on - due).num_days().max(0)).unwrap_or(u32::MAX)
+}
+
+/// The list's repeat column: the newest earlier case, and how many more.
+fn repeat_cell(repeat: &pb::RepeatLink) -> String {
+    match repeat.of_case_ids.as_slice() {
+        [] => String::new(),
+        [only] => format!("of {only}"),
+        [newest, rest @ ..] => format!("of {newest} +{}", rest.len()),
+    }
+}
+
+// ---------------------------------------------------------------- roster
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RosterCommand {
+    /// Set the leader on duty for a day, or for every day of a range.
+    Set(RosterSetArgs),
+    /// The leaders on duty for a range of days (every day listed, unset ones as -).
+    Show(RosterShowArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RosterSetArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit receiving visitors.
+    #[arg(long)]
+    pub unit: String,
+    /// The day: YYYY-MM-DD, today or yesterday.
+    #[arg(long, required_unless_present = "from", conflicts_with_all = ["from", "to"])]
+    pub date: Option<String>,
+    /// First day of a range instead of --date.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day of the range (inclusive).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// The leader on duty.
+    #[arg(long)]
+    pub leader: String,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RosterShowArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit receiving visitors.
+    #[arg(long)]
+    pub unit: String,
+    /// First day: YYYY-MM-DD, today or yesterday.
+    #[arg(long, default_value = "today")]
+    pub from: String,
+    /// Last day (inclusive); default a week from --from.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Print the entries as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao roster …`.
+pub async fn roster(command: RosterCommand) -> Result<()> {
+    match command {
+        RosterCommand::Set(args) => roster_set(args).await,
+        RosterCommand::Show(args) => roster_show(args).await,
+    }
+}
+
+async fn roster_set(args: RosterSetArgs) -> Result<()> {
+    let connection = &args.connection;
+    let (from, to) = match (&args.date, &args.from, &args.to) {
+        (Some(date), _, _) => {
+            let date = connection.date(date, "--date")?;
+            (date, date)
+        }
+        (None, Some(from), Some(to)) => (connection.date(from, "--from")?, connection.date(to, "--to")?),
+        _ => bail!("give --date, or --from and --to"),
+    };
+    if args.leader.trim().is_empty() {
+        bail!("--leader must name the leader on duty");
+    }
+    let days = days_of(from, to, "--from", "--to")?;
+    let entries: Vec<pb::RosterEntry> = days
+        .iter()
+        .map(|day| pb::RosterEntry {
+            unit_id: args.unit.clone(),
+            date: day.to_string(),
+            leader: args.leader.clone(),
+        })
+        .collect();
+    let answer = connection
+        .cases()
+        .await?
+        .set_roster(pb::SetRosterRequest { entries })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if args.json {
+        let value = json!({
+            "unit_id": args.unit, "from_date": from.to_string(), "to_date": to.to_string(),
+            "leader": args.leader, "stored": answer.stored,
+        });
+        println!("{value}");
+    } else if from == to {
+        println!(
+            "leader on duty at unit {} on {from}: {} ({} stored)",
+            args.unit, args.leader, answer.stored
+        );
+    } else {
+        println!(
+            "leader on duty at unit {} from {from} to {to}: {} ({} days stored)",
+            args.unit, args.leader, answer.stored
+        );
+    }
+    Ok(())
+}
+
+async fn roster_show(args: RosterShowArgs) -> Result<()> {
+    let connection = &args.connection;
+    let from = connection.date(&args.from, "--from")?;
+    let to = match &args.to {
+        Some(to) => connection.date(to, "--to")?,
+        None => from + chrono::Duration::days(6),
+    };
+    let days = days_of(from, to, "--from", "--to")?;
+    let answer = connection
+        .cases()
+        .await?
+        .get_roster(pb::GetRosterRequest {
+            unit_id: args.unit.clone(),
+            from_date: from.to_string(),
+            to_date: to.to_string(),
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if args.json {
+        let value = json!({
+            "unit_id": args.unit, "from_date": from.to_string(), "to_date": to.to_string(),
+            "entries": answer.entries.iter().map(|e| json!({"date": e.date, "leader": e.leader})).collect::<Vec<_>>(),
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    let mut table = table();
+    table.set_header(["date", "day", "leader on duty"]);
+    let mut unset = 0usize;
+    for day in &days {
+        let date = day.to_string();
+        let leader = answer.entries.iter().find(|e| e.date == date).map(|e| e.leader.clone());
+        if leader.is_none() {
+            unset += 1;
+        }
+        table.add_row([date, day.weekday().to_string(), leader.unwrap_or_else(|| "-".into())]);
+    }
+    if out(table)? {
+        out(format!(
+            "unit {} from {from} to {to}: {unset} of {} days without a leader on duty",
+            args.unit,
+            days.len()
+        ))?;
+    }
+    Ok(())
+}
+
+/// Every day from `from` to `to`, refusing reversed or over-long ranges.
+fn days_of(from: NaiveDate, to: NaiveDate, from_flag: &str, to_flag: &str) -> Result<Vec<NaiveDate>> {
+    if to < from {
+        bail!("{to_flag} {to} is before {from_flag} {from}");
+    }
+    if (to - from).num_days() >= MAX_ROSTER_DAYS {
+        bail!("{from_flag} {from} to {to_flag} {to} spans more than {MAX_ROSTER_DAYS} days");
+    }
+    Ok(from.iter_days().take_while(|day| *day <= to).collect())
+}
+
+// ---------------------------------------------------------------- visit
+
+#[derive(Debug, clap::Args)]
+pub struct VisitArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit receiving the visitor.
+    #[arg(long)]
+    pub unit: String,
+    /// The dispute category.
+    #[arg(long, value_parser = parse_category)]
+    pub category: pb::DisputeCategory,
+    /// What the visitor raised (no names, phone numbers or ID numbers).
+    #[arg(long)]
+    pub summary: String,
+    #[command(flatten)]
+    pub petitioner: PetitionerArgs,
+    /// Answered on the spot: the case is resolved and closed today (needs --resolution and --satisfaction).
+    #[arg(long, requires = "resolution", requires = "satisfaction")]
+    pub answered: bool,
+    /// How it was answered.
+    #[arg(long, requires = "answered")]
+    pub resolution: Option<String>,
+    /// What the visitor said: satisfied, dissatisfied or unreachable.
+    #[arg(long, requires = "answered", value_parser = parse_name::<pb::Satisfaction>)]
+    pub satisfaction: Option<pb::Satisfaction>,
+    /// An id of your choosing for the case; generated when absent.
+    #[arg(long)]
+    pub case_id: Option<String>,
+    /// Who received the visitor (a staff id, no spaces); default $USER, else `officer`.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Print the case and the leader on duty as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao visit`: a duty-reception visit (领导接访), answered or registered.
+pub async fn visit(args: VisitArgs) -> Result<()> {
+    let request = pb::RecordVisitRequest {
+        unit_id: args.unit.clone(),
+        category: args.category.into(),
+        summary: args.summary.clone(),
+        petitioner: args.petitioner.petitioner(),
+        actor: actor(args.actor.as_deref()),
+        answered: args.answered,
+        resolution: args.resolution.clone().unwrap_or_default(),
+        satisfaction: args.satisfaction.map_or(0, i32::from),
+        case_id: args.case_id.clone().unwrap_or_default(),
+    };
+    let answer = args.connection.cases().await?.record_visit(request).await.map_err(refused)?.into_inner();
+    let case = answer.case.unwrap_or_default();
+    if args.json {
+        let value = json!({
+            "case": case_json(&case),
+            "leader_on_duty": empty_null(&answer.leader_on_duty),
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    let how = if args.answered { "answered on the spot" } else { "registered for handling" };
+    println!("visit at unit {} {how}: case {}", args.unit, case.case_id);
+    if answer.leader_on_duty.is_empty() {
+        println!("leader on duty: none on the roster for {}", dash(&case.registered_on));
+    } else {
+        println!("leader on duty: {}", answer.leader_on_duty);
+    }
+    print_repeat_and_standing(&case);
+    Ok(())
+}
+
+// ---------------------------------------------------------------- supervise
+
+#[derive(Debug, clap::Args)]
+pub struct SuperviseArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The case, owned below the node's unit.
+    pub case_id: String,
+    /// The form of supervision: document, interview, on_site or joint.
+    #[arg(long, value_parser = parse_name::<pb::SupervisionKind>)]
+    pub kind: pb::SupervisionKind,
+    /// The day the owner must reply by: YYYY-MM-DD, today or later.
+    #[arg(long)]
+    pub reply_by: String,
+    /// The notice (no names, phone numbers or ID numbers).
+    #[arg(long)]
+    pub text: String,
+    /// Who issues it (a staff id, no spaces); default $USER, else `officer`.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao supervise`: issue a supervision notice (督办) on a case below.
+pub async fn supervise(args: SuperviseArgs) -> Result<()> {
+    let reply_by = args.connection.date(&args.reply_by, "--reply-by")?.to_string();
+    let request = pb::SuperviseRequest {
+        case_id: args.case_id.clone(),
+        kind: args.kind.into(),
+        reply_by: reply_by.clone(),
+        text: args.text.clone(),
+        actor: actor(args.actor.as_deref()),
+    };
+    let answer = args.connection.cases().await?.supervise(request).await.map_err(refused)?.into_inner();
+    if args.json {
+        let value = json!({
+            "case_id": args.case_id, "supervision_id": answer.supervision_id,
+            "owner_unit_id": answer.owner_unit_id, "kind": name_of(args.kind), "reply_by": reply_by,
+        });
+        println!("{value}");
+    } else {
+        println!(
+            "supervision {} ({}) on case {} issued to unit {}; reply by {reply_by}",
+            answer.supervision_id,
+            name_of(args.kind),
+            args.case_id,
+            answer.owner_unit_id
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- drill
+
+#[derive(Debug, clap::Args)]
+pub struct DrillArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit whose subtree the figure is of.
+    #[arg(long)]
+    pub unit: String,
+    /// First day: YYYY-MM-DD, today or yesterday.
+    #[arg(long)]
+    pub from: String,
+    /// Last day (inclusive).
+    #[arg(long)]
+    pub to: String,
+    /// The figure: a case figure (cases.registered, cases.accepted, cases.accepted_on_time,
+    /// cases.closed, cases.closed_on_time, cases.overdue, cases.escalated, cases.assigned_down,
+    /// cases.repeat_petitions, cases.satisfied, cases.dissatisfied, cases.unreachable, cases.visits,
+    /// cases.one_visit) or a report figure (received, on_time, late, zero_reports, disputes,
+    /// wage_disputes).
+    #[arg(long)]
+    pub figure: String,
+    /// One JSON object per case id or report and line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao drill`: the case ids or reports behind one figure of a summary.
+pub async fn drill(args: DrillArgs) -> Result<()> {
+    let connection = &args.connection;
+    let from = connection.date(&args.from, "--from")?;
+    let to = connection.date(&args.to, "--to")?;
+    if to < from {
+        bail!("--to {to} is before --from {from}");
+    }
+    let mut client = connection.summaries().await?;
+    let (mut cases, mut reports) = (0usize, 0usize);
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .drill_down(pb::DrillDownRequest {
+                unit_id: args.unit.clone(),
+                from_date: from.to_string(),
+                to_date: to.to_string(),
+                figure: args.figure.clone(),
+                page_size: 1000,
+                page_token: page_token.clone(),
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        for case_id in &page.case_ids {
+            cases += 1;
+            let line = if args.json { json!({ "case_id": case_id }).to_string() } else { case_id.clone() };
+            if !out(line)? {
+                return Ok(());
+            }
+        }
+        for report in &page.reports {
+            reports += 1;
+            let line = if args.json {
+                json!({ "unit_id": report.unit_id, "date": report.date }).to_string()
+            } else {
+                format!("{}  {}", report.date, report.unit_id)
+            };
+            if !out(line)? {
+                return Ok(());
+            }
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    if !args.json {
+        let what = match (cases, reports) {
+            (0, 0) => "nothing".to_owned(),
+            (n, 0) => count(n, "case"),
+            (0, n) => count(n, "report"),
+            (c, r) => format!("{} and {}", count(c, "case"), count(r, "report")),
+        };
+        out(format!("{what} behind {} of unit {} from {from} to {to}", args.figure, args.unit))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- JSON
+
+/// A case as JSON: enums by lower-case name, unset dates and texts as null,
+/// amounts in fen, instants in RFC 3339 (the prost types have no serde).
+fn case_json(case: &pb::Case) -> Value {
+    json!({
+        "case_id": case.case_id,
+        "intake": case.intake.as_ref().map(intake_json),
+        "repeat": case.repeat.as_ref().map(repeat_json),
+        "owner_unit_id": case.owner_unit_id,
+        "status": enum_json::<pb::CaseStatus>(case.status),
+        "registered_at": rfc3339(case.registered_at),
+        "registered_on": empty_null(&case.registered_on),
+        "accept_by": empty_null(&case.accept_by),
+        "accepted_on": empty_null(&case.accepted_on),
+        "not_accepted_reason": empty_null(&case.not_accepted_reason),
+        "deadline": empty_null(&case.deadline),
+        "extended": case.extended,
+        "leader": empty_null(&case.leader),
+        "responsible": empty_null(&case.responsible),
+        "plan": empty_null(&case.plan),
+        "resolution": empty_null(&case.resolution),
+        "amount_recovered_cents": case.amount_recovered_cents,
+        "resolved_on": empty_null(&case.resolved_on),
+        "resolved_on_time": case.resolved_on_time,
+        "satisfaction": enum_json::<pb::Satisfaction>(case.satisfaction),
+        "closed_on": empty_null(&case.closed_on),
+        "review_by": empty_null(&case.review_by),
+        "reviews": case.reviews,
+        "escalations": case.escalations,
+        "assignments_down": case.assignments_down,
+        "reopened": case.reopened,
+        "supervisions": case.supervisions.iter().map(|s| json!({
+            "supervision_id": s.supervision_id,
+            "from_unit_id": s.from_unit_id,
+            "kind": enum_json::<pb::SupervisionKind>(s.kind),
+            "reply_by": empty_null(&s.reply_by),
+            "received_on": empty_null(&s.received_on),
+            "replied_on": empty_null(&s.replied_on),
+        })).collect::<Vec<_>>(),
+        "sequence": case.sequence,
+        "updated_at": rfc3339(case.updated_at),
+        "due": empty_null(&case.due),
+        "days_overdue": case.days_overdue,
+        "held_here": case.held_here,
+    })
+}
+
+fn intake_json(intake: &pb::CaseIntake) -> Value {
+    json!({
+        "origin_unit_id": intake.origin_unit_id,
+        "category": category_json(intake.category),
+        "channel": enum_json::<pb::CaseChannel>(intake.channel),
+        "summary": intake.summary,
+        "petitioner_ref": empty_null(&intake.petitioner_ref),
+        "source": intake.source.as_ref().map(|s| json!({
+            "unit_id": s.unit_id, "date": s.date, "local_id": s.local_id,
+        })),
+        "workers": intake.workers,
+        "amount_claimed_cents": intake.amount_claimed_cents,
+    })
+}
+
+fn repeat_json(repeat: &pb::RepeatLink) -> Value {
+    json!({
+        "of_case_ids": repeat.of_case_ids,
+        "rule": repeat.rule,
+        "window_days": repeat.window_days,
+        "since": empty_null(&repeat.since),
+    })
+}
+
+fn petitioner_json(petitioner: &pb::Petitioner) -> Value {
+    json!({
+        "name": empty_null(&petitioner.name),
+        "phone": empty_null(&petitioner.phone),
+        "id_number": empty_null(&petitioner.id_number),
+    })
+}
+
+/// An event as JSON: the common fields, `kind` by name and `details`, the
+/// kind's own fields.
+fn event_json(event: &pb::CaseEvent) -> Value {
+    json!({
+        "case_id": event.case_id,
+        "sequence": event.sequence,
+        "at": rfc3339(event.at),
+        "on": empty_null(&event.on),
+        "unit_id": event.unit_id,
+        "actor": event.actor,
+        "note": event.note,
+        "kind": kind_name(event.kind.as_ref()),
+        "details": kind_json(event.kind.as_ref()),
+    })
+}
+
+fn kind_json(kind: Option<&Kind>) -> Value {
+    match kind {
+        None => Value::Null,
+        Some(Kind::Registered(k)) => json!({
+            "intake": k.intake.as_ref().map(intake_json),
+            "accept_by": empty_null(&k.accept_by),
+            "repeat": k.repeat.as_ref().map(repeat_json),
+        }),
+        Some(Kind::Accepted(k)) => json!({ "deadline": empty_null(&k.deadline) }),
+        Some(Kind::NotAccepted(k)) => json!({ "reason": k.reason }),
+        Some(Kind::Assigned(k)) => json!({
+            "leader": k.leader, "responsible": k.responsible, "plan": k.plan,
+            "deadline": empty_null(&k.deadline),
+        }),
+        Some(Kind::Progress(_)) => json!({}),
+        Some(Kind::Extended(k)) => {
+            json!({ "days": k.days, "reason": k.reason, "deadline": empty_null(&k.deadline) })
+        }
+        Some(Kind::Escalated(k)) => json!({ "to_unit_id": k.to_unit_id, "reason": k.reason }),
+        Some(Kind::AssignedDown(k)) => {
+            json!({ "to_unit_id": k.to_unit_id, "deadline": empty_null(&k.deadline) })
+        }
+        Some(Kind::Resolved(k)) => json!({
+            "resolution": k.resolution, "amount_recovered_cents": k.amount_recovered_cents,
+            "on_time": k.on_time,
+        }),
+        Some(Kind::Closed(k)) => json!({ "satisfaction": enum_json::<pb::Satisfaction>(k.satisfaction) }),
+        Some(Kind::Reopened(k)) => json!({ "reason": k.reason, "deadline": empty_null(&k.deadline) }),
+        Some(Kind::ReviewRequested(k)) => json!({
+            "reason": k.reason, "to_unit_id": k.to_unit_id, "review_by": empty_null(&k.review_by),
+        }),
+        Some(Kind::Reviewed(k)) => json!({
+            "decision": enum_json::<pb::ReviewDecision>(k.decision),
+            "deadline": empty_null(&k.deadline),
+        }),
+        Some(Kind::Supervised(k)) => json!({
+            "supervision_id": k.supervision_id, "from_unit_id": k.from_unit_id,
+            "kind": enum_json::<pb::SupervisionKind>(k.kind), "reply_by": empty_null(&k.reply_by),
+        }),
+        Some(Kind::SupervisionReplied(k)) => json!({ "supervision_id": k.supervision_id }),
+    }
+}
+
+// ---------------------------------------------------------------- events as text
+
+/// The kind of an event by its snake_case name (as in storage and figures).
+fn kind_name(kind: Option<&Kind>) -> &'static str {
+    match kind {
+        None => "unknown",
+        Some(Kind::Registered(_)) => "registered",
+        Some(Kind::Accepted(_)) => "accepted",
+        Some(Kind::NotAccepted(_)) => "not_accepted",
+        Some(Kind::Assigned(_)) => "assigned",
+        Some(Kind::Progress(_)) => "progress",
+        Some(Kind::Extended(_)) => "extended",
+        Some(Kind::Escalated(_)) => "escalated",
+        Some(Kind::AssignedDown(_)) => "assigned_down",
+        Some(Kind::Resolved(_)) => "resolved",
+        Some(Kind::Closed(_)) => "closed",
+        Some(Kind::Reopened(_)) => "reopened",
+        Some(Kind::ReviewRequested(_)) => "review_requested",
+        Some(Kind::Reviewed(_)) => "reviewed",
+        Some(Kind::Supervised(_)) => "supervised",
+        Some(Kind::SupervisionReplied(_)) => "supervision_replied",
+    }
+}
+
+/// What an event says beyond its kind, in a few words.
+fn kind_details(kind: Option<&Kind>) -> String {
+    match kind {
+        None | Some(Kind::Progress(_)) => String::new(),
+        Some(Kind::Registered(k)) => {
+            let intake = k.intake.clone().unwrap_or_default();
+            let category = category_name(intake.category);
+            let mut text = format!(
+                "{category}{}via {}, accept by {}",
+                if category.is_empty() { "" } else { " " },
+                enum_name::<pb::CaseChannel>(intake.channel),
+                dash(&k.accept_by)
+            );
+            if let Some(source) = &intake.source {
+                text.push_str(&format!(", from report {}", dispute_ref_text(source)));
+            }
+            if let Some(repeat) = k.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()) {
+                text.push_str(&format!(", repeat of {}", repeat.of_case_ids.join(" ")));
+            }
+            text
+        }
+        Some(Kind::Accepted(k)) => format!("deadline {}", dash(&k.deadline)),
+        Some(Kind::NotAccepted(k)) => format!("reason: {}", k.reason),
+        Some(Kind::Assigned(k)) => format!(
+            "leader {}, responsible {}, deadline {}; plan: {}",
+            k.leader,
+            k.responsible,
+            dash(&k.deadline),
+            k.plan
+        ),
+        Some(Kind::Extended(k)) => format!("+{} days to {}; reason: {}", k.days, dash(&k.deadline), k.reason),
+        Some(Kind::Escalated(k)) => format!("to {}; reason: {}", k.to_unit_id, k.reason),
+        Some(Kind::AssignedDown(k)) => format!("to {}, deadline {}", k.to_unit_id, dash(&k.deadline)),
+        Some(Kind::Resolved(k)) => {
+            let mut text = if k.on_time { "on time".to_owned() } else { "late".to_owned() };
+            if k.amount_recovered_cents > 0 {
+                text.push_str(&format!(", recovered {} yuan", yuan(k.amount_recovered_cents)));
+            }
+            format!("{text}; resolution: {}", k.resolution)
+        }
+        Some(Kind::Closed(k)) => enum_name::<pb::Satisfaction>(k.satisfaction),
+        Some(Kind::Reopened(k)) => format!("deadline {}; reason: {}", dash(&k.deadline), k.reason),
+        Some(Kind::ReviewRequested(k)) => {
+            format!("by {}, decide by {}; reason: {}", k.to_unit_id, dash(&k.review_by), k.reason)
+        }
+        Some(Kind::Reviewed(k)) => {
+            let decision = enum_name::<pb::ReviewDecision>(k.decision);
+            if k.deadline.is_empty() { decision } else { format!("{decision}, new deadline {}", k.deadline) }
+        }
+        Some(Kind::Supervised(k)) => format!(
+            "{} from {}, {}, reply by {}",
+            k.supervision_id,
+            k.from_unit_id,
+            enum_name::<pb::SupervisionKind>(k.kind),
+            dash(&k.reply_by)
+        ),
+        Some(Kind::SupervisionReplied(k)) => format!("to {}", k.supervision_id),
+    }
+}
+
+/// `of C2 C1 (same petitioner_ref and category within 365 days, since 2025-05-01)`
+fn repeat_text(repeat: &pb::RepeatLink) -> String {
+    let mut text = format!("of {}", repeat.of_case_ids.join(" "));
+    let mut why = Vec::new();
+    if !repeat.rule.is_empty() {
+        why.push(repeat.rule.clone());
+    }
+    if !repeat.since.is_empty() {
+        why.push(format!("since {}", repeat.since));
+    }
+    if !why.is_empty() {
+        text.push_str(&format!(" ({})", why.join(", ")));
+    }
+    text
+}
+
+// ---------------------------------------------------------------- names and parsing
+
+/// A wire enum named on the command line and in JSON by the lower-case rest
+/// of its wire name: `CASE_STATUS_IN_PROGRESS` is `in_progress`.
+trait WireEnum: Copy + TryFrom<i32> + Into<i32> {
+    /// The prefix of its wire names, e.g. `CASE_STATUS_`.
+    const PREFIX: &'static str;
+    /// What a value is called in messages, e.g. `status`.
+    const WHAT: &'static str;
+    fn wire_name(self) -> &'static str;
+    fn from_wire_name(name: &str) -> Option<Self>;
+}
+
+macro_rules! wire_enum {
+    ($($ty:ty => $prefix:literal, $what:literal;)+) => {$(
+        impl WireEnum for $ty {
+            const PREFIX: &'static str = $prefix;
+            const WHAT: &'static str = $what;
+            fn wire_name(self) -> &'static str {
+                self.as_str_name()
+            }
+            fn from_wire_name(name: &str) -> Option<Self> {
+                <$ty>::from_str_name(name)
+            }
+        }
+    )+};
+}
+
+wire_enum! {
+    pb::CaseStatus => "CASE_STATUS_", "status";
+    pb::CaseChannel => "CASE_CHANNEL_", "channel";
+    pb::Satisfaction => "SATISFACTION_", "satisfaction";
+    pb::SupervisionKind => "SUPERVISION_KIND_", "supervision kind";
+    pb::ReviewDecision => "REVIEW_DECISION_", "review decision";
+}
+
+/// `in_progress` for `CaseStatus::InProgress`.
+fn name_of<E: WireEnum>(value: E) -> String {
+    let wire = value.wire_name();
+    wire.strip_prefix(E::PREFIX).unwrap_or(wire).to_ascii_lowercase()
+}
+
+/// The name of a wire value; `unspecified`, or the number when this
+/// version does not know it.
+fn enum_name<E: WireEnum>(value: i32) -> String {
+    E::try_from(value).map(name_of).unwrap_or_else(|_| value.to_string())
+}
+
+/// The name of a wire value, empty when unset.
+fn enum_name_or_empty<E: WireEnum>(value: i32) -> String {
+    if value == 0 { String::new() } else { enum_name::<E>(value) }
+}
+
+/// The name of a wire value, null when unset.
+fn enum_json<E: WireEnum>(value: i32) -> Value {
+    if value == 0 { Value::Null } else { enum_name::<E>(value).into() }
+}
+
+/// Every name a flag accepts (unspecified excluded).
+fn names<E: WireEnum>() -> Vec<String> {
+    (1..).map_while(|n| E::try_from(n).ok()).map(name_of).collect()
+}
+
+/// A value from the command line by name (`in_progress`, `in-progress`, `IN_PROGRESS`).
+fn parse_name<E: WireEnum>(value: &str) -> Result<E, String> {
+    let wire = format!("{}{}", E::PREFIX, value.trim().to_ascii_uppercase().replace('-', "_"));
+    match E::from_wire_name(&wire) {
+        Some(parsed) if Into::<i32>::into(parsed) != 0 => Ok(parsed),
+        _ => Err(format!("unknown {} {value:?}; one of {}", E::WHAT, names::<E>().join(", "))),
+    }
+}
+
+/// A dispute category by its name (`wage_arrears`).
+fn category_name(value: i32) -> String {
+    match fengqiao_proto::category_from_pb(value, "category") {
+        Ok(category) => category.as_str().to_owned(),
+        Err(_) if value == 0 => String::new(),
+        Err(_) => value.to_string(),
+    }
+}
+
+fn category_json(value: i32) -> Value {
+    if value == 0 { Value::Null } else { category_name(value).into() }
+}
+
+/// `UNIT@YYYY-MM-DD#LOCAL_ID`: the dispute `LOCAL_ID` of the daily report of
+/// `UNIT` for that day. Unit ids and local ids may themselves hold `@` or
+/// `#`: the split is at the `@` followed by a date and `#`.
+fn parse_dispute_ref(value: &str) -> Result<pb::DisputeRef, String> {
+    let bad = |why: &str| {
+        format!("{value:?} {why} (expected UNIT@YYYY-MM-DD#LOCAL_ID, e.g. 1101010010@2026-05-01#d1)")
+    };
+    let mut date_seen = None;
+    for (at, _) in value.match_indices('@') {
+        let (unit, rest) = (&value[..at], &value[at + 1..]);
+        let Some((date, local)) = rest.split_once('#') else { continue };
+        if date.len() != 10 {
+            continue;
+        }
+        if NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+            date_seen = Some(date);
+            continue;
+        }
+        if unit.is_empty() {
+            return Err(bad("names no unit"));
+        }
+        if local.is_empty() {
+            return Err(bad("names no dispute after #"));
+        }
+        return Ok(pb::DisputeRef {
+            unit_id: unit.to_owned(),
+            date: date.to_owned(),
+            local_id: local.to_owned(),
+        });
+    }
+    Err(match date_seen {
+        Some(date) => bad(&format!("has {date:?}, which is not a date")),
+        None => bad("is not a dispute reference"),
+    })
+}
+
+fn dispute_ref_text(source: &pb::DisputeRef) -> String {
+    format!("{}@{}#{}", source.unit_id, source.date, source.local_id)
+}
+
+/// `--actor`, else $USER, else `officer`.
+fn actor(flag: Option<&str>) -> String {
+    match flag {
+        Some(actor) => actor.to_owned(),
+        None => {
+            std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "officer".into())
+        }
+    }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// Prints a (possibly long) piece of output and a newline. `Ok(false)` when
+/// the reader went away (`| head`): the command then stops quietly instead
+/// of panicking on the closed pipe.
+fn out(text: impl std::fmt::Display) -> Result<bool> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(error) => Err(anyhow!("cannot write the output: {error}")),
+    }
+}
+
+fn table() -> Table {
+    let mut table = Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table
+}
+
+fn zone_policy(connection: &Connection) -> Result<TimePolicy> {
+    Ok(TimePolicy::parse(&connection.time_zone, "18:00")?)
+}
+
+fn instant(at: Option<prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
+    at.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+}
+
+fn rfc3339(at: Option<prost_types::Timestamp>) -> Option<String> {
+    instant(at).map(|t| t.to_rfc3339())
+}
+
+/// `2026-11-27 17:42:10` in the deployment's zone, or empty when unset.
+fn local_time(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> String {
+    instant(at)
+        .map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+fn empty_null(value: &str) -> Value {
+    if value.is_empty() { Value::Null } else { value.into() }
+}
+
+fn dash(value: &str) -> &str {
+    if value.is_empty() { "-" } else { value }
+}
+
+/// `1 case`, `2 cases`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+fn nonzero(value: u64) -> String {
+    if value == 0 { String::new() } else { value.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use fengqiao_core::case;
+
+    use super::*;
+
+    #[test]
+    fn dispute_refs() {
+        let r = parse_dispute_ref("1101010010@2026-05-01#d1").unwrap();
+        assert_eq!(
+            (r.unit_id.as_str(), r.date.as_str(), r.local_id.as_str()),
+            ("1101010010", "2026-05-01", "d1")
+        );
+        assert_eq!(dispute_ref_text(&r), "1101010010@2026-05-01#d1");
+        // `@` in the unit and `#` in the local id do not confuse the split.
+        let r = parse_dispute_ref("a@b@2026-05-01#x#2").unwrap();
+        assert_eq!((r.unit_id.as_str(), r.local_id.as_str()), ("a@b", "x#2"));
+        assert!(parse_dispute_ref("u@2026-02-30#d1").unwrap_err().contains("not a date"));
+        assert!(parse_dispute_ref("@2026-05-01#d1").unwrap_err().contains("no unit"));
+        assert!(parse_dispute_ref("u@2026-05-01#").unwrap_err().contains("no dispute"));
+        assert!(parse_dispute_ref("u#d1").is_err());
+        assert!(parse_dispute_ref("u@2026-5-1#d1").is_err());
+    }
+
+    #[test]
+    fn names_are_the_domain_names() {
+        let status: Vec<&str> = case::CaseStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names::<pb::CaseStatus>(), status);
+        let channels: Vec<&str> = case::Channel::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names::<pb::CaseChannel>(), channels);
+        let satisfaction: Vec<&str> = case::Satisfaction::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names::<pb::Satisfaction>(), satisfaction);
+        let kinds: Vec<&str> = case::SupervisionKind::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names::<pb::SupervisionKind>(), kinds);
+        let decisions: Vec<&str> = case::ReviewDecision::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names::<pb::ReviewDecision>(), decisions);
+    }
+
+    #[test]
+    fn enum_flags() {
+        assert_eq!(parse_name::<pb::CaseStatus>("in_progress"), Ok(pb::CaseStatus::InProgress));
+        assert_eq!(parse_name::<pb::CaseStatus>("In-Progress"), Ok(pb::CaseStatus::InProgress));
+        assert_eq!(parse_name::<pb::SupervisionKind>("on_site"), Ok(pb::SupervisionKind::OnSite));
+        assert_eq!(parse_name::<pb::CaseChannel>("letter"), Ok(pb::CaseChannel::Letter));
+        let error = parse_name::<pb::CaseStatus>("unspecified").unwrap_err();
+        assert!(error.contains("one of registered, not_accepted"), "{error}");
+        assert!(parse_name::<pb::Satisfaction>("happy").unwrap_err().starts_with("unknown satisfaction"));
+        assert_eq!(enum_name::<pb::CaseStatus>(5), "in_progress");
+        assert_eq!(enum_name::<pb::CaseStatus>(99), "99");
+        assert_eq!(enum_json::<pb::Satisfaction>(0), Value::Null);
+        assert_eq!(parse_category("wage_arrears"), Ok(pb::DisputeCategory::WageArrears));
+        assert!(parse_category("weather").is_err());
+        assert_eq!(category_name(0), "");
+        assert_eq!(category_name(pb::DisputeCategory::Land.into()), "land");
+    }
+
+    #[test]
+    fn yuan_amounts() {
+        assert_eq!(parse_yuan("36000"), Ok(3_600_000));
+        assert_eq!(parse_yuan("120.5"), Ok(12_050));
+        assert_eq!(parse_yuan("0.07"), Ok(7));
+        assert!(parse_yuan("-3").is_err());
+        assert!(parse_yuan("1.234").is_err());
+        assert!(parse_yuan("1.x").is_err());
+        assert!(parse_yuan("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn overdue_days_and_repeat_cells() {
+        let on = NaiveDate::from_ymd_opt(2026, 5, 10).unwrap();
+        assert_eq!(days_overdue("2026-05-01", on), 9);
+        assert_eq!(days_overdue("2026-05-10", on), 0);
+        assert_eq!(days_overdue("2026-06-01", on), 0);
+        assert_eq!(days_overdue("", on), 0);
+        let repeat = |ids: &[&str]| pb::RepeatLink {
+            of_case_ids: ids.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        assert_eq!(repeat_cell(&repeat(&[])), "");
+        assert_eq!(repeat_cell(&repeat(&["c2"])), "of c2");
+        assert_eq!(repeat_cell(&repeat(&["c3", "c2", "c1"])), "of c3 +2");
+    }
+
+    #[test]
+    fn roster_ranges() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 5, d).unwrap();
+        assert_eq!(days_of(day(1), day(3), "--from", "--to").unwrap(), vec![day(1), day(2), day(3)]);
+        assert_eq!(days_of(day(4), day(4), "--from", "--to").unwrap().len(), 1);
+        assert!(days_of(day(4), day(3), "--from", "--to").unwrap_err().to_string().contains("before"));
+        let far = NaiveDate::from_ymd_opt(2027, 5, 2).unwrap();
+        assert_eq!(days_of(day(1), far.pred_opt().unwrap(), "--from", "--to").unwrap().len(), 366);
+        assert!(days_of(day(1), far, "--from", "--to").is_err());
+    }
+
+    #[test]
+    fn plurals() {
+        assert_eq!(count(1, "case"), "1 case");
+        assert_eq!(count(0, "case"), "0 cases");
+        assert_eq!(count(7, "event"), "7 events");
+    }
+
+    #[test]
+    fn actors() {
+        assert_eq!(actor(Some("alice")), "alice");
+        // Without the flag: $USER, else `officer`; never empty. A flag is passed
+        // on as given (the node checks it).
+        assert!(!actor(None).is_empty());
+    }
+
+    #[test]
+    fn event_text() {
+        let event = pb::CaseEvent {
+            case_id: "c1".into(),
+            sequence: 3,
+            on: "2026-05-02".into(),
+            unit_id: "110101".into(),
+            actor: "alice".into(),
+            note: "met both sides".into(),
+            kind: Some(Kind::Extended(pb::case_event::Extended {
+                days: 30,
+                reason: "expert opinion".into(),
+                deadline: "2026-07-31".into(),
+            })),
+            ..Default::default()
+        };
+        assert_eq!(
+            event_line(&event),
+            "event 3 (2026-05-02, unit 110101, alice): extended — +30 days to 2026-07-31; \
+             reason: expert opinion; note: met both sides"
+        );
+        let value = event_json(&event);
+        assert_eq!(value["kind"], "extended");
+        assert_eq!(value["details"]["days"], 30);
+        assert_eq!(value["at"], Value::Null);
+    }
+}
