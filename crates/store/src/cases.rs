@@ -512,22 +512,28 @@ impl FigureSource {
                 "(u.valid_from IS NULL OR u.valid_from <= {day}) AND (u.valid_to IS NULL OR {day} < u.valid_to)"
             )
         };
+        // `CROSS JOIN` keeps SQLite's join order (PostgreSQL plans freely):
+        // start from the range's rows, then probe each one's closure rows.
+        // Led by the closure instead, a root with thousands of units read
+        // every case of the range once per unit.
         match self {
             FigureSource::Registrations => format!(
-                "FROM cases c JOIN unit_closure u ON u.unit_id = c.origin_unit AND {on} \
-                 WHERE {roots} AND c.registered_on >= $2 AND c.registered_on <= $3",
+                "FROM cases c CROSS JOIN unit_closure u \
+                 WHERE u.unit_id = c.origin_unit AND {on} \
+                 AND {roots} AND c.registered_on >= $2 AND c.registered_on <= $3",
                 on = valid_on("c.registered_on"),
             ),
             FigureSource::Events => format!(
-                "FROM case_events e JOIN cases c ON c.case_id = e.case_id AND e.seq <= c.seq \
-                 JOIN unit_closure u ON u.unit_id = e.unit_id AND {on} \
-                 WHERE {roots} AND e.on_date >= $2 AND e.on_date <= $3 \
+                "FROM case_events e CROSS JOIN cases c CROSS JOIN unit_closure u \
+                 WHERE c.case_id = e.case_id AND e.seq <= c.seq AND u.unit_id = e.unit_id AND {on} \
+                 AND {roots} AND e.on_date >= $2 AND e.on_date <= $3 \
                  AND e.kind IN ('accepted', 'closed', 'escalated', 'assigned_down')",
                 on = valid_on("e.on_date"),
             ),
             FigureSource::Overdue => format!(
-                "FROM cases c JOIN unit_closure u ON u.unit_id = c.owner_unit AND {on} \
-                 WHERE {roots} AND c.registered_on <= $3 AND c.due_date < $3 \
+                "FROM cases c CROSS JOIN unit_closure u \
+                 WHERE u.unit_id = c.owner_unit AND {on} \
+                 AND {roots} AND c.registered_on <= $3 AND c.due_date < $3 \
                  AND (c.resolved_on IS NULL OR c.resolved_on > $3 OR c.status = 'under_review') \
                  AND c.status <> 'not_accepted'",
                 on = valid_on("$3"),
