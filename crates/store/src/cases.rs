@@ -388,6 +388,130 @@ pub(crate) fn open_statuses() -> Vec<&'static str> {
     CaseStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect()
 }
 
+/// The one implementation of [`LedgerWriter`] for a backend's `Ledger`
+/// (a connection inside the batch's transaction): the statements are the
+/// same on both backends (SQLite takes `$n` placeholders too), only the
+/// connection type differs.
+macro_rules! ledger_writer {
+    ($ledger:ty) => {
+        impl $crate::cases::LedgerWriter for $ledger {
+            async fn stored_body(&mut self, case_id: &str, seq: i64) -> Result<Option<String>, $crate::StoreError> {
+                Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 AND seq = $2")
+                    .bind(case_id)
+                    .bind(seq)
+                    .fetch_optional(&mut *self.0)
+                    .await?)
+            }
+
+            async fn insert_event(&mut self, row: &$crate::cases::EventRow) -> Result<(), $crate::StoreError> {
+                sqlx::query(
+                    "INSERT INTO case_events (case_id, seq, kind, unit_id, on_date, at, body) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&row.case_id)
+                .bind(row.seq)
+                .bind(row.kind)
+                .bind(&row.unit_id)
+                .bind(row.on_date)
+                .bind(row.at)
+                .bind(&row.body)
+                .execute(&mut *self.0)
+                .await?;
+                Ok(())
+            }
+
+            async fn queue_event(&mut self, row: &$crate::cases::EventRow) -> Result<(), $crate::StoreError> {
+                sqlx::query(
+                    "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
+                     VALUES ('case_event', $1, $2, $3, $4)",
+                )
+                .bind(&row.case_id)
+                .bind(row.on_date)
+                .bind(row.seq)
+                .bind(row.at)
+                .execute(&mut *self.0)
+                .await?;
+                Ok(())
+            }
+
+            async fn event_bodies(&mut self, case_id: &str) -> Result<Vec<String>, $crate::StoreError> {
+                Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 ORDER BY seq")
+                    .bind(case_id)
+                    .fetch_all(&mut *self.0)
+                    .await?)
+            }
+
+            async fn projected_seq(&mut self, case_id: &str) -> Result<Option<i64>, $crate::StoreError> {
+                Ok(sqlx::query_scalar("SELECT seq FROM cases WHERE case_id = $1")
+                    .bind(case_id)
+                    .fetch_optional(&mut *self.0)
+                    .await?)
+            }
+
+            async fn upsert_case(&mut self, row: &$crate::cases::CaseRow) -> Result<(), $crate::StoreError> {
+                sqlx::query(
+                    "INSERT INTO cases (case_id, origin_unit, owner_unit, status, category, channel, petitioner_ref, \
+                     repeat, registered_at, registered_on, accepted_on, due_date, resolved_on, closed_on, seq, body) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                     ON CONFLICT (case_id) DO UPDATE SET origin_unit = excluded.origin_unit, \
+                     owner_unit = excluded.owner_unit, status = excluded.status, category = excluded.category, \
+                     channel = excluded.channel, petitioner_ref = excluded.petitioner_ref, repeat = excluded.repeat, \
+                     registered_at = excluded.registered_at, registered_on = excluded.registered_on, \
+                     accepted_on = excluded.accepted_on, due_date = excluded.due_date, \
+                     resolved_on = excluded.resolved_on, closed_on = excluded.closed_on, seq = excluded.seq, \
+                     body = excluded.body",
+                )
+                .bind(&row.case_id)
+                .bind(&row.origin_unit)
+                .bind(&row.owner_unit)
+                .bind(row.status)
+                .bind(row.category)
+                .bind(row.channel)
+                .bind(&row.petitioner_ref)
+                .bind(row.repeat)
+                .bind(row.registered_at)
+                .bind(row.registered_on)
+                .bind(row.accepted_on)
+                .bind(row.due_date)
+                .bind(row.resolved_on)
+                .bind(row.closed_on)
+                .bind(row.seq)
+                .bind(&row.body)
+                .execute(&mut *self.0)
+                .await?;
+                Ok(())
+            }
+
+            async fn set_facts(&mut self, case_id: &str, seq: i64, facts: $crate::cases::EventFacts) -> Result<(), $crate::StoreError> {
+                sqlx::query("UPDATE case_events SET on_time = $1, satisfaction = $2 WHERE case_id = $3 AND seq = $4")
+                    .bind(facts.on_time)
+                    .bind(facts.satisfaction.map(|s| s.as_str()))
+                    .bind(case_id)
+                    .bind(seq)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(())
+            }
+
+            async fn store_petitioner(&mut self, case_id: &str, petitioner: &fengqiao_core::case::Petitioner) -> Result<(), $crate::StoreError> {
+                sqlx::query(
+                    "INSERT INTO case_petitioners (case_id, name, phone, id_number) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (case_id) DO UPDATE SET name = excluded.name, phone = excluded.phone, \
+                     id_number = excluded.id_number",
+                )
+                .bind(case_id)
+                .bind(&petitioner.name)
+                .bind(&petitioner.phone)
+                .bind(&petitioner.id_number)
+                .execute(&mut *self.0)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use ledger_writer;
+
 /// The statements [`apply_items`] needs, run by a backend inside the one
 /// transaction of a batch.
 pub(crate) trait LedgerWriter {

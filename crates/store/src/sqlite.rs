@@ -19,7 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tracing::instrument;
 
-use crate::cases::{self, CaseRow, EventFacts, EventRow, FigureSource, LedgerWriter, OutboxEntryRow};
+use crate::cases::{self, FigureSource, OutboxEntryRow};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
@@ -212,118 +212,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 #[derive(Debug)]
 struct Ledger<'c>(&'c mut SqliteConnection);
 
-impl LedgerWriter for Ledger<'_> {
-    async fn stored_body(&mut self, case_id: &str, seq: i64) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = ? AND seq = ?")
-            .bind(case_id)
-            .bind(seq)
-            .fetch_optional(&mut *self.0)
-            .await?)
-    }
-
-    async fn insert_event(&mut self, row: &EventRow) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO case_events (case_id, seq, kind, unit_id, on_date, at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&row.case_id)
-        .bind(row.seq)
-        .bind(row.kind)
-        .bind(&row.unit_id)
-        .bind(row.on_date)
-        .bind(row.at)
-        .bind(&row.body)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(())
-    }
-
-    async fn queue_event(&mut self, row: &EventRow) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) VALUES ('case_event', ?, ?, ?, ?)",
-        )
-        .bind(&row.case_id)
-        .bind(row.on_date)
-        .bind(row.seq)
-        .bind(row.at)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(())
-    }
-
-    async fn event_bodies(&mut self, case_id: &str) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = ? ORDER BY seq")
-            .bind(case_id)
-            .fetch_all(&mut *self.0)
-            .await?)
-    }
-
-    async fn projected_seq(&mut self, case_id: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT seq FROM cases WHERE case_id = ?")
-            .bind(case_id)
-            .fetch_optional(&mut *self.0)
-            .await?)
-    }
-
-    async fn upsert_case(&mut self, row: &CaseRow) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO cases (case_id, origin_unit, owner_unit, status, category, channel, petitioner_ref, \
-             repeat, registered_at, registered_on, accepted_on, due_date, resolved_on, closed_on, seq, body) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (case_id) DO UPDATE SET origin_unit = excluded.origin_unit, \
-             owner_unit = excluded.owner_unit, status = excluded.status, category = excluded.category, \
-             channel = excluded.channel, petitioner_ref = excluded.petitioner_ref, repeat = excluded.repeat, \
-             registered_at = excluded.registered_at, registered_on = excluded.registered_on, \
-             accepted_on = excluded.accepted_on, due_date = excluded.due_date, \
-             resolved_on = excluded.resolved_on, closed_on = excluded.closed_on, seq = excluded.seq, \
-             body = excluded.body",
-        )
-        .bind(&row.case_id)
-        .bind(&row.origin_unit)
-        .bind(&row.owner_unit)
-        .bind(row.status)
-        .bind(row.category)
-        .bind(row.channel)
-        .bind(&row.petitioner_ref)
-        .bind(row.repeat)
-        .bind(row.registered_at)
-        .bind(row.registered_on)
-        .bind(row.accepted_on)
-        .bind(row.due_date)
-        .bind(row.resolved_on)
-        .bind(row.closed_on)
-        .bind(row.seq)
-        .bind(&row.body)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(())
-    }
-
-    async fn set_facts(&mut self, case_id: &str, seq: i64, facts: EventFacts) -> Result<(), StoreError> {
-        sqlx::query("UPDATE case_events SET on_time = ?, satisfaction = ? WHERE case_id = ? AND seq = ?")
-            .bind(facts.on_time)
-            .bind(facts.satisfaction.map(|s| s.as_str()))
-            .bind(case_id)
-            .bind(seq)
-            .execute(&mut *self.0)
-            .await?;
-        Ok(())
-    }
-
-    async fn store_petitioner(&mut self, case_id: &str, petitioner: &Petitioner) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO case_petitioners (case_id, name, phone, id_number) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (case_id) DO UPDATE SET name = excluded.name, phone = excluded.phone, \
-             id_number = excluded.id_number",
-        )
-        .bind(case_id)
-        .bind(&petitioner.name)
-        .bind(&petitioner.phone)
-        .bind(&petitioner.id_number)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(())
-    }
-}
+cases::ledger_writer!(Ledger<'_>);
 
 #[async_trait]
 impl Store for SqliteStore {
