@@ -17,7 +17,7 @@ use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use serde_json::{Value, json};
 use tonic::transport::Channel;
 
-use crate::client::{Connection, parse_category, parse_yuan, refused};
+use crate::client::{Connection, out, parse_category, parse_yuan, refused};
 use crate::summary::yuan;
 
 impl Connection {
@@ -1589,18 +1589,6 @@ fn actor(flag: Option<&str>) -> String {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/// Prints a (possibly long) piece of output and a newline. `Ok(false)` when
-/// the reader went away (`| head`): the command then stops quietly instead
-/// of panicking on the closed pipe.
-fn out(text: impl std::fmt::Display) -> Result<bool> {
-    use std::io::Write;
-    match writeln!(std::io::stdout().lock(), "{text}") {
-        Ok(()) => Ok(true),
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(error) => Err(anyhow!("cannot write the output: {error}")),
-    }
-}
 
 fn table() -> Table {
     let mut table = Table::new();

@@ -483,7 +483,10 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
                     "on_time": stored.on_time, "accepted_at": accepted,
                     "correction_reason": report.correction_reason,
                 });
-                println!("{value}");
+                if !out(value)? {
+                    // The reader went away (`| head`): stop quietly.
+                    return Ok(());
+                }
             } else {
                 table.add_row([
                     report.date.clone(),
@@ -506,6 +509,18 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
         println!("{count} reports in the subtree of {} from {from} to {to}", args.unit);
     }
     Ok(())
+}
+
+/// Prints a (possibly long) piece of output and a newline. `Ok(false)` when
+/// the reader went away (`| head`): the command then stops quietly instead
+/// of panicking on the closed pipe.
+pub(crate) fn out(text: impl std::fmt::Display) -> Result<bool> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(error) => Err(anyhow!("cannot write the output: {error}")),
+    }
 }
 
 #[cfg(test)]
