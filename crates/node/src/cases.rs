@@ -20,7 +20,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use fengqiao_core::case::{
     Action, Case, CaseEvent, CaseId, CaseStatus, Context, EventKind, Intake, Petitioner, RepeatLink,
-    SupervisionKind,
 };
 use fengqiao_core::{DisputeOutcome, DomainError, UnitId};
 use fengqiao_proto::pb::act_on_case_request::Action as PbAction;
@@ -513,7 +512,7 @@ impl Cases {
             text,
             actor: request.actor,
         };
-        self.node.store().insert_supervision(&supervision_row(&notice, &owner, at)).await?;
+        self.node.store().insert_supervision(&supervision_row(&notice, &owner, at)?).await?;
         drop(_guard);
         deliver_supervision(&self.node, &owner, notice, at).await?;
         info!(case = %id, supervision = %supervision_id, "supervision issued");
@@ -640,22 +639,23 @@ fn roster_row(node: &Node, entry: &RosterEntry, path: &str) -> Result<RosterRow,
     Ok(RosterRow { unit_id: unit.to_string(), duty_date: date, leader })
 }
 
-fn supervision_row(notice: &SupervisionNotice, owner: &UnitId, at: DateTime<Utc>) -> SupervisionRow {
-    SupervisionRow {
+/// A supervision notice as stored; a malformed one (from the downlink) is refused.
+fn supervision_row(
+    notice: &SupervisionNotice,
+    owner: &UnitId,
+    at: DateTime<Utc>,
+) -> Result<SupervisionRow, DomainError> {
+    Ok(SupervisionRow {
         supervision_id: notice.supervision_id.clone(),
         case_id: notice.case_id.clone(),
         from_unit_id: notice.from_unit_id.clone(),
         to_unit_id: owner.to_string(),
-        kind: SupervisionKind::ALL
-            .iter()
-            .find(|k| fengqiao_proto::supervision_kind_to_pb(**k) as i32 == notice.kind)
-            .map_or("document", |k| k.as_str())
-            .to_owned(),
-        reply_by: NaiveDate::parse_from_str(&notice.reply_by, "%Y-%m-%d").unwrap_or_default(),
+        kind: supervision_kind_from_pb(notice.kind, "supervision.kind")?.as_str().to_owned(),
+        reply_by: parse_date(&notice.reply_by, "supervision.reply_by")?,
         text: notice.text.clone(),
         actor: notice.actor.clone(),
         issued_at: at,
-    }
+    })
 }
 
 /// Delivers a supervision notice toward the case's owner: down the
@@ -699,7 +699,7 @@ pub(crate) async fn receive_supervision(
     notice: SupervisionNotice,
 ) -> Result<(), NodeError> {
     let (at, _) = node.today();
-    node.store().insert_supervision(&supervision_row(&notice, target, at)).await?;
+    node.store().insert_supervision(&supervision_row(&notice, target, at)?).await?;
     deliver_supervision(node, target, notice, at).await
 }
 
