@@ -15,6 +15,7 @@
 pub mod case;
 pub mod coverage;
 pub mod error;
+pub mod identity;
 pub mod report;
 pub mod revision;
 pub mod tally;
