@@ -15,7 +15,14 @@ pub fn parse_date(value: &str, field: &str) -> Result<NaiveDate, DomainError> {
     if value.is_empty() {
         return Err(DomainError::invalid(field, "must not be empty (expected YYYY-MM-DD)"));
     }
-    if value.len() != 10 {
+    // Exactly four digits, two and two: chrono's %Y alone also takes a sign
+    // ("-009-09-08"), which would not read back as it is written.
+    let canonical = value.len() == 10
+        && value
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !canonical {
         return Err(DomainError::invalid(field, format!("{value:?} is not a date (expected YYYY-MM-DD)")));
     }
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
@@ -211,6 +218,10 @@ mod tests {
     fn dates_parse_strictly() {
         assert!(parse_date("2026-02-29", "d").is_err());
         assert!(parse_date("2026-2-3", "d").is_err());
+        // A signed year is ten characters too, but would not read back as written.
+        for signed in ["-009-09-08", "+009-09-08", "2026-01-+1", " 026-01-01"] {
+            assert!(parse_date(signed, "d").is_err(), "{signed}");
+        }
         assert!(parse_date("", "d").is_err());
         assert_eq!(parse_date("2028-02-29", "d").unwrap(), date(2028, 2, 29));
     }
