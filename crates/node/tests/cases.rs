@@ -603,6 +603,30 @@ async fn overdue_cases_escalate_automatically(backend: Backend) {
         .cases;
     assert_eq!(overdue.len(), 1);
     assert_eq!(overdue[0].days_overdue, 5);
+    // The audit logs: the township's own escalation as the node's, the
+    // district's receipt of the township's pushes as the caller's.
+    let log = node.store().audit_page(0, 1000).await.unwrap();
+    let escalation = log.iter().find(|e| e.rpc == "node/auto-escalate").expect("escalation audited");
+    assert_eq!(escalation.actor, "node-internal:auto-escalation");
+    assert_eq!(escalation.target, format!("case {id} event 3 to 410411"));
+    assert!(log.iter().any(|e| e.rpc == "fengqiao.v1.CaseService/ActOnCase:accepted"));
+    assert!(fengqiao_core::audit::verify(&log, None).is_ok());
+    let district_node = district.node.clone().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let log = district_node.store().audit_page(0, 1000).await.unwrap();
+        let pushes: Vec<_> = log
+            .iter()
+            .filter(|e| e.rpc == "fengqiao.v1.UplinkService/PushBatch")
+            .map(|e| &e.target)
+            .collect();
+        if pushes.iter().any(|t| t.starts_with("child 410411001 ") && t.contains("case_events=")) {
+            assert!(fengqiao_core::audit::verify(&log, None).is_ok());
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no push audited at the district: {pushes:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     // The district is the root: nothing further to escalate to.
     cleanup([township, district]).await;
 }
