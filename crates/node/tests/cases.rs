@@ -300,6 +300,30 @@ async fn a_case_travels_up_and_down_across_a_restart(backend: Backend) {
             .into_inner();
         assert_eq!(drill.case_ids, vec![id.clone()], "{figure}");
     }
+    // What came down the downlink is in the community's audit log as the
+    // parent's doing; the supervision issued at the district as its caller's.
+    let log = community.node.as_ref().unwrap().store().audit_page(0, 1000).await.unwrap();
+    assert!(fengqiao_core::audit::verify(&log, None).is_ok());
+    let from_parent = |rpc: &str| {
+        log.iter().find(|e| e.rpc == rpc).map(|e| (e.actor.clone(), e.target.clone())).unwrap_or_else(|| {
+            panic!("no {rpc} entry in {:?}", log.iter().map(|e| &e.rpc).collect::<Vec<_>>())
+        })
+    };
+    let (actor, target) = from_parent("downlink/case_handover");
+    assert_eq!(actor, format!("parent-node:{}", township.url()));
+    assert!(target.starts_with(&format!("case {id} events=")), "{target}");
+    let (_, target) = from_parent("downlink/supervision");
+    assert_eq!(target, format!("case {id} supervision {} to 410411001001002", supervision.supervision_id));
+    let log = district.node.as_ref().unwrap().store().audit_page(0, 1000).await.unwrap();
+    let issued =
+        log.iter().find(|e| e.rpc == "fengqiao.v1.CaseService/Supervise").expect("supervision audited");
+    assert_eq!(
+        (issued.actor.as_str(), issued.target.as_str()),
+        (
+            "insecure",
+            format!("case {id} supervision {} to 410411001001002", supervision.supervision_id).as_str()
+        )
+    );
     cleanup([community, township, district]).await;
 }
 
