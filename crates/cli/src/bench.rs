@@ -40,6 +40,8 @@ pub enum BenchCommand {
     /// Weekly and yearly summary latency with a week vs. years of history,
     /// beside GROUP BY and DuckDB.
     Summary(crate::bench_summary::SummaryArgs),
+    /// Audit log appends (batched and single) and verifying a long log.
+    Audit(crate::bench_audit::AuditArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -72,6 +74,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Network(args) => crate::bench_network::network(args).await,
         BenchCommand::Summary(args) => crate::bench_summary::summary(args).await,
+        BenchCommand::Audit(args) => crate::bench_audit::audit(args).await,
     }
 }
 

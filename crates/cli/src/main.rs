@@ -2,7 +2,9 @@
 //! benchmark. Human tables by default, `--json` for scripts; every error is a
 //! one-line message and a non-zero exit, never a panic or a backtrace.
 
+mod audit;
 mod bench;
+mod bench_audit;
 mod bench_network;
 mod bench_summary;
 mod cases;
@@ -68,6 +70,11 @@ enum Command {
     Supervise(cases::SuperviseArgs),
     /// The case ids or reports behind one figure of a summary.
     Drill(cases::DrillArgs),
+    /// The tamper-evident audit log of a node's database (read-only): verify, list, head.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Work with unit tree files.
     Tree {
         #[command(subcommand)]
@@ -115,6 +122,7 @@ fn main() -> ExitCode {
             Command::Visit(args) => cases::visit(args).await,
             Command::Supervise(args) => cases::supervise(args).await,
             Command::Drill(args) => cases::drill(args).await,
+            Command::Audit { command } => audit::run(command).await,
             Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }

@@ -4,7 +4,8 @@
 //! deployment's notion of time — zone, cut-off, ISO weeks and an injected
 //! clock ([`time`]); the additive figures of the weekly summaries ([`tally`])
 //! and who was expected to report when ([`coverage`]); the case ledger with
-//! its state machine, deadlines and petitioner references ([`case`]).
+//! its state machine, deadlines and petitioner references ([`case`]); the
+//! hash chain of the tamper-evident audit log ([`audit`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -12,6 +13,7 @@
 //! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
+pub mod audit;
 pub mod case;
 pub mod coverage;
 pub mod error;

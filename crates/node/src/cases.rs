@@ -40,6 +40,8 @@ use fengqiao_store::{CaseApplied, CaseEventItem, CaseQuery, RosterRow, Supervisi
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument, warn};
 
+use crate::audit::{audit_caller, rpc, short_list};
+use crate::caller::Caller;
 use crate::downlink;
 use crate::{Node, NodeError};
 
@@ -373,7 +375,11 @@ impl Cases {
         Ok((case, true))
     }
 
-    async fn register(&self, request: RegisterCaseRequest) -> Result<RegisterCaseResponse, NodeError> {
+    async fn register(
+        &self,
+        caller: &Caller,
+        request: RegisterCaseRequest,
+    ) -> Result<RegisterCaseResponse, NodeError> {
         let requested = (!request.case_id.is_empty())
             .then(|| CaseId::parse_field(&request.case_id, "case_id"))
             .transpose()?;
@@ -387,10 +393,19 @@ impl Cases {
         let who = Actor { actor: request.actor, note: request.note };
         let _guard = self.node.case_lock().await;
         let (case, created) = self.register_locked(requested, intake, petitioner, who).await?;
+        if created {
+            self.node
+                .audit(caller, rpc::REGISTER_CASE, &format!("case {} at {}", case.id, case.owner_unit))
+                .await;
+        }
         Ok(RegisterCaseResponse { r#case: Some(self.view(&case)), created })
     }
 
-    async fn act_on(&self, request: ActOnCaseRequest) -> Result<ActOnCaseResponse, NodeError> {
+    async fn act_on(
+        &self,
+        caller: &Caller,
+        request: ActOnCaseRequest,
+    ) -> Result<ActOnCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let action = action_from_pb(request.action)?;
         let who = Actor { actor: request.actor, note: request.note };
@@ -407,6 +422,9 @@ impl Cases {
             .into());
         }
         let (case, event) = self.node.act(&stored.case, action, who).await?;
+        self.node
+            .audit(caller, &format!("{}:{}", rpc::ACT_ON_CASE, event.kind.name()), &case_target(&event))
+            .await;
         Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(case_event_to_pb(&event)) })
     }
 
@@ -471,7 +489,11 @@ impl Cases {
         })
     }
 
-    async fn supervise(&self, request: SuperviseRequest) -> Result<SuperviseResponse, NodeError> {
+    async fn supervise(
+        &self,
+        caller: &Caller,
+        request: SuperviseRequest,
+    ) -> Result<SuperviseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let kind = supervision_kind_from_pb(request.kind, "kind")?;
         let reply_by = parse_date(&request.reply_by, "reply_by")?;
@@ -516,10 +538,17 @@ impl Cases {
         drop(_guard);
         deliver_supervision(&self.node, &owner, notice, at).await?;
         info!(case = %id, supervision = %supervision_id, "supervision issued");
+        self.node
+            .audit(caller, rpc::SUPERVISE, &format!("case {id} supervision {supervision_id} to {owner}"))
+            .await;
         Ok(SuperviseResponse { supervision_id, owner_unit_id: owner.to_string() })
     }
 
-    async fn set_roster(&self, request: SetRosterRequest) -> Result<SetRosterResponse, NodeError> {
+    async fn set_roster(
+        &self,
+        caller: &Caller,
+        request: SetRosterRequest,
+    ) -> Result<SetRosterResponse, NodeError> {
         if request.entries.len() > MAX_ROSTER_ENTRIES {
             return Err(
                 DomainError::invalid("entries", format!("at most {MAX_ROSTER_ENTRIES} per request")).into()
@@ -530,6 +559,7 @@ impl Cases {
             rows.push(roster_row(&self.node, entry, &format!("entries[{i}]"))?);
         }
         let (at, _) = self.node.today();
+        let days: Vec<String> = rows.iter().map(|r| format!("{}@{}", r.unit_id, r.duty_date)).collect();
         let mut stored = 0;
         let mut local = Vec::new();
         for (row, entry) in rows.into_iter().zip(request.entries) {
@@ -542,6 +572,9 @@ impl Cases {
             }
         }
         stored += self.node.store().set_roster(&local).await?;
+        self.node
+            .audit(caller, rpc::SET_ROSTER, &format!("roster {stored} entries {}", short_list(&days)))
+            .await;
         Ok(SetRosterResponse { stored: u32::try_from(stored).unwrap_or(u32::MAX) })
     }
 
@@ -566,7 +599,11 @@ impl Cases {
         })
     }
 
-    async fn visit(&self, request: RecordVisitRequest) -> Result<RecordVisitResponse, NodeError> {
+    async fn visit(
+        &self,
+        caller: &Caller,
+        request: RecordVisitRequest,
+    ) -> Result<RecordVisitResponse, NodeError> {
         let unit = parse_unit_id(&request.unit_id, "unit_id")?;
         let requested = (!request.case_id.is_empty())
             .then(|| CaseId::parse_field(&request.case_id, "case_id"))
@@ -616,11 +653,31 @@ impl Cases {
                 (case, _) = self.node.act(&case, Action::Close { satisfaction }, who("")).await?;
             }
         }
+        if created {
+            self.node
+                .audit(caller, rpc::RECORD_VISIT, &format!("case {} at {unit} now {}", case.id, case.status))
+                .await;
+        }
         Ok(RecordVisitResponse {
             r#case: Some(self.view(&case)),
             leader_on_duty: leader_on_duty.unwrap_or_default(),
         })
     }
+}
+
+/// The audit target of a case event: the case, the event's number and the
+/// unit it passes to, if any.
+fn case_target(event: &CaseEvent) -> String {
+    let mut target = format!("case {} event {}", event.case_id, event.seq);
+    if let Some(to) = event.kind.new_owner() {
+        target.push_str(&format!(" to {to}"));
+    }
+    target
+}
+
+/// The case a handover carries (its events' case id), for the audit log.
+fn events_case_id(handover: &CaseHandover) -> &str {
+    handover.events.first().map_or("?", |e| e.case_id.as_str())
 }
 
 fn parse_page_token(token: &str) -> Result<(DateTime<Utc>, CaseId), DomainError> {
@@ -700,7 +757,10 @@ pub(crate) async fn receive_supervision(
 ) -> Result<(), NodeError> {
     let (at, _) = node.today();
     node.store().insert_supervision(&supervision_row(&notice, target, at)?).await?;
-    deliver_supervision(node, target, notice, at).await
+    let audited = format!("case {} supervision {} to {target}", notice.case_id, notice.supervision_id);
+    deliver_supervision(node, target, notice, at).await?;
+    node.audit_downlink("supervision", &audited).await;
+    Ok(())
 }
 
 /// A case handed down by the parent: stores its events (not forwarding them
@@ -733,12 +793,14 @@ pub(crate) async fn receive_handover(
         })
         .collect();
     let _guard = node.case_lock().await;
+    let case_id = events_case_id(&handover);
     for (i, result) in node.store().apply_case_events(items, false).await?.into_iter().enumerate() {
         if let Err(refusal) = result {
             warn!(%refusal, event = i, "a handed-down case event conflicts with the stored one; kept the stored");
         }
     }
     drop(_guard);
+    node.audit_downlink("case_handover", &format!("case {case_id} events={count} to {target}")).await;
     if !holds {
         let (at, _) = node.today();
         downlink::append(node, target, Body::CaseHandover(handover), at).await?;
@@ -755,6 +817,7 @@ pub(crate) async fn receive_roster(node: &Node, entry: RosterEntry) -> Result<()
     }
     let row = roster_row(node, &entry, "roster")?;
     node.store().set_roster(&[row]).await?;
+    node.audit_downlink("roster", &format!("roster {}@{}", entry.unit_id, entry.date)).await;
     Ok(())
 }
 
@@ -844,7 +907,10 @@ pub async fn auto_escalate(node: &Node) -> Result<Vec<CaseId>, NodeError> {
                 )
                 .await
             {
-                Ok(_) => escalated.push(case.id.clone()),
+                Ok((_, event)) => {
+                    node.audit_internal("auto-escalation", rpc::AUTO_ESCALATE, &case_target(&event)).await;
+                    escalated.push(case.id.clone());
+                }
                 Err(NodeError::Domain(DomainError::FailedPrecondition(why))) => {
                     // At the root there is no one to escalate to.
                     tracing::debug!(case = %case.id, %why, "not escalated");
@@ -879,7 +945,8 @@ impl CaseService for Cases {
         &self,
         request: Request<RegisterCaseRequest>,
     ) -> Result<Response<RegisterCaseResponse>, Status> {
-        Ok(Response::new(self.register(request.into_inner()).await?))
+        let caller = audit_caller(&request);
+        Ok(Response::new(self.register(&caller, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.act_on_case", skip_all, fields(case = %request.get_ref().case_id))]
@@ -887,7 +954,8 @@ impl CaseService for Cases {
         &self,
         request: Request<ActOnCaseRequest>,
     ) -> Result<Response<ActOnCaseResponse>, Status> {
-        Ok(Response::new(self.act_on(request.into_inner()).await?))
+        let caller = audit_caller(&request);
+        Ok(Response::new(self.act_on(&caller, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.get_case", skip_all, fields(case = %request.get_ref().case_id))]
@@ -908,7 +976,8 @@ impl CaseService for Cases {
         &self,
         request: Request<SuperviseRequest>,
     ) -> Result<Response<SuperviseResponse>, Status> {
-        Ok(Response::new(Cases::supervise(self, request.into_inner()).await?))
+        let caller = audit_caller(&request);
+        Ok(Response::new(Cases::supervise(self, &caller, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.set_roster", skip_all)]
@@ -916,7 +985,8 @@ impl CaseService for Cases {
         &self,
         request: Request<SetRosterRequest>,
     ) -> Result<Response<SetRosterResponse>, Status> {
-        Ok(Response::new(Cases::set_roster(self, request.into_inner()).await?))
+        let caller = audit_caller(&request);
+        Ok(Response::new(Cases::set_roster(self, &caller, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.get_roster", skip_all)]
@@ -932,6 +1002,7 @@ impl CaseService for Cases {
         &self,
         request: Request<RecordVisitRequest>,
     ) -> Result<Response<RecordVisitResponse>, Status> {
-        Ok(Response::new(self.visit(request.into_inner()).await?))
+        let caller = audit_caller(&request);
+        Ok(Response::new(self.visit(&caller, request.into_inner()).await?))
     }
 }

@@ -335,7 +335,9 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
                 warn!(%target, sequence, "notice for a unit this node does not hold; skipped");
             } else {
                 let at = from_timestamp(event.created_at, "created_at")?;
+                let audited = format!("notice {} to {target}", notice.notice_id);
                 route_notice(node, &target, notice, at).await?;
+                node.audit_downlink("notice", &audited).await;
             }
         }
         Some(Body::Tree(snapshot)) => {
@@ -347,7 +349,9 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
                 if let Some(parent) = parent {
                     node.set_parent_unit(&parent).await?;
                 }
+                let audited = format!("tree rooted at {} with {} units", tree.root_id(), tree.len());
                 node.replace_tree(tree).await?;
+                node.audit_downlink("tree", &audited).await;
             } else {
                 warn!(target = %event.target_unit_id, sequence, "tree for another node; skipped");
             }

@@ -9,7 +9,9 @@
 //! [`status`] is the one place where errors become gRPC statuses; and
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
+//! [`audit`] appends every change to the tamper-evident audit log.
 
+pub mod audit;
 pub mod caller;
 pub mod cases;
 pub mod downlink;
@@ -239,6 +241,8 @@ struct Inner {
     /// Held while a case is read, decided and written here: one writer per
     /// node, so two leaders acting at once cannot both append event n.
     case_lock: tokio::sync::Mutex<()>,
+    /// Appends to the audit log, batching concurrent entries.
+    audit: audit::AuditWriter,
 }
 
 impl Node {
@@ -264,6 +268,7 @@ impl Node {
         config.committer.forward = config.parent.is_some();
         config.committer.policy = config.time;
         let committer = GroupCommitter::spawn(Arc::clone(&store), config.committer);
+        let audit = audit::AuditWriter::spawn(Arc::clone(&store));
         let node = Node {
             inner: Arc::new(Inner {
                 config,
@@ -275,12 +280,19 @@ impl Node {
                 downlink_appended: Arc::new(tokio::sync::Notify::new()),
                 stopping: tokio::sync::watch::Sender::new(false),
                 case_lock: tokio::sync::Mutex::new(()),
+                audit,
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
             node.set_parent_unit(&parent).await?;
         }
         node.publish_trees().await?;
+        node.audit_internal(
+            "start",
+            audit::rpc::START,
+            &format!("tree rooted at {} with {} units", node.config().home_unit, node.tree().len()),
+        )
+        .await;
         Ok(node)
     }
 
@@ -408,6 +420,10 @@ impl Node {
         self.view().tree.get(id).cloned().ok_or_else(|| {
             NodeError::Domain(DomainError::NotFound(format!("unit {id} is not served by this node")))
         })
+    }
+
+    pub(crate) fn audit_writer(&self) -> &audit::AuditWriter {
+        &self.inner.audit
     }
 
     /// Serialises case writes at this node.

@@ -9,6 +9,8 @@ use fengqiao_proto::pb::{
 };
 use fengqiao_proto::{parse_unit_id, timestamp};
 
+use crate::audit::{audit_caller, rpc};
+use crate::caller::Caller;
 use crate::downlink::route_notice;
 use tonic::{Request, Response, Status};
 
@@ -41,7 +43,11 @@ impl NodeStatus {
         })
     }
 
-    async fn post_notice(&self, request: PostNoticeRequest) -> Result<PostNoticeResponse, NodeError> {
+    async fn post_notice(
+        &self,
+        caller: &Caller,
+        request: PostNoticeRequest,
+    ) -> Result<PostNoticeResponse, NodeError> {
         let target = parse_unit_id(&request.target_unit_id, "target_unit_id")?;
         let home = &self.node.config().home_unit;
         self.node.served_unit(target.as_str())?;
@@ -59,6 +65,7 @@ impl NodeStatus {
         let notice_id = format!("{home}-{:016x}", rand::random::<u64>());
         let notice = Notice { notice_id: notice_id.clone(), from_unit_id: home.clone(), text: request.text };
         route_notice(&self.node, &target, notice, self.node.clock().now()).await?;
+        self.node.audit(caller, rpc::POST_NOTICE, &format!("notice {notice_id} to {target}")).await;
         Ok(PostNoticeResponse { notice_id })
     }
 
@@ -99,7 +106,8 @@ impl NodeService for NodeStatus {
         &self,
         request: Request<PostNoticeRequest>,
     ) -> Result<Response<PostNoticeResponse>, Status> {
-        Ok(Response::new(self.post_notice(request.into_inner()).await?))
+        let caller = audit_caller(&request);
+        Ok(Response::new(self.post_notice(&caller, request.into_inner()).await?))
     }
 
     async fn list_notices(

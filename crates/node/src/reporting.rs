@@ -15,6 +15,8 @@ use fengqiao_store::{ListQuery, Submission};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
+use crate::audit::{audit_caller, rpc};
+use crate::caller::Caller;
 use crate::{Node, NodeError};
 
 /// Default and largest page of `ListDailyReports`.
@@ -40,6 +42,7 @@ impl Reporting {
 
     async fn submit(
         &self,
+        caller: &Caller,
         request: SubmitDailyReportRequest,
     ) -> Result<SubmitDailyReportResponse, NodeError> {
         let report = report_from_pb(request.report)?;
@@ -51,6 +54,7 @@ impl Reporting {
         let today = self.node.config().time.local_date(now);
         report.check_admissible(&unit, today).map_err(|e| e.within("report"))?;
         let date = report.date();
+        let key = format!("{}@{date}", report.unit_id());
         let outcome = self
             .node
             .committer()
@@ -61,6 +65,12 @@ impl Reporting {
                 first_accepted_at: None,
             })
             .await?;
+        // A DUPLICATE resubmission changed nothing: not audited.
+        if outcome.applied.changes_state() {
+            self.node
+                .audit(caller, rpc::SUBMIT_DAILY_REPORT, &format!("report {key} r{}", outcome.revision.get()))
+                .await;
+        }
         Ok(SubmitDailyReportResponse {
             revision: outcome.revision.get(),
             disposition: disposition_to_pb(outcome.applied).into(),
@@ -170,7 +180,8 @@ impl ReportingService for Reporting {
         &self,
         request: Request<SubmitDailyReportRequest>,
     ) -> Result<Response<SubmitDailyReportResponse>, Status> {
-        Ok(Response::new(self.submit(request.into_inner()).await?))
+        let caller = audit_caller(&request);
+        Ok(Response::new(self.submit(&caller, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.get_daily_report", skip_all, fields(unit = %request.get_ref().unit_id))]

@@ -18,6 +18,8 @@ use fengqiao_store::{CaseApplied, Submission};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
+use crate::audit::{audit_caller, rpc};
+use crate::caller::Caller;
 use crate::{Node, NodeError};
 
 /// Most items in one pushed batch.
@@ -34,7 +36,7 @@ impl Uplink {
         Uplink { node }
     }
 
-    async fn push(&self, request: PushBatchRequest) -> Result<PushBatchResponse, NodeError> {
+    async fn push(&self, caller: &Caller, request: PushBatchRequest) -> Result<PushBatchResponse, NodeError> {
         let sender = request.sender_unit_id;
         let synced_through = request
             .synced_through
@@ -52,6 +54,7 @@ impl Uplink {
             );
         }
         let mut submissions = Vec::with_capacity(request.items.len());
+        let mut reports = 0;
         let mut case_events = Vec::new();
         for (position, item) in request.items.into_iter().enumerate() {
             let path = format!("items[{position}]");
@@ -64,6 +67,7 @@ impl Uplink {
                             "{path}: unit {unit} is not in the subtree of sender {sender}"
                         )));
                     }
+                    reports += 1;
                     submissions.push((
                         item.sequence,
                         Submission {
@@ -140,8 +144,28 @@ impl Uplink {
         // Everything is committed: the child's subtree is synced this far.
         let sender = fengqiao_core::UnitId::parse(&sender)?;
         self.node.store().record_child_sync(&sender, self.node.clock().now(), synced_through).await?;
+        // Heartbeats and resent batches (nothing applied) are not audited.
+        if let Some(target) = push_target(&sender, &acks, reports) {
+            self.node.audit(caller, rpc::PUSH_BATCH, &target).await;
+        }
         Ok(PushBatchResponse { acks })
     }
+}
+
+/// The audit target of a pushed batch — the child and its counts — or
+/// `None` when the batch changed nothing here (a heartbeat or a resend).
+fn push_target(sender: &fengqiao_core::UnitId, acks: &[ItemAck], reports: usize) -> Option<String> {
+    let count = |outcome: ItemOutcome| acks.iter().filter(|ack| ack.outcome == outcome as i32).count();
+    let (applied, conflicts) = (count(ItemOutcome::Applied), count(ItemOutcome::Conflict));
+    (applied + conflicts > 0).then(|| {
+        format!(
+            "child {sender} items={} reports={reports} case_events={} applied={applied} duplicate={} superseded={} conflict={conflicts}",
+            acks.len(),
+            acks.len() - reports,
+            count(ItemOutcome::Duplicate),
+            count(ItemOutcome::Superseded),
+        )
+    })
 }
 
 #[tonic::async_trait]
@@ -154,6 +178,7 @@ impl UplinkService for Uplink {
         &self,
         request: Request<PushBatchRequest>,
     ) -> Result<Response<PushBatchResponse>, Status> {
-        Ok(Response::new(self.push(request.into_inner()).await?))
+        let caller = audit_caller(&request);
+        Ok(Response::new(self.push(&caller, request.into_inner()).await?))
     }
 }

@@ -300,6 +300,30 @@ async fn a_case_travels_up_and_down_across_a_restart(backend: Backend) {
             .into_inner();
         assert_eq!(drill.case_ids, vec![id.clone()], "{figure}");
     }
+    // What came down the downlink is in the community's audit log as the
+    // parent's doing; the supervision issued at the district as its caller's.
+    let log = community.node.as_ref().unwrap().store().audit_page(0, 1000).await.unwrap();
+    assert!(fengqiao_core::audit::verify(&log, None).is_ok());
+    let from_parent = |rpc: &str| {
+        log.iter().find(|e| e.rpc == rpc).map(|e| (e.actor.clone(), e.target.clone())).unwrap_or_else(|| {
+            panic!("no {rpc} entry in {:?}", log.iter().map(|e| &e.rpc).collect::<Vec<_>>())
+        })
+    };
+    let (actor, target) = from_parent("downlink/case_handover");
+    assert_eq!(actor, format!("parent-node:{}", township.url()));
+    assert!(target.starts_with(&format!("case {id} events=")), "{target}");
+    let (_, target) = from_parent("downlink/supervision");
+    assert_eq!(target, format!("case {id} supervision {} to 410411001001002", supervision.supervision_id));
+    let log = district.node.as_ref().unwrap().store().audit_page(0, 1000).await.unwrap();
+    let issued =
+        log.iter().find(|e| e.rpc == "fengqiao.v1.CaseService/Supervise").expect("supervision audited");
+    assert_eq!(
+        (issued.actor.as_str(), issued.target.as_str()),
+        (
+            "insecure",
+            format!("case {id} supervision {} to 410411001001002", supervision.supervision_id).as_str()
+        )
+    );
     cleanup([community, township, district]).await;
 }
 
@@ -603,6 +627,30 @@ async fn overdue_cases_escalate_automatically(backend: Backend) {
         .cases;
     assert_eq!(overdue.len(), 1);
     assert_eq!(overdue[0].days_overdue, 5);
+    // The audit logs: the township's own escalation as the node's, the
+    // district's receipt of the township's pushes as the caller's.
+    let log = node.store().audit_page(0, 1000).await.unwrap();
+    let escalation = log.iter().find(|e| e.rpc == "node/auto-escalate").expect("escalation audited");
+    assert_eq!(escalation.actor, "node-internal:auto-escalation");
+    assert_eq!(escalation.target, format!("case {id} event 3 to 410411"));
+    assert!(log.iter().any(|e| e.rpc == "fengqiao.v1.CaseService/ActOnCase:accepted"));
+    assert!(fengqiao_core::audit::verify(&log, None).is_ok());
+    let district_node = district.node.clone().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let log = district_node.store().audit_page(0, 1000).await.unwrap();
+        let pushes: Vec<_> = log
+            .iter()
+            .filter(|e| e.rpc == "fengqiao.v1.UplinkService/PushBatch")
+            .map(|e| &e.target)
+            .collect();
+        if pushes.iter().any(|t| t.starts_with("child 410411001 ") && t.contains("case_events=")) {
+            assert!(fengqiao_core::audit::verify(&log, None).is_ok());
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no push audited at the district: {pushes:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     // The district is the root: nothing further to escalate to.
     cleanup([township, district]).await;
 }

@@ -11,7 +11,11 @@
 //! submissions into one transaction and answers each caller only after that
 //! transaction has committed (group commit), which is how a node acknowledges
 //! thousands of reports a second without ever acknowledging an uncommitted one.
+//!
+//! The audit log ([`audit`]) is a hash chain appended under the log's write
+//! lock; [`audit::AuditReader`] reads it read-only for `fengqiao audit`.
 
+pub mod audit;
 pub mod cases;
 pub mod committer;
 pub mod plan;
@@ -387,6 +391,27 @@ pub trait Store: Send + Sync + fmt::Debug {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<RosterRow>, StoreError>;
+
+    /// Appends `records` to the audit log in one transaction, in order, each
+    /// chained onto the one before (the first onto the stored head). The
+    /// transaction holds the log's write lock from reading the head to the
+    /// commit, so concurrent appends queue and the chain never forks.
+    /// Returns the stored entries.
+    async fn append_audit(
+        &self,
+        records: Vec<fengqiao_core::audit::AuditRecord>,
+    ) -> Result<Vec<fengqiao_core::audit::AuditEntry>, StoreError>;
+
+    /// At most `limit` audit entries with `seq` above `after`, in `seq`
+    /// order (page through the log; it grows without bound).
+    async fn audit_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<fengqiao_core::audit::AuditEntry>, StoreError>;
+
+    /// The last audit entry, if any.
+    async fn audit_head(&self) -> Result<Option<fengqiao_core::audit::AuditEntry>, StoreError>;
 
     /// Closes the connections, waiting for them to finish.
     async fn close(&self);

@@ -790,6 +790,26 @@ impl Store for PgStore {
         .await?)
     }
 
+    #[instrument(name = "store.postgres.append_audit", skip_all, fields(n = records.len()))]
+    async fn append_audit(
+        &self,
+        records: Vec<fengqiao_core::audit::AuditRecord>,
+    ) -> Result<Vec<fengqiao_core::audit::AuditEntry>, StoreError> {
+        crate::audit::postgres::append(&self.pool, records).await
+    }
+
+    async fn audit_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<fengqiao_core::audit::AuditEntry>, StoreError> {
+        crate::audit::postgres::page(&self.pool, after, limit).await
+    }
+
+    async fn audit_head(&self) -> Result<Option<fengqiao_core::audit::AuditEntry>, StoreError> {
+        crate::audit::postgres::head(&self.pool).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

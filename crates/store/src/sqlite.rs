@@ -823,6 +823,26 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    #[instrument(name = "store.sqlite.append_audit", skip_all, fields(n = records.len()))]
+    async fn append_audit(
+        &self,
+        records: Vec<fengqiao_core::audit::AuditRecord>,
+    ) -> Result<Vec<fengqiao_core::audit::AuditEntry>, StoreError> {
+        crate::audit::sqlite::append(&self.pool, records).await
+    }
+
+    async fn audit_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<fengqiao_core::audit::AuditEntry>, StoreError> {
+        crate::audit::sqlite::page(&self.pool, after, limit).await
+    }
+
+    async fn audit_head(&self) -> Result<Option<fengqiao_core::audit::AuditEntry>, StoreError> {
+        crate::audit::sqlite::head(&self.pool).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -1,0 +1,13 @@
+-- The tamper-evident audit log: one row per change, each carrying the hash
+-- of the row before it (see fengqiao_core::audit). Rows are only ever
+-- appended; seq is assigned by the appender as the head's seq + 1 inside a
+-- write transaction, so the chain never forks.
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY NOT NULL,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    rpc       TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash      BLOB NOT NULL
+);

@@ -1,0 +1,301 @@
+//! The audit log's storage (`audit_log`, migration 0008) on both backends.
+//!
+//! Appending reads the chain's head and inserts the new entries in one
+//! transaction that holds the table's write lock — SQLite's `BEGIN
+//! IMMEDIATE`, PostgreSQL's `LOCK TABLE … IN EXCLUSIVE MODE` — so concurrent
+//! appenders queue up and the chain never forks. Reading goes by pages in
+//! `seq` order, so a log of any length verifies in constant memory.
+//!
+//! [`AuditReader`] opens a node's database read-only (no migrations, no
+//! writes: SQLite `mode=ro`, PostgreSQL `default_transaction_read_only`) for
+//! `fengqiao audit` on the node's host.
+
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use fengqiao_core::audit::{
+    AuditEntry, AuditHash, AuditRecord, ChainBreak, ChainHead, ChainVerifier, VerifiedChain,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{PgPool, Postgres, QueryBuilder, Sqlite, SqlitePool};
+
+use crate::StoreError;
+
+/// Entries read per page when walking the log.
+pub const PAGE: u32 = 1000;
+
+/// Rows per multi-row insert on SQLite (7 parameters a row).
+const SQLITE_ROWS_PER_STATEMENT: usize = 500;
+
+/// An `audit_log` row as stored; turned into an [`AuditEntry`] only if its
+/// sequence number and hashes have the right shape.
+#[derive(Debug, sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    at: DateTime<Utc>,
+    actor: String,
+    rpc: String,
+    target: String,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+const COLUMNS: &str = "seq, at, actor, rpc, target, prev_hash, hash";
+
+fn entry_from_row(row: AuditRow) -> Result<AuditEntry, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("audit entry {}: {what}", row.seq));
+    let digest = |bytes: &[u8], name: &str| {
+        AuditHash::try_from(bytes).map_err(|_| corrupt(format!("{name} is {} bytes, not 32", bytes.len())))
+    };
+    let seq = u64::try_from(row.seq).map_err(|_| corrupt("negative sequence number".into()))?;
+    Ok(AuditEntry {
+        seq,
+        prev_hash: digest(&row.prev_hash, "prev_hash")?,
+        hash: digest(&row.hash, "hash")?,
+        at: row.at,
+        actor: row.actor,
+        rpc: row.rpc,
+        target: row.target,
+    })
+}
+
+fn seq_param(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| StoreError::Config(format!("sequence number {seq} is out of range")))
+}
+
+/// Chains `records` onto `head`, in order.
+fn chain_onto(head: Option<AuditEntry>, records: Vec<AuditRecord>) -> Vec<AuditEntry> {
+    let mut head = head.map(|entry| entry.head());
+    records
+        .into_iter()
+        .map(|record| {
+            let entry = AuditEntry::append(head.as_ref(), record);
+            head = Some(entry.head());
+            entry
+        })
+        .collect()
+}
+
+/// Walks the whole log page by page with `read_page(after, limit)` and
+/// verifies it (against `anchor`, when given). A store failure is the outer
+/// error; a broken chain the inner one.
+pub async fn verify_pages<F, Fut>(
+    anchor: Option<ChainHead>,
+    mut read_page: F,
+) -> Result<Result<VerifiedChain, ChainBreak>, StoreError>
+where
+    F: FnMut(u64, u32) -> Fut,
+    Fut: Future<Output = Result<Vec<AuditEntry>, StoreError>>,
+{
+    let mut verifier = ChainVerifier::new(anchor);
+    let mut after = 0;
+    loop {
+        let page = read_page(after, PAGE).await?;
+        for entry in &page {
+            if let Err(broken) = verifier.push(entry) {
+                return Ok(Err(broken));
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE as usize => after = last.seq,
+            _ => return Ok(verifier.finish()),
+        }
+    }
+}
+
+pub(crate) mod sqlite {
+    use super::*;
+
+    pub(crate) async fn append(
+        pool: &SqlitePool,
+        records: Vec<AuditRecord>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+        )))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
+        for chunk in entries.chunks(SQLITE_ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO audit_log ({COLUMNS}) "));
+            let mut rows = Vec::with_capacity(chunk.len());
+            for entry in chunk {
+                rows.push((seq_param(entry.seq)?, entry));
+            }
+            query.push_values(rows, |mut row, (seq, entry)| {
+                row.push_bind(seq)
+                    .push_bind(entry.at)
+                    .push_bind(entry.actor.clone())
+                    .push_bind(entry.rpc.clone())
+                    .push_bind(entry.target.clone())
+                    .push_bind(entry.prev_hash.to_vec())
+                    .push_bind(entry.hash.to_vec());
+            });
+            query.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(entries)
+    }
+
+    pub(crate) async fn page(
+        pool: &SqlitePool,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
+        )))
+        .bind(seq_param(after)?)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+        rows.into_iter().map(entry_from_row).collect()
+    }
+
+    pub(crate) async fn head(pool: &SqlitePool) -> Result<Option<AuditEntry>, StoreError> {
+        let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+        )))
+        .fetch_optional(pool)
+        .await?;
+        row.map(entry_from_row).transpose()
+    }
+}
+
+pub(crate) mod postgres {
+    use super::*;
+
+    pub(crate) async fn append(
+        pool: &PgPool,
+        records: Vec<AuditRecord>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = pool.begin().await?;
+        // EXCLUSIVE blocks other appenders (and every other writer) until
+        // the commit, not readers.
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+        )))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
+        let mut seqs = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            seqs.push(seq_param(entry.seq)?);
+        }
+        let mut query =
+            QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_log ({COLUMNS}) SELECT * FROM UNNEST("));
+        query
+            .push_bind(seqs)
+            .push("::bigint[], ")
+            .push_bind(entries.iter().map(|e| e.at).collect::<Vec<_>>())
+            .push("::timestamptz[], ")
+            .push_bind(entries.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
+            .push("::text[], ")
+            .push_bind(entries.iter().map(|e| e.rpc.clone()).collect::<Vec<_>>())
+            .push("::text[], ")
+            .push_bind(entries.iter().map(|e| e.target.clone()).collect::<Vec<_>>())
+            .push("::text[], ")
+            .push_bind(entries.iter().map(|e| e.prev_hash.to_vec()).collect::<Vec<_>>())
+            .push("::bytea[], ")
+            .push_bind(entries.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
+            .push("::bytea[])");
+        query.build().execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(entries)
+    }
+
+    pub(crate) async fn page(pool: &PgPool, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+        )))
+        .bind(seq_param(after)?)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+        rows.into_iter().map(entry_from_row).collect()
+    }
+
+    pub(crate) async fn head(pool: &PgPool) -> Result<Option<AuditEntry>, StoreError> {
+        let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+        )))
+        .fetch_optional(pool)
+        .await?;
+        row.map(entry_from_row).transpose()
+    }
+}
+
+/// A node's audit log opened read-only.
+#[derive(Debug, Clone)]
+pub enum AuditReader {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl AuditReader {
+    /// Opens the database `url` names (`sqlite://PATH` or `postgres://…`)
+    /// without migrating it or writing to it. A SQLite file must exist.
+    pub async fn open_read_only(url: &str) -> Result<AuditReader, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?
+                .read_only(true)
+                .create_if_missing(false)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+            Ok(AuditReader::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?
+                .options([("default_transaction_read_only", "on")]);
+            let pool = PgPoolOptions::new().max_connections(1).connect_with(options).await?;
+            Ok(AuditReader::Postgres(pool))
+        } else {
+            Err(StoreError::Config(format!(
+                "{url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB"
+            )))
+        }
+    }
+
+    /// At most `limit` entries after `after`, in `seq` order.
+    pub async fn page(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        match self {
+            AuditReader::Sqlite(pool) => sqlite::page(pool, after, limit).await,
+            AuditReader::Postgres(pool) => postgres::page(pool, after, limit).await,
+        }
+    }
+
+    /// The last entry, if any.
+    pub async fn head(&self) -> Result<Option<AuditEntry>, StoreError> {
+        match self {
+            AuditReader::Sqlite(pool) => sqlite::head(pool).await,
+            AuditReader::Postgres(pool) => postgres::head(pool).await,
+        }
+    }
+
+    /// Verifies the whole log, page by page (see [`verify_pages`]).
+    pub async fn verify(
+        &self,
+        anchor: Option<ChainHead>,
+    ) -> Result<Result<VerifiedChain, ChainBreak>, StoreError> {
+        verify_pages(anchor, |after, limit| self.page(after, limit)).await
+    }
+
+    pub async fn close(&self) {
+        match self {
+            AuditReader::Sqlite(pool) => pool.close().await,
+            AuditReader::Postgres(pool) => pool.close().await,
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! The audit log on both backends: appends chain without forking under
+//! concurrency, the log reads back page by page, and every kind of tampering
+//! done with raw SQL behind the store's back — an edited field, a deleted
+//! entry, a cut tail, a forged entry inserted in the middle — is found by
+//! verification, naming the entry.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use fengqiao_core::audit::{AuditEntry, AuditRecord, ChainBreak, ChainHead, VerifiedChain};
+use fengqiao_store::audit::AuditReader;
+use fengqiao_store::testing::TestDb;
+use fengqiao_store::{Backend, Store};
+
+fn record(i: u64) -> AuditRecord {
+    AuditRecord::new(
+        Utc.timestamp_opt(1_790_000_000 + i as i64, 987_654_321).unwrap(),
+        "fengqiao://person/410411/leader/p7",
+        "fengqiao.v1.CaseService/ActOnCase:accept",
+        format!("case 410411-20261127-{i}"),
+    )
+}
+
+/// A database holding a chain of `n` entries, appended one at a time.
+async fn chain_of(backend: Backend, n: u64) -> (TestDb, Arc<dyn Store>) {
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    for i in 1..=n {
+        let stored = store.append_audit(vec![record(i)]).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].seq, i);
+    }
+    (db, store)
+}
+
+async fn verify(db: &TestDb, anchor: Option<ChainHead>) -> Result<VerifiedChain, ChainBreak> {
+    let reader = AuditReader::open_read_only(&db.url()).await.unwrap();
+    let verdict = reader.verify(anchor).await.unwrap();
+    reader.close().await;
+    verdict
+}
+
+/// Runs statements on the database behind the store's back.
+async fn tamper(db: &TestDb, sql: &str) {
+    match db.backend() {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+/// Inserts an entry with raw SQL, as a forger would.
+async fn insert_raw(db: &TestDb, entry: &AuditEntry) {
+    let seq = entry.seq as i64;
+    match db.backend() {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url()).await.unwrap();
+            sqlx::query("INSERT INTO audit_log (seq, at, actor, rpc, target, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .bind(seq)
+                .bind(entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.rpc)
+                .bind(&entry.target)
+                .bind(entry.prev_hash.to_vec())
+                .bind(entry.hash.to_vec())
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            sqlx::query("INSERT INTO audit_log (seq, at, actor, rpc, target, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(seq)
+                .bind(entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.rpc)
+                .bind(&entry.target)
+                .bind(entry.prev_hash.to_vec())
+                .bind(entry.hash.to_vec())
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn appends_chain_and_read_back_in_pages(backend: Backend) {
+    let (db, store) = chain_of(backend, 3).await;
+    // A batch continues the chain; more than a page, to cross page bounds.
+    let batch: Vec<AuditRecord> = (4..=2600).map(record).collect();
+    let stored = store.append_audit(batch).await.unwrap();
+    assert_eq!((stored[0].seq, stored.last().unwrap().seq), (4, 2600));
+    let head = store.audit_head().await.unwrap().unwrap();
+    assert_eq!(head, *stored.last().unwrap());
+    // What was stored reads back exactly (time to the microsecond).
+    let page = store.audit_page(2, 3).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 4, 5]);
+    assert_eq!(page[1], stored[0]);
+    assert_eq!(page[1].at.timestamp_subsec_nanos(), 987_654_000);
+    let verified = verify(&db, Some(head.head())).await.unwrap();
+    assert_eq!(verified, VerifiedChain { count: 2600, head: Some(head.head()) });
+    store.close().await;
+    db.cleanup().await;
+}
+
+async fn concurrent_appends_never_fork(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    let tasks: Vec<_> = (0..8u64)
+        .map(|t| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                for i in 0..10u64 {
+                    let records = (0..=(i % 3)).map(|k| record(t * 1000 + i * 10 + k)).collect();
+                    store.append_audit(records).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // 8 tasks × (4 × 1 + 3 × 2 + 3 × 3) records.
+    assert_eq!(verify(&db, None).await.unwrap().count, 8 * 19);
+    store.close().await;
+    db.cleanup().await;
+}
+
+async fn an_edited_entry_is_named_and_a_restored_one_verifies(backend: Backend) {
+    let (db, store) = chain_of(backend, 6).await;
+    assert_eq!(verify(&db, None).await.unwrap().count, 6);
+    tamper(&db, "UPDATE audit_log SET target = 'case 410411-20261127-99' WHERE seq = 3").await;
+    let broken = verify(&db, None).await.unwrap_err();
+    assert_eq!(broken.seq, 3, "{broken}");
+    assert!(broken.reason.contains("edited"), "{broken}");
+    tamper(&db, "UPDATE audit_log SET target = 'case 410411-20261127-3' WHERE seq = 3").await;
+    assert_eq!(verify(&db, None).await.unwrap().count, 6);
+    // The actor too.
+    tamper(&db, "UPDATE audit_log SET actor = 'insecure' WHERE seq = 5").await;
+    assert_eq!(verify(&db, None).await.unwrap_err().seq, 5);
+    store.close().await;
+    db.cleanup().await;
+}
+
+async fn a_deleted_middle_entry_is_named(backend: Backend) {
+    let (db, store) = chain_of(backend, 6).await;
+    tamper(&db, "DELETE FROM audit_log WHERE seq = 4").await;
+    let broken = verify(&db, None).await.unwrap_err();
+    assert_eq!(broken.seq, 4, "{broken}");
+    assert!(broken.reason.contains("missing"), "{broken}");
+    store.close().await;
+    db.cleanup().await;
+}
+
+async fn a_cut_tail_is_found_against_the_anchor(backend: Backend) {
+    let (db, store) = chain_of(backend, 6).await;
+    let anchor = store.audit_head().await.unwrap().unwrap().head();
+    tamper(&db, "DELETE FROM audit_log WHERE seq >= 5").await;
+    // The chain alone cannot tell…
+    assert_eq!(verify(&db, None).await.unwrap().count, 4);
+    // …the anchor an operator recorded earlier can.
+    let broken = verify(&db, Some(anchor)).await.unwrap_err();
+    assert_eq!(broken.seq, 5, "{broken}");
+    assert!(broken.reason.contains("tail was cut"), "{broken}");
+    store.close().await;
+    db.cleanup().await;
+}
+
+async fn a_forged_entry_inserted_in_the_middle_breaks_the_next(backend: Backend) {
+    let (db, store) = chain_of(backend, 6).await;
+    let before = store.audit_page(3, 1).await.unwrap().remove(0);
+    assert_eq!(before.seq, 4);
+    // Make room at 5 (in two steps: a primary key cannot pass through
+    // itself), then insert a well-formed entry chained onto entry 4.
+    tamper(
+        &db,
+        "UPDATE audit_log SET seq = -seq - 1 WHERE seq >= 5; UPDATE audit_log SET seq = -seq WHERE seq < 0",
+    )
+    .await;
+    let forged = AuditEntry::append(
+        Some(&before.head()),
+        AuditRecord::new(
+            before.at,
+            "fengqiao://person/410411/admin/x",
+            "fengqiao.v1.CaseService/ActOnCase:close",
+            "case 410411-20261127-5",
+        ),
+    );
+    insert_raw(&db, &forged).await;
+    let broken = verify(&db, None).await.unwrap_err();
+    assert_eq!(broken.seq, 6, "{broken}");
+    store.close().await;
+    db.cleanup().await;
+
+    // In place: entry 3 replaced by a forgery with a recomputed hash.
+    let (db, store) = chain_of(backend, 6).await;
+    let mut entry = store.audit_page(2, 1).await.unwrap().remove(0);
+    entry.target = "case 410411-20261127-77".into();
+    entry.hash = entry.compute_hash();
+    tamper(&db, "DELETE FROM audit_log WHERE seq = 3").await;
+    insert_raw(&db, &entry).await;
+    let broken = verify(&db, None).await.unwrap_err();
+    assert_eq!(broken.seq, 4, "{broken}");
+    assert!(broken.reason.contains("previous hash"), "{broken}");
+    store.close().await;
+    db.cleanup().await;
+}
+
+async fn the_reader_never_writes(backend: Backend) {
+    let (db, store) = chain_of(backend, 2).await;
+    let reader = AuditReader::open_read_only(&db.url()).await.unwrap();
+    let refused = match &reader {
+        AuditReader::Sqlite(pool) => sqlx::query("DELETE FROM audit_log").execute(pool).await.is_err(),
+        AuditReader::Postgres(pool) => sqlx::query("DELETE FROM audit_log").execute(pool).await.is_err(),
+    };
+    assert!(refused, "a read-only reader deleted rows");
+    assert_eq!(reader.head().await.unwrap().unwrap().seq, 2);
+    reader.close().await;
+    assert_eq!(verify(&db, None).await.unwrap().count, 2);
+    store.close().await;
+    db.cleanup().await;
+}
+
+macro_rules! both_backends {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
+        }
+    };
+}
+
+both_backends!(
+    appends_chain_and_read_back_in_pages,
+    concurrent_appends_never_fork,
+    an_edited_entry_is_named_and_a_restored_one_verifies,
+    a_deleted_middle_entry_is_named,
+    a_cut_tail_is_found_against_the_anchor,
+    a_forged_entry_inserted_in_the_middle_breaks_the_next,
+    the_reader_never_writes,
+);
