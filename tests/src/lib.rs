@@ -205,7 +205,7 @@ impl NodeProcess {
     async fn spawn_once(&self) -> Result<(Child, String), String> {
         let mut command = Command::new(fengqiao_binary());
         command
-            .args(["node", "--unit", &self.unit, "--listen", &self.address, "--db", &self.db])
+            .args(["node", "--insecure", "--unit", &self.unit, "--listen", &self.address, "--db", &self.db])
             .arg("--tree")
             .arg(&self.tree);
         if let Some(parent) = &self.options.parent {
@@ -215,7 +215,15 @@ impl NodeProcess {
             command.args(["--child-nodes", &self.options.child_nodes.join(",")]);
         }
         // Only what the test says: nothing from the environment.
-        for variable in ["FENGQIAO_PARENT", "FENGQIAO_CHILD_NODES", "FENGQIAO_TIME_ZONE", "FENGQIAO_CUTOFF"] {
+        for variable in [
+            "FENGQIAO_PARENT",
+            "FENGQIAO_CHILD_NODES",
+            "FENGQIAO_TIME_ZONE",
+            "FENGQIAO_CUTOFF",
+            "FENGQIAO_CA",
+            "FENGQIAO_CERT",
+            "FENGQIAO_KEY",
+        ] {
             command.env_remove(variable);
         }
         let mut child = command

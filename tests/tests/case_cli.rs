@@ -90,6 +90,9 @@ impl Cli<'_> {
             // from --actor or the default.
             .env_remove("FENGQIAO_SERVER")
             .env_remove("FENGQIAO_TIME_ZONE")
+            .env_remove("FENGQIAO_CA")
+            .env_remove("FENGQIAO_CERT")
+            .env_remove("FENGQIAO_KEY")
             .env("USER", "officer")
             .stdin(std::process::Stdio::null())
             .output()

@@ -20,6 +20,9 @@ pub struct Connection {
     /// The deployment's time zone, for `today` and `yesterday`.
     #[arg(long, env = "FENGQIAO_TIME_ZONE", default_value = "Asia/Shanghai")]
     pub time_zone: String,
+    /// mTLS to an https:// node: the CA, your certificate and key.
+    #[command(flatten)]
+    pub tls: crate::ca::TlsArgs,
 }
 
 impl Connection {
@@ -28,8 +31,13 @@ impl Connection {
     }
 
     pub async fn channel(&self) -> Result<Channel> {
-        let endpoint = Channel::from_shared(self.server.clone()).map_err(|_| {
-            anyhow!("--server {:?} is not a URL (expected e.g. http://127.0.0.1:7400)", self.server)
+        let transport = self.tls.client_transport()?;
+        let endpoint = fengqiao_node::tls::connect_endpoint(&self.server, &transport).map_err(|error| match error {
+            fengqiao_node::tls::TlsError::BadUrl { .. } => anyhow!(
+                "--server {:?} is not a URL (expected e.g. https://127.0.0.1:7400, or http:// for an --insecure node)",
+                self.server
+            ),
+            other => anyhow!("--server: {other}"),
         })?;
         let channel = endpoint
             .connect_timeout(std::time::Duration::from_secs(5))

@@ -4,7 +4,9 @@
 //! SQLite file: the district, each township, each community, and the groups
 //! of one township (or all, with `--group-nodes all`); the other groups
 //! submit as simulated information officers to their community's node.
-//! Every node forwards to its parent over the uplink. All nodes share one
+//! Every node forwards to its parent over the uplink, over mTLS: the demo
+//! makes a CA and every node's and simulated person's certificate in its
+//! work directory (`--insecure` runs it in plaintext). All nodes share one
 //! simulated clock, so N days of reporting — on time before the 18:00
 //! cut-off, late after it, zero reports, missing ones, corrections — run in
 //! seconds. Before the reporting, the same clock runs some weeks of case
@@ -25,8 +27,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use comfy_table::Table;
+use fengqiao_core::UnitId;
+use fengqiao_core::identity::{Identity, Role};
 use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit, UnitTree};
-use fengqiao_node::{ChildNodes, Node, NodeConfig};
+use fengqiao_node::{ChildNodes, Node, NodeConfig, TlsMaterial, Transport};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{self, DailyReport, ListDailyReportsRequest, SubmitDailyReportRequest};
@@ -74,13 +78,65 @@ pub struct DemoArgs {
     /// Leave the network up after the run, for exploring with the CLI or a gRPC client.
     #[arg(long)]
     pub keep_running: bool,
+    /// Run the network in plaintext instead of mTLS (every node is on loopback).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// A node of the demo network.
 struct DemoNode {
     unit: String,
-    address: String,
+    /// `https://host:port` (or `http://` with `--insecure`).
+    url: String,
+    /// As the information officer of the node's home unit: reports.
     channel: Channel,
+    /// As the leader of the node's home unit: cases, rosters, figures.
+    leader: Channel,
+}
+
+/// The demo's certificates, under `DIR/pki`: the CA, a certificate per
+/// node, and per node an officer and a leader of its home unit (and an
+/// admin of the district). One officer files for every reporting unit its
+/// node holds, instead of a reporter certificate for each of 2,000 units.
+struct DemoPki {
+    dir: PathBuf,
+    ca: fengqiao_node::pki::CertifiedKey,
+}
+
+impl DemoPki {
+    fn new(dir: PathBuf) -> Result<DemoPki> {
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let ca = fengqiao_node::pki::new_ca(30)?;
+        let (cert, key) = fengqiao_node::pki::ca_paths(&dir);
+        fengqiao_node::pki::write_pair(&ca, &cert, &key)?;
+        Ok(DemoPki { dir, ca })
+    }
+
+    /// Issues `identity` a certificate as `DIR/pki/NAME.pem` and
+    /// `NAME-key.pem`, and the transport that presents it.
+    fn issue(&self, identity: &Identity, name: &str) -> Result<Transport> {
+        let leaf = fengqiao_node::pki::issue(&self.ca, identity, &[], 30)?;
+        let (cert, key) = fengqiao_node::pki::leaf_paths(&self.dir.join(name));
+        fengqiao_node::pki::write_pair(&leaf, &cert, &key)?;
+        let material = TlsMaterial::from_pem(&self.ca.cert_pem, &leaf.cert_pem, &leaf.key_pem)?;
+        Ok(Transport::Tls(Arc::new(material)))
+    }
+
+    fn person(&self, unit: &str, role: Role) -> Result<Transport> {
+        let identity = Identity::person(&format!("demo-{role}-{unit}"), UnitId::parse(unit)?, role)?;
+        self.issue(&identity, &format!("{role}-{unit}"))
+    }
+
+    /// The `fengqiao` flags that present the certificate `name`.
+    fn flags(&self, name: &str) -> String {
+        let (cert, key) = fengqiao_node::pki::leaf_paths(&self.dir.join(name));
+        format!(
+            "--ca {} --cert {} --key {}",
+            fengqiao_node::pki::ca_paths(&self.dir).0.display(),
+            cert.display(),
+            key.display()
+        )
+    }
 }
 
 pub async fn run(args: DemoArgs) -> Result<()> {
@@ -111,6 +167,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     }
     std::fs::create_dir_all(&args.dir).with_context(|| format!("cannot create {}", args.dir.display()))?;
     let dir = std::fs::canonicalize(&args.dir)?;
+    let pki = if args.insecure { None } else { Some(DemoPki::new(dir.join("pki"))?) };
 
     // Which units run nodes.
     let root = tree.root_id().to_string();
@@ -139,6 +196,10 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         args.days
     );
     println!("data: {}", dir.display());
+    match &pki {
+        Some(pki) => println!("mTLS on every hop: CA and certificates in {}", pki.dir.display()),
+        None => println!("PLAINTEXT (--insecure): no TLS, callers are not identified"),
+    }
 
     let (stop, stopped) = watch::channel(false);
     let mut nodes: HashMap<String, DemoNode> = HashMap::new();
@@ -152,7 +213,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             .iter()
             .rev()
             .find(|a| has_node.contains(a.id.as_str()))
-            .map(|a| format!("http://{}", nodes[a.id.as_str()].address));
+            .map(|a| nodes[a.id.as_str()].url.clone());
         let children: Vec<String> = node_units
             .iter()
             .filter(|other| {
@@ -174,17 +235,35 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         if *unit == root {
             district_store = Some(Arc::clone(&store));
         }
-        let config =
-            NodeConfig { parent, child_nodes: ChildNodes::Units(children), ..NodeConfig::new(unit.clone()) };
+        let (transport, officer, leader) = match &pki {
+            Some(pki) => (
+                pki.issue(&Identity::Node { unit: UnitId::parse(unit)? }, &format!("node-{unit}"))?,
+                pki.person(unit, Role::Officer)?,
+                pki.person(unit, Role::Leader)?,
+            ),
+            None => (Transport::Insecure, Transport::Insecure, Transport::Insecure),
+        };
+        let config = NodeConfig {
+            parent,
+            transport: transport.clone(),
+            child_nodes: ChildNodes::Units(children),
+            ..NodeConfig::new(unit.clone())
+        };
         let node = Node::start(config, &tree, store, clock.clone()).await?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?.to_string();
+        let url = format!("{}://{}", transport.scheme(), listener.local_addr()?);
         let mut stopped = stopped.clone();
-        tokio::spawn(fengqiao_node::serve(node, listener, async move {
+        let serving = fengqiao_node::serve(node, listener, async move {
             let _ = stopped.wait_for(|stop| *stop).await;
-        }));
-        let channel = Channel::from_shared(format!("http://{address}"))?.connect_lazy();
-        nodes.insert(unit.clone(), DemoNode { unit: unit.clone(), address, channel });
+        });
+        tokio::spawn(async move {
+            if let Err(error) = serving.await {
+                eprintln!("error: a demo node stopped: {error}");
+            }
+        });
+        let channel = fengqiao_node::tls::connect_endpoint(&url, &officer)?.connect_lazy();
+        let leader = fengqiao_node::tls::connect_endpoint(&url, &leader)?.connect_lazy();
+        nodes.insert(unit.clone(), DemoNode { unit: unit.clone(), url, channel, leader });
         start_bar.inc(1);
     }
     start_bar.finish_and_clear();
@@ -201,14 +280,26 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     };
 
     // The case history, on the nodes that hold each unit.
-    let holder = |id: &str| tree.get(id).map(|unit| serving(unit).channel.clone());
+    // The flags `fengqiao` needs to reach the district node as its leader
+    // (and as its admin, for `fengqiao status`).
+    let (district_cli, district_admin_cli) = match &pki {
+        Some(pki) => {
+            pki.person(&root, Role::Admin)?;
+            (
+                format!("--server {} {}", nodes[&root].url, pki.flags(&format!("leader-{root}"))),
+                format!("--server {} {}", nodes[&root].url, pki.flags(&format!("admin-{root}"))),
+            )
+        }
+        None => (format!("--server {}", nodes[&root].url), format!("--server {}", nodes[&root].url)),
+    };
+    let holder = |id: &str| tree.get(id).map(|unit| serving(unit).leader.clone());
     let cases = demo_cases::Network {
         tree: &tree,
         policy: &policy,
         clock: &clock,
         holder: &holder,
-        district: nodes[&root].channel.clone(),
-        district_address: nodes[&root].address.clone(),
+        district: nodes[&root].leader.clone(),
+        district_cli: district_cli.clone(),
     };
     let history = demo_cases::simulate_history(&cases, history_start, today, args.seed).await?;
 
@@ -285,12 +376,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         dir.display()
     );
     let last_day = today - chrono::Duration::days(1);
-    println!(
-        "district node: {}  (e.g. fengqiao summary --server http://{} --unit {root} --week {})",
-        district.address,
-        district.address,
-        IsoWeek::of(last_day)
-    );
+    println!("district node: {}", district.url);
+    println!("  e.g. fengqiao summary {district_cli} --unit {root} --week {}", IsoWeek::of(last_day));
+    println!("       fengqiao status {district_admin_cli}");
 
     // The week holding the last simulated day, as the district's own
     // SummaryService computes it from its rollups; meanwhile the district's
@@ -327,10 +415,17 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         townships.sort_by(|a, b| a.unit.cmp(&b.unit));
         for node in townships {
             println!(
-                "  township {} {}: http://{}",
+                "  township {} {}: {}",
                 node.unit,
                 tree.get(&node.unit).map_or("", |u| &u.name),
-                node.address
+                node.url
+            );
+        }
+        if let Some(pki) = &pki {
+            println!(
+                "  certificates in {}: officer-UNIT, leader-UNIT per node, admin-{root}; e.g. {}",
+                pki.dir.display(),
+                pki.flags(&format!("leader-{root}"))
             );
         }
         println!("the network is up; Ctrl-C stops it");

@@ -59,13 +59,15 @@ pub struct Network<'a> {
     pub tree: &'a UnitTree,
     pub policy: &'a TimePolicy,
     pub clock: &'a ManualClock,
-    /// The node that holds a unit: it serves the unit and no child node
-    /// below it does. `None` for a unit outside the tree.
+    /// The node that holds a unit (it serves the unit and no child node
+    /// below it does), as that node's leader. `None` for a unit outside the
+    /// tree.
     pub holder: &'a (dyn Fn(&str) -> Option<Channel> + Sync),
-    /// The district node.
+    /// The district node, as the district's leader.
     pub district: Channel,
-    /// The district node's address, `host:port`.
-    pub district_address: String,
+    /// The `fengqiao` flags that reach the district node as its leader
+    /// (`--server URL` and, over mTLS, the certificate flags).
+    pub district_cli: String,
 }
 
 impl Network<'_> {
@@ -1219,10 +1221,10 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
         "by township (scorecard of the same summary; rank 责任追究: timeliness, on-time closure, repeats):"
     );
     println!("{table}");
-    println!("  e.g. fengqiao case list --server http://{} --unit {root} --overdue", net.district_address);
+    println!("  e.g. fengqiao case list {} --unit {root} --overdue", net.district_cli);
     println!(
-        "       fengqiao drill --server http://{} --unit {root} --from {} --to {last_day} --figure cases.overdue",
-        net.district_address, history.from
+        "       fengqiao drill {} --unit {root} --from {} --to {last_day} --figure cases.overdue",
+        net.district_cli, history.from
     );
     if !differences.is_empty() {
         bail!("the district's case figures differ from the simulation: {}", differences.join(", "));

@@ -7,6 +7,7 @@ mod bench;
 mod bench_audit;
 mod bench_network;
 mod bench_summary;
+mod ca;
 mod cases;
 mod client;
 mod demo;
@@ -32,6 +33,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run a node serving a unit and every unit below it.
     Node(node::NodeArgs),
+    /// The deployment CA: create it, issue node and person certificates.
+    Ca {
+        #[command(subcommand)]
+        command: ca::CaCommand,
+    },
     /// Submit a daily report (disputes from flags or a JSON file).
     Report(client::ReportArgs),
     /// Submit a zero report: the unit found nothing that day.
@@ -106,6 +112,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo(args) => demo::run(args).await,
             Command::Node(args) => node::run(args).await,
+            Command::Ca { command } => ca::run(command),
             Command::Report(args) => client::report(args).await,
             Command::Zero(args) => client::zero(args).await,
             Command::Reports(args) => client::reports(args).await,

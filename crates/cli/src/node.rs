@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use fengqiao_core::identity::Identity;
 use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
-use fengqiao_node::{ChildNodes, Node, NodeConfig};
+use fengqiao_node::{ChildNodes, Node, NodeConfig, Transport};
 use tokio::net::TcpListener;
 
 use crate::treegen;
@@ -27,13 +28,23 @@ pub struct NodeArgs {
     /// Address to listen on.
     #[arg(long, env = "FENGQIAO_LISTEN", default_value = "127.0.0.1:7400")]
     pub listen: String,
+    /// mTLS: the deployment CA (one or more CA certificates), this node's
+    /// certificate (`fengqiao ca issue --unit UNIT`) and its key. Required
+    /// unless --insecure.
+    #[command(flatten)]
+    pub tls: crate::ca::TlsArgs,
+    /// Serve plaintext without TLS: callers are not identified. Only on a
+    /// loopback --listen address, for local tests.
+    #[arg(long, conflicts_with_all = ["ca", "cert", "key"])]
+    pub insecure: bool,
     /// The deployment's time zone (IANA name).
     #[arg(long, env = "FENGQIAO_TIME_ZONE", default_value = "Asia/Shanghai")]
     pub time_zone: String,
     /// The daily cut-off, local time HH:MM: reports accepted before it are on time.
     #[arg(long, env = "FENGQIAO_CUTOFF", default_value = "18:00")]
     pub cutoff: String,
-    /// The parent node (e.g. http://10.0.0.1:7400): everything accepted here is forwarded to it.
+    /// The parent node (e.g. https://10.0.0.1:7400; http:// only with --insecure): everything
+    /// accepted here is forwarded to it.
     #[arg(long, env = "FENGQIAO_PARENT")]
     pub parent: Option<String>,
     /// Units below with nodes of their own: `all` (every direct child unit) or a
@@ -124,8 +135,48 @@ pub fn load_tree(path: &PathBuf) -> Result<UnitTree> {
     UnitTree::from_csv(&text).with_context(|| format!("tree file {}", path.display()))
 }
 
+/// The node's transport from `--ca/--cert/--key` or `--insecure`: exactly
+/// one of them, the certificate naming this node's unit, plaintext only on
+/// loopback.
+async fn transport(args: &NodeArgs) -> Result<Transport> {
+    match (args.tls.material()?, args.insecure) {
+        (Some(material), false) => {
+            let expected = Identity::Node {
+                unit: fengqiao_core::UnitId::parse(&args.unit).map_err(|e| anyhow::anyhow!("--unit: {e}"))?,
+            };
+            if material.identity() != &expected {
+                bail!(
+                    "--cert names {} ({}), but this node serves unit {}: issue one with `fengqiao ca issue --unit {}`",
+                    material.identity(),
+                    material.identity().to_uri(),
+                    args.unit,
+                    args.unit
+                );
+            }
+            Ok(Transport::Tls(Arc::new(material)))
+        }
+        (None, true) => {
+            let addresses: Vec<_> = tokio::net::lookup_host(&args.listen)
+                .await
+                .with_context(|| format!("--listen {:?} is not an address", args.listen))?
+                .collect();
+            if let Some(open) = addresses.iter().find(|a| !a.ip().is_loopback()) {
+                bail!(
+                    "--insecure serves plaintext and is refused on the non-loopback address {open}: listen on 127.0.0.1, or give --ca, --cert and --key"
+                );
+            }
+            Ok(Transport::Insecure)
+        }
+        (Some(_), true) => bail!("--insecure cannot be combined with --ca, --cert and --key"),
+        (None, false) => bail!(
+            "a node needs TLS: give --ca, --cert and --key (or FENGQIAO_CA, FENGQIAO_CERT, FENGQIAO_KEY; make them with `fengqiao ca init` and `fengqiao ca issue`), or --insecure for plaintext on loopback"
+        ),
+    }
+}
+
 pub async fn run(args: NodeArgs) -> Result<()> {
     init_logging("info");
+    let transport = transport(&args).await?;
     let time = TimePolicy::parse(&args.time_zone, &args.cutoff)?;
     let db = args.db.clone().unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", args.unit));
     let store =
@@ -138,6 +189,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     let config = NodeConfig {
         time,
         parent: args.parent.clone(),
+        transport: transport.clone(),
         child_nodes,
         cases: case_config(&args)?,
         ..NodeConfig::new(args.unit.clone())
@@ -156,7 +208,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
                 Some(node) => node,
                 None => {
                     eprintln!("no tree file and an empty database: waiting for the unit tree from {parent}");
-                    let tree = fengqiao_node::downlink::fetch_tree(parent, &args.unit).await?;
+                    let tree = fengqiao_node::downlink::fetch_tree(parent, &args.unit, &transport).await?;
                     Node::start(config, &tree, Arc::clone(&store), clock).await?
                 }
             }
@@ -172,7 +224,15 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         %address,
         "node serving"
     );
-    println!("fengqiao node {} serving {} units on {address} (database {db})", args.unit, node.tree().len());
+    let mode = match &transport {
+        Transport::Tls(_) => "mTLS: https",
+        Transport::Insecure => "PLAINTEXT: http",
+    };
+    println!(
+        "fengqiao node {} serving {} units on {address} ({mode}; database {db})",
+        args.unit,
+        node.tree().len()
+    );
     #[cfg(unix)]
     if let Some(path) = tree_file {
         tokio::spawn(reload_on_hangup(node.clone(), path));

@@ -1257,8 +1257,11 @@ mod tests {
         let server = tokio::spawn(fengqiao_node::serve(node, listener, async move {
             let _ = stopped.await;
         }));
-        let connection =
-            Connection { server: format!("http://{address}"), time_zone: "Asia/Shanghai".into() };
+        let connection = Connection {
+            server: format!("http://{address}"),
+            time_zone: "Asia/Shanghai".into(),
+            tls: Default::default(),
+        };
         let mut reporting = ReportingServiceClient::new(connection.channel().await.unwrap());
         let mut submit = async |report: pb::DailyReport| {
             reporting

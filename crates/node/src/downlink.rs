@@ -26,7 +26,6 @@ use futures::Stream;
 use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::Endpoint;
 use tonic::{Request, Response, Status};
 use tracing::{debug, warn};
 
@@ -234,7 +233,7 @@ impl DownlinkService for Downlink {
 pub async fn follow(node: Node, parent: String) {
     let config = node.config().forwarder;
     let mut backoff = Backoff::new(config.min_backoff, config.max_backoff);
-    let endpoint = match Endpoint::from_shared(parent.clone()) {
+    let endpoint = match crate::tls::connect_endpoint(&parent, &node.config().transport) {
         Ok(endpoint) => endpoint.connect_timeout(Duration::from_secs(5)),
         Err(error) => {
             warn!(%parent, %error, "bad parent address; the downlink is off");
@@ -286,9 +285,13 @@ pub async fn follow(node: Node, parent: String) {
 /// retrying with backoff while the parent is unreachable. Moves no cursor:
 /// the follower later applies the whole log, the snapshot included (a
 /// no-op by then), so nothing before it is skipped.
-pub async fn fetch_tree(parent: &str, home: &str) -> Result<UnitTree, NodeError> {
-    let endpoint = Endpoint::from_shared(parent.to_owned())
-        .map_err(|e| DomainError::invalid("parent", format!("{parent:?}: {e}")))?
+pub async fn fetch_tree(
+    parent: &str,
+    home: &str,
+    transport: &crate::tls::Transport,
+) -> Result<UnitTree, NodeError> {
+    let endpoint = crate::tls::connect_endpoint(parent, transport)
+        .map_err(|e| DomainError::invalid("parent", e.to_string()))?
         .connect_timeout(Duration::from_secs(5));
     let mut client = DownlinkServiceClient::new(crate::forwarder::keep_alive(endpoint).connect_lazy());
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));

@@ -66,7 +66,7 @@ pub fn keep_alive(endpoint: Endpoint) -> Endpoint {
 /// Runs until the task is aborted (the node shutting down).
 pub async fn run(node: Node, parent: String) {
     let config = node.config().forwarder;
-    let endpoint = match Endpoint::from_shared(parent.clone()) {
+    let endpoint = match crate::tls::connect_endpoint(&parent, &node.config().transport) {
         Ok(endpoint) => endpoint.connect_timeout(Duration::from_secs(5)).timeout(config.push_timeout),
         Err(error) => {
             node.update_forward_state(|s| {

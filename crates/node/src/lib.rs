@@ -10,6 +10,9 @@
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
 //! [`audit`] appends every change to the tamper-evident audit log.
+//! [`tls`] is the transport — mTLS, with the caller's identity taken from
+//! its verified certificate — and [`pki`] makes the deployment's CA and
+//! certificates.
 
 pub mod audit;
 pub mod caller;
@@ -18,10 +21,12 @@ pub mod downlink;
 pub mod figures;
 pub mod forwarder;
 pub mod node_status;
+pub mod pki;
 pub mod reporting;
 pub mod server;
 pub mod status;
 pub mod summary;
+pub mod tls;
 pub mod units;
 pub mod uplink;
 
@@ -37,6 +42,7 @@ use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 
 pub use server::{ServeError, serve};
 pub use status::NodeError;
+pub use tls::{TlsMaterial, Transport};
 
 /// Which units below the home unit have nodes of their own.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -85,8 +91,11 @@ impl Default for ForwarderConfig {
 pub struct NodeConfig {
     /// The unit this node speaks for; it serves this unit's subtree.
     pub home_unit: String,
-    /// The parent node's URL (`http://host:port`); `None` at the root.
+    /// The parent node's URL (`https://host:port` under TLS, `http://` when
+    /// insecure); `None` at the root.
     pub parent: Option<String>,
+    /// mTLS with the node's certificate, or plaintext on loopback.
+    pub transport: Transport,
     /// Units below that have nodes of their own.
     pub child_nodes: ChildNodes,
     pub time: TimePolicy,
@@ -136,6 +145,7 @@ impl NodeConfig {
         NodeConfig {
             home_unit: home_unit.into(),
             parent: None,
+            transport: Transport::Insecure,
             child_nodes: ChildNodes::None,
             time: TimePolicy::default(),
             committer: CommitterConfig::default(),
@@ -263,6 +273,12 @@ impl Node {
             )))
         })?;
         let child_nodes = resolve_child_nodes(&config, &served)?;
+        if let Some(parent) = &config.parent {
+            // A parent URL the transport cannot speak is a configuration
+            // error now, not a forwarder retrying forever.
+            tls::connect_endpoint(parent, &config.transport)
+                .map_err(|e| DomainError::invalid("parent", e.to_string()))?;
+        }
         store.replace_units(&served).await?;
         ensure_rollups(&*store, &served, &config.time).await?;
         config.committer.forward = config.parent.is_some();

@@ -22,6 +22,7 @@ use crate::downlink::{self, Downlink};
 use crate::node_status::NodeStatus;
 use crate::reporting::Reporting;
 use crate::summary::Summaries;
+use crate::tls::{CallerLayer, Transport};
 use crate::units::Units;
 use crate::uplink::Uplink;
 use crate::{Node, forwarder};
@@ -33,17 +34,42 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    #[error(
+        "refusing to serve plaintext on {0}: --insecure is allowed only on a loopback address (127.0.0.1 or ::1); give the node --ca, --cert and --key"
+    )]
+    InsecureNotLoopback(std::net::SocketAddr),
+    #[error("cannot read the listener's address: {0}")]
+    Listener(std::io::Error),
 }
 
 /// Serves `node` on an already-bound `listener` until `shutdown` completes,
 /// then stops accepting and lets in-flight calls finish. A node with a parent
 /// forwards its outbox upward while it is served.
+///
+/// Under [`Transport::Tls`] every caller must present a certificate of the
+/// deployment CA and each request carries the [`crate::caller::Caller`] it
+/// names; a plaintext node is refused unless `listener` is on loopback.
 pub async fn serve(
     node: Node,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let limit = node.config().max_message_bytes;
+    let transport = node.config().transport.clone();
+    let builder = match &transport {
+        Transport::Tls(material) => Server::builder().tls_config(material.server_config())?,
+        Transport::Insecure => {
+            let address = listener.local_addr().map_err(ServeError::Listener)?;
+            if !address.ip().is_loopback() {
+                return Err(ServeError::InsecureNotLoopback(address));
+            }
+            tracing::warn!(
+                %address,
+                "SERVING PLAINTEXT (--insecure): no TLS, callers are not identified; for local tests only"
+            );
+            Server::builder()
+        }
+    };
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter.set_serving::<ReportingServiceServer<Reporting>>().await;
     health_reporter.set_serving::<UnitServiceServer<Units>>().await;
@@ -71,7 +97,8 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    Server::builder()
+    builder
+        .layer(CallerLayer::new(&transport))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)

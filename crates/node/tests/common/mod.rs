@@ -84,7 +84,9 @@ impl Running {
                 Some(node) => Ok(node),
                 None => {
                     let parent = self.config.parent.as_deref().expect("a node without a tree has a parent");
-                    let tree = fengqiao_node::downlink::fetch_tree(parent, self.unit).await.unwrap();
+                    let tree = fengqiao_node::downlink::fetch_tree(parent, self.unit, &self.config.transport)
+                        .await
+                        .unwrap();
                     Node::start(self.config.clone(), &tree, store, clock).await
                 }
             },
@@ -118,12 +120,19 @@ impl Running {
         self.serve(Some(self.address)).await;
     }
 
+    /// The node's URL: `https://` under TLS, `http://` when insecure.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("{}://{}", self.config.transport.scheme(), self.address)
+    }
+
+    /// A channel to the node; under TLS it presents the node's own
+    /// certificate.
+    pub fn channel(&self) -> Channel {
+        fengqiao_node::tls::connect_endpoint(&self.url(), &self.config.transport).unwrap().connect_lazy()
     }
 
     pub async fn client(&self) -> NodeServiceClient<Channel> {
-        NodeServiceClient::new(Channel::from_shared(self.url()).unwrap().connect_lazy())
+        NodeServiceClient::new(self.channel())
     }
 }
 
