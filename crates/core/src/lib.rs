@@ -12,6 +12,7 @@
 //! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
+pub mod authz;
 pub mod case;
 pub mod coverage;
 pub mod error;

@@ -40,6 +40,9 @@ use fengqiao_store::{CaseApplied, CaseEventItem, CaseQuery, RosterRow, Supervisi
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument, warn};
 
+use fengqiao_core::authz::{CaseAction, Rpc, Target};
+
+use crate::caller::Caller;
 use crate::downlink;
 use crate::{Node, NodeError};
 
@@ -195,6 +198,31 @@ fn text(value: String, field: &str) -> Result<String, DomainError> {
         return Err(DomainError::invalid(field, "must not be empty"));
     }
     Ok(value)
+}
+
+/// What an `ActOnCase` request asks for, to authorize it before anything is read.
+fn case_action(action: Option<&PbAction>) -> Result<CaseAction, DomainError> {
+    let action = action.ok_or_else(|| DomainError::invalid("action", "must be set"))?;
+    Ok(match action {
+        PbAction::Accept(_) => CaseAction::Accept,
+        PbAction::Decline(_) => CaseAction::Decline,
+        PbAction::Assign(_) => CaseAction::Assign,
+        PbAction::Progress(_) => CaseAction::Progress,
+        PbAction::Extend(_) => CaseAction::Extend,
+        PbAction::Escalate(_) => CaseAction::Escalate,
+        PbAction::AssignDown(_) => CaseAction::AssignDown,
+        PbAction::Resolve(_) => CaseAction::Resolve,
+        PbAction::Close(_) => CaseAction::Close,
+        PbAction::Reopen(_) => CaseAction::Reopen,
+        PbAction::RequestReview(_) => CaseAction::RequestReview,
+        PbAction::DecideReview(_) => CaseAction::DecideReview,
+        PbAction::ReplySupervision(_) => CaseAction::ReplySupervision,
+    })
+}
+
+/// The target of a case RPC: its owner now and the unit that registered it.
+fn case_target(case: &Case) -> Target<'_> {
+    Target::Case { owner: case.owner_unit.as_str(), origin: case.intake.origin_unit.as_str() }
 }
 
 /// The domain action of an `ActOnCase` request.
@@ -390,12 +418,18 @@ impl Cases {
         Ok(RegisterCaseResponse { r#case: Some(self.view(&case)), created })
     }
 
-    async fn act_on(&self, request: ActOnCaseRequest) -> Result<ActOnCaseResponse, NodeError> {
+    async fn act_on(
+        &self,
+        caller: &Caller,
+        rpc: Rpc,
+        request: ActOnCaseRequest,
+    ) -> Result<ActOnCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let action = action_from_pb(request.action)?;
         let who = Actor { actor: request.actor, note: request.note };
         let _guard = self.node.case_lock().await;
         let stored = self.node.stored_case(&id).await?;
+        self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
         // Where to act comes before what changed: a caller at the wrong node
         // is told where the case is held, not to reload it here.
         self.node.require_held(&stored.case)?;
@@ -410,9 +444,15 @@ impl Cases {
         Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(case_event_to_pb(&event)) })
     }
 
-    async fn get(&self, request: GetCaseRequest) -> Result<GetCaseResponse, NodeError> {
+    async fn get(
+        &self,
+        caller: &Caller,
+        rpc: Rpc,
+        request: GetCaseRequest,
+    ) -> Result<GetCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let stored = self.node.stored_case(&id).await?;
+        self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
         let petitioner = if request.with_petitioner && self.node.holds(stored.case.owner_unit.as_str()) {
             self.node.store().case_petitioner(&id).await?.as_ref().map(petitioner_to_pb)
         } else {
@@ -471,7 +511,11 @@ impl Cases {
         })
     }
 
-    async fn supervise(&self, request: SuperviseRequest) -> Result<SuperviseResponse, NodeError> {
+    async fn supervise(
+        &self,
+        caller: &Caller,
+        request: SuperviseRequest,
+    ) -> Result<SuperviseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let kind = supervision_kind_from_pb(request.kind, "kind")?;
         let reply_by = parse_date(&request.reply_by, "reply_by")?;
@@ -485,6 +529,7 @@ impl Cases {
         let home = UnitId::parse(&self.node.config().home_unit)?;
         let _guard = self.node.case_lock().await;
         let stored = self.node.stored_case(&id).await?;
+        self.node.authorize_caller(caller, Rpc::Supervise, case_target(&stored.case))?;
         let owner = stored.case.owner_unit.clone();
         if owner == home || !self.node.tree().is_within(owner.as_str(), home.as_str()) {
             return Err(DomainError::FailedPrecondition(format!(
@@ -879,6 +924,8 @@ impl CaseService for Cases {
         &self,
         request: Request<RegisterCaseRequest>,
     ) -> Result<Response<RegisterCaseResponse>, Status> {
+        let origin = request.get_ref().intake.as_ref().map_or("", |i| i.origin_unit_id.as_str());
+        self.node.authorize(&request, Rpc::RegisterCase, Target::Unit(origin))?;
         Ok(Response::new(self.register(request.into_inner()).await?))
     }
 
@@ -887,12 +934,16 @@ impl CaseService for Cases {
         &self,
         request: Request<ActOnCaseRequest>,
     ) -> Result<Response<ActOnCaseResponse>, Status> {
-        Ok(Response::new(self.act_on(request.into_inner()).await?))
+        let rpc = Rpc::ActOnCase(case_action(request.get_ref().action.as_ref()).map_err(NodeError::from)?);
+        let caller = self.node.authorize_rpc(&request, rpc)?;
+        Ok(Response::new(self.act_on(&caller, rpc, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.get_case", skip_all, fields(case = %request.get_ref().case_id))]
     async fn get_case(&self, request: Request<GetCaseRequest>) -> Result<Response<GetCaseResponse>, Status> {
-        Ok(Response::new(self.get(request.into_inner()).await?))
+        let rpc = Rpc::GetCase { with_petitioner: request.get_ref().with_petitioner };
+        let caller = self.node.authorize_rpc(&request, rpc)?;
+        Ok(Response::new(self.get(&caller, rpc, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.list_cases", skip_all, fields(unit = %request.get_ref().unit_id))]
@@ -900,6 +951,7 @@ impl CaseService for Cases {
         &self,
         request: Request<ListCasesRequest>,
     ) -> Result<Response<ListCasesResponse>, Status> {
+        self.node.authorize(&request, Rpc::ListCases, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.list(request.into_inner()).await?))
     }
 
@@ -908,7 +960,8 @@ impl CaseService for Cases {
         &self,
         request: Request<SuperviseRequest>,
     ) -> Result<Response<SuperviseResponse>, Status> {
-        Ok(Response::new(Cases::supervise(self, request.into_inner()).await?))
+        let caller = self.node.authorize_rpc(&request, Rpc::Supervise)?;
+        Ok(Response::new(Cases::supervise(self, &caller, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.set_roster", skip_all)]
@@ -916,6 +969,10 @@ impl CaseService for Cases {
         &self,
         request: Request<SetRosterRequest>,
     ) -> Result<Response<SetRosterResponse>, Status> {
+        let caller = self.node.authorize_rpc(&request, Rpc::SetRoster)?;
+        for entry in &request.get_ref().entries {
+            self.node.authorize_caller(&caller, Rpc::SetRoster, Target::Unit(&entry.unit_id))?;
+        }
         Ok(Response::new(Cases::set_roster(self, request.into_inner()).await?))
     }
 
@@ -924,6 +981,7 @@ impl CaseService for Cases {
         &self,
         request: Request<GetRosterRequest>,
     ) -> Result<Response<GetRosterResponse>, Status> {
+        self.node.authorize(&request, Rpc::GetRoster, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(Cases::get_roster(self, request.into_inner()).await?))
     }
 
@@ -932,6 +990,7 @@ impl CaseService for Cases {
         &self,
         request: Request<RecordVisitRequest>,
     ) -> Result<Response<RecordVisitResponse>, Status> {
+        self.node.authorize(&request, Rpc::RecordVisit, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.visit(request.into_inner()).await?))
     }
 }

@@ -10,6 +10,7 @@
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
 
+pub mod authz;
 pub mod caller;
 pub mod cases;
 pub mod downlink;

@@ -12,6 +12,8 @@ use fengqiao_proto::{parse_unit_id, timestamp};
 use crate::downlink::route_notice;
 use tonic::{Request, Response, Status};
 
+use fengqiao_core::authz::{Rpc, Target};
+
 use crate::{Node, NodeError};
 
 /// The node status service over a [`Node`].
@@ -90,8 +92,9 @@ pub const MAX_NOTICE_CHARS: usize = 2000;
 impl NodeService for NodeStatus {
     async fn get_node_status(
         &self,
-        _request: Request<GetNodeStatusRequest>,
+        request: Request<GetNodeStatusRequest>,
     ) -> Result<Response<GetNodeStatusResponse>, Status> {
+        self.node.authorize(&request, Rpc::GetNodeStatus, Target::Node)?;
         Ok(Response::new(self.status().await?))
     }
 
@@ -99,6 +102,7 @@ impl NodeService for NodeStatus {
         &self,
         request: Request<PostNoticeRequest>,
     ) -> Result<Response<PostNoticeResponse>, Status> {
+        self.node.authorize(&request, Rpc::PostNotice, Target::Unit(&request.get_ref().target_unit_id))?;
         Ok(Response::new(self.post_notice(request.into_inner()).await?))
     }
 
@@ -106,6 +110,7 @@ impl NodeService for NodeStatus {
         &self,
         request: Request<ListNoticesRequest>,
     ) -> Result<Response<ListNoticesResponse>, Status> {
+        self.node.authorize(&request, Rpc::ListNotices, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.list_notices(request.into_inner()).await?))
     }
 }

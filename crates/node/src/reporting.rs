@@ -15,6 +15,8 @@ use fengqiao_store::{ListQuery, Submission};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
+use fengqiao_core::authz::{Rpc, Target};
+
 use crate::{Node, NodeError};
 
 /// Default and largest page of `ListDailyReports`.
@@ -170,6 +172,8 @@ impl ReportingService for Reporting {
         &self,
         request: Request<SubmitDailyReportRequest>,
     ) -> Result<Response<SubmitDailyReportResponse>, Status> {
+        let unit = request.get_ref().report.as_ref().map_or("", |r| r.unit_id.as_str());
+        self.node.authorize(&request, Rpc::SubmitDailyReport, Target::Unit(unit))?;
         Ok(Response::new(self.submit(request.into_inner()).await?))
     }
 
@@ -178,6 +182,7 @@ impl ReportingService for Reporting {
         &self,
         request: Request<GetDailyReportRequest>,
     ) -> Result<Response<GetDailyReportResponse>, Status> {
+        self.node.authorize(&request, Rpc::GetDailyReport, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.get(request.into_inner()).await?))
     }
 
@@ -186,6 +191,7 @@ impl ReportingService for Reporting {
         &self,
         request: Request<ListDailyReportsRequest>,
     ) -> Result<Response<ListDailyReportsResponse>, Status> {
+        self.node.authorize(&request, Rpc::ListDailyReports, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.list(request.into_inner()).await?))
     }
 }

@@ -17,6 +17,7 @@ use fengqiao_proto::pb::node_service_server::NodeServiceServer;
 use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 
+use crate::caller::Caller;
 use crate::cases::{self, Cases};
 use crate::downlink::{self, Downlink};
 use crate::node_status::NodeStatus;
@@ -72,6 +73,7 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     Server::builder()
+        .layer(tonic::service::InterceptorLayer::new(local_operator))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)
@@ -94,6 +96,14 @@ pub async fn serve(
         .await?;
     drop(background);
     Ok(())
+}
+
+/// Marks every request as the local operator's ([`Caller::Insecure`]): this
+/// server speaks plaintext only, so no caller is verified. (The mTLS
+/// transport replaces this with the identity of the client certificate.)
+fn local_operator(mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    request.extensions_mut().insert(Caller::Insecure);
+    Ok(request)
 }
 
 /// Turns Nagle's algorithm off on an accepted connection: a response that
