@@ -4,7 +4,8 @@
 //! deployment's notion of time — zone, cut-off, ISO weeks and an injected
 //! clock ([`time`]); the additive figures of the weekly summaries ([`tally`])
 //! and who was expected to report when ([`coverage`]); the case ledger with
-//! its state machine, deadlines and petitioner references ([`case`]).
+//! its state machine, deadlines and petitioner references ([`case`]); who
+//! may call what, by role and place in the tree ([`authz`], over [`identity`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
