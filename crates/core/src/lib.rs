@@ -5,7 +5,8 @@
 //! clock ([`time`]); the additive figures of the weekly summaries ([`tally`])
 //! and who was expected to report when ([`coverage`]); the case ledger with
 //! its state machine, deadlines and petitioner references ([`case`]); the
-//! hash chain of the tamper-evident audit log ([`audit`]).
+//! hash chain of the tamper-evident audit log ([`audit`]); who may call
+//! what, by role and place in the tree ([`authz`], over [`identity`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -14,6 +15,7 @@
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
 pub mod audit;
+pub mod authz;
 pub mod case;
 pub mod coverage;
 pub mod error;

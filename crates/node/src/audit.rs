@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::error;
 
 use crate::Node;
-use crate::caller::{Caller, caller};
+use crate::caller::Caller;
 
 /// The `rpc` of each audited method.
 pub mod rpc {
@@ -101,13 +101,6 @@ pub fn actor_of(caller: &Caller) -> String {
         Caller::Verified(identity) => identity.to_uri(),
         Caller::Insecure => "insecure".to_owned(),
     }
-}
-
-/// The caller of a request, for the audit log. A request without one is
-/// recorded as `insecure` here only: this build has no layer inserting a
-/// [`Caller`] yet (authorization, not this, refuses such requests).
-pub fn audit_caller<T>(request: &tonic::Request<T>) -> Caller {
-    caller(request).cloned().unwrap_or(Caller::Insecure)
 }
 
 /// `items` as a short list for a target: the first few, then how many more.

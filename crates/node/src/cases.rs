@@ -40,7 +40,8 @@ use fengqiao_store::{CaseApplied, CaseEventItem, CaseQuery, RosterRow, Supervisi
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument, warn};
 
-use crate::audit::{audit_caller, rpc, short_list};
+use crate::audit::{rpc, short_list};
+use fengqiao_core::authz::{CaseAction, Rpc, Target};
 use crate::caller::Caller;
 use crate::downlink;
 use crate::{Node, NodeError};
@@ -197,6 +198,31 @@ fn text(value: String, field: &str) -> Result<String, DomainError> {
         return Err(DomainError::invalid(field, "must not be empty"));
     }
     Ok(value)
+}
+
+/// What an `ActOnCase` request asks for, to authorize it before anything is read.
+fn case_action(action: Option<&PbAction>) -> Result<CaseAction, DomainError> {
+    let action = action.ok_or_else(|| DomainError::invalid("action", "must be set"))?;
+    Ok(match action {
+        PbAction::Accept(_) => CaseAction::Accept,
+        PbAction::Decline(_) => CaseAction::Decline,
+        PbAction::Assign(_) => CaseAction::Assign,
+        PbAction::Progress(_) => CaseAction::Progress,
+        PbAction::Extend(_) => CaseAction::Extend,
+        PbAction::Escalate(_) => CaseAction::Escalate,
+        PbAction::AssignDown(_) => CaseAction::AssignDown,
+        PbAction::Resolve(_) => CaseAction::Resolve,
+        PbAction::Close(_) => CaseAction::Close,
+        PbAction::Reopen(_) => CaseAction::Reopen,
+        PbAction::RequestReview(_) => CaseAction::RequestReview,
+        PbAction::DecideReview(_) => CaseAction::DecideReview,
+        PbAction::ReplySupervision(_) => CaseAction::ReplySupervision,
+    })
+}
+
+/// The target of a case RPC: its owner now and the unit that registered it.
+fn case_target(case: &Case) -> Target<'_> {
+    Target::Case { owner: case.owner_unit.as_str(), origin: case.intake.origin_unit.as_str() }
 }
 
 /// The domain action of an `ActOnCase` request.
@@ -404,6 +430,7 @@ impl Cases {
     async fn act_on(
         &self,
         caller: &Caller,
+        rpc: Rpc,
         request: ActOnCaseRequest,
     ) -> Result<ActOnCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
@@ -411,6 +438,7 @@ impl Cases {
         let who = Actor { actor: request.actor, note: request.note };
         let _guard = self.node.case_lock().await;
         let stored = self.node.stored_case(&id).await?;
+        self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
         // Where to act comes before what changed: a caller at the wrong node
         // is told where the case is held, not to reload it here.
         self.node.require_held(&stored.case)?;
@@ -423,14 +451,20 @@ impl Cases {
         }
         let (case, event) = self.node.act(&stored.case, action, who).await?;
         self.node
-            .audit(caller, &format!("{}:{}", rpc::ACT_ON_CASE, event.kind.name()), &case_target(&event))
+            .audit(caller, &format!("{}:{}", rpc::ACT_ON_CASE, event.kind.name()), &audit_target(&event))
             .await;
         Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(case_event_to_pb(&event)) })
     }
 
-    async fn get(&self, request: GetCaseRequest) -> Result<GetCaseResponse, NodeError> {
+    async fn get(
+        &self,
+        caller: &Caller,
+        rpc: Rpc,
+        request: GetCaseRequest,
+    ) -> Result<GetCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let stored = self.node.stored_case(&id).await?;
+        self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
         let petitioner = if request.with_petitioner && self.node.holds(stored.case.owner_unit.as_str()) {
             self.node.store().case_petitioner(&id).await?.as_ref().map(petitioner_to_pb)
         } else {
@@ -507,6 +541,7 @@ impl Cases {
         let home = UnitId::parse(&self.node.config().home_unit)?;
         let _guard = self.node.case_lock().await;
         let stored = self.node.stored_case(&id).await?;
+        self.node.authorize_caller(caller, Rpc::Supervise, case_target(&stored.case))?;
         let owner = stored.case.owner_unit.clone();
         if owner == home || !self.node.tree().is_within(owner.as_str(), home.as_str()) {
             return Err(DomainError::FailedPrecondition(format!(
@@ -667,7 +702,7 @@ impl Cases {
 
 /// The audit target of a case event: the case, the event's number and the
 /// unit it passes to, if any.
-fn case_target(event: &CaseEvent) -> String {
+fn audit_target(event: &CaseEvent) -> String {
     let mut target = format!("case {} event {}", event.case_id, event.seq);
     if let Some(to) = event.kind.new_owner() {
         target.push_str(&format!(" to {to}"));
@@ -908,7 +943,7 @@ pub async fn auto_escalate(node: &Node) -> Result<Vec<CaseId>, NodeError> {
                 .await
             {
                 Ok((_, event)) => {
-                    node.audit_internal("auto-escalation", rpc::AUTO_ESCALATE, &case_target(&event)).await;
+                    node.audit_internal("auto-escalation", rpc::AUTO_ESCALATE, &audit_target(&event)).await;
                     escalated.push(case.id.clone());
                 }
                 Err(NodeError::Domain(DomainError::FailedPrecondition(why))) => {
@@ -945,7 +980,8 @@ impl CaseService for Cases {
         &self,
         request: Request<RegisterCaseRequest>,
     ) -> Result<Response<RegisterCaseResponse>, Status> {
-        let caller = audit_caller(&request);
+        let origin = request.get_ref().intake.as_ref().map_or("", |i| i.origin_unit_id.as_str());
+        let caller = self.node.authorize(&request, Rpc::RegisterCase, Target::Unit(origin))?;
         Ok(Response::new(self.register(&caller, request.into_inner()).await?))
     }
 
@@ -954,13 +990,16 @@ impl CaseService for Cases {
         &self,
         request: Request<ActOnCaseRequest>,
     ) -> Result<Response<ActOnCaseResponse>, Status> {
-        let caller = audit_caller(&request);
-        Ok(Response::new(self.act_on(&caller, request.into_inner()).await?))
+        let rpc = Rpc::ActOnCase(case_action(request.get_ref().action.as_ref()).map_err(NodeError::from)?);
+        let caller = self.node.authorize_rpc(&request, rpc)?;
+        Ok(Response::new(self.act_on(&caller, rpc, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.get_case", skip_all, fields(case = %request.get_ref().case_id))]
     async fn get_case(&self, request: Request<GetCaseRequest>) -> Result<Response<GetCaseResponse>, Status> {
-        Ok(Response::new(self.get(request.into_inner()).await?))
+        let rpc = Rpc::GetCase { with_petitioner: request.get_ref().with_petitioner };
+        let caller = self.node.authorize_rpc(&request, rpc)?;
+        Ok(Response::new(self.get(&caller, rpc, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.list_cases", skip_all, fields(unit = %request.get_ref().unit_id))]
@@ -968,6 +1007,7 @@ impl CaseService for Cases {
         &self,
         request: Request<ListCasesRequest>,
     ) -> Result<Response<ListCasesResponse>, Status> {
+        self.node.authorize(&request, Rpc::ListCases, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.list(request.into_inner()).await?))
     }
 
@@ -976,7 +1016,7 @@ impl CaseService for Cases {
         &self,
         request: Request<SuperviseRequest>,
     ) -> Result<Response<SuperviseResponse>, Status> {
-        let caller = audit_caller(&request);
+        let caller = self.node.authorize_rpc(&request, Rpc::Supervise)?;
         Ok(Response::new(Cases::supervise(self, &caller, request.into_inner()).await?))
     }
 
@@ -985,7 +1025,10 @@ impl CaseService for Cases {
         &self,
         request: Request<SetRosterRequest>,
     ) -> Result<Response<SetRosterResponse>, Status> {
-        let caller = audit_caller(&request);
+        let caller = self.node.authorize_rpc(&request, Rpc::SetRoster)?;
+        for entry in &request.get_ref().entries {
+            self.node.authorize_caller(&caller, Rpc::SetRoster, Target::Unit(&entry.unit_id))?;
+        }
         Ok(Response::new(Cases::set_roster(self, &caller, request.into_inner()).await?))
     }
 
@@ -994,6 +1037,7 @@ impl CaseService for Cases {
         &self,
         request: Request<GetRosterRequest>,
     ) -> Result<Response<GetRosterResponse>, Status> {
+        self.node.authorize(&request, Rpc::GetRoster, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(Cases::get_roster(self, request.into_inner()).await?))
     }
 
@@ -1002,7 +1046,7 @@ impl CaseService for Cases {
         &self,
         request: Request<RecordVisitRequest>,
     ) -> Result<Response<RecordVisitResponse>, Status> {
-        let caller = audit_caller(&request);
+        let caller = self.node.authorize(&request, Rpc::RecordVisit, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.visit(&caller, request.into_inner()).await?))
     }
 }

@@ -224,6 +224,8 @@ impl DownlinkService for Downlink {
         &self,
         request: Request<SubscribeRequest>,
     ) -> Result<Response<Self::SubscribeStream>, Status> {
+        let rpc = fengqiao_core::authz::Rpc::Subscribe;
+        self.node.authorize(&request, rpc, fengqiao_core::authz::Target::Unit(&request.get_ref().unit_id))?;
         let receiver = self.open(request.into_inner()).await?;
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }

@@ -6,7 +6,8 @@
 //! implement the v1 services reporters and administrators call; [`uplink`]
 //! is what a parent offers its child nodes and [`forwarder`] is the child's
 //! side of it (the transactional outbox drained upward, exactly once);
-//! [`status`] is the one place where errors become gRPC statuses; and
+//! [`status`] is the one place where errors become gRPC statuses; [`authz`]
+//! checks the [`caller`] of every request before its handler does anything; and
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
 //! [`audit`] appends every change to the tamper-evident audit log.
@@ -15,6 +16,7 @@
 //! certificates.
 
 pub mod audit;
+pub mod authz;
 pub mod caller;
 pub mod cases;
 pub mod downlink;

@@ -9,10 +9,12 @@ use fengqiao_proto::pb::{
 };
 use fengqiao_proto::{parse_unit_id, timestamp};
 
-use crate::audit::{audit_caller, rpc};
+use crate::audit::rpc;
 use crate::caller::Caller;
 use crate::downlink::route_notice;
 use tonic::{Request, Response, Status};
+
+use fengqiao_core::authz::{Rpc, Target};
 
 use crate::{Node, NodeError};
 
@@ -97,8 +99,9 @@ pub const MAX_NOTICE_CHARS: usize = 2000;
 impl NodeService for NodeStatus {
     async fn get_node_status(
         &self,
-        _request: Request<GetNodeStatusRequest>,
+        request: Request<GetNodeStatusRequest>,
     ) -> Result<Response<GetNodeStatusResponse>, Status> {
+        self.node.authorize(&request, Rpc::GetNodeStatus, Target::Node)?;
         Ok(Response::new(self.status().await?))
     }
 
@@ -106,7 +109,8 @@ impl NodeService for NodeStatus {
         &self,
         request: Request<PostNoticeRequest>,
     ) -> Result<Response<PostNoticeResponse>, Status> {
-        let caller = audit_caller(&request);
+        let caller =
+            self.node.authorize(&request, Rpc::PostNotice, Target::Unit(&request.get_ref().target_unit_id))?;
         Ok(Response::new(self.post_notice(&caller, request.into_inner()).await?))
     }
 
@@ -114,6 +118,7 @@ impl NodeService for NodeStatus {
         &self,
         request: Request<ListNoticesRequest>,
     ) -> Result<Response<ListNoticesResponse>, Status> {
+        self.node.authorize(&request, Rpc::ListNotices, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.list_notices(request.into_inner()).await?))
     }
 }

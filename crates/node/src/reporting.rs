@@ -15,8 +15,9 @@ use fengqiao_store::{ListQuery, Submission};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
-use crate::audit::{audit_caller, rpc};
+use crate::audit::rpc;
 use crate::caller::Caller;
+use fengqiao_core::authz::{Rpc, Target};
 use crate::{Node, NodeError};
 
 /// Default and largest page of `ListDailyReports`.
@@ -180,7 +181,8 @@ impl ReportingService for Reporting {
         &self,
         request: Request<SubmitDailyReportRequest>,
     ) -> Result<Response<SubmitDailyReportResponse>, Status> {
-        let caller = audit_caller(&request);
+        let unit = request.get_ref().report.as_ref().map_or("", |r| r.unit_id.as_str());
+        let caller = self.node.authorize(&request, Rpc::SubmitDailyReport, Target::Unit(unit))?;
         Ok(Response::new(self.submit(&caller, request.into_inner()).await?))
     }
 
@@ -189,6 +191,7 @@ impl ReportingService for Reporting {
         &self,
         request: Request<GetDailyReportRequest>,
     ) -> Result<Response<GetDailyReportResponse>, Status> {
+        self.node.authorize(&request, Rpc::GetDailyReport, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.get(request.into_inner()).await?))
     }
 
@@ -197,6 +200,7 @@ impl ReportingService for Reporting {
         &self,
         request: Request<ListDailyReportsRequest>,
     ) -> Result<Response<ListDailyReportsResponse>, Status> {
+        self.node.authorize(&request, Rpc::ListDailyReports, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.list(request.into_inner()).await?))
     }
 }

@@ -11,6 +11,8 @@
 //! | `DomainError::AlreadyExists`            | ALREADY_EXISTS      |
 //! | `NodeError::Delegated`                  | FAILED_PRECONDITION |
 //! | `NodeError::PermissionDenied`           | PERMISSION_DENIED (logged) |
+//! | `NodeError::Denied`                     | PERMISSION_DENIED (logged with the caller by `authz`) |
+//! | `NodeError::Unauthenticated`            | UNAUTHENTICATED     |
 //! | `NodeError::Overloaded`, `ShuttingDown` | UNAVAILABLE         |
 //! | `NodeError::Store`                      | INTERNAL (logged here; no database text reaches the client) |
 
@@ -34,6 +36,13 @@ pub enum NodeError {
     /// A node pushed something it may not.
     #[error("{0}")]
     PermissionDenied(String),
+    /// The authorization rules refuse the caller (already logged with the
+    /// caller, the RPC and the target).
+    #[error("{0}")]
+    Denied(String),
+    /// The request carries no caller.
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("overloaded")]
     Overloaded,
     #[error("shutting down")]
@@ -88,6 +97,8 @@ pub fn to_status(error: &NodeError) -> Status {
             tracing::warn!(%message, "permission denied");
             Status::permission_denied(message.clone())
         }
+        NodeError::Denied(reason) => Status::permission_denied(reason.clone()),
+        NodeError::Unauthenticated(message) => Status::unauthenticated(message.clone()),
         NodeError::Overloaded => Status::unavailable("node overloaded; retry with backoff"),
         NodeError::ShuttingDown => Status::unavailable("node is shutting down; retry later"),
     }
@@ -121,6 +132,8 @@ mod tests {
             (NodeError::Delegated { unit: "a".into(), node_unit: "b".into() }, Code::FailedPrecondition),
             (NodeError::PermissionDenied("no".into()), Code::PermissionDenied),
             (NodeError::ShuttingDown, Code::Unavailable),
+            (NodeError::Denied("no".into()), Code::PermissionDenied),
+            (NodeError::Unauthenticated("who".into()), Code::Unauthenticated),
             (NodeError::from(StoreError::Corrupt("secret table text".into())), Code::Internal),
         ];
         for (error, code) in cases {

@@ -30,6 +30,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use tracing::{instrument, warn};
 
+use fengqiao_core::authz::{Rpc, Target};
+
 use crate::figures::case_figures_to_pb;
 use crate::{Node, NodeError};
 
@@ -434,6 +436,7 @@ impl SummaryService for Summaries {
         &self,
         request: Request<WeeklySummaryRequest>,
     ) -> Result<Response<WeeklySummaryResponse>, Status> {
+        self.node.authorize(&request, Rpc::WeeklySummary, Target::Unit(&request.get_ref().unit_id))?;
         let request = request.into_inner();
         let week = IsoWeek::parse(&request.iso_week, "iso_week").map_err(NodeError::from)?;
         let mut summary = self.summary(&request.unit_id, week.monday(), week.sunday()).await?;
@@ -446,6 +449,7 @@ impl SummaryService for Summaries {
         &self,
         request: Request<PeriodSummaryRequest>,
     ) -> Result<Response<PeriodSummaryResponse>, Status> {
+        self.node.authorize(&request, Rpc::PeriodSummary, Target::Unit(&request.get_ref().unit_id))?;
         let request = request.into_inner();
         let from = parse_date(&request.from_date, "from_date").map_err(NodeError::from)?;
         let to = parse_date(&request.to_date, "to_date").map_err(NodeError::from)?;
@@ -458,6 +462,7 @@ impl SummaryService for Summaries {
         &self,
         request: Request<CompletenessRequest>,
     ) -> Result<Response<CompletenessResponse>, Status> {
+        self.node.authorize(&request, Rpc::Completeness, Target::Unit(&request.get_ref().unit_id))?;
         let request = request.into_inner();
         let date = parse_date(&request.date, "date").map_err(NodeError::from)?;
         Ok(Response::new(Summaries::completeness(self, &request.unit_id, date).await?))
@@ -465,6 +470,7 @@ impl SummaryService for Summaries {
 
     #[instrument(name = "rpc.trend", skip_all, fields(unit = %request.get_ref().unit_id))]
     async fn trend(&self, request: Request<TrendRequest>) -> Result<Response<TrendResponse>, Status> {
+        self.node.authorize(&request, Rpc::Trend, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(Summaries::trend(self, request.into_inner()).await?))
     }
 
@@ -475,6 +481,7 @@ impl SummaryService for Summaries {
         &self,
         request: Request<ExportReportsRequest>,
     ) -> Result<Response<Self::ExportReportsStream>, Status> {
+        self.node.authorize(&request, Rpc::ExportReports, Target::Unit(&request.get_ref().unit_id))?;
         let request = request.into_inner();
         let from = parse_date(&request.from_date, "from_date").map_err(NodeError::from)?;
         let to = parse_date(&request.to_date, "to_date").map_err(NodeError::from)?;
@@ -517,6 +524,7 @@ impl SummaryService for Summaries {
         &self,
         request: Request<pb::DrillDownRequest>,
     ) -> Result<Response<pb::DrillDownResponse>, Status> {
+        self.node.authorize(&request, Rpc::DrillDown, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(crate::figures::drill_down(&self.node, request.into_inner()).await?))
     }
 
@@ -527,6 +535,7 @@ impl SummaryService for Summaries {
         &self,
         request: Request<WatchAlertsRequest>,
     ) -> Result<Response<Self::WatchAlertsStream>, Status> {
+        self.node.authorize(&request, Rpc::WatchAlerts, Target::Unit(&request.get_ref().unit_id))?;
         let unit = self.unit(&request.get_ref().unit_id, "unit_id")?;
         let (sender, receiver) = mpsc::channel(4);
         let this = self.clone();

@@ -7,6 +7,8 @@ use fengqiao_proto::{parse_unit_id, unit_to_pb};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
+use fengqiao_core::authz::{Rpc, Target};
+
 use crate::{Node, NodeError};
 
 /// Default and largest page of `ListUnits`.
@@ -88,7 +90,12 @@ impl Units {
 impl UnitService for Units {
     #[instrument(name = "rpc.get_unit", skip_all, fields(unit = %request.get_ref().unit_id))]
     async fn get_unit(&self, request: Request<GetUnitRequest>) -> Result<Response<GetUnitResponse>, Status> {
-        Ok(Response::new(self.get(request.into_inner())?))
+        // No unit named: the caller's own (the home unit for the local operator).
+        let unit = self.node.unit_or_callers(&request, &request.get_ref().unit_id);
+        self.node.authorize(&request, Rpc::GetUnit, Target::Unit(&unit))?;
+        let mut request = request.into_inner();
+        request.unit_id = unit;
+        Ok(Response::new(self.get(request)?))
     }
 
     #[instrument(name = "rpc.list_units", skip_all, fields(unit = %request.get_ref().root_unit_id))]
@@ -96,6 +103,11 @@ impl UnitService for Units {
         &self,
         request: Request<ListUnitsRequest>,
     ) -> Result<Response<ListUnitsResponse>, Status> {
-        Ok(Response::new(self.list(request.into_inner())?))
+        // No root named: the caller's own unit (the home unit for the local operator).
+        let root = self.node.unit_or_callers(&request, &request.get_ref().root_unit_id);
+        self.node.authorize(&request, Rpc::ListUnits, Target::Unit(&root))?;
+        let mut request = request.into_inner();
+        request.root_unit_id = root;
+        Ok(Response::new(self.list(request)?))
     }
 }

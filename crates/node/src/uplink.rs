@@ -18,7 +18,7 @@ use fengqiao_store::{CaseApplied, Submission};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
-use crate::audit::{audit_caller, rpc};
+use crate::audit::rpc;
 use crate::caller::Caller;
 use crate::{Node, NodeError};
 
@@ -178,7 +178,15 @@ impl UplinkService for Uplink {
         &self,
         request: Request<PushBatchRequest>,
     ) -> Result<Response<PushBatchResponse>, Status> {
-        let caller = audit_caller(&request);
+        // Every item, reports and case events alike, by the unit it was written for.
+        let units = request.get_ref().items.iter().map(|item| match &item.payload {
+            Some(Payload::Report(report)) => report.report.as_ref().map_or("", |r| r.unit_id.as_str()),
+            Some(Payload::CaseEvent(item)) => item.event.as_ref().map_or("", |e| e.unit_id.as_str()),
+            None => "",
+        });
+        // An item naming no unit is refused as invalid below, before anything is applied.
+        let units = units.filter(|unit| !unit.is_empty());
+        let caller = self.node.authorize_push(&request, &request.get_ref().sender_unit_id, units)?;
         Ok(Response::new(self.push(&caller, request.into_inner()).await?))
     }
 }

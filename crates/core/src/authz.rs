@@ -1,0 +1,613 @@
+//! Who may call what: the authorization rules of every RPC, free of I/O.
+//!
+//! A caller's [`Identity`] names a unit; the node holds a [`UnitTree`] rooted
+//! at its home unit. Every rule is bounded by the caller's place in that tree:
+//! the [`Relation`] of the target unit to the caller's unit. A caller whose
+//! unit is not in this node's tree (another district, or a tier above this
+//! node's home) is refused everything: people call the node of their own
+//! tier, and nodes call only their parent. (`grpc.health.v1` and server
+//! reflection carry no data and stay open to any verified caller.)
+//!
+//! Scopes, for the target unit `t` of a caller at unit `u`:
+//!
+//! - **own**: `t` is `u`;
+//! - **subtree**: `t` is `u` or lies below it;
+//! - **below**: `t` lies strictly below `u`;
+//! - **node-wide**: no target unit (the caller's unit must still be in the tree);
+//! - **child**: the caller is a node whose unit is one of this node's child
+//!   nodes (units below with nodes of their own), and `t` lies in that child
+//!   node's subtree (**child own**: `t` is the child node's unit);
+//! - `—`: never.
+//!
+//! | RPC                                    | reporter | officer | leader  | admin   | auditor | node       |
+//! |----------------------------------------|----------|---------|---------|---------|---------|------------|
+//! | `SubmitDailyReport`                    | own      | subtree | subtree | —       | —       | —          |
+//! | `GetDailyReport`, `ListDailyReports`   | subtree  | subtree | subtree | subtree | subtree | —          |
+//! | `GetUnit`, `ListUnits`                 | subtree  | subtree | subtree | subtree | subtree | —          |
+//! | `PushBatch` (every item)               | —        | —       | —       | —       | —       | child      |
+//! | `Subscribe`                            | —        | —       | —       | —       | —       | child own  |
+//! | `GetNodeStatus`                        | —        | —       | —       | node-wide | node-wide | node-wide |
+//! | `PostNotice`                           | —        | —       | below   | below   | —       | —          |
+//! | `ListNotices`                          | —        | subtree | subtree | subtree | subtree | —          |
+//! | summaries, `Completeness`, `Trend`, `ExportReports`, `WatchAlerts`, `DrillDown` | — | subtree | subtree | subtree | subtree | — |
+//! | `RegisterCase`, `RecordVisit`          | —        | subtree | subtree | —       | —       | —          |
+//! | `ActOnCase` progress, resolve, close, reply to supervision | — | subtree | subtree | — | — | —      |
+//! | `ActOnCase` accept, decline, assign, extend, escalate, assign down, reopen, request review, decide review | — | — | subtree | — | — | — |
+//! | `GetCase`, `ListCases`                 | —        | subtree | subtree | —       | subtree | —          |
+//! | `GetCase` with the petitioner          | —        | subtree | subtree | —       | —       | —          |
+//! | `Supervise`                            | —        | —       | below   | —       | —       | —          |
+//! | `SetRoster` (every entry)              | —        | —       | subtree | subtree | —       | —          |
+//! | `GetRoster`                            | —        | subtree | subtree | subtree | subtree | —          |
+//!
+//! The target of a case RPC is the case's current owner unit; `GetCase`
+//! (without the petitioner) also accepts a case *registered* in the caller's
+//! subtree and since escalated above it, as `ListCases` lists such cases (a
+//! case is listed under a unit that registered it or holds it). The
+//! petitioner's personal data goes only to an officer or leader whose subtree
+//! holds the case now.
+//!
+//! Refinements of the plain role descriptions, and why:
+//! - a reporter reads the reports of their subtree, not only their unit's:
+//!   listing a unit's reports lists its subtree, and a reporter's unit is
+//!   normally a leaf anyway;
+//! - officers close the cases they resolve and reply to supervision
+//!   (the work of the case); every decision about a case — acceptance,
+//!   assignment, deadlines, moving it up or down, reopening, review — is a
+//!   leader's;
+//! - supervision (督办) and notices go from a unit to units strictly below it;
+//! - admins read figures but no case and no petitioner; auditors read cases
+//!   but never the petitioner;
+//! - nodes call only the uplink, the downlink and the node status; people
+//!   never push or subscribe.
+
+use std::fmt;
+
+use crate::identity::{Identity, Role};
+use crate::unit::UnitTree;
+
+/// What `ActOnCase` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CaseAction {
+    Accept,
+    Decline,
+    Assign,
+    Progress,
+    Extend,
+    Escalate,
+    AssignDown,
+    Resolve,
+    Close,
+    Reopen,
+    RequestReview,
+    DecideReview,
+    ReplySupervision,
+}
+
+impl CaseAction {
+    pub const ALL: [CaseAction; 13] = [
+        CaseAction::Accept,
+        CaseAction::Decline,
+        CaseAction::Assign,
+        CaseAction::Progress,
+        CaseAction::Extend,
+        CaseAction::Escalate,
+        CaseAction::AssignDown,
+        CaseAction::Resolve,
+        CaseAction::Close,
+        CaseAction::Reopen,
+        CaseAction::RequestReview,
+        CaseAction::DecideReview,
+        CaseAction::ReplySupervision,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseAction::Accept => "accept",
+            CaseAction::Decline => "decline",
+            CaseAction::Assign => "assign",
+            CaseAction::Progress => "progress",
+            CaseAction::Extend => "extend",
+            CaseAction::Escalate => "escalate",
+            CaseAction::AssignDown => "assign_down",
+            CaseAction::Resolve => "resolve",
+            CaseAction::Close => "close",
+            CaseAction::Reopen => "reopen",
+            CaseAction::RequestReview => "request_review",
+            CaseAction::DecideReview => "decide_review",
+            CaseAction::ReplySupervision => "reply_supervision",
+        }
+    }
+
+    /// Whether an officer may take this action: the work on a case, not
+    /// decisions about it.
+    pub fn is_officers(self) -> bool {
+        matches!(
+            self,
+            CaseAction::Progress | CaseAction::Resolve | CaseAction::Close | CaseAction::ReplySupervision
+        )
+    }
+}
+
+/// Every RPC of the v1 services, as far as authorization tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rpc {
+    SubmitDailyReport,
+    GetDailyReport,
+    ListDailyReports,
+    GetUnit,
+    ListUnits,
+    PushBatch,
+    Subscribe,
+    GetNodeStatus,
+    PostNotice,
+    ListNotices,
+    WeeklySummary,
+    PeriodSummary,
+    Completeness,
+    Trend,
+    ExportReports,
+    WatchAlerts,
+    DrillDown,
+    RegisterCase,
+    ActOnCase(CaseAction),
+    GetCase { with_petitioner: bool },
+    ListCases,
+    Supervise,
+    SetRoster,
+    GetRoster,
+    RecordVisit,
+}
+
+impl Rpc {
+    /// Every RPC, every `ActOnCase` action and both kinds of `GetCase`.
+    pub const ALL: [Rpc; 38] = [
+        Rpc::SubmitDailyReport,
+        Rpc::GetDailyReport,
+        Rpc::ListDailyReports,
+        Rpc::GetUnit,
+        Rpc::ListUnits,
+        Rpc::PushBatch,
+        Rpc::Subscribe,
+        Rpc::GetNodeStatus,
+        Rpc::PostNotice,
+        Rpc::ListNotices,
+        Rpc::WeeklySummary,
+        Rpc::PeriodSummary,
+        Rpc::Completeness,
+        Rpc::Trend,
+        Rpc::ExportReports,
+        Rpc::WatchAlerts,
+        Rpc::DrillDown,
+        Rpc::RegisterCase,
+        Rpc::ActOnCase(CaseAction::Accept),
+        Rpc::ActOnCase(CaseAction::Decline),
+        Rpc::ActOnCase(CaseAction::Assign),
+        Rpc::ActOnCase(CaseAction::Progress),
+        Rpc::ActOnCase(CaseAction::Extend),
+        Rpc::ActOnCase(CaseAction::Escalate),
+        Rpc::ActOnCase(CaseAction::AssignDown),
+        Rpc::ActOnCase(CaseAction::Resolve),
+        Rpc::ActOnCase(CaseAction::Close),
+        Rpc::ActOnCase(CaseAction::Reopen),
+        Rpc::ActOnCase(CaseAction::RequestReview),
+        Rpc::ActOnCase(CaseAction::DecideReview),
+        Rpc::ActOnCase(CaseAction::ReplySupervision),
+        Rpc::GetCase { with_petitioner: false },
+        Rpc::GetCase { with_petitioner: true },
+        Rpc::ListCases,
+        Rpc::Supervise,
+        Rpc::SetRoster,
+        Rpc::GetRoster,
+        Rpc::RecordVisit,
+    ];
+
+    /// The RPC's gRPC method name, with the action or variant.
+    pub fn name(self) -> String {
+        match self {
+            Rpc::ActOnCase(action) => format!("ActOnCase.{}", action.as_str()),
+            Rpc::GetCase { with_petitioner: true } => "GetCase+petitioner".to_owned(),
+            Rpc::GetCase { with_petitioner: false } => "GetCase".to_owned(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+impl fmt::Display for Rpc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// Where a target unit lies, seen from the caller's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// The caller's own unit.
+    Own,
+    /// Strictly below the caller's unit.
+    Descendant,
+    /// Strictly above the caller's unit.
+    Ancestor,
+    /// In the tree, but neither above nor below (a sibling or a cousin).
+    Elsewhere,
+    /// Not in this node's tree (another district, or no unit at all).
+    Unknown,
+}
+
+impl Relation {
+    /// The relation of `target` to `caller` in `tree`.
+    pub fn of(caller: &str, target: &str, tree: &UnitTree) -> Relation {
+        if tree.get(target).is_none() || tree.get(caller).is_none() {
+            Relation::Unknown
+        } else if target == caller {
+            Relation::Own
+        } else if tree.is_within(target, caller) {
+            Relation::Descendant
+        } else if tree.is_within(caller, target) {
+            Relation::Ancestor
+        } else {
+            Relation::Elsewhere
+        }
+    }
+
+    fn in_subtree(self) -> bool {
+        matches!(self, Relation::Own | Relation::Descendant)
+    }
+}
+
+/// Where a caller may reach with an RPC (see the module table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Never,
+    Own,
+    Subtree,
+    Below,
+    NodeWide,
+    /// A child node's subtree.
+    Child,
+    /// A child node's own unit.
+    ChildOwn,
+}
+
+/// What an RPC acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// The node as a whole (`GetNodeStatus`).
+    Node,
+    /// A unit, by id as the request names it.
+    Unit(&'a str),
+    /// A case: the unit holding it now and the unit that registered it.
+    Case { owner: &'a str, origin: &'a str },
+}
+
+impl fmt::Display for Target<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Node => f.write_str("the node"),
+            Target::Unit(unit) => write!(f, "unit {unit:?}"),
+            Target::Case { owner, origin } => write!(f, "a case owned by {owner} (registered at {origin})"),
+        }
+    }
+}
+
+/// What a node serves, as far as authorization needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Served<'a> {
+    /// The node's tree, rooted at its home unit.
+    pub tree: &'a UnitTree,
+    /// The units below with nodes of their own.
+    pub child_nodes: &'a [String],
+}
+
+/// Why a call is refused: the rule, naming roles and units only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Denied {
+    pub reason: String,
+}
+
+impl Denied {
+    fn new(reason: impl Into<String>) -> Denied {
+        Denied { reason: reason.into() }
+    }
+}
+
+/// The scope of `rpc` for a caller of `role` (`None`: a node).
+pub fn scope(role: Option<Role>, rpc: Rpc) -> Scope {
+    use Scope::*;
+    let Some(role) = role else {
+        return match rpc {
+            Rpc::PushBatch => Child,
+            Rpc::Subscribe => ChildOwn,
+            Rpc::GetNodeStatus => NodeWide,
+            _ => Never,
+        };
+    };
+    // Columns: reporter, officer, leader, admin, auditor.
+    let [reporter, officer, leader, admin, auditor] = match rpc {
+        Rpc::SubmitDailyReport => [Own, Subtree, Subtree, Never, Never],
+        Rpc::GetDailyReport | Rpc::ListDailyReports => [Subtree; 5],
+        Rpc::GetUnit | Rpc::ListUnits => [Subtree; 5],
+        Rpc::PushBatch | Rpc::Subscribe => [Never; 5],
+        Rpc::GetNodeStatus => [Never, Never, Never, NodeWide, NodeWide],
+        Rpc::PostNotice => [Never, Never, Below, Below, Never],
+        Rpc::ListNotices => [Never, Subtree, Subtree, Subtree, Subtree],
+        Rpc::WeeklySummary
+        | Rpc::PeriodSummary
+        | Rpc::Completeness
+        | Rpc::Trend
+        | Rpc::ExportReports
+        | Rpc::WatchAlerts
+        | Rpc::DrillDown => [Never, Subtree, Subtree, Subtree, Subtree],
+        Rpc::RegisterCase | Rpc::RecordVisit => [Never, Subtree, Subtree, Never, Never],
+        Rpc::ActOnCase(action) if action.is_officers() => [Never, Subtree, Subtree, Never, Never],
+        Rpc::ActOnCase(_) => [Never, Never, Subtree, Never, Never],
+        Rpc::GetCase { with_petitioner: false } | Rpc::ListCases => [Never, Subtree, Subtree, Never, Subtree],
+        Rpc::GetCase { with_petitioner: true } => [Never, Subtree, Subtree, Never, Never],
+        Rpc::Supervise => [Never, Never, Below, Never, Never],
+        Rpc::SetRoster => [Never, Never, Subtree, Subtree, Never],
+        Rpc::GetRoster => [Never, Subtree, Subtree, Subtree, Subtree],
+    };
+    match role {
+        Role::Reporter => reporter,
+        Role::Officer => officer,
+        Role::Leader => leader,
+        Role::Admin => admin,
+        Role::Auditor => auditor,
+    }
+}
+
+/// Who the identity is, for messages: "a leader", "an officer", "a node".
+fn kind(identity: &Identity) -> &'static str {
+    match identity.role() {
+        None => "a node",
+        Some(Role::Reporter) => "a reporter",
+        Some(Role::Officer) => "an officer",
+        Some(Role::Leader) => "a leader",
+        Some(Role::Admin) => "an admin",
+        Some(Role::Auditor) => "an auditor",
+    }
+}
+
+/// Whether `identity` may call `rpc` at all on this node, whatever the
+/// target: its unit is in the node's tree and its role (or a node) has the
+/// RPC. Checked before a case is loaded, so a caller who may never read
+/// cases learns nothing of which exist.
+pub fn may_call(identity: &Identity, rpc: Rpc, served: &Served<'_>) -> Result<Scope, Denied> {
+    let unit = identity.unit().as_str();
+    if served.tree.get(unit).is_none() {
+        return Err(Denied::new(format!(
+            "the caller's unit {unit} is not in the tree of this node (home {}): call the node of your own tier",
+            served.tree.root_id()
+        )));
+    }
+    let scope = scope(identity.role(), rpc);
+    if scope == Scope::Never {
+        return Err(Denied::new(format!("{} may not call {rpc}", kind(identity))));
+    }
+    if matches!(scope, Scope::Child | Scope::ChildOwn) && !served.child_nodes.iter().any(|c| c == unit) {
+        return Err(Denied::new(format!(
+            "{rpc} is for child nodes of {}, and {unit} is not one",
+            served.tree.root_id()
+        )));
+    }
+    Ok(scope)
+}
+
+/// Whether `identity` may call `rpc` on `target` (see the module table).
+pub fn authorize(
+    identity: &Identity,
+    rpc: Rpc,
+    target: Target<'_>,
+    served: &Served<'_>,
+) -> Result<(), Denied> {
+    let scope = may_call(identity, rpc, served)?;
+    let unit = identity.unit().as_str();
+    let tree = served.tree;
+    let who = kind(identity);
+    let (relation, target_unit) = match target {
+        Target::Node => {
+            return if scope == Scope::NodeWide {
+                Ok(())
+            } else {
+                Err(Denied::new(format!("{rpc} needs a target unit")))
+            };
+        }
+        Target::Unit(target) => (Relation::of(unit, target, tree), target),
+        Target::Case { owner, origin } => {
+            let held = Relation::of(unit, owner, tree);
+            // A case registered in the caller's subtree and escalated above
+            // it stays readable there (it is listed there too); only its
+            // current holders act on it or see the petitioner.
+            let readable_by_origin = rpc == Rpc::GetCase { with_petitioner: false }
+                && Relation::of(unit, origin, tree).in_subtree();
+            if readable_by_origin && !held.in_subtree() {
+                return Ok(());
+            }
+            (held, owner)
+        }
+    };
+    if relation == Relation::Unknown {
+        return Err(Denied::new(format!(
+            "{rpc}: unit {target_unit:?} is not in the tree of this node (home {})",
+            tree.root_id()
+        )));
+    }
+    let allowed = match scope {
+        Scope::Never => false,
+        Scope::Own | Scope::ChildOwn => relation == Relation::Own,
+        Scope::Subtree | Scope::Child => relation.in_subtree(),
+        Scope::Below => relation == Relation::Descendant,
+        Scope::NodeWide => true,
+    };
+    if allowed {
+        return Ok(());
+    }
+    let reach = match scope {
+        Scope::Own | Scope::ChildOwn => "their own unit",
+        Scope::Below => "units below their own",
+        _ => "their own unit's subtree",
+    };
+    Err(Denied::new(format!(
+        "{who} at {unit} may call {rpc} only on {reach}; {target_unit} is {}",
+        match relation {
+            Relation::Own => "their own unit",
+            Relation::Descendant => "below it",
+            Relation::Ancestor => "above it",
+            Relation::Elsewhere | Relation::Unknown => "outside it",
+        }
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::UnitId;
+
+    /// D (home) → T1 → C11; D → T2 → C21 (a child node).
+    fn tree() -> UnitTree {
+        UnitTree::from_csv(
+            "code,parent_code,tier,name\nD,,district,D\nT1,D,township,T1\nT2,D,township,T2\n\
+             C11,T1,community,C11\nC21,T2,community,C21\n",
+        )
+        .unwrap()
+    }
+
+    fn person(unit: &str, role: Role) -> Identity {
+        Identity::person("p1", UnitId::parse(unit).unwrap(), role).unwrap()
+    }
+
+    fn node(unit: &str) -> Identity {
+        Identity::Node { unit: UnitId::parse(unit).unwrap() }
+    }
+
+    fn check(identity: &Identity, rpc: Rpc, target: Target<'_>) -> Result<(), Denied> {
+        let tree = tree();
+        let children = ["T2".to_owned()];
+        authorize(identity, rpc, target, &Served { tree: &tree, child_nodes: &children })
+    }
+
+    #[test]
+    fn relations() {
+        let tree = tree();
+        assert_eq!(Relation::of("T1", "T1", &tree), Relation::Own);
+        assert_eq!(Relation::of("T1", "C11", &tree), Relation::Descendant);
+        assert_eq!(Relation::of("T1", "D", &tree), Relation::Ancestor);
+        assert_eq!(Relation::of("T1", "T2", &tree), Relation::Elsewhere);
+        assert_eq!(Relation::of("T1", "C21", &tree), Relation::Elsewhere);
+        assert_eq!(Relation::of("T1", "X", &tree), Relation::Unknown);
+        assert_eq!(Relation::of("X", "T1", &tree), Relation::Unknown);
+    }
+
+    #[test]
+    fn every_rpc_is_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for rpc in Rpc::ALL {
+            assert!(seen.insert(rpc.name()), "{rpc} twice");
+        }
+        for action in CaseAction::ALL {
+            assert!(seen.contains(&Rpc::ActOnCase(action).name()));
+        }
+    }
+
+    #[test]
+    fn callers_outside_the_tree_are_refused_everything() {
+        for identity in
+            [person("X", Role::Leader), person("CITY", Role::Admin), person("CITY", Role::Auditor), node("X")]
+        {
+            for rpc in Rpc::ALL {
+                for target in [Target::Node, Target::Unit("T1"), Target::Case { owner: "T1", origin: "T1" }] {
+                    let denied = check(&identity, rpc, target).unwrap_err();
+                    assert!(denied.reason.contains("not in the tree"), "{identity} {rpc}: {denied}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reporters_submit_for_their_own_unit_only() {
+        let reporter = person("T1", Role::Reporter);
+        check(&reporter, Rpc::SubmitDailyReport, Target::Unit("T1")).unwrap();
+        for other in ["C11", "D", "T2", "X", ""] {
+            check(&reporter, Rpc::SubmitDailyReport, Target::Unit(other)).unwrap_err();
+        }
+        check(&reporter, Rpc::GetDailyReport, Target::Unit("C11")).unwrap();
+        check(&reporter, Rpc::ListCases, Target::Unit("T1")).unwrap_err();
+    }
+
+    #[test]
+    fn officers_work_cases_and_leaders_decide_them() {
+        let officer = person("T1", Role::Officer);
+        let leader = person("T1", Role::Leader);
+        let below = Target::Case { owner: "C11", origin: "C11" };
+        for action in CaseAction::ALL {
+            let rpc = Rpc::ActOnCase(action);
+            assert_eq!(check(&officer, rpc, below).is_ok(), action.is_officers(), "{rpc}");
+            check(&leader, rpc, below).unwrap();
+            check(&leader, rpc, Target::Case { owner: "D", origin: "T1" }).unwrap_err();
+        }
+        check(&leader, Rpc::Supervise, below).unwrap();
+        check(&leader, Rpc::Supervise, Target::Case { owner: "T1", origin: "T1" }).unwrap_err();
+    }
+
+    #[test]
+    fn an_escalated_case_stays_readable_where_it_was_registered_but_not_its_petitioner() {
+        let escalated = Target::Case { owner: "D", origin: "C11" };
+        for role in [Role::Officer, Role::Leader, Role::Auditor] {
+            check(&person("T1", role), Rpc::GetCase { with_petitioner: false }, escalated).unwrap();
+        }
+        check(&person("T1", Role::Leader), Rpc::GetCase { with_petitioner: true }, escalated).unwrap_err();
+        check(&person("T1", Role::Leader), Rpc::ActOnCase(CaseAction::Progress), escalated).unwrap_err();
+        check(&person("T1", Role::Auditor), Rpc::GetCase { with_petitioner: true }, escalated).unwrap_err();
+        check(&person("D", Role::Leader), Rpc::GetCase { with_petitioner: true }, escalated).unwrap();
+        check(&person("T2", Role::Leader), Rpc::GetCase { with_petitioner: false }, escalated).unwrap_err();
+    }
+
+    #[test]
+    fn only_child_nodes_push_and_subscribe_and_only_for_their_subtree() {
+        check(&node("T2"), Rpc::PushBatch, Target::Unit("C21")).unwrap();
+        check(&node("T2"), Rpc::PushBatch, Target::Unit("T1")).unwrap_err();
+        check(&node("T2"), Rpc::Subscribe, Target::Unit("T2")).unwrap();
+        check(&node("T2"), Rpc::Subscribe, Target::Unit("C21")).unwrap_err();
+        check(&node("T1"), Rpc::PushBatch, Target::Unit("T1")).unwrap_err();
+        check(&node("C21"), Rpc::PushBatch, Target::Unit("C21")).unwrap_err();
+        check(&node("T1"), Rpc::GetNodeStatus, Target::Node).unwrap();
+        check(&node("T2"), Rpc::SubmitDailyReport, Target::Unit("T2")).unwrap_err();
+        for role in Role::ALL {
+            check(&person("D", role), Rpc::PushBatch, Target::Unit("T2")).unwrap_err();
+            check(&person("T2", role), Rpc::Subscribe, Target::Unit("T2")).unwrap_err();
+        }
+    }
+
+    #[test]
+    fn auditors_change_nothing_and_admins_see_no_case() {
+        let mutations = [
+            Rpc::SubmitDailyReport,
+            Rpc::PostNotice,
+            Rpc::RegisterCase,
+            Rpc::RecordVisit,
+            Rpc::Supervise,
+            Rpc::SetRoster,
+            Rpc::PushBatch,
+        ];
+        let auditor = person("D", Role::Auditor);
+        for rpc in mutations.into_iter().chain(CaseAction::ALL.map(Rpc::ActOnCase)) {
+            check(&auditor, rpc, Target::Unit("T1")).unwrap_err();
+            check(&auditor, rpc, Target::Case { owner: "T1", origin: "T1" }).unwrap_err();
+        }
+        let admin = person("D", Role::Admin);
+        check(&admin, Rpc::PostNotice, Target::Unit("T1")).unwrap();
+        check(&admin, Rpc::PostNotice, Target::Unit("D")).unwrap_err();
+        check(&admin, Rpc::GetCase { with_petitioner: false }, Target::Case { owner: "T1", origin: "T1" })
+            .unwrap_err();
+        check(&admin, Rpc::ListCases, Target::Unit("T1")).unwrap_err();
+    }
+
+    #[test]
+    fn denials_name_the_rule() {
+        let denied = check(&person("T1", Role::Officer), Rpc::WeeklySummary, Target::Unit("D")).unwrap_err();
+        assert_eq!(
+            denied.reason,
+            "an officer at T1 may call WeeklySummary only on their own unit's subtree; D is above it"
+        );
+    }
+}
