@@ -10,6 +10,7 @@ mod client;
 mod demo;
 mod demo_cases;
 mod node;
+mod pii;
 mod summary;
 mod treegen;
 
@@ -56,6 +57,11 @@ enum Command {
     Case {
         #[command(subcommand)]
         command: cases::CaseCommand,
+    },
+    /// Personal-data keys: generate one, reseal a database under the current key.
+    Pii {
+        #[command(subcommand)]
+        command: pii::PiiCommand,
     },
     /// The leader on duty for duty reception (领导值班): set or show the roster.
     Roster {
@@ -112,6 +118,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => summary::verify(args).await,
             Command::Case { command } => cases::run(command).await,
             Command::Roster { command } => cases::roster(command).await,
+            Command::Pii { command } => pii::run(command).await,
             Command::Visit(args) => cases::visit(args).await,
             Command::Supervise(args) => cases::supervise(args).await,
             Command::Drill(args) => cases::drill(args).await,
