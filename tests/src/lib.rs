@@ -281,6 +281,11 @@ impl NodeProcess {
         &self.options
     }
 
+    /// The options the next start uses (e.g. other key files after a stop).
+    pub fn options_mut(&mut self) -> &mut NodeOptions {
+        &mut self.options
+    }
+
     /// Whether the process is up (started and not killed or stopped).
     pub fn is_running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)))
