@@ -274,7 +274,9 @@ async fn seeded_personal_data_leaks_nowhere(backend: Backend) {
             "--date",
             &today,
             "--dispute",
-            &format!("id=d1,category=neighbour,outcome=registered,case=pii-from-report,parties=2,summary={MARKER}"),
+            &format!(
+                "id=d1,category=neighbour,outcome=registered,case=pii-from-report,parties=2,summary={MARKER}"
+            ),
         ],
     )
     .await;
@@ -348,7 +350,8 @@ async fn seeded_personal_data_leaks_nowhere(backend: Backend) {
         .register(
             COMMUNITY,
             &[
-                &["--unit", COMMUNITY, "--channel", "phone", "--category", "neighbour", "--summary", MARKER][..],
+                &["--unit", COMMUNITY, "--channel", "phone", "--category", "neighbour", "--summary", MARKER]
+                    [..],
                 &p,
             ]
             .concat(),
