@@ -134,6 +134,13 @@ pub struct NodeOptions {
     pub parent: Option<String>,
     /// `--child-nodes UNIT,UNIT…` (omitted when empty).
     pub child_nodes: Vec<String>,
+    /// More arguments for `fengqiao node` (e.g. key files).
+    pub extra_args: Vec<String>,
+    /// `RUST_LOG` of the process (`warn` when `None`).
+    pub rust_log: Option<String>,
+    /// A file every line the process writes (stdout and stderr) is appended
+    /// to, across restarts; only the last lines are kept otherwise.
+    pub log_file: Option<PathBuf>,
 }
 
 /// Lines of a node's stderr kept for failure messages.
@@ -214,6 +221,7 @@ impl NodeProcess {
         if !self.options.child_nodes.is_empty() {
             command.args(["--child-nodes", &self.options.child_nodes.join(",")]);
         }
+        command.args(&self.options.extra_args);
         // Only what the test says: nothing from the environment.
         for variable in [
             "FENGQIAO_PARENT",
@@ -227,7 +235,7 @@ impl NodeProcess {
             command.env_remove(variable);
         }
         let mut child = command
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", self.options.rust_log.as_deref().unwrap_or("warn"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -235,7 +243,13 @@ impl NodeProcess {
             .spawn()
             .map_err(|error| format!("cannot run {}: {error}", fengqiao_binary().display()))?;
         let echo = std::env::var_os("TEST_LOG").is_some().then(|| self.unit.clone());
-        drain_lines(child.stderr.take().expect("piped stderr"), Arc::clone(&self.log), echo);
+        let log_file = self.options.log_file.clone();
+        drain_lines(
+            child.stderr.take().expect("piped stderr"),
+            Arc::clone(&self.log),
+            echo,
+            log_file.clone(),
+        );
         let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
         let first = match tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await {
             Ok(Ok(Some(line))) => line,
@@ -250,8 +264,13 @@ impl NodeProcess {
                 return Err("no address announced within a minute".to_owned());
             }
         };
+        append_line(log_file.as_deref(), &first);
         // Keep reading stdout so the node never writes into a closed pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                append_line(log_file.as_deref(), &line);
+            }
+        });
         // "fengqiao node U serving N units on ADDRESS (database …)"
         let address = first
             .split(" on ")
@@ -268,6 +287,11 @@ impl NodeProcess {
 
     pub fn options(&self) -> &NodeOptions {
         &self.options
+    }
+
+    /// The options the next start uses (e.g. other key files after a stop).
+    pub fn options_mut(&mut self) -> &mut NodeOptions {
+        &mut self.options
     }
 
     /// Whether the process is up (started and not killed or stopped).
@@ -334,15 +358,30 @@ impl NodeProcess {
     }
 }
 
-/// Reads `stream` line by line into `log` (bounded), echoing with a prefix.
+/// Appends a line to the log file, if any.
+fn append_line(file: Option<&Path>, line: &str) {
+    use std::io::Write as _;
+    let Some(path) = file else { return };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap_or_else(|error| panic!("cannot open the log file {}: {error}", path.display()));
+    writeln!(file, "{line}").unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+}
+
+/// Reads `stream` line by line into `log` (bounded) and `file` (whole),
+/// echoing with a prefix.
 fn drain_lines(
     stream: impl AsyncRead + Unpin + Send + 'static,
     log: Arc<Mutex<VecDeque<String>>>,
     echo: Option<String>,
+    file: Option<PathBuf>,
 ) {
     tokio::spawn(async move {
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
+            append_line(file.as_deref(), &line);
             if let Some(unit) = &echo {
                 eprintln!("[{unit}] {line}");
             }
@@ -649,6 +688,9 @@ pub struct TestNetworkBuilder {
     tree_csv: String,
     nodes: Vec<String>,
     proxied: Vec<String>,
+    node_args: Vec<String>,
+    rust_log: Option<String>,
+    log_dir: Option<PathBuf>,
 }
 
 impl TestNetworkBuilder {
@@ -664,6 +706,24 @@ impl TestNetworkBuilder {
     pub fn node_behind_proxy(mut self, unit: &str) -> Self {
         self = self.node(unit);
         self.proxied.push(unit.to_owned());
+        self
+    }
+
+    /// More arguments for every `fengqiao node`.
+    pub fn node_args(mut self, args: &[&str]) -> Self {
+        self.node_args.extend(args.iter().map(|a| (*a).to_owned()));
+        self
+    }
+
+    /// `RUST_LOG` for every node.
+    pub fn rust_log(mut self, filter: &str) -> Self {
+        self.rust_log = Some(filter.to_owned());
+        self
+    }
+
+    /// Keep every line each node writes in `DIR/UNIT.log`.
+    pub fn log_dir(mut self, dir: &Path) -> Self {
+        self.log_dir = Some(dir.to_owned());
         self
     }
 
@@ -711,7 +771,14 @@ impl TestNetworkBuilder {
             };
             let db = TestDb::new(backend).await;
             db.open().await.expect("database ready").close().await;
-            let options = NodeOptions { listen: None, parent: parent_url, child_nodes: child_nodes.clone() };
+            let options = NodeOptions {
+                listen: None,
+                parent: parent_url,
+                child_nodes: child_nodes.clone(),
+                extra_args: self.node_args.clone(),
+                rust_log: self.rust_log.clone(),
+                log_file: self.log_dir.as_ref().map(|dir| dir.join(format!("{unit}.log"))),
+            };
             let process = NodeProcess::start_with(unit, &network.tree_path, &db.url(), options).await;
             network
                 .nodes
@@ -754,7 +821,14 @@ impl TestNetwork {
     /// A network over the tree in `tree_csv`; add nodes with
     /// [`TestNetworkBuilder::node`], then [`TestNetworkBuilder::start`].
     pub fn builder(tree_csv: impl Into<String>) -> TestNetworkBuilder {
-        TestNetworkBuilder { tree_csv: tree_csv.into(), nodes: Vec::new(), proxied: Vec::new() }
+        TestNetworkBuilder {
+            tree_csv: tree_csv.into(),
+            nodes: Vec::new(),
+            proxied: Vec::new(),
+            node_args: Vec::new(),
+            rust_log: None,
+            log_dir: None,
+        }
     }
 
     pub fn backend(&self) -> Backend {

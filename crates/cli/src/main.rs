@@ -13,6 +13,7 @@ mod client;
 mod demo;
 mod demo_cases;
 mod node;
+mod pii;
 mod summary;
 mod treegen;
 
@@ -64,6 +65,11 @@ enum Command {
     Case {
         #[command(subcommand)]
         command: cases::CaseCommand,
+    },
+    /// Personal-data keys: generate one, reseal a database under the current key.
+    Pii {
+        #[command(subcommand)]
+        command: pii::PiiCommand,
     },
     /// The leader on duty for duty reception (领导值班): set or show the roster.
     Roster {
@@ -126,6 +132,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => summary::verify(args).await,
             Command::Case { command } => cases::run(command).await,
             Command::Roster { command } => cases::roster(command).await,
+            Command::Pii { command } => pii::run(command).await,
             Command::Visit(args) => cases::visit(args).await,
             Command::Supervise(args) => cases::supervise(args).await,
             Command::Drill(args) => cases::drill(args).await,

@@ -58,6 +58,8 @@ pub struct NodeArgs {
     /// built-in development key is used and the node says so.
     #[arg(long, env = "FENGQIAO_PETITIONER_SECRET_FILE")]
     pub petitioner_secret_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub keys: crate::pii::KeyArgs,
     /// Days from registration to the acceptance decision (2022 regulation: 15).
     #[arg(long, env = "FENGQIAO_ACCEPT_DAYS", default_value_t = 15)]
     pub accept_days: u32,
@@ -179,8 +181,25 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     let transport = transport(&args).await?;
     let time = TimePolicy::parse(&args.time_zone, &args.cutoff)?;
     let db = args.db.clone().unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", args.unit));
-    let store =
-        fengqiao_store::connect(&db).await.with_context(|| format!("cannot open the database {db}"))?;
+    let keyring = args.keys.keyring()?;
+    let store = fengqiao_store::connect_with(&db, keyring.clone())
+        .await
+        .with_context(|| format!("cannot open the database {db}"))?;
+    // Seal what an older version stored in plaintext and reseal what a
+    // previous key sealed, before anything reads it.
+    let resealed = store
+        .rekey_personal_data()
+        .await
+        .context("cannot reseal stored personal data under the current key")?;
+    if resealed != fengqiao_store::RekeyReport::default() {
+        tracing::info!(
+            key_id = %keyring.current_id(),
+            petitioners = resealed.petitioners,
+            downlink_events = resealed.downlink_events,
+            plaintext_sealed = resealed.plaintext_sealed,
+            "personal data resealed under the current key"
+        );
+    }
     let child_nodes = match args.child_nodes.as_deref() {
         None | Some("") => ChildNodes::None,
         Some("all") => ChildNodes::AllChildren,

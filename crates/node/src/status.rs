@@ -88,6 +88,11 @@ pub fn to_status(error: &NodeError) -> Status {
             };
             Status::new(code, domain.to_string())
         }
+        NodeError::Store(store) if matches!(**store, StoreError::PersonalData(_)) => {
+            // The text names the row and the key id, never the data.
+            tracing::error!(error = %store, "personal data unreadable");
+            Status::failed_precondition(format!("{store}; check the node's personal-data keys"))
+        }
         NodeError::Store(store) => {
             tracing::error!(error = %store, "store failure");
             Status::internal("internal storage error; nothing was changed, retry later")
@@ -141,6 +146,16 @@ mod tests {
             assert_eq!(status.code(), code, "{error:?}");
             assert!(!status.message().contains("secret"), "no store text reaches clients");
         }
+    }
+
+    #[test]
+    fn unreadable_personal_data_is_a_failed_precondition_naming_the_case() {
+        let error = NodeError::from(StoreError::PersonalData(
+            "the petitioner of case c-1: sealed under key 0a1b2c3d, which this node does not hold".into(),
+        ));
+        let status = to_status(&error);
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        assert!(status.message().contains("case c-1") && status.message().contains("0a1b2c3d"), "{status:?}");
     }
 
     #[test]

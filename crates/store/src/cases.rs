@@ -5,13 +5,15 @@
 //! Tables (migration `0006_cases`): `case_events` (the log, one row per
 //! (case, sequence), with the event as JSON and the figure facts as
 //! columns), `cases` (the projection: query columns and the whole case as
-//! JSON), `case_petitioners` (personal data, only for cases held here),
+//! JSON), `case_petitioners` (personal data, only for cases held here,
+//! sealed since `0007_personal_data`: see [`crate::personal`]),
 //! `supervisions` and `roster`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fengqiao_core::case::{Case, CaseEvent, CaseId, CaseStatus, EventKind, Petitioner, Satisfaction};
 use fengqiao_core::{DomainError, UnitId};
 
+use crate::personal::{self, Keyring};
 use crate::{OutboxItem, OutboxPayload, StoreError};
 
 /// A case event to store.
@@ -361,6 +363,32 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
 }
 
+/// A petitioner sealed for its case's row of `case_petitioners`.
+pub(crate) fn seal_petitioner(
+    keyring: &Keyring,
+    case_id: &str,
+    petitioner: &Petitioner,
+) -> Result<Vec<u8>, StoreError> {
+    let plain = serde_json::to_vec(petitioner)
+        .map_err(|_| StoreError::Corrupt(format!("cannot encode the petitioner of case {case_id}")))?;
+    Ok(keyring.seal(&personal::petitioner_context(case_id), &plain))
+}
+
+/// Opens a case's sealed petitioner. The error names the case, never the data.
+pub(crate) fn open_petitioner(
+    keyring: &Keyring,
+    case_id: &str,
+    sealed: &[u8],
+) -> Result<Petitioner, StoreError> {
+    let plain = keyring
+        .open(&personal::petitioner_context(case_id), sealed)
+        .map_err(|e| StoreError::PersonalData(format!("the petitioner of case {case_id}: {e}")))?;
+    // serde_json's error would quote the offending text: name the case only.
+    serde_json::from_slice(&plain).map_err(|_| {
+        StoreError::PersonalData(format!("the petitioner of case {case_id} is not a petitioner record"))
+    })
+}
+
 /// Reads a stored event body.
 pub(crate) fn parse_event(body: &str) -> Result<CaseEvent, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("stored case event: {e}")))
@@ -493,19 +521,21 @@ macro_rules! ledger_writer {
                 Ok(())
             }
 
-            async fn store_petitioner(&mut self, case_id: &str, petitioner: &fengqiao_core::case::Petitioner) -> Result<(), $crate::StoreError> {
+            async fn store_petitioner(&mut self, case_id: &str, key_id: &str, sealed: &[u8]) -> Result<(), $crate::StoreError> {
                 sqlx::query(
-                    "INSERT INTO case_petitioners (case_id, name, phone, id_number) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (case_id) DO UPDATE SET name = excluded.name, phone = excluded.phone, \
-                     id_number = excluded.id_number",
+                    "INSERT INTO case_petitioners (case_id, key_id, sealed) VALUES ($1, $2, $3) \
+                     ON CONFLICT (case_id) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed",
                 )
                 .bind(case_id)
-                .bind(&petitioner.name)
-                .bind(&petitioner.phone)
-                .bind(&petitioner.id_number)
+                .bind(key_id)
+                .bind(sealed)
                 .execute(&mut *self.0)
                 .await?;
                 Ok(())
+            }
+
+            fn keyring(&self) -> &$crate::personal::Keyring {
+                self.1
             }
         }
     };
@@ -529,8 +559,15 @@ pub(crate) trait LedgerWriter {
     async fn upsert_case(&mut self, row: &CaseRow) -> Result<(), StoreError>;
     /// Records the figure facts of a folded event.
     async fn set_facts(&mut self, case_id: &str, seq: i64, facts: EventFacts) -> Result<(), StoreError>;
-    /// Inserts or replaces a case's petitioner.
-    async fn store_petitioner(&mut self, case_id: &str, petitioner: &Petitioner) -> Result<(), StoreError>;
+    /// Inserts or replaces a case's sealed petitioner.
+    async fn store_petitioner(
+        &mut self,
+        case_id: &str,
+        key_id: &str,
+        sealed: &[u8],
+    ) -> Result<(), StoreError>;
+    /// The keys petitioners are sealed with.
+    fn keyring(&self) -> &Keyring;
 }
 
 /// Applies a batch of case events in order (see
@@ -574,7 +611,8 @@ async fn apply_item<W: LedgerWriter>(
         }
     };
     if let Some(petitioner) = &item.petitioner {
-        writer.store_petitioner(&row.case_id, petitioner).await?;
+        let sealed = seal_petitioner(writer.keyring(), &row.case_id, petitioner)?;
+        writer.store_petitioner(&row.case_id, &writer.keyring().current_id().to_hex(), &sealed).await?;
     }
     Ok(Ok(applied))
 }

@@ -18,6 +18,7 @@
 pub mod audit;
 pub mod cases;
 pub mod committer;
+pub mod personal;
 pub mod plan;
 pub mod postgres;
 pub mod rollup;
@@ -38,6 +39,7 @@ pub use cases::{
     CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, RosterRow, StoredCase,
     SupervisionRow,
 };
+pub use personal::{Keyring, PersonalDataKey, RekeyReport};
 pub use rollup::{Period, RollupRow, Verification};
 
 /// Why the store failed. None of this text is ever shown to a client.
@@ -51,6 +53,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("bad database url: {0}")]
     Config(String),
+    /// A sealed personal-data value did not open (unknown key, tampered,
+    /// moved): the text names the row, never the data.
+    #[error("personal data unreadable: {0}")]
+    PersonalData(String),
 }
 
 /// Which backend a store runs on.
@@ -413,17 +419,32 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The last audit entry, if any.
     async fn audit_head(&self) -> Result<Option<fengqiao_core::audit::AuditEntry>, StoreError>;
 
+    /// Seals under the keyring's current key every personal-data value not
+    /// yet under it: petitioners and downlink bodies stored in plaintext
+    /// before migration `0007`, and values sealed under a previous key. One
+    /// transaction; afterwards the freed plaintext is compacted away (SQLite
+    /// `VACUUM`, PostgreSQL `VACUUM FULL`) when there was any. A value that
+    /// does not open fails the whole run, naming its row.
+    async fn rekey_personal_data(&self) -> Result<RekeyReport, StoreError>;
+
     /// Closes the connections, waiting for them to finish.
     async fn close(&self);
 }
 
 /// Opens the store a URL names, running its migrations: `sqlite://PATH`
-/// (created when missing) or `postgres://…`.
+/// (created when missing) or `postgres://…`. Personal data is sealed under
+/// the built-in development key: tools and tests; a node opens its store
+/// with [`connect_with`] and its configured keys.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_with(url, Keyring::development()).await
+}
+
+/// [`connect`] with the keys personal data is sealed and opened with.
+pub async fn connect_with(url: &str, keyring: Keyring) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+        Ok(Arc::new(sqlite::SqliteStore::connect_with(url, keyring).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+        Ok(Arc::new(postgres::PgStore::connect_with_keyring(url, keyring).await?))
     } else {
         Err(StoreError::Config(format!("{url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB")))
     }

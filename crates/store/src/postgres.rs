@@ -18,6 +18,7 @@ use sqlx::{PgConnection, PgPool, Row};
 use tracing::instrument;
 
 use crate::cases::{self, FigureSource, OutboxEntryRow};
+use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
@@ -76,20 +77,38 @@ fn read_rollups(period: Period) -> String {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Seals and opens personal data.
+    keyring: Keyring,
 }
 
 impl PgStore {
-    /// Connects to `url` and migrates the database.
+    /// Connects to `url` and migrates the database; personal data sealed
+    /// under the development key (see [`crate::connect`]).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_keyring(url, Keyring::development()).await
+    }
+
+    /// Connects to `url` and migrates the database; personal data sealed
+    /// with `keyring`.
+    pub async fn connect_with_keyring(url: &str, keyring: Keyring) -> Result<Self, StoreError> {
         let options =
             PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?;
-        Self::connect_with(options).await
+        Self::open(options, keyring).await
     }
 
     /// Connects to `url` with every table in `schema` (created when
     /// missing), so several stores can share one database — tests give each
     /// case its own schema.
     pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        Self::connect_in_schema_with(url, schema, Keyring::development()).await
+    }
+
+    /// [`PgStore::connect_in_schema`] with the keys personal data is sealed with.
+    pub async fn connect_in_schema_with(
+        url: &str,
+        schema: &str,
+        keyring: Keyring,
+    ) -> Result<Self, StoreError> {
         if schema.is_empty()
             || !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         {
@@ -104,13 +123,13 @@ impl PgStore {
             .execute(&admin)
             .await?;
         admin.close().await;
-        Self::connect_with(options.options([("search_path", schema)])).await
+        Self::open(options.options([("search_path", schema)]), keyring).await
     }
 
-    async fn connect_with(options: PgConnectOptions) -> Result<Self, StoreError> {
+    async fn open(options: PgConnectOptions, keyring: Keyring) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, keyring })
     }
 
     /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).
@@ -150,9 +169,14 @@ impl PgStore {
 /// The case ledger's writes inside a transaction holding the ledger's write
 /// lock.
 #[derive(Debug)]
-struct Ledger<'c>(&'c mut PgConnection);
+struct Ledger<'c>(&'c mut PgConnection, &'c Keyring);
 
 cases::ledger_writer!(Ledger<'_>);
+personal::personal_rows!(
+    Ledger<'_>,
+    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+     AND table_name = 'case_petitioners_plain'"
+);
 
 #[async_trait]
 impl Store for PgStore {
@@ -486,12 +510,14 @@ impl Store for PgStore {
         body: &[u8],
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
+        let sealed = self.keyring.seal(&personal::downlink_context(target.as_str()), body);
         let sequence: i64 = sqlx::query_scalar(
-            "INSERT INTO downlink_events (target_unit_id, body, created_at) VALUES ($1, $2, $3) \
+            "INSERT INTO downlink_events (target_unit_id, key_id, body, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING sequence",
         )
         .bind(target.as_str())
-        .bind(body)
+        .bind(self.keyring.current_id().to_hex())
+        .bind(sealed)
         .bind(at)
         .fetch_one(&self.pool)
         .await?;
@@ -504,8 +530,8 @@ impl Store for PgStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<DownlinkRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT e.sequence, e.target_unit_id, e.body, e.created_at FROM downlink_events e \
+        let rows: Vec<personal::SealedDownlinkRow> = sqlx::query_as(
+            "SELECT e.sequence, e.target_unit_id, e.key_id, e.body, e.created_at FROM downlink_events e \
              JOIN unit_closure c ON c.unit_id = e.target_unit_id AND c.ancestor_id = $1 AND c.valid_to IS NULL \
              WHERE e.sequence > $2 ORDER BY e.sequence LIMIT $3",
         )
@@ -513,7 +539,8 @@ impl Store for PgStore {
         .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        rows.into_iter().map(|row| row.open(&self.keyring)).collect()
     }
 
     async fn downlink_head(&self) -> Result<i64, StoreError> {
@@ -583,7 +610,7 @@ impl Store for PgStore {
         // must not interleave. SHARE ROW EXCLUSIVE conflicts with itself and
         // with row writes, not with reads.
         sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
-        let results = cases::apply_items(&mut Ledger(&mut tx), items, forward).await?;
+        let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -607,12 +634,12 @@ impl Store for PgStore {
     }
 
     async fn case_petitioner(&self, id: &CaseId) -> Result<Option<Petitioner>, StoreError> {
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT name, phone, id_number FROM case_petitioners WHERE case_id = $1")
+        let sealed: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT sealed FROM case_petitioners WHERE case_id = $1")
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(name, phone, id_number)| Petitioner { name, phone, id_number }))
+        sealed.map(|sealed| cases::open_petitioner(&self.keyring, id.as_str(), &sealed)).transpose()
     }
 
     async fn list_cases(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
@@ -808,6 +835,23 @@ impl Store for PgStore {
 
     async fn audit_head(&self) -> Result<Option<fengqiao_core::audit::AuditEntry>, StoreError> {
         crate::audit::postgres::head(&self.pool).await
+    }
+
+    #[instrument(name = "store.postgres.rekey_personal_data", skip_all)]
+    async fn rekey_personal_data(&self) -> Result<RekeyReport, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // The ledger writers' lock (see `apply_case_events`), and the
+        // downlink log's rows are updated under row locks.
+        sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+        let report = personal::rekey(&mut Ledger(&mut tx, &self.keyring)).await?;
+        tx.commit().await?;
+        if report.plaintext_sealed > 0 {
+            // The plaintext petitioners' table is dropped (its files go);
+            // the downlink bodies' old versions are dead tuples until the
+            // table is rewritten.
+            sqlx::query("VACUUM FULL downlink_events").execute(&self.pool).await?;
+        }
+        Ok(report)
     }
 
     async fn close(&self) {

@@ -20,6 +20,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tracing::instrument;
 
 use crate::cases::{self, FigureSource, OutboxEntryRow};
+use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
@@ -35,12 +36,20 @@ const ROWS_PER_STATEMENT: usize = 500;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Seals and opens personal data.
+    keyring: Keyring,
 }
 
 impl SqliteStore {
     /// Opens (creating when missing) the database at `url`
-    /// (`sqlite://PATH` or `sqlite::memory:`) and migrates it.
+    /// (`sqlite://PATH` or `sqlite::memory:`) and migrates it; personal
+    /// data sealed under the development key (see [`crate::connect`]).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, Keyring::development()).await
+    }
+
+    /// [`SqliteStore::connect`] with the keys personal data is sealed with.
+    pub async fn connect_with(url: &str, keyring: Keyring) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?
             .create_if_missing(true)
@@ -58,7 +67,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, keyring })
     }
 
     /// Applies a batch in three round trips to SQLite's worker thread: one
@@ -210,9 +219,13 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 
 /// The case ledger's writes inside a `BEGIN IMMEDIATE` transaction.
 #[derive(Debug)]
-struct Ledger<'c>(&'c mut SqliteConnection);
+struct Ledger<'c>(&'c mut SqliteConnection, &'c Keyring);
 
 cases::ledger_writer!(Ledger<'_>);
+personal::personal_rows!(
+    Ledger<'_>,
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_petitioners_plain'"
+);
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -399,12 +412,14 @@ impl Store for SqliteStore {
         body: &[u8],
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
+        let sealed = self.keyring.seal(&personal::downlink_context(target.as_str()), body);
         let sequence: i64 = sqlx::query_scalar(
-            "INSERT INTO downlink_events (target_unit_id, body, created_at) VALUES (?, ?, ?) \
+            "INSERT INTO downlink_events (target_unit_id, key_id, body, created_at) VALUES (?, ?, ?, ?) \
              RETURNING sequence",
         )
         .bind(target.as_str())
-        .bind(body)
+        .bind(self.keyring.current_id().to_hex())
+        .bind(sealed)
         .bind(at)
         .fetch_one(&self.pool)
         .await?;
@@ -417,8 +432,8 @@ impl Store for SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<DownlinkRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT e.sequence, e.target_unit_id, e.body, e.created_at FROM downlink_events e \
+        let rows: Vec<personal::SealedDownlinkRow> = sqlx::query_as(
+            "SELECT e.sequence, e.target_unit_id, e.key_id, e.body, e.created_at FROM downlink_events e \
              JOIN unit_closure c ON c.unit_id = e.target_unit_id AND c.ancestor_id = ? AND c.valid_to IS NULL \
              WHERE e.sequence > ? ORDER BY e.sequence LIMIT ?",
         )
@@ -426,7 +441,8 @@ impl Store for SqliteStore {
         .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        rows.into_iter().map(|row| row.open(&self.keyring)).collect()
     }
 
     async fn downlink_head(&self) -> Result<i64, StoreError> {
@@ -615,7 +631,7 @@ impl Store for SqliteStore {
         forward: bool,
     ) -> Result<Vec<CaseItemResult>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let results = cases::apply_items(&mut Ledger(&mut tx), items, forward).await?;
+        let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -639,12 +655,12 @@ impl Store for SqliteStore {
     }
 
     async fn case_petitioner(&self, id: &CaseId) -> Result<Option<Petitioner>, StoreError> {
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT name, phone, id_number FROM case_petitioners WHERE case_id = ?")
+        let sealed: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT sealed FROM case_petitioners WHERE case_id = ?")
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(name, phone, id_number)| Petitioner { name, phone, id_number }))
+        sealed.map(|sealed| cases::open_petitioner(&self.keyring, id.as_str(), &sealed)).transpose()
     }
 
     async fn list_cases(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
@@ -841,6 +857,22 @@ impl Store for SqliteStore {
 
     async fn audit_head(&self) -> Result<Option<fengqiao_core::audit::AuditEntry>, StoreError> {
         crate::audit::sqlite::head(&self.pool).await
+    }
+
+    #[instrument(name = "store.sqlite.rekey_personal_data", skip_all)]
+    async fn rekey_personal_data(&self) -> Result<RekeyReport, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let report = personal::rekey(&mut Ledger(&mut tx, &self.keyring)).await?;
+        tx.commit().await?;
+        if report.plaintext_sealed > 0 {
+            // The plaintext's old pages are free but not blank: rewrite the
+            // file, then fold the WAL (which now holds the rewrite) into it
+            // and truncate the WAL.
+            let mut connection = self.pool.acquire().await?;
+            sqlx::query("VACUUM").execute(&mut *connection).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *connection).await?;
+        }
+        Ok(report)
     }
 
     async fn close(&self) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
-use crate::{Backend, Store, StoreError};
+use crate::{Backend, Keyring, Store, StoreError};
 
 /// The PostgreSQL server tests use.
 pub fn postgres_url() -> String {
@@ -44,6 +44,16 @@ impl TestDb {
         self.backend
     }
 
+    /// The PostgreSQL schema holding the tables (none for SQLite).
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// The SQLite file (none for PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|dir| dir.path().join("node.db"))
+    }
+
     /// A URL a node process can open (for PostgreSQL it carries the schema
     /// as a connection option).
     pub fn url(&self) -> String {
@@ -55,9 +65,14 @@ impl TestDb {
 
     /// Opens the database (creating and migrating it the first time).
     pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
+        self.open_with(Keyring::development()).await
+    }
+
+    /// [`TestDb::open`] with the keys personal data is sealed with.
+    pub async fn open_with(&self, keyring: Keyring) -> Result<Arc<dyn Store>, StoreError> {
         match &self.schema {
-            None => Ok(Arc::new(SqliteStore::connect(&self.url).await?)),
-            Some(schema) => Ok(Arc::new(PgStore::connect_in_schema(&self.url, schema).await?)),
+            None => Ok(Arc::new(SqliteStore::connect_with(&self.url, keyring).await?)),
+            Some(schema) => Ok(Arc::new(PgStore::connect_in_schema_with(&self.url, schema, keyring).await?)),
         }
     }
 
