@@ -134,6 +134,9 @@ pub struct NodeOptions {
     pub parent: Option<String>,
     /// `--child-nodes UNIT,UNIT…` (omitted when empty).
     pub child_nodes: Vec<String>,
+    /// `--rate-limit N` (the node's default when `None`): a test whose
+    /// concurrent clients all call from 127.0.0.1 share one caller's budget.
+    pub rate_limit: Option<u32>,
 }
 
 /// Lines of a node's stderr kept for failure messages.
@@ -214,8 +217,17 @@ impl NodeProcess {
         if !self.options.child_nodes.is_empty() {
             command.args(["--child-nodes", &self.options.child_nodes.join(",")]);
         }
+        if let Some(rate) = self.options.rate_limit {
+            command.args(["--rate-limit", &rate.to_string()]);
+        }
         // Only what the test says: nothing from the environment.
-        for variable in ["FENGQIAO_PARENT", "FENGQIAO_CHILD_NODES", "FENGQIAO_TIME_ZONE", "FENGQIAO_CUTOFF"] {
+        for variable in [
+            "FENGQIAO_PARENT",
+            "FENGQIAO_CHILD_NODES",
+            "FENGQIAO_TIME_ZONE",
+            "FENGQIAO_CUTOFF",
+            "FENGQIAO_RATE_LIMIT",
+        ] {
             command.env_remove(variable);
         }
         let mut child = command
@@ -703,7 +715,11 @@ impl TestNetworkBuilder {
             };
             let db = TestDb::new(backend).await;
             db.open().await.expect("database ready").close().await;
-            let options = NodeOptions { listen: None, parent: parent_url, child_nodes: child_nodes.clone() };
+            let options = NodeOptions {
+                parent: parent_url,
+                child_nodes: child_nodes.clone(),
+                ..NodeOptions::default()
+            };
             let process = NodeProcess::start_with(unit, &network.tree_path, &db.url(), options).await;
             network
                 .nodes

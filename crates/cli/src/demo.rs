@@ -26,7 +26,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use comfy_table::Table;
 use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit, UnitTree};
-use fengqiao_node::{ChildNodes, Node, NodeConfig};
+use fengqiao_node::{ChildNodes, Limits, Node, NodeConfig};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{self, DailyReport, ListDailyReportsRequest, SubmitDailyReportRequest};
@@ -174,8 +174,14 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         if *unit == root {
             district_store = Some(Arc::clone(&store));
         }
-        let config =
-            NodeConfig { parent, child_nodes: ChildNodes::Units(children), ..NodeConfig::new(unit.clone()) };
+        let config = NodeConfig {
+            parent,
+            child_nodes: ChildNodes::Units(children),
+            // The demo's reporters all call from this process, one address:
+            // to a rate limit they would be one caller.
+            limits: Limits::unthrottled(),
+            ..NodeConfig::new(unit.clone())
+        };
         let node = Node::start(config, &tree, store, clock.clone()).await?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?.to_string();

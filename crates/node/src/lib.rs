@@ -15,6 +15,7 @@ pub mod cases;
 pub mod downlink;
 pub mod figures;
 pub mod forwarder;
+pub mod limits;
 pub mod node_status;
 pub mod reporting;
 pub mod server;
@@ -33,6 +34,7 @@ use fengqiao_core::{Clock, DomainError, TimePolicy, Unit, UnitTree};
 use fengqiao_store::Store;
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 
+pub use limits::Limits;
 pub use server::{ServeError, serve};
 pub use status::NodeError;
 
@@ -90,8 +92,8 @@ pub struct NodeConfig {
     pub time: TimePolicy,
     pub committer: CommitterConfig,
     pub forwarder: ForwarderConfig,
-    /// Largest gRPC message accepted, in bytes.
-    pub max_message_bytes: usize,
+    /// Message size, timeouts, concurrency, rate and connection limits.
+    pub limits: Limits,
     pub cases: CaseConfig,
 }
 
@@ -138,7 +140,7 @@ impl NodeConfig {
             time: TimePolicy::default(),
             committer: CommitterConfig::default(),
             forwarder: ForwarderConfig::default(),
-            max_message_bytes: 1024 * 1024,
+            limits: Limits::default(),
             cases: CaseConfig::default(),
         }
     }
