@@ -633,8 +633,11 @@ async fn a_flooding_source_does_not_starve_health_checks_or_other_callers() {
     let node = LimitedNode::start(Limits {
         rate_per_second: 50,
         rate_burst: 50,
-        max_in_flight: 32,
         request_timeout: Duration::from_secs(10),
+        // The default bound on calls in flight (256). The flooder's admitted
+        // calls (50 a second) hold that many slots only if each takes 5 s;
+        // with a bound of 32 a loaded machine (0.7 s a call) let the flooder
+        // fill it, and the node shed the other caller's calls too.
         ..Limits::default()
     })
     .await;
