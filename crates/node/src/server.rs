@@ -90,6 +90,9 @@ pub async fn serve(
         .max_concurrent_streams(limits.max_streams_per_connection)
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
+        // Layers added earlier see a request first: a layer that puts the
+        // `Caller` into the extensions must be added before this one, so
+        // that `limits::rate_key` keys the rate limit by the identity.
         .layer(limit_layer)
         .add_service(health_service)
         .add_service(reflection)
