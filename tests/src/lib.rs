@@ -141,6 +141,9 @@ pub struct NodeOptions {
     /// A file every line the process writes (stdout and stderr) is appended
     /// to, across restarts; only the last lines are kept otherwise.
     pub log_file: Option<PathBuf>,
+    /// `--rate-limit N` (the node's default when `None`): a test whose
+    /// concurrent clients all call from 127.0.0.1 share one caller's budget.
+    pub rate_limit: Option<u32>,
 }
 
 /// Lines of a node's stderr kept for failure messages.
@@ -222,6 +225,9 @@ impl NodeProcess {
             command.args(["--child-nodes", &self.options.child_nodes.join(",")]);
         }
         command.args(&self.options.extra_args);
+        if let Some(rate) = self.options.rate_limit {
+            command.args(["--rate-limit", &rate.to_string()]);
+        }
         // Only what the test says: nothing from the environment.
         for variable in [
             "FENGQIAO_PARENT",
@@ -231,6 +237,7 @@ impl NodeProcess {
             "FENGQIAO_CA",
             "FENGQIAO_CERT",
             "FENGQIAO_KEY",
+            "FENGQIAO_RATE_LIMIT",
         ] {
             command.env_remove(variable);
         }
@@ -778,6 +785,7 @@ impl TestNetworkBuilder {
                 extra_args: self.node_args.clone(),
                 rust_log: self.rust_log.clone(),
                 log_file: self.log_dir.as_ref().map(|dir| dir.join(format!("{unit}.log"))),
+                ..NodeOptions::default()
             };
             let process = NodeProcess::start_with(unit, &network.tree_path, &db.url(), options).await;
             network

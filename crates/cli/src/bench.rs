@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
-use fengqiao_node::{Node, NodeConfig};
+use fengqiao_node::{Limits, Node, NodeConfig};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::reporting_service_server::{ReportingService, ReportingServiceServer};
 use fengqiao_proto::pb::uplink_service_server::{UplinkService, UplinkServiceServer};
@@ -343,7 +343,11 @@ async fn measure_node(
     let tree = tree.clone();
     let forwarding = parent.is_some();
     let served = server_runtime.spawn(async move {
-        let config = NodeConfig { parent, ..NodeConfig::new(tree.root_id().to_string()) };
+        let config = NodeConfig {
+            parent,
+            limits: Limits::unthrottled(),
+            ..NodeConfig::new(tree.root_id().to_string())
+        };
         let node = Node::start(config, &tree, node_store, Arc::new(SystemClock)).await?;
         fengqiao_node::serve(node, TcpListener::from_std(listener)?, async {
             let _ = stopped.await;

@@ -19,7 +19,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, Utc};
 use fengqiao_core::revision::Source;
 use fengqiao_core::{SystemClock, Tier, TimePolicy, UnitTree};
-use fengqiao_node::{ChildNodes, ForwarderConfig, Node, NodeConfig};
+use fengqiao_node::{ChildNodes, ForwarderConfig, Limits, Node, NodeConfig};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::{self, SubmitDailyReportRequest};
 use fengqiao_store::Store;
@@ -126,6 +126,7 @@ async fn start_network(
                 max_backoff: Duration::from_millis(200),
                 ..ForwarderConfig::default()
             },
+            limits: Limits::unthrottled(),
             ..NodeConfig::new(unit.clone())
         };
         let listener = listeners.remove(unit).expect("reserved");

@@ -28,7 +28,7 @@ use fengqiao_core::{
     DailyReport, Dispute, DisputeCategory, DisputeOutcome, ManualClock, ReportDraft, Revision, TimePolicy,
     UnitId, WageArrears,
 };
-use fengqiao_node::{Node, NodeConfig};
+use fengqiao_node::{Limits, Node, NodeConfig};
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{PeriodSummaryRequest, WeeklySummaryRequest};
 use fengqiao_store::Store;
@@ -436,8 +436,13 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
             // The node first, on the empty database: it records the rollups'
             // basis, so it will not rebuild them again after the load.
             let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()));
-            let node =
-                Node::start(NodeConfig::new(district.clone()), &tree, Arc::clone(&run.store), clock).await?;
+            let node = Node::start(
+                NodeConfig { limits: Limits::unthrottled(), ..NodeConfig::new(district.clone()) },
+                &tree,
+                Arc::clone(&run.store),
+                clock,
+            )
+            .await?;
             let started = Instant::now();
             bulk_load(&run.raw, end - Days::days(days - 1), end).await?;
             let load = started.elapsed();

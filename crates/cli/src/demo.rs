@@ -30,7 +30,7 @@ use comfy_table::Table;
 use fengqiao_core::UnitId;
 use fengqiao_core::identity::{Identity, Role};
 use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit, UnitTree};
-use fengqiao_node::{ChildNodes, Node, NodeConfig, TlsMaterial, Transport};
+use fengqiao_node::{ChildNodes, Limits, Node, NodeConfig, TlsMaterial, Transport};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{self, DailyReport, ListDailyReportsRequest, SubmitDailyReportRequest};
@@ -247,6 +247,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             parent,
             transport: transport.clone(),
             child_nodes: ChildNodes::Units(children),
+            // The demo's reporters all call from this process, each node's
+            // officer with one certificate: to a rate limit they would be one caller.
+            limits: Limits::unthrottled(),
             ..NodeConfig::new(unit.clone())
         };
         let node = Node::start(config, &tree, store, clock.clone()).await?;

@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use fengqiao_core::identity::Identity;
 use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
-use fengqiao_node::{ChildNodes, Node, NodeConfig, Transport};
+use fengqiao_node::{ChildNodes, Limits, Node, NodeConfig, Transport};
 use tokio::net::TcpListener;
 
 use crate::treegen;
@@ -79,6 +80,93 @@ pub struct NodeArgs {
     /// A new case of the same petitioner and category within this many days is a repeat petition.
     #[arg(long, env = "FENGQIAO_REPEAT_WINDOW_DAYS", default_value_t = 365)]
     pub repeat_window_days: u32,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What one caller or connection may take of the node (see "Limits" in
+/// docs/ARCHITECTURE.md). The defaults are `fengqiao_node::Limits::default()`.
+#[derive(Debug, clap::Args)]
+pub struct LimitArgs {
+    /// Largest gRPC message accepted, in bytes (larger: OUT_OF_RANGE).
+    #[arg(long, env = "FENGQIAO_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes)]
+    pub max_message_bytes: usize,
+    /// Seconds a call may take to produce its response (then DEADLINE_EXCEEDED); open streams are not cut.
+    #[arg(long, env = "FENGQIAO_REQUEST_TIMEOUT_SECS", default_value_t = Limits::default().request_timeout.as_secs())]
+    pub request_timeout_secs: u64,
+    /// Most calls handled at once, all callers together; more are answered UNAVAILABLE at once.
+    #[arg(long, env = "FENGQIAO_MAX_IN_FLIGHT", default_value_t = Limits::default().max_in_flight)]
+    pub max_in_flight: usize,
+    /// Most calls open at once on one connection (HTTP/2 max concurrent streams).
+    #[arg(long, env = "FENGQIAO_MAX_STREAMS_PER_CONNECTION", default_value_t = Limits::default().max_streams_per_connection)]
+    pub max_streams_per_connection: u32,
+    /// Most open connections; more are closed when accepted.
+    #[arg(long, env = "FENGQIAO_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
+    /// Calls per second one caller (certificate identity, else IP address) may make on average;
+    /// over it RESOURCE_EXHAUSTED. 0 turns the rate limit off.
+    #[arg(long, env = "FENGQIAO_RATE_LIMIT", default_value_t = Limits::default().rate_per_second)]
+    pub rate_limit: u32,
+    /// Calls one caller may make at once above the average rate.
+    #[arg(long, env = "FENGQIAO_RATE_BURST", default_value_t = Limits::default().rate_burst)]
+    pub rate_burst: u32,
+    /// Seconds a new connection has to send its first bytes before it is closed.
+    #[arg(long, env = "FENGQIAO_HANDSHAKE_TIMEOUT_SECS", default_value_t = Limits::default().handshake_timeout.as_secs())]
+    pub handshake_timeout_secs: u64,
+    /// Seconds between HTTP/2 pings on a connection.
+    #[arg(long, env = "FENGQIAO_KEEPALIVE_SECS", default_value_t = Limits::default().keepalive_interval.as_secs())]
+    pub keepalive_secs: u64,
+    /// Seconds a peer has to answer a ping before its connection is closed.
+    #[arg(long, env = "FENGQIAO_KEEPALIVE_TIMEOUT_SECS", default_value_t = Limits::default().keepalive_timeout.as_secs())]
+    pub keepalive_timeout_secs: u64,
+    /// Seconds of silence before the kernel probes a connection's peer (TCP keepalive).
+    #[arg(long, env = "FENGQIAO_TCP_KEEPALIVE_SECS", default_value_t = Limits::default().tcp_keepalive.as_secs())]
+    pub tcp_keepalive_secs: u64,
+}
+
+impl LimitArgs {
+    /// The limits, checked.
+    pub fn limits(&self) -> Result<Limits> {
+        if self.max_message_bytes < 64 * 1024 {
+            bail!("--max-message-bytes must be at least 65536");
+        }
+        for (flag, value) in [
+            ("--max-in-flight", self.max_in_flight),
+            ("--max-streams-per-connection", self.max_streams_per_connection as usize),
+            ("--max-connections", self.max_connections),
+        ] {
+            if value == 0 {
+                bail!("{flag} must be at least 1");
+            }
+        }
+        for (flag, value) in [
+            ("--request-timeout-secs", self.request_timeout_secs),
+            ("--handshake-timeout-secs", self.handshake_timeout_secs),
+            ("--keepalive-secs", self.keepalive_secs),
+            ("--keepalive-timeout-secs", self.keepalive_timeout_secs),
+            ("--tcp-keepalive-secs", self.tcp_keepalive_secs),
+        ] {
+            if !(1..=86_400).contains(&value) {
+                bail!("{flag} must be between 1 and 86400 seconds");
+            }
+        }
+        if self.rate_limit > 0 && self.rate_burst == 0 {
+            bail!("--rate-burst must be at least 1 when --rate-limit is on");
+        }
+        Ok(Limits {
+            max_message_bytes: self.max_message_bytes,
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            max_in_flight: self.max_in_flight,
+            max_streams_per_connection: self.max_streams_per_connection,
+            max_connections: self.max_connections,
+            rate_per_second: self.rate_limit,
+            rate_burst: self.rate_burst,
+            handshake_timeout: Duration::from_secs(self.handshake_timeout_secs),
+            keepalive_interval: Duration::from_secs(self.keepalive_secs),
+            keepalive_timeout: Duration::from_secs(self.keepalive_timeout_secs),
+            tcp_keepalive: Duration::from_secs(self.tcp_keepalive_secs),
+        })
+    }
 }
 
 /// The case settings from the flags.
@@ -211,6 +299,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         transport: transport.clone(),
         child_nodes,
         cases: case_config(&args)?,
+        limits: args.limits.limits()?,
         ..NodeConfig::new(args.unit.clone())
     };
     let clock = Arc::new(SystemClock);

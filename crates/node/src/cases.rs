@@ -41,10 +41,10 @@ use tonic::{Request, Response, Status};
 use tracing::{info, instrument, warn};
 
 use crate::audit::{rpc, short_list};
-use fengqiao_core::authz::{CaseAction, Rpc, Target};
 use crate::caller::Caller;
 use crate::downlink;
 use crate::{Node, NodeError};
+use fengqiao_core::authz::{CaseAction, Rpc, Target};
 
 /// Default and largest page of `ListCases`.
 pub const DEFAULT_PAGE: u32 = 100;
@@ -1046,7 +1046,8 @@ impl CaseService for Cases {
         &self,
         request: Request<RecordVisitRequest>,
     ) -> Result<Response<RecordVisitResponse>, Status> {
-        let caller = self.node.authorize(&request, Rpc::RecordVisit, Target::Unit(&request.get_ref().unit_id))?;
+        let caller =
+            self.node.authorize(&request, Rpc::RecordVisit, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.visit(&caller, request.into_inner()).await?))
     }
 }

@@ -78,8 +78,8 @@ pub async fn run(node: Node, parent: String) {
     };
     let channel: Channel = keep_alive(endpoint).connect_lazy();
     let mut client = UplinkServiceClient::new(channel)
-        .max_encoding_message_size(node.config().max_message_bytes)
-        .max_decoding_message_size(node.config().max_message_bytes);
+        .max_encoding_message_size(node.config().limits.max_message_bytes)
+        .max_decoding_message_size(node.config().limits.max_message_bytes);
     let mut backoff = Backoff::new(config.min_backoff, config.max_backoff);
     let committed = std::sync::Arc::clone(node.committer().committed());
     let mut last_push = tokio::time::Instant::now();

@@ -22,6 +22,7 @@ pub mod cases;
 pub mod downlink;
 pub mod figures;
 pub mod forwarder;
+pub mod limits;
 pub mod node_status;
 pub mod pki;
 pub mod reporting;
@@ -42,6 +43,7 @@ use fengqiao_core::{Clock, DomainError, TimePolicy, Unit, UnitTree};
 use fengqiao_store::Store;
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 
+pub use limits::Limits;
 pub use server::{ServeError, serve};
 pub use status::NodeError;
 pub use tls::{TlsMaterial, Transport};
@@ -103,8 +105,8 @@ pub struct NodeConfig {
     pub time: TimePolicy,
     pub committer: CommitterConfig,
     pub forwarder: ForwarderConfig,
-    /// Largest gRPC message accepted, in bytes.
-    pub max_message_bytes: usize,
+    /// Message size, timeouts, concurrency, rate and connection limits.
+    pub limits: Limits,
     pub cases: CaseConfig,
 }
 
@@ -152,7 +154,7 @@ impl NodeConfig {
             time: TimePolicy::default(),
             committer: CommitterConfig::default(),
             forwarder: ForwarderConfig::default(),
-            max_message_bytes: 1024 * 1024,
+            limits: Limits::default(),
             cases: CaseConfig::default(),
         }
     }

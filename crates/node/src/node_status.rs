@@ -109,8 +109,11 @@ impl NodeService for NodeStatus {
         &self,
         request: Request<PostNoticeRequest>,
     ) -> Result<Response<PostNoticeResponse>, Status> {
-        let caller =
-            self.node.authorize(&request, Rpc::PostNotice, Target::Unit(&request.get_ref().target_unit_id))?;
+        let caller = self.node.authorize(
+            &request,
+            Rpc::PostNotice,
+            Target::Unit(&request.get_ref().target_unit_id),
+        )?;
         Ok(Response::new(self.post_notice(&caller, request.into_inner()).await?))
     }
 

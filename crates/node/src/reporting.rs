@@ -17,8 +17,8 @@ use tracing::instrument;
 
 use crate::audit::rpc;
 use crate::caller::Caller;
-use fengqiao_core::authz::{Rpc, Target};
 use crate::{Node, NodeError};
+use fengqiao_core::authz::{Rpc, Target};
 
 /// Default and largest page of `ListDailyReports`.
 pub const DEFAULT_PAGE: u32 = 100;

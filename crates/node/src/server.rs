@@ -7,8 +7,6 @@ use fengqiao_proto::FILE_DESCRIPTOR_SET;
 use fengqiao_proto::pb::reporting_service_server::ReportingServiceServer;
 use fengqiao_proto::pb::unit_service_server::UnitServiceServer;
 use tokio::net::TcpListener;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
@@ -19,6 +17,7 @@ use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 
 use crate::cases::{self, Cases};
 use crate::downlink::{self, Downlink};
+use crate::limits::{LimitLayer, guard_connections};
 use crate::node_status::NodeStatus;
 use crate::reporting::Reporting;
 use crate::summary::Summaries;
@@ -54,10 +53,13 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let limit = node.config().max_message_bytes;
+    let limits = node.config().limits.clone();
+    let limit = limits.max_message_bytes;
     let transport = node.config().transport.clone();
     let builder = match &transport {
-        Transport::Tls(material) => Server::builder().tls_config(material.server_config())?,
+        Transport::Tls(material) => {
+            Server::builder().tls_config(material.server_config().timeout(limits.handshake_timeout))?
+        }
         Transport::Insecure => {
             let address = listener.local_addr().map_err(ServeError::Listener)?;
             if !address.ip().is_loopback() {
@@ -89,6 +91,19 @@ pub async fn serve(
         )
     });
     let _escalation = AbortOnDrop(tokio::spawn(cases::run_auto_escalation(node.clone())));
+    // The per-call limits (rate per caller, calls in flight, request
+    // timeout); see `limits`. Health checks pass through untouched.
+    let limit_layer = LimitLayer::new(&limits);
+    let _forget = AbortOnDrop(tokio::spawn({
+        let layer = limit_layer.clone();
+        async move {
+            let mut every = tokio::time::interval(FORGET_IDLE_CALLERS);
+            loop {
+                every.tick().await;
+                layer.forget_idle_callers();
+            }
+        }
+    }));
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -98,7 +113,16 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     builder
+        // Per-connection limits: streams per connection, and HTTP/2 pings
+        // that close a connection whose peer stopped answering.
+        .max_concurrent_streams(limits.max_streams_per_connection)
+        .http2_keepalive_interval(Some(limits.keepalive_interval))
+        .http2_keepalive_timeout(Some(limits.keepalive_timeout))
+        // Layers added earlier see a request first: the caller layer puts the
+        // `Caller` into the extensions before the limit layer, so that
+        // `limits::rate_key` keys the rate limit by the verified identity.
         .layer(CallerLayer::new(&transport))
+        .layer(limit_layer)
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)
@@ -107,11 +131,11 @@ pub async fn serve(
         )
         .add_service(UnitServiceServer::new(Units::new(node.clone())).max_decoding_message_size(limit))
         .add_service(UplinkServiceServer::new(Uplink::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(NodeServiceServer::new(NodeStatus::new(node.clone())))
-        .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())))
-        .add_service(SummaryServiceServer::new(Summaries::new(node.clone())))
+        .add_service(NodeServiceServer::new(NodeStatus::new(node.clone())).max_decoding_message_size(limit))
+        .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())).max_decoding_message_size(limit))
+        .add_service(SummaryServiceServer::new(Summaries::new(node.clone())).max_decoding_message_size(limit))
         .add_service(CaseServiceServer::new(Cases::new(node.clone())).max_decoding_message_size(limit))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener).map(no_delay), {
+        .serve_with_incoming_shutdown(guard_connections(listener, &limits), {
             let node = node.clone();
             async move {
                 shutdown.await;
@@ -123,16 +147,8 @@ pub async fn serve(
     Ok(())
 }
 
-/// Turns Nagle's algorithm off on an accepted connection: a response that
-/// spans more than one segment would otherwise wait for the client's delayed
-/// ACK (40 ms on Linux) — every summary call paid that before.
-fn no_delay(stream: std::io::Result<tokio::net::TcpStream>) -> std::io::Result<tokio::net::TcpStream> {
-    let stream = stream?;
-    if let Err(error) = stream.set_nodelay(true) {
-        tracing::debug!(%error, "cannot set TCP_NODELAY");
-    }
-    Ok(stream)
-}
+/// How often the rate limiter forgets callers whose budget is full again.
+const FORGET_IDLE_CALLERS: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Aborts a background task when dropped (also when `serve` fails).
 struct AbortOnDrop(tokio::task::JoinHandle<()>);

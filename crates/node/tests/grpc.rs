@@ -605,7 +605,8 @@ fn bulky_report(n: usize) -> pb::DailyReport {
 }
 
 async fn oversized_messages_are_refused(backend: Backend) {
-    let config = NodeConfig { max_message_bytes: 16 * 1024, ..NodeConfig::new(HOME) };
+    let mut config = NodeConfig::new(HOME);
+    config.limits.max_message_bytes = 16 * 1024;
     let node = TestNode::start_with(backend, config).await;
 
     // About 21 KB on the wire: over the limit. tonic's decoder answers

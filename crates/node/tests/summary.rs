@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use fengqiao_core::{Clock, IsoWeek, ManualClock, UnitTree};
-use fengqiao_node::{ChildNodes, ForwarderConfig, Node, NodeConfig, ServeError};
+use fengqiao_node::{ChildNodes, ForwarderConfig, Limits, Node, NodeConfig, ServeError};
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
@@ -163,6 +163,9 @@ impl TestNode {
         let db = TestDb::new(backend).await;
         let store = db.open().await.expect("test database opens");
         let tree = UnitTree::from_csv(TREE).expect("test tree parses");
+        // The tests seed thousands of reports from this one process (one
+        // caller to the rate limit, which crates/node/tests/limits.rs tests).
+        let config = NodeConfig { limits: Limits { rate_per_second: 0, ..config.limits }, ..config };
         let node = Node::start(config, &tree, Arc::clone(&store), Arc::clone(&clock) as Arc<dyn Clock>)
             .await
             .expect("node starts");

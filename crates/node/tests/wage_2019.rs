@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fengqiao_core::tally::employer_key;
 use fengqiao_core::{Clock, ManualClock, UnitTree};
-use fengqiao_node::{ChildNodes, ForwarderConfig, Node, NodeConfig, ServeError};
+use fengqiao_node::{ChildNodes, ForwarderConfig, Limits, Node, NodeConfig, ServeError};
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::node_service_client::NodeServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
@@ -810,6 +810,9 @@ impl TestNode {
     ) -> TestNode {
         let db = TestDb::new(backend).await;
         let store = db.open().await.expect("test database opens");
+        // The tests seed thousands of reports from this one process (one
+        // caller to the rate limit, which crates/node/tests/limits.rs tests).
+        let config = NodeConfig { limits: Limits { rate_per_second: 0, ..config.limits }, ..config };
         let node = Node::start(config, tree, Arc::clone(&store), Arc::clone(clock) as Arc<dyn Clock>)
             .await
             .expect("node starts");
