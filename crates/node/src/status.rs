@@ -14,7 +14,8 @@
 //! | `NodeError::Denied`                     | PERMISSION_DENIED (logged with the caller by `authz`) |
 //! | `NodeError::Unauthenticated`            | UNAUTHENTICATED     |
 //! | `NodeError::Overloaded`, `ShuttingDown` | UNAVAILABLE         |
-//! | `NodeError::Store`                      | INTERNAL (logged here; no database text reaches the client) |
+//! | `NodeError::Store` of `StoreError::PersonalData` | FAILED_PRECONDITION (a sealed value does not open: check the node's personal-data keys) |
+//! | `NodeError::Store`, any other            | INTERNAL (logged here; no database text reaches the client) |
 
 use std::sync::Arc;
 
