@@ -80,6 +80,11 @@ pub struct NodeArgs {
     /// A new case of the same petitioner and category within this many days is a repeat petition.
     #[arg(long, env = "FENGQIAO_REPEAT_WINDOW_DAYS", default_value_t = 365)]
     pub repeat_window_days: u32,
+    /// On SIGTERM or Ctrl-C, keep serving this many seconds with health
+    /// already NOT_SERVING, so that load balancers and readiness probes stop
+    /// sending calls first; then stop accepting and finish calls in flight.
+    #[arg(long, env = "FENGQIAO_DRAIN_GRACE_SECONDS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub drain_grace_seconds: u64,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -300,6 +305,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         child_nodes,
         cases: case_config(&args)?,
         limits: args.limits.limits()?,
+        drain_grace: std::time::Duration::from_secs(args.drain_grace_seconds),
         ..NodeConfig::new(args.unit.clone())
     };
     let clock = Arc::new(SystemClock);
@@ -412,7 +418,7 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: no new calls, finishing those in flight");
+    tracing::info!("shutting down: drain (health NOT_SERVING), then no new calls; calls in flight finish");
 }
 
 #[derive(Debug, clap::Args)]

@@ -108,6 +108,10 @@ pub struct NodeConfig {
     /// Message size, timeouts, concurrency, rate and connection limits.
     pub limits: Limits,
     pub cases: CaseConfig,
+    /// On shutdown, how long the node keeps serving while its health checks
+    /// already answer NOT_SERVING, so that load balancers and readiness
+    /// probes stop sending calls before it stops accepting them.
+    pub drain_grace: Duration,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -156,6 +160,7 @@ impl NodeConfig {
             forwarder: ForwarderConfig::default(),
             limits: Limits::default(),
             cases: CaseConfig::default(),
+            drain_grace: Duration::ZERO,
         }
     }
 }

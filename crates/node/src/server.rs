@@ -7,7 +7,9 @@ use fengqiao_proto::FILE_DESCRIPTOR_SET;
 use fengqiao_proto::pb::reporting_service_server::ReportingServiceServer;
 use fengqiao_proto::pb::unit_service_server::UnitServiceServer;
 use tokio::net::TcpListener;
+use tonic::server::NamedService;
 use tonic::transport::Server;
+use tonic_health::ServingStatus;
 
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
@@ -73,13 +75,7 @@ pub async fn serve(
         }
     };
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<ReportingServiceServer<Reporting>>().await;
-    health_reporter.set_serving::<UnitServiceServer<Units>>().await;
-    health_reporter.set_serving::<UplinkServiceServer<Uplink>>().await;
-    health_reporter.set_serving::<NodeServiceServer<NodeStatus>>().await;
-    health_reporter.set_serving::<DownlinkServiceServer<Downlink>>().await;
-    health_reporter.set_serving::<SummaryServiceServer<Summaries>>().await;
-    health_reporter.set_serving::<CaseServiceServer<Cases>>().await;
+    set_health(&health_reporter, ServingStatus::Serving).await;
     // The forwarder and the downlink follower run while the node is served
     // and are aborted when serving ends: an interrupted push is resent later
     // and answered as duplicates, an interrupted event is replayed from the
@@ -137,14 +133,35 @@ pub async fn serve(
         .add_service(CaseServiceServer::new(Cases::new(node.clone())).max_decoding_message_size(limit))
         .serve_with_incoming_shutdown(guard_connections(listener, &limits), {
             let node = node.clone();
+            let grace = node.config().drain_grace;
             async move {
                 shutdown.await;
+                // Draining: health says NOT_SERVING at once, calls are still
+                // served for the grace period, then the server stops
+                // accepting and finishes the calls in flight.
+                set_health(&health_reporter, ServingStatus::NotServing).await;
+                if !grace.is_zero() {
+                    tracing::info!(grace_ms = grace.as_millis() as u64, "draining: health NOT_SERVING");
+                    tokio::time::sleep(grace).await;
+                }
                 node.begin_shutdown();
             }
         })
         .await?;
     drop(background);
     Ok(())
+}
+
+/// Sets the overall status (service `""`) and every v1 service's.
+async fn set_health(reporter: &tonic_health::server::HealthReporter, status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    reporter.set_service_status(<ReportingServiceServer<Reporting> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<UnitServiceServer<Units> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<UplinkServiceServer<Uplink> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<NodeServiceServer<NodeStatus> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<DownlinkServiceServer<Downlink> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<SummaryServiceServer<Summaries> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<CaseServiceServer<Cases> as NamedService>::NAME, status).await;
 }
 
 /// How often the rate limiter forgets callers whose budget is full again.

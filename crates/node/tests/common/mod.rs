@@ -106,6 +106,13 @@ impl Running {
         }));
     }
 
+    /// Signals shutdown without waiting for it (see `halt`).
+    pub fn signal_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     pub async fn halt(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
