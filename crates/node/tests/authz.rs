@@ -631,4 +631,4 @@ async fn stray_targets(backend: Backend) {
     assert_eq!(status.code(), Code::NotFound);
 }
 
-both_backends!(matrix, insecure_and_anonymous, stray_targets);
+fengqiao_store::both_backends!(matrix, insecure_and_anonymous, stray_targets);

@@ -655,7 +655,7 @@ async fn overdue_cases_escalate_automatically(backend: Backend) {
     cleanup([township, district]).await;
 }
 
-both_backends!(
+fengqiao_store::both_backends!(
     a_case_travels_up_and_down_across_a_restart,
     repeats_visits_and_rosters,
     bad_case_requests_change_nothing,

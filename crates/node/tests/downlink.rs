@@ -178,4 +178,8 @@ async fn only_child_nodes_may_subscribe(backend: Backend) {
     district.db.cleanup().await;
 }
 
-both_backends!(notices_travel_down_across_restarts, the_tree_travels_down, only_child_nodes_may_subscribe);
+fengqiao_store::both_backends!(
+    notices_travel_down_across_restarts,
+    the_tree_travels_down,
+    only_child_nodes_may_subscribe
+);

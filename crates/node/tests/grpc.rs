@@ -5,6 +5,9 @@
 //! The node serves township 410411001 of this tree; township 410411002 and
 //! the district itself lie outside its subtree, so they are NOT_FOUND.
 
+mod common;
+
+use common::expect_code;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -199,24 +202,6 @@ impl TestNode {
         let unit = UnitId::parse(unit).unwrap();
         let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
         self.store.report_history(&unit, day).await.expect("store reads").len()
-    }
-}
-
-/// The status of a call that must fail with `code`.
-#[track_caller]
-fn expect_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Ok(value) => panic!("expected {code:?}, got OK: {value:?}"),
-        Err(status) => {
-            assert_eq!(
-                status.code(),
-                code,
-                "expected {code:?}, got {:?}: {}",
-                status.code(),
-                status.message()
-            );
-            status
-        }
     }
 }
 
@@ -1051,18 +1036,7 @@ async fn reflection_lists_the_services(backend: Backend) {
 
 // ---------------------------------------------------------------------------
 
-macro_rules! both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
-}
-
-both_backends!(
+fengqiao_store::both_backends!(
     submit_every_status,
     concurrent_retries_store_once,
     submit_rejects_bad_input,

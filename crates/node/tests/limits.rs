@@ -10,6 +10,9 @@
 //! Distinct sources are distinct loopback addresses: a client bound to
 //! 127.0.0.2 is another caller to the rate limit than one on 127.0.0.1.
 
+mod common;
+
+use common::expect_code;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -162,23 +165,6 @@ fn roomy() -> Limits {
         rate_per_second: 1000,
         rate_burst: 1000,
         ..Limits::default()
-    }
-}
-
-#[track_caller]
-fn expect_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Ok(value) => panic!("expected {code:?}, got OK: {value:?}"),
-        Err(status) => {
-            assert_eq!(
-                status.code(),
-                code,
-                "expected {code:?}, got {:?}: {}",
-                status.code(),
-                status.message()
-            );
-            status
-        }
     }
 }
 

@@ -1640,18 +1640,7 @@ async fn district_summary_shows_forwarded_reports(backend: Backend) {
 
 // ---------------------------------------------------------------------------
 
-macro_rules! both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
-}
-
-both_backends!(
+fengqiao_store::both_backends!(
     weekly_summary_with_units_opening_and_closing_mid_week,
     completeness_names_missing_and_late_units,
     a_correction_changes_the_summary_exactly,

@@ -83,3 +83,17 @@ impl TestDb {
         }
     }
 }
+
+/// Declares each listed `async fn name(backend: Backend)` as two tokio
+/// tests, `sqlite::name` and `postgres::name`: one suite, both backends.
+#[macro_export]
+macro_rules! both_backends {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test($crate::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test($crate::Backend::Postgres).await })+
+        }
+    };
+}

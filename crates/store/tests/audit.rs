@@ -230,18 +230,7 @@ async fn the_reader_never_writes(backend: Backend) {
     db.cleanup().await;
 }
 
-macro_rules! both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
-}
-
-both_backends!(
+fengqiao_store::both_backends!(
     appends_chain_and_read_back_in_pages,
     concurrent_appends_never_fork,
     an_edited_entry_is_named_and_a_restored_one_verifies,

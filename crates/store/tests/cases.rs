@@ -676,18 +676,7 @@ async fn supervisions_and_roster_round_trip(backend: Backend) {
     db.cleanup().await;
 }
 
-macro_rules! for_both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
-}
-
-for_both_backends!(
+fengqiao_store::both_backends!(
     resent_events_are_duplicates_and_changed_ones_refused,
     forwarded_events_share_the_outbox_with_reports,
     a_gap_holds_the_projection_until_it_is_filled,

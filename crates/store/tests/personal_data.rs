@@ -327,18 +327,7 @@ async fn plaintext_from_before_0007_is_sealed_by_the_rekey(backend: Backend) {
     db.cleanup().await;
 }
 
-macro_rules! for_both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
-}
-
-for_both_backends!(
+fengqiao_store::both_backends!(
     sealed_at_rest_and_read_back_whole,
     rotation_reseals_and_refuses_what_does_not_open,
     plaintext_from_before_0007_is_sealed_by_the_rekey,

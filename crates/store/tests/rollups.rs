@@ -572,18 +572,7 @@ async fn child_syncs_keep_the_latest(backend: Backend) {
     db.cleanup().await;
 }
 
-macro_rules! for_both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
-}
-
-for_both_backends!(
+fengqiao_store::both_backends!(
     rollups_follow_corrections_and_duplicates,
     a_moved_unit_counts_under_its_old_parent_before_the_move,
     child_syncs_keep_the_latest,

@@ -159,15 +159,20 @@ pub fn fast() -> ForwarderConfig {
     ForwarderConfig { max_backoff: Duration::from_millis(200), ..ForwarderConfig::default() }
 }
 
-/// Runs each named `async fn(Backend)` as a test on SQLite and PostgreSQL.
-#[macro_export]
-macro_rules! both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
+/// The status of a call that must fail with `code`.
+#[track_caller]
+pub fn expect_code<T: std::fmt::Debug>(result: Result<T, tonic::Status>, code: tonic::Code) -> tonic::Status {
+    match result {
+        Ok(value) => panic!("expected {code:?}, got OK: {value:?}"),
+        Err(status) => {
+            assert_eq!(
+                status.code(),
+                code,
+                "expected {code:?}, got {:?}: {}",
+                status.code(),
+                status.message()
+            );
+            status
         }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
+    }
 }
