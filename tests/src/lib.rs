@@ -238,8 +238,14 @@ impl NodeProcess {
             "FENGQIAO_CERT",
             "FENGQIAO_KEY",
             "FENGQIAO_RATE_LIMIT",
+            "FENGQIAO_CONFIG",
         ] {
             command.env_remove(variable);
+        }
+        for (variable, _) in std::env::vars_os() {
+            if variable.to_string_lossy().starts_with("FENGQIAO__") {
+                command.env_remove(variable);
+            }
         }
         let mut child = command
             .env("RUST_LOG", self.options.rust_log.as_deref().unwrap_or("warn"))

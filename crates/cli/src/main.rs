@@ -10,6 +10,7 @@ mod bench_summary;
 mod ca;
 mod cases;
 mod client;
+mod config;
 mod demo;
 mod demo_cases;
 mod node;
@@ -34,6 +35,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run a node serving a unit and every unit below it.
     Node(node::NodeArgs),
+    /// A node's configuration: print the effective one (defaults < TOML file < FENGQIAO__* environment < flags).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// The deployment CA: create it, issue node and person certificates.
     Ca {
         #[command(subcommand)]
@@ -100,6 +106,13 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check a node's configuration and print it as TOML, each value with its origin, secrets
+    /// redacted; exits non-zero naming the first problem. Takes the same flags as `fengqiao node`.
+    Print(config::ConfigArgs),
+}
+
+#[derive(Debug, Subcommand)]
 enum TreeCommand {
     /// Generate a tree file: groups under a real tree, or a synthetic tree.
     Generate(node::GenerateArgs),
@@ -118,6 +131,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo(args) => demo::run(args).await,
             Command::Node(args) => node::run(args).await,
+            Command::Config { command: ConfigCommand::Print(args) } => config::print(&args),
             Command::Ca { command } => ca::run(command),
             Command::Report(args) => client::report(args).await,
             Command::Zero(args) => client::zero(args).await,

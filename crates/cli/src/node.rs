@@ -2,216 +2,53 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use fengqiao_core::identity::Identity;
-use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
-use fengqiao_node::{ChildNodes, Limits, Node, NodeConfig, Transport};
+use fengqiao_core::{SystemClock, UnitTree};
+use fengqiao_node::{ChildNodes, Node, NodeConfig, Transport};
 use tokio::net::TcpListener;
 
+use crate::config::{Config, ConfigArgs, Loaded};
 use crate::treegen;
 
 #[derive(Debug, clap::Args)]
 pub struct NodeArgs {
-    /// The unit this node serves (with every unit below it).
-    #[arg(long, env = "FENGQIAO_UNIT")]
-    pub unit: String,
-    /// The unit tree file: CSV with columns code, parent_code, tier, name and optionally reporting,
-    /// active_from, active_to. Only the root needs one: a node with --parent and no tree file
-    /// takes its subtree from its parent (or from its database on a restart). Default at the root:
-    /// deploy/zhanhe-410411.csv.
-    #[arg(long, env = "FENGQIAO_TREE")]
-    pub tree: Option<PathBuf>,
-    /// Database URL: sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DB.
-    #[arg(long, env = "FENGQIAO_DB")]
-    pub db: Option<String>,
-    /// Address to listen on.
-    #[arg(long, env = "FENGQIAO_LISTEN", default_value = "127.0.0.1:7400")]
-    pub listen: String,
-    /// mTLS: the deployment CA (one or more CA certificates), this node's
-    /// certificate (`fengqiao ca issue --unit UNIT`) and its key. Required
-    /// unless --insecure.
     #[command(flatten)]
-    pub tls: crate::ca::TlsArgs,
-    /// Serve plaintext without TLS: callers are not identified. Only on a
-    /// loopback --listen address, for local tests.
-    #[arg(long, conflicts_with_all = ["ca", "cert", "key"])]
-    pub insecure: bool,
-    /// The deployment's time zone (IANA name).
-    #[arg(long, env = "FENGQIAO_TIME_ZONE", default_value = "Asia/Shanghai")]
-    pub time_zone: String,
-    /// The daily cut-off, local time HH:MM: reports accepted before it are on time.
-    #[arg(long, env = "FENGQIAO_CUTOFF", default_value = "18:00")]
-    pub cutoff: String,
-    /// The parent node (e.g. https://10.0.0.1:7400; http:// only with --insecure): everything
-    /// accepted here is forwarded to it.
-    #[arg(long, env = "FENGQIAO_PARENT")]
-    pub parent: Option<String>,
-    /// Units below with nodes of their own: `all` (every direct child unit) or a
-    /// comma-separated list. Their reporters submit to those nodes; their data
-    /// arrives here over the uplink.
-    #[arg(long, env = "FENGQIAO_CHILD_NODES", value_name = "all|UNIT,…")]
-    pub child_nodes: Option<String>,
-    /// File holding the deployment's secret for petitioner references
-    /// (HMAC-SHA256 of the id number): every node of a deployment needs the
-    /// same one, or repeat petitions go unnoticed across units. Without it a
-    /// built-in development key is used and the node says so.
-    #[arg(long, env = "FENGQIAO_PETITIONER_SECRET_FILE")]
-    pub petitioner_secret_file: Option<PathBuf>,
-    #[command(flatten)]
-    pub keys: crate::pii::KeyArgs,
-    /// Days from registration to the acceptance decision (2022 regulation: 15).
-    #[arg(long, env = "FENGQIAO_ACCEPT_DAYS", default_value_t = 15)]
-    pub accept_days: u32,
-    /// Days from acceptance to resolution (2022 regulation: 60).
-    #[arg(long, env = "FENGQIAO_HANDLE_DAYS", default_value_t = 60)]
-    pub handle_days: u32,
-    /// Longest single extension, in days (2022 regulation: 30).
-    #[arg(long, env = "FENGQIAO_MAX_EXTENSION_DAYS", default_value_t = 30)]
-    pub max_extension_days: u32,
-    /// Days for a review decision (2022 regulation: 30).
-    #[arg(long, env = "FENGQIAO_REVIEW_DAYS", default_value_t = 30)]
-    pub review_days: u32,
-    /// Escalate a case automatically once it has been overdue this many days
-    /// at its current owner (off when unset).
-    #[arg(long, env = "FENGQIAO_AUTO_ESCALATE_AFTER_DAYS")]
-    pub auto_escalate_after_days: Option<u32>,
-    /// A new case of the same petitioner and category within this many days is a repeat petition.
-    #[arg(long, env = "FENGQIAO_REPEAT_WINDOW_DAYS", default_value_t = 365)]
-    pub repeat_window_days: u32,
-    /// On SIGTERM or Ctrl-C, keep serving this many seconds with health
-    /// already NOT_SERVING, so that load balancers and readiness probes stop
-    /// sending calls first; then stop accepting and finish calls in flight.
-    #[arg(long, env = "FENGQIAO_DRAIN_GRACE_SECONDS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=300))]
-    pub drain_grace_seconds: u64,
-    #[command(flatten)]
-    pub limits: LimitArgs,
+    pub config: ConfigArgs,
 }
 
-/// What one caller or connection may take of the node (see "Limits" in
-/// docs/ARCHITECTURE.md). The defaults are `fengqiao_node::Limits::default()`.
-#[derive(Debug, clap::Args)]
-pub struct LimitArgs {
-    /// Largest gRPC message accepted, in bytes (larger: OUT_OF_RANGE).
-    #[arg(long, env = "FENGQIAO_MAX_MESSAGE_BYTES", default_value_t = Limits::default().max_message_bytes)]
-    pub max_message_bytes: usize,
-    /// Seconds a call may take to produce its response (then DEADLINE_EXCEEDED); open streams are not cut.
-    #[arg(long, env = "FENGQIAO_REQUEST_TIMEOUT_SECS", default_value_t = Limits::default().request_timeout.as_secs())]
-    pub request_timeout_secs: u64,
-    /// Most calls handled at once, all callers together; more are answered UNAVAILABLE at once.
-    #[arg(long, env = "FENGQIAO_MAX_IN_FLIGHT", default_value_t = Limits::default().max_in_flight)]
-    pub max_in_flight: usize,
-    /// Most calls open at once on one connection (HTTP/2 max concurrent streams).
-    #[arg(long, env = "FENGQIAO_MAX_STREAMS_PER_CONNECTION", default_value_t = Limits::default().max_streams_per_connection)]
-    pub max_streams_per_connection: u32,
-    /// Most open connections; more are closed when accepted.
-    #[arg(long, env = "FENGQIAO_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
-    pub max_connections: usize,
-    /// Calls per second one caller (certificate identity, else IP address) may make on average;
-    /// over it RESOURCE_EXHAUSTED. 0 turns the rate limit off.
-    #[arg(long, env = "FENGQIAO_RATE_LIMIT", default_value_t = Limits::default().rate_per_second)]
-    pub rate_limit: u32,
-    /// Calls one caller may make at once above the average rate.
-    #[arg(long, env = "FENGQIAO_RATE_BURST", default_value_t = Limits::default().rate_burst)]
-    pub rate_burst: u32,
-    /// Seconds a new connection has to send its first bytes before it is closed.
-    #[arg(long, env = "FENGQIAO_HANDSHAKE_TIMEOUT_SECS", default_value_t = Limits::default().handshake_timeout.as_secs())]
-    pub handshake_timeout_secs: u64,
-    /// Seconds between HTTP/2 pings on a connection.
-    #[arg(long, env = "FENGQIAO_KEEPALIVE_SECS", default_value_t = Limits::default().keepalive_interval.as_secs())]
-    pub keepalive_secs: u64,
-    /// Seconds a peer has to answer a ping before its connection is closed.
-    #[arg(long, env = "FENGQIAO_KEEPALIVE_TIMEOUT_SECS", default_value_t = Limits::default().keepalive_timeout.as_secs())]
-    pub keepalive_timeout_secs: u64,
-    /// Seconds of silence before the kernel probes a connection's peer (TCP keepalive).
-    #[arg(long, env = "FENGQIAO_TCP_KEEPALIVE_SECS", default_value_t = Limits::default().tcp_keepalive.as_secs())]
-    pub tcp_keepalive_secs: u64,
-}
-
-impl LimitArgs {
-    /// The limits, checked.
-    pub fn limits(&self) -> Result<Limits> {
-        if self.max_message_bytes < 64 * 1024 {
-            bail!("--max-message-bytes must be at least 65536");
-        }
-        for (flag, value) in [
-            ("--max-in-flight", self.max_in_flight),
-            ("--max-streams-per-connection", self.max_streams_per_connection as usize),
-            ("--max-connections", self.max_connections),
-        ] {
-            if value == 0 {
-                bail!("{flag} must be at least 1");
-            }
-        }
-        for (flag, value) in [
-            ("--request-timeout-secs", self.request_timeout_secs),
-            ("--handshake-timeout-secs", self.handshake_timeout_secs),
-            ("--keepalive-secs", self.keepalive_secs),
-            ("--keepalive-timeout-secs", self.keepalive_timeout_secs),
-            ("--tcp-keepalive-secs", self.tcp_keepalive_secs),
-        ] {
-            if !(1..=86_400).contains(&value) {
-                bail!("{flag} must be between 1 and 86400 seconds");
-            }
-        }
-        if self.rate_limit > 0 && self.rate_burst == 0 {
-            bail!("--rate-burst must be at least 1 when --rate-limit is on");
-        }
-        Ok(Limits {
-            max_message_bytes: self.max_message_bytes,
-            request_timeout: Duration::from_secs(self.request_timeout_secs),
-            max_in_flight: self.max_in_flight,
-            max_streams_per_connection: self.max_streams_per_connection,
-            max_connections: self.max_connections,
-            rate_per_second: self.rate_limit,
-            rate_burst: self.rate_burst,
-            handshake_timeout: Duration::from_secs(self.handshake_timeout_secs),
-            keepalive_interval: Duration::from_secs(self.keepalive_secs),
-            keepalive_timeout: Duration::from_secs(self.keepalive_timeout_secs),
-            tcp_keepalive: Duration::from_secs(self.tcp_keepalive_secs),
-        })
-    }
-}
-
-/// The case settings from the flags.
-fn case_config(args: &NodeArgs) -> Result<fengqiao_node::CaseConfig> {
-    for (flag, value) in [
-        ("--accept-days", args.accept_days),
-        ("--handle-days", args.handle_days),
-        ("--max-extension-days", args.max_extension_days),
-        ("--review-days", args.review_days),
-        ("--repeat-window-days", args.repeat_window_days),
-    ] {
-        if !(1..=3660).contains(&value) {
-            bail!("{flag} must be between 1 and 3660 days");
-        }
-    }
-    let petitioner_secret: Arc<[u8]> = match &args.petitioner_secret_file {
+/// The case settings from the config; reads the petitioner secret file.
+fn case_config(config: &Config) -> Result<fengqiao_node::CaseConfig> {
+    let cases = &config.cases;
+    let petitioner_secret: Arc<[u8]> = match &cases.petitioner_secret_file {
         Some(path) => {
             let secret = std::fs::read(path)
-                .with_context(|| format!("cannot read the petitioner secret file {}", path.display()))?;
+                .with_context(|| format!("cases.petitioner_secret_file: cannot read {}", path.display()))?;
             let secret = secret.trim_ascii();
             if secret.len() < 16 {
-                bail!("the petitioner secret in {} must be at least 16 bytes", path.display());
+                bail!(
+                    "cases.petitioner_secret_file: the secret in {} must be at least 16 bytes",
+                    path.display()
+                );
             }
             Arc::from(secret)
         }
         None => {
             tracing::warn!(
-                "no --petitioner-secret-file: using the built-in development key; petitioner references are not secret"
+                "no cases.petitioner_secret_file: using the built-in development key; petitioner references are not secret"
             );
             Arc::from(fengqiao_node::DEVELOPMENT_SECRET)
         }
     };
     Ok(fengqiao_node::CaseConfig {
         deadlines: fengqiao_core::case::DeadlinePolicy {
-            accept_days: args.accept_days,
-            handle_days: args.handle_days,
-            max_extension_days: args.max_extension_days,
-            review_days: args.review_days,
-            auto_escalate_after_days: args.auto_escalate_after_days,
-            repeat_window_days: args.repeat_window_days,
+            accept_days: cases.accept_days,
+            handle_days: cases.handle_days,
+            max_extension_days: cases.max_extension_days,
+            review_days: cases.review_days,
+            auto_escalate_after_days: cases.auto_escalate_after_days,
+            repeat_window_days: cases.repeat_window_days,
         },
         petitioner_secret,
         ..fengqiao_node::CaseConfig::default()
@@ -230,54 +67,74 @@ pub fn load_tree(path: &PathBuf) -> Result<UnitTree> {
     UnitTree::from_csv(&text).with_context(|| format!("tree file {}", path.display()))
 }
 
-/// The node's transport from `--ca/--cert/--key` or `--insecure`: exactly
-/// one of them, the certificate naming this node's unit, plaintext only on
-/// loopback.
-async fn transport(args: &NodeArgs) -> Result<Transport> {
-    match (args.tls.material()?, args.insecure) {
-        (Some(material), false) => {
-            let expected = Identity::Node {
-                unit: fengqiao_core::UnitId::parse(&args.unit).map_err(|e| anyhow::anyhow!("--unit: {e}"))?,
-            };
-            if material.identity() != &expected {
-                bail!(
-                    "--cert names {} ({}), but this node serves unit {}: issue one with `fengqiao ca issue --unit {}`",
-                    material.identity(),
-                    material.identity().to_uri(),
-                    args.unit,
-                    args.unit
-                );
-            }
-            Ok(Transport::Tls(Arc::new(material)))
+/// The node's transport from `tls.*`: the certificate must name this
+/// node's unit; plaintext only on loopback.
+async fn transport(loaded: &Loaded) -> Result<Transport> {
+    let tls = &loaded.config.tls;
+    let unit = loaded.unit();
+    if tls.insecure {
+        let listen = &loaded.config.node.listen;
+        let addresses: Vec<_> = tokio::net::lookup_host(listen)
+            .await
+            .with_context(|| format!("node.listen {listen:?} is not an address"))?
+            .collect();
+        if let Some(open) = addresses.iter().find(|a| !a.ip().is_loopback()) {
+            bail!(
+                "tls.insecure serves plaintext and is refused on the non-loopback address {open}: listen on 127.0.0.1, or set tls.ca, tls.cert and tls.key"
+            );
         }
-        (None, true) => {
-            let addresses: Vec<_> = tokio::net::lookup_host(&args.listen)
-                .await
-                .with_context(|| format!("--listen {:?} is not an address", args.listen))?
-                .collect();
-            if let Some(open) = addresses.iter().find(|a| !a.ip().is_loopback()) {
-                bail!(
-                    "--insecure serves plaintext and is refused on the non-loopback address {open}: listen on 127.0.0.1, or give --ca, --cert and --key"
-                );
-            }
-            Ok(Transport::Insecure)
-        }
-        (Some(_), true) => bail!("--insecure cannot be combined with --ca, --cert and --key"),
-        (None, false) => bail!(
-            "a node needs TLS: give --ca, --cert and --key (or FENGQIAO_CA, FENGQIAO_CERT, FENGQIAO_KEY; make them with `fengqiao ca init` and `fengqiao ca issue`), or --insecure for plaintext on loopback"
-        ),
+        return Ok(Transport::Insecure);
     }
+    let files = crate::ca::TlsArgs { ca: tls.ca.clone(), cert: tls.cert.clone(), key: tls.key.clone() };
+    let material = files.material()?.context("TLS needs tls.ca, tls.cert and tls.key")?;
+    let expected = Identity::Node {
+        unit: fengqiao_core::UnitId::parse(unit).map_err(|e| anyhow::anyhow!("node.unit: {e}"))?,
+    };
+    if material.identity() != &expected {
+        bail!(
+            "tls.cert names {} ({}), but this node serves unit {unit}: issue one with `fengqiao ca issue --unit {unit}`",
+            material.identity(),
+            material.identity().to_uri(),
+        );
+    }
+    Ok(Transport::Tls(Arc::new(material)))
 }
 
 pub async fn run(args: NodeArgs) -> Result<()> {
-    init_logging("info");
-    let transport = transport(&args).await?;
-    let time = TimePolicy::parse(&args.time_zone, &args.cutoff)?;
-    let db = args.db.clone().unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", args.unit));
-    let keyring = args.keys.keyring()?;
+    let loaded = crate::config::load(&args.config)?;
+    init_logging(&loaded.config.log.filter);
+    let config = &loaded.config;
+    let unit = loaded.unit().to_owned();
+    // Everything that can be wrong with the files is found before the
+    // database is touched: certificates, keys, the secret, the tree.
+    let transport = transport(&loaded).await?;
+    let keys = crate::pii::KeyArgs {
+        personal_data_key_file: config.personal_data.key_file.clone(),
+        previous_personal_data_key_files: config.personal_data.previous_key_files.clone(),
+    };
+    let keyring = keys.keyring()?;
+    let cases = case_config(config)?;
+    let parent = config.node.parent.clone();
+    let tree_file = match (&config.node.tree, &parent) {
+        (Some(path), _) => Some(path.clone()),
+        (None, None) => Some(PathBuf::from("deploy/zhanhe-410411.csv")),
+        (None, Some(_)) => None,
+    };
+    let tree = match &tree_file {
+        Some(path) => {
+            let tree = load_tree(path).context("node.tree")?;
+            if tree.get(&unit).is_none() {
+                bail!("node.tree: unit {unit} is not in the tree file {}", path.display());
+            }
+            Some(tree)
+        }
+        None => None,
+    };
+    let db = loaded.database_url();
+    let shown_db = crate::config::redact_url(&db);
     let store = fengqiao_store::connect_with(&db, keyring.clone())
         .await
-        .with_context(|| format!("cannot open the database {db}"))?;
+        .with_context(|| format!("database.url: cannot open the database {shown_db}"))?;
     // Seal what an older version stored in plaintext and reseal what a
     // previous key sealed, before anything reads it.
     let resealed = store
@@ -293,46 +150,44 @@ pub async fn run(args: NodeArgs) -> Result<()> {
             "personal data resealed under the current key"
         );
     }
-    let child_nodes = match args.child_nodes.as_deref() {
+    let child_nodes = match config.node.child_nodes.as_deref().map(str::trim) {
         None | Some("") => ChildNodes::None,
         Some("all") => ChildNodes::AllChildren,
-        Some(list) => ChildNodes::Units(list.split(',').map(|u| u.trim().to_owned()).collect()),
+        Some(list) => ChildNodes::Units(
+            list.split(',').map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect(),
+        ),
     };
-    let config = NodeConfig {
-        time,
-        parent: args.parent.clone(),
+    let node_config = NodeConfig {
+        time: loaded.time(),
+        parent: parent.clone(),
         transport: transport.clone(),
         child_nodes,
-        cases: case_config(&args)?,
-        limits: args.limits.limits()?,
-        drain_grace: std::time::Duration::from_secs(args.drain_grace_seconds),
-        ..NodeConfig::new(args.unit.clone())
+        cases,
+        limits: loaded.limits(),
+        drain_grace: std::time::Duration::from_secs(config.node.drain_grace_seconds),
+        ..NodeConfig::new(unit.clone())
     };
     let clock = Arc::new(SystemClock);
-    let tree_file = match (&args.tree, &args.parent) {
-        (Some(path), _) => Some(path.clone()),
-        (None, None) => Some(PathBuf::from("deploy/zhanhe-410411.csv")),
-        (None, Some(_)) => None,
-    };
-    let node = match (&tree_file, &args.parent) {
-        (Some(path), _) => start_with_file(config, path, &args.unit, Arc::clone(&store), clock).await?,
-        (None, None) => bail!("a node without --parent needs --tree"),
+    let node = match (&tree, &parent) {
+        (Some(tree), _) => Node::start(node_config, tree, Arc::clone(&store), clock).await?,
+        (None, None) => bail!("node.tree: a node without node.parent needs a tree file"),
         (None, Some(parent)) => {
-            match Node::start_from_store(config.clone(), Arc::clone(&store), clock.clone()).await? {
+            match Node::start_from_store(node_config.clone(), Arc::clone(&store), clock.clone()).await? {
                 Some(node) => node,
                 None => {
                     eprintln!("no tree file and an empty database: waiting for the unit tree from {parent}");
-                    let tree = fengqiao_node::downlink::fetch_tree(parent, &args.unit, &transport).await?;
-                    Node::start(config, &tree, Arc::clone(&store), clock).await?
+                    let tree = fengqiao_node::downlink::fetch_tree(parent, &unit, &transport).await?;
+                    Node::start(node_config, &tree, Arc::clone(&store), clock).await?
                 }
             }
         }
     };
+    let listen = &config.node.listen;
     let listener =
-        TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+        TcpListener::bind(listen).await.with_context(|| format!("node.listen: cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     tracing::info!(
-        unit = %args.unit,
+        unit = %unit,
         units = node.tree().len(),
         backend = %store.backend(),
         %address,
@@ -343,8 +198,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         Transport::Insecure => "PLAINTEXT: http",
     };
     println!(
-        "fengqiao node {} serving {} units on {address} ({mode}; database {db})",
-        args.unit,
+        "fengqiao node {unit} serving {} units on {address} ({mode}; database {shown_db})",
         node.tree().len()
     );
     #[cfg(unix)]
@@ -382,20 +236,6 @@ async fn reload_on_hangup(node: Node, path: PathBuf) {
             }
         }
     }
-}
-
-async fn start_with_file(
-    config: NodeConfig,
-    path: &PathBuf,
-    unit: &str,
-    store: Arc<dyn fengqiao_store::Store>,
-    clock: Arc<SystemClock>,
-) -> Result<Node> {
-    let tree = load_tree(path)?;
-    if tree.get(unit).is_none() {
-        bail!("unit {unit} is not in the tree file {}", path.display());
-    }
-    Ok(Node::start(config, &tree, store, clock).await?)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -112,6 +112,9 @@ pub struct NodeConfig {
     /// already answer NOT_SERVING, so that load balancers and readiness
     /// probes stop sending calls before it stops accepting them.
     pub drain_grace: Duration,
+    /// How often the node pings its database; health answers NOT_SERVING
+    /// while a ping fails or takes longer than this.
+    pub database_check: Duration,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -161,6 +164,7 @@ impl NodeConfig {
             limits: Limits::default(),
             cases: CaseConfig::default(),
             drain_grace: Duration::ZERO,
+            database_check: Duration::from_secs(5),
         }
     }
 }

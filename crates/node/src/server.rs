@@ -2,6 +2,8 @@
 //! on one listener, with a shutdown future.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use fengqiao_proto::FILE_DESCRIPTOR_SET;
 use fengqiao_proto::pb::reporting_service_server::ReportingServiceServer;
@@ -75,7 +77,9 @@ pub async fn serve(
         }
     };
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    set_health(&health_reporter, ServingStatus::Serving).await;
+    let health = Arc::new(Health::new(health_reporter));
+    health.refresh().await;
+    let _database_watch = AbortOnDrop(tokio::spawn(watch_database(node.clone(), Arc::clone(&health))));
     // The forwarder and the downlink follower run while the node is served
     // and are aborted when serving ends: an interrupted push is resent later
     // and answered as duplicates, an interrupted event is replayed from the
@@ -139,7 +143,8 @@ pub async fn serve(
                 // Draining: health says NOT_SERVING at once, calls are still
                 // served for the grace period, then the server stops
                 // accepting and finishes the calls in flight.
-                set_health(&health_reporter, ServingStatus::NotServing).await;
+                health.draining.store(true, Ordering::SeqCst);
+                health.refresh().await;
                 if !grace.is_zero() {
                     tracing::info!(grace_ms = grace.as_millis() as u64, "draining: health NOT_SERVING");
                     tokio::time::sleep(grace).await;
@@ -150,6 +155,60 @@ pub async fn serve(
         .await?;
     drop(background);
     Ok(())
+}
+
+/// What the node's health checks answer: SERVING while its database
+/// answers and it is not draining, NOT_SERVING otherwise.
+struct Health {
+    reporter: tonic_health::server::HealthReporter,
+    draining: AtomicBool,
+    database_up: AtomicBool,
+    /// Serialises `refresh`, so two changes can't publish out of order.
+    publishing: tokio::sync::Mutex<()>,
+}
+
+impl Health {
+    fn new(reporter: tonic_health::server::HealthReporter) -> Self {
+        Health {
+            reporter,
+            draining: AtomicBool::new(false),
+            database_up: AtomicBool::new(true),
+            publishing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    async fn refresh(&self) {
+        let _publishing = self.publishing.lock().await;
+        let serving = !self.draining.load(Ordering::SeqCst) && self.database_up.load(Ordering::SeqCst);
+        let status = if serving { ServingStatus::Serving } else { ServingStatus::NotServing };
+        set_health(&self.reporter, status).await;
+    }
+}
+
+/// Pings the database every `database_check`; a failed or slower ping
+/// turns health NOT_SERVING until a ping succeeds again, so that load
+/// balancers and probes send calls elsewhere while the node could only
+/// answer them with errors. Calls are still served meanwhile.
+async fn watch_database(node: Node, health: Arc<Health>) {
+    let every = node.config().database_check;
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let result = tokio::time::timeout(every, node.store().ping()).await;
+        let up = matches!(result, Ok(Ok(())));
+        if up != health.database_up.swap(up, Ordering::SeqCst) {
+            match result {
+                Ok(Ok(())) => tracing::info!("database answers again: health SERVING"),
+                Ok(Err(error)) => tracing::error!(%error, "database unreachable: health NOT_SERVING"),
+                Err(_) => tracing::error!(
+                    timeout_ms = every.as_millis() as u64,
+                    "database ping timed out: health NOT_SERVING"
+                ),
+            }
+            health.refresh().await;
+        }
+    }
 }
 
 /// Sets the overall status (service `""`) and every v1 service's.

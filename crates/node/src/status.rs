@@ -94,6 +94,10 @@ pub fn to_status(error: &NodeError) -> Status {
             tracing::error!(error = %store, "personal data unreadable");
             Status::failed_precondition(format!("{store}; check the node's personal-data keys"))
         }
+        NodeError::Store(store) if store.is_unavailable() => {
+            tracing::error!(error = %store, "database unavailable");
+            Status::unavailable("database unavailable; nothing was changed, retry later")
+        }
         NodeError::Store(store) => {
             tracing::error!(error = %store, "store failure");
             Status::internal("internal storage error; nothing was changed, retry later")
@@ -141,6 +145,9 @@ mod tests {
             (NodeError::Denied("no".into()), Code::PermissionDenied),
             (NodeError::Unauthenticated("who".into()), Code::Unauthenticated),
             (NodeError::from(StoreError::Corrupt("secret table text".into())), Code::Internal),
+            (NodeError::from(StoreError::Database(sqlx::Error::PoolTimedOut)), Code::Unavailable),
+            (NodeError::from(StoreError::Database(sqlx::Error::PoolClosed)), Code::Unavailable),
+            (NodeError::from(StoreError::Database(sqlx::Error::RowNotFound)), Code::Internal),
         ];
         for (error, code) in cases {
             let status = to_status(&error);

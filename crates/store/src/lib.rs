@@ -59,6 +59,23 @@ pub enum StoreError {
     PersonalData(String),
 }
 
+impl StoreError {
+    /// The database could not be reached (connection refused or lost, no
+    /// pooled connection within the timeout): nothing was done, and the
+    /// same call may succeed once the database is back.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+            )
+        )
+    }
+}
+
 /// Which backend a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -183,6 +200,10 @@ pub struct ListQuery {
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
+
+    /// One round trip to the database (`SELECT 1` on a pooled connection):
+    /// the node's health follows it.
+    async fn ping(&self) -> Result<(), StoreError>;
 
     /// Makes the stored unit tree (and its closure table) equal `tree`.
     async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError>;

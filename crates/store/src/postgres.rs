@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use fengqiao_core::case::{Case, CaseId, Petitioner};
 use fengqiao_core::{DisputeCategory, ReportKey, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{Connection, PgConnection, PgPool, Row};
 use tracing::instrument;
 
 use crate::cases::{self, FigureSource, OutboxEntryRow};
@@ -127,7 +127,27 @@ impl PgStore {
     }
 
     async fn open(options: PgConnectOptions, keyring: Keyring) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        // One direct connection first: an unreachable server then fails at
+        // once with its own error ("connection refused"), where the pool
+        // would retry until its acquire timeout and say only "timed out".
+        let connect = PgConnection::connect_with(&options);
+        match tokio::time::timeout(std::time::Duration::from_secs(10), connect).await {
+            Ok(connection) => connection?.close().await?,
+            Err(_) => {
+                return Err(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "no answer from the database server within 10 s",
+                ))));
+            }
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            // A call waits at most this long for a connection; when the
+            // database is unreachable it fails with UNAVAILABLE instead of
+            // outliving the caller's deadline (sqlx's default is 30 s).
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool, keyring })
     }
@@ -182,6 +202,11 @@ personal::personal_rows!(
 impl Store for PgStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     #[instrument(name = "store.postgres.replace_units", skip_all, fields(units = tree.len()))]

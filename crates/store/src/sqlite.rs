@@ -233,6 +233,11 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     #[instrument(name = "store.sqlite.replace_units", skip_all, fields(units = tree.len()))]
     async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError> {
         let (units, closure) = plan::tree_rows(tree);

@@ -1,0 +1,1031 @@
+//! A node's configuration, in layers, later wins: built-in defaults → a TOML
+//! file (`--config`) → the environment (`FENGQIAO__SECTION__KEY`) → flags.
+//! [`load`] merges and checks them without touching the filesystem beyond
+//! the config file, so `fengqiao config print` can vet a deployment's files
+//! anywhere; `fengqiao node` then opens what the config names.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use fengqiao_core::TimePolicy;
+use fengqiao_node::Limits;
+use figment::providers::{Env, Format, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Everything `fengqiao node` can be told; the TOML file has one table per
+/// field. Unknown sections and keys are refused, so a typo never passes as
+/// a default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub node: NodeSection,
+    pub database: DatabaseSection,
+    pub tls: TlsSection,
+    pub time: TimeSection,
+    pub cases: CasesSection,
+    pub personal_data: PersonalDataSection,
+    pub limits: LimitsSection,
+    pub metrics: MetricsSection,
+    pub log: LogSection,
+    pub trace: TraceSection,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeSection {
+    /// The unit this node serves (with every unit below it). Required.
+    #[serde(deserialize_with = "optional_text", skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// `host:port` to serve gRPC on.
+    pub listen: String,
+    /// The unit tree CSV; only the root needs one (children fetch theirs
+    /// from the parent, or read it from their database on a restart).
+    pub tree: Option<PathBuf>,
+    /// The parent node's URL; absent at the root.
+    pub parent: Option<String>,
+    /// Units below with nodes of their own: `all` or a comma-separated list.
+    #[serde(deserialize_with = "optional_text", skip_serializing_if = "Option::is_none")]
+    pub child_nodes: Option<String>,
+    /// Seconds of serving with health NOT_SERVING after SIGTERM.
+    pub drain_grace_seconds: u64,
+}
+
+impl Default for NodeSection {
+    fn default() -> Self {
+        NodeSection {
+            unit: None,
+            listen: "127.0.0.1:7400".to_owned(),
+            tree: None,
+            parent: None,
+            child_nodes: None,
+            drain_grace_seconds: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSection {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`; default
+    /// `sqlite://fengqiao-{unit}.db`.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSection {
+    /// Plaintext on a loopback address, callers unidentified: local tests only.
+    pub insecure: bool,
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeSection {
+    /// The deployment's IANA time zone.
+    pub zone: String,
+    /// The daily cut-off, local `HH:MM`.
+    pub cutoff: String,
+}
+
+impl Default for TimeSection {
+    fn default() -> Self {
+        TimeSection { zone: "Asia/Shanghai".to_owned(), cutoff: "18:00".to_owned() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesSection {
+    pub accept_days: u32,
+    pub handle_days: u32,
+    pub max_extension_days: u32,
+    pub review_days: u32,
+    pub auto_escalate_after_days: Option<u32>,
+    pub repeat_window_days: u32,
+    /// The deployment-wide HMAC secret of petitioner references.
+    pub petitioner_secret_file: Option<PathBuf>,
+}
+
+impl Default for CasesSection {
+    fn default() -> Self {
+        let policy = fengqiao_core::case::DeadlinePolicy::default();
+        CasesSection {
+            accept_days: policy.accept_days,
+            handle_days: policy.handle_days,
+            max_extension_days: policy.max_extension_days,
+            review_days: policy.review_days,
+            auto_escalate_after_days: policy.auto_escalate_after_days,
+            repeat_window_days: policy.repeat_window_days,
+            petitioner_secret_file: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PersonalDataSection {
+    /// The current personal-data key (64 hex digits).
+    pub key_file: Option<PathBuf>,
+    /// Earlier keys, still read during a rotation.
+    pub previous_key_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    pub max_message_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub max_in_flight: usize,
+    pub max_streams_per_connection: u32,
+    pub max_connections: usize,
+    /// Calls per second per caller; 0 turns the rate limit off.
+    pub rate_limit: u32,
+    pub rate_burst: u32,
+    pub handshake_timeout_secs: u64,
+    pub keepalive_secs: u64,
+    pub keepalive_timeout_secs: u64,
+    pub tcp_keepalive_secs: u64,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        let limits = Limits::default();
+        LimitsSection {
+            max_message_bytes: limits.max_message_bytes,
+            request_timeout_secs: limits.request_timeout.as_secs(),
+            max_in_flight: limits.max_in_flight,
+            max_streams_per_connection: limits.max_streams_per_connection,
+            max_connections: limits.max_connections,
+            rate_limit: limits.rate_per_second,
+            rate_burst: limits.rate_burst,
+            handshake_timeout_secs: limits.handshake_timeout.as_secs(),
+            keepalive_secs: limits.keepalive_interval.as_secs(),
+            keepalive_timeout_secs: limits.keepalive_timeout.as_secs(),
+            tcp_keepalive_secs: limits.tcp_keepalive.as_secs(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// `host:port` serving Prometheus metrics at `/metrics`; off when absent.
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSection {
+    pub format: LogFormat,
+    /// tracing filter directives (`info`, `fengqiao_node=debug,info`);
+    /// `RUST_LOG`, when set, wins.
+    pub filter: String,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        LogSection { format: LogFormat::Text, filter: "info".to_owned() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TraceSection {
+    /// OTLP/gRPC collector (`http://collector:4317`); no export when absent.
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` of exported spans.
+    pub service_name: String,
+}
+
+impl Default for TraceSection {
+    fn default() -> Self {
+        TraceSection { otlp_endpoint: None, service_name: "fengqiao".to_owned() }
+    }
+}
+
+/// Unit ids are digits: accept `unit = 410411` as well as `"410411"`, and
+/// the environment's `FENGQIAO__NODE__UNIT=410411`, which figment reads as
+/// a number.
+fn optional_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        String(String),
+        Number(u64),
+    }
+    Ok(Option::<Text>::deserialize(deserializer)?.map(|text| match text {
+        Text::String(text) => text,
+        Text::Number(number) => number.to_string(),
+    }))
+}
+
+/// The flags of `fengqiao node` and `fengqiao config print`: each one set
+/// overrides the file and the environment.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// A TOML configuration file (see deploy/config/); its values are
+    /// overridden by FENGQIAO__SECTION__KEY environment variables, and
+    /// those by flags.
+    #[arg(long, env = "FENGQIAO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// node.unit: the unit this node serves (with every unit below it).
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// node.tree: the unit tree file (CSV: code, parent_code, tier, name, and optionally reporting,
+    /// active_from, active_to). Only the root needs one: a node with a parent and no tree file takes
+    /// its subtree from its parent (or from its database on a restart). Default at the root:
+    /// deploy/zhanhe-410411.csv.
+    #[arg(long)]
+    pub tree: Option<PathBuf>,
+    /// database.url: sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DB
+    /// [default: sqlite://fengqiao-UNIT.db].
+    #[arg(long)]
+    pub db: Option<String>,
+    /// node.listen: the gRPC address [default: 127.0.0.1:7400].
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// tls.ca: the deployment CA certificate(s), PEM.
+    #[arg(long, conflicts_with = "insecure")]
+    pub ca: Option<PathBuf>,
+    /// tls.cert: this node's certificate (`fengqiao ca issue --unit UNIT`), PEM.
+    #[arg(long, conflicts_with = "insecure")]
+    pub cert: Option<PathBuf>,
+    /// tls.key: the certificate's private key, PEM.
+    #[arg(long, conflicts_with = "insecure")]
+    pub key: Option<PathBuf>,
+    /// tls.insecure: serve plaintext without TLS; callers are not identified. Only on a loopback
+    /// address, for local tests.
+    #[arg(long)]
+    pub insecure: bool,
+    /// time.zone: the deployment's time zone (IANA name) [default: Asia/Shanghai].
+    #[arg(long)]
+    pub time_zone: Option<String>,
+    /// time.cutoff: the daily cut-off, local HH:MM; reports accepted before it are on time
+    /// [default: 18:00].
+    #[arg(long)]
+    pub cutoff: Option<String>,
+    /// node.parent: the parent node (https://10.0.0.1:7400; http:// only when insecure); everything
+    /// accepted here is forwarded to it.
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// node.child_nodes: units below with nodes of their own, `all` (every direct child unit) or a
+    /// comma-separated list. Their reporters submit to those nodes; their data arrives over the uplink.
+    #[arg(long, value_name = "all|UNIT,…")]
+    pub child_nodes: Option<String>,
+    /// cases.petitioner_secret_file: the deployment's secret for petitioner references (HMAC of the
+    /// id number); every node needs the same one. Without it a built-in development key is used.
+    #[arg(long)]
+    pub petitioner_secret_file: Option<PathBuf>,
+    /// personal_data.key_file: the current personal-data key (64 hex digits; `fengqiao pii keygen`).
+    /// Without it a built-in development key is used: not for production.
+    #[arg(long)]
+    pub personal_data_key_file: Option<PathBuf>,
+    /// personal_data.previous_key_files: a previous personal-data key (repeatable), still read and
+    /// resealed under the current key at start.
+    #[arg(long = "previous-personal-data-key-file")]
+    pub previous_personal_data_key_files: Vec<PathBuf>,
+    /// cases.accept_days: days from registration to the acceptance decision [default: 15].
+    #[arg(long)]
+    pub accept_days: Option<u32>,
+    /// cases.handle_days: days from acceptance to resolution [default: 60].
+    #[arg(long)]
+    pub handle_days: Option<u32>,
+    /// cases.max_extension_days: longest single extension [default: 30].
+    #[arg(long)]
+    pub max_extension_days: Option<u32>,
+    /// cases.review_days: days for a review decision [default: 30].
+    #[arg(long)]
+    pub review_days: Option<u32>,
+    /// cases.auto_escalate_after_days: escalate a case automatically once it has been overdue this
+    /// many days at its owner (off when unset).
+    #[arg(long)]
+    pub auto_escalate_after_days: Option<u32>,
+    /// cases.repeat_window_days: a new case of the same petitioner and category within this many
+    /// days is a repeat petition [default: 365].
+    #[arg(long)]
+    pub repeat_window_days: Option<u32>,
+    /// node.drain_grace_seconds: on SIGTERM or Ctrl-C, keep serving this many seconds with health
+    /// already NOT_SERVING, then stop accepting and finish calls in flight [default: 0].
+    #[arg(long)]
+    pub drain_grace_seconds: Option<u64>,
+    /// limits.max_message_bytes: largest gRPC message accepted (larger: OUT_OF_RANGE).
+    #[arg(long)]
+    pub max_message_bytes: Option<usize>,
+    /// limits.request_timeout_secs: seconds a call may take to start its response.
+    #[arg(long)]
+    pub request_timeout_secs: Option<u64>,
+    /// limits.max_in_flight: most calls handled at once, all callers together.
+    #[arg(long)]
+    pub max_in_flight: Option<usize>,
+    /// limits.max_streams_per_connection: HTTP/2 max concurrent streams.
+    #[arg(long)]
+    pub max_streams_per_connection: Option<u32>,
+    /// limits.max_connections: most open connections.
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+    /// limits.rate_limit: calls per second one caller may make on average; 0 turns it off.
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// limits.rate_burst: calls one caller may make at once above the average rate.
+    #[arg(long)]
+    pub rate_burst: Option<u32>,
+    /// limits.handshake_timeout_secs: seconds a new connection has to complete its handshake.
+    #[arg(long)]
+    pub handshake_timeout_secs: Option<u64>,
+    /// limits.keepalive_secs: seconds between HTTP/2 pings.
+    #[arg(long)]
+    pub keepalive_secs: Option<u64>,
+    /// limits.keepalive_timeout_secs: seconds a peer has to answer a ping.
+    #[arg(long)]
+    pub keepalive_timeout_secs: Option<u64>,
+    /// limits.tcp_keepalive_secs: seconds of silence before TCP keepalive probes.
+    #[arg(long)]
+    pub tcp_keepalive_secs: Option<u64>,
+    /// metrics.listen: serve Prometheus metrics at http://ADDRESS/metrics (off when unset).
+    #[arg(long)]
+    pub metrics_listen: Option<String>,
+    /// log.format: text or json lines on stderr [default: text].
+    #[arg(long)]
+    pub log_format: Option<LogFormat>,
+    /// log.filter: tracing filter directives; RUST_LOG, when set, wins [default: info].
+    #[arg(long)]
+    pub log_filter: Option<String>,
+    /// trace.otlp_endpoint: export spans over OTLP/gRPC to this collector (off when unset).
+    #[arg(long)]
+    pub otlp_endpoint: Option<String>,
+    /// trace.service_name: the service.name of exported spans [default: fengqiao].
+    #[arg(long)]
+    pub service_name: Option<String>,
+}
+
+impl ConfigArgs {
+    /// The flags that were given, as a nested dictionary of config keys.
+    fn overrides(&self) -> Dict {
+        let mut dict = Dict::new();
+        let mut set = |key: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                let (section, field) = key.split_once('.').expect("section.key");
+                let entry = dict.entry(section.to_owned()).or_insert_with(|| Value::from(Dict::new()));
+                if let Value::Dict(_, fields) = entry {
+                    fields.insert(field.to_owned(), value);
+                }
+            }
+        };
+        fn value<T: Serialize>(value: &Option<T>) -> Option<Value> {
+            value.as_ref().map(|v| Value::serialize(v).expect("flag values serialize"))
+        }
+        set("node.unit", value(&self.unit));
+        set("node.listen", value(&self.listen));
+        set("node.tree", value(&self.tree));
+        set("node.parent", value(&self.parent));
+        set("node.child_nodes", value(&self.child_nodes));
+        set("node.drain_grace_seconds", value(&self.drain_grace_seconds));
+        set("database.url", value(&self.db));
+        set("tls.insecure", self.insecure.then(|| Value::from(true)));
+        set("tls.ca", value(&self.ca));
+        set("tls.cert", value(&self.cert));
+        set("tls.key", value(&self.key));
+        set("time.zone", value(&self.time_zone));
+        set("time.cutoff", value(&self.cutoff));
+        set("cases.accept_days", value(&self.accept_days));
+        set("cases.handle_days", value(&self.handle_days));
+        set("cases.max_extension_days", value(&self.max_extension_days));
+        set("cases.review_days", value(&self.review_days));
+        set("cases.auto_escalate_after_days", value(&self.auto_escalate_after_days));
+        set("cases.repeat_window_days", value(&self.repeat_window_days));
+        set("cases.petitioner_secret_file", value(&self.petitioner_secret_file));
+        set("personal_data.key_file", value(&self.personal_data_key_file));
+        let previous = &self.previous_personal_data_key_files;
+        set(
+            "personal_data.previous_key_files",
+            (!previous.is_empty()).then(|| value(&Some(previous))).flatten(),
+        );
+        set("limits.max_message_bytes", value(&self.max_message_bytes));
+        set("limits.request_timeout_secs", value(&self.request_timeout_secs));
+        set("limits.max_in_flight", value(&self.max_in_flight));
+        set("limits.max_streams_per_connection", value(&self.max_streams_per_connection));
+        set("limits.max_connections", value(&self.max_connections));
+        set("limits.rate_limit", value(&self.rate_limit));
+        set("limits.rate_burst", value(&self.rate_burst));
+        set("limits.handshake_timeout_secs", value(&self.handshake_timeout_secs));
+        set("limits.keepalive_secs", value(&self.keepalive_secs));
+        set("limits.keepalive_timeout_secs", value(&self.keepalive_timeout_secs));
+        set("limits.tcp_keepalive_secs", value(&self.tcp_keepalive_secs));
+        set("metrics.listen", value(&self.metrics_listen));
+        set("log.format", value(&self.log_format));
+        set("log.filter", value(&self.log_filter));
+        set("trace.otlp_endpoint", value(&self.otlp_endpoint));
+        set("trace.service_name", value(&self.service_name));
+        dict
+    }
+}
+
+/// A layer of fixed values under a name that error messages and
+/// `config print` show (the built-in defaults, the flags).
+struct Layer {
+    name: &'static str,
+    values: Dict,
+}
+
+impl Provider for Layer {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(self.name)
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Ok(Profile::Default.collect(self.values.clone()))
+    }
+}
+
+/// The environment variables' prefix: `FENGQIAO__LIMITS__MAX_IN_FLIGHT`
+/// sets `limits.max_in_flight`.
+pub const ENV_PREFIX: &str = "FENGQIAO__";
+
+/// The merged, checked configuration and where each value came from.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    figment: Figment,
+}
+
+impl Loaded {
+    /// Where `key` (`section.field`) got its value: "built-in defaults",
+    /// "TOML file PATH", "environment variable FENGQIAO__…" or
+    /// "command-line flags".
+    pub fn origin(&self, key: &str) -> String {
+        match self.figment.find_metadata(key) {
+            Some(metadata) => describe_origin(metadata, key),
+            None => "not set".to_owned(),
+        }
+    }
+
+    /// The unit this node serves (checked present by [`load`]).
+    pub fn unit(&self) -> &str {
+        self.config.node.unit.as_deref().unwrap_or_default()
+    }
+
+    /// The database URL, defaulting to a SQLite file named after the unit.
+    pub fn database_url(&self) -> String {
+        self.config.database.url.clone().unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", self.unit()))
+    }
+
+    /// The checked limits.
+    pub fn limits(&self) -> Limits {
+        let l = &self.config.limits;
+        Limits {
+            max_message_bytes: l.max_message_bytes,
+            request_timeout: Duration::from_secs(l.request_timeout_secs),
+            max_in_flight: l.max_in_flight,
+            max_streams_per_connection: l.max_streams_per_connection,
+            max_connections: l.max_connections,
+            rate_per_second: l.rate_limit,
+            rate_burst: l.rate_burst,
+            handshake_timeout: Duration::from_secs(l.handshake_timeout_secs),
+            keepalive_interval: Duration::from_secs(l.keepalive_secs),
+            keepalive_timeout: Duration::from_secs(l.keepalive_timeout_secs),
+            tcp_keepalive: Duration::from_secs(l.tcp_keepalive_secs),
+        }
+    }
+
+    /// The time policy (checked by [`load`]).
+    pub fn time(&self) -> TimePolicy {
+        TimePolicy::parse(&self.config.time.zone, &self.config.time.cutoff).expect("checked by load")
+    }
+
+    /// The effective configuration as TOML, each value with its origin,
+    /// unset optional keys commented out, secrets redacted.
+    pub fn to_toml(&self) -> String {
+        let tree = serde_json::to_value(&self.config).expect("the config serializes");
+        let mut out = String::from(
+            "# fengqiao node: effective configuration (defaults < TOML file < FENGQIAO__* environment < flags)\n\
+             # secrets (passwords in URLs) are redacted\n",
+        );
+        let serde_json::Value::Object(sections) = tree else { unreachable!("the config is a table") };
+        // Every key, including the optional ones serde leaves out when unset.
+        let all_keys = all_keys();
+        for (section, fields) in sections {
+            out.push_str(&format!("\n[{section}]\n"));
+            let serde_json::Value::Object(fields) = fields else { continue };
+            for field in all_keys.get(section.as_str()).into_iter().flatten() {
+                let key = format!("{section}.{field}");
+                match fields.get(*field) {
+                    None | Some(serde_json::Value::Null) => {
+                        out.push_str(&format!("# {field} =  (not set)\n"))
+                    }
+                    Some(value) => {
+                        let mut value = value.clone();
+                        if let serde_json::Value::String(text) = &mut value
+                            && SECRET_URL_KEYS.contains(&key.as_str())
+                        {
+                            *text = redact_url(text);
+                        }
+                        let rendered = toml::Value::try_from(&value)
+                            .map(|v| v.to_string())
+                            .unwrap_or_else(|_| value.to_string());
+                        out.push_str(&format!("{field} = {rendered}  # {}\n", self.origin(&key)));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A layer's name for messages: "TOML file PATH", "environment variable
+/// FENGQIAO__SECTION__KEY", or the layer's own name.
+fn describe_origin(metadata: &Metadata, key: &str) -> String {
+    if metadata.name.contains("environment variable") {
+        let variable = format!("{ENV_PREFIX}{}", key.replace('.', "__").to_uppercase());
+        return format!("environment variable {variable}");
+    }
+    match &metadata.source {
+        Some(figment::Source::File(path)) => format!("TOML file {}", path.display()),
+        _ => metadata.name.to_string(),
+    }
+}
+
+/// Keys whose values are URLs that may carry a password.
+const SECRET_URL_KEYS: &[&str] = &["database.url", "node.parent", "trace.otlp_endpoint"];
+
+/// Every `section -> fields` of [`Config`] in print order, the optional
+/// ones serde leaves out when unset included (a test checks it against the
+/// struct).
+fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
+    BTreeMap::from([
+        ("node", vec!["unit", "listen", "tree", "parent", "child_nodes", "drain_grace_seconds"]),
+        ("database", vec!["url"]),
+        ("tls", vec!["insecure", "ca", "cert", "key"]),
+        ("time", vec!["zone", "cutoff"]),
+        (
+            "cases",
+            vec![
+                "accept_days",
+                "handle_days",
+                "max_extension_days",
+                "review_days",
+                "auto_escalate_after_days",
+                "repeat_window_days",
+                "petitioner_secret_file",
+            ],
+        ),
+        ("personal_data", vec!["key_file", "previous_key_files"]),
+        (
+            "limits",
+            vec![
+                "max_message_bytes",
+                "request_timeout_secs",
+                "max_in_flight",
+                "max_streams_per_connection",
+                "max_connections",
+                "rate_limit",
+                "rate_burst",
+                "handshake_timeout_secs",
+                "keepalive_secs",
+                "keepalive_timeout_secs",
+                "tcp_keepalive_secs",
+            ],
+        ),
+        ("metrics", vec!["listen"]),
+        ("log", vec!["format", "filter"]),
+        ("trace", vec!["otlp_endpoint", "service_name"]),
+    ])
+}
+
+/// `scheme://user:password@host/…` with the password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Merges the layers and checks every value, naming the key and where it
+/// came from on the first problem found. Reads no file but the config file.
+pub fn load(args: &ConfigArgs) -> Result<Loaded> {
+    let defaults = match Value::serialize(Config::default()) {
+        Ok(Value::Dict(_, dict)) => dict,
+        _ => unreachable!("the default config is a table"),
+    };
+    let mut figment = Figment::from(Layer { name: "built-in defaults", values: defaults });
+    if let Some(path) = &args.config {
+        if !path.is_file() {
+            bail!("the config file {} does not exist", path.display());
+        }
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    figment = figment
+        .merge(Env::prefixed(ENV_PREFIX).split("__"))
+        .merge(Layer { name: "command-line flags", values: args.overrides() });
+    let config: Config = figment.extract().map_err(|error| {
+        let problems: Vec<String> = error
+            .into_iter()
+            .map(|e| {
+                // Environment keys arrive upper-case; name them as the file does.
+                let key = e.path.join(".").to_lowercase();
+                match &e.metadata {
+                    Some(metadata) if !key.is_empty() => {
+                        format!("{key} ({}): {}", describe_origin(metadata, &key), e.kind)
+                    }
+                    Some(metadata) => format!("{} ({})", e.kind, describe_origin(metadata, &key)),
+                    None => e.to_string(),
+                }
+            })
+            .collect();
+        anyhow::anyhow!("configuration: {}", problems.join("; "))
+    })?;
+    let loaded = Loaded { config, figment };
+    check(&loaded)?;
+    Ok(loaded)
+}
+
+/// The checks that need no file: each failure names the key, its origin
+/// and what is expected.
+fn check(loaded: &Loaded) -> Result<()> {
+    let c = &loaded.config;
+    let fail = |key: &str, problem: &str| -> anyhow::Error {
+        anyhow::anyhow!("configuration: {key} ({}): {problem}", loaded.origin(key))
+    };
+    let Some(unit) = &c.node.unit else {
+        bail!(
+            "configuration: node.unit is required: give --unit, FENGQIAO__NODE__UNIT or `unit` under [node]"
+        );
+    };
+    fengqiao_core::UnitId::parse(unit).map_err(|e| fail("node.unit", &e.to_string()))?;
+    check_address(&c.node.listen).map_err(|e| fail("node.listen", &e))?;
+    if let Some(children) = c.node.child_nodes.as_deref()
+        && children.trim() != "all"
+    {
+        for child in children.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            if child == "all" {
+                return Err(fail("node.child_nodes", "`all` stands alone, without a list"));
+            }
+            fengqiao_core::UnitId::parse(child)
+                .map_err(|e| fail("node.child_nodes", &format!("expected `all` or unit ids: {e}")))?;
+        }
+    }
+    if c.node.drain_grace_seconds > 300 {
+        return Err(fail("node.drain_grace_seconds", "must be at most 300"));
+    }
+    if let Some(url) = &c.database.url
+        && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    {
+        return Err(fail("database.url", "expected sqlite://PATH or postgres://USER@HOST:PORT/DB"));
+    }
+    let tls_files = [("tls.ca", &c.tls.ca), ("tls.cert", &c.tls.cert), ("tls.key", &c.tls.key)];
+    let given: Vec<&str> = tls_files.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| *k).collect();
+    match (c.tls.insecure, given.len()) {
+        (true, 0) | (false, 3) => {}
+        (true, _) => {
+            return Err(fail(
+                "tls.insecure",
+                &format!("plaintext cannot be combined with {}", given.join(", ")),
+            ));
+        }
+        (false, 0) => bail!(
+            "configuration: a node needs TLS: set tls.ca, tls.cert and tls.key (--ca/--cert/--key; make them with \
+             `fengqiao ca init` and `fengqiao ca issue`), or tls.insecure for plaintext on loopback"
+        ),
+        (false, _) => {
+            let missing: Vec<&str> = tls_files.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| *k).collect();
+            bail!(
+                "configuration: TLS needs tls.ca, tls.cert and tls.key together; missing {}",
+                missing.join(", ")
+            )
+        }
+    }
+    if let Some(parent) = &c.node.parent {
+        let scheme_ok = parent.starts_with("https://") || (c.tls.insecure && parent.starts_with("http://"));
+        if !scheme_ok {
+            let expected = if c.tls.insecure { "http:// or https://" } else { "https:// (TLS)" };
+            return Err(fail("node.parent", &format!("expected a URL starting with {expected}")));
+        }
+    }
+    TimePolicy::parse(&c.time.zone, &c.time.cutoff).map_err(|e| {
+        let key = if e.to_string().contains("zone") { "time.zone" } else { "time.cutoff" };
+        fail(key, &e.to_string())
+    })?;
+    let cases = &c.cases;
+    for (key, value) in [
+        ("cases.accept_days", cases.accept_days),
+        ("cases.handle_days", cases.handle_days),
+        ("cases.max_extension_days", cases.max_extension_days),
+        ("cases.review_days", cases.review_days),
+        ("cases.repeat_window_days", cases.repeat_window_days),
+        ("cases.auto_escalate_after_days", cases.auto_escalate_after_days.unwrap_or(1)),
+    ] {
+        if !(1..=3660).contains(&value) {
+            return Err(fail(key, "must be between 1 and 3660 days"));
+        }
+    }
+    if !c.personal_data.previous_key_files.is_empty() && c.personal_data.key_file.is_none() {
+        return Err(fail(
+            "personal_data.previous_key_files",
+            "needs personal_data.key_file (the current key)",
+        ));
+    }
+    let l = &c.limits;
+    if l.max_message_bytes < 64 * 1024 {
+        return Err(fail("limits.max_message_bytes", "must be at least 65536"));
+    }
+    for (key, value) in [
+        ("limits.max_in_flight", l.max_in_flight),
+        ("limits.max_streams_per_connection", l.max_streams_per_connection as usize),
+        ("limits.max_connections", l.max_connections),
+    ] {
+        if value == 0 {
+            return Err(fail(key, "must be at least 1"));
+        }
+    }
+    for (key, value) in [
+        ("limits.request_timeout_secs", l.request_timeout_secs),
+        ("limits.handshake_timeout_secs", l.handshake_timeout_secs),
+        ("limits.keepalive_secs", l.keepalive_secs),
+        ("limits.keepalive_timeout_secs", l.keepalive_timeout_secs),
+        ("limits.tcp_keepalive_secs", l.tcp_keepalive_secs),
+    ] {
+        if !(1..=86_400).contains(&value) {
+            return Err(fail(key, "must be between 1 and 86400 seconds"));
+        }
+    }
+    if l.rate_limit > 0 && l.rate_burst == 0 {
+        return Err(fail("limits.rate_burst", "must be at least 1 when limits.rate_limit is on"));
+    }
+    if let Some(listen) = &c.metrics.listen {
+        check_address(listen).map_err(|e| fail("metrics.listen", &e))?;
+        if listen == &c.node.listen {
+            return Err(fail("metrics.listen", "must differ from node.listen"));
+        }
+    }
+    if c.log.filter.trim().is_empty() {
+        return Err(fail("log.filter", "must not be empty (e.g. `info`)"));
+    }
+    tracing_subscriber::EnvFilter::try_new(&c.log.filter).map_err(|e| fail("log.filter", &e.to_string()))?;
+    if let Some(endpoint) = &c.trace.otlp_endpoint
+        && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+    {
+        return Err(fail(
+            "trace.otlp_endpoint",
+            "expected http://HOST:PORT or https://HOST:PORT (OTLP/gRPC)",
+        ));
+    }
+    if c.trace.service_name.trim().is_empty() {
+        return Err(fail("trace.service_name", "must not be empty"));
+    }
+    Ok(())
+}
+
+/// `host:port` with a numeric port; the host is resolved when the node binds.
+fn check_address(address: &str) -> Result<(), String> {
+    if address.parse::<SocketAddr>().is_ok() {
+        return Ok(());
+    }
+    match address.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
+        _ => Err(format!("expected HOST:PORT, got {address:?}")),
+    }
+}
+
+/// `fengqiao config print`: the effective configuration, or the first
+/// problem with it (non-zero exit).
+pub fn print(args: &ConfigArgs) -> Result<()> {
+    let loaded = load(args)?;
+    print!("{}", loaded.to_toml());
+    Ok(())
+}
+
+#[cfg(test)]
+// `Jail::expect_with` takes closures returning figment's own (large) error.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    fn args(file: Option<&str>) -> ConfigArgs {
+        ConfigArgs {
+            config: file.map(PathBuf::from),
+            unit: Some("410411".to_owned()),
+            insecure: true,
+            ..ConfigArgs::default()
+        }
+    }
+
+    fn error(result: Result<Loaded>) -> String {
+        format!("{:#}", result.expect_err("the config must be refused"))
+    }
+
+    #[test]
+    fn each_layer_overrides_the_one_before() {
+        Jail::expect_with(|jail| {
+            let defaults = load(&args(None)).unwrap();
+            assert_eq!(defaults.config.limits.max_in_flight, Limits::default().max_in_flight);
+            assert_eq!(defaults.origin("limits.max_in_flight"), "built-in defaults");
+
+            jail.create_file("node.toml", "[limits]\nmax_in_flight = 10\nrate_limit = 7\n")?;
+            let file = load(&args(Some("node.toml"))).unwrap();
+            assert_eq!(file.config.limits.max_in_flight, 10);
+            assert!(
+                file.origin("limits.max_in_flight").starts_with("TOML file "),
+                "{}",
+                file.origin("limits.max_in_flight")
+            );
+            assert!(file.origin("limits.max_in_flight").ends_with("node.toml"));
+
+            jail.set_env("FENGQIAO__LIMITS__MAX_IN_FLIGHT", "20");
+            let env = load(&args(Some("node.toml"))).unwrap();
+            assert_eq!(env.config.limits.max_in_flight, 20);
+            assert_eq!(
+                env.origin("limits.max_in_flight"),
+                "environment variable FENGQIAO__LIMITS__MAX_IN_FLIGHT"
+            );
+            assert_eq!(env.config.limits.rate_limit, 7, "the file's other keys stay");
+
+            let flags = load(&ConfigArgs { max_in_flight: Some(30), ..args(Some("node.toml")) }).unwrap();
+            assert_eq!(flags.config.limits.max_in_flight, 30);
+            assert_eq!(flags.origin("limits.max_in_flight"), "command-line flags");
+            assert_eq!(flags.config.limits.rate_limit, 7);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_unit_may_come_from_the_environment_as_a_number() {
+        Jail::expect_with(|jail| {
+            jail.set_env("FENGQIAO__NODE__UNIT", "410411001");
+            jail.set_env("FENGQIAO__NODE__CHILD_NODES", "410411001001");
+            jail.set_env("FENGQIAO__TLS__INSECURE", "true");
+            let loaded = load(&ConfigArgs::default()).unwrap();
+            assert_eq!(loaded.unit(), "410411001");
+            assert_eq!(loaded.config.node.child_nodes.as_deref(), Some("410411001001"));
+            assert_eq!(loaded.database_url(), "sqlite://fengqiao-410411001.db");
+            jail.create_file("n.toml", "[node]\nunit = 410411\n")?;
+            jail.clear_env();
+            let loaded =
+                load(&ConfigArgs { config: Some("n.toml".into()), insecure: true, ..Default::default() })
+                    .unwrap();
+            assert_eq!(loaded.unit(), "410411");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_the_key_and_where_it_came_from() {
+        Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "[limits]\nmax_inflight = 10\n")?;
+            let message = error(load(&args(Some("typo.toml"))));
+            assert!(message.contains("max_inflight") && message.contains("typo.toml"), "{message}");
+
+            jail.create_file("section.toml", "[metric]\nlisten = \"127.0.0.1:9400\"\n")?;
+            let message = error(load(&args(Some("section.toml"))));
+            assert!(message.contains("metric"), "{message}");
+
+            jail.create_file("type.toml", "[limits]\nmax_in_flight = \"many\"\n")?;
+            let message = error(load(&args(Some("type.toml"))));
+            assert!(message.contains("max_in_flight") && message.contains("type.toml"), "{message}");
+
+            jail.set_env("FENGQIAO__LIMITS__MAX_IN_FLIGHT", "0");
+            let message = error(load(&args(None)));
+            assert_eq!(
+                message,
+                "configuration: limits.max_in_flight (environment variable FENGQIAO__LIMITS__MAX_IN_FLIGHT): must be at least 1"
+            );
+            jail.clear_env();
+
+            let message = error(load(&ConfigArgs { cutoff: Some("25:00".into()), ..args(None) }));
+            assert!(message.starts_with("configuration: time.cutoff (command-line flags)"), "{message}");
+            let message = error(load(&ConfigArgs { time_zone: Some("Mars/Olympus".into()), ..args(None) }));
+            assert!(message.starts_with("configuration: time.zone (command-line flags)"), "{message}");
+            let message = error(load(&ConfigArgs { unit: Some("41/x".into()), ..args(None) }));
+            assert!(message.starts_with("configuration: node.unit (command-line flags)"), "{message}");
+            let message = error(load(&ConfigArgs { listen: Some("7400".into()), ..args(None) }));
+            assert!(message.contains("node.listen"), "{message}");
+            let message =
+                error(load(&ConfigArgs { metrics_listen: Some("127.0.0.1:7400".into()), ..args(None) }));
+            assert!(message.contains("metrics.listen") && message.contains("differ"), "{message}");
+            let message = error(load(&ConfigArgs { db: Some("mysql://x".into()), ..args(None) }));
+            assert!(message.contains("database.url"), "{message}");
+            let message = error(load(&ConfigArgs { child_nodes: Some("all,4104".into()), ..args(None) }));
+            assert!(message.contains("node.child_nodes"), "{message}");
+            let message =
+                error(load(&ConfigArgs { otlp_endpoint: Some("collector:4317".into()), ..args(None) }));
+            assert!(message.contains("trace.otlp_endpoint"), "{message}");
+            let message = error(load(&ConfigArgs { log_filter: Some("info,[".into()), ..args(None) }));
+            assert!(message.contains("log.filter"), "{message}");
+            let message = error(load(&ConfigArgs { accept_days: Some(0), ..args(None) }));
+            assert!(message.contains("cases.accept_days"), "{message}");
+            let message = error(load(&ConfigArgs { unit: None, ..args(None) }));
+            assert!(message.contains("node.unit is required"), "{message}");
+            let message = error(load(&args(Some("missing.toml"))));
+            assert!(message.contains("missing.toml") && message.contains("does not exist"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn tls_needs_all_three_files_or_insecure_alone() {
+        Jail::expect_with(|_| {
+            let secure = ConfigArgs { insecure: false, ..args(None) };
+            let message = error(load(&secure));
+            assert!(message.contains("a node needs TLS"), "{message}");
+            let message = error(load(&ConfigArgs { ca: Some("ca.pem".into()), ..secure.clone() }));
+            assert!(message.ends_with("missing tls.cert, tls.key"), "{message}");
+            let full = ConfigArgs {
+                ca: Some("ca.pem".into()),
+                cert: Some("n.pem".into()),
+                key: Some("n.key".into()),
+                ..secure.clone()
+            };
+            assert!(load(&full).is_ok());
+            let message = error(load(&ConfigArgs { insecure: true, ..full.clone() }));
+            assert!(message.contains("tls.insecure") && message.contains("tls.ca"), "{message}");
+            let message = error(load(&ConfigArgs { parent: Some("http://10.0.0.1:7400".into()), ..full }));
+            assert!(message.contains("node.parent") && message.contains("https://"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn print_shows_every_key_with_its_origin_and_hides_passwords() {
+        Jail::expect_with(|jail| {
+            jail.create_file("node.toml", "[database]\nurl = \"postgres://fengqiao:s3cret@db:5432/fq\"\n")?;
+            let loaded = load(&args(Some("node.toml"))).unwrap();
+            let text = loaded.to_toml();
+            assert!(!text.contains("s3cret"), "{text}");
+            assert!(text.contains("url = \"postgres://fengqiao:***@db:5432/fq\"  # TOML file"), "{text}");
+            assert!(text.contains("# parent =  (not set)"), "{text}");
+            assert!(text.contains("max_in_flight = 256  # built-in defaults"), "{text}");
+            // What is printed loads back to the same configuration.
+            jail.create_file("printed.toml", &text.replace("***", "s3cret"))?;
+            let again = load(&args(Some("printed.toml"))).unwrap();
+            assert_eq!(
+                serde_json::to_value(&again.config).unwrap(),
+                serde_json::to_value(&loaded.config).unwrap()
+            );
+            assert!(again.origin("limits.max_in_flight").ends_with("printed.toml"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_printed_key_list_matches_the_config() {
+        let mut full = Config::default();
+        full.node.unit = Some("410411".into());
+        full.node.tree = Some("t.csv".into());
+        full.node.parent = Some("https://p:7400".into());
+        full.node.child_nodes = Some("all".into());
+        full.database.url = Some("sqlite://x.db".into());
+        full.tls.ca = Some("ca".into());
+        full.tls.cert = Some("c".into());
+        full.tls.key = Some("k".into());
+        full.cases.auto_escalate_after_days = Some(3);
+        full.cases.petitioner_secret_file = Some("s".into());
+        full.personal_data.key_file = Some("k".into());
+        full.metrics.listen = Some("127.0.0.1:9400".into());
+        full.trace.otlp_endpoint = Some("http://c:4317".into());
+        let serde_json::Value::Object(sections) = serde_json::to_value(&full).unwrap() else { panic!() };
+        let listed = all_keys();
+        assert_eq!(
+            sections.keys().cloned().collect::<Vec<_>>(),
+            listed.keys().map(|k| k.to_string()).collect::<Vec<_>>()
+        );
+        for (section, fields) in sections {
+            let serde_json::Value::Object(fields) = fields else { panic!() };
+            let mut actual: Vec<&str> = fields.keys().map(String::as_str).collect();
+            let mut expected = listed[section.as_str()].clone();
+            actual.sort_unstable();
+            expected.sort_unstable();
+            assert_eq!(actual, expected, "section {section}");
+        }
+    }
+
+    #[test]
+    fn urls_lose_only_their_password() {
+        assert_eq!(
+            redact_url("postgres://u:p@h:5432/d?sslmode=require"),
+            "postgres://u:***@h:5432/d?sslmode=require"
+        );
+        assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(redact_url("sqlite://fengqiao.db"), "sqlite://fengqiao.db");
+        assert_eq!(redact_url("postgres://u:p%40ss@h/d"), "postgres://u:***@h/d");
+    }
+}
