@@ -23,6 +23,7 @@ pub mod downlink;
 pub mod figures;
 pub mod forwarder;
 pub mod limits;
+pub mod metrics;
 pub mod node_status;
 pub mod pki;
 pub mod reporting;
@@ -44,6 +45,7 @@ use fengqiao_store::Store;
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 
 pub use limits::Limits;
+pub use metrics::{Metrics, serve_metrics};
 pub use server::{ServeError, serve};
 pub use status::NodeError;
 pub use tls::{TlsMaterial, Transport};
@@ -262,6 +264,8 @@ struct Inner {
     case_lock: tokio::sync::Mutex<()>,
     /// Appends to the audit log, batching concurrent entries.
     audit: audit::AuditWriter,
+    /// This node's Prometheus registry.
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl Node {
@@ -292,7 +296,11 @@ impl Node {
         ensure_rollups(&*store, &served, &config.time).await?;
         config.committer.forward = config.parent.is_some();
         config.committer.policy = config.time;
-        let committer = GroupCommitter::spawn(Arc::clone(&store), config.committer);
+        let metrics = Arc::new(metrics::Metrics::new(&config.home_unit));
+        let committer = GroupCommitter::spawn_observed(Arc::clone(&store), config.committer, {
+            let metrics = Arc::clone(&metrics);
+            Arc::new(move |elapsed, committed| metrics.batch_applied(elapsed, committed))
+        });
         let audit = audit::AuditWriter::spawn(Arc::clone(&store));
         let node = Node {
             inner: Arc::new(Inner {
@@ -306,6 +314,7 @@ impl Node {
                 stopping: tokio::sync::watch::Sender::new(false),
                 case_lock: tokio::sync::Mutex::new(()),
                 audit,
+                metrics,
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -396,6 +405,11 @@ impl Node {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
+    }
+
+    /// This node's metrics (see [`metrics`]).
+    pub fn metrics(&self) -> &Arc<metrics::Metrics> {
+        &self.inner.metrics
     }
 
     pub fn committer(&self) -> &GroupCommitter {
