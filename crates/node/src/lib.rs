@@ -11,6 +11,7 @@
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
 //! [`audit`] appends every change to the tamper-evident audit log.
+//! [`metrics`] is the node's Prometheus registry and its `/metrics` endpoint.
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
 //! certificates.
