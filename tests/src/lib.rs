@@ -144,6 +144,15 @@ pub struct NodeOptions {
     /// `--rate-limit N` (the node's default when `None`): a test whose
     /// concurrent clients all call from 127.0.0.1 share one caller's budget.
     pub rate_limit: Option<u32>,
+    /// Serve Prometheus metrics on a free loopback port (`--metrics-listen`),
+    /// kept across restarts; read them with [`NodeProcess::scrape_metrics`].
+    pub metrics: bool,
+}
+
+/// A loopback address with a port free at the time of asking.
+fn free_loopback_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("bound").to_string()
 }
 
 /// Lines of a node's stderr kept for failure messages.
@@ -162,6 +171,8 @@ pub struct NodeProcess {
     options: NodeOptions,
     /// The last lines the node wrote to stderr, across restarts.
     log: Arc<Mutex<VecDeque<String>>>,
+    /// `host:port` of the metrics endpoint, when `options.metrics`.
+    metrics_address: Option<String>,
 }
 
 impl NodeProcess {
@@ -179,6 +190,7 @@ impl NodeProcess {
             unit: unit.to_owned(),
             tree: tree.to_owned(),
             db: db.to_owned(),
+            metrics_address: options.metrics.then(free_loopback_address),
             options,
             log: Arc::default(),
         };
@@ -225,6 +237,9 @@ impl NodeProcess {
             command.args(["--child-nodes", &self.options.child_nodes.join(",")]);
         }
         command.args(&self.options.extra_args);
+        if let Some(metrics) = &self.metrics_address {
+            command.args(["--metrics-listen", metrics]);
+        }
         if let Some(rate) = self.options.rate_limit {
             command.args(["--rate-limit", &rate.to_string()]);
         }
@@ -296,6 +311,22 @@ impl NodeProcess {
 
     pub fn unit(&self) -> &str {
         &self.unit
+    }
+
+    /// `GET /metrics` of the running node (`options.metrics`): the body.
+    pub async fn scrape_metrics(&self) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.metrics_address.as_deref().expect("the node was started with metrics");
+        let mut stream = TcpStream::connect(address).await.expect("the metrics endpoint accepts");
+        let request = format!("GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("request sent");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.expect("response read");
+        let response = String::from_utf8(response).expect("the metrics are UTF-8");
+        let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+        assert!(head.starts_with("HTTP/1.1 200"), "metrics of {}: {head}", self.unit);
+        assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "a plain body: {head}");
+        body.to_owned()
     }
 
     pub fn options(&self) -> &NodeOptions {
@@ -704,6 +735,7 @@ pub struct TestNetworkBuilder {
     node_args: Vec<String>,
     rust_log: Option<String>,
     log_dir: Option<PathBuf>,
+    metrics: bool,
 }
 
 impl TestNetworkBuilder {
@@ -723,6 +755,12 @@ impl TestNetworkBuilder {
     }
 
     /// More arguments for every `fengqiao node`.
+    /// Every node serves Prometheus metrics (see [`NodeOptions::metrics`]).
+    pub fn metrics(mut self) -> Self {
+        self.metrics = true;
+        self
+    }
+
     pub fn node_args(mut self, args: &[&str]) -> Self {
         self.node_args.extend(args.iter().map(|a| (*a).to_owned()));
         self
@@ -791,6 +829,7 @@ impl TestNetworkBuilder {
                 extra_args: self.node_args.clone(),
                 rust_log: self.rust_log.clone(),
                 log_file: self.log_dir.as_ref().map(|dir| dir.join(format!("{unit}.log"))),
+                metrics: self.metrics,
                 ..NodeOptions::default()
             };
             let process = NodeProcess::start_with(unit, &network.tree_path, &db.url(), options).await;
@@ -842,6 +881,7 @@ impl TestNetwork {
             node_args: Vec::new(),
             rust_log: None,
             log_dir: None,
+            metrics: false,
         }
     }
 

@@ -25,8 +25,8 @@
 //! holding the case. Last, the district's key is rotated (restart with a new
 //! key and the old one as previous, which reseals at start; then the new one
 //! alone) and the petitioner still reads. (A key the data was not sealed
-//! under is refused in `crates/store/tests/personal_data.rs`.) The node has no metrics output yet: nothing to
-//! search there.
+//! under is refused in `crates/store/tests/personal_data.rs`.) Each node's
+//! Prometheus metrics are scraped and searched too.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -248,6 +248,7 @@ async fn seeded_personal_data_leaks_nowhere(backend: Backend) {
         .node_args(&["--personal-data-key-file", &key])
         .rust_log("debug")
         .log_dir(&logs)
+        .metrics()
         .start(backend)
         .await;
     let cli = Cli {
@@ -428,6 +429,14 @@ async fn seeded_personal_data_leaks_nowhere(backend: Backend) {
         success && hits(shown.as_bytes()).contains(&NAME),
         "the handover brought the petitioner: {shown}"
     );
+
+    // Every node's metrics, after all of the above.
+    for unit in [DISTRICT, TOWNSHIP, COMMUNITY] {
+        let metrics = net.node(unit).scrape_metrics().await;
+        assert!(metrics.contains("fengqiao_grpc_server_handled_total"), "node {unit}: {metrics}");
+        let found = hits(metrics.as_bytes());
+        assert!(found.is_empty(), "node {unit}'s metrics hold {found:?}: {metrics}");
+    }
 
     // Databases while the nodes run (WAL pages included), then stopped.
     search_databases(&net, "while running").await;

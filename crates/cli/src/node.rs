@@ -205,7 +205,33 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     if let Some(path) = tree_file {
         tokio::spawn(reload_on_hangup(node.clone(), path));
     }
+    // Prometheus metrics on their own port, plaintext: no personal data is
+    // in them, but keep the port on the monitoring network.
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics = match &config.metrics.listen {
+        Some(metrics_listen) => {
+            let metrics_listener = TcpListener::bind(metrics_listen)
+                .await
+                .with_context(|| format!("metrics.listen: cannot listen on {metrics_listen}"))?;
+            let metrics_address = metrics_listener.local_addr()?;
+            tracing::info!(address = %metrics_address, "metrics at http://{metrics_address}/metrics");
+            println!("metrics of node {unit} on http://{metrics_address}/metrics");
+            let shutdown = async {
+                let _ = metrics_stopped.await;
+            };
+            Some(tokio::spawn(fengqiao_node::serve_metrics(node.clone(), metrics_listener, shutdown)))
+        }
+        None => None,
+    };
     fengqiao_node::serve(node, listener, shutdown_signal()).await?;
+    let _ = stop_metrics.send(());
+    if let Some(metrics) = metrics {
+        match metrics.await {
+            Ok(Err(error)) => tracing::warn!(%error, "metrics endpoint failed"),
+            Err(error) => tracing::warn!(%error, "metrics endpoint task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
     store.close().await;
     tracing::info!("node stopped");
     Ok(())

@@ -333,6 +333,7 @@ fn tree_from_snapshot(snapshot: TreeSnapshot) -> Result<UnitTree, NodeError> {
 /// Applies one event, then moves the cursor past it.
 async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
     let sequence = event.sequence;
+    let created_at = from_timestamp(event.created_at, "created_at").ok();
     match event.body {
         Some(Body::Notice(notice)) => {
             let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
@@ -373,5 +374,6 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
         None => warn!(sequence, "downlink event of a kind this node does not know; skipped"),
     }
     node.store().set_meta(CURSOR_KEY, &sequence.to_string()).await?;
+    node.metrics().downlink_event_applied(created_at, node.clock().now());
     Ok(())
 }

@@ -142,8 +142,10 @@ pub async fn run(node: Node, parent: String) {
             items,
             synced_through: synced_through.map(fengqiao_proto::timestamp),
         };
+        let pushed_at = std::time::Instant::now();
         match client.push_batch(request).await {
             Ok(response) => {
+                let round_trip = pushed_at.elapsed();
                 let mut done = Vec::with_capacity(count);
                 let mut conflicts = Vec::new();
                 for ack in response.into_inner().acks {
@@ -153,6 +155,7 @@ pub async fn run(node: Node, parent: String) {
                         _ => done.push(id),
                     }
                 }
+                node.metrics().push_answered(round_trip, done.len(), conflicts.len());
                 let now = node.clock().now();
                 if let Err(error) = node.store().outbox_ack(&done, &conflicts, now).await {
                     // The parent has them; they will be resent and answered
@@ -171,6 +174,7 @@ pub async fn run(node: Node, parent: String) {
                 last_push = tokio::time::Instant::now();
             }
             Err(status) => {
+                node.metrics().push_failed(status.code());
                 let delay = backoff.next_delay();
                 debug!(code = ?status.code(), message = status.message(), ?delay, "push failed; backing off");
                 node.update_forward_state(|s| {

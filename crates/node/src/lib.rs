@@ -11,6 +11,7 @@
 //! [`server`] assembles the services with `grpc.health.v1` and server
 //! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
 //! [`audit`] appends every change to the tamper-evident audit log.
+//! [`metrics`] is the node's Prometheus registry and its `/metrics` endpoint.
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
 //! certificates.
@@ -23,6 +24,7 @@ pub mod downlink;
 pub mod figures;
 pub mod forwarder;
 pub mod limits;
+pub mod metrics;
 pub mod node_status;
 pub mod pki;
 pub mod reporting;
@@ -44,6 +46,7 @@ use fengqiao_store::Store;
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 
 pub use limits::Limits;
+pub use metrics::{Metrics, serve_metrics};
 pub use server::{ServeError, serve};
 pub use status::NodeError;
 pub use tls::{TlsMaterial, Transport};
@@ -266,6 +269,8 @@ struct Inner {
     case_lock: tokio::sync::Mutex<()>,
     /// Appends to the audit log, batching concurrent entries.
     audit: audit::AuditWriter,
+    /// This node's Prometheus registry.
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl Node {
@@ -296,7 +301,11 @@ impl Node {
         ensure_rollups(&*store, &served, &config.time).await?;
         config.committer.forward = config.parent.is_some();
         config.committer.policy = config.time;
-        let committer = GroupCommitter::spawn(Arc::clone(&store), config.committer);
+        let metrics = Arc::new(metrics::Metrics::new(&config.home_unit));
+        let committer = GroupCommitter::spawn_observed(Arc::clone(&store), config.committer, {
+            let metrics = Arc::clone(&metrics);
+            Arc::new(move |elapsed, committed| metrics.batch_applied(elapsed, committed))
+        });
         let audit = audit::AuditWriter::spawn(Arc::clone(&store));
         let node = Node {
             inner: Arc::new(Inner {
@@ -310,6 +319,7 @@ impl Node {
                 stopping: tokio::sync::watch::Sender::new(false),
                 case_lock: tokio::sync::Mutex::new(()),
                 audit,
+                metrics,
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -400,6 +410,11 @@ impl Node {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
+    }
+
+    /// This node's metrics (see [`metrics`]).
+    pub fn metrics(&self) -> &Arc<metrics::Metrics> {
+        &self.inner.metrics
     }
 
     pub fn committer(&self) -> &GroupCommitter {

@@ -66,6 +66,7 @@ impl Reporting {
                 first_accepted_at: None,
             })
             .await?;
+        self.node.metrics().report_accepted(outcome.applied);
         // A DUPLICATE resubmission changed nothing: not audited.
         if outcome.applied.changes_state() {
             self.node
@@ -182,8 +183,18 @@ impl ReportingService for Reporting {
         request: Request<SubmitDailyReportRequest>,
     ) -> Result<Response<SubmitDailyReportResponse>, Status> {
         let unit = request.get_ref().report.as_ref().map_or("", |r| r.unit_id.as_str());
-        let caller = self.node.authorize(&request, Rpc::SubmitDailyReport, Target::Unit(unit))?;
-        Ok(Response::new(self.submit(&caller, request.into_inner()).await?))
+        let metrics = self.node.metrics();
+        let caller = self
+            .node
+            .authorize(&request, Rpc::SubmitDailyReport, Target::Unit(unit))
+            .inspect_err(|error| metrics.report_rejected(error))?;
+        match self.submit(&caller, request.into_inner()).await {
+            Ok(response) => Ok(Response::new(response)),
+            Err(error) => {
+                metrics.report_rejected(&error);
+                Err(error.into())
+            }
+        }
     }
 
     #[instrument(name = "rpc.get_daily_report", skip_all, fields(unit = %request.get_ref().unit_id))]

@@ -22,6 +22,7 @@ use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 use crate::cases::{self, Cases};
 use crate::downlink::{self, Downlink};
 use crate::limits::{LimitLayer, guard_connections};
+use crate::metrics::MetricsLayer;
 use crate::node_status::NodeStatus;
 use crate::reporting::Reporting;
 use crate::summary::Summaries;
@@ -121,6 +122,9 @@ pub async fn serve(
         // Layers added earlier see a request first: the caller layer puts the
         // `Caller` into the extensions before the limit layer, so that
         // `limits::rate_key` keys the rate limit by the verified identity.
+        // The metrics layer is outermost, so it counts the calls the caller
+        // and limit layers refuse too.
+        .layer(MetricsLayer::new(std::sync::Arc::clone(node.metrics())))
         .layer(CallerLayer::new(&transport))
         .layer(limit_layer)
         .add_service(health_service)

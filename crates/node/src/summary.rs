@@ -329,7 +329,11 @@ impl Summaries {
         }
     }
 
-    async fn completeness(&self, unit_id: &str, date: NaiveDate) -> Result<CompletenessResponse, NodeError> {
+    pub(crate) async fn completeness(
+        &self,
+        unit_id: &str,
+        date: NaiveDate,
+    ) -> Result<CompletenessResponse, NodeError> {
         let unit = self.unit(unit_id, "unit_id")?;
         let policy = &self.node.config().time;
         let now = self.node.clock().now();

@@ -25,6 +25,10 @@ use crate::{ItemResult, Outcome, Store, StoreError, Submission};
 
 type Reply = oneshot::Sender<Result<ItemResult, Arc<StoreError>>>;
 
+/// Told the time each batch took to apply and whether it committed (the
+/// node's metrics).
+pub type BatchObserver = Arc<dyn Fn(std::time::Duration, bool) + Send + Sync>;
+
 /// Why a submission was not applied.
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
@@ -88,13 +92,24 @@ pub struct GroupCommitter {
 impl GroupCommitter {
     /// Starts the writer tasks on the current runtime.
     pub fn spawn(store: Arc<dyn Store>, config: CommitterConfig) -> Self {
+        Self::spawn_observed(store, config, Arc::new(|_, _| {}))
+    }
+
+    /// Like [`GroupCommitter::spawn`], telling `observer` about every batch.
+    pub fn spawn_observed(store: Arc<dyn Store>, config: CommitterConfig, observer: BatchObserver) -> Self {
         let writers = config.writers.max(1);
         let per_writer = (config.queue / writers).max(1);
         let committed = Arc::new(Notify::new());
         let queues = (0..writers)
             .map(|_| {
                 let (queue, receiver) = mpsc::channel(per_writer);
-                tokio::spawn(write_loop(Arc::clone(&store), receiver, config, Arc::clone(&committed)));
+                tokio::spawn(write_loop(
+                    Arc::clone(&store),
+                    receiver,
+                    config,
+                    Arc::clone(&committed),
+                    Arc::clone(&observer),
+                ));
                 queue
             })
             .collect();
@@ -140,6 +155,7 @@ async fn write_loop(
     mut receiver: mpsc::Receiver<(Submission, Reply)>,
     config: CommitterConfig,
     committed: Arc<Notify>,
+    observer: BatchObserver,
 ) {
     let max_batch = config.max_batch.max(1);
     // Under load the callers of one batch come back together: right after a
@@ -160,7 +176,8 @@ async fn write_loop(
             }
         }
         let size = jobs.len();
-        if commit_batch(&*store, std::mem::take(&mut jobs), config.forward, &config.policy).await {
+        if commit_batch(&*store, std::mem::take(&mut jobs), config.forward, &config.policy, &*observer).await
+        {
             committed.notify_one();
         }
         target = (size * 3 / 4).max(1);
@@ -175,11 +192,14 @@ async fn commit_batch(
     jobs: Vec<(Submission, Reply)>,
     forward: bool,
     policy: &fengqiao_core::TimePolicy,
+    observer: &(dyn Fn(std::time::Duration, bool) + Send + Sync),
 ) -> bool {
     let (submissions, replies): (Vec<Submission>, Vec<Reply>) = jobs.into_iter().unzip();
     let started = std::time::Instant::now();
     let applied = store.apply_reports(submissions, forward, policy).await;
-    debug!(n = replies.len(), micros = started.elapsed().as_micros() as u64, "batch applied");
+    let elapsed = started.elapsed();
+    observer(elapsed, applied.is_ok());
+    debug!(n = replies.len(), micros = elapsed.as_micros() as u64, "batch applied");
     match applied {
         Ok(results) => {
             for (reply, result) in replies.into_iter().zip(results) {
