@@ -13,7 +13,8 @@
 //! [`audit`] appends every change to the tamper-evident audit log.
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
-//! certificates.
+//! certificates. [`propagation`] carries trace context across calls and,
+//! item by item, through the outbox up the tiers.
 
 pub mod audit;
 pub mod authz;
@@ -25,6 +26,7 @@ pub mod forwarder;
 pub mod limits;
 pub mod node_status;
 pub mod pki;
+pub mod propagation;
 pub mod reporting;
 pub mod server;
 pub mod status;

@@ -21,6 +21,7 @@ use crate::cases::{self, Cases};
 use crate::downlink::{self, Downlink};
 use crate::limits::{LimitLayer, guard_connections};
 use crate::node_status::NodeStatus;
+use crate::propagation::RpcTraceLayer;
 use crate::reporting::Reporting;
 use crate::summary::Summaries;
 use crate::tls::{CallerLayer, Transport};
@@ -114,9 +115,12 @@ pub async fn serve(
         .max_concurrent_streams(limits.max_streams_per_connection)
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
-        // Layers added earlier see a request first: the caller layer puts the
+        // Layers added earlier see a request first. The trace layer opens
+        // the call's span first, so every answer — a refused certificate, a
+        // rate limit — is in it. The caller layer puts the
         // `Caller` into the extensions before the limit layer, so that
         // `limits::rate_key` keys the rate limit by the verified identity.
+        .layer(RpcTraceLayer)
         .layer(CallerLayer::new(&transport))
         .layer(limit_layer)
         .add_service(health_service)
