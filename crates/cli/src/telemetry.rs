@@ -118,9 +118,8 @@ pub fn init(config: &TelemetryConfig) -> Result<TelemetryGuard> {
 /// `RUST_LOG` when set and not empty, else the configured directives.
 fn filter(config: &TelemetryConfig) -> Result<EnvFilter> {
     match std::env::var(EnvFilter::DEFAULT_ENV) {
-        Ok(directives) if !directives.trim().is_empty() => {
-            EnvFilter::try_new(&directives).with_context(|| format!("RUST_LOG={directives:?} is not a valid filter"))
-        }
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::try_new(&directives)
+            .with_context(|| format!("RUST_LOG={directives:?} is not a valid filter")),
         _ => EnvFilter::try_new(&config.filter)
             .with_context(|| format!("log filter {:?} is not a valid filter", config.filter)),
     }
@@ -131,12 +130,13 @@ fn tracer_provider(endpoint: &str, config: &TelemetryConfig) -> Result<SdkTracer
     let https = match endpoint.split_once("://") {
         Some(("http", rest)) if !rest.is_empty() => false,
         Some(("https", rest)) if !rest.is_empty() => true,
-        _ => bail!("OTLP endpoint {endpoint:?}: expected http://HOST:PORT or https://HOST:PORT (OTLP over gRPC)"),
+        _ => bail!(
+            "OTLP endpoint {endpoint:?}: expected http://HOST:PORT or https://HOST:PORT (OTLP over gRPC)"
+        ),
     };
     let mut exporter = opentelemetry_otlp::SpanExporter::builder().with_tonic().with_endpoint(endpoint);
     if https {
-        exporter =
-            exporter.with_tls_config(tonic::transport::ClientTlsConfig::new().with_native_roots());
+        exporter = exporter.with_tls_config(tonic::transport::ClientTlsConfig::new().with_native_roots());
     }
     let exporter = exporter.build().with_context(|| format!("OTLP endpoint {endpoint:?}"))?;
     let mut resource = Resource::builder().with_service_name(config.service_name.clone());

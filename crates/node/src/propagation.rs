@@ -118,7 +118,8 @@ impl Injector for MetadataInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
         // A propagator's keys and values are valid ASCII header text; one
         // that is not is dropped rather than sent mangled.
-        if let (Ok(key), Ok(value)) = (MetadataKey::from_bytes(key.as_bytes()), MetadataValue::try_from(value))
+        if let (Ok(key), Ok(value)) =
+            (MetadataKey::from_bytes(key.as_bytes()), MetadataValue::try_from(value))
         {
             self.0.insert(key, value);
         }

@@ -15,8 +15,8 @@ use fengqiao_proto::pb::{CaseEventItem, ItemAck, ItemOutcome, PushBatchRequest, 
 use fengqiao_proto::stored_report_from_pb;
 use fengqiao_store::committer::CommitError;
 use fengqiao_store::{CaseApplied, Submission};
-use tonic::{Request, Response, Status};
 use opentelemetry::trace::TraceContextExt;
+use tonic::{Request, Response, Status};
 use tracing::{Instrument, field, instrument};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
@@ -116,11 +116,12 @@ impl Uplink {
         }
         // All items at once, so they share group commits.
         let committer = self.node.committer();
-        let results = futures::future::join_all(submissions.into_iter().map(|(sequence, span, submission)| {
-            let submitted = committer.submit(submission).instrument(span.clone());
-            async move { (sequence, span, submitted.await) }
-        }))
-        .await;
+        let results =
+            futures::future::join_all(submissions.into_iter().map(|(sequence, span, submission)| {
+                let submitted = committer.submit(submission).instrument(span.clone());
+                async move { (sequence, span, submitted.await) }
+            }))
+            .await;
         let mut acks = Vec::with_capacity(results.len());
         for (sequence, span, result) in results {
             let _in_item = span.enter();

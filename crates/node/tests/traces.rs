@@ -204,7 +204,8 @@ async fn one_report_is_one_trace_across_four_tiers(backend: Backend) {
         .insert("traceparent", format!("00-{refused_trace}-{refused_parent}-01").parse().unwrap());
     let refused = ReportingServiceClient::new(group.channel()).submit_daily_report(request).await;
     assert_eq!(refused.unwrap_err().code(), tonic::Code::InvalidArgument);
-    let spans = spans_of(refused_trace, |spans| spans.iter().any(|span| span.name.starts_with("fengqiao.v1."))).await;
+    let spans =
+        spans_of(refused_trace, |spans| spans.iter().any(|span| span.name.starts_with("fengqiao.v1."))).await;
     let call = spans.iter().find(|span| span.name.starts_with("fengqiao.v1.")).unwrap();
     assert_eq!(call.status, opentelemetry::trace::Status::error(""));
     assert_eq!(
