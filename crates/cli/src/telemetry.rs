@@ -163,6 +163,78 @@ mod tests {
         assert!(serde_json::from_str::<Log>(r#"{"format":"JSON"}"#).is_err());
     }
 
+    /// The whole export path: `init` with an endpoint, a span, the guard
+    /// dropped (which flushes), and a fake OTLP collector on loopback gets
+    /// the span with the node's resource. The only test here that installs
+    /// the global subscriber.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn spans_reach_an_otlp_collector_with_the_nodes_resource() {
+        use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+            TraceService, TraceServiceServer,
+        };
+        use opentelemetry_proto::tonic::collector::trace::v1::{
+            ExportTraceServiceRequest, ExportTraceServiceResponse,
+        };
+        use opentelemetry_proto::tonic::common::v1::any_value::Value;
+
+        #[derive(Debug)]
+        struct Collector(tokio::sync::mpsc::UnboundedSender<ExportTraceServiceRequest>);
+
+        #[tonic::async_trait]
+        impl TraceService for Collector {
+            async fn export(
+                &self,
+                request: tonic::Request<ExportTraceServiceRequest>,
+            ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+                let _ = self.0.send(request.into_inner());
+                Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+            }
+        }
+
+        let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let collector = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(TraceServiceServer::new(Collector(sender)))
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+        let config = TelemetryConfig {
+            format: LogFormat::Json,
+            filter: "info".into(),
+            otlp_endpoint: Some(endpoint),
+            service_name: "fengqiao-test".into(),
+            unit: "410411".into(),
+        };
+        let guard = init(&config).expect("installed");
+        // ERROR level: recorded whatever RUST_LOG the test runs under.
+        tracing::error_span!("telemetry.test", unit = "410411001").in_scope(|| {});
+        // Shutting down waits for the export, which the runtime drives.
+        tokio::task::spawn_blocking(move || drop(guard)).await.unwrap();
+
+        let request = tokio::time::timeout(Duration::from_secs(10), received.recv())
+            .await
+            .expect("the collector was called")
+            .expect("a request");
+        let resource_spans = &request.resource_spans[0];
+        let resource = resource_spans.resource.as_ref().expect("a resource");
+        let text = |attributes: &[opentelemetry_proto::tonic::common::v1::KeyValue], key: &str| {
+            attributes.iter().find(|kv| kv.key == key).and_then(|kv| {
+                match kv.value.as_ref()?.value.as_ref()? {
+                    Value::StringValue(text) => Some(text.clone()),
+                    _ => None,
+                }
+            })
+        };
+        assert_eq!(text(&resource.attributes, "service.name").as_deref(), Some("fengqiao-test"));
+        assert_eq!(text(&resource.attributes, "fengqiao.unit").as_deref(), Some("410411"));
+        let span = &resource_spans.scope_spans[0].spans[0];
+        assert_eq!(span.name, "telemetry.test");
+        assert_eq!(span.trace_id.len(), 16);
+        assert_eq!(text(&span.attributes, "unit").as_deref(), Some("410411001"));
+        collector.abort();
+    }
+
     #[test]
     fn a_bad_filter_or_endpoint_is_refused_with_its_value() {
         let bad_filter = TelemetryConfig { filter: "fengqiao=loud".into(), ..TelemetryConfig::default() };
