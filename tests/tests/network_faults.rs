@@ -515,7 +515,11 @@ fn forwarded(unit: &str, date: NaiveDate, revision: u32, reporter: &str) -> Upli
     .unwrap();
     let first_accepted_at = Utc::now() - chrono::Duration::minutes(5);
     let stored = StoredReport { report, accepted_at: Utc::now(), first_accepted_at };
-    UplinkItem { sequence: 0, payload: Some(Payload::Report(stored_report_to_pb(&stored, false))) }
+    UplinkItem {
+        sequence: 0,
+        payload: Some(Payload::Report(stored_report_to_pb(&stored, false))),
+        trace_parent: String::new(),
+    }
 }
 
 fn batch(sender: &str, items: Vec<UplinkItem>) -> PushBatchRequest {

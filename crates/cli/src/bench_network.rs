@@ -317,6 +317,7 @@ fn raw_rows(tree: &UnitTree, day: NaiveDate) -> Vec<fengqiao_store::Submission> 
                 source: Source::Uplink,
                 accepted_at: Utc::now(),
                 first_accepted_at: None,
+                trace_parent: None,
             }
         })
         .collect()

@@ -17,6 +17,8 @@ use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::telemetry::LogFormat;
+
 /// Everything `fengqiao node` can be told; the TOML file has one table per
 /// field. Unknown sections and keys are refused, so a typo never passes as
 /// a default.
@@ -179,14 +181,6 @@ impl Default for LimitsSection {
 pub struct MetricsSection {
     /// `host:port` serving Prometheus metrics at `/metrics`; off when absent.
     pub listen: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ mod demo_cases;
 mod node;
 mod pii;
 mod summary;
+mod telemetry;
 mod treegen;
 
 use std::process::ExitCode;

@@ -102,9 +102,17 @@ async fn transport(loaded: &Loaded) -> Result<Transport> {
 
 pub async fn run(args: NodeArgs) -> Result<()> {
     let loaded = crate::config::load(&args.config)?;
-    init_logging(&loaded.config.log.filter);
     let config = &loaded.config;
     let unit = loaded.unit().to_owned();
+    // Logs (text or JSON) and, when configured, spans over OTLP; the guard
+    // flushes what is buffered when the node returns.
+    let _telemetry = crate::telemetry::init(&crate::telemetry::TelemetryConfig {
+        format: config.log.format,
+        filter: config.log.filter.clone(),
+        otlp_endpoint: config.trace.otlp_endpoint.clone(),
+        service_name: config.trace.service_name.clone(),
+        unit: unit.clone(),
+    })?;
     // Everything that can be wrong with the files is found before the
     // database is touched: certificates, keys, the secret, the tree.
     let transport = transport(&loaded).await?;

@@ -27,7 +27,7 @@ use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
-use tracing::{debug, warn};
+use tracing::{Instrument, debug, warn};
 
 use crate::forwarder::Backoff;
 use crate::{Node, NodeError};
@@ -253,7 +253,10 @@ pub async fn follow(node: Node, parent: String) {
             }
         };
         let request = SubscribeRequest { unit_id: node.config().home_unit.clone(), after_sequence: cursor };
-        let mut stream = match client.subscribe(request).await {
+        let span = tracing::info_span!("downlink.subscribe", otel.kind = "client", after = cursor);
+        let mut request = Request::new(request);
+        span.in_scope(|| crate::propagation::inject(&mut request));
+        let mut stream = match client.subscribe(request).instrument(span).await {
             Ok(response) => response.into_inner(),
             Err(status) => {
                 debug!(code = ?status.code(), message = status.message(), "subscribe failed; backing off");
@@ -298,8 +301,10 @@ pub async fn fetch_tree(
     let mut client = DownlinkServiceClient::new(crate::forwarder::keep_alive(endpoint).connect_lazy());
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
     loop {
-        let request = SubscribeRequest { unit_id: home.to_owned(), after_sequence: 0 };
-        match client.subscribe(request).await {
+        let span = tracing::info_span!("downlink.fetch_tree", otel.kind = "client", unit = %home);
+        let mut request = Request::new(SubscribeRequest { unit_id: home.to_owned(), after_sequence: 0 });
+        span.in_scope(|| crate::propagation::inject(&mut request));
+        match client.subscribe(request).instrument(span).await {
             Ok(response) => {
                 let mut stream = response.into_inner();
                 while let Ok(Some(SubscribeResponse { event: Some(event) })) = stream.message().await {
@@ -331,6 +336,7 @@ fn tree_from_snapshot(snapshot: TreeSnapshot) -> Result<UnitTree, NodeError> {
 }
 
 /// Applies one event, then moves the cursor past it.
+#[tracing::instrument(name = "downlink.apply", skip_all, fields(sequence = event.sequence, target = %event.target_unit_id))]
 async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
     let sequence = event.sequence;
     let created_at = from_timestamp(event.created_at, "created_at").ok();

@@ -19,7 +19,7 @@ use fengqiao_store::OutboxPayload;
 use prost::Message;
 use rand::RngExt;
 use tonic::transport::{Channel, Endpoint};
-use tracing::{debug, warn};
+use tracing::{Instrument, debug, field, warn};
 
 use crate::Node;
 
@@ -118,7 +118,11 @@ pub async fn run(node: Node, parent: String) {
                     Payload::CaseEvent(CaseEventItem { event: Some(case_event_to_pb(event)), petitioner })
                 }
             };
-            let item = UplinkItem { sequence: entry.id as u64, payload: Some(payload) };
+            let item = UplinkItem {
+                sequence: entry.id as u64,
+                payload: Some(payload),
+                trace_parent: entry.trace_parent.clone().unwrap_or_default(),
+            };
             let size = item.encoded_len();
             if !items.is_empty() && bytes + size > config.max_bytes {
                 break;
@@ -142,8 +146,21 @@ pub async fn run(node: Node, parent: String) {
             items,
             synced_through: synced_through.map(fengqiao_proto::timestamp),
         };
+        // The push's own span (a trace of its own: the batch mixes items of
+        // many traces, each of which travels in its item).
+        let span = if count == 0 {
+            tracing::debug_span!("uplink.push", otel.kind = "client", unit = %node.config().home_unit, to = %parent, n = count, otel.status_code = field::Empty)
+        } else {
+            tracing::info_span!("uplink.push", otel.kind = "client", unit = %node.config().home_unit, to = %parent, n = count, otel.status_code = field::Empty)
+        };
+        let mut request = tonic::Request::new(request);
+        span.in_scope(|| crate::propagation::inject(&mut request));
         let pushed_at = std::time::Instant::now();
-        match client.push_batch(request).await {
+        let pushed = client.push_batch(request).instrument(span.clone()).await;
+        if pushed.is_err() {
+            span.record("otel.status_code", "error");
+        }
+        match pushed {
             Ok(response) => {
                 let round_trip = pushed_at.elapsed();
                 let mut done = Vec::with_capacity(count);

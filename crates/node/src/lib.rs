@@ -14,7 +14,8 @@
 //! [`metrics`] is the node's Prometheus registry and its `/metrics` endpoint.
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
-//! certificates.
+//! certificates. [`propagation`] carries trace context across calls and,
+//! item by item, through the outbox up the tiers.
 
 pub mod audit;
 pub mod authz;
@@ -27,6 +28,7 @@ pub mod limits;
 pub mod metrics;
 pub mod node_status;
 pub mod pki;
+pub mod propagation;
 pub mod reporting;
 pub mod server;
 pub mod status;

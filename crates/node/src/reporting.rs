@@ -64,6 +64,8 @@ impl Reporting {
                 source: Source::Reporter,
                 accepted_at: now,
                 first_accepted_at: None,
+                // Kept with the outbox entry: the parent continues this trace.
+                trace_parent: crate::propagation::traceparent(&tracing::Span::current()),
             })
             .await?;
         self.node.metrics().report_accepted(outcome.applied);

@@ -24,6 +24,7 @@ use crate::downlink::{self, Downlink};
 use crate::limits::{LimitLayer, guard_connections};
 use crate::metrics::MetricsLayer;
 use crate::node_status::NodeStatus;
+use crate::propagation::RpcTraceLayer;
 use crate::reporting::Reporting;
 use crate::summary::Summaries;
 use crate::tls::{CallerLayer, Transport};
@@ -119,12 +120,15 @@ pub async fn serve(
         .max_concurrent_streams(limits.max_streams_per_connection)
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout))
-        // Layers added earlier see a request first: the caller layer puts the
+        // Layers added earlier see a request first. The trace layer opens
+        // the call's span first, so every answer — a refused certificate, a
+        // rate limit — is in it. The caller layer puts the
         // `Caller` into the extensions before the limit layer, so that
         // `limits::rate_key` keys the rate limit by the verified identity.
         // The metrics layer is outermost, so it counts the calls the caller
         // and limit layers refuse too.
         .layer(MetricsLayer::new(std::sync::Arc::clone(node.metrics())))
+        .layer(RpcTraceLayer)
         .layer(CallerLayer::new(&transport))
         .layer(limit_layer)
         .add_service(health_service)

@@ -15,11 +15,14 @@ use fengqiao_proto::pb::{CaseEventItem, ItemAck, ItemOutcome, PushBatchRequest, 
 use fengqiao_proto::stored_report_from_pb;
 use fengqiao_store::committer::CommitError;
 use fengqiao_store::{CaseApplied, Submission};
+use opentelemetry::trace::TraceContextExt;
 use tonic::{Request, Response, Status};
-use tracing::instrument;
+use tracing::{Instrument, field, instrument};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::audit::rpc;
 use crate::caller::Caller;
+use crate::propagation;
 use crate::{Node, NodeError};
 
 /// Most items in one pushed batch.
@@ -68,13 +71,28 @@ impl Uplink {
                         )));
                     }
                     reports += 1;
+                    // The item's own span, in the trace the item arrived
+                    // with; its context goes on with this node's outbox entry.
+                    let span = tracing::info_span!(
+                        "uplink.apply",
+                        unit = %stored.report.unit_id(),
+                        date = %stored.report.date(),
+                        revision = stored.report.revision().get(),
+                        from = %sender,
+                        outcome = field::Empty,
+                    );
+                    let trace_parent = propagation::continue_item(&span, &item.trace_parent);
+                    // And a link to the push that carried it.
+                    span.add_link(tracing::Span::current().context().span().span_context().clone());
                     submissions.push((
                         item.sequence,
+                        span,
                         Submission {
                             report: stored.report,
                             source: Source::Uplink,
                             accepted_at: stored.accepted_at,
                             first_accepted_at: Some(stored.first_accepted_at),
+                            trace_parent,
                         },
                     ));
                 }
@@ -98,14 +116,15 @@ impl Uplink {
         }
         // All items at once, so they share group commits.
         let committer = self.node.committer();
-        let results = futures::future::join_all(
-            submissions
-                .into_iter()
-                .map(|(sequence, submission)| async move { (sequence, committer.submit(submission).await) }),
-        )
-        .await;
+        let results =
+            futures::future::join_all(submissions.into_iter().map(|(sequence, span, submission)| {
+                let submitted = committer.submit(submission).instrument(span.clone());
+                async move { (sequence, span, submitted.await) }
+            }))
+            .await;
         let mut acks = Vec::with_capacity(results.len());
-        for (sequence, result) in results {
+        for (sequence, span, result) in results {
+            let _in_item = span.enter();
             let (outcome, detail) = match result {
                 Ok(outcome) if outcome.applied == Applied::Duplicate => {
                     (ItemOutcome::Duplicate, String::new())
@@ -121,8 +140,12 @@ impl Uplink {
                 // Anything else (store failure, overload, a refusal the
                 // revision rules cannot give over the uplink) fails the whole
                 // batch: the sender keeps every item and retries.
-                Err(other) => return Err(other.into()),
+                Err(other) => {
+                    span.record("outcome", "failed");
+                    return Err(other.into());
+                }
             };
+            span.record("outcome", outcome.as_str_name());
             acks.push(ItemAck { sequence, outcome: outcome.into(), detail });
         }
         if !case_events.is_empty() {

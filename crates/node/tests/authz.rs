@@ -268,7 +268,11 @@ impl Fixture {
                 };
                 let message = pb::PushBatchRequest {
                     sender_unit_id: sender,
-                    items: vec![pb::UplinkItem { sequence: 1, payload: Some(Payload::Report(report)) }],
+                    items: vec![pb::UplinkItem {
+                        sequence: 1,
+                        payload: Some(Payload::Report(report)),
+                        trace_parent: String::new(),
+                    }],
                     synced_through: None,
                 };
                 Uplink::new(node).push_batch(request(caller, message)).await.map(drop)
@@ -598,6 +602,7 @@ async fn stray_targets(backend: Backend) {
         items: vec![pb::UplinkItem {
             sequence: 1,
             payload: Some(Payload::CaseEvent(pb::CaseEventItem { event: Some(event), petitioner: None })),
+            trace_parent: String::new(),
         }],
         synced_through: None,
     };

@@ -799,11 +799,13 @@ pub(crate) struct OutboxEntryRow {
     pub accepted_at: Option<DateTime<Utc>>,
     pub first_accepted_at: Option<DateTime<Utc>>,
     pub body: Option<String>,
+    pub trace_parent: Option<String>,
 }
 
 /// The `SELECT` of [`OutboxEntryRow`]s, oldest first, at most `$1`.
 pub(crate) const OUTBOX_PEEK: &str = "SELECT o.id, o.kind, rv.unit_id, rv.report_date, rv.revision, \
-     rv.reporter, rv.disputes, rv.correction_reason, rv.accepted_at, r.first_accepted_at, e.body FROM outbox o \
+     rv.reporter, rv.disputes, rv.correction_reason, rv.accepted_at, r.first_accepted_at, e.body, \
+     o.trace_parent FROM outbox o \
      LEFT JOIN report_revisions rv ON o.kind = 'report' AND rv.report_date = o.item_date \
      AND rv.unit_id = o.unit_id AND rv.revision = o.revision \
      LEFT JOIN reports r ON o.kind = 'report' AND r.report_date = o.item_date AND r.unit_id = o.unit_id \
@@ -836,7 +838,7 @@ impl OutboxEntryRow {
                 )));
             }
         };
-        Ok(OutboxItem { id: self.id, payload })
+        Ok(OutboxItem { id: self.id, payload, trace_parent: self.trace_parent })
     }
 }
 

@@ -103,6 +103,10 @@ pub struct Submission {
     /// For a forwarded report, when its origin first accepted revision 1;
     /// `None` at the origin, where a new report's own `accepted_at` is used.
     pub first_accepted_at: Option<DateTime<Utc>>,
+    /// The W3C `traceparent` of the span this revision was accepted under,
+    /// kept with its outbox entry so the parent continues the same trace
+    /// (`None` when the node is not tracing).
+    pub trace_parent: Option<String>,
 }
 
 /// What applying one submission did.
@@ -127,6 +131,8 @@ pub struct OutboxItem {
     /// The entry's sequence number (ascending in acceptance order).
     pub id: i64,
     pub payload: OutboxPayload,
+    /// The W3C `traceparent` the entry was written under, if any.
+    pub trace_parent: Option<String>,
 }
 
 /// What an outbox entry points at.

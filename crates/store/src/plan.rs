@@ -119,6 +119,8 @@ pub struct NewRevision {
     pub correction_reason: Option<String>,
     pub content_hash: Vec<u8>,
     pub accepted_at: DateTime<Utc>,
+    /// For the outbox entry: the trace context it was accepted under.
+    pub trace_parent: Option<String>,
 }
 
 /// A head to insert or overwrite.
@@ -302,6 +304,7 @@ pub fn plan(batch: Vec<Submission>, read: Heads, policy: &TimePolicy) -> Result<
             correction_reason: report.correction_reason().map(str::to_owned),
             content_hash: content_hash.to_vec(),
             accepted_at,
+            trace_parent: submission.trace_parent.clone(),
         });
         heads.insert(
             key.clone(),

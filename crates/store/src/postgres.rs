@@ -37,9 +37,9 @@ static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
          SELECT * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $4::text[], $5::bool[], $6::bigint[], \
          $7::text[], $8::text[], $9::bytea[], $10::timestamptz[])), \
          queued AS ( \
-         INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-         SELECT 'report', * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $10::timestamptz[]) \
-         WHERE $17), \
+         INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at, trace_parent) \
+         SELECT 'report', * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $10::timestamptz[], \
+         $19::text[]) WHERE $17), \
          day AS ({day}), week AS ({week}) \
          INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
          SELECT * FROM UNNEST($11::text[], $12::date[], $13::bigint[], $14::bytea[], $15::timestamptz[], \
@@ -288,6 +288,7 @@ impl Store for PgStore {
                 .bind(h.iter().map(|h| h.first_accepted_at).collect::<Vec<_>>())
                 .bind(forward)
                 .bind(plan.rollups.deltas_json()?)
+                .bind(r.iter().map(|r| r.trace_parent.clone()).collect::<Vec<_>>())
                 .execute(&mut *tx)
                 .await?;
             if !plan.rollups.employers.is_empty() {

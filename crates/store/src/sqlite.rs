@@ -116,6 +116,7 @@ impl SqliteStore {
                     &r.correction_reason,
                     hex::encode(&r.content_hash),
                     sqlite_time(r.accepted_at),
+                    &r.trace_parent,
                 )
             })
             .collect();
@@ -166,8 +167,9 @@ const APPLY_WRITES: &str = "INSERT INTO report_revisions (unit_id, report_date, 
      ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
      content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
      first_accepted_at = excluded.first_accepted_at; \
-     INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-     SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9 FROM json_each(?1) WHERE ?3";
+     INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at, trace_parent) \
+     SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9, value ->> 10 FROM json_each(?1) \
+     WHERE ?3";
 
 /// The write half of a batch, second part: the rollup deltas (`?1`) and
 /// the employer changes (`?2`), fanned out; commit.

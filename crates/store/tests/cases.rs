@@ -260,7 +260,13 @@ fn report(unit_id: &str, day: u32) -> Submission {
         correction_reason: String::new(),
     })
     .unwrap();
-    Submission { report, source: Source::Reporter, accepted_at: morning(day), first_accepted_at: None }
+    Submission {
+        report,
+        source: Source::Reporter,
+        accepted_at: morning(day),
+        first_accepted_at: None,
+        trace_parent: None,
+    }
 }
 
 async fn forwarded_events_share_the_outbox_with_reports(backend: Backend) {

@@ -68,7 +68,7 @@ fn report(unit: &str, day: u32, revision: u32, disputes: Vec<Dispute>) -> DailyR
 }
 
 fn submission(report: DailyReport, accepted_at: DateTime<Utc>) -> Submission {
-    Submission { report, source: Source::Reporter, accepted_at, first_accepted_at: None }
+    Submission { report, source: Source::Reporter, accepted_at, first_accepted_at: None, trace_parent: None }
 }
 
 async fn apply_one(store: &dyn Store, s: Submission) -> Result<fengqiao_store::Outcome, DomainError> {
@@ -190,6 +190,7 @@ async fn uplink_takes_revisions_in_any_order(backend: Backend) {
         source: Source::Uplink,
         accepted_at: at(12),
         first_accepted_at: Some(origin_first),
+        trace_parent: None,
     };
     let second = apply_one(&*store, forwarded(report(unit, 27, 2, vec![]))).await.unwrap();
     assert_eq!(second.applied, Applied::New);
@@ -393,6 +394,32 @@ async fn outbox_holds_what_was_stored_until_acknowledged(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Each outbox entry keeps the trace context its revision was accepted
+/// under, entry by entry within one batch, across a restart.
+async fn outbox_keeps_each_entrys_trace_context(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let traced = |unit: &str, trace_parent: Option<&str>| Submission {
+        trace_parent: trace_parent.map(str::to_owned),
+        ..submission(report(unit, 27, 1, vec![]), at(1))
+    };
+    let first = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let third = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+    let batch = vec![
+        traced("410411001001001", Some(first)),
+        traced("410411001001002", None),
+        traced("410411002001001", Some(third)),
+        // A duplicate queues nothing, whatever its context.
+        traced("410411001001001", Some(third)),
+    ];
+    store.apply_reports(batch, true, &TimePolicy::default()).await.unwrap();
+    store.close().await;
+    let store = db.open().await.unwrap();
+    let contexts: Vec<Option<String>> =
+        store.outbox_peek(10).await.unwrap().into_iter().map(|item| item.trace_parent).collect();
+    assert_eq!(contexts, [Some(first.to_owned()), None, Some(third.to_owned())]);
+    db.cleanup().await;
+}
+
 async fn downlink_log_meta_and_notices(backend: Backend) {
     let (db, store) = setup(backend).await;
     let id = |u: &str| UnitId::parse(u).unwrap();
@@ -500,6 +527,7 @@ conformance!(
     group_commit_answers_every_caller,
     replacing_the_tree_is_idempotent,
     outbox_holds_what_was_stored_until_acknowledged,
+    outbox_keeps_each_entrys_trace_context,
     downlink_log_meta_and_notices,
     a_moved_unit_keeps_its_history_under_its_old_parent,
 );

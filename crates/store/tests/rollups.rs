@@ -111,7 +111,7 @@ fn report(unit: &str, day: u32, revision: u32, disputes: Vec<Dispute>) -> DailyR
 }
 
 fn submission(report: DailyReport, accepted_at: DateTime<Utc>) -> Submission {
-    Submission { report, source: Source::Reporter, accepted_at, first_accepted_at: None }
+    Submission { report, source: Source::Reporter, accepted_at, first_accepted_at: None, trace_parent: None }
 }
 
 async fn apply(store: &dyn Store, batch: Vec<Submission>) -> Vec<Applied> {
@@ -736,9 +736,21 @@ impl Generator {
         let uplink = UPLINK_UNITS.contains(&key.unit_id.as_str());
         let submission = if uplink {
             let first = *self.origin.entry(key).or_insert(origin);
-            Submission { report, source: Source::Uplink, accepted_at, first_accepted_at: Some(first) }
+            Submission {
+                report,
+                source: Source::Uplink,
+                accepted_at,
+                first_accepted_at: Some(first),
+                trace_parent: None,
+            }
         } else {
-            Submission { report, source: Source::Reporter, accepted_at, first_accepted_at: None }
+            Submission {
+                report,
+                source: Source::Reporter,
+                accepted_at,
+                first_accepted_at: None,
+                trace_parent: None,
+            }
         };
         self.sent.push(submission.clone());
         submission
