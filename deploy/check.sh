@@ -55,6 +55,23 @@ else
   note "skipped docker build --check: no BuildKit (docker buildx) or no Docker daemon here"
 fi
 
+# The builder stage copies everything the workspace needs: `cargo metadata
+# --locked` on exactly the files its COPY lines bring.
+"$PY" - "$scratch/context" <<'PYTHON'
+import pathlib, shlex, shutil, sys
+out = pathlib.Path(sys.argv[1])
+builder = pathlib.Path("deploy/Dockerfile").read_text().split("\nFROM ")[1]
+for line in builder.splitlines():
+    if line.startswith("COPY ") and "--from" not in line:
+        *sources, dest = shlex.split(line)[1:]
+        for source in map(pathlib.Path, sources):
+            target = out / dest / source.name if dest.endswith("/") else out / dest
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+PYTHON
+(cd "$scratch/context" && cargo metadata --locked --offline --format-version 1 >/dev/null) \
+  || { echo "FAIL the Dockerfile's builder stage does not copy a complete workspace"; exit 1; }
+
 echo "compose"
 compose=deploy/compose/compose.yaml
 if docker compose version >/dev/null 2>&1; then
