@@ -11,6 +11,10 @@ FENGQIAO=${FENGQIAO:-fengqiao}
 NAMESPACE=${NAMESPACE:-fengqiao-zhanhe}
 # UNIT:SERVICE for every node of this overlay.
 NODES="410411:district 410411001:township-410411001"
+# Host names a node is reached at from outside the cluster (a LoadBalancer
+# Service; TLS must pass through to the node, which verifies the caller's
+# certificate): "UNIT=HOST,HOST UNIT=HOST". OPERATOR: set before issuing.
+EXTRA_HOSTS=${EXTRA_HOSTS:-}
 
 cd "$(dirname "$0")/secrets"
 umask 077
@@ -18,9 +22,15 @@ umask 077
 for node in $NODES; do
   unit=${node%%:*}
   service=${node#*:}
-  [ -f "$unit.pem" ] || "$FENGQIAO" ca issue --ca-dir . --unit "$unit" --out "./$unit" \
-    --host "$service" --host "$service.$NAMESPACE" --host "$service.$NAMESPACE.svc" \
+  [ -f "$unit.pem" ] && continue
+  set -- --host "$service" --host "$service.$NAMESPACE" --host "$service.$NAMESPACE.svc" \
     --host "$service.$NAMESPACE.svc.cluster.local"
+  for extra in $EXTRA_HOSTS; do
+    if [ "${extra%%=*}" = "$unit" ]; then
+      for host in $(echo "${extra#*=}" | tr ',' ' '); do set -- "$@" --host "$host"; done
+    fi
+  done
+  "$FENGQIAO" ca issue --ca-dir . --unit "$unit" --out "./$unit" "$@"
 done
 [ -f personal-data.key ] || "$FENGQIAO" pii keygen --out personal-data.key
 if [ ! -f petitioner-secret ]; then
