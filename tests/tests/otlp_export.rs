@@ -85,7 +85,7 @@ async fn spans_reach_the_collector_as_one_trace(backend: Backend) {
             .add_service(TraceServiceServer::new(collector.clone()))
             .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
     );
-    let mut net = TestNetwork::builder(small_tree_csv(2))
+    let net = TestNetwork::builder(small_tree_csv(2))
         .node(DISTRICT)
         .node(TOWNSHIP)
         .node(COMMUNITY)
