@@ -71,7 +71,7 @@ async fn a_node_starts_from_a_toml_file_the_environment_and_flags_overriding_in_
 
     // The node: listen from the environment over the file's unusable port,
     // and it serves.
-    let mut node = command(&["node", "--config", &config])
+    let mut node = command(&["node", "--config", &config, "--drain-grace-seconds", "5"])
         .env("FENGQIAO__NODE__LISTEN", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -82,7 +82,41 @@ async fn a_node_starts_from_a_toml_file_the_environment_and_flags_overriding_in_
     let first = first.expect("the node announces itself");
     assert!(first.starts_with("fengqiao node 410411 serving"), "{first}");
     assert!(!first.contains("127.0.0.1:1 "), "the environment's listen address won: {first}");
-    node.kill().await.unwrap();
+    let address = first.split(" on ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
+    let server = format!("http://{address}");
+
+    // `fengqiao health`, as probes run it: exit 0 only when SERVING.
+    let healthy = run(&mut command(&["health", "--server", &server])).await;
+    assert!(healthy.status.success(), "{}", text(&healthy.stderr));
+    assert_eq!(text(&healthy.stdout).trim(), "SERVING");
+    let service =
+        run(&mut command(&["health", "--server", &server, "--service", "fengqiao.v1.ReportingService"]))
+            .await;
+    assert!(service.status.success(), "{}", text(&service.stderr));
+    let unknown = run(&mut command(&["health", "--server", &server, "--service", "no.such.Service"])).await;
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("NotFound") || text(&unknown.stderr).contains("not found"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    // Draining (SIGTERM with drain_grace_seconds): NOT_SERVING, non-zero.
+    let pid = node.id().expect("running");
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(killed.success());
+    let mut draining = None;
+    for _ in 0..40 {
+        let out = run(&mut command(&["health", "--server", &server])).await;
+        if text(&out.stdout).trim() == "NOT_SERVING" {
+            draining = Some(out);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let draining = draining.expect("health turned NOT_SERVING while draining");
+    assert!(!draining.status.success());
+    assert!(text(&draining.stderr).contains("the node is NOT_SERVING"), "{}", text(&draining.stderr));
+    let _ = node.wait().await;
 }
 
 #[tokio::test]

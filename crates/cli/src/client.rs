@@ -69,6 +69,45 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct HealthArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The service to ask about (`fengqiao.v1.ReportingService`, …); the node as a whole when empty.
+    #[arg(long, default_value = "")]
+    pub service: String,
+    /// Give up after this many seconds (a probe must not hang).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout_secs: u64,
+}
+
+/// `fengqiao health`: `grpc.health.v1.Health/Check`, printed; exits
+/// non-zero unless SERVING (a draining node, one whose database does not
+/// answer, an unknown service), so probes can run it with the node's own
+/// certificate.
+pub async fn health(args: HealthArgs) -> Result<()> {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let what = if args.service.is_empty() { "the node".to_owned() } else { args.service.clone() };
+    let check = async {
+        let channel = args.connection.channel().await?;
+        let answer = tonic_health::pb::health_client::HealthClient::new(channel)
+            .check(tonic_health::pb::HealthCheckRequest { service: args.service.clone() })
+            .await
+            .map_err(refused)?;
+        anyhow::Ok(answer.into_inner().status)
+    };
+    let status =
+        tokio::time::timeout(std::time::Duration::from_secs(args.timeout_secs), check).await.map_err(
+            |_| anyhow::anyhow!("no answer from {} within {} s", args.connection.server, args.timeout_secs),
+        )??;
+    let name = ServingStatus::try_from(status).map(|s| s.as_str_name()).unwrap_or("UNKNOWN");
+    println!("{name}");
+    if status != ServingStatus::Serving as i32 {
+        anyhow::bail!("{what} is {name}");
+    }
+    Ok(())
+}
+
 /// `fengqiao status`: the node's identity, parent and outbox.
 pub async fn status(args: StatusArgs) -> Result<()> {
     let channel = args.connection.channel().await?;

@@ -52,6 +52,8 @@ enum Command {
     Zero(client::ZeroArgs),
     /// List the reports of a unit's subtree for a range of dates.
     Reports(client::ReportsArgs),
+    /// Ask a node's gRPC health (exit 0 only when SERVING): for readiness probes and scripts.
+    Health(client::HealthArgs),
     /// Show a node's identity, parent and outbox (what is not yet forwarded).
     Status(client::StatusArgs),
     /// Issue a notice to a unit below the node; it travels down to the node that serves it.
@@ -137,6 +139,7 @@ fn main() -> ExitCode {
             Command::Report(args) => client::report(args).await,
             Command::Zero(args) => client::zero(args).await,
             Command::Reports(args) => client::reports(args).await,
+            Command::Health(args) => client::health(args).await,
             Command::Status(args) => client::status(args).await,
             Command::Notice(args) => client::notice(args).await,
             Command::Notices(args) => client::notices(args).await,
