@@ -149,7 +149,16 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool, keyring })
+        let store = PgStore { pool, keyring };
+        // Read first, so that an ordinary start takes no lock.
+        if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
+            let mut tx = store.pool.begin().await?;
+            // The ledger writers' lock (see `apply_case_events`).
+            sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            cases::build_pending_due_spans(&mut Ledger(&mut tx, &store.keyring)).await?;
+            tx.commit().await?;
+        }
+        Ok(store)
     }
 
     /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).

@@ -67,7 +67,14 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool, keyring })
+        let store = SqliteStore { pool, keyring };
+        // Read first, so that an ordinary start takes no write lock.
+        if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
+            let mut tx = store.pool.begin_with("BEGIN IMMEDIATE").await?;
+            cases::build_pending_due_spans(&mut Ledger(&mut tx, &store.keyring)).await?;
+            tx.commit().await?;
+        }
+        Ok(store)
     }
 
     /// Applies a batch in three round trips to SQLite's worker thread: one
