@@ -51,7 +51,8 @@ pub struct CaseQuery {
     pub root: UnitId,
     /// Only these statuses (all when empty).
     pub statuses: Vec<CaseStatus>,
-    /// Only cases overdue on this day: open and due before it.
+    /// Only cases overdue at the end of this day: open and due before it,
+    /// as the case stood then (its due spans), whatever happened since.
     pub overdue_on: Option<NaiveDate>,
     /// Only repeat petitions.
     pub repeat_only: bool,
@@ -419,11 +420,6 @@ pub(crate) fn parse_case_id(id: &str) -> Result<CaseId, StoreError> {
 /// case ids, which are ASCII), so a prefix count reads a key range.
 pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), format!("{prefix}{}", char::MAX))
-}
-
-/// The names of the statuses a case is open in (overdue listings).
-pub(crate) fn open_statuses() -> Vec<&'static str> {
-    CaseStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect()
 }
 
 /// The one implementation of [`LedgerWriter`] for a backend's `Ledger`

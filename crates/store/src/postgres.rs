@@ -688,16 +688,16 @@ impl Store for PgStore {
              WHERE EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = $1 AND u.valid_to IS NULL \
              AND u.unit_id IN (c.owner_unit, c.origin_unit)) \
              AND (cardinality($2::text[]) = 0 OR c.status = ANY($2)) \
-             AND ($3::date IS NULL OR (c.status = ANY($4) AND c.due_date < $3)) \
-             AND (NOT $5 OR c.repeat) \
-             AND ($6::date IS NULL OR c.registered_on >= $6) AND ($7::date IS NULL OR c.registered_on <= $7) \
-             AND ($8::timestamptz IS NULL OR (c.registered_at, c.case_id) < ($8, $9)) \
-             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT $10",
+             AND ($3::date IS NULL OR EXISTS (SELECT 1 FROM case_due_spans s WHERE s.case_id = c.case_id \
+             AND s.from_on <= $3 AND (s.until_on IS NULL OR s.until_on > $3) AND s.due_date < $3)) \
+             AND (NOT $4 OR c.repeat) \
+             AND ($5::date IS NULL OR c.registered_on >= $5) AND ($6::date IS NULL OR c.registered_on <= $6) \
+             AND ($7::timestamptz IS NULL OR (c.registered_at, c.case_id) < ($7, $8)) \
+             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT $9",
         )
         .bind(query.root.as_str())
         .bind(statuses)
         .bind(query.overdue_on)
-        .bind(cases::open_statuses())
         .bind(query.repeat_only)
         .bind(query.registered_from)
         .bind(query.registered_to)

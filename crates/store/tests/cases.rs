@@ -678,6 +678,25 @@ async fn a_past_range_keeps_its_figures_when_cases_are_worked_later(backend: Bac
     store_desks(&*store, &desks.iter().collect::<Vec<_>>()).await;
     let (from, to) = (date(10), date(20));
     let before = snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await;
+    let overdue_list = |on: NaiveDate| {
+        let store = Arc::clone(&store);
+        async move {
+            let query = CaseQuery {
+                root: unit(DISTRICT),
+                statuses: Vec::new(),
+                overdue_on: Some(on),
+                repeat_only: false,
+                registered_from: None,
+                registered_to: None,
+                before: None,
+                limit: 100,
+            };
+            let mut listed = ids(&store.list_cases(&query).await.unwrap());
+            listed.sort();
+            listed
+        }
+    };
+    assert_eq!(overdue_list(to).await, ["F04", "F07", "F09"]);
     assert_eq!(behind(&before, TOWNSHIP_A, CaseFigure::Overdue), ["F04", "F07"]);
     assert_eq!(behind(&before, MOVED, CaseFigure::Overdue), ["F09"]);
     assert_eq!(behind(&before, COMMUNITY_B, CaseFigure::Overdue), ["F09"]);
@@ -705,8 +724,11 @@ async fn a_past_range_keeps_its_figures_when_cases_are_worked_later(backend: Bac
     assert_eq!(new_events.len(), 5);
     assert!(apply(&*store, &new_events).await.iter().all(|r| *r == Ok(CaseApplied::Applied)));
 
-    // The range that ended on the 20th: every figure and drill-down as it was.
+    // The range that ended on the 20th: every figure and drill-down as it
+    // was, and the ledger's list of the cases overdue that day.
     assert_eq!(snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await, before);
+    assert_eq!(overdue_list(to).await, ["F04", "F07", "F09"]);
+    assert_eq!(overdue_list(date(26)).await, ["F09"]);
 
     // A range ending after the work sees it.
     let now = snapshot(&*store, &SNAPSHOT_ROOTS, from, date(26)).await;
