@@ -4,7 +4,9 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -108,7 +110,18 @@ impl TimePolicy {
     /// The instant of `date`'s cut-off. In a zone whose clocks jump over the
     /// cut-off the first instant after the gap counts.
     pub fn cutoff_of(&self, date: NaiveDate) -> DateTime<Utc> {
-        let local = date.and_time(self.cutoff);
+        self.instant(date.and_time(self.cutoff))
+    }
+
+    /// The instant `date` ends: local midnight after it (in a zone whose
+    /// clocks jump over midnight, the first instant after the gap).
+    pub fn end_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        let next = date.succ_opt().unwrap_or(date);
+        self.instant(next.and_time(NaiveTime::MIN))
+    }
+
+    /// The instant of a local time; in a gap, the first instant after it.
+    fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
         match self.zone.from_local_datetime(&local) {
             LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => at.with_timezone(&Utc),
             LocalResult::None => {
@@ -190,6 +203,21 @@ mod tests {
         let just_before = Utc.with_ymd_and_hms(2026, 11, 28, 9, 59, 59).unwrap();
         assert!(policy.is_on_time(date(2026, 11, 28), just_before));
         assert!(!policy.is_on_time(date(2026, 11, 28), just_before + Duration::seconds(1)));
+    }
+
+    #[test]
+    fn a_day_ends_at_local_midnight() {
+        let policy = TimePolicy::default();
+        // Midnight after the 29th in Shanghai is 16:00 UTC on the 29th.
+        let end = policy.end_of(date(2026, 11, 29));
+        assert_eq!(end, Utc.with_ymd_and_hms(2026, 11, 29, 16, 0, 0).unwrap());
+        assert_eq!(policy.local_date(end - Duration::seconds(1)), date(2026, 11, 29));
+        assert_eq!(policy.local_date(end), date(2026, 11, 30));
+        // Santiago skipped midnight on 2022-09-11 (00:00 → 01:00).
+        let chile = TimePolicy::parse("America/Santiago", "18:00").unwrap();
+        let end = chile.end_of(date(2022, 9, 10));
+        assert_eq!(chile.local_date(end), date(2022, 9, 11));
+        assert_eq!(chile.local_date(end - Duration::seconds(1)), date(2022, 9, 10));
     }
 
     #[test]
