@@ -36,5 +36,5 @@ pub use report::{
 };
 pub use revision::{Applied, Head, Source, decide};
 pub use tally::Tally;
-pub use time::{Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
+pub use time::{AsOf, Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
 pub use unit::{Tier, Unit, UnitId, UnitTree};

@@ -135,11 +135,36 @@ impl TimePolicy {
         }
     }
 
+    /// When the case figures of a range ending on `to`, read at `now`, are
+    /// judged. They do not wait for a cut-off: they count up to today. Once
+    /// `to` is over they are judged as of its end, each case as it stood
+    /// then, and no longer move when a case is worked; before that, as of
+    /// now.
+    pub fn as_of(&self, to: NaiveDate, now: DateTime<Utc>) -> AsOf {
+        let today = self.local_date(now);
+        if to < today {
+            AsOf { last_day: to, at: self.end_of(to), provisional: false }
+        } else {
+            AsOf { last_day: today, at: now, provisional: true }
+        }
+    }
+
     /// Whether a report for `date` first accepted at `first_accepted_at` is on
     /// time: strictly before the date's cut-off.
     pub fn is_on_time(&self, date: NaiveDate, first_accepted_at: DateTime<Utc>) -> bool {
         first_accepted_at < self.cutoff_of(date)
     }
+}
+
+/// When figures that follow the ledger are judged ([`TimePolicy::as_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AsOf {
+    /// The last day counted: the range's end, or today while it runs.
+    pub last_day: NaiveDate,
+    /// The end of that day once it is over, else the time of reading.
+    pub at: DateTime<Utc>,
+    /// The range has not ended: the figures can still move.
+    pub provisional: bool,
 }
 
 /// An ISO 8601 week (Monday to Sunday), written `2026-W48`.
@@ -218,6 +243,26 @@ mod tests {
         let end = chile.end_of(date(2022, 9, 10));
         assert_eq!(chile.local_date(end), date(2022, 9, 11));
         assert_eq!(chile.local_date(end - Duration::seconds(1)), date(2022, 9, 10));
+    }
+
+    #[test]
+    fn a_range_is_judged_as_of_its_end_once_it_is_over() {
+        let policy = TimePolicy::default();
+        let sunday = date(2026, 11, 29);
+        // Sunday 23:59:59 in Shanghai: the week still runs.
+        let late_sunday = Utc.with_ymd_and_hms(2026, 11, 29, 15, 59, 59).unwrap();
+        assert_eq!(
+            policy.as_of(sunday, late_sunday),
+            AsOf { last_day: sunday, at: late_sunday, provisional: true }
+        );
+        // From Monday 00:00, and for ever after: as of Sunday's end.
+        let end = Utc.with_ymd_and_hms(2026, 11, 29, 16, 0, 0).unwrap();
+        for now in [end, end + Duration::days(400)] {
+            assert_eq!(policy.as_of(sunday, now), AsOf { last_day: sunday, at: end, provisional: false });
+        }
+        // A range ending after today counts up to today.
+        let wednesday = Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap();
+        assert_eq!(policy.as_of(sunday, wednesday).last_day, date(2026, 11, 25));
     }
 
     #[test]

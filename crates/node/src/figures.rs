@@ -8,7 +8,7 @@ use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, Tally, UnitId}
 use fengqiao_proto::pb::{self, DrillDownRequest, DrillDownResponse, ReportRef, ScorecardPlace};
 use fengqiao_store::{CaseCounts, CaseFigure, ListQuery};
 
-use crate::summary::{CasesAsOf, Summaries};
+use crate::summary::Summaries;
 use crate::{Node, NodeError};
 
 /// Default and largest page of a drill-down.
@@ -135,7 +135,7 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
         })?;
         let after = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
         // The same days and as-of rule as the summary's figure.
-        let as_of = CasesAsOf::of(&node.config().time, to, node.clock().now());
+        let as_of = node.config().time.as_of(to, node.clock().now());
         let ids = if as_of.last_day < from {
             Vec::new()
         } else {

@@ -36,31 +36,6 @@ use fengqiao_core::authz::{Rpc, Target};
 use crate::figures::{case_figures_to_pb, performance};
 use crate::{Node, NodeError};
 
-/// When a summary's case figures are judged. A case does not wait for a
-/// cut-off: they count up to today. Once the range's last day is over they
-/// are judged as of its end, each case as it stood then (the store reads
-/// the past from the cases' events), so they no longer move when a case is
-/// worked; before that, as of now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct CasesAsOf {
-    /// The last day the figures count: the range's end, or today.
-    pub last_day: NaiveDate,
-    pub at: DateTime<Utc>,
-    /// The range has not ended: the figures can still move.
-    pub provisional: bool,
-}
-
-impl CasesAsOf {
-    pub(crate) fn of(policy: &fengqiao_core::TimePolicy, to: NaiveDate, now: DateTime<Utc>) -> CasesAsOf {
-        let today = policy.local_date(now);
-        if to < today {
-            CasesAsOf { last_day: to, at: policy.end_of(to), provisional: false }
-        } else {
-            CasesAsOf { last_day: today, at: now, provisional: true }
-        }
-    }
-}
-
 /// Longest range of a period summary or export, in days (ten years).
 pub const MAX_RANGE_DAYS: i64 = 3660;
 /// Most weeks in one trend.
@@ -244,7 +219,7 @@ impl Summaries {
         let through = to.min(self.last_due_day(now));
         let coverage = self.coverage();
         let tree = self.node.tree();
-        let cases_as_of = CasesAsOf::of(&self.node.config().time, to, now);
+        let cases_as_of = self.node.config().time.as_of(to, now);
         let case_to = cases_as_of.last_day;
         let case_children: Vec<UnitId> = if case_to < from {
             Vec::new()
