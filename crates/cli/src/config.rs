@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use fengqiao_core::TimePolicy;
+use fengqiao_core::assessment::{Component, Weights};
+use fengqiao_core::{DomainError, TimePolicy};
 use fengqiao_node::Limits;
 use figment::providers::{Env, Format, Toml};
 use figment::value::{Dict, Map, Value};
@@ -31,6 +32,7 @@ pub struct Config {
     pub time: TimeSection,
     pub cases: CasesSection,
     pub personal_data: PersonalDataSection,
+    pub ranking: RankingSection,
     pub limits: LimitsSection,
     pub metrics: MetricsSection,
     pub log: LogSection,
@@ -138,6 +140,50 @@ pub struct PersonalDataSection {
     pub key_file: Option<PathBuf>,
     /// Earlier keys, still read during a rotation.
     pub previous_key_files: Vec<PathBuf>,
+}
+
+/// The weights of the accountability assessment that ranks the child
+/// units of a summary (责任追究): relative, 0 to 1000 each, at least one
+/// above 0. The formula is in `fengqiao_core::assessment`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RankingSection {
+    pub completeness: u32,
+    pub timeliness: u32,
+    pub dispute_resolution: u32,
+    pub on_time_acceptance: u32,
+    pub on_time_closure: u32,
+    pub repeat_petitions: u32,
+    pub satisfaction: u32,
+}
+
+impl Default for RankingSection {
+    fn default() -> Self {
+        let w = Weights::default();
+        RankingSection {
+            completeness: w.completeness,
+            timeliness: w.timeliness,
+            dispute_resolution: w.dispute_resolution,
+            on_time_acceptance: w.on_time_acceptance,
+            on_time_closure: w.on_time_closure,
+            repeat_petitions: w.repeat_petitions,
+            satisfaction: w.satisfaction,
+        }
+    }
+}
+
+impl RankingSection {
+    pub fn weights(&self) -> Weights {
+        Weights {
+            completeness: self.completeness,
+            timeliness: self.timeliness,
+            dispute_resolution: self.dispute_resolution,
+            on_time_acceptance: self.on_time_acceptance,
+            on_time_closure: self.on_time_closure,
+            repeat_petitions: self.repeat_petitions,
+            satisfaction: self.satisfaction,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -579,6 +625,7 @@ fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
             ],
         ),
         ("personal_data", vec!["key_file", "previous_key_files"]),
+        ("ranking", Component::ALL.iter().map(|c| c.name()).collect()),
         (
             "limits",
             vec![
@@ -731,6 +778,9 @@ fn check(loaded: &Loaded) -> Result<()> {
             return Err(fail(key, "must be between 1 and 3660 days"));
         }
     }
+    if let Err(DomainError::Invalid { field, reason }) = c.ranking.weights().check() {
+        return Err(fail(&format!("ranking.{field}"), &reason));
+    }
     if !c.personal_data.previous_key_files.is_empty() && c.personal_data.key_file.is_none() {
         return Err(fail(
             "personal_data.previous_key_files",
@@ -854,6 +904,21 @@ mod tests {
             );
             assert_eq!(env.config.limits.rate_limit, 7, "the file's other keys stay");
 
+            jail.set_env("FENGQIAO__RANKING__ON_TIME_CLOSURE", "40");
+            let ranked = load(&args(Some("node.toml"))).unwrap();
+            assert_eq!(ranked.config.ranking.weights().on_time_closure, 40);
+            assert_eq!(
+                ranked.origin("ranking.on_time_closure"),
+                "environment variable FENGQIAO__RANKING__ON_TIME_CLOSURE"
+            );
+            assert!(
+                ranked.to_toml().contains(
+                    "on_time_closure = 40  # environment variable FENGQIAO__RANKING__ON_TIME_CLOSURE"
+                ),
+                "{}",
+                ranked.to_toml()
+            );
+            assert_eq!(defaults.config.ranking.weights(), Weights::default());
             let flags = load(&ConfigArgs { max_in_flight: Some(30), ..args(Some("node.toml")) }).unwrap();
             assert_eq!(flags.config.limits.max_in_flight, 30);
             assert_eq!(flags.origin("limits.max_in_flight"), "command-line flags");
@@ -927,6 +992,23 @@ mod tests {
             assert!(message.contains("log.filter"), "{message}");
             let message = error(load(&ConfigArgs { accept_days: Some(0), ..args(None) }));
             assert!(message.contains("cases.accept_days"), "{message}");
+            jail.create_file("heavy.toml", "[ranking]\nsatisfaction = 1001\n")?;
+            let message = error(load(&args(Some("heavy.toml"))));
+            assert!(
+                message.starts_with("configuration: ranking.satisfaction (TOML file ")
+                    && message.ends_with("heavy.toml): must be at most 1000"),
+                "{message}"
+            );
+            jail.create_file(
+                "weightless.toml",
+                "[ranking]\ncompleteness = 0\ntimeliness = 0\ndispute_resolution = 0\n\
+                 on_time_acceptance = 0\non_time_closure = 0\nrepeat_petitions = 0\nsatisfaction = 0\n",
+            )?;
+            let message = error(load(&args(Some("weightless.toml"))));
+            assert!(message.contains("ranking.completeness") && message.contains("above 0"), "{message}");
+            jail.create_file("ranking-typo.toml", "[ranking]\nsatisfied = 3\n")?;
+            let message = error(load(&args(Some("ranking-typo.toml"))));
+            assert!(message.contains("satisfied") && message.contains("ranking-typo.toml"), "{message}");
             let message = error(load(&ConfigArgs { unit: None, ..args(None) }));
             assert!(message.contains("node.unit is required"), "{message}");
             let message = error(load(&args(Some("missing.toml"))));

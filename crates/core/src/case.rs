@@ -1056,6 +1056,91 @@ impl Case {
     }
 }
 
+/// A stretch of days over which a case stood open at one owner with one due
+/// date, each day judged at its end (after the day's last event). Past
+/// figures are read from these spans, so a case worked today never changes
+/// what it was on an earlier day: overdue at the end of a day `d` is a span
+/// holding on `d` whose due date lies before `d`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueSpan {
+    /// The first day the span holds.
+    pub from: NaiveDate,
+    /// The day it stops holding (exclusive); `None` while it still holds.
+    pub until: Option<NaiveDate>,
+    pub owner_unit: UnitId,
+    /// The next step's due date ([`Case::due`]).
+    pub due: NaiveDate,
+}
+
+impl DueSpan {
+    /// Whether the case stood so at the end of `day`.
+    pub fn holds_on(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.until.is_none_or(|until| day < until)
+    }
+
+    /// Whether the case was overdue at its owner at the end of `day`.
+    pub fn is_overdue_on(&self, day: NaiveDate) -> bool {
+        self.holds_on(day) && self.due < day
+    }
+}
+
+/// Builds a case's [`DueSpan`]s while its log is folded: call
+/// [`DueHistory::record`] with the case after each event. An event dated
+/// before an earlier one (clocks of two nodes a little apart) counts from
+/// the later date, so the days only move forward and the state at the end
+/// of a day is always the fold of a prefix of the log.
+#[derive(Debug, Clone, Default)]
+pub struct DueHistory {
+    ended: Vec<DueSpan>,
+    /// The span that still holds: (from, owner, due).
+    current: Option<(NaiveDate, UnitId, NaiveDate)>,
+    /// The latest event date seen.
+    day: Option<NaiveDate>,
+}
+
+impl DueHistory {
+    /// Notes `case` as it stands after an event dated `on`.
+    pub fn record(&mut self, case: &Case, on: NaiveDate) {
+        let day = self.day.map_or(on, |seen| seen.max(on));
+        self.day = Some(day);
+        let state = case.due().map(|due| (case.owner_unit.clone(), due));
+        if let (Some((_, owner, due)), Some((new_owner, new_due))) = (&self.current, &state)
+            && owner == new_owner
+            && due == new_due
+        {
+            return;
+        }
+        if let Some((from, owner_unit, due)) = self.current.take() {
+            // A state replaced on the day it began never ended a day: no span.
+            if from < day {
+                self.ended.push(DueSpan { from, until: Some(day), owner_unit, due });
+            }
+        }
+        let Some((owner_unit, due)) = state else { return };
+        // Back on the day to the state the day began with: that span goes on.
+        if let Some(last) = self.ended.last()
+            && last.until == Some(day)
+            && last.owner_unit == owner_unit
+            && last.due == due
+        {
+            let from = last.from;
+            self.ended.pop();
+            self.current = Some((from, owner_unit, due));
+            return;
+        }
+        self.current = Some((day, owner_unit, due));
+    }
+
+    /// The spans so far, oldest first; they never overlap.
+    pub fn spans(&self) -> Vec<DueSpan> {
+        let mut spans = self.ended.clone();
+        if let Some((from, owner_unit, due)) = &self.current {
+            spans.push(DueSpan { from: *from, until: None, owner_unit: owner_unit.clone(), due: *due });
+        }
+        spans
+    }
+}
+
 /// A petitioner's personal data. It stays at the node holding the case and
 /// leaves it only with the case itself.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,9 @@
 //! and who was expected to report when ([`coverage`]); the case ledger with
 //! its state machine, deadlines and petitioner references ([`case`]); the
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
-//! what, by role and place in the tree ([`authz`], over [`identity`]).
+//! what, by role and place in the tree ([`authz`], over [`identity`]); the
+//! accountability assessment that scores and ranks the units of a scorecard
+//! ([`assessment`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -14,6 +16,7 @@
 //! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
+pub mod assessment;
 pub mod audit;
 pub mod authz;
 pub mod case;
@@ -33,5 +36,5 @@ pub use report::{
 };
 pub use revision::{Applied, Head, Source, decide};
 pub use tally::Tally;
-pub use time::{Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
+pub use time::{AsOf, Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
 pub use unit::{Tier, Unit, UnitId, UnitTree};

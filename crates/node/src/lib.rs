@@ -113,6 +113,9 @@ pub struct NodeConfig {
     /// Message size, timeouts, concurrency, rate and connection limits.
     pub limits: Limits,
     pub cases: CaseConfig,
+    /// The weights of the accountability assessment that ranks a
+    /// scorecard's rows (see `fengqiao_core::assessment`).
+    pub ranking: fengqiao_core::assessment::Weights,
     /// On shutdown, how long the node keeps serving while its health checks
     /// already answer NOT_SERVING, so that load balancers and readiness
     /// probes stop sending calls before it stops accepting them.
@@ -168,6 +171,7 @@ impl NodeConfig {
             forwarder: ForwarderConfig::default(),
             limits: Limits::default(),
             cases: CaseConfig::default(),
+            ranking: fengqiao_core::assessment::Weights::default(),
             drain_grace: Duration::ZERO,
             database_check: Duration::from_secs(5),
         }
@@ -293,6 +297,7 @@ impl Node {
             )))
         })?;
         let child_nodes = resolve_child_nodes(&config, &served)?;
+        config.ranking.check().map_err(|e| e.within("ranking"))?;
         if let Some(parent) = &config.parent {
             // A parent URL the transport cannot speak is a configuration
             // error now, not a forwarder retrying forever.

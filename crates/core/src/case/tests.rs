@@ -481,6 +481,126 @@ proptest! {
     }
 }
 
+/// What the case was at the end of `day`: the fold of the events dated up
+/// to it (`None` before its registration), as (owner, due date).
+fn due_on(log: &[CaseEvent], day: NaiveDate) -> Option<(UnitId, NaiveDate)> {
+    let mut latest = NaiveDate::MIN;
+    let prefix: Vec<&CaseEvent> = log
+        .iter()
+        .take_while(|e| {
+            latest = latest.max(e.on);
+            latest <= day
+        })
+        .collect();
+    if prefix.is_empty() {
+        return None;
+    }
+    let case = Case::replay(prefix).unwrap();
+    case.due().map(|due| (case.owner_unit, due))
+}
+
+/// The spans of a log, recorded event by event.
+fn spans_of(log: &[CaseEvent]) -> Vec<DueSpan> {
+    let mut case = Case::start(&log[0]).unwrap();
+    let mut history = DueHistory::default();
+    history.record(&case, log[0].on);
+    for event in &log[1..] {
+        case.apply(event).unwrap();
+        history.record(&case, event.on);
+    }
+    history.spans()
+}
+
+/// The spans say, for every day around the log, exactly what replaying the
+/// events of the days up to it says; they are ordered, disjoint, not empty.
+fn check_spans(log: &[CaseEvent]) -> Result<(), TestCaseError> {
+    let spans = spans_of(log);
+    for pair in spans.windows(2) {
+        prop_assert!(pair[0].until.is_some_and(|until| until <= pair[1].from), "{:?}", pair);
+    }
+    for span in &spans {
+        prop_assert!(span.until.is_none_or(|until| span.from < until), "{:?}", span);
+    }
+    let first = log[0].on - TimeDelta::days(1);
+    let last = log.iter().map(|e| e.on).max().unwrap() + TimeDelta::days(2);
+    for day in first.iter_days().take_while(|d| *d <= last) {
+        let holding: Vec<&DueSpan> = spans.iter().filter(|s| s.holds_on(day)).collect();
+        prop_assert!(holding.len() <= 1, "{} spans hold on {}", holding.len(), day);
+        let from_spans = holding.first().map(|s| (s.owner_unit.clone(), s.due));
+        prop_assert_eq!(&from_spans, &due_on(log, day), "on {}", day);
+        let overdue = holding.first().is_some_and(|s| s.is_overdue_on(day));
+        prop_assert_eq!(overdue, due_on(log, day).is_some_and(|(_, due)| due < day));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn due_spans_say_what_the_case_was_at_the_end_of_every_day(
+        start in start(),
+        policy in policy(),
+        steps in proptest::collection::vec(step(), 1..=30),
+    ) {
+        let mut desk = Desk::open(start, policy);
+        let mut at = start;
+        for step in steps {
+            at += step.advance;
+            let action = rebase(step.action(desk.case.status), at.date_naive());
+            if let Ok(event) = desk.decide(at, step.note, action) {
+                desk.record(event);
+            }
+        }
+        check_spans(&desk.log)?;
+    }
+}
+
+#[test]
+fn due_spans_keep_an_earlier_day_as_it_ended() {
+    let mut desk = Desk::open_on("2019-03-01");
+    desk.act("2019-03-01", Action::Accept);
+    desk.act("2019-03-01", assign());
+    let registered = spans_of(&desk.log);
+    // Accepted on the day of registration: the acceptance deadline never
+    // ended a day.
+    assert_eq!(
+        registered,
+        [DueSpan {
+            from: date("2019-03-01"),
+            until: None,
+            owner_unit: unit(ORIGIN),
+            due: date("2019-04-30")
+        }]
+    );
+    // Escalated two months later, overdue: the group held it overdue until
+    // the day before, the village from that day.
+    desk.act("2019-05-06", Action::Escalate { reason: "needs the village".into() });
+    desk.act("2019-05-06", assign());
+    let spans = spans_of(&desk.log);
+    assert_eq!(spans.len(), 2);
+    assert!(spans[0].is_overdue_on(date("2019-05-05")));
+    assert_eq!(spans[0].owner_unit, unit(ORIGIN));
+    assert_eq!(spans[1].owner_unit, unit("village-a1"));
+    assert_eq!(spans[1].from, date("2019-05-06"));
+    // Resolved and closed: nothing is due any more, the last span ends.
+    desk.act("2019-05-20", resolve());
+    desk.act("2019-05-21", close(Satisfaction::Satisfied));
+    let closed = spans_of(&desk.log);
+    assert_eq!(closed[1].until, Some(date("2019-05-20")));
+    assert!(closed.iter().all(|s| !s.holds_on(date("2019-06-01"))));
+    check_spans(&desk.log).unwrap();
+
+    // An event dated before the one it follows (another node's clock)
+    // counts from the later date.
+    let mut skewed = Desk::open_on("2019-03-01");
+    skewed.act("2019-03-03", Action::Accept);
+    skewed.act("2019-03-02", assign());
+    let spans = spans_of(&skewed.log);
+    assert_eq!(spans.last().unwrap().from, date("2019-03-03"));
+    check_spans(&skewed.log).unwrap();
+}
+
 #[test]
 fn events_out_of_order_are_refused() {
     let mut desk = Desk::open_on("2019-01-31");
