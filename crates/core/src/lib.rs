@@ -6,7 +6,8 @@
 //! and who was expected to report when ([`coverage`]); the case ledger with
 //! its state machine, deadlines and petitioner references ([`case`]); the
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
-//! what, by role and place in the tree ([`authz`], over [`identity`]).
+//! what, by role and place in the tree ([`authz`], over [`identity`]); and
+//! the screen that keeps personal data out of free text ([`screen`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -22,6 +23,7 @@ pub mod error;
 pub mod identity;
 pub mod report;
 pub mod revision;
+pub mod screen;
 pub mod tally;
 pub mod time;
 pub mod unit;
