@@ -334,8 +334,9 @@ impl<S> RequestService for S where
 }
 
 /// Serves `service` on `listener` under the connection limits until
-/// `shutdown` completes; then closes the listener, sends every connection a
-/// GOAWAY and returns when they have closed. Under TLS (`tls`) every
+/// `shutdown` completes; then closes the listener, drops the connections
+/// that have made no request, sends the others a GOAWAY and returns when
+/// they have closed (see the module docs). Under TLS (`tls`) every
 /// connection must complete the handshake (the acceptor demands a client
 /// certificate).
 pub async fn serve<S: RequestService>(
@@ -592,7 +593,7 @@ impl Drop for OpenCall {
 
 /// A response body that keeps its call counted as open until it ends.
 #[derive(Debug)]
-pub struct TrackedBody {
+struct TrackedBody {
     inner: Body,
     _call: OpenCall,
 }
