@@ -22,6 +22,7 @@ use crate::error::DomainError;
 use crate::report::{
     DisputeCategory, MAX_AMOUNT_CENTS, MAX_WORKERS, check_amount, check_chars, check_id, named_enum,
 };
+use crate::screen::check_free_text;
 use crate::unit::UnitId;
 
 /// Longest case summary, plan, resolution, reason or note, in characters.
@@ -131,14 +132,26 @@ impl Default for DeadlinePolicy {
     }
 }
 
-/// Checks a free text (summary, plan, reason, note, supervision text).
+/// Checks a free text (summary, plan, reason, note, supervision text):
+/// its length and characters, and that it holds no personal data
+/// ([`check_free_text`]).
 pub fn check_text(value: &str, field: &str) -> Result<(), DomainError> {
-    check_chars(value, field, MAX_TEXT_CHARS, false)
+    screened(value, field, MAX_TEXT_CHARS, false)
 }
 
-/// Checks a person's name (leader, responsible person, leader on duty).
+/// Checks an official's name (leader, responsible person, leader on duty):
+/// required, short, and holding no personal data beyond the name
+/// ([`check_free_text`]). A petitioner's name is not screened: see
+/// [`Petitioner::new`].
 pub fn check_name(value: &str, field: &str) -> Result<(), DomainError> {
-    check_chars(value, field, MAX_NAME_CHARS, true)
+    screened(value, field, MAX_NAME_CHARS, true)
+}
+
+/// [`check_chars`], then [`check_free_text`]: every text of the ledger but
+/// the petitioner's own fields.
+fn screened(value: &str, field: &str, max: usize, required: bool) -> Result<(), DomainError> {
+    check_chars(value, field, max, required)?;
+    check_free_text(value, field)
 }
 
 /// Checks an actor id (printable ASCII without spaces, at most 64 bytes).
@@ -217,7 +230,7 @@ pub struct Intake {
 
 impl Intake {
     pub fn validate(&self) -> Result<(), DomainError> {
-        check_chars(&self.summary, "summary", MAX_TEXT_CHARS, true)?;
+        screened(&self.summary, "summary", MAX_TEXT_CHARS, true)?;
         if let Some(reference) = &self.petitioner_ref
             && (reference.len() != 64 || !reference.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
         {
@@ -354,7 +367,7 @@ impl CaseEvent {
             return Err(DomainError::invalid("seq", "must be at least 1"));
         }
         check_id(&self.actor, "actor")?;
-        check_chars(&self.note, "note", MAX_TEXT_CHARS, false)?;
+        check_text(&self.note, "note")?;
         if let EventKind::Registered { intake, .. } = &self.kind {
             if self.seq != 1 {
                 return Err(DomainError::invalid("seq", "a registration is event 1"));
@@ -368,8 +381,8 @@ impl CaseEvent {
 
     /// Checks the fields of the event's kind as `decide` would have made them.
     fn validate_kind(&self) -> Result<(), DomainError> {
-        let text = |value: &str, field: &str| check_chars(value, field, MAX_TEXT_CHARS, true);
-        let name = |value: &str, field: &str| check_chars(value, field, MAX_NAME_CHARS, true);
+        let text = |value: &str, field: &str| screened(value, field, MAX_TEXT_CHARS, true);
+        let name = check_name;
         match &self.kind {
             EventKind::Registered { .. } | EventKind::Accepted { .. } | EventKind::Progress => {}
             EventKind::Closed { .. } | EventKind::Escalated { .. } | EventKind::AssignedDown { .. } => {}
@@ -553,8 +566,9 @@ fn failed(message: String) -> DomainError {
     DomainError::FailedPrecondition(message)
 }
 
+/// A required text, trimmed, screened for personal data.
 fn required(value: &str, field: &str, max: usize) -> Result<String, DomainError> {
-    check_chars(value, field, max, true)?;
+    screened(value, field, max, true)?;
     Ok(value.trim().to_owned())
 }
 
@@ -568,7 +582,7 @@ impl Case {
     ) -> Result<CaseEvent, DomainError> {
         intake.validate()?;
         check_id(&ctx.actor, "actor")?;
-        check_chars(&ctx.note, "note", MAX_TEXT_CHARS, false)?;
+        check_text(&ctx.note, "note")?;
         let accept_by = add_days(ctx.on, ctx.policy.accept_days, "accept_by")?;
         Ok(CaseEvent {
             case_id: id,
@@ -672,7 +686,7 @@ impl Case {
             return Err(self.refuse(&action));
         }
         check_id(&ctx.actor, "actor")?;
-        check_chars(&ctx.note, "note", MAX_TEXT_CHARS, false)?;
+        check_text(&ctx.note, "note")?;
         let policy = ctx.policy;
         let kind = match action {
             Action::Accept => {
@@ -1160,7 +1174,10 @@ impl fmt::Debug for Petitioner {
 
 impl Petitioner {
     pub fn new(name: &str, phone: &str, id_number: &str) -> Result<Self, DomainError> {
-        let name = required(name, "petitioner.name", MAX_NAME_CHARS)?;
+        // The one text that is meant to be personal data: not screened,
+        // sealed at rest instead.
+        check_chars(name, "petitioner.name", MAX_NAME_CHARS, true)?;
+        let name = name.trim().to_owned();
         let phone = phone.trim();
         if phone.len() > 32 || !phone.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c)) {
             return Err(DomainError::invalid(
@@ -1185,16 +1202,12 @@ pub fn normalise_id_number(value: &str) -> Result<String, DomainError> {
         return Err(DomainError::invalid(field, "must be 6 to 32 letters and digits"));
     }
     let bytes = normalised.as_bytes();
-    if bytes.len() == 18 && bytes[..17].iter().all(u8::is_ascii_digit) {
-        const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        const CHECK: &[u8; 11] = b"10X98765432";
-        let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
-        if bytes[17] != CHECK[(sum % 11) as usize] {
-            return Err(DomainError::invalid(
-                field,
-                "the check digit of the resident identity number is wrong",
-            ));
-        }
+    if let [first_17 @ .., check] = bytes
+        && let Ok(first_17) = <&[u8; 17]>::try_from(first_17)
+        && first_17.iter().all(u8::is_ascii_digit)
+        && *check != crate::screen::resident_id_check_char(first_17)
+    {
+        return Err(DomainError::invalid(field, "the check digit of the resident identity number is wrong"));
     }
     Ok(normalised)
 }

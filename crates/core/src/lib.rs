@@ -8,7 +8,8 @@
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
 //! what, by role and place in the tree ([`authz`], over [`identity`]); the
 //! accountability assessment that scores and ranks the units of a scorecard
-//! ([`assessment`]).
+//! ([`assessment`]); and the screen that keeps personal data out of free
+//! text ([`screen`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -25,6 +26,7 @@ pub mod error;
 pub mod identity;
 pub mod report;
 pub mod revision;
+pub mod screen;
 pub mod tally;
 pub mod time;
 pub mod unit;

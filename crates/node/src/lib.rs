@@ -9,7 +9,10 @@
 //! [`status`] is the one place where errors become gRPC statuses; [`authz`]
 //! checks the [`caller`] of every request before its handler does anything; and
 //! [`server`] assembles the services with `grpc.health.v1` and server
-//! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
+//! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`;
+//! [`connections`] serves that listener's connections under the connection
+//! limits of [`limits`] (slots, a reserve for callers with a certificate, a
+//! deadline to the first request, idle connections reclaimed).
 //! [`audit`] appends every change to the tamper-evident audit log.
 //! [`metrics`] is the node's Prometheus registry and its `/metrics` endpoint.
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
@@ -21,6 +24,7 @@ pub mod audit;
 pub mod authz;
 pub mod caller;
 pub mod cases;
+pub mod connections;
 pub mod downlink;
 pub mod figures;
 pub mod forwarder;

@@ -961,3 +961,109 @@ fn a_case_overdue_at_its_owner_keeps_its_passed_deadline() {
     // Resolved now: late.
     assert_eq!(desk.act("2019-05-20", resolve()).resolved_on_time, Some(false));
 }
+
+// Personal data in free text.
+
+/// A text holding a mobile number (and nothing else personal).
+const WITH_PHONE: &str = "申请人电话13912345678，已约谈";
+
+fn refused_for_personal_data(err: &DomainError, expected_field: &str) {
+    assert_invalid(err, expected_field);
+    let DomainError::Invalid { reason, .. } = err else { unreachable!() };
+    assert!(reason.contains("a mobile phone number"), "{reason}");
+    assert!(!reason.contains("13912345678"), "the value is not echoed: {reason}");
+}
+
+fn assign_with(leader: &str, responsible: &str, plan: &str) -> Action {
+    Action::Assign {
+        leader: leader.into(),
+        responsible: responsible.into(),
+        plan: plan.into(),
+        deadline: None,
+    }
+}
+
+#[test]
+fn every_text_of_the_ledger_is_screened_for_personal_data() {
+    let owner = unit(ORIGIN);
+    let below = |u: &UnitId| is_below(u.as_str(), owner.as_str());
+    let ctx = |note: &str| context(morning("2019-03-01"), note, &owner, &below, DeadlinePolicy::default());
+
+    let summary = Intake { summary: WITH_PHONE.into(), ..intake() };
+    let err = Case::register(case_id("case-1"), summary, None, &ctx(NOTE)).unwrap_err();
+    refused_for_personal_data(&err, "summary");
+    let err = Case::register(case_id("case-1"), intake(), None, &ctx(WITH_PHONE)).unwrap_err();
+    refused_for_personal_data(&err, "note");
+
+    let mut desk = Desk::open_on("2019-03-01");
+    let err = desk.refuse("2019-03-02", Action::Decline { reason: WITH_PHONE.into() });
+    refused_for_personal_data(&err, "reason");
+    let before = desk.case.clone();
+    let err = desk.decide(morning("2019-03-02"), WITH_PHONE, Action::Accept).unwrap_err();
+    refused_for_personal_data(&err, "note");
+    assert_eq!(desk.case, before);
+    desk.act("2019-03-02", Action::Accept);
+    for (action, field) in [
+        (assign_with("王书记 13912345678", "Wang Fang", "mediate"), "leader"),
+        (assign_with("Li Ming", WITH_PHONE, "mediate"), "responsible"),
+        (assign_with("Li Ming", "Wang Fang", WITH_PHONE), "plan"),
+        (Action::Extend { days: 10, reason: WITH_PHONE.into() }, "reason"),
+        (Action::Escalate { reason: WITH_PHONE.into() }, "reason"),
+    ] {
+        let err = desk.refuse("2019-03-03", action);
+        refused_for_personal_data(&err, field);
+    }
+    desk.act("2019-03-03", assign());
+    let err = desk
+        .refuse("2019-03-04", Action::Resolve { resolution: WITH_PHONE.into(), amount_recovered_cents: 0 });
+    refused_for_personal_data(&err, "resolution");
+    assert_eq!(desk.log.len(), 3, "only the clean actions were recorded");
+
+    // The texts and names a node checks itself: supervision texts, the
+    // leader on duty.
+    refused_for_personal_data(&check_text(WITH_PHONE, "text").unwrap_err(), "text");
+    refused_for_personal_data(
+        &check_name("值班 13912345678", "entries[0].leader").unwrap_err(),
+        "entries[0].leader",
+    );
+    check_text("请于七日内书面报告办理情况", "text").unwrap();
+}
+
+#[test]
+fn an_event_from_elsewhere_is_screened_too() {
+    let desk = Desk::assigned("2019-03-01", "2019-03-02");
+    let mut event = desk.decide(morning("2019-03-03"), NOTE, Action::Progress).unwrap();
+    event.validate().unwrap();
+    event.note = WITH_PHONE.into();
+    refused_for_personal_data(&event.validate().unwrap_err(), "note");
+
+    let mut registration = desk.log[0].clone();
+    let EventKind::Registered { intake, .. } = &mut registration.kind else { unreachable!() };
+    intake.summary = WITH_PHONE.into();
+    refused_for_personal_data(&registration.validate().unwrap_err(), "intake.summary");
+
+    let mut declined = CaseEvent {
+        seq: 2,
+        note: NOTE.into(),
+        kind: EventKind::NotAccepted { reason: WITH_PHONE.into() },
+        ..event
+    };
+    refused_for_personal_data(&declined.validate().unwrap_err(), "reason");
+    declined.kind = EventKind::Assigned {
+        leader: "李明".into(),
+        responsible: "王芳".into(),
+        plan: "联系邮箱 someone@example.com".into(),
+        deadline: date("2019-04-01"),
+    };
+    let err = declined.validate().unwrap_err();
+    assert_invalid(&err, "assigned.plan");
+    assert!(err.to_string().contains("an e-mail address"), "{err}");
+}
+
+#[test]
+fn a_petitioners_own_fields_are_not_screened() {
+    // Name, phone and id number are meant to be personal data: sealed at
+    // rest, never screened.
+    let petitioner = Petitioner::new("张三 13912345678", "13912345678", "410411199001011237").unwrap();
+    assert_eq!(petitioner.phone, "13912345678");
+}
