@@ -124,6 +124,12 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             "outbox_oldest": time(status.outbox_oldest), "last_forwarded_at": time(status.last_forwarded_at),
             "last_forward_error": status.last_forward_error, "commit_queue": status.commit_queue,
             "downlink_cursor": status.downlink_cursor,
+            "reporting_start_date": crate::summary::empty_null(&status.reporting_start_date),
+            "set_aside_count": status.set_aside_count,
+            "set_aside": status.set_aside.iter().map(|item| serde_json::json!({
+                "kind": item.kind, "key": item.key, "date": item.date, "revision": item.revision,
+                "reason": item.reason, "set_aside_at": time(item.set_aside_at),
+            })).collect::<Vec<_>>(),
         });
         println!("{value}");
         return Ok(());
@@ -144,6 +150,36 @@ pub async fn status(args: StatusArgs) -> Result<()> {
     }
     println!("commit queue      {}", status.commit_queue);
     println!("downlink cursor   {}", status.downlink_cursor);
+    println!(
+        "reporting since   {}",
+        if status.reporting_start_date.is_empty() { "no start date" } else { &status.reporting_start_date }
+    );
+    if status.set_aside_count > 0 {
+        println!(
+            "SET ASIDE         {} items the parent refused (not forwarded; newest first)",
+            status.set_aside_count
+        );
+        let mut table = Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+            "kind",
+            "unit or case",
+            "date",
+            "revision",
+            "set aside at",
+            "the parent's reason",
+        ]);
+        for item in &status.set_aside {
+            table.add_row([
+                item.kind.clone(),
+                item.key.clone(),
+                item.date.clone(),
+                item.revision.to_string(),
+                time(item.set_aside_at).unwrap_or_default(),
+                item.reason.clone(),
+            ]);
+        }
+        println!("{table}");
+    }
     Ok(())
 }
 

@@ -1057,7 +1057,7 @@ fn local_rfc3339(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> Str
     instant(at).map(|t| t.with_timezone(&policy.zone).to_rfc3339()).unwrap_or_default()
 }
 
-fn empty_null(value: &str) -> Value {
+pub(crate) fn empty_null(value: &str) -> Value {
     if value.is_empty() { Value::Null } else { value.into() }
 }
 

@@ -122,6 +122,22 @@ impl TimePolicy {
         }
     }
 
+    /// The instant `date` begins in the zone (its first local instant: in a
+    /// zone whose clocks jump over midnight, the first instant after the gap).
+    /// No report for `date` can be accepted before it.
+    pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        let midnight = date.and_time(NaiveTime::MIN);
+        match self.zone.from_local_datetime(&midnight) {
+            LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => at.with_timezone(&Utc),
+            LocalResult::None => (1..=24)
+                .find_map(|hours| {
+                    self.zone.from_local_datetime(&(midnight + Duration::hours(hours))).earliest()
+                })
+                .map(|at| at.with_timezone(&Utc))
+                .unwrap_or_else(|| Utc.from_utc_datetime(&midnight)),
+        }
+    }
+
     /// Whether a report for `date` first accepted at `first_accepted_at` is on
     /// time: strictly before the date's cut-off.
     pub fn is_on_time(&self, date: NaiveDate, first_accepted_at: DateTime<Utc>) -> bool {
@@ -190,6 +206,26 @@ mod tests {
         let just_before = Utc.with_ymd_and_hms(2026, 11, 28, 9, 59, 59).unwrap();
         assert!(policy.is_on_time(date(2026, 11, 28), just_before));
         assert!(!policy.is_on_time(date(2026, 11, 28), just_before + Duration::seconds(1)));
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let policy = TimePolicy::default();
+        // Midnight in Shanghai is 16:00 UTC the day before.
+        assert_eq!(
+            policy.start_of(date(2026, 11, 28)),
+            Utc.with_ymd_and_hms(2026, 11, 27, 16, 0, 0).unwrap()
+        );
+        assert_eq!(policy.local_date(policy.start_of(date(2026, 11, 28))), date(2026, 11, 28));
+        assert_eq!(
+            policy.local_date(policy.start_of(date(2026, 11, 28)) - Duration::seconds(1)),
+            date(2026, 11, 27)
+        );
+        // Santiago skipped midnight on 2026-09-06 (00:00 became 01:00).
+        let chile = TimePolicy::parse("America/Santiago", "18:00").unwrap();
+        let start = chile.start_of(date(2026, 9, 6));
+        assert_eq!(chile.local_date(start), date(2026, 9, 6));
+        assert_eq!(chile.local_date(start - Duration::seconds(1)), date(2026, 9, 5));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use fengqiao_core::DomainError;
 use fengqiao_proto::pb::node_service_server::NodeService;
 use fengqiao_proto::pb::{
     GetNodeStatusRequest, GetNodeStatusResponse, ListNoticesRequest, ListNoticesResponse, Notice,
-    PostNoticeRequest, PostNoticeResponse, ReceivedNotice,
+    PostNoticeRequest, PostNoticeResponse, ReceivedNotice, SetAsideItem,
 };
 use fengqiao_proto::{parse_unit_id, timestamp};
 
@@ -31,6 +31,7 @@ impl NodeStatus {
 
     async fn status(&self) -> Result<GetNodeStatusResponse, NodeError> {
         let outbox = self.node.store().outbox_stats().await?;
+        let (set_aside_count, set_aside) = self.node.store().set_aside(SET_ASIDE_SHOWN).await?;
         let forward = self.node.forward_state();
         Ok(GetNodeStatusResponse {
             home_unit_id: self.node.config().home_unit.clone(),
@@ -42,6 +43,24 @@ impl NodeStatus {
             last_forward_error: forward.last_error.unwrap_or_default(),
             commit_queue: self.node.committer().queued() as u64,
             downlink_cursor: self.node.downlink_cursor().await?,
+            set_aside_count,
+            set_aside: set_aside
+                .into_iter()
+                .map(|row| SetAsideItem {
+                    kind: row.kind,
+                    key: row.unit_id,
+                    date: row.item_date.to_string(),
+                    revision: u64::try_from(row.revision).unwrap_or_default(),
+                    reason: row.detail,
+                    set_aside_at: Some(timestamp(row.set_aside_at)),
+                })
+                .collect(),
+            reporting_start_date: self
+                .node
+                .config()
+                .reporting_start
+                .map(|start| start.to_string())
+                .unwrap_or_default(),
         })
     }
 
@@ -91,6 +110,9 @@ impl NodeStatus {
         })
     }
 }
+
+/// How many set-aside items `GetNodeStatus` lists (their count is exact).
+pub const SET_ASIDE_SHOWN: u32 = 20;
 
 /// Longest notice text, in characters.
 pub const MAX_NOTICE_CHARS: usize = 2000;

@@ -53,7 +53,9 @@ impl Reporting {
         }
         let now = self.node.clock().now();
         let today = self.node.config().time.local_date(now);
-        report.check_admissible(&unit, today).map_err(|e| e.within("report"))?;
+        report
+            .check_admissible(&unit, today, self.node.config().reporting_start)
+            .map_err(|e| e.within("report"))?;
         let date = report.date();
         let key = format!("{}@{date}", report.unit_id());
         let outcome = self
