@@ -68,6 +68,11 @@ pub fn shanghai_yesterday() -> NaiveDate {
     shanghai_today() - Days::new(1)
 }
 
+/// The first day of reporting the test networks' nodes go live with
+/// (`--start-date`, required for a new database): early enough for any
+/// date the tests report for.
+pub const START_DATE: &str = "2020-01-01";
+
 /// A zero report (a correction with a reason when `revision` > 1).
 pub fn zero_report(unit: &str, date: &str, revision: u32) -> fengqiao_proto::pb::DailyReport {
     fengqiao_proto::pb::DailyReport {
@@ -230,6 +235,9 @@ impl NodeProcess {
             .args(["node", "--insecure", "--unit", &self.unit, "--listen", &self.address, "--db", &self.db])
             .arg("--tree")
             .arg(&self.tree);
+        if !self.options.extra_args.iter().any(|arg| arg == "--start-date") {
+            command.args(["--start-date", START_DATE]);
+        }
         if let Some(parent) = &self.options.parent {
             command.args(["--parent", parent]);
         }

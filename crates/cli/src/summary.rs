@@ -1001,6 +1001,7 @@ async fn verify_store(
 }
 
 fn print_verification(verification: &fengqiao_store::Verification, elapsed: std::time::Duration) {
+    println!("  weeks holding data    {}", verification.weeks);
     println!("  reports recomputed    {}", verification.reports);
     println!("  rollup rows compared  {}", verification.rows);
     println!("  employer checks       {}", verification.employer_checks);
