@@ -493,7 +493,12 @@ impl NodeClient {
     /// `GetDailyReport` of the current revision with its history; `None`
     /// when the node has no such report.
     pub async fn get(&self, unit: &str, date: &str) -> Result<Option<GetDailyReportResponse>, Status> {
-        let request = GetDailyReportRequest { unit_id: unit.to_owned(), date: date.to_owned(), revision: 0 };
+        let request = GetDailyReportRequest {
+            unit_id: unit.to_owned(),
+            date: date.to_owned(),
+            revision: 0,
+            ..Default::default()
+        };
         match self.reporting().get_daily_report(request).await {
             Ok(response) => Ok(Some(response.into_inner())),
             Err(status) if status.code() == Code::NotFound => Ok(None),

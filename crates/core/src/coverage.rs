@@ -129,14 +129,14 @@ impl Coverage {
     }
 
     /// `[from, to]` cut to the days from the start on.
-    fn from_start(&self, from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    fn days_since_start(&self, from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
         let from = self.start.map_or(from, |start| start.max(from));
         (from <= to).then_some((from, to))
     }
 
     /// (Reporting unit, day) pairs `unit`'s subtree expected in `[from, to]`.
     pub fn expected(&self, unit: &str, from: NaiveDate, to: NaiveDate) -> i64 {
-        let Some((from, to)) = self.from_start(from, to) else { return 0 };
+        let Some((from, to)) = self.days_since_start(from, to) else { return 0 };
         self.below
             .get(unit)
             .into_iter()
@@ -148,7 +148,7 @@ impl Coverage {
 
     /// The reporting units `unit`'s subtree expected on `date`, by id.
     pub fn expected_on(&self, unit: &str, date: NaiveDate) -> Vec<&UnitId> {
-        if self.from_start(date, date).is_none() {
+        if self.days_since_start(date, date).is_none() {
             return Vec::new();
         }
         let mut out: Vec<&UnitId> = self

@@ -79,9 +79,11 @@ pub async fn run(node: Node, parent: String) {
         }
     };
     let channel: Channel = keep_alive(endpoint).connect_lazy();
+    // Pushes are sized for the parent's request cap; its answers are bounded
+    // by MAX_ANSWER_BYTES whatever this node's own cap (which may be lower).
     let mut client = UplinkServiceClient::new(channel)
         .max_encoding_message_size(node.config().limits.max_message_bytes)
-        .max_decoding_message_size(node.config().limits.max_message_bytes);
+        .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES);
     let mut backoff = Backoff::new(config.min_backoff, config.max_backoff);
     let committed = std::sync::Arc::clone(node.committer().committed());
     let mut last_push = tokio::time::Instant::now();

@@ -15,7 +15,8 @@
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
 //! certificates. [`propagation`] carries trace context across calls and,
-//! item by item, through the outbox up the tiers.
+//! item by item, through the outbox up the tiers. [`paging`] keeps every
+//! answer within a bound in bytes.
 
 pub mod audit;
 pub mod authz;
@@ -27,6 +28,7 @@ pub mod forwarder;
 pub mod limits;
 pub mod metrics;
 pub mod node_status;
+pub mod paging;
 pub mod pki;
 pub mod propagation;
 pub mod reporting;

@@ -370,8 +370,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Stores a received notice; false when its id was already stored.
     async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError>;
 
-    /// Notices for a unit, oldest first.
-    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError>;
+    /// Notices for a unit, oldest first (by time, then id): at most `limit`,
+    /// after `after` (the time and id of the last one of the previous page).
+    async fn list_notices(
+        &self,
+        unit: &UnitId,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> Result<Vec<NoticeRow>, StoreError>;
 
     /// How many (unit, date) reports are stored.
     async fn count_reports(&self) -> Result<u64, StoreError>;

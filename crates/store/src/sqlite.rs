@@ -515,12 +515,21 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError> {
+    async fn list_notices(
+        &self,
+        unit: &UnitId,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT notice_id, target_unit_id, from_unit_id, text, created_at FROM notices \
-             WHERE target_unit_id = ? ORDER BY created_at, notice_id",
+             WHERE target_unit_id = ?1 AND (?2 IS NULL OR (created_at, notice_id) > (?2, ?3)) \
+             ORDER BY created_at, notice_id LIMIT ?4",
         )
         .bind(unit.as_str())
+        .bind(after.map(|(at, _)| *at))
+        .bind(after.map(|(_, id)| id.as_str()).unwrap_or_default())
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?)
     }

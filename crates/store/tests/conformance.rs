@@ -520,8 +520,30 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
     };
     assert!(store.insert_notice(&notice).await.unwrap());
     assert!(!store.insert_notice(&notice).await.unwrap(), "a replayed notice changes nothing");
-    assert_eq!(store.list_notices(&id("410411001001")).await.unwrap(), [notice]);
-    assert!(store.list_notices(&id("410411002001")).await.unwrap().is_empty());
+    assert_eq!(
+        store.list_notices(&id("410411001001"), None, 10).await.unwrap(),
+        std::slice::from_ref(&notice)
+    );
+    assert!(store.list_notices(&id("410411002001"), None, 10).await.unwrap().is_empty());
+    // Pages by (time, id): two more at the same instant, one later.
+    let more = |id: &str, hour| fengqiao_store::NoticeRow {
+        notice_id: id.into(),
+        created_at: at(hour),
+        ..notice.clone()
+    };
+    for row in [more("410411-3", 4), more("410411-2", 4), more("410411-0", 5)] {
+        store.insert_notice(&row).await.unwrap();
+    }
+    let unit = id("410411001001");
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list_notices(&unit, after.as_ref(), 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.created_at, last.notice_id.clone()));
+        seen.extend(page.into_iter().map(|n| n.notice_id));
+    }
+    assert_eq!(seen, ["410411-1", "410411-2", "410411-3", "410411-0"]);
     db.cleanup().await;
 }
 
