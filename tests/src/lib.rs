@@ -68,6 +68,11 @@ pub fn shanghai_yesterday() -> NaiveDate {
     shanghai_today() - Days::new(1)
 }
 
+/// The first day of reporting the test networks' nodes go live with
+/// (`--start-date`, required for a new database): early enough for any
+/// date the tests report for.
+pub const START_DATE: &str = "2020-01-01";
+
 /// A zero report (a correction with a reason when `revision` > 1).
 pub fn zero_report(unit: &str, date: &str, revision: u32) -> fengqiao_proto::pb::DailyReport {
     fengqiao_proto::pb::DailyReport {
@@ -230,6 +235,9 @@ impl NodeProcess {
             .args(["node", "--insecure", "--unit", &self.unit, "--listen", &self.address, "--db", &self.db])
             .arg("--tree")
             .arg(&self.tree);
+        if !self.options.extra_args.iter().any(|arg| arg == "--start-date") {
+            command.args(["--start-date", START_DATE]);
+        }
         if let Some(parent) = &self.options.parent {
             command.args(["--parent", parent]);
         }
@@ -485,7 +493,12 @@ impl NodeClient {
     /// `GetDailyReport` of the current revision with its history; `None`
     /// when the node has no such report.
     pub async fn get(&self, unit: &str, date: &str) -> Result<Option<GetDailyReportResponse>, Status> {
-        let request = GetDailyReportRequest { unit_id: unit.to_owned(), date: date.to_owned(), revision: 0 };
+        let request = GetDailyReportRequest {
+            unit_id: unit.to_owned(),
+            date: date.to_owned(),
+            revision: 0,
+            ..Default::default()
+        };
         match self.reporting().get_daily_report(request).await {
             Ok(response) => Ok(Some(response.into_inner())),
             Err(status) if status.code() == Code::NotFound => Ok(None),

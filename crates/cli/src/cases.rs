@@ -22,7 +22,8 @@ use crate::summary::yuan;
 
 impl Connection {
     pub async fn cases(&self) -> Result<CaseServiceClient<Channel>> {
-        Ok(CaseServiceClient::new(self.channel().await?))
+        Ok(CaseServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
     }
 }
 
@@ -550,8 +551,7 @@ pub struct ShowArgs {
 /// `fengqiao case show`.
 pub async fn show(args: ShowArgs) -> Result<()> {
     let policy = zone_policy(&args.connection)?;
-    let request = pb::GetCaseRequest { case_id: args.case_id.clone(), with_petitioner: args.petitioner };
-    let answer = args.connection.cases().await?.get_case(request).await.map_err(refused)?.into_inner();
+    let answer = get_whole_case(&args.connection, &args.case_id, args.petitioner).await?;
     let case = answer.case.unwrap_or_default();
     if args.json {
         let value = json!({
@@ -585,6 +585,32 @@ pub async fn show(args: ShowArgs) -> Result<()> {
         out(format!("{}; the newest is {}", count(answer.events.len(), "event"), case.sequence))?;
     }
     Ok(())
+}
+
+/// A case with every event of its log: a long log comes in parts (each
+/// answer is bounded in bytes), read here until the node says it is whole.
+pub(crate) async fn get_whole_case(
+    connection: &Connection,
+    case_id: &str,
+    with_petitioner: bool,
+) -> Result<pb::GetCaseResponse> {
+    let mut client = connection.cases().await?;
+    let mut whole = pb::GetCaseResponse::default();
+    let mut after = 0;
+    loop {
+        let request =
+            pb::GetCaseRequest { case_id: case_id.to_owned(), with_petitioner, events_after_sequence: after };
+        let part = client.get_case(request).await.map_err(refused)?.into_inner();
+        if after == 0 {
+            whole.case = part.case;
+            whole.petitioner = part.petitioner;
+        }
+        whole.events.extend(part.events);
+        if part.next_events_after_sequence == 0 {
+            return Ok(whole);
+        }
+        after = part.next_events_after_sequence;
+    }
 }
 
 /// A case as a two-column table; unset fields are left out.

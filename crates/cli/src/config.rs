@@ -30,6 +30,7 @@ pub struct Config {
     pub database: DatabaseSection,
     pub tls: TlsSection,
     pub time: TimeSection,
+    pub reporting: ReportingSection,
     pub cases: CasesSection,
     pub personal_data: PersonalDataSection,
     pub ranking: RankingSection,
@@ -97,12 +98,30 @@ pub struct TimeSection {
     pub zone: String,
     /// The daily cut-off, local `HH:MM`.
     pub cutoff: String,
+    /// How far another node's clock may run ahead of this one's: a child
+    /// node's pushed items may carry times this far in the future.
+    pub max_clock_skew_secs: u64,
 }
 
 impl Default for TimeSection {
     fn default() -> Self {
-        TimeSection { zone: "Asia/Shanghai".to_owned(), cutoff: "18:00".to_owned() }
+        TimeSection {
+            zone: "Asia/Shanghai".to_owned(),
+            cutoff: "18:00".to_owned(),
+            max_clock_skew_secs: fengqiao_node::DEFAULT_MAX_CLOCK_SKEW.as_secs(),
+        }
     }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportingSection {
+    /// The deployment's first day of reporting (go-live), `YYYY-MM-DD`, the
+    /// same on every node: reports dated before it are refused and nothing
+    /// is expected before it. Required for a new database; a database that
+    /// has one keeps it when this is unset.
+    #[serde(deserialize_with = "optional_date_text", skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -284,6 +303,21 @@ fn optional_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<St
     }))
 }
 
+/// A date may be written bare in TOML (`start_date = 2026-03-01`), which
+/// arrives as a TOML date rather than a string: take its text either way.
+fn optional_date_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        String(String),
+        Date(toml::value::Datetime),
+    }
+    Ok(Option::<Text>::deserialize(deserializer)?.map(|text| match text {
+        Text::String(text) => text,
+        Text::Date(date) => date.to_string(),
+    }))
+}
+
 /// The flags of `fengqiao node` and `fengqiao config print`: each one set
 /// overrides the file and the environment.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -329,6 +363,15 @@ pub struct ConfigArgs {
     /// [default: 18:00].
     #[arg(long)]
     pub cutoff: Option<String>,
+    /// time.max_clock_skew_secs: how far a child node's clock may run ahead of this one's; pushed
+    /// items dated further in the future are refused [default: 300].
+    #[arg(long)]
+    pub max_clock_skew_secs: Option<u64>,
+    /// reporting.start_date: the deployment's first day of reporting, YYYY-MM-DD, the same on every
+    /// node; reports before it are refused and nothing is expected before it. Required for a new
+    /// database (one that has a start keeps it).
+    #[arg(long)]
+    pub start_date: Option<String>,
     /// node.parent: the parent node (https://10.0.0.1:7400; http:// only when insecure); everything
     /// accepted here is forwarded to it.
     #[arg(long)]
@@ -464,6 +507,8 @@ impl ConfigArgs {
         set("tls.key", value(&self.key));
         set("time.zone", value(&self.time_zone));
         set("time.cutoff", value(&self.cutoff));
+        set("time.max_clock_skew_secs", value(&self.max_clock_skew_secs));
+        set("reporting.start_date", value(&self.start_date));
         set("cases.accept_days", value(&self.accept_days));
         set("cases.handle_days", value(&self.handle_days));
         set("cases.max_extension_days", value(&self.max_extension_days));
@@ -575,6 +620,18 @@ impl Loaded {
         TimePolicy::parse(&self.config.time.zone, &self.config.time.cutoff).expect("checked by load")
     }
 
+    /// How far another node's clock may run ahead (checked by [`load`]).
+    pub fn max_clock_skew(&self) -> Duration {
+        Duration::from_secs(self.config.time.max_clock_skew_secs)
+    }
+
+    /// The configured first day of reporting (checked by [`load`]).
+    pub fn reporting_start(&self) -> Option<chrono::NaiveDate> {
+        self.config.reporting.start_date.as_deref().map(|date| {
+            fengqiao_core::time::parse_date(date, "reporting.start_date").expect("checked by load")
+        })
+    }
+
     /// The effective configuration as TOML, each value with its origin,
     /// unset optional keys commented out, secrets redacted.
     pub fn to_toml(&self) -> String {
@@ -638,7 +695,8 @@ fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("node", vec!["unit", "listen", "tree", "parent", "child_nodes", "drain_grace_seconds"]),
         ("database", vec!["url"]),
         ("tls", vec!["insecure", "ca", "cert", "key"]),
-        ("time", vec!["zone", "cutoff"]),
+        ("time", vec!["zone", "cutoff", "max_clock_skew_secs"]),
+        ("reporting", vec!["start_date"]),
         (
             "cases",
             vec![
@@ -795,6 +853,14 @@ fn check(loaded: &Loaded) -> Result<()> {
         let key = if e.to_string().contains("zone") { "time.zone" } else { "time.cutoff" };
         fail(key, &e.to_string())
     })?;
+    if c.time.max_clock_skew_secs > 3600 {
+        return Err(fail("time.max_clock_skew_secs", "must be at most 3600 seconds"));
+    }
+    if let Some(start) = &c.reporting.start_date {
+        fengqiao_core::time::parse_date(start, "reporting.start_date").map_err(|_| {
+            fail("reporting.start_date", &format!("{start:?} is not a date (expected YYYY-MM-DD)"))
+        })?;
+    }
     let cases = &c.cases;
     for (key, value) in [
         ("cases.accept_days", cases.accept_days),
@@ -1036,6 +1102,16 @@ mod tests {
             assert!(message.contains("trace.otlp_endpoint"), "{message}");
             let message = error(load(&ConfigArgs { log_filter: Some("info,[".into()), ..args(None) }));
             assert!(message.contains("log.filter"), "{message}");
+            let message = error(load(&ConfigArgs { start_date: Some("2026-02-30".into()), ..args(None) }));
+            assert!(
+                message.starts_with("configuration: reporting.start_date (command-line flags)"),
+                "{message}"
+            );
+            let message = error(load(&ConfigArgs { max_clock_skew_secs: Some(3601), ..args(None) }));
+            assert!(
+                message.starts_with("configuration: time.max_clock_skew_secs (command-line flags)"),
+                "{message}"
+            );
             let message = error(load(&ConfigArgs { accept_days: Some(0), ..args(None) }));
             assert!(message.contains("cases.accept_days"), "{message}");
             jail.create_file("heavy.toml", "[ranking]\nsatisfaction = 1001\n")?;
@@ -1175,6 +1251,7 @@ mod tests {
         full.tls.cert = Some("c".into());
         full.tls.key = Some("k".into());
         full.cases.auto_escalate_after_days = Some(3);
+        full.reporting.start_date = Some("2026-03-01".into());
         full.cases.petitioner_secret_file = Some("s".into());
         full.personal_data.key_file = Some("k".into());
         full.metrics.listen = Some("127.0.0.1:9400".into());
@@ -1193,6 +1270,35 @@ mod tests {
             expected.sort_unstable();
             assert_eq!(actual, expected, "section {section}");
         }
+    }
+
+    #[test]
+    fn the_start_of_reporting_is_a_date_from_any_layer() {
+        Jail::expect_with(|jail| {
+            let unset = load(&args(None)).unwrap();
+            assert_eq!(unset.reporting_start(), None);
+            assert!(unset.to_toml().contains("# start_date =  (not set)"), "{}", unset.to_toml());
+            assert_eq!(unset.max_clock_skew(), Duration::from_secs(300));
+            // A bare TOML date and a quoted one.
+            jail.create_file("bare.toml", "[reporting]\nstart_date = 2026-03-01\n")?;
+            let bare = load(&args(Some("bare.toml"))).unwrap();
+            assert_eq!(bare.reporting_start(), chrono::NaiveDate::from_ymd_opt(2026, 3, 1));
+            let text = bare.to_toml();
+            assert!(text.contains("start_date = \"2026-03-01\"  # TOML file"), "{text}");
+            jail.create_file("printed.toml", &text)?;
+            assert_eq!(load(&args(Some("printed.toml"))).unwrap().reporting_start(), bare.reporting_start());
+            jail.set_env("FENGQIAO__REPORTING__START_DATE", "2026-04-01");
+            jail.set_env("FENGQIAO__TIME__MAX_CLOCK_SKEW_SECS", "60");
+            let env = load(&args(Some("bare.toml"))).unwrap();
+            assert_eq!(env.reporting_start(), chrono::NaiveDate::from_ymd_opt(2026, 4, 1));
+            assert_eq!(env.max_clock_skew(), Duration::from_secs(60));
+            let flags =
+                load(&ConfigArgs { start_date: Some("2026-05-01".into()), ..args(Some("bare.toml")) })
+                    .unwrap();
+            assert_eq!(flags.reporting_start(), chrono::NaiveDate::from_ymd_opt(2026, 5, 1));
+            assert_eq!(flags.origin("reporting.start_date"), "command-line flags");
+            Ok(())
+        });
     }
 
     #[test]

@@ -250,6 +250,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             // The demo's reporters all call from this process, each node's
             // officer with one certificate: to a rate limit they would be one caller.
             limits: Limits::unthrottled(),
+            // The deployment goes live on the first simulated day of
+            // reporting: nothing is expected (or accepted) before it.
+            reporting_start: Some(first_day),
             ..NodeConfig::new(unit.clone())
         };
         let node = Node::start(config, &tree, store, clock.clone()).await?;

@@ -684,7 +684,8 @@ async fn wait_for(
     let started = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
-        let request = pb::GetCaseRequest { case_id: id.to_owned(), with_petitioner: false };
+        let request =
+            pb::GetCaseRequest { case_id: id.to_owned(), with_petitioner: false, ..Default::default() };
         let mut client = client.clone();
         match client.get_case(request).await {
             Ok(answer) => {

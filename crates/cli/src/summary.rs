@@ -22,7 +22,8 @@ use crate::client::{Connection, refused};
 
 impl Connection {
     pub async fn summaries(&self) -> Result<SummaryServiceClient<Channel>> {
-        Ok(SummaryServiceClient::new(self.channel().await?))
+        Ok(SummaryServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
     }
 
     /// The deployment's zone, for showing instants as local times.
@@ -1105,6 +1106,7 @@ async fn verify_store(
 }
 
 fn print_verification(verification: &fengqiao_store::Verification, elapsed: std::time::Duration) {
+    println!("  weeks holding data    {}", verification.weeks);
     println!("  reports recomputed    {}", verification.reports);
     println!("  rollup rows compared  {}", verification.rows);
     println!("  employer checks       {}", verification.employer_checks);
@@ -1161,7 +1163,7 @@ fn local_rfc3339(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> Str
     instant(at).map(|t| t.with_timezone(&policy.zone).to_rfc3339()).unwrap_or_default()
 }
 
-fn empty_null(value: &str) -> Value {
+pub(crate) fn empty_null(value: &str) -> Value {
     if value.is_empty() { Value::Null } else { value.into() }
 }
 
@@ -1450,6 +1452,99 @@ mod tests {
             repair: false,
         };
         verify_store(&*store, &verify, &policy).await.unwrap();
+
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+    }
+
+    /// Sixty maximal reports of one unit (200 disputes of 500-character
+    /// summaries each, 18 MB in all): `fengqiao reports` and `export` read
+    /// every one, page by page and message by message, where the node once
+    /// answered with one message no client decodes.
+    #[tokio::test]
+    async fn the_cli_reads_every_large_report() {
+        use std::sync::Arc;
+
+        use chrono::TimeZone;
+        use fengqiao_core::{Clock, ManualClock};
+        use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+
+        const TREE: &str = "code,parent_code,tier,name\n410411,,district,湛河区\n\
+            410411001,410411,township,马庄街道\n";
+        let policy = TimePolicy::default();
+        let now = policy.zone.with_ymd_and_hms(2026, 11, 28, 16, 0, 0).unwrap().with_timezone(&Utc);
+        let clock = Arc::new(ManualClock::new(now));
+        let tree = fengqiao_core::UnitTree::from_csv(TREE).unwrap();
+        let store = fengqiao_store::connect("sqlite::memory:").await.unwrap();
+        let config = fengqiao_node::NodeConfig {
+            limits: fengqiao_node::Limits::unthrottled(),
+            ..fengqiao_node::NodeConfig::new("410411")
+        };
+        let node = fengqiao_node::Node::start(config, &tree, Arc::clone(&store), clock as Arc<dyn Clock>)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(fengqiao_node::serve(node, listener, async move {
+            let _ = stopped.await;
+        }));
+        let connection = Connection {
+            server: format!("http://{address}"),
+            time_zone: "Asia/Shanghai".into(),
+            tls: Default::default(),
+        };
+        let first = NaiveDate::from_ymd_opt(2026, 9, 30).unwrap();
+        let last = first + Duration::days(59);
+        let mut reporting = ReportingServiceClient::new(connection.channel().await.unwrap());
+        for date in first.iter_days().take(60) {
+            let disputes = (0..200)
+                .map(|n| pb::Dispute {
+                    local_id: format!("d{n:063}"),
+                    category: pb::DisputeCategory::Neighbour.into(),
+                    outcome: pb::DisputeOutcome::Mediating.into(),
+                    parties: 2,
+                    summary: "邻".repeat(500),
+                    ..Default::default()
+                })
+                .collect();
+            let report = pb::DailyReport {
+                unit_id: "410411001".into(),
+                date: date.to_string(),
+                revision: 1,
+                reporter: "officer-1".into(),
+                disputes,
+                ..Default::default()
+            };
+            reporting
+                .submit_daily_report(pb::SubmitDailyReportRequest { report: Some(report) })
+                .await
+                .unwrap();
+        }
+
+        let mut dates = Vec::new();
+        let read = crate::client::each_report(&connection, "410411", first, last, |stored| {
+            dates.push(stored.report.as_ref().unwrap().date.clone());
+            Ok(true)
+        })
+        .await
+        .unwrap();
+        assert_eq!(read, 60);
+        let expected: Vec<String> = first.iter_days().take(60).map(|d| d.to_string()).collect();
+        assert_eq!(dates, expected);
+
+        let args = ExportArgs {
+            connection: connection.clone(),
+            unit: "410411".into(),
+            from: first.to_string(),
+            to: last.to_string(),
+            format: ExportFormat::Jsonl,
+            out: PathBuf::from("-"),
+        };
+        let mut sink = Sink::new(ExportFormat::Jsonl, Vec::new()).unwrap();
+        assert_eq!(export_into(&args, &policy, first, last, &mut sink).await.unwrap(), (60, 60));
+        let text = String::from_utf8(sink.finish().unwrap()).unwrap();
+        assert_eq!(text.lines().count(), 60);
 
         let _ = stop.send(());
         server.await.unwrap().unwrap();

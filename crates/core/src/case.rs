@@ -379,6 +379,34 @@ impl CaseEvent {
         self.validate_kind()
     }
 
+    /// Checks the time a child node forwarded the event with against this
+    /// node's clock: not in the future, allowing `max_skew` for the other
+    /// node's clock, and `on` its local date then or earlier. Field paths are
+    /// those of a `CaseEvent`.
+    pub fn check_forwarded(
+        &self,
+        now: DateTime<Utc>,
+        max_skew: chrono::Duration,
+        policy: &crate::TimePolicy,
+    ) -> Result<(), DomainError> {
+        let latest = now + max_skew;
+        let skew = max_skew.num_seconds();
+        if self.at > latest {
+            return Err(DomainError::invalid(
+                "at",
+                format!(
+                    "{} is in the future: this node's clock reads {now}, allowing {skew} s of skew",
+                    self.at
+                ),
+            ));
+        }
+        let today = policy.local_date(latest);
+        if self.on > today {
+            return Err(DomainError::invalid("on", format!("{} is after today ({today})", self.on)));
+        }
+        Ok(())
+    }
+
     /// Checks the fields of the event's kind as `decide` would have made them.
     fn validate_kind(&self) -> Result<(), DomainError> {
         let text = |value: &str, field: &str| screened(value, field, MAX_TEXT_CHARS, true);

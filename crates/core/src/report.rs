@@ -4,12 +4,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::num::NonZeroU32;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::DomainError;
 use crate::screen::check_free_text;
+use crate::time::TimePolicy;
 use crate::unit::{Unit, UnitId};
 
 /// Most disputes one report may carry.
@@ -452,11 +453,26 @@ impl DailyReport {
         })
     }
 
-    /// Checks the report against its unit and the node's local today: not in
-    /// the future, and on a day the unit is active.
-    pub fn check_admissible(&self, unit: &Unit, today: NaiveDate) -> Result<(), DomainError> {
+    /// Checks the report against its unit, the node's local today and the
+    /// deployment's first day of reporting (`start`, `reporting.start_date`):
+    /// not in the future, not before the start, and on a day the unit is
+    /// active.
+    pub fn check_admissible(
+        &self,
+        unit: &Unit,
+        today: NaiveDate,
+        start: Option<NaiveDate>,
+    ) -> Result<(), DomainError> {
         if self.date > today {
             return Err(DomainError::invalid("date", format!("{} is after today ({today})", self.date)));
+        }
+        if let Some(start) = start
+            && self.date < start
+        {
+            return Err(DomainError::invalid(
+                "date",
+                format!("{} is before reporting started on {start} (reporting.start_date)", self.date),
+            ));
         }
         if let Some(from) = unit.active_from
             && self.date < from
@@ -560,6 +576,76 @@ pub struct StoredReport {
     pub report: DailyReport,
     pub accepted_at: DateTime<Utc>,
     pub first_accepted_at: DateTime<Utc>,
+}
+
+/// What a node checks a report forwarded by a child node against.
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardedCheck<'a> {
+    /// The report's unit, as this node's tree has it.
+    pub unit: &'a Unit,
+    /// This node's clock.
+    pub now: DateTime<Utc>,
+    /// How far another node's clock may run ahead of this one's
+    /// (`time.max_clock_skew_secs`).
+    pub max_skew: Duration,
+    pub policy: &'a TimePolicy,
+    /// The deployment's first day of reporting, if it has one.
+    pub start: Option<NaiveDate>,
+}
+
+impl StoredReport {
+    /// Checks a report a child node forwarded, with the acceptance times the
+    /// node that first accepted it stamped: the rules of a direct submission
+    /// (allowing `max_skew` on "today"), and times a node could have stamped
+    /// honestly — neither in the future, nor the first acceptance after this
+    /// revision's, nor before the report's day began (no node accepts a
+    /// report for a day that has not started), and for revision 1 the first
+    /// acceptance *is* this revision's: a first revision stamped on time
+    /// while accepted late is back-dated. Field paths are those of a
+    /// `StoredDailyReport`.
+    pub fn check_forwarded(&self, check: &ForwardedCheck<'_>) -> Result<(), DomainError> {
+        let latest = check.now + check.max_skew;
+        let skew = check.max_skew.num_seconds();
+        self.report
+            .check_admissible(check.unit, check.policy.local_date(latest), check.start)
+            .map_err(|e| e.within("report"))?;
+        if self.accepted_at > latest {
+            return Err(DomainError::invalid(
+                "accepted_at",
+                format!(
+                    "{} is in the future: this node's clock reads {}, allowing {skew} s of skew",
+                    self.accepted_at, check.now
+                ),
+            ));
+        }
+        if self.first_accepted_at > self.accepted_at {
+            return Err(DomainError::invalid(
+                "first_accepted_at",
+                format!("{} is after accepted_at {}", self.first_accepted_at, self.accepted_at),
+            ));
+        }
+        let date = self.report.date();
+        let day_began = check.policy.start_of(date);
+        if self.first_accepted_at < day_began {
+            return Err(DomainError::invalid(
+                "first_accepted_at",
+                format!(
+                    "{} is before {date} began ({day_began}): no report is accepted before its day",
+                    self.first_accepted_at
+                ),
+            ));
+        }
+        if self.report.revision() == Revision::FIRST && self.first_accepted_at != self.accepted_at {
+            return Err(DomainError::invalid(
+                "first_accepted_at",
+                format!(
+                    "{} differs from accepted_at {} of revision 1, which is the first acceptance: back-dated",
+                    self.first_accepted_at, self.accepted_at
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -675,6 +761,119 @@ pub(crate) mod tests {
         .unwrap();
         assert_eq!(again, report);
         assert_eq!(again.content_hash(), report.content_hash());
+    }
+
+    fn group() -> Unit {
+        Unit {
+            id: UnitId::parse("410411001001001").unwrap(),
+            parent: Some(UnitId::parse("410411001001").unwrap()),
+            tier: crate::unit::Tier::Group,
+            name: "1号楼".into(),
+            reporting: true,
+            active_from: None,
+            active_to: None,
+            moves: Vec::new(),
+        }
+    }
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
+    /// A report for `date` (revision `revision`) accepted and first accepted at the given times.
+    fn forwarded(
+        date: NaiveDate,
+        revision: u32,
+        accepted_at: DateTime<Utc>,
+        first_accepted_at: DateTime<Utc>,
+    ) -> StoredReport {
+        let report = DailyReport::new(ReportDraft { date, ..draft(revision, vec![]) }).unwrap();
+        StoredReport { report, accepted_at, first_accepted_at }
+    }
+
+    fn field_of(result: Result<(), DomainError>) -> String {
+        match result {
+            Err(DomainError::Invalid { field, .. }) => field,
+            other => panic!("expected an invalid field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nothing_before_the_start_of_reporting() {
+        let unit = group();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let start = NaiveDate::from_ymd_opt(2026, 11, 25);
+        let on = |date: NaiveDate| DailyReport::new(ReportDraft { date, ..draft(1, vec![]) }).unwrap();
+        let year_one = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        assert_eq!(field_of(on(year_one).check_admissible(&unit, today, start)), "date");
+        assert_eq!(
+            field_of(on(start.unwrap().pred_opt().unwrap()).check_admissible(&unit, today, start)),
+            "date"
+        );
+        on(start.unwrap()).check_admissible(&unit, today, start).unwrap();
+        on(year_one).check_admissible(&unit, today, None).unwrap();
+    }
+
+    #[test]
+    fn forwarded_times_must_be_ones_an_honest_node_stamped() {
+        let unit = group();
+        let policy = TimePolicy::default();
+        // 16:00 in Shanghai on 2026-11-28.
+        let now = utc(2026, 11, 28, 8, 0);
+        let check = ForwardedCheck {
+            unit: &unit,
+            now,
+            max_skew: Duration::minutes(5),
+            policy: &policy,
+            start: NaiveDate::from_ymd_opt(2026, 11, 1),
+        };
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        // 09:00 in Shanghai on the 27th, before its cut-off.
+        let morning = utc(2026, 11, 27, 1, 0);
+        forwarded(day(27), 1, morning, morning).check_forwarded(&check).unwrap();
+        // A correction accepted later keeps the first acceptance.
+        forwarded(day(27), 2, now, morning).check_forwarded(&check).unwrap();
+        // A clock a little ahead is allowed: accepted 4 minutes from now.
+        let ahead = now + Duration::minutes(4);
+        forwarded(day(28), 1, ahead, ahead).check_forwarded(&check).unwrap();
+
+        let bad = [
+            (
+                "dated 2099",
+                forwarded(NaiveDate::from_ymd_opt(2099, 1, 1).unwrap(), 1, morning, morning),
+                "report.date",
+            ),
+            ("dated tomorrow", forwarded(day(29), 1, morning, morning), "report.date"),
+            ("before the start", forwarded(day(1).pred_opt().unwrap(), 1, morning, morning), "report.date"),
+            ("accepted in 2099", forwarded(day(27), 2, utc(2099, 1, 1, 0, 0), morning), "accepted_at"),
+            (
+                "accepted beyond the skew",
+                forwarded(day(28), 1, now + Duration::minutes(6), now + Duration::minutes(6)),
+                "accepted_at",
+            ),
+            (
+                "first accepted in year 1",
+                forwarded(day(27), 2, morning, utc(1, 1, 1, 0, 0)),
+                "first_accepted_at",
+            ),
+            ("first accepted after accepted", forwarded(day(27), 2, morning, now), "first_accepted_at"),
+            // 23:59 on the 26th: before the 27th began.
+            (
+                "first accepted the day before",
+                forwarded(day(27), 2, morning, utc(2026, 11, 26, 15, 59)),
+                "first_accepted_at",
+            ),
+            // Accepted at 20:30, after the cut-off, stamped 09:00 to count as on time.
+            (
+                "back-dated revision 1",
+                forwarded(day(27), 1, utc(2026, 11, 27, 12, 30), morning),
+                "first_accepted_at",
+            ),
+        ];
+        for (what, report, field) in bad {
+            assert_eq!(field_of(report.check_forwarded(&check)), field, "{what}");
+        }
     }
 
     #[test]

@@ -116,8 +116,7 @@ impl TimePolicy {
     /// The instant `date` ends: local midnight after it (in a zone whose
     /// clocks jump over midnight, the first instant after the gap).
     pub fn end_of(&self, date: NaiveDate) -> DateTime<Utc> {
-        let next = date.succ_opt().unwrap_or(date);
-        self.instant(next.and_time(NaiveTime::MIN))
+        self.start_of(date.succ_opt().unwrap_or(date))
     }
 
     /// The instant of a local time; in a gap, the first instant after it.
@@ -146,6 +145,14 @@ impl TimePolicy {
             AsOf { last_day: to, at: self.end_of(to), provisional: false }
         } else {
             AsOf { last_day: today, at: now, provisional: true }
+        }
+    }
+
+    /// The instant `date` begins in the zone (its first local instant: in a
+    /// zone whose clocks jump over midnight, the first instant after the gap).
+    /// No report for `date` can be accepted before it.
+    pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.instant(date.and_time(NaiveTime::MIN))
         }
     }
 
@@ -263,6 +270,26 @@ mod tests {
         // A range ending after today counts up to today.
         let wednesday = Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap();
         assert_eq!(policy.as_of(sunday, wednesday).last_day, date(2026, 11, 25));
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let policy = TimePolicy::default();
+        // Midnight in Shanghai is 16:00 UTC the day before.
+        assert_eq!(
+            policy.start_of(date(2026, 11, 28)),
+            Utc.with_ymd_and_hms(2026, 11, 27, 16, 0, 0).unwrap()
+        );
+        assert_eq!(policy.local_date(policy.start_of(date(2026, 11, 28))), date(2026, 11, 28));
+        assert_eq!(
+            policy.local_date(policy.start_of(date(2026, 11, 28)) - Duration::seconds(1)),
+            date(2026, 11, 27)
+        );
+        // Santiago skipped midnight on 2026-09-06 (00:00 became 01:00).
+        let chile = TimePolicy::parse("America/Santiago", "18:00").unwrap();
+        let start = chile.start_of(date(2026, 9, 6));
+        assert_eq!(chile.local_date(start), date(2026, 9, 6));
+        assert_eq!(chile.local_date(start - Duration::seconds(1)), date(2026, 9, 5));
     }
 
     #[test]

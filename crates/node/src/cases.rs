@@ -43,7 +43,7 @@ use tracing::{info, instrument, warn};
 use crate::audit::{rpc, short_list};
 use crate::caller::Caller;
 use crate::downlink;
-use crate::{Node, NodeError};
+use crate::{Node, NodeError, paging};
 use fengqiao_core::authz::{CaseAction, Rpc, Target};
 
 /// Default and largest page of `ListCases`.
@@ -522,11 +522,21 @@ impl Cases {
         } else {
             None
         };
-        Ok(GetCaseResponse {
-            r#case: Some(self.view(&stored.case)),
-            events: stored.events.iter().map(case_event_to_pb).collect(),
-            petitioner,
-        })
+        let case = self.view(&stored.case);
+        let events: Vec<_> = stored
+            .events
+            .iter()
+            .filter(|event| event.seq > request.events_after_sequence)
+            .map(case_event_to_pb)
+            .collect();
+        // The case, its petitioner and as many events as the answer's bound holds.
+        let used = paging::item_bytes(&case) + petitioner.as_ref().map_or(0, paging::item_bytes);
+        let (events, more) = paging::page(events, usize::MAX, paging::LIST_BUDGET.saturating_sub(used));
+        let next_events_after_sequence = match events.last() {
+            Some(last) if more => last.sequence,
+            _ => 0,
+        };
+        Ok(GetCaseResponse { r#case: Some(case), events, petitioner, next_events_after_sequence })
     }
 
     async fn list(&self, request: ListCasesRequest) -> Result<ListCasesResponse, NodeError> {
@@ -559,20 +569,16 @@ impl Cases {
             before,
             limit: limit + 1,
         };
-        let mut cases = self.node.store().list_cases(&query).await?;
-        let next_page_token = if cases.len() > limit as usize {
-            cases.truncate(limit as usize);
-            cases.last().map(|c| format!("{}|{}", c.registered_at.to_rfc3339(), c.id)).unwrap_or_default()
-        } else {
-            String::new()
+        let stored = self.node.store().list_cases(&query).await?;
+        let wire =
+            stored.iter().map(|c| case_to_pb(c, as_of, self.node.holds(c.owner_unit.as_str()))).collect();
+        // At most `limit` cases, and no more than the answer's bound in bytes.
+        let (cases, more) = paging::page(wire, limit as usize, paging::LIST_BUDGET);
+        let next_page_token = match stored.get(cases.len().wrapping_sub(1)) {
+            Some(last) if more => format!("{}|{}", last.registered_at.to_rfc3339(), last.id),
+            _ => String::new(),
         };
-        Ok(ListCasesResponse {
-            cases: cases
-                .iter()
-                .map(|c| case_to_pb(c, as_of, self.node.holds(c.owner_unit.as_str())))
-                .collect(),
-            next_page_token,
-        })
+        Ok(ListCasesResponse { cases, next_page_token })
     }
 
     async fn supervise(

@@ -18,7 +18,8 @@
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
 //! certificates. [`propagation`] carries trace context across calls and,
-//! item by item, through the outbox up the tiers.
+//! item by item, through the outbox up the tiers. [`paging`] keeps every
+//! answer within a bound in bytes.
 
 pub mod audit;
 pub mod authz;
@@ -31,6 +32,7 @@ pub mod forwarder;
 pub mod limits;
 pub mod metrics;
 pub mod node_status;
+pub mod paging;
 pub mod pki;
 pub mod propagation;
 pub mod reporting;
@@ -44,7 +46,7 @@ pub mod uplink;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use fengqiao_core::coverage::Coverage;
 use fengqiao_core::{Clock, DomainError, TimePolicy, Unit, UnitTree};
 
@@ -112,6 +114,17 @@ pub struct NodeConfig {
     /// Units below that have nodes of their own.
     pub child_nodes: ChildNodes,
     pub time: TimePolicy,
+    /// The deployment's first day of reporting (`reporting.start_date`):
+    /// reports dated before it are refused, direct and pushed, and nothing
+    /// is expected before it. `None` here means: the day this node's
+    /// database recorded, else the earliest report it holds, else no start
+    /// (see [`resolve_reporting_start`]; `fengqiao node` refuses a new
+    /// database without one).
+    pub reporting_start: Option<NaiveDate>,
+    /// How far another node's clock may run ahead of this one's
+    /// (`time.max_clock_skew_secs`): a child node's pushed items may carry
+    /// times up to this far in the future.
+    pub max_clock_skew: Duration,
     pub committer: CommitterConfig,
     pub forwarder: ForwarderConfig,
     /// Message size, timeouts, concurrency, rate and connection limits.
@@ -171,6 +184,8 @@ impl NodeConfig {
             transport: Transport::Insecure,
             child_nodes: ChildNodes::None,
             time: TimePolicy::default(),
+            reporting_start: None,
+            max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             committer: CommitterConfig::default(),
             forwarder: ForwarderConfig::default(),
             limits: Limits::default(),
@@ -180,6 +195,44 @@ impl NodeConfig {
             database_check: Duration::from_secs(5),
         }
     }
+}
+
+/// The default of [`NodeConfig::max_clock_skew`]: five minutes.
+pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
+
+/// The `node_meta` key of the first day of reporting this node runs with.
+pub const REPORTING_START_KEY: &str = "reporting_start_date";
+
+/// Where a node's first day of reporting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartOrigin {
+    /// `reporting.start_date` in the configuration.
+    Configured,
+    /// Recorded in the database by an earlier start.
+    Stored,
+    /// Not configured on a database that already held reports: the day of
+    /// the earliest one, so that nothing held is refused or hidden.
+    EarliestReport,
+}
+
+/// The first day of reporting a node on `store` runs with: the configured
+/// one; else the one its database recorded at an earlier start; else, on a
+/// database that already holds reports (an upgrade from a version without
+/// a start), the earliest report's day. `None` for a new database without a
+/// configured start.
+pub async fn resolve_reporting_start(
+    store: &dyn Store,
+    configured: Option<NaiveDate>,
+) -> Result<Option<(NaiveDate, StartOrigin)>, NodeError> {
+    if let Some(start) = configured {
+        return Ok(Some((start, StartOrigin::Configured)));
+    }
+    if let Some(stored) = store.get_meta(REPORTING_START_KEY).await? {
+        let start = fengqiao_core::time::parse_date(&stored, REPORTING_START_KEY)
+            .map_err(|e| fengqiao_store::StoreError::Corrupt(e.to_string()))?;
+        return Ok(Some((start, StartOrigin::Stored)));
+    }
+    Ok(store.report_extent().await?.map(|(first, _)| (first, StartOrigin::EarliestReport)))
 }
 
 /// The units below `served`'s root that have nodes of their own.
@@ -204,8 +257,12 @@ fn resolve_child_nodes(config: &NodeConfig, served: &UnitTree) -> Result<Vec<Str
 }
 
 impl TreeView {
-    fn new(tree: UnitTree, child_nodes: Vec<String>) -> Self {
-        TreeView { coverage: Arc::new(Coverage::new(&tree)), tree: Arc::new(tree), child_nodes }
+    fn new(tree: UnitTree, child_nodes: Vec<String>, start: Option<NaiveDate>) -> Self {
+        TreeView {
+            coverage: Arc::new(Coverage::new(&tree).starting(start)),
+            tree: Arc::new(tree),
+            child_nodes,
+        }
     }
 }
 
@@ -310,8 +367,24 @@ impl Node {
         }
         store.replace_units(&served).await?;
         ensure_rollups(&*store, &served, &config.time).await?;
+        config.reporting_start = match resolve_reporting_start(&*store, config.reporting_start).await? {
+            Some((start, origin)) => {
+                if origin != StartOrigin::Stored {
+                    store.set_meta(REPORTING_START_KEY, &start.to_string()).await?;
+                }
+                if origin == StartOrigin::EarliestReport {
+                    tracing::warn!(
+                        %start,
+                        "no reporting.start_date: reporting starts with the earliest report held; set it"
+                    );
+                }
+                Some(start)
+            }
+            None => None,
+        };
         config.committer.forward = config.parent.is_some();
         config.committer.policy = config.time;
+        let start = config.reporting_start;
         let metrics = Arc::new(metrics::Metrics::new(&config.home_unit));
         let committer = GroupCommitter::spawn_observed(Arc::clone(&store), config.committer, {
             let metrics = Arc::clone(&metrics);
@@ -321,7 +394,7 @@ impl Node {
         let node = Node {
             inner: Arc::new(Inner {
                 config,
-                view: std::sync::RwLock::new(Arc::new(TreeView::new(served, child_nodes))),
+                view: std::sync::RwLock::new(Arc::new(TreeView::new(served, child_nodes, start))),
                 store,
                 committer,
                 clock,
@@ -388,7 +461,7 @@ impl Node {
         self.inner.store.replace_units(&tree).await?;
         self.ensure_rollups(&tree).await?;
         *self.inner.view.write().unwrap_or_else(|p| p.into_inner()) =
-            Arc::new(TreeView::new(tree, child_nodes));
+            Arc::new(TreeView::new(tree, child_nodes, self.inner.config.reporting_start));
         self.publish_trees().await
     }
 

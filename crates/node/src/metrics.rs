@@ -117,6 +117,7 @@ pub struct Metrics {
     downlink_delivery: Histogram,
     outbox_depth: Gauge,
     outbox_oldest_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    set_aside: Gauge,
     downlink_cursor: Gauge,
     downlink_head: Gauge,
     reports_expected_last_cutoff: Gauge,
@@ -184,7 +185,7 @@ impl Metrics {
         let forward_items = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "forward_items",
-            "Outbox items the parent answered: acknowledged (stored or already there) or conflict",
+            "Outbox items the parent answered: acknowledged (stored or already there), conflict or refused (set aside)",
             forward_items.clone(),
         );
         let rollup_apply: HistogramFamily<OutcomeLabels> = Family::new_with_constructor(latency_histogram);
@@ -215,6 +216,12 @@ impl Metrics {
             "Age of the oldest item waiting in the outbox (0 when empty)",
             Unit::Seconds,
             outbox_oldest_age.clone(),
+        );
+        let set_aside = Gauge::default();
+        registry.register(
+            "uplink_set_aside",
+            "Items the parent refused, set aside out of the outbox for the operator (see fengqiao status)",
+            set_aside.clone(),
         );
         let downlink_cursor = Gauge::default();
         registry.register(
@@ -284,6 +291,7 @@ impl Metrics {
             downlink_delivery,
             outbox_depth,
             outbox_oldest_age,
+            set_aside,
             downlink_cursor,
             downlink_head,
             reports_expected_last_cutoff,
@@ -351,12 +359,13 @@ impl Metrics {
     }
 
     /// An answered push: its round trip, and the parent's answer per item.
-    pub fn push_answered(&self, elapsed: Duration, acknowledged: usize, conflicts: usize) {
+    pub fn push_answered(&self, elapsed: Duration, acknowledged: usize, conflicts: usize, refused: usize) {
         self.forward_push.observe(elapsed.as_secs_f64());
         self.forward_items
             .get_or_create(&OutcomeLabels { outcome: "acknowledged" })
             .inc_by(acknowledged as u64);
         self.forward_items.get_or_create(&OutcomeLabels { outcome: "conflict" }).inc_by(conflicts as u64);
+        self.forward_items.get_or_create(&OutcomeLabels { outcome: "refused" }).inc_by(refused as u64);
     }
 
     /// A push that failed with `code`.
@@ -396,6 +405,7 @@ impl Metrics {
         let age =
             outbox.oldest.map_or(0.0, |oldest| (now - oldest).to_std().unwrap_or_default().as_secs_f64());
         self.outbox_oldest_age.set(age);
+        self.set_aside.set(gauge_value(store.set_aside(0).await?.0));
         self.downlink_cursor.set(gauge_value(node.downlink_cursor().await?));
         self.downlink_head.set(store.downlink_head().await?);
         let policy = node.config().time;

@@ -7,9 +7,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use fengqiao_proto::FILE_DESCRIPTOR_SET;
 use fengqiao_proto::pb::reporting_service_server::ReportingServiceServer;
 use fengqiao_proto::pb::unit_service_server::UnitServiceServer;
+use fengqiao_proto::{FILE_DESCRIPTOR_SET, MAX_ANSWER_BYTES};
 use tokio::net::TcpListener;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -118,16 +118,42 @@ pub async fn serve(
     let routes = Routes::new(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)
+        // Requests are capped at `limit`; answers at MAX_ANSWER_BYTES (the
+        // services page and split to stay within it; anything that would
+        // not is refused OUT_OF_RANGE instead of sent). The downlink is
+        // node to node and carries whole trees and case logs: not capped.
         .add_service(
-            ReportingServiceServer::new(Reporting::new(node.clone())).max_decoding_message_size(limit),
+            ReportingServiceServer::new(Reporting::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
         )
-        .add_service(UnitServiceServer::new(Units::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(UplinkServiceServer::new(Uplink::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(NodeServiceServer::new(NodeStatus::new(node.clone())).max_decoding_message_size(limit))
+        .add_service(
+            UnitServiceServer::new(Units::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            UplinkServiceServer::new(Uplink::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            NodeServiceServer::new(NodeStatus::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
         .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(SummaryServiceServer::new(Summaries::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(CaseServiceServer::new(Cases::new(node.clone())).max_decoding_message_size(limit))
-        .prepare();
+        .add_service(
+            SummaryServiceServer::new(Summaries::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            CaseServiceServer::new(Cases::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+                .prepare();
     // Layers added earlier see a request first. The trace layer opens the
     // call's span first, so every answer — a refused certificate, a rate
     // limit — is in it. The caller layer puts the `Caller` into the

@@ -34,13 +34,14 @@ use tracing::{instrument, warn};
 use fengqiao_core::authz::{Rpc, Target};
 
 use crate::figures::{case_figures_to_pb, performance};
-use crate::{Node, NodeError};
+use crate::{Node, NodeError, paging};
 
 /// Longest range of a period summary or export, in days (ten years).
 pub const MAX_RANGE_DAYS: i64 = 3660;
 /// Most weeks in one trend.
 pub const MAX_TREND_WEEKS: i64 = 530;
-/// Reports per exported message.
+/// Reports read per page of an export; each page goes out as one message,
+/// or more when it would exceed the answer's bound in bytes.
 pub const EXPORT_PAGE: u32 = 500;
 
 /// The summary service over a [`Node`].
@@ -526,9 +527,24 @@ impl SummaryService for Summaries {
                     .iter()
                     .map(|r| stored_report_to_pb(r, policy.is_on_time(r.report.date(), r.first_accepted_at)))
                     .collect();
-                let message = ExportReportsResponse { total: if first { total } else { 0 }, reports };
-                first = false;
-                if sender.send(Ok(message)).await.is_err() || done {
+                // A page of large reports goes out as several messages, each
+                // within the answer's bound.
+                for reports in paging::chunks(reports, paging::LIST_BUDGET) {
+                    let message = ExportReportsResponse { total: if first { total } else { 0 }, reports };
+                    first = false;
+                    if sender.send(Ok(message)).await.is_err() {
+                        return;
+                    }
+                }
+                if first {
+                    // An empty export still says so, once.
+                    first = false;
+                    let message = ExportReportsResponse { total, reports: Vec::new() };
+                    if sender.send(Ok(message)).await.is_err() {
+                        return;
+                    }
+                }
+                if done {
                     return;
                 }
             }

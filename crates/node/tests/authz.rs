@@ -231,7 +231,12 @@ impl Fixture {
                 Reporting::new(node).submit_daily_report(request(caller, message)).await.map(drop)
             }
             Rpc::GetDailyReport => {
-                let message = pb::GetDailyReportRequest { unit_id: unit.into(), date: day, revision: 0 };
+                let message = pb::GetDailyReportRequest {
+                    unit_id: unit.into(),
+                    date: day,
+                    revision: 0,
+                    ..Default::default()
+                };
                 Reporting::new(node).get_daily_report(request(caller, message)).await.map(drop)
             }
             Rpc::ListDailyReports => {
@@ -291,7 +296,10 @@ impl Fixture {
                 NodeStatus::new(node).post_notice(request(caller, message)).await.map(drop)
             }
             Rpc::ListNotices => NodeStatus::new(node)
-                .list_notices(request(caller, pb::ListNoticesRequest { unit_id: unit.into() }))
+                .list_notices(request(
+                    caller,
+                    pb::ListNoticesRequest { unit_id: unit.into(), ..Default::default() },
+                ))
                 .await
                 .map(drop),
             Rpc::WeeklySummary => {
@@ -355,7 +363,7 @@ impl Fixture {
                 Cases::new(node).act_on_case(request(caller, message)).await.map(drop)
             }
             Rpc::GetCase { with_petitioner } => {
-                let message = pb::GetCaseRequest { case_id, with_petitioner };
+                let message = pb::GetCaseRequest { case_id, with_petitioner, ..Default::default() };
                 let response =
                     Cases::new(node.clone()).get_case(request(caller, message)).await?.into_inner();
                 // Allowed with the petitioner: the data is there for a case held here.
@@ -427,7 +435,7 @@ impl Fixture {
         }
         for unit in UNITS {
             let id = UnitId::parse(unit).unwrap();
-            let notices = store.list_notices(&id).await.unwrap().len();
+            let notices = store.list_notices(&id, None, u32::MAX).await.unwrap().len();
             let roster = store
                 .roster(&id, self.day - Duration::days(30), self.day + Duration::days(30))
                 .await
@@ -620,7 +628,7 @@ async fn stray_targets(backend: Backend) {
     // A denial names the rule, never the request's content.
     let leader = Caller::Verified(identity("leader", false));
     let case_id = fixture.case_at("T2").await;
-    let message = pb::GetCaseRequest { case_id, with_petitioner: true };
+    let message = pb::GetCaseRequest { case_id, with_petitioner: true, ..Default::default() };
     let status =
         Cases::new(fixture.node.clone()).get_case(request(Some(&leader), message)).await.unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
@@ -630,7 +638,8 @@ async fn stray_targets(backend: Backend) {
         status.message()
     );
     // A case that does not exist is NOT_FOUND for a caller who may read cases.
-    let message = pb::GetCaseRequest { case_id: "T1-nothing".into(), with_petitioner: false };
+    let message =
+        pb::GetCaseRequest { case_id: "T1-nothing".into(), with_petitioner: false, ..Default::default() };
     let status =
         Cases::new(fixture.node.clone()).get_case(request(Some(&leader), message)).await.unwrap_err();
     assert_eq!(status.code(), Code::NotFound);

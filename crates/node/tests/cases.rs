@@ -102,7 +102,7 @@ fn escalate() -> Action {
 async fn case_at(node: &Running, id: &str, done: impl Fn(&GetCaseResponse) -> bool) -> GetCaseResponse {
     let mut last = None;
     for _ in 0..400 {
-        let request = GetCaseRequest { case_id: id.into(), with_petitioner: true };
+        let request = GetCaseRequest { case_id: id.into(), with_petitioner: true, ..Default::default() };
         if let Ok(answer) = cases(node).get_case(request).await {
             let answer = answer.into_inner();
             if done(&answer) {

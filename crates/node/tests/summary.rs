@@ -1990,8 +1990,109 @@ async fn last_weeks_case_figures_do_not_move_when_a_case_is_worked_today(backend
 }
 
 // ---------------------------------------------------------------------------
+// 11. A deployment has a start
+// ---------------------------------------------------------------------------
+
+/// A deployment that went live on Wednesday 2026-11-25: reports dated
+/// before (year 1 among them) are refused, and nothing is "missing" before
+/// it — not Monday and Tuesday of its first week, not the weeks before, not
+/// the ten years a period summary may span.
+async fn a_deployment_started_mid_week_expects_nothing_before_its_start(backend: Backend) {
+    let start = nov(25);
+    let clock = Arc::new(ManualClock::new(at(nov(29), 12, 0)));
+    let config = NodeConfig { reporting_start: Some(start), ..NodeConfig::new(TOWNSHIP) };
+    let node = TestNode::start_with(backend, config, clock).await;
+    for date in ["0001-01-01", "2026-11-24"] {
+        let mut before = report(G1, start, 1, vec![]);
+        before.date = date.into();
+        expect_invalid(node.try_submit(before).await, "report.date", date);
+    }
+    assert_eq!(node.store.count_reports().await.unwrap(), 0, "a refused report changes nothing");
+    node.submit(report(G1, start, 1, vec![])).await;
+
+    // Expected from Wednesday on: six units a day (5号楼 closed on Tuesday).
+    let expected_from = |from: NaiveDate, to: NaiveDate, root: &str| -> i64 {
+        from.iter_days()
+            .take_while(|d| *d <= to)
+            .filter(|d| *d >= start)
+            .map(|d| REPORTING.iter().filter(|u| expected_on(u, d) && within(u, root, d)).count() as i64)
+            .sum()
+    };
+    assert_eq!(expected_from(nov(23), nov(29), TOWNSHIP), 30);
+    let week = node.weekly(TOWNSHIP, "2026-W48").await.expect("weekly summary");
+    let totals = week.totals.clone().unwrap();
+    assert_eq!((totals.expected, totals.received, totals.missing), (30, 1, 29));
+    let c1 = week.children.iter().find(|r| r.unit_id == C1).unwrap().tally.clone().unwrap();
+    assert_eq!(c1.expected, expected_from(nov(23), nov(29), C1));
+    for date in ["2026-11-23", "2026-11-24"] {
+        let day = node.completeness(TOWNSHIP, date).await.expect("completeness");
+        assert_eq!((day.expected, day.missing.len()), (0, 0), "{date}: before the start");
+    }
+    let wednesday = node.completeness(TOWNSHIP, "2026-11-25").await.expect("completeness");
+    assert_eq!((wednesday.expected, wednesday.received, wednesday.missing.len()), (6, 1, 5));
+    let trend = node.trend(TOWNSHIP, "2026-W46", "2026-W48").await.expect("trend");
+    let expected: Vec<i64> = trend.weeks.iter().map(|w| w.tally.as_ref().unwrap().expected).collect();
+    assert_eq!(expected, [0, 0, 30]);
+    // Ten years back: still only the five days since the start.
+    let decade =
+        node.period(TOWNSHIP, nov(29) - chrono::Duration::days(3600), nov(29)).await.expect("period");
+    assert_eq!(decade.totals.unwrap().missing, 29);
+    node.stop().await;
+}
+
+/// Where a node's start comes from when `reporting.start_date` is unset:
+/// the one its database recorded, else the earliest report it holds (an
+/// upgrade keeps its history), else none (`fengqiao node` then refuses).
+async fn the_start_of_reporting_is_kept_in_the_database(backend: Backend) {
+    use fengqiao_node::{StartOrigin, resolve_reporting_start};
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    assert_eq!(resolve_reporting_start(&*store, None).await.unwrap(), None, "a new database has none");
+    let tree = UnitTree::from_csv(TREE).unwrap();
+    let clock = Arc::new(ManualClock::new(at(nov(29), 12, 0))) as Arc<dyn Clock>;
+    let config = NodeConfig { reporting_start: Some(nov(25)), ..NodeConfig::new(TOWNSHIP) };
+    let node = Node::start(config, &tree, Arc::clone(&store), Arc::clone(&clock)).await.unwrap();
+    assert_eq!(node.config().reporting_start, Some(nov(25)));
+    assert_eq!(resolve_reporting_start(&*store, None).await.unwrap(), Some((nov(25), StartOrigin::Stored)));
+    // Started again without one: the recorded start holds.
+    let again =
+        Node::start(NodeConfig::new(TOWNSHIP), &tree, Arc::clone(&store), Arc::clone(&clock)).await.unwrap();
+    assert_eq!(again.config().reporting_start, Some(nov(25)));
+    assert_eq!(
+        resolve_reporting_start(&*store, Some(nov(26))).await.unwrap(),
+        Some((nov(26), StartOrigin::Configured))
+    );
+    store.close().await;
+    db.cleanup().await;
+
+    // A database from before starts existed, holding reports from 11-20 on.
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    store.replace_units(&tree).await.unwrap();
+    let old = |date| fengqiao_store::Submission {
+        report: fengqiao_proto::report_from_pb(Some(report(G1, date, 1, vec![]))).unwrap(),
+        source: fengqiao_core::revision::Source::Reporter,
+        accepted_at: at(date, 8, 0),
+        first_accepted_at: None,
+        trace_parent: None,
+    };
+    store.apply_reports(vec![old(nov(22)), old(nov(20))], false, &Default::default()).await.unwrap();
+    assert_eq!(
+        resolve_reporting_start(&*store, None).await.unwrap(),
+        Some((nov(20), StartOrigin::EarliestReport))
+    );
+    let node = Node::start(NodeConfig::new(TOWNSHIP), &tree, Arc::clone(&store), clock).await.unwrap();
+    assert_eq!(node.config().reporting_start, Some(nov(20)));
+    assert_eq!(resolve_reporting_start(&*store, None).await.unwrap(), Some((nov(20), StartOrigin::Stored)));
+    store.close().await;
+    db.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------
 
 fengqiao_store::both_backends!(
+    a_deployment_started_mid_week_expects_nothing_before_its_start,
+    the_start_of_reporting_is_kept_in_the_database,
     weekly_summary_with_units_opening_and_closing_mid_week,
     completeness_names_missing_and_late_units,
     a_correction_changes_the_summary_exactly,

@@ -177,8 +177,12 @@ async fn a_parent_and_a_child_node_talk_over_mtls() {
     let mut at_district = ReportingServiceClient::new(
         connect_endpoint(&district.url(), &district_officer).unwrap().connect_lazy(),
     );
-    let request =
-        pb::GetDailyReportRequest { unit_id: "410411001001001".into(), date: yesterday, revision: 0 };
+    let request = pb::GetDailyReportRequest {
+        unit_id: "410411001001001".into(),
+        date: yesterday,
+        revision: 0,
+        ..Default::default()
+    };
     let mut arrived = false;
     for _ in 0..200 {
         if at_district.get_daily_report(request.clone()).await.is_ok() {
@@ -201,8 +205,9 @@ async fn a_parent_and_a_child_node_talk_over_mtls() {
         NodeServiceClient::new(connect_endpoint(&township.url(), &officer).unwrap().connect_lazy());
     let mut texts = Vec::new();
     for _ in 0..200 {
-        let answer =
-            at_township.list_notices(pb::ListNoticesRequest { unit_id: "410411001001".into() }).await;
+        let answer = at_township
+            .list_notices(pb::ListNoticesRequest { unit_id: "410411001001".into(), ..Default::default() })
+            .await;
         texts = answer
             .unwrap()
             .into_inner()

@@ -110,7 +110,11 @@ async fn the_certificate_decides_what_a_caller_may_do() {
     denied(submit(&auditor, "410411001").await);
     denied(
         CaseServiceClient::new(auditor.clone())
-            .get_case(pb::GetCaseRequest { case_id: "C-nonexistent".into(), with_petitioner: true })
+            .get_case(pb::GetCaseRequest {
+                case_id: "C-nonexistent".into(),
+                with_petitioner: true,
+                ..Default::default()
+            })
             .await,
     );
 

@@ -41,6 +41,19 @@ pub use report::{
 pub use scalars::{from_timestamp, parse_date, parse_unit_id, timestamp};
 pub use unit::{unit_from_pb, unit_from_pb_at, unit_to_pb};
 
+/// The most encoded bytes of any answer a node gives a client: a unary
+/// response, or one message of a stream (1 MiB, a quarter of the 4 MiB every
+/// stock gRPC client accepts). Lists are paged, and streams split, by
+/// encoded size as well as by count to stay within it; a response that
+/// would still exceed it is refused by the server
+/// (OUT_OF_RANGE) rather than sent. See docs/API.md, "Sizes".
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// What a client of a node decodes: the stock 4 MiB, four times
+/// [`MAX_ANSWER_BYTES`], so it reads every answer of a node of this or a
+/// later version whatever the node's own `limits.max_message_bytes`.
+pub const CLIENT_MAX_DECODING_BYTES: usize = 4 * MAX_ANSWER_BYTES;
+
 /// The generated messages and services of package `fengqiao.v1`.
 // Generated code, with doc comments copied from the .proto files.
 #[allow(clippy::all)]

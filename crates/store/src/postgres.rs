@@ -23,8 +23,8 @@ use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
     Backend, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
-    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, Store, StoreError,
-    StoredCase, Submission, SupervisionRow,
+    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, SetAsideRow, Store,
+    StoreError, StoredCase, Submission, SupervisionRow,
 };
 
 /// The write half of a batch: history, outbox, rollups and heads in one
@@ -391,6 +391,18 @@ impl Store for PgStore {
         Ok(row.0.zip(row.1))
     }
 
+    async fn report_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let row: (Option<NaiveDate>, Option<NaiveDate>) =
+            sqlx::query_as("SELECT MIN(report_date), MAX(report_date) FROM reports")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.0.zip(row.1))
+    }
+
+    async fn held_days(&self) -> Result<Vec<NaiveDate>, StoreError> {
+        Ok(sqlx::query_scalar(crate::rollup::HELD_DAYS).fetch_all(&self.pool).await?)
+    }
+
     async fn received_on(
         &self,
         root: &UnitId,
@@ -509,9 +521,23 @@ impl Store for PgStore {
         &self,
         done: &[i64],
         conflicts: &[(i64, String)],
+        refused: &[(i64, String)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        if !refused.is_empty() {
+            sqlx::query(
+                "INSERT INTO uplink_set_aside (outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at) \
+                 SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, r.detail, $3 \
+                 FROM UNNEST($1::bigint[], $2::text[]) AS r(id, detail) JOIN outbox o ON o.id = r.id \
+                 ON CONFLICT (outbox_id) DO NOTHING",
+            )
+            .bind(refused.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .bind(refused.iter().map(|(_, detail)| detail.clone()).collect::<Vec<_>>())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
         if !conflicts.is_empty() {
             sqlx::query(
                 "INSERT INTO uplink_conflicts (outbox_id, kind, unit_id, item_date, revision, detail, recorded_at) \
@@ -524,10 +550,28 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await?;
         }
-        let ids: Vec<i64> = done.iter().copied().chain(conflicts.iter().map(|(id, _)| *id)).collect();
+        let ids: Vec<i64> = done
+            .iter()
+            .copied()
+            .chain(conflicts.iter().map(|(id, _)| *id))
+            .chain(refused.iter().map(|(id, _)| *id))
+            .collect();
         sqlx::query("DELETE FROM outbox WHERE id = ANY($1)").bind(ids).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_aside(&self, limit: u32) -> Result<(u64, Vec<SetAsideRow>), StoreError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM uplink_set_aside").fetch_one(&self.pool).await?;
+        let rows = sqlx::query_as(
+            "SELECT outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at FROM uplink_set_aside \
+             ORDER BY set_aside_at DESC, outbox_id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((count as u64, rows))
     }
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
@@ -618,12 +662,21 @@ impl Store for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError> {
+    async fn list_notices(
+        &self,
+        unit: &UnitId,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT notice_id, target_unit_id, from_unit_id, text, created_at FROM notices \
-             WHERE target_unit_id = $1 ORDER BY created_at, notice_id",
+             WHERE target_unit_id = $1 AND ($2::timestamptz IS NULL OR (created_at, notice_id) > ($2, $3)) \
+             ORDER BY created_at, notice_id LIMIT $4",
         )
         .bind(unit.as_str())
+        .bind(after.map(|(at, _)| *at))
+        .bind(after.map(|(_, id)| id.as_str()).unwrap_or_default())
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?)
     }

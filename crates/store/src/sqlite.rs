@@ -25,8 +25,8 @@ use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
     Backend, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
-    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, Store, StoreError,
-    StoredCase, Submission, SupervisionRow,
+    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, SetAsideRow, Store,
+    StoreError, StoredCase, Submission, SupervisionRow,
 };
 
 /// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
@@ -385,23 +385,33 @@ impl Store for SqliteStore {
         &self,
         done: &[i64],
         conflicts: &[(i64, String)],
+        refused: &[(i64, String)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let conflict_rows: Vec<(i64, &str)> =
-            conflicts.iter().map(|(id, detail)| (*id, detail.as_str())).collect();
-        let ids: Vec<i64> = done.iter().copied().chain(conflicts.iter().map(|(id, _)| *id)).collect();
+        let rows = |items: &[(i64, String)]| -> Vec<(i64, String)> { items.to_vec() };
+        let ids: Vec<i64> = done
+            .iter()
+            .copied()
+            .chain(conflicts.iter().map(|(id, _)| *id))
+            .chain(refused.iter().map(|(id, _)| *id))
+            .collect();
         let mut connection = self.pool.acquire().await?;
         let result = sqlx::query(
             "BEGIN IMMEDIATE; \
              INSERT INTO uplink_conflicts (outbox_id, kind, unit_id, item_date, revision, detail, recorded_at) \
              SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, c.value ->> 1, ?3 \
              FROM json_each(?1) AS c JOIN outbox o ON o.id = c.value ->> 0; \
+             INSERT INTO uplink_set_aside (outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at) \
+             SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, r.value ->> 1, ?3 \
+             FROM json_each(?4) AS r JOIN outbox o ON o.id = r.value ->> 0 WHERE true \
+             ON CONFLICT (outbox_id) DO NOTHING; \
              DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?2)); \
              COMMIT",
         )
-        .bind(to_json(&conflict_rows)?)
+        .bind(to_json(&rows(conflicts))?)
         .bind(to_json(&ids)?)
         .bind(sqlite_time(at))
+        .bind(to_json(&rows(refused))?)
         .execute(&mut *connection)
         .await;
         if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *connection).await.is_err() {
@@ -409,6 +419,19 @@ impl Store for SqliteStore {
         }
         result?;
         Ok(())
+    }
+
+    async fn set_aside(&self, limit: u32) -> Result<(u64, Vec<SetAsideRow>), StoreError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM uplink_set_aside").fetch_one(&self.pool).await?;
+        let rows = sqlx::query_as(
+            "SELECT outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at FROM uplink_set_aside \
+             ORDER BY set_aside_at DESC, outbox_id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((count as u64, rows))
     }
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
@@ -499,12 +522,21 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError> {
+    async fn list_notices(
+        &self,
+        unit: &UnitId,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT notice_id, target_unit_id, from_unit_id, text, created_at FROM notices \
-             WHERE target_unit_id = ? ORDER BY created_at, notice_id",
+             WHERE target_unit_id = ?1 AND (?2 IS NULL OR (created_at, notice_id) > (?2, ?3)) \
+             ORDER BY created_at, notice_id LIMIT ?4",
         )
         .bind(unit.as_str())
+        .bind(after.map(|(at, _)| *at))
+        .bind(after.map(|(_, id)| id.as_str()).unwrap_or_default())
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?)
     }
@@ -586,6 +618,18 @@ impl Store for SqliteStore {
         let row: (Option<NaiveDate>, Option<NaiveDate>) =
             sqlx::query_as("SELECT MIN(day), MAX(day) FROM rollup_day").fetch_one(&self.pool).await?;
         Ok(row.0.zip(row.1))
+    }
+
+    async fn report_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let row: (Option<NaiveDate>, Option<NaiveDate>) =
+            sqlx::query_as("SELECT MIN(report_date), MAX(report_date) FROM reports")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.0.zip(row.1))
+    }
+
+    async fn held_days(&self) -> Result<Vec<NaiveDate>, StoreError> {
+        Ok(sqlx::query_scalar(crate::rollup::HELD_DAYS).fetch_all(&self.pool).await?)
     }
 
     async fn received_on(

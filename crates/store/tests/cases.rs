@@ -298,11 +298,11 @@ async fn forwarded_events_share_the_outbox_with_reports(backend: Backend) {
     assert_eq!(store.outbox_peek(2).await.unwrap(), queued[..2]);
 
     store
-        .outbox_ack(&[queued[0].id, queued[1].id], &[(queued[2].id, "refused".into())], morning(20))
+        .outbox_ack(&[queued[0].id, queued[1].id], &[(queued[2].id, "refused".into())], &[], morning(20))
         .await
         .unwrap();
     assert_eq!(store.outbox_peek(10).await.unwrap(), queued[3..]);
-    store.outbox_ack(&[queued[3].id], &[], morning(20)).await.unwrap();
+    store.outbox_ack(&[queued[3].id], &[], &[], morning(20)).await.unwrap();
     assert!(store.outbox_peek(10).await.unwrap().is_empty());
     assert_eq!(store.outbox_stats().await.unwrap().depth, 0);
     db.cleanup().await;

@@ -1067,3 +1067,21 @@ fn a_petitioners_own_fields_are_not_screened() {
     let petitioner = Petitioner::new("张三 13912345678", "13912345678", "410411199001011237").unwrap();
     assert_eq!(petitioner.phone, "13912345678");
 }
+
+#[test]
+fn forwarded_events_are_not_from_the_future() {
+    let policy = crate::TimePolicy::default();
+    let desk = Desk::open_on("2026-11-27");
+    let registered = desk.log[0].clone();
+    let skew = chrono::Duration::minutes(5);
+    let now = morning("2026-11-28");
+    registered.check_forwarded(now, skew, &policy).unwrap();
+    let ahead = CaseEvent { at: now + chrono::Duration::minutes(4), ..registered.clone() };
+    ahead.check_forwarded(now, skew, &policy).unwrap();
+    let year_2099 = CaseEvent { at: morning("2099-01-01"), on: date("2099-01-01"), ..registered.clone() };
+    assert_invalid(&year_2099.check_forwarded(now, skew, &policy).unwrap_err(), "at");
+    let beyond = CaseEvent { at: now + chrono::Duration::minutes(6), ..registered.clone() };
+    assert_invalid(&beyond.check_forwarded(now, skew, &policy).unwrap_err(), "at");
+    let dated_later = CaseEvent { on: date("2026-12-01"), ..registered };
+    assert_invalid(&dated_later.check_forwarded(now, skew, &policy).unwrap_err(), "on");
+}
