@@ -153,7 +153,6 @@ impl TimePolicy {
     /// No report for `date` can be accepted before it.
     pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
         self.instant(date.and_time(NaiveTime::MIN))
-        }
     }
 
     /// Whether a report for `date` first accepted at `first_accepted_at` is on

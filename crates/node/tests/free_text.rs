@@ -335,7 +335,7 @@ async fn case_texts_refuse_personal_data(backend: Backend) {
         "a mobile phone number",
     );
     let answer = cases
-        .get_case(pb::GetCaseRequest { case_id: id.clone(), with_petitioner: true })
+        .get_case(pb::GetCaseRequest { case_id: id.clone(), with_petitioner: true, ..Default::default() })
         .await
         .unwrap()
         .into_inner();
@@ -375,7 +375,7 @@ async fn case_texts_refuse_personal_data(backend: Backend) {
     };
     for _ in 0..200 {
         if at_district
-            .get_case(pb::GetCaseRequest { case_id: id.clone(), with_petitioner: false })
+            .get_case(pb::GetCaseRequest { case_id: id.clone(), with_petitioner: false, ..Default::default() })
             .await
             .is_ok()
         {
@@ -411,14 +411,14 @@ async fn case_texts_refuse_personal_data(backend: Backend) {
         "a resident identity number",
     );
     let notices = node_service
-        .list_notices(pb::ListNoticesRequest { unit_id: OTHER_TOWNSHIP.into() })
+        .list_notices(pb::ListNoticesRequest { unit_id: OTHER_TOWNSHIP.into(), ..Default::default() })
         .await
         .unwrap()
         .into_inner()
         .notices;
     assert!(notices.is_empty(), "no notice stored: {notices:?}");
     let events = at_district
-        .get_case(pb::GetCaseRequest { case_id: id.clone(), with_petitioner: false })
+        .get_case(pb::GetCaseRequest { case_id: id.clone(), with_petitioner: false, ..Default::default() })
         .await
         .unwrap()
         .into_inner()
