@@ -6,7 +6,8 @@
 //! and who was expected to report when ([`coverage`]); the case ledger with
 //! its state machine, deadlines and petitioner references ([`case`]); the
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
-//! what, by role and place in the tree ([`authz`], over [`identity`]).
+//! what, by role and place in the tree ([`authz`], over [`identity`]), and
+//! who is recorded as having acted ([`actor`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -14,6 +15,7 @@
 //! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
+pub mod actor;
 pub mod audit;
 pub mod authz;
 pub mod case;

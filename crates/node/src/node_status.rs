@@ -2,12 +2,13 @@
 //! stands (outbox depth and age, last push).
 
 use fengqiao_core::DomainError;
+use fengqiao_core::actor::Actor;
 use fengqiao_proto::pb::node_service_server::NodeService;
 use fengqiao_proto::pb::{
     GetNodeStatusRequest, GetNodeStatusResponse, ListNoticesRequest, ListNoticesResponse, Notice,
     PostNoticeRequest, PostNoticeResponse, ReceivedNotice,
 };
-use fengqiao_proto::{parse_unit_id, timestamp};
+use fengqiao_proto::{actor_to_pb, parse_unit_id, timestamp};
 
 use crate::audit::rpc;
 use crate::caller::Caller;
@@ -48,6 +49,7 @@ impl NodeStatus {
     async fn post_notice(
         &self,
         caller: &Caller,
+        sender: Actor,
         request: PostNoticeRequest,
     ) -> Result<PostNoticeResponse, NodeError> {
         let target = parse_unit_id(&request.target_unit_id, "target_unit_id")?;
@@ -65,7 +67,12 @@ impl NodeStatus {
             );
         }
         let notice_id = format!("{home}-{:016x}", rand::random::<u64>());
-        let notice = Notice { notice_id: notice_id.clone(), from_unit_id: home.clone(), text: request.text };
+        let notice = Notice {
+            notice_id: notice_id.clone(),
+            from_unit_id: home.clone(),
+            text: request.text,
+            sender: Some(actor_to_pb(&sender)),
+        };
         route_notice(&self.node, &target, notice, self.node.clock().now()).await?;
         self.node.audit(caller, rpc::POST_NOTICE, &format!("notice {notice_id} to {target}")).await;
         Ok(PostNoticeResponse { notice_id })
@@ -85,6 +92,7 @@ impl NodeStatus {
                         notice_id: row.notice_id,
                         from_unit_id: row.from_unit_id,
                         text: row.text,
+                        sender: row.sender.as_ref().map(actor_to_pb),
                     }),
                 })
                 .collect(),
@@ -114,7 +122,9 @@ impl NodeService for NodeStatus {
             Rpc::PostNotice,
             Target::Unit(&request.get_ref().target_unit_id),
         )?;
-        Ok(Response::new(self.post_notice(&caller, request.into_inner()).await?))
+        // The notice's sender is the caller; the request names nobody.
+        let sender = self.node.actor(&request, "", None, "sender")?;
+        Ok(Response::new(self.post_notice(&caller, sender, request.into_inner()).await?))
     }
 
     async fn list_notices(

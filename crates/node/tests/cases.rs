@@ -208,6 +208,7 @@ async fn a_case_travels_up_and_down_across_a_restart(backend: Backend) {
             reply_by: today(),
             text: "report on the measurement by the reply date".into(),
             actor: "supervisor-1".into(),
+            on_behalf_of: None,
         })
         .await
         .expect("supervision issued")
@@ -378,6 +379,7 @@ async fn repeats_visits_and_rosters(backend: Backend) {
         resolution: if answered { "employer called; paid on the spot".into() } else { String::new() },
         satisfaction: if answered { Satisfaction::Satisfied.into() } else { 0 },
         case_id: String::new(),
+        on_behalf_of: None,
     };
     let first = cases(&township).record_visit(visit(true)).await.unwrap().into_inner();
     assert_eq!(first.leader_on_duty, "李书记");
