@@ -943,6 +943,7 @@ pub(crate) async fn apply_pushed(
 /// which looks again when the case reaches it.
 pub async fn detect_repeats(node: &Node, cases: Vec<CaseId>) -> Result<(), NodeError> {
     let window = node.config().cases.deadlines.repeat_window_days;
+    let home = UnitId::parse(&node.config().home_unit)?;
     for id in cases {
         let Some(stored) = node.store().get_case(&id).await? else { continue };
         let case = stored.case;
@@ -960,7 +961,6 @@ pub async fn detect_repeats(node: &Node, cases: Vec<CaseId>) -> Result<(), NodeE
                 }
             };
             info!(case = %flag.case, of = flag.of.len(), "repeat petition found over the subtree");
-            let home = UnitId::parse(&node.config().home_unit)?;
             let of = short_list(&flag.of);
             if let Some(event) = deliver_repeat_flag(node, &owner, &home, flag).await? {
                 let target = format!("{} repeats {of}", audit_target(&event));
