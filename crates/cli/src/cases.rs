@@ -1181,8 +1181,9 @@ pub struct DrillArgs {
     /// The figure: a case figure (cases.registered, cases.accepted, cases.accepted_on_time,
     /// cases.closed, cases.closed_on_time, cases.overdue, cases.escalated, cases.assigned_down,
     /// cases.repeat_petitions, cases.satisfied, cases.dissatisfied, cases.unreachable, cases.visits,
-    /// cases.one_visit) or a report figure (received, on_time, late, zero_reports, disputes,
-    /// wage_disputes).
+    /// cases.one_visit), a report figure (received, on_time, late, zero_reports, disputes,
+    /// wage_disputes), or rank: the unit's row in the scorecard of the unit above it, with every
+    /// component of its assessment.
     #[arg(long)]
     pub figure: String,
     /// One JSON object per case id or report and line.
@@ -1214,6 +1215,20 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
             .await
             .map_err(refused)?
             .into_inner();
+        if let Some(place) = &page.place {
+            let text = if args.json {
+                json!({
+                    "parent_unit_id": place.parent_unit_id,
+                    "rows": place.rows,
+                    "row": place.row.as_ref().map(crate::summary::scorecard_row_json),
+                })
+                .to_string()
+            } else {
+                crate::summary::render_place(place).trim_end().to_owned()
+            };
+            out(text)?;
+            return Ok(());
+        }
         for case_id in &page.case_ids {
             cases += 1;
             let line = if args.json { json!({ "case_id": case_id }).to_string() } else { case_id.clone() };

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use fengqiao_core::TimePolicy;
+use fengqiao_core::assessment::{Component, Weights};
+use fengqiao_core::{DomainError, TimePolicy};
 use fengqiao_node::Limits;
 use figment::providers::{Env, Format, Toml};
 use figment::value::{Dict, Map, Value};
@@ -31,6 +32,7 @@ pub struct Config {
     pub time: TimeSection,
     pub cases: CasesSection,
     pub personal_data: PersonalDataSection,
+    pub ranking: RankingSection,
     pub limits: LimitsSection,
     pub metrics: MetricsSection,
     pub log: LogSection,
@@ -140,6 +142,50 @@ pub struct PersonalDataSection {
     pub previous_key_files: Vec<PathBuf>,
 }
 
+/// The weights of the accountability assessment that ranks the child
+/// units of a summary (责任追究): relative, 0 to 1000 each, at least one
+/// above 0. The formula is in `fengqiao_core::assessment`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RankingSection {
+    pub completeness: u32,
+    pub timeliness: u32,
+    pub dispute_resolution: u32,
+    pub on_time_acceptance: u32,
+    pub on_time_closure: u32,
+    pub repeat_petitions: u32,
+    pub satisfaction: u32,
+}
+
+impl Default for RankingSection {
+    fn default() -> Self {
+        let w = Weights::default();
+        RankingSection {
+            completeness: w.completeness,
+            timeliness: w.timeliness,
+            dispute_resolution: w.dispute_resolution,
+            on_time_acceptance: w.on_time_acceptance,
+            on_time_closure: w.on_time_closure,
+            repeat_petitions: w.repeat_petitions,
+            satisfaction: w.satisfaction,
+        }
+    }
+}
+
+impl RankingSection {
+    pub fn weights(&self) -> Weights {
+        Weights {
+            completeness: self.completeness,
+            timeliness: self.timeliness,
+            dispute_resolution: self.dispute_resolution,
+            on_time_acceptance: self.on_time_acceptance,
+            on_time_closure: self.on_time_closure,
+            repeat_petitions: self.repeat_petitions,
+            satisfaction: self.satisfaction,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsSection {
@@ -148,10 +194,16 @@ pub struct LimitsSection {
     pub max_in_flight: usize,
     pub max_streams_per_connection: u32,
     pub max_connections: usize,
+    /// Of `max_connections`, the slots kept for connections that showed a
+    /// certificate of the deployment CA.
+    pub reserved_connections: usize,
+    pub max_connections_per_source: usize,
     /// Calls per second per caller; 0 turns the rate limit off.
     pub rate_limit: u32,
     pub rate_burst: u32,
+    /// From accept to the first request's headers, TLS handshake included.
     pub handshake_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
     pub keepalive_secs: u64,
     pub keepalive_timeout_secs: u64,
     pub tcp_keepalive_secs: u64,
@@ -166,9 +218,12 @@ impl Default for LimitsSection {
             max_in_flight: limits.max_in_flight,
             max_streams_per_connection: limits.max_streams_per_connection,
             max_connections: limits.max_connections,
+            reserved_connections: limits.reserved_connections,
+            max_connections_per_source: limits.max_connections_per_source,
             rate_limit: limits.rate_per_second,
             rate_burst: limits.rate_burst,
             handshake_timeout_secs: limits.handshake_timeout.as_secs(),
+            idle_timeout_secs: limits.idle_timeout.as_secs(),
             keepalive_secs: limits.keepalive_interval.as_secs(),
             keepalive_timeout_secs: limits.keepalive_timeout.as_secs(),
             tcp_keepalive_secs: limits.tcp_keepalive.as_secs(),
@@ -333,15 +388,27 @@ pub struct ConfigArgs {
     /// limits.max_connections: most open connections.
     #[arg(long)]
     pub max_connections: Option<usize>,
+    /// limits.reserved_connections: of max_connections, the slots only connections that showed a
+    /// certificate of the deployment CA may hold.
+    #[arg(long)]
+    pub reserved_connections: Option<usize>,
+    /// limits.max_connections_per_source: most connections one source address may hold.
+    #[arg(long)]
+    pub max_connections_per_source: Option<usize>,
     /// limits.rate_limit: calls per second one caller may make on average; 0 turns it off.
     #[arg(long)]
     pub rate_limit: Option<u32>,
     /// limits.rate_burst: calls one caller may make at once above the average rate.
     #[arg(long)]
     pub rate_burst: Option<u32>,
-    /// limits.handshake_timeout_secs: seconds a new connection has to complete its handshake.
+    /// limits.handshake_timeout_secs: seconds a new connection has from accept to its first
+    /// request (TLS handshake, HTTP/2 preface and the request's headers together).
     #[arg(long)]
     pub handshake_timeout_secs: Option<u64>,
+    /// limits.idle_timeout_secs: seconds a connection may stay without an open call before the
+    /// node closes it.
+    #[arg(long)]
+    pub idle_timeout_secs: Option<u64>,
     /// limits.keepalive_secs: seconds between HTTP/2 pings.
     #[arg(long)]
     pub keepalive_secs: Option<u64>,
@@ -415,9 +482,12 @@ impl ConfigArgs {
         set("limits.max_in_flight", value(&self.max_in_flight));
         set("limits.max_streams_per_connection", value(&self.max_streams_per_connection));
         set("limits.max_connections", value(&self.max_connections));
+        set("limits.reserved_connections", value(&self.reserved_connections));
+        set("limits.max_connections_per_source", value(&self.max_connections_per_source));
         set("limits.rate_limit", value(&self.rate_limit));
         set("limits.rate_burst", value(&self.rate_burst));
         set("limits.handshake_timeout_secs", value(&self.handshake_timeout_secs));
+        set("limits.idle_timeout_secs", value(&self.idle_timeout_secs));
         set("limits.keepalive_secs", value(&self.keepalive_secs));
         set("limits.keepalive_timeout_secs", value(&self.keepalive_timeout_secs));
         set("limits.tcp_keepalive_secs", value(&self.tcp_keepalive_secs));
@@ -488,9 +558,12 @@ impl Loaded {
             max_in_flight: l.max_in_flight,
             max_streams_per_connection: l.max_streams_per_connection,
             max_connections: l.max_connections,
+            reserved_connections: l.reserved_connections,
+            max_connections_per_source: l.max_connections_per_source,
             rate_per_second: l.rate_limit,
             rate_burst: l.rate_burst,
             handshake_timeout: Duration::from_secs(l.handshake_timeout_secs),
+            idle_timeout: Duration::from_secs(l.idle_timeout_secs),
             keepalive_interval: Duration::from_secs(l.keepalive_secs),
             keepalive_timeout: Duration::from_secs(l.keepalive_timeout_secs),
             tcp_keepalive: Duration::from_secs(l.tcp_keepalive_secs),
@@ -579,6 +652,7 @@ fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
             ],
         ),
         ("personal_data", vec!["key_file", "previous_key_files"]),
+        ("ranking", Component::ALL.iter().map(|c| c.name()).collect()),
         (
             "limits",
             vec![
@@ -587,9 +661,12 @@ fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
                 "max_in_flight",
                 "max_streams_per_connection",
                 "max_connections",
+                "reserved_connections",
+                "max_connections_per_source",
                 "rate_limit",
                 "rate_burst",
                 "handshake_timeout_secs",
+                "idle_timeout_secs",
                 "keepalive_secs",
                 "keepalive_timeout_secs",
                 "tcp_keepalive_secs",
@@ -731,6 +808,9 @@ fn check(loaded: &Loaded) -> Result<()> {
             return Err(fail(key, "must be between 1 and 3660 days"));
         }
     }
+    if let Err(DomainError::Invalid { field, reason }) = c.ranking.weights().check() {
+        return Err(fail(&format!("ranking.{field}"), &reason));
+    }
     if !c.personal_data.previous_key_files.is_empty() && c.personal_data.key_file.is_none() {
         return Err(fail(
             "personal_data.previous_key_files",
@@ -753,6 +833,7 @@ fn check(loaded: &Loaded) -> Result<()> {
     for (key, value) in [
         ("limits.request_timeout_secs", l.request_timeout_secs),
         ("limits.handshake_timeout_secs", l.handshake_timeout_secs),
+        ("limits.idle_timeout_secs", l.idle_timeout_secs),
         ("limits.keepalive_secs", l.keepalive_secs),
         ("limits.keepalive_timeout_secs", l.keepalive_timeout_secs),
         ("limits.tcp_keepalive_secs", l.tcp_keepalive_secs),
@@ -760,6 +841,21 @@ fn check(loaded: &Loaded) -> Result<()> {
         if !(1..=86_400).contains(&value) {
             return Err(fail(key, "must be between 1 and 86400 seconds"));
         }
+    }
+    if l.reserved_connections >= l.max_connections {
+        return Err(fail(
+            "limits.reserved_connections",
+            &format!(
+                "must be below limits.max_connections ({}): connections without a certificate yet need slots too",
+                l.max_connections
+            ),
+        ));
+    }
+    if l.max_connections_per_source == 0 || l.max_connections_per_source > l.max_connections {
+        return Err(fail(
+            "limits.max_connections_per_source",
+            &format!("must be between 1 and limits.max_connections ({})", l.max_connections),
+        ));
     }
     if l.rate_limit > 0 && l.rate_burst == 0 {
         return Err(fail("limits.rate_burst", "must be at least 1 when limits.rate_limit is on"));
@@ -854,6 +950,21 @@ mod tests {
             );
             assert_eq!(env.config.limits.rate_limit, 7, "the file's other keys stay");
 
+            jail.set_env("FENGQIAO__RANKING__ON_TIME_CLOSURE", "40");
+            let ranked = load(&args(Some("node.toml"))).unwrap();
+            assert_eq!(ranked.config.ranking.weights().on_time_closure, 40);
+            assert_eq!(
+                ranked.origin("ranking.on_time_closure"),
+                "environment variable FENGQIAO__RANKING__ON_TIME_CLOSURE"
+            );
+            assert!(
+                ranked.to_toml().contains(
+                    "on_time_closure = 40  # environment variable FENGQIAO__RANKING__ON_TIME_CLOSURE"
+                ),
+                "{}",
+                ranked.to_toml()
+            );
+            assert_eq!(defaults.config.ranking.weights(), Weights::default());
             let flags = load(&ConfigArgs { max_in_flight: Some(30), ..args(Some("node.toml")) }).unwrap();
             assert_eq!(flags.config.limits.max_in_flight, 30);
             assert_eq!(flags.origin("limits.max_in_flight"), "command-line flags");
@@ -927,10 +1038,82 @@ mod tests {
             assert!(message.contains("log.filter"), "{message}");
             let message = error(load(&ConfigArgs { accept_days: Some(0), ..args(None) }));
             assert!(message.contains("cases.accept_days"), "{message}");
+            jail.create_file("heavy.toml", "[ranking]\nsatisfaction = 1001\n")?;
+            let message = error(load(&args(Some("heavy.toml"))));
+            assert!(
+                message.starts_with("configuration: ranking.satisfaction (TOML file ")
+                    && message.ends_with("heavy.toml): must be at most 1000"),
+                "{message}"
+            );
+            jail.create_file(
+                "weightless.toml",
+                "[ranking]\ncompleteness = 0\ntimeliness = 0\ndispute_resolution = 0\n\
+                 on_time_acceptance = 0\non_time_closure = 0\nrepeat_petitions = 0\nsatisfaction = 0\n",
+            )?;
+            let message = error(load(&args(Some("weightless.toml"))));
+            assert!(message.contains("ranking.completeness") && message.contains("above 0"), "{message}");
+            jail.create_file("ranking-typo.toml", "[ranking]\nsatisfied = 3\n")?;
+            let message = error(load(&args(Some("ranking-typo.toml"))));
+            assert!(message.contains("satisfied") && message.contains("ranking-typo.toml"), "{message}");
             let message = error(load(&ConfigArgs { unit: None, ..args(None) }));
             assert!(message.contains("node.unit is required"), "{message}");
             let message = error(load(&args(Some("missing.toml"))));
             assert!(message.contains("missing.toml") && message.contains("does not exist"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn connection_limits_are_keys_like_any_other_and_checked_against_each_other() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "node.toml",
+                "[limits]\nmax_connections = 32\nreserved_connections = 8\nidle_timeout_secs = 60\n",
+            )?;
+            jail.set_env("FENGQIAO__LIMITS__MAX_CONNECTIONS_PER_SOURCE", "12");
+            let loaded =
+                load(&ConfigArgs { handshake_timeout_secs: Some(3), ..args(Some("node.toml")) }).unwrap();
+            let limits = loaded.limits();
+            assert_eq!(
+                (limits.max_connections, limits.reserved_connections, limits.max_connections_per_source),
+                (32, 8, 12)
+            );
+            assert_eq!(limits.idle_timeout, Duration::from_secs(60));
+            assert_eq!(limits.handshake_timeout, Duration::from_secs(3));
+            assert!(loaded.origin("limits.reserved_connections").ends_with("node.toml"));
+            assert_eq!(
+                loaded.origin("limits.max_connections_per_source"),
+                "environment variable FENGQIAO__LIMITS__MAX_CONNECTIONS_PER_SOURCE"
+            );
+            let printed = loaded.to_toml();
+            for line in [
+                "reserved_connections = 8  # TOML file",
+                "max_connections_per_source = 12  # environment variable",
+                "idle_timeout_secs = 60  # TOML file",
+                "handshake_timeout_secs = 3  # command-line flags",
+            ] {
+                assert!(printed.contains(line), "{line} in {printed}");
+            }
+
+            let message =
+                error(load(&ConfigArgs { reserved_connections: Some(32), ..args(Some("node.toml")) }));
+            assert!(
+                message.starts_with(
+                    "configuration: limits.reserved_connections (command-line flags): must be below"
+                ),
+                "{message}"
+            );
+            jail.set_env("FENGQIAO__LIMITS__MAX_CONNECTIONS_PER_SOURCE", "33");
+            let message = error(load(&args(Some("node.toml"))));
+            assert!(
+                message.starts_with(
+                    "configuration: limits.max_connections_per_source (environment variable FENGQIAO__LIMITS__MAX_CONNECTIONS_PER_SOURCE)"
+                ),
+                "{message}"
+            );
+            jail.clear_env();
+            let message = error(load(&ConfigArgs { idle_timeout_secs: Some(0), ..args(None) }));
+            assert!(message.contains("limits.idle_timeout_secs"), "{message}");
             Ok(())
         });
     }

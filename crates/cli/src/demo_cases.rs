@@ -1297,7 +1297,7 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
         ]);
     }
     println!(
-        "by township (scorecard of the same summary; rank 责任追究: timeliness, on-time closure, repeats):"
+        "by township (scorecard of the same summary; rank 责任追究: completeness, then the weighted score):"
     );
     println!("{table}");
     println!("  e.g. fengqiao case list {} --unit {root} --overdue", net.district_cli);

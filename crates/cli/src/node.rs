@@ -171,6 +171,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         transport: transport.clone(),
         child_nodes,
         cases,
+        ranking: config.ranking.weights(),
         limits: loaded.limits(),
         drain_grace: std::time::Duration::from_secs(config.node.drain_grace_seconds),
         ..NodeConfig::new(unit.clone())

@@ -23,6 +23,7 @@ use crate::error::DomainError;
 use crate::report::{
     DisputeCategory, MAX_AMOUNT_CENTS, MAX_WORKERS, check_amount, check_chars, check_id, named_enum,
 };
+use crate::screen::check_free_text;
 use crate::unit::UnitId;
 
 /// Longest case summary, plan, resolution, reason or note, in characters.
@@ -132,14 +133,26 @@ impl Default for DeadlinePolicy {
     }
 }
 
-/// Checks a free text (summary, plan, reason, note, supervision text).
+/// Checks a free text (summary, plan, reason, note, supervision text):
+/// its length and characters, and that it holds no personal data
+/// ([`check_free_text`]).
 pub fn check_text(value: &str, field: &str) -> Result<(), DomainError> {
-    check_chars(value, field, MAX_TEXT_CHARS, false)
+    screened(value, field, MAX_TEXT_CHARS, false)
 }
 
-/// Checks a person's name (leader, responsible person, leader on duty).
+/// Checks an official's name (leader, responsible person, leader on duty):
+/// required, short, and holding no personal data beyond the name
+/// ([`check_free_text`]). A petitioner's name is not screened: see
+/// [`Petitioner::new`].
 pub fn check_name(value: &str, field: &str) -> Result<(), DomainError> {
-    check_chars(value, field, MAX_NAME_CHARS, true)
+    screened(value, field, MAX_NAME_CHARS, true)
+}
+
+/// [`check_chars`], then [`check_free_text`]: every text of the ledger but
+/// the petitioner's own fields.
+fn screened(value: &str, field: &str, max: usize, required: bool) -> Result<(), DomainError> {
+    check_chars(value, field, max, required)?;
+    check_free_text(value, field)
 }
 
 /// `date` plus `days`, refusing dates past the calendar's end.
@@ -213,7 +226,7 @@ pub struct Intake {
 
 impl Intake {
     pub fn validate(&self) -> Result<(), DomainError> {
-        check_chars(&self.summary, "summary", MAX_TEXT_CHARS, true)?;
+        screened(&self.summary, "summary", MAX_TEXT_CHARS, true)?;
         if let Some(reference) = &self.petitioner_ref
             && (reference.len() != 64 || !reference.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
         {
@@ -482,7 +495,7 @@ impl CaseEvent {
             return Err(DomainError::invalid("seq", "must be at least 1"));
         }
         self.actor.validate("actor")?;
-        check_chars(&self.note, "note", MAX_TEXT_CHARS, false)?;
+        check_text(&self.note, "note")?;
         if let EventKind::Registered { intake, .. } = &self.kind {
             if self.seq != 1 {
                 return Err(DomainError::invalid("seq", "a registration is event 1"));
@@ -496,8 +509,8 @@ impl CaseEvent {
 
     /// Checks the fields of the event's kind as `decide` would have made them.
     fn validate_kind(&self) -> Result<(), DomainError> {
-        let text = |value: &str, field: &str| check_chars(value, field, MAX_TEXT_CHARS, true);
-        let name = |value: &str, field: &str| check_chars(value, field, MAX_NAME_CHARS, true);
+        let text = |value: &str, field: &str| screened(value, field, MAX_TEXT_CHARS, true);
+        let name = check_name;
         match &self.kind {
             EventKind::Registered { .. } | EventKind::Accepted { .. } | EventKind::Progress => {}
             EventKind::Closed { .. } | EventKind::Escalated { .. } | EventKind::AssignedDown { .. } => {}
@@ -740,8 +753,9 @@ fn failed(message: String) -> DomainError {
     DomainError::FailedPrecondition(message)
 }
 
+/// A required text, trimmed, screened for personal data.
 fn required(value: &str, field: &str, max: usize) -> Result<String, DomainError> {
-    check_chars(value, field, max, true)?;
+    screened(value, field, max, true)?;
     Ok(value.trim().to_owned())
 }
 
@@ -755,7 +769,7 @@ impl Case {
     ) -> Result<CaseEvent, DomainError> {
         intake.validate()?;
         ctx.actor.validate("actor")?;
-        check_chars(&ctx.note, "note", MAX_TEXT_CHARS, false)?;
+        check_text(&ctx.note, "note")?;
         let accept_by = add_days(ctx.on, ctx.policy.accept_days, "accept_by")?;
         Ok(CaseEvent {
             case_id: id,
@@ -859,7 +873,7 @@ impl Case {
             return Err(self.refuse(&action));
         }
         ctx.actor.validate("actor")?;
-        check_chars(&ctx.note, "note", MAX_TEXT_CHARS, false)?;
+        check_text(&ctx.note, "note")?;
         let policy = ctx.policy;
         let kind = match action {
             Action::Accept => {
@@ -1282,6 +1296,91 @@ impl Case {
     }
 }
 
+/// A stretch of days over which a case stood open at one owner with one due
+/// date, each day judged at its end (after the day's last event). Past
+/// figures are read from these spans, so a case worked today never changes
+/// what it was on an earlier day: overdue at the end of a day `d` is a span
+/// holding on `d` whose due date lies before `d`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueSpan {
+    /// The first day the span holds.
+    pub from: NaiveDate,
+    /// The day it stops holding (exclusive); `None` while it still holds.
+    pub until: Option<NaiveDate>,
+    pub owner_unit: UnitId,
+    /// The next step's due date ([`Case::due`]).
+    pub due: NaiveDate,
+}
+
+impl DueSpan {
+    /// Whether the case stood so at the end of `day`.
+    pub fn holds_on(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.until.is_none_or(|until| day < until)
+    }
+
+    /// Whether the case was overdue at its owner at the end of `day`.
+    pub fn is_overdue_on(&self, day: NaiveDate) -> bool {
+        self.holds_on(day) && self.due < day
+    }
+}
+
+/// Builds a case's [`DueSpan`]s while its log is folded: call
+/// [`DueHistory::record`] with the case after each event. An event dated
+/// before an earlier one (clocks of two nodes a little apart) counts from
+/// the later date, so the days only move forward and the state at the end
+/// of a day is always the fold of a prefix of the log.
+#[derive(Debug, Clone, Default)]
+pub struct DueHistory {
+    ended: Vec<DueSpan>,
+    /// The span that still holds: (from, owner, due).
+    current: Option<(NaiveDate, UnitId, NaiveDate)>,
+    /// The latest event date seen.
+    day: Option<NaiveDate>,
+}
+
+impl DueHistory {
+    /// Notes `case` as it stands after an event dated `on`.
+    pub fn record(&mut self, case: &Case, on: NaiveDate) {
+        let day = self.day.map_or(on, |seen| seen.max(on));
+        self.day = Some(day);
+        let state = case.due().map(|due| (case.owner_unit.clone(), due));
+        if let (Some((_, owner, due)), Some((new_owner, new_due))) = (&self.current, &state)
+            && owner == new_owner
+            && due == new_due
+        {
+            return;
+        }
+        if let Some((from, owner_unit, due)) = self.current.take() {
+            // A state replaced on the day it began never ended a day: no span.
+            if from < day {
+                self.ended.push(DueSpan { from, until: Some(day), owner_unit, due });
+            }
+        }
+        let Some((owner_unit, due)) = state else { return };
+        // Back on the day to the state the day began with: that span goes on.
+        if let Some(last) = self.ended.last()
+            && last.until == Some(day)
+            && last.owner_unit == owner_unit
+            && last.due == due
+        {
+            let from = last.from;
+            self.ended.pop();
+            self.current = Some((from, owner_unit, due));
+            return;
+        }
+        self.current = Some((day, owner_unit, due));
+    }
+
+    /// The spans so far, oldest first; they never overlap.
+    pub fn spans(&self) -> Vec<DueSpan> {
+        let mut spans = self.ended.clone();
+        if let Some((from, owner_unit, due)) = &self.current {
+            spans.push(DueSpan { from: *from, until: None, owner_unit: owner_unit.clone(), due: *due });
+        }
+        spans
+    }
+}
+
 /// A petitioner's personal data. It stays at the node holding the case and
 /// leaves it only with the case itself.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1301,7 +1400,10 @@ impl fmt::Debug for Petitioner {
 
 impl Petitioner {
     pub fn new(name: &str, phone: &str, id_number: &str) -> Result<Self, DomainError> {
-        let name = required(name, "petitioner.name", MAX_NAME_CHARS)?;
+        // The one text that is meant to be personal data: not screened,
+        // sealed at rest instead.
+        check_chars(name, "petitioner.name", MAX_NAME_CHARS, true)?;
+        let name = name.trim().to_owned();
         let phone = phone.trim();
         if phone.len() > 32 || !phone.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c)) {
             return Err(DomainError::invalid(
@@ -1326,16 +1428,12 @@ pub fn normalise_id_number(value: &str) -> Result<String, DomainError> {
         return Err(DomainError::invalid(field, "must be 6 to 32 letters and digits"));
     }
     let bytes = normalised.as_bytes();
-    if bytes.len() == 18 && bytes[..17].iter().all(u8::is_ascii_digit) {
-        const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        const CHECK: &[u8; 11] = b"10X98765432";
-        let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
-        if bytes[17] != CHECK[(sum % 11) as usize] {
-            return Err(DomainError::invalid(
-                field,
-                "the check digit of the resident identity number is wrong",
-            ));
-        }
+    if let [first_17 @ .., check] = bytes
+        && let Ok(first_17) = <&[u8; 17]>::try_from(first_17)
+        && first_17.iter().all(u8::is_ascii_digit)
+        && *check != crate::screen::resident_id_check_char(first_17)
+    {
+        return Err(DomainError::invalid(field, "the check digit of the resident identity number is wrong"));
     }
     Ok(normalised)
 }

@@ -6,8 +6,10 @@
 //! and who was expected to report when ([`coverage`]); the case ledger with
 //! its state machine, deadlines and petitioner references ([`case`]); the
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
-//! what, by role and place in the tree ([`authz`], over [`identity`]), and
-//! who is recorded as having acted ([`actor`]).
+//! what, by role and place in the tree ([`authz`], over [`identity`]); who
+//! is recorded as having acted ([`actor`]); the accountability assessment
+//! that scores and ranks the units of a scorecard ([`assessment`]); and the
+//! screen that keeps personal data out of free text ([`screen`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -16,6 +18,7 @@
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
 pub mod actor;
+pub mod assessment;
 pub mod audit;
 pub mod authz;
 pub mod case;
@@ -24,6 +27,7 @@ pub mod error;
 pub mod identity;
 pub mod report;
 pub mod revision;
+pub mod screen;
 pub mod tally;
 pub mod time;
 pub mod unit;
@@ -35,5 +39,5 @@ pub use report::{
 };
 pub use revision::{Applied, Head, Source, decide};
 pub use tally::Tally;
-pub use time::{Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
+pub use time::{AsOf, Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
 pub use unit::{Tier, Unit, UnitId, UnitTree};

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::DomainError;
+use crate::screen::check_free_text;
 use crate::unit::{Unit, UnitId};
 
 /// Most disputes one report may carry.
@@ -223,9 +224,14 @@ impl WageArrears {
     }
 }
 
-/// One dispute found in screening. Holds no personal data.
+/// One dispute found in screening. Holds no personal data: a new dispute's
+/// summary and employer pass [`check_free_text`].
+///
+/// Deserialising (what the store does with the disputes it holds) checks
+/// the fields' form but does not screen them again, so a report stored
+/// before the screen existed can still be read, listed and corrected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "DisputeDraft")]
+#[serde(try_from = "StoredDispute")]
 pub struct Dispute {
     local_id: String,
     category: DisputeCategory,
@@ -259,9 +265,32 @@ impl TryFrom<DisputeDraft> for Dispute {
     }
 }
 
+/// A dispute as stored: read back through [`Dispute::well_formed`].
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct StoredDispute(DisputeDraft);
+
+impl TryFrom<StoredDispute> for Dispute {
+    type Error = DomainError;
+    fn try_from(stored: StoredDispute) -> Result<Self, Self::Error> {
+        Dispute::well_formed(stored.0)
+    }
+}
+
 impl Dispute {
-    /// Checks a dispute; field paths in errors are relative to the dispute.
+    /// Checks a new dispute, its summary and employer screened for personal
+    /// data; field paths in errors are relative to the dispute.
     pub fn new(draft: DisputeDraft) -> Result<Self, DomainError> {
+        let dispute = Dispute::well_formed(draft)?;
+        check_free_text(&dispute.summary, "summary")?;
+        if let Some(wage) = &dispute.wage_arrears {
+            check_free_text(wage.employer(), "wage_arrears.employer")?;
+        }
+        Ok(dispute)
+    }
+
+    /// Checks a dispute's form (ids, lengths, what goes with what).
+    fn well_formed(draft: DisputeDraft) -> Result<Self, DomainError> {
         check_id(&draft.local_id, "local_id")?;
         if draft.parties > MAX_PARTIES {
             return Err(DomainError::invalid("parties", format!("must be at most {MAX_PARTIES}")));
@@ -356,8 +385,20 @@ pub struct ReportDraft {
 
 impl DailyReport {
     /// Checks a report on its own (not against a tree or a clock: see
-    /// [`DailyReport::check_admissible`]). Field paths are relative to the report.
+    /// [`DailyReport::check_admissible`]), its correction reason screened for
+    /// personal data (its disputes were, when they were made). Field paths
+    /// are relative to the report.
     pub fn new(draft: ReportDraft) -> Result<Self, DomainError> {
+        let report = DailyReport::well_formed(draft)?;
+        if let Some(reason) = &report.correction_reason {
+            check_free_text(reason, "correction_reason")?;
+        }
+        Ok(report)
+    }
+
+    /// Checks a report's form; what [`DailyReport::from_stored`] holds a
+    /// stored report to.
+    fn well_formed(draft: ReportDraft) -> Result<Self, DomainError> {
         check_id(&draft.reporter, "reporter")?;
         if draft.disputes.len() > MAX_DISPUTES {
             return Err(DomainError::invalid(
@@ -481,6 +522,8 @@ impl DailyReport {
     }
 
     /// Rebuilds a stored report (the store calls this with what it read).
+    /// Its form is checked, but its text is not screened again: a report
+    /// stored before the screen existed stays readable.
     pub fn from_stored(
         unit_id: UnitId,
         date: NaiveDate,
@@ -490,7 +533,7 @@ impl DailyReport {
         correction_reason: Option<String>,
     ) -> Result<Self, DomainError> {
         let disputes = parse_disputes_json(disputes_json)?;
-        DailyReport::new(ReportDraft {
+        DailyReport::well_formed(ReportDraft {
             unit_id,
             date,
             revision,
@@ -632,6 +675,86 @@ pub(crate) mod tests {
         .unwrap();
         assert_eq!(again, report);
         assert_eq!(again.content_hash(), report.content_hash());
+    }
+
+    #[test]
+    fn free_text_holding_personal_data_is_refused_where_it_is_made() {
+        fn invalid<T: fmt::Debug>(result: Result<T, DomainError>, expected: &str, kind: &str) {
+            match result {
+                Err(DomainError::Invalid { field, reason }) => {
+                    assert_eq!(field, expected);
+                    assert!(reason.contains(kind), "{reason}");
+                    assert!(!reason.contains("139"), "the value is not echoed: {reason}");
+                }
+                other => panic!("expected Invalid on {expected}, got {other:?}"),
+            }
+        }
+        let draft = |summary: &str, employer: &str| DisputeDraft {
+            local_id: "d-1".into(),
+            category: DisputeCategory::WageArrears,
+            outcome: DisputeOutcome::Mediating,
+            parties: 2,
+            summary: summary.into(),
+            case_id: None,
+            wage_arrears: Some(
+                WageArrears::new(WageArrearsDraft {
+                    employer: employer.into(),
+                    workers: 3,
+                    amount_claimed_cents: 100,
+                    amount_recovered_cents: 0,
+                })
+                .unwrap(),
+            ),
+        };
+        invalid(
+            Dispute::new(draft("身份证410411199001011237 电话13912345678", "某建筑公司")),
+            "summary",
+            "a resident identity number at character 4 and a mobile phone number at character 25",
+        );
+        invalid(Dispute::new(draft("拖欠工资", "包工头 139-1234-5678")), "wage_arrears.employer", "mobile");
+        let clean =
+            Dispute::new(draft("拖欠3名工人工资8642000元，约定20190301前付清", "某建筑公司")).unwrap();
+        assert_eq!(clean.summary(), "拖欠3名工人工资8642000元，约定20190301前付清");
+
+        let mut correction = draft_report(2);
+        correction.correction_reason = "申请人来电 0375-1234567 更正".into();
+        invalid(DailyReport::new(correction), "correction_reason", "a landline phone number");
+    }
+
+    fn draft_report(revision: u32) -> ReportDraft {
+        draft(revision, vec![dispute("d-1", DisputeCategory::Land)])
+    }
+
+    #[test]
+    fn a_stored_report_is_read_without_screening_it_again() {
+        // A report stored before the screen existed: its form is checked,
+        // its text is not, so it can still be listed and corrected.
+        let report = DailyReport::new(draft_report(2)).unwrap();
+        let legacy =
+            report.disputes_json().replace("boundary wall between two courtyards", "电话13912345678");
+        let stored = DailyReport::from_stored(
+            report.unit_id().clone(),
+            report.date(),
+            report.revision(),
+            report.reporter().to_owned(),
+            &legacy,
+            Some("来电13912345678".into()),
+        )
+        .unwrap();
+        assert_eq!(stored.disputes()[0].summary(), "电话13912345678");
+        // Form is still checked on the way back.
+        let malformed = legacy.replace("\"d-1\"", "\"\"");
+        assert!(
+            DailyReport::from_stored(
+                report.unit_id().clone(),
+                report.date(),
+                report.revision(),
+                report.reporter().to_owned(),
+                &malformed,
+                Some("recount".into()),
+            )
+            .is_err()
+        );
     }
 
     #[test]

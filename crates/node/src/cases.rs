@@ -277,6 +277,53 @@ fn action_from_pb(action: Option<PbAction>) -> Result<Action, DomainError> {
     })
 }
 
+/// The name of an action's case in the request's `action` oneof, which the
+/// fields of the action sit under on the wire (`decline.reason`).
+fn action_wire_name(action: &PbAction) -> &'static str {
+    match action {
+        PbAction::Accept(_) => "accept",
+        PbAction::Decline(_) => "decline",
+        PbAction::Assign(_) => "assign",
+        PbAction::Progress(_) => "progress",
+        PbAction::Extend(_) => "extend",
+        PbAction::Escalate(_) => "escalate",
+        PbAction::AssignDown(_) => "assign_down",
+        PbAction::Resolve(_) => "resolve",
+        PbAction::Close(_) => "close",
+        PbAction::Reopen(_) => "reopen",
+        PbAction::RequestReview(_) => "request_review",
+        PbAction::DecideReview(_) => "decide_review",
+        PbAction::ReplySupervision(_) => "reply_supervision",
+    }
+}
+
+/// A refusal of an action's field (`reason`) named as the client sent it
+/// (`decline.reason`); the request's own `note` keeps its name.
+fn within_action(error: NodeError, wire_name: &str) -> NodeError {
+    match error {
+        NodeError::Domain(DomainError::Invalid { field, reason }) if field != "note" => {
+            NodeError::Domain(DomainError::Invalid { field: format!("{wire_name}.{field}"), reason })
+        }
+        other => other,
+    }
+}
+
+/// A refusal of the intake a visit makes, named by the visit's own fields
+/// (`summary`, `category`, `unit_id`).
+fn visit_field(error: NodeError) -> NodeError {
+    match error {
+        NodeError::Domain(DomainError::Invalid { field, reason }) => {
+            let field = match field.strip_prefix("intake.") {
+                Some("origin_unit_id") => "unit_id".to_owned(),
+                Some(rest) => rest.to_owned(),
+                None => field,
+            };
+            NodeError::Domain(DomainError::Invalid { field, reason })
+        }
+        other => other,
+    }
+}
+
 impl Cases {
     pub fn new(node: Node) -> Self {
         Cases { node }
@@ -466,6 +513,7 @@ impl Cases {
         request: ActOnCaseRequest,
     ) -> Result<ActOnCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
+        let wire_name = request.action.as_ref().map_or("action", action_wire_name);
         let action = action_from_pb(request.action)?;
         let who = Who { actor, note: request.note };
         let _guard = self.node.case_lock().await;
@@ -481,7 +529,11 @@ impl Cases {
             ))
             .into());
         }
-        let (case, event) = self.node.act(&stored.case, action, who).await?;
+        let (case, event) = self
+            .node
+            .act(&stored.case, action, who)
+            .await
+            .map_err(|error| within_action(error, wire_name))?;
         let target = format!("{}{}", audit_target(&event), on_behalf_note(&event.actor));
         self.node.audit(caller, &format!("{}:{}", rpc::ACT_ON_CASE, event.kind.name()), &target).await;
         Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(case_event_to_pb(&event)) })
@@ -683,12 +735,13 @@ impl Cases {
             summary: request.summary,
             ..Default::default()
         };
-        let (intake, _) = self.intake(Some(intake)).await?;
+        let (intake, _) = self.intake(Some(intake)).await.map_err(visit_field)?;
         let answered = if request.answered {
-            Some((
-                text(request.resolution, "resolution")?,
-                satisfaction_from_pb(request.satisfaction, "satisfaction")?,
-            ))
+            let resolution = text(request.resolution, "resolution")?;
+            // Checked before anything is written: the visit stores several
+            // events, and a refusal at the last must not leave the first.
+            fengqiao_core::case::check_text(&resolution, "resolution")?;
+            Some((resolution, satisfaction_from_pb(request.satisfaction, "satisfaction")?))
         } else {
             None
         };

@@ -9,7 +9,10 @@
 //! [`status`] is the one place where errors become gRPC statuses; [`authz`]
 //! checks the [`caller`] of every request before its handler does anything; and
 //! [`server`] assembles the services with `grpc.health.v1` and server
-//! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
+//! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`;
+//! [`connections`] serves that listener's connections under the connection
+//! limits of [`limits`] (slots, a reserve for callers with a certificate, a
+//! deadline to the first request, idle connections reclaimed).
 //! [`audit`] appends every change to the tamper-evident audit log.
 //! [`metrics`] is the node's Prometheus registry and its `/metrics` endpoint.
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
@@ -21,6 +24,7 @@ pub mod audit;
 pub mod authz;
 pub mod caller;
 pub mod cases;
+pub mod connections;
 pub mod downlink;
 pub mod figures;
 pub mod forwarder;
@@ -113,6 +117,9 @@ pub struct NodeConfig {
     /// Message size, timeouts, concurrency, rate and connection limits.
     pub limits: Limits,
     pub cases: CaseConfig,
+    /// The weights of the accountability assessment that ranks a
+    /// scorecard's rows (see `fengqiao_core::assessment`).
+    pub ranking: fengqiao_core::assessment::Weights,
     /// On shutdown, how long the node keeps serving while its health checks
     /// already answer NOT_SERVING, so that load balancers and readiness
     /// probes stop sending calls before it stops accepting them.
@@ -168,6 +175,7 @@ impl NodeConfig {
             forwarder: ForwarderConfig::default(),
             limits: Limits::default(),
             cases: CaseConfig::default(),
+            ranking: fengqiao_core::assessment::Weights::default(),
             drain_grace: Duration::ZERO,
             database_check: Duration::from_secs(5),
         }
@@ -293,6 +301,7 @@ impl Node {
             )))
         })?;
         let child_nodes = resolve_child_nodes(&config, &served)?;
+        config.ranking.check().map_err(|e| e.within("ranking"))?;
         if let Some(parent) = &config.parent {
             // A parent URL the transport cannot speak is a configuration
             // error now, not a forwarder retrying forever.

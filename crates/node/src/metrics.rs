@@ -78,6 +78,13 @@ pub struct OutcomeLabels {
     pub outcome: &'static str,
 }
 
+/// Where a connection stands: `unproven` (accepted, no certificate shown
+/// yet) or `proven`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct StateLabels {
+    pub state: &'static str,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct NodeInfoLabels {
     unit: String,
@@ -116,6 +123,9 @@ pub struct Metrics {
     reports_missing_last_cutoff: Gauge,
     cases_overdue: Gauge,
     refresh_failures: Counter,
+    connections_open: Family<StateLabels, Gauge>,
+    connections_refused: Family<ReasonLabels, Counter>,
+    connections_reclaimed: Family<ReasonLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -242,6 +252,24 @@ impl Metrics {
             "Scrapes at which a store-backed gauge could not be read (it keeps its previous value)",
             refresh_failures.clone(),
         );
+        let connections_open = Family::<StateLabels, Gauge>::default();
+        registry.register(
+            "connections_open",
+            "Open gRPC connections: unproven (no certificate shown yet) or proven",
+            connections_open.clone(),
+        );
+        let connections_refused = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "connections_refused",
+            "Connections closed at accept: source_limit (its address holds its share) or full",
+            connections_refused.clone(),
+        );
+        let connections_reclaimed = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "connections_reclaimed",
+            "Connections the node closed: evicted (its slot taken by a newcomer before it made a request), handshake_timeout (no request by the deadline) or idle",
+            connections_reclaimed.clone(),
+        );
         Metrics {
             registry,
             grpc_handled,
@@ -262,6 +290,9 @@ impl Metrics {
             reports_missing_last_cutoff,
             cases_overdue,
             refresh_failures,
+            connections_open,
+            connections_refused,
+            connections_reclaimed,
         }
     }
 
@@ -286,6 +317,22 @@ impl Metrics {
         self.grpc_handling
             .get_or_create(&GrpcLabels { grpc_service: service.to_owned(), grpc_method: method.to_owned() })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// The connections open now, unproven and proven.
+    pub fn connections_open(&self, unproven: usize, proven: usize) {
+        self.connections_open.get_or_create(&StateLabels { state: "unproven" }).set(unproven as i64);
+        self.connections_open.get_or_create(&StateLabels { state: "proven" }).set(proven as i64);
+    }
+
+    /// A connection closed at accept, for `reason`.
+    pub fn connection_refused(&self, reason: &'static str) {
+        self.connections_refused.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    /// A connection the node closed later, for `reason`.
+    pub fn connection_reclaimed(&self, reason: &'static str) {
+        self.connections_reclaimed.get_or_create(&ReasonLabels { reason }).inc();
     }
 
     /// A report accepted by SubmitDailyReport.

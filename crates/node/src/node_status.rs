@@ -66,6 +66,7 @@ impl NodeStatus {
                 DomainError::invalid("text", format!("must be 1 to {MAX_NOTICE_CHARS} characters")).into()
             );
         }
+        fengqiao_core::screen::check_free_text(&request.text, "text")?;
         let notice_id = format!("{home}-{:016x}", rand::random::<u64>());
         let notice = Notice {
             notice_id: notice_id.clone(),

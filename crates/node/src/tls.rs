@@ -18,7 +18,7 @@ use fengqiao_core::identity::Identity;
 use futures::future::{Either, Ready, ready};
 use tonic::codegen::http;
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
-use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, ServerTlsConfig};
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
@@ -171,13 +171,33 @@ impl TlsMaterial {
         &self.ca_pem
     }
 
-    /// The server side: this certificate, and a client certificate from the
-    /// CA bundle required of every caller.
-    pub fn server_config(&self) -> ServerTlsConfig {
-        ServerTlsConfig::new()
-            .identity(tonic::transport::Identity::from_pem(&self.cert_pem, &self.key_pem))
-            .client_ca_root(Certificate::from_pem(&self.ca_pem))
-            .timeout(std::time::Duration::from_secs(10))
+    /// The server side: this certificate, a client certificate of the CA
+    /// bundle required of every caller, and HTTP/2 offered by ALPN. The
+    /// node's own accept loop runs the handshakes (see
+    /// [`crate::connections`]), under its connection deadline.
+    pub fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor, TlsError> {
+        use tokio_rustls::rustls::pki_types::CertificateDer;
+        use tokio_rustls::rustls::server::WebPkiClientVerifier;
+        use tokio_rustls::rustls::{RootCertStore, ServerConfig, crypto};
+        let config_error = |error: &dyn std::fmt::Display| TlsError::Config(error.to_string());
+        let provider = Arc::new(crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        for ca in pem_certificates(&self.ca_pem, "CA file")? {
+            roots.add(CertificateDer::from(ca)).map_err(|e| config_error(&e))?;
+        }
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+            .build()
+            .map_err(|e| config_error(&e))?;
+        let chain =
+            pem_certificates(&self.cert_pem, "certificate")?.into_iter().map(CertificateDer::from).collect();
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| config_error(&e))?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, private_key(&self.key_pem)?)
+            .map_err(|e| config_error(&e))?;
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
     }
 
     /// The client side: trusts the CA bundle, presents this certificate.
@@ -202,6 +222,22 @@ fn pem_certificates(text: &str, what: &str) -> Result<Vec<Vec<u8>>, TlsError> {
         return Err(not_pem("no CERTIFICATE block found".into()));
     }
     Ok(certificates)
+}
+
+/// The first private key of a PEM text (PKCS#8, SEC1 or PKCS#1).
+fn private_key(text: &str) -> Result<tokio_rustls::rustls::pki_types::PrivateKeyDer<'static>, TlsError> {
+    use tokio_rustls::rustls::pki_types::{PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
+    let not_pem = |detail: String| TlsError::NotPem { what: "key".into(), expected: "private key", detail };
+    for block in x509_parser::pem::Pem::iter_from_buffer(text.as_bytes()) {
+        let block = block.map_err(|e| not_pem(e.to_string()))?;
+        match block.label.as_str() {
+            "PRIVATE KEY" => return Ok(PrivatePkcs8KeyDer::from(block.contents).into()),
+            "EC PRIVATE KEY" => return Ok(PrivateSec1KeyDer::from(block.contents).into()),
+            "RSA PRIVATE KEY" => return Ok(PrivatePkcs1KeyDer::from(block.contents).into()),
+            _ => {}
+        }
+    }
+    Err(not_pem("no PRIVATE KEY block found".into()))
 }
 
 fn parse_der<'a>(der: &'a [u8], what: &str) -> Result<(&'a [u8], X509Certificate<'a>), TlsError> {

@@ -8,8 +8,10 @@
 //! [`DomainError::Invalid`] whose `field` is the full dotted path of the
 //! offending field as the client sent it, e.g.
 //! `report.disputes[2].wage_arrears.amount_claimed_cents`. Conversions to the
-//! wire cannot fail.
+//! wire cannot fail. Read models of the domain (the accountability
+//! [`fengqiao_core::assessment`]) convert with `From`.
 
+mod assessment;
 mod case;
 mod enums;
 mod report;

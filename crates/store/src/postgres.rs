@@ -149,7 +149,16 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool, keyring })
+        let store = PgStore { pool, keyring };
+        // Read first, so that an ordinary start takes no lock.
+        if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
+            let mut tx = store.pool.begin().await?;
+            // The ledger writers' lock (see `apply_case_events`).
+            sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            cases::build_pending_due_spans(&mut Ledger(&mut tx, &store.keyring)).await?;
+            tx.commit().await?;
+        }
+        Ok(store)
     }
 
     /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).
@@ -681,16 +690,16 @@ impl Store for PgStore {
              WHERE EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = $1 AND u.valid_to IS NULL \
              AND u.unit_id IN (c.owner_unit, c.origin_unit)) \
              AND (cardinality($2::text[]) = 0 OR c.status = ANY($2)) \
-             AND ($3::date IS NULL OR (c.status = ANY($4) AND c.due_date < $3)) \
-             AND (NOT $5 OR c.repeat) \
-             AND ($6::date IS NULL OR c.registered_on >= $6) AND ($7::date IS NULL OR c.registered_on <= $7) \
-             AND ($8::timestamptz IS NULL OR (c.registered_at, c.case_id) < ($8, $9)) \
-             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT $10",
+             AND ($3::date IS NULL OR EXISTS (SELECT 1 FROM case_due_spans s WHERE s.case_id = c.case_id \
+             AND s.from_on <= $3 AND (s.until_on IS NULL OR s.until_on > $3) AND s.due_date < $3)) \
+             AND (NOT $4 OR c.repeat) \
+             AND ($5::date IS NULL OR c.registered_on >= $5) AND ($6::date IS NULL OR c.registered_on <= $6) \
+             AND ($7::timestamptz IS NULL OR (c.registered_at, c.case_id) < ($7, $8)) \
+             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT $9",
         )
         .bind(query.root.as_str())
         .bind(statuses)
         .bind(query.overdue_on)
-        .bind(cases::open_statuses())
         .bind(query.repeat_only)
         .bind(query.registered_from)
         .bind(query.registered_to)

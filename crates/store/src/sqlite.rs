@@ -67,7 +67,14 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool, keyring })
+        let store = SqliteStore { pool, keyring };
+        // Read first, so that an ordinary start takes no write lock.
+        if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
+            let mut tx = store.pool.begin_with("BEGIN IMMEDIATE").await?;
+            cases::build_pending_due_spans(&mut Ledger(&mut tx, &store.keyring)).await?;
+            tx.commit().await?;
+        }
+        Ok(store)
     }
 
     /// Applies a batch in three round trips to SQLite's worker thread: one
@@ -683,16 +690,16 @@ impl Store for SqliteStore {
              WHERE EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = ?1 AND u.valid_to IS NULL \
              AND u.unit_id IN (c.owner_unit, c.origin_unit)) \
              AND (json_array_length(?2) = 0 OR c.status IN (SELECT value FROM json_each(?2))) \
-             AND (?3 IS NULL OR (c.status IN (SELECT value FROM json_each(?4)) AND c.due_date < ?3)) \
-             AND (NOT ?5 OR c.repeat) \
-             AND (?6 IS NULL OR c.registered_on >= ?6) AND (?7 IS NULL OR c.registered_on <= ?7) \
-             AND (?8 IS NULL OR (c.registered_at, c.case_id) < (?8, ?9)) \
-             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT ?10",
+             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM case_due_spans s WHERE s.case_id = c.case_id \
+             AND s.from_on <= ?3 AND (s.until_on IS NULL OR s.until_on > ?3) AND s.due_date < ?3)) \
+             AND (NOT ?4 OR c.repeat) \
+             AND (?5 IS NULL OR c.registered_on >= ?5) AND (?6 IS NULL OR c.registered_on <= ?6) \
+             AND (?7 IS NULL OR (c.registered_at, c.case_id) < (?7, ?8)) \
+             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT ?9",
         )
         .bind(query.root.as_str())
         .bind(to_json(&statuses)?)
         .bind(query.overdue_on)
-        .bind(to_json(&cases::open_statuses())?)
         .bind(query.repeat_only)
         .bind(query.registered_from)
         .bind(query.registered_to)

@@ -660,6 +660,151 @@ async fn figures_follow_their_definitions_and_drill_down(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Every figure of every root over `[from, to]`, with the ids behind each.
+async fn snapshot(
+    store: &dyn Store,
+    roots: &[&str],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(CaseCounts, Vec<Vec<String>>)> {
+    let roots: Vec<UnitId> = roots.iter().map(|r| unit(r)).collect();
+    let figures = store.case_figures(&roots, from, to).await.unwrap();
+    let mut out = Vec::new();
+    for (root, counts) in roots.iter().zip(figures) {
+        let mut drilled = Vec::new();
+        for figure in CaseFigure::ALL {
+            let ids = store.case_drill(root, from, to, figure, None, 100).await.unwrap();
+            assert_eq!(ids.len() as u64, counts.get(figure), "{} of {root}", figure.name());
+            drilled.push(ids.iter().map(ToString::to_string).collect());
+        }
+        out.push((counts, drilled));
+    }
+    out
+}
+
+const SNAPSHOT_ROOTS: [&str; 8] =
+    [DISTRICT, TOWNSHIP_A, TOWNSHIP_B, COMMUNITY_A, COMMUNITY_B, GROUP_1, MOVED, GROUP_B];
+
+/// The ids behind one figure of one root in a snapshot of [`SNAPSHOT_ROOTS`].
+fn behind(snapshot: &[(CaseCounts, Vec<Vec<String>>)], root: &str, figure: CaseFigure) -> Vec<String> {
+    let r = SNAPSHOT_ROOTS.iter().position(|x| *x == root).unwrap();
+    let f = CaseFigure::ALL.iter().position(|x| *x == figure).unwrap();
+    snapshot[r].1[f].clone()
+}
+
+/// The figure cases plus a visit answered on the spot on the 18th.
+fn worked_desks() -> Vec<Desk> {
+    let visit = Registration { channel: Channel::Visit, ..Registration::default() };
+    let mut desks = figure_desks();
+    desks.push(Desk::open("F12", GROUP_1, 18, visit).settle(18, Satisfaction::Dissatisfied));
+    desks
+}
+
+async fn a_past_range_keeps_its_figures_when_cases_are_worked_later(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let desks = worked_desks();
+    store_desks(&*store, &desks.iter().collect::<Vec<_>>()).await;
+    let (from, to) = (date(10), date(20));
+    let before = snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await;
+    let overdue_list = |on: NaiveDate| {
+        let store = Arc::clone(&store);
+        async move {
+            let query = CaseQuery {
+                root: unit(DISTRICT),
+                statuses: Vec::new(),
+                overdue_on: Some(on),
+                repeat_only: false,
+                registered_from: None,
+                registered_to: None,
+                before: None,
+                limit: 100,
+            };
+            let mut listed = ids(&store.list_cases(&query).await.unwrap());
+            listed.sort();
+            listed
+        }
+    };
+    assert_eq!(overdue_list(to).await, ["F04", "F07", "F09"]);
+    assert_eq!(behind(&before, TOWNSHIP_A, CaseFigure::Overdue), ["F04", "F07"]);
+    assert_eq!(behind(&before, MOVED, CaseFigure::Overdue), ["F09"]);
+    assert_eq!(behind(&before, COMMUNITY_B, CaseFigure::Overdue), ["F09"]);
+    assert_eq!(behind(&before, GROUP_1, CaseFigure::OneVisit), ["F12"]);
+
+    // Worked after the range: F04 accepted at last (a new deadline), F09
+    // escalated to its village (a new owner), F07 closed and reopened (a
+    // fresh handling period), the visit F12 reopened.
+    let find = |id: &str| desks.iter().find(|d| d.case.id.as_str() == id).unwrap().clone();
+    let later = [
+        find("F04").accept(25),
+        find("F09").act(25, Action::Escalate { reason: "the village must mediate".into() }),
+        find("F07")
+            .close(23, Satisfaction::Dissatisfied)
+            .act(24, Action::Reopen { reason: "the fence moved again".into() }),
+        find("F12").act(25, Action::Reopen { reason: "the neighbour did not comply".into() }),
+    ];
+    let new_events: Vec<CaseEvent> = later
+        .iter()
+        .flat_map(|desk| {
+            let stored = find(desk.case.id.as_str()).log.len();
+            desk.log[stored..].to_vec()
+        })
+        .collect();
+    assert_eq!(new_events.len(), 5);
+    assert!(apply(&*store, &new_events).await.iter().all(|r| *r == Ok(CaseApplied::Applied)));
+
+    // The range that ended on the 20th: every figure and drill-down as it
+    // was, and the ledger's list of the cases overdue that day.
+    assert_eq!(snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await, before);
+    assert_eq!(overdue_list(to).await, ["F04", "F07", "F09"]);
+    assert_eq!(overdue_list(date(26)).await, ["F09"]);
+
+    // A range ending after the work sees it.
+    let now = snapshot(&*store, &SNAPSHOT_ROOTS, from, date(26)).await;
+    assert!(behind(&now, TOWNSHIP_A, CaseFigure::Overdue).is_empty(), "F04 accepted, F07 reopened");
+    assert!(behind(&now, MOVED, CaseFigure::Overdue).is_empty(), "F09 left the group");
+    assert_eq!(behind(&now, COMMUNITY_B, CaseFigure::Overdue), ["F09"]);
+    assert_eq!(behind(&now, GROUP_1, CaseFigure::OneVisit), ["F12"], "answered on the day of the visit");
+    db.cleanup().await;
+}
+
+/// A raw pool beside the store, for what no store call does.
+async fn raw_execute(db: &TestDb, sql: &'static str) {
+    match db.backend() {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn cases_stored_before_the_due_spans_get_them_on_the_next_open(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let desks = worked_desks();
+    store_desks(&*store, &desks.iter().collect::<Vec<_>>()).await;
+    let (from, to) = (date(10), date(20));
+    let want = snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await;
+    store.close().await;
+    // The database as migration 0010 finds one written before it: cases
+    // without spans, and the key it sets.
+    raw_execute(
+        &db,
+        "DELETE FROM case_due_spans; \
+         INSERT INTO node_meta (key, value) VALUES ('case_due_spans_pending', 'true')",
+    )
+    .await;
+    let store = db.open().await.unwrap();
+    assert_eq!(store.get_meta("case_due_spans_pending").await.unwrap(), None);
+    assert_eq!(snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await, want);
+    store.close().await;
+    db.cleanup().await;
+}
+
 async fn supervisions_and_roster_round_trip(backend: Backend) {
     let (db, store) = setup(backend).await;
     let notice = |id: &str, day: u32| SupervisionRow {
@@ -779,5 +924,7 @@ fengqiao_store::both_backends!(
     lists_filter_and_page,
     repeats_and_prefix_counts,
     figures_follow_their_definitions_and_drill_down,
+    a_past_range_keeps_its_figures_when_cases_are_worked_later,
+    cases_stored_before_the_due_spans_get_them_on_the_next_open,
     supervisions_and_roster_round_trip,
 );

@@ -506,6 +506,126 @@ proptest! {
     }
 }
 
+/// What the case was at the end of `day`: the fold of the events dated up
+/// to it (`None` before its registration), as (owner, due date).
+fn due_on(log: &[CaseEvent], day: NaiveDate) -> Option<(UnitId, NaiveDate)> {
+    let mut latest = NaiveDate::MIN;
+    let prefix: Vec<&CaseEvent> = log
+        .iter()
+        .take_while(|e| {
+            latest = latest.max(e.on);
+            latest <= day
+        })
+        .collect();
+    if prefix.is_empty() {
+        return None;
+    }
+    let case = Case::replay(prefix).unwrap();
+    case.due().map(|due| (case.owner_unit, due))
+}
+
+/// The spans of a log, recorded event by event.
+fn spans_of(log: &[CaseEvent]) -> Vec<DueSpan> {
+    let mut case = Case::start(&log[0]).unwrap();
+    let mut history = DueHistory::default();
+    history.record(&case, log[0].on);
+    for event in &log[1..] {
+        case.apply(event).unwrap();
+        history.record(&case, event.on);
+    }
+    history.spans()
+}
+
+/// The spans say, for every day around the log, exactly what replaying the
+/// events of the days up to it says; they are ordered, disjoint, not empty.
+fn check_spans(log: &[CaseEvent]) -> Result<(), TestCaseError> {
+    let spans = spans_of(log);
+    for pair in spans.windows(2) {
+        prop_assert!(pair[0].until.is_some_and(|until| until <= pair[1].from), "{:?}", pair);
+    }
+    for span in &spans {
+        prop_assert!(span.until.is_none_or(|until| span.from < until), "{:?}", span);
+    }
+    let first = log[0].on - TimeDelta::days(1);
+    let last = log.iter().map(|e| e.on).max().unwrap() + TimeDelta::days(2);
+    for day in first.iter_days().take_while(|d| *d <= last) {
+        let holding: Vec<&DueSpan> = spans.iter().filter(|s| s.holds_on(day)).collect();
+        prop_assert!(holding.len() <= 1, "{} spans hold on {}", holding.len(), day);
+        let from_spans = holding.first().map(|s| (s.owner_unit.clone(), s.due));
+        prop_assert_eq!(&from_spans, &due_on(log, day), "on {}", day);
+        let overdue = holding.first().is_some_and(|s| s.is_overdue_on(day));
+        prop_assert_eq!(overdue, due_on(log, day).is_some_and(|(_, due)| due < day));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn due_spans_say_what_the_case_was_at_the_end_of_every_day(
+        start in start(),
+        policy in policy(),
+        steps in proptest::collection::vec(step(), 1..=30),
+    ) {
+        let mut desk = Desk::open(start, policy);
+        let mut at = start;
+        for step in steps {
+            at += step.advance;
+            let action = rebase(step.action(desk.case.status), at.date_naive());
+            if let Ok(event) = desk.decide(at, step.note, action) {
+                desk.record(event);
+            }
+        }
+        check_spans(&desk.log)?;
+    }
+}
+
+#[test]
+fn due_spans_keep_an_earlier_day_as_it_ended() {
+    let mut desk = Desk::open_on("2019-03-01");
+    desk.act("2019-03-01", Action::Accept);
+    desk.act("2019-03-01", assign());
+    let registered = spans_of(&desk.log);
+    // Accepted on the day of registration: the acceptance deadline never
+    // ended a day.
+    assert_eq!(
+        registered,
+        [DueSpan {
+            from: date("2019-03-01"),
+            until: None,
+            owner_unit: unit(ORIGIN),
+            due: date("2019-04-30")
+        }]
+    );
+    // Escalated two months later, overdue: the group held it overdue until
+    // the day before, the village from that day.
+    desk.act("2019-05-06", Action::Escalate { reason: "needs the village".into() });
+    desk.act("2019-05-06", assign());
+    let spans = spans_of(&desk.log);
+    assert_eq!(spans.len(), 2);
+    assert!(spans[0].is_overdue_on(date("2019-05-05")));
+    assert_eq!(spans[0].owner_unit, unit(ORIGIN));
+    assert_eq!(spans[1].owner_unit, unit("village-a1"));
+    assert_eq!(spans[1].from, date("2019-05-06"));
+    // Resolved and closed: nothing is due any more, the last span ends.
+    desk.act("2019-05-20", resolve());
+    desk.act("2019-05-21", close(Satisfaction::Satisfied));
+    let closed = spans_of(&desk.log);
+    assert_eq!(closed[1].until, Some(date("2019-05-20")));
+    assert!(closed.iter().all(|s| !s.holds_on(date("2019-06-01"))));
+    check_spans(&desk.log).unwrap();
+
+    // An event dated before the one it follows (another node's clock)
+    // counts from the later date.
+    let mut skewed = Desk::open_on("2019-03-01");
+    skewed.act("2019-03-03", Action::Accept);
+    skewed.act("2019-03-02", assign());
+    let spans = spans_of(&skewed.log);
+    assert_eq!(spans.last().unwrap().from, date("2019-03-03"));
+    check_spans(&skewed.log).unwrap();
+}
+
 #[test]
 fn events_out_of_order_are_refused() {
     let mut desk = Desk::open_on("2019-01-31");
@@ -964,4 +1084,110 @@ fn a_case_overdue_at_its_owner_keeps_its_passed_deadline() {
     assert_eq!(case.owner_since, date("2019-01-31"));
     // Resolved now: late.
     assert_eq!(desk.act("2019-05-20", resolve()).resolved_on_time, Some(false));
+}
+
+// Personal data in free text.
+
+/// A text holding a mobile number (and nothing else personal).
+const WITH_PHONE: &str = "申请人电话13912345678，已约谈";
+
+fn refused_for_personal_data(err: &DomainError, expected_field: &str) {
+    assert_invalid(err, expected_field);
+    let DomainError::Invalid { reason, .. } = err else { unreachable!() };
+    assert!(reason.contains("a mobile phone number"), "{reason}");
+    assert!(!reason.contains("13912345678"), "the value is not echoed: {reason}");
+}
+
+fn assign_with(leader: &str, responsible: &str, plan: &str) -> Action {
+    Action::Assign {
+        leader: leader.into(),
+        responsible: responsible.into(),
+        plan: plan.into(),
+        deadline: None,
+    }
+}
+
+#[test]
+fn every_text_of_the_ledger_is_screened_for_personal_data() {
+    let owner = unit(ORIGIN);
+    let below = |u: &UnitId| is_below(u.as_str(), owner.as_str());
+    let ctx = |note: &str| context(morning("2019-03-01"), note, &owner, &below, DeadlinePolicy::default());
+
+    let summary = Intake { summary: WITH_PHONE.into(), ..intake() };
+    let err = Case::register(case_id("case-1"), summary, None, &ctx(NOTE)).unwrap_err();
+    refused_for_personal_data(&err, "summary");
+    let err = Case::register(case_id("case-1"), intake(), None, &ctx(WITH_PHONE)).unwrap_err();
+    refused_for_personal_data(&err, "note");
+
+    let mut desk = Desk::open_on("2019-03-01");
+    let err = desk.refuse("2019-03-02", Action::Decline { reason: WITH_PHONE.into() });
+    refused_for_personal_data(&err, "reason");
+    let before = desk.case.clone();
+    let err = desk.decide(morning("2019-03-02"), WITH_PHONE, Action::Accept).unwrap_err();
+    refused_for_personal_data(&err, "note");
+    assert_eq!(desk.case, before);
+    desk.act("2019-03-02", Action::Accept);
+    for (action, field) in [
+        (assign_with("王书记 13912345678", "Wang Fang", "mediate"), "leader"),
+        (assign_with("Li Ming", WITH_PHONE, "mediate"), "responsible"),
+        (assign_with("Li Ming", "Wang Fang", WITH_PHONE), "plan"),
+        (Action::Extend { days: 10, reason: WITH_PHONE.into() }, "reason"),
+        (Action::Escalate { reason: WITH_PHONE.into() }, "reason"),
+    ] {
+        let err = desk.refuse("2019-03-03", action);
+        refused_for_personal_data(&err, field);
+    }
+    desk.act("2019-03-03", assign());
+    let err = desk
+        .refuse("2019-03-04", Action::Resolve { resolution: WITH_PHONE.into(), amount_recovered_cents: 0 });
+    refused_for_personal_data(&err, "resolution");
+    assert_eq!(desk.log.len(), 3, "only the clean actions were recorded");
+
+    // The texts and names a node checks itself: supervision texts, the
+    // leader on duty.
+    refused_for_personal_data(&check_text(WITH_PHONE, "text").unwrap_err(), "text");
+    refused_for_personal_data(
+        &check_name("值班 13912345678", "entries[0].leader").unwrap_err(),
+        "entries[0].leader",
+    );
+    check_text("请于七日内书面报告办理情况", "text").unwrap();
+}
+
+#[test]
+fn an_event_from_elsewhere_is_screened_too() {
+    let desk = Desk::assigned("2019-03-01", "2019-03-02");
+    let mut event = desk.decide(morning("2019-03-03"), NOTE, Action::Progress).unwrap();
+    event.validate().unwrap();
+    event.note = WITH_PHONE.into();
+    refused_for_personal_data(&event.validate().unwrap_err(), "note");
+
+    let mut registration = desk.log[0].clone();
+    let EventKind::Registered { intake, .. } = &mut registration.kind else { unreachable!() };
+    intake.summary = WITH_PHONE.into();
+    refused_for_personal_data(&registration.validate().unwrap_err(), "intake.summary");
+
+    let mut declined = CaseEvent {
+        seq: 2,
+        note: NOTE.into(),
+        kind: EventKind::NotAccepted { reason: WITH_PHONE.into() },
+        ..event
+    };
+    refused_for_personal_data(&declined.validate().unwrap_err(), "reason");
+    declined.kind = EventKind::Assigned {
+        leader: "李明".into(),
+        responsible: "王芳".into(),
+        plan: "联系邮箱 someone@example.com".into(),
+        deadline: date("2019-04-01"),
+    };
+    let err = declined.validate().unwrap_err();
+    assert_invalid(&err, "assigned.plan");
+    assert!(err.to_string().contains("an e-mail address"), "{err}");
+}
+
+#[test]
+fn a_petitioners_own_fields_are_not_screened() {
+    // Name, phone and id number are meant to be personal data: sealed at
+    // rest, never screened.
+    let petitioner = Petitioner::new("张三 13912345678", "13912345678", "410411199001011237").unwrap();
+    assert_eq!(petitioner.phone, "13912345678");
 }
