@@ -121,6 +121,17 @@ async fn three_tiers(ca: &CertifiedKey, backend: Backend) -> (Running, Running, 
         ..NodeConfig::new(COMMUNITY)
     };
     let community = Running::start(TREE, COMMUNITY, backend, config, None).await;
+    // A node escalates to the parent unit its parent's tree snapshot names.
+    for node in [&township, &community] {
+        let node = node.node.clone().unwrap();
+        for _ in 0..400 {
+            if node.parent_unit().await.unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(node.parent_unit().await.unwrap().is_some(), "no tree snapshot from the parent");
+    }
     (district, township, community)
 }
 

@@ -606,6 +606,15 @@ async fn overdue_cases_escalate_automatically(backend: Backend) {
     // Accepted 2019-01-30: 60 days → 2019-03-31, across February.
     assert_eq!(accepted.deadline, "2019-03-31");
     let node = township.node.clone().unwrap();
+    // The township learns its parent unit (where it escalates to) from the
+    // district's tree snapshot on the downlink: wait until it has.
+    for _ in 0..400 {
+        if node.parent_unit().await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(node.parent_unit().await.unwrap().is_some(), "the district's tree snapshot never arrived");
     clock.set(Utc.with_ymd_and_hms(2019, 4, 4, 2, 0, 0).unwrap());
     assert!(
         fengqiao_node::cases::auto_escalate(&node).await.unwrap().is_empty(),
