@@ -289,9 +289,10 @@ pub struct RevisionArgs {
     /// Why this revision corrects the last (required for revision > 1).
     #[arg(long, default_value = "")]
     pub reason: String,
-    /// Staff id of the information officer.
-    #[arg(long, env = "FENGQIAO_REPORTER", default_value = "cli")]
-    pub reporter: String,
+    /// Staff id of the information officer. Over mTLS leave it out: the report is filed under your
+    /// certificate's person id (naming anybody else is refused). A plaintext local node needs it.
+    #[arg(long, env = "FENGQIAO_REPORTER")]
+    pub reporter: Option<String>,
 }
 
 impl RevisionArgs {
@@ -301,7 +302,7 @@ impl RevisionArgs {
             unit_id: unit,
             date: connection.date(&self.date, "--date")?.to_string(),
             revision: self.revision,
-            reporter: self.reporter.clone(),
+            reporter: self.reporter.clone().unwrap_or_default(),
             zero: true,
             disputes: Vec::new(),
             correction_reason: self.reason.clone(),
@@ -439,7 +440,7 @@ fn parse_dispute(spec: &str, position: usize) -> Result<pb::Dispute> {
     Ok(dispute)
 }
 
-fn report_from_file(path: &PathBuf, default_reporter: &str) -> Result<DailyReport> {
+fn report_from_file(path: &PathBuf, default_reporter: Option<&str>) -> Result<DailyReport> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let file: ReportFile =
         serde_json::from_str(&text).with_context(|| format!("{} is not a report file", path.display()))?;
@@ -467,7 +468,7 @@ fn report_from_file(path: &PathBuf, default_reporter: &str) -> Result<DailyRepor
         unit_id: file.unit_id,
         date: file.date,
         revision: file.revision,
-        reporter: file.reporter.unwrap_or_else(|| default_reporter.to_owned()),
+        reporter: file.reporter.or_else(|| default_reporter.map(str::to_owned)).unwrap_or_default(),
         zero: disputes.is_empty(),
         disputes,
         correction_reason: file.correction_reason,
@@ -504,7 +505,7 @@ async fn submit(connection: &Connection, report: DailyReport, json: bool) -> Res
 
 pub async fn report(args: ReportArgs) -> Result<()> {
     let report = match &args.file {
-        Some(path) => report_from_file(path, &args.revision.reporter)?,
+        Some(path) => report_from_file(path, args.revision.reporter.as_deref())?,
         None => {
             let disputes = args
                 .dispute

@@ -18,6 +18,7 @@ use std::fmt;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::report::{
     DisputeCategory, MAX_AMOUNT_CENTS, MAX_WORKERS, check_amount, check_chars, check_id, named_enum,
@@ -154,11 +155,6 @@ fn screened(value: &str, field: &str, max: usize, required: bool) -> Result<(), 
     check_free_text(value, field)
 }
 
-/// Checks an actor id (printable ASCII without spaces, at most 64 bytes).
-pub fn check_actor(value: &str, field: &str) -> Result<(), DomainError> {
-    check_id(value, field)
-}
-
 /// `date` plus `days`, refusing dates past the calendar's end.
 pub fn add_days(date: NaiveDate, days: u32, field: &str) -> Result<NaiveDate, DomainError> {
     date.checked_add_days(Days::new(u64::from(days)))
@@ -268,6 +264,11 @@ pub struct RepeatLink {
 }
 
 impl RepeatLink {
+    /// The rule, in words.
+    pub fn rule_text(window_days: u32) -> String {
+        format!("same petitioner_ref and category registered within {window_days} days")
+    }
+
     /// The repeat decision for a case registered `on`, given the earlier
     /// cases of the same petitioner and category registered since
     /// `on - window_days` (newest first).
@@ -277,7 +278,7 @@ impl RepeatLink {
         }
         Some(RepeatLink {
             of: earlier,
-            rule: format!("same petitioner_ref and category registered within {window_days} days"),
+            rule: RepeatLink::rule_text(window_days),
             window_days,
             since: RepeatLink::window_start(on, window_days),
         })
@@ -289,25 +290,150 @@ impl RepeatLink {
     }
 }
 
+/// A repeat petition found over a ledger: `case` repeats `of`, earlier
+/// cases of the same petitioner and category in its window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatFlag {
+    pub case: CaseId,
+    pub of: Vec<CaseId>,
+    pub window_days: u32,
+    /// The first day of `case`'s window.
+    pub since: NaiveDate,
+}
+
+impl RepeatFlag {
+    /// The action that records the flag on its case.
+    pub fn action(&self) -> Action {
+        Action::FlagRepeat { of: self.of.clone(), window_days: self.window_days, since: self.since }
+    }
+}
+
+/// The repeat petitions a ledger shows around `arriving`, a case whose
+/// registration just reached it, among `others` (the ledger's cases
+/// registered within `window_days` either side of it): the same rule as at
+/// registration — a later case repeats every earlier case of the same
+/// `petitioner_ref` and category registered within `window_days` before it
+/// — applied both ways, because registrations from different child nodes
+/// arrive in any order. "Earlier" is by registration time, then case id.
+/// Links a case already records are left out, so a flag is only what is new
+/// to this ledger's copy of the case.
+pub fn repeat_flags(arriving: &Case, others: &[Case], window_days: u32) -> Vec<RepeatFlag> {
+    let Some(reference) = &arriving.intake.petitioner_ref else { return Vec::new() };
+    let same = |other: &&Case| {
+        other.id != arriving.id
+            && other.intake.petitioner_ref.as_ref() == Some(reference)
+            && other.intake.category == arriving.intake.category
+    };
+    let before = |a: &Case, b: &Case| (a.registered_at, &a.id) < (b.registered_at, &b.id);
+    // `earlier` lies in the window of `later`, and `later` does not link it yet.
+    let repeats = |later: &Case, earlier: &Case| {
+        before(earlier, later)
+            && earlier.registered_on >= RepeatLink::window_start(later.registered_on, window_days)
+            && !later.repeat.as_ref().is_some_and(|link| link.of.contains(&earlier.id))
+    };
+    let mut flags = Vec::new();
+    let mut earlier: Vec<&Case> = others.iter().filter(same).filter(|o| repeats(arriving, o)).collect();
+    // Newest first, as at registration.
+    earlier.sort_by(|a, b| (b.registered_at, &b.id).cmp(&(a.registered_at, &a.id)));
+    if !earlier.is_empty() {
+        flags.push(RepeatFlag {
+            case: arriving.id.clone(),
+            of: earlier.iter().map(|c| c.id.clone()).collect(),
+            window_days,
+            since: RepeatLink::window_start(arriving.registered_on, window_days),
+        });
+    }
+    let mut later: Vec<&Case> = others.iter().filter(same).filter(|o| repeats(o, arriving)).collect();
+    later.sort_by(|a, b| (a.registered_at, &a.id).cmp(&(b.registered_at, &b.id)));
+    for case in later {
+        flags.push(RepeatFlag {
+            case: case.id.clone(),
+            of: vec![arriving.id.clone()],
+            window_days,
+            since: RepeatLink::window_start(case.registered_on, window_days),
+        });
+    }
+    flags
+}
+
 /// What happened to a case: one entry of its log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Registered { intake: Intake, accept_by: NaiveDate, repeat: Option<RepeatLink> },
-    Accepted { deadline: NaiveDate },
-    NotAccepted { reason: String },
-    Assigned { leader: String, responsible: String, plan: String, deadline: NaiveDate },
+    Registered {
+        intake: Intake,
+        accept_by: NaiveDate,
+        repeat: Option<RepeatLink>,
+    },
+    Accepted {
+        deadline: NaiveDate,
+    },
+    NotAccepted {
+        reason: String,
+    },
+    Assigned {
+        leader: String,
+        responsible: String,
+        plan: String,
+        deadline: NaiveDate,
+    },
     Progress,
-    Extended { days: u32, reason: String, deadline: NaiveDate },
-    Escalated { to: UnitId, reason: String },
-    AssignedDown { to: UnitId, deadline: NaiveDate },
-    Resolved { resolution: String, amount_recovered_cents: i64, on_time: bool },
-    Closed { satisfaction: Satisfaction },
-    Reopened { reason: String, deadline: NaiveDate },
-    ReviewRequested { reason: String, to: UnitId, review_by: NaiveDate },
-    Reviewed { decision: ReviewDecision, deadline: Option<NaiveDate> },
-    Supervised { supervision_id: String, from: UnitId, kind: SupervisionKind, reply_by: NaiveDate },
-    SupervisionReplied { supervision_id: String },
+    Extended {
+        days: u32,
+        reason: String,
+        deadline: NaiveDate,
+    },
+    Escalated {
+        to: UnitId,
+        reason: String,
+    },
+    AssignedDown {
+        to: UnitId,
+        deadline: NaiveDate,
+    },
+    Resolved {
+        resolution: String,
+        amount_recovered_cents: i64,
+        on_time: bool,
+    },
+    Closed {
+        satisfaction: Satisfaction,
+    },
+    Reopened {
+        reason: String,
+        deadline: NaiveDate,
+    },
+    ReviewRequested {
+        reason: String,
+        to: UnitId,
+        review_by: NaiveDate,
+    },
+    Reviewed {
+        decision: ReviewDecision,
+        deadline: Option<NaiveDate>,
+    },
+    Supervised {
+        supervision_id: String,
+        from: UnitId,
+        kind: SupervisionKind,
+        reply_by: NaiveDate,
+        /// The person who issued the notice, as the issuing node verified
+        /// them (absent in events stored before senders were recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sender: Option<Actor>,
+    },
+    SupervisionReplied {
+        supervision_id: String,
+    },
+    /// An ancestor's node found, over its subtree, that the case repeats
+    /// earlier cases of the same petitioner and category that the
+    /// registering node could not see; the holder recorded it. `of` lists
+    /// the cases not linked before; the window is the rule's.
+    RepeatFound {
+        of: Vec<CaseId>,
+        window_days: u32,
+        since: NaiveDate,
+    },
 }
 
 impl EventKind {
@@ -329,6 +455,7 @@ impl EventKind {
             EventKind::Reviewed { .. } => "reviewed",
             EventKind::Supervised { .. } => "supervised",
             EventKind::SupervisionReplied { .. } => "supervision_replied",
+            EventKind::RepeatFound { .. } => "repeat_found",
         }
     }
 
@@ -354,8 +481,9 @@ pub struct CaseEvent {
     pub on: NaiveDate,
     /// The unit that acted (the case's owner when it was written).
     pub unit: UnitId,
-    /// Who acted (a person's id, or `system`).
-    pub actor: String,
+    /// Who acted: the verified person, the node acting by itself, or the
+    /// insecure mode's unverified text (see [`crate::actor`]).
+    pub actor: Actor,
     pub note: String,
     pub kind: EventKind,
 }
@@ -366,7 +494,7 @@ impl CaseEvent {
         if self.seq == 0 {
             return Err(DomainError::invalid("seq", "must be at least 1"));
         }
-        check_id(&self.actor, "actor")?;
+        self.actor.validate("actor")?;
         check_text(&self.note, "note")?;
         if let EventKind::Registered { intake, .. } = &self.kind {
             if self.seq != 1 {
@@ -441,11 +569,28 @@ impl CaseEvent {
                     ));
                 }
             }
-            EventKind::Supervised { supervision_id, .. } => {
-                check_id(supervision_id, "supervised.supervision_id")?
+            EventKind::Supervised { supervision_id, sender, .. } => {
+                check_id(supervision_id, "supervised.supervision_id")?;
+                if let Some(sender) = sender {
+                    sender.validate("supervised.sender")?;
+                }
             }
             EventKind::SupervisionReplied { supervision_id } => {
                 check_id(supervision_id, "supervision_replied.supervision_id")?;
+            }
+            EventKind::RepeatFound { of, window_days, .. } => {
+                if of.is_empty() {
+                    return Err(DomainError::invalid("repeat_found.of_case_ids", "names at least one case"));
+                }
+                if of.contains(&self.case_id) {
+                    return Err(DomainError::invalid(
+                        "repeat_found.of_case_ids",
+                        "a case does not repeat itself",
+                    ));
+                }
+                if *window_days == 0 {
+                    return Err(DomainError::invalid("repeat_found.window_days", "must be at least 1"));
+                }
             }
         }
         Ok(())
@@ -507,19 +652,60 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Accept,
-    Decline { reason: String },
-    Assign { leader: String, responsible: String, plan: String, deadline: Option<NaiveDate> },
+    Decline {
+        reason: String,
+    },
+    Assign {
+        leader: String,
+        responsible: String,
+        plan: String,
+        deadline: Option<NaiveDate>,
+    },
     Progress,
-    Extend { days: u32, reason: String },
-    Escalate { reason: String },
-    AssignDown { to: UnitId, deadline: Option<NaiveDate> },
-    Resolve { resolution: String, amount_recovered_cents: i64 },
-    Close { satisfaction: Satisfaction },
-    Reopen { reason: String },
-    RequestReview { reason: String },
-    DecideReview { decision: ReviewDecision },
-    Supervised { supervision_id: String, from: UnitId, kind: SupervisionKind, reply_by: NaiveDate },
-    ReplySupervision { supervision_id: String },
+    Extend {
+        days: u32,
+        reason: String,
+    },
+    Escalate {
+        reason: String,
+    },
+    AssignDown {
+        to: UnitId,
+        deadline: Option<NaiveDate>,
+    },
+    Resolve {
+        resolution: String,
+        amount_recovered_cents: i64,
+    },
+    Close {
+        satisfaction: Satisfaction,
+    },
+    Reopen {
+        reason: String,
+    },
+    RequestReview {
+        reason: String,
+    },
+    DecideReview {
+        decision: ReviewDecision,
+    },
+    Supervised {
+        supervision_id: String,
+        from: UnitId,
+        kind: SupervisionKind,
+        reply_by: NaiveDate,
+        sender: Option<Actor>,
+    },
+    ReplySupervision {
+        supervision_id: String,
+    },
+    /// Record what an ancestor's repeat detection found: the earlier cases
+    /// of the same petitioner and category this case repeats.
+    FlagRepeat {
+        of: Vec<CaseId>,
+        window_days: u32,
+        since: NaiveDate,
+    },
 }
 
 impl Action {
@@ -540,6 +726,7 @@ impl Action {
             Action::DecideReview { .. } => "decide the review of",
             Action::Supervised { .. } => "record supervision on",
             Action::ReplySupervision { .. } => "reply to supervision on",
+            Action::FlagRepeat { .. } => "record a repeat petition on",
         }
     }
 
@@ -557,7 +744,7 @@ impl Action {
             Action::Close { .. } => &[Resolved],
             Action::Reopen { .. } | Action::RequestReview { .. } => &[Closed],
             Action::DecideReview { .. } => &[UnderReview],
-            Action::Supervised { .. } | Action::ReplySupervision { .. } => {
+            Action::Supervised { .. } | Action::ReplySupervision { .. } | Action::FlagRepeat { .. } => {
                 &[Registered, Accepted, Assigned, InProgress, Resolved, Closed, UnderReview, NotAccepted]
             }
         }
@@ -570,7 +757,7 @@ pub struct Context<'a> {
     pub at: DateTime<Utc>,
     /// The local date of `at`.
     pub on: NaiveDate,
-    pub actor: String,
+    pub actor: Actor,
     pub note: String,
     /// The owner's parent unit on `on` (none at the root).
     pub owner_parent: Option<UnitId>,
@@ -609,7 +796,7 @@ impl Case {
         ctx: &Context<'_>,
     ) -> Result<CaseEvent, DomainError> {
         intake.validate()?;
-        check_id(&ctx.actor, "actor")?;
+        ctx.actor.validate("actor")?;
         check_text(&ctx.note, "note")?;
         let accept_by = add_days(ctx.on, ctx.policy.accept_days, "accept_by")?;
         Ok(CaseEvent {
@@ -713,7 +900,7 @@ impl Case {
         if !action.allowed_from().contains(&self.status) {
             return Err(self.refuse(&action));
         }
-        check_id(&ctx.actor, "actor")?;
+        ctx.actor.validate("actor")?;
         check_text(&ctx.note, "note")?;
         let policy = ctx.policy;
         let kind = match action {
@@ -822,7 +1009,7 @@ impl Case {
                     ReviewDecision::Overturned => Some(add_days(ctx.on, policy.handle_days, "deadline")?),
                 },
             },
-            Action::Supervised { supervision_id, from, kind, reply_by } => {
+            Action::Supervised { supervision_id, from, kind, reply_by, sender } => {
                 check_id(&supervision_id, "supervision_id")?;
                 if self.supervisions.iter().any(|s| s.id == supervision_id) {
                     return Err(DomainError::AlreadyExists(format!(
@@ -830,7 +1017,29 @@ impl Case {
                         self.id
                     )));
                 }
-                EventKind::Supervised { supervision_id, from, kind, reply_by }
+                if let Some(sender) = &sender {
+                    sender.validate("sender")?;
+                }
+                EventKind::Supervised { supervision_id, from, kind, reply_by, sender }
+            }
+            Action::FlagRepeat { of, window_days, since } => {
+                let linked = self.repeat.as_ref().map_or(&[][..], |link| link.of.as_slice());
+                let mut new: Vec<CaseId> = Vec::new();
+                for id in of {
+                    if id != self.id && !linked.contains(&id) && !new.contains(&id) {
+                        new.push(id);
+                    }
+                }
+                if new.is_empty() {
+                    return Err(DomainError::AlreadyExists(format!(
+                        "case {} already records every repeat link found",
+                        self.id
+                    )));
+                }
+                if window_days == 0 {
+                    return Err(DomainError::invalid("window_days", "must be at least 1"));
+                }
+                EventKind::RepeatFound { of: new, window_days, since }
             }
             Action::ReplySupervision { supervision_id } => {
                 match self.supervisions.iter().find(|s| s.id == supervision_id) {
@@ -1054,7 +1263,7 @@ impl Case {
                     }
                 }
             }
-            EventKind::Supervised { supervision_id, from, kind, reply_by } => {
+            EventKind::Supervised { supervision_id, from, kind, reply_by, .. } => {
                 self.supervisions.push(SupervisionEntry {
                     id: supervision_id.clone(),
                     from: from.clone(),
@@ -1071,6 +1280,23 @@ impl Case {
                     })?;
                 entry.replied_on = Some(event.on);
             }
+            EventKind::RepeatFound { of, window_days, since } => match &mut self.repeat {
+                Some(link) => {
+                    for id in of {
+                        if !link.of.contains(id) {
+                            link.of.push(id.clone());
+                        }
+                    }
+                }
+                None => {
+                    self.repeat = Some(RepeatLink {
+                        of: of.clone(),
+                        rule: RepeatLink::rule_text(*window_days),
+                        window_days: *window_days,
+                        since: *since,
+                    });
+                }
+            },
         }
         self.seq = event.seq;
         self.updated_at = event.at;

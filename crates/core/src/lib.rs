@@ -6,10 +6,10 @@
 //! and who was expected to report when ([`coverage`]); the case ledger with
 //! its state machine, deadlines and petitioner references ([`case`]); the
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
-//! what, by role and place in the tree ([`authz`], over [`identity`]); the
-//! accountability assessment that scores and ranks the units of a scorecard
-//! ([`assessment`]); and the screen that keeps personal data out of free
-//! text ([`screen`]).
+//! what, by role and place in the tree ([`authz`], over [`identity`]); who
+//! is recorded as having acted ([`actor`]); the accountability assessment
+//! that scores and ranks the units of a scorecard ([`assessment`]); and the
+//! screen that keeps personal data out of free text ([`screen`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -17,6 +17,7 @@
 //! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
+pub mod actor;
 pub mod assessment;
 pub mod audit;
 pub mod authz;

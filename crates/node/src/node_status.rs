@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use fengqiao_core::DomainError;
+use fengqiao_core::actor::Actor;
 use fengqiao_proto::pb::node_service_server::NodeService;
 use fengqiao_proto::pb::{
     GetNodeStatusRequest, GetNodeStatusResponse, ListNoticesRequest, ListNoticesResponse, Notice,
     PostNoticeRequest, PostNoticeResponse, ReceivedNotice, SetAsideItem,
 };
-use fengqiao_proto::{parse_unit_id, timestamp};
+use fengqiao_proto::{actor_to_pb, parse_unit_id, timestamp};
 
 use crate::audit::rpc;
 use crate::caller::Caller;
@@ -68,6 +69,7 @@ impl NodeStatus {
     async fn post_notice(
         &self,
         caller: &Caller,
+        sender: Actor,
         request: PostNoticeRequest,
     ) -> Result<PostNoticeResponse, NodeError> {
         let target = parse_unit_id(&request.target_unit_id, "target_unit_id")?;
@@ -86,7 +88,12 @@ impl NodeStatus {
         }
         fengqiao_core::screen::check_free_text(&request.text, "text")?;
         let notice_id = format!("{home}-{:016x}", rand::random::<u64>());
-        let notice = Notice { notice_id: notice_id.clone(), from_unit_id: home.clone(), text: request.text };
+        let notice = Notice {
+            notice_id: notice_id.clone(),
+            from_unit_id: home.clone(),
+            text: request.text,
+            sender: Some(actor_to_pb(&sender)),
+        };
         route_notice(&self.node, &target, notice, self.node.clock().now()).await?;
         self.node.audit(caller, rpc::POST_NOTICE, &format!("notice {notice_id} to {target}")).await;
         Ok(PostNoticeResponse { notice_id })
@@ -114,6 +121,7 @@ impl NodeStatus {
                     notice_id: row.notice_id.clone(),
                     from_unit_id: row.from_unit_id.clone(),
                     text: row.text.clone(),
+                    sender: row.sender.as_ref().map(actor_to_pb),
                 }),
             })
             .collect();
@@ -166,7 +174,9 @@ impl NodeService for NodeStatus {
             Rpc::PostNotice,
             Target::Unit(&request.get_ref().target_unit_id),
         )?;
-        Ok(Response::new(self.post_notice(&caller, request.into_inner()).await?))
+        // The notice's sender is the caller; the request names nobody.
+        let sender = self.node.actor(&request, "", None, "sender")?;
+        Ok(Response::new(self.post_notice(&caller, sender, request.into_inner()).await?))
     }
 
     async fn list_notices(

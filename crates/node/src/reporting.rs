@@ -195,7 +195,18 @@ impl ReportingService for Reporting {
             .node
             .authorize(&request, Rpc::SubmitDailyReport, Target::Unit(unit))
             .inspect_err(|error| metrics.report_rejected(error))?;
-        match self.submit(&caller, request.into_inner()).await {
+        // Filed under the caller's certificate: a report naming somebody
+        // else as its reporter is refused.
+        let stated = request.get_ref().report.as_ref().map_or("", |r| r.reporter.as_str());
+        let reporter = self
+            .node
+            .reporter(&request, stated, "report.reporter")
+            .inspect_err(|error| metrics.report_rejected(error))?;
+        let mut request = request.into_inner();
+        if let Some(report) = request.report.as_mut() {
+            report.reporter = reporter;
+        }
+        match self.submit(&caller, request).await {
             Ok(response) => Ok(Response::new(response)),
             Err(error) => {
                 metrics.report_rejected(&error);

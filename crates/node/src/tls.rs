@@ -3,8 +3,9 @@
 //!
 //! Under mTLS the server demands a client certificate issued by the
 //! deployment CA and [`CallerLayer`] turns the verified certificate's one
-//! `fengqiao://` URI SAN into the request's [`Caller`]; nothing the caller
-//! sends can change it. [`connect_endpoint`] is the client side every
+//! `fengqiao://` URI SAN into the request's [`Caller`] (and the display name
+//! the certificate may carry into a [`CallerName`]); nothing the caller
+//! sends can change either. [`connect_endpoint`] is the client side every
 //! node-to-node hop uses (the forwarder and the downlink follower reach the
 //! parent with the node's own certificate).
 
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use fengqiao_core::actor::DisplayName;
 use fengqiao_core::identity::Identity;
 use futures::future::{Either, Ready, ready};
 use tonic::codegen::http;
@@ -21,7 +23,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
 
-use crate::caller::Caller;
+use crate::caller::{Caller, CallerName};
 
 /// How a node talks: mTLS with its certificate, or plaintext.
 #[derive(Debug, Clone, Default)]
@@ -246,6 +248,26 @@ fn parse_der<'a>(der: &'a [u8], what: &str) -> Result<(&'a [u8], X509Certificate
     })
 }
 
+/// The display name a person's DER certificate carries in its subject
+/// ([`crate::pki::DISPLAY_NAME_OID`]): none when it carries none; an error
+/// when it carries several, or one that is not a valid display name.
+pub fn display_name_of_certificate(der: &[u8]) -> Result<Option<DisplayName>, String> {
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}"))?;
+    let oid = x509_parser::oid_registry::Oid::from(&crate::pki::DISPLAY_NAME_OID)
+        .map_err(|_| "the display name attribute's OID".to_owned())?;
+    let names: Vec<_> = cert.subject().iter_attributes().filter(|a| a.attr_type() == &oid).collect();
+    match names.as_slice() {
+        [] => Ok(None),
+        [name] => {
+            let text = name.as_str().map_err(|_| "its display name is not a UTF-8 string".to_owned())?;
+            DisplayName::parse_field(text, "certificate.display_name")
+                .map(Some)
+                .map_err(|e| format!("its display name is malformed: {e}"))
+        }
+        several => Err(format!("it carries {} display names; at most one is allowed", several.len())),
+    }
+}
+
 /// The identity a DER certificate names in its one URI SAN.
 pub fn identity_of_certificate(der: &[u8]) -> Result<Identity, String> {
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}"))?;
@@ -323,9 +345,9 @@ pub struct CallerService<S> {
 }
 
 impl<S> CallerService<S> {
-    fn caller<B>(&self, request: &http::Request<B>) -> Result<Caller, tonic::Status> {
+    fn caller<B>(&self, request: &http::Request<B>) -> Result<(Caller, Option<CallerName>), tonic::Status> {
         if !self.tls {
-            return Ok(Caller::Insecure);
+            return Ok((Caller::Insecure, None));
         }
         let certs = request
             .extensions()
@@ -335,9 +357,12 @@ impl<S> CallerService<S> {
         let leaf = certs
             .first()
             .ok_or_else(|| tonic::Status::unauthenticated("no client certificate was presented"))?;
-        identity_of_certificate(leaf.as_ref()).map(Caller::Verified).map_err(|reason| {
+        let refused = |reason: String| {
             tonic::Status::unauthenticated(format!("the client certificate is refused: {reason}"))
-        })
+        };
+        let identity = identity_of_certificate(leaf.as_ref()).map_err(refused)?;
+        let name = display_name_of_certificate(leaf.as_ref()).map_err(refused)?;
+        Ok((Caller::Verified(identity), name.map(CallerName)))
     }
 }
 
@@ -355,8 +380,11 @@ where
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         match self.caller(&request) {
-            Ok(caller) => {
+            Ok((caller, name)) => {
                 request.extensions_mut().insert(caller);
+                if let Some(name) = name {
+                    request.extensions_mut().insert(name);
+                }
                 Either::Left(self.inner.call(request))
             }
             Err(status) => {

@@ -180,6 +180,7 @@ impl Fixture {
             petitioner: Some(petitioner()),
             actor: "officer-1".into(),
             note: String::new(),
+            on_behalf_of: None,
         };
         let cases = Cases::new(self.node.clone());
         match cases.register_case(self::request(Some(&Caller::Insecure), request)).await {
@@ -348,18 +349,14 @@ impl Fixture {
                         summary: "boundary of a contracted plot".into(),
                         ..Default::default()
                     }),
-                    actor: "officer-1".into(),
+                    // No actor stated: the caller acts as their certificate says.
                     ..Default::default()
                 };
                 Cases::new(node).register_case(request(caller, message)).await.map(drop)
             }
             Rpc::ActOnCase(action) => {
-                let message = pb::ActOnCaseRequest {
-                    case_id,
-                    actor: "leader-1".into(),
-                    action: Some(action_of(action)),
-                    ..Default::default()
-                };
+                let message =
+                    pb::ActOnCaseRequest { case_id, action: Some(action_of(action)), ..Default::default() };
                 Cases::new(node).act_on_case(request(caller, message)).await.map(drop)
             }
             Rpc::GetCase { with_petitioner } => {
@@ -384,7 +381,8 @@ impl Fixture {
                     kind: pb::SupervisionKind::Document.into(),
                     reply_by: (self.day + Duration::days(10)).to_string(),
                     text: "report progress".into(),
-                    actor: "leader-1".into(),
+                    actor: String::new(),
+                    on_behalf_of: None,
                 };
                 Cases::new(node).supervise(request(caller, message)).await.map(drop)
             }
@@ -404,7 +402,6 @@ impl Fixture {
                     unit_id: unit.into(),
                     category: DisputeCategory::Land.into(),
                     summary: "asks about a plot".into(),
-                    actor: "officer-1".into(),
                     ..Default::default()
                 };
                 Cases::new(node).record_visit(request(caller, message)).await.map(drop)

@@ -210,6 +210,7 @@ async fn the_uplink_refuses_personal_data(backend: Backend) {
             accept_by: today(),
             repeat: None,
         })),
+        acted_by: None,
     };
     let case_item = |event: pb::CaseEvent| {
         item(Payload::CaseEvent(pb::CaseEventItem { event: Some(event), petitioner: None }))
@@ -353,6 +354,7 @@ async fn case_texts_refuse_personal_data(backend: Backend) {
         resolution: resolution.into(),
         satisfaction: pb::Satisfaction::Satisfied.into(),
         case_id: String::new(),
+        on_behalf_of: None,
     };
     refused(cases.record_visit(visit(with_phone, "当场答复")).await, "summary", "a mobile phone number");
     refused(cases.record_visit(visit("工资争议", with_phone)).await, "resolution", "a mobile phone number");
@@ -372,6 +374,7 @@ async fn case_texts_refuse_personal_data(backend: Backend) {
         reply_by: today(),
         text: text.into(),
         actor: "supervisor-1".into(),
+        on_behalf_of: None,
     };
     for _ in 0..200 {
         if at_district

@@ -21,14 +21,15 @@ mod unit;
 pub use fengqiao_core::DomainError;
 
 pub use case::{
-    case_event_from_pb, case_event_to_pb, case_from_pb, case_to_pb, dispute_ref_from_pb, dispute_ref_to_pb,
-    intake_from_pb, intake_to_pb, petitioner_from_pb, petitioner_to_pb, repeat_link_from_pb,
-    repeat_link_to_pb, supervision_entry_from_pb, supervision_entry_to_pb,
+    actor_from_pb, actor_to_pb, case_event_from_pb, case_event_to_pb, case_from_pb, case_to_pb,
+    dispute_ref_from_pb, dispute_ref_to_pb, intake_from_pb, intake_to_pb, on_behalf_of_from_pb,
+    on_behalf_of_to_pb, petitioner_from_pb, petitioner_to_pb, repeat_link_from_pb, repeat_link_to_pb,
+    supervision_entry_from_pb, supervision_entry_to_pb,
 };
 pub use enums::{
-    case_status_from_pb, case_status_to_pb, channel_from_pb, channel_to_pb, review_decision_from_pb,
-    review_decision_to_pb, satisfaction_from_pb, satisfaction_to_pb, supervision_kind_from_pb,
-    supervision_kind_to_pb,
+    case_status_from_pb, case_status_to_pb, channel_from_pb, channel_to_pb, node_task_from_pb,
+    node_task_to_pb, review_decision_from_pb, review_decision_to_pb, role_from_pb, role_to_pb,
+    satisfaction_from_pb, satisfaction_to_pb, supervision_kind_from_pb, supervision_kind_to_pb,
 };
 pub use enums::{
     category_from_pb, category_to_pb, disposition_to_pb, outcome_from_pb, outcome_to_pb, tier_from_pb,

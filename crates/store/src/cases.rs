@@ -10,13 +10,14 @@
 //! `supervisions` and `roster`.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::actor::Actor;
 use fengqiao_core::case::{
     Case, CaseEvent, CaseId, CaseStatus, DueHistory, DueSpan, EventKind, Petitioner, Satisfaction,
 };
 use fengqiao_core::{DomainError, UnitId};
 
 use crate::personal::{self, Keyring};
-use crate::{OutboxItem, OutboxPayload, StoreError};
+use crate::{NoticeRow, OutboxItem, OutboxPayload, StoreError};
 
 /// A case event to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +66,7 @@ pub struct CaseQuery {
 
 /// A supervision notice (督办), at the node that issued it and at the nodes
 /// it passed or reached.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupervisionRow {
     pub supervision_id: String,
     pub case_id: String,
@@ -76,8 +77,76 @@ pub struct SupervisionRow {
     pub kind: String,
     pub reply_by: NaiveDate,
     pub text: String,
-    pub actor: String,
+    /// Who issued it (stored as JSON in the `actor` column).
+    pub sender: Actor,
     pub issued_at: DateTime<Utc>,
+}
+
+/// A `supervisions` row as read.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SupervisionRecord {
+    supervision_id: String,
+    case_id: String,
+    from_unit_id: String,
+    to_unit_id: String,
+    kind: String,
+    reply_by: NaiveDate,
+    text: String,
+    actor: String,
+    issued_at: DateTime<Utc>,
+}
+
+impl SupervisionRecord {
+    pub(crate) fn into_row(self) -> Result<SupervisionRow, StoreError> {
+        Ok(SupervisionRow {
+            supervision_id: self.supervision_id,
+            case_id: self.case_id,
+            from_unit_id: self.from_unit_id,
+            to_unit_id: self.to_unit_id,
+            kind: self.kind,
+            reply_by: self.reply_by,
+            text: self.text,
+            sender: parse_actor(&self.actor),
+            issued_at: self.issued_at,
+        })
+    }
+}
+
+/// A `notices` row as read.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct NoticeRecord {
+    notice_id: String,
+    target_unit_id: String,
+    from_unit_id: String,
+    text: String,
+    created_at: DateTime<Utc>,
+    sender: Option<String>,
+}
+
+impl NoticeRecord {
+    pub(crate) fn into_row(self) -> NoticeRow {
+        NoticeRow {
+            notice_id: self.notice_id,
+            target_unit_id: self.target_unit_id,
+            from_unit_id: self.from_unit_id,
+            text: self.text,
+            created_at: self.created_at,
+            sender: self.sender.as_deref().map(parse_actor),
+        }
+    }
+}
+
+/// An actor as the store writes it: the JSON of [`Actor`].
+pub(crate) fn actor_json(actor: &Actor) -> Result<String, StoreError> {
+    to_json(actor)
+}
+
+/// Reads a stored actor: the JSON [`actor_json`] writes, or a plain string
+/// written before actors were structured, which reads as unverified text
+/// (see [`fengqiao_core::actor`]).
+pub(crate) fn parse_actor(stored: &str) -> Actor {
+    serde_json::from_str(stored)
+        .unwrap_or_else(|_| Actor::Unverified { text: Some(stored.to_owned()), on_behalf_of: None })
 }
 
 /// The leader on duty for one unit and day.
@@ -645,7 +714,11 @@ async fn apply_item<W: LedgerWriter>(
     }
     let row = EventRow::of(&item.event)?;
     let applied = match writer.stored_body(&row.case_id, row.seq).await? {
-        Some(stored) if stored == row.body => CaseApplied::Duplicate,
+        // The same bytes, or the same event stored in an older encoding (a
+        // plain-string actor reads back as the unverified actor it was).
+        Some(stored) if stored == row.body || parse_event(&stored).is_ok_and(|e| e == item.event) => {
+            CaseApplied::Duplicate
+        }
         Some(_) => {
             return Ok(Err(DomainError::AlreadyExists(format!(
                 "event {} of case {} is stored with other content",
@@ -918,7 +991,9 @@ impl OutboxEntryRow {
                 };
                 OutboxPayload::Report(crate::stored_report(row)?)
             }
-            "case_event" => OutboxPayload::CaseEvent(parse_event(self.body.as_deref().ok_or_else(missing)?)?),
+            "case_event" => {
+                OutboxPayload::CaseEvent(Box::new(parse_event(self.body.as_deref().ok_or_else(missing)?)?))
+            }
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "outbox entry {} of unknown kind {other:?}",
@@ -942,7 +1017,7 @@ mod tests {
         Context {
             at: Utc.from_utc_datetime(&on.and_hms_opt(2, 0, 0).unwrap()),
             on,
-            actor: "officer".into(),
+            actor: Actor::Unverified { text: Some("officer".into()), on_behalf_of: None },
             note: String::new(),
             owner_parent: None,
             is_below_owner: &|_| false,

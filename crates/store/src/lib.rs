@@ -142,7 +142,7 @@ pub enum OutboxPayload {
     Report(StoredReport),
     /// A case event (the forwarder adds the petitioner when the event hands
     /// the case to the parent's node).
-    CaseEvent(fengqiao_core::case::CaseEvent),
+    CaseEvent(Box<fengqiao_core::case::CaseEvent>),
 }
 
 /// How far delivery upward lags.
@@ -178,13 +178,15 @@ pub struct DownlinkRow {
 }
 
 /// A notice as a node holds it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeRow {
     pub notice_id: String,
     pub target_unit_id: String,
     pub from_unit_id: String,
     pub text: String,
     pub created_at: DateTime<Utc>,
+    /// Who issued it (none on notices stored before senders were recorded).
+    pub sender: Option<fengqiao_core::actor::Actor>,
 }
 
 /// The last push from a child node.
@@ -416,6 +418,17 @@ pub trait Store: Send + Sync + fmt::Debug {
         category: fengqiao_core::DisputeCategory,
         since: NaiveDate,
     ) -> Result<Vec<fengqiao_core::case::CaseId>, StoreError>;
+
+    /// Cases with this petitioner_ref and category registered in
+    /// `[from, to]`, oldest registration first: the candidates of an
+    /// ancestor's repeat detection around one case.
+    async fn cases_of_petitioner(
+        &self,
+        petitioner_ref: &str,
+        category: fengqiao_core::DisputeCategory,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<fengqiao_core::case::Case>, StoreError>;
 
     /// How many stored case ids start with `prefix` (to number new cases).
     async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError>;

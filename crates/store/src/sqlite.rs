@@ -509,14 +509,15 @@ impl Store for SqliteStore {
 
     async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING",
+            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at, sender) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING",
         )
         .bind(&notice.notice_id)
         .bind(&notice.target_unit_id)
         .bind(&notice.from_unit_id)
         .bind(&notice.text)
         .bind(notice.created_at)
+        .bind(notice.sender.as_ref().map(cases::actor_json).transpose()?)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -528,8 +529,8 @@ impl Store for SqliteStore {
         after: Option<&(DateTime<Utc>, String)>,
         limit: u32,
     ) -> Result<Vec<NoticeRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT notice_id, target_unit_id, from_unit_id, text, created_at FROM notices \
+        let records: Vec<cases::NoticeRecord> = sqlx::query_as(
+            "SELECT notice_id, target_unit_id, from_unit_id, text, created_at, sender FROM notices \
              WHERE target_unit_id = ?1 AND (?2 IS NULL OR (created_at, notice_id) > (?2, ?3)) \
              ORDER BY created_at, notice_id LIMIT ?4",
         )
@@ -538,7 +539,8 @@ impl Store for SqliteStore {
         .bind(after.map(|(_, id)| id.as_str()).unwrap_or_default())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(records.into_iter().map(cases::NoticeRecord::into_row).collect())
     }
 
     async fn rollups(
@@ -771,6 +773,26 @@ impl Store for SqliteStore {
         ids.iter().map(|id| cases::parse_case_id(id)).collect()
     }
 
+    async fn cases_of_petitioner(
+        &self,
+        petitioner_ref: &str,
+        category: DisputeCategory,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Case>, StoreError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM cases WHERE petitioner_ref = ?1 AND category = ?2 \
+             AND registered_on >= ?3 AND registered_on <= ?4 ORDER BY registered_at, case_id",
+        )
+        .bind(petitioner_ref)
+        .bind(category.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        bodies.iter().map(|body| cases::parse_case(body)).collect()
+    }
+
     async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
         let (low, high) = cases::prefix_range(prefix);
         let count: i64 = sqlx::query_scalar(
@@ -844,7 +866,7 @@ impl Store for SqliteStore {
         .bind(&row.kind)
         .bind(row.reply_by)
         .bind(&row.text)
-        .bind(&row.actor)
+        .bind(cases::actor_json(&row.sender)?)
         .bind(row.issued_at)
         .execute(&self.pool)
         .await?;
@@ -852,13 +874,14 @@ impl Store for SqliteStore {
     }
 
     async fn list_supervisions(&self, case_id: &CaseId) -> Result<Vec<SupervisionRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let records: Vec<cases::SupervisionRecord> = sqlx::query_as(
             "SELECT supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, actor, issued_at \
              FROM supervisions WHERE case_id = ? ORDER BY issued_at, supervision_id",
         )
         .bind(case_id.as_str())
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        records.into_iter().map(cases::SupervisionRecord::into_row).collect()
     }
 
     async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError> {

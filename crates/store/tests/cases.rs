@@ -6,10 +6,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use fengqiao_core::actor::{Actor, DisplayName};
 use fengqiao_core::case::{
     Action, Case, CaseEvent, CaseId, CaseStatus, Channel, Context, DeadlinePolicy, Intake, Petitioner,
     RepeatLink, Satisfaction,
 };
+use fengqiao_core::identity::Role;
 use fengqiao_core::report::ReportDraft;
 use fengqiao_core::revision::Source;
 use fengqiao_core::{DailyReport, DisputeCategory, DomainError, Revision, TimePolicy, UnitId, UnitTree};
@@ -69,13 +71,29 @@ fn morning(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, 9, 30, 0).unwrap()
 }
 
+/// An officer of `owner` as their certificate names them.
+fn officer(owner: &UnitId) -> Actor {
+    Actor::Person {
+        unit: owner.clone(),
+        role: Role::Officer,
+        id: "officer-1".into(),
+        name: Some(DisplayName::parse_field("李干事", "name").unwrap()),
+        on_behalf_of: None,
+    }
+}
+
+/// Free text nobody verified (an insecure node's, or an older version's).
+fn unverified(text: &str) -> Actor {
+    Actor::Unverified { text: Some(text.into()), on_behalf_of: None }
+}
+
 /// An officer of `owner` acting on the morning of `day` under the default
 /// deadlines; any unit counts as below the owner (for assignments down).
 fn context(day: u32, owner: &UnitId) -> Context<'static> {
     Context {
         at: morning(day),
         on: date(day),
-        actor: "officer-1".into(),
+        actor: officer(owner),
         note: "spoke with both parties".into(),
         owner_parent: PARENTS.iter().find(|(u, _)| *u == owner.as_str()).map(|(_, p)| unit(p)),
         is_below_owner: &|_| true,
@@ -289,8 +307,8 @@ async fn forwarded_events_share_the_outbox_with_reports(backend: Backend) {
         OutboxPayload::Report(r) => assert_eq!(r.report.unit_id().as_str(), GROUP_1),
         other => panic!("expected the first report, got {other:?}"),
     }
-    assert_eq!(queued[1].payload, OutboxPayload::CaseEvent(desk.event(1)));
-    assert_eq!(queued[2].payload, OutboxPayload::CaseEvent(desk.event(2)));
+    assert_eq!(queued[1].payload, OutboxPayload::CaseEvent(Box::new(desk.event(1))));
+    assert_eq!(queued[2].payload, OutboxPayload::CaseEvent(Box::new(desk.event(2))));
     match &queued[3].payload {
         OutboxPayload::Report(r) => assert_eq!(r.report.unit_id().as_str(), GROUP_B),
         other => panic!("expected the second report, got {other:?}"),
@@ -379,7 +397,7 @@ async fn the_petitioner_is_stored_only_when_given(backend: Backend) {
         "a duplicate still brings the petitioner"
     );
     let mut changed = desk.event(2);
-    changed.actor = "someone-else".into();
+    changed.actor = unverified("someone-else");
     let refused = store.apply_case_events(vec![with(changed, "李四")], false).await.unwrap();
     assert!(matches!(refused[0], Err(DomainError::AlreadyExists(_))));
     apply(&*store, &desk.log[2..]).await;
@@ -496,6 +514,16 @@ async fn repeats_and_prefix_counts(backend: Backend) {
         }
     };
     assert_eq!(repeats(r1.clone(), wage, 1).await, ["410411002-2026-0001", "410411001-2026-0001"]);
+    // An ancestor's look around one case: both sides of it, oldest first.
+    let around = |reference: String, category, from: u32, to: u32| {
+        let store = Arc::clone(&store);
+        async move { ids(&store.cases_of_petitioner(&reference, category, date(from), date(to)).await.unwrap()) }
+    };
+    assert_eq!(around(r1.clone(), wage, 1, 30).await, ["410411001-2026-0001", "410411002-2026-0001"]);
+    assert_eq!(around(r1.clone(), wage, 2, 30).await, ["410411002-2026-0001"]);
+    assert_eq!(around(r1.clone(), wage, 1, 9).await, ["410411001-2026-0001"]);
+    assert_eq!(around(r1.clone(), DisputeCategory::Land, 1, 30).await, ["410411001-2026-0002"]);
+    assert!(around("c".repeat(64), wage, 1, 30).await.is_empty());
     assert_eq!(repeats(r1.clone(), wage, 2).await, ["410411002-2026-0001"]);
     assert_eq!(repeats(r1.clone(), DisputeCategory::Land, 1).await, ["410411001-2026-0002"]);
     assert!(repeats(r2.clone(), wage, 13).await.is_empty());
@@ -787,7 +815,7 @@ async fn supervisions_and_roster_round_trip(backend: Backend) {
         kind: "document".into(),
         reply_by: date(day + 5),
         text: "report progress by the reply date".into(),
-        actor: "officer-9".into(),
+        sender: officer(&unit(DISTRICT)),
         issued_at: morning(day),
     };
     let (later, earlier) = (notice("S2", 12), notice("S1", 10));
@@ -827,7 +855,68 @@ async fn supervisions_and_roster_round_trip(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Rows written before actors were structured: a case event whose JSON
+/// names its actor as a plain string, a supervision whose `actor` column is
+/// plain text, a notice without a sender.
+async fn rows_stored_before_structured_actors_stay_readable(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let mut desk = Desk::plain("OLD-1", GROUP_1, 10).accept(11);
+    desk.log[0].actor = unverified("officer-1");
+    desk.case = Case::replay(&desk.log).unwrap();
+    store_desks(&*store, &[&desk]).await;
+    // Event 1 as an older version wrote it.
+    let mut old = serde_json::to_value(&desk.log[0]).unwrap();
+    old["actor"] = serde_json::Value::String("officer-1".into());
+    let old = old.to_string().replace('\'', "''");
+    let update = format!("UPDATE case_events SET body = '{old}' WHERE case_id = 'OLD-1' AND seq = 1");
+    execute_raw(&db, &format!("{update}; {OLD_ROWS}")).await;
+    let stored = store.get_case(&desk.id()).await.unwrap().expect("the case reads back");
+    assert_eq!(stored.events[0].actor, unverified("officer-1"), "a plain string is unverified text");
+    assert_eq!(stored.events, desk.log);
+    // The same event resent in the new encoding is a duplicate, not a
+    // conflict; another actor is still a conflict.
+    assert_eq!(apply(&*store, &desk.log[..1]).await, [Ok(CaseApplied::Duplicate)]);
+    let mut other = desk.event(1);
+    other.actor = officer(&unit(GROUP_1));
+    assert!(matches!(apply(&*store, &[other]).await[0], Err(DomainError::AlreadyExists(_))));
+    // The log folds on past the old event.
+    let desk = desk.assign(12, None);
+    assert_eq!(apply(&*store, &desk.log[2..]).await, [Ok(CaseApplied::Applied)]);
+    assert_eq!(store.get_case(&desk.id()).await.unwrap().unwrap().case, desk.case);
+    let supervisions = store.list_supervisions(&desk.id()).await.unwrap();
+    assert_eq!(supervisions.len(), 1);
+    assert_eq!(supervisions[0].sender, unverified("officer-9"));
+    let notices = store.list_notices(&unit(GROUP_1)).await.unwrap();
+    assert_eq!((notices.len(), notices[0].sender.as_ref()), (1, None));
+    db.cleanup().await;
+}
+
+/// Runs `sql` on the test database beside the store.
+async fn execute_raw(db: &TestDb, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    match db.backend() {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+/// A supervision and a notice as an older version stored them.
+const OLD_ROWS: &str = "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, \
+    reply_by, text, actor, issued_at) VALUES ('410411-S1', 'OLD-1', '410411', '410411001001001', 'document', \
+    '2026-11-20', 'report back', 'officer-9', '2026-11-12T01:00:00Z'); \
+    INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at) VALUES \
+    ('410411-n1', '410411001001001', '410411', 'report on Friday', '2026-11-12T01:00:00Z');";
+
 fengqiao_store::both_backends!(
+    rows_stored_before_structured_actors_stay_readable,
     resent_events_are_duplicates_and_changed_ones_refused,
     forwarded_events_share_the_outbox_with_reports,
     a_gap_holds_the_projection_until_it_is_filled,

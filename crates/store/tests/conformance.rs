@@ -517,6 +517,13 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
         from_unit_id: "410411".into(),
         text: "please report the wage cases of the construction site by Friday".into(),
         created_at: at(4),
+        sender: Some(fengqiao_core::actor::Actor::Person {
+            unit: id("410411"),
+            role: fengqiao_core::identity::Role::Admin,
+            id: "adm-1".into(),
+            name: Some(fengqiao_core::actor::DisplayName::parse_field("区信访局", "name").unwrap()),
+            on_behalf_of: None,
+        }),
     };
     assert!(store.insert_notice(&notice).await.unwrap());
     assert!(!store.insert_notice(&notice).await.unwrap(), "a replayed notice changes nothing");

@@ -6,8 +6,13 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::*;
+use crate::actor::Actor;
 
-const ACTOR: &str = "officer-1";
+/// The acting officer, as an insecure node records one (the certificate's
+/// person is covered in `crate::actor`).
+fn actor() -> Actor {
+    Actor::Unverified { text: Some("officer-1".into()), on_behalf_of: None }
+}
 const NOTE: &str = "spoke with both parties";
 
 /// A small unit tree, as (unit, parent).
@@ -73,7 +78,7 @@ fn context<'a>(
     Context {
         at,
         on: at.date_naive(),
-        actor: ACTOR.into(),
+        actor: actor(),
         note: note.into(),
         owner_parent: parent(owner.as_str()).map(unit),
         is_below_owner: below,
@@ -223,8 +228,11 @@ fn rebase(action: Action, on: NaiveDate) -> Action {
             Action::Assign { leader, responsible, plan, deadline: deadline.map(shift) }
         }
         Action::AssignDown { to, deadline } => Action::AssignDown { to, deadline: deadline.map(shift) },
-        Action::Supervised { supervision_id, from, kind, reply_by } => {
-            Action::Supervised { supervision_id, from, kind, reply_by: shift(reply_by) }
+        Action::Supervised { supervision_id, from, kind, reply_by, sender } => {
+            Action::Supervised { supervision_id, from, kind, reply_by: shift(reply_by), sender }
+        }
+        Action::FlagRepeat { of, window_days, since } => {
+            Action::FlagRepeat { of, window_days, since: shift(since) }
         }
         other => other,
     }
@@ -247,6 +255,7 @@ fn event_name(action: &Action) -> &'static str {
         Action::DecideReview { .. } => "reviewed",
         Action::Supervised { .. } => "supervised",
         Action::ReplySupervision { .. } => "supervision_replied",
+        Action::FlagRepeat { .. } => "repeat_found",
     }
 }
 
@@ -289,8 +298,23 @@ fn action() -> impl Strategy<Value = Action> {
     let days = prop_oneof![Just(0u32), 1u32..=30, Just(31), Just(41)];
     let amount = prop_oneof![Just(-1i64), 0..10_000_000i64, Just(MAX_AMOUNT_CENTS + 1)];
     let supervised = (supervision_id(), any_unit(), select(SupervisionKind::ALL), near_date()).prop_map(
-        |(supervision_id, from, kind, reply_by)| Action::Supervised { supervision_id, from, kind, reply_by },
+        |(supervision_id, from, kind, reply_by)| Action::Supervised {
+            supervision_id,
+            from,
+            kind,
+            reply_by,
+            sender: None,
+        },
     );
+    // Earlier cases, the case itself (never a repeat of itself) or nothing.
+    let flag_repeat =
+        (proptest::collection::vec(select(&["case-0", "case-1", "case-2"][..]), 0..3), near_date()).prop_map(
+            |(of, since)| Action::FlagRepeat {
+                of: of.into_iter().map(case_id).collect(),
+                window_days: 365,
+                since,
+            },
+        );
     // Weighted towards the actions that move a case on, so that runs reach
     // closure, reopening and review rather than stopping early.
     prop_oneof![
@@ -311,6 +335,7 @@ fn action() -> impl Strategy<Value = Action> {
         3 => select(ReviewDecision::ALL).prop_map(decide_review),
         1 => supervised,
         1 => supervision_id().prop_map(|supervision_id| Action::ReplySupervision { supervision_id }),
+        1 => flag_repeat,
     ]
 }
 
@@ -917,6 +942,105 @@ fn a_registration_carries_its_repeat_link() {
     let ctx = context(morning("2019-05-01"), NOTE, &owner, &|_| false, DeadlinePolicy::default());
     let first = Case::register(case_id("case-1"), intake(), link.clone(), &ctx).unwrap();
     assert_eq!(Case::start(&first).unwrap().repeat, link);
+}
+
+/// A case of petitioner `reference` and `category` registered at
+/// `group-1` on the morning of `day` (plus `minutes`).
+fn registered(id: &str, day: &str, minutes: i64, reference: &str, category: DisputeCategory) -> Case {
+    let owner = unit(ORIGIN);
+    let at = morning(day) + TimeDelta::minutes(minutes);
+    let ctx = context(at, NOTE, &owner, &|_| false, DeadlinePolicy::default());
+    let intake = Intake { petitioner_ref: Some(reference.repeat(64)), category, ..intake() };
+    Case::start(&Case::register(case_id(id), intake, None, &ctx).unwrap()).unwrap()
+}
+
+#[test]
+fn repeat_flags_link_later_cases_to_earlier_ones_whatever_arrives_first() {
+    let wage = DisputeCategory::WageArrears;
+    let first = registered("c-first", "2020-01-10", 0, "a", wage);
+    let second = registered("c-second", "2020-06-01", 0, "a", wage);
+    let third = registered("c-third", "2021-05-01", 0, "a", wage);
+    let other_category = registered("c-land", "2020-05-01", 0, "a", DisputeCategory::Land);
+    let other_person = registered("c-other", "2020-05-01", 0, "b", wage);
+    let flag = |case: &Case, of: &[&Case]| RepeatFlag {
+        case: case.id.clone(),
+        of: of.iter().map(|c| c.id.clone()).collect(),
+        window_days: 365,
+        since: RepeatLink::window_start(case.registered_on, 365),
+    };
+    let ledger = [first.clone(), third.clone(), other_category.clone(), other_person.clone()];
+    // The second arrives last: it repeats the first; the third (within a
+    // year of the second, not of the first) repeats it.
+    assert_eq!(repeat_flags(&second, &ledger, 365), vec![flag(&second, &[&first]), flag(&third, &[&second])]);
+    // The first arrives last: only the second is within its window after it.
+    let ledger = [second.clone(), third.clone()];
+    assert_eq!(repeat_flags(&first, &ledger, 365), vec![flag(&second, &[&first])]);
+    // Newest first, as at registration.
+    let ledger = [first.clone(), second.clone()];
+    assert_eq!(
+        repeat_flags(&third, &ledger, 900),
+        vec![RepeatFlag {
+            window_days: 900,
+            since: RepeatLink::window_start(third.registered_on, 900),
+            ..flag(&third, &[&second, &first])
+        }]
+    );
+    // A link the case records already is not flagged again.
+    let mut known = second.clone();
+    known.repeat = RepeatLink::decide(known.registered_on, 365, vec![first.id.clone()]);
+    assert_eq!(repeat_flags(&known, std::slice::from_ref(&first), 365), vec![]);
+    assert_eq!(repeat_flags(&first, &[known], 365), vec![]);
+    // Same day: the later registration is the repeat; no petitioner, no repeat.
+    let morning_case = registered("c-am", "2020-03-03", 0, "c", wage);
+    let noon_case = registered("c-pm", "2020-03-03", 150, "c", wage);
+    assert_eq!(
+        repeat_flags(&morning_case, std::slice::from_ref(&noon_case), 365),
+        vec![flag(&noon_case, &[&morning_case])]
+    );
+    let mut anonymous = noon_case.clone();
+    anonymous.intake.petitioner_ref = None;
+    assert_eq!(repeat_flags(&anonymous, &[morning_case], 365), vec![]);
+}
+
+#[test]
+fn a_repeat_found_later_is_merged_into_the_case_once() {
+    let mut desk = Desk::open_on("2020-06-01");
+    let found = RepeatFlag {
+        case: desk.case.id.clone(),
+        of: vec![case_id("case-0")],
+        window_days: 365,
+        since: date("2019-06-02"),
+    };
+    let case = desk.act("2020-06-02", found.action()).clone();
+    let link = case.repeat.expect("now a repeat petition");
+    assert_eq!((link.of, link.since), (vec![case_id("case-0")], date("2019-06-02")));
+    assert_eq!(desk.log.last().unwrap().kind.name(), "repeat_found");
+    // The same flag again, or one naming only the case itself: nothing new.
+    let again = desk.refuse("2020-06-03", found.action());
+    assert!(matches!(again, DomainError::AlreadyExists(_)), "{again:?}");
+    let itself =
+        Action::FlagRepeat { of: vec![desk.case.id.clone()], window_days: 365, since: date("2019-06-02") };
+    assert!(matches!(desk.refuse("2020-06-03", itself), DomainError::AlreadyExists(_)));
+    // Another earlier case is added to the same link.
+    let more = Action::FlagRepeat {
+        of: vec![case_id("case-0"), case_id("case-7")],
+        window_days: 365,
+        since: date("2019-06-02"),
+    };
+    let case = desk.act("2020-06-04", more);
+    assert_eq!(case.repeat.as_ref().unwrap().of, vec![case_id("case-0"), case_id("case-7")]);
+    assert_eq!(Case::replay(&desk.log).unwrap(), desk.case);
+}
+
+#[test]
+fn events_stored_with_a_plain_string_actor_still_replay() {
+    let desk = Desk::open_on("2020-06-01");
+    let mut json: serde_json::Value = serde_json::to_value(&desk.log[0]).unwrap();
+    json["actor"] = serde_json::Value::String("lead-1".into());
+    let old: CaseEvent = serde_json::from_value(json).unwrap();
+    assert_eq!(old.actor, Actor::Unverified { text: Some("lead-1".into()), on_behalf_of: None });
+    assert_eq!(old.validate(), Ok(()));
+    assert_eq!(Case::replay([&old]).unwrap(), desk.case);
 }
 
 #[test]
