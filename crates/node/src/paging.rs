@@ -77,6 +77,7 @@ mod tests {
                 notice_id: "n".into(),
                 from_unit_id: "410411".into(),
                 text: "x".repeat(text_len),
+                sender: None,
             }),
             created_at: None,
         }

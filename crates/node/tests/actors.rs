@@ -144,7 +144,7 @@ async fn events_at(
 ) -> pb::GetCaseResponse {
     let mut last = None;
     for _ in 0..400 {
-        let request = pb::GetCaseRequest { case_id: id.into(), with_petitioner: false };
+        let request = pb::GetCaseRequest { case_id: id.into(), with_petitioner: false, ..Default::default() };
         if let Ok(answer) = reader.get_case(request).await {
             let answer = answer.into_inner();
             if done(&answer) {
@@ -354,7 +354,7 @@ async fn the_ledger_names_who_really_acted(backend: Backend) {
     let mut received = Vec::new();
     for _ in 0..200 {
         received = notices
-            .list_notices(pb::ListNoticesRequest { unit_id: COMMUNITY.into() })
+            .list_notices(pb::ListNoticesRequest { unit_id: COMMUNITY.into(), ..Default::default() })
             .await
             .unwrap()
             .into_inner()
@@ -388,6 +388,7 @@ async fn the_ledger_names_who_really_acted(backend: Backend) {
             unit_id: GROUP.into(),
             date: today.to_string(),
             revision: 0,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -301,6 +301,7 @@ async fn cases_notices_and_units_page_within_the_bound(backend: Backend) {
             from_unit_id: "410411".into(),
             text: "𠮷".repeat(2000),
             created_at: now() - Duration::minutes(300 - n),
+            sender: None,
         };
         store.insert_notice(&notice).await.unwrap();
     }

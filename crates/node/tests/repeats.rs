@@ -86,7 +86,7 @@ async fn case_at(
 ) -> pb::GetCaseResponse {
     let mut last = None;
     for _ in 0..400 {
-        let request = pb::GetCaseRequest { case_id: id.into(), with_petitioner: false };
+        let request = pb::GetCaseRequest { case_id: id.into(), with_petitioner: false, ..Default::default() };
         if let Ok(answer) = cases(node).get_case(request).await {
             let answer = answer.into_inner();
             if done(&answer) {

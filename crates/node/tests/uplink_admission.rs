@@ -206,7 +206,7 @@ fn case_event(id: &str, at: DateTime<Utc>) -> pb::CaseEvent {
     let context = Context {
         at,
         on: policy.local_date(at),
-        actor: "officer-1".into(),
+        actor: fengqiao_core::actor::Actor::Unverified { text: Some("officer-1".into()), on_behalf_of: None },
         note: String::new(),
         owner_parent: Some(unit(COMMUNITY)),
         is_below_owner: &|_| false,

@@ -886,7 +886,7 @@ async fn rows_stored_before_structured_actors_stay_readable(backend: Backend) {
     let supervisions = store.list_supervisions(&desk.id()).await.unwrap();
     assert_eq!(supervisions.len(), 1);
     assert_eq!(supervisions[0].sender, unverified("officer-9"));
-    let notices = store.list_notices(&unit(GROUP_1)).await.unwrap();
+    let notices = store.list_notices(&unit(GROUP_1), None, 100).await.unwrap();
     assert_eq!((notices.len(), notices[0].sender.as_ref()), (1, None));
     db.cleanup().await;
 }
