@@ -9,8 +9,13 @@
 //! offending field as the client sent it, e.g.
 //! `report.disputes[2].wage_arrears.amount_claimed_cents`. Conversions to the
 //! wire cannot fail.
+//!
+//! Every service encodes and decodes with [`codec::WireCodec`], which answers
+//! a request that does not decode (malformed protobuf, invalid UTF-8) with
+//! INVALID_ARGUMENT.
 
 mod case;
+pub mod codec;
 mod enums;
 mod report;
 mod scalars;
