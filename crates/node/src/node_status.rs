@@ -9,7 +9,7 @@ use fengqiao_proto::pb::{
 };
 use fengqiao_proto::{parse_unit_id, timestamp};
 
-use crate::audit::rpc;
+use crate::audit::{Auditor, rpc};
 use crate::caller::Caller;
 use crate::downlink::route_notice;
 use tonic::{Request, Response, Status};
@@ -66,8 +66,9 @@ impl NodeStatus {
         }
         let notice_id = format!("{home}-{:016x}", rand::random::<u64>());
         let notice = Notice { notice_id: notice_id.clone(), from_unit_id: home.clone(), text: request.text };
-        route_notice(&self.node, &target, notice, self.node.clock().now()).await?;
-        self.node.audit(caller, rpc::POST_NOTICE, &format!("notice {notice_id} to {target}")).await;
+        let audit = Auditor::caller(caller, rpc::POST_NOTICE)
+            .record(&self.node, format!("notice {notice_id} to {target}"));
+        route_notice(&self.node, &target, notice, self.node.clock().now(), audit).await?;
         Ok(PostNoticeResponse { notice_id })
     }
 

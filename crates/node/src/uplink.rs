@@ -20,7 +20,7 @@ use tonic::{Request, Response, Status};
 use tracing::{Instrument, field, instrument};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::audit::rpc;
+use crate::audit::{Auditor, rpc};
 use crate::caller::Caller;
 use crate::propagation;
 use crate::{Node, NodeError};
@@ -57,8 +57,9 @@ impl Uplink {
             );
         }
         let mut submissions = Vec::with_capacity(request.items.len());
-        let mut reports = 0;
         let mut case_events = Vec::new();
+        // Each change is audited in its own transaction, as the sender's.
+        let by = Auditor::caller(caller, rpc::PUSH_BATCH);
         for (position, item) in request.items.into_iter().enumerate() {
             let path = format!("items[{position}]");
             match item.payload {
@@ -70,7 +71,6 @@ impl Uplink {
                             "{path}: unit {unit} is not in the subtree of sender {sender}"
                         )));
                     }
-                    reports += 1;
                     // The item's own span, in the trace the item arrived
                     // with; its context goes on with this node's outbox entry.
                     let span = tracing::info_span!(
@@ -84,6 +84,10 @@ impl Uplink {
                     let trace_parent = propagation::continue_item(&span, &item.trace_parent);
                     // And a link to the push that carried it.
                     span.add_link(tracing::Span::current().context().span().span_context().clone());
+                    let audit = by.record(
+                        &self.node,
+                        format!("report {} r{}", stored.report.key(), stored.report.revision().get()),
+                    );
                     submissions.push((
                         item.sequence,
                         span,
@@ -93,6 +97,7 @@ impl Uplink {
                             accepted_at: stored.accepted_at,
                             first_accepted_at: Some(stored.first_accepted_at),
                             trace_parent,
+                            audit,
                         },
                     ));
                 }
@@ -151,7 +156,7 @@ impl Uplink {
         if !case_events.is_empty() {
             let sequences: Vec<u64> = case_events.iter().map(|(sequence, _, _)| *sequence).collect();
             let items = case_events.into_iter().map(|(_, event, petitioner)| (event, petitioner)).collect();
-            let results = crate::cases::apply_pushed(&self.node, items).await?;
+            let results = crate::cases::apply_pushed(&self.node, items, &by).await?;
             for (sequence, result) in sequences.into_iter().zip(results) {
                 let (outcome, detail) = match result {
                     Ok(CaseApplied::Applied) => (ItemOutcome::Applied, String::new()),
@@ -167,28 +172,8 @@ impl Uplink {
         // Everything is committed: the child's subtree is synced this far.
         let sender = fengqiao_core::UnitId::parse(&sender)?;
         self.node.store().record_child_sync(&sender, self.node.clock().now(), synced_through).await?;
-        // Heartbeats and resent batches (nothing applied) are not audited.
-        if let Some(target) = push_target(&sender, &acks, reports) {
-            self.node.audit(caller, rpc::PUSH_BATCH, &target).await;
-        }
         Ok(PushBatchResponse { acks })
     }
-}
-
-/// The audit target of a pushed batch — the child and its counts — or
-/// `None` when the batch changed nothing here (a heartbeat or a resend).
-fn push_target(sender: &fengqiao_core::UnitId, acks: &[ItemAck], reports: usize) -> Option<String> {
-    let count = |outcome: ItemOutcome| acks.iter().filter(|ack| ack.outcome == outcome as i32).count();
-    let (applied, conflicts) = (count(ItemOutcome::Applied), count(ItemOutcome::Conflict));
-    (applied + conflicts > 0).then(|| {
-        format!(
-            "child {sender} items={} reports={reports} case_events={} applied={applied} duplicate={} superseded={} conflict={conflicts}",
-            acks.len(),
-            acks.len() - reports,
-            count(ItemOutcome::Duplicate),
-            count(ItemOutcome::Superseded),
-        )
-    })
 }
 
 #[tonic::async_trait]

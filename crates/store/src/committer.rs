@@ -212,6 +212,7 @@ async fn commit_batch(
         }
         Err(store_error) => {
             error!(error = %store_error, "batch failed; nothing of it was stored");
+            store.write_failures().note(&store_error);
             let shared = Arc::new(store_error);
             for reply in replies {
                 let _ = reply.send(Err(Arc::clone(&shared)));
