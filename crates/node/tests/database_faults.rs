@@ -163,7 +163,7 @@ impl Drop for Ext4 {
     }
 }
 
-/// An in-process node on `store`, probing its database every 100 ms.
+/// An in-process node on `store`, probing its database every `check`.
 struct Running {
     store: Arc<dyn Store>,
     channel: Channel,
@@ -172,9 +172,9 @@ struct Running {
 }
 
 impl Running {
-    async fn start(store: Arc<dyn Store>) -> Running {
+    async fn start(store: Arc<dyn Store>, check: Duration) -> Running {
         let config = NodeConfig {
-            database_check: Duration::from_millis(100),
+            database_check: check,
             limits: fengqiao_node::Limits::unthrottled(),
             ..NodeConfig::new("410411001")
         };
@@ -253,10 +253,10 @@ async fn sqlite_revisions(file: &Path) -> i64 {
     n
 }
 
-async fn sqlite_node(dir: &Path) -> (Running, PathBuf) {
+async fn sqlite_node(dir: &Path, check: Duration) -> (Running, PathBuf) {
     let file = dir.join("node.db");
     let store = SqliteStore::connect(&format!("sqlite://{}", file.display())).await.unwrap();
-    (Running::start(Arc::new(store)).await, file)
+    (Running::start(Arc::new(store), check).await, file)
 }
 
 /// The filesystem under a SQLite node turns read-only (an ext4 error): every
@@ -266,7 +266,7 @@ async fn sqlite_node(dir: &Path) -> (Running, PathBuf) {
 #[tokio::test]
 async fn sqlite_on_a_filesystem_turned_read_only() {
     let Some(fs) = Ext4::mount() else { return };
-    let (node, file) = sqlite_node(fs.path()).await;
+    let (node, file) = sqlite_node(fs.path(), Duration::from_millis(100)).await;
     node.submit(&group(0), &day(0)).await.expect("a write before the fault");
     node.health_becomes(ServingStatus::Serving, Duration::from_secs(5)).await;
 
@@ -299,7 +299,10 @@ async fn sqlite_on_a_filesystem_turned_read_only() {
 #[tokio::test]
 async fn sqlite_on_a_disk_that_fills_up() {
     let Some(fs) = Tmpfs::mount("6m") else { return };
-    let (node, file) = sqlite_node(fs.path()).await;
+    // Probes 2 s apart: the one small write of a probe may still fit on the
+    // full disk; a failed real write keeps health NOT_SERVING at least until
+    // the second tick after it, long enough to see here.
+    let (node, file) = sqlite_node(fs.path(), Duration::from_secs(2)).await;
     node.health_becomes(ServingStatus::Serving, Duration::from_secs(5)).await;
     // Fill the disk but for a little room, then burst until writes fail.
     let filler = fs.path().join("filler");
@@ -359,7 +362,7 @@ async fn sqlite_on_a_disk_that_fills_up() {
 
     // Room again: health comes back, and so do writes.
     std::fs::remove_file(&filler).unwrap();
-    node.health_becomes(ServingStatus::Serving, Duration::from_secs(5)).await;
+    node.health_becomes(ServingStatus::Serving, Duration::from_secs(10)).await;
     node.submit(&group(0), &day(300)).await.expect("writes work again");
 
     let revisions = sqlite_revisions(&file).await;
@@ -408,7 +411,7 @@ async fn pg_revisions(admin: &sqlx::PgPool, schema: &str) -> i64 {
 async fn postgres_connection_lost_mid_transaction_is_unavailable() {
     let application = format!("e2mid{}", uuid::Uuid::new_v4().simple());
     let (store, schema) = pg_store(&application).await;
-    let node = Running::start(store).await;
+    let node = Running::start(store, Duration::from_millis(100)).await;
     let admin = admin().await;
     node.submit(&group(0), &day(0)).await.unwrap();
 
@@ -447,7 +450,7 @@ async fn postgres_connection_lost_mid_transaction_is_unavailable() {
 async fn postgres_connections_killed_during_a_burst_leave_an_entry_per_change() {
     let application = format!("e2burst{}", uuid::Uuid::new_v4().simple());
     let (store, schema) = pg_store(&application).await;
-    let node = Arc::new(Running::start(store).await);
+    let node = Arc::new(Running::start(store, Duration::from_millis(100)).await);
     let admin = admin().await;
     let acked = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(std::sync::Mutex::new(Vec::new()));
