@@ -25,6 +25,7 @@ use common::expect_code;
 use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
 use fengqiao_node::{Node, NodeConfig};
 use fengqiao_proto::pb;
+use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_store::postgres::PgStore;
 use fengqiao_store::sqlite::SqliteStore;
@@ -443,9 +444,10 @@ async fn postgres_connection_lost_mid_transaction_is_unavailable() {
 }
 
 /// Every connection of the node terminated again and again, at random
-/// moments, during a burst of reports from 16 clients: whatever committed
-/// has its audit entry, and nothing else does (before, an entry appended
-/// after its report's commit was lost when the kill fell between the two).
+/// moments, during a burst of reports from 14 clients and case
+/// registrations from 2: whatever committed has its audit entry, and
+/// nothing else does (before, an entry appended after its change's commit
+/// was lost when the kill fell between the two).
 #[tokio::test]
 async fn postgres_connections_killed_during_a_burst_leave_an_entry_per_change() {
     let application = format!("e2burst{}", uuid::Uuid::new_v4().simple());
@@ -461,12 +463,34 @@ async fn postgres_connections_killed_during_a_burst_leave_an_entry_per_change() 
                 (Arc::clone(&node), Arc::clone(&acked), Arc::clone(&refused), Arc::clone(&running));
             tokio::spawn(async move {
                 let mut reporting = node.reporting();
+                let mut cases = CaseServiceClient::new(node.channel.clone());
                 for n in 0.. {
                     if !running.load(Ordering::SeqCst) {
                         return;
                     }
                     let key = n * 16 + client;
-                    match reporting.submit_daily_report(report(&group(key), &day(key / GROUPS))).await {
+                    let result = if client < 2 {
+                        let intake = pb::CaseIntake {
+                            origin_unit_id: group(key),
+                            category: pb::DisputeCategory::Neighbour.into(),
+                            channel: pb::CaseChannel::Letter.into(),
+                            summary: "a fence between two yards".into(),
+                            ..pb::CaseIntake::default()
+                        };
+                        let request = pb::RegisterCaseRequest {
+                            case_id: format!("{}-burst-{key}", group(key)),
+                            intake: Some(intake),
+                            actor: "officer-1".into(),
+                            ..pb::RegisterCaseRequest::default()
+                        };
+                        cases.register_case(request).await.map(|_| ())
+                    } else {
+                        reporting
+                            .submit_daily_report(report(&group(key), &day(key / GROUPS)))
+                            .await
+                            .map(|_| ())
+                    };
+                    match result {
                         Ok(_) => {
                             acked.fetch_add(1, Ordering::SeqCst);
                         }
@@ -496,8 +520,20 @@ async fn postgres_connections_killed_during_a_burst_leave_an_entry_per_change() 
         "a lost connection is UNAVAILABLE: {refused:?}"
     );
     let revisions = pg_revisions(&admin, &schema).await;
-    assert!(revisions >= acked.load(Ordering::SeqCst) as i64, "everything acknowledged is stored");
+    let events: i64 =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {schema}.case_events")))
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert!(revisions + events >= acked.load(Ordering::SeqCst) as i64, "everything acknowledged is stored");
+    assert!(events > 0 && revisions > 0, "{events} case events, {revisions} revisions");
     one_entry_per_revision(&*node.store, revisions).await;
+    let registrations = audit_log(&*node.store)
+        .await
+        .iter()
+        .filter(|e| e.rpc == "fengqiao.v1.CaseService/RegisterCase")
+        .count();
+    assert_eq!(registrations as i64, events, "one audit entry per stored case event");
     node.health_becomes(ServingStatus::Serving, Duration::from_secs(5)).await;
     Arc::into_inner(node).unwrap().stop().await;
     PgStore::drop_schema(&postgres_url(), &schema).await.unwrap();
