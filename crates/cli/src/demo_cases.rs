@@ -1132,7 +1132,11 @@ async fn check_actors(net: &Network<'_>, root: &str) -> Result<(u64, u64, u64)> 
         .map_err(refused)
         .context("listing the district's cases")?;
         for case in &page.cases {
-            let request = pb::GetCaseRequest { case_id: case.case_id.clone(), with_petitioner: false, ..Default::default() };
+            let request = pb::GetCaseRequest {
+                case_id: case.case_id.clone(),
+                with_petitioner: false,
+                ..Default::default()
+            };
             let answer = call(|| {
                 let (mut client, request) = (client.clone(), request.clone());
                 async move { client.get_case(request).await }

@@ -15,6 +15,8 @@ mod demo;
 mod demo_cases;
 mod node;
 mod pii;
+#[cfg(unix)]
+mod sigbus;
 mod summary;
 mod telemetry;
 mod treegen;

@@ -378,7 +378,11 @@ async fn case_texts_refuse_personal_data(backend: Backend) {
     };
     for _ in 0..200 {
         if at_district
-            .get_case(pb::GetCaseRequest { case_id: id.clone(), with_petitioner: false, ..Default::default() })
+            .get_case(pb::GetCaseRequest {
+                case_id: id.clone(),
+                with_petitioner: false,
+                ..Default::default()
+            })
             .await
             .is_ok()
         {
