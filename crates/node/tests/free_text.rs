@@ -102,6 +102,19 @@ fn refused<T: std::fmt::Debug>(result: Result<T, tonic::Status>, field: &str, ki
     }
 }
 
+/// A pushed item refused on its own: the batch is answered, the item
+/// REFUSED with the same message as a direct call would get.
+fn refused_item(
+    result: Result<tonic::Response<pb::PushBatchResponse>, tonic::Status>,
+    field: &str,
+    kind: &str,
+) {
+    let acks = result.expect("the batch is answered item by item").into_inner().acks;
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(acks[0].outcome(), pb::ItemOutcome::Refused, "{acks:?}");
+    refused::<()>(Err(tonic::Status::invalid_argument(acks[0].detail.clone())), field, kind);
+}
+
 async fn count(node: &Running) -> u64 {
     node.node.as_ref().unwrap().store().count_reports().await.unwrap()
 }
@@ -160,8 +173,9 @@ async fn reports_refuse_personal_data(backend: Backend) {
     node.db.cleanup().await;
 }
 
-/// A child node pushing a report or a case event holding personal data is
-/// refused the same way: the uplink is an entry path like any other.
+/// A child node pushing a report or a case event holding personal data has
+/// the item refused the same way (REFUSED, naming the field), and nothing
+/// stored: the uplink is an entry path like any other.
 async fn the_uplink_refuses_personal_data(backend: Backend) {
     let config =
         NodeConfig { child_nodes: ChildNodes::Units(vec![TOWNSHIP.into()]), ..NodeConfig::new(DISTRICT) };
@@ -184,7 +198,7 @@ async fn the_uplink_refuses_personal_data(backend: Backend) {
         on_time: true,
     };
     let mut uplink = UplinkServiceClient::new(channel(&district));
-    refused(
+    refused_item(
         uplink.push_batch(push(vec![item(Payload::Report(stored(ISSUE_SUMMARY)))])).await,
         "items[0].report.report.disputes[0].summary",
         "a mobile phone number",
@@ -215,7 +229,7 @@ async fn the_uplink_refuses_personal_data(backend: Backend) {
     let case_item = |event: pb::CaseEvent| {
         item(Payload::CaseEvent(pb::CaseEventItem { event: Some(event), petitioner: None }))
     };
-    refused(
+    refused_item(
         uplink.push_batch(push(vec![case_item(event.clone())])).await,
         "items[0].case_event.event.note",
         "a resident identity number",
@@ -225,7 +239,7 @@ async fn the_uplink_refuses_personal_data(backend: Backend) {
     if let Some(pb::case_event::Kind::Registered(registered)) = &mut in_summary.kind {
         registered.intake.as_mut().unwrap().summary = "申请人电话13912345678".into();
     }
-    refused(
+    refused_item(
         uplink.push_batch(push(vec![case_item(in_summary)])).await,
         "items[0].case_event.event.registered.intake.summary",
         "a mobile phone number",

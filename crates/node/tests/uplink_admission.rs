@@ -328,7 +328,8 @@ async fn a_parent_refuses_what_it_would_not_accept_itself(backend: Backend) {
     assert_eq!(acks[0].outcome(), pb::ItemOutcome::Applied, "{}", acks[0].detail);
 
     // A direct submission before the start is refused as well.
-    let officer = Identity::person("off-1", unit(TOWNSHIP), fengqiao_core::identity::Role::Officer).unwrap();
+    let officer =
+        Identity::person("officer-1", unit(TOWNSHIP), fengqiao_core::identity::Role::Officer).unwrap();
     let person = connect_endpoint(&parent.url(), &tls(&ca, &officer)).unwrap().connect_lazy();
     let before = fengqiao_proto::report_to_pb(&report(TOWNSHIP, start().pred_opt().unwrap(), 1));
     let refused = ReportingServiceClient::new(person)
