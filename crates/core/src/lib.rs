@@ -6,7 +6,9 @@
 //! and who was expected to report when ([`coverage`]); the case ledger with
 //! its state machine, deadlines and petitioner references ([`case`]); the
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
-//! what, by role and place in the tree ([`authz`], over [`identity`]).
+//! what, by role and place in the tree ([`authz`], over [`identity`]); the
+//! digests and item comparison of the anti-entropy exchange between tiers
+//! ([`reconcile`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -20,6 +22,7 @@ pub mod case;
 pub mod coverage;
 pub mod error;
 pub mod identity;
+pub mod reconcile;
 pub mod report;
 pub mod revision;
 pub mod tally;
