@@ -14,10 +14,14 @@
 //!
 //! The audit log ([`audit`]) is a hash chain appended under the log's write
 //! lock; [`audit::AuditReader`] reads it read-only for `fengqiao audit`.
+//!
+//! [`digest`] keeps the digests reconciliation between tiers compares, in
+//! the same transactions as the reports and case events they digest.
 
 pub mod audit;
 pub mod cases;
 pub mod committer;
+pub mod digest;
 pub mod personal;
 pub mod plan;
 pub mod postgres;
@@ -39,6 +43,7 @@ pub use cases::{
     CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, RosterRow, StoredCase,
     SupervisionRow,
 };
+pub use digest::{DigestLevel, Reconciliation, Requeued};
 pub use personal::{Keyring, PersonalDataKey, RekeyReport};
 pub use rollup::{Period, RollupRow, Verification};
 
@@ -202,9 +207,10 @@ pub struct ListQuery {
     pub limit: u32,
 }
 
-/// The storage a node needs.
+/// The storage a node needs (with [`Reconciliation`]: the digests and
+/// items the anti-entropy exchange between tiers compares).
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug {
+pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
 
     /// One round trip to the database (`SELECT 1` on a pooled connection):

@@ -152,6 +152,10 @@ impl PgStore {
         Ok(PgStore { pool, keyring })
     }
 
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).
     pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
         let options =
@@ -185,6 +189,8 @@ impl PgStore {
         Ok(heads)
     }
 }
+
+crate::digest::reconciliation!(PgStore, PgConnection, "BEGIN");
 
 /// The case ledger's writes inside a transaction holding the ledger's write
 /// lock.
@@ -264,6 +270,7 @@ impl Store for PgStore {
         let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
         let mut tx = self.pool.begin().await?;
         let heads = Self::read_heads(&mut tx, &keys).await?;
+        let before = crate::digest::heads_before(&heads);
         let plan = plan::plan(batch, heads, policy)?;
         if !plan.revisions.is_empty() {
             // History, heads, outbox and rollups in one statement (a
@@ -297,6 +304,9 @@ impl Store for PgStore {
                     .execute(&mut *tx)
                     .await?;
             }
+            // Reconciliation's digests, in the same transaction.
+            let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
+            crate::digest::DigestSink::add_digests(&mut *tx, &deltas).await?;
         }
         tx.commit().await?;
         Ok(plan.results)

@@ -70,6 +70,10 @@ impl SqliteStore {
         Ok(SqliteStore { pool, keyring })
     }
 
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Applies a batch in three round trips to SQLite's worker thread: one
     /// takes the write lock and reads the heads, one writes history, heads and
     /// outbox, one writes rollups and employers and commits. Each batch travels as one JSON parameter per table
@@ -96,6 +100,7 @@ impl SqliteStore {
         .fetch_all(&mut *connection)
         .await?;
         let heads = plan::heads_by_key(rows)?;
+        let before = crate::digest::heads_before(&heads);
         let plan = plan::plan(batch, heads, policy)?;
         if plan.revisions.is_empty() {
             sqlx::query("COMMIT").execute(&mut *connection).await?;
@@ -140,6 +145,9 @@ impl SqliteStore {
             .bind(forward)
             .execute(&mut *connection)
             .await?;
+        // Reconciliation's digests, in the same transaction.
+        let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
+        crate::digest::DigestSink::add_digests(&mut *connection, &deltas).await?;
         sqlx::query(sqlx::AssertSqlSafe(ROLLUP_WRITES.as_str()))
             .bind(plan.rollups.deltas_json()?)
             .bind(plan.rollups.employers_json()?)
@@ -218,6 +226,8 @@ fn sqlite_time(at: DateTime<Utc>) -> String {
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+crate::digest::reconciliation!(SqliteStore, SqliteConnection, "BEGIN IMMEDIATE");
 
 /// The case ledger's writes inside a `BEGIN IMMEDIATE` transaction.
 #[derive(Debug)]
