@@ -406,7 +406,7 @@ impl UplinkService for SinkParent {
                 detail: String::new(),
             })
             .collect();
-        Ok(Response::new(PushBatchResponse { acks }))
+        Ok(Response::new(PushBatchResponse { acks, ..Default::default() }))
     }
 }
 

@@ -15,6 +15,7 @@ mod demo;
 mod demo_cases;
 mod node;
 mod pii;
+mod reconcile;
 mod summary;
 mod telemetry;
 mod treegen;
@@ -68,6 +69,9 @@ enum Command {
     Trend(summary::TrendArgs),
     /// Stream every report of a subtree and range to a CSV or JSON-lines file.
     Export(summary::ExportArgs),
+    /// Reconcile child nodes with the node (or the node with its parent) now: compare digests,
+    /// send again what the parent lacks, report conflicts (admin).
+    Reconcile(reconcile::ReconcileArgs),
     /// Recompute a database's rollups from its reports and compare (admin; --repair rebuilds).
     Verify(summary::VerifyArgs),
     /// The case ledger (立案、交办、包案、挂账销号): register cases and move them on, show, list.
@@ -148,6 +152,7 @@ fn main() -> ExitCode {
             Command::Trend(args) => summary::trend(args).await,
             Command::Export(args) => summary::export(args).await,
             Command::Verify(args) => summary::verify(args).await,
+            Command::Reconcile(args) => reconcile::run(args).await,
             Command::Case { command } => cases::run(command).await,
             Command::Roster { command } => cases::roster(command).await,
             Command::Pii { command } => pii::run(command).await,

@@ -173,6 +173,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         cases,
         limits: loaded.limits(),
         drain_grace: std::time::Duration::from_secs(config.node.drain_grace_seconds),
+        reconcile: loaded.reconcile(),
         ..NodeConfig::new(unit.clone())
     };
     let clock = Arc::new(SystemClock);

@@ -283,6 +283,9 @@ pub struct DayComparison {
     pub compared: u64,
 }
 
+/// An item as the child and the parent hold it (either may not).
+type Sides<'a, T> = (Option<&'a T>, Option<&'a T>);
+
 /// Compares the child's and the parent's items of one day.
 pub fn compare_day(
     date: NaiveDate,
@@ -292,7 +295,7 @@ pub fn compare_day(
     parent_events: &[HeldCaseEvent],
 ) -> DayComparison {
     let mut out = DayComparison::default();
-    let mut reports: BTreeMap<&UnitId, (Option<&HeldReport>, Option<&HeldReport>)> = BTreeMap::new();
+    let mut reports: BTreeMap<&UnitId, Sides<'_, HeldReport>> = BTreeMap::new();
     for held in child_reports {
         reports.entry(&held.unit_id).or_default().0 = Some(held);
     }
@@ -324,8 +327,7 @@ pub fn compare_day(
             _ => {}
         }
     }
-    let mut events: BTreeMap<(&CaseId, u32), (Option<&HeldCaseEvent>, Option<&HeldCaseEvent>)> =
-        BTreeMap::new();
+    let mut events: BTreeMap<(&CaseId, u32), Sides<'_, HeldCaseEvent>> = BTreeMap::new();
     for held in child_events {
         events.entry((&held.case_id, held.seq)).or_default().0 = Some(held);
     }

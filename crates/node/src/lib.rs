@@ -15,7 +15,9 @@
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
 //! certificates. [`propagation`] carries trace context across calls and,
-//! item by item, through the outbox up the tiers.
+//! item by item, through the outbox up the tiers. [`reconcile`] compares a
+//! child's subtree with what its parent holds of it (anti-entropy) and sends
+//! again what the parent lacks.
 
 pub mod audit;
 pub mod authz;
@@ -29,6 +31,7 @@ pub mod metrics;
 pub mod node_status;
 pub mod pki;
 pub mod propagation;
+pub mod reconcile;
 pub mod reporting;
 pub mod server;
 pub mod status;
@@ -120,6 +123,8 @@ pub struct NodeConfig {
     /// How often the node pings its database; health answers NOT_SERVING
     /// while a ping fails or takes longer than this.
     pub database_check: Duration,
+    /// Reconciliation with the parent (anti-entropy).
+    pub reconcile: reconcile::ReconcileConfig,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -170,6 +175,7 @@ impl NodeConfig {
             cases: CaseConfig::default(),
             drain_grace: Duration::ZERO,
             database_check: Duration::from_secs(5),
+            reconcile: reconcile::ReconcileConfig::default(),
         }
     }
 }
@@ -224,6 +230,26 @@ async fn ensure_rollups(store: &dyn Store, tree: &UnitTree, policy: &TimePolicy)
     Ok(())
 }
 
+/// Keeps reconciliation's digests for the subtrees this node compares —
+/// its own (with its parent) and each child node's (with that child) — and
+/// rebuilds them when those or the tree's dated closure changed.
+async fn ensure_digests(store: &dyn Store, tree: &UnitTree, child_nodes: &[String]) -> Result<(), NodeError> {
+    let mut roots = vec![tree.root_id().clone()];
+    for child in child_nodes {
+        roots.push(fengqiao_core::UnitId::parse(child)?);
+    }
+    let basis = fengqiao_store::digest::basis(tree, &roots);
+    let started = std::time::Instant::now();
+    if store.ensure_digests(&basis, &roots).await? {
+        tracing::info!(
+            roots = roots.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "reconciliation digests built for a new tree or set of child nodes"
+        );
+    }
+    Ok(())
+}
+
 /// The `node_meta` key of the home unit's parent unit id.
 const PARENT_UNIT_KEY: &str = "parent_unit";
 
@@ -273,6 +299,9 @@ struct Inner {
     audit: audit::AuditWriter,
     /// This node's Prometheus registry.
     metrics: Arc<metrics::Metrics>,
+    /// Reconciliation: this instance's id, pending exchanges, runs asked of
+    /// child nodes.
+    reconciler: Arc<reconcile::Reconciler>,
 }
 
 impl Node {
@@ -301,6 +330,7 @@ impl Node {
         }
         store.replace_units(&served).await?;
         ensure_rollups(&*store, &served, &config.time).await?;
+        ensure_digests(&*store, &served, &child_nodes).await?;
         config.committer.forward = config.parent.is_some();
         config.committer.policy = config.time;
         let metrics = Arc::new(metrics::Metrics::new(&config.home_unit));
@@ -322,6 +352,7 @@ impl Node {
                 case_lock: tokio::sync::Mutex::new(()),
                 audit,
                 metrics,
+                reconciler: Arc::default(),
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -378,6 +409,7 @@ impl Node {
         let child_nodes = resolve_child_nodes(&self.inner.config, &tree)?;
         self.inner.store.replace_units(&tree).await?;
         self.ensure_rollups(&tree).await?;
+        ensure_digests(&*self.inner.store, &tree, &child_nodes).await?;
         *self.inner.view.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(TreeView::new(tree, child_nodes));
         self.publish_trees().await
@@ -417,6 +449,11 @@ impl Node {
     /// This node's metrics (see [`metrics`]).
     pub fn metrics(&self) -> &Arc<metrics::Metrics> {
         &self.inner.metrics
+    }
+
+    /// Reconciliation's shared state (see [`reconcile`]).
+    pub fn reconciler(&self) -> &Arc<reconcile::Reconciler> {
+        &self.inner.reconciler
     }
 
     pub fn committer(&self) -> &GroupCommitter {

@@ -16,6 +16,7 @@ use tonic_health::ServingStatus;
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
+use fengqiao_proto::pb::reconcile_service_server::ReconcileServiceServer;
 use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 
@@ -25,6 +26,7 @@ use crate::limits::{LimitLayer, guard_connections};
 use crate::metrics::MetricsLayer;
 use crate::node_status::NodeStatus;
 use crate::propagation::RpcTraceLayer;
+use crate::reconcile::{self, Reconciliation};
 use crate::reporting::Reporting;
 use crate::summary::Summaries;
 use crate::tls::{CallerLayer, Transport};
@@ -82,14 +84,16 @@ pub async fn serve(
     let health = Arc::new(Health::new(health_reporter));
     health.refresh().await;
     let _database_watch = AbortOnDrop(tokio::spawn(watch_database(node.clone(), Arc::clone(&health))));
-    // The forwarder and the downlink follower run while the node is served
-    // and are aborted when serving ends: an interrupted push is resent later
-    // and answered as duplicates, an interrupted event is replayed from the
-    // cursor, so stopping at any point loses nothing.
+    // The forwarder, the downlink follower and reconciliation run while the
+    // node is served and are aborted when serving ends: an interrupted push
+    // is resent later and answered as duplicates, an interrupted event is
+    // replayed from the cursor, an interrupted exchange runs again at the
+    // next start, so stopping at any point loses nothing.
     let background = node.config().parent.clone().map(|parent| {
         (
             AbortOnDrop(tokio::spawn(forwarder::run(node.clone(), parent.clone()))),
-            AbortOnDrop(tokio::spawn(downlink::follow(node.clone(), parent))),
+            AbortOnDrop(tokio::spawn(downlink::follow(node.clone(), parent.clone()))),
+            AbortOnDrop(tokio::spawn(reconcile::run(node.clone(), parent))),
         )
     });
     let _escalation = AbortOnDrop(tokio::spawn(cases::run_auto_escalation(node.clone())));
@@ -143,6 +147,9 @@ pub async fn serve(
         .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())).max_decoding_message_size(limit))
         .add_service(SummaryServiceServer::new(Summaries::new(node.clone())).max_decoding_message_size(limit))
         .add_service(CaseServiceServer::new(Cases::new(node.clone())).max_decoding_message_size(limit))
+        .add_service(
+            ReconcileServiceServer::new(Reconciliation::new(node.clone())).max_decoding_message_size(limit),
+        )
         .serve_with_incoming_shutdown(guard_connections(listener, &limits), {
             let node = node.clone();
             let grace = node.config().drain_grace;
@@ -229,6 +236,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, status: Ser
     reporter.set_service_status(<DownlinkServiceServer<Downlink> as NamedService>::NAME, status).await;
     reporter.set_service_status(<SummaryServiceServer<Summaries> as NamedService>::NAME, status).await;
     reporter.set_service_status(<CaseServiceServer<Cases> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<ReconcileServiceServer<Reconciliation> as NamedService>::NAME, status).await;
 }
 
 /// How often the rate limiter forgets callers whose budget is full again.

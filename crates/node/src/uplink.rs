@@ -171,7 +171,11 @@ impl Uplink {
         if let Some(target) = push_target(&sender, &acks, reports) {
             self.node.audit(caller, rpc::PUSH_BATCH, &target).await;
         }
-        Ok(PushBatchResponse { acks })
+        Ok(PushBatchResponse {
+            acks,
+            instance_id: self.node.reconciler().instance_id().to_owned(),
+            reconcile_run_id: self.node.reconciler().requested_of(sender.as_str()),
+        })
     }
 }
 
