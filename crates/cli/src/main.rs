@@ -6,6 +6,7 @@ mod audit;
 mod bench;
 mod bench_audit;
 mod bench_network;
+mod bench_reconcile;
 mod bench_summary;
 mod ca;
 mod cases;
