@@ -6,7 +6,9 @@
 //! (1) The district is restored from an older backup: the townships'
 //!     outboxes are empty, yet once it is back its reports, rollups and case
 //!     events equal its child's exactly — the township noticed the
-//!     restarted parent and sent again what it lacked.
+//!     restarted parent and sent again what it lacked; a notice the district
+//!     posts after the restore reaches the township, although the restored
+//!     log numbers it as the lost one the township had applied.
 //! (2) The community is restored from an older backup: it learns nothing
 //!     false, the township keeps the newer revisions, and `fengqiao
 //!     reconcile` at the township reports the difference.
@@ -22,8 +24,8 @@ use fengqiao_core::case::{CaseEvent, CaseId};
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::{
-    ActOnCaseRequest, CaseChannel, CaseIntake, DisputeCategory, Petitioner, RegisterCaseRequest,
-    SubmitDailyReportRequest,
+    ActOnCaseRequest, CaseChannel, CaseIntake, DisputeCategory, ListNoticesRequest, Petitioner,
+    PostNoticeRequest, RegisterCaseRequest, SubmitDailyReportRequest,
 };
 use fengqiao_store::Backend;
 use fengqiao_tests::{
@@ -181,8 +183,35 @@ async fn until_equal(network: &TestNetwork, node: &str, source: &str, root: &str
         .await;
 }
 
+/// Posts a notice at `node` to `target` (below it).
+async fn notice(network: &TestNetwork, node: &str, target: &str, text: &str) {
+    let request = PostNoticeRequest { target_unit_id: target.into(), text: text.into() };
+    network.client(node).node_service().post_notice(request).await.expect("notice posted");
+}
+
+/// Waits until `node` holds a notice for `unit` with `text`.
+async fn until_notice(network: &TestNetwork, node: &str, unit: &str, text: &str) {
+    network
+        .wait_for(node, &format!("the notice {text:?} for {unit}"), CONVERGE, |client| {
+            let (unit, text) = (unit.to_owned(), text.to_owned());
+            async move {
+                let request = ListNoticesRequest { unit_id: unit };
+                client.node_service().list_notices(request).await.is_ok_and(|answer| {
+                    answer
+                        .into_inner()
+                        .notices
+                        .iter()
+                        .any(|n| n.notice.as_ref().is_some_and(|n| n.text == text))
+                })
+            }
+        })
+        .await;
+}
+
 async fn a_restored_district_gets_back_what_its_township_holds(backend: Backend) {
     let mut network = network(backend).await;
+    notice(&network, DISTRICT, TOWNSHIP, "before the backup").await;
+    until_notice(&network, TOWNSHIP, TOWNSHIP, "before the backup").await;
     submit(&network, COMMUNITY, 0..10, day1(), 1).await;
     submit(&network, TOWNSHIP_OWN, 0..5, day1(), 1).await;
     let first = register(&network, COMMUNITY, &groups_of(COMMUNITY)[0]).await;
@@ -197,6 +226,8 @@ async fn a_restored_district_gets_back_what_its_township_holds(backend: Backend)
     let second = register(&network, TOWNSHIP, &groups_of(TOWNSHIP_OWN)[1]).await;
     act(&network, TOWNSHIP, &second, accept()).await;
     act(&network, COMMUNITY, &first, assign()).await;
+    notice(&network, DISTRICT, TOWNSHIP, "after the backup").await;
+    until_notice(&network, TOWNSHIP, TOWNSHIP, "after the backup").await;
     network.wait_for_drain(CONVERGE).await;
     let ids = [first.as_str(), second.as_str()];
     let all = heads(&network, TOWNSHIP, TOWNSHIP).await;
@@ -206,6 +237,9 @@ async fn a_restored_district_gets_back_what_its_township_holds(backend: Backend)
     network.stop(DISTRICT).await;
     network.restore(DISTRICT, &backup).await;
     network.start(DISTRICT).await;
+    // The restored log lacks the notice after the backup, and numbers the
+    // next one as that one was: it still reaches the township.
+    notice(&network, DISTRICT, TOWNSHIP, "after the restore").await;
     let restored = heads(&network, DISTRICT, DISTRICT).await;
     assert_eq!(restored.len(), 15, "the restore lost day 2 at the district");
     assert_eq!(restored.values().filter(|r| **r == 2).count(), 0, "and the corrections");
@@ -223,6 +257,7 @@ async fn a_restored_district_gets_back_what_its_township_holds(backend: Backend)
         })
         .await;
     verify(&network, DISTRICT).await;
+    until_notice(&network, TOWNSHIP, TOWNSHIP, "after the restore").await;
     // Asked again, nothing is left to repair.
     let outcomes = reconcile(&network, DISTRICT, &["--all"]).await;
     assert_eq!(outcomes.len(), 1, "{outcomes:?}");

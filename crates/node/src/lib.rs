@@ -302,6 +302,9 @@ struct Inner {
     /// Reconciliation: this instance's id, pending exchanges, runs asked of
     /// child nodes.
     reconciler: Arc<reconcile::Reconciler>,
+    /// The newest sequence of this node's downlink log when it started:
+    /// a child's cursor from an earlier instance resumes at most from here.
+    downlink_start_head: i64,
 }
 
 impl Node {
@@ -331,6 +334,7 @@ impl Node {
         store.replace_units(&served).await?;
         ensure_rollups(&*store, &served, &config.time).await?;
         ensure_digests(&*store, &served, &child_nodes).await?;
+        let downlink_start_head = store.downlink_head().await?;
         config.committer.forward = config.parent.is_some();
         config.committer.policy = config.time;
         let metrics = Arc::new(metrics::Metrics::new(&config.home_unit));
@@ -353,6 +357,7 @@ impl Node {
                 audit,
                 metrics,
                 reconciler: Arc::default(),
+                downlink_start_head,
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -489,6 +494,11 @@ impl Node {
 
     pub fn downlink_appended(&self) -> &Arc<tokio::sync::Notify> {
         &self.inner.downlink_appended
+    }
+
+    /// The newest sequence of this node's downlink log when it started.
+    pub fn downlink_start_head(&self) -> i64 {
+        self.inner.downlink_start_head
     }
 
     /// The last downlink sequence applied from the parent (0 before any).

@@ -282,7 +282,11 @@ impl Fixture {
                 Uplink::new(node).push_batch(request(caller, message)).await.map(drop)
             }
             Rpc::Subscribe => {
-                let message = pb::SubscribeRequest { unit_id: unit.into(), after_sequence: 0 };
+                let message = pb::SubscribeRequest {
+                    unit_id: unit.into(),
+                    after_sequence: 0,
+                    instance_id: String::new(),
+                };
                 Downlink::new(node).subscribe(request(caller, message)).await.map(drop)
             }
             Rpc::GetNodeStatus => NodeStatus::new(node)
