@@ -16,7 +16,7 @@
 //! An exchange runs when the node starts (at its first push: a restored
 //! database is a start), when the parent's instance id changes (it
 //! restarted, perhaps restored), every `interval`, and when an operator asks
-//! ([`Reconciliation::reconcile`], `fengqiao reconcile`): for a child node,
+//! (`ReconcileService.Reconcile`, `fengqiao reconcile`): for a child node,
 //! the parent puts the run id into the answer to that child's next push —
 //! the one channel that reaches a child behind NAT even when the parent's
 //! own downlink log was restored — and the child reports the exchange back

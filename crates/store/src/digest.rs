@@ -17,7 +17,7 @@
 //! case_event_hash]`, each hash already reduced to `[0, 2^48)`, fanned out
 //! through `unit_closure` to the roots above the unit on that day, summed
 //! per (root, period) and added with an upsert that reduces modulo 2^48
-//! again. A statement sums at most [`MAX_DELTAS_PER_STATEMENT`] rows, so no
+//! again. A statement sums at most 4,096 delta rows, so no
 //! sum can overflow a `BIGINT`.
 
 use std::collections::{BTreeMap, HashMap};
