@@ -272,9 +272,18 @@ static PG_FANOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 /// Adds digest deltas inside the transaction that changed what they digest.
 pub(crate) trait DigestSink {
     async fn add_digests(&mut self, deltas: &[DigestDelta]) -> Result<(), StoreError>;
+
+    /// Takes the digests' write lock for the rest of the transaction (a
+    /// rebuild takes it first, so no batch adds to rows it is rebuilding).
+    async fn lock_digests(&mut self) -> Result<(), StoreError>;
 }
 
 impl DigestSink for SqliteConnection {
+    async fn lock_digests(&mut self) -> Result<(), StoreError> {
+        // `BEGIN IMMEDIATE` already holds the database's write lock.
+        Ok(())
+    }
+
     async fn add_digests(&mut self, deltas: &[DigestDelta]) -> Result<(), StoreError> {
         for chunk in deltas.chunks(MAX_DELTAS_PER_STATEMENT) {
             sqlx::query(sqlx::AssertSqlSafe(SQLITE_FANOUT.as_str()))
@@ -287,6 +296,11 @@ impl DigestSink for SqliteConnection {
 }
 
 impl DigestSink for PgConnection {
+    async fn lock_digests(&mut self) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_DIGEST_LOCK).execute(&mut *self).await?;
+        Ok(())
+    }
+
     async fn add_digests(&mut self, deltas: &[DigestDelta]) -> Result<(), StoreError> {
         for chunk in deltas.chunks(MAX_DELTAS_PER_STATEMENT) {
             sqlx::query(sqlx::AssertSqlSafe(PG_FANOUT.as_str()))
@@ -378,6 +392,7 @@ macro_rules! reconciliation {
                 roots: &[fengqiao_core::UnitId],
             ) -> Result<bool, $crate::StoreError> {
                 let mut tx = self.pool().begin_with($begin).await?;
+                $crate::digest::DigestSink::lock_digests(&mut *tx).await?;
                 let stored: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
                     .bind($crate::digest::BASIS_KEY)
                     .fetch_optional(&mut *tx)
