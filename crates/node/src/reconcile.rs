@@ -488,7 +488,12 @@ impl Exchange<'_> {
                 run_id: self.report.run_id.clone(),
             };
             self.report.bytes_sent += request.encoded_len() as u64;
-            let answer = self.client.get_digests(request).await?.into_inner();
+            let answer = patiently(|| {
+                let (mut client, request) = (self.client.clone(), request.clone());
+                async move { client.get_digests(request).await }
+            })
+            .await?
+            .into_inner();
             self.report.bytes_received += answer.encoded_len() as u64;
             for (i, period) in answer.periods.into_iter().enumerate() {
                 out.push(period_digests_from_pb(period, &format!("periods[{i}]"))?);
@@ -532,7 +537,12 @@ impl Exchange<'_> {
             ..Default::default()
         };
         self.report.bytes_sent += request.encoded_len() as u64;
-        let answer = self.client.get_digests(request).await?.into_inner();
+        let answer = patiently(|| {
+            let (mut client, request) = (self.client.clone(), request.clone());
+            async move { client.get_digests(request).await }
+        })
+        .await?
+        .into_inner();
         self.report.bytes_received += answer.encoded_len() as u64;
         let theirs = digests_from_pb(answer.periods.into_iter().next().and_then(|p| p.digests));
         self.report.digests_compared += 1;
@@ -629,7 +639,12 @@ impl Exchange<'_> {
                 run_id: self.report.run_id.clone(),
             };
             self.report.bytes_sent += request.encoded_len() as u64;
-            let answer = self.client.list_held_items(request).await?.into_inner();
+            let answer = patiently(|| {
+                let (mut client, request) = (self.client.clone(), request.clone());
+                async move { client.list_held_items(request).await }
+            })
+            .await?
+            .into_inner();
             self.report.bytes_received += answer.encoded_len() as u64;
             for (i, held) in answer.reports.into_iter().enumerate() {
                 held_reports.push(held_report_from_pb(held, &format!("reports[{i}]"))?);
@@ -643,6 +658,29 @@ impl Exchange<'_> {
             page_token = answer.next_page_token;
         }
     }
+}
+
+/// Calls the parent, and again (up to 5 times, 200 ms doubling) while it
+/// answers RESOURCE_EXHAUSTED (the caller's rate limit) or UNAVAILABLE
+/// (overloaded): an exchange's calls come in quick succession.
+async fn patiently<T, F, Fut>(mut call: F) -> Result<T, Status>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Status>>,
+{
+    let mut delay = Duration::from_millis(200);
+    for _ in 0..5 {
+        match call().await {
+            Err(status)
+                if matches!(status.code(), tonic::Code::ResourceExhausted | tonic::Code::Unavailable) =>
+            {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            other => return other,
+        }
+    }
+    call().await
 }
 
 /// Periods present on either side.
