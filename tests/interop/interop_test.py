@@ -331,6 +331,8 @@ class Scenario:
                 "--cert", f"{node_cert}.pem",
                 "--key", f"{node_cert}-key.pem",
                 "--time-zone", TIME_ZONE,
+                # Go-live long before any day this test reports for.
+                "--start-date", "2020-01-01",
             ],
             self.work / "node.log",
         )

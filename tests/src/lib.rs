@@ -6,7 +6,10 @@
 //!   on the same database and the same address (a child's `--parent` URL is
 //!   fixed at start, so a parent must return where it was).
 //! - [`TestNetwork`] starts a tree of nodes (district → township → community …),
-//!   each on its own database, wired parent ↔ child, parents first.
+//!   each on its own database, wired parent ↔ child, parents first; in
+//!   plaintext, or over mTLS with a deployment CA of its own
+//!   ([`TestNetworkBuilder::tls`], [`TestNetwork::person`] for people's
+//!   certificates).
 //! - [`LinkProxy`] sits on one link (child → parent) and can cut it (the ends
 //!   notice), blackhole it (they do not) and heal it.
 //! - [`NodeClient`] reads a node (reports, status) and pushes uplink batches;
@@ -40,7 +43,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio::task::{AbortHandle, JoinHandle};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 /// The `fengqiao` binary built for this test run.
@@ -71,6 +74,11 @@ pub fn shanghai_today() -> NaiveDate {
 pub fn shanghai_yesterday() -> NaiveDate {
     shanghai_today() - Days::new(1)
 }
+
+/// The first day of reporting the test networks' nodes go live with
+/// (`--start-date`, required for a new database): early enough for any
+/// date the tests report for.
+pub const START_DATE: &str = "2020-01-01";
 
 /// A zero report (a correction with a reason when `revision` > 1).
 pub fn zero_report(unit: &str, date: &str, revision: u32) -> fengqiao_proto::pb::DailyReport {
@@ -129,6 +137,32 @@ pub fn groups_of(community: &str) -> Vec<String> {
     (1..=NETWORK_GROUPS).map(|group| format!("{community}{group:03}")).collect()
 }
 
+/// A certificate, its key and the deployment CA, as files: what
+/// `--ca --cert --key` name.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// `--ca CA --cert CERT --key KEY`.
+    pub fn args(&self) -> Vec<String> {
+        [("--ca", &self.ca), ("--cert", &self.cert), ("--key", &self.key)]
+            .into_iter()
+            .flat_map(|(flag, path)| [flag.to_owned(), path.display().to_string()])
+            .collect()
+    }
+
+    /// The client transport presenting this certificate.
+    pub fn transport(&self) -> fengqiao_node::Transport {
+        let material =
+            fengqiao_node::TlsMaterial::load(&self.ca, &self.cert, &self.key).expect("TLS files load");
+        fengqiao_node::Transport::Tls(Arc::new(material))
+    }
+}
+
 /// How a node process is started beyond its unit, tree and database.
 #[derive(Debug, Clone, Default)]
 pub struct NodeOptions {
@@ -151,6 +185,8 @@ pub struct NodeOptions {
     /// Serve Prometheus metrics on a free loopback port (`--metrics-listen`),
     /// kept across restarts; read them with [`NodeProcess::scrape_metrics`].
     pub metrics: bool,
+    /// Serve over mTLS with this certificate (else `--insecure`).
+    pub tls: Option<TlsFiles>,
 }
 
 /// A loopback address with a port free at the time of asking.
@@ -230,10 +266,15 @@ impl NodeProcess {
 
     async fn spawn_once(&self) -> Result<(Child, String), String> {
         let mut command = Command::new(fengqiao_binary());
-        command
-            .args(["node", "--insecure", "--unit", &self.unit, "--listen", &self.address, "--db", &self.db])
-            .arg("--tree")
-            .arg(&self.tree);
+        command.args(["node", "--unit", &self.unit, "--listen", &self.address, "--db", &self.db]);
+        match &self.options.tls {
+            Some(tls) => command.args(tls.args()),
+            None => command.arg("--insecure"),
+        };
+        command.arg("--tree").arg(&self.tree);
+        if !self.options.extra_args.iter().any(|arg| arg == "--start-date") {
+            command.args(["--start-date", START_DATE]);
+        }
         if let Some(parent) = &self.options.parent {
             command.args(["--parent", parent]);
         }
@@ -381,7 +422,8 @@ impl NodeProcess {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.options.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
     }
 
     /// A connected reporting client.
@@ -390,9 +432,13 @@ impl NodeProcess {
         ReportingServiceClient::new(channel)
     }
 
-    /// A client that connects when first used (and reconnects after a restart).
+    /// A client that connects when first used (and reconnects after a
+    /// restart); over mTLS it presents the node's own certificate.
     pub fn client(&self) -> NodeClient {
-        NodeClient::new(&self.url())
+        match &self.options.tls {
+            Some(tls) => NodeClient::with_transport(&self.url(), &tls.transport()),
+            None => NodeClient::new(&self.url()),
+        }
     }
 
     /// The last `lines` lines the node wrote to stderr.
@@ -455,7 +501,12 @@ pub struct NodeClient {
 impl NodeClient {
     /// Each call times out after 10 seconds.
     pub fn new(url: &str) -> NodeClient {
-        let channel = Endpoint::from_shared(url.to_owned())
+        NodeClient::with_transport(url, &fengqiao_node::Transport::Insecure)
+    }
+
+    /// [`NodeClient::new`] over `transport` (mTLS to an `https://` node).
+    pub fn with_transport(url: &str, transport: &fengqiao_node::Transport) -> NodeClient {
+        let channel = fengqiao_node::tls::connect_endpoint(url, transport)
             .expect("node url")
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(10))
@@ -489,7 +540,12 @@ impl NodeClient {
     /// `GetDailyReport` of the current revision with its history; `None`
     /// when the node has no such report.
     pub async fn get(&self, unit: &str, date: &str) -> Result<Option<GetDailyReportResponse>, Status> {
-        let request = GetDailyReportRequest { unit_id: unit.to_owned(), date: date.to_owned(), revision: 0 };
+        let request = GetDailyReportRequest {
+            unit_id: unit.to_owned(),
+            date: date.to_owned(),
+            revision: 0,
+            ..Default::default()
+        };
         match self.reporting().get_daily_report(request).await {
             Ok(response) => Ok(Some(response.into_inner())),
             Err(status) if status.code() == Code::NotFound => Ok(None),
@@ -800,9 +856,17 @@ pub struct TestNetworkBuilder {
     rust_log: Option<String>,
     log_dir: Option<PathBuf>,
     metrics: bool,
+    tls: bool,
 }
 
 impl TestNetworkBuilder {
+    /// Every node serves and calls its parent over mTLS, with a certificate
+    /// of a deployment CA made for this network (see [`TestNetwork::person`]).
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
     /// A node for `unit` (serving its subtree except what nodes below serve).
     pub fn node(mut self, unit: &str) -> Self {
         assert!(!self.nodes.iter().any(|u| u == unit), "node {unit} twice");
@@ -867,8 +931,22 @@ impl TestNetworkBuilder {
                 (unit.clone(), parent)
             })
             .collect();
-        let mut network =
-            TestNetwork { backend, _dir: dir, tree_path, tree, order: Vec::new(), nodes: BTreeMap::new() };
+        let ca = self.tls.then(|| {
+            std::fs::create_dir_all(dir.path().join("pki")).expect("pki directory");
+            let ca = fengqiao_node::pki::new_ca(2).expect("a CA");
+            let (cert, key) = fengqiao_node::pki::ca_paths(&dir.path().join("pki"));
+            fengqiao_node::pki::write_pair(&ca, &cert, &key).expect("CA written");
+            ca
+        });
+        let mut network = TestNetwork {
+            backend,
+            _dir: dir,
+            tree_path,
+            tree,
+            order: Vec::new(),
+            nodes: BTreeMap::new(),
+            ca,
+        };
         for unit in &order {
             let parent = parents[unit].clone();
             let child_nodes: Vec<String> =
@@ -880,6 +958,8 @@ impl TestNetworkBuilder {
                 _ => None,
             };
             let parent_url = match (&proxy, &parent) {
+                // The proxy carries bytes: TLS goes through it end to end.
+                (Some(proxy), _) if self.tls => Some(proxy.url().replacen("http://", "https://", 1)),
                 (Some(proxy), _) => Some(proxy.url()),
                 (None, Some(parent)) => Some(network.nodes[parent].process.url()),
                 (None, None) => None,
@@ -894,6 +974,11 @@ impl TestNetworkBuilder {
                 rust_log: self.rust_log.clone(),
                 log_file: self.log_dir.as_ref().map(|dir| dir.join(format!("{unit}.log"))),
                 metrics: self.metrics,
+                tls: network.ca.is_some().then(|| {
+                    let unit_id = fengqiao_core::UnitId::parse(unit).expect("a unit id");
+                    let identity = fengqiao_core::identity::Identity::Node { unit: unit_id };
+                    network.issue(&identity, None, &format!("node-{unit}"))
+                }),
                 ..NodeOptions::default()
             };
             let process = NodeProcess::start_with(unit, &network.tree_path, &db.url(), options).await;
@@ -932,6 +1017,8 @@ pub struct TestNetwork {
     /// Node units, parents first.
     order: Vec<String>,
     nodes: BTreeMap<String, NetworkNode>,
+    /// The deployment CA of an mTLS network.
+    ca: Option<fengqiao_node::pki::CertifiedKey>,
 }
 
 impl TestNetwork {
@@ -946,7 +1033,44 @@ impl TestNetwork {
             rust_log: None,
             log_dir: None,
             metrics: false,
+            tls: false,
         }
+    }
+
+    /// Issues a certificate of the network's CA into its directory as
+    /// `pki/NAME.pem` (and `-key.pem`), once; the same files after that.
+    fn issue(
+        &self,
+        identity: &fengqiao_core::identity::Identity,
+        display_name: Option<&str>,
+        name: &str,
+    ) -> TlsFiles {
+        let ca = self.ca.as_ref().expect("an mTLS network (TestNetworkBuilder::tls)");
+        let dir = self._dir.path().join("pki");
+        let (cert, key) = fengqiao_node::pki::leaf_paths(&dir.join(name));
+        if !cert.exists() {
+            let display_name = display_name.map(|text| {
+                fengqiao_core::actor::DisplayName::parse_field(text, "display name").expect("a display name")
+            });
+            let leaf =
+                fengqiao_node::pki::issue_named(ca, identity, display_name.as_ref(), &[], 2).expect("issued");
+            fengqiao_node::pki::write_pair(&leaf, &cert, &key).expect("certificate written");
+        }
+        TlsFiles { ca: fengqiao_node::pki::ca_paths(&dir).0, cert, key }
+    }
+
+    /// A person's certificate of an mTLS network: person `id` with `role` at
+    /// `unit`, carrying `display_name`.
+    pub fn person(
+        &self,
+        id: &str,
+        unit: &str,
+        role: fengqiao_core::identity::Role,
+        display_name: &str,
+    ) -> TlsFiles {
+        let unit = fengqiao_core::UnitId::parse(unit).expect("a unit id");
+        let identity = fengqiao_core::identity::Identity::person(id, unit, role).expect("a person");
+        self.issue(&identity, Some(display_name), &format!("person-{id}"))
     }
 
     pub fn backend(&self) -> Backend {

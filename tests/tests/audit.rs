@@ -110,7 +110,9 @@ async fn audit_trail_and_tampering(backend: Backend) {
 
     // The changes: a report, its resubmission (a no-op), a correction, a
     // notice, a case registered with a petitioner, accepted.
-    let zero = ["zero", "--unit", GROUP, "--date", &yesterday, "--server", &server];
+    // A plaintext node has no certificate to take the reporter from.
+    let zero =
+        ["zero", "--unit", GROUP, "--date", &yesterday, "--reporter", "officer-1", "--server", &server];
     ok(&zero).await;
     ok(&zero).await;
     ok(&[&zero[..], &["--revision", "2", "--reason", "recounted"]].concat()).await;

@@ -17,6 +17,13 @@
 //! 7. refusals: unknown case, bad ID number, stale `--expect-seq`, a case
 //!    held by another node.
 //!
+//! The network runs over mTLS, and every command presents a person's
+//! certificate (with a display name): the leader of the node's unit, or the
+//! community's officer alice. Every event records that certificate's
+//! identity — never `--actor` text or `$USER`; an officer naming a leader
+//! with `--actor` is refused, and one typing up the leader's instruction
+//! with `--on-behalf-of` is recorded as both.
+//!
 //! Every command runs the binary as a user would (`--json` where the output
 //! is read). It runs through `tokio::process::Command` (the async wrapper of
 //! `std::process::Command`) so the runtime keeps draining the nodes' output
@@ -26,8 +33,11 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate};
+use fengqiao_core::identity::Role;
 use fengqiao_store::Backend;
-use fengqiao_tests::{TestNetwork, fengqiao_binary, network_tree_csv, shanghai_today, shanghai_yesterday};
+use fengqiao_tests::{
+    TestNetwork, TlsFiles, fengqiao_binary, network_tree_csv, shanghai_today, shanghai_yesterday,
+};
 use serde_json::{Value, json};
 
 const DISTRICT: &str = "410411";
@@ -62,12 +72,24 @@ impl Run {
     }
 }
 
+/// The people who run the commands: each a certificate of the network's CA
+/// with a display name.
+struct People {
+    /// The community's officer.
+    alice: TlsFiles,
+    /// The leader of each node's unit, who runs a command unless told otherwise.
+    community_leader: TlsFiles,
+    township_leader: TlsFiles,
+    district_leader: TlsFiles,
+}
+
 /// The network's nodes by unit, and the commands run against them.
 struct Cli<'a> {
     net: &'a TestNetwork,
     district: String,
     township: String,
     community: String,
+    people: People,
 }
 
 impl Cli<'_> {
@@ -80,14 +102,31 @@ impl Cli<'_> {
         }
     }
 
-    /// `fengqiao ARGS --server URL-of-NODE`, whatever its outcome.
+    /// The leader of the node's unit.
+    fn leader(&self, node: &str) -> &TlsFiles {
+        match node {
+            DISTRICT => &self.people.district_leader,
+            TOWNSHIP => &self.people.township_leader,
+            COMMUNITY => &self.people.community_leader,
+            other => panic!("no node for unit {other}"),
+        }
+    }
+
+    /// `fengqiao ARGS --server URL-of-NODE` as the leader of the node's
+    /// unit, whatever its outcome.
     async fn run(&self, node: &str, args: &[&str]) -> Run {
+        self.run_as(self.leader(node), node, args).await
+    }
+
+    /// `fengqiao ARGS --server URL-of-NODE --ca … --cert … --key …` as `person`.
+    async fn run_as(&self, person: &TlsFiles, node: &str, args: &[&str]) -> Run {
         let url = self.url(node);
         let output = tokio::process::Command::new(fengqiao_binary())
             .args(args)
             .args(["--server", url])
-            // Only what the test says: the deployment's zone, and an actor
-            // from --actor or the default.
+            .args(person.args())
+            // Only what the test says: the deployment's zone and the
+            // certificate; $USER is set to prove nothing takes it.
             .env_remove("FENGQIAO_SERVER")
             .env_remove("FENGQIAO_TIME_ZONE")
             .env_remove("FENGQIAO_CA")
@@ -99,7 +138,7 @@ impl Cli<'_> {
             .await
             .unwrap_or_else(|error| panic!("cannot run {}: {error}", fengqiao_binary().display()));
         Run {
-            command: format!("fengqiao {} --server {url}", args.join(" ")),
+            command: format!("fengqiao {} --server {url} (as {})", args.join(" "), person.cert.display()),
             success: output.status.success(),
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -109,14 +148,24 @@ impl Cli<'_> {
 
     /// Runs a command that must succeed; its standard output.
     async fn ok(&self, node: &str, args: &[&str]) -> String {
-        let run = self.run(node, args).await;
+        self.ok_as(self.leader(node), node, args).await
+    }
+
+    /// [`Cli::ok`] as `person`.
+    async fn ok_as(&self, person: &TlsFiles, node: &str, args: &[&str]) -> String {
+        let run = self.run_as(person, node, args).await;
         assert!(run.success, "at node {node}: {}", run.describe());
         run.stdout
     }
 
     /// Runs a `--json` command that prints one JSON document.
     async fn json(&self, node: &str, args: &[&str]) -> Value {
-        let stdout = self.ok(node, args).await;
+        self.json_as(self.leader(node), node, args).await
+    }
+
+    /// [`Cli::json`] as `person`.
+    async fn json_as(&self, person: &TlsFiles, node: &str, args: &[&str]) -> Value {
+        let stdout = self.ok_as(person, node, args).await;
         serde_json::from_str(&stdout).unwrap_or_else(|error| {
             panic!("`fengqiao {}` printed no JSON ({error}): {stdout}", args.join(" "))
         })
@@ -139,7 +188,12 @@ impl Cli<'_> {
     /// Runs a command that must fail (a one-line message, a non-zero
     /// exit); its standard error.
     async fn refused(&self, node: &str, args: &[&str]) -> String {
-        let run = self.run(node, args).await;
+        self.refused_as(self.leader(node), node, args).await
+    }
+
+    /// [`Cli::refused`] as `person`.
+    async fn refused_as(&self, person: &TlsFiles, node: &str, args: &[&str]) -> String {
+        let run = self.run_as(person, node, args).await;
         assert!(!run.success, "expected a refusal at node {node}: {}", run.describe());
         assert!(run.code.is_some_and(|code| code != 0), "{}", run.describe());
         assert!(run.stderr.starts_with("error: "), "one error line expected: {}", run.describe());
@@ -150,12 +204,17 @@ impl Cli<'_> {
     /// `case register --unit U --channel C --category K --summary S ARGS
     /// --json` with `intake` = [U, C, K, S]: the new case.
     async fn register(&self, node: &str, intake: [&str; 4], args: &[&str]) -> Value {
+        self.register_as(self.leader(node), node, intake, args).await
+    }
+
+    /// [`Cli::register`] as `person`.
+    async fn register_as(&self, person: &TlsFiles, node: &str, intake: [&str; 4], args: &[&str]) -> Value {
         let [unit, channel, category, summary] = intake;
         let mut all = vec!["case", "register", "--unit", unit, "--channel", channel];
         all.extend(["--category", category, "--summary", summary]);
         all.extend_from_slice(args);
         all.push("--json");
-        let answer = self.json(node, &all).await;
+        let answer = self.json_as(person, node, &all).await;
         assert_eq!(answer["created"], true, "a new registration: {answer}");
         answer["case"].clone()
     }
@@ -163,10 +222,23 @@ impl Cli<'_> {
     /// `case VERB ID ARGS --json`: the case as it now stands, after checking
     /// the event written is of `kind` and follows the case's last.
     async fn act(&self, node: &str, verb: &str, id: &str, args: &[&str], kind: &str) -> Value {
+        self.act_as(self.leader(node), node, verb, id, args, kind).await
+    }
+
+    /// [`Cli::act`] as `person`.
+    async fn act_as(
+        &self,
+        person: &TlsFiles,
+        node: &str,
+        verb: &str,
+        id: &str,
+        args: &[&str],
+        kind: &str,
+    ) -> Value {
         let mut all = vec!["case", verb, id];
         all.extend_from_slice(args);
         all.push("--json");
-        let answer = self.json(node, &all).await;
+        let answer = self.json_as(person, node, &all).await;
         let (case, event) = (&answer["case"], &answer["event"]);
         assert_eq!(event["kind"], kind, "`case {verb} {id}` wrote: {answer}");
         assert_eq!(event["case_id"], id);
@@ -216,6 +288,30 @@ fn kinds(shown: &Value) -> Vec<String> {
     events.iter().map(|e| e["kind"].as_str().unwrap_or("?").to_owned()).collect()
 }
 
+/// Who acted in each event of a `case show --json` answer: (kind, person id)
+/// for a person's certificate, (kind, `node UNIT`) for a node acting by
+/// itself; panics on anything unverified.
+fn actors(shown: &Value) -> Vec<(String, String)> {
+    let events = shown["events"].as_array().unwrap_or_else(|| panic!("no events in {shown}"));
+    events
+        .iter()
+        .map(|event| {
+            let actor = &event["actor"];
+            let who = match actor["kind"].as_str() {
+                Some("person") => text(&actor["id"]),
+                Some("node") => format!("node {}", text(&actor["unit"])),
+                _ => panic!("event {} names no certificate: {actor}", event["sequence"]),
+            };
+            (text(&event["kind"]), who)
+        })
+        .collect()
+}
+
+/// `[(kind, who), …]` from literals.
+fn acted(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(kind, who)| ((*kind).to_owned(), (*who).to_owned())).collect()
+}
+
 /// Some fields of an object, as an array (to compare several at once).
 fn pick(object: &Value, keys: &[&str]) -> Value {
     keys.iter().map(|key| object[*key].clone()).collect()
@@ -240,6 +336,7 @@ fn set<const N: usize>(ids: [&str; N]) -> BTreeSet<String> {
 async fn every_path_from_the_cli(backend: Backend) {
     let started = Instant::now();
     let mut net = TestNetwork::builder(network_tree_csv())
+        .tls()
         .node(DISTRICT)
         .node(TOWNSHIP)
         .node(COMMUNITY)
@@ -247,7 +344,14 @@ async fn every_path_from_the_cli(backend: Backend) {
         .await;
     let (district, township, community) =
         (net.node(DISTRICT).url(), net.node(TOWNSHIP).url(), net.node(COMMUNITY).url());
-    let cli = Cli { net: &net, district, township, community };
+    let people = People {
+        alice: net.person("alice", COMMUNITY, Role::Officer, "李丽"),
+        community_leader: net.person("bob", COMMUNITY, Role::Leader, "王书记"),
+        township_leader: net.person("ma", TOWNSHIP, Role::Leader, "马镇长"),
+        district_leader: net.person("sun", DISTRICT, Role::Leader, "孙局长"),
+    };
+    let cli = Cli { net: &net, district, township, community, people };
+    let alice = &cli.people.alice;
     // Ranges start yesterday (the roster's ends tomorrow; the others end on
     // the day they are read), so a test running across midnight in
     // Asia/Shanghai still covers every day it acted on.
@@ -257,7 +361,8 @@ async fn every_path_from_the_cli(backend: Backend) {
 
     // ---- 1. the whole ordinary life of a case, at the community's node.
     let case = cli
-        .register(
+        .register_as(
+            alice,
             COMMUNITY,
             [GROUP, "letter", "wage_arrears", "three months of wages unpaid on a building site"],
             &[
@@ -286,7 +391,13 @@ async fn every_path_from_the_cli(backend: Backend) {
     assert_eq!(case["intake"]["amount_claimed_cents"], 3_600_000);
     assert!(case["intake"]["petitioner_ref"].is_string(), "a petitioner reference: {case}");
     let id = ordinary.as_str();
-    let accepted = cli.act(COMMUNITY, "accept", id, &["--actor", "bob"], "accepted").await;
+    // The officer may not accept, nor name the leader as the actor.
+    let message = cli.refused_as(alice, COMMUNITY, &["case", "accept", id]).await;
+    assert!(message.contains("PermissionDenied"), "{message}");
+    let message =
+        cli.refused_as(alice, COMMUNITY, &["case", "progress", id, "--note", "n", "--actor", "bob"]).await;
+    assert!(message.contains("PermissionDenied") && message.contains("on_behalf_of"), "{message}");
+    let accepted = cli.act(COMMUNITY, "accept", id, &[], "accepted").await;
     assert_eq!(accepted["status"], "accepted");
     let first_deadline = date(&accepted["deadline"]);
     let assigned = cli
@@ -299,7 +410,17 @@ async fn every_path_from_the_cli(backend: Backend) {
         )
         .await;
     assert_eq!(pick(&assigned, &["status", "leader"]), json!(["assigned", "李书记"]));
-    let progressed = cli.act(COMMUNITY, "progress", id, &["--note", "met the contractor"], "progress").await;
+    // The officer types up the leader's instruction on their behalf.
+    let progressed = cli
+        .act_as(
+            alice,
+            COMMUNITY,
+            "progress",
+            id,
+            &["--note", "met the contractor", "--on-behalf-of", "bob", "--on-behalf-of-name", "王书记"],
+            "progress",
+        )
+        .await;
     assert_eq!(progressed["status"], "in_progress");
     let extended =
         cli.act(COMMUNITY, "extend", id, &["--days", "30", "--reason", "audit pending"], "extended").await;
@@ -327,7 +448,34 @@ async fn every_path_from_the_cli(backend: Backend) {
     );
     assert_eq!(shown["case"]["status"], "closed");
     let events = shown["events"].as_array().expect("events");
-    assert_eq!(json!([events[0]["actor"], events[1]["actor"]]), json!(["alice", "bob"]));
+    assert_eq!(
+        json!([events[0]["actor"], events[1]["actor"]]),
+        json!([
+            {"kind": "person", "unit": COMMUNITY, "role": "officer", "id": "alice", "name": "李丽"},
+            {"kind": "person", "unit": COMMUNITY, "role": "leader", "id": "bob", "name": "王书记"},
+        ]),
+        "the certificates' identities, not --actor text nor $USER: {shown}"
+    );
+    assert_eq!(
+        events[3]["actor"],
+        json!({
+            "kind": "person", "unit": COMMUNITY, "role": "officer", "id": "alice", "name": "李丽",
+            "on_behalf_of": {"id": "bob", "name": "王书记"},
+        }),
+        "typed up on the leader's behalf: both recorded"
+    );
+    assert_eq!(
+        actors(&shown),
+        acted(&[
+            ("registered", "alice"),
+            ("accepted", "bob"),
+            ("assigned", "bob"),
+            ("progress", "alice"),
+            ("extended", "bob"),
+            ("resolved", "bob"),
+            ("closed", "bob"),
+        ])
+    );
     assert_eq!(events[3]["note"], "met the contractor");
     assert_eq!(events[4]["details"]["days"], 30);
     assert_eq!(events[5]["details"]["amount_recovered_cents"], 3_600_000);
@@ -438,9 +586,21 @@ async fn every_path_from_the_cli(backend: Backend) {
     );
     assert_eq!(pick(&shown["case"], &["status", "owner_unit_id"]), json!(["closed", TOWNSHIP]));
     assert_eq!(shown["events"][9]["unit_id"], TOWNSHIP, "the township decided the review");
-    // The community no longer writes it.
+    // The community no longer writes it: its leader has no say over a case
+    // the township owns (refused naming the owner) …
     let message = cli.refused(COMMUNITY, &["case", "reopen", reviewed, "--reason", "again"]).await;
-    assert!(message.contains(TOWNSHIP) && message.contains("act there"), "names the owner: {message}");
+    assert!(message.contains("PermissionDenied") && message.contains(TOWNSHIP), "names the owner: {message}");
+    // … and one who has, asking at a node that does not hold the case, is
+    // told where it is held.
+    let message = cli
+        .refused_as(&cli.people.township_leader, TOWNSHIP, &["case", "reopen", &ordinary, "--reason", "r"])
+        .await;
+    assert!(
+        message.contains("FailedPrecondition")
+            && message.contains(COMMUNITY)
+            && message.contains("act there"),
+        "names the node holding it: {message}"
+    );
 
     // ---- 4a. escalated from the community's node to the township's.
     let escalated = "escalate-path-1";
@@ -702,6 +862,37 @@ async fn every_path_from_the_cli(backend: Backend) {
     assert_eq!(figures["repeat_petitions"], 1, "{summary}");
     assert_eq!(figures["overdue"], 0, "{summary}");
     // Personal data stays where the case is held.
+    // Who acted, in every event of every case, as the district holds them:
+    // certificates, and the district's node for its supervision notice.
+    for id in &registered {
+        actors(&cli.show(DISTRICT, id).await);
+    }
+    assert_eq!(
+        actors(&cli.show(DISTRICT, escalated).await),
+        acted(&[
+            ("registered", "bob"),
+            ("accepted", "bob"),
+            ("escalated", "bob"),
+            ("assigned", "ma"),
+            ("progress", "ma"),
+        ]),
+        "worked at two tiers, each event by its certificate"
+    );
+    let shown = cli.show(DISTRICT, transferred).await;
+    assert_eq!(
+        actors(&shown),
+        acted(&[
+            ("registered", "sun"),
+            ("accepted", "sun"),
+            ("assigned_down", "sun"),
+            ("supervised", "node 410411"),
+            ("supervision_replied", "bob"),
+        ])
+    );
+    assert_eq!(
+        shown["events"][3]["details"]["sender"]["id"], "sun",
+        "the notice names who issued it: {shown}"
+    );
     let upstairs = cli.json(DISTRICT, &["case", "show", &ordinary, "--petitioner", "--json"]).await;
     assert!(upstairs["petitioner"].is_null(), "the district does not hold the petitioner: {upstairs}");
     assert_eq!(kinds(&upstairs).len(), 7);

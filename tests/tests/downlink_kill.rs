@@ -26,14 +26,17 @@ async fn post(net: &TestNetwork, text: &str) {
 /// The notice texts the community node holds for the group, once there are `count`.
 async fn texts_at_community(net: &TestNetwork, count: usize) -> Vec<String> {
     net.wait_for(COMMUNITY, &format!("{count} notices for {GROUP}"), WAIT, |node| async move {
-        let answer = node.node_service().list_notices(ListNoticesRequest { unit_id: GROUP.into() }).await;
+        let answer = node
+            .node_service()
+            .list_notices(ListNoticesRequest { unit_id: GROUP.into(), ..Default::default() })
+            .await;
         answer.is_ok_and(|a| a.into_inner().notices.len() >= count)
     })
     .await;
     let answer = net
         .client(COMMUNITY)
         .node_service()
-        .list_notices(ListNoticesRequest { unit_id: GROUP.into() })
+        .list_notices(ListNoticesRequest { unit_id: GROUP.into(), ..Default::default() })
         .await
         .expect("notices listed");
     answer.into_inner().notices.into_iter().filter_map(|n| n.notice.map(|n| n.text)).collect()

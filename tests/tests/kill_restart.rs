@@ -85,6 +85,7 @@ async fn kill_in_a_burst_loses_nothing(backend: Backend) {
                 unit_id: unit.clone(),
                 date: date.clone(),
                 revision: 0,
+                ..Default::default()
             })
             .await
             .unwrap_or_else(|status| panic!("acknowledged {unit}@{date} r{revision} lost: {status}"))

@@ -50,7 +50,8 @@ async fn a_node_starts_from_a_toml_file_the_environment_and_flags_overriding_in_
         "node.toml",
         &format!(
             "[node]\nunit = \"410411\"\nlisten = \"127.0.0.1:1\"\ntree = \"{tree}\"\n\n[database]\nurl = \"{db}\"\n\n\
-             [tls]\ninsecure = true\n\n[limits]\nmax_in_flight = 10\nrate_limit = 5\n\n[time]\ncutoff = \"17:00\"\n"
+             [tls]\ninsecure = true\n\n[limits]\nmax_in_flight = 10\nrate_limit = 5\n\n[time]\ncutoff = \"17:00\"\n\n\
+             [reporting]\nstart_date = 2026-01-01\n"
         ),
     );
 
@@ -68,6 +69,8 @@ async fn a_node_starts_from_a_toml_file_the_environment_and_flags_overriding_in_
     assert!(out.contains("rate_limit = 9  # command-line flags"), "{out}");
     assert!(out.contains(&format!("cutoff = \"17:00\"  # TOML file {config}")), "{out}");
     assert!(out.contains("zone = \"Asia/Shanghai\"  # built-in defaults"), "{out}");
+    assert!(out.contains(&format!("start_date = \"2026-01-01\"  # TOML file {config}")), "{out}");
+    assert!(out.contains("max_clock_skew_secs = 300  # built-in defaults"), "{out}");
 
     // The node: listen from the environment over the file's unusable port,
     // and it serves.
@@ -117,6 +120,38 @@ async fn a_node_starts_from_a_toml_file_the_environment_and_flags_overriding_in_
     assert!(!draining.status.success());
     assert!(text(&draining.stderr).contains("the node is NOT_SERVING"), "{}", text(&draining.stderr));
     let _ = node.wait().await;
+}
+
+/// A new database needs the deployment's first day of reporting; once a
+/// node has started with one, its database keeps it.
+#[tokio::test]
+async fn a_new_database_needs_a_start_date_and_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = write(dir.path(), "tree.csv", &small_tree_csv(1));
+    let db = format!("sqlite://{}", dir.path().join("node.db").display());
+    let base =
+        ["node", "--unit", "410411", "--insecure", "--tree", &tree, "--db", &db, "--listen", "127.0.0.1:0"];
+    let out = run(&mut command(&base)).await;
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(error.contains("reporting.start_date is required for a new database"), "{error}");
+    let bad = run(&mut command(&[&base[..], &["--start-date", "2026-13-01"]].concat())).await;
+    assert!(text(&bad.stderr).contains("reporting.start_date (command-line flags)"), "{}", text(&bad.stderr));
+
+    // Started once with a start date, then without: it keeps it.
+    for args in [&[&base[..], &["--start-date", "2026-03-01"]].concat(), &base.to_vec()] {
+        let mut node = command(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
+        let first =
+            tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap().unwrap();
+        assert!(first.starts_with("fengqiao node 410411 serving"), "{first}");
+        let address = first.split(" on ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
+        let status = run(&mut command(&["status", "--server", &format!("http://{address}"), "--json"])).await;
+        let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+        assert_eq!(status["reporting_start_date"], "2026-03-01", "{status}");
+        node.kill().await.unwrap();
+        let _ = node.wait().await;
+    }
 }
 
 #[tokio::test]

@@ -513,8 +513,11 @@ fn forwarded(unit: &str, date: NaiveDate, revision: u32, reporter: &str) -> Upli
         correction_reason: if revision > 1 { format!("recount {revision}") } else { String::new() },
     })
     .unwrap();
+    // As an honest node stamps them: revision 1's acceptance is the first
+    // one (a parent refuses a revision 1 stamped otherwise as back-dated).
     let first_accepted_at = Utc::now() - chrono::Duration::minutes(5);
-    let stored = StoredReport { report, accepted_at: Utc::now(), first_accepted_at };
+    let accepted_at = if revision == 1 { first_accepted_at } else { Utc::now() };
+    let stored = StoredReport { report, accepted_at, first_accepted_at };
     UplinkItem {
         sequence: 0,
         payload: Some(Payload::Report(stored_report_to_pb(&stored, false))),

@@ -274,6 +274,8 @@ async fn seeded_personal_data_leaks_nowhere(backend: Backend) {
             GROUP,
             "--date",
             &today,
+            "--reporter",
+            "officer-1",
             "--dispute",
             &format!(
                 "id=d1,category=neighbour,outcome=registered,case=pii-from-report,parties=2,summary={MARKER}"

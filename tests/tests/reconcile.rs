@@ -102,6 +102,7 @@ async fn register(network: &TestNetwork, node: &str, origin: &str) -> String {
         }),
         actor: "officer-1".into(),
         note: String::new(),
+        ..Default::default()
     };
     let answer = cases(network, node).register_case(request).await.expect("registered").into_inner();
     answer.case.expect("the case").case_id
@@ -114,6 +115,7 @@ async fn act(network: &TestNetwork, node: &str, case_id: &str, action: Action) {
         actor: "leader-1".into(),
         note: String::new(),
         action: Some(action),
+        ..Default::default()
     };
     cases(network, node).act_on_case(request).await.unwrap_or_else(|s| panic!("{case_id}: {s:?}"));
 }
@@ -195,7 +197,7 @@ async fn until_notice(network: &TestNetwork, node: &str, unit: &str, text: &str)
         .wait_for(node, &format!("the notice {text:?} for {unit}"), CONVERGE, |client| {
             let (unit, text) = (unit.to_owned(), text.to_owned());
             async move {
-                let request = ListNoticesRequest { unit_id: unit };
+                let request = ListNoticesRequest { unit_id: unit, ..Default::default() };
                 client.node_service().list_notices(request).await.is_ok_and(|answer| {
                     answer
                         .into_inner()

@@ -106,7 +106,19 @@ async fn a_node_and_a_client_talk_over_mtls_with_issued_certificates() {
     let (node_cert, node_key) = (format!("{node_prefix}.pem"), format!("{node_prefix}-key.pem"));
     let (admin_cert, admin_key) = (format!("{admin_prefix}.pem"), format!("{admin_prefix}-key.pem"));
     let db = format!("sqlite://{}", path(d, "node.db"));
-    let node_args = ["node", "--unit", "410411", "--tree", &tree, "--db", &db, "--listen", "127.0.0.1:0"];
+    let node_args = [
+        "node",
+        "--unit",
+        "410411",
+        "--tree",
+        &tree,
+        "--db",
+        &db,
+        "--listen",
+        "127.0.0.1:0",
+        "--start-date",
+        fengqiao_tests::START_DATE,
+    ];
 
     // A person's certificate is not a node's.
     let wrong =

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use fengqiao_core::UnitId;
+use fengqiao_core::actor::DisplayName;
 use fengqiao_core::identity::{Identity, Role};
 use fengqiao_node::pki;
 use fengqiao_node::{TlsMaterial, Transport};
@@ -45,6 +46,10 @@ pub struct IssueArgs {
     /// The person's role: reporter, officer, leader, admin or auditor.
     #[arg(long, requires = "person")]
     pub role: Option<String>,
+    /// The person's display name (e.g. 王书记; at most 50 characters), which the ledger records beside
+    /// their id.
+    #[arg(long, requires = "person")]
+    pub name: Option<String>,
     /// A host name or IP address the node is reached at (repeatable); localhost and 127.0.0.1 are always included.
     #[arg(long = "host")]
     pub hosts: Vec<String>,
@@ -89,11 +94,24 @@ pub fn identity(unit: &str, person: Option<&str>, role: Option<&str>) -> Result<
 
 fn issue(args: IssueArgs) -> Result<()> {
     let identity = identity(&args.unit, args.person.as_deref(), args.role.as_deref())?;
+    let name = args
+        .name
+        .as_deref()
+        .map(|name| DisplayName::parse_field(name, "--name"))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ca = pki::load_ca(&args.ca_dir)?;
-    let leaf = pki::issue(&ca, &identity, &args.hosts, args.days)?;
+    let leaf = pki::issue_named(&ca, &identity, name.as_ref(), &args.hosts, args.days)?;
     let (cert, key) = pki::leaf_paths(&args.out);
     pki::write_pair(&leaf, &cert, &key)?;
-    println!("wrote {} and {} for {} ({})", cert.display(), key.display(), identity, identity.to_uri());
+    let named = name.map(|name| format!(", {name}")).unwrap_or_default();
+    println!(
+        "wrote {} and {} for {}{named} ({})",
+        cert.display(),
+        key.display(),
+        identity,
+        identity.to_uri()
+    );
     Ok(())
 }
 

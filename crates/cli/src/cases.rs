@@ -10,6 +10,7 @@ use anyhow::{Result, anyhow, bail};
 use chrono::{Datelike, NaiveDate};
 use comfy_table::Table;
 use fengqiao_core::TimePolicy;
+use fengqiao_core::actor::Actor;
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_event::Kind;
@@ -22,7 +23,8 @@ use crate::summary::yuan;
 
 impl Connection {
     pub async fn cases(&self) -> Result<CaseServiceClient<Channel>> {
-        Ok(CaseServiceClient::new(self.channel().await?))
+        Ok(CaseServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
     }
 }
 
@@ -136,14 +138,45 @@ fn optional_date(connection: &Connection, value: Option<&str>, flag: &str) -> Re
     Ok(value.map(|v| connection.date(v, flag)).transpose()?.map(|d| d.to_string()).unwrap_or_default())
 }
 
+/// Who acts. Over mTLS the node records the identity of your certificate
+/// (and the display name it carries); nothing here can change that.
+#[derive(Debug, Default, clap::Args)]
+pub struct ActorArgs {
+    /// Over mTLS leave it out (your certificate names you; another person's id is refused). A plaintext
+    /// local node records it as unverified free text.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Record that you act on this person's behalf (their person id, as stated: not verified), e.g. an
+    /// officer typing up a leader's decision. It lends you none of their authority.
+    #[arg(long, value_name = "PERSON_ID")]
+    pub on_behalf_of: Option<String>,
+    /// The display name of --on-behalf-of (e.g. 王书记).
+    #[arg(long, value_name = "NAME", requires = "on_behalf_of")]
+    pub on_behalf_of_name: Option<String>,
+}
+
+impl ActorArgs {
+    /// The request's `actor`: empty unless given.
+    fn actor(&self) -> String {
+        self.actor.clone().unwrap_or_default()
+    }
+
+    /// The request's `on_behalf_of`.
+    fn on_behalf_of(&self) -> Option<pb::OnBehalfOf> {
+        self.on_behalf_of.as_ref().map(|person_id| pb::OnBehalfOf {
+            person_id: person_id.clone(),
+            display_name: self.on_behalf_of_name.clone().unwrap_or_default(),
+        })
+    }
+}
+
 /// What every command that acts on a case takes besides its own flags.
 #[derive(Debug, clap::Args)]
 pub struct ActArgs {
     #[command(flatten)]
     pub connection: Connection,
-    /// Who acts (a staff id, no spaces); default $USER, else `officer`.
-    #[arg(long)]
-    pub actor: Option<String>,
+    #[command(flatten)]
+    pub who: ActorArgs,
     /// The case's sequence you last saw (`case show`): refused if anyone acted on it since.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub expect_seq: Option<u32>,
@@ -329,9 +362,10 @@ async fn act_on(case_id: String, args: ActArgs, note: String, action: Action) ->
     let request = pb::ActOnCaseRequest {
         case_id,
         expected_sequence: args.expect_seq.unwrap_or(0),
-        actor: actor(args.actor.as_deref()),
+        actor: args.who.actor(),
         note,
         action: Some(action),
+        on_behalf_of: args.who.on_behalf_of(),
     };
     let answer = args.connection.cases().await?.act_on_case(request).await.map_err(refused_act)?.into_inner();
     let case = answer.case.unwrap_or_default();
@@ -361,7 +395,7 @@ fn event_line(event: &pb::CaseEvent) -> String {
         event.sequence,
         event.on,
         event.unit_id,
-        event.actor,
+        actor_text(event),
         kind_name(event.kind.as_ref())
     );
     let details = kind_details(event.kind.as_ref());
@@ -429,9 +463,8 @@ pub struct RegisterArgs {
     /// The dispute of a daily report the case comes from.
     #[arg(long, value_name = "UNIT@YYYY-MM-DD#LOCAL_ID", value_parser = parse_dispute_ref)]
     pub from_report: Option<pb::DisputeRef>,
-    /// Who registers (a staff id, no spaces); default $USER, else `officer`.
-    #[arg(long)]
-    pub actor: Option<String>,
+    #[command(flatten)]
+    pub who: ActorArgs,
     /// A note for the case log.
     #[arg(long, default_value = "")]
     pub note: String,
@@ -498,8 +531,9 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
         case_id: args.case_id.clone().unwrap_or_default(),
         intake: Some(intake),
         petitioner: args.petitioner.petitioner(),
-        actor: actor(args.actor.as_deref()),
+        actor: args.who.actor(),
         note: args.note.clone(),
+        on_behalf_of: args.who.on_behalf_of(),
     };
     let answer = args.connection.cases().await?.register_case(request).await.map_err(refused)?.into_inner();
     let case = answer.case.unwrap_or_default();
@@ -550,8 +584,7 @@ pub struct ShowArgs {
 /// `fengqiao case show`.
 pub async fn show(args: ShowArgs) -> Result<()> {
     let policy = zone_policy(&args.connection)?;
-    let request = pb::GetCaseRequest { case_id: args.case_id.clone(), with_petitioner: args.petitioner };
-    let answer = args.connection.cases().await?.get_case(request).await.map_err(refused)?.into_inner();
+    let answer = get_whole_case(&args.connection, &args.case_id, args.petitioner).await?;
     let case = answer.case.unwrap_or_default();
     if args.json {
         let value = json!({
@@ -575,7 +608,7 @@ pub async fn show(args: ShowArgs) -> Result<()> {
             event.sequence.to_string(),
             event.on.clone(),
             event.unit_id.clone(),
-            event.actor.clone(),
+            actor_text(event),
             kind_name(event.kind.as_ref()).to_owned(),
             kind_details(event.kind.as_ref()),
             event.note.clone(),
@@ -585,6 +618,32 @@ pub async fn show(args: ShowArgs) -> Result<()> {
         out(format!("{}; the newest is {}", count(answer.events.len(), "event"), case.sequence))?;
     }
     Ok(())
+}
+
+/// A case with every event of its log: a long log comes in parts (each
+/// answer is bounded in bytes), read here until the node says it is whole.
+pub(crate) async fn get_whole_case(
+    connection: &Connection,
+    case_id: &str,
+    with_petitioner: bool,
+) -> Result<pb::GetCaseResponse> {
+    let mut client = connection.cases().await?;
+    let mut whole = pb::GetCaseResponse::default();
+    let mut after = 0;
+    loop {
+        let request =
+            pb::GetCaseRequest { case_id: case_id.to_owned(), with_petitioner, events_after_sequence: after };
+        let part = client.get_case(request).await.map_err(refused)?.into_inner();
+        if after == 0 {
+            whole.case = part.case;
+            whole.petitioner = part.petitioner;
+        }
+        whole.events.extend(part.events);
+        if part.next_events_after_sequence == 0 {
+            return Ok(whole);
+        }
+        after = part.next_events_after_sequence;
+    }
 }
 
 /// A case as a two-column table; unset fields are left out.
@@ -1032,9 +1091,9 @@ pub struct VisitArgs {
     /// An id of your choosing for the case; generated when absent.
     #[arg(long)]
     pub case_id: Option<String>,
-    /// Who received the visitor (a staff id, no spaces); default $USER, else `officer`.
-    #[arg(long)]
-    pub actor: Option<String>,
+    /// Who received the visitor.
+    #[command(flatten)]
+    pub who: ActorArgs,
     /// Print the case and the leader on duty as JSON.
     #[arg(long)]
     pub json: bool,
@@ -1047,11 +1106,12 @@ pub async fn visit(args: VisitArgs) -> Result<()> {
         category: args.category.into(),
         summary: args.summary.clone(),
         petitioner: args.petitioner.petitioner(),
-        actor: actor(args.actor.as_deref()),
+        actor: args.who.actor(),
         answered: args.answered,
         resolution: args.resolution.clone().unwrap_or_default(),
         satisfaction: args.satisfaction.map_or(0, i32::from),
         case_id: args.case_id.clone().unwrap_or_default(),
+        on_behalf_of: args.who.on_behalf_of(),
     };
     let answer = args.connection.cases().await?.record_visit(request).await.map_err(refused)?.into_inner();
     let case = answer.case.unwrap_or_default();
@@ -1091,9 +1151,9 @@ pub struct SuperviseArgs {
     /// The notice (no names, phone numbers or ID numbers).
     #[arg(long)]
     pub text: String,
-    /// Who issues it (a staff id, no spaces); default $USER, else `officer`.
-    #[arg(long)]
-    pub actor: Option<String>,
+    /// Who issues it.
+    #[command(flatten)]
+    pub who: ActorArgs,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -1107,7 +1167,8 @@ pub async fn supervise(args: SuperviseArgs) -> Result<()> {
         kind: args.kind.into(),
         reply_by: reply_by.clone(),
         text: args.text.clone(),
-        actor: actor(args.actor.as_deref()),
+        actor: args.who.actor(),
+        on_behalf_of: args.who.on_behalf_of(),
     };
     let answer = args.connection.cases().await?.supervise(request).await.map_err(refused)?.into_inner();
     if args.json {
@@ -1146,8 +1207,9 @@ pub struct DrillArgs {
     /// The figure: a case figure (cases.registered, cases.accepted, cases.accepted_on_time,
     /// cases.closed, cases.closed_on_time, cases.overdue, cases.escalated, cases.assigned_down,
     /// cases.repeat_petitions, cases.satisfied, cases.dissatisfied, cases.unreachable, cases.visits,
-    /// cases.one_visit) or a report figure (received, on_time, late, zero_reports, disputes,
-    /// wage_disputes).
+    /// cases.one_visit), a report figure (received, on_time, late, zero_reports, disputes,
+    /// wage_disputes), or rank: the unit's row in the scorecard of the unit above it, with every
+    /// component of its assessment.
     #[arg(long)]
     pub figure: String,
     /// One JSON object per case id or report and line.
@@ -1179,6 +1241,20 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
             .await
             .map_err(refused)?
             .into_inner();
+        if let Some(place) = &page.place {
+            let text = if args.json {
+                json!({
+                    "parent_unit_id": place.parent_unit_id,
+                    "rows": place.rows,
+                    "row": place.row.as_ref().map(crate::summary::scorecard_row_json),
+                })
+                .to_string()
+            } else {
+                crate::summary::render_place(place).trim_end().to_owned()
+            };
+            out(text)?;
+            return Ok(());
+        }
         for case_id in &page.case_ids {
             cases += 1;
             let line = if args.json { json!({ "case_id": case_id }).to_string() } else { case_id.clone() };
@@ -1303,7 +1379,9 @@ fn event_json(event: &pb::CaseEvent) -> Value {
         "at": rfc3339(event.at),
         "on": empty_null(&event.on),
         "unit_id": event.unit_id,
-        "actor": event.actor,
+        // The domain's own JSON of who acted: `kind` (person, node,
+        // unverified) and its fields.
+        "actor": actor_of(event).map(|actor| serde_json::to_value(actor).unwrap_or(Value::Null)),
         "note": event.note,
         "kind": kind_name(event.kind.as_ref()),
         "details": kind_json(event.kind.as_ref()),
@@ -1348,8 +1426,13 @@ fn kind_json(kind: Option<&Kind>) -> Value {
         Some(Kind::Supervised(k)) => json!({
             "supervision_id": k.supervision_id, "from_unit_id": k.from_unit_id,
             "kind": enum_json::<pb::SupervisionKind>(k.kind), "reply_by": empty_null(&k.reply_by),
+            "sender": k.sender.clone().and_then(|sender| fengqiao_proto::actor_from_pb(Some(sender), "", "sender").ok())
+                .map(|sender| serde_json::to_value(sender).unwrap_or(Value::Null)),
         }),
         Some(Kind::SupervisionReplied(k)) => json!({ "supervision_id": k.supervision_id }),
+        Some(Kind::RepeatFound(k)) => json!({
+            "of_case_ids": k.of_case_ids, "window_days": k.window_days, "since": empty_null(&k.since),
+        }),
     }
 }
 
@@ -1374,6 +1457,7 @@ fn kind_name(kind: Option<&Kind>) -> &'static str {
         Some(Kind::Reviewed(_)) => "reviewed",
         Some(Kind::Supervised(_)) => "supervised",
         Some(Kind::SupervisionReplied(_)) => "supervision_replied",
+        Some(Kind::RepeatFound(_)) => "repeat_found",
     }
 }
 
@@ -1426,14 +1510,28 @@ fn kind_details(kind: Option<&Kind>) -> String {
             let decision = enum_name::<pb::ReviewDecision>(k.decision);
             if k.deadline.is_empty() { decision } else { format!("{decision}, new deadline {}", k.deadline) }
         }
-        Some(Kind::Supervised(k)) => format!(
-            "{} from {}, {}, reply by {}",
-            k.supervision_id,
-            k.from_unit_id,
-            enum_name::<pb::SupervisionKind>(k.kind),
-            dash(&k.reply_by)
-        ),
+        Some(Kind::Supervised(k)) => {
+            let mut text = format!(
+                "{} from {}, {}, reply by {}",
+                k.supervision_id,
+                k.from_unit_id,
+                enum_name::<pb::SupervisionKind>(k.kind),
+                dash(&k.reply_by)
+            );
+            if let Some(sender) =
+                k.sender.clone().and_then(|s| fengqiao_proto::actor_from_pb(Some(s), "", "sender").ok())
+            {
+                text.push_str(&format!(", issued by {sender}"));
+            }
+            text
+        }
         Some(Kind::SupervisionReplied(k)) => format!("to {}", k.supervision_id),
+        Some(Kind::RepeatFound(k)) => format!(
+            "repeat of {} (same petitioner_ref and category within {} days, since {})",
+            k.of_case_ids.join(" "),
+            k.window_days,
+            dash(&k.since)
+        ),
     }
 }
 
@@ -1578,14 +1676,15 @@ fn dispute_ref_text(source: &pb::DisputeRef) -> String {
     format!("{}@{}#{}", source.unit_id, source.date, source.local_id)
 }
 
-/// `--actor`, else $USER, else `officer`.
-fn actor(flag: Option<&str>) -> String {
-    match flag {
-        Some(actor) => actor.to_owned(),
-        None => {
-            std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "officer".into())
-        }
-    }
+/// Who acted in an event, as the node recorded it: the certificate's
+/// identity and display name (`leader p7 at 410411 (王书记)`), the node,
+/// or the insecure mode's text marked unverified.
+fn actor_of(event: &pb::CaseEvent) -> Option<Actor> {
+    fengqiao_proto::actor_from_pb(event.acted_by.clone(), &event.actor, "acted_by").ok()
+}
+
+fn actor_text(event: &pb::CaseEvent) -> String {
+    actor_of(event).map_or_else(|| event.actor.clone(), |actor| actor.to_string())
 }
 
 // ---------------------------------------------------------------- helpers
@@ -1735,10 +1834,20 @@ mod tests {
 
     #[test]
     fn actors() {
-        assert_eq!(actor(Some("alice")), "alice");
-        // Without the flag: $USER, else `officer`; never empty. A flag is passed
-        // on as given (the node checks it).
-        assert!(!actor(None).is_empty());
+        // Nothing invented: without --actor the request names nobody and the
+        // node takes the certificate's identity.
+        let none = ActorArgs::default();
+        assert_eq!((none.actor(), none.on_behalf_of()), (String::new(), None));
+        let given = ActorArgs {
+            actor: Some("alice".into()),
+            on_behalf_of: Some("lead-1".into()),
+            on_behalf_of_name: Some("王书记".into()),
+        };
+        assert_eq!(given.actor(), "alice");
+        assert_eq!(
+            given.on_behalf_of(),
+            Some(pb::OnBehalfOf { person_id: "lead-1".into(), display_name: "王书记".into() })
+        );
     }
 
     #[test]
@@ -1757,14 +1866,46 @@ mod tests {
             })),
             ..Default::default()
         };
+        // A one-word actor alone (an older node's event) is unverified text.
         assert_eq!(
             event_line(&event),
-            "event 3 (2026-05-02, unit 110101, alice): extended — +30 days to 2026-07-31; \
+            "event 3 (2026-05-02, unit 110101, alice (unverified)): extended — +30 days to 2026-07-31; \
              reason: expert opinion; note: met both sides"
         );
         let value = event_json(&event);
         assert_eq!(value["kind"], "extended");
         assert_eq!(value["details"]["days"], 30);
         assert_eq!(value["at"], Value::Null);
+        assert_eq!(value["actor"], json!({"kind": "unverified", "text": "alice"}));
+        // The certificate's identity and display name, and whom it acted for.
+        let event = pb::CaseEvent {
+            acted_by: Some(pb::Actor {
+                kind: Some(pb::actor::Kind::Person(pb::PersonActor {
+                    unit_id: "110101".into(),
+                    role: pb::Role::Officer.into(),
+                    person_id: "off-3".into(),
+                    display_name: "李干事".into(),
+                    on_behalf_of: Some(pb::OnBehalfOf {
+                        person_id: "lead-1".into(),
+                        display_name: "王书记".into(),
+                    }),
+                })),
+            }),
+            ..event
+        };
+        assert!(
+            event_line(&event).starts_with(
+                "event 3 (2026-05-02, unit 110101, officer off-3 at 110101 (李干事) on behalf of lead-1 (王书记)):"
+            ),
+            "{}",
+            event_line(&event)
+        );
+        assert_eq!(
+            event_json(&event)["actor"],
+            json!({
+                "kind": "person", "unit": "110101", "role": "officer", "id": "off-3", "name": "李干事",
+                "on_behalf_of": {"id": "lead-1", "name": "王书记"}
+            })
+        );
     }
 }

@@ -27,7 +27,8 @@ pub struct Connection {
 
 impl Connection {
     pub async fn reporting(&self) -> Result<ReportingServiceClient<Channel>> {
-        Ok(ReportingServiceClient::new(self.channel().await?))
+        Ok(ReportingServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
     }
 
     pub async fn channel(&self) -> Result<Channel> {
@@ -124,6 +125,12 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             "outbox_oldest": time(status.outbox_oldest), "last_forwarded_at": time(status.last_forwarded_at),
             "last_forward_error": status.last_forward_error, "commit_queue": status.commit_queue,
             "downlink_cursor": status.downlink_cursor,
+            "reporting_start_date": crate::summary::empty_null(&status.reporting_start_date),
+            "set_aside_count": status.set_aside_count,
+            "set_aside": status.set_aside.iter().map(|item| serde_json::json!({
+                "kind": item.kind, "key": item.key, "date": item.date, "revision": item.revision,
+                "reason": item.reason, "set_aside_at": time(item.set_aside_at),
+            })).collect::<Vec<_>>(),
         });
         println!("{value}");
         return Ok(());
@@ -144,6 +151,36 @@ pub async fn status(args: StatusArgs) -> Result<()> {
     }
     println!("commit queue      {}", status.commit_queue);
     println!("downlink cursor   {}", status.downlink_cursor);
+    println!(
+        "reporting since   {}",
+        if status.reporting_start_date.is_empty() { "no start date" } else { &status.reporting_start_date }
+    );
+    if status.set_aside_count > 0 {
+        println!(
+            "SET ASIDE         {} items the parent refused (not forwarded; newest first)",
+            status.set_aside_count
+        );
+        let mut table = Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+            "kind",
+            "unit or case",
+            "date",
+            "revision",
+            "set aside at",
+            "the parent's reason",
+        ]);
+        for item in &status.set_aside {
+            table.add_row([
+                item.kind.clone(),
+                item.key.clone(),
+                item.date.clone(),
+                item.revision.to_string(),
+                time(item.set_aside_at).unwrap_or_default(),
+                item.reason.clone(),
+            ]);
+        }
+        println!("{table}");
+    }
     Ok(())
 }
 
@@ -180,20 +217,30 @@ pub struct NoticesArgs {
     pub unit: String,
 }
 
-/// `fengqiao notices`: the notices a node holds for a unit.
+/// `fengqiao notices`: the notices a node holds for a unit, page by page.
 pub async fn notices(args: NoticesArgs) -> Result<()> {
     let channel = args.connection.channel().await?;
-    let answer = fengqiao_proto::pb::node_service_client::NodeServiceClient::new(channel)
-        .list_notices(pb::ListNoticesRequest { unit_id: args.unit.clone() })
-        .await
-        .map_err(refused)?
-        .into_inner();
-    for received in &answer.notices {
-        let Some(notice) = &received.notice else { continue };
-        let at = instant(received.created_at).map(|t| t.to_rfc3339()).unwrap_or_default();
-        println!("{at}  from {}  [{}]  {}", notice.from_unit_id, notice.notice_id, notice.text);
+    let mut client = fengqiao_proto::pb::node_service_client::NodeServiceClient::new(channel)
+        .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES);
+    let mut page_token = String::new();
+    let mut count = 0;
+    loop {
+        let request = pb::ListNoticesRequest { unit_id: args.unit.clone(), page_size: 1000, page_token };
+        let page = client.list_notices(request).await.map_err(refused)?.into_inner();
+        for received in &page.notices {
+            let Some(notice) = &received.notice else { continue };
+            count += 1;
+            let at = instant(received.created_at).map(|t| t.to_rfc3339()).unwrap_or_default();
+            if !out(format!("{at}  from {}  [{}]  {}", notice.from_unit_id, notice.notice_id, notice.text))? {
+                return Ok(());
+            }
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
     }
-    println!("{} notices for unit {}", answer.notices.len(), args.unit);
+    println!("{count} notices for unit {}", args.unit);
     Ok(())
 }
 
@@ -242,9 +289,10 @@ pub struct RevisionArgs {
     /// Why this revision corrects the last (required for revision > 1).
     #[arg(long, default_value = "")]
     pub reason: String,
-    /// Staff id of the information officer.
-    #[arg(long, env = "FENGQIAO_REPORTER", default_value = "cli")]
-    pub reporter: String,
+    /// Staff id of the information officer. Over mTLS leave it out: the report is filed under your
+    /// certificate's person id (naming anybody else is refused). A plaintext local node needs it.
+    #[arg(long, env = "FENGQIAO_REPORTER")]
+    pub reporter: Option<String>,
 }
 
 impl RevisionArgs {
@@ -254,7 +302,7 @@ impl RevisionArgs {
             unit_id: unit,
             date: connection.date(&self.date, "--date")?.to_string(),
             revision: self.revision,
-            reporter: self.reporter.clone(),
+            reporter: self.reporter.clone().unwrap_or_default(),
             zero: true,
             disputes: Vec::new(),
             correction_reason: self.reason.clone(),
@@ -392,7 +440,7 @@ fn parse_dispute(spec: &str, position: usize) -> Result<pb::Dispute> {
     Ok(dispute)
 }
 
-fn report_from_file(path: &PathBuf, default_reporter: &str) -> Result<DailyReport> {
+fn report_from_file(path: &PathBuf, default_reporter: Option<&str>) -> Result<DailyReport> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let file: ReportFile =
         serde_json::from_str(&text).with_context(|| format!("{} is not a report file", path.display()))?;
@@ -420,7 +468,7 @@ fn report_from_file(path: &PathBuf, default_reporter: &str) -> Result<DailyRepor
         unit_id: file.unit_id,
         date: file.date,
         revision: file.revision,
-        reporter: file.reporter.unwrap_or_else(|| default_reporter.to_owned()),
+        reporter: file.reporter.or_else(|| default_reporter.map(str::to_owned)).unwrap_or_default(),
         zero: disputes.is_empty(),
         disputes,
         correction_reason: file.correction_reason,
@@ -457,7 +505,7 @@ async fn submit(connection: &Connection, report: DailyReport, json: bool) -> Res
 
 pub async fn report(args: ReportArgs) -> Result<()> {
     let report = match &args.file {
-        Some(path) => report_from_file(path, &args.revision.reporter)?,
+        Some(path) => report_from_file(path, args.revision.reporter.as_deref())?,
         None => {
             let disputes = args
                 .dispute
@@ -499,16 +547,61 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
     let from = args.connection.date(&args.from, "--from")?;
     let to = args.connection.date(&args.to, "--to")?;
     let policy = TimePolicy::parse(&args.connection.time_zone, "18:00")?;
-    let mut client = args.connection.reporting().await?;
     let mut table = Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(["date", "unit", "rev", "zero", "disputes", "on time", "accepted (local)"]);
+    let count = each_report(&args.connection, &args.unit, from, to, |stored| {
+        let Some(report) = &stored.report else { return Ok(true) };
+        let accepted = instant(stored.accepted_at)
+            .map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default();
+        if args.json {
+            let value = serde_json::json!({
+                "unit_id": report.unit_id, "date": report.date, "revision": report.revision,
+                "reporter": report.reporter, "zero": report.zero, "disputes": report.disputes.len(),
+                "on_time": stored.on_time, "accepted_at": accepted,
+                "correction_reason": report.correction_reason,
+            });
+            // False when the reader went away (`| head`): stop quietly.
+            return out(value);
+        }
+        table.add_row([
+            report.date.clone(),
+            report.unit_id.clone(),
+            report.revision.to_string(),
+            if report.zero { "zero".into() } else { String::new() },
+            report.disputes.len().to_string(),
+            if stored.on_time { "yes".into() } else { "late".into() },
+            accepted,
+        ]);
+        Ok(true)
+    })
+    .await?;
+    if !args.json {
+        println!("{table}");
+        println!("{count} reports in the subtree of {} from {from} to {to}", args.unit);
+    }
+    Ok(())
+}
+
+/// Reads every current report of `unit`'s subtree from `from` to `to`, page
+/// by page as the node hands them out (pages are bounded in bytes, so a few
+/// large reports make a page), and gives each to `visit` until it says stop.
+/// Returns how many it visited.
+pub(crate) async fn each_report(
+    connection: &Connection,
+    unit: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut visit: impl FnMut(&pb::StoredDailyReport) -> Result<bool>,
+) -> Result<usize> {
+    let mut client = connection.reporting().await?;
     let mut page_token = String::new();
     let mut count = 0usize;
     loop {
         let page = client
             .list_daily_reports(ListDailyReportsRequest {
-                unit_id: args.unit.clone(),
+                unit_id: unit.to_owned(),
                 from_date: from.to_string(),
                 to_date: to.to_string(),
                 page_size: 1000,
@@ -518,44 +611,16 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
             .map_err(refused)?
             .into_inner();
         for stored in &page.reports {
-            let Some(report) = &stored.report else { continue };
             count += 1;
-            let accepted = instant(stored.accepted_at)
-                .map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
-                .unwrap_or_default();
-            if args.json {
-                let value = serde_json::json!({
-                    "unit_id": report.unit_id, "date": report.date, "revision": report.revision,
-                    "reporter": report.reporter, "zero": report.zero, "disputes": report.disputes.len(),
-                    "on_time": stored.on_time, "accepted_at": accepted,
-                    "correction_reason": report.correction_reason,
-                });
-                if !out(value)? {
-                    // The reader went away (`| head`): stop quietly.
-                    return Ok(());
-                }
-            } else {
-                table.add_row([
-                    report.date.clone(),
-                    report.unit_id.clone(),
-                    report.revision.to_string(),
-                    if report.zero { "zero".into() } else { String::new() },
-                    report.disputes.len().to_string(),
-                    if stored.on_time { "yes".into() } else { "late".into() },
-                    accepted,
-                ]);
+            if !visit(stored)? {
+                return Ok(count);
             }
         }
         if page.next_page_token.is_empty() {
-            break;
+            return Ok(count);
         }
         page_token = page.next_page_token;
     }
-    if !args.json {
-        println!("{table}");
-        println!("{count} reports in the subtree of {} from {from} to {to}", args.unit);
-    }
-    Ok(())
 }
 
 /// Prints a (possibly long) piece of output and a newline. `Ok(false)` when

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use fengqiao_core::TimePolicy;
+use fengqiao_core::assessment::{Component, Weights};
+use fengqiao_core::{DomainError, TimePolicy};
 use fengqiao_node::Limits;
 use figment::providers::{Env, Format, Toml};
 use figment::value::{Dict, Map, Value};
@@ -29,8 +30,10 @@ pub struct Config {
     pub database: DatabaseSection,
     pub tls: TlsSection,
     pub time: TimeSection,
+    pub reporting: ReportingSection,
     pub cases: CasesSection,
     pub personal_data: PersonalDataSection,
+    pub ranking: RankingSection,
     pub limits: LimitsSection,
     pub metrics: MetricsSection,
     pub log: LogSection,
@@ -96,12 +99,30 @@ pub struct TimeSection {
     pub zone: String,
     /// The daily cut-off, local `HH:MM`.
     pub cutoff: String,
+    /// How far another node's clock may run ahead of this one's: a child
+    /// node's pushed items may carry times this far in the future.
+    pub max_clock_skew_secs: u64,
 }
 
 impl Default for TimeSection {
     fn default() -> Self {
-        TimeSection { zone: "Asia/Shanghai".to_owned(), cutoff: "18:00".to_owned() }
+        TimeSection {
+            zone: "Asia/Shanghai".to_owned(),
+            cutoff: "18:00".to_owned(),
+            max_clock_skew_secs: fengqiao_node::DEFAULT_MAX_CLOCK_SKEW.as_secs(),
+        }
     }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportingSection {
+    /// The deployment's first day of reporting (go-live), `YYYY-MM-DD`, the
+    /// same on every node: reports dated before it are refused and nothing
+    /// is expected before it. Required for a new database; a database that
+    /// has one keeps it when this is unset.
+    #[serde(deserialize_with = "optional_date_text", skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,6 +162,50 @@ pub struct PersonalDataSection {
     pub previous_key_files: Vec<PathBuf>,
 }
 
+/// The weights of the accountability assessment that ranks the child
+/// units of a summary (责任追究): relative, 0 to 1000 each, at least one
+/// above 0. The formula is in `fengqiao_core::assessment`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RankingSection {
+    pub completeness: u32,
+    pub timeliness: u32,
+    pub dispute_resolution: u32,
+    pub on_time_acceptance: u32,
+    pub on_time_closure: u32,
+    pub repeat_petitions: u32,
+    pub satisfaction: u32,
+}
+
+impl Default for RankingSection {
+    fn default() -> Self {
+        let w = Weights::default();
+        RankingSection {
+            completeness: w.completeness,
+            timeliness: w.timeliness,
+            dispute_resolution: w.dispute_resolution,
+            on_time_acceptance: w.on_time_acceptance,
+            on_time_closure: w.on_time_closure,
+            repeat_petitions: w.repeat_petitions,
+            satisfaction: w.satisfaction,
+        }
+    }
+}
+
+impl RankingSection {
+    pub fn weights(&self) -> Weights {
+        Weights {
+            completeness: self.completeness,
+            timeliness: self.timeliness,
+            dispute_resolution: self.dispute_resolution,
+            on_time_acceptance: self.on_time_acceptance,
+            on_time_closure: self.on_time_closure,
+            repeat_petitions: self.repeat_petitions,
+            satisfaction: self.satisfaction,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsSection {
@@ -149,10 +214,16 @@ pub struct LimitsSection {
     pub max_in_flight: usize,
     pub max_streams_per_connection: u32,
     pub max_connections: usize,
+    /// Of `max_connections`, the slots kept for connections that showed a
+    /// certificate of the deployment CA.
+    pub reserved_connections: usize,
+    pub max_connections_per_source: usize,
     /// Calls per second per caller; 0 turns the rate limit off.
     pub rate_limit: u32,
     pub rate_burst: u32,
+    /// From accept to the first request's headers, TLS handshake included.
     pub handshake_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
     pub keepalive_secs: u64,
     pub keepalive_timeout_secs: u64,
     pub tcp_keepalive_secs: u64,
@@ -167,9 +238,12 @@ impl Default for LimitsSection {
             max_in_flight: limits.max_in_flight,
             max_streams_per_connection: limits.max_streams_per_connection,
             max_connections: limits.max_connections,
+            reserved_connections: limits.reserved_connections,
+            max_connections_per_source: limits.max_connections_per_source,
             rate_limit: limits.rate_per_second,
             rate_burst: limits.rate_burst,
             handshake_timeout_secs: limits.handshake_timeout.as_secs(),
+            idle_timeout_secs: limits.idle_timeout.as_secs(),
             keepalive_secs: limits.keepalive_interval.as_secs(),
             keepalive_timeout_secs: limits.keepalive_timeout.as_secs(),
             tcp_keepalive_secs: limits.tcp_keepalive.as_secs(),
@@ -249,6 +323,21 @@ fn optional_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<St
     }))
 }
 
+/// A date may be written bare in TOML (`start_date = 2026-03-01`), which
+/// arrives as a TOML date rather than a string: take its text either way.
+fn optional_date_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        String(String),
+        Date(toml::value::Datetime),
+    }
+    Ok(Option::<Text>::deserialize(deserializer)?.map(|text| match text {
+        Text::String(text) => text,
+        Text::Date(date) => date.to_string(),
+    }))
+}
+
 /// The flags of `fengqiao node` and `fengqiao config print`: each one set
 /// overrides the file and the environment.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -294,6 +383,15 @@ pub struct ConfigArgs {
     /// [default: 18:00].
     #[arg(long)]
     pub cutoff: Option<String>,
+    /// time.max_clock_skew_secs: how far a child node's clock may run ahead of this one's; pushed
+    /// items dated further in the future are refused [default: 300].
+    #[arg(long)]
+    pub max_clock_skew_secs: Option<u64>,
+    /// reporting.start_date: the deployment's first day of reporting, YYYY-MM-DD, the same on every
+    /// node; reports before it are refused and nothing is expected before it. Required for a new
+    /// database (one that has a start keeps it).
+    #[arg(long)]
+    pub start_date: Option<String>,
     /// node.parent: the parent node (https://10.0.0.1:7400; http:// only when insecure); everything
     /// accepted here is forwarded to it.
     #[arg(long)]
@@ -360,15 +458,27 @@ pub struct ConfigArgs {
     /// limits.max_connections: most open connections.
     #[arg(long)]
     pub max_connections: Option<usize>,
+    /// limits.reserved_connections: of max_connections, the slots only connections that showed a
+    /// certificate of the deployment CA may hold.
+    #[arg(long)]
+    pub reserved_connections: Option<usize>,
+    /// limits.max_connections_per_source: most connections one source address may hold.
+    #[arg(long)]
+    pub max_connections_per_source: Option<usize>,
     /// limits.rate_limit: calls per second one caller may make on average; 0 turns it off.
     #[arg(long)]
     pub rate_limit: Option<u32>,
     /// limits.rate_burst: calls one caller may make at once above the average rate.
     #[arg(long)]
     pub rate_burst: Option<u32>,
-    /// limits.handshake_timeout_secs: seconds a new connection has to complete its handshake.
+    /// limits.handshake_timeout_secs: seconds a new connection has from accept to its first
+    /// request (TLS handshake, HTTP/2 preface and the request's headers together).
     #[arg(long)]
     pub handshake_timeout_secs: Option<u64>,
+    /// limits.idle_timeout_secs: seconds a connection may stay without an open call before the
+    /// node closes it.
+    #[arg(long)]
+    pub idle_timeout_secs: Option<u64>,
     /// limits.keepalive_secs: seconds between HTTP/2 pings.
     #[arg(long)]
     pub keepalive_secs: Option<u64>,
@@ -424,6 +534,8 @@ impl ConfigArgs {
         set("tls.key", value(&self.key));
         set("time.zone", value(&self.time_zone));
         set("time.cutoff", value(&self.cutoff));
+        set("time.max_clock_skew_secs", value(&self.max_clock_skew_secs));
+        set("reporting.start_date", value(&self.start_date));
         set("cases.accept_days", value(&self.accept_days));
         set("cases.handle_days", value(&self.handle_days));
         set("cases.max_extension_days", value(&self.max_extension_days));
@@ -442,9 +554,12 @@ impl ConfigArgs {
         set("limits.max_in_flight", value(&self.max_in_flight));
         set("limits.max_streams_per_connection", value(&self.max_streams_per_connection));
         set("limits.max_connections", value(&self.max_connections));
+        set("limits.reserved_connections", value(&self.reserved_connections));
+        set("limits.max_connections_per_source", value(&self.max_connections_per_source));
         set("limits.rate_limit", value(&self.rate_limit));
         set("limits.rate_burst", value(&self.rate_burst));
         set("limits.handshake_timeout_secs", value(&self.handshake_timeout_secs));
+        set("limits.idle_timeout_secs", value(&self.idle_timeout_secs));
         set("limits.keepalive_secs", value(&self.keepalive_secs));
         set("limits.keepalive_timeout_secs", value(&self.keepalive_timeout_secs));
         set("limits.tcp_keepalive_secs", value(&self.tcp_keepalive_secs));
@@ -517,9 +632,12 @@ impl Loaded {
             max_in_flight: l.max_in_flight,
             max_streams_per_connection: l.max_streams_per_connection,
             max_connections: l.max_connections,
+            reserved_connections: l.reserved_connections,
+            max_connections_per_source: l.max_connections_per_source,
             rate_per_second: l.rate_limit,
             rate_burst: l.rate_burst,
             handshake_timeout: Duration::from_secs(l.handshake_timeout_secs),
+            idle_timeout: Duration::from_secs(l.idle_timeout_secs),
             keepalive_interval: Duration::from_secs(l.keepalive_secs),
             keepalive_timeout: Duration::from_secs(l.keepalive_timeout_secs),
             tcp_keepalive: Duration::from_secs(l.tcp_keepalive_secs),
@@ -536,6 +654,18 @@ impl Loaded {
 
     pub fn time(&self) -> TimePolicy {
         TimePolicy::parse(&self.config.time.zone, &self.config.time.cutoff).expect("checked by load")
+    }
+
+    /// How far another node's clock may run ahead (checked by [`load`]).
+    pub fn max_clock_skew(&self) -> Duration {
+        Duration::from_secs(self.config.time.max_clock_skew_secs)
+    }
+
+    /// The configured first day of reporting (checked by [`load`]).
+    pub fn reporting_start(&self) -> Option<chrono::NaiveDate> {
+        self.config.reporting.start_date.as_deref().map(|date| {
+            fengqiao_core::time::parse_date(date, "reporting.start_date").expect("checked by load")
+        })
     }
 
     /// The effective configuration as TOML, each value with its origin,
@@ -601,7 +731,8 @@ fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("node", vec!["unit", "listen", "tree", "parent", "child_nodes", "drain_grace_seconds"]),
         ("database", vec!["url"]),
         ("tls", vec!["insecure", "ca", "cert", "key"]),
-        ("time", vec!["zone", "cutoff"]),
+        ("time", vec!["zone", "cutoff", "max_clock_skew_secs"]),
+        ("reporting", vec!["start_date"]),
         (
             "cases",
             vec![
@@ -615,6 +746,7 @@ fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
             ],
         ),
         ("personal_data", vec!["key_file", "previous_key_files"]),
+        ("ranking", Component::ALL.iter().map(|c| c.name()).collect()),
         (
             "limits",
             vec![
@@ -623,9 +755,12 @@ fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
                 "max_in_flight",
                 "max_streams_per_connection",
                 "max_connections",
+                "reserved_connections",
+                "max_connections_per_source",
                 "rate_limit",
                 "rate_burst",
                 "handshake_timeout_secs",
+                "idle_timeout_secs",
                 "keepalive_secs",
                 "keepalive_timeout_secs",
                 "tcp_keepalive_secs",
@@ -755,6 +890,14 @@ fn check(loaded: &Loaded) -> Result<()> {
         let key = if e.to_string().contains("zone") { "time.zone" } else { "time.cutoff" };
         fail(key, &e.to_string())
     })?;
+    if c.time.max_clock_skew_secs > 3600 {
+        return Err(fail("time.max_clock_skew_secs", "must be at most 3600 seconds"));
+    }
+    if let Some(start) = &c.reporting.start_date {
+        fengqiao_core::time::parse_date(start, "reporting.start_date").map_err(|_| {
+            fail("reporting.start_date", &format!("{start:?} is not a date (expected YYYY-MM-DD)"))
+        })?;
+    }
     let cases = &c.cases;
     for (key, value) in [
         ("cases.accept_days", cases.accept_days),
@@ -767,6 +910,9 @@ fn check(loaded: &Loaded) -> Result<()> {
         if !(1..=3660).contains(&value) {
             return Err(fail(key, "must be between 1 and 3660 days"));
         }
+    }
+    if let Err(DomainError::Invalid { field, reason }) = c.ranking.weights().check() {
+        return Err(fail(&format!("ranking.{field}"), &reason));
     }
     if !c.personal_data.previous_key_files.is_empty() && c.personal_data.key_file.is_none() {
         return Err(fail(
@@ -790,6 +936,7 @@ fn check(loaded: &Loaded) -> Result<()> {
     for (key, value) in [
         ("limits.request_timeout_secs", l.request_timeout_secs),
         ("limits.handshake_timeout_secs", l.handshake_timeout_secs),
+        ("limits.idle_timeout_secs", l.idle_timeout_secs),
         ("limits.keepalive_secs", l.keepalive_secs),
         ("limits.keepalive_timeout_secs", l.keepalive_timeout_secs),
         ("limits.tcp_keepalive_secs", l.tcp_keepalive_secs),
@@ -797,6 +944,21 @@ fn check(loaded: &Loaded) -> Result<()> {
         if !(1..=86_400).contains(&value) {
             return Err(fail(key, "must be between 1 and 86400 seconds"));
         }
+    }
+    if l.reserved_connections >= l.max_connections {
+        return Err(fail(
+            "limits.reserved_connections",
+            &format!(
+                "must be below limits.max_connections ({}): connections without a certificate yet need slots too",
+                l.max_connections
+            ),
+        ));
+    }
+    if l.max_connections_per_source == 0 || l.max_connections_per_source > l.max_connections {
+        return Err(fail(
+            "limits.max_connections_per_source",
+            &format!("must be between 1 and limits.max_connections ({})", l.max_connections),
+        ));
     }
     if l.rate_limit > 0 && l.rate_burst == 0 {
         return Err(fail("limits.rate_burst", "must be at least 1 when limits.rate_limit is on"));
@@ -897,6 +1059,21 @@ mod tests {
             );
             assert_eq!(env.config.limits.rate_limit, 7, "the file's other keys stay");
 
+            jail.set_env("FENGQIAO__RANKING__ON_TIME_CLOSURE", "40");
+            let ranked = load(&args(Some("node.toml"))).unwrap();
+            assert_eq!(ranked.config.ranking.weights().on_time_closure, 40);
+            assert_eq!(
+                ranked.origin("ranking.on_time_closure"),
+                "environment variable FENGQIAO__RANKING__ON_TIME_CLOSURE"
+            );
+            assert!(
+                ranked.to_toml().contains(
+                    "on_time_closure = 40  # environment variable FENGQIAO__RANKING__ON_TIME_CLOSURE"
+                ),
+                "{}",
+                ranked.to_toml()
+            );
+            assert_eq!(defaults.config.ranking.weights(), Weights::default());
             let flags = load(&ConfigArgs { max_in_flight: Some(30), ..args(Some("node.toml")) }).unwrap();
             assert_eq!(flags.config.limits.max_in_flight, 30);
             assert_eq!(flags.origin("limits.max_in_flight"), "command-line flags");
@@ -993,12 +1170,94 @@ mod tests {
             assert!(message.contains("trace.otlp_endpoint"), "{message}");
             let message = error(load(&ConfigArgs { log_filter: Some("info,[".into()), ..args(None) }));
             assert!(message.contains("log.filter"), "{message}");
+            let message = error(load(&ConfigArgs { start_date: Some("2026-02-30".into()), ..args(None) }));
+            assert!(
+                message.starts_with("configuration: reporting.start_date (command-line flags)"),
+                "{message}"
+            );
+            let message = error(load(&ConfigArgs { max_clock_skew_secs: Some(3601), ..args(None) }));
+            assert!(
+                message.starts_with("configuration: time.max_clock_skew_secs (command-line flags)"),
+                "{message}"
+            );
             let message = error(load(&ConfigArgs { accept_days: Some(0), ..args(None) }));
             assert!(message.contains("cases.accept_days"), "{message}");
+            jail.create_file("heavy.toml", "[ranking]\nsatisfaction = 1001\n")?;
+            let message = error(load(&args(Some("heavy.toml"))));
+            assert!(
+                message.starts_with("configuration: ranking.satisfaction (TOML file ")
+                    && message.ends_with("heavy.toml): must be at most 1000"),
+                "{message}"
+            );
+            jail.create_file(
+                "weightless.toml",
+                "[ranking]\ncompleteness = 0\ntimeliness = 0\ndispute_resolution = 0\n\
+                 on_time_acceptance = 0\non_time_closure = 0\nrepeat_petitions = 0\nsatisfaction = 0\n",
+            )?;
+            let message = error(load(&args(Some("weightless.toml"))));
+            assert!(message.contains("ranking.completeness") && message.contains("above 0"), "{message}");
+            jail.create_file("ranking-typo.toml", "[ranking]\nsatisfied = 3\n")?;
+            let message = error(load(&args(Some("ranking-typo.toml"))));
+            assert!(message.contains("satisfied") && message.contains("ranking-typo.toml"), "{message}");
             let message = error(load(&ConfigArgs { unit: None, ..args(None) }));
             assert!(message.contains("node.unit is required"), "{message}");
             let message = error(load(&args(Some("missing.toml"))));
             assert!(message.contains("missing.toml") && message.contains("does not exist"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn connection_limits_are_keys_like_any_other_and_checked_against_each_other() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "node.toml",
+                "[limits]\nmax_connections = 32\nreserved_connections = 8\nidle_timeout_secs = 60\n",
+            )?;
+            jail.set_env("FENGQIAO__LIMITS__MAX_CONNECTIONS_PER_SOURCE", "12");
+            let loaded =
+                load(&ConfigArgs { handshake_timeout_secs: Some(3), ..args(Some("node.toml")) }).unwrap();
+            let limits = loaded.limits();
+            assert_eq!(
+                (limits.max_connections, limits.reserved_connections, limits.max_connections_per_source),
+                (32, 8, 12)
+            );
+            assert_eq!(limits.idle_timeout, Duration::from_secs(60));
+            assert_eq!(limits.handshake_timeout, Duration::from_secs(3));
+            assert!(loaded.origin("limits.reserved_connections").ends_with("node.toml"));
+            assert_eq!(
+                loaded.origin("limits.max_connections_per_source"),
+                "environment variable FENGQIAO__LIMITS__MAX_CONNECTIONS_PER_SOURCE"
+            );
+            let printed = loaded.to_toml();
+            for line in [
+                "reserved_connections = 8  # TOML file",
+                "max_connections_per_source = 12  # environment variable",
+                "idle_timeout_secs = 60  # TOML file",
+                "handshake_timeout_secs = 3  # command-line flags",
+            ] {
+                assert!(printed.contains(line), "{line} in {printed}");
+            }
+
+            let message =
+                error(load(&ConfigArgs { reserved_connections: Some(32), ..args(Some("node.toml")) }));
+            assert!(
+                message.starts_with(
+                    "configuration: limits.reserved_connections (command-line flags): must be below"
+                ),
+                "{message}"
+            );
+            jail.set_env("FENGQIAO__LIMITS__MAX_CONNECTIONS_PER_SOURCE", "33");
+            let message = error(load(&args(Some("node.toml"))));
+            assert!(
+                message.starts_with(
+                    "configuration: limits.max_connections_per_source (environment variable FENGQIAO__LIMITS__MAX_CONNECTIONS_PER_SOURCE)"
+                ),
+                "{message}"
+            );
+            jail.clear_env();
+            let message = error(load(&ConfigArgs { idle_timeout_secs: Some(0), ..args(None) }));
+            assert!(message.contains("limits.idle_timeout_secs"), "{message}");
             Ok(())
         });
     }
@@ -1060,6 +1319,7 @@ mod tests {
         full.tls.cert = Some("c".into());
         full.tls.key = Some("k".into());
         full.cases.auto_escalate_after_days = Some(3);
+        full.reporting.start_date = Some("2026-03-01".into());
         full.cases.petitioner_secret_file = Some("s".into());
         full.personal_data.key_file = Some("k".into());
         full.metrics.listen = Some("127.0.0.1:9400".into());
@@ -1078,6 +1338,35 @@ mod tests {
             expected.sort_unstable();
             assert_eq!(actual, expected, "section {section}");
         }
+    }
+
+    #[test]
+    fn the_start_of_reporting_is_a_date_from_any_layer() {
+        Jail::expect_with(|jail| {
+            let unset = load(&args(None)).unwrap();
+            assert_eq!(unset.reporting_start(), None);
+            assert!(unset.to_toml().contains("# start_date =  (not set)"), "{}", unset.to_toml());
+            assert_eq!(unset.max_clock_skew(), Duration::from_secs(300));
+            // A bare TOML date and a quoted one.
+            jail.create_file("bare.toml", "[reporting]\nstart_date = 2026-03-01\n")?;
+            let bare = load(&args(Some("bare.toml"))).unwrap();
+            assert_eq!(bare.reporting_start(), chrono::NaiveDate::from_ymd_opt(2026, 3, 1));
+            let text = bare.to_toml();
+            assert!(text.contains("start_date = \"2026-03-01\"  # TOML file"), "{text}");
+            jail.create_file("printed.toml", &text)?;
+            assert_eq!(load(&args(Some("printed.toml"))).unwrap().reporting_start(), bare.reporting_start());
+            jail.set_env("FENGQIAO__REPORTING__START_DATE", "2026-04-01");
+            jail.set_env("FENGQIAO__TIME__MAX_CLOCK_SKEW_SECS", "60");
+            let env = load(&args(Some("bare.toml"))).unwrap();
+            assert_eq!(env.reporting_start(), chrono::NaiveDate::from_ymd_opt(2026, 4, 1));
+            assert_eq!(env.max_clock_skew(), Duration::from_secs(60));
+            let flags =
+                load(&ConfigArgs { start_date: Some("2026-05-01".into()), ..args(Some("bare.toml")) })
+                    .unwrap();
+            assert_eq!(flags.reporting_start(), chrono::NaiveDate::from_ymd_opt(2026, 5, 1));
+            assert_eq!(flags.origin("reporting.start_date"), "command-line flags");
+            Ok(())
+        });
     }
 
     #[test]

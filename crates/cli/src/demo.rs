@@ -28,6 +28,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use comfy_table::Table;
 use fengqiao_core::UnitId;
+use fengqiao_core::actor::{DisplayName, MAX_DISPLAY_NAME_CHARS};
 use fengqiao_core::identity::{Identity, Role};
 use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit, UnitTree};
 use fengqiao_node::{ChildNodes, Limits, Node, NodeConfig, TlsMaterial, Transport};
@@ -92,12 +93,17 @@ struct DemoNode {
     channel: Channel,
     /// As the leader of the node's home unit: cases, rosters, figures.
     leader: Channel,
+    /// The `reporter` its reports state: empty over mTLS (the officer's
+    /// certificate names them), a name of the unit's officer in plaintext.
+    reporter: String,
 }
 
 /// The demo's certificates, under `DIR/pki`: the CA, a certificate per
 /// node, and per node an officer and a leader of its home unit (and an
 /// admin of the district). One officer files for every reporting unit its
 /// node holds, instead of a reporter certificate for each of 2,000 units.
+/// Each person's certificate carries a display name (the unit's name and
+/// the role, e.g. 马庄街道领导), which the ledger shows beside their id.
 struct DemoPki {
     dir: PathBuf,
     ca: fengqiao_node::pki::CertifiedKey,
@@ -115,16 +121,38 @@ impl DemoPki {
     /// Issues `identity` a certificate as `DIR/pki/NAME.pem` and
     /// `NAME-key.pem`, and the transport that presents it.
     fn issue(&self, identity: &Identity, name: &str) -> Result<Transport> {
-        let leaf = fengqiao_node::pki::issue(&self.ca, identity, &[], 30)?;
+        self.issue_named(identity, None, name)
+    }
+
+    /// [`DemoPki::issue`] with a display name in the certificate.
+    fn issue_named(
+        &self,
+        identity: &Identity,
+        display: Option<&DisplayName>,
+        name: &str,
+    ) -> Result<Transport> {
+        let leaf = fengqiao_node::pki::issue_named(&self.ca, identity, display, &[], 30)?;
         let (cert, key) = fengqiao_node::pki::leaf_paths(&self.dir.join(name));
         fengqiao_node::pki::write_pair(&leaf, &cert, &key)?;
         let material = TlsMaterial::from_pem(&self.ca.cert_pem, &leaf.cert_pem, &leaf.key_pem)?;
         Ok(Transport::Tls(Arc::new(material)))
     }
 
-    fn person(&self, unit: &str, role: Role) -> Result<Transport> {
+    /// A person of `unit` (named `unit_name`) with `role`: person id
+    /// `demo-ROLE-UNIT`, display name the unit's name and the role.
+    fn person(&self, unit: &str, unit_name: &str, role: Role) -> Result<Transport> {
         let identity = Identity::person(&format!("demo-{role}-{unit}"), UnitId::parse(unit)?, role)?;
-        self.issue(&identity, &format!("{role}-{unit}"))
+        let title = match role {
+            Role::Reporter => "信息员",
+            Role::Officer => "工作人员",
+            Role::Leader => "领导",
+            Role::Admin => "管理员",
+            Role::Auditor => "审计员",
+        };
+        // The title is kept whole; a long unit name is cut before it.
+        let name: String = unit_name.chars().take(MAX_DISPLAY_NAME_CHARS - title.chars().count()).collect();
+        let display = DisplayName::parse_field(&format!("{name}{title}"), "display name")?;
+        self.issue_named(&identity, Some(&display), &format!("{role}-{unit}"))
     }
 
     /// The `fengqiao` flags that present the certificate `name`.
@@ -208,6 +236,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     // Parents first: a unit list in depth-first order has every parent
     // before its children.
     for unit in &node_units {
+        let unit_name = tree.get(unit).map_or("", |u| u.name.as_str());
         let parent = tree
             .ancestors(unit)
             .iter()
@@ -238,8 +267,8 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         let (transport, officer, leader) = match &pki {
             Some(pki) => (
                 pki.issue(&Identity::Node { unit: UnitId::parse(unit)? }, &format!("node-{unit}"))?,
-                pki.person(unit, Role::Officer)?,
-                pki.person(unit, Role::Leader)?,
+                pki.person(unit, unit_name, Role::Officer)?,
+                pki.person(unit, unit_name, Role::Leader)?,
             ),
             None => (Transport::Insecure, Transport::Insecure, Transport::Insecure),
         };
@@ -250,6 +279,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             // The demo's reporters all call from this process, each node's
             // officer with one certificate: to a rate limit they would be one caller.
             limits: Limits::unthrottled(),
+            // The deployment goes live on the first simulated day of
+            // reporting: nothing is expected (or accepted) before it.
+            reporting_start: Some(first_day),
             ..NodeConfig::new(unit.clone())
         };
         let node = Node::start(config, &tree, store, clock.clone()).await?;
@@ -266,7 +298,8 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         });
         let channel = fengqiao_node::tls::connect_endpoint(&url, &officer)?.connect_lazy();
         let leader = fengqiao_node::tls::connect_endpoint(&url, &leader)?.connect_lazy();
-        nodes.insert(unit.clone(), DemoNode { unit: unit.clone(), url, channel, leader });
+        let reporter = if pki.is_some() { String::new() } else { format!("demo-officer-{unit}") };
+        nodes.insert(unit.clone(), DemoNode { unit: unit.clone(), url, channel, leader, reporter });
         start_bar.inc(1);
     }
     start_bar.finish_and_clear();
@@ -287,7 +320,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     // (and as its admin, for `fengqiao status`).
     let (district_cli, district_admin_cli) = match &pki {
         Some(pki) => {
-            pki.person(&root, Role::Admin)?;
+            pki.person(&root, &tree.root().name, Role::Admin)?;
             (
                 format!("--server {} {}", nodes[&root].url, pki.flags(&format!("leader-{root}"))),
                 format!("--server {} {}", nodes[&root].url, pki.flags(&format!("admin-{root}"))),
@@ -303,6 +336,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         holder: &holder,
         district: nodes[&root].leader.clone(),
         district_cli: district_cli.clone(),
+        verified: pki.is_some(),
     };
     let history = demo_cases::simulate_history(&cases, history_start, today, args.seed).await?;
 
@@ -548,10 +582,8 @@ fn simulate(tree: &UnitTree, first_day: NaiveDate, days: u32, rng: &mut ChaCha8R
                 unit_id: unit.id.to_string(),
                 date: date.to_string(),
                 revision: 1,
-                reporter: format!(
-                    "officer-{}",
-                    &unit.id.as_str()[unit.id.as_str().len().saturating_sub(4)..]
-                ),
+                // Filled in for the node that takes it (see `submit_all`).
+                reporter: String::new(),
                 zero: disputes.is_empty(),
                 disputes,
                 correction_reason: String::new(),
@@ -630,9 +662,11 @@ async fn submit_all<'a>(
     progress: &ProgressBar,
 ) -> Vec<(Key, Result<u32, tonic::Status>)> {
     futures::stream::iter(reports.iter().cloned())
-        .map(|report| {
+        .map(|mut report| {
             let unit = tree.get(&report.unit_id).expect("simulated units are in the tree");
-            let mut client = ReportingServiceClient::new(serving(unit).channel.clone());
+            let node = serving(unit);
+            report.reporter.clone_from(&node.reporter);
+            let mut client = ReportingServiceClient::new(node.channel.clone());
             let key =
                 (report.unit_id.clone(), NaiveDate::parse_from_str(&report.date, "%Y-%m-%d").expect("valid"));
             async move {

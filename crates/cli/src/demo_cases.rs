@@ -21,13 +21,15 @@
 //! history and the days of reporting (`PeriodSummary`, `ListCases`) and
 //! checks them against what the simulation did.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::AddAssign;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use comfy_table::Table;
+use fengqiao_core::actor::Actor;
+use fengqiao_core::case::{DeadlinePolicy, RepeatLink, normalise_id_number};
 use fengqiao_core::{ManualClock, Tier, TimePolicy, Unit, UnitTree};
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
@@ -68,6 +70,8 @@ pub struct Network<'a> {
     /// The `fengqiao` flags that reach the district node as its leader
     /// (`--server URL` and, over mTLS, the certificate flags).
     pub district_cli: String,
+    /// Over mTLS: every case event must name a certificate's person or a node.
+    pub verified: bool,
 }
 
 impl Network<'_> {
@@ -84,6 +88,10 @@ pub struct History {
     /// The first day of case work.
     from: NaiveDate,
     tally: Tally,
+    /// Repeat petitions by the rule over the whole district (see
+    /// [`district_repeats`]): what the district's figures must show once
+    /// every ancestor's detection has reached the cases' holders.
+    repeats: u64,
     elapsed: Duration,
 }
 
@@ -684,7 +692,8 @@ async fn wait_for(
     let started = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
-        let request = pb::GetCaseRequest { case_id: id.to_owned(), with_petitioner: false };
+        let request =
+            pb::GetCaseRequest { case_id: id.to_owned(), with_petitioner: false, ..Default::default() };
         let mut client = client.clone();
         match client.get_case(request).await {
             Ok(answer) => {
@@ -703,10 +712,6 @@ async fn wait_for(
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(100));
     }
-}
-
-fn actor(unit: &str) -> String {
-    format!("demo-{}", &unit[unit.len().saturating_sub(6)..])
 }
 
 /// Registers a planned case (or records the visit) at the node holding
@@ -729,8 +734,10 @@ async fn register(net: &Network<'_>, planned: &Planned, tally: &mut Tally) -> Re
                     amount_claimed_cents: planned.claimed_cents,
                 }),
                 petitioner: Some(planned.petitioner.clone()),
-                actor: actor(unit),
+                // Nobody named: the node records the leader's certificate.
+                actor: String::new(),
                 note: "立案登记".into(),
+                on_behalf_of: None,
             };
             let answer = call(|| {
                 let (mut client, request) = (client.clone(), request.clone());
@@ -753,11 +760,12 @@ async fn register(net: &Network<'_>, planned: &Planned, tally: &mut Tally) -> Re
                 category: planned.category.into(),
                 summary: planned.summary.clone(),
                 petitioner: Some(planned.petitioner.clone()),
-                actor: actor(unit),
+                actor: String::new(),
                 answered: answered.is_some(),
                 resolution,
                 satisfaction: satisfaction.into(),
                 case_id: String::new(),
+                on_behalf_of: None,
             };
             let answer = call(|| {
                 let (mut client, request) = (client.clone(), request.clone());
@@ -806,7 +814,8 @@ async fn take(
                 kind: (*kind).into(),
                 reply_by: (day + chrono::Duration::days(7)).to_string(),
                 text: "该件已超期，请于七日内书面报告办理情况及下一步措施".into(),
-                actor: "demo-district".into(),
+                actor: String::new(),
+                on_behalf_of: None,
             };
             let answer = call(|| {
                 let (mut client, request) = (district.clone(), request.clone());
@@ -900,9 +909,10 @@ async fn take(
     let request = pb::ActOnCaseRequest {
         case_id: live.id.clone(),
         expected_sequence: 0,
-        actor: actor(&live.owner),
+        actor: String::new(),
         note,
         action: Some(action),
+        on_behalf_of: None,
     };
     let answer = call(|| {
         let (mut client, request) = (holder.clone(), request.clone());
@@ -1051,16 +1061,19 @@ pub async fn simulate_history(
         }
     }
     progress.finish_and_clear();
-    let history = History { from, tally, elapsed: started.elapsed() };
+    let repeats = district_repeats(&plans, DeadlinePolicy::default().repeat_window_days);
+    let history = History { from, tally, repeats, elapsed: started.elapsed() };
     let t = &history.tally;
     println!(
         "case history {from} to {to}: {} cases ({} visits to duty reception, {} received by the leader on duty \
-         from the roster, {} answered on the spot; {} repeat petitions), {} actions: {} declined, {} extended, {} escalated, {} assigned down, {} supervision notices \
+         from the roster, {} answered on the spot; {} repeat petitions, {} of them found by the registering node), \
+         {} actions: {} declined, {} extended, {} escalated, {} assigned down, {} supervision notices \
          ({} answered) in {:.1} s",
         t.registered,
         t.visits,
         t.with_leader_on_duty,
         t.one_visit,
+        history.repeats,
         t.repeat,
         t.actions,
         t.declined,
@@ -1072,6 +1085,77 @@ pub async fn simulate_history(
         history.elapsed.as_secs_f64()
     );
     Ok(history)
+}
+
+/// Repeat petitions by the rule over the whole district: a case repeats
+/// when an earlier case of the same petitioner and category was registered
+/// within `window_days` before it — wherever it was registered, since every
+/// ancestor's node looks over its subtree. (Cases of one day are registered
+/// in parallel, so which of them is first is not known; how many repeat is.)
+fn district_repeats(plans: &[Planned], window_days: u32) -> u64 {
+    let mut order: Vec<&Planned> = plans.iter().collect();
+    order.sort_by_key(|planned| planned.on);
+    let mut last: HashMap<(String, DisputeCategory), NaiveDate> = HashMap::new();
+    let mut repeats = 0;
+    for planned in order {
+        let person = normalise_id_number(&planned.petitioner.id_number)
+            .unwrap_or_else(|_| planned.petitioner.id_number.clone());
+        let key = (person, planned.category);
+        if last.get(&key).is_some_and(|earlier| *earlier >= RepeatLink::window_start(planned.on, window_days))
+        {
+            repeats += 1;
+        }
+        last.insert(key, planned.on);
+    }
+    repeats
+}
+
+/// Reads every event of the district's ledger and counts who acted: over
+/// mTLS each must be a certificate's person or a node, never unverified
+/// text. Returns (persons, nodes, unverified).
+async fn check_actors(net: &Network<'_>, root: &str) -> Result<(u64, u64, u64)> {
+    let client = CaseServiceClient::new(net.district.clone());
+    let (mut persons, mut nodes, mut unverified) = (0, 0, 0);
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListCasesRequest {
+            unit_id: root.to_owned(),
+            page_size: 1000,
+            page_token,
+            ..Default::default()
+        };
+        let page = call(|| {
+            let (mut client, request) = (client.clone(), request.clone());
+            async move { client.list_cases(request).await }
+        })
+        .await
+        .map_err(refused)
+        .context("listing the district's cases")?;
+        for case in &page.cases {
+            let request = pb::GetCaseRequest {
+                case_id: case.case_id.clone(),
+                with_petitioner: false,
+                ..Default::default()
+            };
+            let answer = call(|| {
+                let (mut client, request) = (client.clone(), request.clone());
+                async move { client.get_case(request).await }
+            })
+            .await
+            .map_err(refused)?;
+            for event in &answer.events {
+                match fengqiao_proto::actor_from_pb(event.acted_by.clone(), &event.actor, "acted_by") {
+                    Ok(Actor::Person { .. }) => persons += 1,
+                    Ok(Actor::Node { .. }) => nodes += 1,
+                    Ok(Actor::Unverified { .. }) | Err(_) => unverified += 1,
+                }
+            }
+        }
+        if page.next_page_token.is_empty() {
+            return Ok((persons, nodes, unverified));
+        }
+        page_token = page.next_page_token;
+    }
 }
 
 // ------------------------------------------------------------------ print
@@ -1110,7 +1194,7 @@ async fn overdue_cases(net: &Network<'_>, root: &str, as_of: NaiveDate) -> Resul
 }
 
 /// The case figures that must equal what the simulation did.
-fn mismatches(figures: &pb::CaseFigures, t: &Tally) -> Vec<String> {
+fn mismatches(figures: &pb::CaseFigures, t: &Tally, repeats: u64) -> Vec<String> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     [
         ("registered", figures.registered, n(t.registered)),
@@ -1119,7 +1203,7 @@ fn mismatches(figures: &pb::CaseFigures, t: &Tally) -> Vec<String> {
         ("closed", figures.closed, n(t.closed)),
         ("escalated", figures.escalated, n(t.escalated)),
         ("assigned down", figures.assigned_down, n(t.assigned_down)),
-        ("repeat petitions", figures.repeat_petitions, n(t.repeat)),
+        ("repeat petitions", figures.repeat_petitions, n(repeats)),
         ("visits", figures.visits, n(t.visits)),
         ("one visit", figures.one_visit, n(t.one_visit)),
     ]
@@ -1152,7 +1236,7 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
             .summary
             .context("the district answered without a summary")?;
         let figures = summary.cases.unwrap_or_default();
-        let differences = mismatches(&figures, &history.tally);
+        let differences = mismatches(&figures, &history.tally, history.repeats);
         if differences.is_empty() || waiting.elapsed() > CASE_WAIT {
             break (summary, figures, differences);
         }
@@ -1218,7 +1302,7 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
         ]);
     }
     println!(
-        "by township (scorecard of the same summary; rank 责任追究: timeliness, on-time closure, repeats):"
+        "by township (scorecard of the same summary; rank 责任追究: completeness, then the weighted score):"
     );
     println!("{table}");
     println!("  e.g. fengqiao case list {} --unit {root} --overdue", net.district_cli);
@@ -1237,9 +1321,17 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
         );
     }
     println!(
-        "case figures verified: {} registered, {} accepted, {} closed, {} escalated, {} assigned down as simulated; \
-         overdue {} as listed",
-        f.registered, f.accepted, f.closed, f.escalated, f.assigned_down, f.overdue
+        "case figures verified: {} registered, {} accepted, {} closed, {} escalated, {} assigned down, {} repeat \
+         petitions as simulated; overdue {} as listed",
+        f.registered, f.accepted, f.closed, f.escalated, f.assigned_down, f.repeat_petitions, f.overdue
+    );
+    let (persons, nodes, unverified) = check_actors(net, &root).await?;
+    if net.verified && unverified > 0 {
+        bail!("{unverified} case events at the district name no certificate");
+    }
+    println!(
+        "who acted, every event at the district: {persons} by a person's certificate (id, unit, role, display \
+         name), {nodes} by a node (automatic escalation, repeat detection, supervision), {unverified} unverified"
     );
     Ok(())
 }

@@ -158,6 +158,24 @@ pub async fn run(args: NodeArgs) -> Result<()> {
             "personal data resealed under the current key"
         );
     }
+    let reporting_start = match fengqiao_node::resolve_reporting_start(&*store, loaded.reporting_start())
+        .await?
+    {
+        Some((start, origin)) => {
+            if origin == fengqiao_node::StartOrigin::EarliestReport {
+                eprintln!(
+                    "warning: reporting.start_date is not set; this database's earliest report ({start}) is taken \
+                     as the first day of reporting: set it to the deployment's go-live date"
+                );
+            }
+            start
+        }
+        None => bail!(
+            "reporting.start_date is required for a new database: the deployment's first day of reporting \
+             (go-live, YYYY-MM-DD), the same on every node; give --start-date, FENGQIAO__REPORTING__START_DATE \
+             or `start_date` under [reporting]"
+        ),
+    };
     let child_nodes = match config.node.child_nodes.as_deref().map(str::trim) {
         None | Some("") => ChildNodes::None,
         Some("all") => ChildNodes::AllChildren,
@@ -167,10 +185,13 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     };
     let node_config = NodeConfig {
         time: loaded.time(),
+        reporting_start: Some(reporting_start),
+        max_clock_skew: loaded.max_clock_skew(),
         parent: parent.clone(),
         transport: transport.clone(),
         child_nodes,
         cases,
+        ranking: config.ranking.weights(),
         limits: loaded.limits(),
         drain_grace: std::time::Duration::from_secs(config.node.drain_grace_seconds),
         reconcile: loaded.reconcile(),

@@ -22,7 +22,8 @@ use crate::client::{Connection, refused};
 
 impl Connection {
     pub async fn summaries(&self) -> Result<SummaryServiceClient<Channel>> {
-        Ok(SummaryServiceClient::new(self.channel().await?))
+        Ok(SummaryServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
     }
 
     /// The deployment's zone, for showing instants as local times.
@@ -198,30 +199,44 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
             cases.visits
         ),
     );
+    out += &line("", cases_as_of_text(summary, policy));
     if summary.children.is_empty() {
         out += "\nno units below it in this range\n";
         return out;
     }
+    let mut rows: Vec<&pb::ScorecardRow> = summary.children.iter().collect();
+    rows.sort_by_key(|row| row.rank);
+    let weights: Vec<String> = rows[0]
+        .assessment
+        .iter()
+        .flat_map(|a| &a.components)
+        .map(|c| format!("{} {}", component_name(c.component), c.weight))
+        .collect();
+    out += "\nscorecard by rank (责任追究): completeness first, then the score, the weighted mean of the\n";
+    out += &format!(
+        "components that apply (n/a: nothing to judge, left out); weights: {}\n",
+        weights.join(", ")
+    );
     let mut table = Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
         "rank",
         "unit",
         "name",
+        "score",
         "complete",
         "on time",
-        "zero",
-        "disputes",
         "resolved",
+        "accepted on time",
+        "closed on time",
+        "no repeat",
+        "satisfied",
         "missing",
         "cases",
         "overdue",
-        "closed on time",
-        "repeat",
         "last sync / arrived",
     ]);
-    for row in &summary.children {
+    for row in rows {
         let tally = row.tally.clone().unwrap_or_default();
-        let rates = row.rates.unwrap_or_default();
         let mut name = row.name.clone();
         if !row.days.is_empty() {
             let spans: Vec<String> =
@@ -229,29 +244,101 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
             name += &format!(" (here {})", spans.join(", "));
         }
         let cases = row.cases.unwrap_or_default();
-        table.add_row([
-            row.rank.to_string(),
-            row.unit_id.clone(),
-            name,
-            percent(rates.completeness_percent),
-            percent(rates.timeliness_percent),
-            percent(rates.zero_share_percent),
-            tally.disputes.to_string(),
-            percent(rates.resolved_on_the_spot_percent),
+        let assessment = row.assessment.clone().unwrap_or_default();
+        let mut cells = vec![row.rank.to_string(), row.unit_id.clone(), name, score_text(&assessment)];
+        cells.extend(assessment.components.iter().map(component_percent));
+        cells.resize(4 + 7, "-".to_owned());
+        cells.extend([
             tally.missing.to_string(),
             cases.registered.to_string(),
             cases.overdue.to_string(),
-            if cases.closed == 0 { "-".to_owned() } else { percent(cases.on_time_closure_rate) },
-            percent(cases.repeat_rate),
             freshness_text(row.freshness.as_ref(), policy),
         ]);
+        table.add_row(cells);
     }
-    for column in (0..1).chain(3..13) {
+    for column in (0..1).chain(3..14) {
         if let Some(column) = table.column_mut(column) {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    out += &format!("\n{table}\n");
+    out += &format!("{table}\n");
+    out
+}
+
+/// When the case figures are judged: the end of the range, or now while
+/// it runs.
+fn cases_as_of_text(summary: &pb::Summary, policy: &TimePolicy) -> String {
+    let at = local_time(summary.cases_as_of, policy).unwrap_or_else(|| "-".into());
+    if summary.cases_provisional {
+        format!("case figures as of {at}: the range has not ended, they can still move")
+    } else {
+        format!("case figures as of {at}, the end of {}: each case as it stood then", summary.to_date)
+    }
+}
+
+/// A component's stable name (configuration key, JSON), from the wire enum.
+fn component_name(value: i32) -> &'static str {
+    use fengqiao_core::assessment::Component;
+    let component = match pb::AssessmentComponent::try_from(value) {
+        Ok(pb::AssessmentComponent::Completeness) => Component::Completeness,
+        Ok(pb::AssessmentComponent::Timeliness) => Component::Timeliness,
+        Ok(pb::AssessmentComponent::DisputeResolution) => Component::DisputeResolution,
+        Ok(pb::AssessmentComponent::OnTimeAcceptance) => Component::OnTimeAcceptance,
+        Ok(pb::AssessmentComponent::OnTimeClosure) => Component::OnTimeClosure,
+        Ok(pb::AssessmentComponent::RepeatPetitions) => Component::RepeatPetitions,
+        Ok(pb::AssessmentComponent::Satisfaction) => Component::Satisfaction,
+        Ok(pb::AssessmentComponent::Unspecified) | Err(_) => return "unknown",
+    };
+    component.name()
+}
+
+/// A component's percent, or `n/a` when nothing was there to judge.
+fn component_percent(component: &pb::ComponentScore) -> String {
+    if component.applicable { percent(component.percent) } else { "n/a".to_owned() }
+}
+
+/// The score with two decimals, `-` when no component applies.
+fn score_text(assessment: &pb::Assessment) -> String {
+    if assessment.scored { format!("{:.2}", assessment.score) } else { "-".to_owned() }
+}
+
+/// A scorecard row's place and every component of its assessment, as
+/// `fengqiao drill --figure rank` prints it.
+pub fn render_place(place: &pb::ScorecardPlace) -> String {
+    let row = place.row.clone().unwrap_or_default();
+    let assessment = row.assessment.clone().unwrap_or_default();
+    let mut out = format!(
+        "{} ({}): rank {} of {} in the scorecard of {}\n",
+        row.name, row.unit_id, row.rank, place.rows, place.parent_unit_id
+    );
+    let mut table = Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+        "component",
+        "part",
+        "whole",
+        "value",
+        "weight",
+    ]);
+    for component in &assessment.components {
+        table.add_row([
+            component_name(component.component).replace('_', " "),
+            component.part.to_string(),
+            component.whole.to_string(),
+            component_percent(component),
+            component.weight.to_string(),
+        ]);
+    }
+    for column in 1..5 {
+        if let Some(column) = table.column_mut(column) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out += &format!("{table}\n");
+    out += &format!(
+        "score {} (the weighted mean of the components that apply; n/a: nothing to judge, left out); {}\n",
+        score_text(&assessment),
+        if assessment.complete { "complete: no report missing" } else { "reports missing" }
+    );
     out
 }
 
@@ -281,22 +368,40 @@ pub fn summary_json(summary: &pb::Summary) -> Value {
         "totals": tally_json(summary.totals.as_ref()),
         "rates": rates_json(summary.rates.as_ref()),
         "cases": cases_json(summary.cases.as_ref()),
-        "children": summary.children.iter().map(|row| json!({
-            "unit_id": row.unit_id,
-            "name": row.name,
-            "tier": tier_name(row.tier),
-            "days": row.days.iter().map(|d| json!({"from_date": d.from_date, "to_date": d.to_date})).collect::<Vec<_>>(),
-            "tally": tally_json(row.tally.as_ref()),
-            "rates": rates_json(row.rates.as_ref()),
-            "cases": cases_json(row.cases.as_ref()),
-            "rank": row.rank,
-            "freshness": row.freshness.as_ref().map(|f| json!({
-                "served_by": empty_null(&f.served_by),
-                "last_sync": rfc3339(f.last_sync),
-                "synced_through": rfc3339(f.synced_through),
-                "arrived": f.arrived,
-            })),
-        })).collect::<Vec<_>>(),
+        "cases_as_of": rfc3339(summary.cases_as_of),
+        "cases_provisional": summary.cases_provisional,
+        "children": summary.children.iter().map(scorecard_row_json).collect::<Vec<_>>(),
+    })
+}
+
+/// A scorecard row as JSON, its assessment included.
+pub fn scorecard_row_json(row: &pb::ScorecardRow) -> Value {
+    json!({
+        "unit_id": row.unit_id,
+        "name": row.name,
+        "tier": tier_name(row.tier),
+        "days": row.days.iter().map(|d| json!({"from_date": d.from_date, "to_date": d.to_date})).collect::<Vec<_>>(),
+        "tally": tally_json(row.tally.as_ref()),
+        "rates": rates_json(row.rates.as_ref()),
+        "cases": cases_json(row.cases.as_ref()),
+        "rank": row.rank,
+        "assessment": row.assessment.as_ref().map(|a| json!({
+            "components": a.components.iter().map(|c| json!({
+                "component": component_name(c.component),
+                "part": c.part,
+                "whole": c.whole,
+                "percent": c.applicable.then_some(c.percent),
+                "weight": c.weight,
+            })).collect::<Vec<_>>(),
+            "score": a.scored.then_some(a.score),
+            "complete": a.complete,
+        })),
+        "freshness": row.freshness.as_ref().map(|f| json!({
+            "served_by": empty_null(&f.served_by),
+            "last_sync": rfc3339(f.last_sync),
+            "synced_through": rfc3339(f.synced_through),
+            "arrived": f.arrived,
+        })),
     })
 }
 
@@ -1001,6 +1106,7 @@ async fn verify_store(
 }
 
 fn print_verification(verification: &fengqiao_store::Verification, elapsed: std::time::Duration) {
+    println!("  weeks holding data    {}", verification.weeks);
     println!("  reports recomputed    {}", verification.reports);
     println!("  rollup rows compared  {}", verification.rows);
     println!("  employer checks       {}", verification.employer_checks);
@@ -1057,7 +1163,7 @@ fn local_rfc3339(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> Str
     instant(at).map(|t| t.with_timezone(&policy.zone).to_rfc3339()).unwrap_or_default()
 }
 
-fn empty_null(value: &str) -> Value {
+pub(crate) fn empty_null(value: &str) -> Value {
     if value.is_empty() { Value::Null } else { value.into() }
 }
 
@@ -1081,6 +1187,8 @@ fn outcome_name(value: i32) -> String {
 
 #[cfg(test)]
 mod tests {
+    use fengqiao_core::assessment::{Assessment, Performance, Weights};
+
     use super::*;
 
     fn ts(rfc3339: &str) -> Option<prost_types::Timestamp> {
@@ -1349,6 +1457,99 @@ mod tests {
         server.await.unwrap().unwrap();
     }
 
+    /// Sixty maximal reports of one unit (200 disputes of 500-character
+    /// summaries each, 18 MB in all): `fengqiao reports` and `export` read
+    /// every one, page by page and message by message, where the node once
+    /// answered with one message no client decodes.
+    #[tokio::test]
+    async fn the_cli_reads_every_large_report() {
+        use std::sync::Arc;
+
+        use chrono::TimeZone;
+        use fengqiao_core::{Clock, ManualClock};
+        use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+
+        const TREE: &str = "code,parent_code,tier,name\n410411,,district,湛河区\n\
+            410411001,410411,township,马庄街道\n";
+        let policy = TimePolicy::default();
+        let now = policy.zone.with_ymd_and_hms(2026, 11, 28, 16, 0, 0).unwrap().with_timezone(&Utc);
+        let clock = Arc::new(ManualClock::new(now));
+        let tree = fengqiao_core::UnitTree::from_csv(TREE).unwrap();
+        let store = fengqiao_store::connect("sqlite::memory:").await.unwrap();
+        let config = fengqiao_node::NodeConfig {
+            limits: fengqiao_node::Limits::unthrottled(),
+            ..fengqiao_node::NodeConfig::new("410411")
+        };
+        let node = fengqiao_node::Node::start(config, &tree, Arc::clone(&store), clock as Arc<dyn Clock>)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(fengqiao_node::serve(node, listener, async move {
+            let _ = stopped.await;
+        }));
+        let connection = Connection {
+            server: format!("http://{address}"),
+            time_zone: "Asia/Shanghai".into(),
+            tls: Default::default(),
+        };
+        let first = NaiveDate::from_ymd_opt(2026, 9, 30).unwrap();
+        let last = first + Duration::days(59);
+        let mut reporting = ReportingServiceClient::new(connection.channel().await.unwrap());
+        for date in first.iter_days().take(60) {
+            let disputes = (0..200)
+                .map(|n| pb::Dispute {
+                    local_id: format!("d{n:063}"),
+                    category: pb::DisputeCategory::Neighbour.into(),
+                    outcome: pb::DisputeOutcome::Mediating.into(),
+                    parties: 2,
+                    summary: "邻".repeat(500),
+                    ..Default::default()
+                })
+                .collect();
+            let report = pb::DailyReport {
+                unit_id: "410411001".into(),
+                date: date.to_string(),
+                revision: 1,
+                reporter: "officer-1".into(),
+                disputes,
+                ..Default::default()
+            };
+            reporting
+                .submit_daily_report(pb::SubmitDailyReportRequest { report: Some(report) })
+                .await
+                .unwrap();
+        }
+
+        let mut dates = Vec::new();
+        let read = crate::client::each_report(&connection, "410411", first, last, |stored| {
+            dates.push(stored.report.as_ref().unwrap().date.clone());
+            Ok(true)
+        })
+        .await
+        .unwrap();
+        assert_eq!(read, 60);
+        let expected: Vec<String> = first.iter_days().take(60).map(|d| d.to_string()).collect();
+        assert_eq!(dates, expected);
+
+        let args = ExportArgs {
+            connection: connection.clone(),
+            unit: "410411".into(),
+            from: first.to_string(),
+            to: last.to_string(),
+            format: ExportFormat::Jsonl,
+            out: PathBuf::from("-"),
+        };
+        let mut sink = Sink::new(ExportFormat::Jsonl, Vec::new()).unwrap();
+        assert_eq!(export_into(&args, &policy, first, last, &mut sink).await.unwrap(), (60, 60));
+        let text = String::from_utf8(sink.finish().unwrap()).unwrap();
+        assert_eq!(text.lines().count(), 60);
+
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+    }
+
     #[test]
     fn summaries_not_due_yet() {
         let summary = pb::Summary {
@@ -1396,11 +1597,32 @@ mod tests {
             totals: Some(tally.clone()),
             rates: Some(pb::Rates { completeness_percent: 90.0, ..Default::default() }),
             computed_at: ts("2026-11-28T00:00:00Z"),
+            cases_as_of: ts("2026-11-28T00:00:00Z"),
+            cases_provisional: true,
             arrived_percent: 50.0,
             children: vec![
                 pb::ScorecardRow {
+                    unit_id: "410411001002".into(),
+                    name: "新村".into(),
+                    days: vec![pb::DayRange { from_date: "2026-11-25".into(), to_date: "2026-11-27".into() }],
+                    tally: Some(tally.clone()),
+                    freshness: Some(pb::ChildFreshness::default()),
+                    rank: 2,
+                    assessment: Some(assessment(&Performance { expected: 5, ..Performance::default() })),
+                    ..Default::default()
+                },
+                pb::ScorecardRow {
                     unit_id: "410411001001".into(),
                     name: "电力社区".into(),
+                    rank: 1,
+                    assessment: Some(assessment(&Performance {
+                        expected: 10,
+                        received: 10,
+                        on_time: 9,
+                        closed: 2,
+                        closed_on_time: 1,
+                        ..Performance::default()
+                    })),
                     tally: Some(tally.clone()),
                     freshness: Some(pb::ChildFreshness {
                         served_by: "410411001001".into(),
@@ -1408,14 +1630,6 @@ mod tests {
                         arrived: true,
                         ..Default::default()
                     }),
-                    ..Default::default()
-                },
-                pb::ScorecardRow {
-                    unit_id: "410411001002".into(),
-                    name: "新村".into(),
-                    days: vec![pb::DayRange { from_date: "2026-11-25".into(), to_date: "2026-11-27".into() }],
-                    tally: Some(tally),
-                    freshness: Some(pb::ChildFreshness::default()),
                     ..Default::default()
                 },
             ],
@@ -1431,9 +1645,43 @@ mod tests {
         assert!(text.contains("2026-11-27 19:00:00 · arrived"));
         assert!(text.contains("served here"));
         assert!(text.contains("新村 (here 2026-11-25..2026-11-27)"));
+        assert!(text.contains("case figures as of 2026-11-28 08:00:00: the range has not ended"), "{text}");
+        assert!(text.contains("weights: completeness 25, timeliness 15, dispute_resolution 15"), "{text}");
+        // Sorted by rank, each component shown, n/a where nothing applies.
+        let first = text.find("电力社区").unwrap();
+        assert!(first < text.find("新村").unwrap(), "{text}");
+        let line = text.lines().find(|l| l.contains("电力社区")).unwrap();
+        let cells: Vec<&str> = line.split('┆').map(str::trim).collect();
+        assert_eq!(cells[3..11], ["83.64", "100.0%", "90.0%", "n/a", "n/a", "50.0%", "n/a", "n/a"], "{line}");
+        let line = text.lines().find(|l| l.contains("新村")).unwrap();
+        assert!(line.contains("0.00"), "{line}");
         let value = summary_json(&summary);
         assert_eq!(value["totals"]["wage_arrears"]["amount_claimed_cents"], json!(3_600_000));
-        assert_eq!(value["children"][0]["freshness"]["arrived"], json!(true));
-        assert_eq!(value["children"][1]["freshness"]["served_by"], Value::Null);
+        assert_eq!(value["cases_provisional"], json!(true));
+        assert_eq!(value["children"][1]["freshness"]["arrived"], json!(true));
+        assert_eq!(value["children"][0]["freshness"]["served_by"], Value::Null);
+        let components = &value["children"][1]["assessment"]["components"];
+        assert_eq!(
+            components[4],
+            json!({"component": "on_time_closure", "part": 1, "whole": 2, "percent": 50.0, "weight": 15})
+        );
+        assert_eq!(components[6]["percent"], Value::Null, "not applicable");
+
+        let place = pb::ScorecardPlace {
+            parent_unit_id: "410411001".into(),
+            row: Some(summary.children[1].clone()),
+            rows: 2,
+        };
+        let text = render_place(&place);
+        assert!(
+            text.starts_with("电力社区 (410411001001): rank 1 of 2 in the scorecard of 410411001\n"),
+            "{text}"
+        );
+        assert!(text.contains("on time closure"), "{text}");
+        assert!(text.contains("score 83.64"), "{text}");
+    }
+
+    fn assessment(performance: &Performance) -> pb::Assessment {
+        pb::Assessment::from(&Assessment::of(performance, &Weights::default()))
     }
 }

@@ -18,10 +18,12 @@ use std::fmt;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::report::{
     DisputeCategory, MAX_AMOUNT_CENTS, MAX_WORKERS, check_amount, check_chars, check_id, named_enum,
 };
+use crate::screen::check_free_text;
 use crate::unit::UnitId;
 
 /// Longest case summary, plan, resolution, reason or note, in characters.
@@ -131,19 +133,26 @@ impl Default for DeadlinePolicy {
     }
 }
 
-/// Checks a free text (summary, plan, reason, note, supervision text).
+/// Checks a free text (summary, plan, reason, note, supervision text):
+/// its length and characters, and that it holds no personal data
+/// ([`check_free_text`]).
 pub fn check_text(value: &str, field: &str) -> Result<(), DomainError> {
-    check_chars(value, field, MAX_TEXT_CHARS, false)
+    screened(value, field, MAX_TEXT_CHARS, false)
 }
 
-/// Checks a person's name (leader, responsible person, leader on duty).
+/// Checks an official's name (leader, responsible person, leader on duty):
+/// required, short, and holding no personal data beyond the name
+/// ([`check_free_text`]). A petitioner's name is not screened: see
+/// [`Petitioner::new`].
 pub fn check_name(value: &str, field: &str) -> Result<(), DomainError> {
-    check_chars(value, field, MAX_NAME_CHARS, true)
+    screened(value, field, MAX_NAME_CHARS, true)
 }
 
-/// Checks an actor id (printable ASCII without spaces, at most 64 bytes).
-pub fn check_actor(value: &str, field: &str) -> Result<(), DomainError> {
-    check_id(value, field)
+/// [`check_chars`], then [`check_free_text`]: every text of the ledger but
+/// the petitioner's own fields.
+fn screened(value: &str, field: &str, max: usize, required: bool) -> Result<(), DomainError> {
+    check_chars(value, field, max, required)?;
+    check_free_text(value, field)
 }
 
 /// `date` plus `days`, refusing dates past the calendar's end.
@@ -217,7 +226,7 @@ pub struct Intake {
 
 impl Intake {
     pub fn validate(&self) -> Result<(), DomainError> {
-        check_chars(&self.summary, "summary", MAX_TEXT_CHARS, true)?;
+        screened(&self.summary, "summary", MAX_TEXT_CHARS, true)?;
         if let Some(reference) = &self.petitioner_ref
             && (reference.len() != 64 || !reference.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
         {
@@ -255,6 +264,11 @@ pub struct RepeatLink {
 }
 
 impl RepeatLink {
+    /// The rule, in words.
+    pub fn rule_text(window_days: u32) -> String {
+        format!("same petitioner_ref and category registered within {window_days} days")
+    }
+
     /// The repeat decision for a case registered `on`, given the earlier
     /// cases of the same petitioner and category registered since
     /// `on - window_days` (newest first).
@@ -264,7 +278,7 @@ impl RepeatLink {
         }
         Some(RepeatLink {
             of: earlier,
-            rule: format!("same petitioner_ref and category registered within {window_days} days"),
+            rule: RepeatLink::rule_text(window_days),
             window_days,
             since: RepeatLink::window_start(on, window_days),
         })
@@ -276,25 +290,150 @@ impl RepeatLink {
     }
 }
 
+/// A repeat petition found over a ledger: `case` repeats `of`, earlier
+/// cases of the same petitioner and category in its window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatFlag {
+    pub case: CaseId,
+    pub of: Vec<CaseId>,
+    pub window_days: u32,
+    /// The first day of `case`'s window.
+    pub since: NaiveDate,
+}
+
+impl RepeatFlag {
+    /// The action that records the flag on its case.
+    pub fn action(&self) -> Action {
+        Action::FlagRepeat { of: self.of.clone(), window_days: self.window_days, since: self.since }
+    }
+}
+
+/// The repeat petitions a ledger shows around `arriving`, a case whose
+/// registration just reached it, among `others` (the ledger's cases
+/// registered within `window_days` either side of it): the same rule as at
+/// registration — a later case repeats every earlier case of the same
+/// `petitioner_ref` and category registered within `window_days` before it
+/// — applied both ways, because registrations from different child nodes
+/// arrive in any order. "Earlier" is by registration time, then case id.
+/// Links a case already records are left out, so a flag is only what is new
+/// to this ledger's copy of the case.
+pub fn repeat_flags(arriving: &Case, others: &[Case], window_days: u32) -> Vec<RepeatFlag> {
+    let Some(reference) = &arriving.intake.petitioner_ref else { return Vec::new() };
+    let same = |other: &&Case| {
+        other.id != arriving.id
+            && other.intake.petitioner_ref.as_ref() == Some(reference)
+            && other.intake.category == arriving.intake.category
+    };
+    let before = |a: &Case, b: &Case| (a.registered_at, &a.id) < (b.registered_at, &b.id);
+    // `earlier` lies in the window of `later`, and `later` does not link it yet.
+    let repeats = |later: &Case, earlier: &Case| {
+        before(earlier, later)
+            && earlier.registered_on >= RepeatLink::window_start(later.registered_on, window_days)
+            && !later.repeat.as_ref().is_some_and(|link| link.of.contains(&earlier.id))
+    };
+    let mut flags = Vec::new();
+    let mut earlier: Vec<&Case> = others.iter().filter(same).filter(|o| repeats(arriving, o)).collect();
+    // Newest first, as at registration.
+    earlier.sort_by(|a, b| (b.registered_at, &b.id).cmp(&(a.registered_at, &a.id)));
+    if !earlier.is_empty() {
+        flags.push(RepeatFlag {
+            case: arriving.id.clone(),
+            of: earlier.iter().map(|c| c.id.clone()).collect(),
+            window_days,
+            since: RepeatLink::window_start(arriving.registered_on, window_days),
+        });
+    }
+    let mut later: Vec<&Case> = others.iter().filter(same).filter(|o| repeats(o, arriving)).collect();
+    later.sort_by(|a, b| (a.registered_at, &a.id).cmp(&(b.registered_at, &b.id)));
+    for case in later {
+        flags.push(RepeatFlag {
+            case: case.id.clone(),
+            of: vec![arriving.id.clone()],
+            window_days,
+            since: RepeatLink::window_start(case.registered_on, window_days),
+        });
+    }
+    flags
+}
+
 /// What happened to a case: one entry of its log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Registered { intake: Intake, accept_by: NaiveDate, repeat: Option<RepeatLink> },
-    Accepted { deadline: NaiveDate },
-    NotAccepted { reason: String },
-    Assigned { leader: String, responsible: String, plan: String, deadline: NaiveDate },
+    Registered {
+        intake: Intake,
+        accept_by: NaiveDate,
+        repeat: Option<RepeatLink>,
+    },
+    Accepted {
+        deadline: NaiveDate,
+    },
+    NotAccepted {
+        reason: String,
+    },
+    Assigned {
+        leader: String,
+        responsible: String,
+        plan: String,
+        deadline: NaiveDate,
+    },
     Progress,
-    Extended { days: u32, reason: String, deadline: NaiveDate },
-    Escalated { to: UnitId, reason: String },
-    AssignedDown { to: UnitId, deadline: NaiveDate },
-    Resolved { resolution: String, amount_recovered_cents: i64, on_time: bool },
-    Closed { satisfaction: Satisfaction },
-    Reopened { reason: String, deadline: NaiveDate },
-    ReviewRequested { reason: String, to: UnitId, review_by: NaiveDate },
-    Reviewed { decision: ReviewDecision, deadline: Option<NaiveDate> },
-    Supervised { supervision_id: String, from: UnitId, kind: SupervisionKind, reply_by: NaiveDate },
-    SupervisionReplied { supervision_id: String },
+    Extended {
+        days: u32,
+        reason: String,
+        deadline: NaiveDate,
+    },
+    Escalated {
+        to: UnitId,
+        reason: String,
+    },
+    AssignedDown {
+        to: UnitId,
+        deadline: NaiveDate,
+    },
+    Resolved {
+        resolution: String,
+        amount_recovered_cents: i64,
+        on_time: bool,
+    },
+    Closed {
+        satisfaction: Satisfaction,
+    },
+    Reopened {
+        reason: String,
+        deadline: NaiveDate,
+    },
+    ReviewRequested {
+        reason: String,
+        to: UnitId,
+        review_by: NaiveDate,
+    },
+    Reviewed {
+        decision: ReviewDecision,
+        deadline: Option<NaiveDate>,
+    },
+    Supervised {
+        supervision_id: String,
+        from: UnitId,
+        kind: SupervisionKind,
+        reply_by: NaiveDate,
+        /// The person who issued the notice, as the issuing node verified
+        /// them (absent in events stored before senders were recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sender: Option<Actor>,
+    },
+    SupervisionReplied {
+        supervision_id: String,
+    },
+    /// An ancestor's node found, over its subtree, that the case repeats
+    /// earlier cases of the same petitioner and category that the
+    /// registering node could not see; the holder recorded it. `of` lists
+    /// the cases not linked before; the window is the rule's.
+    RepeatFound {
+        of: Vec<CaseId>,
+        window_days: u32,
+        since: NaiveDate,
+    },
 }
 
 impl EventKind {
@@ -316,6 +455,7 @@ impl EventKind {
             EventKind::Reviewed { .. } => "reviewed",
             EventKind::Supervised { .. } => "supervised",
             EventKind::SupervisionReplied { .. } => "supervision_replied",
+            EventKind::RepeatFound { .. } => "repeat_found",
         }
     }
 
@@ -341,8 +481,9 @@ pub struct CaseEvent {
     pub on: NaiveDate,
     /// The unit that acted (the case's owner when it was written).
     pub unit: UnitId,
-    /// Who acted (a person's id, or `system`).
-    pub actor: String,
+    /// Who acted: the verified person, the node acting by itself, or the
+    /// insecure mode's unverified text (see [`crate::actor`]).
+    pub actor: Actor,
     pub note: String,
     pub kind: EventKind,
 }
@@ -353,8 +494,8 @@ impl CaseEvent {
         if self.seq == 0 {
             return Err(DomainError::invalid("seq", "must be at least 1"));
         }
-        check_id(&self.actor, "actor")?;
-        check_chars(&self.note, "note", MAX_TEXT_CHARS, false)?;
+        self.actor.validate("actor")?;
+        check_text(&self.note, "note")?;
         if let EventKind::Registered { intake, .. } = &self.kind {
             if self.seq != 1 {
                 return Err(DomainError::invalid("seq", "a registration is event 1"));
@@ -366,10 +507,38 @@ impl CaseEvent {
         self.validate_kind()
     }
 
+    /// Checks the time a child node forwarded the event with against this
+    /// node's clock: not in the future, allowing `max_skew` for the other
+    /// node's clock, and `on` its local date then or earlier. Field paths are
+    /// those of a `CaseEvent`.
+    pub fn check_forwarded(
+        &self,
+        now: DateTime<Utc>,
+        max_skew: chrono::Duration,
+        policy: &crate::TimePolicy,
+    ) -> Result<(), DomainError> {
+        let latest = now + max_skew;
+        let skew = max_skew.num_seconds();
+        if self.at > latest {
+            return Err(DomainError::invalid(
+                "at",
+                format!(
+                    "{} is in the future: this node's clock reads {now}, allowing {skew} s of skew",
+                    self.at
+                ),
+            ));
+        }
+        let today = policy.local_date(latest);
+        if self.on > today {
+            return Err(DomainError::invalid("on", format!("{} is after today ({today})", self.on)));
+        }
+        Ok(())
+    }
+
     /// Checks the fields of the event's kind as `decide` would have made them.
     fn validate_kind(&self) -> Result<(), DomainError> {
-        let text = |value: &str, field: &str| check_chars(value, field, MAX_TEXT_CHARS, true);
-        let name = |value: &str, field: &str| check_chars(value, field, MAX_NAME_CHARS, true);
+        let text = |value: &str, field: &str| screened(value, field, MAX_TEXT_CHARS, true);
+        let name = check_name;
         match &self.kind {
             EventKind::Registered { .. } | EventKind::Accepted { .. } | EventKind::Progress => {}
             EventKind::Closed { .. } | EventKind::Escalated { .. } | EventKind::AssignedDown { .. } => {}
@@ -400,11 +569,28 @@ impl CaseEvent {
                     ));
                 }
             }
-            EventKind::Supervised { supervision_id, .. } => {
-                check_id(supervision_id, "supervised.supervision_id")?
+            EventKind::Supervised { supervision_id, sender, .. } => {
+                check_id(supervision_id, "supervised.supervision_id")?;
+                if let Some(sender) = sender {
+                    sender.validate("supervised.sender")?;
+                }
             }
             EventKind::SupervisionReplied { supervision_id } => {
                 check_id(supervision_id, "supervision_replied.supervision_id")?;
+            }
+            EventKind::RepeatFound { of, window_days, .. } => {
+                if of.is_empty() {
+                    return Err(DomainError::invalid("repeat_found.of_case_ids", "names at least one case"));
+                }
+                if of.contains(&self.case_id) {
+                    return Err(DomainError::invalid(
+                        "repeat_found.of_case_ids",
+                        "a case does not repeat itself",
+                    ));
+                }
+                if *window_days == 0 {
+                    return Err(DomainError::invalid("repeat_found.window_days", "must be at least 1"));
+                }
             }
         }
         Ok(())
@@ -466,19 +652,60 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Accept,
-    Decline { reason: String },
-    Assign { leader: String, responsible: String, plan: String, deadline: Option<NaiveDate> },
+    Decline {
+        reason: String,
+    },
+    Assign {
+        leader: String,
+        responsible: String,
+        plan: String,
+        deadline: Option<NaiveDate>,
+    },
     Progress,
-    Extend { days: u32, reason: String },
-    Escalate { reason: String },
-    AssignDown { to: UnitId, deadline: Option<NaiveDate> },
-    Resolve { resolution: String, amount_recovered_cents: i64 },
-    Close { satisfaction: Satisfaction },
-    Reopen { reason: String },
-    RequestReview { reason: String },
-    DecideReview { decision: ReviewDecision },
-    Supervised { supervision_id: String, from: UnitId, kind: SupervisionKind, reply_by: NaiveDate },
-    ReplySupervision { supervision_id: String },
+    Extend {
+        days: u32,
+        reason: String,
+    },
+    Escalate {
+        reason: String,
+    },
+    AssignDown {
+        to: UnitId,
+        deadline: Option<NaiveDate>,
+    },
+    Resolve {
+        resolution: String,
+        amount_recovered_cents: i64,
+    },
+    Close {
+        satisfaction: Satisfaction,
+    },
+    Reopen {
+        reason: String,
+    },
+    RequestReview {
+        reason: String,
+    },
+    DecideReview {
+        decision: ReviewDecision,
+    },
+    Supervised {
+        supervision_id: String,
+        from: UnitId,
+        kind: SupervisionKind,
+        reply_by: NaiveDate,
+        sender: Option<Actor>,
+    },
+    ReplySupervision {
+        supervision_id: String,
+    },
+    /// Record what an ancestor's repeat detection found: the earlier cases
+    /// of the same petitioner and category this case repeats.
+    FlagRepeat {
+        of: Vec<CaseId>,
+        window_days: u32,
+        since: NaiveDate,
+    },
 }
 
 impl Action {
@@ -499,6 +726,7 @@ impl Action {
             Action::DecideReview { .. } => "decide the review of",
             Action::Supervised { .. } => "record supervision on",
             Action::ReplySupervision { .. } => "reply to supervision on",
+            Action::FlagRepeat { .. } => "record a repeat petition on",
         }
     }
 
@@ -516,7 +744,7 @@ impl Action {
             Action::Close { .. } => &[Resolved],
             Action::Reopen { .. } | Action::RequestReview { .. } => &[Closed],
             Action::DecideReview { .. } => &[UnderReview],
-            Action::Supervised { .. } | Action::ReplySupervision { .. } => {
+            Action::Supervised { .. } | Action::ReplySupervision { .. } | Action::FlagRepeat { .. } => {
                 &[Registered, Accepted, Assigned, InProgress, Resolved, Closed, UnderReview, NotAccepted]
             }
         }
@@ -529,7 +757,7 @@ pub struct Context<'a> {
     pub at: DateTime<Utc>,
     /// The local date of `at`.
     pub on: NaiveDate,
-    pub actor: String,
+    pub actor: Actor,
     pub note: String,
     /// The owner's parent unit on `on` (none at the root).
     pub owner_parent: Option<UnitId>,
@@ -553,8 +781,9 @@ fn failed(message: String) -> DomainError {
     DomainError::FailedPrecondition(message)
 }
 
+/// A required text, trimmed, screened for personal data.
 fn required(value: &str, field: &str, max: usize) -> Result<String, DomainError> {
-    check_chars(value, field, max, true)?;
+    screened(value, field, max, true)?;
     Ok(value.trim().to_owned())
 }
 
@@ -567,8 +796,8 @@ impl Case {
         ctx: &Context<'_>,
     ) -> Result<CaseEvent, DomainError> {
         intake.validate()?;
-        check_id(&ctx.actor, "actor")?;
-        check_chars(&ctx.note, "note", MAX_TEXT_CHARS, false)?;
+        ctx.actor.validate("actor")?;
+        check_text(&ctx.note, "note")?;
         let accept_by = add_days(ctx.on, ctx.policy.accept_days, "accept_by")?;
         Ok(CaseEvent {
             case_id: id,
@@ -671,8 +900,8 @@ impl Case {
         if !action.allowed_from().contains(&self.status) {
             return Err(self.refuse(&action));
         }
-        check_id(&ctx.actor, "actor")?;
-        check_chars(&ctx.note, "note", MAX_TEXT_CHARS, false)?;
+        ctx.actor.validate("actor")?;
+        check_text(&ctx.note, "note")?;
         let policy = ctx.policy;
         let kind = match action {
             Action::Accept => {
@@ -780,7 +1009,7 @@ impl Case {
                     ReviewDecision::Overturned => Some(add_days(ctx.on, policy.handle_days, "deadline")?),
                 },
             },
-            Action::Supervised { supervision_id, from, kind, reply_by } => {
+            Action::Supervised { supervision_id, from, kind, reply_by, sender } => {
                 check_id(&supervision_id, "supervision_id")?;
                 if self.supervisions.iter().any(|s| s.id == supervision_id) {
                     return Err(DomainError::AlreadyExists(format!(
@@ -788,7 +1017,29 @@ impl Case {
                         self.id
                     )));
                 }
-                EventKind::Supervised { supervision_id, from, kind, reply_by }
+                if let Some(sender) = &sender {
+                    sender.validate("sender")?;
+                }
+                EventKind::Supervised { supervision_id, from, kind, reply_by, sender }
+            }
+            Action::FlagRepeat { of, window_days, since } => {
+                let linked = self.repeat.as_ref().map_or(&[][..], |link| link.of.as_slice());
+                let mut new: Vec<CaseId> = Vec::new();
+                for id in of {
+                    if id != self.id && !linked.contains(&id) && !new.contains(&id) {
+                        new.push(id);
+                    }
+                }
+                if new.is_empty() {
+                    return Err(DomainError::AlreadyExists(format!(
+                        "case {} already records every repeat link found",
+                        self.id
+                    )));
+                }
+                if window_days == 0 {
+                    return Err(DomainError::invalid("window_days", "must be at least 1"));
+                }
+                EventKind::RepeatFound { of: new, window_days, since }
             }
             Action::ReplySupervision { supervision_id } => {
                 match self.supervisions.iter().find(|s| s.id == supervision_id) {
@@ -1012,7 +1263,7 @@ impl Case {
                     }
                 }
             }
-            EventKind::Supervised { supervision_id, from, kind, reply_by } => {
+            EventKind::Supervised { supervision_id, from, kind, reply_by, .. } => {
                 self.supervisions.push(SupervisionEntry {
                     id: supervision_id.clone(),
                     from: from.clone(),
@@ -1029,6 +1280,23 @@ impl Case {
                     })?;
                 entry.replied_on = Some(event.on);
             }
+            EventKind::RepeatFound { of, window_days, since } => match &mut self.repeat {
+                Some(link) => {
+                    for id in of {
+                        if !link.of.contains(id) {
+                            link.of.push(id.clone());
+                        }
+                    }
+                }
+                None => {
+                    self.repeat = Some(RepeatLink {
+                        of: of.clone(),
+                        rule: RepeatLink::rule_text(*window_days),
+                        window_days: *window_days,
+                        since: *since,
+                    });
+                }
+            },
         }
         self.seq = event.seq;
         self.updated_at = event.at;
@@ -1056,6 +1324,91 @@ impl Case {
     }
 }
 
+/// A stretch of days over which a case stood open at one owner with one due
+/// date, each day judged at its end (after the day's last event). Past
+/// figures are read from these spans, so a case worked today never changes
+/// what it was on an earlier day: overdue at the end of a day `d` is a span
+/// holding on `d` whose due date lies before `d`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueSpan {
+    /// The first day the span holds.
+    pub from: NaiveDate,
+    /// The day it stops holding (exclusive); `None` while it still holds.
+    pub until: Option<NaiveDate>,
+    pub owner_unit: UnitId,
+    /// The next step's due date ([`Case::due`]).
+    pub due: NaiveDate,
+}
+
+impl DueSpan {
+    /// Whether the case stood so at the end of `day`.
+    pub fn holds_on(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.until.is_none_or(|until| day < until)
+    }
+
+    /// Whether the case was overdue at its owner at the end of `day`.
+    pub fn is_overdue_on(&self, day: NaiveDate) -> bool {
+        self.holds_on(day) && self.due < day
+    }
+}
+
+/// Builds a case's [`DueSpan`]s while its log is folded: call
+/// [`DueHistory::record`] with the case after each event. An event dated
+/// before an earlier one (clocks of two nodes a little apart) counts from
+/// the later date, so the days only move forward and the state at the end
+/// of a day is always the fold of a prefix of the log.
+#[derive(Debug, Clone, Default)]
+pub struct DueHistory {
+    ended: Vec<DueSpan>,
+    /// The span that still holds: (from, owner, due).
+    current: Option<(NaiveDate, UnitId, NaiveDate)>,
+    /// The latest event date seen.
+    day: Option<NaiveDate>,
+}
+
+impl DueHistory {
+    /// Notes `case` as it stands after an event dated `on`.
+    pub fn record(&mut self, case: &Case, on: NaiveDate) {
+        let day = self.day.map_or(on, |seen| seen.max(on));
+        self.day = Some(day);
+        let state = case.due().map(|due| (case.owner_unit.clone(), due));
+        if let (Some((_, owner, due)), Some((new_owner, new_due))) = (&self.current, &state)
+            && owner == new_owner
+            && due == new_due
+        {
+            return;
+        }
+        if let Some((from, owner_unit, due)) = self.current.take() {
+            // A state replaced on the day it began never ended a day: no span.
+            if from < day {
+                self.ended.push(DueSpan { from, until: Some(day), owner_unit, due });
+            }
+        }
+        let Some((owner_unit, due)) = state else { return };
+        // Back on the day to the state the day began with: that span goes on.
+        if let Some(last) = self.ended.last()
+            && last.until == Some(day)
+            && last.owner_unit == owner_unit
+            && last.due == due
+        {
+            let from = last.from;
+            self.ended.pop();
+            self.current = Some((from, owner_unit, due));
+            return;
+        }
+        self.current = Some((day, owner_unit, due));
+    }
+
+    /// The spans so far, oldest first; they never overlap.
+    pub fn spans(&self) -> Vec<DueSpan> {
+        let mut spans = self.ended.clone();
+        if let Some((from, owner_unit, due)) = &self.current {
+            spans.push(DueSpan { from: *from, until: None, owner_unit: owner_unit.clone(), due: *due });
+        }
+        spans
+    }
+}
+
 /// A petitioner's personal data. It stays at the node holding the case and
 /// leaves it only with the case itself.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1075,7 +1428,10 @@ impl fmt::Debug for Petitioner {
 
 impl Petitioner {
     pub fn new(name: &str, phone: &str, id_number: &str) -> Result<Self, DomainError> {
-        let name = required(name, "petitioner.name", MAX_NAME_CHARS)?;
+        // The one text that is meant to be personal data: not screened,
+        // sealed at rest instead.
+        check_chars(name, "petitioner.name", MAX_NAME_CHARS, true)?;
+        let name = name.trim().to_owned();
         let phone = phone.trim();
         if phone.len() > 32 || !phone.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c)) {
             return Err(DomainError::invalid(
@@ -1100,16 +1456,12 @@ pub fn normalise_id_number(value: &str) -> Result<String, DomainError> {
         return Err(DomainError::invalid(field, "must be 6 to 32 letters and digits"));
     }
     let bytes = normalised.as_bytes();
-    if bytes.len() == 18 && bytes[..17].iter().all(u8::is_ascii_digit) {
-        const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        const CHECK: &[u8; 11] = b"10X98765432";
-        let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
-        if bytes[17] != CHECK[(sum % 11) as usize] {
-            return Err(DomainError::invalid(
-                field,
-                "the check digit of the resident identity number is wrong",
-            ));
-        }
+    if let [first_17 @ .., check] = bytes
+        && let Ok(first_17) = <&[u8; 17]>::try_from(first_17)
+        && first_17.iter().all(u8::is_ascii_digit)
+        && *check != crate::screen::resident_id_check_char(first_17)
+    {
+        return Err(DomainError::invalid(field, "the check digit of the resident identity number is wrong"));
     }
     Ok(normalised)
 }

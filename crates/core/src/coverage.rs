@@ -97,6 +97,8 @@ impl Member {
 pub struct Coverage {
     /// By ancestor: every span below it (itself included).
     below: HashMap<UnitId, Vec<Member>>,
+    /// The deployment's first day of reporting: nothing is expected before it.
+    start: Option<NaiveDate>,
 }
 
 impl Coverage {
@@ -111,11 +113,30 @@ impl Coverage {
                 span,
             });
         }
-        Coverage { below }
+        Coverage { below, start: None }
+    }
+
+    /// The same coverage with nothing expected before `start` (the
+    /// deployment's `reporting.start_date`): a new deployment's history is
+    /// not a list of missing reports.
+    pub fn starting(self, start: Option<NaiveDate>) -> Self {
+        Coverage { start, ..self }
+    }
+
+    /// The first day anything is expected, if reporting has a start.
+    pub fn start(&self) -> Option<NaiveDate> {
+        self.start
+    }
+
+    /// `[from, to]` cut to the days from the start on.
+    fn days_since_start(&self, from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+        let from = self.start.map_or(from, |start| start.max(from));
+        (from <= to).then_some((from, to))
     }
 
     /// (Reporting unit, day) pairs `unit`'s subtree expected in `[from, to]`.
     pub fn expected(&self, unit: &str, from: NaiveDate, to: NaiveDate) -> i64 {
+        let Some((from, to)) = self.days_since_start(from, to) else { return 0 };
         self.below
             .get(unit)
             .into_iter()
@@ -127,6 +148,9 @@ impl Coverage {
 
     /// The reporting units `unit`'s subtree expected on `date`, by id.
     pub fn expected_on(&self, unit: &str, date: NaiveDate) -> Vec<&UnitId> {
+        if self.days_since_start(date, date).is_none() {
+            return Vec::new();
+        }
         let mut out: Vec<&UnitId> = self
             .below
             .get(unit)
@@ -211,5 +235,22 @@ mod tests {
         assert_eq!(children[0].1, vec![(day(3, 2), day(3, 4))]);
         assert!(coverage.is_within_on("114", "12", day(3, 4)));
         assert!(!coverage.is_within_on("114", "12", day(3, 5)));
+    }
+
+    #[test]
+    fn nothing_is_expected_before_the_start() {
+        let tree = UnitTree::from_csv(TREE).unwrap();
+        // Reporting starts on Wednesday 3-04, mid-week.
+        let coverage = Coverage::new(&tree).starting(Some(day(3, 4)));
+        assert_eq!(coverage.start(), Some(day(3, 4)));
+        // Week 3-02..3-08 from Wednesday: 111 ×5, 112 ×5, 113 gone, 114 under 11 ×4.
+        assert_eq!(coverage.expected("11", day(3, 2), day(3, 8)), 5 + 5 + 4);
+        assert_eq!(coverage.expected("10", day(3, 2), day(3, 8)), 5 + 5 + 5);
+        assert_eq!(coverage.expected("11", day(3, 2), day(3, 3)), 0);
+        assert!(coverage.expected_on("11", day(3, 3)).is_empty());
+        assert_eq!(coverage.expected_on("11", day(3, 4)).len(), 2);
+        // From year 1: the same as from the start.
+        let year_one = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        assert_eq!(coverage.expected("1", year_one, day(3, 8)), coverage.expected("1", day(3, 4), day(3, 8)));
     }
 }

@@ -143,7 +143,7 @@ impl fmt::Display for Identity {
     }
 }
 
-fn check_person_id(id: &str, field: &str) -> Result<(), DomainError> {
+pub(crate) fn check_person_id(id: &str, field: &str) -> Result<(), DomainError> {
     if id.is_empty() || id.len() > MAX_PERSON_ID_LEN {
         return Err(DomainError::invalid(
             field,

@@ -6,7 +6,10 @@
 //! and who was expected to report when ([`coverage`]); the case ledger with
 //! its state machine, deadlines and petitioner references ([`case`]); the
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
-//! what, by role and place in the tree ([`authz`], over [`identity`]); the
+//! what, by role and place in the tree ([`authz`], over [`identity`]); who
+//! is recorded as having acted ([`actor`]); the accountability assessment
+//! that scores and ranks the units of a scorecard ([`assessment`]); the
+//! screen that keeps personal data out of free text ([`screen`]); and the
 //! digests and item comparison of the anti-entropy exchange between tiers
 //! ([`reconcile`]).
 //!
@@ -16,6 +19,8 @@
 //! (`fengqiao-proto`) and storage (`fengqiao-store`) crates convert into these
 //! types; the node crate maps [`DomainError`] onto gRPC status codes.
 
+pub mod actor;
+pub mod assessment;
 pub mod audit;
 pub mod authz;
 pub mod case;
@@ -25,6 +30,7 @@ pub mod identity;
 pub mod reconcile;
 pub mod report;
 pub mod revision;
+pub mod screen;
 pub mod tally;
 pub mod time;
 pub mod unit;
@@ -36,5 +42,5 @@ pub use report::{
 };
 pub use revision::{Applied, Head, Source, decide};
 pub use tally::Tally;
-pub use time::{Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
+pub use time::{AsOf, Clock, IsoWeek, ManualClock, SystemClock, TimePolicy};
 pub use unit::{Tier, Unit, UnitId, UnitTree};

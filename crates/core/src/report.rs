@@ -4,11 +4,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::num::NonZeroU32;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::DomainError;
+use crate::screen::check_free_text;
+use crate::time::TimePolicy;
 use crate::unit::{Unit, UnitId};
 
 /// Most disputes one report may carry.
@@ -223,9 +225,14 @@ impl WageArrears {
     }
 }
 
-/// One dispute found in screening. Holds no personal data.
+/// One dispute found in screening. Holds no personal data: a new dispute's
+/// summary and employer pass [`check_free_text`].
+///
+/// Deserialising (what the store does with the disputes it holds) checks
+/// the fields' form but does not screen them again, so a report stored
+/// before the screen existed can still be read, listed and corrected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "DisputeDraft")]
+#[serde(try_from = "StoredDispute")]
 pub struct Dispute {
     local_id: String,
     category: DisputeCategory,
@@ -259,9 +266,32 @@ impl TryFrom<DisputeDraft> for Dispute {
     }
 }
 
+/// A dispute as stored: read back through [`Dispute::well_formed`].
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct StoredDispute(DisputeDraft);
+
+impl TryFrom<StoredDispute> for Dispute {
+    type Error = DomainError;
+    fn try_from(stored: StoredDispute) -> Result<Self, Self::Error> {
+        Dispute::well_formed(stored.0)
+    }
+}
+
 impl Dispute {
-    /// Checks a dispute; field paths in errors are relative to the dispute.
+    /// Checks a new dispute, its summary and employer screened for personal
+    /// data; field paths in errors are relative to the dispute.
     pub fn new(draft: DisputeDraft) -> Result<Self, DomainError> {
+        let dispute = Dispute::well_formed(draft)?;
+        check_free_text(&dispute.summary, "summary")?;
+        if let Some(wage) = &dispute.wage_arrears {
+            check_free_text(wage.employer(), "wage_arrears.employer")?;
+        }
+        Ok(dispute)
+    }
+
+    /// Checks a dispute's form (ids, lengths, what goes with what).
+    fn well_formed(draft: DisputeDraft) -> Result<Self, DomainError> {
         check_id(&draft.local_id, "local_id")?;
         if draft.parties > MAX_PARTIES {
             return Err(DomainError::invalid("parties", format!("must be at most {MAX_PARTIES}")));
@@ -356,8 +386,20 @@ pub struct ReportDraft {
 
 impl DailyReport {
     /// Checks a report on its own (not against a tree or a clock: see
-    /// [`DailyReport::check_admissible`]). Field paths are relative to the report.
+    /// [`DailyReport::check_admissible`]), its correction reason screened for
+    /// personal data (its disputes were, when they were made). Field paths
+    /// are relative to the report.
     pub fn new(draft: ReportDraft) -> Result<Self, DomainError> {
+        let report = DailyReport::well_formed(draft)?;
+        if let Some(reason) = &report.correction_reason {
+            check_free_text(reason, "correction_reason")?;
+        }
+        Ok(report)
+    }
+
+    /// Checks a report's form; what [`DailyReport::from_stored`] holds a
+    /// stored report to.
+    fn well_formed(draft: ReportDraft) -> Result<Self, DomainError> {
         check_id(&draft.reporter, "reporter")?;
         if draft.disputes.len() > MAX_DISPUTES {
             return Err(DomainError::invalid(
@@ -411,11 +453,26 @@ impl DailyReport {
         })
     }
 
-    /// Checks the report against its unit and the node's local today: not in
-    /// the future, and on a day the unit is active.
-    pub fn check_admissible(&self, unit: &Unit, today: NaiveDate) -> Result<(), DomainError> {
+    /// Checks the report against its unit, the node's local today and the
+    /// deployment's first day of reporting (`start`, `reporting.start_date`):
+    /// not in the future, not before the start, and on a day the unit is
+    /// active.
+    pub fn check_admissible(
+        &self,
+        unit: &Unit,
+        today: NaiveDate,
+        start: Option<NaiveDate>,
+    ) -> Result<(), DomainError> {
         if self.date > today {
             return Err(DomainError::invalid("date", format!("{} is after today ({today})", self.date)));
+        }
+        if let Some(start) = start
+            && self.date < start
+        {
+            return Err(DomainError::invalid(
+                "date",
+                format!("{} is before reporting started on {start} (reporting.start_date)", self.date),
+            ));
         }
         if let Some(from) = unit.active_from
             && self.date < from
@@ -481,6 +538,8 @@ impl DailyReport {
     }
 
     /// Rebuilds a stored report (the store calls this with what it read).
+    /// Its form is checked, but its text is not screened again: a report
+    /// stored before the screen existed stays readable.
     pub fn from_stored(
         unit_id: UnitId,
         date: NaiveDate,
@@ -490,7 +549,7 @@ impl DailyReport {
         correction_reason: Option<String>,
     ) -> Result<Self, DomainError> {
         let disputes = parse_disputes_json(disputes_json)?;
-        DailyReport::new(ReportDraft {
+        DailyReport::well_formed(ReportDraft {
             unit_id,
             date,
             revision,
@@ -517,6 +576,76 @@ pub struct StoredReport {
     pub report: DailyReport,
     pub accepted_at: DateTime<Utc>,
     pub first_accepted_at: DateTime<Utc>,
+}
+
+/// What a node checks a report forwarded by a child node against.
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardedCheck<'a> {
+    /// The report's unit, as this node's tree has it.
+    pub unit: &'a Unit,
+    /// This node's clock.
+    pub now: DateTime<Utc>,
+    /// How far another node's clock may run ahead of this one's
+    /// (`time.max_clock_skew_secs`).
+    pub max_skew: Duration,
+    pub policy: &'a TimePolicy,
+    /// The deployment's first day of reporting, if it has one.
+    pub start: Option<NaiveDate>,
+}
+
+impl StoredReport {
+    /// Checks a report a child node forwarded, with the acceptance times the
+    /// node that first accepted it stamped: the rules of a direct submission
+    /// (allowing `max_skew` on "today"), and times a node could have stamped
+    /// honestly — neither in the future, nor the first acceptance after this
+    /// revision's, nor before the report's day began (no node accepts a
+    /// report for a day that has not started), and for revision 1 the first
+    /// acceptance *is* this revision's: a first revision stamped on time
+    /// while accepted late is back-dated. Field paths are those of a
+    /// `StoredDailyReport`.
+    pub fn check_forwarded(&self, check: &ForwardedCheck<'_>) -> Result<(), DomainError> {
+        let latest = check.now + check.max_skew;
+        let skew = check.max_skew.num_seconds();
+        self.report
+            .check_admissible(check.unit, check.policy.local_date(latest), check.start)
+            .map_err(|e| e.within("report"))?;
+        if self.accepted_at > latest {
+            return Err(DomainError::invalid(
+                "accepted_at",
+                format!(
+                    "{} is in the future: this node's clock reads {}, allowing {skew} s of skew",
+                    self.accepted_at, check.now
+                ),
+            ));
+        }
+        if self.first_accepted_at > self.accepted_at {
+            return Err(DomainError::invalid(
+                "first_accepted_at",
+                format!("{} is after accepted_at {}", self.first_accepted_at, self.accepted_at),
+            ));
+        }
+        let date = self.report.date();
+        let day_began = check.policy.start_of(date);
+        if self.first_accepted_at < day_began {
+            return Err(DomainError::invalid(
+                "first_accepted_at",
+                format!(
+                    "{} is before {date} began ({day_began}): no report is accepted before its day",
+                    self.first_accepted_at
+                ),
+            ));
+        }
+        if self.report.revision() == Revision::FIRST && self.first_accepted_at != self.accepted_at {
+            return Err(DomainError::invalid(
+                "first_accepted_at",
+                format!(
+                    "{} differs from accepted_at {} of revision 1, which is the first acceptance: back-dated",
+                    self.first_accepted_at, self.accepted_at
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -632,6 +761,199 @@ pub(crate) mod tests {
         .unwrap();
         assert_eq!(again, report);
         assert_eq!(again.content_hash(), report.content_hash());
+    }
+
+    fn group() -> Unit {
+        Unit {
+            id: UnitId::parse("410411001001001").unwrap(),
+            parent: Some(UnitId::parse("410411001001").unwrap()),
+            tier: crate::unit::Tier::Group,
+            name: "1号楼".into(),
+            reporting: true,
+            active_from: None,
+            active_to: None,
+            moves: Vec::new(),
+        }
+    }
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
+    /// A report for `date` (revision `revision`) accepted and first accepted at the given times.
+    fn forwarded(
+        date: NaiveDate,
+        revision: u32,
+        accepted_at: DateTime<Utc>,
+        first_accepted_at: DateTime<Utc>,
+    ) -> StoredReport {
+        let report = DailyReport::new(ReportDraft { date, ..draft(revision, vec![]) }).unwrap();
+        StoredReport { report, accepted_at, first_accepted_at }
+    }
+
+    fn field_of(result: Result<(), DomainError>) -> String {
+        match result {
+            Err(DomainError::Invalid { field, .. }) => field,
+            other => panic!("expected an invalid field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nothing_before_the_start_of_reporting() {
+        let unit = group();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let start = NaiveDate::from_ymd_opt(2026, 11, 25);
+        let on = |date: NaiveDate| DailyReport::new(ReportDraft { date, ..draft(1, vec![]) }).unwrap();
+        let year_one = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        assert_eq!(field_of(on(year_one).check_admissible(&unit, today, start)), "date");
+        assert_eq!(
+            field_of(on(start.unwrap().pred_opt().unwrap()).check_admissible(&unit, today, start)),
+            "date"
+        );
+        on(start.unwrap()).check_admissible(&unit, today, start).unwrap();
+        on(year_one).check_admissible(&unit, today, None).unwrap();
+    }
+
+    #[test]
+    fn forwarded_times_must_be_ones_an_honest_node_stamped() {
+        let unit = group();
+        let policy = TimePolicy::default();
+        // 16:00 in Shanghai on 2026-11-28.
+        let now = utc(2026, 11, 28, 8, 0);
+        let check = ForwardedCheck {
+            unit: &unit,
+            now,
+            max_skew: Duration::minutes(5),
+            policy: &policy,
+            start: NaiveDate::from_ymd_opt(2026, 11, 1),
+        };
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        // 09:00 in Shanghai on the 27th, before its cut-off.
+        let morning = utc(2026, 11, 27, 1, 0);
+        forwarded(day(27), 1, morning, morning).check_forwarded(&check).unwrap();
+        // A correction accepted later keeps the first acceptance.
+        forwarded(day(27), 2, now, morning).check_forwarded(&check).unwrap();
+        // A clock a little ahead is allowed: accepted 4 minutes from now.
+        let ahead = now + Duration::minutes(4);
+        forwarded(day(28), 1, ahead, ahead).check_forwarded(&check).unwrap();
+
+        let bad = [
+            (
+                "dated 2099",
+                forwarded(NaiveDate::from_ymd_opt(2099, 1, 1).unwrap(), 1, morning, morning),
+                "report.date",
+            ),
+            ("dated tomorrow", forwarded(day(29), 1, morning, morning), "report.date"),
+            ("before the start", forwarded(day(1).pred_opt().unwrap(), 1, morning, morning), "report.date"),
+            ("accepted in 2099", forwarded(day(27), 2, utc(2099, 1, 1, 0, 0), morning), "accepted_at"),
+            (
+                "accepted beyond the skew",
+                forwarded(day(28), 1, now + Duration::minutes(6), now + Duration::minutes(6)),
+                "accepted_at",
+            ),
+            (
+                "first accepted in year 1",
+                forwarded(day(27), 2, morning, utc(1, 1, 1, 0, 0)),
+                "first_accepted_at",
+            ),
+            ("first accepted after accepted", forwarded(day(27), 2, morning, now), "first_accepted_at"),
+            // 23:59 on the 26th: before the 27th began.
+            (
+                "first accepted the day before",
+                forwarded(day(27), 2, morning, utc(2026, 11, 26, 15, 59)),
+                "first_accepted_at",
+            ),
+            // Accepted at 20:30, after the cut-off, stamped 09:00 to count as on time.
+            (
+                "back-dated revision 1",
+                forwarded(day(27), 1, utc(2026, 11, 27, 12, 30), morning),
+                "first_accepted_at",
+            ),
+        ];
+        for (what, report, field) in bad {
+            assert_eq!(field_of(report.check_forwarded(&check)), field, "{what}");
+        }
+    }
+
+    #[test]
+    fn free_text_holding_personal_data_is_refused_where_it_is_made() {
+        fn invalid<T: fmt::Debug>(result: Result<T, DomainError>, expected: &str, kind: &str) {
+            match result {
+                Err(DomainError::Invalid { field, reason }) => {
+                    assert_eq!(field, expected);
+                    assert!(reason.contains(kind), "{reason}");
+                    assert!(!reason.contains("139"), "the value is not echoed: {reason}");
+                }
+                other => panic!("expected Invalid on {expected}, got {other:?}"),
+            }
+        }
+        let draft = |summary: &str, employer: &str| DisputeDraft {
+            local_id: "d-1".into(),
+            category: DisputeCategory::WageArrears,
+            outcome: DisputeOutcome::Mediating,
+            parties: 2,
+            summary: summary.into(),
+            case_id: None,
+            wage_arrears: Some(
+                WageArrears::new(WageArrearsDraft {
+                    employer: employer.into(),
+                    workers: 3,
+                    amount_claimed_cents: 100,
+                    amount_recovered_cents: 0,
+                })
+                .unwrap(),
+            ),
+        };
+        invalid(
+            Dispute::new(draft("身份证410411199001011237 电话13912345678", "某建筑公司")),
+            "summary",
+            "a resident identity number at character 4 and a mobile phone number at character 25",
+        );
+        invalid(Dispute::new(draft("拖欠工资", "包工头 139-1234-5678")), "wage_arrears.employer", "mobile");
+        let clean =
+            Dispute::new(draft("拖欠3名工人工资8642000元，约定20190301前付清", "某建筑公司")).unwrap();
+        assert_eq!(clean.summary(), "拖欠3名工人工资8642000元，约定20190301前付清");
+
+        let mut correction = draft_report(2);
+        correction.correction_reason = "申请人来电 0375-1234567 更正".into();
+        invalid(DailyReport::new(correction), "correction_reason", "a landline phone number");
+    }
+
+    fn draft_report(revision: u32) -> ReportDraft {
+        draft(revision, vec![dispute("d-1", DisputeCategory::Land)])
+    }
+
+    #[test]
+    fn a_stored_report_is_read_without_screening_it_again() {
+        // A report stored before the screen existed: its form is checked,
+        // its text is not, so it can still be listed and corrected.
+        let report = DailyReport::new(draft_report(2)).unwrap();
+        let legacy =
+            report.disputes_json().replace("boundary wall between two courtyards", "电话13912345678");
+        let stored = DailyReport::from_stored(
+            report.unit_id().clone(),
+            report.date(),
+            report.revision(),
+            report.reporter().to_owned(),
+            &legacy,
+            Some("来电13912345678".into()),
+        )
+        .unwrap();
+        assert_eq!(stored.disputes()[0].summary(), "电话13912345678");
+        // Form is still checked on the way back.
+        let malformed = legacy.replace("\"d-1\"", "\"\"");
+        assert!(
+            DailyReport::from_stored(
+                report.unit_id().clone(),
+                report.date(),
+                report.revision(),
+                report.reporter().to_owned(),
+                &malformed,
+                Some("recount".into()),
+            )
+            .is_err()
+        );
     }
 
     #[test]

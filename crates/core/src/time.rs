@@ -4,7 +4,9 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -108,7 +110,17 @@ impl TimePolicy {
     /// The instant of `date`'s cut-off. In a zone whose clocks jump over the
     /// cut-off the first instant after the gap counts.
     pub fn cutoff_of(&self, date: NaiveDate) -> DateTime<Utc> {
-        let local = date.and_time(self.cutoff);
+        self.instant(date.and_time(self.cutoff))
+    }
+
+    /// The instant `date` ends: local midnight after it (in a zone whose
+    /// clocks jump over midnight, the first instant after the gap).
+    pub fn end_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.start_of(date.succ_opt().unwrap_or(date))
+    }
+
+    /// The instant of a local time; in a gap, the first instant after it.
+    fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
         match self.zone.from_local_datetime(&local) {
             LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => at.with_timezone(&Utc),
             LocalResult::None => {
@@ -122,11 +134,43 @@ impl TimePolicy {
         }
     }
 
+    /// When the case figures of a range ending on `to`, read at `now`, are
+    /// judged. They do not wait for a cut-off: they count up to today. Once
+    /// `to` is over they are judged as of its end, each case as it stood
+    /// then, and no longer move when a case is worked; before that, as of
+    /// now.
+    pub fn as_of(&self, to: NaiveDate, now: DateTime<Utc>) -> AsOf {
+        let today = self.local_date(now);
+        if to < today {
+            AsOf { last_day: to, at: self.end_of(to), provisional: false }
+        } else {
+            AsOf { last_day: today, at: now, provisional: true }
+        }
+    }
+
+    /// The instant `date` begins in the zone (its first local instant: in a
+    /// zone whose clocks jump over midnight, the first instant after the gap).
+    /// No report for `date` can be accepted before it.
+    pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.instant(date.and_time(NaiveTime::MIN))
+    }
+
     /// Whether a report for `date` first accepted at `first_accepted_at` is on
     /// time: strictly before the date's cut-off.
     pub fn is_on_time(&self, date: NaiveDate, first_accepted_at: DateTime<Utc>) -> bool {
         first_accepted_at < self.cutoff_of(date)
     }
+}
+
+/// When figures that follow the ledger are judged ([`TimePolicy::as_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AsOf {
+    /// The last day counted: the range's end, or today while it runs.
+    pub last_day: NaiveDate,
+    /// The end of that day once it is over, else the time of reading.
+    pub at: DateTime<Utc>,
+    /// The range has not ended: the figures can still move.
+    pub provisional: bool,
 }
 
 /// An ISO 8601 week (Monday to Sunday), written `2026-W48`.
@@ -190,6 +234,61 @@ mod tests {
         let just_before = Utc.with_ymd_and_hms(2026, 11, 28, 9, 59, 59).unwrap();
         assert!(policy.is_on_time(date(2026, 11, 28), just_before));
         assert!(!policy.is_on_time(date(2026, 11, 28), just_before + Duration::seconds(1)));
+    }
+
+    #[test]
+    fn a_day_ends_at_local_midnight() {
+        let policy = TimePolicy::default();
+        // Midnight after the 29th in Shanghai is 16:00 UTC on the 29th.
+        let end = policy.end_of(date(2026, 11, 29));
+        assert_eq!(end, Utc.with_ymd_and_hms(2026, 11, 29, 16, 0, 0).unwrap());
+        assert_eq!(policy.local_date(end - Duration::seconds(1)), date(2026, 11, 29));
+        assert_eq!(policy.local_date(end), date(2026, 11, 30));
+        // Santiago skipped midnight on 2022-09-11 (00:00 → 01:00).
+        let chile = TimePolicy::parse("America/Santiago", "18:00").unwrap();
+        let end = chile.end_of(date(2022, 9, 10));
+        assert_eq!(chile.local_date(end), date(2022, 9, 11));
+        assert_eq!(chile.local_date(end - Duration::seconds(1)), date(2022, 9, 10));
+    }
+
+    #[test]
+    fn a_range_is_judged_as_of_its_end_once_it_is_over() {
+        let policy = TimePolicy::default();
+        let sunday = date(2026, 11, 29);
+        // Sunday 23:59:59 in Shanghai: the week still runs.
+        let late_sunday = Utc.with_ymd_and_hms(2026, 11, 29, 15, 59, 59).unwrap();
+        assert_eq!(
+            policy.as_of(sunday, late_sunday),
+            AsOf { last_day: sunday, at: late_sunday, provisional: true }
+        );
+        // From Monday 00:00, and for ever after: as of Sunday's end.
+        let end = Utc.with_ymd_and_hms(2026, 11, 29, 16, 0, 0).unwrap();
+        for now in [end, end + Duration::days(400)] {
+            assert_eq!(policy.as_of(sunday, now), AsOf { last_day: sunday, at: end, provisional: false });
+        }
+        // A range ending after today counts up to today.
+        let wednesday = Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap();
+        assert_eq!(policy.as_of(sunday, wednesday).last_day, date(2026, 11, 25));
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let policy = TimePolicy::default();
+        // Midnight in Shanghai is 16:00 UTC the day before.
+        assert_eq!(
+            policy.start_of(date(2026, 11, 28)),
+            Utc.with_ymd_and_hms(2026, 11, 27, 16, 0, 0).unwrap()
+        );
+        assert_eq!(policy.local_date(policy.start_of(date(2026, 11, 28))), date(2026, 11, 28));
+        assert_eq!(
+            policy.local_date(policy.start_of(date(2026, 11, 28)) - Duration::seconds(1)),
+            date(2026, 11, 27)
+        );
+        // Santiago skipped midnight on 2026-09-06 (00:00 became 01:00).
+        let chile = TimePolicy::parse("America/Santiago", "18:00").unwrap();
+        let start = chile.start_of(date(2026, 9, 6));
+        assert_eq!(chile.local_date(start), date(2026, 9, 6));
+        assert_eq!(chile.local_date(start - Duration::seconds(1)), date(2026, 9, 5));
     }
 
     #[test]

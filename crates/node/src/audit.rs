@@ -41,6 +41,8 @@ pub mod rpc {
     pub const START: &str = "node/start";
     /// An overdue case escalated by the node itself.
     pub const AUTO_ESCALATE: &str = "node/auto-escalate";
+    /// A repeat petition this node found recorded on a case it holds.
+    pub const REPEAT_FOUND: &str = "node/repeat-found";
 }
 
 /// Most records appended in one transaction.

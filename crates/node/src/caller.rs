@@ -4,8 +4,16 @@
 //! service sees it: from the verified client certificate under mTLS, or
 //! [`Caller::Insecure`] on a plaintext (`--insecure`) loopback node. A request
 //! without one never reached a service through the server, so it is refused.
+//! A certificate that carries a display name adds a [`CallerName`].
+//!
+//! [`Node::actor`] and [`Node::reporter`] turn the caller into what the
+//! ledger records as having acted (see [`fengqiao_core::actor`]): a request
+//! that names somebody else is PERMISSION_DENIED, logged like every denial.
 
+use fengqiao_core::actor::{self, Acting, Actor, DisplayName, Principal, Refusal};
 use fengqiao_core::identity::Identity;
+
+use crate::{Node, NodeError};
 
 /// Who made a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +34,68 @@ impl std::fmt::Display for Caller {
     }
 }
 
+/// The display name the caller's verified certificate carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerName(pub DisplayName);
+
 /// The caller of `request`, or UNAUTHENTICATED when the server did not
 /// establish one.
 pub fn caller<T>(request: &tonic::Request<T>) -> Result<&Caller, tonic::Status> {
     request.extensions().get::<Caller>().ok_or_else(|| {
         tonic::Status::unauthenticated("the caller is not identified: present a client certificate")
     })
+}
+
+/// The caller of `request` as the domain sees it.
+fn acting<T>(request: &tonic::Request<T>) -> Result<(Caller, Option<DisplayName>), NodeError> {
+    let caller = caller(request).map_err(|status| NodeError::Unauthenticated(status.message().to_owned()))?;
+    let name = request.extensions().get::<CallerName>().map(|name| name.0.clone());
+    Ok((caller.clone(), name))
+}
+
+fn as_acting<'a>(caller: &'a Caller, name: Option<&'a DisplayName>) -> Acting<'a> {
+    match caller {
+        Caller::Verified(identity) => Acting::Verified { identity, name },
+        Caller::Insecure => Acting::Insecure,
+    }
+}
+
+impl Node {
+    /// Who the ledger records as acting in `request`: its verified caller
+    /// (with whom they act for, as `on_behalf_of` states), or the insecure
+    /// mode's unverified `stated` text. A `stated` actor other than the
+    /// caller is PERMISSION_DENIED (logged with the caller); `field` names it.
+    pub fn actor<T>(
+        &self,
+        request: &tonic::Request<T>,
+        stated: &str,
+        on_behalf_of: Option<Principal>,
+        field: &str,
+    ) -> Result<Actor, NodeError> {
+        let (caller, name) = acting(request)?;
+        actor::recorded(as_acting(&caller, name.as_ref()), stated, on_behalf_of, field)
+            .map_err(|refusal| refused(&caller, field, refusal))
+    }
+
+    /// The reporter a report is filed under (see [`actor::reporter`]).
+    pub fn reporter<T>(
+        &self,
+        request: &tonic::Request<T>,
+        stated: &str,
+        field: &str,
+    ) -> Result<String, NodeError> {
+        let (caller, name) = acting(request)?;
+        actor::reporter(as_acting(&caller, name.as_ref()), stated, field)
+            .map_err(|refusal| refused(&caller, field, refusal))
+    }
+}
+
+fn refused(caller: &Caller, field: &str, refusal: Refusal) -> NodeError {
+    match refusal {
+        Refusal::Invalid(invalid) => invalid.into(),
+        Refusal::Denied(denied) => {
+            tracing::warn!(caller = %caller, %field, reason = %denied, "permission denied");
+            NodeError::Denied(denied.reason)
+        }
+    }
 }

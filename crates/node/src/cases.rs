@@ -16,10 +16,23 @@
 //!   log; each node on the way stores the events (not forwarding them back
 //!   up: the sender has them) and relays until the node holding the target.
 //!   Supervision notices (督办) and duty rosters travel the same way.
+//! - **Who acted**: every event records its actor from the verified caller
+//!   ([`Node::actor`]); a node acting by itself (automatic escalation, repeat
+//!   detection, recording a supervision notice from above) records itself.
+//! - **Repeat petitions across the subtree**: the registering node links a
+//!   new case to the earlier ones its own ledger holds. Every ancestor looks
+//!   again, over its whole subtree, whenever a case's registration (or a
+//!   change of hands) arrives from a child node ([`detect_repeats`]), and
+//!   sends what it finds down to the node holding the case (a
+//!   [`RepeatFlag`] on the downlink); the holder records it as the case's
+//!   `repeat_found` event, which travels up like any other, so every tier
+//!   counts the case as one repeat petition.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use fengqiao_core::actor::{Actor, NodeTask};
 use fengqiao_core::case::{
-    Action, Case, CaseEvent, CaseId, CaseStatus, Context, EventKind, Intake, Petitioner, RepeatLink,
+    Action, Case, CaseEvent, CaseId, CaseStatus, Context, EventKind, Intake, Petitioner, RepeatFlag,
+    RepeatLink, repeat_flags,
 };
 use fengqiao_core::{DisputeOutcome, DomainError, UnitId};
 use fengqiao_proto::pb::act_on_case_request::Action as PbAction;
@@ -28,13 +41,13 @@ use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::{
     ActOnCaseRequest, ActOnCaseResponse, CaseHandover, GetCaseRequest, GetCaseResponse, GetRosterRequest,
     GetRosterResponse, ListCasesRequest, ListCasesResponse, RecordVisitRequest, RecordVisitResponse,
-    RegisterCaseRequest, RegisterCaseResponse, RosterEntry, SetRosterRequest, SetRosterResponse,
-    SuperviseRequest, SuperviseResponse, SupervisionNotice,
+    RegisterCaseRequest, RegisterCaseResponse, RepeatFlag as PbRepeatFlag, RosterEntry, SetRosterRequest,
+    SetRosterResponse, SuperviseRequest, SuperviseResponse, SupervisionNotice,
 };
 use fengqiao_proto::{
-    case_event_from_pb, case_event_to_pb, case_status_from_pb, case_to_pb, intake_from_pb, parse_date,
-    parse_unit_id, petitioner_from_pb, petitioner_to_pb, review_decision_from_pb, satisfaction_from_pb,
-    supervision_kind_from_pb,
+    actor_from_pb, actor_to_pb, case_event_from_pb, case_event_to_pb, case_status_from_pb, case_to_pb,
+    intake_from_pb, on_behalf_of_from_pb, parse_date, parse_unit_id, petitioner_from_pb, petitioner_to_pb,
+    review_decision_from_pb, satisfaction_from_pb, supervision_kind_from_pb,
 };
 use fengqiao_store::{CaseApplied, CaseEventItem, CaseQuery, RosterRow, SupervisionRow};
 use tonic::{Request, Response, Status};
@@ -43,7 +56,7 @@ use tracing::{info, instrument, warn};
 use crate::audit::{rpc, short_list};
 use crate::caller::Caller;
 use crate::downlink;
-use crate::{Node, NodeError};
+use crate::{Node, NodeError, paging};
 use fengqiao_core::authz::{CaseAction, Rpc, Target};
 
 /// Default and largest page of `ListCases`.
@@ -64,8 +77,8 @@ pub struct Cases {
 }
 
 /// Who acts and what they add.
-struct Actor {
-    actor: String,
+struct Who {
+    actor: Actor,
     note: String,
 }
 
@@ -103,7 +116,7 @@ impl Node {
     async fn context<'a>(
         &self,
         owner: &UnitId,
-        who: Actor,
+        who: Who,
         is_below_owner: &'a (dyn Fn(&UnitId) -> bool + Sync),
     ) -> Result<Context<'a>, NodeError> {
         let (at, on) = self.today();
@@ -126,7 +139,7 @@ impl Node {
     /// Decides `action` on a held case and stores the event (queued for the
     /// parent); then hands the case down when it went to a child node.
     /// Call with the case lock held.
-    async fn act(&self, case: &Case, action: Action, who: Actor) -> Result<(Case, CaseEvent), NodeError> {
+    async fn act(&self, case: &Case, action: Action, who: Who) -> Result<(Case, CaseEvent), NodeError> {
         self.require_held(case)?;
         let tree = self.tree();
         let owner = case.owner_unit.clone();
@@ -264,9 +277,68 @@ fn action_from_pb(action: Option<PbAction>) -> Result<Action, DomainError> {
     })
 }
 
+/// The name of an action's case in the request's `action` oneof, which the
+/// fields of the action sit under on the wire (`decline.reason`).
+fn action_wire_name(action: &PbAction) -> &'static str {
+    match action {
+        PbAction::Accept(_) => "accept",
+        PbAction::Decline(_) => "decline",
+        PbAction::Assign(_) => "assign",
+        PbAction::Progress(_) => "progress",
+        PbAction::Extend(_) => "extend",
+        PbAction::Escalate(_) => "escalate",
+        PbAction::AssignDown(_) => "assign_down",
+        PbAction::Resolve(_) => "resolve",
+        PbAction::Close(_) => "close",
+        PbAction::Reopen(_) => "reopen",
+        PbAction::RequestReview(_) => "request_review",
+        PbAction::DecideReview(_) => "decide_review",
+        PbAction::ReplySupervision(_) => "reply_supervision",
+    }
+}
+
+/// A refusal of an action's field (`reason`) named as the client sent it
+/// (`decline.reason`); the request's own `note` keeps its name.
+fn within_action(error: NodeError, wire_name: &str) -> NodeError {
+    match error {
+        NodeError::Domain(DomainError::Invalid { field, reason }) if field != "note" => {
+            NodeError::Domain(DomainError::Invalid { field: format!("{wire_name}.{field}"), reason })
+        }
+        other => other,
+    }
+}
+
+/// A refusal of the intake a visit makes, named by the visit's own fields
+/// (`summary`, `category`, `unit_id`).
+fn visit_field(error: NodeError) -> NodeError {
+    match error {
+        NodeError::Domain(DomainError::Invalid { field, reason }) => {
+            let field = match field.strip_prefix("intake.") {
+                Some("origin_unit_id") => "unit_id".to_owned(),
+                Some(rest) => rest.to_owned(),
+                None => field,
+            };
+            NodeError::Domain(DomainError::Invalid { field, reason })
+        }
+        other => other,
+    }
+}
+
 impl Cases {
     pub fn new(node: Node) -> Self {
         Cases { node }
+    }
+
+    /// Who acts in a case request: the verified caller, checked against
+    /// the `actor` the request states, with whom they act for.
+    fn actor<T>(
+        &self,
+        request: &Request<T>,
+        stated: &str,
+        on_behalf_of: Option<fengqiao_proto::pb::OnBehalfOf>,
+    ) -> Result<Actor, NodeError> {
+        let on_behalf_of = on_behalf_of_from_pb(on_behalf_of, "on_behalf_of")?;
+        self.node.actor(request, stated, on_behalf_of, "actor")
     }
 
     fn view(&self, case: &Case) -> fengqiao_proto::pb::Case {
@@ -354,7 +426,7 @@ impl Cases {
         requested_id: Option<CaseId>,
         mut intake: Intake,
         petitioner: Option<(Petitioner, String)>,
-        who: Actor,
+        who: Who,
     ) -> Result<(Case, bool), NodeError> {
         let (at, on) = self.node.today();
         let id = match requested_id {
@@ -404,6 +476,7 @@ impl Cases {
     async fn register(
         &self,
         caller: &Caller,
+        actor: Actor,
         request: RegisterCaseRequest,
     ) -> Result<RegisterCaseResponse, NodeError> {
         let requested = (!request.case_id.is_empty())
@@ -416,12 +489,17 @@ impl Cases {
             (None, None) => None,
         };
         let petitioner = petitioner_of(&self.node, request.petitioner)?;
-        let who = Actor { actor: request.actor, note: request.note };
+        let who = Who { actor, note: request.note };
+        let on_behalf = on_behalf_note(&who.actor);
         let _guard = self.node.case_lock().await;
         let (case, created) = self.register_locked(requested, intake, petitioner, who).await?;
         if created {
             self.node
-                .audit(caller, rpc::REGISTER_CASE, &format!("case {} at {}", case.id, case.owner_unit))
+                .audit(
+                    caller,
+                    rpc::REGISTER_CASE,
+                    &format!("case {} at {}{on_behalf}", case.id, case.owner_unit),
+                )
                 .await;
         }
         Ok(RegisterCaseResponse { r#case: Some(self.view(&case)), created })
@@ -430,12 +508,14 @@ impl Cases {
     async fn act_on(
         &self,
         caller: &Caller,
+        actor: Actor,
         rpc: Rpc,
         request: ActOnCaseRequest,
     ) -> Result<ActOnCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
+        let wire_name = request.action.as_ref().map_or("action", action_wire_name);
         let action = action_from_pb(request.action)?;
-        let who = Actor { actor: request.actor, note: request.note };
+        let who = Who { actor, note: request.note };
         let _guard = self.node.case_lock().await;
         let stored = self.node.stored_case(&id).await?;
         self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
@@ -449,10 +529,13 @@ impl Cases {
             ))
             .into());
         }
-        let (case, event) = self.node.act(&stored.case, action, who).await?;
-        self.node
-            .audit(caller, &format!("{}:{}", rpc::ACT_ON_CASE, event.kind.name()), &audit_target(&event))
-            .await;
+        let (case, event) = self
+            .node
+            .act(&stored.case, action, who)
+            .await
+            .map_err(|error| within_action(error, wire_name))?;
+        let target = format!("{}{}", audit_target(&event), on_behalf_note(&event.actor));
+        self.node.audit(caller, &format!("{}:{}", rpc::ACT_ON_CASE, event.kind.name()), &target).await;
         Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(case_event_to_pb(&event)) })
     }
 
@@ -470,11 +553,21 @@ impl Cases {
         } else {
             None
         };
-        Ok(GetCaseResponse {
-            r#case: Some(self.view(&stored.case)),
-            events: stored.events.iter().map(case_event_to_pb).collect(),
-            petitioner,
-        })
+        let case = self.view(&stored.case);
+        let events: Vec<_> = stored
+            .events
+            .iter()
+            .filter(|event| event.seq > request.events_after_sequence)
+            .map(case_event_to_pb)
+            .collect();
+        // The case, its petitioner and as many events as the answer's bound holds.
+        let used = paging::item_bytes(&case) + petitioner.as_ref().map_or(0, paging::item_bytes);
+        let (events, more) = paging::page(events, usize::MAX, paging::LIST_BUDGET.saturating_sub(used));
+        let next_events_after_sequence = match events.last() {
+            Some(last) if more => last.sequence,
+            _ => 0,
+        };
+        Ok(GetCaseResponse { r#case: Some(case), events, petitioner, next_events_after_sequence })
     }
 
     async fn list(&self, request: ListCasesRequest) -> Result<ListCasesResponse, NodeError> {
@@ -507,25 +600,22 @@ impl Cases {
             before,
             limit: limit + 1,
         };
-        let mut cases = self.node.store().list_cases(&query).await?;
-        let next_page_token = if cases.len() > limit as usize {
-            cases.truncate(limit as usize);
-            cases.last().map(|c| format!("{}|{}", c.registered_at.to_rfc3339(), c.id)).unwrap_or_default()
-        } else {
-            String::new()
+        let stored = self.node.store().list_cases(&query).await?;
+        let wire =
+            stored.iter().map(|c| case_to_pb(c, as_of, self.node.holds(c.owner_unit.as_str()))).collect();
+        // At most `limit` cases, and no more than the answer's bound in bytes.
+        let (cases, more) = paging::page(wire, limit as usize, paging::LIST_BUDGET);
+        let next_page_token = match stored.get(cases.len().wrapping_sub(1)) {
+            Some(last) if more => format!("{}|{}", last.registered_at.to_rfc3339(), last.id),
+            _ => String::new(),
         };
-        Ok(ListCasesResponse {
-            cases: cases
-                .iter()
-                .map(|c| case_to_pb(c, as_of, self.node.holds(c.owner_unit.as_str())))
-                .collect(),
-            next_page_token,
-        })
+        Ok(ListCasesResponse { cases, next_page_token })
     }
 
     async fn supervise(
         &self,
         caller: &Caller,
+        sender: Actor,
         request: SuperviseRequest,
     ) -> Result<SuperviseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
@@ -533,7 +623,6 @@ impl Cases {
         let reply_by = parse_date(&request.reply_by, "reply_by")?;
         let text = text(request.text, "text")?;
         fengqiao_core::case::check_text(&text, "text")?;
-        fengqiao_core::case::check_actor(&request.actor, "actor")?;
         let (at, today) = self.node.today();
         if reply_by < today {
             return Err(DomainError::invalid("reply_by", "must not be in the past").into());
@@ -567,7 +656,8 @@ impl Cases {
             kind: fengqiao_proto::supervision_kind_to_pb(kind).into(),
             reply_by: reply_by.to_string(),
             text,
-            actor: request.actor,
+            actor: sender.legacy_text(),
+            sender: Some(actor_to_pb(&sender)),
         };
         self.node.store().insert_supervision(&supervision_row(&notice, &owner, at)?).await?;
         drop(_guard);
@@ -637,6 +727,7 @@ impl Cases {
     async fn visit(
         &self,
         caller: &Caller,
+        actor: Actor,
         request: RecordVisitRequest,
     ) -> Result<RecordVisitResponse, NodeError> {
         let unit = parse_unit_id(&request.unit_id, "unit_id")?;
@@ -650,12 +741,13 @@ impl Cases {
             summary: request.summary,
             ..Default::default()
         };
-        let (intake, _) = self.intake(Some(intake)).await?;
+        let (intake, _) = self.intake(Some(intake)).await.map_err(visit_field)?;
         let answered = if request.answered {
-            Some((
-                text(request.resolution, "resolution")?,
-                satisfaction_from_pb(request.satisfaction, "satisfaction")?,
-            ))
+            let resolution = text(request.resolution, "resolution")?;
+            // Checked before anything is written: the visit stores several
+            // events, and a refusal at the last must not leave the first.
+            fengqiao_core::case::check_text(&resolution, "resolution")?;
+            Some((resolution, satisfaction_from_pb(request.satisfaction, "satisfaction")?))
         } else {
             None
         };
@@ -663,17 +755,18 @@ impl Cases {
         let (_, today) = self.node.today();
         let leader_on_duty =
             self.node.store().roster(&unit, today, today).await?.into_iter().next().map(|r| r.leader);
-        let actor = request.actor;
-        let who = |note: &str| Actor { actor: actor.clone(), note: note.to_owned() };
+        let who = |note: &str| Who { actor: actor.clone(), note: note.to_owned() };
         let _guard = self.node.case_lock().await;
         let (mut case, created) =
             self.register_locked(requested, intake, petitioner, who("duty-reception visit")).await?;
         if created {
             (case, _) = self.node.act(&case, Action::Accept, who("accepted at duty reception")).await?;
-            let leader = leader_on_duty.clone().unwrap_or_else(|| actor.clone());
+            // Named in the record: the leader on duty, and the person who
+            // received the visitor (their display name, else their id).
+            let leader = leader_on_duty.clone().unwrap_or_else(|| actor.label());
             let assign = Action::Assign {
                 leader,
-                responsible: actor.clone(),
+                responsible: actor.label(),
                 plan: if answered.is_some() {
                     "answered at duty reception".to_owned()
                 } else {
@@ -698,6 +791,11 @@ impl Cases {
             leader_on_duty: leader_on_duty.unwrap_or_default(),
         })
     }
+}
+
+/// ` on behalf of ID` for an audit target, when the actor states one.
+fn on_behalf_note(actor: &Actor) -> String {
+    actor.on_behalf_of().map(|principal| format!(" on behalf of {}", principal.id)).unwrap_or_default()
 }
 
 /// The audit target of a case event: the case, the event's number and the
@@ -745,7 +843,7 @@ fn supervision_row(
         kind: supervision_kind_from_pb(notice.kind, "supervision.kind")?.as_str().to_owned(),
         reply_by: parse_date(&notice.reply_by, "supervision.reply_by")?,
         text: notice.text.clone(),
-        actor: notice.actor.clone(),
+        sender: actor_from_pb(notice.sender.clone(), &notice.actor, "supervision.sender")?,
         issued_at: at,
     })
 }
@@ -774,13 +872,17 @@ async fn deliver_supervision(
     if stored.case.supervisions.iter().any(|s| s.id == notice.supervision_id) {
         return Ok(());
     }
+    let from = UnitId::parse_field(&notice.from_unit_id, "supervision.from_unit_id")?;
     let action = Action::Supervised {
         supervision_id: notice.supervision_id.clone(),
-        from: UnitId::parse_field(&notice.from_unit_id, "supervision.from_unit_id")?,
+        from: from.clone(),
         kind: supervision_kind_from_pb(notice.kind, "supervision.kind")?,
         reply_by: parse_date(&notice.reply_by, "supervision.reply_by")?,
+        sender: Some(actor_from_pb(notice.sender, &notice.actor, "supervision.sender")?),
     };
-    node.act(&stored.case, action, Actor { actor: notice.actor, note: notice.text }).await?;
+    // The issuing tier's node delivers the notice; its sender is in the event.
+    let who = Who { actor: Actor::node(from, NodeTask::Supervision), note: notice.text };
+    node.act(&stored.case, action, who).await?;
     Ok(())
 }
 
@@ -858,11 +960,22 @@ pub(crate) async fn receive_roster(node: &Node, entry: RosterEntry) -> Result<()
 
 /// Applies case events pushed by a child node (after the uplink checked the
 /// sender). A petitioner is kept only when the event hands the case to a
-/// unit this node holds. Returns the outcome of each, in order.
+/// unit this node holds. Then looks for repeat petitions around every case
+/// whose registration or change of hands arrived ([`detect_repeats`]) —
+/// resent ones included, so a push that failed after its commit finds them
+/// when the child sends it again. Returns the outcome of each, in order.
 pub(crate) async fn apply_pushed(
     node: &Node,
     items: Vec<(CaseEvent, Option<fengqiao_proto::pb::Petitioner>)>,
 ) -> Result<Vec<Result<CaseApplied, DomainError>>, NodeError> {
+    let mut arrived: Vec<CaseId> = items
+        .iter()
+        .filter(|(event, _)| {
+            matches!(event.kind, EventKind::Registered { .. }) || event.kind.new_owner().is_some()
+        })
+        .map(|(event, _)| event.case_id.clone())
+        .collect();
+    arrived.dedup();
     let mut batch = Vec::with_capacity(items.len());
     for (i, (event, petitioner)) in items.into_iter().enumerate() {
         let arriving = event.kind.new_owner().is_some_and(|to| node.holds(to.as_str()));
@@ -873,8 +986,133 @@ pub(crate) async fn apply_pushed(
         batch.push(CaseEventItem { event, petitioner });
     }
     let forward = node.config().parent.is_some();
+    let guard = node.case_lock().await;
+    let results = node.store().apply_case_events(batch, forward).await?;
+    drop(guard);
+    detect_repeats(node, arrived).await?;
+    Ok(results)
+}
+
+/// Repeat detection over this node's whole ledger (its subtree) around each
+/// of `cases`: every repeat petition its ledger shows that the case
+/// concerned does not record yet ([`repeat_flags`]) goes to the node that
+/// holds that case — recorded here when this node holds it, sent down the
+/// downlink when a child node does; a case held above this node is left to
+/// its holder, an ancestor whose ledger holds everything this one does and
+/// which looks again when the case reaches it.
+pub async fn detect_repeats(node: &Node, cases: Vec<CaseId>) -> Result<(), NodeError> {
+    let window = node.config().cases.deadlines.repeat_window_days;
+    let home = UnitId::parse(&node.config().home_unit)?;
+    for id in cases {
+        let Some(stored) = node.store().get_case(&id).await? else { continue };
+        let case = stored.case;
+        let Some(reference) = &case.intake.petitioner_ref else { continue };
+        let from = RepeatLink::window_start(case.registered_on, window);
+        let to = case.registered_on.checked_add_days(Days::new(u64::from(window))).unwrap_or(NaiveDate::MAX);
+        let others = node.store().cases_of_petitioner(reference, case.intake.category, from, to).await?;
+        for flag in repeat_flags(&case, &others, window) {
+            let owner = if flag.case == case.id {
+                case.owner_unit.clone()
+            } else {
+                match others.iter().find(|other| other.id == flag.case) {
+                    Some(other) => other.owner_unit.clone(),
+                    None => continue,
+                }
+            };
+            info!(case = %flag.case, of = flag.of.len(), "repeat petition found over the subtree");
+            let of = short_list(&flag.of);
+            if let Some(event) = deliver_repeat_flag(node, &owner, &home, flag).await? {
+                let target = format!("{} repeats {of}", audit_target(&event));
+                node.audit_internal("repeat-detection", rpc::REPEAT_FOUND, &target).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes a repeat flag found by the node of `found_by` toward the node
+/// holding its case, whose owner (as known here) is `owner`. Returns the
+/// event when it was recorded here.
+async fn deliver_repeat_flag(
+    node: &Node,
+    owner: &UnitId,
+    found_by: &UnitId,
+    flag: RepeatFlag,
+) -> Result<Option<CaseEvent>, NodeError> {
+    if node.holds(owner.as_str()) {
+        return record_repeat_flag(node, found_by, flag).await;
+    }
+    if node.delegated_to(owner.as_str()).is_some() {
+        let body = Body::RepeatFlag(PbRepeatFlag {
+            case_id: flag.case.to_string(),
+            of_case_ids: flag.of.iter().map(ToString::to_string).collect(),
+            window_days: flag.window_days,
+            since: flag.since.to_string(),
+            found_by_unit_id: found_by.to_string(),
+        });
+        let (at, _) = node.today();
+        downlink::append(node, owner, body, at).await?;
+        return Ok(None);
+    }
+    tracing::debug!(case = %flag.case, %owner, "case held above this node; its holder looks for repeats itself");
+    Ok(None)
+}
+
+/// Records a repeat flag on a case this node holds as its `repeat_found`
+/// event (acted by the node that found it). A flag that links nothing new —
+/// a replay, or what another tier found first — changes nothing.
+async fn record_repeat_flag(
+    node: &Node,
+    found_by: &UnitId,
+    flag: RepeatFlag,
+) -> Result<Option<CaseEvent>, NodeError> {
     let _guard = node.case_lock().await;
-    Ok(node.store().apply_case_events(batch, forward).await?)
+    let Some(stored) = node.store().get_case(&flag.case).await? else {
+        warn!(case = %flag.case, "repeat flag for a case this node does not have; skipped");
+        return Ok(None);
+    };
+    if !node.holds(stored.case.owner_unit.as_str()) {
+        // The case moved on meanwhile; its new holder's ancestors look again.
+        return Ok(None);
+    }
+    let who = Who { actor: Actor::node(found_by.clone(), NodeTask::RepeatDetection), note: String::new() };
+    match node.act(&stored.case, flag.action(), who).await {
+        Ok((_, event)) => Ok(Some(event)),
+        Err(NodeError::Domain(DomainError::AlreadyExists(_))) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// A repeat flag from the parent's downlink: recorded when this node holds
+/// the case, relayed toward the node that holds it otherwise.
+pub(crate) async fn receive_repeat_flag(
+    node: &Node,
+    target: &UnitId,
+    flag: PbRepeatFlag,
+) -> Result<(), NodeError> {
+    let case = CaseId::parse_field(&flag.case_id, "repeat_flag.case_id")?;
+    let of = flag
+        .of_case_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| CaseId::parse_field(id, &format!("repeat_flag.of_case_ids[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let found_by = parse_unit_id(&flag.found_by_unit_id, "repeat_flag.found_by_unit_id")?;
+    let since = parse_date(&flag.since, "repeat_flag.since")?;
+    let mut audited = format!("case {case} repeats {} found by {found_by}", short_list(&of));
+    // Where the case is as this node knows it (it may have moved since the
+    // flag was sent), else where the sender thought.
+    let owner = match node.store().get_case(&case).await? {
+        Some(stored) => stored.case.owner_unit,
+        None => target.clone(),
+    };
+    let flag = RepeatFlag { case, of, window_days: flag.window_days, since };
+    match deliver_repeat_flag(node, &owner, &found_by, flag).await? {
+        Some(event) => audited.push_str(&format!(": event {}", event.seq)),
+        None => audited.push_str(&format!(": nothing new here, or passed on toward {owner}")),
+    }
+    node.audit_downlink("repeat_flag", &audited).await;
+    Ok(())
 }
 
 /// The petitioner to send with a forwarded event: only when the event hands
@@ -938,7 +1176,7 @@ pub async fn auto_escalate(node: &Node) -> Result<Vec<CaseId>, NodeError> {
                 .act(
                     &case,
                     Action::Escalate { reason },
-                    Actor { actor: "system".into(), note: String::new() },
+                    Who { actor: Actor::node(home.clone(), NodeTask::AutoEscalation), note: String::new() },
                 )
                 .await
             {
@@ -982,7 +1220,9 @@ impl CaseService for Cases {
     ) -> Result<Response<RegisterCaseResponse>, Status> {
         let origin = request.get_ref().intake.as_ref().map_or("", |i| i.origin_unit_id.as_str());
         let caller = self.node.authorize(&request, Rpc::RegisterCase, Target::Unit(origin))?;
-        Ok(Response::new(self.register(&caller, request.into_inner()).await?))
+        let stated = request.get_ref();
+        let actor = self.actor(&request, &stated.actor, stated.on_behalf_of.clone())?;
+        Ok(Response::new(self.register(&caller, actor, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.act_on_case", skip_all, fields(case = %request.get_ref().case_id))]
@@ -992,7 +1232,9 @@ impl CaseService for Cases {
     ) -> Result<Response<ActOnCaseResponse>, Status> {
         let rpc = Rpc::ActOnCase(case_action(request.get_ref().action.as_ref()).map_err(NodeError::from)?);
         let caller = self.node.authorize_rpc(&request, rpc)?;
-        Ok(Response::new(self.act_on(&caller, rpc, request.into_inner()).await?))
+        let stated = request.get_ref();
+        let actor = self.actor(&request, &stated.actor, stated.on_behalf_of.clone())?;
+        Ok(Response::new(self.act_on(&caller, actor, rpc, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.get_case", skip_all, fields(case = %request.get_ref().case_id))]
@@ -1017,7 +1259,9 @@ impl CaseService for Cases {
         request: Request<SuperviseRequest>,
     ) -> Result<Response<SuperviseResponse>, Status> {
         let caller = self.node.authorize_rpc(&request, Rpc::Supervise)?;
-        Ok(Response::new(Cases::supervise(self, &caller, request.into_inner()).await?))
+        let stated = request.get_ref();
+        let sender = self.actor(&request, &stated.actor, stated.on_behalf_of.clone())?;
+        Ok(Response::new(Cases::supervise(self, &caller, sender, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.set_roster", skip_all)]
@@ -1048,6 +1292,8 @@ impl CaseService for Cases {
     ) -> Result<Response<RecordVisitResponse>, Status> {
         let caller =
             self.node.authorize(&request, Rpc::RecordVisit, Target::Unit(&request.get_ref().unit_id))?;
-        Ok(Response::new(self.visit(&caller, request.into_inner()).await?))
+        let stated = request.get_ref();
+        let actor = self.actor(&request, &stated.actor, stated.on_behalf_of.clone())?;
+        Ok(Response::new(self.visit(&caller, actor, request.into_inner()).await?))
     }
 }

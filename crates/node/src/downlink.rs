@@ -24,7 +24,7 @@ use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::downlink_service_client::DownlinkServiceClient;
 use fengqiao_proto::pb::downlink_service_server::DownlinkService;
 use fengqiao_proto::pb::{DownlinkEvent, Notice, SubscribeRequest, SubscribeResponse, TreeSnapshot};
-use fengqiao_proto::{from_timestamp, timestamp, unit_from_pb_at, unit_to_pb};
+use fengqiao_proto::{actor_from_pb, from_timestamp, timestamp, unit_from_pb_at, unit_to_pb};
 use fengqiao_store::NoticeRow;
 use futures::Stream;
 use prost::Message;
@@ -63,12 +63,15 @@ pub async fn route_notice(
         node.store().append_downlink(target, &event.encode_to_vec(), at).await?;
         node.downlink_appended().notify_waiters();
     } else {
+        let sender =
+            notice.sender.map(|sender| actor_from_pb(Some(sender), "", "notice.sender")).transpose()?;
         let row = NoticeRow {
             notice_id: notice.notice_id,
             target_unit_id: target.to_string(),
             from_unit_id: notice.from_unit_id,
             text: notice.text,
             created_at: at,
+            sender,
         };
         node.store().insert_notice(&row).await?;
     }
@@ -433,6 +436,10 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
             crate::cases::receive_supervision(node, &target, notice).await?;
         }
         Some(Body::Roster(entry)) => crate::cases::receive_roster(node, entry).await?,
+        Some(Body::RepeatFlag(flag)) => {
+            let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
+            crate::cases::receive_repeat_flag(node, &target, flag).await?;
+        }
         None => warn!(sequence, "downlink event of a kind this node does not know; skipped"),
     }
     node.store().set_meta(CURSOR_KEY, &sequence.to_string()).await?;

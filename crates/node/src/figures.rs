@@ -1,11 +1,14 @@
-//! The case ledger's figures in the summaries, the accountability ranking of
-//! a scorecard (责任追究), and the drill-down behind every figure.
+//! The case ledger's figures in the summaries, what the accountability
+//! assessment of a scorecard row reads (责任追究; the formula is
+//! `fengqiao_core::assessment`), and the drill-down behind every figure.
 
 use chrono::NaiveDate;
-use fengqiao_core::{DisputeCategory, DomainError, UnitId};
-use fengqiao_proto::pb::{self, DrillDownRequest, DrillDownResponse, ReportRef};
+use fengqiao_core::assessment::Performance;
+use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, Tally, UnitId};
+use fengqiao_proto::pb::{self, DrillDownRequest, DrillDownResponse, ReportRef, ScorecardPlace};
 use fengqiao_store::{CaseCounts, CaseFigure, ListQuery};
 
+use crate::summary::Summaries;
 use crate::{Node, NodeError};
 
 /// Default and largest page of a drill-down.
@@ -41,23 +44,24 @@ pub fn case_figures_to_pb(c: &CaseCounts) -> pb::CaseFigures {
     }
 }
 
-/// The accountability score of a scorecard row: the mean of timeliness,
-/// on-time closure (100 when nothing was closed) and 100 minus the repeat
-/// rate.
-fn score(row: &pb::ScorecardRow) -> f64 {
-    let timeliness = row.rates.as_ref().map_or(0.0, |r| r.timeliness_percent);
-    let cases = row.cases.unwrap_or_default();
-    let closure = if cases.closed == 0 { 100.0 } else { cases.on_time_closure_rate };
-    (timeliness + closure + (100.0 - cases.repeat_rate)) / 3.0
-}
-
-/// Ranks scorecard rows, 1 = best; equal scores share a place.
-pub fn rank(rows: &mut [pb::ScorecardRow]) {
-    let scores: Vec<f64> = rows.iter().map(score).collect();
-    for (i, row) in rows.iter_mut().enumerate() {
-        // Compare rounded to a hundredth, so float noise never splits a tie.
-        let mine = (scores[i] * 100.0).round();
-        row.rank = 1 + scores.iter().filter(|s| (**s * 100.0).round() > mine).count() as u32;
+/// What the accountability assessment reads of a scorecard row: its
+/// reports' tally and its case figures.
+pub fn performance(tally: &Tally, cases: &CaseCounts) -> Performance {
+    let count = |value: i64| u64::try_from(value).unwrap_or(0);
+    Performance {
+        expected: count(tally.expected),
+        received: count(tally.received),
+        on_time: count(tally.on_time),
+        disputes: count(tally.disputes),
+        resolved_on_the_spot: count(tally.outcome(DisputeOutcome::ResolvedOnTheSpot)),
+        accepted: cases.accepted,
+        accepted_on_time: cases.accepted_on_time,
+        closed: cases.closed,
+        closed_on_time: cases.closed_on_time,
+        registered: cases.registered,
+        repeat_petitions: cases.repeat_petitions,
+        satisfied: cases.satisfied,
+        dissatisfied: cases.dissatisfied,
     }
 }
 
@@ -102,7 +106,7 @@ impl ReportFigure {
 
 const FIGURES: &str = "cases.<registered|accepted|accepted_on_time|closed|closed_on_time|overdue|escalated|\
 assigned_down|repeat_petitions|satisfied|dissatisfied|unreachable|visits|one_visit>, received, on_time, late, \
-zero_reports, disputes or wage_disputes";
+zero_reports, disputes, wage_disputes or rank";
 
 /// What lies behind one figure of a summary.
 pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillDownResponse, NodeError> {
@@ -122,12 +126,21 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
         n if n <= MAX_PAGE => n,
         _ => return Err(DomainError::invalid("page_size", format!("must be at most {MAX_PAGE}")).into()),
     };
+    if request.figure == "rank" {
+        return scorecard_place(node, &unit, from, to).await;
+    }
     if let Some(name) = request.figure.strip_prefix("cases.") {
         let figure = CaseFigure::parse(name).ok_or_else(|| {
             DomainError::invalid("figure", format!("{:?} is not one of {FIGURES}", request.figure))
         })?;
         let after = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
-        let ids = node.store().case_drill(&unit, from, to, figure, after, limit).await?;
+        // The same days and as-of rule as the summary's figure.
+        let as_of = node.config().time.as_of(to, node.clock().now());
+        let ids = if as_of.last_day < from {
+            Vec::new()
+        } else {
+            node.store().case_drill(&unit, from, as_of.last_day, figure, after, limit).await?
+        };
         let next_page_token = if ids.len() == limit as usize {
             ids.last().map(ToString::to_string).unwrap_or_default()
         } else {
@@ -135,14 +148,64 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
         };
         return Ok(DrillDownResponse {
             case_ids: ids.into_iter().map(String::from).collect(),
-            reports: Vec::new(),
             next_page_token,
+            ..DrillDownResponse::default()
         });
     }
     let figure = ReportFigure::parse(&request.figure).ok_or_else(|| {
         DomainError::invalid("figure", format!("{:?} is not one of {FIGURES}", request.figure))
     })?;
     drill_reports(node, unit, from, to, figure, &request.page_token, limit).await
+}
+
+/// A unit's row in the scorecard of the unit above it: its parent on the
+/// last day of the range it was open, which this node must hold.
+async fn scorecard_place(
+    node: &Node,
+    unit: &UnitId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<DrillDownResponse, NodeError> {
+    let tree = node.tree();
+    let served = tree
+        .get(unit.as_str())
+        .ok_or_else(|| DomainError::NotFound(format!("unit {unit} is not served by this node")))?;
+    let held_elsewhere = |parent: &UnitId| {
+        DomainError::FailedPrecondition(format!(
+            "unit {unit} is ranked in the scorecard of {parent}, which this node does not hold: ask the node \
+             serving {parent}"
+        ))
+    };
+    let last_day =
+        from.iter_days().take_while(|day| *day <= to).filter(|day| served.is_active_on(*day)).last();
+    let parent = match last_day.and_then(|day| served.parent_on(day)).cloned() {
+        Some(parent) if tree.get(parent.as_str()).is_some() => parent,
+        Some(parent) => return Err(held_elsewhere(&parent).into()),
+        // The node's home unit: its parent is the parent node's.
+        None if unit == tree.root_id() && last_day.is_some() => match node.parent_unit().await? {
+            Some(parent) => return Err(held_elsewhere(&parent).into()),
+            None => return Err(no_scorecard(unit, from, to).into()),
+        },
+        None => return Err(no_scorecard(unit, from, to).into()),
+    };
+    let summary = Summaries::new(node.clone()).summary(parent.as_str(), from, to).await?;
+    let rows = u32::try_from(summary.children.len()).unwrap_or(u32::MAX);
+    let row = summary.children.into_iter().find(|row| row.unit_id == unit.as_str()).ok_or_else(|| {
+        DomainError::FailedPrecondition(format!(
+            "unit {unit} has no row in the scorecard of {parent} from {from} to {to}: no day of the range on \
+             which it was below {parent} is due yet"
+        ))
+    })?;
+    Ok(DrillDownResponse {
+        place: Some(ScorecardPlace { parent_unit_id: parent.to_string(), row: Some(row), rows }),
+        ..DrillDownResponse::default()
+    })
+}
+
+fn no_scorecard(unit: &UnitId, from: NaiveDate, to: NaiveDate) -> DomainError {
+    DomainError::FailedPrecondition(format!(
+        "no scorecard of this node ranks unit {unit} from {from} to {to}: it has no unit above it here"
+    ))
 }
 
 /// Pages through the subtree's reports, keeping those the figure counts.
@@ -176,12 +239,16 @@ async fn drill_reports(
                 reports.push(ReportRef { unit_id: key.1.to_string(), date: key.0.to_string() });
                 if reports.len() == limit as usize {
                     let next_page_token = format!("{}|{}", key.0, key.1);
-                    return Ok(DrillDownResponse { case_ids: Vec::new(), reports, next_page_token });
+                    return Ok(DrillDownResponse {
+                        reports,
+                        next_page_token,
+                        ..DrillDownResponse::default()
+                    });
                 }
             }
         }
         if exhausted {
-            return Ok(DrillDownResponse { case_ids: Vec::new(), reports, next_page_token: String::new() });
+            return Ok(DrillDownResponse { reports, ..DrillDownResponse::default() });
         }
     }
 }
@@ -189,32 +256,6 @@ async fn drill_reports(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(timeliness: f64, closed: i64, on_time_rate: f64, repeat_rate: f64) -> pb::ScorecardRow {
-        pb::ScorecardRow {
-            rates: Some(pb::Rates { timeliness_percent: timeliness, ..Default::default() }),
-            cases: Some(pb::CaseFigures {
-                closed,
-                on_time_closure_rate: on_time_rate,
-                repeat_rate,
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn ranking_puts_the_best_first_and_shares_ties() {
-        let mut rows = vec![
-            row(90.0, 0, 0.0, 0.0),    // (90 + 100 + 100) / 3
-            row(100.0, 4, 50.0, 10.0), // (100 + 50 + 90) / 3
-            row(90.0, 0, 0.0, 0.0),
-            row(100.0, 2, 100.0, 0.0), // 100
-        ];
-        rank(&mut rows);
-        let ranks: Vec<u32> = rows.iter().map(|r| r.rank).collect();
-        assert_eq!(ranks, vec![2, 4, 2, 1]);
-    }
 
     #[test]
     fn rates_divide_safely() {

@@ -5,7 +5,9 @@
 //! them as one batch, and clear each entry only after the parent's answer
 //! (which the parent sends only after its own commit). A lost answer means a
 //! resend, which the parent's revision rules turn into DUPLICATE or
-//! SUPERSEDED: nothing is counted twice. A failed push backs off
+//! SUPERSEDED: nothing is counted twice. An item the parent refuses
+//! (REFUSED: inadmissible there) is set aside with an alert, so it never
+//! holds up the items behind it. A failed push backs off
 //! exponentially with jitter while the node keeps accepting work; an empty
 //! outbox waits for the next commit.
 
@@ -77,9 +79,11 @@ pub async fn run(node: Node, parent: String) {
         }
     };
     let channel: Channel = keep_alive(endpoint).connect_lazy();
+    // Pushes are sized for the parent's request cap; its answers are bounded
+    // by MAX_ANSWER_BYTES whatever this node's own cap (which may be lower).
     let mut client = UplinkServiceClient::new(channel)
         .max_encoding_message_size(node.config().limits.max_message_bytes)
-        .max_decoding_message_size(node.config().limits.max_message_bytes);
+        .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES);
     let mut backoff = Backoff::new(config.min_backoff, config.max_backoff);
     let committed = std::sync::Arc::clone(node.committer().committed());
     let mut last_push = tokio::time::Instant::now();
@@ -168,16 +172,23 @@ pub async fn run(node: Node, parent: String) {
                 node.reconciler().observe_push(&response.instance_id, &response.reconcile_run_id);
                 let mut done = Vec::with_capacity(count);
                 let mut conflicts = Vec::new();
+                let mut refused = Vec::new();
                 for ack in response.acks {
                     let id = ack.sequence as i64;
                     match ack.outcome() {
                         ItemOutcome::Conflict => conflicts.push((id, ack.detail)),
+                        ItemOutcome::Refused => {
+                            if let Some(entry) = entries.iter().find(|e| e.id == id) {
+                                set_aside_alert(entry, &ack.detail);
+                            }
+                            refused.push((id, ack.detail));
+                        }
                         _ => done.push(id),
                     }
                 }
-                node.metrics().push_answered(round_trip, done.len(), conflicts.len());
+                node.metrics().push_answered(round_trip, done.len(), conflicts.len(), refused.len());
                 let now = node.clock().now();
-                if let Err(error) = node.store().outbox_ack(&done, &conflicts, now).await {
+                if let Err(error) = node.store().outbox_ack(&done, &conflicts, &refused, now).await {
                     // The parent has them; they will be resent and answered
                     // as duplicates.
                     warn!(%error, "cannot clear acknowledged outbox entries");
@@ -203,6 +214,29 @@ pub async fn run(node: Node, parent: String) {
                 tokio::time::sleep(delay).await;
             }
         }
+    }
+}
+
+/// The alert for an item the parent refused: an ERROR line naming the item
+/// by its key and the parent's reason (field and rule, no content). The item
+/// is set aside (`uplink_set_aside`), counted, and shown by `fengqiao status`.
+fn set_aside_alert(entry: &fengqiao_store::OutboxItem, reason: &str) {
+    match &entry.payload {
+        OutboxPayload::Report(stored) => tracing::error!(
+            kind = "report",
+            unit = %stored.report.unit_id(),
+            date = %stored.report.date(),
+            revision = stored.report.revision().get(),
+            %reason,
+            "the parent refused an item; set aside for the operator"
+        ),
+        OutboxPayload::CaseEvent(event) => tracing::error!(
+            kind = "case_event",
+            case = %event.case_id,
+            sequence = event.seq,
+            %reason,
+            "the parent refused an item; set aside for the operator"
+        ),
     }
 }
 

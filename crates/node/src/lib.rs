@@ -9,26 +9,32 @@
 //! [`status`] is the one place where errors become gRPC statuses; [`authz`]
 //! checks the [`caller`] of every request before its handler does anything; and
 //! [`server`] assembles the services with `grpc.health.v1` and server
-//! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`.
+//! reflection onto an already-bound listener, so tests bind `127.0.0.1:0`;
+//! [`connections`] serves that listener's connections under the connection
+//! limits of [`limits`] (slots, a reserve for callers with a certificate, a
+//! deadline to the first request, idle connections reclaimed).
 //! [`audit`] appends every change to the tamper-evident audit log.
 //! [`metrics`] is the node's Prometheus registry and its `/metrics` endpoint.
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
 //! certificates. [`propagation`] carries trace context across calls and,
-//! item by item, through the outbox up the tiers. [`reconcile`] compares a
-//! child's subtree with what its parent holds of it (anti-entropy) and sends
-//! again what the parent lacks.
+//! item by item, through the outbox up the tiers. [`paging`] keeps every
+//! answer within a bound in bytes. [`reconcile`] compares a child's subtree
+//! with what its parent holds of it (anti-entropy) and sends again what the
+//! parent lacks.
 
 pub mod audit;
 pub mod authz;
 pub mod caller;
 pub mod cases;
+pub mod connections;
 pub mod downlink;
 pub mod figures;
 pub mod forwarder;
 pub mod limits;
 pub mod metrics;
 pub mod node_status;
+pub mod paging;
 pub mod pki;
 pub mod propagation;
 pub mod reconcile;
@@ -43,7 +49,7 @@ pub mod uplink;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use fengqiao_core::coverage::Coverage;
 use fengqiao_core::{Clock, DomainError, TimePolicy, Unit, UnitTree};
 
@@ -111,11 +117,25 @@ pub struct NodeConfig {
     /// Units below that have nodes of their own.
     pub child_nodes: ChildNodes,
     pub time: TimePolicy,
+    /// The deployment's first day of reporting (`reporting.start_date`):
+    /// reports dated before it are refused, direct and pushed, and nothing
+    /// is expected before it. `None` here means: the day this node's
+    /// database recorded, else the earliest report it holds, else no start
+    /// (see [`resolve_reporting_start`]; `fengqiao node` refuses a new
+    /// database without one).
+    pub reporting_start: Option<NaiveDate>,
+    /// How far another node's clock may run ahead of this one's
+    /// (`time.max_clock_skew_secs`): a child node's pushed items may carry
+    /// times up to this far in the future.
+    pub max_clock_skew: Duration,
     pub committer: CommitterConfig,
     pub forwarder: ForwarderConfig,
     /// Message size, timeouts, concurrency, rate and connection limits.
     pub limits: Limits,
     pub cases: CaseConfig,
+    /// The weights of the accountability assessment that ranks a
+    /// scorecard's rows (see `fengqiao_core::assessment`).
+    pub ranking: fengqiao_core::assessment::Weights,
     /// On shutdown, how long the node keeps serving while its health checks
     /// already answer NOT_SERVING, so that load balancers and readiness
     /// probes stop sending calls before it stops accepting them.
@@ -169,15 +189,56 @@ impl NodeConfig {
             transport: Transport::Insecure,
             child_nodes: ChildNodes::None,
             time: TimePolicy::default(),
+            reporting_start: None,
+            max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             committer: CommitterConfig::default(),
             forwarder: ForwarderConfig::default(),
             limits: Limits::default(),
             cases: CaseConfig::default(),
+            ranking: fengqiao_core::assessment::Weights::default(),
             drain_grace: Duration::ZERO,
             database_check: Duration::from_secs(5),
             reconcile: reconcile::ReconcileConfig::default(),
         }
     }
+}
+
+/// The default of [`NodeConfig::max_clock_skew`]: five minutes.
+pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
+
+/// The `node_meta` key of the first day of reporting this node runs with.
+pub const REPORTING_START_KEY: &str = "reporting_start_date";
+
+/// Where a node's first day of reporting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartOrigin {
+    /// `reporting.start_date` in the configuration.
+    Configured,
+    /// Recorded in the database by an earlier start.
+    Stored,
+    /// Not configured on a database that already held reports: the day of
+    /// the earliest one, so that nothing held is refused or hidden.
+    EarliestReport,
+}
+
+/// The first day of reporting a node on `store` runs with: the configured
+/// one; else the one its database recorded at an earlier start; else, on a
+/// database that already holds reports (an upgrade from a version without
+/// a start), the earliest report's day. `None` for a new database without a
+/// configured start.
+pub async fn resolve_reporting_start(
+    store: &dyn Store,
+    configured: Option<NaiveDate>,
+) -> Result<Option<(NaiveDate, StartOrigin)>, NodeError> {
+    if let Some(start) = configured {
+        return Ok(Some((start, StartOrigin::Configured)));
+    }
+    if let Some(stored) = store.get_meta(REPORTING_START_KEY).await? {
+        let start = fengqiao_core::time::parse_date(&stored, REPORTING_START_KEY)
+            .map_err(|e| fengqiao_store::StoreError::Corrupt(e.to_string()))?;
+        return Ok(Some((start, StartOrigin::Stored)));
+    }
+    Ok(store.report_extent().await?.map(|(first, _)| (first, StartOrigin::EarliestReport)))
 }
 
 /// The units below `served`'s root that have nodes of their own.
@@ -202,8 +263,12 @@ fn resolve_child_nodes(config: &NodeConfig, served: &UnitTree) -> Result<Vec<Str
 }
 
 impl TreeView {
-    fn new(tree: UnitTree, child_nodes: Vec<String>) -> Self {
-        TreeView { coverage: Arc::new(Coverage::new(&tree)), tree: Arc::new(tree), child_nodes }
+    fn new(tree: UnitTree, child_nodes: Vec<String>, start: Option<NaiveDate>) -> Self {
+        TreeView {
+            coverage: Arc::new(Coverage::new(&tree).starting(start)),
+            tree: Arc::new(tree),
+            child_nodes,
+        }
     }
 }
 
@@ -325,6 +390,7 @@ impl Node {
             )))
         })?;
         let child_nodes = resolve_child_nodes(&config, &served)?;
+        config.ranking.check().map_err(|e| e.within("ranking"))?;
         if let Some(parent) = &config.parent {
             // A parent URL the transport cannot speak is a configuration
             // error now, not a forwarder retrying forever.
@@ -335,8 +401,24 @@ impl Node {
         ensure_rollups(&*store, &served, &config.time).await?;
         ensure_digests(&*store, &served, &child_nodes).await?;
         let downlink_start_head = store.downlink_head().await?;
+        config.reporting_start = match resolve_reporting_start(&*store, config.reporting_start).await? {
+            Some((start, origin)) => {
+                if origin != StartOrigin::Stored {
+                    store.set_meta(REPORTING_START_KEY, &start.to_string()).await?;
+                }
+                if origin == StartOrigin::EarliestReport {
+                    tracing::warn!(
+                        %start,
+                        "no reporting.start_date: reporting starts with the earliest report held; set it"
+                    );
+                }
+                Some(start)
+            }
+            None => None,
+        };
         config.committer.forward = config.parent.is_some();
         config.committer.policy = config.time;
+        let start = config.reporting_start;
         let metrics = Arc::new(metrics::Metrics::new(&config.home_unit));
         let committer = GroupCommitter::spawn_observed(Arc::clone(&store), config.committer, {
             let metrics = Arc::clone(&metrics);
@@ -346,7 +428,7 @@ impl Node {
         let node = Node {
             inner: Arc::new(Inner {
                 config,
-                view: std::sync::RwLock::new(Arc::new(TreeView::new(served, child_nodes))),
+                view: std::sync::RwLock::new(Arc::new(TreeView::new(served, child_nodes, start))),
                 store,
                 committer,
                 clock,
@@ -416,7 +498,7 @@ impl Node {
         self.ensure_rollups(&tree).await?;
         ensure_digests(&*self.inner.store, &tree, &child_nodes).await?;
         *self.inner.view.write().unwrap_or_else(|p| p.into_inner()) =
-            Arc::new(TreeView::new(tree, child_nodes));
+            Arc::new(TreeView::new(tree, child_nodes, self.inner.config.reporting_start));
         self.publish_trees().await
     }
 

@@ -11,13 +11,11 @@
 //!    answered at once (load shedding, never queued);
 //! 4. a deadline on producing the response: past it DEADLINE_EXCEEDED.
 //!
-//! Per connection ([`guard_connections`]): a bound on open connections (one
-//! over it is closed at accept), TCP keepalive, and a deadline for the
-//! client's first bytes (the HTTP/2 preface), so a socket that connects and
-//! says nothing, or dribbles, is closed. HTTP/2 keepalive pings (set on the
-//! server builder) close an established connection whose peer stops
-//! answering, and `max_concurrent_streams` bounds the calls one connection
-//! may have open.
+//! Per connection ([`crate::connections`]): a bound on open connections
+//! with a reserve that only callers with a certificate may use and a share
+//! per source address, a deadline from accept to the first request, idle
+//! connections reclaimed, TCP keepalive and HTTP/2 pings, and a bound on
+//! the calls one connection may have open.
 
 use std::future::Future;
 use std::num::NonZeroU32;
@@ -28,10 +26,9 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tonic::body::Body;
-use tonic::transport::server::{Connected, TcpConnectInfo};
+use tonic::transport::server::TcpConnectInfo;
 
 use crate::caller::Caller;
 
@@ -55,19 +52,36 @@ pub struct Limits {
     /// `SETTINGS_MAX_CONCURRENT_STREAMS` the node announces; clients queue
     /// beyond it). Default 64.
     pub max_streams_per_connection: u32,
-    /// Most open connections; one more is closed as soon as it is accepted.
-    /// Default 512.
+    /// Most open connections. When they are all taken, a new connection
+    /// takes the slot of one that has not yet made a request (the oldest of
+    /// the source holding most of them), or is closed at accept when every
+    /// connection has made one. Default 512.
     pub max_connections: usize,
+    /// Of `max_connections`, the slots only a connection that proved who it
+    /// is may hold (under mTLS, a finished handshake with a certificate of
+    /// the deployment CA; in plaintext, its first request): connections not
+    /// yet proven share the other `max_connections - reserved_connections`.
+    /// Default 64.
+    pub reserved_connections: usize,
+    /// Most connections one source address may hold; one more from it is
+    /// closed at accept. Behind a proxy that hides callers' addresses, set it
+    /// to `max_connections`. Default 64.
+    pub max_connections_per_source: usize,
     /// Calls per second one caller may make on average (a token bucket per
     /// [`rate_key`]); over it RESOURCE_EXHAUSTED. `0` turns the rate limit
     /// off. Default 100.
     pub rate_per_second: u32,
     /// Calls one caller may make at once above the average rate. Default 500.
     pub rate_burst: u32,
-    /// How long a new connection may take to send its first bytes (the
-    /// HTTP/2 preface; under TLS the TLS handshake's timeout applies
-    /// first). Default 10 s.
+    /// How long a new connection has from accept to its first complete
+    /// request: TLS handshake, HTTP/2 preface and the first request's
+    /// headers, all together (a deadline, not a per-read timeout). Past it
+    /// the connection is closed. Default 10 s.
     pub handshake_timeout: Duration,
+    /// How long a connection that has made a request may stay without any
+    /// call open; then it is sent a GOAWAY and closed (the client connects
+    /// again for its next call). Default 300 s.
+    pub idle_timeout: Duration,
     /// Interval of HTTP/2 pings on a connection. Default 60 s.
     pub keepalive_interval: Duration,
     /// How long the peer has to answer a ping before the connection is
@@ -86,9 +100,12 @@ impl Default for Limits {
             max_in_flight: 256,
             max_streams_per_connection: 64,
             max_connections: 512,
+            reserved_connections: 64,
+            max_connections_per_source: 64,
             rate_per_second: 100,
             rate_burst: 500,
             handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
             keepalive_interval: Duration::from_secs(60),
             keepalive_timeout: Duration::from_secs(20),
             tcp_keepalive: Duration::from_secs(120),
@@ -98,10 +115,17 @@ impl Default for Limits {
 
 impl Limits {
     /// The defaults without the per-call limits (no rate limit, no bound on
-    /// calls in flight), for load generators that drive a node from one
-    /// process as if they were many callers: the benchmarks and the demo.
+    /// calls in flight) and without a share per source address, for load
+    /// generators that drive a node from one process as if they were many
+    /// callers (all from 127.0.0.1): the benchmarks and the demo.
     pub fn unthrottled() -> Self {
-        Limits { rate_per_second: 0, max_in_flight: UNTHROTTLED_IN_FLIGHT, ..Limits::default() }
+        let defaults = Limits::default();
+        Limits {
+            rate_per_second: 0,
+            max_in_flight: UNTHROTTLED_IN_FLIGHT,
+            max_connections_per_source: defaults.max_connections,
+            ..defaults
+        }
     }
 }
 
@@ -251,141 +275,6 @@ where
 /// An immediate answer with `status`.
 fn refuse<E: Send + 'static>(status: tonic::Status) -> BoxFuture<Result<http::Response<Body>, E>> {
     Box::pin(std::future::ready(Ok(status.into_http())))
-}
-
-/// The connection guard's settings.
-#[derive(Debug, Clone)]
-pub struct ConnectionGuard {
-    open: Arc<Semaphore>,
-    handshake_timeout: Duration,
-}
-
-impl ConnectionGuard {
-    pub fn new(limits: &Limits) -> Self {
-        ConnectionGuard {
-            open: Arc::new(Semaphore::new(limits.max_connections)),
-            handshake_timeout: limits.handshake_timeout,
-        }
-    }
-
-    /// `stream` guarded, or `None` (the stream dropped, so closed) when
-    /// every connection slot is taken.
-    pub fn admit<IO>(&self, stream: IO) -> Option<Guarded<IO>> {
-        match Arc::clone(&self.open).try_acquire_owned() {
-            Ok(slot) => Some(Guarded {
-                inner: stream,
-                _slot: slot,
-                handshake: Some(Box::pin(tokio::time::sleep(self.handshake_timeout))),
-                preface_left: HTTP2_PREFACE_LEN,
-            }),
-            Err(_) => {
-                tracing::warn!("connection limit reached: connection closed");
-                None
-            }
-        }
-    }
-}
-
-/// Wraps an accept stream in the per-connection limits: a connection slot
-/// each, TCP_NODELAY and TCP keepalive on, and the handshake deadline.
-pub fn guard_connections(
-    listener: tokio::net::TcpListener,
-    limits: &Limits,
-) -> impl tokio_stream::Stream<Item = std::io::Result<Guarded<tokio::net::TcpStream>>> + Send + 'static {
-    use tokio_stream::StreamExt;
-    let guard = ConnectionGuard::new(limits);
-    // Nagle's algorithm off: a response that spans more than one segment
-    // would otherwise wait for the client's delayed ACK (40 ms on Linux).
-    tonic::transport::server::TcpIncoming::from(listener)
-        .with_nodelay(Some(true))
-        .with_keepalive(Some(limits.tcp_keepalive))
-        .filter_map(move |accepted| match accepted {
-            Ok(stream) => guard.admit(stream).map(Ok),
-            Err(error) => Some(Err(std::io::Error::other(error))),
-        })
-}
-
-/// Bytes of the HTTP/2 connection preface (`PRI * HTTP/2.0…`).
-const HTTP2_PREFACE_LEN: usize = 24;
-
-/// An accepted connection under the per-connection limits: it holds a
-/// connection slot until dropped, and reading fails with `TimedOut` (so
-/// the server closes it) if the client has not sent the HTTP/2 preface's
-/// bytes within the handshake timeout.
-#[derive(Debug)]
-pub struct Guarded<IO> {
-    inner: IO,
-    _slot: OwnedSemaphorePermit,
-    /// Running until the preface is in; `None` after.
-    handshake: Option<Pin<Box<tokio::time::Sleep>>>,
-    preface_left: usize,
-}
-
-impl<IO: AsyncRead + Unpin> AsyncRead for Guarded<IO> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let this = &mut *self;
-        let before = buf.filled().len();
-        let read = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let Some(deadline) = &mut this.handshake {
-            if let Poll::Ready(Ok(())) = read {
-                this.preface_left = this.preface_left.saturating_sub(buf.filled().len() - before);
-                if this.preface_left == 0 {
-                    this.handshake = None;
-                }
-                return read;
-            }
-            if read.is_pending() && deadline.as_mut().poll(cx).is_ready() {
-                tracing::debug!("handshake timeout: connection closed");
-                return Poll::Ready(Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "the client sent no HTTP/2 preface within the handshake timeout",
-                )));
-            }
-        }
-        read
-    }
-}
-
-impl<IO: AsyncWrite + Unpin> AsyncWrite for Guarded<IO> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-}
-
-impl<IO: Connected> Connected for Guarded<IO> {
-    type ConnectInfo = IO::ConnectInfo;
-
-    fn connect_info(&self) -> Self::ConnectInfo {
-        self.inner.connect_info()
-    }
 }
 
 #[cfg(test)]

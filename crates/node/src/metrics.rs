@@ -97,6 +97,13 @@ pub struct KindLabels {
     pub kind: &'static str,
 }
 
+/// Where a connection stands: `unproven` (accepted, no certificate shown
+/// yet) or `proven`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct StateLabels {
+    pub state: &'static str,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct NodeInfoLabels {
     unit: String,
@@ -129,6 +136,7 @@ pub struct Metrics {
     downlink_delivery: Histogram,
     outbox_depth: Gauge,
     outbox_oldest_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    set_aside: Gauge,
     downlink_cursor: Gauge,
     downlink_head: Gauge,
     reports_expected_last_cutoff: Gauge,
@@ -139,6 +147,9 @@ pub struct Metrics {
     reconcile_divergent: Family<DivergenceLabels, Counter>,
     reconcile_repaired: Family<KindLabels, Counter>,
     reconcile_conflicts: Gauge,
+    connections_open: Family<StateLabels, Gauge>,
+    connections_refused: Family<ReasonLabels, Counter>,
+    connections_reclaimed: Family<ReasonLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -197,7 +208,7 @@ impl Metrics {
         let forward_items = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "forward_items",
-            "Outbox items the parent answered: acknowledged (stored or already there) or conflict",
+            "Outbox items the parent answered: acknowledged (stored or already there), conflict or refused (set aside)",
             forward_items.clone(),
         );
         let rollup_apply: HistogramFamily<OutcomeLabels> = Family::new_with_constructor(latency_histogram);
@@ -228,6 +239,12 @@ impl Metrics {
             "Age of the oldest item waiting in the outbox (0 when empty)",
             Unit::Seconds,
             outbox_oldest_age.clone(),
+        );
+        let set_aside = Gauge::default();
+        registry.register(
+            "uplink_set_aside",
+            "Items the parent refused, set aside out of the outbox for the operator (see fengqiao status)",
+            set_aside.clone(),
         );
         let downlink_cursor = Gauge::default();
         registry.register(
@@ -289,6 +306,24 @@ impl Metrics {
             "Conflicts found by the last completed exchange with the parent (items it holds that this node does not, or newer, or other)",
             reconcile_conflicts.clone(),
         );
+        let connections_open = Family::<StateLabels, Gauge>::default();
+        registry.register(
+            "connections_open",
+            "Open gRPC connections: unproven (no certificate shown yet) or proven",
+            connections_open.clone(),
+        );
+        let connections_refused = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "connections_refused",
+            "Connections closed at accept: source_limit (its address holds its share) or full",
+            connections_refused.clone(),
+        );
+        let connections_reclaimed = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "connections_reclaimed",
+            "Connections the node closed: evicted (its slot taken by a newcomer before it made a request), handshake_timeout (no request by the deadline) or idle",
+            connections_reclaimed.clone(),
+        );
         Metrics {
             registry,
             reconcile_exchanges,
@@ -307,12 +342,16 @@ impl Metrics {
             downlink_delivery,
             outbox_depth,
             outbox_oldest_age,
+            set_aside,
             downlink_cursor,
             downlink_head,
             reports_expected_last_cutoff,
             reports_missing_last_cutoff,
             cases_overdue,
             refresh_failures,
+            connections_open,
+            connections_refused,
+            connections_reclaimed,
         }
     }
 
@@ -339,6 +378,22 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// The connections open now, unproven and proven.
+    pub fn connections_open(&self, unproven: usize, proven: usize) {
+        self.connections_open.get_or_create(&StateLabels { state: "unproven" }).set(unproven as i64);
+        self.connections_open.get_or_create(&StateLabels { state: "proven" }).set(proven as i64);
+    }
+
+    /// A connection closed at accept, for `reason`.
+    pub fn connection_refused(&self, reason: &'static str) {
+        self.connections_refused.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    /// A connection the node closed later, for `reason`.
+    pub fn connection_reclaimed(&self, reason: &'static str) {
+        self.connections_reclaimed.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
     /// A report accepted by SubmitDailyReport.
     pub fn report_accepted(&self, applied: Applied) {
         let disposition = match applied {
@@ -355,12 +410,13 @@ impl Metrics {
     }
 
     /// An answered push: its round trip, and the parent's answer per item.
-    pub fn push_answered(&self, elapsed: Duration, acknowledged: usize, conflicts: usize) {
+    pub fn push_answered(&self, elapsed: Duration, acknowledged: usize, conflicts: usize, refused: usize) {
         self.forward_push.observe(elapsed.as_secs_f64());
         self.forward_items
             .get_or_create(&OutcomeLabels { outcome: "acknowledged" })
             .inc_by(acknowledged as u64);
         self.forward_items.get_or_create(&OutcomeLabels { outcome: "conflict" }).inc_by(conflicts as u64);
+        self.forward_items.get_or_create(&OutcomeLabels { outcome: "refused" }).inc_by(refused as u64);
     }
 
     /// A push that failed with `code`.
@@ -433,6 +489,7 @@ impl Metrics {
         let age =
             outbox.oldest.map_or(0.0, |oldest| (now - oldest).to_std().unwrap_or_default().as_secs_f64());
         self.outbox_oldest_age.set(age);
+        self.set_aside.set(gauge_value(store.set_aside(0).await?.0));
         self.downlink_cursor.set(gauge_value(node.downlink_cursor().await?));
         self.downlink_head.set(store.downlink_head().await?);
         let policy = node.config().time;

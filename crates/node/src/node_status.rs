@@ -1,13 +1,15 @@
 //! `fengqiao.v1.NodeService`: what this node is and how delivery upward
 //! stands (outbox depth and age, last push).
 
+use chrono::{DateTime, Utc};
 use fengqiao_core::DomainError;
+use fengqiao_core::actor::Actor;
 use fengqiao_proto::pb::node_service_server::NodeService;
 use fengqiao_proto::pb::{
     GetNodeStatusRequest, GetNodeStatusResponse, ListNoticesRequest, ListNoticesResponse, Notice,
-    PostNoticeRequest, PostNoticeResponse, ReceivedNotice,
+    PostNoticeRequest, PostNoticeResponse, ReceivedNotice, SetAsideItem,
 };
-use fengqiao_proto::{parse_unit_id, timestamp};
+use fengqiao_proto::{actor_to_pb, parse_unit_id, timestamp};
 
 use crate::audit::rpc;
 use crate::caller::Caller;
@@ -16,7 +18,7 @@ use tonic::{Request, Response, Status};
 
 use fengqiao_core::authz::{Rpc, Target};
 
-use crate::{Node, NodeError};
+use crate::{Node, NodeError, paging};
 
 /// The node status service over a [`Node`].
 #[derive(Debug, Clone)]
@@ -31,6 +33,7 @@ impl NodeStatus {
 
     async fn status(&self) -> Result<GetNodeStatusResponse, NodeError> {
         let outbox = self.node.store().outbox_stats().await?;
+        let (set_aside_count, set_aside) = self.node.store().set_aside(SET_ASIDE_SHOWN).await?;
         let forward = self.node.forward_state();
         Ok(GetNodeStatusResponse {
             home_unit_id: self.node.config().home_unit.clone(),
@@ -42,12 +45,31 @@ impl NodeStatus {
             last_forward_error: forward.last_error.unwrap_or_default(),
             commit_queue: self.node.committer().queued() as u64,
             downlink_cursor: self.node.downlink_cursor().await?,
+            set_aside_count,
+            set_aside: set_aside
+                .into_iter()
+                .map(|row| SetAsideItem {
+                    kind: row.kind,
+                    key: row.unit_id,
+                    date: row.item_date.to_string(),
+                    revision: u64::try_from(row.revision).unwrap_or_default(),
+                    reason: row.detail,
+                    set_aside_at: Some(timestamp(row.set_aside_at)),
+                })
+                .collect(),
+            reporting_start_date: self
+                .node
+                .config()
+                .reporting_start
+                .map(|start| start.to_string())
+                .unwrap_or_default(),
         })
     }
 
     async fn post_notice(
         &self,
         caller: &Caller,
+        sender: Actor,
         request: PostNoticeRequest,
     ) -> Result<PostNoticeResponse, NodeError> {
         let target = parse_unit_id(&request.target_unit_id, "target_unit_id")?;
@@ -64,8 +86,14 @@ impl NodeStatus {
                 DomainError::invalid("text", format!("must be 1 to {MAX_NOTICE_CHARS} characters")).into()
             );
         }
+        fengqiao_core::screen::check_free_text(&request.text, "text")?;
         let notice_id = format!("{home}-{:016x}", rand::random::<u64>());
-        let notice = Notice { notice_id: notice_id.clone(), from_unit_id: home.clone(), text: request.text };
+        let notice = Notice {
+            notice_id: notice_id.clone(),
+            from_unit_id: home.clone(),
+            text: request.text,
+            sender: Some(actor_to_pb(&sender)),
+        };
         route_notice(&self.node, &target, notice, self.node.clock().now()).await?;
         self.node.audit(caller, rpc::POST_NOTICE, &format!("notice {notice_id} to {target}")).await;
         Ok(PostNoticeResponse { notice_id })
@@ -73,24 +101,56 @@ impl NodeStatus {
 
     async fn list_notices(&self, request: ListNoticesRequest) -> Result<ListNoticesResponse, NodeError> {
         let unit = parse_unit_id(&request.unit_id, "unit_id")?;
+        let limit = match request.page_size {
+            0 => DEFAULT_NOTICE_PAGE,
+            n if n > MAX_NOTICE_PAGE => {
+                return Err(DomainError::invalid("page_size", format!("at most {MAX_NOTICE_PAGE}")).into());
+            }
+            n => n,
+        };
+        let after = parse_notice_token(&request.page_token)?;
         self.node.served_unit(unit.as_str())?;
-        let notices = self.node.store().list_notices(&unit).await?;
-        Ok(ListNoticesResponse {
-            notices: notices
-                .into_iter()
-                .map(|row| ReceivedNotice {
-                    target_unit_id: row.target_unit_id,
-                    created_at: Some(timestamp(row.created_at)),
-                    notice: Some(Notice {
-                        notice_id: row.notice_id,
-                        from_unit_id: row.from_unit_id,
-                        text: row.text,
-                    }),
-                })
-                .collect(),
-        })
+        // One more than the page, to know whether another page follows.
+        let rows = self.node.store().list_notices(&unit, after.as_ref(), limit + 1).await?;
+        let wire = rows
+            .iter()
+            .map(|row| ReceivedNotice {
+                target_unit_id: row.target_unit_id.clone(),
+                created_at: Some(timestamp(row.created_at)),
+                notice: Some(Notice {
+                    notice_id: row.notice_id.clone(),
+                    from_unit_id: row.from_unit_id.clone(),
+                    text: row.text.clone(),
+                    sender: row.sender.as_ref().map(actor_to_pb),
+                }),
+            })
+            .collect();
+        let (notices, more) = paging::page(wire, limit as usize, paging::LIST_BUDGET);
+        let next_page_token = match rows.get(notices.len().wrapping_sub(1)) {
+            Some(last) if more => format!("{}|{}", last.created_at.to_rfc3339(), last.notice_id),
+            _ => String::new(),
+        };
+        Ok(ListNoticesResponse { notices, next_page_token })
     }
 }
+
+/// Default and largest page of `ListNotices`.
+pub const DEFAULT_NOTICE_PAGE: u32 = 100;
+pub const MAX_NOTICE_PAGE: u32 = 1000;
+
+/// Where the previous page of notices ended: its last notice's time and id.
+fn parse_notice_token(token: &str) -> Result<Option<(DateTime<Utc>, String)>, DomainError> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let bad = || DomainError::invalid("page_token", "not a token this service issued");
+    let (at, id) = token.split_once('|').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
+    Ok(Some((at, id.to_owned())))
+}
+
+/// How many set-aside items `GetNodeStatus` lists (their count is exact).
+pub const SET_ASIDE_SHOWN: u32 = 20;
 
 /// Longest notice text, in characters.
 pub const MAX_NOTICE_CHARS: usize = 2000;
@@ -114,7 +174,9 @@ impl NodeService for NodeStatus {
             Rpc::PostNotice,
             Target::Unit(&request.get_ref().target_unit_id),
         )?;
-        Ok(Response::new(self.post_notice(&caller, request.into_inner()).await?))
+        // The notice's sender is the caller; the request names nobody.
+        let sender = self.node.actor(&request, "", None, "sender")?;
+        Ok(Response::new(self.post_notice(&caller, sender, request.into_inner()).await?))
     }
 
     async fn list_notices(

@@ -8,6 +8,11 @@
 //! both server and client: a node answers its children and calls its parent.
 //! A person's certificate is a client certificate only.
 //!
+//! A person's certificate may also carry their display name (王书记) in
+//! the subject's `displayName` attribute ([`DISPLAY_NAME_OID`], UTF-8): the
+//! CA vouches for it as for the identity, and the ledger records it beside
+//! the person's id.
+//!
 //! The functions return PEM text; [`write_pair`] puts a certificate and its
 //! key into files, the key readable by its owner only.
 
@@ -15,11 +20,16 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use fengqiao_core::actor::DisplayName;
 use fengqiao_core::identity::Identity;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
     KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, SanType,
 };
+
+/// The subject attribute a person's display name travels in: `displayName`
+/// (2.16.840.1.113730.3.1.241, as in LDAP's inetOrgPerson).
+pub const DISPLAY_NAME_OID: [u64; 8] = [2, 16, 840, 1, 113_730, 3, 1, 241];
 
 /// The CA certificate's common name.
 pub const CA_NAME: &str = "fengqiao deployment CA";
@@ -104,6 +114,18 @@ pub fn issue(
     hosts: &[String],
     days: u32,
 ) -> Result<CertifiedKey, PkiError> {
+    issue_named(ca, identity, None, hosts, days)
+}
+
+/// [`issue`], with a person's display name in the subject (a node's
+/// certificate takes none).
+pub fn issue_named(
+    ca: &CertifiedKey,
+    identity: &Identity,
+    display_name: Option<&DisplayName>,
+    hosts: &[String],
+    days: u32,
+) -> Result<CertifiedKey, PkiError> {
     check_days(days)?;
     let ca_key = KeyPair::from_pem(&ca.key_pem)
         .map_err(|e| PkiError::Invalid(format!("the CA key is not a usable PEM private key: {e}")))?;
@@ -113,6 +135,14 @@ pub fn issue(
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
     name.push(DnType::CommonName, identity.to_string());
+    if let Some(display_name) = display_name {
+        if matches!(identity, Identity::Node { .. }) {
+            return Err(PkiError::Invalid(
+                "a display name is for a person's certificate, not a node's".into(),
+            ));
+        }
+        name.push(DnType::CustomDnType(DISPLAY_NAME_OID.to_vec()), display_name.as_str());
+    }
     params.distinguished_name = name;
     params.subject_alt_names = vec![SanType::URI(uri.as_str().try_into()?)];
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];

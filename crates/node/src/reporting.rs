@@ -17,7 +17,7 @@ use tracing::instrument;
 
 use crate::audit::rpc;
 use crate::caller::Caller;
-use crate::{Node, NodeError};
+use crate::{Node, NodeError, paging};
 use fengqiao_core::authz::{Rpc, Target};
 
 /// Default and largest page of `ListDailyReports`.
@@ -53,7 +53,9 @@ impl Reporting {
         }
         let now = self.node.clock().now();
         let today = self.node.config().time.local_date(now);
-        report.check_admissible(&unit, today).map_err(|e| e.within("report"))?;
+        report
+            .check_admissible(&unit, today, self.node.config().reporting_start)
+            .map_err(|e| e.within("report"))?;
         let date = report.date();
         let key = format!("{}@{date}", report.unit_id());
         let outcome = self
@@ -102,20 +104,28 @@ impl Reporting {
                 Some(r) => format!("no revision {r} of the report from unit {unit_id} for {date}"),
             })
         })?;
-        let history = store.report_history(&unit_id, date).await?;
-        Ok(GetDailyReportResponse {
-            report: Some(stored_report_to_pb(&stored, self.on_time(&stored))),
-            history: history
-                .into_iter()
-                .map(|meta| RevisionInfo {
-                    revision: meta.revision.get(),
-                    accepted_at: Some(timestamp(meta.accepted_at)),
-                    correction_reason: meta.correction_reason.unwrap_or_default(),
-                    zero: meta.zero,
-                    dispute_count: meta.dispute_count,
-                })
-                .collect(),
-        })
+        let report = stored_report_to_pb(&stored, self.on_time(&stored));
+        let history: Vec<RevisionInfo> = store
+            .report_history(&unit_id, date)
+            .await?
+            .into_iter()
+            .filter(|meta| meta.revision.get() > request.history_after_revision)
+            .map(|meta| RevisionInfo {
+                revision: meta.revision.get(),
+                accepted_at: Some(timestamp(meta.accepted_at)),
+                correction_reason: meta.correction_reason.unwrap_or_default(),
+                zero: meta.zero,
+                dispute_count: meta.dispute_count,
+            })
+            .collect();
+        // The report and as much of its history as the answer's bound holds.
+        let budget = paging::LIST_BUDGET.saturating_sub(paging::item_bytes(&report));
+        let (history, more) = paging::page(history, usize::MAX, budget);
+        let next_history_after_revision = match history.last() {
+            Some(last) if more => last.revision,
+            _ => 0,
+        };
+        Ok(GetDailyReportResponse { report: Some(report), history, next_history_after_revision })
     }
 
     async fn list(&self, request: ListDailyReportsRequest) -> Result<ListDailyReportsResponse, NodeError> {
@@ -140,21 +150,16 @@ impl Reporting {
         let after = parse_page_token(&request.page_token)?;
         self.node.served_unit(root.as_str())?;
         // One more than the page, to know whether another page follows.
-        let mut reports =
+        let stored =
             self.node.store().list_reports(&ListQuery { root, from, to, after, limit: limit + 1 }).await?;
-        let next_page_token = if reports.len() > limit as usize {
-            reports.truncate(limit as usize);
-            reports
-                .last()
-                .map(|last| page_token(last.report.date(), last.report.unit_id()))
-                .unwrap_or_default()
-        } else {
-            String::new()
+        let wire = stored.iter().map(|stored| stored_report_to_pb(stored, self.on_time(stored))).collect();
+        // At most `limit` reports, and no more than the answer's bound in bytes.
+        let (reports, more) = paging::page(wire, limit as usize, paging::LIST_BUDGET);
+        let next_page_token = match stored.get(reports.len().wrapping_sub(1)) {
+            Some(last) if more => page_token(last.report.date(), last.report.unit_id()),
+            _ => String::new(),
         };
-        Ok(ListDailyReportsResponse {
-            reports: reports.iter().map(|stored| stored_report_to_pb(stored, self.on_time(stored))).collect(),
-            next_page_token,
-        })
+        Ok(ListDailyReportsResponse { reports, next_page_token })
     }
 }
 
@@ -190,7 +195,18 @@ impl ReportingService for Reporting {
             .node
             .authorize(&request, Rpc::SubmitDailyReport, Target::Unit(unit))
             .inspect_err(|error| metrics.report_rejected(error))?;
-        match self.submit(&caller, request.into_inner()).await {
+        // Filed under the caller's certificate: a report naming somebody
+        // else as its reporter is refused.
+        let stated = request.get_ref().report.as_ref().map_or("", |r| r.reporter.as_str());
+        let reporter = self
+            .node
+            .reporter(&request, stated, "report.reporter")
+            .inspect_err(|error| metrics.report_rejected(error))?;
+        let mut request = request.into_inner();
+        if let Some(report) = request.report.as_mut() {
+            report.reporter = reporter;
+        }
+        match self.submit(&caller, request).await {
             Ok(response) => Ok(Response::new(response)),
             Err(error) => {
                 metrics.report_rejected(&error);

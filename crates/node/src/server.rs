@@ -1,16 +1,18 @@
 //! Server assembly: the v1 services, `grpc.health.v1` and server reflection
-//! on one listener, with a shutdown future.
+//! on one listener, with a shutdown future. The routes and the per-call
+//! layers are tonic's; connections (accept, TLS, HTTP/2, their limits) are
+//! the node's own, in [`crate::connections`].
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use fengqiao_proto::FILE_DESCRIPTOR_SET;
 use fengqiao_proto::pb::reporting_service_server::ReportingServiceServer;
 use fengqiao_proto::pb::unit_service_server::UnitServiceServer;
+use fengqiao_proto::{FILE_DESCRIPTOR_SET, MAX_ANSWER_BYTES};
 use tokio::net::TcpListener;
 use tonic::server::NamedService;
-use tonic::transport::Server;
+use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
@@ -21,15 +23,16 @@ use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 
 use crate::cases::{self, Cases};
+use crate::connections;
 use crate::downlink::{self, Downlink};
-use crate::limits::{LimitLayer, guard_connections};
+use crate::limits::LimitLayer;
 use crate::metrics::MetricsLayer;
 use crate::node_status::NodeStatus;
 use crate::propagation::RpcTraceLayer;
 use crate::reconcile::{self, Reconciliation};
 use crate::reporting::Reporting;
 use crate::summary::Summaries;
-use crate::tls::{CallerLayer, Transport};
+use crate::tls::{CallerLayer, TlsError, Transport};
 use crate::units::Units;
 use crate::uplink::Uplink;
 use crate::{Node, forwarder};
@@ -37,8 +40,8 @@ use crate::{Node, forwarder};
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("gRPC transport: {0}")]
-    Transport(#[from] tonic::transport::Error),
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
     #[error(
@@ -64,10 +67,8 @@ pub async fn serve(
     let limits = node.config().limits.clone();
     let limit = limits.max_message_bytes;
     let transport = node.config().transport.clone();
-    let builder = match &transport {
-        Transport::Tls(material) => {
-            Server::builder().tls_config(material.server_config().timeout(limits.handshake_timeout))?
-        }
+    let acceptor = match &transport {
+        Transport::Tls(material) => Some(material.acceptor()?),
         Transport::Insecure => {
             let address = listener.local_addr().map_err(ServeError::Listener)?;
             if !address.ip().is_loopback() {
@@ -77,7 +78,7 @@ pub async fn serve(
                 %address,
                 "SERVING PLAINTEXT (--insecure): no TLS, callers are not identified; for local tests only"
             );
-            Server::builder()
+            None
         }
     };
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -118,56 +119,81 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    builder
-        // Per-connection limits: streams per connection, and HTTP/2 pings
-        // that close a connection whose peer stopped answering.
-        .max_concurrent_streams(limits.max_streams_per_connection)
-        .http2_keepalive_interval(Some(limits.keepalive_interval))
-        .http2_keepalive_timeout(Some(limits.keepalive_timeout))
-        // Layers added earlier see a request first. The trace layer opens
-        // the call's span first, so every answer — a refused certificate, a
-        // rate limit — is in it. The caller layer puts the
-        // `Caller` into the extensions before the limit layer, so that
-        // `limits::rate_key` keys the rate limit by the verified identity.
-        // The metrics layer is outermost, so it counts the calls the caller
-        // and limit layers refuse too.
+    let routes = Routes::new(health_service)
+        .add_service(reflection)
+        .add_service(reflection_alpha)
+        // Requests are capped at `limit`; answers at MAX_ANSWER_BYTES (the
+        // services page and split to stay within it; anything that would
+        // not is refused OUT_OF_RANGE instead of sent). The downlink is
+        // node to node and carries whole trees and case logs: not capped.
+        .add_service(
+            ReportingServiceServer::new(Reporting::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            UnitServiceServer::new(Units::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            UplinkServiceServer::new(Uplink::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            NodeServiceServer::new(NodeStatus::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())).max_decoding_message_size(limit))
+        .add_service(
+            SummaryServiceServer::new(Summaries::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            CaseServiceServer::new(Cases::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            ReconcileServiceServer::new(Reconciliation::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .prepare();
+    // Layers added earlier see a request first. The trace layer opens the
+    // call's span first, so every answer — a refused certificate, a rate
+    // limit — is in it. The caller layer puts the `Caller` into the
+    // extensions before the limit layer, so that `limits::rate_key` keys the
+    // rate limit by the verified identity. The metrics layer is outermost,
+    // so it counts the calls the caller and limit layers refuse too.
+    let service = tower::ServiceBuilder::new()
         .layer(MetricsLayer::new(std::sync::Arc::clone(node.metrics())))
         .layer(RpcTraceLayer)
         .layer(CallerLayer::new(&transport))
         .layer(limit_layer)
-        .add_service(health_service)
-        .add_service(reflection)
-        .add_service(reflection_alpha)
-        .add_service(
-            ReportingServiceServer::new(Reporting::new(node.clone())).max_decoding_message_size(limit),
-        )
-        .add_service(UnitServiceServer::new(Units::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(UplinkServiceServer::new(Uplink::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(NodeServiceServer::new(NodeStatus::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(DownlinkServiceServer::new(Downlink::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(SummaryServiceServer::new(Summaries::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(CaseServiceServer::new(Cases::new(node.clone())).max_decoding_message_size(limit))
-        .add_service(
-            ReconcileServiceServer::new(Reconciliation::new(node.clone())).max_decoding_message_size(limit),
-        )
-        .serve_with_incoming_shutdown(guard_connections(listener, &limits), {
-            let node = node.clone();
-            let grace = node.config().drain_grace;
-            async move {
-                shutdown.await;
-                // Draining: health says NOT_SERVING at once, calls are still
-                // served for the grace period, then the server stops
-                // accepting and finishes the calls in flight.
-                health.draining.store(true, Ordering::SeqCst);
-                health.refresh().await;
-                if !grace.is_zero() {
-                    tracing::info!(grace_ms = grace.as_millis() as u64, "draining: health NOT_SERVING");
-                    tokio::time::sleep(grace).await;
-                }
-                node.begin_shutdown();
+        .service(routes);
+    let metrics = Some(Arc::clone(node.metrics()));
+    connections::serve(listener, service, acceptor, &limits, metrics, {
+        let node = node.clone();
+        let grace = node.config().drain_grace;
+        async move {
+            shutdown.await;
+            // Draining: health says NOT_SERVING at once, calls are still
+            // served for the grace period, then the server stops accepting
+            // and finishes the calls in flight.
+            health.draining.store(true, Ordering::SeqCst);
+            health.refresh().await;
+            if !grace.is_zero() {
+                tracing::info!(grace_ms = grace.as_millis() as u64, "draining: health NOT_SERVING");
+                tokio::time::sleep(grace).await;
             }
-        })
-        .await?;
+            node.begin_shutdown();
+        }
+    })
+    .await;
     drop(background);
     Ok(())
 }

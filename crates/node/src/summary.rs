@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use fengqiao_core::assessment::{self, Assessment};
 use fengqiao_core::coverage::Coverage;
 use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, IsoWeek, Tally, UnitId};
 use fengqiao_proto::pb::summary_service_server::SummaryService;
@@ -32,14 +33,15 @@ use tracing::{instrument, warn};
 
 use fengqiao_core::authz::{Rpc, Target};
 
-use crate::figures::case_figures_to_pb;
-use crate::{Node, NodeError};
+use crate::figures::{case_figures_to_pb, performance};
+use crate::{Node, NodeError, paging};
 
 /// Longest range of a period summary or export, in days (ten years).
 pub const MAX_RANGE_DAYS: i64 = 3660;
 /// Most weeks in one trend.
 pub const MAX_TREND_WEEKS: i64 = 530;
-/// Reports per exported message.
+/// Reports read per page of an export; each page goes out as one message,
+/// or more when it would exceed the answer's bound in bytes.
 pub const EXPORT_PAGE: u32 = 500;
 
 /// The summary service over a [`Node`].
@@ -206,16 +208,20 @@ impl Summaries {
     }
 
     /// The summary of `unit`'s subtree over `[from, to]`.
-    async fn summary(&self, unit_id: &str, from: NaiveDate, to: NaiveDate) -> Result<pb::Summary, NodeError> {
+    pub(crate) async fn summary(
+        &self,
+        unit_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<pb::Summary, NodeError> {
         check_range(from, to, "to_date")?;
         let unit = self.unit(unit_id, "unit_id")?;
         let now = self.node.clock().now();
         let through = to.min(self.last_due_day(now));
         let coverage = self.coverage();
         let tree = self.node.tree();
-        // Case figures count up to today (a case does not wait for a cut-off).
-        let today = self.node.config().time.local_date(now);
-        let case_to = to.min(today);
+        let cases_as_of = self.node.config().time.as_of(to, now);
+        let case_to = cases_as_of.last_day;
         let case_children: Vec<UnitId> = if case_to < from {
             Vec::new()
         } else {
@@ -242,6 +248,8 @@ impl Summaries {
             to_date: to.to_string(),
             computed_at: Some(timestamp(now)),
             cases: Some(case_figures_to_pb(&case_counts[0])),
+            cases_as_of: Some(timestamp(cases_as_of.at)),
+            cases_provisional: cases_as_of.provisional,
             ..pb::Summary::default()
         };
         if through < from {
@@ -271,6 +279,7 @@ impl Summaries {
         let cutoff = self.node.config().time.cutoff_of(through);
         let mut next = 1;
         let mut arrived = 0;
+        let mut assessments = Vec::with_capacity(children.len());
         for (child, ranges) in &children {
             let mut tally = Tally::default();
             for &(a, b) in ranges {
@@ -281,6 +290,8 @@ impl Summaries {
             let freshness = self.freshness(child.as_str(), &syncs, cutoff);
             arrived += usize::from(freshness.arrived);
             let unit = tree.get(child.as_str());
+            let cases = child_cases.get(child).copied().copied().unwrap_or_default();
+            let assessment = Assessment::of(&performance(&tally, &cases), &self.node.config().ranking);
             summary.children.push(pb::ScorecardRow {
                 unit_id: child.to_string(),
                 name: unit.map(|u| u.name.clone()).unwrap_or_default(),
@@ -295,14 +306,17 @@ impl Summaries {
                 },
                 tally: Some(tally_to_pb(&tally, 0)),
                 rates: Some(rates(&tally)),
-                cases: Some(case_figures_to_pb(
-                    child_cases.get(child).copied().unwrap_or(&Default::default()),
-                )),
+                cases: Some(case_figures_to_pb(&cases)),
                 freshness: Some(freshness),
                 rank: 0,
+                assessment: Some(pb::Assessment::from(&assessment)),
             });
+            assessments.push((child.clone(), assessment));
         }
-        crate::figures::rank(&mut summary.children);
+        for (row, rank) in summary.children.iter_mut().zip(assessment::ranks(&assessments)) {
+            row.rank = rank;
+        }
+        summary.children.sort_by_key(|row| row.rank);
         summary.arrived_percent =
             if children.is_empty() { 100.0 } else { 100.0 * arrived as f64 / children.len() as f64 };
         Ok(summary)
@@ -513,9 +527,24 @@ impl SummaryService for Summaries {
                     .iter()
                     .map(|r| stored_report_to_pb(r, policy.is_on_time(r.report.date(), r.first_accepted_at)))
                     .collect();
-                let message = ExportReportsResponse { total: if first { total } else { 0 }, reports };
-                first = false;
-                if sender.send(Ok(message)).await.is_err() || done {
+                // A page of large reports goes out as several messages, each
+                // within the answer's bound.
+                for reports in paging::chunks(reports, paging::LIST_BUDGET) {
+                    let message = ExportReportsResponse { total: if first { total } else { 0 }, reports };
+                    first = false;
+                    if sender.send(Ok(message)).await.is_err() {
+                        return;
+                    }
+                }
+                if first {
+                    // An empty export still says so, once.
+                    first = false;
+                    let message = ExportReportsResponse { total, reports: Vec::new() };
+                    if sender.send(Ok(message)).await.is_err() {
+                        return;
+                    }
+                }
+                if done {
                     return;
                 }
             }

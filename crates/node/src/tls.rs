@@ -3,8 +3,9 @@
 //!
 //! Under mTLS the server demands a client certificate issued by the
 //! deployment CA and [`CallerLayer`] turns the verified certificate's one
-//! `fengqiao://` URI SAN into the request's [`Caller`]; nothing the caller
-//! sends can change it. [`connect_endpoint`] is the client side every
+//! `fengqiao://` URI SAN into the request's [`Caller`] (and the display name
+//! the certificate may carry into a [`CallerName`]); nothing the caller
+//! sends can change either. [`connect_endpoint`] is the client side every
 //! node-to-node hop uses (the forwarder and the downlink follower reach the
 //! parent with the node's own certificate).
 
@@ -12,16 +13,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use fengqiao_core::actor::DisplayName;
 use fengqiao_core::identity::Identity;
 use futures::future::{Either, Ready, ready};
 use tonic::codegen::http;
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
-use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, ServerTlsConfig};
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
 
-use crate::caller::Caller;
+use crate::caller::{Caller, CallerName};
 
 /// How a node talks: mTLS with its certificate, or plaintext.
 #[derive(Debug, Clone, Default)]
@@ -169,13 +171,33 @@ impl TlsMaterial {
         &self.ca_pem
     }
 
-    /// The server side: this certificate, and a client certificate from the
-    /// CA bundle required of every caller.
-    pub fn server_config(&self) -> ServerTlsConfig {
-        ServerTlsConfig::new()
-            .identity(tonic::transport::Identity::from_pem(&self.cert_pem, &self.key_pem))
-            .client_ca_root(Certificate::from_pem(&self.ca_pem))
-            .timeout(std::time::Duration::from_secs(10))
+    /// The server side: this certificate, a client certificate of the CA
+    /// bundle required of every caller, and HTTP/2 offered by ALPN. The
+    /// node's own accept loop runs the handshakes (see
+    /// [`crate::connections`]), under its connection deadline.
+    pub fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor, TlsError> {
+        use tokio_rustls::rustls::pki_types::CertificateDer;
+        use tokio_rustls::rustls::server::WebPkiClientVerifier;
+        use tokio_rustls::rustls::{RootCertStore, ServerConfig, crypto};
+        let config_error = |error: &dyn std::fmt::Display| TlsError::Config(error.to_string());
+        let provider = Arc::new(crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        for ca in pem_certificates(&self.ca_pem, "CA file")? {
+            roots.add(CertificateDer::from(ca)).map_err(|e| config_error(&e))?;
+        }
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+            .build()
+            .map_err(|e| config_error(&e))?;
+        let chain =
+            pem_certificates(&self.cert_pem, "certificate")?.into_iter().map(CertificateDer::from).collect();
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| config_error(&e))?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, private_key(&self.key_pem)?)
+            .map_err(|e| config_error(&e))?;
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
     }
 
     /// The client side: trusts the CA bundle, presents this certificate.
@@ -202,12 +224,48 @@ fn pem_certificates(text: &str, what: &str) -> Result<Vec<Vec<u8>>, TlsError> {
     Ok(certificates)
 }
 
+/// The first private key of a PEM text (PKCS#8, SEC1 or PKCS#1).
+fn private_key(text: &str) -> Result<tokio_rustls::rustls::pki_types::PrivateKeyDer<'static>, TlsError> {
+    use tokio_rustls::rustls::pki_types::{PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
+    let not_pem = |detail: String| TlsError::NotPem { what: "key".into(), expected: "private key", detail };
+    for block in x509_parser::pem::Pem::iter_from_buffer(text.as_bytes()) {
+        let block = block.map_err(|e| not_pem(e.to_string()))?;
+        match block.label.as_str() {
+            "PRIVATE KEY" => return Ok(PrivatePkcs8KeyDer::from(block.contents).into()),
+            "EC PRIVATE KEY" => return Ok(PrivateSec1KeyDer::from(block.contents).into()),
+            "RSA PRIVATE KEY" => return Ok(PrivatePkcs1KeyDer::from(block.contents).into()),
+            _ => {}
+        }
+    }
+    Err(not_pem("no PRIVATE KEY block found".into()))
+}
+
 fn parse_der<'a>(der: &'a [u8], what: &str) -> Result<(&'a [u8], X509Certificate<'a>), TlsError> {
     X509Certificate::from_der(der).map_err(|e| TlsError::NotPem {
         what: what.to_owned(),
         expected: "certificate",
         detail: e.to_string(),
     })
+}
+
+/// The display name a person's DER certificate carries in its subject
+/// ([`crate::pki::DISPLAY_NAME_OID`]): none when it carries none; an error
+/// when it carries several, or one that is not a valid display name.
+pub fn display_name_of_certificate(der: &[u8]) -> Result<Option<DisplayName>, String> {
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}"))?;
+    let oid = x509_parser::oid_registry::Oid::from(&crate::pki::DISPLAY_NAME_OID)
+        .map_err(|_| "the display name attribute's OID".to_owned())?;
+    let names: Vec<_> = cert.subject().iter_attributes().filter(|a| a.attr_type() == &oid).collect();
+    match names.as_slice() {
+        [] => Ok(None),
+        [name] => {
+            let text = name.as_str().map_err(|_| "its display name is not a UTF-8 string".to_owned())?;
+            DisplayName::parse_field(text, "certificate.display_name")
+                .map(Some)
+                .map_err(|e| format!("its display name is malformed: {e}"))
+        }
+        several => Err(format!("it carries {} display names; at most one is allowed", several.len())),
+    }
 }
 
 /// The identity a DER certificate names in its one URI SAN.
@@ -287,9 +345,9 @@ pub struct CallerService<S> {
 }
 
 impl<S> CallerService<S> {
-    fn caller<B>(&self, request: &http::Request<B>) -> Result<Caller, tonic::Status> {
+    fn caller<B>(&self, request: &http::Request<B>) -> Result<(Caller, Option<CallerName>), tonic::Status> {
         if !self.tls {
-            return Ok(Caller::Insecure);
+            return Ok((Caller::Insecure, None));
         }
         let certs = request
             .extensions()
@@ -299,9 +357,12 @@ impl<S> CallerService<S> {
         let leaf = certs
             .first()
             .ok_or_else(|| tonic::Status::unauthenticated("no client certificate was presented"))?;
-        identity_of_certificate(leaf.as_ref()).map(Caller::Verified).map_err(|reason| {
+        let refused = |reason: String| {
             tonic::Status::unauthenticated(format!("the client certificate is refused: {reason}"))
-        })
+        };
+        let identity = identity_of_certificate(leaf.as_ref()).map_err(refused)?;
+        let name = display_name_of_certificate(leaf.as_ref()).map_err(refused)?;
+        Ok((Caller::Verified(identity), name.map(CallerName)))
     }
 }
 
@@ -319,8 +380,11 @@ where
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         match self.caller(&request) {
-            Ok(caller) => {
+            Ok((caller, name)) => {
                 request.extensions_mut().insert(caller);
+                if let Some(name) = name {
+                    request.extensions_mut().insert(name);
+                }
                 Either::Left(self.inner.call(request))
             }
             Err(status) => {

@@ -77,12 +77,14 @@ impl Units {
                 .ok_or_else(|| DomainError::invalid("page_token", "not a token this service issued"))?;
             position + 1
         };
-        let page: Vec<_> = units.iter().skip(start).take(limit).collect();
+        // One more than the page, to know whether another page follows.
+        let wire = units.iter().skip(start).take(limit + 1).map(|u| unit_to_pb(u)).collect();
+        let (page, more) = crate::paging::page(wire, limit, crate::paging::LIST_BUDGET);
         let next_page_token = match page.last() {
-            Some(last) if start + page.len() < units.len() => last.id.to_string(),
+            Some(last) if more => last.id.clone(),
             _ => String::new(),
         };
-        Ok(ListUnitsResponse { units: page.into_iter().map(|u| unit_to_pb(u)).collect(), next_page_token })
+        Ok(ListUnitsResponse { units: page, next_page_token })
     }
 }
 

@@ -1,17 +1,24 @@
 //! `fengqiao.v1.UplinkService`: what a parent offers its child nodes.
 //!
 //! A batch is checked whole before anything is applied (the sender is a child
-//! node of this one, every item lies in the sender's subtree and is well
-//! formed), then every item goes through the group committer with the
-//! revision rules (`Source::Uplink`: arrivals may be reordered), and the
-//! answer is sent only once every item is committed. A resent batch is
-//! answered DUPLICATE or SUPERSEDED item by item and changes nothing.
+//! node of this one, every item lies in the sender's subtree), then item by
+//! item: one that is malformed or inadmissible here (a report by the rules
+//! of a direct submission, with acceptance times no honest node stamps; a
+//! case event from the future) is answered REFUSED with the reason, so one
+//! bad item never holds up the sender's outbox. The others go through the
+//! group committer with the revision rules (`Source::Uplink`: arrivals may
+//! be reordered), and the answer is sent only once every item is committed.
+//! A resent batch is answered DUPLICATE or SUPERSEDED item by item and
+//! changes nothing.
 
+use fengqiao_core::report::ForwardedCheck;
 use fengqiao_core::revision::Source;
 use fengqiao_core::{Applied, DomainError};
 use fengqiao_proto::pb::uplink_item::Payload;
 use fengqiao_proto::pb::uplink_service_server::UplinkService;
-use fengqiao_proto::pb::{CaseEventItem, ItemAck, ItemOutcome, PushBatchRequest, PushBatchResponse};
+use fengqiao_proto::pb::{
+    CaseEventItem, ItemAck, ItemOutcome, PushBatchRequest, PushBatchResponse, UplinkItem,
+};
 use fengqiao_proto::stored_report_from_pb;
 use fengqiao_store::committer::CommitError;
 use fengqiao_store::{CaseApplied, Submission};
@@ -56,74 +63,42 @@ impl Uplink {
                 DomainError::invalid("items", format!("at most {MAX_BATCH_ITEMS} items per batch")).into()
             );
         }
-        let mut submissions = Vec::with_capacity(request.items.len());
+        let count = request.items.len();
+        // One answer per item, in the order sent.
+        let mut acks: Vec<Option<ItemAck>> = vec![None; count];
+        let mut submissions = Vec::with_capacity(count);
         let mut reports = 0;
         let mut case_events = Vec::new();
         for (position, item) in request.items.into_iter().enumerate() {
-            let path = format!("items[{position}]");
-            match item.payload {
-                Some(Payload::Report(report)) => {
-                    let (stored, _) = stored_report_from_pb(Some(report), &format!("{path}.report"))?;
-                    let unit = stored.report.unit_id().as_str();
-                    if !self.node.tree().is_within(unit, &sender) {
-                        return Err(NodeError::PermissionDenied(format!(
-                            "{path}: unit {unit} is not in the subtree of sender {sender}"
-                        )));
-                    }
+            let sequence = item.sequence;
+            match self.admit(&sender, position, item)? {
+                Admitted::Report { span, submission } => {
                     reports += 1;
-                    // The item's own span, in the trace the item arrived
-                    // with; its context goes on with this node's outbox entry.
-                    let span = tracing::info_span!(
-                        "uplink.apply",
-                        unit = %stored.report.unit_id(),
-                        date = %stored.report.date(),
-                        revision = stored.report.revision().get(),
-                        from = %sender,
-                        outcome = field::Empty,
-                    );
-                    let trace_parent = propagation::continue_item(&span, &item.trace_parent);
-                    // And a link to the push that carried it.
-                    span.add_link(tracing::Span::current().context().span().span_context().clone());
-                    submissions.push((
-                        item.sequence,
-                        span,
-                        Submission {
-                            report: stored.report,
-                            source: Source::Uplink,
-                            accepted_at: stored.accepted_at,
-                            first_accepted_at: Some(stored.first_accepted_at),
-                            trace_parent,
-                        },
-                    ));
+                    submissions.push((position, sequence, span, submission));
                 }
-                Some(Payload::CaseEvent(CaseEventItem { event, petitioner })) => {
-                    let path = format!("{path}.case_event");
-                    let event = fengqiao_proto::case_event_from_pb(
-                        event.ok_or_else(|| DomainError::invalid(format!("{path}.event"), "must be set"))?,
-                        &format!("{path}.event"),
-                    )?;
-                    // The writer held the case: its unit lies in the sender's subtree.
-                    if !self.node.tree().is_within(event.unit.as_str(), &sender) {
-                        return Err(NodeError::PermissionDenied(format!(
-                            "{path}: case {} was written by unit {}, which is not in the subtree of sender {sender}",
-                            event.case_id, event.unit
-                        )));
-                    }
-                    case_events.push((item.sequence, event, petitioner));
+                Admitted::CaseEvent { event, petitioner } => {
+                    case_events.push((position, sequence, event, petitioner))
                 }
-                None => return Err(DomainError::invalid(format!("{path}.payload"), "must be set").into()),
+                Admitted::Refused(refusal) => {
+                    tracing::warn!(from = %sender, sequence, %refusal, "refused an item from a child node");
+                    acks[position] = Some(ItemAck {
+                        sequence,
+                        outcome: ItemOutcome::Refused.into(),
+                        detail: refusal.to_string(),
+                    });
+                }
             }
         }
         // All items at once, so they share group commits.
         let committer = self.node.committer();
-        let results =
-            futures::future::join_all(submissions.into_iter().map(|(sequence, span, submission)| {
+        let results = futures::future::join_all(submissions.into_iter().map(
+            |(position, sequence, span, submission)| {
                 let submitted = committer.submit(submission).instrument(span.clone());
-                async move { (sequence, span, submitted.await) }
-            }))
-            .await;
-        let mut acks = Vec::with_capacity(results.len());
-        for (sequence, span, result) in results {
+                async move { (position, sequence, span, submitted.await) }
+            },
+        ))
+        .await;
+        for (position, sequence, span, result) in results {
             let _in_item = span.enter();
             let (outcome, detail) = match result {
                 Ok(outcome) if outcome.applied == Applied::Duplicate => {
@@ -137,6 +112,13 @@ impl Uplink {
                     tracing::error!(%refusal, "conflicting revision from a child node");
                     (ItemOutcome::Conflict, refusal.to_string())
                 }
+                // Refused against what is stored here (a correction claiming
+                // an earlier first acceptance than the one held).
+                Err(CommitError::Refused(refusal @ DomainError::Invalid { .. })) => {
+                    let refusal = refusal.within(&format!("items[{position}].report"));
+                    tracing::warn!(from = %sender, sequence, %refusal, "refused an item from a child node");
+                    (ItemOutcome::Refused, refusal.to_string())
+                }
                 // Anything else (store failure, overload, a refusal the
                 // revision rules cannot give over the uplink) fails the whole
                 // batch: the sender keeps every item and retries.
@@ -146,13 +128,15 @@ impl Uplink {
                 }
             };
             span.record("outcome", outcome.as_str_name());
-            acks.push(ItemAck { sequence, outcome: outcome.into(), detail });
+            acks[position] = Some(ItemAck { sequence, outcome: outcome.into(), detail });
         }
         if !case_events.is_empty() {
-            let sequences: Vec<u64> = case_events.iter().map(|(sequence, _, _)| *sequence).collect();
-            let items = case_events.into_iter().map(|(_, event, petitioner)| (event, petitioner)).collect();
+            let positions: Vec<(usize, u64)> =
+                case_events.iter().map(|(position, sequence, _, _)| (*position, *sequence)).collect();
+            let items =
+                case_events.into_iter().map(|(_, _, event, petitioner)| (event, petitioner)).collect();
             let results = crate::cases::apply_pushed(&self.node, items).await?;
-            for (sequence, result) in sequences.into_iter().zip(results) {
+            for ((position, sequence), result) in positions.into_iter().zip(results) {
                 let (outcome, detail) = match result {
                     Ok(CaseApplied::Applied) => (ItemOutcome::Applied, String::new()),
                     Ok(CaseApplied::Duplicate) => (ItemOutcome::Duplicate, String::new()),
@@ -161,9 +145,10 @@ impl Uplink {
                         (ItemOutcome::Conflict, refusal.to_string())
                     }
                 };
-                acks.push(ItemAck { sequence, outcome: outcome.into(), detail });
+                acks[position] = Some(ItemAck { sequence, outcome: outcome.into(), detail });
             }
         }
+        let acks: Vec<ItemAck> = acks.into_iter().map(|ack| ack.expect("every item is answered")).collect();
         // Everything is committed: the child's subtree is synced this far.
         let sender = fengqiao_core::UnitId::parse(&sender)?;
         self.node.store().record_child_sync(&sender, self.node.clock().now(), synced_through).await?;
@@ -177,21 +162,124 @@ impl Uplink {
             reconcile_run_id: self.node.reconciler().requested_of(sender.as_str()),
         })
     }
+
+    /// Checks one pushed item on its own: well formed, in the sender's
+    /// subtree (else the whole batch is PERMISSION_DENIED), and admissible
+    /// here — a report by the rules of a direct submission and with
+    /// acceptance times an honest node stamped, a case event not from the
+    /// future (both allowing `max_clock_skew` for the other node's clock).
+    /// A refused item is answered REFUSED with the reason; the rest of the
+    /// batch is applied.
+    fn admit(&self, sender: &str, position: usize, item: UplinkItem) -> Result<Admitted, NodeError> {
+        let path = format!("items[{position}]");
+        let node = &self.node;
+        let now = node.clock().now();
+        let max_skew =
+            chrono::Duration::from_std(node.config().max_clock_skew).unwrap_or(chrono::Duration::MAX);
+        let policy = &node.config().time;
+        match item.payload {
+            Some(Payload::Report(report)) => {
+                let path = format!("{path}.report");
+                let stored = match stored_report_from_pb(Some(report), &path) {
+                    Ok((stored, _)) => stored,
+                    Err(refusal) => return Ok(Admitted::Refused(refusal)),
+                };
+                let unit = stored.report.unit_id().as_str();
+                let tree = node.tree();
+                let Some(served) = tree.get(unit).filter(|_| tree.is_within(unit, sender)) else {
+                    return Err(NodeError::PermissionDenied(format!(
+                        "{path}: unit {unit} is not in the subtree of sender {sender}"
+                    )));
+                };
+                let check = ForwardedCheck {
+                    unit: served,
+                    now,
+                    max_skew,
+                    policy,
+                    start: node.config().reporting_start,
+                };
+                if let Err(refusal) = stored.check_forwarded(&check) {
+                    return Ok(Admitted::Refused(refusal.within(&path)));
+                }
+                // The item's own span, in the trace the item arrived with;
+                // its context goes on with this node's outbox entry.
+                let span = tracing::info_span!(
+                    "uplink.apply",
+                    unit = %stored.report.unit_id(),
+                    date = %stored.report.date(),
+                    revision = stored.report.revision().get(),
+                    from = %sender,
+                    outcome = field::Empty,
+                );
+                let trace_parent = propagation::continue_item(&span, &item.trace_parent);
+                // And a link to the push that carried it.
+                span.add_link(tracing::Span::current().context().span().span_context().clone());
+                Ok(Admitted::Report {
+                    span,
+                    submission: Submission {
+                        report: stored.report,
+                        source: Source::Uplink,
+                        accepted_at: stored.accepted_at,
+                        first_accepted_at: Some(stored.first_accepted_at),
+                        trace_parent,
+                    },
+                })
+            }
+            Some(Payload::CaseEvent(CaseEventItem { event, petitioner })) => {
+                let path = format!("{path}.case_event");
+                let Some(event) = event else {
+                    return Ok(Admitted::Refused(DomainError::invalid(
+                        format!("{path}.event"),
+                        "must be set",
+                    )));
+                };
+                let event = match fengqiao_proto::case_event_from_pb(event, &format!("{path}.event")) {
+                    Ok(event) => event,
+                    Err(refusal) => return Ok(Admitted::Refused(refusal)),
+                };
+                // The writer held the case: its unit lies in the sender's subtree.
+                if !node.tree().is_within(event.unit.as_str(), sender) {
+                    return Err(NodeError::PermissionDenied(format!(
+                        "{path}: case {} was written by unit {}, which is not in the subtree of sender {sender}",
+                        event.case_id, event.unit
+                    )));
+                }
+                if let Err(refusal) = event.check_forwarded(now, max_skew, policy) {
+                    return Ok(Admitted::Refused(refusal.within(&format!("{path}.event"))));
+                }
+                Ok(Admitted::CaseEvent { event, petitioner })
+            }
+            None => Ok(Admitted::Refused(DomainError::invalid(format!("{path}.payload"), "must be set"))),
+        }
+    }
+}
+
+/// What [`Uplink::admit`] made of one pushed item.
+enum Admitted {
+    Report { span: tracing::Span, submission: Submission },
+    CaseEvent { event: fengqiao_core::case::CaseEvent, petitioner: Option<fengqiao_proto::pb::Petitioner> },
+    Refused(DomainError),
 }
 
 /// The audit target of a pushed batch — the child and its counts — or
 /// `None` when the batch changed nothing here (a heartbeat or a resend).
+/// `reports` counts the admitted reports; refused items are counted apart.
 fn push_target(sender: &fengqiao_core::UnitId, acks: &[ItemAck], reports: usize) -> Option<String> {
     let count = |outcome: ItemOutcome| acks.iter().filter(|ack| ack.outcome == outcome as i32).count();
     let (applied, conflicts) = (count(ItemOutcome::Applied), count(ItemOutcome::Conflict));
+    let refused = count(ItemOutcome::Refused);
     (applied + conflicts > 0).then(|| {
-        format!(
+        let mut target = format!(
             "child {sender} items={} reports={reports} case_events={} applied={applied} duplicate={} superseded={} conflict={conflicts}",
             acks.len(),
-            acks.len() - reports,
+            acks.len() - reports - refused,
             count(ItemOutcome::Duplicate),
             count(ItemOutcome::Superseded),
-        )
+        );
+        if refused > 0 {
+            target.push_str(&format!(" refused={refused}"));
+        }
+        target
     })
 }
 

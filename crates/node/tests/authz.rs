@@ -184,6 +184,7 @@ impl Fixture {
             petitioner: Some(petitioner()),
             actor: "officer-1".into(),
             note: String::new(),
+            on_behalf_of: None,
         };
         let cases = Cases::new(self.node.clone());
         match cases.register_case(self::request(Some(&Caller::Insecure), request)).await {
@@ -235,7 +236,12 @@ impl Fixture {
                 Reporting::new(node).submit_daily_report(request(caller, message)).await.map(drop)
             }
             Rpc::GetDailyReport => {
-                let message = pb::GetDailyReportRequest { unit_id: unit.into(), date: day, revision: 0 };
+                let message = pb::GetDailyReportRequest {
+                    unit_id: unit.into(),
+                    date: day,
+                    revision: 0,
+                    ..Default::default()
+                };
                 Reporting::new(node).get_daily_report(request(caller, message)).await.map(drop)
             }
             Rpc::ListDailyReports => {
@@ -299,7 +305,10 @@ impl Fixture {
                 NodeStatus::new(node).post_notice(request(caller, message)).await.map(drop)
             }
             Rpc::ListNotices => NodeStatus::new(node)
-                .list_notices(request(caller, pb::ListNoticesRequest { unit_id: unit.into() }))
+                .list_notices(request(
+                    caller,
+                    pb::ListNoticesRequest { unit_id: unit.into(), ..Default::default() },
+                ))
                 .await
                 .map(drop),
             Rpc::WeeklySummary => {
@@ -348,22 +357,18 @@ impl Fixture {
                         summary: "boundary of a contracted plot".into(),
                         ..Default::default()
                     }),
-                    actor: "officer-1".into(),
+                    // No actor stated: the caller acts as their certificate says.
                     ..Default::default()
                 };
                 Cases::new(node).register_case(request(caller, message)).await.map(drop)
             }
             Rpc::ActOnCase(action) => {
-                let message = pb::ActOnCaseRequest {
-                    case_id,
-                    actor: "leader-1".into(),
-                    action: Some(action_of(action)),
-                    ..Default::default()
-                };
+                let message =
+                    pb::ActOnCaseRequest { case_id, action: Some(action_of(action)), ..Default::default() };
                 Cases::new(node).act_on_case(request(caller, message)).await.map(drop)
             }
             Rpc::GetCase { with_petitioner } => {
-                let message = pb::GetCaseRequest { case_id, with_petitioner };
+                let message = pb::GetCaseRequest { case_id, with_petitioner, ..Default::default() };
                 let response =
                     Cases::new(node.clone()).get_case(request(caller, message)).await?.into_inner();
                 // Allowed with the petitioner: the data is there for a case held here.
@@ -384,7 +389,8 @@ impl Fixture {
                     kind: pb::SupervisionKind::Document.into(),
                     reply_by: (self.day + Duration::days(10)).to_string(),
                     text: "report progress".into(),
-                    actor: "leader-1".into(),
+                    actor: String::new(),
+                    on_behalf_of: None,
                 };
                 Cases::new(node).supervise(request(caller, message)).await.map(drop)
             }
@@ -404,7 +410,6 @@ impl Fixture {
                     unit_id: unit.into(),
                     category: DisputeCategory::Land.into(),
                     summary: "asks about a plot".into(),
-                    actor: "officer-1".into(),
                     ..Default::default()
                 };
                 Cases::new(node).record_visit(request(caller, message)).await.map(drop)
@@ -451,7 +456,7 @@ impl Fixture {
         }
         for unit in UNITS {
             let id = UnitId::parse(unit).unwrap();
-            let notices = store.list_notices(&id).await.unwrap().len();
+            let notices = store.list_notices(&id, None, u32::MAX).await.unwrap().len();
             let roster = store
                 .roster(&id, self.day - Duration::days(30), self.day + Duration::days(30))
                 .await
@@ -644,7 +649,7 @@ async fn stray_targets(backend: Backend) {
     // A denial names the rule, never the request's content.
     let leader = Caller::Verified(identity("leader", false));
     let case_id = fixture.case_at("T2").await;
-    let message = pb::GetCaseRequest { case_id, with_petitioner: true };
+    let message = pb::GetCaseRequest { case_id, with_petitioner: true, ..Default::default() };
     let status =
         Cases::new(fixture.node.clone()).get_case(request(Some(&leader), message)).await.unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
@@ -654,7 +659,8 @@ async fn stray_targets(backend: Backend) {
         status.message()
     );
     // A case that does not exist is NOT_FOUND for a caller who may read cases.
-    let message = pb::GetCaseRequest { case_id: "T1-nothing".into(), with_petitioner: false };
+    let message =
+        pb::GetCaseRequest { case_id: "T1-nothing".into(), with_petitioner: false, ..Default::default() };
     let status =
         Cases::new(fixture.node.clone()).get_case(request(Some(&leader), message)).await.unwrap_err();
     assert_eq!(status.code(), Code::NotFound);

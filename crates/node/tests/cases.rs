@@ -102,7 +102,7 @@ fn escalate() -> Action {
 async fn case_at(node: &Running, id: &str, done: impl Fn(&GetCaseResponse) -> bool) -> GetCaseResponse {
     let mut last = None;
     for _ in 0..400 {
-        let request = GetCaseRequest { case_id: id.into(), with_petitioner: true };
+        let request = GetCaseRequest { case_id: id.into(), with_petitioner: true, ..Default::default() };
         if let Ok(answer) = cases(node).get_case(request).await {
             let answer = answer.into_inner();
             if done(&answer) {
@@ -208,6 +208,7 @@ async fn a_case_travels_up_and_down_across_a_restart(backend: Backend) {
             reply_by: today(),
             text: "report on the measurement by the reply date".into(),
             actor: "supervisor-1".into(),
+            on_behalf_of: None,
         })
         .await
         .expect("supervision issued")
@@ -378,6 +379,7 @@ async fn repeats_visits_and_rosters(backend: Backend) {
         resolution: if answered { "employer called; paid on the spot".into() } else { String::new() },
         satisfaction: if answered { Satisfaction::Satisfied.into() } else { 0 },
         case_id: String::new(),
+        on_behalf_of: None,
     };
     let first = cases(&township).record_visit(visit(true)).await.unwrap().into_inner();
     assert_eq!(first.leader_on_duty, "李书记");
@@ -604,6 +606,15 @@ async fn overdue_cases_escalate_automatically(backend: Backend) {
     // Accepted 2019-01-30: 60 days → 2019-03-31, across February.
     assert_eq!(accepted.deadline, "2019-03-31");
     let node = township.node.clone().unwrap();
+    // The township learns its parent unit (where it escalates to) from the
+    // district's tree snapshot on the downlink: wait until it has.
+    for _ in 0..400 {
+        if node.parent_unit().await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(node.parent_unit().await.unwrap().is_some(), "the district's tree snapshot never arrived");
     clock.set(Utc.with_ymd_and_hms(2019, 4, 4, 2, 0, 0).unwrap());
     assert!(
         fengqiao_node::cases::auto_escalate(&node).await.unwrap().is_empty(),

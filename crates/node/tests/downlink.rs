@@ -25,7 +25,9 @@ const TREE: &str = "code,parent_code,tier,name\n\
 async fn notices_at(node: &Running, unit: &str, count: usize) -> Vec<String> {
     let mut client = node.client().await;
     for _ in 0..400 {
-        if let Ok(answer) = client.list_notices(ListNoticesRequest { unit_id: unit.into() }).await {
+        if let Ok(answer) =
+            client.list_notices(ListNoticesRequest { unit_id: unit.into(), ..Default::default() }).await
+        {
             let texts: Vec<String> =
                 answer.into_inner().notices.into_iter().filter_map(|n| n.notice.map(|n| n.text)).collect();
             if texts.len() >= count {

@@ -159,6 +159,7 @@ impl TestNode {
                 unit_id: unit_id.into(),
                 date: date.into(),
                 revision,
+                ..Default::default()
             })
             .await
             .map(tonic::Response::into_inner)

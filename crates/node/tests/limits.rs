@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use fengqiao_core::{Clock, ManualClock, UnitTree};
-use fengqiao_node::{Limits, Node, NodeConfig, ServeError};
+use fengqiao_node::{Limits, Node, NodeConfig, ServeError, Transport};
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
@@ -38,6 +38,8 @@ use tonic::{Code, Status};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
+
+use fengqiao_node::connections::CLOSE_GRACE;
 
 const TREE: &str = "code,parent_code,tier,name,reporting,active_from,active_to\n\
     410411,,district,湛河区,,,\n\
@@ -69,27 +71,42 @@ struct LimitedNode {
     store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
     address: SocketAddr,
+    node: Node,
     shutdown: oneshot::Sender<()>,
     server: JoinHandle<Result<(), ServeError>>,
 }
 
 impl LimitedNode {
+    /// In plaintext.
     async fn start(limits: Limits) -> LimitedNode {
+        LimitedNode::start_with(limits, Transport::Insecure).await
+    }
+
+    async fn start_with(limits: Limits, transport: Transport) -> LimitedNode {
         let db = TestDb::new(Backend::Sqlite).await;
         let store = db.open().await.expect("test database opens");
         let tree = UnitTree::from_csv(TREE).expect("test tree parses");
         let clock = Arc::new(ManualClock::new(start_time()));
-        let config = NodeConfig { limits, ..NodeConfig::new(HOME) };
+        let config = NodeConfig { limits, transport, ..NodeConfig::new(HOME) };
         let node = Node::start(config, &tree, Arc::clone(&store), Arc::clone(&clock) as Arc<dyn Clock>)
             .await
             .expect("node starts");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("local address");
         let (shutdown, stop) = oneshot::channel::<()>();
-        let server = tokio::spawn(fengqiao_node::serve(node, listener, async move {
+        let server = tokio::spawn(fengqiao_node::serve(node.clone(), listener, async move {
             let _ = stop.await;
         }));
-        LimitedNode { db, store, clock, address, shutdown, server }
+        LimitedNode { db, store, clock, address, node, shutdown, server }
+    }
+
+    /// The value of the node's metric `name` with `labels` (0 when absent).
+    fn metric(&self, name: &str, labels: &str) -> f64 {
+        let text = self.node.metrics().encode();
+        let series = if labels.is_empty() { name.to_owned() } else { format!("{name}{{{labels}}}") };
+        text.lines()
+            .find_map(|line| line.strip_prefix(&series).and_then(|rest| rest.strip_prefix(' ')))
+            .map_or(0.0, |value| value.trim().parse().expect("a number"))
     }
 
     /// A channel from source address `source` (127.0.0.x).
@@ -534,7 +551,8 @@ async fn a_connection_dribbling_its_preface_is_dropped() {
 #[tokio::test]
 async fn a_peer_that_stops_answering_pings_is_dropped() {
     let node = LimitedNode::start(Limits {
-        handshake_timeout: Duration::from_millis(500),
+        // Far off: the keepalive, not the first-request deadline, closes it.
+        handshake_timeout: Duration::from_secs(8),
         keepalive_interval: Duration::from_millis(500),
         keepalive_timeout: Duration::from_millis(500),
         ..roomy()
@@ -545,25 +563,90 @@ async fn a_peer_that_stops_answering_pings_is_dropped() {
     silent.write_all(PREFACE).await.unwrap();
     silent.write_all(EMPTY_SETTINGS).await.unwrap();
     let took = closed_within(&mut silent, Duration::from_secs(10)).await;
-    assert!(
-        took >= Duration::from_millis(800),
-        "closed by the keepalive, not the handshake timeout: {took:?}"
-    );
+    assert!(took >= Duration::from_millis(800), "not before a ping went unanswered: {took:?}");
+    assert!(took < Duration::from_secs(6), "closed by the keepalive, before the deadline: {took:?}");
     node.stop().await;
 }
 
 #[tokio::test]
-async fn connections_over_the_limit_are_closed_at_accept() {
-    let node = LimitedNode::start(Limits { max_connections: 2, ..roomy() }).await;
-    let channel = node.channel().await; // one
-    let mut second = TcpStream::connect(node.address).await.expect("connects"); // two
-    second.write_all(PREFACE).await.unwrap();
-    second.write_all(EMPTY_SETTINGS).await.unwrap();
+async fn a_connection_without_a_request_by_the_deadline_is_closed() {
+    // The deadline runs from accept to the first request's headers: a
+    // complete HTTP/2 handshake does not stop it, nor does answering pings.
+    let node = LimitedNode::start(Limits { handshake_timeout: Duration::from_millis(700), ..roomy() }).await;
+    let mut handshaken = TcpStream::connect(node.address).await.expect("connects");
+    handshaken.write_all(PREFACE).await.unwrap();
+    handshaken.write_all(EMPTY_SETTINGS).await.unwrap();
+    let took = closed_within(&mut handshaken, Duration::from_secs(5)).await;
+    assert!(took >= Duration::from_millis(600), "not before the deadline: {took:?}");
+    assert!(
+        took < Duration::from_millis(700) + CLOSE_GRACE + Duration::from_secs(1),
+        "at the deadline: {took:?}"
+    );
+    assert_eq!(node.metric("fengqiao_connections_reclaimed_total", "reason=\"handshake_timeout\""), 1.0);
+
+    // A client that makes its first call in time keeps its connection.
+    let channel = node.channel().await;
     get_unit(&channel).await.expect("served");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    get_unit(&channel).await.expect("still served on the same connection");
+    assert_eq!(node.metric("fengqiao_connections_reclaimed_total", "reason=\"handshake_timeout\""), 1.0);
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_reclaimed_but_one_with_an_open_stream_is_not() {
+    let idle = Duration::from_millis(600);
+    let node = LimitedNode::start(Limits { idle_timeout: idle, ..roomy() }).await;
+    let reclaimed_idle = || node.metric("fengqiao_connections_reclaimed_total", "reason=\"idle\"");
+
+    // A stream open on one connection outlives the idle timeout many times.
+    let streaming = node.channel_from([127, 0, 0, 2]).await;
+    let mut alerts = SummaryServiceClient::new(streaming)
+        .watch_alerts(pb::WatchAlertsRequest { unit_id: HOME.into() })
+        .await
+        .expect("the alert stream opens")
+        .into_inner();
+    // A unary call on another, then nothing.
+    let quiet = node.channel().await;
+    get_unit(&quiet).await.expect("served");
+    assert_eq!(node.metric("fengqiao_connections_open", "state=\"proven\""), 2.0);
+
+    let reclaimed = tokio::time::timeout(Duration::from_secs(10), async {
+        while reclaimed_idle() < 1.0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(reclaimed.is_ok(), "the quiet connection is reclaimed");
+    tokio::time::sleep(idle * 3).await;
+    assert_eq!(reclaimed_idle(), 1.0, "only the quiet connection");
+    assert_eq!(node.metric("fengqiao_connections_open", "state=\"proven\""), 1.0);
+
+    // The stream still delivers: the cut-off passes.
+    node.clock.advance(chrono::Duration::hours(3));
+    let alert = tokio::time::timeout(Duration::from_secs(10), alerts.message())
+        .await
+        .expect("an alert within 10 s")
+        .expect("the stream is not cut")
+        .expect("an alert, not the end");
+    assert_eq!(alert.date, TODAY);
+    // The quiet client just connects again for its next call.
+    get_unit(&quiet).await.expect("served on a new connection");
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_are_closed_at_accept_when_every_slot_is_working() {
+    let node = LimitedNode::start(Limits { max_connections: 2, reserved_connections: 0, ..roomy() }).await;
+    let channel = node.channel().await; // one
+    let second = node.channel().await; // two
+    get_unit(&channel).await.expect("served");
+    get_unit(&second).await.expect("served");
 
     let mut third = TcpStream::connect(node.address).await.expect("the kernel accepts");
     let took = closed_within(&mut third, Duration::from_secs(5)).await;
     assert!(took < Duration::from_secs(2), "closed at once: {took:?}");
+    assert_eq!(node.metric("fengqiao_connections_refused_total", "reason=\"full\""), 1.0);
 
     // A slot freed is a slot taken again.
     drop(second);
@@ -579,6 +662,39 @@ async fn connections_over_the_limit_are_closed_at_accept() {
     .await;
     assert!(again.is_ok(), "a new connection is served once one closed");
     get_unit(&channel).await.expect("the first connection still served");
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn a_newcomer_takes_the_slot_of_a_connection_that_made_no_request() {
+    let node = LimitedNode::start(Limits { max_connections: 3, reserved_connections: 0, ..roomy() }).await;
+    let working = node.channel().await;
+    get_unit(&working).await.expect("served");
+    let waiting_socket = || async {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from(([127, 0, 0, 3], 0))).unwrap();
+        let mut stream = socket.connect(node.address).await.expect("connects");
+        stream.write_all(PREFACE).await.unwrap();
+        stream
+    };
+    let mut oldest = waiting_socket().await;
+    let mut younger = waiting_socket().await;
+    // Full. A newcomer from another source displaces the oldest waiting
+    // socket of the source holding most, never the working connection.
+    let newcomer = node.channel_from([127, 0, 0, 2]).await;
+    get_unit(&newcomer).await.expect("the newcomer is served");
+    let took = closed_within(&mut oldest, Duration::from_secs(5)).await;
+    assert!(took < Duration::from_secs(2), "the oldest waiting socket is closed at once: {took:?}");
+    let mut probe = [0u8; 64];
+    let younger_closed = tokio::time::timeout(Duration::from_millis(300), younger.read(&mut probe)).await;
+    assert!(!matches!(younger_closed, Ok(Ok(0) | Err(_))), "only one socket is displaced");
+    assert_eq!(node.metric("fengqiao_connections_reclaimed_total", "reason=\"evicted\""), 1.0);
+    // 127.0.0.3 now holds one waiting socket, as many as the next newcomer
+    // would: no more swaps, the newcomer is closed at accept.
+    let mut refused = TcpStream::connect(node.address).await.expect("the kernel accepts");
+    closed_within(&mut refused, Duration::from_secs(2)).await;
+    assert_eq!(node.metric("fengqiao_connections_refused_total", "reason=\"full\""), 1.0);
+    get_unit(&working).await.expect("the working connection is kept");
     node.stop().await;
 }
 
@@ -716,5 +832,341 @@ async fn a_flooding_source_does_not_starve_health_checks_or_other_callers() {
     assert_eq!(Tally::get(&flood.other), 0, "the flooder saw only answers, refusals and sheds");
     // Generous: a 2-core machine shared with other builds.
     assert!(p99 < Duration::from_secs(2), "health checks stay quick: p99 {p99:?}");
+    node.stop().await;
+}
+
+// ---------------------------------------------------------------------------
+// Connection floods over mTLS: a leader is served while anonymous (or
+// silent) sockets flood the node. Each attack runs against a node with
+// `max_connections` 32, as measured in issue 14; the attackers come from
+// 127.0.0.2 and 127.0.0.3, the leader from 127.0.0.1 with a new
+// connection (TLS handshake included) for every call, as the CLI makes.
+// ---------------------------------------------------------------------------
+
+use fengqiao_core::UnitId;
+use fengqiao_core::identity::{Identity, Role};
+use fengqiao_node::TlsMaterial;
+use fengqiao_node::pki::{self, CertifiedKey};
+use std::sync::atomic::AtomicBool;
+use tokio_rustls::rustls;
+
+/// The limits of the attacks: 32 connections, 8 of them for callers with a
+/// certificate, 12 per source, 3 s from accept to the first request.
+fn flood_limits() -> Limits {
+    Limits {
+        max_connections: 32,
+        reserved_connections: 8,
+        max_connections_per_source: 12,
+        handshake_timeout: Duration::from_secs(3),
+        ..roomy()
+    }
+}
+
+/// The deployment: a CA, the node's certificate, a leader of the home unit
+/// and a reporter (whose certificate the certificate-holding attacker uses).
+struct Pki {
+    ca: CertifiedKey,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        Pki { ca: pki::new_ca(2).expect("a CA") }
+    }
+
+    fn transport(&self, identity: &Identity) -> Transport {
+        let leaf = pki::issue(&self.ca, identity, &[], 2).expect("a certificate");
+        Transport::Tls(Arc::new(
+            TlsMaterial::from_pem(&self.ca.cert_pem, &leaf.cert_pem, &leaf.key_pem).expect("material"),
+        ))
+    }
+
+    fn person(&self, id: &str, unit: &str, role: Role) -> Transport {
+        self.transport(&Identity::person(id, UnitId::parse(unit).unwrap(), role).unwrap())
+    }
+
+    /// A rustls client presenting a reporter's certificate of this CA.
+    fn attacker_client(&self) -> tokio_rustls::TlsConnector {
+        let identity = Identity::person("mallory", UnitId::parse(GROUP).unwrap(), Role::Reporter).unwrap();
+        let leaf = pki::issue(&self.ca, &identity, &[], 2).expect("a certificate");
+        let der = |text: &str| -> Vec<Vec<u8>> {
+            x509_parser::pem::Pem::iter_from_buffer(text.as_bytes())
+                .map(|block| block.unwrap().contents)
+                .collect()
+        };
+        let mut roots = rustls::RootCertStore::empty();
+        for ca in der(&self.ca.cert_pem) {
+            roots.add(ca.into()).unwrap();
+        }
+        let chain = der(&leaf.cert_pem).into_iter().map(Into::into).collect();
+        let key = rustls::pki_types::PrivatePkcs8KeyDer::from(der(&leaf.key_pem).remove(0)).into();
+        let config =
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_client_auth_cert(chain, key)
+                .unwrap();
+        tokio_rustls::TlsConnector::from(Arc::new(config))
+    }
+}
+
+async fn tls_node(pki: &Pki, limits: Limits) -> LimitedNode {
+    let transport = pki.transport(&Identity::Node { unit: UnitId::parse(HOME).unwrap() });
+    LimitedNode::start_with(limits, transport).await
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Attack {
+    /// Connect and send nothing.
+    Silent,
+    /// Complete the TLS handshake with a certificate, then send nothing.
+    TlsThenSilence,
+    /// Send a TLS record header announcing a 512-byte handshake, then one
+    /// byte a second.
+    Dribble,
+}
+
+/// What the attackers did.
+#[derive(Default)]
+struct AttackTally {
+    /// Connections opened (the first wave and every reopening).
+    opened: AtomicU64,
+    /// The longest time one connection stayed open, in milliseconds.
+    longest_ms: AtomicU64,
+}
+
+/// Attackers on `sources`, `per_source` sockets each, every one reopened
+/// as soon as the node closes it, until `stop` is set.
+fn launch(
+    node: SocketAddr,
+    attack: Attack,
+    sources: &[[u8; 4]],
+    per_source: usize,
+    client: Option<tokio_rustls::TlsConnector>,
+    stop: Arc<AtomicBool>,
+) -> (Arc<AttackTally>, Vec<JoinHandle<()>>) {
+    let tally = Arc::new(AttackTally::default());
+    let mut tasks = Vec::new();
+    for source in sources {
+        for _ in 0..per_source {
+            let (tally, stop, client, source) =
+                (Arc::clone(&tally), Arc::clone(&stop), client.clone(), *source);
+            tasks.push(tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let socket = TcpSocket::new_v4().unwrap();
+                    socket.bind(SocketAddr::from((source, 0))).unwrap();
+                    let Ok(mut stream) = socket.connect(node).await else {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    };
+                    tally.opened.fetch_add(1, Ordering::Relaxed);
+                    let opened = Instant::now();
+                    match attack {
+                        Attack::Silent => until_closed(&mut stream, &stop).await,
+                        Attack::TlsThenSilence => {
+                            let client = client.as_ref().expect("a TLS client");
+                            let server = rustls::pki_types::ServerName::IpAddress(node.ip().into());
+                            if let Ok(mut tls) = client.connect(server, stream).await {
+                                until_closed(&mut tls, &stop).await;
+                            }
+                        }
+                        Attack::Dribble => dribble(&mut stream, &stop).await,
+                    }
+                    let lived = opened.elapsed().as_millis() as u64;
+                    if !stop.load(Ordering::Relaxed) {
+                        tally.longest_ms.fetch_max(lived, Ordering::Relaxed);
+                    }
+                    // Reopened as it closes (a short pause keeps a refused
+                    // socket's loop from taking a whole core).
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }));
+        }
+    }
+    (tally, tasks)
+}
+
+/// Reads (and discards) until the node closes the connection or `stop`.
+async fn until_closed(stream: &mut (impl tokio::io::AsyncRead + Unpin), stop: &AtomicBool) {
+    let mut buffer = [0u8; 1024];
+    while !stop.load(Ordering::Relaxed) {
+        let read = tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buffer)).await;
+        if let Ok(Ok(0) | Err(_)) = read {
+            return;
+        }
+    }
+}
+
+/// A TLS record header, then a byte a second, until the node closes.
+async fn dribble(stream: &mut TcpStream, stop: &AtomicBool) {
+    if stream.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00]).await.is_err() {
+        return;
+    }
+    let mut buffer = [0u8; 64];
+    while !stop.load(Ordering::Relaxed) {
+        match tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buffer)).await {
+            Ok(Ok(0) | Err(_)) => return,
+            Ok(Ok(_)) => {}
+            Err(_) => {
+                if stream.write_all(&[0]).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The leader's calls during an attack.
+struct Probe {
+    latencies: Vec<Duration>,
+    failures: Vec<String>,
+}
+
+impl Probe {
+    fn report(&self, attack: &str, tally: &AttackTally) -> String {
+        let calls = self.latencies.len() + self.failures.len();
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let (p50, p95, max) = if sorted.is_empty() {
+            (0.0, 0.0, 0.0)
+        } else {
+            (ms(percentile(&sorted, 0.5)), ms(percentile(&sorted, 0.95)), ms(*sorted.last().unwrap()))
+        };
+        format!(
+            "{attack}: leader {}/{calls} calls succeeded ({:.0}%), latency p50 {p50:.1} ms, p95 {p95:.1} ms, \
+             max {max:.1} ms; attackers opened {} connections, the longest lived {} ms",
+            self.latencies.len(),
+            100.0 * self.latencies.len() as f64 / calls.max(1) as f64,
+            tally.opened.load(Ordering::Relaxed),
+            tally.longest_ms.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Calls `GetUnit` as `caller` from `source` on a new connection every
+/// 200 ms for `during`; each call (connect, TLS handshake, call) may take 10 s.
+async fn probe(node: &LimitedNode, caller: &Transport, source: [u8; 4], during: Duration) -> Probe {
+    let url = format!("https://{}", node.address);
+    let mut probe = Probe { latencies: Vec::new(), failures: Vec::new() };
+    let started = Instant::now();
+    while started.elapsed() < during {
+        let asked = Instant::now();
+        let endpoint = fengqiao_node::tls::connect_endpoint(&url, caller).expect("endpoint");
+        let server = node.address;
+        let call = async {
+            let channel = endpoint
+                .connect_with_connector(tower_service_fn(move || async move {
+                    let socket = TcpSocket::new_v4()?;
+                    socket.bind(SocketAddr::from((source, 0)))?;
+                    let stream = socket.connect(server).await?;
+                    stream.set_nodelay(true)?;
+                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+                }))
+                .await
+                .map_err(|e| format!("connect: {e:?}"))?;
+            get_unit(&channel).await.map_err(|status| format!("{:?}: {}", status.code(), status.message()))
+        };
+        match tokio::time::timeout(Duration::from_secs(10), call).await {
+            Ok(Ok(_)) => probe.latencies.push(asked.elapsed()),
+            Ok(Err(error)) => probe.failures.push(error),
+            Err(_) => probe.failures.push("no answer within 10 s".into()),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    probe
+}
+
+/// Runs `attack` against a node with [`flood_limits`] while a leader calls;
+/// returns the node (for its metrics), the leader's calls and the attackers'
+/// tally.
+async fn under_attack(
+    attack: Attack,
+    sources: &[[u8; 4]],
+    per_source: usize,
+) -> (LimitedNode, Probe, Arc<AttackTally>) {
+    let pki = Pki::new();
+    let node = tls_node(&pki, flood_limits()).await;
+    let leader = pki.person("leader-1", HOME, Role::Leader);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tally, attackers) =
+        launch(node.address, attack, sources, per_source, Some(pki.attacker_client()), Arc::clone(&stop));
+    // Let the attack take hold (every socket connected, the first deadline
+    // passed for the handshake attacks), then call for two more deadlines.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let probe = probe(&node, &leader, [127, 0, 0, 1], Duration::from_secs(7)).await;
+    stop.store(true, Ordering::Relaxed);
+    for attacker in attackers {
+        attacker.await.expect("attacker task");
+    }
+    (node, probe, tally)
+}
+
+fn assert_served(probe: &Probe, report: &str) {
+    println!("{report}");
+    assert!(probe.latencies.len() >= 10, "the leader called throughout: {report}");
+    assert!(probe.failures.is_empty(), "every call of the leader succeeded: {:?}; {report}", probe.failures);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_sockets_reopened_as_they_close_do_not_keep_a_leader_out() {
+    let (node, probe, tally) = under_attack(Attack::Silent, &[[127, 0, 0, 2], [127, 0, 0, 3]], 16).await;
+    assert_served(&probe, &probe.report("32 silent TCP sockets", &tally));
+    // Each of the leader's connections took the slot of a waiting socket.
+    assert!(
+        node.metric("fengqiao_connections_reclaimed_total", "reason=\"evicted\"")
+            >= probe.latencies.len() as f64 * 0.5
+    );
+    assert!(node.metric("fengqiao_connections_refused_total", "reason=\"source_limit\"") > 0.0);
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_connections_that_never_speak_http2_are_closed_at_the_deadline() {
+    let (node, probe, tally) =
+        under_attack(Attack::TlsThenSilence, &[[127, 0, 0, 2], [127, 0, 0, 3]], 16).await;
+    assert_served(&probe, &probe.report("32 TLS connections, then silence", &tally));
+    assert!(node.metric("fengqiao_connections_reclaimed_total", "reason=\"handshake_timeout\"") >= 16.0);
+    let longest = Duration::from_millis(tally.longest_ms.load(Ordering::Relaxed));
+    assert!(longest < Duration::from_secs(3) + CLOSE_GRACE + Duration::from_secs(2), "held {longest:?}");
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_sending_a_byte_a_second_are_closed_at_the_deadline() {
+    let (node, probe, tally) = under_attack(Attack::Dribble, &[[127, 0, 0, 2], [127, 0, 0, 3]], 32).await;
+    assert_served(&probe, &probe.report("64 connections sending 1 byte/s", &tally));
+    assert!(node.metric("fengqiao_connections_reclaimed_total", "reason=\"handshake_timeout\"") >= 16.0);
+    let longest = Duration::from_millis(tally.longest_ms.load(Ordering::Relaxed));
+    assert!(longest < Duration::from_secs(3) + Duration::from_secs(2), "a dribbler held on for {longest:?}");
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_source_holds_only_its_share_of_connections() {
+    let pki = Pki::new();
+    let node = tls_node(&pki, flood_limits()).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tally, attackers) =
+        launch(node.address, Attack::Silent, &[[127, 0, 0, 2]], 100, None, Arc::clone(&stop));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let leader = pki.person("leader-1", HOME, Role::Leader);
+    let officer = pki.person("officer-1", HOME, Role::Officer);
+    let (leader_probe, officer_probe) = tokio::join!(
+        probe(&node, &leader, [127, 0, 0, 1], Duration::from_secs(5)),
+        probe(&node, &officer, [127, 0, 0, 3], Duration::from_secs(5)),
+    );
+    let held = node.metric("fengqiao_connections_open", "state=\"unproven\"");
+    stop.store(true, Ordering::Relaxed);
+    for attacker in attackers {
+        attacker.await.expect("attacker task");
+    }
+    assert_served(&leader_probe, &leader_probe.report("100 sockets from one source (leader)", &tally));
+    assert_served(
+        &officer_probe,
+        &officer_probe.report("100 sockets from one source (officer, 127.0.0.3)", &tally),
+    );
+    assert!(held <= 12.0 + 2.0, "127.0.0.2 holds at most its 12 (and the callers' handshakes): {held}");
+    assert!(node.metric("fengqiao_connections_refused_total", "reason=\"source_limit\"") > 100.0);
     node.stop().await;
 }

@@ -76,7 +76,7 @@ fn context(day: u32) -> Context<'static> {
     Context {
         at: morning(day),
         on: date(day),
-        actor: "officer".into(),
+        actor: fengqiao_core::actor::Actor::Unverified { text: Some("officer".into()), on_behalf_of: None },
         note: String::new(),
         owner_parent: Some(unit("T")),
         is_below_owner: &|_| true,

@@ -29,12 +29,15 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use fengqiao_core::{Clock, IsoWeek, ManualClock, UnitTree};
 use fengqiao_node::{ChildNodes, ForwarderConfig, Limits, Node, NodeConfig, ServeError};
 use fengqiao_proto::pb;
+use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
+use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::timestamp;
 use fengqiao_store::testing::TestDb;
 use fengqiao_store::{Backend, Store};
 use futures::StreamExt;
+use pb::AssessmentComponent as Component;
 use pb::DisputeCategory as Cat;
 use pb::DisputeOutcome as Out;
 use tokio::net::TcpListener;
@@ -148,6 +151,7 @@ struct TestNode {
     url: String,
     reporting: ReportingServiceClient<Channel>,
     summary: SummaryServiceClient<Channel>,
+    cases: CaseServiceClient<Channel>,
     shutdown: oneshot::Sender<()>,
     server: JoinHandle<Result<(), ServeError>>,
 }
@@ -160,9 +164,14 @@ impl TestNode {
     }
 
     async fn start_with(backend: Backend, config: NodeConfig, clock: Arc<ManualClock>) -> TestNode {
+        TestNode::start_on(backend, config, clock, TREE).await
+    }
+
+    /// A node on another tree.
+    async fn start_on(backend: Backend, config: NodeConfig, clock: Arc<ManualClock>, tree: &str) -> TestNode {
         let db = TestDb::new(backend).await;
         let store = db.open().await.expect("test database opens");
-        let tree = UnitTree::from_csv(TREE).expect("test tree parses");
+        let tree = UnitTree::from_csv(tree).expect("test tree parses");
         // The tests seed thousands of reports from this one process (one
         // caller to the rate limit, which crates/node/tests/limits.rs tests).
         let config = NodeConfig { limits: Limits { rate_per_second: 0, ..config.limits }, ..config };
@@ -184,15 +193,16 @@ impl TestNode {
             clock,
             url,
             reporting: ReportingServiceClient::new(channel.clone()),
-            summary: SummaryServiceClient::new(channel),
+            summary: SummaryServiceClient::new(channel.clone()),
+            cases: CaseServiceClient::new(channel),
             shutdown,
             server,
         }
     }
 
     async fn stop(self) {
-        let TestNode { db, store, reporting, summary, shutdown, server, .. } = self;
-        drop((reporting, summary));
+        let TestNode { db, store, reporting, summary, cases, shutdown, server, .. } = self;
+        drop((reporting, summary, cases));
         let _ = shutdown.send(());
         tokio::time::timeout(Duration::from_secs(30), server)
             .await
@@ -277,6 +287,60 @@ impl TestNode {
             messages.push(message);
         }
         Ok(messages)
+    }
+
+    async fn drill(
+        &self,
+        unit: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        figure: &str,
+    ) -> Result<pb::DrillDownResponse, Status> {
+        let request = pb::DrillDownRequest {
+            unit_id: unit.into(),
+            from_date: from.to_string(),
+            to_date: to.to_string(),
+            figure: figure.into(),
+            ..pb::DrillDownRequest::default()
+        };
+        self.summary.clone().drill_down(request).await.map(tonic::Response::into_inner)
+    }
+
+    /// Registers a case (a letter about a land matter) at `unit` at the
+    /// clock's time; returns its id.
+    async fn register(&self, unit: &str, id_number: &str) -> String {
+        let request = pb::RegisterCaseRequest {
+            intake: Some(pb::CaseIntake {
+                origin_unit_id: unit.into(),
+                category: Cat::Land.into(),
+                channel: pb::CaseChannel::Letter.into(),
+                summary: "boundary of a contracted plot".into(),
+                ..pb::CaseIntake::default()
+            }),
+            petitioner: Some(pb::Petitioner {
+                name: "测试甲某".into(),
+                phone: "139 0000 0000".into(),
+                id_number: id_number.into(),
+            }),
+            actor: "officer-1".into(),
+            ..pb::RegisterCaseRequest::default()
+        };
+        let response = self.cases.clone().register_case(request).await.expect("registered").into_inner();
+        response.r#case.expect("a registration returns the case").case_id
+    }
+
+    /// Acts on a case at the clock's time.
+    async fn act(&self, case_id: &str, action: Action) -> pb::Case {
+        let request = pb::ActOnCaseRequest {
+            case_id: case_id.into(),
+            actor: "leader-1".into(),
+            note: "as planned".into(),
+            action: Some(action),
+            ..pb::ActOnCaseRequest::default()
+        };
+        let what = format!("{request:?}");
+        let response = self.cases.clone().act_on_case(request).await;
+        response.unwrap_or_else(|status| panic!("{what}: {status}")).into_inner().r#case.unwrap()
     }
 
     async fn watch(&self, unit: &str) -> Result<tonic::Streaming<pb::WatchAlertsResponse>, Status> {
@@ -564,6 +628,47 @@ fn assert_row(summary: &pb::Summary, unit: &str, fig: Fig, days: &[(NaiveDate, N
         days.iter().map(|(a, b)| pb::DayRange { from_date: a.to_string(), to_date: b.to_string() }).collect();
     assert_eq!(row.days, want_days, "{what}: days");
     assert_eq!(row.cases, Some(pb::CaseFigures::default()), "{what}");
+    // Its assessment reads the same figures; without cases, no case
+    // component applies (none counts as 100%).
+    let resolved = fig.outcomes[Out::ResolvedOnTheSpot as usize - 1];
+    let shares = [
+        (Component::Completeness, fig.received, fig.expected),
+        (Component::Timeliness, fig.on_time, fig.expected),
+        (Component::DisputeResolution, resolved, fig.disputes),
+        (Component::OnTimeAcceptance, 0, 0),
+        (Component::OnTimeClosure, 0, 0),
+        (Component::RepeatPetitions, 0, 0),
+        (Component::Satisfaction, 0, 0),
+    ];
+    for (component, part, whole) in shares {
+        let got = share(row, component);
+        assert_eq!(
+            (got.part, got.whole, got.applicable),
+            (part as u64, whole as u64, whole > 0),
+            "{what}: {component:?}"
+        );
+    }
+}
+
+/// One component of a row's assessment.
+#[track_caller]
+fn share(row: &pb::ScorecardRow, component: Component) -> pb::ComponentScore {
+    let assessment =
+        row.assessment.as_ref().unwrap_or_else(|| panic!("row {} has no assessment", row.unit_id));
+    assessment
+        .components
+        .iter()
+        .find(|c| c.component() == component)
+        .copied()
+        .unwrap_or_else(|| panic!("row {} has no {component:?}", row.unit_id))
+}
+
+/// The rows are `ids`, in this order, ranked 1, 2, 3, …
+#[track_caller]
+fn assert_ranked(summary: &pb::Summary, ids: &[&str]) {
+    assert_eq!(row_ids(summary), ids, "rows of {} by rank", summary.unit_id);
+    let ranks: Vec<u32> = summary.children.iter().map(|r| r.rank).collect();
+    assert_eq!(ranks, (1..=ids.len() as u32).collect::<Vec<_>>(), "ranks of {}", summary.unit_id);
 }
 
 fn row_ids(summary: &pb::Summary) -> Vec<&str> {
@@ -775,7 +880,8 @@ async fn weekly_summary_with_units_opening_and_closing_mid_week(backend: Backend
         outcomes: outs(&[(Out::Registered, 1), (Out::ResolvedOnTheSpot, 1)]),
         wage: [0; 5],
     };
-    assert_eq!(row_ids(&week), [C1, C2], "one row per child, by id");
+    // One row per child, by rank: completeness 18/22 before 10/13.
+    assert_ranked(&week, &[C1, C2]);
     assert_row(&week, C1, c1, &[]);
     assert_row(&week, C2, c2, &[]);
     assert!(week.children.iter().all(|r| r.tier == pb::Tier::Community as i32));
@@ -789,7 +895,8 @@ async fn weekly_summary_with_units_opening_and_closing_mid_week(backend: Backend
     // Community 1: group 3 is its child from Friday only.
     let week_c1 = node.weekly(C1, "2026-W48").await.expect("weekly summary");
     assert_totals(&week_c1, c1, 3, "community 1 W48");
-    assert_eq!(row_ids(&week_c1), [G1, OPENS, MOVED]);
+    // By completeness: 6/7, 2/3, 3/5.
+    assert_ranked(&week_c1, &[G1, MOVED, OPENS]);
     let g1 = Fig {
         expected: 7,
         received: 6,
@@ -838,7 +945,8 @@ async fn weekly_summary_with_units_opening_and_closing_mid_week(backend: Backend
     // Community 2 files nothing itself; group 3 is its child until Thursday.
     let week_c2 = node.weekly(C2, "2026-W48").await.expect("weekly summary");
     assert_totals(&week_c2, c2, 0, "community 2 W48");
-    assert_eq!(row_ids(&week_c2), [MOVED, CLOSES, G6]);
+    // By completeness: 6/7, 3/4, 1/2.
+    assert_ranked(&week_c2, &[G6, MOVED, CLOSES]);
     let moved_out = Fig {
         expected: 4,
         received: 3,
@@ -1639,8 +1747,352 @@ async fn district_summary_shows_forwarded_reports(backend: Backend) {
 }
 
 // ---------------------------------------------------------------------------
+// 9. The accountability ranking (责任追究)
+// ---------------------------------------------------------------------------
+
+/// A district of ten reporting townships with nothing below them.
+fn ten_townships() -> String {
+    let mut csv = String::from("code,parent_code,tier,name,reporting\n410411,,district,湛河区,false\n");
+    for n in 1..=10 {
+        csv += &format!("{},410411,township,第{n}街道,true\n", township(n));
+    }
+    csv
+}
+
+fn township(n: u32) -> String {
+    format!("410411{n:03}")
+}
+
+/// A resident identity number with a valid check digit.
+const ID_NUMBER: &str = "11010519491231002X";
+
+/// The district node of [`ten_townships`], its clock at 01:00 UTC on `day`.
+async fn district_of_ten(backend: Backend, day: NaiveDate) -> TestNode {
+    let clock = Arc::new(ManualClock::new(at(day, 1, 0)));
+    TestNode::start_on(backend, NodeConfig::new(DISTRICT), clock, &ten_townships()).await
+}
+
+/// Zero reports of `unit` for W48, sent on their day at `hour` UTC (08:00
+/// is on time, 11:00 late).
+async fn report_week(node: &TestNode, unit: &str, hours: [u32; 7]) {
+    for (day, hour) in (23..=29).zip(hours) {
+        node.set_clock(at(nov(day), hour, 0));
+        node.submit(report(unit, nov(day), 1, vec![])).await;
+    }
+}
+
+fn assign_until(deadline: &str) -> Action {
+    Action::Assign(act::Assign {
+        leader: "王副镇长".into(),
+        responsible: "司法所 李".into(),
+        plan: "measure the plot with both families".into(),
+        deadline: deadline.into(),
+    })
+}
+
+fn resolve() -> Action {
+    Action::Resolve(act::Resolve { resolution: "boundary stones reset".into(), amount_recovered_cents: 0 })
+}
+
+fn close_satisfied() -> Action {
+    Action::Close(act::Close { satisfaction: pb::Satisfaction::Satisfied.into() })
+}
+
+/// The (part, whole, applicable) of a component of a row.
+#[track_caller]
+fn shares(row: &pb::ScorecardRow, component: Component) -> (u64, u64, bool) {
+    let got = share(row, component);
+    (got.part, got.whole, got.applicable)
+}
+
+/// The score recomputed from the components a row carries, as the
+/// assessment's documentation says.
+fn recomputed_score(row: &pb::ScorecardRow) -> Option<f64> {
+    let assessment = row.assessment.as_ref()?;
+    let applicable: Vec<&pb::ComponentScore> =
+        assessment.components.iter().filter(|c| c.applicable && c.weight > 0).collect();
+    let total: u32 = applicable.iter().map(|c| c.weight).sum();
+    (total > 0).then(|| {
+        let sum: f64 =
+            applicable.iter().map(|c| f64::from(c.weight) * (100.0 * c.part as f64 / c.whole as f64)).sum();
+        sum / f64::from(total)
+    })
+}
+
+async fn a_silent_week_ranks_the_township_that_reported_first(backend: Backend) {
+    let node = district_of_ten(backend, nov(23)).await;
+    let reporter = township(1);
+    // Township 1 reports every day on time. On Monday it registers two
+    // cases of one petitioner on one matter (the second a repeat
+    // petition), accepts the first, gives it Monday as the deadline,
+    // resolves it on Tuesday (late) and closes it, the petitioner
+    // satisfied. The nine other townships send nothing all week.
+    node.set_clock(at(nov(23), 2, 0));
+    let first = node.register(&reporter, ID_NUMBER).await;
+    let second = node.register(&reporter, ID_NUMBER).await;
+    node.act(&first, Action::Accept(act::Accept {})).await;
+    node.act(&first, assign_until("2026-11-23")).await;
+    node.set_clock(at(nov(24), 2, 0));
+    node.act(&first, resolve()).await;
+    let closed = node.act(&first, close_satisfied()).await;
+    assert_eq!(closed.status, pb::CaseStatus::Closed as i32);
+    report_week(&node, &reporter, [8; 7]).await;
+
+    node.set_clock(at(nov(30), 2, 0));
+    let week = node.weekly(DISTRICT, "2026-W48").await.expect("weekly summary");
+    let cases = week.cases.unwrap();
+    assert_eq!((cases.registered, cases.repeat_petitions, cases.closed, cases.closed_on_time), (2, 1, 1, 0));
+    // The one that reported first; the nine silent ones after it, their
+    // tie broken by unit id.
+    let order: Vec<String> = (1..=10).map(township).collect();
+    assert_ranked(&week, &order.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let row = &week.children[0];
+    let defaults = fengqiao_core::assessment::Weights::default();
+    assert_eq!(shares(row, Component::Completeness), (7, 7, true));
+    assert_eq!(shares(row, Component::Timeliness), (7, 7, true));
+    assert_eq!(shares(row, Component::DisputeResolution), (0, 0, false), "no dispute found");
+    assert_eq!(shares(row, Component::OnTimeAcceptance), (1, 1, true));
+    assert_eq!(shares(row, Component::OnTimeClosure), (0, 1, true));
+    assert_eq!(shares(row, Component::RepeatPetitions), (1, 2, true), "one of two was not a repeat");
+    assert_eq!(shares(row, Component::Satisfaction), (1, 1, true));
+    assert_eq!(share(row, Component::OnTimeClosure).weight, defaults.on_time_closure);
+    let assessment = row.assessment.as_ref().unwrap();
+    assert!(assessment.scored && assessment.complete);
+    assert!((assessment.score - 6500.0 / 85.0).abs() < 1e-9, "score {}", assessment.score);
+    for row in &week.children[1..] {
+        assert_eq!(shares(row, Component::Completeness), (0, 7, true), "{}", row.unit_id);
+        assert_eq!(shares(row, Component::OnTimeClosure), (0, 0, false), "no free 100% for {}", row.unit_id);
+        let assessment = row.assessment.as_ref().unwrap();
+        assert_eq!((assessment.score, assessment.scored, assessment.complete), (0.0, true, false));
+    }
+    for row in &week.children {
+        assert_eq!(recomputed_score(row), Some(row.assessment.as_ref().unwrap().score), "{}", row.unit_id);
+    }
+
+    // Each row's place, with what it is made of, drilled from the unit.
+    let place = node.drill(&reporter, nov(23), nov(29), "rank").await.expect("drill rank").place.unwrap();
+    assert_eq!((place.parent_unit_id.as_str(), place.rows), (DISTRICT, 10));
+    assert_eq!(place.row.as_ref(), Some(row_of(&week, &reporter)));
+    let place = node.drill(&township(7), nov(23), nov(29), "rank").await.expect("drill rank").place.unwrap();
+    assert_eq!(place.row.unwrap().rank, 7);
+    // The district has nothing above it; a week not yet due has no rows.
+    expect_code(node.drill(DISTRICT, nov(23), nov(29), "rank").await, Code::FailedPrecondition, "the root");
+    expect_code(
+        node.drill(&reporter, nov(30), d(12, 6), "rank").await,
+        Code::FailedPrecondition,
+        "a week not due",
+    );
+    assert_eq!(second.len(), first.len());
+    node.stop().await;
+}
+
+fn row_of<'a>(summary: &'a pb::Summary, unit: &str) -> &'a pb::ScorecardRow {
+    summary.children.iter().find(|r| r.unit_id == unit).unwrap_or_else(|| panic!("no row for {unit}"))
+}
+
+async fn a_township_without_cases_gets_no_free_hundred_percent(backend: Backend) {
+    let node = district_of_ten(backend, nov(23)).await;
+    // Townships 1 and 2 report every day, Saturday's and Sunday's late.
+    // Township 2 also settles a case on Monday, on time, the petitioner
+    // satisfied; township 1 has no case at all.
+    let (none, worked) = (township(1), township(2));
+    node.set_clock(at(nov(23), 2, 0));
+    let case = node.register(&worked, ID_NUMBER).await;
+    node.act(&case, Action::Accept(act::Accept {})).await;
+    node.act(&case, assign_until("")).await;
+    node.act(&case, resolve()).await;
+    node.act(&case, close_satisfied()).await;
+    let hours = [8, 8, 8, 8, 8, 11, 11];
+    report_week(&node, &none, hours).await;
+    report_week(&node, &worked, hours).await;
+
+    node.set_clock(at(nov(30), 2, 0));
+    let week = node.weekly(DISTRICT, "2026-W48").await.expect("weekly summary");
+    let mut order = vec![worked.clone(), none.clone()];
+    order.extend((3..=10).map(township));
+    assert_ranked(&week, &order.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let without = row_of(&week, &none);
+    for component in [
+        Component::DisputeResolution,
+        Component::OnTimeAcceptance,
+        Component::OnTimeClosure,
+        Component::RepeatPetitions,
+        Component::Satisfaction,
+    ] {
+        assert_eq!(shares(without, component), (0, 0, false), "{component:?} does not apply without cases");
+        assert_eq!(share(without, component).percent, 0.0);
+    }
+    let timeliness = 500.0 / 7.0;
+    let score = without.assessment.as_ref().unwrap().score;
+    assert!((score - (25.0 * 100.0 + 15.0 * timeliness) / 40.0).abs() < 1e-9, "score {score}");
+    let with = row_of(&week, &worked);
+    assert_eq!(shares(with, Component::OnTimeClosure), (1, 1, true));
+    assert_eq!(shares(with, Component::OnTimeAcceptance), (1, 1, true));
+    let score = with.assessment.as_ref().unwrap().score;
+    assert!((score - (25.0 * 100.0 + 15.0 * timeliness + 45.0 * 100.0) / 85.0).abs() < 1e-9, "score {score}");
+    node.stop().await;
+}
+
+// ---------------------------------------------------------------------------
+// 10. A past week keeps its case figures
+// ---------------------------------------------------------------------------
+
+async fn last_weeks_case_figures_do_not_move_when_a_case_is_worked_today(backend: Backend) {
+    let clock = Arc::new(ManualClock::new(at(nov(23), 2, 0)));
+    let mut config = NodeConfig::new(TOWNSHIP);
+    config.cases.deadlines.accept_days = 2;
+    let node = TestNode::start_with(backend, config, clock).await;
+    // Monday of W48: a case at group 1 (community 1) and one at group 6
+    // (community 2), each to be accepted by Wednesday; neither is.
+    let at_g1 = node.register(G1, ID_NUMBER).await;
+    let at_g6 = node.register(G6, "110105194912310038").await;
+
+    // Monday of W49: W48 is over; its overdue cases are judged as of its end.
+    let week_end = at(nov(29), 16, 0);
+    node.set_clock(at(nov(30), 2, 0));
+    let before = node.weekly(TOWNSHIP, "2026-W48").await.expect("weekly summary");
+    assert_eq!(before.cases.unwrap().overdue, 2);
+    assert_eq!((before.cases_as_of, before.cases_provisional), (Some(timestamp(week_end)), false));
+    assert_eq!(row_of(&before, C1).cases.unwrap().overdue, 1);
+    assert_eq!(row_of(&before, C2).cases.unwrap().overdue, 1);
+    let drilled = node.drill(TOWNSHIP, nov(23), nov(29), "cases.overdue").await.expect("drill");
+    let mut want = vec![at_g1.clone(), at_g6.clone()];
+    want.sort();
+    assert_eq!(drilled.case_ids, want);
+
+    // Wednesday of W49: the first is accepted at last, the second declined.
+    node.set_clock(at(d(12, 2), 2, 0));
+    node.act(&at_g1, Action::Accept(act::Accept {})).await;
+    node.act(&at_g6, Action::Decline(act::Decline { reason: "a court case is pending".into() })).await;
+
+    // W48 is as it was: totals, every row, ranks, and the drill-down.
+    let after = node.weekly(TOWNSHIP, "2026-W48").await.expect("weekly summary");
+    assert_eq!(after.cases, before.cases);
+    assert_eq!(after.children, before.children);
+    assert_eq!((after.cases_as_of, after.cases_provisional), (Some(timestamp(week_end)), false));
+    let drilled = node.drill(TOWNSHIP, nov(23), nov(29), "cases.overdue").await.expect("drill");
+    assert_eq!(drilled.case_ids, want);
+
+    // W49 is under way: judged as of now, and nothing is overdue now.
+    let now = at(d(12, 2), 2, 0);
+    let current = node.weekly(TOWNSHIP, "2026-W49").await.expect("weekly summary");
+    assert_eq!((current.cases_as_of, current.cases_provisional), (Some(timestamp(now)), true));
+    let cases = current.cases.unwrap();
+    assert_eq!((cases.overdue, cases.accepted, cases.accepted_on_time), (0, 1, 0));
+    // Its drill-down counts up to today too (not to Sunday, still ahead).
+    let drilled = node.drill(TOWNSHIP, nov(30), d(12, 6), "cases.overdue").await.expect("drill");
+    assert!(drilled.case_ids.is_empty(), "{:?}", drilled.case_ids);
+    let drilled = node.drill(TOWNSHIP, d(12, 3), d(12, 6), "cases.registered").await.expect("drill");
+    assert!(drilled.case_ids.is_empty(), "a range after today holds nothing yet");
+    node.stop().await;
+}
+
+// ---------------------------------------------------------------------------
+// 11. A deployment has a start
+// ---------------------------------------------------------------------------
+
+/// A deployment that went live on Wednesday 2026-11-25: reports dated
+/// before (year 1 among them) are refused, and nothing is "missing" before
+/// it — not Monday and Tuesday of its first week, not the weeks before, not
+/// the ten years a period summary may span.
+async fn a_deployment_started_mid_week_expects_nothing_before_its_start(backend: Backend) {
+    let start = nov(25);
+    let clock = Arc::new(ManualClock::new(at(nov(29), 12, 0)));
+    let config = NodeConfig { reporting_start: Some(start), ..NodeConfig::new(TOWNSHIP) };
+    let node = TestNode::start_with(backend, config, clock).await;
+    for date in ["0001-01-01", "2026-11-24"] {
+        let mut before = report(G1, start, 1, vec![]);
+        before.date = date.into();
+        expect_invalid(node.try_submit(before).await, "report.date", date);
+    }
+    assert_eq!(node.store.count_reports().await.unwrap(), 0, "a refused report changes nothing");
+    node.submit(report(G1, start, 1, vec![])).await;
+
+    // Expected from Wednesday on: six units a day (5号楼 closed on Tuesday).
+    let expected_from = |from: NaiveDate, to: NaiveDate, root: &str| -> i64 {
+        from.iter_days()
+            .take_while(|d| *d <= to)
+            .filter(|d| *d >= start)
+            .map(|d| REPORTING.iter().filter(|u| expected_on(u, d) && within(u, root, d)).count() as i64)
+            .sum()
+    };
+    assert_eq!(expected_from(nov(23), nov(29), TOWNSHIP), 30);
+    let week = node.weekly(TOWNSHIP, "2026-W48").await.expect("weekly summary");
+    let totals = week.totals.clone().unwrap();
+    assert_eq!((totals.expected, totals.received, totals.missing), (30, 1, 29));
+    let c1 = week.children.iter().find(|r| r.unit_id == C1).unwrap().tally.clone().unwrap();
+    assert_eq!(c1.expected, expected_from(nov(23), nov(29), C1));
+    for date in ["2026-11-23", "2026-11-24"] {
+        let day = node.completeness(TOWNSHIP, date).await.expect("completeness");
+        assert_eq!((day.expected, day.missing.len()), (0, 0), "{date}: before the start");
+    }
+    let wednesday = node.completeness(TOWNSHIP, "2026-11-25").await.expect("completeness");
+    assert_eq!((wednesday.expected, wednesday.received, wednesday.missing.len()), (6, 1, 5));
+    let trend = node.trend(TOWNSHIP, "2026-W46", "2026-W48").await.expect("trend");
+    let expected: Vec<i64> = trend.weeks.iter().map(|w| w.tally.as_ref().unwrap().expected).collect();
+    assert_eq!(expected, [0, 0, 30]);
+    // Ten years back: still only the five days since the start.
+    let decade =
+        node.period(TOWNSHIP, nov(29) - chrono::Duration::days(3600), nov(29)).await.expect("period");
+    assert_eq!(decade.totals.unwrap().missing, 29);
+    node.stop().await;
+}
+
+/// Where a node's start comes from when `reporting.start_date` is unset:
+/// the one its database recorded, else the earliest report it holds (an
+/// upgrade keeps its history), else none (`fengqiao node` then refuses).
+async fn the_start_of_reporting_is_kept_in_the_database(backend: Backend) {
+    use fengqiao_node::{StartOrigin, resolve_reporting_start};
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    assert_eq!(resolve_reporting_start(&*store, None).await.unwrap(), None, "a new database has none");
+    let tree = UnitTree::from_csv(TREE).unwrap();
+    let clock = Arc::new(ManualClock::new(at(nov(29), 12, 0))) as Arc<dyn Clock>;
+    let config = NodeConfig { reporting_start: Some(nov(25)), ..NodeConfig::new(TOWNSHIP) };
+    let node = Node::start(config, &tree, Arc::clone(&store), Arc::clone(&clock)).await.unwrap();
+    assert_eq!(node.config().reporting_start, Some(nov(25)));
+    assert_eq!(resolve_reporting_start(&*store, None).await.unwrap(), Some((nov(25), StartOrigin::Stored)));
+    // Started again without one: the recorded start holds.
+    let again =
+        Node::start(NodeConfig::new(TOWNSHIP), &tree, Arc::clone(&store), Arc::clone(&clock)).await.unwrap();
+    assert_eq!(again.config().reporting_start, Some(nov(25)));
+    assert_eq!(
+        resolve_reporting_start(&*store, Some(nov(26))).await.unwrap(),
+        Some((nov(26), StartOrigin::Configured))
+    );
+    store.close().await;
+    db.cleanup().await;
+
+    // A database from before starts existed, holding reports from 11-20 on.
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    store.replace_units(&tree).await.unwrap();
+    let old = |date| fengqiao_store::Submission {
+        report: fengqiao_proto::report_from_pb(Some(report(G1, date, 1, vec![]))).unwrap(),
+        source: fengqiao_core::revision::Source::Reporter,
+        accepted_at: at(date, 8, 0),
+        first_accepted_at: None,
+        trace_parent: None,
+    };
+    store.apply_reports(vec![old(nov(22)), old(nov(20))], false, &Default::default()).await.unwrap();
+    assert_eq!(
+        resolve_reporting_start(&*store, None).await.unwrap(),
+        Some((nov(20), StartOrigin::EarliestReport))
+    );
+    let node = Node::start(NodeConfig::new(TOWNSHIP), &tree, Arc::clone(&store), clock).await.unwrap();
+    assert_eq!(node.config().reporting_start, Some(nov(20)));
+    assert_eq!(resolve_reporting_start(&*store, None).await.unwrap(), Some((nov(20), StartOrigin::Stored)));
+    store.close().await;
+    db.cleanup().await;
+}
+
+// ---------------------------------------------------------------------------
 
 fengqiao_store::both_backends!(
+    a_deployment_started_mid_week_expects_nothing_before_its_start,
+    the_start_of_reporting_is_kept_in_the_database,
     weekly_summary_with_units_opening_and_closing_mid_week,
     completeness_names_missing_and_late_units,
     a_correction_changes_the_summary_exactly,
@@ -1649,4 +2101,7 @@ fengqiao_store::both_backends!(
     watch_alerts_fire_at_the_cut_off,
     bad_summary_requests,
     district_summary_shows_forwarded_reports,
+    a_silent_week_ranks_the_township_that_reported_first,
+    a_township_without_cases_gets_no_free_hundred_percent,
+    last_weeks_case_figures_do_not_move_when_a_case_is_worked_today,
 );

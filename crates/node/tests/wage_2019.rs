@@ -1190,8 +1190,11 @@ async fn wage_year(backend: Backend, replay_seed: u64) {
     assert_eq!(totals.disputes, (WAGE_DISPUTES + OTHER_DISPUTES) as i64, "disputes");
     assert_eq!(Figures::of(totals), whole, "the district's totals");
 
-    // The scorecard (townships A and B) adds up to the totals.
-    let rows: Vec<&str> = summary.children.iter().map(|r| r.unit_id.as_str()).collect();
+    // The scorecard (townships A and B, by rank) adds up to the totals.
+    let mut rows: Vec<&str> = summary.children.iter().map(|r| r.unit_id.as_str()).collect();
+    let ranks: Vec<u32> = summary.children.iter().map(|r| r.rank).collect();
+    assert_eq!(ranks, [1, 2], "rows come sorted by rank");
+    rows.sort_unstable();
     assert_eq!(rows, [TOWNSHIP_A, TOWNSHIP_B]);
     let mut sum = Wage::default();
     for row in &summary.children {

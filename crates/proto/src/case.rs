@@ -7,14 +7,15 @@
 
 use chrono::NaiveDate;
 use fengqiao_core::DomainError;
+use fengqiao_core::actor::{Actor, DisplayName, Principal};
 use fengqiao_core::case::{
     Case, CaseEvent, CaseId, DisputeRef, EventKind, Intake, Petitioner, RepeatLink, SupervisionEntry,
 };
 
 use crate::enums::{
     case_status_from_pb, case_status_to_pb, category_from_pb, category_to_pb, channel_from_pb, channel_to_pb,
-    review_decision_from_pb, review_decision_to_pb, satisfaction_from_pb, satisfaction_to_pb,
-    supervision_kind_from_pb, supervision_kind_to_pb,
+    node_task_from_pb, node_task_to_pb, review_decision_from_pb, review_decision_to_pb, role_from_pb,
+    role_to_pb, satisfaction_from_pb, satisfaction_to_pb, supervision_kind_from_pb, supervision_kind_to_pb,
 };
 use crate::pb;
 use crate::pb::case_event::Kind;
@@ -30,6 +31,104 @@ fn optional_date(date: Option<NaiveDate>) -> String {
 /// An optional text: empty on the wire is `None`.
 fn optional_text(value: String) -> Option<String> {
     if value.is_empty() { None } else { Some(value) }
+}
+
+pub fn on_behalf_of_to_pb(principal: &Principal) -> pb::OnBehalfOf {
+    pb::OnBehalfOf {
+        person_id: principal.id.clone(),
+        display_name: principal.name.as_ref().map(ToString::to_string).unwrap_or_default(),
+    }
+}
+
+/// Whom a request says the caller acts for: none when absent or empty; else
+/// a valid person id and an optional display name. Errors name
+/// `path.person_id` or `path.display_name`.
+pub fn on_behalf_of_from_pb(
+    principal: Option<pb::OnBehalfOf>,
+    path: &str,
+) -> Result<Option<Principal>, DomainError> {
+    let Some(principal) = principal.filter(|p| !(p.person_id.is_empty() && p.display_name.is_empty())) else {
+        return Ok(None);
+    };
+    let name = optional_text(principal.display_name)
+        .map(|name| DisplayName::parse_field(&name, &crate::join(path, "display_name")))
+        .transpose()?;
+    Principal::new(&principal.person_id, name, path).map(Some)
+}
+
+pub fn actor_to_pb(actor: &Actor) -> pb::Actor {
+    use pb::actor::Kind;
+    let kind = match actor {
+        Actor::Person { unit, role, id, name, on_behalf_of } => Kind::Person(pb::PersonActor {
+            unit_id: unit.to_string(),
+            role: role_to_pb(*role).into(),
+            person_id: id.clone(),
+            display_name: name.as_ref().map(ToString::to_string).unwrap_or_default(),
+            on_behalf_of: on_behalf_of.as_ref().map(on_behalf_of_to_pb),
+        }),
+        Actor::Node { unit, task } => {
+            Kind::Node(pb::NodeActor { unit_id: unit.to_string(), task: node_task_to_pb(*task).into() })
+        }
+        Actor::Unverified { text, on_behalf_of } => Kind::Unverified(pb::UnverifiedActor {
+            text: text.clone().unwrap_or_default(),
+            on_behalf_of: on_behalf_of.as_ref().map(on_behalf_of_to_pb),
+        }),
+    };
+    pb::Actor { kind: Some(kind) }
+}
+
+/// An actor from the wire, checked by [`Actor::validate`]. Without the
+/// structured actor (a peer that predates it, or one of a kind this version
+/// does not know) the one-word `legacy` text is read as unverified, like an
+/// old stored event. Errors name fields below
+/// `path`, e.g. `acted_by.person.person_id`.
+pub fn actor_from_pb(actor: Option<pb::Actor>, legacy: &str, path: &str) -> Result<Actor, DomainError> {
+    use pb::actor::Kind;
+    let Some(kind) = actor.and_then(|actor| actor.kind) else {
+        if legacy.is_empty() {
+            return Err(DomainError::invalid(path, "must be set"));
+        }
+        let actor = Actor::Unverified { text: Some(legacy.to_owned()), on_behalf_of: None };
+        actor.validate(&crate::join(path, "unverified"))?;
+        return Ok(actor);
+    };
+    let (actor, at) = match kind {
+        Kind::Person(person) => {
+            let at = crate::join(path, "person");
+            let name = optional_text(person.display_name)
+                .map(|name| DisplayName::parse_field(&name, &crate::join(&at, "display_name")))
+                .transpose()?;
+            let actor = Actor::Person {
+                unit: parse_unit_id(&person.unit_id, &crate::join(&at, "unit_id"))?,
+                role: role_from_pb(person.role, &crate::join(&at, "role"))?,
+                id: person.person_id,
+                name,
+                on_behalf_of: on_behalf_of_from_pb(person.on_behalf_of, &crate::join(&at, "on_behalf_of"))?,
+            };
+            (actor, at)
+        }
+        Kind::Node(node) => {
+            let at = crate::join(path, "node");
+            let actor = Actor::Node {
+                unit: parse_unit_id(&node.unit_id, &crate::join(&at, "unit_id"))?,
+                task: node_task_from_pb(node.task, &crate::join(&at, "task"))?,
+            };
+            (actor, at)
+        }
+        Kind::Unverified(unverified) => {
+            let at = crate::join(path, "unverified");
+            let actor = Actor::Unverified {
+                text: optional_text(unverified.text),
+                on_behalf_of: on_behalf_of_from_pb(
+                    unverified.on_behalf_of,
+                    &crate::join(&at, "on_behalf_of"),
+                )?,
+            };
+            (actor, at)
+        }
+    };
+    actor.validate(&at)?;
+    Ok(actor)
 }
 
 pub fn dispute_ref_to_pb(source: &DisputeRef) -> pb::DisputeRef {
@@ -235,14 +334,20 @@ fn kind_to_pb(kind: &EventKind) -> Kind {
             decision: review_decision_to_pb(*decision).into(),
             deadline: optional_date(*deadline),
         }),
-        EventKind::Supervised { supervision_id, from, kind, reply_by } => {
+        EventKind::Supervised { supervision_id, from, kind, reply_by, sender } => {
             Kind::Supervised(wire::Supervised {
                 supervision_id: supervision_id.clone(),
                 from_unit_id: from.to_string(),
                 kind: supervision_kind_to_pb(*kind).into(),
                 reply_by: format_date(*reply_by),
+                sender: sender.as_ref().map(actor_to_pb),
             })
         }
+        EventKind::RepeatFound { of, window_days, since } => Kind::RepeatFound(wire::RepeatFound {
+            of_case_ids: of.iter().map(ToString::to_string).collect(),
+            window_days: *window_days,
+            since: format_date(*since),
+        }),
         EventKind::SupervisionReplied { supervision_id } => {
             Kind::SupervisionReplied(wire::SupervisionReplied { supervision_id: supervision_id.clone() })
         }
@@ -256,9 +361,10 @@ pub fn case_event_to_pb(event: &CaseEvent) -> pb::CaseEvent {
         at: Some(timestamp(event.at)),
         on: format_date(event.on),
         unit_id: event.unit.to_string(),
-        actor: event.actor.clone(),
+        actor: event.actor.legacy_text(),
         note: event.note.clone(),
         kind: Some(kind_to_pb(&event.kind)),
+        acted_by: Some(actor_to_pb(&event.actor)),
     }
 }
 
@@ -279,7 +385,7 @@ fn convert_event(event: pb::CaseEvent) -> Result<CaseEvent, DomainError> {
         at: from_timestamp(event.at, "at")?,
         on: parse_date(&event.on, "on")?,
         unit: parse_unit_id(&event.unit_id, "unit_id")?,
-        actor: event.actor,
+        actor: actor_from_pb(event.acted_by, &event.actor, "acted_by")?,
         note: event.note,
         kind: kind_from_pb(crate::required(event.kind, "kind")?)?,
     };
@@ -369,6 +475,20 @@ fn kind_from_pb(kind: Kind) -> Result<EventKind, DomainError> {
             kind: supervision_kind_from_pb(supervised.kind, "supervised.kind")?,
             reply_by: parse_date(&supervised.reply_by, "supervised.reply_by")?,
             supervision_id: supervised.supervision_id,
+            sender: supervised
+                .sender
+                .map(|sender| actor_from_pb(Some(sender), "", "supervised.sender"))
+                .transpose()?,
+        },
+        Kind::RepeatFound(found) => EventKind::RepeatFound {
+            of: found
+                .of_case_ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| CaseId::parse_field(id, &format!("repeat_found.of_case_ids[{i}]")))
+                .collect::<Result<Vec<_>, _>>()?,
+            window_days: found.window_days,
+            since: parse_date(&found.since, "repeat_found.since")?,
         },
         Kind::SupervisionReplied(replied) => {
             EventKind::SupervisionReplied { supervision_id: replied.supervision_id }
@@ -480,6 +600,7 @@ mod tests {
     use fengqiao_core::case::{
         CaseStatus, Channel, ReviewDecision, Satisfaction, SupervisionKind, normalise_id_number,
     };
+    use fengqiao_core::identity::Role;
     use fengqiao_core::{DisputeCategory, UnitId};
 
     use super::*;
@@ -547,6 +668,18 @@ mod tests {
                 from: unit("410411"),
                 kind: SupervisionKind::OnSite,
                 reply_by: date("2027-01-05"),
+                sender: Some(Actor::Person {
+                    unit: unit("410411"),
+                    role: Role::Leader,
+                    id: "lead-1".into(),
+                    name: Some(DisplayName::parse_field("赵书记", "n").unwrap()),
+                    on_behalf_of: None,
+                }),
+            },
+            EventKind::RepeatFound {
+                of: vec![CaseId::parse("410411002001-20260301-1").unwrap()],
+                window_days: 365,
+                since: date("2025-11-27"),
             },
             EventKind::SupervisionReplied { supervision_id: "sup-7".into() },
             EventKind::Escalated { to: unit("410411001"), reason: "needs the township".into() },
@@ -576,7 +709,16 @@ mod tests {
             at: morning("2026-11-27"),
             on: date("2026-11-27"),
             unit: unit("410411001001"),
-            actor: "officer-7".into(),
+            actor: Actor::Person {
+                unit: unit("410411001001"),
+                role: Role::Officer,
+                id: "officer-7".into(),
+                name: Some(DisplayName::parse_field("李干事", "n").unwrap()),
+                on_behalf_of: Some(
+                    Principal::new("lead-2", Some(DisplayName::parse_field("王书记", "n").unwrap()), "o")
+                        .unwrap(),
+                ),
+            },
             note: "spoke with both parties".into(),
             kind,
         }
@@ -588,7 +730,7 @@ mod tests {
         let mut names: Vec<&str> = kinds.iter().map(EventKind::name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 15, "every kind is covered");
+        assert_eq!(names.len(), 16, "every kind is covered");
         for (i, kind) in kinds.into_iter().enumerate() {
             let event = event(u32::try_from(i).unwrap() + 1, kind);
             let wire = case_event_to_pb(&event);
@@ -702,6 +844,7 @@ mod tests {
                     from: unit("410411"),
                     kind: SupervisionKind::Document,
                     reply_by: date("2027-01-05"),
+                    sender: None,
                 },
             ));
         }
@@ -795,6 +938,25 @@ mod tests {
         }
     }
 
+    /// The person who acted in a wire event, to mutate.
+    fn person_mut(wire: &mut pb::CaseEvent) -> &mut pb::PersonActor {
+        match wire.acted_by.as_mut().and_then(|a| a.kind.as_mut()) {
+            Some(pb::actor::Kind::Person(person)) => person,
+            other => panic!("not a person: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_event_from_an_older_node_carries_only_the_one_word_actor() {
+        let mut wire = case_event_to_pb(&event(2, EventKind::Progress));
+        assert_eq!(wire.actor, "officer-7", "old clients still read the person's id");
+        wire.acted_by = None;
+        let event = case_event_from_pb(wire, "event").unwrap();
+        assert_eq!(event.actor, Actor::Unverified { text: Some("officer-7".into()), on_behalf_of: None });
+        let node = Actor::node(unit("410411"), fengqiao_core::actor::NodeTask::AutoEscalation);
+        assert_eq!(case_event_to_pb(&CaseEvent { actor: node, ..event }).actor, "system");
+    }
+
     /// The kind of a wire event, to mutate.
     fn kind_mut(wire: &mut pb::CaseEvent) -> &mut Kind {
         wire.kind.as_mut().unwrap()
@@ -813,7 +975,69 @@ mod tests {
             ("progress", |e| e.at = Some(prost_types::Timestamp { seconds: 0, nanos: -1 }), "event.at"),
             ("progress", |e| e.on = "27.11.2026".into(), "event.on"),
             ("progress", |e| e.unit_id.clear(), "event.unit_id"),
-            ("progress", |e| e.actor.clear(), "event.actor"),
+            (
+                "progress",
+                |e| {
+                    e.acted_by = None;
+                    e.actor.clear();
+                },
+                "event.acted_by",
+            ),
+            ("progress", |e| person_mut(e).person_id = "p 1".into(), "event.acted_by.person.person_id"),
+            ("progress", |e| person_mut(e).role = 0, "event.acted_by.person.role"),
+            ("progress", |e| person_mut(e).unit_id.clear(), "event.acted_by.person.unit_id"),
+            (
+                "progress",
+                |e| person_mut(e).display_name = "王\n书记".into(),
+                "event.acted_by.person.display_name",
+            ),
+            (
+                "progress",
+                |e| person_mut(e).on_behalf_of.as_mut().unwrap().person_id = "王书记".into(),
+                "event.acted_by.person.on_behalf_of.person_id",
+            ),
+            (
+                "progress",
+                |e| {
+                    e.acted_by = Some(actor_to_pb(&Actor::Unverified {
+                        text: Some("x".repeat(65)),
+                        on_behalf_of: None,
+                    }))
+                },
+                "event.acted_by.unverified.text",
+            ),
+            (
+                "progress",
+                |e| {
+                    e.acted_by = None;
+                    e.actor = "a\u{7}".into();
+                },
+                "event.acted_by.unverified.text",
+            ),
+            (
+                "repeat_found",
+                |e| {
+                    let Kind::RepeatFound(r) = kind_mut(e) else { unreachable!() };
+                    r.of_case_ids.clear();
+                },
+                "event.repeat_found.of_case_ids",
+            ),
+            (
+                "repeat_found",
+                |e| {
+                    let Kind::RepeatFound(r) = kind_mut(e) else { unreachable!() };
+                    r.of_case_ids.push("with space".into());
+                },
+                "event.repeat_found.of_case_ids[1]",
+            ),
+            (
+                "repeat_found",
+                |e| {
+                    let Kind::RepeatFound(r) = kind_mut(e) else { unreachable!() };
+                    r.since.clear();
+                },
+                "event.repeat_found.since",
+            ),
             ("progress", |e| e.note = "议".repeat(2001), "event.note"),
             (
                 "registered",

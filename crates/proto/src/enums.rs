@@ -4,7 +4,9 @@
 //! On the wire an enum field is an `i32`; `*_to_pb` return the typed prost
 //! enum, so write `category_to_pb(c).into()` (or `as i32`) into a message.
 
+use fengqiao_core::actor::NodeTask;
 use fengqiao_core::case::{CaseStatus, Channel, ReviewDecision, Satisfaction, SupervisionKind};
+use fengqiao_core::identity::Role;
 use fengqiao_core::{Applied, DisputeCategory, DisputeOutcome, DomainError, Tier};
 
 use crate::pb;
@@ -197,6 +199,48 @@ pub fn supervision_kind_from_pb(value: i32, field: &str) -> Result<SupervisionKi
     }
 }
 
+pub fn role_to_pb(role: Role) -> pb::Role {
+    match role {
+        Role::Reporter => pb::Role::Reporter,
+        Role::Officer => pb::Role::Officer,
+        Role::Leader => pb::Role::Leader,
+        Role::Admin => pb::Role::Admin,
+        Role::Auditor => pb::Role::Auditor,
+    }
+}
+
+/// A wire role; UNSPECIFIED and unknown values are [`DomainError::Invalid`]
+/// naming `field`.
+pub fn role_from_pb(value: i32, field: &str) -> Result<Role, DomainError> {
+    match pb::Role::try_from(value) {
+        Ok(pb::Role::Reporter) => Ok(Role::Reporter),
+        Ok(pb::Role::Officer) => Ok(Role::Officer),
+        Ok(pb::Role::Leader) => Ok(Role::Leader),
+        Ok(pb::Role::Admin) => Ok(Role::Admin),
+        Ok(pb::Role::Auditor) => Ok(Role::Auditor),
+        Ok(pb::Role::Unspecified) | Err(_) => Err(refuse(value, field)),
+    }
+}
+
+pub fn node_task_to_pb(task: NodeTask) -> pb::NodeTask {
+    match task {
+        NodeTask::AutoEscalation => pb::NodeTask::AutoEscalation,
+        NodeTask::RepeatDetection => pb::NodeTask::RepeatDetection,
+        NodeTask::Supervision => pb::NodeTask::Supervision,
+    }
+}
+
+/// A wire node task; UNSPECIFIED and unknown values are
+/// [`DomainError::Invalid`] naming `field`.
+pub fn node_task_from_pb(value: i32, field: &str) -> Result<NodeTask, DomainError> {
+    match pb::NodeTask::try_from(value) {
+        Ok(pb::NodeTask::AutoEscalation) => Ok(NodeTask::AutoEscalation),
+        Ok(pb::NodeTask::RepeatDetection) => Ok(NodeTask::RepeatDetection),
+        Ok(pb::NodeTask::Supervision) => Ok(NodeTask::Supervision),
+        Ok(pb::NodeTask::Unspecified) | Err(_) => Err(refuse(value, field)),
+    }
+}
+
 pub fn review_decision_to_pb(decision: ReviewDecision) -> pb::ReviewDecision {
     match decision {
         ReviewDecision::Upheld => pb::ReviewDecision::Upheld,
@@ -245,6 +289,13 @@ mod tests {
         }
         for &decision in ReviewDecision::ALL {
             assert_eq!(review_decision_from_pb(review_decision_to_pb(decision).into(), "d"), Ok(decision));
+        }
+        for role in Role::ALL {
+            assert_eq!(role_from_pb(role_to_pb(role).into(), "r"), Ok(role));
+        }
+        for task in [NodeTask::AutoEscalation, NodeTask::RepeatDetection, NodeTask::Supervision] {
+            assert_eq!(node_task_from_pb(node_task_to_pb(task).into(), "t"), Ok(task));
+            assert_eq!(NodeTask::parse(task.as_str()), Some(task));
         }
     }
 

@@ -8,8 +8,10 @@
 //! [`DomainError::Invalid`] whose `field` is the full dotted path of the
 //! offending field as the client sent it, e.g.
 //! `report.disputes[2].wage_arrears.amount_claimed_cents`. Conversions to the
-//! wire cannot fail.
+//! wire cannot fail. Read models of the domain (the accountability
+//! [`fengqiao_core::assessment`]) convert with `From`.
 
+mod assessment;
 mod case;
 mod enums;
 mod reconcile;
@@ -20,14 +22,15 @@ mod unit;
 pub use fengqiao_core::DomainError;
 
 pub use case::{
-    case_event_from_pb, case_event_to_pb, case_from_pb, case_to_pb, dispute_ref_from_pb, dispute_ref_to_pb,
-    intake_from_pb, intake_to_pb, petitioner_from_pb, petitioner_to_pb, repeat_link_from_pb,
-    repeat_link_to_pb, supervision_entry_from_pb, supervision_entry_to_pb,
+    actor_from_pb, actor_to_pb, case_event_from_pb, case_event_to_pb, case_from_pb, case_to_pb,
+    dispute_ref_from_pb, dispute_ref_to_pb, intake_from_pb, intake_to_pb, on_behalf_of_from_pb,
+    on_behalf_of_to_pb, petitioner_from_pb, petitioner_to_pb, repeat_link_from_pb, repeat_link_to_pb,
+    supervision_entry_from_pb, supervision_entry_to_pb,
 };
 pub use enums::{
-    case_status_from_pb, case_status_to_pb, channel_from_pb, channel_to_pb, review_decision_from_pb,
-    review_decision_to_pb, satisfaction_from_pb, satisfaction_to_pb, supervision_kind_from_pb,
-    supervision_kind_to_pb,
+    case_status_from_pb, case_status_to_pb, channel_from_pb, channel_to_pb, node_task_from_pb,
+    node_task_to_pb, review_decision_from_pb, review_decision_to_pb, role_from_pb, role_to_pb,
+    satisfaction_from_pb, satisfaction_to_pb, supervision_kind_from_pb, supervision_kind_to_pb,
 };
 pub use enums::{
     category_from_pb, category_to_pb, disposition_to_pb, outcome_from_pb, outcome_to_pb, tier_from_pb,
@@ -44,6 +47,19 @@ pub use report::{
 };
 pub use scalars::{from_timestamp, parse_date, parse_unit_id, timestamp};
 pub use unit::{unit_from_pb, unit_from_pb_at, unit_to_pb};
+
+/// The most encoded bytes of any answer a node gives a client: a unary
+/// response, or one message of a stream (1 MiB, a quarter of the 4 MiB every
+/// stock gRPC client accepts). Lists are paged, and streams split, by
+/// encoded size as well as by count to stay within it; a response that
+/// would still exceed it is refused by the server
+/// (OUT_OF_RANGE) rather than sent. See docs/API.md, "Sizes".
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// What a client of a node decodes: the stock 4 MiB, four times
+/// [`MAX_ANSWER_BYTES`], so it reads every answer of a node of this or a
+/// later version whatever the node's own `limits.max_message_bytes`.
+pub const CLIENT_MAX_DECODING_BYTES: usize = 4 * MAX_ANSWER_BYTES;
 
 /// The generated messages and services of package `fengqiao.v1`.
 // Generated code, with doc comments copied from the .proto files.

@@ -10,11 +10,14 @@
 //! `supervisions` and `roster`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fengqiao_core::case::{Case, CaseEvent, CaseId, CaseStatus, EventKind, Petitioner, Satisfaction};
+use fengqiao_core::actor::Actor;
+use fengqiao_core::case::{
+    Case, CaseEvent, CaseId, CaseStatus, DueHistory, DueSpan, EventKind, Petitioner, Satisfaction,
+};
 use fengqiao_core::{DomainError, UnitId};
 
 use crate::personal::{self, Keyring};
-use crate::{OutboxItem, OutboxPayload, StoreError};
+use crate::{NoticeRow, OutboxItem, OutboxPayload, StoreError};
 
 /// A case event to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +52,8 @@ pub struct CaseQuery {
     pub root: UnitId,
     /// Only these statuses (all when empty).
     pub statuses: Vec<CaseStatus>,
-    /// Only cases overdue on this day: open and due before it.
+    /// Only cases overdue at the end of this day: open and due before it,
+    /// as the case stood then (its due spans), whatever happened since.
     pub overdue_on: Option<NaiveDate>,
     /// Only repeat petitions.
     pub repeat_only: bool,
@@ -62,7 +66,7 @@ pub struct CaseQuery {
 
 /// A supervision notice (督办), at the node that issued it and at the nodes
 /// it passed or reached.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupervisionRow {
     pub supervision_id: String,
     pub case_id: String,
@@ -73,8 +77,76 @@ pub struct SupervisionRow {
     pub kind: String,
     pub reply_by: NaiveDate,
     pub text: String,
-    pub actor: String,
+    /// Who issued it (stored as JSON in the `actor` column).
+    pub sender: Actor,
     pub issued_at: DateTime<Utc>,
+}
+
+/// A `supervisions` row as read.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SupervisionRecord {
+    supervision_id: String,
+    case_id: String,
+    from_unit_id: String,
+    to_unit_id: String,
+    kind: String,
+    reply_by: NaiveDate,
+    text: String,
+    actor: String,
+    issued_at: DateTime<Utc>,
+}
+
+impl SupervisionRecord {
+    pub(crate) fn into_row(self) -> Result<SupervisionRow, StoreError> {
+        Ok(SupervisionRow {
+            supervision_id: self.supervision_id,
+            case_id: self.case_id,
+            from_unit_id: self.from_unit_id,
+            to_unit_id: self.to_unit_id,
+            kind: self.kind,
+            reply_by: self.reply_by,
+            text: self.text,
+            sender: parse_actor(&self.actor),
+            issued_at: self.issued_at,
+        })
+    }
+}
+
+/// A `notices` row as read.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct NoticeRecord {
+    notice_id: String,
+    target_unit_id: String,
+    from_unit_id: String,
+    text: String,
+    created_at: DateTime<Utc>,
+    sender: Option<String>,
+}
+
+impl NoticeRecord {
+    pub(crate) fn into_row(self) -> NoticeRow {
+        NoticeRow {
+            notice_id: self.notice_id,
+            target_unit_id: self.target_unit_id,
+            from_unit_id: self.from_unit_id,
+            text: self.text,
+            created_at: self.created_at,
+            sender: self.sender.as_deref().map(parse_actor),
+        }
+    }
+}
+
+/// An actor as the store writes it: the JSON of [`Actor`].
+pub(crate) fn actor_json(actor: &Actor) -> Result<String, StoreError> {
+    to_json(actor)
+}
+
+/// Reads a stored actor: the JSON [`actor_json`] writes, or a plain string
+/// written before actors were structured, which reads as unverified text
+/// (see [`fengqiao_core::actor`]).
+pub(crate) fn parse_actor(stored: &str) -> Actor {
+    serde_json::from_str(stored)
+        .unwrap_or_else(|_| Actor::Unverified { text: Some(stored.to_owned()), on_behalf_of: None })
 }
 
 /// The leader on duty for one unit and day.
@@ -97,7 +169,8 @@ pub enum CaseFigure {
     RepeatPetitions,
     /// Of those, duty-reception visits.
     Visits,
-    /// Of the visits, those closed on the day of the visit.
+    /// Of the visits, those closed on the day of the visit (a `closed`
+    /// event on the registration day, even if reopened later).
     OneVisit,
     /// Cases with an `accepted` event in the range by a unit of the subtree.
     Accepted,
@@ -115,11 +188,11 @@ pub enum CaseFigure {
     Escalated,
     /// Cases with an `assigned_down` event in the range by a unit of the subtree.
     AssignedDown,
-    /// Cases owned in the subtree, registered by the range's end, whose due
-    /// date had passed unresolved at the range's end (`due_date < to`, not
-    /// resolved by `to` or under review, not declined). Judged from the
-    /// case as it stands now: a case overdue then but worked since no longer
-    /// counts for that past range.
+    /// Cases owned in the subtree at the end of the range's last day whose
+    /// next step was overdue then: open (not declined, not resolved, or
+    /// under review) with a due date before that day. Judged as the case
+    /// stood at that day's end, from its events (`case_due_spans`): a case
+    /// worked since still counts for that range, under the owner it had.
     Overdue,
 }
 
@@ -245,14 +318,20 @@ pub struct Projection {
     pub case: Option<Case>,
     /// The facts of each folded event, by sequence (1-based index - 1).
     pub facts: Vec<EventFacts>,
+    /// The days the folded prefix kept the case open, at which owner and
+    /// with which due date (the `overdue` figure of past ranges).
+    pub due_spans: Vec<DueSpan>,
 }
 
 /// Folds `events` (sorted by sequence) as far as they run without a gap or
 /// an illegal step.
 pub fn project(events: &[CaseEvent]) -> Projection {
     let mut facts = Vec::with_capacity(events.len());
-    let Some(first) = events.first() else { return Projection { case: None, facts } };
-    let Ok(mut case) = Case::start(first) else { return Projection { case: None, facts } };
+    let none = |facts| Projection { case: None, facts, due_spans: Vec::new() };
+    let Some(first) = events.first() else { return none(facts) };
+    let Ok(mut case) = Case::start(first) else { return none(facts) };
+    let mut history = DueHistory::default();
+    history.record(&case, first.on);
     facts.push(EventFacts::default());
     for event in &events[1..] {
         let fact = match &event.kind {
@@ -268,9 +347,10 @@ pub fn project(events: &[CaseEvent]) -> Projection {
         if case.apply(event).is_err() {
             break;
         }
+        history.record(&case, event.on);
         facts.push(fact);
     }
-    Projection { case: Some(case), facts }
+    Projection { case: Some(case), facts, due_spans: history.spans() }
 }
 
 /// The date the `due_date` column holds: the next step's due date while
@@ -411,11 +491,6 @@ pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), format!("{prefix}{}", char::MAX))
 }
 
-/// The names of the statuses a case is open in (overdue listings).
-pub(crate) fn open_statuses() -> Vec<&'static str> {
-    CaseStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect()
-}
-
 /// The one implementation of [`LedgerWriter`] for a backend's `Ledger`
 /// (a connection inside the batch's transaction): the statements are the
 /// same on both backends (SQLite takes `$n` placeholders too), only the
@@ -534,6 +609,45 @@ macro_rules! ledger_writer {
                 Ok(())
             }
 
+            async fn replace_due_spans(
+                &mut self,
+                case_id: &str,
+                spans: &[fengqiao_core::case::DueSpan],
+            ) -> Result<(), $crate::StoreError> {
+                sqlx::query("DELETE FROM case_due_spans WHERE case_id = $1")
+                    .bind(case_id)
+                    .execute(&mut *self.0)
+                    .await?;
+                for span in spans {
+                    sqlx::query(
+                        "INSERT INTO case_due_spans (case_id, from_on, until_on, owner_unit, due_date) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(case_id)
+                    .bind(span.from)
+                    .bind(span.until)
+                    .bind(span.owner_unit.as_str())
+                    .bind(span.due)
+                    .execute(&mut *self.0)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn case_ids(&mut self) -> Result<Vec<String>, $crate::StoreError> {
+                Ok(sqlx::query_scalar("SELECT case_id FROM cases ORDER BY case_id")
+                    .fetch_all(&mut *self.0)
+                    .await?)
+            }
+
+            async fn take_meta(&mut self, key: &str) -> Result<bool, $crate::StoreError> {
+                let done = sqlx::query("DELETE FROM node_meta WHERE key = $1")
+                    .bind(key)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             fn keyring(&self) -> &$crate::personal::Keyring {
                 self.1
             }
@@ -570,6 +684,12 @@ pub(crate) trait LedgerWriter {
         key_id: &str,
         sealed: &[u8],
     ) -> Result<(), StoreError>;
+    /// Replaces a case's due spans (`case_due_spans`).
+    async fn replace_due_spans(&mut self, case_id: &str, spans: &[DueSpan]) -> Result<(), StoreError>;
+    /// Every projected case id.
+    async fn case_ids(&mut self) -> Result<Vec<String>, StoreError>;
+    /// Deletes a `node_meta` key; whether it was there.
+    async fn take_meta(&mut self, key: &str) -> Result<bool, StoreError>;
     /// The keys petitioners are sealed with.
     fn keyring(&self) -> &Keyring;
     /// Adds the new events' digest deltas (reconciliation).
@@ -612,7 +732,11 @@ async fn apply_item<W: LedgerWriter>(
     }
     let row = EventRow::of(&item.event)?;
     let applied = match writer.stored_body(&row.case_id, row.seq).await? {
-        Some(stored) if stored == row.body => CaseApplied::Duplicate,
+        // The same bytes, or the same event stored in an older encoding (a
+        // plain-string actor reads back as the unverified actor it was).
+        Some(stored) if stored == row.body || parse_event(&stored).is_ok_and(|e| e == item.event) => {
+            CaseApplied::Duplicate
+        }
         Some(_) => {
             return Ok(Err(DomainError::AlreadyExists(format!(
                 "event {} of case {} is stored with other content",
@@ -654,6 +778,7 @@ async fn refresh_projection<W: LedgerWriter>(writer: &mut W, case_id: &str) -> R
         return Ok(());
     }
     writer.upsert_case(&CaseRow::of(&case)?).await?;
+    writer.replace_due_spans(case_id, &projection.due_spans).await?;
     let folded_before = usize::try_from(before).unwrap_or(0);
     for (index, facts) in projection.facts.iter().enumerate().skip(folded_before) {
         if *facts != EventFacts::default() {
@@ -663,6 +788,32 @@ async fn refresh_projection<W: LedgerWriter>(writer: &mut W, case_id: &str) -> R
     Ok(())
 }
 
+/// The `node_meta` key migration `0010_case_due_spans` sets: the due spans
+/// of the cases stored before it are yet to be built.
+pub(crate) const DUE_SPANS_PENDING: &str = "case_due_spans_pending";
+
+/// Builds the due spans of every stored case, once, after migration
+/// `0010_case_due_spans` (SQL cannot fold a case's events): refolds each
+/// case from its events as [`refresh_projection`] does. Returns how many
+/// cases it refolded; the caller commits. The key is deleted first, so of
+/// two processes opening the database at once only one does the work.
+pub(crate) async fn build_pending_due_spans<W: LedgerWriter>(writer: &mut W) -> Result<u64, StoreError> {
+    if !writer.take_meta(DUE_SPANS_PENDING).await? {
+        return Ok(0);
+    }
+    let ids = writer.case_ids().await?;
+    for case_id in &ids {
+        let events = writer
+            .event_bodies(case_id)
+            .await?
+            .iter()
+            .map(|body| parse_event(body))
+            .collect::<Result<Vec<_>, _>>()?;
+        writer.replace_due_spans(case_id, &project(&events).due_spans).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
 /// Which rows a figure counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FigureSource {
@@ -670,7 +821,8 @@ pub(crate) enum FigureSource {
     Registrations,
     /// Folded `case_events` by acting unit and day.
     Events,
-    /// `cases` by owner unit, as the tree stood on the range's end.
+    /// `case_due_spans` holding at the range's end, by the owner they had
+    /// then, as the tree stood that day.
     Overdue,
 }
 
@@ -687,6 +839,7 @@ impl FigureSource {
     /// selects (a condition on `u.ancestor_id`) and the range `$2`–`$3`.
     /// Membership uses the closure row valid on the row's day (the range's
     /// end for overdue cases). Only events folded into their case count.
+    /// `c.case_id` names the case of every row.
     fn rows_sql(self, roots: &str) -> String {
         let valid_on = |day: &str| {
             format!(
@@ -711,12 +864,15 @@ impl FigureSource {
                  AND e.kind IN ('accepted', 'closed', 'escalated', 'assigned_down')",
                 on = valid_on("e.on_date"),
             ),
+            // Here `c` is the span of the case that held at the range's end
+            // (at most one per case): judged as the case stood then, from
+            // its events, whatever was done to it since. Led by the spans
+            // still holding after the range (`until_on`), so the cost
+            // follows the cases open at or after its end, not history.
             FigureSource::Overdue => format!(
-                "FROM cases c CROSS JOIN unit_closure u \
-                 WHERE u.unit_id = c.owner_unit AND {on} \
-                 AND {roots} AND c.registered_on <= $3 AND c.due_date < $3 \
-                 AND (c.resolved_on IS NULL OR c.resolved_on > $3 OR c.status = 'under_review') \
-                 AND c.status <> 'not_accepted'",
+                "FROM case_due_spans c CROSS JOIN unit_closure u \
+                 WHERE (c.until_on IS NULL OR c.until_on > $3) AND c.from_on <= $3 AND c.due_date < $3 \
+                 AND u.unit_id = c.owner_unit AND {on} AND {roots}",
                 on = valid_on("$3"),
             ),
         }
@@ -743,7 +899,12 @@ impl CaseFigure {
             CaseFigure::Registered | CaseFigure::Overdue => "1 = 1",
             CaseFigure::RepeatPetitions => "c.repeat",
             CaseFigure::Visits => "c.channel = 'visit'",
-            CaseFigure::OneVisit => "c.channel = 'visit' AND c.closed_on = c.registered_on",
+            // Closed on the day of the visit, from the events: a reopening
+            // later does not undo the day's one visit.
+            CaseFigure::OneVisit => {
+                "c.channel = 'visit' AND EXISTS (SELECT 1 FROM case_events v WHERE v.case_id = c.case_id \
+                 AND v.kind = 'closed' AND v.on_date = c.registered_on AND v.seq <= c.seq)"
+            }
             CaseFigure::Accepted => "e.kind = 'accepted'",
             CaseFigure::AcceptedOnTime => "e.kind = 'accepted' AND e.on_time",
             CaseFigure::Closed => "e.kind = 'closed'",
@@ -849,7 +1010,9 @@ impl OutboxEntryRow {
                 };
                 OutboxPayload::Report(crate::stored_report(row)?)
             }
-            "case_event" => OutboxPayload::CaseEvent(parse_event(self.body.as_deref().ok_or_else(missing)?)?),
+            "case_event" => {
+                OutboxPayload::CaseEvent(Box::new(parse_event(self.body.as_deref().ok_or_else(missing)?)?))
+            }
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "outbox entry {} of unknown kind {other:?}",
@@ -873,7 +1036,7 @@ mod tests {
         Context {
             at: Utc.from_utc_datetime(&on.and_hms_opt(2, 0, 0).unwrap()),
             on,
-            actor: "officer".into(),
+            actor: Actor::Unverified { text: Some("officer".into()), on_behalf_of: None },
             note: String::new(),
             owner_parent: None,
             is_below_owner: &|_| false,

@@ -5,7 +5,7 @@
 //! A node keeps digests only for its *digest roots*: its home unit (the
 //! subtree it compares with its parent) and each child node's unit (the
 //! subtree that child compares with it). Per root they are kept per day,
-//! per ISO week and for all time (tables of migration `0010_digests`), each
+//! per ISO week and for all time (tables of migration `0013_digests`), each
 //! row the [`Digests`] of the current report heads and the case events of
 //! the root's subtree on those days, as the dated closure places each item's
 //! unit on the item's day. So a comparison reads one all-time row, then the

@@ -147,7 +147,7 @@ pub enum OutboxPayload {
     Report(StoredReport),
     /// A case event (the forwarder adds the petitioner when the event hands
     /// the case to the parent's node).
-    CaseEvent(fengqiao_core::case::CaseEvent),
+    CaseEvent(Box<fengqiao_core::case::CaseEvent>),
 }
 
 /// How far delivery upward lags.
@@ -155,6 +155,22 @@ pub enum OutboxPayload {
 pub struct OutboxStats {
     pub depth: u64,
     pub oldest: Option<DateTime<Utc>>,
+}
+
+/// An item the parent refused, set aside out of the outbox. The key is the
+/// outbox entry's: for a report its unit, date and revision; for a case
+/// event its case id (in `unit_id`), day and sequence (in `revision`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SetAsideRow {
+    pub outbox_id: i64,
+    /// `report` or `case_event`.
+    pub kind: String,
+    pub unit_id: String,
+    pub item_date: NaiveDate,
+    pub revision: i64,
+    /// The parent's reason (field paths, dates and times; no personal data).
+    pub detail: String,
+    pub set_aside_at: DateTime<Utc>,
 }
 
 /// An event of the downlink log.
@@ -167,13 +183,15 @@ pub struct DownlinkRow {
 }
 
 /// A notice as a node holds it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeRow {
     pub notice_id: String,
     pub target_unit_id: String,
     pub from_unit_id: String,
     pub text: String,
     pub created_at: DateTime<Utc>,
+    /// Who issued it (none on notices stored before senders were recorded).
+    pub sender: Option<fengqiao_core::actor::Actor>,
 }
 
 /// The last push from a child node.
@@ -264,6 +282,15 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     /// The first and last day holding a day rollup.
     async fn rollup_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError>;
 
+    /// The first and last day holding a report (a look at each end of the
+    /// reports' primary key).
+    async fn report_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError>;
+
+    /// Every day holding a report, a day rollup or (by its Monday) a week
+    /// rollup, ascending, each once: the extent of the data a node holds,
+    /// which [`rollup::verify`] walks instead of every day in between.
+    async fn held_days(&self) -> Result<Vec<NaiveDate>, StoreError>;
+
     /// The units of `root`'s subtree (as on `date`) with a report for
     /// `date`, and when each report's first revision was accepted.
     async fn received_on(
@@ -287,14 +314,21 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     /// The oldest outbox entries (at most `limit`), with what they point at.
     async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError>;
 
-    /// Clears acknowledged entries: `done` are gone; `conflicts` are recorded
-    /// with their reason in `uplink_conflicts`, then gone.
+    /// Clears answered entries in one transaction: `done` are gone;
+    /// `conflicts` are recorded with their reason in `uplink_conflicts` and
+    /// `refused` (items the parent refused outright) in `uplink_set_aside`,
+    /// then gone. Answering an entry already cleared is harmless.
     async fn outbox_ack(
         &self,
         done: &[i64],
         conflicts: &[(i64, String)],
+        refused: &[(i64, String)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+
+    /// How many items the parent refused and this node set aside, and the
+    /// newest of them (at most `limit`), newest first.
+    async fn set_aside(&self, limit: u32) -> Result<(u64, Vec<SetAsideRow>), StoreError>;
 
     /// Depth and oldest acceptance time of the outbox.
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
@@ -344,8 +378,14 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     /// Stores a received notice; false when its id was already stored.
     async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError>;
 
-    /// Notices for a unit, oldest first.
-    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError>;
+    /// Notices for a unit, oldest first (by time, then id): at most `limit`,
+    /// after `after` (the time and id of the last one of the previous page).
+    async fn list_notices(
+        &self,
+        unit: &UnitId,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> Result<Vec<NoticeRow>, StoreError>;
 
     /// How many (unit, date) reports are stored.
     async fn count_reports(&self) -> Result<u64, StoreError>;
@@ -384,6 +424,17 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
         category: fengqiao_core::DisputeCategory,
         since: NaiveDate,
     ) -> Result<Vec<fengqiao_core::case::CaseId>, StoreError>;
+
+    /// Cases with this petitioner_ref and category registered in
+    /// `[from, to]`, oldest registration first: the candidates of an
+    /// ancestor's repeat detection around one case.
+    async fn cases_of_petitioner(
+        &self,
+        petitioner_ref: &str,
+        category: fengqiao_core::DisputeCategory,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<fengqiao_core::case::Case>, StoreError>;
 
     /// How many stored case ids start with `prefix` (to number new cases).
     async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError>;

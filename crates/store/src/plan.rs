@@ -8,7 +8,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use fengqiao_core::report::parse_disputes_json;
 use fengqiao_core::tally::employer_key;
-use fengqiao_core::{Applied, Dispute, Head, IsoWeek, ReportKey, Revision, Tally, TimePolicy, decide};
+use fengqiao_core::{
+    Applied, Dispute, DomainError, Head, IsoWeek, ReportKey, Revision, Tally, TimePolicy, decide,
+};
 
 use crate::{ItemResult, Outcome, Submission};
 
@@ -283,6 +285,24 @@ pub fn plan(batch: Vec<Submission>, read: Heads, policy: &TimePolicy) -> Result<
                 accepted_at: stored.accepted_at,
                 first_accepted_at: stored.first_accepted_at,
             }));
+            continue;
+        }
+        // A forwarded revision of a report held here cannot have been first
+        // accepted earlier than the first revision that arrived: corrections
+        // keep the first acceptance, so an earlier one is back-dated.
+        if let (Some(stored), Some(claimed)) = (current, submission.first_accepted_at)
+            && claimed.trunc_subsecs(6) < stored.first_accepted_at
+        {
+            plan.results.push(Err(DomainError::invalid(
+                "first_accepted_at",
+                format!(
+                    "{} is earlier than the first acceptance held here for {}@{} ({}): back-dated",
+                    claimed.trunc_subsecs(6),
+                    key.unit_id,
+                    key.date,
+                    stored.first_accepted_at
+                ),
+            )));
             continue;
         }
         // Timestamps are kept to the microsecond, the finest both backends store.

@@ -23,8 +23,8 @@ use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
     Backend, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
-    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, Store, StoreError,
-    StoredCase, Submission, SupervisionRow,
+    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, SetAsideRow, Store,
+    StoreError, StoredCase, Submission, SupervisionRow,
 };
 
 /// The write half of a batch: history, outbox, rollups and heads in one
@@ -149,7 +149,16 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool, keyring })
+        let store = PgStore { pool, keyring };
+        // Read first, so that an ordinary start takes no lock.
+        if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
+            let mut tx = store.pool.begin().await?;
+            // The ledger writers' lock (see `apply_case_events`).
+            sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            cases::build_pending_due_spans(&mut Ledger(&mut tx, &store.keyring)).await?;
+            tx.commit().await?;
+        }
+        Ok(store)
     }
 
     pub(crate) fn pool(&self) -> &PgPool {
@@ -392,6 +401,18 @@ impl Store for PgStore {
         Ok(row.0.zip(row.1))
     }
 
+    async fn report_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let row: (Option<NaiveDate>, Option<NaiveDate>) =
+            sqlx::query_as("SELECT MIN(report_date), MAX(report_date) FROM reports")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.0.zip(row.1))
+    }
+
+    async fn held_days(&self) -> Result<Vec<NaiveDate>, StoreError> {
+        Ok(sqlx::query_scalar(crate::rollup::HELD_DAYS).fetch_all(&self.pool).await?)
+    }
+
     async fn received_on(
         &self,
         root: &UnitId,
@@ -510,9 +531,23 @@ impl Store for PgStore {
         &self,
         done: &[i64],
         conflicts: &[(i64, String)],
+        refused: &[(i64, String)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        if !refused.is_empty() {
+            sqlx::query(
+                "INSERT INTO uplink_set_aside (outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at) \
+                 SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, r.detail, $3 \
+                 FROM UNNEST($1::bigint[], $2::text[]) AS r(id, detail) JOIN outbox o ON o.id = r.id \
+                 ON CONFLICT (outbox_id) DO NOTHING",
+            )
+            .bind(refused.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .bind(refused.iter().map(|(_, detail)| detail.clone()).collect::<Vec<_>>())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
         if !conflicts.is_empty() {
             sqlx::query(
                 "INSERT INTO uplink_conflicts (outbox_id, kind, unit_id, item_date, revision, detail, recorded_at) \
@@ -525,10 +560,28 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await?;
         }
-        let ids: Vec<i64> = done.iter().copied().chain(conflicts.iter().map(|(id, _)| *id)).collect();
+        let ids: Vec<i64> = done
+            .iter()
+            .copied()
+            .chain(conflicts.iter().map(|(id, _)| *id))
+            .chain(refused.iter().map(|(id, _)| *id))
+            .collect();
         sqlx::query("DELETE FROM outbox WHERE id = ANY($1)").bind(ids).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_aside(&self, limit: u32) -> Result<(u64, Vec<SetAsideRow>), StoreError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM uplink_set_aside").fetch_one(&self.pool).await?;
+        let rows = sqlx::query_as(
+            "SELECT outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at FROM uplink_set_aside \
+             ORDER BY set_aside_at DESC, outbox_id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((count as u64, rows))
     }
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
@@ -606,27 +659,38 @@ impl Store for PgStore {
 
     async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (notice_id) DO NOTHING",
+            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at, sender) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id) DO NOTHING",
         )
         .bind(&notice.notice_id)
         .bind(&notice.target_unit_id)
         .bind(&notice.from_unit_id)
         .bind(&notice.text)
         .bind(notice.created_at)
+        .bind(notice.sender.as_ref().map(cases::actor_json).transpose()?)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT notice_id, target_unit_id, from_unit_id, text, created_at FROM notices \
-             WHERE target_unit_id = $1 ORDER BY created_at, notice_id",
+    async fn list_notices(
+        &self,
+        unit: &UnitId,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
+        let records: Vec<cases::NoticeRecord> = sqlx::query_as(
+            "SELECT notice_id, target_unit_id, from_unit_id, text, created_at, sender FROM notices \
+             WHERE target_unit_id = $1 AND ($2::timestamptz IS NULL OR (created_at, notice_id) > ($2, $3)) \
+             ORDER BY created_at, notice_id LIMIT $4",
         )
         .bind(unit.as_str())
+        .bind(after.map(|(at, _)| *at))
+        .bind(after.map(|(_, id)| id.as_str()).unwrap_or_default())
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(records.into_iter().map(cases::NoticeRecord::into_row).collect())
     }
 
     async fn count_reports(&self) -> Result<u64, StoreError> {
@@ -689,16 +753,16 @@ impl Store for PgStore {
              WHERE EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = $1 AND u.valid_to IS NULL \
              AND u.unit_id IN (c.owner_unit, c.origin_unit)) \
              AND (cardinality($2::text[]) = 0 OR c.status = ANY($2)) \
-             AND ($3::date IS NULL OR (c.status = ANY($4) AND c.due_date < $3)) \
-             AND (NOT $5 OR c.repeat) \
-             AND ($6::date IS NULL OR c.registered_on >= $6) AND ($7::date IS NULL OR c.registered_on <= $7) \
-             AND ($8::timestamptz IS NULL OR (c.registered_at, c.case_id) < ($8, $9)) \
-             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT $10",
+             AND ($3::date IS NULL OR EXISTS (SELECT 1 FROM case_due_spans s WHERE s.case_id = c.case_id \
+             AND s.from_on <= $3 AND (s.until_on IS NULL OR s.until_on > $3) AND s.due_date < $3)) \
+             AND (NOT $4 OR c.repeat) \
+             AND ($5::date IS NULL OR c.registered_on >= $5) AND ($6::date IS NULL OR c.registered_on <= $6) \
+             AND ($7::timestamptz IS NULL OR (c.registered_at, c.case_id) < ($7, $8)) \
+             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT $9",
         )
         .bind(query.root.as_str())
         .bind(statuses)
         .bind(query.overdue_on)
-        .bind(cases::open_statuses())
         .bind(query.repeat_only)
         .bind(query.registered_from)
         .bind(query.registered_to)
@@ -726,6 +790,26 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await?;
         ids.iter().map(|id| cases::parse_case_id(id)).collect()
+    }
+
+    async fn cases_of_petitioner(
+        &self,
+        petitioner_ref: &str,
+        category: DisputeCategory,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Case>, StoreError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM cases WHERE petitioner_ref = $1 AND category = $2 \
+             AND registered_on >= $3 AND registered_on <= $4 ORDER BY registered_at, case_id",
+        )
+        .bind(petitioner_ref)
+        .bind(category.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        bodies.iter().map(|body| cases::parse_case(body)).collect()
     }
 
     async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
@@ -800,7 +884,7 @@ impl Store for PgStore {
         .bind(&row.kind)
         .bind(row.reply_by)
         .bind(&row.text)
-        .bind(&row.actor)
+        .bind(cases::actor_json(&row.sender)?)
         .bind(row.issued_at)
         .execute(&self.pool)
         .await?;
@@ -808,13 +892,14 @@ impl Store for PgStore {
     }
 
     async fn list_supervisions(&self, case_id: &CaseId) -> Result<Vec<SupervisionRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let records: Vec<cases::SupervisionRecord> = sqlx::query_as(
             "SELECT supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, actor, issued_at \
              FROM supervisions WHERE case_id = $1 ORDER BY issued_at, supervision_id",
         )
         .bind(case_id.as_str())
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        records.into_iter().map(cases::SupervisionRecord::into_row).collect()
     }
 
     async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError> {

@@ -25,8 +25,8 @@ use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
     Backend, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
-    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, Store, StoreError,
-    StoredCase, Submission, SupervisionRow,
+    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, SetAsideRow, Store,
+    StoreError, StoredCase, Submission, SupervisionRow,
 };
 
 /// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
@@ -67,7 +67,14 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool, keyring })
+        let store = SqliteStore { pool, keyring };
+        // Read first, so that an ordinary start takes no write lock.
+        if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
+            let mut tx = store.pool.begin_with("BEGIN IMMEDIATE").await?;
+            cases::build_pending_due_spans(&mut Ledger(&mut tx, &store.keyring)).await?;
+            tx.commit().await?;
+        }
+        Ok(store)
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
@@ -388,23 +395,33 @@ impl Store for SqliteStore {
         &self,
         done: &[i64],
         conflicts: &[(i64, String)],
+        refused: &[(i64, String)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let conflict_rows: Vec<(i64, &str)> =
-            conflicts.iter().map(|(id, detail)| (*id, detail.as_str())).collect();
-        let ids: Vec<i64> = done.iter().copied().chain(conflicts.iter().map(|(id, _)| *id)).collect();
+        let rows = |items: &[(i64, String)]| -> Vec<(i64, String)> { items.to_vec() };
+        let ids: Vec<i64> = done
+            .iter()
+            .copied()
+            .chain(conflicts.iter().map(|(id, _)| *id))
+            .chain(refused.iter().map(|(id, _)| *id))
+            .collect();
         let mut connection = self.pool.acquire().await?;
         let result = sqlx::query(
             "BEGIN IMMEDIATE; \
              INSERT INTO uplink_conflicts (outbox_id, kind, unit_id, item_date, revision, detail, recorded_at) \
              SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, c.value ->> 1, ?3 \
              FROM json_each(?1) AS c JOIN outbox o ON o.id = c.value ->> 0; \
+             INSERT INTO uplink_set_aside (outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at) \
+             SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, r.value ->> 1, ?3 \
+             FROM json_each(?4) AS r JOIN outbox o ON o.id = r.value ->> 0 WHERE true \
+             ON CONFLICT (outbox_id) DO NOTHING; \
              DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?2)); \
              COMMIT",
         )
-        .bind(to_json(&conflict_rows)?)
+        .bind(to_json(&rows(conflicts))?)
         .bind(to_json(&ids)?)
         .bind(sqlite_time(at))
+        .bind(to_json(&rows(refused))?)
         .execute(&mut *connection)
         .await;
         if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *connection).await.is_err() {
@@ -412,6 +429,19 @@ impl Store for SqliteStore {
         }
         result?;
         Ok(())
+    }
+
+    async fn set_aside(&self, limit: u32) -> Result<(u64, Vec<SetAsideRow>), StoreError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM uplink_set_aside").fetch_one(&self.pool).await?;
+        let rows = sqlx::query_as(
+            "SELECT outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at FROM uplink_set_aside \
+             ORDER BY set_aside_at DESC, outbox_id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((count as u64, rows))
     }
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
@@ -489,27 +519,38 @@ impl Store for SqliteStore {
 
     async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING",
+            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at, sender) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING",
         )
         .bind(&notice.notice_id)
         .bind(&notice.target_unit_id)
         .bind(&notice.from_unit_id)
         .bind(&notice.text)
         .bind(notice.created_at)
+        .bind(notice.sender.as_ref().map(cases::actor_json).transpose()?)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn list_notices(&self, unit: &UnitId) -> Result<Vec<NoticeRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT notice_id, target_unit_id, from_unit_id, text, created_at FROM notices \
-             WHERE target_unit_id = ? ORDER BY created_at, notice_id",
+    async fn list_notices(
+        &self,
+        unit: &UnitId,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
+        let records: Vec<cases::NoticeRecord> = sqlx::query_as(
+            "SELECT notice_id, target_unit_id, from_unit_id, text, created_at, sender FROM notices \
+             WHERE target_unit_id = ?1 AND (?2 IS NULL OR (created_at, notice_id) > (?2, ?3)) \
+             ORDER BY created_at, notice_id LIMIT ?4",
         )
         .bind(unit.as_str())
+        .bind(after.map(|(at, _)| *at))
+        .bind(after.map(|(_, id)| id.as_str()).unwrap_or_default())
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(records.into_iter().map(cases::NoticeRecord::into_row).collect())
     }
 
     async fn rollups(
@@ -589,6 +630,18 @@ impl Store for SqliteStore {
         let row: (Option<NaiveDate>, Option<NaiveDate>) =
             sqlx::query_as("SELECT MIN(day), MAX(day) FROM rollup_day").fetch_one(&self.pool).await?;
         Ok(row.0.zip(row.1))
+    }
+
+    async fn report_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let row: (Option<NaiveDate>, Option<NaiveDate>) =
+            sqlx::query_as("SELECT MIN(report_date), MAX(report_date) FROM reports")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.0.zip(row.1))
+    }
+
+    async fn held_days(&self) -> Result<Vec<NaiveDate>, StoreError> {
+        Ok(sqlx::query_scalar(crate::rollup::HELD_DAYS).fetch_all(&self.pool).await?)
     }
 
     async fn received_on(
@@ -691,16 +744,16 @@ impl Store for SqliteStore {
              WHERE EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = ?1 AND u.valid_to IS NULL \
              AND u.unit_id IN (c.owner_unit, c.origin_unit)) \
              AND (json_array_length(?2) = 0 OR c.status IN (SELECT value FROM json_each(?2))) \
-             AND (?3 IS NULL OR (c.status IN (SELECT value FROM json_each(?4)) AND c.due_date < ?3)) \
-             AND (NOT ?5 OR c.repeat) \
-             AND (?6 IS NULL OR c.registered_on >= ?6) AND (?7 IS NULL OR c.registered_on <= ?7) \
-             AND (?8 IS NULL OR (c.registered_at, c.case_id) < (?8, ?9)) \
-             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT ?10",
+             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM case_due_spans s WHERE s.case_id = c.case_id \
+             AND s.from_on <= ?3 AND (s.until_on IS NULL OR s.until_on > ?3) AND s.due_date < ?3)) \
+             AND (NOT ?4 OR c.repeat) \
+             AND (?5 IS NULL OR c.registered_on >= ?5) AND (?6 IS NULL OR c.registered_on <= ?6) \
+             AND (?7 IS NULL OR (c.registered_at, c.case_id) < (?7, ?8)) \
+             ORDER BY c.registered_at DESC, c.case_id DESC LIMIT ?9",
         )
         .bind(query.root.as_str())
         .bind(to_json(&statuses)?)
         .bind(query.overdue_on)
-        .bind(to_json(&cases::open_statuses())?)
         .bind(query.repeat_only)
         .bind(query.registered_from)
         .bind(query.registered_to)
@@ -728,6 +781,26 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         ids.iter().map(|id| cases::parse_case_id(id)).collect()
+    }
+
+    async fn cases_of_petitioner(
+        &self,
+        petitioner_ref: &str,
+        category: DisputeCategory,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Case>, StoreError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM cases WHERE petitioner_ref = ?1 AND category = ?2 \
+             AND registered_on >= ?3 AND registered_on <= ?4 ORDER BY registered_at, case_id",
+        )
+        .bind(petitioner_ref)
+        .bind(category.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        bodies.iter().map(|body| cases::parse_case(body)).collect()
     }
 
     async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
@@ -803,7 +876,7 @@ impl Store for SqliteStore {
         .bind(&row.kind)
         .bind(row.reply_by)
         .bind(&row.text)
-        .bind(&row.actor)
+        .bind(cases::actor_json(&row.sender)?)
         .bind(row.issued_at)
         .execute(&self.pool)
         .await?;
@@ -811,13 +884,14 @@ impl Store for SqliteStore {
     }
 
     async fn list_supervisions(&self, case_id: &CaseId) -> Result<Vec<SupervisionRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let records: Vec<cases::SupervisionRecord> = sqlx::query_as(
             "SELECT supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, actor, issued_at \
              FROM supervisions WHERE case_id = ? ORDER BY issued_at, supervision_id",
         )
         .bind(case_id.as_str())
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        records.into_iter().map(cases::SupervisionRecord::into_row).collect()
     }
 
     async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError> {

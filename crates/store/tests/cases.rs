@@ -6,10 +6,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use fengqiao_core::actor::{Actor, DisplayName};
 use fengqiao_core::case::{
     Action, Case, CaseEvent, CaseId, CaseStatus, Channel, Context, DeadlinePolicy, Intake, Petitioner,
     RepeatLink, Satisfaction,
 };
+use fengqiao_core::identity::Role;
 use fengqiao_core::report::ReportDraft;
 use fengqiao_core::revision::Source;
 use fengqiao_core::{DailyReport, DisputeCategory, DomainError, Revision, TimePolicy, UnitId, UnitTree};
@@ -69,13 +71,29 @@ fn morning(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, 9, 30, 0).unwrap()
 }
 
+/// An officer of `owner` as their certificate names them.
+fn officer(owner: &UnitId) -> Actor {
+    Actor::Person {
+        unit: owner.clone(),
+        role: Role::Officer,
+        id: "officer-1".into(),
+        name: Some(DisplayName::parse_field("李干事", "name").unwrap()),
+        on_behalf_of: None,
+    }
+}
+
+/// Free text nobody verified (an insecure node's, or an older version's).
+fn unverified(text: &str) -> Actor {
+    Actor::Unverified { text: Some(text.into()), on_behalf_of: None }
+}
+
 /// An officer of `owner` acting on the morning of `day` under the default
 /// deadlines; any unit counts as below the owner (for assignments down).
 fn context(day: u32, owner: &UnitId) -> Context<'static> {
     Context {
         at: morning(day),
         on: date(day),
-        actor: "officer-1".into(),
+        actor: officer(owner),
         note: "spoke with both parties".into(),
         owner_parent: PARENTS.iter().find(|(u, _)| *u == owner.as_str()).map(|(_, p)| unit(p)),
         is_below_owner: &|_| true,
@@ -289,8 +307,8 @@ async fn forwarded_events_share_the_outbox_with_reports(backend: Backend) {
         OutboxPayload::Report(r) => assert_eq!(r.report.unit_id().as_str(), GROUP_1),
         other => panic!("expected the first report, got {other:?}"),
     }
-    assert_eq!(queued[1].payload, OutboxPayload::CaseEvent(desk.event(1)));
-    assert_eq!(queued[2].payload, OutboxPayload::CaseEvent(desk.event(2)));
+    assert_eq!(queued[1].payload, OutboxPayload::CaseEvent(Box::new(desk.event(1))));
+    assert_eq!(queued[2].payload, OutboxPayload::CaseEvent(Box::new(desk.event(2))));
     match &queued[3].payload {
         OutboxPayload::Report(r) => assert_eq!(r.report.unit_id().as_str(), GROUP_B),
         other => panic!("expected the second report, got {other:?}"),
@@ -298,11 +316,11 @@ async fn forwarded_events_share_the_outbox_with_reports(backend: Backend) {
     assert_eq!(store.outbox_peek(2).await.unwrap(), queued[..2]);
 
     store
-        .outbox_ack(&[queued[0].id, queued[1].id], &[(queued[2].id, "refused".into())], morning(20))
+        .outbox_ack(&[queued[0].id, queued[1].id], &[(queued[2].id, "refused".into())], &[], morning(20))
         .await
         .unwrap();
     assert_eq!(store.outbox_peek(10).await.unwrap(), queued[3..]);
-    store.outbox_ack(&[queued[3].id], &[], morning(20)).await.unwrap();
+    store.outbox_ack(&[queued[3].id], &[], &[], morning(20)).await.unwrap();
     assert!(store.outbox_peek(10).await.unwrap().is_empty());
     assert_eq!(store.outbox_stats().await.unwrap().depth, 0);
     db.cleanup().await;
@@ -379,7 +397,7 @@ async fn the_petitioner_is_stored_only_when_given(backend: Backend) {
         "a duplicate still brings the petitioner"
     );
     let mut changed = desk.event(2);
-    changed.actor = "someone-else".into();
+    changed.actor = unverified("someone-else");
     let refused = store.apply_case_events(vec![with(changed, "李四")], false).await.unwrap();
     assert!(matches!(refused[0], Err(DomainError::AlreadyExists(_))));
     apply(&*store, &desk.log[2..]).await;
@@ -496,6 +514,16 @@ async fn repeats_and_prefix_counts(backend: Backend) {
         }
     };
     assert_eq!(repeats(r1.clone(), wage, 1).await, ["410411002-2026-0001", "410411001-2026-0001"]);
+    // An ancestor's look around one case: both sides of it, oldest first.
+    let around = |reference: String, category, from: u32, to: u32| {
+        let store = Arc::clone(&store);
+        async move { ids(&store.cases_of_petitioner(&reference, category, date(from), date(to)).await.unwrap()) }
+    };
+    assert_eq!(around(r1.clone(), wage, 1, 30).await, ["410411001-2026-0001", "410411002-2026-0001"]);
+    assert_eq!(around(r1.clone(), wage, 2, 30).await, ["410411002-2026-0001"]);
+    assert_eq!(around(r1.clone(), wage, 1, 9).await, ["410411001-2026-0001"]);
+    assert_eq!(around(r1.clone(), DisputeCategory::Land, 1, 30).await, ["410411001-2026-0002"]);
+    assert!(around("c".repeat(64), wage, 1, 30).await.is_empty());
     assert_eq!(repeats(r1.clone(), wage, 2).await, ["410411002-2026-0001"]);
     assert_eq!(repeats(r1.clone(), DisputeCategory::Land, 1).await, ["410411001-2026-0002"]);
     assert!(repeats(r2.clone(), wage, 13).await.is_empty());
@@ -632,6 +660,151 @@ async fn figures_follow_their_definitions_and_drill_down(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Every figure of every root over `[from, to]`, with the ids behind each.
+async fn snapshot(
+    store: &dyn Store,
+    roots: &[&str],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(CaseCounts, Vec<Vec<String>>)> {
+    let roots: Vec<UnitId> = roots.iter().map(|r| unit(r)).collect();
+    let figures = store.case_figures(&roots, from, to).await.unwrap();
+    let mut out = Vec::new();
+    for (root, counts) in roots.iter().zip(figures) {
+        let mut drilled = Vec::new();
+        for figure in CaseFigure::ALL {
+            let ids = store.case_drill(root, from, to, figure, None, 100).await.unwrap();
+            assert_eq!(ids.len() as u64, counts.get(figure), "{} of {root}", figure.name());
+            drilled.push(ids.iter().map(ToString::to_string).collect());
+        }
+        out.push((counts, drilled));
+    }
+    out
+}
+
+const SNAPSHOT_ROOTS: [&str; 8] =
+    [DISTRICT, TOWNSHIP_A, TOWNSHIP_B, COMMUNITY_A, COMMUNITY_B, GROUP_1, MOVED, GROUP_B];
+
+/// The ids behind one figure of one root in a snapshot of [`SNAPSHOT_ROOTS`].
+fn behind(snapshot: &[(CaseCounts, Vec<Vec<String>>)], root: &str, figure: CaseFigure) -> Vec<String> {
+    let r = SNAPSHOT_ROOTS.iter().position(|x| *x == root).unwrap();
+    let f = CaseFigure::ALL.iter().position(|x| *x == figure).unwrap();
+    snapshot[r].1[f].clone()
+}
+
+/// The figure cases plus a visit answered on the spot on the 18th.
+fn worked_desks() -> Vec<Desk> {
+    let visit = Registration { channel: Channel::Visit, ..Registration::default() };
+    let mut desks = figure_desks();
+    desks.push(Desk::open("F12", GROUP_1, 18, visit).settle(18, Satisfaction::Dissatisfied));
+    desks
+}
+
+async fn a_past_range_keeps_its_figures_when_cases_are_worked_later(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let desks = worked_desks();
+    store_desks(&*store, &desks.iter().collect::<Vec<_>>()).await;
+    let (from, to) = (date(10), date(20));
+    let before = snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await;
+    let overdue_list = |on: NaiveDate| {
+        let store = Arc::clone(&store);
+        async move {
+            let query = CaseQuery {
+                root: unit(DISTRICT),
+                statuses: Vec::new(),
+                overdue_on: Some(on),
+                repeat_only: false,
+                registered_from: None,
+                registered_to: None,
+                before: None,
+                limit: 100,
+            };
+            let mut listed = ids(&store.list_cases(&query).await.unwrap());
+            listed.sort();
+            listed
+        }
+    };
+    assert_eq!(overdue_list(to).await, ["F04", "F07", "F09"]);
+    assert_eq!(behind(&before, TOWNSHIP_A, CaseFigure::Overdue), ["F04", "F07"]);
+    assert_eq!(behind(&before, MOVED, CaseFigure::Overdue), ["F09"]);
+    assert_eq!(behind(&before, COMMUNITY_B, CaseFigure::Overdue), ["F09"]);
+    assert_eq!(behind(&before, GROUP_1, CaseFigure::OneVisit), ["F12"]);
+
+    // Worked after the range: F04 accepted at last (a new deadline), F09
+    // escalated to its village (a new owner), F07 closed and reopened (a
+    // fresh handling period), the visit F12 reopened.
+    let find = |id: &str| desks.iter().find(|d| d.case.id.as_str() == id).unwrap().clone();
+    let later = [
+        find("F04").accept(25),
+        find("F09").act(25, Action::Escalate { reason: "the village must mediate".into() }),
+        find("F07")
+            .close(23, Satisfaction::Dissatisfied)
+            .act(24, Action::Reopen { reason: "the fence moved again".into() }),
+        find("F12").act(25, Action::Reopen { reason: "the neighbour did not comply".into() }),
+    ];
+    let new_events: Vec<CaseEvent> = later
+        .iter()
+        .flat_map(|desk| {
+            let stored = find(desk.case.id.as_str()).log.len();
+            desk.log[stored..].to_vec()
+        })
+        .collect();
+    assert_eq!(new_events.len(), 5);
+    assert!(apply(&*store, &new_events).await.iter().all(|r| *r == Ok(CaseApplied::Applied)));
+
+    // The range that ended on the 20th: every figure and drill-down as it
+    // was, and the ledger's list of the cases overdue that day.
+    assert_eq!(snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await, before);
+    assert_eq!(overdue_list(to).await, ["F04", "F07", "F09"]);
+    assert_eq!(overdue_list(date(26)).await, ["F09"]);
+
+    // A range ending after the work sees it.
+    let now = snapshot(&*store, &SNAPSHOT_ROOTS, from, date(26)).await;
+    assert!(behind(&now, TOWNSHIP_A, CaseFigure::Overdue).is_empty(), "F04 accepted, F07 reopened");
+    assert!(behind(&now, MOVED, CaseFigure::Overdue).is_empty(), "F09 left the group");
+    assert_eq!(behind(&now, COMMUNITY_B, CaseFigure::Overdue), ["F09"]);
+    assert_eq!(behind(&now, GROUP_1, CaseFigure::OneVisit), ["F12"], "answered on the day of the visit");
+    db.cleanup().await;
+}
+
+/// A raw pool beside the store, for what no store call does.
+async fn raw_execute(db: &TestDb, sql: &'static str) {
+    match db.backend() {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn cases_stored_before_the_due_spans_get_them_on_the_next_open(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let desks = worked_desks();
+    store_desks(&*store, &desks.iter().collect::<Vec<_>>()).await;
+    let (from, to) = (date(10), date(20));
+    let want = snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await;
+    store.close().await;
+    // The database as migration 0010 finds one written before it: cases
+    // without spans, and the key it sets.
+    raw_execute(
+        &db,
+        "DELETE FROM case_due_spans; \
+         INSERT INTO node_meta (key, value) VALUES ('case_due_spans_pending', 'true')",
+    )
+    .await;
+    let store = db.open().await.unwrap();
+    assert_eq!(store.get_meta("case_due_spans_pending").await.unwrap(), None);
+    assert_eq!(snapshot(&*store, &SNAPSHOT_ROOTS, from, to).await, want);
+    store.close().await;
+    db.cleanup().await;
+}
+
 async fn supervisions_and_roster_round_trip(backend: Backend) {
     let (db, store) = setup(backend).await;
     let notice = |id: &str, day: u32| SupervisionRow {
@@ -642,7 +815,7 @@ async fn supervisions_and_roster_round_trip(backend: Backend) {
         kind: "document".into(),
         reply_by: date(day + 5),
         text: "report progress by the reply date".into(),
-        actor: "officer-9".into(),
+        sender: officer(&unit(DISTRICT)),
         issued_at: morning(day),
     };
     let (later, earlier) = (notice("S2", 12), notice("S1", 10));
@@ -682,7 +855,68 @@ async fn supervisions_and_roster_round_trip(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Rows written before actors were structured: a case event whose JSON
+/// names its actor as a plain string, a supervision whose `actor` column is
+/// plain text, a notice without a sender.
+async fn rows_stored_before_structured_actors_stay_readable(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let mut desk = Desk::plain("OLD-1", GROUP_1, 10).accept(11);
+    desk.log[0].actor = unverified("officer-1");
+    desk.case = Case::replay(&desk.log).unwrap();
+    store_desks(&*store, &[&desk]).await;
+    // Event 1 as an older version wrote it.
+    let mut old = serde_json::to_value(&desk.log[0]).unwrap();
+    old["actor"] = serde_json::Value::String("officer-1".into());
+    let old = old.to_string().replace('\'', "''");
+    let update = format!("UPDATE case_events SET body = '{old}' WHERE case_id = 'OLD-1' AND seq = 1");
+    execute_raw(&db, &format!("{update}; {OLD_ROWS}")).await;
+    let stored = store.get_case(&desk.id()).await.unwrap().expect("the case reads back");
+    assert_eq!(stored.events[0].actor, unverified("officer-1"), "a plain string is unverified text");
+    assert_eq!(stored.events, desk.log);
+    // The same event resent in the new encoding is a duplicate, not a
+    // conflict; another actor is still a conflict.
+    assert_eq!(apply(&*store, &desk.log[..1]).await, [Ok(CaseApplied::Duplicate)]);
+    let mut other = desk.event(1);
+    other.actor = officer(&unit(GROUP_1));
+    assert!(matches!(apply(&*store, &[other]).await[0], Err(DomainError::AlreadyExists(_))));
+    // The log folds on past the old event.
+    let desk = desk.assign(12, None);
+    assert_eq!(apply(&*store, &desk.log[2..]).await, [Ok(CaseApplied::Applied)]);
+    assert_eq!(store.get_case(&desk.id()).await.unwrap().unwrap().case, desk.case);
+    let supervisions = store.list_supervisions(&desk.id()).await.unwrap();
+    assert_eq!(supervisions.len(), 1);
+    assert_eq!(supervisions[0].sender, unverified("officer-9"));
+    let notices = store.list_notices(&unit(GROUP_1), None, 100).await.unwrap();
+    assert_eq!((notices.len(), notices[0].sender.as_ref()), (1, None));
+    db.cleanup().await;
+}
+
+/// Runs `sql` on the test database beside the store.
+async fn execute_raw(db: &TestDb, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    match db.backend() {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+/// A supervision and a notice as an older version stored them.
+const OLD_ROWS: &str = "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, \
+    reply_by, text, actor, issued_at) VALUES ('410411-S1', 'OLD-1', '410411', '410411001001001', 'document', \
+    '2026-11-20', 'report back', 'officer-9', '2026-11-12T01:00:00Z'); \
+    INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at) VALUES \
+    ('410411-n1', '410411001001001', '410411', 'report on Friday', '2026-11-12T01:00:00Z');";
+
 fengqiao_store::both_backends!(
+    rows_stored_before_structured_actors_stay_readable,
     resent_events_are_duplicates_and_changed_ones_refused,
     forwarded_events_share_the_outbox_with_reports,
     a_gap_holds_the_projection_until_it_is_filled,
@@ -690,5 +924,7 @@ fengqiao_store::both_backends!(
     lists_filter_and_page,
     repeats_and_prefix_counts,
     figures_follow_their_definitions_and_drill_down,
+    a_past_range_keeps_its_figures_when_cases_are_worked_later,
+    cases_stored_before_the_due_spans_get_them_on_the_next_open,
     supervisions_and_roster_round_trip,
 );

@@ -202,6 +202,71 @@ async fn uplink_takes_revisions_in_any_order(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A forwarded revision of a report already held may not claim an earlier
+/// first acceptance than the one held: that would back-date the report to
+/// count as on time. Refused item by item; the head stays.
+async fn a_forwarded_revision_cannot_back_date_the_first_acceptance(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let unit = "410411001001002";
+    let forwarded = |r: DailyReport, accepted: DateTime<Utc>, first: DateTime<Utc>| Submission {
+        report: r,
+        source: Source::Uplink,
+        accepted_at: accepted,
+        first_accepted_at: Some(first),
+        trace_parent: None,
+    };
+    let late = at(12);
+    let first = apply_one(&*store, forwarded(report(unit, 27, 1, vec![]), late, late)).await.unwrap();
+    assert_eq!(first.first_accepted_at, late);
+    let back_dated = apply_one(&*store, forwarded(report(unit, 27, 2, vec![]), at(13), at(7))).await;
+    assert!(
+        matches!(&back_dated, Err(DomainError::Invalid { field, .. }) if field == "first_accepted_at"),
+        "{back_dated:?}"
+    );
+    let head = store.get_report(&UnitId::parse(unit).unwrap(), date(27), None).await.unwrap().unwrap();
+    assert_eq!((head.report.revision(), head.first_accepted_at), (Revision::FIRST, late));
+    // The same correction with the first acceptance held here is applied.
+    let corrected = apply_one(&*store, forwarded(report(unit, 27, 2, vec![]), at(13), late)).await.unwrap();
+    assert_eq!(corrected.applied, Applied::Correction { replaced: Revision::FIRST });
+    db.cleanup().await;
+}
+
+/// Items the parent refused leave the outbox for `uplink_set_aside`, with
+/// the reason and the time, in the same transaction as the acknowledged ones.
+async fn refused_items_are_set_aside(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    let batch = (1..=3).map(|n| submission(report("410411001001001", 20 + n, 1, vec![]), at(n))).collect();
+    store.apply_reports(batch, true, &TimePolicy::default()).await.unwrap();
+    let items = store.outbox_peek(10).await.unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(store.set_aside(10).await.unwrap(), (0, vec![]));
+    let reason = "items[1].report.date: 2026-11-22 is after today (2026-11-21)".to_owned();
+    store.outbox_ack(&[items[0].id], &[], &[(items[1].id, reason.clone())], at(9)).await.unwrap();
+    let left = store.outbox_peek(10).await.unwrap();
+    assert_eq!(left.iter().map(|i| i.id).collect::<Vec<_>>(), [items[2].id], "the rest flows");
+    let (count, rows) = store.set_aside(10).await.unwrap();
+    assert_eq!(count, 1);
+    assert_eq!(
+        rows,
+        [fengqiao_store::SetAsideRow {
+            outbox_id: items[1].id,
+            kind: "report".into(),
+            unit_id: "410411001001001".into(),
+            item_date: date(22),
+            revision: 1,
+            detail: reason.clone(),
+            set_aside_at: at(9),
+        }]
+    );
+    // A resent answer changes nothing; the set-aside item survives a restart.
+    store.outbox_ack(&[items[0].id], &[], &[(items[1].id, reason)], at(10)).await.unwrap();
+    store.close().await;
+    let store = db.open().await.unwrap();
+    assert_eq!(store.set_aside(10).await.unwrap().0, 1);
+    assert_eq!(store.outbox_stats().await.unwrap().depth, 1);
+    db.cleanup().await;
+}
+
 async fn lists_a_subtree_page_by_page(backend: Backend) {
     let (db, store) = setup(backend).await;
     let units = ["410411001001001", "410411001001002", "410411002001001"];
@@ -386,11 +451,14 @@ async fn outbox_holds_what_was_stored_until_acknowledged(backend: Backend) {
     let store = db.open().await.unwrap();
     assert_eq!(store.outbox_stats().await.unwrap().depth, 2);
 
-    store.outbox_ack(&[items[0].id], &[(items[1].id, "conflict at parent".into())], at(9)).await.unwrap();
+    store
+        .outbox_ack(&[items[0].id], &[(items[1].id, "conflict at parent".into())], &[], at(9))
+        .await
+        .unwrap();
     assert_eq!(store.outbox_stats().await.unwrap(), fengqiao_store::OutboxStats { depth: 0, oldest: None });
     assert!(store.outbox_peek(10).await.unwrap().is_empty());
     // Acknowledging again (a resent answer) is harmless.
-    store.outbox_ack(&[items[0].id], &[], at(9)).await.unwrap();
+    store.outbox_ack(&[items[0].id], &[], &[], at(9)).await.unwrap();
     db.cleanup().await;
 }
 
@@ -449,11 +517,40 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
         from_unit_id: "410411".into(),
         text: "please report the wage cases of the construction site by Friday".into(),
         created_at: at(4),
+        sender: Some(fengqiao_core::actor::Actor::Person {
+            unit: id("410411"),
+            role: fengqiao_core::identity::Role::Admin,
+            id: "adm-1".into(),
+            name: Some(fengqiao_core::actor::DisplayName::parse_field("区信访局", "name").unwrap()),
+            on_behalf_of: None,
+        }),
     };
     assert!(store.insert_notice(&notice).await.unwrap());
     assert!(!store.insert_notice(&notice).await.unwrap(), "a replayed notice changes nothing");
-    assert_eq!(store.list_notices(&id("410411001001")).await.unwrap(), [notice]);
-    assert!(store.list_notices(&id("410411002001")).await.unwrap().is_empty());
+    assert_eq!(
+        store.list_notices(&id("410411001001"), None, 10).await.unwrap(),
+        std::slice::from_ref(&notice)
+    );
+    assert!(store.list_notices(&id("410411002001"), None, 10).await.unwrap().is_empty());
+    // Pages by (time, id): two more at the same instant, one later.
+    let more = |id: &str, hour| fengqiao_store::NoticeRow {
+        notice_id: id.into(),
+        created_at: at(hour),
+        ..notice.clone()
+    };
+    for row in [more("410411-3", 4), more("410411-2", 4), more("410411-0", 5)] {
+        store.insert_notice(&row).await.unwrap();
+    }
+    let unit = id("410411001001");
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list_notices(&unit, after.as_ref(), 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.created_at, last.notice_id.clone()));
+        seen.extend(page.into_iter().map(|n| n.notice_id));
+    }
+    assert_eq!(seen, ["410411-1", "410411-2", "410411-3", "410411-0"]);
     db.cleanup().await;
 }
 
@@ -522,6 +619,8 @@ conformance!(
     revision_rules,
     batches_apply_in_order,
     uplink_takes_revisions_in_any_order,
+    a_forwarded_revision_cannot_back_date_the_first_acceptance,
+    refused_items_are_set_aside,
     lists_a_subtree_page_by_page,
     committed_reports_survive_a_restart,
     group_commit_answers_every_caller,

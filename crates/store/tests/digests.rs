@@ -82,7 +82,7 @@ fn context(day: u32) -> Context<'static> {
     Context {
         at: morning(day),
         on: date(day),
-        actor: "officer-1".into(),
+        actor: fengqiao_core::actor::Actor::Unverified { text: Some("officer-1".into()), on_behalf_of: None },
         note: String::new(),
         owner_parent: Some(unit(DISTRICT)),
         is_below_owner: &|_| true,
@@ -350,7 +350,7 @@ async fn requeued_items_are_queued_once(backend: Backend) {
     // Once acknowledged, the same items may be queued again (a later
     // exchange found the parent still lacking them).
     let ids: Vec<i64> = queued.iter().map(|item| item.id).collect();
-    store.outbox_ack(&ids, &[], morning(20)).await.unwrap();
+    store.outbox_ack(&ids, &[], &[], morning(20)).await.unwrap();
     assert_eq!(
         store.requeue(date(14), &reports, &[]).await.unwrap(),
         Requeued { queued: 2, already_queued: 0 }

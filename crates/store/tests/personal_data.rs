@@ -40,7 +40,7 @@ fn registration(id: &str) -> CaseEvent {
     let context = Context {
         at: Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0).unwrap(),
         on,
-        actor: "officer-1".into(),
+        actor: fengqiao_core::actor::Actor::Unverified { text: Some("officer-1".into()), on_behalf_of: None },
         note: String::new(),
         owner_parent: Some(UnitId::parse(DISTRICT).unwrap()),
         is_below_owner: &|_| true,

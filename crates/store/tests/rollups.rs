@@ -572,7 +572,31 @@ async fn child_syncs_keep_the_latest(backend: Backend) {
     db.cleanup().await;
 }
 
+/// `verify` walks the weeks that hold data, not every week between the
+/// first and the last: a report from year 1 next to three weeks of 2026 is
+/// four weeks, not 105,000 (it took 56 s), and a stray rollup row in an
+/// otherwise empty week is still found.
+async fn verify_walks_only_the_weeks_that_hold_data(backend: Backend) {
+    let (db, store, tree) = setup(backend, TREE).await;
+    let year_one = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+    // 2026-11-09 and -11 (week 46), 2026-11-18 (week 47), 2026-11-30 (week 49);
+    // week 48 holds nothing.
+    let dates = [date(9), date(11), date(18), date(30), year_one];
+    let batch = dates.iter().map(|&d| submission(report_on(GROUP_1, d, 1, vec![]), utc(9, 8, 0))).collect();
+    apply(&*store, batch).await;
+    assert_eq!(store.report_extent().await.unwrap(), Some((year_one, date(30))));
+    let mondays: BTreeSet<NaiveDate> =
+        store.held_days().await.unwrap().into_iter().map(|d| IsoWeek::of(d).monday()).collect();
+    assert_eq!(mondays.len(), 4);
+    let verification = verify(&*store, &tree, &TimePolicy::default()).await.unwrap();
+    assert!(verification.differences.is_empty(), "{:#?}", verification.differences);
+    assert_eq!(verification.reports, 5);
+    assert_eq!(verification.weeks, 4, "the weeks of year 1, 46, 47 and 49 of 2026, not those between");
+    db.cleanup().await;
+}
+
 fengqiao_store::both_backends!(
+    verify_walks_only_the_weeks_that_hold_data,
     rollups_follow_corrections_and_duplicates,
     a_moved_unit_counts_under_its_old_parent_before_the_move,
     child_syncs_keep_the_latest,

@@ -6,8 +6,13 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::*;
+use crate::actor::Actor;
 
-const ACTOR: &str = "officer-1";
+/// The acting officer, as an insecure node records one (the certificate's
+/// person is covered in `crate::actor`).
+fn actor() -> Actor {
+    Actor::Unverified { text: Some("officer-1".into()), on_behalf_of: None }
+}
 const NOTE: &str = "spoke with both parties";
 
 /// A small unit tree, as (unit, parent).
@@ -73,7 +78,7 @@ fn context<'a>(
     Context {
         at,
         on: at.date_naive(),
-        actor: ACTOR.into(),
+        actor: actor(),
         note: note.into(),
         owner_parent: parent(owner.as_str()).map(unit),
         is_below_owner: below,
@@ -223,8 +228,11 @@ fn rebase(action: Action, on: NaiveDate) -> Action {
             Action::Assign { leader, responsible, plan, deadline: deadline.map(shift) }
         }
         Action::AssignDown { to, deadline } => Action::AssignDown { to, deadline: deadline.map(shift) },
-        Action::Supervised { supervision_id, from, kind, reply_by } => {
-            Action::Supervised { supervision_id, from, kind, reply_by: shift(reply_by) }
+        Action::Supervised { supervision_id, from, kind, reply_by, sender } => {
+            Action::Supervised { supervision_id, from, kind, reply_by: shift(reply_by), sender }
+        }
+        Action::FlagRepeat { of, window_days, since } => {
+            Action::FlagRepeat { of, window_days, since: shift(since) }
         }
         other => other,
     }
@@ -247,6 +255,7 @@ fn event_name(action: &Action) -> &'static str {
         Action::DecideReview { .. } => "reviewed",
         Action::Supervised { .. } => "supervised",
         Action::ReplySupervision { .. } => "supervision_replied",
+        Action::FlagRepeat { .. } => "repeat_found",
     }
 }
 
@@ -289,8 +298,23 @@ fn action() -> impl Strategy<Value = Action> {
     let days = prop_oneof![Just(0u32), 1u32..=30, Just(31), Just(41)];
     let amount = prop_oneof![Just(-1i64), 0..10_000_000i64, Just(MAX_AMOUNT_CENTS + 1)];
     let supervised = (supervision_id(), any_unit(), select(SupervisionKind::ALL), near_date()).prop_map(
-        |(supervision_id, from, kind, reply_by)| Action::Supervised { supervision_id, from, kind, reply_by },
+        |(supervision_id, from, kind, reply_by)| Action::Supervised {
+            supervision_id,
+            from,
+            kind,
+            reply_by,
+            sender: None,
+        },
     );
+    // Earlier cases, the case itself (never a repeat of itself) or nothing.
+    let flag_repeat =
+        (proptest::collection::vec(select(&["case-0", "case-1", "case-2"][..]), 0..3), near_date()).prop_map(
+            |(of, since)| Action::FlagRepeat {
+                of: of.into_iter().map(case_id).collect(),
+                window_days: 365,
+                since,
+            },
+        );
     // Weighted towards the actions that move a case on, so that runs reach
     // closure, reopening and review rather than stopping early.
     prop_oneof![
@@ -311,6 +335,7 @@ fn action() -> impl Strategy<Value = Action> {
         3 => select(ReviewDecision::ALL).prop_map(decide_review),
         1 => supervised,
         1 => supervision_id().prop_map(|supervision_id| Action::ReplySupervision { supervision_id }),
+        1 => flag_repeat,
     ]
 }
 
@@ -479,6 +504,126 @@ proptest! {
             .collect();
         prop_assert_eq!(accepted.len(), 1, "{} takes {:?}", digits, accepted);
     }
+}
+
+/// What the case was at the end of `day`: the fold of the events dated up
+/// to it (`None` before its registration), as (owner, due date).
+fn due_on(log: &[CaseEvent], day: NaiveDate) -> Option<(UnitId, NaiveDate)> {
+    let mut latest = NaiveDate::MIN;
+    let prefix: Vec<&CaseEvent> = log
+        .iter()
+        .take_while(|e| {
+            latest = latest.max(e.on);
+            latest <= day
+        })
+        .collect();
+    if prefix.is_empty() {
+        return None;
+    }
+    let case = Case::replay(prefix).unwrap();
+    case.due().map(|due| (case.owner_unit, due))
+}
+
+/// The spans of a log, recorded event by event.
+fn spans_of(log: &[CaseEvent]) -> Vec<DueSpan> {
+    let mut case = Case::start(&log[0]).unwrap();
+    let mut history = DueHistory::default();
+    history.record(&case, log[0].on);
+    for event in &log[1..] {
+        case.apply(event).unwrap();
+        history.record(&case, event.on);
+    }
+    history.spans()
+}
+
+/// The spans say, for every day around the log, exactly what replaying the
+/// events of the days up to it says; they are ordered, disjoint, not empty.
+fn check_spans(log: &[CaseEvent]) -> Result<(), TestCaseError> {
+    let spans = spans_of(log);
+    for pair in spans.windows(2) {
+        prop_assert!(pair[0].until.is_some_and(|until| until <= pair[1].from), "{:?}", pair);
+    }
+    for span in &spans {
+        prop_assert!(span.until.is_none_or(|until| span.from < until), "{:?}", span);
+    }
+    let first = log[0].on - TimeDelta::days(1);
+    let last = log.iter().map(|e| e.on).max().unwrap() + TimeDelta::days(2);
+    for day in first.iter_days().take_while(|d| *d <= last) {
+        let holding: Vec<&DueSpan> = spans.iter().filter(|s| s.holds_on(day)).collect();
+        prop_assert!(holding.len() <= 1, "{} spans hold on {}", holding.len(), day);
+        let from_spans = holding.first().map(|s| (s.owner_unit.clone(), s.due));
+        prop_assert_eq!(&from_spans, &due_on(log, day), "on {}", day);
+        let overdue = holding.first().is_some_and(|s| s.is_overdue_on(day));
+        prop_assert_eq!(overdue, due_on(log, day).is_some_and(|(_, due)| due < day));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn due_spans_say_what_the_case_was_at_the_end_of_every_day(
+        start in start(),
+        policy in policy(),
+        steps in proptest::collection::vec(step(), 1..=30),
+    ) {
+        let mut desk = Desk::open(start, policy);
+        let mut at = start;
+        for step in steps {
+            at += step.advance;
+            let action = rebase(step.action(desk.case.status), at.date_naive());
+            if let Ok(event) = desk.decide(at, step.note, action) {
+                desk.record(event);
+            }
+        }
+        check_spans(&desk.log)?;
+    }
+}
+
+#[test]
+fn due_spans_keep_an_earlier_day_as_it_ended() {
+    let mut desk = Desk::open_on("2019-03-01");
+    desk.act("2019-03-01", Action::Accept);
+    desk.act("2019-03-01", assign());
+    let registered = spans_of(&desk.log);
+    // Accepted on the day of registration: the acceptance deadline never
+    // ended a day.
+    assert_eq!(
+        registered,
+        [DueSpan {
+            from: date("2019-03-01"),
+            until: None,
+            owner_unit: unit(ORIGIN),
+            due: date("2019-04-30")
+        }]
+    );
+    // Escalated two months later, overdue: the group held it overdue until
+    // the day before, the village from that day.
+    desk.act("2019-05-06", Action::Escalate { reason: "needs the village".into() });
+    desk.act("2019-05-06", assign());
+    let spans = spans_of(&desk.log);
+    assert_eq!(spans.len(), 2);
+    assert!(spans[0].is_overdue_on(date("2019-05-05")));
+    assert_eq!(spans[0].owner_unit, unit(ORIGIN));
+    assert_eq!(spans[1].owner_unit, unit("village-a1"));
+    assert_eq!(spans[1].from, date("2019-05-06"));
+    // Resolved and closed: nothing is due any more, the last span ends.
+    desk.act("2019-05-20", resolve());
+    desk.act("2019-05-21", close(Satisfaction::Satisfied));
+    let closed = spans_of(&desk.log);
+    assert_eq!(closed[1].until, Some(date("2019-05-20")));
+    assert!(closed.iter().all(|s| !s.holds_on(date("2019-06-01"))));
+    check_spans(&desk.log).unwrap();
+
+    // An event dated before the one it follows (another node's clock)
+    // counts from the later date.
+    let mut skewed = Desk::open_on("2019-03-01");
+    skewed.act("2019-03-03", Action::Accept);
+    skewed.act("2019-03-02", assign());
+    let spans = spans_of(&skewed.log);
+    assert_eq!(spans.last().unwrap().from, date("2019-03-03"));
+    check_spans(&skewed.log).unwrap();
 }
 
 #[test]
@@ -799,6 +944,105 @@ fn a_registration_carries_its_repeat_link() {
     assert_eq!(Case::start(&first).unwrap().repeat, link);
 }
 
+/// A case of petitioner `reference` and `category` registered at
+/// `group-1` on the morning of `day` (plus `minutes`).
+fn registered(id: &str, day: &str, minutes: i64, reference: &str, category: DisputeCategory) -> Case {
+    let owner = unit(ORIGIN);
+    let at = morning(day) + TimeDelta::minutes(minutes);
+    let ctx = context(at, NOTE, &owner, &|_| false, DeadlinePolicy::default());
+    let intake = Intake { petitioner_ref: Some(reference.repeat(64)), category, ..intake() };
+    Case::start(&Case::register(case_id(id), intake, None, &ctx).unwrap()).unwrap()
+}
+
+#[test]
+fn repeat_flags_link_later_cases_to_earlier_ones_whatever_arrives_first() {
+    let wage = DisputeCategory::WageArrears;
+    let first = registered("c-first", "2020-01-10", 0, "a", wage);
+    let second = registered("c-second", "2020-06-01", 0, "a", wage);
+    let third = registered("c-third", "2021-05-01", 0, "a", wage);
+    let other_category = registered("c-land", "2020-05-01", 0, "a", DisputeCategory::Land);
+    let other_person = registered("c-other", "2020-05-01", 0, "b", wage);
+    let flag = |case: &Case, of: &[&Case]| RepeatFlag {
+        case: case.id.clone(),
+        of: of.iter().map(|c| c.id.clone()).collect(),
+        window_days: 365,
+        since: RepeatLink::window_start(case.registered_on, 365),
+    };
+    let ledger = [first.clone(), third.clone(), other_category.clone(), other_person.clone()];
+    // The second arrives last: it repeats the first; the third (within a
+    // year of the second, not of the first) repeats it.
+    assert_eq!(repeat_flags(&second, &ledger, 365), vec![flag(&second, &[&first]), flag(&third, &[&second])]);
+    // The first arrives last: only the second is within its window after it.
+    let ledger = [second.clone(), third.clone()];
+    assert_eq!(repeat_flags(&first, &ledger, 365), vec![flag(&second, &[&first])]);
+    // Newest first, as at registration.
+    let ledger = [first.clone(), second.clone()];
+    assert_eq!(
+        repeat_flags(&third, &ledger, 900),
+        vec![RepeatFlag {
+            window_days: 900,
+            since: RepeatLink::window_start(third.registered_on, 900),
+            ..flag(&third, &[&second, &first])
+        }]
+    );
+    // A link the case records already is not flagged again.
+    let mut known = second.clone();
+    known.repeat = RepeatLink::decide(known.registered_on, 365, vec![first.id.clone()]);
+    assert_eq!(repeat_flags(&known, std::slice::from_ref(&first), 365), vec![]);
+    assert_eq!(repeat_flags(&first, &[known], 365), vec![]);
+    // Same day: the later registration is the repeat; no petitioner, no repeat.
+    let morning_case = registered("c-am", "2020-03-03", 0, "c", wage);
+    let noon_case = registered("c-pm", "2020-03-03", 150, "c", wage);
+    assert_eq!(
+        repeat_flags(&morning_case, std::slice::from_ref(&noon_case), 365),
+        vec![flag(&noon_case, &[&morning_case])]
+    );
+    let mut anonymous = noon_case.clone();
+    anonymous.intake.petitioner_ref = None;
+    assert_eq!(repeat_flags(&anonymous, &[morning_case], 365), vec![]);
+}
+
+#[test]
+fn a_repeat_found_later_is_merged_into_the_case_once() {
+    let mut desk = Desk::open_on("2020-06-01");
+    let found = RepeatFlag {
+        case: desk.case.id.clone(),
+        of: vec![case_id("case-0")],
+        window_days: 365,
+        since: date("2019-06-02"),
+    };
+    let case = desk.act("2020-06-02", found.action()).clone();
+    let link = case.repeat.expect("now a repeat petition");
+    assert_eq!((link.of, link.since), (vec![case_id("case-0")], date("2019-06-02")));
+    assert_eq!(desk.log.last().unwrap().kind.name(), "repeat_found");
+    // The same flag again, or one naming only the case itself: nothing new.
+    let again = desk.refuse("2020-06-03", found.action());
+    assert!(matches!(again, DomainError::AlreadyExists(_)), "{again:?}");
+    let itself =
+        Action::FlagRepeat { of: vec![desk.case.id.clone()], window_days: 365, since: date("2019-06-02") };
+    assert!(matches!(desk.refuse("2020-06-03", itself), DomainError::AlreadyExists(_)));
+    // Another earlier case is added to the same link.
+    let more = Action::FlagRepeat {
+        of: vec![case_id("case-0"), case_id("case-7")],
+        window_days: 365,
+        since: date("2019-06-02"),
+    };
+    let case = desk.act("2020-06-04", more);
+    assert_eq!(case.repeat.as_ref().unwrap().of, vec![case_id("case-0"), case_id("case-7")]);
+    assert_eq!(Case::replay(&desk.log).unwrap(), desk.case);
+}
+
+#[test]
+fn events_stored_with_a_plain_string_actor_still_replay() {
+    let desk = Desk::open_on("2020-06-01");
+    let mut json: serde_json::Value = serde_json::to_value(&desk.log[0]).unwrap();
+    json["actor"] = serde_json::Value::String("lead-1".into());
+    let old: CaseEvent = serde_json::from_value(json).unwrap();
+    assert_eq!(old.actor, Actor::Unverified { text: Some("lead-1".into()), on_behalf_of: None });
+    assert_eq!(old.validate(), Ok(()));
+    assert_eq!(Case::replay([&old]).unwrap(), desk.case);
+}
+
 #[test]
 fn an_overdue_case_escalated_can_still_be_assigned_and_stays_late() {
     // Accepted 2019-01-31: deadline 2019-04-01; escalated long after it.
@@ -840,4 +1084,128 @@ fn a_case_overdue_at_its_owner_keeps_its_passed_deadline() {
     assert_eq!(case.owner_since, date("2019-01-31"));
     // Resolved now: late.
     assert_eq!(desk.act("2019-05-20", resolve()).resolved_on_time, Some(false));
+}
+
+// Personal data in free text.
+
+/// A text holding a mobile number (and nothing else personal).
+const WITH_PHONE: &str = "申请人电话13912345678，已约谈";
+
+fn refused_for_personal_data(err: &DomainError, expected_field: &str) {
+    assert_invalid(err, expected_field);
+    let DomainError::Invalid { reason, .. } = err else { unreachable!() };
+    assert!(reason.contains("a mobile phone number"), "{reason}");
+    assert!(!reason.contains("13912345678"), "the value is not echoed: {reason}");
+}
+
+fn assign_with(leader: &str, responsible: &str, plan: &str) -> Action {
+    Action::Assign {
+        leader: leader.into(),
+        responsible: responsible.into(),
+        plan: plan.into(),
+        deadline: None,
+    }
+}
+
+#[test]
+fn every_text_of_the_ledger_is_screened_for_personal_data() {
+    let owner = unit(ORIGIN);
+    let below = |u: &UnitId| is_below(u.as_str(), owner.as_str());
+    let ctx = |note: &str| context(morning("2019-03-01"), note, &owner, &below, DeadlinePolicy::default());
+
+    let summary = Intake { summary: WITH_PHONE.into(), ..intake() };
+    let err = Case::register(case_id("case-1"), summary, None, &ctx(NOTE)).unwrap_err();
+    refused_for_personal_data(&err, "summary");
+    let err = Case::register(case_id("case-1"), intake(), None, &ctx(WITH_PHONE)).unwrap_err();
+    refused_for_personal_data(&err, "note");
+
+    let mut desk = Desk::open_on("2019-03-01");
+    let err = desk.refuse("2019-03-02", Action::Decline { reason: WITH_PHONE.into() });
+    refused_for_personal_data(&err, "reason");
+    let before = desk.case.clone();
+    let err = desk.decide(morning("2019-03-02"), WITH_PHONE, Action::Accept).unwrap_err();
+    refused_for_personal_data(&err, "note");
+    assert_eq!(desk.case, before);
+    desk.act("2019-03-02", Action::Accept);
+    for (action, field) in [
+        (assign_with("王书记 13912345678", "Wang Fang", "mediate"), "leader"),
+        (assign_with("Li Ming", WITH_PHONE, "mediate"), "responsible"),
+        (assign_with("Li Ming", "Wang Fang", WITH_PHONE), "plan"),
+        (Action::Extend { days: 10, reason: WITH_PHONE.into() }, "reason"),
+        (Action::Escalate { reason: WITH_PHONE.into() }, "reason"),
+    ] {
+        let err = desk.refuse("2019-03-03", action);
+        refused_for_personal_data(&err, field);
+    }
+    desk.act("2019-03-03", assign());
+    let err = desk
+        .refuse("2019-03-04", Action::Resolve { resolution: WITH_PHONE.into(), amount_recovered_cents: 0 });
+    refused_for_personal_data(&err, "resolution");
+    assert_eq!(desk.log.len(), 3, "only the clean actions were recorded");
+
+    // The texts and names a node checks itself: supervision texts, the
+    // leader on duty.
+    refused_for_personal_data(&check_text(WITH_PHONE, "text").unwrap_err(), "text");
+    refused_for_personal_data(
+        &check_name("值班 13912345678", "entries[0].leader").unwrap_err(),
+        "entries[0].leader",
+    );
+    check_text("请于七日内书面报告办理情况", "text").unwrap();
+}
+
+#[test]
+fn an_event_from_elsewhere_is_screened_too() {
+    let desk = Desk::assigned("2019-03-01", "2019-03-02");
+    let mut event = desk.decide(morning("2019-03-03"), NOTE, Action::Progress).unwrap();
+    event.validate().unwrap();
+    event.note = WITH_PHONE.into();
+    refused_for_personal_data(&event.validate().unwrap_err(), "note");
+
+    let mut registration = desk.log[0].clone();
+    let EventKind::Registered { intake, .. } = &mut registration.kind else { unreachable!() };
+    intake.summary = WITH_PHONE.into();
+    refused_for_personal_data(&registration.validate().unwrap_err(), "intake.summary");
+
+    let mut declined = CaseEvent {
+        seq: 2,
+        note: NOTE.into(),
+        kind: EventKind::NotAccepted { reason: WITH_PHONE.into() },
+        ..event
+    };
+    refused_for_personal_data(&declined.validate().unwrap_err(), "reason");
+    declined.kind = EventKind::Assigned {
+        leader: "李明".into(),
+        responsible: "王芳".into(),
+        plan: "联系邮箱 someone@example.com".into(),
+        deadline: date("2019-04-01"),
+    };
+    let err = declined.validate().unwrap_err();
+    assert_invalid(&err, "assigned.plan");
+    assert!(err.to_string().contains("an e-mail address"), "{err}");
+}
+
+#[test]
+fn a_petitioners_own_fields_are_not_screened() {
+    // Name, phone and id number are meant to be personal data: sealed at
+    // rest, never screened.
+    let petitioner = Petitioner::new("张三 13912345678", "13912345678", "410411199001011237").unwrap();
+    assert_eq!(petitioner.phone, "13912345678");
+}
+
+#[test]
+fn forwarded_events_are_not_from_the_future() {
+    let policy = crate::TimePolicy::default();
+    let desk = Desk::open_on("2026-11-27");
+    let registered = desk.log[0].clone();
+    let skew = chrono::Duration::minutes(5);
+    let now = morning("2026-11-28");
+    registered.check_forwarded(now, skew, &policy).unwrap();
+    let ahead = CaseEvent { at: now + chrono::Duration::minutes(4), ..registered.clone() };
+    ahead.check_forwarded(now, skew, &policy).unwrap();
+    let year_2099 = CaseEvent { at: morning("2099-01-01"), on: date("2099-01-01"), ..registered.clone() };
+    assert_invalid(&year_2099.check_forwarded(now, skew, &policy).unwrap_err(), "at");
+    let beyond = CaseEvent { at: now + chrono::Duration::minutes(6), ..registered.clone() };
+    assert_invalid(&beyond.check_forwarded(now, skew, &policy).unwrap_err(), "at");
+    let dated_later = CaseEvent { on: date("2026-12-01"), ..registered };
+    assert_invalid(&dated_later.check_forwarded(now, skew, &policy).unwrap_err(), "on");
 }

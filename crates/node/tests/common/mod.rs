@@ -176,3 +176,19 @@ pub fn expect_code<T: std::fmt::Debug>(result: Result<T, tonic::Status>, code: t
         }
     }
 }
+
+/// Polls `check` until it gives a value, at most `timeout` (then panics).
+pub async fn poll<T, F, Fut>(timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "condition not met within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
