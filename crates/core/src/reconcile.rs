@@ -433,6 +433,10 @@ pub struct ExchangeReport {
     pub case_events_resent: u64,
     /// Items the parent lacked that were already waiting in the outbox.
     pub in_flight: u64,
+    /// Items the parent lacked that it had refused before (set aside here
+    /// for the operator): not sent again.
+    #[serde(default)]
+    pub set_aside: u64,
     /// Every conflict found.
     pub conflicts_total: u64,
     /// The first [`MAX_REPORTED_CONFLICTS`] of them, in item order.
@@ -463,6 +467,7 @@ impl ExchangeReport {
             reports_resent: 0,
             case_events_resent: 0,
             in_flight: 0,
+            set_aside: 0,
             conflicts_total: 0,
             conflicts: Vec::new(),
             bytes_sent: 0,

@@ -396,6 +396,7 @@ async fn record(node: &Node, report: &ExchangeReport) {
             reports_resent = report.reports_resent,
             case_events_resent = report.case_events_resent,
             in_flight = report.in_flight,
+            set_aside = report.set_aside,
             conflicts = report.conflicts_total,
             bytes_sent = report.bytes_sent,
             bytes_received = report.bytes_received,
@@ -607,11 +608,13 @@ impl Exchange<'_> {
             let queued = store.requeue(day, &found.resend_reports, &[]).await?;
             self.report.reports_resent += queued.queued;
             self.report.in_flight += queued.already_queued;
+            self.report.set_aside += queued.set_aside;
         }
         if !found.resend_case_events.is_empty() {
             let queued = store.requeue(day, &[], &found.resend_case_events).await?;
             self.report.case_events_resent += queued.queued;
             self.report.in_flight += queued.already_queued;
+            self.report.set_aside += queued.set_aside;
         }
         if !found.resend_reports.is_empty() || !found.resend_case_events.is_empty() {
             // Wake the forwarder.

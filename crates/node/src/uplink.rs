@@ -77,7 +77,7 @@ impl Uplink {
                     submissions.push((position, sequence, span, submission));
                 }
                 Admitted::CaseEvent { event, petitioner } => {
-                    case_events.push((position, sequence, event, petitioner))
+                    case_events.push((position, sequence, *event, petitioner))
                 }
                 Admitted::Refused(refusal) => {
                     tracing::warn!(from = %sender, sequence, %refusal, "refused an item from a child node");
@@ -247,7 +247,7 @@ impl Uplink {
                 if let Err(refusal) = event.check_forwarded(now, max_skew, policy) {
                     return Ok(Admitted::Refused(refusal.within(&format!("{path}.event"))));
                 }
-                Ok(Admitted::CaseEvent { event, petitioner })
+                Ok(Admitted::CaseEvent { event: Box::new(event), petitioner })
             }
             None => Ok(Admitted::Refused(DomainError::invalid(format!("{path}.payload"), "must be set"))),
         }
@@ -256,8 +256,16 @@ impl Uplink {
 
 /// What [`Uplink::admit`] made of one pushed item.
 enum Admitted {
-    Report { span: tracing::Span, submission: Submission },
-    CaseEvent { event: fengqiao_core::case::CaseEvent, petitioner: Option<fengqiao_proto::pb::Petitioner> },
+    Report {
+        span: tracing::Span,
+        submission: Submission,
+    },
+    // Boxed: a case event (with its structured actor) is several times the
+    // size of the other variants.
+    CaseEvent {
+        event: Box<fengqiao_core::case::CaseEvent>,
+        petitioner: Option<fengqiao_proto::pb::Petitioner>,
+    },
     Refused(DomainError),
 }
 

@@ -58,6 +58,9 @@ pub struct Requeued {
     pub queued: u64,
     /// Items already waiting in the outbox (not added again).
     pub already_queued: u64,
+    /// Items the parent refused before, set aside here for the operator
+    /// (`uplink_set_aside`): sending them again would only be refused again.
+    pub set_aside: u64,
 }
 
 /// The change one applied batch makes to the digests of a (unit, day).
@@ -364,7 +367,8 @@ pub trait Reconciliation {
     ) -> Result<Vec<HeldCaseEvent>, StoreError>;
 
     /// Queues again for the parent the given report revisions of `day` and
-    /// case events, unless already waiting in the outbox; one transaction.
+    /// case events, unless already waiting in the outbox or set aside after
+    /// the parent refused them; one transaction.
     async fn requeue(
         &self,
         day: NaiveDate,
@@ -559,6 +563,19 @@ macro_rules! reconciliation {
                 let mut done = $crate::digest::Requeued::default();
                 let mut tx = self.pool().begin_with($begin).await?;
                 for held in reports {
+                    let refused: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM uplink_set_aside WHERE kind = 'report' AND item_date = $1 \
+                         AND unit_id = $2 AND revision = $3",
+                    )
+                    .bind(day)
+                    .bind(held.unit_id.as_str())
+                    .bind(i64::from(held.revision.get()))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if refused > 0 {
+                        done.set_aside += 1;
+                        continue;
+                    }
                     let added = sqlx::query(
                         "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
                          SELECT 'report', rv.unit_id, rv.report_date, rv.revision, rv.accepted_at \
@@ -575,6 +592,18 @@ macro_rules! reconciliation {
                     if added > 0 { done.queued += added } else { done.already_queued += 1 }
                 }
                 for held in case_events {
+                    let refused: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM uplink_set_aside WHERE kind = 'case_event' AND unit_id = $1 \
+                         AND revision = $2",
+                    )
+                    .bind(held.case_id.as_str())
+                    .bind(i64::from(held.seq))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if refused > 0 {
+                        done.set_aside += 1;
+                        continue;
+                    }
                     let added = sqlx::query(
                         "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
                          SELECT 'case_event', e.case_id, e.on_date, e.seq, e.at FROM case_events e \

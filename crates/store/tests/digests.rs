@@ -325,9 +325,9 @@ async fn requeued_items_are_queued_once(backend: Backend) {
     let reports = store.held_reports(&root, date(14), None, 100).await.unwrap();
     let case_events = store.held_case_events(&root, date(14), None, 100).await.unwrap();
     let first = store.requeue(date(14), &reports, &case_events).await.unwrap();
-    assert_eq!(first, Requeued { queued: 3, already_queued: 0 });
+    assert_eq!(first, Requeued { queued: 3, ..Requeued::default() });
     let again = store.requeue(date(14), &reports, &case_events).await.unwrap();
-    assert_eq!(again, Requeued { queued: 0, already_queued: 3 }, "already waiting: not twice");
+    assert_eq!(again, Requeued { already_queued: 3, ..Requeued::default() }, "already waiting: not twice");
     let queued = store.outbox_peek(10).await.unwrap();
     let keys: Vec<String> = queued
         .iter()
@@ -348,12 +348,16 @@ async fn requeued_items_are_queued_once(backend: Backend) {
         [format!("{GROUP_1}@2026-11-14 r2"), format!("{MOVED}@2026-11-14 r1"), "C1 #1".to_owned()]
     );
     // Once acknowledged, the same items may be queued again (a later
-    // exchange found the parent still lacking them).
-    let ids: Vec<i64> = queued.iter().map(|item| item.id).collect();
-    store.outbox_ack(&ids, &[], &[], morning(20)).await.unwrap();
+    // exchange found the parent still lacking them) — except one the parent
+    // refused and this node set aside: sent again, it would be refused again.
+    let (refused, acknowledged) = (queued[1].id, [queued[0].id, queued[2].id]);
+    store
+        .outbox_ack(&acknowledged, &[], &[(refused, "dated in the future".to_owned())], morning(20))
+        .await
+        .unwrap();
     assert_eq!(
-        store.requeue(date(14), &reports, &[]).await.unwrap(),
-        Requeued { queued: 2, already_queued: 0 }
+        store.requeue(date(14), &reports, &case_events).await.unwrap(),
+        Requeued { queued: 2, set_aside: 1, ..Requeued::default() }
     );
     store.close().await;
     db.cleanup().await;
