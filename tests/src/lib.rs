@@ -395,6 +395,15 @@ impl NodeProcess {
         }
     }
 
+    /// Waits, at most `within`, for the running process to end by itself;
+    /// its exit status (`None`: still running, or not started).
+    pub async fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let child = self.child.as_mut()?;
+        let status = tokio::time::timeout(within, child.wait()).await.ok()?.ok()?;
+        self.child = None;
+        Some(status)
+    }
+
     /// SIGTERM: the node stops accepting, finishes calls in flight and exits.
     /// Waits until the process is gone; panics (after SIGKILL) if it takes
     /// more than 10 seconds.

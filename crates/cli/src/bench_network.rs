@@ -312,19 +312,27 @@ fn raw_rows(tree: &UnitTree, day: NaiveDate) -> Vec<fengqiao_store::Submission> 
                 correction_reason: String::new(),
             })
             .expect("valid report");
+            let audit = fengqiao_core::audit::AuditRecord::new(
+                Utc::now(),
+                "bench",
+                "bench/raw-upsert",
+                format!("report {}@{day} r1", report.unit_id()),
+            );
             fengqiao_store::Submission {
                 report,
                 source: Source::Uplink,
                 accepted_at: Utc::now(),
                 first_accepted_at: None,
                 trace_parent: None,
+                audit,
             }
         })
         .collect()
 }
 
 /// The baseline: rows/s of the store's own batched apply (500 a transaction:
-/// read heads, insert history, upsert heads; no gRPC, no forwarding) into a
+/// read heads, insert history, upsert heads, append the audit entries; no
+/// gRPC, no forwarding) into a
 /// fresh database of the district's backend.
 async fn raw_upsert(
     args: &NetworkArgs,

@@ -17,6 +17,8 @@ mod demo_cases;
 mod node;
 mod pii;
 mod reconcile;
+#[cfg(unix)]
+mod sigbus;
 mod summary;
 mod telemetry;
 mod treegen;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use fengqiao_core::identity::Identity;
 use fengqiao_core::{SystemClock, UnitTree};
+use fengqiao_node::audit::{self, Auditor};
 use fengqiao_node::{ChildNodes, Node, NodeConfig, Transport};
 use tokio::net::TcpListener;
 
@@ -140,6 +141,9 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     };
     let db = loaded.database_url();
     let shown_db = crate::config::redact_url(&db);
+    #[cfg(unix)]
+    crate::sigbus::log_before_death(&shown_db, config.log.format == crate::telemetry::LogFormat::Json)
+        .context("cannot install the SIGBUS handler")?;
     let store = fengqiao_store::connect_with(&db, keyring.clone())
         .await
         .with_context(|| format!("database.url: cannot open the database {shown_db}"))?;
@@ -283,10 +287,12 @@ async fn reload_on_hangup(node: Node, path: PathBuf) {
                 .with_context(|| format!("unit {home} is no longer in {}", path.display()))
         });
         match reloaded {
-            Ok(tree) => match node.replace_tree(tree).await {
-                Ok(()) => tracing::info!(units = node.tree().len(), "tree reloaded"),
-                Err(error) => tracing::error!(%error, "tree reload refused; keeping the current tree"),
-            },
+            Ok(tree) => {
+                match node.replace_tree(tree, &Auditor::internal("reload", audit::rpc::RELOAD_TREE)).await {
+                    Ok(()) => tracing::info!(units = node.tree().len(), "tree reloaded"),
+                    Err(error) => tracing::error!(%error, "tree reload refused; keeping the current tree"),
+                }
+            }
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "tree reload failed; keeping the current tree")
             }

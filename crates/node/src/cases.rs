@@ -53,7 +53,7 @@ use fengqiao_store::{CaseApplied, CaseEventItem, CaseQuery, RosterRow, Supervisi
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument, warn};
 
-use crate::audit::{rpc, short_list};
+use crate::audit::{Auditor, rpc, short_list};
 use crate::caller::Caller;
 use crate::downlink;
 use crate::{Node, NodeError, paging};
@@ -137,29 +137,41 @@ impl Node {
     }
 
     /// Decides `action` on a held case and stores the event (queued for the
-    /// parent); then hands the case down when it went to a child node.
-    /// Call with the case lock held.
-    async fn act(&self, case: &Case, action: Action, who: Who) -> Result<(Case, CaseEvent), NodeError> {
+    /// parent, audited as `by`'s); then hands the case down when it went to
+    /// a child node. Call with the case lock held.
+    async fn act(
+        &self,
+        case: &Case,
+        action: Action,
+        who: Who,
+        by: &Auditor,
+    ) -> Result<(Case, CaseEvent), NodeError> {
         self.require_held(case)?;
         let tree = self.tree();
         let owner = case.owner_unit.clone();
         let below = move |unit: &UnitId| unit != &owner && tree.is_within(unit.as_str(), owner.as_str());
         let ctx = self.context(&case.owner_unit, who, &below).await?;
         let event = case.decide(action, &ctx)?;
-        self.store_own(event.clone(), None).await?;
+        self.store_own(event.clone(), None, by).await?;
         let mut updated = case.clone();
         updated.apply(&event)?;
         if let EventKind::AssignedDown { to, .. } = &event.kind {
-            self.hand_down(&updated.id, to, event.at).await?;
+            self.hand_down(&updated.id, to, event.at, by).await?;
         }
         Ok((updated, event))
     }
 
-    /// Stores an event this node wrote.
-    async fn store_own(&self, event: CaseEvent, petitioner: Option<Petitioner>) -> Result<(), NodeError> {
+    /// Stores an event this node wrote, audited as `by`'s.
+    async fn store_own(
+        &self,
+        event: CaseEvent,
+        petitioner: Option<Petitioner>,
+        by: &Auditor,
+    ) -> Result<(), NodeError> {
         let forward = self.config().parent.is_some();
+        let audit = by.event_record(self, &event);
         let mut results =
-            self.store().apply_case_events(vec![CaseEventItem { event, petitioner }], forward).await?;
+            self.store().apply_case_events(vec![CaseEventItem { event, petitioner, audit }], forward).await?;
         match results.pop() {
             Some(Ok(_)) => {
                 self.committer().committed().notify_waiters();
@@ -172,7 +184,13 @@ impl Node {
 
     /// Appends a handover of the whole case to the downlink log when `to`
     /// is served by a child node.
-    async fn hand_down(&self, id: &CaseId, to: &UnitId, at: DateTime<Utc>) -> Result<(), NodeError> {
+    async fn hand_down(
+        &self,
+        id: &CaseId,
+        to: &UnitId,
+        at: DateTime<Utc>,
+        by: &Auditor,
+    ) -> Result<(), NodeError> {
         if self.delegated_to(to.as_str()).is_none() {
             return Ok(());
         }
@@ -182,7 +200,8 @@ impl Node {
             events: stored.events.iter().map(case_event_to_pb).collect(),
             petitioner: petitioner.as_ref().map(petitioner_to_pb),
         };
-        downlink::append(self, to, Body::CaseHandover(handover), at).await
+        let audit = by.record(self, handover_target(id, handover.events.len(), to));
+        downlink::append(self, to, Body::CaseHandover(handover), at, audit).await
     }
 }
 
@@ -427,6 +446,7 @@ impl Cases {
         mut intake: Intake,
         petitioner: Option<(Petitioner, String)>,
         who: Who,
+        by: &Auditor,
     ) -> Result<(Case, bool), NodeError> {
         let (at, on) = self.node.today();
         let id = match requested_id {
@@ -469,7 +489,7 @@ impl Cases {
         if case.repeat.is_some() {
             info!(case = %case.id, "repeat petition registered");
         }
-        self.node.store_own(event, petitioner.map(|(p, _)| p)).await?;
+        self.node.store_own(event, petitioner.map(|(p, _)| p), by).await?;
         Ok((case, true))
     }
 
@@ -490,18 +510,9 @@ impl Cases {
         };
         let petitioner = petitioner_of(&self.node, request.petitioner)?;
         let who = Who { actor, note: request.note };
-        let on_behalf = on_behalf_note(&who.actor);
+        let by = Auditor::caller(caller, rpc::REGISTER_CASE);
         let _guard = self.node.case_lock().await;
-        let (case, created) = self.register_locked(requested, intake, petitioner, who).await?;
-        if created {
-            self.node
-                .audit(
-                    caller,
-                    rpc::REGISTER_CASE,
-                    &format!("case {} at {}{on_behalf}", case.id, case.owner_unit),
-                )
-                .await;
-        }
+        let (case, created) = self.register_locked(requested, intake, petitioner, who, &by).await?;
         Ok(RegisterCaseResponse { r#case: Some(self.view(&case)), created })
     }
 
@@ -529,13 +540,12 @@ impl Cases {
             ))
             .into());
         }
+        let by = Auditor::caller(caller, rpc::ACT_ON_CASE).with_event_kind();
         let (case, event) = self
             .node
-            .act(&stored.case, action, who)
+            .act(&stored.case, action, who, &by)
             .await
             .map_err(|error| within_action(error, wire_name))?;
-        let target = format!("{}{}", audit_target(&event), on_behalf_note(&event.actor));
-        self.node.audit(caller, &format!("{}:{}", rpc::ACT_ON_CASE, event.kind.name()), &target).await;
         Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(case_event_to_pb(&event)) })
     }
 
@@ -659,13 +669,12 @@ impl Cases {
             actor: sender.legacy_text(),
             sender: Some(actor_to_pb(&sender)),
         };
-        self.node.store().insert_supervision(&supervision_row(&notice, &owner, at)?).await?;
+        let by = Auditor::caller(caller, rpc::SUPERVISE);
+        let audit = by.record(&self.node, format!("case {id} supervision {supervision_id} to {owner}"));
+        self.node.store().insert_supervision(&supervision_row(&notice, &owner, at)?, audit).await?;
         drop(_guard);
-        deliver_supervision(&self.node, &owner, notice, at).await?;
+        deliver_supervision(&self.node, &owner, notice, at, &by).await?;
         info!(case = %id, supervision = %supervision_id, "supervision issued");
-        self.node
-            .audit(caller, rpc::SUPERVISE, &format!("case {id} supervision {supervision_id} to {owner}"))
-            .await;
         Ok(SuperviseResponse { supervision_id, owner_unit_id: owner.to_string() })
     }
 
@@ -684,22 +693,23 @@ impl Cases {
             rows.push(roster_row(&self.node, entry, &format!("entries[{i}]"))?);
         }
         let (at, _) = self.node.today();
-        let days: Vec<String> = rows.iter().map(|r| format!("{}@{}", r.unit_id, r.duty_date)).collect();
+        let by = Auditor::caller(caller, rpc::SET_ROSTER);
         let mut stored = 0;
         let mut local = Vec::new();
         for (row, entry) in rows.into_iter().zip(request.entries) {
             let unit = UnitId::parse(&row.unit_id)?;
             if self.node.delegated_to(unit.as_str()).is_some() {
-                downlink::append(&self.node, &unit, Body::Roster(entry), at).await?;
+                let audit =
+                    by.record(&self.node, format!("downlink roster {}@{}", row.unit_id, row.duty_date));
+                downlink::append(&self.node, &unit, Body::Roster(entry), at, audit).await?;
                 stored += 1;
             } else {
                 local.push(row);
             }
         }
-        stored += self.node.store().set_roster(&local).await?;
-        self.node
-            .audit(caller, rpc::SET_ROSTER, &format!("roster {stored} entries {}", short_list(&days)))
-            .await;
+        let days: Vec<String> = local.iter().map(|r| format!("{}@{}", r.unit_id, r.duty_date)).collect();
+        let audit = by.record(&self.node, format!("roster {} entries {}", local.len(), short_list(&days)));
+        stored += self.node.store().set_roster(&local, audit).await?;
         Ok(SetRosterResponse { stored: u32::try_from(stored).unwrap_or(u32::MAX) })
     }
 
@@ -756,11 +766,12 @@ impl Cases {
         let leader_on_duty =
             self.node.store().roster(&unit, today, today).await?.into_iter().next().map(|r| r.leader);
         let who = |note: &str| Who { actor: actor.clone(), note: note.to_owned() };
+        let by = Auditor::caller(caller, rpc::RECORD_VISIT).with_event_kind();
         let _guard = self.node.case_lock().await;
         let (mut case, created) =
-            self.register_locked(requested, intake, petitioner, who("duty-reception visit")).await?;
+            self.register_locked(requested, intake, petitioner, who("duty-reception visit"), &by).await?;
         if created {
-            (case, _) = self.node.act(&case, Action::Accept, who("accepted at duty reception")).await?;
+            (case, _) = self.node.act(&case, Action::Accept, who("accepted at duty reception"), &by).await?;
             // Named in the record: the leader on duty, and the person who
             // received the visitor (their display name, else their id).
             let leader = leader_on_duty.clone().unwrap_or_else(|| actor.label());
@@ -774,17 +785,12 @@ impl Cases {
                 },
                 deadline: None,
             };
-            (case, _) = self.node.act(&case, assign, who("leader on duty takes the case")).await?;
+            (case, _) = self.node.act(&case, assign, who("leader on duty takes the case"), &by).await?;
             if let Some((resolution, satisfaction)) = answered {
                 let resolve = Action::Resolve { resolution, amount_recovered_cents: 0 };
-                (case, _) = self.node.act(&case, resolve, who("answered on the spot")).await?;
-                (case, _) = self.node.act(&case, Action::Close { satisfaction }, who("")).await?;
+                (case, _) = self.node.act(&case, resolve, who("answered on the spot"), &by).await?;
+                (case, _) = self.node.act(&case, Action::Close { satisfaction }, who(""), &by).await?;
             }
-        }
-        if created {
-            self.node
-                .audit(caller, rpc::RECORD_VISIT, &format!("case {} at {unit} now {}", case.id, case.status))
-                .await;
         }
         Ok(RecordVisitResponse {
             r#case: Some(self.view(&case)),
@@ -793,19 +799,9 @@ impl Cases {
     }
 }
 
-/// ` on behalf of ID` for an audit target, when the actor states one.
-fn on_behalf_note(actor: &Actor) -> String {
-    actor.on_behalf_of().map(|principal| format!(" on behalf of {}", principal.id)).unwrap_or_default()
-}
-
-/// The audit target of a case event: the case, the event's number and the
-/// unit it passes to, if any.
-fn audit_target(event: &CaseEvent) -> String {
-    let mut target = format!("case {} event {}", event.case_id, event.seq);
-    if let Some(to) = event.kind.new_owner() {
-        target.push_str(&format!(" to {to}"));
-    }
-    target
+/// The audit target of a handover queued for a child node.
+fn handover_target(case_id: impl std::fmt::Display, events: usize, to: &UnitId) -> String {
+    format!("downlink case_handover case {case_id} events={events} to {to}")
 }
 
 /// The case a handover carries (its events' case id), for the audit log.
@@ -855,9 +851,12 @@ async fn deliver_supervision(
     owner: &UnitId,
     notice: SupervisionNotice,
     at: DateTime<Utc>,
+    by: &Auditor,
 ) -> Result<(), NodeError> {
     if node.delegated_to(owner.as_str()).is_some() {
-        return downlink::append(node, owner, Body::Supervision(notice), at).await;
+        let target =
+            format!("downlink supervision {} of case {} to {owner}", notice.supervision_id, notice.case_id);
+        return downlink::append(node, owner, Body::Supervision(notice), at, by.record(node, target)).await;
     }
     let id = CaseId::parse_field(&notice.case_id, "supervision.case_id")?;
     let _guard = node.case_lock().await;
@@ -882,7 +881,7 @@ async fn deliver_supervision(
     };
     // The issuing tier's node delivers the notice; its sender is in the event.
     let who = Who { actor: Actor::node(from, NodeTask::Supervision), note: notice.text };
-    node.act(&stored.case, action, who).await?;
+    node.act(&stored.case, action, who, by).await?;
     Ok(())
 }
 
@@ -893,10 +892,11 @@ pub(crate) async fn receive_supervision(
     notice: SupervisionNotice,
 ) -> Result<(), NodeError> {
     let (at, _) = node.today();
-    node.store().insert_supervision(&supervision_row(&notice, target, at)?).await?;
-    let audited = format!("case {} supervision {} to {target}", notice.case_id, notice.supervision_id);
-    deliver_supervision(node, target, notice, at).await?;
-    node.audit_downlink("supervision", &audited).await;
+    let by = Auditor::downlink(node, "supervision");
+    let audit =
+        by.record(node, format!("case {} supervision {} to {target}", notice.case_id, notice.supervision_id));
+    node.store().insert_supervision(&supervision_row(&notice, target, at)?, audit).await?;
+    deliver_supervision(node, target, notice, at, &by).await?;
     Ok(())
 }
 
@@ -921,26 +921,27 @@ pub(crate) async fn receive_handover(
         _ => None,
     };
     let count = events.len();
+    let by = Auditor::downlink(node, "case_handover");
     let items = events
         .into_iter()
         .enumerate()
         .map(|(i, event)| CaseEventItem {
+            audit: by.event_record(node, &event),
             event,
             petitioner: if i + 1 == count { petitioner.clone() } else { None },
         })
         .collect();
     let _guard = node.case_lock().await;
-    let case_id = events_case_id(&handover);
     for (i, result) in node.store().apply_case_events(items, false).await?.into_iter().enumerate() {
         if let Err(refusal) = result {
             warn!(%refusal, event = i, "a handed-down case event conflicts with the stored one; kept the stored");
         }
     }
     drop(_guard);
-    node.audit_downlink("case_handover", &format!("case {case_id} events={count} to {target}")).await;
     if !holds {
         let (at, _) = node.today();
-        downlink::append(node, target, Body::CaseHandover(handover), at).await?;
+        let audit = by.record(node, handover_target(events_case_id(&handover), count, target));
+        downlink::append(node, target, Body::CaseHandover(handover), at, audit).await?;
     }
     Ok(())
 }
@@ -948,13 +949,15 @@ pub(crate) async fn receive_handover(
 /// A roster entry from the parent's downlink.
 pub(crate) async fn receive_roster(node: &Node, entry: RosterEntry) -> Result<(), NodeError> {
     let unit = parse_unit_id(&entry.unit_id, "roster.unit_id")?;
+    let by = Auditor::downlink(node, "roster");
     if node.delegated_to(unit.as_str()).is_some() {
         let (at, _) = node.today();
-        return downlink::append(node, &unit, Body::Roster(entry), at).await;
+        let audit = by.record(node, format!("downlink roster {}@{}", entry.unit_id, entry.date));
+        return downlink::append(node, &unit, Body::Roster(entry), at, audit).await;
     }
     let row = roster_row(node, &entry, "roster")?;
-    node.store().set_roster(&[row]).await?;
-    node.audit_downlink("roster", &format!("roster {}@{}", entry.unit_id, entry.date)).await;
+    let audit = by.record(node, format!("roster {}@{}", entry.unit_id, entry.date));
+    node.store().set_roster(&[row], audit).await?;
     Ok(())
 }
 
@@ -967,6 +970,7 @@ pub(crate) async fn receive_roster(node: &Node, entry: RosterEntry) -> Result<()
 pub(crate) async fn apply_pushed(
     node: &Node,
     items: Vec<(CaseEvent, Option<fengqiao_proto::pb::Petitioner>)>,
+    by: &Auditor,
 ) -> Result<Vec<Result<CaseApplied, DomainError>>, NodeError> {
     let mut arrived: Vec<CaseId> = items
         .iter()
@@ -983,7 +987,7 @@ pub(crate) async fn apply_pushed(
             Some(p) if arriving => Some(petitioner_from_pb(p, &format!("items[{i}].case_event.petitioner"))?),
             _ => None,
         };
-        batch.push(CaseEventItem { event, petitioner });
+        batch.push(CaseEventItem { audit: by.event_record(node, &event), event, petitioner });
     }
     let forward = node.config().parent.is_some();
     let guard = node.case_lock().await;
@@ -1003,6 +1007,7 @@ pub(crate) async fn apply_pushed(
 pub async fn detect_repeats(node: &Node, cases: Vec<CaseId>) -> Result<(), NodeError> {
     let window = node.config().cases.deadlines.repeat_window_days;
     let home = UnitId::parse(&node.config().home_unit)?;
+    let by = Auditor::internal("repeat-detection", rpc::REPEAT_FOUND);
     for id in cases {
         let Some(stored) = node.store().get_case(&id).await? else { continue };
         let case = stored.case;
@@ -1020,27 +1025,24 @@ pub async fn detect_repeats(node: &Node, cases: Vec<CaseId>) -> Result<(), NodeE
                 }
             };
             info!(case = %flag.case, of = flag.of.len(), "repeat petition found over the subtree");
-            let of = short_list(&flag.of);
-            if let Some(event) = deliver_repeat_flag(node, &owner, &home, flag).await? {
-                let target = format!("{} repeats {of}", audit_target(&event));
-                node.audit_internal("repeat-detection", rpc::REPEAT_FOUND, &target).await;
-            }
+            deliver_repeat_flag(node, &owner, &home, flag, &by).await?;
         }
     }
     Ok(())
 }
 
 /// Takes a repeat flag found by the node of `found_by` toward the node
-/// holding its case, whose owner (as known here) is `owner`. Returns the
-/// event when it was recorded here.
+/// holding its case, whose owner (as known here) is `owner`, audited as
+/// `by`'s. Returns the event when it was recorded here.
 async fn deliver_repeat_flag(
     node: &Node,
     owner: &UnitId,
     found_by: &UnitId,
     flag: RepeatFlag,
+    by: &Auditor,
 ) -> Result<Option<CaseEvent>, NodeError> {
     if node.holds(owner.as_str()) {
-        return record_repeat_flag(node, found_by, flag).await;
+        return record_repeat_flag(node, found_by, flag, by).await;
     }
     if node.delegated_to(owner.as_str()).is_some() {
         let body = Body::RepeatFlag(PbRepeatFlag {
@@ -1051,7 +1053,8 @@ async fn deliver_repeat_flag(
             found_by_unit_id: found_by.to_string(),
         });
         let (at, _) = node.today();
-        downlink::append(node, owner, body, at).await?;
+        let target = format!("downlink repeat_flag case {} to {owner}", flag.case);
+        downlink::append(node, owner, body, at, by.record(node, target)).await?;
         return Ok(None);
     }
     tracing::debug!(case = %flag.case, %owner, "case held above this node; its holder looks for repeats itself");
@@ -1065,6 +1068,7 @@ async fn record_repeat_flag(
     node: &Node,
     found_by: &UnitId,
     flag: RepeatFlag,
+    by: &Auditor,
 ) -> Result<Option<CaseEvent>, NodeError> {
     let _guard = node.case_lock().await;
     let Some(stored) = node.store().get_case(&flag.case).await? else {
@@ -1076,7 +1080,7 @@ async fn record_repeat_flag(
         return Ok(None);
     }
     let who = Who { actor: Actor::node(found_by.clone(), NodeTask::RepeatDetection), note: String::new() };
-    match node.act(&stored.case, flag.action(), who).await {
+    match node.act(&stored.case, flag.action(), who, by).await {
         Ok((_, event)) => Ok(Some(event)),
         Err(NodeError::Domain(DomainError::AlreadyExists(_))) => Ok(None),
         Err(other) => Err(other),
@@ -1099,7 +1103,6 @@ pub(crate) async fn receive_repeat_flag(
         .collect::<Result<Vec<_>, _>>()?;
     let found_by = parse_unit_id(&flag.found_by_unit_id, "repeat_flag.found_by_unit_id")?;
     let since = parse_date(&flag.since, "repeat_flag.since")?;
-    let mut audited = format!("case {case} repeats {} found by {found_by}", short_list(&of));
     // Where the case is as this node knows it (it may have moved since the
     // flag was sent), else where the sender thought.
     let owner = match node.store().get_case(&case).await? {
@@ -1107,11 +1110,8 @@ pub(crate) async fn receive_repeat_flag(
         None => target.clone(),
     };
     let flag = RepeatFlag { case, of, window_days: flag.window_days, since };
-    match deliver_repeat_flag(node, &owner, &found_by, flag).await? {
-        Some(event) => audited.push_str(&format!(": event {}", event.seq)),
-        None => audited.push_str(&format!(": nothing new here, or passed on toward {owner}")),
-    }
-    node.audit_downlink("repeat_flag", &audited).await;
+    let by = Auditor::downlink(node, "repeat_flag");
+    deliver_repeat_flag(node, &owner, &found_by, flag, &by).await?;
     Ok(())
 }
 
@@ -1135,6 +1135,7 @@ pub async fn auto_escalate(node: &Node) -> Result<Vec<CaseId>, NodeError> {
     let Some(after) = node.config().cases.deadlines.auto_escalate_after_days else { return Ok(Vec::new()) };
     let home = UnitId::parse(&node.config().home_unit)?;
     let (_, today) = node.today();
+    let by = Auditor::internal("auto-escalation", rpc::AUTO_ESCALATE);
     let mut escalated = Vec::new();
     let mut before = None;
     loop {
@@ -1177,13 +1178,11 @@ pub async fn auto_escalate(node: &Node) -> Result<Vec<CaseId>, NodeError> {
                     &case,
                     Action::Escalate { reason },
                     Who { actor: Actor::node(home.clone(), NodeTask::AutoEscalation), note: String::new() },
+                    &by,
                 )
                 .await
             {
-                Ok((_, event)) => {
-                    node.audit_internal("auto-escalation", rpc::AUTO_ESCALATE, &audit_target(&event)).await;
-                    escalated.push(case.id.clone());
-                }
+                Ok(_) => escalated.push(case.id.clone()),
                 Err(NodeError::Domain(DomainError::FailedPrecondition(why))) => {
                     // At the root there is no one to escalate to.
                     tracing::debug!(case = %case.id, %why, "not escalated");

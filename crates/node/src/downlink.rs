@@ -19,6 +19,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use fengqiao_core::UnitTree;
+use fengqiao_core::audit::AuditRecord;
 use fengqiao_core::{DomainError, UnitId};
 use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::downlink_service_client::DownlinkServiceClient;
@@ -33,6 +34,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use tracing::{Instrument, debug, warn};
 
+use crate::audit::Auditor;
 use crate::forwarder::Backoff;
 use crate::{Node, NodeError};
 
@@ -46,12 +48,13 @@ const PAGE: u32 = 256;
 
 /// Issues a notice from this node to a unit below it: stored here when this
 /// node serves the unit, else appended to the downlink log for the child
-/// node that does.
+/// node that does; either way with its audit record in the same transaction.
 pub async fn route_notice(
     node: &Node,
     target: &UnitId,
     notice: Notice,
     at: chrono::DateTime<chrono::Utc>,
+    audit: AuditRecord,
 ) -> Result<(), NodeError> {
     if node.delegated_to(target.as_str()).is_some() {
         let event = DownlinkEvent {
@@ -60,7 +63,7 @@ pub async fn route_notice(
             created_at: Some(timestamp(at)),
             body: Some(Body::Notice(notice)),
         };
-        node.store().append_downlink(target, &event.encode_to_vec(), at).await?;
+        node.store().append_downlink(target, &event.encode_to_vec(), at, audit).await?;
         node.downlink_appended().notify_waiters();
     } else {
         let sender =
@@ -73,18 +76,20 @@ pub async fn route_notice(
             created_at: at,
             sender,
         };
-        node.store().insert_notice(&row).await?;
+        node.store().insert_notice(&row, audit).await?;
     }
     Ok(())
 }
 
 /// Appends an event for the child node that serves `target` (or a node
-/// below it) to this node's downlink log, and wakes the subscribers.
+/// below it) to this node's downlink log, with its audit record, and wakes
+/// the subscribers.
 pub async fn append(
     node: &Node,
     target: &UnitId,
     body: Body,
     at: chrono::DateTime<chrono::Utc>,
+    audit: AuditRecord,
 ) -> Result<(), NodeError> {
     let event = DownlinkEvent {
         sequence: 0,
@@ -92,7 +97,7 @@ pub async fn append(
         created_at: Some(timestamp(at)),
         body: Some(body),
     };
-    node.store().append_downlink(target, &event.encode_to_vec(), at).await?;
+    node.store().append_downlink(target, &event.encode_to_vec(), at, audit).await?;
     node.downlink_appended().notify_waiters();
     Ok(())
 }
@@ -108,11 +113,12 @@ fn hex_digest(bytes: &[u8]) -> String {
 }
 
 /// Appends a tree snapshot for the child node whose home unit is the root of
-/// `subtree`.
+/// `subtree`, audited as `by`'s change.
 pub async fn send_tree(
     node: &Node,
     subtree: &UnitTree,
     at: chrono::DateTime<chrono::Utc>,
+    by: &Auditor,
 ) -> Result<(), NodeError> {
     let target = subtree.root_id();
     let event = DownlinkEvent {
@@ -129,7 +135,8 @@ pub async fn send_tree(
                 .unwrap_or_default(),
         })),
     };
-    node.store().append_downlink(target, &event.encode_to_vec(), at).await?;
+    let audit = by.record(node, format!("downlink tree rooted at {target} with {} units", subtree.len()));
+    node.store().append_downlink(target, &event.encode_to_vec(), at, audit).await?;
     node.downlink_appended().notify_waiters();
     Ok(())
 }
@@ -406,9 +413,9 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
                 warn!(%target, sequence, "notice for a unit this node does not hold; skipped");
             } else {
                 let at = from_timestamp(event.created_at, "created_at")?;
-                let audited = format!("notice {} to {target}", notice.notice_id);
-                route_notice(node, &target, notice, at).await?;
-                node.audit_downlink("notice", &audited).await;
+                let audit = Auditor::downlink(node, "notice")
+                    .record(node, format!("notice {} to {target}", notice.notice_id));
+                route_notice(node, &target, notice, at, audit).await?;
             }
         }
         Some(Body::Tree(snapshot)) => {
@@ -420,9 +427,7 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
                 if let Some(parent) = parent {
                     node.set_parent_unit(&parent).await?;
                 }
-                let audited = format!("tree rooted at {} with {} units", tree.root_id(), tree.len());
-                node.replace_tree(tree).await?;
-                node.audit_downlink("tree", &audited).await;
+                node.replace_tree(tree, &Auditor::downlink(node, "tree")).await?;
             } else {
                 warn!(target = %event.target_unit_id, sequence, "tree for another node; skipped");
             }

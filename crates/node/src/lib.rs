@@ -13,7 +13,8 @@
 //! [`connections`] serves that listener's connections under the connection
 //! limits of [`limits`] (slots, a reserve for callers with a certificate, a
 //! deadline to the first request, idle connections reclaimed).
-//! [`audit`] appends every change to the tamper-evident audit log.
+//! [`audit`] gives every change its record in the tamper-evident audit log,
+//! which the store appends in the change's own transaction.
 //! [`metrics`] is the node's Prometheus registry and its `/metrics` endpoint.
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
@@ -140,8 +141,10 @@ pub struct NodeConfig {
     /// already answer NOT_SERVING, so that load balancers and readiness
     /// probes stop sending calls before it stops accepting them.
     pub drain_grace: Duration,
-    /// How often the node pings its database; health answers NOT_SERVING
-    /// while a ping fails or takes longer than this.
+    /// How often the node runs its write probe (a committed write
+    /// transaction); health answers NOT_SERVING while a probe fails or
+    /// takes longer than this, and from any write that fails in the
+    /// database until a later probe commits.
     pub database_check: Duration,
     /// Reconciliation with the parent (anti-entropy).
     pub reconcile: reconcile::ReconcileConfig,
@@ -360,8 +363,6 @@ struct Inner {
     /// Held while a case is read, decided and written here: one writer per
     /// node, so two leaders acting at once cannot both append event n.
     case_lock: tokio::sync::Mutex<()>,
-    /// Appends to the audit log, batching concurrent entries.
-    audit: audit::AuditWriter,
     /// This node's Prometheus registry.
     metrics: Arc<metrics::Metrics>,
     /// Reconciliation: this instance's id, pending exchanges, runs asked of
@@ -397,7 +398,13 @@ impl Node {
             tls::connect_endpoint(parent, &config.transport)
                 .map_err(|e| DomainError::invalid("parent", e.to_string()))?;
         }
-        store.replace_units(&served).await?;
+        let started = fengqiao_core::audit::AuditRecord::new(
+            clock.now(),
+            "node-internal:start",
+            audit::rpc::START,
+            format!("tree rooted at {} with {} units", config.home_unit, served.len()),
+        );
+        store.replace_units(&served, started).await?;
         ensure_rollups(&*store, &served, &config.time).await?;
         ensure_digests(&*store, &served, &child_nodes).await?;
         let downlink_start_head = store.downlink_head().await?;
@@ -424,7 +431,6 @@ impl Node {
             let metrics = Arc::clone(&metrics);
             Arc::new(move |elapsed, committed| metrics.batch_applied(elapsed, committed))
         });
-        let audit = audit::AuditWriter::spawn(Arc::clone(&store));
         let node = Node {
             inner: Arc::new(Inner {
                 config,
@@ -436,7 +442,6 @@ impl Node {
                 downlink_appended: Arc::new(tokio::sync::Notify::new()),
                 stopping: tokio::sync::watch::Sender::new(false),
                 case_lock: tokio::sync::Mutex::new(()),
-                audit,
                 metrics,
                 reconciler: Arc::default(),
                 downlink_start_head,
@@ -445,13 +450,7 @@ impl Node {
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
             node.set_parent_unit(&parent).await?;
         }
-        node.publish_trees().await?;
-        node.audit_internal(
-            "start",
-            audit::rpc::START,
-            &format!("tree rooted at {} with {} units", node.config().home_unit, node.tree().len()),
-        )
-        .await;
+        node.publish_trees(&audit::Auditor::internal("start", audit::rpc::START)).await?;
         Ok(node)
     }
 
@@ -481,10 +480,10 @@ impl Node {
         Arc::clone(&self.inner.view.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Replaces the tree this node holds (a snapshot from the parent): stores
-    /// it, swaps it in for every later request, and passes each child node
-    /// its part.
-    pub async fn replace_tree(&self, tree: UnitTree) -> Result<(), NodeError> {
+    /// Replaces the tree this node holds (a snapshot from the parent, or the
+    /// tree file read again): stores it, swaps it in for every later
+    /// request, and passes each child node its part; `by` is who changed it.
+    pub async fn replace_tree(&self, tree: UnitTree, by: &audit::Auditor) -> Result<(), NodeError> {
         let home = &self.inner.config.home_unit;
         if tree.root_id().as_str() != home {
             return Err(DomainError::invalid(
@@ -494,17 +493,18 @@ impl Node {
             .into());
         }
         let child_nodes = resolve_child_nodes(&self.inner.config, &tree)?;
-        self.inner.store.replace_units(&tree).await?;
+        let target = format!("tree rooted at {} with {} units", tree.root_id(), tree.len());
+        self.inner.store.replace_units(&tree, by.record(self, target)).await?;
         self.ensure_rollups(&tree).await?;
         ensure_digests(&*self.inner.store, &tree, &child_nodes).await?;
         *self.inner.view.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(TreeView::new(tree, child_nodes, self.inner.config.reporting_start));
-        self.publish_trees().await
+        self.publish_trees(by).await
     }
 
     /// Appends a tree snapshot to the downlink log for every child node whose
     /// subtree differs from the last one sent to it.
-    async fn publish_trees(&self) -> Result<(), NodeError> {
+    async fn publish_trees(&self, by: &audit::Auditor) -> Result<(), NodeError> {
         let view = self.view();
         for child in &view.child_nodes {
             let Some(subtree) = view.tree.restricted_to(child) else { continue };
@@ -513,7 +513,7 @@ impl Node {
             if self.inner.store.get_meta(&key).await?.as_deref() == Some(fingerprint.as_str()) {
                 continue;
             }
-            downlink::send_tree(self, &subtree, self.inner.clock.now()).await?;
+            downlink::send_tree(self, &subtree, self.inner.clock.now(), by).await?;
             self.inner.store.set_meta(&key, &fingerprint).await?;
         }
         Ok(())
@@ -595,10 +595,6 @@ impl Node {
         self.view().tree.get(id).cloned().ok_or_else(|| {
             NodeError::Domain(DomainError::NotFound(format!("unit {id} is not served by this node")))
         })
-    }
-
-    pub(crate) fn audit_writer(&self) -> &audit::AuditWriter {
-        &self.inner.audit
     }
 
     /// Serialises case writes at this node.

@@ -11,7 +11,7 @@ use fengqiao_proto::pb::{
 };
 use fengqiao_proto::{actor_to_pb, parse_unit_id, timestamp};
 
-use crate::audit::rpc;
+use crate::audit::{Auditor, rpc};
 use crate::caller::Caller;
 use crate::downlink::route_notice;
 use tonic::{Request, Response, Status};
@@ -94,8 +94,9 @@ impl NodeStatus {
             text: request.text,
             sender: Some(actor_to_pb(&sender)),
         };
-        route_notice(&self.node, &target, notice, self.node.clock().now()).await?;
-        self.node.audit(caller, rpc::POST_NOTICE, &format!("notice {notice_id} to {target}")).await;
+        let audit = Auditor::caller(caller, rpc::POST_NOTICE)
+            .record(&self.node, format!("notice {notice_id} to {target}"));
+        route_notice(&self.node, &target, notice, self.node.clock().now(), audit).await?;
         Ok(PostNoticeResponse { notice_id })
     }
 

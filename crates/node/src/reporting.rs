@@ -15,7 +15,7 @@ use fengqiao_store::{ListQuery, Submission};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
-use crate::audit::rpc;
+use crate::audit::{Auditor, rpc};
 use crate::caller::Caller;
 use crate::{Node, NodeError, paging};
 use fengqiao_core::authz::{Rpc, Target};
@@ -57,7 +57,9 @@ impl Reporting {
             .check_admissible(&unit, today, self.node.config().reporting_start)
             .map_err(|e| e.within("report"))?;
         let date = report.date();
-        let key = format!("{}@{date}", report.unit_id());
+        // Appended in the batch's transaction if the report changes anything.
+        let audit = Auditor::caller(caller, rpc::SUBMIT_DAILY_REPORT)
+            .record(&self.node, format!("report {}@{date} r{}", report.unit_id(), report.revision().get()));
         let outcome = self
             .node
             .committer()
@@ -68,15 +70,10 @@ impl Reporting {
                 first_accepted_at: None,
                 // Kept with the outbox entry: the parent continues this trace.
                 trace_parent: crate::propagation::traceparent(&tracing::Span::current()),
+                audit,
             })
             .await?;
         self.node.metrics().report_accepted(outcome.applied);
-        // A DUPLICATE resubmission changed nothing: not audited.
-        if outcome.applied.changes_state() {
-            self.node
-                .audit(caller, rpc::SUBMIT_DAILY_REPORT, &format!("report {key} r{}", outcome.revision.get()))
-                .await;
-        }
         Ok(SubmitDailyReportResponse {
             revision: outcome.revision.get(),
             disposition: disposition_to_pb(outcome.applied).into(),

@@ -199,7 +199,7 @@ pub async fn serve(
 }
 
 /// What the node's health checks answer: SERVING while its database
-/// answers and it is not draining, NOT_SERVING otherwise.
+/// commits and it is not draining, NOT_SERVING otherwise.
 struct Health {
     reporter: tonic_health::server::HealthReporter,
     draining: AtomicBool,
@@ -226,28 +226,58 @@ impl Health {
     }
 }
 
-/// Pings the database every `database_check`; a failed or slower ping
-/// turns health NOT_SERVING until a ping succeeds again, so that load
-/// balancers and probes send calls elsewhere while the node could only
-/// answer them with errors. Calls are still served meanwhile.
+/// Health follows the ability to commit. Every `database_check` the node
+/// runs a write probe ([`fengqiao_store::Store::probe`], a committed write
+/// transaction); and the store counts every write that fails in the
+/// database ([`fengqiao_store::Store::write_failures`]: a report batch, a
+/// case event, a notice…). A failed write turns health NOT_SERVING at once;
+/// a failed or slower probe does at its tick. Health is SERVING again only
+/// after a probe commits with no write failed since the tick before, so a
+/// disk full for real writes but not for the probe's small one does not
+/// flap back to SERVING between them. Calls are still answered meanwhile:
+/// health is the signal for load balancers and probes.
 async fn watch_database(node: Node, health: Arc<Health>) {
     let every = node.config().database_check;
+    let mut failures = node.store().write_failures().subscribe();
+    let mut failed_before = *failures.borrow_and_update();
+    let mut watching = true;
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticks.tick().await;
-        let result = tokio::time::timeout(every, node.store().ping()).await;
-        let up = matches!(result, Ok(Ok(())));
-        if up != health.database_up.swap(up, Ordering::SeqCst) {
-            match result {
-                Ok(Ok(())) => tracing::info!("database answers again: health SERVING"),
-                Ok(Err(error)) => tracing::error!(%error, "database unreachable: health NOT_SERVING"),
-                Err(_) => tracing::error!(
-                    timeout_ms = every.as_millis() as u64,
-                    "database ping timed out: health NOT_SERVING"
-                ),
+        tokio::select! {
+            _ = ticks.tick() => {
+                let result = tokio::time::timeout(every, node.store().probe()).await;
+                let failed_now = *failures.borrow_and_update();
+                let writes_failed = failed_now != failed_before;
+                failed_before = failed_now;
+                let up = matches!(result, Ok(Ok(()))) && !writes_failed;
+                if up != health.database_up.swap(up, Ordering::SeqCst) {
+                    match result {
+                        Ok(Ok(())) if writes_failed => {}
+                        Ok(Ok(())) => tracing::info!("database commits again: health SERVING"),
+                        Ok(Err(error)) => tracing::error!(%error, "write probe failed: health NOT_SERVING"),
+                        Err(_) => tracing::error!(
+                            timeout_ms = every.as_millis() as u64,
+                            "write probe timed out: health NOT_SERVING"
+                        ),
+                    }
+                    health.refresh().await;
+                }
             }
-            health.refresh().await;
+            changed = failures.changed(), if watching => {
+                if changed.is_err() {
+                    // The store is gone; the probe still says what holds.
+                    watching = false;
+                    continue;
+                }
+                if health.database_up.swap(false, Ordering::SeqCst) {
+                    tracing::error!(
+                        failed_writes = *failures.borrow(),
+                        "a write failed in the database: health NOT_SERVING until a write probe commits"
+                    );
+                    health.refresh().await;
+                }
+            }
         }
     }
 }

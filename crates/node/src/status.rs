@@ -15,7 +15,12 @@
 //! | `NodeError::Unauthenticated`            | UNAUTHENTICATED     |
 //! | `NodeError::Overloaded`, `ShuttingDown` | UNAVAILABLE         |
 //! | `NodeError::Store` of `StoreError::PersonalData` | FAILED_PRECONDITION (a sealed value does not open: check the node's personal-data keys) |
+//! | `NodeError::Store` that `StoreError::is_unavailable` (unreachable, connection lost mid-transaction, full, read-only, failing I/O, busy) | UNAVAILABLE (logged here; retry) |
 //! | `NodeError::Store`, any other            | INTERNAL (logged here; no database text reaches the client) |
+//!
+//! Before a handler runs: a request over the size limit is OUT_OF_RANGE
+//! (tonic), one that does not decode INVALID_ARGUMENT
+//! (`fengqiao_proto::codec::WireCodec`).
 
 use std::sync::Arc;
 

@@ -27,7 +27,7 @@ use tonic::{Request, Response, Status};
 use tracing::{Instrument, field, instrument};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::audit::rpc;
+use crate::audit::{Auditor, rpc};
 use crate::caller::Caller;
 use crate::propagation;
 use crate::{Node, NodeError};
@@ -67,13 +67,13 @@ impl Uplink {
         // One answer per item, in the order sent.
         let mut acks: Vec<Option<ItemAck>> = vec![None; count];
         let mut submissions = Vec::with_capacity(count);
-        let mut reports = 0;
         let mut case_events = Vec::new();
+        // Each change is audited in its own transaction, as the sender's.
+        let by = Auditor::caller(caller, rpc::PUSH_BATCH);
         for (position, item) in request.items.into_iter().enumerate() {
             let sequence = item.sequence;
-            match self.admit(&sender, position, item)? {
+            match self.admit(&sender, position, item, &by)? {
                 Admitted::Report { span, submission } => {
-                    reports += 1;
                     submissions.push((position, sequence, span, submission));
                 }
                 Admitted::CaseEvent { event, petitioner } => {
@@ -135,7 +135,7 @@ impl Uplink {
                 case_events.iter().map(|(position, sequence, _, _)| (*position, *sequence)).collect();
             let items =
                 case_events.into_iter().map(|(_, _, event, petitioner)| (event, petitioner)).collect();
-            let results = crate::cases::apply_pushed(&self.node, items).await?;
+            let results = crate::cases::apply_pushed(&self.node, items, &by).await?;
             for ((position, sequence), result) in positions.into_iter().zip(results) {
                 let (outcome, detail) = match result {
                     Ok(CaseApplied::Applied) => (ItemOutcome::Applied, String::new()),
@@ -152,10 +152,6 @@ impl Uplink {
         // Everything is committed: the child's subtree is synced this far.
         let sender = fengqiao_core::UnitId::parse(&sender)?;
         self.node.store().record_child_sync(&sender, self.node.clock().now(), synced_through).await?;
-        // Heartbeats and resent batches (nothing applied) are not audited.
-        if let Some(target) = push_target(&sender, &acks, reports) {
-            self.node.audit(caller, rpc::PUSH_BATCH, &target).await;
-        }
         Ok(PushBatchResponse {
             acks,
             instance_id: self.node.reconciler().instance_id().to_owned(),
@@ -170,7 +166,13 @@ impl Uplink {
     /// future (both allowing `max_clock_skew` for the other node's clock).
     /// A refused item is answered REFUSED with the reason; the rest of the
     /// batch is applied.
-    fn admit(&self, sender: &str, position: usize, item: UplinkItem) -> Result<Admitted, NodeError> {
+    fn admit(
+        &self,
+        sender: &str,
+        position: usize,
+        item: UplinkItem,
+        by: &Auditor,
+    ) -> Result<Admitted, NodeError> {
         let path = format!("items[{position}]");
         let node = &self.node;
         let now = node.clock().now();
@@ -214,6 +216,10 @@ impl Uplink {
                 let trace_parent = propagation::continue_item(&span, &item.trace_parent);
                 // And a link to the push that carried it.
                 span.add_link(tracing::Span::current().context().span().span_context().clone());
+                let audit = by.record(
+                    node,
+                    format!("report {} r{}", stored.report.key(), stored.report.revision().get()),
+                );
                 Ok(Admitted::Report {
                     span,
                     submission: Submission {
@@ -222,6 +228,7 @@ impl Uplink {
                         accepted_at: stored.accepted_at,
                         first_accepted_at: Some(stored.first_accepted_at),
                         trace_parent,
+                        audit,
                     },
                 })
             }
@@ -255,6 +262,9 @@ impl Uplink {
 }
 
 /// What [`Uplink::admit`] made of one pushed item.
+// One value per pushed item, moved straight into the batch: boxing would
+// only add an allocation per item.
+#[allow(clippy::large_enum_variant)]
 enum Admitted {
     Report {
         span: tracing::Span,
@@ -267,28 +277,6 @@ enum Admitted {
         petitioner: Option<fengqiao_proto::pb::Petitioner>,
     },
     Refused(DomainError),
-}
-
-/// The audit target of a pushed batch — the child and its counts — or
-/// `None` when the batch changed nothing here (a heartbeat or a resend).
-/// `reports` counts the admitted reports; refused items are counted apart.
-fn push_target(sender: &fengqiao_core::UnitId, acks: &[ItemAck], reports: usize) -> Option<String> {
-    let count = |outcome: ItemOutcome| acks.iter().filter(|ack| ack.outcome == outcome as i32).count();
-    let (applied, conflicts) = (count(ItemOutcome::Applied), count(ItemOutcome::Conflict));
-    let refused = count(ItemOutcome::Refused);
-    (applied + conflicts > 0).then(|| {
-        let mut target = format!(
-            "child {sender} items={} reports={reports} case_events={} applied={applied} duplicate={} superseded={} conflict={conflicts}",
-            acks.len(),
-            acks.len() - reports - refused,
-            count(ItemOutcome::Duplicate),
-            count(ItemOutcome::Superseded),
-        );
-        if refused > 0 {
-            target.push_str(&format!(" refused={refused}"));
-        }
-        target
-    })
 }
 
 #[tonic::async_trait]

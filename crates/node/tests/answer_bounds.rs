@@ -303,7 +303,7 @@ async fn cases_notices_and_units_page_within_the_bound(backend: Backend) {
             created_at: now() - Duration::minutes(300 - n),
             sender: None,
         };
-        store.insert_notice(&notice).await.unwrap();
+        store.insert_notice(&notice, fengqiao_store::testing::audit_record("notice")).await.unwrap();
     }
     let mut notices = Vec::new();
     let mut page_token = String::new();

@@ -613,6 +613,80 @@ async fn oversized_messages_are_refused(backend: Backend) {
     node.stop().await;
 }
 
+/// Sends its bytes as the message, as they are: what a broken or hostile
+/// client can put on the wire.
+#[derive(Debug, Default)]
+struct RawCodec;
+
+#[derive(Debug)]
+struct RawEncoder;
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), Status> {
+        bytes::BufMut::put_slice(dst, &item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = pb::SubmitDailyReportResponse;
+    type Encoder = RawEncoder;
+    type Decoder = tonic_prost::ProstDecoder<pb::SubmitDailyReportResponse>;
+
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        let mut prost =
+            tonic_prost::ProstCodec::<pb::SubmitDailyReportRequest, pb::SubmitDailyReportResponse>::default();
+        tonic::codec::Codec::decoder(&mut prost)
+    }
+}
+
+/// A request body that is not the protobuf it claims to be is the client's
+/// error (INVALID_ARGUMENT, saying it does not decode), not the server's
+/// (INTERNAL, tonic's answer), and stores nothing.
+async fn undecodable_requests_are_invalid_arguments(backend: Backend) {
+    let node = TestNode::start(backend).await;
+    let bodies: [(&str, Vec<u8>); 3] = [
+        // Field 1 (report) says 5 bytes follow; 2 do.
+        ("truncated", vec![0x0a, 0x05, 0x0a, 0x02]),
+        // report.unit_id holds bytes that are not UTF-8.
+        ("not UTF-8", vec![0x0a, 0x04, 0x0a, 0x02, 0xff, 0xfe]),
+        // Wire type 7 does not exist.
+        ("bad wire type", vec![0x0f]),
+    ];
+    for (what, body) in bodies {
+        let mut grpc = tonic::client::Grpc::new(node.channel.clone());
+        grpc.ready().await.unwrap();
+        let path = http::uri::PathAndQuery::from_static("/fengqiao.v1.ReportingService/SubmitDailyReport");
+        let status =
+            expect_code(grpc.unary(tonic::Request::new(body), path, RawCodec).await, Code::InvalidArgument);
+        assert!(
+            status.message().starts_with("the request does not decode: "),
+            "{what}: {}",
+            status.message()
+        );
+        assert_eq!(node.count().await, 0, "{what}: nothing stored");
+    }
+    // The same bytes, well formed, are taken.
+    let good = prost::Message::encode_to_vec(&pb::SubmitDailyReportRequest {
+        report: Some(zero_report(GROUP, &date(28))),
+    });
+    let mut grpc = tonic::client::Grpc::new(node.channel.clone());
+    grpc.ready().await.unwrap();
+    let path = http::uri::PathAndQuery::from_static("/fengqiao.v1.ReportingService/SubmitDailyReport");
+    let response = grpc.unary(tonic::Request::new(good), path, RawCodec).await.expect("a good body is taken");
+    assert_eq!(disposition(response.get_ref()), pb::Disposition::New);
+    assert_eq!(node.count().await, 1);
+    node.stop().await;
+}
+
 // ---------------------------------------------------------------------------
 // 4. GetDailyReport
 // ---------------------------------------------------------------------------
@@ -1042,6 +1116,7 @@ fengqiao_store::both_backends!(
     concurrent_retries_store_once,
     submit_rejects_bad_input,
     oversized_messages_are_refused,
+    undecodable_requests_are_invalid_arguments,
     get_reads_current_and_history,
     list_pages_through_a_subtree,
     units_describe_the_subtree,

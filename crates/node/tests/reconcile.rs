@@ -69,6 +69,7 @@ fn held(unit_id: &str, day: u32, revision: u32) -> Submission {
         accepted_at: morning(day),
         first_accepted_at: Some(morning(day)),
         trace_parent: None,
+        audit: fengqiao_store::testing::audit_record(format!("report {unit_id}@{day}")),
     }
 }
 
@@ -187,7 +188,15 @@ async fn a_parent_gets_back_what_it_lost_and_conflicts_stay_reported(backend: Ba
     let events = case_log("C-1", 6);
     t_store
         .apply_case_events(
-            events.iter().cloned().map(|event| CaseEventItem { event, petitioner: None }).collect(),
+            events
+                .iter()
+                .cloned()
+                .map(|event| CaseEventItem {
+                    event,
+                    petitioner: None,
+                    audit: fengqiao_store::testing::audit_record("case event"),
+                })
+                .collect(),
             false,
         )
         .await

@@ -2068,13 +2068,14 @@ async fn the_start_of_reporting_is_kept_in_the_database(backend: Backend) {
     // A database from before starts existed, holding reports from 11-20 on.
     let db = TestDb::new(backend).await;
     let store = db.open().await.unwrap();
-    store.replace_units(&tree).await.unwrap();
+    store.replace_units(&tree, fengqiao_store::testing::audit_record("tree")).await.unwrap();
     let old = |date| fengqiao_store::Submission {
         report: fengqiao_proto::report_from_pb(Some(report(G1, date, 1, vec![]))).unwrap(),
         source: fengqiao_core::revision::Source::Reporter,
         accepted_at: at(date, 8, 0),
         first_accepted_at: None,
         trace_parent: None,
+        audit: fengqiao_store::testing::audit_record("report"),
     };
     store.apply_reports(vec![old(nov(22)), old(nov(20))], false, &Default::default()).await.unwrap();
     assert_eq!(

@@ -375,6 +375,7 @@ async fn a_child_sets_refused_items_aside_and_the_rest_flows(backend: Backend) {
             accepted_at: item.accepted_at,
             first_accepted_at: Some(item.first_accepted_at),
             trace_parent: None,
+            audit: fengqiao_store::testing::audit_record("report"),
         })
     });
     for result in futures::future::join_all(submissions).await {

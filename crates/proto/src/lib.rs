@@ -10,9 +10,14 @@
 //! `report.disputes[2].wage_arrears.amount_claimed_cents`. Conversions to the
 //! wire cannot fail. Read models of the domain (the accountability
 //! [`fengqiao_core::assessment`]) convert with `From`.
+//!
+//! Every service encodes and decodes with [`codec::WireCodec`], which answers
+//! a request that does not decode (malformed protobuf, invalid UTF-8) with
+//! INVALID_ARGUMENT.
 
 mod assessment;
 mod case;
+pub mod codec;
 mod enums;
 mod reconcile;
 mod report;

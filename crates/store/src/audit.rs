@@ -1,10 +1,15 @@
 //! The audit log's storage (`audit_log`, migration 0008) on both backends.
 //!
-//! Appending reads the chain's head and inserts the new entries in one
-//! transaction that holds the table's write lock — SQLite's `BEGIN
-//! IMMEDIATE`, PostgreSQL's `LOCK TABLE … IN EXCLUSIVE MODE` — so concurrent
-//! appenders queue up and the chain never forks. Reading goes by pages in
-//! `seq` order, so a log of any length verifies in constant memory.
+//! Entries are appended inside the transaction of the change they record
+//! (`append_in`, called by every write of the store before its commit), so a
+//! change and its entry commit together or not at all. Appending reads the
+//! chain's head and inserts the new entries — one statement, whatever their
+//! number — while the transaction holds the log's write lock: SQLite's
+//! `BEGIN IMMEDIATE` (every write transaction of the store begins so),
+//! PostgreSQL's `LOCK TABLE … IN EXCLUSIVE MODE`, taken as the last step
+//! before the commit. Concurrent appenders queue up and the chain never
+//! forks. Reading goes by pages in `seq` order, so a log of any length
+//! verifies in constant memory.
 //!
 //! [`AuditReader`] opens a node's database read-only (no migrations, no
 //! writes: SQLite `mode=ro`, PostgreSQL `default_transaction_read_only`) for
@@ -20,15 +25,12 @@ use fengqiao_core::audit::{
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{PgPool, Postgres, QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, SqliteConnection, SqlitePool};
 
 use crate::StoreError;
 
 /// Entries read per page when walking the log.
 pub const PAGE: u32 = 1000;
-
-/// Rows per multi-row insert on SQLite (7 parameters a row).
-const SQLITE_ROWS_PER_STATEMENT: usize = 500;
 
 /// An `audit_log` row as stored; turned into an [`AuditEntry`] only if its
 /// sequence number and hashes have the right shape.
@@ -109,6 +111,48 @@ where
 pub(crate) mod sqlite {
     use super::*;
 
+    /// The entries of `?1`, a JSON array of `[seq, at, actor, rpc, target,
+    /// prev_hash hex, hash hex]`: one statement for any number of entries,
+    /// whose text never changes (so it stays prepared).
+    const INSERT: &str = "INSERT INTO audit_log (seq, at, actor, rpc, target, prev_hash, hash) \
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, unhex(value ->> 5), \
+         unhex(value ->> 6) FROM json_each(?1)";
+
+    /// Appends `records` in the caller's write transaction, which began
+    /// `BEGIN IMMEDIATE` and so holds the database's write lock: one read of
+    /// the head, one insert. The caller commits.
+    pub(crate) async fn append_in(
+        connection: &mut SqliteConnection,
+        records: Vec<AuditRecord>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+        )))
+        .fetch_optional(&mut *connection)
+        .await?;
+        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
+        let rows = entries
+            .iter()
+            .map(|e| {
+                Ok((
+                    seq_param(e.seq)?,
+                    crate::sqlite::sqlite_time(e.at),
+                    &e.actor,
+                    &e.rpc,
+                    &e.target,
+                    hex::encode(e.prev_hash),
+                    hex::encode(e.hash),
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        sqlx::query(INSERT).bind(crate::sqlite::to_json(&rows)?).execute(&mut *connection).await?;
+        Ok(entries)
+    }
+
+    /// Appends `records` in a transaction of their own.
     pub(crate) async fn append(
         pool: &SqlitePool,
         records: Vec<AuditRecord>,
@@ -117,29 +161,7 @@ pub(crate) mod sqlite {
             return Ok(Vec::new());
         }
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
-        for chunk in entries.chunks(SQLITE_ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO audit_log ({COLUMNS}) "));
-            let mut rows = Vec::with_capacity(chunk.len());
-            for entry in chunk {
-                rows.push((seq_param(entry.seq)?, entry));
-            }
-            query.push_values(rows, |mut row, (seq, entry)| {
-                row.push_bind(seq)
-                    .push_bind(entry.at)
-                    .push_bind(entry.actor.clone())
-                    .push_bind(entry.rpc.clone())
-                    .push_bind(entry.target.clone())
-                    .push_bind(entry.prev_hash.to_vec())
-                    .push_bind(entry.hash.to_vec());
-            });
-            query.build().execute(&mut *tx).await?;
-        }
+        let entries = append_in(&mut tx, records).await?;
         tx.commit().await?;
         Ok(entries)
     }
@@ -172,21 +194,24 @@ pub(crate) mod sqlite {
 pub(crate) mod postgres {
     use super::*;
 
-    pub(crate) async fn append(
-        pool: &PgPool,
+    /// Appends `records` in the caller's transaction: takes the log's write
+    /// lock (EXCLUSIVE blocks other appenders until the commit, not
+    /// readers), reads the head and inserts every entry with one `UNNEST`
+    /// statement. Call it as the transaction's last step, so the lock is
+    /// held only until the commit and is never held while waiting for
+    /// another. The caller commits.
+    pub(crate) async fn append_in(
+        connection: &mut PgConnection,
         records: Vec<AuditRecord>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = pool.begin().await?;
-        // EXCLUSIVE blocks other appenders (and every other writer) until
-        // the commit, not readers.
-        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *connection).await?;
         let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
         )))
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *connection)
         .await?;
         let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
         let mut seqs = Vec::with_capacity(entries.len());
@@ -210,7 +235,20 @@ pub(crate) mod postgres {
             .push("::bytea[], ")
             .push_bind(entries.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
             .push("::bytea[])");
-        query.build().execute(&mut *tx).await?;
+        query.build().execute(&mut *connection).await?;
+        Ok(entries)
+    }
+
+    /// Appends `records` in a transaction of their own.
+    pub(crate) async fn append(
+        pool: &PgPool,
+        records: Vec<AuditRecord>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = pool.begin().await?;
+        let entries = append_in(&mut tx, records).await?;
         tx.commit().await?;
         Ok(entries)
     }
@@ -298,4 +336,14 @@ impl AuditReader {
             AuditReader::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// The records of the items of a batch that changed something, in batch
+/// order: an item that changed nothing (a duplicate, a refusal) leaves no
+/// entry.
+pub(crate) fn of_changes(
+    records: Vec<AuditRecord>,
+    changed: impl IntoIterator<Item = bool>,
+) -> Vec<AuditRecord> {
+    records.into_iter().zip(changed).filter_map(|(record, changed)| changed.then_some(record)).collect()
 }

@@ -25,6 +25,10 @@ pub struct CaseEventItem {
     pub event: CaseEvent,
     /// Set when the case arrives here with its personal data.
     pub petitioner: Option<Petitioner>,
+    /// The audit log's record of the event, appended in the same
+    /// transaction when the event is new here (not for a duplicate or a
+    /// refusal).
+    pub audit: fengqiao_core::audit::AuditRecord,
 }
 
 /// What storing one event did.

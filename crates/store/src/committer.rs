@@ -6,6 +6,10 @@
 //! after the commit. While one batch commits, the next one queues, so the
 //! batch size follows the load by itself: one report alone is committed at
 //! once, a burst shares commits. Nothing is ever answered before its commit.
+//! Each submission carries its audit record; the batch's transaction
+//! appends those of the submissions that changed something, with one
+//! statement. A batch that fails in the database is counted in the store's
+//! [`crate::WriteFailures`], which the node's health watches.
 //!
 //! A store that takes concurrent transactions (PostgreSQL) gets several
 //! writers; submissions are routed to a writer by their unit, so one key is
@@ -212,6 +216,7 @@ async fn commit_batch(
         }
         Err(store_error) => {
             error!(error = %store_error, "batch failed; nothing of it was stored");
+            store.write_failures().note(&store_error);
             let shared = Arc::new(store_error);
             for reply in replies {
                 let _ = reply.send(Err(Arc::clone(&shared)));

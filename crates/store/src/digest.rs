@@ -560,6 +560,18 @@ macro_rules! reconciliation {
                 reports: &[fengqiao_core::reconcile::HeldReport],
                 case_events: &[fengqiao_core::reconcile::HeldCaseEvent],
             ) -> Result<$crate::digest::Requeued, $crate::StoreError> {
+                self.writes.track(self.requeue_in(day, reports, case_events)).await
+            }
+        }
+
+        impl $store {
+            /// [`Reconciliation::requeue`], its failures not yet counted.
+            async fn requeue_in(
+                &self,
+                day: chrono::NaiveDate,
+                reports: &[fengqiao_core::reconcile::HeldReport],
+                case_events: &[fengqiao_core::reconcile::HeldCaseEvent],
+            ) -> Result<$crate::digest::Requeued, $crate::StoreError> {
                 let mut done = $crate::digest::Requeued::default();
                 let mut tx = self.pool().begin_with($begin).await?;
                 for held in reports {

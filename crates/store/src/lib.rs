@@ -13,7 +13,15 @@
 //! thousands of reports a second without ever acknowledging an uncommitted one.
 //!
 //! The audit log ([`audit`]) is a hash chain appended under the log's write
-//! lock; [`audit::AuditReader`] reads it read-only for `fengqiao audit`.
+//! lock. Every write of the store takes the audit records of what it changes
+//! (a [`Submission`]'s, a [`CaseEventItem`]'s, or a parameter) and appends
+//! them in the same transaction as the change, so no change commits without
+//! its entry; [`audit::AuditReader`] reads the log read-only for
+//! `fengqiao audit`.
+//!
+//! Every store counts its writes that failed in the database
+//! ([`Store::write_failures`]) and offers a write probe ([`Store::probe`]):
+//! the node's health follows both.
 //!
 //! [`digest`] keeps the digests reconciliation between tiers compares, in
 //! the same transactions as the reports and case events they digest.
@@ -30,10 +38,12 @@ pub mod sqlite;
 pub mod testing;
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::audit::AuditRecord;
 use fengqiao_core::revision::Source;
 use fengqiao_core::{
     Applied, DailyReport, DomainError, Revision, StoredReport, TimePolicy, UnitId, UnitTree,
@@ -65,19 +75,94 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The database could not be reached (connection refused or lost, no
-    /// pooled connection within the timeout): nothing was done, and the
-    /// same call may succeed once the database is back.
+    /// The database cannot take the call now, and the same call may succeed
+    /// later: it could not be reached (connection refused or lost, also
+    /// mid-transaction; no pooled connection within the timeout), it is
+    /// full, read-only, shutting down or failing to read or write its files.
+    /// Nothing was done (a failed transaction commits nothing).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             StoreError::Database(
                 sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Tls(_)
-            )
-        )
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            StoreError::Database(sqlx::Error::Database(error)) => database_unavailable(error.as_ref()),
+            _ => false,
+        }
+    }
+}
+
+/// Whether an error the database itself reported is one of unavailability
+/// (see [`StoreError::is_unavailable`]), by its code.
+fn database_unavailable(error: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(error) = error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        let code = error.code();
+        // Class 08: connection exceptions. Class 53: insufficient resources
+        // (53100 disk_full, 53200 out_of_memory, 53300
+        // too_many_connections). 57P01–57P03: the server shutting down,
+        // crashed (also pg_terminate_backend) or not yet accepting
+        // connections. 25006: a read-only transaction (a standby, or a
+        // database set read-only).
+        return code.starts_with("08")
+            || code.starts_with("53")
+            || matches!(code, "57P01" | "57P02" | "57P03" | "25006");
+    }
+    if let Some(error) = error.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+        // The primary result code is the low byte of the extended one:
+        // SQLITE_BUSY (5: the write lock not had within the busy timeout),
+        // SQLITE_READONLY (8), SQLITE_IOERR (10), SQLITE_FULL (13),
+        // SQLITE_CANTOPEN (14). SQLITE_CORRUPT (11) and SQLITE_NOTADB (26)
+        // are not: retrying cannot help.
+        let code = sqlx::error::DatabaseError::code(error);
+        let extended: i32 = code.and_then(|code| code.parse().ok()).unwrap_or(0);
+        return matches!(extended & 0xff, 5 | 8 | 10 | 13 | 14);
+    }
+    false
+}
+
+/// Counts the store's writes that failed in the database
+/// (`StoreError::Database`), so that the node's health can turn at the
+/// first one instead of waiting for its next probe. Refusals of the
+/// revision rules are results, not failures, and never count. Each write
+/// of a store counts its own failures, except [`Store::apply_reports`],
+/// whose failed batches the group committer counts (it is that write's
+/// one caller in a node).
+#[derive(Debug, Clone)]
+pub struct WriteFailures(Arc<tokio::sync::watch::Sender<u64>>);
+
+impl Default for WriteFailures {
+    fn default() -> Self {
+        WriteFailures(Arc::new(tokio::sync::watch::Sender::new(0)))
+    }
+}
+
+impl WriteFailures {
+    /// The number of failed writes since the store opened; `changed()`
+    /// wakes at each.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+
+    /// Counts a failed write when it failed in the database.
+    pub fn note(&self, error: &StoreError) {
+        if let StoreError::Database(_) = error {
+            self.0.send_modify(|failed| *failed += 1);
+        }
+    }
+
+    /// Runs a write, counting it when it fails in the database.
+    pub(crate) async fn track<T>(
+        &self,
+        write: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let result = write.await;
+        if let Err(error) = &result {
+            self.note(error);
+        }
+        result
     }
 }
 
@@ -112,6 +197,10 @@ pub struct Submission {
     /// kept with its outbox entry so the parent continues the same trace
     /// (`None` when the node is not tracing).
     pub trace_parent: Option<String>,
+    /// The audit log's record of this submission, appended in the batch's
+    /// transaction when the submission changes something (a new revision
+    /// or a correction; not a duplicate or a refusal).
+    pub audit: AuditRecord,
 }
 
 /// What applying one submission did.
@@ -231,12 +320,19 @@ pub struct ListQuery {
 pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
 
-    /// One round trip to the database (`SELECT 1` on a pooled connection):
-    /// the node's health follows it.
-    async fn ping(&self) -> Result<(), StoreError>;
+    /// A write probe: one small write transaction (a counter in
+    /// `node_meta`, key `write_probe`) that must commit. The node's health
+    /// follows it: a database that answers reads but cannot commit (full,
+    /// read-only, failing) fails it.
+    async fn probe(&self) -> Result<(), StoreError>;
 
-    /// Makes the stored unit tree (and its closure table) equal `tree`.
-    async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError>;
+    /// The count of this store's writes that failed in the database (see
+    /// [`WriteFailures`]).
+    fn write_failures(&self) -> &WriteFailures;
+
+    /// Makes the stored unit tree (and its closure table) equal `tree`,
+    /// appending `audit` in the same transaction.
+    async fn replace_units(&self, tree: &UnitTree, audit: AuditRecord) -> Result<(), StoreError>;
 
     /// The stored unit tree, if any (a node restarting without a tree file).
     async fn load_units(&self) -> Result<Option<UnitTree>, StoreError>;
@@ -245,9 +341,10 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     /// (a later item sees the effect of an earlier one). With `forward`, every
     /// revision stored is also queued in the outbox, in the same transaction.
     /// The day and week rollups of each changed report's unit and ancestors
-    /// change in the same transaction too (timeliness judged by `policy`).
-    /// Returns one result per submission, in the same order, only after the
-    /// commit.
+    /// change in the same transaction too (timeliness judged by `policy`),
+    /// and so does the audit log: the records of the submissions that
+    /// changed something, appended with one statement. Returns one result
+    /// per submission, in the same order, only after the commit.
     async fn apply_reports(
         &self,
         batch: Vec<Submission>,
@@ -351,12 +448,14 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     /// Current revisions in a subtree and date range, by (date, unit id).
     async fn list_reports(&self, query: &ListQuery) -> Result<Vec<StoredReport>, StoreError>;
 
-    /// Appends an event to this node's downlink log; returns its sequence.
+    /// Appends an event to this node's downlink log and `audit` to the
+    /// audit log, in one transaction; returns the event's sequence.
     async fn append_downlink(
         &self,
         target: &UnitId,
         body: &[u8],
         at: DateTime<Utc>,
+        audit: AuditRecord,
     ) -> Result<i64, StoreError>;
 
     /// Events after `after` addressed to `subscriber` or a unit below it, in
@@ -375,8 +474,9 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
 
     async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
 
-    /// Stores a received notice; false when its id was already stored.
-    async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError>;
+    /// Stores a received notice, with `audit` in the same transaction; false
+    /// (and no entry) when its id was already stored.
+    async fn insert_notice(&self, notice: &NoticeRow, audit: AuditRecord) -> Result<bool, StoreError>;
 
     /// Notices for a unit, oldest first (by time, then id): at most `limit`,
     /// after `after` (the time and id of the last one of the previous page).
@@ -395,7 +495,8 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     /// refused (`DomainError::AlreadyExists`) and changes nothing. After each
     /// new event the case's projection (`cases`) is the fold of its longest
     /// gap-free prefix of events. With `forward`, every new event is queued
-    /// in the outbox (kind `case_event`) in the same transaction. A given
+    /// in the outbox (kind `case_event`) in the same transaction, and the
+    /// audit record of every new event is appended in it. A given
     /// petitioner is stored (replacing an older one) for the item's case.
     async fn apply_case_events(
         &self,
@@ -460,9 +561,10 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
         limit: u32,
     ) -> Result<Vec<fengqiao_core::case::CaseId>, StoreError>;
 
-    /// Stores a supervision notice (issued here or received); false when
-    /// its id was already stored.
-    async fn insert_supervision(&self, row: &SupervisionRow) -> Result<bool, StoreError>;
+    /// Stores a supervision notice (issued here or received), with `audit`
+    /// in the same transaction; false (and no entry) when its id was
+    /// already stored.
+    async fn insert_supervision(&self, row: &SupervisionRow, audit: AuditRecord) -> Result<bool, StoreError>;
 
     /// Supervision notices of a case, oldest first.
     async fn list_supervisions(
@@ -471,8 +573,9 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     ) -> Result<Vec<SupervisionRow>, StoreError>;
 
     /// Sets roster entries (one leader per unit and day; a later entry
-    /// replaces an earlier one); returns how many were stored.
-    async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError>;
+    /// replaces an earlier one), with `audit` in the same transaction (none
+    /// when `entries` is empty); returns how many were stored.
+    async fn set_roster(&self, entries: &[RosterRow], audit: AuditRecord) -> Result<u64, StoreError>;
 
     /// A unit's roster for `[from, to]`, by date.
     async fn roster(
@@ -482,11 +585,13 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
         to: NaiveDate,
     ) -> Result<Vec<RosterRow>, StoreError>;
 
-    /// Appends `records` to the audit log in one transaction, in order, each
-    /// chained onto the one before (the first onto the stored head). The
-    /// transaction holds the log's write lock from reading the head to the
-    /// commit, so concurrent appends queue and the chain never forks.
-    /// Returns the stored entries.
+    /// Appends `records` to the audit log in a transaction of their own, in
+    /// order, each chained onto the one before (the first onto the stored
+    /// head). The transaction holds the log's write lock from reading the
+    /// head to the commit, so concurrent appends queue and the chain never
+    /// forks. Returns the stored entries. (The store's writes append their
+    /// own records in their own transactions; this is for records of no
+    /// stored change, and for benchmarks.)
     async fn append_audit(
         &self,
         records: Vec<fengqiao_core::audit::AuditRecord>,

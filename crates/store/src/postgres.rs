@@ -3,7 +3,14 @@
 //! Batches are written with one `UNNEST` statement per table, so a batch of
 //! any size costs three round trips (read heads, insert history, upsert
 //! heads) plus the commit. Heads are read `FOR UPDATE`, so two writers on one
-//! database never interleave on a key.
+//! database never interleave on a key. Every write appends its audit entries
+//! as the last step of its transaction (see [`crate::audit`]).
+//!
+//! Integrity: the node does not scan a PostgreSQL database at start (the
+//! server's page checksums verify each page as it is read, and
+//! `pg_amcheck` checks tables and indexes in full; see
+//! docs/OPERATIONS.md); opening one only warns when the cluster runs
+//! without data checksums.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -11,6 +18,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::audit::AuditRecord;
 use fengqiao_core::case::{Case, CaseId, Petitioner};
 use fengqiao_core::{DisputeCategory, ReportKey, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -22,9 +30,9 @@ use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
-    Backend, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
-    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, SetAsideRow, Store,
-    StoreError, StoredCase, Submission, SupervisionRow,
+    Backend, CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync,
+    DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow,
+    SetAsideRow, Store, StoreError, StoredCase, Submission, SupervisionRow, WriteFailures,
 };
 
 /// The write half of a batch: history, outbox, rollups and heads in one
@@ -79,6 +87,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Seals and opens personal data.
     keyring: Keyring,
+    /// Writes that failed in the database.
+    writes: WriteFailures,
 }
 
 impl PgStore {
@@ -148,8 +158,15 @@ impl PgStore {
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await?;
+        let checksums: String = sqlx::query_scalar("SHOW data_checksums").fetch_one(&pool).await?;
+        if checksums != "on" {
+            tracing::warn!(
+                "the PostgreSQL cluster runs without data checksums: a damaged page is not detected when it is \
+                 read; enable them (initdb --data-checksums, or pg_checksums --enable on the stopped cluster)"
+            );
+        }
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let store = PgStore { pool, keyring };
+        let store = PgStore { pool, keyring, writes: WriteFailures::default() };
         // Read first, so that an ordinary start takes no lock.
         if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
             let mut tx = store.pool.begin().await?;
@@ -219,13 +236,28 @@ impl Store for PgStore {
         Backend::Postgres
     }
 
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+    async fn probe(&self) -> Result<(), StoreError> {
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO node_meta (key, value) VALUES ('write_probe', '1') ON CONFLICT (key) \
+                     DO UPDATE SET value = (node_meta.value::bigint + 1)::text",
+                )
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
+    }
+
+    fn write_failures(&self) -> &WriteFailures {
+        &self.writes
     }
 
     #[instrument(name = "store.postgres.replace_units", skip_all, fields(units = tree.len()))]
-    async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError> {
+    async fn replace_units(&self, tree: &UnitTree, audit: AuditRecord) -> Result<(), StoreError> {
         let (units, closure) = plan::tree_rows(tree);
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
@@ -256,6 +288,7 @@ impl Store for PgStore {
         .bind(closure.iter().map(|c| c.to).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
+        crate::audit::postgres::append_in(&mut tx, vec![audit]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -280,6 +313,7 @@ impl Store for PgStore {
         let mut tx = self.pool.begin().await?;
         let heads = Self::read_heads(&mut tx, &keys).await?;
         let before = crate::digest::heads_before(&heads);
+        let audits: Vec<AuditRecord> = batch.iter().map(|s| s.audit.clone()).collect();
         let plan = plan::plan(batch, heads, policy)?;
         if !plan.revisions.is_empty() {
             // History, heads, outbox and rollups in one statement (a
@@ -317,6 +351,8 @@ impl Store for PgStore {
             let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
             crate::digest::DigestSink::add_digests(&mut *tx, &deltas).await?;
         }
+        let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));
+        crate::audit::postgres::append_in(&mut tx, crate::audit::of_changes(audits, changed)).await?;
         tx.commit().await?;
         Ok(plan.results)
     }
@@ -598,19 +634,27 @@ impl Store for PgStore {
         target: &UnitId,
         body: &[u8],
         at: DateTime<Utc>,
+        audit: AuditRecord,
     ) -> Result<i64, StoreError> {
         let sealed = self.keyring.seal(&personal::downlink_context(target.as_str()), body);
-        let sequence: i64 = sqlx::query_scalar(
-            "INSERT INTO downlink_events (target_unit_id, key_id, body, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING sequence",
-        )
-        .bind(target.as_str())
-        .bind(self.keyring.current_id().to_hex())
-        .bind(sealed)
-        .bind(at)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(sequence)
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin().await?;
+                let sequence: i64 = sqlx::query_scalar(
+                    "INSERT INTO downlink_events (target_unit_id, key_id, body, created_at) \
+                     VALUES ($1, $2, $3, $4) RETURNING sequence",
+                )
+                .bind(target.as_str())
+                .bind(self.keyring.current_id().to_hex())
+                .bind(sealed)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                crate::audit::postgres::append_in(&mut tx, vec![audit]).await?;
+                tx.commit().await?;
+                Ok(sequence)
+            })
+            .await
     }
 
     async fn read_downlink(
@@ -657,20 +701,29 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at, sender) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id) DO NOTHING",
-        )
-        .bind(&notice.notice_id)
-        .bind(&notice.target_unit_id)
-        .bind(&notice.from_unit_id)
-        .bind(&notice.text)
-        .bind(notice.created_at)
-        .bind(notice.sender.as_ref().map(cases::actor_json).transpose()?)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    async fn insert_notice(&self, notice: &NoticeRow, audit: AuditRecord) -> Result<bool, StoreError> {
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(
+                    "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at, sender) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id) DO NOTHING",
+                )
+                .bind(&notice.notice_id)
+                .bind(&notice.target_unit_id)
+                .bind(&notice.from_unit_id)
+                .bind(&notice.text)
+                .bind(notice.created_at)
+                .bind(notice.sender.as_ref().map(cases::actor_json).transpose()?)
+                .execute(&mut *tx)
+                .await?;
+                let inserted = done.rows_affected() == 1;
+                crate::audit::postgres::append_in(&mut tx, crate::audit::of_changes(vec![audit], [inserted]))
+                    .await?;
+                tx.commit().await?;
+                Ok(inserted)
+            })
+            .await
     }
 
     async fn list_notices(
@@ -704,15 +757,22 @@ impl Store for PgStore {
         items: Vec<CaseEventItem>,
         forward: bool,
     ) -> Result<Vec<CaseItemResult>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        // One ledger writer at a time (readers go on): a case is refolded
-        // from the events its transaction sees, so two writers of one case
-        // must not interleave. SHARE ROW EXCLUSIVE conflicts with itself and
-        // with row writes, not with reads.
-        sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
-        let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
-        tx.commit().await?;
-        Ok(results)
+        self.writes
+            .track(async {
+                let audits: Vec<AuditRecord> = items.iter().map(|item| item.audit.clone()).collect();
+                let mut tx = self.pool.begin().await?;
+                // One ledger writer at a time (readers go on): a case is refolded
+                // from the events its transaction sees, so two writers of one case
+                // must not interleave. SHARE ROW EXCLUSIVE conflicts with itself and
+                // with row writes, not with reads.
+                sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+                let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
+                let applied = results.iter().map(|r| matches!(r, Ok(CaseApplied::Applied)));
+                crate::audit::postgres::append_in(&mut tx, crate::audit::of_changes(audits, applied)).await?;
+                tx.commit().await?;
+                Ok(results)
+            })
+            .await
     }
 
     async fn get_case(&self, id: &CaseId) -> Result<Option<StoredCase>, StoreError> {
@@ -872,23 +932,33 @@ impl Store for PgStore {
         ids.iter().map(|id| cases::parse_case_id(id)).collect()
     }
 
-    async fn insert_supervision(&self, row: &SupervisionRow) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, \
-             actor, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (supervision_id) DO NOTHING",
-        )
-        .bind(&row.supervision_id)
-        .bind(&row.case_id)
-        .bind(&row.from_unit_id)
-        .bind(&row.to_unit_id)
-        .bind(&row.kind)
-        .bind(row.reply_by)
-        .bind(&row.text)
-        .bind(cases::actor_json(&row.sender)?)
-        .bind(row.issued_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    async fn insert_supervision(&self, row: &SupervisionRow, audit: AuditRecord) -> Result<bool, StoreError> {
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(
+                    "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, \
+                     text, actor, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (supervision_id) DO NOTHING",
+                )
+                .bind(&row.supervision_id)
+                .bind(&row.case_id)
+                .bind(&row.from_unit_id)
+                .bind(&row.to_unit_id)
+                .bind(&row.kind)
+                .bind(row.reply_by)
+                .bind(&row.text)
+                .bind(cases::actor_json(&row.sender)?)
+                .bind(row.issued_at)
+                .execute(&mut *tx)
+                .await?;
+                let inserted = done.rows_affected() == 1;
+                crate::audit::postgres::append_in(&mut tx, crate::audit::of_changes(vec![audit], [inserted]))
+                    .await?;
+                tx.commit().await?;
+                Ok(inserted)
+            })
+            .await
     }
 
     async fn list_supervisions(&self, case_id: &CaseId) -> Result<Vec<SupervisionRow>, StoreError> {
@@ -902,23 +972,31 @@ impl Store for PgStore {
         records.into_iter().map(cases::SupervisionRecord::into_row).collect()
     }
 
-    async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut stored = 0;
-        for entry in entries {
-            stored += sqlx::query(
-                "INSERT INTO roster (unit_id, duty_date, leader) VALUES ($1, $2, $3) \
-                 ON CONFLICT (unit_id, duty_date) DO UPDATE SET leader = excluded.leader",
-            )
-            .bind(&entry.unit_id)
-            .bind(entry.duty_date)
-            .bind(&entry.leader)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    async fn set_roster(&self, entries: &[RosterRow], audit: AuditRecord) -> Result<u64, StoreError> {
+        if entries.is_empty() {
+            return Ok(0);
         }
-        tx.commit().await?;
-        Ok(stored)
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin().await?;
+                let mut stored = 0;
+                for entry in entries {
+                    stored += sqlx::query(
+                        "INSERT INTO roster (unit_id, duty_date, leader) VALUES ($1, $2, $3) \
+                         ON CONFLICT (unit_id, duty_date) DO UPDATE SET leader = excluded.leader",
+                    )
+                    .bind(&entry.unit_id)
+                    .bind(entry.duty_date)
+                    .bind(&entry.leader)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                crate::audit::postgres::append_in(&mut tx, vec![audit]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            })
+            .await
     }
 
     async fn roster(

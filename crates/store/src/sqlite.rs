@@ -4,15 +4,21 @@
 //! disk before its commit returns (NORMAL could lose the last commits on
 //! power loss, and we acknowledge reports on commit). Writes take the write
 //! lock up front (`BEGIN IMMEDIATE`) so a batch never fails half-way on a
-//! lock upgrade.
+//! lock upgrade; holding it, a write appends its audit entries in the same
+//! transaction (see [`crate::audit`]).
+//!
+//! Integrity: opening a database runs `PRAGMA quick_check` before anything
+//! else, and a damaged file is refused naming it ([`StoreError::Corrupt`]).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::audit::AuditRecord;
 use fengqiao_core::case::{Case, CaseId, Petitioner};
 use fengqiao_core::{DisputeCategory, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -24,9 +30,9 @@ use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
-    Backend, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
-    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, SetAsideRow, Store,
-    StoreError, StoredCase, Submission, SupervisionRow,
+    Backend, CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync,
+    DownlinkRow, ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow,
+    SetAsideRow, Store, StoreError, StoredCase, Submission, SupervisionRow, WriteFailures,
 };
 
 /// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
@@ -38,6 +44,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Seals and opens personal data.
     keyring: Keyring,
+    /// Writes that failed in the database.
+    writes: WriteFailures,
 }
 
 impl SqliteStore {
@@ -61,13 +69,16 @@ impl SqliteStore {
             .pragma("cache_size", "-65536")
             .foreign_keys(true);
         let in_memory = url.contains(":memory:");
+        let path = options.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
             // An in-memory database lives in one connection.
             .max_connections(if in_memory { 1 } else { 8 })
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(|e| damaged(&path, e))?;
+        check_integrity(&pool, &path).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let store = SqliteStore { pool, keyring };
+        let store = SqliteStore { pool, keyring, writes: WriteFailures::default() };
         // Read first, so that an ordinary start takes no write lock.
         if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
             let mut tx = store.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -81,9 +92,12 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Applies a batch in three round trips to SQLite's worker thread: one
-    /// takes the write lock and reads the heads, one writes history, heads and
-    /// outbox, one writes rollups and employers and commits. Each batch travels as one JSON parameter per table
+    /// Applies a batch in six round trips to SQLite's worker thread: one
+    /// takes the write lock and reads the heads, two append the audit
+    /// entries of what changed (the log's head, then one insert), one writes
+    /// history, heads and outbox, one adds reconciliation's digests, one
+    /// writes rollups and employers and commits. Each batch travels as one
+    /// JSON parameter per table
     /// (`json_each`), so the statements' text never changes and stays
     /// prepared — SQLite's `UNNEST`. The caller rolls back on error.
     async fn apply_on(
@@ -108,11 +122,14 @@ impl SqliteStore {
         .await?;
         let heads = plan::heads_by_key(rows)?;
         let before = crate::digest::heads_before(&heads);
+        let audits: Vec<AuditRecord> = batch.iter().map(|s| s.audit.clone()).collect();
         let plan = plan::plan(batch, heads, policy)?;
         if plan.revisions.is_empty() {
             sqlx::query("COMMIT").execute(&mut *connection).await?;
             return Ok(plan.results);
         }
+        let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));
+        crate::audit::sqlite::append_in(&mut *connection, crate::audit::of_changes(audits, changed)).await?;
         let revisions: Vec<_> = plan
             .revisions
             .iter()
@@ -225,16 +242,56 @@ fn read_rollups(period: Period) -> String {
 
 /// A timestamp as sqlx writes `DateTime<Utc>` to SQLite, so rows written
 /// through JSON read back like any other.
-fn sqlite_time(at: DateTime<Utc>) -> String {
+pub(crate) fn sqlite_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }
 
 /// A batch parameter as JSON text.
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 crate::digest::reconciliation!(SqliteStore, SqliteConnection, "BEGIN IMMEDIATE");
+
+/// A failure to open the file at `path`, named as damage when SQLite says
+/// the file is corrupt or not a database.
+fn damaged(path: &Path, error: sqlx::Error) -> StoreError {
+    let code = match &error {
+        sqlx::Error::Database(db) => db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0) & 0xff,
+        _ => 0,
+    };
+    // SQLITE_CORRUPT (11), SQLITE_NOTADB (26).
+    if matches!(code, 11 | 26) {
+        StoreError::Corrupt(format!(
+            "database file {} is damaged or not a database ({error}); restore it from a backup",
+            path.display()
+        ))
+    } else {
+        StoreError::Database(error)
+    }
+}
+
+/// `PRAGMA quick_check`: reads every page of the file once and checks the
+/// structure of every table and index b-tree (not that each index matches
+/// its table, which `integrity_check` does at several times the cost), so
+/// its time grows with the file's size. A damaged file is refused, naming
+/// it and the first problems found.
+async fn check_integrity(pool: &SqlitePool, path: &Path) -> Result<(), StoreError> {
+    let found: Vec<String> =
+        sqlx::query_scalar("PRAGMA quick_check(5)").fetch_all(pool).await.map_err(|e| damaged(path, e))?;
+    if found.len() == 1 && found[0] == "ok" {
+        return Ok(());
+    }
+    Err(StoreError::Corrupt(format!(
+        "database file {} is damaged: its integrity check (PRAGMA quick_check) found {}; restore it from a backup",
+        path.display(),
+        found.join("; ")
+    )))
+}
+
+/// The `node_meta` counter the write probe increments.
+const PROBE: &str = "INSERT INTO node_meta (key, value) VALUES ('write_probe', '1') \
+     ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(node_meta.value AS INTEGER) + 1 AS TEXT)";
 
 /// The case ledger's writes inside a `BEGIN IMMEDIATE` transaction.
 #[derive(Debug)]
@@ -252,13 +309,23 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+    async fn probe(&self) -> Result<(), StoreError> {
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query(PROBE).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
+    }
+
+    fn write_failures(&self) -> &WriteFailures {
+        &self.writes
     }
 
     #[instrument(name = "store.sqlite.replace_units", skip_all, fields(units = tree.len()))]
-    async fn replace_units(&self, tree: &UnitTree) -> Result<(), StoreError> {
+    async fn replace_units(&self, tree: &UnitTree, audit: AuditRecord) -> Result<(), StoreError> {
         let (units, closure) = plan::tree_rows(tree);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
@@ -292,6 +359,7 @@ impl Store for SqliteStore {
             });
             query.build().execute(&mut *tx).await?;
         }
+        crate::audit::sqlite::append_in(&mut tx, vec![audit]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -458,19 +526,27 @@ impl Store for SqliteStore {
         target: &UnitId,
         body: &[u8],
         at: DateTime<Utc>,
+        audit: AuditRecord,
     ) -> Result<i64, StoreError> {
         let sealed = self.keyring.seal(&personal::downlink_context(target.as_str()), body);
-        let sequence: i64 = sqlx::query_scalar(
-            "INSERT INTO downlink_events (target_unit_id, key_id, body, created_at) VALUES (?, ?, ?, ?) \
-             RETURNING sequence",
-        )
-        .bind(target.as_str())
-        .bind(self.keyring.current_id().to_hex())
-        .bind(sealed)
-        .bind(at)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(sequence)
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let sequence: i64 = sqlx::query_scalar(
+                    "INSERT INTO downlink_events (target_unit_id, key_id, body, created_at) VALUES (?, ?, ?, ?) \
+                     RETURNING sequence",
+                )
+                .bind(target.as_str())
+                .bind(self.keyring.current_id().to_hex())
+                .bind(sealed)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                crate::audit::sqlite::append_in(&mut tx, vec![audit]).await?;
+                tx.commit().await?;
+                Ok(sequence)
+            })
+            .await
     }
 
     async fn read_downlink(
@@ -517,20 +593,29 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn insert_notice(&self, notice: &NoticeRow) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at, sender) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING",
-        )
-        .bind(&notice.notice_id)
-        .bind(&notice.target_unit_id)
-        .bind(&notice.from_unit_id)
-        .bind(&notice.text)
-        .bind(notice.created_at)
-        .bind(notice.sender.as_ref().map(cases::actor_json).transpose()?)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    async fn insert_notice(&self, notice: &NoticeRow, audit: AuditRecord) -> Result<bool, StoreError> {
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let done = sqlx::query(
+                    "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at, sender) \
+                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING",
+                )
+                .bind(&notice.notice_id)
+                .bind(&notice.target_unit_id)
+                .bind(&notice.from_unit_id)
+                .bind(&notice.text)
+                .bind(notice.created_at)
+                .bind(notice.sender.as_ref().map(cases::actor_json).transpose()?)
+                .execute(&mut *tx)
+                .await?;
+                let inserted = done.rows_affected() == 1;
+                crate::audit::sqlite::append_in(&mut tx, crate::audit::of_changes(vec![audit], [inserted]))
+                    .await?;
+                tx.commit().await?;
+                Ok(inserted)
+            })
+            .await
     }
 
     async fn list_notices(
@@ -700,10 +785,17 @@ impl Store for SqliteStore {
         items: Vec<CaseEventItem>,
         forward: bool,
     ) -> Result<Vec<CaseItemResult>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
-        tx.commit().await?;
-        Ok(results)
+        self.writes
+            .track(async {
+                let audits: Vec<AuditRecord> = items.iter().map(|item| item.audit.clone()).collect();
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
+                let applied = results.iter().map(|r| matches!(r, Ok(CaseApplied::Applied)));
+                crate::audit::sqlite::append_in(&mut tx, crate::audit::of_changes(audits, applied)).await?;
+                tx.commit().await?;
+                Ok(results)
+            })
+            .await
     }
 
     async fn get_case(&self, id: &CaseId) -> Result<Option<StoredCase>, StoreError> {
@@ -864,23 +956,33 @@ impl Store for SqliteStore {
         ids.iter().map(|id| cases::parse_case_id(id)).collect()
     }
 
-    async fn insert_supervision(&self, row: &SupervisionRow) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, text, \
-             actor, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (supervision_id) DO NOTHING",
-        )
-        .bind(&row.supervision_id)
-        .bind(&row.case_id)
-        .bind(&row.from_unit_id)
-        .bind(&row.to_unit_id)
-        .bind(&row.kind)
-        .bind(row.reply_by)
-        .bind(&row.text)
-        .bind(cases::actor_json(&row.sender)?)
-        .bind(row.issued_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    async fn insert_supervision(&self, row: &SupervisionRow, audit: AuditRecord) -> Result<bool, StoreError> {
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let done = sqlx::query(
+                    "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, \
+                     text, actor, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT (supervision_id) DO NOTHING",
+                )
+                .bind(&row.supervision_id)
+                .bind(&row.case_id)
+                .bind(&row.from_unit_id)
+                .bind(&row.to_unit_id)
+                .bind(&row.kind)
+                .bind(row.reply_by)
+                .bind(&row.text)
+                .bind(cases::actor_json(&row.sender)?)
+                .bind(row.issued_at)
+                .execute(&mut *tx)
+                .await?;
+                let inserted = done.rows_affected() == 1;
+                crate::audit::sqlite::append_in(&mut tx, crate::audit::of_changes(vec![audit], [inserted]))
+                    .await?;
+                tx.commit().await?;
+                Ok(inserted)
+            })
+            .await
     }
 
     async fn list_supervisions(&self, case_id: &CaseId) -> Result<Vec<SupervisionRow>, StoreError> {
@@ -894,23 +996,31 @@ impl Store for SqliteStore {
         records.into_iter().map(cases::SupervisionRecord::into_row).collect()
     }
 
-    async fn set_roster(&self, entries: &[RosterRow]) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut stored = 0;
-        for entry in entries {
-            stored += sqlx::query(
-                "INSERT INTO roster (unit_id, duty_date, leader) VALUES (?, ?, ?) \
-                 ON CONFLICT (unit_id, duty_date) DO UPDATE SET leader = excluded.leader",
-            )
-            .bind(&entry.unit_id)
-            .bind(entry.duty_date)
-            .bind(&entry.leader)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    async fn set_roster(&self, entries: &[RosterRow], audit: AuditRecord) -> Result<u64, StoreError> {
+        if entries.is_empty() {
+            return Ok(0);
         }
-        tx.commit().await?;
-        Ok(stored)
+        self.writes
+            .track(async {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut stored = 0;
+                for entry in entries {
+                    stored += sqlx::query(
+                        "INSERT INTO roster (unit_id, duty_date, leader) VALUES (?, ?, ?) \
+                         ON CONFLICT (unit_id, duty_date) DO UPDATE SET leader = excluded.leader",
+                    )
+                    .bind(&entry.unit_id)
+                    .bind(entry.duty_date)
+                    .bind(&entry.leader)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                crate::audit::sqlite::append_in(&mut tx, vec![audit]).await?;
+                tx.commit().await?;
+                Ok(stored)
+            })
+            .await
     }
 
     async fn roster(

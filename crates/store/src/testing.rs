@@ -97,3 +97,9 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// The audit record of a change a test makes through the store directly
+/// (a node gives each change its caller's).
+pub fn audit_record(target: impl Into<String>) -> fengqiao_core::audit::AuditRecord {
+    fengqiao_core::audit::AuditRecord::new(chrono::Utc::now(), "test", "test/store", target)
+}

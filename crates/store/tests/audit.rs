@@ -2,7 +2,8 @@
 //! concurrency, the log reads back page by page, and every kind of tampering
 //! done with raw SQL behind the store's back — an edited field, a deleted
 //! entry, a cut tail, a forged entry inserted in the middle — is found by
-//! verification, naming the entry.
+//! verification, naming the entry. And every write of the store appends
+//! the entries of exactly what it changed, in its own transaction.
 
 use std::sync::Arc;
 
@@ -10,7 +11,9 @@ use chrono::{TimeZone, Utc};
 use fengqiao_core::audit::{AuditEntry, AuditRecord, ChainBreak, ChainHead, VerifiedChain};
 use fengqiao_store::audit::AuditReader;
 use fengqiao_store::testing::TestDb;
-use fengqiao_store::{Backend, Store};
+use fengqiao_store::{
+    Backend, CaseApplied, CaseEventItem, NoticeRow, RosterRow, Store, Submission, SupervisionRow,
+};
 
 fn record(i: u64) -> AuditRecord {
     AuditRecord::new(
@@ -230,6 +233,158 @@ async fn the_reader_never_writes(backend: Backend) {
     db.cleanup().await;
 }
 
+const TREE: &str = "code,parent_code,tier,name\n\
+    410411,,district,湛河区\n\
+    410411001,410411,township,马庄街道\n\
+    410411001001,410411001,community,电力社区\n\
+    410411001001001,410411001001,group,1号楼\n";
+
+fn change(target: &str) -> AuditRecord {
+    AuditRecord::new(Utc::now(), "fengqiao://person/410411001/officer/p1", "test/write", target)
+}
+
+fn submission(revision: u32, reason: &str) -> Submission {
+    let report = fengqiao_core::DailyReport::new(fengqiao_core::ReportDraft {
+        unit_id: fengqiao_core::UnitId::parse("410411001001001").unwrap(),
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+        revision: fengqiao_core::Revision::new(revision).unwrap(),
+        reporter: "officer-1".into(),
+        zero: true,
+        disputes: vec![],
+        correction_reason: reason.into(),
+    })
+    .unwrap();
+    Submission {
+        report,
+        source: fengqiao_core::revision::Source::Reporter,
+        accepted_at: Utc::now(),
+        first_accepted_at: None,
+        trace_parent: None,
+        audit: change(&format!("report r{revision} {reason}")),
+    }
+}
+
+fn registration(summary: &str) -> fengqiao_core::case::CaseEvent {
+    use fengqiao_core::case::{Case, CaseId, Channel, Context, DeadlinePolicy, Intake};
+    let on = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let intake = Intake {
+        origin_unit: fengqiao_core::UnitId::parse("410411001001001").unwrap(),
+        category: fengqiao_core::DisputeCategory::Neighbour,
+        channel: Channel::Letter,
+        summary: summary.into(),
+        petitioner_ref: None,
+        source: None,
+        workers: 0,
+        amount_claimed_cents: 0,
+    };
+    let context = Context {
+        at: Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).unwrap(),
+        on,
+        actor: fengqiao_core::actor::Actor::Unverified { text: Some("officer-1".into()), on_behalf_of: None },
+        note: String::new(),
+        owner_parent: None,
+        is_below_owner: &|_| false,
+        policy: DeadlinePolicy::default(),
+    };
+    Case::register(CaseId::parse("410411001001001-20261127-1").unwrap(), intake, None, &context).unwrap()
+}
+
+/// Each write of the store appends the records of what it changed — and
+/// only that — in its own transaction: a report batch the records of its
+/// new revisions and corrections (not of a duplicate, a stale or a
+/// conflicting one), case events those of new events, a notice, a
+/// supervision notice, a roster, a downlink event and the unit tree theirs,
+/// and none for a replay that changes nothing.
+async fn every_write_appends_the_entries_of_what_it_changed(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.open().await.unwrap();
+    let policy = fengqiao_core::TimePolicy::default();
+    store.replace_units(&fengqiao_core::UnitTree::from_csv(TREE).unwrap(), change("tree")).await.unwrap();
+    let results = store
+        .apply_reports(
+            vec![submission(1, ""), submission(1, ""), submission(2, "recounted"), submission(1, "")],
+            false,
+            &policy,
+        )
+        .await
+        .unwrap();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3, "{results:?}");
+    // A batch of duplicates only, and one of a conflict only: no entry.
+    store.apply_reports(vec![submission(2, "recounted")], false, &policy).await.unwrap();
+    store.apply_reports(vec![submission(2, "other reason")], false, &policy).await.unwrap();
+    let notice = NoticeRow {
+        notice_id: "N1".into(),
+        target_unit_id: "410411001001001".into(),
+        from_unit_id: "410411001".into(),
+        text: "check the wells".into(),
+        created_at: Utc::now(),
+        sender: None,
+    };
+    assert!(store.insert_notice(&notice, change("notice")).await.unwrap());
+    assert!(!store.insert_notice(&notice, change("notice again")).await.unwrap());
+    let supervision = SupervisionRow {
+        supervision_id: "S1".into(),
+        case_id: "410411001001001-20261127-1".into(),
+        from_unit_id: "410411".into(),
+        to_unit_id: "410411001001001".into(),
+        kind: "document".into(),
+        reply_by: chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+        text: "report progress".into(),
+        sender: fengqiao_core::actor::Actor::Unverified { text: Some("leader-1".into()), on_behalf_of: None },
+        issued_at: Utc::now(),
+    };
+    assert!(store.insert_supervision(&supervision, change("supervision")).await.unwrap());
+    assert!(!store.insert_supervision(&supervision, change("supervision again")).await.unwrap());
+    let duty = RosterRow {
+        unit_id: "410411001001001".into(),
+        duty_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+        leader: "王".into(),
+    };
+    assert_eq!(store.set_roster(std::slice::from_ref(&duty), change("roster")).await.unwrap(), 1);
+    assert_eq!(store.set_roster(&[], change("no roster")).await.unwrap(), 0);
+    let target = fengqiao_core::UnitId::parse("410411001001").unwrap();
+    store.append_downlink(&target, b"body", Utc::now(), change("downlink")).await.unwrap();
+    let event = registration("fence");
+    let item = |event: fengqiao_core::case::CaseEvent, target: &str| CaseEventItem {
+        event,
+        petitioner: None,
+        audit: change(target),
+    };
+    let applied = store
+        .apply_case_events(
+            vec![
+                item(event.clone(), "event 1"),
+                item(event.clone(), "event 1 again"),
+                item(registration("other"), "event 1 otherwise"),
+            ],
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied[0], Ok(CaseApplied::Applied));
+    assert_eq!(applied[1], Ok(CaseApplied::Duplicate));
+    assert!(applied[2].is_err());
+
+    let log = store.audit_page(0, 100).await.unwrap();
+    let targets: Vec<&str> = log.iter().map(|e| e.target.as_str()).collect();
+    assert_eq!(
+        targets,
+        [
+            "tree",
+            "report r1 ",
+            "report r2 recounted",
+            "notice",
+            "supervision",
+            "roster",
+            "downlink",
+            "event 1"
+        ]
+    );
+    assert!(fengqiao_core::audit::verify(&log, None).is_ok());
+    store.close().await;
+    db.cleanup().await;
+}
+
 fengqiao_store::both_backends!(
     appends_chain_and_read_back_in_pages,
     concurrent_appends_never_fork,
@@ -238,4 +393,5 @@ fengqiao_store::both_backends!(
     a_cut_tail_is_found_against_the_anchor,
     a_forged_entry_inserted_in_the_middle_breaks_the_next,
     the_reader_never_writes,
+    every_write_appends_the_entries_of_what_it_changed,
 );

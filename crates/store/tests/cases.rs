@@ -15,7 +15,7 @@ use fengqiao_core::identity::Role;
 use fengqiao_core::report::ReportDraft;
 use fengqiao_core::revision::Source;
 use fengqiao_core::{DailyReport, DisputeCategory, DomainError, Revision, TimePolicy, UnitId, UnitTree};
-use fengqiao_store::testing::TestDb;
+use fengqiao_store::testing::{TestDb, audit_record};
 use fengqiao_store::{
     Backend, CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, OutboxPayload,
     RosterRow, Store, Submission, SupervisionRow,
@@ -199,7 +199,8 @@ impl Desk {
 }
 
 fn item(event: CaseEvent) -> CaseEventItem {
-    CaseEventItem { event, petitioner: None }
+    let audit = audit_record(format!("case {} event {}", event.case_id, event.seq));
+    CaseEventItem { event, petitioner: None, audit }
 }
 
 fn items(events: &[CaseEvent]) -> Vec<CaseEventItem> {
@@ -220,7 +221,7 @@ async fn store_desks(store: &dyn Store, desks: &[&Desk]) {
 async fn setup(backend: Backend) -> (TestDb, Arc<dyn Store>) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.expect("test database opens");
-    store.replace_units(&UnitTree::from_csv(TREE).unwrap()).await.expect("tree stored");
+    store.replace_units(&UnitTree::from_csv(TREE).unwrap(), audit_record("tree")).await.expect("tree stored");
     (db, store)
 }
 
@@ -279,6 +280,7 @@ fn report(unit_id: &str, day: u32) -> Submission {
     })
     .unwrap();
     Submission {
+        audit: audit_record(format!("report {}", report.key())),
         report,
         source: Source::Reporter,
         accepted_at: morning(day),
@@ -386,7 +388,8 @@ async fn the_petitioner_is_stored_only_when_given(backend: Backend) {
     apply(&*store, &desk.log[..1]).await;
     assert_eq!(store.case_petitioner(&id).await.unwrap(), None);
 
-    let with = |event: CaseEvent, name: &str| CaseEventItem { event, petitioner: Some(petitioner(name)) };
+    let with =
+        |event: CaseEvent, name: &str| CaseEventItem { petitioner: Some(petitioner(name)), ..item(event) };
     store.apply_case_events(vec![with(desk.event(2), "张三")], false).await.unwrap();
     assert_eq!(store.case_petitioner(&id).await.unwrap(), Some(petitioner("张三")));
     let resent = store.apply_case_events(vec![with(desk.event(2), "张三丰")], false).await.unwrap();
@@ -819,11 +822,14 @@ async fn supervisions_and_roster_round_trip(backend: Backend) {
         issued_at: morning(day),
     };
     let (later, earlier) = (notice("S2", 12), notice("S1", 10));
-    assert!(store.insert_supervision(&later).await.unwrap());
-    assert!(store.insert_supervision(&earlier).await.unwrap());
+    assert!(store.insert_supervision(&later, audit_record("S2")).await.unwrap());
+    assert!(store.insert_supervision(&earlier, audit_record("S1")).await.unwrap());
     assert!(
         !store
-            .insert_supervision(&SupervisionRow { text: "changed".into(), ..earlier.clone() })
+            .insert_supervision(
+                &SupervisionRow { text: "changed".into(), ..earlier.clone() },
+                audit_record("S1")
+            )
             .await
             .unwrap()
     );
@@ -836,12 +842,10 @@ async fn supervisions_and_roster_round_trip(backend: Backend) {
         leader: leader.into(),
     };
     let stored = store
-        .set_roster(&[
-            duty(GROUP_1, 2, "王"),
-            duty(GROUP_1, 1, "李"),
-            duty(GROUP_B, 1, "赵"),
-            duty(GROUP_1, 2, "张"),
-        ])
+        .set_roster(
+            &[duty(GROUP_1, 2, "王"), duty(GROUP_1, 1, "李"), duty(GROUP_B, 1, "赵"), duty(GROUP_1, 2, "张")],
+            audit_record("roster"),
+        )
         .await
         .unwrap();
     assert_eq!(stored, 4);
@@ -851,7 +855,7 @@ async fn supervisions_and_roster_round_trip(backend: Backend) {
     );
     assert_eq!(store.roster(&unit(GROUP_1), date(2), date(9)).await.unwrap(), [duty(GROUP_1, 2, "张")]);
     assert!(store.roster(&unit(GROUP_1), date(3), date(9)).await.unwrap().is_empty());
-    assert_eq!(store.set_roster(&[]).await.unwrap(), 0);
+    assert_eq!(store.set_roster(&[], audit_record("roster")).await.unwrap(), 0);
     db.cleanup().await;
 }
 

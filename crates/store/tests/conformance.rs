@@ -12,7 +12,7 @@ use fengqiao_core::{
     TimePolicy, UnitId, UnitTree, WageArrears,
 };
 use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
-use fengqiao_store::testing::TestDb;
+use fengqiao_store::testing::{TestDb, audit_record};
 use fengqiao_store::{Backend, ListQuery, OutboxPayload, Store, Submission};
 
 const TREE: &str = "code,parent_code,tier,name\n\
@@ -68,7 +68,15 @@ fn report(unit: &str, day: u32, revision: u32, disputes: Vec<Dispute>) -> DailyR
 }
 
 fn submission(report: DailyReport, accepted_at: DateTime<Utc>) -> Submission {
-    Submission { report, source: Source::Reporter, accepted_at, first_accepted_at: None, trace_parent: None }
+    let audit = audit_record(format!("report {}", report.key()));
+    Submission {
+        report,
+        source: Source::Reporter,
+        accepted_at,
+        first_accepted_at: None,
+        trace_parent: None,
+        audit,
+    }
 }
 
 async fn apply_one(store: &dyn Store, s: Submission) -> Result<fengqiao_store::Outcome, DomainError> {
@@ -80,7 +88,7 @@ async fn setup(backend: Backend) -> (TestDb, Arc<dyn Store>) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.expect("test database opens");
     assert!(store.load_units().await.unwrap().is_none(), "a new database holds no tree");
-    store.replace_units(&UnitTree::from_csv(TREE).unwrap()).await.expect("tree stored");
+    store.replace_units(&UnitTree::from_csv(TREE).unwrap(), audit_record("tree")).await.expect("tree stored");
     (db, store)
 }
 
@@ -186,6 +194,7 @@ async fn uplink_takes_revisions_in_any_order(backend: Backend) {
     let unit = "410411001001002";
     let origin_first = at(7);
     let forwarded = |r: DailyReport| Submission {
+        audit: audit_record(format!("report {}", r.key())),
         report: r,
         source: Source::Uplink,
         accepted_at: at(12),
@@ -214,6 +223,7 @@ async fn a_forwarded_revision_cannot_back_date_the_first_acceptance(backend: Bac
         accepted_at: accepted,
         first_accepted_at: Some(first),
         trace_parent: None,
+        audit: audit_record("report"),
     };
     let late = at(12);
     let first = apply_one(&*store, forwarded(report(unit, 27, 1, vec![]), late, late)).await.unwrap();
@@ -314,7 +324,7 @@ async fn lists_a_subtree_page_by_page(backend: Backend) {
 async fn committed_reports_survive_a_restart(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.unwrap();
-    store.replace_units(&UnitTree::from_csv(TREE).unwrap()).await.unwrap();
+    store.replace_units(&UnitTree::from_csv(TREE).unwrap(), audit_record("tree")).await.unwrap();
     let committer = GroupCommitter::spawn(Arc::clone(&store), CommitterConfig::default());
     let mut acked = Vec::new();
     let tasks: Vec<_> = (1..=25)
@@ -385,7 +395,7 @@ async fn replacing_the_tree_is_idempotent(backend: Backend) {
     let tree = UnitTree::from_csv(TREE).unwrap();
     let loaded = store.load_units().await.unwrap().expect("a tree is stored");
     assert_eq!(loaded.to_csv(), tree.to_csv(), "the stored tree reads back as it was written");
-    store.replace_units(&tree).await.unwrap();
+    store.replace_units(&tree, audit_record("tree")).await.unwrap();
     store
         .apply_reports(
             vec![submission(report("410411002001001", 27, 1, vec![]), at(1))],
@@ -492,9 +502,11 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
     let (db, store) = setup(backend).await;
     let id = |u: &str| UnitId::parse(u).unwrap();
     assert_eq!(store.downlink_head().await.unwrap(), 0);
-    let first = store.append_downlink(&id("410411001001"), b"one", at(1)).await.unwrap();
-    let second = store.append_downlink(&id("410411002001"), b"two", at(2)).await.unwrap();
-    let third = store.append_downlink(&id("410411001001002"), b"three", at(3)).await.unwrap();
+    let first = store.append_downlink(&id("410411001001"), b"one", at(1), audit_record("one")).await.unwrap();
+    let second =
+        store.append_downlink(&id("410411002001"), b"two", at(2), audit_record("two")).await.unwrap();
+    let third =
+        store.append_downlink(&id("410411001001002"), b"three", at(3), audit_record("three")).await.unwrap();
     assert!(first < second && second < third);
     assert_eq!(store.downlink_head().await.unwrap(), third);
     let township = store.read_downlink(&id("410411001"), 0, 10).await.unwrap();
@@ -525,8 +537,11 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
             on_behalf_of: None,
         }),
     };
-    assert!(store.insert_notice(&notice).await.unwrap());
-    assert!(!store.insert_notice(&notice).await.unwrap(), "a replayed notice changes nothing");
+    assert!(store.insert_notice(&notice, audit_record("notice")).await.unwrap());
+    assert!(
+        !store.insert_notice(&notice, audit_record("notice")).await.unwrap(),
+        "a replayed notice changes nothing"
+    );
     assert_eq!(
         store.list_notices(&id("410411001001"), None, 10).await.unwrap(),
         std::slice::from_ref(&notice)
@@ -539,7 +554,7 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
         ..notice.clone()
     };
     for row in [more("410411-3", 4), more("410411-2", 4), more("410411-0", 5)] {
-        store.insert_notice(&row).await.unwrap();
+        store.insert_notice(&row, audit_record("notice")).await.unwrap();
     }
     let unit = id("410411001001");
     let mut seen = Vec::new();
@@ -569,7 +584,7 @@ async fn a_moved_unit_keeps_its_history_under_its_old_parent(backend: Backend) {
             "410411001001002,410411002001,group,2号楼,true,,,410411001001@2026-11-15",
         );
     let tree = UnitTree::from_csv(&moved).unwrap();
-    store.replace_units(&tree).await.unwrap();
+    store.replace_units(&tree, audit_record("tree")).await.unwrap();
     let loaded = store.load_units().await.unwrap().unwrap();
     assert_eq!(loaded.to_csv(), tree.to_csv(), "moves are stored");
     let unit = "410411001001002";

@@ -73,7 +73,8 @@ fn report(unit_id: &str, day: u32, revision: u32, note: &str) -> DailyReport {
 
 fn submission(report: DailyReport, source: Source) -> Submission {
     let at = morning(report.date().day0() + 1);
-    Submission { report, source, accepted_at: at, first_accepted_at: Some(at), trace_parent: None }
+    let audit = fengqiao_store::testing::audit_record(format!("report {}", report.key()));
+    Submission { report, source, accepted_at: at, first_accepted_at: Some(at), trace_parent: None, audit }
 }
 
 use chrono::Datelike;
@@ -113,7 +114,7 @@ async fn setup(backend: Backend) -> (TestDb, Arc<dyn Store>, UnitTree) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.expect("test database opens");
     let tree = UnitTree::from_csv(TREE).unwrap();
-    store.replace_units(&tree).await.unwrap();
+    store.replace_units(&tree, fengqiao_store::testing::audit_record("tree")).await.unwrap();
     let roots: Vec<UnitId> = ROOTS.iter().map(|r| unit(r)).collect();
     assert!(store.ensure_digests(&basis(&tree, &roots), &roots).await.unwrap(), "first start builds");
     assert!(!store.ensure_digests(&basis(&tree, &roots), &roots).await.unwrap(), "then keeps");
@@ -213,8 +214,15 @@ async fn digests_follow_every_write_and_equal_a_rebuild(backend: Backend) {
     // move; a resent event changes nothing.
     let mut events = case_log("C1", GROUP_1, 12);
     events.extend(case_log("C2", MOVED, 16));
-    let items: Vec<CaseEventItem> =
-        events.iter().cloned().map(|event| CaseEventItem { event, petitioner: None }).collect();
+    let items: Vec<CaseEventItem> = events
+        .iter()
+        .cloned()
+        .map(|event| CaseEventItem {
+            event,
+            petitioner: None,
+            audit: fengqiao_store::testing::audit_record("case event"),
+        })
+        .collect();
     store.apply_case_events(items[..3].to_vec(), false).await.unwrap();
     store.apply_case_events(items.clone(), false).await.unwrap();
     let expected = recomputed(&*store, &tree, &["C1", "C2"]).await;
@@ -260,8 +268,15 @@ async fn held_items_list_a_day_exactly_and_page(backend: Backend) {
     ];
     store.apply_reports(batch, true, &policy).await.unwrap();
     let events = case_log("C1", GROUP_1, 14);
-    let items: Vec<CaseEventItem> =
-        events.iter().cloned().map(|event| CaseEventItem { event, petitioner: None }).collect();
+    let items: Vec<CaseEventItem> = events
+        .iter()
+        .cloned()
+        .map(|event| CaseEventItem {
+            event,
+            petitioner: None,
+            audit: fengqiao_store::testing::audit_record("case event"),
+        })
+        .collect();
     store.apply_case_events(items, true).await.unwrap();
     let root = unit(TOWNSHIP_A);
     let all = store.held_reports(&root, date(14), None, 100).await.unwrap();
@@ -317,8 +332,15 @@ async fn requeued_items_are_queued_once(backend: Backend) {
         .await
         .unwrap();
     let events = case_log("C1", GROUP_1, 14);
-    let items: Vec<CaseEventItem> =
-        events.iter().cloned().map(|event| CaseEventItem { event, petitioner: None }).collect();
+    let items: Vec<CaseEventItem> = events
+        .iter()
+        .cloned()
+        .map(|event| CaseEventItem {
+            event,
+            petitioner: None,
+            audit: fengqiao_store::testing::audit_record("case event"),
+        })
+        .collect();
     store.apply_case_events(items, false).await.unwrap();
     assert_eq!(store.outbox_stats().await.unwrap().depth, 0);
     let root = unit(TOWNSHIP_A);

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use fengqiao_core::DisputeCategory;
 use fengqiao_core::case::{Case, CaseEvent, CaseId, Channel, Context, DeadlinePolicy, Intake, Petitioner};
 use fengqiao_core::{UnitId, UnitTree};
-use fengqiao_store::testing::TestDb;
+use fengqiao_store::testing::{TestDb, audit_record};
 use fengqiao_store::{Backend, CaseEventItem, Keyring, PersonalDataKey, RekeyReport, Store, StoreError};
 
 const TREE: &str = "code,parent_code,tier,name,reporting,active_from,active_to,moves\n\
@@ -151,15 +151,22 @@ async fn assert_sealed_at_rest(raw: &Raw) {
 
 async fn open(db: &TestDb, keyring: Keyring) -> std::sync::Arc<dyn Store> {
     let store = db.open_with(keyring).await.expect("test database opens");
-    store.replace_units(&UnitTree::from_csv(TREE).unwrap()).await.unwrap();
+    store.replace_units(&UnitTree::from_csv(TREE).unwrap(), audit_record("tree")).await.unwrap();
     store
 }
 
 async fn seed(store: &dyn Store) {
-    let items = vec![CaseEventItem { event: registration("P1"), petitioner: Some(petitioner()) }];
+    let items = vec![CaseEventItem {
+        event: registration("P1"),
+        petitioner: Some(petitioner()),
+        audit: audit_record("P1"),
+    }];
     store.apply_case_events(items, true).await.unwrap();
     let at = Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap();
-    store.append_downlink(&UnitId::parse(TOWNSHIP).unwrap(), BODY, at).await.unwrap();
+    store
+        .append_downlink(&UnitId::parse(TOWNSHIP).unwrap(), BODY, at, audit_record("handover"))
+        .await
+        .unwrap();
 }
 
 async fn read_back(store: &dyn Store) -> Result<(Option<Petitioner>, Vec<u8>), StoreError> {
@@ -219,7 +226,8 @@ async fn rotation_reseals_and_refuses_what_does_not_open(backend: Backend) {
 
     // A sealed petitioner copied to another case does not open there.
     let store = open(&db, ring(2, &[])).await;
-    let items = vec![CaseEventItem { event: registration("P2"), petitioner: None }];
+    let items =
+        vec![CaseEventItem { event: registration("P2"), petitioner: None, audit: audit_record("P2") }];
     store.apply_case_events(items, false).await.unwrap();
     let raw = Raw::open(&db).await;
     raw.execute(
@@ -303,7 +311,10 @@ async fn plaintext_from_before_0007_is_sealed_by_the_rekey(backend: Backend) {
     // Opening migrates to 0007; the plaintext is not served until sealed.
     let store = open(&db, ring(3, &[])).await;
     store
-        .apply_case_events(vec![CaseEventItem { event: registration("P1"), petitioner: None }], false)
+        .apply_case_events(
+            vec![CaseEventItem { event: registration("P1"), petitioner: None, audit: audit_record("P1") }],
+            false,
+        )
         .await
         .unwrap();
     let error = store.read_downlink(&UnitId::parse(TOWNSHIP).unwrap(), 0, 10).await.unwrap_err().to_string();

@@ -111,7 +111,15 @@ fn report(unit: &str, day: u32, revision: u32, disputes: Vec<Dispute>) -> DailyR
 }
 
 fn submission(report: DailyReport, accepted_at: DateTime<Utc>) -> Submission {
-    Submission { report, source: Source::Reporter, accepted_at, first_accepted_at: None, trace_parent: None }
+    let audit = fengqiao_store::testing::audit_record(format!("report {}", report.key()));
+    Submission {
+        report,
+        source: Source::Reporter,
+        accepted_at,
+        first_accepted_at: None,
+        trace_parent: None,
+        audit,
+    }
 }
 
 async fn apply(store: &dyn Store, batch: Vec<Submission>) -> Vec<Applied> {
@@ -128,7 +136,7 @@ async fn setup(backend: Backend, csv: &str) -> (TestDb, Arc<dyn Store>, UnitTree
     let db = TestDb::new(backend).await;
     let store = db.open().await.expect("test database opens");
     let tree = UnitTree::from_csv(csv).unwrap();
-    store.replace_units(&tree).await.expect("tree stored");
+    store.replace_units(&tree, fengqiao_store::testing::audit_record("tree")).await.expect("tree stored");
     (db, store, tree)
 }
 
@@ -761,6 +769,7 @@ impl Generator {
         let submission = if uplink {
             let first = *self.origin.entry(key).or_insert(origin);
             Submission {
+                audit: fengqiao_store::testing::audit_record(format!("report {}", report.key())),
                 report,
                 source: Source::Uplink,
                 accepted_at,
@@ -769,6 +778,7 @@ impl Generator {
             }
         } else {
             Submission {
+                audit: fengqiao_store::testing::audit_record(format!("report {}", report.key())),
                 report,
                 source: Source::Reporter,
                 accepted_at,
@@ -901,7 +911,7 @@ async fn run_case(
     let policy = TimePolicy::default();
     let db = TestDb::new(backend).await;
     let store = db.open().await.expect("test database opens");
-    store.replace_units(tree).await.unwrap();
+    store.replace_units(tree, fengqiao_store::testing::audit_record("tree")).await.unwrap();
 
     // Submissions, cut into batches, and what each must do.
     let mut generator = Generator::default();
