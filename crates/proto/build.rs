@@ -18,6 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "fengqiao/v1/downlink.proto",
         "fengqiao/v1/node.proto",
         "fengqiao/v1/summary.proto",
+        "fengqiao/v1/reconcile.proto",
     ];
     for file in &files {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());

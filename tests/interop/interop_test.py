@@ -44,6 +44,7 @@ from fengqiao.v1 import (
     downlink_pb2,
     node_pb2,
     node_pb2_grpc,
+    reconcile_pb2,
     reporting_pb2,
     reporting_pb2_grpc,
     summary_pb2,
@@ -73,10 +74,20 @@ FENGQIAO_SERVICES = {
         "NodeService",
         "SummaryService",
         "CaseService",
+        "ReconcileService",
     )
 }
 # The generated modules that define those services, for comparing schemas.
-SERVICE_MODULES = (cases_pb2, downlink_pb2, node_pb2, reporting_pb2, summary_pb2, units_pb2, uplink_pb2)
+SERVICE_MODULES = (
+    cases_pb2,
+    downlink_pb2,
+    node_pb2,
+    reconcile_pb2,
+    reporting_pb2,
+    summary_pb2,
+    units_pb2,
+    uplink_pb2,
+)
 
 
 class Failure(Exception):

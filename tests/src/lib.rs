@@ -14,6 +14,10 @@
 //!   notice), blackhole it (they do not) and heal it.
 //! - [`NodeClient`] reads a node (reports, status) and pushes uplink batches;
 //!   [`poll_until`] and [`TestNetwork::wait_for`] await a condition by polling.
+//! - [`TestNetwork::backup`] and [`TestNetwork::restore`] back a node's
+//!   database up and put it back as docs/OPERATIONS.md says (SQLite `VACUUM
+//!   INTO`, PostgreSQL `pg_dump -Fc` / `pg_restore --clean`); [`fengqiao`]
+//!   runs the command line.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
@@ -791,6 +795,66 @@ impl Drop for LinkProxy {
     }
 }
 
+/// One run of the `fengqiao` command line.
+#[derive(Debug)]
+pub struct CliRun {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `fengqiao ARGS` (nothing taken from the environment) and waits for it.
+pub async fn fengqiao(args: &[&str]) -> CliRun {
+    let mut command = Command::new(fengqiao_binary());
+    for (variable, _) in std::env::vars_os() {
+        if variable.to_string_lossy().starts_with("FENGQIAO") {
+            command.env_remove(variable);
+        }
+    }
+    let output = command
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", fengqiao_binary().display()));
+    CliRun {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs a command line that must succeed; its standard output.
+pub async fn fengqiao_ok(args: &[&str]) -> String {
+    let run = fengqiao(args).await;
+    assert!(run.success, "`fengqiao {}` failed: {}{}", args.join(" "), run.stdout, run.stderr);
+    run.stdout
+}
+
+/// Runs an external tool that must succeed (`sqlite3`, `pg_dump`, …).
+async fn tool(program: &str, args: &[&str]) {
+    let output = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap_or_else(|error| panic!("cannot run {program}: {error}"));
+    assert!(
+        output.status.success(),
+        "`{program} {}` failed: {}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A backup of one node's database (removed when dropped).
+#[derive(Debug)]
+pub struct Backup {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
 /// Which nodes a [`TestNetwork`] runs.
 #[derive(Debug)]
 pub struct TestNetworkBuilder {
@@ -1075,6 +1139,11 @@ impl TestNetwork {
             .unwrap_or_else(|| panic!("no node serves unit {unit}"))
     }
 
+    /// The URL of the node of `node_unit` (`http://127.0.0.1:PORT`).
+    pub fn node_url(&self, node_unit: &str) -> String {
+        self.entry(node_unit).process.url()
+    }
+
     /// A client of the node of `node_unit`.
     pub fn client(&self, node_unit: &str) -> NodeClient {
         self.entry(node_unit).process.client()
@@ -1101,6 +1170,53 @@ impl TestNetwork {
         let count = store.count_reports().await.expect("count");
         store.close().await;
         count
+    }
+
+    /// Backs up the database of the (running) node of `unit` as
+    /// docs/OPERATIONS.md says: SQLite `sqlite3 DB "VACUUM INTO 'FILE'"`,
+    /// PostgreSQL `pg_dump -Fc` of the node's schema — consistent snapshots
+    /// while the node serves.
+    pub async fn backup(&self, unit: &str) -> Backup {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = self.db(unit);
+        let path = dir.path().join("backup");
+        match (db.sqlite_path(), db.schema()) {
+            (Some(file), _) => {
+                let vacuum = format!("VACUUM INTO '{}'", path.display());
+                tool("sqlite3", &[&file.to_string_lossy(), &vacuum]).await;
+            }
+            (None, Some(schema)) => {
+                let url = fengqiao_store::testing::postgres_url();
+                tool("pg_dump", &["-Fc", "-n", schema, "-d", &url, "-f", &path.to_string_lossy()]).await;
+            }
+            (None, None) => unreachable!("a test database is a file or a schema"),
+        }
+        Backup { _dir: dir, path }
+    }
+
+    /// Puts `backup` in place of the database of the node of `unit`, which
+    /// must be down: SQLite — the file over the database, its `-wal` and
+    /// `-shm` deleted; PostgreSQL — `pg_restore --clean --if-exists`.
+    pub async fn restore(&mut self, unit: &str, backup: &Backup) {
+        assert!(!self.node(unit).is_running(), "stop the node of {unit} before restoring it");
+        let db = self.db(unit);
+        match (db.sqlite_path(), db.schema()) {
+            (Some(file), _) => {
+                std::fs::copy(&backup.path, &file).expect("backup copied over the database");
+                for suffix in ["-wal", "-shm"] {
+                    let side = PathBuf::from(format!("{}{suffix}", file.display()));
+                    if side.exists() {
+                        std::fs::remove_file(&side).expect("side file removed");
+                    }
+                }
+            }
+            (None, Some(_)) => {
+                let url = fengqiao_store::testing::postgres_url();
+                tool("pg_restore", &["--clean", "--if-exists", "-d", &url, &backup.path.to_string_lossy()])
+                    .await;
+            }
+            (None, None) => unreachable!("a test database is a file or a schema"),
+        }
     }
 
     /// `kill -9` the node of `unit`; it stays down.

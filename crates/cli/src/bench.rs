@@ -42,6 +42,9 @@ pub enum BenchCommand {
     Summary(crate::bench_summary::SummaryArgs),
     /// Audit log appends (batched and single) and verifying a long log.
     Audit(crate::bench_audit::AuditArgs),
+    /// A district restored from a backup one day old: reconciliation's time
+    /// and bytes to repair it, and a steady-state exchange.
+    Reconcile(crate::bench_reconcile::ReconcileArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -75,6 +78,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Network(args) => crate::bench_network::network(args).await,
         BenchCommand::Summary(args) => crate::bench_summary::summary(args).await,
         BenchCommand::Audit(args) => crate::bench_audit::audit(args).await,
+        BenchCommand::Reconcile(args) => crate::bench_reconcile::reconcile(args).await,
     }
 }
 
@@ -406,7 +410,7 @@ impl UplinkService for SinkParent {
                 detail: String::new(),
             })
             .collect();
-        Ok(Response::new(PushBatchResponse { acks }))
+        Ok(Response::new(PushBatchResponse { acks, ..Default::default() }))
     }
 }
 

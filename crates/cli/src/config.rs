@@ -38,6 +38,7 @@ pub struct Config {
     pub metrics: MetricsSection,
     pub log: LogSection,
     pub trace: TraceSection,
+    pub reconcile: ReconcileSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -287,6 +288,25 @@ impl Default for TraceSection {
     }
 }
 
+/// Reconciliation with the parent (anti-entropy): the node compares digests
+/// of its subtree with the parent's at start, when the parent restarts, on
+/// request, and every `interval_secs`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReconcileSection {
+    /// Seconds between periodic exchanges; 0 turns them off.
+    pub interval_secs: u64,
+    /// Most days whose items one exchange lists (the next goes on).
+    pub max_days: u32,
+}
+
+impl Default for ReconcileSection {
+    fn default() -> Self {
+        let defaults = fengqiao_node::reconcile::ReconcileConfig::default();
+        ReconcileSection { interval_secs: defaults.interval.as_secs(), max_days: defaults.max_days }
+    }
+}
+
 /// Unit ids are digits: accept `unit = 410411` as well as `"410411"`, and
 /// the environment's `FENGQIAO__NODE__UNIT=410411`, which figment reads as
 /// a number.
@@ -412,6 +432,13 @@ pub struct ConfigArgs {
     /// days is a repeat petition [default: 365].
     #[arg(long)]
     pub repeat_window_days: Option<u32>,
+    /// reconcile.interval_secs: seconds between periodic reconciliations with the parent; 0: only at
+    /// start, when the parent restarts and on request [default: 600].
+    #[arg(long)]
+    pub reconcile_interval_secs: Option<u64>,
+    /// reconcile.max_days: most days whose items one reconciliation lists [default: 366].
+    #[arg(long)]
+    pub reconcile_max_days: Option<u32>,
     /// node.drain_grace_seconds: on SIGTERM or Ctrl-C, keep serving this many seconds with health
     /// already NOT_SERVING, then stop accepting and finish calls in flight [default: 0].
     #[arg(long)]
@@ -541,6 +568,8 @@ impl ConfigArgs {
         set("log.filter", value(&self.log_filter));
         set("trace.otlp_endpoint", value(&self.otlp_endpoint));
         set("trace.service_name", value(&self.service_name));
+        set("reconcile.interval_secs", value(&self.reconcile_interval_secs));
+        set("reconcile.max_days", value(&self.reconcile_max_days));
         dict
     }
 }
@@ -616,6 +645,13 @@ impl Loaded {
     }
 
     /// The time policy (checked by [`load`]).
+    pub fn reconcile(&self) -> fengqiao_node::reconcile::ReconcileConfig {
+        fengqiao_node::reconcile::ReconcileConfig {
+            interval: Duration::from_secs(self.config.reconcile.interval_secs),
+            max_days: self.config.reconcile.max_days,
+        }
+    }
+
     pub fn time(&self) -> TimePolicy {
         TimePolicy::parse(&self.config.time.zone, &self.config.time.cutoff).expect("checked by load")
     }
@@ -733,6 +769,7 @@ fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("metrics", vec!["listen"]),
         ("log", vec!["format", "filter"]),
         ("trace", vec!["otlp_endpoint", "service_name"]),
+        ("reconcile", vec!["interval_secs", "max_days"]),
     ])
 }
 
@@ -947,6 +984,12 @@ fn check(loaded: &Loaded) -> Result<()> {
     if c.trace.service_name.trim().is_empty() {
         return Err(fail("trace.service_name", "must not be empty"));
     }
+    if c.reconcile.interval_secs > 0 && !(10..=604_800).contains(&c.reconcile.interval_secs) {
+        return Err(fail("reconcile.interval_secs", "must be 0 (off) or between 10 and 604800 seconds"));
+    }
+    if !(1..=36_600).contains(&c.reconcile.max_days) {
+        return Err(fail("reconcile.max_days", "must be between 1 and 36600"));
+    }
     Ok(())
 }
 
@@ -1055,6 +1098,31 @@ mod tests {
                 load(&ConfigArgs { config: Some("n.toml".into()), insecure: true, ..Default::default() })
                     .unwrap();
             assert_eq!(loaded.unit(), "410411");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn reconciliation_keys_are_layered_and_checked() {
+        Jail::expect_with(|jail| {
+            let defaults = load(&args(None)).unwrap();
+            assert_eq!(defaults.reconcile().interval, Duration::from_secs(600));
+            assert_eq!(defaults.reconcile().max_days, 366);
+            jail.create_file("node.toml", "[reconcile]\ninterval_secs = 0\nmax_days = 30\n")?;
+            let file = load(&args(Some("node.toml"))).unwrap();
+            assert_eq!(file.reconcile().interval, Duration::ZERO, "0: no periodic exchange");
+            assert_eq!(file.reconcile().max_days, 30);
+            let flags = ConfigArgs { reconcile_interval_secs: Some(60), ..args(Some("node.toml")) };
+            let flags = load(&flags).unwrap();
+            assert_eq!(flags.reconcile().interval, Duration::from_secs(60));
+            assert_eq!(flags.origin("reconcile.interval_secs"), "command-line flags");
+            assert!(flags.to_toml().contains("[reconcile]\ninterval_secs = 60  # command-line flags"));
+            jail.set_env("FENGQIAO__RECONCILE__INTERVAL_SECS", "5");
+            assert_eq!(
+                error(load(&args(None))),
+                "configuration: reconcile.interval_secs (environment variable FENGQIAO__RECONCILE__INTERVAL_SECS): \
+                 must be 0 (off) or between 10 and 604800 seconds"
+            );
             Ok(())
         });
     }

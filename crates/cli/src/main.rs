@@ -6,6 +6,7 @@ mod audit;
 mod bench;
 mod bench_audit;
 mod bench_network;
+mod bench_reconcile;
 mod bench_summary;
 mod ca;
 mod cases;
@@ -15,6 +16,7 @@ mod demo;
 mod demo_cases;
 mod node;
 mod pii;
+mod reconcile;
 #[cfg(unix)]
 mod sigbus;
 mod summary;
@@ -70,6 +72,9 @@ enum Command {
     Trend(summary::TrendArgs),
     /// Stream every report of a subtree and range to a CSV or JSON-lines file.
     Export(summary::ExportArgs),
+    /// Reconcile child nodes with the node (or the node with its parent) now: compare digests,
+    /// send again what the parent lacks, report conflicts (admin).
+    Reconcile(reconcile::ReconcileArgs),
     /// Recompute a database's rollups from its reports and compare (admin; --repair rebuilds).
     Verify(summary::VerifyArgs),
     /// The case ledger (立案、交办、包案、挂账销号): register cases and move them on, show, list.
@@ -150,6 +155,7 @@ fn main() -> ExitCode {
             Command::Trend(args) => summary::trend(args).await,
             Command::Export(args) => summary::export(args).await,
             Command::Verify(args) => summary::verify(args).await,
+            Command::Reconcile(args) => reconcile::run(args).await,
             Command::Case { command } => cases::run(command).await,
             Command::Roster { command } => cases::roster(command).await,
             Command::Pii { command } => pii::run(command).await,

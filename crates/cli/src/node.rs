@@ -198,6 +198,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         ranking: config.ranking.weights(),
         limits: loaded.limits(),
         drain_grace: std::time::Duration::from_secs(config.node.drain_grace_seconds),
+        reconcile: loaded.reconcile(),
         ..NodeConfig::new(unit.clone())
     };
     let clock = Arc::new(SystemClock);

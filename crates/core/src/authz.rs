@@ -26,6 +26,8 @@
 //! | `GetUnit`, `ListUnits`                 | subtree  | subtree | subtree | subtree | subtree | —          |
 //! | `PushBatch` (every item)               | —        | —       | —       | —       | —       | child      |
 //! | `Subscribe`                            | —        | —       | —       | —       | —       | child own  |
+//! | `GetDigests`, `ListHeldItems`, `ReportExchange` (reconciliation) | — | — | — | — | — | child own |
+//! | `Reconcile`                            | —        | —       | —       | subtree | —       | —          |
 //! | `GetNodeStatus`                        | —        | —       | —       | node-wide | node-wide | node-wide |
 //! | `PostNotice`                           | —        | —       | below   | below   | —       | —          |
 //! | `ListNotices`                          | —        | subtree | subtree | subtree | subtree | —          |
@@ -57,8 +59,10 @@
 //! - supervision (督办) and notices go from a unit to units strictly below it;
 //! - admins read figures but no case and no petitioner; auditors read cases
 //!   but never the petitioner;
-//! - nodes call only the uplink, the downlink and the node status; people
-//!   never push or subscribe.
+//! - nodes call only the uplink, the downlink, reconciliation and the node
+//!   status; people never push or subscribe;
+//! - a child node reconciles only its own subtree (the exchange's target is
+//!   its own unit); asking nodes to reconcile is an admin's operation.
 
 use std::fmt;
 
@@ -150,17 +154,24 @@ pub enum Rpc {
     DrillDown,
     RegisterCase,
     ActOnCase(CaseAction),
-    GetCase { with_petitioner: bool },
+    GetCase {
+        with_petitioner: bool,
+    },
     ListCases,
     Supervise,
     SetRoster,
     GetRoster,
     RecordVisit,
+    /// A child node's side of a reconciliation exchange: `GetDigests`,
+    /// `ListHeldItems`, `ReportExchange`.
+    ReconcileExchange,
+    /// An operator asks for exchanges (`Reconcile`).
+    Reconcile,
 }
 
 impl Rpc {
     /// Every RPC, every `ActOnCase` action and both kinds of `GetCase`.
-    pub const ALL: [Rpc; 38] = [
+    pub const ALL: [Rpc; 40] = [
         Rpc::SubmitDailyReport,
         Rpc::GetDailyReport,
         Rpc::ListDailyReports,
@@ -199,6 +210,8 @@ impl Rpc {
         Rpc::SetRoster,
         Rpc::GetRoster,
         Rpc::RecordVisit,
+        Rpc::ReconcileExchange,
+        Rpc::Reconcile,
     ];
 
     /// The RPC's gRPC method name, with the action or variant.
@@ -317,7 +330,7 @@ pub fn scope(role: Option<Role>, rpc: Rpc) -> Scope {
     let Some(role) = role else {
         return match rpc {
             Rpc::PushBatch => Child,
-            Rpc::Subscribe => ChildOwn,
+            Rpc::Subscribe | Rpc::ReconcileExchange => ChildOwn,
             Rpc::GetNodeStatus => NodeWide,
             _ => Never,
         };
@@ -327,7 +340,8 @@ pub fn scope(role: Option<Role>, rpc: Rpc) -> Scope {
         Rpc::SubmitDailyReport => [Own, Subtree, Subtree, Never, Never],
         Rpc::GetDailyReport | Rpc::ListDailyReports => [Subtree; 5],
         Rpc::GetUnit | Rpc::ListUnits => [Subtree; 5],
-        Rpc::PushBatch | Rpc::Subscribe => [Never; 5],
+        Rpc::PushBatch | Rpc::Subscribe | Rpc::ReconcileExchange => [Never; 5],
+        Rpc::Reconcile => [Never, Never, Never, Subtree, Never],
         Rpc::GetNodeStatus => [Never, Never, Never, NodeWide, NodeWide],
         Rpc::PostNotice => [Never, Never, Below, Below, Never],
         Rpc::ListNotices => [Never, Subtree, Subtree, Subtree, Subtree],
@@ -571,6 +585,13 @@ mod tests {
         check(&node("T1"), Rpc::PushBatch, Target::Unit("T1")).unwrap_err();
         check(&node("C21"), Rpc::PushBatch, Target::Unit("C21")).unwrap_err();
         check(&node("T1"), Rpc::GetNodeStatus, Target::Node).unwrap();
+        check(&node("T2"), Rpc::ReconcileExchange, Target::Unit("T2")).unwrap();
+        check(&node("T2"), Rpc::ReconcileExchange, Target::Unit("C21")).unwrap_err();
+        check(&node("T1"), Rpc::ReconcileExchange, Target::Unit("T1")).unwrap_err();
+        check(&node("T2"), Rpc::Reconcile, Target::Unit("T2")).unwrap_err();
+        check(&person("D", Role::Admin), Rpc::Reconcile, Target::Unit("T2")).unwrap();
+        check(&person("T1", Role::Admin), Rpc::Reconcile, Target::Unit("T2")).unwrap_err();
+        check(&person("D", Role::Leader), Rpc::Reconcile, Target::Unit("T2")).unwrap_err();
         check(&node("T2"), Rpc::SubmitDailyReport, Target::Unit("T2")).unwrap_err();
         for role in Role::ALL {
             check(&person("D", role), Rpc::PushBatch, Target::Unit("T2")).unwrap_err();

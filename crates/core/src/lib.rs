@@ -8,8 +8,10 @@
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
 //! what, by role and place in the tree ([`authz`], over [`identity`]); who
 //! is recorded as having acted ([`actor`]); the accountability assessment
-//! that scores and ranks the units of a scorecard ([`assessment`]); and the
-//! screen that keeps personal data out of free text ([`screen`]).
+//! that scores and ranks the units of a scorecard ([`assessment`]); the
+//! screen that keeps personal data out of free text ([`screen`]); and the
+//! digests and item comparison of the anti-entropy exchange between tiers
+//! ([`reconcile`]).
 //!
 //! Every type here is valid by construction: constructors and `parse`
 //! functions reject invalid states with a [`DomainError`] that names the
@@ -25,6 +27,7 @@ pub mod case;
 pub mod coverage;
 pub mod error;
 pub mod identity;
+pub mod reconcile;
 pub mod report;
 pub mod revision;
 pub mod screen;

@@ -9,7 +9,11 @@
 //! cursor; application is idempotent (a notice is keyed by its id), so an
 //! event replayed after a crash between the two changes nothing: no gaps, no
 //! repeats in effect. Either side may restart at any time; the follower
-//! reconnects with backoff and resumes from its cursor.
+//! reconnects with backoff and resumes from its cursor. The cursor carries
+//! the parent's instance id: after the parent restarted — perhaps on a
+//! restored database whose log numbers new events from its backup on — it
+//! resumes from the smaller of the cursor and the parent's newest sequence
+//! at its start, so no event logged since is skipped.
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -36,6 +40,9 @@ use crate::{Node, NodeError};
 
 /// The `node_meta` key of the follower's cursor.
 pub const CURSOR_KEY: &str = "downlink_cursor";
+/// The `node_meta` key of the parent's instance id the cursor was taken
+/// under (a cursor of an earlier instance may point past a restored log).
+pub const CURSOR_INSTANCE_KEY: &str = "downlink_cursor_instance";
 /// Events read from the log at a time.
 const PAGE: u32 = 256;
 
@@ -159,13 +166,36 @@ impl Downlink {
         let subscriber = UnitId::parse_field(&subscriber, "unit_id")?;
         let head = self.node.store().downlink_head().await?;
         let after = i64::try_from(request.after_sequence).unwrap_or(i64::MAX);
-        if after > head {
-            return Err(DomainError::invalid(
-                "after_sequence",
-                format!("{after} is beyond the newest event {head}; was this parent's database replaced?"),
-            )
-            .into());
-        }
+        let current =
+            request.instance_id.is_empty() || request.instance_id == self.node.reconciler().instance_id();
+        let after = if current {
+            // This instance's cursor (or one that says nothing of where it
+            // came from): beyond the log it is a mistake.
+            if after > head {
+                return Err(DomainError::invalid(
+                    "after_sequence",
+                    format!(
+                        "{after} is beyond the newest event {head}; was this parent's database replaced?"
+                    ),
+                )
+                .into());
+            }
+            after
+        } else {
+            // A cursor from before this node's start: if the database was
+            // restored, sequences after its backup were lost here and are
+            // numbered anew, so everything logged since the start goes out.
+            let resume = after.min(self.node.downlink_start_head());
+            if resume < after {
+                tracing::warn!(
+                    subscriber = %subscriber,
+                    cursor = after,
+                    resume,
+                    "a child's downlink cursor is beyond this node's log at its start (restored from a backup?): resending from there"
+                );
+            }
+            resume
+        };
         let (sender, receiver) = mpsc::channel(PAGE as usize);
         tokio::spawn(feed(self.node.clone(), subscriber, after, sender));
         Ok(receiver)
@@ -215,7 +245,8 @@ async fn feed(
                 }
             };
             event.sequence = row.sequence as u64;
-            if sender.send(Ok(SubscribeResponse { event: Some(event) })).await.is_err() {
+            let instance_id = node.reconciler().instance_id().to_owned();
+            if sender.send(Ok(SubscribeResponse { event: Some(event), instance_id })).await.is_err() {
                 return;
             }
             cursor = row.sequence;
@@ -262,7 +293,20 @@ pub async fn follow(node: Node, parent: String) {
                 continue;
             }
         };
-        let request = SubscribeRequest { unit_id: node.config().home_unit.clone(), after_sequence: cursor };
+        let instance_id = match node.store().get_meta(CURSOR_INSTANCE_KEY).await {
+            Ok(instance) => instance.unwrap_or_default(),
+            Err(error) => {
+                warn!(%error, "cannot read the downlink cursor");
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        let mut recorded = instance_id.clone();
+        let request = SubscribeRequest {
+            unit_id: node.config().home_unit.clone(),
+            after_sequence: cursor,
+            instance_id,
+        };
         let span = tracing::info_span!("downlink.subscribe", otel.kind = "client", after = cursor);
         let mut request = Request::new(request);
         span.in_scope(|| crate::propagation::inject(&mut request));
@@ -277,13 +321,21 @@ pub async fn follow(node: Node, parent: String) {
         backoff.reset();
         loop {
             match stream.message().await {
-                Ok(Some(SubscribeResponse { event: Some(event) })) => {
+                Ok(Some(SubscribeResponse { event: Some(event), instance_id })) => {
                     if let Err(error) = apply(&node, event).await {
                         warn!(%error, "cannot apply a downlink event; resubscribing");
                         break;
                     }
+                    // The cursor is now one of this parent instance's.
+                    if instance_id != recorded {
+                        if let Err(error) = node.store().set_meta(CURSOR_INSTANCE_KEY, &instance_id).await {
+                            warn!(%error, "cannot store the parent's instance with the cursor; resubscribing");
+                            break;
+                        }
+                        recorded = instance_id;
+                    }
                 }
-                Ok(Some(SubscribeResponse { event: None })) => {}
+                Ok(Some(SubscribeResponse { event: None, .. })) => {}
                 Ok(None) => break,
                 Err(status) => {
                     debug!(code = ?status.code(), "downlink stream ended");
@@ -312,12 +364,16 @@ pub async fn fetch_tree(
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
     loop {
         let span = tracing::info_span!("downlink.fetch_tree", otel.kind = "client", unit = %home);
-        let mut request = Request::new(SubscribeRequest { unit_id: home.to_owned(), after_sequence: 0 });
+        let mut request = Request::new(SubscribeRequest {
+            unit_id: home.to_owned(),
+            after_sequence: 0,
+            instance_id: String::new(),
+        });
         span.in_scope(|| crate::propagation::inject(&mut request));
         match client.subscribe(request).instrument(span).await {
             Ok(response) => {
                 let mut stream = response.into_inner();
-                while let Ok(Some(SubscribeResponse { event: Some(event) })) = stream.message().await {
+                while let Ok(Some(SubscribeResponse { event: Some(event), .. })) = stream.message().await {
                     if let (Some(Body::Tree(snapshot)), true) = (event.body, event.target_unit_id == home) {
                         return tree_from_snapshot(snapshot);
                     }

@@ -167,10 +167,13 @@ pub async fn run(node: Node, parent: String) {
         match pushed {
             Ok(response) => {
                 let round_trip = pushed_at.elapsed();
+                let response = response.into_inner();
+                // A restarted parent, or an operator's request: reconcile.
+                node.reconciler().observe_push(&response.instance_id, &response.reconcile_run_id);
                 let mut done = Vec::with_capacity(count);
                 let mut conflicts = Vec::new();
                 let mut refused = Vec::new();
-                for ack in response.into_inner().acks {
+                for ack in response.acks {
                     let id = ack.sequence as i64;
                     match ack.outcome() {
                         ItemOutcome::Conflict => conflicts.push((id, ack.detail)),

@@ -20,7 +20,9 @@
 //! its verified certificate — and [`pki`] makes the deployment's CA and
 //! certificates. [`propagation`] carries trace context across calls and,
 //! item by item, through the outbox up the tiers. [`paging`] keeps every
-//! answer within a bound in bytes.
+//! answer within a bound in bytes. [`reconcile`] compares a child's subtree
+//! with what its parent holds of it (anti-entropy) and sends again what the
+//! parent lacks.
 
 pub mod audit;
 pub mod authz;
@@ -36,6 +38,7 @@ pub mod node_status;
 pub mod paging;
 pub mod pki;
 pub mod propagation;
+pub mod reconcile;
 pub mod reporting;
 pub mod server;
 pub mod status;
@@ -143,6 +146,8 @@ pub struct NodeConfig {
     /// takes longer than this, and from any write that fails in the
     /// database until a later probe commits.
     pub database_check: Duration,
+    /// Reconciliation with the parent (anti-entropy).
+    pub reconcile: reconcile::ReconcileConfig,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -196,6 +201,7 @@ impl NodeConfig {
             ranking: fengqiao_core::assessment::Weights::default(),
             drain_grace: Duration::ZERO,
             database_check: Duration::from_secs(5),
+            reconcile: reconcile::ReconcileConfig::default(),
         }
     }
 }
@@ -292,6 +298,26 @@ async fn ensure_rollups(store: &dyn Store, tree: &UnitTree, policy: &TimePolicy)
     Ok(())
 }
 
+/// Keeps reconciliation's digests for the subtrees this node compares —
+/// its own (with its parent) and each child node's (with that child) — and
+/// rebuilds them when those or the tree's dated closure changed.
+async fn ensure_digests(store: &dyn Store, tree: &UnitTree, child_nodes: &[String]) -> Result<(), NodeError> {
+    let mut roots = vec![tree.root_id().clone()];
+    for child in child_nodes {
+        roots.push(fengqiao_core::UnitId::parse(child)?);
+    }
+    let basis = fengqiao_store::digest::basis(tree, &roots);
+    let started = std::time::Instant::now();
+    if store.ensure_digests(&basis, &roots).await? {
+        tracing::info!(
+            roots = roots.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "reconciliation digests built for a new tree or set of child nodes"
+        );
+    }
+    Ok(())
+}
+
 /// The `node_meta` key of the home unit's parent unit id.
 const PARENT_UNIT_KEY: &str = "parent_unit";
 
@@ -339,6 +365,12 @@ struct Inner {
     case_lock: tokio::sync::Mutex<()>,
     /// This node's Prometheus registry.
     metrics: Arc<metrics::Metrics>,
+    /// Reconciliation: this instance's id, pending exchanges, runs asked of
+    /// child nodes.
+    reconciler: Arc<reconcile::Reconciler>,
+    /// The newest sequence of this node's downlink log when it started:
+    /// a child's cursor from an earlier instance resumes at most from here.
+    downlink_start_head: i64,
 }
 
 impl Node {
@@ -374,6 +406,8 @@ impl Node {
         );
         store.replace_units(&served, started).await?;
         ensure_rollups(&*store, &served, &config.time).await?;
+        ensure_digests(&*store, &served, &child_nodes).await?;
+        let downlink_start_head = store.downlink_head().await?;
         config.reporting_start = match resolve_reporting_start(&*store, config.reporting_start).await? {
             Some((start, origin)) => {
                 if origin != StartOrigin::Stored {
@@ -409,6 +443,8 @@ impl Node {
                 stopping: tokio::sync::watch::Sender::new(false),
                 case_lock: tokio::sync::Mutex::new(()),
                 metrics,
+                reconciler: Arc::default(),
+                downlink_start_head,
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -460,6 +496,7 @@ impl Node {
         let target = format!("tree rooted at {} with {} units", tree.root_id(), tree.len());
         self.inner.store.replace_units(&tree, by.record(self, target)).await?;
         self.ensure_rollups(&tree).await?;
+        ensure_digests(&*self.inner.store, &tree, &child_nodes).await?;
         *self.inner.view.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(TreeView::new(tree, child_nodes, self.inner.config.reporting_start));
         self.publish_trees(by).await
@@ -501,6 +538,11 @@ impl Node {
         &self.inner.metrics
     }
 
+    /// Reconciliation's shared state (see [`reconcile`]).
+    pub fn reconciler(&self) -> &Arc<reconcile::Reconciler> {
+        &self.inner.reconciler
+    }
+
     pub fn committer(&self) -> &GroupCommitter {
         &self.inner.committer
     }
@@ -534,6 +576,11 @@ impl Node {
 
     pub fn downlink_appended(&self) -> &Arc<tokio::sync::Notify> {
         &self.inner.downlink_appended
+    }
+
+    /// The newest sequence of this node's downlink log when it started.
+    pub fn downlink_start_head(&self) -> i64 {
+        self.inner.downlink_start_head
     }
 
     /// The last downlink sequence applied from the parent (0 before any).

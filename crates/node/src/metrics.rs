@@ -78,6 +78,25 @@ pub struct OutcomeLabels {
     pub outcome: &'static str,
 }
 
+/// Why an exchange with the parent ran and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct ExchangeLabels {
+    pub trigger: &'static str,
+    pub outcome: &'static str,
+}
+
+/// What kind of item differed, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct DivergenceLabels {
+    pub kind: &'static str,
+    pub found: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: &'static str,
+}
+
 /// Where a connection stands: `unproven` (accepted, no certificate shown
 /// yet) or `proven`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -124,6 +143,10 @@ pub struct Metrics {
     reports_missing_last_cutoff: Gauge,
     cases_overdue: Gauge,
     refresh_failures: Counter,
+    reconcile_exchanges: Family<ExchangeLabels, Counter>,
+    reconcile_divergent: Family<DivergenceLabels, Counter>,
+    reconcile_repaired: Family<KindLabels, Counter>,
+    reconcile_conflicts: Gauge,
     connections_open: Family<StateLabels, Gauge>,
     connections_refused: Family<ReasonLabels, Counter>,
     connections_reclaimed: Family<ReasonLabels, Counter>,
@@ -259,6 +282,30 @@ impl Metrics {
             "Scrapes at which a store-backed gauge could not be read (it keeps its previous value)",
             refresh_failures.clone(),
         );
+        let reconcile_exchanges = Family::<ExchangeLabels, Counter>::default();
+        registry.register(
+            "reconcile_exchanges",
+            "Reconciliation exchanges with the parent, by trigger and outcome (clean, repaired, conflict, failed)",
+            reconcile_exchanges.clone(),
+        );
+        let reconcile_divergent = Family::<DivergenceLabels, Counter>::default();
+        registry.register(
+            "reconcile_divergent_items",
+            "Items found different from the parent's copy, by kind and how (parent_lacks: sent again; the rest are conflicts)",
+            reconcile_divergent.clone(),
+        );
+        let reconcile_repaired = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "reconcile_repaired_items",
+            "Items queued again for the parent because it lacked them or held a lower revision",
+            reconcile_repaired.clone(),
+        );
+        let reconcile_conflicts = Gauge::default();
+        registry.register(
+            "reconcile_conflicts",
+            "Conflicts found by the last completed exchange with the parent (items it holds that this node does not, or newer, or other)",
+            reconcile_conflicts.clone(),
+        );
         let connections_open = Family::<StateLabels, Gauge>::default();
         registry.register(
             "connections_open",
@@ -279,6 +326,10 @@ impl Metrics {
         );
         Metrics {
             registry,
+            reconcile_exchanges,
+            reconcile_divergent,
+            reconcile_repaired,
+            reconcile_conflicts,
             grpc_handled,
             grpc_handling,
             reports_accepted,
@@ -385,6 +436,39 @@ impl Metrics {
         if let Some(created_at) = created_at {
             let delay = (now - created_at).to_std().unwrap_or_default();
             self.downlink_delivery.observe(delay.as_secs_f64());
+        }
+    }
+
+    /// An exchange with the parent ended.
+    pub fn reconcile_exchange(&self, report: &fengqiao_core::reconcile::ExchangeReport) {
+        self.reconcile_exchanges
+            .get_or_create(&ExchangeLabels { trigger: report.trigger.as_str(), outcome: report.outcome() })
+            .inc();
+        self.reconcile_repaired.get_or_create(&KindLabels { kind: "report" }).inc_by(report.reports_resent);
+        self.reconcile_repaired
+            .get_or_create(&KindLabels { kind: "case_event" })
+            .inc_by(report.case_events_resent);
+        if report.error.is_none() && !report.incomplete {
+            self.reconcile_conflicts.set(gauge_value(report.conflicts_total));
+        }
+    }
+
+    /// What comparing one day's items found.
+    pub fn reconcile_divergence(&self, day: &fengqiao_core::reconcile::DayComparison) {
+        use fengqiao_core::reconcile::ItemKey;
+        let count = |kind, found, n: usize| {
+            if n > 0 {
+                self.reconcile_divergent.get_or_create(&DivergenceLabels { kind, found }).inc_by(n as u64);
+            }
+        };
+        count("report", "parent_lacks", day.resend_reports.len());
+        count("case_event", "parent_lacks", day.resend_case_events.len());
+        for conflict in &day.conflicts {
+            let kind = match conflict.item {
+                ItemKey::Report { .. } => "report",
+                ItemKey::CaseEvent { .. } => "case_event",
+            };
+            count(kind, conflict.kind.as_str(), 1);
         }
     }
 

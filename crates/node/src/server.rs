@@ -18,6 +18,7 @@ use tonic_health::ServingStatus;
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
+use fengqiao_proto::pb::reconcile_service_server::ReconcileServiceServer;
 use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 
@@ -28,6 +29,7 @@ use crate::limits::LimitLayer;
 use crate::metrics::MetricsLayer;
 use crate::node_status::NodeStatus;
 use crate::propagation::RpcTraceLayer;
+use crate::reconcile::{self, Reconciliation};
 use crate::reporting::Reporting;
 use crate::summary::Summaries;
 use crate::tls::{CallerLayer, TlsError, Transport};
@@ -83,14 +85,16 @@ pub async fn serve(
     let health = Arc::new(Health::new(health_reporter));
     health.refresh().await;
     let _database_watch = AbortOnDrop(tokio::spawn(watch_database(node.clone(), Arc::clone(&health))));
-    // The forwarder and the downlink follower run while the node is served
-    // and are aborted when serving ends: an interrupted push is resent later
-    // and answered as duplicates, an interrupted event is replayed from the
-    // cursor, so stopping at any point loses nothing.
+    // The forwarder, the downlink follower and reconciliation run while the
+    // node is served and are aborted when serving ends: an interrupted push
+    // is resent later and answered as duplicates, an interrupted event is
+    // replayed from the cursor, an interrupted exchange runs again at the
+    // next start, so stopping at any point loses nothing.
     let background = node.config().parent.clone().map(|parent| {
         (
             AbortOnDrop(tokio::spawn(forwarder::run(node.clone(), parent.clone()))),
-            AbortOnDrop(tokio::spawn(downlink::follow(node.clone(), parent))),
+            AbortOnDrop(tokio::spawn(downlink::follow(node.clone(), parent.clone()))),
+            AbortOnDrop(tokio::spawn(reconcile::run(node.clone(), parent))),
         )
     });
     let _escalation = AbortOnDrop(tokio::spawn(cases::run_auto_escalation(node.clone())));
@@ -150,6 +154,11 @@ pub async fn serve(
         )
         .add_service(
             CaseServiceServer::new(Cases::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            ReconcileServiceServer::new(Reconciliation::new(node.clone()))
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(MAX_ANSWER_BYTES),
         )
@@ -283,6 +292,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, status: Ser
     reporter.set_service_status(<DownlinkServiceServer<Downlink> as NamedService>::NAME, status).await;
     reporter.set_service_status(<SummaryServiceServer<Summaries> as NamedService>::NAME, status).await;
     reporter.set_service_status(<CaseServiceServer<Cases> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<ReconcileServiceServer<Reconciliation> as NamedService>::NAME, status).await;
 }
 
 /// How often the rate limiter forgets callers whose budget is full again.

@@ -77,7 +77,7 @@ impl Uplink {
                     submissions.push((position, sequence, span, submission));
                 }
                 Admitted::CaseEvent { event, petitioner } => {
-                    case_events.push((position, sequence, event, petitioner))
+                    case_events.push((position, sequence, *event, petitioner))
                 }
                 Admitted::Refused(refusal) => {
                     tracing::warn!(from = %sender, sequence, %refusal, "refused an item from a child node");
@@ -152,7 +152,11 @@ impl Uplink {
         // Everything is committed: the child's subtree is synced this far.
         let sender = fengqiao_core::UnitId::parse(&sender)?;
         self.node.store().record_child_sync(&sender, self.node.clock().now(), synced_through).await?;
-        Ok(PushBatchResponse { acks })
+        Ok(PushBatchResponse {
+            acks,
+            instance_id: self.node.reconciler().instance_id().to_owned(),
+            reconcile_run_id: self.node.reconciler().requested_of(sender.as_str()),
+        })
     }
 
     /// Checks one pushed item on its own: well formed, in the sender's
@@ -250,7 +254,7 @@ impl Uplink {
                 if let Err(refusal) = event.check_forwarded(now, max_skew, policy) {
                     return Ok(Admitted::Refused(refusal.within(&format!("{path}.event"))));
                 }
-                Ok(Admitted::CaseEvent { event, petitioner })
+                Ok(Admitted::CaseEvent { event: Box::new(event), petitioner })
             }
             None => Ok(Admitted::Refused(DomainError::invalid(format!("{path}.payload"), "must be set"))),
         }
@@ -262,8 +266,16 @@ impl Uplink {
 // only add an allocation per item.
 #[allow(clippy::large_enum_variant)]
 enum Admitted {
-    Report { span: tracing::Span, submission: Submission },
-    CaseEvent { event: fengqiao_core::case::CaseEvent, petitioner: Option<fengqiao_proto::pb::Petitioner> },
+    Report {
+        span: tracing::Span,
+        submission: Submission,
+    },
+    // Boxed: a case event (with its structured actor) is several times the
+    // size of the other variants.
+    CaseEvent {
+        event: Box<fengqiao_core::case::CaseEvent>,
+        petitioner: Option<fengqiao_proto::pb::Petitioner>,
+    },
     Refused(DomainError),
 }
 

@@ -31,6 +31,7 @@ use fengqiao_node::caller::Caller;
 use fengqiao_node::cases::Cases;
 use fengqiao_node::downlink::Downlink;
 use fengqiao_node::node_status::NodeStatus;
+use fengqiao_node::reconcile::Reconciliation;
 use fengqiao_node::reporting::Reporting;
 use fengqiao_node::summary::Summaries;
 use fengqiao_node::units::Units;
@@ -40,6 +41,7 @@ use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_service_server::CaseService;
 use fengqiao_proto::pb::downlink_service_server::DownlinkService;
 use fengqiao_proto::pb::node_service_server::NodeService;
+use fengqiao_proto::pb::reconcile_service_server::ReconcileService;
 use fengqiao_proto::pb::reporting_service_server::ReportingService;
 use fengqiao_proto::pb::summary_service_server::SummaryService;
 use fengqiao_proto::pb::unit_service_server::UnitService;
@@ -109,6 +111,8 @@ const EXPECTED: &[(&str, [&str; 6])] = &[
     ("SetRoster",                  [".....", ".....", "AA...", "AA...", ".....", "....."]),
     ("GetRoster",                  [".....", "AA...", "AA...", "AA...", "AA...", "....."]),
     ("RecordVisit",                [".....", "AA...", "AA...", ".....", ".....", "....."]),
+    ("ReconcileExchange",          [".....", ".....", ".....", ".....", ".....", "A...."]),
+    ("Reconcile",                  [".....", ".....", ".....", "AA...", ".....", "....."]),
 ];
 
 const RELATIONS: [&str; 5] = ["own", "descendant", "sibling", "ancestor", "other district"];
@@ -284,7 +288,11 @@ impl Fixture {
                 Uplink::new(node).push_batch(request(caller, message)).await.map(drop)
             }
             Rpc::Subscribe => {
-                let message = pb::SubscribeRequest { unit_id: unit.into(), after_sequence: 0 };
+                let message = pb::SubscribeRequest {
+                    unit_id: unit.into(),
+                    after_sequence: 0,
+                    instance_id: String::new(),
+                };
                 Downlink::new(node).subscribe(request(caller, message)).await.map(drop)
             }
             Rpc::GetNodeStatus => NodeStatus::new(node)
@@ -405,6 +413,22 @@ impl Fixture {
                     ..Default::default()
                 };
                 Cases::new(node).record_visit(request(caller, message)).await.map(drop)
+            }
+            Rpc::ReconcileExchange => {
+                let message = pb::GetDigestsRequest {
+                    sender_unit_id: unit.into(),
+                    level: pb::DigestLevel::Total.into(),
+                    ..Default::default()
+                };
+                Reconciliation::new(node).get_digests(request(caller, message)).await.map(drop)
+            }
+            Rpc::Reconcile => {
+                let message = pb::ReconcileRequest {
+                    child_unit_ids: vec![unit.into()],
+                    timeout_seconds: 1,
+                    ..Default::default()
+                };
+                Reconciliation::new(node).reconcile(request(caller, message)).await.map(drop)
             }
         }
     }
@@ -548,7 +572,7 @@ async fn matrix(backend: Backend) {
         }
     }
     assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(cells, 38 * KINDS.len() * RELATIONS.len(), "every RPC × kind × relation ran");
+    assert_eq!(cells, 40 * KINDS.len() * RELATIONS.len(), "every RPC × kind × relation ran");
     eprintln!(
         "authorization matrix: {cells} cells ({} RPCs × {} kinds × {} relations)",
         Rpc::ALL.len(),
@@ -567,7 +591,7 @@ async fn insecure_and_anonymous(backend: Backend) {
         // subtree is refused by the handler itself.
         let units: &[&str] = match rpc {
             Rpc::PushBatch => &["C22", "G221"],
-            Rpc::Subscribe => &["C22"],
+            Rpc::Subscribe | Rpc::ReconcileExchange => &["C22"],
             _ => &["D", "T1", "C11", "T2", "C22"],
         };
         for &unit in units {

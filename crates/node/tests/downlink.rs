@@ -171,6 +171,7 @@ async fn only_child_nodes_may_subscribe(backend: Backend) {
     let request = |unit: &str, after| fengqiao_proto::pb::SubscribeRequest {
         unit_id: unit.into(),
         after_sequence: after,
+        instance_id: String::new(),
     };
     let stranger = client.subscribe(request("410411002", 0)).await.unwrap_err();
     assert_eq!(stranger.code(), tonic::Code::PermissionDenied);

@@ -19,6 +19,7 @@ mod assessment;
 mod case;
 pub mod codec;
 mod enums;
+mod reconcile;
 mod report;
 mod scalars;
 mod unit;
@@ -39,6 +40,11 @@ pub use enums::{
 pub use enums::{
     category_from_pb, category_to_pb, disposition_to_pb, outcome_from_pb, outcome_to_pb, tier_from_pb,
     tier_to_pb,
+};
+pub use reconcile::{
+    digests_from_pb, digests_to_pb, exchange_report_from_pb, exchange_report_to_pb, held_case_event_from_pb,
+    held_case_event_to_pb, held_report_from_pb, held_report_to_pb, period_digests_from_pb,
+    period_digests_to_pb, trigger_from_pb, trigger_to_pb,
 };
 pub use report::{
     dispute_to_pb, report_from_pb, report_from_pb_at, report_to_pb, revision_info_to_pb,

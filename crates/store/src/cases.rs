@@ -655,6 +655,10 @@ macro_rules! ledger_writer {
             fn keyring(&self) -> &$crate::personal::Keyring {
                 self.1
             }
+
+            async fn add_digests(&mut self, deltas: &[$crate::digest::DigestDelta]) -> Result<(), $crate::StoreError> {
+                $crate::digest::DigestSink::add_digests(&mut *self.0, deltas).await
+            }
         }
     };
 }
@@ -692,6 +696,8 @@ pub(crate) trait LedgerWriter {
     async fn take_meta(&mut self, key: &str) -> Result<bool, StoreError>;
     /// The keys petitioners are sealed with.
     fn keyring(&self) -> &Keyring;
+    /// Adds the new events' digest deltas (reconciliation).
+    async fn add_digests(&mut self, deltas: &[crate::digest::DigestDelta]) -> Result<(), StoreError>;
 }
 
 /// Applies a batch of case events in order (see
@@ -702,9 +708,20 @@ pub(crate) async fn apply_items<W: LedgerWriter>(
     forward: bool,
 ) -> Result<Vec<CaseItemResult>, StoreError> {
     let mut results = Vec::with_capacity(items.len());
+    let mut stored = Vec::new();
     for item in items {
-        results.push(apply_item(writer, item, forward).await?);
+        results.push(apply_item(writer, item, forward, &mut stored).await?);
     }
+    // The new events' digests, in the same transaction.
+    let deltas =
+        crate::digest::case_event_deltas(stored.iter().map(|row: &EventRow| crate::digest::EventItem {
+            case_id: &row.case_id,
+            seq: row.seq,
+            unit_id: &row.unit_id,
+            day: row.on_date,
+            body: &row.body,
+        }))?;
+    writer.add_digests(&deltas).await?;
     Ok(results)
 }
 
@@ -712,6 +729,7 @@ async fn apply_item<W: LedgerWriter>(
     writer: &mut W,
     item: CaseEventItem,
     forward: bool,
+    stored: &mut Vec<EventRow>,
 ) -> Result<CaseItemResult, StoreError> {
     if let Err(refusal) = item.event.validate() {
         return Ok(Err(refusal));
@@ -735,6 +753,7 @@ async fn apply_item<W: LedgerWriter>(
                 writer.queue_event(&row).await?;
             }
             refresh_projection(writer, &row.case_id).await?;
+            stored.push(row.clone());
             CaseApplied::Applied
         }
     };

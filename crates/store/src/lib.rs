@@ -22,10 +22,14 @@
 //! Every store counts its writes that failed in the database
 //! ([`Store::write_failures`]) and offers a write probe ([`Store::probe`]):
 //! the node's health follows both.
+//!
+//! [`digest`] keeps the digests reconciliation between tiers compares, in
+//! the same transactions as the reports and case events they digest.
 
 pub mod audit;
 pub mod cases;
 pub mod committer;
+pub mod digest;
 pub mod personal;
 pub mod plan;
 pub mod postgres;
@@ -49,6 +53,7 @@ pub use cases::{
     CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, RosterRow, StoredCase,
     SupervisionRow,
 };
+pub use digest::{DigestLevel, Reconciliation, Requeued};
 pub use personal::{Keyring, PersonalDataKey, RekeyReport};
 pub use rollup::{Period, RollupRow, Verification};
 
@@ -309,9 +314,10 @@ pub struct ListQuery {
     pub limit: u32,
 }
 
-/// The storage a node needs.
+/// The storage a node needs (with [`Reconciliation`]: the digests and
+/// items the anti-entropy exchange between tiers compares).
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug {
+pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
 
     /// A write probe: one small write transaction (a counter in

@@ -178,6 +178,10 @@ impl PgStore {
         Ok(store)
     }
 
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).
     pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
         let options =
@@ -211,6 +215,8 @@ impl PgStore {
         Ok(heads)
     }
 }
+
+crate::digest::reconciliation!(PgStore, PgConnection, "BEGIN");
 
 /// The case ledger's writes inside a transaction holding the ledger's write
 /// lock.
@@ -306,6 +312,7 @@ impl Store for PgStore {
         let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
         let mut tx = self.pool.begin().await?;
         let heads = Self::read_heads(&mut tx, &keys).await?;
+        let before = crate::digest::heads_before(&heads);
         let audits: Vec<AuditRecord> = batch.iter().map(|s| s.audit.clone()).collect();
         let plan = plan::plan(batch, heads, policy)?;
         if !plan.revisions.is_empty() {
@@ -340,6 +347,9 @@ impl Store for PgStore {
                     .execute(&mut *tx)
                     .await?;
             }
+            // Reconciliation's digests, in the same transaction.
+            let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
+            crate::digest::DigestSink::add_digests(&mut *tx, &deltas).await?;
         }
         let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));
         crate::audit::postgres::append_in(&mut tx, crate::audit::of_changes(audits, changed)).await?;

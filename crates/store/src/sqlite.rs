@@ -88,11 +88,16 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Applies a batch in five round trips to SQLite's worker thread: one
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Applies a batch in six round trips to SQLite's worker thread: one
     /// takes the write lock and reads the heads, two append the audit
     /// entries of what changed (the log's head, then one insert), one writes
-    /// history, heads and outbox, one writes rollups and employers and
-    /// commits. Each batch travels as one JSON parameter per table
+    /// history, heads and outbox, one adds reconciliation's digests, one
+    /// writes rollups and employers and commits. Each batch travels as one
+    /// JSON parameter per table
     /// (`json_each`), so the statements' text never changes and stays
     /// prepared — SQLite's `UNNEST`. The caller rolls back on error.
     async fn apply_on(
@@ -116,6 +121,7 @@ impl SqliteStore {
         .fetch_all(&mut *connection)
         .await?;
         let heads = plan::heads_by_key(rows)?;
+        let before = crate::digest::heads_before(&heads);
         let audits: Vec<AuditRecord> = batch.iter().map(|s| s.audit.clone()).collect();
         let plan = plan::plan(batch, heads, policy)?;
         if plan.revisions.is_empty() {
@@ -163,6 +169,9 @@ impl SqliteStore {
             .bind(forward)
             .execute(&mut *connection)
             .await?;
+        // Reconciliation's digests, in the same transaction.
+        let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
+        crate::digest::DigestSink::add_digests(&mut *connection, &deltas).await?;
         sqlx::query(sqlx::AssertSqlSafe(ROLLUP_WRITES.as_str()))
             .bind(plan.rollups.deltas_json()?)
             .bind(plan.rollups.employers_json()?)
@@ -241,6 +250,8 @@ pub(crate) fn sqlite_time(at: DateTime<Utc>) -> String {
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+crate::digest::reconciliation!(SqliteStore, SqliteConnection, "BEGIN IMMEDIATE");
 
 /// A failure to open the file at `path`, named as damage when SQLite says
 /// the file is corrupt or not a database.
