@@ -365,7 +365,8 @@ class Scenario:
                 unit_id=unit,
                 date=date if date is not None else self.day.isoformat(),
                 revision=revision,
-                reporter="rep-0001",
+                # No reporter: the node files the report under the caller's
+                # certificate (naming anybody else is PERMISSION_DENIED).
                 zero=not disputes,
                 disputes=disputes,
                 correction_reason=reason,
@@ -582,6 +583,7 @@ class Scenario:
             reporting_pb2.GetDailyReportRequest(unit_id=GROUP, date=self.day.isoformat()), timeout=CALL_TIMEOUT)
         report = answer.report.report
         expect_eq(report.revision, 2, "current revision")
+        expect_eq(report.reporter, "rep-0001", "reporter taken from the certificate")
         expect_eq([d.local_id for d in report.disputes], ["d1", "d2"], "disputes of the current revision")
         expect_eq(report.disputes[1].wage_arrears.amount_claimed_cents, 3_600_000, "amount claimed")
         expect(report.correction_reason.startswith("the land dispute"), "correction_reason not kept")
