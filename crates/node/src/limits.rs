@@ -246,15 +246,16 @@ where
                 if let Ok(value) = wait.as_millis().max(1).to_string().parse() {
                     status.metadata_mut().insert("grpc-retry-pushback-ms", value);
                 }
-                return refuse(status);
+                return refuse(request, status);
             }
         }
         let Ok(permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
             tracing::debug!(path = request.uri().path(), "overloaded: call shed");
-            return refuse(tonic::Status::unavailable(format!(
+            let status = tonic::Status::unavailable(format!(
                 "the node is overloaded ({} calls in progress): retry later",
                 shared.max_in_flight
-            )));
+            ));
+            return refuse(request, status);
         };
         let timeout = shared.request_timeout;
         Box::pin(async move {
@@ -272,9 +273,38 @@ where
     }
 }
 
-/// An immediate answer with `status`.
-fn refuse<E: Send + 'static>(status: tonic::Status) -> BoxFuture<Result<http::Response<Body>, E>> {
-    Box::pin(std::future::ready(Ok(status.into_http())))
+/// What a refused call's request body is read to before the answer, at
+/// most: enough for every ordinary call, little for a flood.
+const REFUSED_BODY_READ: (usize, Duration) = (64 * 1024, Duration::from_millis(250));
+
+/// An answer with `status`, once the request's body has arrived (within
+/// [`REFUSED_BODY_READ`]). Answering before the body would reset a stream
+/// whose DATA frames are still arriving; HTTP/2 servers count the small
+/// frames of such streams against a per-connection budget (h2's defence
+/// against floods of small frames), and a caller refused thousands of
+/// times in a row then saw its whole connection closed with
+/// ENHANCE_YOUR_CALM, its other calls failing with a broken pipe, instead
+/// of each call getting its RESOURCE_EXHAUSTED or UNAVAILABLE.
+fn refuse<E: Send + 'static>(
+    request: http::Request<Body>,
+    status: tonic::Status,
+) -> BoxFuture<Result<http::Response<Body>, E>> {
+    use http_body_util::BodyExt;
+    Box::pin(async move {
+        let (limit, within) = REFUSED_BODY_READ;
+        let mut body = request.into_body();
+        let _ = tokio::time::timeout(within, async {
+            let mut read = 0usize;
+            while read <= limit {
+                match body.frame().await {
+                    Some(Ok(frame)) => read += frame.data_ref().map_or(0, |data| data.len()),
+                    Some(Err(_)) | None => break,
+                }
+            }
+        })
+        .await;
+        Ok(status.into_http())
+    })
 }
 
 #[cfg(test)]

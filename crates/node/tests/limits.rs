@@ -853,6 +853,51 @@ async fn a_flooding_source_does_not_starve_health_checks_or_other_callers() {
     node.stop().await;
 }
 
+/// A caller refused tens of thousands of times on one connection keeps that
+/// connection: each call gets its RESOURCE_EXHAUSTED. Answered before its
+/// body had arrived, a refused call's stream was reset with its small DATA
+/// frames still coming, h2 charged them to the connection's budget for
+/// small frames, and after some thousands the server closed the connection
+/// with ENHANCE_YOUR_CALM: every call open on it failed with "stream closed
+/// because of a broken pipe" (seen in CI, and in the test above when the
+/// machine was fast enough to make ~8,000 calls on a connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_refused_thousands_of_times_keeps_its_connection() {
+    let node = LimitedNode::start(Limits { rate_per_second: 1, rate_burst: 1, ..Limits::default() }).await;
+    let channel = node.channel().await;
+    let refusals_wanted = 24_000u64;
+    let tally = Arc::new(Tally::default());
+    let tasks: Vec<_> = (0..48)
+        .map(|task| {
+            let (channel, tally) = (channel.clone(), Arc::clone(&tally));
+            tokio::spawn(async move {
+                let started = Instant::now();
+                // Bounded in time too, for a slow machine: the count below
+                // says how far it got.
+                while Tally::get(&tally.rate_limited) < refusals_wanted
+                    && Tally::get(&tally.other) == 0
+                    && started.elapsed() < Duration::from_secs(60)
+                {
+                    let unit = [GROUP, GROUP_2, GROUP_3][task % 3];
+                    tally.count(&submit(&channel, report(unit, vec![])).await);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("caller task");
+    }
+    println!(
+        "one connection: {} served, {} rate-limited, {} other errors",
+        Tally::get(&tally.ok),
+        Tally::get(&tally.rate_limited),
+        Tally::get(&tally.other)
+    );
+    assert_eq!(Tally::get(&tally.other), 0, "only answers and refusals: {:?}", tally.other_errors.lock().unwrap());
+    assert!(Tally::get(&tally.rate_limited) >= 10_000, "enough refusals to have closed the connection before");
+    node.stop().await;
+}
+
 // ---------------------------------------------------------------------------
 // Connection floods over mTLS: a leader is served while anonymous (or
 // silent) sockets flood the node. Each attack runs against a node with
