@@ -893,8 +893,16 @@ async fn a_caller_refused_thousands_of_times_keeps_its_connection() {
         Tally::get(&tally.rate_limited),
         Tally::get(&tally.other)
     );
-    assert_eq!(Tally::get(&tally.other), 0, "only answers and refusals: {:?}", tally.other_errors.lock().unwrap());
-    assert!(Tally::get(&tally.rate_limited) >= 10_000, "enough refusals to have closed the connection before");
+    assert_eq!(
+        Tally::get(&tally.other),
+        0,
+        "only answers and refusals: {:?}",
+        tally.other_errors.lock().unwrap()
+    );
+    assert!(
+        Tally::get(&tally.rate_limited) >= 10_000,
+        "enough refusals to have closed the connection before"
+    );
     node.stop().await;
 }
 
