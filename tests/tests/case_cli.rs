@@ -636,7 +636,12 @@ async fn every_path_from_the_cli(backend: Backend) {
     assert_eq!(case["owner_unit_id"], TOWNSHIP);
     cli.act(TOWNSHIP, "progress", escalated, &["--note", "both parents heard"], "progress").await;
     let message = cli.refused(COMMUNITY, &["case", "progress", escalated, "--note", "late word"]).await;
-    assert!(message.contains(TOWNSHIP), "the community's node names the owner: {message}");
+    assert!(
+        message.contains("FailedPrecondition")
+            && message
+                .contains(&format!("owned by unit {TOWNSHIP}, which an upper tier's node holds; act there")),
+        "the community's node says where to act (FAILED_PRECONDITION), not that the caller may not: {message}"
+    );
 
     // ---- 4b. assigned down from the district to a group under the community.
     let transferred = "transfer-path-1";
