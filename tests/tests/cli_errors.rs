@@ -173,3 +173,44 @@ fn a_closed_pipe_ends_a_command_quietly() {
     let status = stdout.lines().last().unwrap_or_default();
     assert!(status == "status 0" || status == "status 141", "a quiet end (0, or SIGPIPE's 141): {stdout}");
 }
+
+#[test]
+fn missing_and_summary_into_head_end_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let binary = fengqiao_binary();
+    let tree = d.join("deploy-tree.csv");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/zhanhe-410411.csv"), &tree).unwrap();
+    let mut node = fengqiao(d, &["node", "--unit", "410411", "--insecure", "--listen", "127.0.0.1:0"])
+        .args(["--tree", &tree.display().to_string(), "--start-date", "2026-01-01", "--db", "sqlite://n.db"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(node.stdout.take().unwrap()), &mut first)
+        .unwrap();
+    let address =
+        first.split(" on ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned();
+    let server = format!("http://{address}");
+    // The district's 2,000 units missing for a day, and a summary as JSON, into readers that stop early.
+    for pipeline in [
+        format!("'{}' missing --server {server} --unit 410411 --date yesterday | head -1", binary.display()),
+        format!("'{}' summary --server {server} --unit 410411 --json | head -c 300", binary.display()),
+    ] {
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!("{pipeline} > /dev/null; echo \"status ${{PIPESTATUS[0]}}\""))
+            .current_dir(d)
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.is_empty(), "{pipeline}: nothing on stderr, no panic: {stderr}");
+        let status = stdout.lines().last().unwrap_or_default();
+        assert!(status == "status 0" || status == "status 141", "{pipeline}: a quiet end: {stdout}");
+    }
+    let _ = node.kill();
+    let _ = node.wait();
+}
