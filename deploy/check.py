@@ -11,6 +11,7 @@ Usage: check.py DEPLOY_DIR FENGQIAO_BIN KUSTOMIZE_OUTPUT PKI_DIR K8S_SECRETS_DIR
 
 import csv
 import os
+import pathlib
 import re
 import subprocess
 import sys
@@ -51,7 +52,29 @@ class Fengqiao:
                  "FENGQIAO__ variables cannot be checked")
 
     def print_config(self, text, env=None):
-        """The effective config for TOML `text` (and env), flattened; or an error string."""
+        """The effective config for TOML `text` (and env), flattened; or an error string.
+
+        `config print` checks that the files a config names exist and can be
+        read, as `node` does; the deployment's files live in the container
+        (/etc/fengqiao/...), so they are stood in for by empty files under a
+        scratch root, and the paths it prints are given back their own form.
+        """
+        with tempfile.TemporaryDirectory() as root:
+            for _, path in config_files(tomllib.loads(text)):
+                if path.startswith("/"):
+                    stand_in = pathlib.Path(root + path)
+                    stand_in.parent.mkdir(parents=True, exist_ok=True)
+                    stand_in.touch()
+            text = re.sub(r'"(/[^"]*)"', lambda m: f'"{root}{m.group(1)}"' if any(
+                m.group(1) == path for _, path in config_files(tomllib.loads(text))) else m.group(0), text)
+            printed, error = self._print_config(text, env)
+            if printed is not None:
+                printed = {k: v.replace(root, "", 1) if isinstance(v, str) else v for k, v in printed.items()}
+            if error is not None:
+                error = error.replace(root, "")
+            return printed, error
+
+    def _print_config(self, text, env=None):
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as file:
             file.write(text)
         try:

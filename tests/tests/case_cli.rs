@@ -586,10 +586,16 @@ async fn every_path_from_the_cli(backend: Backend) {
     );
     assert_eq!(pick(&shown["case"], &["status", "owner_unit_id"]), json!(["closed", TOWNSHIP]));
     assert_eq!(shown["events"][9]["unit_id"], TOWNSHIP, "the township decided the review");
-    // The community no longer writes it: its leader has no say over a case
-    // the township owns (refused naming the owner) …
+    // The community no longer writes it: the case went up to the township,
+    // and the community's node says so and where to act (FAILED_PRECONDITION
+    // naming the owner, issue 15), not that its leader may not …
     let message = cli.refused(COMMUNITY, &["case", "reopen", reviewed, "--reason", "again"]).await;
-    assert!(message.contains("PermissionDenied") && message.contains(TOWNSHIP), "names the owner: {message}");
+    assert!(
+        message.contains("FailedPrecondition")
+            && message
+                .contains(&format!("owned by unit {TOWNSHIP}, which an upper tier's node holds; act there")),
+        "names the owner and where to act: {message}"
+    );
     // … and one who has, asking at a node that does not hold the case, is
     // told where it is held.
     let message = cli
@@ -636,7 +642,12 @@ async fn every_path_from_the_cli(backend: Backend) {
     assert_eq!(case["owner_unit_id"], TOWNSHIP);
     cli.act(TOWNSHIP, "progress", escalated, &["--note", "both parents heard"], "progress").await;
     let message = cli.refused(COMMUNITY, &["case", "progress", escalated, "--note", "late word"]).await;
-    assert!(message.contains(TOWNSHIP), "the community's node names the owner: {message}");
+    assert!(
+        message.contains("FailedPrecondition")
+            && message
+                .contains(&format!("owned by unit {TOWNSHIP}, which an upper tier's node holds; act there")),
+        "the community's node says where to act (FAILED_PRECONDITION), not that the caller may not: {message}"
+    );
 
     // ---- 4b. assigned down from the district to a group under the community.
     let transferred = "transfer-path-1";

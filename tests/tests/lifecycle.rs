@@ -176,7 +176,13 @@ async fn a_bad_config_stops_the_node_at_once_naming_the_key() {
     assert!(error.contains("rate_burst"), "{error}");
 
     let out = run(&mut command(&["node", "--insecure"])).await;
-    assert!(text(&out.stderr).contains("node.unit is required"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(
+            "missing node.unit: pass --unit, set node.unit in the config file, or export FENGQIAO__NODE__UNIT"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]

@@ -148,12 +148,23 @@ async fn a_node_and_a_client_talk_over_mtls_with_issued_certificates() {
     // Without a certificate: https:// needs one; http:// finds no plaintext node.
     let bare = run(&["status", "--server", &server]).await;
     assert!(!bare.status.success());
-    assert!(stderr(&bare).contains("--ca, --cert and --key"), "{}", stderr(&bare));
+    assert!(
+        stderr(&bare)
+            .contains("needs the deployment CA, your certificate and key: pass --ca or export FENGQIAO_CA"),
+        "{}",
+        stderr(&bare)
+    );
     let plain = run(&["status", "--server", &format!("http://{address}")]).await;
     assert!(!plain.status.success());
     // Half the flags: named.
     let half = run(&["status", "--server", &server, "--ca", &ca]).await;
-    assert!(stderr(&half).contains("missing --cert, --key"), "{}", stderr(&half));
+    assert!(
+        stderr(&half).contains(
+            "missing --cert: pass --cert or export FENGQIAO_CERT; missing --key: pass --key or export FENGQIAO_KEY"
+        ),
+        "{}",
+        stderr(&half)
+    );
 
     node.kill().await.unwrap();
 }

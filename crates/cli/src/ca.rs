@@ -120,13 +120,13 @@ fn issue(args: IssueArgs) -> Result<()> {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TlsArgs {
     /// The deployment CA certificate(s), PEM (several during a CA rotation).
-    #[arg(long, env = "FENGQIAO_CA")]
+    #[arg(long, env = crate::config::CA.variable)]
     pub ca: Option<PathBuf>,
     /// This node's or person's certificate, PEM.
-    #[arg(long, env = "FENGQIAO_CERT")]
+    #[arg(long, env = crate::config::CERT.variable)]
     pub cert: Option<PathBuf>,
     /// The certificate's private key, PEM.
-    #[arg(long, env = "FENGQIAO_KEY")]
+    #[arg(long, env = crate::config::KEY.variable)]
     pub key: Option<PathBuf>,
 }
 
@@ -138,12 +138,16 @@ impl TlsArgs {
             (None, None, None) => Ok(None),
             (Some(ca), Some(cert), Some(key)) => Ok(Some(TlsMaterial::load(ca, cert, key)?)),
             _ => {
-                let missing: Vec<&str> = [("--ca", &self.ca), ("--cert", &self.cert), ("--key", &self.key)]
-                    .into_iter()
+                let given = [&self.ca, &self.cert, &self.key];
+                let missing: Vec<String> = crate::config::SHARED_SETTINGS
+                    .iter()
+                    .zip(given)
                     .filter(|(_, value)| value.is_none())
-                    .map(|(flag, _)| flag)
+                    .map(|(setting, _)| {
+                        format!("missing {}: {}", setting.flag, setting.how_to_give_a_client())
+                    })
                     .collect();
-                bail!("TLS needs --ca, --cert and --key together; missing {}", missing.join(", "))
+                bail!("TLS needs --ca, --cert and --key together; {}", missing.join("; "))
             }
         }
     }
@@ -179,7 +183,12 @@ mod tests {
     fn tls_flags_go_together() {
         let partial = TlsArgs { ca: Some("ca.pem".into()), ..TlsArgs::default() };
         let error = partial.material().unwrap_err().to_string();
-        assert!(error.contains("missing --cert, --key"), "{error}");
+        assert!(
+            error.ends_with(
+                "missing --cert: pass --cert or export FENGQIAO_CERT; missing --key: pass --key or export FENGQIAO_KEY"
+            ),
+            "{error}"
+        );
         assert!(TlsArgs::default().material().unwrap().is_none());
     }
 }

@@ -38,6 +38,20 @@ impl Connection {
                 "--server {:?} is not a URL (expected e.g. https://127.0.0.1:7400, or http:// for an --insecure node)",
                 self.server
             ),
+            fengqiao_node::tls::TlsError::SchemeMismatch { found, .. } if found == "http" => anyhow!(
+                "the node at {} is plaintext (http://), but certificates are given (--ca/--cert/--key or \
+                 FENGQIAO_CA/FENGQIAO_CERT/FENGQIAO_KEY): talk to it without them (env -u FENGQIAO_CA -u \
+                 FENGQIAO_CERT -u FENGQIAO_KEY fengqiao …), or use https:// for a node that serves TLS",
+                self.server
+            ),
+            fengqiao_node::tls::TlsError::SchemeMismatch { .. } => anyhow!(
+                "the node at {} is reached over TLS (https://), which needs the deployment CA, your certificate \
+                 and key: {}, {} and {}; or use http:// for a plaintext (--insecure) node",
+                self.server,
+                crate::config::CA.how_to_give_a_client(),
+                crate::config::CERT.how_to_give_a_client(),
+                crate::config::KEY.how_to_give_a_client(),
+            ),
             other => anyhow!("--server: {other}"),
         })?;
         let channel = endpoint
@@ -45,8 +59,29 @@ impl Connection {
             .timeout(std::time::Duration::from_secs(30))
             .connect()
             .await
-            .with_context(|| format!("cannot reach the node at {}", self.server))?;
+            .map_err(|error| self.unreachable(anyhow::Error::new(error)))?;
         Ok(channel)
+    }
+
+    /// Why the node could not be reached, with what to do about it.
+    fn unreachable(&self, error: anyhow::Error) -> anyhow::Error {
+        let causes = crate::errors::one_line(&error);
+        let server = &self.server;
+        if causes.contains("InvalidContentType") || causes.contains("corrupt message") {
+            let plain = server.replacen("https://", "http://", 1);
+            return anyhow!(
+                "the node at {server} does not speak TLS: it serves plaintext (started with --insecure); talk to \
+                 it at {plain} without certificates (env -u FENGQIAO_CA -u FENGQIAO_CERT -u FENGQIAO_KEY fengqiao …)"
+            );
+        }
+        let cause = error.chain().last().map(|e| e.to_string()).unwrap_or_default();
+        if causes.contains("Connection refused") {
+            return anyhow!(
+                "cannot reach the node at {server}: {cause}: is the node running, and is --server (or \
+                 FENGQIAO_SERVER) its address?"
+            );
+        }
+        error.context(format!("cannot reach the node at {server}"))
     }
 
     /// A date from the command line: `YYYY-MM-DD`, `today` or `yesterday`.
@@ -80,6 +115,10 @@ pub struct HealthArgs {
     /// Give up after this many seconds (a probe must not hang).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout_secs: u64,
+    /// Ask again until the node answers SERVING or --timeout-secs has passed (a node just
+    /// started in the background, in a script).
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `fengqiao health`: `grpc.health.v1.Health/Check`, printed; exits
@@ -89,7 +128,7 @@ pub struct HealthArgs {
 pub async fn health(args: HealthArgs) -> Result<()> {
     use tonic_health::pb::health_check_response::ServingStatus;
     let what = if args.service.is_empty() { "the node".to_owned() } else { args.service.clone() };
-    let check = async {
+    let ask = || async {
         let channel = args.connection.channel().await?;
         let answer = tonic_health::pb::health_client::HealthClient::new(channel)
             .check(tonic_health::pb::HealthCheckRequest { service: args.service.clone() })
@@ -97,10 +136,19 @@ pub async fn health(args: HealthArgs) -> Result<()> {
             .map_err(refused)?;
         anyhow::Ok(answer.into_inner().status)
     };
-    let status =
-        tokio::time::timeout(std::time::Duration::from_secs(args.timeout_secs), check).await.map_err(
-            |_| anyhow::anyhow!("no answer from {} within {} s", args.connection.server, args.timeout_secs),
-        )??;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(args.timeout_secs);
+    let status = loop {
+        let answer = tokio::time::timeout_at(deadline, ask()).await.map_err(|_| {
+            anyhow::anyhow!("no answer from {} within {} s", args.connection.server, args.timeout_secs)
+        })?;
+        let again = args.wait
+            && !matches!(answer, Ok(status) if status == ServingStatus::Serving as i32)
+            && tokio::time::Instant::now() + std::time::Duration::from_millis(200) < deadline;
+        if !again {
+            break answer?;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
     let name = ServingStatus::try_from(status).map(|s| s.as_str_name()).unwrap_or("UNKNOWN");
     println!("{name}");
     if status != ServingStatus::Serving as i32 {

@@ -595,6 +595,74 @@ impl Provider for Layer {
 /// sets `limits.max_in_flight`.
 pub const ENV_PREFIX: &str = "FENGQIAO__";
 
+/// A setting a person gives both the node and the clients: its flag, its
+/// key in the node's config file and the environment variable both read.
+/// One table, so `fengqiao node` and every client command take the same
+/// variables, and every message about a missing one names all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    pub flag: &'static str,
+    pub key: &'static str,
+    pub variable: &'static str,
+}
+
+/// The deployment CA bundle (`--ca`, `tls.ca`, `FENGQIAO_CA`).
+pub const CA: Setting = Setting { flag: "--ca", key: "tls.ca", variable: "FENGQIAO_CA" };
+/// The node's or person's certificate.
+pub const CERT: Setting = Setting { flag: "--cert", key: "tls.cert", variable: "FENGQIAO_CERT" };
+/// The certificate's private key.
+pub const KEY: Setting = Setting { flag: "--key", key: "tls.key", variable: "FENGQIAO_KEY" };
+
+/// The settings the node reads from the same variables as the clients.
+pub const SHARED_SETTINGS: [Setting; 3] = [CA, CERT, KEY];
+
+/// The name of the layer of [`SHARED_SETTINGS`] variables.
+const SHARED_ENV_LAYER: &str = "shared environment variables";
+
+impl Setting {
+    /// How a client is given it (clients read no config file): "pass --ca
+    /// or export FENGQIAO_CA".
+    pub fn how_to_give_a_client(&self) -> String {
+        format!("pass {} or export {}", self.flag, self.variable)
+    }
+}
+
+/// How a node is given the setting of config key `key`: "pass --ca, set
+/// tls.ca in the config file, or export FENGQIAO_CA" for a shared one, else
+/// its flag and its `FENGQIAO__SECTION__KEY` variable.
+pub fn how_to_set(key: &str) -> String {
+    let (flag, variable) = match SHARED_SETTINGS.iter().find(|s| s.key == key) {
+        Some(shared) => (shared.flag.to_owned(), shared.variable.to_owned()),
+        None => {
+            let field = key.split_once('.').map_or(key, |(_, field)| field);
+            (
+                format!("--{}", field.replace('_', "-")),
+                format!("{ENV_PREFIX}{}", key.replace('.', "__").to_uppercase()),
+            )
+        }
+    };
+    format!("pass {flag}, set {key} in the config file, or export {variable}")
+}
+
+/// The [`SHARED_SETTINGS`] variables that are set, as a layer.
+fn shared_environment() -> Dict {
+    let mut tls = Dict::new();
+    for setting in SHARED_SETTINGS {
+        if let Some(value) = std::env::var_os(setting.variable).filter(|v| !v.is_empty()) {
+            let field = setting.key.split_once('.').expect("section.key").1;
+            tls.insert(field.to_owned(), Value::from(value.to_string_lossy().into_owned()));
+        }
+    }
+    let mut dict = Dict::new();
+    if !tls.is_empty() {
+        dict.insert("tls".to_owned(), Value::from(tls));
+    }
+    dict
+}
+
+/// The tree file a root node reads when none is given.
+pub const DEFAULT_TREE: &str = "deploy/zhanhe-410411.csv";
+
 /// The merged, checked configuration and where each value came from.
 #[derive(Debug)]
 pub struct Loaded {
@@ -621,6 +689,18 @@ impl Loaded {
     /// The database URL, defaulting to a SQLite file named after the unit.
     pub fn database_url(&self) -> String {
         self.config.database.url.clone().unwrap_or_else(|| format!("sqlite://fengqiao-{}.db", self.unit()))
+    }
+
+    /// The tree file the node reads, and whether it is the built-in
+    /// default: the one given, else at the root (no parent)
+    /// `deploy/zhanhe-410411.csv`; a node with a parent and no tree file
+    /// takes its subtree from the parent.
+    pub fn tree_file(&self) -> Option<(PathBuf, bool)> {
+        match (&self.config.node.tree, &self.config.node.parent) {
+            (Some(path), _) => Some((path.clone(), false)),
+            (None, None) => Some((PathBuf::from(DEFAULT_TREE), true)),
+            (None, Some(_)) => None,
+        }
     }
 
     /// The checked limits.
@@ -668,6 +748,18 @@ impl Loaded {
         })
     }
 
+    /// The value an unset optional key takes all the same, and why.
+    fn effective_default(&self, key: &str) -> Option<(String, &'static str)> {
+        match key {
+            "database.url" => Some((self.database_url(), "sqlite://fengqiao-UNIT.db")),
+            "node.tree" => self
+                .tree_file()
+                .filter(|(_, default)| *default)
+                .map(|(path, _)| (path.display().to_string(), "a node without node.parent reads it")),
+            _ => None,
+        }
+    }
+
     /// The effective configuration as TOML, each value with its origin,
     /// unset optional keys commented out, secrets redacted.
     pub fn to_toml(&self) -> String {
@@ -685,9 +777,13 @@ impl Loaded {
             for field in all_keys.get(section.as_str()).into_iter().flatten() {
                 let key = format!("{section}.{field}");
                 match fields.get(*field) {
-                    None | Some(serde_json::Value::Null) => {
-                        out.push_str(&format!("# {field} =  (not set)\n"))
-                    }
+                    None | Some(serde_json::Value::Null) => match self.effective_default(&key) {
+                        Some((value, why)) => {
+                            let rendered = toml::Value::String(value).to_string();
+                            out.push_str(&format!("{field} = {rendered}  # default ({why})\n"))
+                        }
+                        None => out.push_str(&format!("# {field} =  (not set)\n")),
+                    },
                     Some(value) => {
                         let mut value = value.clone();
                         if let serde_json::Value::String(text) = &mut value
@@ -710,6 +806,11 @@ impl Loaded {
 /// A layer's name for messages: "TOML file PATH", "environment variable
 /// FENGQIAO__SECTION__KEY", or the layer's own name.
 fn describe_origin(metadata: &Metadata, key: &str) -> String {
+    if metadata.name == SHARED_ENV_LAYER
+        && let Some(setting) = SHARED_SETTINGS.iter().find(|s| s.key == key)
+    {
+        return format!("environment variable {}", setting.variable);
+    }
     if metadata.name.contains("environment variable") {
         let variable = format!("{ENV_PREFIX}{}", key.replace('.', "__").to_uppercase());
         return format!("environment variable {variable}");
@@ -799,9 +900,16 @@ pub fn load(args: &ConfigArgs) -> Result<Loaded> {
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    figment = figment
-        .merge(Env::prefixed(ENV_PREFIX).split("__"))
-        .merge(Layer { name: "command-line flags", values: args.overrides() });
+    figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
+    // FENGQIAO_CA, FENGQIAO_CERT and FENGQIAO_KEY, as the clients read them;
+    // not for a node told to serve plaintext (by a flag, the file or
+    // FENGQIAO__TLS__INSECURE): the variables then belong to the clients of
+    // the same shell.
+    let plaintext = args.insecure || figment.extract_inner::<bool>("tls.insecure").unwrap_or(false);
+    if !plaintext {
+        figment = figment.merge(Layer { name: SHARED_ENV_LAYER, values: shared_environment() });
+    }
+    figment = figment.merge(Layer { name: "command-line flags", values: args.overrides() });
     let config: Config = figment.extract().map_err(|error| {
         let problems: Vec<String> = error
             .into_iter()
@@ -832,9 +940,7 @@ fn check(loaded: &Loaded) -> Result<()> {
         anyhow::anyhow!("configuration: {key} ({}): {problem}", loaded.origin(key))
     };
     let Some(unit) = &c.node.unit else {
-        bail!(
-            "configuration: node.unit is required: give --unit, FENGQIAO__NODE__UNIT or `unit` under [node]"
-        );
+        bail!("configuration: missing node.unit: {}", how_to_set("node.unit"));
     };
     fengqiao_core::UnitId::parse(unit).map_err(|e| fail("node.unit", &e.to_string()))?;
     check_address(&c.node.listen).map_err(|e| fail("node.listen", &e))?;
@@ -868,15 +974,18 @@ fn check(loaded: &Loaded) -> Result<()> {
             ));
         }
         (false, 0) => bail!(
-            "configuration: a node needs TLS: set tls.ca, tls.cert and tls.key (--ca/--cert/--key; make them with \
-             `fengqiao ca init` and `fengqiao ca issue`), or tls.insecure for plaintext on loopback"
+            "configuration: a node needs TLS (or --insecure for plaintext on loopback): missing tls.ca, tls.cert \
+             and tls.key: pass --ca, --cert and --key, set them in the config file, or export FENGQIAO_CA, \
+             FENGQIAO_CERT and FENGQIAO_KEY (make them with `fengqiao ca init` and `fengqiao ca issue`)"
         ),
         (false, _) => {
-            let missing: Vec<&str> = tls_files.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| *k).collect();
-            bail!(
-                "configuration: TLS needs tls.ca, tls.cert and tls.key together; missing {}",
-                missing.join(", ")
-            )
+            let missing: Vec<String> = SHARED_SETTINGS
+                .iter()
+                .zip(tls_files)
+                .filter(|(_, (_, value))| value.is_none())
+                .map(|(setting, _)| format!("missing {}: {}", setting.key, how_to_set(setting.key)))
+                .collect();
+            bail!("configuration: TLS needs tls.ca, tls.cert and tls.key together; {}", missing.join("; "))
         }
     }
     if let Some(parent) = &c.node.parent {
@@ -993,6 +1102,76 @@ fn check(loaded: &Loaded) -> Result<()> {
     Ok(())
 }
 
+/// What `fengqiao node` checks before it opens anything, and `fengqiao
+/// config print` with it: [`load`]'s checks, then those that look at the
+/// machine — plaintext only on loopback (`node.listen` resolved), and every
+/// file the configuration names (the TLS trio, the tree, the petitioner
+/// secret, the personal-data keys) an existing, readable file. Each failure
+/// names the key and where its value came from.
+pub fn load_validated(args: &ConfigArgs) -> Result<Loaded> {
+    let loaded = load(args)?;
+    validate(&loaded)?;
+    Ok(loaded)
+}
+
+/// The machine-dependent half of [`load_validated`].
+pub fn validate(loaded: &Loaded) -> Result<()> {
+    let c = &loaded.config;
+    let fail = |key: &str, problem: &str| -> anyhow::Error {
+        anyhow::anyhow!("configuration: {key} ({}): {problem}", loaded.origin(key))
+    };
+    if c.tls.insecure {
+        let listen = &c.node.listen;
+        let addresses: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(listen.as_str())
+            .map_err(|e| fail("node.listen", &format!("cannot resolve {listen:?}: {e}")))?
+            .collect();
+        if let Some(open) = addresses.iter().find(|a| !a.ip().is_loopback()) {
+            return Err(fail(
+                "tls.insecure",
+                &format!(
+                    "plaintext is refused on the non-loopback address {open} (node.listen {listen}): listen on \
+                     127.0.0.1, or serve TLS with --ca, --cert and --key"
+                ),
+            ));
+        }
+    }
+    let mut files: Vec<(&str, &PathBuf)> = Vec::new();
+    for (key, path) in [
+        ("tls.ca", &c.tls.ca),
+        ("tls.cert", &c.tls.cert),
+        ("tls.key", &c.tls.key),
+        ("cases.petitioner_secret_file", &c.cases.petitioner_secret_file),
+        ("personal_data.key_file", &c.personal_data.key_file),
+    ] {
+        if let Some(path) = path {
+            files.push((key, path));
+        }
+    }
+    files.extend(
+        c.personal_data.previous_key_files.iter().map(|path| ("personal_data.previous_key_files", path)),
+    );
+    let tree = loaded.tree_file();
+    if let Some((path, _)) = &tree {
+        files.push(("node.tree", path));
+    }
+    for (key, path) in files {
+        let origin = if key == "node.tree" && tree.as_ref().is_some_and(|(_, default)| *default) {
+            "the default at the root: a node without node.parent reads a tree".to_owned()
+        } else {
+            loaded.origin(key)
+        };
+        let problem = match std::fs::metadata(path) {
+            Err(error) => Some(error.to_string()),
+            Ok(metadata) if !metadata.is_file() => Some("not a file".to_owned()),
+            Ok(_) => std::fs::File::open(path).err().map(|error| error.to_string()),
+        };
+        if let Some(problem) = problem {
+            bail!("configuration: {key} ({origin}): cannot read {}: {problem}", path.display());
+        }
+    }
+    Ok(())
+}
+
 /// `host:port` with a numeric port; the host is resolved when the node binds.
 fn check_address(address: &str) -> Result<(), String> {
     if address.parse::<SocketAddr>().is_ok() {
@@ -1007,7 +1186,7 @@ fn check_address(address: &str) -> Result<(), String> {
 /// `fengqiao config print`: the effective configuration, or the first
 /// problem with it (non-zero exit).
 pub fn print(args: &ConfigArgs) -> Result<()> {
-    let loaded = load(args)?;
+    let loaded = load_validated(args)?;
     print!("{}", loaded.to_toml());
     Ok(())
 }
@@ -1200,7 +1379,7 @@ mod tests {
             let message = error(load(&args(Some("ranking-typo.toml"))));
             assert!(message.contains("satisfied") && message.contains("ranking-typo.toml"), "{message}");
             let message = error(load(&ConfigArgs { unit: None, ..args(None) }));
-            assert!(message.contains("node.unit is required"), "{message}");
+            assert!(message.contains("missing node.unit: pass --unit"), "{message}");
             let message = error(load(&args(Some("missing.toml"))));
             assert!(message.contains("missing.toml") && message.contains("does not exist"), "{message}");
             Ok(())
@@ -1268,8 +1447,19 @@ mod tests {
             let secure = ConfigArgs { insecure: false, ..args(None) };
             let message = error(load(&secure));
             assert!(message.contains("a node needs TLS"), "{message}");
+            assert!(
+                message.contains("pass --ca, --cert and --key")
+                    && message.contains("export FENGQIAO_CA, FENGQIAO_CERT and FENGQIAO_KEY"),
+                "{message}"
+            );
             let message = error(load(&ConfigArgs { ca: Some("ca.pem".into()), ..secure.clone() }));
-            assert!(message.ends_with("missing tls.cert, tls.key"), "{message}");
+            assert!(
+                message.ends_with(
+                    "missing tls.cert: pass --cert, set tls.cert in the config file, or export FENGQIAO_CERT; \
+                     missing tls.key: pass --key, set tls.key in the config file, or export FENGQIAO_KEY"
+                ),
+                "{message}"
+            );
             let full = ConfigArgs {
                 ca: Some("ca.pem".into()),
                 cert: Some("n.pem".into()),
@@ -1295,12 +1485,22 @@ mod tests {
             assert!(text.contains("url = \"postgres://fengqiao:***@db:5432/fq\"  # TOML file"), "{text}");
             assert!(text.contains("# parent =  (not set)"), "{text}");
             assert!(text.contains("max_in_flight = 256  # built-in defaults"), "{text}");
-            // What is printed loads back to the same configuration.
+            // The effective default of an unset key is shown, with where it comes from.
+            assert!(
+                text.contains(
+                    "tree = \"deploy/zhanhe-410411.csv\"  # default (a node without node.parent reads it)"
+                ),
+                "{text}"
+            );
+            // What is printed loads back to the same configuration, the
+            // defaults it shows now given.
             jail.create_file("printed.toml", &text.replace("***", "s3cret"))?;
             let again = load(&args(Some("printed.toml"))).unwrap();
+            let mut expected = loaded.config.clone();
+            expected.node.tree = Some(DEFAULT_TREE.into());
             assert_eq!(
                 serde_json::to_value(&again.config).unwrap(),
-                serde_json::to_value(&loaded.config).unwrap()
+                serde_json::to_value(&expected).unwrap()
             );
             assert!(again.origin("limits.max_in_flight").ends_with("printed.toml"));
             Ok(())
@@ -1378,5 +1578,121 @@ mod tests {
         assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
         assert_eq!(redact_url("sqlite://fengqiao.db"), "sqlite://fengqiao.db");
         assert_eq!(redact_url("postgres://u:p%40ss@h/d"), "postgres://u:***@h/d");
+    }
+
+    #[test]
+    fn the_node_reads_the_clients_tls_variables_and_flags_win() {
+        Jail::expect_with(|jail| {
+            let secure = ConfigArgs { insecure: false, ..args(None) };
+            jail.set_env(CA.variable, "ca/ca.pem");
+            let message = error(load(&secure));
+            assert!(
+                message.contains(
+                    "missing tls.cert: pass --cert, set tls.cert in the config file, or export FENGQIAO_CERT"
+                ) && !message.contains("missing tls.ca"),
+                "{message}"
+            );
+            jail.set_env(CERT.variable, "ca/node.pem");
+            jail.set_env(KEY.variable, "ca/node-key.pem");
+            let loaded = load(&secure).unwrap();
+            assert_eq!(loaded.config.tls.ca, Some(PathBuf::from("ca/ca.pem")));
+            assert_eq!(loaded.origin("tls.ca"), "environment variable FENGQIAO_CA");
+            assert_eq!(loaded.origin("tls.key"), "environment variable FENGQIAO_KEY");
+            let flagged = load(&ConfigArgs { cert: Some("other.pem".into()), ..secure.clone() }).unwrap();
+            assert_eq!(flagged.config.tls.cert, Some(PathBuf::from("other.pem")));
+            assert_eq!(flagged.origin("tls.cert"), "command-line flags");
+            // A node told to serve plaintext leaves the variables to the clients of the shell.
+            let plaintext = load(&args(None)).unwrap();
+            assert!(plaintext.config.tls.insecure && plaintext.config.tls.ca.is_none());
+            jail.create_file("plain.toml", "[tls]\ninsecure = true\n")?;
+            let from_file =
+                load(&ConfigArgs { config: Some("plain.toml".into()), ..secure.clone() }).unwrap();
+            assert!(from_file.config.tls.ca.is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_unit_names_flag_key_and_variable() {
+        Jail::expect_with(|_| {
+            let message = error(load(&ConfigArgs { unit: None, ..args(None) }));
+            assert_eq!(
+                message,
+                "configuration: missing node.unit: pass --unit, set node.unit in the config file, or export \
+                 FENGQIAO__NODE__UNIT"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn validation_refuses_plaintext_off_loopback_and_files_that_cannot_be_read() {
+        Jail::expect_with(|jail| {
+            jail.create_file("tree.csv", "code,parent_code,tier,name\n410411,,district,湛河区\n")?;
+            let tree = || Some(PathBuf::from("tree.csv"));
+            let open = ConfigArgs { listen: Some("0.0.0.0:7400".into()), tree: tree(), ..args(None) };
+            assert!(load(&open).is_ok(), "the pure checks pass");
+            let message = error(load_validated(&open));
+            assert!(
+                message.contains(
+                    "tls.insecure (command-line flags): plaintext is refused on the non-loopback address"
+                ),
+                "{message}"
+            );
+            assert!(load_validated(&ConfigArgs { tree: tree(), ..args(None) }).is_ok());
+            let message = error(load_validated(&args(None)));
+            assert!(
+                message.starts_with(
+                    "configuration: node.tree (the default at the root: a node without node.parent reads a tree): \
+                     cannot read deploy/zhanhe-410411.csv: No such file or directory"
+                ),
+                "{message}"
+            );
+            jail.create_file("ca.pem", "")?;
+            jail.create_dir("key.pem")?;
+            jail.set_env(CERT.variable, "gone.pem");
+            let secure = ConfigArgs {
+                insecure: false,
+                tree: tree(),
+                ca: Some("ca.pem".into()),
+                key: Some("key.pem".into()),
+                ..args(None)
+            };
+            let message = error(load_validated(&secure));
+            assert!(
+                message.starts_with(
+                    "configuration: tls.cert (environment variable FENGQIAO_CERT): cannot read gone.pem: No such file"
+                ),
+                "{message}"
+            );
+            jail.create_file("gone.pem", "")?;
+            let message = error(load_validated(&secure));
+            assert_eq!(
+                message,
+                "configuration: tls.key (command-line flags): cannot read key.pem: not a file"
+            );
+            let message = error(load_validated(&ConfigArgs {
+                petitioner_secret_file: Some("secret".into()),
+                key: Some("gone.pem".into()),
+                ..secure
+            }));
+            assert!(
+                message.contains("cases.petitioner_secret_file (command-line flags): cannot read secret"),
+                "{message}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn print_shows_the_effective_database_url() {
+        Jail::expect_with(|_| {
+            let text = load(&args(None)).unwrap().to_toml();
+            assert!(
+                text.contains("url = \"sqlite://fengqiao-410411.db\"  # default (sqlite://fengqiao-UNIT.db)"),
+                "{text}"
+            );
+            Ok(())
+        });
     }
 }

@@ -14,6 +14,7 @@ mod client;
 mod config;
 mod demo;
 mod demo_cases;
+mod errors;
 mod node;
 mod pii;
 mod reconcile;
@@ -130,6 +131,13 @@ enum TreeCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A command whose reader went away (`| head`) ends quietly, as other
+    // Unix tools do, instead of panicking in a print. Not the long-running
+    // ones: a node or a demo outlives its terminal and must not die of it.
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Node(_) | Command::Demo(_) | Command::Bench { .. }) {
+        sigbus::quiet_on_closed_pipe();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -170,7 +178,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", errors::one_line(&error));
             ExitCode::FAILURE
         }
     }

@@ -68,26 +68,17 @@ pub fn load_tree(path: &PathBuf) -> Result<UnitTree> {
     UnitTree::from_csv(&text).with_context(|| format!("tree file {}", path.display()))
 }
 
-/// The node's transport from `tls.*`: the certificate must name this
-/// node's unit; plaintext only on loopback.
-async fn transport(loaded: &Loaded) -> Result<Transport> {
+/// The node's transport from `tls.*` (complete, and plaintext only on
+/// loopback: checked by [`crate::config::validate`]); the certificate must
+/// name this node's unit.
+fn transport(loaded: &Loaded) -> Result<Transport> {
     let tls = &loaded.config.tls;
     let unit = loaded.unit();
     if tls.insecure {
-        let listen = &loaded.config.node.listen;
-        let addresses: Vec<_> = tokio::net::lookup_host(listen)
-            .await
-            .with_context(|| format!("node.listen {listen:?} is not an address"))?
-            .collect();
-        if let Some(open) = addresses.iter().find(|a| !a.ip().is_loopback()) {
-            bail!(
-                "tls.insecure serves plaintext and is refused on the non-loopback address {open}: listen on 127.0.0.1, or set tls.ca, tls.cert and tls.key"
-            );
-        }
         return Ok(Transport::Insecure);
     }
     let files = crate::ca::TlsArgs { ca: tls.ca.clone(), cert: tls.cert.clone(), key: tls.key.clone() };
-    let material = files.material()?.context("TLS needs tls.ca, tls.cert and tls.key")?;
+    let material = files.material()?.context("a node needs tls.ca, tls.cert and tls.key")?;
     let expected = Identity::Node {
         unit: fengqiao_core::UnitId::parse(unit).map_err(|e| anyhow::anyhow!("node.unit: {e}"))?,
     };
@@ -101,8 +92,27 @@ async fn transport(loaded: &Loaded) -> Result<Transport> {
     Ok(Transport::Tls(Arc::new(material)))
 }
 
+/// The next step for a PostgreSQL database that cannot be opened: start
+/// the server, or create the database.
+fn database_hint(url: &str, causes: &str) -> Option<String> {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
+    let (host, port) = (options.get_host(), options.get_port());
+    if causes.contains("Connection refused") {
+        return Some(format!(
+            "is PostgreSQL running and listening on {host}:{port}? Start it, or correct database.url"
+        ));
+    }
+    if causes.contains("does not exist") && causes.contains("database \"") {
+        let database = options.get_database().unwrap_or("DB");
+        let user = options.get_username();
+        return Some(format!("create it first: createdb -h {host} -p {port} -U {user} {database}"));
+    }
+    None
+}
+
 pub async fn run(args: NodeArgs) -> Result<()> {
-    let loaded = crate::config::load(&args.config)?;
+    let loaded = crate::config::load_validated(&args.config)?;
     let config = &loaded.config;
     let unit = loaded.unit().to_owned();
     // Logs (text or JSON) and, when configured, spans over OTLP; the guard
@@ -116,7 +126,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     })?;
     // Everything that can be wrong with the files is found before the
     // database is touched: certificates, keys, the secret, the tree.
-    let transport = transport(&loaded).await?;
+    let transport = transport(&loaded)?;
     let keys = crate::pii::KeyArgs {
         personal_data_key_file: config.personal_data.key_file.clone(),
         previous_personal_data_key_files: config.personal_data.previous_key_files.clone(),
@@ -124,11 +134,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     let keyring = keys.keyring()?;
     let cases = case_config(config)?;
     let parent = config.node.parent.clone();
-    let tree_file = match (&config.node.tree, &parent) {
-        (Some(path), _) => Some(path.clone()),
-        (None, None) => Some(PathBuf::from("deploy/zhanhe-410411.csv")),
-        (None, Some(_)) => None,
-    };
+    let tree_file = loaded.tree_file().map(|(path, _)| path);
     let tree = match &tree_file {
         Some(path) => {
             let tree = load_tree(path).context("node.tree")?;
@@ -144,9 +150,16 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     #[cfg(unix)]
     crate::sigbus::log_before_death(&shown_db, config.log.format == crate::telemetry::LogFormat::Json)
         .context("cannot install the SIGBUS handler")?;
-    let store = fengqiao_store::connect_with(&db, keyring.clone())
-        .await
-        .with_context(|| format!("database.url: cannot open the database {shown_db}"))?;
+    let store = fengqiao_store::connect_with(&db, keyring.clone()).await.map_err(|error| {
+        let error = anyhow::Error::new(error);
+        let causes = crate::errors::one_line(&error);
+        match database_hint(&db, &causes) {
+            Some(hint) => {
+                anyhow::anyhow!("database.url: cannot open the database {shown_db}: {causes}; {hint}")
+            }
+            None => error.context(format!("database.url: cannot open the database {shown_db}")),
+        }
+    })?;
     // Seal what an older version stored in plaintext and reseal what a
     // previous key sealed, before anything reads it.
     let resealed = store
@@ -176,8 +189,8 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         }
         None => bail!(
             "reporting.start_date is required for a new database: the deployment's first day of reporting \
-             (go-live, YYYY-MM-DD), the same on every node; give --start-date, FENGQIAO__REPORTING__START_DATE \
-             or `start_date` under [reporting]"
+             (go-live, YYYY-MM-DD), the same on every node; {}",
+            crate::config::how_to_set("reporting.start_date")
         ),
     };
     let child_nodes = match config.node.child_nodes.as_deref().map(str::trim) {

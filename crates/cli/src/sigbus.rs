@@ -15,7 +15,10 @@
 //! a supervisor restarts it; SQLite rebuilds the index from the WAL at the
 //! next open: nothing committed is lost).
 //!
-//! This is the workspace's one `unsafe`: installing a signal handler, whose
+//! The module also gives SIGPIPE its default action back for the commands
+//! that print and exit ([`quiet_on_closed_pipe`]).
+//!
+//! This module is the workspace's one place for `unsafe`: installing a signal handler, whose
 //! action must be async-signal-safe. A thread woken through a pipe would be
 //! too late: Rust's own SIGBUS handler (stack overflows), which runs first,
 //! restores the default action, and the faulting instruction runs again at
@@ -69,5 +72,20 @@ fn write_line() {
         unsafe {
             libc::write(2, line.as_ptr().cast(), line.len());
         }
+    }
+}
+
+/// Gives SIGPIPE back its default action (the process ends, quietly, when
+/// it writes to a pipe whose reader has gone). Rust ignores the signal so
+/// that the write fails instead, and `println!` then panics ("failed
+/// printing to stdout: Broken pipe"): for a command piped into `head`, the
+/// quiet end is what a person expects. Called once, at the start of `main`,
+/// for the commands that print and exit.
+pub fn quiet_on_closed_pipe() {
+    // SAFETY: signal(2) with the default action installs no handler of
+    // ours; it runs before any thread is started.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -892,7 +892,25 @@ impl Case {
     }
 
     fn refuse(&self, action: &Action) -> DomainError {
-        failed(format!("cannot {} case {}: it is {}", action.verb(), self.id, self.status))
+        let id = &self.id;
+        let allowed = action.allowed_from();
+        let assign = format!("`fengqiao case assign {id} --leader ID --responsible NAME --plan TEXT`");
+        let next = match self.status {
+            CaseStatus::Registered if allowed.contains(&CaseStatus::Accepted) => {
+                format!("; it must first be accepted (`fengqiao case accept {id}`)")
+            }
+            CaseStatus::Registered if allowed.contains(&CaseStatus::Assigned) => format!(
+                "; it must first be accepted (`fengqiao case accept {id}`), then assigned a leader and a plan ({assign})"
+            ),
+            CaseStatus::Accepted if allowed.contains(&CaseStatus::Assigned) => {
+                format!("; it must first be assigned a leader and a plan ({assign})")
+            }
+            CaseStatus::Resolved if allowed.contains(&CaseStatus::Closed) => {
+                format!("; it must first be closed (`fengqiao case close {id} …`)")
+            }
+            _ => String::new(),
+        };
+        failed(format!("cannot {} case {id}: it is {}{next}", action.verb(), self.status))
     }
 
     /// The event that `action` by `ctx.actor` makes, or why it may not happen.

@@ -529,10 +529,18 @@ impl Cases {
         let who = Who { actor, note: request.note };
         let _guard = self.node.case_lock().await;
         let stored = self.node.stored_case(&id).await?;
-        self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
         // Where to act comes before what changed: a caller at the wrong node
-        // is told where the case is held, not to reload it here.
-        self.node.require_held(&stored.case)?;
+        // is told where the case is held, not to reload it here. A case
+        // escalated out of this node's tree is no longer in reach of the
+        // action, but whoever may still read it here (it was registered in
+        // their subtree) learns where it went (FAILED_PRECONDITION), not
+        // that they may not act (PERMISSION_DENIED).
+        if !self.node.holds(stored.case.owner_unit.as_str()) {
+            let read = Rpc::GetCase { with_petitioner: false };
+            self.node.authorize_caller(caller, read, case_target(&stored.case))?;
+            self.node.require_held(&stored.case)?;
+        }
+        self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
         if request.expected_sequence != 0 && request.expected_sequence != stored.case.seq {
             return Err(DomainError::Aborted(format!(
                 "case {id} is at event {}, not {}: reload it and decide again",

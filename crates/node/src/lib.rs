@@ -38,6 +38,7 @@ pub mod node_status;
 pub mod paging;
 pub mod pki;
 pub mod propagation;
+pub mod readiness;
 pub mod reconcile;
 pub mod reporting;
 pub mod server;
@@ -371,6 +372,8 @@ struct Inner {
     /// The newest sequence of this node's downlink log when it started:
     /// a child's cursor from an earlier instance resumes at most from here.
     downlink_start_head: i64,
+    /// What `/readyz` answers, as health publishes it.
+    readiness: readiness::Readiness,
 }
 
 impl Node {
@@ -445,6 +448,7 @@ impl Node {
                 metrics,
                 reconciler: Arc::default(),
                 downlink_start_head,
+                readiness: readiness::Readiness::default(),
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -536,6 +540,11 @@ impl Node {
     /// This node's metrics (see [`metrics`]).
     pub fn metrics(&self) -> &Arc<metrics::Metrics> {
         &self.inner.metrics
+    }
+
+    /// The serving state the HTTP probes answer (`/readyz`).
+    pub fn readiness(&self) -> &readiness::Readiness {
+        &self.inner.readiness
     }
 
     /// Reconciliation's shared state (see [`reconcile`]).

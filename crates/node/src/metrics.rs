@@ -1,7 +1,10 @@
 //! Prometheus metrics: one registry per [`Node`] (a process may run many
 //! nodes: `fengqiao demo`, the tests), the tower layer that counts every gRPC
 //! call, and [`serve_metrics`], the plaintext HTTP endpoint that serves the
-//! registry at `GET /metrics` in the OpenMetrics text format.
+//! registry at `GET /metrics` in the OpenMetrics text format, and the HTTP
+//! probes `GET /healthz` (the process answers) and `GET /readyz` (200 while
+//! gRPC health is SERVING, 503 with the reason otherwise; see
+//! [`crate::readiness`]).
 //!
 //! Event metrics (calls, reports, pushes, commits, downlink events) are
 //! counted where they happen. State metrics (outbox, downlink cursor and
@@ -837,13 +840,38 @@ async fn answer(
             .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
         response
     };
-    if request.uri().path() != "/metrics" {
-        return Ok(plain(http::StatusCode::NOT_FOUND, "not found: metrics are at /metrics\n"));
+    let path = request.uri().path();
+    if !matches!(path, "/metrics" | "/healthz" | "/readyz") {
+        return Ok(plain(
+            http::StatusCode::NOT_FOUND,
+            "not found: metrics are at /metrics, probes at /healthz and /readyz\n",
+        ));
     }
-    if request.method() != http::Method::GET {
+    if !matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
         let mut response = plain(http::StatusCode::METHOD_NOT_ALLOWED, "method not allowed: use GET\n");
-        response.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static("GET"));
+        response.headers_mut().insert(http::header::ALLOW, http::HeaderValue::from_static("GET, HEAD"));
         return Ok(response);
+    }
+    // Liveness: the process answers. Readiness: what gRPC health says
+    // (SERVING: serving, the database commits, not draining), with the
+    // reason when not.
+    if path == "/healthz" {
+        return Ok(plain(http::StatusCode::OK, "ok\n"));
+    }
+    if path == "/readyz" {
+        return Ok(match node.readiness().check() {
+            Ok(()) => plain(http::StatusCode::OK, "ready: SERVING\n"),
+            Err(reason) => {
+                let body = format!("not ready: {reason}\n");
+                let mut response = http::Response::new(http_body_util::Full::new(Bytes::from(body)));
+                *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                response
+            }
+        });
     }
     let metrics = node.metrics();
     metrics.refresh(&node).await;

@@ -82,7 +82,7 @@ pub async fn serve(
         }
     };
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    let health = Arc::new(Health::new(health_reporter));
+    let health = Arc::new(Health::new(health_reporter, node.clone()));
     health.refresh().await;
     let _database_watch = AbortOnDrop(tokio::spawn(watch_database(node.clone(), Arc::clone(&health))));
     // The forwarder, the downlink follower and reconciliation run while the
@@ -194,6 +194,7 @@ pub async fn serve(
         }
     })
     .await;
+    node.readiness().stopped();
     drop(background);
     Ok(())
 }
@@ -206,11 +207,14 @@ struct Health {
     database_up: AtomicBool,
     /// Serialises `refresh`, so two changes can't publish out of order.
     publishing: tokio::sync::Mutex<()>,
+    /// The node, whose [`crate::readiness::Readiness`] the HTTP probes read.
+    node: Node,
 }
 
 impl Health {
-    fn new(reporter: tonic_health::server::HealthReporter) -> Self {
+    fn new(reporter: tonic_health::server::HealthReporter, node: Node) -> Self {
         Health {
+            node,
             reporter,
             draining: AtomicBool::new(false),
             database_up: AtomicBool::new(true),
@@ -220,7 +224,10 @@ impl Health {
 
     async fn refresh(&self) {
         let _publishing = self.publishing.lock().await;
-        let serving = !self.draining.load(Ordering::SeqCst) && self.database_up.load(Ordering::SeqCst);
+        let (draining, database_up) =
+            (self.draining.load(Ordering::SeqCst), self.database_up.load(Ordering::SeqCst));
+        self.node.readiness().publish(draining, database_up);
+        let serving = !draining && database_up;
         let status = if serving { ServingStatus::Serving } else { ServingStatus::NotServing };
         set_health(&self.reporter, status).await;
     }

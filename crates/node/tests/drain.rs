@@ -35,6 +35,9 @@ async fn a_draining_node_says_not_serving_but_still_answers_until_the_grace_ends
     let reporting = "fengqiao.v1.ReportingService";
     assert_eq!(health(&channel, "").await.unwrap(), ServingStatus::Serving as i32);
     assert_eq!(health(&channel, reporting).await.unwrap(), ServingStatus::Serving as i32);
+    // The metrics port's /readyz answers from the same state.
+    let readiness = |node: &Running| node.node.as_ref().unwrap().readiness().check();
+    assert_eq!(readiness(&node), Ok(()));
 
     let signalled = Instant::now();
     node.signal_stop();
@@ -46,6 +49,7 @@ async fn a_draining_node_says_not_serving_but_still_answers_until_the_grace_ends
     }
     assert_eq!(status, ServingStatus::NotServing as i32, "overall health while draining");
     assert_eq!(health(&channel, reporting).await.unwrap(), ServingStatus::NotServing as i32);
+    assert_eq!(readiness(&node), Err("draining: the node is shutting down"));
     // Calls are still served during the grace.
     let unit = UnitServiceClient::new(channel.clone())
         .get_unit(pb::GetUnitRequest { unit_id: "410411001".into() })
@@ -57,6 +61,7 @@ async fn a_draining_node_says_not_serving_but_still_answers_until_the_grace_ends
     // Then the node stops, not before the grace is over.
     node.halt().await;
     assert!(signalled.elapsed() >= grace, "stopped after {:?}", signalled.elapsed());
+    assert_eq!(readiness(&node), Err("not serving gRPC (starting, or stopped)"));
     let fresh = Channel::from_shared(node.url()).unwrap().connect().await;
     assert!(fresh.is_err(), "a stopped node accepts no connection");
     node.db.cleanup().await;

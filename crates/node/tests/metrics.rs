@@ -392,15 +392,28 @@ async fn a_node_counts_its_calls_reports_and_backlog(backend: Backend) {
     );
     assert_eq!(limited.get(&handled(node_status, "GetNodeStatus", "RESOURCE_EXHAUSTED")), refused);
 
-    // Only GET /metrics is served.
+    // Only GET (and HEAD) of /metrics and the probes are served.
     let (status, _, _) = http(endpoint.address, "GET", "/").await;
     assert_eq!(status, 404);
     let (status, _, _) = http(endpoint.address, "GET", "/metrics/other").await;
     assert_eq!(status, 404);
     let (status, headers, _) = http(endpoint.address, "POST", "/metrics").await;
-    assert_eq!((status, headers.get("allow").map(String::as_str)), (405, Some("GET")));
+    assert_eq!((status, headers.get("allow").map(String::as_str)), (405, Some("GET, HEAD")));
+    let (status, _, _) = http(endpoint.address, "POST", "/readyz").await;
+    assert_eq!(status, 405);
+
+    // The probes: alive, and ready while gRPC health is SERVING.
+    let (status, _, body) = http(endpoint.address, "GET", "/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    let (status, _, body) = http(endpoint.address, "GET", "/readyz").await;
+    assert_eq!((status, body.as_str()), (200, "ready: SERVING\n"));
 
     node.halt().await;
+    // gRPC has stopped, the process still answers: alive, not ready.
+    let (status, _, _) = http(endpoint.address, "GET", "/healthz").await;
+    assert_eq!(status, 200);
+    let (status, _, body) = http(endpoint.address, "GET", "/readyz").await;
+    assert_eq!((status, body.as_str()), (503, "not ready: not serving gRPC (starting, or stopped)\n"));
     node.db.cleanup().await;
 }
 

@@ -1209,3 +1209,29 @@ fn forwarded_events_are_not_from_the_future() {
     let dated_later = CaseEvent { on: date("2026-12-01"), ..registered };
     assert_invalid(&dated_later.check_forwarded(now, skew, &policy).unwrap_err(), "on");
 }
+
+#[test]
+fn a_refused_step_names_the_step_that_must_come_first() {
+    let mut desk = Desk::open_on("2026-03-02");
+    let DomainError::FailedPrecondition(message) = desk.refuse("2026-03-02", resolve()) else {
+        panic!("expected FailedPrecondition")
+    };
+    assert!(
+        message.contains(": it is registered; it must first be accepted (`fengqiao case accept "),
+        "{message}"
+    );
+    desk.act("2026-03-02", Action::Accept);
+    let DomainError::FailedPrecondition(message) = desk.refuse("2026-03-03", resolve()) else {
+        panic!("expected FailedPrecondition")
+    };
+    assert!(
+        message.contains(
+            ": it is accepted; it must first be assigned a leader and a plan (`fengqiao case assign "
+        ),
+        "{message}"
+    );
+    let DomainError::FailedPrecondition(message) = desk.refuse("2026-03-03", Action::Progress) else {
+        panic!("expected FailedPrecondition")
+    };
+    assert!(message.contains("it must first be assigned"), "{message}");
+}
