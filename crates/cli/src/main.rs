@@ -12,6 +12,7 @@ mod ca;
 mod cases;
 mod client;
 mod config;
+mod dates;
 mod demo;
 mod demo_cases;
 mod node;
@@ -20,8 +21,11 @@ mod reconcile;
 #[cfg(unix)]
 mod sigbus;
 mod summary;
+mod table;
 mod telemetry;
+mod time_fmt;
 mod treegen;
+mod units;
 
 use std::process::ExitCode;
 
@@ -30,6 +34,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "fengqiao", version, about = "Grass-roots dispute reporting over a four-tier gRPC network")]
 struct Cli {
+    /// Show tables at full width instead of fitting them to the terminal (COLUMNS, the
+    /// terminal's width, or 80 columns when the output is not a terminal).
+    #[arg(long, global = true)]
+    wide: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -103,6 +111,8 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// The unit tree a node holds: a subtree to a depth, or units found by name or code.
+    Units(units::UnitsArgs),
     /// Work with unit tree files.
     Tree {
         #[command(subcommand)]
@@ -130,6 +140,7 @@ enum TreeCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    table::set_wide(cli.wide);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -163,6 +174,7 @@ fn main() -> ExitCode {
             Command::Supervise(args) => cases::supervise(args).await,
             Command::Drill(args) => cases::drill(args).await,
             Command::Audit { command } => audit::run(command).await,
+            Command::Units(args) => units::units(args).await,
             Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }
