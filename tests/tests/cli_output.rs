@@ -290,6 +290,8 @@ async fn flags_mean_the_same_everywhere() {
         "officer-1",
         "--dispute",
         r"category=wage_arrears,outcome=mediating,summary=wages\, two months,employer=某公司,workers=3,claimed=900",
+        "--dispute",
+        "category=land,outcome=registered,summary=boundary",
         "--server",
         &server,
     ])
@@ -313,7 +315,7 @@ async fn flags_mean_the_same_everywhere() {
     assert_eq!(line["date"], yesterday.as_str());
 
     // A case from that dispute, the date as a word.
-    let from_report = format!("{GROUP}@yesterday#d1");
+    let from_report = format!("{GROUP}@yesterday#d2");
     let case =
         json(&["case", "register", "--from-report", &from_report, "--server", &server, "--json"]).await;
     let source = &case["case"]["intake"]["source"];
@@ -332,7 +334,7 @@ async fn flags_mean_the_same_everywhere() {
         ok(&["drill", "--unit", DISTRICT, "--figure", "missing", "--from", "yesterday", "--server", &server])
             .await;
     assert!(missing.contains(GROUP2) && !missing.contains(&format!("{GROUP} ")), "{missing}");
-    assert!(missing.contains("2 reports missing for unit 410411"), "{missing}");
+    assert!(missing.contains("5 reports missing for unit 410411"), "{missing}");
     let both = fengqiao(&[
         "drill", "--unit", DISTRICT, "--figure", "received", "--week", "this", "--from", "today", "--server",
         &server,
@@ -471,9 +473,44 @@ async fn output_fits_and_counts() {
     assert!(wide.success, "{}", wide.stderr);
     assert!(widest(&wide.stdout) > 80, "--wide kept everything on one line:\n{}", wide.stdout);
     let listed =
-        fengqiao_env(&["case", "list", "--unit", DISTRICT, "--server", &server], &[("COLUMNS", "60")]).await;
-    assert!(widest(&listed.stdout) <= 60, "{}", listed.stdout);
-    assert!(listed.stdout.contains("1号楼"), "owner names: {}", listed.stdout);
+        fengqiao_env(&["case", "list", "--unit", DISTRICT, "--server", &server], &[("COLUMNS", "100")]).await;
+    assert!(widest(&listed.stdout) <= 100, "{}", listed.stdout);
+    let listed = ok(&["case", "list", "--unit", DISTRICT, "--server", &server, "--wide"]).await;
+    assert!(listed.contains(&format!("{GROUP} 1号楼")), "owner names: {listed}");
+
+    // Chinese by --lang or by the locale; JSON stays English.
+    let chinese = ok(&["case", "list", "--unit", DISTRICT, "--lang", "zh", "--server", &server]).await;
+    assert!(
+        chinese.contains("拖欠工资") && chinese.contains("案件") && chinese.contains("已登记"),
+        "{chinese}"
+    );
+    let by_locale =
+        fengqiao_env(&["units", "--unit", DISTRICT, "--server", &server], &[("LANG", "zh_CN.UTF-8")]).await;
+    assert!(
+        by_locale.stdout.contains("乡镇街道") && by_locale.stdout.contains("层级"),
+        "{}",
+        by_locale.stdout
+    );
+    let english = fengqiao_env(
+        &["units", "--unit", DISTRICT, "--server", &server, "--lang", "en"],
+        &[("LANG", "zh_CN.UTF-8")],
+    )
+    .await;
+    assert!(
+        english.stdout.contains("township") && !english.stdout.contains("乡镇街道"),
+        "{}",
+        english.stdout
+    );
+    let listed = fengqiao_env(
+        &["case", "list", "--unit", DISTRICT, "--server", &server, "--json"],
+        &[("LANG", "zh_CN.UTF-8")],
+    )
+    .await;
+    assert!(
+        listed.stdout.contains("\"wage_arrears\"") && !listed.stdout.contains("拖欠工资"),
+        "{}",
+        listed.stdout
+    );
 
     ok(&["notice", "--unit", TOWNSHIP, "--text", "one notice", "--server", &server]).await;
     let notices = ok(&["notices", "--unit", TOWNSHIP, "--server", &server]).await;

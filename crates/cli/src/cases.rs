@@ -820,7 +820,7 @@ pub async fn list(args: ListArgs) -> Result<()> {
         if args.json { UnitNames::default() } else { UnitNames::of_subtree(connection, &args.unit).await? };
     let mut client = connection.cases().await?;
     let mut table = table();
-    table.set_header([
+    table.set_header(crate::i18n::headings([
         "case",
         "status",
         "owner",
@@ -828,10 +828,10 @@ pub async fn list(args: ListArgs) -> Result<()> {
         "channel",
         "registered",
         "due",
-        "days overdue",
+        "days-overdue",
         "leader",
         "repeat",
-    ]);
+    ]));
     let mut page_token = String::new();
     let mut listed = 0u32;
     let more = loop {
@@ -867,9 +867,9 @@ pub async fn list(args: ListArgs) -> Result<()> {
             let intake = case.intake.clone().unwrap_or_default();
             table.add_row([
                 case.case_id.clone(),
-                enum_name::<pb::CaseStatus>(case.status),
+                crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status)),
                 format!("{} {}", case.owner_unit_id, names.name(&case.owner_unit_id)).trim_end().to_owned(),
-                category_name(intake.category),
+                crate::i18n::name("category", &category_name(intake.category)),
                 enum_name::<pb::CaseChannel>(intake.channel),
                 case.registered_on.clone(),
                 case.due.clone(),

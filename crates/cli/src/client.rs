@@ -568,8 +568,11 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
     let to = args.connection.date(&args.to, "--to")?;
     let policy = TimePolicy::parse(&args.connection.time_zone, "18:00")?;
     let names = crate::units::UnitNames::of_subtree(&args.connection, &args.unit).await?;
-    let mut table =
-        crate::table::new(["date", "unit", "name", "rev", "zero", "disputes", "on time", "accepted"]);
+    let mut table = crate::table::new(crate::i18n::headings([
+        "date", "unit", "name", "revision", "zero", "disputes", "on-time", "accepted",
+    ]));
+    let (yes, late, zero) =
+        (crate::i18n::text("word-yes"), crate::i18n::text("word-late"), crate::i18n::text("heading-zero"));
     let count = each_report(&args.connection, &args.unit, from, to, |stored| {
         let Some(report) = &stored.report else { return Ok(true) };
         if args.json {
@@ -588,9 +591,9 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
             report.unit_id.clone(),
             names.name(&report.unit_id).to_owned(),
             report.revision.to_string(),
-            if report.zero { "zero".into() } else { String::new() },
+            if report.zero { zero.clone() } else { String::new() },
             report.disputes.len().to_string(),
-            if stored.on_time { "yes".into() } else { "late".into() },
+            if stored.on_time { yes.clone() } else { late.clone() },
             time_fmt::wire_for_people(stored.accepted_at, &policy.zone).unwrap_or_default(),
         ]);
         Ok(true)

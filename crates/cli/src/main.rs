@@ -15,6 +15,7 @@ mod config;
 mod dates;
 mod demo;
 mod demo_cases;
+mod i18n;
 mod node;
 mod pii;
 mod reconcile;
@@ -38,6 +39,10 @@ struct Cli {
     /// terminal's width, or 80 columns when the output is not a terminal).
     #[arg(long, global = true)]
     wide: bool,
+    /// The language of tables and text: zh (简体中文) or en. Default: Chinese where the locale
+    /// (LC_ALL, LC_MESSAGES, LANG) starts with zh, else English. --json and CSV stay English.
+    #[arg(long, global = true, value_enum)]
+    lang: Option<i18n::Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -141,6 +146,7 @@ enum TreeCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     table::set_wide(cli.wide);
+    i18n::init(cli.lang);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -621,7 +621,7 @@ fn grouped_missing(missing: &[pb::UnitRef], top: &str, names: &UnitNames) -> Str
                 if first.is_empty() { format!("directly under {}", heading(top)) } else { heading(first) };
             text += &format!("{title}: {count} missing\n");
         }
-        let mut table = crate::table::new(["unit", "name"]);
+        let mut table = crate::table::new(crate::i18n::headings(["unit", "name"]));
         for unit in units {
             table.add_row([&unit.unit_id, &unit.name]);
         }

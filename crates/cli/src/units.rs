@@ -216,17 +216,25 @@ pub async fn units(args: UnitsArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let mut table = crate::table::new(["unit", "tier", "reporting", "open", "closed", "served by"]);
+    let mut table = crate::table::new(crate::i18n::headings([
+        "unit",
+        "tier",
+        "reporting",
+        "open",
+        "closed",
+        "served-by",
+    ]));
+    let (reports, always) = (crate::i18n::text("word-reports"), crate::i18n::text("word-always"));
     for unit in &shown {
         let indent = "  ".repeat(depth_of(unit));
         let mark = if needle.is_some() && matches(unit) { "* " } else { "" };
         table.add_row([
             format!("{indent}{mark}{} {}", unit.id, unit.name),
-            tier(unit),
-            if unit.reporting { "reports".to_owned() } else { String::new() },
-            if unit.active_from.is_empty() { "always".to_owned() } else { unit.active_from.clone() },
+            crate::i18n::name("tier", &tier(unit)),
+            if unit.reporting { reports.clone() } else { String::new() },
+            if unit.active_from.is_empty() { always.clone() } else { unit.active_from.clone() },
             unit.active_to.clone(),
-            node_of(unit),
+            node_of(unit).replace("this node", &crate::i18n::text("word-this-node")),
         ]);
     }
     if !out(&table)? {
