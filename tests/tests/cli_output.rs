@@ -252,6 +252,9 @@ async fn units_and_their_names() {
     assert_eq!(matched, [GROUP2], "{found:?}");
     assert_eq!(found[0]["unit_id"], DISTRICT, "the way down is shown: {found:?}");
     assert_eq!(found.last().unwrap()["tier"], "group");
+    let status = ok(&["status", "--server", &server]).await;
+    assert!(status.contains("node of unit      410411 湛河区 (6 units)"), "{status}");
+    assert!(status.contains("outbox            0 items"), "{status}");
     let refused = fengqiao(&["units", "--unit", "999999", "--server", &server]).await;
     assert!(!refused.success && refused.stderr.contains("999999"), "{}", refused.stderr);
 

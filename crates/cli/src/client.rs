@@ -134,14 +134,20 @@ pub async fn status(args: StatusArgs) -> Result<()> {
         return Ok(());
     }
     let time = |t: Option<prost_types::Timestamp>| time_fmt::wire_for_people(t, &zone);
-    println!("node of unit      {} ({} units)", status.home_unit_id, status.served_units);
+    let home = crate::units::UnitNames::of_top(&args.connection).await.unwrap_or_default();
+    println!(
+        "node of unit      {} {} ({})",
+        status.home_unit_id,
+        home.name(&status.home_unit_id),
+        crate::table::counted(status.served_units, "unit", "units")
+    );
     println!(
         "parent            {}",
         if status.parent_address.is_empty() { "none (root)" } else { &status.parent_address }
     );
     println!(
-        "outbox            {} items, oldest {}",
-        status.outbox_depth,
+        "outbox            {}, oldest {}",
+        crate::table::counted(status.outbox_depth, "item", "items"),
         time(status.outbox_oldest).unwrap_or_else(|| "-".into())
     );
     println!("last forwarded    {}", time(status.last_forwarded_at).unwrap_or_else(|| "never".into()));
@@ -156,8 +162,8 @@ pub async fn status(args: StatusArgs) -> Result<()> {
     );
     if status.set_aside_count > 0 {
         println!(
-            "SET ASIDE         {} items the parent refused (not forwarded; newest first)",
-            status.set_aside_count
+            "SET ASIDE         {} the parent refused (not forwarded; newest first)",
+            crate::table::counted(status.set_aside_count, "item", "items")
         );
         let mut table = crate::table::new([
             "kind",

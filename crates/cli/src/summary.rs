@@ -203,10 +203,14 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
     out += &line(
         "",
         format!(
-            "claimed ¥{}, recovered ¥{}, {} distinct employers",
+            "claimed ¥{}, recovered ¥{}, {}",
             yuan(wage.amount_claimed_cents),
             yuan(wage.amount_recovered_cents),
-            wage.employers
+            crate::table::counted(
+                u64::try_from(wage.employers).unwrap_or(0),
+                "distinct employer",
+                "distinct employers"
+            )
         ),
     );
     let cases = summary.cases.unwrap_or_default();
@@ -1650,7 +1654,7 @@ mod tests {
         assert!(text.contains("received              3 (15.0%)"), "{text}");
         assert!(text.contains("late                  1\n"), "{text}");
         assert!(text.contains("missing               17\n"), "{text}");
-        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employers"), "{text}");
+        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employer"), "{text}");
         assert!(text.contains("马庄街道"), "{text}");
 
         let args = ExportArgs {
@@ -1873,7 +1877,7 @@ mod tests {
         ));
         assert!(text.contains("computed at 2026-11-28 08:00:00 (Asia/Shanghai)"));
         assert!(text.contains("received              9 (90.0%)"));
-        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employers"));
+        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employer"));
         assert!(text.contains("2026-11-27 19:00:00 · arrived"));
         assert!(text.contains("served here"));
         assert!(text.contains("新村 (here 2026-11-25..2026-11-27)"));

@@ -68,6 +68,13 @@ impl UnitNames {
         Ok(UnitNames { units: units.into_iter().map(|u| (u.id, (u.name, u.parent_id))).collect() })
     }
 
+    /// The name of the caller's own unit (the node's home unit for the
+    /// local operator) and its children.
+    pub async fn of_top(connection: &Connection) -> Result<UnitNames> {
+        let units = list(connection, "", 1).await?;
+        Ok(UnitNames { units: units.into_iter().map(|u| (u.id, (u.name, u.parent_id))).collect() })
+    }
+
     /// Names from `(id, name, parent id)` triples.
     #[cfg(test)]
     pub fn from_units<'a>(units: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> UnitNames {
