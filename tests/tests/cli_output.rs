@@ -345,6 +345,17 @@ async fn flags_mean_the_same_everywhere() {
     .await;
     assert_eq!(both.code, Some(2), "{}", both.stderr);
 
+    // --week on reports and export too.
+    let reports =
+        ok(&["reports", "--unit", DISTRICT, "--week", &yesterday, "--json", "--server", &server]).await;
+    assert_eq!(reports.lines().count(), 1, "{reports}");
+    let exported = ok(&[
+        "export", "--unit", DISTRICT, "--week", &yesterday, "--format", "jsonl", "--out", "-", "--server",
+        &server,
+    ])
+    .await;
+    assert_eq!(exported.lines().count(), 1, "{exported}");
+
     // A bad date names the flag and the forms.
     let bad = fengqiao(&["reports", "--unit", DISTRICT, "--from", "2026-2-1", "--server", &server]).await;
     assert!(

@@ -558,6 +558,9 @@ pub struct ReportsArgs {
     /// Root of the subtree.
     #[arg(long)]
     pub unit: String,
+    /// An ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a date in it.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
     /// First date: YYYY-MM-DD, today or yesterday.
     #[arg(long, default_value = "today")]
     pub from: String,
@@ -570,8 +573,10 @@ pub struct ReportsArgs {
 }
 
 pub async fn reports(args: ReportsArgs) -> Result<()> {
-    let from = args.connection.date(&args.from, "--from")?;
-    let to = args.connection.date(&args.to, "--to")?;
+    let (from, to) = match &args.week {
+        Some(week) => args.connection.range(Some(week), None, None)?,
+        None => args.connection.range(None, Some(&args.from), Some(&args.to))?,
+    };
     let policy = TimePolicy::parse(&args.connection.time_zone, "18:00")?;
     let names = crate::units::UnitNames::of_subtree(&args.connection, &args.unit).await?;
     let mut table = crate::table::new(crate::i18n::headings([

@@ -769,12 +769,15 @@ pub struct ExportArgs {
     /// Root of the subtree.
     #[arg(long)]
     pub unit: String,
+    /// An ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a date in it.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
     /// First date: YYYY-MM-DD, today or yesterday.
+    #[arg(long, required_unless_present = "week")]
+    pub from: Option<String>,
+    /// Last date (inclusive; default today).
     #[arg(long)]
-    pub from: String,
-    /// Last date (inclusive).
-    #[arg(long, default_value = "today")]
-    pub to: String,
+    pub to: Option<String>,
     /// What to write.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ExportFormat,
@@ -997,11 +1000,10 @@ impl<W: Write> Sink<W> {
 pub async fn export(args: ExportArgs) -> Result<()> {
     let connection = &args.connection;
     let policy = connection.zone_policy()?;
-    let from = connection.date(&args.from, "--from")?;
-    let to = connection.date(&args.to, "--to")?;
-    if to < from {
-        bail!("--to {to} is before --from {from}");
-    }
+    let (from, to) = match &args.week {
+        Some(week) => connection.range(Some(week), None, None)?,
+        None => connection.range(None, args.from.as_deref(), Some(args.to.as_deref().unwrap_or("today")))?,
+    };
     let to_stdout = args.out.as_os_str() == "-";
     // Written beside the target and renamed into place once complete, so a
     // failed export never leaves a truncated file under the asked name.
@@ -1660,14 +1662,17 @@ mod tests {
         let args = ExportArgs {
             connection: connection.clone(),
             unit: "410411".into(),
-            from: "2026-11-23".into(),
-            to: "2026-11-29".into(),
+            week: None,
+            from: Some("2026-11-23".into()),
+            to: Some("2026-11-29".into()),
             format: ExportFormat::Csv,
             out: PathBuf::from("-"),
             no_bom: true,
         };
-        let (from, to) =
-            (connection.date(&args.from, "--from").unwrap(), connection.date(&args.to, "--to").unwrap());
+        let (from, to) = (
+            connection.date("2026-11-23", "--from").unwrap(),
+            connection.date("2026-11-29", "--to").unwrap(),
+        );
         let mut sink = Sink::new(ExportFormat::Csv, Vec::new(), false).unwrap();
         assert_eq!(export_into(&args, &policy, from, to, &mut sink).await.unwrap(), (3, 3));
         let text = String::from_utf8(sink.finish().unwrap()).unwrap();
@@ -1771,8 +1776,9 @@ mod tests {
         let args = ExportArgs {
             connection: connection.clone(),
             unit: "410411".into(),
-            from: first.to_string(),
-            to: last.to_string(),
+            week: None,
+            from: Some(first.to_string()),
+            to: Some(last.to_string()),
             format: ExportFormat::Jsonl,
             out: PathBuf::from("-"),
             no_bom: false,
