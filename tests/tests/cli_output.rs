@@ -493,6 +493,8 @@ async fn output_fits_and_counts() {
     assert!(listed.contains(&format!("{GROUP} 1号楼")), "owner names: {listed}");
 
     // Chinese by --lang or by the locale; JSON stays English.
+    let shown = ok(&["case", "show", &case_id, "--lang", "zh", "--server", &server]).await;
+    assert!(shown.contains("拖欠工资") && shown.contains("已登记"), "{shown}");
     let chinese = ok(&["case", "list", "--unit", DISTRICT, "--lang", "zh", "--server", &server]).await;
     assert!(
         chinese.contains("拖欠工资") && chinese.contains("案件") && chinese.contains("已登记"),

@@ -668,7 +668,7 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
     let intake = case.intake.clone().unwrap_or_default();
     let mut rows: Vec<(&str, String)> = vec![
         ("case", case.case_id.clone()),
-        ("status", enum_name::<pb::CaseStatus>(case.status)),
+        ("status", crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status))),
         (
             "owner",
             format!(
@@ -679,7 +679,7 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
         ),
         ("origin", intake.origin_unit_id.clone()),
         ("channel", enum_name::<pb::CaseChannel>(intake.channel)),
-        ("category", category_name(intake.category)),
+        ("category", crate::i18n::name("category", &category_name(intake.category))),
         ("summary", intake.summary.clone()),
     ];
     let mut add = |label: &'static str, value: String| {
@@ -1059,7 +1059,8 @@ async fn roster_show(args: RosterShowArgs) -> Result<()> {
         if leader.is_none() {
             unset += 1;
         }
-        table.add_row([date, day.weekday().to_string(), leader.unwrap_or_else(|| "-".into())]);
+        let weekday = crate::i18n::text(&format!("weekday-{}", day.weekday().to_string().to_lowercase()));
+        table.add_row([date, weekday, leader.unwrap_or_else(|| "-".into())]);
     }
     if out(table)? {
         out(format!(

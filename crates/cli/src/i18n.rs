@@ -109,6 +109,10 @@ mod tests {
             [Tier::District, Tier::Township, Tier::Community, Tier::Group]
                 .map(|t| format!("tier-{}", t.as_str())),
         );
+        wanted.extend(
+            [chrono::Weekday::Mon, chrono::Weekday::Sun]
+                .map(|day| format!("weekday-{}", day.to_string().to_lowercase())),
+        );
         for key in wanted {
             assert!(en.contains(&key), "{key} has no message");
         }

@@ -190,7 +190,10 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         .collect();
     categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     if !categories.is_empty() {
-        let text: Vec<String> = categories.iter().map(|(name, n)| format!("{name} {n}")).collect();
+        let text: Vec<String> = categories
+            .iter()
+            .map(|(name, n)| format!("{} {n}", crate::i18n::name("category", name)))
+            .collect();
         out += &line("by category", text.join(", "));
     }
     out += &line(
