@@ -9,6 +9,8 @@ use clap::{Args, Subcommand};
 use fengqiao_core::audit::{AuditEntry, ChainHead};
 use fengqiao_store::audit::{AuditReader, PAGE};
 
+use crate::time_fmt;
+
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the whole hash chain; exits non-zero naming the first entry
@@ -52,6 +54,9 @@ pub struct ListArgs {
     /// A JSON array of entries (hashes in hex) instead of lines.
     #[arg(long)]
     pub json: bool,
+    /// The deployment's time zone, for showing when each entry was written.
+    #[arg(long, env = "FENGQIAO_TIME_ZONE", default_value = "Asia/Shanghai")]
+    pub time_zone: String,
 }
 
 pub async fn run(command: AuditCommand) -> Result<()> {
@@ -94,6 +99,7 @@ async fn list(args: ListArgs) -> Result<()> {
 }
 
 async fn print_entries(reader: &AuditReader, args: &ListArgs) -> Result<()> {
+    let zone = fengqiao_core::TimePolicy::parse(&args.time_zone, "18:00")?.zone;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut after = args.since.saturating_sub(1);
     let mut left = args.limit.unwrap_or(u64::MAX);
@@ -105,13 +111,13 @@ async fn print_entries(reader: &AuditReader, args: &ListArgs) -> Result<()> {
         let page = reader.page(after, PAGE.min(u32::try_from(left).unwrap_or(u32::MAX))).await?;
         for entry in &page {
             if args.json {
-                write!(out, "{}\n{}", if first { "" } else { "," }, entry_json(entry))?;
+                write!(out, "{}\n{}", if first { "" } else { "," }, entry_json(entry, &zone))?;
             } else {
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}\t{}",
                     entry.seq,
-                    entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    time_fmt::for_people(entry.at, &zone),
                     entry.actor,
                     entry.rpc,
                     entry.target
@@ -132,10 +138,10 @@ async fn print_entries(reader: &AuditReader, args: &ListArgs) -> Result<()> {
     Ok(())
 }
 
-fn entry_json(entry: &AuditEntry) -> serde_json::Value {
+fn entry_json(entry: &AuditEntry, zone: &chrono_tz::Tz) -> serde_json::Value {
     serde_json::json!({
         "seq": entry.seq,
-        "at": entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "at": time_fmt::for_machines(entry.at, zone),
         "actor": entry.actor,
         "rpc": entry.rpc,
         "target": entry.target,

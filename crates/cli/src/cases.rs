@@ -8,6 +8,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use chrono::{Datelike, NaiveDate};
+use chrono_tz::Tz;
 use comfy_table::Table;
 use fengqiao_core::TimePolicy;
 use fengqiao_core::actor::Actor;
@@ -20,6 +21,8 @@ use tonic::transport::Channel;
 
 use crate::client::{Connection, out, parse_category, parse_yuan, refused};
 use crate::summary::yuan;
+use crate::time_fmt;
+use crate::units::UnitNames;
 
 impl Connection {
     pub async fn cases(&self) -> Result<CaseServiceClient<Channel>> {
@@ -367,11 +370,15 @@ async fn act_on(case_id: String, args: ActArgs, note: String, action: Action) ->
         action: Some(action),
         on_behalf_of: args.who.on_behalf_of(),
     };
+    let zone = zone_policy(&args.connection)?.zone;
     let answer = args.connection.cases().await?.act_on_case(request).await.map_err(refused_act)?.into_inner();
     let case = answer.case.unwrap_or_default();
     let event = answer.event.unwrap_or_default();
     if args.json {
-        println!("{}", json!({ "case": case_json(&case), "event": event_json(&event) }));
+        println!(
+            "{}",
+            json!({ "case": case_json(&case, &zone), "event": event_json(&event, &chrono_tz::Asia::Shanghai) })
+        );
         return Ok(());
     }
     println!("{}", event_line(&event));
@@ -460,8 +467,9 @@ pub struct RegisterArgs {
     /// Amount claimed, in yuan (e.g. 36000 or 120.50).
     #[arg(long, value_name = "YUAN", value_parser = parse_yuan)]
     pub amount: Option<i64>,
-    /// The dispute of a daily report the case comes from.
-    #[arg(long, value_name = "UNIT@YYYY-MM-DD#LOCAL_ID", value_parser = parse_dispute_ref)]
+    /// The dispute of a daily report the case comes from; the date is YYYY-MM-DD, today or
+    /// yesterday (e.g. `410411001001@yesterday#d1`).
+    #[arg(long, value_name = "UNIT@DATE#LOCAL_ID", value_parser = parse_dispute_ref)]
     pub from_report: Option<pb::DisputeRef>,
     #[command(flatten)]
     pub who: ActorArgs,
@@ -512,6 +520,13 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
         (None, Some(channel)) => channel,
         (None, None) => bail!("--channel is required"),
     };
+    let source = match &args.from_report {
+        Some(source) => Some(pb::DisputeRef {
+            date: args.connection.date(&source.date, "--from-report")?.to_string(),
+            ..source.clone()
+        }),
+        None => None,
+    };
     let origin = match (&args.unit, &args.from_report) {
         (Some(unit), _) => unit.clone(),
         (None, Some(source)) => source.unit_id.clone(),
@@ -523,7 +538,7 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
         channel: channel.into(),
         summary: args.summary.clone().unwrap_or_default(),
         petitioner_ref: String::new(),
-        source: args.from_report.clone(),
+        source,
         workers: args.workers.unwrap_or(0),
         amount_claimed_cents: args.amount.unwrap_or(0),
     };
@@ -535,10 +550,11 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
         note: args.note.clone(),
         on_behalf_of: args.who.on_behalf_of(),
     };
+    let zone = zone_policy(&args.connection)?.zone;
     let answer = args.connection.cases().await?.register_case(request).await.map_err(refused)?.into_inner();
     let case = answer.case.unwrap_or_default();
     if args.json {
-        println!("{}", json!({ "case": case_json(&case), "created": answer.created }));
+        println!("{}", json!({ "case": case_json(&case, &zone), "created": answer.created }));
         return Ok(());
     }
     let intake = case.intake.clone().unwrap_or_default();
@@ -584,12 +600,13 @@ pub struct ShowArgs {
 /// `fengqiao case show`.
 pub async fn show(args: ShowArgs) -> Result<()> {
     let policy = zone_policy(&args.connection)?;
+    let zone = policy.zone;
     let answer = get_whole_case(&args.connection, &args.case_id, args.petitioner).await?;
     let case = answer.case.unwrap_or_default();
     if args.json {
         let value = json!({
-            "case": case_json(&case),
-            "events": answer.events.iter().map(event_json).collect::<Vec<_>>(),
+            "case": case_json(&case, &zone),
+            "events": answer.events.iter().map(|e| event_json(e, &zone)).collect::<Vec<_>>(),
             "petitioner": answer.petitioner.as_ref().map(petitioner_json),
         });
         out(value)?;
@@ -651,7 +668,7 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
     let intake = case.intake.clone().unwrap_or_default();
     let mut rows: Vec<(&str, String)> = vec![
         ("case", case.case_id.clone()),
-        ("status", enum_name::<pb::CaseStatus>(case.status)),
+        ("status", crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status))),
         (
             "owner",
             format!(
@@ -662,7 +679,7 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
         ),
         ("origin", intake.origin_unit_id.clone()),
         ("channel", enum_name::<pb::CaseChannel>(intake.channel)),
-        ("category", category_name(intake.category)),
+        ("category", crate::i18n::name("category", &category_name(intake.category))),
         ("summary", intake.summary.clone()),
     ];
     let mut add = |label: &'static str, value: String| {
@@ -684,7 +701,7 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
         "repeat of",
         case.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()).map(repeat_text).unwrap_or_default(),
     );
-    add("registered", local_time(case.registered_at, policy));
+    add("registered", time_fmt::wire_for_people(case.registered_at, &policy.zone).unwrap_or_default());
     add("accept by", case.accept_by.clone());
     add("accepted on", case.accepted_on.clone());
     add("not accepted", case.not_accepted_reason.clone());
@@ -740,7 +757,7 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
         );
     }
     add("sequence", case.sequence.to_string());
-    add("updated", local_time(case.updated_at, policy));
+    add("updated", time_fmt::wire_for_people(case.updated_at, &policy.zone).unwrap_or_default());
     let mut table = table();
     for (label, value) in rows {
         table.add_row([label.to_owned(), value]);
@@ -798,9 +815,12 @@ pub async fn list(args: ListArgs) -> Result<()> {
         bail!("--to {to} is before --from {from}");
     }
     let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let zone = zone_policy(connection)?.zone;
+    let names =
+        if args.json { UnitNames::default() } else { UnitNames::of_subtree(connection, &args.unit).await? };
     let mut client = connection.cases().await?;
     let mut table = table();
-    table.set_header([
+    table.set_header(crate::i18n::headings([
         "case",
         "status",
         "owner",
@@ -808,10 +828,10 @@ pub async fn list(args: ListArgs) -> Result<()> {
         "channel",
         "registered",
         "due",
-        "days overdue",
+        "days-overdue",
         "leader",
         "repeat",
-    ]);
+    ]));
     let mut page_token = String::new();
     let mut listed = 0u32;
     let more = loop {
@@ -837,7 +857,7 @@ pub async fn list(args: ListArgs) -> Result<()> {
                 None => case.days_overdue,
             };
             if args.json {
-                let mut value = case_json(case);
+                let mut value = case_json(case, &zone);
                 value["days_overdue"] = days_overdue.into();
                 if !out(value)? {
                     return Ok(());
@@ -847,9 +867,9 @@ pub async fn list(args: ListArgs) -> Result<()> {
             let intake = case.intake.clone().unwrap_or_default();
             table.add_row([
                 case.case_id.clone(),
-                enum_name::<pb::CaseStatus>(case.status),
-                case.owner_unit_id.clone(),
-                category_name(intake.category),
+                crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status)),
+                format!("{} {}", case.owner_unit_id, names.name(&case.owner_unit_id)).trim_end().to_owned(),
+                crate::i18n::name("category", &category_name(intake.category)),
                 enum_name::<pb::CaseChannel>(intake.channel),
                 case.registered_on.clone(),
                 case.due.clone(),
@@ -1039,7 +1059,8 @@ async fn roster_show(args: RosterShowArgs) -> Result<()> {
         if leader.is_none() {
             unset += 1;
         }
-        table.add_row([date, day.weekday().to_string(), leader.unwrap_or_else(|| "-".into())]);
+        let weekday = crate::i18n::text(&format!("weekday-{}", day.weekday().to_string().to_lowercase()));
+        table.add_row([date, weekday, leader.unwrap_or_else(|| "-".into())]);
     }
     if out(table)? {
         out(format!(
@@ -1113,11 +1134,12 @@ pub async fn visit(args: VisitArgs) -> Result<()> {
         case_id: args.case_id.clone().unwrap_or_default(),
         on_behalf_of: args.who.on_behalf_of(),
     };
+    let zone = zone_policy(&args.connection)?.zone;
     let answer = args.connection.cases().await?.record_visit(request).await.map_err(refused)?.into_inner();
     let case = answer.case.unwrap_or_default();
     if args.json {
         let value = json!({
-            "case": case_json(&case),
+            "case": case_json(&case, &zone),
             "leader_on_duty": empty_null(&answer.leader_on_duty),
         });
         println!("{value}");
@@ -1198,13 +1220,16 @@ pub struct DrillArgs {
     /// The unit whose subtree the figure is of.
     #[arg(long)]
     pub unit: String,
+    /// An ISO week: `2026-W48`, `this`, `last`, or a date in it (this week when no range is given).
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
     /// First day: YYYY-MM-DD, today or yesterday.
     #[arg(long)]
-    pub from: String,
-    /// Last day (inclusive).
+    pub from: Option<String>,
+    /// Last day (inclusive; --from's day when left out).
     #[arg(long)]
-    pub to: String,
-    /// The figure: a case figure (cases.registered, cases.accepted, cases.accepted_on_time,
+    pub to: Option<String>,
+    /// The figure: missing (the units × days without a report, once due), a case figure (cases.registered, cases.accepted, cases.accepted_on_time,
     /// cases.closed, cases.closed_on_time, cases.overdue, cases.escalated, cases.assigned_down,
     /// cases.repeat_petitions, cases.satisfied, cases.dissatisfied, cases.unreachable, cases.visits,
     /// cases.one_visit), a report figure (received, on_time, late, zero_reports, disputes,
@@ -1220,11 +1245,13 @@ pub struct DrillArgs {
 /// `fengqiao drill`: the case ids or reports behind one figure of a summary.
 pub async fn drill(args: DrillArgs) -> Result<()> {
     let connection = &args.connection;
-    let from = connection.date(&args.from, "--from")?;
-    let to = connection.date(&args.to, "--to")?;
-    if to < from {
-        bail!("--to {to} is before --from {from}");
+    let (from, to) = connection.range(args.week.as_deref(), args.from.as_deref(), args.to.as_deref())?;
+    if args.figure == "missing" {
+        return drill_missing(&args, from, to).await;
     }
+    let policy = zone_policy(connection)?;
+    let names =
+        if args.json { UnitNames::default() } else { UnitNames::of_subtree(connection, &args.unit).await? };
     let mut client = connection.summaries().await?;
     let (mut cases, mut reports) = (0usize, 0usize);
     let mut page_token = String::new();
@@ -1246,7 +1273,7 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
                 json!({
                     "parent_unit_id": place.parent_unit_id,
                     "rows": place.rows,
-                    "row": place.row.as_ref().map(crate::summary::scorecard_row_json),
+                    "row": place.row.as_ref().map(|row| crate::summary::scorecard_row_json(row, &policy)),
                 })
                 .to_string()
             } else {
@@ -1267,7 +1294,7 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
             let line = if args.json {
                 json!({ "unit_id": report.unit_id, "date": report.date }).to_string()
             } else {
-                format!("{}  {}", report.date, report.unit_id)
+                format!("{}  {}  {}", report.date, report.unit_id, names.name(&report.unit_id))
             };
             if !out(line)? {
                 return Ok(());
@@ -1290,18 +1317,51 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
     Ok(())
 }
 
+/// `drill --figure missing`: for each day of the range that is due (its
+/// cut-off passed), the units expected to report that sent nothing — the
+/// summary's `missing` figure, unit by unit.
+async fn drill_missing(args: &DrillArgs, from: NaiveDate, to: NaiveDate) -> Result<()> {
+    let mut client = args.connection.summaries().await?;
+    let mut missing = 0usize;
+    for day in from.iter_days().take_while(|day| *day <= to) {
+        let answer = client
+            .completeness(pb::CompletenessRequest { unit_id: args.unit.clone(), date: day.to_string() })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        if !answer.due {
+            break;
+        }
+        for unit in &answer.missing {
+            missing += 1;
+            let line = if args.json {
+                json!({ "unit_id": unit.unit_id, "name": unit.name, "date": answer.date }).to_string()
+            } else {
+                format!("{}  {}  {}", answer.date, unit.unit_id, unit.name)
+            };
+            if !out(line)? {
+                return Ok(());
+            }
+        }
+    }
+    if !args.json {
+        out(format!("{} missing for unit {} from {from} to {to}", count(missing, "report"), args.unit))?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- JSON
 
 /// A case as JSON: enums by lower-case name, unset dates and texts as null,
 /// amounts in fen, instants in RFC 3339 (the prost types have no serde).
-fn case_json(case: &pb::Case) -> Value {
+fn case_json(case: &pb::Case, zone: &Tz) -> Value {
     json!({
         "case_id": case.case_id,
         "intake": case.intake.as_ref().map(intake_json),
         "repeat": case.repeat.as_ref().map(repeat_json),
         "owner_unit_id": case.owner_unit_id,
         "status": enum_json::<pb::CaseStatus>(case.status),
-        "registered_at": rfc3339(case.registered_at),
+        "registered_at": time_fmt::wire_for_machines(case.registered_at, zone),
         "registered_on": empty_null(&case.registered_on),
         "accept_by": empty_null(&case.accept_by),
         "accepted_on": empty_null(&case.accepted_on),
@@ -1331,7 +1391,7 @@ fn case_json(case: &pb::Case) -> Value {
             "replied_on": empty_null(&s.replied_on),
         })).collect::<Vec<_>>(),
         "sequence": case.sequence,
-        "updated_at": rfc3339(case.updated_at),
+        "updated_at": time_fmt::wire_for_machines(case.updated_at, zone),
         "due": empty_null(&case.due),
         "days_overdue": case.days_overdue,
         "held_here": case.held_here,
@@ -1372,11 +1432,11 @@ fn petitioner_json(petitioner: &pb::Petitioner) -> Value {
 
 /// An event as JSON: the common fields, `kind` by name and `details`, the
 /// kind's own fields.
-fn event_json(event: &pb::CaseEvent) -> Value {
+fn event_json(event: &pb::CaseEvent, zone: &Tz) -> Value {
     json!({
         "case_id": event.case_id,
         "sequence": event.sequence,
-        "at": rfc3339(event.at),
+        "at": time_fmt::wire_for_machines(event.at, zone),
         "on": empty_null(&event.on),
         "unit_id": event.unit_id,
         // The domain's own JSON of who acted: `kind` (person, node,
@@ -1636,21 +1696,26 @@ fn category_json(value: i32) -> Value {
     if value == 0 { Value::Null } else { category_name(value).into() }
 }
 
-/// `UNIT@YYYY-MM-DD#LOCAL_ID`: the dispute `LOCAL_ID` of the daily report of
-/// `UNIT` for that day. Unit ids and local ids may themselves hold `@` or
+/// `UNIT@DATE#LOCAL_ID`: the dispute `LOCAL_ID` of the daily report of
+/// `UNIT` for that day (`YYYY-MM-DD`, `today` or `yesterday`, which
+/// [`register`] turns into a date in the deployment's zone). Unit ids and local ids may themselves hold `@` or
 /// `#`: the split is at the `@` followed by a date and `#`.
 fn parse_dispute_ref(value: &str) -> Result<pb::DisputeRef, String> {
     let bad = |why: &str| {
-        format!("{value:?} {why} (expected UNIT@YYYY-MM-DD#LOCAL_ID, e.g. 1101010010@2026-05-01#d1)")
+        format!(
+            "{value:?} {why} (expected UNIT@DATE#LOCAL_ID, the date YYYY-MM-DD, today or yesterday, e.g. \
+             1101010010@2026-05-01#d1)"
+        )
     };
     let mut date_seen = None;
     for (at, _) in value.match_indices('@') {
         let (unit, rest) = (&value[..at], &value[at + 1..]);
         let Some((date, local)) = rest.split_once('#') else { continue };
-        if date.len() != 10 {
+        let word = matches!(date, "today" | "yesterday");
+        if date.len() != 10 && !word {
             continue;
         }
-        if NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+        if crate::dates::DateWord::parse(date, "--from-report").is_err() {
             date_seen = Some(date);
             continue;
         }
@@ -1690,28 +1755,11 @@ fn actor_text(event: &pb::CaseEvent) -> String {
 // ---------------------------------------------------------------- helpers
 
 fn table() -> Table {
-    let mut table = Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table
+    crate::table::plain()
 }
 
 fn zone_policy(connection: &Connection) -> Result<TimePolicy> {
     Ok(TimePolicy::parse(&connection.time_zone, "18:00")?)
-}
-
-fn instant(at: Option<prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
-    at.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-}
-
-fn rfc3339(at: Option<prost_types::Timestamp>) -> Option<String> {
-    instant(at).map(|t| t.to_rfc3339())
-}
-
-/// `2026-11-27 17:42:10` in the deployment's zone, or empty when unset.
-fn local_time(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> String {
-    instant(at)
-        .map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
 }
 
 fn empty_null(value: &str) -> Value {
@@ -1753,6 +1801,11 @@ mod tests {
         assert!(parse_dispute_ref("u@2026-05-01#").unwrap_err().contains("no dispute"));
         assert!(parse_dispute_ref("u#d1").is_err());
         assert!(parse_dispute_ref("u@2026-5-1#d1").is_err());
+        let r = parse_dispute_ref("410411001001@yesterday#d1").unwrap();
+        assert_eq!(
+            (r.unit_id.as_str(), r.date.as_str(), r.local_id.as_str()),
+            ("410411001001", "yesterday", "d1")
+        );
     }
 
     #[test]
@@ -1872,7 +1925,7 @@ mod tests {
             "event 3 (2026-05-02, unit 110101, alice (unverified)): extended — +30 days to 2026-07-31; \
              reason: expert opinion; note: met both sides"
         );
-        let value = event_json(&event);
+        let value = event_json(&event, &chrono_tz::Asia::Shanghai);
         assert_eq!(value["kind"], "extended");
         assert_eq!(value["details"]["days"], 30);
         assert_eq!(value["at"], Value::Null);
@@ -1901,7 +1954,7 @@ mod tests {
             event_line(&event)
         );
         assert_eq!(
-            event_json(&event)["actor"],
+            event_json(&event, &chrono_tz::Asia::Shanghai)["actor"],
             json!({
                 "kind": "person", "unit": "110101", "role": "officer", "id": "off-3", "name": "李干事",
                 "on_behalf_of": {"id": "lead-1", "name": "王书记"}

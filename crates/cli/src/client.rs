@@ -4,13 +4,14 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{NaiveDate, Utc};
-use comfy_table::Table;
 use fengqiao_core::{DisputeCategory, DisputeOutcome, TimePolicy};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::{self, DailyReport, Disposition, ListDailyReportsRequest, SubmitDailyReportRequest};
 use fengqiao_proto::{category_to_pb, outcome_to_pb};
 use serde::Deserialize;
 use tonic::transport::Channel;
+
+use crate::time_fmt;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Connection {
@@ -87,12 +88,8 @@ impl Connection {
     /// A date from the command line: `YYYY-MM-DD`, `today` or `yesterday`.
     pub fn date(&self, value: &str, flag: &str) -> Result<NaiveDate> {
         let policy = TimePolicy::parse(&self.time_zone, "18:00")?;
-        let today = policy.local_date(Utc::now());
-        match value {
-            "today" => Ok(today),
-            "yesterday" => Ok(today.pred_opt().expect("not the first day of time")),
-            _ => fengqiao_core::time::parse_date(value, flag).map_err(|e| anyhow!("{e}")),
-        }
+        let word = crate::dates::DateWord::parse(value, flag).map_err(|e| anyhow!(e))?;
+        Ok(word.on(policy.local_date(Utc::now())))
     }
 }
 
@@ -165,7 +162,8 @@ pub async fn status(args: StatusArgs) -> Result<()> {
         .await
         .map_err(refused)?
         .into_inner();
-    let time = |t: Option<prost_types::Timestamp>| instant(t).map(|t| t.to_rfc3339());
+    let zone = TimePolicy::parse(&args.connection.time_zone, "18:00")?.zone;
+    let time = |t: Option<prost_types::Timestamp>| time_fmt::wire_for_machines(t, &zone);
     if args.json {
         let value = serde_json::json!({
             "home_unit_id": status.home_unit_id, "served_units": status.served_units,
@@ -183,14 +181,21 @@ pub async fn status(args: StatusArgs) -> Result<()> {
         println!("{value}");
         return Ok(());
     }
-    println!("node of unit      {} ({} units)", status.home_unit_id, status.served_units);
+    let time = |t: Option<prost_types::Timestamp>| time_fmt::wire_for_people(t, &zone);
+    let home = crate::units::UnitNames::of_top(&args.connection).await.unwrap_or_default();
+    println!(
+        "node of unit      {} {} ({})",
+        status.home_unit_id,
+        home.name(&status.home_unit_id),
+        crate::table::counted(status.served_units, "unit", "units")
+    );
     println!(
         "parent            {}",
         if status.parent_address.is_empty() { "none (root)" } else { &status.parent_address }
     );
     println!(
-        "outbox            {} items, oldest {}",
-        status.outbox_depth,
+        "outbox            {}, oldest {}",
+        crate::table::counted(status.outbox_depth, "item", "items"),
         time(status.outbox_oldest).unwrap_or_else(|| "-".into())
     );
     println!("last forwarded    {}", time(status.last_forwarded_at).unwrap_or_else(|| "never".into()));
@@ -205,11 +210,10 @@ pub async fn status(args: StatusArgs) -> Result<()> {
     );
     if status.set_aside_count > 0 {
         println!(
-            "SET ASIDE         {} items the parent refused (not forwarded; newest first)",
-            status.set_aside_count
+            "SET ASIDE         {} the parent refused (not forwarded; newest first)",
+            crate::table::counted(status.set_aside_count, "item", "items")
         );
-        let mut table = Table::new();
-        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+        let mut table = crate::table::new([
             "kind",
             "unit or case",
             "date",
@@ -270,6 +274,9 @@ pub async fn notices(args: NoticesArgs) -> Result<()> {
     let channel = args.connection.channel().await?;
     let mut client = fengqiao_proto::pb::node_service_client::NodeServiceClient::new(channel)
         .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES);
+    let zone = TimePolicy::parse(&args.connection.time_zone, "18:00")?.zone;
+    // Notices come from units above: the node's whole tree names them.
+    let names = crate::units::UnitNames::of_subtree(&args.connection, "").await?;
     let mut page_token = String::new();
     let mut count = 0;
     loop {
@@ -278,8 +285,9 @@ pub async fn notices(args: NoticesArgs) -> Result<()> {
         for received in &page.notices {
             let Some(notice) = &received.notice else { continue };
             count += 1;
-            let at = instant(received.created_at).map(|t| t.to_rfc3339()).unwrap_or_default();
-            if !out(format!("{at}  from {}  [{}]  {}", notice.from_unit_id, notice.notice_id, notice.text))? {
+            let at = time_fmt::wire_for_people(received.created_at, &zone).unwrap_or_default();
+            let from = format!("{} {}", notice.from_unit_id, names.name(&notice.from_unit_id));
+            if !out(format!("{at}  from {}  [{}]  {}", from.trim_end(), notice.notice_id, notice.text))? {
                 return Ok(());
             }
         }
@@ -288,13 +296,8 @@ pub async fn notices(args: NoticesArgs) -> Result<()> {
         }
         page_token = page.next_page_token;
     }
-    println!("{count} notices for unit {}", args.unit);
+    println!("{} for unit {}", crate::table::counted(count as u64, "notice", "notices"), args.unit);
     Ok(())
-}
-
-/// A wire timestamp as an instant.
-fn instant(at: Option<prost_types::Timestamp>) -> Option<chrono::DateTime<Utc>> {
-    at.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
 }
 
 /// Turns a refusal into a message naming the code.
@@ -306,8 +309,9 @@ pub fn refused(status: tonic::Status) -> anyhow::Error {
 pub struct ReportArgs {
     #[command(flatten)]
     pub connection: Connection,
-    /// A JSON file with the whole report (see README); other report flags are then ignored.
-    #[arg(long, conflicts_with_all = ["unit", "dispute"])]
+    /// A JSON file with the whole report (see README); --unit, --dispute, --date, --revision and
+    /// --reason are then refused (the file says them); --reporter is the default reporter.
+    #[arg(long, conflicts_with_all = ["unit", "dispute", "date", "revision", "reason"])]
     pub file: Option<PathBuf>,
     /// The reporting unit.
     #[arg(long, required_unless_present = "file")]
@@ -318,6 +322,8 @@ pub struct ReportArgs {
     /// parties, summary, case, and for wage arrears employer, workers,
     /// claimed and recovered (yuan). E.g.
     /// `category=wage_arrears,outcome=mediating,employer=某建筑公司,workers=12,claimed=36000`.
+    /// A value holding a comma writes it `\,` (and a backslash `\\`); quote the
+    /// whole flag for the shell: `--dispute 'summary=wages\, two months,outcome=mediating'`.
     #[arg(long, required_unless_present = "file")]
     pub dispute: Vec<String>,
     /// Print the answer as JSON.
@@ -460,7 +466,7 @@ fn parse_dispute(spec: &str, position: usize) -> Result<pb::Dispute> {
     let mut dispute = pb::Dispute { local_id: format!("d{}", position + 1), ..Default::default() };
     let mut wage = pb::WageArrears::default();
     let mut has_wage = false;
-    for pair in spec.split(',').filter(|p| !p.trim().is_empty()) {
+    for pair in split_pairs(spec)?.iter().filter(|p| !p.trim().is_empty()) {
         let (key, value) =
             pair.split_once('=').ok_or_else(|| anyhow!("--dispute {spec:?}: {pair:?} is not key=value"))?;
         let (key, value) = (key.trim(), value.trim());
@@ -486,6 +492,26 @@ fn parse_dispute(spec: &str, position: usize) -> Result<pb::Dispute> {
         dispute.wage_arrears = Some(wage);
     }
     Ok(dispute)
+}
+
+/// `a=1,b=x\, y` → `["a=1", "b=x, y"]`: pairs split at commas not escaped
+/// with a backslash; `\,` is a comma and `\\` a backslash in a value.
+fn split_pairs(spec: &str) -> Result<Vec<String>> {
+    let mut pairs = vec![String::new()];
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(escaped @ (',' | '\\')) => pairs.last_mut().expect("one pair").push(escaped),
+                _ => {
+                    bail!("--dispute {spec:?}: a backslash escapes a comma (\\,) or a backslash (\\\\) only")
+                }
+            },
+            ',' => pairs.push(String::new()),
+            other => pairs.last_mut().expect("one pair").push(other),
+        }
+    }
+    Ok(pairs)
 }
 
 fn report_from_file(path: &PathBuf, default_reporter: Option<&str>) -> Result<DailyReport> {
@@ -580,6 +606,9 @@ pub struct ReportsArgs {
     /// Root of the subtree.
     #[arg(long)]
     pub unit: String,
+    /// An ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a date in it.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
     /// First date: YYYY-MM-DD, today or yesterday.
     #[arg(long, default_value = "today")]
     pub from: String,
@@ -592,22 +621,25 @@ pub struct ReportsArgs {
 }
 
 pub async fn reports(args: ReportsArgs) -> Result<()> {
-    let from = args.connection.date(&args.from, "--from")?;
-    let to = args.connection.date(&args.to, "--to")?;
+    let (from, to) = match &args.week {
+        Some(week) => args.connection.range(Some(week), None, None)?,
+        None => args.connection.range(None, Some(&args.from), Some(&args.to))?,
+    };
     let policy = TimePolicy::parse(&args.connection.time_zone, "18:00")?;
-    let mut table = Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(["date", "unit", "rev", "zero", "disputes", "on time", "accepted (local)"]);
+    let names = crate::units::UnitNames::of_subtree(&args.connection, &args.unit).await?;
+    let mut table = crate::table::new(crate::i18n::headings([
+        "date", "unit", "name", "revision", "zero", "disputes", "on-time", "accepted",
+    ]));
+    let (yes, late, zero) =
+        (crate::i18n::text("word-yes"), crate::i18n::text("word-late"), crate::i18n::text("heading-zero"));
     let count = each_report(&args.connection, &args.unit, from, to, |stored| {
         let Some(report) = &stored.report else { return Ok(true) };
-        let accepted = instant(stored.accepted_at)
-            .map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default();
         if args.json {
             let value = serde_json::json!({
                 "unit_id": report.unit_id, "date": report.date, "revision": report.revision,
                 "reporter": report.reporter, "zero": report.zero, "disputes": report.disputes.len(),
-                "on_time": stored.on_time, "accepted_at": accepted,
+                "on_time": stored.on_time,
+                "accepted_at": time_fmt::wire_for_machines(stored.accepted_at, &policy.zone),
                 "correction_reason": report.correction_reason,
             });
             // False when the reader went away (`| head`): stop quietly.
@@ -616,18 +648,24 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
         table.add_row([
             report.date.clone(),
             report.unit_id.clone(),
+            names.name(&report.unit_id).to_owned(),
             report.revision.to_string(),
-            if report.zero { "zero".into() } else { String::new() },
+            if report.zero { zero.clone() } else { String::new() },
             report.disputes.len().to_string(),
-            if stored.on_time { "yes".into() } else { "late".into() },
-            accepted,
+            if stored.on_time { yes.clone() } else { late.clone() },
+            time_fmt::wire_for_people(stored.accepted_at, &policy.zone).unwrap_or_default(),
         ]);
         Ok(true)
     })
     .await?;
     if !args.json {
         println!("{table}");
-        println!("{count} reports in the subtree of {} from {from} to {to}", args.unit);
+        println!(
+            "{} in the subtree of {} {} from {from} to {to}",
+            crate::table::counted(count as u64, "report", "reports"),
+            args.unit,
+            names.name(&args.unit)
+        );
     }
     Ok(())
 }
@@ -705,6 +743,12 @@ mod tests {
         assert_eq!(d.local_id, "d1");
         assert_eq!(d.wage_arrears.unwrap().amount_claimed_cents, 1000);
         assert!(parse_dispute("category=nope", 0).is_err());
+        let d =
+            parse_dispute(r"summary=wages\, two months,outcome=mediating,category=wage_arrears", 0).unwrap();
+        assert_eq!(d.summary, "wages, two months");
+        let d = parse_dispute(r"summary=a\\b,category=other,outcome=mediating", 0).unwrap();
+        assert_eq!(d.summary, r"a\b");
+        assert!(parse_dispute(r"summary=a\b,category=other", 0).is_err());
         assert!(parse_dispute("colour=red", 0).is_err());
     }
 }

@@ -20,13 +20,12 @@
 //! history and the days of reporting, checked against what was simulated.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
-use comfy_table::Table;
 use fengqiao_core::UnitId;
 use fengqiao_core::actor::{DisplayName, MAX_DISPLAY_NAME_CHARS};
 use fengqiao_core::identity::{Identity, Role};
@@ -39,6 +38,7 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::io::IsTerminal;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::transport::Channel;
@@ -73,9 +73,13 @@ pub struct DemoArgs {
     /// The unit tree (for scale 1).
     #[arg(long, default_value = "deploy/zhanhe-410411.csv")]
     pub tree: PathBuf,
-    /// Where the nodes keep their databases (emptied first).
+    /// Where the nodes keep their databases: emptied first when an earlier demo made it;
+    /// another non-empty directory is refused unless --force.
     #[arg(long, default_value = "fengqiao-demo")]
     pub dir: PathBuf,
+    /// Empty --dir even though no demo made it.
+    #[arg(long)]
+    pub force: bool,
     /// Leave the network up after the run, for exploring with the CLI or a gRPC client.
     #[arg(long)]
     pub keep_running: bool,
@@ -190,10 +194,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let history_start = first_day - chrono::Duration::days(i64::from(HISTORY_DAYS));
     let clock = Arc::new(ManualClock::new(local(&policy, history_start, 8, 0)));
 
-    if args.dir.exists() {
-        std::fs::remove_dir_all(&args.dir).with_context(|| format!("cannot empty {}", args.dir.display()))?;
-    }
-    std::fs::create_dir_all(&args.dir).with_context(|| format!("cannot create {}", args.dir.display()))?;
+    prepare_dir(&args.dir, args.force)?;
     let dir = std::fs::canonicalize(&args.dir)?;
     let pki = if args.insecure { None } else { Some(DemoPki::new(dir.join("pki"))?) };
 
@@ -347,11 +348,13 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let mut accepted: HashMap<(String, NaiveDate), u32> = HashMap::new();
     let mut refused = 0u64;
     for day in &plan.days {
-        for (phase, at) in
-            [(&day.on_time, local(&policy, day.date, 10, 0)), (&day.late, local(&policy, day.date, 20, 30))]
-        {
+        for (name, submissions, at) in [
+            ("on time", &day.on_time, local(&policy, day.date, 10, 0)),
+            ("late", &day.late, local(&policy, day.date, 20, 30)),
+        ] {
             clock.set(at);
-            let outcomes = submit_all(phase, &tree, &serving, &progress).await;
+            phase(&progress, format!("{} {name}", day.date));
+            let outcomes = submit_all(submissions, &tree, &serving, &progress).await;
             for (key, result) in outcomes {
                 match result {
                     Ok(revision) => {
@@ -363,6 +366,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         }
         // Corrections for this day arrive the next morning.
         clock.set(local(&policy, day.date + chrono::Duration::days(1), 9, 0));
+        phase(&progress, format!("{} corrections", day.date));
         for (key, result) in submit_all(&day.corrections, &tree, &serving, &progress).await {
             match result {
                 Ok(revision) => {
@@ -521,15 +525,55 @@ pub(crate) fn local(policy: &TimePolicy, date: NaiveDate, hour: u32, minute: u32
         .with_timezone(&Utc)
 }
 
+/// The file that marks a directory as the demo's own, safe to empty.
+const DEMO_MARK: &str = ".fengqiao-demo";
+
+/// Empties `dir` for a new run when a demo made it (or `force`), refuses
+/// any other non-empty directory, creates it and marks it as the demo's.
+fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
+    if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        let empty = entries.next().is_none();
+        if !empty && !force && !dir.join(DEMO_MARK).exists() {
+            bail!(
+                "{} is not empty and no demo made it: choose another --dir, or add --force to empty it",
+                dir.display()
+            );
+        }
+        if !empty {
+            std::fs::remove_dir_all(dir).with_context(|| format!("cannot empty {}", dir.display()))?;
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(dir.join(DEMO_MARK), "made by fengqiao demo; the next demo empties this directory\n")
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    Ok(())
+}
+
+/// A progress bar on standard error when it is a terminal; otherwise hidden,
+/// and [`phase`] prints a plain line per phase instead.
 pub(crate) fn bar(length: u64, message: &'static str) -> ProgressBar {
     let bar = ProgressBar::new(length);
+    if !std::io::stderr().is_terminal() {
+        eprintln!("{message}: {length} steps");
+    }
     bar.set_style(
-        ProgressStyle::with_template("{msg:>15} [{bar:40}] {pos}/{len} {per_sec}")
+        ProgressStyle::with_template("{msg:>28} [{bar:40}] {pos}/{len} {per_sec}")
             .expect("valid template")
             .progress_chars("=> "),
     );
     bar.set_message(message);
     bar
+}
+
+/// Names the phase a bar is in: its message on a terminal, a plain line on
+/// standard error otherwise (a log, a CI job), so a long run is never silent.
+pub(crate) fn phase(bar: &ProgressBar, text: String) {
+    if std::io::stderr().is_terminal() {
+        bar.set_message(text);
+    } else {
+        eprintln!("  {text} ({} of {} done)", bar.position(), bar.length().unwrap_or(0));
+    }
 }
 
 /// One day's submissions, by phase.
@@ -816,16 +860,14 @@ fn print_district_view(
         }
     }
     let header = ["", "expected", "received", "completeness", "on time", "timeliness", "zero", "missing"];
-    let mut table = Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(header);
+    let mut table = crate::table::new(header);
     for (date, counts) in &by_day {
         table.add_row(counts.row(date.to_string()));
     }
     table.add_row(total.row("all days".into()));
     println!("\n{} ({root}): daily reports by day, as the district node holds them", tree.root().name);
     println!("{table}");
-    let mut table = Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(header);
+    let mut table = crate::table::new(header);
     for (township, counts) in &by_township {
         let name = tree.get(township).map_or("", |u| u.name.as_str());
         table.add_row(counts.row(format!("{township} {name}")));

@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
-use comfy_table::Table;
 use fengqiao_core::actor::Actor;
 use fengqiao_core::case::{DeadlinePolicy, RepeatLink, normalise_id_number};
 use fengqiao_core::{ManualClock, Tier, TimePolicy, Unit, UnitTree};
@@ -1277,8 +1276,7 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
         f.one_visit,
         f.visits
     );
-    let mut table = Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+    let mut table = crate::table::new([
         "township",
         "registered",
         "overdue",

@@ -12,17 +12,22 @@ mod ca;
 mod cases;
 mod client;
 mod config;
+mod dates;
 mod demo;
 mod demo_cases;
 mod errors;
+mod i18n;
 mod node;
 mod pii;
 mod reconcile;
 #[cfg(unix)]
 mod sigbus;
 mod summary;
+mod table;
 mod telemetry;
+mod time_fmt;
 mod treegen;
+mod units;
 
 use std::process::ExitCode;
 
@@ -31,6 +36,14 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "fengqiao", version, about = "Grass-roots dispute reporting over a four-tier gRPC network")]
 struct Cli {
+    /// Show tables at full width instead of fitting them to the terminal (COLUMNS, the
+    /// terminal's width, or 80 columns when the output is not a terminal).
+    #[arg(long, global = true)]
+    wide: bool,
+    /// The language of tables and text: zh (简体中文) or en. Default: Chinese where the locale
+    /// (LC_ALL, LC_MESSAGES, LANG) starts with zh, else English. --json and CSV stay English.
+    #[arg(long, global = true, value_enum)]
+    lang: Option<i18n::Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -104,6 +117,8 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// The unit tree a node holds: a subtree to a depth, or units found by name or code.
+    Units(units::UnitsArgs),
     /// Work with unit tree files.
     Tree {
         #[command(subcommand)]
@@ -138,6 +153,8 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Node(_) | Command::Demo(_) | Command::Bench { .. }) {
         sigbus::quiet_on_closed_pipe();
     }
+    table::set_wide(cli.wide);
+    i18n::init(cli.lang);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -171,6 +188,7 @@ fn main() -> ExitCode {
             Command::Supervise(args) => cases::supervise(args).await,
             Command::Drill(args) => cases::drill(args).await,
             Command::Audit { command } => audit::run(command).await,
+            Command::Units(args) => units::units(args).await,
             Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use comfy_table::Table;
 use fengqiao_core::reconcile::ExchangeReport;
 use fengqiao_proto::pb::reconcile_service_client::ReconcileServiceClient;
 use fengqiao_proto::pb::{self, ReconcilePhase};
@@ -119,8 +118,7 @@ pub async fn run(args: ReconcileArgs) -> Result<()> {
 }
 
 fn print_tables(outcomes: &BTreeMap<String, Outcome>) {
-    let mut table = Table::new();
-    table.set_header([
+    let mut table = crate::table::new([
         "node",
         "outcome",
         "digests",

@@ -9,8 +9,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use comfy_table::{CellAlignment, Table};
+use chrono::{Duration, NaiveDate};
+use comfy_table::CellAlignment;
 use fengqiao_core::{IsoWeek, TimePolicy};
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{self, StoredDailyReport};
@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use tonic::transport::Channel;
 
 use crate::client::{Connection, refused};
+use crate::time_fmt;
+use crate::units::UnitNames;
 
 impl Connection {
     pub async fn summaries(&self) -> Result<SummaryServiceClient<Channel>> {
@@ -41,6 +43,39 @@ impl Connection {
             _ if value.contains("-W") => IsoWeek::parse(value, flag).map_err(|e| anyhow!("{e}")),
             _ => Ok(IsoWeek::of(self.date(value, flag)?)),
         }
+    }
+
+    /// A range from the command line: `--week` or `--from`/`--to` (each
+    /// defaulting to the other's day); this week when neither is given.
+    pub(crate) fn range(
+        &self,
+        week: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<(NaiveDate, NaiveDate)> {
+        let (from, to) = match (week, from, to) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => bail!("give --week or --from/--to, not both"),
+            (Some(week), None, None) => {
+                let week = self.week(week, "--week")?;
+                (week.monday(), week.sunday())
+            }
+            (None, None, None) => {
+                let week = self.week("this", "--week")?;
+                (week.monday(), week.sunday())
+            }
+            (None, Some(from), to) => {
+                let from = self.date(from, "--from")?;
+                (from, to.map(|to| self.date(to, "--to")).transpose()?.unwrap_or(from))
+            }
+            (None, None, Some(to)) => {
+                let to = self.date(to, "--to")?;
+                (to, to)
+            }
+        };
+        if to < from {
+            bail!("--to {to} is before --from {from}");
+        }
+        Ok((from, to))
     }
 }
 
@@ -94,7 +129,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
     };
     let summary = summary.ok_or_else(|| anyhow!("the node answered without a summary"))?;
     if args.json {
-        println!("{}", summary_json(&summary));
+        println!("{}", summary_json(&summary, &policy));
     } else {
         print_summary(&summary, &policy);
     }
@@ -126,7 +161,7 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
     }
     out += &format!(
         "computed at {} ({}); figures of {:.1}% of the units below have arrived\n",
-        local_time(summary.computed_at, policy).unwrap_or_else(|| "-".into()),
+        time_fmt::wire_for_people(summary.computed_at, &policy.zone).unwrap_or_else(|| "-".into()),
         policy.zone,
         summary.arrived_percent
     );
@@ -155,7 +190,10 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         .collect();
     categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     if !categories.is_empty() {
-        let text: Vec<String> = categories.iter().map(|(name, n)| format!("{name} {n}")).collect();
+        let text: Vec<String> = categories
+            .iter()
+            .map(|(name, n)| format!("{} {n}", crate::i18n::name("category", name)))
+            .collect();
         out += &line("by category", text.join(", "));
     }
     out += &line(
@@ -168,10 +206,14 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
     out += &line(
         "",
         format!(
-            "claimed ¥{}, recovered ¥{}, {} distinct employers",
+            "claimed ¥{}, recovered ¥{}, {}",
             yuan(wage.amount_claimed_cents),
             yuan(wage.amount_recovered_cents),
-            wage.employers
+            crate::table::counted(
+                u64::try_from(wage.employers).unwrap_or(0),
+                "distinct employer",
+                "distinct employers"
+            )
         ),
     );
     let cases = summary.cases.unwrap_or_default();
@@ -217,8 +259,7 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         "components that apply (n/a: nothing to judge, left out); weights: {}\n",
         weights.join(", ")
     );
-    let mut table = Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+    let mut table = crate::table::new([
         "rank",
         "unit",
         "name",
@@ -268,7 +309,7 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
 /// When the case figures are judged: the end of the range, or now while
 /// it runs.
 fn cases_as_of_text(summary: &pb::Summary, policy: &TimePolicy) -> String {
-    let at = local_time(summary.cases_as_of, policy).unwrap_or_else(|| "-".into());
+    let at = time_fmt::wire_for_people(summary.cases_as_of, &policy.zone).unwrap_or_else(|| "-".into());
     if summary.cases_provisional {
         format!("case figures as of {at}: the range has not ended, they can still move")
     } else {
@@ -311,14 +352,7 @@ pub fn render_place(place: &pb::ScorecardPlace) -> String {
         "{} ({}): rank {} of {} in the scorecard of {}\n",
         row.name, row.unit_id, row.rank, place.rows, place.parent_unit_id
     );
-    let mut table = Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
-        "component",
-        "part",
-        "whole",
-        "value",
-        "weight",
-    ]);
+    let mut table = crate::table::new(["component", "part", "whole", "value", "weight"]);
     for component in &assessment.components {
         table.add_row([
             component_name(component.component).replace('_', " "),
@@ -349,12 +383,12 @@ fn freshness_text(freshness: Option<&pb::ChildFreshness>, policy: &TimePolicy) -
     if freshness.served_by.is_empty() {
         return "served here".into();
     }
-    let last = local_time(freshness.last_sync, policy).unwrap_or_else(|| "never".into());
+    let last = time_fmt::wire_for_people(freshness.last_sync, &policy.zone).unwrap_or_else(|| "never".into());
     format!("{last} · {}", if freshness.arrived { "arrived" } else { "not yet" })
 }
 
 /// The whole summary as JSON (the prost types have no serde).
-pub fn summary_json(summary: &pb::Summary) -> Value {
+pub fn summary_json(summary: &pb::Summary, policy: &TimePolicy) -> Value {
     json!({
         "unit_id": summary.unit_id,
         "unit_name": summary.unit_name,
@@ -363,19 +397,19 @@ pub fn summary_json(summary: &pb::Summary) -> Value {
         "to_date": summary.to_date,
         "through_date": empty_null(&summary.through_date),
         "iso_week": empty_null(&summary.iso_week),
-        "computed_at": rfc3339(summary.computed_at),
+        "computed_at": time_fmt::wire_for_machines(summary.computed_at, &policy.zone),
         "arrived_percent": summary.arrived_percent,
         "totals": tally_json(summary.totals.as_ref()),
         "rates": rates_json(summary.rates.as_ref()),
         "cases": cases_json(summary.cases.as_ref()),
-        "cases_as_of": rfc3339(summary.cases_as_of),
+        "cases_as_of": time_fmt::wire_for_machines(summary.cases_as_of, &policy.zone),
         "cases_provisional": summary.cases_provisional,
-        "children": summary.children.iter().map(scorecard_row_json).collect::<Vec<_>>(),
+        "children": summary.children.iter().map(|row| scorecard_row_json(row, policy)).collect::<Vec<_>>(),
     })
 }
 
 /// A scorecard row as JSON, its assessment included.
-pub fn scorecard_row_json(row: &pb::ScorecardRow) -> Value {
+pub fn scorecard_row_json(row: &pb::ScorecardRow, policy: &TimePolicy) -> Value {
     json!({
         "unit_id": row.unit_id,
         "name": row.name,
@@ -398,8 +432,8 @@ pub fn scorecard_row_json(row: &pb::ScorecardRow) -> Value {
         })),
         "freshness": row.freshness.as_ref().map(|f| json!({
             "served_by": empty_null(&f.served_by),
-            "last_sync": rfc3339(f.last_sync),
-            "synced_through": rfc3339(f.synced_through),
+            "last_sync": time_fmt::wire_for_machines(f.last_sync, &policy.zone),
+            "synced_through": time_fmt::wire_for_machines(f.synced_through, &policy.zone),
             "arrived": f.arrived,
         })),
     })
@@ -506,7 +540,7 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
         let value = json!({
             "unit_id": answer.unit_id,
             "date": answer.date,
-            "cutoff": rfc3339(answer.cutoff),
+            "cutoff": time_fmt::wire_for_machines(answer.cutoff, &policy.zone),
             "due": answer.due,
             "expected": answer.expected,
             "received": answer.received,
@@ -514,13 +548,13 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
             "missing": answer.missing.iter().map(|u| unit(Some(u))).collect::<Vec<_>>(),
             "late": answer.late.iter().map(|l| json!({
                 "unit": unit(l.unit.as_ref()),
-                "first_accepted_at": rfc3339(l.first_accepted_at),
+                "first_accepted_at": time_fmt::wire_for_machines(l.first_accepted_at, &policy.zone),
             })).collect::<Vec<_>>(),
         });
         println!("{value}");
         return Ok(());
     }
-    let cutoff = local_time(answer.cutoff, &policy).unwrap_or_else(|| "-".into());
+    let cutoff = time_fmt::wire_for_people(answer.cutoff, &policy.zone).unwrap_or_else(|| "-".into());
     if answer.due {
         println!(
             "unit {} on {}: {} expected, {} received ({} on time, {} late), {} missing; cut-off was {cutoff}",
@@ -543,31 +577,16 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
         );
     }
     if !answer.missing.is_empty() {
-        let mut table = Table::new();
-        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
-            "unit",
-            "name",
-            "parent",
-            "parent name",
-        ]);
-        for unit in &answer.missing {
-            table.add_row([&unit.unit_id, &unit.name, &unit.parent_id, &unit.parent_name]);
-        }
-        println!("{}:\n{table}", if answer.due { "missing" } else { "outstanding" });
+        let names = UnitNames::of_subtree(connection, &args.unit).await?;
+        println!("{}:", if answer.due { "missing" } else { "outstanding" });
+        print!("{}", grouped_missing(&answer.missing, &args.unit, &names));
     }
     if !answer.late.is_empty() {
-        let cutoff = answer.cutoff.and_then(|t| instant(Some(t)));
-        let mut table = Table::new();
-        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
-            "unit",
-            "name",
-            "parent",
-            "accepted",
-            "after the cut-off",
-        ]);
+        let cutoff = answer.cutoff.and_then(|t| time_fmt::wire(Some(t)));
+        let mut table = crate::table::new(["unit", "name", "parent", "accepted", "after the cut-off"]);
         for late in &answer.late {
             let unit = late.unit.clone().unwrap_or_default();
-            let accepted = instant(late.first_accepted_at);
+            let accepted = time_fmt::wire(late.first_accepted_at);
             let after = match (accepted, cutoff) {
                 (Some(a), Some(c)) => duration_text(a - c),
                 _ => "-".into(),
@@ -576,13 +595,50 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
                 unit.unit_id,
                 unit.name,
                 format!("{} {}", unit.parent_id, unit.parent_name),
-                local_time(late.first_accepted_at, &policy).unwrap_or_else(|| "-".into()),
+                time_fmt::wire_for_people(late.first_accepted_at, &policy.zone).unwrap_or_else(|| "-".into()),
                 after,
             ]);
         }
         println!("late:\n{table}");
     }
     Ok(())
+}
+
+/// Missing units grouped by the two levels below `top` (township and
+/// community under a district): a heading with its count for each group,
+/// then the units of each lowest group in a table.
+fn grouped_missing(missing: &[pb::UnitRef], top: &str, names: &UnitNames) -> String {
+    use std::collections::BTreeMap;
+    let heading = |id: &str| format!("{id} {}", names.name(id)).trim_end().to_owned();
+    // (level 1, level 2) → units; a level is empty when the unit sits higher.
+    let mut groups: BTreeMap<(String, String), Vec<&pb::UnitRef>> = BTreeMap::new();
+    for unit in missing {
+        let mut levels = names.ancestors_below(&unit.unit_id, top).into_iter();
+        let first = levels.next().unwrap_or_default();
+        let second = levels.next().unwrap_or_default();
+        groups.entry((first, second)).or_default().push(unit);
+    }
+    let mut text = String::new();
+    let mut current_first: Option<&str> = None;
+    for ((first, second), units) in &groups {
+        if current_first != Some(first.as_str()) {
+            current_first = Some(first.as_str());
+            let count: usize = groups.iter().filter(|((f, _), _)| f == first).map(|(_, u)| u.len()).sum();
+            let title =
+                if first.is_empty() { format!("directly under {}", heading(top)) } else { heading(first) };
+            text += &format!("{title}: {count} missing\n");
+        }
+        let mut table = crate::table::new(crate::i18n::headings(["unit", "name"]));
+        for unit in units {
+            table.add_row([&unit.unit_id, &unit.name]);
+        }
+        if second.is_empty() {
+            text += &format!("{table}\n");
+        } else {
+            text += &format!("  {}: {} missing\n{table}\n", heading(second), units.len());
+        }
+    }
+    text
 }
 
 /// `2h05m`, `3d4h`, `45s`.
@@ -654,8 +710,7 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
         println!("{value}");
         return Ok(());
     }
-    let mut table = Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header([
+    let mut table = crate::table::new([
         "week",
         "received / expected",
         "completeness",
@@ -700,8 +755,12 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
-    /// A header line, then one row per report; disputes as a JSON column.
+    /// A header line, then one row per report (unit name and its parents' names beside the code);
+    /// disputes as a JSON column.
     Csv,
+    /// Flat CSV: one row per dispute (category, outcome, parties, wage arrears as columns); zero
+    /// reports have no row.
+    CsvDisputes,
     /// One JSON object per report and line.
     Jsonl,
 }
@@ -713,24 +772,33 @@ pub struct ExportArgs {
     /// Root of the subtree.
     #[arg(long)]
     pub unit: String,
+    /// An ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a date in it.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
     /// First date: YYYY-MM-DD, today or yesterday.
+    #[arg(long, required_unless_present = "week")]
+    pub from: Option<String>,
+    /// Last date (inclusive; default today).
     #[arg(long)]
-    pub from: String,
-    /// Last date (inclusive).
-    #[arg(long, default_value = "today")]
-    pub to: String,
+    pub to: Option<String>,
     /// What to write.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ExportFormat,
     /// The file to write (replaced once the export is complete); `-` for standard output.
     #[arg(long)]
     pub out: PathBuf,
+    /// Leave out the UTF-8 byte-order mark CSV starts with (Excel and WPS need it to read
+    /// Chinese; other programs may not).
+    #[arg(long)]
+    pub no_bom: bool,
 }
 
 /// The CSV columns, in order.
-pub const CSV_HEADER: [&str; 11] = [
+pub const CSV_HEADER: [&str; 13] = [
     "date",
     "unit_id",
+    "unit_name",
+    "parent_names",
     "revision",
     "reporter",
     "zero",
@@ -744,21 +812,78 @@ pub const CSV_HEADER: [&str; 11] = [
 
 /// One report as a CSV row (quoting is the writer's); times in the
 /// deployment's zone, RFC 3339 with the offset.
-pub fn csv_row(stored: &StoredDailyReport, policy: &TimePolicy) -> [String; 11] {
+pub fn csv_row(stored: &StoredDailyReport, policy: &TimePolicy, names: &UnitNames) -> [String; 13] {
     let report = stored.report.clone().unwrap_or_default();
     [
         report.date,
-        report.unit_id,
+        report.unit_id.clone(),
+        names.name(&report.unit_id).to_owned(),
+        names.parent_names(&report.unit_id).join(" / "),
         report.revision.to_string(),
         report.reporter,
         report.zero.to_string(),
         report.disputes.len().to_string(),
         stored.on_time.to_string(),
-        local_rfc3339(stored.accepted_at, policy),
-        local_rfc3339(stored.first_accepted_at, policy),
+        time_fmt::wire_for_machines(stored.accepted_at, &policy.zone).unwrap_or_default(),
+        time_fmt::wire_for_machines(stored.first_accepted_at, &policy.zone).unwrap_or_default(),
         report.correction_reason,
         disputes_json(&report.disputes).to_string(),
     ]
+}
+
+/// The flat CSV's columns: one row per dispute.
+pub const DISPUTE_CSV_HEADER: [&str; 18] = [
+    "date",
+    "unit_id",
+    "unit_name",
+    "parent_names",
+    "revision",
+    "on_time",
+    "accepted_at",
+    "dispute_id",
+    "category",
+    "outcome",
+    "parties",
+    "summary",
+    "case_id",
+    "employer",
+    "workers",
+    "claimed_yuan",
+    "recovered_yuan",
+    "correction_reason",
+];
+
+/// A report's disputes as flat CSV rows (none for a zero report).
+pub fn dispute_rows(stored: &StoredDailyReport, policy: &TimePolicy, names: &UnitNames) -> Vec<[String; 18]> {
+    let report = stored.report.clone().unwrap_or_default();
+    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, (fen % 100).abs());
+    report
+        .disputes
+        .iter()
+        .map(|d| {
+            let wage = d.wage_arrears.clone();
+            [
+                report.date.clone(),
+                report.unit_id.clone(),
+                names.name(&report.unit_id).to_owned(),
+                names.parent_names(&report.unit_id).join(" / "),
+                report.revision.to_string(),
+                stored.on_time.to_string(),
+                time_fmt::wire_for_machines(stored.accepted_at, &policy.zone).unwrap_or_default(),
+                d.local_id.clone(),
+                category_name(d.category),
+                outcome_name(d.outcome),
+                d.parties.to_string(),
+                d.summary.clone(),
+                d.case_id.clone(),
+                wage.as_ref().map(|w| w.employer.clone()).unwrap_or_default(),
+                wage.as_ref().map(|w| w.workers.to_string()).unwrap_or_default(),
+                wage.as_ref().map(|w| yuan(w.amount_claimed_cents)).unwrap_or_default(),
+                wage.as_ref().map(|w| yuan(w.amount_recovered_cents)).unwrap_or_default(),
+                report.correction_reason.clone(),
+            ]
+        })
+        .collect()
 }
 
 /// One report as a JSON object (a line of the `jsonl` export).
@@ -771,8 +896,8 @@ pub fn report_json(stored: &StoredDailyReport, policy: &TimePolicy) -> Value {
         "reporter": report.reporter,
         "zero": report.zero,
         "on_time": stored.on_time,
-        "accepted_at": local_rfc3339(stored.accepted_at, policy),
-        "first_accepted_at": local_rfc3339(stored.first_accepted_at, policy),
+        "accepted_at": time_fmt::wire_for_machines(stored.accepted_at, &policy.zone).unwrap_or_default(),
+        "first_accepted_at": time_fmt::wire_for_machines(stored.first_accepted_at, &policy.zone).unwrap_or_default(),
         "correction_reason": report.correction_reason,
         "disputes": disputes_json(&report.disputes),
     })
@@ -818,24 +943,42 @@ fn disputes_json(disputes: &[pb::Dispute]) -> Value {
 /// Where export rows go, one page at a time.
 enum Sink<W: Write> {
     Csv(Box<csv::Writer<W>>),
+    CsvDisputes(Box<csv::Writer<W>>),
     Jsonl(BufWriter<W>),
 }
 
+/// The UTF-8 byte-order mark: Excel and WPS read a CSV file as UTF-8 only
+/// when it starts with one (else Chinese comes out garbled).
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 impl<W: Write> Sink<W> {
-    fn new(format: ExportFormat, output: W) -> Result<Sink<W>> {
+    fn new(format: ExportFormat, mut output: W, bom: bool) -> Result<Sink<W>> {
+        if bom && format != ExportFormat::Jsonl {
+            output.write_all(BOM)?;
+        }
         Ok(match format {
             ExportFormat::Csv => {
                 let mut writer = csv::Writer::from_writer(output);
                 writer.write_record(CSV_HEADER)?;
                 Sink::Csv(Box::new(writer))
             }
+            ExportFormat::CsvDisputes => {
+                let mut writer = csv::Writer::from_writer(output);
+                writer.write_record(DISPUTE_CSV_HEADER)?;
+                Sink::CsvDisputes(Box::new(writer))
+            }
             ExportFormat::Jsonl => Sink::Jsonl(BufWriter::new(output)),
         })
     }
 
-    fn write(&mut self, stored: &StoredDailyReport, policy: &TimePolicy) -> Result<()> {
+    fn write(&mut self, stored: &StoredDailyReport, policy: &TimePolicy, names: &UnitNames) -> Result<()> {
         match self {
-            Sink::Csv(writer) => writer.write_record(csv_row(stored, policy))?,
+            Sink::Csv(writer) => writer.write_record(csv_row(stored, policy, names))?,
+            Sink::CsvDisputes(writer) => {
+                for row in dispute_rows(stored, policy, names) {
+                    writer.write_record(row)?;
+                }
+            }
             Sink::Jsonl(writer) => {
                 serde_json::to_writer(&mut *writer, &report_json(stored, policy))?;
                 writer.write_all(b"\n")?;
@@ -847,7 +990,7 @@ impl<W: Write> Sink<W> {
     /// Flushes everything written and hands back the output.
     fn finish(self) -> Result<W> {
         match self {
-            Sink::Csv(writer) => writer
+            Sink::Csv(writer) | Sink::CsvDisputes(writer) => writer
                 .into_inner()
                 .map_err(|e| std::io::Error::new(e.error().kind(), e.error().to_string()).into()),
             Sink::Jsonl(writer) => writer.into_inner().map_err(|e| e.into_error().into()),
@@ -860,11 +1003,10 @@ impl<W: Write> Sink<W> {
 pub async fn export(args: ExportArgs) -> Result<()> {
     let connection = &args.connection;
     let policy = connection.zone_policy()?;
-    let from = connection.date(&args.from, "--from")?;
-    let to = connection.date(&args.to, "--to")?;
-    if to < from {
-        bail!("--to {to} is before --from {from}");
-    }
+    let (from, to) = match &args.week {
+        Some(week) => connection.range(Some(week), None, None)?,
+        None => connection.range(None, args.from.as_deref(), Some(args.to.as_deref().unwrap_or("today")))?,
+    };
     let to_stdout = args.out.as_os_str() == "-";
     // Written beside the target and renamed into place once complete, so a
     // failed export never leaves a truncated file under the asked name.
@@ -874,7 +1016,7 @@ pub async fn export(args: ExportArgs) -> Result<()> {
     } else {
         Box::new(File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?)
     };
-    let mut sink = Sink::new(args.format, output)?;
+    let mut sink = Sink::new(args.format, output, !args.no_bom)?;
     let result = match export_into(&args, &policy, from, to, &mut sink).await {
         Ok(counts) => sink.finish().and_then(|mut output| Ok(output.flush()?)).map(|()| counts),
         Err(error) => Err(error),
@@ -931,6 +1073,7 @@ async fn export_into(
         .await
         .map_err(refused)?
         .into_inner();
+    let names = UnitNames::of_subtree(&args.connection, &args.unit).await?;
     let mut bar: Option<ProgressBar> = None;
     let mut written = 0u64;
     let mut announced = 0u64;
@@ -940,7 +1083,7 @@ async fn export_into(
             export_bar(message.total)
         });
         for stored in &message.reports {
-            sink.write(stored, policy)?;
+            sink.write(stored, policy, &names)?;
         }
         written += message.reports.len() as u64;
         bar.set_position(written);
@@ -1145,24 +1288,6 @@ pub fn yuan(fen: i64) -> String {
     format!("{sign}{grouped}.{:02}", fen % 100)
 }
 
-fn instant(at: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    at.and_then(|t| DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-}
-
-fn rfc3339(at: Option<prost_types::Timestamp>) -> Option<String> {
-    instant(at).map(|t| t.to_rfc3339())
-}
-
-/// `2026-11-27 17:42:10` in the deployment's zone.
-fn local_time(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> Option<String> {
-    instant(at).map(|t| t.with_timezone(&policy.zone).format("%Y-%m-%d %H:%M:%S").to_string())
-}
-
-/// `2026-11-27T17:42:10+08:00`, or empty when unset.
-fn local_rfc3339(at: Option<prost_types::Timestamp>, policy: &TimePolicy) -> String {
-    instant(at).map(|t| t.with_timezone(&policy.zone).to_rfc3339()).unwrap_or_default()
-}
-
 pub(crate) fn empty_null(value: &str) -> Value {
     if value.is_empty() { Value::Null } else { value.into() }
 }
@@ -1188,6 +1313,8 @@ fn outcome_name(value: i32) -> String {
 #[cfg(test)]
 mod tests {
     use fengqiao_core::assessment::{Assessment, Performance, Weights};
+
+    use chrono::{DateTime, Utc};
 
     use super::*;
 
@@ -1237,13 +1364,27 @@ mod tests {
     #[test]
     fn csv_rows() {
         let policy = TimePolicy::default();
-        let row = csv_row(&stored(), &policy);
+        let names = names();
+        let row = csv_row(&stored(), &policy, &names);
         assert_eq!(row.len(), CSV_HEADER.len());
-        assert_eq!(&row[..7], ["2026-11-27", "410411001001002", "2", "officer-17", "false", "2", "false"]);
-        assert_eq!(row[7], "2026-11-28T09:00:00+08:00");
-        assert_eq!(row[8], "2026-11-27T20:30:00+08:00");
-        assert_eq!(row[9], "paid in full, with the mediator");
-        let disputes: Value = serde_json::from_str(&row[10]).unwrap();
+        assert_eq!(
+            &row[..9],
+            [
+                "2026-11-27",
+                "410411001001002",
+                "2号楼",
+                "湛河区 / 马庄街道 / 电力社区",
+                "2",
+                "officer-17",
+                "false",
+                "2",
+                "false"
+            ]
+        );
+        assert_eq!(row[9], "2026-11-28T09:00:00+08:00");
+        assert_eq!(row[10], "2026-11-27T20:30:00+08:00");
+        assert_eq!(row[11], "paid in full, with the mediator");
+        let disputes: Value = serde_json::from_str(&row[12]).unwrap();
         assert_eq!(
             disputes,
             json!([
@@ -1254,13 +1395,15 @@ mod tests {
                 {"id": "d2", "category": "neighbour", "outcome": "mediating"}
             ])
         );
-        assert!(!row[10].contains("\": ") && !row[10].contains('\n'), "compact JSON: {}", row[10]);
+        assert!(!row[12].contains("\": ") && !row[12].contains('\n'), "compact JSON: {}", row[12]);
 
         // Through the writer: commas and quotes are quoted, and the file reads back.
-        let mut sink = Sink::new(ExportFormat::Csv, Vec::new()).unwrap();
-        sink.write(&stored(), &policy).unwrap();
+        let mut sink = Sink::new(ExportFormat::Csv, Vec::new(), false).unwrap();
+        sink.write(&stored(), &policy, &names).unwrap();
         let text = String::from_utf8(sink.finish().unwrap()).unwrap();
-        assert!(text.starts_with("date,unit_id,revision,reporter,zero,disputes,on_time,"));
+        assert!(
+            text.starts_with("date,unit_id,unit_name,parent_names,revision,reporter,zero,disputes,on_time,")
+        );
         assert!(text.contains(",\"paid in full, with the mediator\","));
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), CSV_HEADER);
@@ -1269,11 +1412,106 @@ mod tests {
         assert_eq!(records[0].iter().collect::<Vec<_>>(), row.to_vec());
     }
 
+    /// The names of the units `stored()` reports for.
+    fn names() -> UnitNames {
+        UnitNames::from_units([
+            ("410411", "湛河区", ""),
+            ("410411001", "马庄街道", "410411"),
+            ("410411001001", "电力社区", "410411001"),
+            ("410411001001002", "2号楼", "410411001001"),
+        ])
+    }
+
+    #[test]
+    fn csv_for_excel_starts_with_a_bom_unless_asked_not_to() {
+        let policy = TimePolicy::default();
+        for format in [ExportFormat::Csv, ExportFormat::CsvDisputes] {
+            let mut sink = Sink::new(format, Vec::new(), true).unwrap();
+            sink.write(&stored(), &policy, &names()).unwrap();
+            let bytes = sink.finish().unwrap();
+            assert!(bytes.starts_with(BOM), "{format:?}");
+            assert!(std::str::from_utf8(&bytes[3..]).unwrap().starts_with("date,unit_id,unit_name,"));
+            let mut sink = Sink::new(format, Vec::new(), false).unwrap();
+            sink.write(&stored(), &policy, &names()).unwrap();
+            assert!(sink.finish().unwrap().starts_with(b"date,"), "{format:?}");
+        }
+        let mut sink = Sink::new(ExportFormat::Jsonl, Vec::new(), true).unwrap();
+        sink.write(&stored(), &policy, &names()).unwrap();
+        assert!(sink.finish().unwrap().starts_with(b"{"), "JSON lines have no BOM");
+    }
+
+    #[test]
+    fn flat_csv_has_a_row_per_dispute() {
+        let policy = TimePolicy::default();
+        let mut sink = Sink::new(ExportFormat::CsvDisputes, Vec::new(), false).unwrap();
+        sink.write(&stored(), &policy, &names()).unwrap();
+        let mut zero = stored();
+        zero.report.as_mut().unwrap().disputes.clear();
+        sink.write(&zero, &policy, &names()).unwrap();
+        let text = String::from_utf8(sink.finish().unwrap()).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), DISPUTE_CSV_HEADER);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        let field = |row: &csv::StringRecord, name: &str| {
+            row[DISPUTE_CSV_HEADER.iter().position(|h| *h == name).unwrap()].to_owned()
+        };
+        assert_eq!(field(&rows[0], "unit_name"), "2号楼");
+        assert_eq!(field(&rows[0], "parent_names"), "湛河区 / 马庄街道 / 电力社区");
+        assert_eq!(field(&rows[0], "category"), "wage_arrears");
+        assert_eq!(field(&rows[0], "outcome"), "resolved_on_the_spot");
+        assert_eq!(field(&rows[0], "summary"), "site wages, \"September\"");
+        assert_eq!(field(&rows[0], "employer"), "某建筑公司");
+        assert_eq!(field(&rows[0], "workers"), "12");
+        assert_eq!(field(&rows[0], "claimed_yuan"), "36000.00");
+        assert_eq!(field(&rows[0], "accepted_at"), "2026-11-28T09:00:00+08:00");
+        assert_eq!(
+            (field(&rows[1], "dispute_id"), field(&rows[1], "category")),
+            ("d2".into(), "neighbour".into())
+        );
+        assert_eq!(field(&rows[1], "employer"), "");
+    }
+
+    #[test]
+    fn missing_units_are_grouped_by_township_and_community() {
+        let names = UnitNames::from_units([
+            ("410411", "湛河区", ""),
+            ("410411001", "马庄街道", "410411"),
+            ("410411002", "姚孟街道", "410411"),
+            ("410411001001", "电力社区", "410411001"),
+            ("410411001002", "马庄社区", "410411001"),
+            ("410411002001", "姚孟社区", "410411002"),
+            ("410411001001001", "1号楼", "410411001001"),
+            ("410411001001002", "2号楼", "410411001001"),
+            ("410411001002001", "1号楼", "410411001002"),
+            ("410411002001001", "1号楼", "410411002001"),
+        ]);
+        let unit =
+            |id: &str| pb::UnitRef { unit_id: id.into(), name: names.name(id).into(), ..Default::default() };
+        let missing =
+            ["410411001001001", "410411001001002", "410411001002001", "410411002001001", "410411002"]
+                .map(unit);
+        let text = grouped_missing(&missing, "410411", &names);
+        let headings: Vec<&str> = text.lines().filter(|l| l.contains("missing")).collect();
+        assert_eq!(
+            headings,
+            [
+                "directly under 410411 湛河区: 1 missing",
+                "410411001 马庄街道: 3 missing",
+                "  410411001001 电力社区: 2 missing",
+                "  410411001002 马庄社区: 1 missing",
+                "410411002 姚孟街道: 1 missing",
+                "  410411002001 姚孟社区: 1 missing",
+            ],
+            "{text}"
+        );
+    }
+
     #[test]
     fn jsonl_lines() {
-        let mut sink = Sink::new(ExportFormat::Jsonl, Vec::new()).unwrap();
-        sink.write(&stored(), &TimePolicy::default()).unwrap();
-        sink.write(&stored(), &TimePolicy::default()).unwrap();
+        let mut sink = Sink::new(ExportFormat::Jsonl, Vec::new(), false).unwrap();
+        sink.write(&stored(), &TimePolicy::default(), &names()).unwrap();
+        sink.write(&stored(), &TimePolicy::default(), &names()).unwrap();
         let text = String::from_utf8(sink.finish().unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
@@ -1290,9 +1528,9 @@ mod tests {
         inner.zero = true;
         inner.correction_reason.clear();
         report.on_time = true;
-        let row = csv_row(&report, &TimePolicy::default());
-        assert_eq!((row[4].as_str(), row[5].as_str(), row[6].as_str()), ("true", "0", "true"));
-        assert_eq!((row[9].as_str(), row[10].as_str()), ("", "[]"));
+        let row = csv_row(&report, &TimePolicy::default(), &names());
+        assert_eq!((row[6].as_str(), row[7].as_str(), row[8].as_str()), ("true", "0", "true"));
+        assert_eq!((row[11].as_str(), row[12].as_str()), ("", "[]"));
         let line = report_json(&report, &TimePolicy::default());
         assert_eq!(line["disputes"], json!([]));
         assert_eq!(line["zero"], json!(true));
@@ -1421,28 +1659,33 @@ mod tests {
         assert!(text.contains("received              3 (15.0%)"), "{text}");
         assert!(text.contains("late                  1\n"), "{text}");
         assert!(text.contains("missing               17\n"), "{text}");
-        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employers"), "{text}");
+        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employer"), "{text}");
         assert!(text.contains("马庄街道"), "{text}");
 
         let args = ExportArgs {
             connection: connection.clone(),
             unit: "410411".into(),
-            from: "2026-11-23".into(),
-            to: "2026-11-29".into(),
+            week: None,
+            from: Some("2026-11-23".into()),
+            to: Some("2026-11-29".into()),
             format: ExportFormat::Csv,
             out: PathBuf::from("-"),
+            no_bom: true,
         };
-        let (from, to) =
-            (connection.date(&args.from, "--from").unwrap(), connection.date(&args.to, "--to").unwrap());
-        let mut sink = Sink::new(ExportFormat::Csv, Vec::new()).unwrap();
+        let (from, to) = (
+            connection.date("2026-11-23", "--from").unwrap(),
+            connection.date("2026-11-29", "--to").unwrap(),
+        );
+        let mut sink = Sink::new(ExportFormat::Csv, Vec::new(), false).unwrap();
         assert_eq!(export_into(&args, &policy, from, to, &mut sink).await.unwrap(), (3, 3));
         let text = String::from_utf8(sink.finish().unwrap()).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         let units: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
         assert_eq!(units, ["410411001001", "410411001001001", "410411001001002"]);
-        assert_eq!((&rows[0][5], &rows[0][6]), ("2", "true"));
-        assert_eq!((&rows[2][4], &rows[2][6], &rows[2][8]), ("true", "false", "2026-11-27T20:00:00+08:00"));
+        assert_eq!((&rows[0][2], &rows[0][3]), ("电力社区", "湛河区 / 马庄街道"));
+        assert_eq!((&rows[0][7], &rows[0][8]), ("2", "true"));
+        assert_eq!((&rows[2][6], &rows[2][8], &rows[2][10]), ("true", "false", "2026-11-27T20:00:00+08:00"));
 
         let verify = VerifyArgs {
             db: "sqlite::memory:".into(),
@@ -1536,12 +1779,14 @@ mod tests {
         let args = ExportArgs {
             connection: connection.clone(),
             unit: "410411".into(),
-            from: first.to_string(),
-            to: last.to_string(),
+            week: None,
+            from: Some(first.to_string()),
+            to: Some(last.to_string()),
             format: ExportFormat::Jsonl,
             out: PathBuf::from("-"),
+            no_bom: false,
         };
-        let mut sink = Sink::new(ExportFormat::Jsonl, Vec::new()).unwrap();
+        let mut sink = Sink::new(ExportFormat::Jsonl, Vec::new(), false).unwrap();
         assert_eq!(export_into(&args, &policy, first, last, &mut sink).await.unwrap(), (60, 60));
         let text = String::from_utf8(sink.finish().unwrap()).unwrap();
         assert_eq!(text.lines().count(), 60);
@@ -1641,7 +1886,7 @@ mod tests {
         ));
         assert!(text.contains("computed at 2026-11-28 08:00:00 (Asia/Shanghai)"));
         assert!(text.contains("received              9 (90.0%)"));
-        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employers"));
+        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employer"));
         assert!(text.contains("2026-11-27 19:00:00 · arrived"));
         assert!(text.contains("served here"));
         assert!(text.contains("新村 (here 2026-11-25..2026-11-27)"));
@@ -1655,7 +1900,7 @@ mod tests {
         assert_eq!(cells[3..11], ["83.64", "100.0%", "90.0%", "n/a", "n/a", "50.0%", "n/a", "n/a"], "{line}");
         let line = text.lines().find(|l| l.contains("新村")).unwrap();
         assert!(line.contains("0.00"), "{line}");
-        let value = summary_json(&summary);
+        let value = summary_json(&summary, &TimePolicy::default());
         assert_eq!(value["totals"]["wage_arrears"]["amount_claimed_cents"], json!(3_600_000));
         assert_eq!(value["cases_provisional"], json!(true));
         assert_eq!(value["children"][1]["freshness"]["arrived"], json!(true));

@@ -1,0 +1,135 @@
+//! What a person reads, in their language: Fluent message files
+//! (`crates/cli/locales/en.ftl`, `zh-CN.ftl`, compiled in), chosen by
+//! `--lang zh|en` or else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`:
+//! Chinese where it starts with `zh`, English otherwise). Category, outcome,
+//! tier and case-status names and table headings go through [`text`];
+//! `--json`, CSV and the wire keep their English identifiers.
+
+use std::sync::OnceLock;
+
+use fluent_bundle::FluentResource;
+use fluent_bundle::concurrent::FluentBundle;
+
+const EN: &str = include_str!("../locales/en.ftl");
+const ZH: &str = include_str!("../locales/zh-CN.ftl");
+
+/// A language the CLI speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// 简体中文
+    Zh,
+    /// English
+    En,
+}
+
+static BUNDLE: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
+
+/// The language from the locale variables, in POSIX precedence.
+pub fn from_locale(lookup: impl Fn(&str) -> Option<String>) -> Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].into_iter().filter_map(&lookup).find(|v| !v.is_empty());
+    match locale {
+        Some(value) if value.to_ascii_lowercase().starts_with("zh") => Lang::Zh,
+        _ => Lang::En,
+    }
+}
+
+fn bundle_for(lang: Lang) -> FluentBundle<FluentResource> {
+    let (source, id) = match lang {
+        Lang::Zh => (ZH, "zh-CN"),
+        Lang::En => (EN, "en"),
+    };
+    let resource = FluentResource::try_new(source.to_owned()).expect("the message files parse (tested)");
+    let mut bundle = FluentBundle::new_concurrent(vec![id.parse().expect("a language id")]);
+    bundle.add_resource(resource).expect("no message twice (tested)");
+    bundle
+}
+
+/// Chooses the language once, at start: `--lang`, else the locale.
+pub fn init(lang: Option<Lang>) {
+    let lang = lang.unwrap_or_else(|| from_locale(|name| std::env::var(name).ok()));
+    let _ = BUNDLE.set(bundle_for(lang));
+}
+
+/// The message `key` in the chosen language (English when `init` was not
+/// called); the key itself when no file has it.
+pub fn text(key: &str) -> String {
+    let bundle = BUNDLE.get_or_init(|| bundle_for(Lang::En));
+    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else { return key.to_owned() };
+    let mut errors = Vec::new();
+    bundle.format_pattern(pattern, None, &mut errors).into_owned()
+}
+
+/// A name of a wire enum (`wage_arrears`, `in_progress`, `township`) for
+/// people: `kind` is `category`, `outcome`, `status` or `tier`.
+pub fn name(kind: &str, identifier: &str) -> String {
+    let key = format!("{kind}-{identifier}");
+    let shown = text(&key);
+    if shown == key { identifier.to_owned() } else { shown }
+}
+
+/// Table headings by key (`heading-…`).
+pub fn headings<const N: usize>(keys: [&str; N]) -> [String; N] {
+    keys.map(|key| text(&format!("heading-{key}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use fengqiao_core::{DisputeCategory, DisputeOutcome, Tier};
+
+    use super::*;
+
+    fn keys(source: &str) -> BTreeSet<String> {
+        let resource = FluentResource::try_new(source.to_owned()).expect("parses");
+        resource
+            .entries()
+            .filter_map(|entry| match entry {
+                fluent_syntax::ast::Entry::Message(message) => Some(message.id.name.to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_files_have_the_same_keys() {
+        let (en, zh) = (keys(EN), keys(ZH));
+        assert!(!en.is_empty());
+        assert_eq!(en.difference(&zh).collect::<Vec<_>>(), Vec::<&String>::new(), "missing from zh-CN.ftl");
+        assert_eq!(zh.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing from en.ftl");
+    }
+
+    #[test]
+    fn every_enum_name_has_a_message() {
+        let en = keys(EN);
+        let mut wanted: Vec<String> =
+            DisputeCategory::ALL.iter().map(|c| format!("category-{}", c.as_str())).collect();
+        wanted.extend(DisputeOutcome::ALL.iter().map(|o| format!("outcome-{}", o.as_str())));
+        wanted.extend(
+            [Tier::District, Tier::Township, Tier::Community, Tier::Group]
+                .map(|t| format!("tier-{}", t.as_str())),
+        );
+        wanted.extend(
+            [chrono::Weekday::Mon, chrono::Weekday::Sun]
+                .map(|day| format!("weekday-{}", day.to_string().to_lowercase())),
+        );
+        for key in wanted {
+            assert!(en.contains(&key), "{key} has no message");
+        }
+    }
+
+    #[test]
+    fn chinese_where_the_locale_is_chinese() {
+        let env = |pairs: &'static [(&str, &str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        };
+        assert_eq!(from_locale(env(&[("LANG", "zh_CN.UTF-8")])), Lang::Zh);
+        assert_eq!(from_locale(env(&[("LANG", "en_US.UTF-8")])), Lang::En);
+        assert_eq!(from_locale(env(&[("LC_ALL", "zh_TW.UTF-8"), ("LANG", "en_US.UTF-8")])), Lang::Zh);
+        assert_eq!(from_locale(env(&[("LC_ALL", ""), ("LANG", "C")])), Lang::En);
+        assert_eq!(from_locale(env(&[])), Lang::En);
+        let zh = bundle_for(Lang::Zh);
+        let value = zh.get_message("category-wage_arrears").and_then(|m| m.value()).unwrap();
+        assert_eq!(zh.format_pattern(value, None, &mut Vec::new()), "拖欠工资");
+    }
+}

@@ -1,0 +1,546 @@
+//! What the `fengqiao` command line prints, checked against a real node
+//! process (SQLite): the one form of time for people and the one for
+//! machines across commands; unit names beside codes and the `units` tree;
+//! the same flags for dates and ranges everywhere; CSV for Excel; tables
+//! that fit the width and counted nouns; the demo's refusal to empty a
+//! directory it did not make.
+
+use std::path::Path;
+
+use fengqiao_store::Backend;
+use fengqiao_store::testing::TestDb;
+use fengqiao_tests::{NodeProcess, fengqiao_binary, shanghai_yesterday, small_tree_csv};
+use serde_json::Value;
+
+const DISTRICT: &str = "410411";
+const TOWNSHIP: &str = "410411001";
+const GROUP: &str = "410411001001001";
+const GROUP2: &str = "410411001001002";
+
+/// One run of the binary.
+struct Run {
+    success: bool,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// `fengqiao ARGS` with nothing taken from the environment but `env`.
+async fn fengqiao_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = tokio::process::Command::new(fengqiao_binary());
+    command.args(args);
+    for variable in [
+        "FENGQIAO_SERVER",
+        "FENGQIAO_DB",
+        "FENGQIAO_TIME_ZONE",
+        "FENGQIAO_CA",
+        "FENGQIAO_CERT",
+        "FENGQIAO_KEY",
+        "COLUMNS",
+        "LANG",
+        "LC_ALL",
+        "LC_MESSAGES",
+    ] {
+        command.env_remove(variable);
+    }
+    command.envs(env.iter().copied());
+    let output = command
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", fengqiao_binary().display()));
+    Run {
+        success: output.status.success(),
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+async fn fengqiao(args: &[&str]) -> Run {
+    fengqiao_env(args, &[]).await
+}
+
+/// Runs a command that must succeed; its standard output.
+async fn ok(args: &[&str]) -> String {
+    let run = fengqiao(args).await;
+    assert!(
+        run.success,
+        "`fengqiao {}` failed ({:?}): {}{}",
+        args.join(" "),
+        run.code,
+        run.stdout,
+        run.stderr
+    );
+    run.stdout
+}
+
+/// Runs a `--json` command that prints one document.
+async fn json(args: &[&str]) -> Value {
+    let stdout = ok(args).await;
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("`{}` printed no JSON ({error}): {stdout}", args.join(" ")))
+}
+
+/// Whether `text` has the shape `shape`, where `9` stands for any digit.
+fn shaped(text: &str, shape: &str) -> bool {
+    text.len() == shape.len()
+        && text.bytes().zip(shape.bytes()).all(|(t, s)| if s == b'9' { t.is_ascii_digit() } else { t == s })
+}
+
+/// `2026-11-27 17:42:10`: how people read a time.
+const PEOPLE: &str = "9999-99-99 99:99:99";
+/// `2026-11-27T17:42:10+08:00`: how programs read a time (Asia/Shanghai).
+const MACHINES: &str = "9999-99-99T99:99:99+08:00";
+
+/// Every substring of `text` shaped like a time for people.
+fn people_times(text: &str) -> Vec<&str> {
+    (0..text.len().saturating_sub(PEOPLE.len() - 1))
+        .filter(|&i| text.is_char_boundary(i) && text.is_char_boundary(i + PEOPLE.len()))
+        .map(|i| &text[i..i + PEOPLE.len()])
+        .filter(|slice| shaped(slice, PEOPLE))
+        .collect()
+}
+
+/// No other form of time: no `T` between date and time, no `Z`, no
+/// fraction of a second, in text meant for people.
+fn assert_people_only(what: &str, text: &str) {
+    assert!(!people_times(text).is_empty(), "{what}: no time shown: {text}");
+    for (i, _) in text.match_indices(':') {
+        let after = &text[i..];
+        // hh:mm:ss.fraction or hh:mm:ssZ
+        if after.len() > 3 && after.as_bytes()[1].is_ascii_digit() && after.as_bytes()[2].is_ascii_digit() {
+            let next = after.as_bytes().get(3).copied();
+            assert!(!matches!(next, Some(b'.') | Some(b'Z')), "{what}: a machine form in {text}");
+        }
+    }
+    assert!(
+        !text.contains("+00:00") && !text.contains("+08:00"),
+        "{what}: an offset shown to people: {text}"
+    );
+}
+
+fn assert_machine(what: &str, value: &Value) {
+    let text = value.as_str().unwrap_or_else(|| panic!("{what}: not a string: {value}"));
+    assert!(shaped(text, MACHINES), "{what}: {text:?} is not RFC 3339 with +08:00 to the second");
+}
+
+async fn start(dir: &Path, db: &TestDb) -> NodeProcess {
+    let tree = dir.join("tree.csv");
+    std::fs::write(&tree, small_tree_csv(3)).unwrap();
+    db.open().await.expect("database ready").close().await;
+    NodeProcess::start(DISTRICT, &tree, &db.url()).await
+}
+
+#[tokio::test]
+async fn times_for_people_and_for_machines() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = start(dir.path(), &db).await;
+    let server = node.url();
+    let yesterday = shanghai_yesterday().to_string();
+    ok(&["zero", "--unit", GROUP, "--date", &yesterday, "--reporter", "officer-1", "--server", &server])
+        .await;
+    ok(&[
+        "report",
+        "--unit",
+        GROUP2,
+        "--date",
+        &yesterday,
+        "--reporter",
+        "officer-2",
+        "--dispute",
+        "category=wage_arrears,outcome=mediating,employer=某建筑公司,workers=12,claimed=36000",
+        "--server",
+        &server,
+    ])
+    .await;
+    ok(&["notice", "--unit", TOWNSHIP, "--text", "check the ledger", "--server", &server]).await;
+    let registered = json(&[
+        "case",
+        "register",
+        "--unit",
+        GROUP,
+        "--channel",
+        "letter",
+        "--category",
+        "wage_arrears",
+        "--summary",
+        "wages unpaid",
+        "--server",
+        &server,
+        "--json",
+    ])
+    .await;
+    assert_machine("case register --json registered_at", &registered["case"]["registered_at"]);
+    let case_id = registered["case"]["case_id"].as_str().unwrap().to_owned();
+
+    let range = ["--from", &yesterday, "--to", &yesterday];
+    let reports = ok(&[&["reports", "--unit", DISTRICT, "--server", &server][..], &range].concat()).await;
+    assert_people_only("reports", &reports);
+    let lines =
+        ok(&[&["reports", "--unit", DISTRICT, "--server", &server, "--json"][..], &range].concat()).await;
+    for line in lines.lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        assert_machine("reports --json accepted_at", &value["accepted_at"]);
+    }
+    assert_people_only("notices", &ok(&["notices", "--unit", TOWNSHIP, "--server", &server]).await);
+    assert_people_only("case show", &ok(&["case", "show", &case_id, "--server", &server]).await);
+    let shown = json(&["case", "show", &case_id, "--server", &server, "--json"]).await;
+    assert_machine("case show --json updated_at", &shown["case"]["updated_at"]);
+    assert_machine("case show --json event at", &shown["events"][0]["at"]);
+    let listed = ok(&["case", "list", "--unit", DISTRICT, "--server", &server, "--json"]).await;
+    let first: Value = serde_json::from_str(listed.lines().next().unwrap()).unwrap();
+    assert_machine("case list --json registered_at", &first["registered_at"]);
+
+    let csv =
+        ok(&[&["export", "--unit", DISTRICT, "--out", "-", "--server", &server][..], &range].concat()).await;
+    let mut reader = csv::ReaderBuilder::new().from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let accepted = header.iter().position(|h| h == "accepted_at").expect("an accepted_at column");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty(), "{csv}");
+    for row in &rows {
+        assert!(shaped(&row[accepted], MACHINES), "export accepted_at {:?}", &row[accepted]);
+    }
+    let jsonl = ok(&[
+        &["export", "--unit", DISTRICT, "--out", "-", "--format", "jsonl", "--server", &server][..],
+        &range,
+    ]
+    .concat())
+    .await;
+    for line in jsonl.lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        assert_machine("export jsonl accepted_at", &value["accepted_at"]);
+    }
+
+    let url = db.url();
+    assert_people_only("audit list", &ok(&["audit", "list", "--db", &url]).await);
+    let audit = json(&["audit", "list", "--db", &url, "--json"]).await;
+    for entry in audit.as_array().unwrap() {
+        assert_machine("audit list --json at", &entry["at"]);
+    }
+    drop(node);
+}
+
+/// Unit names beside codes, the `units` tree and search, missing units
+/// grouped by township and community.
+#[tokio::test]
+async fn units_and_their_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = start(dir.path(), &db).await;
+    let server = node.url();
+    let yesterday = shanghai_yesterday().to_string();
+    ok(&["zero", "--unit", GROUP, "--date", &yesterday, "--reporter", "officer-1", "--server", &server])
+        .await;
+
+    let tree = ok(&["units", "--unit", DISTRICT, "--depth", "2", "--server", &server]).await;
+    for expected in
+        ["410411 湛河区", "410411001 马庄街道", "410411001001 电力社区", "district", "township", "this node"]
+    {
+        assert!(tree.contains(expected), "{expected:?} missing from:\n{tree}");
+    }
+    assert!(!tree.contains(GROUP), "depth 2 stops at the communities:\n{tree}");
+    assert!(tree.contains("3 units in the subtree of 410411 湛河区 (depth 2)"), "{tree}");
+    let found =
+        ok(&["units", "--unit", DISTRICT, "--depth", "0", "--find", "2号楼", "--json", "--server", &server])
+            .await;
+    let found: Vec<Value> = found.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let matched: Vec<&str> =
+        found.iter().filter(|u| u["match"] == true).map(|u| u["unit_id"].as_str().unwrap()).collect();
+    assert_eq!(matched, [GROUP2], "{found:?}");
+    assert_eq!(found[0]["unit_id"], DISTRICT, "the way down is shown: {found:?}");
+    assert_eq!(found.last().unwrap()["tier"], "group");
+    let status = ok(&["status", "--server", &server]).await;
+    assert!(status.contains("node of unit      410411 湛河区 (6 units)"), "{status}");
+    assert!(status.contains("outbox            0 items"), "{status}");
+    let refused = fengqiao(&["units", "--unit", "999999", "--server", &server]).await;
+    assert!(!refused.success && refused.stderr.contains("999999"), "{}", refused.stderr);
+
+    let reports =
+        ok(&["reports", "--unit", DISTRICT, "--from", &yesterday, "--to", &yesterday, "--server", &server])
+            .await;
+    assert!(reports.contains("1号楼") && reports.contains("1 report in the subtree"), "{reports}");
+
+    let missing = ok(&["missing", "--unit", DISTRICT, "--date", &yesterday, "--server", &server]).await;
+    for heading in ["410411001 马庄街道: 3 missing", "  410411001001 电力社区: 2 missing"] {
+        assert!(missing.lines().any(|l| l == heading), "{heading:?} missing from:\n{missing}");
+    }
+    let drilled =
+        ok(&["drill", "--unit", DISTRICT, "--figure", "received", "--from", &yesterday, "--server", &server])
+            .await;
+    assert!(drilled.contains(&format!("{yesterday}  {GROUP}  1号楼")), "{drilled}");
+    drop(node);
+}
+
+/// Dates, ranges and flags the same way everywhere.
+#[tokio::test]
+async fn flags_mean_the_same_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = start(dir.path(), &db).await;
+    let server = node.url();
+    let yesterday = shanghai_yesterday().to_string();
+    // A comma inside a value, escaped.
+    ok(&[
+        "report",
+        "--unit",
+        GROUP,
+        "--date",
+        "yesterday",
+        "--reporter",
+        "officer-1",
+        "--dispute",
+        r"category=wage_arrears,outcome=mediating,summary=wages\, two months,employer=某公司,workers=3,claimed=900",
+        "--dispute",
+        "category=land,outcome=registered,summary=boundary",
+        "--server",
+        &server,
+    ])
+    .await;
+    let lines = ok(&[
+        "export",
+        "--unit",
+        DISTRICT,
+        "--from",
+        "yesterday",
+        "--format",
+        "jsonl",
+        "--out",
+        "-",
+        "--server",
+        &server,
+    ])
+    .await;
+    let line: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert_eq!(line["disputes"][0]["summary"], "wages, two months");
+    assert_eq!(line["date"], yesterday.as_str());
+
+    // A case from that dispute, the date as a word.
+    let from_report = format!("{GROUP}@yesterday#d2");
+    let case =
+        json(&["case", "register", "--from-report", &from_report, "--server", &server, "--json"]).await;
+    let source = &case["case"]["intake"]["source"];
+    assert_eq!(
+        (source["unit_id"].as_str(), source["date"].as_str()),
+        (Some(GROUP), Some(yesterday.as_str())),
+        "{case}"
+    );
+
+    // --week on drill; missing as a figure.
+    let week =
+        ok(&["drill", "--unit", DISTRICT, "--figure", "received", "--week", &yesterday, "--server", &server])
+            .await;
+    assert!(week.contains(GROUP), "{week}");
+    let missing =
+        ok(&["drill", "--unit", DISTRICT, "--figure", "missing", "--from", "yesterday", "--server", &server])
+            .await;
+    assert!(missing.contains(GROUP2) && !missing.contains(&format!("{GROUP} ")), "{missing}");
+    assert!(missing.contains("5 reports missing for unit 410411"), "{missing}");
+    let both = fengqiao(&[
+        "drill", "--unit", DISTRICT, "--figure", "received", "--week", "this", "--from", "today", "--server",
+        &server,
+    ])
+    .await;
+    assert_eq!(both.code, Some(2), "{}", both.stderr);
+
+    // --week on reports and export too.
+    let reports =
+        ok(&["reports", "--unit", DISTRICT, "--week", &yesterday, "--json", "--server", &server]).await;
+    assert_eq!(reports.lines().count(), 1, "{reports}");
+    let exported = ok(&[
+        "export", "--unit", DISTRICT, "--week", &yesterday, "--format", "jsonl", "--out", "-", "--server",
+        &server,
+    ])
+    .await;
+    assert_eq!(exported.lines().count(), 1, "{exported}");
+
+    // A bad date names the flag and the forms.
+    let bad = fengqiao(&["reports", "--unit", DISTRICT, "--from", "2026-2-1", "--server", &server]).await;
+    assert!(
+        !bad.success
+            && bad.stderr.contains("--from")
+            && bad.stderr.contains("YYYY-MM-DD, today or yesterday"),
+        "{}",
+        bad.stderr
+    );
+
+    // report --file refuses what it would ignore.
+    let file = dir.path().join("report.json");
+    std::fs::write(
+        &file,
+        format!(r#"{{"unit_id": "{GROUP2}", "date": "{yesterday}", "reporter": "officer-2"}}"#),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    for flag in [&["--date", "today"][..], &["--revision", "2"], &["--reason", "again"]] {
+        let refused = fengqiao(&[&["report", "--file", file, "--server", &server][..], flag].concat()).await;
+        assert_eq!(refused.code, Some(2), "{flag:?} taken with --file: {}", refused.stdout);
+        assert!(refused.stderr.contains("cannot be used with"), "{}", refused.stderr);
+    }
+    ok(&["report", "--file", file, "--server", &server]).await;
+    drop(node);
+}
+
+/// CSV that Excel and WPS read: a byte-order mark (unless --no-bom), unit
+/// and parent names, and one row per dispute in the flat form.
+#[tokio::test]
+async fn csv_for_spreadsheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = start(dir.path(), &db).await;
+    let server = node.url();
+    ok(&[
+        "report",
+        "--unit",
+        GROUP,
+        "--date",
+        "yesterday",
+        "--reporter",
+        "officer-1",
+        "--dispute",
+        "category=wage_arrears,outcome=mediating,employer=某建筑公司,workers=12,claimed=36000",
+        "--dispute",
+        "category=neighbour,outcome=resolved_on_the_spot,parties=2",
+        "--server",
+        &server,
+    ])
+    .await;
+    ok(&["zero", "--unit", GROUP2, "--date", "yesterday", "--reporter", "officer-2", "--server", &server])
+        .await;
+    let path = dir.path().join("reports.csv");
+    let out = path.to_str().unwrap();
+    ok(&["export", "--unit", DISTRICT, "--from", "yesterday", "--out", out, "--server", &server]).await;
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "no BOM");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(&header[..4], ["date", "unit_id", "unit_name", "parent_names"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!((&rows[0][2], &rows[0][3]), ("1号楼", "湛河区 / 马庄街道 / 电力社区"));
+
+    ok(&["export", "--unit", DISTRICT, "--from", "yesterday", "--out", out, "--no-bom", "--server", &server])
+        .await;
+    assert!(std::fs::read(&path).unwrap().starts_with(b"date,"));
+
+    ok(&[
+        "export",
+        "--unit",
+        DISTRICT,
+        "--from",
+        "yesterday",
+        "--format",
+        "csv-disputes",
+        "--out",
+        out,
+        "--server",
+        &server,
+    ])
+    .await;
+    let bytes = std::fs::read(&path).unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let column =
+        |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} column"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "one row per dispute, none for the zero report");
+    assert_eq!(&rows[0][column("category")], "wage_arrears");
+    assert_eq!(&rows[0][column("employer")], "某建筑公司");
+    assert_eq!(&rows[0][column("claimed_yuan")], "36000.00");
+    assert_eq!(&rows[1][column("outcome")], "resolved_on_the_spot");
+    assert_eq!(&rows[1][column("parties")], "2");
+    drop(node);
+}
+
+/// Tables fit COLUMNS (everything with --wide); one of a thing is singular.
+#[tokio::test]
+async fn output_fits_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = start(dir.path(), &db).await;
+    let server = node.url();
+    let registered = json(&[
+        "case",
+        "register",
+        "--unit",
+        GROUP,
+        "--channel",
+        "letter",
+        "--category",
+        "wage_arrears",
+        "--summary",
+        "wages unpaid for the whole of the autumn at the building site by the river",
+        "--server",
+        &server,
+        "--json",
+    ])
+    .await;
+    let case_id = registered["case"]["case_id"].as_str().unwrap().to_owned();
+    let widest = |text: &str| text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let fitted = fengqiao_env(&["case", "show", &case_id, "--server", &server], &[("COLUMNS", "80")]).await;
+    assert!(fitted.success, "{}", fitted.stderr);
+    assert!(widest(&fitted.stdout) <= 80, "wider than 80:\n{}", fitted.stdout);
+    let wide =
+        fengqiao_env(&["case", "show", &case_id, "--server", &server, "--wide"], &[("COLUMNS", "80")]).await;
+    assert!(wide.success, "{}", wide.stderr);
+    assert!(widest(&wide.stdout) > 80, "--wide kept everything on one line:\n{}", wide.stdout);
+    let listed =
+        fengqiao_env(&["case", "list", "--unit", DISTRICT, "--server", &server], &[("COLUMNS", "100")]).await;
+    assert!(widest(&listed.stdout) <= 100, "{}", listed.stdout);
+    let listed = ok(&["case", "list", "--unit", DISTRICT, "--server", &server, "--wide"]).await;
+    assert!(listed.contains(&format!("{GROUP} 1号楼")), "owner names: {listed}");
+
+    // Chinese by --lang or by the locale; JSON stays English.
+    let shown = ok(&["case", "show", &case_id, "--lang", "zh", "--server", &server]).await;
+    assert!(shown.contains("拖欠工资") && shown.contains("已登记"), "{shown}");
+    let chinese = ok(&["case", "list", "--unit", DISTRICT, "--lang", "zh", "--server", &server]).await;
+    assert!(
+        chinese.contains("拖欠工资") && chinese.contains("案件") && chinese.contains("已登记"),
+        "{chinese}"
+    );
+    let by_locale =
+        fengqiao_env(&["units", "--unit", DISTRICT, "--server", &server], &[("LANG", "zh_CN.UTF-8")]).await;
+    assert!(
+        by_locale.stdout.contains("乡镇街道") && by_locale.stdout.contains("层级"),
+        "{}",
+        by_locale.stdout
+    );
+    let english = fengqiao_env(
+        &["units", "--unit", DISTRICT, "--server", &server, "--lang", "en"],
+        &[("LANG", "zh_CN.UTF-8")],
+    )
+    .await;
+    assert!(
+        english.stdout.contains("township") && !english.stdout.contains("乡镇街道"),
+        "{}",
+        english.stdout
+    );
+    let listed = fengqiao_env(
+        &["case", "list", "--unit", DISTRICT, "--server", &server, "--json"],
+        &[("LANG", "zh_CN.UTF-8")],
+    )
+    .await;
+    assert!(
+        listed.stdout.contains("\"wage_arrears\"") && !listed.stdout.contains("拖欠工资"),
+        "{}",
+        listed.stdout
+    );
+
+    ok(&["notice", "--unit", TOWNSHIP, "--text", "one notice", "--server", &server]).await;
+    let notices = ok(&["notices", "--unit", TOWNSHIP, "--server", &server]).await;
+    assert!(notices.contains("1 notice for unit") && notices.contains("410411 湛河区"), "{notices}");
+    drop(node);
+
+    // The demo empties only a directory it made.
+    let foreign = dir.path().join("mine");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("thesis.txt"), "keep me").unwrap();
+    let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/zhanhe-410411.csv");
+    let refused =
+        fengqiao(&["demo", "--dir", foreign.to_str().unwrap(), "--tree", tree, "--days", "1"]).await;
+    assert!(!refused.success, "the demo emptied a directory it did not make");
+    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert_eq!(std::fs::read_to_string(foreign.join("thesis.txt")).unwrap(), "keep me");
+}
