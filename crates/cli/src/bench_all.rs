@@ -425,6 +425,7 @@ fn idle_rss_mib(tree: (usize, usize, usize), idle: Duration) -> Result<(f64, usi
     std::fs::write(&tree_path, tree.to_csv())?;
     let db = format!("sqlite://{}", dir.path().join("node.db").display());
     let exe = std::env::current_exe().context("finding the fengqiao executable")?;
+    let today = fengqiao_core::TimePolicy::default().local_date(chrono::Utc::now());
     let mut child = Command::new(exe)
         .args([
             "node",
@@ -438,6 +439,7 @@ fn idle_rss_mib(tree: (usize, usize, usize), idle: Duration) -> Result<(f64, usi
         ])
         .arg("--tree")
         .arg(&tree_path)
+        .args(["--start-date", &today.to_string()])
         .env("RUST_LOG", "error")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
