@@ -333,7 +333,13 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
             format!("summary.{name}.year_history_ratio"),
             format!("rebuild.{name}"),
         );
-        let long = of.last().map_or_else(String::new, |l| l.history.clone());
+        let long = of.last().map_or_else(
+            || match plan.summary_days {
+                Some(days) => format!("{days} days"),
+                None => format!("{} years", plan.summary_years),
+            },
+            |l| l.history.clone(),
+        );
         let week_text = format!("bench summary ({name}, {long} of history): week p99");
         let year_text = format!("bench summary ({name}, {long} of history): year p99");
         let ratio_text = format!("year p99 ({name}), {long} vs 1 week of history");
