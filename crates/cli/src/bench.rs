@@ -31,6 +31,32 @@ use tonic::{Request, Response, Status};
 
 use crate::treegen;
 
+/// While set, the benchmarks' lines go to stderr: `bench all --json` keeps
+/// stdout for its JSON.
+static LINES_TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sends the benchmarks' human lines to stderr (`true`) or stdout.
+pub fn lines_to_stderr(on: bool) {
+    LINES_TO_STDERR.store(on, Ordering::Relaxed);
+}
+
+/// Writes one line of a benchmark's output (see [`lines_to_stderr`]).
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    if LINES_TO_STDERR.load(Ordering::Relaxed) {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
+/// `println!` for benchmark lines.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::bench::say_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
     /// Committed reports/s through SubmitDailyReport vs. a raw tonic service.
@@ -45,6 +71,9 @@ pub enum BenchCommand {
     /// A district restored from a backup one day old: reconciliation's time
     /// and bytes to repair it, and a steady-state exchange.
     Reconcile(crate::bench_reconcile::ReconcileArgs),
+    /// The issue-16 table: every benchmark above at a size that fits ten
+    /// minutes, each figure beside its target and baseline.
+    All(crate::bench_all::AllArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,11 +103,12 @@ pub struct IngestArgs {
 
 pub async fn run(command: BenchCommand) -> Result<()> {
     match command {
-        BenchCommand::Ingest(args) => ingest(args).await,
-        BenchCommand::Network(args) => crate::bench_network::network(args).await,
-        BenchCommand::Summary(args) => crate::bench_summary::summary(args).await,
+        BenchCommand::Ingest(args) => ingest(args).await.map(drop),
+        BenchCommand::Network(args) => crate::bench_network::network(args).await.map(drop),
+        BenchCommand::Summary(args) => crate::bench_summary::summary(args).await.map(drop),
         BenchCommand::Audit(args) => crate::bench_audit::audit(args).await,
         BenchCommand::Reconcile(args) => crate::bench_reconcile::reconcile(args).await,
+        BenchCommand::All(args) => crate::bench_all::all(args).await,
     }
 }
 
@@ -227,7 +257,18 @@ async fn drive(address: std::net::SocketAddr, args: &IngestArgs, workload: Arc<W
     Ok(total)
 }
 
-async fn ingest(args: IngestArgs) -> Result<()> {
+/// What `bench ingest` measured, in requests (reports) per second.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestFigures {
+    /// The raw tonic service that stores nothing.
+    pub raw: f64,
+    /// The node, committed reports/s, forwarding off.
+    pub node: f64,
+    /// The node with forwarding on (to a sink parent).
+    pub forwarding: f64,
+}
+
+pub async fn ingest(args: IngestArgs) -> Result<IngestFigures> {
     crate::node::init_logging("warn");
     if args.clients == 0 || args.seconds == 0 {
         bail!("--clients and --seconds must be at least 1");
@@ -238,7 +279,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     let today = policy.local_date(Utc::now());
     let new_workload = || Arc::new(Workload { units: units.clone(), today, next: AtomicU64::new(0) });
     let sample = new_workload().report(0);
-    println!(
+    say!(
         "ingest benchmark: {} clients over {} connections, {} s per side, {}-byte report, {} units",
         args.clients,
         args.connections,
@@ -272,7 +313,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     let mut raw_figures = drive(address, &args, new_workload()).await?;
     let _ = stop.send(());
     raw.await??;
-    println!(
+    say!(
         "  raw tonic (no storage)   {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
         raw_figures.rate(),
         raw_figures.percentile(0.5),
@@ -302,12 +343,12 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     sink_server.await??;
     server_runtime.shutdown_background();
     let raw_rate = raw_figures.rate().max(f64::MIN_POSITIVE);
-    println!(
+    say!(
         "  ratio node/raw = {:.2}  (target ≥ 0.50 at 64 clients); forwarding on/off = {:.2}",
         off.rate / raw_rate,
         on.rate / off.rate.max(f64::MIN_POSITIVE)
     );
-    Ok(())
+    Ok(IngestFigures { raw: raw_figures.rate(), node: off.rate, forwarding: on.rate })
 }
 
 /// What one node run measured.
@@ -378,14 +419,14 @@ async fn measure_node(
     }
     let _ = std::fs::remove_dir_all(&temp);
     let label = if forwarding { "forwarding" } else { "committed" };
-    println!(
+    say!(
         "  node, {backend:<8} ({label:<10}) {:>9.0} rep/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
         figures.rate(),
         figures.percentile(0.5),
         figures.percentile(0.99),
         figures.errors
     );
-    println!("      stored {committed} of {sent} sent (warm-up included); outbox left {}", outbox.depth);
+    say!("      stored {committed} of {sent} sent (warm-up included); outbox left {}", outbox.depth);
     Ok(NodeRun { rate: figures.rate() })
 }
 

@@ -29,7 +29,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::transport::Channel;
 
-use crate::bench::BenchBackend;
+use crate::bench::{BenchBackend, say};
 use crate::treegen;
 
 #[derive(Debug, clap::Args)]
@@ -236,15 +236,27 @@ async fn submit_day(tree: &UnitTree, network: &Network, date: NaiveDate, clients
     Ok(results.len() as u64)
 }
 
-pub async fn network(args: NetworkArgs) -> Result<()> {
+/// What `bench network` measured.
+#[derive(Debug, Clone, Copy)]
+pub struct NetworkFigures {
+    /// Seconds from the last submit until the full day is visible at the district.
+    pub full_day_lag_s: f64,
+    /// Reports/s drained into the district after the partition.
+    pub drain_rate: f64,
+    /// Rows/s of the store's batched apply of the same rows.
+    pub raw_rate: f64,
+}
+
+pub async fn network(args: NetworkArgs) -> Result<NetworkFigures> {
     crate::node::init_logging("error");
     let tree = treegen::synthetic(0, args.townships, 10, 40)?;
     let reporting_groups = tree.units().iter().filter(|u| u.tier == Tier::Group).count();
     let communities = tree.units().iter().filter(|u| u.tier == Tier::Community).count();
     let today = TimePolicy::default().local_date(Utc::now());
-    println!(
+    say!(
         "network benchmark: {} townships, {communities} community nodes, {reporting_groups} reporting groups; district on {:?}",
-        args.townships, args.db
+        args.townships,
+        args.db
     );
 
     // 1. A full day, live: seconds from the last acknowledged submit until all
@@ -256,7 +268,7 @@ pub async fn network(args: NetworkArgs) -> Result<()> {
     let submitted = submit_day(&tree, &network, day, args.clients).await?;
     let submit_time = started.elapsed();
     let lag = network.wait_for_district(submitted, Duration::from_secs(120)).await?;
-    println!(
+    say!(
         "  full day: {submitted} reports submitted at the communities in {:.2} s ({:.0}/s); \
          all visible at the district {:.3} s after the last submit",
         submit_time.as_secs_f64(),
@@ -278,7 +290,7 @@ pub async fn network(args: NetworkArgs) -> Result<()> {
     let _ = go.send(true);
     let drain = network.wait_for_district(submitted, Duration::from_secs(300)).await?;
     let drain_rate = submitted as f64 / drain.as_secs_f64();
-    println!(
+    say!(
         "  drain after a partition: {submitted} reports into the district in {:.2} s = {drain_rate:.0} reports/s \
          (from the district's start)",
         drain.as_secs_f64()
@@ -288,13 +300,13 @@ pub async fn network(args: NetworkArgs) -> Result<()> {
         .flat_map(|back| raw_rows(&tree, today - chrono::Duration::days(back)))
         .collect();
     let raw_rate = raw_upsert(&args, &network, district_rows).await?;
-    println!(
+    say!(
         "  the store's batched apply of the same rows (500 a transaction, no gRPC): {raw_rate:.0} rows/s; \
          drain / raw = {:.2}  (target: drain ≥ 20,000/s)",
         drain_rate / raw_rate
     );
     network.shutdown(&args.pg_url).await;
-    Ok(())
+    Ok(NetworkFigures { full_day_lag_s: lag.as_secs_f64(), drain_rate, raw_rate })
 }
 
 fn raw_rows(tree: &UnitTree, day: NaiveDate) -> Vec<fengqiao_store::Submission> {

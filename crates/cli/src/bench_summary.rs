@@ -38,7 +38,7 @@ use sqlx::Row;
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
-use crate::bench::BenchBackend;
+use crate::bench::{BenchBackend, say};
 use crate::treegen;
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +52,9 @@ pub struct SummaryArgs {
     /// Years of history for the long run (the short run has one week).
     #[arg(long, default_value_t = 5)]
     pub years: u32,
+    /// Days of history for the long run instead of `--years` (a quick run).
+    #[arg(long)]
+    pub days: Option<u32>,
     /// Calls measured per figure.
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
@@ -402,26 +405,30 @@ fn duckdb(
     Ok((pair("week")?, pair("year")?))
 }
 
-struct Line {
-    backend: BenchBackend,
-    history: String,
-    reports: u64,
-    rebuild_rate: f64,
-    week: (f64, f64),
-    year: (f64, f64),
-    sql_week: (f64, f64),
-    sql_year: (f64, f64),
-    duck: Option<((f64, f64), (f64, f64))>,
+/// One measured (backend, history): latencies in ms as (p50, p99).
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub backend: BenchBackend,
+    pub history: String,
+    pub reports: u64,
+    pub rebuild_rate: f64,
+    pub week: (f64, f64),
+    pub year: (f64, f64),
+    pub sql_week: (f64, f64),
+    pub sql_year: (f64, f64),
+    pub duck: Option<((f64, f64), (f64, f64))>,
 }
 
-pub async fn summary(args: SummaryArgs) -> Result<()> {
+/// Runs the benchmark, prints its table and returns its lines (per backend:
+/// one week of history, then the long history).
+pub async fn summary(args: SummaryArgs) -> Result<Vec<Line>> {
     let tree = treegen::synthetic(0, args.townships, 10, 50)?;
     let district = tree.root_id().to_string();
     let reporting = tree.units().iter().filter(|u| u.reporting).count();
     let end = last_day();
     let week = (end - Days::days(6), end);
     let year = (end - Days::days(364), end);
-    println!(
+    say!(
         "bench summary: district of {} units ({reporting} reporting); week 2026-W48, year {}..{}; {} samples",
         tree.len(),
         year.0,
@@ -429,9 +436,12 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         args.samples
     );
     let mut lines = Vec::new();
-    let long = format!("{} years", args.years);
+    let (long, long_days) = match args.days {
+        Some(days) => (format!("{days} days"), i64::from(days.max(7))),
+        None => (format!("{} years", args.years), 365 * i64::from(args.years)),
+    };
     for (n, &backend) in args.db.iter().enumerate() {
-        for (label, days) in [("1 week", 7i64), (long.as_str(), 365 * i64::from(args.years))] {
+        for (label, days) in [("1 week", 7i64), (long.as_str(), long_days)] {
             let run = open(backend, &args.pg_url, &format!("{n}_{days}")).await?;
             // The node first, on the empty database: it records the rollups'
             // basis, so it will not rebuild them again after the load.
@@ -449,7 +459,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
             let started = Instant::now();
             let reports = run.store.rebuild_rollups(&TimePolicy::default()).await?;
             let rebuild = started.elapsed();
-            println!(
+            say!(
                 "  {backend:?} {label}: {reports} reports generated in {:.1} s, rollups rebuilt in {:.1} s ({:.0} reports/s)",
                 load.as_secs_f64(),
                 rebuild.as_secs_f64(),
@@ -531,7 +541,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
                 match figures {
                     Ok(figures) => Some(figures),
                     Err(error) => {
-                        println!("  DuckDB skipped: {error:#}");
+                        say!("  DuckDB skipped: {error:#}");
                         None
                     }
                 }
@@ -556,7 +566,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         }
     }
     print_lines(&lines);
-    Ok(())
+    Ok(lines)
 }
 
 fn print_lines(lines: &[Line]) {
@@ -585,11 +595,11 @@ fn print_lines(lines: &[Line]) {
             line.duck.map_or("-".into(), |(w, y)| format!("{:.1} / {:.1}", w.0, y.0)),
         ]);
     }
-    println!("{table}");
+    say!("{table}");
     for backend in [BenchBackend::Sqlite, BenchBackend::Postgres] {
         let of: Vec<&Line> = lines.iter().filter(|l| l.backend == backend).collect();
         let [short, long] = of.as_slice() else { continue };
-        println!(
+        say!(
             "{backend:?}: p99 long/short history: week {:.2}, year {:.2}; GROUP BY / rollups (p50, long history): week {:.0}×, year {:.0}×",
             long.week.1 / short.week.1,
             long.year.1 / short.year.1,
@@ -597,7 +607,7 @@ fn print_lines(lines: &[Line]) {
             long.sql_year.0 / long.year.0,
         );
         if let Some(((dw, _), (dy, _))) = long.duck {
-            println!(
+            say!(
                 "{backend:?}: DuckDB / rollups (p50, long history): week {:.1}×, year {:.1}×",
                 dw / long.week.0,
                 dy / long.year.0

@@ -4,6 +4,7 @@
 
 mod audit;
 mod bench;
+mod bench_all;
 mod bench_audit;
 mod bench_network;
 mod bench_reconcile;

@@ -70,7 +70,24 @@ static REBUILD_DAYS: LazyLock<String> = LazyLock::new(|| rollup::pg_fanout(Perio
 static REBUILD_WEEKS: LazyLock<String> = LazyLock::new(|| rollup::pg_fanout(Period::Week, 1));
 static READ_DAYS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Day));
 static READ_WEEKS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Week));
+static LOOKUP_DAYS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Day));
+static LOOKUP_WEEKS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Week));
 
+/// The rollups of units `$1` at the periods `$2`, each pair one probe of
+/// the primary key (period, unit): the cost follows the range asked for,
+/// not the history held (see the SQLite store's `lookup_rollups`).
+fn lookup_rollups(period: Period) -> String {
+    format!(
+        "SELECT t.unit_id, t.{key}, {columns} FROM UNNEST($2::date[]) AS p(k) CROSS JOIN UNNEST($1::text[]) AS u(id) \
+         JOIN {table} t ON t.{key} = p.k AND t.unit_id = u.id ORDER BY t.unit_id, t.{key}",
+        key = period.key(),
+        table = period.table(),
+        columns = rollup::column_list().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+    )
+}
+
+/// The rollups of units `$1` with periods in `$2`–`$3`, by a range scan (a
+/// read too wide to probe pair by pair).
 fn read_rollups(period: Period) -> String {
     format!(
         "SELECT unit_id, {key}, {columns} FROM {table} \
@@ -365,16 +382,32 @@ impl Store for PgStore {
         to: NaiveDate,
     ) -> Result<Vec<RollupRow>, StoreError> {
         let ids: Vec<&str> = units.iter().map(UnitId::as_str).collect();
-        let sql = match period {
-            Period::Day => &*READ_DAYS,
-            Period::Week => &*READ_WEEKS,
+        let limit = rollup::MAX_LOOKUPS / units.len().max(1);
+        let rows = match rollup::periods_in(period, from, to, limit) {
+            Some(periods) => {
+                let sql = match period {
+                    Period::Day => &*LOOKUP_DAYS,
+                    Period::Week => &*LOOKUP_WEEKS,
+                };
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(ids)
+                    .bind(periods)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                let sql = match period {
+                    Period::Day => &*READ_DAYS,
+                    Period::Week => &*READ_WEEKS,
+                };
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(ids)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
         };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(ids)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.pool)
-            .await?;
         rows.iter().map(rollup::decode_row).collect()
     }
 

@@ -147,6 +147,42 @@ pub(crate) fn pg_employer_fanout(param: usize) -> String {
     )
 }
 
+/// Most (unit, period) pairs a rollup read looks up one by one; a wider
+/// read (a verification walking a decade of days for every unit) scans
+/// the period range instead.
+pub(crate) const MAX_LOOKUPS: usize = 20_000;
+
+/// The periods of `period` whose key lies in `[from, to]`: every day, every
+/// Monday, or every first of a month, ascending. `None` when there are more
+/// than `limit` of them (then the caller scans the range instead).
+pub(crate) fn periods_in(
+    period: Period,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: usize,
+) -> Option<Vec<NaiveDate>> {
+    let step = |day: NaiveDate| match period {
+        Period::Day => day.succ_opt(),
+        Period::Week => day.checked_add_signed(Duration::days(7)),
+    };
+    let mut next = match period {
+        Period::Day => Some(from),
+        Period::Week => {
+            let monday = IsoWeek::of(from).monday();
+            if monday < from { monday.checked_add_signed(Duration::days(7)) } else { Some(monday) }
+        }
+    };
+    let mut out = Vec::new();
+    while let Some(key) = next.filter(|key| *key <= to) {
+        if out.len() == limit {
+            return None;
+        }
+        out.push(key);
+        next = step(key);
+    }
+    Some(out)
+}
+
 /// Reads a rollup row's counters (columns 2.. of the row).
 pub(crate) fn decode_row<R>(row: &R) -> Result<RollupRow, StoreError>
 where

@@ -229,7 +229,26 @@ static REBUILD_WRITES: LazyLock<String> = LazyLock::new(|| {
 
 static READ_DAYS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Day));
 static READ_WEEKS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Week));
+static LOOKUP_DAYS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Day));
+static LOOKUP_WEEKS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Week));
 
+/// The rollups of units `?1` (JSON) at the periods `?2` (JSON), each pair
+/// one probe of the primary key (period, unit): the cost follows the range
+/// asked for, not the history held. A range scan of the period key would
+/// read every unit's row of every period in the range, the whole subtree's
+/// history of that range (a year: 53 weeks × every unit of the node).
+fn lookup_rollups(period: Period) -> String {
+    format!(
+        "SELECT t.unit_id, t.{key}, {columns} FROM json_each(?2) AS p CROSS JOIN json_each(?1) AS u \
+         CROSS JOIN {table} t ON t.{key} = p.value AND t.unit_id = u.value ORDER BY t.unit_id, t.{key}",
+        key = period.key(),
+        table = period.table(),
+        columns = rollup::column_list().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+    )
+}
+
+/// The rollups of units `?1` with periods in `?2`–`?3`, by a range scan (a
+/// read too wide to probe pair by pair).
 fn read_rollups(period: Period) -> String {
     format!(
         "SELECT t.unit_id, t.{key}, {columns} FROM json_each(?1) AS u CROSS JOIN {table} t \
@@ -646,16 +665,33 @@ impl Store for SqliteStore {
         to: NaiveDate,
     ) -> Result<Vec<RollupRow>, StoreError> {
         let ids: Vec<&str> = units.iter().map(UnitId::as_str).collect();
-        let sql = match period {
-            Period::Day => &*READ_DAYS,
-            Period::Week => &*READ_WEEKS,
+        let limit = rollup::MAX_LOOKUPS / units.len().max(1);
+        let rows = match rollup::periods_in(period, from, to, limit) {
+            Some(periods) => {
+                let sql = match period {
+                    Period::Day => &*LOOKUP_DAYS,
+                    Period::Week => &*LOOKUP_WEEKS,
+                };
+                let periods: Vec<String> = periods.iter().map(NaiveDate::to_string).collect();
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(to_json(&ids)?)
+                    .bind(to_json(&periods)?)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                let sql = match period {
+                    Period::Day => &*READ_DAYS,
+                    Period::Week => &*READ_WEEKS,
+                };
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(to_json(&ids)?)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
         };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(to_json(&ids)?)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.pool)
-            .await?;
         rows.iter().map(rollup::decode_row).collect()
     }
 

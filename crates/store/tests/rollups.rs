@@ -988,6 +988,31 @@ async fn run_case(
     assert_eq!(nonempty(stored_days.clone()), want_days, "day rollups");
     assert_eq!(nonempty(stored_weeks.clone()), want_weeks, "week rollups");
 
+    // A read probes each (unit, period) pair of its range, or scans the
+    // range when that would be too many pairs (two centuries here): both
+    // find exactly the rows of the units and periods asked for.
+    let (ages_ago, ages_ahead) =
+        (NaiveDate::from_ymd_opt(1900, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2099, 12, 31).unwrap());
+    for period in [Period::Day, Period::Week] {
+        let want = if period == Period::Day { &want_days } else { &want_weeks };
+        let scanned = store.rollups(period, &units, ages_ago, ages_ahead).await.unwrap();
+        assert_eq!(&nonempty(scanned), want, "{period:?} rollups read by a range scan");
+    }
+    for (i, &from) in days.iter().enumerate().step_by(3) {
+        for &to in days[i..].iter().step_by(4) {
+            let subset: Vec<UnitId> = units.iter().skip(i % 2).step_by(2).cloned().collect();
+            for period in [Period::Day, Period::Week] {
+                let want: Figures = if period == Period::Day { &want_days } else { &want_weeks }
+                    .iter()
+                    .filter(|((unit, key), _)| subset.contains(unit) && from <= *key && *key <= to)
+                    .map(|(key, tally)| (key.clone(), *tally))
+                    .collect();
+                let probed = store.rollups(period, &subset, from, to).await.unwrap();
+                assert_eq!(nonempty(probed), want, "{period:?} rollups of {subset:?} from {from} to {to}");
+            }
+        }
+    }
+
     let mut ranges: Vec<(NaiveDate, NaiveDate)> = days.iter().map(|d| (*d, *d)).collect();
     ranges.push((first, last));
     ranges.push((first, date(22)));
