@@ -111,29 +111,39 @@ where
 pub(crate) mod sqlite {
     use super::*;
 
-    /// The entries of `?1`, a JSON array of `[seq, at, actor, rpc, target,
-    /// prev_hash hex, hash hex]`: one statement for any number of entries,
-    /// whose text never changes (so it stays prepared).
-    const INSERT: &str = "INSERT INTO audit_log (seq, at, actor, rpc, target, prev_hash, hash) \
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, unhex(value ->> 5), \
-         unhex(value ->> 6) FROM json_each(?1)";
+    /// Inserts the entries of JSON parameter `?{param}`, an array of `[seq,
+    /// at, actor, rpc, target, prev_hash hex, hash hex]` (as
+    /// [`entries_json`] writes them): one statement for any number of
+    /// entries, whose text never changes (so it stays prepared).
+    pub(crate) fn insert_sql(param: usize) -> String {
+        format!(
+            "INSERT INTO audit_log (seq, at, actor, rpc, target, prev_hash, hash) \
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, unhex(value ->> 5), \
+             unhex(value ->> 6) FROM json_each(?{param})"
+        )
+    }
 
-    /// Appends `records` in the caller's write transaction, which began
-    /// `BEGIN IMMEDIATE` and so holds the database's write lock: one read of
-    /// the head, one insert. The caller commits.
-    pub(crate) async fn append_in(
-        connection: &mut SqliteConnection,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
+    static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| insert_sql(1));
+
+    /// The log's head, read inside the caller's write transaction.
+    pub(crate) async fn head_in(connection: &mut SqliteConnection) -> Result<Option<AuditEntry>, StoreError> {
         let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
         )))
         .fetch_optional(&mut *connection)
         .await?;
-        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
+        head.map(entry_from_row).transpose()
+    }
+
+    /// `records` chained onto `head`, and the entries as the JSON parameter
+    /// of [`insert_sql`]: the caller inserts them in its own transaction,
+    /// in a statement of its own choosing (a batch puts it beside its
+    /// other writes, in one round trip).
+    pub(crate) fn entries_json(
+        head: Option<AuditEntry>,
+        records: Vec<AuditRecord>,
+    ) -> Result<(Vec<AuditEntry>, String), StoreError> {
+        let entries = chain_onto(head, records);
         let rows = entries
             .iter()
             .map(|e| {
@@ -148,11 +158,23 @@ pub(crate) mod sqlite {
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        sqlx::query(INSERT).bind(crate::sqlite::to_json(&rows)?).execute(&mut *connection).await?;
+        let json = crate::sqlite::to_json(&rows)?;
+        Ok((entries, json))
+    }
+
+    pub(crate) async fn append_in(
+        connection: &mut SqliteConnection,
+        records: Vec<AuditRecord>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let head = head_in(&mut *connection).await?;
+        let (entries, json) = entries_json(head, records)?;
+        sqlx::query(sqlx::AssertSqlSafe(INSERT.as_str())).bind(json).execute(&mut *connection).await?;
         Ok(entries)
     }
 
-    /// Appends `records` in a transaction of their own.
     pub(crate) async fn append(
         pool: &SqlitePool,
         records: Vec<AuditRecord>,

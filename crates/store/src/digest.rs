@@ -183,7 +183,7 @@ pub(crate) fn digests_from_columns(
 
 /// The deltas as JSON rows `[unit, day, monday, reports, report_hash,
 /// case_events, case_event_hash]`.
-fn deltas_json(deltas: &[DigestDelta]) -> Result<String, StoreError> {
+pub(crate) fn deltas_json(deltas: &[DigestDelta]) -> Result<String, StoreError> {
     let rows: Vec<(&str, String, String, u64, u64, u64, u64)> = deltas
         .iter()
         .map(|d| {
@@ -241,17 +241,21 @@ fn fanout(
     })
 }
 
-static SQLITE_FANOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// SQLite: the three fan-outs of the deltas in JSON parameter `?{param}`
+/// (as [`deltas_json`] writes them), one statement each.
+pub(crate) fn sqlite_fanout(param: usize) -> String {
     // CROSS JOIN keeps SQLite's loop order: each delta probes the closure's
     // unit index.
     fanout(
-        "json_each(?1) AS d",
+        &format!("json_each(?{param}) AS d"),
         "CROSS JOIN",
         |i| format!("d.value ->> {i}"),
         |i| format!("(d.value ->> {i})"),
     )
     .join("; ")
-});
+}
+
+static SQLITE_FANOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| sqlite_fanout(1));
 
 /// The PostgreSQL advisory lock every digest write takes (`fqdg`): the
 /// report writer and a case-ledger writer may update the same digest rows

@@ -326,12 +326,16 @@ impl Store for PgStore {
         forward: bool,
         policy: &TimePolicy,
     ) -> Result<Vec<ItemResult>, StoreError> {
+        let started = std::time::Instant::now();
         let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
         let mut tx = self.pool.begin().await?;
         let heads = Self::read_heads(&mut tx, &keys).await?;
+        let read_heads = started.elapsed();
         let before = crate::digest::heads_before(&heads);
         let audits: Vec<AuditRecord> = batch.iter().map(|s| s.audit.clone()).collect();
         let plan = plan::plan(batch, heads, policy)?;
+        let planned = started.elapsed();
+        let mut wrote = planned;
         if !plan.revisions.is_empty() {
             // History, heads, outbox and rollups in one statement (a
             // data-modifying CTE): one round trip per batch.
@@ -364,13 +368,26 @@ impl Store for PgStore {
                     .execute(&mut *tx)
                     .await?;
             }
+            wrote = started.elapsed();
             // Reconciliation's digests, in the same transaction.
             let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
             crate::digest::DigestSink::add_digests(&mut *tx, &deltas).await?;
         }
+        let digested = started.elapsed();
         let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));
         crate::audit::postgres::append_in(&mut tx, crate::audit::of_changes(audits, changed)).await?;
+        let audited = started.elapsed();
         tx.commit().await?;
+        tracing::debug!(
+            revisions = plan.revisions.len(),
+            read_heads_us = read_heads.as_micros() as u64,
+            plan_us = (planned - read_heads).as_micros() as u64,
+            writes_us = (wrote - planned).as_micros() as u64,
+            digests_us = (digested - wrote).as_micros() as u64,
+            audit_us = (audited - digested).as_micros() as u64,
+            commit_us = (started.elapsed() - audited).as_micros() as u64,
+            "batch written"
+        );
         Ok(plan.results)
     }
 

@@ -92,20 +92,21 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Applies a batch in six round trips to SQLite's worker thread: one
-    /// takes the write lock and reads the heads, two append the audit
-    /// entries of what changed (the log's head, then one insert), one writes
-    /// history, heads and outbox, one adds reconciliation's digests, one
-    /// writes rollups and employers and commits. Each batch travels as one
-    /// JSON parameter per table
-    /// (`json_each`), so the statements' text never changes and stays
-    /// prepared — SQLite's `UNNEST`. The caller rolls back on error.
+    /// Applies a batch in three round trips to SQLite's worker thread: one
+    /// takes the write lock and reads the heads, one reads the audit log's
+    /// head, and one writes everything the plan says — the audit entries of
+    /// what changed, history, heads, outbox, reconciliation's digests,
+    /// rollups and employers — and commits ([`BATCH_WRITES`]). Each table's
+    /// rows travel as one JSON parameter (`json_each`), so the statements'
+    /// text never changes and stays prepared — SQLite's `UNNEST`. The
+    /// caller rolls back on error.
     async fn apply_on(
         connection: &mut sqlx::SqliteConnection,
         batch: Vec<Submission>,
         forward: bool,
         policy: &TimePolicy,
     ) -> Result<Vec<ItemResult>, StoreError> {
+        let started = std::time::Instant::now();
         let keys: Vec<(&str, String)> =
             batch.iter().map(|s| (s.report.unit_id().as_str(), s.report.date().to_string())).collect();
         let keys = to_json(&keys)?;
@@ -120,6 +121,7 @@ impl SqliteStore {
         .bind(keys)
         .fetch_all(&mut *connection)
         .await?;
+        let read_heads = started.elapsed();
         let heads = plan::heads_by_key(rows)?;
         let before = crate::digest::heads_before(&heads);
         let audits: Vec<AuditRecord> = batch.iter().map(|s| s.audit.clone()).collect();
@@ -128,8 +130,16 @@ impl SqliteStore {
             sqlx::query("COMMIT").execute(&mut *connection).await?;
             return Ok(plan.results);
         }
+        let planned = started.elapsed();
         let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));
-        crate::audit::sqlite::append_in(&mut *connection, crate::audit::of_changes(audits, changed)).await?;
+        let records = crate::audit::of_changes(audits, changed);
+        let audit = if records.is_empty() {
+            "[]".to_owned()
+        } else {
+            let head = crate::audit::sqlite::head_in(&mut *connection).await?;
+            crate::audit::sqlite::entries_json(head, records)?.1
+        };
+        let audit_head = started.elapsed();
         let revisions: Vec<_> = plan
             .revisions
             .iter()
@@ -163,56 +173,108 @@ impl SqliteStore {
                 )
             })
             .collect();
-        sqlx::query(APPLY_WRITES)
+        // Reconciliation's digests, in the same transaction; a batch too
+        // big for one statement's sums gets statements of its own first.
+        let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
+        let digests = if deltas.len() <= crate::digest::MAX_DELTAS_PER_STATEMENT {
+            crate::digest::deltas_json(&deltas)?
+        } else {
+            crate::digest::DigestSink::add_digests(&mut *connection, &deltas).await?;
+            "[]".to_owned()
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(BATCH_WRITES.sql.as_str()))
+            .bind(audit)
             .bind(to_json(&revisions)?)
             .bind(to_json(&heads)?)
             .bind(forward)
-            .execute(&mut *connection)
-            .await?;
-        // Reconciliation's digests, in the same transaction.
-        let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
-        crate::digest::DigestSink::add_digests(&mut *connection, &deltas).await?;
-        sqlx::query(sqlx::AssertSqlSafe(ROLLUP_WRITES.as_str()))
+            .bind(digests)
             .bind(plan.rollups.deltas_json()?)
-            .bind(plan.rollups.employers_json()?)
-            .execute(&mut *connection)
-            .await?;
+            .bind(plan.rollups.employers_json()?);
+        for _ in 0..BATCH_WRITES.padding {
+            query = query.bind(None::<i64>);
+        }
+        query.execute(&mut *connection).await?;
+        let written = started.elapsed();
+        tracing::debug!(
+            revisions = plan.revisions.len(),
+            read_heads_us = read_heads.as_micros() as u64,
+            plan_us = (planned - read_heads).as_micros() as u64,
+            audit_head_us = (audit_head - planned).as_micros() as u64,
+            write_commit_us = (written - audit_head).as_micros() as u64,
+            "batch written"
+        );
         Ok(plan.results)
     }
 }
 
-/// The write half of a batch, first part: history, heads, outbox.
+/// A multi-statement query's text and the unbound arguments it needs after
+/// its own (see [`padding_for`]).
+struct MultiStatement {
+    sql: String,
+    padding: usize,
+}
+
+/// How many arguments sqlx consumes, beyond the query's own, for the
+/// unused parameter numbers of a multi-statement query.
 ///
-/// Not one string with the rollups: in a multi-statement query sqlx binds
-/// each statement's unused lower parameter numbers (`?1`–`?3` of a statement
-/// using only `?4`) to the next arguments in sequence, counted over all the
-/// statements, and once that count passes the number of arguments it stops
-/// binding — later numbered parameters of that statement stay NULL. Keep the
-/// unused slots of each query's statements, summed, within its arguments.
+/// sqlx binds each statement of a multi-statement query separately: a
+/// parameter number below the statement's highest that the statement does
+/// not use (`?1`–`?3` of a statement using only `?4`) takes the next
+/// argument of a running count over all the statements, and once that
+/// count passes the number of arguments sqlx stops binding the statement —
+/// its later parameters stay NULL. Binding this many NULLs after the
+/// query's own arguments keeps the count within them. (The unused slots
+/// receive some argument; they are unused.) Statements are split at `;`:
+/// the SQL given here has none inside literals.
+fn padding_for(sql: &str) -> usize {
+    sql.split(';')
+        .map(|statement| {
+            let mut used = std::collections::BTreeSet::new();
+            let mut rest = statement;
+            while let Some(at) = rest.find('?') {
+                rest = &rest[at + 1..];
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(number) = digits.parse::<usize>() {
+                    used.insert(number);
+                }
+            }
+            used.last().map_or(0, |highest| highest - used.len())
+        })
+        .sum()
+}
+
+/// The write half of a batch, in one round trip: the audit entries (`?1`),
+/// history (`?2`), heads (`?3`), the outbox (`?4`: whether to queue), the
+/// digest deltas (`?5`), rollup deltas (`?6`) and employer changes (`?7`),
+/// fanned out; commit.
+static BATCH_WRITES: LazyLock<MultiStatement> = LazyLock::new(|| {
+    let sql = format!(
+        "{audit}; {history}; {digests}; {day}; {week}; {employers}; COMMIT",
+        audit = crate::audit::sqlite::insert_sql(1),
+        history = APPLY_WRITES,
+        digests = crate::digest::sqlite_fanout(5),
+        day = rollup::sqlite_fanout(Period::Day, 6),
+        week = rollup::sqlite_fanout(Period::Week, 6),
+        employers = rollup::sqlite_employer_fanout(7),
+    );
+    let padding = padding_for(&sql);
+    MultiStatement { sql, padding }
+});
+
+/// History (`?2`), heads (`?3`) and outbox (`?2`, when `?4`).
 const APPLY_WRITES: &str = "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, \
      dispute_count, disputes, correction_reason, content_hash, accepted_at) \
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
-     value ->> 7, unhex(value ->> 8), value ->> 9 FROM json_each(?1); \
+     value ->> 7, unhex(value ->> 8), value ->> 9 FROM json_each(?2); \
      INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
      SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 3), value ->> 4, value ->> 5 \
-     FROM json_each(?2) WHERE true \
+     FROM json_each(?3) WHERE true \
      ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
      content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
      first_accepted_at = excluded.first_accepted_at; \
      INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at, trace_parent) \
-     SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9, value ->> 10 FROM json_each(?1) \
-     WHERE ?3";
-
-/// The write half of a batch, second part: the rollup deltas (`?1`) and
-/// the employer changes (`?2`), fanned out; commit.
-static ROLLUP_WRITES: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "{day}; {week}; {employers}; COMMIT",
-        day = rollup::sqlite_fanout(Period::Day, 1),
-        week = rollup::sqlite_fanout(Period::Week, 1),
-        employers = rollup::sqlite_employer_fanout(2),
-    )
-});
+     SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9, value ->> 10 FROM json_each(?2) \
+     WHERE ?4";
 
 /// Reports per page when rebuilding rollups.
 const REBUILD_PAGE: i64 = 5000;
