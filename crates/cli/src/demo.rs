@@ -176,6 +176,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         bail!("--scale must be above 0 and at most 50");
     }
     let started = Instant::now();
+    let mut phases = PhaseTimes::new(started);
     let tree = if (args.scale - 1.0).abs() < f64::EPSILON {
         load_tree(&args.tree)
             .context("the demo needs the district tree; run it from the project directory")?
@@ -304,6 +305,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     }
     start_bar.finish_and_clear();
     println!("{} nodes up in {:.1} s", nodes.len(), started.elapsed().as_secs_f64());
+    phases.end("start-up (certificates, databases, nodes)");
 
     // Which node each reporting unit submits to: the nearest node at or above it.
     let serving = |unit: &Unit| -> &DemoNode {
@@ -339,6 +341,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         verified: pki.is_some(),
     };
     let history = demo_cases::simulate_history(&cases, history_start, today, args.seed).await?;
+    phases.end("case history");
 
     // The simulation.
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
@@ -375,6 +378,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     progress.finish_and_clear();
     clock.set(local(&policy, today, 8, 0));
     let simulated = started.elapsed();
+    phases.end("reporting");
 
     // Wait until the district holds everything that was accepted anywhere.
     let district = &nodes[&root];
@@ -395,6 +399,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
                 .any(|r| r.unit_id == *unit && r.date == date.to_string() && r.revision >= **revision)
         })
         .collect();
+    phases.end("draining to the district");
 
     print_district_view(&tree, &policy, first_day, args.days, &reports);
     println!(
@@ -445,7 +450,10 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         verification.employer_checks,
         verify_time.as_secs_f64()
     );
+    phases.end("weekly summary and rollup verification");
     demo_cases::print_ledger(&cases, &history, last_day).await?;
+    phases.end("case ledger check");
+    phases.print();
     if args.keep_running {
         let mut townships: Vec<&DemoNode> =
             nodes.values().filter(|n| tree.get(&n.unit).is_some_and(|u| u.tier == Tier::Township)).collect();
@@ -505,6 +513,36 @@ async fn district_summary(
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     Ok(summary)
+}
+
+/// How long each phase of the demo took, printed as a table at the end.
+struct PhaseTimes {
+    started: Instant,
+    last: Instant,
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl PhaseTimes {
+    fn new(started: Instant) -> PhaseTimes {
+        PhaseTimes { started, last: started, phases: Vec::new() }
+    }
+
+    /// Ends the phase `name`: it ran from the end of the previous one to now.
+    fn end(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push((name, now - self.last));
+        self.last = now;
+    }
+
+    fn print(&self) {
+        let mut table = Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["phase", "seconds"]);
+        for (name, took) in &self.phases {
+            table.add_row(vec![(*name).to_owned(), format!("{:.1}", took.as_secs_f64())]);
+        }
+        table.add_row(vec!["total".to_owned(), format!("{:.1}", self.started.elapsed().as_secs_f64())]);
+        println!("\ndemo phases:\n{table}");
+    }
 }
 
 /// How long the ending waits for every township's data to be marked arrived.

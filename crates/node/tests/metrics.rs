@@ -266,7 +266,13 @@ fn no_personal_data(scrape: &Scrape) {
     let without_values: String = scrape
         .text
         .lines()
-        .map(|line| if line.starts_with('#') { line } else { line.rsplit_once(' ').map_or(line, |(series, _)| series) })
+        .map(|line| {
+            if line.starts_with('#') {
+                line
+            } else {
+                line.rsplit_once(' ').map_or(line, |(series, _)| series)
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     assert!(!without_values.contains("139"), "a series or help text holds \"139\":\n{}", scrape.text);
