@@ -443,7 +443,13 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         }
     }
     progress.finish_and_clear();
-    clock.set(local(&policy, today, 8, 0));
+    // Today 08:00, unless the last day's corrections (today 09:00) came
+    // later: a clock set back would make a parent refuse their pushes as
+    // accepted in the future (set aside, missing at the district).
+    let end_of_reporting = local(&policy, today, 8, 0);
+    if clock.now() < end_of_reporting {
+        clock.set(end_of_reporting);
+    }
     let simulated = started.elapsed();
     phases.end("reporting");
 
