@@ -102,6 +102,79 @@ struct DemoNode {
     reporter: String,
 }
 
+/// Nodes starting at once: opening and migrating a database and a node's
+/// first writes wait mostly on the disk, so more than the cores.
+const NODES_STARTING_AT_ONCE: usize = 16;
+
+/// What one node of the demo starts with.
+struct NodeSpec {
+    unit: String,
+    unit_name: String,
+    /// The parent node's URL (none at the district).
+    parent: Option<String>,
+    /// The units of the nodes whose parent this node is.
+    children: Vec<String>,
+    /// Bound before any node starts.
+    listener: TcpListener,
+    url: String,
+    database: PathBuf,
+}
+
+/// What every node of the demo shares.
+struct Shared {
+    tree: Arc<UnitTree>,
+    pki: Option<Arc<DemoPki>>,
+    clock: Arc<ManualClock>,
+    first_day: NaiveDate,
+    stopped: watch::Receiver<bool>,
+}
+
+/// Issues a node's certificates, opens its database, starts it and serves
+/// it on its listener; returns it (with channels to it as its officer and
+/// its leader) and its store.
+async fn start_node(spec: NodeSpec, shared: Shared) -> Result<(DemoNode, Arc<dyn fengqiao_store::Store>)> {
+    let NodeSpec { unit, unit_name, parent, children, listener, url, database } = spec;
+    let Shared { tree, pki, clock, first_day, mut stopped } = shared;
+    let (transport, officer, leader) = match &pki {
+        Some(pki) => (
+            pki.issue(&Identity::Node { unit: UnitId::parse(&unit)? }, &format!("node-{unit}"))?,
+            pki.person(&unit, &unit_name, Role::Officer)?,
+            pki.person(&unit, &unit_name, Role::Leader)?,
+        ),
+        None => (Transport::Insecure, Transport::Insecure, Transport::Insecure),
+    };
+    let store = fengqiao_store::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .with_context(|| format!("database of node {unit}"))?;
+    let config = NodeConfig {
+        parent,
+        transport,
+        child_nodes: ChildNodes::Units(children),
+        // The demo's reporters all call from this process, each node's
+        // officer with one certificate: to a rate limit they would be one caller.
+        limits: Limits::unthrottled(),
+        // The deployment goes live on the first simulated day of
+        // reporting: nothing is expected (or accepted) before it.
+        reporting_start: Some(first_day),
+        ..NodeConfig::new(unit.clone())
+    };
+    let node = Node::start(config, &tree, Arc::clone(&store), clock)
+        .await
+        .with_context(|| format!("starting node {unit}"))?;
+    let serving = fengqiao_node::serve(node, listener, async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    });
+    tokio::spawn(async move {
+        if let Err(error) = serving.await {
+            eprintln!("error: a demo node stopped: {error}");
+        }
+    });
+    let channel = fengqiao_node::tls::connect_endpoint(&url, &officer)?.connect_lazy();
+    let leader = fengqiao_node::tls::connect_endpoint(&url, &leader)?.connect_lazy();
+    let reporter = if pki.is_some() { String::new() } else { format!("demo-officer-{unit}") };
+    Ok((DemoNode { unit, url, channel, leader, reporter }, store))
+}
+
 /// The demo's certificates, under `DIR/pki`: the CA, a certificate per
 /// node, and per node an officer and a leader of its home unit (and an
 /// admin of the district). One officer files for every reporting unit its
@@ -180,6 +253,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         bail!("--scale must be above 0 and at most 50");
     }
     let started = Instant::now();
+    let mut phases = PhaseTimes::new(started);
     let tree = if (args.scale - 1.0).abs() < f64::EPSILON {
         load_tree(&args.tree)
             .context("the demo needs the district tree; run it from the project directory")?
@@ -231,80 +305,75 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     }
 
     let (stop, stopped) = watch::channel(false);
+    // Every node's listener is bound first, so that each node knows its
+    // parent's address before any node starts, and a node that calls its
+    // parent before the parent serves waits in the listen backlog instead
+    // of being refused: the nodes can then start concurrently, in any order.
+    let scheme = if pki.is_some() { "https" } else { "http" };
+    let mut specs = Vec::with_capacity(node_units.len());
+    let mut urls: HashMap<&str, String> = HashMap::new();
+    for unit in &node_units {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        urls.insert(unit.as_str(), format!("{scheme}://{}", listener.local_addr()?));
+        specs.push((unit.clone(), listener));
+    }
+    // Each node's parent node is the nearest node above it; its child
+    // nodes are the nodes whose parent node it is.
+    let parent_node = |unit: &str| -> Option<String> {
+        tree.ancestors(unit).iter().rev().find(|a| has_node.contains(a.id.as_str())).map(|a| a.id.to_string())
+    };
+    let mut parents: HashMap<&str, String> = HashMap::new();
+    let mut children: HashMap<String, Vec<String>> = HashMap::new();
+    for unit in &node_units {
+        if let Some(parent) = parent_node(unit) {
+            children.entry(parent.clone()).or_default().push(unit.clone());
+            parents.insert(unit.as_str(), parent);
+        }
+    }
+    let shared_tree = Arc::new(tree.clone());
+    let pki = pki.map(Arc::new);
+    let starting = Arc::new(tokio::sync::Semaphore::new(NODES_STARTING_AT_ONCE));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (unit, listener) in specs {
+        let spec = NodeSpec {
+            unit_name: tree.get(&unit).map_or_else(String::new, |u| u.name.clone()),
+            parent: parents.get(unit.as_str()).map(|parent| urls[parent.as_str()].clone()),
+            children: children.remove(&unit).unwrap_or_default(),
+            url: urls[unit.as_str()].clone(),
+            database: dir.join(format!("{unit}.db")),
+            unit,
+            listener,
+        };
+        let shared = Shared {
+            tree: Arc::clone(&shared_tree),
+            pki: pki.clone(),
+            clock: Arc::clone(&clock),
+            first_day,
+            stopped: stopped.clone(),
+        };
+        let starting = Arc::clone(&starting);
+        tasks.spawn(async move {
+            let _permit = starting.acquire_owned().await?;
+            start_node(spec, shared).await
+        });
+    }
     let mut nodes: HashMap<String, DemoNode> = HashMap::new();
     let mut district_store = None;
+    // Every node's store with the node's depth in the tree.
+    let mut outboxes: Vec<(usize, Arc<dyn fengqiao_store::Store>)> = Vec::new();
     let start_bar = bar(node_units.len() as u64, "starting nodes");
-    // Parents first: a unit list in depth-first order has every parent
-    // before its children.
-    for unit in &node_units {
-        let unit_name = tree.get(unit).map_or("", |u| u.name.as_str());
-        let parent = tree
-            .ancestors(unit)
-            .iter()
-            .rev()
-            .find(|a| has_node.contains(a.id.as_str()))
-            .map(|a| nodes[a.id.as_str()].url.clone());
-        let children: Vec<String> = node_units
-            .iter()
-            .filter(|other| {
-                *other != unit
-                    && tree.is_within(other, unit)
-                    && tree
-                        .ancestors(other)
-                        .iter()
-                        .rev()
-                        .find(|a| has_node.contains(a.id.as_str()))
-                        .is_some_and(|a| a.id.as_str() == unit)
-            })
-            .cloned()
-            .collect();
-        let store =
-            fengqiao_store::connect(&format!("sqlite://{}", dir.join(format!("{unit}.db")).display()))
-                .await
-                .with_context(|| format!("database of node {unit}"))?;
-        if *unit == root {
+    while let Some(started) = tasks.join_next().await {
+        let (node, store) = started.context("a demo node's start-up failed")??;
+        if node.unit == root {
             district_store = Some(Arc::clone(&store));
         }
-        let (transport, officer, leader) = match &pki {
-            Some(pki) => (
-                pki.issue(&Identity::Node { unit: UnitId::parse(unit)? }, &format!("node-{unit}"))?,
-                pki.person(unit, unit_name, Role::Officer)?,
-                pki.person(unit, unit_name, Role::Leader)?,
-            ),
-            None => (Transport::Insecure, Transport::Insecure, Transport::Insecure),
-        };
-        let config = NodeConfig {
-            parent,
-            transport: transport.clone(),
-            child_nodes: ChildNodes::Units(children),
-            // The demo's reporters all call from this process, each node's
-            // officer with one certificate: to a rate limit they would be one caller.
-            limits: Limits::unthrottled(),
-            // The deployment goes live on the first simulated day of
-            // reporting: nothing is expected (or accepted) before it.
-            reporting_start: Some(first_day),
-            ..NodeConfig::new(unit.clone())
-        };
-        let node = Node::start(config, &tree, store, clock.clone()).await?;
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("{}://{}", transport.scheme(), listener.local_addr()?);
-        let mut stopped = stopped.clone();
-        let serving = fengqiao_node::serve(node, listener, async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        });
-        tokio::spawn(async move {
-            if let Err(error) = serving.await {
-                eprintln!("error: a demo node stopped: {error}");
-            }
-        });
-        let channel = fengqiao_node::tls::connect_endpoint(&url, &officer)?.connect_lazy();
-        let leader = fengqiao_node::tls::connect_endpoint(&url, &leader)?.connect_lazy();
-        let reporter = if pki.is_some() { String::new() } else { format!("demo-officer-{unit}") };
-        nodes.insert(unit.clone(), DemoNode { unit: unit.clone(), url, channel, leader, reporter });
+        outboxes.push((tree.ancestors(&node.unit).len(), store));
+        nodes.insert(node.unit.clone(), node);
         start_bar.inc(1);
     }
     start_bar.finish_and_clear();
     println!("{} nodes up in {:.1} s", nodes.len(), started.elapsed().as_secs_f64());
+    phases.end("start-up (certificates, databases, nodes)");
 
     // Which node each reporting unit submits to: the nearest node at or above it.
     let serving = |unit: &Unit| -> &DemoNode {
@@ -340,6 +409,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         verified: pki.is_some(),
     };
     let history = demo_cases::simulate_history(&cases, history_start, today, args.seed).await?;
+    phases.end("case history");
 
     // The simulation.
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
@@ -377,20 +447,29 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         }
     }
     progress.finish_and_clear();
-    clock.set(local(&policy, today, 8, 0));
+    // Today 08:00, unless the last day's corrections (today 09:00) came
+    // later: a clock set back would make a parent refuse their pushes as
+    // accepted in the future (set aside, missing at the district).
+    let end_of_reporting = local(&policy, today, 8, 0);
+    if clock.now() < end_of_reporting {
+        clock.set(end_of_reporting);
+    }
     let simulated = started.elapsed();
+    phases.end("reporting");
 
     // Wait until the district holds everything that was accepted anywhere.
     let district = &nodes[&root];
     let drain = Instant::now();
     let expected_keys = accepted.len();
-    let reports = loop {
-        let reports = list_all(district.channel.clone(), &root, first_day, today).await?;
-        if reports.len() >= expected_keys || drain.elapsed() > Duration::from_secs(60) {
-            break reports;
+    // Deepest first: see `outboxes_empty`.
+    outboxes.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+    loop {
+        if outboxes_empty(&outboxes).await? || drain.elapsed() > DRAIN_WAIT {
+            break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let reports = list_all(district.channel.clone(), &root, first_day, today).await?;
     let lost: Vec<_> = accepted
         .iter()
         .filter(|((unit, date), revision)| {
@@ -399,6 +478,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
                 .any(|r| r.unit_id == *unit && r.date == date.to_string() && r.revision >= **revision)
         })
         .collect();
+    phases.end("draining to the district");
 
     print_district_view(&tree, &policy, first_day, args.days, &reports);
     println!(
@@ -449,7 +529,10 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         verification.employer_checks,
         verify_time.as_secs_f64()
     );
+    phases.end("weekly summary and rollup verification");
     demo_cases::print_ledger(&cases, &history, last_day).await?;
+    phases.end("case ledger check");
+    phases.print();
     if args.keep_running {
         let mut townships: Vec<&DemoNode> =
             nodes.values().filter(|n| tree.get(&n.unit).is_some_and(|u| u.tier == Tier::Township)).collect();
@@ -474,6 +557,26 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     }
     let _ = stop.send(true);
     Ok(())
+}
+
+/// How long the demo waits for every outbox to empty after the reporting.
+const DRAIN_WAIT: Duration = Duration::from_secs(60);
+
+/// Whether every node's outbox is empty, the nodes read deepest first.
+/// With no more submissions, items only move up: a parent commits an item
+/// (into its own outbox, unless it is the district) before the child drops
+/// it from its outbox. So an outbox read empty stays empty, and an item
+/// that moved up while the outboxes below were read is in an outbox read
+/// later. One pass that finds every outbox empty means everything accepted
+/// anywhere has reached the district (or was set aside, refused by a
+/// parent: the count of reports at the district shows that).
+async fn outboxes_empty(deepest_first: &[(usize, Arc<dyn fengqiao_store::Store>)]) -> Result<bool> {
+    for (_, store) in deepest_first {
+        if store.outbox_stats().await.context("reading a demo node's outbox")?.depth > 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The district's weekly summary for the week holding `day`, once
@@ -509,6 +612,36 @@ async fn district_summary(
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     Ok(summary)
+}
+
+/// How long each phase of the demo took, printed as a table at the end.
+struct PhaseTimes {
+    started: Instant,
+    last: Instant,
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl PhaseTimes {
+    fn new(started: Instant) -> PhaseTimes {
+        PhaseTimes { started, last: started, phases: Vec::new() }
+    }
+
+    /// Ends the phase `name`: it ran from the end of the previous one to now.
+    fn end(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push((name, now - self.last));
+        self.last = now;
+    }
+
+    fn print(&self) {
+        let mut table = Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["phase", "seconds"]);
+        for (name, took) in &self.phases {
+            table.add_row(vec![(*name).to_owned(), format!("{:.1}", took.as_secs_f64())]);
+        }
+        table.add_row(vec!["total".to_owned(), format!("{:.1}", self.started.elapsed().as_secs_f64())]);
+        println!("\ndemo phases:\n{table}");
+    }
 }
 
 /// How long the ending waits for every township's data to be marked arrived.

@@ -1130,18 +1130,30 @@ async fn check_actors(net: &Network<'_>, root: &str) -> Result<(u64, u64, u64)> 
         .await
         .map_err(refused)
         .context("listing the district's cases")?;
-        for case in &page.cases {
-            let request = pb::GetCaseRequest {
-                case_id: case.case_id.clone(),
-                with_petitioner: false,
-                ..Default::default()
-            };
-            let answer = call(|| {
-                let (mut client, request) = (client.clone(), request.clone());
-                async move { client.get_case(request).await }
+        // The cases of a page are read at once, PARALLEL at a time.
+        let answers: Vec<pb::GetCaseResponse> = futures::stream::iter(&page.cases)
+            .map(|case| {
+                let request = pb::GetCaseRequest {
+                    case_id: case.case_id.clone(),
+                    with_petitioner: false,
+                    ..Default::default()
+                };
+                let client = &client;
+                async move {
+                    call(|| {
+                        let (mut client, request) = (client.clone(), request.clone());
+                        async move { client.get_case(request).await }
+                    })
+                    .await
+                    .map_err(refused)
+                }
             })
+            .buffer_unordered(PARALLEL)
+            .collect::<Vec<_>>()
             .await
-            .map_err(refused)?;
+            .into_iter()
+            .collect::<Result<_>>()?;
+        for answer in &answers {
             for event in &answer.events {
                 match fengqiao_proto::actor_from_pb(event.acted_by.clone(), &event.actor, "acted_by") {
                     Ok(Actor::Person { .. }) => persons += 1,
