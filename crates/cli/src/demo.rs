@@ -634,8 +634,7 @@ impl PhaseTimes {
     }
 
     fn print(&self) {
-        let mut table = Table::new();
-        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(["phase", "seconds"]);
+        let mut table = crate::table::new(["phase", "seconds"]);
         for (name, took) in &self.phases {
             table.add_row(vec![(*name).to_owned(), format!("{:.1}", took.as_secs_f64())]);
         }
