@@ -799,26 +799,40 @@ impl Drop for LinkProxy {
 #[derive(Debug)]
 pub struct CliRun {
     pub success: bool,
+    /// The exit code; `None` when a signal ended it.
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
 
 /// Runs `fengqiao ARGS` (nothing taken from the environment) and waits for it.
 pub async fn fengqiao(args: &[&str]) -> CliRun {
+    fengqiao_env(args, &[]).await
+}
+
+/// Runs `fengqiao ARGS` with only `env` set of what it reads from the
+/// environment: no `FENGQIAO*` variable, terminal width or locale of the
+/// test's own.
+pub async fn fengqiao_env(args: &[&str], env: &[(&str, &str)]) -> CliRun {
     let mut command = Command::new(fengqiao_binary());
     for (variable, _) in std::env::vars_os() {
         if variable.to_string_lossy().starts_with("FENGQIAO") {
             command.env_remove(variable);
         }
     }
+    for variable in ["COLUMNS", "LANG", "LC_ALL", "LC_MESSAGES"] {
+        command.env_remove(variable);
+    }
     let output = command
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .await
         .unwrap_or_else(|error| panic!("cannot run {}: {error}", fengqiao_binary().display()));
     CliRun {
         success: output.status.success(),
+        code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
@@ -827,7 +841,14 @@ pub async fn fengqiao(args: &[&str]) -> CliRun {
 /// Runs a command line that must succeed; its standard output.
 pub async fn fengqiao_ok(args: &[&str]) -> String {
     let run = fengqiao(args).await;
-    assert!(run.success, "`fengqiao {}` failed: {}{}", args.join(" "), run.stdout, run.stderr);
+    assert!(
+        run.success,
+        "`fengqiao {}` failed ({:?}): {}{}",
+        args.join(" "),
+        run.code,
+        run.stdout,
+        run.stderr
+    );
     run.stdout
 }
 

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use fengqiao_store::Backend;
 use fengqiao_store::testing::TestDb;
-use fengqiao_tests::{NodeProcess, fengqiao_binary, shanghai_yesterday, small_tree_csv};
+use fengqiao_tests::{CliRun, NodeProcess, fengqiao_env, shanghai_yesterday, small_tree_csv};
 use serde_json::Value;
 
 const DISTRICT: &str = "410411";
@@ -20,31 +20,9 @@ const TOWNSHIP: &str = "410411001";
 /// Personal data that must never reach the audit log.
 const PETITIONER: [&str; 3] = ["张三丰", "13912345678", "410411198001011232"];
 
-/// One run of the binary.
-struct Run {
-    success: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-async fn fengqiao(args: &[&str]) -> Run {
-    let output = tokio::process::Command::new(fengqiao_binary())
-        .args(args)
-        .env_remove("FENGQIAO_SERVER")
-        .env_remove("FENGQIAO_DB")
-        .env_remove("FENGQIAO_TIME_ZONE")
-        .env("USER", "officer")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", fengqiao_binary().display()));
-    Run {
-        success: output.status.success(),
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+/// Runs `fengqiao ARGS` as the user `officer`.
+async fn fengqiao(args: &[&str]) -> CliRun {
+    fengqiao_env(args, &[("USER", "officer")]).await
 }
 
 /// Runs a command that must succeed; its standard output.

@@ -9,71 +9,15 @@ use std::path::Path;
 
 use fengqiao_store::Backend;
 use fengqiao_store::testing::TestDb;
-use fengqiao_tests::{NodeProcess, fengqiao_binary, shanghai_yesterday, small_tree_csv};
+use fengqiao_tests::{
+    NodeProcess, fengqiao, fengqiao_env, fengqiao_ok as ok, shanghai_yesterday, small_tree_csv,
+};
 use serde_json::Value;
 
 const DISTRICT: &str = "410411";
 const TOWNSHIP: &str = "410411001";
 const GROUP: &str = "410411001001001";
 const GROUP2: &str = "410411001001002";
-
-/// One run of the binary.
-struct Run {
-    success: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// `fengqiao ARGS` with nothing taken from the environment but `env`.
-async fn fengqiao_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = tokio::process::Command::new(fengqiao_binary());
-    command.args(args);
-    for variable in [
-        "FENGQIAO_SERVER",
-        "FENGQIAO_DB",
-        "FENGQIAO_TIME_ZONE",
-        "FENGQIAO_CA",
-        "FENGQIAO_CERT",
-        "FENGQIAO_KEY",
-        "COLUMNS",
-        "LANG",
-        "LC_ALL",
-        "LC_MESSAGES",
-    ] {
-        command.env_remove(variable);
-    }
-    command.envs(env.iter().copied());
-    let output = command
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", fengqiao_binary().display()));
-    Run {
-        success: output.status.success(),
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-async fn fengqiao(args: &[&str]) -> Run {
-    fengqiao_env(args, &[]).await
-}
-
-/// Runs a command that must succeed; its standard output.
-async fn ok(args: &[&str]) -> String {
-    let run = fengqiao(args).await;
-    assert!(
-        run.success,
-        "`fengqiao {}` failed ({:?}): {}{}",
-        args.join(" "),
-        run.code,
-        run.stdout,
-        run.stderr
-    );
-    run.stdout
-}
 
 /// Runs a `--json` command that prints one document.
 async fn json(args: &[&str]) -> Value {
