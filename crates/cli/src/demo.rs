@@ -30,7 +30,7 @@ use fengqiao_core::UnitId;
 use fengqiao_core::actor::{DisplayName, MAX_DISPLAY_NAME_CHARS};
 use fengqiao_core::identity::{Identity, Role};
 use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit, UnitTree};
-use fengqiao_node::{ChildNodes, Limits, Node, NodeConfig, TlsMaterial, Transport};
+use fengqiao_node::{ChildNodes, ForwarderConfig, Limits, Node, NodeConfig, TlsMaterial, Transport};
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{self, DailyReport, ListDailyReportsRequest, SubmitDailyReportRequest};
@@ -156,6 +156,11 @@ async fn start_node(spec: NodeSpec, shared: Shared) -> Result<(DemoNode, Arc<dyn
         // The deployment goes live on the first simulated day of
         // reporting: nothing is expected (or accepted) before it.
         reporting_start: Some(first_day),
+        // The simulated clock passes a day's cut-off in an instant; an idle
+        // child's heartbeat (10 s in a deployment, where a day takes a day)
+        // is what tells its parent that its data for the day are in, so the
+        // demo's summaries waited up to a heartbeat per tier for it.
+        forwarder: ForwarderConfig { heartbeat: Duration::from_secs(1), ..ForwarderConfig::default() },
         ..NodeConfig::new(unit.clone())
     };
     let node = Node::start(config, &tree, Arc::clone(&store), clock)
