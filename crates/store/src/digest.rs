@@ -399,7 +399,7 @@ macro_rules! reconciliation {
                 basis: &str,
                 roots: &[fengqiao_core::UnitId],
             ) -> Result<bool, $crate::StoreError> {
-                let mut tx = self.pool().begin_with($begin).await?;
+                let mut tx = self.writer().begin_with($begin).await?;
                 $crate::digest::DigestSink::lock_digests(&mut *tx).await?;
                 let stored: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
                     .bind($crate::digest::BASIS_KEY)
@@ -577,7 +577,7 @@ macro_rules! reconciliation {
                 case_events: &[fengqiao_core::reconcile::HeldCaseEvent],
             ) -> Result<$crate::digest::Requeued, $crate::StoreError> {
                 let mut done = $crate::digest::Requeued::default();
-                let mut tx = self.pool().begin_with($begin).await?;
+                let mut tx = self.writer().begin_with($begin).await?;
                 for held in reports {
                     let refused: i64 = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM uplink_set_aside WHERE kind = 'report' AND item_date = $1 \

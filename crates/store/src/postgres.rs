@@ -199,6 +199,11 @@ impl PgStore {
         &self.pool
     }
 
+    /// Write transactions take any connection: PostgreSQL's row locks queue.
+    pub(crate) fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).
     pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
         let options =

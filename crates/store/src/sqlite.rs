@@ -41,7 +41,14 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// A node's SQLite database.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Readers (WAL: they never wait for the writer).
     pool: SqlitePool,
+    /// The one connection every write transaction takes. SQLite admits one
+    /// writer at a time; writers on several connections would meet the
+    /// lock in SQLite's busy handler, which *sleeps* (1, 2, 5 … 100 ms) and
+    /// polls rather than queues, so a node under load spent its time in
+    /// those sleeps. Waiting for this pool's connection is a FIFO queue.
+    writer: SqlitePool,
     /// Seals and opens personal data.
     keyring: Keyring,
     /// Writes that failed in the database.
@@ -73,15 +80,24 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             // An in-memory database lives in one connection.
             .max_connections(if in_memory { 1 } else { 8 })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| damaged(&path, e))?;
         check_integrity(&pool, &path).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let store = SqliteStore { pool, keyring, writes: WriteFailures::default() };
+        let writer = if in_memory {
+            pool.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .map_err(|e| damaged(&path, e))?
+        };
+        let store = SqliteStore { pool, writer, keyring, writes: WriteFailures::default() };
         // Read first, so that an ordinary start takes no write lock.
         if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
-            let mut tx = store.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = store.writer.begin_with("BEGIN IMMEDIATE").await?;
             cases::build_pending_due_spans(&mut Ledger(&mut tx, &store.keyring)).await?;
             tx.commit().await?;
         }
@@ -90,6 +106,11 @@ impl SqliteStore {
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The connection write transactions take (see the field).
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// Applies a batch in three round trips to SQLite's worker thread: one
@@ -393,7 +414,7 @@ impl Store for SqliteStore {
     async fn probe(&self) -> Result<(), StoreError> {
         self.writes
             .track(async {
-                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
                 sqlx::query(PROBE).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
@@ -408,7 +429,7 @@ impl Store for SqliteStore {
     #[instrument(name = "store.sqlite.replace_units", skip_all, fields(units = tree.len()))]
     async fn replace_units(&self, tree: &UnitTree, audit: AuditRecord) -> Result<(), StoreError> {
         let (units, closure) = plan::tree_rows(tree);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM units").execute(&mut *tx).await?;
         for chunk in units.chunks(ROWS_PER_STATEMENT) {
@@ -461,7 +482,7 @@ impl Store for SqliteStore {
         forward: bool,
         policy: &TimePolicy,
     ) -> Result<Vec<ItemResult>, StoreError> {
-        let mut connection = self.pool.acquire().await?;
+        let mut connection = self.writer.acquire().await?;
         let result = Self::apply_on(&mut connection, batch, forward, policy).await;
         if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *connection).await.is_err() {
             // No transaction was open, or the connection is broken: either
@@ -554,7 +575,7 @@ impl Store for SqliteStore {
             .chain(conflicts.iter().map(|(id, _)| *id))
             .chain(refused.iter().map(|(id, _)| *id))
             .collect();
-        let mut connection = self.pool.acquire().await?;
+        let mut connection = self.writer.acquire().await?;
         let result = sqlx::query(
             "BEGIN IMMEDIATE; \
              INSERT INTO uplink_conflicts (outbox_id, kind, unit_id, item_date, revision, detail, recorded_at) \
@@ -612,7 +633,7 @@ impl Store for SqliteStore {
         let sealed = self.keyring.seal(&personal::downlink_context(target.as_str()), body);
         self.writes
             .track(async {
-                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
                 let sequence: i64 = sqlx::query_scalar(
                     "INSERT INTO downlink_events (target_unit_id, key_id, body, created_at) VALUES (?, ?, ?, ?) \
                      RETURNING sequence",
@@ -669,7 +690,7 @@ impl Store for SqliteStore {
         )
         .bind(key)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -677,7 +698,7 @@ impl Store for SqliteStore {
     async fn insert_notice(&self, notice: &NoticeRow, audit: AuditRecord) -> Result<bool, StoreError> {
         self.writes
             .track(async {
-                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
                 let done = sqlx::query(
                     "INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at, sender) \
                      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING",
@@ -777,7 +798,7 @@ impl Store for SqliteStore {
 
     #[instrument(name = "store.sqlite.rebuild_rollups", skip_all)]
     async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("DELETE FROM rollup_day; DELETE FROM rollup_week; DELETE FROM employer_days")
             .execute(&mut *tx)
             .await?;
@@ -859,7 +880,7 @@ impl Store for SqliteStore {
         .bind(child.as_str())
         .bind(at)
         .bind(synced_through)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -886,7 +907,7 @@ impl Store for SqliteStore {
         self.writes
             .track(async {
                 let audits: Vec<AuditRecord> = items.iter().map(|item| item.audit.clone()).collect();
-                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
                 let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
                 let applied = results.iter().map(|r| matches!(r, Ok(CaseApplied::Applied)));
                 crate::audit::sqlite::append_in(&mut tx, crate::audit::of_changes(audits, applied)).await?;
@@ -1057,7 +1078,7 @@ impl Store for SqliteStore {
     async fn insert_supervision(&self, row: &SupervisionRow, audit: AuditRecord) -> Result<bool, StoreError> {
         self.writes
             .track(async {
-                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
                 let done = sqlx::query(
                     "INSERT INTO supervisions (supervision_id, case_id, from_unit_id, to_unit_id, kind, reply_by, \
                      text, actor, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -1100,7 +1121,7 @@ impl Store for SqliteStore {
         }
         self.writes
             .track(async {
-                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
                 let mut stored = 0;
                 for entry in entries {
                     stored += sqlx::query(
@@ -1143,7 +1164,7 @@ impl Store for SqliteStore {
         &self,
         records: Vec<fengqiao_core::audit::AuditRecord>,
     ) -> Result<Vec<fengqiao_core::audit::AuditEntry>, StoreError> {
-        crate::audit::sqlite::append(&self.pool, records).await
+        crate::audit::sqlite::append(&self.writer, records).await
     }
 
     async fn audit_page(
@@ -1160,14 +1181,14 @@ impl Store for SqliteStore {
 
     #[instrument(name = "store.sqlite.rekey_personal_data", skip_all)]
     async fn rekey_personal_data(&self) -> Result<RekeyReport, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let report = personal::rekey(&mut Ledger(&mut tx, &self.keyring)).await?;
         tx.commit().await?;
         if report.plaintext_sealed > 0 {
             // The plaintext's old pages are free but not blank: rewrite the
             // file, then fold the WAL (which now holds the rewrite) into it
             // and truncate the WAL.
-            let mut connection = self.pool.acquire().await?;
+            let mut connection = self.writer.acquire().await?;
             sqlx::query("VACUUM").execute(&mut *connection).await?;
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *connection).await?;
         }
@@ -1175,6 +1196,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
