@@ -447,7 +447,7 @@ async fn output_fits_and_counts() {
     let by_locale =
         fengqiao_env(&["units", "--unit", DISTRICT, "--server", &server], &[("LANG", "zh_CN.UTF-8")]).await;
     assert!(
-        by_locale.stdout.contains("乡镇街道") && by_locale.stdout.contains("层级"),
+        by_locale.stdout.contains("镇(街道)") && by_locale.stdout.contains("层级"),
         "{}",
         by_locale.stdout
     );
@@ -457,7 +457,7 @@ async fn output_fits_and_counts() {
     )
     .await;
     assert!(
-        english.stdout.contains("township") && !english.stdout.contains("乡镇街道"),
+        english.stdout.contains("township") && !english.stdout.contains("镇(街道)"),
         "{}",
         english.stdout
     );
