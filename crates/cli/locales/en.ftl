@@ -179,6 +179,10 @@ reports-footer = { $count ->
    *[other] { $count } reports
 } in the subtree of { $unit } { $name } from { $from } to { $to }
 status-node-of-unit = node of unit
+status-node-of-unit-value = { $unit } { $name } ({ $count ->
+    [one] 1 unit
+   *[other] { $count } units
+})
 status-parent = parent
 status-no-parent = none (root)
 status-outbox = outbox

@@ -164,6 +164,7 @@ export-count-changed = 注意：导出开始时节点统计为 { $count } 份报
 count-units = { $count } 个单位
 reports-footer = { $unit } { $name } 辖区 { $from } 至 { $to } 共 { $count } 份日报告
 status-node-of-unit = 本节点单位
+status-node-of-unit-value = { $unit } { $name }（{ $count } 个单位）
 status-parent = 上级节点
 status-no-parent = 无（根节点）
 status-outbox = 待上报队列

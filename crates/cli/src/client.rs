@@ -181,11 +181,11 @@ pub async fn status(args: StatusArgs) -> Result<()> {
     let line = |label: String, value: String| println!("{}{value}", crate::table::pad(&label, 18));
     line(
         tr!("status-node-of-unit"),
-        format!(
-            "{} {} ({})",
-            status.home_unit_id,
-            home.name(&status.home_unit_id),
-            tr!("count-units", count = status.served_units)
+        tr!(
+            "status-node-of-unit-value",
+            unit = &status.home_unit_id,
+            name = home.name(&status.home_unit_id),
+            count = status.served_units
         ),
     );
     line(

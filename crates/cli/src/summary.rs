@@ -266,7 +266,7 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         .map(|c| format!("{} {}", crate::i18n::name("component", component_name(c.component)), c.weight))
         .collect();
     out += &format!("\n{}\n", tr!("summary-scorecard-intro"));
-    out += &tr!("summary-scorecard-weights", weights = weights.join(", "));
+    out += &tr!("summary-scorecard-weights", weights = weights.join(tr!("list-separator").as_str()));
     out += "\n";
     let mut table = crate::table::new(crate::i18n::headings([
         "rank",
