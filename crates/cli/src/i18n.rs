@@ -1,9 +1,13 @@
 //! What a person reads, in their language: Fluent message files
 //! (`crates/cli/locales/en.ftl`, `zh-CN.ftl`, compiled in), chosen by
 //! `--lang zh|en` or else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`:
-//! Chinese where it starts with `zh`, English otherwise). Category, outcome,
-//! tier and case-status names and table headings go through [`text`];
-//! `--json`, CSV and the wire keep their English identifiers.
+//! Chinese where it starts with `zh`, English otherwise). Labels, headings
+//! ([`headings`]), sentences and the command's own error framing go through
+//! [`tr!`](crate::tr) (values as Fluent variables, English plurals by
+//! Fluent's plural rules); names of wire enums shown as text through
+//! [`name`]. `--json`, CSV, JSON lines and the wire keep their English
+//! identifiers. `crates/cli/tests/i18n_keys.rs` checks that every literal
+//! key the code uses is in both files.
 
 use std::sync::OnceLock;
 
