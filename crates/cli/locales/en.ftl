@@ -431,3 +431,5 @@ demo-cases-by-township = by township (scorecard of the same summary; rank 责任
 ## next steps the command adds to an error
 hint-start-postgresql = is PostgreSQL running and listening on { $host }:{ $port }? Start it, or correct database.url
 hint-createdb = create it first: createdb -h { $host } -p { $port } -U { $user } { $database }
+error-to-before-from = --to { $to } is before --from { $from }
+error-week-or-range = give --week or --from/--to, not both

@@ -380,3 +380,5 @@ demo-cases-by-township = 按镇(街道)统计（同一汇总的考核表；排�
 ## next steps the command adds to an error
 hint-start-postgresql = PostgreSQL 是否在运行并监听 { $host }:{ $port }？请启动它，或改正 database.url
 hint-createdb = 请先创建数据库：createdb -h { $host } -p { $port } -U { $user } { $database }
+error-to-before-from = --to { $to } 早于 --from { $from }
+error-week-or-range = 请给出 --week 或 --from/--to，不能同时给出

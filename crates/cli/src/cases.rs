@@ -831,7 +831,7 @@ pub async fn list(args: ListArgs) -> Result<()> {
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {
-        bail!("--to {to} is before --from {from}");
+        bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
     }
     let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let zone = zone_policy(connection)?.zone;

@@ -55,7 +55,7 @@ impl Connection {
         to: Option<&str>,
     ) -> Result<(NaiveDate, NaiveDate)> {
         let (from, to) = match (week, from, to) {
-            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => bail!("give --week or --from/--to, not both"),
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => bail!(tr!("error-week-or-range")),
             (Some(week), None, None) => {
                 let week = self.week(week, "--week")?;
                 (week.monday(), week.sunday())
@@ -74,7 +74,7 @@ impl Connection {
             }
         };
         if to < from {
-            bail!("--to {to} is before --from {from}");
+            bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
         }
         Ok((from, to))
     }
@@ -113,7 +113,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         (Some(from), Some(to)) => {
             let (from, to) = (connection.date(from, "--from")?, connection.date(to, "--to")?);
             if to < from {
-                bail!("--to {to} is before --from {from}");
+                bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
             }
             let request = pb::PeriodSummaryRequest {
                 unit_id: args.unit.clone(),
@@ -716,7 +716,7 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
         None => IsoWeek::of(to.monday() - Duration::days(7 * 8)),
     };
     if to < from {
-        bail!("--to {to} is before --from {from}");
+        bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
     }
     let answer = connection
         .summaries()
