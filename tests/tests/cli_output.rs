@@ -447,7 +447,7 @@ async fn output_fits_and_counts() {
     let by_locale =
         fengqiao_env(&["units", "--unit", DISTRICT, "--server", &server], &[("LANG", "zh_CN.UTF-8")]).await;
     assert!(
-        by_locale.stdout.contains("乡镇街道") && by_locale.stdout.contains("层级"),
+        by_locale.stdout.contains("镇(街道)") && by_locale.stdout.contains("层级"),
         "{}",
         by_locale.stdout
     );
@@ -457,7 +457,7 @@ async fn output_fits_and_counts() {
     )
     .await;
     assert!(
-        english.stdout.contains("township") && !english.stdout.contains("乡镇街道"),
+        english.stdout.contains("township") && !english.stdout.contains("镇(街道)"),
         "{}",
         english.stdout
     );
@@ -487,4 +487,141 @@ async fn output_fits_and_counts() {
     assert!(!refused.success, "the demo emptied a directory it did not make");
     assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
     assert_eq!(std::fs::read_to_string(foreign.join("thesis.txt")).unwrap(), "keep me");
+}
+
+/// Removes what changes from one call to the next (when the node computed
+/// a figure), so two answers can be compared.
+fn without_instants(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|key, _| !matches!(key.as_str(), "computed_at" | "cases_as_of" | "last_sync"));
+            map.values_mut().for_each(without_instants);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_instants),
+        _ => {}
+    }
+}
+
+/// A Chinese officer reads Chinese (`--lang zh` or a zh locale) in every
+/// table, label, confirmation and error; `--json` is the same whatever the
+/// language. And `case list --week`.
+#[tokio::test]
+async fn chinese_for_chinese_officers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = start(dir.path(), &db).await;
+    let server = node.url();
+    let yesterday = shanghai_yesterday().to_string();
+    let zh = |args: &[&str]| {
+        let args = [args, &["--lang", "zh", "--server", &server]]
+            .concat()
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>();
+        async move { ok(&args.iter().map(String::as_str).collect::<Vec<_>>()).await }
+    };
+    let zero = zh(&["zero", "--unit", GROUP, "--date", &yesterday, "--reporter", "officer-1"]).await;
+    assert!(zero.contains("零报告已接收") && zero.contains("新报告"), "{zero}");
+    let filed = zh(&[
+        "report",
+        "--unit",
+        GROUP2,
+        "--date",
+        &yesterday,
+        "--reporter",
+        "officer-2",
+        "--dispute",
+        "category=wage_arrears,outcome=mediating,employer=某建筑公司,workers=12,claimed=36000",
+    ])
+    .await;
+    assert!(filed.contains("日报告已接收"), "{filed}");
+    let registered = zh(&[
+        "case",
+        "register",
+        "--unit",
+        GROUP,
+        "--channel",
+        "letter",
+        "--category",
+        "wage_arrears",
+        "--summary",
+        "wages unpaid",
+    ])
+    .await;
+    assert!(registered.contains("已登记案件") && registered.contains("来信，拖欠工资"), "{registered}");
+    let case_id = json(&["case", "list", "--unit", DISTRICT, "--server", &server, "--json"]).await["case_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let summary = zh(&["summary", "--unit", DISTRICT, "--week", &yesterday]).await;
+    for expected in ["应报", "已报", "完成率", "及时率", "矛盾纠纷", "拖欠工资 1", "排名", "得分", "马庄街道"]
+    {
+        assert!(summary.contains(expected), "{expected:?} missing from:\n{summary}");
+    }
+    assert!(!summary.contains("received") && !summary.contains("wage_arrears"), "{summary}");
+    let english = ok(&["summary", "--unit", DISTRICT, "--week", &yesterday, "--server", &server]).await;
+    assert!(english.contains("  received") && english.contains("wage_arrears 1"), "{english}");
+
+    let shown = zh(&["case", "show", &case_id]).await;
+    for expected in ["状态", "已登记", "承办单位", "来信", "拖欠工资", "事件", "登记", "共 1 个事件"]
+    {
+        assert!(shown.contains(expected), "{expected:?} missing from:\n{shown}");
+    }
+    let status = zh(&["status"]).await;
+    assert!(
+        status.contains("本节点单位") && status.contains("待上报队列") && status.contains("6 个单位"),
+        "{status}"
+    );
+    let missing = zh(&["missing", "--unit", DISTRICT, "--date", &yesterday]).await;
+    assert!(missing.contains("缺报") && missing.contains("马庄街道"), "{missing}");
+
+    // --json is the same in either language.
+    for args in [
+        &["case", "show", case_id.as_str(), "--json"][..],
+        &["summary", "--unit", DISTRICT, "--week", &yesterday, "--json"],
+        &["case", "list", "--unit", DISTRICT, "--json"],
+        &["reports", "--unit", DISTRICT, "--from", &yesterday, "--json"],
+    ] {
+        let parse = |text: String| -> Vec<Value> {
+            let mut values: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            values.iter_mut().for_each(without_instants);
+            values
+        };
+        let english = parse(ok(&[args, &["--server", &server]].concat()).await);
+        let chinese = parse(
+            fengqiao_env(&[args, &["--server", &server]].concat(), &[("LANG", "zh_CN.UTF-8")]).await.stdout,
+        );
+        assert_eq!(english, chinese, "`{}` depends on the language", args.join(" "));
+        assert!(!english.is_empty());
+    }
+
+    // The command's own error framing and next step, in Chinese; English by default.
+    let refused = fengqiao(&["status", "--server", "http://127.0.0.1:1", "--lang", "zh"]).await;
+    assert!(!refused.success);
+    assert!(
+        refused.stderr.starts_with("错误: 无法连接 http://127.0.0.1:1 的节点")
+            && refused.stderr.contains("节点是否在运行"),
+        "{}",
+        refused.stderr
+    );
+    let refused = fengqiao(&["case", "show", "no-such-case", "--server", &server]).await;
+    assert!(refused.stderr.starts_with("error: the node answered NotFound: "), "{}", refused.stderr);
+    let refused =
+        fengqiao_env(&["case", "show", "no-such-case", "--server", &server], &[("LANG", "zh_CN.UTF-8")])
+            .await;
+    assert!(refused.stderr.starts_with("错误: 节点答复 NotFound："), "{}", refused.stderr);
+
+    // case list --week: the week of a day, refused with --from.
+    let this_week = ok(&["case", "list", "--unit", DISTRICT, "--week", "today", "--server", &server]).await;
+    assert!(this_week.contains(&case_id) && this_week.contains("1 case in the subtree"), "{this_week}");
+    let earlier = (shanghai_yesterday() - chrono::Duration::days(13)).to_string();
+    let before = ok(&["case", "list", "--unit", DISTRICT, "--week", &earlier, "--server", &server]).await;
+    assert!(before.contains("0 cases in the subtree"), "{before}");
+    let both = fengqiao(&[
+        "case", "list", "--unit", DISTRICT, "--week", "this", "--from", "today", "--server", &server,
+    ])
+    .await;
+    assert_eq!(both.code, Some(2), "{}", both.stderr);
+    drop(node);
 }

@@ -145,7 +145,7 @@ async fn a_node_and_a_client_talk_over_mtls_with_issued_certificates() {
     assert!(status.status.success(), "{}", stderr(&status));
     assert!(String::from_utf8_lossy(&status.stdout).contains("node of unit      410411"));
 
-    // Without a certificate: https:// needs one; http:// finds no plaintext node.
+    // Without a certificate: https:// needs one; http:// is told the node speaks TLS.
     let bare = run(&["status", "--server", &server]).await;
     assert!(!bare.status.success());
     assert!(
@@ -154,8 +154,18 @@ async fn a_node_and_a_client_talk_over_mtls_with_issued_certificates() {
         "{}",
         stderr(&bare)
     );
-    let plain = run(&["status", "--server", &format!("http://{address}")]).await;
-    assert!(!plain.status.success());
+    for command in ["status", "health"] {
+        let plain = run(&[command, "--server", &format!("http://{address}")]).await;
+        assert_eq!(plain.status.code(), Some(1), "{command}: {}", stderr(&plain));
+        let line = stderr(&plain);
+        assert!(
+            line.starts_with(&format!(
+                "error: the node at http://{address} speaks TLS: use https://{address} with"
+            )) && line.contains("pass --ca or export FENGQIAO_CA")
+                && line.lines().count() == 1,
+            "{command}: {line}"
+        );
+    }
     // Half the flags: named.
     let half = run(&["status", "--server", &server, "--ca", &ca]).await;
     assert!(

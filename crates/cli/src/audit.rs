@@ -80,14 +80,14 @@ async fn verify(args: VerifyArgs) -> Result<()> {
     reader.close().await;
     match verdict.context("cannot read the audit log")? {
         Ok(verified) => {
-            let head = verified.head.map_or_else(|| "none (the log is empty)".to_owned(), |h| h.to_string());
-            println!("audit log verified: {} entries, head {head}", verified.count);
+            let head = verified.head.map_or_else(|| crate::tr!("audit-no-head"), |h| h.to_string());
+            println!("{}", crate::tr!("audit-verified", count = verified.count, head = head));
             if let Some(anchor) = args.expect_head {
-                println!("anchor {anchor} found in the log");
+                println!("{}", crate::tr!("audit-anchor-found", anchor = anchor.to_string()));
             }
             Ok(())
         }
-        Err(broken) => Err(anyhow!("audit log does not verify: {broken}")),
+        Err(broken) => Err(anyhow!(crate::tr!("audit-does-not-verify", broken = broken.to_string()))),
     }
 }
 
@@ -160,7 +160,7 @@ async fn head(args: DbArgs) -> Result<()> {
     reader.close().await;
     match head.context("cannot read the audit log")? {
         Some(entry) => println!("{}", entry.head()),
-        None => eprintln!("the audit log is empty"),
+        None => eprintln!("{}", crate::tr!("audit-empty")),
     }
     Ok(())
 }

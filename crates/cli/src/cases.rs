@@ -21,8 +21,8 @@ use tonic::transport::Channel;
 
 use crate::client::{Connection, out, parse_category, parse_yuan, refused};
 use crate::summary::yuan;
-use crate::time_fmt;
 use crate::units::UnitNames;
+use crate::{time_fmt, tr};
 
 impl Connection {
     pub async fn cases(&self) -> Result<CaseServiceClient<Channel>> {
@@ -389,7 +389,7 @@ async fn act_on(case_id: String, args: ActArgs, note: String, action: Action) ->
 /// A refusal, with what to do when the case moved on since it was read.
 fn refused_act(status: tonic::Status) -> anyhow::Error {
     if status.code() == tonic::Code::Aborted {
-        anyhow!("{}; show the case again (`fengqiao case show`) and retry", refused(status))
+        anyhow!(tr!("error-case-moved-on", refusal = refused(status).to_string()))
     } else {
         refused(status)
     }
@@ -397,13 +397,13 @@ fn refused_act(status: tonic::Status) -> anyhow::Error {
 
 /// `event 3 (2026-05-01, unit 110101, alice): assigned — leader …; note: …`
 fn event_line(event: &pb::CaseEvent) -> String {
-    let mut line = format!(
-        "event {} ({}, unit {}, {}): {}",
-        event.sequence,
-        event.on,
-        event.unit_id,
-        actor_text(event),
-        kind_name(event.kind.as_ref())
+    let mut line = tr!(
+        "event-line",
+        sequence = event.sequence,
+        on = &event.on,
+        unit = &event.unit_id,
+        actor = actor_text(event),
+        kind = crate::i18n::name("event", kind_name(event.kind.as_ref()))
     );
     let details = kind_details(event.kind.as_ref());
     if !details.is_empty() {
@@ -411,29 +411,28 @@ fn event_line(event: &pb::CaseEvent) -> String {
         line.push_str(&details);
     }
     if !event.note.is_empty() {
-        line.push_str("; note: ");
-        line.push_str(&event.note);
+        line.push_str(&tr!("event-note", note = &event.note));
     }
     line
 }
 
 /// `case X: status assigned · owner U · deadline D · due D`
 fn standing(case: &pb::Case) -> String {
-    let mut line = format!(
-        "case {}: status {} · owner {} · deadline {}",
-        case.case_id,
-        enum_name::<pb::CaseStatus>(case.status),
-        case.owner_unit_id,
-        dash(&case.deadline)
+    let mut line = tr!(
+        "case-standing",
+        case = &case.case_id,
+        status = crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status)),
+        owner = &case.owner_unit_id,
+        deadline = dash(&case.deadline)
     );
     if !case.due.is_empty() && case.due != case.deadline {
-        line.push_str(&format!(" · next step due {}", case.due));
+        line.push_str(&tr!("case-standing-due", due = &case.due));
     }
     if case.days_overdue > 0 {
-        line.push_str(&format!(" · {} days overdue", case.days_overdue));
+        line.push_str(&tr!("case-standing-overdue", days = case.days_overdue));
     }
     if !case.held_here {
-        line.push_str(&format!(" · now written by the node serving {}", case.owner_unit_id));
+        line.push_str(&tr!("case-standing-elsewhere", owner = &case.owner_unit_id));
     }
     line
 }
@@ -560,15 +559,18 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
     let intake = case.intake.clone().unwrap_or_default();
     if answer.created {
         println!(
-            "registered case {} at unit {} ({}, {}); accept by {}",
-            case.case_id,
-            intake.origin_unit_id,
-            enum_name::<pb::CaseChannel>(intake.channel),
-            category_name(intake.category),
-            dash(&case.accept_by)
+            "{}",
+            tr!(
+                "case-registered",
+                case = &case.case_id,
+                unit = &intake.origin_unit_id,
+                channel = crate::i18n::name("channel", &enum_name::<pb::CaseChannel>(intake.channel)),
+                category = crate::i18n::name("category", &category_name(intake.category)),
+                accept_by = dash(&case.accept_by)
+            )
         );
     } else {
-        println!("case {} was registered before with the same content; nothing changed", case.case_id);
+        println!("{}", tr!("case-registered-before", case = &case.case_id));
     }
     print_repeat_and_standing(&case);
     Ok(())
@@ -577,7 +579,7 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
 /// A new case's repeat link (when it is one) and where it stands.
 fn print_repeat_and_standing(case: &pb::Case) {
     if let Some(repeat) = case.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()) {
-        println!("repeat petition: {}", repeat_text(repeat));
+        println!("{}", tr!("case-repeat-petition", repeat = repeat_text(repeat)));
     }
     println!("{}", standing(case));
 }
@@ -616,23 +618,23 @@ pub async fn show(args: ShowArgs) -> Result<()> {
         return Ok(());
     }
     if args.petitioner && answer.petitioner.is_none() {
-        println!("(no petitioner's data: none was given, or the case is not held by this node)");
+        println!("{}", tr!("case-no-petitioner"));
     }
     let mut events = table();
-    events.set_header(["seq", "date", "unit", "actor", "kind", "details", "note"]);
+    events.set_header(crate::i18n::headings(["seq", "date", "unit", "actor", "event", "details", "note"]));
     for event in &answer.events {
         events.add_row([
             event.sequence.to_string(),
             event.on.clone(),
             event.unit_id.clone(),
             actor_text(event),
-            kind_name(event.kind.as_ref()).to_owned(),
+            crate::i18n::name("event", kind_name(event.kind.as_ref())),
             kind_details(event.kind.as_ref()),
             event.note.clone(),
         ]);
     }
     if out(events)? {
-        out(format!("{}; the newest is {}", count(answer.events.len(), "event"), case.sequence))?;
+        out(tr!("case-events-footer", count = answer.events.len(), newest = case.sequence))?;
     }
     Ok(())
 }
@@ -666,101 +668,111 @@ pub(crate) async fn get_whole_case(
 /// A case as a two-column table; unset fields are left out.
 fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &TimePolicy) -> Table {
     let intake = case.intake.clone().unwrap_or_default();
-    let mut rows: Vec<(&str, String)> = vec![
-        ("case", case.case_id.clone()),
-        ("status", crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status))),
+    let name =
+        |kind: &str, value: String| if value.is_empty() { value } else { crate::i18n::name(kind, &value) };
+    let mut rows: Vec<(String, String)> = vec![
+        (tr!("field-case"), case.case_id.clone()),
+        (tr!("field-status"), crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status))),
         (
-            "owner",
+            tr!("field-owner"),
             format!(
                 "{}{}",
                 case.owner_unit_id,
-                if case.held_here { " (held by this node)" } else { " (held by another node)" }
+                if case.held_here { tr!("field-owner-held-here") } else { tr!("field-owner-held-elsewhere") }
             ),
         ),
-        ("origin", intake.origin_unit_id.clone()),
-        ("channel", enum_name::<pb::CaseChannel>(intake.channel)),
-        ("category", crate::i18n::name("category", &category_name(intake.category))),
-        ("summary", intake.summary.clone()),
+        (tr!("field-origin"), intake.origin_unit_id.clone()),
+        (tr!("field-channel"), crate::i18n::name("channel", &enum_name::<pb::CaseChannel>(intake.channel))),
+        (tr!("field-category"), crate::i18n::name("category", &category_name(intake.category))),
+        (tr!("field-summary"), intake.summary.clone()),
     ];
-    let mut add = |label: &'static str, value: String| {
+    let mut add = |label: String, value: String| {
         if !value.is_empty() {
             rows.push((label, value));
         }
     };
-    add("from report", intake.source.as_ref().map(dispute_ref_text).unwrap_or_default());
-    add("petitioner ref", intake.petitioner_ref.clone());
+    add(tr!("field-from-report"), intake.source.as_ref().map(dispute_ref_text).unwrap_or_default());
+    add(tr!("field-petitioner-ref"), intake.petitioner_ref.clone());
     if let Some(p) = petitioner {
-        add("petitioner", [p.name.as_str(), p.phone.as_str(), p.id_number.as_str()].join("  "));
+        add(tr!("field-petitioner"), [p.name.as_str(), p.phone.as_str(), p.id_number.as_str()].join("  "));
     }
-    add("workers", nonzero(intake.workers.into()));
+    add(tr!("field-workers"), nonzero(intake.workers.into()));
     add(
-        "amount claimed",
+        tr!("field-amount-claimed"),
         if intake.amount_claimed_cents > 0 { yuan(intake.amount_claimed_cents) } else { String::new() },
     );
     add(
-        "repeat of",
+        tr!("field-repeat-of"),
         case.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()).map(repeat_text).unwrap_or_default(),
     );
-    add("registered", time_fmt::wire_for_people(case.registered_at, &policy.zone).unwrap_or_default());
-    add("accept by", case.accept_by.clone());
-    add("accepted on", case.accepted_on.clone());
-    add("not accepted", case.not_accepted_reason.clone());
     add(
-        "deadline",
+        tr!("field-registered"),
+        time_fmt::wire_for_people(case.registered_at, &policy.zone).unwrap_or_default(),
+    );
+    add(tr!("field-accept-by"), case.accept_by.clone());
+    add(tr!("field-accepted-on"), case.accepted_on.clone());
+    add(tr!("field-not-accepted"), case.not_accepted_reason.clone());
+    add(
+        tr!("field-deadline"),
         if case.extended && !case.deadline.is_empty() {
-            format!("{} (extended)", case.deadline)
+            tr!("field-deadline-extended", deadline = &case.deadline)
         } else {
             case.deadline.clone()
         },
     );
-    add("next step due", case.due.clone());
-    add("days overdue", nonzero(case.days_overdue.into()));
-    add("leader", case.leader.clone());
-    add("responsible", case.responsible.clone());
-    add("plan", case.plan.clone());
-    add("resolution", case.resolution.clone());
+    add(tr!("field-next-step-due"), case.due.clone());
+    add(tr!("field-days-overdue"), nonzero(case.days_overdue.into()));
+    add(tr!("field-leader"), case.leader.clone());
+    add(tr!("field-responsible"), case.responsible.clone());
+    add(tr!("field-plan"), case.plan.clone());
+    add(tr!("field-resolution"), case.resolution.clone());
     add(
-        "recovered",
+        tr!("field-recovered"),
         if case.amount_recovered_cents > 0 { yuan(case.amount_recovered_cents) } else { String::new() },
     );
     add(
-        "resolved on",
+        tr!("field-resolved-on"),
         if case.resolved_on.is_empty() {
             String::new()
         } else {
-            format!("{} ({})", case.resolved_on, if case.resolved_on_time { "on time" } else { "late" })
+            let timing = if case.resolved_on_time { tr!("word-on-time") } else { tr!("word-overdue") };
+            format!("{} ({timing})", case.resolved_on)
         },
     );
-    add("satisfaction", enum_name_or_empty::<pb::Satisfaction>(case.satisfaction));
-    add("closed on", case.closed_on.clone());
-    add("review by", case.review_by.clone());
-    add("reviews", nonzero(case.reviews.into()));
-    add("escalations", nonzero(case.escalations.into()));
-    add("assigned down", nonzero(case.assignments_down.into()));
-    add("reopened", nonzero(case.reopened.into()));
+    add(
+        tr!("field-satisfaction"),
+        name("satisfaction", enum_name_or_empty::<pb::Satisfaction>(case.satisfaction)),
+    );
+    add(tr!("field-closed-on"), case.closed_on.clone());
+    add(tr!("field-review-by"), case.review_by.clone());
+    add(tr!("field-reviews"), nonzero(case.reviews.into()));
+    add(tr!("field-escalations"), nonzero(case.escalations.into()));
+    add(tr!("field-assigned-down"), nonzero(case.assignments_down.into()));
+    add(tr!("field-reopened"), nonzero(case.reopened.into()));
     for s in &case.supervisions {
+        let answered = if s.replied_on.is_empty() {
+            tr!("supervision-not-answered")
+        } else {
+            tr!("supervision-replied", on = &s.replied_on)
+        };
         add(
-            "supervision",
-            format!(
-                "{} from {}, {}, reply by {}, received {}, {}",
-                s.supervision_id,
-                s.from_unit_id,
-                enum_name::<pb::SupervisionKind>(s.kind),
-                s.reply_by,
-                s.received_on,
-                if s.replied_on.is_empty() {
-                    "not answered".to_owned()
-                } else {
-                    format!("replied {}", s.replied_on)
-                }
+            tr!("field-supervision"),
+            tr!(
+                "supervision-text",
+                supervision = &s.supervision_id,
+                from = &s.from_unit_id,
+                kind = crate::i18n::name("supervision", &enum_name::<pb::SupervisionKind>(s.kind)),
+                reply_by = &s.reply_by,
+                received = &s.received_on,
+                answered = answered
             ),
         );
     }
-    add("sequence", case.sequence.to_string());
-    add("updated", time_fmt::wire_for_people(case.updated_at, &policy.zone).unwrap_or_default());
+    add(tr!("field-sequence"), case.sequence.to_string());
+    add(tr!("field-updated"), time_fmt::wire_for_people(case.updated_at, &policy.zone).unwrap_or_default());
     let mut table = table();
     for (label, value) in rows {
-        table.add_row([label.to_owned(), value]);
+        table.add_row([label, value]);
     }
     table
 }
@@ -784,6 +796,10 @@ pub struct ListArgs {
     /// Only repeat petitions.
     #[arg(long)]
     pub repeat: bool,
+    /// Cases registered in an ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a
+    /// date in it.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
     /// First registration day: YYYY-MM-DD, today or yesterday.
     #[arg(long)]
     pub from: Option<String>,
@@ -807,12 +823,15 @@ pub async fn list(args: ListArgs) -> Result<()> {
     let date = |value: &Option<String>, flag: &str| -> Result<Option<NaiveDate>> {
         value.as_deref().map(|v| connection.date(v, flag)).transpose()
     };
-    let (from, to, as_of) =
-        (date(&args.from, "--from")?, date(&args.to, "--to")?, date(&args.as_of, "--as-of")?);
+    let (from, to) = match &args.week {
+        Some(week) => connection.range(Some(week), None, None).map(|(from, to)| (Some(from), Some(to)))?,
+        None => (date(&args.from, "--from")?, date(&args.to, "--to")?),
+    };
+    let as_of = date(&args.as_of, "--as-of")?;
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {
-        bail!("--to {to} is before --from {from}");
+        bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
     }
     let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let zone = zone_policy(connection)?.zone;
@@ -870,7 +889,7 @@ pub async fn list(args: ListArgs) -> Result<()> {
                 crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status)),
                 format!("{} {}", case.owner_unit_id, names.name(&case.owner_unit_id)).trim_end().to_owned(),
                 crate::i18n::name("category", &category_name(intake.category)),
-                enum_name::<pb::CaseChannel>(intake.channel),
+                crate::i18n::name("channel", &enum_name::<pb::CaseChannel>(intake.channel)),
                 case.registered_on.clone(),
                 case.due.clone(),
                 nonzero(days_overdue.into()),
@@ -890,9 +909,9 @@ pub async fn list(args: ListArgs) -> Result<()> {
         if !out(table)? {
             return Ok(());
         }
-        let mut footer = format!("{} in the subtree of {}", count(listed as usize, "case"), args.unit);
+        let mut footer = tr!("case-list-footer", count = listed, unit = &args.unit);
         if more {
-            footer.push_str(&format!(" (the first {}; raise --limit for more)", args.limit));
+            footer.push_str(&tr!("case-list-more", limit = args.limit));
         }
         out(footer)?;
     }
@@ -909,8 +928,8 @@ fn days_overdue(due: &str, on: NaiveDate) -> u32 {
 fn repeat_cell(repeat: &pb::RepeatLink) -> String {
     match repeat.of_case_ids.as_slice() {
         [] => String::new(),
-        [only] => format!("of {only}"),
-        [newest, rest @ ..] => format!("of {newest} +{}", rest.len()),
+        [only] => tr!("repeat-of", cases = only),
+        [newest, rest @ ..] => format!("{} +{}", tr!("repeat-of", cases = newest), rest.len()),
     }
 }
 
@@ -1011,13 +1030,26 @@ async fn roster_set(args: RosterSetArgs) -> Result<()> {
         println!("{value}");
     } else if from == to {
         println!(
-            "leader on duty at unit {} on {from}: {} ({} stored)",
-            args.unit, args.leader, answer.stored
+            "{}",
+            tr!(
+                "roster-set-day",
+                unit = &args.unit,
+                date = from,
+                leader = &args.leader,
+                stored = answer.stored
+            )
         );
     } else {
         println!(
-            "leader on duty at unit {} from {from} to {to}: {} ({} days stored)",
-            args.unit, args.leader, answer.stored
+            "{}",
+            tr!(
+                "roster-set-range",
+                unit = &args.unit,
+                from = from,
+                to = to,
+                leader = &args.leader,
+                stored = answer.stored
+            )
         );
     }
     Ok(())
@@ -1051,7 +1083,7 @@ async fn roster_show(args: RosterShowArgs) -> Result<()> {
         return Ok(());
     }
     let mut table = table();
-    table.set_header(["date", "day", "leader on duty"]);
+    table.set_header(crate::i18n::headings(["date", "day", "leader-on-duty"]));
     let mut unset = 0usize;
     for day in &days {
         let date = day.to_string();
@@ -1063,11 +1095,7 @@ async fn roster_show(args: RosterShowArgs) -> Result<()> {
         table.add_row([date, weekday, leader.unwrap_or_else(|| "-".into())]);
     }
     if out(table)? {
-        out(format!(
-            "unit {} from {from} to {to}: {unset} of {} days without a leader on duty",
-            args.unit,
-            days.len()
-        ))?;
+        out(tr!("roster-footer", unit = &args.unit, from = from, to = to, unset = unset, days = days.len()))?;
     }
     Ok(())
 }
@@ -1145,12 +1173,12 @@ pub async fn visit(args: VisitArgs) -> Result<()> {
         println!("{value}");
         return Ok(());
     }
-    let how = if args.answered { "answered on the spot" } else { "registered for handling" };
-    println!("visit at unit {} {how}: case {}", args.unit, case.case_id);
+    let how = if args.answered { tr!("visit-answered") } else { tr!("visit-registered") };
+    println!("{}", tr!("visit-recorded", unit = &args.unit, how = how, case = &case.case_id));
     if answer.leader_on_duty.is_empty() {
-        println!("leader on duty: none on the roster for {}", dash(&case.registered_on));
+        println!("{}", tr!("visit-no-leader", date = dash(&case.registered_on)));
     } else {
-        println!("leader on duty: {}", answer.leader_on_duty);
+        println!("{}", tr!("visit-leader", leader = &answer.leader_on_duty));
     }
     print_repeat_and_standing(&case);
     Ok(())
@@ -1201,11 +1229,15 @@ pub async fn supervise(args: SuperviseArgs) -> Result<()> {
         println!("{value}");
     } else {
         println!(
-            "supervision {} ({}) on case {} issued to unit {}; reply by {reply_by}",
-            answer.supervision_id,
-            name_of(args.kind),
-            args.case_id,
-            answer.owner_unit_id
+            "{}",
+            tr!(
+                "supervise-issued",
+                supervision = &answer.supervision_id,
+                kind = crate::i18n::name("supervision", &name_of(args.kind)),
+                case = &args.case_id,
+                unit = &answer.owner_unit_id,
+                reply_by = &reply_by
+            )
         );
     }
     Ok(())
@@ -1307,12 +1339,19 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
     }
     if !args.json {
         let what = match (cases, reports) {
-            (0, 0) => "nothing".to_owned(),
-            (n, 0) => count(n, "case"),
-            (0, n) => count(n, "report"),
-            (c, r) => format!("{} and {}", count(c, "case"), count(r, "report")),
+            (0, 0) => tr!("drill-nothing"),
+            (n, 0) => tr!("count-cases", count = n),
+            (0, n) => tr!("count-reports", count = n),
+            (c, r) => tr!("drill-cases-and-reports", cases = c, reports = r),
         };
-        out(format!("{what} behind {} of unit {} from {from} to {to}", args.figure, args.unit))?;
+        out(tr!(
+            "drill-footer",
+            what = what,
+            figure = &args.figure,
+            unit = &args.unit,
+            from = from,
+            to = to
+        ))?;
     }
     Ok(())
 }
@@ -1345,7 +1384,7 @@ async fn drill_missing(args: &DrillArgs, from: NaiveDate, to: NaiveDate) -> Resu
         }
     }
     if !args.json {
-        out(format!("{} missing for unit {} from {from} to {to}", count(missing, "report"), args.unit))?;
+        out(tr!("drill-missing-footer", count = missing, unit = &args.unit, from = from, to = to))?;
     }
     Ok(())
 }
@@ -1523,87 +1562,107 @@ fn kind_name(kind: Option<&Kind>) -> &'static str {
 
 /// What an event says beyond its kind, in a few words.
 fn kind_details(kind: Option<&Kind>) -> String {
+    let timing = |on_time: bool| if on_time { tr!("word-on-time") } else { tr!("word-overdue") };
     match kind {
         None | Some(Kind::Progress(_)) => String::new(),
         Some(Kind::Registered(k)) => {
             let intake = k.intake.clone().unwrap_or_default();
             let category = category_name(intake.category);
-            let mut text = format!(
-                "{category}{}via {}, accept by {}",
-                if category.is_empty() { "" } else { " " },
-                enum_name::<pb::CaseChannel>(intake.channel),
-                dash(&k.accept_by)
+            let mut text =
+                if category.is_empty() { String::new() } else { crate::i18n::name("category", &category) };
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text += &tr!(
+                "detail-registered",
+                channel = crate::i18n::name("channel", &enum_name::<pb::CaseChannel>(intake.channel)),
+                accept_by = dash(&k.accept_by)
             );
             if let Some(source) = &intake.source {
-                text.push_str(&format!(", from report {}", dispute_ref_text(source)));
+                text.push_str(&tr!("detail-from-report", source = dispute_ref_text(source)));
             }
             if let Some(repeat) = k.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()) {
-                text.push_str(&format!(", repeat of {}", repeat.of_case_ids.join(" ")));
+                text.push_str(&tr!("detail-repeat-of", cases = repeat.of_case_ids.join(" ")));
             }
             text
         }
-        Some(Kind::Accepted(k)) => format!("deadline {}", dash(&k.deadline)),
-        Some(Kind::NotAccepted(k)) => format!("reason: {}", k.reason),
-        Some(Kind::Assigned(k)) => format!(
-            "leader {}, responsible {}, deadline {}; plan: {}",
-            k.leader,
-            k.responsible,
-            dash(&k.deadline),
-            k.plan
+        Some(Kind::Accepted(k)) => tr!("detail-deadline", deadline = dash(&k.deadline)),
+        Some(Kind::NotAccepted(k)) => tr!("detail-reason", reason = &k.reason),
+        Some(Kind::Assigned(k)) => tr!(
+            "detail-assigned",
+            leader = &k.leader,
+            responsible = &k.responsible,
+            deadline = dash(&k.deadline),
+            plan = &k.plan
         ),
-        Some(Kind::Extended(k)) => format!("+{} days to {}; reason: {}", k.days, dash(&k.deadline), k.reason),
-        Some(Kind::Escalated(k)) => format!("to {}; reason: {}", k.to_unit_id, k.reason),
-        Some(Kind::AssignedDown(k)) => format!("to {}, deadline {}", k.to_unit_id, dash(&k.deadline)),
+        Some(Kind::Extended(k)) => {
+            tr!("detail-extended", days = k.days, deadline = dash(&k.deadline), reason = &k.reason)
+        }
+        Some(Kind::Escalated(k)) => tr!("detail-escalated", unit = &k.to_unit_id, reason = &k.reason),
+        Some(Kind::AssignedDown(k)) => {
+            tr!("detail-assigned-down", unit = &k.to_unit_id, deadline = dash(&k.deadline))
+        }
         Some(Kind::Resolved(k)) => {
-            let mut text = if k.on_time { "on time".to_owned() } else { "late".to_owned() };
+            let mut text = timing(k.on_time);
             if k.amount_recovered_cents > 0 {
-                text.push_str(&format!(", recovered {} yuan", yuan(k.amount_recovered_cents)));
+                text.push_str(&tr!("detail-recovered", amount = yuan(k.amount_recovered_cents)));
             }
-            format!("{text}; resolution: {}", k.resolution)
+            tr!("detail-resolved", timing = text, resolution = &k.resolution)
         }
-        Some(Kind::Closed(k)) => enum_name::<pb::Satisfaction>(k.satisfaction),
-        Some(Kind::Reopened(k)) => format!("deadline {}; reason: {}", dash(&k.deadline), k.reason),
-        Some(Kind::ReviewRequested(k)) => {
-            format!("by {}, decide by {}; reason: {}", k.to_unit_id, dash(&k.review_by), k.reason)
+        Some(Kind::Closed(k)) => {
+            crate::i18n::name("satisfaction", &enum_name::<pb::Satisfaction>(k.satisfaction))
         }
+        Some(Kind::Reopened(k)) => tr!("detail-reopened", deadline = dash(&k.deadline), reason = &k.reason),
+        Some(Kind::ReviewRequested(k)) => tr!(
+            "detail-review-requested",
+            unit = &k.to_unit_id,
+            review_by = dash(&k.review_by),
+            reason = &k.reason
+        ),
         Some(Kind::Reviewed(k)) => {
-            let decision = enum_name::<pb::ReviewDecision>(k.decision);
-            if k.deadline.is_empty() { decision } else { format!("{decision}, new deadline {}", k.deadline) }
+            let decision = crate::i18n::name("review", &enum_name::<pb::ReviewDecision>(k.decision));
+            if k.deadline.is_empty() {
+                decision
+            } else {
+                tr!("detail-reviewed", decision = decision, deadline = &k.deadline)
+            }
         }
         Some(Kind::Supervised(k)) => {
-            let mut text = format!(
-                "{} from {}, {}, reply by {}",
-                k.supervision_id,
-                k.from_unit_id,
-                enum_name::<pb::SupervisionKind>(k.kind),
-                dash(&k.reply_by)
+            let mut text = tr!(
+                "detail-supervised",
+                supervision = &k.supervision_id,
+                from = &k.from_unit_id,
+                kind = crate::i18n::name("supervision", &enum_name::<pb::SupervisionKind>(k.kind)),
+                reply_by = dash(&k.reply_by)
             );
             if let Some(sender) =
                 k.sender.clone().and_then(|s| fengqiao_proto::actor_from_pb(Some(s), "", "sender").ok())
             {
-                text.push_str(&format!(", issued by {sender}"));
+                text.push_str(&tr!("detail-issued-by", sender = sender.to_string()));
             }
             text
         }
-        Some(Kind::SupervisionReplied(k)) => format!("to {}", k.supervision_id),
-        Some(Kind::RepeatFound(k)) => format!(
-            "repeat of {} (same petitioner_ref and category within {} days, since {})",
-            k.of_case_ids.join(" "),
-            k.window_days,
-            dash(&k.since)
+        Some(Kind::SupervisionReplied(k)) => {
+            tr!("detail-supervision-replied", supervision = &k.supervision_id)
+        }
+        Some(Kind::RepeatFound(k)) => tr!(
+            "detail-repeat-found",
+            cases = k.of_case_ids.join(" "),
+            days = k.window_days,
+            since = dash(&k.since)
         ),
     }
 }
 
 /// `of C2 C1 (same petitioner_ref and category within 365 days, since 2025-05-01)`
 fn repeat_text(repeat: &pb::RepeatLink) -> String {
-    let mut text = format!("of {}", repeat.of_case_ids.join(" "));
+    let mut text = tr!("repeat-of", cases = repeat.of_case_ids.join(" "));
     let mut why = Vec::new();
     if !repeat.rule.is_empty() {
         why.push(repeat.rule.clone());
     }
     if !repeat.since.is_empty() {
-        why.push(format!("since {}", repeat.since));
+        why.push(tr!("repeat-since", since = &repeat.since));
     }
     if !why.is_empty() {
         text.push_str(&format!(" ({})", why.join(", ")));
@@ -1770,11 +1829,6 @@ fn dash(value: &str) -> &str {
     if value.is_empty() { "-" } else { value }
 }
 
-/// `1 case`, `2 cases`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
-}
-
 fn nonzero(value: u64) -> String {
     if value == 0 { String::new() } else { value.to_string() }
 }
@@ -1880,9 +1934,10 @@ mod tests {
 
     #[test]
     fn plurals() {
-        assert_eq!(count(1, "case"), "1 case");
-        assert_eq!(count(0, "case"), "0 cases");
-        assert_eq!(count(7, "event"), "7 events");
+        assert_eq!(tr!("count-cases", count = 1), "1 case");
+        assert_eq!(tr!("count-cases", count = 0), "0 cases");
+        assert_eq!(tr!("case-events-footer", count = 7, newest = 7), "7 events; the newest is 7");
+        assert_eq!(tr!("case-events-footer", count = 1, newest = 1), "1 event; the newest is 1");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use fengqiao_proto::{category_to_pb, outcome_to_pb};
 use serde::Deserialize;
 use tonic::transport::Channel;
 
-use crate::time_fmt;
+use crate::{time_fmt, tr};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Connection {
@@ -33,28 +33,25 @@ impl Connection {
     }
 
     pub async fn channel(&self) -> Result<Channel> {
+        let _ = SERVER.set(self.server.clone());
         let transport = self.tls.client_transport()?;
-        let endpoint = fengqiao_node::tls::connect_endpoint(&self.server, &transport).map_err(|error| match error {
-            fengqiao_node::tls::TlsError::BadUrl { .. } => anyhow!(
-                "--server {:?} is not a URL (expected e.g. https://127.0.0.1:7400, or http:// for an --insecure node)",
-                self.server
-            ),
-            fengqiao_node::tls::TlsError::SchemeMismatch { found, .. } if found == "http" => anyhow!(
-                "the node at {} is plaintext (http://), but certificates are given (--ca/--cert/--key or \
-                 FENGQIAO_CA/FENGQIAO_CERT/FENGQIAO_KEY): talk to it without them (env -u FENGQIAO_CA -u \
-                 FENGQIAO_CERT -u FENGQIAO_KEY fengqiao …), or use https:// for a node that serves TLS",
-                self.server
-            ),
-            fengqiao_node::tls::TlsError::SchemeMismatch { .. } => anyhow!(
-                "the node at {} is reached over TLS (https://), which needs the deployment CA, your certificate \
-                 and key: {}, {} and {}; or use http:// for a plaintext (--insecure) node",
-                self.server,
-                crate::config::CA.how_to_give_a_client(),
-                crate::config::CERT.how_to_give_a_client(),
-                crate::config::KEY.how_to_give_a_client(),
-            ),
-            other => anyhow!("--server: {other}"),
-        })?;
+        let endpoint =
+            fengqiao_node::tls::connect_endpoint(&self.server, &transport).map_err(|error| match error {
+                fengqiao_node::tls::TlsError::BadUrl { .. } => {
+                    anyhow!(tr!("error-server-not-a-url", server = format!("{:?}", self.server)))
+                }
+                fengqiao_node::tls::TlsError::SchemeMismatch { found, .. } if found == "http" => {
+                    anyhow!(tr!("error-plaintext-with-certificates", server = &self.server))
+                }
+                fengqiao_node::tls::TlsError::SchemeMismatch { .. } => anyhow!(tr!(
+                    "error-tls-needs-certificates",
+                    server = &self.server,
+                    ca = crate::config::CA.how_to_give_a_client(),
+                    cert = crate::config::CERT.how_to_give_a_client(),
+                    key = crate::config::KEY.how_to_give_a_client()
+                )),
+                other => anyhow!("--server: {other}"),
+            })?;
         let channel = endpoint
             .connect_timeout(std::time::Duration::from_secs(5))
             .timeout(std::time::Duration::from_secs(30))
@@ -70,19 +67,13 @@ impl Connection {
         let server = &self.server;
         if causes.contains("InvalidContentType") || causes.contains("corrupt message") {
             let plain = server.replacen("https://", "http://", 1);
-            return anyhow!(
-                "the node at {server} does not speak TLS: it serves plaintext (started with --insecure); talk to \
-                 it at {plain} without certificates (env -u FENGQIAO_CA -u FENGQIAO_CERT -u FENGQIAO_KEY fengqiao …)"
-            );
+            return anyhow!(tr!("error-node-is-plaintext", server = server, plain = plain));
         }
         let cause = error.chain().last().map(|e| e.to_string()).unwrap_or_default();
         if causes.contains("Connection refused") {
-            return anyhow!(
-                "cannot reach the node at {server}: {cause}: is the node running, and is --server (or \
-                 FENGQIAO_SERVER) its address?"
-            );
+            return anyhow!(tr!("error-connection-refused", server = server, cause = cause));
         }
-        error.context(format!("cannot reach the node at {server}"))
+        error.context(tr!("error-cannot-reach", server = server))
     }
 
     /// A date from the command line: `YYYY-MM-DD`, `today` or `yesterday`.
@@ -124,7 +115,7 @@ pub struct HealthArgs {
 /// certificate.
 pub async fn health(args: HealthArgs) -> Result<()> {
     use tonic_health::pb::health_check_response::ServingStatus;
-    let what = if args.service.is_empty() { "the node".to_owned() } else { args.service.clone() };
+    let what = if args.service.is_empty() { tr!("health-the-node") } else { args.service.clone() };
     let ask = || async {
         let channel = args.connection.channel().await?;
         let answer = tonic_health::pb::health_client::HealthClient::new(channel)
@@ -136,7 +127,11 @@ pub async fn health(args: HealthArgs) -> Result<()> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(args.timeout_secs);
     let status = loop {
         let answer = tokio::time::timeout_at(deadline, ask()).await.map_err(|_| {
-            anyhow::anyhow!("no answer from {} within {} s", args.connection.server, args.timeout_secs)
+            anyhow!(tr!(
+                "error-no-answer-within",
+                server = &args.connection.server,
+                seconds = args.timeout_secs
+            ))
         })?;
         let again = args.wait
             && !matches!(answer, Ok(status) if status == ServingStatus::Serving as i32)
@@ -149,7 +144,7 @@ pub async fn health(args: HealthArgs) -> Result<()> {
     let name = ServingStatus::try_from(status).map(|s| s.as_str_name()).unwrap_or("UNKNOWN");
     println!("{name}");
     if status != ServingStatus::Serving as i32 {
-        anyhow::bail!("{what} is {name}");
+        bail!(tr!("error-health-not-serving", what = what, status = name));
     }
     Ok(())
 }
@@ -183,47 +178,62 @@ pub async fn status(args: StatusArgs) -> Result<()> {
     }
     let time = |t: Option<prost_types::Timestamp>| time_fmt::wire_for_people(t, &zone);
     let home = crate::units::UnitNames::of_top(&args.connection).await.unwrap_or_default();
-    println!(
-        "node of unit      {} {} ({})",
-        status.home_unit_id,
-        home.name(&status.home_unit_id),
-        crate::table::counted(status.served_units, "unit", "units")
+    let line = |label: String, value: String| println!("{}{value}", crate::table::pad(&label, 18));
+    line(
+        tr!("status-node-of-unit"),
+        tr!(
+            "status-node-of-unit-value",
+            unit = &status.home_unit_id,
+            name = home.name(&status.home_unit_id),
+            count = status.served_units
+        ),
     );
-    println!(
-        "parent            {}",
-        if status.parent_address.is_empty() { "none (root)" } else { &status.parent_address }
+    line(
+        tr!("status-parent"),
+        if status.parent_address.is_empty() {
+            tr!("status-no-parent")
+        } else {
+            status.parent_address.clone()
+        },
     );
-    println!(
-        "outbox            {}, oldest {}",
-        crate::table::counted(status.outbox_depth, "item", "items"),
-        time(status.outbox_oldest).unwrap_or_else(|| "-".into())
+    line(
+        tr!("status-outbox"),
+        tr!(
+            "status-outbox-value",
+            count = status.outbox_depth,
+            oldest = time(status.outbox_oldest).unwrap_or_else(|| "-".into())
+        ),
     );
-    println!("last forwarded    {}", time(status.last_forwarded_at).unwrap_or_else(|| "never".into()));
+    line(
+        tr!("status-last-forwarded"),
+        time(status.last_forwarded_at).unwrap_or_else(|| tr!("freshness-never")),
+    );
     if !status.last_forward_error.is_empty() {
-        println!("last error        {}", status.last_forward_error);
+        line(tr!("status-last-error"), status.last_forward_error.clone());
     }
-    println!("commit queue      {}", status.commit_queue);
-    println!("downlink cursor   {}", status.downlink_cursor);
-    println!(
-        "reporting since   {}",
-        if status.reporting_start_date.is_empty() { "no start date" } else { &status.reporting_start_date }
+    line(tr!("status-commit-queue"), status.commit_queue.to_string());
+    line(tr!("status-downlink-cursor"), status.downlink_cursor.to_string());
+    line(
+        tr!("status-reporting-since"),
+        if status.reporting_start_date.is_empty() {
+            tr!("status-no-start-date")
+        } else {
+            status.reporting_start_date.clone()
+        },
     );
     if status.set_aside_count > 0 {
-        println!(
-            "SET ASIDE         {} the parent refused (not forwarded; newest first)",
-            crate::table::counted(status.set_aside_count, "item", "items")
-        );
-        let mut table = crate::table::new([
+        line(tr!("status-set-aside"), tr!("status-set-aside-value", count = status.set_aside_count));
+        let mut table = crate::table::new(crate::i18n::headings([
             "kind",
-            "unit or case",
+            "unit-or-case",
             "date",
             "revision",
-            "set aside at",
-            "the parent's reason",
-        ]);
+            "set-aside-at",
+            "parents-reason",
+        ]));
         for item in &status.set_aside {
             table.add_row([
-                item.kind.clone(),
+                crate::i18n::name("set-aside", &item.kind),
                 item.key.clone(),
                 item.date.clone(),
                 item.revision.to_string(),
@@ -256,7 +266,7 @@ pub async fn notice(args: NoticeArgs) -> Result<()> {
         .await
         .map_err(refused)?
         .into_inner();
-    println!("notice {} issued to unit {}", answer.notice_id, args.unit);
+    println!("{}", tr!("notice-issued", notice = &answer.notice_id, unit = &args.unit));
     Ok(())
 }
 
@@ -287,7 +297,14 @@ pub async fn notices(args: NoticesArgs) -> Result<()> {
             count += 1;
             let at = time_fmt::wire_for_people(received.created_at, &zone).unwrap_or_default();
             let from = format!("{} {}", notice.from_unit_id, names.name(&notice.from_unit_id));
-            if !out(format!("{at}  from {}  [{}]  {}", from.trim_end(), notice.notice_id, notice.text))? {
+            let line = tr!(
+                "notice-line",
+                at = at,
+                from = from.trim_end(),
+                notice = &notice.notice_id,
+                text = &notice.text
+            );
+            if !out(line)? {
                 return Ok(());
             }
         }
@@ -296,13 +313,69 @@ pub async fn notices(args: NoticesArgs) -> Result<()> {
         }
         page_token = page.next_page_token;
     }
-    println!("{} for unit {}", crate::table::counted(count as u64, "notice", "notices"), args.unit);
+    println!("{}", tr!("notices-footer", count = count, unit = &args.unit));
     Ok(())
+}
+
+/// The node this command talks to, once its channel is made (for the
+/// messages of failures that surface only on the first call).
+static SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Whether a call over plaintext HTTP/2 failed because the node speaks
+/// TLS. The failure is then the client's own (the status has a transport
+/// error as its source, never a status the node sent), and which one
+/// depends on timing: the TLS server's alert read as an HTTP/2 frame far
+/// longer than any allowed, or the connection closed under the request.
+/// The first says it; for the others (which a node going away would also
+/// cause) the node is asked again, by hand: a TLS server answers the
+/// HTTP/2 preface with a TLS record (an alert, 0x15) where an HTTP/2
+/// server sends a SETTINGS frame.
+fn speaks_tls(status: &tonic::Status, server: &str) -> bool {
+    let Some(first) = std::error::Error::source(status) else { return false };
+    let mut cause = Some(first);
+    while let Some(error) = cause {
+        if error.to_string().contains("frame with invalid size") {
+            return true;
+        }
+        cause = error.source();
+    }
+    answers_with_tls(server)
+}
+
+/// Sends the HTTP/2 preface to the node at `server` (`http://HOST:PORT`)
+/// and tells whether the first byte back starts a TLS record.
+fn answers_with_tls(server: &str) -> bool {
+    use std::io::{Read, Write};
+    use std::net::ToSocketAddrs;
+    let authority = server.trim_start_matches("http://").split('/').next().unwrap_or_default();
+    let Some(address) = authority.to_socket_addrs().ok().and_then(|mut addresses| addresses.next()) else {
+        return false;
+    };
+    let wait = std::time::Duration::from_secs(2);
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&address, wait) else { return false };
+    let _ = stream.set_read_timeout(Some(wait));
+    let _ = stream.set_write_timeout(Some(wait));
+    let mut first = [0u8; 1];
+    stream.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").is_ok()
+        && stream.read_exact(&mut first).is_ok()
+        && matches!(first[0], 0x15 | 0x16)
 }
 
 /// Turns a refusal into a message naming the code.
 pub fn refused(status: tonic::Status) -> anyhow::Error {
-    anyhow!("the node answered {:?}: {}", status.code(), status.message())
+    if let Some(server) = SERVER.get().filter(|server| server.starts_with("http://"))
+        && speaks_tls(&status, server)
+    {
+        return anyhow!(tr!(
+            "error-node-speaks-tls",
+            server = server,
+            tls = server.replacen("http://", "https://", 1),
+            ca = crate::config::CA.how_to_give_a_client(),
+            cert = crate::config::CERT.how_to_give_a_client(),
+            key = crate::config::KEY.how_to_give_a_client()
+        ));
+    }
+    anyhow!(tr!("error-node-answered", code = format!("{:?}", status.code()), message = status.message()))
 }
 
 #[derive(Debug, clap::Args)]
@@ -551,17 +624,17 @@ fn report_from_file(path: &PathBuf, default_reporter: Option<&str>) -> Result<Da
 
 async fn submit(connection: &Connection, report: DailyReport, json: bool) -> Result<()> {
     let mut client = connection.reporting().await?;
-    let (unit, date) = (report.unit_id.clone(), report.date.clone());
+    let (unit, date, zero) = (report.unit_id.clone(), report.date.clone(), report.zero);
     let answer = client
         .submit_daily_report(SubmitDailyReportRequest { report: Some(report) })
         .await
         .map_err(refused)?
         .into_inner();
     let disposition = match answer.disposition() {
-        Disposition::New => "new",
-        Disposition::Duplicate => "duplicate (already stored, nothing changed)",
-        Disposition::Correction => "correction",
-        Disposition::Unspecified => "unspecified",
+        Disposition::New => tr!("disposition-new"),
+        Disposition::Duplicate => tr!("disposition-duplicate"),
+        Disposition::Correction => tr!("disposition-correction"),
+        Disposition::Unspecified => tr!("disposition-unspecified"),
     };
     if json {
         let value = serde_json::json!({
@@ -571,8 +644,20 @@ async fn submit(connection: &Connection, report: DailyReport, json: bool) -> Res
         });
         println!("{value}");
     } else {
-        let timing = if answer.on_time { "on time" } else { "late" };
-        println!("accepted: unit {unit} date {date} revision {} — {disposition}, {timing}", answer.revision);
+        let timing = if answer.on_time { tr!("word-on-time") } else { tr!("word-late") };
+        let kind = if zero { tr!("report-kind-zero") } else { tr!("report-kind-daily") };
+        println!(
+            "{}",
+            tr!(
+                "report-accepted",
+                kind = kind,
+                unit = unit,
+                date = date,
+                revision = answer.revision,
+                disposition = disposition,
+                timing = timing
+            )
+        );
     }
     Ok(())
 }
@@ -661,10 +746,15 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
     if !args.json {
         println!("{table}");
         println!(
-            "{} in the subtree of {} {} from {from} to {to}",
-            crate::table::counted(count as u64, "report", "reports"),
-            args.unit,
-            names.name(&args.unit)
+            "{}",
+            tr!(
+                "reports-footer",
+                count = count,
+                unit = &args.unit,
+                name = names.name(&args.unit),
+                from = from,
+                to = to
+            )
         );
     }
     Ok(())

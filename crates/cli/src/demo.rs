@@ -639,12 +639,12 @@ impl PhaseTimes {
     }
 
     fn print(&self) {
-        let mut table = crate::table::new(["phase", "seconds"]);
+        let mut table = crate::table::new(crate::i18n::headings(["phase", "seconds"]));
         for (name, took) in &self.phases {
             table.add_row(vec![(*name).to_owned(), format!("{:.1}", took.as_secs_f64())]);
         }
-        table.add_row(vec!["total".to_owned(), format!("{:.1}", self.started.elapsed().as_secs_f64())]);
-        println!("\ndemo phases:\n{table}");
+        table.add_row(vec![crate::tr!("demo-total"), format!("{:.1}", self.started.elapsed().as_secs_f64())]);
+        println!("\n{}\n{table}", crate::tr!("demo-phases"));
     }
 }
 
@@ -996,23 +996,31 @@ fn print_district_view(
             }
         }
     }
-    let header = ["", "expected", "received", "completeness", "on time", "timeliness", "zero", "missing"];
-    let mut table = crate::table::new(header);
+    let header = crate::i18n::headings([
+        "blank",
+        "expected",
+        "received",
+        "completeness",
+        "on-time",
+        "timeliness",
+        "zero",
+        "missing",
+    ]);
+    let mut table = crate::table::new(header.clone());
     for (date, counts) in &by_day {
         table.add_row(counts.row(date.to_string()));
     }
-    table.add_row(total.row("all days".into()));
-    println!("\n{} ({root}): daily reports by day, as the district node holds them", tree.root().name);
+    table.add_row(total.row(crate::tr!("demo-all-days")));
+    println!("\n{}", crate::tr!("demo-by-day", name = &tree.root().name, unit = &root));
     println!("{table}");
     let mut table = crate::table::new(header);
     for (township, counts) in &by_township {
         let name = tree.get(township).map_or("", |u| u.name.as_str());
         table.add_row(counts.row(format!("{township} {name}")));
     }
-    println!("by township, {first_day} to {}", first_day + chrono::Duration::days(i64::from(days) - 1));
+    let last_day = first_day + chrono::Duration::days(i64::from(days) - 1);
+    println!("{}", crate::tr!("demo-by-township", from = first_day, to = last_day));
     println!("{table}");
     let corrected = reports.iter().filter(|r| r.revision > 1).count();
-    println!(
-        "{corrected} reports carry a correction (revision > 1); zero reports count as received, never as missing"
-    );
+    println!("{}", crate::tr!("demo-corrections", count = corrected));
 }

@@ -1288,15 +1288,15 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
         f.one_visit,
         f.visits
     );
-    let mut table = crate::table::new([
+    let mut table = crate::table::new(crate::i18n::headings([
         "township",
-        "registered",
+        "cases-registered",
         "overdue",
-        "closed",
-        "on-time closure",
-        "repeat rate",
+        "cases-closed",
+        "on-time-closure",
+        "repeat-rate",
         "rank",
-    ]);
+    ]));
     let rows: BTreeMap<&str, &pb::ScorecardRow> =
         summary.children.iter().map(|r| (r.unit_id.as_str(), r)).collect();
     for row in rows.values() {
@@ -1311,9 +1311,7 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
             row.rank.to_string(),
         ]);
     }
-    println!(
-        "by township (scorecard of the same summary; rank 责任追究: completeness, then the weighted score):"
-    );
+    println!("{}", crate::tr!("demo-cases-by-township"));
     println!("{table}");
     println!("  e.g. fengqiao case list {} --unit {root} --overdue", net.district_cli);
     println!(

@@ -1,14 +1,18 @@
 //! What a person reads, in their language: Fluent message files
 //! (`crates/cli/locales/en.ftl`, `zh-CN.ftl`, compiled in), chosen by
 //! `--lang zh|en` or else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`:
-//! Chinese where it starts with `zh`, English otherwise). Category, outcome,
-//! tier and case-status names and table headings go through [`text`];
-//! `--json`, CSV and the wire keep their English identifiers.
+//! Chinese where it starts with `zh`, English otherwise). Labels, headings
+//! ([`headings`]), sentences and the command's own error framing go through
+//! [`tr!`](crate::tr) (values as Fluent variables, English plurals by
+//! Fluent's plural rules); names of wire enums shown as text through
+//! [`name`]. `--json`, CSV, JSON lines and the wire keep their English
+//! identifiers. `crates/cli/tests/i18n_keys.rs` checks that every literal
+//! key the code uses is in both files.
 
 use std::sync::OnceLock;
 
-use fluent_bundle::FluentResource;
 use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 const EN: &str = include_str!("../locales/en.ftl");
 const ZH: &str = include_str!("../locales/zh-CN.ftl");
@@ -40,6 +44,9 @@ fn bundle_for(lang: Lang) -> FluentBundle<FluentResource> {
     };
     let resource = FluentResource::try_new(source.to_owned()).expect("the message files parse (tested)");
     let mut bundle = FluentBundle::new_concurrent(vec![id.parse().expect("a language id")]);
+    // No Unicode isolation marks around values: the output goes to
+    // terminals, pipes and `grep`, not to a bidirectional layout.
+    bundle.set_use_isolating(false);
     bundle.add_resource(resource).expect("no message twice (tested)");
     bundle
 }
@@ -53,14 +60,100 @@ pub fn init(lang: Option<Lang>) {
 /// The message `key` in the chosen language (English when `init` was not
 /// called); the key itself when no file has it.
 pub fn text(key: &str) -> String {
+    format(key, None)
+}
+
+/// The message `key` with its variables (`{ $count }`, `{ $unit }`): what
+/// [`tr!`](crate::tr) calls.
+pub fn text_with<'a>(key: &str, values: Vec<(&'static str, FluentValue<'a>)>) -> String {
+    let mut args = FluentArgs::with_capacity(values.len());
+    for (name, value) in values {
+        args.set(name, value);
+    }
+    format(key, Some(&args))
+}
+
+fn format(key: &str, args: Option<&FluentArgs>) -> String {
     let bundle = BUNDLE.get_or_init(|| bundle_for(Lang::En));
     let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else { return key.to_owned() };
     let mut errors = Vec::new();
-    bundle.format_pattern(pattern, None, &mut errors).into_owned()
+    bundle.format_pattern(pattern, args, &mut errors).into_owned()
+}
+
+/// A message in the chosen language: `tr!("key")`, or with variables
+/// `tr!("report-accepted", unit = id, count = n)`. Keys are literals, so a
+/// test finds every one in the source and checks both files have it.
+#[macro_export]
+macro_rules! tr {
+    ($key:literal) => {
+        $crate::i18n::text($key)
+    };
+    ($key:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::text_with($key, vec![$((stringify!($name), $crate::i18n::value($value))),+])
+    };
+}
+
+/// A value for a message variable: numbers stay numbers (for plurals),
+/// anything else is shown as it displays.
+pub fn value<'a, T: IntoValue<'a>>(value: T) -> FluentValue<'a> {
+    value.into_value()
+}
+
+/// What a message variable can hold.
+pub trait IntoValue<'a> {
+    fn into_value(self) -> FluentValue<'a>;
+}
+
+macro_rules! number_values {
+    ($($ty:ty)+) => {$(
+        impl<'a> IntoValue<'a> for $ty {
+            fn into_value(self) -> FluentValue<'a> {
+                FluentValue::from(self)
+            }
+        }
+        impl<'a> IntoValue<'a> for &$ty {
+            fn into_value(self) -> FluentValue<'a> {
+                FluentValue::from(*self)
+            }
+        }
+    )+};
+}
+number_values!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize);
+
+impl<'a> IntoValue<'a> for String {
+    fn into_value(self) -> FluentValue<'a> {
+        FluentValue::from(self)
+    }
+}
+
+impl<'a> IntoValue<'a> for &'a String {
+    fn into_value(self) -> FluentValue<'a> {
+        FluentValue::from(self.as_str())
+    }
+}
+
+impl<'a> IntoValue<'a> for &'a str {
+    fn into_value(self) -> FluentValue<'a> {
+        FluentValue::from(self)
+    }
+}
+
+impl<'a> IntoValue<'a> for &&'a str {
+    fn into_value(self) -> FluentValue<'a> {
+        FluentValue::from(*self)
+    }
+}
+
+impl<'a> IntoValue<'a> for chrono::NaiveDate {
+    fn into_value(self) -> FluentValue<'a> {
+        FluentValue::from(self.to_string())
+    }
 }
 
 /// A name of a wire enum (`wage_arrears`, `in_progress`, `township`) for
-/// people: `kind` is `category`, `outcome`, `status` or `tier`.
+/// people: `kind` is `category`, `outcome`, `status`, `tier`, `channel`,
+/// `event`, `satisfaction`, `supervision`, `component`, `role`, …; the
+/// identifier itself when no message names it.
 pub fn name(kind: &str, identifier: &str) -> String {
     let key = format!("{kind}-{identifier}");
     let shown = text(&key);
@@ -113,6 +206,28 @@ mod tests {
             [chrono::Weekday::Mon, chrono::Weekday::Sun]
                 .map(|day| format!("weekday-{}", day.to_string().to_lowercase())),
         );
+        // Wire enums shown as text: every value but unspecified, by the
+        // lower-case rest of its wire name.
+        fn wire<E: TryFrom<i32>>(kind: &str, prefix: &str, name: impl Fn(&E) -> &'static str) -> Vec<String> {
+            (1..)
+                .map_while(|n| E::try_from(n).ok())
+                .map(|value| {
+                    format!("{kind}-{}", name(&value).trim_start_matches(prefix).to_ascii_lowercase())
+                })
+                .collect()
+        }
+        use fengqiao_proto::pb;
+        wanted.extend(wire("status", "CASE_STATUS_", pb::CaseStatus::as_str_name));
+        wanted.extend(wire("channel", "CASE_CHANNEL_", pb::CaseChannel::as_str_name));
+        wanted.extend(wire("satisfaction", "SATISFACTION_", pb::Satisfaction::as_str_name));
+        wanted.extend(wire("supervision", "SUPERVISION_KIND_", pb::SupervisionKind::as_str_name));
+        wanted.extend(wire("review", "REVIEW_DECISION_", pb::ReviewDecision::as_str_name));
+        wanted.extend(wire("role", "ROLE_", pb::Role::as_str_name));
+        wanted.extend(
+            fengqiao_core::assessment::Component::ALL.iter().map(|c| format!("component-{}", c.name())),
+        );
+        wanted.extend(["set-aside-report", "set-aside-case_event"].map(str::to_owned));
+        assert!(wanted.len() > 50, "{wanted:?}");
         for key in wanted {
             assert!(en.contains(&key), "{key} has no message");
         }

@@ -197,7 +197,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", errors::one_line(&error));
+            eprintln!("{}: {}", i18n::text("error-prefix"), errors::one_line(&error));
             ExitCode::FAILURE
         }
     }

@@ -105,14 +105,12 @@ fn database_hint(url: &str, causes: &str) -> Option<String> {
     let options = sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
     let (host, port) = (options.get_host(), options.get_port());
     if causes.contains("Connection refused") {
-        return Some(format!(
-            "is PostgreSQL running and listening on {host}:{port}? Start it, or correct database.url"
-        ));
+        return Some(crate::tr!("hint-start-postgresql", host = host, port = port));
     }
     if causes.contains("does not exist") && causes.contains("database \"") {
         let database = options.get_database().unwrap_or("DB");
         let user = options.get_username();
-        return Some(format!("create it first: createdb -h {host} -p {port} -U {user} {database}"));
+        return Some(crate::tr!("hint-createdb", host = host, port = port, user = user, database = database));
     }
     None
 }

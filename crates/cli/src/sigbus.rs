@@ -75,17 +75,43 @@ fn write_line() {
     }
 }
 
-/// Gives SIGPIPE back its default action (the process ends, quietly, when
-/// it writes to a pipe whose reader has gone). Rust ignores the signal so
-/// that the write fails instead, and `println!` then panics ("failed
-/// printing to stdout: Broken pipe"): for a command piped into `head`, the
-/// quiet end is what a person expects. Called once, at the start of `main`,
-/// for the commands that print and exit.
+/// Ends the process quietly, as SIGPIPE's default action does, when it
+/// writes to a standard output or error whose reader has gone (`| head`).
+/// Rust ignores the signal so that the write fails instead, and `println!`
+/// then panics ("failed printing to stdout: Broken pipe"): for a command
+/// piped into `head`, the quiet end is what a person expects. A closed
+/// *socket* is not the end of the command: when the node closes the
+/// connection (a TLS node spoken to over http://), the write fails and the
+/// command says what went wrong. So the handler looks which it was: fd 1 or
+/// 2 with an error condition (a pipe without reader) ends the process with
+/// SIGPIPE; anything else returns and the write fails with EPIPE. Called
+/// once, at the start of `main`, for the commands that print and exit.
 pub fn quiet_on_closed_pipe() {
-    // SAFETY: signal(2) with the default action installs no handler of
-    // ours; it runs before any thread is started.
+    // SAFETY: sigaction(2) with a handler that calls only async-signal-safe
+    // functions (poll, signal, raise); installed before any thread starts.
     #[allow(unsafe_code)]
     unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigpipe as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigaction(libc::SIGPIPE, &action, std::ptr::null_mut());
+    }
+}
+
+extern "C" fn on_sigpipe(_: libc::c_int) {
+    let mut fds =
+        [libc::pollfd { fd: 1, events: 0, revents: 0 }, libc::pollfd { fd: 2, events: 0, revents: 0 }];
+    // SAFETY: poll(2) on two descriptors of an array on the stack; signal(2)
+    // and raise(3) are async-signal-safe. The raised signal is blocked while
+    // this handler runs and ends the process, by the default action, when
+    // it returns.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::poll(fds.as_mut_ptr(), 2, 0);
+        if fds.iter().any(|fd| fd.revents & libc::POLLERR != 0) {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            libc::raise(libc::SIGPIPE);
+        }
     }
 }

@@ -20,6 +20,7 @@ use tonic::transport::Channel;
 
 use crate::client::{Connection, refused};
 use crate::time_fmt;
+use crate::tr;
 use crate::units::UnitNames;
 
 impl Connection {
@@ -54,7 +55,7 @@ impl Connection {
         to: Option<&str>,
     ) -> Result<(NaiveDate, NaiveDate)> {
         let (from, to) = match (week, from, to) {
-            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => bail!("give --week or --from/--to, not both"),
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => bail!(tr!("error-week-or-range")),
             (Some(week), None, None) => {
                 let week = self.week(week, "--week")?;
                 (week.monday(), week.sunday())
@@ -73,7 +74,7 @@ impl Connection {
             }
         };
         if to < from {
-            bail!("--to {to} is before --from {from}");
+            bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
         }
         Ok((from, to))
     }
@@ -112,7 +113,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         (Some(from), Some(to)) => {
             let (from, to) = (connection.date(from, "--from")?, connection.date(to, "--to")?);
             if to < from {
-                bail!("--to {to} is before --from {from}");
+                bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
             }
             let request = pb::PeriodSummaryRequest {
                 unit_id: args.unit.clone(),
@@ -144,44 +145,61 @@ pub fn print_summary(summary: &pb::Summary, policy: &TimePolicy) {
 /// A summary as text.
 pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
     let mut out = String::new();
+    let (from, to) = (&summary.from_date, &summary.to_date);
     let range = if summary.iso_week.is_empty() {
-        format!("{} to {}", summary.from_date, summary.to_date)
+        tr!("summary-range-period", from = from, to = to)
     } else {
-        format!("week {}, {} to {}", summary.iso_week, summary.from_date, summary.to_date)
+        tr!("summary-range-week", week = &summary.iso_week, from = from, to = to)
     };
     let through = if summary.through_date.is_empty() {
-        "no day of it is due yet".to_owned()
+        tr!("summary-nothing-due")
     } else {
-        format!("counted through {}", summary.through_date)
+        tr!("summary-counted-through", date = &summary.through_date)
     };
-    out += &format!("{} ({}): {range}, {through}\n", summary.unit_name, summary.unit_id);
+    out += &tr!(
+        "summary-header",
+        name = &summary.unit_name,
+        unit = &summary.unit_id,
+        range = range,
+        through = through
+    );
+    out += "\n";
     if summary.through_date.is_empty() {
         // Nothing is counted before the first day's cut-off: no totals, no scorecard.
         return out;
     }
-    out += &format!(
-        "computed at {} ({}); figures of {:.1}% of the units below have arrived\n",
-        time_fmt::wire_for_people(summary.computed_at, &policy.zone).unwrap_or_else(|| "-".into()),
-        policy.zone,
-        summary.arrived_percent
+    out += &tr!(
+        "summary-computed",
+        at = time_fmt::wire_for_people(summary.computed_at, &policy.zone).unwrap_or_else(|| "-".into()),
+        zone = policy.zone.to_string(),
+        percent = format!("{:.1}%", summary.arrived_percent)
     );
+    out += "\n";
     let totals = summary.totals.clone().unwrap_or_default();
     let rates = summary.rates.unwrap_or_default();
     let wage = totals.wage_arrears.unwrap_or_default();
-    let line = |label: &str, value: String| format!("  {label:<22}{value}\n");
+    let line = |label: String, value: String| format!("  {}{value}\n", crate::table::pad(&label, 22));
     out += "\n";
-    out += &line("expected", totals.expected.to_string());
-    out += &line("received", format!("{} ({})", totals.received, percent(rates.completeness_percent)));
-    out +=
-        &line("on time", format!("{} ({} of expected)", totals.on_time, percent(rates.timeliness_percent)));
-    out += &line("late", totals.late.to_string());
-    out += &line("missing", totals.missing.to_string());
+    out += &line(tr!("summary-expected"), totals.expected.to_string());
     out += &line(
-        "zero reports",
-        format!("{} ({} of received)", totals.zero_reports, percent(rates.zero_share_percent)),
+        tr!("summary-received"),
+        tr!("summary-received-value", count = totals.received, percent = percent(rates.completeness_percent)),
     );
-    out += &line("disputes", format!("{} ({} parties)", totals.disputes, totals.parties));
-    out += &line("resolved on the spot", percent(rates.resolved_on_the_spot_percent));
+    out += &line(
+        tr!("summary-on-time"),
+        tr!("summary-on-time-value", count = totals.on_time, percent = percent(rates.timeliness_percent)),
+    );
+    out += &line(tr!("summary-late"), totals.late.to_string());
+    out += &line(tr!("summary-missing"), totals.missing.to_string());
+    out += &line(
+        tr!("summary-zero-reports"),
+        tr!("summary-zero-value", count = totals.zero_reports, percent = percent(rates.zero_share_percent)),
+    );
+    out += &line(
+        tr!("summary-disputes"),
+        tr!("summary-disputes-value", count = totals.disputes, parties = totals.parties),
+    );
+    out += &line(tr!("summary-resolved-on-the-spot"), percent(rates.resolved_on_the_spot_percent));
     let mut categories: Vec<(String, i64)> = totals
         .by_category
         .iter()
@@ -194,56 +212,49 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
             .iter()
             .map(|(name, n)| format!("{} {n}", crate::i18n::name("category", name)))
             .collect();
-        out += &line("by category", text.join(", "));
+        out += &line(tr!("summary-by-category"), text.join(tr!("list-separator").as_str()));
     }
     out += &line(
-        "wage arrears",
-        format!(
-            "{} disputes, {} resolved on the spot, {} workers",
-            wage.disputes, wage.resolved, wage.workers
-        ),
+        tr!("summary-wage-arrears"),
+        tr!("summary-wage-value", disputes = wage.disputes, resolved = wage.resolved, workers = wage.workers),
     );
     out += &line(
-        "",
-        format!(
-            "claimed ¥{}, recovered ¥{}, {}",
-            yuan(wage.amount_claimed_cents),
-            yuan(wage.amount_recovered_cents),
-            crate::table::counted(
-                u64::try_from(wage.employers).unwrap_or(0),
-                "distinct employer",
-                "distinct employers"
-            )
+        String::new(),
+        tr!(
+            "summary-wage-amounts",
+            claimed = yuan(wage.amount_claimed_cents),
+            recovered = yuan(wage.amount_recovered_cents),
+            employers = u64::try_from(wage.employers).unwrap_or(0)
         ),
     );
     let cases = summary.cases.unwrap_or_default();
     out += &line(
-        "cases",
-        format!(
-            "{} registered ({} repeat petitions), {} accepted ({} on time), {} escalated, {} assigned down",
-            cases.registered,
-            cases.repeat_petitions,
-            cases.accepted,
-            cases.accepted_on_time,
-            cases.escalated,
-            cases.assigned_down
+        tr!("summary-cases"),
+        tr!(
+            "summary-cases-value",
+            registered = cases.registered,
+            repeat = cases.repeat_petitions,
+            accepted = cases.accepted,
+            accepted_on_time = cases.accepted_on_time,
+            escalated = cases.escalated,
+            assigned = cases.assigned_down
         ),
     );
     out += &line(
-        "",
-        format!(
-            "{} closed ({} on time), {} overdue at the end; satisfaction {}, one-visit {} of {} visits",
-            cases.closed,
-            percent(cases.on_time_closure_rate),
-            cases.overdue,
-            percent(cases.satisfaction_rate),
-            percent(cases.one_visit_rate),
-            cases.visits
+        String::new(),
+        tr!(
+            "summary-cases-closed",
+            closed = cases.closed,
+            on_time = percent(cases.on_time_closure_rate),
+            overdue = cases.overdue,
+            satisfaction = percent(cases.satisfaction_rate),
+            one_visit = percent(cases.one_visit_rate),
+            visits = cases.visits
         ),
     );
-    out += &line("", cases_as_of_text(summary, policy));
+    out += &line(String::new(), cases_as_of_text(summary, policy));
     if summary.children.is_empty() {
-        out += "\nno units below it in this range\n";
+        out += &format!("\n{}\n", tr!("summary-no-children"));
         return out;
     }
     let mut rows: Vec<&pb::ScorecardRow> = summary.children.iter().collect();
@@ -252,37 +263,35 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         .assessment
         .iter()
         .flat_map(|a| &a.components)
-        .map(|c| format!("{} {}", component_name(c.component), c.weight))
+        .map(|c| format!("{} {}", crate::i18n::name("component", component_name(c.component)), c.weight))
         .collect();
-    out += "\nscorecard by rank (责任追究): completeness first, then the score, the weighted mean of the\n";
-    out += &format!(
-        "components that apply (n/a: nothing to judge, left out); weights: {}\n",
-        weights.join(", ")
-    );
-    let mut table = crate::table::new([
+    out += &format!("\n{}\n", tr!("summary-scorecard-intro"));
+    out += &tr!("summary-scorecard-weights", weights = weights.join(tr!("list-separator").as_str()));
+    out += "\n";
+    let mut table = crate::table::new(crate::i18n::headings([
         "rank",
         "unit",
         "name",
         "score",
         "complete",
-        "on time",
+        "timely",
         "resolved",
-        "accepted on time",
-        "closed on time",
-        "no repeat",
+        "accepted-on-time",
+        "closed-on-time",
+        "no-repeat",
         "satisfied",
         "missing",
         "cases",
         "overdue",
-        "last sync / arrived",
-    ]);
+        "last-sync",
+    ]));
     for row in rows {
         let tally = row.tally.clone().unwrap_or_default();
         let mut name = row.name.clone();
         if !row.days.is_empty() {
             let spans: Vec<String> =
                 row.days.iter().map(|d| format!("{}..{}", d.from_date, d.to_date)).collect();
-            name += &format!(" (here {})", spans.join(", "));
+            name += &format!(" {}", tr!("summary-here", spans = spans.join(", ")));
         }
         let cases = row.cases.unwrap_or_default();
         let assessment = row.assessment.clone().unwrap_or_default();
@@ -311,9 +320,9 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
 fn cases_as_of_text(summary: &pb::Summary, policy: &TimePolicy) -> String {
     let at = time_fmt::wire_for_people(summary.cases_as_of, &policy.zone).unwrap_or_else(|| "-".into());
     if summary.cases_provisional {
-        format!("case figures as of {at}: the range has not ended, they can still move")
+        tr!("summary-cases-provisional", at = at)
     } else {
-        format!("case figures as of {at}, the end of {}: each case as it stood then", summary.to_date)
+        tr!("summary-cases-final", at = at, to = &summary.to_date)
     }
 }
 
@@ -335,7 +344,7 @@ fn component_name(value: i32) -> &'static str {
 
 /// A component's percent, or `n/a` when nothing was there to judge.
 fn component_percent(component: &pb::ComponentScore) -> String {
-    if component.applicable { percent(component.percent) } else { "n/a".to_owned() }
+    if component.applicable { percent(component.percent) } else { tr!("word-not-applicable") }
 }
 
 /// The score with two decimals, `-` when no component applies.
@@ -348,14 +357,20 @@ fn score_text(assessment: &pb::Assessment) -> String {
 pub fn render_place(place: &pb::ScorecardPlace) -> String {
     let row = place.row.clone().unwrap_or_default();
     let assessment = row.assessment.clone().unwrap_or_default();
-    let mut out = format!(
-        "{} ({}): rank {} of {} in the scorecard of {}\n",
-        row.name, row.unit_id, row.rank, place.rows, place.parent_unit_id
+    let mut out = tr!(
+        "place-header",
+        name = &row.name,
+        unit = &row.unit_id,
+        rank = row.rank,
+        rows = place.rows,
+        parent = &place.parent_unit_id
     );
-    let mut table = crate::table::new(["component", "part", "whole", "value", "weight"]);
+    out += "\n";
+    let mut table =
+        crate::table::new(crate::i18n::headings(["component", "part", "whole", "value", "weight"]));
     for component in &assessment.components {
         table.add_row([
-            component_name(component.component).replace('_', " "),
+            crate::i18n::name("component", component_name(component.component)).replace('_', " "),
             component.part.to_string(),
             component.whole.to_string(),
             component_percent(component),
@@ -368,11 +383,9 @@ pub fn render_place(place: &pb::ScorecardPlace) -> String {
         }
     }
     out += &format!("{table}\n");
-    out += &format!(
-        "score {} (the weighted mean of the components that apply; n/a: nothing to judge, left out); {}\n",
-        score_text(&assessment),
-        if assessment.complete { "complete: no report missing" } else { "reports missing" }
-    );
+    let complete = if assessment.complete { tr!("place-complete") } else { tr!("place-incomplete") };
+    out += &tr!("place-score", score = score_text(&assessment), complete = complete);
+    out += "\n";
     out
 }
 
@@ -381,10 +394,12 @@ pub fn render_place(place: &pb::ScorecardPlace) -> String {
 fn freshness_text(freshness: Option<&pb::ChildFreshness>, policy: &TimePolicy) -> String {
     let Some(freshness) = freshness else { return "-".into() };
     if freshness.served_by.is_empty() {
-        return "served here".into();
+        return tr!("freshness-served-here");
     }
-    let last = time_fmt::wire_for_people(freshness.last_sync, &policy.zone).unwrap_or_else(|| "never".into());
-    format!("{last} · {}", if freshness.arrived { "arrived" } else { "not yet" })
+    let last = time_fmt::wire_for_people(freshness.last_sync, &policy.zone)
+        .unwrap_or_else(|| tr!("freshness-never"));
+    let arrived = if freshness.arrived { tr!("freshness-arrived") } else { tr!("freshness-not-yet") };
+    format!("{last} · {arrived}")
 }
 
 /// The whole summary as JSON (the prost types have no serde).
@@ -557,33 +572,42 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
     let cutoff = time_fmt::wire_for_people(answer.cutoff, &policy.zone).unwrap_or_else(|| "-".into());
     if answer.due {
         println!(
-            "unit {} on {}: {} expected, {} received ({} on time, {} late), {} missing; cut-off was {cutoff}",
-            answer.unit_id,
-            answer.date,
-            answer.expected,
-            answer.received,
-            answer.on_time,
-            answer.late.len(),
-            answer.missing.len()
+            "{}",
+            tr!(
+                "missing-due",
+                unit = &answer.unit_id,
+                date = &answer.date,
+                expected = answer.expected,
+                received = answer.received,
+                on_time = answer.on_time,
+                late = answer.late.len(),
+                missing = answer.missing.len(),
+                cutoff = cutoff
+            )
         );
     } else {
         println!(
-            "unit {} on {}: not due yet — the cut-off is {cutoff}; {} of {} expected reports so far, {} outstanding",
-            answer.unit_id,
-            answer.date,
-            answer.received,
-            answer.expected,
-            answer.missing.len()
+            "{}",
+            tr!(
+                "missing-not-due",
+                unit = &answer.unit_id,
+                date = &answer.date,
+                cutoff = cutoff,
+                received = answer.received,
+                expected = answer.expected,
+                missing = answer.missing.len()
+            )
         );
     }
     if !answer.missing.is_empty() {
         let names = UnitNames::of_subtree(connection, &args.unit).await?;
-        println!("{}:", if answer.due { "missing" } else { "outstanding" });
+        println!("{}", if answer.due { tr!("missing-list") } else { tr!("missing-outstanding-list") });
         print!("{}", grouped_missing(&answer.missing, &args.unit, &names));
     }
     if !answer.late.is_empty() {
         let cutoff = answer.cutoff.and_then(|t| time_fmt::wire(Some(t)));
-        let mut table = crate::table::new(["unit", "name", "parent", "accepted", "after the cut-off"]);
+        let mut table =
+            crate::table::new(crate::i18n::headings(["unit", "name", "parent", "accepted", "after-cutoff"]));
         for late in &answer.late {
             let unit = late.unit.clone().unwrap_or_default();
             let accepted = time_fmt::wire(late.first_accepted_at);
@@ -599,7 +623,7 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
                 after,
             ]);
         }
-        println!("late:\n{table}");
+        println!("{}\n{table}", tr!("missing-late-list"));
     }
     Ok(())
 }
@@ -624,9 +648,13 @@ fn grouped_missing(missing: &[pb::UnitRef], top: &str, names: &UnitNames) -> Str
         if current_first != Some(first.as_str()) {
             current_first = Some(first.as_str());
             let count: usize = groups.iter().filter(|((f, _), _)| f == first).map(|(_, u)| u.len()).sum();
-            let title =
-                if first.is_empty() { format!("directly under {}", heading(top)) } else { heading(first) };
-            text += &format!("{title}: {count} missing\n");
+            let title = if first.is_empty() {
+                tr!("missing-directly-under", unit = heading(top))
+            } else {
+                heading(first)
+            };
+            text += &tr!("missing-group", group = title, count = count);
+            text += "\n";
         }
         let mut table = crate::table::new(crate::i18n::headings(["unit", "name"]));
         for unit in units {
@@ -635,7 +663,10 @@ fn grouped_missing(missing: &[pb::UnitRef], top: &str, names: &UnitNames) -> Str
         if second.is_empty() {
             text += &format!("{table}\n");
         } else {
-            text += &format!("  {}: {} missing\n{table}\n", heading(second), units.len());
+            text += &format!(
+                "  {}\n{table}\n",
+                tr!("missing-group", group = heading(second), count = units.len())
+            );
         }
     }
     text
@@ -685,7 +716,7 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
         None => IsoWeek::of(to.monday() - Duration::days(7 * 8)),
     };
     if to < from {
-        bail!("--to {to} is before --from {from}");
+        bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
     }
     let answer = connection
         .summaries()
@@ -710,14 +741,14 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
         println!("{value}");
         return Ok(());
     }
-    let mut table = crate::table::new([
+    let mut table = crate::table::new(crate::i18n::headings([
         "week",
-        "received / expected",
+        "received-of-expected",
         "completeness",
         "timeliness",
-        "zero share",
+        "zero-share",
         "disputes",
-    ]);
+    ]));
     for week in &answer.weeks {
         let tally = week.tally.clone().unwrap_or_default();
         let rates = week.rates.unwrap_or_default();
@@ -746,7 +777,7 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    println!("unit {}, {from} to {to} (weeks not due yet show -)", answer.unit_id);
+    println!("{}", tr!("trend-header", unit = &answer.unit_id, from = from.to_string(), to = to.to_string()));
     println!("{table}");
     Ok(())
 }
@@ -1036,18 +1067,16 @@ pub async fn export(args: ExportArgs) -> Result<()> {
         std::fs::rename(&partial, &args.out)
             .with_context(|| format!("cannot move {} to {}", partial.display(), args.out.display()))?;
     }
-    let target = if to_stdout { "standard output".to_owned() } else { args.out.display().to_string() };
+    let target = if to_stdout { tr!("export-stdout") } else { args.out.display().to_string() };
     let message =
-        format!("{written} reports of the subtree of {} from {from} to {to} written to {target}", args.unit);
+        tr!("export-written", count = written, unit = &args.unit, from = from, to = to, target = target);
     if to_stdout {
         eprintln!("{message}")
     } else {
         println!("{message}")
     }
     if written != announced {
-        eprintln!(
-            "note: the node counted {announced} reports when the export began (reports arrived or changed meanwhile)"
-        );
+        eprintln!("{}", tr!("export-count-changed", count = announced));
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! One table helper for every command, and counted nouns.
+//! One table helper for every command, and labels padded by columns.
 //!
 //! Tables fit the terminal: cells wrap so that a table is at most as wide as
 //! the `COLUMNS` variable says or, without it, as the terminal standard
@@ -57,13 +57,32 @@ fn terminal_width() -> Option<u16> {
     Table::new().width().filter(|&w| w >= 20)
 }
 
-/// `1 report`, `2 reports`, `0 reports`: `plural` is the noun for any count
-/// but one.
-pub fn counted(n: impl Into<u64>, singular: &str, plural: &str) -> String {
-    match n.into() {
-        1 => format!("1 {singular}"),
-        n => format!("{n} {plural}"),
-    }
+/// How many terminal columns `text` takes: two for a CJK character or a
+/// full-width form, one for anything else.
+pub fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// `text` followed by spaces up to `columns` terminal columns (a label
+/// before its value, aligned whatever its script).
+pub fn pad(text: &str, columns: usize) -> String {
+    let spaces = columns.saturating_sub(display_width(text));
+    format!("{text}{}", " ".repeat(spaces))
 }
 
 #[cfg(test)]
@@ -71,10 +90,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counted_nouns() {
-        assert_eq!(counted(1u32, "report", "reports"), "1 report");
-        assert_eq!(counted(0u32, "report", "reports"), "0 reports");
-        assert_eq!(counted(2u64, "entry", "entries"), "2 entries");
+    fn labels_pad_by_columns_not_characters() {
+        assert_eq!(pad("received", 12), "received    ");
+        assert_eq!(pad("已报", 12), "已报        ");
+        assert_eq!(display_width("完成率（%）"), 11);
+        assert_eq!(pad("a label longer than the column", 4), "a label longer than the column");
     }
 
     #[test]

@@ -231,7 +231,7 @@ pub async fn units(args: UnitsArgs) -> Result<()> {
         "closed",
         "served-by",
     ]));
-    let (reports, always) = (crate::i18n::text("word-reports"), crate::i18n::text("word-always"));
+    let (reports, always) = (crate::tr!("word-reports"), crate::tr!("word-always"));
     for unit in &shown {
         let indent = "  ".repeat(depth_of(unit));
         let mark = if needle.is_some() && matches(unit) { "* " } else { "" };
@@ -241,7 +241,10 @@ pub async fn units(args: UnitsArgs) -> Result<()> {
             if unit.reporting { reports.clone() } else { String::new() },
             if unit.active_from.is_empty() { always.clone() } else { unit.active_from.clone() },
             unit.active_to.clone(),
-            node_of(unit).replace("this node", &crate::i18n::text("word-this-node")),
+            match node_of(unit).strip_prefix("node ") {
+                Some(node) => crate::tr!("units-node", node = node),
+                None => crate::tr!("word-this-node"),
+            },
         ]);
     }
     if !out(&table)? {
@@ -249,10 +252,14 @@ pub async fn units(args: UnitsArgs) -> Result<()> {
     }
     let found = shown.iter().filter(|u| matches(u)).count() as u64;
     let summary = match &args.find {
-        Some(text) => format!("{} matching {text:?}", crate::table::counted(found, "unit", "units")),
-        None => crate::table::counted(found, "unit", "units"),
+        Some(text) => crate::tr!("units-matching", count = found, text = format!("{text:?}")),
+        None => crate::tr!("count-units", count = found),
     };
-    let depth = if args.depth == 0 { "every level".to_owned() } else { format!("depth {}", args.depth) };
-    out(format!("{summary} in the subtree of {} {} ({depth})", root.id, root.name))?;
+    let depth = if args.depth == 0 {
+        crate::tr!("units-every-level")
+    } else {
+        crate::tr!("units-depth", depth = args.depth)
+    };
+    out(crate::tr!("units-footer", summary = summary, unit = &root.id, name = &root.name, depth = depth))?;
     Ok(())
 }
