@@ -656,8 +656,12 @@ macro_rules! ledger_writer {
                 self.1
             }
 
-            async fn add_digests(&mut self, deltas: &[$crate::digest::DigestDelta]) -> Result<(), $crate::StoreError> {
-                $crate::digest::DigestSink::add_digests(&mut *self.0, deltas).await
+            async fn add_digests(
+                &mut self,
+                topology: &$crate::fanout::Topology,
+                deltas: &[$crate::digest::DigestDelta],
+            ) -> Result<(), $crate::StoreError> {
+                $crate::digest::DigestSink::add_digests(&mut *self.0, topology, deltas).await
             }
         }
     };
@@ -696,8 +700,13 @@ pub(crate) trait LedgerWriter {
     async fn take_meta(&mut self, key: &str) -> Result<bool, StoreError>;
     /// The keys petitioners are sealed with.
     fn keyring(&self) -> &Keyring;
-    /// Adds the new events' digest deltas (reconciliation).
-    async fn add_digests(&mut self, deltas: &[crate::digest::DigestDelta]) -> Result<(), StoreError>;
+    /// Adds the new events' digest deltas (reconciliation), fanned out by
+    /// `topology`.
+    async fn add_digests(
+        &mut self,
+        topology: &crate::fanout::Topology,
+        deltas: &[crate::digest::DigestDelta],
+    ) -> Result<(), StoreError>;
 }
 
 /// Applies a batch of case events in order (see
@@ -706,6 +715,7 @@ pub(crate) async fn apply_items<W: LedgerWriter>(
     writer: &mut W,
     items: Vec<CaseEventItem>,
     forward: bool,
+    topology: &crate::fanout::Topology,
 ) -> Result<Vec<CaseItemResult>, StoreError> {
     let mut results = Vec::with_capacity(items.len());
     let mut stored = Vec::new();
@@ -721,7 +731,7 @@ pub(crate) async fn apply_items<W: LedgerWriter>(
             day: row.on_date,
             body: &row.body,
         }))?;
-    writer.add_digests(&deltas).await?;
+    writer.add_digests(topology, &deltas).await?;
     Ok(results)
 }
 

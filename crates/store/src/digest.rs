@@ -12,13 +12,11 @@
 //! weeks and days only where it differs — a handful of rows whatever the
 //! history — and a write touches at most (roots above the item) × 3 rows.
 //!
-//! Deltas travel like the rollups' (see [`crate::rollup`]): one JSON
-//! parameter of rows `[unit, day, monday, reports, report_hash, case_events,
-//! case_event_hash]`, each hash already reduced to `[0, 2^48)`, fanned out
-//! through `unit_closure` to the roots above the unit on that day, summed
-//! per (root, period) and added with an upsert that reduces modulo 2^48
-//! again. A statement sums at most 4,096 delta rows, so no
-//! sum can overflow a `BIGINT`.
+//! Deltas are fanned out like the rollups' ([`crate::fanout`]): each to the
+//! roots above its unit on its day, in Rust, summed per (root, day), (root,
+//! week) and root, each hash reduced to `[0, 2^48)`; the writers upsert the
+//! summed rows, reducing modulo 2^48 again. A sum of two hashes below 2^48
+//! cannot overflow a `BIGINT`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,15 +27,12 @@ use fengqiao_core::reconcile::{
     Digest, Digests, HASH_MODULUS, HeldCaseEvent, HeldReport, case_event_content_hash, case_event_item_hash,
     report_item_hash,
 };
-use fengqiao_core::{IsoWeek, ReportKey, Revision, UnitId, UnitTree};
+use fengqiao_core::{ReportKey, Revision, UnitId, UnitTree};
 use sqlx::{PgConnection, SqliteConnection};
 
 use crate::StoreError;
+use crate::fanout::{self, DigestRows, Topology};
 use crate::plan::{self, HeadWrite};
-
-/// Rows of deltas summed by one statement: each hash is below 2^48, so a
-/// sum of 4,096 stays below 2^60.
-pub(crate) const MAX_DELTAS_PER_STATEMENT: usize = 4096;
 
 /// The `node_meta` key of the basis the digests were built on.
 pub const BASIS_KEY: &str = "digest_basis";
@@ -181,104 +176,110 @@ pub(crate) fn digests_from_columns(
     })
 }
 
-/// The deltas as JSON rows `[unit, day, monday, reports, report_hash,
-/// case_events, case_event_hash]`.
-pub(crate) fn deltas_json(deltas: &[DigestDelta]) -> Result<String, StoreError> {
-    let rows: Vec<(&str, String, String, u64, u64, u64, u64)> = deltas
-        .iter()
-        .map(|d| {
-            (
-                d.unit_id.as_str(),
-                d.day.to_string(),
-                IsoWeek::of(d.day).monday().to_string(),
-                d.digests.reports.items,
-                d.digests.reports.hash % HASH_MODULUS,
-                d.digests.case_events.items,
-                d.digests.case_events.hash % HASH_MODULUS,
-            )
-        })
-        .collect();
-    serde_json::to_string(&rows).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
+/// The digest tables: name and period key column (none for all time).
+const LEVELS: [(&str, Option<&str>); 3] =
+    [("digest_day", Some("day")), ("digest_week", Some("week_start")), ("digest_total", None)];
 
-/// The three fan-out upserts (day, week, all time) of the deltas in the
-/// JSON parameter, as the backend spells a delta's field `i` (`value(i)`)
-/// and a date field (`date(i)`).
-fn fanout(
-    from: &str,
-    join: &str,
-    value: impl Fn(usize) -> String,
-    date: impl Fn(usize) -> String,
-) -> [String; 3] {
-    let levels: [(&str, Option<(&str, usize)>); 3] =
-        [("digest_day", Some(("day", 1))), ("digest_week", Some(("week_start", 2))), ("digest_total", None)];
-    levels.map(|(table, period)| {
-        let (key_column, key_value, group) = match period {
-            Some((column, index)) => {
-                (format!(", {column}"), format!(", {}", date(index)), format!(", {}", date(index)))
-            }
-            None => (String::new(), String::new(), String::new()),
-        };
-        format!(
-            "INSERT INTO {table} (unit_id{key_column}, reports, report_hash, case_events, case_event_hash) \
-             SELECT c.ancestor_id{key_value}, SUM({r}), SUM({rh}) % {m}, SUM({e}), SUM({eh}) % {m} \
-             FROM {from} {join} unit_closure c ON c.unit_id = {unit} \
-             AND (c.valid_from IS NULL OR c.valid_from <= {day}) AND (c.valid_to IS NULL OR {day} < c.valid_to) \
-             WHERE c.ancestor_id IN (SELECT unit_id FROM digest_roots) \
-             GROUP BY c.ancestor_id{group} \
-             ON CONFLICT (unit_id{key_column}) DO UPDATE SET reports = {table}.reports + excluded.reports, \
-             report_hash = ({table}.report_hash + excluded.report_hash) % {m}, \
-             case_events = {table}.case_events + excluded.case_events, \
-             case_event_hash = ({table}.case_event_hash + excluded.case_event_hash) % {m}",
-            r = value(3),
-            rh = value(4),
-            e = value(5),
-            eh = value(6),
-            m = HASH_MODULUS,
-            unit = value(0),
-            day = date(1),
-        )
-    })
-}
-
-/// SQLite: the three fan-outs of the deltas in JSON parameter `?{param}`
-/// (as [`deltas_json`] writes them), one statement each.
-pub(crate) fn sqlite_fanout(param: usize) -> String {
-    // CROSS JOIN keeps SQLite's loop order: each delta probes the closure's
-    // unit index.
-    fanout(
-        &format!("json_each(?{param}) AS d"),
-        "CROSS JOIN",
-        |i| format!("d.value ->> {i}"),
-        |i| format!("(d.value ->> {i})"),
+/// The upsert of summed rows `select`ed as (unit, [period,] reports,
+/// report_hash, case_events, case_event_hash) into level `level`'s table.
+fn upsert(level: usize, select: &str) -> String {
+    let (table, key) = LEVELS[level];
+    let key = key.map_or(String::new(), |column| format!(", {column}"));
+    format!(
+        "INSERT INTO {table} (unit_id{key}, reports, report_hash, case_events, case_event_hash) {select} \
+         ON CONFLICT (unit_id{key}) DO UPDATE SET reports = {table}.reports + excluded.reports, \
+         report_hash = ({table}.report_hash + excluded.report_hash) % {m}, \
+         case_events = {table}.case_events + excluded.case_events, \
+         case_event_hash = ({table}.case_event_hash + excluded.case_event_hash) % {m}",
+        m = HASH_MODULUS,
     )
-    .join("; ")
 }
 
-static SQLITE_FANOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| sqlite_fanout(1));
+/// SQLite: the upsert of level `level`'s summed rows in JSON parameter
+/// `?{param}` (as [`fanout::digest_json`] writes them).
+pub(crate) fn sqlite_upsert(level: usize, param: usize) -> String {
+    let fields = if LEVELS[level].1.is_some() { 6 } else { 5 };
+    let values: Vec<String> = (0..fields).map(|i| format!("value ->> {i}")).collect();
+    upsert(level, &format!("SELECT {} FROM json_each(?{param}) WHERE true", values.join(", ")))
+}
+
+/// The JSON parameters of [`sqlite_upsert`] for the three levels, in order.
+pub(crate) fn sqlite_params(rows: &DigestRows) -> [String; 3] {
+    [
+        fanout::digest_json(&rows.days, true),
+        fanout::digest_json(&rows.weeks, true),
+        fanout::digest_json(&rows.totals, false),
+    ]
+}
+
+static SQLITE_UPSERTS: std::sync::LazyLock<[String; 3]> =
+    std::sync::LazyLock::new(|| [0, 1, 2].map(|level| sqlite_upsert(level, 1)));
 
 /// The PostgreSQL advisory lock every digest write takes (`fqdg`): the
 /// report writer and a case-ledger writer may update the same digest rows
-/// in different orders, so they take them one transaction at a time, at the
-/// end of each transaction — no deadlock between them.
+/// in different orders, so they take them one transaction at a time, from
+/// their digest write to their commit — no deadlock between them.
 const PG_DIGEST_LOCK: i64 = 0x6671_6467;
 
-static PG_FANOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let from = format!(
-        "(SELECT pg_advisory_xact_lock({PG_DIGEST_LOCK})) AS digest_lock CROSS JOIN jsonb_array_elements($1::jsonb) AS d(v)"
-    );
-    let [day, week, total] = fanout(
-        &from,
-        "JOIN",
-        |i| if i == 0 { "(d.v ->> 0)".to_owned() } else { format!("(d.v ->> {i})::bigint") },
-        |i| format!("(d.v ->> {i})::date"),
-    );
-    format!("WITH day AS ({day}), week AS ({week}) {total}")
-});
+/// PostgreSQL: how many parameters [`pg_upserts`] takes.
+pub(crate) const PG_PARAMS: usize = 6 + 6 + 5;
 
-/// Adds digest deltas inside the transaction that changed what they digest.
+/// PostgreSQL: the three upserts of summed rows as data-modifying CTEs
+/// (`digest_days AS (…), digest_weeks AS (…), digest_totals AS (…)`), each
+/// taking the digests' lock first, from typed arrays in parameters
+/// `${first}`… (bound by [`pg_bind`]).
+pub(crate) fn pg_upserts(first: usize) -> String {
+    let mut next = first;
+    let mut ctes = Vec::new();
+    for (level, name) in ["digest_days", "digest_weeks", "digest_totals"].into_iter().enumerate() {
+        let mut arrays = vec![format!("${next}::text[]")];
+        let mut columns = vec!["unit_id"];
+        next += 1;
+        if LEVELS[level].1.is_some() {
+            arrays.push(format!("${next}::date[]"));
+            columns.push("period");
+            next += 1;
+        }
+        for column in ["r", "rh", "e", "eh"] {
+            arrays.push(format!("${next}::bigint[]"));
+            columns.push(column);
+            next += 1;
+        }
+        let select = format!(
+            "SELECT u.* FROM (SELECT pg_advisory_xact_lock({PG_DIGEST_LOCK})) AS digest_lock \
+             CROSS JOIN UNNEST({}) AS u({})",
+            arrays.join(", "),
+            columns.join(", ")
+        );
+        ctes.push(format!("{name} AS ({})", upsert(level, &select)));
+    }
+    debug_assert_eq!(next - first, PG_PARAMS);
+    ctes.join(", ")
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds the [`PG_PARAMS`] arrays of [`pg_upserts`], in order.
+pub(crate) fn pg_bind<'q>(mut query: PgQuery<'q>, rows: &DigestRows) -> PgQuery<'q> {
+    for (level, table) in [&rows.days, &rows.weeks, &rows.totals].into_iter().enumerate() {
+        query = query.bind(table.iter().map(|r| &*r.unit).collect::<Vec<&str>>());
+        if LEVELS[level].1.is_some() {
+            query = query.bind(table.iter().map(|r| r.period).collect::<Vec<NaiveDate>>());
+        }
+        for i in 0..4 {
+            query = query.bind(table.iter().map(|r| r.columns()[i]).collect::<Vec<i64>>());
+        }
+    }
+    query
+}
+
+static PG_WRITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("WITH {} SELECT 1", pg_upserts(1)));
+
+/// Adds digest deltas inside the transaction that changed what they digest,
+/// fanned out by `topology`.
 pub(crate) trait DigestSink {
-    async fn add_digests(&mut self, deltas: &[DigestDelta]) -> Result<(), StoreError>;
+    async fn add_digests(&mut self, topology: &Topology, deltas: &[DigestDelta]) -> Result<(), StoreError>;
 
     /// Takes the digests' write lock for the rest of the transaction (a
     /// rebuild takes it first, so no batch adds to rows it is rebuilding).
@@ -291,12 +292,13 @@ impl DigestSink for SqliteConnection {
         Ok(())
     }
 
-    async fn add_digests(&mut self, deltas: &[DigestDelta]) -> Result<(), StoreError> {
-        for chunk in deltas.chunks(MAX_DELTAS_PER_STATEMENT) {
-            sqlx::query(sqlx::AssertSqlSafe(SQLITE_FANOUT.as_str()))
-                .bind(deltas_json(chunk)?)
-                .execute(&mut *self)
-                .await?;
+    async fn add_digests(&mut self, topology: &Topology, deltas: &[DigestDelta]) -> Result<(), StoreError> {
+        let rows = topology.digests(deltas);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for (sql, json) in SQLITE_UPSERTS.iter().zip(sqlite_params(&rows)) {
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json).execute(&mut *self).await?;
         }
         Ok(())
     }
@@ -308,13 +310,12 @@ impl DigestSink for PgConnection {
         Ok(())
     }
 
-    async fn add_digests(&mut self, deltas: &[DigestDelta]) -> Result<(), StoreError> {
-        for chunk in deltas.chunks(MAX_DELTAS_PER_STATEMENT) {
-            sqlx::query(sqlx::AssertSqlSafe(PG_FANOUT.as_str()))
-                .bind(deltas_json(chunk)?)
-                .execute(&mut *self)
-                .await?;
+    async fn add_digests(&mut self, topology: &Topology, deltas: &[DigestDelta]) -> Result<(), StoreError> {
+        let rows = topology.digests(deltas);
+        if rows.is_empty() {
+            return Ok(());
         }
+        pg_bind(sqlx::query(sqlx::AssertSqlSafe(PG_WRITE.as_str())), &rows).execute(&mut *self).await?;
         Ok(())
     }
 }
@@ -399,6 +400,10 @@ macro_rules! reconciliation {
                 basis: &str,
                 roots: &[fengqiao_core::UnitId],
             ) -> Result<bool, $crate::StoreError> {
+                // The roots change with the rebuild: no write fans out
+                // meanwhile, and later ones by the new roots.
+                let mut current = self.topology().write().await;
+                let topology = current.with_roots(roots.iter().map(ToString::to_string));
                 let mut tx = self.writer().begin_with($begin).await?;
                 $crate::digest::DigestSink::lock_digests(&mut *tx).await?;
                 let stored: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
@@ -424,7 +429,7 @@ macro_rules! reconciliation {
                     let Some(last) = page.last() else { break };
                     after = (last.1, last.0.clone());
                     let deltas = $crate::digest::head_rows_deltas(&page)?;
-                    $crate::digest::DigestSink::add_digests(&mut *tx, &deltas).await?;
+                    $crate::digest::DigestSink::add_digests(&mut *tx, &topology, &deltas).await?;
                 }
                 let mut after = (String::new(), 0i64);
                 loop {
@@ -448,7 +453,7 @@ macro_rules! reconciliation {
                             body: &row.4,
                         }
                     }))?;
-                    $crate::digest::DigestSink::add_digests(&mut *tx, &deltas).await?;
+                    $crate::digest::DigestSink::add_digests(&mut *tx, &topology, &deltas).await?;
                 }
                 sqlx::query(
                     "INSERT INTO node_meta (key, value) VALUES ($1, $2) \
@@ -459,6 +464,7 @@ macro_rules! reconciliation {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
+                *current = std::sync::Arc::new(topology);
                 Ok(true)
             }
 
@@ -715,11 +721,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fanout_statements_name_every_level() {
-        assert_eq!(SQLITE_FANOUT.matches("INSERT INTO").count(), 3);
-        assert!(PG_FANOUT.starts_with("WITH day AS (INSERT INTO digest_day"));
-        assert!(PG_FANOUT.contains("INSERT INTO digest_total"));
-        assert!(SQLITE_FANOUT.contains(&format!("% {HASH_MODULUS}")));
+    fn upserts_name_every_level_and_reduce() {
+        assert!(SQLITE_UPSERTS[0].starts_with("INSERT INTO digest_day (unit_id, day,"));
+        assert!(SQLITE_UPSERTS[2].starts_with("INSERT INTO digest_total (unit_id, reports"));
+        assert!(PG_WRITE.starts_with("WITH digest_days AS (INSERT INTO digest_day"));
+        assert!(PG_WRITE.contains("INSERT INTO digest_total"));
+        assert!(PG_WRITE.contains(&format!("${}::bigint[]", PG_PARAMS)));
+        assert!(!PG_WRITE.contains(&format!("${}", PG_PARAMS + 1)));
+        assert!(SQLITE_UPSERTS.iter().all(|sql| sql.contains(&format!("% {HASH_MODULUS}"))));
     }
 
     #[test]

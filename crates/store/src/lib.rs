@@ -30,6 +30,7 @@ pub mod audit;
 pub mod cases;
 pub mod committer;
 pub mod digest;
+pub(crate) mod fanout;
 pub mod personal;
 pub mod plan;
 pub mod postgres;

@@ -8,9 +8,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use fengqiao_core::report::parse_disputes_json;
 use fengqiao_core::tally::employer_key;
-use fengqiao_core::{
-    Applied, Dispute, DomainError, Head, IsoWeek, ReportKey, Revision, Tally, TimePolicy, decide,
-};
+use fengqiao_core::{Applied, Dispute, DomainError, Head, ReportKey, Revision, Tally, TimePolicy, decide};
 
 use crate::{ItemResult, Outcome, Submission};
 
@@ -186,32 +184,6 @@ impl Rollups {
         });
         self.employers
             .extend(employers(disputes).into_iter().map(|employer| (unit_id.to_owned(), date, employer, 1)));
-    }
-
-    /// The deltas as JSON rows `[unit, date, monday, counters…]`.
-    pub fn deltas_json(&self) -> Result<String, crate::StoreError> {
-        let rows: Vec<serde_json::Value> = self
-            .deltas
-            .iter()
-            .map(|d| {
-                let monday = IsoWeek::of(d.date).monday();
-                let mut row = vec![
-                    serde_json::Value::from(d.unit_id.as_str()),
-                    d.date.to_string().into(),
-                    monday.to_string().into(),
-                ];
-                row.extend(d.tally.stored().iter().map(|&c| serde_json::Value::from(c)));
-                serde_json::Value::Array(row)
-            })
-            .collect();
-        serde_json::to_string(&rows).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
-    }
-
-    /// The employer changes as JSON rows `[unit, date, employer, change]`.
-    pub fn employers_json(&self) -> Result<String, crate::StoreError> {
-        let rows: Vec<(&str, String, &str, i64)> =
-            self.employers.iter().map(|(u, d, e, n)| (u.as_str(), d.to_string(), e.as_str(), *n)).collect();
-        serde_json::to_string(&rows).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
     }
 }
 

@@ -26,6 +26,7 @@ use sqlx::{Connection, PgConnection, PgPool, Row};
 use tracing::instrument;
 
 use crate::cases::{self, FigureSource, OutboxEntryRow};
+use crate::fanout::{self, SharedTopology, Topology};
 use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
@@ -35,8 +36,11 @@ use crate::{
     SetAsideRow, Store, StoreError, StoredCase, Submission, SupervisionRow, WriteFailures,
 };
 
-/// The write half of a batch: history, outbox, rollups and heads in one
-/// statement.
+/// The write half of a batch in one statement: history (`$1`–`$10`), heads
+/// (`$11`–`$16`), the outbox (when `$17`; trace contexts `$18`), and the
+/// rollups, employers and digests already fanned out and summed per row
+/// (typed arrays from `$19`, see [`rollup::pg_upserts`] and
+/// [`crate::digest::pg_upserts`]).
 static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH history AS ( \
@@ -47,27 +51,22 @@ static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
          queued AS ( \
          INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at, trace_parent) \
          SELECT 'report', * FROM UNNEST($1::text[], $2::date[], $3::bigint[], $10::timestamptz[], \
-         $19::text[]) WHERE $17), \
-         day AS ({day}), week AS ({week}) \
+         $18::text[]) WHERE $17), \
+         {rollups}, {digests} \
          INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
          SELECT * FROM UNNEST($11::text[], $12::date[], $13::bigint[], $14::bytea[], $15::timestamptz[], \
          $16::timestamptz[]) \
          ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
          content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
          first_accepted_at = excluded.first_accepted_at",
-        day = rollup::pg_fanout(Period::Day, 18),
-        week = rollup::pg_fanout(Period::Week, 18),
+        rollups = rollup::pg_upserts(19),
+        digests = crate::digest::pg_upserts(19 + rollup::PG_PARAMS),
     )
 });
-
-/// Employer changes `[unit, date, employer, change]` (`$1`), fanned out.
-static EMPLOYER_WRITES: LazyLock<String> = LazyLock::new(|| rollup::pg_employer_fanout(1));
 
 /// Reports per page when rebuilding rollups.
 const REBUILD_PAGE: i64 = 5000;
 
-static REBUILD_DAYS: LazyLock<String> = LazyLock::new(|| rollup::pg_fanout(Period::Day, 1));
-static REBUILD_WEEKS: LazyLock<String> = LazyLock::new(|| rollup::pg_fanout(Period::Week, 1));
 static READ_DAYS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Day));
 static READ_WEEKS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Week));
 static LOOKUP_DAYS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Day));
@@ -106,6 +105,8 @@ pub struct PgStore {
     keyring: Keyring,
     /// Writes that failed in the database.
     writes: WriteFailures,
+    /// The dated closure and the digest roots, for the fan-out.
+    topology: SharedTopology,
 }
 
 impl PgStore {
@@ -183,7 +184,8 @@ impl PgStore {
             );
         }
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let store = PgStore { pool, keyring, writes: WriteFailures::default() };
+        let topology = SharedTopology::new(load_topology(&pool).await?);
+        let store = PgStore { pool, keyring, writes: WriteFailures::default(), topology };
         // Read first, so that an ordinary start takes no lock.
         if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
             let mut tx = store.pool.begin().await?;
@@ -202,6 +204,10 @@ impl PgStore {
     /// Write transactions take any connection: PostgreSQL's row locks queue.
     pub(crate) fn writer(&self) -> &PgPool {
         &self.pool
+    }
+
+    pub(crate) fn topology(&self) -> &SharedTopology {
+        &self.topology
     }
 
     /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).
@@ -239,6 +245,16 @@ impl PgStore {
 }
 
 crate::digest::reconciliation!(PgStore, PgConnection, "BEGIN");
+
+/// The stored closure and digest roots.
+async fn load_topology(pool: &PgPool) -> Result<Topology, StoreError> {
+    let closure: Vec<fanout::ClosureRow> =
+        sqlx::query_as("SELECT ancestor_id, unit_id, valid_from, valid_to FROM unit_closure")
+            .fetch_all(pool)
+            .await?;
+    let roots: Vec<String> = sqlx::query_scalar("SELECT unit_id FROM digest_roots").fetch_all(pool).await?;
+    Ok(Topology::new(closure, roots))
+}
 
 /// The case ledger's writes inside a transaction holding the ledger's write
 /// lock.
@@ -281,6 +297,9 @@ impl Store for PgStore {
     #[instrument(name = "store.postgres.replace_units", skip_all, fields(units = tree.len()))]
     async fn replace_units(&self, tree: &UnitTree, audit: AuditRecord) -> Result<(), StoreError> {
         let (units, closure) = plan::tree_rows(tree);
+        // No write fans out while the closure changes; later ones by the new one.
+        let mut current = self.topology.write().await;
+        let topology = current.with_closure(&closure);
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM units").execute(&mut *tx).await?;
@@ -312,6 +331,7 @@ impl Store for PgStore {
         .await?;
         crate::audit::postgres::append_in(&mut tx, vec![audit]).await?;
         tx.commit().await?;
+        *current = std::sync::Arc::new(topology);
         Ok(())
     }
 
@@ -333,6 +353,7 @@ impl Store for PgStore {
     ) -> Result<Vec<ItemResult>, StoreError> {
         let started = std::time::Instant::now();
         let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
+        let topology = self.topology.read().await;
         let mut tx = self.pool.begin().await?;
         let heads = Self::read_heads(&mut tx, &keys).await?;
         let read_heads = started.elapsed();
@@ -340,45 +361,36 @@ impl Store for PgStore {
         let audits: Vec<AuditRecord> = batch.iter().map(|s| s.audit.clone()).collect();
         let plan = plan::plan(batch, heads, policy)?;
         let planned = started.elapsed();
-        let mut wrote = planned;
         if !plan.revisions.is_empty() {
-            // History, heads, outbox and rollups in one statement (a
-            // data-modifying CTE): one round trip per batch.
+            // History, heads, outbox, rollups, employers and reconciliation's
+            // digests in one statement (data-modifying CTEs): one round trip
+            // per batch, the fan-out done above the database.
+            let rollups = topology.rollups(&plan.rollups);
+            let digests = topology.digests(&crate::digest::report_deltas(&before, &plan.heads)?);
             let (r, h) = (&plan.revisions, &plan.heads);
-            sqlx::query(sqlx::AssertSqlSafe(APPLY_WRITES.as_str()))
-                .bind(r.iter().map(|r| r.unit_id.clone()).collect::<Vec<_>>())
+            let query = sqlx::query(sqlx::AssertSqlSafe(APPLY_WRITES.as_str()))
+                .bind(r.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>())
                 .bind(r.iter().map(|r| r.report_date).collect::<Vec<_>>())
                 .bind(r.iter().map(|r| r.revision).collect::<Vec<_>>())
-                .bind(r.iter().map(|r| r.reporter.clone()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.reporter.as_str()).collect::<Vec<_>>())
                 .bind(r.iter().map(|r| r.zero).collect::<Vec<_>>())
                 .bind(r.iter().map(|r| r.dispute_count).collect::<Vec<_>>())
-                .bind(r.iter().map(|r| r.disputes.clone()).collect::<Vec<_>>())
-                .bind(r.iter().map(|r| r.correction_reason.clone()).collect::<Vec<_>>())
-                .bind(r.iter().map(|r| r.content_hash.clone()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.disputes.as_str()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.correction_reason.as_deref()).collect::<Vec<_>>())
+                .bind(r.iter().map(|r| r.content_hash.as_slice()).collect::<Vec<_>>())
                 .bind(r.iter().map(|r| r.accepted_at).collect::<Vec<_>>())
-                .bind(h.iter().map(|h| h.unit_id.clone()).collect::<Vec<_>>())
+                .bind(h.iter().map(|h| h.unit_id.as_str()).collect::<Vec<_>>())
                 .bind(h.iter().map(|h| h.report_date).collect::<Vec<_>>())
                 .bind(h.iter().map(|h| h.revision).collect::<Vec<_>>())
-                .bind(h.iter().map(|h| h.content_hash.clone()).collect::<Vec<_>>())
+                .bind(h.iter().map(|h| h.content_hash.as_slice()).collect::<Vec<_>>())
                 .bind(h.iter().map(|h| h.accepted_at).collect::<Vec<_>>())
                 .bind(h.iter().map(|h| h.first_accepted_at).collect::<Vec<_>>())
                 .bind(forward)
-                .bind(plan.rollups.deltas_json()?)
-                .bind(r.iter().map(|r| r.trace_parent.clone()).collect::<Vec<_>>())
-                .execute(&mut *tx)
-                .await?;
-            if !plan.rollups.employers.is_empty() {
-                sqlx::query(sqlx::AssertSqlSafe(EMPLOYER_WRITES.as_str()))
-                    .bind(plan.rollups.employers_json()?)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            wrote = started.elapsed();
-            // Reconciliation's digests, in the same transaction.
-            let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
-            crate::digest::DigestSink::add_digests(&mut *tx, &deltas).await?;
+                .bind(r.iter().map(|r| r.trace_parent.as_deref()).collect::<Vec<_>>());
+            let query = rollup::pg_bind(query, &rollups);
+            crate::digest::pg_bind(query, &digests).execute(&mut *tx).await?;
         }
-        let digested = started.elapsed();
+        let wrote = started.elapsed();
         let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));
         crate::audit::postgres::append_in(&mut tx, crate::audit::of_changes(audits, changed)).await?;
         let audited = started.elapsed();
@@ -388,8 +400,7 @@ impl Store for PgStore {
             read_heads_us = read_heads.as_micros() as u64,
             plan_us = (planned - read_heads).as_micros() as u64,
             writes_us = (wrote - planned).as_micros() as u64,
-            digests_us = (digested - wrote).as_micros() as u64,
-            audit_us = (audited - digested).as_micros() as u64,
+            audit_us = (audited - wrote).as_micros() as u64,
             commit_us = (started.elapsed() - audited).as_micros() as u64,
             "batch written"
         );
@@ -453,6 +464,7 @@ impl Store for PgStore {
 
     #[instrument(name = "store.postgres.rebuild_rollups", skip_all)]
     async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError> {
+        let topology = self.topology.read().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query("TRUNCATE rollup_day, rollup_week, employer_days").execute(&mut *tx).await?;
         // Before any report; `NaiveDate::MIN` is outside PostgreSQL's date range.
@@ -474,13 +486,7 @@ impl Store for PgStore {
             after = (last.report_date, last.unit_id.clone());
             total += page.len() as u64;
             let rollups = plan::rollups_of(&page, policy)?;
-            let deltas = rollups.deltas_json()?;
-            sqlx::query(sqlx::AssertSqlSafe(REBUILD_DAYS.as_str())).bind(&deltas).execute(&mut *tx).await?;
-            sqlx::query(sqlx::AssertSqlSafe(REBUILD_WEEKS.as_str())).bind(&deltas).execute(&mut *tx).await?;
-            sqlx::query(sqlx::AssertSqlSafe(EMPLOYER_WRITES.as_str()))
-                .bind(rollups.employers_json()?)
-                .execute(&mut *tx)
-                .await?;
+            rollup::pg_write(&mut tx, &topology.rollups(&rollups)).await?;
         }
         tx.commit().await?;
         Ok(total)
@@ -815,13 +821,16 @@ impl Store for PgStore {
         self.writes
             .track(async {
                 let audits: Vec<AuditRecord> = items.iter().map(|item| item.audit.clone()).collect();
+                let topology = self.topology.read().await;
                 let mut tx = self.pool.begin().await?;
                 // One ledger writer at a time (readers go on): a case is refolded
                 // from the events its transaction sees, so two writers of one case
                 // must not interleave. SHARE ROW EXCLUSIVE conflicts with itself and
                 // with row writes, not with reads.
                 sqlx::query("LOCK TABLE case_events IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
-                let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
+                let results =
+                    cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward, &topology)
+                        .await?;
                 let applied = results.iter().map(|r| matches!(r, Ok(CaseApplied::Applied)));
                 crate::audit::postgres::append_in(&mut tx, crate::audit::of_changes(audits, applied)).await?;
                 tx.commit().await?;

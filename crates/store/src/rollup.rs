@@ -1,11 +1,11 @@
 //! The rollup tables' SQL, built once from the tally's column list, and the
 //! backend-independent checks over them.
 //!
-//! A batch's [`plan::Rollups`](crate::plan::Rollups) travels as one JSON
-//! parameter of rows `[unit, date, monday, counters…]`; one statement per
-//! table fans each row out to the unit and its ancestors on that date (the
-//! dated closure), sums per (ancestor, period) and adds the sums with an
-//! upsert. The statements' text never changes, so they stay prepared.
+//! A batch's deltas are fanned out to the unit and its ancestors in Rust
+//! ([`crate::fanout`]); the writers here upsert the summed rows, one per
+//! (ancestor, period), with plain values: PostgreSQL from typed arrays
+//! (`UNNEST`), SQLite from one JSON parameter per table read once per row.
+//! The statements' text never changes, so they stay prepared.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -14,6 +14,7 @@ use chrono::{Duration, NaiveDate};
 use fengqiao_core::tally::{STORED_COUNTERS, stored_columns};
 use fengqiao_core::{IsoWeek, Tally, TimePolicy, UnitId, UnitTree};
 
+use crate::fanout::{self, RollupRows};
 use crate::{ListQuery, Store, StoreError};
 
 /// Which rollup table.
@@ -39,14 +40,6 @@ impl Period {
             Period::Week => "week_start",
         }
     }
-
-    /// The JSON position of the row's period key.
-    fn json_index(self) -> usize {
-        match self {
-            Period::Day => 1,
-            Period::Week => 2,
-        }
-    }
 }
 
 /// One stored rollup: a unit's subtree over one day or week.
@@ -65,86 +58,119 @@ pub(crate) fn column_list() -> String {
     COLUMNS.join(", ")
 }
 
-/// The fan-out upsert for one table. `value(i)` reads JSON position `i` of
-/// a delta row as the backend spells it; `date(i)` the same as a date.
-fn fanout(
-    period: Period,
-    from: &str,
-    join: &str,
-    value: impl Fn(usize) -> String,
-    date: impl Fn(usize) -> String,
-) -> String {
+/// `c = table.c + excluded.c, …` for every counter.
+fn additions(table: &str) -> String {
+    COLUMNS.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// SQLite: upserts the summed rows `[unit, period, counters…]` of JSON
+/// parameter `?{param}` into `period`'s table.
+pub(crate) fn sqlite_upsert(period: Period, param: usize) -> String {
     let table = period.table();
-    let sums: Vec<String> = (0..STORED_COUNTERS).map(|i| format!("SUM({})", value(3 + i))).collect();
-    let updates: Vec<String> = COLUMNS.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect();
+    let values: Vec<String> = (0..2 + STORED_COUNTERS).map(|i| format!("value ->> {i}")).collect();
     format!(
-        "INSERT INTO {table} (unit_id, {key}, {columns}) \
-         SELECT c.ancestor_id, {period_value}, {sums} FROM {from} \
-         {join} unit_closure c ON c.unit_id = {unit} \
-         AND (c.valid_from IS NULL OR c.valid_from <= {day}) AND (c.valid_to IS NULL OR {day} < c.valid_to) \
-         WHERE true GROUP BY c.ancestor_id, {period_value} \
+        "INSERT INTO {table} (unit_id, {key}, {columns}) SELECT {values} FROM json_each(?{param}) WHERE true \
          ON CONFLICT (unit_id, {key}) DO UPDATE SET {updates}",
         key = period.key(),
         columns = column_list(),
-        period_value = date(period.json_index()),
-        sums = sums.join(", "),
-        unit = value(0),
-        day = date(1),
-        updates = updates.join(", "),
+        values = values.join(", "),
+        updates = additions(table),
     )
 }
 
-/// SQLite: the fan-out of the deltas in JSON parameter `?{param}`.
-pub(crate) fn sqlite_fanout(period: Period, param: usize) -> String {
-    // CROSS JOIN fixes the loop order in SQLite: each delta row probes the
-    // closure's unit index (left to the planner, it may scan the closure
-    // and re-read the JSON for every closure row).
-    fanout(
-        period,
-        &format!("json_each(?{param}) AS d"),
-        "CROSS JOIN",
-        |i| format!("d.value ->> {i}"),
-        |i| format!("(d.value ->> {i})"),
-    )
-}
-
-/// PostgreSQL: the fan-out of the deltas in JSON parameter `${param}`.
-pub(crate) fn pg_fanout(period: Period, param: usize) -> String {
-    fanout(
-        period,
-        &format!("jsonb_array_elements(${param}::jsonb) AS d(v)"),
-        "JOIN",
-        |i| if i == 0 { "(d.v ->> 0)".to_owned() } else { format!("(d.v ->> {i})::bigint") },
-        |i| format!("(d.v ->> {i})::date"),
-    )
-}
-
-/// SQLite: the fan-out of employer changes `[unit, date, employer, change]`
-/// in JSON parameter `?{param}` to `employer_days` of the unit and its
-/// ancestors.
-pub(crate) fn sqlite_employer_fanout(param: usize) -> String {
+/// SQLite: upserts the summed employer changes `[unit, day, employer,
+/// change]` of JSON parameter `?{param}`.
+pub(crate) fn sqlite_employer_upsert(param: usize) -> String {
     format!(
         "INSERT INTO employer_days (unit_id, day, employer, reports) \
-         SELECT c.ancestor_id, d.value ->> 1, d.value ->> 2, SUM(d.value ->> 3) \
-         FROM json_each(?{param}) AS d CROSS JOIN unit_closure c ON c.unit_id = d.value ->> 0 \
-         AND (c.valid_from IS NULL OR c.valid_from <= d.value ->> 1) \
-         AND (c.valid_to IS NULL OR d.value ->> 1 < c.valid_to) \
-         WHERE true GROUP BY c.ancestor_id, d.value ->> 1, d.value ->> 2 \
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?{param}) WHERE true \
          ON CONFLICT (unit_id, day, employer) DO UPDATE SET reports = employer_days.reports + excluded.reports"
     )
 }
 
-/// PostgreSQL: the same as [`sqlite_employer_fanout`] from `${param}`.
-pub(crate) fn pg_employer_fanout(param: usize) -> String {
+/// SQLite: writes summed rollup rows, one statement per table.
+pub(crate) async fn sqlite_write(
+    connection: &mut sqlx::SqliteConnection,
+    rows: &RollupRows,
+) -> Result<(), StoreError> {
+    static DAYS: LazyLock<String> = LazyLock::new(|| sqlite_upsert(Period::Day, 1));
+    static WEEKS: LazyLock<String> = LazyLock::new(|| sqlite_upsert(Period::Week, 1));
+    static EMPLOYERS: LazyLock<String> = LazyLock::new(|| sqlite_employer_upsert(1));
+    for (sql, json) in [
+        (&*DAYS, fanout::rollup_json(&rows.days)),
+        (&*WEEKS, fanout::rollup_json(&rows.weeks)),
+        (&*EMPLOYERS, fanout::employer_json(&rows.employers)),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json).execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL: how many parameters [`pg_upserts`] takes.
+pub(crate) const PG_PARAMS: usize = 2 * (2 + STORED_COUNTERS) + 4;
+
+/// PostgreSQL: the three upserts of summed rows as data-modifying CTEs
+/// (`rollup_days AS (…), rollup_weeks AS (…), employer_changes AS (…)`),
+/// from typed arrays in parameters `${first}`… (bound by [`pg_bind`]).
+pub(crate) fn pg_upserts(first: usize) -> String {
+    let table = |period: Period, first: usize| {
+        let name = period.table();
+        let arrays: Vec<String> = std::iter::once(format!("${first}::text[]"))
+            .chain(std::iter::once(format!("${}::date[]", first + 1)))
+            .chain((0..STORED_COUNTERS).map(|i| format!("${}::bigint[]", first + 2 + i)))
+            .collect();
+        format!(
+            "INSERT INTO {name} (unit_id, {key}, {columns}) SELECT * FROM UNNEST({arrays}) \
+             ON CONFLICT (unit_id, {key}) DO UPDATE SET {updates}",
+            key = period.key(),
+            columns = column_list(),
+            arrays = arrays.join(", "),
+            updates = additions(name),
+        )
+    };
+    let employers = first + 2 * (2 + STORED_COUNTERS);
     format!(
-        "INSERT INTO employer_days (unit_id, day, employer, reports) \
-         SELECT c.ancestor_id, (d.v ->> 1)::date, d.v ->> 2, SUM((d.v ->> 3)::bigint) \
-         FROM jsonb_array_elements(${param}::jsonb) AS d(v) JOIN unit_closure c ON c.unit_id = d.v ->> 0 \
-         AND (c.valid_from IS NULL OR c.valid_from <= (d.v ->> 1)::date) \
-         AND (c.valid_to IS NULL OR (d.v ->> 1)::date < c.valid_to) \
-         GROUP BY c.ancestor_id, (d.v ->> 1)::date, d.v ->> 2 \
-         ON CONFLICT (unit_id, day, employer) DO UPDATE SET reports = employer_days.reports + excluded.reports"
+        "rollup_days AS ({days}), rollup_weeks AS ({weeks}), employer_changes AS ( \
+         INSERT INTO employer_days (unit_id, day, employer, reports) \
+         SELECT * FROM UNNEST(${e0}::text[], ${e1}::date[], ${e2}::text[], ${e3}::bigint[]) \
+         ON CONFLICT (unit_id, day, employer) DO UPDATE SET reports = employer_days.reports + excluded.reports)",
+        days = table(Period::Day, first),
+        weeks = table(Period::Week, first + 2 + STORED_COUNTERS),
+        e0 = employers,
+        e1 = employers + 1,
+        e2 = employers + 2,
+        e3 = employers + 3,
     )
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds the [`PG_PARAMS`] arrays of [`pg_upserts`], in order.
+pub(crate) fn pg_bind<'q>(mut query: PgQuery<'q>, rows: &RollupRows) -> PgQuery<'q> {
+    for table in [&rows.days, &rows.weeks] {
+        query = query
+            .bind(table.iter().map(|r| &*r.unit).collect::<Vec<&str>>())
+            .bind(table.iter().map(|r| r.period).collect::<Vec<NaiveDate>>());
+        for i in 0..STORED_COUNTERS {
+            query = query.bind(table.iter().map(|r| r.counters[i]).collect::<Vec<i64>>());
+        }
+    }
+    let e = &rows.employers;
+    query
+        .bind(e.iter().map(|r| &*r.unit).collect::<Vec<&str>>())
+        .bind(e.iter().map(|r| r.day).collect::<Vec<NaiveDate>>())
+        .bind(e.iter().map(|r| r.employer.as_str()).collect::<Vec<&str>>())
+        .bind(e.iter().map(|r| r.change).collect::<Vec<i64>>())
+}
+
+/// PostgreSQL: writes summed rollup rows in one statement.
+pub(crate) async fn pg_write(
+    connection: &mut sqlx::PgConnection,
+    rows: &RollupRows,
+) -> Result<(), StoreError> {
+    static WRITE: LazyLock<String> = LazyLock::new(|| format!("WITH {} SELECT 1", pg_upserts(1)));
+    pg_bind(sqlx::query(sqlx::AssertSqlSafe(WRITE.as_str())), rows).execute(&mut *connection).await?;
+    Ok(())
 }
 
 /// Most (unit, period) pairs a rollup read looks up one by one; a wider
@@ -246,7 +272,7 @@ pub struct Verification {
 }
 
 /// Recomputes every rollup from the current reports — tallied in Rust and
-/// placed with the in-memory tree, independently of the SQL fan-out — and
+/// placed with the in-memory tree, independently of the store's fan-out — and
 /// compares with what is stored, one week at a time (memory stays bounded).
 /// It walks only the weeks that hold data ([`Store::held_days`]): a stray
 /// report from year 1 costs one more week, not 2,000 years of them.

@@ -26,6 +26,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tracing::instrument;
 
 use crate::cases::{self, FigureSource, OutboxEntryRow};
+use crate::fanout::{self, SharedTopology, Topology};
 use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
@@ -53,6 +54,8 @@ pub struct SqliteStore {
     keyring: Keyring,
     /// Writes that failed in the database.
     writes: WriteFailures,
+    /// The dated closure and the digest roots, for the fan-out.
+    topology: SharedTopology,
 }
 
 impl SqliteStore {
@@ -94,7 +97,8 @@ impl SqliteStore {
                 .await
                 .map_err(|e| damaged(&path, e))?
         };
-        let store = SqliteStore { pool, writer, keyring, writes: WriteFailures::default() };
+        let topology = SharedTopology::new(load_topology(&pool).await?);
+        let store = SqliteStore { pool, writer, keyring, writes: WriteFailures::default(), topology };
         // Read first, so that an ordinary start takes no write lock.
         if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
             let mut tx = store.writer.begin_with("BEGIN IMMEDIATE").await?;
@@ -113,19 +117,25 @@ impl SqliteStore {
         &self.writer
     }
 
+    pub(crate) fn topology(&self) -> &SharedTopology {
+        &self.topology
+    }
+
     /// Applies a batch in three round trips to SQLite's worker thread: one
     /// takes the write lock and reads the heads, one reads the audit log's
     /// head, and one writes everything the plan says — the audit entries of
     /// what changed, history, heads, outbox, reconciliation's digests,
-    /// rollups and employers — and commits ([`BATCH_WRITES`]). Each table's
-    /// rows travel as one JSON parameter (`json_each`), so the statements'
-    /// text never changes and stays prepared — SQLite's `UNNEST`. The
-    /// caller rolls back on error.
+    /// rollups and employers, the last three already fanned out by
+    /// `topology` and summed per row — and commits ([`BATCH_WRITES`]). Each
+    /// table's rows travel as one JSON parameter (`json_each`), so the
+    /// statements' text never changes and stays prepared — SQLite's
+    /// `UNNEST`. The caller rolls back on error.
     async fn apply_on(
         connection: &mut sqlx::SqliteConnection,
         batch: Vec<Submission>,
         forward: bool,
         policy: &TimePolicy,
+        topology: &Topology,
     ) -> Result<Vec<ItemResult>, StoreError> {
         let started = std::time::Instant::now();
         let keys: Vec<(&str, String)> =
@@ -151,6 +161,11 @@ impl SqliteStore {
             sqlx::query("COMMIT").execute(&mut *connection).await?;
             return Ok(plan.results);
         }
+        // Reconciliation's digests and the rollups, fanned out and summed.
+        let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
+        let [digest_days, digest_weeks, digest_totals] =
+            crate::digest::sqlite_params(&topology.digests(&deltas));
+        let rollups = topology.rollups(&plan.rollups);
         let planned = started.elapsed();
         let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));
         let records = crate::audit::of_changes(audits, changed);
@@ -194,23 +209,17 @@ impl SqliteStore {
                 )
             })
             .collect();
-        // Reconciliation's digests, in the same transaction; a batch too
-        // big for one statement's sums gets statements of its own first.
-        let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
-        let digests = if deltas.len() <= crate::digest::MAX_DELTAS_PER_STATEMENT {
-            crate::digest::deltas_json(&deltas)?
-        } else {
-            crate::digest::DigestSink::add_digests(&mut *connection, &deltas).await?;
-            "[]".to_owned()
-        };
         let mut query = sqlx::query(sqlx::AssertSqlSafe(BATCH_WRITES.sql.as_str()))
             .bind(audit)
             .bind(to_json(&revisions)?)
             .bind(to_json(&heads)?)
             .bind(forward)
-            .bind(digests)
-            .bind(plan.rollups.deltas_json()?)
-            .bind(plan.rollups.employers_json()?);
+            .bind(digest_days)
+            .bind(digest_weeks)
+            .bind(digest_totals)
+            .bind(fanout::rollup_json(&rollups.days))
+            .bind(fanout::rollup_json(&rollups.weeks))
+            .bind(fanout::employer_json(&rollups.employers));
         for _ in 0..BATCH_WRITES.padding {
             query = query.bind(None::<i64>);
         }
@@ -266,17 +275,19 @@ fn padding_for(sql: &str) -> usize {
 
 /// The write half of a batch, in one round trip: the audit entries (`?1`),
 /// history (`?2`), heads (`?3`), the outbox (`?4`: whether to queue), the
-/// digest deltas (`?5`), rollup deltas (`?6`) and employer changes (`?7`),
-/// fanned out; commit.
+/// summed digest rows per day, week and root (`?5`–`?7`), rollup rows per
+/// day and week (`?8`, `?9`) and employer changes (`?10`); commit.
 static BATCH_WRITES: LazyLock<MultiStatement> = LazyLock::new(|| {
     let sql = format!(
-        "{audit}; {history}; {digests}; {day}; {week}; {employers}; COMMIT",
+        "{audit}; {history}; {digest_days}; {digest_weeks}; {digest_totals}; {days}; {weeks}; {employers}; COMMIT",
         audit = crate::audit::sqlite::insert_sql(1),
         history = APPLY_WRITES,
-        digests = crate::digest::sqlite_fanout(5),
-        day = rollup::sqlite_fanout(Period::Day, 6),
-        week = rollup::sqlite_fanout(Period::Week, 6),
-        employers = rollup::sqlite_employer_fanout(7),
+        digest_days = crate::digest::sqlite_upsert(0, 5),
+        digest_weeks = crate::digest::sqlite_upsert(1, 6),
+        digest_totals = crate::digest::sqlite_upsert(2, 7),
+        days = rollup::sqlite_upsert(Period::Day, 8),
+        weeks = rollup::sqlite_upsert(Period::Week, 9),
+        employers = rollup::sqlite_employer_upsert(10),
     );
     let padding = padding_for(&sql);
     MultiStatement { sql, padding }
@@ -299,16 +310,6 @@ const APPLY_WRITES: &str = "INSERT INTO report_revisions (unit_id, report_date, 
 
 /// Reports per page when rebuilding rollups.
 const REBUILD_PAGE: i64 = 5000;
-
-/// A rebuild page's rollups (`?1`) and employers (`?2`).
-static REBUILD_WRITES: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "{}; {}; {}",
-        rollup::sqlite_fanout(Period::Day, 1),
-        rollup::sqlite_fanout(Period::Week, 1),
-        rollup::sqlite_employer_fanout(2),
-    )
-});
 
 static READ_DAYS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Day));
 static READ_WEEKS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Week));
@@ -354,6 +355,16 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreErr
 }
 
 crate::digest::reconciliation!(SqliteStore, SqliteConnection, "BEGIN IMMEDIATE");
+
+/// The stored closure and digest roots.
+async fn load_topology(pool: &SqlitePool) -> Result<Topology, StoreError> {
+    let closure: Vec<fanout::ClosureRow> =
+        sqlx::query_as("SELECT ancestor_id, unit_id, valid_from, valid_to FROM unit_closure")
+            .fetch_all(pool)
+            .await?;
+    let roots: Vec<String> = sqlx::query_scalar("SELECT unit_id FROM digest_roots").fetch_all(pool).await?;
+    Ok(Topology::new(closure, roots))
+}
 
 /// A failure to open the file at `path`, named as damage when SQLite says
 /// the file is corrupt or not a database.
@@ -429,6 +440,9 @@ impl Store for SqliteStore {
     #[instrument(name = "store.sqlite.replace_units", skip_all, fields(units = tree.len()))]
     async fn replace_units(&self, tree: &UnitTree, audit: AuditRecord) -> Result<(), StoreError> {
         let (units, closure) = plan::tree_rows(tree);
+        // No write fans out while the closure changes; later ones by the new one.
+        let mut current = self.topology.write().await;
+        let topology = current.with_closure(&closure);
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM units").execute(&mut *tx).await?;
@@ -463,6 +477,7 @@ impl Store for SqliteStore {
         }
         crate::audit::sqlite::append_in(&mut tx, vec![audit]).await?;
         tx.commit().await?;
+        *current = std::sync::Arc::new(topology);
         Ok(())
     }
 
@@ -482,8 +497,9 @@ impl Store for SqliteStore {
         forward: bool,
         policy: &TimePolicy,
     ) -> Result<Vec<ItemResult>, StoreError> {
+        let topology = self.topology.read().await;
         let mut connection = self.writer.acquire().await?;
-        let result = Self::apply_on(&mut connection, batch, forward, policy).await;
+        let result = Self::apply_on(&mut connection, batch, forward, policy, &topology).await;
         if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *connection).await.is_err() {
             // No transaction was open, or the connection is broken: either
             // way it must not go back to the pool in an unknown state.
@@ -798,6 +814,7 @@ impl Store for SqliteStore {
 
     #[instrument(name = "store.sqlite.rebuild_rollups", skip_all)]
     async fn rebuild_rollups(&self, policy: &TimePolicy) -> Result<u64, StoreError> {
+        let topology = self.topology.read().await;
         let mut tx = self.writer.begin().await?;
         sqlx::query("DELETE FROM rollup_day; DELETE FROM rollup_week; DELETE FROM employer_days")
             .execute(&mut *tx)
@@ -820,11 +837,7 @@ impl Store for SqliteStore {
             after = (last.report_date, last.unit_id.clone());
             total += page.len() as u64;
             let rollups = plan::rollups_of(&page, policy)?;
-            sqlx::query(sqlx::AssertSqlSafe(REBUILD_WRITES.as_str()))
-                .bind(rollups.deltas_json()?)
-                .bind(rollups.employers_json()?)
-                .execute(&mut *tx)
-                .await?;
+            rollup::sqlite_write(&mut tx, &topology.rollups(&rollups)).await?;
         }
         tx.commit().await?;
         Ok(total)
@@ -907,8 +920,11 @@ impl Store for SqliteStore {
         self.writes
             .track(async {
                 let audits: Vec<AuditRecord> = items.iter().map(|item| item.audit.clone()).collect();
+                let topology = self.topology.read().await;
                 let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-                let results = cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward).await?;
+                let results =
+                    cases::apply_items(&mut Ledger(&mut tx, &self.keyring), items, forward, &topology)
+                        .await?;
                 let applied = results.iter().map(|r| matches!(r, Ok(CaseApplied::Applied)));
                 crate::audit::sqlite::append_in(&mut tx, crate::audit::of_changes(audits, applied)).await?;
                 tx.commit().await?;

@@ -545,6 +545,104 @@ async fn check_the_move(store: &dyn Store) {
     assert_eq!(received(DISTRICT, 11).await.len(), 3);
 }
 
+/// The store fans out by the closure it holds in memory: a tree change
+/// (group 2 moved on the 11th) makes every later batch count the group
+/// under its new parents from that day — rollups, employers and the
+/// digests of the roots above it — and a store reopened on the database
+/// fans out by the stored closure and roots before any tree is set again.
+async fn later_batches_fan_out_by_the_new_closure_and_after_a_reopen(backend: Backend) {
+    let (db, store, _) = setup(backend, TREE).await;
+    let roots = [id(DISTRICT), id(OTHER_TOWNSHIP)];
+    let old_tree = UnitTree::from_csv(TREE).unwrap();
+    assert!(store.ensure_digests(&fengqiao_store::digest::basis(&old_tree, &roots), &roots).await.unwrap());
+    // Under the old tree the group's 13th counts under 电力社区.
+    apply(&*store, vec![submission(report(GROUP_2, 13, 1, vec![]), utc(13, 3, 0))]).await;
+    assert_eq!(day(&*store, COMMUNITY, date(13)).await.received, 1);
+    assert_eq!(day(&*store, OTHER_COMMUNITY, date(13)).await.received, 0);
+    assert!(store.digest_total(&id(OTHER_TOWNSHIP)).await.unwrap().is_empty());
+
+    // The move; the node rebuilds what depends on the closure.
+    let tree = UnitTree::from_csv(MOVED_TREE).unwrap();
+    store.replace_units(&tree, fengqiao_store::testing::audit_record("tree")).await.unwrap();
+    store.rebuild_rollups(&TimePolicy::default()).await.unwrap();
+    assert!(store.ensure_digests(&fengqiao_store::digest::basis(&tree, &roots), &roots).await.unwrap());
+    assert_eq!(day(&*store, OTHER_COMMUNITY, date(13)).await.received, 1, "rebuilt under the new parent");
+    assert_eq!(store.digest_total(&id(OTHER_TOWNSHIP)).await.unwrap().reports.items, 1);
+
+    // Later batches: a day before the move, a correction and a new day after it.
+    let wages = || vec![wage("w1", "甲公司", 3, 300_000, 0, DisputeOutcome::Mediating)];
+    apply(
+        &*store,
+        vec![
+            submission(report(GROUP_2, 10, 1, wages()), utc(10, 3, 0)),
+            submission(report(GROUP_2, 13, 2, wages()), utc(13, 5, 0)),
+            submission(report(GROUP_2, 14, 1, vec![]), utc(14, 3, 0)),
+        ],
+    )
+    .await;
+    for (unit, d, received) in [
+        (COMMUNITY, 10, 1),
+        (TOWNSHIP, 10, 1),
+        (OTHER_COMMUNITY, 10, 0),
+        (COMMUNITY, 13, 0),
+        (OTHER_COMMUNITY, 13, 1),
+        (OTHER_TOWNSHIP, 13, 1),
+        (COMMUNITY, 14, 0),
+        (OTHER_COMMUNITY, 14, 1),
+        (DISTRICT, 14, 1),
+    ] {
+        assert_eq!(day(&*store, unit, date(d)).await.received, received, "{unit} on the {d}th");
+    }
+    assert_eq!(
+        day(&*store, OTHER_COMMUNITY, date(13)).await.disputes,
+        1,
+        "the correction under the new parent"
+    );
+    assert_eq!(employers(&*store, COMMUNITY, date(9), date(15)).await, 1, "the 10th, before the move");
+    assert_eq!(employers(&*store, OTHER_TOWNSHIP, date(9), date(15)).await, 1, "the 13th, after it");
+    assert_eq!(assert_verified(&*store, &tree).await, 3);
+    let items = |store: Arc<dyn Store>, root: &'static str| async move {
+        store.digest_total(&id(root)).await.unwrap().reports.items
+    };
+    assert_eq!(items(Arc::clone(&store), OTHER_TOWNSHIP).await, 2, "the 13th and the 14th");
+    assert_eq!(items(Arc::clone(&store), DISTRICT).await, 3);
+
+    // Reopened: the closure and the roots come from the database.
+    store.close().await;
+    let store = db.open().await.unwrap();
+    apply(
+        &*store,
+        vec![
+            submission(report(GROUP_2, 9, 1, vec![]), utc(9, 3, 0)),
+            submission(report(GROUP_2, 15, 1, wages()), utc(15, 3, 0)),
+        ],
+    )
+    .await;
+    for (unit, d, received) in [
+        (COMMUNITY, 9, 1),
+        (OTHER_COMMUNITY, 9, 0),
+        (COMMUNITY, 15, 0),
+        (OTHER_COMMUNITY, 15, 1),
+        (OTHER_TOWNSHIP, 15, 1),
+        (GROUP_2, 15, 1),
+    ] {
+        assert_eq!(
+            day(&*store, unit, date(d)).await.received,
+            received,
+            "after the reopen: {unit} on the {d}th"
+        );
+    }
+    assert_eq!(figures(&week(&*store, OTHER_TOWNSHIP, date(9)).await)[0], 3, "13th, 14th, 15th");
+    assert_eq!(figures(&week(&*store, TOWNSHIP, date(9)).await)[0], 2, "9th, 10th");
+    assert_eq!(employers(&*store, OTHER_TOWNSHIP, date(15), date(15)).await, 1);
+    assert_eq!(assert_verified(&*store, &tree).await, 5);
+    assert_eq!(items(Arc::clone(&store), OTHER_TOWNSHIP).await, 3, "the roots were reloaded");
+    assert_eq!(items(Arc::clone(&store), DISTRICT).await, 5);
+    assert!(store.digest_total(&id(TOWNSHIP)).await.unwrap().is_empty(), "not a root");
+    store.close().await;
+    db.cleanup().await;
+}
+
 async fn child_syncs_keep_the_latest(backend: Backend) {
     let (db, store, _) = setup(backend, TREE).await;
     assert!(store.child_syncs().await.unwrap().is_empty());
@@ -607,6 +705,7 @@ fengqiao_store::both_backends!(
     verify_walks_only_the_weeks_that_hold_data,
     rollups_follow_corrections_and_duplicates,
     a_moved_unit_counts_under_its_old_parent_before_the_move,
+    later_batches_fan_out_by_the_new_closure_and_after_a_reopen,
     child_syncs_keep_the_latest,
 );
 
