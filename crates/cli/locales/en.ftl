@@ -433,3 +433,39 @@ hint-start-postgresql = is PostgreSQL running and listening on { $host }:{ $port
 hint-createdb = create it first: createdb -h { $host } -p { $port } -U { $user } { $database }
 error-to-before-from = --to { $to } is before --from { $from }
 error-week-or-range = give --week or --from/--to, not both
+
+# Errors in what was asked (flags and values)
+error-note-progress = --note must say what progress was made
+error-reason-or-decide = give either --reason (request a review) or --decide (decide one)
+error-note-reply = --note must say what was done in reply
+error-from-report-channel = --from-report registers through channel report, not { $channel }
+error-flag-required = { $flag } is required
+error-date-or-range = give --date, or --from and --to
+error-leader-required = --leader must name the leader on duty
+error-flag-before = { $to_flag } { $to } is before { $from_flag } { $from }
+error-range-too-long = { $from_flag } { $from } to { $to_flag } { $to } spans more than { $days } days
+error-unknown-outcome = unknown outcome { $name }; one of { $names }
+error-dispute-not-key-value = --dispute { $spec }: { $pair } is not key=value
+error-expected-whole-number = { $key }={ $value }: expected a whole number
+error-dispute-backslash = --dispute { $spec }: a backslash escapes a comma (\,) or a backslash (\\) only
+error-cannot-write-output = cannot write the output: { $error }
+error-no-summary = the node answered without a summary
+error-verify-no-database = { $path } does not exist (verify opens an existing database)
+error-verify-unit-not-in-tree = unit { $unit } of the database is not in { $path }
+error-verify-no-tree = the database holds no unit tree; pass --tree FILE
+error-verify-differences = { $count ->
+    [one] { $count } difference remains
+   *[other] { $count } differences remain
+} after rebuilding the rollups
+error-no-such-unit = the node holds no unit { $unit }
+
+# Who acted (case events)
+actor-person = { $role } { $id } at { $unit }
+actor-named = { $who } ({ $name })
+actor-node = node { $unit } ({ $task })
+actor-unverified = { $text } (unverified)
+actor-insecure-operator = insecure local operator (unverified)
+actor-on-behalf = { $who } on behalf of { $principal }
+node-task-auto_escalation = auto_escalation
+node-task-repeat_detection = repeat_detection
+node-task-supervision = supervision

@@ -382,3 +382,36 @@ hint-start-postgresql = PostgreSQL 是否在运行并监听 { $host }:{ $port }�
 hint-createdb = 请先创建数据库：createdb -h { $host } -p { $port } -U { $user } { $database }
 error-to-before-from = --to { $to } 早于 --from { $from }
 error-week-or-range = 请给出 --week 或 --from/--to，不能同时给出
+
+# Errors in what was asked (flags and values)
+error-note-progress = --note 须写明取得了什么进展
+error-reason-or-decide = 请给出 --reason（申请复核）或 --decide（作出复核决定）之一
+error-note-reply = --note 须写明答复中做了什么
+error-from-report-channel = --from-report 按“日报告”渠道登记，不能是{ $channel }
+error-flag-required = 缺少 { $flag }
+error-date-or-range = 请给出 --date，或 --from 和 --to
+error-leader-required = --leader 须写明值班领导
+error-flag-before = { $to_flag } { $to } 早于 { $from_flag } { $from }
+error-range-too-long = { $from_flag } { $from } 至 { $to_flag } { $to } 超过 { $days } 天
+error-unknown-outcome = 未知的化解结果 { $name }；可选：{ $names }
+error-dispute-not-key-value = --dispute { $spec }：{ $pair } 不是 key=value 形式
+error-expected-whole-number = { $key }={ $value }：应为整数
+error-dispute-backslash = --dispute { $spec }：反斜杠只能转义逗号（\,）或反斜杠（\\）
+error-cannot-write-output = 无法写出结果：{ $error }
+error-no-summary = 节点的答复中没有汇总
+error-verify-no-database = { $path } 不存在（verify 只打开已有的数据库）
+error-verify-unit-not-in-tree = 数据库中的单位 { $unit } 不在 { $path } 中
+error-verify-no-tree = 数据库中没有单位树；请用 --tree FILE 指定
+error-verify-differences = 重建汇总后仍有 { $count } 处差异
+error-no-such-unit = 节点上没有单位 { $unit }
+
+# Who acted (case events)
+actor-person = { $unit } { $role } { $id }
+actor-named = { $who }（{ $name }）
+actor-node = 节点 { $unit }（{ $task }）
+actor-unverified = { $text }（未经验证）
+actor-insecure-operator = 本机操作员（未经验证，非加密模式）
+actor-on-behalf = { $who } 代 { $principal }
+node-task-auto_escalation = 自动提级
+node-task-repeat_detection = 重复信访识别
+node-task-supervision = 督办

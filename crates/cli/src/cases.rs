@@ -88,7 +88,7 @@ pub async fn run(command: CaseCommand) -> Result<()> {
         }
         C::Progress(a) => {
             if a.note.trim().is_empty() {
-                bail!("--note must say what progress was made");
+                bail!(tr!("error-note-progress"));
             }
             act_on(a.case_id, a.act, a.note, Action::Progress(act::Progress {})).await
         }
@@ -122,13 +122,13 @@ pub async fn run(command: CaseCommand) -> Result<()> {
                 (None, Some(decision)) => {
                     Action::DecideReview(act::DecideReview { decision: decision.into() })
                 }
-                _ => bail!("give either --reason (request a review) or --decide (decide one)"),
+                _ => bail!(tr!("error-reason-or-decide")),
             };
             act_on(a.case_id, a.act, a.note, action).await
         }
         C::Reply(a) => {
             if a.note.trim().is_empty() {
-                bail!("--note must say what was done in reply");
+                bail!(tr!("error-note-reply"));
             }
             let reply = act::ReplySupervision { supervision_id: a.supervision };
             act_on(a.case_id, a.act, a.note, Action::ReplySupervision(reply)).await
@@ -514,10 +514,10 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
     let channel = match (&args.from_report, args.channel) {
         (Some(_), None | Some(pb::CaseChannel::Report)) => pb::CaseChannel::Report,
         (Some(_), Some(other)) => {
-            bail!("--from-report registers through channel report, not {}", name_of(other))
+            bail!(tr!("error-from-report-channel", channel = name_of(other).to_string()))
         }
         (None, Some(channel)) => channel,
-        (None, None) => bail!("--channel is required"),
+        (None, None) => bail!(tr!("error-flag-required", flag = "--channel")),
     };
     let source = match &args.from_report {
         Some(source) => Some(pb::DisputeRef {
@@ -529,7 +529,7 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
     let origin = match (&args.unit, &args.from_report) {
         (Some(unit), _) => unit.clone(),
         (None, Some(source)) => source.unit_id.clone(),
-        (None, None) => bail!("--unit is required"),
+        (None, None) => bail!(tr!("error-flag-required", flag = "--unit")),
     };
     let intake = pb::CaseIntake {
         origin_unit_id: origin,
@@ -1001,10 +1001,10 @@ async fn roster_set(args: RosterSetArgs) -> Result<()> {
             (date, date)
         }
         (None, Some(from), Some(to)) => (connection.date(from, "--from")?, connection.date(to, "--to")?),
-        _ => bail!("give --date, or --from and --to"),
+        _ => bail!(tr!("error-date-or-range")),
     };
     if args.leader.trim().is_empty() {
-        bail!("--leader must name the leader on duty");
+        bail!(tr!("error-leader-required"));
     }
     let days = days_of(from, to, "--from", "--to")?;
     let entries: Vec<pb::RosterEntry> = days
@@ -1103,10 +1103,23 @@ async fn roster_show(args: RosterShowArgs) -> Result<()> {
 /// Every day from `from` to `to`, refusing reversed or over-long ranges.
 fn days_of(from: NaiveDate, to: NaiveDate, from_flag: &str, to_flag: &str) -> Result<Vec<NaiveDate>> {
     if to < from {
-        bail!("{to_flag} {to} is before {from_flag} {from}");
+        bail!(tr!(
+            "error-flag-before",
+            to_flag = to_flag,
+            to = to.to_string(),
+            from_flag = from_flag,
+            from = from.to_string()
+        ));
     }
     if (to - from).num_days() >= MAX_ROSTER_DAYS {
-        bail!("{from_flag} {from} to {to_flag} {to} spans more than {MAX_ROSTER_DAYS} days");
+        bail!(tr!(
+            "error-range-too-long",
+            from_flag = from_flag,
+            from = from.to_string(),
+            to_flag = to_flag,
+            to = to.to_string(),
+            days = MAX_ROSTER_DAYS
+        ));
     }
     Ok(from.iter_days().take_while(|day| *day <= to).collect())
 }
@@ -1807,8 +1820,35 @@ fn actor_of(event: &pb::CaseEvent) -> Option<Actor> {
     fengqiao_proto::actor_from_pb(event.acted_by.clone(), &event.actor, "acted_by").ok()
 }
 
+/// Who acted, for people, in their language (the same parts as the
+/// actor's English `Display`: role, id, unit, name, on whose behalf).
 fn actor_text(event: &pb::CaseEvent) -> String {
-    actor_of(event).map_or_else(|| event.actor.clone(), |actor| actor.to_string())
+    let Some(actor) = actor_of(event) else { return event.actor.clone() };
+    let mut text = match &actor {
+        Actor::Person { unit, role, id, name, .. } => {
+            let who = tr!(
+                "actor-person",
+                role = crate::i18n::name("role", role.as_str()),
+                id = id.as_str(),
+                unit = unit.to_string()
+            );
+            match name {
+                Some(name) => tr!("actor-named", who = who, name = name.to_string()),
+                None => who,
+            }
+        }
+        Actor::Node { unit, task } => tr!(
+            "actor-node",
+            unit = unit.to_string(),
+            task = crate::i18n::name("node-task", task.as_str())
+        ),
+        Actor::Unverified { text: Some(text), .. } => tr!("actor-unverified", text = text.as_str()),
+        Actor::Unverified { text: None, .. } => tr!("actor-insecure-operator"),
+    };
+    if let Some(principal) = actor.on_behalf_of() {
+        text = tr!("actor-on-behalf", who = text, principal = principal.to_string());
+    }
+    text
 }
 
 // ---------------------------------------------------------------- helpers

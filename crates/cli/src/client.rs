@@ -513,7 +513,7 @@ pub(crate) fn parse_category(value: &str) -> Result<pb::DisputeCategory, String>
 fn outcome(name: &str) -> Result<i32> {
     DisputeOutcome::parse(name).map(|o| outcome_to_pb(o) as i32).ok_or_else(|| {
         let names: Vec<&str> = DisputeOutcome::ALL.iter().map(|o| o.as_str()).collect();
-        anyhow!("unknown outcome {name:?}; one of {}", names.join(", "))
+        anyhow!(tr!("error-unknown-outcome", name = format!("{name:?}"), names = names.join(", ")))
     })
 }
 
@@ -540,10 +540,18 @@ fn parse_dispute(spec: &str, position: usize) -> Result<pb::Dispute> {
     let mut wage = pb::WageArrears::default();
     let mut has_wage = false;
     for pair in split_pairs(spec)?.iter().filter(|p| !p.trim().is_empty()) {
-        let (key, value) =
-            pair.split_once('=').ok_or_else(|| anyhow!("--dispute {spec:?}: {pair:?} is not key=value"))?;
+        let (key, value) = pair.split_once('=').ok_or_else(|| {
+            anyhow!(tr!(
+                "error-dispute-not-key-value",
+                spec = format!("{spec:?}"),
+                pair = format!("{pair:?}")
+            ))
+        })?;
         let (key, value) = (key.trim(), value.trim());
-        let number = |v: &str| v.parse::<u32>().map_err(|_| anyhow!("{key}={v:?}: expected a whole number"));
+        let number = |v: &str| {
+            v.parse::<u32>()
+                .map_err(|_| anyhow!(tr!("error-expected-whole-number", key = key, value = format!("{v:?}"))))
+        };
         match key {
             "id" => dispute.local_id = value.to_owned(),
             "category" => dispute.category = category(value)?,
@@ -577,7 +585,7 @@ fn split_pairs(spec: &str) -> Result<Vec<String>> {
             '\\' => match chars.next() {
                 Some(escaped @ (',' | '\\')) => pairs.last_mut().expect("one pair").push(escaped),
                 _ => {
-                    bail!("--dispute {spec:?}: a backslash escapes a comma (\\,) or a backslash (\\\\) only")
+                    bail!(tr!("error-dispute-backslash", spec = format!("{spec:?}")))
                 }
             },
             ',' => pairs.push(String::new()),
@@ -807,7 +815,7 @@ pub(crate) fn out(text: impl std::fmt::Display) -> Result<bool> {
     match writeln!(std::io::stdout().lock(), "{text}") {
         Ok(()) => Ok(true),
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(error) => Err(anyhow!("cannot write the output: {error}")),
+        Err(error) => Err(anyhow!(tr!("error-cannot-write-output", error = error.to_string()))),
     }
 }
 

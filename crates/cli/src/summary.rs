@@ -128,7 +128,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
             client.weekly_summary(request).await.map_err(refused)?.into_inner().summary
         }
     };
-    let summary = summary.ok_or_else(|| anyhow!("the node answered without a summary"))?;
+    let summary = summary.ok_or_else(|| anyhow!(tr!("error-no-summary")))?;
     if args.json {
         println!("{}", summary_json(&summary, &policy));
     } else {
@@ -1195,7 +1195,7 @@ pub async fn verify(args: VerifyArgs) -> Result<()> {
     if let Some(path) = sqlite_path(&args.db)
         && !path.exists()
     {
-        bail!("{} does not exist (verify opens an existing database)", path.display());
+        bail!(tr!("error-verify-no-database", path = path.display().to_string()));
     }
     let store = fengqiao_store::connect(&args.db)
         .await
@@ -1217,14 +1217,19 @@ async fn verify_store(
             match stored {
                 Some(stored) if stored.root_id() != tree.root_id() => {
                     let root = stored.root_id().to_string();
-                    tree.restricted_to(&root)
-                        .ok_or_else(|| anyhow!("unit {root} of the database is not in {}", path.display()))?
+                    tree.restricted_to(&root).ok_or_else(|| {
+                        anyhow!(tr!(
+                            "error-verify-unit-not-in-tree",
+                            unit = root.to_string(),
+                            path = path.display().to_string()
+                        ))
+                    })?
                 }
                 _ => tree,
             }
         }
         (None, Some(stored)) => stored,
-        (None, None) => bail!("the database holds no unit tree; pass --tree FILE"),
+        (None, None) => bail!(tr!("error-verify-no-tree")),
     };
     println!(
         "verifying the rollups of {} ({} {}, {} units; {} cut-off {})",
@@ -1272,7 +1277,7 @@ async fn verify_store(
     let second = fengqiao_store::rollup::verify(store, &tree, policy).await?;
     print_verification(&second, started.elapsed());
     if !second.differences.is_empty() {
-        bail!("{} differences remain after rebuilding the rollups", second.differences.len());
+        bail!(tr!("error-verify-differences", count = second.differences.len()));
     }
     Ok(())
 }

@@ -151,7 +151,10 @@ async fn served_by(connection: &Connection, root: &str) -> HashMap<String, Strin
 /// `fengqiao units`.
 pub async fn units(args: UnitsArgs) -> Result<()> {
     let units = list(&args.connection, &args.unit, args.depth).await?;
-    let root = units.first().ok_or_else(|| anyhow!("the node holds no unit {:?}", args.unit))?.clone();
+    let root = units
+        .first()
+        .ok_or_else(|| anyhow!(crate::tr!("error-no-such-unit", unit = format!("{:?}", args.unit))))?
+        .clone();
     let by_id: HashMap<&str, &pb::Unit> = units.iter().map(|u| (u.id.as_str(), u)).collect();
     let depth_of = |unit: &pb::Unit| {
         let mut depth = 0usize;
