@@ -1837,11 +1837,9 @@ fn actor_text(event: &pb::CaseEvent) -> String {
                 None => who,
             }
         }
-        Actor::Node { unit, task } => tr!(
-            "actor-node",
-            unit = unit.to_string(),
-            task = crate::i18n::name("node-task", task.as_str())
-        ),
+        Actor::Node { unit, task } => {
+            tr!("actor-node", unit = unit.to_string(), task = crate::i18n::name("node-task", task.as_str()))
+        }
         Actor::Unverified { text: Some(text), .. } => tr!("actor-unverified", text = text.as_str()),
         Actor::Unverified { text: None, .. } => tr!("actor-insecure-operator"),
     };
