@@ -25,6 +25,7 @@ use fengqiao_core::reconcile::{Digest, Digests};
 use fengqiao_core::tally::STORED_COUNTERS;
 use fengqiao_core::{IsoWeek, Tally};
 
+use crate::StoreError;
 use crate::digest::DigestDelta;
 use crate::plan::Rollups;
 
@@ -272,71 +273,77 @@ impl DigestRows {
     }
 }
 
-/// JSON rows for SQLite's `json_each`, written without a `serde_json::Value`
-/// per field: `[unit, period, counters…]`.
-pub(crate) fn rollup_json(rows: &[RollupRow]) -> String {
-    let mut out = String::with_capacity(16 + rows.len() * (40 + 4 * STORED_COUNTERS));
+/// A JSON array of rows, each written by `row` (which starts it with
+/// `[unit`), without a `serde_json::Value` per field.
+fn json_rows<T>(rows: &[T], bytes_per_row: usize, row: impl Fn(&mut String, &T)) -> String {
+    let mut out = String::with_capacity(16 + rows.len() * bytes_per_row);
     out.push('[');
-    for (i, row) in rows.iter().enumerate() {
+    for (i, item) in rows.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push('[');
-        push_str(&mut out, &row.unit);
-        out.push(',');
-        push_date(&mut out, row.period);
-        for counter in row.counters {
-            push_int(&mut out, counter);
-        }
+        row(&mut out, item);
         out.push(']');
     }
     out.push(']');
     out
 }
 
+/// JSON rows for SQLite's `json_each`: `[unit, period, counters…]`.
+pub(crate) fn rollup_json(rows: &[RollupRow]) -> String {
+    json_rows(rows, 40 + 4 * STORED_COUNTERS, |out, row| {
+        push_str(out, &row.unit);
+        out.push(',');
+        push_date(out, row.period);
+        for counter in row.counters {
+            push_int(out, counter);
+        }
+    })
+}
+
 /// `[unit, day, employer, change]` rows.
 pub(crate) fn employer_json(rows: &[EmployerRow]) -> String {
-    let mut out = String::with_capacity(16 + rows.len() * 64);
-    out.push('[');
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('[');
-        push_str(&mut out, &row.unit);
+    json_rows(rows, 64, |out, row| {
+        push_str(out, &row.unit);
         out.push(',');
-        push_date(&mut out, row.day);
+        push_date(out, row.day);
         out.push(',');
-        push_str(&mut out, &row.employer);
-        push_int(&mut out, row.change);
-        out.push(']');
-    }
-    out.push(']');
-    out
+        push_str(out, &row.employer);
+        push_int(out, row.change);
+    })
 }
 
 /// `[unit, period, reports, report_hash, case_events, case_event_hash]`
 /// rows, or without the period (`with_period` false) for the totals.
 pub(crate) fn digest_json(rows: &[DigestRow], with_period: bool) -> String {
-    let mut out = String::with_capacity(16 + rows.len() * 96);
-    out.push('[');
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('[');
-        push_str(&mut out, &row.unit);
+    json_rows(rows, 96, |out, row| {
+        push_str(out, &row.unit);
         if with_period {
             out.push(',');
-            push_date(&mut out, row.period);
+            push_date(out, row.period);
         }
         for column in row.columns() {
-            push_int(&mut out, column);
+            push_int(out, column);
         }
-        out.push(']');
-    }
-    out.push(']');
-    out
+    })
+}
+
+/// The stored closure and digest roots, as either backend holds them.
+pub(crate) async fn load_topology<DB>(pool: &sqlx::Pool<DB>) -> Result<Topology, StoreError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    ClosureRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let closure: Vec<ClosureRow> =
+        sqlx::query_as("SELECT ancestor_id, unit_id, valid_from, valid_to FROM unit_closure")
+            .fetch_all(pool)
+            .await?;
+    let roots: Vec<(String,)> = sqlx::query_as("SELECT unit_id FROM digest_roots").fetch_all(pool).await?;
+    Ok(Topology::new(closure, roots.into_iter().map(|(root,)| root)))
 }
 
 fn push_str(out: &mut String, value: &str) {

@@ -26,7 +26,7 @@ use sqlx::{Connection, PgConnection, PgPool, Row};
 use tracing::instrument;
 
 use crate::cases::{self, FigureSource, OutboxEntryRow};
-use crate::fanout::{self, SharedTopology, Topology};
+use crate::fanout::{self, SharedTopology};
 use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
@@ -184,7 +184,7 @@ impl PgStore {
             );
         }
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let topology = SharedTopology::new(load_topology(&pool).await?);
+        let topology = SharedTopology::new(fanout::load_topology(&pool).await?);
         let store = PgStore { pool, keyring, writes: WriteFailures::default(), topology };
         // Read first, so that an ordinary start takes no lock.
         if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
@@ -245,16 +245,6 @@ impl PgStore {
 }
 
 crate::digest::reconciliation!(PgStore, PgConnection, "BEGIN");
-
-/// The stored closure and digest roots.
-async fn load_topology(pool: &PgPool) -> Result<Topology, StoreError> {
-    let closure: Vec<fanout::ClosureRow> =
-        sqlx::query_as("SELECT ancestor_id, unit_id, valid_from, valid_to FROM unit_closure")
-            .fetch_all(pool)
-            .await?;
-    let roots: Vec<String> = sqlx::query_scalar("SELECT unit_id FROM digest_roots").fetch_all(pool).await?;
-    Ok(Topology::new(closure, roots))
-}
 
 /// The case ledger's writes inside a transaction holding the ledger's write
 /// lock.

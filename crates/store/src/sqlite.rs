@@ -97,7 +97,7 @@ impl SqliteStore {
                 .await
                 .map_err(|e| damaged(&path, e))?
         };
-        let topology = SharedTopology::new(load_topology(&pool).await?);
+        let topology = SharedTopology::new(fanout::load_topology(&pool).await?);
         let store = SqliteStore { pool, writer, keyring, writes: WriteFailures::default(), topology };
         // Read first, so that an ordinary start takes no write lock.
         if store.get_meta(cases::DUE_SPANS_PENDING).await?.is_some() {
@@ -355,16 +355,6 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreErr
 }
 
 crate::digest::reconciliation!(SqliteStore, SqliteConnection, "BEGIN IMMEDIATE");
-
-/// The stored closure and digest roots.
-async fn load_topology(pool: &SqlitePool) -> Result<Topology, StoreError> {
-    let closure: Vec<fanout::ClosureRow> =
-        sqlx::query_as("SELECT ancestor_id, unit_id, valid_from, valid_to FROM unit_closure")
-            .fetch_all(pool)
-            .await?;
-    let roots: Vec<String> = sqlx::query_scalar("SELECT unit_id FROM digest_roots").fetch_all(pool).await?;
-    Ok(Topology::new(closure, roots))
-}
 
 /// A failure to open the file at `path`, named as damage when SQLite says
 /// the file is corrupt or not a database.
