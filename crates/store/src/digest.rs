@@ -12,7 +12,7 @@
 //! weeks and days only where it differs — a handful of rows whatever the
 //! history — and a write touches at most (roots above the item) × 3 rows.
 //!
-//! Deltas are fanned out like the rollups' ([`crate::fanout`]): each to the
+//! Deltas are fanned out like the rollups' (the `fanout` module): each to the
 //! roots above its unit on its day, in Rust, summed per (root, day), (root,
 //! week) and root, each hash reduced to `[0, 2^48)`; the writers upsert the
 //! summed rows, reducing modulo 2^48 again. A sum of two hashes below 2^48

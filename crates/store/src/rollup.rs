@@ -2,7 +2,7 @@
 //! backend-independent checks over them.
 //!
 //! A batch's deltas are fanned out to the unit and its ancestors in Rust
-//! ([`crate::fanout`]); the writers here upsert the summed rows, one per
+//! (the `fanout` module); the writers here upsert the summed rows, one per
 //! (ancestor, period), with plain values: PostgreSQL from typed arrays
 //! (`UNNEST`), SQLite from one JSON parameter per table read once per row.
 //! The statements' text never changes, so they stay prepared.
