@@ -840,7 +840,13 @@ pub async fn fengqiao_env(args: &[&str], env: &[(&str, &str)]) -> CliRun {
 
 /// Runs a command line that must succeed; its standard output.
 pub async fn fengqiao_ok(args: &[&str]) -> String {
-    let run = fengqiao(args).await;
+    fengqiao_env_ok(args, &[]).await
+}
+
+/// [`fengqiao_env`] for a command line that must succeed; its standard
+/// output.
+pub async fn fengqiao_env_ok(args: &[&str], env: &[(&str, &str)]) -> String {
+    let run = fengqiao_env(args, env).await;
     assert!(
         run.success,
         "`fengqiao {}` failed ({:?}): {}{}",

@@ -10,7 +10,9 @@ use std::path::Path;
 
 use fengqiao_store::Backend;
 use fengqiao_store::testing::TestDb;
-use fengqiao_tests::{CliRun, NodeProcess, fengqiao_env, shanghai_yesterday, small_tree_csv};
+use fengqiao_tests::{
+    CliRun, NodeProcess, fengqiao_env, fengqiao_env_ok, shanghai_yesterday, small_tree_csv,
+};
 use serde_json::Value;
 
 const DISTRICT: &str = "410411";
@@ -20,23 +22,18 @@ const TOWNSHIP: &str = "410411001";
 /// Personal data that must never reach the audit log.
 const PETITIONER: [&str; 3] = ["张三丰", "13912345678", "410411198001011232"];
 
+/// The environment of a command run as the user `officer`.
+const OFFICER: &[(&str, &str)] = &[("USER", "officer")];
+
 /// Runs `fengqiao ARGS` as the user `officer`.
 async fn fengqiao(args: &[&str]) -> CliRun {
-    fengqiao_env(args, &[("USER", "officer")]).await
+    fengqiao_env(args, OFFICER).await
 }
 
-/// Runs a command that must succeed; its standard output.
+/// Runs a command that must succeed as the user `officer`; its standard
+/// output.
 async fn ok(args: &[&str]) -> String {
-    let run = fengqiao(args).await;
-    assert!(
-        run.success,
-        "`fengqiao {}` failed ({:?}): {}{}",
-        args.join(" "),
-        run.code,
-        run.stdout,
-        run.stderr
-    );
-    run.stdout
+    fengqiao_env_ok(args, OFFICER).await
 }
 
 /// `fengqiao audit verify` that must fail: its error line.
