@@ -393,10 +393,10 @@ async fn every_path_from_the_cli(backend: Backend) {
     let id = ordinary.as_str();
     // The officer may not accept, nor name the leader as the actor.
     let message = cli.refused_as(alice, COMMUNITY, &["case", "accept", id]).await;
-    assert!(message.contains("PermissionDenied"), "{message}");
+    assert!(message.contains("PERMISSION_DENIED"), "{message}");
     let message =
         cli.refused_as(alice, COMMUNITY, &["case", "progress", id, "--note", "n", "--actor", "bob"]).await;
-    assert!(message.contains("PermissionDenied") && message.contains("on_behalf_of"), "{message}");
+    assert!(message.contains("PERMISSION_DENIED") && message.contains("on_behalf_of"), "{message}");
     let accepted = cli.act(COMMUNITY, "accept", id, &[], "accepted").await;
     assert_eq!(accepted["status"], "accepted");
     let first_deadline = date(&accepted["deadline"]);
@@ -591,7 +591,7 @@ async fn every_path_from_the_cli(backend: Backend) {
     // naming the owner, issue 15), not that its leader may not …
     let message = cli.refused(COMMUNITY, &["case", "reopen", reviewed, "--reason", "again"]).await;
     assert!(
-        message.contains("FailedPrecondition")
+        message.contains("FAILED_PRECONDITION")
             && message
                 .contains(&format!("owned by unit {TOWNSHIP}, which an upper tier's node holds; act there")),
         "names the owner and where to act: {message}"
@@ -602,7 +602,7 @@ async fn every_path_from_the_cli(backend: Backend) {
         .refused_as(&cli.people.township_leader, TOWNSHIP, &["case", "reopen", &ordinary, "--reason", "r"])
         .await;
     assert!(
-        message.contains("FailedPrecondition")
+        message.contains("FAILED_PRECONDITION")
             && message.contains(COMMUNITY)
             && message.contains("act there"),
         "names the node holding it: {message}"
@@ -643,7 +643,7 @@ async fn every_path_from_the_cli(backend: Backend) {
     cli.act(TOWNSHIP, "progress", escalated, &["--note", "both parents heard"], "progress").await;
     let message = cli.refused(COMMUNITY, &["case", "progress", escalated, "--note", "late word"]).await;
     assert!(
-        message.contains("FailedPrecondition")
+        message.contains("FAILED_PRECONDITION")
             && message
                 .contains(&format!("owned by unit {TOWNSHIP}, which an upper tier's node holds; act there")),
         "the community's node says where to act (FAILED_PRECONDITION), not that the caller may not: {message}"
@@ -911,7 +911,7 @@ async fn every_path_from_the_cli(backend: Backend) {
     // ---- 7. refusals.
     for node in [COMMUNITY, DISTRICT] {
         let message = cli.refused(node, &["case", "show", "no-such-case"]).await;
-        assert!(message.contains("NotFound") && message.contains("not in this node's ledger"), "{message}");
+        assert!(message.contains("NOT_FOUND") && message.contains("not in this node's ledger"), "{message}");
         let message = cli.refused(node, &["case", "accept", "no-such-case", "--json"]).await;
         assert!(message.contains("not in this node's ledger"), "{message}");
     }
@@ -941,7 +941,7 @@ async fn every_path_from_the_cli(backend: Backend) {
     }
     let message =
         cli.refused(TOWNSHIP, &["case", "progress", escalated, "--note", "n", "--expect-seq", "2"]).await;
-    assert!(message.contains("Aborted") && message.contains("reload"), "{message}");
+    assert!(message.contains("ABORTED") && message.contains("reload"), "{message}");
     let before = cli.show(TOWNSHIP, escalated).await;
     assert_eq!(before["case"]["sequence"], 5, "the stale action changed nothing: {before}");
     cli.act(TOWNSHIP, "progress", escalated, &["--note", "fresh", "--expect-seq", "5"], "progress").await;

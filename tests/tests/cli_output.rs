@@ -606,11 +606,60 @@ async fn chinese_for_chinese_officers() {
         refused.stderr
     );
     let refused = fengqiao(&["case", "show", "no-such-case", "--server", &server]).await;
-    assert!(refused.stderr.starts_with("error: the node answered NotFound: "), "{}", refused.stderr);
+    assert_eq!(
+        refused.stderr.trim_end(),
+        "error: the node answered NOT_FOUND: case no-such-case is not in this node's ledger"
+    );
     let refused =
         fengqiao_env(&["case", "show", "no-such-case", "--server", &server], &[("LANG", "zh_CN.UTF-8")])
             .await;
-    assert!(refused.stderr.starts_with("错误: 节点答复 NotFound："), "{}", refused.stderr);
+    assert_eq!(refused.stderr.trim_end(), "错误: 节点答复 未找到：案件 no-such-case 不在本节点的台账中");
+
+    // The node's own refusals, in Chinese from their codes: an invalid
+    // field (named, then the reason), a case in the wrong state (the
+    // status and the action by their Chinese names, and the next step).
+    let tomorrow = (shanghai_yesterday() + chrono::Duration::days(2)).to_string();
+    let late = fengqiao(&[
+        "zero",
+        "--unit",
+        GROUP,
+        "--date",
+        &tomorrow,
+        "--reporter",
+        "officer-1",
+        "--lang",
+        "zh",
+        "--server",
+        &server,
+    ])
+    .await;
+    assert!(!late.success);
+    assert!(
+        late.stderr.contains("节点答复 参数无效：")
+            && late.stderr.contains(&format!("date：{tomorrow} 晚于今天（")),
+        "{}",
+        late.stderr
+    );
+    ok(&["case", "accept", &case_id, "--server", &server]).await;
+    let twice = fengqiao(&["case", "accept", &case_id, "--lang", "zh", "--server", &server]).await;
+    assert!(!twice.success);
+    assert!(twice.stderr.contains(&format!("案件 {case_id} 无法受理：案件当前为已受理")), "{}", twice.stderr);
+    let early =
+        fengqiao(&["case", "resolve", &case_id, "--resolution", "paid", "--lang", "zh", "--server", &server])
+            .await;
+    assert!(
+        early.stderr.contains("须先确定责任领导和化解方案予以交办（`fengqiao case assign"),
+        "{}",
+        early.stderr
+    );
+    let english = fengqiao(&["case", "accept", &case_id, "--server", &server]).await;
+    assert!(
+        english.stderr.contains(&format!(
+            "the node answered FAILED_PRECONDITION: cannot accept case {case_id}: it is accepted"
+        )),
+        "{}",
+        english.stderr
+    );
 
     // case list --week: the week of a day, refused with --from.
     let this_week = ok(&["case", "list", "--unit", DISTRICT, "--week", "today", "--server", &server]).await;

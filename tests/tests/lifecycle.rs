@@ -99,7 +99,7 @@ async fn a_node_starts_from_a_toml_file_the_environment_and_flags_overriding_in_
     let unknown = run(&mut command(&["health", "--server", &server, "--service", "no.such.Service"])).await;
     assert!(!unknown.status.success());
     assert!(
-        text(&unknown.stderr).contains("NotFound") || text(&unknown.stderr).contains("not found"),
+        text(&unknown.stderr).contains("the node answered NOT_FOUND"),
         "{}",
         text(&unknown.stderr)
     );

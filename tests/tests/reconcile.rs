@@ -391,7 +391,7 @@ async fn a_restored_district_and_township_converge_on_the_community(backend: Bac
         );
     }
     let refused = fengqiao(&["reconcile", "--server", &network.node_url(DISTRICT), "--parent"]).await;
-    assert!(!refused.success && refused.stderr.contains("FailedPrecondition"), "{}", refused.stderr);
+    assert!(!refused.success && refused.stderr.contains("FAILED_PRECONDITION"), "{}", refused.stderr);
     network.shutdown().await;
 }
 

@@ -469,3 +469,294 @@ actor-on-behalf = { $who } on behalf of { $principal }
 node-task-auto_escalation = auto_escalation
 node-task-repeat_detection = repeat_detection
 node-task-supervision = supervision
+
+# Refusals from a node: the node sends a code (google.rpc.ErrorInfo.reason,
+# domain "fengqiao") and the values its sentence names; the key is
+# `refusal-` and the code in lower case with dashes. A value named status,
+# action, category, outcome, tier or role arrives as an identifier and is
+# shown through its own name (`status-accepted`, `action-assign`, …). A code
+# this file lacks is shown in the node's English.
+refusal-field = { $field }: { $reason }
+role-node = node
+action-accept = accept
+action-decline = decline
+action-assign = assign
+action-progress = record progress on
+action-extend = extend
+action-escalate = escalate
+action-assign_down = assign down
+action-resolve = resolve
+action-close = close
+action-reopen = reopen
+action-request_review = request a review of
+action-decide_review = decide the review of
+action-supervise = record supervision on
+action-reply_supervision = reply to supervision on
+action-flag_repeat = record a repeat petition on
+code-cancelled = CANCELLED
+code-unknown = UNKNOWN
+code-invalid_argument = INVALID_ARGUMENT
+code-deadline_exceeded = DEADLINE_EXCEEDED
+code-not_found = NOT_FOUND
+code-already_exists = ALREADY_EXISTS
+code-permission_denied = PERMISSION_DENIED
+code-resource_exhausted = RESOURCE_EXHAUSTED
+code-failed_precondition = FAILED_PRECONDITION
+code-aborted = ABORTED
+code-out_of_range = OUT_OF_RANGE
+code-unimplemented = UNIMPLEMENTED
+code-internal = INTERNAL
+code-unavailable = UNAVAILABLE
+code-data_loss = DATA_LOSS
+code-unauthenticated = UNAUTHENTICATED
+
+# crates/core/src/error.rs
+refusal-first-revision-not-one = no report is stored for this unit and date yet, so revision { $submitted } cannot be taken: the first revision is 1
+refusal-revision-conflict = revision { $revision } is already stored with different content; submit a higher revision to correct it
+refusal-stale-revision = revision { $submitted } is older than the stored revision { $current }
+
+# crates/core/src/actor.rs
+refusal-actor-not-caller = { $field } must be the caller's own person id or left empty: the actor is taken from the client certificate ({ $identity }); to record a decision somebody else made, name them in on_behalf_of
+refusal-must-be-at-most-characters = must be at most { $max } characters
+refusal-must-not-be-empty = must not be empty
+refusal-must-not-contain-control-characters = must not contain control characters
+refusal-names-caller-leave-on-behalf-empty = names the caller: leave on_behalf_of empty to act as yourself
+refusal-node-does-not-act-as-person = a node ({ $identity }) does not act as a person
+
+# crates/core/src/assessment.rs
+refusal-at-least-one-weight-must-be = at least one weight must be above 0
+refusal-must-be-at-most = must be at most { $max }
+
+# crates/core/src/authz.rs
+refusal-caller-s-unit-not-in-tree = the caller's unit { $unit } is not in the tree of this node (home { $home }): call the node of your own tier
+refusal-for-child-nodes-not-one = { $rpc } is for child nodes of { $home }, and { $unit } is not one
+refusal-may-not-call = { $who } may not call { $rpc }
+refusal-needs-target-unit = { $rpc } needs a target unit
+refusal-outside-scope = { $who } at { $unit } may call { $rpc } only on { $reach }; { $target_unit } is { $it }
+refusal-unit-not-in-tree-this-node = { $rpc }: unit "{ $target_unit }" is not in the tree of this node (home { $home })
+
+# crates/core/src/case.rs
+refusal-after-today = { $date } is after today ({ $today })
+refusal-review-needs-dissatisfaction = cannot { $verb } case { $id }: it is { $status } and the petitioner was not recorded as dissatisfied
+refusal-cannot-escalate-case-at-which-has = cannot escalate case { $id }: it is { $status } at { $owner_unit }, which has no parent tier
+refusal-cannot-extend-case-was-already-extended = cannot extend case { $id }: it is { $status } and was already extended once
+refusal-cannot-request-review-case-at-which = cannot request a review of case { $id }: it is { $status } at { $owner_unit }, which has no parent tier
+refusal-cannot-request-review-case-was-already = cannot request a review of case { $id }: it is { $status } and was already reviewed { $reviews } times
+refusal-case-action-not-allowed = cannot { $verb } case { $id }: it is { $status }
+refusal-case-already-records-every-repeat-link = case { $id } already records every repeat link found
+refusal-case-already-registered = case { $id } is already registered
+refusal-case-does-not-repeat-itself = a case does not repeat itself
+refusal-case-has-at-least-one-event = a case has at least one event
+refusal-case-has-been-overdue-since-here = case { $id } has been overdue since { $deadline } here; extend it or escalate it
+refusal-case-has-no-supervision = case { $id } has no supervision { $supervision_id }
+refusal-case-must-first-be-accepted = cannot { $verb } case { $id }: it is { $status }; it must first be accepted (`fengqiao case accept { $id }`)
+refusal-case-must-first-be-accepted-and-assigned = cannot { $verb } case { $id }: it is { $status }; it must first be accepted (`fengqiao case accept { $id }`), then assigned a leader and a plan (`fengqiao case assign { $id } --leader ID --responsible NAME --plan TEXT`)
+refusal-case-must-first-be-assigned = cannot { $verb } case { $id }: it is { $status }; it must first be assigned a leader and a plan (`fengqiao case assign { $id } --leader ID --responsible NAME --plan TEXT`)
+refusal-case-must-first-be-closed = cannot { $verb } case { $id }: it is { $status }; it must first be closed (`fengqiao case close { $id } …`)
+refusal-case-s-first-event-registration = a case's first event is its registration
+refusal-case-was-already-extended = case { $id } was already extended
+refusal-check-digit-resident-identity-number-wrong = the check digit of the resident identity number is wrong
+refusal-deadline-falls-past-end-calendar = the deadline falls past the end of the calendar
+refusal-event-1-must-be-registration = event 1 must be the registration
+refusal-event-applied = event of { $case_id } applied to { $id }
+refusal-event-cannot-follow-case = event { $seq } ({ $event }) cannot follow: case { $id } is { $status }
+refusal-event-does-not-follow = case { $id } is at event { $seq }; event { $event } does not follow
+refusal-in-the-future = { $at } is in the future: this node's clock reads { $now }, allowing { $skew } s of skew
+refusal-must-be-64-lower-case-hex = must be 64 lower-case hex digits (HMAC-SHA256)
+refusal-must-be-6-32-letters-digits = must be 6 to 32 letters and digits
+refusal-must-be-at-least-1 = must be at least 1
+refusal-must-be-at-most-32-digits = must be at most 32 digits, spaces, + - ( )
+refusal-must-be-between-1 = must be between 1 and { $max_extension_days }
+refusal-must-be-between-1-366 = must be between 1 and 366
+refusal-must-lie-between-today-case-s = must lie between today ({ $on }) and the case's deadline { $limit }; extend the case for more
+refusal-must-say-what-progress-was-made = must say what progress was made
+refusal-names-at-least-one-case = names at least one case
+refusal-only-case-channel-report-names-dispute = only a case of channel report names a dispute
+refusal-overturned-review-sets-new-deadline-upheld = an overturned review sets a new deadline; an upheld one none
+refusal-registration-event-1 = a registration is event 1
+refusal-reply-must-say-what-was-done = the reply must say what was done
+refusal-supervision-already-recorded-on-case = supervision { $supervision_id } is already recorded on case { $id }
+refusal-supervision-on-case-was-already-answered = supervision { $supervision_id } on case { $id } was already answered
+refusal-too-large = too large
+refusal-unit-not-below-case-s-owner = unit { $to } is not below the case's owner { $owner_unit }
+
+# crates/core/src/identity.rs
+refusal-must-be-node-person = must be { $scheme }node/{"{"}unit{"}"} or { $scheme }person/{"{"}unit{"}"}/{"{"}role{"}"}/{"{"}person{"}"}
+refusal-must-start-with = must start with { $scheme }
+refusal-person-id-may-hold-only-letters = person id may hold only letters, digits, '-', '_' and '.'
+refusal-person-id-must-be-1-characters = person id must be 1–{ $max } characters
+refusal-unknown-role-expected-reporter-officer-leader = unknown role "{ $role }": expected reporter, officer, leader, admin or auditor
+
+# crates/core/src/report.rs
+refusal-after-accepted-at = { $first_accepted_at } is after accepted_at { $accepted_at }
+refusal-appears-twice-in-report = appears twice in the report
+refusal-at-most-disputes-per-report = at most { $max } disputes per report
+refusal-before-began-no-report-accepted-before = { $first_accepted_at } is before { $date } began ({ $day_began }): no report is accepted before its day
+refusal-before-reporting-started-on-reporting-start = { $date } is before reporting started on { $start } (reporting.start_date)
+refusal-correction-revision-1-needs-reason = a correction (revision > 1) needs a reason
+refusal-differs-from-accepted-at-revision-1 = { $first_accepted_at } differs from accepted_at { $accepted_at } of revision 1, which is the first acceptance: back-dated
+refusal-may-hold-only-printable-ascii-without = may hold only printable ASCII without spaces
+refusal-must-be-at-most-fen = must be at most { $max } fen
+refusal-must-not-be-negative = must not be negative
+refusal-must-not-exceed-amount-claimed-cents = must not exceed amount_claimed_cents
+refusal-only-dispute-registered-as-case-names = only a dispute registered as a case names one
+refusal-only-for-wage-arrears-disputes = is only for wage-arrears disputes
+refusal-report-without-disputes-must-be-sent = a report without disputes must be sent as a zero report
+refusal-required-for-wage-arrears-dispute = is required for a wage-arrears dispute
+refusal-revision-1-not-correction-leave-empty = revision 1 is not a correction; leave it empty
+refusal-stored-disputes-unreadable = stored disputes unreadable: { $error }
+refusal-unit-closed-after-before = unit { $unit } closed after { $to }, before { $date }
+refusal-unit-does-not-file-daily-reports = unit { $unit } does not file daily reports
+refusal-unit-opened-on-after = unit { $unit } opened on { $from }, after { $date }
+refusal-zero-report-carries-no-disputes = a zero report carries no disputes
+
+# crates/core/src/screen.rs
+refusal-must-not-hold-personal-data-found = must not hold personal data, found { $found }; a petitioner's particulars go only in the case's petitioner fields
+
+# crates/core/src/time.rs
+refusal-must-not-be-empty-expected-yyyy = must not be empty (expected YYYY-MM-DD)
+refusal-not-date-expected-yyyy-mm-dd = "{ $value }" is not a date (expected YYYY-MM-DD)
+refusal-not-iana-time-zone = "{ $zone }" is not an IANA time zone
+refusal-not-iso-week-expected-e-g = "{ $value }" is not an ISO week (expected e.g. 2026-W48)
+refusal-not-time-expected-hh-mm = "{ $cutoff }" is not a time (expected HH:MM)
+
+# crates/core/src/unit.rs
+refusal-before-active-from = { $to } is before active_from { $from }
+refusal-expected-parent-yyyy-mm-dd = "{ $entry }": expected PARENT@YYYY-MM-DD
+refusal-has-no-root-unit-without-parent = has no root (a unit without a parent)
+refusal-may-hold-only-letters-digits = may hold only letters, digits, '-', '_' and '.'
+refusal-must-be-1-characters = must be 1 to { $max } characters
+refusal-must-be-district-township-community-group = must be district, township, community or group
+refusal-must-be-in-date-order-one = must be in date order, one move a day at most
+refusal-must-be-true-false = must be true or false
+refusal-some-units-are-not-connected-root = some units are not connected to the root
+refusal-tree-row-unreadable = { $error }
+refusal-two-roots = two roots: { $unit } and { $other }
+refusal-unit-appears-twice = unit { $unit } appears twice
+refusal-unit-cannot-have-sat-under = unit { $unit } cannot have sat under { $from_parent }
+refusal-unit-cannot-sit-under = unit { $unit } ({ $tier }) cannot sit under { $parent } ({ $parent_tier })
+refusal-unit-moved-from-which-not-in = unit { $unit } moved from { $from_parent }, which is not in the tree
+refusal-unit-names-parent-which-not-in = unit { $unit } names parent { $parent_id }, which is not in the tree
+
+# crates/node/src/authz.rs
+refusal-node-pushes-only-as-itself = a node pushes only as itself: { $unit } may not push as "{ $sender }"
+
+# crates/node/src/caller.rs
+refusal-caller-not-identified = the caller is not identified: present a client certificate
+
+# crates/node/src/cases.rs
+refusal-at-most-per-request = at most { $max } per request
+refusal-case-already-registered-with-other-content = case { $id } is already registered with other content
+refusal-case-at-event-not-reload-decide = case { $id } is at event { $seq }, not { $expected_sequence }: reload it and decide again
+refusal-case-held-above = case { $case } is { $status } and owned by unit { $owner }, which an upper tier's node holds; act there
+refusal-case-held-below = case { $case } is { $status } and owned by unit { $owner }, which the node of unit { $node_unit } holds; act there
+refusal-case-not-in-this-node-s = case { $id } is not in this node's ledger
+refusal-case-owned-by-unit-supervision-goes = case { $id } is { $status } and owned by unit { $owner }: supervision goes to cases owned below { $home }
+refusal-computed-by-node-from-petitioner-id = is computed by the node from petitioner.id_number; leave it empty
+refusal-dispute-unit-on-not-registered-as = dispute "{ $local_id }" of unit { $source_unit } on { $date } is { $outcome }, not registered as a case
+refusal-event-was-not-stored = the event was not stored
+refusal-must-be-on-after-from-date = must be on or after from_date, at most { $max } days
+refusal-must-be-set = must be set
+refusal-must-name-dispute = must name the dispute
+refusal-must-not-be-in-past = must not be in the past
+refusal-not-in-subtree-origin-unit = { $source_unit } is not in the subtree of the origin unit { $origin }
+refusal-not-token-this-node-gave-out = is not a token this node gave out
+refusal-no-report-unit-for-stored-here = no report of unit { $source_unit } for { $date } is stored here
+refusal-report-unit-for-has-no-dispute = the report of unit { $source_unit } for { $date } has no dispute "{ $local_id }"
+
+# crates/node/src/downlink.rs
+refusal-beyond-newest-event-was-this-parent = { $after } is beyond the newest event { $head }; was this parent's database replaced?
+refusal-parent-does-not-list-as-child = the parent does not list { $home } as a child node: { $message }
+refusal-parent-url-unusable = { $error }
+refusal-unit-not-child-node = unit "{ $unit }" is not a child node of { $home_unit }
+
+# crates/node/src/figures.rs
+refusal-no-scorecard-this-node-ranks-unit = no scorecard of this node ranks unit { $unit } from { $from } to { $to }: it has no unit above it here
+refusal-unit-has-no-row-in-scorecard = unit { $unit } has no row in the scorecard of { $parent } from { $from } to { $to }: no day of the range on which it was below { $parent } is due yet
+refusal-unit-not-served-by-this-node = unit { $unit } is not served by this node
+refusal-unit-ranked-in-scorecard-which-this = unit { $unit } is ranked in the scorecard of { $parent }, which this node does not hold: ask the node serving { $parent }
+refusal-unknown-figure = "{ $figure }" is not one of { $figures }
+
+# crates/node/src/lib.rs
+refusal-home-unit-not-in-unit-tree = home unit { $home_unit } is not in the unit tree
+refusal-not-unit-below = { $unit } is not a unit below { $home }
+refusal-tree-rooted-elsewhere = is rooted at { $root }, not at { $home }
+
+# crates/node/src/limits.rs
+refusal-overloaded-in-flight = the node is overloaded ({ $calls } calls in progress): retry later
+refusal-rate-limited = rate limit of { $rate } calls per second exceeded for this caller: retry in { $wait_ms } ms
+
+# crates/node/src/node_status.rs
+refusal-at-most = at most { $max }
+refusal-notice-goes-unit-below-this-node = a notice goes to a unit below this node
+refusal-not-token-this-service-issued = not a token this service issued
+
+# crates/node/src/reconcile.rs
+refusal-ask-for-reports-case-events-both = ask for reports, case events or both
+refusal-must-be-sender-s-unit = must be the sender's unit
+refusal-must-be-total-week-day = must be TOTAL, WEEK or DAY
+refusal-must-not-be-before-from-date = must not be before from_date
+refusal-name-child-nodes = name child nodes, all_children or with_parent
+refusal-node-has-no-parent-reconcile-with = node { $home_unit } has no parent to reconcile with
+refusal-not-child-node = { $unit } is not a child node of { $home_unit }
+refusal-not-token-this-node-gave = not a token this node gave
+refusal-no-child-nodes = this node has no child nodes
+
+# crates/node/src/reporting.rs
+refusal-at-most-days-per-query = at most { $max } days per query
+refusal-before-from-date = { $to } is before from_date { $from }
+refusal-no-report-from-unit = no report from unit { $unit } for { $date }
+refusal-no-revision-of-report = no revision { $revision } of the report from unit { $unit } for { $date }
+
+# crates/node/src/status.rs
+refusal-database-unavailable = database unavailable; nothing was changed, retry later
+refusal-delegated = unit { $unit } is served by the node of unit { $node_unit }; submit there
+refusal-internal-storage-error = internal storage error; nothing was changed, retry later
+refusal-overloaded = node overloaded; retry with backoff
+refusal-personal-data-unreadable = { $error }; check the node's personal-data keys
+refusal-shutting-down = node is shutting down; retry later
+
+# crates/node/src/summary.rs
+refusal-at-most-weeks = at most { $max } weeks
+refusal-before-first-day = { $to } is before the first day { $from }
+refusal-before-from-week = { $to } is before from_week { $from }
+refusal-range-spans-at-most-days = a range spans at most { $max } days
+
+# crates/node/src/tls.rs
+refusal-certificate-refused = the client certificate is refused: { $reason }
+
+# crates/node/src/uplink.rs
+refusal-at-most-items-per-batch = at most { $max } items per batch
+refusal-case-was-written-by-unit-which = { $path }: case { $case_id } was written by unit { $unit }, which is not in the subtree of sender { $sender }
+refusal-unit-not-in-subtree-sender = { $path }: unit { $unit } is not in the subtree of sender { $sender }
+
+# crates/proto/src/case.rs
+refusal-repeat-link-names-at-least-one = a repeat link names at least one earlier case
+refusal-set-on-case-without-resolved-on = set on a case without resolved_on
+
+# crates/proto/src/enums.rs
+refusal-unknown-value = unknown value { $value }
+
+# crates/proto/src/reconcile.rs
+refusal-at-most-2000-characters = at most 2000 characters
+refusal-at-most-64-bytes = at most 64 bytes
+refusal-at-most-conflicts = at most { $max_reported_conflicts } conflicts
+refusal-must-be-32-bytes-not = must be 32 bytes, not { $len }
+refusal-unknown-kind = unknown kind { $kind }
+refusal-unknown-trigger = unknown trigger { $value }
+
+# crates/proto/src/report.rs
+refusal-at-most-disputes-per-report-got = at most { $max } disputes per report, got { $len }
+
+# crates/proto/src/scalars.rs
+refusal-nanos-outside-0-999999999 = nanos { $nanos } is outside 0..=999999999
+refusal-seconds-out-range = seconds { $seconds } is out of range
+
+# crates/store/src/cases.rs
+refusal-event-case-stored-with-other-content = event { $seq } of case { $case_id } is stored with other content
+
+# crates/store/src/plan.rs
+refusal-earlier-than-first-acceptance-held-here = { $claimed } is earlier than the first acceptance held here for { $unit }@{ $date } ({ $first_accepted_at }): back-dated
+
+# crates/proto/src/codec.rs
+refusal-request-does-not-decode = the request does not decode: { $reason }

@@ -415,3 +415,303 @@ actor-on-behalf = { $who } 代 { $principal }
 node-task-auto_escalation = 自动提级
 node-task-repeat_detection = 重复信访识别
 node-task-supervision = 督办
+
+# Refusals from a node: the node sends a code (google.rpc.ErrorInfo.reason,
+# domain "fengqiao") and the values its sentence names; the key is
+# `refusal-` and the code in lower case with dashes. A value named status,
+# action, category, outcome, tier or role arrives as an identifier and is
+# shown through its own name (`status-accepted`, `action-assign`, …). A code
+# this file lacks is shown in the node's English.
+refusal-field = { $field }：{ $reason }
+role-node = 节点
+action-accept = 受理
+action-decline = 不予受理
+action-assign = 交办
+action-progress = 记录进展
+action-extend = 延期
+action-escalate = 上报
+action-assign_down = 交办下级
+action-resolve = 化解
+action-close = 销号
+action-reopen = 重新办理
+action-request_review = 申请复查
+action-decide_review = 作出复查决定
+action-supervise = 督办
+action-reply_supervision = 答复督办
+action-flag_repeat = 标记重复信访
+code-cancelled = 已取消
+code-unknown = 未知错误
+code-invalid_argument = 参数无效
+code-deadline_exceeded = 超时
+code-not_found = 未找到
+code-already_exists = 已存在
+code-permission_denied = 无权操作
+code-resource_exhausted = 资源耗尽
+code-failed_precondition = 前提条件不满足
+code-aborted = 已中止（并发冲突）
+code-out_of_range = 超出范围
+code-unimplemented = 未实现
+code-internal = 内部错误
+code-unavailable = 暂不可用
+code-data_loss = 数据丢失
+code-unauthenticated = 未认证
+
+# crates/core/src/error.rs
+refusal-first-revision-not-one = 该单位该日期尚无已存储的报告，不能接收第 { $submitted } 版：首个版本应为第 1 版
+refusal-revision-conflict = 第 { $revision } 版已存储，且内容不同；如需更正，请以更高的版本提交
+refusal-stale-revision = 第 { $submitted } 版早于已存储的第 { $current } 版
+
+# crates/core/src/actor.rs
+refusal-actor-not-caller = { $field } 须为调用者本人的人员编号或留空：办理人取自客户端证书（{ $identity }）；如需记录他人作出的决定，请在 on_behalf_of 中写明其人
+refusal-must-be-at-most-characters = 不能超过 { $max } 个字符
+refusal-must-not-be-empty = 不能为空
+refusal-must-not-contain-control-characters = 不能包含控制字符
+refusal-names-caller-leave-on-behalf-empty = 填写的是调用者本人：以本人身份办理时，请将 on_behalf_of 留空
+refusal-node-does-not-act-as-person = 节点（{ $identity }）不能以个人身份办理
+
+# crates/core/src/assessment.rs
+refusal-at-least-one-weight-must-be = 至少须有一项权重大于 0
+refusal-must-be-at-most = 不能超过 { $max }
+
+# crates/core/src/authz.rs
+refusal-caller-s-unit-not-in-tree = 调用者所在单位 { $unit } 不在本节点（本节点单位 { $home }）的单位树中：请访问本单位所在层级的节点
+refusal-for-child-nodes-not-one = { $rpc } 仅供 { $home } 的下级节点调用，{ $unit } 不是其下级节点
+refusal-may-not-call = { $role }无权调用 { $rpc }
+refusal-needs-target-unit = { $rpc } 须指定目标单位
+refusal-outside-scope = { $role }（{ $unit }）只能对{ $scope ->
+        [own] 本单位
+        [below] 本单位以下的单位
+       *[subtree] 本单位及其下级单位
+    }调用 { $rpc }；{ $target_unit }{ $relation ->
+        [own] 是本单位
+        [below] 在其下级
+        [above] 在其上级
+       *[outside] 不在其范围内
+    }
+refusal-unit-not-in-tree-this-node = { $rpc }：单位“{ $target_unit }”不在本节点（本节点单位 { $home }）的单位树中
+
+# crates/core/src/case.rs
+refusal-after-today = { $date } 晚于今天（{ $today }）
+refusal-review-needs-dissatisfaction = 案件 { $id } 无法{ $action }：案件当前为{ $status }，且未记录信访人不满意
+refusal-cannot-escalate-case-at-which-has = 无法上报案件 { $id }：案件当前为{ $status }，承办单位 { $owner_unit } 已无上级
+refusal-cannot-extend-case-was-already-extended = 无法延期案件 { $id }：案件当前为{ $status }，且已延期过一次
+refusal-cannot-request-review-case-at-which = 无法申请复查案件 { $id }：案件当前为{ $status }，承办单位 { $owner_unit } 已无上级
+refusal-cannot-request-review-case-was-already = 无法申请复查案件 { $id }：案件当前为{ $status }，已复查 { $reviews } 次
+refusal-case-action-not-allowed = 案件 { $id } 无法{ $action }：案件当前为{ $status }
+refusal-case-already-records-every-repeat-link = 案件 { $id } 已记录所发现的全部重复信访关联
+refusal-case-already-registered = 案件 { $id } 已登记
+refusal-case-does-not-repeat-itself = 案件不能与自身构成重复信访
+refusal-case-has-at-least-one-event = 案件至少有一个事件
+refusal-case-has-been-overdue-since-here = 案件 { $id } 在本级的办理期限 { $deadline } 已过，已逾期；请延期或上报
+refusal-case-has-no-supervision = 案件 { $id } 没有督办 { $supervision_id }
+refusal-case-must-first-be-accepted = 案件 { $id } 无法{ $action }：案件当前为{ $status }；须先受理（`fengqiao case accept { $id }`）
+refusal-case-must-first-be-accepted-and-assigned = 案件 { $id } 无法{ $action }：案件当前为{ $status }；须先受理（`fengqiao case accept { $id }`），再确定责任领导和化解方案予以交办（`fengqiao case assign { $id } --leader ID --responsible NAME --plan TEXT`）
+refusal-case-must-first-be-assigned = 案件 { $id } 无法{ $action }：案件当前为{ $status }；须先确定责任领导和化解方案予以交办（`fengqiao case assign { $id } --leader ID --responsible NAME --plan TEXT`）
+refusal-case-must-first-be-closed = 案件 { $id } 无法{ $action }：案件当前为{ $status }；须先销号（`fengqiao case close { $id } …`）
+refusal-case-s-first-event-registration = 案件的第一个事件须为登记
+refusal-case-was-already-extended = 案件 { $id } 已延期过
+refusal-check-digit-resident-identity-number-wrong = 居民身份证号码的校验码有误
+refusal-deadline-falls-past-end-calendar = 办理期限超出了可表示的日期范围
+refusal-event-1-must-be-registration = 第 1 个事件须为登记
+refusal-event-applied = { $case_id } 的事件被用于案件 { $id }
+refusal-event-cannot-follow-case = 事件 { $seq }（{ $event }）不能接续：案件 { $id } 当前为{ $status }
+refusal-event-does-not-follow = 案件 { $id } 已到第 { $seq } 个事件；事件 { $event } 不能接续
+refusal-in-the-future = { $at } 是将来的时间：本节点时钟为 { $now }，允许误差 { $skew } 秒
+refusal-must-be-64-lower-case-hex = 须为 64 位小写十六进制数字（HMAC-SHA256）
+refusal-must-be-6-32-letters-digits = 须为 6 至 32 位字母和数字
+refusal-must-be-at-least-1 = 不能小于 1
+refusal-must-be-at-most-32-digits = 不能超过 32 个字符，且只能包含数字、空格和 + - ( )
+refusal-must-be-between-1 = 须在 1 至 { $max_extension_days } 之间
+refusal-must-be-between-1-366 = 须在 1 至 366 之间
+refusal-must-lie-between-today-case-s = 须在今天（{ $on }）至案件办理期限 { $limit } 之间；如需更长时间，请为案件延期
+refusal-must-say-what-progress-was-made = 须写明取得了什么进展
+refusal-names-at-least-one-case = 须至少指明一件案件
+refusal-only-case-channel-report-names-dispute = 只有来源为日报告的案件才能指明纠纷
+refusal-overturned-review-sets-new-deadline-upheld = 复查决定为撤销重办时须设定新的办理期限；维持时不设
+refusal-registration-event-1 = 登记须为第 1 个事件
+refusal-reply-must-say-what-was-done = 答复须写明做了什么
+refusal-supervision-already-recorded-on-case = 督办 { $supervision_id } 已记录在案件 { $id } 上
+refusal-supervision-on-case-was-already-answered = 案件 { $id } 的督办 { $supervision_id } 已答复
+refusal-too-large = 数值过大
+refusal-unit-not-below-case-s-owner = 单位 { $to } 不是案件承办单位 { $owner_unit } 的下级单位
+
+# crates/core/src/identity.rs
+refusal-must-be-node-person = 须为 { $scheme }node/{"{"}unit{"}"} 或 { $scheme }person/{"{"}unit{"}"}/{"{"}role{"}"}/{"{"}person{"}"}
+refusal-must-start-with = 须以 { $scheme } 开头
+refusal-person-id-may-hold-only-letters = 人员编号只能包含字母、数字、'-'、'_' 和 '.'
+refusal-person-id-must-be-1-characters = 人员编号须为 1–{ $max } 个字符
+refusal-unknown-role-expected-reporter-officer-leader = 未知角色“{ $role }”：应为 reporter（信息员）、officer（干事）、leader（领导）、admin（管理员）或 auditor（审计员）
+
+# crates/core/src/report.rs
+refusal-after-accepted-at = { $first_accepted_at } 晚于 accepted_at { $accepted_at }
+refusal-appears-twice-in-report = 在报告中出现了两次
+refusal-at-most-disputes-per-report = 每份报告最多 { $max } 件纠纷
+refusal-before-began-no-report-accepted-before = { $first_accepted_at } 早于 { $date } 的开始时间（{ $day_began }）：报告不能在所报日期之前接收
+refusal-before-reporting-started-on-reporting-start = { $date } 早于报告起始日期 { $start }（reporting.start_date）
+refusal-correction-revision-1-needs-reason = 更正（版本 > 1）须写明理由
+refusal-differs-from-accepted-at-revision-1 = { $first_accepted_at } 与第 1 版的 accepted_at { $accepted_at } 不同，而第 1 版即为首次接收：属倒签
+refusal-may-hold-only-printable-ascii-without = 只能包含可打印的 ASCII 字符，不能有空格
+refusal-must-be-at-most-fen = 不能超过 { $max } 分
+refusal-must-not-be-negative = 不能为负数
+refusal-must-not-exceed-amount-claimed-cents = 不能超过 amount_claimed_cents
+refusal-only-dispute-registered-as-case-names = 只有已登记为案件的纠纷才能填写案件编号
+refusal-only-for-wage-arrears-disputes = 仅适用于拖欠工资纠纷
+refusal-report-without-disputes-must-be-sent = 没有纠纷的报告须作为零报告报送
+refusal-required-for-wage-arrears-dispute = 拖欠工资纠纷必须填写此项
+refusal-revision-1-not-correction-leave-empty = 第 1 版不是更正；请留空
+refusal-stored-disputes-unreadable = 已存储的纠纷无法读取：{ $error }
+refusal-unit-closed-after-before = 单位 { $unit } 在 { $to } 之后已撤销，早于 { $date }
+refusal-unit-does-not-file-daily-reports = 单位 { $unit } 不报送日报告
+refusal-unit-opened-on-after = 单位 { $unit } 于 { $from } 启用，晚于 { $date }
+refusal-zero-report-carries-no-disputes = 零报告不能包含纠纷
+
+# crates/core/src/screen.rs
+refusal-must-not-hold-personal-data-found = 不能包含个人信息，发现：{ $found }；信访人的个人情况只能填写在案件的信访人字段中
+
+# crates/core/src/time.rs
+refusal-must-not-be-empty-expected-yyyy = 不能为空（应为 YYYY-MM-DD）
+refusal-not-date-expected-yyyy-mm-dd = “{ $value }”不是日期（应为 YYYY-MM-DD）
+refusal-not-iana-time-zone = “{ $zone }”不是 IANA 时区
+refusal-not-iso-week-expected-e-g = “{ $value }”不是 ISO 周（应如 2026-W48）
+refusal-not-time-expected-hh-mm = “{ $cutoff }”不是时间（应为 HH:MM）
+
+# crates/core/src/unit.rs
+refusal-before-active-from = { $to } 早于 active_from { $from }
+refusal-expected-parent-yyyy-mm-dd = “{ $entry }”：应为 PARENT@YYYY-MM-DD
+refusal-has-no-root-unit-without-parent = 没有根单位（即没有上级单位的单位）
+refusal-may-hold-only-letters-digits = 只能包含字母、数字、'-'、'_' 和 '.'
+refusal-must-be-1-characters = 须为 1 至 { $max } 个字符
+refusal-must-be-district-township-community-group = 须为 district（区）、township（镇(街道)）、community（村(社区)）或 group（村民小组/楼栋）
+refusal-must-be-in-date-order-one = 须按日期顺序排列，每天最多一次隶属调整
+refusal-must-be-true-false = 须为 true 或 false
+refusal-some-units-are-not-connected-root = 部分单位未与根单位相连
+refusal-tree-row-unreadable = { $error }
+refusal-two-roots = 有两个根单位：{ $unit } 和 { $other }
+refusal-unit-appears-twice = 单位 { $unit } 出现了两次
+refusal-unit-cannot-have-sat-under = 单位 { $unit } 不可能曾隶属于 { $from_parent }
+refusal-unit-cannot-sit-under = 单位 { $unit }（{ $tier }）不能隶属于 { $parent }（{ $parent_tier }）
+refusal-unit-moved-from-which-not-in = 单位 { $unit } 原隶属于 { $from_parent }，但该单位不在单位树中
+refusal-unit-names-parent-which-not-in = 单位 { $unit } 的上级单位 { $parent_id } 不在单位树中
+
+# crates/node/src/authz.rs
+refusal-node-pushes-only-as-itself = 节点只能以自身名义推送：{ $unit } 不能以“{ $sender }”的名义推送
+
+# crates/node/src/caller.rs
+refusal-caller-not-identified = 无法识别调用者：请出示客户端证书
+
+# crates/node/src/cases.rs
+refusal-at-most-per-request = 每次请求最多 { $max } 个
+refusal-case-already-registered-with-other-content = 案件 { $id } 已以不同的内容登记
+refusal-case-at-event-not-reload-decide = 案件 { $id } 已到第 { $seq } 个事件，而不是第 { $expected_sequence } 个：请重新查看后再作决定
+refusal-case-held-above = 案件 { $case } 当前为{ $status }，承办单位 { $owner } 由上级节点保存；请到该节点办理
+refusal-case-held-below = 案件 { $case } 当前为{ $status }，承办单位 { $owner } 由单位 { $node_unit } 的节点保存；请到该节点办理
+refusal-case-not-in-this-node-s = 案件 { $id } 不在本节点的台账中
+refusal-case-owned-by-unit-supervision-goes = 案件 { $id } 当前为{ $status }，承办单位为 { $owner }：只能督办 { $home } 以下单位承办的案件
+refusal-computed-by-node-from-petitioner-id = 由节点根据 petitioner.id_number 计算；请留空
+refusal-dispute-unit-on-not-registered-as = 单位 { $source_unit } { $date } 的纠纷“{ $local_id }”为{ $outcome }，未登记为案件
+refusal-event-was-not-stored = 事件未存储
+refusal-must-be-on-after-from-date = 不能早于 from_date，且最多 { $max } 天
+refusal-must-be-set = 必须填写
+refusal-must-name-dispute = 须指明纠纷
+refusal-must-not-be-in-past = 不能是过去的日期
+refusal-not-in-subtree-origin-unit = { $source_unit } 不在登记单位 { $origin } 的辖区内
+refusal-not-token-this-node-gave-out = 不是本节点发出的令牌
+refusal-no-report-unit-for-stored-here = 本节点未存储单位 { $source_unit } { $date } 的报告
+refusal-report-unit-for-has-no-dispute = 单位 { $source_unit } { $date } 的报告中没有纠纷“{ $local_id }”
+
+# crates/node/src/downlink.rs
+refusal-beyond-newest-event-was-this-parent = { $after } 超出了最新事件 { $head }；上级节点的数据库是否被替换过？
+refusal-parent-does-not-list-as-child = 上级节点未将 { $home } 列为下级节点：{ $message }
+refusal-parent-url-unusable = { $error }
+refusal-unit-not-child-node = 单位“{ $unit }”不是 { $home_unit } 的下级节点
+
+# crates/node/src/figures.rs
+refusal-no-scorecard-this-node-ranks-unit = 本节点没有对单位 { $unit } { $from } 至 { $to } 进行排名的考核排名：在本节点它没有上级单位
+refusal-unit-has-no-row-in-scorecard = 单位 { $unit } 在 { $parent } { $from } 至 { $to } 的考核排名中没有记录：该时段内其隶属于 { $parent } 的日期均未到期
+refusal-unit-not-served-by-this-node = 单位 { $unit } 不由本节点服务
+refusal-unit-ranked-in-scorecard-which-this = 单位 { $unit } 列入 { $parent } 的考核排名，本节点不保存该考核排名：请向服务 { $parent } 的节点查询
+refusal-unknown-figure = “{ $figure }”不在以下指标之列：{ $figures }
+
+# crates/node/src/lib.rs
+refusal-home-unit-not-in-unit-tree = 本节点单位 { $home_unit } 不在单位树中
+refusal-not-unit-below = { $unit } 不是 { $home } 以下的单位
+refusal-tree-rooted-elsewhere = 根单位为 { $root }，而不是 { $home }
+
+# crates/node/src/limits.rs
+refusal-overloaded-in-flight = 节点负载过高（正在处理 { $calls } 个调用）：请稍后重试
+refusal-rate-limited = 该调用者已超过每秒 { $rate } 次调用的频率限制：请在 { $wait_ms } 毫秒后重试
+
+# crates/node/src/node_status.rs
+refusal-at-most = 最多 { $max }
+refusal-notice-goes-unit-below-this-node = 通知只能下发至本节点以下的单位
+refusal-not-token-this-service-issued = 不是本服务签发的令牌
+
+# crates/node/src/reconcile.rs
+refusal-ask-for-reports-case-events-both = 请选择查询报告、案件事件或两者
+refusal-must-be-sender-s-unit = 须为发送方的单位
+refusal-must-be-total-week-day = 须为 TOTAL、WEEK 或 DAY
+refusal-must-not-be-before-from-date = 不能早于 from_date
+refusal-name-child-nodes = 请指明下级节点，或使用 all_children 或 with_parent
+refusal-node-has-no-parent-reconcile-with = 节点 { $home_unit } 没有可供核对的上级节点
+refusal-not-child-node = { $unit } 不是 { $home_unit } 的下级节点
+refusal-not-token-this-node-gave = 不是本节点发出的令牌
+refusal-no-child-nodes = 本节点没有下级节点
+
+# crates/node/src/reporting.rs
+refusal-at-most-days-per-query = 每次查询最多 { $max } 天
+refusal-before-from-date = { $to } 早于 from_date { $from }
+refusal-no-report-from-unit = 没有单位 { $unit } { $date } 的报告
+refusal-no-revision-of-report = 单位 { $unit } { $date } 的报告没有第 { $revision } 版
+
+# crates/node/src/status.rs
+refusal-database-unavailable = 数据库不可用；未作任何更改，请稍后重试
+refusal-delegated = 单位 { $unit } 由单位 { $node_unit } 的节点服务；请向该节点提交
+refusal-internal-storage-error = 内部存储错误；未作任何更改，请稍后重试
+refusal-overloaded = 节点负载过高；请稍后重试，并逐步延长重试间隔
+refusal-personal-data-unreadable = { $error }；请检查节点的个人信息密钥
+refusal-shutting-down = 节点正在关闭；请稍后重试
+
+# crates/node/src/summary.rs
+refusal-at-most-weeks = 最多 { $max } 周
+refusal-before-first-day = { $to } 早于第一天 { $from }
+refusal-before-from-week = { $to } 早于 from_week { $from }
+refusal-range-spans-at-most-days = 时间范围最多 { $max } 天
+
+# crates/node/src/tls.rs
+refusal-certificate-refused = 客户端证书被拒绝：{ $reason }
+
+# crates/node/src/uplink.rs
+refusal-at-most-items-per-batch = 每批最多 { $max } 项
+refusal-case-was-written-by-unit-which = { $path }：案件 { $case_id } 由单位 { $unit } 写入，该单位不在发送方 { $sender } 的辖区内
+refusal-unit-not-in-subtree-sender = { $path }：单位 { $unit } 不在发送方 { $sender } 的辖区内
+
+# crates/proto/src/case.rs
+refusal-repeat-link-names-at-least-one = 重复信访关联须至少指明一件此前的案件
+refusal-set-on-case-without-resolved-on = 案件没有 resolved_on，不能设置此项
+
+# crates/proto/src/enums.rs
+refusal-unknown-value = 未知的值 { $value }
+
+# crates/proto/src/reconcile.rs
+refusal-at-most-2000-characters = 最多 2000 个字符
+refusal-at-most-64-bytes = 最多 64 字节
+refusal-at-most-conflicts = 最多 { $max_reported_conflicts } 处冲突
+refusal-must-be-32-bytes-not = 须为 32 字节，而不是 { $len } 字节
+refusal-unknown-kind = 未知的类型 { $kind }
+refusal-unknown-trigger = 未知的触发方式 { $value }
+
+# crates/proto/src/report.rs
+refusal-at-most-disputes-per-report-got = 每份报告最多 { $max } 件纠纷，收到 { $len } 件
+
+# crates/proto/src/scalars.rs
+refusal-nanos-outside-0-999999999 = nanos { $nanos } 超出 0..=999999999 的范围
+refusal-seconds-out-range = seconds { $seconds } 超出范围
+
+# crates/store/src/cases.rs
+refusal-event-case-stored-with-other-content = 案件 { $case_id } 的事件 { $seq } 已以不同的内容存储
+
+# crates/store/src/plan.rs
+refusal-earlier-than-first-acceptance-held-here = { $claimed } 早于本节点所存 { $unit }@{ $date } 的首次接收时间（{ $first_accepted_at }）：属倒签
+
+# crates/proto/src/codec.rs
+refusal-request-does-not-decode = 请求无法解码：{ $reason }

@@ -375,7 +375,57 @@ pub fn refused(status: tonic::Status) -> anyhow::Error {
             key = crate::config::KEY.how_to_give_a_client()
         ));
     }
-    anyhow!(tr!("error-node-answered", code = format!("{:?}", status.code()), message = status.message()))
+    anyhow!(tr!("error-node-answered", code = code_name(status.code()), message = refusal_text(&status)))
+}
+
+/// A node's refusal in the reader's language: the message of its
+/// `google.rpc.ErrorInfo` code (`refusal-…`) with its values, after the
+/// field it names; the node's own English sentence for a status without a
+/// code, or with a code these message files lack (a newer node).
+pub fn refusal_text(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    let details = status.get_error_details();
+    let Some(info) = details.error_info().filter(|info| info.domain == fengqiao_core::error::ERROR_DOMAIN)
+    else {
+        return status.message().to_owned();
+    };
+    let values: Vec<(String, String)> = info
+        .metadata
+        .iter()
+        .filter(|(name, _)| name.as_str() != "field")
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let key = fengqiao_core::error::Why::message_key(&info.reason);
+    let Some(reason) = crate::i18n::text_if_known(&key, &values) else { return status.message().to_owned() };
+    match info.metadata.get("field") {
+        Some(field) => tr!("refusal-field", field = field, reason = reason),
+        None => reason,
+    }
+}
+
+/// A gRPC status code for people (`code-invalid_argument`).
+fn code_name(code: tonic::Code) -> String {
+    use tonic::Code::*;
+    let id = match code {
+        Ok => "ok",
+        Cancelled => "cancelled",
+        Unknown => "unknown",
+        InvalidArgument => "invalid_argument",
+        DeadlineExceeded => "deadline_exceeded",
+        NotFound => "not_found",
+        AlreadyExists => "already_exists",
+        PermissionDenied => "permission_denied",
+        ResourceExhausted => "resource_exhausted",
+        FailedPrecondition => "failed_precondition",
+        Aborted => "aborted",
+        OutOfRange => "out_of_range",
+        Unimplemented => "unimplemented",
+        Internal => "internal",
+        Unavailable => "unavailable",
+        DataLoss => "data_loss",
+        Unauthenticated => "unauthenticated",
+    };
+    crate::i18n::name("code", id)
 }
 
 #[derive(Debug, clap::Args)]

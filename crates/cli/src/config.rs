@@ -1021,7 +1021,7 @@ fn check(loaded: &Loaded) -> Result<()> {
         }
     }
     if let Err(DomainError::Invalid { field, reason }) = c.ranking.weights().check() {
-        return Err(fail(&format!("ranking.{field}"), &reason));
+        return Err(fail(&format!("ranking.{field}"), &reason.text));
     }
     if !c.personal_data.previous_key_files.is_empty() && c.personal_data.key_file.is_none() {
         return Err(fail(

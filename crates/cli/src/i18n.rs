@@ -6,8 +6,12 @@
 //! [`tr!`](crate::tr) (values as Fluent variables, English plurals by
 //! Fluent's plural rules); names of wire enums shown as text through
 //! [`name`]. `--json`, CSV, JSON lines and the wire keep their English
-//! identifiers. `crates/cli/tests/i18n_keys.rs` checks that every literal
-//! key the code uses is in both files.
+//! identifiers. A node's refusals arrive as a code and values
+//! (`google.rpc.ErrorInfo`) and read as the `refusal-…` message of the
+//! code ([`text_if_known`], called by `client::refusal_text`).
+//! `crates/cli/tests/i18n_keys.rs` checks that every literal key the code
+//! uses, and every refusal code the node's crates can send, is in both
+//! files.
 
 use std::sync::OnceLock;
 
@@ -79,6 +83,29 @@ fn format(key: &str, args: Option<&FluentArgs>) -> String {
     let mut errors = Vec::new();
     bundle.format_pattern(pattern, args, &mut errors).into_owned()
 }
+
+/// The message `key` with string values, or `None` when the chosen
+/// language's file lacks it (a code from a newer node). A value that names
+/// a wire enum arrives as its identifier and is shown through [`name`]: see
+/// [`NAMED_VALUES`].
+pub fn text_if_known(key: &str, values: &[(String, String)]) -> Option<String> {
+    let bundle = BUNDLE.get_or_init(|| bundle_for(Lang::En));
+    let pattern = bundle.get_message(key)?.value()?;
+    let mut args = FluentArgs::with_capacity(values.len());
+    for (name, value) in values {
+        let kind = name.rsplit('_').next().unwrap_or(name);
+        let shown = if NAMED_VALUES.contains(&kind) { self::name(kind, value) } else { value.clone() };
+        args.set(name.clone(), FluentValue::from(shown));
+    }
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, Some(&args), &mut errors).into_owned();
+    errors.is_empty().then_some(text)
+}
+
+/// The values of a node's refusal that are identifiers of a kind with names
+/// of its own (`status` `accepted` → `status-accepted`), by the last word of
+/// the value's name (`parent_tier` is a tier).
+pub const NAMED_VALUES: [&str; 7] = ["status", "action", "category", "outcome", "tier", "role", "event"];
 
 /// A message in the chosen language: `tr!("key")`, or with variables
 /// `tr!("report-accepted", unit = id, count = n)`. Keys are literals, so a

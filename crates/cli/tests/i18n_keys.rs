@@ -87,3 +87,161 @@ fn the_scan_finds_each_form() {
     keys.sort();
     assert_eq!(keys, ["a-b", "c", "g", "heading-d", "heading-e-f"]);
 }
+
+/// The refusal codes a node can send, with the English sentence of each
+/// (`{name}` for a value): every `why!(CODE, "sentence", …)` in the node's
+/// crates outside their tests, and the codes `Why::new` names.
+fn refusal_codes() -> Vec<(String, Option<String>, std::path::PathBuf)> {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut found = Vec::new();
+    for krate in ["core", "proto", "store", "node"] {
+        let mut dirs = vec![crates.join(krate).join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a source directory") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("tests.rs") {
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).expect("a source file");
+                let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+                let code: String = source
+                    .lines()
+                    .filter(|line| !line.trim_start().starts_with("//"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                for (at, _) in code.match_indices("why!(") {
+                    let rest = code[at + "why!(".len()..].trim_start();
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                        .collect();
+                    let after = rest[name.len()..].trim_start().trim_start_matches(',').trim_start();
+                    let sentence = after.strip_prefix('"').map(rust_literal);
+                    found.push((name, sentence, path.clone()));
+                }
+                for (at, _) in code.match_indices("Why::new(\"") {
+                    let name = literal(&code[at + "Why::new(\"".len()..]).expect("a code").to_owned();
+                    found.push((name, None, path.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The text of a Rust string literal starting at `text` (just after its
+/// opening quote): `\"` unescaped, a `\` line continuation joined.
+fn rust_literal(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => break,
+            '\\' => match chars.next() {
+                Some('\n') => {
+                    while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                        chars.next();
+                    }
+                }
+                Some(other) => out.push(other),
+                None => break,
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A message's text as the Fluent file holds it, without its key.
+fn message_text(file: &str, key: &str) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(file);
+    let source = std::fs::read_to_string(&path).expect("the message file");
+    let mut lines = source.lines();
+    let first = lines.find(|line| line.starts_with(&format!("{key} = ")))?;
+    let mut text = first[key.len() + 3..].to_owned();
+    for line in lines.take_while(|line| line.starts_with(' ')) {
+        text.push('\n');
+        text.push_str(line);
+    }
+    Some(text)
+}
+
+/// The `$variables` a message uses.
+fn variables(text: &str) -> BTreeSet<String> {
+    text.split("{ $")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect())
+        .collect()
+}
+
+#[test]
+fn every_refusal_code_a_node_sends_reads_in_both_languages() {
+    let (en, zh) = (keys_of("en.ftl"), keys_of("zh-CN.ftl"));
+    let codes = refusal_codes();
+    assert!(codes.len() > 150, "only {} refusal codes found", codes.len());
+    let mut wrong = Vec::new();
+    let mut sentences: std::collections::BTreeMap<String, String> = Default::default();
+    for (code, sentence, path) in &codes {
+        let shown = path.display();
+        if code.is_empty() || code.len() > 63 {
+            wrong.push(format!("{shown}: a code must be 1 to 63 of A-Z, 0-9 and _ (ErrorInfo.reason)"));
+            continue;
+        }
+        let key = format!("refusal-{}", code.to_ascii_lowercase().replace('_', "-"));
+        for (name, keys) in [("en.ftl", &en), ("zh-CN.ftl", &zh)] {
+            if !keys.contains(&key) {
+                wrong.push(format!("{code} ({shown}) has no {key} in {name}"));
+            }
+        }
+        let Some(sentence) = sentence else { continue };
+        if let Some(other) = sentences.insert(code.clone(), sentence.clone())
+            && other != *sentence
+        {
+            wrong.push(format!("{code} ({shown}) has two sentences: {other:?} and {sentence:?}"));
+        }
+        // The English file says what the node says, value for value.
+        let english = sentence.replace("{{", "{\"{\"}").replace("}}", "{\"}\"}");
+        let mut expected = String::new();
+        let mut rest = english.as_str();
+        while let Some(open) = rest.find('{') {
+            expected.push_str(&rest[..open]);
+            let close = rest[open..].find('}').expect("a closed brace") + open;
+            let inner = &rest[open + 1..close];
+            if inner.starts_with('"') {
+                expected.push_str(&rest[open..=close + inner.len() - inner.trim_end_matches('}').len()]);
+            } else {
+                expected.push_str(&format!("{{ ${inner} }}"));
+            }
+            rest = &rest[close + 1..];
+        }
+        expected.push_str(rest);
+        if let Some(text) = message_text("en.ftl", &key)
+            && text != expected
+        {
+            wrong.push(format!("{key} in en.ftl reads {text:?}; the node says {expected:?}"));
+        }
+        // The Chinese names the same values (English words the node puts
+        // into its sentence are named again by identifier: see i18n.rs).
+        if let (Some(en_text), Some(zh_text)) =
+            (message_text("en.ftl", &key), message_text("zh-CN.ftl", &key))
+        {
+            let english_only: BTreeSet<String> = ["verb", "who", "reach", "it"].map(String::from).into();
+            let by_id: BTreeSet<String> = ["action", "role", "scope", "relation"].map(String::from).into();
+            for name in variables(&en_text).difference(&english_only) {
+                if !variables(&zh_text).contains(name) {
+                    wrong.push(format!("{key} in zh-CN.ftl does not show ${name}"));
+                }
+            }
+            for name in variables(&zh_text) {
+                if !variables(&en_text).contains(&name) && !by_id.contains(&name) {
+                    wrong.push(format!("{key} in zh-CN.ftl uses ${name}, which the node does not send"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

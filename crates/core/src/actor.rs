@@ -29,6 +29,7 @@
 //! (`"actor": "officer-7"`). It deserializes as [`Actor::Unverified`] with
 //! that text — which is what it was: free text nobody verified.
 
+use crate::why;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -89,13 +90,19 @@ impl fmt::Display for DisplayName {
 fn check_free_text(value: &str, field: &str, max: usize) -> Result<(), DomainError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty"));
+        return Err(DomainError::invalid(field, why!(MUST_NOT_BE_EMPTY, "must not be empty")));
     }
     if trimmed.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
+        return Err(DomainError::invalid(
+            field,
+            why!(MUST_BE_AT_MOST_CHARACTERS, "must be at most {max} characters", max = max),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(DomainError::invalid(field, "must not contain control characters"));
+        return Err(DomainError::invalid(
+            field,
+            why!(MUST_NOT_CONTAIN_CONTROL_CHARACTERS, "must not contain control characters"),
+        ));
     }
     Ok(())
 }
@@ -363,16 +370,23 @@ fn own_person<'a>(
 ) -> Result<(&'a UnitId, Role, &'a str), Refusal> {
     let Identity::Person { id, unit, role } = identity else {
         return Err(Refusal::Denied(Denied {
-            reason: format!("a node ({identity}) does not act as a person"),
+            reason: why!(
+                NODE_DOES_NOT_ACT_AS_PERSON,
+                "a node ({identity}) does not act as a person",
+                identity = identity
+            ),
         }));
     };
     let stated = stated.trim();
     if !stated.is_empty() && stated != id && stated != identity.to_uri() {
         return Err(Refusal::Denied(Denied {
-            reason: format!(
+            reason: why!(
+                ACTOR_NOT_CALLER,
                 "{field} must be the caller's own person id or left empty: the actor is taken from the \
                  client certificate ({identity}); to record a decision somebody else made, name them in \
-                 on_behalf_of"
+                 on_behalf_of",
+                field = field,
+                identity = identity
             ),
         }));
     }
@@ -396,7 +410,10 @@ pub fn recorded(
             if on_behalf_of.as_ref().is_some_and(|principal| principal.id == id) {
                 return Err(DomainError::invalid(
                     "on_behalf_of.person_id",
-                    "names the caller: leave on_behalf_of empty to act as yourself",
+                    why!(
+                        NAMES_CALLER_LEAVE_ON_BEHALF_EMPTY,
+                        "names the caller: leave on_behalf_of empty to act as yourself"
+                    ),
                 )
                 .into());
             }

@@ -57,6 +57,7 @@
 //! travels with the row (each component's part, whole and weight), so a
 //! reader can recompute every rank.
 
+use crate::why;
 use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
@@ -153,13 +154,16 @@ impl Weights {
     pub fn check(&self) -> Result<(), DomainError> {
         for component in Component::ALL {
             if self.get(component) > MAX_WEIGHT {
-                return Err(DomainError::invalid(component.name(), format!("must be at most {MAX_WEIGHT}")));
+                return Err(DomainError::invalid(
+                    component.name(),
+                    why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_WEIGHT),
+                ));
             }
         }
         if Component::ALL.iter().all(|c| self.get(*c) == 0) {
             return Err(DomainError::invalid(
                 Component::Completeness.name(),
-                "at least one weight must be above 0",
+                why!(AT_LEAST_ONE_WEIGHT_MUST_BE, "at least one weight must be above 0"),
             ));
         }
         Ok(())

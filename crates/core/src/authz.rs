@@ -64,6 +64,7 @@
 //! - a child node reconciles only its own subtree (the exchange's target is
 //!   its own unit); asking nodes to reconcile is an admin's operation.
 
+use crate::why;
 use std::fmt;
 
 use crate::identity::{Identity, Role};
@@ -315,12 +316,12 @@ pub struct Served<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct Denied {
-    pub reason: String,
+    pub reason: crate::error::Why,
 }
 
 impl Denied {
-    fn new(reason: impl Into<String>) -> Denied {
-        Denied { reason: reason.into() }
+    fn new(reason: crate::error::Why) -> Denied {
+        Denied { reason }
     }
 }
 
@@ -371,6 +372,11 @@ pub fn scope(role: Option<Role>, rpc: Rpc) -> Scope {
 }
 
 /// Who the identity is, for messages: "a leader", "an officer", "a node".
+/// The caller's role as an identifier (`officer`; `node` for a node).
+fn role_name(identity: &Identity) -> &'static str {
+    identity.role().map_or("node", Role::as_str)
+}
+
 fn kind(identity: &Identity) -> &'static str {
     match identity.role() {
         None => "a node",
@@ -389,19 +395,26 @@ fn kind(identity: &Identity) -> &'static str {
 pub fn may_call(identity: &Identity, rpc: Rpc, served: &Served<'_>) -> Result<Scope, Denied> {
     let unit = identity.unit().as_str();
     if served.tree.get(unit).is_none() {
-        return Err(Denied::new(format!(
-            "the caller's unit {unit} is not in the tree of this node (home {}): call the node of your own tier",
-            served.tree.root_id()
+        return Err(Denied::new(why!(
+            CALLER_S_UNIT_NOT_IN_TREE,
+            "the caller's unit {unit} is not in the tree of this node (home {home}): call the node of your own tier",
+            unit = unit,
+            home = served.tree.root_id()
         )));
     }
     let scope = scope(identity.role(), rpc);
     if scope == Scope::Never {
-        return Err(Denied::new(format!("{} may not call {rpc}", kind(identity))));
+        let mut why = why!(MAY_NOT_CALL, "{who} may not call {rpc}", who = kind(identity), rpc = rpc);
+        why.args.push(("role", role_name(identity).to_owned()));
+        return Err(Denied::new(why));
     }
     if matches!(scope, Scope::Child | Scope::ChildOwn) && !served.child_nodes.iter().any(|c| c == unit) {
-        return Err(Denied::new(format!(
-            "{rpc} is for child nodes of {}, and {unit} is not one",
-            served.tree.root_id()
+        return Err(Denied::new(why!(
+            FOR_CHILD_NODES_NOT_ONE,
+            "{rpc} is for child nodes of {home}, and {unit} is not one",
+            rpc = rpc,
+            home = served.tree.root_id(),
+            unit = unit
         )));
     }
     Ok(scope)
@@ -423,7 +436,7 @@ pub fn authorize(
             return if scope == Scope::NodeWide {
                 Ok(())
             } else {
-                Err(Denied::new(format!("{rpc} needs a target unit")))
+                Err(Denied::new(why!(NEEDS_TARGET_UNIT, "{rpc} needs a target unit", rpc = rpc)))
             };
         }
         Target::Unit(target) => (Relation::of(unit, target, tree), target),
@@ -441,9 +454,12 @@ pub fn authorize(
         }
     };
     if relation == Relation::Unknown {
-        return Err(Denied::new(format!(
-            "{rpc}: unit {target_unit:?} is not in the tree of this node (home {})",
-            tree.root_id()
+        return Err(Denied::new(why!(
+            UNIT_NOT_IN_TREE_THIS_NODE,
+            "{rpc}: unit \"{target_unit}\" is not in the tree of this node (home {home})",
+            rpc = rpc,
+            target_unit = target_unit,
+            home = tree.root_id()
         )));
     }
     let allowed = match scope {
@@ -456,20 +472,35 @@ pub fn authorize(
     if allowed {
         return Ok(());
     }
-    let reach = match scope {
-        Scope::Own | Scope::ChildOwn => "their own unit",
-        Scope::Below => "units below their own",
-        _ => "their own unit's subtree",
+    let (reach, scope) = match scope {
+        Scope::Own | Scope::ChildOwn => ("their own unit", "own"),
+        Scope::Below => ("units below their own", "below"),
+        _ => ("their own unit's subtree", "subtree"),
     };
-    Err(Denied::new(format!(
-        "{who} at {unit} may call {rpc} only on {reach}; {target_unit} is {}",
-        match relation {
-            Relation::Own => "their own unit",
-            Relation::Descendant => "below it",
-            Relation::Ancestor => "above it",
-            Relation::Elsewhere | Relation::Unknown => "outside it",
-        }
-    )))
+    let (it, relation) = match relation {
+        Relation::Own => ("their own unit", "own"),
+        Relation::Descendant => ("below it", "below"),
+        Relation::Ancestor => ("above it", "above"),
+        Relation::Elsewhere | Relation::Unknown => ("outside it", "outside"),
+    };
+    // `who`, `reach` and `it` are English; `role`, `scope` and `relation`
+    // name the same for a client's own sentence.
+    let mut why = why!(
+        OUTSIDE_SCOPE,
+        "{who} at {unit} may call {rpc} only on {reach}; {target_unit} is {it}",
+        who = who,
+        unit = unit,
+        rpc = rpc,
+        reach = reach,
+        target_unit = target_unit,
+        it = it
+    );
+    why.args.extend([
+        ("role", role_name(identity).to_owned()),
+        ("scope", scope.to_owned()),
+        ("relation", relation.to_owned()),
+    ]);
+    Err(Denied::new(why))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! escalation or an assignment down hands the case (its events) to the node
 //! serving the new owner, which continues the sequence.
 
+use crate::why;
 use std::fmt;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -157,8 +158,12 @@ fn screened(value: &str, field: &str, max: usize, required: bool) -> Result<(), 
 
 /// `date` plus `days`, refusing dates past the calendar's end.
 pub fn add_days(date: NaiveDate, days: u32, field: &str) -> Result<NaiveDate, DomainError> {
-    date.checked_add_days(Days::new(u64::from(days)))
-        .ok_or_else(|| DomainError::invalid(field, "the deadline falls past the end of the calendar"))
+    date.checked_add_days(Days::new(u64::from(days))).ok_or_else(|| {
+        DomainError::invalid(
+            field,
+            why!(DEADLINE_FALLS_PAST_END_CALENDAR, "the deadline falls past the end of the calendar"),
+        )
+    })
 }
 
 /// A case id: printable ASCII without spaces, at most 64 bytes.
@@ -232,17 +237,26 @@ impl Intake {
         {
             return Err(DomainError::invalid(
                 "petitioner_ref",
-                "must be 64 lower-case hex digits (HMAC-SHA256)",
+                why!(MUST_BE_64_LOWER_CASE_HEX, "must be 64 lower-case hex digits (HMAC-SHA256)"),
             ));
         }
         if let Some(source) = &self.source {
             check_id(&source.local_id, "source.local_id")?;
             if self.channel != Channel::Report {
-                return Err(DomainError::invalid("source", "only a case of channel report names a dispute"));
+                return Err(DomainError::invalid(
+                    "source",
+                    why!(
+                        ONLY_CASE_CHANNEL_REPORT_NAMES_DISPUTE,
+                        "only a case of channel report names a dispute"
+                    ),
+                ));
             }
         }
         if self.workers > MAX_WORKERS {
-            return Err(DomainError::invalid("workers", format!("must be at most {MAX_WORKERS}")));
+            return Err(DomainError::invalid(
+                "workers",
+                why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_WORKERS),
+            ));
         }
         check_amount(self.amount_claimed_cents, "amount_claimed_cents")?;
         Ok(())
@@ -492,17 +506,23 @@ impl CaseEvent {
     /// Checks what a node received from elsewhere before storing it.
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.seq == 0 {
-            return Err(DomainError::invalid("seq", "must be at least 1"));
+            return Err(DomainError::invalid("seq", why!(MUST_BE_AT_LEAST_1, "must be at least 1")));
         }
         self.actor.validate("actor")?;
         check_text(&self.note, "note")?;
         if let EventKind::Registered { intake, .. } = &self.kind {
             if self.seq != 1 {
-                return Err(DomainError::invalid("seq", "a registration is event 1"));
+                return Err(DomainError::invalid(
+                    "seq",
+                    why!(REGISTRATION_EVENT_1, "a registration is event 1"),
+                ));
             }
             intake.validate().map_err(|e| e.within("intake"))?;
         } else if self.seq == 1 {
-            return Err(DomainError::invalid("kind", "event 1 must be the registration"));
+            return Err(DomainError::invalid(
+                "kind",
+                why!(EVENT_1_MUST_BE_REGISTRATION, "event 1 must be the registration"),
+            ));
         }
         self.validate_kind()
     }
@@ -522,15 +542,21 @@ impl CaseEvent {
         if self.at > latest {
             return Err(DomainError::invalid(
                 "at",
-                format!(
-                    "{} is in the future: this node's clock reads {now}, allowing {skew} s of skew",
-                    self.at
+                why!(
+                    IN_THE_FUTURE,
+                    "{at} is in the future: this node's clock reads {now}, allowing {skew} s of skew",
+                    at = self.at,
+                    now = now,
+                    skew = skew
                 ),
             ));
         }
         let today = policy.local_date(latest);
         if self.on > today {
-            return Err(DomainError::invalid("on", format!("{} is after today ({today})", self.on)));
+            return Err(DomainError::invalid(
+                "on",
+                why!(AFTER_TODAY, "{date} is after today ({today})", date = self.on, today = today),
+            ));
         }
         Ok(())
     }
@@ -553,7 +579,10 @@ impl CaseEvent {
             }
             EventKind::Extended { days, reason, .. } => {
                 if *days == 0 || *days > 366 {
-                    return Err(DomainError::invalid("extended.days", "must be between 1 and 366"));
+                    return Err(DomainError::invalid(
+                        "extended.days",
+                        why!(MUST_BE_BETWEEN_1_366, "must be between 1 and 366"),
+                    ));
                 }
                 text(reason, "extended.reason")?;
             }
@@ -565,7 +594,10 @@ impl CaseEvent {
                 if (*decision == ReviewDecision::Overturned) != deadline.is_some() {
                     return Err(DomainError::invalid(
                         "reviewed.deadline",
-                        "an overturned review sets a new deadline; an upheld one none",
+                        why!(
+                            OVERTURNED_REVIEW_SETS_NEW_DEADLINE_UPHELD,
+                            "an overturned review sets a new deadline; an upheld one none"
+                        ),
                     ));
                 }
             }
@@ -580,16 +612,22 @@ impl CaseEvent {
             }
             EventKind::RepeatFound { of, window_days, .. } => {
                 if of.is_empty() {
-                    return Err(DomainError::invalid("repeat_found.of_case_ids", "names at least one case"));
+                    return Err(DomainError::invalid(
+                        "repeat_found.of_case_ids",
+                        why!(NAMES_AT_LEAST_ONE_CASE, "names at least one case"),
+                    ));
                 }
                 if of.contains(&self.case_id) {
                     return Err(DomainError::invalid(
                         "repeat_found.of_case_ids",
-                        "a case does not repeat itself",
+                        why!(CASE_DOES_NOT_REPEAT_ITSELF, "a case does not repeat itself"),
                     ));
                 }
                 if *window_days == 0 {
-                    return Err(DomainError::invalid("repeat_found.window_days", "must be at least 1"));
+                    return Err(DomainError::invalid(
+                        "repeat_found.window_days",
+                        why!(MUST_BE_AT_LEAST_1, "must be at least 1"),
+                    ));
                 }
             }
         }
@@ -709,6 +747,28 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action's stable identifier (`accept`, `assign_down`): a refusal's
+    /// `action` value, which clients name in their language.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Decline { .. } => "decline",
+            Action::Assign { .. } => "assign",
+            Action::Progress => "progress",
+            Action::Extend { .. } => "extend",
+            Action::Escalate { .. } => "escalate",
+            Action::AssignDown { .. } => "assign_down",
+            Action::Resolve { .. } => "resolve",
+            Action::Close { .. } => "close",
+            Action::Reopen { .. } => "reopen",
+            Action::RequestReview { .. } => "request_review",
+            Action::DecideReview { .. } => "decide_review",
+            Action::Supervised { .. } => "supervise",
+            Action::ReplySupervision { .. } => "reply_supervision",
+            Action::FlagRepeat { .. } => "flag_repeat",
+        }
+    }
+
     /// The verb, for messages.
     pub fn verb(&self) -> &'static str {
         match self {
@@ -777,8 +837,8 @@ impl fmt::Debug for Context<'_> {
     }
 }
 
-fn failed(message: String) -> DomainError {
-    DomainError::FailedPrecondition(message)
+fn failed(why: crate::error::Why) -> DomainError {
+    DomainError::FailedPrecondition(why)
 }
 
 /// A required text, trimmed, screened for personal data.
@@ -814,8 +874,9 @@ impl Case {
     /// Replays a whole log.
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Result<Case, DomainError> {
         let mut events = events.into_iter();
-        let first =
-            events.next().ok_or_else(|| DomainError::invalid("events", "a case has at least one event"))?;
+        let first = events.next().ok_or_else(|| {
+            DomainError::invalid("events", why!(CASE_HAS_AT_LEAST_ONE_EVENT, "a case has at least one event"))
+        })?;
         let mut case = Case::start(first)?;
         for event in events {
             case.apply(event)?;
@@ -826,10 +887,13 @@ impl Case {
     /// A case from its registration event.
     pub fn start(event: &CaseEvent) -> Result<Case, DomainError> {
         let EventKind::Registered { intake, accept_by, repeat } = &event.kind else {
-            return Err(DomainError::invalid("events[0]", "a case's first event is its registration"));
+            return Err(DomainError::invalid(
+                "events[0]",
+                why!(CASE_S_FIRST_EVENT_REGISTRATION, "a case's first event is its registration"),
+            ));
         };
         if event.seq != 1 {
-            return Err(DomainError::invalid("seq", "a registration is event 1"));
+            return Err(DomainError::invalid("seq", why!(REGISTRATION_EVENT_1, "a registration is event 1")));
         }
         Ok(Case {
             id: event.case_id.clone(),
@@ -894,23 +958,49 @@ impl Case {
     fn refuse(&self, action: &Action) -> DomainError {
         let id = &self.id;
         let allowed = action.allowed_from();
-        let assign = format!("`fengqiao case assign {id} --leader ID --responsible NAME --plan TEXT`");
-        let next = match self.status {
-            CaseStatus::Registered if allowed.contains(&CaseStatus::Accepted) => {
-                format!("; it must first be accepted (`fengqiao case accept {id}`)")
-            }
-            CaseStatus::Registered if allowed.contains(&CaseStatus::Assigned) => format!(
-                "; it must first be accepted (`fengqiao case accept {id}`), then assigned a leader and a plan ({assign})"
+        let verb = action.verb();
+        let status = self.status;
+        let mut why = match status {
+            CaseStatus::Registered if allowed.contains(&CaseStatus::Accepted) => why!(
+                CASE_MUST_FIRST_BE_ACCEPTED,
+                "cannot {verb} case {id}: it is {status}; it must first be accepted (`fengqiao case accept {id}`)",
+                verb = verb,
+                id = id,
+                status = status
             ),
-            CaseStatus::Accepted if allowed.contains(&CaseStatus::Assigned) => {
-                format!("; it must first be assigned a leader and a plan ({assign})")
-            }
-            CaseStatus::Resolved if allowed.contains(&CaseStatus::Closed) => {
-                format!("; it must first be closed (`fengqiao case close {id} …`)")
-            }
-            _ => String::new(),
+            CaseStatus::Registered if allowed.contains(&CaseStatus::Assigned) => why!(
+                CASE_MUST_FIRST_BE_ACCEPTED_AND_ASSIGNED,
+                "cannot {verb} case {id}: it is {status}; it must first be accepted (`fengqiao case accept {id}`), \
+                 then assigned a leader and a plan (`fengqiao case assign {id} --leader ID --responsible NAME --plan TEXT`)",
+                verb = verb,
+                id = id,
+                status = status
+            ),
+            CaseStatus::Accepted if allowed.contains(&CaseStatus::Assigned) => why!(
+                CASE_MUST_FIRST_BE_ASSIGNED,
+                "cannot {verb} case {id}: it is {status}; it must first be assigned a leader and a plan \
+                 (`fengqiao case assign {id} --leader ID --responsible NAME --plan TEXT`)",
+                verb = verb,
+                id = id,
+                status = status
+            ),
+            CaseStatus::Resolved if allowed.contains(&CaseStatus::Closed) => why!(
+                CASE_MUST_FIRST_BE_CLOSED,
+                "cannot {verb} case {id}: it is {status}; it must first be closed (`fengqiao case close {id} …`)",
+                verb = verb,
+                id = id,
+                status = status
+            ),
+            _ => why!(
+                CASE_ACTION_NOT_ALLOWED,
+                "cannot {verb} case {id}: it is {status}",
+                verb = verb,
+                id = id,
+                status = status
+            ),
         };
-        failed(format!("cannot {} case {id}: it is {}{next}", action.verb(), self.status))
+        why.args.push(("action", action.name().to_owned()));
+        failed(why)
     }
 
     /// The event that `action` by `ctx.actor` makes, or why it may not happen.
@@ -939,21 +1029,30 @@ impl Case {
             }
             Action::Progress => {
                 if ctx.note.trim().is_empty() {
-                    return Err(DomainError::invalid("note", "must say what progress was made"));
+                    return Err(DomainError::invalid(
+                        "note",
+                        why!(MUST_SAY_WHAT_PROGRESS_WAS_MADE, "must say what progress was made"),
+                    ));
                 }
                 EventKind::Progress
             }
             Action::Extend { days, reason } => {
                 if self.extended {
-                    return Err(failed(format!(
-                        "cannot extend case {}: it is {} and was already extended once",
-                        self.id, self.status
+                    return Err(failed(why!(
+                        CANNOT_EXTEND_CASE_WAS_ALREADY_EXTENDED,
+                        "cannot extend case {id}: it is {status} and was already extended once",
+                        id = self.id,
+                        status = self.status
                     )));
                 }
                 if days == 0 || days > policy.max_extension_days {
                     return Err(DomainError::invalid(
                         "days",
-                        format!("must be between 1 and {}", policy.max_extension_days),
+                        why!(
+                            MUST_BE_BETWEEN_1,
+                            "must be between 1 and {max_extension_days}",
+                            max_extension_days = policy.max_extension_days
+                        ),
                     ));
                 }
                 let reason = required(&reason, "reason", MAX_TEXT_CHARS)?;
@@ -963,9 +1062,12 @@ impl Case {
             Action::Escalate { reason } => {
                 let reason = required(&reason, "reason", MAX_TEXT_CHARS)?;
                 let Some(to) = ctx.owner_parent.clone() else {
-                    return Err(failed(format!(
-                        "cannot escalate case {}: it is {} at {}, which has no parent tier",
-                        self.id, self.status, self.owner_unit
+                    return Err(failed(why!(
+                        CANNOT_ESCALATE_CASE_AT_WHICH_HAS,
+                        "cannot escalate case {id}: it is {status} at {owner_unit}, which has no parent tier",
+                        id = self.id,
+                        status = self.status,
+                        owner_unit = self.owner_unit
                     )));
                 };
                 EventKind::Escalated { to, reason }
@@ -974,7 +1076,12 @@ impl Case {
                 if !(ctx.is_below_owner)(&to) {
                     return Err(DomainError::invalid(
                         "to_unit_id",
-                        format!("unit {to} is not below the case's owner {}", self.owner_unit),
+                        why!(
+                            UNIT_NOT_BELOW_CASE_S_OWNER,
+                            "unit {to} is not below the case's owner {owner_unit}",
+                            to = to,
+                            owner_unit = self.owner_unit
+                        ),
                     ));
                 }
                 let deadline = self.assignment_deadline(deadline, ctx)?;
@@ -983,7 +1090,7 @@ impl Case {
             Action::Resolve { resolution, amount_recovered_cents } => {
                 check_amount(amount_recovered_cents, "amount_recovered_cents")?;
                 if amount_recovered_cents > MAX_AMOUNT_CENTS {
-                    return Err(DomainError::invalid("amount_recovered_cents", "too large"));
+                    return Err(DomainError::invalid("amount_recovered_cents", why!(TOO_LARGE, "too large")));
                 }
                 let on_time = self.deadline.is_none_or(|deadline| ctx.on <= deadline);
                 EventKind::Resolved {
@@ -1003,15 +1110,21 @@ impl Case {
             Action::RequestReview { reason } => {
                 self.require_dissatisfied(&Action::RequestReview { reason: String::new() })?;
                 if self.reviews >= MAX_REVIEWS {
-                    return Err(failed(format!(
-                        "cannot request a review of case {}: it is {} and was already reviewed {} times",
-                        self.id, self.status, self.reviews
+                    return Err(failed(why!(
+                        CANNOT_REQUEST_REVIEW_CASE_WAS_ALREADY,
+                        "cannot request a review of case {id}: it is {status} and was already reviewed {reviews} times",
+                        id = self.id,
+                        status = self.status,
+                        reviews = self.reviews
                     )));
                 }
                 let Some(to) = ctx.owner_parent.clone() else {
-                    return Err(failed(format!(
-                        "cannot request a review of case {}: it is {} at {}, which has no parent tier",
-                        self.id, self.status, self.owner_unit
+                    return Err(failed(why!(
+                        CANNOT_REQUEST_REVIEW_CASE_AT_WHICH,
+                        "cannot request a review of case {id}: it is {status} at {owner_unit}, which has no parent tier",
+                        id = self.id,
+                        status = self.status,
+                        owner_unit = self.owner_unit
                     )));
                 };
                 EventKind::ReviewRequested {
@@ -1030,9 +1143,11 @@ impl Case {
             Action::Supervised { supervision_id, from, kind, reply_by, sender } => {
                 check_id(&supervision_id, "supervision_id")?;
                 if self.supervisions.iter().any(|s| s.id == supervision_id) {
-                    return Err(DomainError::AlreadyExists(format!(
-                        "supervision {supervision_id} is already recorded on case {}",
-                        self.id
+                    return Err(DomainError::AlreadyExists(why!(
+                        SUPERVISION_ALREADY_RECORDED_ON_CASE,
+                        "supervision {supervision_id} is already recorded on case {id}",
+                        supervision_id = supervision_id,
+                        id = self.id
                     )));
                 }
                 if let Some(sender) = &sender {
@@ -1049,34 +1164,45 @@ impl Case {
                     }
                 }
                 if new.is_empty() {
-                    return Err(DomainError::AlreadyExists(format!(
-                        "case {} already records every repeat link found",
-                        self.id
+                    return Err(DomainError::AlreadyExists(why!(
+                        CASE_ALREADY_RECORDS_EVERY_REPEAT_LINK,
+                        "case {id} already records every repeat link found",
+                        id = self.id
                     )));
                 }
                 if window_days == 0 {
-                    return Err(DomainError::invalid("window_days", "must be at least 1"));
+                    return Err(DomainError::invalid(
+                        "window_days",
+                        why!(MUST_BE_AT_LEAST_1, "must be at least 1"),
+                    ));
                 }
                 EventKind::RepeatFound { of: new, window_days, since }
             }
             Action::ReplySupervision { supervision_id } => {
                 match self.supervisions.iter().find(|s| s.id == supervision_id) {
                     None => {
-                        return Err(DomainError::NotFound(format!(
-                            "case {} has no supervision {supervision_id}",
-                            self.id
+                        return Err(DomainError::NotFound(why!(
+                            CASE_HAS_NO_SUPERVISION,
+                            "case {id} has no supervision {supervision_id}",
+                            id = self.id,
+                            supervision_id = supervision_id
                         )));
                     }
                     Some(s) if s.replied_on.is_some() => {
-                        return Err(failed(format!(
-                            "supervision {supervision_id} on case {} was already answered",
-                            self.id
+                        return Err(failed(why!(
+                            SUPERVISION_ON_CASE_WAS_ALREADY_ANSWERED,
+                            "supervision {supervision_id} on case {id} was already answered",
+                            supervision_id = supervision_id,
+                            id = self.id
                         )));
                     }
                     Some(_) => {}
                 }
                 if ctx.note.trim().is_empty() {
-                    return Err(DomainError::invalid("note", "the reply must say what was done"));
+                    return Err(DomainError::invalid(
+                        "note",
+                        why!(REPLY_MUST_SAY_WHAT_WAS_DONE, "the reply must say what was done"),
+                    ));
                 }
                 EventKind::SupervisionReplied { supervision_id }
             }
@@ -1113,9 +1239,11 @@ impl Case {
                     Some(asked) if asked == deadline => Ok(deadline),
                     Some(_) => Err(DomainError::invalid(
                         "deadline",
-                        format!(
-                            "case {} has been overdue since {deadline} here; extend it or escalate it",
-                            self.id
+                        why!(
+                            CASE_HAS_BEEN_OVERDUE_SINCE_HERE,
+                            "case {id} has been overdue since {deadline} here; extend it or escalate it",
+                            id = self.id,
+                            deadline = deadline
                         ),
                     )),
                 };
@@ -1126,9 +1254,11 @@ impl Case {
         if deadline < ctx.on || deadline > limit {
             return Err(DomainError::invalid(
                 "deadline",
-                format!(
-                    "must lie between today ({}) and the case's deadline {limit}; extend the case for more",
-                    ctx.on
+                why!(
+                    MUST_LIE_BETWEEN_TODAY_CASE_S,
+                    "must lie between today ({on}) and the case's deadline {limit}; extend the case for more",
+                    on = ctx.on,
+                    limit = limit
                 ),
             ));
         }
@@ -1139,12 +1269,15 @@ impl Case {
         if self.satisfaction == Some(Satisfaction::Dissatisfied) {
             Ok(())
         } else {
-            Err(failed(format!(
-                "cannot {} case {}: it is {} and the petitioner was not recorded as dissatisfied",
-                action.verb(),
-                self.id,
-                self.status
-            )))
+            let mut why = why!(
+                REVIEW_NEEDS_DISSATISFACTION,
+                "cannot {verb} case {id}: it is {status} and the petitioner was not recorded as dissatisfied",
+                verb = action.verb(),
+                id = self.id,
+                status = self.status
+            );
+            why.args.push(("action", action.name().to_owned()));
+            Err(failed(why))
         }
     }
 
@@ -1153,13 +1286,21 @@ impl Case {
         if event.case_id != self.id {
             return Err(DomainError::invalid(
                 "case_id",
-                format!("event of {} applied to {}", event.case_id, self.id),
+                why!(
+                    EVENT_APPLIED,
+                    "event of {case_id} applied to {id}",
+                    case_id = event.case_id,
+                    id = self.id
+                ),
             ));
         }
         if event.seq != self.seq + 1 {
-            return Err(DomainError::Aborted(format!(
-                "case {} is at event {}; event {} does not follow",
-                self.id, self.seq, event.seq
+            return Err(DomainError::Aborted(why!(
+                EVENT_DOES_NOT_FOLLOW,
+                "case {id} is at event {seq}; event {event} does not follow",
+                id = self.id,
+                seq = self.seq,
+                event = event.seq
             )));
         }
         use CaseStatus::*;
@@ -1167,18 +1308,23 @@ impl Case {
             if statuses.contains(&self.status) {
                 Ok(())
             } else {
-                Err(failed(format!(
-                    "event {} ({}) cannot follow: case {} is {}",
-                    event.seq,
-                    event.kind.name(),
-                    self.id,
-                    self.status
+                Err(failed(why!(
+                    EVENT_CANNOT_FOLLOW_CASE,
+                    "event {seq} ({event}) cannot follow: case {id} is {status}",
+                    seq = event.seq,
+                    event = event.kind.name(),
+                    id = self.id,
+                    status = self.status
                 )))
             }
         };
         match &event.kind {
             EventKind::Registered { .. } => {
-                return Err(failed(format!("case {} is already registered", self.id)));
+                return Err(failed(why!(
+                    CASE_ALREADY_REGISTERED,
+                    "case {id} is already registered",
+                    id = self.id
+                )));
             }
             EventKind::Accepted { deadline } => {
                 allowed(&[Registered])?;
@@ -1206,7 +1352,11 @@ impl Case {
             EventKind::Extended { deadline, .. } => {
                 allowed(&[Accepted, Assigned, InProgress])?;
                 if self.extended {
-                    return Err(failed(format!("case {} was already extended", self.id)));
+                    return Err(failed(why!(
+                        CASE_WAS_ALREADY_EXTENDED,
+                        "case {id} was already extended",
+                        id = self.id
+                    )));
                 }
                 self.extended = true;
                 self.deadline = Some(*deadline);
@@ -1294,7 +1444,12 @@ impl Case {
             EventKind::SupervisionReplied { supervision_id } => {
                 let entry =
                     self.supervisions.iter_mut().find(|s| &s.id == supervision_id).ok_or_else(|| {
-                        failed(format!("case {} has no supervision {supervision_id}", self.id))
+                        failed(why!(
+                            CASE_HAS_NO_SUPERVISION,
+                            "case {id} has no supervision {supervision_id}",
+                            id = self.id,
+                            supervision_id = supervision_id
+                        ))
                     })?;
                 entry.replied_on = Some(event.on);
             }
@@ -1454,7 +1609,7 @@ impl Petitioner {
         if phone.len() > 32 || !phone.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c)) {
             return Err(DomainError::invalid(
                 "petitioner.phone",
-                "must be at most 32 digits, spaces, + - ( )",
+                why!(MUST_BE_AT_MOST_32_DIGITS, "must be at most 32 digits, spaces, + - ( )"),
             ));
         }
         Ok(Petitioner { name, phone: phone.to_owned(), id_number: normalise_id_number(id_number)? })
@@ -1471,7 +1626,10 @@ pub fn normalise_id_number(value: &str) -> Result<String, DomainError> {
         value.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
     if normalised.len() < 6 || normalised.len() > 32 || !normalised.bytes().all(|b| b.is_ascii_alphanumeric())
     {
-        return Err(DomainError::invalid(field, "must be 6 to 32 letters and digits"));
+        return Err(DomainError::invalid(
+            field,
+            why!(MUST_BE_6_32_LETTERS_DIGITS, "must be 6 to 32 letters and digits"),
+        ));
     }
     let bytes = normalised.as_bytes();
     if let [first_17 @ .., check] = bytes
@@ -1479,7 +1637,13 @@ pub fn normalise_id_number(value: &str) -> Result<String, DomainError> {
         && first_17.iter().all(u8::is_ascii_digit)
         && *check != crate::screen::resident_id_check_char(first_17)
     {
-        return Err(DomainError::invalid(field, "the check digit of the resident identity number is wrong"));
+        return Err(DomainError::invalid(
+            field,
+            why!(
+                CHECK_DIGIT_RESIDENT_IDENTITY_NUMBER_WRONG,
+                "the check digit of the resident identity number is wrong"
+            ),
+        ));
     }
     Ok(normalised)
 }

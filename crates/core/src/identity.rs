@@ -11,6 +11,7 @@
 //! verified against the deployment CA; nothing a caller sends in a request
 //! changes it.
 
+use crate::why;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -107,9 +108,9 @@ impl Identity {
     /// Parses an identity URI, as written by [`Identity::to_uri`].
     pub fn from_uri(uri: &str) -> Result<Identity, DomainError> {
         let field = "certificate.uri_san";
-        let rest = uri
-            .strip_prefix(SCHEME)
-            .ok_or_else(|| DomainError::invalid(field, format!("must start with {SCHEME}")))?;
+        let rest = uri.strip_prefix(SCHEME).ok_or_else(|| {
+            DomainError::invalid(field, why!(MUST_START_WITH, "must start with {scheme}", scheme = SCHEME))
+        })?;
         let parts: Vec<&str> = rest.split('/').collect();
         match parts.as_slice() {
             ["node", unit] => Ok(Identity::Node { unit: UnitId::parse_field(unit, field)? }),
@@ -118,8 +119,10 @@ impl Identity {
                 let role = Role::parse(role).ok_or_else(|| {
                     DomainError::invalid(
                         field,
-                        format!(
-                            "unknown role {role:?}: expected reporter, officer, leader, admin or auditor"
+                        why!(
+                            UNKNOWN_ROLE_EXPECTED_REPORTER_OFFICER_LEADER,
+                            "unknown role \"{role}\": expected reporter, officer, leader, admin or auditor",
+                            role = role
                         ),
                     )
                 })?;
@@ -128,7 +131,11 @@ impl Identity {
             }
             _ => Err(DomainError::invalid(
                 field,
-                format!("must be {SCHEME}node/{{unit}} or {SCHEME}person/{{unit}}/{{role}}/{{person}}"),
+                why!(
+                    MUST_BE_NODE_PERSON,
+                    "must be {scheme}node/{{unit}} or {scheme}person/{{unit}}/{{role}}/{{person}}",
+                    scheme = SCHEME
+                ),
             )),
         }
     }
@@ -147,11 +154,21 @@ pub(crate) fn check_person_id(id: &str, field: &str) -> Result<(), DomainError> 
     if id.is_empty() || id.len() > MAX_PERSON_ID_LEN {
         return Err(DomainError::invalid(
             field,
-            format!("person id must be 1–{MAX_PERSON_ID_LEN} characters"),
+            why!(
+                PERSON_ID_MUST_BE_1_CHARACTERS,
+                "person id must be 1–{max} characters",
+                max = MAX_PERSON_ID_LEN
+            ),
         ));
     }
     if !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
-        return Err(DomainError::invalid(field, "person id may hold only letters, digits, '-', '_' and '.'"));
+        return Err(DomainError::invalid(
+            field,
+            why!(
+                PERSON_ID_MAY_HOLD_ONLY_LETTERS,
+                "person id may hold only letters, digits, '-', '_' and '.'"
+            ),
+        ));
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Daily screening reports, zero reports and the disputes they carry.
 
+use crate::why;
 use std::collections::HashSet;
 use std::fmt;
 use std::num::NonZeroU32;
@@ -42,7 +43,7 @@ impl Revision {
     pub fn new(value: u32) -> Result<Self, DomainError> {
         NonZeroU32::new(value)
             .map(Revision)
-            .ok_or_else(|| DomainError::invalid("revision", "must be at least 1"))
+            .ok_or_else(|| DomainError::invalid("revision", why!(MUST_BE_AT_LEAST_1, "must be at least 1")))
     }
 
     pub fn get(self) -> u32 {
@@ -126,36 +127,51 @@ named_enum!(
 
 pub(crate) fn check_chars(value: &str, field: &str, max: usize, required: bool) -> Result<(), DomainError> {
     if required && value.trim().is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty"));
+        return Err(DomainError::invalid(field, why!(MUST_NOT_BE_EMPTY, "must not be empty")));
     }
     if value.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
+        return Err(DomainError::invalid(
+            field,
+            why!(MUST_BE_AT_MOST_CHARACTERS, "must be at most {max} characters", max = max),
+        ));
     }
     if value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(DomainError::invalid(field, "must not contain control characters"));
+        return Err(DomainError::invalid(
+            field,
+            why!(MUST_NOT_CONTAIN_CONTROL_CHARACTERS, "must not contain control characters"),
+        ));
     }
     Ok(())
 }
 
 pub(crate) fn check_id(value: &str, field: &str) -> Result<(), DomainError> {
     if value.is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty"));
+        return Err(DomainError::invalid(field, why!(MUST_NOT_BE_EMPTY, "must not be empty")));
     }
     if value.len() > MAX_ID_LEN {
-        return Err(DomainError::invalid(field, format!("must be at most {MAX_ID_LEN} characters")));
+        return Err(DomainError::invalid(
+            field,
+            why!(MUST_BE_AT_MOST_CHARACTERS, "must be at most {max} characters", max = MAX_ID_LEN),
+        ));
     }
     if !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(DomainError::invalid(field, "may hold only printable ASCII without spaces"));
+        return Err(DomainError::invalid(
+            field,
+            why!(MAY_HOLD_ONLY_PRINTABLE_ASCII_WITHOUT, "may hold only printable ASCII without spaces"),
+        ));
     }
     Ok(())
 }
 
 pub(crate) fn check_amount(value: i64, field: &str) -> Result<(), DomainError> {
     if value < 0 {
-        return Err(DomainError::invalid(field, "must not be negative"));
+        return Err(DomainError::invalid(field, why!(MUST_NOT_BE_NEGATIVE, "must not be negative")));
     }
     if value > MAX_AMOUNT_CENTS {
-        return Err(DomainError::invalid(field, format!("must be at most {MAX_AMOUNT_CENTS} fen")));
+        return Err(DomainError::invalid(
+            field,
+            why!(MUST_BE_AT_MOST_FEN, "must be at most {max} fen", max = MAX_AMOUNT_CENTS),
+        ));
     }
     Ok(())
 }
@@ -190,17 +206,20 @@ impl WageArrears {
     pub fn new(draft: WageArrearsDraft) -> Result<Self, DomainError> {
         check_chars(&draft.employer, "employer", MAX_EMPLOYER_CHARS, true)?;
         if draft.workers == 0 {
-            return Err(DomainError::invalid("workers", "must be at least 1"));
+            return Err(DomainError::invalid("workers", why!(MUST_BE_AT_LEAST_1, "must be at least 1")));
         }
         if draft.workers > MAX_WORKERS {
-            return Err(DomainError::invalid("workers", format!("must be at most {MAX_WORKERS}")));
+            return Err(DomainError::invalid(
+                "workers",
+                why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_WORKERS),
+            ));
         }
         check_amount(draft.amount_claimed_cents, "amount_claimed_cents")?;
         check_amount(draft.amount_recovered_cents, "amount_recovered_cents")?;
         if draft.amount_recovered_cents > draft.amount_claimed_cents {
             return Err(DomainError::invalid(
                 "amount_recovered_cents",
-                "must not exceed amount_claimed_cents",
+                why!(MUST_NOT_EXCEED_AMOUNT_CLAIMED_CENTS, "must not exceed amount_claimed_cents"),
             ));
         }
         Ok(WageArrears {
@@ -294,22 +313,37 @@ impl Dispute {
     fn well_formed(draft: DisputeDraft) -> Result<Self, DomainError> {
         check_id(&draft.local_id, "local_id")?;
         if draft.parties > MAX_PARTIES {
-            return Err(DomainError::invalid("parties", format!("must be at most {MAX_PARTIES}")));
+            return Err(DomainError::invalid(
+                "parties",
+                why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_PARTIES),
+            ));
         }
         check_chars(&draft.summary, "summary", MAX_SUMMARY_CHARS, false)?;
         let case_id = draft.case_id.filter(|id| !id.is_empty());
         if let Some(case_id) = &case_id {
             check_id(case_id, "case_id")?;
             if draft.outcome != DisputeOutcome::Registered {
-                return Err(DomainError::invalid("case_id", "only a dispute registered as a case names one"));
+                return Err(DomainError::invalid(
+                    "case_id",
+                    why!(
+                        ONLY_DISPUTE_REGISTERED_AS_CASE_NAMES,
+                        "only a dispute registered as a case names one"
+                    ),
+                ));
             }
         }
         match (draft.category, &draft.wage_arrears) {
             (DisputeCategory::WageArrears, None) => {
-                return Err(DomainError::invalid("wage_arrears", "is required for a wage-arrears dispute"));
+                return Err(DomainError::invalid(
+                    "wage_arrears",
+                    why!(REQUIRED_FOR_WAGE_ARREARS_DISPUTE, "is required for a wage-arrears dispute"),
+                ));
             }
             (category, Some(_)) if category != DisputeCategory::WageArrears => {
-                return Err(DomainError::invalid("wage_arrears", "is only for wage-arrears disputes"));
+                return Err(DomainError::invalid(
+                    "wage_arrears",
+                    why!(ONLY_FOR_WAGE_ARREARS_DISPUTES, "is only for wage-arrears disputes"),
+                ));
             }
             _ => {}
         }
@@ -404,16 +438,22 @@ impl DailyReport {
         if draft.disputes.len() > MAX_DISPUTES {
             return Err(DomainError::invalid(
                 "disputes",
-                format!("at most {MAX_DISPUTES} disputes per report"),
+                why!(AT_MOST_DISPUTES_PER_REPORT, "at most {max} disputes per report", max = MAX_DISPUTES),
             ));
         }
         if draft.zero && !draft.disputes.is_empty() {
-            return Err(DomainError::invalid("zero", "a zero report carries no disputes"));
+            return Err(DomainError::invalid(
+                "zero",
+                why!(ZERO_REPORT_CARRIES_NO_DISPUTES, "a zero report carries no disputes"),
+            ));
         }
         if !draft.zero && draft.disputes.is_empty() {
             return Err(DomainError::invalid(
                 "zero",
-                "a report without disputes must be sent as a zero report",
+                why!(
+                    REPORT_WITHOUT_DISPUTES_MUST_BE_SENT,
+                    "a report without disputes must be sent as a zero report"
+                ),
             ));
         }
         let mut seen = HashSet::with_capacity(draft.disputes.len());
@@ -421,7 +461,7 @@ impl DailyReport {
             if !seen.insert(dispute.local_id()) {
                 return Err(DomainError::invalid(
                     format!("disputes[{position}].local_id"),
-                    "appears twice in the report",
+                    why!(APPEARS_TWICE_IN_REPORT, "appears twice in the report"),
                 ));
             }
         }
@@ -430,7 +470,10 @@ impl DailyReport {
             if !draft.correction_reason.is_empty() {
                 return Err(DomainError::invalid(
                     "correction_reason",
-                    "revision 1 is not a correction; leave it empty",
+                    why!(
+                        REVISION_1_NOT_CORRECTION_LEAVE_EMPTY,
+                        "revision 1 is not a correction; leave it empty"
+                    ),
                 ));
             }
             None
@@ -438,7 +481,7 @@ impl DailyReport {
             if draft.correction_reason.trim().is_empty() {
                 return Err(DomainError::invalid(
                     "correction_reason",
-                    "a correction (revision > 1) needs a reason",
+                    why!(CORRECTION_REVISION_1_NEEDS_REASON, "a correction (revision > 1) needs a reason"),
                 ));
             }
             Some(draft.correction_reason)
@@ -464,14 +507,22 @@ impl DailyReport {
         start: Option<NaiveDate>,
     ) -> Result<(), DomainError> {
         if self.date > today {
-            return Err(DomainError::invalid("date", format!("{} is after today ({today})", self.date)));
+            return Err(DomainError::invalid(
+                "date",
+                why!(AFTER_TODAY, "{date} is after today ({today})", date = self.date, today = today),
+            ));
         }
         if let Some(start) = start
             && self.date < start
         {
             return Err(DomainError::invalid(
                 "date",
-                format!("{} is before reporting started on {start} (reporting.start_date)", self.date),
+                why!(
+                    BEFORE_REPORTING_STARTED_ON_REPORTING_START,
+                    "{date} is before reporting started on {start} (reporting.start_date)",
+                    date = self.date,
+                    start = start
+                ),
             ));
         }
         if let Some(from) = unit.active_from
@@ -479,7 +530,13 @@ impl DailyReport {
         {
             return Err(DomainError::invalid(
                 "date",
-                format!("unit {} opened on {from}, after {}", unit.id, self.date),
+                why!(
+                    UNIT_OPENED_ON_AFTER,
+                    "unit {unit} opened on {from}, after {date}",
+                    unit = unit.id,
+                    from = from,
+                    date = self.date
+                ),
             ));
         }
         if let Some(to) = unit.active_to
@@ -487,13 +544,23 @@ impl DailyReport {
         {
             return Err(DomainError::invalid(
                 "date",
-                format!("unit {} closed after {to}, before {}", unit.id, self.date),
+                why!(
+                    UNIT_CLOSED_AFTER_BEFORE,
+                    "unit {unit} closed after {to}, before {date}",
+                    unit = unit.id,
+                    to = to,
+                    date = self.date
+                ),
             ));
         }
         if !unit.reporting {
             return Err(DomainError::invalid(
                 "unit_id",
-                format!("unit {} does not file daily reports", unit.id),
+                why!(
+                    UNIT_DOES_NOT_FILE_DAILY_REPORTS,
+                    "unit {unit} does not file daily reports",
+                    unit = unit.id
+                ),
             ));
         }
         Ok(())
@@ -563,8 +630,12 @@ impl DailyReport {
 
 /// Reads disputes stored with [`DailyReport::disputes_json`].
 pub fn parse_disputes_json(disputes_json: &str) -> Result<Vec<Dispute>, DomainError> {
-    serde_json::from_str(disputes_json)
-        .map_err(|error| DomainError::invalid("disputes", format!("stored disputes unreadable: {error}")))
+    serde_json::from_str(disputes_json).map_err(|error| {
+        DomainError::invalid(
+            "disputes",
+            why!(STORED_DISPUTES_UNREADABLE, "stored disputes unreadable: {error}", error = error),
+        )
+    })
 }
 
 /// A report as a node stores it, with its acceptance times. `accepted_at` is
@@ -612,16 +683,24 @@ impl StoredReport {
         if self.accepted_at > latest {
             return Err(DomainError::invalid(
                 "accepted_at",
-                format!(
-                    "{} is in the future: this node's clock reads {}, allowing {skew} s of skew",
-                    self.accepted_at, check.now
+                why!(
+                    IN_THE_FUTURE,
+                    "{at} is in the future: this node's clock reads {now}, allowing {skew} s of skew",
+                    at = self.accepted_at,
+                    now = check.now,
+                    skew = skew
                 ),
             ));
         }
         if self.first_accepted_at > self.accepted_at {
             return Err(DomainError::invalid(
                 "first_accepted_at",
-                format!("{} is after accepted_at {}", self.first_accepted_at, self.accepted_at),
+                why!(
+                    AFTER_ACCEPTED_AT,
+                    "{first_accepted_at} is after accepted_at {accepted_at}",
+                    first_accepted_at = self.first_accepted_at,
+                    accepted_at = self.accepted_at
+                ),
             ));
         }
         let date = self.report.date();
@@ -629,18 +708,23 @@ impl StoredReport {
         if self.first_accepted_at < day_began {
             return Err(DomainError::invalid(
                 "first_accepted_at",
-                format!(
-                    "{} is before {date} began ({day_began}): no report is accepted before its day",
-                    self.first_accepted_at
+                why!(
+                    BEFORE_BEGAN_NO_REPORT_ACCEPTED_BEFORE,
+                    "{first_accepted_at} is before {date} began ({day_began}): no report is accepted before its day",
+                    first_accepted_at = self.first_accepted_at,
+                    date = date,
+                    day_began = day_began
                 ),
             ));
         }
         if self.report.revision() == Revision::FIRST && self.first_accepted_at != self.accepted_at {
             return Err(DomainError::invalid(
                 "first_accepted_at",
-                format!(
-                    "{} differs from accepted_at {} of revision 1, which is the first acceptance: back-dated",
-                    self.first_accepted_at, self.accepted_at
+                why!(
+                    DIFFERS_FROM_ACCEPTED_AT_REVISION_1,
+                    "{first_accepted_at} differs from accepted_at {accepted_at} of revision 1, which is the first acceptance: back-dated",
+                    first_accepted_at = self.first_accepted_at,
+                    accepted_at = self.accepted_at
                 ),
             ));
         }
@@ -692,7 +776,10 @@ pub(crate) mod tests {
         zero_with_disputes.zero = true;
         assert_eq!(
             DailyReport::new(zero_with_disputes).unwrap_err(),
-            DomainError::invalid("zero", "a zero report carries no disputes")
+            DomainError::invalid(
+                "zero",
+                why!(ZERO_REPORT_CARRIES_NO_DISPUTES, "a zero report carries no disputes")
+            )
         );
         let mut nonzero_without = draft(1, vec![]);
         nonzero_without.zero = false;

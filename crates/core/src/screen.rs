@@ -36,6 +36,7 @@
 //! told from other numbers.
 
 use crate::error::DomainError;
+use crate::why;
 
 /// What kind of personal data a text holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,9 +85,10 @@ pub fn check_free_text(value: &str, field: &str) -> Result<(), DomainError> {
         kinds.iter().map(|f| format!("{} at character {}", f.kind.describe(), f.at)).collect();
     Err(DomainError::invalid(
         field,
-        format!(
-            "must not hold personal data, found {}; a petitioner's particulars go only in the case's petitioner fields",
-            found.join(" and ")
+        why!(
+            MUST_NOT_HOLD_PERSONAL_DATA_FOUND,
+            "must not hold personal data, found {found}; a petitioner's particulars go only in the case's petitioner fields",
+            found = found.join(" and ")
         ),
     ))
 }

@@ -1,6 +1,7 @@
 //! Time as the deployment sees it: one zone, a daily cut-off, local calendar
 //! dates, ISO weeks, and a clock that tests and the simulator can drive.
 
+use crate::why;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -15,7 +16,10 @@ use crate::error::DomainError;
 /// Parses a `YYYY-MM-DD` date, naming `field` in the error.
 pub fn parse_date(value: &str, field: &str) -> Result<NaiveDate, DomainError> {
     if value.is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty (expected YYYY-MM-DD)"));
+        return Err(DomainError::invalid(
+            field,
+            why!(MUST_NOT_BE_EMPTY_EXPECTED_YYYY, "must not be empty (expected YYYY-MM-DD)"),
+        ));
     }
     // Exactly four digits, two and two: chrono's %Y alone also takes a sign
     // ("-009-09-08"), which would not read back as it is written.
@@ -25,10 +29,25 @@ pub fn parse_date(value: &str, field: &str) -> Result<NaiveDate, DomainError> {
             .enumerate()
             .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
     if !canonical {
-        return Err(DomainError::invalid(field, format!("{value:?} is not a date (expected YYYY-MM-DD)")));
+        return Err(DomainError::invalid(
+            field,
+            why!(
+                NOT_DATE_EXPECTED_YYYY_MM_DD,
+                "\"{value}\" is not a date (expected YYYY-MM-DD)",
+                value = value
+            ),
+        ));
     }
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| DomainError::invalid(field, format!("{value:?} is not a date (expected YYYY-MM-DD)")))
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        DomainError::invalid(
+            field,
+            why!(
+                NOT_DATE_EXPECTED_YYYY_MM_DD,
+                "\"{value}\" is not a date (expected YYYY-MM-DD)",
+                value = value
+            ),
+        )
+    })
 }
 
 /// Where "now" comes from. Production uses [`SystemClock`]; tests and the
@@ -93,11 +112,17 @@ impl Default for TimePolicy {
 impl TimePolicy {
     /// A policy from a zone name (IANA, e.g. `Asia/Shanghai`) and an `HH:MM` cut-off.
     pub fn parse(zone: &str, cutoff: &str) -> Result<Self, DomainError> {
-        let zone: Tz = zone
-            .parse()
-            .map_err(|_| DomainError::invalid("time_zone", format!("{zone:?} is not an IANA time zone")))?;
+        let zone: Tz = zone.parse().map_err(|_| {
+            DomainError::invalid(
+                "time_zone",
+                why!(NOT_IANA_TIME_ZONE, "\"{zone}\" is not an IANA time zone", zone = zone),
+            )
+        })?;
         let cutoff = NaiveTime::parse_from_str(cutoff, "%H:%M").map_err(|_| {
-            DomainError::invalid("cutoff", format!("{cutoff:?} is not a time (expected HH:MM)"))
+            DomainError::invalid(
+                "cutoff",
+                why!(NOT_TIME_EXPECTED_HH_MM, "\"{cutoff}\" is not a time (expected HH:MM)", cutoff = cutoff),
+            )
         })?;
         Ok(TimePolicy { zone, cutoff })
     }
@@ -189,8 +214,16 @@ impl IsoWeek {
 
     /// Parses `YYYY-Www`.
     pub fn parse(value: &str, field: &str) -> Result<Self, DomainError> {
-        let bad =
-            || DomainError::invalid(field, format!("{value:?} is not an ISO week (expected e.g. 2026-W48)"));
+        let bad = || {
+            DomainError::invalid(
+                field,
+                why!(
+                    NOT_ISO_WEEK_EXPECTED_E_G,
+                    "\"{value}\" is not an ISO week (expected e.g. 2026-W48)",
+                    value = value
+                ),
+            )
+        };
         let (year, week) = value.split_once("-W").ok_or_else(bad)?;
         let year: i32 = year.parse().map_err(|_| bad())?;
         let week: u32 = week.parse().map_err(|_| bad())?;

@@ -1,6 +1,7 @@
 //! The unit tree: district → township → community → group, with the dates
 //! each unit is active.
 
+use crate::why;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -23,13 +24,19 @@ impl UnitId {
     /// Parses an id, naming `field` in the error.
     pub fn parse_field(value: &str, field: &str) -> Result<Self, DomainError> {
         if value.is_empty() {
-            return Err(DomainError::invalid(field, "must not be empty"));
+            return Err(DomainError::invalid(field, why!(MUST_NOT_BE_EMPTY, "must not be empty")));
         }
         if value.len() > MAX_UNIT_ID_LEN {
-            return Err(DomainError::invalid(field, format!("must be at most {MAX_UNIT_ID_LEN} characters")));
+            return Err(DomainError::invalid(
+                field,
+                why!(MUST_BE_AT_MOST_CHARACTERS, "must be at most {max} characters", max = MAX_UNIT_ID_LEN),
+            ));
         }
         if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
-            return Err(DomainError::invalid(field, "may hold only letters, digits, '-', '_' and '.'"));
+            return Err(DomainError::invalid(
+                field,
+                why!(MAY_HOLD_ONLY_LETTERS_DIGITS, "may hold only letters, digits, '-', '_' and '.'"),
+            ));
         }
         Ok(UnitId(value.to_owned()))
     }
@@ -145,7 +152,14 @@ pub fn parse_moves(text: &str, field: &str) -> Result<Vec<Move>, DomainError> {
         .filter(|entry| !entry.trim().is_empty())
         .map(|entry| {
             let (from_parent, on) = entry.trim().split_once('@').ok_or_else(|| {
-                DomainError::invalid(field, format!("{entry:?}: expected PARENT@YYYY-MM-DD"))
+                DomainError::invalid(
+                    field,
+                    why!(
+                        EXPECTED_PARENT_YYYY_MM_DD,
+                        "\"{entry}\": expected PARENT@YYYY-MM-DD",
+                        entry = entry
+                    ),
+                )
             })?;
             Ok(Move {
                 on: crate::time::parse_date(on, field)?,
@@ -185,16 +199,22 @@ impl Unit {
         if name_chars == 0 || name_chars > MAX_UNIT_NAME_CHARS {
             return Err(DomainError::invalid(
                 "name",
-                format!("must be 1 to {MAX_UNIT_NAME_CHARS} characters"),
+                why!(MUST_BE_1_CHARACTERS, "must be 1 to {max} characters", max = MAX_UNIT_NAME_CHARS),
             ));
         }
         if self.moves.windows(2).any(|pair| pair[1].on <= pair[0].on) {
-            return Err(DomainError::invalid("moves", "must be in date order, one move a day at most"));
+            return Err(DomainError::invalid(
+                "moves",
+                why!(MUST_BE_IN_DATE_ORDER_ONE, "must be in date order, one move a day at most"),
+            ));
         }
         if let (Some(from), Some(to)) = (self.active_from, self.active_to)
             && to < from
         {
-            return Err(DomainError::invalid("active_to", format!("{to} is before active_from {from}")));
+            return Err(DomainError::invalid(
+                "active_to",
+                why!(BEFORE_ACTIVE_FROM, "{to} is before active_from {from}", to = to, from = from),
+            ));
         }
         Ok(())
     }
@@ -224,7 +244,10 @@ impl UnitTree {
         for (position, unit) in units.iter().enumerate() {
             unit.validate().map_err(|e| e.within(&format!("unit {}", unit.id)))?;
             if index.insert(unit.id.clone(), position).is_some() {
-                return Err(DomainError::invalid("tree", format!("unit {} appears twice", unit.id)));
+                return Err(DomainError::invalid(
+                    "tree",
+                    why!(UNIT_APPEARS_TWICE, "unit {unit} appears twice", unit = unit.id),
+                ));
             }
         }
         let mut nodes: Vec<Node> = units
@@ -239,7 +262,12 @@ impl UnitTree {
                         let existing: &Node = &nodes[existing];
                         return Err(DomainError::invalid(
                             "tree",
-                            format!("two roots: {} and {}", existing.unit.id, nodes[position].unit.id),
+                            why!(
+                                TWO_ROOTS,
+                                "two roots: {unit} and {other}",
+                                unit = existing.unit.id,
+                                other = nodes[position].unit.id
+                            ),
                         ));
                     }
                     root = Some(position);
@@ -248,21 +276,24 @@ impl UnitTree {
                     let Some(&parent) = index.get(&parent_id) else {
                         return Err(DomainError::invalid(
                             "tree",
-                            format!(
-                                "unit {} names parent {parent_id}, which is not in the tree",
-                                nodes[position].unit.id
+                            why!(
+                                UNIT_NAMES_PARENT_WHICH_NOT_IN,
+                                "unit {unit} names parent {parent_id}, which is not in the tree",
+                                unit = nodes[position].unit.id,
+                                parent_id = parent_id
                             ),
                         ));
                     };
                     if nodes[parent].unit.tier >= nodes[position].unit.tier {
                         return Err(DomainError::invalid(
                             "tree",
-                            format!(
-                                "unit {} ({}) cannot sit under {} ({})",
-                                nodes[position].unit.id,
-                                nodes[position].unit.tier,
-                                parent_id,
-                                nodes[parent].unit.tier
+                            why!(
+                                UNIT_CANNOT_SIT_UNDER,
+                                "unit {unit} ({tier}) cannot sit under {parent} ({parent_tier})",
+                                unit = nodes[position].unit.id,
+                                tier = nodes[position].unit.tier,
+                                parent = parent_id,
+                                parent_tier = nodes[parent].unit.tier
                             ),
                         ));
                     }
@@ -272,7 +303,10 @@ impl UnitTree {
             }
         }
         let Some(root) = root else {
-            return Err(DomainError::invalid("tree", "has no root (a unit without a parent)"));
+            return Err(DomainError::invalid(
+                "tree",
+                why!(HAS_NO_ROOT_UNIT_WITHOUT_PARENT, "has no root (a unit without a parent)"),
+            ));
         };
         for node in &nodes {
             for moved in &node.unit.moves {
@@ -280,13 +314,23 @@ impl UnitTree {
                 let Some(&from) = index.get(from_parent) else {
                     return Err(DomainError::invalid(
                         "tree",
-                        format!("unit {} moved from {from_parent}, which is not in the tree", node.unit.id),
+                        why!(
+                            UNIT_MOVED_FROM_WHICH_NOT_IN,
+                            "unit {unit} moved from {from_parent}, which is not in the tree",
+                            unit = node.unit.id,
+                            from_parent = from_parent
+                        ),
                     ));
                 };
                 if nodes[from].unit.tier >= node.unit.tier {
                     return Err(DomainError::invalid(
                         "tree",
-                        format!("unit {} cannot have sat under {from_parent}", node.unit.id),
+                        why!(
+                            UNIT_CANNOT_HAVE_SAT_UNDER,
+                            "unit {unit} cannot have sat under {from_parent}",
+                            unit = node.unit.id,
+                            from_parent = from_parent
+                        ),
                     ));
                 }
             }
@@ -307,7 +351,10 @@ impl UnitTree {
             nodes[position].children = children;
         }
         if reached != nodes.len() {
-            return Err(DomainError::invalid("tree", "some units are not connected to the root"));
+            return Err(DomainError::invalid(
+                "tree",
+                why!(SOME_UNITS_ARE_NOT_CONNECTED_ROOT, "some units are not connected to the root"),
+            ));
         }
         Ok(UnitTree { nodes, index, root })
     }
@@ -336,19 +383,32 @@ impl UnitTree {
         let mut units = Vec::new();
         for (line, row) in reader.deserialize::<Row>().enumerate() {
             let field = |name: &str| format!("tree line {}: {name}", line + 2);
-            let row = row.map_err(|error| DomainError::invalid(field("row"), error.to_string()))?;
+            let row = row.map_err(|error| {
+                DomainError::invalid(field("row"), why!(TREE_ROW_UNREADABLE, "{error}", error = error))
+            })?;
             let id = UnitId::parse_field(&row.code, &field("code"))?;
             let parent = match row.parent_code.as_str() {
                 "" => None,
                 code => Some(UnitId::parse_field(code, &field("parent_code"))?),
             };
             let tier = Tier::parse(&row.tier).ok_or_else(|| {
-                DomainError::invalid(field("tier"), "must be district, township, community or group")
+                DomainError::invalid(
+                    field("tier"),
+                    why!(
+                        MUST_BE_DISTRICT_TOWNSHIP_COMMUNITY_GROUP,
+                        "must be district, township, community or group"
+                    ),
+                )
             })?;
             let reporting = match row.reporting.as_deref().unwrap_or("") {
                 "" | "true" | "1" => true,
                 "false" | "0" => false,
-                _ => return Err(DomainError::invalid(field("reporting"), "must be true or false")),
+                _ => {
+                    return Err(DomainError::invalid(
+                        field("reporting"),
+                        why!(MUST_BE_TRUE_FALSE, "must be true or false"),
+                    ));
+                }
             };
             let date = |value: Option<String>, name: &str| -> Result<Option<NaiveDate>, DomainError> {
                 match value.as_deref().unwrap_or("") {

@@ -18,6 +18,7 @@
 //! is logged here with the caller, the RPC and the target.
 
 use fengqiao_core::authz::{self, Rpc, Served, Target};
+use fengqiao_core::why;
 use tonic::Request;
 
 use crate::caller::{Caller, caller};
@@ -74,7 +75,7 @@ impl Node {
 }
 
 fn established<T>(request: &Request<T>) -> Result<Caller, NodeError> {
-    caller(request).cloned().map_err(|status| NodeError::Unauthenticated(status.message().to_owned()))
+    caller(request).cloned().map_err(|_| NodeError::Unauthenticated(crate::caller::caller_not_identified()))
 }
 
 fn deny(caller: &Caller, rpc: Rpc, target: Option<Target<'_>>, denied: authz::Denied) -> NodeError {
@@ -98,9 +99,11 @@ impl Node {
             && identity.unit().as_str() != sender
         {
             let denied = authz::Denied {
-                reason: format!(
-                    "a node pushes only as itself: {} may not push as {sender:?}",
-                    identity.unit()
+                reason: why!(
+                    NODE_PUSHES_ONLY_AS_ITSELF,
+                    "a node pushes only as itself: {unit} may not push as \"{sender}\"",
+                    unit = identity.unit(),
+                    sender = sender
                 ),
             };
             return Err(deny(&caller, Rpc::PushBatch, Some(Target::Unit(sender)), denied));

@@ -41,14 +41,20 @@ pub struct CallerName(pub DisplayName);
 /// The caller of `request`, or UNAUTHENTICATED when the server did not
 /// establish one.
 pub fn caller<T>(request: &tonic::Request<T>) -> Result<&Caller, tonic::Status> {
-    request.extensions().get::<Caller>().ok_or_else(|| {
-        tonic::Status::unauthenticated("the caller is not identified: present a client certificate")
-    })
+    request
+        .extensions()
+        .get::<Caller>()
+        .ok_or_else(|| crate::status::refusal(tonic::Code::Unauthenticated, &caller_not_identified()))
+}
+
+/// Why a request without a caller is refused.
+pub(crate) fn caller_not_identified() -> fengqiao_core::error::Why {
+    fengqiao_core::why!(CALLER_NOT_IDENTIFIED, "the caller is not identified: present a client certificate")
 }
 
 /// The caller of `request` as the domain sees it.
 fn acting<T>(request: &tonic::Request<T>) -> Result<(Caller, Option<DisplayName>), NodeError> {
-    let caller = caller(request).map_err(|status| NodeError::Unauthenticated(status.message().to_owned()))?;
+    let caller = caller(request).map_err(|_| NodeError::Unauthenticated(caller_not_identified()))?;
     let name = request.extensions().get::<CallerName>().map(|name| name.0.clone());
     Ok((caller.clone(), name))
 }

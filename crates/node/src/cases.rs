@@ -34,6 +34,7 @@ use fengqiao_core::case::{
     Action, Case, CaseEvent, CaseId, CaseStatus, Context, EventKind, Intake, Petitioner, RepeatFlag,
     RepeatLink, repeat_flags,
 };
+use fengqiao_core::why;
 use fengqiao_core::{DisputeOutcome, DomainError, UnitId};
 use fengqiao_proto::pb::act_on_case_request::Action as PbAction;
 use fengqiao_proto::pb::case_service_server::CaseService;
@@ -90,10 +91,14 @@ impl Node {
 
     /// A case this node has in its ledger, or NOT_FOUND.
     async fn stored_case(&self, id: &CaseId) -> Result<fengqiao_store::StoredCase, NodeError> {
-        self.store()
-            .get_case(id)
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("case {id} is not in this node's ledger")).into())
+        self.store().get_case(id).await?.ok_or_else(|| {
+            DomainError::NotFound(why!(
+                CASE_NOT_IN_THIS_NODE_S,
+                "case {id} is not in this node's ledger",
+                id = id
+            ))
+            .into()
+        })
     }
 
     /// Refuses to write a case this node does not hold, naming its owner.
@@ -101,15 +106,24 @@ impl Node {
         if self.holds(case.owner_unit.as_str()) {
             return Ok(());
         }
-        let where_ = match self.delegated_to(case.owner_unit.as_str()) {
-            Some(node_unit) => format!("the node of unit {node_unit}"),
-            None => "an upper tier's node".to_owned(),
+        let why = match self.delegated_to(case.owner_unit.as_str()) {
+            Some(node_unit) => why!(
+                CASE_HELD_BELOW,
+                "case {case} is {status} and owned by unit {owner}, which the node of unit {node_unit} holds; act there",
+                case = case.id,
+                status = case.status,
+                owner = case.owner_unit,
+                node_unit = node_unit
+            ),
+            None => why!(
+                CASE_HELD_ABOVE,
+                "case {case} is {status} and owned by unit {owner}, which an upper tier's node holds; act there",
+                case = case.id,
+                status = case.status,
+                owner = case.owner_unit
+            ),
         };
-        Err(DomainError::FailedPrecondition(format!(
-            "case {} is {} and owned by unit {}, which {where_} holds; act there",
-            case.id, case.status, case.owner_unit
-        ))
-        .into())
+        Err(DomainError::FailedPrecondition(why).into())
     }
 
     /// The acting context for a case owned by `owner`.
@@ -178,7 +192,10 @@ impl Node {
                 Ok(())
             }
             Some(Err(refusal)) => Err(refusal.into()),
-            None => Err(DomainError::FailedPrecondition("the event was not stored".into()).into()),
+            None => {
+                Err(DomainError::FailedPrecondition(why!(EVENT_WAS_NOT_STORED, "the event was not stored"))
+                    .into())
+            }
         }
     }
 
@@ -227,14 +244,14 @@ fn optional_date(value: &str, field: &str) -> Result<Option<NaiveDate>, DomainEr
 
 fn text(value: String, field: &str) -> Result<String, DomainError> {
     if value.trim().is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty"));
+        return Err(DomainError::invalid(field, why!(MUST_NOT_BE_EMPTY, "must not be empty")));
     }
     Ok(value)
 }
 
 /// What an `ActOnCase` request asks for, to authorize it before anything is read.
 fn case_action(action: Option<&PbAction>) -> Result<CaseAction, DomainError> {
-    let action = action.ok_or_else(|| DomainError::invalid("action", "must be set"))?;
+    let action = action.ok_or_else(|| DomainError::invalid("action", why!(MUST_BE_SET, "must be set")))?;
     Ok(match action {
         PbAction::Accept(_) => CaseAction::Accept,
         PbAction::Decline(_) => CaseAction::Decline,
@@ -259,7 +276,7 @@ fn case_target(case: &Case) -> Target<'_> {
 
 /// The domain action of an `ActOnCase` request.
 fn action_from_pb(action: Option<PbAction>) -> Result<Action, DomainError> {
-    let action = action.ok_or_else(|| DomainError::invalid("action", "must be set"))?;
+    let action = action.ok_or_else(|| DomainError::invalid("action", why!(MUST_BE_SET, "must be set")))?;
     Ok(match action {
         PbAction::Accept(_) => Action::Accept,
         PbAction::Decline(d) => Action::Decline { reason: text(d.reason, "decline.reason")? },
@@ -372,7 +389,8 @@ impl Cases {
         &self,
         intake: Option<fengqiao_proto::pb::CaseIntake>,
     ) -> Result<(Intake, Option<String>), NodeError> {
-        let mut intake = intake.ok_or_else(|| DomainError::invalid("intake", "must be set"))?;
+        let mut intake =
+            intake.ok_or_else(|| DomainError::invalid("intake", why!(MUST_BE_SET, "must be set")))?;
         let origin = parse_unit_id(&intake.origin_unit_id, "intake.origin_unit_id")?;
         let unit = self.node.served_unit(origin.as_str())?;
         if let Some(node_unit) = self.node.delegated_to(unit.id.as_str()) {
@@ -381,43 +399,54 @@ impl Cases {
         if !intake.petitioner_ref.is_empty() {
             return Err(DomainError::invalid(
                 "intake.petitioner_ref",
-                "is computed by the node from petitioner.id_number; leave it empty",
+                why!(
+                    COMPUTED_BY_NODE_FROM_PETITIONER_ID,
+                    "is computed by the node from petitioner.id_number; leave it empty"
+                ),
             )
             .into());
         }
         let mut dispute_case_id = None;
         if intake.channel == fengqiao_proto::pb::CaseChannel::Report as i32 {
-            let source = intake
-                .source
-                .as_ref()
-                .ok_or_else(|| DomainError::invalid("intake.source", "must name the dispute"))?;
+            let source = intake.source.as_ref().ok_or_else(|| {
+                DomainError::invalid("intake.source", why!(MUST_NAME_DISPUTE, "must name the dispute"))
+            })?;
             let source_unit = parse_unit_id(&source.unit_id, "intake.source.unit_id")?;
             let date = parse_date(&source.date, "intake.source.date")?;
             if !self.node.tree().is_within(source_unit.as_str(), origin.as_str()) {
                 return Err(DomainError::invalid(
                     "intake.source.unit_id",
-                    format!("{source_unit} is not in the subtree of the origin unit {origin}"),
+                    why!(
+                        NOT_IN_SUBTREE_ORIGIN_UNIT,
+                        "{source_unit} is not in the subtree of the origin unit {origin}",
+                        source_unit = source_unit,
+                        origin = origin
+                    ),
                 )
                 .into());
             }
             let stored = self.node.store().get_report(&source_unit, date, None).await?.ok_or_else(|| {
-                DomainError::NotFound(format!("no report of unit {source_unit} for {date} is stored here"))
+                DomainError::NotFound(why!(
+                    NO_REPORT_UNIT_FOR_STORED_HERE,
+                    "no report of unit {source_unit} for {date} is stored here",
+                    source_unit = source_unit,
+                    date = date
+                ))
             })?;
             let dispute =
                 stored.report.disputes().iter().find(|d| d.local_id() == source.local_id).ok_or_else(
                     || {
-                        DomainError::NotFound(format!(
-                            "the report of unit {source_unit} for {date} has no dispute {:?}",
-                            source.local_id
+                        DomainError::NotFound(why!(
+                            REPORT_UNIT_FOR_HAS_NO_DISPUTE,
+                            "the report of unit {source_unit} for {date} has no dispute \"{local_id}\"",
+                            source_unit = source_unit,
+                            date = date,
+                            local_id = source.local_id
                         ))
                     },
                 )?;
             if dispute.outcome() != DisputeOutcome::Registered {
-                return Err(DomainError::FailedPrecondition(format!(
-                    "dispute {:?} of unit {source_unit} on {date} is {}, not registered as a case",
-                    source.local_id,
-                    dispute.outcome()
-                ))
+                return Err(DomainError::FailedPrecondition(why!(DISPUTE_UNIT_ON_NOT_REGISTERED_AS, "dispute \"{local_id}\" of unit {source_unit} on {date} is {outcome}, not registered as a case", local_id = source.local_id, source_unit = source_unit, date = date, outcome = dispute.outcome()))
                 .into());
             }
             dispute_case_id = dispute.case_id().map(str::to_owned);
@@ -463,8 +492,12 @@ impl Cases {
             return if existing.case.intake == intake {
                 Ok((existing.case, false))
             } else {
-                Err(DomainError::AlreadyExists(format!("case {id} is already registered with other content"))
-                    .into())
+                Err(DomainError::AlreadyExists(why!(
+                    CASE_ALREADY_REGISTERED_WITH_OTHER_CONTENT,
+                    "case {id} is already registered with other content",
+                    id = id
+                ))
+                .into())
             };
         }
         let policy = self.node.config().cases.deadlines;
@@ -542,9 +575,12 @@ impl Cases {
         }
         self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
         if request.expected_sequence != 0 && request.expected_sequence != stored.case.seq {
-            return Err(DomainError::Aborted(format!(
-                "case {id} is at event {}, not {}: reload it and decide again",
-                stored.case.seq, request.expected_sequence
+            return Err(DomainError::Aborted(why!(
+                CASE_AT_EVENT_NOT_RELOAD_DECIDE,
+                "case {id} is at event {seq}, not {expected_sequence}: reload it and decide again",
+                id = id,
+                seq = stored.case.seq,
+                expected_sequence = request.expected_sequence
             ))
             .into());
         }
@@ -602,7 +638,11 @@ impl Cases {
         let limit = match request.page_size {
             0 => DEFAULT_PAGE,
             n if n > MAX_PAGE => {
-                return Err(DomainError::invalid("page_size", format!("must be at most {MAX_PAGE}")).into());
+                return Err(DomainError::invalid(
+                    "page_size",
+                    why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_PAGE),
+                )
+                .into());
             }
             n => n,
         };
@@ -643,7 +683,11 @@ impl Cases {
         fengqiao_core::case::check_text(&text, "text")?;
         let (at, today) = self.node.today();
         if reply_by < today {
-            return Err(DomainError::invalid("reply_by", "must not be in the past").into());
+            return Err(DomainError::invalid(
+                "reply_by",
+                why!(MUST_NOT_BE_IN_PAST, "must not be in the past"),
+            )
+            .into());
         }
         let home = UnitId::parse(&self.node.config().home_unit)?;
         let _guard = self.node.case_lock().await;
@@ -651,10 +695,7 @@ impl Cases {
         self.node.authorize_caller(caller, Rpc::Supervise, case_target(&stored.case))?;
         let owner = stored.case.owner_unit.clone();
         if owner == home || !self.node.tree().is_within(owner.as_str(), home.as_str()) {
-            return Err(DomainError::FailedPrecondition(format!(
-                "case {id} is {} and owned by unit {owner}: supervision goes to cases owned below {home}",
-                stored.case.status
-            ))
+            return Err(DomainError::FailedPrecondition(why!(CASE_OWNED_BY_UNIT_SUPERVISION_GOES, "case {id} is {status} and owned by unit {owner}: supervision goes to cases owned below {home}", id = id, status = stored.case.status, owner = owner, home = home))
             .into());
         }
         let n = self
@@ -692,9 +733,11 @@ impl Cases {
         request: SetRosterRequest,
     ) -> Result<SetRosterResponse, NodeError> {
         if request.entries.len() > MAX_ROSTER_ENTRIES {
-            return Err(
-                DomainError::invalid("entries", format!("at most {MAX_ROSTER_ENTRIES} per request")).into()
-            );
+            return Err(DomainError::invalid(
+                "entries",
+                why!(AT_MOST_PER_REQUEST, "at most {max} per request", max = MAX_ROSTER_ENTRIES),
+            )
+            .into());
         }
         let mut rows = Vec::with_capacity(request.entries.len());
         for (i, entry) in request.entries.iter().enumerate() {
@@ -729,7 +772,11 @@ impl Cases {
         if to < from || (to - from).num_days() >= MAX_ROSTER_DAYS {
             return Err(DomainError::invalid(
                 "to_date",
-                format!("must be on or after from_date, at most {MAX_ROSTER_DAYS} days"),
+                why!(
+                    MUST_BE_ON_AFTER_FROM_DATE,
+                    "must be on or after from_date, at most {max} days",
+                    max = MAX_ROSTER_DAYS
+                ),
             )
             .into());
         }
@@ -818,7 +865,12 @@ fn events_case_id(handover: &CaseHandover) -> &str {
 }
 
 fn parse_page_token(token: &str) -> Result<(DateTime<Utc>, CaseId), DomainError> {
-    let bad = || DomainError::invalid("page_token", "is not a token this node gave out");
+    let bad = || {
+        DomainError::invalid(
+            "page_token",
+            why!(NOT_TOKEN_THIS_NODE_GAVE_OUT, "is not a token this node gave out"),
+        )
+    };
     let (at, id) = token.split_once('|').ok_or_else(bad)?;
     let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
     Ok((at, CaseId::parse(id).map_err(|_| bad())?))

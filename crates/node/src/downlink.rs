@@ -15,6 +15,7 @@
 //! resumes from the smaller of the cursor and the parent's newest sequence
 //! at its start, so no event logged since is skipped.
 
+use fengqiao_core::why;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -158,9 +159,11 @@ impl Downlink {
     ) -> Result<mpsc::Receiver<Result<SubscribeResponse, Status>>, NodeError> {
         let subscriber = request.unit_id;
         if !self.node.child_nodes().iter().any(|child| child == &subscriber) {
-            return Err(NodeError::PermissionDenied(format!(
-                "unit {subscriber:?} is not a child node of {}",
-                self.node.config().home_unit
+            return Err(NodeError::PermissionDenied(why!(
+                UNIT_NOT_CHILD_NODE,
+                "unit \"{unit}\" is not a child node of {home_unit}",
+                unit = subscriber,
+                home_unit = self.node.config().home_unit
             )));
         }
         let subscriber = UnitId::parse_field(&subscriber, "unit_id")?;
@@ -174,8 +177,11 @@ impl Downlink {
             if after > head {
                 return Err(DomainError::invalid(
                     "after_sequence",
-                    format!(
-                        "{after} is beyond the newest event {head}; was this parent's database replaced?"
+                    why!(
+                        BEYOND_NEWEST_EVENT_WAS_THIS_PARENT,
+                        "{after} is beyond the newest event {head}; was this parent's database replaced?",
+                        after = after,
+                        head = head
                     ),
                 )
                 .into());
@@ -358,7 +364,7 @@ pub async fn fetch_tree(
     transport: &crate::tls::Transport,
 ) -> Result<UnitTree, NodeError> {
     let endpoint = crate::tls::connect_endpoint(parent, transport)
-        .map_err(|e| DomainError::invalid("parent", e.to_string()))?
+        .map_err(|e| DomainError::invalid("parent", why!(PARENT_URL_UNUSABLE, "{error}", error = e)))?
         .connect_timeout(Duration::from_secs(5));
     let mut client = DownlinkServiceClient::new(crate::forwarder::keep_alive(endpoint).connect_lazy());
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
@@ -380,9 +386,11 @@ pub async fn fetch_tree(
                 }
             }
             Err(status) if status.code() == tonic::Code::PermissionDenied => {
-                return Err(NodeError::PermissionDenied(format!(
-                    "the parent does not list {home} as a child node: {}",
-                    status.message()
+                return Err(NodeError::PermissionDenied(why!(
+                    PARENT_DOES_NOT_LIST_AS_CHILD,
+                    "the parent does not list {home} as a child node: {message}",
+                    home = home,
+                    message = status.message()
                 )));
             }
             Err(status) => debug!(code = ?status.code(), "waiting for the parent"),

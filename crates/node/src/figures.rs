@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use fengqiao_core::assessment::Performance;
+use fengqiao_core::why;
 use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, Tally, UnitId};
 use fengqiao_proto::pb::{self, DrillDownRequest, DrillDownResponse, ReportRef, ScorecardPlace};
 use fengqiao_store::{CaseCounts, CaseFigure, ListQuery};
@@ -117,21 +118,39 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
     if to < from || (to - from).num_days() >= crate::summary::MAX_RANGE_DAYS {
         return Err(DomainError::invalid(
             "to_date",
-            format!("must be on or after from_date, at most {} days", crate::summary::MAX_RANGE_DAYS),
+            why!(
+                MUST_BE_ON_AFTER_FROM_DATE,
+                "must be on or after from_date, at most {max} days",
+                max = crate::summary::MAX_RANGE_DAYS
+            ),
         )
         .into());
     }
     let limit = match request.page_size {
         0 => DEFAULT_PAGE,
         n if n <= MAX_PAGE => n,
-        _ => return Err(DomainError::invalid("page_size", format!("must be at most {MAX_PAGE}")).into()),
+        _ => {
+            return Err(DomainError::invalid(
+                "page_size",
+                why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_PAGE),
+            )
+            .into());
+        }
     };
     if request.figure == "rank" {
         return scorecard_place(node, &unit, from, to).await;
     }
     if let Some(name) = request.figure.strip_prefix("cases.") {
         let figure = CaseFigure::parse(name).ok_or_else(|| {
-            DomainError::invalid("figure", format!("{:?} is not one of {FIGURES}", request.figure))
+            DomainError::invalid(
+                "figure",
+                why!(
+                    UNKNOWN_FIGURE,
+                    "\"{figure}\" is not one of {figures}",
+                    figure = request.figure,
+                    figures = FIGURES
+                ),
+            )
         })?;
         let after = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
         // The same days and as-of rule as the summary's figure.
@@ -153,7 +172,15 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
         });
     }
     let figure = ReportFigure::parse(&request.figure).ok_or_else(|| {
-        DomainError::invalid("figure", format!("{:?} is not one of {FIGURES}", request.figure))
+        DomainError::invalid(
+            "figure",
+            why!(
+                UNKNOWN_FIGURE,
+                "\"{figure}\" is not one of {figures}",
+                figure = request.figure,
+                figures = FIGURES
+            ),
+        )
     })?;
     drill_reports(node, unit, from, to, figure, &request.page_token, limit).await
 }
@@ -167,13 +194,19 @@ async fn scorecard_place(
     to: NaiveDate,
 ) -> Result<DrillDownResponse, NodeError> {
     let tree = node.tree();
-    let served = tree
-        .get(unit.as_str())
-        .ok_or_else(|| DomainError::NotFound(format!("unit {unit} is not served by this node")))?;
+    let served = tree.get(unit.as_str()).ok_or_else(|| {
+        DomainError::NotFound(why!(
+            UNIT_NOT_SERVED_BY_THIS_NODE,
+            "unit {unit} is not served by this node",
+            unit = unit
+        ))
+    })?;
     let held_elsewhere = |parent: &UnitId| {
-        DomainError::FailedPrecondition(format!(
-            "unit {unit} is ranked in the scorecard of {parent}, which this node does not hold: ask the node \
-             serving {parent}"
+        DomainError::FailedPrecondition(why!(
+            UNIT_RANKED_IN_SCORECARD_WHICH_THIS,
+            "unit {unit} is ranked in the scorecard of {parent}, which this node does not hold: ask the node serving {parent}",
+            unit = unit,
+            parent = parent
         ))
     };
     let last_day =
@@ -191,10 +224,7 @@ async fn scorecard_place(
     let summary = Summaries::new(node.clone()).summary(parent.as_str(), from, to).await?;
     let rows = u32::try_from(summary.children.len()).unwrap_or(u32::MAX);
     let row = summary.children.into_iter().find(|row| row.unit_id == unit.as_str()).ok_or_else(|| {
-        DomainError::FailedPrecondition(format!(
-            "unit {unit} has no row in the scorecard of {parent} from {from} to {to}: no day of the range on \
-             which it was below {parent} is due yet"
-        ))
+        DomainError::FailedPrecondition(why!(UNIT_HAS_NO_ROW_IN_SCORECARD, "unit {unit} has no row in the scorecard of {parent} from {from} to {to}: no day of the range on which it was below {parent} is due yet", unit = unit, parent = parent, from = from, to = to))
     })?;
     Ok(DrillDownResponse {
         place: Some(ScorecardPlace { parent_unit_id: parent.to_string(), row: Some(row), rows }),
@@ -203,8 +233,12 @@ async fn scorecard_place(
 }
 
 fn no_scorecard(unit: &UnitId, from: NaiveDate, to: NaiveDate) -> DomainError {
-    DomainError::FailedPrecondition(format!(
-        "no scorecard of this node ranks unit {unit} from {from} to {to}: it has no unit above it here"
+    DomainError::FailedPrecondition(why!(
+        NO_SCORECARD_THIS_NODE_RANKS_UNIT,
+        "no scorecard of this node ranks unit {unit} from {from} to {to}: it has no unit above it here",
+        unit = unit,
+        from = from,
+        to = to
     ))
 }
 
@@ -221,7 +255,12 @@ async fn drill_reports(
     let after = if token.is_empty() {
         None
     } else {
-        let bad = || DomainError::invalid("page_token", "is not a token this node gave out");
+        let bad = || {
+            DomainError::invalid(
+                "page_token",
+                why!(NOT_TOKEN_THIS_NODE_GAVE_OUT, "is not a token this node gave out"),
+            )
+        };
         let (date, unit) = token.split_once('|').ok_or_else(bad)?;
         let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
         Some((date, UnitId::parse(unit).map_err(|_| bad())?))

@@ -48,6 +48,7 @@ pub mod tls;
 pub mod units;
 pub mod uplink;
 
+use fengqiao_core::why;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -256,7 +257,7 @@ fn resolve_child_nodes(config: &NodeConfig, served: &UnitTree) -> Result<Vec<Str
                 if unit == home || served.get(unit).is_none() {
                     return Err(DomainError::invalid(
                         "child_nodes",
-                        format!("{unit} is not a unit below {home}"),
+                        why!(NOT_UNIT_BELOW, "{unit} is not a unit below {home}", unit = unit, home = home),
                     )
                     .into());
                 }
@@ -388,9 +389,10 @@ impl Node {
         clock: Arc<dyn Clock>,
     ) -> Result<Node, NodeError> {
         let served = tree.restricted_to(&config.home_unit).ok_or_else(|| {
-            NodeError::Domain(DomainError::NotFound(format!(
-                "home unit {} is not in the unit tree",
-                config.home_unit
+            NodeError::Domain(DomainError::NotFound(why!(
+                HOME_UNIT_NOT_IN_UNIT_TREE,
+                "home unit {home_unit} is not in the unit tree",
+                home_unit = config.home_unit
             )))
         })?;
         let child_nodes = resolve_child_nodes(&config, &served)?;
@@ -398,8 +400,9 @@ impl Node {
         if let Some(parent) = &config.parent {
             // A parent URL the transport cannot speak is a configuration
             // error now, not a forwarder retrying forever.
-            tls::connect_endpoint(parent, &config.transport)
-                .map_err(|e| DomainError::invalid("parent", e.to_string()))?;
+            tls::connect_endpoint(parent, &config.transport).map_err(|e| {
+                DomainError::invalid("parent", why!(PARENT_URL_UNUSABLE, "{error}", error = e))
+            })?;
         }
         let started = fengqiao_core::audit::AuditRecord::new(
             clock.now(),
@@ -492,7 +495,12 @@ impl Node {
         if tree.root_id().as_str() != home {
             return Err(DomainError::invalid(
                 "tree",
-                format!("is rooted at {}, not at {home}", tree.root_id()),
+                why!(
+                    TREE_ROOTED_ELSEWHERE,
+                    "is rooted at {root}, not at {home}",
+                    root = tree.root_id(),
+                    home = home
+                ),
             )
             .into());
         }
@@ -602,7 +610,11 @@ impl Node {
     /// are reported exactly like unknown ones.
     pub fn served_unit(&self, id: &str) -> Result<Unit, NodeError> {
         self.view().tree.get(id).cloned().ok_or_else(|| {
-            NodeError::Domain(DomainError::NotFound(format!("unit {id} is not served by this node")))
+            NodeError::Domain(DomainError::NotFound(why!(
+                UNIT_NOT_SERVED_BY_THIS_NODE,
+                "unit {unit} is not served by this node",
+                unit = id
+            )))
         })
     }
 

@@ -238,11 +238,15 @@ where
             if let Err(not_until) = rate.check_key(&key) {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
                 tracing::debug!(caller = %key, path = request.uri().path(), "rate limit: call refused");
-                let mut status = tonic::Status::resource_exhausted(format!(
-                    "rate limit of {} calls per second exceeded for this caller: retry in {} ms",
-                    shared.rate_per_second,
-                    wait.as_millis().max(1)
-                ));
+                let mut status = crate::status::refusal(
+                    tonic::Code::ResourceExhausted,
+                    &fengqiao_core::why!(
+                        RATE_LIMITED,
+                        "rate limit of {rate} calls per second exceeded for this caller: retry in {wait_ms} ms",
+                        rate = shared.rate_per_second,
+                        wait_ms = wait.as_millis().max(1)
+                    ),
+                );
                 if let Ok(value) = wait.as_millis().max(1).to_string().parse() {
                     status.metadata_mut().insert("grpc-retry-pushback-ms", value);
                 }
@@ -251,10 +255,14 @@ where
         }
         let Ok(permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
             tracing::debug!(path = request.uri().path(), "overloaded: call shed");
-            let status = tonic::Status::unavailable(format!(
-                "the node is overloaded ({} calls in progress): retry later",
-                shared.max_in_flight
-            ));
+            let status = crate::status::refusal(
+                tonic::Code::Unavailable,
+                &fengqiao_core::why!(
+                    OVERLOADED_IN_FLIGHT,
+                    "the node is overloaded ({calls} calls in progress): retry later",
+                    calls = shared.max_in_flight
+                ),
+            );
             return refuse(request, status);
         };
         let timeout = shared.request_timeout;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use fengqiao_core::DomainError;
 use fengqiao_core::actor::Actor;
+use fengqiao_core::why;
 use fengqiao_proto::pb::node_service_server::NodeService;
 use fengqiao_proto::pb::{
     GetNodeStatusRequest, GetNodeStatusResponse, ListNoticesRequest, ListNoticesResponse, Notice,
@@ -76,15 +77,19 @@ impl NodeStatus {
         let home = &self.node.config().home_unit;
         self.node.served_unit(target.as_str())?;
         if target.as_str() == home {
-            return Err(
-                DomainError::invalid("target_unit_id", "a notice goes to a unit below this node").into()
-            );
+            return Err(DomainError::invalid(
+                "target_unit_id",
+                why!(NOTICE_GOES_UNIT_BELOW_THIS_NODE, "a notice goes to a unit below this node"),
+            )
+            .into());
         }
         let chars = request.text.chars().count();
         if request.text.trim().is_empty() || chars > MAX_NOTICE_CHARS {
-            return Err(
-                DomainError::invalid("text", format!("must be 1 to {MAX_NOTICE_CHARS} characters")).into()
-            );
+            return Err(DomainError::invalid(
+                "text",
+                why!(MUST_BE_1_CHARACTERS, "must be 1 to {max} characters", max = MAX_NOTICE_CHARS),
+            )
+            .into());
         }
         fengqiao_core::screen::check_free_text(&request.text, "text")?;
         let notice_id = format!("{home}-{:016x}", rand::random::<u64>());
@@ -105,7 +110,11 @@ impl NodeStatus {
         let limit = match request.page_size {
             0 => DEFAULT_NOTICE_PAGE,
             n if n > MAX_NOTICE_PAGE => {
-                return Err(DomainError::invalid("page_size", format!("at most {MAX_NOTICE_PAGE}")).into());
+                return Err(DomainError::invalid(
+                    "page_size",
+                    why!(AT_MOST, "at most {max}", max = MAX_NOTICE_PAGE),
+                )
+                .into());
             }
             n => n,
         };
@@ -144,7 +153,12 @@ fn parse_notice_token(token: &str) -> Result<Option<(DateTime<Utc>, String)>, Do
     if token.is_empty() {
         return Ok(None);
     }
-    let bad = || DomainError::invalid("page_token", "not a token this service issued");
+    let bad = || {
+        DomainError::invalid(
+            "page_token",
+            why!(NOT_TOKEN_THIS_SERVICE_ISSUED, "not a token this service issued"),
+        )
+    };
     let (at, id) = token.split_once('|').ok_or_else(bad)?;
     let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
     Ok(Some((at, id.to_owned())))

@@ -22,6 +22,7 @@
 //! own downlink log was restored — and the child reports the exchange back
 //! with `ReportExchange`.
 
+use fengqiao_core::why;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -714,9 +715,11 @@ impl Reconciliation {
     /// The sender's subtree root: it must be a child node of this one.
     fn child_root(&self, sender: &str) -> Result<UnitId, NodeError> {
         if !self.node.child_nodes().iter().any(|child| child == sender) {
-            return Err(NodeError::PermissionDenied(format!(
-                "unit {sender:?} is not a child node of {}",
-                self.node.config().home_unit
+            return Err(NodeError::PermissionDenied(why!(
+                UNIT_NOT_CHILD_NODE,
+                "unit \"{unit}\" is not a child node of {home_unit}",
+                unit = sender,
+                home_unit = self.node.config().home_unit
             )));
         }
         Ok(UnitId::parse_field(sender, "sender_unit_id")?)
@@ -736,12 +739,22 @@ impl Reconciliation {
             }
             Ok(PbLevel::Week) => DigestLevel::Week,
             Ok(PbLevel::Day) => DigestLevel::Day,
-            _ => return Err(DomainError::invalid("level", "must be TOTAL, WEEK or DAY").into()),
+            _ => {
+                return Err(DomainError::invalid(
+                    "level",
+                    why!(MUST_BE_TOTAL_WEEK_DAY, "must be TOTAL, WEEK or DAY"),
+                )
+                .into());
+            }
         };
         let from = parse_date(&request.from_date, "from_date")?;
         let to = parse_date(&request.to_date, "to_date")?;
         if from > to {
-            return Err(DomainError::invalid("to_date", "must not be before from_date").into());
+            return Err(DomainError::invalid(
+                "to_date",
+                why!(MUST_NOT_BE_BEFORE_FROM_DATE, "must not be before from_date"),
+            )
+            .into());
         }
         let mut rows = store.digests(level, &root, from, to, PAGE + 1).await?;
         let next_from_date = if rows.len() > PAGE as usize {
@@ -768,7 +781,11 @@ impl Reconciliation {
         let root = self.child_root(&request.sender_unit_id)?;
         let day = parse_date(&request.date, "date")?;
         if !request.reports && !request.case_events {
-            return Err(DomainError::invalid("reports", "ask for reports, case events or both").into());
+            return Err(DomainError::invalid(
+                "reports",
+                why!(ASK_FOR_REPORTS_CASE_EVENTS_BOTH, "ask for reports, case events or both"),
+            )
+            .into());
         }
         let cursor = PageToken::parse(&request.page_token)?;
         let store = self.node.store();
@@ -809,7 +826,11 @@ impl Reconciliation {
         let root = self.child_root(&request.sender_unit_id)?;
         let report = exchange_report_from_pb(request.report, "report")?;
         if report.unit_id != root {
-            return Err(DomainError::invalid("report.unit_id", "must be the sender's unit").into());
+            return Err(DomainError::invalid(
+                "report.unit_id",
+                why!(MUST_BE_SENDER_S_UNIT, "must be the sender's unit"),
+            )
+            .into());
         }
         let json = serde_json::to_string(&report).map_err(|e| {
             fengqiao_store::StoreError::Corrupt(format!("cannot encode an exchange report: {e}"))
@@ -841,7 +862,7 @@ impl Reconciliation {
             _ => {
                 return Err(DomainError::invalid(
                     "timeout_seconds",
-                    format!("at most {MAX_TIMEOUT_SECONDS}"),
+                    why!(AT_MOST, "at most {max}", max = MAX_TIMEOUT_SECONDS),
                 )
                 .into());
             }
@@ -942,7 +963,12 @@ impl Reconciliation {
             if !children.contains(unit) {
                 return Err(DomainError::invalid(
                     format!("child_unit_ids[{i}]"),
-                    format!("{unit} is not a child node of {}", self.node.config().home_unit),
+                    why!(
+                        NOT_CHILD_NODE,
+                        "{unit} is not a child node of {home_unit}",
+                        unit = unit,
+                        home_unit = self.node.config().home_unit
+                    ),
                 )
                 .into());
             }
@@ -955,20 +981,21 @@ impl Reconciliation {
         }
         if request.with_parent {
             if self.node.config().parent.is_none() {
-                return Err(NodeError::Domain(DomainError::FailedPrecondition(format!(
-                    "node {} has no parent to reconcile with",
-                    self.node.config().home_unit
+                return Err(NodeError::Domain(DomainError::FailedPrecondition(why!(
+                    NODE_HAS_NO_PARENT_RECONCILE_WITH,
+                    "node {home_unit} has no parent to reconcile with",
+                    home_unit = self.node.config().home_unit
                 ))));
             }
             targets.push(self.node.config().home_unit.clone());
         }
         if targets.is_empty() {
-            let what = if request.all_children {
-                "this node has no child nodes"
+            let why = if request.all_children {
+                why!(NO_CHILD_NODES, "this node has no child nodes")
             } else {
-                "name child nodes, all_children or with_parent"
+                why!(NAME_CHILD_NODES, "name child nodes, all_children or with_parent")
             };
-            return Err(DomainError::invalid("child_unit_ids", what).into());
+            return Err(DomainError::invalid("child_unit_ids", why).into());
         }
         Ok(targets)
     }
@@ -985,7 +1012,9 @@ enum PageToken {
 
 impl PageToken {
     fn parse(token: &str) -> Result<PageToken, DomainError> {
-        let bad = || DomainError::invalid("page_token", "not a token this node gave");
+        let bad = || {
+            DomainError::invalid("page_token", why!(NOT_TOKEN_THIS_NODE_GAVE, "not a token this node gave"))
+        };
         if token.is_empty() {
             return Ok(PageToken::Start);
         }

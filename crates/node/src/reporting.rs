@@ -2,6 +2,7 @@
 
 use chrono::{Duration, NaiveDate};
 use fengqiao_core::revision::Source;
+use fengqiao_core::why;
 use fengqiao_core::{Applied, DomainError, Revision, StoredReport, UnitId};
 use fengqiao_proto::pb::reporting_service_server::ReportingService;
 use fengqiao_proto::pb::{
@@ -97,8 +98,19 @@ impl Reporting {
         let store = self.node.store();
         let stored = store.get_report(&unit_id, date, revision).await?.ok_or_else(|| {
             DomainError::NotFound(match revision {
-                None => format!("no report from unit {unit_id} for {date}"),
-                Some(r) => format!("no revision {r} of the report from unit {unit_id} for {date}"),
+                None => why!(
+                    NO_REPORT_FROM_UNIT,
+                    "no report from unit {unit} for {date}",
+                    unit = &unit_id,
+                    date = date
+                ),
+                Some(r) => why!(
+                    NO_REVISION_OF_REPORT,
+                    "no revision {revision} of the report from unit {unit} for {date}",
+                    revision = r,
+                    unit = &unit_id,
+                    date = date
+                ),
             })
         })?;
         let report = stored_report_to_pb(&stored, self.on_time(&stored));
@@ -130,17 +142,27 @@ impl Reporting {
         let from = parse_date(&request.from_date, "from_date")?;
         let to = parse_date(&request.to_date, "to_date")?;
         if to < from {
-            return Err(DomainError::invalid("to_date", format!("{to} is before from_date {from}")).into());
+            return Err(DomainError::invalid(
+                "to_date",
+                why!(BEFORE_FROM_DATE, "{to} is before from_date {from}", to = to, from = from),
+            )
+            .into());
         }
         if to - from >= Duration::days(MAX_LIST_DAYS) {
-            return Err(
-                DomainError::invalid("to_date", format!("at most {MAX_LIST_DAYS} days per query")).into()
-            );
+            return Err(DomainError::invalid(
+                "to_date",
+                why!(AT_MOST_DAYS_PER_QUERY, "at most {max} days per query", max = MAX_LIST_DAYS),
+            )
+            .into());
         }
         let limit = match request.page_size {
             0 => DEFAULT_PAGE,
             n if n > MAX_PAGE => {
-                return Err(DomainError::invalid("page_size", format!("at most {MAX_PAGE}")).into());
+                return Err(DomainError::invalid(
+                    "page_size",
+                    why!(AT_MOST, "at most {max}", max = MAX_PAGE),
+                )
+                .into());
             }
             n => n,
         };
@@ -169,7 +191,12 @@ fn parse_page_token(token: &str) -> Result<Option<(NaiveDate, UnitId)>, DomainEr
     if token.is_empty() {
         return Ok(None);
     }
-    let bad = || DomainError::invalid("page_token", "not a token this service issued");
+    let bad = || {
+        DomainError::invalid(
+            "page_token",
+            why!(NOT_TOKEN_THIS_SERVICE_ISSUED, "not a token this service issued"),
+        )
+    };
     let (date, unit) = token.split_once('/').ok_or_else(bad)?;
     let date = parse_date(date, "page_token").map_err(|_| bad())?;
     let unit = UnitId::parse(unit).map_err(|_| bad())?;

@@ -24,7 +24,8 @@
 
 use std::sync::Arc;
 
-use fengqiao_core::DomainError;
+use fengqiao_core::error::Why;
+use fengqiao_core::{DomainError, why};
 use fengqiao_store::StoreError;
 use fengqiao_store::committer::CommitError;
 use tonic::{Code, Status};
@@ -41,14 +42,14 @@ pub enum NodeError {
     Delegated { unit: String, node_unit: String },
     /// A node pushed something it may not.
     #[error("{0}")]
-    PermissionDenied(String),
+    PermissionDenied(Why),
     /// The authorization rules refuse the caller (already logged with the
     /// caller, the RPC and the target).
     #[error("{0}")]
-    Denied(String),
+    Denied(Why),
     /// The request carries no caller.
     #[error("{0}")]
-    Unauthenticated(String),
+    Unauthenticated(Why),
     #[error("overloaded")]
     Overloaded,
     #[error("shutting down")]
@@ -78,6 +79,8 @@ impl From<NodeError> for Status {
     }
 }
 
+pub use fengqiao_proto::refusal::refusal;
+
 /// Maps an error to the status a client sees.
 pub fn to_status(error: &NodeError) -> Status {
     match error {
@@ -92,30 +95,50 @@ pub fn to_status(error: &NodeError) -> Status {
                 DomainError::FailedPrecondition(_) => Code::FailedPrecondition,
                 DomainError::AlreadyExists(_) => Code::AlreadyExists,
             };
-            Status::new(code, domain.to_string())
+            refusal(code, &domain.why())
         }
         NodeError::Store(store) if matches!(**store, StoreError::PersonalData(_)) => {
             // The text names the row and the key id, never the data.
             tracing::error!(error = %store, "personal data unreadable");
-            Status::failed_precondition(format!("{store}; check the node's personal-data keys"))
+            let why =
+                why!(PERSONAL_DATA_UNREADABLE, "{error}; check the node's personal-data keys", error = store);
+            refusal(Code::FailedPrecondition, &why)
         }
         NodeError::Store(store) if store.is_unavailable() => {
             tracing::error!(error = %store, "database unavailable");
-            Status::unavailable("database unavailable; nothing was changed, retry later")
+            refusal(
+                Code::Unavailable,
+                &why!(DATABASE_UNAVAILABLE, "database unavailable; nothing was changed, retry later"),
+            )
         }
         NodeError::Store(store) => {
             tracing::error!(error = %store, "store failure");
-            Status::internal("internal storage error; nothing was changed, retry later")
+            refusal(
+                Code::Internal,
+                &why!(INTERNAL_STORAGE_ERROR, "internal storage error; nothing was changed, retry later"),
+            )
         }
-        NodeError::Delegated { .. } => Status::failed_precondition(error.to_string()),
-        NodeError::PermissionDenied(message) => {
-            tracing::warn!(%message, "permission denied");
-            Status::permission_denied(message.clone())
+        NodeError::Delegated { unit, node_unit } => refusal(
+            Code::FailedPrecondition,
+            &why!(
+                DELEGATED,
+                "unit {unit} is served by the node of unit {node_unit}; submit there",
+                unit = unit,
+                node_unit = node_unit
+            ),
+        ),
+        NodeError::PermissionDenied(why) => {
+            tracing::warn!(message = %why, "permission denied");
+            refusal(Code::PermissionDenied, why)
         }
-        NodeError::Denied(reason) => Status::permission_denied(reason.clone()),
-        NodeError::Unauthenticated(message) => Status::unauthenticated(message.clone()),
-        NodeError::Overloaded => Status::unavailable("node overloaded; retry with backoff"),
-        NodeError::ShuttingDown => Status::unavailable("node is shutting down; retry later"),
+        NodeError::Denied(why) => refusal(Code::PermissionDenied, why),
+        NodeError::Unauthenticated(why) => refusal(Code::Unauthenticated, why),
+        NodeError::Overloaded => {
+            refusal(Code::Unavailable, &why!(OVERLOADED, "node overloaded; retry with backoff"))
+        }
+        NodeError::ShuttingDown => {
+            refusal(Code::Unavailable, &why!(SHUTTING_DOWN, "node is shutting down; retry later"))
+        }
     }
 }
 
@@ -123,14 +146,17 @@ pub fn to_status(error: &NodeError) -> Status {
 mod tests {
     use fengqiao_core::Revision;
 
+    use fengqiao_core::error::ERROR_DOMAIN;
+    use tonic_types::StatusExt;
+
     use super::*;
 
     #[test]
     fn code_table() {
         let two = Revision::new(2).unwrap();
         let cases = [
-            (NodeError::Domain(DomainError::invalid("report.date", "bad")), Code::InvalidArgument),
-            (NodeError::Domain(DomainError::NotFound("x".into())), Code::NotFound),
+            (NodeError::Domain(DomainError::invalid("report.date", why!(BAD, "bad"))), Code::InvalidArgument),
+            (NodeError::Domain(DomainError::NotFound(why!(X, "x"))), Code::NotFound),
             (
                 NodeError::Domain(DomainError::StaleRevision { submitted: Revision::FIRST, current: two }),
                 Code::FailedPrecondition,
@@ -140,15 +166,18 @@ mod tests {
                 Code::FailedPrecondition,
             ),
             (NodeError::Domain(DomainError::RevisionConflict { revision: two }), Code::Aborted),
-            (NodeError::Domain(DomainError::Aborted("stale".into())), Code::Aborted),
-            (NodeError::Domain(DomainError::FailedPrecondition("closed".into())), Code::FailedPrecondition),
-            (NodeError::Domain(DomainError::AlreadyExists("c1".into())), Code::AlreadyExists),
+            (NodeError::Domain(DomainError::Aborted(why!(STALE, "stale"))), Code::Aborted),
+            (
+                NodeError::Domain(DomainError::FailedPrecondition(why!(CLOSED, "closed"))),
+                Code::FailedPrecondition,
+            ),
+            (NodeError::Domain(DomainError::AlreadyExists(why!(C1, "c1"))), Code::AlreadyExists),
             (NodeError::Overloaded, Code::Unavailable),
             (NodeError::Delegated { unit: "a".into(), node_unit: "b".into() }, Code::FailedPrecondition),
-            (NodeError::PermissionDenied("no".into()), Code::PermissionDenied),
+            (NodeError::PermissionDenied(why!(NO, "no")), Code::PermissionDenied),
             (NodeError::ShuttingDown, Code::Unavailable),
-            (NodeError::Denied("no".into()), Code::PermissionDenied),
-            (NodeError::Unauthenticated("who".into()), Code::Unauthenticated),
+            (NodeError::Denied(why!(NO, "no")), Code::PermissionDenied),
+            (NodeError::Unauthenticated(why!(WHO, "who")), Code::Unauthenticated),
             (NodeError::from(StoreError::Corrupt("secret table text".into())), Code::Internal),
             (NodeError::from(StoreError::Database(sqlx::Error::PoolTimedOut)), Code::Unavailable),
             (NodeError::from(StoreError::Database(sqlx::Error::PoolClosed)), Code::Unavailable),
@@ -159,6 +188,49 @@ mod tests {
             assert_eq!(status.code(), code, "{error:?}");
             assert!(!status.message().contains("secret"), "no store text reaches clients");
         }
+    }
+
+    #[test]
+    fn every_refusal_carries_its_code_and_values() {
+        let two = Revision::new(2).unwrap();
+        let invalid = DomainError::invalid(
+            "report.date",
+            why!(AFTER_TODAY, "{date} is after today ({today})", date = "2026-12-09", today = "2026-12-05"),
+        );
+        let status = to_status(&NodeError::Domain(invalid));
+        assert_eq!(status.message(), "report.date: 2026-12-09 is after today (2026-12-05)");
+        let details = status.get_error_details();
+        let info = details.error_info().expect("an ErrorInfo");
+        assert_eq!((info.reason.as_str(), info.domain.as_str()), ("AFTER_TODAY", ERROR_DOMAIN));
+        assert_eq!(info.metadata.get("field").map(String::as_str), Some("report.date"));
+        assert_eq!(info.metadata.get("date").map(String::as_str), Some("2026-12-09"));
+        assert_eq!(info.metadata.get("today").map(String::as_str), Some("2026-12-05"));
+        let violations = &details.bad_request().expect("a BadRequest").field_violations;
+        assert_eq!(violations.len(), 1);
+        assert_eq!(violations[0].field, "report.date");
+        assert_eq!(violations[0].description, "2026-12-09 is after today (2026-12-05)");
+
+        for (error, reason) in [
+            (
+                NodeError::Domain(DomainError::StaleRevision { submitted: Revision::FIRST, current: two }),
+                "STALE_REVISION",
+            ),
+            (NodeError::Delegated { unit: "a".into(), node_unit: "b".into() }, "DELEGATED"),
+            (NodeError::Overloaded, "OVERLOADED"),
+            (NodeError::from(StoreError::Corrupt("secret".into())), "INTERNAL_STORAGE_ERROR"),
+        ] {
+            let status = to_status(&error);
+            let details = status.get_error_details();
+            assert_eq!(details.error_info().map(|info| info.reason.as_str()), Some(reason), "{error:?}");
+            assert!(details.bad_request().is_none(), "only an invalid field names one");
+        }
+        let stale = to_status(&NodeError::Domain(DomainError::StaleRevision {
+            submitted: Revision::FIRST,
+            current: two,
+        }));
+        let details = stale.get_error_details();
+        let metadata = &details.error_info().unwrap().metadata;
+        assert_eq!((metadata["submitted"].as_str(), metadata["current"].as_str()), ("1", "2"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! ([`Coverage`]); only due days (whose cut-off has passed) count, and the
 //! summary says through which day it counted.
 
+use fengqiao_core::why;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::time::Duration as StdDuration;
@@ -399,11 +400,19 @@ impl Summaries {
         let from = IsoWeek::parse(&request.from_week, "from_week")?;
         let to = IsoWeek::parse(&request.to_week, "to_week")?;
         if to < from {
-            return Err(DomainError::invalid("to_week", format!("{to} is before from_week {from}")).into());
+            return Err(DomainError::invalid(
+                "to_week",
+                why!(BEFORE_FROM_WEEK, "{to} is before from_week {from}", to = to, from = from),
+            )
+            .into());
         }
         let weeks = (to.monday() - from.monday()).num_days() / 7 + 1;
         if weeks > MAX_TREND_WEEKS {
-            return Err(DomainError::invalid("to_week", format!("at most {MAX_TREND_WEEKS} weeks")).into());
+            return Err(DomainError::invalid(
+                "to_week",
+                why!(AT_MOST_WEEKS, "at most {max} weeks", max = MAX_TREND_WEEKS),
+            )
+            .into());
         }
         let through = self.last_due_day(self.node.clock().now());
         let coverage = self.coverage();
@@ -435,12 +444,18 @@ impl Summaries {
 
 fn check_range(from: NaiveDate, to: NaiveDate, field: &str) -> Result<(), NodeError> {
     if to < from {
-        return Err(DomainError::invalid(field, format!("{to} is before the first day {from}")).into());
+        return Err(DomainError::invalid(
+            field,
+            why!(BEFORE_FIRST_DAY, "{to} is before the first day {from}", to = to, from = from),
+        )
+        .into());
     }
     if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(
-            DomainError::invalid(field, format!("a range spans at most {MAX_RANGE_DAYS} days")).into()
-        );
+        return Err(DomainError::invalid(
+            field,
+            why!(RANGE_SPANS_AT_MOST_DAYS, "a range spans at most {max} days", max = MAX_RANGE_DAYS),
+        )
+        .into());
     }
     Ok(())
 }

@@ -353,12 +353,17 @@ impl<S> CallerService<S> {
             .extensions()
             .get::<TlsConnectInfo<TcpConnectInfo>>()
             .and_then(|info| info.peer_certs())
-            .ok_or_else(|| tonic::Status::unauthenticated("no client certificate was presented"))?;
-        let leaf = certs
-            .first()
-            .ok_or_else(|| tonic::Status::unauthenticated("no client certificate was presented"))?;
+            .ok_or_else(no_certificate)?;
+        let leaf = certs.first().ok_or_else(no_certificate)?;
         let refused = |reason: String| {
-            tonic::Status::unauthenticated(format!("the client certificate is refused: {reason}"))
+            crate::status::refusal(
+                tonic::Code::Unauthenticated,
+                &fengqiao_core::why!(
+                    CERTIFICATE_REFUSED,
+                    "the client certificate is refused: {reason}",
+                    reason = reason
+                ),
+            )
         };
         let identity = identity_of_certificate(leaf.as_ref()).map_err(refused)?;
         let name = display_name_of_certificate(leaf.as_ref()).map_err(refused)?;
@@ -525,4 +530,12 @@ mod tests {
         ));
         assert!(matches!(connect_endpoint("not a url", &Transport::Insecure), Err(TlsError::BadUrl { .. })));
     }
+}
+
+/// UNAUTHENTICATED: a TLS caller without a client certificate.
+fn no_certificate() -> tonic::Status {
+    crate::status::refusal(
+        tonic::Code::Unauthenticated,
+        &fengqiao_core::why!(NO_CLIENT_CERTIFICATE, "no client certificate was presented"),
+    )
 }

@@ -1,6 +1,7 @@
 //! `fengqiao.v1.UnitService`: read the subtree this node serves.
 
 use fengqiao_core::DomainError;
+use fengqiao_core::why;
 use fengqiao_proto::pb::unit_service_server::UnitService;
 use fengqiao_proto::pb::{GetUnitRequest, GetUnitResponse, ListUnitsRequest, ListUnitsResponse};
 use fengqiao_proto::{parse_unit_id, unit_to_pb};
@@ -53,7 +54,11 @@ impl Units {
         let limit = match request.page_size {
             0 => DEFAULT_PAGE,
             n if n > MAX_PAGE => {
-                return Err(DomainError::invalid("page_size", format!("at most {MAX_PAGE}")).into());
+                return Err(DomainError::invalid(
+                    "page_size",
+                    why!(AT_MOST, "at most {max}", max = MAX_PAGE),
+                )
+                .into());
             }
             n => n,
         } as usize;
@@ -71,10 +76,13 @@ impl Units {
         let start = if request.page_token.is_empty() {
             0
         } else {
-            let position = units
-                .iter()
-                .position(|u| u.id.as_str() == request.page_token)
-                .ok_or_else(|| DomainError::invalid("page_token", "not a token this service issued"))?;
+            let position =
+                units.iter().position(|u| u.id.as_str() == request.page_token).ok_or_else(|| {
+                    DomainError::invalid(
+                        "page_token",
+                        why!(NOT_TOKEN_THIS_SERVICE_ISSUED, "not a token this service issued"),
+                    )
+                })?;
             position + 1
         };
         // One more than the page, to know whether another page follows.

@@ -13,6 +13,7 @@
 
 use fengqiao_core::report::ForwardedCheck;
 use fengqiao_core::revision::Source;
+use fengqiao_core::why;
 use fengqiao_core::{Applied, DomainError};
 use fengqiao_proto::pb::uplink_item::Payload;
 use fengqiao_proto::pb::uplink_service_server::UplinkService;
@@ -53,15 +54,19 @@ impl Uplink {
             .map(|t| fengqiao_proto::from_timestamp(Some(t), "synced_through"))
             .transpose()?;
         if !self.node.child_nodes().iter().any(|child| child == &sender) {
-            return Err(NodeError::PermissionDenied(format!(
-                "unit {sender:?} is not a child node of {}",
-                self.node.config().home_unit
+            return Err(NodeError::PermissionDenied(why!(
+                UNIT_NOT_CHILD_NODE,
+                "unit \"{unit}\" is not a child node of {home_unit}",
+                unit = sender,
+                home_unit = self.node.config().home_unit
             )));
         }
         if request.items.len() > MAX_BATCH_ITEMS {
-            return Err(
-                DomainError::invalid("items", format!("at most {MAX_BATCH_ITEMS} items per batch")).into()
-            );
+            return Err(DomainError::invalid(
+                "items",
+                why!(AT_MOST_ITEMS_PER_BATCH, "at most {max} items per batch", max = MAX_BATCH_ITEMS),
+            )
+            .into());
         }
         let count = request.items.len();
         // One answer per item, in the order sent.
@@ -189,8 +194,12 @@ impl Uplink {
                 let unit = stored.report.unit_id().as_str();
                 let tree = node.tree();
                 let Some(served) = tree.get(unit).filter(|_| tree.is_within(unit, sender)) else {
-                    return Err(NodeError::PermissionDenied(format!(
-                        "{path}: unit {unit} is not in the subtree of sender {sender}"
+                    return Err(NodeError::PermissionDenied(why!(
+                        UNIT_NOT_IN_SUBTREE_SENDER,
+                        "{path}: unit {unit} is not in the subtree of sender {sender}",
+                        path = path,
+                        unit = unit,
+                        sender = sender
                     )));
                 };
                 let check = ForwardedCheck {
@@ -237,7 +246,7 @@ impl Uplink {
                 let Some(event) = event else {
                     return Ok(Admitted::Refused(DomainError::invalid(
                         format!("{path}.event"),
-                        "must be set",
+                        why!(MUST_BE_SET, "must be set"),
                     )));
                 };
                 let event = match fengqiao_proto::case_event_from_pb(event, &format!("{path}.event")) {
@@ -246,9 +255,13 @@ impl Uplink {
                 };
                 // The writer held the case: its unit lies in the sender's subtree.
                 if !node.tree().is_within(event.unit.as_str(), sender) {
-                    return Err(NodeError::PermissionDenied(format!(
-                        "{path}: case {} was written by unit {}, which is not in the subtree of sender {sender}",
-                        event.case_id, event.unit
+                    return Err(NodeError::PermissionDenied(why!(
+                        CASE_WAS_WRITTEN_BY_UNIT_WHICH,
+                        "{path}: case {case_id} was written by unit {unit}, which is not in the subtree of sender {sender}",
+                        path = path,
+                        case_id = event.case_id,
+                        unit = event.unit,
+                        sender = sender
                     )));
                 }
                 if let Err(refusal) = event.check_forwarded(now, max_skew, policy) {
@@ -256,7 +269,10 @@ impl Uplink {
                 }
                 Ok(Admitted::CaseEvent { event: Box::new(event), petitioner })
             }
-            None => Ok(Admitted::Refused(DomainError::invalid(format!("{path}.payload"), "must be set"))),
+            None => Ok(Admitted::Refused(DomainError::invalid(
+                format!("{path}.payload"),
+                why!(MUST_BE_SET, "must be set"),
+            ))),
         }
     }
 }

@@ -11,6 +11,7 @@ use fengqiao_core::actor::{Actor, DisplayName, Principal};
 use fengqiao_core::case::{
     Case, CaseEvent, CaseId, DisputeRef, EventKind, Intake, Petitioner, RepeatLink, SupervisionEntry,
 };
+use fengqiao_core::why;
 
 use crate::enums::{
     case_status_from_pb, case_status_to_pb, category_from_pb, category_to_pb, channel_from_pb, channel_to_pb,
@@ -86,7 +87,7 @@ pub fn actor_from_pb(actor: Option<pb::Actor>, legacy: &str, path: &str) -> Resu
     use pb::actor::Kind;
     let Some(kind) = actor.and_then(|actor| actor.kind) else {
         if legacy.is_empty() {
-            return Err(DomainError::invalid(path, "must be set"));
+            return Err(DomainError::invalid(path, why!(MUST_BE_SET, "must be set")));
         }
         let actor = Actor::Unverified { text: Some(legacy.to_owned()), on_behalf_of: None };
         actor.validate(&crate::join(path, "unverified"))?;
@@ -228,7 +229,10 @@ pub fn repeat_link_from_pb(repeat: pb::RepeatLink, path: &str) -> Result<RepeatL
 /// Field paths relative to the repeat link.
 fn convert_repeat_link(repeat: pb::RepeatLink) -> Result<RepeatLink, DomainError> {
     if repeat.of_case_ids.is_empty() {
-        return Err(DomainError::invalid("of_case_ids", "a repeat link names at least one earlier case"));
+        return Err(DomainError::invalid(
+            "of_case_ids",
+            why!(REPEAT_LINK_NAMES_AT_LEAST_ONE, "a repeat link names at least one earlier case"),
+        ));
     }
     let of = repeat
         .of_case_ids
@@ -267,7 +271,7 @@ pub fn supervision_entry_from_pb(
 /// Field paths relative to the entry.
 fn convert_supervision_entry(entry: pb::SupervisionEntry) -> Result<SupervisionEntry, DomainError> {
     if entry.supervision_id.is_empty() {
-        return Err(DomainError::invalid("supervision_id", "must not be empty"));
+        return Err(DomainError::invalid("supervision_id", why!(MUST_NOT_BE_EMPTY, "must not be empty")));
     }
     Ok(SupervisionEntry {
         id: entry.supervision_id,
@@ -550,7 +554,10 @@ pub fn case_from_pb(case: pb::Case, path: &str) -> Result<(Case, bool), DomainEr
 fn convert_case(case: pb::Case) -> Result<Case, DomainError> {
     let resolved_on = parse_optional_date(&case.resolved_on, "resolved_on")?;
     if resolved_on.is_none() && case.resolved_on_time {
-        return Err(DomainError::invalid("resolved_on_time", "set on a case without resolved_on"));
+        return Err(DomainError::invalid(
+            "resolved_on_time",
+            why!(SET_ON_CASE_WITHOUT_RESOLVED_ON, "set on a case without resolved_on"),
+        ));
     }
     Ok(Case {
         id: CaseId::parse_field(&case.case_id, "case_id")?,
@@ -933,7 +940,7 @@ mod tests {
 
     fn field_of(wire: pb::CaseEvent) -> (String, String) {
         match case_event_from_pb(wire, "event") {
-            Err(DomainError::Invalid { field, reason }) => (field, reason),
+            Err(DomainError::Invalid { field, reason }) => (field, reason.text),
             other => panic!("expected Invalid, got {other:?}"),
         }
     }
@@ -1258,7 +1265,7 @@ mod tests {
         let bad_intake = pb::CaseIntake { category: 0, ..intake_to_pb(&intake()) };
         assert_eq!(
             intake_from_pb(bad_intake, "intake"),
-            Err(DomainError::invalid("intake.category", "must be set"))
+            Err(DomainError::invalid("intake.category", fengqiao_core::why!(MUST_BE_SET, "must be set")))
         );
         let visit_with_source =
             pb::CaseIntake { channel: pb::CaseChannel::Visit.into(), ..intake_to_pb(&intake()) };

@@ -61,7 +61,14 @@ impl<U: Message + Default> Decoder for WireDecoder<U> {
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         self.inner.decode(buf).map_err(|status| match is_request::<U>() {
-            true => Status::invalid_argument(format!("the request does not decode: {}", status.message())),
+            true => crate::refusal::refusal(
+                tonic::Code::InvalidArgument,
+                &fengqiao_core::why!(
+                    REQUEST_DOES_NOT_DECODE,
+                    "the request does not decode: {reason}",
+                    reason = status.message()
+                ),
+            ),
             false => status,
         })
     }

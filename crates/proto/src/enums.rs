@@ -7,6 +7,7 @@
 use fengqiao_core::actor::NodeTask;
 use fengqiao_core::case::{CaseStatus, Channel, ReviewDecision, Satisfaction, SupervisionKind};
 use fengqiao_core::identity::Role;
+use fengqiao_core::why;
 use fengqiao_core::{Applied, DisputeCategory, DisputeOutcome, DomainError, Tier};
 
 use crate::pb;
@@ -15,9 +16,9 @@ use crate::pb;
 /// version does not know.
 fn refuse(value: i32, field: &str) -> DomainError {
     if value == 0 {
-        DomainError::invalid(field, "must be set")
+        DomainError::invalid(field, why!(MUST_BE_SET, "must be set"))
     } else {
-        DomainError::invalid(field, format!("unknown value {value}"))
+        DomainError::invalid(field, why!(UNKNOWN_VALUE, "unknown value {value}", value = value))
     }
 }
 
@@ -301,12 +302,39 @@ mod tests {
 
     #[test]
     fn unspecified_and_unknown_are_refused() {
-        assert_eq!(tier_from_pb(0, "unit.tier"), Err(DomainError::invalid("unit.tier", "must be set")));
-        assert_eq!(tier_from_pb(5, "unit.tier"), Err(DomainError::invalid("unit.tier", "unknown value 5")));
-        assert_eq!(category_from_pb(0, "c"), Err(DomainError::invalid("c", "must be set")));
-        assert_eq!(category_from_pb(42, "c"), Err(DomainError::invalid("c", "unknown value 42")));
-        assert_eq!(outcome_from_pb(0, "o"), Err(DomainError::invalid("o", "must be set")));
-        assert_eq!(outcome_from_pb(-1, "o"), Err(DomainError::invalid("o", "unknown value -1")));
+        assert_eq!(
+            tier_from_pb(0, "unit.tier"),
+            Err(DomainError::invalid("unit.tier", fengqiao_core::why!(MUST_BE_SET, "must be set")))
+        );
+        assert_eq!(
+            tier_from_pb(5, "unit.tier"),
+            Err(DomainError::invalid(
+                "unit.tier",
+                fengqiao_core::why!(UNKNOWN_VALUE, "unknown value {value}", value = 5)
+            ))
+        );
+        assert_eq!(
+            category_from_pb(0, "c"),
+            Err(DomainError::invalid("c", fengqiao_core::why!(MUST_BE_SET, "must be set")))
+        );
+        assert_eq!(
+            category_from_pb(42, "c"),
+            Err(DomainError::invalid(
+                "c",
+                fengqiao_core::why!(UNKNOWN_VALUE, "unknown value {value}", value = 42)
+            ))
+        );
+        assert_eq!(
+            outcome_from_pb(0, "o"),
+            Err(DomainError::invalid("o", fengqiao_core::why!(MUST_BE_SET, "must be set")))
+        );
+        assert_eq!(
+            outcome_from_pb(-1, "o"),
+            Err(DomainError::invalid(
+                "o",
+                fengqiao_core::why!(UNKNOWN_VALUE, "unknown value {value}", value = -1)
+            ))
+        );
         type Refuse = fn(i32, &str) -> Option<DomainError>;
         let case_enums: [(&str, Refuse, i32); 5] = [
             ("status", |v, f| case_status_from_pb(v, f).err(), 9),
@@ -316,10 +344,17 @@ mod tests {
             ("decision", |v, f| review_decision_from_pb(v, f).err(), 3),
         ];
         for (field, refuse, unknown) in case_enums {
-            assert_eq!(refuse(0, field), Some(DomainError::invalid(field, "must be set")), "{field}");
+            assert_eq!(
+                refuse(0, field),
+                Some(DomainError::invalid(field, fengqiao_core::why!(MUST_BE_SET, "must be set"))),
+                "{field}"
+            );
             assert_eq!(
                 refuse(unknown, field),
-                Some(DomainError::invalid(field, format!("unknown value {unknown}"))),
+                Some(DomainError::invalid(
+                    field,
+                    why!(UNKNOWN_VALUE, "unknown value {value}", value = unknown)
+                )),
                 "{field}"
             );
         }

@@ -15,11 +15,14 @@
 //! a request that does not decode (malformed protobuf, invalid UTF-8) with
 //! INVALID_ARGUMENT.
 
+use fengqiao_core::why;
+
 mod assessment;
 mod case;
 pub mod codec;
 mod enums;
 mod reconcile;
+pub mod refusal;
 mod report;
 mod scalars;
 mod unit;
@@ -92,7 +95,7 @@ fn join(path: &str, field: &str) -> String {
 
 /// The value of a message field that must be present.
 fn required<T>(value: Option<T>, field: &str) -> Result<T, DomainError> {
-    value.ok_or_else(|| DomainError::invalid(field, "must be set"))
+    value.ok_or_else(|| DomainError::invalid(field, why!(MUST_BE_SET, "must be set")))
 }
 
 #[cfg(test)]
@@ -114,8 +117,8 @@ mod tests {
     fn paths_join() {
         assert_eq!(join("", "unit_id"), "unit_id");
         assert_eq!(join("report", "unit_id"), "report.unit_id");
-        let error = DomainError::invalid("date", "bad");
+        let error = DomainError::invalid("date", fengqiao_core::why!(BAD, "bad"));
         assert_eq!(at("")(error.clone()), error);
-        assert_eq!(at("a.b")(error), DomainError::invalid("a.b.date", "bad"));
+        assert_eq!(at("a.b")(error), DomainError::invalid("a.b.date", fengqiao_core::why!(BAD, "bad")));
     }
 }

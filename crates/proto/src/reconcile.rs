@@ -5,6 +5,7 @@ use fengqiao_core::case::CaseId;
 use fengqiao_core::reconcile::{
     Conflict, ConflictKind, Digest, Digests, ExchangeReport, HeldCaseEvent, HeldReport, ItemKey, Trigger,
 };
+use fengqiao_core::why;
 use fengqiao_core::{DomainError, Revision, UnitId};
 
 use crate::pb;
@@ -48,9 +49,12 @@ pub fn held_report_to_pb(held: &HeldReport) -> pb::HeldReport {
 }
 
 fn content_hash(bytes: &[u8], field: &str) -> Result<[u8; 32], DomainError> {
-    bytes
-        .try_into()
-        .map_err(|_| DomainError::invalid(field, format!("must be 32 bytes, not {}", bytes.len())))
+    bytes.try_into().map_err(|_| {
+        DomainError::invalid(
+            field,
+            why!(MUST_BE_32_BYTES_NOT, "must be 32 bytes, not {len}", len = bytes.len()),
+        )
+    })
 }
 
 pub fn held_report_from_pb(message: pb::HeldReport, path: &str) -> Result<HeldReport, DomainError> {
@@ -72,7 +76,10 @@ pub fn held_case_event_to_pb(held: &HeldCaseEvent) -> pb::HeldCaseEvent {
 
 pub fn held_case_event_from_pb(message: pb::HeldCaseEvent, path: &str) -> Result<HeldCaseEvent, DomainError> {
     if message.sequence == 0 {
-        return Err(DomainError::invalid(join(path, "sequence"), "must be at least 1"));
+        return Err(DomainError::invalid(
+            join(path, "sequence"),
+            why!(MUST_BE_AT_LEAST_1, "must be at least 1"),
+        ));
     }
     Ok(HeldCaseEvent {
         case_id: CaseId::parse_field(&message.case_id, &join(path, "case_id"))?,
@@ -99,7 +106,9 @@ pub fn trigger_from_pb(value: i32, field: &str) -> Result<Trigger, DomainError> 
         Ok(pb::ExchangeTrigger::Periodic) => Ok(Trigger::Periodic),
         Ok(pb::ExchangeTrigger::Requested) => Ok(Trigger::Requested),
         Ok(pb::ExchangeTrigger::Continued) => Ok(Trigger::Continued),
-        _ => Err(DomainError::invalid(field, format!("unknown trigger {value}"))),
+        _ => {
+            Err(DomainError::invalid(field, why!(UNKNOWN_TRIGGER, "unknown trigger {value}", value = value)))
+        }
     }
 }
 
@@ -142,7 +151,12 @@ fn conflict_from_pb(message: pb::ReconcileConflict, path: &str) -> Result<Confli
         Ok(pb::ConflictKind::OnlyAtParent) => ConflictKind::OnlyAtParent,
         Ok(pb::ConflictKind::NewerAtParent) => ConflictKind::NewerAtParent,
         Ok(pb::ConflictKind::ContentDiffers) => ConflictKind::ContentDiffers,
-        _ => return Err(DomainError::invalid(join(path, "kind"), format!("unknown kind {}", message.kind))),
+        _ => {
+            return Err(DomainError::invalid(
+                join(path, "kind"),
+                why!(UNKNOWN_KIND, "unknown kind {kind}", kind = message.kind),
+            ));
+        }
     };
     let revision = |r: u32| (r > 0).then_some(r);
     Ok(Conflict {
@@ -191,14 +205,21 @@ pub fn exchange_report_from_pb(
     if conflicts.len() > fengqiao_core::reconcile::MAX_REPORTED_CONFLICTS {
         return Err(DomainError::invalid(
             join(path, "conflicts"),
-            format!("at most {} conflicts", fengqiao_core::reconcile::MAX_REPORTED_CONFLICTS),
+            why!(
+                AT_MOST_CONFLICTS,
+                "at most {max_reported_conflicts} conflicts",
+                max_reported_conflicts = fengqiao_core::reconcile::MAX_REPORTED_CONFLICTS
+            ),
         ));
     }
     if message.run_id.len() > 64 {
-        return Err(DomainError::invalid(join(path, "run_id"), "at most 64 bytes"));
+        return Err(DomainError::invalid(join(path, "run_id"), why!(AT_MOST_64_BYTES, "at most 64 bytes")));
     }
     if message.error.chars().count() > 2000 {
-        return Err(DomainError::invalid(join(path, "error"), "at most 2000 characters"));
+        return Err(DomainError::invalid(
+            join(path, "error"),
+            why!(AT_MOST_2000_CHARACTERS, "at most 2000 characters"),
+        ));
     }
     Ok(ExchangeReport {
         unit_id: UnitId::parse_field(&message.unit_id, &join(path, "unit_id"))?,

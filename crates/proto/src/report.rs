@@ -1,6 +1,7 @@
 //! Daily reports, their disputes and stored reports both ways.
 
 use fengqiao_core::report::MAX_DISPUTES;
+use fengqiao_core::why;
 use fengqiao_core::{
     DailyReport, Dispute, DisputeDraft, DomainError, ReportDraft, Revision, StoredReport, WageArrears,
     WageArrearsDraft,
@@ -95,7 +96,12 @@ fn convert_report(report: pb::DailyReport) -> Result<DailyReport, DomainError> {
     if report.disputes.len() > MAX_DISPUTES {
         return Err(DomainError::invalid(
             "disputes",
-            format!("at most {MAX_DISPUTES} disputes per report, got {}", report.disputes.len()),
+            why!(
+                AT_MOST_DISPUTES_PER_REPORT_GOT,
+                "at most {max} disputes per report, got {len}",
+                max = MAX_DISPUTES,
+                len = report.disputes.len()
+            ),
         ));
     }
     let disputes = report
@@ -246,12 +252,15 @@ mod tests {
 
     #[test]
     fn missing_report_is_invalid() {
-        assert_eq!(report_from_pb(None), Err(DomainError::invalid("report", "must be set")));
+        assert_eq!(
+            report_from_pb(None),
+            Err(DomainError::invalid("report", fengqiao_core::why!(MUST_BE_SET, "must be set")))
+        );
     }
 
     fn field_of(result: Result<DailyReport, DomainError>) -> (String, String) {
         match result {
-            Err(DomainError::Invalid { field, reason }) => (field, reason),
+            Err(DomainError::Invalid { field, reason }) => (field, reason.text),
             other => panic!("expected Invalid, got {other:?}"),
         }
     }
@@ -374,12 +383,18 @@ mod tests {
         let mut no_time = wire_stored.clone();
         no_time.first_accepted_at = None;
         let error = stored_report_from_pb(Some(no_time), "report").unwrap_err();
-        assert_eq!(error, DomainError::invalid("report.first_accepted_at", "must be set"));
+        assert_eq!(
+            error,
+            DomainError::invalid("report.first_accepted_at", fengqiao_core::why!(MUST_BE_SET, "must be set"))
+        );
         let mut bad_report = wire_stored;
         bad_report.report.as_mut().unwrap().date = "27/11/2026".into();
         let error = stored_report_from_pb(Some(bad_report), "reports[4]").unwrap_err();
         assert!(matches!(error, DomainError::Invalid { field, .. } if field == "reports[4].report.date"));
-        assert_eq!(stored_report_from_pb(None, "report"), Err(DomainError::invalid("report", "must be set")));
+        assert_eq!(
+            stored_report_from_pb(None, "report"),
+            Err(DomainError::invalid("report", fengqiao_core::why!(MUST_BE_SET, "must be set")))
+        );
     }
 
     #[test]

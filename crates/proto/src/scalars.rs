@@ -1,6 +1,7 @@
 //! Scalar fields: unit ids, dates and timestamps.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use fengqiao_core::why;
 use fengqiao_core::{DomainError, UnitId};
 
 /// Largest valid `Timestamp.nanos`.
@@ -42,10 +43,17 @@ pub fn from_timestamp(
 ) -> Result<DateTime<Utc>, DomainError> {
     let value = crate::required(value, field)?;
     let nanos = u32::try_from(value.nanos).ok().filter(|&nanos| nanos <= MAX_NANOS).ok_or_else(|| {
-        DomainError::invalid(field, format!("nanos {} is outside 0..=999999999", value.nanos))
+        DomainError::invalid(
+            field,
+            why!(NANOS_OUTSIDE_0_999999999, "nanos {nanos} is outside 0..=999999999", nanos = value.nanos),
+        )
     })?;
-    DateTime::from_timestamp(value.seconds, nanos)
-        .ok_or_else(|| DomainError::invalid(field, format!("seconds {} is out of range", value.seconds)))
+    DateTime::from_timestamp(value.seconds, nanos).ok_or_else(|| {
+        DomainError::invalid(
+            field,
+            why!(SECONDS_OUT_RANGE, "seconds {seconds} is out of range", seconds = value.seconds),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -82,7 +90,10 @@ mod tests {
 
     #[test]
     fn scalars_name_the_field() {
-        assert_eq!(parse_unit_id("", "unit_id"), Err(DomainError::invalid("unit_id", "must not be empty")));
+        assert_eq!(
+            parse_unit_id("", "unit_id"),
+            Err(DomainError::invalid("unit_id", fengqiao_core::why!(MUST_NOT_BE_EMPTY, "must not be empty")))
+        );
         assert_eq!(parse_unit_id("410411", "unit_id").unwrap().as_str(), "410411");
         assert!(
             matches!(parse_date("2026-13-01", "from_date"), Err(DomainError::Invalid { field, .. }) if field == "from_date")

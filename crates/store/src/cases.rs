@@ -14,6 +14,7 @@ use fengqiao_core::actor::Actor;
 use fengqiao_core::case::{
     Case, CaseEvent, CaseId, CaseStatus, DueHistory, DueSpan, EventKind, Petitioner, Satisfaction,
 };
+use fengqiao_core::why;
 use fengqiao_core::{DomainError, UnitId};
 
 use crate::personal::{self, Keyring};
@@ -752,9 +753,11 @@ async fn apply_item<W: LedgerWriter>(
             CaseApplied::Duplicate
         }
         Some(_) => {
-            return Ok(Err(DomainError::AlreadyExists(format!(
-                "event {} of case {} is stored with other content",
-                row.seq, row.case_id
+            return Ok(Err(DomainError::AlreadyExists(why!(
+                EVENT_CASE_STORED_WITH_OTHER_CONTENT,
+                "event {seq} of case {case_id} is stored with other content",
+                seq = row.seq,
+                case_id = row.case_id
             ))));
         }
         None => {

@@ -3,6 +3,7 @@
 //! rules and list the rows to write. The backends only read heads and write
 //! what the plan says, in one transaction.
 
+use fengqiao_core::why;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
@@ -267,13 +268,7 @@ pub fn plan(batch: Vec<Submission>, read: Heads, policy: &TimePolicy) -> Result<
         {
             plan.results.push(Err(DomainError::invalid(
                 "first_accepted_at",
-                format!(
-                    "{} is earlier than the first acceptance held here for {}@{} ({}): back-dated",
-                    claimed.trunc_subsecs(6),
-                    key.unit_id,
-                    key.date,
-                    stored.first_accepted_at
-                ),
+                why!(EARLIER_THAN_FIRST_ACCEPTANCE_HELD_HERE, "{claimed} is earlier than the first acceptance held here for {unit}@{date} ({first_accepted_at}): back-dated", claimed = claimed.trunc_subsecs(6), unit = key.unit_id, date = key.date, first_accepted_at = stored.first_accepted_at),
             )));
             continue;
         }

@@ -249,7 +249,12 @@ async fn resent_events_are_duplicates_and_changed_ones_refused(backend: Backend)
     let results = apply(&*store, &[changed, not_registration, desk.event(3)]).await;
     assert_eq!(
         results[0],
-        Err(DomainError::AlreadyExists("event 2 of case C1 is stored with other content".into()))
+        Err(DomainError::AlreadyExists(fengqiao_core::why!(
+            EVENT_CASE_STORED_WITH_OTHER_CONTENT,
+            "event {seq} of case {case_id} is stored with other content",
+            seq = 2,
+            case_id = "C1"
+        )))
     );
     assert!(matches!(&results[1], Err(DomainError::Invalid { field, .. }) if field == "kind"));
     assert_eq!(results[2], Ok(CaseApplied::Applied), "a refused item leaves the rest of the batch standing");

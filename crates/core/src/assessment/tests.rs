@@ -166,7 +166,13 @@ fn shares_never_pass_their_whole() {
 fn weights_are_checked_naming_the_component() {
     assert_eq!(Weights::default().check(), Ok(()));
     let heavy = Weights { satisfaction: MAX_WEIGHT + 1, ..Weights::default() };
-    assert_eq!(heavy.check(), Err(DomainError::invalid("satisfaction", "must be at most 1000")));
+    assert_eq!(
+        heavy.check(),
+        Err(DomainError::invalid(
+            "satisfaction",
+            crate::why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_WEIGHT)
+        ))
+    );
     let none = Weights {
         completeness: 0,
         timeliness: 0,
