@@ -98,11 +98,7 @@ async fn a_node_starts_from_a_toml_file_the_environment_and_flags_overriding_in_
     assert!(service.status.success(), "{}", text(&service.stderr));
     let unknown = run(&mut command(&["health", "--server", &server, "--service", "no.such.Service"])).await;
     assert!(!unknown.status.success());
-    assert!(
-        text(&unknown.stderr).contains("the node answered NOT_FOUND"),
-        "{}",
-        text(&unknown.stderr)
-    );
+    assert!(text(&unknown.stderr).contains("the node answered NOT_FOUND"), "{}", text(&unknown.stderr));
     // Draining (SIGTERM with drain_grace_seconds): NOT_SERVING, non-zero.
     let pid = node.id().expect("running");
     let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
