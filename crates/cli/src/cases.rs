@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tonic::transport::Channel;
 
 use crate::client::{Connection, out, parse_category, parse_yuan, refused};
-use crate::summary::yuan;
+use crate::render::{category_name, empty_null, yuan};
 use crate::units::UnitNames;
 use crate::{time_fmt, tr};
 
@@ -1755,15 +1755,6 @@ fn parse_name<E: WireEnum>(value: &str) -> Result<E, String> {
     }
 }
 
-/// A dispute category by its name (`wage_arrears`).
-fn category_name(value: i32) -> String {
-    match fengqiao_proto::category_from_pb(value, "category") {
-        Ok(category) => category.as_str().to_owned(),
-        Err(_) if value == 0 => String::new(),
-        Err(_) => value.to_string(),
-    }
-}
-
 fn category_json(value: i32) -> Value {
     if value == 0 { Value::Null } else { category_name(value).into() }
 }
@@ -1859,10 +1850,6 @@ fn zone_policy(connection: &Connection) -> Result<TimePolicy> {
     Ok(TimePolicy::parse(&connection.time_zone, "18:00")?)
 }
 
-fn empty_null(value: &str) -> Value {
-    if value.is_empty() { Value::Null } else { value.into() }
-}
-
 fn dash(value: &str) -> &str {
     if value.is_empty() { "-" } else { value }
 }
@@ -1928,8 +1915,6 @@ mod tests {
         assert_eq!(enum_json::<pb::Satisfaction>(0), Value::Null);
         assert_eq!(parse_category("wage_arrears"), Ok(pb::DisputeCategory::WageArrears));
         assert!(parse_category("weather").is_err());
-        assert_eq!(category_name(0), "");
-        assert_eq!(category_name(pb::DisputeCategory::Land.into()), "land");
     }
 
     #[test]

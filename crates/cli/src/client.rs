@@ -166,7 +166,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             "outbox_oldest": time(status.outbox_oldest), "last_forwarded_at": time(status.last_forwarded_at),
             "last_forward_error": status.last_forward_error, "commit_queue": status.commit_queue,
             "downlink_cursor": status.downlink_cursor,
-            "reporting_start_date": crate::summary::empty_null(&status.reporting_start_date),
+            "reporting_start_date": crate::render::empty_null(&status.reporting_start_date),
             "set_aside_count": status.set_aside_count,
             "set_aside": status.set_aside.iter().map(|item| serde_json::json!({
                 "kind": item.kind, "key": item.key, "date": item.date, "revision": item.revision,

@@ -929,13 +929,7 @@ struct Counts {
 
 impl Counts {
     fn row(&self, label: String) -> Vec<String> {
-        let percent = |n: u64| {
-            if self.expected == 0 {
-                "-".into()
-            } else {
-                format!("{:.1}%", 100.0 * n as f64 / self.expected as f64)
-            }
-        };
+        let percent = |n: u64| crate::render::share(n, self.expected);
         vec![
             label,
             self.expected.to_string(),

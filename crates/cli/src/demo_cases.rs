@@ -1171,10 +1171,6 @@ async fn check_actors(net: &Network<'_>, root: &str) -> Result<(u64, u64, u64)> 
 
 // ------------------------------------------------------------------ print
 
-fn percent(part: i64, whole: i64) -> String {
-    if whole == 0 { "-".into() } else { format!("{:.1}%", 100.0 * part as f64 / whole as f64) }
-}
-
 /// The overdue cases of the district's ledger at the end of `as_of`.
 async fn overdue_cases(net: &Network<'_>, root: &str, as_of: NaiveDate) -> Result<Vec<pb::Case>> {
     let client = CaseServiceClient::new(net.district.clone());
@@ -1269,7 +1265,7 @@ pub async fn print_ledger(net: &Network<'_>, history: &History, last_day: NaiveD
         "  accepted   {:>5}   on time {} ({})",
         f.accepted,
         f.accepted_on_time,
-        percent(f.accepted_on_time, f.accepted)
+        crate::render::share(f.accepted_on_time.unsigned_abs(), f.accepted.unsigned_abs())
     );
     println!("  closed     {:>5}   on time {} ({:.1}%)", f.closed, f.closed_on_time, f.on_time_closure_rate);
     println!(

@@ -21,6 +21,7 @@ mod i18n;
 mod node;
 mod pii;
 mod reconcile;
+mod render;
 #[cfg(unix)]
 mod sigbus;
 mod summary;

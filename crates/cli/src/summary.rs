@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use tonic::transport::Channel;
 
 use crate::client::{Connection, refused};
+use crate::render::{category_name, empty_null, outcome_name, percent, tier_name, yuan};
 use crate::time_fmt;
 use crate::tr;
 use crate::units::UnitNames;
@@ -1301,48 +1302,6 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/// A share with one decimal.
-fn percent(value: f64) -> String {
-    format!("{value:.1}%")
-}
-
-/// Fen as yuan with two decimals and thousands separators: `1,234,567.89`.
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let fen = fen.unsigned_abs();
-    let whole = (fen / 100).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}{grouped}.{:02}", fen % 100)
-}
-
-pub(crate) fn empty_null(value: &str) -> Value {
-    if value.is_empty() { Value::Null } else { value.into() }
-}
-
-fn tier_name(value: i32) -> String {
-    fengqiao_proto::tier_from_pb(value, "tier")
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_else(|_| value.to_string())
-}
-
-fn category_name(value: i32) -> String {
-    fengqiao_proto::category_from_pb(value, "category")
-        .map(|c| c.as_str().to_owned())
-        .unwrap_or_else(|_| value.to_string())
-}
-
-fn outcome_name(value: i32) -> String {
-    fengqiao_proto::outcome_from_pb(value, "outcome")
-        .map(|o| o.as_str().to_owned())
-        .unwrap_or_else(|_| value.to_string())
-}
 
 #[cfg(test)]
 mod tests {

@@ -216,8 +216,8 @@ pub async fn units(args: UnitsArgs) -> Result<()> {
             let value = json!({
                 "unit_id": unit.id, "name": unit.name, "parent_id": unit.parent_id, "tier": tier(unit),
                 "reporting": unit.reporting,
-                "active_from": crate::summary::empty_null(&unit.active_from),
-                "active_to": crate::summary::empty_null(&unit.active_to),
+                "active_from": crate::render::empty_null(&unit.active_from),
+                "active_to": crate::render::empty_null(&unit.active_to),
                 "depth": depth_of(unit), "served_by": node_of(unit), "match": matches(unit),
             });
             if !out(value)? {

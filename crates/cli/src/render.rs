@@ -1,0 +1,80 @@
+//! The one copy of each small way the CLI shows a value: wire enums by
+//! their identifiers, shares, money, empty strings in JSON. Time has its
+//! own module (`time_fmt`), tables theirs (`table`), words in the reader's
+//! language theirs (`i18n`).
+
+use serde_json::Value;
+
+/// A dispute category by its identifier (`wage_arrears`); empty when unset,
+/// the number when this CLI does not know it.
+pub fn category_name(value: i32) -> String {
+    wire_name(value, |v| fengqiao_proto::category_from_pb(v, "category").map(|c| c.as_str()))
+}
+
+/// A tier by its identifier (`township`); as [`category_name`].
+pub fn tier_name(value: i32) -> String {
+    wire_name(value, |v| fengqiao_proto::tier_from_pb(v, "tier").map(|t| t.as_str()))
+}
+
+/// A dispute outcome by its identifier (`mediating`); as [`category_name`].
+pub fn outcome_name(value: i32) -> String {
+    wire_name(value, |v| fengqiao_proto::outcome_from_pb(v, "outcome").map(|o| o.as_str()))
+}
+
+fn wire_name<E>(value: i32, name: impl Fn(i32) -> Result<&'static str, E>) -> String {
+    match name(value) {
+        Ok(name) => name.to_owned(),
+        Err(_) if value == 0 => String::new(),
+        Err(_) => value.to_string(),
+    }
+}
+
+/// A percentage with one decimal: `97.5%`.
+pub fn percent(value: f64) -> String {
+    format!("{value:.1}%")
+}
+
+/// `part` of `whole` as a [`percent`]; `-` when there is no whole.
+pub fn share(part: u64, whole: u64) -> String {
+    if whole == 0 { "-".into() } else { percent(100.0 * part as f64 / whole as f64) }
+}
+
+/// Fen as yuan with two decimals and thousands separators: `1,234,567.89`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    let whole = (fen / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}{grouped}.{:02}", fen % 100)
+}
+
+/// An empty wire string as JSON null (an unset date, a missing name).
+pub fn empty_null(value: &str) -> Value {
+    if value.is_empty() { Value::Null } else { value.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fengqiao_proto::pb;
+
+    #[test]
+    fn names_shares_and_money() {
+        assert_eq!(category_name(0), "");
+        assert_eq!(category_name(pb::DisputeCategory::Land.into()), "land");
+        assert_eq!(category_name(99), "99");
+        assert_eq!(tier_name(pb::Tier::Township.into()), "township");
+        assert_eq!(outcome_name(pb::DisputeOutcome::Mediating.into()), "mediating");
+        assert_eq!(share(1, 3), "33.3%");
+        assert_eq!(share(1, 0), "-");
+        assert_eq!(yuan(123_456_789), "1,234,567.89");
+        assert_eq!(yuan(-5), "-0.05");
+        assert_eq!(empty_null(""), Value::Null);
+    }
+}
