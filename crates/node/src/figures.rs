@@ -141,17 +141,7 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
         return scorecard_place(node, &unit, from, to).await;
     }
     if let Some(name) = request.figure.strip_prefix("cases.") {
-        let figure = CaseFigure::parse(name).ok_or_else(|| {
-            DomainError::invalid(
-                "figure",
-                why!(
-                    UNKNOWN_FIGURE,
-                    "\"{figure}\" is not one of {figures}",
-                    figure = request.figure,
-                    figures = FIGURES
-                ),
-            )
-        })?;
+        let figure = CaseFigure::parse(name).ok_or_else(|| unknown_figure(&request.figure))?;
         let after = (!request.page_token.is_empty()).then_some(request.page_token.as_str());
         // The same days and as-of rule as the summary's figure.
         let as_of = node.config().time.as_of(to, node.clock().now());
@@ -171,18 +161,16 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
             ..DrillDownResponse::default()
         });
     }
-    let figure = ReportFigure::parse(&request.figure).ok_or_else(|| {
-        DomainError::invalid(
-            "figure",
-            why!(
-                UNKNOWN_FIGURE,
-                "\"{figure}\" is not one of {figures}",
-                figure = request.figure,
-                figures = FIGURES
-            ),
-        )
-    })?;
+    let figure = ReportFigure::parse(&request.figure).ok_or_else(|| unknown_figure(&request.figure))?;
     drill_reports(node, unit, from, to, figure, &request.page_token, limit).await
+}
+
+/// INVALID_ARGUMENT: `figure` names none of [`FIGURES`].
+fn unknown_figure(figure: &str) -> DomainError {
+    DomainError::invalid(
+        "figure",
+        why!(UNKNOWN_FIGURE, "\"{figure}\" is not one of {figures}", figure = figure, figures = FIGURES),
+    )
 }
 
 /// A unit's row in the scorecard of the unit above it: its parent on the
