@@ -22,7 +22,13 @@
 //! item by item, through the outbox up the tiers. [`paging`] keeps every
 //! answer within a bound in bytes. [`reconcile`] compares a child's subtree
 //! with what its parent holds of it (anti-entropy) and sends again what the
-//! parent lacks.
+//! parent lacks. [`cases`] is the case ledger's service and how cases move
+//! between nodes; [`downlink`] delivers downward (the parent's event log and
+//! the child's follower); [`summary`] answers the weekly and period
+//! summaries from the rollups, with [`figures`] adding the case figures,
+//! the accountability assessment and the drill-down behind every figure;
+//! [`node_status`] says what this node is and how delivery upward stands;
+//! [`readiness`] is what the HTTP probes (`/healthz`, `/readyz`) answer.
 
 pub mod audit;
 pub mod authz;
