@@ -404,6 +404,14 @@ where
     }
 }
 
+/// UNAUTHENTICATED: a TLS caller without a client certificate.
+fn no_certificate() -> tonic::Status {
+    crate::status::refusal(
+        tonic::Code::Unauthenticated,
+        &fengqiao_core::why!(NO_CLIENT_CERTIFICATE, "no client certificate was presented"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,12 +538,4 @@ mod tests {
         ));
         assert!(matches!(connect_endpoint("not a url", &Transport::Insecure), Err(TlsError::BadUrl { .. })));
     }
-}
-
-/// UNAUTHENTICATED: a TLS caller without a client certificate.
-fn no_certificate() -> tonic::Status {
-    crate::status::refusal(
-        tonic::Code::Unauthenticated,
-        &fengqiao_core::why!(NO_CLIENT_CERTIFICATE, "no client certificate was presented"),
-    )
 }
