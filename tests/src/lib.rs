@@ -94,16 +94,10 @@ pub fn zero_report(unit: &str, date: &str, revision: u32) -> fengqiao_proto::pb:
 }
 
 /// A tree file for tests: district → one township → one community → `groups`
-/// groups, all reporting, always active.
+/// groups, all reporting, always active
+/// ([`fengqiao_store::testing::trees::one_community`]).
 pub fn small_tree_csv(groups: usize) -> String {
-    let mut csv = String::from(
-        "code,parent_code,tier,name\n410411,,district,湛河区\n410411001,410411,township,马庄街道\n\
-         410411001001,410411001,community,电力社区\n",
-    );
-    for group in 1..=groups {
-        csv.push_str(&format!("410411001001{group:03},410411001001,group,{group}号楼\n"));
-    }
-    csv
+    fengqiao_store::testing::trees::one_community(groups)
 }
 
 /// Groups below each community of [`network_tree_csv`].

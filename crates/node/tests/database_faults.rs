@@ -41,12 +41,7 @@ const SUBMIT: &str = "fengqiao.v1.ReportingService/SubmitDailyReport";
 const GROUPS: usize = 20;
 
 fn tree() -> UnitTree {
-    let mut csv = String::from("code,parent_code,tier,name\n410411,,district,湛河区\n");
-    csv.push_str("410411001,410411,township,马庄街道\n410411001001,410411001,community,电力社区\n");
-    for group in 1..=GROUPS {
-        csv.push_str(&format!("410411001001{group:03},410411001001,group,{group}号楼\n"));
-    }
-    UnitTree::from_csv(&csv).unwrap()
+    UnitTree::from_csv(&fengqiao_store::testing::trees::one_community(GROUPS)).unwrap()
 }
 
 fn group(n: usize) -> String {

@@ -20,9 +20,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-const TREE: &str = "code,parent_code,tier,name\n\
-    410411,,district,湛河区\n\
-    410411001,410411,township,马庄街道\n";
+const TREE: &str = fengqiao_store::testing::trees::DISTRICT_AND_TOWNSHIP;
 
 /// A TCP relay to PostgreSQL that the test can cut (every open connection
 /// closed, new ones refused) and restore.

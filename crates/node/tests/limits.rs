@@ -26,7 +26,7 @@ use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::unit_service_client::UnitServiceClient;
-use fengqiao_store::testing::TestDb;
+use fengqiao_store::testing::{TestDb, trees};
 use fengqiao_store::{Backend, Store};
 use sqlx::Connection;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,14 +40,6 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use fengqiao_node::connections::CLOSE_GRACE;
-
-const TREE: &str = "code,parent_code,tier,name,reporting,active_from,active_to\n\
-    410411,,district,湛河区,,,\n\
-    410411001,410411,township,马庄街道,,,\n\
-    410411001001,410411001,community,电力社区,,,\n\
-    410411001001001,410411001001,group,1号楼,,,\n\
-    410411001001002,410411001001,group,2号楼,,,\n\
-    410411001001003,410411001001,group,3号楼,,,\n";
 
 const HOME: &str = "410411001";
 const GROUP: &str = "410411001001001";
@@ -85,7 +77,7 @@ impl LimitedNode {
     async fn start_with(limits: Limits, transport: Transport) -> LimitedNode {
         let db = TestDb::new(Backend::Sqlite).await;
         let store = db.open().await.expect("test database opens");
-        let tree = UnitTree::from_csv(TREE).expect("test tree parses");
+        let tree = UnitTree::from_csv(&trees::one_community(3)).expect("test tree parses");
         let clock = Arc::new(ManualClock::new(start_time()));
         let config = NodeConfig { limits, transport, ..NodeConfig::new(HOME) };
         let node = Node::start(config, &tree, Arc::clone(&store), Arc::clone(&clock) as Arc<dyn Clock>)

@@ -24,12 +24,7 @@ use fengqiao_store::testing::TestDb;
 use tonic::Code;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
-const TREE: &str = "code,parent_code,tier,name\n\
-    410411,,district,湛河区\n\
-    410411001,410411,township,马庄街道\n\
-    410411001001,410411001,community,电力社区\n\
-    410411001001001,410411001001,group,1号楼\n\
-    410411002,410411,township,南环路街道\n";
+const TREE: &str = fengqiao_store::testing::trees::ONE_GROUP;
 
 fn unit(id: &str) -> UnitId {
     UnitId::parse(id).unwrap()

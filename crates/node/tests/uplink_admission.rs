@@ -29,15 +29,9 @@ use fengqiao_proto::pb;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::uplink_item::Payload;
 use fengqiao_proto::pb::uplink_service_client::UplinkServiceClient;
+use fengqiao_store::testing::trees;
 use fengqiao_store::{Backend, Submission};
 
-const TREE: &str = "code,parent_code,tier,name\n\
-    410411,,district,湛河区\n\
-    410411001,410411,township,马庄街道\n\
-    410411001001,410411001,community,电力社区\n\
-    410411001001001,410411001001,group,1号楼\n\
-    410411001001002,410411001001,group,2号楼\n\
-    410411001001003,410411001001,group,3号楼\n";
 const TOWNSHIP: &str = "410411001";
 const COMMUNITY: &str = "410411001001";
 const GROUP: &str = "410411001001001";
@@ -86,7 +80,15 @@ async fn township(backend: Backend, ca: &CertifiedKey, clock: Arc<ManualClock>) 
         reporting_start: Some(start()),
         ..NodeConfig::new(TOWNSHIP)
     };
-    Running::start_with_clock(TREE, TOWNSHIP, backend, config, None, clock as Arc<dyn Clock>).await
+    Running::start_with_clock(
+        &trees::one_community(3),
+        TOWNSHIP,
+        backend,
+        config,
+        None,
+        clock as Arc<dyn Clock>,
+    )
+    .await
 }
 
 fn report(unit_id: &str, date: NaiveDate, revision: u32) -> DailyReport {
@@ -357,7 +359,7 @@ async fn a_child_sets_refused_items_aside_and_the_rest_flows(backend: Backend) {
         ..NodeConfig::new(COMMUNITY)
     };
     let mut child = Running::start_with_clock(
-        TREE,
+        &trees::one_community(3),
         COMMUNITY,
         backend,
         config,

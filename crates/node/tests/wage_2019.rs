@@ -1276,15 +1276,8 @@ async fn replay_two(backend: Backend) {
     wage_year(backend, 2).await;
 }
 
-macro_rules! both_backends {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
-}
-
-both_backends!(replay_one, replay_two);
+fengqiao_store::both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    replay_one,
+    replay_two,
+);

@@ -2,12 +2,16 @@
 //! temporary directory, or a fresh schema in the PostgreSQL database named by
 //! `FENGQIAO_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`), so
 //! tests run in parallel without seeing each other.
+//! [`both_backends!`](crate::both_backends) runs one suite on both; [`trees`]
+//! holds the unit trees tests share.
 
 use std::sync::Arc;
 
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
 use crate::{Backend, Keyring, Store, StoreError};
+
+pub mod trees;
 
 /// The PostgreSQL server tests use.
 pub fn postgres_url() -> String {
@@ -86,15 +90,29 @@ impl TestDb {
 
 /// Declares each listed `async fn name(backend: Backend)` as two tokio
 /// tests, `sqlite::name` and `postgres::name`: one suite, both backends.
+///
+/// The tests are `#[tokio::test]` (a current-thread runtime). To give them
+/// another runtime, write the attribute first; it is put on every test:
+///
+/// ```ignore
+/// fengqiao_store::both_backends!(
+///     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+///     replay_one,
+///     replay_two,
+/// );
+/// ```
 #[macro_export]
 macro_rules! both_backends {
-    ($($test:ident),+ $(,)?) => {
+    (#[$attribute:meta] $($test:ident),+ $(,)?) => {
         mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test($crate::Backend::Sqlite).await })+
+            $(#[$attribute] async fn $test() { super::$test($crate::Backend::Sqlite).await })+
         }
         mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test($crate::Backend::Postgres).await })+
+            $(#[$attribute] async fn $test() { super::$test($crate::Backend::Postgres).await })+
         }
+    };
+    ($($test:ident),+ $(,)?) => {
+        $crate::both_backends!(#[tokio::test] $($test),+);
     };
 }
 

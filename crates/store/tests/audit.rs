@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use fengqiao_core::audit::{AuditEntry, AuditRecord, ChainBreak, ChainHead, VerifiedChain};
 use fengqiao_store::audit::AuditReader;
-use fengqiao_store::testing::TestDb;
+use fengqiao_store::testing::{TestDb, trees};
 use fengqiao_store::{
     Backend, CaseApplied, CaseEventItem, NoticeRow, RosterRow, Store, Submission, SupervisionRow,
 };
@@ -233,12 +233,6 @@ async fn the_reader_never_writes(backend: Backend) {
     db.cleanup().await;
 }
 
-const TREE: &str = "code,parent_code,tier,name\n\
-    410411,,district,湛河区\n\
-    410411001,410411,township,马庄街道\n\
-    410411001001,410411001,community,电力社区\n\
-    410411001001001,410411001001,group,1号楼\n";
-
 fn change(target: &str) -> AuditRecord {
     AuditRecord::new(Utc::now(), "fengqiao://person/410411001/officer/p1", "test/write", target)
 }
@@ -299,7 +293,10 @@ async fn every_write_appends_the_entries_of_what_it_changed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.unwrap();
     let policy = fengqiao_core::TimePolicy::default();
-    store.replace_units(&fengqiao_core::UnitTree::from_csv(TREE).unwrap(), change("tree")).await.unwrap();
+    store
+        .replace_units(&fengqiao_core::UnitTree::from_csv(&trees::one_community(1)).unwrap(), change("tree"))
+        .await
+        .unwrap();
     let results = store
         .apply_reports(
             vec![submission(1, ""), submission(1, ""), submission(2, "recounted"), submission(1, "")],

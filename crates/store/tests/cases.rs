@@ -23,15 +23,7 @@ use fengqiao_store::{
 
 /// The conformance tree, with group 2号楼 moved from 电力社区 (township
 /// 马庄) to 某村 (township 南环路) on 2026-11-15.
-const TREE: &str = "code,parent_code,tier,name,reporting,active_from,active_to,moves\n\
-    410411,,district,湛河区,true,,,\n\
-    410411001,410411,township,马庄街道,true,,,\n\
-    410411001001,410411001,community,电力社区,true,,,\n\
-    410411001001001,410411001001,group,1号楼,true,,,\n\
-    410411001001002,410411002001,group,2号楼,true,,,410411001001@2026-11-15\n\
-    410411002,410411,township,南环路街道,true,,,\n\
-    410411002001,410411002,community,某村,true,,,\n\
-    410411002001001,410411002001,group,第一村民组,true,,,\n";
+const TREE: &str = fengqiao_store::testing::trees::CONFORMANCE_MOVED;
 
 const DISTRICT: &str = "410411";
 const TOWNSHIP_A: &str = "410411001";

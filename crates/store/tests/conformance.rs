@@ -15,15 +15,7 @@ use fengqiao_store::committer::{CommitterConfig, GroupCommitter};
 use fengqiao_store::testing::{TestDb, audit_record};
 use fengqiao_store::{Backend, ListQuery, OutboxPayload, Store, Submission};
 
-const TREE: &str = "code,parent_code,tier,name\n\
-    410411,,district,湛河区\n\
-    410411001,410411,township,马庄街道\n\
-    410411001001,410411001,community,电力社区\n\
-    410411001001001,410411001001,group,1号楼\n\
-    410411001001002,410411001001,group,2号楼\n\
-    410411002,410411,township,南环路街道\n\
-    410411002001,410411002,community,某村\n\
-    410411002001001,410411002001,group,第一村民组\n";
+const TREE: &str = fengqiao_store::testing::trees::CONFORMANCE;
 
 fn date(day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, day).unwrap()
@@ -574,16 +566,7 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
 async fn a_moved_unit_keeps_its_history_under_its_old_parent(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.open().await.unwrap();
-    let moved = TREE
-        .replace(
-            "code,parent_code,tier,name\n",
-            "code,parent_code,tier,name,reporting,active_from,active_to,moves\n",
-        )
-        .replace(
-            "410411001001002,410411001001,group,2号楼",
-            "410411001001002,410411002001,group,2号楼,true,,,410411001001@2026-11-15",
-        );
-    let tree = UnitTree::from_csv(&moved).unwrap();
+    let tree = UnitTree::from_csv(fengqiao_store::testing::trees::CONFORMANCE_MOVED).unwrap();
     store.replace_units(&tree, audit_record("tree")).await.unwrap();
     let loaded = store.load_units().await.unwrap().unwrap();
     assert_eq!(loaded.to_csv(), tree.to_csv(), "moves are stored");
@@ -619,18 +602,7 @@ async fn a_moved_unit_keeps_its_history_under_its_old_parent(backend: Backend) {
     db.cleanup().await;
 }
 
-macro_rules! conformance {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Sqlite).await })+
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(fengqiao_store::Backend::Postgres).await })+
-        }
-    };
-}
-
-conformance!(
+fengqiao_store::both_backends!(
     revision_rules,
     batches_apply_in_order,
     uplink_takes_revisions_in_any_order,

@@ -11,9 +11,7 @@ use fengqiao_core::{UnitId, UnitTree};
 use fengqiao_store::testing::{TestDb, audit_record};
 use fengqiao_store::{Backend, CaseEventItem, Keyring, PersonalDataKey, RekeyReport, Store, StoreError};
 
-const TREE: &str = "code,parent_code,tier,name,reporting,active_from,active_to,moves\n\
-    410411,,district,湛河区,true,,,\n\
-    410411001,410411,township,马庄街道,true,,,\n";
+const TREE: &str = fengqiao_store::testing::trees::DISTRICT_AND_TOWNSHIP;
 const DISTRICT: &str = "410411";
 const TOWNSHIP: &str = "410411001";
 

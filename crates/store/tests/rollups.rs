@@ -20,15 +20,7 @@ use fengqiao_store::{Backend, ChildSync, ItemResult, ListQuery, Outcome, Period,
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const TREE: &str = "code,parent_code,tier,name\n\
-    410411,,district,湛河区\n\
-    410411001,410411,township,马庄街道\n\
-    410411001001,410411001,community,电力社区\n\
-    410411001001001,410411001001,group,1号楼\n\
-    410411001001002,410411001001,group,2号楼\n\
-    410411002,410411,township,南环路街道\n\
-    410411002001,410411002,community,某村\n\
-    410411002001001,410411002001,group,第一村民组\n";
+const TREE: &str = fengqiao_store::testing::trees::CONFORMANCE;
 
 const DISTRICT: &str = "410411";
 const TOWNSHIP: &str = "410411001";
