@@ -723,6 +723,7 @@ refusal-before-from-week = { $to } is before from_week { $from }
 refusal-range-spans-at-most-days = a range spans at most { $max } days
 
 # crates/node/src/tls.rs
+refusal-no-client-certificate = no client certificate was presented
 refusal-certificate-refused = the client certificate is refused: { $reason }
 
 # crates/node/src/uplink.rs

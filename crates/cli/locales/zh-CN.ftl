@@ -678,6 +678,7 @@ refusal-before-from-week = { $to } 早于 from_week { $from }
 refusal-range-spans-at-most-days = 时间范围最多 { $max } 天
 
 # crates/node/src/tls.rs
+refusal-no-client-certificate = 未出示客户端证书
 refusal-certificate-refused = 客户端证书被拒绝：{ $reason }
 
 # crates/node/src/uplink.rs
