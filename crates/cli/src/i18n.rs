@@ -8,7 +8,7 @@
 //! [`name`]. `--json`, CSV, JSON lines and the wire keep their English
 //! identifiers. A node's refusals arrive as a code and values
 //! (`google.rpc.ErrorInfo`) and read as the `refusal-…` message of the
-//! code ([`text_if_known`], called by `client::refusal_text`).
+//! code ([`text_if_known`], called by `connection::refusal_text`).
 //! `crates/cli/tests/i18n_keys.rs` checks that every literal key the code
 //! uses, and every refusal code the node's crates can send, is in both
 //! files.

@@ -2,34 +2,18 @@
 //! benchmark. Human tables by default, `--json` for scripts; every error is a
 //! one-line message and a non-zero exit, never a panic or a backtrace.
 
-mod audit;
 mod bench;
-mod bench_all;
-mod bench_audit;
-mod bench_network;
-mod bench_reconcile;
-mod bench_summary;
-mod ca;
-mod cases;
-mod client;
-mod config;
+mod commands;
+mod connection;
 mod dates;
 mod demo;
-mod demo_cases;
 mod errors;
 mod i18n;
-mod node;
-mod pii;
-mod reconcile;
 mod render;
 #[cfg(unix)]
 mod sigbus;
-mod summary;
-mod table;
 mod telemetry;
-mod time_fmt;
 mod treegen;
-mod units;
 
 use std::process::ExitCode;
 
@@ -55,7 +39,7 @@ enum Command {
     /// Run a whole district network on this machine and simulate days of reporting.
     Demo(demo::DemoArgs),
     /// Run a node serving a unit and every unit below it.
-    Node(node::NodeArgs),
+    Node(commands::node::NodeArgs),
     /// A node's configuration: print the effective one (defaults < TOML file < FENGQIAO__* environment < flags).
     Config {
         #[command(subcommand)]
@@ -64,63 +48,63 @@ enum Command {
     /// The deployment CA: create it, issue node and person certificates.
     Ca {
         #[command(subcommand)]
-        command: ca::CaCommand,
+        command: commands::ca::CaCommand,
     },
     /// Submit a daily report (disputes from flags or a JSON file).
-    Report(client::ReportArgs),
+    Report(commands::report::ReportArgs),
     /// Submit a zero report: the unit found nothing that day.
-    Zero(client::ZeroArgs),
+    Zero(commands::report::ZeroArgs),
     /// List the reports of a unit's subtree for a range of dates.
-    Reports(client::ReportsArgs),
+    Reports(commands::report::ReportsArgs),
     /// Ask a node's gRPC health (exit 0 only when SERVING): for readiness probes and scripts.
-    Health(client::HealthArgs),
+    Health(commands::status::HealthArgs),
     /// Show a node's identity, parent and outbox (what is not yet forwarded).
-    Status(client::StatusArgs),
+    Status(commands::status::StatusArgs),
     /// Issue a notice to a unit below the node; it travels down to the node that serves it.
-    Notice(client::NoticeArgs),
+    Notice(commands::notice::NoticeArgs),
     /// List the notices a node holds for a unit.
-    Notices(client::NoticesArgs),
+    Notices(commands::notice::NoticesArgs),
     /// The weekly (or period) summary of a unit's subtree, with a scorecard of its child units.
-    Summary(summary::SummaryArgs),
+    Summary(commands::summary::SummaryArgs),
     /// The units of a subtree without a report for a day, and the late ones.
-    Missing(summary::MissingArgs),
+    Missing(commands::missing::MissingArgs),
     /// A subtree's completeness, timeliness and disputes week by week.
-    Trend(summary::TrendArgs),
+    Trend(commands::trend::TrendArgs),
     /// Stream every report of a subtree and range to a CSV or JSON-lines file.
-    Export(summary::ExportArgs),
+    Export(commands::export::ExportArgs),
     /// Reconcile child nodes with the node (or the node with its parent) now: compare digests,
     /// send again what the parent lacks, report conflicts (admin).
-    Reconcile(reconcile::ReconcileArgs),
+    Reconcile(commands::reconcile::ReconcileArgs),
     /// Recompute a database's rollups from its reports and compare (admin; --repair rebuilds).
-    Verify(summary::VerifyArgs),
+    Verify(commands::verify::VerifyArgs),
     /// The case ledger (立案、交办、包案、挂账销号): register cases and move them on, show, list.
     Case {
         #[command(subcommand)]
-        command: cases::CaseCommand,
+        command: commands::case::CaseCommand,
     },
     /// Personal-data keys: generate one, reseal a database under the current key.
     Pii {
         #[command(subcommand)]
-        command: pii::PiiCommand,
+        command: commands::pii::PiiCommand,
     },
     /// The leader on duty for duty reception (领导值班): set or show the roster.
     Roster {
         #[command(subcommand)]
-        command: cases::RosterCommand,
+        command: commands::roster::RosterCommand,
     },
     /// Record a duty-reception visit: answered on the spot, or registered as a case.
-    Visit(cases::VisitArgs),
+    Visit(commands::visit::VisitArgs),
     /// Issue a supervision notice (督办) on a case owned below the node.
-    Supervise(cases::SuperviseArgs),
+    Supervise(commands::supervise::SuperviseArgs),
     /// The case ids or reports behind one figure of a summary.
-    Drill(cases::DrillArgs),
+    Drill(commands::drill::DrillArgs),
     /// The tamper-evident audit log of a node's database (read-only): verify, list, head.
     Audit {
         #[command(subcommand)]
-        command: audit::AuditCommand,
+        command: commands::audit::AuditCommand,
     },
     /// The unit tree a node holds: a subtree to a depth, or units found by name or code.
-    Units(units::UnitsArgs),
+    Units(commands::units::UnitsArgs),
     /// Work with unit tree files.
     Tree {
         #[command(subcommand)]
@@ -137,13 +121,13 @@ enum Command {
 enum ConfigCommand {
     /// Check a node's configuration and print it as TOML, each value with its origin, secrets
     /// redacted; exits non-zero naming the first problem. Takes the same flags as `fengqiao node`.
-    Print(config::ConfigArgs),
+    Print(commands::config::ConfigArgs),
 }
 
 #[derive(Debug, Subcommand)]
 enum TreeCommand {
     /// Generate a tree file: groups under a real tree, or a synthetic tree.
-    Generate(node::GenerateArgs),
+    Generate(commands::tree::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -155,7 +139,7 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Node(_) | Command::Demo(_) | Command::Bench { .. }) {
         sigbus::quiet_on_closed_pipe();
     }
-    table::set_wide(cli.wide);
+    render::table::set_wide(cli.wide);
     i18n::init(cli.lang);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -167,31 +151,31 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Demo(args) => demo::run(args).await,
-            Command::Node(args) => node::run(args).await,
-            Command::Config { command: ConfigCommand::Print(args) } => config::print(&args),
-            Command::Ca { command } => ca::run(command),
-            Command::Report(args) => client::report(args).await,
-            Command::Zero(args) => client::zero(args).await,
-            Command::Reports(args) => client::reports(args).await,
-            Command::Health(args) => client::health(args).await,
-            Command::Status(args) => client::status(args).await,
-            Command::Notice(args) => client::notice(args).await,
-            Command::Notices(args) => client::notices(args).await,
-            Command::Summary(args) => summary::summary(args).await,
-            Command::Missing(args) => summary::missing(args).await,
-            Command::Trend(args) => summary::trend(args).await,
-            Command::Export(args) => summary::export(args).await,
-            Command::Verify(args) => summary::verify(args).await,
-            Command::Reconcile(args) => reconcile::run(args).await,
-            Command::Case { command } => cases::run(command).await,
-            Command::Roster { command } => cases::roster(command).await,
-            Command::Pii { command } => pii::run(command).await,
-            Command::Visit(args) => cases::visit(args).await,
-            Command::Supervise(args) => cases::supervise(args).await,
-            Command::Drill(args) => cases::drill(args).await,
-            Command::Audit { command } => audit::run(command).await,
-            Command::Units(args) => units::units(args).await,
-            Command::Tree { command: TreeCommand::Generate(args) } => node::generate(args),
+            Command::Node(args) => commands::node::run(args).await,
+            Command::Config { command: ConfigCommand::Print(args) } => commands::config::print(&args),
+            Command::Ca { command } => commands::ca::run(command),
+            Command::Report(args) => commands::report::report(args).await,
+            Command::Zero(args) => commands::report::zero(args).await,
+            Command::Reports(args) => commands::report::reports(args).await,
+            Command::Health(args) => commands::status::health(args).await,
+            Command::Status(args) => commands::status::status(args).await,
+            Command::Notice(args) => commands::notice::notice(args).await,
+            Command::Notices(args) => commands::notice::notices(args).await,
+            Command::Summary(args) => commands::summary::summary(args).await,
+            Command::Missing(args) => commands::missing::missing(args).await,
+            Command::Trend(args) => commands::trend::trend(args).await,
+            Command::Export(args) => commands::export::export(args).await,
+            Command::Verify(args) => commands::verify::verify(args).await,
+            Command::Reconcile(args) => commands::reconcile::run(args).await,
+            Command::Case { command } => commands::case::run(command).await,
+            Command::Roster { command } => commands::roster::roster(command).await,
+            Command::Pii { command } => commands::pii::run(command).await,
+            Command::Visit(args) => commands::visit::visit(args).await,
+            Command::Supervise(args) => commands::supervise::supervise(args).await,
+            Command::Drill(args) => commands::drill::drill(args).await,
+            Command::Audit { command } => commands::audit::run(command).await,
+            Command::Units(args) => commands::units::units(args).await,
+            Command::Tree { command: TreeCommand::Generate(args) } => commands::tree::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }
     });

@@ -1,7 +1,8 @@
 //! Every message the code asks for exists in both message files: the
 //! literal keys of `tr!("…")`, `text("…")` and `headings([…])` (as
-//! `heading-…`) in `crates/cli/src`, found by reading the source. A key
-//! missing from a file would print the key itself to the person.
+//! `heading-…`) in `crates/cli/src` and its subdirectories, found by
+//! reading the source. A key missing from a file would print the key itself
+//! to the person.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -58,12 +59,20 @@ fn every_key_the_code_uses_is_in_both_files() {
     let (en, zh) = (keys_of("en.ftl"), keys_of("zh-CN.ftl"));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut used = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).expect("the source directory") {
-        let path = entry.expect("an entry").path();
-        // i18n.rs itself names keys only in its documentation and tests.
-        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n.rs") {
-            let source = std::fs::read_to_string(&path).expect("a source file");
-            used.extend(used_keys(&source).into_iter().map(|key| (key, path.clone())));
+    // Every source file, in subdirectories too (`commands/`, `render/`, …).
+    let mut dirs = vec![dir.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a source directory") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            // i18n.rs itself names keys only in its documentation and tests.
+            if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n.rs") {
+                let source = std::fs::read_to_string(&path).expect("a source file");
+                used.extend(used_keys(&source).into_iter().map(|key| (key, path.clone())));
+            }
         }
     }
     // The scan finds what it should (a guard against a scan that finds nothing).

@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::bench::{BenchBackend, IngestArgs, say};
-use crate::bench_network::NetworkArgs;
-use crate::bench_summary::SummaryArgs;
+use crate::bench::ingest::IngestArgs;
+use crate::bench::network::NetworkArgs;
+use crate::bench::summary::SummaryArgs;
+use crate::bench::{BenchBackend, say};
 use crate::treegen;
 
 /// How big a run.
@@ -212,7 +213,7 @@ impl Plan {
 pub async fn all(args: AllArgs) -> Result<()> {
     // Errors only: the benchmarks' own settings ("warn" for ingest) would
     // print every plaintext node's start-up warning of the network's 111.
-    crate::node::init_logging("error");
+    crate::commands::node::init_logging("error");
     crate::bench::lines_to_stderr(args.json);
     let started = Instant::now();
     let rows = measure(&args).await?;
@@ -251,7 +252,7 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
             continue;
         }
         say!("== bench ingest --db {name}");
-        let figures = crate::bench::ingest(IngestArgs {
+        let figures = crate::bench::ingest::ingest(IngestArgs {
             db: backend,
             clients: plan.ingest_clients,
             seconds: plan.ingest_seconds,
@@ -270,7 +271,7 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
         if selected(BenchBackend::Postgres) { BenchBackend::Postgres } else { BenchBackend::Sqlite };
     let name = backend_name(network_backend);
     say!("== bench network --db {name}");
-    let network = crate::bench_network::network(NetworkArgs {
+    let network = crate::bench::network::network(NetworkArgs {
         db: network_backend,
         townships: plan.network_townships,
         backlog_days: plan.network_backlog_days,
@@ -312,7 +313,7 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
         Vec::new()
     } else {
         say!("== bench summary --townships {} --years {}", plan.summary_townships, plan.summary_years);
-        crate::bench_summary::summary(SummaryArgs {
+        crate::bench::summary::summary(SummaryArgs {
             db: summary_backends,
             townships: plan.summary_townships,
             years: plan.summary_years,
@@ -326,7 +327,7 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
     };
     for backend in [BenchBackend::Sqlite, BenchBackend::Postgres] {
         let name = backend_name(backend);
-        let of: Vec<&crate::bench_summary::Line> = lines.iter().filter(|l| l.backend == backend).collect();
+        let of: Vec<&crate::bench::summary::Line> = lines.iter().filter(|l| l.backend == backend).collect();
         let (week_id, year_id, ratio_id, rebuild_id) = (
             format!("summary.{name}.week_p99"),
             format!("summary.{name}.year_p99"),

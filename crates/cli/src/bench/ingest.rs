@@ -1,6 +1,4 @@
-//! `fengqiao bench …`: benchmarks that print figures and assert nothing.
-//!
-//! `ingest` measures durably committed reports per second through
+//! `fengqiao bench ingest`: durably committed reports per second through
 //! `SubmitDailyReport` on a real node, beside a raw tonic service that
 //! receives the same message and stores nothing, in the same run, and prints
 //! the ratio.
@@ -29,58 +27,8 @@ use tokio::sync::oneshot;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status};
 
+use crate::bench::{BenchBackend, say};
 use crate::treegen;
-
-/// While set, the benchmarks' lines go to stderr: `bench all --json` keeps
-/// stdout for its JSON.
-static LINES_TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Sends the benchmarks' human lines to stderr (`true`) or stdout.
-pub fn lines_to_stderr(on: bool) {
-    LINES_TO_STDERR.store(on, Ordering::Relaxed);
-}
-
-/// Writes one line of a benchmark's output (see [`lines_to_stderr`]).
-pub fn say_line(line: std::fmt::Arguments<'_>) {
-    if LINES_TO_STDERR.load(Ordering::Relaxed) {
-        eprintln!("{line}");
-    } else {
-        println!("{line}");
-    }
-}
-
-/// `println!` for benchmark lines.
-macro_rules! say {
-    ($($arg:tt)*) => {
-        $crate::bench::say_line(format_args!($($arg)*))
-    };
-}
-pub(crate) use say;
-
-#[derive(Debug, clap::Subcommand)]
-pub enum BenchCommand {
-    /// Committed reports/s through SubmitDailyReport vs. a raw tonic service.
-    Ingest(IngestArgs),
-    /// A district's full day across tiers, and the drain after a partition.
-    Network(crate::bench_network::NetworkArgs),
-    /// Weekly and yearly summary latency with a week vs. years of history,
-    /// beside GROUP BY and DuckDB.
-    Summary(crate::bench_summary::SummaryArgs),
-    /// Audit log appends (batched and single) and verifying a long log.
-    Audit(crate::bench_audit::AuditArgs),
-    /// A district restored from a backup one day old: reconciliation's time
-    /// and bytes to repair it, and a steady-state exchange.
-    Reconcile(crate::bench_reconcile::ReconcileArgs),
-    /// The issue-16 table: every benchmark above at a size that fits ten
-    /// minutes, each figure beside its target and baseline.
-    All(crate::bench_all::AllArgs),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BenchBackend {
-    Sqlite,
-    Postgres,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct IngestArgs {
@@ -99,17 +47,6 @@ pub struct IngestArgs {
     /// PostgreSQL server for `--db postgres` (a fresh schema is made and dropped).
     #[arg(long, env = "FENGQIAO_TEST_PG", default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pub pg_url: String,
-}
-
-pub async fn run(command: BenchCommand) -> Result<()> {
-    match command {
-        BenchCommand::Ingest(args) => ingest(args).await.map(drop),
-        BenchCommand::Network(args) => crate::bench_network::network(args).await.map(drop),
-        BenchCommand::Summary(args) => crate::bench_summary::summary(args).await.map(drop),
-        BenchCommand::Audit(args) => crate::bench_audit::audit(args).await,
-        BenchCommand::Reconcile(args) => crate::bench_reconcile::reconcile(args).await,
-        BenchCommand::All(args) => crate::bench_all::all(args).await,
-    }
 }
 
 /// The baseline: decodes the request, stores nothing, answers at once.
@@ -269,7 +206,7 @@ pub struct IngestFigures {
 }
 
 pub async fn ingest(args: IngestArgs) -> Result<IngestFigures> {
-    crate::node::init_logging("warn");
+    crate::commands::node::init_logging("warn");
     if args.clients == 0 || args.seconds == 0 {
         bail!("--clients and --seconds must be at least 1");
     }

@@ -188,8 +188,8 @@ fn print_exchanges(what: &str, reports: &[ExchangeReport]) {
 }
 
 pub async fn reconcile(args: ReconcileArgs) -> Result<()> {
-    crate::node::init_logging("error");
-    let tree = crate::node::load_tree(&args.tree)?;
+    crate::commands::node::init_logging("error");
+    let tree = crate::commands::node::load_tree(&args.tree)?;
     let root = tree.root_id().to_string();
     let townships: Vec<String> = tree.children(&root).iter().map(|u| u.id.to_string()).collect();
     let mut township_of: HashMap<String, String> = HashMap::new();

@@ -11,7 +11,7 @@
 //! cut-off, late after it, zero reports, missing ones, corrections — run in
 //! seconds. Before the reporting, the same clock runs some weeks of case
 //! work (the case ledger: registrations, visits, escalations, assignments
-//! down, supervision; see [`crate::demo_cases`]). At the end the district's
+//! down, supervision; see [`crate::demo::cases`]). At the end the district's
 //! own data answer: reports expected, received, on time, zero and missing,
 //! per day and per township; then the district node's weekly summary and
 //! township scorecard for the week of the last simulated day (over gRPC, as
@@ -19,32 +19,33 @@
 //! what its reports add up to, and the district's case figures over the case
 //! history and the days of reporting, checked against what was simulated.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod cases;
+mod nodes;
+mod reports;
+
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
-use fengqiao_core::UnitId;
-use fengqiao_core::actor::{DisplayName, MAX_DISPLAY_NAME_CHARS};
-use fengqiao_core::identity::{Identity, Role};
-use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit, UnitTree};
-use fengqiao_node::{ChildNodes, ForwarderConfig, Limits, Node, NodeConfig, TlsMaterial, Transport};
-use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+use fengqiao_core::identity::Role;
+use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit};
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
-use fengqiao_proto::pb::{self, DailyReport, ListDailyReportsRequest, SubmitDailyReportRequest};
-use futures::StreamExt;
+use fengqiao_proto::pb::{self};
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::io::IsTerminal;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tonic::transport::Channel;
 
-use crate::demo_cases::{self, HISTORY_DAYS};
-use crate::{node::load_tree, treegen};
+use self::cases::HISTORY_DAYS;
+use self::nodes::{DemoNode, DemoPki, NODES_STARTING_AT_ONCE, NodeSpec, Shared, start_node};
+use self::reports::{list_all, print_district_view, simulate, submit_all};
+use crate::commands::node::load_tree;
+use crate::treegen;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GroupNodes {
@@ -88,169 +89,8 @@ pub struct DemoArgs {
     pub insecure: bool,
 }
 
-/// A node of the demo network.
-struct DemoNode {
-    unit: String,
-    /// `https://host:port` (or `http://` with `--insecure`).
-    url: String,
-    /// As the information officer of the node's home unit: reports.
-    channel: Channel,
-    /// As the leader of the node's home unit: cases, rosters, figures.
-    leader: Channel,
-    /// The `reporter` its reports state: empty over mTLS (the officer's
-    /// certificate names them), a name of the unit's officer in plaintext.
-    reporter: String,
-}
-
-/// Nodes starting at once: opening and migrating a database and a node's
-/// first writes wait mostly on the disk, so more than the cores.
-const NODES_STARTING_AT_ONCE: usize = 16;
-
-/// What one node of the demo starts with.
-struct NodeSpec {
-    unit: String,
-    unit_name: String,
-    /// The parent node's URL (none at the district).
-    parent: Option<String>,
-    /// The units of the nodes whose parent this node is.
-    children: Vec<String>,
-    /// Bound before any node starts.
-    listener: TcpListener,
-    url: String,
-    database: PathBuf,
-}
-
-/// What every node of the demo shares.
-struct Shared {
-    tree: Arc<UnitTree>,
-    pki: Option<Arc<DemoPki>>,
-    clock: Arc<ManualClock>,
-    first_day: NaiveDate,
-    stopped: watch::Receiver<bool>,
-}
-
-/// Issues a node's certificates, opens its database, starts it and serves
-/// it on its listener; returns it (with channels to it as its officer and
-/// its leader) and its store.
-async fn start_node(spec: NodeSpec, shared: Shared) -> Result<(DemoNode, Arc<dyn fengqiao_store::Store>)> {
-    let NodeSpec { unit, unit_name, parent, children, listener, url, database } = spec;
-    let Shared { tree, pki, clock, first_day, mut stopped } = shared;
-    let (transport, officer, leader) = match &pki {
-        Some(pki) => (
-            pki.issue(&Identity::Node { unit: UnitId::parse(&unit)? }, &format!("node-{unit}"))?,
-            pki.person(&unit, &unit_name, Role::Officer)?,
-            pki.person(&unit, &unit_name, Role::Leader)?,
-        ),
-        None => (Transport::Insecure, Transport::Insecure, Transport::Insecure),
-    };
-    let store = fengqiao_store::connect(&format!("sqlite://{}", database.display()))
-        .await
-        .with_context(|| format!("database of node {unit}"))?;
-    let config = NodeConfig {
-        parent,
-        transport,
-        child_nodes: ChildNodes::Units(children),
-        // The demo's reporters all call from this process, each node's
-        // officer with one certificate: to a rate limit they would be one caller.
-        limits: Limits::unthrottled(),
-        // The deployment goes live on the first simulated day of
-        // reporting: nothing is expected (or accepted) before it.
-        reporting_start: Some(first_day),
-        // The simulated clock passes a day's cut-off in an instant; an idle
-        // child's heartbeat (10 s in a deployment, where a day takes a day)
-        // is what tells its parent that its data for the day are in, so the
-        // demo's summaries waited up to a heartbeat per tier for it.
-        forwarder: ForwarderConfig { heartbeat: Duration::from_secs(1), ..ForwarderConfig::default() },
-        ..NodeConfig::new(unit.clone())
-    };
-    let node = Node::start(config, &tree, Arc::clone(&store), clock)
-        .await
-        .with_context(|| format!("starting node {unit}"))?;
-    let serving = fengqiao_node::serve(node, listener, async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    });
-    tokio::spawn(async move {
-        if let Err(error) = serving.await {
-            eprintln!("error: a demo node stopped: {error}");
-        }
-    });
-    let channel = fengqiao_node::tls::connect_endpoint(&url, &officer)?.connect_lazy();
-    let leader = fengqiao_node::tls::connect_endpoint(&url, &leader)?.connect_lazy();
-    let reporter = if pki.is_some() { String::new() } else { format!("demo-officer-{unit}") };
-    Ok((DemoNode { unit, url, channel, leader, reporter }, store))
-}
-
-/// The demo's certificates, under `DIR/pki`: the CA, a certificate per
-/// node, and per node an officer and a leader of its home unit (and an
-/// admin of the district). One officer files for every reporting unit its
-/// node holds, instead of a reporter certificate for each of 2,000 units.
-/// Each person's certificate carries a display name (the unit's name and
-/// the role, e.g. 马庄街道领导), which the ledger shows beside their id.
-struct DemoPki {
-    dir: PathBuf,
-    ca: fengqiao_node::pki::CertifiedKey,
-}
-
-impl DemoPki {
-    fn new(dir: PathBuf) -> Result<DemoPki> {
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let ca = fengqiao_node::pki::new_ca(30)?;
-        let (cert, key) = fengqiao_node::pki::ca_paths(&dir);
-        fengqiao_node::pki::write_pair(&ca, &cert, &key)?;
-        Ok(DemoPki { dir, ca })
-    }
-
-    /// Issues `identity` a certificate as `DIR/pki/NAME.pem` and
-    /// `NAME-key.pem`, and the transport that presents it.
-    fn issue(&self, identity: &Identity, name: &str) -> Result<Transport> {
-        self.issue_named(identity, None, name)
-    }
-
-    /// [`DemoPki::issue`] with a display name in the certificate.
-    fn issue_named(
-        &self,
-        identity: &Identity,
-        display: Option<&DisplayName>,
-        name: &str,
-    ) -> Result<Transport> {
-        let leaf = fengqiao_node::pki::issue_named(&self.ca, identity, display, &[], 30)?;
-        let (cert, key) = fengqiao_node::pki::leaf_paths(&self.dir.join(name));
-        fengqiao_node::pki::write_pair(&leaf, &cert, &key)?;
-        let material = TlsMaterial::from_pem(&self.ca.cert_pem, &leaf.cert_pem, &leaf.key_pem)?;
-        Ok(Transport::Tls(Arc::new(material)))
-    }
-
-    /// A person of `unit` (named `unit_name`) with `role`: person id
-    /// `demo-ROLE-UNIT`, display name the unit's name and the role.
-    fn person(&self, unit: &str, unit_name: &str, role: Role) -> Result<Transport> {
-        let identity = Identity::person(&format!("demo-{role}-{unit}"), UnitId::parse(unit)?, role)?;
-        let title = match role {
-            Role::Reporter => "信息员",
-            Role::Officer => "工作人员",
-            Role::Leader => "领导",
-            Role::Admin => "管理员",
-            Role::Auditor => "审计员",
-        };
-        // The title is kept whole; a long unit name is cut before it.
-        let name: String = unit_name.chars().take(MAX_DISPLAY_NAME_CHARS - title.chars().count()).collect();
-        let display = DisplayName::parse_field(&format!("{name}{title}"), "display name")?;
-        self.issue_named(&identity, Some(&display), &format!("{role}-{unit}"))
-    }
-
-    /// The `fengqiao` flags that present the certificate `name`.
-    fn flags(&self, name: &str) -> String {
-        let (cert, key) = fengqiao_node::pki::leaf_paths(&self.dir.join(name));
-        format!(
-            "--ca {} --cert {} --key {}",
-            fengqiao_node::pki::ca_paths(&self.dir).0.display(),
-            cert.display(),
-            key.display()
-        )
-    }
-}
-
 pub async fn run(args: DemoArgs) -> Result<()> {
-    crate::node::init_logging("error");
+    crate::commands::node::init_logging("error");
     if args.days == 0 || args.days > 366 {
         bail!("--days must be between 1 and 366");
     }
@@ -404,7 +244,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         None => (format!("--server {}", nodes[&root].url), format!("--server {}", nodes[&root].url)),
     };
     let holder = |id: &str| tree.get(id).map(|unit| serving(unit).leader.clone());
-    let cases = demo_cases::Network {
+    let cases = cases::Network {
         tree: &tree,
         policy: &policy,
         clock: &clock,
@@ -413,7 +253,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         district_cli: district_cli.clone(),
         verified: pki.is_some(),
     };
-    let history = demo_cases::simulate_history(&cases, history_start, today, args.seed).await?;
+    let history = cases::simulate_history(&cases, history_start, today, args.seed).await?;
     phases.end("case history");
 
     // The simulation.
@@ -518,7 +358,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let (summary, (verification, verify_time)) =
         tokio::join!(district_summary(district, &root, last_day, &clock, &policy), verifying);
     println!("\nweekly summary of the district node (fengqiao.v1.SummaryService/WeeklySummary):");
-    crate::summary::print_summary(&summary?, &policy);
+    crate::commands::summary::print_summary(&summary?, &policy);
     let verification = verification.context("verifying the district's rollups")?;
     if !verification.differences.is_empty() {
         for difference in &verification.differences {
@@ -535,7 +375,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         verify_time.as_secs_f64()
     );
     phases.end("weekly summary and rollup verification");
-    demo_cases::print_ledger(&cases, &history, last_day).await?;
+    cases::print_ledger(&cases, &history, last_day).await?;
     phases.end("case ledger check");
     phases.print();
     if args.keep_running {
@@ -558,7 +398,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             );
         }
         println!("the network is up; Ctrl-C stops it");
-        crate::node::shutdown_signal().await;
+        crate::commands::node::shutdown_signal().await;
     }
     let _ = stop.send(true);
     Ok(())
@@ -607,7 +447,7 @@ async fn district_summary(
         let summary = client
             .weekly_summary(request.clone())
             .await
-            .map_err(crate::client::refused)?
+            .map_err(crate::connection::refused)?
             .into_inner()
             .summary
             .context("the district answered without a summary")?;
@@ -639,7 +479,7 @@ impl PhaseTimes {
     }
 
     fn print(&self) {
-        let mut table = crate::table::new(crate::i18n::headings(["phase", "seconds"]));
+        let mut table = crate::render::table::new(crate::i18n::headings(["phase", "seconds"]));
         for (name, took) in &self.phases {
             table.add_row(vec![(*name).to_owned(), format!("{:.1}", took.as_secs_f64())]);
         }
@@ -711,310 +551,4 @@ pub(crate) fn phase(bar: &ProgressBar, text: String) {
     } else {
         eprintln!("  {text} ({} of {} done)", bar.position(), bar.length().unwrap_or(0));
     }
-}
-
-/// One day's submissions, by phase.
-struct Day {
-    date: NaiveDate,
-    on_time: Vec<DailyReport>,
-    late: Vec<DailyReport>,
-    corrections: Vec<DailyReport>,
-}
-
-struct Plan {
-    days: Vec<Day>,
-}
-
-impl Plan {
-    fn submissions(&self) -> u64 {
-        self.days.iter().map(|d| (d.on_time.len() + d.late.len() + d.corrections.len()) as u64).sum()
-    }
-}
-
-const EMPLOYERS: [&str; 12] = [
-    "平顶山某建筑工程有限公司",
-    "湛河区某装饰公司",
-    "某劳务派遣公司",
-    "某物业服务公司",
-    "某商砼有限公司",
-    "某机械加工厂",
-    "某餐饮管理公司",
-    "某服装加工厂",
-    "某运输有限公司",
-    "某农业合作社",
-    "某保洁服务公司",
-    "某房地产开发公司",
-];
-
-/// Decides, with the seed, what every unit reports on every day.
-fn simulate(tree: &UnitTree, first_day: NaiveDate, days: u32, rng: &mut ChaCha8Rng) -> Plan {
-    let units = tree.units();
-    let mut plan = Plan { days: Vec::new() };
-    for offset in 0..days {
-        let date = first_day + chrono::Duration::days(i64::from(offset));
-        let mut day = Day { date, on_time: Vec::new(), late: Vec::new(), corrections: Vec::new() };
-        for unit in units.iter().filter(|u| u.expected_on(date)) {
-            let roll: f64 = rng.random_range(0.0..1.0);
-            if roll < 0.04 {
-                continue; // missing: nobody reports
-            }
-            let disputes = if rng.random_bool(0.55) { Vec::new() } else { disputes(rng) };
-            let report = DailyReport {
-                unit_id: unit.id.to_string(),
-                date: date.to_string(),
-                revision: 1,
-                // Filled in for the node that takes it (see `submit_all`).
-                reporter: String::new(),
-                zero: disputes.is_empty(),
-                disputes,
-                correction_reason: String::new(),
-            };
-            if rng.random_bool(0.02) {
-                let disputes = self::disputes(rng);
-                day.corrections.push(DailyReport {
-                    revision: 2,
-                    zero: disputes.is_empty(),
-                    disputes,
-                    correction_reason: "recounted with the mediator".into(),
-                    ..report.clone()
-                });
-            }
-            if roll < 0.12 { day.late.push(report) } else { day.on_time.push(report) }
-        }
-        plan.days.push(day);
-    }
-    plan
-}
-
-fn disputes(rng: &mut ChaCha8Rng) -> Vec<pb::Dispute> {
-    let count = rng.random_range(1..=3);
-    (0..count)
-        .map(|n| {
-            let category = match rng.random_range(0..100) {
-                0..8 => pb::DisputeCategory::WageArrears,
-                8..20 => pb::DisputeCategory::Land,
-                20..30 => pb::DisputeCategory::HousingProperty,
-                30..55 => pb::DisputeCategory::Neighbour,
-                55..72 => pb::DisputeCategory::MarriageFamily,
-                72..78 => pb::DisputeCategory::Labour,
-                78..84 => pb::DisputeCategory::Environment,
-                84..90 => pb::DisputeCategory::PublicService,
-                90..95 => pb::DisputeCategory::LawRelated,
-                _ => pb::DisputeCategory::Other,
-            };
-            let outcome = match rng.random_range(0..100) {
-                0..70 => pb::DisputeOutcome::ResolvedOnTheSpot,
-                70..88 => pb::DisputeOutcome::Mediating,
-                88..96 => pb::DisputeOutcome::Registered,
-                _ => pb::DisputeOutcome::ReferredUp,
-            };
-            let wage_arrears = (category == pb::DisputeCategory::WageArrears).then(|| {
-                let workers = rng.random_range(1..=30);
-                let claimed = i64::from(workers) * rng.random_range(2_000..=12_000) * 100;
-                let recovered = if outcome == pb::DisputeOutcome::ResolvedOnTheSpot { claimed } else { 0 };
-                pb::WageArrears {
-                    employer: EMPLOYERS[rng.random_range(0..EMPLOYERS.len())].into(),
-                    workers,
-                    amount_claimed_cents: claimed,
-                    amount_recovered_cents: recovered,
-                }
-            });
-            pb::Dispute {
-                local_id: format!("d{}", n + 1),
-                category: category.into(),
-                outcome: outcome.into(),
-                parties: rng.random_range(2..=4),
-                summary: String::new(),
-                case_id: String::new(),
-                wage_arrears,
-            }
-        })
-        .collect()
-}
-
-type Key = (String, NaiveDate);
-
-/// Submits a phase's reports, each to the node that serves its unit, 64 at a
-/// time, retrying what the node asks to retry.
-async fn submit_all<'a>(
-    reports: &[DailyReport],
-    tree: &UnitTree,
-    serving: &(dyn Fn(&Unit) -> &'a DemoNode + Sync),
-    progress: &ProgressBar,
-) -> Vec<(Key, Result<u32, tonic::Status>)> {
-    futures::stream::iter(reports.iter().cloned())
-        .map(|mut report| {
-            let unit = tree.get(&report.unit_id).expect("simulated units are in the tree");
-            let node = serving(unit);
-            report.reporter.clone_from(&node.reporter);
-            let mut client = ReportingServiceClient::new(node.channel.clone());
-            let key =
-                (report.unit_id.clone(), NaiveDate::parse_from_str(&report.date, "%Y-%m-%d").expect("valid"));
-            async move {
-                let mut attempt = 0;
-                let result = loop {
-                    let request = SubmitDailyReportRequest { report: Some(report.clone()) };
-                    match client.submit_daily_report(request).await {
-                        Err(status) if status.code() == tonic::Code::Unavailable && attempt < 20 => {
-                            attempt += 1;
-                            tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
-                        }
-                        other => break other.map(|answer| answer.into_inner().revision),
-                    }
-                };
-                progress.inc(1);
-                (key, result)
-            }
-        })
-        .buffer_unordered(256)
-        .collect()
-        .await
-}
-
-/// Every report of the subtree in the date range, page by page.
-async fn list_all(
-    channel: Channel,
-    unit: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<DailyReportRow>> {
-    let mut client = ReportingServiceClient::new(channel);
-    let mut rows = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = client
-            .list_daily_reports(ListDailyReportsRequest {
-                unit_id: unit.to_owned(),
-                from_date: from.to_string(),
-                to_date: to.to_string(),
-                page_size: 1000,
-                page_token,
-            })
-            .await
-            .map_err(crate::client::refused)?
-            .into_inner();
-        rows.extend(page.reports.into_iter().filter_map(|stored| {
-            let report = stored.report?;
-            Some(DailyReportRow {
-                unit_id: report.unit_id,
-                date: report.date,
-                revision: report.revision,
-                zero: report.zero,
-                on_time: stored.on_time,
-            })
-        }));
-        if page.next_page_token.is_empty() {
-            return Ok(rows);
-        }
-        page_token = page.next_page_token;
-    }
-}
-
-/// What the district view needs of a report.
-struct DailyReportRow {
-    unit_id: String,
-    date: String,
-    revision: u32,
-    zero: bool,
-    on_time: bool,
-}
-
-#[derive(Default, Clone, Copy)]
-struct Counts {
-    expected: u64,
-    received: u64,
-    on_time: u64,
-    zero: u64,
-}
-
-impl Counts {
-    fn row(&self, label: String) -> Vec<String> {
-        let percent = |n: u64| crate::render::share(n, self.expected);
-        vec![
-            label,
-            self.expected.to_string(),
-            self.received.to_string(),
-            percent(self.received),
-            self.on_time.to_string(),
-            percent(self.on_time),
-            self.zero.to_string(),
-            self.expected.saturating_sub(self.received).to_string(),
-        ]
-    }
-}
-
-/// The district's view, computed from what the district node holds.
-fn print_district_view(
-    tree: &UnitTree,
-    policy: &TimePolicy,
-    first_day: NaiveDate,
-    days: u32,
-    reports: &[DailyReportRow],
-) {
-    let _ = policy;
-    let root = tree.root_id().to_string();
-    let township_of = |unit: &str| -> Option<String> {
-        tree.ancestors(unit)
-            .into_iter()
-            .chain(tree.get(unit))
-            .find(|u| u.tier == Tier::Township)
-            .map(|u| u.id.to_string())
-    };
-    let received: HashMap<(&str, &str), &DailyReportRow> =
-        reports.iter().map(|r| ((r.unit_id.as_str(), r.date.as_str()), r)).collect();
-    let mut by_day: BTreeMap<NaiveDate, Counts> = BTreeMap::new();
-    let mut by_township: BTreeMap<String, Counts> = BTreeMap::new();
-    let mut total = Counts::default();
-    for offset in 0..days {
-        let date = first_day + chrono::Duration::days(i64::from(offset));
-        let date_text = date.to_string();
-        for unit in tree.units().into_iter().filter(|u| u.expected_on(date)) {
-            let mut counts = Counts { expected: 1, ..Counts::default() };
-            if let Some(report) = received.get(&(unit.id.as_str(), date_text.as_str())) {
-                counts.received = 1;
-                counts.on_time = u64::from(report.on_time);
-                counts.zero = u64::from(report.zero);
-            }
-            for target in [
-                Some(by_day.entry(date).or_default()),
-                township_of(unit.id.as_str()).map(|t| by_township.entry(t).or_default()),
-                Some(&mut total),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                target.expected += counts.expected;
-                target.received += counts.received;
-                target.on_time += counts.on_time;
-                target.zero += counts.zero;
-            }
-        }
-    }
-    let header = crate::i18n::headings([
-        "blank",
-        "expected",
-        "received",
-        "completeness",
-        "on-time",
-        "timeliness",
-        "zero",
-        "missing",
-    ]);
-    let mut table = crate::table::new(header.clone());
-    for (date, counts) in &by_day {
-        table.add_row(counts.row(date.to_string()));
-    }
-    table.add_row(total.row(crate::tr!("demo-all-days")));
-    println!("\n{}", crate::tr!("demo-by-day", name = &tree.root().name, unit = &root));
-    println!("{table}");
-    let mut table = crate::table::new(header);
-    for (township, counts) in &by_township {
-        let name = tree.get(township).map_or("", |u| u.name.as_str());
-        table.add_row(counts.row(format!("{township} {name}")));
-    }
-    let last_day = first_day + chrono::Duration::days(i64::from(days) - 1);
-    println!("{}", crate::tr!("demo-by-township", from = first_day, to = last_day));
-    println!("{table}");
-    let corrected = reports.iter().filter(|r| r.revision > 1).count();
-    println!("{}", crate::tr!("demo-corrections", count = corrected));
 }

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use fengqiao_core::audit::{AuditEntry, ChainHead};
 use fengqiao_store::audit::{AuditReader, PAGE};
 
-use crate::time_fmt;
+use crate::render::time_fmt;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -60,7 +60,7 @@ pub struct ListArgs {
 }
 
 pub async fn run(command: AuditCommand) -> Result<()> {
-    crate::node::init_logging("warn");
+    crate::commands::node::init_logging("warn");
     match command {
         AuditCommand::Verify(args) => verify(args).await,
         AuditCommand::List(args) => list(args).await,

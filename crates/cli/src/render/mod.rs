@@ -1,7 +1,11 @@
 //! The one copy of each small way the CLI shows a value: wire enums by
 //! their identifiers, shares, money, empty strings in JSON. Time has its
-//! own module (`time_fmt`), tables theirs (`table`), words in the reader's
-//! language theirs (`i18n`).
+//! own module ([`time_fmt`]), tables theirs ([`table`]), words in the
+//! reader's language theirs (`crate::i18n`), the names of units theirs
+//! (`crate::commands::units::UnitNames`).
+
+pub mod table;
+pub mod time_fmt;
 
 use serde_json::Value;
 
@@ -76,5 +80,14 @@ mod tests {
         assert_eq!(yuan(123_456_789), "1,234,567.89");
         assert_eq!(yuan(-5), "-0.05");
         assert_eq!(empty_null(""), Value::Null);
+    }
+
+    #[test]
+    fn yuan_amounts() {
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(7), "0.07");
+        assert_eq!(yuan(3_600_000), "36,000.00");
+        assert_eq!(yuan(123_456_789), "1,234,567.89");
+        assert_eq!(yuan(-100_050), "-1,000.50");
     }
 }

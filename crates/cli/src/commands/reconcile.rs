@@ -11,7 +11,7 @@ use fengqiao_proto::pb::reconcile_service_client::ReconcileServiceClient;
 use fengqiao_proto::pb::{self, ReconcilePhase};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::client::{Connection, refused};
+use crate::connection::{Connection, refused};
 
 #[derive(Debug, clap::Args)]
 pub struct ReconcileArgs {
@@ -118,7 +118,7 @@ pub async fn run(args: ReconcileArgs) -> Result<()> {
 }
 
 fn print_tables(outcomes: &BTreeMap<String, Outcome>) {
-    let mut table = crate::table::new([
+    let mut table = crate::render::table::new([
         "node",
         "outcome",
         "digests",

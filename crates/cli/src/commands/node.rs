@@ -1,4 +1,5 @@
-//! `fengqiao node` and `fengqiao tree generate`.
+//! `fengqiao node`: run a node serving a unit and every unit below it, with
+//! the configuration `fengqiao config print` shows (see [`crate::commands::config`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,8 +11,7 @@ use fengqiao_node::audit::{self, Auditor};
 use fengqiao_node::{ChildNodes, Node, NodeConfig, Transport};
 use tokio::net::TcpListener;
 
-use crate::config::{Config, ConfigArgs, Loaded};
-use crate::treegen;
+use crate::commands::config::{Config, ConfigArgs, Loaded};
 
 #[derive(Debug, clap::Args)]
 pub struct NodeArgs {
@@ -75,7 +75,7 @@ pub fn load_tree(path: &PathBuf) -> Result<UnitTree> {
 }
 
 /// The node's transport from `tls.*` (complete, and plaintext only on
-/// loopback: checked by [`crate::config::validate`]); the certificate must
+/// loopback: checked by [`validate`](crate::commands::config::validate::validate)); the certificate must
 /// name this node's unit.
 fn transport(loaded: &Loaded) -> Result<Transport> {
     let tls = &loaded.config.tls;
@@ -83,7 +83,8 @@ fn transport(loaded: &Loaded) -> Result<Transport> {
     if tls.insecure {
         return Ok(Transport::Insecure);
     }
-    let files = crate::ca::TlsArgs { ca: tls.ca.clone(), cert: tls.cert.clone(), key: tls.key.clone() };
+    let files =
+        crate::commands::ca::TlsArgs { ca: tls.ca.clone(), cert: tls.cert.clone(), key: tls.key.clone() };
     let material = files.material()?.context("a node needs tls.ca, tls.cert and tls.key")?;
     let expected = Identity::Node {
         unit: fengqiao_core::UnitId::parse(unit).map_err(|e| anyhow::anyhow!("node.unit: {e}"))?,
@@ -116,7 +117,7 @@ fn database_hint(url: &str, causes: &str) -> Option<String> {
 }
 
 pub async fn run(args: NodeArgs) -> Result<()> {
-    let loaded = crate::config::load_validated(&args.config)?;
+    let loaded = crate::commands::config::load_validated(&args.config)?;
     let config = &loaded.config;
     let unit = loaded.unit().to_owned();
     // Logs (text or JSON) and, when configured, spans over OTLP; the guard
@@ -131,7 +132,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     // Everything that can be wrong with the files is found before the
     // database is touched: certificates, keys, the secret, the tree.
     let transport = transport(&loaded)?;
-    let keys = crate::pii::KeyArgs {
+    let keys = crate::commands::pii::KeyArgs {
         personal_data_key_file: config.personal_data.key_file.clone(),
         previous_personal_data_key_files: config.personal_data.previous_key_files.clone(),
     };
@@ -150,7 +151,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         None => None,
     };
     let db = loaded.database_url();
-    let shown_db = crate::config::redact_url(&db);
+    let shown_db = crate::commands::config::redact_url(&db);
     #[cfg(unix)]
     crate::sigbus::log_before_death(&shown_db, config.log.format == crate::telemetry::LogFormat::Json)
         .context("cannot install the SIGBUS handler")?;
@@ -194,7 +195,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         None => bail!(
             "reporting.start_date is required for a new database: the deployment's first day of reporting \
              (go-live, YYYY-MM-DD), the same on every node; {}",
-            crate::config::how_to_set("reporting.start_date")
+            crate::commands::config::how_to_set("reporting.start_date")
         ),
     };
     let child_nodes = match config.node.child_nodes.as_deref().map(str::trim) {
@@ -338,49 +339,4 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: drain (health NOT_SERVING), then no new calls; calls in flight finish");
-}
-
-#[derive(Debug, clap::Args)]
-pub struct GenerateArgs {
-    /// Seed: the same seed gives the same tree.
-    #[arg(long, default_value_t = 2026)]
-    pub seed: u64,
-    /// The real tree to add groups under (down to communities).
-    #[arg(long, default_value = "deploy/zhanhe-410411-official.csv", conflicts_with = "synthetic")]
-    pub from: PathBuf,
-    /// The year in which some groups open or close.
-    #[arg(long, default_value_t = 2026)]
-    pub year: i32,
-    /// Build a synthetic tree instead: TOWNSHIPS,COMMUNITIES_PER_TOWNSHIP,GROUPS_PER_COMMUNITY.
-    #[arg(long, value_name = "T,C,G")]
-    pub synthetic: Option<String>,
-    /// Where to write the tree (standard output when absent).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-}
-
-pub fn generate(args: GenerateArgs) -> Result<()> {
-    let tree = match &args.synthetic {
-        Some(spec) => {
-            let counts: Vec<usize> = spec
-                .split(',')
-                .map(|n| n.trim().parse::<usize>())
-                .collect::<Result<_, _>>()
-                .with_context(|| format!("--synthetic {spec:?}: expected three counts like 10,20,25"))?;
-            let [townships, communities, groups] = counts[..] else {
-                bail!("--synthetic {spec:?}: expected three counts like 10,20,25");
-            };
-            treegen::synthetic(args.seed, townships, communities, groups)?
-        }
-        None => treegen::add_groups(&load_tree(&args.from)?, args.seed, args.year),
-    };
-    let csv = tree.to_csv();
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, csv).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {} units to {}", tree.len(), path.display());
-        }
-        None => print!("{csv}"),
-    }
-    Ok(())
 }

@@ -261,7 +261,7 @@ pub struct NetworkFigures {
 }
 
 pub async fn network(args: NetworkArgs) -> Result<NetworkFigures> {
-    crate::node::init_logging("error");
+    crate::commands::node::init_logging("error");
     let tree = treegen::synthetic(0, args.townships, 10, 40)?;
     let reporting_groups = tree.units().iter().filter(|u| u.tier == Tier::Group).count();
     let communities = tree.units().iter().filter(|u| u.tier == Tier::Community).count();

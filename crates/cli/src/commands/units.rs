@@ -9,7 +9,7 @@ use fengqiao_proto::pb::unit_service_client::UnitServiceClient;
 use fengqiao_proto::pb::{self, ListUnitsRequest};
 use serde_json::json;
 
-use crate::client::{Connection, out, refused};
+use crate::connection::{Connection, out, refused};
 
 #[derive(Debug, clap::Args)]
 pub struct UnitsArgs {
@@ -226,7 +226,7 @@ pub async fn units(args: UnitsArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let mut table = crate::table::new(crate::i18n::headings([
+    let mut table = crate::render::table::new(crate::i18n::headings([
         "unit",
         "tier",
         "reporting",

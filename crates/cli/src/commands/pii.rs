@@ -115,7 +115,7 @@ fn keygen(out: &Path) -> Result<()> {
 }
 
 async fn rekey(args: RekeyArgs) -> Result<()> {
-    crate::node::init_logging("warn");
+    crate::commands::node::init_logging("warn");
     let keys = KeyArgs {
         personal_data_key_file: Some(args.key_file.clone()),
         previous_personal_data_key_files: args.previous_key_files.clone(),

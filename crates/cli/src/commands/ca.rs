@@ -120,13 +120,13 @@ fn issue(args: IssueArgs) -> Result<()> {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TlsArgs {
     /// The deployment CA certificate(s), PEM (several during a CA rotation).
-    #[arg(long, env = crate::config::CA.variable)]
+    #[arg(long, env = crate::commands::config::CA.variable)]
     pub ca: Option<PathBuf>,
     /// This node's or person's certificate, PEM.
-    #[arg(long, env = crate::config::CERT.variable)]
+    #[arg(long, env = crate::commands::config::CERT.variable)]
     pub cert: Option<PathBuf>,
     /// The certificate's private key, PEM.
-    #[arg(long, env = crate::config::KEY.variable)]
+    #[arg(long, env = crate::commands::config::KEY.variable)]
     pub key: Option<PathBuf>,
 }
 
@@ -139,7 +139,7 @@ impl TlsArgs {
             (Some(ca), Some(cert), Some(key)) => Ok(Some(TlsMaterial::load(ca, cert, key)?)),
             _ => {
                 let given = [&self.ca, &self.cert, &self.key];
-                let missing: Vec<String> = crate::config::SHARED_SETTINGS
+                let missing: Vec<String> = crate::commands::config::SHARED_SETTINGS
                     .iter()
                     .zip(given)
                     .filter(|(_, value)| value.is_none())

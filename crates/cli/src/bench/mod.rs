@@ -1,0 +1,81 @@
+//! `fengqiao bench …`: benchmarks that print figures and assert nothing.
+//! One module per benchmark: [`ingest`](mod@ingest), [`network`], [`summary`], [`audit`],
+//! [`reconcile`], and [`all`], which runs the others at one size and prints
+//! the issue-16 table. Here: the subcommands, the backend flag they share,
+//! and [`say!`](say), the line printer that `bench all --json` sends to
+//! stderr.
+
+pub mod all;
+pub mod audit;
+pub mod ingest;
+pub mod network;
+pub mod reconcile;
+pub mod summary;
+
+use std::sync::atomic::Ordering;
+
+use anyhow::Result;
+
+use self::ingest::{IngestArgs, ingest};
+
+/// While set, the benchmarks' lines go to stderr: `bench all --json` keeps
+/// stdout for its JSON.
+static LINES_TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sends the benchmarks' human lines to stderr (`true`) or stdout.
+pub fn lines_to_stderr(on: bool) {
+    LINES_TO_STDERR.store(on, Ordering::Relaxed);
+}
+
+/// Writes one line of a benchmark's output (see [`lines_to_stderr`]).
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    if LINES_TO_STDERR.load(Ordering::Relaxed) {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
+/// `println!` for benchmark lines.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::bench::say_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Committed reports/s through SubmitDailyReport vs. a raw tonic service.
+    Ingest(IngestArgs),
+    /// A district's full day across tiers, and the drain after a partition.
+    Network(network::NetworkArgs),
+    /// Weekly and yearly summary latency with a week vs. years of history,
+    /// beside GROUP BY and DuckDB.
+    Summary(summary::SummaryArgs),
+    /// Audit log appends (batched and single) and verifying a long log.
+    Audit(audit::AuditArgs),
+    /// A district restored from a backup one day old: reconciliation's time
+    /// and bytes to repair it, and a steady-state exchange.
+    Reconcile(reconcile::ReconcileArgs),
+    /// The issue-16 table: every benchmark above at a size that fits ten
+    /// minutes, each figure beside its target and baseline.
+    All(all::AllArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchBackend {
+    Sqlite,
+    Postgres,
+}
+
+pub async fn run(command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Ingest(args) => ingest(args).await.map(drop),
+        BenchCommand::Network(args) => network::network(args).await.map(drop),
+        BenchCommand::Summary(args) => summary::summary(args).await.map(drop),
+        BenchCommand::Audit(args) => audit::audit(args).await,
+        BenchCommand::Reconcile(args) => reconcile::reconcile(args).await,
+        BenchCommand::All(args) => all::all(args).await,
+    }
+}

@@ -1,0 +1,195 @@
+//! `fengqiao case list`: the case ledger of a unit's subtree, filtered.
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use fengqiao_proto::pb;
+
+use crate::commands::case::names::{enum_name, parse_name};
+use crate::commands::case::render::{case_json, nonzero};
+use crate::commands::units::UnitNames;
+use crate::connection::{Connection, out, refused};
+use crate::render::category_name;
+use crate::tr;
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Root of the subtree (cases owned or registered in it).
+    #[arg(long)]
+    pub unit: String,
+    /// Only these statuses (repeat the flag or separate with commas): registered, not_accepted,
+    /// accepted, assigned, in_progress, resolved, closed, under_review.
+    #[arg(long, value_delimiter = ',', value_parser = parse_name::<pb::CaseStatus>)]
+    pub status: Vec<pb::CaseStatus>,
+    /// Only cases overdue (at the end of --as-of).
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only repeat petitions.
+    #[arg(long)]
+    pub repeat: bool,
+    /// Cases registered in an ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a
+    /// date in it.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
+    /// First registration day: YYYY-MM-DD, today or yesterday.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last registration day (inclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The day overdue is judged on (default today).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// At most this many cases (newest registration first).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+    /// One JSON object per case and line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao case list`.
+pub async fn list(args: ListArgs) -> Result<()> {
+    let connection = &args.connection;
+    let date = |value: &Option<String>, flag: &str| -> Result<Option<NaiveDate>> {
+        value.as_deref().map(|v| connection.date(v, flag)).transpose()
+    };
+    let (from, to) = match &args.week {
+        Some(week) => connection.range(Some(week), None, None).map(|(from, to)| (Some(from), Some(to)))?,
+        None => (date(&args.from, "--from")?, date(&args.to, "--to")?),
+    };
+    let as_of = date(&args.as_of, "--as-of")?;
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
+    }
+    let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let zone = connection.zone_policy()?.zone;
+    let names =
+        if args.json { UnitNames::default() } else { UnitNames::of_subtree(connection, &args.unit).await? };
+    let mut client = connection.cases().await?;
+    let mut table = crate::render::table::plain();
+    table.set_header(crate::i18n::headings([
+        "case",
+        "status",
+        "owner",
+        "category",
+        "channel",
+        "registered",
+        "due",
+        "days-overdue",
+        "leader",
+        "repeat",
+    ]));
+    let mut page_token = String::new();
+    let mut listed = 0u32;
+    let more = loop {
+        let page = client
+            .list_cases(pb::ListCasesRequest {
+                unit_id: args.unit.clone(),
+                statuses: args.status.iter().map(|s| i32::from(*s)).collect(),
+                overdue: args.overdue,
+                repeat: args.repeat,
+                registered_from: text(from),
+                registered_to: text(to),
+                as_of: text(as_of),
+                page_size: (args.limit - listed).min(1000),
+                page_token: page_token.clone(),
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        for case in page.cases.iter().take((args.limit - listed) as usize) {
+            listed += 1;
+            let days_overdue = match as_of {
+                Some(on) => days_overdue(&case.due, on),
+                None => case.days_overdue,
+            };
+            if args.json {
+                let mut value = case_json(case, &zone);
+                value["days_overdue"] = days_overdue.into();
+                if !out(value)? {
+                    return Ok(());
+                }
+                continue;
+            }
+            let intake = case.intake.clone().unwrap_or_default();
+            table.add_row([
+                case.case_id.clone(),
+                crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status)),
+                format!("{} {}", case.owner_unit_id, names.name(&case.owner_unit_id)).trim_end().to_owned(),
+                crate::i18n::name("category", &category_name(intake.category)),
+                crate::i18n::name("channel", &enum_name::<pb::CaseChannel>(intake.channel)),
+                case.registered_on.clone(),
+                case.due.clone(),
+                nonzero(days_overdue.into()),
+                case.leader.clone(),
+                case.repeat.as_ref().map(repeat_cell).unwrap_or_default(),
+            ]);
+        }
+        if page.next_page_token.is_empty() {
+            break false;
+        }
+        if listed >= args.limit {
+            break true;
+        }
+        page_token = page.next_page_token;
+    };
+    if !args.json {
+        if !out(table)? {
+            return Ok(());
+        }
+        let mut footer = tr!("case-list-footer", count = listed, unit = &args.unit);
+        if more {
+            footer.push_str(&tr!("case-list-more", limit = args.limit));
+        }
+        out(footer)?;
+    }
+    Ok(())
+}
+
+/// Days past `due` at the end of `on` (0 when not due or not past).
+fn days_overdue(due: &str, on: NaiveDate) -> u32 {
+    let Ok(due) = NaiveDate::parse_from_str(due, "%Y-%m-%d") else { return 0 };
+    u32::try_from((on - due).num_days().max(0)).unwrap_or(u32::MAX)
+}
+
+/// The list's repeat column: the newest earlier case, and how many more.
+fn repeat_cell(repeat: &pb::RepeatLink) -> String {
+    match repeat.of_case_ids.as_slice() {
+        [] => String::new(),
+        [only] => tr!("repeat-of", cases = only),
+        [newest, rest @ ..] => format!("{} +{}", tr!("repeat-of", cases = newest), rest.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overdue_days_and_repeat_cells() {
+        let on = NaiveDate::from_ymd_opt(2026, 5, 10).unwrap();
+        assert_eq!(days_overdue("2026-05-01", on), 9);
+        assert_eq!(days_overdue("2026-05-10", on), 0);
+        assert_eq!(days_overdue("2026-06-01", on), 0);
+        assert_eq!(days_overdue("", on), 0);
+        let repeat = |ids: &[&str]| pb::RepeatLink {
+            of_case_ids: ids.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        assert_eq!(repeat_cell(&repeat(&[])), "");
+        assert_eq!(repeat_cell(&repeat(&["c2"])), "of c2");
+        assert_eq!(repeat_cell(&repeat(&["c3", "c2", "c1"])), "of c3 +2");
+    }
+
+    #[test]
+    fn plurals() {
+        assert_eq!(tr!("count-cases", count = 1), "1 case");
+        assert_eq!(tr!("count-cases", count = 0), "0 cases");
+        assert_eq!(tr!("case-events-footer", count = 7, newest = 7), "7 events; the newest is 7");
+        assert_eq!(tr!("case-events-footer", count = 1, newest = 1), "1 event; the newest is 1");
+    }
+}

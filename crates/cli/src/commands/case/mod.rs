@@ -1,0 +1,412 @@
+//! `fengqiao case …`: the case ledger over `fengqiao.v1.CaseService` —
+//! register a case and move it through its life (accept or decline, assign,
+//! record progress, extend, escalate, transfer down, resolve, close, reopen,
+//! review, reply to supervision), show one case, list a subtree's ledger.
+//! Here: the subcommands, the flags every action shares and the actions
+//! themselves; `register`, `show` and `list` have modules of their own, and
+//! [`render`] shows cases for these and the other case-ledger commands
+//! (`roster`, `visit`, `supervise`, `drill`).
+
+pub mod list;
+pub mod names;
+pub mod register;
+pub mod render;
+pub mod show;
+
+use anyhow::{Result, anyhow, bail};
+use fengqiao_proto::pb;
+use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
+use serde_json::json;
+
+use crate::commands::case::names::parse_name;
+use crate::commands::case::render::{case_json, event_json, event_line, standing};
+use crate::commands::report::parse_yuan;
+use crate::connection::{Connection, refused};
+use crate::tr;
+
+use self::list::{ListArgs, list};
+use self::register::{RegisterArgs, register};
+use self::show::{ShowArgs, show};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CaseCommand {
+    /// Register a case (立案) at a unit the node serves.
+    Register(RegisterArgs),
+    /// Accept a registered case (受理): the handling deadline starts.
+    Accept(AcceptArgs),
+    /// Decline a registered case (不予受理), with the reason.
+    Decline(DeclineArgs),
+    /// Assign a case (包案): leader, responsible person, plan (一案一策), deadline.
+    Assign(AssignArgs),
+    /// Record progress on an assigned case (the note says what was done).
+    Progress(ProgressArgs),
+    /// Extend a case's deadline once (延期), with the reason.
+    Extend(ExtendArgs),
+    /// Escalate a case to the tier above (上报); it passes to that tier's node.
+    Escalate(EscalateArgs),
+    /// Assign a case down (交办) to a unit below its owner.
+    Transfer(TransferArgs),
+    /// Resolve a case (化解), with the resolution and any amount recovered.
+    Resolve(ResolveArgs),
+    /// Close a resolved case (销号) with the petitioner's satisfaction.
+    Close(CloseArgs),
+    /// Reopen a closed case the petitioner was dissatisfied with.
+    Reopen(ReopenArgs),
+    /// Request a review (复查/复核) of a closed case (--reason), or decide one held here (--decide).
+    Review(ReviewArgs),
+    /// Reply to a supervision notice (督办) on a case (the note is the reply).
+    Reply(ReplyArgs),
+    /// One case: its fields and its event log.
+    Show(ShowArgs),
+    /// The case ledger of a unit's subtree, filtered.
+    List(ListArgs),
+}
+
+/// `fengqiao case …`.
+pub async fn run(command: CaseCommand) -> Result<()> {
+    use CaseCommand as C;
+    match command {
+        C::Register(a) => register(a).await,
+        C::Show(a) => show(a).await,
+        C::List(a) => list(a).await,
+        C::Accept(a) => act_on(a.case_id, a.act, a.note, Action::Accept(act::Accept {})).await,
+        C::Decline(a) => {
+            act_on(a.case_id, a.act, a.note, Action::Decline(act::Decline { reason: a.reason })).await
+        }
+        C::Assign(a) => {
+            let deadline = optional_date(&a.act.connection, a.deadline.as_deref(), "--deadline")?;
+            let assign = act::Assign { leader: a.leader, responsible: a.responsible, plan: a.plan, deadline };
+            act_on(a.case_id, a.act, a.note, Action::Assign(assign)).await
+        }
+        C::Progress(a) => {
+            if a.note.trim().is_empty() {
+                bail!(tr!("error-note-progress"));
+            }
+            act_on(a.case_id, a.act, a.note, Action::Progress(act::Progress {})).await
+        }
+        C::Extend(a) => {
+            let extend = act::Extend { days: a.days, reason: a.reason };
+            act_on(a.case_id, a.act, a.note, Action::Extend(extend)).await
+        }
+        C::Escalate(a) => {
+            act_on(a.case_id, a.act, a.note, Action::Escalate(act::Escalate { reason: a.reason })).await
+        }
+        C::Transfer(a) => {
+            let deadline = optional_date(&a.act.connection, a.deadline.as_deref(), "--deadline")?;
+            let down = act::AssignDown { to_unit_id: a.to, deadline };
+            act_on(a.case_id, a.act, a.note, Action::AssignDown(down)).await
+        }
+        C::Resolve(a) => {
+            let resolve =
+                act::Resolve { resolution: a.resolution, amount_recovered_cents: a.recovered.unwrap_or(0) };
+            act_on(a.case_id, a.act, a.note, Action::Resolve(resolve)).await
+        }
+        C::Close(a) => {
+            let close = act::Close { satisfaction: a.satisfaction.into() };
+            act_on(a.case_id, a.act, a.note, Action::Close(close)).await
+        }
+        C::Reopen(a) => {
+            act_on(a.case_id, a.act, a.note, Action::Reopen(act::Reopen { reason: a.reason })).await
+        }
+        C::Review(a) => {
+            let action = match (a.reason, a.decide) {
+                (Some(reason), None) => Action::RequestReview(act::RequestReview { reason }),
+                (None, Some(decision)) => {
+                    Action::DecideReview(act::DecideReview { decision: decision.into() })
+                }
+                _ => bail!(tr!("error-reason-or-decide")),
+            };
+            act_on(a.case_id, a.act, a.note, action).await
+        }
+        C::Reply(a) => {
+            if a.note.trim().is_empty() {
+                bail!(tr!("error-note-reply"));
+            }
+            let reply = act::ReplySupervision { supervision_id: a.supervision };
+            act_on(a.case_id, a.act, a.note, Action::ReplySupervision(reply)).await
+        }
+    }
+}
+
+/// An optional date flag as `YYYY-MM-DD` (empty when absent).
+fn optional_date(connection: &Connection, value: Option<&str>, flag: &str) -> Result<String> {
+    Ok(value.map(|v| connection.date(v, flag)).transpose()?.map(|d| d.to_string()).unwrap_or_default())
+}
+
+/// Who acts. Over mTLS the node records the identity of your certificate
+/// (and the display name it carries); nothing here can change that.
+#[derive(Debug, Default, clap::Args)]
+pub struct ActorArgs {
+    /// Over mTLS leave it out (your certificate names you; another person's id is refused). A plaintext
+    /// local node records it as unverified free text.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Record that you act on this person's behalf (their person id, as stated: not verified), e.g. an
+    /// officer typing up a leader's decision. It lends you none of their authority.
+    #[arg(long, value_name = "PERSON_ID")]
+    pub on_behalf_of: Option<String>,
+    /// The display name of --on-behalf-of (e.g. 王书记).
+    #[arg(long, value_name = "NAME", requires = "on_behalf_of")]
+    pub on_behalf_of_name: Option<String>,
+}
+
+impl ActorArgs {
+    /// The request's `actor`: empty unless given.
+    pub(crate) fn actor(&self) -> String {
+        self.actor.clone().unwrap_or_default()
+    }
+
+    /// The request's `on_behalf_of`.
+    pub(crate) fn on_behalf_of(&self) -> Option<pb::OnBehalfOf> {
+        self.on_behalf_of.as_ref().map(|person_id| pb::OnBehalfOf {
+            person_id: person_id.clone(),
+            display_name: self.on_behalf_of_name.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// What every command that acts on a case takes besides its own flags.
+#[derive(Debug, clap::Args)]
+pub struct ActArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(flatten)]
+    pub who: ActorArgs,
+    /// The case's sequence you last saw (`case show`): refused if anyone acted on it since.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub expect_seq: Option<u32>,
+    /// Print the case and the event written as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AcceptArgs {
+    pub case_id: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeclineArgs {
+    pub case_id: String,
+    /// Why the case is not accepted (不予受理).
+    #[arg(long)]
+    pub reason: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AssignArgs {
+    pub case_id: String,
+    /// The leader who takes the case on (包案领导).
+    #[arg(long)]
+    pub leader: String,
+    /// The person responsible for handling it.
+    #[arg(long)]
+    pub responsible: String,
+    /// The plan (一案一策).
+    #[arg(long)]
+    pub plan: String,
+    /// YYYY-MM-DD, today or yesterday; not after the case's deadline (the default).
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProgressArgs {
+    pub case_id: String,
+    /// What progress was made.
+    #[arg(long)]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExtendArgs {
+    pub case_id: String,
+    /// Days added to the deadline (once per case; the regulation allows at most 30).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub days: u32,
+    /// Why the case needs more time.
+    #[arg(long)]
+    pub reason: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EscalateArgs {
+    pub case_id: String,
+    /// Why the tier above must take the case.
+    #[arg(long)]
+    pub reason: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TransferArgs {
+    pub case_id: String,
+    /// The unit below the case's owner that takes it (交办).
+    #[arg(long, value_name = "UNIT")]
+    pub to: String,
+    /// YYYY-MM-DD, today or yesterday; not after the case's deadline (the default).
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    pub case_id: String,
+    /// How the matter was settled (no names, phone numbers or ID numbers).
+    #[arg(long)]
+    pub resolution: String,
+    /// Amount recovered for the petitioners, in yuan (e.g. 36000 or 120.50).
+    #[arg(long, value_name = "YUAN", value_parser = parse_yuan)]
+    pub recovered: Option<i64>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CloseArgs {
+    pub case_id: String,
+    /// What the petitioner said: satisfied, dissatisfied or unreachable.
+    #[arg(long, value_parser = parse_name::<pb::Satisfaction>)]
+    pub satisfaction: pb::Satisfaction,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReopenArgs {
+    pub case_id: String,
+    /// Why the case is handled again.
+    #[arg(long)]
+    pub reason: String,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("review").required(true).args(["reason", "decide"])))]
+pub struct ReviewArgs {
+    pub case_id: String,
+    /// Request a review by the tier above: why the petitioner disputes the closure.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Decide a review held here: upheld (the closure stands) or overturned (handle it again).
+    #[arg(long, value_parser = parse_name::<pb::ReviewDecision>)]
+    pub decide: Option<pb::ReviewDecision>,
+    /// A note for the case log.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplyArgs {
+    pub case_id: String,
+    /// The supervision notice answered (its id, shown by `case show`).
+    #[arg(long, value_name = "SUPERVISION_ID")]
+    pub supervision: String,
+    /// The reply: what was done.
+    #[arg(long)]
+    pub note: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+/// Sends one action and prints the case as it now stands and the event written.
+async fn act_on(case_id: String, args: ActArgs, note: String, action: Action) -> Result<()> {
+    let request = pb::ActOnCaseRequest {
+        case_id,
+        expected_sequence: args.expect_seq.unwrap_or(0),
+        actor: args.who.actor(),
+        note,
+        action: Some(action),
+        on_behalf_of: args.who.on_behalf_of(),
+    };
+    let zone = args.connection.zone_policy()?.zone;
+    let answer = args.connection.cases().await?.act_on_case(request).await.map_err(refused_act)?.into_inner();
+    let case = answer.case.unwrap_or_default();
+    let event = answer.event.unwrap_or_default();
+    if args.json {
+        println!(
+            "{}",
+            json!({ "case": case_json(&case, &zone), "event": event_json(&event, &chrono_tz::Asia::Shanghai) })
+        );
+        return Ok(());
+    }
+    println!("{}", event_line(&event));
+    println!("{}", standing(&case));
+    Ok(())
+}
+
+/// A refusal, with what to do when the case moved on since it was read.
+fn refused_act(status: tonic::Status) -> anyhow::Error {
+    if status.code() == tonic::Code::Aborted {
+        anyhow!(tr!("error-case-moved-on", refusal = refused(status).to_string()))
+    } else {
+        refused(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+
+    #[test]
+    fn actors() {
+        // Nothing invented: without --actor the request names nobody and the
+        // node takes the certificate's identity.
+        let none = ActorArgs::default();
+        assert_eq!((none.actor(), none.on_behalf_of()), (String::new(), None));
+        let given = ActorArgs {
+            actor: Some("alice".into()),
+            on_behalf_of: Some("lead-1".into()),
+            on_behalf_of_name: Some("王书记".into()),
+        };
+        assert_eq!(given.actor(), "alice");
+        assert_eq!(
+            given.on_behalf_of(),
+            Some(pb::OnBehalfOf { person_id: "lead-1".into(), display_name: "王书记".into() })
+        );
+    }
+}

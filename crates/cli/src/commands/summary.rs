@@ -1,0 +1,593 @@
+//! `fengqiao summary`: the weekly (or period) summary of a unit's subtree,
+//! with the scorecard of its child units, over
+//! `fengqiao.v1.SummaryService`; and its rendering ([`render_summary`],
+//! [`render_place`], [`summary_json`]), which `fengqiao demo` prints too.
+
+use anyhow::{Result, anyhow, bail};
+use comfy_table::CellAlignment;
+use fengqiao_core::TimePolicy;
+use fengqiao_proto::pb::{self};
+use serde_json::{Value, json};
+
+use crate::connection::{Connection, refused};
+use crate::render::time_fmt;
+use crate::render::{category_name, empty_null, outcome_name, percent, tier_name, yuan};
+use crate::tr;
+
+#[derive(Debug, clap::Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit whose subtree is summarised (any unit the node holds).
+    #[arg(long)]
+    pub unit: String,
+    /// An ISO week: `2026-W48`, `this`, `last`, or a date in it. The default,
+    /// without --from/--to, is this week.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
+    /// First day of a period instead of a week: YYYY-MM-DD, today or yesterday.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day of the period (inclusive).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao summary`: the weekly (or period) summary and child scorecard.
+pub async fn summary(args: SummaryArgs) -> Result<()> {
+    let connection = &args.connection;
+    let policy = connection.zone_policy()?;
+    let mut client = connection.summaries().await?;
+    let summary = match (&args.from, &args.to) {
+        (Some(from), Some(to)) => {
+            let (from, to) = (connection.date(from, "--from")?, connection.date(to, "--to")?);
+            if to < from {
+                bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
+            }
+            let request = pb::PeriodSummaryRequest {
+                unit_id: args.unit.clone(),
+                from_date: from.to_string(),
+                to_date: to.to_string(),
+            };
+            client.period_summary(request).await.map_err(refused)?.into_inner().summary
+        }
+        _ => {
+            let week = connection.week(args.week.as_deref().unwrap_or("this"), "--week")?;
+            let request = pb::WeeklySummaryRequest { unit_id: args.unit.clone(), iso_week: week.to_string() };
+            client.weekly_summary(request).await.map_err(refused)?.into_inner().summary
+        }
+    };
+    let summary = summary.ok_or_else(|| anyhow!(tr!("error-no-summary")))?;
+    if args.json {
+        println!("{}", summary_json(&summary, &policy));
+    } else {
+        print_summary(&summary, &policy);
+    }
+    Ok(())
+}
+
+/// Prints a summary: header, totals, child scorecard (also the demo's ending).
+pub fn print_summary(summary: &pb::Summary, policy: &TimePolicy) {
+    print!("{}", render_summary(summary, policy));
+}
+
+/// A summary as text.
+pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
+    let mut out = String::new();
+    let (from, to) = (&summary.from_date, &summary.to_date);
+    let range = if summary.iso_week.is_empty() {
+        tr!("summary-range-period", from = from, to = to)
+    } else {
+        tr!("summary-range-week", week = &summary.iso_week, from = from, to = to)
+    };
+    let through = if summary.through_date.is_empty() {
+        tr!("summary-nothing-due")
+    } else {
+        tr!("summary-counted-through", date = &summary.through_date)
+    };
+    out += &tr!(
+        "summary-header",
+        name = &summary.unit_name,
+        unit = &summary.unit_id,
+        range = range,
+        through = through
+    );
+    out += "\n";
+    if summary.through_date.is_empty() {
+        // Nothing is counted before the first day's cut-off: no totals, no scorecard.
+        return out;
+    }
+    out += &tr!(
+        "summary-computed",
+        at = time_fmt::wire_for_people(summary.computed_at, &policy.zone).unwrap_or_else(|| "-".into()),
+        zone = policy.zone.to_string(),
+        percent = format!("{:.1}%", summary.arrived_percent)
+    );
+    out += "\n";
+    let totals = summary.totals.clone().unwrap_or_default();
+    let rates = summary.rates.unwrap_or_default();
+    let wage = totals.wage_arrears.unwrap_or_default();
+    let line = |label: String, value: String| format!("  {}{value}\n", crate::render::table::pad(&label, 22));
+    out += "\n";
+    out += &line(tr!("summary-expected"), totals.expected.to_string());
+    out += &line(
+        tr!("summary-received"),
+        tr!("summary-received-value", count = totals.received, percent = percent(rates.completeness_percent)),
+    );
+    out += &line(
+        tr!("summary-on-time"),
+        tr!("summary-on-time-value", count = totals.on_time, percent = percent(rates.timeliness_percent)),
+    );
+    out += &line(tr!("summary-late"), totals.late.to_string());
+    out += &line(tr!("summary-missing"), totals.missing.to_string());
+    out += &line(
+        tr!("summary-zero-reports"),
+        tr!("summary-zero-value", count = totals.zero_reports, percent = percent(rates.zero_share_percent)),
+    );
+    out += &line(
+        tr!("summary-disputes"),
+        tr!("summary-disputes-value", count = totals.disputes, parties = totals.parties),
+    );
+    out += &line(tr!("summary-resolved-on-the-spot"), percent(rates.resolved_on_the_spot_percent));
+    let mut categories: Vec<(String, i64)> = totals
+        .by_category
+        .iter()
+        .filter(|c| c.disputes > 0)
+        .map(|c| (category_name(c.category), c.disputes))
+        .collect();
+    categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if !categories.is_empty() {
+        let text: Vec<String> = categories
+            .iter()
+            .map(|(name, n)| format!("{} {n}", crate::i18n::name("category", name)))
+            .collect();
+        out += &line(tr!("summary-by-category"), text.join(tr!("list-separator").as_str()));
+    }
+    out += &line(
+        tr!("summary-wage-arrears"),
+        tr!("summary-wage-value", disputes = wage.disputes, resolved = wage.resolved, workers = wage.workers),
+    );
+    out += &line(
+        String::new(),
+        tr!(
+            "summary-wage-amounts",
+            claimed = yuan(wage.amount_claimed_cents),
+            recovered = yuan(wage.amount_recovered_cents),
+            employers = u64::try_from(wage.employers).unwrap_or(0)
+        ),
+    );
+    let cases = summary.cases.unwrap_or_default();
+    out += &line(
+        tr!("summary-cases"),
+        tr!(
+            "summary-cases-value",
+            registered = cases.registered,
+            repeat = cases.repeat_petitions,
+            accepted = cases.accepted,
+            accepted_on_time = cases.accepted_on_time,
+            escalated = cases.escalated,
+            assigned = cases.assigned_down
+        ),
+    );
+    out += &line(
+        String::new(),
+        tr!(
+            "summary-cases-closed",
+            closed = cases.closed,
+            on_time = percent(cases.on_time_closure_rate),
+            overdue = cases.overdue,
+            satisfaction = percent(cases.satisfaction_rate),
+            one_visit = percent(cases.one_visit_rate),
+            visits = cases.visits
+        ),
+    );
+    out += &line(String::new(), cases_as_of_text(summary, policy));
+    if summary.children.is_empty() {
+        out += &format!("\n{}\n", tr!("summary-no-children"));
+        return out;
+    }
+    let mut rows: Vec<&pb::ScorecardRow> = summary.children.iter().collect();
+    rows.sort_by_key(|row| row.rank);
+    let weights: Vec<String> = rows[0]
+        .assessment
+        .iter()
+        .flat_map(|a| &a.components)
+        .map(|c| format!("{} {}", crate::i18n::name("component", component_name(c.component)), c.weight))
+        .collect();
+    out += &format!("\n{}\n", tr!("summary-scorecard-intro"));
+    out += &tr!("summary-scorecard-weights", weights = weights.join(tr!("list-separator").as_str()));
+    out += "\n";
+    let mut table = crate::render::table::new(crate::i18n::headings([
+        "rank",
+        "unit",
+        "name",
+        "score",
+        "complete",
+        "timely",
+        "resolved",
+        "accepted-on-time",
+        "closed-on-time",
+        "no-repeat",
+        "satisfied",
+        "missing",
+        "cases",
+        "overdue",
+        "last-sync",
+    ]));
+    for row in rows {
+        let tally = row.tally.clone().unwrap_or_default();
+        let mut name = row.name.clone();
+        if !row.days.is_empty() {
+            let spans: Vec<String> =
+                row.days.iter().map(|d| format!("{}..{}", d.from_date, d.to_date)).collect();
+            name += &format!(" {}", tr!("summary-here", spans = spans.join(", ")));
+        }
+        let cases = row.cases.unwrap_or_default();
+        let assessment = row.assessment.clone().unwrap_or_default();
+        let mut cells = vec![row.rank.to_string(), row.unit_id.clone(), name, score_text(&assessment)];
+        cells.extend(assessment.components.iter().map(component_percent));
+        cells.resize(4 + 7, "-".to_owned());
+        cells.extend([
+            tally.missing.to_string(),
+            cases.registered.to_string(),
+            cases.overdue.to_string(),
+            freshness_text(row.freshness.as_ref(), policy),
+        ]);
+        table.add_row(cells);
+    }
+    for column in (0..1).chain(3..14) {
+        if let Some(column) = table.column_mut(column) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out += &format!("{table}\n");
+    out
+}
+
+/// When the case figures are judged: the end of the range, or now while
+/// it runs.
+fn cases_as_of_text(summary: &pb::Summary, policy: &TimePolicy) -> String {
+    let at = time_fmt::wire_for_people(summary.cases_as_of, &policy.zone).unwrap_or_else(|| "-".into());
+    if summary.cases_provisional {
+        tr!("summary-cases-provisional", at = at)
+    } else {
+        tr!("summary-cases-final", at = at, to = &summary.to_date)
+    }
+}
+
+/// A component's stable name (configuration key, JSON), from the wire enum.
+fn component_name(value: i32) -> &'static str {
+    use fengqiao_core::assessment::Component;
+    let component = match pb::AssessmentComponent::try_from(value) {
+        Ok(pb::AssessmentComponent::Completeness) => Component::Completeness,
+        Ok(pb::AssessmentComponent::Timeliness) => Component::Timeliness,
+        Ok(pb::AssessmentComponent::DisputeResolution) => Component::DisputeResolution,
+        Ok(pb::AssessmentComponent::OnTimeAcceptance) => Component::OnTimeAcceptance,
+        Ok(pb::AssessmentComponent::OnTimeClosure) => Component::OnTimeClosure,
+        Ok(pb::AssessmentComponent::RepeatPetitions) => Component::RepeatPetitions,
+        Ok(pb::AssessmentComponent::Satisfaction) => Component::Satisfaction,
+        Ok(pb::AssessmentComponent::Unspecified) | Err(_) => return "unknown",
+    };
+    component.name()
+}
+
+/// A component's percent, or `n/a` when nothing was there to judge.
+fn component_percent(component: &pb::ComponentScore) -> String {
+    if component.applicable { percent(component.percent) } else { tr!("word-not-applicable") }
+}
+
+/// The score with two decimals, `-` when no component applies.
+fn score_text(assessment: &pb::Assessment) -> String {
+    if assessment.scored { format!("{:.2}", assessment.score) } else { "-".to_owned() }
+}
+
+/// A scorecard row's place and every component of its assessment, as
+/// `fengqiao drill --figure rank` prints it.
+pub fn render_place(place: &pb::ScorecardPlace) -> String {
+    let row = place.row.clone().unwrap_or_default();
+    let assessment = row.assessment.clone().unwrap_or_default();
+    let mut out = tr!(
+        "place-header",
+        name = &row.name,
+        unit = &row.unit_id,
+        rank = row.rank,
+        rows = place.rows,
+        parent = &place.parent_unit_id
+    );
+    out += "\n";
+    let mut table =
+        crate::render::table::new(crate::i18n::headings(["component", "part", "whole", "value", "weight"]));
+    for component in &assessment.components {
+        table.add_row([
+            crate::i18n::name("component", component_name(component.component)).replace('_', " "),
+            component.part.to_string(),
+            component.whole.to_string(),
+            component_percent(component),
+            component.weight.to_string(),
+        ]);
+    }
+    for column in 1..5 {
+        if let Some(column) = table.column_mut(column) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out += &format!("{table}\n");
+    let complete = if assessment.complete { tr!("place-complete") } else { tr!("place-incomplete") };
+    out += &tr!("place-score", score = score_text(&assessment), complete = complete);
+    out += "\n";
+    out
+}
+
+/// "served here", or the child node's last push and whether the range's
+/// data have arrived.
+fn freshness_text(freshness: Option<&pb::ChildFreshness>, policy: &TimePolicy) -> String {
+    let Some(freshness) = freshness else { return "-".into() };
+    if freshness.served_by.is_empty() {
+        return tr!("freshness-served-here");
+    }
+    let last = time_fmt::wire_for_people(freshness.last_sync, &policy.zone)
+        .unwrap_or_else(|| tr!("freshness-never"));
+    let arrived = if freshness.arrived { tr!("freshness-arrived") } else { tr!("freshness-not-yet") };
+    format!("{last} · {arrived}")
+}
+
+/// The whole summary as JSON (the prost types have no serde).
+pub fn summary_json(summary: &pb::Summary, policy: &TimePolicy) -> Value {
+    json!({
+        "unit_id": summary.unit_id,
+        "unit_name": summary.unit_name,
+        "tier": tier_name(summary.tier),
+        "from_date": summary.from_date,
+        "to_date": summary.to_date,
+        "through_date": empty_null(&summary.through_date),
+        "iso_week": empty_null(&summary.iso_week),
+        "computed_at": time_fmt::wire_for_machines(summary.computed_at, &policy.zone),
+        "arrived_percent": summary.arrived_percent,
+        "totals": tally_json(summary.totals.as_ref()),
+        "rates": rates_json(summary.rates.as_ref()),
+        "cases": cases_json(summary.cases.as_ref()),
+        "cases_as_of": time_fmt::wire_for_machines(summary.cases_as_of, &policy.zone),
+        "cases_provisional": summary.cases_provisional,
+        "children": summary.children.iter().map(|row| scorecard_row_json(row, policy)).collect::<Vec<_>>(),
+    })
+}
+
+/// A scorecard row as JSON, its assessment included.
+pub fn scorecard_row_json(row: &pb::ScorecardRow, policy: &TimePolicy) -> Value {
+    json!({
+        "unit_id": row.unit_id,
+        "name": row.name,
+        "tier": tier_name(row.tier),
+        "days": row.days.iter().map(|d| json!({"from_date": d.from_date, "to_date": d.to_date})).collect::<Vec<_>>(),
+        "tally": tally_json(row.tally.as_ref()),
+        "rates": rates_json(row.rates.as_ref()),
+        "cases": cases_json(row.cases.as_ref()),
+        "rank": row.rank,
+        "assessment": row.assessment.as_ref().map(|a| json!({
+            "components": a.components.iter().map(|c| json!({
+                "component": component_name(c.component),
+                "part": c.part,
+                "whole": c.whole,
+                "percent": c.applicable.then_some(c.percent),
+                "weight": c.weight,
+            })).collect::<Vec<_>>(),
+            "score": a.scored.then_some(a.score),
+            "complete": a.complete,
+        })),
+        "freshness": row.freshness.as_ref().map(|f| json!({
+            "served_by": empty_null(&f.served_by),
+            "last_sync": time_fmt::wire_for_machines(f.last_sync, &policy.zone),
+            "synced_through": time_fmt::wire_for_machines(f.synced_through, &policy.zone),
+            "arrived": f.arrived,
+        })),
+    })
+}
+
+pub(crate) fn tally_json(tally: Option<&pb::Tally>) -> Value {
+    let Some(tally) = tally else { return Value::Null };
+    let wage = tally.wage_arrears.unwrap_or_default();
+    json!({
+        "expected": tally.expected,
+        "received": tally.received,
+        "on_time": tally.on_time,
+        "late": tally.late,
+        "missing": tally.missing,
+        "zero_reports": tally.zero_reports,
+        "disputes": tally.disputes,
+        "parties": tally.parties,
+        "by_category": tally.by_category.iter()
+            .map(|c| (category_name(c.category), Value::from(c.disputes)))
+            .collect::<serde_json::Map<_, _>>(),
+        "by_outcome": tally.by_outcome.iter()
+            .map(|o| (outcome_name(o.outcome), Value::from(o.disputes)))
+            .collect::<serde_json::Map<_, _>>(),
+        "wage_arrears": {
+            "disputes": wage.disputes,
+            "resolved": wage.resolved,
+            "workers": wage.workers,
+            "amount_claimed_cents": wage.amount_claimed_cents,
+            "amount_recovered_cents": wage.amount_recovered_cents,
+            "employers": wage.employers,
+        },
+    })
+}
+
+pub(crate) fn rates_json(rates: Option<&pb::Rates>) -> Value {
+    let Some(rates) = rates else { return Value::Null };
+    json!({
+        "completeness_percent": rates.completeness_percent,
+        "timeliness_percent": rates.timeliness_percent,
+        "zero_share_percent": rates.zero_share_percent,
+        "resolved_on_the_spot_percent": rates.resolved_on_the_spot_percent,
+    })
+}
+
+fn cases_json(cases: Option<&pb::CaseFigures>) -> Value {
+    let Some(c) = cases else { return Value::Null };
+    json!({
+        "registered": c.registered,
+        "accepted": c.accepted,
+        "accepted_on_time": c.accepted_on_time,
+        "closed": c.closed,
+        "closed_on_time": c.closed_on_time,
+        "overdue": c.overdue,
+        "escalated": c.escalated,
+        "assigned_down": c.assigned_down,
+        "repeat_petitions": c.repeat_petitions,
+        "satisfied": c.satisfied,
+        "dissatisfied": c.dissatisfied,
+        "unreachable": c.unreachable,
+        "visits": c.visits,
+        "one_visit": c.one_visit,
+        "on_time_closure_rate": c.on_time_closure_rate,
+        "satisfaction_rate": c.satisfaction_rate,
+        "one_visit_rate": c.one_visit_rate,
+        "repeat_rate": c.repeat_rate,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use fengqiao_core::assessment::{Assessment, Performance, Weights};
+
+    use super::*;
+    use crate::commands::tests::ts;
+
+    #[test]
+    fn summaries_not_due_yet() {
+        let summary = pb::Summary {
+            unit_id: "410411".into(),
+            unit_name: "湛河区".into(),
+            from_date: "2026-11-30".into(),
+            to_date: "2026-12-06".into(),
+            iso_week: "2026-W49".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            render_summary(&summary, &TimePolicy::default()),
+            "湛河区 (410411): week 2026-W49, 2026-11-30 to 2026-12-06, no day of it is due yet\n"
+        );
+    }
+
+    #[test]
+    fn summaries_render() {
+        let tally = pb::Tally {
+            expected: 10,
+            received: 9,
+            on_time: 8,
+            late: 1,
+            missing: 1,
+            zero_reports: 4,
+            disputes: 6,
+            parties: 12,
+            wage_arrears: Some(pb::WageFigures {
+                disputes: 1,
+                resolved: 1,
+                workers: 12,
+                amount_claimed_cents: 3_600_000,
+                amount_recovered_cents: 3_600_000,
+                employers: 1,
+            }),
+            ..Default::default()
+        };
+        let summary = pb::Summary {
+            unit_id: "410411001".into(),
+            unit_name: "马庄街道".into(),
+            from_date: "2026-11-23".into(),
+            to_date: "2026-11-29".into(),
+            through_date: "2026-11-27".into(),
+            iso_week: "2026-W48".into(),
+            totals: Some(tally.clone()),
+            rates: Some(pb::Rates { completeness_percent: 90.0, ..Default::default() }),
+            computed_at: ts("2026-11-28T00:00:00Z"),
+            cases_as_of: ts("2026-11-28T00:00:00Z"),
+            cases_provisional: true,
+            arrived_percent: 50.0,
+            children: vec![
+                pb::ScorecardRow {
+                    unit_id: "410411001002".into(),
+                    name: "新村".into(),
+                    days: vec![pb::DayRange { from_date: "2026-11-25".into(), to_date: "2026-11-27".into() }],
+                    tally: Some(tally.clone()),
+                    freshness: Some(pb::ChildFreshness::default()),
+                    rank: 2,
+                    assessment: Some(assessment(&Performance { expected: 5, ..Performance::default() })),
+                    ..Default::default()
+                },
+                pb::ScorecardRow {
+                    unit_id: "410411001001".into(),
+                    name: "电力社区".into(),
+                    rank: 1,
+                    assessment: Some(assessment(&Performance {
+                        expected: 10,
+                        received: 10,
+                        on_time: 9,
+                        closed: 2,
+                        closed_on_time: 1,
+                        ..Performance::default()
+                    })),
+                    tally: Some(tally.clone()),
+                    freshness: Some(pb::ChildFreshness {
+                        served_by: "410411001001".into(),
+                        last_sync: ts("2026-11-27T11:00:00Z"),
+                        arrived: true,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let text = render_summary(&summary, &TimePolicy::default());
+        assert!(text.starts_with(
+            "马庄街道 (410411001): week 2026-W48, 2026-11-23 to 2026-11-29, counted through 2026-11-27\n"
+        ));
+        assert!(text.contains("computed at 2026-11-28 08:00:00 (Asia/Shanghai)"));
+        assert!(text.contains("received              9 (90.0%)"));
+        assert!(text.contains("claimed ¥36,000.00, recovered ¥36,000.00, 1 distinct employer"));
+        assert!(text.contains("2026-11-27 19:00:00 · arrived"));
+        assert!(text.contains("served here"));
+        assert!(text.contains("新村 (here 2026-11-25..2026-11-27)"));
+        assert!(text.contains("case figures as of 2026-11-28 08:00:00: the range has not ended"), "{text}");
+        assert!(text.contains("weights: completeness 25, timeliness 15, dispute_resolution 15"), "{text}");
+        // Sorted by rank, each component shown, n/a where nothing applies.
+        let first = text.find("电力社区").unwrap();
+        assert!(first < text.find("新村").unwrap(), "{text}");
+        let line = text.lines().find(|l| l.contains("电力社区")).unwrap();
+        let cells: Vec<&str> = line.split('┆').map(str::trim).collect();
+        assert_eq!(cells[3..11], ["83.64", "100.0%", "90.0%", "n/a", "n/a", "50.0%", "n/a", "n/a"], "{line}");
+        let line = text.lines().find(|l| l.contains("新村")).unwrap();
+        assert!(line.contains("0.00"), "{line}");
+        let value = summary_json(&summary, &TimePolicy::default());
+        assert_eq!(value["totals"]["wage_arrears"]["amount_claimed_cents"], json!(3_600_000));
+        assert_eq!(value["cases_provisional"], json!(true));
+        assert_eq!(value["children"][1]["freshness"]["arrived"], json!(true));
+        assert_eq!(value["children"][0]["freshness"]["served_by"], Value::Null);
+        let components = &value["children"][1]["assessment"]["components"];
+        assert_eq!(
+            components[4],
+            json!({"component": "on_time_closure", "part": 1, "whole": 2, "percent": 50.0, "weight": 15})
+        );
+        assert_eq!(components[6]["percent"], Value::Null, "not applicable");
+
+        let place = pb::ScorecardPlace {
+            parent_unit_id: "410411001".into(),
+            row: Some(summary.children[1].clone()),
+            rows: 2,
+        };
+        let text = render_place(&place);
+        assert!(
+            text.starts_with("电力社区 (410411001001): rank 1 of 2 in the scorecard of 410411001\n"),
+            "{text}"
+        );
+        assert!(text.contains("on time closure"), "{text}");
+        assert!(text.contains("score 83.64"), "{text}");
+    }
+
+    fn assessment(performance: &Performance) -> pb::Assessment {
+        pb::Assessment::from(&Assessment::of(performance, &Weights::default()))
+    }
+}

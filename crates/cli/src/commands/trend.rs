@@ -1,0 +1,107 @@
+//! `fengqiao trend`: a subtree's completeness, timeliness and disputes week
+//! by week, over `SummaryService.Trend`.
+
+use anyhow::{Result, bail};
+use chrono::Duration;
+use comfy_table::CellAlignment;
+use fengqiao_core::IsoWeek;
+use fengqiao_proto::pb::{self};
+use serde_json::json;
+
+use crate::commands::summary::{rates_json, tally_json};
+use crate::connection::{Connection, refused};
+use crate::render::percent;
+use crate::tr;
+
+#[derive(Debug, clap::Args)]
+pub struct TrendArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit whose subtree is followed.
+    #[arg(long)]
+    pub unit: String,
+    /// First week: `2026-W40`, `this`, `last` or a date in it (default: 8 weeks before --to).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last week, inclusive (default: this week).
+    #[arg(long, default_value = "this")]
+    pub to: String,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao trend`: the subtree's figures week by week.
+pub async fn trend(args: TrendArgs) -> Result<()> {
+    let connection = &args.connection;
+    let to = connection.week(&args.to, "--to")?;
+    let from = match &args.from {
+        Some(from) => connection.week(from, "--from")?,
+        None => IsoWeek::of(to.monday() - Duration::days(7 * 8)),
+    };
+    if to < from {
+        bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
+    }
+    let answer = connection
+        .summaries()
+        .await?
+        .trend(pb::TrendRequest {
+            unit_id: args.unit.clone(),
+            from_week: from.to_string(),
+            to_week: to.to_string(),
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if args.json {
+        let value = json!({
+            "unit_id": answer.unit_id,
+            "weeks": answer.weeks.iter().map(|w| json!({
+                "iso_week": w.iso_week,
+                "tally": tally_json(w.tally.as_ref()),
+                "rates": rates_json(w.rates.as_ref()),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    let mut table = crate::render::table::new(crate::i18n::headings([
+        "week",
+        "received-of-expected",
+        "completeness",
+        "timeliness",
+        "zero-share",
+        "disputes",
+    ]));
+    for week in &answer.weeks {
+        let tally = week.tally.clone().unwrap_or_default();
+        let rates = week.rates.unwrap_or_default();
+        if tally.expected == 0 && tally.received == 0 {
+            table.add_row([
+                week.iso_week.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]);
+            continue;
+        }
+        table.add_row([
+            week.iso_week.clone(),
+            format!("{} / {}", tally.received, tally.expected),
+            percent(rates.completeness_percent),
+            percent(rates.timeliness_percent),
+            percent(rates.zero_share_percent),
+            tally.disputes.to_string(),
+        ]);
+    }
+    for column in 1..6 {
+        if let Some(column) = table.column_mut(column) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    println!("{}", tr!("trend-header", unit = &answer.unit_id, from = from.to_string(), to = to.to_string()));
+    println!("{table}");
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `fengqiao visit`: record a duty-reception visit, answered on the spot or
+//! registered as a case.
+
+use anyhow::Result;
+use fengqiao_proto::pb;
+use serde_json::json;
+
+use crate::commands::case::ActorArgs;
+use crate::commands::case::names::parse_name;
+use crate::commands::case::register::{PetitionerArgs, print_repeat_and_standing};
+use crate::commands::case::render::{case_json, dash};
+use crate::commands::report::parse_category;
+use crate::connection::{Connection, refused};
+use crate::render::empty_null;
+use crate::tr;
+
+#[derive(Debug, clap::Args)]
+pub struct VisitArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The unit receiving the visitor.
+    #[arg(long)]
+    pub unit: String,
+    /// The dispute category.
+    #[arg(long, value_parser = parse_category)]
+    pub category: pb::DisputeCategory,
+    /// What the visitor raised (no names, phone numbers or ID numbers).
+    #[arg(long)]
+    pub summary: String,
+    #[command(flatten)]
+    pub petitioner: PetitionerArgs,
+    /// Answered on the spot: the case is resolved and closed today (needs --resolution and --satisfaction).
+    #[arg(long, requires = "resolution", requires = "satisfaction")]
+    pub answered: bool,
+    /// How it was answered.
+    #[arg(long, requires = "answered")]
+    pub resolution: Option<String>,
+    /// What the visitor said: satisfied, dissatisfied or unreachable.
+    #[arg(long, requires = "answered", value_parser = parse_name::<pb::Satisfaction>)]
+    pub satisfaction: Option<pb::Satisfaction>,
+    /// An id of your choosing for the case; generated when absent.
+    #[arg(long)]
+    pub case_id: Option<String>,
+    /// Who received the visitor.
+    #[command(flatten)]
+    pub who: ActorArgs,
+    /// Print the case and the leader on duty as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fengqiao visit`: a duty-reception visit (领导接访), answered or registered.
+pub async fn visit(args: VisitArgs) -> Result<()> {
+    let request = pb::RecordVisitRequest {
+        unit_id: args.unit.clone(),
+        category: args.category.into(),
+        summary: args.summary.clone(),
+        petitioner: args.petitioner.petitioner(),
+        actor: args.who.actor(),
+        answered: args.answered,
+        resolution: args.resolution.clone().unwrap_or_default(),
+        satisfaction: args.satisfaction.map_or(0, i32::from),
+        case_id: args.case_id.clone().unwrap_or_default(),
+        on_behalf_of: args.who.on_behalf_of(),
+    };
+    let zone = args.connection.zone_policy()?.zone;
+    let answer = args.connection.cases().await?.record_visit(request).await.map_err(refused)?.into_inner();
+    let case = answer.case.unwrap_or_default();
+    if args.json {
+        let value = json!({
+            "case": case_json(&case, &zone),
+            "leader_on_duty": empty_null(&answer.leader_on_duty),
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    let how = if args.answered { tr!("visit-answered") } else { tr!("visit-registered") };
+    println!("{}", tr!("visit-recorded", unit = &args.unit, how = how, case = &case.case_id));
+    if answer.leader_on_duty.is_empty() {
+        println!("{}", tr!("visit-no-leader", date = dash(&case.registered_on)));
+    } else {
+        println!("{}", tr!("visit-leader", leader = &answer.leader_on_duty));
+    }
+    print_repeat_and_standing(&case);
+    Ok(())
+}
