@@ -23,8 +23,11 @@
 //! answer within a bound in bytes. [`reconcile`] compares a child's subtree
 //! with what its parent holds of it (anti-entropy) and sends again what the
 //! parent lacks. [`cases`] is the case ledger's service and how cases move
-//! between nodes; [`downlink`] delivers downward (the parent's event log and
-//! the child's follower); [`summary`] answers the weekly and period
+//! between nodes; [`downlink`] delivers downward (the parent's event log
+//! served to its children and the child's follower), and [`downlink_log`]
+//! is that log's writer, through which `cases`, the notices and the tree
+//! send down — so the sync code runs one way: `downlink`, `uplink` and
+//! `forwarder` call into `cases`, which imports none of them; [`summary`] answers the weekly and period
 //! summaries from the rollups, with [`figures`] adding the case figures,
 //! the accountability assessment and the drill-down behind every figure;
 //! [`node_status`] says what this node is and how delivery upward stands;
@@ -36,6 +39,7 @@ pub mod caller;
 pub mod cases;
 pub mod connections;
 pub mod downlink;
+pub mod downlink_log;
 pub mod figures;
 pub mod forwarder;
 pub mod limits;
@@ -526,12 +530,12 @@ impl Node {
         let view = self.view();
         for child in &view.child_nodes {
             let Some(subtree) = view.tree.restricted_to(child) else { continue };
-            let fingerprint = downlink::tree_fingerprint(&subtree);
+            let fingerprint = downlink_log::tree_fingerprint(&subtree);
             let key = format!("tree_sent:{child}");
             if self.inner.store.get_meta(&key).await?.as_deref() == Some(fingerprint.as_str()) {
                 continue;
             }
-            downlink::send_tree(self, &subtree, self.inner.clock.now(), by).await?;
+            downlink_log::send_tree(self, &subtree, self.inner.clock.now(), by).await?;
             self.inner.store.set_meta(&key, &fingerprint).await?;
         }
         Ok(())
@@ -572,6 +576,12 @@ impl Node {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
+    }
+
+    /// Now, and today's date in the node's time zone.
+    pub(crate) fn today(&self) -> (DateTime<Utc>, NaiveDate) {
+        let now = self.clock().now();
+        (now, self.config().time.local_date(now))
     }
 
     /// The units below with nodes of their own.
