@@ -158,7 +158,7 @@ impl Node {
     /// Prepares a node: restricts `tree` to the home unit's subtree, stores
     /// that subtree, and starts the group committer (so call it inside a Tokio
     /// runtime). With a parent, every accepted revision is queued for it; the
-    /// forwarder runs while the node is served (see [`serve`]).
+    /// forwarder runs while the node is served (see [`crate::serve`]).
     pub async fn start(
         mut config: NodeConfig,
         tree: &UnitTree,

@@ -1,6 +1,6 @@
-//! `fengqiao.v1.CaseService`'s handlers: each takes the request off the
-//! wire ([`super::wire`]), checks the caller, calls the ledger
-//! ([`super::ledger`]) and answers on the wire.
+//! `fengqiao.v1.CaseService`'s handlers: each takes the request off the wire
+//! (`wire`), checks the caller, calls the ledger (`ledger`) and answers on
+//! the wire.
 
 use fengqiao_core::actor::Actor;
 use fengqiao_core::case::{Action, Case, CaseId, CaseStatus, Intake};
