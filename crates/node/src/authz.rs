@@ -13,6 +13,10 @@
 //! numbered per unit and day, and reports and drill-downs carry them), and
 //! the denial names no content of the case.
 //!
+//! These methods of [`Node`] (`authorize`, `authorize_rpc`,
+//! `authorize_caller`, `authorize_push`, `unit_or_callers`) live here, with
+//! the rules they apply, rather than in [`crate::node`] with the others.
+//!
 //! [`Caller::Insecure`] (a plaintext loopback node's local operator) is
 //! allowed everything. Every denial is PERMISSION_DENIED naming the rule, and
 //! is logged here with the caller, the RPC and the target.
@@ -72,19 +76,7 @@ impl Node {
             _ => self.config().home_unit.clone(),
         }
     }
-}
 
-fn established<T>(request: &Request<T>) -> Result<Caller, NodeError> {
-    caller(request).cloned().map_err(|_| NodeError::Unauthenticated(crate::caller::caller_not_identified()))
-}
-
-fn deny(caller: &Caller, rpc: Rpc, target: Option<Target<'_>>, denied: authz::Denied) -> NodeError {
-    let target = target.map_or_else(|| "-".to_owned(), |t| t.to_string());
-    tracing::warn!(caller = %caller, rpc = %rpc, %target, reason = %denied, "permission denied");
-    NodeError::Denied(denied.reason)
-}
-
-impl Node {
     /// `PushBatch`: the caller may push for `sender` (a child node's unit),
     /// a verified node pushes only as itself, and every item's unit lies in
     /// its subtree. Returns the caller.
@@ -113,4 +105,14 @@ impl Node {
         }
         Ok(caller)
     }
+}
+
+fn established<T>(request: &Request<T>) -> Result<Caller, NodeError> {
+    caller(request).cloned().map_err(|_| NodeError::Unauthenticated(crate::caller::caller_not_identified()))
+}
+
+fn deny(caller: &Caller, rpc: Rpc, target: Option<Target<'_>>, denied: authz::Denied) -> NodeError {
+    let target = target.map_or_else(|| "-".to_owned(), |t| t.to_string());
+    tracing::warn!(caller = %caller, rpc = %rpc, %target, reason = %denied, "permission denied");
+    NodeError::Denied(denied.reason)
 }

@@ -9,6 +9,8 @@
 //! [`Node::actor`] and [`Node::reporter`] turn the caller into what the
 //! ledger records as having acted (see [`fengqiao_core::actor`]): a request
 //! that names somebody else is PERMISSION_DENIED, logged like every denial.
+//! These two methods of [`Node`] live here, with the caller they read,
+//! rather than in [`crate::node`] with the others.
 
 use fengqiao_core::actor::{self, Acting, Actor, DisplayName, Principal, Refusal};
 use fengqiao_core::identity::Identity;

@@ -1,3 +1,5 @@
+// Long (~700 lines, ~80 of them tests): admission, the accept loop and each
+// connection's HTTP/2 driving share the slot state (`Shared`, `Ticket`): one mechanism.
 //! A connection's life, from accept to close: who gets a slot, how long a
 //! connection may take to become useful, and when an idle one is reclaimed.
 //! The node runs its own accept loop and HTTP/2 connections (hyper) so that

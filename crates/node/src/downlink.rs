@@ -20,14 +20,12 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use fengqiao_core::UnitTree;
-use fengqiao_core::audit::AuditRecord;
 use fengqiao_core::{DomainError, UnitId};
 use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::downlink_service_client::DownlinkServiceClient;
 use fengqiao_proto::pb::downlink_service_server::DownlinkService;
-use fengqiao_proto::pb::{DownlinkEvent, Notice, SubscribeRequest, SubscribeResponse, TreeSnapshot};
-use fengqiao_proto::{actor_from_pb, from_timestamp, timestamp, unit_from_pb_at, unit_to_pb};
-use fengqiao_store::NoticeRow;
+use fengqiao_proto::pb::{DownlinkEvent, SubscribeRequest, SubscribeResponse, TreeSnapshot};
+use fengqiao_proto::{from_timestamp, unit_from_pb_at};
 use futures::Stream;
 use prost::Message;
 use tokio::sync::mpsc;
@@ -36,6 +34,7 @@ use tonic::{Request, Response, Status};
 use tracing::{Instrument, debug, warn};
 
 use crate::audit::Auditor;
+use crate::downlink_log;
 use crate::forwarder::Backoff;
 use crate::{Node, NodeError};
 
@@ -46,101 +45,6 @@ pub const CURSOR_KEY: &str = "downlink_cursor";
 pub const CURSOR_INSTANCE_KEY: &str = "downlink_cursor_instance";
 /// Events read from the log at a time.
 const PAGE: u32 = 256;
-
-/// Issues a notice from this node to a unit below it: stored here when this
-/// node serves the unit, else appended to the downlink log for the child
-/// node that does; either way with its audit record in the same transaction.
-pub async fn route_notice(
-    node: &Node,
-    target: &UnitId,
-    notice: Notice,
-    at: chrono::DateTime<chrono::Utc>,
-    audit: AuditRecord,
-) -> Result<(), NodeError> {
-    if node.delegated_to(target.as_str()).is_some() {
-        let event = DownlinkEvent {
-            sequence: 0,
-            target_unit_id: target.to_string(),
-            created_at: Some(timestamp(at)),
-            body: Some(Body::Notice(notice)),
-        };
-        node.store().append_downlink(target, &event.encode_to_vec(), at, audit).await?;
-        node.downlink_appended().notify_waiters();
-    } else {
-        let sender =
-            notice.sender.map(|sender| actor_from_pb(Some(sender), "", "notice.sender")).transpose()?;
-        let row = NoticeRow {
-            notice_id: notice.notice_id,
-            target_unit_id: target.to_string(),
-            from_unit_id: notice.from_unit_id,
-            text: notice.text,
-            created_at: at,
-            sender,
-        };
-        node.store().insert_notice(&row, audit).await?;
-    }
-    Ok(())
-}
-
-/// Appends an event for the child node that serves `target` (or a node
-/// below it) to this node's downlink log, with its audit record, and wakes
-/// the subscribers.
-pub async fn append(
-    node: &Node,
-    target: &UnitId,
-    body: Body,
-    at: chrono::DateTime<chrono::Utc>,
-    audit: AuditRecord,
-) -> Result<(), NodeError> {
-    let event = DownlinkEvent {
-        sequence: 0,
-        target_unit_id: target.to_string(),
-        created_at: Some(timestamp(at)),
-        body: Some(body),
-    };
-    node.store().append_downlink(target, &event.encode_to_vec(), at, audit).await?;
-    node.downlink_appended().notify_waiters();
-    Ok(())
-}
-
-/// A digest of a subtree, to send a child node its tree only when it changed.
-pub fn tree_fingerprint(tree: &UnitTree) -> String {
-    hex_digest(tree.to_csv().as_bytes())
-}
-
-fn hex_digest(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
-/// Appends a tree snapshot for the child node whose home unit is the root of
-/// `subtree`, audited as `by`'s change.
-pub async fn send_tree(
-    node: &Node,
-    subtree: &UnitTree,
-    at: chrono::DateTime<chrono::Utc>,
-    by: &Auditor,
-) -> Result<(), NodeError> {
-    let target = subtree.root_id();
-    let event = DownlinkEvent {
-        sequence: 0,
-        target_unit_id: target.to_string(),
-        created_at: Some(timestamp(at)),
-        body: Some(Body::Tree(TreeSnapshot {
-            units: subtree.units().into_iter().map(unit_to_pb).collect(),
-            parent_unit_id: node
-                .tree()
-                .get(target.as_str())
-                .and_then(|unit| unit.parent.as_ref())
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        })),
-    };
-    let audit = by.record(node, format!("downlink tree rooted at {target} with {} units", subtree.len()));
-    node.store().append_downlink(target, &event.encode_to_vec(), at, audit).await?;
-    node.downlink_appended().notify_waiters();
-    Ok(())
-}
 
 /// The downlink service over a [`Node`].
 #[derive(Debug, Clone)]
@@ -423,7 +327,7 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
                 let at = from_timestamp(event.created_at, "created_at")?;
                 let audit = Auditor::downlink(node, "notice")
                     .record(node, format!("notice {} to {target}", notice.notice_id));
-                route_notice(node, &target, notice, at, audit).await?;
+                downlink_log::route_notice(node, &target, notice, at, audit).await?;
             }
         }
         Some(Body::Tree(snapshot)) => {
@@ -442,16 +346,16 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
         }
         Some(Body::CaseHandover(handover)) => {
             let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
-            crate::cases::receive_handover(node, &target, handover).await?;
+            crate::cases::sync::receive_handover(node, &target, handover).await?;
         }
         Some(Body::Supervision(notice)) => {
             let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
-            crate::cases::receive_supervision(node, &target, notice).await?;
+            crate::cases::sync::receive_supervision(node, &target, notice).await?;
         }
-        Some(Body::Roster(entry)) => crate::cases::receive_roster(node, entry).await?,
+        Some(Body::Roster(entry)) => crate::cases::sync::receive_roster(node, entry).await?,
         Some(Body::RepeatFlag(flag)) => {
             let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
-            crate::cases::receive_repeat_flag(node, &target, flag).await?;
+            crate::cases::sync::receive_repeat_flag(node, &target, flag).await?;
         }
         None => warn!(sequence, "downlink event of a kind this node does not know; skipped"),
     }

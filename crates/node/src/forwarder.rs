@@ -112,7 +112,7 @@ pub async fn run(node: Node, parent: String) {
                     node.config().time.is_on_time(report.report.date(), report.first_accepted_at),
                 )),
                 OutboxPayload::CaseEvent(event) => {
-                    let petitioner = match crate::cases::petitioner_for_uplink(&node, event).await {
+                    let petitioner = match crate::cases::sync::petitioner_for_uplink(&node, event).await {
                         Ok(petitioner) => petitioner,
                         Err(error) => {
                             warn!(%error, "cannot read a case's petitioner; sending the batch later");

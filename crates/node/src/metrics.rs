@@ -1,3 +1,6 @@
+// Long (~900 lines, ~40 of them tests): every metric needs its definition,
+// registration and recording method in the one registry (`Metrics`), beside the
+// tower layer that counts calls and the `/metrics` and probe endpoint.
 //! Prometheus metrics: one registry per [`Node`] (a process may run many
 //! nodes: `fengqiao demo`, the tests), the tower layer that counts every gRPC
 //! call, and [`serve_metrics`], the plaintext HTTP endpoint that serves the

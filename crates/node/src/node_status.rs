@@ -14,7 +14,7 @@ use fengqiao_proto::{actor_to_pb, parse_unit_id, timestamp};
 
 use crate::audit::{Auditor, rpc};
 use crate::caller::Caller;
-use crate::downlink::route_notice;
+use crate::downlink_log::route_notice;
 use tonic::{Request, Response, Status};
 
 use fengqiao_core::authz::{Rpc, Target};

@@ -1,3 +1,6 @@
+// Long (~1,100 lines, ~30 of them tests) on purpose for now: both sides of one
+// protocol — the exchange a child drives and the parent's `ReconcileService` —
+// read together; a split into child and parent files is possible but not done.
 //! Reconciliation between tiers (anti-entropy): `fengqiao.v1.ReconcileService`
 //! (the parent's side) and the exchange a child node drives.
 //!

@@ -140,7 +140,7 @@ impl Uplink {
                 case_events.iter().map(|(position, sequence, _, _)| (*position, *sequence)).collect();
             let items =
                 case_events.into_iter().map(|(_, _, event, petitioner)| (event, petitioner)).collect();
-            let results = crate::cases::apply_pushed(&self.node, items, &by).await?;
+            let results = crate::cases::sync::apply_pushed(&self.node, items, &by).await?;
             for ((position, sequence), result) in positions.into_iter().zip(results) {
                 let (outcome, detail) = match result {
                     Ok(CaseApplied::Applied) => (ItemOutcome::Applied, String::new()),
