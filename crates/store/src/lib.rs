@@ -34,6 +34,7 @@ pub(crate) mod fanout;
 pub mod personal;
 pub mod plan;
 pub mod postgres;
+mod reads;
 pub mod rollup;
 pub mod sqlite;
 pub mod testing;
