@@ -34,8 +34,8 @@ pub(crate) mod fanout;
 pub mod personal;
 pub mod plan;
 pub mod postgres;
-mod reads;
 pub mod rollup;
+mod shared;
 pub mod sqlite;
 pub mod testing;
 

@@ -59,9 +59,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// The reads both backends share (`crate::reads`).
-    fn reads(&self) -> crate::reads::Reads<'_, sqlx::Sqlite> {
-        crate::reads::Reads { pool: &self.pool, keyring: &self.keyring }
+    /// The queries both backends share (`crate::shared`).
+    fn shared(&self) -> crate::shared::Shared<'_, sqlx::Sqlite> {
+        crate::shared::Shared { pool: &self.pool, writer: &self.writer, keyring: &self.keyring }
     }
 
     /// Opens (creating when missing) the database at `url`
@@ -477,7 +477,7 @@ impl Store for SqliteStore {
     }
 
     async fn load_units(&self) -> Result<Option<UnitTree>, StoreError> {
-        self.reads().load_units().await
+        self.shared().load_units().await
     }
 
     #[instrument(name = "store.sqlite.apply_reports", skip_all, fields(n = batch.len()))]
@@ -504,7 +504,7 @@ impl Store for SqliteStore {
         date: NaiveDate,
         revision: Option<Revision>,
     ) -> Result<Option<StoredReport>, StoreError> {
-        self.reads().get_report(unit_id, date, revision).await
+        self.shared().get_report(unit_id, date, revision).await
     }
 
     async fn report_history(
@@ -512,15 +512,15 @@ impl Store for SqliteStore {
         unit_id: &UnitId,
         date: NaiveDate,
     ) -> Result<Vec<RevisionMeta>, StoreError> {
-        self.reads().report_history(unit_id, date).await
+        self.shared().report_history(unit_id, date).await
     }
 
     async fn list_reports(&self, query: &ListQuery) -> Result<Vec<StoredReport>, StoreError> {
-        self.reads().list_reports(query).await
+        self.shared().list_reports(query).await
     }
 
     async fn outbox_peek(&self, limit: u32) -> Result<Vec<OutboxItem>, StoreError> {
-        self.reads().outbox_peek(limit).await
+        self.shared().outbox_peek(limit).await
     }
 
     async fn outbox_ack(
@@ -564,11 +564,11 @@ impl Store for SqliteStore {
     }
 
     async fn set_aside(&self, limit: u32) -> Result<(u64, Vec<SetAsideRow>), StoreError> {
-        self.reads().set_aside(limit).await
+        self.shared().set_aside(limit).await
     }
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
-        self.reads().outbox_stats().await
+        self.shared().outbox_stats().await
     }
 
     async fn append_downlink(
@@ -605,27 +605,19 @@ impl Store for SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<DownlinkRow>, StoreError> {
-        self.reads().read_downlink(subscriber, after, limit).await
+        self.shared().read_downlink(subscriber, after, limit).await
     }
 
     async fn downlink_head(&self) -> Result<i64, StoreError> {
-        self.reads().downlink_head().await
+        self.shared().downlink_head().await
     }
 
     async fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.reads().get_meta(key).await
+        self.shared().get_meta(key).await
     }
 
     async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO node_meta (key, value) VALUES (?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.shared().set_meta(key, value).await
     }
 
     async fn insert_notice(&self, notice: &NoticeRow, audit: AuditRecord) -> Result<bool, StoreError> {
@@ -717,7 +709,7 @@ impl Store for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<u64, StoreError> {
-        self.reads().distinct_employers(unit, from, to).await
+        self.shared().distinct_employers(unit, from, to).await
     }
 
     #[instrument(name = "store.sqlite.rebuild_rollups", skip_all)]
@@ -752,15 +744,15 @@ impl Store for SqliteStore {
     }
 
     async fn rollup_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
-        self.reads().rollup_extent().await
+        self.shared().rollup_extent().await
     }
 
     async fn report_extent(&self) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
-        self.reads().report_extent().await
+        self.shared().report_extent().await
     }
 
     async fn held_days(&self) -> Result<Vec<NaiveDate>, StoreError> {
-        self.reads().held_days().await
+        self.shared().held_days().await
     }
 
     async fn received_on(
@@ -768,7 +760,7 @@ impl Store for SqliteStore {
         root: &UnitId,
         date: NaiveDate,
     ) -> Result<Vec<(UnitId, DateTime<Utc>)>, StoreError> {
-        self.reads().received_on(root, date).await
+        self.shared().received_on(root, date).await
     }
 
     async fn record_child_sync(
@@ -777,25 +769,15 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
         synced_through: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO child_syncs (child_unit_id, last_push_at, synced_through) VALUES (?, ?, ?) \
-             ON CONFLICT (child_unit_id) DO UPDATE SET last_push_at = excluded.last_push_at, \
-             synced_through = COALESCE(excluded.synced_through, child_syncs.synced_through)",
-        )
-        .bind(child.as_str())
-        .bind(at)
-        .bind(synced_through)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.shared().record_child_sync(child, at, synced_through).await
     }
 
     async fn child_syncs(&self) -> Result<Vec<ChildSync>, StoreError> {
-        self.reads().child_syncs().await
+        self.shared().child_syncs().await
     }
 
     async fn count_reports(&self) -> Result<u64, StoreError> {
-        self.reads().count_reports().await
+        self.shared().count_reports().await
     }
 
     #[instrument(name = "store.sqlite.apply_case_events", skip_all, fields(n = items.len()))]
@@ -821,11 +803,11 @@ impl Store for SqliteStore {
     }
 
     async fn get_case(&self, id: &CaseId) -> Result<Option<StoredCase>, StoreError> {
-        self.reads().get_case(id).await
+        self.shared().get_case(id).await
     }
 
     async fn case_petitioner(&self, id: &CaseId) -> Result<Option<Petitioner>, StoreError> {
-        self.reads().case_petitioner(id).await
+        self.shared().case_petitioner(id).await
     }
 
     async fn list_cases(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
@@ -866,7 +848,7 @@ impl Store for SqliteStore {
         category: DisputeCategory,
         since: NaiveDate,
     ) -> Result<Vec<CaseId>, StoreError> {
-        self.reads().find_repeats(petitioner_ref, category, since).await
+        self.shared().find_repeats(petitioner_ref, category, since).await
     }
 
     async fn cases_of_petitioner(
@@ -876,11 +858,11 @@ impl Store for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Case>, StoreError> {
-        self.reads().cases_of_petitioner(petitioner_ref, category, from, to).await
+        self.shared().cases_of_petitioner(petitioner_ref, category, from, to).await
     }
 
     async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
-        self.reads().count_cases_with_prefix(prefix).await
+        self.shared().count_cases_with_prefix(prefix).await
     }
 
     async fn case_figures(
@@ -919,7 +901,7 @@ impl Store for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<CaseId>, StoreError> {
-        self.reads().case_drill(root, from, to, figure, after, limit).await
+        self.shared().case_drill(root, from, to, figure, after, limit).await
     }
 
     async fn insert_supervision(&self, row: &SupervisionRow, audit: AuditRecord) -> Result<bool, StoreError> {
@@ -952,7 +934,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_supervisions(&self, case_id: &CaseId) -> Result<Vec<SupervisionRow>, StoreError> {
-        self.reads().list_supervisions(case_id).await
+        self.shared().list_supervisions(case_id).await
     }
 
     async fn set_roster(&self, entries: &[RosterRow], audit: AuditRecord) -> Result<u64, StoreError> {
@@ -988,15 +970,7 @@ impl Store for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<RosterRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT unit_id, duty_date, leader FROM roster WHERE unit_id = ? AND duty_date >= ? AND duty_date <= ? \
-             ORDER BY duty_date",
-        )
-        .bind(unit.as_str())
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?)
+        self.shared().roster(unit, from, to).await
     }
 
     #[instrument(name = "store.sqlite.append_audit", skip_all, fields(n = records.len()))]

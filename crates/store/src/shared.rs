@@ -1,9 +1,12 @@
-//! The reads whose SQL is the same on both backends, written once: generic
+//! The queries whose SQL is the same on both backends, written once: generic
 //! over the sqlx database, with `$N` placeholders, which PostgreSQL reads
 //! natively and SQLite as numbered parameters (`?N`). `SqliteStore` and
-//! `PgStore` implement these `Store` methods by calling [`Reads`]; the
-//! methods whose SQL differs (the write paths, `UNNEST` against
-//! `json_each`, dialect functions) stay in `sqlite.rs` and `postgres.rs`.
+//! `PgStore` implement these `Store` methods by calling [`Shared`]; the
+//! methods whose SQL or transactions differ (the batch write paths, `UNNEST`
+//! against `json_each`, dialect functions, SQLite's `BEGIN IMMEDIATE` with
+//! the audit append) stay in `sqlite.rs` and `postgres.rs`. Single-statement
+//! writes go through `writer`: SQLite's one writer connection, PostgreSQL's
+//! pool.
 //! A query moves here when both backends can run its text unchanged.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,17 +18,20 @@ use crate::cases::{self, OutboxEntryRow};
 use crate::personal::{self, Keyring};
 use crate::plan::{self, RevisionRow};
 use crate::{
-    CaseFigure, ChildSync, DownlinkRow, ListQuery, OutboxItem, OutboxStats, RevisionMeta, SetAsideRow,
-    StoreError, StoredCase, SupervisionRow,
+    CaseFigure, ChildSync, DownlinkRow, ListQuery, OutboxItem, OutboxStats, RevisionMeta, RosterRow,
+    SetAsideRow, StoreError, StoredCase, SupervisionRow,
 };
 
-/// A backend's pool and keys, for the shared reads.
-pub(crate) struct Reads<'a, DB: sqlx::Database> {
+/// A backend's pools and keys, for the shared queries.
+pub(crate) struct Shared<'a, DB: sqlx::Database> {
+    /// Reads.
     pub pool: &'a sqlx::Pool<DB>,
+    /// Single-statement writes.
+    pub writer: &'a sqlx::Pool<DB>,
     pub keyring: &'a Keyring,
 }
 
-impl<DB> Reads<'_, DB>
+impl<DB> Shared<'_, DB>
 where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -36,7 +42,8 @@ where
     i64: for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: for<'q> sqlx::Encode<'q, DB>,
     NaiveDate: for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    DateTime<Utc>: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<DateTime<Utc>>: for<'q> sqlx::Encode<'q, DB>,
     Vec<u8>: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     plan::StoredUnitRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     RevisionRow: for<'r> sqlx::FromRow<'r, DB::Row>,
@@ -46,6 +53,7 @@ where
     personal::SealedDownlinkRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     ChildSync: for<'r> sqlx::FromRow<'r, DB::Row>,
     cases::SupervisionRecord: for<'r> sqlx::FromRow<'r, DB::Row>,
+    RosterRow: for<'r> sqlx::FromRow<'r, DB::Row>,
 {
     pub(crate) async fn load_units(&self) -> Result<Option<UnitTree>, StoreError> {
         let rows: Vec<plan::StoredUnitRow> = sqlx::query_as(
@@ -357,5 +365,53 @@ where
         .fetch_all(self.pool)
         .await?;
         records.into_iter().map(cases::SupervisionRecord::into_row).collect()
+    }
+
+    pub(crate) async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO node_meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn record_child_sync(
+        &self,
+        child: &UnitId,
+        at: DateTime<Utc>,
+        synced_through: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO child_syncs (child_unit_id, last_push_at, synced_through) VALUES ($1, $2, $3) \
+             ON CONFLICT (child_unit_id) DO UPDATE SET last_push_at = excluded.last_push_at, \
+             synced_through = COALESCE(excluded.synced_through, child_syncs.synced_through)",
+        )
+        .bind(child.as_str())
+        .bind(at)
+        .bind(synced_through)
+        .execute(self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn roster(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RosterRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT unit_id, duty_date, leader FROM roster WHERE unit_id = $1 AND duty_date >= $2 \
+             AND duty_date <= $3 ORDER BY duty_date",
+        )
+        .bind(unit.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool)
+        .await?)
     }
 }
