@@ -503,8 +503,8 @@ mod tests {
         for stated in ["lead-1", "fengqiao://person/410411001/leader/off-3", "off-33"] {
             let refused = recorded(verified(&identity, None), stated, None, "actor").unwrap_err();
             let Refusal::Denied(denied) = refused else { panic!("{stated}: {refused:?}") };
-            assert!(denied.reason.contains("on_behalf_of"), "{}", denied.reason);
-            assert!(!denied.reason.contains(stated), "the denial does not echo the request");
+            assert!(denied.reason.text.contains("on_behalf_of"), "{}", denied.reason);
+            assert!(!denied.reason.text.contains(stated), "the denial does not echo the request");
         }
         let leader = Principal::new("lead-1", Some(name("王书记")), "on_behalf_of").unwrap();
         let actor = recorded(verified(&identity, None), "", Some(leader.clone()), "actor").unwrap();

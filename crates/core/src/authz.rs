@@ -562,7 +562,7 @@ mod tests {
             for rpc in Rpc::ALL {
                 for target in [Target::Node, Target::Unit("T1"), Target::Case { owner: "T1", origin: "T1" }] {
                     let denied = check(&identity, rpc, target).unwrap_err();
-                    assert!(denied.reason.contains("not in the tree"), "{identity} {rpc}: {denied}");
+                    assert!(denied.reason.text.contains("not in the tree"), "{identity} {rpc}: {denied}");
                 }
             }
         }
@@ -658,8 +658,10 @@ mod tests {
     fn denials_name_the_rule() {
         let denied = check(&person("T1", Role::Officer), Rpc::WeeklySummary, Target::Unit("D")).unwrap_err();
         assert_eq!(
-            denied.reason,
+            denied.reason.text,
             "an officer at T1 may call WeeklySummary only on their own unit's subtree; D is above it"
         );
+        assert_eq!(denied.reason.code, "OUTSIDE_SCOPE");
+        assert_eq!(denied.reason.arg("relation"), Some("above"));
     }
 }

@@ -47,21 +47,6 @@ impl Why {
     }
 }
 
-/// A reason reads as its English sentence (`why.contains("after today")`).
-impl std::ops::Deref for Why {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.text
-    }
-}
-
-impl PartialEq<&str> for Why {
-    fn eq(&self, other: &&str) -> bool {
-        self.text == *other
-    }
-}
-
 impl fmt::Display for Why {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

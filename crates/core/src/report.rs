@@ -969,8 +969,8 @@ pub(crate) mod tests {
             match result {
                 Err(DomainError::Invalid { field, reason }) => {
                     assert_eq!(field, expected);
-                    assert!(reason.contains(kind), "{reason}");
-                    assert!(!reason.contains("139"), "the value is not echoed: {reason}");
+                    assert!(reason.text.contains(kind), "{reason}");
+                    assert!(!reason.text.contains("139"), "the value is not echoed: {reason}");
                 }
                 other => panic!("expected Invalid on {expected}, got {other:?}"),
             }

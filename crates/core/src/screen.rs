@@ -442,11 +442,11 @@ mod tests {
             .unwrap_err();
         let DomainError::Invalid { field, reason } = &error else { panic!("{error:?}") };
         assert_eq!(field, "summary");
-        assert!(reason.contains("a resident identity number at character 4"), "{reason}");
-        assert!(reason.contains("a mobile phone number at character 25"), "{reason}");
-        assert_eq!(reason.matches("mobile").count(), 1, "each kind once: {reason}");
+        assert!(reason.text.contains("a resident identity number at character 4"), "{reason}");
+        assert!(reason.text.contains("a mobile phone number at character 25"), "{reason}");
+        assert_eq!(reason.text.matches("mobile").count(), 1, "each kind once: {reason}");
         for digits in ["410411", "1237", "139", "5678", "138"] {
-            assert!(!reason.contains(digits), "the value is not echoed: {reason}");
+            assert!(!reason.text.contains(digits), "the value is not echoed: {reason}");
         }
         check_free_text("界墙纠纷，已调解", "summary").unwrap();
     }

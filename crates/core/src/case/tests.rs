@@ -198,7 +198,7 @@ fn decide_review(decision: ReviewDecision) -> Action {
 
 /// Whether `err` is a refusal that names `status`.
 fn refusal_names(err: &DomainError, status: CaseStatus) -> bool {
-    matches!(err, DomainError::FailedPrecondition(msg) if msg.contains(status.as_str()))
+    matches!(err, DomainError::FailedPrecondition(msg) if msg.text.contains(status.as_str()))
 }
 
 fn assert_failed(err: &DomainError, status: CaseStatus) {
@@ -1094,8 +1094,8 @@ const WITH_PHONE: &str = "申请人电话13912345678，已约谈";
 fn refused_for_personal_data(err: &DomainError, expected_field: &str) {
     assert_invalid(err, expected_field);
     let DomainError::Invalid { reason, .. } = err else { unreachable!() };
-    assert!(reason.contains("a mobile phone number"), "{reason}");
-    assert!(!reason.contains("13912345678"), "the value is not echoed: {reason}");
+    assert!(reason.text.contains("a mobile phone number"), "{reason}");
+    assert!(!reason.text.contains("13912345678"), "the value is not echoed: {reason}");
 }
 
 fn assign_with(leader: &str, responsible: &str, plan: &str) -> Action {
@@ -1217,7 +1217,7 @@ fn a_refused_step_names_the_step_that_must_come_first() {
         panic!("expected FailedPrecondition")
     };
     assert!(
-        message.contains(": it is registered; it must first be accepted (`fengqiao case accept "),
+        message.text.contains(": it is registered; it must first be accepted (`fengqiao case accept "),
         "{message}"
     );
     desk.act("2026-03-02", Action::Accept);
@@ -1225,7 +1225,7 @@ fn a_refused_step_names_the_step_that_must_come_first() {
         panic!("expected FailedPrecondition")
     };
     assert!(
-        message.contains(
+        message.text.contains(
             ": it is accepted; it must first be assigned a leader and a plan (`fengqiao case assign "
         ),
         "{message}"
@@ -1233,5 +1233,5 @@ fn a_refused_step_names_the_step_that_must_come_first() {
     let DomainError::FailedPrecondition(message) = desk.refuse("2026-03-03", Action::Progress) else {
         panic!("expected FailedPrecondition")
     };
-    assert!(message.contains("it must first be assigned"), "{message}");
+    assert!(message.text.contains("it must first be assigned"), "{message}");
 }
