@@ -165,18 +165,30 @@ fn rust_literal(text: &str) -> String {
     out
 }
 
-/// A message's text as the Fluent file holds it, without its key.
-fn message_text(file: &str, key: &str) -> Option<String> {
+/// Every message's text as the Fluent file holds it, by key (continuation
+/// lines kept, with their indentation).
+fn message_texts(file: &str) -> std::collections::HashMap<String, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(file);
     let source = std::fs::read_to_string(&path).expect("the message file");
-    let mut lines = source.lines();
-    let first = lines.find(|line| line.starts_with(&format!("{key} = ")))?;
-    let mut text = first[key.len() + 3..].to_owned();
-    for line in lines.take_while(|line| line.starts_with(' ')) {
-        text.push('\n');
-        text.push_str(line);
+    let mut texts = std::collections::HashMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in source.lines() {
+        if line.starts_with(' ')
+            && let Some((_, text)) = current.as_mut()
+        {
+            text.push('\n');
+            text.push_str(line);
+            continue;
+        }
+        texts.extend(current.take());
+        if let Some((key, text)) = line.split_once(" = ")
+            && !key.starts_with('#')
+        {
+            current = Some((key.to_owned(), text.to_owned()));
+        }
     }
-    Some(text)
+    texts.extend(current);
+    texts
 }
 
 /// The `$variables` a message uses.
@@ -193,6 +205,7 @@ fn every_refusal_code_a_node_sends_reads_in_both_languages() {
     let codes = refusal_codes();
     assert!(codes.len() > 150, "only {} refusal codes found", codes.len());
     let mut wrong = Vec::new();
+    let (en_texts, zh_texts) = (message_texts("en.ftl"), message_texts("zh-CN.ftl"));
     let mut sentences: std::collections::BTreeMap<String, String> = Default::default();
     for (code, sentence, path) in &codes {
         let shown = path.display();
@@ -228,25 +241,23 @@ fn every_refusal_code_a_node_sends_reads_in_both_languages() {
             rest = &rest[close + 1..];
         }
         expected.push_str(rest);
-        if let Some(text) = message_text("en.ftl", &key)
-            && text != expected
+        if let Some(text) = en_texts.get(&key)
+            && *text != expected
         {
             wrong.push(format!("{key} in en.ftl reads {text:?}; the node says {expected:?}"));
         }
         // The Chinese names the same values (English words the node puts
         // into its sentence are named again by identifier: see i18n.rs).
-        if let (Some(en_text), Some(zh_text)) =
-            (message_text("en.ftl", &key), message_text("zh-CN.ftl", &key))
-        {
+        if let (Some(en_text), Some(zh_text)) = (en_texts.get(&key), zh_texts.get(&key)) {
             let english_only: BTreeSet<String> = ["verb", "who", "reach", "it"].map(String::from).into();
             let by_id: BTreeSet<String> = ["action", "role", "scope", "relation"].map(String::from).into();
-            for name in variables(&en_text).difference(&english_only) {
-                if !variables(&zh_text).contains(name) {
+            for name in variables(en_text).difference(&english_only) {
+                if !variables(zh_text).contains(name) {
                     wrong.push(format!("{key} in zh-CN.ftl does not show ${name}"));
                 }
             }
-            for name in variables(&zh_text) {
-                if !variables(&en_text).contains(&name) && !by_id.contains(&name) {
+            for name in variables(zh_text) {
+                if !variables(en_text).contains(&name) && !by_id.contains(&name) {
                     wrong.push(format!("{key} in zh-CN.ftl uses ${name}, which the node does not send"));
                 }
             }
