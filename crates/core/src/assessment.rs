@@ -248,6 +248,8 @@ impl Performance {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Scored {
     pub component: Component,
+    /// Written as `part` and `whole` beside the component.
+    #[serde(flatten)]
     pub share: Share,
     pub percent: Option<f64>,
     pub weight: u32,

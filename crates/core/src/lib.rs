@@ -8,7 +8,9 @@
 //! hash chain of the tamper-evident audit log ([`audit`]); who may call
 //! what, by role and place in the tree ([`authz`], over [`identity`]); who
 //! is recorded as having acted ([`actor`]); the accountability assessment
-//! that scores and ranks the units of a scorecard ([`assessment`]); the
+//! that scores and ranks the units of a scorecard ([`assessment`]); the read
+//! models every face shows — summary, scorecard, completeness, trend, case
+//! figures ([`read`]); the
 //! screen that keeps personal data out of free text ([`screen`]); and the
 //! digests and item comparison of the anti-entropy exchange between tiers
 //! ([`reconcile`]).
@@ -27,6 +29,7 @@ pub mod case;
 pub mod coverage;
 pub mod error;
 pub mod identity;
+pub mod read;
 pub mod reconcile;
 pub mod report;
 pub mod revision;

@@ -1,13 +1,13 @@
-//! The case ledger's figures in the summaries, what the accountability
-//! assessment of a scorecard row reads (责任追究; the formula is
-//! `fengqiao_core::assessment`), and the drill-down behind every figure.
+//! The drill-down behind every figure of a summary: the reports or cases a
+//! figure counts, or a unit's place in its parent's scorecard (the figures
+//! themselves are `fengqiao_core::read`'s).
 
 use chrono::NaiveDate;
-use fengqiao_core::assessment::Performance;
+use fengqiao_core::read::ScorecardPlace;
 use fengqiao_core::why;
-use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, Tally, UnitId};
-use fengqiao_proto::pb::{self, DrillDownRequest, DrillDownResponse, ReportRef, ScorecardPlace};
-use fengqiao_store::{CaseCounts, CaseFigure, ListQuery};
+use fengqiao_core::{DisputeCategory, DomainError, UnitId};
+use fengqiao_proto::pb::{self, DrillDownRequest, DrillDownResponse, ReportRef};
+use fengqiao_store::{CaseFigure, ListQuery};
 
 use crate::summary::Summaries;
 use crate::{Node, NodeError};
@@ -15,56 +15,6 @@ use crate::{Node, NodeError};
 /// Default and largest page of a drill-down.
 pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 1000;
-
-fn percent(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
-}
-
-/// Case figures on the wire, with their rates.
-pub fn case_figures_to_pb(c: &CaseCounts) -> pb::CaseFigures {
-    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    pb::CaseFigures {
-        registered: n(c.registered),
-        closed: n(c.closed),
-        closed_on_time: n(c.closed_on_time),
-        overdue: n(c.overdue),
-        escalated: n(c.escalated),
-        repeat_petitions: n(c.repeat_petitions),
-        accepted: n(c.accepted),
-        accepted_on_time: n(c.accepted_on_time),
-        assigned_down: n(c.assigned_down),
-        satisfied: n(c.satisfied),
-        dissatisfied: n(c.dissatisfied),
-        unreachable: n(c.unreachable),
-        visits: n(c.visits),
-        one_visit: n(c.one_visit),
-        on_time_closure_rate: percent(c.closed_on_time, c.closed),
-        satisfaction_rate: percent(c.satisfied, c.satisfied + c.dissatisfied),
-        one_visit_rate: percent(c.one_visit, c.visits),
-        repeat_rate: percent(c.repeat_petitions, c.registered),
-    }
-}
-
-/// What the accountability assessment reads of a scorecard row: its
-/// reports' tally and its case figures.
-pub fn performance(tally: &Tally, cases: &CaseCounts) -> Performance {
-    let count = |value: i64| u64::try_from(value).unwrap_or(0);
-    Performance {
-        expected: count(tally.expected),
-        received: count(tally.received),
-        on_time: count(tally.on_time),
-        disputes: count(tally.disputes),
-        resolved_on_the_spot: count(tally.outcome(DisputeOutcome::ResolvedOnTheSpot)),
-        accepted: cases.accepted,
-        accepted_on_time: cases.accepted_on_time,
-        closed: cases.closed,
-        closed_on_time: cases.closed_on_time,
-        registered: cases.registered,
-        repeat_petitions: cases.repeat_petitions,
-        satisfied: cases.satisfied,
-        dissatisfied: cases.dissatisfied,
-    }
-}
 
 /// A report figure a drill-down can list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,15 +159,11 @@ async fn scorecard_place(
         },
         None => return Err(no_scorecard(unit, from, to).into()),
     };
-    let summary = Summaries::new(node.clone()).summary(parent.as_str(), from, to).await?;
-    let rows = u32::try_from(summary.children.len()).unwrap_or(u32::MAX);
-    let row = summary.children.into_iter().find(|row| row.unit_id == unit.as_str()).ok_or_else(|| {
+    let scorecard = Summaries::new(node.clone()).summary(parent.as_str(), from, to, None).await?;
+    let place = ScorecardPlace::of(unit, &scorecard).ok_or_else(|| {
         DomainError::FailedPrecondition(why!(UNIT_HAS_NO_ROW_IN_SCORECARD, "unit {unit} has no row in the scorecard of {parent} from {from} to {to}: no day of the range on which it was below {parent} is due yet", unit = unit, parent = parent, from = from, to = to))
     })?;
-    Ok(DrillDownResponse {
-        place: Some(ScorecardPlace { parent_unit_id: parent.to_string(), row: Some(row), rows }),
-        ..DrillDownResponse::default()
-    })
+    Ok(DrillDownResponse { place: Some(pb::ScorecardPlace::from(&place)), ..DrillDownResponse::default() })
 }
 
 fn no_scorecard(unit: &UnitId, from: NaiveDate, to: NaiveDate) -> DomainError {
@@ -277,27 +223,5 @@ async fn drill_reports(
         if exhausted {
             return Ok(DrillDownResponse { reports, ..DrillDownResponse::default() });
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rates_divide_safely() {
-        let figures = case_figures_to_pb(&CaseCounts {
-            registered: 4,
-            repeat_petitions: 1,
-            closed: 2,
-            closed_on_time: 1,
-            satisfied: 3,
-            dissatisfied: 1,
-            ..CaseCounts::default()
-        });
-        assert_eq!(figures.repeat_rate, 25.0);
-        assert_eq!(figures.on_time_closure_rate, 50.0);
-        assert_eq!(figures.satisfaction_rate, 75.0);
-        assert_eq!(figures.one_visit_rate, 0.0);
     }
 }

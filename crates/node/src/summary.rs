@@ -15,18 +15,19 @@ use std::pin::Pin;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use fengqiao_core::assessment::{self, Assessment};
 use fengqiao_core::coverage::Coverage;
-use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, IsoWeek, Tally, UnitId};
+use fengqiao_core::read::summary::{Child, Counted, SummaryHead};
+use fengqiao_core::read::{
+    CaseCounts, Completeness, DayRange, Freshness, Moment, Summary, Trend, UnitRef, WeekPoint,
+};
+use fengqiao_core::{DomainError, IsoWeek, Tally, UnitId};
 use fengqiao_proto::pb::summary_service_server::SummaryService;
 use fengqiao_proto::pb::{
     self, CompletenessRequest, CompletenessResponse, ExportReportsRequest, ExportReportsResponse,
     PeriodSummaryRequest, PeriodSummaryResponse, TrendRequest, TrendResponse, WatchAlertsRequest,
     WatchAlertsResponse, WeeklySummaryRequest, WeeklySummaryResponse,
 };
-use fengqiao_proto::{
-    category_to_pb, outcome_to_pb, parse_date, parse_unit_id, stored_report_to_pb, tier_to_pb, timestamp,
-};
+use fengqiao_proto::{parse_date, parse_unit_id, stored_report_to_pb};
 use fengqiao_store::{ListQuery, Period};
 use futures::Stream;
 use tokio::sync::mpsc;
@@ -36,7 +37,6 @@ use tracing::{instrument, warn};
 
 use fengqiao_core::authz::{Rpc, Target};
 
-use crate::figures::{case_figures_to_pb, performance};
 use crate::{Node, NodeError, paging};
 
 /// Longest range of a period summary or export, in days (ten years).
@@ -145,50 +145,6 @@ async fn stored_tallies(
         .collect())
 }
 
-/// Shares in percent, 0 when the base is 0.
-fn rates(tally: &Tally) -> pb::Rates {
-    let percent = |part: i64, whole: i64| if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 };
-    pb::Rates {
-        completeness_percent: percent(tally.received, tally.expected),
-        timeliness_percent: percent(tally.on_time, tally.expected),
-        zero_share_percent: percent(tally.zero_reports, tally.received),
-        resolved_on_the_spot_percent: percent(
-            tally.outcome(DisputeOutcome::ResolvedOnTheSpot),
-            tally.disputes,
-        ),
-    }
-}
-
-/// A tally on the wire; `employers` is set on totals only.
-pub fn tally_to_pb(tally: &Tally, employers: i64) -> pb::Tally {
-    pb::Tally {
-        expected: tally.expected,
-        received: tally.received,
-        on_time: tally.on_time,
-        late: tally.late,
-        missing: tally.missing(),
-        zero_reports: tally.zero_reports,
-        disputes: tally.disputes,
-        parties: tally.parties,
-        by_category: DisputeCategory::ALL
-            .iter()
-            .map(|&c| pb::CategoryCount { category: category_to_pb(c).into(), disputes: tally.category(c) })
-            .collect(),
-        by_outcome: DisputeOutcome::ALL
-            .iter()
-            .map(|&o| pb::OutcomeCount { outcome: outcome_to_pb(o).into(), disputes: tally.outcome(o) })
-            .collect(),
-        wage_arrears: Some(pb::WageFigures {
-            disputes: tally.wage_disputes,
-            resolved: tally.wage_resolved,
-            workers: tally.wage_workers,
-            amount_claimed_cents: tally.wage_claimed_cents,
-            amount_recovered_cents: tally.wage_recovered_cents,
-            employers,
-        }),
-    }
-}
-
 impl Summaries {
     pub fn new(node: Node) -> Self {
         Summaries { node }
@@ -210,13 +166,16 @@ impl Summaries {
         self.node.served_unit(id.as_str())
     }
 
-    /// The summary of `unit`'s subtree over `[from, to]`.
+    /// The summary of `unit`'s subtree over `[from, to]`: the store's
+    /// tallies, case counts and child syncs, assembled by the domain
+    /// ([`Summary::assemble`]).
     pub(crate) async fn summary(
         &self,
         unit_id: &str,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<pb::Summary, NodeError> {
+        iso_week: Option<IsoWeek>,
+    ) -> Result<Summary, NodeError> {
         check_range(from, to, "to_date")?;
         let unit = self.unit(unit_id, "unit_id")?;
         let now = self.node.clock().now();
@@ -235,32 +194,29 @@ impl Summaries {
                 .collect()
         };
         let case_counts = if case_to < from {
-            vec![fengqiao_store::CaseCounts::default(); 1 + case_children.len()]
+            vec![CaseCounts::default(); 1 + case_children.len()]
         } else {
             let roots: Vec<UnitId> =
                 std::iter::once(unit.id.clone()).chain(case_children.iter().cloned()).collect();
             self.node.store().case_figures(&roots, from, case_to).await?
         };
-        let child_cases: HashMap<&UnitId, &fengqiao_store::CaseCounts> =
+        let child_cases: HashMap<&UnitId, &CaseCounts> =
             case_children.iter().zip(case_counts.iter().skip(1)).collect();
-        let mut summary = pb::Summary {
-            unit_id: unit.id.to_string(),
+        let head = SummaryHead {
+            unit_id: unit.id.clone(),
             unit_name: unit.name.clone(),
-            tier: tier_to_pb(unit.tier).into(),
-            from_date: from.to_string(),
-            to_date: to.to_string(),
-            computed_at: Some(timestamp(now)),
-            cases: Some(case_figures_to_pb(&case_counts[0])),
-            cases_as_of: Some(timestamp(cases_as_of.at)),
+            tier: unit.tier,
+            from_date: from,
+            to_date: to,
+            iso_week,
+            computed_at: Moment::utc(now),
+            cases_as_of: Moment::utc(cases_as_of.at),
             cases_provisional: cases_as_of.provisional,
-            ..pb::Summary::default()
         };
+        let weights = &self.node.config().ranking;
         if through < from {
-            summary.totals = Some(tally_to_pb(&Tally::default(), 0));
-            summary.rates = Some(rates(&Tally::default()));
-            return Ok(summary);
+            return Ok(Summary::assemble(head, case_counts[0], None, weights));
         }
-        summary.through_date = through.to_string();
         let children = coverage.children_in(unit.id.as_str(), from, through);
         let mut items = vec![(unit.id.clone(), from, through)];
         for (child, ranges) in &children {
@@ -270,8 +226,6 @@ impl Summaries {
         let mut totals = stored[0];
         totals.expected = coverage.expected(unit.id.as_str(), from, through);
         let employers = self.node.store().distinct_employers(&unit.id, from, through).await?;
-        summary.totals = Some(tally_to_pb(&totals, employers as i64));
-        summary.rates = Some(rates(&totals));
         // Only a node with child nodes has syncs to show: spare the others
         // a query on every summary.
         let syncs: HashMap<String, fengqiao_store::ChildSync> = if self.node.child_nodes().is_empty() {
@@ -281,48 +235,31 @@ impl Summaries {
         };
         let cutoff = self.node.config().time.cutoff_of(through);
         let mut next = 1;
-        let mut arrived = 0;
-        let mut assessments = Vec::with_capacity(children.len());
-        for (child, ranges) in &children {
+        let mut rows = Vec::with_capacity(children.len());
+        for (child, ranges) in children {
             let mut tally = Tally::default();
-            for &(a, b) in ranges {
+            for &(a, b) in &ranges {
                 tally += stored[next];
                 tally.expected += coverage.expected(child.as_str(), a, b);
                 next += 1;
             }
-            let freshness = self.freshness(child.as_str(), &syncs, cutoff);
-            arrived += usize::from(freshness.arrived);
             let unit = tree.get(child.as_str());
-            let cases = child_cases.get(child).copied().copied().unwrap_or_default();
-            let assessment = Assessment::of(&performance(&tally, &cases), &self.node.config().ranking);
-            summary.children.push(pb::ScorecardRow {
-                unit_id: child.to_string(),
+            rows.push(Child {
                 name: unit.map(|u| u.name.clone()).unwrap_or_default(),
-                tier: unit.map(|u| tier_to_pb(u.tier).into()).unwrap_or_default(),
+                tier: unit.map(|u| u.tier),
                 days: if ranges.as_slice() == [(from, through)] {
                     Vec::new()
                 } else {
-                    ranges
-                        .iter()
-                        .map(|(a, b)| pb::DayRange { from_date: a.to_string(), to_date: b.to_string() })
-                        .collect()
+                    ranges.iter().map(|&(from_date, to_date)| DayRange { from_date, to_date }).collect()
                 },
-                tally: Some(tally_to_pb(&tally, 0)),
-                rates: Some(rates(&tally)),
-                cases: Some(case_figures_to_pb(&cases)),
-                freshness: Some(freshness),
-                rank: 0,
-                assessment: Some(pb::Assessment::from(&assessment)),
+                tally,
+                cases: child_cases.get(&child).copied().copied().unwrap_or_default(),
+                freshness: self.freshness(child.as_str(), &syncs, cutoff),
+                unit_id: child,
             });
-            assessments.push((child.clone(), assessment));
         }
-        for (row, rank) in summary.children.iter_mut().zip(assessment::ranks(&assessments)) {
-            row.rank = rank;
-        }
-        summary.children.sort_by_key(|row| row.rank);
-        summary.arrived_percent =
-            if children.is_empty() { 100.0 } else { 100.0 * arrived as f64 / children.len() as f64 };
-        Ok(summary)
+        let counted = Counted { through, totals, employers: employers as i64, children: rows };
+        Ok(Summary::assemble(head, case_counts[0], Some(counted), weights))
     }
 
     /// How fresh a child unit's figures are here: served here, or by a
@@ -332,16 +269,16 @@ impl Summaries {
         child: &str,
         syncs: &HashMap<String, fengqiao_store::ChildSync>,
         cutoff: DateTime<Utc>,
-    ) -> pb::ChildFreshness {
+    ) -> Freshness {
         let Some(node) = self.node.delegated_to(child) else {
-            return pb::ChildFreshness { arrived: true, ..pb::ChildFreshness::default() };
+            return Freshness::served_here();
         };
         let sync = syncs.get(&node);
         let synced_through = sync.and_then(|s| s.synced_through);
-        pb::ChildFreshness {
-            served_by: node,
-            last_sync: sync.map(|s| timestamp(s.last_push_at)),
-            synced_through: synced_through.map(timestamp),
+        Freshness {
+            served_by: Some(node),
+            last_sync: sync.map(|s| Moment::utc(s.last_push_at)),
+            synced_through: synced_through.map(Moment::utc),
             arrived: synced_through.is_some_and(|at| at >= cutoff),
         }
     }
@@ -350,11 +287,8 @@ impl Summaries {
         &self,
         unit_id: &str,
         date: NaiveDate,
-    ) -> Result<CompletenessResponse, NodeError> {
+    ) -> Result<Completeness, NodeError> {
         let unit = self.unit(unit_id, "unit_id")?;
-        let policy = &self.node.config().time;
-        let now = self.node.clock().now();
-        let cutoff = policy.cutoff_of(date);
         let coverage = self.coverage();
         let tree = self.node.tree();
         let expected = coverage.expected_on(unit.id.as_str(), date);
@@ -363,41 +297,26 @@ impl Summaries {
         let unit_ref = |id: &UnitId| {
             let unit = tree.get(id.as_str());
             let parent = unit.and_then(|u| u.parent_on(date)).and_then(|p| tree.get(p.as_str()));
-            pb::UnitRef {
-                unit_id: id.to_string(),
+            UnitRef {
+                unit_id: id.clone(),
                 name: unit.map(|u| u.name.clone()).unwrap_or_default(),
-                parent_id: parent.map(|p| p.id.to_string()).unwrap_or_default(),
-                parent_name: parent.map(|p| p.name.clone()).unwrap_or_default(),
+                parent_id: parent.map(|p| p.id.clone()),
+                parent_name: parent.map(|p| p.name.clone()),
             }
         };
-        let mut response = CompletenessResponse {
-            unit_id: unit.id.to_string(),
-            date: date.to_string(),
-            cutoff: Some(timestamp(cutoff)),
-            due: now >= cutoff,
-            expected: expected.len() as i64,
-            ..CompletenessResponse::default()
-        };
-        for id in expected {
-            match received.get(id) {
-                None => response.missing.push(unit_ref(id)),
-                Some(&at) => {
-                    response.received += 1;
-                    if policy.is_on_time(date, at) {
-                        response.on_time += 1;
-                    } else {
-                        response.late.push(pb::LateReport {
-                            unit: Some(unit_ref(id)),
-                            first_accepted_at: Some(timestamp(at)),
-                        });
-                    }
-                }
-            }
-        }
-        Ok(response)
+        let policy = &self.node.config().time;
+        Ok(Completeness::of(
+            unit.id.clone(),
+            date,
+            policy,
+            self.node.clock().now(),
+            &expected,
+            &received,
+            unit_ref,
+        ))
     }
 
-    async fn trend(&self, request: TrendRequest) -> Result<TrendResponse, NodeError> {
+    async fn trend(&self, request: TrendRequest) -> Result<Trend, NodeError> {
         let unit = self.unit(&request.unit_id, "unit_id")?;
         let from = IsoWeek::parse(&request.from_week, "from_week")?;
         let to = IsoWeek::parse(&request.to_week, "to_week")?;
@@ -433,14 +352,10 @@ impl Summaries {
                 if a <= b {
                     tally.expected = coverage.expected(unit.id.as_str(), a, b);
                 }
-                pb::WeekPoint {
-                    iso_week: week.to_string(),
-                    tally: Some(tally_to_pb(&tally, 0)),
-                    rates: Some(rates(&tally)),
-                }
+                WeekPoint::of(week, &tally)
             })
             .collect();
-        Ok(TrendResponse { unit_id: unit.id.to_string(), weeks })
+        Ok(Trend { unit_id: unit.id.clone(), weeks })
     }
 }
 
@@ -474,9 +389,8 @@ impl SummaryService for Summaries {
         self.node.authorize(&request, Rpc::WeeklySummary, Target::Unit(&request.get_ref().unit_id))?;
         let request = request.into_inner();
         let week = IsoWeek::parse(&request.iso_week, "iso_week").map_err(NodeError::from)?;
-        let mut summary = self.summary(&request.unit_id, week.monday(), week.sunday()).await?;
-        summary.iso_week = week.to_string();
-        Ok(Response::new(WeeklySummaryResponse { summary: Some(summary) }))
+        let summary = self.summary(&request.unit_id, week.monday(), week.sunday(), Some(week)).await?;
+        Ok(Response::new(WeeklySummaryResponse { summary: Some(pb::Summary::from(&summary)) }))
     }
 
     #[instrument(name = "rpc.period_summary", skip_all, fields(unit = %request.get_ref().unit_id))]
@@ -488,8 +402,8 @@ impl SummaryService for Summaries {
         let request = request.into_inner();
         let from = parse_date(&request.from_date, "from_date").map_err(NodeError::from)?;
         let to = parse_date(&request.to_date, "to_date").map_err(NodeError::from)?;
-        let summary = self.summary(&request.unit_id, from, to).await?;
-        Ok(Response::new(PeriodSummaryResponse { summary: Some(summary) }))
+        let summary = self.summary(&request.unit_id, from, to, None).await?;
+        Ok(Response::new(PeriodSummaryResponse { summary: Some(pb::Summary::from(&summary)) }))
     }
 
     #[instrument(name = "rpc.completeness", skip_all, fields(unit = %request.get_ref().unit_id))]
@@ -500,13 +414,15 @@ impl SummaryService for Summaries {
         self.node.authorize(&request, Rpc::Completeness, Target::Unit(&request.get_ref().unit_id))?;
         let request = request.into_inner();
         let date = parse_date(&request.date, "date").map_err(NodeError::from)?;
-        Ok(Response::new(Summaries::completeness(self, &request.unit_id, date).await?))
+        let day = Summaries::completeness(self, &request.unit_id, date).await?;
+        Ok(Response::new(CompletenessResponse::from(&day)))
     }
 
     #[instrument(name = "rpc.trend", skip_all, fields(unit = %request.get_ref().unit_id))]
     async fn trend(&self, request: Request<TrendRequest>) -> Result<Response<TrendResponse>, Status> {
         self.node.authorize(&request, Rpc::Trend, Target::Unit(&request.get_ref().unit_id))?;
-        Ok(Response::new(Summaries::trend(self, request.into_inner()).await?))
+        let trend = Summaries::trend(self, request.into_inner()).await?;
+        Ok(Response::new(TrendResponse::from(&trend)))
     }
 
     type ExportReportsStream = BoxStream<ExportReportsResponse>;
@@ -606,12 +522,15 @@ impl SummaryService for Summaries {
                     }
                 }
                 let alert = match Summaries::completeness(&this, unit.id.as_str(), day).await {
-                    Ok(c) => Ok(WatchAlertsResponse {
-                        date: c.date,
-                        cutoff: c.cutoff,
-                        expected: c.expected,
-                        missing: c.missing,
-                    }),
+                    Ok(day) => {
+                        let day = CompletenessResponse::from(&day);
+                        Ok(WatchAlertsResponse {
+                            date: day.date,
+                            cutoff: day.cutoff,
+                            expected: day.expected,
+                            missing: day.missing,
+                        })
+                    }
                     Err(error) => {
                         warn!(%error, "cannot compute a missing-report alert");
                         Err(Status::from(error))

@@ -2,7 +2,10 @@
 //! share, percent and weight, and the score, so a reader can recompute a
 //! scorecard's ranks (`fengqiao_core::assessment` says how).
 
-use fengqiao_core::assessment::{Assessment, Component, Scored};
+use fengqiao_core::DomainError;
+use fengqiao_core::assessment::{Assessment, Component, Scored, Share};
+
+use crate::enums::refuse;
 
 use crate::pb;
 
@@ -44,6 +47,50 @@ impl From<&Assessment> for pb::Assessment {
     }
 }
 
+impl TryFrom<pb::AssessmentComponent> for Component {
+    type Error = DomainError;
+
+    fn try_from(component: pb::AssessmentComponent) -> Result<Self, DomainError> {
+        Ok(match component {
+            pb::AssessmentComponent::Completeness => Component::Completeness,
+            pb::AssessmentComponent::Timeliness => Component::Timeliness,
+            pb::AssessmentComponent::DisputeResolution => Component::DisputeResolution,
+            pb::AssessmentComponent::OnTimeAcceptance => Component::OnTimeAcceptance,
+            pb::AssessmentComponent::OnTimeClosure => Component::OnTimeClosure,
+            pb::AssessmentComponent::RepeatPetitions => Component::RepeatPetitions,
+            pb::AssessmentComponent::Satisfaction => Component::Satisfaction,
+            pb::AssessmentComponent::Unspecified => return Err(refuse(0, "component")),
+        })
+    }
+}
+
+impl TryFrom<pb::ComponentScore> for Scored {
+    type Error = DomainError;
+
+    fn try_from(scored: pb::ComponentScore) -> Result<Self, DomainError> {
+        let component = pb::AssessmentComponent::try_from(scored.component)
+            .map_err(|_| refuse(scored.component, "component"))?;
+        Ok(Scored {
+            component: component.try_into()?,
+            share: Share::new(scored.part, scored.whole),
+            percent: scored.applicable.then_some(scored.percent),
+            weight: scored.weight,
+        })
+    }
+}
+
+impl TryFrom<pb::Assessment> for Assessment {
+    type Error = DomainError;
+
+    fn try_from(assessment: pb::Assessment) -> Result<Self, DomainError> {
+        Ok(Assessment {
+            components: assessment.components.into_iter().map(Scored::try_from).collect::<Result<_, _>>()?,
+            score: assessment.scored.then_some(assessment.score),
+            complete: assessment.complete,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use fengqiao_core::assessment::{Performance, Weights};
@@ -71,6 +118,7 @@ mod tests {
         assert_eq!(closure.weight, Weights::default().on_time_closure);
         let satisfaction = &wire.components[6];
         assert_eq!((satisfaction.applicable, satisfaction.percent), (false, 0.0));
+        assert_eq!(Assessment::try_from(wire).unwrap(), assessment);
         let none = pb::Assessment::from(&Assessment::of(&Performance::default(), &Weights::default()));
         assert_eq!((none.scored, none.score, none.complete), (false, 0.0, true));
     }

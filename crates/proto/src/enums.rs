@@ -14,7 +14,7 @@ use crate::pb;
 
 /// Why a wire enum value was refused: UNSPECIFIED (0) or a number this
 /// version does not know.
-fn refuse(value: i32, field: &str) -> DomainError {
+pub(crate) fn refuse(value: i32, field: &str) -> DomainError {
     if value == 0 {
         DomainError::invalid(field, why!(MUST_BE_SET, "must be set"))
     } else {

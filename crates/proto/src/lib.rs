@@ -8,8 +8,9 @@
 //! [`DomainError::Invalid`] whose `field` is the full dotted path of the
 //! offending field as the client sent it, e.g.
 //! `report.disputes[2].wage_arrears.amount_claimed_cents`. Conversions to the
-//! wire cannot fail. Read models of the domain (the accountability
-//! [`fengqiao_core::assessment`]) convert with `From`.
+//! wire cannot fail. The read models of the domain
+//! ([`fengqiao_core::read`], [`fengqiao_core::assessment`]) convert with
+//! `From` to the wire and `TryFrom` back.
 //!
 //! Every service encodes and decodes with [`codec::WireCodec`], which answers
 //! a request that does not decode (malformed protobuf, invalid UTF-8) with
@@ -21,6 +22,7 @@ mod assessment;
 mod case;
 pub mod codec;
 mod enums;
+mod read;
 mod reconcile;
 pub mod refusal;
 mod report;

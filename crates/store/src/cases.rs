@@ -162,147 +162,7 @@ pub struct RosterRow {
     pub leader: String,
 }
 
-/// One figure of the case ledger, and what it counts. Every figure is a
-/// number of distinct cases (so it equals its drill-down); the event
-/// figures count cases with at least one such event in the range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CaseFigure {
-    /// Cases registered in the range at a unit of the subtree (origin unit,
-    /// registration day).
-    Registered,
-    /// Of those, repeat petitions.
-    RepeatPetitions,
-    /// Of those, duty-reception visits.
-    Visits,
-    /// Of the visits, those closed on the day of the visit (a `closed`
-    /// event on the registration day, even if reopened later).
-    OneVisit,
-    /// Cases with an `accepted` event in the range by a unit of the subtree.
-    Accepted,
-    /// Of those, within the acceptance deadline.
-    AcceptedOnTime,
-    /// Cases with a `closed` event in the range by a unit of the subtree.
-    Closed,
-    /// Of those, resolved by the deadline that held.
-    ClosedOnTime,
-    /// Of the closings, by the petitioner's satisfaction.
-    Satisfied,
-    Dissatisfied,
-    Unreachable,
-    /// Cases with an `escalated` event in the range by a unit of the subtree.
-    Escalated,
-    /// Cases with an `assigned_down` event in the range by a unit of the subtree.
-    AssignedDown,
-    /// Cases owned in the subtree at the end of the range's last day whose
-    /// next step was overdue then: open (not declined, not resolved, or
-    /// under review) with a due date before that day. Judged as the case
-    /// stood at that day's end, from its events (`case_due_spans`): a case
-    /// worked since still counts for that range, under the owner it had.
-    Overdue,
-}
-
-impl CaseFigure {
-    pub const ALL: [CaseFigure; 14] = [
-        CaseFigure::Registered,
-        CaseFigure::RepeatPetitions,
-        CaseFigure::Visits,
-        CaseFigure::OneVisit,
-        CaseFigure::Accepted,
-        CaseFigure::AcceptedOnTime,
-        CaseFigure::Closed,
-        CaseFigure::ClosedOnTime,
-        CaseFigure::Satisfied,
-        CaseFigure::Dissatisfied,
-        CaseFigure::Unreachable,
-        CaseFigure::Escalated,
-        CaseFigure::AssignedDown,
-        CaseFigure::Overdue,
-    ];
-
-    /// The field name (`cases.<name>` in a drill-down).
-    pub fn name(self) -> &'static str {
-        match self {
-            CaseFigure::Registered => "registered",
-            CaseFigure::RepeatPetitions => "repeat_petitions",
-            CaseFigure::Visits => "visits",
-            CaseFigure::OneVisit => "one_visit",
-            CaseFigure::Accepted => "accepted",
-            CaseFigure::AcceptedOnTime => "accepted_on_time",
-            CaseFigure::Closed => "closed",
-            CaseFigure::ClosedOnTime => "closed_on_time",
-            CaseFigure::Satisfied => "satisfied",
-            CaseFigure::Dissatisfied => "dissatisfied",
-            CaseFigure::Unreachable => "unreachable",
-            CaseFigure::Escalated => "escalated",
-            CaseFigure::AssignedDown => "assigned_down",
-            CaseFigure::Overdue => "overdue",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<CaseFigure> {
-        CaseFigure::ALL.into_iter().find(|figure| figure.name() == name)
-    }
-}
-
-/// The case figures of one subtree and range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CaseCounts {
-    pub registered: u64,
-    pub repeat_petitions: u64,
-    pub visits: u64,
-    pub one_visit: u64,
-    pub accepted: u64,
-    pub accepted_on_time: u64,
-    pub closed: u64,
-    pub closed_on_time: u64,
-    pub satisfied: u64,
-    pub dissatisfied: u64,
-    pub unreachable: u64,
-    pub escalated: u64,
-    pub assigned_down: u64,
-    pub overdue: u64,
-}
-
-impl CaseCounts {
-    pub fn get(&self, figure: CaseFigure) -> u64 {
-        match figure {
-            CaseFigure::Registered => self.registered,
-            CaseFigure::RepeatPetitions => self.repeat_petitions,
-            CaseFigure::Visits => self.visits,
-            CaseFigure::OneVisit => self.one_visit,
-            CaseFigure::Accepted => self.accepted,
-            CaseFigure::AcceptedOnTime => self.accepted_on_time,
-            CaseFigure::Closed => self.closed,
-            CaseFigure::ClosedOnTime => self.closed_on_time,
-            CaseFigure::Satisfied => self.satisfied,
-            CaseFigure::Dissatisfied => self.dissatisfied,
-            CaseFigure::Unreachable => self.unreachable,
-            CaseFigure::Escalated => self.escalated,
-            CaseFigure::AssignedDown => self.assigned_down,
-            CaseFigure::Overdue => self.overdue,
-        }
-    }
-
-    pub fn set(&mut self, figure: CaseFigure, value: u64) {
-        let slot = match figure {
-            CaseFigure::Registered => &mut self.registered,
-            CaseFigure::RepeatPetitions => &mut self.repeat_petitions,
-            CaseFigure::Visits => &mut self.visits,
-            CaseFigure::OneVisit => &mut self.one_visit,
-            CaseFigure::Accepted => &mut self.accepted,
-            CaseFigure::AcceptedOnTime => &mut self.accepted_on_time,
-            CaseFigure::Closed => &mut self.closed,
-            CaseFigure::ClosedOnTime => &mut self.closed_on_time,
-            CaseFigure::Satisfied => &mut self.satisfied,
-            CaseFigure::Dissatisfied => &mut self.dissatisfied,
-            CaseFigure::Unreachable => &mut self.unreachable,
-            CaseFigure::Escalated => &mut self.escalated,
-            CaseFigure::AssignedDown => &mut self.assigned_down,
-            CaseFigure::Overdue => &mut self.overdue,
-        };
-        *slot = value;
-    }
-}
+pub use fengqiao_core::read::{CaseCounts, CaseFigure};
 
 /// What one stored event contributes to the figures, derived from the case
 /// as it stood before the event.
@@ -849,7 +709,7 @@ impl FigureSource {
 
     /// The figures counted over this source, in [`CaseFigure::ALL`] order.
     pub(crate) fn figures(self) -> Vec<CaseFigure> {
-        CaseFigure::ALL.into_iter().filter(|f| f.source() == self).collect()
+        CaseFigure::ALL.into_iter().filter(|&f| figure_source(f) == self).collect()
     }
 
     /// `FROM … WHERE …` over the source's rows in the subtree(s) `roots`
@@ -896,42 +756,39 @@ impl FigureSource {
     }
 }
 
-impl CaseFigure {
-    /// The rows the figure counts.
-    pub(crate) fn source(self) -> FigureSource {
-        match self {
-            CaseFigure::Registered
-            | CaseFigure::RepeatPetitions
-            | CaseFigure::Visits
-            | CaseFigure::OneVisit => FigureSource::Registrations,
-            CaseFigure::Overdue => FigureSource::Overdue,
-            _ => FigureSource::Events,
+/// The rows a figure counts.
+pub(crate) fn figure_source(figure: CaseFigure) -> FigureSource {
+    match figure {
+        CaseFigure::Registered | CaseFigure::RepeatPetitions | CaseFigure::Visits | CaseFigure::OneVisit => {
+            FigureSource::Registrations
         }
+        CaseFigure::Overdue => FigureSource::Overdue,
+        _ => FigureSource::Events,
     }
+}
 
-    /// Which of its source's rows the figure counts (`c`: the case, `e`:
-    /// the event).
-    fn predicate(self) -> &'static str {
-        match self {
-            CaseFigure::Registered | CaseFigure::Overdue => "1 = 1",
-            CaseFigure::RepeatPetitions => "c.repeat",
-            CaseFigure::Visits => "c.channel = 'visit'",
-            // Closed on the day of the visit, from the events: a reopening
-            // later does not undo the day's one visit.
-            CaseFigure::OneVisit => {
-                "c.channel = 'visit' AND EXISTS (SELECT 1 FROM case_events v WHERE v.case_id = c.case_id \
+/// Which of its source's rows a figure counts (`c`: the case, `e`: the
+/// event).
+fn figure_predicate(figure: CaseFigure) -> &'static str {
+    match figure {
+        CaseFigure::Registered | CaseFigure::Overdue => "1 = 1",
+        CaseFigure::RepeatPetitions => "c.repeat",
+        CaseFigure::Visits => "c.channel = 'visit'",
+        // Closed on the day of the visit, from the events: a reopening
+        // later does not undo the day's one visit.
+        CaseFigure::OneVisit => {
+            "c.channel = 'visit' AND EXISTS (SELECT 1 FROM case_events v WHERE v.case_id = c.case_id \
                  AND v.kind = 'closed' AND v.on_date = c.registered_on AND v.seq <= c.seq)"
-            }
-            CaseFigure::Accepted => "e.kind = 'accepted'",
-            CaseFigure::AcceptedOnTime => "e.kind = 'accepted' AND e.on_time",
-            CaseFigure::Closed => "e.kind = 'closed'",
-            CaseFigure::ClosedOnTime => "e.kind = 'closed' AND e.on_time",
-            CaseFigure::Satisfied => "e.kind = 'closed' AND e.satisfaction = 'satisfied'",
-            CaseFigure::Dissatisfied => "e.kind = 'closed' AND e.satisfaction = 'dissatisfied'",
-            CaseFigure::Unreachable => "e.kind = 'closed' AND e.satisfaction = 'unreachable'",
-            CaseFigure::Escalated => "e.kind = 'escalated'",
-            CaseFigure::AssignedDown => "e.kind = 'assigned_down'",
         }
+        CaseFigure::Accepted => "e.kind = 'accepted'",
+        CaseFigure::AcceptedOnTime => "e.kind = 'accepted' AND e.on_time",
+        CaseFigure::Closed => "e.kind = 'closed'",
+        CaseFigure::ClosedOnTime => "e.kind = 'closed' AND e.on_time",
+        CaseFigure::Satisfied => "e.kind = 'closed' AND e.satisfaction = 'satisfied'",
+        CaseFigure::Dissatisfied => "e.kind = 'closed' AND e.satisfaction = 'dissatisfied'",
+        CaseFigure::Unreachable => "e.kind = 'closed' AND e.satisfaction = 'unreachable'",
+        CaseFigure::Escalated => "e.kind = 'escalated'",
+        CaseFigure::AssignedDown => "e.kind = 'assigned_down'",
     }
 }
 
@@ -944,7 +801,7 @@ pub(crate) fn figures_sql(source: FigureSource, roots: &str) -> String {
         .into_iter()
         // Distinct cases, so a figure equals its drill-down: a case escalated
         // twice inside the subtree is one escalated case.
-        .map(|f| format!("COUNT(DISTINCT CASE WHEN {} THEN c.case_id END)", f.predicate()))
+        .map(|f| format!("COUNT(DISTINCT CASE WHEN {} THEN c.case_id END)", figure_predicate(f)))
         .collect();
     format!("SELECT u.ancestor_id, {} {} GROUP BY u.ancestor_id", counts.join(", "), source.rows_sql(roots))
 }
@@ -954,8 +811,8 @@ pub(crate) fn figures_sql(source: FigureSource, roots: &str) -> String {
 pub(crate) fn drill_sql(figure: CaseFigure) -> String {
     format!(
         "SELECT DISTINCT c.case_id {} AND ({}) AND c.case_id > $4 ORDER BY c.case_id LIMIT $5",
-        figure.source().rows_sql("u.ancestor_id = $1"),
-        figure.predicate(),
+        figure_source(figure).rows_sql("u.ancestor_id = $1"),
+        figure_predicate(figure),
     )
 }
 

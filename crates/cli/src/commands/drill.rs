@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use chrono::NaiveDate;
+use fengqiao_core::read::ScorecardPlace;
 use fengqiao_proto::pb;
 use serde_json::json;
 
@@ -65,16 +66,14 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
             .await
             .map_err(refused)?
             .into_inner();
-        if let Some(place) = &page.place {
+        if let Some(place) = page.place {
+            let place = ScorecardPlace::try_from(place)?.in_zone(policy.zone);
             let text = if args.json {
-                json!({
-                    "parent_unit_id": place.parent_unit_id,
-                    "rows": place.rows,
-                    "row": place.row.as_ref().map(|row| crate::commands::summary::scorecard_row_json(row, &policy)),
-                })
-                .to_string()
+                serde_json::to_string(&place)?
             } else {
-                crate::commands::summary::render_place(place).trim_end().to_owned()
+                crate::commands::summary::render_place(place.parent_unit_id.as_str(), place.rows, &place.row)
+                    .trim_end()
+                    .to_owned()
             };
             out(text)?;
             return Ok(());

@@ -3,12 +3,11 @@
 
 use anyhow::Result;
 use chrono::Duration;
+use fengqiao_core::read::{Completeness, UnitRef};
 use fengqiao_proto::pb::{self};
-use serde_json::json;
 
 use crate::commands::units::UnitNames;
 use crate::connection::{Connection, refused};
-use crate::render::time_fmt;
 use crate::tr;
 
 #[derive(Debug, clap::Args)]
@@ -38,37 +37,20 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
         .await
         .map_err(refused)?
         .into_inner();
+    let answer = Completeness::try_from(answer)?.in_zone(policy.zone);
     if args.json {
-        let unit = |u: Option<&pb::UnitRef>| {
-            u.map(|u| {
-                json!({"unit_id": u.unit_id, "name": u.name, "parent_id": u.parent_id, "parent_name": u.parent_name})
-            })
-        };
-        let value = json!({
-            "unit_id": answer.unit_id,
-            "date": answer.date,
-            "cutoff": time_fmt::wire_for_machines(answer.cutoff, &policy.zone),
-            "due": answer.due,
-            "expected": answer.expected,
-            "received": answer.received,
-            "on_time": answer.on_time,
-            "missing": answer.missing.iter().map(|u| unit(Some(u))).collect::<Vec<_>>(),
-            "late": answer.late.iter().map(|l| json!({
-                "unit": unit(l.unit.as_ref()),
-                "first_accepted_at": time_fmt::wire_for_machines(l.first_accepted_at, &policy.zone),
-            })).collect::<Vec<_>>(),
-        });
-        println!("{value}");
+        println!("{}", serde_json::to_string(&answer)?);
         return Ok(());
     }
-    let cutoff = time_fmt::wire_for_people(answer.cutoff, &policy.zone).unwrap_or_else(|| "-".into());
+    let cutoff = answer.cutoff.for_people();
+    let (unit, date) = (answer.unit_id.to_string(), answer.date.to_string());
     if answer.due {
         println!(
             "{}",
             tr!(
                 "missing-due",
-                unit = &answer.unit_id,
-                date = &answer.date,
+                unit = &unit,
+                date = &date,
                 expected = answer.expected,
                 received = answer.received,
                 on_time = answer.on_time,
@@ -82,8 +64,8 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
             "{}",
             tr!(
                 "missing-not-due",
-                unit = &answer.unit_id,
-                date = &answer.date,
+                unit = &unit,
+                date = &date,
                 cutoff = cutoff,
                 received = answer.received,
                 expected = answer.expected,
@@ -97,7 +79,7 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
         print!("{}", grouped_missing(&answer.missing, &args.unit, &names));
     }
     if !answer.late.is_empty() {
-        let cutoff = answer.cutoff.and_then(|t| time_fmt::wire(Some(t)));
+        let cutoff = answer.cutoff.instant();
         let mut table = crate::render::table::new(crate::i18n::headings([
             "unit",
             "name",
@@ -106,18 +88,18 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
             "after-cutoff",
         ]));
         for late in &answer.late {
-            let unit = late.unit.clone().unwrap_or_default();
-            let accepted = time_fmt::wire(late.first_accepted_at);
-            let after = match (accepted, cutoff) {
-                (Some(a), Some(c)) => duration_text(a - c),
-                _ => "-".into(),
-            };
+            let unit = &late.unit;
+            let parent = format!(
+                "{} {}",
+                unit.parent_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+                unit.parent_name.as_deref().unwrap_or_default()
+            );
             table.add_row([
-                unit.unit_id,
-                unit.name,
-                format!("{} {}", unit.parent_id, unit.parent_name),
-                time_fmt::wire_for_people(late.first_accepted_at, &policy.zone).unwrap_or_else(|| "-".into()),
-                after,
+                unit.unit_id.to_string(),
+                unit.name.clone(),
+                parent,
+                late.first_accepted_at.for_people(),
+                duration_text(late.first_accepted_at.instant() - cutoff),
             ]);
         }
         println!("{}\n{table}", tr!("missing-late-list"));
@@ -128,13 +110,13 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
 /// Missing units grouped by the two levels below `top` (township and
 /// community under a district): a heading with its count for each group,
 /// then the units of each lowest group in a table.
-fn grouped_missing(missing: &[pb::UnitRef], top: &str, names: &UnitNames) -> String {
+fn grouped_missing(missing: &[UnitRef], top: &str, names: &UnitNames) -> String {
     use std::collections::BTreeMap;
     let heading = |id: &str| format!("{id} {}", names.name(id)).trim_end().to_owned();
     // (level 1, level 2) → units; a level is empty when the unit sits higher.
-    let mut groups: BTreeMap<(String, String), Vec<&pb::UnitRef>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Vec<&UnitRef>> = BTreeMap::new();
     for unit in missing {
-        let mut levels = names.ancestors_below(&unit.unit_id, top).into_iter();
+        let mut levels = names.ancestors_below(unit.unit_id.as_str(), top).into_iter();
         let first = levels.next().unwrap_or_default();
         let second = levels.next().unwrap_or_default();
         groups.entry((first, second)).or_default().push(unit);
@@ -155,7 +137,7 @@ fn grouped_missing(missing: &[pb::UnitRef], top: &str, names: &UnitNames) -> Str
         }
         let mut table = crate::render::table::new(crate::i18n::headings(["unit", "name"]));
         for unit in units {
-            table.add_row([&unit.unit_id, &unit.name]);
+            table.add_row([unit.unit_id.as_str(), &unit.name]);
         }
         if second.is_empty() {
             text += &format!("{table}\n");
@@ -202,8 +184,12 @@ mod tests {
             ("410411001002001", "1号楼", "410411001002"),
             ("410411002001001", "1号楼", "410411002001"),
         ]);
-        let unit =
-            |id: &str| pb::UnitRef { unit_id: id.into(), name: names.name(id).into(), ..Default::default() };
+        let unit = |id: &str| UnitRef {
+            unit_id: fengqiao_core::UnitId::parse(id).unwrap(),
+            name: names.name(id).into(),
+            parent_id: None,
+            parent_name: None,
+        };
         let missing =
             ["410411001001001", "410411001001002", "410411001002001", "410411002001001", "410411002"]
                 .map(unit);

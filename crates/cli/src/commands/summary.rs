@@ -1,17 +1,19 @@
 //! `fengqiao summary`: the weekly (or period) summary of a unit's subtree,
 //! with the scorecard of its child units, over
 //! `fengqiao.v1.SummaryService`; and its rendering ([`render_summary`],
-//! [`render_place`], [`summary_json`]), which `fengqiao demo` prints too.
+//! [`render_place`]), which `fengqiao demo` prints too. The answer is read
+//! into the domain's read model (`fengqiao_core::read::Summary`), whose
+//! serde form is the `--json`.
 
 use anyhow::{Result, anyhow, bail};
 use comfy_table::CellAlignment;
 use fengqiao_core::TimePolicy;
+use fengqiao_core::assessment::{Assessment, Scored};
+use fengqiao_core::read::{Freshness, Moment, ScorecardRow, Summary};
 use fengqiao_proto::pb::{self};
-use serde_json::{Value, json};
 
 use crate::connection::{Connection, refused};
-use crate::render::time_fmt;
-use crate::render::{category_name, empty_null, outcome_name, percent, tier_name, yuan};
+use crate::render::{percent, yuan};
 use crate::tr;
 
 #[derive(Debug, clap::Args)]
@@ -61,8 +63,9 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         }
     };
     let summary = summary.ok_or_else(|| anyhow!(tr!("error-no-summary")))?;
+    let summary = Summary::try_from(summary)?.in_zone(policy.zone);
     if args.json {
-        println!("{}", summary_json(&summary, &policy));
+        println!("{}", serde_json::to_string(&summary)?);
     } else {
         print_summary(&summary, &policy);
     }
@@ -70,46 +73,45 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
 }
 
 /// Prints a summary: header, totals, child scorecard (also the demo's ending).
-pub fn print_summary(summary: &pb::Summary, policy: &TimePolicy) {
+pub fn print_summary(summary: &Summary, policy: &TimePolicy) {
     print!("{}", render_summary(summary, policy));
 }
 
-/// A summary as text.
-pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
+/// A summary as text, its instants in the deployment's zone.
+pub fn render_summary(summary: &Summary, policy: &TimePolicy) -> String {
+    let summary = summary.clone().in_zone(policy.zone);
     let mut out = String::new();
-    let (from, to) = (&summary.from_date, &summary.to_date);
-    let range = if summary.iso_week.is_empty() {
-        tr!("summary-range-period", from = from, to = to)
-    } else {
-        tr!("summary-range-week", week = &summary.iso_week, from = from, to = to)
+    let (from, to) = (summary.from_date.to_string(), summary.to_date.to_string());
+    let range = match summary.iso_week {
+        None => tr!("summary-range-period", from = from, to = to),
+        Some(week) => tr!("summary-range-week", week = week.to_string(), from = from, to = to),
     };
-    let through = if summary.through_date.is_empty() {
-        tr!("summary-nothing-due")
-    } else {
-        tr!("summary-counted-through", date = &summary.through_date)
+    let through = match summary.through_date {
+        None => tr!("summary-nothing-due"),
+        Some(date) => tr!("summary-counted-through", date = date.to_string()),
     };
     out += &tr!(
         "summary-header",
         name = &summary.unit_name,
-        unit = &summary.unit_id,
+        unit = summary.unit_id.to_string(),
         range = range,
         through = through
     );
     out += "\n";
-    if summary.through_date.is_empty() {
+    if summary.through_date.is_none() {
         // Nothing is counted before the first day's cut-off: no totals, no scorecard.
         return out;
     }
     out += &tr!(
         "summary-computed",
-        at = time_fmt::wire_for_people(summary.computed_at, &policy.zone).unwrap_or_else(|| "-".into()),
+        at = summary.computed_at.for_people(),
         zone = policy.zone.to_string(),
         percent = format!("{:.1}%", summary.arrived_percent)
     );
     out += "\n";
-    let totals = summary.totals.clone().unwrap_or_default();
-    let rates = summary.rates.unwrap_or_default();
-    let wage = totals.wage_arrears.unwrap_or_default();
+    let totals = &summary.totals;
+    let rates = summary.rates;
+    let wage = totals.wage_arrears;
     let line = |label: String, value: String| format!("  {}{value}\n", crate::render::table::pad(&label, 22));
     out += "\n";
     out += &line(tr!("summary-expected"), totals.expected.to_string());
@@ -132,12 +134,8 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         tr!("summary-disputes-value", count = totals.disputes, parties = totals.parties),
     );
     out += &line(tr!("summary-resolved-on-the-spot"), percent(rates.resolved_on_the_spot_percent));
-    let mut categories: Vec<(String, i64)> = totals
-        .by_category
-        .iter()
-        .filter(|c| c.disputes > 0)
-        .map(|c| (category_name(c.category), c.disputes))
-        .collect();
+    let mut categories: Vec<(&str, i64)> =
+        totals.by_category.iter().filter(|(_, n)| **n > 0).map(|(c, n)| (c.as_str(), *n)).collect();
     categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     if !categories.is_empty() {
         let text: Vec<String> = categories
@@ -159,7 +157,7 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
             employers = u64::try_from(wage.employers).unwrap_or(0)
         ),
     );
-    let cases = summary.cases.unwrap_or_default();
+    let cases = summary.cases.counts;
     out += &line(
         tr!("summary-cases"),
         tr!(
@@ -177,25 +175,25 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         tr!(
             "summary-cases-closed",
             closed = cases.closed,
-            on_time = percent(cases.on_time_closure_rate),
+            on_time = percent(summary.cases.on_time_closure_rate),
             overdue = cases.overdue,
-            satisfaction = percent(cases.satisfaction_rate),
-            one_visit = percent(cases.one_visit_rate),
+            satisfaction = percent(summary.cases.satisfaction_rate),
+            one_visit = percent(summary.cases.one_visit_rate),
             visits = cases.visits
         ),
     );
-    out += &line(String::new(), cases_as_of_text(summary, policy));
+    out += &line(String::new(), cases_as_of_text(&summary));
     if summary.children.is_empty() {
         out += &format!("\n{}\n", tr!("summary-no-children"));
         return out;
     }
-    let mut rows: Vec<&pb::ScorecardRow> = summary.children.iter().collect();
+    let mut rows: Vec<&ScorecardRow> = summary.children.iter().collect();
     rows.sort_by_key(|row| row.rank);
     let weights: Vec<String> = rows[0]
         .assessment
+        .components
         .iter()
-        .flat_map(|a| &a.components)
-        .map(|c| format!("{} {}", crate::i18n::name("component", component_name(c.component)), c.weight))
+        .map(|c| format!("{} {}", crate::i18n::name("component", c.component.name()), c.weight))
         .collect();
     out += &format!("\n{}\n", tr!("summary-scorecard-intro"));
     out += &tr!("summary-scorecard-weights", weights = weights.join(tr!("list-separator").as_str()));
@@ -218,23 +216,21 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
         "last-sync",
     ]));
     for row in rows {
-        let tally = row.tally.clone().unwrap_or_default();
         let mut name = row.name.clone();
         if !row.days.is_empty() {
             let spans: Vec<String> =
                 row.days.iter().map(|d| format!("{}..{}", d.from_date, d.to_date)).collect();
             name += &format!(" {}", tr!("summary-here", spans = spans.join(", ")));
         }
-        let cases = row.cases.unwrap_or_default();
-        let assessment = row.assessment.clone().unwrap_or_default();
-        let mut cells = vec![row.rank.to_string(), row.unit_id.clone(), name, score_text(&assessment)];
+        let assessment = &row.assessment;
+        let mut cells = vec![row.rank.to_string(), row.unit_id.to_string(), name, score_text(assessment)];
         cells.extend(assessment.components.iter().map(component_percent));
         cells.resize(4 + 7, "-".to_owned());
         cells.extend([
-            tally.missing.to_string(),
-            cases.registered.to_string(),
-            cases.overdue.to_string(),
-            freshness_text(row.freshness.as_ref(), policy),
+            row.tally.missing.to_string(),
+            row.cases.counts.registered.to_string(),
+            row.cases.counts.overdue.to_string(),
+            freshness_text(&row.freshness),
         ]);
         table.add_row(cells);
     }
@@ -249,62 +245,46 @@ pub fn render_summary(summary: &pb::Summary, policy: &TimePolicy) -> String {
 
 /// When the case figures are judged: the end of the range, or now while
 /// it runs.
-fn cases_as_of_text(summary: &pb::Summary, policy: &TimePolicy) -> String {
-    let at = time_fmt::wire_for_people(summary.cases_as_of, &policy.zone).unwrap_or_else(|| "-".into());
+fn cases_as_of_text(summary: &Summary) -> String {
+    let at = summary.cases_as_of.for_people();
     if summary.cases_provisional {
         tr!("summary-cases-provisional", at = at)
     } else {
-        tr!("summary-cases-final", at = at, to = &summary.to_date)
+        tr!("summary-cases-final", at = at, to = summary.to_date.to_string())
     }
 }
 
-/// A component's stable name (configuration key, JSON), from the wire enum.
-fn component_name(value: i32) -> &'static str {
-    use fengqiao_core::assessment::Component;
-    let component = match pb::AssessmentComponent::try_from(value) {
-        Ok(pb::AssessmentComponent::Completeness) => Component::Completeness,
-        Ok(pb::AssessmentComponent::Timeliness) => Component::Timeliness,
-        Ok(pb::AssessmentComponent::DisputeResolution) => Component::DisputeResolution,
-        Ok(pb::AssessmentComponent::OnTimeAcceptance) => Component::OnTimeAcceptance,
-        Ok(pb::AssessmentComponent::OnTimeClosure) => Component::OnTimeClosure,
-        Ok(pb::AssessmentComponent::RepeatPetitions) => Component::RepeatPetitions,
-        Ok(pb::AssessmentComponent::Satisfaction) => Component::Satisfaction,
-        Ok(pb::AssessmentComponent::Unspecified) | Err(_) => return "unknown",
-    };
-    component.name()
-}
-
 /// A component's percent, or `n/a` when nothing was there to judge.
-fn component_percent(component: &pb::ComponentScore) -> String {
-    if component.applicable { percent(component.percent) } else { tr!("word-not-applicable") }
+fn component_percent(component: &Scored) -> String {
+    component.percent.map(percent).unwrap_or_else(|| tr!("word-not-applicable"))
 }
 
 /// The score with two decimals, `-` when no component applies.
-fn score_text(assessment: &pb::Assessment) -> String {
-    if assessment.scored { format!("{:.2}", assessment.score) } else { "-".to_owned() }
+fn score_text(assessment: &Assessment) -> String {
+    assessment.score.map(|score| format!("{score:.2}")).unwrap_or_else(|| "-".to_owned())
 }
 
-/// A scorecard row's place and every component of its assessment, as
-/// `fengqiao drill --figure rank` prints it.
-pub fn render_place(place: &pb::ScorecardPlace) -> String {
-    let row = place.row.clone().unwrap_or_default();
-    let assessment = row.assessment.clone().unwrap_or_default();
+/// A scorecard row's place (`rank` of `rows` in the scorecard of
+/// `parent`) and every component of its assessment, as `fengqiao drill
+/// --figure rank` prints it.
+pub fn render_place(parent: &str, rows: u32, row: &ScorecardRow) -> String {
+    let assessment = &row.assessment;
     let mut out = tr!(
         "place-header",
         name = &row.name,
-        unit = &row.unit_id,
+        unit = row.unit_id.to_string(),
         rank = row.rank,
-        rows = place.rows,
-        parent = &place.parent_unit_id
+        rows = rows,
+        parent = parent
     );
     out += "\n";
     let mut table =
         crate::render::table::new(crate::i18n::headings(["component", "part", "whole", "value", "weight"]));
     for component in &assessment.components {
         table.add_row([
-            crate::i18n::name("component", component_name(component.component)).replace('_', " "),
-            component.part.to_string(),
-            component.whole.to_string(),
+            crate::i18n::name("component", component.component.name()).replace('_', " "),
+            component.share.part.to_string(),
+            component.share.whole.to_string(),
             component_percent(component),
             component.weight.to_string(),
         ]);
@@ -316,142 +296,26 @@ pub fn render_place(place: &pb::ScorecardPlace) -> String {
     }
     out += &format!("{table}\n");
     let complete = if assessment.complete { tr!("place-complete") } else { tr!("place-incomplete") };
-    out += &tr!("place-score", score = score_text(&assessment), complete = complete);
+    out += &tr!("place-score", score = score_text(assessment), complete = complete);
     out += "\n";
     out
 }
 
 /// "served here", or the child node's last push and whether the range's
 /// data have arrived.
-fn freshness_text(freshness: Option<&pb::ChildFreshness>, policy: &TimePolicy) -> String {
-    let Some(freshness) = freshness else { return "-".into() };
-    if freshness.served_by.is_empty() {
+fn freshness_text(freshness: &Freshness) -> String {
+    if freshness.served_by.is_none() {
         return tr!("freshness-served-here");
     }
-    let last = time_fmt::wire_for_people(freshness.last_sync, &policy.zone)
-        .unwrap_or_else(|| tr!("freshness-never"));
+    let last = freshness.last_sync.map(Moment::for_people).unwrap_or_else(|| tr!("freshness-never"));
     let arrived = if freshness.arrived { tr!("freshness-arrived") } else { tr!("freshness-not-yet") };
     format!("{last} · {arrived}")
-}
-
-/// The whole summary as JSON (the prost types have no serde).
-pub fn summary_json(summary: &pb::Summary, policy: &TimePolicy) -> Value {
-    json!({
-        "unit_id": summary.unit_id,
-        "unit_name": summary.unit_name,
-        "tier": tier_name(summary.tier),
-        "from_date": summary.from_date,
-        "to_date": summary.to_date,
-        "through_date": empty_null(&summary.through_date),
-        "iso_week": empty_null(&summary.iso_week),
-        "computed_at": time_fmt::wire_for_machines(summary.computed_at, &policy.zone),
-        "arrived_percent": summary.arrived_percent,
-        "totals": tally_json(summary.totals.as_ref()),
-        "rates": rates_json(summary.rates.as_ref()),
-        "cases": cases_json(summary.cases.as_ref()),
-        "cases_as_of": time_fmt::wire_for_machines(summary.cases_as_of, &policy.zone),
-        "cases_provisional": summary.cases_provisional,
-        "children": summary.children.iter().map(|row| scorecard_row_json(row, policy)).collect::<Vec<_>>(),
-    })
-}
-
-/// A scorecard row as JSON, its assessment included.
-pub fn scorecard_row_json(row: &pb::ScorecardRow, policy: &TimePolicy) -> Value {
-    json!({
-        "unit_id": row.unit_id,
-        "name": row.name,
-        "tier": tier_name(row.tier),
-        "days": row.days.iter().map(|d| json!({"from_date": d.from_date, "to_date": d.to_date})).collect::<Vec<_>>(),
-        "tally": tally_json(row.tally.as_ref()),
-        "rates": rates_json(row.rates.as_ref()),
-        "cases": cases_json(row.cases.as_ref()),
-        "rank": row.rank,
-        "assessment": row.assessment.as_ref().map(|a| json!({
-            "components": a.components.iter().map(|c| json!({
-                "component": component_name(c.component),
-                "part": c.part,
-                "whole": c.whole,
-                "percent": c.applicable.then_some(c.percent),
-                "weight": c.weight,
-            })).collect::<Vec<_>>(),
-            "score": a.scored.then_some(a.score),
-            "complete": a.complete,
-        })),
-        "freshness": row.freshness.as_ref().map(|f| json!({
-            "served_by": empty_null(&f.served_by),
-            "last_sync": time_fmt::wire_for_machines(f.last_sync, &policy.zone),
-            "synced_through": time_fmt::wire_for_machines(f.synced_through, &policy.zone),
-            "arrived": f.arrived,
-        })),
-    })
-}
-
-pub(crate) fn tally_json(tally: Option<&pb::Tally>) -> Value {
-    let Some(tally) = tally else { return Value::Null };
-    let wage = tally.wage_arrears.unwrap_or_default();
-    json!({
-        "expected": tally.expected,
-        "received": tally.received,
-        "on_time": tally.on_time,
-        "late": tally.late,
-        "missing": tally.missing,
-        "zero_reports": tally.zero_reports,
-        "disputes": tally.disputes,
-        "parties": tally.parties,
-        "by_category": tally.by_category.iter()
-            .map(|c| (category_name(c.category), Value::from(c.disputes)))
-            .collect::<serde_json::Map<_, _>>(),
-        "by_outcome": tally.by_outcome.iter()
-            .map(|o| (outcome_name(o.outcome), Value::from(o.disputes)))
-            .collect::<serde_json::Map<_, _>>(),
-        "wage_arrears": {
-            "disputes": wage.disputes,
-            "resolved": wage.resolved,
-            "workers": wage.workers,
-            "amount_claimed_cents": wage.amount_claimed_cents,
-            "amount_recovered_cents": wage.amount_recovered_cents,
-            "employers": wage.employers,
-        },
-    })
-}
-
-pub(crate) fn rates_json(rates: Option<&pb::Rates>) -> Value {
-    let Some(rates) = rates else { return Value::Null };
-    json!({
-        "completeness_percent": rates.completeness_percent,
-        "timeliness_percent": rates.timeliness_percent,
-        "zero_share_percent": rates.zero_share_percent,
-        "resolved_on_the_spot_percent": rates.resolved_on_the_spot_percent,
-    })
-}
-
-fn cases_json(cases: Option<&pb::CaseFigures>) -> Value {
-    let Some(c) = cases else { return Value::Null };
-    json!({
-        "registered": c.registered,
-        "accepted": c.accepted,
-        "accepted_on_time": c.accepted_on_time,
-        "closed": c.closed,
-        "closed_on_time": c.closed_on_time,
-        "overdue": c.overdue,
-        "escalated": c.escalated,
-        "assigned_down": c.assigned_down,
-        "repeat_petitions": c.repeat_petitions,
-        "satisfied": c.satisfied,
-        "dissatisfied": c.dissatisfied,
-        "unreachable": c.unreachable,
-        "visits": c.visits,
-        "one_visit": c.one_visit,
-        "on_time_closure_rate": c.on_time_closure_rate,
-        "satisfaction_rate": c.satisfaction_rate,
-        "one_visit_rate": c.one_visit_rate,
-        "repeat_rate": c.repeat_rate,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use fengqiao_core::assessment::{Assessment, Performance, Weights};
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::commands::tests::ts;
@@ -461,13 +325,16 @@ mod tests {
         let summary = pb::Summary {
             unit_id: "410411".into(),
             unit_name: "湛河区".into(),
+            tier: pb::Tier::District.into(),
             from_date: "2026-11-30".into(),
             to_date: "2026-12-06".into(),
             iso_week: "2026-W49".into(),
+            computed_at: ts("2026-11-30T00:00:00Z"),
+            cases_as_of: ts("2026-11-30T00:00:00Z"),
             ..Default::default()
         };
         assert_eq!(
-            render_summary(&summary, &TimePolicy::default()),
+            render_summary(&Summary::try_from(summary).unwrap(), &TimePolicy::default()),
             "湛河区 (410411): week 2026-W49, 2026-11-30 to 2026-12-06, no day of it is due yet\n"
         );
     }
@@ -496,6 +363,7 @@ mod tests {
         let summary = pb::Summary {
             unit_id: "410411001".into(),
             unit_name: "马庄街道".into(),
+            tier: pb::Tier::Township.into(),
             from_date: "2026-11-23".into(),
             to_date: "2026-11-29".into(),
             through_date: "2026-11-27".into(),
@@ -541,6 +409,7 @@ mod tests {
             ],
             ..Default::default()
         };
+        let summary = Summary::try_from(summary).unwrap();
         let text = render_summary(&summary, &TimePolicy::default());
         assert!(text.starts_with(
             "马庄街道 (410411001): week 2026-W48, 2026-11-23 to 2026-11-29, counted through 2026-11-27\n"
@@ -561,7 +430,8 @@ mod tests {
         assert_eq!(cells[3..11], ["83.64", "100.0%", "90.0%", "n/a", "n/a", "50.0%", "n/a", "n/a"], "{line}");
         let line = text.lines().find(|l| l.contains("新村")).unwrap();
         assert!(line.contains("0.00"), "{line}");
-        let value = summary_json(&summary, &TimePolicy::default());
+        let value = serde_json::to_value(summary.clone().in_zone(TimePolicy::default().zone)).unwrap();
+        assert_eq!(value["computed_at"], json!("2026-11-28T08:00:00+08:00"));
         assert_eq!(value["totals"]["wage_arrears"]["amount_claimed_cents"], json!(3_600_000));
         assert_eq!(value["cases_provisional"], json!(true));
         assert_eq!(value["children"][1]["freshness"]["arrived"], json!(true));
@@ -573,12 +443,7 @@ mod tests {
         );
         assert_eq!(components[6]["percent"], Value::Null, "not applicable");
 
-        let place = pb::ScorecardPlace {
-            parent_unit_id: "410411001".into(),
-            row: Some(summary.children[1].clone()),
-            rows: 2,
-        };
-        let text = render_place(&place);
+        let text = render_place("410411001", 2, &summary.children[1]);
         assert!(
             text.starts_with("电力社区 (410411001001): rank 1 of 2 in the scorecard of 410411001\n"),
             "{text}"

@@ -139,7 +139,7 @@ async fn a_node_answers_the_commands() {
         .into_inner()
         .summary
         .unwrap();
-    let text = render_summary(&summary, &policy);
+    let text = render_summary(&fengqiao_core::read::Summary::try_from(summary).unwrap(), &policy);
     assert!(text.contains("counted through 2026-11-27"), "{text}");
     // Four reporting units on the five due days, Monday to Friday.
     assert!(text.contains("expected              20\n"), "{text}");

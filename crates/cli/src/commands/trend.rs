@@ -5,10 +5,9 @@ use anyhow::{Result, bail};
 use chrono::Duration;
 use comfy_table::CellAlignment;
 use fengqiao_core::IsoWeek;
+use fengqiao_core::read::Trend;
 use fengqiao_proto::pb::{self};
-use serde_json::json;
 
-use crate::commands::summary::{rates_json, tally_json};
 use crate::connection::{Connection, refused};
 use crate::render::percent;
 use crate::tr;
@@ -53,16 +52,9 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
         .await
         .map_err(refused)?
         .into_inner();
+    let answer = Trend::try_from(answer)?;
     if args.json {
-        let value = json!({
-            "unit_id": answer.unit_id,
-            "weeks": answer.weeks.iter().map(|w| json!({
-                "iso_week": w.iso_week,
-                "tally": tally_json(w.tally.as_ref()),
-                "rates": rates_json(w.rates.as_ref()),
-            })).collect::<Vec<_>>(),
-        });
-        println!("{value}");
+        println!("{}", serde_json::to_string(&answer)?);
         return Ok(());
     }
     let mut table = crate::render::table::new(crate::i18n::headings([
@@ -74,11 +66,10 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
         "disputes",
     ]));
     for week in &answer.weeks {
-        let tally = week.tally.clone().unwrap_or_default();
-        let rates = week.rates.unwrap_or_default();
-        if tally.expected == 0 && tally.received == 0 {
+        let (tally, rates) = (&week.tally, week.rates);
+        if week.is_empty() {
             table.add_row([
-                week.iso_week.clone(),
+                week.iso_week.to_string(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
@@ -88,7 +79,7 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
             continue;
         }
         table.add_row([
-            week.iso_week.clone(),
+            week.iso_week.to_string(),
             format!("{} / {}", tally.received, tally.expected),
             percent(rates.completeness_percent),
             percent(rates.timeliness_percent),
@@ -101,7 +92,10 @@ pub async fn trend(args: TrendArgs) -> Result<()> {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    println!("{}", tr!("trend-header", unit = &answer.unit_id, from = from.to_string(), to = to.to_string()));
+    println!(
+        "{}",
+        tr!("trend-header", unit = answer.unit_id.to_string(), from = from.to_string(), to = to.to_string())
+    );
     println!("{table}");
     Ok(())
 }

@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use fengqiao_core::identity::Role;
+use fengqiao_core::read::Summary;
 use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit};
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{self};
@@ -434,7 +435,7 @@ async fn district_summary(
     day: NaiveDate,
     clock: &ManualClock,
     policy: &TimePolicy,
-) -> Result<pb::Summary> {
+) -> Result<Summary> {
     let after_cutoff = policy.cutoff_of(day) + chrono::Duration::minutes(1);
     if clock.now() < after_cutoff {
         clock.set(after_cutoff);
@@ -456,7 +457,7 @@ async fn district_summary(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    Ok(summary)
+    Ok(Summary::try_from(summary)?)
 }
 
 /// How long each phase of the demo took, printed as a table at the end.

@@ -15,11 +15,6 @@ pub fn category_name(value: i32) -> String {
     wire_name(value, |v| fengqiao_proto::category_from_pb(v, "category").map(|c| c.as_str()))
 }
 
-/// A tier by its identifier (`township`); as [`category_name`].
-pub fn tier_name(value: i32) -> String {
-    wire_name(value, |v| fengqiao_proto::tier_from_pb(v, "tier").map(|t| t.as_str()))
-}
-
 /// A dispute outcome by its identifier (`mediating`); as [`category_name`].
 pub fn outcome_name(value: i32) -> String {
     wire_name(value, |v| fengqiao_proto::outcome_from_pb(v, "outcome").map(|o| o.as_str()))
@@ -73,7 +68,6 @@ mod tests {
         assert_eq!(category_name(0), "");
         assert_eq!(category_name(pb::DisputeCategory::Land.into()), "land");
         assert_eq!(category_name(99), "99");
-        assert_eq!(tier_name(pb::Tier::Township.into()), "township");
         assert_eq!(outcome_name(pb::DisputeOutcome::Mediating.into()), "mediating");
         assert_eq!(share(1, 3), "33.3%");
         assert_eq!(share(1, 0), "-");
