@@ -168,12 +168,31 @@ impl WriteFailures {
     }
 }
 
-/// Which backend a store runs on.
+/// Which backend a store runs on (with the `clap` feature, also a command
+/// line's `--db sqlite|postgres`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Backend {
     Sqlite,
     Postgres,
 }
+
+impl Backend {
+    /// The backend a database URL names by its scheme: `sqlite:` or
+    /// `postgres://` (`postgresql://`); none for any other.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a database URL must look like, for the error that refuses one.
+pub const URL_FORMS: &str = "expected sqlite://PATH or postgres://USER@HOST:PORT/DB";
 
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -632,12 +651,10 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 /// [`connect`] with the keys personal data is sealed and opened with.
 pub async fn connect_with(url: &str, keyring: Keyring) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect_with(url, keyring).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::connect_with_keyring(url, keyring).await?))
-    } else {
-        Err(StoreError::Config(format!("{url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB")))
+    match Backend::of_url(url) {
+        Some(Backend::Sqlite) => Ok(Arc::new(sqlite::SqliteStore::connect_with(url, keyring).await?)),
+        Some(Backend::Postgres) => Ok(Arc::new(postgres::PgStore::connect_with_keyring(url, keyring).await?)),
+        None => Err(StoreError::Config(format!("{url:?}: {URL_FORMS}"))),
     }
 }
 

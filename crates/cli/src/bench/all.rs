@@ -19,9 +19,10 @@ use serde::Serialize;
 
 use crate::bench::ingest::IngestArgs;
 use crate::bench::network::NetworkArgs;
+use crate::bench::say;
 use crate::bench::summary::SummaryArgs;
-use crate::bench::{BenchBackend, say};
 use crate::treegen;
+use fengqiao_store::Backend;
 
 /// How big a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -41,7 +42,7 @@ pub struct AllArgs {
     pub size: Size,
     /// Backends to measure (the rows of the other are marked skipped).
     #[arg(long, value_enum, num_args = 1.., default_values = ["sqlite", "postgres"])]
-    pub db: Vec<BenchBackend>,
+    pub db: Vec<Backend>,
     /// Print the rows as JSON on stdout (the benchmarks' lines go to stderr).
     #[arg(long)]
     pub json: bool,
@@ -151,13 +152,6 @@ impl Figure<'_> {
     }
 }
 
-fn backend_name(backend: BenchBackend) -> &'static str {
-    match backend {
-        BenchBackend::Sqlite => "sqlite",
-        BenchBackend::Postgres => "postgres",
-    }
-}
-
 /// The sizes of each benchmark.
 struct Plan {
     ingest_clients: usize,
@@ -234,8 +228,8 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
     let selected = |backend| args.db.contains(&backend);
 
     // Ingest, per backend: the node beside raw tonic.
-    for backend in [BenchBackend::Sqlite, BenchBackend::Postgres] {
-        let name = backend_name(backend);
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let name = backend.to_string();
         let id = format!("ingest.{name}");
         let figure_text =
             format!("bench ingest --db {name}, {} clients: node / raw tonic", plan.ingest_clients);
@@ -267,9 +261,8 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
     }
 
     // The network: a full day across tiers, then the drain after a partition.
-    let network_backend =
-        if selected(BenchBackend::Postgres) { BenchBackend::Postgres } else { BenchBackend::Sqlite };
-    let name = backend_name(network_backend);
+    let network_backend = if selected(Backend::Postgres) { Backend::Postgres } else { Backend::Sqlite };
+    let name = network_backend.to_string();
     say!("== bench network --db {name}");
     let network = crate::bench::network::network(NetworkArgs {
         db: network_backend,
@@ -307,8 +300,8 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
     );
 
     // Summaries, per backend: one week of history, then the long history.
-    let summary_backends: Vec<BenchBackend> =
-        [BenchBackend::Sqlite, BenchBackend::Postgres].into_iter().filter(|b| selected(*b)).collect();
+    let summary_backends: Vec<Backend> =
+        [Backend::Sqlite, Backend::Postgres].into_iter().filter(|b| selected(*b)).collect();
     let lines = if summary_backends.is_empty() {
         Vec::new()
     } else {
@@ -325,8 +318,8 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
         .await
         .context("bench summary")?
     };
-    for backend in [BenchBackend::Sqlite, BenchBackend::Postgres] {
-        let name = backend_name(backend);
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let name = backend.to_string();
         let of: Vec<&crate::bench::summary::Line> = lines.iter().filter(|l| l.backend == backend).collect();
         let (week_id, year_id, ratio_id, rebuild_id) = (
             format!("summary.{name}.week_p99"),

@@ -11,13 +11,13 @@ use fengqiao_store::Store;
 use fengqiao_store::audit::AuditReader;
 use fengqiao_store::postgres::PgStore;
 
-use crate::bench::BenchBackend;
+use fengqiao_store::Backend;
 
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Backend of the log.
     #[arg(long, value_enum, default_value = "sqlite")]
-    pub db: BenchBackend,
+    pub db: Backend,
     /// Entries to append, then verify.
     #[arg(long, default_value_t = 1_000_000)]
     pub entries: u64,
@@ -53,11 +53,11 @@ pub async fn audit(args: AuditArgs) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let schema = format!("bench_audit_{}", std::process::id());
     let (store, url): (std::sync::Arc<dyn Store>, String) = match args.db {
-        BenchBackend::Sqlite => {
+        Backend::Sqlite => {
             let url = format!("sqlite://{}", dir.path().join("audit.db").display());
             (fengqiao_store::connect(&url).await?, url)
         }
-        BenchBackend::Postgres => {
+        Backend::Postgres => {
             let store = PgStore::connect_in_schema(&args.pg_url, &schema)
                 .await
                 .with_context(|| format!("cannot open PostgreSQL at {}", args.pg_url))?;
@@ -110,7 +110,7 @@ pub async fn audit(args: AuditArgs) -> Result<()> {
         verified.count as f64 / elapsed,
         peak_rss_mib().map_or_else(|| "unknown".to_owned(), |m| format!("{m:.0} MiB")),
     );
-    if let BenchBackend::Postgres = args.db {
+    if let Backend::Postgres = args.db {
         PgStore::drop_schema(&args.pg_url, &schema).await?;
     }
     Ok(())
@@ -119,8 +119,8 @@ pub async fn audit(args: AuditArgs) -> Result<()> {
 impl AuditArgs {
     fn db_name(&self) -> &'static str {
         match self.db {
-            BenchBackend::Sqlite => "sqlite",
-            BenchBackend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
         }
     }
 }

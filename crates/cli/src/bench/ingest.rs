@@ -27,14 +27,15 @@ use tokio::sync::oneshot;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status};
 
-use crate::bench::{BenchBackend, say};
+use crate::bench::say;
 use crate::treegen;
+use fengqiao_store::Backend;
 
 #[derive(Debug, clap::Args)]
 pub struct IngestArgs {
     /// Backend of the node under test.
     #[arg(long, value_enum, default_value = "sqlite")]
-    pub db: BenchBackend,
+    pub db: Backend,
     /// Concurrent clients, each with one call in flight.
     #[arg(long, default_value_t = 64)]
     pub clients: usize,
@@ -309,8 +310,8 @@ async fn measure_node(
     let store: Arc<dyn Store> = server_runtime
         .spawn(async move {
             anyhow::Ok(match backend {
-                BenchBackend::Sqlite => fengqiao_store::connect(&db_url).await?,
-                BenchBackend::Postgres => Arc::new(
+                Backend::Sqlite => fengqiao_store::connect(&db_url).await?,
+                Backend::Postgres => Arc::new(
                     PgStore::connect_in_schema(&pg_url, &schema_for_server)
                         .await
                         .with_context(|| format!("cannot open PostgreSQL at {pg_url}"))?,
@@ -351,7 +352,7 @@ async fn measure_node(
         })
         .await?;
     let (committed, outbox) = (committed?, outbox?);
-    if args.db == BenchBackend::Postgres {
+    if args.db == Backend::Postgres {
         let _ = PgStore::drop_schema(&args.pg_url, &schema).await;
     }
     let _ = std::fs::remove_dir_all(&temp);

@@ -63,12 +63,6 @@ pub enum BenchCommand {
     All(all::AllArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BenchBackend {
-    Sqlite,
-    Postgres,
-}
-
 pub async fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Ingest(args) => ingest(args).await.map(drop),

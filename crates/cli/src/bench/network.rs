@@ -30,14 +30,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::transport::Channel;
 
-use crate::bench::{BenchBackend, say};
+use crate::bench::say;
 use crate::treegen;
+use fengqiao_store::Backend;
 
 #[derive(Debug, clap::Args)]
 pub struct NetworkArgs {
     /// Backend of the district node (the other tiers use SQLite files).
     #[arg(long, value_enum, default_value = "postgres")]
-    pub db: BenchBackend,
+    pub db: Backend,
     /// Townships of the synthetic district (each with 10 communities of 40 groups).
     #[arg(long, default_value_t = 10)]
     pub townships: usize,
@@ -98,7 +99,7 @@ async fn start_network(
     let (district_ready, district_started) = watch::channel(false);
     let mut district_ready = Some(district_ready);
     for unit in &node_units {
-        let store: Arc<dyn Store> = if *unit == root && args.db == BenchBackend::Postgres {
+        let store: Arc<dyn Store> = if *unit == root && args.db == Backend::Postgres {
             let schema = format!("bench_net_{}_{label}", std::process::id());
             schemas.push(schema.clone());
             let url = args.pg_url.clone();
@@ -374,10 +375,8 @@ async fn raw_upsert(
         .spawn(async move {
             let schema = format!("bench_raw_{}", std::process::id());
             let store: Arc<dyn Store> = match backend {
-                BenchBackend::Postgres => Arc::new(PgStore::connect_in_schema(&pg_url, &schema).await?),
-                BenchBackend::Sqlite => {
-                    fengqiao_store::connect(&format!("sqlite://{}", path.display())).await?
-                }
+                Backend::Postgres => Arc::new(PgStore::connect_in_schema(&pg_url, &schema).await?),
+                Backend::Sqlite => fengqiao_store::connect(&format!("sqlite://{}", path.display())).await?,
             };
             let count = rows.len();
             let started = Instant::now();
@@ -388,7 +387,7 @@ async fn raw_upsert(
             }
             let rate = count as f64 / started.elapsed().as_secs_f64();
             store.close().await;
-            if backend == BenchBackend::Postgres {
+            if backend == Backend::Postgres {
                 let _ = PgStore::drop_schema(&pg_url, &schema).await;
             }
             anyhow::Ok(rate)

@@ -31,13 +31,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 
-use crate::bench::BenchBackend;
+use fengqiao_store::Backend;
 
 #[derive(Debug, clap::Args)]
 pub struct ReconcileArgs {
     /// Backend of the district node (the townships use SQLite files).
     #[arg(long, value_enum, default_value = "sqlite")]
-    pub db: BenchBackend,
+    pub db: Backend,
     /// The unit tree (the demo's district by default).
     #[arg(long, default_value = "deploy/zhanhe-410411.csv")]
     pub tree: PathBuf,
@@ -202,13 +202,13 @@ pub async fn reconcile(args: ReconcileArgs) -> Result<()> {
     std::fs::create_dir_all(&temp)?;
     let schema = format!("bench_reconcile_{}", std::process::id());
     let district_url = match args.db {
-        BenchBackend::Sqlite => format!("sqlite://{}", temp.join("district.db").display()),
-        BenchBackend::Postgres => format!("{}?options=-c%20search_path%3D{schema}", args.pg_url),
+        Backend::Sqlite => format!("sqlite://{}", temp.join("district.db").display()),
+        Backend::Postgres => format!("{}?options=-c%20search_path%3D{schema}", args.pg_url),
     };
     let open_district = || async {
         let store: Arc<dyn Store> = match args.db {
-            BenchBackend::Sqlite => fengqiao_store::connect(&district_url).await?,
-            BenchBackend::Postgres => Arc::new(PgStore::connect_in_schema(&args.pg_url, &schema).await?),
+            Backend::Sqlite => fengqiao_store::connect(&district_url).await?,
+            Backend::Postgres => Arc::new(PgStore::connect_in_schema(&args.pg_url, &schema).await?),
         };
         anyhow::Ok(store)
     };
@@ -262,7 +262,7 @@ pub async fn reconcile(args: ReconcileArgs) -> Result<()> {
     // The backup, one day before the loss.
     let backup = temp.join("district-backup");
     match args.db {
-        BenchBackend::Sqlite => {
+        Backend::Sqlite => {
             let path = temp.join("district.db");
             let status = std::process::Command::new("sqlite3")
                 .arg(&path)
@@ -273,7 +273,7 @@ pub async fn reconcile(args: ReconcileArgs) -> Result<()> {
                 bail!("sqlite3 VACUUM INTO failed");
             }
         }
-        BenchBackend::Postgres => {
+        Backend::Postgres => {
             let status = std::process::Command::new("pg_dump")
                 .args(["-Fc", "-n", &schema, "-d", &args.pg_url, "-f"])
                 .arg(&backup)
@@ -294,14 +294,14 @@ pub async fn reconcile(args: ReconcileArgs) -> Result<()> {
     district.task.await??;
     district_store.close().await;
     match args.db {
-        BenchBackend::Sqlite => {
+        Backend::Sqlite => {
             let path = temp.join("district.db");
             std::fs::copy(&backup, &path)?;
             for suffix in ["-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
-        BenchBackend::Postgres => {
+        Backend::Postgres => {
             let status = std::process::Command::new("pg_restore")
                 .args(["--clean", "--if-exists", "-d", &args.pg_url])
                 .arg(&backup)
@@ -379,7 +379,7 @@ pub async fn reconcile(args: ReconcileArgs) -> Result<()> {
         let _ = township.task.await;
     }
     district_store.close().await;
-    if args.db == BenchBackend::Postgres {
+    if args.db == Backend::Postgres {
         let _ = PgStore::drop_schema(&args.pg_url, &schema).await;
     }
     let _ = std::fs::remove_dir_all(&temp);

@@ -38,14 +38,15 @@ use sqlx::Row;
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
-use crate::bench::{BenchBackend, say};
+use crate::bench::say;
 use crate::treegen;
+use fengqiao_store::Backend;
 
 #[derive(Debug, clap::Args)]
 pub struct SummaryArgs {
     /// Backends to measure.
     #[arg(long, value_enum, num_args = 1.., default_values = ["sqlite", "postgres"])]
-    pub db: Vec<BenchBackend>,
+    pub db: Vec<Backend>,
     /// Townships of the synthetic district (each with 10 communities of 50 groups).
     #[arg(long, default_value_t = 10)]
     pub townships: usize,
@@ -154,9 +155,9 @@ enum Raw {
     Postgres(sqlx::PgPool),
 }
 
-async fn open(backend: BenchBackend, pg_url: &str, label: &str) -> Result<Run> {
+async fn open(backend: Backend, pg_url: &str, label: &str) -> Result<Run> {
     Ok(match backend {
-        BenchBackend::Sqlite => {
+        Backend::Sqlite => {
             let dir = tempfile::tempdir()?;
             let path = dir.path().join("bench.db");
             let store = fengqiao_store::connect(&format!("sqlite://{}", path.display())).await?;
@@ -170,7 +171,7 @@ async fn open(backend: BenchBackend, pg_url: &str, label: &str) -> Result<Run> {
                 .await?;
             Run { store, raw: Raw::Sqlite(raw), schema: None, _dir: Some(dir) }
         }
-        BenchBackend::Postgres => {
+        Backend::Postgres => {
             let schema = format!("bench_summary_{}_{label}", std::process::id());
             let store: Arc<dyn Store> = Arc::new(PgStore::connect_in_schema(pg_url, &schema).await?);
             let options: sqlx::postgres::PgConnectOptions = pg_url
@@ -408,7 +409,7 @@ fn duckdb(
 /// One measured (backend, history): latencies in ms as (p50, p99).
 #[derive(Debug, Clone)]
 pub struct Line {
-    pub backend: BenchBackend,
+    pub backend: Backend,
     pub history: String,
     pub reports: u64,
     pub rebuild_rate: f64,
@@ -596,7 +597,7 @@ fn print_lines(lines: &[Line]) {
         ]);
     }
     say!("{table}");
-    for backend in [BenchBackend::Sqlite, BenchBackend::Postgres] {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
         let of: Vec<&Line> = lines.iter().filter(|l| l.backend == backend).collect();
         let [short, long] = of.as_slice() else { continue };
         say!(

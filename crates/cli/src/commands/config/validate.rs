@@ -31,9 +31,9 @@ pub(super) fn check(loaded: &Loaded) -> Result<()> {
         return Err(fail("node.drain_grace_seconds", "must be at most 300"));
     }
     if let Some(url) = &c.database.url
-        && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        && fengqiao_store::Backend::of_url(url).is_none()
     {
-        return Err(fail("database.url", "expected sqlite://PATH or postgres://USER@HOST:PORT/DB"));
+        return Err(fail("database.url", fengqiao_store::URL_FORMS));
     }
     let tls_files = [("tls.ca", &c.tls.ca), ("tls.cert", &c.tls.cert), ("tls.key", &c.tls.key)];
     let given: Vec<&str> = tls_files.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| *k).collect();
