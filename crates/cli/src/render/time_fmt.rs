@@ -1,5 +1,6 @@
 //! One way to show time. Every instant the CLI prints goes through exactly
-//! one of two functions:
+//! one of two functions, the two of the domain's `Moment`
+//! (`fengqiao_core::read`, which the read models' instants are):
 //!
 //! - [`for_people`]: tables and text, in the deployment's zone (the
 //!   `--time-zone` / `FENGQIAO_TIME_ZONE` setting, Asia/Shanghai by default),
@@ -9,18 +10,19 @@
 //!
 //! [`wire`] turns a protobuf timestamp into an instant for either.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use fengqiao_core::read::Moment;
 
 /// `2026-11-27 17:42:10`: an instant as a person in the deployment reads it.
 pub fn for_people(at: DateTime<Utc>, zone: &Tz) -> String {
-    at.with_timezone(zone).format("%Y-%m-%d %H:%M:%S").to_string()
+    Moment::utc(at).in_zone(*zone).for_people()
 }
 
 /// `2026-11-27T17:42:10+08:00`: an instant for programs (RFC 3339, the
 /// deployment's offset, seconds).
 pub fn for_machines(at: DateTime<Utc>, zone: &Tz) -> String {
-    at.with_timezone(zone).to_rfc3339_opts(SecondsFormat::Secs, false)
+    Moment::utc(at).in_zone(*zone).for_machines()
 }
 
 /// A wire timestamp as an instant; `None` when unset or out of range.
