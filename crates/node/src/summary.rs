@@ -1,5 +1,3 @@
-// Long (~660 lines, ~30 of them tests): one service's handlers and the rollup
-// reads they share.
 //! `fengqiao.v1.SummaryService`: the weekly resolution report of any unit's
 //! subtree, read from the live rollups.
 //!
