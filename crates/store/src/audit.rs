@@ -35,7 +35,7 @@ pub const PAGE: u32 = 1000;
 /// An `audit_log` row as stored; turned into an [`AuditEntry`] only if its
 /// sequence number and hashes have the right shape.
 #[derive(Debug, sqlx::FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     seq: i64,
     at: DateTime<Utc>,
     actor: String,
@@ -108,6 +108,45 @@ where
     }
 }
 
+/// At most `limit` entries after `after`, in `seq` order.
+pub(crate) async fn page<DB>(
+    pool: &sqlx::Pool<DB>,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<AuditEntry>, StoreError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    AuditRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+    )))
+    .bind(seq_param(after)?)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(entry_from_row).collect()
+}
+
+/// The last entry, if any.
+pub(crate) async fn head<DB>(pool: &sqlx::Pool<DB>) -> Result<Option<AuditEntry>, StoreError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    AuditRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+    )))
+    .fetch_optional(pool)
+    .await?;
+    row.map(entry_from_row).transpose()
+}
+
 pub(crate) mod sqlite {
     use super::*;
 
@@ -174,43 +213,6 @@ pub(crate) mod sqlite {
         sqlx::query(sqlx::AssertSqlSafe(INSERT.as_str())).bind(json).execute(&mut *connection).await?;
         Ok(entries)
     }
-
-    pub(crate) async fn append(
-        pool: &SqlitePool,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        let entries = append_in(&mut tx, records).await?;
-        tx.commit().await?;
-        Ok(entries)
-    }
-
-    pub(crate) async fn page(
-        pool: &SqlitePool,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
-        )))
-        .bind(seq_param(after)?)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await?;
-        rows.into_iter().map(entry_from_row).collect()
-    }
-
-    pub(crate) async fn head(pool: &SqlitePool) -> Result<Option<AuditEntry>, StoreError> {
-        let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(pool)
-        .await?;
-        row.map(entry_from_row).transpose()
-    }
 }
 
 pub(crate) mod postgres {
@@ -260,40 +262,6 @@ pub(crate) mod postgres {
         query.build().execute(&mut *connection).await?;
         Ok(entries)
     }
-
-    /// Appends `records` in a transaction of their own.
-    pub(crate) async fn append(
-        pool: &PgPool,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = pool.begin().await?;
-        let entries = append_in(&mut tx, records).await?;
-        tx.commit().await?;
-        Ok(entries)
-    }
-
-    pub(crate) async fn page(pool: &PgPool, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
-        )))
-        .bind(seq_param(after)?)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await?;
-        rows.into_iter().map(entry_from_row).collect()
-    }
-
-    pub(crate) async fn head(pool: &PgPool) -> Result<Option<AuditEntry>, StoreError> {
-        let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(pool)
-        .await?;
-        row.map(entry_from_row).transpose()
-    }
 }
 
 /// A node's audit log opened read-only.
@@ -331,16 +299,16 @@ impl AuditReader {
     /// At most `limit` entries after `after`, in `seq` order.
     pub async fn page(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         match self {
-            AuditReader::Sqlite(pool) => sqlite::page(pool, after, limit).await,
-            AuditReader::Postgres(pool) => postgres::page(pool, after, limit).await,
+            AuditReader::Sqlite(pool) => page(pool, after, limit).await,
+            AuditReader::Postgres(pool) => page(pool, after, limit).await,
         }
     }
 
     /// The last entry, if any.
     pub async fn head(&self) -> Result<Option<AuditEntry>, StoreError> {
         match self {
-            AuditReader::Sqlite(pool) => sqlite::head(pool).await,
-            AuditReader::Postgres(pool) => postgres::head(pool).await,
+            AuditReader::Sqlite(pool) => head(pool).await,
+            AuditReader::Postgres(pool) => head(pool).await,
         }
     }
 

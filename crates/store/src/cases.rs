@@ -671,43 +671,71 @@ pub(crate) use ledger_writer;
 
 /// The statements [`apply_items`] needs, run by a backend inside the one
 /// transaction of a batch.
-pub(crate) trait LedgerWriter {
+pub(crate) trait LedgerWriter: Send {
     /// The stored body of event `seq` of a case, if stored.
-    async fn stored_body(&mut self, case_id: &str, seq: i64) -> Result<Option<String>, StoreError>;
+    fn stored_body(
+        &mut self,
+        case_id: &str,
+        seq: i64,
+    ) -> impl std::future::Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Inserts a new event (its facts still NULL).
-    async fn insert_event(&mut self, row: &EventRow) -> Result<(), StoreError>;
+    fn insert_event(
+        &mut self,
+        row: &EventRow,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Queues an event in the outbox (kind `case_event`).
-    async fn queue_event(&mut self, row: &EventRow) -> Result<(), StoreError>;
+    fn queue_event(
+        &mut self,
+        row: &EventRow,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Every stored event body of a case, by sequence.
-    async fn event_bodies(&mut self, case_id: &str) -> Result<Vec<String>, StoreError>;
+    fn event_bodies(
+        &mut self,
+        case_id: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<String>, StoreError>> + Send;
     /// The sequence the stored projection has folded up to.
-    async fn projected_seq(&mut self, case_id: &str) -> Result<Option<i64>, StoreError>;
+    fn projected_seq(
+        &mut self,
+        case_id: &str,
+    ) -> impl std::future::Future<Output = Result<Option<i64>, StoreError>> + Send;
     /// Inserts or overwrites a case's projection.
-    async fn upsert_case(&mut self, row: &CaseRow) -> Result<(), StoreError>;
+    fn upsert_case(
+        &mut self,
+        row: &CaseRow,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Records the figure facts of a folded event.
-    async fn set_facts(&mut self, case_id: &str, seq: i64, facts: EventFacts) -> Result<(), StoreError>;
+    fn set_facts(
+        &mut self,
+        case_id: &str,
+        seq: i64,
+        facts: EventFacts,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Inserts or replaces a case's sealed petitioner.
-    async fn store_petitioner(
+    fn store_petitioner(
         &mut self,
         case_id: &str,
         key_id: &str,
         sealed: &[u8],
-    ) -> Result<(), StoreError>;
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Replaces a case's due spans (`case_due_spans`).
-    async fn replace_due_spans(&mut self, case_id: &str, spans: &[DueSpan]) -> Result<(), StoreError>;
+    fn replace_due_spans(
+        &mut self,
+        case_id: &str,
+        spans: &[DueSpan],
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Every projected case id.
-    async fn case_ids(&mut self) -> Result<Vec<String>, StoreError>;
+    fn case_ids(&mut self) -> impl std::future::Future<Output = Result<Vec<String>, StoreError>> + Send;
     /// Deletes a `node_meta` key; whether it was there.
-    async fn take_meta(&mut self, key: &str) -> Result<bool, StoreError>;
+    fn take_meta(&mut self, key: &str) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
     /// The keys petitioners are sealed with.
     fn keyring(&self) -> &Keyring;
     /// Adds the new events' digest deltas (reconciliation), fanned out by
     /// `topology`.
-    async fn add_digests(
+    fn add_digests(
         &mut self,
         topology: &crate::fanout::Topology,
         deltas: &[crate::digest::DigestDelta],
-    ) -> Result<(), StoreError>;
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Applies a batch of case events in order (see

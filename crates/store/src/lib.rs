@@ -39,6 +39,8 @@ mod shared;
 pub mod sqlite;
 pub mod testing;
 
+pub use shared::SqlStore;
+
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;

@@ -277,29 +277,35 @@ pub(crate) const REKEY_PAGE: i64 = 500;
 pub(crate) trait PersonalRows: crate::cases::LedgerWriter {
     /// The plaintext petitioners of migration `0006`, or `None` once that
     /// table is gone.
-    async fn plain_petitioners(
+    fn plain_petitioners(
         &mut self,
-    ) -> Result<Option<Vec<(String, String, String, String)>>, crate::StoreError>;
-    async fn drop_plain_petitioners(&mut self) -> Result<(), crate::StoreError>;
+    ) -> impl std::future::Future<
+        Output = Result<Option<Vec<(String, String, String, String)>>, crate::StoreError>,
+    > + Send;
+    fn drop_plain_petitioners(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
     /// Sealed petitioners not under `current`, after `after` by case id.
-    async fn petitioners_to_reseal(
+    fn petitioners_to_reseal(
         &mut self,
         current: &str,
         after: &str,
-    ) -> Result<Vec<(String, Vec<u8>)>, crate::StoreError>;
+    ) -> impl std::future::Future<Output = Result<Vec<(String, Vec<u8>)>, crate::StoreError>> + Send;
     /// Downlink events not under `current` (plaintext ones have no key id),
     /// after sequence `after`: (sequence, target, key id, body).
-    async fn downlink_to_reseal(
+    fn downlink_to_reseal(
         &mut self,
         current: &str,
         after: i64,
-    ) -> Result<Vec<(i64, String, Option<String>, Vec<u8>)>, crate::StoreError>;
-    async fn put_downlink_body(
+    ) -> impl std::future::Future<
+        Output = Result<Vec<(i64, String, Option<String>, Vec<u8>)>, crate::StoreError>,
+    > + Send;
+    fn put_downlink_body(
         &mut self,
         sequence: i64,
         key_id: &str,
         body: &[u8],
-    ) -> Result<(), crate::StoreError>;
+    ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
 }
 
 /// Seals what was stored in plaintext before `0007` and reseals everything
