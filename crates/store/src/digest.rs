@@ -28,10 +28,9 @@ use fengqiao_core::reconcile::{
     report_item_hash,
 };
 use fengqiao_core::{ReportKey, Revision, UnitId, UnitTree};
-use sqlx::{PgConnection, SqliteConnection};
 
 use crate::StoreError;
-use crate::fanout::{self, DigestRows, Topology};
+use crate::fanout::{self, DigestRows};
 use crate::plan::{self, HeadWrite};
 
 /// The `node_meta` key of the basis the digests were built on.
@@ -212,14 +211,14 @@ pub(crate) fn sqlite_params(rows: &DigestRows) -> [String; 3] {
     ]
 }
 
-static SQLITE_UPSERTS: std::sync::LazyLock<[String; 3]> =
+pub(crate) static SQLITE_UPSERTS: std::sync::LazyLock<[String; 3]> =
     std::sync::LazyLock::new(|| [0, 1, 2].map(|level| sqlite_upsert(level, 1)));
 
 /// The PostgreSQL advisory lock every digest write takes (`fqdg`): the
 /// report writer and a case-ledger writer may update the same digest rows
 /// in different orders, so they take them one transaction at a time, from
 /// their digest write to their commit — no deadlock between them.
-const PG_DIGEST_LOCK: i64 = 0x6671_6467;
+pub(crate) const PG_DIGEST_LOCK: i64 = 0x6671_6467;
 
 /// PostgreSQL: how many parameters [`pg_upserts`] takes.
 pub(crate) const PG_PARAMS: usize = 6 + 6 + 5;
@@ -273,52 +272,8 @@ pub(crate) fn pg_bind<'q>(mut query: PgQuery<'q>, rows: &DigestRows) -> PgQuery<
     query
 }
 
-static PG_WRITE: std::sync::LazyLock<String> =
+pub(crate) static PG_WRITE: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("WITH {} SELECT 1", pg_upserts(1)));
-
-/// Adds digest deltas inside the transaction that changed what they digest,
-/// fanned out by `topology`.
-pub(crate) trait DigestSink {
-    async fn add_digests(&mut self, topology: &Topology, deltas: &[DigestDelta]) -> Result<(), StoreError>;
-
-    /// Takes the digests' write lock for the rest of the transaction (a
-    /// rebuild takes it first, so no batch adds to rows it is rebuilding).
-    async fn lock_digests(&mut self) -> Result<(), StoreError>;
-}
-
-impl DigestSink for SqliteConnection {
-    async fn lock_digests(&mut self) -> Result<(), StoreError> {
-        // `BEGIN IMMEDIATE` already holds the database's write lock.
-        Ok(())
-    }
-
-    async fn add_digests(&mut self, topology: &Topology, deltas: &[DigestDelta]) -> Result<(), StoreError> {
-        let rows = topology.digests(deltas);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        for (sql, json) in SQLITE_UPSERTS.iter().zip(sqlite_params(&rows)) {
-            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json).execute(&mut *self).await?;
-        }
-        Ok(())
-    }
-}
-
-impl DigestSink for PgConnection {
-    async fn lock_digests(&mut self) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_DIGEST_LOCK).execute(&mut *self).await?;
-        Ok(())
-    }
-
-    async fn add_digests(&mut self, topology: &Topology, deltas: &[DigestDelta]) -> Result<(), StoreError> {
-        let rows = topology.digests(deltas);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        pg_bind(sqlx::query(sqlx::AssertSqlSafe(PG_WRITE.as_str())), &rows).execute(&mut *self).await?;
-        Ok(())
-    }
-}
 
 /// Report heads and case events read per page when digests are rebuilt.
 const REBUILD_PAGE: i64 = 5000;
@@ -381,287 +336,6 @@ pub trait Reconciliation {
         case_events: &[HeldCaseEvent],
     ) -> Result<Requeued, StoreError>;
 }
-
-/// The store side of rebuilding digests, for one backend's connection.
-pub(crate) trait DigestRebuild: DigestSink {
-    async fn reset_digests(&mut self, roots: &[UnitId]) -> Result<(), StoreError>;
-}
-
-/// Implements [`Reconciliation`] for a store whose `pool()` hands out
-/// `$connection`s; the statements read the same on both backends (`$n`
-/// parameters, which SQLite accepts too). `$begin` opens a write
-/// transaction.
-macro_rules! reconciliation {
-    ($store:ty, $connection:ty, $begin:literal) => {
-        #[async_trait::async_trait]
-        impl $crate::digest::Reconciliation for $store {
-            async fn ensure_digests(
-                &self,
-                basis: &str,
-                roots: &[fengqiao_core::UnitId],
-            ) -> Result<bool, $crate::StoreError> {
-                // The roots change with the rebuild: no write fans out
-                // meanwhile, and later ones by the new roots.
-                let mut current = self.topology().write().await;
-                let topology = current.with_roots(roots.iter().map(ToString::to_string));
-                let mut tx = self.writer().begin_with($begin).await?;
-                $crate::digest::DigestSink::lock_digests(&mut *tx).await?;
-                let stored: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
-                    .bind($crate::digest::BASIS_KEY)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if stored.as_deref() == Some(basis) {
-                    tx.commit().await?;
-                    return Ok(false);
-                }
-                $crate::digest::DigestRebuild::reset_digests(&mut *tx, roots).await?;
-                let mut after = ($crate::digest::first_day(), String::new());
-                loop {
-                    let page: Vec<(String, chrono::NaiveDate, i64, Vec<u8>)> = sqlx::query_as(
-                        "SELECT unit_id, report_date, revision, content_hash FROM reports \
-                         WHERE (report_date, unit_id) > ($1, $2) ORDER BY report_date, unit_id LIMIT $3",
-                    )
-                    .bind(after.0)
-                    .bind(&after.1)
-                    .bind($crate::digest::rebuild_page())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    let Some(last) = page.last() else { break };
-                    after = (last.1, last.0.clone());
-                    let deltas = $crate::digest::head_rows_deltas(&page)?;
-                    $crate::digest::DigestSink::add_digests(&mut *tx, &topology, &deltas).await?;
-                }
-                let mut after = (String::new(), 0i64);
-                loop {
-                    let page: Vec<(String, i64, String, chrono::NaiveDate, String)> = sqlx::query_as(
-                        "SELECT case_id, seq, unit_id, on_date, body FROM case_events \
-                         WHERE case_id > $1 OR (case_id = $1 AND seq > $2) ORDER BY case_id, seq LIMIT $3",
-                    )
-                    .bind(&after.0)
-                    .bind(after.1)
-                    .bind($crate::digest::rebuild_page())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    let Some(last) = page.last() else { break };
-                    after = (last.0.clone(), last.1);
-                    let deltas = $crate::digest::case_event_deltas(page.iter().map(|row| {
-                        $crate::digest::EventItem {
-                            case_id: &row.0,
-                            seq: row.1,
-                            unit_id: &row.2,
-                            day: row.3,
-                            body: &row.4,
-                        }
-                    }))?;
-                    $crate::digest::DigestSink::add_digests(&mut *tx, &topology, &deltas).await?;
-                }
-                sqlx::query(
-                    "INSERT INTO node_meta (key, value) VALUES ($1, $2) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                )
-                .bind($crate::digest::BASIS_KEY)
-                .bind(basis)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                *current = std::sync::Arc::new(topology);
-                Ok(true)
-            }
-
-            async fn digest_total(
-                &self,
-                root: &fengqiao_core::UnitId,
-            ) -> Result<fengqiao_core::reconcile::Digests, $crate::StoreError> {
-                let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT reports, report_hash, case_events, case_event_hash FROM digest_total \
-                     WHERE unit_id = $1",
-                )
-                .bind(root.as_str())
-                .fetch_optional(self.pool())
-                .await?;
-                match row {
-                    Some((r, rh, e, eh)) => $crate::digest::digests_from_columns(r, rh, e, eh),
-                    None => Ok(Default::default()),
-                }
-            }
-
-            async fn digests(
-                &self,
-                level: $crate::digest::DigestLevel,
-                root: &fengqiao_core::UnitId,
-                from: chrono::NaiveDate,
-                to: chrono::NaiveDate,
-                limit: u32,
-            ) -> Result<Vec<(chrono::NaiveDate, fengqiao_core::reconcile::Digests)>, $crate::StoreError> {
-                let sql = match level {
-                    $crate::digest::DigestLevel::Day => {
-                        "SELECT day, reports, report_hash, case_events, case_event_hash FROM digest_day \
-                         WHERE unit_id = $1 AND day >= $2 AND day <= $3 ORDER BY day LIMIT $4"
-                    }
-                    $crate::digest::DigestLevel::Week => {
-                        "SELECT week_start, reports, report_hash, case_events, case_event_hash FROM digest_week \
-                         WHERE unit_id = $1 AND week_start >= $2 AND week_start <= $3 ORDER BY week_start LIMIT $4"
-                    }
-                };
-                let rows: Vec<(chrono::NaiveDate, i64, i64, i64, i64)> = sqlx::query_as(sql)
-                    .bind(root.as_str())
-                    .bind(from)
-                    .bind(to)
-                    .bind(i64::from(limit))
-                    .fetch_all(self.pool())
-                    .await?;
-                rows.into_iter()
-                    .map(|(period, r, rh, e, eh)| Ok((period, $crate::digest::digests_from_columns(r, rh, e, eh)?)))
-                    .collect()
-            }
-
-            async fn held_reports(
-                &self,
-                root: &fengqiao_core::UnitId,
-                day: chrono::NaiveDate,
-                after: Option<&fengqiao_core::UnitId>,
-                limit: u32,
-            ) -> Result<Vec<fengqiao_core::reconcile::HeldReport>, $crate::StoreError> {
-                let rows: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
-                    "SELECT r.unit_id, r.revision, r.content_hash FROM unit_closure c \
-                     JOIN reports r ON r.unit_id = c.unit_id AND r.report_date = $2 \
-                     WHERE c.ancestor_id = $1 AND (c.valid_from IS NULL OR c.valid_from <= $2) \
-                     AND (c.valid_to IS NULL OR $2 < c.valid_to) AND r.unit_id > $3 \
-                     ORDER BY r.unit_id LIMIT $4",
-                )
-                .bind(root.as_str())
-                .bind(day)
-                .bind(after.map_or("", |unit| unit.as_str()))
-                .bind(i64::from(limit))
-                .fetch_all(self.pool())
-                .await?;
-                rows.into_iter().map($crate::digest::held_report).collect()
-            }
-
-            async fn held_case_events(
-                &self,
-                root: &fengqiao_core::UnitId,
-                day: chrono::NaiveDate,
-                after: Option<(&fengqiao_core::case::CaseId, u32)>,
-                limit: u32,
-            ) -> Result<Vec<fengqiao_core::reconcile::HeldCaseEvent>, $crate::StoreError> {
-                let (after_case, after_seq) = after.map_or(("", 0), |(case, seq)| (case.as_str(), i64::from(seq)));
-                let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
-                    "SELECT e.case_id, e.seq, e.unit_id, e.body FROM unit_closure c \
-                     JOIN case_events e ON e.unit_id = c.unit_id AND e.on_date = $2 \
-                     WHERE c.ancestor_id = $1 AND (c.valid_from IS NULL OR c.valid_from <= $2) \
-                     AND (c.valid_to IS NULL OR $2 < c.valid_to) \
-                     AND (e.case_id > $3 OR (e.case_id = $3 AND e.seq > $4)) \
-                     ORDER BY e.case_id, e.seq LIMIT $5",
-                )
-                .bind(root.as_str())
-                .bind(day)
-                .bind(after_case)
-                .bind(after_seq)
-                .bind(i64::from(limit))
-                .fetch_all(self.pool())
-                .await?;
-                rows.into_iter().map($crate::digest::held_case_event).collect()
-            }
-
-            async fn requeue(
-                &self,
-                day: chrono::NaiveDate,
-                reports: &[fengqiao_core::reconcile::HeldReport],
-                case_events: &[fengqiao_core::reconcile::HeldCaseEvent],
-            ) -> Result<$crate::digest::Requeued, $crate::StoreError> {
-                self.writes.track(self.requeue_in(day, reports, case_events)).await
-            }
-        }
-
-        impl $store {
-            /// [`Reconciliation::requeue`], its failures not yet counted.
-            async fn requeue_in(
-                &self,
-                day: chrono::NaiveDate,
-                reports: &[fengqiao_core::reconcile::HeldReport],
-                case_events: &[fengqiao_core::reconcile::HeldCaseEvent],
-            ) -> Result<$crate::digest::Requeued, $crate::StoreError> {
-                let mut done = $crate::digest::Requeued::default();
-                let mut tx = self.writer().begin_with($begin).await?;
-                for held in reports {
-                    let refused: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM uplink_set_aside WHERE kind = 'report' AND item_date = $1 \
-                         AND unit_id = $2 AND revision = $3",
-                    )
-                    .bind(day)
-                    .bind(held.unit_id.as_str())
-                    .bind(i64::from(held.revision.get()))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    if refused > 0 {
-                        done.set_aside += 1;
-                        continue;
-                    }
-                    let added = sqlx::query(
-                        "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-                         SELECT 'report', rv.unit_id, rv.report_date, rv.revision, rv.accepted_at \
-                         FROM report_revisions rv WHERE rv.report_date = $1 AND rv.unit_id = $2 AND rv.revision = $3 \
-                         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'report' AND o.item_date = $1 \
-                         AND o.unit_id = $2 AND o.revision = $3)",
-                    )
-                    .bind(day)
-                    .bind(held.unit_id.as_str())
-                    .bind(i64::from(held.revision.get()))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if added > 0 { done.queued += added } else { done.already_queued += 1 }
-                }
-                for held in case_events {
-                    let refused: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM uplink_set_aside WHERE kind = 'case_event' AND unit_id = $1 \
-                         AND revision = $2",
-                    )
-                    .bind(held.case_id.as_str())
-                    .bind(i64::from(held.seq))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    if refused > 0 {
-                        done.set_aside += 1;
-                        continue;
-                    }
-                    let added = sqlx::query(
-                        "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-                         SELECT 'case_event', e.case_id, e.on_date, e.seq, e.at FROM case_events e \
-                         WHERE e.case_id = $1 AND e.seq = $2 \
-                         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'case_event' \
-                         AND o.unit_id = $1 AND o.revision = $2)",
-                    )
-                    .bind(held.case_id.as_str())
-                    .bind(i64::from(held.seq))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if added > 0 { done.queued += added } else { done.already_queued += 1 }
-                }
-                tx.commit().await?;
-                Ok(done)
-            }
-        }
-
-        impl $crate::digest::DigestRebuild for $connection {
-            async fn reset_digests(&mut self, roots: &[fengqiao_core::UnitId]) -> Result<(), $crate::StoreError> {
-                for table in ["digest_roots", "digest_day", "digest_week", "digest_total"] {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *self).await?;
-                }
-                for root in roots {
-                    sqlx::query("INSERT INTO digest_roots (unit_id) VALUES ($1)")
-                        .bind(root.as_str())
-                        .execute(&mut *self)
-                        .await?;
-                }
-                Ok(())
-            }
-        }
-    };
-}
-pub(crate) use reconciliation;
 
 /// Rows per page of a rebuild.
 pub(crate) fn rebuild_page() -> i64 {

@@ -29,7 +29,8 @@ use fengqiao_core::coverage::Span;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Pool, Postgres, Transaction};
 
-use crate::fanout::RollupRows;
+use crate::digest::{self, DigestDelta};
+use crate::fanout::{RollupRows, Topology};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
 use crate::rollup::{self, Period};
@@ -161,8 +162,6 @@ fn read_rollups(period: Period) -> String {
     )
 }
 
-crate::digest::reconciliation!(PgStore, PgConnection, "BEGIN");
-
 impl Dialect for Postgres {
     const BACKEND: Backend = Backend::Postgres;
 
@@ -219,6 +218,29 @@ impl Dialect for Postgres {
         records: Vec<AuditRecord>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         crate::audit::postgres::append_in(connection, records).await
+    }
+
+    async fn add_digests(
+        connection: &mut PgConnection,
+        topology: &Topology,
+        deltas: &[DigestDelta],
+    ) -> Result<(), StoreError> {
+        let rows = topology.digests(deltas);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        digest::pg_bind(sqlx::query(sqlx::AssertSqlSafe(digest::PG_WRITE.as_str())), &rows)
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn lock_digests(connection: &mut PgConnection) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(digest::PG_DIGEST_LOCK)
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
     }
 
     // One `UNNEST` statement per table.
@@ -315,9 +337,3 @@ impl Dialect for Postgres {
         Ok(())
     }
 }
-
-crate::cases::ledger_writer!(crate::shared::Ledger<'_, Postgres>);
-crate::personal::personal_rows!(
-    crate::shared::Ledger<'_, Postgres>,
-    <Postgres as Dialect>::PLAIN_PETITIONERS_EXIST
-);

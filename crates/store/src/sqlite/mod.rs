@@ -29,7 +29,8 @@ use fengqiao_core::coverage::Span;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use crate::fanout::RollupRows;
+use crate::digest::{self, DigestDelta};
+use crate::fanout::{RollupRows, Topology};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
 use crate::rollup::{self, Period};
@@ -129,8 +130,6 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreErr
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-crate::digest::reconciliation!(SqliteStore, SqliteConnection, "BEGIN IMMEDIATE");
-
 /// A failure to open the file at `path`, named as damage when SQLite says
 /// the file is corrupt or not a database.
 fn damaged(path: &Path, error: sqlx::Error) -> StoreError {
@@ -222,6 +221,26 @@ impl Dialect for Sqlite {
         records: Vec<AuditRecord>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         crate::audit::sqlite::append_in(connection, records).await
+    }
+
+    async fn add_digests(
+        connection: &mut SqliteConnection,
+        topology: &Topology,
+        deltas: &[DigestDelta],
+    ) -> Result<(), StoreError> {
+        let rows = topology.digests(deltas);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for (sql, json) in digest::SQLITE_UPSERTS.iter().zip(digest::sqlite_params(&rows)) {
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json).execute(&mut *connection).await?;
+        }
+        Ok(())
+    }
+
+    async fn lock_digests(_: &mut SqliteConnection) -> Result<(), StoreError> {
+        // `BEGIN IMMEDIATE` already holds the database's write lock.
+        Ok(())
     }
 
     async fn insert_units(
@@ -326,9 +345,3 @@ impl Dialect for Sqlite {
         Ok(())
     }
 }
-
-crate::cases::ledger_writer!(crate::shared::Ledger<'_, Sqlite>);
-crate::personal::personal_rows!(
-    crate::shared::Ledger<'_, Sqlite>,
-    <Sqlite as Dialect>::PLAIN_PETITIONERS_EXIST
-);

@@ -21,8 +21,12 @@ use fengqiao_core::coverage::Span;
 use fengqiao_core::{DisputeCategory, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::{Pool, Row, Transaction};
 
+mod ledger;
+mod reconcile;
+
 use crate::cases::{self, CaseCounts, FigureSource, OutboxEntryRow};
-use crate::fanout::{RollupRows, SharedTopology};
+use crate::digest::DigestDelta;
+use crate::fanout::{RollupRows, SharedTopology, Topology};
 use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow, UnitRow};
 use crate::rollup::{self, Period, RollupRow};
@@ -62,21 +66,6 @@ impl<DB: sqlx::Database> Clone for SqlStore<DB> {
             writes: self.writes.clone(),
             topology: self.topology.clone(),
         }
-    }
-}
-
-impl<DB: sqlx::Database> SqlStore<DB> {
-    pub(crate) fn pool(&self) -> &Pool<DB> {
-        &self.pool
-    }
-
-    /// The connections write transactions take (see the field).
-    pub(crate) fn writer(&self) -> &Pool<DB> {
-        &self.writer
-    }
-
-    pub(crate) fn topology(&self) -> &SharedTopology {
-        &self.topology
     }
 }
 
@@ -132,6 +121,19 @@ pub(crate) trait Dialect: sqlx::Database {
         connection: &mut Self::Connection,
         records: Vec<AuditRecord>,
     ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
+
+    /// Adds digest deltas inside the transaction that changed what they
+    /// digest, fanned out by `topology` (see [`crate::digest`]).
+    fn add_digests(
+        connection: &mut Self::Connection,
+        topology: &Topology,
+        deltas: &[DigestDelta],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Takes the digests' write lock for the rest of the transaction (a
+    /// rebuild takes it first, so no batch adds to rows it is rebuilding).
+    fn lock_digests(connection: &mut Self::Connection)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Inserts a tree's units and closure rows (the tables emptied).
     fn insert_units(
