@@ -25,7 +25,7 @@ use fengqiao_core::audit::{
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, SqliteConnection, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 
 use crate::StoreError;
 
@@ -45,9 +45,9 @@ pub(crate) struct AuditRow {
     hash: Vec<u8>,
 }
 
-const COLUMNS: &str = "seq, at, actor, rpc, target, prev_hash, hash";
+pub(crate) const COLUMNS: &str = "seq, at, actor, rpc, target, prev_hash, hash";
 
-fn entry_from_row(row: AuditRow) -> Result<AuditEntry, StoreError> {
+pub(crate) fn entry_from_row(row: AuditRow) -> Result<AuditEntry, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(format!("audit entry {}: {what}", row.seq));
     let digest = |bytes: &[u8], name: &str| {
         AuditHash::try_from(bytes).map_err(|_| corrupt(format!("{name} is {} bytes, not 32", bytes.len())))
@@ -64,12 +64,12 @@ fn entry_from_row(row: AuditRow) -> Result<AuditEntry, StoreError> {
     })
 }
 
-fn seq_param(seq: u64) -> Result<i64, StoreError> {
+pub(crate) fn seq_param(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq).map_err(|_| StoreError::Config(format!("sequence number {seq} is out of range")))
 }
 
 /// Chains `records` onto `head`, in order.
-fn chain_onto(head: Option<AuditEntry>, records: Vec<AuditRecord>) -> Vec<AuditEntry> {
+pub(crate) fn chain_onto(head: Option<AuditEntry>, records: Vec<AuditRecord>) -> Vec<AuditEntry> {
     let mut head = head.map(|entry| entry.head());
     records
         .into_iter()
@@ -145,123 +145,6 @@ where
     .fetch_optional(pool)
     .await?;
     row.map(entry_from_row).transpose()
-}
-
-pub(crate) mod sqlite {
-    use super::*;
-
-    /// Inserts the entries of JSON parameter `?{param}`, an array of `[seq,
-    /// at, actor, rpc, target, prev_hash hex, hash hex]` (as
-    /// [`entries_json`] writes them): one statement for any number of
-    /// entries, whose text never changes (so it stays prepared).
-    pub(crate) fn insert_sql(param: usize) -> String {
-        format!(
-            "INSERT INTO audit_log (seq, at, actor, rpc, target, prev_hash, hash) \
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, unhex(value ->> 5), \
-             unhex(value ->> 6) FROM json_each(?{param})"
-        )
-    }
-
-    static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| insert_sql(1));
-
-    /// The log's head, read inside the caller's write transaction.
-    pub(crate) async fn head_in(connection: &mut SqliteConnection) -> Result<Option<AuditEntry>, StoreError> {
-        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(&mut *connection)
-        .await?;
-        head.map(entry_from_row).transpose()
-    }
-
-    /// `records` chained onto `head`, and the entries as the JSON parameter
-    /// of [`insert_sql`]: the caller inserts them in its own transaction,
-    /// in a statement of its own choosing (a batch puts it beside its
-    /// other writes, in one round trip).
-    pub(crate) fn entries_json(
-        head: Option<AuditEntry>,
-        records: Vec<AuditRecord>,
-    ) -> Result<(Vec<AuditEntry>, String), StoreError> {
-        let entries = chain_onto(head, records);
-        let rows = entries
-            .iter()
-            .map(|e| {
-                Ok((
-                    seq_param(e.seq)?,
-                    crate::sqlite::sqlite_time(e.at),
-                    &e.actor,
-                    &e.rpc,
-                    &e.target,
-                    hex::encode(e.prev_hash),
-                    hex::encode(e.hash),
-                ))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let json = crate::sqlite::to_json(&rows)?;
-        Ok((entries, json))
-    }
-
-    pub(crate) async fn append_in(
-        connection: &mut SqliteConnection,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        let head = head_in(&mut *connection).await?;
-        let (entries, json) = entries_json(head, records)?;
-        sqlx::query(sqlx::AssertSqlSafe(INSERT.as_str())).bind(json).execute(&mut *connection).await?;
-        Ok(entries)
-    }
-}
-
-pub(crate) mod postgres {
-    use super::*;
-
-    /// Appends `records` in the caller's transaction: takes the log's write
-    /// lock (EXCLUSIVE blocks other appenders until the commit, not
-    /// readers), reads the head and inserts every entry with one `UNNEST`
-    /// statement. Call it as the transaction's last step, so the lock is
-    /// held only until the commit and is never held while waiting for
-    /// another. The caller commits.
-    pub(crate) async fn append_in(
-        connection: &mut PgConnection,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *connection).await?;
-        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(&mut *connection)
-        .await?;
-        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
-        let mut seqs = Vec::with_capacity(entries.len());
-        for entry in &entries {
-            seqs.push(seq_param(entry.seq)?);
-        }
-        let mut query =
-            QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_log ({COLUMNS}) SELECT * FROM UNNEST("));
-        query
-            .push_bind(seqs)
-            .push("::bigint[], ")
-            .push_bind(entries.iter().map(|e| e.at).collect::<Vec<_>>())
-            .push("::timestamptz[], ")
-            .push_bind(entries.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
-            .push("::text[], ")
-            .push_bind(entries.iter().map(|e| e.rpc.clone()).collect::<Vec<_>>())
-            .push("::text[], ")
-            .push_bind(entries.iter().map(|e| e.target.clone()).collect::<Vec<_>>())
-            .push("::text[], ")
-            .push_bind(entries.iter().map(|e| e.prev_hash.to_vec()).collect::<Vec<_>>())
-            .push("::bytea[], ")
-            .push_bind(entries.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
-            .push("::bytea[])");
-        query.build().execute(&mut *connection).await?;
-        Ok(entries)
-    }
 }
 
 /// A node's audit log opened read-only.

@@ -496,8 +496,8 @@ pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), format!("{prefix}{}", char::MAX))
 }
 
-/// The statements [`apply_items`] needs, run by a backend inside the one
-/// transaction of a batch.
+/// The statements [`apply_items`] (and [`crate::personal::rekey`]) need, run
+/// by a backend inside the one transaction of a batch.
 pub(crate) trait LedgerWriter: Send {
     /// The stored body of event `seq` of a case, if stored.
     fn stored_body(
@@ -563,6 +563,39 @@ pub(crate) trait LedgerWriter: Send {
         topology: &crate::fanout::Topology,
         deltas: &[crate::digest::DigestDelta],
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    // The statements of [`crate::personal::rekey`].
+    /// The plaintext petitioners of migration `0006`, or `None` once that
+    /// table is gone.
+    fn plain_petitioners(
+        &mut self,
+    ) -> impl std::future::Future<
+        Output = Result<Option<Vec<(String, String, String, String)>>, crate::StoreError>,
+    > + Send;
+    fn drop_plain_petitioners(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
+    /// Sealed petitioners not under `current`, after `after` by case id.
+    fn petitioners_to_reseal(
+        &mut self,
+        current: &str,
+        after: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<(String, Vec<u8>)>, crate::StoreError>> + Send;
+    /// Downlink events not under `current` (plaintext ones have no key id),
+    /// after sequence `after`: (sequence, target, key id, body).
+    fn downlink_to_reseal(
+        &mut self,
+        current: &str,
+        after: i64,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<(i64, String, Option<String>, Vec<u8>)>, crate::StoreError>,
+    > + Send;
+    fn put_downlink_body(
+        &mut self,
+        sequence: i64,
+        key_id: &str,
+        body: &[u8],
+    ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
 }
 
 /// Applies a batch of case events in order (see

@@ -30,7 +30,6 @@ use fengqiao_core::reconcile::{
 use fengqiao_core::{ReportKey, Revision, UnitId, UnitTree};
 
 use crate::StoreError;
-use crate::fanout::{self, DigestRows};
 use crate::plan::{self, HeadWrite};
 
 /// The `node_meta` key of the basis the digests were built on.
@@ -176,12 +175,12 @@ pub(crate) fn digests_from_columns(
 }
 
 /// The digest tables: name and period key column (none for all time).
-const LEVELS: [(&str, Option<&str>); 3] =
+pub(crate) const LEVELS: [(&str, Option<&str>); 3] =
     [("digest_day", Some("day")), ("digest_week", Some("week_start")), ("digest_total", None)];
 
 /// The upsert of summed rows `select`ed as (unit, [period,] reports,
 /// report_hash, case_events, case_event_hash) into level `level`'s table.
-fn upsert(level: usize, select: &str) -> String {
+pub(crate) fn upsert(level: usize, select: &str) -> String {
     let (table, key) = LEVELS[level];
     let key = key.map_or(String::new(), |column| format!(", {column}"));
     format!(
@@ -193,87 +192,6 @@ fn upsert(level: usize, select: &str) -> String {
         m = HASH_MODULUS,
     )
 }
-
-/// SQLite: the upsert of level `level`'s summed rows in JSON parameter
-/// `?{param}` (as [`fanout::digest_json`] writes them).
-pub(crate) fn sqlite_upsert(level: usize, param: usize) -> String {
-    let fields = if LEVELS[level].1.is_some() { 6 } else { 5 };
-    let values: Vec<String> = (0..fields).map(|i| format!("value ->> {i}")).collect();
-    upsert(level, &format!("SELECT {} FROM json_each(?{param}) WHERE true", values.join(", ")))
-}
-
-/// The JSON parameters of [`sqlite_upsert`] for the three levels, in order.
-pub(crate) fn sqlite_params(rows: &DigestRows) -> [String; 3] {
-    [
-        fanout::digest_json(&rows.days, true),
-        fanout::digest_json(&rows.weeks, true),
-        fanout::digest_json(&rows.totals, false),
-    ]
-}
-
-pub(crate) static SQLITE_UPSERTS: std::sync::LazyLock<[String; 3]> =
-    std::sync::LazyLock::new(|| [0, 1, 2].map(|level| sqlite_upsert(level, 1)));
-
-/// The PostgreSQL advisory lock every digest write takes (`fqdg`): the
-/// report writer and a case-ledger writer may update the same digest rows
-/// in different orders, so they take them one transaction at a time, from
-/// their digest write to their commit — no deadlock between them.
-pub(crate) const PG_DIGEST_LOCK: i64 = 0x6671_6467;
-
-/// PostgreSQL: how many parameters [`pg_upserts`] takes.
-pub(crate) const PG_PARAMS: usize = 6 + 6 + 5;
-
-/// PostgreSQL: the three upserts of summed rows as data-modifying CTEs
-/// (`digest_days AS (…), digest_weeks AS (…), digest_totals AS (…)`), each
-/// taking the digests' lock first, from typed arrays in parameters
-/// `${first}`… (bound by [`pg_bind`]).
-pub(crate) fn pg_upserts(first: usize) -> String {
-    let mut next = first;
-    let mut ctes = Vec::new();
-    for (level, name) in ["digest_days", "digest_weeks", "digest_totals"].into_iter().enumerate() {
-        let mut arrays = vec![format!("${next}::text[]")];
-        let mut columns = vec!["unit_id"];
-        next += 1;
-        if LEVELS[level].1.is_some() {
-            arrays.push(format!("${next}::date[]"));
-            columns.push("period");
-            next += 1;
-        }
-        for column in ["r", "rh", "e", "eh"] {
-            arrays.push(format!("${next}::bigint[]"));
-            columns.push(column);
-            next += 1;
-        }
-        let select = format!(
-            "SELECT u.* FROM (SELECT pg_advisory_xact_lock({PG_DIGEST_LOCK})) AS digest_lock \
-             CROSS JOIN UNNEST({}) AS u({})",
-            arrays.join(", "),
-            columns.join(", ")
-        );
-        ctes.push(format!("{name} AS ({})", upsert(level, &select)));
-    }
-    debug_assert_eq!(next - first, PG_PARAMS);
-    ctes.join(", ")
-}
-
-type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
-
-/// Binds the [`PG_PARAMS`] arrays of [`pg_upserts`], in order.
-pub(crate) fn pg_bind<'q>(mut query: PgQuery<'q>, rows: &DigestRows) -> PgQuery<'q> {
-    for (level, table) in [&rows.days, &rows.weeks, &rows.totals].into_iter().enumerate() {
-        query = query.bind(table.iter().map(|r| &*r.unit).collect::<Vec<&str>>());
-        if LEVELS[level].1.is_some() {
-            query = query.bind(table.iter().map(|r| r.period).collect::<Vec<NaiveDate>>());
-        }
-        for i in 0..4 {
-            query = query.bind(table.iter().map(|r| r.columns()[i]).collect::<Vec<i64>>());
-        }
-    }
-    query
-}
-
-pub(crate) static PG_WRITE: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| format!("WITH {} SELECT 1", pg_upserts(1)));
 
 /// Report heads and case events read per page when digests are rebuilt.
 const REBUILD_PAGE: i64 = 5000;
@@ -396,6 +314,8 @@ mod tests {
 
     #[test]
     fn upserts_name_every_level_and_reduce() {
+        use crate::postgres::writes::{DIGEST_PARAMS as PG_PARAMS, DIGEST_WRITE as PG_WRITE};
+        use crate::sqlite::writes::DIGEST_UPSERTS as SQLITE_UPSERTS;
         assert!(SQLITE_UPSERTS[0].starts_with("INSERT INTO digest_day (unit_id, day,"));
         assert!(SQLITE_UPSERTS[2].starts_with("INSERT INTO digest_total (unit_id, reports"));
         assert!(PG_WRITE.starts_with("WITH digest_days AS (INSERT INTO digest_day"));

@@ -273,44 +273,11 @@ pub struct RekeyReport {
 /// Rows read per statement while resealing.
 pub(crate) const REKEY_PAGE: i64 = 500;
 
-/// The statements [`rekey`] needs, run by a backend inside one transaction.
-pub(crate) trait PersonalRows: crate::cases::LedgerWriter {
-    /// The plaintext petitioners of migration `0006`, or `None` once that
-    /// table is gone.
-    fn plain_petitioners(
-        &mut self,
-    ) -> impl std::future::Future<
-        Output = Result<Option<Vec<(String, String, String, String)>>, crate::StoreError>,
-    > + Send;
-    fn drop_plain_petitioners(
-        &mut self,
-    ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
-    /// Sealed petitioners not under `current`, after `after` by case id.
-    fn petitioners_to_reseal(
-        &mut self,
-        current: &str,
-        after: &str,
-    ) -> impl std::future::Future<Output = Result<Vec<(String, Vec<u8>)>, crate::StoreError>> + Send;
-    /// Downlink events not under `current` (plaintext ones have no key id),
-    /// after sequence `after`: (sequence, target, key id, body).
-    fn downlink_to_reseal(
-        &mut self,
-        current: &str,
-        after: i64,
-    ) -> impl std::future::Future<
-        Output = Result<Vec<(i64, String, Option<String>, Vec<u8>)>, crate::StoreError>,
-    > + Send;
-    fn put_downlink_body(
-        &mut self,
-        sequence: i64,
-        key_id: &str,
-        body: &[u8],
-    ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
-}
-
 /// Seals what was stored in plaintext before `0007` and reseals everything
 /// sealed under a previous key, under the current key; the caller commits.
-pub(crate) async fn rekey<W: PersonalRows>(writer: &mut W) -> Result<RekeyReport, crate::StoreError> {
+pub(crate) async fn rekey<W: crate::cases::LedgerWriter>(
+    writer: &mut W,
+) -> Result<RekeyReport, crate::StoreError> {
     let keyring = writer.keyring().clone();
     let current = keyring.current_id().to_hex();
     let mut report = RekeyReport::default();

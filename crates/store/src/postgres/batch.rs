@@ -9,17 +9,16 @@ use chrono::NaiveDate;
 use fengqiao_core::audit::AuditRecord;
 use fengqiao_core::{ReportKey, TimePolicy};
 
-use super::PgStore;
+use super::{PgStore, writes};
 use crate::plan;
-use crate::rollup;
 use crate::shared::Dialect;
 use crate::{ItemResult, StoreError, Submission};
 
 /// The write half of a batch in one statement: history (`$1`–`$10`), heads
 /// (`$11`–`$16`), the outbox (when `$17`; trace contexts `$18`), and the
 /// rollups, employers and digests already fanned out and summed per row
-/// (typed arrays from `$19`, see [`rollup::pg_upserts`] and
-/// [`crate::digest::pg_upserts`]).
+/// (typed arrays from `$19`, see [`writes::rollup_upserts`] and
+/// [`writes::digest_upserts`]).
 static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH history AS ( \
@@ -38,8 +37,8 @@ static APPLY_WRITES: LazyLock<String> = LazyLock::new(|| {
          ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
          content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
          first_accepted_at = excluded.first_accepted_at",
-        rollups = rollup::pg_upserts(19),
-        digests = crate::digest::pg_upserts(19 + rollup::PG_PARAMS),
+        rollups = writes::rollup_upserts(19),
+        digests = writes::digest_upserts(19 + writes::ROLLUP_PARAMS),
     )
 });
 
@@ -107,8 +106,8 @@ pub(super) async fn apply(
             .bind(h.iter().map(|h| h.first_accepted_at).collect::<Vec<_>>())
             .bind(forward)
             .bind(r.iter().map(|r| r.trace_parent.as_deref()).collect::<Vec<_>>());
-        let query = rollup::pg_bind(query, &rollups);
-        crate::digest::pg_bind(query, &digests).execute(&mut *tx).await?;
+        let query = writes::bind_rollups(query, &rollups);
+        writes::bind_digests(query, &digests).execute(&mut *tx).await?;
     }
     let wrote = started.elapsed();
     let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));

@@ -18,6 +18,7 @@
 //! (the case ledger's table lock, the audit log's).
 
 mod batch;
+pub(crate) mod writes;
 
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -27,10 +28,10 @@ use fengqiao_core::TimePolicy;
 use fengqiao_core::audit::{AuditEntry, AuditRecord};
 use fengqiao_core::coverage::Span;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, Pool, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, Pool, Postgres, QueryBuilder, Transaction};
 
-use crate::digest::{self, DigestDelta};
-use crate::fanout::{RollupRows, Topology};
+use crate::audit::{AuditRow, COLUMNS, chain_onto, entry_from_row, seq_param};
+use crate::fanout::{DigestRows, RollupRows};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
 use crate::rollup::{self, Period};
@@ -217,19 +218,43 @@ impl Dialect for Postgres {
         connection: &mut PgConnection,
         records: Vec<AuditRecord>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        crate::audit::postgres::append_in(connection, records).await
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *connection).await?;
+        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+        )))
+        .fetch_optional(&mut *connection)
+        .await?;
+        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
+        let mut seqs = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            seqs.push(seq_param(entry.seq)?);
+        }
+        let mut query =
+            QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_log ({COLUMNS}) SELECT * FROM UNNEST("));
+        query
+            .push_bind(seqs)
+            .push("::bigint[], ")
+            .push_bind(entries.iter().map(|e| e.at).collect::<Vec<_>>())
+            .push("::timestamptz[], ")
+            .push_bind(entries.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
+            .push("::text[], ")
+            .push_bind(entries.iter().map(|e| e.rpc.clone()).collect::<Vec<_>>())
+            .push("::text[], ")
+            .push_bind(entries.iter().map(|e| e.target.clone()).collect::<Vec<_>>())
+            .push("::text[], ")
+            .push_bind(entries.iter().map(|e| e.prev_hash.to_vec()).collect::<Vec<_>>())
+            .push("::bytea[], ")
+            .push_bind(entries.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
+            .push("::bytea[])");
+        query.build().execute(&mut *connection).await?;
+        Ok(entries)
     }
 
-    async fn add_digests(
-        connection: &mut PgConnection,
-        topology: &Topology,
-        deltas: &[DigestDelta],
-    ) -> Result<(), StoreError> {
-        let rows = topology.digests(deltas);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        digest::pg_bind(sqlx::query(sqlx::AssertSqlSafe(digest::PG_WRITE.as_str())), &rows)
+    async fn write_digests(connection: &mut PgConnection, rows: &DigestRows) -> Result<(), StoreError> {
+        writes::bind_digests(sqlx::query(sqlx::AssertSqlSafe(writes::DIGEST_WRITE.as_str())), rows)
             .execute(&mut *connection)
             .await?;
         Ok(())
@@ -237,7 +262,7 @@ impl Dialect for Postgres {
 
     async fn lock_digests(connection: &mut PgConnection) -> Result<(), StoreError> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(digest::PG_DIGEST_LOCK)
+            .bind(writes::DIGEST_LOCK)
             .execute(&mut *connection)
             .await?;
         Ok(())
@@ -279,7 +304,12 @@ impl Dialect for Postgres {
     }
 
     async fn write_rollups(connection: &mut PgConnection, rows: &RollupRows) -> Result<(), StoreError> {
-        rollup::pg_write(connection, rows).await
+        static WRITE: LazyLock<String> =
+            LazyLock::new(|| format!("WITH {} SELECT 1", writes::rollup_upserts(1)));
+        writes::bind_rollups(sqlx::query(sqlx::AssertSqlSafe(WRITE.as_str())), rows)
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
     }
 
     async fn apply_reports(

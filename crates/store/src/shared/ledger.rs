@@ -193,29 +193,6 @@ where
     ) -> Result<(), crate::StoreError> {
         DB::add_digests(&mut *self.0, topology, deltas).await
     }
-}
-
-impl<DB> crate::personal::PersonalRows for Ledger<'_, DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    DB::Arguments: sqlx::IntoArguments<DB>,
-    for<'s> &'s str: sqlx::Encode<'s, DB> + sqlx::Type<DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    Vec<u8>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<&'static str>: sqlx::Encode<'static, DB>,
-    String: for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    i64: for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    bool: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<bool>: for<'q> sqlx::Encode<'q, DB>,
-    NaiveDate: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<NaiveDate>: for<'q> sqlx::Encode<'q, DB>,
-    DateTime<Utc>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    (String, String, String, String): for<'r> sqlx::FromRow<'r, DB::Row>,
-    (String, Vec<u8>): for<'r> sqlx::FromRow<'r, DB::Row>,
-    (i64, String, Option<String>, Vec<u8>): for<'r> sqlx::FromRow<'r, DB::Row>,
-{
     async fn plain_petitioners(
         &mut self,
     ) -> Result<Option<Vec<(String, String, String, String)>>, crate::StoreError> {

@@ -26,7 +26,7 @@ mod reconcile;
 
 use crate::cases::{self, CaseCounts, FigureSource, OutboxEntryRow};
 use crate::digest::DigestDelta;
-use crate::fanout::{RollupRows, SharedTopology, Topology};
+use crate::fanout::{DigestRows, RollupRows, SharedTopology, Topology};
 use crate::personal::{self, Keyring, RekeyReport};
 use crate::plan::{self, RevisionRow, UnitRow};
 use crate::rollup::{self, Period, RollupRow};
@@ -122,13 +122,27 @@ pub(crate) trait Dialect: sqlx::Database {
         records: Vec<AuditRecord>,
     ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
 
+    /// Adds summed digest rows (see [`crate::digest`]).
+    fn write_digests(
+        connection: &mut Self::Connection,
+        rows: &DigestRows,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Adds digest deltas inside the transaction that changed what they
-    /// digest, fanned out by `topology` (see [`crate::digest`]).
+    /// digest, fanned out by `topology`.
     fn add_digests(
         connection: &mut Self::Connection,
         topology: &Topology,
         deltas: &[DigestDelta],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let rows = topology.digests(deltas);
+        async move {
+            if rows.is_empty() {
+                return Ok(());
+            }
+            Self::write_digests(connection, &rows).await
+        }
+    }
 
     /// Takes the digests' write lock for the rest of the transaction (a
     /// rebuild takes it first, so no batch adds to rows it is rebuilding).
@@ -184,7 +198,7 @@ where
     DB: Dialect,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
-    for<'c> Ledger<'c, DB>: personal::PersonalRows,
+    for<'c> Ledger<'c, DB>: cases::LedgerWriter,
     plan::StoredUnitRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     crate::fanout::ClosureRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
@@ -219,7 +233,7 @@ where
     DB: Dialect,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
-    for<'c> Ledger<'c, DB>: personal::PersonalRows,
+    for<'c> Ledger<'c, DB>: cases::LedgerWriter,
     SqlStore<DB>: crate::digest::Reconciliation,
     usize: sqlx::ColumnIndex<DB::Row>,
     for<'s> &'s str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'s, DB> + sqlx::Type<DB>,

@@ -8,10 +8,10 @@ use std::sync::LazyLock;
 use fengqiao_core::TimePolicy;
 use fengqiao_core::audit::AuditRecord;
 
-use super::{sqlite_time, to_json};
+use super::{sqlite_time, to_json, writes};
 use crate::fanout::{self, Topology};
 use crate::plan;
-use crate::rollup::{self, Period};
+use crate::rollup::Period;
 use crate::{ItemResult, StoreError, Submission};
 
 /// Applies a batch in three round trips to SQLite's worker thread: one
@@ -56,7 +56,7 @@ pub(super) async fn apply_on(
     }
     // Reconciliation's digests and the rollups, fanned out and summed.
     let deltas = crate::digest::report_deltas(&before, &plan.heads)?;
-    let [digest_days, digest_weeks, digest_totals] = crate::digest::sqlite_params(&topology.digests(&deltas));
+    let [digest_days, digest_weeks, digest_totals] = writes::digest_params(&topology.digests(&deltas));
     let rollups = topology.rollups(&plan.rollups);
     let planned = started.elapsed();
     let changed = plan.results.iter().map(|r| r.as_ref().is_ok_and(|o| o.applied.changes_state()));
@@ -64,8 +64,8 @@ pub(super) async fn apply_on(
     let audit = if records.is_empty() {
         "[]".to_owned()
     } else {
-        let head = crate::audit::sqlite::head_in(&mut *connection).await?;
-        crate::audit::sqlite::entries_json(head, records)?.1
+        let head = writes::audit_head_in(&mut *connection).await?;
+        writes::audit_entries_json(head, records)?.1
     };
     let audit_head = started.elapsed();
     let revisions: Vec<_> = plan
@@ -171,14 +171,14 @@ fn padding_for(sql: &str) -> usize {
 static BATCH_WRITES: LazyLock<MultiStatement> = LazyLock::new(|| {
     let sql = format!(
         "{audit}; {history}; {digest_days}; {digest_weeks}; {digest_totals}; {days}; {weeks}; {employers}; COMMIT",
-        audit = crate::audit::sqlite::insert_sql(1),
+        audit = writes::audit_insert_sql(1),
         history = APPLY_WRITES,
-        digest_days = crate::digest::sqlite_upsert(0, 5),
-        digest_weeks = crate::digest::sqlite_upsert(1, 6),
-        digest_totals = crate::digest::sqlite_upsert(2, 7),
-        days = rollup::sqlite_upsert(Period::Day, 8),
-        weeks = rollup::sqlite_upsert(Period::Week, 9),
-        employers = rollup::sqlite_employer_upsert(10),
+        digest_days = writes::digest_upsert(0, 5),
+        digest_weeks = writes::digest_upsert(1, 6),
+        digest_totals = writes::digest_upsert(2, 7),
+        days = writes::rollup_upsert(Period::Day, 8),
+        weeks = writes::rollup_upsert(Period::Week, 9),
+        employers = writes::employer_upsert(10),
     );
     let padding = padding_for(&sql);
     MultiStatement { sql, padding }

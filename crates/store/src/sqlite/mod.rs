@@ -16,6 +16,7 @@
 //! `VALUES (…),(…)`.
 
 mod batch;
+pub(crate) mod writes;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -29,8 +30,7 @@ use fengqiao_core::coverage::Span;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use crate::digest::{self, DigestDelta};
-use crate::fanout::{RollupRows, Topology};
+use crate::fanout::{self, DigestRows, RollupRows};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
 use crate::rollup::{self, Period};
@@ -220,19 +220,20 @@ impl Dialect for Sqlite {
         connection: &mut SqliteConnection,
         records: Vec<AuditRecord>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        crate::audit::sqlite::append_in(connection, records).await
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let head = writes::audit_head_in(&mut *connection).await?;
+        let (entries, json) = writes::audit_entries_json(head, records)?;
+        sqlx::query(sqlx::AssertSqlSafe(writes::AUDIT_INSERT.as_str()))
+            .bind(json)
+            .execute(&mut *connection)
+            .await?;
+        Ok(entries)
     }
 
-    async fn add_digests(
-        connection: &mut SqliteConnection,
-        topology: &Topology,
-        deltas: &[DigestDelta],
-    ) -> Result<(), StoreError> {
-        let rows = topology.digests(deltas);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        for (sql, json) in digest::SQLITE_UPSERTS.iter().zip(digest::sqlite_params(&rows)) {
+    async fn write_digests(connection: &mut SqliteConnection, rows: &DigestRows) -> Result<(), StoreError> {
+        for (sql, json) in writes::DIGEST_UPSERTS.iter().zip(writes::digest_params(rows)) {
             sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json).execute(&mut *connection).await?;
         }
         Ok(())
@@ -281,7 +282,17 @@ impl Dialect for Sqlite {
     }
 
     async fn write_rollups(connection: &mut SqliteConnection, rows: &RollupRows) -> Result<(), StoreError> {
-        rollup::sqlite_write(connection, rows).await
+        static DAYS: LazyLock<String> = LazyLock::new(|| writes::rollup_upsert(Period::Day, 1));
+        static WEEKS: LazyLock<String> = LazyLock::new(|| writes::rollup_upsert(Period::Week, 1));
+        static EMPLOYERS: LazyLock<String> = LazyLock::new(|| writes::employer_upsert(1));
+        for (sql, json) in [
+            (&*DAYS, fanout::rollup_json(&rows.days)),
+            (&*WEEKS, fanout::rollup_json(&rows.weeks)),
+            (&*EMPLOYERS, fanout::employer_json(&rows.employers)),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json).execute(&mut *connection).await?;
+        }
+        Ok(())
     }
 
     async fn apply_reports(
