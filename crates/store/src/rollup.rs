@@ -62,6 +62,45 @@ pub(crate) fn additions(table: &str) -> String {
     COLUMNS.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
 }
 
+/// A backend's four rollup reads, built once from its `FROM … WHERE`
+/// clauses (see [`crate::shared::Dialect::rollup_reads`]): each selects
+/// `t.unit_id, t.{key}` and the counters of rollup table `t`, ordered by
+/// unit and period.
+#[derive(Debug)]
+pub(crate) struct RollupReads([String; 4]);
+
+impl RollupReads {
+    /// `lookup(key, table)`: the rows of units `$1` at the periods `$2`,
+    /// each pair one probe of the primary key (period, unit), so the cost
+    /// follows the range asked for, not the history held (a range scan of
+    /// the period key would read every unit's row of every period in the
+    /// range: a year is 53 weeks × every unit of the node). `scan(key,
+    /// table)`: the rows of units `$1` with periods in `$2`–`$3`, for a
+    /// read too wide to probe pair by pair.
+    pub(crate) fn new(lookup: fn(&str, &str) -> String, scan: fn(&str, &str) -> String) -> Self {
+        let columns = column_list().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = |period: Period, from: fn(&str, &str) -> String| {
+            let key = period.key();
+            format!(
+                "SELECT t.unit_id, t.{key}, {columns} FROM {from} ORDER BY t.unit_id, t.{key}",
+                from = from(key, period.table()),
+            )
+        };
+        RollupReads([
+            sql(Period::Day, lookup),
+            sql(Period::Week, lookup),
+            sql(Period::Day, scan),
+            sql(Period::Week, scan),
+        ])
+    }
+
+    /// The read of `period`'s rollups, by lookups or by a range scan.
+    pub(crate) fn sql(&self, period: Period, lookup: bool) -> &str {
+        let week = usize::from(matches!(period, Period::Week));
+        &self.0[if lookup { week } else { 2 + week }]
+    }
+}
+
 /// Most (unit, period) pairs a rollup read looks up one by one; a wider
 /// read (a verification walking a decade of days for every unit) scans
 /// the period range instead.

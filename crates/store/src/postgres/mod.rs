@@ -34,7 +34,7 @@ use crate::audit::{AuditRow, COLUMNS, chain_onto, entry_from_row, seq_param};
 use crate::fanout::{DigestRows, RollupRows};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
-use crate::rollup::{self, Period};
+use crate::rollup::RollupReads;
 use crate::shared::{Dialect, SqlStore};
 use crate::{Backend, ItemResult, StoreError, Submission};
 
@@ -133,35 +133,19 @@ impl SqlStore<Postgres> {
     }
 }
 
-static READ_DAYS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Day));
-static READ_WEEKS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Week));
-static LOOKUP_DAYS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Day));
-static LOOKUP_WEEKS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Week));
-
-/// The rollups of units `$1` at the periods `$2`, each pair one probe of
-/// the primary key (period, unit): the cost follows the range asked for,
-/// not the history held (see the SQLite store's `lookup_rollups`).
-fn lookup_rollups(period: Period) -> String {
-    format!(
-        "SELECT t.unit_id, t.{key}, {columns} FROM UNNEST($2::date[]) AS p(k) CROSS JOIN UNNEST($1::text[]) AS u(id) \
-         JOIN {table} t ON t.{key} = p.k AND t.unit_id = u.id ORDER BY t.unit_id, t.{key}",
-        key = period.key(),
-        table = period.table(),
-        columns = rollup::column_list().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+// The units and periods come as lists (see `Dialect::text_list`), joined
+// to the rollup table by primary key.
+static ROLLUP_READS: LazyLock<RollupReads> = LazyLock::new(|| {
+    RollupReads::new(
+        |key, table| {
+            format!(
+                "UNNEST($2::date[]) AS p(k) CROSS JOIN UNNEST($1::text[]) AS u(id) \
+                 JOIN {table} t ON t.{key} = p.k AND t.unit_id = u.id"
+            )
+        },
+        |key, table| format!("{table} t WHERE t.unit_id = ANY($1) AND t.{key} >= $2 AND t.{key} <= $3"),
     )
-}
-
-/// The rollups of units `$1` with periods in `$2`–`$3`, by a range scan (a
-/// read too wide to probe pair by pair).
-fn read_rollups(period: Period) -> String {
-    format!(
-        "SELECT unit_id, {key}, {columns} FROM {table} \
-         WHERE unit_id = ANY($1) AND {key} >= $2 AND {key} <= $3 ORDER BY unit_id, {key}",
-        key = period.key(),
-        table = period.table(),
-        columns = rollup::column_list(),
-    )
-}
+});
 
 impl Dialect for Postgres {
     const BACKEND: Backend = Backend::Postgres;
@@ -192,13 +176,8 @@ impl Dialect for Postgres {
     const PLAIN_PETITIONERS_EXIST: &'static str = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() \
          AND table_name = 'case_petitioners_plain'";
 
-    fn rollup_sql(period: Period, lookup: bool) -> &'static str {
-        match (period, lookup) {
-            (Period::Day, true) => &LOOKUP_DAYS,
-            (Period::Week, true) => &LOOKUP_WEEKS,
-            (Period::Day, false) => &READ_DAYS,
-            (Period::Week, false) => &READ_WEEKS,
-        }
+    fn rollup_reads() -> &'static RollupReads {
+        &ROLLUP_READS
     }
 
     async fn begin_write(pool: &Pool<Postgres>) -> Result<Transaction<'static, Postgres>, StoreError> {

@@ -102,10 +102,8 @@ pub(crate) trait Dialect: sqlx::Database {
     /// Counts the tables named `case_petitioners_plain` in the store's schema.
     const PLAIN_PETITIONERS_EXIST: &'static str;
 
-    /// The read of `period`'s rollups of the units of list `$1`: at the
-    /// periods of list `$2` when `lookup` (one probe of the primary key per
-    /// pair), else with periods in `$2`–`$3` (a range scan).
-    fn rollup_sql(period: Period, lookup: bool) -> &'static str;
+    /// The reads of rollups (see [`rollup::RollupReads`]).
+    fn rollup_reads() -> &'static rollup::RollupReads;
 
     /// Begins a write transaction.
     fn begin_write(
@@ -322,14 +320,14 @@ where
         let limit = rollup::MAX_LOOKUPS / units.len().max(1);
         let rows = match rollup::periods_in(period, from, to, limit) {
             Some(periods) => {
-                sqlx::query(sqlx::AssertSqlSafe(DB::rollup_sql(period, true)))
+                sqlx::query(sqlx::AssertSqlSafe(DB::rollup_reads().sql(period, true)))
                     .bind(DB::text_list(&ids)?)
                     .bind(DB::date_list(&periods)?)
                     .fetch_all(&self.pool)
                     .await?
             }
             None => {
-                sqlx::query(sqlx::AssertSqlSafe(DB::rollup_sql(period, false)))
+                sqlx::query(sqlx::AssertSqlSafe(DB::rollup_reads().sql(period, false)))
                     .bind(DB::text_list(&ids)?)
                     .bind(from)
                     .bind(to)

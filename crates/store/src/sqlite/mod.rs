@@ -33,7 +33,7 @@ use sqlx::{Pool, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction
 use crate::fanout::{self, DigestRows, RollupRows};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
-use crate::rollup::{self, Period};
+use crate::rollup::{Period, RollupReads};
 use crate::shared::{Dialect, SqlStore};
 use crate::{Backend, ItemResult, StoreError, Submission};
 
@@ -87,37 +87,26 @@ impl SqlStore<Sqlite> {
     }
 }
 
-static READ_DAYS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Day));
-static READ_WEEKS: LazyLock<String> = LazyLock::new(|| read_rollups(Period::Week));
-static LOOKUP_DAYS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Day));
-static LOOKUP_WEEKS: LazyLock<String> = LazyLock::new(|| lookup_rollups(Period::Week));
-
-/// The rollups of units `?1` (JSON) at the periods `?2` (JSON), each pair
-/// one probe of the primary key (period, unit): the cost follows the range
-/// asked for, not the history held. A range scan of the period key would
-/// read every unit's row of every period in the range, the whole subtree's
-/// history of that range (a year: 53 weeks × every unit of the node).
-fn lookup_rollups(period: Period) -> String {
-    format!(
-        "SELECT t.unit_id, t.{key}, {columns} FROM json_each(?2) AS p CROSS JOIN json_each(?1) AS u \
-         CROSS JOIN {table} t ON t.{key} = p.value AND t.unit_id = u.value ORDER BY t.unit_id, t.{key}",
-        key = period.key(),
-        table = period.table(),
-        columns = rollup::column_list().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+// The units and periods come as lists (see `Dialect::text_list`), joined
+// to the rollup table by primary key.
+static ROLLUP_READS: LazyLock<RollupReads> = LazyLock::new(|| {
+    RollupReads::new(
+        // CROSS JOIN fixes SQLite's join order: the lists first, then one
+        // probe of the table per (period, unit).
+        |key, table| {
+            format!(
+                "json_each(?2) AS p CROSS JOIN json_each(?1) AS u \
+                 CROSS JOIN {table} t ON t.{key} = p.value AND t.unit_id = u.value"
+            )
+        },
+        |key, table| {
+            format!(
+                "json_each(?1) AS u CROSS JOIN {table} t ON t.unit_id = u.value \
+                 WHERE t.{key} >= ?2 AND t.{key} <= ?3"
+            )
+        },
     )
-}
-
-/// The rollups of units `?1` with periods in `?2`–`?3`, by a range scan (a
-/// read too wide to probe pair by pair).
-fn read_rollups(period: Period) -> String {
-    format!(
-        "SELECT t.unit_id, t.{key}, {columns} FROM json_each(?1) AS u CROSS JOIN {table} t \
-         ON t.unit_id = u.value WHERE t.{key} >= ?2 AND t.{key} <= ?3 ORDER BY t.unit_id, t.{key}",
-        key = period.key(),
-        table = period.table(),
-        columns = rollup::column_list().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
-    )
-}
+});
 
 /// A timestamp as sqlx writes `DateTime<Utc>` to SQLite, so rows written
 /// through JSON read back like any other.
@@ -197,13 +186,8 @@ impl Dialect for Sqlite {
     const PLAIN_PETITIONERS_EXIST: &'static str =
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_petitioners_plain'";
 
-    fn rollup_sql(period: Period, lookup: bool) -> &'static str {
-        match (period, lookup) {
-            (Period::Day, true) => &LOOKUP_DAYS,
-            (Period::Week, true) => &LOOKUP_WEEKS,
-            (Period::Day, false) => &READ_DAYS,
-            (Period::Week, false) => &READ_WEEKS,
-        }
+    fn rollup_reads() -> &'static RollupReads {
+        &ROLLUP_READS
     }
 
     // The write lock up front, so a write never fails half-way on a lock upgrade.
