@@ -47,7 +47,7 @@ pub(crate) struct AuditRow {
 
 pub(crate) const COLUMNS: &str = "seq, at, actor, rpc, target, prev_hash, hash";
 
-pub(crate) fn entry_from_row(row: AuditRow) -> Result<AuditEntry, StoreError> {
+fn entry_from_row(row: AuditRow) -> Result<AuditEntry, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(format!("audit entry {}: {what}", row.seq));
     let digest = |bytes: &[u8], name: &str| {
         AuditHash::try_from(bytes).map_err(|_| corrupt(format!("{name} is {} bytes, not 32", bytes.len())))
@@ -131,18 +131,19 @@ where
     rows.into_iter().map(entry_from_row).collect()
 }
 
-/// The last entry, if any.
-pub(crate) async fn head<DB>(pool: &sqlx::Pool<DB>) -> Result<Option<AuditEntry>, StoreError>
+/// The last entry, if any (read through a pool, or inside the caller's
+/// write transaction).
+pub(crate) async fn head<'e, DB, E>(executor: E) -> Result<Option<AuditEntry>, StoreError>
 where
     DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    E: sqlx::Executor<'e, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
     AuditRow: for<'r> sqlx::FromRow<'r, DB::Row>,
 {
     let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
     )))
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?;
     row.map(entry_from_row).transpose()
 }

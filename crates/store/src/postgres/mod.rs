@@ -30,7 +30,7 @@ use fengqiao_core::coverage::Span;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Pool, Postgres, QueryBuilder, Transaction};
 
-use crate::audit::{AuditRow, COLUMNS, chain_onto, entry_from_row, seq_param};
+use crate::audit::{COLUMNS, chain_onto, seq_param};
 use crate::fanout::{DigestRows, RollupRows};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
@@ -193,20 +193,15 @@ impl Dialect for Postgres {
         Ok(())
     }
 
-    async fn append_audit_in(
+    async fn insert_audit(
         connection: &mut PgConnection,
         records: Vec<AuditRecord>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
+        // EXCLUSIVE blocks other appenders until the commit, not readers.
+        // Appending is a write's last step, so the lock is held only until
+        // the commit and never while waiting for another.
         sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *connection).await?;
-        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(&mut *connection)
-        .await?;
-        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
+        let entries = chain_onto(crate::audit::head(&mut *connection).await?, records);
         let mut seqs = Vec::with_capacity(entries.len());
         for entry in &entries {
             seqs.push(seq_param(entry.seq)?);

@@ -118,6 +118,21 @@ pub(crate) trait Dialect: sqlx::Database {
     fn append_audit_in(
         connection: &mut Self::Connection,
         records: Vec<AuditRecord>,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send {
+        async move {
+            if records.is_empty() {
+                return Ok(Vec::new());
+            }
+            Self::insert_audit(connection, records).await
+        }
+    }
+
+    /// [`Dialect::append_audit_in`] of records not empty: takes the log's
+    /// write lock if the transaction does not hold it, reads the chain's
+    /// head and inserts the entries chained onto it.
+    fn insert_audit(
+        connection: &mut Self::Connection,
+        records: Vec<AuditRecord>,
     ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
 
     /// Adds summed digest rows (see [`crate::digest`]).

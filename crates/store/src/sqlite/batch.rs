@@ -64,7 +64,7 @@ pub(super) async fn apply_on(
     let audit = if records.is_empty() {
         "[]".to_owned()
     } else {
-        let head = writes::audit_head_in(&mut *connection).await?;
+        let head = crate::audit::head(&mut *connection).await?;
         writes::audit_entries_json(head, records)?.1
     };
     let audit_head = started.elapsed();

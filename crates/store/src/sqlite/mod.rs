@@ -200,14 +200,11 @@ impl Dialect for Sqlite {
         Ok(())
     }
 
-    async fn append_audit_in(
+    async fn insert_audit(
         connection: &mut SqliteConnection,
         records: Vec<AuditRecord>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        let head = writes::audit_head_in(&mut *connection).await?;
+        let head = crate::audit::head(&mut *connection).await?;
         let (entries, json) = writes::audit_entries_json(head, records)?;
         sqlx::query(sqlx::AssertSqlSafe(writes::AUDIT_INSERT.as_str()))
             .bind(json)

@@ -5,11 +5,10 @@
 
 use fengqiao_core::audit::{AuditEntry, AuditRecord};
 use fengqiao_core::tally::STORED_COUNTERS;
-use sqlx::SqliteConnection;
 
 use super::{sqlite_time, to_json};
 use crate::StoreError;
-use crate::audit::{AuditRow, COLUMNS, chain_onto, entry_from_row, seq_param};
+use crate::audit::{chain_onto, seq_param};
 use crate::digest::{LEVELS, upsert};
 use crate::fanout::{self, DigestRows};
 use crate::rollup::{Period, additions, column_list};
@@ -73,18 +72,6 @@ pub(crate) fn audit_insert_sql(param: usize) -> String {
 
 pub(crate) static AUDIT_INSERT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| audit_insert_sql(1));
-
-/// The log's head, read inside the caller's write transaction.
-pub(crate) async fn audit_head_in(
-    connection: &mut SqliteConnection,
-) -> Result<Option<AuditEntry>, StoreError> {
-    let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-    )))
-    .fetch_optional(&mut *connection)
-    .await?;
-    head.map(entry_from_row).transpose()
-}
 
 /// `records` chained onto `head`, and the entries as the JSON parameter
 /// of [`audit_insert_sql`]: the caller inserts them in its own transaction,
