@@ -12,9 +12,9 @@
 //! docs/OPERATIONS.md); opening one only warns when the cluster runs
 //! without data checksums.
 //!
-//! What is PostgreSQL's own (the [`Dialect`]): lists travel as typed
+//! What is PostgreSQL's own (its `Dialect`): lists travel as typed
 //! arrays (`ANY`, `UNNEST`), the batch of reports is one statement of
-//! data-modifying CTEs ([`batch`]), and a write takes its locks explicitly
+//! data-modifying CTEs (`batch.rs`), and a write takes its locks explicitly
 //! (the case ledger's table lock, the audit log's).
 
 mod batch;
@@ -23,7 +23,7 @@ pub(crate) mod writes;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use fengqiao_core::TimePolicy;
 use fengqiao_core::audit::{AuditEntry, AuditRecord};
 use fengqiao_core::coverage::Span;
@@ -35,7 +35,7 @@ use crate::fanout::{DigestRows, RollupRows};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
 use crate::rollup::RollupReads;
-use crate::shared::{Dialect, SqlStore};
+use crate::shared::{Answers, Dialect, SqlStore};
 use crate::{Backend, ItemResult, StoreError, Submission};
 
 /// A node's PostgreSQL database (write transactions take any connection of
@@ -295,13 +295,8 @@ impl Dialect for Postgres {
         batch::apply(store, batch, forward, policy).await
     }
 
-    async fn outbox_ack(
-        store: &PgStore,
-        ids: &[i64],
-        conflicts: &[(i64, String)],
-        refused: &[(i64, String)],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    async fn outbox_ack(store: &PgStore, answers: &Answers<'_>) -> Result<(), StoreError> {
+        let &Answers { ref ids, conflicts, refused, at } = answers;
         let mut tx = store.pool.begin().await?;
         if !refused.is_empty() {
             sqlx::query(

@@ -66,6 +66,29 @@ impl<DB: sqlx::Database> Clone for SqlStore<DB> {
     }
 }
 
+/// What the parent answered of the outbox, for [`Dialect::outbox_ack`].
+pub(crate) struct Answers<'a> {
+    /// Every answered entry (done, conflicting or refused): they leave the outbox.
+    pub(crate) ids: Vec<i64>,
+    /// Entries refused as conflicting, with the reason (to `uplink_conflicts`).
+    pub(crate) conflicts: &'a [(i64, String)],
+    /// Entries refused outright, with the reason (to `uplink_set_aside`).
+    pub(crate) refused: &'a [(i64, String)],
+    pub(crate) at: DateTime<Utc>,
+}
+
+impl<'a> Answers<'a> {
+    pub(crate) fn new(
+        done: &[i64],
+        conflicts: &'a [(i64, String)],
+        refused: &'a [(i64, String)],
+        at: DateTime<Utc>,
+    ) -> Self {
+        let answered = conflicts.iter().chain(refused).map(|(id, _)| *id);
+        Answers { ids: done.iter().copied().chain(answered).collect(), conflicts, refused, at }
+    }
+}
+
 /// The case ledger's writes inside a write transaction holding the ledger's
 /// lock ([`Dialect::lock_ledger`]).
 pub(crate) struct Ledger<'c, DB: sqlx::Database>(pub(crate) &'c mut DB::Connection, pub(crate) &'c Keyring);
@@ -180,14 +203,10 @@ pub(crate) trait Dialect: sqlx::Database {
         policy: &TimePolicy,
     ) -> impl Future<Output = Result<Vec<ItemResult>, StoreError>> + Send;
 
-    /// [`crate::Store::outbox_ack`], for the entries `ids` (all of `done`,
-    /// `conflicts` and `refused`).
+    /// [`crate::Store::outbox_ack`].
     fn outbox_ack(
         store: &SqlStore<Self>,
-        ids: &[i64],
-        conflicts: &[(i64, String)],
-        refused: &[(i64, String)],
-        at: DateTime<Utc>,
+        answers: &Answers<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Frees the pages of plaintext a rekey sealed.

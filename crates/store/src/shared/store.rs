@@ -9,7 +9,7 @@ use fengqiao_core::case::{Case, CaseId, Petitioner};
 use fengqiao_core::{DisputeCategory, Revision, StoredReport, TimePolicy, UnitId, UnitTree};
 use sqlx::Row;
 
-use super::{Dialect, Ledger, SqlStore};
+use super::{Answers, Dialect, Ledger, SqlStore};
 use crate::cases::{self, CaseCounts, FigureSource, OutboxEntryRow};
 use crate::personal::{self, RekeyReport};
 use crate::plan::{self, RevisionRow};
@@ -22,12 +22,6 @@ use crate::{
 
 /// Reports per page when rebuilding rollups.
 const REBUILD_PAGE: i64 = 5000;
-
-/// The ids an outbox acknowledgement clears: every answered entry.
-fn answered(done: &[i64], conflicts: &[(i64, String)], refused: &[(i64, String)]) -> Vec<i64> {
-    let answered = conflicts.iter().chain(refused).map(|(id, _)| *id);
-    done.iter().copied().chain(answered).collect()
-}
 
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
@@ -178,7 +172,7 @@ where
         refused: &[(i64, String)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        DB::outbox_ack(self, &answered(done, conflicts, refused), conflicts, refused, at).await
+        DB::outbox_ack(self, &Answers::new(done, conflicts, refused, at)).await
     }
 
     async fn append_downlink(

@@ -10,9 +10,9 @@
 //! Integrity: opening a database runs `PRAGMA quick_check` before anything
 //! else, and a damaged file is refused naming it ([`StoreError::Corrupt`]).
 //!
-//! What is SQLite's own (the [`Dialect`]): lists travel as one JSON
+//! What is SQLite's own (its `Dialect`): lists travel as one JSON
 //! parameter read by `json_each` (no arrays), the batch of reports is one
-//! multi-statement round trip ([`batch`]), and multi-row inserts are
+//! multi-statement round trip (`batch.rs`), and multi-row inserts are
 //! `VALUES (…),(…)`.
 
 mod batch;
@@ -34,7 +34,7 @@ use crate::fanout::{self, DigestRows, RollupRows};
 use crate::personal::Keyring;
 use crate::plan::UnitRow;
 use crate::rollup::{Period, RollupReads};
-use crate::shared::{Dialect, SqlStore};
+use crate::shared::{Answers, Dialect, SqlStore};
 use crate::{Backend, ItemResult, StoreError, Submission};
 
 /// Rows per multi-row statement (SQLite allows 32,766 bound parameters).
@@ -294,13 +294,8 @@ impl Dialect for Sqlite {
     }
 
     // One multi-statement round trip, the lists as JSON.
-    async fn outbox_ack(
-        store: &SqliteStore,
-        ids: &[i64],
-        conflicts: &[(i64, String)],
-        refused: &[(i64, String)],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    async fn outbox_ack(store: &SqliteStore, answers: &Answers<'_>) -> Result<(), StoreError> {
+        let &Answers { ref ids, conflicts, refused, at } = answers;
         let mut connection = store.writer.acquire().await?;
         let result = sqlx::query(
             "BEGIN IMMEDIATE; \
