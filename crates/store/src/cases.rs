@@ -496,6 +496,14 @@ pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), format!("{prefix}{}", char::MAX))
 }
 
+/// A petitioner stored in plaintext before `0007`: case id, name, phone,
+/// id number.
+pub(crate) type PlainPetitioner = (String, String, String, String);
+
+/// A downlink event to reseal: sequence, target unit, key id (none before
+/// `0007`), body.
+pub(crate) type DownlinkToReseal = (i64, String, Option<String>, Vec<u8>);
+
 /// The statements [`apply_items`] (and [`crate::personal::rekey`]) need, run
 /// by a backend inside the one transaction of a batch.
 pub(crate) trait LedgerWriter: Send {
@@ -569,9 +577,7 @@ pub(crate) trait LedgerWriter: Send {
     /// table is gone.
     fn plain_petitioners(
         &mut self,
-    ) -> impl std::future::Future<
-        Output = Result<Option<Vec<(String, String, String, String)>>, crate::StoreError>,
-    > + Send;
+    ) -> impl std::future::Future<Output = Result<Option<Vec<PlainPetitioner>>, crate::StoreError>> + Send;
     fn drop_plain_petitioners(
         &mut self,
     ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
@@ -587,9 +593,7 @@ pub(crate) trait LedgerWriter: Send {
         &mut self,
         current: &str,
         after: i64,
-    ) -> impl std::future::Future<
-        Output = Result<Vec<(i64, String, Option<String>, Vec<u8>)>, crate::StoreError>,
-    > + Send;
+    ) -> impl std::future::Future<Output = Result<Vec<DownlinkToReseal>, crate::StoreError>> + Send;
     fn put_downlink_body(
         &mut self,
         sequence: i64,
