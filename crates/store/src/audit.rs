@@ -25,7 +25,7 @@ use fengqiao_core::audit::{
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, SqliteConnection, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 
 use crate::StoreError;
 
@@ -35,7 +35,7 @@ pub const PAGE: u32 = 1000;
 /// An `audit_log` row as stored; turned into an [`AuditEntry`] only if its
 /// sequence number and hashes have the right shape.
 #[derive(Debug, sqlx::FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     seq: i64,
     at: DateTime<Utc>,
     actor: String,
@@ -45,7 +45,7 @@ struct AuditRow {
     hash: Vec<u8>,
 }
 
-const COLUMNS: &str = "seq, at, actor, rpc, target, prev_hash, hash";
+pub(crate) const COLUMNS: &str = "seq, at, actor, rpc, target, prev_hash, hash";
 
 fn entry_from_row(row: AuditRow) -> Result<AuditEntry, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(format!("audit entry {}: {what}", row.seq));
@@ -64,12 +64,12 @@ fn entry_from_row(row: AuditRow) -> Result<AuditEntry, StoreError> {
     })
 }
 
-fn seq_param(seq: u64) -> Result<i64, StoreError> {
+pub(crate) fn seq_param(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq).map_err(|_| StoreError::Config(format!("sequence number {seq} is out of range")))
 }
 
 /// Chains `records` onto `head`, in order.
-fn chain_onto(head: Option<AuditEntry>, records: Vec<AuditRecord>) -> Vec<AuditEntry> {
+pub(crate) fn chain_onto(head: Option<AuditEntry>, records: Vec<AuditRecord>) -> Vec<AuditEntry> {
     let mut head = head.map(|entry| entry.head());
     records
         .into_iter()
@@ -108,192 +108,44 @@ where
     }
 }
 
-pub(crate) mod sqlite {
-    use super::*;
-
-    /// Inserts the entries of JSON parameter `?{param}`, an array of `[seq,
-    /// at, actor, rpc, target, prev_hash hex, hash hex]` (as
-    /// [`entries_json`] writes them): one statement for any number of
-    /// entries, whose text never changes (so it stays prepared).
-    pub(crate) fn insert_sql(param: usize) -> String {
-        format!(
-            "INSERT INTO audit_log (seq, at, actor, rpc, target, prev_hash, hash) \
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, unhex(value ->> 5), \
-             unhex(value ->> 6) FROM json_each(?{param})"
-        )
-    }
-
-    static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| insert_sql(1));
-
-    /// The log's head, read inside the caller's write transaction.
-    pub(crate) async fn head_in(connection: &mut SqliteConnection) -> Result<Option<AuditEntry>, StoreError> {
-        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(&mut *connection)
-        .await?;
-        head.map(entry_from_row).transpose()
-    }
-
-    /// `records` chained onto `head`, and the entries as the JSON parameter
-    /// of [`insert_sql`]: the caller inserts them in its own transaction,
-    /// in a statement of its own choosing (a batch puts it beside its
-    /// other writes, in one round trip).
-    pub(crate) fn entries_json(
-        head: Option<AuditEntry>,
-        records: Vec<AuditRecord>,
-    ) -> Result<(Vec<AuditEntry>, String), StoreError> {
-        let entries = chain_onto(head, records);
-        let rows = entries
-            .iter()
-            .map(|e| {
-                Ok((
-                    seq_param(e.seq)?,
-                    crate::sqlite::sqlite_time(e.at),
-                    &e.actor,
-                    &e.rpc,
-                    &e.target,
-                    hex::encode(e.prev_hash),
-                    hex::encode(e.hash),
-                ))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let json = crate::sqlite::to_json(&rows)?;
-        Ok((entries, json))
-    }
-
-    pub(crate) async fn append_in(
-        connection: &mut SqliteConnection,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        let head = head_in(&mut *connection).await?;
-        let (entries, json) = entries_json(head, records)?;
-        sqlx::query(sqlx::AssertSqlSafe(INSERT.as_str())).bind(json).execute(&mut *connection).await?;
-        Ok(entries)
-    }
-
-    pub(crate) async fn append(
-        pool: &SqlitePool,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        let entries = append_in(&mut tx, records).await?;
-        tx.commit().await?;
-        Ok(entries)
-    }
-
-    pub(crate) async fn page(
-        pool: &SqlitePool,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
-        )))
-        .bind(seq_param(after)?)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await?;
-        rows.into_iter().map(entry_from_row).collect()
-    }
-
-    pub(crate) async fn head(pool: &SqlitePool) -> Result<Option<AuditEntry>, StoreError> {
-        let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(pool)
-        .await?;
-        row.map(entry_from_row).transpose()
-    }
+/// At most `limit` entries after `after`, in `seq` order.
+pub(crate) async fn page<DB>(
+    pool: &sqlx::Pool<DB>,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<AuditEntry>, StoreError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    AuditRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+    )))
+    .bind(seq_param(after)?)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(entry_from_row).collect()
 }
 
-pub(crate) mod postgres {
-    use super::*;
-
-    /// Appends `records` in the caller's transaction: takes the log's write
-    /// lock (EXCLUSIVE blocks other appenders until the commit, not
-    /// readers), reads the head and inserts every entry with one `UNNEST`
-    /// statement. Call it as the transaction's last step, so the lock is
-    /// held only until the commit and is never held while waiting for
-    /// another. The caller commits.
-    pub(crate) async fn append_in(
-        connection: &mut PgConnection,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *connection).await?;
-        let head: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(&mut *connection)
-        .await?;
-        let entries = chain_onto(head.map(entry_from_row).transpose()?, records);
-        let mut seqs = Vec::with_capacity(entries.len());
-        for entry in &entries {
-            seqs.push(seq_param(entry.seq)?);
-        }
-        let mut query =
-            QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_log ({COLUMNS}) SELECT * FROM UNNEST("));
-        query
-            .push_bind(seqs)
-            .push("::bigint[], ")
-            .push_bind(entries.iter().map(|e| e.at).collect::<Vec<_>>())
-            .push("::timestamptz[], ")
-            .push_bind(entries.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
-            .push("::text[], ")
-            .push_bind(entries.iter().map(|e| e.rpc.clone()).collect::<Vec<_>>())
-            .push("::text[], ")
-            .push_bind(entries.iter().map(|e| e.target.clone()).collect::<Vec<_>>())
-            .push("::text[], ")
-            .push_bind(entries.iter().map(|e| e.prev_hash.to_vec()).collect::<Vec<_>>())
-            .push("::bytea[], ")
-            .push_bind(entries.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
-            .push("::bytea[])");
-        query.build().execute(&mut *connection).await?;
-        Ok(entries)
-    }
-
-    /// Appends `records` in a transaction of their own.
-    pub(crate) async fn append(
-        pool: &PgPool,
-        records: Vec<AuditRecord>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = pool.begin().await?;
-        let entries = append_in(&mut tx, records).await?;
-        tx.commit().await?;
-        Ok(entries)
-    }
-
-    pub(crate) async fn page(pool: &PgPool, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
-        )))
-        .bind(seq_param(after)?)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await?;
-        rows.into_iter().map(entry_from_row).collect()
-    }
-
-    pub(crate) async fn head(pool: &PgPool) -> Result<Option<AuditEntry>, StoreError> {
-        let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )))
-        .fetch_optional(pool)
-        .await?;
-        row.map(entry_from_row).transpose()
-    }
+/// The last entry, if any (read through a pool, or inside the caller's
+/// write transaction).
+pub(crate) async fn head<'e, DB, E>(executor: E) -> Result<Option<AuditEntry>, StoreError>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    AuditRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let row: Option<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1"
+    )))
+    .fetch_optional(executor)
+    .await?;
+    row.map(entry_from_row).transpose()
 }
 
 /// A node's audit log opened read-only.
@@ -331,16 +183,16 @@ impl AuditReader {
     /// At most `limit` entries after `after`, in `seq` order.
     pub async fn page(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         match self {
-            AuditReader::Sqlite(pool) => sqlite::page(pool, after, limit).await,
-            AuditReader::Postgres(pool) => postgres::page(pool, after, limit).await,
+            AuditReader::Sqlite(pool) => page(pool, after, limit).await,
+            AuditReader::Postgres(pool) => page(pool, after, limit).await,
         }
     }
 
     /// The last entry, if any.
     pub async fn head(&self) -> Result<Option<AuditEntry>, StoreError> {
         match self {
-            AuditReader::Sqlite(pool) => sqlite::head(pool).await,
-            AuditReader::Postgres(pool) => postgres::head(pool).await,
+            AuditReader::Sqlite(pool) => head(pool).await,
+            AuditReader::Postgres(pool) => head(pool).await,
         }
     }
 

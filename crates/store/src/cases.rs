@@ -356,218 +356,110 @@ pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), format!("{prefix}{}", char::MAX))
 }
 
-/// The one implementation of [`LedgerWriter`] for a backend's `Ledger`
-/// (a connection inside the batch's transaction): the statements are the
-/// same on both backends (SQLite takes `$n` placeholders too), only the
-/// connection type differs.
-macro_rules! ledger_writer {
-    ($ledger:ty) => {
-        impl $crate::cases::LedgerWriter for $ledger {
-            async fn stored_body(&mut self, case_id: &str, seq: i64) -> Result<Option<String>, $crate::StoreError> {
-                Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 AND seq = $2")
-                    .bind(case_id)
-                    .bind(seq)
-                    .fetch_optional(&mut *self.0)
-                    .await?)
-            }
+/// A petitioner stored in plaintext before `0007`: case id, name, phone,
+/// id number.
+pub(crate) type PlainPetitioner = (String, String, String, String);
 
-            async fn insert_event(&mut self, row: &$crate::cases::EventRow) -> Result<(), $crate::StoreError> {
-                sqlx::query(
-                    "INSERT INTO case_events (case_id, seq, kind, unit_id, on_date, at, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&row.case_id)
-                .bind(row.seq)
-                .bind(row.kind)
-                .bind(&row.unit_id)
-                .bind(row.on_date)
-                .bind(row.at)
-                .bind(&row.body)
-                .execute(&mut *self.0)
-                .await?;
-                Ok(())
-            }
+/// A downlink event to reseal: sequence, target unit, key id (none before
+/// `0007`), body.
+pub(crate) type DownlinkToReseal = (i64, String, Option<String>, Vec<u8>);
 
-            async fn queue_event(&mut self, row: &$crate::cases::EventRow) -> Result<(), $crate::StoreError> {
-                sqlx::query(
-                    "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-                     VALUES ('case_event', $1, $2, $3, $4)",
-                )
-                .bind(&row.case_id)
-                .bind(row.on_date)
-                .bind(row.seq)
-                .bind(row.at)
-                .execute(&mut *self.0)
-                .await?;
-                Ok(())
-            }
-
-            async fn event_bodies(&mut self, case_id: &str) -> Result<Vec<String>, $crate::StoreError> {
-                Ok(sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 ORDER BY seq")
-                    .bind(case_id)
-                    .fetch_all(&mut *self.0)
-                    .await?)
-            }
-
-            async fn projected_seq(&mut self, case_id: &str) -> Result<Option<i64>, $crate::StoreError> {
-                Ok(sqlx::query_scalar("SELECT seq FROM cases WHERE case_id = $1")
-                    .bind(case_id)
-                    .fetch_optional(&mut *self.0)
-                    .await?)
-            }
-
-            async fn upsert_case(&mut self, row: &$crate::cases::CaseRow) -> Result<(), $crate::StoreError> {
-                sqlx::query(
-                    "INSERT INTO cases (case_id, origin_unit, owner_unit, status, category, channel, petitioner_ref, \
-                     repeat, registered_at, registered_on, accepted_on, due_date, resolved_on, closed_on, seq, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                     ON CONFLICT (case_id) DO UPDATE SET origin_unit = excluded.origin_unit, \
-                     owner_unit = excluded.owner_unit, status = excluded.status, category = excluded.category, \
-                     channel = excluded.channel, petitioner_ref = excluded.petitioner_ref, repeat = excluded.repeat, \
-                     registered_at = excluded.registered_at, registered_on = excluded.registered_on, \
-                     accepted_on = excluded.accepted_on, due_date = excluded.due_date, \
-                     resolved_on = excluded.resolved_on, closed_on = excluded.closed_on, seq = excluded.seq, \
-                     body = excluded.body",
-                )
-                .bind(&row.case_id)
-                .bind(&row.origin_unit)
-                .bind(&row.owner_unit)
-                .bind(row.status)
-                .bind(row.category)
-                .bind(row.channel)
-                .bind(&row.petitioner_ref)
-                .bind(row.repeat)
-                .bind(row.registered_at)
-                .bind(row.registered_on)
-                .bind(row.accepted_on)
-                .bind(row.due_date)
-                .bind(row.resolved_on)
-                .bind(row.closed_on)
-                .bind(row.seq)
-                .bind(&row.body)
-                .execute(&mut *self.0)
-                .await?;
-                Ok(())
-            }
-
-            async fn set_facts(&mut self, case_id: &str, seq: i64, facts: $crate::cases::EventFacts) -> Result<(), $crate::StoreError> {
-                sqlx::query("UPDATE case_events SET on_time = $1, satisfaction = $2 WHERE case_id = $3 AND seq = $4")
-                    .bind(facts.on_time)
-                    .bind(facts.satisfaction.map(|s| s.as_str()))
-                    .bind(case_id)
-                    .bind(seq)
-                    .execute(&mut *self.0)
-                    .await?;
-                Ok(())
-            }
-
-            async fn store_petitioner(&mut self, case_id: &str, key_id: &str, sealed: &[u8]) -> Result<(), $crate::StoreError> {
-                sqlx::query(
-                    "INSERT INTO case_petitioners (case_id, key_id, sealed) VALUES ($1, $2, $3) \
-                     ON CONFLICT (case_id) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed",
-                )
-                .bind(case_id)
-                .bind(key_id)
-                .bind(sealed)
-                .execute(&mut *self.0)
-                .await?;
-                Ok(())
-            }
-
-            async fn replace_due_spans(
-                &mut self,
-                case_id: &str,
-                spans: &[fengqiao_core::case::DueSpan],
-            ) -> Result<(), $crate::StoreError> {
-                sqlx::query("DELETE FROM case_due_spans WHERE case_id = $1")
-                    .bind(case_id)
-                    .execute(&mut *self.0)
-                    .await?;
-                for span in spans {
-                    sqlx::query(
-                        "INSERT INTO case_due_spans (case_id, from_on, until_on, owner_unit, due_date) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(case_id)
-                    .bind(span.from)
-                    .bind(span.until)
-                    .bind(span.owner_unit.as_str())
-                    .bind(span.due)
-                    .execute(&mut *self.0)
-                    .await?;
-                }
-                Ok(())
-            }
-
-            async fn case_ids(&mut self) -> Result<Vec<String>, $crate::StoreError> {
-                Ok(sqlx::query_scalar("SELECT case_id FROM cases ORDER BY case_id")
-                    .fetch_all(&mut *self.0)
-                    .await?)
-            }
-
-            async fn take_meta(&mut self, key: &str) -> Result<bool, $crate::StoreError> {
-                let done = sqlx::query("DELETE FROM node_meta WHERE key = $1")
-                    .bind(key)
-                    .execute(&mut *self.0)
-                    .await?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            fn keyring(&self) -> &$crate::personal::Keyring {
-                self.1
-            }
-
-            async fn add_digests(
-                &mut self,
-                topology: &$crate::fanout::Topology,
-                deltas: &[$crate::digest::DigestDelta],
-            ) -> Result<(), $crate::StoreError> {
-                $crate::digest::DigestSink::add_digests(&mut *self.0, topology, deltas).await
-            }
-        }
-    };
-}
-pub(crate) use ledger_writer;
-
-/// The statements [`apply_items`] needs, run by a backend inside the one
-/// transaction of a batch.
-pub(crate) trait LedgerWriter {
+/// The statements [`apply_items`] (and [`crate::personal::rekey`]) need, run
+/// by a backend inside the one transaction of a batch.
+pub(crate) trait LedgerWriter: Send {
     /// The stored body of event `seq` of a case, if stored.
-    async fn stored_body(&mut self, case_id: &str, seq: i64) -> Result<Option<String>, StoreError>;
+    fn stored_body(
+        &mut self,
+        case_id: &str,
+        seq: i64,
+    ) -> impl std::future::Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Inserts a new event (its facts still NULL).
-    async fn insert_event(&mut self, row: &EventRow) -> Result<(), StoreError>;
+    fn insert_event(
+        &mut self,
+        row: &EventRow,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Queues an event in the outbox (kind `case_event`).
-    async fn queue_event(&mut self, row: &EventRow) -> Result<(), StoreError>;
+    fn queue_event(
+        &mut self,
+        row: &EventRow,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Every stored event body of a case, by sequence.
-    async fn event_bodies(&mut self, case_id: &str) -> Result<Vec<String>, StoreError>;
+    fn event_bodies(
+        &mut self,
+        case_id: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<String>, StoreError>> + Send;
     /// The sequence the stored projection has folded up to.
-    async fn projected_seq(&mut self, case_id: &str) -> Result<Option<i64>, StoreError>;
+    fn projected_seq(
+        &mut self,
+        case_id: &str,
+    ) -> impl std::future::Future<Output = Result<Option<i64>, StoreError>> + Send;
     /// Inserts or overwrites a case's projection.
-    async fn upsert_case(&mut self, row: &CaseRow) -> Result<(), StoreError>;
+    fn upsert_case(
+        &mut self,
+        row: &CaseRow,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Records the figure facts of a folded event.
-    async fn set_facts(&mut self, case_id: &str, seq: i64, facts: EventFacts) -> Result<(), StoreError>;
+    fn set_facts(
+        &mut self,
+        case_id: &str,
+        seq: i64,
+        facts: EventFacts,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Inserts or replaces a case's sealed petitioner.
-    async fn store_petitioner(
+    fn store_petitioner(
         &mut self,
         case_id: &str,
         key_id: &str,
         sealed: &[u8],
-    ) -> Result<(), StoreError>;
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Replaces a case's due spans (`case_due_spans`).
-    async fn replace_due_spans(&mut self, case_id: &str, spans: &[DueSpan]) -> Result<(), StoreError>;
+    fn replace_due_spans(
+        &mut self,
+        case_id: &str,
+        spans: &[DueSpan],
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Every projected case id.
-    async fn case_ids(&mut self) -> Result<Vec<String>, StoreError>;
+    fn case_ids(&mut self) -> impl std::future::Future<Output = Result<Vec<String>, StoreError>> + Send;
     /// Deletes a `node_meta` key; whether it was there.
-    async fn take_meta(&mut self, key: &str) -> Result<bool, StoreError>;
+    fn take_meta(&mut self, key: &str) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
     /// The keys petitioners are sealed with.
     fn keyring(&self) -> &Keyring;
     /// Adds the new events' digest deltas (reconciliation), fanned out by
     /// `topology`.
-    async fn add_digests(
+    fn add_digests(
         &mut self,
         topology: &crate::fanout::Topology,
         deltas: &[crate::digest::DigestDelta],
-    ) -> Result<(), StoreError>;
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
+    // The statements of [`crate::personal::rekey`].
+    /// The plaintext petitioners of migration `0006`, or `None` once that
+    /// table is gone.
+    fn plain_petitioners(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<Vec<PlainPetitioner>>, crate::StoreError>> + Send;
+    fn drop_plain_petitioners(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
+    /// Sealed petitioners not under `current`, after `after` by case id.
+    fn petitioners_to_reseal(
+        &mut self,
+        current: &str,
+        after: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<(String, Vec<u8>)>, crate::StoreError>> + Send;
+    /// Downlink events not under `current` (plaintext ones have no key id),
+    /// after sequence `after`: (sequence, target, key id, body).
+    fn downlink_to_reseal(
+        &mut self,
+        current: &str,
+        after: i64,
+    ) -> impl std::future::Future<Output = Result<Vec<DownlinkToReseal>, crate::StoreError>> + Send;
+    fn put_downlink_body(
+        &mut self,
+        sequence: i64,
+        key_id: &str,
+        body: &[u8],
+    ) -> impl std::future::Future<Output = Result<(), crate::StoreError>> + Send;
 }
 
 /// Applies a batch of case events in order (see

@@ -1,11 +1,29 @@
 //! Durable storage for a fengqiao node.
 //!
-//! [`Store`] is the one trait the node talks to; [`sqlite::SqliteStore`] (a
-//! file, the embedded default) and [`postgres::PgStore`] (production)
-//! implement it with plain runtime-checked queries, one module per backend and
-//! migrations per backend embedded with `sqlx::migrate!`. Both decide what a
+//! [`Store`] is the one trait the node talks to. It is implemented once, by
+//! [`SqlStore`] (`shared/`), generic over the sqlx database, with plain
+//! runtime-checked queries whose `$N` text both backends run;
+//! [`sqlite::SqliteStore`] (a file, the embedded default) and
+//! [`postgres::PgStore`] (production) are its two instances, with migrations
+//! per backend embedded with `sqlx::migrate!`. What cannot be one text is
+//! each backend's dialect, in its own folder: `sqlite/` and `postgres/`
+//! (`mod.rs`: opening and the dialect — how a write begins and locks, how a
+//! list travels as one parameter, the audit append; `batch.rs`: the
+//! hand-tuned batch of reports; `writes.rs`: its upserts). Both decide what a
 //! batch of submissions does with the same pure planner ([`plan`]), which
 //! applies the domain's revision rules, so the backends differ only in SQL.
+//!
+//! # Layout
+//!
+//! - `shared/`: [`SqlStore`] and the dialect trait (`mod.rs`), the [`Store`]
+//!   impl (`store.rs`), [`digest::Reconciliation`] (`reconcile.rs`), the case
+//!   ledger's and the rekey's statements (`ledger.rs`).
+//! - [`sqlite`], [`postgres`]: one folder per backend, nothing else of it
+//!   elsewhere (bar migrations).
+//! - [`plan`], [`rollup`], [`digest`], `fanout`, [`cases`], [`personal`],
+//!   [`audit`]: the logic both backends share, by topic, and SQL that reads
+//!   the same on both; [`committer`]: group commit; [`testing`]: throwaway
+//!   databases and the both-backends test macro.
 //!
 //! Writes arrive in batches: [`committer::GroupCommitter`] gathers concurrent
 //! submissions into one transaction and answers each caller only after that
@@ -38,6 +56,8 @@ pub mod rollup;
 mod shared;
 pub mod sqlite;
 pub mod testing;
+
+pub use shared::SqlStore;
 
 use std::fmt;
 use std::future::Future;

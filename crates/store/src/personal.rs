@@ -273,38 +273,11 @@ pub struct RekeyReport {
 /// Rows read per statement while resealing.
 pub(crate) const REKEY_PAGE: i64 = 500;
 
-/// The statements [`rekey`] needs, run by a backend inside one transaction.
-pub(crate) trait PersonalRows: crate::cases::LedgerWriter {
-    /// The plaintext petitioners of migration `0006`, or `None` once that
-    /// table is gone.
-    async fn plain_petitioners(
-        &mut self,
-    ) -> Result<Option<Vec<(String, String, String, String)>>, crate::StoreError>;
-    async fn drop_plain_petitioners(&mut self) -> Result<(), crate::StoreError>;
-    /// Sealed petitioners not under `current`, after `after` by case id.
-    async fn petitioners_to_reseal(
-        &mut self,
-        current: &str,
-        after: &str,
-    ) -> Result<Vec<(String, Vec<u8>)>, crate::StoreError>;
-    /// Downlink events not under `current` (plaintext ones have no key id),
-    /// after sequence `after`: (sequence, target, key id, body).
-    async fn downlink_to_reseal(
-        &mut self,
-        current: &str,
-        after: i64,
-    ) -> Result<Vec<(i64, String, Option<String>, Vec<u8>)>, crate::StoreError>;
-    async fn put_downlink_body(
-        &mut self,
-        sequence: i64,
-        key_id: &str,
-        body: &[u8],
-    ) -> Result<(), crate::StoreError>;
-}
-
 /// Seals what was stored in plaintext before `0007` and reseals everything
 /// sealed under a previous key, under the current key; the caller commits.
-pub(crate) async fn rekey<W: PersonalRows>(writer: &mut W) -> Result<RekeyReport, crate::StoreError> {
+pub(crate) async fn rekey<W: crate::cases::LedgerWriter>(
+    writer: &mut W,
+) -> Result<RekeyReport, crate::StoreError> {
     let keyring = writer.keyring().clone();
     let current = keyring.current_id().to_hex();
     let mut report = RekeyReport::default();
@@ -394,84 +367,6 @@ impl SealedDownlinkRow {
         })
     }
 }
-
-/// The one implementation of [`PersonalRows`] for a backend's `Ledger`;
-/// `$plain_exists` counts the tables named `case_petitioners_plain` in the
-/// store's schema.
-macro_rules! personal_rows {
-    ($ledger:ty, $plain_exists:expr) => {
-        impl $crate::personal::PersonalRows for $ledger {
-            async fn plain_petitioners(
-                &mut self,
-            ) -> Result<Option<Vec<(String, String, String, String)>>, $crate::StoreError> {
-                let tables: i64 = sqlx::query_scalar($plain_exists).fetch_one(&mut *self.0).await?;
-                if tables == 0 {
-                    return Ok(None);
-                }
-                Ok(Some(
-                    sqlx::query_as(
-                        "SELECT case_id, name, phone, id_number FROM case_petitioners_plain ORDER BY case_id",
-                    )
-                    .fetch_all(&mut *self.0)
-                    .await?,
-                ))
-            }
-
-            async fn drop_plain_petitioners(&mut self) -> Result<(), $crate::StoreError> {
-                sqlx::query("DROP TABLE case_petitioners_plain").execute(&mut *self.0).await?;
-                Ok(())
-            }
-
-            async fn petitioners_to_reseal(
-                &mut self,
-                current: &str,
-                after: &str,
-            ) -> Result<Vec<(String, Vec<u8>)>, $crate::StoreError> {
-                Ok(sqlx::query_as(
-                    "SELECT case_id, sealed FROM case_petitioners WHERE key_id <> $1 AND case_id > $2 \
-                     ORDER BY case_id LIMIT $3",
-                )
-                .bind(current)
-                .bind(after)
-                .bind($crate::personal::REKEY_PAGE)
-                .fetch_all(&mut *self.0)
-                .await?)
-            }
-
-            async fn downlink_to_reseal(
-                &mut self,
-                current: &str,
-                after: i64,
-            ) -> Result<Vec<(i64, String, Option<String>, Vec<u8>)>, $crate::StoreError> {
-                Ok(sqlx::query_as(
-                    "SELECT sequence, target_unit_id, key_id, body FROM downlink_events \
-                     WHERE (key_id IS NULL OR key_id <> $1) AND sequence > $2 ORDER BY sequence LIMIT $3",
-                )
-                .bind(current)
-                .bind(after)
-                .bind($crate::personal::REKEY_PAGE)
-                .fetch_all(&mut *self.0)
-                .await?)
-            }
-
-            async fn put_downlink_body(
-                &mut self,
-                sequence: i64,
-                key_id: &str,
-                body: &[u8],
-            ) -> Result<(), $crate::StoreError> {
-                sqlx::query("UPDATE downlink_events SET key_id = $1, body = $2 WHERE sequence = $3")
-                    .bind(key_id)
-                    .bind(body)
-                    .bind(sequence)
-                    .execute(&mut *self.0)
-                    .await?;
-                Ok(())
-            }
-        }
-    };
-}
-pub(crate) use personal_rows;
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,6 @@ use chrono::{Duration, NaiveDate};
 use fengqiao_core::tally::{STORED_COUNTERS, stored_columns};
 use fengqiao_core::{IsoWeek, Tally, TimePolicy, UnitId, UnitTree};
 
-use crate::fanout::{self, RollupRows};
 use crate::{ListQuery, Store, StoreError};
 
 /// Which rollup table.
@@ -59,118 +58,47 @@ pub(crate) fn column_list() -> String {
 }
 
 /// `c = table.c + excluded.c, …` for every counter.
-fn additions(table: &str) -> String {
+pub(crate) fn additions(table: &str) -> String {
     COLUMNS.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
 }
 
-/// SQLite: upserts the summed rows `[unit, period, counters…]` of JSON
-/// parameter `?{param}` into `period`'s table.
-pub(crate) fn sqlite_upsert(period: Period, param: usize) -> String {
-    let table = period.table();
-    let values: Vec<String> = (0..2 + STORED_COUNTERS).map(|i| format!("value ->> {i}")).collect();
-    format!(
-        "INSERT INTO {table} (unit_id, {key}, {columns}) SELECT {values} FROM json_each(?{param}) WHERE true \
-         ON CONFLICT (unit_id, {key}) DO UPDATE SET {updates}",
-        key = period.key(),
-        columns = column_list(),
-        values = values.join(", "),
-        updates = additions(table),
-    )
-}
+/// A backend's four rollup reads, built once from its `FROM … WHERE`
+/// clauses (see [`crate::shared::Dialect::rollup_reads`]): each selects
+/// `t.unit_id, t.{key}` and the counters of rollup table `t`, ordered by
+/// unit and period.
+#[derive(Debug)]
+pub(crate) struct RollupReads([String; 4]);
 
-/// SQLite: upserts the summed employer changes `[unit, day, employer,
-/// change]` of JSON parameter `?{param}`.
-pub(crate) fn sqlite_employer_upsert(param: usize) -> String {
-    format!(
-        "INSERT INTO employer_days (unit_id, day, employer, reports) \
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?{param}) WHERE true \
-         ON CONFLICT (unit_id, day, employer) DO UPDATE SET reports = employer_days.reports + excluded.reports"
-    )
-}
-
-/// SQLite: writes summed rollup rows, one statement per table.
-pub(crate) async fn sqlite_write(
-    connection: &mut sqlx::SqliteConnection,
-    rows: &RollupRows,
-) -> Result<(), StoreError> {
-    static DAYS: LazyLock<String> = LazyLock::new(|| sqlite_upsert(Period::Day, 1));
-    static WEEKS: LazyLock<String> = LazyLock::new(|| sqlite_upsert(Period::Week, 1));
-    static EMPLOYERS: LazyLock<String> = LazyLock::new(|| sqlite_employer_upsert(1));
-    for (sql, json) in [
-        (&*DAYS, fanout::rollup_json(&rows.days)),
-        (&*WEEKS, fanout::rollup_json(&rows.weeks)),
-        (&*EMPLOYERS, fanout::employer_json(&rows.employers)),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json).execute(&mut *connection).await?;
+impl RollupReads {
+    /// `lookup(key, table)`: the rows of units `$1` at the periods `$2`,
+    /// each pair one probe of the primary key (period, unit), so the cost
+    /// follows the range asked for, not the history held (a range scan of
+    /// the period key would read every unit's row of every period in the
+    /// range: a year is 53 weeks × every unit of the node). `scan(key,
+    /// table)`: the rows of units `$1` with periods in `$2`–`$3`, for a
+    /// read too wide to probe pair by pair.
+    pub(crate) fn new(lookup: fn(&str, &str) -> String, scan: fn(&str, &str) -> String) -> Self {
+        let columns = column_list().split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = |period: Period, from: fn(&str, &str) -> String| {
+            let key = period.key();
+            format!(
+                "SELECT t.unit_id, t.{key}, {columns} FROM {from} ORDER BY t.unit_id, t.{key}",
+                from = from(key, period.table()),
+            )
+        };
+        RollupReads([
+            sql(Period::Day, lookup),
+            sql(Period::Week, lookup),
+            sql(Period::Day, scan),
+            sql(Period::Week, scan),
+        ])
     }
-    Ok(())
-}
 
-/// PostgreSQL: how many parameters [`pg_upserts`] takes.
-pub(crate) const PG_PARAMS: usize = 2 * (2 + STORED_COUNTERS) + 4;
-
-/// PostgreSQL: the three upserts of summed rows as data-modifying CTEs
-/// (`rollup_days AS (…), rollup_weeks AS (…), employer_changes AS (…)`),
-/// from typed arrays in parameters `${first}`… (bound by [`pg_bind`]).
-pub(crate) fn pg_upserts(first: usize) -> String {
-    let table = |period: Period, first: usize| {
-        let name = period.table();
-        let arrays: Vec<String> = std::iter::once(format!("${first}::text[]"))
-            .chain(std::iter::once(format!("${}::date[]", first + 1)))
-            .chain((0..STORED_COUNTERS).map(|i| format!("${}::bigint[]", first + 2 + i)))
-            .collect();
-        format!(
-            "INSERT INTO {name} (unit_id, {key}, {columns}) SELECT * FROM UNNEST({arrays}) \
-             ON CONFLICT (unit_id, {key}) DO UPDATE SET {updates}",
-            key = period.key(),
-            columns = column_list(),
-            arrays = arrays.join(", "),
-            updates = additions(name),
-        )
-    };
-    let employers = first + 2 * (2 + STORED_COUNTERS);
-    format!(
-        "rollup_days AS ({days}), rollup_weeks AS ({weeks}), employer_changes AS ( \
-         INSERT INTO employer_days (unit_id, day, employer, reports) \
-         SELECT * FROM UNNEST(${e0}::text[], ${e1}::date[], ${e2}::text[], ${e3}::bigint[]) \
-         ON CONFLICT (unit_id, day, employer) DO UPDATE SET reports = employer_days.reports + excluded.reports)",
-        days = table(Period::Day, first),
-        weeks = table(Period::Week, first + 2 + STORED_COUNTERS),
-        e0 = employers,
-        e1 = employers + 1,
-        e2 = employers + 2,
-        e3 = employers + 3,
-    )
-}
-
-type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
-
-/// Binds the [`PG_PARAMS`] arrays of [`pg_upserts`], in order.
-pub(crate) fn pg_bind<'q>(mut query: PgQuery<'q>, rows: &RollupRows) -> PgQuery<'q> {
-    for table in [&rows.days, &rows.weeks] {
-        query = query
-            .bind(table.iter().map(|r| &*r.unit).collect::<Vec<&str>>())
-            .bind(table.iter().map(|r| r.period).collect::<Vec<NaiveDate>>());
-        for i in 0..STORED_COUNTERS {
-            query = query.bind(table.iter().map(|r| r.counters[i]).collect::<Vec<i64>>());
-        }
+    /// The read of `period`'s rollups, by lookups or by a range scan.
+    pub(crate) fn sql(&self, period: Period, lookup: bool) -> &str {
+        let week = usize::from(matches!(period, Period::Week));
+        &self.0[if lookup { week } else { 2 + week }]
     }
-    let e = &rows.employers;
-    query
-        .bind(e.iter().map(|r| &*r.unit).collect::<Vec<&str>>())
-        .bind(e.iter().map(|r| r.day).collect::<Vec<NaiveDate>>())
-        .bind(e.iter().map(|r| r.employer.as_str()).collect::<Vec<&str>>())
-        .bind(e.iter().map(|r| r.change).collect::<Vec<i64>>())
-}
-
-/// PostgreSQL: writes summed rollup rows in one statement.
-pub(crate) async fn pg_write(
-    connection: &mut sqlx::PgConnection,
-    rows: &RollupRows,
-) -> Result<(), StoreError> {
-    static WRITE: LazyLock<String> = LazyLock::new(|| format!("WITH {} SELECT 1", pg_upserts(1)));
-    pg_bind(sqlx::query(sqlx::AssertSqlSafe(WRITE.as_str())), rows).execute(&mut *connection).await?;
-    Ok(())
 }
 
 /// Most (unit, period) pairs a rollup read looks up one by one; a wider
