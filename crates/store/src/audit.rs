@@ -159,24 +159,24 @@ impl AuditReader {
     /// Opens the database `url` names (`sqlite://PATH` or `postgres://…`)
     /// without migrating it or writing to it. A SQLite file must exist.
     pub async fn open_read_only(url: &str) -> Result<AuditReader, StoreError> {
-        if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?
-                .read_only(true)
-                .create_if_missing(false)
-                .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
-            Ok(AuditReader::Sqlite(pool))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?
-                .options([("default_transaction_read_only", "on")]);
-            let pool = PgPoolOptions::new().max_connections(1).connect_with(options).await?;
-            Ok(AuditReader::Postgres(pool))
-        } else {
-            Err(StoreError::Config(format!(
-                "{url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB"
-            )))
+        match crate::Backend::of_url(url) {
+            Some(crate::Backend::Sqlite) => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?
+                    .read_only(true)
+                    .create_if_missing(false)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+                Ok(AuditReader::Sqlite(pool))
+            }
+            Some(crate::Backend::Postgres) => {
+                let options = PgConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Config(format!("{url:?}: {e}")))?
+                    .options([("default_transaction_read_only", "on")]);
+                let pool = PgPoolOptions::new().max_connections(1).connect_with(options).await?;
+                Ok(AuditReader::Postgres(pool))
+            }
+            None => Err(StoreError::Config(format!("{url:?}: {}", crate::URL_FORMS))),
         }
     }
 
