@@ -1,3 +1,5 @@
+// Long (~610 lines): one benchmark — its bulk loaders per backend (hand-written
+// SQL that fills years of history in seconds), the measuring loop and its report.
 //! `fengqiao bench summary`: how fast a district's weekly and yearly summary
 //! reads, with one week of history and with years of it.
 //!
@@ -183,6 +185,12 @@ async fn open(backend: Backend, pg_url: &str, label: &str) -> Result<Run> {
     })
 }
 
+/// Each generated revision 1 is its report's head (SQL both backends run).
+const HEADS_FROM_REVISIONS: &str = "INSERT INTO reports \
+    (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
+    SELECT unit_id, report_date, revision, content_hash, accepted_at, accepted_at \
+    FROM report_revisions ORDER BY report_date, unit_id";
+
 /// Inserts one report per reporting unit per day of `[from, to]`: 85% zero
 /// reports, the rest with disputes; 5% late.
 async fn bulk_load(raw: &Raw, from: NaiveDate, to: NaiveDate) -> Result<()> {
@@ -219,13 +227,7 @@ async fn bulk_load(raw: &Raw, from: NaiveDate, to: NaiveDate) -> Result<()> {
             .bind(to)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
-                 SELECT unit_id, report_date, revision, content_hash, accepted_at, accepted_at \
-                 FROM report_revisions ORDER BY report_date, unit_id",
-            )
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(HEADS_FROM_REVISIONS).execute(&mut *tx).await?;
             tx.commit().await?;
             sqlx::query("ANALYZE").execute(pool).await?;
         }
@@ -250,13 +252,7 @@ async fn bulk_load(raw: &Raw, from: NaiveDate, to: NaiveDate) -> Result<()> {
             .bind(v.iter().map(|x| x.2.clone()).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
-                 SELECT unit_id, report_date, revision, content_hash, accepted_at, accepted_at \
-                 FROM report_revisions ORDER BY report_date, unit_id",
-            )
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(HEADS_FROM_REVISIONS).execute(&mut *tx).await?;
             tx.commit().await?;
             sqlx::query("ANALYZE").execute(pool).await?;
         }
