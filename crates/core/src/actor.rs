@@ -118,9 +118,11 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// A principal, checking the id; errors name `path.person_id`.
+    /// A principal, checking the id; errors name `path.person_id` (just
+    /// `person_id` when `path` is empty).
     pub fn new(id: &str, name: Option<DisplayName>, path: &str) -> Result<Principal, DomainError> {
-        check_person_id(id, &format!("{path}.person_id"))?;
+        let field = if path.is_empty() { "person_id".to_owned() } else { format!("{path}.person_id") };
+        check_person_id(id, &field)?;
         Ok(Principal { id: id.to_owned(), name })
     }
 

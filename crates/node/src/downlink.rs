@@ -25,7 +25,7 @@ use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::downlink_service_client::DownlinkServiceClient;
 use fengqiao_proto::pb::downlink_service_server::DownlinkService;
 use fengqiao_proto::pb::{DownlinkEvent, SubscribeRequest, SubscribeResponse, TreeSnapshot};
-use fengqiao_proto::{from_timestamp, unit_from_pb_at};
+use fengqiao_proto::{convert_at, from_timestamp};
 use futures::Stream;
 use prost::Message;
 use tokio::sync::mpsc;
@@ -308,7 +308,7 @@ fn tree_from_snapshot(snapshot: TreeSnapshot) -> Result<UnitTree, NodeError> {
         .units
         .into_iter()
         .enumerate()
-        .map(|(i, unit)| unit_from_pb_at(unit, &format!("tree.units[{i}]")))
+        .map(|(i, unit)| convert_at(unit, &format!("tree.units[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(UnitTree::from_units(units)?)
 }

@@ -12,7 +12,7 @@ use fengqiao_core::UnitTree;
 use fengqiao_core::audit::AuditRecord;
 use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::{DownlinkEvent, Notice, TreeSnapshot};
-use fengqiao_proto::{actor_from_pb, timestamp, unit_to_pb};
+use fengqiao_proto::{convert_at, pb, timestamp};
 use fengqiao_store::NoticeRow;
 use prost::Message;
 
@@ -39,8 +39,10 @@ pub async fn route_notice(
         node.store().append_downlink(target, &event.encode_to_vec(), at, audit).await?;
         node.downlink_appended().notify_waiters();
     } else {
-        let sender =
-            notice.sender.map(|sender| actor_from_pb(Some(sender), "", "notice.sender")).transpose()?;
+        let sender = notice
+            .sender
+            .map(|sender| convert_at::<_, fengqiao_core::actor::Actor>(sender, "notice.sender"))
+            .transpose()?;
         let row = NoticeRow {
             notice_id: notice.notice_id,
             target_unit_id: target.to_string(),
@@ -99,7 +101,7 @@ pub async fn send_tree(
         target_unit_id: target.to_string(),
         created_at: Some(timestamp(at)),
         body: Some(Body::Tree(TreeSnapshot {
-            units: subtree.units().into_iter().map(unit_to_pb).collect(),
+            units: subtree.units().into_iter().map(pb::Unit::from).collect(),
             parent_unit_id: node
                 .tree()
                 .get(target.as_str())

@@ -16,7 +16,7 @@ use std::time::Duration;
 use fengqiao_proto::pb::uplink_item::Payload;
 use fengqiao_proto::pb::uplink_service_client::UplinkServiceClient;
 use fengqiao_proto::pb::{CaseEventItem, ItemOutcome, PushBatchRequest, UplinkItem};
-use fengqiao_proto::{case_event_to_pb, stored_report_to_pb};
+use fengqiao_proto::{pb, stored_report_to_pb};
 use fengqiao_store::OutboxPayload;
 use prost::Message;
 use rand::RngExt;
@@ -119,7 +119,10 @@ pub async fn run(node: Node, parent: String) {
                             break;
                         }
                     };
-                    Payload::CaseEvent(CaseEventItem { event: Some(case_event_to_pb(event)), petitioner })
+                    Payload::CaseEvent(CaseEventItem {
+                        event: Some(pb::CaseEvent::from(&**event)),
+                        petitioner,
+                    })
                 }
             };
             let item = UplinkItem {

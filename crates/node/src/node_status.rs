@@ -10,7 +10,7 @@ use fengqiao_proto::pb::{
     GetNodeStatusRequest, GetNodeStatusResponse, ListNoticesRequest, ListNoticesResponse, Notice,
     PostNoticeRequest, PostNoticeResponse, ReceivedNotice, SetAsideItem,
 };
-use fengqiao_proto::{actor_to_pb, parse_unit_id, timestamp};
+use fengqiao_proto::{parse_unit_id, pb, timestamp};
 
 use crate::audit::{Auditor, rpc};
 use crate::caller::Caller;
@@ -97,7 +97,7 @@ impl NodeStatus {
             notice_id: notice_id.clone(),
             from_unit_id: home.clone(),
             text: request.text,
-            sender: Some(actor_to_pb(&sender)),
+            sender: Some(pb::Actor::from(&sender)),
         };
         let audit = Auditor::caller(caller, rpc::POST_NOTICE)
             .record(&self.node, format!("notice {notice_id} to {target}"));
@@ -131,7 +131,7 @@ impl NodeStatus {
                     notice_id: row.notice_id.clone(),
                     from_unit_id: row.from_unit_id.clone(),
                     text: row.text.clone(),
-                    sender: row.sender.as_ref().map(actor_to_pb),
+                    sender: row.sender.as_ref().map(pb::Actor::from),
                 }),
             })
             .collect();

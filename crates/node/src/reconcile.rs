@@ -46,11 +46,7 @@ use fengqiao_proto::pb::{
     ListHeldItemsResponse, ReconcilePhase, ReconcileRequest, ReconcileResponse, ReportExchangeRequest,
     ReportExchangeResponse,
 };
-use fengqiao_proto::{
-    digests_from_pb, exchange_report_from_pb, exchange_report_to_pb, held_case_event_from_pb,
-    held_case_event_to_pb, held_report_from_pb, held_report_to_pb, parse_date, period_digests_from_pb,
-    period_digests_to_pb,
-};
+use fengqiao_proto::{convert_at, parse_date, pb, period_digests_to_pb, required_at};
 use fengqiao_store::DigestLevel;
 use futures::Stream;
 use prost::Message;
@@ -345,7 +341,7 @@ pub async fn run(node: Node, parent: String) {
             report.run_id = run.to_owned();
             let request = ReportExchangeRequest {
                 sender_unit_id: node.config().home_unit.clone(),
-                report: Some(exchange_report_to_pb(&report)),
+                report: Some(pb::ExchangeReport::from(&report)),
             };
             if let Err(status) = client.report_exchange(request).await {
                 warn!(code = ?status.code(), "cannot report the exchange to the parent");
@@ -501,7 +497,7 @@ impl Exchange<'_> {
             .into_inner();
             self.report.bytes_received += answer.encoded_len() as u64;
             for (i, period) in answer.periods.into_iter().enumerate() {
-                out.push(period_digests_from_pb(period, &format!("periods[{i}]"))?);
+                out.push(convert_at(period, &format!("periods[{i}]"))?);
             }
             if answer.next_from_date.is_empty() {
                 return Ok(out);
@@ -549,7 +545,8 @@ impl Exchange<'_> {
         .await?
         .into_inner();
         self.report.bytes_received += answer.encoded_len() as u64;
-        let theirs = digests_from_pb(answer.periods.into_iter().next().and_then(|p| p.digests));
+        let theirs =
+            answer.periods.into_iter().next().and_then(|p| p.digests).map(Digests::from).unwrap_or_default();
         self.report.digests_compared += 1;
         self.progress();
         if mine == theirs {
@@ -654,10 +651,10 @@ impl Exchange<'_> {
             .into_inner();
             self.report.bytes_received += answer.encoded_len() as u64;
             for (i, held) in answer.reports.into_iter().enumerate() {
-                held_reports.push(held_report_from_pb(held, &format!("reports[{i}]"))?);
+                held_reports.push(convert_at(held, &format!("reports[{i}]"))?);
             }
             for (i, held) in answer.case_events.into_iter().enumerate() {
-                held_events.push(held_case_event_from_pb(held, &format!("case_events[{i}]"))?);
+                held_events.push(convert_at(held, &format!("case_events[{i}]"))?);
             }
             if answer.next_page_token.is_empty() {
                 return Ok((held_reports, held_events));
@@ -805,7 +802,7 @@ impl Reconciliation {
                 answer.next_page_token = PageToken::Reports(UnitId::parse(&last)?).to_string();
             }
             room -= page.len() as u32;
-            answer.reports = page.iter().map(held_report_to_pb).collect();
+            answer.reports = page.iter().map(pb::HeldReport::from).collect();
         }
         if request.case_events && room > 0 && answer.next_page_token.is_empty() {
             let after = match &cursor {
@@ -818,7 +815,7 @@ impl Reconciliation {
             {
                 answer.next_page_token = PageToken::CaseEvents(last.case_id.clone(), last.seq).to_string();
             }
-            answer.case_events = page.iter().map(held_case_event_to_pb).collect();
+            answer.case_events = page.iter().map(pb::HeldCaseEvent::from).collect();
         }
         let first_page = u64::from(request.page_token.is_empty());
         self.node.reconciler().served(root.as_str(), &request.run_id, 0, first_page);
@@ -827,7 +824,7 @@ impl Reconciliation {
 
     async fn report_exchange(&self, request: ReportExchangeRequest) -> Result<(), NodeError> {
         let root = self.child_root(&request.sender_unit_id)?;
-        let report = exchange_report_from_pb(request.report, "report")?;
+        let report: ExchangeReport = required_at(request.report, "report")?;
         if report.unit_id != root {
             return Err(DomainError::invalid(
                 "report.unit_id",
@@ -929,7 +926,7 @@ impl Reconciliation {
                     phase: phase.into(),
                     digests_compared: step.digests_compared,
                     days_listed: step.days_listed,
-                    report: step.report.as_ref().map(exchange_report_to_pb),
+                    report: step.report.as_ref().map(pb::ExchangeReport::from),
                 };
                 if sender.send(Ok(message)).await.is_err() {
                     return;

@@ -3,15 +3,13 @@
 use chrono::{Duration, NaiveDate};
 use fengqiao_core::revision::Source;
 use fengqiao_core::why;
-use fengqiao_core::{Applied, DomainError, Revision, StoredReport, UnitId};
+use fengqiao_core::{Applied, DailyReport, DomainError, Revision, StoredReport, UnitId};
 use fengqiao_proto::pb::reporting_service_server::ReportingService;
 use fengqiao_proto::pb::{
     GetDailyReportRequest, GetDailyReportResponse, ListDailyReportsRequest, ListDailyReportsResponse,
     RevisionInfo, SubmitDailyReportRequest, SubmitDailyReportResponse,
 };
-use fengqiao_proto::{
-    disposition_to_pb, parse_date, parse_unit_id, report_from_pb, stored_report_to_pb, timestamp,
-};
+use fengqiao_proto::{parse_date, parse_unit_id, pb, required_at, stored_report_to_pb, timestamp};
 use fengqiao_store::{ListQuery, Submission};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
@@ -47,7 +45,7 @@ impl Reporting {
         caller: &Caller,
         request: SubmitDailyReportRequest,
     ) -> Result<SubmitDailyReportResponse, NodeError> {
-        let report = report_from_pb(request.report)?;
+        let report: DailyReport = required_at(request.report, "report")?;
         let unit = self.node.served_unit(report.unit_id().as_str())?;
         if let Some(node_unit) = self.node.delegated_to(unit.id.as_str()) {
             return Err(NodeError::Delegated { unit: unit.id.to_string(), node_unit });
@@ -77,7 +75,7 @@ impl Reporting {
         self.node.metrics().report_accepted(outcome.applied);
         Ok(SubmitDailyReportResponse {
             revision: outcome.revision.get(),
-            disposition: disposition_to_pb(outcome.applied).into(),
+            disposition: pb::Disposition::from(outcome.applied).into(),
             replaced_revision: match outcome.applied {
                 Applied::Correction { replaced } => replaced.get(),
                 _ => 0,

@@ -4,7 +4,7 @@ use fengqiao_core::DomainError;
 use fengqiao_core::why;
 use fengqiao_proto::pb::unit_service_server::UnitService;
 use fengqiao_proto::pb::{GetUnitRequest, GetUnitResponse, ListUnitsRequest, ListUnitsResponse};
-use fengqiao_proto::{parse_unit_id, unit_to_pb};
+use fengqiao_proto::{parse_unit_id, pb};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
@@ -42,9 +42,9 @@ impl Units {
         let tree = self.node.tree();
         let unit = self.node.served_unit(&id)?;
         Ok(GetUnitResponse {
-            unit: Some(unit_to_pb(&unit)),
+            unit: Some(pb::Unit::from(&unit)),
             ancestor_ids: tree.ancestors(&id).iter().map(|u| u.id.to_string()).collect(),
-            children: tree.children(&id).into_iter().map(unit_to_pb).collect(),
+            children: tree.children(&id).into_iter().map(pb::Unit::from).collect(),
             subtree_size: tree.subtree(&id).map_or(0, |units| units.len() as u32),
         })
     }
@@ -86,7 +86,7 @@ impl Units {
             position + 1
         };
         // One more than the page, to know whether another page follows.
-        let wire = units.iter().skip(start).take(limit + 1).map(|u| unit_to_pb(u)).collect();
+        let wire = units.iter().skip(start).take(limit + 1).map(|&unit| pb::Unit::from(unit)).collect();
         let (page, more) = crate::paging::page(wire, limit, crate::paging::LIST_BUDGET);
         let next_page_token = match page.last() {
             Some(last) if more => last.id.clone(),

@@ -11,6 +11,8 @@
 //! A resent batch is answered DUPLICATE or SUPERSEDED item by item and
 //! changes nothing.
 
+use fengqiao_core::StoredReport;
+use fengqiao_core::case::CaseEvent;
 use fengqiao_core::report::ForwardedCheck;
 use fengqiao_core::revision::Source;
 use fengqiao_core::why;
@@ -20,7 +22,6 @@ use fengqiao_proto::pb::uplink_service_server::UplinkService;
 use fengqiao_proto::pb::{
     CaseEventItem, ItemAck, ItemOutcome, PushBatchRequest, PushBatchResponse, UplinkItem,
 };
-use fengqiao_proto::stored_report_from_pb;
 use fengqiao_store::committer::CommitError;
 use fengqiao_store::{CaseApplied, Submission};
 use opentelemetry::trace::TraceContextExt;
@@ -187,7 +188,7 @@ impl Uplink {
         match item.payload {
             Some(Payload::Report(report)) => {
                 let path = format!("{path}.report");
-                let stored = match stored_report_from_pb(Some(report), &path) {
+                let stored = match fengqiao_proto::convert_at::<_, (StoredReport, bool)>(report, &path) {
                     Ok((stored, _)) => stored,
                     Err(refusal) => return Ok(Admitted::Refused(refusal)),
                 };
@@ -249,7 +250,8 @@ impl Uplink {
                         why!(MUST_BE_SET, "must be set"),
                     )));
                 };
-                let event = match fengqiao_proto::case_event_from_pb(event, &format!("{path}.event")) {
+                let event = match fengqiao_proto::convert_at::<_, CaseEvent>(event, &format!("{path}.event"))
+                {
                     Ok(event) => event,
                     Err(refusal) => return Ok(Admitted::Refused(refusal)),
                 };

@@ -324,7 +324,7 @@ async fn the_ledger_names_who_really_acted(backend: Backend) {
     let supervised = events_at(&mut township_leader, TOWNSHIP, &id2, |a| a.events.len() == 4).await;
     let Some(Kind::Supervised(entry)) = supervised.events[3].kind.as_ref() else { panic!("{supervised:?}") };
     assert_eq!(
-        fengqiao_proto::actor_from_pb(entry.sender.clone(), "", "sender").unwrap(),
+        fengqiao_proto::required_at::<_, Actor>(entry.sender.clone(), "sender").unwrap(),
         DISTRICT_LEADER.actor(),
         "the notice names who issued it"
     );
@@ -361,7 +361,7 @@ async fn the_ledger_names_who_really_acted(backend: Backend) {
     }
     let sender = received.first().and_then(|n| n.notice.as_ref()).and_then(|n| n.sender.clone());
     assert_eq!(
-        fengqiao_proto::actor_from_pb(sender, "", "sender").unwrap(),
+        fengqiao_proto::required_at::<_, Actor>(sender, "sender").unwrap(),
         DISTRICT_LEADER.actor(),
         "the notice reached the community with its sender"
     );

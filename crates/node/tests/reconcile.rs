@@ -155,9 +155,10 @@ async fn reconcile(
             ReconcilePhase::Requested => saw_requested = true,
             ReconcilePhase::Running => {}
             _ => {
-                let report = message
-                    .report
-                    .map(|r| fengqiao_proto::exchange_report_from_pb(Some(r), "report").unwrap());
+                let report = message.report.map(|r| {
+                    fengqiao_proto::convert_at::<_, fengqiao_core::reconcile::ExchangeReport>(r, "report")
+                        .unwrap()
+                });
                 ended.push((message.unit_id, phase, report));
             }
         }
@@ -415,7 +416,7 @@ async fn bad_requests_are_refused_and_change_nothing(backend: Backend) {
     let other = ExchangeReport::new(unit("T2"), String::new(), Trigger::Periodic, morning(1));
     let request = ReportExchangeRequest {
         sender_unit_id: "T".into(),
-        report: Some(fengqiao_proto::exchange_report_to_pb(&other)),
+        report: Some(fengqiao_proto::pb::ExchangeReport::from(&other)),
     };
     invalid(expect_code(c.report_exchange(request).await, Code::InvalidArgument), "report.unit_id");
     assert_eq!(d_store.get_meta("reconcile_child:T").await.unwrap(), started, "no report kept");

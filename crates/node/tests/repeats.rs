@@ -122,7 +122,11 @@ fn log(answer: &pb::GetCaseResponse) -> Vec<(&'static str, String)> {
         .events
         .iter()
         .map(|event| {
-            let kind = fengqiao_proto::case_event_from_pb(event.clone(), "event").unwrap().kind.name();
+            let kind =
+                fengqiao_proto::convert_at::<_, fengqiao_core::case::CaseEvent>(event.clone(), "event")
+                    .unwrap()
+                    .kind
+                    .name();
             (kind, event.actor.clone())
         })
         .collect()

@@ -2070,7 +2070,7 @@ async fn the_start_of_reporting_is_kept_in_the_database(backend: Backend) {
     let store = db.open().await.unwrap();
     store.replace_units(&tree, fengqiao_store::testing::audit_record("tree")).await.unwrap();
     let old = |date| fengqiao_store::Submission {
-        report: fengqiao_proto::report_from_pb(Some(report(G1, date, 1, vec![]))).unwrap(),
+        report: fengqiao_proto::required_at(Some(report(G1, date, 1, vec![])), "report").unwrap(),
         source: fengqiao_core::revision::Source::Reporter,
         accepted_at: at(date, 8, 0),
         first_accepted_at: None,

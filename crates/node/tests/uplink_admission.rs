@@ -215,7 +215,7 @@ fn case_event(id: &str, at: DateTime<Utc>) -> pb::CaseEvent {
         policy: DeadlinePolicy::default(),
     };
     let event = Case::register(CaseId::parse(id).unwrap(), intake, None, &context).unwrap();
-    fengqiao_proto::case_event_to_pb(&event)
+    fengqiao_proto::pb::CaseEvent::from(&event)
 }
 
 async fn stored_revision(node: &Running, unit_id: &str, date: NaiveDate) -> Option<u32> {
@@ -333,7 +333,7 @@ async fn a_parent_refuses_what_it_would_not_accept_itself(backend: Backend) {
     let officer =
         Identity::person("officer-1", unit(TOWNSHIP), fengqiao_core::identity::Role::Officer).unwrap();
     let person = connect_endpoint(&parent.url(), &tls(&ca, &officer)).unwrap().connect_lazy();
-    let before = fengqiao_proto::report_to_pb(&report(TOWNSHIP, start().pred_opt().unwrap(), 1));
+    let before = fengqiao_proto::pb::DailyReport::from(&report(TOWNSHIP, start().pred_opt().unwrap(), 1));
     let refused = ReportingServiceClient::new(person)
         .submit_daily_report(pb::SubmitDailyReportRequest { report: Some(before) })
         .await

@@ -1043,7 +1043,7 @@ async fn assert_stored_year(store: &dyn Store, year: &Year, tree: &UnitTree, roo
         let Some(tail) = page.last() else { break };
         after = Some((tail.report.date(), tail.report.unit_id().clone()));
         for head in &page {
-            let pb = fengqiao_proto::report_to_pb(&head.report);
+            let pb = fengqiao_proto::pb::DailyReport::from(&head.report);
             let mut disputes = pb.disputes;
             disputes.sort_by(|a, b| a.local_id.cmp(&b.local_id));
             stored.insert((pb.unit_id, head.report.date()), disputes);

@@ -1,28 +1,29 @@
 //! The case ledger both ways: intakes, petitioners, repeat links, case events
-//! (every kind of the `CaseEvent.kind` oneof) and cases.
+//! (every kind of the `CaseEvent.kind` oneof), actors and cases.
 //!
-//! Field paths in errors follow the wire, so an event's fields sit below the
-//! name of its oneof case: `event.assigned.deadline`,
-//! `event.registered.intake.category`.
+//! Field paths in errors are relative to the message converted and follow
+//! the wire, so an event's fields sit below the name of its oneof case:
+//! `assigned.deadline`, `registered.intake.category`; converted with
+//! [`crate::convert_at`]`(event, "event")` they read `event.assigned.deadline`.
 
 use chrono::NaiveDate;
+use fengqiao_core::DisputeCategory;
 use fengqiao_core::DomainError;
-use fengqiao_core::actor::{Actor, DisplayName, Principal};
+use fengqiao_core::actor::{Actor, DisplayName, NodeTask, Principal};
 use fengqiao_core::case::{
-    Case, CaseEvent, CaseId, DisputeRef, EventKind, Intake, Petitioner, RepeatLink, SupervisionEntry,
+    Case, CaseEvent, CaseId, CaseStatus, Channel, DisputeRef, EventKind, Intake, Petitioner, RepeatLink,
+    ReviewDecision, Satisfaction, SupervisionEntry, SupervisionKind,
 };
+use fengqiao_core::identity::Role;
 use fengqiao_core::why;
 
-use crate::enums::{
-    case_status_from_pb, case_status_to_pb, category_from_pb, category_to_pb, channel_from_pb, channel_to_pb,
-    node_task_from_pb, node_task_to_pb, review_decision_from_pb, review_decision_to_pb, role_from_pb,
-    role_to_pb, satisfaction_from_pb, satisfaction_to_pb, supervision_kind_from_pb, supervision_kind_to_pb,
-};
+use crate::enums::WireEnum;
 use crate::pb;
 use crate::pb::case_event::Kind;
 use crate::scalars::{
     format_date, from_timestamp, parse_date, parse_optional_date, parse_unit_id, timestamp,
 };
+use crate::{convert_at, join, required, required_at};
 
 /// An optional date as the wire writes it: empty when unset.
 fn optional_date(date: Option<NaiveDate>) -> String {
@@ -34,367 +35,406 @@ fn optional_text(value: String) -> Option<String> {
     if value.is_empty() { None } else { Some(value) }
 }
 
-pub fn on_behalf_of_to_pb(principal: &Principal) -> pb::OnBehalfOf {
-    pb::OnBehalfOf {
-        person_id: principal.id.clone(),
-        display_name: principal.name.as_ref().map(ToString::to_string).unwrap_or_default(),
+impl From<&Principal> for pb::OnBehalfOf {
+    fn from(principal: &Principal) -> Self {
+        pb::OnBehalfOf {
+            person_id: principal.id.clone(),
+            display_name: principal.name.as_ref().map(ToString::to_string).unwrap_or_default(),
+        }
     }
 }
 
-/// Whom a request says the caller acts for: none when absent or empty; else
-/// a valid person id and an optional display name. Errors name
-/// `path.person_id` or `path.display_name`.
-pub fn on_behalf_of_from_pb(
-    principal: Option<pb::OnBehalfOf>,
-    path: &str,
-) -> Result<Option<Principal>, DomainError> {
-    let Some(principal) = principal.filter(|p| !(p.person_id.is_empty() && p.display_name.is_empty())) else {
-        return Ok(None);
-    };
-    let name = optional_text(principal.display_name)
-        .map(|name| DisplayName::parse_field(&name, &crate::join(path, "display_name")))
-        .transpose()?;
-    Principal::new(&principal.person_id, name, path).map(Some)
-}
+/// Whom a request says the caller acts for: none when empty (read an absent
+/// field as the empty message: `on_behalf_of.unwrap_or_default()`); else a
+/// valid person id and an optional display name. Errors name `person_id` or
+/// `display_name`.
+impl TryFrom<pb::OnBehalfOf> for Option<Principal> {
+    type Error = DomainError;
 
-pub fn actor_to_pb(actor: &Actor) -> pb::Actor {
-    use pb::actor::Kind;
-    let kind = match actor {
-        Actor::Person { unit, role, id, name, on_behalf_of } => Kind::Person(pb::PersonActor {
-            unit_id: unit.to_string(),
-            role: role_to_pb(*role).into(),
-            person_id: id.clone(),
-            display_name: name.as_ref().map(ToString::to_string).unwrap_or_default(),
-            on_behalf_of: on_behalf_of.as_ref().map(on_behalf_of_to_pb),
-        }),
-        Actor::Node { unit, task } => {
-            Kind::Node(pb::NodeActor { unit_id: unit.to_string(), task: node_task_to_pb(*task).into() })
+    fn try_from(principal: pb::OnBehalfOf) -> Result<Self, DomainError> {
+        if principal.person_id.is_empty() && principal.display_name.is_empty() {
+            return Ok(None);
         }
-        Actor::Unverified { text, on_behalf_of } => Kind::Unverified(pb::UnverifiedActor {
-            text: text.clone().unwrap_or_default(),
-            on_behalf_of: on_behalf_of.as_ref().map(on_behalf_of_to_pb),
-        }),
-    };
-    pb::Actor { kind: Some(kind) }
+        let name = optional_text(principal.display_name)
+            .map(|name| DisplayName::parse_field(&name, "display_name"))
+            .transpose()?;
+        Principal::new(&principal.person_id, name, "").map(Some)
+    }
 }
 
-/// An actor from the wire, checked by [`Actor::validate`]. Without the
-/// structured actor (a peer that predates it, or one of a kind this version
-/// does not know) the one-word `legacy` text is read as unverified, like an
-/// old stored event. Errors name fields below
-/// `path`, e.g. `acted_by.person.person_id`.
+impl From<&Actor> for pb::Actor {
+    fn from(actor: &Actor) -> Self {
+        use pb::actor::Kind;
+        let kind = match actor {
+            Actor::Person { unit, role, id, name, on_behalf_of } => Kind::Person(pb::PersonActor {
+                unit_id: unit.to_string(),
+                role: pb::Role::from(*role).into(),
+                person_id: id.clone(),
+                display_name: name.as_ref().map(ToString::to_string).unwrap_or_default(),
+                on_behalf_of: on_behalf_of.as_ref().map(pb::OnBehalfOf::from),
+            }),
+            Actor::Node { unit, task } => Kind::Node(pb::NodeActor {
+                unit_id: unit.to_string(),
+                task: pb::NodeTask::from(*task).into(),
+            }),
+            Actor::Unverified { text, on_behalf_of } => Kind::Unverified(pb::UnverifiedActor {
+                text: text.clone().unwrap_or_default(),
+                on_behalf_of: on_behalf_of.as_ref().map(pb::OnBehalfOf::from),
+            }),
+        };
+        pb::Actor { kind: Some(kind) }
+    }
+}
+
+/// A structured actor from the wire, checked by [`Actor::validate`]. Without
+/// a kind (none set, or one this version does not know) it is invalid as a
+/// whole ("must be set", naming the path it is converted at); errors in it
+/// name fields like `person.person_id`.
+impl TryFrom<pb::Actor> for Actor {
+    type Error = DomainError;
+
+    fn try_from(actor: pb::Actor) -> Result<Self, DomainError> {
+        use pb::actor::Kind;
+        let kind = required(actor.kind, "")?;
+        let (actor, at) = match kind {
+            Kind::Person(person) => {
+                let name = optional_text(person.display_name)
+                    .map(|name| DisplayName::parse_field(&name, "person.display_name"))
+                    .transpose()?;
+                let actor = Actor::Person {
+                    unit: parse_unit_id(&person.unit_id, "person.unit_id")?,
+                    role: Role::from_wire(person.role, "person.role")?,
+                    id: person.person_id,
+                    name,
+                    on_behalf_of: convert_at(person.on_behalf_of.unwrap_or_default(), "person.on_behalf_of")?,
+                };
+                (actor, "person")
+            }
+            Kind::Node(node) => {
+                let actor = Actor::Node {
+                    unit: parse_unit_id(&node.unit_id, "node.unit_id")?,
+                    task: NodeTask::from_wire(node.task, "node.task")?,
+                };
+                (actor, "node")
+            }
+            Kind::Unverified(unverified) => {
+                let actor = Actor::Unverified {
+                    text: optional_text(unverified.text),
+                    on_behalf_of: convert_at(
+                        unverified.on_behalf_of.unwrap_or_default(),
+                        "unverified.on_behalf_of",
+                    )?,
+                };
+                (actor, "unverified")
+            }
+        };
+        actor.validate(at)?;
+        Ok(actor)
+    }
+}
+
+/// The actor of a message that carries both the structured actor and the
+/// one-word `legacy` text (a case event's `acted_by` and `actor`, a
+/// supervision notice's `sender` and `actor`). Without the structured actor
+/// (a peer that predates it, or one of a kind this version does not know)
+/// the legacy text is read as unverified, like an old stored event. Errors
+/// name fields below `path`, e.g. `acted_by.person.person_id`.
+///
+/// A function rather than `TryFrom`, since it reads two fields of the
+/// enclosing message; where there is no legacy text, convert the
+/// `pb::Actor` with [`crate::convert_at`].
 pub fn actor_from_pb(actor: Option<pb::Actor>, legacy: &str, path: &str) -> Result<Actor, DomainError> {
-    use pb::actor::Kind;
-    let Some(kind) = actor.and_then(|actor| actor.kind) else {
-        if legacy.is_empty() {
-            return Err(DomainError::invalid(path, why!(MUST_BE_SET, "must be set")));
+    match actor.filter(|actor| actor.kind.is_some()) {
+        Some(actor) => convert_at(actor, path),
+        None if legacy.is_empty() => Err(DomainError::invalid(path, why!(MUST_BE_SET, "must be set"))),
+        None => {
+            let actor = Actor::Unverified { text: Some(legacy.to_owned()), on_behalf_of: None };
+            actor.validate(&join(path, "unverified"))?;
+            Ok(actor)
         }
-        let actor = Actor::Unverified { text: Some(legacy.to_owned()), on_behalf_of: None };
-        actor.validate(&crate::join(path, "unverified"))?;
-        return Ok(actor);
-    };
-    let (actor, at) = match kind {
-        Kind::Person(person) => {
-            let at = crate::join(path, "person");
-            let name = optional_text(person.display_name)
-                .map(|name| DisplayName::parse_field(&name, &crate::join(&at, "display_name")))
-                .transpose()?;
-            let actor = Actor::Person {
-                unit: parse_unit_id(&person.unit_id, &crate::join(&at, "unit_id"))?,
-                role: role_from_pb(person.role, &crate::join(&at, "role"))?,
-                id: person.person_id,
-                name,
-                on_behalf_of: on_behalf_of_from_pb(person.on_behalf_of, &crate::join(&at, "on_behalf_of"))?,
-            };
-            (actor, at)
-        }
-        Kind::Node(node) => {
-            let at = crate::join(path, "node");
-            let actor = Actor::Node {
-                unit: parse_unit_id(&node.unit_id, &crate::join(&at, "unit_id"))?,
-                task: node_task_from_pb(node.task, &crate::join(&at, "task"))?,
-            };
-            (actor, at)
-        }
-        Kind::Unverified(unverified) => {
-            let at = crate::join(path, "unverified");
-            let actor = Actor::Unverified {
-                text: optional_text(unverified.text),
-                on_behalf_of: on_behalf_of_from_pb(
-                    unverified.on_behalf_of,
-                    &crate::join(&at, "on_behalf_of"),
-                )?,
-            };
-            (actor, at)
-        }
-    };
-    actor.validate(&at)?;
-    Ok(actor)
-}
-
-pub fn dispute_ref_to_pb(source: &DisputeRef) -> pb::DisputeRef {
-    pb::DisputeRef {
-        unit_id: source.unit_id.to_string(),
-        date: format_date(source.date),
-        local_id: source.local_id.clone(),
     }
 }
 
-/// The dispute a case comes from; errors name `path.unit_id` or
-/// `path.date` (the local id is checked by [`Intake::validate`]).
-pub fn dispute_ref_from_pb(source: pb::DisputeRef, path: &str) -> Result<DisputeRef, DomainError> {
-    Ok(DisputeRef {
-        unit_id: parse_unit_id(&source.unit_id, "unit_id").map_err(crate::at(path))?,
-        date: parse_date(&source.date, "date").map_err(crate::at(path))?,
-        local_id: source.local_id,
-    })
+impl From<&DisputeRef> for pb::DisputeRef {
+    fn from(source: &DisputeRef) -> Self {
+        pb::DisputeRef {
+            unit_id: source.unit_id.to_string(),
+            date: format_date(source.date),
+            local_id: source.local_id.clone(),
+        }
+    }
 }
 
-pub fn intake_to_pb(intake: &Intake) -> pb::CaseIntake {
-    pb::CaseIntake {
-        origin_unit_id: intake.origin_unit.to_string(),
-        category: category_to_pb(intake.category).into(),
-        channel: channel_to_pb(intake.channel).into(),
-        summary: intake.summary.clone(),
-        petitioner_ref: intake.petitioner_ref.clone().unwrap_or_default(),
-        source: intake.source.as_ref().map(dispute_ref_to_pb),
-        workers: intake.workers,
-        amount_claimed_cents: intake.amount_claimed_cents,
+/// The dispute a case comes from; errors name `unit_id` or `date` (the local
+/// id is checked by [`Intake::validate`]).
+impl TryFrom<pb::DisputeRef> for DisputeRef {
+    type Error = DomainError;
+
+    fn try_from(source: pb::DisputeRef) -> Result<Self, DomainError> {
+        Ok(DisputeRef {
+            unit_id: parse_unit_id(&source.unit_id, "unit_id")?,
+            date: parse_date(&source.date, "date")?,
+            local_id: source.local_id,
+        })
+    }
+}
+
+impl From<&Intake> for pb::CaseIntake {
+    fn from(intake: &Intake) -> Self {
+        pb::CaseIntake {
+            origin_unit_id: intake.origin_unit.to_string(),
+            category: pb::DisputeCategory::from(intake.category).into(),
+            channel: pb::CaseChannel::from(intake.channel).into(),
+            summary: intake.summary.clone(),
+            petitioner_ref: intake.petitioner_ref.clone().unwrap_or_default(),
+            source: intake.source.as_ref().map(pb::DisputeRef::from),
+            workers: intake.workers,
+            amount_claimed_cents: intake.amount_claimed_cents,
+        }
     }
 }
 
 /// An intake from the wire, checked by [`Intake::validate`]. An empty
 /// `petitioner_ref` is none (a registration request leaves it to the node);
-/// a present one must be 64 hex digits. Errors name fields below `path`,
-/// e.g. `intake.category` or `intake.source.date`.
-pub fn intake_from_pb(intake: pb::CaseIntake, path: &str) -> Result<Intake, DomainError> {
-    convert_intake(intake).map_err(crate::at(path))
+/// a present one must be 64 hex digits. Errors name fields like `category`
+/// or `source.date`.
+impl TryFrom<pb::CaseIntake> for Intake {
+    type Error = DomainError;
+
+    fn try_from(intake: pb::CaseIntake) -> Result<Self, DomainError> {
+        let intake = Intake {
+            origin_unit: parse_unit_id(&intake.origin_unit_id, "origin_unit_id")?,
+            category: DisputeCategory::from_wire(intake.category, "category")?,
+            channel: Channel::from_wire(intake.channel, "channel")?,
+            summary: intake.summary,
+            petitioner_ref: optional_text(intake.petitioner_ref),
+            source: intake.source.map(|source| convert_at(source, "source")).transpose()?,
+            workers: intake.workers,
+            amount_claimed_cents: intake.amount_claimed_cents,
+        };
+        intake.validate()?;
+        Ok(intake)
+    }
 }
 
-/// Field paths relative to the intake.
-fn convert_intake(intake: pb::CaseIntake) -> Result<Intake, DomainError> {
-    let intake = Intake {
-        origin_unit: parse_unit_id(&intake.origin_unit_id, "origin_unit_id")?,
-        category: category_from_pb(intake.category, "category")?,
-        channel: channel_from_pb(intake.channel, "channel")?,
-        summary: intake.summary,
-        petitioner_ref: optional_text(intake.petitioner_ref),
-        source: intake.source.map(|source| dispute_ref_from_pb(source, "source")).transpose()?,
-        workers: intake.workers,
-        amount_claimed_cents: intake.amount_claimed_cents,
-    };
-    intake.validate()?;
-    Ok(intake)
-}
-
-pub fn petitioner_to_pb(petitioner: &Petitioner) -> pb::Petitioner {
-    pb::Petitioner {
-        name: petitioner.name.clone(),
-        phone: petitioner.phone.clone(),
-        id_number: petitioner.id_number.clone(),
+impl From<&Petitioner> for pb::Petitioner {
+    fn from(petitioner: &Petitioner) -> Self {
+        pb::Petitioner {
+            name: petitioner.name.clone(),
+            phone: petitioner.phone.clone(),
+            id_number: petitioner.id_number.clone(),
+        }
     }
 }
 
 /// A petitioner from the wire, through [`Petitioner::new`] (name required,
 /// phone of digits and `+- ()`, id number normalised and, for a resident
-/// identity number, check-digit verified). Errors name fields below `path`,
-/// e.g. `petitioner.id_number` or `handover.petitioner.name`.
-pub fn petitioner_from_pb(petitioner: pb::Petitioner, path: &str) -> Result<Petitioner, DomainError> {
-    Petitioner::new(&petitioner.name, &petitioner.phone, &petitioner.id_number).map_err(|error| match error {
-        // `Petitioner::new` names its fields `petitioner.*`; put them below `path` instead.
-        DomainError::Invalid { field, reason } => {
-            let field = field.strip_prefix("petitioner.").unwrap_or(&field);
-            DomainError::invalid(crate::join(path, field), reason)
-        }
-        other => other,
-    })
+/// identity number, check-digit verified). Errors name `name`, `phone` or
+/// `id_number`.
+impl TryFrom<pb::Petitioner> for Petitioner {
+    type Error = DomainError;
+
+    fn try_from(petitioner: pb::Petitioner) -> Result<Self, DomainError> {
+        Petitioner::new(&petitioner.name, &petitioner.phone, &petitioner.id_number).map_err(|error| {
+            match error {
+                // `Petitioner::new` names its fields `petitioner.*`; make them relative.
+                DomainError::Invalid { field, reason } => {
+                    let field = field.strip_prefix("petitioner.").unwrap_or(&field);
+                    DomainError::invalid(field, reason)
+                }
+                other => other,
+            }
+        })
+    }
 }
 
-pub fn repeat_link_to_pb(repeat: &RepeatLink) -> pb::RepeatLink {
-    pb::RepeatLink {
-        of_case_ids: repeat.of.iter().map(ToString::to_string).collect(),
-        rule: repeat.rule.clone(),
-        window_days: repeat.window_days,
-        since: format_date(repeat.since),
+impl From<&RepeatLink> for pb::RepeatLink {
+    fn from(repeat: &RepeatLink) -> Self {
+        pb::RepeatLink {
+            of_case_ids: repeat.of.iter().map(ToString::to_string).collect(),
+            rule: repeat.rule.clone(),
+            window_days: repeat.window_days,
+            since: format_date(repeat.since),
+        }
     }
 }
 
 /// A repeat link from the wire: at least one earlier case id, each valid,
-/// and a `since` date. Errors name fields below `path`, e.g.
-/// `repeat.of_case_ids[1]` or `repeat.since`.
-pub fn repeat_link_from_pb(repeat: pb::RepeatLink, path: &str) -> Result<RepeatLink, DomainError> {
-    convert_repeat_link(repeat).map_err(crate::at(path))
-}
+/// and a `since` date. Errors name e.g. `of_case_ids[1]` or `since`.
+impl TryFrom<pb::RepeatLink> for RepeatLink {
+    type Error = DomainError;
 
-/// Field paths relative to the repeat link.
-fn convert_repeat_link(repeat: pb::RepeatLink) -> Result<RepeatLink, DomainError> {
-    if repeat.of_case_ids.is_empty() {
-        return Err(DomainError::invalid(
-            "of_case_ids",
-            why!(REPEAT_LINK_NAMES_AT_LEAST_ONE, "a repeat link names at least one earlier case"),
-        ));
-    }
-    let of = repeat
-        .of_case_ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| CaseId::parse_field(id, &format!("of_case_ids[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(RepeatLink {
-        of,
-        rule: repeat.rule,
-        window_days: repeat.window_days,
-        since: parse_date(&repeat.since, "since")?,
-    })
-}
-
-pub fn supervision_entry_to_pb(entry: &SupervisionEntry) -> pb::SupervisionEntry {
-    pb::SupervisionEntry {
-        supervision_id: entry.id.clone(),
-        from_unit_id: entry.from.to_string(),
-        kind: supervision_kind_to_pb(entry.kind).into(),
-        reply_by: format_date(entry.reply_by),
-        received_on: format_date(entry.received_on),
-        replied_on: optional_date(entry.replied_on),
+    fn try_from(repeat: pb::RepeatLink) -> Result<Self, DomainError> {
+        if repeat.of_case_ids.is_empty() {
+            return Err(DomainError::invalid(
+                "of_case_ids",
+                why!(REPEAT_LINK_NAMES_AT_LEAST_ONE, "a repeat link names at least one earlier case"),
+            ));
+        }
+        let of = repeat
+            .of_case_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| CaseId::parse_field(id, &format!("of_case_ids[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RepeatLink {
+            of,
+            rule: repeat.rule,
+            window_days: repeat.window_days,
+            since: parse_date(&repeat.since, "since")?,
+        })
     }
 }
 
-/// A supervision entry from the wire; errors name fields below `path`, e.g.
-/// `case.supervisions[0].reply_by`.
-pub fn supervision_entry_from_pb(
-    entry: pb::SupervisionEntry,
-    path: &str,
-) -> Result<SupervisionEntry, DomainError> {
-    convert_supervision_entry(entry).map_err(crate::at(path))
-}
-
-/// Field paths relative to the entry.
-fn convert_supervision_entry(entry: pb::SupervisionEntry) -> Result<SupervisionEntry, DomainError> {
-    if entry.supervision_id.is_empty() {
-        return Err(DomainError::invalid("supervision_id", why!(MUST_NOT_BE_EMPTY, "must not be empty")));
+impl From<&SupervisionEntry> for pb::SupervisionEntry {
+    fn from(entry: &SupervisionEntry) -> Self {
+        pb::SupervisionEntry {
+            supervision_id: entry.id.clone(),
+            from_unit_id: entry.from.to_string(),
+            kind: pb::SupervisionKind::from(entry.kind).into(),
+            reply_by: format_date(entry.reply_by),
+            received_on: format_date(entry.received_on),
+            replied_on: optional_date(entry.replied_on),
+        }
     }
-    Ok(SupervisionEntry {
-        id: entry.supervision_id,
-        from: parse_unit_id(&entry.from_unit_id, "from_unit_id")?,
-        kind: supervision_kind_from_pb(entry.kind, "kind")?,
-        reply_by: parse_date(&entry.reply_by, "reply_by")?,
-        received_on: parse_date(&entry.received_on, "received_on")?,
-        replied_on: parse_optional_date(&entry.replied_on, "replied_on")?,
-    })
 }
 
-fn kind_to_pb(kind: &EventKind) -> Kind {
-    use pb::case_event as wire;
-    match kind {
-        EventKind::Registered { intake, accept_by, repeat } => Kind::Registered(wire::Registered {
-            intake: Some(intake_to_pb(intake)),
-            accept_by: format_date(*accept_by),
-            repeat: repeat.as_ref().map(repeat_link_to_pb),
-        }),
-        EventKind::Accepted { deadline } => {
-            Kind::Accepted(wire::Accepted { deadline: format_date(*deadline) })
+/// A supervision entry from the wire; errors name e.g. `reply_by`.
+impl TryFrom<pb::SupervisionEntry> for SupervisionEntry {
+    type Error = DomainError;
+
+    fn try_from(entry: pb::SupervisionEntry) -> Result<Self, DomainError> {
+        if entry.supervision_id.is_empty() {
+            return Err(DomainError::invalid("supervision_id", why!(MUST_NOT_BE_EMPTY, "must not be empty")));
         }
-        EventKind::NotAccepted { reason } => Kind::NotAccepted(wire::NotAccepted { reason: reason.clone() }),
-        EventKind::Assigned { leader, responsible, plan, deadline } => Kind::Assigned(wire::Assigned {
-            leader: leader.clone(),
-            responsible: responsible.clone(),
-            plan: plan.clone(),
-            deadline: format_date(*deadline),
-        }),
-        EventKind::Progress => Kind::Progress(wire::Progress {}),
-        EventKind::Extended { days, reason, deadline } => Kind::Extended(wire::Extended {
-            days: *days,
-            reason: reason.clone(),
-            deadline: format_date(*deadline),
-        }),
-        EventKind::Escalated { to, reason } => {
-            Kind::Escalated(wire::Escalated { to_unit_id: to.to_string(), reason: reason.clone() })
-        }
-        EventKind::AssignedDown { to, deadline } => Kind::AssignedDown(wire::AssignedDown {
-            to_unit_id: to.to_string(),
-            deadline: format_date(*deadline),
-        }),
-        EventKind::Resolved { resolution, amount_recovered_cents, on_time } => {
-            Kind::Resolved(wire::Resolved {
-                resolution: resolution.clone(),
-                amount_recovered_cents: *amount_recovered_cents,
-                on_time: *on_time,
-            })
-        }
-        EventKind::Closed { satisfaction } => {
-            Kind::Closed(wire::Closed { satisfaction: satisfaction_to_pb(*satisfaction).into() })
-        }
-        EventKind::Reopened { reason, deadline } => {
-            Kind::Reopened(wire::Reopened { reason: reason.clone(), deadline: format_date(*deadline) })
-        }
-        EventKind::ReviewRequested { reason, to, review_by } => {
-            Kind::ReviewRequested(wire::ReviewRequested {
+        Ok(SupervisionEntry {
+            id: entry.supervision_id,
+            from: parse_unit_id(&entry.from_unit_id, "from_unit_id")?,
+            kind: SupervisionKind::from_wire(entry.kind, "kind")?,
+            reply_by: parse_date(&entry.reply_by, "reply_by")?,
+            received_on: parse_date(&entry.received_on, "received_on")?,
+            replied_on: parse_optional_date(&entry.replied_on, "replied_on")?,
+        })
+    }
+}
+
+impl From<&EventKind> for Kind {
+    fn from(kind: &EventKind) -> Self {
+        use pb::case_event as wire;
+        match kind {
+            EventKind::Registered { intake, accept_by, repeat } => Kind::Registered(wire::Registered {
+                intake: Some(pb::CaseIntake::from(intake)),
+                accept_by: format_date(*accept_by),
+                repeat: repeat.as_ref().map(pb::RepeatLink::from),
+            }),
+            EventKind::Accepted { deadline } => {
+                Kind::Accepted(wire::Accepted { deadline: format_date(*deadline) })
+            }
+            EventKind::NotAccepted { reason } => {
+                Kind::NotAccepted(wire::NotAccepted { reason: reason.clone() })
+            }
+            EventKind::Assigned { leader, responsible, plan, deadline } => Kind::Assigned(wire::Assigned {
+                leader: leader.clone(),
+                responsible: responsible.clone(),
+                plan: plan.clone(),
+                deadline: format_date(*deadline),
+            }),
+            EventKind::Progress => Kind::Progress(wire::Progress {}),
+            EventKind::Extended { days, reason, deadline } => Kind::Extended(wire::Extended {
+                days: *days,
                 reason: reason.clone(),
+                deadline: format_date(*deadline),
+            }),
+            EventKind::Escalated { to, reason } => {
+                Kind::Escalated(wire::Escalated { to_unit_id: to.to_string(), reason: reason.clone() })
+            }
+            EventKind::AssignedDown { to, deadline } => Kind::AssignedDown(wire::AssignedDown {
                 to_unit_id: to.to_string(),
-                review_by: format_date(*review_by),
-            })
-        }
-        EventKind::Reviewed { decision, deadline } => Kind::Reviewed(wire::Reviewed {
-            decision: review_decision_to_pb(*decision).into(),
-            deadline: optional_date(*deadline),
-        }),
-        EventKind::Supervised { supervision_id, from, kind, reply_by, sender } => {
-            Kind::Supervised(wire::Supervised {
-                supervision_id: supervision_id.clone(),
-                from_unit_id: from.to_string(),
-                kind: supervision_kind_to_pb(*kind).into(),
-                reply_by: format_date(*reply_by),
-                sender: sender.as_ref().map(actor_to_pb),
-            })
-        }
-        EventKind::RepeatFound { of, window_days, since } => Kind::RepeatFound(wire::RepeatFound {
-            of_case_ids: of.iter().map(ToString::to_string).collect(),
-            window_days: *window_days,
-            since: format_date(*since),
-        }),
-        EventKind::SupervisionReplied { supervision_id } => {
-            Kind::SupervisionReplied(wire::SupervisionReplied { supervision_id: supervision_id.clone() })
+                deadline: format_date(*deadline),
+            }),
+            EventKind::Resolved { resolution, amount_recovered_cents, on_time } => {
+                Kind::Resolved(wire::Resolved {
+                    resolution: resolution.clone(),
+                    amount_recovered_cents: *amount_recovered_cents,
+                    on_time: *on_time,
+                })
+            }
+            EventKind::Closed { satisfaction } => {
+                Kind::Closed(wire::Closed { satisfaction: pb::Satisfaction::from(*satisfaction).into() })
+            }
+            EventKind::Reopened { reason, deadline } => {
+                Kind::Reopened(wire::Reopened { reason: reason.clone(), deadline: format_date(*deadline) })
+            }
+            EventKind::ReviewRequested { reason, to, review_by } => {
+                Kind::ReviewRequested(wire::ReviewRequested {
+                    reason: reason.clone(),
+                    to_unit_id: to.to_string(),
+                    review_by: format_date(*review_by),
+                })
+            }
+            EventKind::Reviewed { decision, deadline } => Kind::Reviewed(wire::Reviewed {
+                decision: pb::ReviewDecision::from(*decision).into(),
+                deadline: optional_date(*deadline),
+            }),
+            EventKind::Supervised { supervision_id, from, kind, reply_by, sender } => {
+                Kind::Supervised(wire::Supervised {
+                    supervision_id: supervision_id.clone(),
+                    from_unit_id: from.to_string(),
+                    kind: pb::SupervisionKind::from(*kind).into(),
+                    reply_by: format_date(*reply_by),
+                    sender: sender.as_ref().map(pb::Actor::from),
+                })
+            }
+            EventKind::RepeatFound { of, window_days, since } => Kind::RepeatFound(wire::RepeatFound {
+                of_case_ids: of.iter().map(ToString::to_string).collect(),
+                window_days: *window_days,
+                since: format_date(*since),
+            }),
+            EventKind::SupervisionReplied { supervision_id } => {
+                Kind::SupervisionReplied(wire::SupervisionReplied { supervision_id: supervision_id.clone() })
+            }
         }
     }
 }
 
-pub fn case_event_to_pb(event: &CaseEvent) -> pb::CaseEvent {
-    pb::CaseEvent {
-        case_id: event.case_id.to_string(),
-        sequence: event.seq,
-        at: Some(timestamp(event.at)),
-        on: format_date(event.on),
-        unit_id: event.unit.to_string(),
-        actor: event.actor.legacy_text(),
-        note: event.note.clone(),
-        kind: Some(kind_to_pb(&event.kind)),
-        acted_by: Some(actor_to_pb(&event.actor)),
+impl From<&CaseEvent> for pb::CaseEvent {
+    fn from(event: &CaseEvent) -> Self {
+        pb::CaseEvent {
+            case_id: event.case_id.to_string(),
+            sequence: event.seq,
+            at: Some(timestamp(event.at)),
+            on: format_date(event.on),
+            unit_id: event.unit.to_string(),
+            actor: event.actor.legacy_text(),
+            note: event.note.clone(),
+            kind: Some(Kind::from(&event.kind)),
+            acted_by: Some(pb::Actor::from(&event.actor)),
+        }
     }
 }
 
 /// A case event from the wire (an uplink item, a handover, a response),
 /// checked by [`CaseEvent::validate`]. A missing oneof is invalid (field
 /// `kind`); the fields of each kind sit below its oneof name, so errors read
-/// e.g. `event.assigned.deadline`, `events[3].escalated.to_unit_id` or
-/// `event.registered.intake.petitioner_ref`.
-pub fn case_event_from_pb(event: pb::CaseEvent, path: &str) -> Result<CaseEvent, DomainError> {
-    convert_event(event).map_err(crate::at(path))
-}
+/// e.g. `assigned.deadline` or `registered.intake.petitioner_ref`, and
+/// `events[3].escalated.to_unit_id` converted at `events[3]`.
+impl TryFrom<pb::CaseEvent> for CaseEvent {
+    type Error = DomainError;
 
-/// Field paths relative to the event.
-fn convert_event(event: pb::CaseEvent) -> Result<CaseEvent, DomainError> {
-    let event = CaseEvent {
-        case_id: CaseId::parse_field(&event.case_id, "case_id")?,
-        seq: event.sequence,
-        at: from_timestamp(event.at, "at")?,
-        on: parse_date(&event.on, "on")?,
-        unit: parse_unit_id(&event.unit_id, "unit_id")?,
-        actor: actor_from_pb(event.acted_by, &event.actor, "acted_by")?,
-        note: event.note,
-        kind: kind_from_pb(crate::required(event.kind, "kind")?)?,
-    };
-    event.validate().map_err(validation_to_wire)?;
-    Ok(event)
+    fn try_from(event: pb::CaseEvent) -> Result<Self, DomainError> {
+        let event = CaseEvent {
+            case_id: CaseId::parse_field(&event.case_id, "case_id")?,
+            seq: event.sequence,
+            at: from_timestamp(event.at, "at")?,
+            on: parse_date(&event.on, "on")?,
+            unit: parse_unit_id(&event.unit_id, "unit_id")?,
+            actor: actor_from_pb(event.acted_by, &event.actor, "acted_by")?,
+            note: event.note,
+            kind: EventKind::try_from(required(event.kind, "kind")?)?,
+        };
+        event.validate().map_err(validation_to_wire)?;
+        Ok(event)
+    }
 }
 
 /// Renames the fields [`CaseEvent::validate`] names after the domain to
@@ -416,100 +456,102 @@ fn validation_to_wire(error: DomainError) -> DomainError {
 }
 
 /// Field paths relative to the event, starting with the oneof case's name.
-fn kind_from_pb(kind: Kind) -> Result<EventKind, DomainError> {
-    Ok(match kind {
-        Kind::Registered(registered) => EventKind::Registered {
-            intake: intake_from_pb(
-                crate::required(registered.intake, "registered.intake")?,
-                "registered.intake",
-            )?,
-            accept_by: parse_date(&registered.accept_by, "registered.accept_by")?,
-            repeat: registered
-                .repeat
-                .map(|repeat| repeat_link_from_pb(repeat, "registered.repeat"))
-                .transpose()?,
-        },
-        Kind::Accepted(accepted) => {
-            EventKind::Accepted { deadline: parse_date(&accepted.deadline, "accepted.deadline")? }
-        }
-        Kind::NotAccepted(not_accepted) => EventKind::NotAccepted { reason: not_accepted.reason },
-        Kind::Assigned(assigned) => EventKind::Assigned {
-            deadline: parse_date(&assigned.deadline, "assigned.deadline")?,
-            leader: assigned.leader,
-            responsible: assigned.responsible,
-            plan: assigned.plan,
-        },
-        Kind::Progress(pb::case_event::Progress {}) => EventKind::Progress,
-        Kind::Extended(extended) => EventKind::Extended {
-            days: extended.days,
-            deadline: parse_date(&extended.deadline, "extended.deadline")?,
-            reason: extended.reason,
-        },
-        Kind::Escalated(escalated) => EventKind::Escalated {
-            to: parse_unit_id(&escalated.to_unit_id, "escalated.to_unit_id")?,
-            reason: escalated.reason,
-        },
-        Kind::AssignedDown(down) => EventKind::AssignedDown {
-            to: parse_unit_id(&down.to_unit_id, "assigned_down.to_unit_id")?,
-            deadline: parse_date(&down.deadline, "assigned_down.deadline")?,
-        },
-        Kind::Resolved(resolved) => EventKind::Resolved {
-            resolution: resolved.resolution,
-            amount_recovered_cents: resolved.amount_recovered_cents,
-            on_time: resolved.on_time,
-        },
-        Kind::Closed(closed) => EventKind::Closed {
-            satisfaction: satisfaction_from_pb(closed.satisfaction, "closed.satisfaction")?,
-        },
-        Kind::Reopened(reopened) => EventKind::Reopened {
-            deadline: parse_date(&reopened.deadline, "reopened.deadline")?,
-            reason: reopened.reason,
-        },
-        Kind::ReviewRequested(requested) => EventKind::ReviewRequested {
-            to: parse_unit_id(&requested.to_unit_id, "review_requested.to_unit_id")?,
-            review_by: parse_date(&requested.review_by, "review_requested.review_by")?,
-            reason: requested.reason,
-        },
-        Kind::Reviewed(reviewed) => EventKind::Reviewed {
-            decision: review_decision_from_pb(reviewed.decision, "reviewed.decision")?,
-            deadline: parse_optional_date(&reviewed.deadline, "reviewed.deadline")?,
-        },
-        Kind::Supervised(supervised) => EventKind::Supervised {
-            from: parse_unit_id(&supervised.from_unit_id, "supervised.from_unit_id")?,
-            kind: supervision_kind_from_pb(supervised.kind, "supervised.kind")?,
-            reply_by: parse_date(&supervised.reply_by, "supervised.reply_by")?,
-            supervision_id: supervised.supervision_id,
-            sender: supervised
-                .sender
-                .map(|sender| actor_from_pb(Some(sender), "", "supervised.sender"))
-                .transpose()?,
-        },
-        Kind::RepeatFound(found) => EventKind::RepeatFound {
-            of: found
-                .of_case_ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| CaseId::parse_field(id, &format!("repeat_found.of_case_ids[{i}]")))
-                .collect::<Result<Vec<_>, _>>()?,
-            window_days: found.window_days,
-            since: parse_date(&found.since, "repeat_found.since")?,
-        },
-        Kind::SupervisionReplied(replied) => {
-            EventKind::SupervisionReplied { supervision_id: replied.supervision_id }
-        }
-    })
+impl TryFrom<Kind> for EventKind {
+    type Error = DomainError;
+
+    fn try_from(kind: Kind) -> Result<Self, DomainError> {
+        Ok(match kind {
+            Kind::Registered(registered) => EventKind::Registered {
+                intake: required_at(registered.intake, "registered.intake")?,
+                accept_by: parse_date(&registered.accept_by, "registered.accept_by")?,
+                repeat: registered
+                    .repeat
+                    .map(|repeat| convert_at(repeat, "registered.repeat"))
+                    .transpose()?,
+            },
+            Kind::Accepted(accepted) => {
+                EventKind::Accepted { deadline: parse_date(&accepted.deadline, "accepted.deadline")? }
+            }
+            Kind::NotAccepted(not_accepted) => EventKind::NotAccepted { reason: not_accepted.reason },
+            Kind::Assigned(assigned) => EventKind::Assigned {
+                deadline: parse_date(&assigned.deadline, "assigned.deadline")?,
+                leader: assigned.leader,
+                responsible: assigned.responsible,
+                plan: assigned.plan,
+            },
+            Kind::Progress(pb::case_event::Progress {}) => EventKind::Progress,
+            Kind::Extended(extended) => EventKind::Extended {
+                days: extended.days,
+                deadline: parse_date(&extended.deadline, "extended.deadline")?,
+                reason: extended.reason,
+            },
+            Kind::Escalated(escalated) => EventKind::Escalated {
+                to: parse_unit_id(&escalated.to_unit_id, "escalated.to_unit_id")?,
+                reason: escalated.reason,
+            },
+            Kind::AssignedDown(down) => EventKind::AssignedDown {
+                to: parse_unit_id(&down.to_unit_id, "assigned_down.to_unit_id")?,
+                deadline: parse_date(&down.deadline, "assigned_down.deadline")?,
+            },
+            Kind::Resolved(resolved) => EventKind::Resolved {
+                resolution: resolved.resolution,
+                amount_recovered_cents: resolved.amount_recovered_cents,
+                on_time: resolved.on_time,
+            },
+            Kind::Closed(closed) => EventKind::Closed {
+                satisfaction: Satisfaction::from_wire(closed.satisfaction, "closed.satisfaction")?,
+            },
+            Kind::Reopened(reopened) => EventKind::Reopened {
+                deadline: parse_date(&reopened.deadline, "reopened.deadline")?,
+                reason: reopened.reason,
+            },
+            Kind::ReviewRequested(requested) => EventKind::ReviewRequested {
+                to: parse_unit_id(&requested.to_unit_id, "review_requested.to_unit_id")?,
+                review_by: parse_date(&requested.review_by, "review_requested.review_by")?,
+                reason: requested.reason,
+            },
+            Kind::Reviewed(reviewed) => EventKind::Reviewed {
+                decision: ReviewDecision::from_wire(reviewed.decision, "reviewed.decision")?,
+                deadline: parse_optional_date(&reviewed.deadline, "reviewed.deadline")?,
+            },
+            Kind::Supervised(supervised) => EventKind::Supervised {
+                from: parse_unit_id(&supervised.from_unit_id, "supervised.from_unit_id")?,
+                kind: SupervisionKind::from_wire(supervised.kind, "supervised.kind")?,
+                reply_by: parse_date(&supervised.reply_by, "supervised.reply_by")?,
+                supervision_id: supervised.supervision_id,
+                sender: supervised
+                    .sender
+                    .map(|sender| convert_at(sender, "supervised.sender"))
+                    .transpose()?,
+            },
+            Kind::RepeatFound(found) => EventKind::RepeatFound {
+                of: found
+                    .of_case_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| CaseId::parse_field(id, &format!("repeat_found.of_case_ids[{i}]")))
+                    .collect::<Result<Vec<_>, _>>()?,
+                window_days: found.window_days,
+                since: parse_date(&found.since, "repeat_found.since")?,
+            },
+            Kind::SupervisionReplied(replied) => {
+                EventKind::SupervisionReplied { supervision_id: replied.supervision_id }
+            }
+        })
+    }
 }
 
 /// A case as the wire shows it on `today` (which fixes `days_overdue`), with
-/// `held_here` saying whether this node writes it.
+/// `held_here` saying whether this node writes it. A function, not `From`,
+/// for those two inputs that are not part of the case.
 pub fn case_to_pb(case: &Case, today: NaiveDate, held_here: bool) -> pb::Case {
     pb::Case {
         case_id: case.id.to_string(),
-        intake: Some(intake_to_pb(&case.intake)),
-        repeat: case.repeat.as_ref().map(repeat_link_to_pb),
+        intake: Some(pb::CaseIntake::from(&case.intake)),
+        repeat: case.repeat.as_ref().map(pb::RepeatLink::from),
         owner_unit_id: case.owner_unit.to_string(),
         owner_since: case.owner_since.to_string(),
-        status: case_status_to_pb(case.status).into(),
+        status: pb::CaseStatus::from(case.status).into(),
         registered_at: Some(timestamp(case.registered_at)),
         registered_on: format_date(case.registered_on),
         accept_by: format_date(case.accept_by),
@@ -524,14 +566,14 @@ pub fn case_to_pb(case: &Case, today: NaiveDate, held_here: bool) -> pb::Case {
         amount_recovered_cents: case.amount_recovered_cents,
         resolved_on: optional_date(case.resolved_on),
         resolved_on_time: case.resolved_on_time.unwrap_or(false),
-        satisfaction: case.satisfaction.map_or(pb::Satisfaction::Unspecified, satisfaction_to_pb).into(),
+        satisfaction: case.satisfaction.map_or(pb::Satisfaction::Unspecified, pb::Satisfaction::from).into(),
         closed_on: optional_date(case.closed_on),
         review_by: optional_date(case.review_by),
         reviews: case.reviews,
         escalations: case.escalations,
         assignments_down: case.assignments_down,
         reopened: case.reopened,
-        supervisions: case.supervisions.iter().map(supervision_entry_to_pb).collect(),
+        supervisions: case.supervisions.iter().map(pb::SupervisionEntry::from).collect(),
         sequence: case.seq,
         updated_at: Some(timestamp(case.updated_at)),
         due: optional_date(case.due()),
@@ -544,61 +586,60 @@ pub fn case_to_pb(case: &Case, today: NaiveDate, held_here: bool) -> pb::Case {
 /// flag. `due` and `days_overdue` are derived, so they are not read back.
 /// Empty texts and dates are none; `satisfaction` UNSPECIFIED is none;
 /// `resolved_on_time` counts only with a `resolved_on`. Errors name fields
-/// below `path`, e.g. `case.intake.channel` or `case.supervisions[1].kind`.
-pub fn case_from_pb(case: pb::Case, path: &str) -> Result<(Case, bool), DomainError> {
-    let held_here = case.held_here;
-    Ok((convert_case(case).map_err(crate::at(path))?, held_here))
-}
+/// like `intake.channel` or `supervisions[1].kind`.
+impl TryFrom<pb::Case> for (Case, bool) {
+    type Error = DomainError;
 
-/// Field paths relative to the case.
-fn convert_case(case: pb::Case) -> Result<Case, DomainError> {
-    let resolved_on = parse_optional_date(&case.resolved_on, "resolved_on")?;
-    if resolved_on.is_none() && case.resolved_on_time {
-        return Err(DomainError::invalid(
-            "resolved_on_time",
-            why!(SET_ON_CASE_WITHOUT_RESOLVED_ON, "set on a case without resolved_on"),
-        ));
+    fn try_from(case: pb::Case) -> Result<Self, DomainError> {
+        let resolved_on = parse_optional_date(&case.resolved_on, "resolved_on")?;
+        if resolved_on.is_none() && case.resolved_on_time {
+            return Err(DomainError::invalid(
+                "resolved_on_time",
+                why!(SET_ON_CASE_WITHOUT_RESOLVED_ON, "set on a case without resolved_on"),
+            ));
+        }
+        let converted = Case {
+            id: CaseId::parse_field(&case.case_id, "case_id")?,
+            intake: required_at(case.intake, "intake")?,
+            repeat: case.repeat.map(|repeat| convert_at(repeat, "repeat")).transpose()?,
+            owner_unit: parse_unit_id(&case.owner_unit_id, "owner_unit_id")?,
+            owner_since: parse_date(&case.owner_since, "owner_since")?,
+            status: CaseStatus::from_wire(case.status, "status")?,
+            registered_at: from_timestamp(case.registered_at, "registered_at")?,
+            registered_on: parse_date(&case.registered_on, "registered_on")?,
+            accept_by: parse_date(&case.accept_by, "accept_by")?,
+            accepted_on: parse_optional_date(&case.accepted_on, "accepted_on")?,
+            not_accepted_reason: optional_text(case.not_accepted_reason),
+            deadline: parse_optional_date(&case.deadline, "deadline")?,
+            extended: case.extended,
+            leader: optional_text(case.leader),
+            responsible: optional_text(case.responsible),
+            plan: optional_text(case.plan),
+            resolution: optional_text(case.resolution),
+            amount_recovered_cents: case.amount_recovered_cents,
+            resolved_on,
+            resolved_on_time: resolved_on.map(|_| case.resolved_on_time),
+            satisfaction: match case.satisfaction {
+                0 => None,
+                value => Some(Satisfaction::from_wire(value, "satisfaction")?),
+            },
+            closed_on: parse_optional_date(&case.closed_on, "closed_on")?,
+            review_by: parse_optional_date(&case.review_by, "review_by")?,
+            reviews: case.reviews,
+            escalations: case.escalations,
+            assignments_down: case.assignments_down,
+            reopened: case.reopened,
+            supervisions: case
+                .supervisions
+                .into_iter()
+                .enumerate()
+                .map(|(i, entry)| convert_at(entry, &format!("supervisions[{i}]")))
+                .collect::<Result<Vec<_>, _>>()?,
+            seq: case.sequence,
+            updated_at: from_timestamp(case.updated_at, "updated_at")?,
+        };
+        Ok((converted, case.held_here))
     }
-    Ok(Case {
-        id: CaseId::parse_field(&case.case_id, "case_id")?,
-        intake: intake_from_pb(crate::required(case.intake, "intake")?, "intake")?,
-        repeat: case.repeat.map(|repeat| repeat_link_from_pb(repeat, "repeat")).transpose()?,
-        owner_unit: parse_unit_id(&case.owner_unit_id, "owner_unit_id")?,
-        owner_since: parse_date(&case.owner_since, "owner_since")?,
-        status: case_status_from_pb(case.status, "status")?,
-        registered_at: from_timestamp(case.registered_at, "registered_at")?,
-        registered_on: parse_date(&case.registered_on, "registered_on")?,
-        accept_by: parse_date(&case.accept_by, "accept_by")?,
-        accepted_on: parse_optional_date(&case.accepted_on, "accepted_on")?,
-        not_accepted_reason: optional_text(case.not_accepted_reason),
-        deadline: parse_optional_date(&case.deadline, "deadline")?,
-        extended: case.extended,
-        leader: optional_text(case.leader),
-        responsible: optional_text(case.responsible),
-        plan: optional_text(case.plan),
-        resolution: optional_text(case.resolution),
-        amount_recovered_cents: case.amount_recovered_cents,
-        resolved_on,
-        resolved_on_time: resolved_on.map(|_| case.resolved_on_time),
-        satisfaction: match case.satisfaction {
-            0 => None,
-            value => Some(satisfaction_from_pb(value, "satisfaction")?),
-        },
-        closed_on: parse_optional_date(&case.closed_on, "closed_on")?,
-        review_by: parse_optional_date(&case.review_by, "review_by")?,
-        reviews: case.reviews,
-        escalations: case.escalations,
-        assignments_down: case.assignments_down,
-        reopened: case.reopened,
-        supervisions: case
-            .supervisions
-            .into_iter()
-            .enumerate()
-            .map(|(i, entry)| supervision_entry_from_pb(entry, &format!("supervisions[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?,
-        seq: case.sequence,
-        updated_at: from_timestamp(case.updated_at, "updated_at")?,
-    })
 }
 
 #[cfg(test)]
@@ -611,6 +652,22 @@ mod tests {
     use fengqiao_core::{DisputeCategory, UnitId};
 
     use super::*;
+
+    fn case_event_from_pb(event: pb::CaseEvent, path: &str) -> Result<CaseEvent, DomainError> {
+        convert_at(event, path)
+    }
+
+    fn case_from_pb(case: pb::Case, path: &str) -> Result<(Case, bool), DomainError> {
+        convert_at(case, path)
+    }
+
+    fn intake_from_pb(intake: pb::CaseIntake, path: &str) -> Result<Intake, DomainError> {
+        convert_at(intake, path)
+    }
+
+    fn petitioner_from_pb(petitioner: pb::Petitioner, path: &str) -> Result<Petitioner, DomainError> {
+        convert_at(petitioner, path)
+    }
 
     const CASE: &str = "410411001001-20261127-1";
     const REF: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -740,7 +797,7 @@ mod tests {
         assert_eq!(names.len(), 16, "every kind is covered");
         for (i, kind) in kinds.into_iter().enumerate() {
             let event = event(u32::try_from(i).unwrap() + 1, kind);
-            let wire = case_event_to_pb(&event);
+            let wire = pb::CaseEvent::from(&event);
             assert_eq!(case_event_from_pb(wire.clone(), "event"), Ok(event.clone()), "{}", event.kind.name());
             // Through the bytes too.
             let bytes = prost::Message::encode_to_vec(&wire);
@@ -751,7 +808,7 @@ mod tests {
 
     #[test]
     fn wire_fields_are_written_as_documented() {
-        let wire = case_event_to_pb(&event(
+        let wire = pb::CaseEvent::from(&event(
             2,
             EventKind::Reviewed { decision: ReviewDecision::Upheld, deadline: None },
         ));
@@ -762,7 +819,7 @@ mod tests {
         assert_eq!(reviewed.decision, i32::from(pb::ReviewDecision::Upheld));
         assert_eq!(reviewed.deadline, "");
 
-        let registered = case_event_to_pb(&event(1, kinds().remove(0)));
+        let registered = pb::CaseEvent::from(&event(1, kinds().remove(0)));
         let Some(Kind::Registered(registered)) = registered.kind else { panic!("registered expected") };
         let intake = registered.intake.unwrap();
         assert_eq!(intake.channel, i32::from(pb::CaseChannel::Report));
@@ -775,7 +832,7 @@ mod tests {
 
     #[test]
     fn intakes_round_trip_and_take_an_empty_ref_as_none() {
-        assert_eq!(intake_from_pb(intake_to_pb(&intake()), "intake"), Ok(intake()));
+        assert_eq!(intake_from_pb(pb::CaseIntake::from(&intake()), "intake"), Ok(intake()));
         let bare = Intake {
             petitioner_ref: None,
             source: None,
@@ -785,7 +842,7 @@ mod tests {
             amount_claimed_cents: 0,
             ..intake()
         };
-        let wire = intake_to_pb(&bare);
+        let wire = pb::CaseIntake::from(&bare);
         assert_eq!(wire.petitioner_ref, "");
         assert_eq!(wire.source, None);
         assert_eq!(intake_from_pb(wire, "intake"), Ok(bare));
@@ -801,7 +858,7 @@ mod tests {
         let petitioner = petitioner_from_pb(wire, "petitioner").unwrap();
         assert_eq!(petitioner.id_number, normalise_id_number("11010519491231002X").unwrap());
         assert_eq!(petitioner.phone, "+86 138-0000-0000");
-        let back = petitioner_to_pb(&petitioner);
+        let back = pb::Petitioner::from(&petitioner);
         assert_eq!(back.id_number, "11010519491231002X");
         assert_eq!(petitioner_from_pb(back, "petitioner"), Ok(petitioner));
     }
@@ -935,7 +992,7 @@ mod tests {
     fn wire_of(name: &str) -> pb::CaseEvent {
         let kind = kinds().into_iter().find(|kind| kind.name() == name).unwrap();
         let seq = if name == "registered" { 1 } else { 2 };
-        case_event_to_pb(&event(seq, kind))
+        pb::CaseEvent::from(&event(seq, kind))
     }
 
     fn field_of(wire: pb::CaseEvent) -> (String, String) {
@@ -955,13 +1012,13 @@ mod tests {
 
     #[test]
     fn an_event_from_an_older_node_carries_only_the_one_word_actor() {
-        let mut wire = case_event_to_pb(&event(2, EventKind::Progress));
+        let mut wire = pb::CaseEvent::from(&event(2, EventKind::Progress));
         assert_eq!(wire.actor, "officer-7", "old clients still read the person's id");
         wire.acted_by = None;
         let event = case_event_from_pb(wire, "event").unwrap();
         assert_eq!(event.actor, Actor::Unverified { text: Some("officer-7".into()), on_behalf_of: None });
         let node = Actor::node(unit("410411"), fengqiao_core::actor::NodeTask::AutoEscalation);
-        assert_eq!(case_event_to_pb(&CaseEvent { actor: node, ..event }).actor, "system");
+        assert_eq!(pb::CaseEvent::from(&CaseEvent { actor: node, ..event }).actor, "system");
     }
 
     /// The kind of a wire event, to mutate.
@@ -1006,7 +1063,7 @@ mod tests {
             (
                 "progress",
                 |e| {
-                    e.acted_by = Some(actor_to_pb(&Actor::Unverified {
+                    e.acted_by = Some(pb::Actor::from(&Actor::Unverified {
                         text: Some("x".repeat(65)),
                         on_behalf_of: None,
                     }))
@@ -1262,16 +1319,16 @@ mod tests {
         let error = case_event_from_pb(wire, "").unwrap_err();
         assert!(matches!(error, DomainError::Invalid { field, .. } if field == "escalated.to_unit_id"));
 
-        let bad_intake = pb::CaseIntake { category: 0, ..intake_to_pb(&intake()) };
+        let bad_intake = pb::CaseIntake { category: 0, ..pb::CaseIntake::from(&intake()) };
         assert_eq!(
             intake_from_pb(bad_intake, "intake"),
             Err(DomainError::invalid("intake.category", fengqiao_core::why!(MUST_BE_SET, "must be set")))
         );
         let visit_with_source =
-            pb::CaseIntake { channel: pb::CaseChannel::Visit.into(), ..intake_to_pb(&intake()) };
+            pb::CaseIntake { channel: pb::CaseChannel::Visit.into(), ..pb::CaseIntake::from(&intake()) };
         let error = intake_from_pb(visit_with_source, "intake").unwrap_err();
         assert!(matches!(error, DomainError::Invalid { field, .. } if field == "intake.source"));
-        let short_ref = pb::CaseIntake { petitioner_ref: "abc".into(), ..intake_to_pb(&intake()) };
+        let short_ref = pb::CaseIntake { petitioner_ref: "abc".into(), ..pb::CaseIntake::from(&intake()) };
         let error = intake_from_pb(short_ref, "request.intake").unwrap_err();
         assert!(
             matches!(error, DomainError::Invalid { field, .. } if field == "request.intake.petitioner_ref")

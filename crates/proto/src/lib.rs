@@ -3,14 +3,34 @@
 //! descriptor set for server reflection ([`FILE_DESCRIPTOR_SET`]), and the
 //! conversions between wire messages and the `fengqiao-core` domain.
 //!
-//! Conversions from the wire validate once, at the edge: they either build a
-//! domain value (which is then valid by construction) or return
-//! [`DomainError::Invalid`] whose `field` is the full dotted path of the
-//! offending field as the client sent it, e.g.
-//! `report.disputes[2].wage_arrears.amount_claimed_cents`. Conversions to the
-//! wire cannot fail. The read models of the domain
-//! ([`fengqiao_core::read`], [`fengqiao_core::assessment`]) convert with
-//! `From` to the wire and `TryFrom` back.
+//! # How conversions are written
+//!
+//! - To the wire: `impl From<&Domain> for pb::X` (`From<T>` for a `Copy`
+//!   enum: `pb::Tier::from(tier)`); it cannot fail. The three that need an
+//!   input the domain value does not hold stay functions:
+//!   [`case_to_pb`] (today, held here), [`stored_report_to_pb`] (on time)
+//!   and [`period_digests_to_pb`] (the period).
+//! - From the wire: `impl TryFrom<pb::X> for Domain` with
+//!   `Error = DomainError`, validating once at the edge: the result is valid
+//!   by construction, or [`DomainError::Invalid`] whose `field` is relative
+//!   to the message (`disputes[2].category`; an empty field means the
+//!   message as a whole). The caller says where the message was found with
+//!   [`convert_at`]`(msg, "report")` or, for a field that must be set,
+//!   [`required_at`]`(request.report, "report")`, so the client reads the
+//!   full dotted path of what it sent, e.g.
+//!   `report.disputes[2].wage_arrears.amount_claimed_cents`. A message that
+//!   carries a wire-only flag beside the domain value converts to a tuple
+//!   (`(Case, bool)` with `held_here`, `(StoredReport, bool)` with
+//!   `on_time`, `(NaiveDate, Digests)`).
+//! - Enum fields are bare `i32`s on the wire and a refusal must name the
+//!   field, which `TryFrom<i32>` cannot know, so they read with
+//!   [`WireEnum::from_wire`]`(value, field)`: `Tier::from_wire(unit.tier,
+//!   "tier")`.
+//! - An actor read with its legacy one-word text ([`actor_from_pb`]) reads
+//!   two fields of the enclosing message, so it too is a function.
+//!
+//! Scalars (unit ids, dates, timestamps, non-blank texts) have `parse_*`
+//! helpers that name the field they read.
 //!
 //! Every service encodes and decodes with [`codec::WireCodec`], which answers
 //! a request that does not decode (malformed protobuf, invalid UTF-8) with
@@ -18,6 +38,7 @@
 
 use fengqiao_core::why;
 
+mod action;
 mod assessment;
 mod case;
 pub mod codec;
@@ -31,32 +52,11 @@ mod unit;
 
 pub use fengqiao_core::DomainError;
 
-pub use case::{
-    actor_from_pb, actor_to_pb, case_event_from_pb, case_event_to_pb, case_from_pb, case_to_pb,
-    dispute_ref_from_pb, dispute_ref_to_pb, intake_from_pb, intake_to_pb, on_behalf_of_from_pb,
-    on_behalf_of_to_pb, petitioner_from_pb, petitioner_to_pb, repeat_link_from_pb, repeat_link_to_pb,
-    supervision_entry_from_pb, supervision_entry_to_pb,
-};
-pub use enums::{
-    case_status_from_pb, case_status_to_pb, channel_from_pb, channel_to_pb, node_task_from_pb,
-    node_task_to_pb, review_decision_from_pb, review_decision_to_pb, role_from_pb, role_to_pb,
-    satisfaction_from_pb, satisfaction_to_pb, supervision_kind_from_pb, supervision_kind_to_pb,
-};
-pub use enums::{
-    category_from_pb, category_to_pb, disposition_to_pb, outcome_from_pb, outcome_to_pb, tier_from_pb,
-    tier_to_pb,
-};
-pub use reconcile::{
-    digests_from_pb, digests_to_pb, exchange_report_from_pb, exchange_report_to_pb, held_case_event_from_pb,
-    held_case_event_to_pb, held_report_from_pb, held_report_to_pb, period_digests_from_pb,
-    period_digests_to_pb, trigger_from_pb, trigger_to_pb,
-};
-pub use report::{
-    dispute_to_pb, report_from_pb, report_from_pb_at, report_to_pb, revision_info_to_pb,
-    stored_report_from_pb, stored_report_to_pb,
-};
-pub use scalars::{from_timestamp, parse_date, parse_unit_id, timestamp};
-pub use unit::{unit_from_pb, unit_from_pb_at, unit_to_pb};
+pub use case::{actor_from_pb, case_to_pb};
+pub use enums::WireEnum;
+pub use reconcile::period_digests_to_pb;
+pub use report::stored_report_to_pb;
+pub use scalars::{from_timestamp, parse_date, parse_optional_date, parse_text, parse_unit_id, timestamp};
 
 /// The most encoded bytes of any answer a node gives a client: a unary
 /// response, or one message of a stream (1 MiB, a quarter of the 4 MiB every
@@ -82,11 +82,36 @@ pub mod pb {
 /// `tonic-reflection`.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/fengqiao_descriptor.bin"));
 
-/// Puts `path.` before the field of an [`DomainError::Invalid`]; an empty
-/// `path` leaves the error as it is.
+/// Converts `message`, found at `path` in what the client sent, with its
+/// `TryFrom`: the field of an [`DomainError::Invalid`] is put below `path`
+/// (e.g. `date` becomes `reports[4].report.date`), and an error about the
+/// message as a whole (empty field) names `path` itself. An empty `path`
+/// leaves the error as it is.
+pub fn convert_at<M, T>(message: M, path: &str) -> Result<T, DomainError>
+where
+    T: TryFrom<M, Error = DomainError>,
+{
+    T::try_from(message).map_err(at(path))
+}
+
+/// [`convert_at`] for a message field that must be set: absent is
+/// [`DomainError::Invalid`] naming `path`.
+pub fn required_at<M, T>(message: Option<M>, path: &str) -> Result<T, DomainError>
+where
+    T: TryFrom<M, Error = DomainError>,
+{
+    convert_at(required(message, path)?, path)
+}
+
+/// Puts `path.` before the field of an [`DomainError::Invalid`] (an empty
+/// field becomes `path`); an empty `path` leaves the error as it is.
 fn at(path: &str) -> impl Fn(DomainError) -> DomainError + '_ {
-    move |error| {
-        if path.is_empty() { error } else { error.within(path) }
+    move |error| match error {
+        _ if path.is_empty() => error,
+        DomainError::Invalid { field, reason } if field.is_empty() => {
+            DomainError::Invalid { field: path.to_owned(), reason }
+        }
+        error => error.within(path),
     }
 }
 
@@ -95,8 +120,9 @@ fn join(path: &str, field: &str) -> String {
     if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
 }
 
-/// The value of a message field that must be present.
-fn required<T>(value: Option<T>, field: &str) -> Result<T, DomainError> {
+/// The value of a message field that must be present; absent is
+/// [`DomainError::Invalid`] naming `field`.
+pub fn required<T>(value: Option<T>, field: &str) -> Result<T, DomainError> {
     value.ok_or_else(|| DomainError::invalid(field, why!(MUST_BE_SET, "must be set")))
 }
 
@@ -122,5 +148,11 @@ mod tests {
         let error = DomainError::invalid("date", fengqiao_core::why!(BAD, "bad"));
         assert_eq!(at("")(error.clone()), error);
         assert_eq!(at("a.b")(error), DomainError::invalid("a.b.date", fengqiao_core::why!(BAD, "bad")));
+        let whole = DomainError::invalid("", fengqiao_core::why!(MUST_BE_SET, "must be set"));
+        assert_eq!(at("")(whole.clone()), whole);
+        assert_eq!(
+            at("a.b")(whole),
+            DomainError::invalid("a.b", fengqiao_core::why!(MUST_BE_SET, "must be set"))
+        );
     }
 }

@@ -7,11 +7,11 @@ use fengqiao_core::read::{
     CaseCounts, CaseFigures, Completeness, DayRange, Figures, Freshness, LateReport, Moment, Rates,
     ScorecardPlace, ScorecardRow, Summary, Trend, UnitRef, WageFigures, WeekPoint,
 };
-use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, IsoWeek, UnitId};
+use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, IsoWeek, Tier, UnitId};
 
+use crate::enums::WireEnum;
 use crate::scalars::parse_optional_date;
-use crate::{category_from_pb, category_to_pb, outcome_from_pb, outcome_to_pb, parse_date, pb, timestamp};
-use crate::{from_timestamp, parse_unit_id, tier_from_pb, tier_to_pb};
+use crate::{from_timestamp, parse_date, parse_unit_id, pb, timestamp};
 
 fn moment(at: Moment) -> Option<prost_types::Timestamp> {
     Some(timestamp(at.instant()))
@@ -39,11 +39,17 @@ impl From<&Figures> for pb::Tally {
             parties: f.parties,
             by_category: DisputeCategory::ALL
                 .iter()
-                .map(|&c| pb::CategoryCount { category: category_to_pb(c).into(), disputes: f.category(c) })
+                .map(|&c| pb::CategoryCount {
+                    category: pb::DisputeCategory::from(c).into(),
+                    disputes: f.category(c),
+                })
                 .collect(),
             by_outcome: DisputeOutcome::ALL
                 .iter()
-                .map(|&o| pb::OutcomeCount { outcome: outcome_to_pb(o).into(), disputes: f.outcome(o) })
+                .map(|&o| pb::OutcomeCount {
+                    outcome: pb::DisputeOutcome::from(o).into(),
+                    disputes: f.outcome(o),
+                })
                 .collect(),
             wage_arrears: Some(pb::WageFigures {
                 disputes: w.disputes,
@@ -75,12 +81,16 @@ impl TryFrom<pb::Tally> for Figures {
             wage_arrears: WageFigures::default(),
         };
         for c in t.by_category {
-            *figures.by_category.entry(category_from_pb(c.category, "tally.by_category")?).or_default() +=
-                c.disputes;
+            *figures
+                .by_category
+                .entry(DisputeCategory::from_wire(c.category, "tally.by_category")?)
+                .or_default() += c.disputes;
         }
         for o in t.by_outcome {
-            *figures.by_outcome.entry(outcome_from_pb(o.outcome, "tally.by_outcome")?).or_default() +=
-                o.disputes;
+            *figures
+                .by_outcome
+                .entry(DisputeOutcome::from_wire(o.outcome, "tally.by_outcome")?)
+                .or_default() += o.disputes;
         }
         if let Some(w) = t.wage_arrears {
             figures.wage_arrears = WageFigures {
@@ -210,7 +220,7 @@ impl From<&ScorecardRow> for pb::ScorecardRow {
         pb::ScorecardRow {
             unit_id: row.unit_id.to_string(),
             name: row.name.clone(),
-            tier: row.tier.map(|t| tier_to_pb(t).into()).unwrap_or_default(),
+            tier: row.tier.map(|t| pb::Tier::from(t).into()).unwrap_or_default(),
             days: row
                 .days
                 .iter()
@@ -233,7 +243,7 @@ impl TryFrom<pb::ScorecardRow> for ScorecardRow {
         Ok(ScorecardRow {
             unit_id: parse_unit_id(&row.unit_id, "row.unit_id")?,
             name: row.name,
-            tier: if row.tier == 0 { None } else { Some(tier_from_pb(row.tier, "row.tier")?) },
+            tier: if row.tier == 0 { None } else { Some(Tier::from_wire(row.tier, "row.tier")?) },
             days: row.days.into_iter().map(day_range).collect::<Result<_, _>>()?,
             tally: row.tally.map(Figures::try_from).transpose()?.unwrap_or_default(),
             rates: row.rates.map(Rates::from).unwrap_or_default(),
@@ -272,7 +282,7 @@ impl From<&Summary> for pb::Summary {
         pb::Summary {
             unit_id: s.unit_id.to_string(),
             unit_name: s.unit_name.clone(),
-            tier: tier_to_pb(s.tier).into(),
+            tier: pb::Tier::from(s.tier).into(),
             from_date: s.from_date.to_string(),
             to_date: s.to_date.to_string(),
             through_date: s.through_date.map(|d| d.to_string()).unwrap_or_default(),
@@ -296,7 +306,7 @@ impl TryFrom<pb::Summary> for Summary {
         Ok(Summary {
             unit_id: parse_unit_id(&s.unit_id, "summary.unit_id")?,
             unit_name: s.unit_name,
-            tier: tier_from_pb(s.tier, "summary.tier")?,
+            tier: Tier::from_wire(s.tier, "summary.tier")?,
             from_date: parse_date(&s.from_date, "summary.from_date")?,
             to_date: parse_date(&s.to_date, "summary.to_date")?,
             through_date: parse_optional_date(&s.through_date, "summary.through_date")?,

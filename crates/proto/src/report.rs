@@ -3,129 +3,133 @@
 use fengqiao_core::report::MAX_DISPUTES;
 use fengqiao_core::why;
 use fengqiao_core::{
-    DailyReport, Dispute, DisputeDraft, DomainError, ReportDraft, Revision, StoredReport, WageArrears,
-    WageArrearsDraft,
+    DailyReport, Dispute, DisputeCategory, DisputeDraft, DisputeOutcome, DomainError, ReportDraft, Revision,
+    StoredReport, WageArrears, WageArrearsDraft,
 };
 
-use crate::enums::{category_from_pb, category_to_pb, outcome_from_pb, outcome_to_pb};
+use crate::enums::WireEnum;
 use crate::pb;
 use crate::scalars::{format_date, from_timestamp, parse_date, parse_unit_id, timestamp};
 
-fn wage_arrears_to_pb(wage: &WageArrears) -> pb::WageArrears {
-    pb::WageArrears {
-        employer: wage.employer().to_owned(),
-        workers: wage.workers(),
-        amount_claimed_cents: wage.amount_claimed_cents(),
-        amount_recovered_cents: wage.amount_recovered_cents(),
+impl From<&WageArrears> for pb::WageArrears {
+    fn from(wage: &WageArrears) -> Self {
+        pb::WageArrears {
+            employer: wage.employer().to_owned(),
+            workers: wage.workers(),
+            amount_claimed_cents: wage.amount_claimed_cents(),
+            amount_recovered_cents: wage.amount_recovered_cents(),
+        }
     }
 }
 
-pub fn dispute_to_pb(dispute: &Dispute) -> pb::Dispute {
-    pb::Dispute {
-        local_id: dispute.local_id().to_owned(),
-        category: category_to_pb(dispute.category()).into(),
-        outcome: outcome_to_pb(dispute.outcome()).into(),
-        parties: dispute.parties(),
-        summary: dispute.summary().to_owned(),
-        case_id: dispute.case_id().unwrap_or_default().to_owned(),
-        wage_arrears: dispute.wage_arrears().map(wage_arrears_to_pb),
+impl From<&Dispute> for pb::Dispute {
+    fn from(dispute: &Dispute) -> Self {
+        pb::Dispute {
+            local_id: dispute.local_id().to_owned(),
+            category: pb::DisputeCategory::from(dispute.category()).into(),
+            outcome: pb::DisputeOutcome::from(dispute.outcome()).into(),
+            parties: dispute.parties(),
+            summary: dispute.summary().to_owned(),
+            case_id: dispute.case_id().unwrap_or_default().to_owned(),
+            wage_arrears: dispute.wage_arrears().map(pb::WageArrears::from),
+        }
     }
 }
 
 /// A dispute from the wire, with field paths in errors relative to the
 /// dispute (`category`, `wage_arrears.workers`, …).
-fn dispute_from_pb(dispute: pb::Dispute) -> Result<Dispute, DomainError> {
-    let category = category_from_pb(dispute.category, "category")?;
-    let outcome = outcome_from_pb(dispute.outcome, "outcome")?;
-    let wage_arrears = dispute
-        .wage_arrears
-        .map(|wage| {
-            WageArrears::new(WageArrearsDraft {
-                employer: wage.employer,
-                workers: wage.workers,
-                amount_claimed_cents: wage.amount_claimed_cents,
-                amount_recovered_cents: wage.amount_recovered_cents,
+impl TryFrom<pb::Dispute> for Dispute {
+    type Error = DomainError;
+
+    fn try_from(dispute: pb::Dispute) -> Result<Self, DomainError> {
+        let category = DisputeCategory::from_wire(dispute.category, "category")?;
+        let outcome = DisputeOutcome::from_wire(dispute.outcome, "outcome")?;
+        let wage_arrears = dispute
+            .wage_arrears
+            .map(|wage| {
+                WageArrears::new(WageArrearsDraft {
+                    employer: wage.employer,
+                    workers: wage.workers,
+                    amount_claimed_cents: wage.amount_claimed_cents,
+                    amount_recovered_cents: wage.amount_recovered_cents,
+                })
+                .map_err(|error| error.within("wage_arrears"))
             })
-            .map_err(|error| error.within("wage_arrears"))
+            .transpose()?;
+        Dispute::new(DisputeDraft {
+            local_id: dispute.local_id,
+            category,
+            outcome,
+            parties: dispute.parties,
+            summary: dispute.summary,
+            // The domain treats an empty case id as none.
+            case_id: Some(dispute.case_id),
+            wage_arrears,
         })
-        .transpose()?;
-    Dispute::new(DisputeDraft {
-        local_id: dispute.local_id,
-        category,
-        outcome,
-        parties: dispute.parties,
-        summary: dispute.summary,
-        // The domain treats an empty case id as none.
-        case_id: Some(dispute.case_id),
-        wage_arrears,
-    })
-}
-
-pub fn report_to_pb(report: &DailyReport) -> pb::DailyReport {
-    pb::DailyReport {
-        unit_id: report.unit_id().to_string(),
-        date: format_date(report.date()),
-        revision: report.revision().get(),
-        reporter: report.reporter().to_owned(),
-        zero: report.zero(),
-        disputes: report.disputes().iter().map(dispute_to_pb).collect(),
-        correction_reason: report.correction_reason().unwrap_or_default().to_owned(),
     }
 }
 
-/// The report of a `SubmitDailyReportRequest`: missing is invalid (field
-/// `report`), and every error names the field below `report`, e.g.
+impl From<&DailyReport> for pb::DailyReport {
+    fn from(report: &DailyReport) -> Self {
+        pb::DailyReport {
+            unit_id: report.unit_id().to_string(),
+            date: format_date(report.date()),
+            revision: report.revision().get(),
+            reporter: report.reporter().to_owned(),
+            zero: report.zero(),
+            disputes: report.disputes().iter().map(pb::Dispute::from).collect(),
+            correction_reason: report.correction_reason().unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// A report from the wire, with field paths relative to the report; the
+/// report of a `SubmitDailyReportRequest` is read with
+/// [`crate::required_at`]`(request.report, "report")`, so errors read e.g.
 /// `report.disputes[2].wage_arrears.amount_claimed_cents`.
-pub fn report_from_pb(report: Option<pb::DailyReport>) -> Result<DailyReport, DomainError> {
-    report_from_pb_at(report, "report")
-}
+impl TryFrom<pb::DailyReport> for DailyReport {
+    type Error = DomainError;
 
-/// [`report_from_pb`] for a report found at `path` (e.g. `report.report`
-/// inside a `StoredDailyReport`).
-pub fn report_from_pb_at(report: Option<pb::DailyReport>, path: &str) -> Result<DailyReport, DomainError> {
-    convert_report(crate::required(report, path)?).map_err(crate::at(path))
-}
-
-/// Field paths relative to the report.
-fn convert_report(report: pb::DailyReport) -> Result<DailyReport, DomainError> {
-    let unit_id = parse_unit_id(&report.unit_id, "unit_id")?;
-    let date = parse_date(&report.date, "date")?;
-    let revision = Revision::new(report.revision)?;
-    // Refuse an oversized list before looking into its disputes, so the error
-    // names the real problem.
-    if report.disputes.len() > MAX_DISPUTES {
-        return Err(DomainError::invalid(
-            "disputes",
-            why!(
-                AT_MOST_DISPUTES_PER_REPORT_GOT,
-                "at most {max} disputes per report, got {len}",
-                max = MAX_DISPUTES,
-                len = report.disputes.len()
-            ),
-        ));
-    }
-    let disputes = report
-        .disputes
-        .into_iter()
-        .enumerate()
-        .map(|(position, dispute)| {
-            dispute_from_pb(dispute).map_err(|error| error.within(&format!("disputes[{position}]")))
+    fn try_from(report: pb::DailyReport) -> Result<Self, DomainError> {
+        let unit_id = parse_unit_id(&report.unit_id, "unit_id")?;
+        let date = parse_date(&report.date, "date")?;
+        let revision = Revision::new(report.revision)?;
+        // Refuse an oversized list before looking into its disputes, so the error
+        // names the real problem.
+        if report.disputes.len() > MAX_DISPUTES {
+            return Err(DomainError::invalid(
+                "disputes",
+                why!(
+                    AT_MOST_DISPUTES_PER_REPORT_GOT,
+                    "at most {max} disputes per report, got {len}",
+                    max = MAX_DISPUTES,
+                    len = report.disputes.len()
+                ),
+            ));
+        }
+        let disputes = report
+            .disputes
+            .into_iter()
+            .enumerate()
+            .map(|(position, dispute)| crate::convert_at(dispute, &format!("disputes[{position}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        DailyReport::new(ReportDraft {
+            unit_id,
+            date,
+            revision,
+            reporter: report.reporter,
+            zero: report.zero,
+            disputes,
+            correction_reason: report.correction_reason,
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    DailyReport::new(ReportDraft {
-        unit_id,
-        date,
-        revision,
-        reporter: report.reporter,
-        zero: report.zero,
-        disputes,
-        correction_reason: report.correction_reason,
-    })
+    }
 }
 
+/// A stored report on the wire, with its `on_time` flag (which the node
+/// computes from its deadline policy, so it is an input here).
 pub fn stored_report_to_pb(stored: &StoredReport, on_time: bool) -> pb::StoredDailyReport {
     pb::StoredDailyReport {
-        report: Some(report_to_pb(&stored.report)),
+        report: Some(pb::DailyReport::from(&stored.report)),
         accepted_at: Some(timestamp(stored.accepted_at)),
         first_accepted_at: Some(timestamp(stored.first_accepted_at)),
         on_time,
@@ -133,30 +137,31 @@ pub fn stored_report_to_pb(stored: &StoredReport, on_time: bool) -> pb::StoredDa
 }
 
 /// A stored report from the wire (e.g. what `GetDailyReport` returned), with
-/// its `on_time` flag. Missing is invalid (field `path`); errors name fields
-/// below `path`, e.g. `report.report.date` or `report.accepted_at`.
-pub fn stored_report_from_pb(
-    stored: Option<pb::StoredDailyReport>,
-    path: &str,
-) -> Result<(StoredReport, bool), DomainError> {
-    let stored = crate::required(stored, path)?;
-    let report = report_from_pb_at(stored.report, &crate::join(path, "report"))?;
-    let accepted_at = from_timestamp(stored.accepted_at, &crate::join(path, "accepted_at"))?;
-    let first_accepted_at =
-        from_timestamp(stored.first_accepted_at, &crate::join(path, "first_accepted_at"))?;
-    Ok((StoredReport { report, accepted_at, first_accepted_at }, stored.on_time))
+/// its `on_time` flag. Errors name fields relative to the message, e.g.
+/// `report.date` or `accepted_at`.
+impl TryFrom<pb::StoredDailyReport> for (StoredReport, bool) {
+    type Error = DomainError;
+
+    fn try_from(stored: pb::StoredDailyReport) -> Result<Self, DomainError> {
+        let report = crate::required_at(stored.report, "report")?;
+        let accepted_at = from_timestamp(stored.accepted_at, "accepted_at")?;
+        let first_accepted_at = from_timestamp(stored.first_accepted_at, "first_accepted_at")?;
+        Ok((StoredReport { report, accepted_at, first_accepted_at }, stored.on_time))
+    }
 }
 
 /// One entry of a report's history.
-pub fn revision_info_to_pb(stored: &StoredReport) -> pb::RevisionInfo {
-    let report = &stored.report;
-    pb::RevisionInfo {
-        revision: report.revision().get(),
-        accepted_at: Some(timestamp(stored.accepted_at)),
-        correction_reason: report.correction_reason().unwrap_or_default().to_owned(),
-        zero: report.zero(),
-        // At most MAX_DISPUTES.
-        dispute_count: u32::try_from(report.disputes().len()).unwrap_or(u32::MAX),
+impl From<&StoredReport> for pb::RevisionInfo {
+    fn from(stored: &StoredReport) -> Self {
+        let report = &stored.report;
+        pb::RevisionInfo {
+            revision: report.revision().get(),
+            accepted_at: Some(timestamp(stored.accepted_at)),
+            correction_reason: report.correction_reason().unwrap_or_default().to_owned(),
+            zero: report.zero(),
+            // At most MAX_DISPUTES.
+            dispute_count: u32::try_from(report.disputes().len()).unwrap_or(u32::MAX),
+        }
     }
 }
 
@@ -166,6 +171,20 @@ mod tests {
     use fengqiao_core::{DisputeCategory, DisputeOutcome};
 
     use super::*;
+    use crate::required_at;
+
+    /// The report of a `SubmitDailyReportRequest`.
+    fn report_from_pb(report: Option<pb::DailyReport>) -> Result<DailyReport, DomainError> {
+        required_at(report, "report")
+    }
+
+    /// A stored report found at `path`.
+    fn stored_report_from_pb(
+        stored: Option<pb::StoredDailyReport>,
+        path: &str,
+    ) -> Result<(StoredReport, bool), DomainError> {
+        required_at(stored, path)
+    }
 
     fn wage_dispute() -> pb::Dispute {
         pb::Dispute {
@@ -239,7 +258,7 @@ mod tests {
         assert_eq!(land.category(), DisputeCategory::Land);
         assert_eq!(land.case_id(), None);
         assert!(land.wage_arrears().is_none());
-        assert_eq!(report_to_pb(&report), wire());
+        assert_eq!(pb::DailyReport::from(&report), wire());
     }
 
     #[test]
@@ -247,7 +266,7 @@ mod tests {
         let report = report_from_pb(Some(zero_wire())).unwrap();
         assert!(report.zero());
         assert_eq!(report.correction_reason(), None);
-        assert_eq!(report_to_pb(&report), zero_wire());
+        assert_eq!(pb::DailyReport::from(&report), zero_wire());
     }
 
     #[test]
@@ -399,7 +418,7 @@ mod tests {
 
     #[test]
     fn revision_info_summarises() {
-        let info = revision_info_to_pb(&stored());
+        let info = pb::RevisionInfo::from(&stored());
         assert_eq!(info.revision, 2);
         assert_eq!(info.dispute_count, 2);
         assert!(!info.zero);

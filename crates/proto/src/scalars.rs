@@ -18,9 +18,18 @@ pub fn parse_date(value: &str, field: &str) -> Result<NaiveDate, DomainError> {
     fengqiao_core::time::parse_date(value, field)
 }
 
-/// An optional date: empty is `None`.
-pub(crate) fn parse_optional_date(value: &str, field: &str) -> Result<Option<NaiveDate>, DomainError> {
+/// An optional date: empty is `None`; errors name `field`.
+pub fn parse_optional_date(value: &str, field: &str) -> Result<Option<NaiveDate>, DomainError> {
     if value.is_empty() { Ok(None) } else { parse_date(value, field).map(Some) }
+}
+
+/// A text that must not be blank (empty or only white space); errors name
+/// `field`.
+pub fn parse_text(value: String, field: &str) -> Result<String, DomainError> {
+    if value.trim().is_empty() {
+        return Err(DomainError::invalid(field, why!(MUST_NOT_BE_EMPTY, "must not be empty")));
+    }
+    Ok(value)
 }
 
 /// A date as the wire writes it, `YYYY-MM-DD`.

@@ -86,7 +86,7 @@ pub async fn run(args: ReconcileArgs) -> Result<()> {
                 message.digests_compared, message.days_listed
             )),
             ReconcilePhase::Done | ReconcilePhase::Failed => {
-                let report = fengqiao_proto::exchange_report_from_pb(message.report, "report")?;
+                let report = fengqiao_proto::required_at::<_, ExchangeReport>(message.report, "report")?;
                 bar.finish_with_message(format!("{unit}: {}", report.outcome()));
                 overall.inc(1);
                 let phase = if phase == ReconcilePhase::Done { "done" } else { "failed" };

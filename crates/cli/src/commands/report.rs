@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use fengqiao_core::{DisputeCategory, DisputeOutcome};
 use fengqiao_proto::pb::{self, DailyReport, Disposition, SubmitDailyReportRequest};
-use fengqiao_proto::{category_to_pb, outcome_to_pb};
 use serde::Deserialize;
 
 use crate::connection::{Connection, each_report, out, refused};
@@ -139,14 +138,14 @@ fn category(name: &str) -> Result<i32> {
 
 /// A category by its snake_case name (for flags and files).
 pub(crate) fn parse_category(value: &str) -> Result<pb::DisputeCategory, String> {
-    DisputeCategory::parse(value.trim()).map(category_to_pb).ok_or_else(|| {
+    DisputeCategory::parse(value.trim()).map(pb::DisputeCategory::from).ok_or_else(|| {
         let names: Vec<&str> = DisputeCategory::ALL.iter().map(|c| c.as_str()).collect();
         format!("unknown category {value:?}; one of {}", names.join(", "))
     })
 }
 
 fn outcome(name: &str) -> Result<i32> {
-    DisputeOutcome::parse(name).map(|o| outcome_to_pb(o) as i32).ok_or_else(|| {
+    DisputeOutcome::parse(name).map(|o| pb::DisputeOutcome::from(o) as i32).ok_or_else(|| {
         let names: Vec<&str> = DisputeOutcome::ALL.iter().map(|o| o.as_str()).collect();
         anyhow!(tr!("error-unknown-outcome", name = format!("{name:?}"), names = names.join(", ")))
     })

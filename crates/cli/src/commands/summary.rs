@@ -136,7 +136,7 @@ pub fn render_summary(summary: &Summary, policy: &TimePolicy) -> String {
     out += &line(tr!("summary-resolved-on-the-spot"), percent(rates.resolved_on_the_spot_percent));
     let mut categories: Vec<(&str, i64)> =
         totals.by_category.iter().filter(|(_, n)| **n > 0).map(|(c, n)| (c.as_str(), *n)).collect();
-    categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     if !categories.is_empty() {
         let text: Vec<String> = categories
             .iter()

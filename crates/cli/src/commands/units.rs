@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Result, anyhow};
+use fengqiao_proto::WireEnum;
 use fengqiao_proto::pb::unit_service_client::UnitServiceClient;
 use fengqiao_proto::pb::{self, ListUnitsRequest};
 use serde_json::json;
@@ -119,7 +120,7 @@ impl UnitNames {
 }
 
 fn tier(unit: &pb::Unit) -> String {
-    fengqiao_proto::tier_from_pb(unit.tier, "tier").map(|t| t.as_str().to_owned()).unwrap_or_default()
+    fengqiao_core::Tier::from_wire(unit.tier, "tier").map(|t| t.as_str().to_owned()).unwrap_or_default()
 }
 
 /// Which node serves each child of the root: the root's scorecard names the

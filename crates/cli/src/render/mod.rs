@@ -7,17 +7,19 @@
 pub mod table;
 pub mod time_fmt;
 
+use fengqiao_core::{DisputeCategory, DisputeOutcome};
+use fengqiao_proto::WireEnum;
 use serde_json::Value;
 
 /// A dispute category by its identifier (`wage_arrears`); empty when unset,
 /// the number when this CLI does not know it.
 pub fn category_name(value: i32) -> String {
-    wire_name(value, |v| fengqiao_proto::category_from_pb(v, "category").map(|c| c.as_str()))
+    wire_name(value, |v| DisputeCategory::from_wire(v, "category").map(|c| c.as_str()))
 }
 
 /// A dispute outcome by its identifier (`mediating`); as [`category_name`].
 pub fn outcome_name(value: i32) -> String {
-    wire_name(value, |v| fengqiao_proto::outcome_from_pb(v, "outcome").map(|o| o.as_str()))
+    wire_name(value, |v| DisputeOutcome::from_wire(v, "outcome").map(|o| o.as_str()))
 }
 
 fn wire_name<E>(value: i32, name: impl Fn(i32) -> Result<&'static str, E>) -> String {

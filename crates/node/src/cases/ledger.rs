@@ -12,7 +12,6 @@ use fengqiao_core::why;
 use fengqiao_core::{DomainError, UnitId};
 use fengqiao_proto::pb::CaseHandover;
 use fengqiao_proto::pb::downlink_event::Body;
-use fengqiao_proto::{case_event_to_pb, petitioner_to_pb};
 use fengqiao_store::CaseEventItem;
 use tracing::info;
 
@@ -151,8 +150,8 @@ pub(super) async fn hand_down(
     let stored = stored_case(node, id).await?;
     let petitioner = node.store().case_petitioner(id).await?;
     let handover = CaseHandover {
-        events: stored.events.iter().map(case_event_to_pb).collect(),
-        petitioner: petitioner.as_ref().map(petitioner_to_pb),
+        events: stored.events.iter().map(fengqiao_proto::pb::CaseEvent::from).collect(),
+        petitioner: petitioner.as_ref().map(fengqiao_proto::pb::Petitioner::from),
     };
     let audit = by.record(node, handover_target(id, handover.events.len(), to));
     downlink_log::append(node, to, Body::CaseHandover(handover), at, audit).await

@@ -3,7 +3,7 @@
 //! the wire.
 
 use fengqiao_core::actor::Actor;
-use fengqiao_core::case::{Action, Case, CaseId, CaseStatus, Intake};
+use fengqiao_core::case::{Action, Case, CaseId, CaseStatus, Intake, Satisfaction, SupervisionKind};
 use fengqiao_core::why;
 use fengqiao_core::{DisputeOutcome, DomainError, UnitId};
 use fengqiao_proto::pb::case_service_server::CaseService;
@@ -15,8 +15,8 @@ use fengqiao_proto::pb::{
     SuperviseRequest, SuperviseResponse, SupervisionNotice,
 };
 use fengqiao_proto::{
-    actor_to_pb, case_event_to_pb, case_status_from_pb, case_to_pb, intake_from_pb, on_behalf_of_from_pb,
-    parse_date, parse_unit_id, petitioner_to_pb, satisfaction_from_pb, supervision_kind_from_pb,
+    WireEnum, case_to_pb, convert_at, parse_date, parse_optional_date, parse_text, parse_unit_id, pb,
+    required,
 };
 use fengqiao_store::CaseQuery;
 use tonic::{Request, Response, Status};
@@ -25,8 +25,8 @@ use tracing::{info, instrument};
 use super::ledger::{self, Who};
 use super::sync;
 use super::wire::{
-    action_from_pb, action_wire_name, case_action, case_target, optional_date, parse_page_token,
-    petitioner_of, roster_row, supervision_row, text, visit_field, within_action,
+    action_wire_name, case_action, case_target, parse_page_token, petitioner_of, roster_row, supervision_row,
+    visit_field, within_action,
 };
 use crate::audit::{Auditor, rpc, short_list};
 use crate::caller::Caller;
@@ -64,7 +64,7 @@ impl Cases {
         stated: &str,
         on_behalf_of: Option<fengqiao_proto::pb::OnBehalfOf>,
     ) -> Result<Actor, NodeError> {
-        let on_behalf_of = on_behalf_of_from_pb(on_behalf_of, "on_behalf_of")?;
+        let on_behalf_of = convert_at(on_behalf_of.unwrap_or_default(), "on_behalf_of")?;
         self.node.actor(request, stated, on_behalf_of, "actor")
     }
 
@@ -142,7 +142,7 @@ impl Cases {
             }
             dispute_case_id = dispute.case_id().map(str::to_owned);
             if intake.category == 0 {
-                intake.category = fengqiao_proto::category_to_pb(dispute.category()).into();
+                intake.category = pb::DisputeCategory::from(dispute.category()).into();
             }
             if intake.summary.is_empty() {
                 intake.summary = dispute.summary().to_owned();
@@ -156,7 +156,7 @@ impl Cases {
                 }
             }
         }
-        Ok((intake_from_pb(intake, "intake")?, dispute_case_id))
+        Ok((convert_at(intake, "intake")?, dispute_case_id))
     }
 
     async fn register(
@@ -191,7 +191,7 @@ impl Cases {
     ) -> Result<ActOnCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let wire_name = request.action.as_ref().map_or("action", action_wire_name);
-        let action = action_from_pb(request.action)?;
+        let action = Action::try_from(required(request.action, "action")?)?;
         let who = Who { actor, note: request.note };
         let _guard = self.node.case_lock().await;
         let stored = ledger::stored_case(&self.node, &id).await?;
@@ -221,7 +221,7 @@ impl Cases {
         let (case, event) = ledger::act(&self.node, &stored.case, action, who, &by)
             .await
             .map_err(|error| within_action(error, wire_name))?;
-        Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(case_event_to_pb(&event)) })
+        Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(pb::CaseEvent::from(&event)) })
     }
 
     async fn get(
@@ -234,7 +234,7 @@ impl Cases {
         let stored = ledger::stored_case(&self.node, &id).await?;
         self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
         let petitioner = if request.with_petitioner && self.node.holds(stored.case.owner_unit.as_str()) {
-            self.node.store().case_petitioner(&id).await?.as_ref().map(petitioner_to_pb)
+            self.node.store().case_petitioner(&id).await?.as_ref().map(pb::Petitioner::from)
         } else {
             None
         };
@@ -243,7 +243,7 @@ impl Cases {
             .events
             .iter()
             .filter(|event| event.seq > request.events_after_sequence)
-            .map(case_event_to_pb)
+            .map(pb::CaseEvent::from)
             .collect();
         // The case, its petitioner and as many events as the answer's bound holds.
         let used = paging::item_bytes(&case) + petitioner.as_ref().map_or(0, paging::item_bytes);
@@ -262,10 +262,10 @@ impl Cases {
             .statuses
             .iter()
             .enumerate()
-            .map(|(i, s)| case_status_from_pb(*s, &format!("statuses[{i}]")))
+            .map(|(i, s)| CaseStatus::from_wire(*s, &format!("statuses[{i}]")))
             .collect::<Result<Vec<CaseStatus>, _>>()?;
         let (_, today) = self.node.today();
-        let as_of = optional_date(&request.as_of, "as_of")?.unwrap_or(today);
+        let as_of = parse_optional_date(&request.as_of, "as_of")?.unwrap_or(today);
         let limit = match request.page_size {
             0 => DEFAULT_PAGE,
             n if n > MAX_PAGE => {
@@ -284,8 +284,8 @@ impl Cases {
             statuses,
             overdue_on: request.overdue.then_some(as_of),
             repeat_only: request.repeat,
-            registered_from: optional_date(&request.registered_from, "registered_from")?,
-            registered_to: optional_date(&request.registered_to, "registered_to")?,
+            registered_from: parse_optional_date(&request.registered_from, "registered_from")?,
+            registered_to: parse_optional_date(&request.registered_to, "registered_to")?,
             before,
             limit: limit + 1,
         };
@@ -308,9 +308,9 @@ impl Cases {
         request: SuperviseRequest,
     ) -> Result<SuperviseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
-        let kind = supervision_kind_from_pb(request.kind, "kind")?;
+        let kind = SupervisionKind::from_wire(request.kind, "kind")?;
         let reply_by = parse_date(&request.reply_by, "reply_by")?;
-        let text = text(request.text, "text")?;
+        let text = parse_text(request.text, "text")?;
         fengqiao_core::case::check_text(&text, "text")?;
         let (at, today) = self.node.today();
         if reply_by < today {
@@ -343,11 +343,11 @@ impl Cases {
             supervision_id: supervision_id.clone(),
             case_id: id.to_string(),
             from_unit_id: home.to_string(),
-            kind: fengqiao_proto::supervision_kind_to_pb(kind).into(),
+            kind: pb::SupervisionKind::from(kind).into(),
             reply_by: reply_by.to_string(),
             text,
             actor: sender.legacy_text(),
-            sender: Some(actor_to_pb(&sender)),
+            sender: Some(pb::Actor::from(&sender)),
         };
         let by = Auditor::caller(caller, rpc::SUPERVISE);
         let audit = by.record(&self.node, format!("case {id} supervision {supervision_id} to {owner}"));
@@ -439,11 +439,11 @@ impl Cases {
         };
         let (intake, _) = self.intake(Some(intake)).await.map_err(visit_field)?;
         let answered = if request.answered {
-            let resolution = text(request.resolution, "resolution")?;
+            let resolution = parse_text(request.resolution, "resolution")?;
             // Checked before anything is written: the visit stores several
             // events, and a refusal at the last must not leave the first.
             fengqiao_core::case::check_text(&resolution, "resolution")?;
-            Some((resolution, satisfaction_from_pb(request.satisfaction, "satisfaction")?))
+            Some((resolution, Satisfaction::from_wire(request.satisfaction, "satisfaction")?))
         } else {
             None
         };

@@ -10,14 +10,13 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use fengqiao_core::actor::{Actor, NodeTask};
-use fengqiao_core::case::{Action, CaseEvent, CaseId, EventKind, RepeatFlag, RepeatLink, repeat_flags};
+use fengqiao_core::case::{
+    Action, CaseEvent, CaseId, EventKind, Petitioner, RepeatFlag, RepeatLink, SupervisionKind, repeat_flags,
+};
 use fengqiao_core::{DomainError, UnitId};
 use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::{CaseHandover, RepeatFlag as PbRepeatFlag, RosterEntry, SupervisionNotice};
-use fengqiao_proto::{
-    actor_from_pb, case_event_from_pb, parse_date, parse_unit_id, petitioner_from_pb, petitioner_to_pb,
-    supervision_kind_from_pb,
-};
+use fengqiao_proto::{WireEnum, actor_from_pb, convert_at, parse_date, parse_unit_id, pb};
 use fengqiao_store::{CaseApplied, CaseEventItem};
 use tracing::{info, warn};
 
@@ -59,7 +58,7 @@ pub(super) async fn deliver_supervision(
     let action = Action::Supervised {
         supervision_id: notice.supervision_id.clone(),
         from: from.clone(),
-        kind: supervision_kind_from_pb(notice.kind, "supervision.kind")?,
+        kind: SupervisionKind::from_wire(notice.kind, "supervision.kind")?,
         reply_by: parse_date(&notice.reply_by, "supervision.reply_by")?,
         sender: Some(actor_from_pb(notice.sender, &notice.actor, "supervision.sender")?),
     };
@@ -97,11 +96,11 @@ pub(crate) async fn receive_handover(
         .iter()
         .cloned()
         .enumerate()
-        .map(|(i, e)| case_event_from_pb(e, &format!("case_handover.events[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(i, e)| convert_at(e, &format!("case_handover.events[{i}]")))
+        .collect::<Result<Vec<CaseEvent>, _>>()?;
     let holds = node.holds(target.as_str());
     let petitioner = match (&handover.petitioner, holds) {
-        (Some(p), true) => Some(petitioner_from_pb(p.clone(), "case_handover.petitioner")?),
+        (Some(p), true) => Some(convert_at::<_, Petitioner>(p.clone(), "case_handover.petitioner")?),
         _ => None,
     };
     let count = events.len();
@@ -168,7 +167,9 @@ pub(crate) async fn apply_pushed(
     for (i, (event, petitioner)) in items.into_iter().enumerate() {
         let arriving = event.kind.new_owner().is_some_and(|to| node.holds(to.as_str()));
         let petitioner = match petitioner {
-            Some(p) if arriving => Some(petitioner_from_pb(p, &format!("items[{i}].case_event.petitioner"))?),
+            Some(p) if arriving => {
+                Some(convert_at::<_, Petitioner>(p, &format!("items[{i}].case_event.petitioner"))?)
+            }
             _ => None,
         };
         batch.push(CaseEventItem { audit: by.event_record(node, &event), event, petitioner });
@@ -309,5 +310,5 @@ pub(crate) async fn petitioner_for_uplink(
     if node.tree().get(to.as_str()).is_some() {
         return Ok(None);
     }
-    Ok(node.store().case_petitioner(&event.case_id).await?.as_ref().map(petitioner_to_pb))
+    Ok(node.store().case_petitioner(&event.case_id).await?.as_ref().map(pb::Petitioner::from))
 }

@@ -2,16 +2,13 @@
 //! (and refusals named by the fields the client sent), rows from wire
 //! messages. No I/O here but reading the tree a row names.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use fengqiao_core::case::{Action, Case, CaseId, Petitioner};
+use chrono::{DateTime, Utc};
+use fengqiao_core::case::{Case, CaseId, Petitioner, SupervisionKind};
 use fengqiao_core::why;
 use fengqiao_core::{DomainError, UnitId};
 use fengqiao_proto::pb::act_on_case_request::Action as PbAction;
 use fengqiao_proto::pb::{CaseHandover, RosterEntry, SupervisionNotice};
-use fengqiao_proto::{
-    actor_from_pb, parse_date, parse_unit_id, petitioner_from_pb, review_decision_from_pb,
-    satisfaction_from_pb, supervision_kind_from_pb,
-};
+use fengqiao_proto::{WireEnum, actor_from_pb, convert_at, parse_date, parse_text, parse_unit_id};
 use fengqiao_store::{RosterRow, SupervisionRow};
 
 use crate::{Node, NodeError};
@@ -27,21 +24,10 @@ pub(super) fn petitioner_of(
     else {
         return Ok(None);
     };
-    let petitioner = petitioner_from_pb(petitioner, "petitioner")?;
+    let petitioner: Petitioner = convert_at(petitioner, "petitioner")?;
     let reference =
         fengqiao_core::case::petitioner_ref(&node.config().cases.petitioner_secret, &petitioner.id_number);
     Ok(Some((petitioner, reference)))
-}
-
-pub(super) fn optional_date(value: &str, field: &str) -> Result<Option<NaiveDate>, DomainError> {
-    if value.is_empty() { Ok(None) } else { parse_date(value, field).map(Some) }
-}
-
-pub(super) fn text(value: String, field: &str) -> Result<String, DomainError> {
-    if value.trim().is_empty() {
-        return Err(DomainError::invalid(field, why!(MUST_NOT_BE_EMPTY, "must not be empty")));
-    }
-    Ok(value)
 }
 
 /// What an `ActOnCase` request asks for, to authorize it before anything is read.
@@ -67,45 +53,6 @@ pub(super) fn case_action(action: Option<&PbAction>) -> Result<CaseAction, Domai
 /// The target of a case RPC: its owner now and the unit that registered it.
 pub(super) fn case_target(case: &Case) -> Target<'_> {
     Target::Case { owner: case.owner_unit.as_str(), origin: case.intake.origin_unit.as_str() }
-}
-
-/// The domain action of an `ActOnCase` request.
-pub(super) fn action_from_pb(action: Option<PbAction>) -> Result<Action, DomainError> {
-    let action = action.ok_or_else(|| DomainError::invalid("action", why!(MUST_BE_SET, "must be set")))?;
-    Ok(match action {
-        PbAction::Accept(_) => Action::Accept,
-        PbAction::Decline(d) => Action::Decline { reason: text(d.reason, "decline.reason")? },
-        PbAction::Assign(a) => Action::Assign {
-            leader: text(a.leader, "assign.leader")?,
-            responsible: text(a.responsible, "assign.responsible")?,
-            plan: text(a.plan, "assign.plan")?,
-            deadline: optional_date(&a.deadline, "assign.deadline")?,
-        },
-        PbAction::Progress(_) => Action::Progress,
-        PbAction::Extend(e) => Action::Extend { days: e.days, reason: text(e.reason, "extend.reason")? },
-        PbAction::Escalate(e) => Action::Escalate { reason: text(e.reason, "escalate.reason")? },
-        PbAction::AssignDown(a) => Action::AssignDown {
-            to: parse_unit_id(&a.to_unit_id, "assign_down.to_unit_id")?,
-            deadline: optional_date(&a.deadline, "assign_down.deadline")?,
-        },
-        PbAction::Resolve(r) => Action::Resolve {
-            resolution: text(r.resolution, "resolve.resolution")?,
-            amount_recovered_cents: r.amount_recovered_cents,
-        },
-        PbAction::Close(c) => {
-            Action::Close { satisfaction: satisfaction_from_pb(c.satisfaction, "close.satisfaction")? }
-        }
-        PbAction::Reopen(r) => Action::Reopen { reason: text(r.reason, "reopen.reason")? },
-        PbAction::RequestReview(r) => {
-            Action::RequestReview { reason: text(r.reason, "request_review.reason")? }
-        }
-        PbAction::DecideReview(d) => {
-            Action::DecideReview { decision: review_decision_from_pb(d.decision, "decide_review.decision")? }
-        }
-        PbAction::ReplySupervision(r) => Action::ReplySupervision {
-            supervision_id: text(r.supervision_id, "reply_supervision.supervision_id")?,
-        },
-    })
 }
 
 /// The name of an action's case in the request's `action` oneof, which the
@@ -176,7 +123,7 @@ pub(super) fn roster_row(node: &Node, entry: &RosterEntry, path: &str) -> Result
     let unit = parse_unit_id(&entry.unit_id, &format!("{path}.unit_id"))?;
     node.served_unit(unit.as_str())?;
     let date = parse_date(&entry.date, &format!("{path}.date"))?;
-    let leader = text(entry.leader.clone(), &format!("{path}.leader"))?;
+    let leader = parse_text(entry.leader.clone(), &format!("{path}.leader"))?;
     fengqiao_core::case::check_name(&leader, &format!("{path}.leader"))?;
     Ok(RosterRow { unit_id: unit.to_string(), duty_date: date, leader })
 }
@@ -192,7 +139,7 @@ pub(super) fn supervision_row(
         case_id: notice.case_id.clone(),
         from_unit_id: notice.from_unit_id.clone(),
         to_unit_id: owner.to_string(),
-        kind: supervision_kind_from_pb(notice.kind, "supervision.kind")?.as_str().to_owned(),
+        kind: SupervisionKind::from_wire(notice.kind, "supervision.kind")?.as_str().to_owned(),
         reply_by: parse_date(&notice.reply_by, "supervision.reply_by")?,
         text: notice.text.clone(),
         sender: actor_from_pb(notice.sender.clone(), &notice.actor, "supervision.sender")?,

@@ -190,7 +190,7 @@ pub(crate) fn kind_json(kind: Option<&Kind>) -> Value {
         Some(Kind::Supervised(k)) => json!({
             "supervision_id": k.supervision_id, "from_unit_id": k.from_unit_id,
             "kind": enum_json::<pb::SupervisionKind>(k.kind), "reply_by": empty_null(&k.reply_by),
-            "sender": k.sender.clone().and_then(|sender| fengqiao_proto::actor_from_pb(Some(sender), "", "sender").ok())
+            "sender": k.sender.clone().and_then(|sender| fengqiao_proto::convert_at::<_, Actor>(sender, "sender").ok())
                 .map(|sender| serde_json::to_value(sender).unwrap_or(Value::Null)),
         }),
         Some(Kind::SupervisionReplied(k)) => json!({ "supervision_id": k.supervision_id }),
@@ -301,7 +301,7 @@ pub(crate) fn kind_details(kind: Option<&Kind>) -> String {
                 reply_by = dash(&k.reply_by)
             );
             if let Some(sender) =
-                k.sender.clone().and_then(|s| fengqiao_proto::actor_from_pb(Some(s), "", "sender").ok())
+                k.sender.clone().and_then(|s| fengqiao_proto::convert_at::<_, Actor>(s, "sender").ok())
             {
                 text.push_str(&tr!("detail-issued-by", sender = sender.to_string()));
             }
