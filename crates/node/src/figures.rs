@@ -76,17 +76,7 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
         )
         .into());
     }
-    let limit = match request.page_size {
-        0 => DEFAULT_PAGE,
-        n if n <= MAX_PAGE => n,
-        _ => {
-            return Err(DomainError::invalid(
-                "page_size",
-                why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_PAGE),
-            )
-            .into());
-        }
-    };
+    let limit = crate::paging::page_size(request.page_size, DEFAULT_PAGE, MAX_PAGE)?;
     if request.figure == "rank" {
         return scorecard_place(node, &unit, from, to).await;
     }

@@ -107,17 +107,7 @@ impl NodeStatus {
 
     async fn list_notices(&self, request: ListNoticesRequest) -> Result<ListNoticesResponse, NodeError> {
         let unit = parse_unit_id(&request.unit_id, "unit_id")?;
-        let limit = match request.page_size {
-            0 => DEFAULT_NOTICE_PAGE,
-            n if n > MAX_NOTICE_PAGE => {
-                return Err(DomainError::invalid(
-                    "page_size",
-                    why!(AT_MOST, "at most {max}", max = MAX_NOTICE_PAGE),
-                )
-                .into());
-            }
-            n => n,
-        };
+        let limit = crate::paging::page_size(request.page_size, DEFAULT_NOTICE_PAGE, MAX_NOTICE_PAGE)?;
         let after = parse_notice_token(&request.page_token)?;
         self.node.served_unit(unit.as_str())?;
         // One more than the page, to know whether another page follows.

@@ -10,9 +10,22 @@
 //! always holds at least one item, so a listing always moves on (the
 //! domain's limits keep every report and case far below the bound).
 
+use fengqiao_core::{DomainError, why};
 use prost::Message;
 
 pub use fengqiao_proto::MAX_ANSWER_BYTES;
+
+/// The page size a listing asked for: `default` for 0, at most `max`
+/// (INVALID_ARGUMENT naming `page_size` beyond it).
+pub fn page_size(requested: u32, default: u32, max: u32) -> Result<u32, DomainError> {
+    match requested {
+        0 => Ok(default),
+        n if n <= max => Ok(n),
+        _ => {
+            Err(DomainError::invalid("page_size", why!(MUST_BE_AT_MOST, "must be at most {max}", max = max)))
+        }
+    }
+}
 
 /// Room kept in every answer for its fields besides the paged list (a page
 /// token, a total, a case and its petitioner).

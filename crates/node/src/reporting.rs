@@ -153,17 +153,7 @@ impl Reporting {
             )
             .into());
         }
-        let limit = match request.page_size {
-            0 => DEFAULT_PAGE,
-            n if n > MAX_PAGE => {
-                return Err(DomainError::invalid(
-                    "page_size",
-                    why!(AT_MOST, "at most {max}", max = MAX_PAGE),
-                )
-                .into());
-            }
-            n => n,
-        };
+        let limit = crate::paging::page_size(request.page_size, DEFAULT_PAGE, MAX_PAGE)?;
         let after = parse_page_token(&request.page_token)?;
         self.node.served_unit(root.as_str())?;
         // One more than the page, to know whether another page follows.

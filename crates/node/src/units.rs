@@ -51,17 +51,7 @@ impl Units {
 
     fn list(&self, request: ListUnitsRequest) -> Result<ListUnitsResponse, NodeError> {
         let root = self.unit_or_home(&request.root_unit_id, "root_unit_id")?;
-        let limit = match request.page_size {
-            0 => DEFAULT_PAGE,
-            n if n > MAX_PAGE => {
-                return Err(DomainError::invalid(
-                    "page_size",
-                    why!(AT_MOST, "at most {max}", max = MAX_PAGE),
-                )
-                .into());
-            }
-            n => n,
-        } as usize;
+        let limit = crate::paging::page_size(request.page_size, DEFAULT_PAGE, MAX_PAGE)? as usize;
         let tree = self.node.tree();
         let root_depth = tree.depth(&root).unwrap_or(0);
         let within_depth = |id: &str| {

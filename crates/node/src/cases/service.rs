@@ -266,17 +266,7 @@ impl Cases {
             .collect::<Result<Vec<CaseStatus>, _>>()?;
         let (_, today) = self.node.today();
         let as_of = parse_optional_date(&request.as_of, "as_of")?.unwrap_or(today);
-        let limit = match request.page_size {
-            0 => DEFAULT_PAGE,
-            n if n > MAX_PAGE => {
-                return Err(DomainError::invalid(
-                    "page_size",
-                    why!(MUST_BE_AT_MOST, "must be at most {max}", max = MAX_PAGE),
-                )
-                .into());
-            }
-            n => n,
-        };
+        let limit = crate::paging::page_size(request.page_size, DEFAULT_PAGE, MAX_PAGE)?;
         let before =
             if request.page_token.is_empty() { None } else { Some(parse_page_token(&request.page_token)?) };
         let query = CaseQuery {
