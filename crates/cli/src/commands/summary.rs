@@ -63,9 +63,9 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         }
     };
     let summary = summary.ok_or_else(|| anyhow!(tr!("error-no-summary")))?;
-    let summary = Summary::try_from(summary)?.in_zone(policy.zone);
+    let summary = Summary::try_from(summary)?;
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        println!("{}", serde_json::to_string(&summary.in_zone(policy.zone))?);
     } else {
         print_summary(&summary, &policy);
     }

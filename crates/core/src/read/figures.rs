@@ -106,13 +106,6 @@ pub struct Rates {
     pub resolved_on_the_spot_percent: f64,
 }
 
-impl Rates {
-    /// The shares of `tally`.
-    pub fn of(tally: &Tally) -> Rates {
-        Figures::of(tally, 0).rates()
-    }
-}
-
 /// The case ledger's figures of one subtree and range, with their rates
 /// (percent, 0 when the base is 0).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]

@@ -114,6 +114,15 @@ impl Freshness {
     pub fn served_here() -> Freshness {
         Freshness { arrived: true, ..Freshness::default() }
     }
+
+    /// The same freshness with its instants shown in `zone`.
+    pub fn in_zone(self, zone: Tz) -> Freshness {
+        Freshness {
+            last_sync: self.last_sync.map(|m| m.in_zone(zone)),
+            synced_through: self.synced_through.map(|m| m.in_zone(zone)),
+            ..self
+        }
+    }
 }
 
 /// What a summary says of itself, before any figure.
@@ -202,17 +211,6 @@ impl Summary {
             row.freshness = row.freshness.clone().in_zone(zone);
         }
         self
-    }
-}
-
-impl Freshness {
-    /// The same freshness with its instants shown in `zone`.
-    pub fn in_zone(self, zone: Tz) -> Freshness {
-        Freshness {
-            last_sync: self.last_sync.map(|m| m.in_zone(zone)),
-            synced_through: self.synced_through.map(|m| m.in_zone(zone)),
-            ..self
-        }
     }
 }
 
