@@ -947,7 +947,7 @@ impl Case {
 
     /// Days overdue on `on` (0 when not overdue).
     pub fn days_overdue(&self, on: NaiveDate) -> u32 {
-        self.due().map_or(0, |due| u32::try_from((on - due).num_days().max(0)).unwrap_or(u32::MAX))
+        days_past(self.due(), on)
     }
 
     /// Accepted within the acceptance deadline.
@@ -1580,6 +1580,11 @@ impl DueHistory {
         }
         spans
     }
+}
+
+/// Days from `due` to `on` (0 when there is no due date or it has not passed).
+pub fn days_past(due: Option<NaiveDate>, on: NaiveDate) -> u32 {
+    due.map_or(0, |due| u32::try_from((on - due).num_days().max(0)).unwrap_or(u32::MAX))
 }
 
 /// A petitioner's personal data. It stays at the node holding the case and

@@ -15,6 +15,7 @@ use fengqiao_core::case::{
     ReviewDecision, Satisfaction, SupervisionEntry, SupervisionKind,
 };
 use fengqiao_core::identity::Role;
+use fengqiao_core::read::{CaseFile, CaseRecord, EventRecord, PetitionerRecord};
 use fengqiao_core::why;
 
 use crate::enums::WireEnum;
@@ -639,6 +640,51 @@ impl TryFrom<pb::Case> for (Case, bool) {
             updated_at: from_timestamp(case.updated_at, "updated_at")?,
         };
         Ok((converted, case.held_here))
+    }
+}
+
+/// A case as a face shows it, from a node's answer: the days overdue are
+/// the node's (counted on its today), the rest follows from the case.
+impl TryFrom<pb::Case> for CaseRecord {
+    type Error = DomainError;
+
+    fn try_from(case: pb::Case) -> Result<Self, DomainError> {
+        let days_overdue = case.days_overdue;
+        let (case, held_here) = <(Case, bool)>::try_from(case)?;
+        Ok(CaseRecord { days_overdue, ..CaseRecord::of(&case, held_here) })
+    }
+}
+
+/// An event as a face shows it, checked as every event from the wire is.
+impl TryFrom<pb::CaseEvent> for EventRecord {
+    type Error = DomainError;
+
+    fn try_from(event: pb::CaseEvent) -> Result<Self, DomainError> {
+        Ok(EventRecord::from(&CaseEvent::try_from(event)?))
+    }
+}
+
+/// A whole `GetCase` answer (every part of a long log joined) as a face
+/// shows it. Errors name `case`, `events[i]` or `petitioner`.
+impl TryFrom<pb::GetCaseResponse> for CaseFile {
+    type Error = DomainError;
+
+    fn try_from(answer: pb::GetCaseResponse) -> Result<Self, DomainError> {
+        Ok(CaseFile {
+            case: required_at(answer.case, "case")?,
+            events: answer
+                .events
+                .into_iter()
+                .enumerate()
+                .map(|(i, event)| convert_at(event, &format!("events[{i}]")))
+                .collect::<Result<_, _>>()?,
+            petitioner: answer
+                .petitioner
+                .map(|petitioner| convert_at::<_, Petitioner>(petitioner, "petitioner"))
+                .transpose()?
+                .as_ref()
+                .map(PetitionerRecord::from),
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use fengqiao_proto::pb;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::commands::case::ActorArgs;
 use crate::commands::case::names::{name_of, parse_name};
@@ -46,11 +46,23 @@ pub async fn supervise(args: SuperviseArgs) -> Result<()> {
     };
     let answer = args.connection.cases().await?.supervise(request).await.map_err(refused)?.into_inner();
     if args.json {
-        let value = json!({
-            "case_id": args.case_id, "supervision_id": answer.supervision_id,
-            "owner_unit_id": answer.owner_unit_id, "kind": name_of(args.kind), "reply_by": reply_by,
-        });
-        println!("{value}");
+        /// `supervise --json`: the notice issued and the unit it went to.
+        #[derive(Serialize)]
+        struct Issued<'a> {
+            case_id: &'a str,
+            supervision_id: &'a str,
+            owner_unit_id: &'a str,
+            kind: String,
+            reply_by: &'a str,
+        }
+        let issued = Issued {
+            case_id: &args.case_id,
+            supervision_id: &answer.supervision_id,
+            owner_unit_id: &answer.owner_unit_id,
+            kind: name_of(args.kind),
+            reply_by: &reply_by,
+        };
+        println!("{}", serde_json::to_string(&issued)?);
     } else {
         println!(
             "{}",

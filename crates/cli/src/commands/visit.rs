@@ -2,16 +2,15 @@
 //! registered as a case.
 
 use anyhow::Result;
+use fengqiao_core::read::CaseRecord;
 use fengqiao_proto::pb;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::commands::case::ActorArgs;
 use crate::commands::case::names::parse_name;
 use crate::commands::case::register::{PetitionerArgs, print_repeat_and_standing};
-use crate::commands::case::render::{case_json, dash};
 use crate::commands::report::parse_category;
 use crate::connection::{Connection, refused};
-use crate::render::empty_null;
 use crate::tr;
 
 #[derive(Debug, clap::Args)]
@@ -65,19 +64,22 @@ pub async fn visit(args: VisitArgs) -> Result<()> {
     };
     let zone = args.connection.zone_policy()?.zone;
     let answer = args.connection.cases().await?.record_visit(request).await.map_err(refused)?.into_inner();
-    let case = answer.case.unwrap_or_default();
+    let case = fengqiao_proto::required_at::<_, CaseRecord>(answer.case, "case")?.in_zone(zone);
     if args.json {
-        let value = json!({
-            "case": case_json(&case, &zone),
-            "leader_on_duty": empty_null(&answer.leader_on_duty),
-        });
-        println!("{value}");
+        /// `visit --json`: the case and the leader on duty that day, if any.
+        #[derive(Serialize)]
+        struct Visited<'a> {
+            case: &'a CaseRecord,
+            leader_on_duty: Option<&'a str>,
+        }
+        let leader_on_duty = Some(answer.leader_on_duty.as_str()).filter(|leader| !leader.is_empty());
+        println!("{}", serde_json::to_string(&Visited { case: &case, leader_on_duty })?);
         return Ok(());
     }
     let how = if args.answered { tr!("visit-answered") } else { tr!("visit-registered") };
-    println!("{}", tr!("visit-recorded", unit = &args.unit, how = how, case = &case.case_id));
+    println!("{}", tr!("visit-recorded", unit = &args.unit, how = how, case = case.case_id.to_string()));
     if answer.leader_on_duty.is_empty() {
-        println!("{}", tr!("visit-no-leader", date = dash(&case.registered_on)));
+        println!("{}", tr!("visit-no-leader", date = case.registered_on.to_string()));
     } else {
         println!("{}", tr!("visit-leader", leader = &answer.leader_on_duty));
     }

@@ -10,7 +10,9 @@
 //!   ranked scorecard of its children ([`Summary::assemble`]);
 //! - [`completeness`]: who has reported for one day, who is late, who is
 //!   missing ([`Completeness::of`]);
-//! - [`trend`]: a subtree's figures week by week ([`Trend`]).
+//! - [`trend`]: a subtree's figures week by week ([`Trend`]);
+//! - [`case`]: a case as it stands ([`CaseRecord`]), its log
+//!   ([`EventRecord`]) and the petitioner where allowed ([`CaseFile`]).
 //!
 //! Every type derives `serde::Serialize` with stable field names: that is
 //! the one JSON of the CLI's `--json` and of the dashboard. Instants are
@@ -18,6 +20,7 @@
 //! `in_zone` with the deployment's zone before it shows them, and JSON
 //! writes them as RFC 3339 to the second with that zone's offset.
 
+pub mod case;
 pub mod completeness;
 pub mod figures;
 pub mod summary;
@@ -29,6 +32,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
+pub use case::{
+    CaseFile, CaseRecord, Change, EventRecord, IntakeRecord, PetitionerRecord, RepeatRecord,
+    SupervisionRecord,
+};
 pub use completeness::{Completeness, LateReport, UnitRef};
 pub use figures::{CaseCounts, CaseFigure, CaseFigures, Figures, Rates, WageFigures};
 pub use summary::{Child, DayRange, Freshness, ScorecardPlace, ScorecardRow, Summary, SummaryHead};

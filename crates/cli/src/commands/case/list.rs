@@ -4,11 +4,12 @@ use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use fengqiao_proto::pb;
 
-use crate::commands::case::names::{enum_name, parse_name};
-use crate::commands::case::render::{case_json, nonzero};
+use fengqiao_core::read::{CaseRecord, RepeatRecord};
+
+use crate::commands::case::names::parse_name;
+use crate::commands::case::render::nonzero;
 use crate::commands::units::UnitNames;
 use crate::connection::{Connection, out, refused};
-use crate::render::category_name;
 use crate::tr;
 
 #[derive(Debug, clap::Args)]
@@ -101,31 +102,30 @@ pub async fn list(args: ListArgs) -> Result<()> {
             .await
             .map_err(refused)?
             .into_inner();
-        for case in page.cases.iter().take((args.limit - listed) as usize) {
+        let wanted = (args.limit - listed) as usize;
+        for case in page.cases.into_iter().take(wanted) {
             listed += 1;
-            let days_overdue = match as_of {
-                Some(on) => days_overdue(&case.due, on),
-                None => case.days_overdue,
-            };
+            let mut case = CaseRecord::try_from(case)?.in_zone(zone);
+            if let Some(on) = as_of {
+                case = case.overdue_on(on);
+            }
             if args.json {
-                let mut value = case_json(case, &zone);
-                value["days_overdue"] = days_overdue.into();
-                if !out(value)? {
+                if !out(serde_json::to_value(&case)?)? {
                     return Ok(());
                 }
                 continue;
             }
-            let intake = case.intake.clone().unwrap_or_default();
+            let owner = case.owner_unit_id.to_string();
             table.add_row([
-                case.case_id.clone(),
-                crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status)),
-                format!("{} {}", case.owner_unit_id, names.name(&case.owner_unit_id)).trim_end().to_owned(),
-                crate::i18n::name("category", &category_name(intake.category)),
-                crate::i18n::name("channel", &enum_name::<pb::CaseChannel>(intake.channel)),
-                case.registered_on.clone(),
-                case.due.clone(),
-                nonzero(days_overdue.into()),
-                case.leader.clone(),
+                case.case_id.to_string(),
+                crate::i18n::name("status", case.status.as_str()),
+                format!("{owner} {}", names.name(&owner)).trim_end().to_owned(),
+                crate::i18n::name("category", case.intake.category.as_str()),
+                crate::i18n::name("channel", case.intake.channel.as_str()),
+                case.registered_on.to_string(),
+                case.due.map(|due| due.to_string()).unwrap_or_default(),
+                nonzero(case.days_overdue.into()),
+                case.leader.clone().unwrap_or_default(),
                 case.repeat.as_ref().map(repeat_cell).unwrap_or_default(),
             ]);
         }
@@ -150,18 +150,12 @@ pub async fn list(args: ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// Days past `due` at the end of `on` (0 when not due or not past).
-fn days_overdue(due: &str, on: NaiveDate) -> u32 {
-    let Ok(due) = NaiveDate::parse_from_str(due, "%Y-%m-%d") else { return 0 };
-    u32::try_from((on - due).num_days().max(0)).unwrap_or(u32::MAX)
-}
-
 /// The list's repeat column: the newest earlier case, and how many more.
-fn repeat_cell(repeat: &pb::RepeatLink) -> String {
+fn repeat_cell(repeat: &RepeatRecord) -> String {
     match repeat.of_case_ids.as_slice() {
         [] => String::new(),
-        [only] => tr!("repeat-of", cases = only),
-        [newest, rest @ ..] => format!("{} +{}", tr!("repeat-of", cases = newest), rest.len()),
+        [only] => tr!("repeat-of", cases = only.to_string()),
+        [newest, rest @ ..] => format!("{} +{}", tr!("repeat-of", cases = newest.to_string()), rest.len()),
     }
 }
 
@@ -171,14 +165,19 @@ mod tests {
 
     #[test]
     fn overdue_days_and_repeat_cells() {
+        // `--as-of` counts days overdue as the domain does.
+        use fengqiao_core::case::days_past;
         let on = NaiveDate::from_ymd_opt(2026, 5, 10).unwrap();
-        assert_eq!(days_overdue("2026-05-01", on), 9);
-        assert_eq!(days_overdue("2026-05-10", on), 0);
-        assert_eq!(days_overdue("2026-06-01", on), 0);
-        assert_eq!(days_overdue("", on), 0);
-        let repeat = |ids: &[&str]| pb::RepeatLink {
-            of_case_ids: ids.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
+        let due = |text: &str| Some(text.parse::<NaiveDate>().unwrap());
+        assert_eq!(days_past(due("2026-05-01"), on), 9);
+        assert_eq!(days_past(due("2026-05-10"), on), 0);
+        assert_eq!(days_past(due("2026-06-01"), on), 0);
+        assert_eq!(days_past(None, on), 0);
+        let repeat = |ids: &[&str]| RepeatRecord {
+            of_case_ids: ids.iter().map(|s| fengqiao_core::case::CaseId::parse(s).unwrap()).collect(),
+            rule: String::new(),
+            window_days: 365,
+            since: on,
         };
         assert_eq!(repeat_cell(&repeat(&[])), "");
         assert_eq!(repeat_cell(&repeat(&["c2"])), "of c2");

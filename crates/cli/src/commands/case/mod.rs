@@ -14,12 +14,13 @@ pub mod render;
 pub mod show;
 
 use anyhow::{Result, anyhow, bail};
+use fengqiao_core::read::{CaseRecord, EventRecord};
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::commands::case::names::parse_name;
-use crate::commands::case::render::{case_json, event_json, event_line, standing};
+use crate::commands::case::render::{event_line, standing};
 use crate::commands::report::parse_yuan;
 use crate::connection::{Connection, refused};
 use crate::tr;
@@ -364,13 +365,16 @@ async fn act_on(case_id: String, args: ActArgs, note: String, action: Action) ->
     };
     let zone = args.connection.zone_policy()?.zone;
     let answer = args.connection.cases().await?.act_on_case(request).await.map_err(refused_act)?.into_inner();
-    let case = answer.case.unwrap_or_default();
-    let event = answer.event.unwrap_or_default();
+    let case = fengqiao_proto::required_at::<_, CaseRecord>(answer.case, "case")?.in_zone(zone);
+    let event = fengqiao_proto::required_at::<_, EventRecord>(answer.event, "event")?.in_zone(zone);
     if args.json {
-        println!(
-            "{}",
-            json!({ "case": case_json(&case, &zone), "event": event_json(&event, &chrono_tz::Asia::Shanghai) })
-        );
+        /// An action's `--json`: the case as it now stands and the event written.
+        #[derive(Serialize)]
+        struct Acted<'a> {
+            case: &'a CaseRecord,
+            event: &'a EventRecord,
+        }
+        println!("{}", serde_json::to_string(&Acted { case: &case, event: &event })?);
         return Ok(());
     }
     println!("{}", event_line(&event));

@@ -4,9 +4,6 @@
 //! (`UNIT@DATE#ID`).
 
 use fengqiao_proto::pb;
-use serde_json::Value;
-
-use crate::render::category_name;
 
 /// A wire enum named on the command line and in JSON by the lower-case rest
 /// of its wire name: `CASE_STATUS_IN_PROGRESS` is `in_progress`.
@@ -48,22 +45,6 @@ pub(crate) fn name_of<E: WireEnum>(value: E) -> String {
     wire.strip_prefix(E::PREFIX).unwrap_or(wire).to_ascii_lowercase()
 }
 
-/// The name of a wire value; `unspecified`, or the number when this
-/// version does not know it.
-pub(crate) fn enum_name<E: WireEnum>(value: i32) -> String {
-    E::try_from(value).map(name_of).unwrap_or_else(|_| value.to_string())
-}
-
-/// The name of a wire value, empty when unset.
-pub(crate) fn enum_name_or_empty<E: WireEnum>(value: i32) -> String {
-    if value == 0 { String::new() } else { enum_name::<E>(value) }
-}
-
-/// The name of a wire value, null when unset.
-pub(crate) fn enum_json<E: WireEnum>(value: i32) -> Value {
-    if value == 0 { Value::Null } else { enum_name::<E>(value).into() }
-}
-
 /// Every name a flag accepts (unspecified excluded).
 pub(crate) fn names<E: WireEnum>() -> Vec<String> {
     (1..).map_while(|n| E::try_from(n).ok()).map(name_of).collect()
@@ -76,10 +57,6 @@ pub(crate) fn parse_name<E: WireEnum>(value: &str) -> Result<E, String> {
         Some(parsed) if Into::<i32>::into(parsed) != 0 => Ok(parsed),
         _ => Err(format!("unknown {} {value:?}; one of {}", E::WHAT, names::<E>().join(", "))),
     }
-}
-
-pub(crate) fn category_json(value: i32) -> Value {
-    if value == 0 { Value::Null } else { category_name(value).into() }
 }
 
 /// `UNIT@DATE#LOCAL_ID`: the dispute `LOCAL_ID` of the daily report of
@@ -123,10 +100,6 @@ pub(crate) fn parse_dispute_ref(value: &str) -> Result<pb::DisputeRef, String> {
     })
 }
 
-pub(crate) fn dispute_ref_text(source: &pb::DisputeRef) -> String {
-    format!("{}@{}#{}", source.unit_id, source.date, source.local_id)
-}
-
 #[cfg(test)]
 mod tests {
     use fengqiao_core::case;
@@ -141,7 +114,9 @@ mod tests {
             (r.unit_id.as_str(), r.date.as_str(), r.local_id.as_str()),
             ("1101010010", "2026-05-01", "d1")
         );
-        assert_eq!(dispute_ref_text(&r), "1101010010@2026-05-01#d1");
+        let domain: fengqiao_core::case::DisputeRef =
+            fengqiao_proto::convert_at(r.clone(), "source").unwrap();
+        assert_eq!(crate::commands::case::render::dispute_ref_text(&domain), "1101010010@2026-05-01#d1");
         // `@` in the unit and `#` in the local id do not confuse the split.
         let r = parse_dispute_ref("a@b@2026-05-01#x#2").unwrap();
         assert_eq!((r.unit_id.as_str(), r.local_id.as_str()), ("a@b", "x#2"));
@@ -180,9 +155,7 @@ mod tests {
         let error = parse_name::<pb::CaseStatus>("unspecified").unwrap_err();
         assert!(error.contains("one of registered, not_accepted"), "{error}");
         assert!(parse_name::<pb::Satisfaction>("happy").unwrap_err().starts_with("unknown satisfaction"));
-        assert_eq!(enum_name::<pb::CaseStatus>(5), "in_progress");
-        assert_eq!(enum_name::<pb::CaseStatus>(99), "99");
-        assert_eq!(enum_json::<pb::Satisfaction>(0), Value::Null);
+        assert_eq!(name_of(pb::CaseStatus::InProgress), "in_progress");
         assert_eq!(parse_category("wage_arrears"), Ok(pb::DisputeCategory::WageArrears));
         assert!(parse_category("weather").is_err());
     }

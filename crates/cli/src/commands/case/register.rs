@@ -3,15 +3,15 @@
 //! petition, the deadlines).
 
 use anyhow::{Result, bail};
+use fengqiao_core::read::CaseRecord;
 use fengqiao_proto::pb;
-use serde_json::json;
+use serde::Serialize;
 
 use super::ActorArgs;
-use crate::commands::case::names::{enum_name, name_of, parse_dispute_ref, parse_name};
-use crate::commands::case::render::{case_json, dash, repeat_text, standing};
+use crate::commands::case::names::{name_of, parse_dispute_ref, parse_name};
+use crate::commands::case::render::{repeat_text, standing};
 use crate::commands::report::{parse_category, parse_yuan};
 use crate::connection::{Connection, refused};
-use crate::render::category_name;
 use crate::tr;
 
 #[derive(Debug, clap::Args)]
@@ -126,33 +126,39 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
     };
     let zone = args.connection.zone_policy()?.zone;
     let answer = args.connection.cases().await?.register_case(request).await.map_err(refused)?.into_inner();
-    let case = answer.case.unwrap_or_default();
+    let case = fengqiao_proto::required_at::<_, CaseRecord>(answer.case, "case")?.in_zone(zone);
     if args.json {
-        println!("{}", json!({ "case": case_json(&case, &zone), "created": answer.created }));
+        /// `case register --json`: the case and whether this call created it.
+        #[derive(Serialize)]
+        struct Registered<'a> {
+            case: &'a CaseRecord,
+            created: bool,
+        }
+        println!("{}", serde_json::to_string(&Registered { case: &case, created: answer.created })?);
         return Ok(());
     }
-    let intake = case.intake.clone().unwrap_or_default();
+    let intake = &case.intake;
     if answer.created {
         println!(
             "{}",
             tr!(
                 "case-registered",
-                case = &case.case_id,
-                unit = &intake.origin_unit_id,
-                channel = crate::i18n::name("channel", &enum_name::<pb::CaseChannel>(intake.channel)),
-                category = crate::i18n::name("category", &category_name(intake.category)),
-                accept_by = dash(&case.accept_by)
+                case = case.case_id.to_string(),
+                unit = intake.origin_unit_id.to_string(),
+                channel = crate::i18n::name("channel", intake.channel.as_str()),
+                category = crate::i18n::name("category", intake.category.as_str()),
+                accept_by = case.accept_by.to_string()
             )
         );
     } else {
-        println!("{}", tr!("case-registered-before", case = &case.case_id));
+        println!("{}", tr!("case-registered-before", case = case.case_id.to_string()));
     }
     print_repeat_and_standing(&case);
     Ok(())
 }
 
 /// A new case's repeat link (when it is one) and where it stands.
-pub(crate) fn print_repeat_and_standing(case: &pb::Case) {
+pub(crate) fn print_repeat_and_standing(case: &CaseRecord) {
     if let Some(repeat) = case.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()) {
         println!("{}", tr!("case-repeat-petition", repeat = repeat_text(repeat)));
     }

@@ -3,17 +3,12 @@
 
 use anyhow::Result;
 use comfy_table::Table;
-use fengqiao_core::TimePolicy;
+use fengqiao_core::read::{CaseFile, CaseRecord, PetitionerRecord};
 use fengqiao_proto::pb;
-use serde_json::json;
 
-use crate::commands::case::names::{dispute_ref_text, enum_name, enum_name_or_empty};
-use crate::commands::case::render::{
-    actor_text, case_json, event_json, kind_details, kind_name, nonzero, petitioner_json, repeat_text,
-};
+use crate::commands::case::render::{actor_text, change_details, dispute_ref_text, nonzero, repeat_text};
 use crate::connection::{Connection, out, refused};
-use crate::render::time_fmt;
-use crate::render::{category_name, yuan};
+use crate::render::yuan;
 use crate::tr;
 
 #[derive(Debug, clap::Args)]
@@ -31,40 +26,34 @@ pub struct ShowArgs {
 
 /// `fengqiao case show`.
 pub async fn show(args: ShowArgs) -> Result<()> {
-    let policy = args.connection.zone_policy()?;
-    let zone = policy.zone;
+    let zone = args.connection.zone_policy()?.zone;
     let answer = get_whole_case(&args.connection, &args.case_id, args.petitioner).await?;
-    let case = answer.case.unwrap_or_default();
+    let file = CaseFile::try_from(answer)?.in_zone(zone);
     if args.json {
-        let value = json!({
-            "case": case_json(&case, &zone),
-            "events": answer.events.iter().map(|e| event_json(e, &zone)).collect::<Vec<_>>(),
-            "petitioner": answer.petitioner.as_ref().map(petitioner_json),
-        });
-        out(value)?;
+        out(serde_json::to_value(&file)?)?;
         return Ok(());
     }
-    if !out(case_table(&case, answer.petitioner.as_ref(), &policy))? {
+    if !out(case_table(&file.case, file.petitioner.as_ref()))? {
         return Ok(());
     }
-    if args.petitioner && answer.petitioner.is_none() {
+    if args.petitioner && file.petitioner.is_none() {
         println!("{}", tr!("case-no-petitioner"));
     }
     let mut events = crate::render::table::plain();
     events.set_header(crate::i18n::headings(["seq", "date", "unit", "actor", "event", "details", "note"]));
-    for event in &answer.events {
+    for event in &file.events {
         events.add_row([
             event.sequence.to_string(),
-            event.on.clone(),
-            event.unit_id.clone(),
-            actor_text(event),
-            crate::i18n::name("event", kind_name(event.kind.as_ref())),
-            kind_details(event.kind.as_ref()),
+            event.on.to_string(),
+            event.unit_id.to_string(),
+            actor_text(&event.actor),
+            crate::i18n::name("event", event.kind),
+            change_details(&event.change),
             event.note.clone(),
         ]);
     }
     if out(events)? {
-        out(tr!("case-events-footer", count = answer.events.len(), newest = case.sequence))?;
+        out(tr!("case-events-footer", count = file.events.len(), newest = file.case.sequence))?;
     }
     Ok(())
 }
@@ -96,13 +85,13 @@ pub(crate) async fn get_whole_case(
 }
 
 /// A case as a two-column table; unset fields are left out.
-fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &TimePolicy) -> Table {
-    let intake = case.intake.clone().unwrap_or_default();
-    let name =
-        |kind: &str, value: String| if value.is_empty() { value } else { crate::i18n::name(kind, &value) };
+fn case_table(case: &CaseRecord, petitioner: Option<&PetitionerRecord>) -> Table {
+    let intake = &case.intake;
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let date = |value: Option<chrono::NaiveDate>| value.map(|d| d.to_string()).unwrap_or_default();
     let mut rows: Vec<(String, String)> = vec![
-        (tr!("field-case"), case.case_id.clone()),
-        (tr!("field-status"), crate::i18n::name("status", &enum_name::<pb::CaseStatus>(case.status))),
+        (tr!("field-case"), case.case_id.to_string()),
+        (tr!("field-status"), crate::i18n::name("status", case.status.as_str())),
         (
             tr!("field-owner"),
             format!(
@@ -111,9 +100,9 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
                 if case.held_here { tr!("field-owner-held-here") } else { tr!("field-owner-held-elsewhere") }
             ),
         ),
-        (tr!("field-origin"), intake.origin_unit_id.clone()),
-        (tr!("field-channel"), crate::i18n::name("channel", &enum_name::<pb::CaseChannel>(intake.channel))),
-        (tr!("field-category"), crate::i18n::name("category", &category_name(intake.category))),
+        (tr!("field-origin"), intake.origin_unit_id.to_string()),
+        (tr!("field-channel"), crate::i18n::name("channel", intake.channel.as_str())),
+        (tr!("field-category"), crate::i18n::name("category", intake.category.as_str())),
         (tr!("field-summary"), intake.summary.clone()),
     ];
     let mut add = |label: String, value: String| {
@@ -122,9 +111,9 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
         }
     };
     add(tr!("field-from-report"), intake.source.as_ref().map(dispute_ref_text).unwrap_or_default());
-    add(tr!("field-petitioner-ref"), intake.petitioner_ref.clone());
+    add(tr!("field-petitioner-ref"), text(&intake.petitioner_ref));
     if let Some(p) = petitioner {
-        add(tr!("field-petitioner"), [p.name.as_str(), p.phone.as_str(), p.id_number.as_str()].join("  "));
+        add(tr!("field-petitioner"), [text(&p.name), text(&p.phone), text(&p.id_number)].join("  "));
     }
     add(tr!("field-workers"), nonzero(intake.workers.into()));
     add(
@@ -135,71 +124,69 @@ fn case_table(case: &pb::Case, petitioner: Option<&pb::Petitioner>, policy: &Tim
         tr!("field-repeat-of"),
         case.repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()).map(repeat_text).unwrap_or_default(),
     );
-    add(
-        tr!("field-registered"),
-        time_fmt::wire_for_people(case.registered_at, &policy.zone).unwrap_or_default(),
-    );
-    add(tr!("field-accept-by"), case.accept_by.clone());
-    add(tr!("field-accepted-on"), case.accepted_on.clone());
-    add(tr!("field-not-accepted"), case.not_accepted_reason.clone());
+    add(tr!("field-registered"), case.registered_at.for_people());
+    add(tr!("field-accept-by"), case.accept_by.to_string());
+    add(tr!("field-accepted-on"), date(case.accepted_on));
+    add(tr!("field-not-accepted"), text(&case.not_accepted_reason));
     add(
         tr!("field-deadline"),
-        if case.extended && !case.deadline.is_empty() {
-            tr!("field-deadline-extended", deadline = &case.deadline)
-        } else {
-            case.deadline.clone()
+        match case.deadline {
+            Some(deadline) if case.extended => {
+                tr!("field-deadline-extended", deadline = deadline.to_string())
+            }
+            deadline => date(deadline),
         },
     );
-    add(tr!("field-next-step-due"), case.due.clone());
+    add(tr!("field-next-step-due"), date(case.due));
     add(tr!("field-days-overdue"), nonzero(case.days_overdue.into()));
-    add(tr!("field-leader"), case.leader.clone());
-    add(tr!("field-responsible"), case.responsible.clone());
-    add(tr!("field-plan"), case.plan.clone());
-    add(tr!("field-resolution"), case.resolution.clone());
+    add(tr!("field-leader"), text(&case.leader));
+    add(tr!("field-responsible"), text(&case.responsible));
+    add(tr!("field-plan"), text(&case.plan));
+    add(tr!("field-resolution"), text(&case.resolution));
     add(
         tr!("field-recovered"),
         if case.amount_recovered_cents > 0 { yuan(case.amount_recovered_cents) } else { String::new() },
     );
     add(
         tr!("field-resolved-on"),
-        if case.resolved_on.is_empty() {
-            String::new()
-        } else {
-            let timing = if case.resolved_on_time { tr!("word-on-time") } else { tr!("word-overdue") };
-            format!("{} ({timing})", case.resolved_on)
+        match case.resolved_on {
+            None => String::new(),
+            Some(on) => {
+                let timing = if case.resolved_on_time { tr!("word-on-time") } else { tr!("word-overdue") };
+                format!("{on} ({timing})")
+            }
         },
     );
     add(
         tr!("field-satisfaction"),
-        name("satisfaction", enum_name_or_empty::<pb::Satisfaction>(case.satisfaction)),
+        case.satisfaction.map(|s| crate::i18n::name("satisfaction", s.as_str())).unwrap_or_default(),
     );
-    add(tr!("field-closed-on"), case.closed_on.clone());
-    add(tr!("field-review-by"), case.review_by.clone());
+    add(tr!("field-closed-on"), date(case.closed_on));
+    add(tr!("field-review-by"), date(case.review_by));
     add(tr!("field-reviews"), nonzero(case.reviews.into()));
     add(tr!("field-escalations"), nonzero(case.escalations.into()));
     add(tr!("field-assigned-down"), nonzero(case.assignments_down.into()));
     add(tr!("field-reopened"), nonzero(case.reopened.into()));
     for s in &case.supervisions {
-        let answered = if s.replied_on.is_empty() {
-            tr!("supervision-not-answered")
-        } else {
-            tr!("supervision-replied", on = &s.replied_on)
+        let answered = match s.replied_on {
+            None => tr!("supervision-not-answered"),
+            Some(on) => tr!("supervision-replied", on = on.to_string()),
         };
         add(
             tr!("field-supervision"),
             tr!(
                 "supervision-text",
                 supervision = &s.supervision_id,
-                from = &s.from_unit_id,
-                kind = crate::i18n::name("supervision", &enum_name::<pb::SupervisionKind>(s.kind)),
-                reply_by = &s.reply_by,
-                received = &s.received_on,
+                from = s.from_unit_id.to_string(),
+                kind = crate::i18n::name("supervision", s.kind.as_str()),
+                reply_by = s.reply_by.to_string(),
+                received = s.received_on.to_string(),
                 answered = answered
             ),
         );
     }
     add(tr!("field-sequence"), case.sequence.to_string());
-    add(tr!("field-updated"), time_fmt::wire_for_people(case.updated_at, &policy.zone).unwrap_or_default());
+    add(tr!("field-updated"), case.updated_at.for_people());
     let mut table = crate::render::table::plain();
     for (label, value) in rows {
         table.add_row([label, value]);
