@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::commands::units::UnitNames;
 use crate::connection::{Connection, out, refused};
+use crate::dates::WeekArg;
 use crate::tr;
 
 #[derive(Debug, clap::Args)]
@@ -18,10 +19,9 @@ pub struct DrillArgs {
     /// The unit whose subtree the figure is of.
     #[arg(long)]
     pub unit: String,
-    /// An ISO week: `2026-W48`, `this`, `last`, or a date in it (this week when no range is given).
-    #[arg(long, conflicts_with_all = ["from", "to"])]
-    pub week: Option<String>,
-    /// First day: YYYY-MM-DD, today or yesterday.
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// First day: YYYY-MM-DD, today or yesterday (this week when no range is given).
     #[arg(long)]
     pub from: Option<String>,
     /// Last day (inclusive; --from's day when left out).
