@@ -67,7 +67,7 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
             .map_err(refused)?
             .into_inner();
         if let Some(place) = page.place {
-            let place = ScorecardPlace::try_from(place)?.in_zone(policy.zone);
+            let place = fengqiao_proto::convert_at::<_, ScorecardPlace>(place, "place")?.in_zone(policy.zone);
             let text = if args.json {
                 serde_json::to_string(&place)?
             } else {

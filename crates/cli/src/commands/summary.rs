@@ -63,7 +63,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         }
     };
     let summary = summary.ok_or_else(|| anyhow!(tr!("error-no-summary")))?;
-    let summary = Summary::try_from(summary)?;
+    let summary: Summary = fengqiao_proto::convert_at(summary, "summary")?;
     if args.json {
         println!("{}", serde_json::to_string(&summary.in_zone(policy.zone))?);
     } else {
