@@ -23,7 +23,7 @@ use crate::pb::case_event::Kind;
 use crate::scalars::{
     format_date, from_timestamp, parse_date, parse_optional_date, parse_unit_id, timestamp,
 };
-use crate::{convert_at, join, required, required_at};
+use crate::{convert_at, convert_each, join, required, required_at};
 
 /// An optional date as the wire writes it: empty when unset.
 fn optional_date(date: Option<NaiveDate>) -> String {
@@ -629,12 +629,7 @@ impl TryFrom<pb::Case> for (Case, bool) {
             escalations: case.escalations,
             assignments_down: case.assignments_down,
             reopened: case.reopened,
-            supervisions: case
-                .supervisions
-                .into_iter()
-                .enumerate()
-                .map(|(i, entry)| convert_at(entry, &format!("supervisions[{i}]")))
-                .collect::<Result<Vec<_>, _>>()?,
+            supervisions: convert_each(case.supervisions, "supervisions")?,
             seq: case.sequence,
             updated_at: from_timestamp(case.updated_at, "updated_at")?,
         };

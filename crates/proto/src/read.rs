@@ -11,7 +11,9 @@ use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, IsoWeek, Tier,
 
 use crate::enums::WireEnum;
 use crate::scalars::parse_optional_date;
-use crate::{convert_at, from_timestamp, parse_date, parse_unit_id, pb, required_at, timestamp};
+use crate::{
+    convert_at, convert_each, from_timestamp, parse_date, parse_unit_id, pb, required_at, timestamp,
+};
 
 fn moment(at: Moment) -> Option<prost_types::Timestamp> {
     Some(timestamp(at.instant()))
@@ -215,19 +217,6 @@ impl TryFrom<pb::DayRange> for DayRange {
             to_date: parse_date(&r.to_date, "to_date")?,
         })
     }
-}
-
-/// Each message of a repeated field converted with [`convert_at`] at
-/// `field[i]`.
-fn convert_each<M, T>(messages: Vec<M>, field: &str) -> Result<Vec<T>, DomainError>
-where
-    T: TryFrom<M, Error = DomainError>,
-{
-    messages
-        .into_iter()
-        .enumerate()
-        .map(|(i, message)| convert_at(message, &format!("{field}[{i}]")))
-        .collect()
 }
 
 /// An optional message field converted with [`convert_at`] at `field`; the
