@@ -38,6 +38,26 @@ impl DateWord {
     }
 }
 
+/// `--week`, as every command reading a span of days takes it: an ISO week
+/// instead of `--from`/`--to` (with which it conflicts). The span without
+/// any of them, and how `--from`/`--to` default, is each command's own and
+/// said in their help: `summary` and `drill` read this week, `reports`
+/// today; `export` wants `--week` or `--from`. (`case list` reads the
+/// week's registrations; its flags are its own.)
+#[derive(Debug, Default, clap::Args)]
+pub struct WeekArg {
+    /// An ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a date in it.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
+}
+
+impl WeekArg {
+    /// The week as typed, if given.
+    pub fn as_deref(&self) -> Option<&str> {
+        self.week.as_deref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,8 @@
 //! [`audit`] gives every change its record in the tamper-evident audit log,
 //! which the store appends in the change's own transaction.
 //! [`metrics`] is the node's Prometheus registry and its `/metrics` endpoint.
+//! [`middleware`] is the one tower shell of the per-call layers (the limits,
+//! the metrics).
 //! [`tls`] is the transport — mTLS, with the caller's identity taken from
 //! its verified certificate — and [`pki`] makes the deployment's CA and
 //! certificates. [`propagation`] carries trace context across calls and,
@@ -47,6 +49,7 @@ pub mod figures;
 pub mod forwarder;
 pub mod limits;
 pub mod metrics;
+pub mod middleware;
 pub mod node;
 pub mod node_status;
 pub mod paging;

@@ -17,11 +17,8 @@
 //! connections reclaimed, TCP keepalive and HTTP/2 pings, and a bound on
 //! the calls one connection may have open.
 
-use std::future::Future;
 use std::num::NonZeroU32;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -31,6 +28,7 @@ use tonic::body::Body;
 use tonic::transport::server::TcpConnectInfo;
 
 use crate::caller::Caller;
+use crate::middleware::{Answer, Inner, Middleware, Wrapped};
 
 /// The limits a node enforces. The defaults suit a district node: a few
 /// dozen child nodes and some hundred people calling it, each at human pace
@@ -195,40 +193,15 @@ impl LimitLayer {
 }
 
 impl<S> tower_layer::Layer<S> for LimitLayer {
-    type Service = Limited<S>;
+    type Service = Wrapped<LimitLayer, S>;
 
-    fn layer(&self, inner: S) -> Limited<S> {
-        Limited { inner, shared: Arc::clone(&self.shared) }
+    fn layer(&self, inner: S) -> Self::Service {
+        Wrapped::new(self.clone(), inner)
     }
 }
 
-/// A service behind the [`LimitLayer`].
-#[derive(Debug, Clone)]
-pub struct Limited<S> {
-    inner: S,
-    shared: Arc<Shared>,
-}
-
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
-impl<S> tower_service::Service<http::Request<Body>> for Limited<S>
-where
-    S: tower_service::Service<http::Request<Body>, Response = http::Response<Body>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
-{
-    type Response = http::Response<Body>;
-    type Error = S::Error;
-    type Future = BoxFuture<Result<http::Response<Body>, S::Error>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        // The clone that was polled ready serves this call.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+impl Middleware for LimitLayer {
+    fn around<S: Inner>(&self, mut inner: S, request: http::Request<Body>) -> Answer<S::Error> {
         if request.uri().path().starts_with(HEALTH_PREFIX) {
             return Box::pin(inner.call(request));
         }
@@ -293,10 +266,7 @@ const REFUSED_BODY_READ: (usize, Duration) = (64 * 1024, Duration::from_millis(2
 /// times in a row then saw its whole connection closed with
 /// ENHANCE_YOUR_CALM, its other calls failing with a broken pipe, instead
 /// of each call getting its RESOURCE_EXHAUSTED or UNAVAILABLE.
-fn refuse<E: Send + 'static>(
-    request: http::Request<Body>,
-    status: tonic::Status,
-) -> BoxFuture<Result<http::Response<Body>, E>> {
+fn refuse<E: Send + 'static>(request: http::Request<Body>, status: tonic::Status) -> Answer<E> {
     use http_body_util::BodyExt;
     Box::pin(async move {
         let (limit, within) = REFUSED_BODY_READ;

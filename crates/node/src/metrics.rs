@@ -41,6 +41,7 @@ use tonic::Code;
 use tonic::body::Body;
 use tracing::{debug, warn};
 
+use crate::middleware::{Answer, Inner, Middleware, Wrapped};
 use crate::{Node, NodeError};
 
 /// The content type of a scrape: OpenMetrics text, which Prometheus reads.
@@ -644,40 +645,15 @@ impl MetricsLayer {
 }
 
 impl<S> tower_layer::Layer<S> for MetricsLayer {
-    type Service = Measured<S>;
+    type Service = Wrapped<MetricsLayer, S>;
 
-    fn layer(&self, inner: S) -> Measured<S> {
-        Measured { inner, metrics: Arc::clone(&self.metrics) }
+    fn layer(&self, inner: S) -> Self::Service {
+        Wrapped::new(self.clone(), inner)
     }
 }
 
-/// A service behind the [`MetricsLayer`].
-#[derive(Debug, Clone)]
-pub struct Measured<S> {
-    inner: S,
-    metrics: Arc<Metrics>,
-}
-
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
-impl<S> tower_service::Service<http::Request<Body>> for Measured<S>
-where
-    S: tower_service::Service<http::Request<Body>, Response = http::Response<Body>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
-{
-    type Response = http::Response<Body>;
-    type Error = S::Error;
-    type Future = BoxFuture<Result<http::Response<Body>, S::Error>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        // The clone that was polled ready serves this call.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+impl Middleware for MetricsLayer {
+    fn around<S: Inner>(&self, mut inner: S, request: http::Request<Body>) -> Answer<S::Error> {
         let call = CallRecord {
             metrics: Arc::clone(&self.metrics),
             rpc: Rpc::of_path(request.uri().path()),

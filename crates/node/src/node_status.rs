@@ -143,12 +143,7 @@ fn parse_notice_token(token: &str) -> Result<Option<(DateTime<Utc>, String)>, Do
     if token.is_empty() {
         return Ok(None);
     }
-    let bad = || {
-        DomainError::invalid(
-            "page_token",
-            why!(NOT_TOKEN_THIS_SERVICE_ISSUED, "not a token this service issued"),
-        )
-    };
+    let bad = crate::paging::foreign_token;
     let (at, id) = token.split_once('|').ok_or_else(bad)?;
     let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
     Ok(Some((at, id.to_owned())))

@@ -15,6 +15,12 @@ use prost::Message;
 
 pub use fengqiao_proto::MAX_ANSWER_BYTES;
 
+/// INVALID_ARGUMENT on `page_token`: not a token this service issued (a
+/// listing's token that does not parse, or names nothing it lists).
+pub fn foreign_token() -> DomainError {
+    DomainError::invalid("page_token", why!(NOT_TOKEN_THIS_SERVICE_ISSUED, "not a token this service issued"))
+}
+
 /// The page size a listing asked for: `default` for 0, at most `max`
 /// (INVALID_ARGUMENT naming `page_size` beyond it).
 pub fn page_size(requested: u32, default: u32, max: u32) -> Result<u32, DomainError> {

@@ -179,12 +179,7 @@ fn parse_page_token(token: &str) -> Result<Option<(NaiveDate, UnitId)>, DomainEr
     if token.is_empty() {
         return Ok(None);
     }
-    let bad = || {
-        DomainError::invalid(
-            "page_token",
-            why!(NOT_TOKEN_THIS_SERVICE_ISSUED, "not a token this service issued"),
-        )
-    };
+    let bad = crate::paging::foreign_token;
     let (date, unit) = token.split_once('/').ok_or_else(bad)?;
     let date = parse_date(date, "page_token").map_err(|_| bad())?;
     let unit = UnitId::parse(unit).map_err(|_| bad())?;

@@ -1,7 +1,5 @@
 //! `fengqiao.v1.UnitService`: read the subtree this node serves.
 
-use fengqiao_core::DomainError;
-use fengqiao_core::why;
 use fengqiao_proto::pb::unit_service_server::UnitService;
 use fengqiao_proto::pb::{GetUnitRequest, GetUnitResponse, ListUnitsRequest, ListUnitsResponse};
 use fengqiao_proto::{parse_unit_id, pb};
@@ -66,13 +64,10 @@ impl Units {
         let start = if request.page_token.is_empty() {
             0
         } else {
-            let position =
-                units.iter().position(|u| u.id.as_str() == request.page_token).ok_or_else(|| {
-                    DomainError::invalid(
-                        "page_token",
-                        why!(NOT_TOKEN_THIS_SERVICE_ISSUED, "not a token this service issued"),
-                    )
-                })?;
+            let position = units
+                .iter()
+                .position(|u| u.id.as_str() == request.page_token)
+                .ok_or_else(crate::paging::foreign_token)?;
             position + 1
         };
         // One more than the page, to know whether another page follows.

@@ -24,7 +24,7 @@ use crate::pb::case_event::Kind;
 use crate::scalars::{
     format_date, from_timestamp, parse_date, parse_optional_date, parse_unit_id, timestamp,
 };
-use crate::{convert_at, join, required, required_at};
+use crate::{convert_at, convert_each, join, required, required_at};
 
 /// An optional date as the wire writes it: empty when unset.
 fn optional_date(date: Option<NaiveDate>) -> String {
@@ -630,12 +630,7 @@ impl TryFrom<pb::Case> for (Case, bool) {
             escalations: case.escalations,
             assignments_down: case.assignments_down,
             reopened: case.reopened,
-            supervisions: case
-                .supervisions
-                .into_iter()
-                .enumerate()
-                .map(|(i, entry)| convert_at(entry, &format!("supervisions[{i}]")))
-                .collect::<Result<Vec<_>, _>>()?,
+            supervisions: convert_each(case.supervisions, "supervisions")?,
             seq: case.sequence,
             updated_at: from_timestamp(case.updated_at, "updated_at")?,
         };
@@ -672,12 +667,7 @@ impl TryFrom<pb::GetCaseResponse> for CaseFile {
     fn try_from(answer: pb::GetCaseResponse) -> Result<Self, DomainError> {
         Ok(CaseFile {
             case: required_at(answer.case, "case")?,
-            events: answer
-                .events
-                .into_iter()
-                .enumerate()
-                .map(|(i, event)| convert_at(event, &format!("events[{i}]")))
-                .collect::<Result<_, _>>()?,
+            events: convert_each(answer.events, "events")?,
             petitioner: answer
                 .petitioner
                 .map(|petitioner| convert_at::<_, Petitioner>(petitioner, "petitioner"))

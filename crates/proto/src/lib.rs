@@ -94,6 +94,18 @@ where
     T::try_from(message).map_err(at(path))
 }
 
+/// [`convert_at`] for each message of a repeated field, at `path[i]`.
+pub fn convert_each<M, T>(messages: Vec<M>, path: &str) -> Result<Vec<T>, DomainError>
+where
+    T: TryFrom<M, Error = DomainError>,
+{
+    messages
+        .into_iter()
+        .enumerate()
+        .map(|(i, message)| convert_at(message, &format!("{path}[{i}]")))
+        .collect()
+}
+
 /// [`convert_at`] for a message field that must be set: absent is
 /// [`DomainError::Invalid`] naming `path`.
 pub fn required_at<M, T>(message: Option<M>, path: &str) -> Result<T, DomainError>

@@ -11,7 +11,9 @@ use fengqiao_core::{DisputeCategory, DisputeOutcome, DomainError, IsoWeek, Tier,
 
 use crate::enums::WireEnum;
 use crate::scalars::parse_optional_date;
-use crate::{from_timestamp, parse_date, parse_unit_id, pb, timestamp};
+use crate::{
+    convert_at, convert_each, from_timestamp, parse_date, parse_unit_id, pb, required_at, timestamp,
+};
 
 fn moment(at: Moment) -> Option<prost_types::Timestamp> {
     Some(timestamp(at.instant()))
@@ -83,14 +85,12 @@ impl TryFrom<pb::Tally> for Figures {
         for c in t.by_category {
             *figures
                 .by_category
-                .entry(DisputeCategory::from_wire(c.category, "tally.by_category")?)
+                .entry(DisputeCategory::from_wire(c.category, "by_category")?)
                 .or_default() += c.disputes;
         }
         for o in t.by_outcome {
-            *figures
-                .by_outcome
-                .entry(DisputeOutcome::from_wire(o.outcome, "tally.by_outcome")?)
-                .or_default() += o.disputes;
+            *figures.by_outcome.entry(DisputeOutcome::from_wire(o.outcome, "by_outcome")?).or_default() +=
+                o.disputes;
         }
         if let Some(w) = t.wage_arrears {
             figures.wage_arrears = WageFigures {
@@ -201,18 +201,31 @@ impl TryFrom<pb::ChildFreshness> for Freshness {
         };
         Ok(Freshness {
             served_by: (!f.served_by.is_empty()).then_some(f.served_by),
-            last_sync: at(f.last_sync, "freshness.last_sync")?,
-            synced_through: at(f.synced_through, "freshness.synced_through")?,
+            last_sync: at(f.last_sync, "last_sync")?,
+            synced_through: at(f.synced_through, "synced_through")?,
             arrived: f.arrived,
         })
     }
 }
 
-fn day_range(r: pb::DayRange) -> Result<DayRange, DomainError> {
-    Ok(DayRange {
-        from_date: parse_date(&r.from_date, "days.from_date")?,
-        to_date: parse_date(&r.to_date, "days.to_date")?,
-    })
+impl TryFrom<pb::DayRange> for DayRange {
+    type Error = DomainError;
+
+    fn try_from(r: pb::DayRange) -> Result<Self, DomainError> {
+        Ok(DayRange {
+            from_date: parse_date(&r.from_date, "from_date")?,
+            to_date: parse_date(&r.to_date, "to_date")?,
+        })
+    }
+}
+
+/// An optional message field converted with [`convert_at`] at `field`; the
+/// default when absent.
+fn convert_or_default<M, T>(message: Option<M>, field: &str) -> Result<T, DomainError>
+where
+    T: TryFrom<M, Error = DomainError> + Default,
+{
+    Ok(message.map(|message| convert_at(message, field)).transpose()?.unwrap_or_default())
 }
 
 impl From<&ScorecardRow> for pb::ScorecardRow {
@@ -241,16 +254,16 @@ impl TryFrom<pb::ScorecardRow> for ScorecardRow {
 
     fn try_from(row: pb::ScorecardRow) -> Result<Self, DomainError> {
         Ok(ScorecardRow {
-            unit_id: parse_unit_id(&row.unit_id, "row.unit_id")?,
+            unit_id: parse_unit_id(&row.unit_id, "unit_id")?,
             name: row.name,
-            tier: if row.tier == 0 { None } else { Some(Tier::from_wire(row.tier, "row.tier")?) },
-            days: row.days.into_iter().map(day_range).collect::<Result<_, _>>()?,
-            tally: row.tally.map(Figures::try_from).transpose()?.unwrap_or_default(),
+            tier: if row.tier == 0 { None } else { Some(Tier::from_wire(row.tier, "tier")?) },
+            days: convert_each(row.days, "days")?,
+            tally: convert_or_default(row.tally, "tally")?,
             rates: row.rates.map(Rates::from).unwrap_or_default(),
             cases: row.cases.map(CaseFigures::from).unwrap_or_default(),
             rank: row.rank,
-            assessment: crate::required(row.assessment, "row.assessment")?.try_into()?,
-            freshness: row.freshness.map(Freshness::try_from).transpose()?.unwrap_or_default(),
+            assessment: required_at(row.assessment, "assessment")?,
+            freshness: convert_or_default(row.freshness, "freshness")?,
         })
     }
 }
@@ -270,9 +283,9 @@ impl TryFrom<pb::ScorecardPlace> for ScorecardPlace {
 
     fn try_from(place: pb::ScorecardPlace) -> Result<Self, DomainError> {
         Ok(ScorecardPlace {
-            parent_unit_id: parse_unit_id(&place.parent_unit_id, "place.parent_unit_id")?,
+            parent_unit_id: parse_unit_id(&place.parent_unit_id, "parent_unit_id")?,
             rows: place.rows,
-            row: crate::required(place.row, "place.row")?.try_into()?,
+            row: required_at(place.row, "row")?,
         })
     }
 }
@@ -304,25 +317,25 @@ impl TryFrom<pb::Summary> for Summary {
 
     fn try_from(s: pb::Summary) -> Result<Self, DomainError> {
         Ok(Summary {
-            unit_id: parse_unit_id(&s.unit_id, "summary.unit_id")?,
+            unit_id: parse_unit_id(&s.unit_id, "unit_id")?,
             unit_name: s.unit_name,
-            tier: Tier::from_wire(s.tier, "summary.tier")?,
-            from_date: parse_date(&s.from_date, "summary.from_date")?,
-            to_date: parse_date(&s.to_date, "summary.to_date")?,
-            through_date: parse_optional_date(&s.through_date, "summary.through_date")?,
+            tier: Tier::from_wire(s.tier, "tier")?,
+            from_date: parse_date(&s.from_date, "from_date")?,
+            to_date: parse_date(&s.to_date, "to_date")?,
+            through_date: parse_optional_date(&s.through_date, "through_date")?,
             iso_week: if s.iso_week.is_empty() {
                 None
             } else {
-                Some(IsoWeek::parse(&s.iso_week, "summary.iso_week")?)
+                Some(IsoWeek::parse(&s.iso_week, "iso_week")?)
             },
-            computed_at: Moment::utc(from_timestamp(s.computed_at, "summary.computed_at")?),
+            computed_at: Moment::utc(from_timestamp(s.computed_at, "computed_at")?),
             arrived_percent: s.arrived_percent,
-            totals: s.totals.map(Figures::try_from).transpose()?.unwrap_or_default(),
+            totals: convert_or_default(s.totals, "totals")?,
             rates: s.rates.map(Rates::from).unwrap_or_default(),
             cases: s.cases.map(CaseFigures::from).unwrap_or_default(),
-            cases_as_of: Moment::utc(from_timestamp(s.cases_as_of, "summary.cases_as_of")?),
+            cases_as_of: Moment::utc(from_timestamp(s.cases_as_of, "cases_as_of")?),
             cases_provisional: s.cases_provisional,
-            children: s.children.into_iter().map(ScorecardRow::try_from).collect::<Result<_, _>>()?,
+            children: convert_each(s.children, "children")?,
         })
     }
 }
@@ -343,12 +356,12 @@ impl TryFrom<pb::UnitRef> for UnitRef {
 
     fn try_from(u: pb::UnitRef) -> Result<Self, DomainError> {
         Ok(UnitRef {
-            unit_id: parse_unit_id(&u.unit_id, "unit.unit_id")?,
+            unit_id: parse_unit_id(&u.unit_id, "unit_id")?,
             name: u.name,
             parent_id: if u.parent_id.is_empty() {
                 None
             } else {
-                Some(parse_unit_id(&u.parent_id, "unit.parent_id")?)
+                Some(parse_unit_id(&u.parent_id, "parent_id")?)
             },
             parent_name: (!u.parent_name.is_empty()).then_some(u.parent_name),
         })
@@ -390,20 +403,19 @@ impl TryFrom<pb::CompletenessResponse> for Completeness {
             expected: c.expected,
             received: c.received,
             on_time: c.on_time,
-            missing: c.missing.into_iter().map(UnitRef::try_from).collect::<Result<_, _>>()?,
-            late: c
-                .late
-                .into_iter()
-                .map(|l| {
-                    Ok(LateReport {
-                        unit: crate::required(l.unit, "late.unit")?.try_into()?,
-                        first_accepted_at: Moment::utc(from_timestamp(
-                            l.first_accepted_at,
-                            "late.first_accepted_at",
-                        )?),
-                    })
-                })
-                .collect::<Result<_, DomainError>>()?,
+            missing: convert_each(c.missing, "missing")?,
+            late: convert_each(c.late, "late")?,
+        })
+    }
+}
+
+impl TryFrom<pb::LateReport> for LateReport {
+    type Error = DomainError;
+
+    fn try_from(l: pb::LateReport) -> Result<Self, DomainError> {
+        Ok(LateReport {
+            unit: required_at(l.unit, "unit")?,
+            first_accepted_at: Moment::utc(from_timestamp(l.first_accepted_at, "first_accepted_at")?),
         })
     }
 }
@@ -429,19 +441,18 @@ impl TryFrom<pb::TrendResponse> for Trend {
     type Error = DomainError;
 
     fn try_from(t: pb::TrendResponse) -> Result<Self, DomainError> {
-        Ok(Trend {
-            unit_id: parse_unit_id(&t.unit_id, "unit_id")?,
-            weeks: t
-                .weeks
-                .into_iter()
-                .map(|w| {
-                    Ok(WeekPoint {
-                        iso_week: IsoWeek::parse(&w.iso_week, "weeks.iso_week")?,
-                        tally: w.tally.map(Figures::try_from).transpose()?.unwrap_or_default(),
-                        rates: w.rates.map(Rates::from).unwrap_or_default(),
-                    })
-                })
-                .collect::<Result<_, DomainError>>()?,
+        Ok(Trend { unit_id: parse_unit_id(&t.unit_id, "unit_id")?, weeks: convert_each(t.weeks, "weeks")? })
+    }
+}
+
+impl TryFrom<pb::WeekPoint> for WeekPoint {
+    type Error = DomainError;
+
+    fn try_from(w: pb::WeekPoint) -> Result<Self, DomainError> {
+        Ok(WeekPoint {
+            iso_week: IsoWeek::parse(&w.iso_week, "iso_week")?,
+            tally: convert_or_default(w.tally, "tally")?,
+            rates: w.rates.map(Rates::from).unwrap_or_default(),
         })
     }
 }

@@ -233,12 +233,7 @@ impl TryFrom<pb::ExchangeReport> for ExchangeReport {
     type Error = DomainError;
 
     fn try_from(message: pb::ExchangeReport) -> Result<Self, DomainError> {
-        let conflicts = message
-            .conflicts
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| crate::convert_at(c, &format!("conflicts[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let conflicts: Vec<_> = crate::convert_each(message.conflicts, "conflicts")?;
         if conflicts.len() > fengqiao_core::reconcile::MAX_REPORTED_CONFLICTS {
             return Err(DomainError::invalid(
                 "conflicts",

@@ -12,9 +12,16 @@ pub mod network;
 pub mod reconcile;
 pub mod summary;
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use anyhow::Result;
+use chrono::NaiveDate;
+use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
+use fengqiao_proto::pb::{self, SubmitDailyReportRequest};
+use futures::StreamExt;
+use tonic::transport::Channel;
 
 use self::ingest::{IngestArgs, ingest};
 
@@ -72,4 +79,46 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Reconcile(args) => reconcile::reconcile(args).await,
         BenchCommand::All(args) => all::all(args).await,
     }
+}
+
+/// One zero report for `date` per `(unit, node)` of `filings`, submitted to
+/// that node's channel, `clients` calls at a time; with `retry_unavailable`
+/// a call the node sheds (UNAVAILABLE) is sent again 10 ms later. The
+/// outcome of every call, in the order they finished.
+pub(crate) async fn file_zero_reports(
+    filings: Vec<(String, String)>,
+    channels: &HashMap<String, Channel>,
+    date: NaiveDate,
+    clients: usize,
+    retry_unavailable: bool,
+) -> Vec<Result<(), tonic::Status>> {
+    futures::stream::iter(filings)
+        .map(|(unit, node)| {
+            let mut client = ReportingServiceClient::new(channels[&node].clone());
+            async move {
+                let report = pb::DailyReport {
+                    unit_id: unit,
+                    date: date.to_string(),
+                    revision: 1,
+                    reporter: "bench".into(),
+                    zero: true,
+                    disputes: vec![],
+                    correction_reason: String::new(),
+                };
+                loop {
+                    match client
+                        .submit_daily_report(SubmitDailyReportRequest { report: Some(report.clone()) })
+                        .await
+                    {
+                        Err(status) if retry_unavailable && status.code() == tonic::Code::Unavailable => {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
+                        other => return other.map(drop),
+                    }
+                }
+            }
+        })
+        .buffer_unordered(clients)
+        .collect()
+        .await
 }

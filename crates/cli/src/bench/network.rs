@@ -21,11 +21,8 @@ use chrono::{NaiveDate, Utc};
 use fengqiao_core::revision::Source;
 use fengqiao_core::{SystemClock, Tier, TimePolicy, UnitTree};
 use fengqiao_node::{ChildNodes, ForwarderConfig, Limits, Node, NodeConfig};
-use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
-use fengqiao_proto::pb::{self, SubmitDailyReportRequest};
 use fengqiao_store::Store;
 use fengqiao_store::postgres::PgStore;
-use futures::StreamExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::transport::Channel;
@@ -214,35 +211,7 @@ async fn submit_day(tree: &UnitTree, network: &Network, date: NaiveDate, clients
         .filter(|u| u.tier == Tier::Group && u.expected_on(date))
         .map(|u| (u.id.to_string(), u.parent.as_ref().expect("groups have parents").to_string()))
         .collect();
-    let results: Vec<Result<(), tonic::Status>> = futures::stream::iter(groups)
-        .map(|(unit, community)| {
-            let mut client = ReportingServiceClient::new(channels[&community].clone());
-            async move {
-                let report = pb::DailyReport {
-                    unit_id: unit,
-                    date: date.to_string(),
-                    revision: 1,
-                    reporter: "bench".into(),
-                    zero: true,
-                    disputes: vec![],
-                    correction_reason: String::new(),
-                };
-                loop {
-                    match client
-                        .submit_daily_report(SubmitDailyReportRequest { report: Some(report.clone()) })
-                        .await
-                    {
-                        Err(status) if status.code() == tonic::Code::Unavailable => {
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                        }
-                        other => return other.map(|_| ()),
-                    }
-                }
-            }
-        })
-        .buffer_unordered(clients)
-        .collect()
-        .await;
+    let results = crate::bench::file_zero_reports(groups, &channels, date, clients, true).await;
     let failures = results.iter().filter(|r| r.is_err()).count();
     if failures > 0 {
         bail!("{failures} submissions failed");

@@ -22,11 +22,9 @@ use fengqiao_core::reconcile::{ExchangeReport, Trigger};
 use fengqiao_core::{SystemClock, TimePolicy, UnitTree};
 use fengqiao_node::reconcile::ReconcileConfig;
 use fengqiao_node::{ChildNodes, ForwarderConfig, Limits, Node, NodeConfig};
-use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
-use fengqiao_proto::pb::{self, SubmitDailyReportRequest};
+use fengqiao_proto::pb;
 use fengqiao_store::Store;
 use fengqiao_store::postgres::PgStore;
-use futures::StreamExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
@@ -105,25 +103,7 @@ async fn file_day(
         .filter(|u| u.expected_on(date))
         .filter_map(|u| township_of.get(u.id.as_str()).map(|t| (u.id.to_string(), t.clone())))
         .collect();
-    let results: Vec<Result<(), tonic::Status>> = futures::stream::iter(units)
-        .map(|(unit, township)| {
-            let mut client = ReportingServiceClient::new(channels[&township].clone());
-            async move {
-                let report = pb::DailyReport {
-                    unit_id: unit,
-                    date: date.to_string(),
-                    revision: 1,
-                    reporter: "bench".into(),
-                    zero: true,
-                    disputes: vec![],
-                    correction_reason: String::new(),
-                };
-                client.submit_daily_report(SubmitDailyReportRequest { report: Some(report) }).await.map(drop)
-            }
-        })
-        .buffer_unordered(clients)
-        .collect()
-        .await;
+    let results = crate::bench::file_zero_reports(units, channels, date, clients, false).await;
     if let Some(Err(status)) = results.iter().find(|r| r.is_err()) {
         bail!("a submission failed: {status}");
     }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::commands::units::UnitNames;
 use crate::connection::{Connection, out, refused};
+use crate::dates::WeekArg;
 use crate::tr;
 
 #[derive(Debug, clap::Args)]
@@ -18,10 +19,9 @@ pub struct DrillArgs {
     /// The unit whose subtree the figure is of.
     #[arg(long)]
     pub unit: String,
-    /// An ISO week: `2026-W48`, `this`, `last`, or a date in it (this week when no range is given).
-    #[arg(long, conflicts_with_all = ["from", "to"])]
-    pub week: Option<String>,
-    /// First day: YYYY-MM-DD, today or yesterday.
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// First day: YYYY-MM-DD, today or yesterday (this week when no range is given).
     #[arg(long)]
     pub from: Option<String>,
     /// Last day (inclusive; --from's day when left out).
@@ -67,7 +67,7 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
             .map_err(refused)?
             .into_inner();
         if let Some(place) = page.place {
-            let place = ScorecardPlace::try_from(place)?.in_zone(policy.zone);
+            let place = fengqiao_proto::convert_at::<_, ScorecardPlace>(place, "place")?.in_zone(policy.zone);
             let text = if args.json {
                 serde_json::to_string(&place)?
             } else {

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::commands::units::UnitNames;
 use crate::connection::{Connection, refused};
+use crate::dates::WeekArg;
 use crate::render::time_fmt;
 use crate::render::{category_name, outcome_name};
 use crate::tr;
@@ -39,9 +40,8 @@ pub struct ExportArgs {
     /// Root of the subtree.
     #[arg(long)]
     pub unit: String,
-    /// An ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a date in it.
-    #[arg(long, conflicts_with_all = ["from", "to"])]
-    pub week: Option<String>,
+    #[command(flatten)]
+    pub week: WeekArg,
     /// First date: YYYY-MM-DD, today or yesterday.
     #[arg(long, required_unless_present = "week")]
     pub from: Option<String>,
@@ -275,7 +275,7 @@ impl<W: Write> Sink<W> {
 pub async fn export(args: ExportArgs) -> Result<()> {
     let connection = &args.connection;
     let policy = connection.zone_policy()?;
-    let (from, to) = match &args.week {
+    let (from, to) = match args.week.as_deref() {
         Some(week) => connection.range(Some(week), None, None)?,
         None => connection.range(None, args.from.as_deref(), Some(args.to.as_deref().unwrap_or("today")))?,
     };

@@ -10,6 +10,7 @@ use fengqiao_proto::pb::{self, DailyReport, Disposition, SubmitDailyReportReques
 use serde::Deserialize;
 
 use crate::connection::{Connection, each_report, out, refused};
+use crate::dates::WeekArg;
 use crate::render::time_fmt;
 use crate::tr;
 #[derive(Debug, clap::Args)]
@@ -333,9 +334,8 @@ pub struct ReportsArgs {
     /// Root of the subtree.
     #[arg(long)]
     pub unit: String,
-    /// An ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a date in it.
-    #[arg(long, conflicts_with_all = ["from", "to"])]
-    pub week: Option<String>,
+    #[command(flatten)]
+    pub week: WeekArg,
     /// First date: YYYY-MM-DD, today or yesterday.
     #[arg(long, default_value = "today")]
     pub from: String,
@@ -348,7 +348,7 @@ pub struct ReportsArgs {
 }
 
 pub async fn reports(args: ReportsArgs) -> Result<()> {
-    let (from, to) = match &args.week {
+    let (from, to) = match args.week.as_deref() {
         Some(week) => args.connection.range(Some(week), None, None)?,
         None => args.connection.range(None, Some(&args.from), Some(&args.to))?,
     };

@@ -13,6 +13,7 @@ use fengqiao_core::read::{Freshness, Moment, ScorecardRow, Summary};
 use fengqiao_proto::pb::{self};
 
 use crate::connection::{Connection, refused};
+use crate::dates::WeekArg;
 use crate::render::{percent, yuan};
 use crate::tr;
 
@@ -23,11 +24,10 @@ pub struct SummaryArgs {
     /// The unit whose subtree is summarised (any unit the node holds).
     #[arg(long)]
     pub unit: String,
-    /// An ISO week: `2026-W48`, `this`, `last`, or a date in it. The default,
-    /// without --from/--to, is this week.
-    #[arg(long, conflicts_with_all = ["from", "to"])]
-    pub week: Option<String>,
-    /// First day of a period instead of a week: YYYY-MM-DD, today or yesterday.
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// First day of a period instead of a week (this week when no range is given): YYYY-MM-DD,
+    /// today or yesterday.
     #[arg(long, requires = "to")]
     pub from: Option<String>,
     /// Last day of the period (inclusive).
@@ -63,7 +63,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         }
     };
     let summary = summary.ok_or_else(|| anyhow!(tr!("error-no-summary")))?;
-    let summary = Summary::try_from(summary)?;
+    let summary: Summary = fengqiao_proto::convert_at(summary, "summary")?;
     if args.json {
         println!("{}", serde_json::to_string(&summary.in_zone(policy.zone))?);
     } else {

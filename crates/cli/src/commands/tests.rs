@@ -152,7 +152,7 @@ async fn a_node_answers_the_commands() {
     let args = ExportArgs {
         connection: connection.clone(),
         unit: "410411".into(),
-        week: None,
+        week: crate::dates::WeekArg::default(),
         from: Some("2026-11-23".into()),
         to: Some("2026-11-29".into()),
         format: ExportFormat::Csv,
@@ -260,7 +260,7 @@ async fn the_cli_reads_every_large_report() {
     let args = ExportArgs {
         connection: connection.clone(),
         unit: "410411".into(),
-        week: None,
+        week: crate::dates::WeekArg::default(),
         from: Some(first.to_string()),
         to: Some(last.to_string()),
         format: ExportFormat::Jsonl,

@@ -16,7 +16,7 @@ use fengqiao_core::case::{
 use fengqiao_core::{DomainError, UnitId};
 use fengqiao_proto::pb::downlink_event::Body;
 use fengqiao_proto::pb::{CaseHandover, RepeatFlag as PbRepeatFlag, RosterEntry, SupervisionNotice};
-use fengqiao_proto::{WireEnum, actor_from_pb, convert_at, parse_date, parse_unit_id, pb};
+use fengqiao_proto::{WireEnum, actor_from_pb, convert_at, convert_each, parse_date, parse_unit_id, pb};
 use fengqiao_store::{CaseApplied, CaseEventItem};
 use tracing::{info, warn};
 
@@ -91,13 +91,7 @@ pub(crate) async fn receive_handover(
     target: &UnitId,
     handover: CaseHandover,
 ) -> Result<(), NodeError> {
-    let events = handover
-        .events
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(i, e)| convert_at(e, &format!("case_handover.events[{i}]")))
-        .collect::<Result<Vec<CaseEvent>, _>>()?;
+    let events: Vec<CaseEvent> = convert_each(handover.events.clone(), "case_handover.events")?;
     let holds = node.holds(target.as_str());
     let petitioner = match (&handover.petitioner, holds) {
         (Some(p), true) => Some(convert_at::<_, Petitioner>(p.clone(), "case_handover.petitioner")?),

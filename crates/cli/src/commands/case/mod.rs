@@ -34,29 +34,31 @@ pub enum CaseCommand {
     /// Register a case (立案) at a unit the node serves.
     Register(RegisterArgs),
     /// Accept a registered case (受理): the handling deadline starts.
-    Accept(AcceptArgs),
+    Accept(On<AcceptArgs>),
     /// Decline a registered case (不予受理), with the reason.
-    Decline(DeclineArgs),
+    Decline(On<DeclineArgs>),
     /// Assign a case (包案): leader, responsible person, plan (一案一策), deadline.
-    Assign(AssignArgs),
+    Assign(On<AssignArgs>),
     /// Record progress on an assigned case (the note says what was done).
-    Progress(ProgressArgs),
+    #[command(mut_arg("note", |note| required_note(note, "What progress was made")))]
+    Progress(On<ProgressArgs>),
     /// Extend a case's deadline once (延期), with the reason.
-    Extend(ExtendArgs),
+    Extend(On<ExtendArgs>),
     /// Escalate a case to the tier above (上报); it passes to that tier's node.
-    Escalate(EscalateArgs),
+    Escalate(On<EscalateArgs>),
     /// Assign a case down (交办) to a unit below its owner.
-    Transfer(TransferArgs),
+    Transfer(On<TransferArgs>),
     /// Resolve a case (化解), with the resolution and any amount recovered.
-    Resolve(ResolveArgs),
+    Resolve(On<ResolveArgs>),
     /// Close a resolved case (销号) with the petitioner's satisfaction.
-    Close(CloseArgs),
+    Close(On<CloseArgs>),
     /// Reopen a closed case the petitioner was dissatisfied with.
-    Reopen(ReopenArgs),
+    Reopen(On<ReopenArgs>),
     /// Request a review (复查/复核) of a closed case (--reason), or decide one held here (--decide).
-    Review(ReviewArgs),
+    Review(On<ReviewArgs>),
     /// Reply to a supervision notice (督办) on a case (the note is the reply).
-    Reply(ReplyArgs),
+    #[command(mut_arg("note", |note| required_note(note, "The reply: what was done")))]
+    Reply(On<ReplyArgs>),
     /// One case: its fields and its event log.
     Show(ShowArgs),
     /// The case ledger of a unit's subtree, filtered.
@@ -70,63 +72,25 @@ pub async fn run(command: CaseCommand) -> Result<()> {
         C::Register(a) => register(a).await,
         C::Show(a) => show(a).await,
         C::List(a) => list(a).await,
-        C::Accept(a) => act_on(a.case_id, a.act, a.note, Action::Accept(act::Accept {})).await,
-        C::Decline(a) => {
-            act_on(a.case_id, a.act, a.note, Action::Decline(act::Decline { reason: a.reason })).await
-        }
-        C::Assign(a) => {
-            let deadline = optional_date(&a.act.connection, a.deadline.as_deref(), "--deadline")?;
-            let assign = act::Assign { leader: a.leader, responsible: a.responsible, plan: a.plan, deadline };
-            act_on(a.case_id, a.act, a.note, Action::Assign(assign)).await
-        }
-        C::Progress(a) => {
-            if a.note.trim().is_empty() {
-                bail!(tr!("error-note-progress"));
-            }
-            act_on(a.case_id, a.act, a.note, Action::Progress(act::Progress {})).await
-        }
-        C::Extend(a) => {
-            let extend = act::Extend { days: a.days, reason: a.reason };
-            act_on(a.case_id, a.act, a.note, Action::Extend(extend)).await
-        }
-        C::Escalate(a) => {
-            act_on(a.case_id, a.act, a.note, Action::Escalate(act::Escalate { reason: a.reason })).await
-        }
-        C::Transfer(a) => {
-            let deadline = optional_date(&a.act.connection, a.deadline.as_deref(), "--deadline")?;
-            let down = act::AssignDown { to_unit_id: a.to, deadline };
-            act_on(a.case_id, a.act, a.note, Action::AssignDown(down)).await
-        }
-        C::Resolve(a) => {
-            let resolve =
-                act::Resolve { resolution: a.resolution, amount_recovered_cents: a.recovered.unwrap_or(0) };
-            act_on(a.case_id, a.act, a.note, Action::Resolve(resolve)).await
-        }
-        C::Close(a) => {
-            let close = act::Close { satisfaction: a.satisfaction.into() };
-            act_on(a.case_id, a.act, a.note, Action::Close(close)).await
-        }
-        C::Reopen(a) => {
-            act_on(a.case_id, a.act, a.note, Action::Reopen(act::Reopen { reason: a.reason })).await
-        }
-        C::Review(a) => {
-            let action = match (a.reason, a.decide) {
-                (Some(reason), None) => Action::RequestReview(act::RequestReview { reason }),
-                (None, Some(decision)) => {
-                    Action::DecideReview(act::DecideReview { decision: decision.into() })
-                }
-                _ => bail!(tr!("error-reason-or-decide")),
-            };
-            act_on(a.case_id, a.act, a.note, action).await
-        }
-        C::Reply(a) => {
-            if a.note.trim().is_empty() {
-                bail!(tr!("error-note-reply"));
-            }
-            let reply = act::ReplySupervision { supervision_id: a.supervision };
-            act_on(a.case_id, a.act, a.note, Action::ReplySupervision(reply)).await
-        }
+        C::Accept(a) => a.send().await,
+        C::Decline(a) => a.send().await,
+        C::Assign(a) => a.send().await,
+        C::Progress(a) => a.send().await,
+        C::Extend(a) => a.send().await,
+        C::Escalate(a) => a.send().await,
+        C::Transfer(a) => a.send().await,
+        C::Resolve(a) => a.send().await,
+        C::Close(a) => a.send().await,
+        C::Reopen(a) => a.send().await,
+        C::Review(a) => a.send().await,
+        C::Reply(a) => a.send().await,
     }
+}
+
+/// The `--note` of an action that must say something (progress, a reply):
+/// required, with its own help, instead of an optional note for the log.
+fn required_note(note: clap::Arg, help: &'static str) -> clap::Arg {
+    note.required(true).default_value(None::<&'static str>).help(help)
 }
 
 /// An optional date flag as `YYYY-MM-DD` (empty when absent).
@@ -181,32 +145,50 @@ pub struct ActArgs {
     pub json: bool,
 }
 
+/// One action on a case: the case, the action's own flags `A`, a note for
+/// the case log, and what every action takes.
 #[derive(Debug, clap::Args)]
-pub struct AcceptArgs {
+pub struct On<A: CaseAction> {
     pub case_id: String,
+    #[command(flatten)]
+    pub flags: A,
     /// A note for the case log.
     #[arg(long, default_value = "")]
     pub note: String,
     #[command(flatten)]
     pub act: ActArgs,
+}
+
+/// The flags of one action, and the action they make.
+pub trait CaseAction: clap::Args {
+    /// The request's action; `note` is the note for the case log.
+    fn action(self, connection: &Connection, note: &str) -> Result<Action>;
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AcceptArgs {}
+
+impl CaseAction for AcceptArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::Accept(act::Accept {}))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct DeclineArgs {
-    pub case_id: String,
     /// Why the case is not accepted (不予受理).
     #[arg(long)]
     pub reason: String,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
+}
+
+impl CaseAction for DeclineArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::Decline(act::Decline { reason: self.reason }))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct AssignArgs {
-    pub case_id: String,
     /// The leader who takes the case on (包案领导).
     #[arg(long)]
     pub leader: String,
@@ -219,167 +201,192 @@ pub struct AssignArgs {
     /// YYYY-MM-DD, today or yesterday; not after the case's deadline (the default).
     #[arg(long)]
     pub deadline: Option<String>,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
 }
 
+impl CaseAction for AssignArgs {
+    fn action(self, connection: &Connection, _: &str) -> Result<Action> {
+        let deadline = optional_date(connection, self.deadline.as_deref(), "--deadline")?;
+        Ok(Action::Assign(act::Assign {
+            leader: self.leader,
+            responsible: self.responsible,
+            plan: self.plan,
+            deadline,
+        }))
+    }
+}
+
+/// Progress has no flags of its own: its `--note` (required) says what was done.
 #[derive(Debug, clap::Args)]
-pub struct ProgressArgs {
-    pub case_id: String,
-    /// What progress was made.
-    #[arg(long)]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
+pub struct ProgressArgs {}
+
+impl CaseAction for ProgressArgs {
+    fn action(self, _: &Connection, note: &str) -> Result<Action> {
+        if note.trim().is_empty() {
+            bail!(tr!("error-note-progress"));
+        }
+        Ok(Action::Progress(act::Progress {}))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ExtendArgs {
-    pub case_id: String,
     /// Days added to the deadline (once per case; the regulation allows at most 30).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub days: u32,
     /// Why the case needs more time.
     #[arg(long)]
     pub reason: String,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
+}
+
+impl CaseAction for ExtendArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::Extend(act::Extend { days: self.days, reason: self.reason }))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct EscalateArgs {
-    pub case_id: String,
     /// Why the tier above must take the case.
     #[arg(long)]
     pub reason: String,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
+}
+
+impl CaseAction for EscalateArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::Escalate(act::Escalate { reason: self.reason }))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct TransferArgs {
-    pub case_id: String,
     /// The unit below the case's owner that takes it (交办).
     #[arg(long, value_name = "UNIT")]
     pub to: String,
     /// YYYY-MM-DD, today or yesterday; not after the case's deadline (the default).
     #[arg(long)]
     pub deadline: Option<String>,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
+}
+
+impl CaseAction for TransferArgs {
+    fn action(self, connection: &Connection, _: &str) -> Result<Action> {
+        let deadline = optional_date(connection, self.deadline.as_deref(), "--deadline")?;
+        Ok(Action::AssignDown(act::AssignDown { to_unit_id: self.to, deadline }))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ResolveArgs {
-    pub case_id: String,
     /// How the matter was settled (no names, phone numbers or ID numbers).
     #[arg(long)]
     pub resolution: String,
     /// Amount recovered for the petitioners, in yuan (e.g. 36000 or 120.50).
     #[arg(long, value_name = "YUAN", value_parser = parse_yuan)]
     pub recovered: Option<i64>,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
+}
+
+impl CaseAction for ResolveArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        let recovered = self.recovered.unwrap_or(0);
+        Ok(Action::Resolve(act::Resolve { resolution: self.resolution, amount_recovered_cents: recovered }))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CloseArgs {
-    pub case_id: String,
     /// What the petitioner said: satisfied, dissatisfied or unreachable.
     #[arg(long, value_parser = parse_name::<pb::Satisfaction>)]
     pub satisfaction: pb::Satisfaction,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
+}
+
+impl CaseAction for CloseArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::Close(act::Close { satisfaction: self.satisfaction.into() }))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ReopenArgs {
-    pub case_id: String,
     /// Why the case is handled again.
     #[arg(long)]
     pub reason: String,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
+}
+
+impl CaseAction for ReopenArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::Reopen(act::Reopen { reason: self.reason }))
+    }
 }
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("review").required(true).args(["reason", "decide"])))]
 pub struct ReviewArgs {
-    pub case_id: String,
     /// Request a review by the tier above: why the petitioner disputes the closure.
     #[arg(long)]
     pub reason: Option<String>,
     /// Decide a review held here: upheld (the closure stands) or overturned (handle it again).
     #[arg(long, value_parser = parse_name::<pb::ReviewDecision>)]
     pub decide: Option<pb::ReviewDecision>,
-    /// A note for the case log.
-    #[arg(long, default_value = "")]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
 }
 
+impl CaseAction for ReviewArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(match (self.reason, self.decide) {
+            (Some(reason), None) => Action::RequestReview(act::RequestReview { reason }),
+            (None, Some(decision)) => Action::DecideReview(act::DecideReview { decision: decision.into() }),
+            _ => bail!(tr!("error-reason-or-decide")),
+        })
+    }
+}
+
+/// A reply's `--note` (required) is the reply.
 #[derive(Debug, clap::Args)]
 pub struct ReplyArgs {
-    pub case_id: String,
     /// The supervision notice answered (its id, shown by `case show`).
     #[arg(long, value_name = "SUPERVISION_ID")]
     pub supervision: String,
-    /// The reply: what was done.
-    #[arg(long)]
-    pub note: String,
-    #[command(flatten)]
-    pub act: ActArgs,
 }
 
-/// Sends one action and prints the case as it now stands and the event written.
-async fn act_on(case_id: String, args: ActArgs, note: String, action: Action) -> Result<()> {
-    let request = pb::ActOnCaseRequest {
-        case_id,
-        expected_sequence: args.expect_seq.unwrap_or(0),
-        actor: args.who.actor(),
-        note,
-        action: Some(action),
-        on_behalf_of: args.who.on_behalf_of(),
-    };
-    let zone = args.connection.zone_policy()?.zone;
-    let answer = args.connection.cases().await?.act_on_case(request).await.map_err(refused_act)?.into_inner();
-    let case = fengqiao_proto::required_at::<_, CaseRecord>(answer.case, "case")?.in_zone(zone);
-    let event = fengqiao_proto::required_at::<_, EventRecord>(answer.event, "event")?.in_zone(zone);
-    if args.json {
-        /// An action's `--json`: the case as it now stands and the event written.
-        #[derive(Serialize)]
-        struct Acted<'a> {
-            case: &'a CaseRecord,
-            event: &'a EventRecord,
+impl CaseAction for ReplyArgs {
+    fn action(self, _: &Connection, note: &str) -> Result<Action> {
+        if note.trim().is_empty() {
+            bail!(tr!("error-note-reply"));
         }
-        println!("{}", serde_json::to_string(&Acted { case: &case, event: &event })?);
-        return Ok(());
+        Ok(Action::ReplySupervision(act::ReplySupervision { supervision_id: self.supervision }))
     }
-    println!("{}", event_line(&event));
-    println!("{}", standing(&case));
-    Ok(())
+}
+
+impl<A: CaseAction> On<A> {
+    /// Sends the action and prints the case as it now stands and the event written.
+    async fn send(self) -> Result<()> {
+        let On { case_id, flags, note, act: args } = self;
+        let action = flags.action(&args.connection, &note)?;
+        let request = pb::ActOnCaseRequest {
+            case_id,
+            expected_sequence: args.expect_seq.unwrap_or(0),
+            actor: args.who.actor(),
+            note,
+            action: Some(action),
+            on_behalf_of: args.who.on_behalf_of(),
+        };
+        let zone = args.connection.zone_policy()?.zone;
+        let answer =
+            args.connection.cases().await?.act_on_case(request).await.map_err(refused_act)?.into_inner();
+        let case = fengqiao_proto::required_at::<_, CaseRecord>(answer.case, "case")?.in_zone(zone);
+        let event = fengqiao_proto::required_at::<_, EventRecord>(answer.event, "event")?.in_zone(zone);
+        if args.json {
+            /// An action's `--json`: the case as it now stands and the event written.
+            #[derive(Serialize)]
+            struct Acted<'a> {
+                case: &'a CaseRecord,
+                event: &'a EventRecord,
+            }
+            println!("{}", serde_json::to_string(&Acted { case: &case, event: &event })?);
+            return Ok(());
+        }
+        println!("{}", event_line(&event));
+        println!("{}", standing(&case));
+        Ok(())
+    }
 }
 
 /// A refusal, with what to do when the case moved on since it was read.
