@@ -35,7 +35,8 @@ use std::time::Duration;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, FromRequestParts, Query, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -450,10 +451,15 @@ async fn login(
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
+/// The `csrf` field of a form body (`application/x-www-form-urlencoded`);
+/// empty when the body has none, whatever its type says: a POST without
+/// the token is refused as such (403), not as a malformed form.
+pub fn csrf_field(body: &[u8]) -> String {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("csrf="))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Refuses a POST whose form lacks the viewer's CSRF token (403, nothing
@@ -478,13 +484,8 @@ pub fn check_csrf(
 }
 
 /// `POST /logout`: ends the session.
-async fn logout(
-    State(state): State<WebState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(refused) = check_csrf(&state, &viewer, &form.csrf, &headers) {
+async fn logout(State(state): State<WebState>, viewer: Viewer, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = check_csrf(&state, &viewer, &csrf_field(&body), &headers) {
         return refused.into_response();
     }
     if let Credential::Session(id) = &viewer.by {
@@ -507,4 +508,35 @@ async fn not_found(headers: HeaderMap) -> Response {
         text: Messages::of(lang).text("web-not-found"),
     }
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csrf_field_is_read_from_any_body() {
+        assert_eq!(csrf_field(b"a=1&csrf=00ff&b=2"), "00ff");
+        assert_eq!(csrf_field(b""), "");
+        assert_eq!(csrf_field(b"xcsrf=1"), "");
+    }
+
+    #[test]
+    fn grpc_codes_map_to_http() {
+        assert_eq!(http_status(tonic::Code::PermissionDenied), StatusCode::FORBIDDEN);
+        assert_eq!(http_status(tonic::Code::NotFound), StatusCode::NOT_FOUND);
+        assert_eq!(http_status(tonic::Code::InvalidArgument), StatusCode::BAD_REQUEST);
+        assert_eq!(http_status(tonic::Code::Unauthenticated), StatusCode::UNAUTHORIZED);
+    }
+
+    #[test]
+    fn the_language_switch_keeps_the_query() {
+        let chrome = Chrome::new(Lang::Zh, "/unit/410411?week=2026-W48&lang=zh");
+        assert_eq!(chrome.switch_url, "/unit/410411?week=2026-W48&lang=en");
+        assert_eq!(lang_of(Some("en"), &HeaderMap::new()), Lang::En);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("a=b; lang=en"));
+        assert_eq!(lang_of(None, &headers), Lang::En);
+        assert_eq!(lang_of(None, &HeaderMap::new()), Lang::Zh);
+    }
 }
