@@ -15,8 +15,9 @@ use chrono::{Duration, TimeZone, Utc};
 use fengqiao_core::identity::Role;
 use fengqiao_core::read::Summary;
 use fengqiao_core::{Clock, ManualClock, UnitId, UnitTree};
+use fengqiao_node::pki::{self, CertifiedKey};
 use fengqiao_node::web::auth::{LINK_LIFETIME, issue_login_link};
-use fengqiao_node::{Node, NodeConfig};
+use fengqiao_node::{Node, NodeConfig, TlsMaterial, Transport};
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
@@ -27,6 +28,7 @@ use pb::DisputeCategory as Cat;
 use pb::DisputeOutcome as Out;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
+use tokio_rustls::rustls;
 
 const TREE: &str = "code,parent_code,tier,name,reporting,active_from,active_to,moves\n\
     410411,,district,湛河区,false,,,\n\
@@ -55,12 +57,18 @@ struct Dashboard {
 
 impl Dashboard {
     async fn start(backend: Backend) -> Dashboard {
+        Dashboard::start_with(backend, None).await
+    }
+
+    /// With `tls`, the node and its dashboard serve over TLS with it.
+    async fn start_with(backend: Backend, tls: Option<Arc<TlsMaterial>>) -> Dashboard {
         // Friday 2026-11-27, 20:00 in Shanghai: Monday to Friday are due.
         let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap()));
         let db = TestDb::new(backend).await;
         let store = db.open().await.unwrap();
         let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let config = NodeConfig { reporting_start: Some(start), ..NodeConfig::new(DISTRICT) };
+        let transport = tls.clone().map_or(Transport::Insecure, Transport::Tls);
+        let config = NodeConfig { reporting_start: Some(start), transport, ..NodeConfig::new(DISTRICT) };
         let tree = UnitTree::from_csv(TREE).unwrap();
         let node = Node::start(config, &tree, store, Arc::clone(&clock) as Arc<dyn Clock>).await.unwrap();
         let grpc_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -72,7 +80,7 @@ impl Dashboard {
         tokio::spawn(fengqiao_node::serve(node.clone(), grpc_listener, async {
             let _ = grpc_stopped.await;
         }));
-        tokio::spawn(fengqiao_node::serve_web(node.clone(), web_listener, None, async {
+        tokio::spawn(fengqiao_node::serve_web(node.clone(), web_listener, tls, async {
             let _ = web_stopped.await;
         }));
         Dashboard { node, clock, grpc, web, db: Some(db), stop: vec![stop_grpc, stop_web] }
@@ -412,6 +420,99 @@ async fn static_files_are_hashed_and_compressed(backend: Backend) {
     dashboard.stop().await;
 }
 
+/// The DER contents of the first PEM block labelled `label`.
+fn der(pem: &str, label: &str) -> Vec<u8> {
+    x509_parser::pem::Pem::iter_from_buffer(pem.as_bytes())
+        .map(|block| block.unwrap())
+        .find(|block| block.label == label)
+        .unwrap()
+        .contents
+}
+
+/// A GET over TLS to the dashboard, trusting `ca`, presenting `client`'s
+/// certificate when given.
+async fn https_get(
+    address: SocketAddr,
+    path: &str,
+    ca: &CertifiedKey,
+    client: Option<&CertifiedKey>,
+) -> Answer {
+    use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer, ServerName};
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(der(&ca.cert_pem, "CERTIFICATE"))).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = match client {
+        Some(leaf) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from(der(&leaf.cert_pem, "CERTIFICATE"))],
+                PrivatePkcs8KeyDer::from(der(&leaf.key_pem, "PRIVATE KEY")).into(),
+            )
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(address).await.unwrap();
+    let tls = connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(connection);
+    let request = http::Request::builder()
+        .uri(path)
+        .header("host", "localhost")
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), length: bytes.len() }
+}
+
+async fn over_tls_the_client_certificate_is_the_identity(backend: Backend) {
+    let ca = pki::new_ca(2).unwrap();
+    let node_identity = fengqiao_core::identity::Identity::Node { unit: UnitId::parse(DISTRICT).unwrap() };
+    let node_leaf = pki::issue(&ca, &node_identity, &[], 2).unwrap();
+    let material = TlsMaterial::from_pem(&ca.cert_pem, &node_leaf.cert_pem, &node_leaf.key_pem).unwrap();
+    let dashboard = Dashboard::start_with(backend, Some(Arc::new(material))).await;
+    let admin = fengqiao_core::identity::Identity::person(
+        "wang",
+        UnitId::parse(OTHER_TOWNSHIP).unwrap(),
+        Role::Admin,
+    )
+    .unwrap();
+    let admin_leaf = pki::issue(&ca, &admin, &[], 2).unwrap();
+    // No certificate: the login page, as over plaintext.
+    let anonymous = https_get(dashboard.web, "/", &ca, None).await;
+    assert_eq!(anonymous.header("location"), "/login");
+    assert!(anonymous.header("strict-transport-security").starts_with("max-age="), "HSTS over TLS");
+    anonymous.assert_security_headers();
+    // The certificate is the person: no link, no session.
+    let home = https_get(dashboard.web, "/", &ca, Some(&admin_leaf)).await;
+    assert_eq!(home.header("location"), format!("/unit/{OTHER_TOWNSHIP}"));
+    let own =
+        https_get(dashboard.web, &format!("/unit/{OTHER_TOWNSHIP}?week={WEEK}"), &ca, Some(&admin_leaf))
+            .await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("wang"), "the header names who is logged in");
+    let other =
+        https_get(dashboard.web, &format!("/unit/{TOWNSHIP}?week={WEEK}"), &ca, Some(&admin_leaf)).await;
+    assert_eq!(other.status, 403, "{}", other.body);
+    // A certificate of another CA is refused in the handshake.
+    let stranger_ca = pki::new_ca(2).unwrap();
+    let stranger = pki::issue(&stranger_ca, &admin, &[], 2).unwrap();
+    let address = dashboard.web;
+    let refused = tokio::spawn(async move {
+        https_get(address, "/", &ca, Some(&stranger)).await;
+    })
+    .await;
+    assert!(refused.is_err(), "a certificate the CA did not issue ends the connection");
+    dashboard.stop().await;
+}
+
 fengqiao_store::both_backends!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     login_links_work_once_and_not_after_they_expire,
@@ -419,4 +520,5 @@ fengqiao_store::both_backends!(
     refusals_are_grpcs,
     posts_need_the_csrf_token,
     static_files_are_hashed_and_compressed,
+    over_tls_the_client_certificate_is_the_identity,
 );
