@@ -213,24 +213,7 @@ pub fn refused(status: tonic::Status) -> anyhow::Error {
 /// field it names; the node's own English sentence for a status without a
 /// code, or with a code these message files lack (a newer node).
 pub fn refusal_text(status: &tonic::Status) -> String {
-    use tonic_types::StatusExt;
-    let details = status.get_error_details();
-    let Some(info) = details.error_info().filter(|info| info.domain == fengqiao_core::error::ERROR_DOMAIN)
-    else {
-        return status.message().to_owned();
-    };
-    let values: Vec<(String, String)> = info
-        .metadata
-        .iter()
-        .filter(|(name, _)| name.as_str() != "field")
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
-    let key = fengqiao_core::error::Why::message_key(&info.reason);
-    let Some(reason) = crate::i18n::text_if_known(&key, &values) else { return status.message().to_owned() };
-    match info.metadata.get("field") {
-        Some(field) => tr!("refusal-field", field = field, reason = reason),
-        None => reason,
-    }
+    fengqiao_node::web::refusal_text(crate::i18n::Messages::of(crate::i18n::lang()), status)
 }
 
 /// A gRPC status code for people (`code-invalid_argument`).

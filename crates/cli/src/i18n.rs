@@ -1,111 +1,52 @@
-//! What a person reads, in their language: Fluent message files
-//! (`crates/cli/locales/en.ftl`, `zh-CN.ftl`, compiled in), chosen by
-//! `--lang zh|en` or else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`:
-//! Chinese where it starts with `zh`, English otherwise). Labels, headings
-//! ([`headings`]), sentences and the command's own error framing go through
-//! [`tr!`](crate::tr) (values as Fluent variables, English plurals by
+//! What a person reads, in their language: the message files of
+//! [`fengqiao_i18n`] (shared with the node's web dashboard), chosen once per
+//! process by `--lang zh|en` or else the locale (`LC_ALL`, `LC_MESSAGES`,
+//! `LANG`: Chinese where it starts with `zh`, English otherwise). Labels,
+//! headings ([`headings`]), sentences and the command's own error framing go
+//! through [`tr!`](crate::tr) (values as Fluent variables, English plurals by
 //! Fluent's plural rules); names of wire enums shown as text through
 //! [`name`]. `--json`, CSV, JSON lines and the wire keep their English
 //! identifiers. A node's refusals arrive as a code and values
 //! (`google.rpc.ErrorInfo`) and read as the `refusal-…` message of the
-//! code ([`text_if_known`], called by `connection::refusal_text`).
+//! code (`fengqiao_node::web::refusal_text`, called by
+//! `connection::refusal_text`).
 //! `crates/cli/tests/i18n_keys.rs` checks that every literal key the code
 //! uses, and every refusal code the node's crates can send, is in both
 //! files.
 
 use std::sync::OnceLock;
 
-use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fengqiao_i18n::FluentValue;
+pub use fengqiao_i18n::{Lang, Messages, from_locale, value};
 
-const EN: &str = include_str!("../locales/en.ftl");
-const ZH: &str = include_str!("../locales/zh-CN.ftl");
-
-/// A language the CLI speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    /// 简体中文
-    Zh,
-    /// English
-    En,
-}
-
-static BUNDLE: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
-
-/// The language from the locale variables, in POSIX precedence.
-pub fn from_locale(lookup: impl Fn(&str) -> Option<String>) -> Lang {
-    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].into_iter().filter_map(&lookup).find(|v| !v.is_empty());
-    match locale {
-        Some(value) if value.to_ascii_lowercase().starts_with("zh") => Lang::Zh,
-        _ => Lang::En,
-    }
-}
-
-fn bundle_for(lang: Lang) -> FluentBundle<FluentResource> {
-    let (source, id) = match lang {
-        Lang::Zh => (ZH, "zh-CN"),
-        Lang::En => (EN, "en"),
-    };
-    let resource = FluentResource::try_new(source.to_owned()).expect("the message files parse (tested)");
-    let mut bundle = FluentBundle::new_concurrent(vec![id.parse().expect("a language id")]);
-    // No Unicode isolation marks around values: the output goes to
-    // terminals, pipes and `grep`, not to a bidirectional layout.
-    bundle.set_use_isolating(false);
-    bundle.add_resource(resource).expect("no message twice (tested)");
-    bundle
-}
+static CHOSEN: OnceLock<Lang> = OnceLock::new();
 
 /// Chooses the language once, at start: `--lang`, else the locale.
 pub fn init(lang: Option<Lang>) {
     let lang = lang.unwrap_or_else(|| from_locale(|name| std::env::var(name).ok()));
-    let _ = BUNDLE.set(bundle_for(lang));
+    let _ = CHOSEN.set(lang);
 }
 
-/// The message `key` in the chosen language (English when `init` was not
-/// called); the key itself when no file has it.
+/// The chosen language (English when `init` was not called).
+pub fn lang() -> Lang {
+    *CHOSEN.get_or_init(|| Lang::En)
+}
+
+fn messages() -> &'static Messages {
+    Messages::of(lang())
+}
+
+/// The message `key` in the chosen language; the key itself when no file
+/// has it.
 pub fn text(key: &str) -> String {
-    format(key, None)
+    messages().text(key)
 }
 
 /// The message `key` with its variables (`{ $count }`, `{ $unit }`): what
 /// [`tr!`](crate::tr) calls.
 pub fn text_with<'a>(key: &str, values: Vec<(&'static str, FluentValue<'a>)>) -> String {
-    let mut args = FluentArgs::with_capacity(values.len());
-    for (name, value) in values {
-        args.set(name, value);
-    }
-    format(key, Some(&args))
+    messages().text_with(key, values)
 }
-
-fn format(key: &str, args: Option<&FluentArgs>) -> String {
-    let bundle = BUNDLE.get_or_init(|| bundle_for(Lang::En));
-    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else { return key.to_owned() };
-    let mut errors = Vec::new();
-    bundle.format_pattern(pattern, args, &mut errors).into_owned()
-}
-
-/// The message `key` with string values, or `None` when the chosen
-/// language's file lacks it (a code from a newer node). A value that names
-/// a wire enum arrives as its identifier and is shown through [`name`]: see
-/// [`NAMED_VALUES`].
-pub fn text_if_known(key: &str, values: &[(String, String)]) -> Option<String> {
-    let bundle = BUNDLE.get_or_init(|| bundle_for(Lang::En));
-    let pattern = bundle.get_message(key)?.value()?;
-    let mut args = FluentArgs::with_capacity(values.len());
-    for (name, value) in values {
-        let kind = name.rsplit('_').next().unwrap_or(name);
-        let shown = if NAMED_VALUES.contains(&kind) { self::name(kind, value) } else { value.clone() };
-        args.set(name.clone(), FluentValue::from(shown));
-    }
-    let mut errors = Vec::new();
-    let text = bundle.format_pattern(pattern, Some(&args), &mut errors).into_owned();
-    errors.is_empty().then_some(text)
-}
-
-/// The values of a node's refusal that are identifiers of a kind with names
-/// of its own (`status` `accepted` → `status-accepted`), by the last word of
-/// the value's name (`parent_tier` is a tier).
-pub const NAMED_VALUES: [&str; 7] = ["status", "action", "category", "outcome", "tier", "role", "event"];
 
 /// A message in the chosen language: `tr!("key")`, or with variables
 /// `tr!("report-accepted", unit = id, count = n)`. Keys are literals, so a
@@ -120,71 +61,9 @@ macro_rules! tr {
     };
 }
 
-/// A value for a message variable: numbers stay numbers (for plurals),
-/// anything else is shown as it displays.
-pub fn value<'a, T: IntoValue<'a>>(value: T) -> FluentValue<'a> {
-    value.into_value()
-}
-
-/// What a message variable can hold.
-pub trait IntoValue<'a> {
-    fn into_value(self) -> FluentValue<'a>;
-}
-
-macro_rules! number_values {
-    ($($ty:ty)+) => {$(
-        impl<'a> IntoValue<'a> for $ty {
-            fn into_value(self) -> FluentValue<'a> {
-                FluentValue::from(self)
-            }
-        }
-        impl<'a> IntoValue<'a> for &$ty {
-            fn into_value(self) -> FluentValue<'a> {
-                FluentValue::from(*self)
-            }
-        }
-    )+};
-}
-number_values!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize);
-
-impl<'a> IntoValue<'a> for String {
-    fn into_value(self) -> FluentValue<'a> {
-        FluentValue::from(self)
-    }
-}
-
-impl<'a> IntoValue<'a> for &'a String {
-    fn into_value(self) -> FluentValue<'a> {
-        FluentValue::from(self.as_str())
-    }
-}
-
-impl<'a> IntoValue<'a> for &'a str {
-    fn into_value(self) -> FluentValue<'a> {
-        FluentValue::from(self)
-    }
-}
-
-impl<'a> IntoValue<'a> for &&'a str {
-    fn into_value(self) -> FluentValue<'a> {
-        FluentValue::from(*self)
-    }
-}
-
-impl<'a> IntoValue<'a> for chrono::NaiveDate {
-    fn into_value(self) -> FluentValue<'a> {
-        FluentValue::from(self.to_string())
-    }
-}
-
-/// A name of a wire enum (`wage_arrears`, `in_progress`, `township`) for
-/// people: `kind` is `category`, `outcome`, `status`, `tier`, `channel`,
-/// `event`, `satisfaction`, `supervision`, `component`, `role`, …; the
-/// identifier itself when no message names it.
+/// A name of a wire enum for people (see [`Messages::name`]).
 pub fn name(kind: &str, identifier: &str) -> String {
-    let key = format!("{kind}-{identifier}");
-    let shown = text(&key);
-    if shown == key { identifier.to_owned() } else { shown }
+    messages().name(kind, identifier)
 }
 
 /// Table headings by key (`heading-…`).
@@ -197,6 +76,9 @@ mod tests {
     use std::collections::BTreeSet;
 
     use fengqiao_core::{DisputeCategory, DisputeOutcome, Tier};
+
+    use fengqiao_i18n::{EN, ZH};
+    use fluent_bundle::FluentResource;
 
     use super::*;
 
@@ -270,8 +152,6 @@ mod tests {
         assert_eq!(from_locale(env(&[("LC_ALL", "zh_TW.UTF-8"), ("LANG", "en_US.UTF-8")])), Lang::Zh);
         assert_eq!(from_locale(env(&[("LC_ALL", ""), ("LANG", "C")])), Lang::En);
         assert_eq!(from_locale(env(&[])), Lang::En);
-        let zh = bundle_for(Lang::Zh);
-        let value = zh.get_message("category-wage_arrears").and_then(|m| m.value()).unwrap();
-        assert_eq!(zh.format_pattern(value, None, &mut Vec::new()), "拖欠工资");
+        assert_eq!(Messages::of(Lang::Zh).text("category-wage_arrears"), "拖欠工资");
     }
 }

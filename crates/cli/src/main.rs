@@ -103,6 +103,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::audit::AuditCommand,
     },
+    /// The node's web dashboard: issue a login link (on the node's host).
+    Web {
+        #[command(subcommand)]
+        command: commands::web::WebCommand,
+    },
     /// The unit tree a node holds: a subtree to a depth, or units found by name or code.
     Units(commands::units::UnitsArgs),
     /// Work with unit tree files.
@@ -175,6 +180,7 @@ fn main() -> ExitCode {
             Command::Drill(args) => commands::drill::drill(args).await,
             Command::Audit { command } => commands::audit::run(command).await,
             Command::Units(args) => commands::units::units(args).await,
+            Command::Web { command } => commands::web::run(command).await,
             Command::Tree { command: TreeCommand::Generate(args) } => commands::tree::generate(args),
             Command::Bench { command } => bench::run(command).await,
         }

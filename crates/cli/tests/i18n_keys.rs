@@ -1,14 +1,16 @@
 //! Every message the code asks for exists in both message files: the
-//! literal keys of `tr!("…")`, `text("…")` and `headings([…])` (as
-//! `heading-…`) in `crates/cli/src` and its subdirectories, found by
-//! reading the source. A key missing from a file would print the key itself
+//! literal keys of `tr!("…")`, `tr_in!(messages, "…")`, `text("…")` and
+//! `headings([…])` (as `heading-…`) in `crates/cli/src` and its
+//! subdirectories, and in the web dashboard's code and templates
+//! (`crates/node/src/web`, `crates/node/templates`), found by reading the
+//! source. A key missing from a file would print the key itself
 //! to the person.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 fn keys_of(file: &str) -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../i18n/locales").join(file);
     let source = std::fs::read_to_string(&path).expect("the message file");
     let resource = fluent_syntax::parser::parse(source.as_str())
         .unwrap_or_else(|(_, errors)| panic!("{file} does not parse: {errors:?}"));
@@ -42,6 +44,14 @@ fn used_keys(source: &str) -> Vec<String> {
             }
         }
     }
+    for (at, _) in source.match_indices("tr_in!(") {
+        let rest = &source[at + "tr_in!(".len()..];
+        if let Some(open) = rest.find('"')
+            && let Some(key) = literal(&rest[open + 1..])
+        {
+            keys.push(key.to_owned());
+        }
+    }
     for (at, _) in source.match_indices("headings([") {
         let rest = &source[at + "headings([".len()..];
         let list = &rest[..rest.find("])").expect("a closed headings list")];
@@ -58,9 +68,11 @@ fn used_keys(source: &str) -> Vec<String> {
 fn every_key_the_code_uses_is_in_both_files() {
     let (en, zh) = (keys_of("en.ftl"), keys_of("zh-CN.ftl"));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node");
     let mut used = BTreeSet::new();
-    // Every source file, in subdirectories too (`commands/`, `render/`, …).
-    let mut dirs = vec![dir.clone()];
+    // Every source file, in subdirectories too (`commands/`, `render/`, …),
+    // and the web dashboard's code and templates.
+    let mut dirs = vec![dir.clone(), node.join("src/web"), node.join("templates")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).expect("a source directory") {
             let path = entry.expect("an entry").path();
@@ -69,7 +81,7 @@ fn every_key_the_code_uses_is_in_both_files() {
                 continue;
             }
             // i18n.rs itself names keys only in its documentation and tests.
-            if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n.rs") {
+            if path.extension().is_some_and(|e| e == "rs" || e == "html") && !path.ends_with("i18n.rs") {
                 let source = std::fs::read_to_string(&path).expect("a source file");
                 used.extend(used_keys(&source).into_iter().map(|key| (key, path.clone())));
             }
@@ -91,10 +103,10 @@ fn every_key_the_code_uses_is_in_both_files() {
 #[test]
 fn the_scan_finds_each_form() {
     let source = r#"tr!("a-b", count = n); crate::i18n::text("c"); headings(["d", "e-f"]); tr!("g");
-        x.context("not a key")"#;
+        x.context("not a key"); tr_in!(m, "h", n = 1); {{ chrome.text("i") }}"#;
     let mut keys = used_keys(source);
     keys.sort();
-    assert_eq!(keys, ["a-b", "c", "g", "heading-d", "heading-e-f"]);
+    assert_eq!(keys, ["a-b", "c", "g", "h", "heading-d", "heading-e-f", "i"]);
 }
 
 /// The refusal codes a node can send, with the English sentence of each
@@ -168,7 +180,7 @@ fn rust_literal(text: &str) -> String {
 /// Every message's text as the Fluent file holds it, by key (continuation
 /// lines kept, with their indentation).
 fn message_texts(file: &str) -> std::collections::HashMap<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../i18n/locales").join(file);
     let source = std::fs::read_to_string(&path).expect("the message file");
     let mut texts = std::collections::HashMap::new();
     let mut current: Option<(String, String)> = None;

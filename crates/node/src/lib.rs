@@ -37,6 +37,10 @@
 //! the accountability assessment and the drill-down behind every figure;
 //! [`node_status`] says what this node is and how delivery upward stands;
 //! [`readiness`] is what the HTTP probes (`/healthz`, `/readyz`) answer.
+//! [`web`] is the dashboard a node serves on its own address (`web.listen`):
+//! axum pages whose every figure comes from calling these same services
+//! in-process as the viewer (a client certificate, or a session opened by
+//! a login link), so the browser sees what gRPC answers.
 
 pub mod audit;
 pub mod authz;
@@ -64,6 +68,7 @@ pub mod summary;
 pub mod tls;
 pub mod units;
 pub mod uplink;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +85,7 @@ pub use node::{ForwardState, Node};
 pub use server::{ServeError, serve};
 pub use status::NodeError;
 pub use tls::{TlsMaterial, Transport};
+pub use web::serve_web;
 
 /// Which units below the home unit have nodes of their own.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

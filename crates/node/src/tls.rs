@@ -48,6 +48,13 @@ impl Transport {
     }
 }
 
+/// Whether a TLS server demands a client certificate or only asks for one.
+#[derive(Debug, Clone, Copy)]
+enum ClientCertificate {
+    Required,
+    Optional,
+}
+
 /// Why TLS material or a URL was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -176,6 +183,22 @@ impl TlsMaterial {
     /// node's own accept loop runs the handshakes (see
     /// [`crate::connections`]), under its connection deadline.
     pub fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor, TlsError> {
+        self.server_config(ClientCertificate::Required, b"h2")
+    }
+
+    /// The web dashboard's server side (see [`crate::web`]): this
+    /// certificate, HTTP/1.1, and a client certificate of the CA bundle
+    /// *asked for* — a browser that presents one is that identity, one
+    /// without opens a session by a login link instead.
+    pub fn web_acceptor(&self) -> Result<tokio_rustls::TlsAcceptor, TlsError> {
+        self.server_config(ClientCertificate::Optional, b"http/1.1")
+    }
+
+    fn server_config(
+        &self,
+        client: ClientCertificate,
+        alpn: &[u8],
+    ) -> Result<tokio_rustls::TlsAcceptor, TlsError> {
         use tokio_rustls::rustls::pki_types::CertificateDer;
         use tokio_rustls::rustls::server::WebPkiClientVerifier;
         use tokio_rustls::rustls::{RootCertStore, ServerConfig, crypto};
@@ -185,9 +208,12 @@ impl TlsMaterial {
         for ca in pem_certificates(&self.ca_pem, "CA file")? {
             roots.add(CertificateDer::from(ca)).map_err(|e| config_error(&e))?;
         }
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
-            .build()
-            .map_err(|e| config_error(&e))?;
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider));
+        let verifier = match client {
+            ClientCertificate::Required => verifier,
+            ClientCertificate::Optional => verifier.allow_unauthenticated(),
+        };
+        let verifier = verifier.build().map_err(|e| config_error(&e))?;
         let chain =
             pem_certificates(&self.cert_pem, "certificate")?.into_iter().map(CertificateDer::from).collect();
         let mut config = ServerConfig::builder_with_provider(provider)
@@ -196,7 +222,7 @@ impl TlsMaterial {
             .with_client_cert_verifier(verifier)
             .with_single_cert(chain, private_key(&self.key_pem)?)
             .map_err(|e| config_error(&e))?;
-        config.alpn_protocols = vec![b"h2".to_vec()];
+        config.alpn_protocols = vec![alpn.to_vec()];
         Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
     }
 

@@ -324,6 +324,32 @@ pub struct NoticeRow {
     pub sender: Option<fengqiao_core::actor::Actor>,
 }
 
+/// A web login link's token as stored (`web_login_tokens`): its SHA-256
+/// (hex) and whom it logs in. The token itself is never stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoginToken {
+    pub token_hash: String,
+    pub unit_id: String,
+    pub person: String,
+    /// A role's identifier (`leader`, `admin`, …).
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// What opening a login link found (see [`Store::use_login_token`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginTokenUse {
+    /// The token was unused and is now used: it logs in whom it names
+    /// (the caller still checks `expires_at`).
+    Opened(LoginToken),
+    /// The token was used before.
+    AlreadyUsed,
+    /// No such token.
+    Unknown,
+}
+
 /// The last push from a child node.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ChildSync {
@@ -656,6 +682,16 @@ pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
     /// `VACUUM`, PostgreSQL `VACUUM FULL`) when there was any. A value that
     /// does not open fails the whole run, naming its row.
     async fn rekey_personal_data(&self) -> Result<RekeyReport, StoreError>;
+
+    /// Stores a web login link's token (its hash and whom it logs in).
+    async fn insert_login_token(&self, token: &LoginToken) -> Result<(), StoreError>;
+
+    /// Marks the token with `token_hash` used at `at`, atomically: of two
+    /// concurrent openings of one link, one gets [`LoginTokenUse::Opened`]
+    /// and the other [`LoginTokenUse::AlreadyUsed`]. Expiry is the caller's
+    /// to judge from the token returned (an expired token is used up too).
+    async fn use_login_token(&self, token_hash: &str, at: DateTime<Utc>)
+    -> Result<LoginTokenUse, StoreError>;
 
     /// Closes the connections, waiting for them to finish.
     async fn close(&self);

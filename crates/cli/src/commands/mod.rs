@@ -12,7 +12,8 @@
 //! - [`case`] — `case …`; [`roster`] — `roster set`, `roster show`;
 //!   [`visit`] — `visit`; [`supervise`] — `supervise`;
 //! - [`reconcile`] — `reconcile`; [`verify`] — `verify`; [`audit`] —
-//!   `audit verify`, `audit list`, `audit head`.
+//!   `audit verify`, `audit list`, `audit head`;
+//! - [`web`] — `web link` (a login link to the node's web dashboard).
 //!
 //! `demo` and `bench` are folders of their own ([`crate::demo`],
 //! [`crate::bench`]); what commands share is in [`crate::connection`] (how
@@ -39,6 +40,7 @@ pub mod trend;
 pub mod units;
 pub mod verify;
 pub mod visit;
+pub mod web;
 
 #[cfg(test)]
 mod tests;

@@ -275,7 +275,40 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         }
         None => None,
     };
+    // The web dashboard on its own port: over TLS with the node's
+    // certificate when it has one, plaintext on loopback otherwise.
+    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web = match &config.web.listen {
+        Some(web_listen) => {
+            let web_listener = TcpListener::bind(web_listen)
+                .await
+                .with_context(|| format!("web.listen: cannot listen on {web_listen}"))?;
+            let web_address = web_listener.local_addr()?;
+            let tls = match &transport {
+                Transport::Tls(material) => Some(Arc::clone(material)),
+                Transport::Insecure => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            tracing::info!(address = %web_address, "web dashboard at {scheme}://{web_address}/");
+            println!(
+                "web dashboard of node {unit} on {scheme}://{web_address}/ (a login link: fengqiao web link --config …)"
+            );
+            let shutdown = async {
+                let _ = web_stopped.await;
+            };
+            Some(tokio::spawn(fengqiao_node::serve_web(node.clone(), web_listener, tls, shutdown)))
+        }
+        None => None,
+    };
     fengqiao_node::serve(node, listener, shutdown_signal()).await?;
+    let _ = stop_web.send(());
+    if let Some(web) = web {
+        match web.await {
+            Ok(Err(error)) => tracing::warn!(%error, "web dashboard failed"),
+            Err(error) => tracing::warn!(%error, "web dashboard task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
     let _ = stop_metrics.send(());
     if let Some(metrics) = metrics {
         match metrics.await {

@@ -156,6 +156,12 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     // parent before the parent serves waits in the listen backlog instead
     // of being refused: the nodes can then start concurrently, in any order.
     let scheme = if pki.is_some() { "https" } else { "http" };
+    // The web dashboard: the district's node, and the first township's.
+    let web_township = node_units
+        .iter()
+        .filter(|unit| tree.get(unit.as_str()).is_some_and(|u| u.tier == Tier::Township))
+        .min()
+        .cloned();
     let mut specs = Vec::with_capacity(node_units.len());
     let mut urls: HashMap<&str, String> = HashMap::new();
     for unit in &node_units {
@@ -187,6 +193,11 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             children: children.remove(&unit).unwrap_or_default(),
             url: urls[unit.as_str()].clone(),
             database: dir.join(format!("{unit}.db")),
+            web: if unit == root || Some(&unit) == web_township.as_ref() {
+                Some(TcpListener::bind("127.0.0.1:0").await?)
+            } else {
+                None
+            },
             unit,
             listener,
         };
@@ -205,6 +216,8 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     }
     let mut nodes: HashMap<String, DemoNode> = HashMap::new();
     let mut district_store = None;
+    // The nodes serving the dashboard: unit, address, store.
+    let mut web_nodes: Vec<(String, String, Arc<dyn fengqiao_store::Store>)> = Vec::new();
     // Every node's store with the node's depth in the tree.
     let mut outboxes: Vec<(usize, Arc<dyn fengqiao_store::Store>)> = Vec::new();
     let start_bar = bar(node_units.len() as u64, "starting nodes");
@@ -212,6 +225,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         let (node, store) = started.context("a demo node's start-up failed")??;
         if node.unit == root {
             district_store = Some(Arc::clone(&store));
+        }
+        if let Some(web) = &node.web {
+            web_nodes.push((node.unit.clone(), web.clone(), Arc::clone(&store)));
         }
         outboxes.push((tree.ancestors(&node.unit).len(), store));
         nodes.insert(node.unit.clone(), node);
@@ -398,10 +414,38 @@ pub async fn run(args: DemoArgs) -> Result<()> {
                 pki.flags(&format!("leader-{root}"))
             );
         }
+        print_web_links(&web_nodes, &root, clock.now()).await?;
         println!("the network is up; Ctrl-C stops it");
         crate::commands::node::shutdown_signal().await;
     }
     let _ = stop.send(true);
+    Ok(())
+}
+
+/// A login link to the district's dashboard for its leader, and to the
+/// township's for its admin (each works once, within 15 minutes).
+async fn print_web_links(
+    web_nodes: &[(String, String, Arc<dyn fengqiao_store::Store>)],
+    root: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<()> {
+    use fengqiao_node::web::auth::{LINK_LIFETIME, issue_login_link};
+    println!("{}", crate::tr!("demo-web-links", minutes = LINK_LIFETIME.num_minutes()));
+    let mut sorted: Vec<&(String, String, Arc<dyn fengqiao_store::Store>)> = web_nodes.iter().collect();
+    sorted.sort_by_key(|(unit, _, _)| (unit != root, unit.clone()));
+    for (unit, address, store) in sorted {
+        let id = fengqiao_core::UnitId::parse(unit)?;
+        let (person, role) =
+            if unit == root { ("district-leader", Role::Leader) } else { ("township-admin", Role::Admin) };
+        let link = issue_login_link(store.as_ref(), &id, person, role, now, LINK_LIFETIME).await?;
+        let (scheme, host) = address.split_once("://").unwrap_or(("http", address));
+        let url = link.url(scheme, host);
+        if unit == root {
+            println!("  {}", crate::tr!("demo-web-district", unit = unit, url = url));
+        } else {
+            println!("  {}", crate::tr!("demo-web-township", unit = unit, url = url));
+        }
+    }
     Ok(())
 }
 

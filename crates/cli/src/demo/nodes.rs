@@ -29,6 +29,8 @@ pub(super) struct DemoNode {
     /// The `reporter` its reports state: empty over mTLS (the officer's
     /// certificate names them), a name of the unit's officer in plaintext.
     pub(super) reporter: String,
+    /// `http://host:port` of its web dashboard, when it serves one.
+    pub(super) web: Option<String>,
 }
 
 /// Nodes starting at once: opening and migrating a database and a node's
@@ -47,6 +49,8 @@ pub(super) struct NodeSpec {
     pub(super) listener: TcpListener,
     pub(super) url: String,
     pub(super) database: PathBuf,
+    /// The web dashboard's listener, for the nodes that serve one.
+    pub(super) web: Option<TcpListener>,
 }
 
 /// What every node of the demo shares.
@@ -65,7 +69,7 @@ pub(super) async fn start_node(
     spec: NodeSpec,
     shared: Shared,
 ) -> Result<(DemoNode, Arc<dyn fengqiao_store::Store>)> {
-    let NodeSpec { unit, unit_name, parent, children, listener, url, database } = spec;
+    let NodeSpec { unit, unit_name, parent, children, listener, url, database, web } = spec;
     let Shared { tree, pki, clock, first_day, mut stopped } = shared;
     let (transport, officer, leader) = match &pki {
         Some(pki) => (
@@ -98,6 +102,20 @@ pub(super) async fn start_node(
     let node = Node::start(config, &tree, Arc::clone(&store), clock)
         .await
         .with_context(|| format!("starting node {unit}"))?;
+    // The dashboard in plaintext on loopback, also when the nodes speak
+    // mTLS: a browser does not trust the demo's CA, and it keeps `Secure`
+    // cookies on http://127.0.0.1 (a loopback origin counts as secure).
+    let web = match web {
+        Some(web_listener) => {
+            let address = web_listener.local_addr()?;
+            let mut web_stopped = stopped.clone();
+            tokio::spawn(fengqiao_node::serve_web(node.clone(), web_listener, None, async move {
+                let _ = web_stopped.wait_for(|stop| *stop).await;
+            }));
+            Some(format!("http://{address}"))
+        }
+        None => None,
+    };
     let serving = fengqiao_node::serve(node, listener, async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     });
@@ -109,7 +127,7 @@ pub(super) async fn start_node(
     let channel = fengqiao_node::tls::connect_endpoint(&url, &officer)?.connect_lazy();
     let leader = fengqiao_node::tls::connect_endpoint(&url, &leader)?.connect_lazy();
     let reporter = if pki.is_some() { String::new() } else { format!("demo-officer-{unit}") };
-    Ok((DemoNode { unit, url, channel, leader, reporter }, store))
+    Ok((DemoNode { unit, url, channel, leader, reporter, web }, store))
 }
 
 /// The demo's certificates, under `DIR/pki`: the CA, a certificate per

@@ -16,8 +16,8 @@ use crate::plan::{self, RevisionRow};
 use crate::rollup::{self, Period, RollupRow};
 use crate::{
     Backend, CaseApplied, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, ChildSync, DownlinkRow,
-    ItemResult, ListQuery, NoticeRow, OutboxItem, OutboxStats, RevisionMeta, RosterRow, SetAsideRow, Store,
-    StoreError, StoredCase, Submission, SupervisionRow, WriteFailures,
+    ItemResult, ListQuery, LoginToken, LoginTokenUse, NoticeRow, OutboxItem, OutboxStats, RevisionMeta,
+    RosterRow, SetAsideRow, Store, StoreError, StoredCase, Submission, SupervisionRow, WriteFailures,
 };
 
 /// Reports per page when rebuilding rollups.
@@ -52,6 +52,7 @@ where
     SetAsideRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     personal::SealedDownlinkRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     ChildSync: for<'r> sqlx::FromRow<'r, DB::Row>,
+    LoginToken: for<'r> sqlx::FromRow<'r, DB::Row>,
     cases::NoticeRecord: for<'r> sqlx::FromRow<'r, DB::Row>,
     cases::SupervisionRecord: for<'r> sqlx::FromRow<'r, DB::Row>,
     RosterRow: for<'r> sqlx::FromRow<'r, DB::Row>,
@@ -424,6 +425,48 @@ where
     async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
+    }
+
+    async fn insert_login_token(&self, token: &LoginToken) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO web_login_tokens (token_hash, unit_id, person, role, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token.token_hash.as_str())
+        .bind(token.unit_id.as_str())
+        .bind(token.person.as_str())
+        .bind(token.role.as_str())
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn use_login_token(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<LoginTokenUse, StoreError> {
+        // One statement marks and reads: a second opening finds `used_at`
+        // set and changes nothing, whichever backend and connection it runs on.
+        let opened: Option<LoginToken> = sqlx::query_as(
+            "UPDATE web_login_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
+             RETURNING token_hash, unit_id, person, role, created_at, expires_at, used_at",
+        )
+        .bind(token_hash)
+        .bind(at)
+        .fetch_optional(&self.writer)
+        .await?;
+        if let Some(token) = opened {
+            return Ok(LoginTokenUse::Opened(token));
+        }
+        let known: Option<String> =
+            sqlx::query_scalar("SELECT token_hash FROM web_login_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(if known.is_some() { LoginTokenUse::AlreadyUsed } else { LoginTokenUse::Unknown })
     }
 
     async fn load_units(&self) -> Result<Option<UnitTree>, StoreError> {

@@ -156,6 +156,9 @@ pub struct ConfigArgs {
     /// metrics.listen: serve Prometheus metrics at http://ADDRESS/metrics (off when unset).
     #[arg(long)]
     pub metrics_listen: Option<String>,
+    /// web.listen: serve the web dashboard at this ADDRESS (off when unset).
+    #[arg(long)]
+    pub web_listen: Option<String>,
     /// log.format: text or json lines on stderr [default: text].
     #[arg(long)]
     pub log_format: Option<LogFormat>,
@@ -229,6 +232,7 @@ impl ConfigArgs {
         set("limits.keepalive_timeout_secs", value(&self.keepalive_timeout_secs));
         set("limits.tcp_keepalive_secs", value(&self.tcp_keepalive_secs));
         set("metrics.listen", value(&self.metrics_listen));
+        set("web.listen", value(&self.web_listen));
         set("log.format", value(&self.log_format));
         set("log.filter", value(&self.log_filter));
         set("trace.otlp_endpoint", value(&self.otlp_endpoint));

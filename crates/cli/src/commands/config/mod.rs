@@ -52,6 +52,7 @@ pub struct Config {
     pub ranking: RankingSection,
     pub limits: LimitsSection,
     pub metrics: MetricsSection,
+    pub web: WebSection,
     pub log: LogSection,
     pub trace: TraceSection,
     pub reconcile: ReconcileSection,
@@ -271,6 +272,16 @@ impl Default for LimitsSection {
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsSection {
     /// `host:port` serving Prometheus metrics at `/metrics`; off when absent.
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSection {
+    /// `host:port` serving the web dashboard; off when absent. Over TLS
+    /// with the node's certificate when the node has TLS material (a
+    /// browser's client certificate asked for, not required), plaintext
+    /// on a loopback address otherwise.
     pub listen: Option<String>,
 }
 

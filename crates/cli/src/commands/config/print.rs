@@ -124,6 +124,7 @@ pub(super) fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
             ],
         ),
         ("metrics", vec!["listen"]),
+        ("web", vec!["listen"]),
         ("log", vec!["format", "filter"]),
         ("trace", vec!["otlp_endpoint", "service_name"]),
         ("reconcile", vec!["interval_secs", "max_days"]),

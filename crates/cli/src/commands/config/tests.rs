@@ -146,6 +146,10 @@ fn bad_values_are_refused_naming_the_key_and_where_it_came_from() {
         let message =
             error(load(&ConfigArgs { metrics_listen: Some("127.0.0.1:7400".into()), ..args(None) }));
         assert!(message.contains("metrics.listen") && message.contains("differ"), "{message}");
+        let message = error(load(&ConfigArgs { web_listen: Some("127.0.0.1:7400".into()), ..args(None) }));
+        assert!(message.contains("web.listen") && message.contains("differ"), "{message}");
+        let message = error(load(&ConfigArgs { web_listen: Some("7480".into()), ..args(None) }));
+        assert!(message.contains("web.listen"), "{message}");
         let message = error(load(&ConfigArgs { db: Some("mysql://x".into()), ..args(None) }));
         assert!(message.contains("database.url"), "{message}");
         let message = error(load(&ConfigArgs { child_nodes: Some("all,4104".into()), ..args(None) }));
@@ -321,6 +325,7 @@ fn the_printed_key_list_matches_the_config() {
     full.cases.petitioner_secret_file = Some("s".into());
     full.personal_data.key_file = Some("k".into());
     full.metrics.listen = Some("127.0.0.1:9400".into());
+    full.web.listen = Some("127.0.0.1:7480".into());
     full.trace.otlp_endpoint = Some("http://c:4317".into());
     let serde_json::Value::Object(sections) = serde_json::to_value(&full).unwrap() else { panic!() };
     let listed = all_keys();
@@ -436,6 +441,17 @@ fn validation_refuses_plaintext_off_loopback_and_files_that_cannot_be_read() {
             "{message}"
         );
         assert!(load_validated(&ConfigArgs { tree: tree(), ..args(None) }).is_ok());
+        let open_web = ConfigArgs { web_listen: Some("0.0.0.0:7480".into()), tree: tree(), ..args(None) };
+        let message = error(load_validated(&open_web));
+        assert!(
+            message.contains(
+                "web.listen (command-line flags): plaintext is refused on the non-loopback address"
+            ),
+            "{message}"
+        );
+        let loopback_web =
+            ConfigArgs { web_listen: Some("127.0.0.1:7480".into()), tree: tree(), ..args(None) };
+        assert!(load_validated(&loopback_web).is_ok());
         let message = error(load_validated(&args(None)));
         assert!(
             message.starts_with(

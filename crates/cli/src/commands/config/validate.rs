@@ -150,6 +150,12 @@ pub(super) fn check(loaded: &Loaded) -> Result<()> {
             return Err(fail("metrics.listen", "must differ from node.listen"));
         }
     }
+    if let Some(listen) = &c.web.listen {
+        check_address(listen).map_err(|e| fail("web.listen", &e))?;
+        if listen == &c.node.listen || c.metrics.listen.as_ref() == Some(listen) {
+            return Err(fail("web.listen", "must differ from node.listen and metrics.listen"));
+        }
+    }
     if c.log.filter.trim().is_empty() {
         return Err(fail("log.filter", "must not be empty (e.g. `info`)"));
     }
@@ -202,6 +208,22 @@ pub fn validate(loaded: &Loaded) -> Result<()> {
                 "tls.insecure",
                 &format!(
                     "plaintext is refused on the non-loopback address {open} (node.listen {listen}): listen on \
+                     127.0.0.1, or serve TLS with --ca, --cert and --key"
+                ),
+            ));
+        }
+    }
+    // The dashboard's sessions and login links travel in plaintext without
+    // TLS: only on loopback, like the node's own plaintext.
+    if let Some(listen) = c.web.listen.as_ref().filter(|_| c.tls.insecure) {
+        let addresses: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(listen.as_str())
+            .map_err(|e| fail("web.listen", &format!("cannot resolve {listen:?}: {e}")))?
+            .collect();
+        if let Some(open) = addresses.iter().find(|a| !a.ip().is_loopback()) {
+            return Err(fail(
+                "web.listen",
+                &format!(
+                    "plaintext is refused on the non-loopback address {open} (web.listen {listen}): listen on \
                      127.0.0.1, or serve TLS with --ca, --cert and --key"
                 ),
             ));
