@@ -620,6 +620,29 @@ impl HttpBody for TrackedBody {
     }
 }
 
+/// The next connection of an HTTP listener (the metrics and probe port,
+/// the dashboard), or `None` once `shutdown` completes. An accept that
+/// fails (out of file descriptors and the like) is logged, naming `what`,
+/// and retried after a pause.
+pub(crate) async fn next_connection(
+    listener: &tokio::net::TcpListener,
+    shutdown: &mut (impl Future<Output = ()> + Unpin),
+    what: &'static str,
+) -> Option<tokio::net::TcpStream> {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => return Some(stream),
+                Err(error) => {
+                    tracing::warn!(%error, listener = what, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            () = &mut *shutdown => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

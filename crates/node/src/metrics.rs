@@ -767,19 +767,7 @@ pub async fn serve_metrics(
     use hyper_util::rt::{TokioIo, TokioTimer};
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(error) => {
-                    // Out of file descriptors and the like: wait, go on.
-                    warn!(%error, "metrics listener: accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
+    while let Some(stream) = crate::connections::next_connection(&listener, &mut shutdown, "metrics").await {
         let node = node.clone();
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())

@@ -40,20 +40,7 @@ pub fn share(part: u64, whole: u64) -> String {
     if whole == 0 { "-".into() } else { percent(100.0 * part as f64 / whole as f64) }
 }
 
-/// Fen as yuan with two decimals and thousands separators: `1,234,567.89`.
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let fen = fen.unsigned_abs();
-    let whole = (fen / 100).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}{grouped}.{:02}", fen % 100)
-}
+pub use fengqiao_core::read::yuan;
 
 /// An empty wire string as JSON null (an unset date, a missing name).
 pub fn empty_null(value: &str) -> Value {
@@ -76,14 +63,5 @@ mod tests {
         assert_eq!(yuan(123_456_789), "1,234,567.89");
         assert_eq!(yuan(-5), "-0.05");
         assert_eq!(empty_null(""), Value::Null);
-    }
-
-    #[test]
-    fn yuan_amounts() {
-        assert_eq!(yuan(0), "0.00");
-        assert_eq!(yuan(7), "0.07");
-        assert_eq!(yuan(3_600_000), "36,000.00");
-        assert_eq!(yuan(123_456_789), "1,234,567.89");
-        assert_eq!(yuan(-100_050), "-1,000.50");
     }
 }

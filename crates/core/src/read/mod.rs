@@ -114,6 +114,22 @@ pub fn percent(part: i64, whole: i64) -> f64 {
     if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
 }
 
+/// An amount in fen as yuan with two decimals and thousands separators:
+/// `1,234,567.89` (every face shows amounts so).
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    let whole = (fen / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}{grouped}.{:02}", fen % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +146,15 @@ mod tests {
         assert_eq!(serde_json::to_string(&shanghai).unwrap(), "\"2026-11-27T17:42:10+08:00\"");
         assert_eq!(percent(1, 4), 25.0);
         assert_eq!(percent(1, 0), 0.0);
+    }
+
+    #[test]
+    fn amounts_in_yuan() {
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(7), "0.07");
+        assert_eq!(yuan(3_600_000), "36,000.00");
+        assert_eq!(yuan(123_456_789), "1,234,567.89");
+        assert_eq!(yuan(-100_050), "-1,000.50");
+        assert_eq!(yuan(-5), "-0.05");
     }
 }

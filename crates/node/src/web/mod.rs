@@ -122,18 +122,7 @@ pub async fn serve_web(
     let app = router(WebState::new(node, tls.is_some()));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(error) => {
-                    warn!(%error, "web listener: accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
+    while let Some(stream) = crate::connections::next_connection(&listener, &mut shutdown, "web").await {
         let app = app.clone();
         let acceptor = acceptor.clone();
         let watcher = graceful.watcher();

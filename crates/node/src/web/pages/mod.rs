@@ -12,20 +12,7 @@ pub fn percent(value: f64) -> String {
     format!("{value:.1}%")
 }
 
-/// An amount in fen as yuan with thousands separators: `86,420.00`.
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let fen = fen.unsigned_abs();
-    let whole = (fen / 100).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}{grouped}.{:02}", fen % 100)
-}
+pub use fengqiao_core::read::yuan;
 
 /// JSON for a `<script type="application/json">` block: `<`, `>` and `&`
 /// escaped, so no text in it can end the element.
