@@ -37,6 +37,7 @@ fn bench_all_json_holds_every_row_of_the_table() {
             "summary.postgres.year_p99",
             "summary.postgres.year_history_ratio",
             "rebuild.postgres",
+            "web.overview_p99",
             "demo",
             "node.rss_idle",
         ]
@@ -56,7 +57,8 @@ fn bench_all_json_holds_every_row_of_the_table() {
         let measured = row["measured"].as_f64().unwrap_or_else(|| panic!("{id} measured: {row}"));
         assert!(measured > 0.0 && measured.is_finite(), "{id}: {measured}");
         assert!(["pass", "short", "info"].contains(&verdict), "{id}: {verdict}");
-        let with_baseline = ["ingest.sqlite", "network.sqlite.drain", "summary.sqlite.week_p99"];
+        let with_baseline =
+            ["ingest.sqlite", "network.sqlite.drain", "summary.sqlite.week_p99", "web.overview_p99"];
         if with_baseline.contains(&id) {
             let baseline = row["baseline"].as_f64().unwrap_or_else(|| panic!("{id} baseline: {row}"));
             let ratio = row["ratio"].as_f64().expect("ratio");

@@ -1,7 +1,7 @@
 //! `fengqiao bench all`: the figures of issue 16 in one run and one table.
 //!
 //! It calls the other benchmarks' own functions (`bench ingest`, `bench
-//! network`, `bench summary`) at a size that fits ten minutes on a 2-core
+//! network`, `bench summary`, `bench web`) at a size that fits ten minutes on a 2-core
 //! machine, takes the figures they return, adds the idle memory of a
 //! `fengqiao node` process, and prints one row per figure: its target, what
 //! was measured, the baseline measured beside it in the same run, their
@@ -164,6 +164,9 @@ struct Plan {
     summary_years: u32,
     summary_days: Option<u32>,
     summary_samples: usize,
+    web_townships: usize,
+    web_days: u32,
+    web_samples: usize,
     rss_tree: (usize, usize, usize),
     rss_idle: Duration,
 }
@@ -182,6 +185,11 @@ impl Plan {
                 summary_years: 2,
                 summary_days: None,
                 summary_samples: 200,
+                // As `bench summary` here: 2 townships keep the run within
+                // ten minutes; `bench web` alone defaults to 10.
+                web_townships: 2,
+                web_days: 365,
+                web_samples: 200,
                 rss_tree: (10, 10, 50),
                 rss_idle: Duration::from_secs(3),
             },
@@ -196,6 +204,9 @@ impl Plan {
                 summary_years: 1,
                 summary_days: Some(14),
                 summary_samples: 5,
+                web_townships: 1,
+                web_days: 7,
+                web_samples: 5,
                 rss_tree: (1, 2, 5),
                 rss_idle: Duration::from_millis(500),
             },
@@ -379,6 +390,38 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
         rows.push(year.row(long.year.1, Some(short.year.1), false));
         rows.push(ratio.row(long.year.1 / short.year.1.max(f64::MIN_POSITIVE), None, false));
         rows.push(rebuild.row(long.rebuild_rate, None, false));
+    }
+
+    // The dashboard: the district's overview beside its WeeklySummary.
+    let web_text = format!(
+        "bench web: district overview p99 (SQLite, {} townships, {} days of data)",
+        plan.web_townships, plan.web_days
+    );
+    let web_figure = Figure {
+        id: "web.overview_p99",
+        figure: &web_text,
+        target_text: "< 50 ms",
+        target: Target::Below(50.0),
+        unit: "ms",
+        baseline_is: "WeeklySummary p99 (gRPC)",
+    };
+    if selected(Backend::Sqlite) {
+        say!("== bench web --townships {} --days {}", plan.web_townships, plan.web_days);
+        let lines = crate::bench::web::web(crate::bench::web::WebArgs {
+            db: Backend::Sqlite,
+            townships: plan.web_townships,
+            days: plan.web_days,
+            samples: plan.web_samples,
+            pg_url: args.pg_url.clone(),
+        })
+        .await
+        .context("bench web")?;
+        match lines.first() {
+            Some(district) => rows.push(web_figure.row(district.render.1, Some(district.grpc.1), false)),
+            None => rows.push(web_figure.skipped("no page measured")),
+        }
+    } else {
+        rows.push(web_figure.skipped("backend not selected (--db)"));
     }
 
     rows.push(

@@ -1,6 +1,6 @@
 //! `fengqiao bench …`: benchmarks that print figures and assert nothing.
 //! One module per benchmark: [`ingest`](mod@ingest), [`network`], [`summary`], [`audit`],
-//! [`reconcile`], and [`all`], which runs the others at one size and prints
+//! [`reconcile`], [`web`](mod@web), and [`all`], which runs the others at one size and prints
 //! the issue-16 table. Here: the subcommands, the backend flag they share,
 //! and [`say!`](say), the line printer that `bench all --json` sends to
 //! stderr.
@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod network;
 pub mod reconcile;
 pub mod summary;
+pub mod web;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -65,6 +66,9 @@ pub enum BenchCommand {
     /// A district restored from a backup one day old: reconciliation's time
     /// and bytes to repair it, and a steady-state exchange.
     Reconcile(reconcile::ReconcileArgs),
+    /// The web dashboard's page renders at a district with a year of data,
+    /// beside the gRPC call each page is built on.
+    Web(web::WebArgs),
     /// The issue-16 table: every benchmark above at a size that fits ten
     /// minutes, each figure beside its target and baseline.
     All(all::AllArgs),
@@ -77,6 +81,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Summary(args) => summary::summary(args).await.map(drop),
         BenchCommand::Audit(args) => audit::audit(args).await,
         BenchCommand::Reconcile(args) => reconcile::reconcile(args).await,
+        BenchCommand::Web(args) => web::web(args).await.map(drop),
         BenchCommand::All(args) => all::all(args).await,
     }
 }

@@ -70,7 +70,7 @@ pub struct SummaryArgs {
 }
 
 /// The week summarised: 2026-W48, Monday 23 to Sunday 29 November.
-fn last_day() -> NaiveDate {
+pub(crate) fn last_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 29).expect("valid")
 }
 
@@ -81,7 +81,7 @@ fn percentiles(mut samples: Vec<f64>) -> (f64, f64) {
     (at(0.5), at(0.99))
 }
 
-async fn time_calls<F, Fut>(samples: usize, mut call: F) -> Result<(f64, f64)>
+pub(crate) async fn time_calls<F, Fut>(samples: usize, mut call: F) -> Result<(f64, f64)>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<()>>,
@@ -144,20 +144,20 @@ fn variants() -> Result<Vec<(bool, i64, String)>> {
 }
 
 /// One measured database.
-struct Run {
-    store: Arc<dyn Store>,
+pub(crate) struct Run {
+    pub(crate) store: Arc<dyn Store>,
     /// A second pool on the same database, for the bulk load and GROUP BY.
-    raw: Raw,
-    schema: Option<String>,
+    pub(crate) raw: Raw,
+    pub(crate) schema: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
-enum Raw {
+pub(crate) enum Raw {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
 }
 
-async fn open(backend: Backend, pg_url: &str, label: &str) -> Result<Run> {
+pub(crate) async fn open(backend: Backend, pg_url: &str, label: &str) -> Result<Run> {
     Ok(match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir()?;
@@ -193,7 +193,7 @@ const HEADS_FROM_REVISIONS: &str = "INSERT INTO reports \
 
 /// Inserts one report per reporting unit per day of `[from, to]`: 85% zero
 /// reports, the rest with disputes; 5% late.
-async fn bulk_load(raw: &Raw, from: NaiveDate, to: NaiveDate) -> Result<()> {
+pub(crate) async fn bulk_load(raw: &Raw, from: NaiveDate, to: NaiveDate) -> Result<()> {
     let v = variants()?;
     match raw {
         Raw::Sqlite(pool) => {

@@ -1,0 +1,33 @@
+// The dashboard's pages the browser tests open: one line each. Every page
+// is opened at 1366×768 and at 390×844 (a phone), must answer `status`,
+// log no console error (a CSP violation is one), raise no page error, have
+// no serious or critical axe-core violation, and is screenshotted into
+// $CARGO_TARGET_DIR/web-screenshots/NAME-VIEWPORT.png.
+//
+//   name     the screenshot's name
+//   path     the URL path; {district}, {township}, {community}, {group} and
+//            {otherTownship} are the units of the running network
+//   as       whose session opens it: "district" (the district leader, the
+//            default), "township" (a township admin, on the township's
+//            node) or "nobody" (no session)
+//   status   the HTTP status expected (default 200)
+//
+// Pages still to come (add each as one line when its route lands):
+//   { name: "cases", path: "/unit/{district}/cases" },
+//   { name: "case", path: "/case/{case}" },
+//   { name: "missing", path: "/unit/{district}/missing" },
+//   { name: "calendar", path: "/unit/{district}/calendar" },
+//   { name: "wages", path: "/unit/{district}/wages" },
+//   { name: "units", path: "/units" },
+//   (and /unit/{district}/export.csv, a download: check it with page.request)
+export const PAGES = [
+  { name: "overview-district", path: "/unit/{district}" },
+  { name: "overview-district-en", path: "/unit/{district}?lang=en" },
+  { name: "overview-township", path: "/unit/{township}" },
+  { name: "overview-community", path: "/unit/{community}" },
+  { name: "overview-group", path: "/unit/{group}" },
+  { name: "overview-township-admin", path: "/unit/{township}", as: "township" },
+  { name: "refused-other-township", path: "/unit/{otherTownship}", as: "township", status: 403 },
+  { name: "login", path: "/login", as: "nobody", status: 401 },
+  { name: "not-found", path: "/no-such-page", status: 404 },
+];

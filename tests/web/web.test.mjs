@@ -1,0 +1,332 @@
+// Browser tests of the web dashboard: playwright-core driving Debian's
+// Chromium against the network tests/web/run.sh starts (a `fengqiao demo`
+// serving the district's and a township's dashboard over HTTP on loopback,
+// and a `fengqiao node` of its own serving its dashboard over TLS). Run by
+// run.sh, which passes what it started in WEB_* variables; `node --test`.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { PAGES } from "./pages.mjs";
+
+const require = createRequire(import.meta.url);
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run tests/web/run.sh)`);
+  return value;
+};
+
+const DEMO = {
+  district: env("WEB_DISTRICT_BASE"), // http://127.0.0.1:P of the district's dashboard
+  township: env("WEB_TOWNSHIP_BASE"),
+  districtLink: env("WEB_DISTRICT_LINK"),
+  townshipLink: env("WEB_TOWNSHIP_LINK"),
+  // --server … --ca … --cert … --key …: the district node's gRPC, as its leader
+  summaryFlags: env("WEB_SUMMARY_FLAGS").split(/\s+/).filter(Boolean),
+};
+const TLS = {
+  base: env("WEB_TLS_BASE"), // https://127.0.0.1:P of the node with TLS
+  unit: env("WEB_TLS_UNIT"),
+  cert: env("WEB_TLS_CERT"), // a leader's client certificate of its CA
+  key: env("WEB_TLS_KEY"),
+  expiredLink: env("WEB_EXPIRED_LINK"), // a one-minute link issued at start-up
+  expiresAt: Number(env("WEB_EXPIRED_AT")) * 1000,
+};
+const BINARY = env("WEB_BINARY");
+const SCREENSHOTS = env("WEB_SCREENSHOTS");
+const DOC_SCREENSHOT = process.env.WEB_DOC_SCREENSHOT; // set to refresh docs/dashboard-overview.png
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const VIEWPORTS = [
+  { name: "desktop", viewport: { width: 1366, height: 768 } },
+  { name: "phone", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+];
+
+let browser;
+// The session cookies of the district leader and the township admin.
+const sessions = {};
+// The units of the network, read from the pages.
+const units = {};
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox"],
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A new page that records console errors and page errors. */
+async function watchedPage(context) {
+  const page = await context.newPage();
+  page.problems = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") page.problems.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => page.problems.push(`pageerror: ${error.message}`));
+  // Which resource a "Failed to load resource" was.
+  page.on("response", (response) => {
+    if (response.status() >= 400 && response.request().resourceType() !== "document") {
+      page.problems.push(`resource: ${response.status()} ${response.url()}`);
+    }
+  });
+  return page;
+}
+
+/** The problems of a page, less the browser's note of the document's own
+ * expected status (an error page answers 403 or 404 on purpose). */
+function problems(page, status) {
+  return page.problems.filter(
+    (p) => status < 400 || !p.includes(`the server responded with a status of ${status}`),
+  );
+}
+
+/** Opens a login link in a fresh context: the context and the response. */
+async function logIn(link, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await watchedPage(context);
+  const response = await page.goto(link);
+  return { context, page, response };
+}
+
+/** Every `data-figure` of the page: name → data-value. */
+async function figures(page) {
+  return page.$$eval("[data-figure]", (elements) =>
+    Object.fromEntries(elements.map((e) => [e.dataset.figure, e.dataset.value])),
+  );
+}
+
+/** `fengqiao summary --json` of `unit` and `week` from the district node. */
+function weeklySummary(unit, week) {
+  const out = execFileSync(
+    BINARY,
+    ["summary", ...DEMO.summaryFlags, "--unit", unit, "--week", week, "--json"],
+    { encoding: "utf8" },
+  );
+  return JSON.parse(out);
+}
+
+/** What the overview should show, from the summary's JSON. */
+function expectedFigures(summary) {
+  const t = summary.totals;
+  const c = summary.cases; // flat: registered, accepted_on_time, …, satisfaction_rate
+  const figures = {
+    expected: t.expected,
+    received: t.received,
+    completeness_percent: summary.rates.completeness_percent,
+    on_time: t.on_time,
+    timeliness_percent: summary.rates.timeliness_percent,
+    late: t.late,
+    zero_reports: t.zero_reports,
+    missing: t.missing,
+    disputes: t.disputes,
+    parties: t.parties,
+    resolved_on_the_spot_percent: summary.rates.resolved_on_the_spot_percent,
+    "wage.disputes": t.wage_arrears.disputes,
+    "wage.workers": t.wage_arrears.workers,
+    "wage.amount_claimed_cents": t.wage_arrears.amount_claimed_cents,
+    "wage.amount_recovered_cents": t.wage_arrears.amount_recovered_cents,
+    "wage.employers": t.wage_arrears.employers,
+    "cases.registered": c.registered,
+    "cases.accepted_on_time": c.accepted_on_time,
+    "cases.closed": c.closed,
+    "cases.closed_on_time": c.closed_on_time,
+    "cases.overdue": c.overdue,
+    "cases.repeat_petitions": c.repeat_petitions,
+    "cases.satisfaction_rate": c.satisfaction_rate,
+    arrived_percent: summary.arrived_percent,
+  };
+  for (const [category, n] of Object.entries(t.by_category ?? {})) figures[`category.${category}`] = n;
+  return figures;
+}
+
+/** A figure as shown (data-value) equals the JSON's: numbers as numbers. */
+function sameFigure(shown, wanted) {
+  if (wanted === null || wanted === undefined) return shown === "" || shown === "None";
+  if (typeof wanted === "number") return shown !== "" && Math.abs(Number(shown) - wanted) < 1e-9;
+  return String(wanted) === shown;
+}
+
+/** Checks every figure of an overview page against WeeklySummary. */
+async function checkFigures(page, unit) {
+  const week = await page.getAttribute("[data-week]", "data-week");
+  const shown = await figures(page);
+  const wanted = expectedFigures(weeklySummary(unit, week));
+  assert.ok(Object.keys(shown).length >= 20, `${unit}: the overview shows its figures`);
+  assert.deepEqual(Object.keys(shown).sort(), Object.keys(wanted).sort(), `${unit} ${week}: the same figures`);
+  for (const [name, value] of Object.entries(wanted)) {
+    assert.ok(sameFigure(shown[name], value), `${unit} ${week}: ${name} shown ${shown[name]}, WeeklySummary ${value}`);
+  }
+  return week;
+}
+
+test("a login link opens a session (district leader, township admin)", async () => {
+  for (const [who, link, base] of [
+    ["district", DEMO.districtLink, DEMO.district],
+    ["township", DEMO.townshipLink, DEMO.township],
+  ]) {
+    const { context, page, response } = await logIn(link);
+    assert.equal(response.status(), 200, `${who}: the link lands on the overview`);
+    assert.match(page.url(), /\/unit\/\d+/, `${who}: redirected to the unit's overview`);
+    const cookies = await context.cookies(base);
+    const session = cookies.find((c) => c.httpOnly && c.sameSite === "Strict");
+    assert.ok(session, `${who}: an HttpOnly, SameSite=Strict session cookie`);
+    sessions[who] = { base, cookies };
+    if (who === "district") {
+      units.district = await page.getAttribute("h1 [data-unit]", "data-unit");
+    } else {
+      units.township = await page.getAttribute("h1 [data-unit]", "data-unit");
+    }
+    assert.deepEqual(problems(page, 200), [], `${who}: no console error`);
+    await context.close();
+  }
+});
+
+test("a used login link is refused", async () => {
+  const { context, response, page } = await logIn(DEMO.districtLink);
+  assert.equal(response.status(), 403);
+  assert.ok(await page.locator("[data-refusal]").count(), "the refusal page");
+  await context.close();
+});
+
+test("an unknown login link is refused", async () => {
+  const { context, response } = await logIn(`${DEMO.district}/login?token=00${"ab".repeat(16)}`);
+  assert.equal(response.status(), 403);
+  await context.close();
+});
+
+/** A context with the session of `who` ("district" or "township"). */
+async function sessionContext(who, options = {}) {
+  assert.ok(sessions[who], `${who}: logged in by the first test`);
+  const context = await browser.newContext(options);
+  await context.addCookies(sessions[who].cookies);
+  return context;
+}
+
+test("drill-down district → township → community → group by clicks, figures equal WeeklySummary", async () => {
+  const context = await sessionContext("district");
+  const page = await watchedPage(context);
+  await page.goto(`${DEMO.district}/`);
+  const path = [];
+  for (const tier of ["district", "township", "community", "group"]) {
+    const unit = await page.getAttribute("h1 [data-unit]", "data-unit");
+    path.push(unit);
+    units[tier] ??= unit;
+    await checkFigures(page, unit);
+    const crumbs = await page.locator("nav.crumbs li a").count();
+    assert.equal(crumbs, path.length - 1, `${unit}: a breadcrumb of ${path.length - 1} links`);
+    if (tier === "district") {
+      const children = await page.$$eval("tr[data-child]", (rows) => rows.map((r) => r.dataset.child));
+      units.otherTownship = children.find((c) => c !== units.township);
+      assert.ok(units.otherTownship, "a second township in the scorecard");
+    }
+    if (tier === "group") {
+      assert.equal(await page.locator("tr[data-child]").count(), 0, "a group has no children");
+      break;
+    }
+    // The first child of the scorecard (the township with a node, on the district page).
+    const row = tier === "district" ? `tr[data-child="${units.township}"]` : "tr[data-child]";
+    await Promise.all([page.waitForURL(/\/unit\/\d+/), page.locator(`${row} th a`).first().click()]);
+    assert.notEqual(await page.getAttribute("h1 [data-unit]", "data-unit"), unit, "one tier down");
+  }
+  assert.equal(path[1], units.township);
+  // Back up by the breadcrumb: its first link is the district.
+  await Promise.all([page.waitForURL(/\/unit\/\d+/), page.locator("nav.crumbs li a").first().click()]);
+  assert.equal(await page.getAttribute("h1 [data-unit]", "data-unit"), path[0], "the breadcrumb leads back up");
+  assert.deepEqual(problems(page, 200), [], "no console error on the way");
+  await context.close();
+});
+
+test("a form POST without the CSRF token is refused", async () => {
+  const context = await sessionContext("district");
+  const page = await watchedPage(context);
+  await page.goto(`${DEMO.district}/`);
+  const refused = await page.request.post(`${DEMO.district}/logout`, { form: {}, maxRedirects: 0 });
+  assert.equal(refused.status(), 403, "logout without its token");
+  const forged = await page.request.post(`${DEMO.district}/logout`, {
+    form: { csrf: "00".repeat(16) },
+    maxRedirects: 0,
+  });
+  assert.equal(forged.status(), 403, "logout with a wrong token");
+  const still = await page.goto(`${DEMO.district}/`);
+  assert.equal(still.status(), 200, "still logged in");
+  await context.close();
+});
+
+/** The base URL of a page's session. */
+const baseOf = (who) => (who === "township" ? DEMO.township : DEMO.district);
+
+function pathOf(template) {
+  return template.replace(/\{(\w+)\}/g, (_, name) => {
+    assert.ok(units[name], `the unit {${name}} is known (from the drill-down test)`);
+    return units[name];
+  });
+}
+
+for (const spec of PAGES) {
+  for (const { name: viewportName, ...options } of VIEWPORTS) {
+    test(`page ${spec.name} at ${viewportName}: renders, no console error, no serious axe violation`, async () => {
+      const who = spec.as ?? "district";
+      const status = spec.status ?? 200;
+      const context =
+        who === "nobody" ? await browser.newContext(options) : await sessionContext(who, options);
+      const page = await watchedPage(context);
+      const response = await page.goto(baseOf(who) + pathOf(spec.path));
+      assert.equal(response.status(), status, `${spec.name}: HTTP status`);
+      await page.waitForLoadState("networkidle");
+      const csp = response.headers()["content-security-policy"] ?? "";
+      assert.match(csp, /script-src 'self'/, "a strict Content-Security-Policy");
+      // axe-core evaluated over the DevTools protocol, which the page's CSP
+      // does not govern: the page's own scripts stay under the CSP.
+      await page.evaluate(AXE);
+      const violations = await page.evaluate(async () => {
+        const result = await globalThis.axe.run(document, { resultTypes: ["violations"] });
+        return result.violations
+          .filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      });
+      assert.deepEqual(violations, [], `${spec.name}: serious or critical accessibility violations`);
+      assert.deepEqual(problems(page, status), [], `${spec.name}: console errors`);
+      await page.screenshot({ path: join(SCREENSHOTS, `${spec.name}-${viewportName}.png`), fullPage: true });
+      if (DOC_SCREENSHOT && spec.name === "overview-district" && viewportName === "desktop") {
+        await page.screenshot({ path: DOC_SCREENSHOT });
+      }
+      await context.close();
+    });
+  }
+}
+
+test("over TLS, a client certificate of the CA logs in (no link)", async () => {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    clientCertificates: [{ origin: TLS.base, certPath: TLS.cert, keyPath: TLS.key }],
+  });
+  const page = await watchedPage(context);
+  const response = await page.goto(`${TLS.base}/`);
+  assert.equal(response.status(), 200, "the certificate's person sees the overview");
+  assert.equal(await page.getAttribute("h1 [data-unit]", "data-unit"), TLS.unit);
+  assert.match(response.headers()["strict-transport-security"] ?? "", /max-age=/, "HSTS over TLS");
+  assert.deepEqual(problems(page, 200), [], "no console error");
+  await page.screenshot({ path: join(SCREENSHOTS, "tls-certificate-desktop.png") });
+  await context.close();
+
+  const anonymous = await browser.newContext({ ignoreHTTPSErrors: true });
+  const refused = await (await anonymous.newPage()).goto(`${TLS.base}/`);
+  assert.equal(refused.status(), 401, "without a certificate or session: the login page");
+  await anonymous.close();
+});
+
+test("an expired login link is refused", async () => {
+  const wait = TLS.expiresAt + 2000 - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const { context, response, page } = await logIn(TLS.expiredLink, { ignoreHTTPSErrors: true });
+  assert.equal(response.status(), 403, "the expired link");
+  assert.ok(await page.locator("[data-refusal]").count(), "the refusal page");
+  await context.close();
+});
