@@ -167,10 +167,40 @@ async fn the_missing_page_lists_completeness_missing(backend: Backend) {
     dashboard.stop().await;
 }
 
+async fn the_units_page_shows_the_hierarchy_and_finds_units(backend: Backend) {
+    let dashboard = Dashboard::start(backend).await;
+    let leader = dashboard.session(DISTRICT, "zhang", Role::Leader).await;
+    let page = dashboard.get("/units", Some(&leader)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_security_headers();
+    // Two levels below the district without a search.
+    let shown = page.attributes("data-unit-row");
+    assert_eq!(
+        shown,
+        [DISTRICT, TOWNSHIP, "410411001001", OTHER_TOWNSHIP, "410411002001"],
+        "depth-first, two levels"
+    );
+    assert!(!page.body.contains(&format!("href=\"/unit/{GROUP}\"")), "groups are three levels down");
+    assert!(page.attributes("data-served-by").iter().all(String::is_empty), "this node serves all");
+    // A search finds the group and the way to it.
+    let found = dashboard.get("/units?q=2%E5%8F%B7%E6%A5%BC", Some(&leader)).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.attributes("data-unit-row"), [DISTRICT, TOWNSHIP, "410411001001", "410411001001002"]);
+    assert_eq!(found.figures()["units.found"], "1");
+    // Another township's admin is refused this township's units.
+    let admin = dashboard.session(OTHER_TOWNSHIP, "wang", Role::Admin).await;
+    let own = dashboard.get("/units", Some(&admin)).await;
+    assert_eq!(own.attributes("data-unit-row"), [OTHER_TOWNSHIP, "410411002001", "410411002001001"]);
+    let other = dashboard.get(&format!("/units?root={TOWNSHIP}"), Some(&admin)).await;
+    assert_eq!(other.status, 403, "{}", other.body);
+    dashboard.stop().await;
+}
+
 fengqiao_store::both_backends!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     the_ledger_lists_the_subtrees_cases,
     a_leader_acts_from_the_case_page,
     a_viewer_without_the_right_sees_no_form,
     the_missing_page_lists_completeness_missing,
+    the_units_page_shows_the_hierarchy_and_finds_units,
 );

@@ -84,6 +84,7 @@ pub fn router(state: WebState) -> Router {
         .route("/unit/{unit_id}", get(pages::overview::page))
         .route("/unit/{unit_id}/cases", get(pages::cases::ledger))
         .route("/unit/{unit_id}/missing", get(pages::missing::page))
+        .route("/units", get(pages::units::page))
         .route("/case/{case_id}", get(pages::cases::case))
         .route("/case/{case_id}/act", post(pages::cases::act))
         .route("/login", get(login))
@@ -278,6 +279,7 @@ impl Chrome {
             NavLink { url: format!("/unit/{unit_id}"), label: m.text("web-nav-overview") },
             NavLink { url: format!("/unit/{unit_id}/cases"), label: m.text("web-nav-cases") },
             NavLink { url: format!("/unit/{unit_id}/missing"), label: m.text("web-nav-missing") },
+            NavLink { url: format!("/units?root={unit_id}"), label: m.text("web-nav-units") },
         ];
         self
     }

@@ -8,6 +8,7 @@
 pub mod cases;
 pub mod missing;
 pub mod overview;
+pub mod units;
 
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
