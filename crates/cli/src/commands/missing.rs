@@ -151,19 +151,9 @@ fn grouped_missing(missing: &[UnitRef], top: &str, names: &UnitNames) -> String 
     text
 }
 
-/// `2h05m`, `3d4h`, `45s`.
+/// `2h05m`, `3d4h`, `45s` (the dashboard's missing page says it the same way).
 fn duration_text(duration: Duration) -> String {
-    let seconds = duration.num_seconds().max(0);
-    let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
-    if days > 0 {
-        format!("{days}d{hours}h")
-    } else if hours > 0 {
-        format!("{hours}h{minutes:02}m")
-    } else if minutes > 0 {
-        format!("{minutes}m")
-    } else {
-        format!("{seconds}s")
-    }
+    fengqiao_node::web::pages::missing::duration_text(duration)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@
 pub mod assets;
 pub mod auth;
 pub mod pages;
+pub mod words;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,6 +82,11 @@ pub fn router(state: WebState) -> Router {
     let mut router = Router::new()
         .route("/", get(pages::overview::home))
         .route("/unit/{unit_id}", get(pages::overview::page))
+        .route("/unit/{unit_id}/cases", get(pages::cases::ledger))
+        .route("/unit/{unit_id}/missing", get(pages::missing::page))
+        .route("/units", get(pages::units::page))
+        .route("/case/{case_id}", get(pages::cases::case))
+        .route("/case/{case_id}/act", post(pages::cases::act))
         .route("/login", get(login))
         .route("/logout", post(logout))
         .route("/static/{name}", get(assets::serve))
@@ -220,6 +226,15 @@ pub struct Chrome {
     /// The path of this page with the other language's `?lang=`.
     pub switch_url: String,
     pub switch_label: String,
+    /// The pages of the unit in view, for the nav bar (none without one).
+    pub nav: Vec<NavLink>,
+}
+
+/// A link of the nav bar.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub url: String,
+    pub label: String,
 }
 
 impl Chrome {
@@ -242,7 +257,20 @@ impl Chrome {
             who: String::new(),
             switch_url: format!("{path}?{}", kept.join("&")),
             switch_label: Messages::of(other).text("web-language-name"),
+            nav: Vec::new(),
         }
+    }
+
+    /// With the nav bar of `unit_id`'s pages.
+    pub fn with_unit(mut self, unit_id: &str) -> Chrome {
+        let m = self.messages;
+        self.nav = vec![
+            NavLink { url: format!("/unit/{unit_id}"), label: m.text("web-nav-overview") },
+            NavLink { url: format!("/unit/{unit_id}/cases"), label: m.text("web-nav-cases") },
+            NavLink { url: format!("/unit/{unit_id}/missing"), label: m.text("web-nav-missing") },
+            NavLink { url: format!("/units?root={unit_id}"), label: m.text("web-nav-units") },
+        ];
+        self
     }
 
     /// A message (what templates call; keys are literals, which

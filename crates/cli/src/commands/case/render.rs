@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use fengqiao_core::actor::Actor;
 use fengqiao_core::read::{CaseRecord, Change, EventRecord, RepeatRecord};
 
-use crate::render::yuan;
 use crate::tr;
 
 /// `event 3 (2026-05-01, unit 110101, alice): assigned — leader …; note: …`
@@ -53,97 +52,10 @@ pub(crate) fn standing(case: &CaseRecord) -> String {
 
 // ---------------------------------------------------------------- events as text
 
-/// What an event says beyond its kind, in a few words.
+/// What an event says beyond its kind, in a few words (the dashboard's
+/// wording: `fengqiao_node::web::words`).
 pub(crate) fn change_details(change: &Change) -> String {
-    let timing = |on_time: bool| if on_time { tr!("word-on-time") } else { tr!("word-overdue") };
-    let cases = |ids: &[fengqiao_core::case::CaseId]| {
-        ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
-    };
-    match change {
-        Change::Progress {} => String::new(),
-        Change::Registered { intake, accept_by, repeat } => {
-            let mut text = crate::i18n::name("category", intake.category.as_str());
-            text.push(' ');
-            text += &tr!(
-                "detail-registered",
-                channel = crate::i18n::name("channel", intake.channel.as_str()),
-                accept_by = accept_by.to_string()
-            );
-            if let Some(source) = &intake.source {
-                text.push_str(&tr!("detail-from-report", source = dispute_ref_text(source)));
-            }
-            if let Some(repeat) = repeat.as_ref().filter(|r| !r.of_case_ids.is_empty()) {
-                text.push_str(&tr!("detail-repeat-of", cases = cases(&repeat.of_case_ids)));
-            }
-            text
-        }
-        Change::Accepted { deadline } => tr!("detail-deadline", deadline = deadline.to_string()),
-        Change::NotAccepted { reason } => tr!("detail-reason", reason = reason),
-        Change::Assigned { leader, responsible, plan, deadline } => tr!(
-            "detail-assigned",
-            leader = leader,
-            responsible = responsible,
-            deadline = deadline.to_string(),
-            plan = plan
-        ),
-        Change::Extended { days, reason, deadline } => {
-            tr!("detail-extended", days = *days, deadline = deadline.to_string(), reason = reason)
-        }
-        Change::Escalated { to_unit_id, reason } => {
-            tr!("detail-escalated", unit = to_unit_id.to_string(), reason = reason)
-        }
-        Change::AssignedDown { to_unit_id, deadline } => {
-            tr!("detail-assigned-down", unit = to_unit_id.to_string(), deadline = deadline.to_string())
-        }
-        Change::Resolved { resolution, amount_recovered_cents, on_time } => {
-            let mut text = timing(*on_time);
-            if *amount_recovered_cents > 0 {
-                text.push_str(&tr!("detail-recovered", amount = yuan(*amount_recovered_cents)));
-            }
-            tr!("detail-resolved", timing = text, resolution = resolution)
-        }
-        Change::Closed { satisfaction } => crate::i18n::name("satisfaction", satisfaction.as_str()),
-        Change::Reopened { reason, deadline } => {
-            tr!("detail-reopened", deadline = deadline.to_string(), reason = reason)
-        }
-        Change::ReviewRequested { reason, to_unit_id, review_by } => tr!(
-            "detail-review-requested",
-            unit = to_unit_id.to_string(),
-            review_by = review_by.to_string(),
-            reason = reason
-        ),
-        Change::Reviewed { decision, deadline } => {
-            let decision = crate::i18n::name("review", decision.as_str());
-            match deadline {
-                None => decision,
-                Some(deadline) => {
-                    tr!("detail-reviewed", decision = decision, deadline = deadline.to_string())
-                }
-            }
-        }
-        Change::Supervised { supervision_id, from_unit_id, kind, reply_by, sender } => {
-            let mut text = tr!(
-                "detail-supervised",
-                supervision = supervision_id,
-                from = from_unit_id.to_string(),
-                kind = crate::i18n::name("supervision", kind.as_str()),
-                reply_by = reply_by.to_string()
-            );
-            if let Some(sender) = sender {
-                text.push_str(&tr!("detail-issued-by", sender = sender.to_string()));
-            }
-            text
-        }
-        Change::SupervisionReplied { supervision_id } => {
-            tr!("detail-supervision-replied", supervision = supervision_id)
-        }
-        Change::RepeatFound { of_case_ids, window_days, since } => tr!(
-            "detail-repeat-found",
-            cases = cases(of_case_ids),
-            days = *window_days,
-            since = since.to_string()
-        ),
-    }
+    fengqiao_node::web::words::change_details(fengqiao_i18n::Messages::of(crate::i18n::lang()), change)
 }
 
 /// `of C2 C1 (same petitioner_ref and category within 365 days, since 2025-05-01)`
@@ -161,37 +73,15 @@ pub(crate) fn repeat_text(repeat: &RepeatRecord) -> String {
 
 /// `UNIT@DATE#LOCAL_ID`, as `case register --from-report` takes it.
 pub(crate) fn dispute_ref_text(source: &fengqiao_core::case::DisputeRef) -> String {
-    format!("{}@{}#{}", source.unit_id, source.date, source.local_id)
+    fengqiao_node::web::words::dispute_ref_text(source)
 }
 
-/// Who acted, for people, in their language (the same parts as the
-/// actor's English `Display`: role, id, unit, name, on whose behalf):
-/// the certificate's identity and display name (`leader p7 at 410411
-/// (王书记)`), the node, or the insecure mode's text marked unverified.
+/// Who acted, for people, in their language (the dashboard's wording:
+/// `fengqiao_node::web::words`): the certificate's identity and display
+/// name (`leader p7 at 410411 (王书记)`), the node, or the insecure mode's
+/// text marked unverified.
 pub(crate) fn actor_text(actor: &Actor) -> String {
-    let mut text = match actor {
-        Actor::Person { unit, role, id, name, .. } => {
-            let who = tr!(
-                "actor-person",
-                role = crate::i18n::name("role", role.as_str()),
-                id = id.as_str(),
-                unit = unit.to_string()
-            );
-            match name {
-                Some(name) => tr!("actor-named", who = who, name = name.to_string()),
-                None => who,
-            }
-        }
-        Actor::Node { unit, task } => {
-            tr!("actor-node", unit = unit.to_string(), task = crate::i18n::name("node-task", task.as_str()))
-        }
-        Actor::Unverified { text: Some(text), .. } => tr!("actor-unverified", text = text.as_str()),
-        Actor::Unverified { text: None, .. } => tr!("actor-insecure-operator"),
-    };
-    if let Some(principal) = actor.on_behalf_of() {
-        text = tr!("actor-on-behalf", who = text, principal = principal.to_string());
-    }
-    text
+    fengqiao_node::web::words::actor_text(fengqiao_i18n::Messages::of(crate::i18n::lang()), actor)
 }
 
 /// A date, or `-` when unset.

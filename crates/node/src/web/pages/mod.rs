@@ -5,7 +5,45 @@
 //! `data-figure="name"` and `data-value="raw value"`, for tests and for
 //! whoever reads the page by program.
 
+pub mod cases;
+pub mod missing;
 pub mod overview;
+pub mod units;
+
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+
+/// A labelled value of a page.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: String,
+    pub value: String,
+}
+
+impl Field {
+    pub fn plain(label: String, value: String) -> Field {
+        Field { label, value }
+    }
+}
+
+/// An answer that did not read into the read model: logged, and an
+/// internal error for the page.
+pub fn unreadable(error: fengqiao_core::DomainError) -> tonic::Status {
+    tracing::warn!(%error, "web: an answer did not read into the read model");
+    tonic::Status::internal("internal error")
+}
+
+/// A page asked for with `?lang=`: the switch sticks (the `lang` cookie),
+/// so later pages keep the language.
+pub fn with_lang_cookie(mut response: Response, lang: Option<&str>) -> Response {
+    if let Some(code) = lang.and_then(fengqiao_i18n::Lang::from_code) {
+        let cookie = format!("lang={}; SameSite=Strict; Path=/; Max-Age=31536000", code.code());
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
 
 /// A percent for people: one decimal.
 pub fn percent(value: f64) -> String {

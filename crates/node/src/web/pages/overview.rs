@@ -55,6 +55,8 @@ pub struct FigureGroup {
     pub title: String,
     pub figures: Vec<Figure>,
     pub note: Option<String>,
+    /// A page that lists what the figures count.
+    pub link: Option<Crumb>,
 }
 
 /// A step of the breadcrumb.
@@ -138,19 +140,12 @@ pub async fn page(
 ) -> Response {
     let lang = lang_of(query.lang.as_deref(), &headers);
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let chrome = Chrome::new(lang, path).for_viewer(&state.sessions, &viewer);
-    let mut response = match overview(&state, &viewer, &unit_id, query.week.as_deref(), chrome).await {
+    let chrome = Chrome::new(lang, path).for_viewer(&state.sessions, &viewer).with_unit(&unit_id);
+    let response = match overview(&state, &viewer, &unit_id, query.week.as_deref(), chrome).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(error) => PageError::refused(lang, &error).into_response(),
     };
-    if let Some(code) = query.lang.as_deref().and_then(fengqiao_i18n::Lang::from_code) {
-        // The switch sticks: later pages keep the language.
-        let cookie = format!("lang={}; SameSite=Strict; Path=/; Max-Age=31536000", code.code());
-        if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(axum::http::header::SET_COOKIE, value);
-        }
-    }
-    response
+    super::with_lang_cookie(response, query.lang.as_deref())
 }
 
 /// The page's content, or the refusal of one of its calls.
@@ -185,10 +180,7 @@ async fn overview(
             })),
             units.get_unit(viewer.request(pb::GetUnitRequest { unit_id: unit_id.to_owned() })),
         );
-    let unreadable = |error: fengqiao_core::DomainError| {
-        tracing::warn!(%error, "web: an answer did not read into the read model");
-        tonic::Status::internal("internal error")
-    };
+    let unreadable = super::unreadable;
     let summary = summary?.into_inner().summary.ok_or_else(|| tonic::Status::internal("no summary"))?;
     let summary = Summary::try_from(summary).map_err(unreadable)?.in_zone(policy.zone);
     let trend = Trend::try_from(trend?.into_inner()).map_err(unreadable)?;
@@ -281,6 +273,7 @@ fn groups(m: &Messages, summary: &Summary) -> Vec<FigureGroup> {
                 Figure::count("missing", m.text("web-missing"), totals.missing),
             ],
             note: None,
+            link: None,
         },
         FigureGroup {
             title: m.text("web-disputes"),
@@ -294,6 +287,7 @@ fn groups(m: &Messages, summary: &Summary) -> Vec<FigureGroup> {
                 ),
             ],
             note: None,
+            link: None,
         },
         FigureGroup {
             title: m.text("web-wage-arrears"),
@@ -313,6 +307,7 @@ fn groups(m: &Messages, summary: &Summary) -> Vec<FigureGroup> {
                 Figure::count("wage.employers", m.text("web-wage-employers"), wage.employers),
             ],
             note: None,
+            link: None,
         },
         FigureGroup {
             title: m.text("web-cases"),
@@ -345,6 +340,10 @@ fn groups(m: &Messages, summary: &Summary) -> Vec<FigureGroup> {
                 tr_in!(m, "web-cases-provisional", at = summary.cases_as_of.for_people())
             } else {
                 tr_in!(m, "web-cases-final", to = summary.to_date.to_string())
+            }),
+            link: Some(Crumb {
+                name: m.text("web-overdue-cases-link"),
+                url: format!("/unit/{}/cases?overdue=1", summary.unit_id),
             }),
         },
     ]
