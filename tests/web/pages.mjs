@@ -12,13 +12,11 @@
 //            node) or "nobody" (no session)
 //   status   the HTTP status expected (default 200)
 //
+// {overdueCase} is the case the ledger test opened (an overdue one).
+//
 // Pages still to come (add each as one line when its route lands):
-//   { name: "cases", path: "/unit/{district}/cases" },
-//   { name: "case", path: "/case/{case}" },
-//   { name: "missing", path: "/unit/{district}/missing" },
 //   { name: "calendar", path: "/unit/{district}/calendar" },
 //   { name: "wages", path: "/unit/{district}/wages" },
-//   { name: "units", path: "/units" },
 //   (and /unit/{district}/export.csv, a download: check it with page.request)
 export const PAGES = [
   { name: "overview-district", path: "/unit/{district}" },
@@ -28,6 +26,14 @@ export const PAGES = [
   { name: "overview-group", path: "/unit/{group}" },
   { name: "overview-township-admin", path: "/unit/{township}", as: "township" },
   { name: "refused-other-township", path: "/unit/{otherTownship}", as: "township", status: 403 },
+  { name: "cases", path: "/unit/{district}/cases" },
+  { name: "cases-overdue", path: "/unit/{district}/cases?overdue=1" },
+  { name: "case-overdue", path: "/case/{overdueCase}" },
+  { name: "missing", path: "/unit/{district}/missing" },
+  { name: "missing-township-admin", path: "/unit/{township}/missing", as: "township" },
+  { name: "units", path: "/units" },
+  { name: "units-search", path: "/units?q={community}" },
+  { name: "refused-other-township-cases", path: "/unit/{otherTownship}/cases", as: "township", status: 403 },
   { name: "login", path: "/login", as: "nobody", status: 401 },
   { name: "not-found", path: "/no-such-page", status: 404 },
 ];

@@ -243,6 +243,25 @@ test("drill-down district → township → community → group by clicks, figure
   await context.close();
 });
 
+test("the ledger's overdue cases open, each with its days overdue and its log", async () => {
+  const context = await sessionContext("district");
+  const page = await watchedPage(context);
+  await page.goto(`${DEMO.district}/unit/${units.district}/cases?overdue=1`);
+  const rows = page.locator("tr[data-case]");
+  assert.ok((await rows.count()) > 0, "the demo has overdue cases");
+  const listed = Number(await page.getAttribute('[data-figure="cases.listed"]', "data-value"));
+  assert.equal(listed, await rows.count(), "the count shown is the rows listed");
+  assert.equal(await page.locator("tr[data-case]:not(.overdue)").count(), 0, "every row is marked overdue");
+  const caseId = await rows.first().getAttribute("data-case");
+  await Promise.all([page.waitForURL(/\/case\//), page.locator(`a[href="/case/${caseId}"]`).first().click()]);
+  units.overdueCase = caseId;
+  const days = Number(await page.getAttribute('[data-figure="case.days_overdue"]', "data-value"));
+  assert.ok(days > 0, `${caseId}: days overdue shown (${days})`);
+  assert.ok((await page.locator("tr[data-event]").count()) > 0, `${caseId}: its log`);
+  assert.deepEqual(problems(page, 200), [], "no console error on the way");
+  await context.close();
+});
+
 test("a form POST without the CSRF token is refused", async () => {
   const context = await sessionContext("district");
   const page = await watchedPage(context);
