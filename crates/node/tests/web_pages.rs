@@ -50,6 +50,7 @@ async fn the_ledger_lists_the_subtrees_cases(backend: Backend) {
     let overview = dashboard.get(&format!("/unit/{DISTRICT}?week={WEEK}"), Some(&leader)).await;
     assert!(overview.body.contains(&format!("href=\"/unit/{DISTRICT}/cases?overdue=1\"")));
     assert!(overview.body.contains(&format!("href=\"/unit/{DISTRICT}/missing\"")), "the nav bar");
+    assert!(overview.body.contains(&format!("href=\"/unit/{DISTRICT}/cases\"")), "the ledger in the nav bar");
     // An officer of another township is refused this township's ledger and case.
     let officer = dashboard.session(OTHER_TOWNSHIP, "wang", Role::Officer).await;
     let own = dashboard.get(&format!("/unit/{OTHER_TOWNSHIP}/cases"), Some(&officer)).await;
@@ -159,6 +160,11 @@ async fn the_missing_page_lists_completeness_missing(backend: Backend) {
     let admin = dashboard.session(OTHER_TOWNSHIP, "wang", Role::Admin).await;
     let own = dashboard.get(&format!("/unit/{OTHER_TOWNSHIP}/missing?date=2026-11-24"), Some(&admin)).await;
     assert_eq!(own.status, 200, "{}", own.body);
+    // An administrator may not list cases: the nav bar does not offer the ledger.
+    assert!(own.body.contains(&format!("href=\"/unit/{OTHER_TOWNSHIP}/missing\"")), "the nav bar");
+    assert!(!own.body.contains(&format!("href=\"/unit/{OTHER_TOWNSHIP}/cases\"")), "no ledger for an admin");
+    let ledger = dashboard.get(&format!("/unit/{OTHER_TOWNSHIP}/cases"), Some(&admin)).await;
+    assert_eq!(ledger.status, 403, "{}", ledger.body);
     let other = dashboard.get(&format!("/unit/{TOWNSHIP}/missing?date=2026-11-24"), Some(&admin)).await;
     assert_eq!(other.status, 403, "{}", other.body);
     let english =

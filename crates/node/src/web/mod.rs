@@ -261,15 +261,17 @@ impl Chrome {
         }
     }
 
-    /// With the nav bar of `unit_id`'s pages.
-    pub fn with_unit(mut self, unit_id: &str) -> Chrome {
+    /// With the nav bar of `unit_id`'s pages; the case ledger only when
+    /// the viewer may list its cases (`ledger`: an administrator may not).
+    pub fn with_unit(mut self, unit_id: &str, ledger: bool) -> Chrome {
         let m = self.messages;
-        self.nav = vec![
-            NavLink { url: format!("/unit/{unit_id}"), label: m.text("web-nav-overview") },
-            NavLink { url: format!("/unit/{unit_id}/cases"), label: m.text("web-nav-cases") },
-            NavLink { url: format!("/unit/{unit_id}/missing"), label: m.text("web-nav-missing") },
-            NavLink { url: format!("/units?root={unit_id}"), label: m.text("web-nav-units") },
-        ];
+        let link = |url: String, key: &str| NavLink { url, label: m.text(key) };
+        self.nav = vec![link(format!("/unit/{unit_id}"), "web-nav-overview")];
+        if ledger {
+            self.nav.push(link(format!("/unit/{unit_id}/cases"), "web-nav-cases"));
+        }
+        self.nav.push(link(format!("/unit/{unit_id}/missing"), "web-nav-missing"));
+        self.nav.push(link(format!("/units?root={unit_id}"), "web-nav-units"));
         self
     }
 
@@ -454,9 +456,8 @@ async fn login(
         Ok(Ok(identity)) => {
             tracing::info!(unit = %identity.unit(), "web: session opened by a login link");
             let id = state.sessions.open(identity, now);
-            let secure = "; Secure";
             let cookie = format!(
-                "{SESSION_COOKIE}={id}; HttpOnly{secure}; SameSite=Strict; Path=/; Max-Age={}",
+                "{SESSION_COOKIE}={id}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={}",
                 auth::SESSION_LIFETIME.num_seconds()
             );
             let mut response = Redirect::to("/").into_response();

@@ -11,21 +11,21 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use fengqiao_core::DisputeCategory;
-use fengqiao_core::authz::{self, CaseAction, Rpc, Served, Target};
+use fengqiao_core::authz::{CaseAction, Rpc, Target};
 use fengqiao_core::case::{CaseStatus, Channel};
 use fengqiao_core::read::{CaseFile, CaseRecord};
 use fengqiao_i18n::{Messages, tr_in};
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::case_service_server::CaseService;
 
-use super::{Field, unreadable, with_lang_cookie, yuan};
+use super::{Field, allowed, answer, unreadable, yuan};
 use crate::cases::Cases;
 use crate::web::auth::Viewer;
 use crate::web::words::{actor_text, change_details, dispute_ref_text};
-use crate::web::{Chrome, PageError, WebState, check_csrf, csrf_field, lang_of, render};
+use crate::web::{Chrome, PageError, WebState, check_csrf, csrf_field, lang_of};
 
 /// At most this many cases on one ledger page (newest registration first).
 pub const LEDGER_LIMIT: u32 = 500;
@@ -93,14 +93,10 @@ pub async fn ledger(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let lang = lang_of(query.lang.as_deref(), &headers);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let chrome = Chrome::new(lang, path).for_viewer(&state.sessions, &viewer).with_unit(&unit_id);
-    let response = match ledger_page(&state, &viewer, &unit_id, &query, chrome).await {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(error) => PageError::refused(lang, &error).into_response(),
-    };
-    with_lang_cookie(response, query.lang.as_deref())
+    answer(&state, &viewer, query.lang.as_deref(), (&headers, &uri), Some(&unit_id), |chrome| {
+        ledger_page(&state, &viewer, &unit_id, &query, chrome)
+    })
+    .await
 }
 
 async fn ledger_page(
@@ -269,22 +265,10 @@ pub async fn case(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let lang = lang_of(query.lang.as_deref(), &headers);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let chrome = Chrome::new(lang, path).for_viewer(&state.sessions, &viewer);
-    let response = match case_page(&state, &viewer, &case_id, chrome).await {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(error) => PageError::refused(lang, &error).into_response(),
-    };
-    with_lang_cookie(response, query.lang.as_deref())
-}
-
-/// Whether the viewer's role and place allow `rpc` on `target` (the rules
-/// `authorize_caller` applies, asked without logging a denial).
-fn allowed(state: &WebState, viewer: &Viewer, rpc: Rpc, target: Target<'_>) -> bool {
-    let view = state.node().view();
-    let served = Served { tree: &view.tree, child_nodes: &view.child_nodes };
-    authz::authorize(&viewer.identity, rpc, target, &served).is_ok()
+    answer(&state, &viewer, query.lang.as_deref(), (&headers, &uri), None, |chrome| {
+        case_page(&state, &viewer, &case_id, chrome)
+    })
+    .await
 }
 
 /// The whole case, page by page, as `case show` reads it; the petitioner
@@ -374,7 +358,7 @@ async fn case_page(
     };
     let petitioner_note =
         (petitioner_allowed && file.petitioner.is_none()).then(|| m.text("case-no-petitioner"));
-    let chrome = chrome.with_unit(&owner);
+    let chrome = chrome.with_unit(&owner, allowed(state, viewer, Rpc::ListCases, Target::Unit(&owner)));
     Ok(CasePage {
         case_id: case.case_id.to_string(),
         owner_unit_id: owner.clone(),

@@ -9,18 +9,18 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use chrono::{Duration, NaiveDate};
 use fengqiao_core::read::{Completeness, UnitRef};
 use fengqiao_i18n::tr_in;
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::summary_service_server::SummaryService;
 
-use super::{unreadable, with_lang_cookie};
+use super::{answer, unreadable};
 use crate::summary::Summaries;
 use crate::web::auth::Viewer;
-use crate::web::{Chrome, PageError, WebState, lang_of, render};
+use crate::web::{Chrome, WebState};
 
 /// A missing unit, as the list names it.
 #[derive(Debug, Clone)]
@@ -90,14 +90,10 @@ pub async fn page(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let lang = lang_of(query.lang.as_deref(), &headers);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let chrome = Chrome::new(lang, path).for_viewer(&state.sessions, &viewer).with_unit(&unit_id);
-    let response = match missing_page(&state, &viewer, &unit_id, query.date.as_deref(), chrome).await {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(error) => PageError::refused(lang, &error).into_response(),
-    };
-    with_lang_cookie(response, query.lang.as_deref())
+    answer(&state, &viewer, query.lang.as_deref(), (&headers, &uri), Some(&unit_id), |chrome| {
+        missing_page(&state, &viewer, &unit_id, query.date.as_deref(), chrome)
+    })
+    .await
 }
 
 async fn missing_page(

@@ -10,8 +10,49 @@ pub mod missing;
 pub mod overview;
 pub mod units;
 
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
+use askama::Template;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use fengqiao_core::authz::{self, Rpc, Served, Target};
+
+use super::auth::Viewer;
+use super::{Chrome, PageError, WebState, lang_of, render};
+
+/// Whether the viewer's role and place allow `rpc` on `target` (the rules
+/// `authorize_caller` applies, asked without logging a denial).
+pub fn allowed(state: &WebState, viewer: &Viewer, rpc: Rpc, target: Target<'_>) -> bool {
+    let view = state.node().view();
+    let served = Served { tree: &view.tree, child_nodes: &view.child_nodes };
+    authz::authorize(&viewer.identity, rpc, target, &served).is_ok()
+}
+
+/// How every page answers: the chrome for this viewer and request (with
+/// the unit in view, if any), then the page `build` makes, or the refusal
+/// page in the viewer's language; a `?lang=` switch is remembered.
+pub async fn answer<T, F>(
+    state: &WebState,
+    viewer: &Viewer,
+    lang: Option<&str>,
+    (headers, uri): (&HeaderMap, &Uri),
+    unit: Option<&str>,
+    build: impl FnOnce(Chrome) -> F,
+) -> Response
+where
+    T: Template,
+    F: Future<Output = Result<T, tonic::Status>>,
+{
+    let chosen = lang_of(lang, headers);
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut chrome = Chrome::new(chosen, path).for_viewer(&state.sessions, viewer);
+    if let Some(unit) = unit {
+        chrome = chrome.with_unit(unit, allowed(state, viewer, Rpc::ListCases, Target::Unit(unit)));
+    }
+    let response = match build(chrome).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(error) => PageError::refused(chosen, &error).into_response(),
+    };
+    with_lang_cookie(response, lang)
+}
 
 /// A labelled value of a page.
 #[derive(Debug, Clone)]

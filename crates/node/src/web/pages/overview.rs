@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use fengqiao_core::IsoWeek;
@@ -21,7 +21,7 @@ use super::{json_for_html, percent, yuan};
 use crate::summary::Summaries;
 use crate::units::Units;
 use crate::web::auth::Viewer;
-use crate::web::{Chrome, PageError, WebState, assets, lang_of, render};
+use crate::web::{Chrome, WebState, assets};
 
 /// Weeks the trend chart shows, this one included.
 pub const TREND_WEEKS: i64 = 12;
@@ -138,14 +138,10 @@ pub async fn page(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let lang = lang_of(query.lang.as_deref(), &headers);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let chrome = Chrome::new(lang, path).for_viewer(&state.sessions, &viewer).with_unit(&unit_id);
-    let response = match overview(&state, &viewer, &unit_id, query.week.as_deref(), chrome).await {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(error) => PageError::refused(lang, &error).into_response(),
-    };
-    super::with_lang_cookie(response, query.lang.as_deref())
+    super::answer(&state, &viewer, query.lang.as_deref(), (&headers, &uri), Some(&unit_id), |chrome| {
+        overview(&state, &viewer, &unit_id, query.week.as_deref(), chrome)
+    })
+    .await
 }
 
 /// The page's content, or the refusal of one of its calls.

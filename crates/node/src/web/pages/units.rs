@@ -9,16 +9,15 @@ use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use fengqiao_i18n::tr_in;
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::unit_service_server::UnitService;
 
-use super::with_lang_cookie;
 use crate::units::Units;
 use crate::web::auth::Viewer;
-use crate::web::{Chrome, PageError, WebState, lang_of, render};
+use crate::web::{Chrome, WebState};
 
 /// Levels below the root shown without a search.
 pub const BROWSE_DEPTH: u32 = 2;
@@ -67,15 +66,11 @@ pub async fn page(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let lang = lang_of(query.lang.as_deref(), &headers);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let root = if query.root.is_empty() { viewer.identity.unit().to_string() } else { query.root.clone() };
-    let chrome = Chrome::new(lang, path).for_viewer(&state.sessions, &viewer).with_unit(&root);
-    let response = match units_page(&state, &viewer, &root, query.q.trim(), chrome).await {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(error) => PageError::refused(lang, &error).into_response(),
-    };
-    with_lang_cookie(response, query.lang.as_deref())
+    super::answer(&state, &viewer, query.lang.as_deref(), (&headers, &uri), Some(&root), |chrome| {
+        units_page(&state, &viewer, &root, query.q.trim(), chrome)
+    })
+    .await
 }
 
 async fn units_page(
