@@ -67,6 +67,7 @@ async fn the_overview_shows_what_weekly_summary_answers(backend: Backend) {
         let page = dashboard.get(&format!("/unit/{unit}?week={WEEK}"), Some(&session)).await;
         assert_eq!(page.status, 200, "{unit}: {}", page.body);
         page.assert_security_headers();
+        assert_eq!(page.header("cache-control"), "no-store", "a page is not kept");
         assert!(!page.body.contains("style=\""), "no inline style");
         assert!(!page.body.contains("<script>"), "no inline script");
         let shown = page.figures();

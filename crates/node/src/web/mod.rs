@@ -96,7 +96,14 @@ pub fn router(state: WebState) -> Router {
         .layer(header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(header(header::X_FRAME_OPTIONS, "DENY"));
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        // Pages carry names and, where allowed, a petitioner's personal
+        // data: no copy kept on an office's shared computer. The assets set
+        // their own (immutable, content-hashed).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     if tls {
         router = router.layer(header(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
     }

@@ -199,6 +199,8 @@ impl Answer {
         assert_eq!(self.header("x-content-type-options"), "nosniff");
         assert_eq!(self.header("referrer-policy"), "no-referrer");
         assert_eq!(self.header("x-frame-options"), "DENY");
+        let cache = self.header("cache-control");
+        assert!(cache == "no-store" || cache.contains("immutable"), "cache-control: {cache}");
     }
 }
 
