@@ -11,11 +11,12 @@
 //            default), "township" (a township admin, on the township's
 //            node) or "nobody" (no session)
 //   status   the HTTP status expected (default 200)
+//   live     the page keeps an event stream open: wait for it to open
+//            (`[data-live="open"]`) instead of for the network to go idle
 //
 // {overdueCase} is the case the ledger test opened (an overdue one).
 //
 // Pages still to come (add each as one line when its route lands):
-//   { name: "calendar", path: "/unit/{district}/calendar" },
 //   { name: "wages", path: "/unit/{district}/wages" },
 //   (and /unit/{district}/export.csv, a download: check it with page.request)
 export const PAGES = [
@@ -30,6 +31,10 @@ export const PAGES = [
   { name: "cases-overdue", path: "/unit/{district}/cases?overdue=1" },
   { name: "case-overdue", path: "/case/{overdueCase}" },
   { name: "missing", path: "/unit/{district}/missing" },
+  { name: "calendar", path: "/unit/{district}/calendar", live: true },
+  { name: "calendar-community", path: "/unit/{community}/calendar", live: true },
+  { name: "calendar-township-admin", path: "/unit/{township}/calendar", as: "township", live: true },
+  { name: "refused-other-township-calendar", path: "/unit/{otherTownship}/calendar", as: "township", status: 403 },
   { name: "missing-township-admin", path: "/unit/{township}/missing", as: "township" },
   { name: "units", path: "/units" },
   { name: "units-search", path: "/units?q={community}" },

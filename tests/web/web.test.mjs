@@ -278,6 +278,33 @@ test("a form POST without the CSRF token is refused", async () => {
   await context.close();
 });
 
+test("the reporting calendar listens for the cut-off and swaps its grid (htmx, under the CSP)", async () => {
+  const context = await sessionContext("district");
+  const page = await watchedPage(context);
+  const response = await page.goto(`${DEMO.district}/unit/${units.district}/calendar`);
+  assert.equal(response.status(), 200);
+  await page.waitForSelector('#calendar[data-live="open"]');
+  const children = await page.locator("tr[data-child]").count();
+  assert.ok(children > 0, "a row per township");
+  const states = await page.$$eval("td[data-state]", (cells) => cells.map((c) => c.dataset.state));
+  assert.ok(states.some((s) => s === "reported" || s === "zero"), "the demo's days are reported");
+  // What calendar.js does at a cut-off event: htmx fetches the grid again.
+  await page.evaluate(() => globalThis.htmx.trigger("#calendar-grid", "cutoff"));
+  await page.waitForSelector('#calendar[data-updates="1"]');
+  assert.equal(await page.locator("tr[data-child]").count(), children, "the same rows after the swap");
+  // The event stream answers at once, and stays open (read its head, then let go).
+  const [status, type] = await page.evaluate(async (url) => {
+    const abort = new AbortController();
+    const answer = await fetch(url, { signal: abort.signal });
+    abort.abort();
+    return [answer.status, answer.headers.get("content-type")];
+  }, `/unit/${units.district}/calendar/events`);
+  assert.equal(status, 200);
+  assert.equal(type, "text/event-stream");
+  assert.deepEqual(problems(page, 200), [], "no console error (no inline style from htmx)");
+  await context.close();
+});
+
 /** The base URL of a page's session. */
 const baseOf = (who) => (who === "township" ? DEMO.township : DEMO.district);
 
@@ -298,7 +325,11 @@ for (const spec of PAGES) {
       const page = await watchedPage(context);
       const response = await page.goto(baseOf(who) + pathOf(spec.path));
       assert.equal(response.status(), status, `${spec.name}: HTTP status`);
-      await page.waitForLoadState("networkidle");
+      if (spec.live) {
+        await page.waitForSelector('[data-live="open"]');
+      } else {
+        await page.waitForLoadState("networkidle");
+      }
       const csp = response.headers()["content-security-policy"] ?? "";
       assert.match(csp, /script-src 'self'/, "a strict Content-Security-Policy");
       // axe-core evaluated over the DevTools protocol, which the page's CSP

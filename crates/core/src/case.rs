@@ -792,21 +792,57 @@ impl Action {
 
     /// The statuses this action may start from.
     pub fn allowed_from(&self) -> &'static [CaseStatus] {
+        use crate::authz::CaseAction as A;
+        let action = match self {
+            Action::Accept => A::Accept,
+            Action::Decline { .. } => A::Decline,
+            Action::Assign { .. } => A::Assign,
+            Action::Progress => A::Progress,
+            Action::Extend { .. } => A::Extend,
+            Action::Escalate { .. } => A::Escalate,
+            Action::AssignDown { .. } => A::AssignDown,
+            Action::Resolve { .. } => A::Resolve,
+            Action::Close { .. } => A::Close,
+            Action::Reopen { .. } => A::Reopen,
+            Action::RequestReview { .. } => A::RequestReview,
+            Action::DecideReview { .. } => A::DecideReview,
+            Action::ReplySupervision { .. } => A::ReplySupervision,
+            Action::Supervised { .. } | Action::FlagRepeat { .. } => return ANY_STATUS,
+        };
+        action.allowed_from()
+    }
+}
+
+/// Every status: what supervision, its reply and a repeat's flag start from.
+const ANY_STATUS: &[CaseStatus] = &[
+    CaseStatus::Registered,
+    CaseStatus::Accepted,
+    CaseStatus::Assigned,
+    CaseStatus::InProgress,
+    CaseStatus::Resolved,
+    CaseStatus::Closed,
+    CaseStatus::UnderReview,
+    CaseStatus::NotAccepted,
+];
+
+impl crate::authz::CaseAction {
+    /// The statuses a case must be in for this action: the ledger's one
+    /// table, which the dashboard asks before offering a form.
+    pub fn allowed_from(self) -> &'static [CaseStatus] {
+        use crate::authz::CaseAction as A;
         use CaseStatus::*;
         match self {
-            Action::Accept | Action::Decline { .. } => &[Registered],
-            Action::Assign { .. } => &[Accepted, Assigned, InProgress],
-            Action::Progress => &[Assigned, InProgress],
-            Action::Extend { .. } => &[Accepted, Assigned, InProgress],
-            Action::Escalate { .. } => &[Registered, Accepted, Assigned, InProgress],
-            Action::AssignDown { .. } => &[Accepted, Assigned, InProgress],
-            Action::Resolve { .. } => &[Assigned, InProgress],
-            Action::Close { .. } => &[Resolved],
-            Action::Reopen { .. } | Action::RequestReview { .. } => &[Closed],
-            Action::DecideReview { .. } => &[UnderReview],
-            Action::Supervised { .. } | Action::ReplySupervision { .. } | Action::FlagRepeat { .. } => {
-                &[Registered, Accepted, Assigned, InProgress, Resolved, Closed, UnderReview, NotAccepted]
-            }
+            A::Accept | A::Decline => &[Registered],
+            A::Assign => &[Accepted, Assigned, InProgress],
+            A::Progress => &[Assigned, InProgress],
+            A::Extend => &[Accepted, Assigned, InProgress],
+            A::Escalate => &[Registered, Accepted, Assigned, InProgress],
+            A::AssignDown => &[Accepted, Assigned, InProgress],
+            A::Resolve => &[Assigned, InProgress],
+            A::Close => &[Resolved],
+            A::Reopen | A::RequestReview => &[Closed],
+            A::DecideReview => &[UnderReview],
+            A::ReplySupervision => ANY_STATUS,
         }
     }
 }

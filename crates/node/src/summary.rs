@@ -503,13 +503,14 @@ impl SummaryService for Summaries {
         let unit = self.unit(&request.get_ref().unit_id, "unit_id")?;
         let (sender, receiver) = mpsc::channel(4);
         let this = self.clone();
+        // The first cut-off still ahead when the caller subscribed (not when
+        // the task first runs: a cut-off passing in between is sent).
+        let policy = self.node.config().time;
+        let now = self.node.clock().now();
+        let today = policy.local_date(now);
+        let mut day = if now < policy.cutoff_of(today) { today } else { today + Duration::days(1) };
         tokio::spawn(async move {
             let mut stopping = this.node.stopping();
-            let policy = this.node.config().time;
-            // The first cut-off still ahead.
-            let now = this.node.clock().now();
-            let today = policy.local_date(now);
-            let mut day = if now < policy.cutoff_of(today) { today } else { today + Duration::days(1) };
             loop {
                 // Poll the (possibly simulated) clock until the cut-off passes.
                 while this.node.clock().now() < policy.cutoff_of(day) {

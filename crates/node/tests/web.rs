@@ -56,6 +56,17 @@ async fn login_links_work_once_and_not_after_they_expire(backend: Backend) {
     let unknown = dashboard.get("/login?token=0123", None).await;
     assert_eq!(unknown.status, 403);
     assert!(!unknown.header("set-cookie").contains("fengqiao_session"));
+    // The audit log has each issue (for whom) and the one opening (by whom).
+    let log = dashboard.node.store().audit_page(0, 100).await.unwrap();
+    let web: Vec<(&str, &str)> = log
+        .iter()
+        .filter(|e| e.rpc.starts_with("web/"))
+        .map(|e| (e.rpc.as_str(), e.actor.as_str()))
+        .collect();
+    let issuer = fengqiao_node::web::auth::LINK_ISSUER;
+    let zhang = format!("fengqiao://person/{DISTRICT}/leader/zhang");
+    assert_eq!(web, [("web/login-link", issuer), ("web/login", zhang.as_str()), ("web/login-link", issuer)]);
+    assert!(log.iter().any(|e| e.target.contains("person=li role=admin")), "for whom");
     dashboard.stop().await;
 }
 

@@ -76,7 +76,11 @@ async fn a_leader_acts_from_the_case_page(backend: Backend) {
     assert_eq!(page.attributes("data-kind"), ["registered"]);
     assert!(page.body.contains("测试甲某"), "a leader of the holding subtree sees the petitioner");
     let actions = page.attributes("data-action");
-    assert_eq!(actions, ["accept", "escalate", "assign_down"], "what a registered case allows");
+    assert_eq!(
+        actions,
+        ["accept", "decline", "escalate"],
+        "what a registered case allows (the ledger's table)"
+    );
     let csrf = page.csrf();
     let accept = |csrf: &str, sequence: u32| {
         format!("csrf={csrf}&action=accept&expected_sequence={sequence}&note=on+the+page")
@@ -114,6 +118,27 @@ async fn a_leader_acts_from_the_case_page(backend: Backend) {
     assert_eq!(assigned.status, 303, "{}", assigned.body);
     let case_now = dashboard.case(&id).await.r#case.unwrap();
     assert_eq!(case_now.leader, "王书记");
+    let page = dashboard.get(&format!("/case/{id}"), Some(&leader)).await;
+    let assigned_actions = ["assign", "progress", "resolve", "extend", "escalate", "assign_down"];
+    assert_eq!(page.attributes("data-action"), assigned_actions);
+    // Resolve, with the amount recovered as people write it; then close.
+    let act = |sequence: u32, rest: &str| format!("csrf={csrf}&expected_sequence={sequence}&{rest}");
+    let bad = act(case_now.sequence, "action=resolve&resolution=paid&amount_recovered=12.345");
+    let refused = post(&dashboard, &format!("/case/{id}/act"), &leader, bad).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(dashboard.case(&id).await.r#case.unwrap().sequence, case_now.sequence, "nothing changed");
+    let resolve =
+        act(case_now.sequence, "action=resolve&resolution=paid+in+full&amount_recovered=1%2C200.50");
+    let resolved = post(&dashboard, &format!("/case/{id}/act"), &leader, resolve).await;
+    assert_eq!(resolved.status, 303, "{}", resolved.body);
+    let case_now = dashboard.case(&id).await.r#case.unwrap();
+    assert_eq!((case_now.resolution.as_str(), case_now.amount_recovered_cents), ("paid in full", 120_050));
+    let page = dashboard.get(&format!("/case/{id}"), Some(&leader)).await;
+    assert_eq!(page.attributes("data-action"), ["close"]);
+    let close = act(case_now.sequence, "action=close&satisfaction=satisfied");
+    assert_eq!(post(&dashboard, &format!("/case/{id}/act"), &leader, close).await.status, 303);
+    let page = dashboard.get(&format!("/case/{id}"), Some(&leader)).await;
+    assert_eq!(page.attributes("data-action"), ["reopen"], "a closed case can be reopened");
     dashboard.stop().await;
 }
 

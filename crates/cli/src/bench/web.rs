@@ -10,8 +10,10 @@
 //! Then, per page, `--samples` renders over HTTP (a new connection each,
 //! `Connection: close`, no compression: the server's render, not the
 //! wire) and as many calls of the gRPC method the page is built on
-//! (the overview ↔ `WeeklySummary` of the same unit and week), p50/p99
-//! and their ratio.
+//! (the overview ↔ `WeeklySummary` of the same unit and week; the
+//! calendar ↔ the seven `PeriodSummary` of its days, run at once as the
+//! page runs them; missing ↔ `Completeness`; the ledger ↔ `ListCases`;
+//! units ↔ `ListUnits`), p50/p99 and their ratio.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,8 +24,12 @@ use fengqiao_core::identity::Role;
 use fengqiao_core::{Clock, ManualClock, TimePolicy, UnitId};
 use fengqiao_node::web::auth::{LINK_LIFETIME, issue_login_link};
 use fengqiao_node::{Limits, Node, NodeConfig};
-use fengqiao_proto::pb::WeeklySummaryRequest;
+use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
+use fengqiao_proto::pb::unit_service_client::UnitServiceClient;
+use fengqiao_proto::pb::{
+    CompletenessRequest, ListCasesRequest, ListUnitsRequest, PeriodSummaryRequest, WeeklySummaryRequest,
+};
 use fengqiao_store::Backend;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -230,6 +236,89 @@ pub async fn web(args: WebArgs) -> Result<Vec<PageLine>> {
             bytes: page.body.len(),
         });
     }
+    // The other pages at the district, each beside the calls it makes.
+    let days: Vec<String> = (23..=29).map(|day| format!("2026-11-{day}")).collect();
+    let summaries = client.clone();
+    let calendar = || {
+        let (client, unit, days) = (summaries.clone(), district.clone(), days.clone());
+        async move {
+            futures::future::try_join_all(days.into_iter().map(|day| {
+                let mut client = client.clone();
+                let request =
+                    PeriodSummaryRequest { unit_id: unit.clone(), from_date: day.clone(), to_date: day };
+                async move { client.period_summary(request).await }
+            }))
+            .await?;
+            Ok(())
+        }
+    };
+    let completeness = || {
+        let (mut client, unit) = (summaries.clone(), district.clone());
+        async move {
+            client.completeness(CompletenessRequest { unit_id: unit, date: "2026-11-27".into() }).await?;
+            Ok(())
+        }
+    };
+    let units_channel = Channel::from_shared(format!("http://{grpc_address}"))?.connect().await?;
+    let units = UnitServiceClient::new(units_channel.clone());
+    let list_units = || {
+        let (mut client, unit) = (units.clone(), district.clone());
+        async move {
+            client
+                .list_units(ListUnitsRequest { root_unit_id: unit, max_depth: 2, ..Default::default() })
+                .await?;
+            Ok(())
+        }
+    };
+    let cases = CaseServiceClient::new(units_channel);
+    let list_cases = || {
+        let (mut client, unit) = (cases.clone(), district.clone());
+        async move {
+            client
+                .list_cases(ListCasesRequest { unit_id: unit, page_size: 500, ..Default::default() })
+                .await?;
+            Ok(())
+        }
+    };
+    let samples = args.samples;
+    lines.push(
+        page_line(
+            web,
+            &cookie,
+            samples,
+            "calendar of the district",
+            &format!("/unit/{district}/calendar?week={week}"),
+            "PeriodSummary × 7 days",
+            calendar,
+        )
+        .await?,
+    );
+    lines.push(
+        page_line(
+            web,
+            &cookie,
+            samples,
+            "missing of the district",
+            &format!("/unit/{district}/missing?date=2026-11-27"),
+            "Completeness",
+            completeness,
+        )
+        .await?,
+    );
+    lines.push(
+        page_line(
+            web,
+            &cookie,
+            samples,
+            "case ledger of the district",
+            &format!("/unit/{district}/cases"),
+            "ListCases",
+            list_cases,
+        )
+        .await?,
+    );
+    lines
+        .push(page_line(web, &cookie, samples, "units", "/units", "ListUnits (2 levels)", list_units).await?);
     let _ = stop.send(true);
     let _ = grpc_server.await;
     let _ = web_server.await;
@@ -239,6 +328,33 @@ pub async fn web(args: WebArgs) -> Result<Vec<PageLine>> {
     }
     print_lines(&lines);
     Ok(lines)
+}
+
+/// One page's line: its render (`path`) and the gRPC calls it is built on
+/// (`grpc`), `samples` of each.
+async fn page_line<F, Fut>(
+    web: std::net::SocketAddr,
+    cookie: &str,
+    samples: usize,
+    page: &str,
+    path: &str,
+    grpc_call: &str,
+    grpc: F,
+) -> Result<PageLine>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let first = get(web, path, cookie).await?;
+    ensure!(first.status == 200, "{path} answered {}", first.status);
+    let render = time_calls(samples, || async move {
+        let answer = get(web, path, cookie).await?;
+        ensure!(answer.status == 200, "{path} answered {}", answer.status);
+        Ok(())
+    })
+    .await?;
+    let grpc = time_calls(samples, grpc).await?;
+    Ok(PageLine { page: page.into(), render, grpc_call: grpc_call.into(), grpc, bytes: first.body.len() })
 }
 
 fn print_lines(lines: &[PageLine]) {
@@ -282,7 +398,7 @@ mod tests {
             web(WebArgs { db: Backend::Sqlite, townships: 1, days: 7, samples: 3, pg_url: String::new() })
                 .await
                 .unwrap();
-        assert_eq!(lines.len(), 4);
+        assert_eq!(lines.len(), 8, "four overviews and four other pages");
         assert!(lines.iter().all(|l| l.render.1 > 0.0 && l.grpc.1 > 0.0 && l.bytes > 1000));
     }
 }

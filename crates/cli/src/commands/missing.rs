@@ -42,37 +42,8 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
         println!("{}", serde_json::to_string(&answer)?);
         return Ok(());
     }
-    let cutoff = answer.cutoff.for_people();
-    let (unit, date) = (answer.unit_id.to_string(), answer.date.to_string());
-    if answer.due {
-        println!(
-            "{}",
-            tr!(
-                "missing-due",
-                unit = &unit,
-                date = &date,
-                expected = answer.expected,
-                received = answer.received,
-                on_time = answer.on_time,
-                late = answer.late.len(),
-                missing = answer.missing.len(),
-                cutoff = cutoff
-            )
-        );
-    } else {
-        println!(
-            "{}",
-            tr!(
-                "missing-not-due",
-                unit = &unit,
-                date = &date,
-                cutoff = cutoff,
-                received = answer.received,
-                expected = answer.expected,
-                missing = answer.missing.len()
-            )
-        );
-    }
+    let messages = fengqiao_i18n::Messages::of(crate::i18n::lang());
+    println!("{}", fengqiao_node::web::words::completeness_text(messages, &answer));
     if !answer.missing.is_empty() {
         let names = UnitNames::of_subtree(connection, &args.unit).await?;
         println!("{}", if answer.due { tr!("missing-list") } else { tr!("missing-outstanding-list") });

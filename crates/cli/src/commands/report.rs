@@ -157,18 +157,7 @@ fn yuan_to_fen(value: &str, key: &str) -> Result<i64> {
     parse_yuan(value).map_err(|why| anyhow!("{key}={why}"))
 }
 
-/// Yuan with at most two decimals, in fen.
-pub(crate) fn parse_yuan(value: &str) -> Result<i64, String> {
-    let bad = || format!("{value:?}: expected an amount in yuan like 36000 or 120.50");
-    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 2 {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
-    whole.checked_mul(100).and_then(|f| f.checked_add(fraction)).ok_or_else(bad)
-}
+pub(crate) use fengqiao_core::read::parse_yuan;
 
 fn parse_dispute(spec: &str, position: usize) -> Result<pb::Dispute> {
     let mut dispute = pb::Dispute { local_id: format!("d{}", position + 1), ..Default::default() };

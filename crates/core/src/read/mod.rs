@@ -130,6 +130,21 @@ pub fn yuan(fen: i64) -> String {
     format!("{sign}{grouped}.{:02}", fen % 100)
 }
 
+/// An amount in yuan with at most two decimals (`36000`, `120.50`), in
+/// fen: what every face reads an amount from (the CLI's flags, the
+/// dashboard's forms).
+pub fn parse_yuan(value: &str) -> Result<i64, String> {
+    let bad = || format!("{value:?}: expected an amount in yuan like 36000 or 120.50");
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 2 {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    whole.checked_mul(100).and_then(|f| f.checked_add(fraction)).ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

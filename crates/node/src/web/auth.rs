@@ -12,6 +12,8 @@
 //! link) and starts a session: a random 256-bit id in an `HttpOnly; Secure;
 //! SameSite=Strict` cookie, held in this process's memory for 8 hours. The
 //! issuer is whoever operates the host, as with a notebook server's token.
+//! Both the issue (for whom, until when) and the opening (by whom) are in
+//! the audit log.
 //!
 //! Every form that changes something carries a CSRF token, the HMAC of the
 //! session id (or of the certificate's identity) under a key this process
@@ -23,6 +25,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 use fengqiao_core::UnitId;
+use fengqiao_core::audit::AuditRecord;
 use fengqiao_core::identity::{Identity, Role};
 use fengqiao_store::{LoginToken, LoginTokenUse, Store, StoreError};
 use hmac::Mac;
@@ -36,6 +39,9 @@ pub const LINK_LIFETIME: Duration = Duration::minutes(15);
 pub const SESSION_LIFETIME: Duration = Duration::hours(8);
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fengqiao_session";
+/// The audit log's actor of a login link's issue: whoever operates the
+/// node's host (the command reads the node's configuration and store).
+pub const LINK_ISSUER: &str = "node-host:fengqiao web link";
 
 /// A login link just issued: the token (shown once, never stored) and
 /// when it expires.
@@ -82,6 +88,11 @@ pub async fn issue_login_link(
             used_at: None,
         })
         .await?;
+    // In the audit log before the token is shown: a link whose issue is not
+    // recorded is never printed, so it opens nothing.
+    let target =
+        format!("unit={unit} person={person} role={} expires={}", role.as_str(), expires_at.to_rfc3339());
+    store.append_audit(vec![AuditRecord::new(now, LINK_ISSUER, "web/login-link", target)]).await?;
     tracing::info!(unit = %unit, role = role.as_str(), %expires_at, "web login link issued");
     Ok(LoginLink { token, expires_at })
 }
@@ -127,7 +138,10 @@ pub async fn open_login_link(
     });
     // Written by `issue_login_link` after the same checks: a row that does
     // not read back was not written by it.
-    Ok(identity.ok_or(LinkRefused::Unknown))
+    let Some(identity) = identity else { return Ok(Err(LinkRefused::Unknown)) };
+    let record = AuditRecord::new(now, identity.to_uri(), "web/login", "a session opened by a login link");
+    store.append_audit(vec![record]).await?;
+    Ok(Ok(identity))
 }
 
 /// One open session.

@@ -84,6 +84,8 @@ pub fn router(state: WebState) -> Router {
         .route("/unit/{unit_id}", get(pages::overview::page))
         .route("/unit/{unit_id}/cases", get(pages::cases::ledger))
         .route("/unit/{unit_id}/missing", get(pages::missing::page))
+        .route("/unit/{unit_id}/calendar", get(pages::calendar::page))
+        .route("/unit/{unit_id}/calendar/events", get(pages::calendar::events))
         .route("/units", get(pages::units::page))
         .route("/case/{case_id}", get(pages::cases::case))
         .route("/case/{case_id}/act", post(pages::cases::act))
@@ -132,17 +134,34 @@ pub async fn serve_web(
         Some(material) => Some(material.web_acceptor().map_err(std::io::Error::other)?),
         None => None,
     };
+    // The dashboard's own slots, under the node's connection limits (the
+    // same rules as gRPC's: a source holds at most its share, and a
+    // connection that has made no request yields its slot to a newcomer).
+    let admission = crate::connections::Admission::new(&node.config().limits, None);
     let app = router(WebState::new(node, tls.is_some()));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     while let Some(stream) = crate::connections::next_connection(&listener, &mut shutdown, "web").await {
+        let source = stream.peer_addr().map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |a| a.ip());
+        let ticket = match admission.admit(source) {
+            Ok(ticket) => Arc::new(ticket),
+            Err(refusal) => {
+                debug!(%source, refusal = refusal.label(), "web: connection closed at accept");
+                continue;
+            }
+        };
         let app = app.clone();
         let acceptor = acceptor.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
+            let slot = Arc::clone(&ticket);
             let serve = |io, peer: Option<PeerCertificate>| {
                 let service =
                     hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+                        // A request: the connection is in use, no longer a
+                        // slot to take (in plaintext, also its proof).
+                        slot.prove();
+                        slot.productive();
                         if let Some(peer) = &peer {
                             request.extensions_mut().insert(peer.clone());
                         }
@@ -154,18 +173,33 @@ pub async fn serve_web(
                     .serve_connection(io, service);
                 watcher.watch(connection)
             };
-            let result = match acceptor {
-                None => serve(TokioIo::new(Box::new(stream) as Box<dyn Io>), None).await,
-                Some(acceptor) => {
-                    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-                    {
-                        Ok(Ok(stream)) => stream,
-                        Ok(Err(error)) => return debug!(%error, "web: TLS handshake failed"),
-                        Err(_) => return debug!("web: TLS handshake timed out"),
-                    };
-                    let peer = peer_certificate(stream.get_ref().1);
-                    serve(TokioIo::new(Box::new(stream) as Box<dyn Io>), peer).await
+            let connection = async {
+                match acceptor {
+                    None => serve(TokioIo::new(Box::new(stream) as Box<dyn Io>), None).await,
+                    Some(acceptor) => {
+                        let stream =
+                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(error)) => {
+                                    debug!(%error, "web: TLS handshake failed");
+                                    return Ok(());
+                                }
+                                Err(_) => {
+                                    debug!("web: TLS handshake timed out");
+                                    return Ok(());
+                                }
+                            };
+                        let peer = peer_certificate(stream.get_ref().1);
+                        if peer.is_some() {
+                            ticket.prove();
+                        }
+                        serve(TokioIo::new(Box::new(stream) as Box<dyn Io>), peer).await
+                    }
                 }
+            };
+            let result = tokio::select! {
+                result = connection => result,
+                () = ticket.evicted() => return debug!("web: a waiting connection yielded its slot"),
             };
             if let Err(error) = result {
                 debug!(%error, "web connection ended with an error");
@@ -277,6 +311,7 @@ impl Chrome {
         if ledger {
             self.nav.push(link(format!("/unit/{unit_id}/cases"), "web-nav-cases"));
         }
+        self.nav.push(link(format!("/unit/{unit_id}/calendar"), "web-nav-calendar"));
         self.nav.push(link(format!("/unit/{unit_id}/missing"), "web-nav-missing"));
         self.nav.push(link(format!("/units?root={unit_id}"), "web-nav-units"));
         self

@@ -1,11 +1,11 @@
-//! How a case's events and actors read for people, in a language: shared
-//! by the dashboard's case page and the CLI's `case` commands
-//! (`crates/cli/src/commands/case/render.rs` calls these with its chosen
-//! language), so both word an event and who did it the same way.
+//! How a case's events and actors, and a day's completeness, read for
+//! people, in a language: shared by the dashboard's pages and the CLI's
+//! `case` and `missing` commands (`crates/cli/src/commands/case/render.rs`
+//! calls these with its chosen language), so both word them the same way.
 
 use fengqiao_core::actor::Actor;
 use fengqiao_core::case::{CaseId, DisputeRef};
-use fengqiao_core::read::Change;
+use fengqiao_core::read::{Change, Completeness};
 use fengqiao_i18n::{Messages, tr_in};
 
 use super::pages::yuan;
@@ -143,5 +143,38 @@ pub fn change_details(m: &Messages, change: &Change) -> String {
             days = *window_days,
             since = since.to_string()
         ),
+    }
+}
+
+/// The one sentence that sums up a day's completeness: expected, received,
+/// on time, late and missing once the cut-off has passed; received so far
+/// and outstanding before it. Instants in the answer's zone.
+pub fn completeness_text(m: &Messages, day: &Completeness) -> String {
+    let cutoff = day.cutoff.for_people();
+    let (unit, date) = (day.unit_id.to_string(), day.date.to_string());
+    if day.due {
+        tr_in!(
+            m,
+            "missing-due",
+            unit = unit.as_str(),
+            date = date.as_str(),
+            expected = day.expected,
+            received = day.received,
+            on_time = day.on_time,
+            late = day.late.len(),
+            missing = day.missing.len(),
+            cutoff = cutoff
+        )
+    } else {
+        tr_in!(
+            m,
+            "missing-not-due",
+            unit = unit.as_str(),
+            date = date.as_str(),
+            cutoff = cutoff,
+            received = day.received,
+            expected = day.expected,
+            missing = day.missing.len()
+        )
     }
 }

@@ -65,6 +65,8 @@ pub struct LedgerPage {
     pub channels: Vec<Choice>,
     pub overdue: bool,
     pub repeat: bool,
+    /// The day overdue is judged at (empty: today).
+    pub as_of: String,
     pub rows: Vec<LedgerRow>,
     pub more: bool,
 }
@@ -81,6 +83,10 @@ pub struct LedgerQuery {
     category: String,
     #[serde(default)]
     channel: String,
+    /// `YYYY-MM-DD`: overdue judged at the end of that day, each case as it
+    /// stood then (the overview's link for a past week); today when empty.
+    #[serde(default)]
+    as_of: String,
     lang: Option<String>,
 }
 
@@ -129,6 +135,7 @@ async fn ledger_page(
                 statuses: status.iter().map(|s| i32::from(*s)).collect(),
                 overdue,
                 repeat,
+                as_of: query.as_of.clone(),
                 page_size: 500,
                 page_token: page_token.clone(),
                 ..Default::default()
@@ -191,6 +198,7 @@ async fn ledger_page(
         channels: choices("channel", Channel::ALL.iter().map(|c| c.as_str()).collect(), &query.channel),
         overdue,
         repeat,
+        as_of: query.as_of.clone(),
         rows,
         more,
         chrome,
@@ -312,15 +320,26 @@ async fn whole_case(state: &WebState, viewer: &Viewer, case_id: &str) -> Result<
     Ok(CaseFile::try_from(whole).map_err(unreadable)?.in_zone(zone))
 }
 
-/// The actions a leader takes from the page, by the case's status.
-fn actions_for(status: &str) -> &'static [CaseAction] {
-    use CaseAction::*;
-    match status {
-        "registered" => &[Accept, Escalate, AssignDown],
-        "accepted" | "assigned" | "in_progress" => &[Assign, Extend, Escalate, AssignDown],
-        "resolved" => &[Close],
-        _ => &[],
-    }
+/// The actions the case page offers a form for, in the order it shows
+/// them; each shown only when the case's status allows it (the ledger's
+/// own table, [`CaseAction::allowed_from`]) and the viewer's role and place
+/// do. Reviews and supervision replies stay with the CLI and gRPC.
+const PAGE_ACTIONS: [CaseAction; 10] = [
+    CaseAction::Accept,
+    CaseAction::Decline,
+    CaseAction::Assign,
+    CaseAction::Progress,
+    CaseAction::Resolve,
+    CaseAction::Extend,
+    CaseAction::Escalate,
+    CaseAction::AssignDown,
+    CaseAction::Close,
+    CaseAction::Reopen,
+];
+
+/// The page's actions a case in `status` allows.
+fn actions_for(status: CaseStatus) -> impl Iterator<Item = CaseAction> {
+    PAGE_ACTIONS.into_iter().filter(move |action| action.allowed_from().contains(&status))
 }
 
 async fn case_page(
@@ -336,9 +355,8 @@ async fn case_page(
     let origin = case.intake.origin_unit_id.to_string();
     let target = Target::Case { owner: &owner, origin: &origin };
     let actions = if case.held_here {
-        actions_for(case.status.as_str())
-            .iter()
-            .filter(|action| allowed(state, viewer, Rpc::ActOnCase(**action), target))
+        actions_for(case.status)
+            .filter(|action| allowed(state, viewer, Rpc::ActOnCase(*action), target))
             .map(|action| ActionForm { action: action.as_str(), label: m.name("action", action.as_str()) })
             .collect()
     } else {
@@ -499,6 +517,11 @@ pub struct ActForm {
     to_unit_id: String,
     #[serde(default)]
     satisfaction: String,
+    #[serde(default)]
+    resolution: String,
+    /// Yuan, as people write it (`12,000.50`).
+    #[serde(default)]
+    amount_recovered: String,
 }
 
 /// `POST /case/{case_id}/act`: the CSRF token first (403, nothing
@@ -542,6 +565,22 @@ fn action_of(form: &ActForm) -> Result<pb::act_on_case_request::Action, tonic::S
     let days = || form.days.trim().parse::<u32>().map_err(|_| invalid("days", &form.days));
     Ok(match form.action.as_str() {
         "accept" => Action::Accept(act::Accept {}),
+        "decline" => Action::Decline(act::Decline { reason: form.reason.trim().to_owned() }),
+        "progress" => Action::Progress(act::Progress {}),
+        "resolve" => {
+            let text = form.amount_recovered.trim().replace(',', "");
+            let amount_recovered_cents = if text.is_empty() {
+                0
+            } else {
+                fengqiao_core::read::parse_yuan(&text)
+                    .map_err(|_| invalid("amount_recovered", &form.amount_recovered))?
+            };
+            Action::Resolve(act::Resolve {
+                resolution: form.resolution.trim().to_owned(),
+                amount_recovered_cents,
+            })
+        }
+        "reopen" => Action::Reopen(act::Reopen { reason: form.reason.trim().to_owned() }),
         "assign" => Action::Assign(act::Assign {
             leader: form.leader.trim().to_owned(),
             responsible: form.responsible.trim().to_owned(),

@@ -115,33 +115,8 @@ async fn missing_page(
     let m = chrome.messages;
     let tree = node.tree();
     let day_url = |date: NaiveDate| format!("/unit/{unit_id}/missing?date={date}");
-    let cutoff = day.cutoff.for_people();
-    let (unit, date) = (day.unit_id.to_string(), day.date.to_string());
-    let summary = if day.due {
-        tr_in!(
-            m,
-            "missing-due",
-            unit = unit.as_str(),
-            date = date.as_str(),
-            expected = day.expected,
-            received = day.received,
-            on_time = day.on_time,
-            late = day.late.len(),
-            missing = day.missing.len(),
-            cutoff = cutoff
-        )
-    } else {
-        tr_in!(
-            m,
-            "missing-not-due",
-            unit = unit.as_str(),
-            date = date.as_str(),
-            cutoff = cutoff,
-            received = day.received,
-            expected = day.expected,
-            missing = day.missing.len()
-        )
-    };
+    let summary = crate::web::words::completeness_text(m, &day);
+    let date = day.date.to_string();
     let heading = |id: &str| tree.get(id).map_or_else(|| id.to_owned(), |u| format!("{} {id}", u.name));
     // (level 1, level 2) below the page's unit → units; empty when the unit sits higher.
     let mut grouped: BTreeMap<(String, String), Vec<&UnitRef>> = BTreeMap::new();

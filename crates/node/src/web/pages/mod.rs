@@ -5,6 +5,7 @@
 //! `data-figure="name"` and `data-value="raw value"`, for tests and for
 //! whoever reads the page by program.
 
+pub mod calendar;
 pub mod cases;
 pub mod missing;
 pub mod overview;

@@ -339,7 +339,13 @@ fn groups(m: &Messages, summary: &Summary) -> Vec<FigureGroup> {
             }),
             link: Some(Crumb {
                 name: m.text("web-overdue-cases-link"),
-                url: format!("/unit/{}/cases?overdue=1", summary.unit_id),
+                // The week's overdue figure is judged at its end once it
+                // is over: the ledger judges the same day.
+                url: if summary.cases_provisional {
+                    format!("/unit/{}/cases?overdue=1", summary.unit_id)
+                } else {
+                    format!("/unit/{}/cases?overdue=1&as_of={}", summary.unit_id, summary.to_date)
+                },
             }),
         },
     ]
