@@ -6,9 +6,11 @@
 //! whoever reads the page by program.
 
 pub mod cases;
+pub mod download;
 pub mod missing;
 pub mod overview;
 pub mod units;
+pub mod wages;
 
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
