@@ -233,6 +233,7 @@ async fn the_wages_page_shows_the_years_figures(backend: Backend) {
     assert!(!page.body.contains("style=\"") && !page.body.contains("<script>"));
     assert!(page.body.contains(&format!("href=\"/unit/{DISTRICT}/wages\"")), "the nav bar");
     assert!(page.body.contains("<script type=\"application/json\" id=\"wages-data\">"));
+    assert!(page.body.contains("2026 年（2026-01-01 至 2026-11-27）"), "the year's range");
     let mut client = SummaryServiceClient::connect(dashboard.grpc.clone()).await.unwrap();
     let request = pb::PeriodSummaryRequest {
         unit_id: DISTRICT.into(),

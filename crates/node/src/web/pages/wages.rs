@@ -141,7 +141,13 @@ async fn wages_page(
         unit_name: whole.unit_name.clone(),
         tier: m.name("tier", whole.tier.as_str()),
         year,
-        range: tr_in!(m, "web-year-range", year = year, from = first.to_string(), to = last.to_string()),
+        range: tr_in!(
+            m,
+            "web-year-range",
+            year = year.to_string(),
+            from = first.to_string(),
+            to = last.to_string()
+        ),
         previous_url: page_url(year - 1),
         next_url: (year < today.year()).then(|| page_url(year + 1)),
         totals: figures(m, "wage", &whole.totals.wage_arrears, true),
