@@ -16,9 +16,8 @@
 //
 // {overdueCase} is the case the ledger test opened (an overdue one).
 //
-// Pages still to come (add each as one line when its route lands):
-//   { name: "wages", path: "/unit/{district}/wages" },
-//   (and /unit/{district}/export.csv, a download: check it with page.request)
+// (/unit/{district}/export.csv is a download, not a page: web.test.mjs
+// checks it with page.request.)
 export const PAGES = [
   { name: "overview-district", path: "/unit/{district}" },
   { name: "overview-district-en", path: "/unit/{district}?lang=en" },
@@ -36,6 +35,8 @@ export const PAGES = [
   { name: "calendar-township-admin", path: "/unit/{township}/calendar", as: "township", live: true },
   { name: "refused-other-township-calendar", path: "/unit/{otherTownship}/calendar", as: "township", status: 403 },
   { name: "missing-township-admin", path: "/unit/{township}/missing", as: "township" },
+  { name: "wages", path: "/unit/{district}/wages" },
+  { name: "wages-township-admin", path: "/unit/{township}/wages", as: "township" },
   { name: "units", path: "/units" },
   { name: "units-search", path: "/units?q={community}" },
   { name: "refused-other-township-cases", path: "/unit/{otherTownship}/cases", as: "township", status: 403 },

@@ -305,6 +305,27 @@ test("the reporting calendar listens for the cut-off and swaps its grid (htmx, u
   await context.close();
 });
 
+test("the CSV download of a week: a file of the export, refused to another township", async () => {
+  const context = await sessionContext("district");
+  const page = await watchedPage(context);
+  await page.goto(`${DEMO.district}/unit/${units.district}`);
+  const href = await page.getAttribute('a[data-link="download"]', "href");
+  assert.match(href, /\/export\.csv\?week=\d{4}-W\d{2}$/, "the overview offers the week's download");
+  const answer = await page.request.get(DEMO.district + href);
+  assert.equal(answer.status(), 200);
+  assert.equal(answer.headers()["content-type"], "text/csv; charset=utf-8");
+  assert.match(answer.headers()["content-disposition"], /^attachment; filename="\d+-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv"$/);
+  const body = await answer.body();
+  assert.deepEqual([...body.subarray(0, 3)], [0xef, 0xbb, 0xbf], "the byte-order mark first, for Excel and WPS");
+  const [header] = body.subarray(3).toString("utf8").split("\n");
+  assert.equal(header, "date,unit_id,unit_name,parent_names,revision,reporter,zero,disputes,on_time,accepted_at,first_accepted_at,correction_reason,disputes_json");
+  await context.close();
+  const township = await sessionContext("township");
+  const refused = await township.request.get(`${DEMO.township}/unit/${units.otherTownship}/export.csv`);
+  assert.equal(refused.status(), 403, "another township's reports");
+  await township.close();
+});
+
 /** The base URL of a page's session. */
 const baseOf = (who) => (who === "township" ? DEMO.township : DEMO.district);
 

@@ -4,7 +4,10 @@
 //! token the event is in the log; without it 403 and nothing changed; a
 //! stale page ABORTED); an auditor sees no form and a forged post is
 //! refused by `ActOnCase`'s own rules; the missing page lists exactly
-//! `Completeness.missing`. Runs on SQLite and on PostgreSQL.
+//! `Completeness.missing`; the wages page's year, months and children are
+//! `PeriodSummary`'s; the CSV download is byte for byte the export of the
+//! range, refused to one outside the subtree. Runs on SQLite and on
+//! PostgreSQL.
 
 mod web_harness;
 
@@ -227,6 +230,179 @@ async fn the_units_page_shows_the_hierarchy_and_finds_units(backend: Backend) {
     dashboard.stop().await;
 }
 
+/// Every link of the page, its `&` unescaped.
+fn links(page: &Answer) -> Vec<String> {
+    page.attributes("href").iter().map(|href| href.replace("&#38;", "&").replace("&amp;", "&")).collect()
+}
+
+/// A figure of the page as a number.
+fn figure(page: &Answer, name: &str) -> i64 {
+    page.figures().get(name).unwrap_or_else(|| panic!("no figure {name}")).parse().unwrap()
+}
+
+async fn the_wages_page_shows_the_years_figures(backend: Backend) {
+    let dashboard = Dashboard::start(backend).await;
+    a_week_of_reports(&dashboard).await;
+    dashboard
+        .submit(report(
+            "410411002001001",
+            26,
+            vec![dispute("w", pb::DisputeCategory::WageArrears, pb::DisputeOutcome::Mediating)],
+        ))
+        .await;
+    let leader = dashboard.session(DISTRICT, "zhang", Role::Leader).await;
+    // The current year by default: January to today (Friday 2026-11-27).
+    let page = dashboard.get(&format!("/unit/{DISTRICT}/wages"), Some(&leader)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_security_headers();
+    assert!(!page.body.contains("style=\"") && !page.body.contains("<script>"));
+    assert!(page.body.contains(&format!("href=\"/unit/{DISTRICT}/wages\"")), "the nav bar");
+    assert!(page.body.contains("<script type=\"application/json\" id=\"wages-data\">"));
+    assert!(page.body.contains("2026 年（2026-01-01 至 2026-11-27）"), "the year's range");
+    let mut client = SummaryServiceClient::connect(dashboard.grpc.clone()).await.unwrap();
+    let request = pb::PeriodSummaryRequest {
+        unit_id: DISTRICT.into(),
+        from_date: "2026-01-01".into(),
+        to_date: "2026-11-27".into(),
+    };
+    let year = client.period_summary(request).await.unwrap().into_inner().summary.unwrap();
+    let year = fengqiao_core::read::Summary::try_from(year).unwrap();
+    let wage = year.totals.wage_arrears;
+    assert_eq!((wage.disputes, wage.resolved, wage.workers), (2, 1, 24), "the seed's week");
+    let additive = [
+        ("disputes", wage.disputes),
+        ("resolved", wage.resolved),
+        ("workers", wage.workers),
+        ("amount_claimed_cents", wage.amount_claimed_cents),
+        ("amount_recovered_cents", wage.amount_recovered_cents),
+    ];
+    for (name, value) in additive.iter().chain(&[("employers", wage.employers)]) {
+        assert_eq!(figure(&page, &format!("wage.{name}")), *value, "the year's {name}");
+    }
+    // A row per month begun, adding up to the year.
+    let months = page.attributes("data-month");
+    assert_eq!(months.len(), 11, "January to November: {months:?}");
+    for (name, value) in additive {
+        let sum: i64 = months.iter().map(|m| figure(&page, &format!("month.{m}.wage.{name}"))).sum();
+        assert_eq!(sum, value, "the months' {name}");
+    }
+    assert_eq!(figure(&page, "month.2026-11.wage.employers"), 1, "distinct within the month");
+    // By child: the year's scorecard rows, each linked to its own page.
+    for row in &year.children {
+        let id = row.unit_id.as_str();
+        assert_eq!(figure(&page, &format!("child.{id}.wage.workers")), row.tally.wage_arrears.workers);
+        assert_eq!(figure(&page, &format!("child.{id}.wage.disputes")), row.tally.wage_arrears.disputes);
+        assert!(page.body.contains(&format!("href=\"/unit/{id}/wages?year=2026\"")), "{id}");
+    }
+    assert_eq!(figure(&page, &format!("child.{OTHER_TOWNSHIP}.wage.disputes")), 1);
+    assert!(links(&page).contains(&format!("/unit/{DISTRICT}/export.csv?from=2026-01-01&to=2026-11-27")));
+    // Another year: every month, nothing in them; no year after this one.
+    let before = dashboard.get(&format!("/unit/{DISTRICT}/wages?year=2025"), Some(&leader)).await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(before.attributes("data-month").len(), 12);
+    assert_eq!(figure(&before, "wage.disputes"), 0);
+    assert!(before.body.contains(&format!("href=\"/unit/{DISTRICT}/wages?year=2026\"")), "next year");
+    for bad in ["2027", "twenty", "99999"] {
+        let refused = dashboard.get(&format!("/unit/{DISTRICT}/wages?year={bad}"), Some(&leader)).await;
+        assert_eq!(refused.status, 400, "{bad}: {}", refused.body);
+        assert!(refused.body.contains("data-refusal"));
+    }
+    // A township's admin sees its own, and is refused another township's.
+    let admin = dashboard.session(OTHER_TOWNSHIP, "wang", Role::Admin).await;
+    let own = dashboard.get(&format!("/unit/{OTHER_TOWNSHIP}/wages?year=2026"), Some(&admin)).await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert_eq!(figure(&own, "wage.disputes"), 1);
+    let other = dashboard.get(&format!("/unit/{TOWNSHIP}/wages"), Some(&admin)).await;
+    assert_eq!(other.status, 403, "{}", other.body);
+    assert!(other.body.contains("data-refusal"));
+    let english = dashboard.get(&format!("/unit/{DISTRICT}/wages?lang=en"), Some(&leader)).await;
+    assert!(english.body.contains("Claimed and recovered by month"));
+    dashboard.stop().await;
+}
+
+/// Every report `ExportReports` streams over gRPC for a unit and range.
+async fn exported(dashboard: &Dashboard, unit: &str, from: &str, to: &str) -> Vec<pb::StoredDailyReport> {
+    let mut client = SummaryServiceClient::connect(dashboard.grpc.clone()).await.unwrap();
+    let request =
+        pb::ExportReportsRequest { unit_id: unit.into(), from_date: from.into(), to_date: to.into() };
+    let mut stream = client.export_reports(request).await.unwrap().into_inner();
+    let mut reports = Vec::new();
+    while let Some(page) = stream.message().await.unwrap() {
+        reports.extend(page.reports);
+    }
+    reports
+}
+
+async fn the_csv_download_is_the_export_of_the_range(backend: Backend) {
+    use fengqiao_proto::export::{CSV_HEADER, UnitNames, csv_reports, csv_start};
+    let dashboard = Dashboard::start(backend).await;
+    a_week_of_reports(&dashboard).await;
+    let leader = dashboard.session(DISTRICT, "zhang", Role::Leader).await;
+    // The names of the export's subtree, as `fengqiao export` reads them
+    // with `ListUnits` of its root: parents' names stop at the root.
+    let tree = fengqiao_core::UnitTree::from_csv(TREE).unwrap();
+    let names_of = |root: &str| {
+        UnitNames::from_units(tree.subtree(root).unwrap().into_iter().map(|u| {
+            (u.id.to_string(), u.name.clone(), u.parent.as_ref().map(ToString::to_string).unwrap_or_default())
+        }))
+    };
+    let policy = dashboard.node.config().time;
+    for (unit, query, from, to) in [
+        (DISTRICT, format!("week={WEEK}"), "2026-11-23", "2026-11-29"),
+        (TOWNSHIP, "from=2026-11-23&to=2026-11-24".to_owned(), "2026-11-23", "2026-11-24"),
+    ] {
+        let answer = dashboard.get(&format!("/unit/{unit}/export.csv?{query}"), Some(&leader)).await;
+        assert_eq!(answer.status, 200, "{unit} {query}: {}", answer.body);
+        assert_eq!(answer.header("content-type"), "text/csv; charset=utf-8");
+        assert_eq!(
+            answer.header("content-disposition"),
+            format!("attachment; filename=\"{unit}-{from}-{to}.csv\"")
+        );
+        assert_eq!(answer.header("cache-control"), "no-store");
+        let body = answer.body.strip_prefix('\u{feff}').expect("the byte-order mark first");
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(lines[0], CSV_HEADER.join(","));
+        let reports = exported(&dashboard, unit, from, to).await;
+        assert_eq!(lines.len() - 1, reports.len(), "{unit} {query}: a line per report");
+        assert!(!reports.is_empty());
+        // Byte for byte what `fengqiao export --format csv` writes of the same reports.
+        let mut expected = csv_start(true);
+        expected.extend(csv_reports(&reports, &policy, &names_of(unit)));
+        assert_eq!(answer.body, String::from_utf8(expected).unwrap(), "{unit} {query}");
+    }
+    assert!(lines_of(&dashboard, &leader, &format!("/unit/{DISTRICT}/export.csv?week=2026-W40")).await == 1);
+    // The overview of the week offers its download.
+    let overview = dashboard.get(&format!("/unit/{DISTRICT}?week={WEEK}"), Some(&leader)).await;
+    assert!(overview.body.contains(&format!("href=\"/unit/{DISTRICT}/export.csv?week={WEEK}\"")));
+    // Bad dates: 400, the node's message.
+    for query in [
+        "from=2026-13-01&to=2026-11-24",
+        "week=2026-W99",
+        "from=2026-11-24&to=2026-11-23",
+        "week=2026-W48&from=2026-11-23",
+    ] {
+        let refused = dashboard.get(&format!("/unit/{DISTRICT}/export.csv?{query}"), Some(&leader)).await;
+        assert_eq!(refused.status, 400, "{query}: {}", refused.body);
+        assert!(refused.body.contains("data-refusal"), "{query}");
+        assert!(refused.header("content-type").starts_with("text/html"), "{query}");
+    }
+    // Another township's admin: refused, before any byte of the file.
+    let admin = dashboard.session(OTHER_TOWNSHIP, "wang", Role::Admin).await;
+    let own = dashboard.get(&format!("/unit/{OTHER_TOWNSHIP}/export.csv?week={WEEK}"), Some(&admin)).await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    let other = dashboard.get(&format!("/unit/{TOWNSHIP}/export.csv?week={WEEK}"), Some(&admin)).await;
+    assert_eq!(other.status, 403, "{}", other.body);
+    assert!(other.body.contains("data-refusal"));
+    dashboard.stop().await;
+}
+
+/// The lines of a CSV download (the header included).
+async fn lines_of(dashboard: &Dashboard, cookie: &str, path: &str) -> usize {
+    let answer = dashboard.get(path, Some(cookie)).await;
+    assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+    answer.body.lines().count()
+}
+
 fengqiao_store::both_backends!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     the_ledger_lists_the_subtrees_cases,
@@ -234,4 +410,6 @@ fengqiao_store::both_backends!(
     a_viewer_without_the_right_sees_no_form,
     the_missing_page_lists_completeness_missing,
     the_units_page_shows_the_hierarchy_and_finds_units,
+    the_wages_page_shows_the_years_figures,
+    the_csv_download_is_the_export_of_the_range,
 );

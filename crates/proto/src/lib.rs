@@ -32,6 +32,9 @@
 //! Scalars (unit ids, dates, timestamps, non-blank texts) have `parse_*`
 //! helpers that name the field they read.
 //!
+//! [`export`] writes the files of an export (CSV, JSON lines) from the
+//! wire's stored reports, for the CLI and the dashboard alike.
+//!
 //! Every service encodes and decodes with [`codec::WireCodec`], which answers
 //! a request that does not decode (malformed protobuf, invalid UTF-8) with
 //! INVALID_ARGUMENT.
@@ -43,6 +46,7 @@ mod assessment;
 mod case;
 pub mod codec;
 mod enums;
+pub mod export;
 mod read;
 mod reconcile;
 pub mod refusal;

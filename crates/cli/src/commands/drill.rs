@@ -7,7 +7,7 @@ use fengqiao_core::read::ScorecardPlace;
 use fengqiao_proto::pb;
 use serde_json::json;
 
-use crate::commands::units::UnitNames;
+use crate::commands::units::{UnitNames, names_of_subtree};
 use crate::connection::{Connection, out, refused};
 use crate::dates::WeekArg;
 use crate::tr;
@@ -49,7 +49,7 @@ pub async fn drill(args: DrillArgs) -> Result<()> {
     }
     let policy = connection.zone_policy()?;
     let names =
-        if args.json { UnitNames::default() } else { UnitNames::of_subtree(connection, &args.unit).await? };
+        if args.json { UnitNames::default() } else { names_of_subtree(connection, &args.unit).await? };
     let mut client = connection.summaries().await?;
     let (mut cases, mut reports) = (0usize, 0usize);
     let mut page_token = String::new();

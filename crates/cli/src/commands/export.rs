@@ -1,7 +1,8 @@
 //! `fengqiao export`: every report of a subtree and range, streamed from the
 //! node (`SummaryService.ExportReports`) to CSV (one row per report, or one
 //! per dispute) or JSON lines, written to a `.partial` file and renamed when
-//! complete.
+//! complete. The rows are `fengqiao_proto::export`'s, which the dashboard's
+//! CSV download writes too.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -10,15 +11,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use fengqiao_core::TimePolicy;
+use fengqiao_proto::export::{
+    BOM, CSV_HEADER, DISPUTE_CSV_HEADER, UnitNames, csv_row, dispute_rows, report_json,
+};
 use fengqiao_proto::pb::{self, StoredDailyReport};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{Value, json};
 
-use crate::commands::units::UnitNames;
 use crate::connection::{Connection, refused};
 use crate::dates::WeekArg;
-use crate::render::time_fmt;
-use crate::render::{category_name, outcome_name};
 use crate::tr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,163 +60,12 @@ pub struct ExportArgs {
     pub no_bom: bool,
 }
 
-/// The CSV columns, in order.
-pub const CSV_HEADER: [&str; 13] = [
-    "date",
-    "unit_id",
-    "unit_name",
-    "parent_names",
-    "revision",
-    "reporter",
-    "zero",
-    "disputes",
-    "on_time",
-    "accepted_at",
-    "first_accepted_at",
-    "correction_reason",
-    "disputes_json",
-];
-
-/// One report as a CSV row (quoting is the writer's); times in the
-/// deployment's zone, RFC 3339 with the offset.
-pub fn csv_row(stored: &StoredDailyReport, policy: &TimePolicy, names: &UnitNames) -> [String; 13] {
-    let report = stored.report.clone().unwrap_or_default();
-    [
-        report.date,
-        report.unit_id.clone(),
-        names.name(&report.unit_id).to_owned(),
-        names.parent_names(&report.unit_id).join(" / "),
-        report.revision.to_string(),
-        report.reporter,
-        report.zero.to_string(),
-        report.disputes.len().to_string(),
-        stored.on_time.to_string(),
-        time_fmt::wire_for_machines(stored.accepted_at, &policy.zone).unwrap_or_default(),
-        time_fmt::wire_for_machines(stored.first_accepted_at, &policy.zone).unwrap_or_default(),
-        report.correction_reason,
-        disputes_json(&report.disputes).to_string(),
-    ]
-}
-
-/// The flat CSV's columns: one row per dispute.
-pub const DISPUTE_CSV_HEADER: [&str; 18] = [
-    "date",
-    "unit_id",
-    "unit_name",
-    "parent_names",
-    "revision",
-    "on_time",
-    "accepted_at",
-    "dispute_id",
-    "category",
-    "outcome",
-    "parties",
-    "summary",
-    "case_id",
-    "employer",
-    "workers",
-    "claimed_yuan",
-    "recovered_yuan",
-    "correction_reason",
-];
-
-/// A report's disputes as flat CSV rows (none for a zero report).
-pub fn dispute_rows(stored: &StoredDailyReport, policy: &TimePolicy, names: &UnitNames) -> Vec<[String; 18]> {
-    let report = stored.report.clone().unwrap_or_default();
-    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, (fen % 100).abs());
-    report
-        .disputes
-        .iter()
-        .map(|d| {
-            let wage = d.wage_arrears.clone();
-            [
-                report.date.clone(),
-                report.unit_id.clone(),
-                names.name(&report.unit_id).to_owned(),
-                names.parent_names(&report.unit_id).join(" / "),
-                report.revision.to_string(),
-                stored.on_time.to_string(),
-                time_fmt::wire_for_machines(stored.accepted_at, &policy.zone).unwrap_or_default(),
-                d.local_id.clone(),
-                category_name(d.category),
-                outcome_name(d.outcome),
-                d.parties.to_string(),
-                d.summary.clone(),
-                d.case_id.clone(),
-                wage.as_ref().map(|w| w.employer.clone()).unwrap_or_default(),
-                wage.as_ref().map(|w| w.workers.to_string()).unwrap_or_default(),
-                wage.as_ref().map(|w| yuan(w.amount_claimed_cents)).unwrap_or_default(),
-                wage.as_ref().map(|w| yuan(w.amount_recovered_cents)).unwrap_or_default(),
-                report.correction_reason.clone(),
-            ]
-        })
-        .collect()
-}
-
-/// One report as a JSON object (a line of the `jsonl` export).
-pub fn report_json(stored: &StoredDailyReport, policy: &TimePolicy) -> Value {
-    let report = stored.report.clone().unwrap_or_default();
-    json!({
-        "date": report.date,
-        "unit_id": report.unit_id,
-        "revision": report.revision,
-        "reporter": report.reporter,
-        "zero": report.zero,
-        "on_time": stored.on_time,
-        "accepted_at": time_fmt::wire_for_machines(stored.accepted_at, &policy.zone).unwrap_or_default(),
-        "first_accepted_at": time_fmt::wire_for_machines(stored.first_accepted_at, &policy.zone).unwrap_or_default(),
-        "correction_reason": report.correction_reason,
-        "disputes": disputes_json(&report.disputes),
-    })
-}
-
-/// Disputes compactly: empty fields left out, categories and outcomes by
-/// their short names, amounts in fen.
-fn disputes_json(disputes: &[pb::Dispute]) -> Value {
-    Value::Array(
-        disputes
-            .iter()
-            .map(|d| {
-                let mut object = serde_json::Map::new();
-                object.insert("id".into(), d.local_id.clone().into());
-                object.insert("category".into(), category_name(d.category).into());
-                object.insert("outcome".into(), outcome_name(d.outcome).into());
-                if d.parties > 0 {
-                    object.insert("parties".into(), d.parties.into());
-                }
-                if !d.summary.is_empty() {
-                    object.insert("summary".into(), d.summary.clone().into());
-                }
-                if !d.case_id.is_empty() {
-                    object.insert("case_id".into(), d.case_id.clone().into());
-                }
-                if let Some(w) = &d.wage_arrears {
-                    object.insert(
-                        "wage_arrears".into(),
-                        json!({
-                            "employer": w.employer,
-                            "workers": w.workers,
-                            "claimed_cents": w.amount_claimed_cents,
-                            "recovered_cents": w.amount_recovered_cents,
-                        }),
-                    );
-                }
-                Value::Object(object)
-            })
-            .collect(),
-    )
-}
-
 /// Where export rows go, one page at a time.
 pub(crate) enum Sink<W: Write> {
     Csv(Box<csv::Writer<W>>),
     CsvDisputes(Box<csv::Writer<W>>),
     Jsonl(BufWriter<W>),
 }
-
-/// The UTF-8 byte-order mark: Excel and WPS read a CSV file as UTF-8 only
-/// when it starts with one (else Chinese comes out garbled).
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl<W: Write> Sink<W> {
     pub(crate) fn new(format: ExportFormat, mut output: W, bom: bool) -> Result<Sink<W>> {
@@ -343,7 +192,7 @@ pub(crate) async fn export_into(
         .await
         .map_err(refused)?
         .into_inner();
-    let names = UnitNames::of_subtree(&args.connection, &args.unit).await?;
+    let names = crate::commands::units::names_of_subtree(&args.connection, &args.unit).await?;
     let mut bar: Option<ProgressBar> = None;
     let mut written = 0u64;
     let mut announced = 0u64;
@@ -402,6 +251,8 @@ fn partial_path(out: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
     use crate::commands::tests::stored;
 

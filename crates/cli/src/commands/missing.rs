@@ -6,7 +6,7 @@ use chrono::Duration;
 use fengqiao_core::read::{Completeness, UnitRef};
 use fengqiao_proto::pb::{self};
 
-use crate::commands::units::UnitNames;
+use crate::commands::units::{UnitNames, names_of_subtree};
 use crate::connection::{Connection, refused};
 use crate::tr;
 
@@ -45,7 +45,7 @@ pub async fn missing(args: MissingArgs) -> Result<()> {
     let messages = fengqiao_i18n::Messages::of(crate::i18n::lang());
     println!("{}", fengqiao_node::web::words::completeness_text(messages, &answer));
     if !answer.missing.is_empty() {
-        let names = UnitNames::of_subtree(connection, &args.unit).await?;
+        let names = names_of_subtree(connection, &args.unit).await?;
         println!("{}", if answer.due { tr!("missing-list") } else { tr!("missing-outstanding-list") });
         print!("{}", grouped_missing(&answer.missing, &args.unit, &names));
     }

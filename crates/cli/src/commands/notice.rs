@@ -48,7 +48,7 @@ pub async fn notices(args: NoticesArgs) -> Result<()> {
         .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES);
     let zone = args.connection.zone_policy()?.zone;
     // Notices come from units above: the node's whole tree names them.
-    let names = crate::commands::units::UnitNames::of_subtree(&args.connection, "").await?;
+    let names = crate::commands::units::names_of_subtree(&args.connection, "").await?;
     let mut page_token = String::new();
     let mut count = 0;
     loop {

@@ -342,7 +342,7 @@ pub async fn reports(args: ReportsArgs) -> Result<()> {
         None => args.connection.range(None, Some(&args.from), Some(&args.to))?,
     };
     let policy = args.connection.zone_policy()?;
-    let names = crate::commands::units::UnitNames::of_subtree(&args.connection, &args.unit).await?;
+    let names = crate::commands::units::names_of_subtree(&args.connection, &args.unit).await?;
     let mut table = crate::render::table::new(crate::i18n::headings([
         "date", "unit", "name", "revision", "zero", "disputes", "on-time", "accepted",
     ]));

@@ -101,7 +101,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
         return Ok(());
     }
     let time = |t: Option<prost_types::Timestamp>| time_fmt::wire_for_people(t, &zone);
-    let home = crate::commands::units::UnitNames::of_top(&args.connection).await.unwrap_or_default();
+    let home = crate::commands::units::names_of_top(&args.connection).await.unwrap_or_default();
     let line = |label: String, value: String| println!("{}{value}", crate::render::table::pad(&label, 18));
     line(
         tr!("status-node-of-unit"),

@@ -1,11 +1,13 @@
 //! `fengqiao units`: the unit tree a node holds, as a tree to a chosen depth
 //! or searched by name or code, over `fengqiao.v1.UnitService/ListUnits`
-//! (paged); and [`UnitNames`], the names other commands print beside codes.
+//! (paged); and the [`UnitNames`] other commands print beside codes
+//! ([`names_of_subtree`], [`names_of_top`]).
 
 use std::collections::HashMap;
 
 use anyhow::{Result, anyhow};
 use fengqiao_proto::WireEnum;
+pub use fengqiao_proto::export::UnitNames;
 use fengqiao_proto::pb::unit_service_client::UnitServiceClient;
 use fengqiao_proto::pb::{self, ListUnitsRequest};
 use serde_json::json;
@@ -56,67 +58,17 @@ async fn list(connection: &Connection, root: &str, depth: u32) -> Result<Vec<pb:
     }
 }
 
-/// The names of a subtree's units, for tables and CSV that show codes.
-#[derive(Debug, Default)]
-pub struct UnitNames {
-    units: HashMap<String, (String, String)>,
+/// The names of every unit of `root`'s subtree.
+pub async fn names_of_subtree(connection: &Connection, root: &str) -> Result<UnitNames> {
+    let units = list(connection, root, 0).await?;
+    Ok(UnitNames::from_units(units.into_iter().map(|u| (u.id, u.name, u.parent_id))))
 }
 
-impl UnitNames {
-    /// The names of every unit of `root`'s subtree.
-    pub async fn of_subtree(connection: &Connection, root: &str) -> Result<UnitNames> {
-        let units = list(connection, root, 0).await?;
-        Ok(UnitNames { units: units.into_iter().map(|u| (u.id, (u.name, u.parent_id))).collect() })
-    }
-
-    /// The name of the caller's own unit (the node's home unit for the
-    /// local operator) and its children.
-    pub async fn of_top(connection: &Connection) -> Result<UnitNames> {
-        let units = list(connection, "", 1).await?;
-        Ok(UnitNames { units: units.into_iter().map(|u| (u.id, (u.name, u.parent_id))).collect() })
-    }
-
-    /// Names from `(id, name, parent id)` triples.
-    #[cfg(test)]
-    pub fn from_units<'a>(units: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> UnitNames {
-        UnitNames {
-            units: units
-                .into_iter()
-                .map(|(id, name, parent)| (id.to_owned(), (name.to_owned(), parent.to_owned())))
-                .collect(),
-        }
-    }
-
-    /// A unit's name; empty when the node did not name it.
-    pub fn name(&self, id: &str) -> &str {
-        self.units.get(id).map_or("", |(name, _)| name.as_str())
-    }
-
-    /// The ids of a unit's ancestors strictly below `top`, top first (empty
-    /// when the unit is a child of `top`, or not in the subtree).
-    pub fn ancestors_below(&self, id: &str, top: &str) -> Vec<String> {
-        let mut ids = Vec::new();
-        let mut current = self.units.get(id).map(|(_, parent)| parent.as_str());
-        while let Some(parent) = current.filter(|p| !p.is_empty() && *p != top) {
-            ids.push(parent.to_owned());
-            current = self.units.get(parent).map(|(_, grandparent)| grandparent.as_str());
-        }
-        ids.reverse();
-        ids
-    }
-
-    /// The names of a unit's ancestors within the subtree, top first.
-    pub fn parent_names(&self, id: &str) -> Vec<&str> {
-        let mut names = Vec::new();
-        let mut current = self.units.get(id).map(|(_, parent)| parent.as_str());
-        while let Some(parent) = current.filter(|p| !p.is_empty()) {
-            let Some((name, grandparent)) = self.units.get(parent) else { break };
-            names.push(name.as_str());
-            current = Some(grandparent.as_str());
-        }
-        names.reverse();
-        names
-    }
+/// The name of the caller's own unit (the node's home unit for the local
+/// operator) and its children.
+pub async fn names_of_top(connection: &Connection) -> Result<UnitNames> {
+    let units = list(connection, "", 1).await?;
+    Ok(UnitNames::from_units(units.into_iter().map(|u| (u.id, u.name, u.parent_id))))
 }
 
 fn tier(unit: &pb::Unit) -> String {

@@ -1,5 +1,6 @@
-//! The one copy of each small way the CLI shows a value: wire enums by
-//! their identifiers, shares, money, empty strings in JSON. Time has its
+//! The one copy of each small way the CLI shows a value: shares, money,
+//! empty strings in JSON (wire enums by their identifiers are
+//! `fengqiao_proto::export`'s, which the export writes). Time has its
 //! own module ([`time_fmt`]), tables theirs ([`table`]), words in the
 //! reader's language theirs (`crate::i18n`), the names of units theirs
 //! (`crate::commands::units::UnitNames`).
@@ -7,28 +8,7 @@
 pub mod table;
 pub mod time_fmt;
 
-use fengqiao_core::{DisputeCategory, DisputeOutcome};
-use fengqiao_proto::WireEnum;
 use serde_json::Value;
-
-/// A dispute category by its identifier (`wage_arrears`); empty when unset,
-/// the number when this CLI does not know it.
-pub fn category_name(value: i32) -> String {
-    wire_name(value, |v| DisputeCategory::from_wire(v, "category").map(|c| c.as_str()))
-}
-
-/// A dispute outcome by its identifier (`mediating`); as [`category_name`].
-pub fn outcome_name(value: i32) -> String {
-    wire_name(value, |v| DisputeOutcome::from_wire(v, "outcome").map(|o| o.as_str()))
-}
-
-fn wire_name<E>(value: i32, name: impl Fn(i32) -> Result<&'static str, E>) -> String {
-    match name(value) {
-        Ok(name) => name.to_owned(),
-        Err(_) if value == 0 => String::new(),
-        Err(_) => value.to_string(),
-    }
-}
 
 /// A percentage with one decimal: `97.5%`.
 pub fn percent(value: f64) -> String {
@@ -50,14 +30,9 @@ pub fn empty_null(value: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fengqiao_proto::pb;
 
     #[test]
-    fn names_shares_and_money() {
-        assert_eq!(category_name(0), "");
-        assert_eq!(category_name(pb::DisputeCategory::Land.into()), "land");
-        assert_eq!(category_name(99), "99");
-        assert_eq!(outcome_name(pb::DisputeOutcome::Mediating.into()), "mediating");
+    fn shares_and_money() {
         assert_eq!(share(1, 3), "33.3%");
         assert_eq!(share(1, 0), "-");
         assert_eq!(yuan(123_456_789), "1,234,567.89");

@@ -86,6 +86,8 @@ pub fn router(state: WebState) -> Router {
         .route("/unit/{unit_id}/missing", get(pages::missing::page))
         .route("/unit/{unit_id}/calendar", get(pages::calendar::page))
         .route("/unit/{unit_id}/calendar/events", get(pages::calendar::events))
+        .route("/unit/{unit_id}/wages", get(pages::wages::page))
+        .route("/unit/{unit_id}/export.csv", get(pages::download::csv))
         .route("/units", get(pages::units::page))
         .route("/case/{case_id}", get(pages::cases::case))
         .route("/case/{case_id}/act", post(pages::cases::act))
@@ -313,6 +315,7 @@ impl Chrome {
         }
         self.nav.push(link(format!("/unit/{unit_id}/calendar"), "web-nav-calendar"));
         self.nav.push(link(format!("/unit/{unit_id}/missing"), "web-nav-missing"));
+        self.nav.push(link(format!("/unit/{unit_id}/wages"), "web-nav-wages"));
         self.nav.push(link(format!("/units?root={unit_id}"), "web-nav-units"));
         self
     }

@@ -8,7 +8,7 @@ use fengqiao_core::read::{CaseRecord, RepeatRecord};
 
 use crate::commands::case::names::parse_name;
 use crate::commands::case::render::nonzero;
-use crate::commands::units::UnitNames;
+use crate::commands::units::{UnitNames, names_of_subtree};
 use crate::connection::{Connection, out, refused};
 use crate::tr;
 
@@ -69,7 +69,7 @@ pub async fn list(args: ListArgs) -> Result<()> {
     let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let zone = connection.zone_policy()?.zone;
     let names =
-        if args.json { UnitNames::default() } else { UnitNames::of_subtree(connection, &args.unit).await? };
+        if args.json { UnitNames::default() } else { names_of_subtree(connection, &args.unit).await? };
     let mut client = connection.cases().await?;
     let mut table = crate::render::table::plain();
     table.set_header(crate::i18n::headings([

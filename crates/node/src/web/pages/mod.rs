@@ -7,9 +7,11 @@
 
 pub mod calendar;
 pub mod cases;
+pub mod download;
 pub mod missing;
 pub mod overview;
 pub mod units;
+pub mod wages;
 
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};

@@ -2,8 +2,9 @@
 //! viewer's own unit): the ISO week's figures from `WeeklySummary`, their
 //! freshness, a 12-week trend (`Trend`, drawn by ECharts from a JSON data
 //! block), the children's scorecard with every component of each rank, a
-//! link down to each child, and the breadcrumb back up (`GetUnit`'s
-//! ancestors). Dates are the deployment's zone's.
+//! link down to each child, the breadcrumb back up (`GetUnit`'s
+//! ancestors), and the week's reports as a CSV download. Dates are the
+//! deployment's zone's.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -36,15 +37,15 @@ pub struct Figure {
 }
 
 impl Figure {
-    fn count(key: &str, label: String, value: i64) -> Figure {
+    pub fn count(key: &str, label: String, value: i64) -> Figure {
         Figure { key: key.to_owned(), label, value: value.to_string(), shown: value.to_string() }
     }
 
-    fn rate(key: &str, label: String, value: f64) -> Figure {
+    pub fn rate(key: &str, label: String, value: f64) -> Figure {
         Figure { key: key.to_owned(), label, value: value.to_string(), shown: percent(value) }
     }
 
-    fn fen(key: &str, label: String, value: i64) -> Figure {
+    pub fn fen(key: &str, label: String, value: i64) -> Figure {
         Figure { key: key.to_owned(), label, value: value.to_string(), shown: yuan(value) }
     }
 }
@@ -115,6 +116,9 @@ pub struct OverviewPage {
     pub trend_json: String,
     pub echarts_url: String,
     pub script_url: String,
+    /// The CSV export of the week's reports.
+    pub download_url: String,
+    pub download_note: String,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -243,6 +247,13 @@ async fn overview(
         trend_json: trend_json(m, &trend),
         echarts_url: assets::url("echarts.min.js"),
         script_url: assets::url("overview.js"),
+        download_url: format!("/unit/{unit_id}/export.csv?week={week}"),
+        download_note: tr_in!(
+            m,
+            "web-download-range",
+            from = summary.from_date.to_string(),
+            to = summary.to_date.to_string()
+        ),
         chrome,
     })
 }
