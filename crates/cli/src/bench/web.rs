@@ -12,7 +12,8 @@
 //! wire) and as many calls of the gRPC method the page is built on
 //! (the overview ↔ `WeeklySummary` of the same unit and week; the
 //! calendar ↔ the seven `PeriodSummary` of its days, run at once as the
-//! page runs them; missing ↔ `Completeness`; the ledger ↔ `ListCases`;
+//! page runs them; wage arrears ↔ the year's and each month's
+//! `PeriodSummary`, at once; missing ↔ `Completeness`; the ledger ↔ `ListCases`;
 //! units ↔ `ListUnits`), p50/p99 and their ratio.
 
 use std::sync::Arc;
@@ -237,21 +238,10 @@ pub async fn web(args: WebArgs) -> Result<Vec<PageLine>> {
         });
     }
     // The other pages at the district, each beside the calls it makes.
-    let days: Vec<String> = (23..=29).map(|day| format!("2026-11-{day}")).collect();
+    let days: Vec<(String, String)> =
+        (23..=29).map(|day| (format!("2026-11-{day}"), format!("2026-11-{day}"))).collect();
     let summaries = client.clone();
-    let calendar = || {
-        let (client, unit, days) = (summaries.clone(), district.clone(), days.clone());
-        async move {
-            futures::future::try_join_all(days.into_iter().map(|day| {
-                let mut client = client.clone();
-                let request =
-                    PeriodSummaryRequest { unit_id: unit.clone(), from_date: day.clone(), to_date: day };
-                async move { client.period_summary(request).await }
-            }))
-            .await?;
-            Ok(())
-        }
-    };
+    let calendar = || period_summaries(summaries.clone(), district.clone(), days.clone());
     let completeness = || {
         let (mut client, unit) = (summaries.clone(), district.clone());
         async move {
@@ -280,6 +270,15 @@ pub async fn web(args: WebArgs) -> Result<Vec<PageLine>> {
             Ok(())
         }
     };
+    // The wages page: the year's PeriodSummary and one per month begun, at once.
+    let year_ranges: Vec<(String, String)> = std::iter::once(("2026-01-01".to_owned(), end.to_string()))
+        .chain((1..=11).map(|month| {
+            let first = chrono::NaiveDate::from_ymd_opt(2026, month, 1).expect("a month");
+            let last = first + chrono::Months::new(1) - Days::days(1);
+            (first.to_string(), last.min(end).to_string())
+        }))
+        .collect();
+    let wages = || period_summaries(summaries.clone(), district.clone(), year_ranges.clone());
     let samples = args.samples;
     lines.push(
         page_line(
@@ -317,6 +316,12 @@ pub async fn web(args: WebArgs) -> Result<Vec<PageLine>> {
         )
         .await?,
     );
+    let wages_path = format!("/unit/{district}/wages?year=2026");
+    let wages_calls = "PeriodSummary × (year + 11 months)";
+    lines.push(
+        page_line(web, &cookie, samples, "wage arrears of the district", &wages_path, wages_calls, wages)
+            .await?,
+    );
     lines
         .push(page_line(web, &cookie, samples, "units", "/units", "ListUnits (2 levels)", list_units).await?);
     let _ = stop.send(true);
@@ -328,6 +333,22 @@ pub async fn web(args: WebArgs) -> Result<Vec<PageLine>> {
     }
     print_lines(&lines);
     Ok(lines)
+}
+
+/// `PeriodSummary` of `unit` for each range, all at once (as the calendar
+/// and the wages pages call them).
+async fn period_summaries(
+    client: SummaryServiceClient<Channel>,
+    unit: String,
+    ranges: Vec<(String, String)>,
+) -> Result<()> {
+    futures::future::try_join_all(ranges.into_iter().map(|(from_date, to_date)| {
+        let mut client = client.clone();
+        let request = PeriodSummaryRequest { unit_id: unit.clone(), from_date, to_date };
+        async move { client.period_summary(request).await }
+    }))
+    .await?;
+    Ok(())
 }
 
 /// One page's line: its render (`path`) and the gRPC calls it is built on
@@ -398,7 +419,7 @@ mod tests {
             web(WebArgs { db: Backend::Sqlite, townships: 1, days: 7, samples: 3, pg_url: String::new() })
                 .await
                 .unwrap();
-        assert_eq!(lines.len(), 8, "four overviews and four other pages");
+        assert_eq!(lines.len(), 9, "four overviews and five other pages");
         assert!(lines.iter().all(|l| l.render.1 > 0.0 && l.grpc.1 > 0.0 && l.bytes > 1000));
     }
 }
