@@ -30,6 +30,10 @@ target=${CARGO_TARGET_DIR:-$root/target}
 [[ $target = /* ]] || target=$root/$target
 binary=${1:-$target/debug/fengqiao}
 [[ $binary = /* ]] || binary=$PWD/$binary
+# A relative screenshot path is the caller's, not the test runner's (tests/web).
+if [[ -n ${WEB_DOC_SCREENSHOT:-} && $WEB_DOC_SCREENSHOT != /* ]]; then
+  export WEB_DOC_SCREENSHOT=$PWD/$WEB_DOC_SCREENSHOT
+fi
 if [[ ! -x $binary ]]; then
   echo "web: no fengqiao binary at $binary (build it: cargo build -p fengqiao)" >&2
   exit 2
