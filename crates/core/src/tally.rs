@@ -151,7 +151,8 @@ impl Tally {
     }
 
     fn zip(self, other: Tally, f: impl Fn(i64, i64) -> i64) -> Tally {
-        let mut out = Tally::from_stored(std::array::from_fn(|i| f(self.stored()[i], other.stored()[i])));
+        let (a, b) = (self.stored(), other.stored());
+        let mut out = Tally::from_stored(std::array::from_fn(|i| f(a[i], b[i])));
         out.expected = f(self.expected, other.expected);
         out
     }

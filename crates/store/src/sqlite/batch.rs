@@ -37,7 +37,7 @@ pub(super) async fn apply_on(
     let rows: Vec<plan::HeadRow> = sqlx::query_as(
         "BEGIN IMMEDIATE; \
          SELECT r.unit_id, r.report_date, r.revision, r.content_hash, r.accepted_at, r.first_accepted_at, \
-         rv.disputes FROM json_each(?1) AS k CROSS JOIN reports r \
+         rv.disputes FROM jsonb_each(?1) AS k CROSS JOIN reports r \
          ON r.unit_id = k.value ->> 0 AND r.report_date = k.value ->> 1 \
          JOIN report_revisions rv ON rv.report_date = r.report_date AND rv.unit_id = r.unit_id \
          AND rv.revision = r.revision",
@@ -188,13 +188,13 @@ static BATCH_WRITES: LazyLock<MultiStatement> = LazyLock::new(|| {
 const APPLY_WRITES: &str = "INSERT INTO report_revisions (unit_id, report_date, revision, reporter, zero, \
      dispute_count, disputes, correction_reason, content_hash, accepted_at) \
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
-     value ->> 7, unhex(value ->> 8), value ->> 9 FROM json_each(?2); \
+     value ->> 7, unhex(value ->> 8), value ->> 9 FROM jsonb_each(?2); \
      INSERT INTO reports (unit_id, report_date, revision, content_hash, accepted_at, first_accepted_at) \
      SELECT value ->> 0, value ->> 1, value ->> 2, unhex(value ->> 3), value ->> 4, value ->> 5 \
-     FROM json_each(?3) WHERE true \
+     FROM jsonb_each(?3) WHERE true \
      ON CONFLICT (report_date, unit_id) DO UPDATE SET revision = excluded.revision, \
      content_hash = excluded.content_hash, accepted_at = excluded.accepted_at, \
      first_accepted_at = excluded.first_accepted_at; \
      INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at, trace_parent) \
-     SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9, value ->> 10 FROM json_each(?2) \
+     SELECT 'report', value ->> 0, value ->> 1, value ->> 2, value ->> 9, value ->> 10 FROM jsonb_each(?2) \
      WHERE ?4";

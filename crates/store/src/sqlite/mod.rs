@@ -301,10 +301,10 @@ impl Dialect for Sqlite {
             "BEGIN IMMEDIATE; \
              INSERT INTO uplink_conflicts (outbox_id, kind, unit_id, item_date, revision, detail, recorded_at) \
              SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, c.value ->> 1, ?3 \
-             FROM json_each(?1) AS c JOIN outbox o ON o.id = c.value ->> 0; \
+             FROM jsonb_each(?1) AS c JOIN outbox o ON o.id = c.value ->> 0; \
              INSERT INTO uplink_set_aside (outbox_id, kind, unit_id, item_date, revision, detail, set_aside_at) \
              SELECT o.id, o.kind, o.unit_id, o.item_date, o.revision, r.value ->> 1, ?3 \
-             FROM json_each(?4) AS r JOIN outbox o ON o.id = r.value ->> 0 WHERE true \
+             FROM jsonb_each(?4) AS r JOIN outbox o ON o.id = r.value ->> 0 WHERE true \
              ON CONFLICT (outbox_id) DO NOTHING; \
              DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?2)); \
              COMMIT",

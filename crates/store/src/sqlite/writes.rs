@@ -19,7 +19,7 @@ pub(crate) fn rollup_upsert(period: Period, param: usize) -> String {
     let table = period.table();
     let values: Vec<String> = (0..2 + STORED_COUNTERS).map(|i| format!("value ->> {i}")).collect();
     format!(
-        "INSERT INTO {table} (unit_id, {key}, {columns}) SELECT {values} FROM json_each(?{param}) WHERE true \
+        "INSERT INTO {table} (unit_id, {key}, {columns}) SELECT {values} FROM jsonb_each(?{param}) WHERE true \
          ON CONFLICT (unit_id, {key}) DO UPDATE SET {updates}",
         key = period.key(),
         columns = column_list(),
@@ -33,7 +33,7 @@ pub(crate) fn rollup_upsert(period: Period, param: usize) -> String {
 pub(crate) fn employer_upsert(param: usize) -> String {
     format!(
         "INSERT INTO employer_days (unit_id, day, employer, reports) \
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?{param}) WHERE true \
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM jsonb_each(?{param}) WHERE true \
          ON CONFLICT (unit_id, day, employer) DO UPDATE SET reports = employer_days.reports + excluded.reports"
     )
 }
@@ -43,7 +43,7 @@ pub(crate) fn employer_upsert(param: usize) -> String {
 pub(crate) fn digest_upsert(level: usize, param: usize) -> String {
     let fields = if LEVELS[level].1.is_some() { 6 } else { 5 };
     let values: Vec<String> = (0..fields).map(|i| format!("value ->> {i}")).collect();
-    upsert(level, &format!("SELECT {} FROM json_each(?{param}) WHERE true", values.join(", ")))
+    upsert(level, &format!("SELECT {} FROM jsonb_each(?{param}) WHERE true", values.join(", ")))
 }
 
 /// The JSON parameters of [`digest_upsert`] for the three levels, in order.
@@ -66,7 +66,7 @@ pub(crate) fn audit_insert_sql(param: usize) -> String {
     format!(
         "INSERT INTO audit_log (seq, at, actor, rpc, target, prev_hash, hash) \
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, unhex(value ->> 5), \
-         unhex(value ->> 6) FROM json_each(?{param})"
+         unhex(value ->> 6) FROM jsonb_each(?{param})"
     )
 }
 
