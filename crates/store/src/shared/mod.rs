@@ -33,6 +33,29 @@ use crate::plan::{self, UnitRow};
 use crate::rollup;
 use crate::{Backend, ItemResult, StoreError, Submission, WriteFailures};
 
+/// How long a pooled connection may sit idle and still be handed out
+/// without a ping first.
+pub(crate) const PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The options every store pool starts from. sqlx pings each connection
+/// it hands out by default: a round trip to the server (PostgreSQL) or to
+/// the connection's thread (SQLite) before every statement or transaction,
+/// as many as the writes themselves on the ingest path. Here a connection
+/// is pinged only after [`PING_AFTER_IDLE`] unused (HikariCP's bypass
+/// window): one that broke while busy fails its statement, is closed, and
+/// the caller's retry gets a new one; one that broke while idle (a server
+/// restart overnight) is found by the ping and replaced, as before.
+pub(crate) fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new().test_before_acquire(false).before_acquire(|connection, meta| {
+        Box::pin(async move {
+            if meta.idle_for >= PING_AFTER_IDLE {
+                sqlx::Connection::ping(connection).await?;
+            }
+            Ok(true)
+        })
+    })
+}
+
 /// A node's database on either backend (see [`crate::sqlite::SqliteStore`]
 /// and [`crate::postgres::PgStore`]).
 #[derive(Debug)]

@@ -27,7 +27,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use fengqiao_core::TimePolicy;
 use fengqiao_core::audit::{AuditEntry, AuditRecord};
 use fengqiao_core::coverage::Span;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Pool, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::fanout::{self, DigestRows, RollupRows};
@@ -66,7 +66,7 @@ impl SqlStore<Sqlite> {
             .foreign_keys(true);
         let in_memory = url.contains(":memory:");
         let path = options.get_filename().to_owned();
-        let pool = SqlitePoolOptions::new()
+        let pool = crate::shared::pool_options::<sqlx::Sqlite>()
             // An in-memory database lives in one connection.
             .max_connections(if in_memory { 1 } else { 8 })
             .connect_with(options.clone())
@@ -77,7 +77,7 @@ impl SqlStore<Sqlite> {
         let writer = if in_memory {
             pool.clone()
         } else {
-            SqlitePoolOptions::new()
+            crate::shared::pool_options::<sqlx::Sqlite>()
                 .max_connections(1)
                 .connect_with(options)
                 .await
