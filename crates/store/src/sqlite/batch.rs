@@ -1,6 +1,6 @@
 //! SQLite's batch of reports: the heads read and the write half sent as
 //! one multi-statement query, each table's rows one JSON parameter read by
-//! `json_each` (SQLite has no arrays: this is its `UNNEST`), so the text
+//! `jsonb_each` (SQLite has no arrays: this is its `UNNEST`), so the text
 //! never changes and stays prepared.
 
 use std::sync::LazyLock;
@@ -20,7 +20,7 @@ use crate::{ItemResult, StoreError, Submission};
 /// what changed, history, heads, outbox, reconciliation's digests,
 /// rollups and employers, the last three already fanned out by
 /// `topology` and summed per row — and commits ([`BATCH_WRITES`]). Each
-/// table's rows travel as one JSON parameter (`json_each`), so the
+/// table's rows travel as one JSON parameter (`jsonb_each`), so the
 /// statements' text never changes and stays prepared — SQLite's
 /// `UNNEST`. The caller rolls back on error.
 pub(super) async fn apply_on(

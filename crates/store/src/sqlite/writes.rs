@@ -1,6 +1,6 @@
 //! SQLite's own write statements: the rollup, employer and digest upserts
 //! and the audit log's insert, each taking its rows as one JSON parameter
-//! read by `json_each` (SQLite has no arrays), so a statement's text never
+//! read by `jsonb_each` (SQLite has no arrays), so a statement's text never
 //! changes with the number of rows and stays prepared.
 
 use fengqiao_core::audit::{AuditEntry, AuditRecord};
