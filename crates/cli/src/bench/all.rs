@@ -169,6 +169,8 @@ struct Plan {
     web_samples: usize,
     rss_tree: (usize, usize, usize),
     rss_idle: Duration,
+    /// `fengqiao demo --scale S --days D` (scale 1: the Zhanhe tree).
+    demo: (f64, u32),
 }
 
 impl Plan {
@@ -192,6 +194,7 @@ impl Plan {
                 web_samples: 200,
                 rss_tree: (10, 10, 50),
                 rss_idle: Duration::from_secs(3),
+                demo: (1.0, 14),
             },
             Size::Tiny => Plan {
                 ingest_clients: 4,
@@ -209,6 +212,7 @@ impl Plan {
                 web_samples: 5,
                 rss_tree: (1, 2, 5),
                 rss_idle: Duration::from_millis(500),
+                demo: (0.05, 1),
             },
         }
     }
@@ -424,17 +428,35 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
         rows.push(web_figure.skipped("backend not selected (--db)"));
     }
 
-    rows.push(
-        Figure {
-            id: "demo",
-            figure: "fengqiao demo (14 days, after the build)",
-            target_text: "< 30 s",
-            target: Target::Below(30.0),
-            unit: "s",
-            baseline_is: "",
+    let (scale, days) = plan.demo;
+    let demo_text = if scale == 1.0 {
+        format!("fengqiao demo ({days} days, Zhanhe District, after the build)")
+    } else {
+        format!("fengqiao demo --scale {scale} --days {days}")
+    };
+    let demo = Figure {
+        id: "demo",
+        figure: &demo_text,
+        target_text: "< 30 s",
+        target: Target::Below(30.0),
+        unit: "s",
+        baseline_is: "",
+    };
+    say!("== {demo_text}");
+    rows.push(match tokio::task::spawn_blocking(move || demo_phases(scale, days)).await? {
+        Ok(phases) => {
+            let total = phases.last().map_or(0.0, |(_, seconds)| *seconds);
+            let mut row = demo.row(total, None, false);
+            row.note = phases
+                .iter()
+                .take(phases.len().saturating_sub(1))
+                .map(|(phase, seconds)| format!("{phase} {seconds:.1}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            row
         }
-        .skipped("not run here: the demo takes a minute of its own; run `fengqiao demo` (it prints its phase times)"),
-    );
+        Err(error) => demo.skipped(format!("{error:#}")),
+    });
 
     say!("== node RSS idle");
     let rss = Figure {
@@ -456,6 +478,49 @@ async fn measure(args: &AllArgs) -> Result<Vec<Row>> {
         Err(error) => rss.skipped(format!("{error:#}")),
     });
     Ok(rows)
+}
+
+/// Runs `fengqiao demo` (this executable, in English, in a temporary
+/// directory; at scale 1 from the project directory, where its tree file
+/// is) and reads the phase table it prints at its end: each phase and its
+/// seconds, the total last.
+fn demo_phases(scale: f64, days: u32) -> Result<Vec<(String, f64)>> {
+    let dir = tempfile::tempdir()?;
+    let exe = std::env::current_exe().context("finding the fengqiao executable")?;
+    let output = Command::new(exe)
+        .args(["demo", "--lang", "en", "--wide", "--scale", &scale.to_string(), "--days", &days.to_string()])
+        .arg("--dir")
+        .arg(dir.path().join("demo"))
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .output()
+        .context("starting fengqiao demo")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "fengqiao demo failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or_default()
+    );
+    parse_phases(&stdout).context("no phase table at the end of the demo's output")
+}
+
+/// The rows of the demo's phase table (after its "demo phases" line):
+/// a phase's name and its seconds, the last number of the row.
+fn parse_phases(output: &str) -> Option<Vec<(String, f64)>> {
+    let table = &output[output.rfind("demo phases")?..];
+    let phases: Vec<(String, f64)> = table
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> =
+                line.split(['│', '┆', '|']).map(str::trim).filter(|cell| !cell.is_empty()).collect();
+            match cells.as_slice() {
+                [phase, seconds] => Some(((*phase).to_owned(), seconds.parse().ok()?)),
+                _ => None,
+            }
+        })
+        .collect();
+    phases.last().is_some_and(|(phase, _)| phase == "total").then_some(phases)
 }
 
 /// Starts `fengqiao node` (this executable) on a fresh SQLite database over
@@ -566,4 +631,31 @@ fn print_table(rows: &[Row], seconds: f64) {
     }
     println!("{table}");
     println!("bench all: {} figures in {seconds:.0} s", rows.len());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_phases;
+
+    #[test]
+    fn the_demo_phase_table_is_read_to_its_total() {
+        let output = "accepted 10 reports\n\ndemo phases\n┌────┐\n│ phase ┆ seconds │\n╞══╡\n\
+                      │ start-up (certificates, databases, nodes) ┆ 4.7 │\n│ reporting ┆ 15.7 │\n\
+                      │ total ┆ 30.9 │\n└────┘\n";
+        let phases = parse_phases(output).expect("a table");
+        assert_eq!(
+            phases,
+            [
+                ("start-up (certificates, databases, nodes)".to_owned(), 4.7),
+                ("reporting".to_owned(), 15.7),
+                ("total".to_owned(), 30.9)
+            ]
+        );
+        assert_eq!(
+            parse_phases("demo phases\n│ reporting ┆ 15.7 │\n"),
+            None,
+            "no total: not the whole table"
+        );
+        assert_eq!(parse_phases("no table"), None);
+    }
 }
