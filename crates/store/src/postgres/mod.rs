@@ -101,7 +101,7 @@ impl SqlStore<Postgres> {
                 ))));
             }
         }
-        let pool = crate::shared::pool_options::<sqlx::Postgres>()
+        let pool = PgPoolOptions::new()
             .max_connections(16)
             // A call waits at most this long for a connection; when the
             // database is unreachable it fails with UNAVAILABLE instead of

@@ -33,27 +33,16 @@ use crate::plan::{self, UnitRow};
 use crate::rollup;
 use crate::{Backend, ItemResult, StoreError, Submission, WriteFailures};
 
-/// How long a pooled connection may sit idle and still be handed out
-/// without a ping first.
-pub(crate) const PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// The options every store pool starts from. sqlx pings each connection
-/// it hands out by default: a round trip to the server (PostgreSQL) or to
-/// the connection's thread (SQLite) before every statement or transaction,
-/// as many as the writes themselves on the ingest path. Here a connection
-/// is pinged only after [`PING_AFTER_IDLE`] unused (HikariCP's bypass
-/// window): one that broke while busy fails its statement, is closed, and
-/// the caller's retry gets a new one; one that broke while idle (a server
-/// restart overnight) is found by the ping and replaced, as before.
-pub(crate) fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
-    sqlx::pool::PoolOptions::new().test_before_acquire(false).before_acquire(|connection, meta| {
-        Box::pin(async move {
-            if meta.idle_for >= PING_AFTER_IDLE {
-                sqlx::Connection::ping(connection).await?;
-            }
-            Ok(true)
-        })
-    })
+/// The options of a SQLite store's pools. sqlx pings each connection it
+/// hands out by default; a SQLite connection lives in this process (its
+/// own thread), no server can close it, and the ping is only a round trip
+/// to that thread in front of every statement — as many as the writes
+/// themselves on the ingest path. sqlx still pings each connection when it
+/// comes back to the pool. PostgreSQL keeps the ping: a server restart or
+/// `pg_terminate_backend` closes pooled connections, and the ping is what
+/// replaces them before a caller's statement meets the closed one.
+pub(crate) fn sqlite_pool_options() -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
+    sqlx::pool::PoolOptions::new().test_before_acquire(false)
 }
 
 /// A node's database on either backend (see [`crate::sqlite::SqliteStore`]

@@ -66,7 +66,7 @@ impl SqlStore<Sqlite> {
             .foreign_keys(true);
         let in_memory = url.contains(":memory:");
         let path = options.get_filename().to_owned();
-        let pool = crate::shared::pool_options::<sqlx::Sqlite>()
+        let pool = crate::shared::sqlite_pool_options()
             // An in-memory database lives in one connection.
             .max_connections(if in_memory { 1 } else { 8 })
             .connect_with(options.clone())
@@ -77,7 +77,7 @@ impl SqlStore<Sqlite> {
         let writer = if in_memory {
             pool.clone()
         } else {
-            crate::shared::pool_options::<sqlx::Sqlite>()
+            crate::shared::sqlite_pool_options()
                 .max_connections(1)
                 .connect_with(options)
                 .await
