@@ -113,12 +113,19 @@ impl Running {
         }
     }
 
+    /// Stops serving and closes the node's database, as a process that
+    /// exits does: the stopped node's own tasks (forwarder, committer) must
+    /// not keep SQLite's write lock while the next one opens the same file.
+    /// The stopped node stays in `node`, for its readiness to be read.
     pub async fn halt(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
             task.await.unwrap();
+        }
+        if let Some(node) = &self.node {
+            node.store().close().await;
         }
     }
 
