@@ -33,18 +33,6 @@ use crate::plan::{self, UnitRow};
 use crate::rollup;
 use crate::{Backend, ItemResult, StoreError, Submission, WriteFailures};
 
-/// The options of a SQLite store's pools. sqlx pings each connection it
-/// hands out by default; a SQLite connection lives in this process (its
-/// own thread), no server can close it, and the ping is only a round trip
-/// to that thread in front of every statement — as many as the writes
-/// themselves on the ingest path. sqlx still pings each connection when it
-/// comes back to the pool. PostgreSQL keeps the ping: a server restart or
-/// `pg_terminate_backend` closes pooled connections, and the ping is what
-/// replaces them before a caller's statement meets the closed one.
-pub(crate) fn sqlite_pool_options() -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
-    sqlx::pool::PoolOptions::new().test_before_acquire(false)
-}
-
 /// A node's database on either backend (see [`crate::sqlite::SqliteStore`]
 /// and [`crate::postgres::PgStore`]).
 #[derive(Debug)]

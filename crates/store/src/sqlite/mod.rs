@@ -66,7 +66,7 @@ impl SqlStore<Sqlite> {
             .foreign_keys(true);
         let in_memory = url.contains(":memory:");
         let path = options.get_filename().to_owned();
-        let pool = crate::shared::sqlite_pool_options()
+        let pool = pool_options()
             // An in-memory database lives in one connection.
             .max_connections(if in_memory { 1 } else { 8 })
             .connect_with(options.clone())
@@ -77,14 +77,22 @@ impl SqlStore<Sqlite> {
         let writer = if in_memory {
             pool.clone()
         } else {
-            crate::shared::sqlite_pool_options()
-                .max_connections(1)
-                .connect_with(options)
-                .await
-                .map_err(|e| damaged(&path, e))?
+            pool_options().max_connections(1).connect_with(options).await.map_err(|e| damaged(&path, e))?
         };
         crate::shared::open(pool, writer, keyring).await
     }
+}
+
+/// The options of a SQLite store's pools. sqlx pings each connection it
+/// hands out by default; a SQLite connection lives in this process (its
+/// own thread), no server can close it, and the ping is only a round trip
+/// to that thread in front of every statement — as many as the writes
+/// themselves on the ingest path. sqlx still pings each connection when it
+/// comes back to the pool. PostgreSQL keeps the ping: a server restart or
+/// `pg_terminate_backend` closes pooled connections, and the ping is what
+/// replaces them before a caller's statement meets the closed one.
+fn pool_options() -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
+    sqlx::pool::PoolOptions::new().test_before_acquire(false)
 }
 
 // The units and periods come as lists (see `Dialect::text_list`), joined
