@@ -11,13 +11,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
     let files = [
         "fengqiao/v1/types.proto",
+        "fengqiao/v1/summary.proto",
+        "fengqiao/v1/weekly.proto",
         "fengqiao/v1/cases.proto",
         "fengqiao/v1/reporting.proto",
         "fengqiao/v1/units.proto",
         "fengqiao/v1/uplink.proto",
         "fengqiao/v1/downlink.proto",
         "fengqiao/v1/node.proto",
-        "fengqiao/v1/summary.proto",
         "fengqiao/v1/reconcile.proto",
     ];
     for file in &files {

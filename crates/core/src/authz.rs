@@ -40,6 +40,10 @@
 //! | `Supervise`                            | —        | —       | below   | —       | —       | —          |
 //! | `SetRoster` (every entry)              | —        | —       | subtree | subtree | —       | —          |
 //! | `GetRoster`                            | —        | subtree | subtree | subtree | subtree | —          |
+//! | `FileWeeklyReport`, `WithdrawWeeklyReport` | —    | —       | own     | —       | —       | —          |
+//! | `ReviewWeeklyReport`, `UnapproveWeeklyReport` | — | —       | subtree | —       | —       | —          |
+//! | `GetWeeklyReport`, `WeeklyStatus`, `ListAccountability`, `AnnualReport` | — | subtree | subtree | subtree | subtree | — |
+//! | `RecordAccountability`                 | —        | —       | below   | —       | —       | —          |
 //!
 //! The target of a case RPC is the case's current owner unit; `GetCase`
 //! (without the petitioner) also accepts a case *registered* in the caller's
@@ -168,11 +172,23 @@ pub enum Rpc {
     ReconcileExchange,
     /// An operator asks for exchanges (`Reconcile`).
     Reconcile,
+    /// `FileWeeklyReport`.
+    FileWeekly,
+    /// `WithdrawWeeklyReport`.
+    WithdrawWeekly,
+    /// `ReviewWeeklyReport` (approve or return).
+    ReviewWeekly,
+    /// `UnapproveWeeklyReport`.
+    UnapproveWeekly,
+    /// `GetWeeklyReport`, `WeeklyStatus`, `ListAccountability`, `AnnualReport`.
+    ReadWeekly,
+    /// `RecordAccountability`.
+    RecordAccountability,
 }
 
 impl Rpc {
     /// Every RPC, every `ActOnCase` action and both kinds of `GetCase`.
-    pub const ALL: [Rpc; 40] = [
+    pub const ALL: [Rpc; 46] = [
         Rpc::SubmitDailyReport,
         Rpc::GetDailyReport,
         Rpc::ListDailyReports,
@@ -213,6 +229,12 @@ impl Rpc {
         Rpc::RecordVisit,
         Rpc::ReconcileExchange,
         Rpc::Reconcile,
+        Rpc::FileWeekly,
+        Rpc::WithdrawWeekly,
+        Rpc::ReviewWeekly,
+        Rpc::UnapproveWeekly,
+        Rpc::ReadWeekly,
+        Rpc::RecordAccountability,
     ];
 
     /// The RPC's gRPC method name, with the action or variant.
@@ -361,6 +383,10 @@ pub fn scope(role: Option<Role>, rpc: Rpc) -> Scope {
         Rpc::Supervise => [Never, Never, Below, Never, Never],
         Rpc::SetRoster => [Never, Never, Subtree, Subtree, Never],
         Rpc::GetRoster => [Never, Subtree, Subtree, Subtree, Subtree],
+        Rpc::FileWeekly | Rpc::WithdrawWeekly => [Never, Never, Own, Never, Never],
+        Rpc::ReviewWeekly | Rpc::UnapproveWeekly => [Never, Never, Subtree, Never, Never],
+        Rpc::ReadWeekly => [Never, Subtree, Subtree, Subtree, Subtree],
+        Rpc::RecordAccountability => [Never, Never, Below, Never, Never],
     };
     match role {
         Role::Reporter => reporter,

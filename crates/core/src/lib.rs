@@ -37,6 +37,7 @@ pub mod screen;
 pub mod tally;
 pub mod time;
 pub mod unit;
+pub mod weekly;
 
 pub use error::DomainError;
 pub use report::{

@@ -144,6 +144,12 @@ impl TimePolicy {
         self.start_of(date.succ_opt().unwrap_or(date))
     }
 
+    /// The instant of a local time in the zone; in a gap, the first
+    /// instant after it.
+    pub fn at_local(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        self.instant(local)
+    }
+
     /// The instant of a local time; in a gap, the first instant after it.
     fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
         match self.zone.from_local_datetime(&local) {

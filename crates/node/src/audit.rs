@@ -39,6 +39,13 @@ pub mod rpc {
     pub const AUTO_ESCALATE: &str = "node/auto-escalate";
     /// A repeat petition this node found recorded on a case it holds.
     pub const REPEAT_FOUND: &str = "node/repeat-found";
+    pub const FILE_WEEKLY: &str = "fengqiao.v1.WeeklyService/FileWeeklyReport";
+    pub const WITHDRAW_WEEKLY: &str = "fengqiao.v1.WeeklyService/WithdrawWeeklyReport";
+    pub const REVIEW_WEEKLY: &str = "fengqiao.v1.WeeklyService/ReviewWeeklyReport";
+    pub const UNAPPROVE_WEEKLY: &str = "fengqiao.v1.WeeklyService/UnapproveWeeklyReport";
+    pub const RECORD_ACCOUNTABILITY: &str = "fengqiao.v1.WeeklyService/RecordAccountability";
+    /// A held report applied once its week was unapproved.
+    pub const WEEKLY_RELEASE: &str = "node/weekly-release";
 }
 
 /// Who makes the changes of one call, and through what.

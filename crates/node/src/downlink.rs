@@ -357,6 +357,7 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
             let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
             crate::cases::sync::receive_repeat_flag(node, &target, flag).await?;
         }
+        Some(Body::WeeklyEvent(step)) => crate::weekly::sync::receive_from_parent(node, step).await?,
         None => warn!(sequence, "downlink event of a kind this node does not know; skipped"),
     }
     node.store().set_meta(CURSOR_KEY, &sequence.to_string()).await?;

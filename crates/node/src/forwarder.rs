@@ -124,6 +124,24 @@ pub async fn run(node: Node, parent: String) {
                         petitioner,
                     })
                 }
+                OutboxPayload::Weekly(body) => {
+                    match <pb::WeeklyEvent as prost::Message>::decode(body.as_slice()) {
+                        Ok(event) => Payload::WeeklyEvent(event),
+                        Err(error) => {
+                            warn!(%error, entry = entry.id, "a weekly step in the outbox does not decode; sending the batch later");
+                            break;
+                        }
+                    }
+                }
+                OutboxPayload::Accountability(body) => {
+                    match <pb::AccountabilityAction as prost::Message>::decode(body.as_slice()) {
+                        Ok(action) => Payload::Accountability(action),
+                        Err(error) => {
+                            warn!(%error, entry = entry.id, "an accountability action in the outbox does not decode; sending the batch later");
+                            break;
+                        }
+                    }
+                }
             };
             let item = UplinkItem {
                 sequence: entry.id as u64,
@@ -237,6 +255,12 @@ fn set_aside_alert(entry: &fengqiao_store::OutboxItem, reason: &str) {
             kind = "case_event",
             case = %event.case_id,
             sequence = event.seq,
+            %reason,
+            "the parent refused an item; set aside for the operator"
+        ),
+        OutboxPayload::Weekly(_) | OutboxPayload::Accountability(_) => tracing::error!(
+            kind = if matches!(entry.payload, OutboxPayload::Weekly(_)) { "weekly" } else { "accountability" },
+            entry = entry.id,
             %reason,
             "the parent refused an item; set aside for the operator"
         ),

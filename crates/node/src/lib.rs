@@ -69,6 +69,7 @@ pub mod tls;
 pub mod units;
 pub mod uplink;
 pub mod web;
+pub mod weekly;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -172,6 +173,9 @@ pub struct NodeConfig {
     pub database_check: Duration,
     /// Reconciliation with the parent (anti-entropy).
     pub reconcile: reconcile::ReconcileConfig,
+    /// When weekly reports are due (`weekly.due`, default Monday 12:00
+    /// after the week).
+    pub weekly_due: fengqiao_core::weekly::DuePolicy,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -226,6 +230,7 @@ impl NodeConfig {
             drain_grace: Duration::ZERO,
             database_check: Duration::from_secs(5),
             reconcile: reconcile::ReconcileConfig::default(),
+            weekly_due: fengqiao_core::weekly::DuePolicy::default(),
         }
     }
 }

@@ -152,6 +152,8 @@ struct Inner {
     downlink_start_head: i64,
     /// What `/readyz` answers, as health publishes it.
     readiness: readiness::Readiness,
+    /// The weekly reports' approvals that stand here (the locks).
+    weekly: crate::weekly::Book,
 }
 
 impl Node {
@@ -191,6 +193,7 @@ impl Node {
         ensure_rollups(&*store, &served, &config.time).await?;
         ensure_digests(&*store, &served, &child_nodes).await?;
         let downlink_start_head = store.downlink_head().await?;
+        let weekly = crate::weekly::Book::load(&*store).await?;
         config.reporting_start = match resolve_reporting_start(&*store, config.reporting_start).await? {
             Some((start, origin)) => {
                 if origin != StartOrigin::Stored {
@@ -229,6 +232,7 @@ impl Node {
                 reconciler: Arc::default(),
                 downlink_start_head,
                 readiness: readiness::Readiness::default(),
+                weekly,
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -316,6 +320,11 @@ impl Node {
     /// child nodes included: their data arrives over the uplink).
     pub fn tree(&self) -> Arc<UnitTree> {
         Arc::clone(&self.view().tree)
+    }
+
+    /// The weekly reports' approvals that stand here.
+    pub fn weekly(&self) -> &crate::weekly::Book {
+        &self.inner.weekly
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -56,6 +56,20 @@ impl Reporting {
             .check_admissible(&unit, today, self.node.config().reporting_start)
             .map_err(|e| e.within("report"))?;
         let date = report.date();
+        // A week whose approval stands is locked: only an identical resend
+        // passes (and is answered DUPLICATE as ever).
+        if !self.node.weekly().is_empty()
+            && let Some(approval) = self.node.weekly().lock_of(&self.node.tree(), report.unit_id(), date)
+        {
+            let head = self.node.store().get_report(report.unit_id(), date, None).await?;
+            let resend = head.is_some_and(|head| {
+                head.report.revision() == report.revision()
+                    && head.report.content_hash() == report.content_hash()
+            });
+            if !resend {
+                return Err(fengqiao_core::weekly::locked(&approval, report.unit_id(), date).into());
+            }
+        }
         // Appended in the batch's transaction if the report changes anything.
         let audit = Auditor::caller(caller, rpc::SUBMIT_DAILY_REPORT)
             .record(&self.node, format!("report {}@{date} r{}", report.unit_id(), report.revision().get()));

@@ -15,12 +15,14 @@ use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
+use crate::weekly::WeeklyReports;
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
 use fengqiao_proto::pb::reconcile_service_server::ReconcileServiceServer;
 use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
+use fengqiao_proto::pb::weekly_service_server::WeeklyServiceServer;
 
 use crate::cases::{self, Cases};
 use crate::connections;
@@ -162,6 +164,11 @@ pub async fn serve(
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(MAX_ANSWER_BYTES),
         )
+        .add_service(
+            WeeklyServiceServer::new(WeeklyReports::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
         .prepare();
     // Layers added earlier see a request first. The trace layer opens the
     // call's span first, so every answer — a refused certificate, a rate
@@ -300,6 +307,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, status: Ser
     reporter.set_service_status(<SummaryServiceServer<Summaries> as NamedService>::NAME, status).await;
     reporter.set_service_status(<CaseServiceServer<Cases> as NamedService>::NAME, status).await;
     reporter.set_service_status(<ReconcileServiceServer<Reconciliation> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<WeeklyServiceServer<WeeklyReports> as NamedService>::NAME, status).await;
 }
 
 /// How often the rate limiter forgets callers whose budget is full again.

@@ -74,6 +74,8 @@ impl Uplink {
         let mut acks: Vec<Option<ItemAck>> = vec![None; count];
         let mut submissions = Vec::with_capacity(count);
         let mut case_events = Vec::new();
+        let mut weekly = Vec::new();
+        let mut actions = Vec::new();
         // Each change is audited in its own transaction, as the sender's.
         let by = Auditor::caller(caller, rpc::PUSH_BATCH);
         for (position, item) in request.items.into_iter().enumerate() {
@@ -85,6 +87,8 @@ impl Uplink {
                 Admitted::CaseEvent { event, petitioner } => {
                     case_events.push((position, sequence, *event, petitioner))
                 }
+                Admitted::Weekly(event) => weekly.push((position, sequence, event)),
+                Admitted::Accountability(action) => actions.push((position, sequence, action)),
                 Admitted::Refused(refusal) => {
                     tracing::warn!(from = %sender, sequence, %refusal, "refused an item from a child node");
                     acks[position] = Some(ItemAck {
@@ -94,6 +98,44 @@ impl Uplink {
                     });
                 }
             }
+        }
+        // Reports for a week locked here are held for its approvers.
+        if !self.node.weekly().is_empty() {
+            let mut kept = Vec::with_capacity(submissions.len());
+            for (position, sequence, span, submission) in submissions {
+                let stored = StoredReport {
+                    report: submission.report,
+                    accepted_at: submission.accepted_at,
+                    first_accepted_at: submission.first_accepted_at.unwrap_or(submission.accepted_at),
+                };
+                match crate::weekly::sync::hold_for(&self.node, &stored).await? {
+                    Some(locked_by) => {
+                        let on_time = self
+                            .node
+                            .config()
+                            .time
+                            .is_on_time(stored.report.date(), stored.first_accepted_at);
+                        let pushed = fengqiao_proto::stored_report_to_pb(&stored, on_time);
+                        crate::weekly::sync::hold(&self.node, pushed, &stored, &locked_by, submission.audit)
+                            .await?;
+                        span.record("outcome", ItemOutcome::Held.as_str_name());
+                        acks[position] = Some(ItemAck {
+                            sequence,
+                            outcome: ItemOutcome::Held.into(),
+                            detail: format!(
+                                "held: the week is locked by the approval of {locked_by}'s weekly report"
+                            ),
+                        });
+                    }
+                    None => kept.push((
+                        position,
+                        sequence,
+                        span,
+                        Submission { report: stored.report, ..submission },
+                    )),
+                }
+            }
+            submissions = kept;
         }
         // All items at once, so they share group commits.
         let committer = self.node.committer();
@@ -153,6 +195,45 @@ impl Uplink {
                 };
                 acks[position] = Some(ItemAck { sequence, outcome: outcome.into(), detail });
             }
+        }
+        if !weekly.is_empty() {
+            let events: Vec<fengqiao_proto::pb::WeeklyEvent> =
+                weekly.iter().map(|(_, _, e)| e.clone()).collect();
+            let audit = events
+                .iter()
+                .map(|e| {
+                    by.record(
+                        &self.node,
+                        format!("weekly {} {} filing {} step {}", e.unit_id, e.iso_week, e.filing, e.step),
+                    )
+                })
+                .collect();
+            let results = crate::weekly::sync::store_steps(&self.node, &events, true, audit).await?;
+            for ((position, sequence, event), result) in weekly.into_iter().zip(results) {
+                let (outcome, detail) = match result {
+                    fengqiao_store::WeeklyApplied::Stored => (ItemOutcome::Applied, String::new()),
+                    fengqiao_store::WeeklyApplied::Duplicate => (ItemOutcome::Duplicate, String::new()),
+                    fengqiao_store::WeeklyApplied::Conflict => {
+                        tracing::error!(unit = %event.unit_id, week = %event.iso_week, "conflicting weekly step from a child node");
+                        (ItemOutcome::Conflict, "a different step is stored under the same filing".to_owned())
+                    }
+                };
+                acks[position] = Some(ItemAck { sequence, outcome: outcome.into(), detail });
+            }
+        }
+        for (position, sequence, action) in actions {
+            let audit =
+                by.record(&self.node, format!("accountability {} {}", action.action_id, action.unit_id));
+            let outcome = match crate::weekly::sync::store_action(&self.node, &action, Some(audit)).await {
+                Ok(true) => (ItemOutcome::Applied, String::new()),
+                Ok(false) => (ItemOutcome::Duplicate, String::new()),
+                Err(NodeError::Domain(refusal)) => (
+                    ItemOutcome::Refused,
+                    refusal.within(&format!("items[{position}].accountability")).to_string(),
+                ),
+                Err(other) => return Err(other),
+            };
+            acks[position] = Some(ItemAck { sequence, outcome: outcome.0.into(), detail: outcome.1 });
         }
         let acks: Vec<ItemAck> = acks.into_iter().map(|ack| ack.expect("every item is answered")).collect();
         // Everything is committed: the child's subtree is synced this far.
@@ -271,6 +352,35 @@ impl Uplink {
                 }
                 Ok(Admitted::CaseEvent { event: Box::new(event), petitioner })
             }
+            Some(Payload::WeeklyEvent(event)) => {
+                let path = format!("{path}.weekly_event");
+                if let Err(refusal) = crate::weekly::row_of(&event) {
+                    return Ok(Admitted::Refused(refusal.within(&path)));
+                }
+                if !node.tree().is_within(&event.unit_id, sender) {
+                    return Err(NodeError::PermissionDenied(why!(
+                        UNIT_NOT_IN_SUBTREE_SENDER,
+                        "{path}: unit {unit} is not in the subtree of sender {sender}",
+                        path = path,
+                        unit = event.unit_id,
+                        sender = sender
+                    )));
+                }
+                Ok(Admitted::Weekly(event))
+            }
+            Some(Payload::Accountability(action)) => {
+                let path = format!("{path}.accountability");
+                if !node.tree().is_within(&action.unit_id, sender) {
+                    return Err(NodeError::PermissionDenied(why!(
+                        UNIT_NOT_IN_SUBTREE_SENDER,
+                        "{path}: unit {unit} is not in the subtree of sender {sender}",
+                        path = path,
+                        unit = action.unit_id,
+                        sender = sender
+                    )));
+                }
+                Ok(Admitted::Accountability(action))
+            }
             None => Ok(Admitted::Refused(DomainError::invalid(
                 format!("{path}.payload"),
                 why!(MUST_BE_SET, "must be set"),
@@ -294,6 +404,8 @@ enum Admitted {
         event: Box<fengqiao_core::case::CaseEvent>,
         petitioner: Option<fengqiao_proto::pb::Petitioner>,
     },
+    Weekly(fengqiao_proto::pb::WeeklyEvent),
+    Accountability(fengqiao_proto::pb::AccountabilityAction),
     Refused(DomainError),
 }
 
@@ -311,6 +423,8 @@ impl UplinkService for Uplink {
         let units = request.get_ref().items.iter().map(|item| match &item.payload {
             Some(Payload::Report(report)) => report.report.as_ref().map_or("", |r| r.unit_id.as_str()),
             Some(Payload::CaseEvent(item)) => item.event.as_ref().map_or("", |e| e.unit_id.as_str()),
+            Some(Payload::WeeklyEvent(event)) => event.unit_id.as_str(),
+            Some(Payload::Accountability(action)) => action.unit_id.as_str(),
             None => "",
         });
         // An item naming no unit is refused as invalid below, before anything is applied.

@@ -745,17 +745,22 @@ pub(crate) struct OutboxEntryRow {
     pub accepted_at: Option<DateTime<Utc>>,
     pub first_accepted_at: Option<DateTime<Utc>>,
     pub body: Option<String>,
+    /// A weekly step's or an accountability action's encoded body.
+    pub blob: Option<Vec<u8>>,
     pub trace_parent: Option<String>,
 }
 
 /// The `SELECT` of [`OutboxEntryRow`]s, oldest first, at most `$1`.
 pub(crate) const OUTBOX_PEEK: &str = "SELECT o.id, o.kind, rv.unit_id, rv.report_date, rv.revision, \
      rv.reporter, rv.disputes, rv.correction_reason, rv.accepted_at, r.first_accepted_at, e.body, \
-     o.trace_parent FROM outbox o \
+     COALESCE(w.body, a.body) AS blob, o.trace_parent FROM outbox o \
      LEFT JOIN report_revisions rv ON o.kind = 'report' AND rv.report_date = o.item_date \
      AND rv.unit_id = o.unit_id AND rv.revision = o.revision \
      LEFT JOIN reports r ON o.kind = 'report' AND r.report_date = o.item_date AND r.unit_id = o.unit_id \
      LEFT JOIN case_events e ON o.kind = 'case_event' AND e.case_id = o.unit_id AND e.seq = o.revision \
+     LEFT JOIN weekly_events w ON o.kind = 'weekly' AND w.unit_id = o.unit_id AND w.week_start = o.item_date \
+     AND w.ord = o.revision \
+     LEFT JOIN accountability_actions a ON o.kind = 'accountability' AND a.action_id = o.unit_id \
      ORDER BY o.id LIMIT $1";
 
 impl OutboxEntryRow {
@@ -779,6 +784,8 @@ impl OutboxEntryRow {
             "case_event" => {
                 OutboxPayload::CaseEvent(Box::new(parse_event(self.body.as_deref().ok_or_else(missing)?)?))
             }
+            "weekly" => OutboxPayload::Weekly(self.blob.clone().ok_or_else(missing)?),
+            "accountability" => OutboxPayload::Accountability(self.blob.clone().ok_or_else(missing)?),
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "outbox entry {} of unknown kind {other:?}",

@@ -56,6 +56,7 @@ pub mod rollup;
 mod shared;
 pub mod sqlite;
 pub mod testing;
+pub mod weekly;
 
 pub use shared::SqlStore;
 
@@ -78,6 +79,7 @@ pub use cases::{
 pub use digest::{DigestLevel, Reconciliation, Requeued};
 pub use personal::{Keyring, PersonalDataKey, RekeyReport};
 pub use rollup::{Period, RollupRow, Verification};
+pub use weekly::{AccountabilityRow, HeldReportRow, Weekly, WeeklyApplied, WeeklyEventRow, WeeklyKeyRow};
 
 /// Why the store failed. None of this text is ever shown to a client.
 #[derive(Debug, thiserror::Error)]
@@ -278,6 +280,10 @@ pub enum OutboxPayload {
     /// A case event (the forwarder adds the petitioner when the event hands
     /// the case to the parent's node).
     CaseEvent(Box<fengqiao_core::case::CaseEvent>),
+    /// A weekly report's step: the encoded `fengqiao.v1.WeeklyEvent`.
+    Weekly(Vec<u8>),
+    /// An accountability action: the encoded `fengqiao.v1.AccountabilityAction`.
+    Accountability(Vec<u8>),
 }
 
 /// How far delivery upward lags.
@@ -384,7 +390,7 @@ pub struct ListQuery {
 /// The storage a node needs (with [`Reconciliation`]: the digests and
 /// items the anti-entropy exchange between tiers compares).
 #[async_trait]
-pub trait Store: Reconciliation + Send + Sync + fmt::Debug {
+pub trait Store: Reconciliation + Weekly + Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
 
     /// A write probe: one small write transaction (a counter in

@@ -24,6 +24,7 @@ use sqlx::{Pool, Transaction};
 mod ledger;
 mod reconcile;
 mod store;
+mod weekly;
 
 use crate::cases;
 use crate::digest::DigestDelta;
