@@ -171,7 +171,7 @@ async fn weekly_figures(node: &Node, unit: &UnitId, year: i32) -> Result<pb::Wee
     let mut filers: BTreeSet<String> = BTreeSet::new();
     if unit.as_str() == home {
         filers.insert(home.to_owned());
-        filers.extend(node.child_nodes());
+        filers.extend(super::filing_children(node));
     }
     let tree = node.tree();
     for week in &folded {

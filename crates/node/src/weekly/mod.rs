@@ -94,6 +94,17 @@ pub(crate) async fn load(
     Ok((Week::new(unit.clone(), week, steps), events))
 }
 
+/// The units below this node that file weekly reports: its child nodes
+/// above the group tier (communities, townships: a group's node files
+/// daily reports only).
+pub fn filing_children(node: &Node) -> Vec<String> {
+    let tree = node.tree();
+    node.child_nodes()
+        .into_iter()
+        .filter(|child| tree.get(child).is_some_and(|unit| unit.tier != fengqiao_core::Tier::Group))
+        .collect()
+}
+
 /// When `week`'s report is due under this node's settings.
 pub(crate) fn due_at(node: &Node, week: IsoWeek) -> DateTime<Utc> {
     node.config().weekly_due.due_at(&node.config().time, week)

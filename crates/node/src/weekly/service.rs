@@ -197,7 +197,7 @@ impl WeeklyReports {
             narrative: Some(narrative),
             due_at: Some(timestamp(due)),
             late: first > due,
-            child_node_unit_ids: self.node.child_nodes(),
+            child_node_unit_ids: super::filing_children(&self.node),
         });
         self.take(&caller, rpc::FILE_WEEKLY, event).await
     }
@@ -324,7 +324,7 @@ impl WeeklyReports {
     /// when `unit` is its home, else those its latest filing lists.
     async fn filers_under(&self, unit: &UnitId, week: IsoWeek) -> Result<Vec<UnitId>, NodeError> {
         if unit.as_str() == self.home() {
-            return self.node.child_nodes().iter().map(|c| Ok(UnitId::parse(c)?)).collect();
+            return super::filing_children(&self.node).iter().map(|c| Ok(UnitId::parse(c)?)).collect();
         }
         let (current, _) = load(&self.node, unit, week).await?;
         Ok(current.child_nodes().to_vec())
