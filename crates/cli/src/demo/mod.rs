@@ -12,7 +12,8 @@
 //! seconds. Before the reporting, the same clock runs some weeks of case
 //! work (the case ledger: registrations, visits, escalations, assignments
 //! down, supervision; see [`crate::demo::cases`]). At the end the district's
-//! own data answer: reports expected, received, on time, zero and missing,
+//! own data answer (on each Monday, the past week's weekly reports are filed
+//! and approved tier by tier: [`crate::demo::weekly`]): reports expected, received, on time, zero and missing,
 //! per day and per township; then the district node's weekly summary and
 //! township scorecard for the week of the last simulated day (over gRPC, as
 //! `fengqiao summary` shows it), a check that the district's rollups equal
@@ -22,6 +23,7 @@
 mod cases;
 mod nodes;
 mod reports;
+mod weekly;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -29,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use fengqiao_core::identity::Role;
 use fengqiao_core::read::Summary;
 use fengqiao_core::{Clock, IsoWeek, ManualClock, Tier, TimePolicy, Unit};
@@ -273,6 +275,13 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let history = cases::simulate_history(&cases, history_start, today, args.seed).await?;
     phases.end("case history");
 
+    // Deepest first: see `outboxes_empty`.
+    outboxes.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+    let weekly_network =
+        weekly::Network { tree: &tree, nodes: &nodes, clock: &clock, policy: &policy, outboxes: &outboxes };
+    let mut weekly_tally = weekly::Tally::default();
+    let mut weekly_rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0x5eed_0f_7ee4);
+
     // The simulation.
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let plan = simulate(&tree, first_day, args.days, &mut rng);
@@ -294,6 +303,13 @@ pub async fn run(args: DemoArgs) -> Result<()> {
                     }
                     Err(_) => refused += 1,
                 }
+            }
+            // Monday morning: last week's reports are filed and reviewed,
+            // before Monday's late reports come in.
+            let last_week = day.date - chrono::Duration::days(1);
+            if name == "on time" && day.date.weekday() == chrono::Weekday::Mon && last_week >= first_day {
+                phase(&progress, format!("{} weekly reports", IsoWeek::of(last_week)));
+                weekly_network.run_week(IsoWeek::of(last_week), &mut weekly_rng, &mut weekly_tally).await?;
             }
         }
         // Corrections for this day arrive the next morning.
@@ -323,8 +339,6 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let district = &nodes[&root];
     let drain = Instant::now();
     let expected_keys = accepted.len();
-    // Deepest first: see `outboxes_empty`.
-    outboxes.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
     loop {
         if outboxes_empty(&outboxes).await? || drain.elapsed() > DRAIN_WAIT {
             break;
@@ -362,6 +376,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     println!("district node: {}", district.url);
     println!("  e.g. fengqiao summary {district_cli} --unit {root} --week {}", IsoWeek::of(last_day));
     println!("       fengqiao status {district_admin_cli}");
+    weekly_tally.print(&root, &district_cli);
 
     // The week holding the last simulated day, as the district's own
     // SummaryService computes it from its rollups; meanwhile the district's
