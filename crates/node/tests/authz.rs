@@ -36,6 +36,7 @@ use fengqiao_node::reporting::Reporting;
 use fengqiao_node::summary::Summaries;
 use fengqiao_node::units::Units;
 use fengqiao_node::uplink::Uplink;
+use fengqiao_node::weekly::WeeklyReports;
 use fengqiao_node::{ChildNodes, Node, NodeConfig};
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_service_server::CaseService;
@@ -47,6 +48,7 @@ use fengqiao_proto::pb::summary_service_server::SummaryService;
 use fengqiao_proto::pb::unit_service_server::UnitService;
 use fengqiao_proto::pb::uplink_item::Payload;
 use fengqiao_proto::pb::uplink_service_server::UplinkService;
+use fengqiao_proto::pb::weekly_service_server::WeeklyService;
 use fengqiao_proto::pb::{self, CaseChannel, DisputeCategory};
 use fengqiao_store::testing::TestDb;
 use fengqiao_store::{Backend, CaseQuery};
@@ -113,6 +115,16 @@ const EXPECTED: &[(&str, [&str; 6])] = &[
     ("RecordVisit",                [".....", "AA...", "AA...", ".....", ".....", "....."]),
     ("ReconcileExchange",          [".....", ".....", ".....", ".....", ".....", "A...."]),
     ("Reconcile",                  [".....", ".....", ".....", "AA...", ".....", "....."]),
+    // A leader files and withdraws their own unit's weekly report (at its
+    // own node: here the handler then refuses T1 as FAILED_PRECONDITION).
+    ("FileWeekly",                 [".....", ".....", "A....", ".....", ".....", "....."]),
+    ("WithdrawWeekly",             [".....", ".....", "A....", ".....", ".....", "....."]),
+    // Reviews are taken at a node by a leader of its home unit (D): a
+    // leader of T1 is refused at D's node whatever the target.
+    ("ReviewWeekly",               [".....", ".....", ".....", ".....", ".....", "....."]),
+    ("UnapproveWeekly",            [".....", ".....", ".....", ".....", ".....", "....."]),
+    ("ReadWeekly",                 [".....", "AA...", "AA...", "AA...", "AA...", "....."]),
+    ("RecordAccountability",       [".....", ".....", ".A...", ".....", ".....", "....."]),
 ];
 
 const RELATIONS: [&str; 5] = ["own", "descendant", "sibling", "ancestor", "other district"];
@@ -430,6 +442,57 @@ impl Fixture {
                 };
                 Reconciliation::new(node).reconcile(request(caller, message)).await.map(drop)
             }
+            Rpc::FileWeekly => {
+                let message = pb::FileWeeklyReportRequest {
+                    unit_id: unit.into(),
+                    iso_week: week,
+                    narrative: None,
+                    expected_filing: 0,
+                };
+                WeeklyReports::new(node).file_weekly_report(request(caller, message)).await.map(drop)
+            }
+            Rpc::WithdrawWeekly => {
+                let message = pb::WithdrawWeeklyReportRequest {
+                    unit_id: unit.into(),
+                    iso_week: week,
+                    filing: 1,
+                    reason: String::new(),
+                };
+                WeeklyReports::new(node).withdraw_weekly_report(request(caller, message)).await.map(drop)
+            }
+            Rpc::ReviewWeekly => {
+                let message = pb::ReviewWeeklyReportRequest {
+                    unit_id: unit.into(),
+                    iso_week: week,
+                    filing: 1,
+                    decision: pb::WeeklyDecision::Approve.into(),
+                    comments: String::new(),
+                };
+                WeeklyReports::new(node).review_weekly_report(request(caller, message)).await.map(drop)
+            }
+            Rpc::UnapproveWeekly => {
+                let message = pb::UnapproveWeeklyReportRequest {
+                    unit_id: unit.into(),
+                    iso_week: week,
+                    filing: 1,
+                    reason: "figures corrected".into(),
+                };
+                WeeklyReports::new(node).unapprove_weekly_report(request(caller, message)).await.map(drop)
+            }
+            Rpc::ReadWeekly => {
+                let message = pb::WeeklyStatusRequest { unit_id: unit.into(), iso_week: week };
+                WeeklyReports::new(node).weekly_status(request(caller, message)).await.map(drop)
+            }
+            Rpc::RecordAccountability => {
+                let message = pb::RecordAccountabilityRequest {
+                    unit_id: unit.into(),
+                    kind: pb::AccountabilityKind::Criticism.into(),
+                    reason: "reports missing".into(),
+                    from_date: from,
+                    to_date: self.day.to_string(),
+                };
+                WeeklyReports::new(node).record_accountability(request(caller, message)).await.map(drop)
+            }
         }
     }
 
@@ -517,6 +580,11 @@ fn mutates(rpc: Rpc) -> bool {
             | Rpc::Supervise
             | Rpc::SetRoster
             | Rpc::RecordVisit
+            | Rpc::FileWeekly
+            | Rpc::WithdrawWeekly
+            | Rpc::ReviewWeekly
+            | Rpc::UnapproveWeekly
+            | Rpc::RecordAccountability
     )
 }
 
@@ -572,7 +640,7 @@ async fn matrix(backend: Backend) {
         }
     }
     assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(cells, 40 * KINDS.len() * RELATIONS.len(), "every RPC × kind × relation ran");
+    assert_eq!(cells, 46 * KINDS.len() * RELATIONS.len(), "every RPC × kind × relation ran");
     eprintln!(
         "authorization matrix: {cells} cells ({} RPCs × {} kinds × {} relations)",
         Rpc::ALL.len(),
