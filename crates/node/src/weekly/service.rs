@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use fengqiao_core::authz::{Rpc, Target};
 use fengqiao_core::weekly::{AccountabilityKind, Step, week_over_at};
 use fengqiao_core::{DomainError, IsoWeek, UnitId, why};
+use fengqiao_proto::pb;
 use fengqiao_proto::pb::weekly_service_server::WeeklyService;
-use fengqiao_proto::pb::{self, WeeklyReportResponse};
 use fengqiao_proto::{parse_date, parse_unit_id, timestamp};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
@@ -95,7 +95,7 @@ impl WeeklyReports {
         caller: &Caller,
         rpc_name: &str,
         event: pb::WeeklyEvent,
-    ) -> Result<WeeklyReportResponse, NodeError> {
+    ) -> Result<pb::WeeklyReport, NodeError> {
         let by = Auditor::caller(caller, rpc_name);
         let what = format!("weekly {} {} filing {} {}", event.unit_id, event.iso_week, event.filing, {
             Step::from_number(event.step).map_or("?", Step::as_str)
@@ -110,7 +110,7 @@ impl WeeklyReports {
         sync::send_down(&self.node, &event, by.record(&self.node, format!("downlink {what}"))).await?;
         let unit = UnitId::parse(&event.unit_id)?;
         let (week, events) = load(&self.node, &unit, self.week(&event.iso_week)?).await?;
-        Ok(WeeklyReportResponse { report: Some(report_of(&self.node, &week, Some(events))) })
+        Ok(report_of(&self.node, &week, Some(events)))
     }
 
     fn event(
@@ -136,7 +136,7 @@ impl WeeklyReports {
     async fn file(
         &self,
         request: Request<pb::FileWeeklyReportRequest>,
-    ) -> Result<WeeklyReportResponse, NodeError> {
+    ) -> Result<pb::WeeklyReport, NodeError> {
         let caller =
             self.node.authorize(&request, Rpc::FileWeekly, Target::Unit(&request.get_ref().unit_id))?;
         let actor = self.actor(&request)?;
@@ -205,7 +205,7 @@ impl WeeklyReports {
     async fn withdraw(
         &self,
         request: Request<pb::WithdrawWeeklyReportRequest>,
-    ) -> Result<WeeklyReportResponse, NodeError> {
+    ) -> Result<pb::WeeklyReport, NodeError> {
         let caller =
             self.node.authorize(&request, Rpc::WithdrawWeekly, Target::Unit(&request.get_ref().unit_id))?;
         let actor = self.actor(&request)?;
@@ -233,7 +233,7 @@ impl WeeklyReports {
     async fn review(
         &self,
         request: Request<pb::ReviewWeeklyReportRequest>,
-    ) -> Result<WeeklyReportResponse, NodeError> {
+    ) -> Result<pb::WeeklyReport, NodeError> {
         let caller =
             self.node.authorize(&request, Rpc::ReviewWeekly, Target::Unit(&request.get_ref().unit_id))?;
         self.check_reviewer(&caller)?;
@@ -284,7 +284,7 @@ impl WeeklyReports {
     async fn unapprove(
         &self,
         request: Request<pb::UnapproveWeeklyReportRequest>,
-    ) -> Result<WeeklyReportResponse, NodeError> {
+    ) -> Result<pb::WeeklyReport, NodeError> {
         let caller =
             self.node.authorize(&request, Rpc::UnapproveWeekly, Target::Unit(&request.get_ref().unit_id))?;
         self.check_reviewer(&caller)?;
@@ -555,45 +555,45 @@ impl WeeklyService for WeeklyReports {
     async fn file_weekly_report(
         &self,
         request: Request<pb::FileWeeklyReportRequest>,
-    ) -> Result<Response<WeeklyReportResponse>, Status> {
-        Ok(Response::new(self.file(request).await?))
+    ) -> Result<Response<pb::FileWeeklyReportResponse>, Status> {
+        Ok(Response::new(pb::FileWeeklyReportResponse { report: Some(self.file(request).await?) }))
     }
 
     #[instrument(name = "rpc.withdraw_weekly_report", skip_all, fields(unit = %request.get_ref().unit_id, week = %request.get_ref().iso_week))]
     async fn withdraw_weekly_report(
         &self,
         request: Request<pb::WithdrawWeeklyReportRequest>,
-    ) -> Result<Response<WeeklyReportResponse>, Status> {
-        Ok(Response::new(self.withdraw(request).await?))
+    ) -> Result<Response<pb::WithdrawWeeklyReportResponse>, Status> {
+        Ok(Response::new(pb::WithdrawWeeklyReportResponse { report: Some(self.withdraw(request).await?) }))
     }
 
     #[instrument(name = "rpc.review_weekly_report", skip_all, fields(unit = %request.get_ref().unit_id, week = %request.get_ref().iso_week))]
     async fn review_weekly_report(
         &self,
         request: Request<pb::ReviewWeeklyReportRequest>,
-    ) -> Result<Response<WeeklyReportResponse>, Status> {
-        Ok(Response::new(self.review(request).await?))
+    ) -> Result<Response<pb::ReviewWeeklyReportResponse>, Status> {
+        Ok(Response::new(pb::ReviewWeeklyReportResponse { report: Some(self.review(request).await?) }))
     }
 
     #[instrument(name = "rpc.unapprove_weekly_report", skip_all, fields(unit = %request.get_ref().unit_id, week = %request.get_ref().iso_week))]
     async fn unapprove_weekly_report(
         &self,
         request: Request<pb::UnapproveWeeklyReportRequest>,
-    ) -> Result<Response<WeeklyReportResponse>, Status> {
-        Ok(Response::new(self.unapprove(request).await?))
+    ) -> Result<Response<pb::UnapproveWeeklyReportResponse>, Status> {
+        Ok(Response::new(pb::UnapproveWeeklyReportResponse { report: Some(self.unapprove(request).await?) }))
     }
 
     #[instrument(name = "rpc.get_weekly_report", skip_all, fields(unit = %request.get_ref().unit_id, week = %request.get_ref().iso_week))]
     async fn get_weekly_report(
         &self,
         request: Request<pb::GetWeeklyReportRequest>,
-    ) -> Result<Response<WeeklyReportResponse>, Status> {
+    ) -> Result<Response<pb::GetWeeklyReportResponse>, Status> {
         self.node.authorize(&request, Rpc::ReadWeekly, Target::Unit(&request.get_ref().unit_id))?;
         let request = request.into_inner();
         let unit = self.unit(&request.unit_id)?;
         let week = self.week(&request.iso_week)?;
         let (current, events) = load(&self.node, &unit, week).await?;
-        Ok(Response::new(WeeklyReportResponse {
+        Ok(Response::new(pb::GetWeeklyReportResponse {
             report: Some(report_of(&self.node, &current, Some(events))),
         }))
     }
