@@ -355,6 +355,7 @@ async fn requeued_items_are_queued_once(backend: Backend) {
                 )
             }
             OutboxPayload::CaseEvent(event) => format!("{} #{}", event.case_id, event.seq),
+            other => panic!("reconciliation queues reports and case events only, not {other:?}"),
         })
         .collect();
     assert_eq!(
