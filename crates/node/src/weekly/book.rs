@@ -45,7 +45,12 @@ impl Book {
     /// The approvals standing in the store.
     pub async fn load(store: &dyn Store) -> Result<Book, NodeError> {
         let book = Book::default();
-        let rows = store.weekly_keys(NaiveDate::MIN, NaiveDate::MAX).await?;
+        // Every week either backend can store: PostgreSQL's `date` refuses
+        // chrono's NaiveDate::MIN/MAX ("date out of range"), which failed
+        // every node's start on PostgreSQL.
+        let first = NaiveDate::from_ymd_opt(1, 1, 1).expect("valid");
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid");
+        let rows = store.weekly_keys(first, last).await?;
         let mut approvals = book.approvals.write().unwrap_or_else(|p| p.into_inner());
         for group in rows.chunk_by(|a, b| a.unit_id == b.unit_id && a.week_start == b.week_start) {
             let refs: Vec<&WeeklyKeyRow> = group.iter().collect();
