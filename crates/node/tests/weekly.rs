@@ -785,7 +785,7 @@ async fn held_correction_and_accountability(backend: Backend) {
             .missing_reports
             .contains(&pb::ReportRef { unit_id: G2.into(), date: days(W1)[5].to_string() })
     );
-    assert_eq!(evidence.overdue_case_ids, [case.case_id.clone()]);
+    assert_eq!(evidence.overdue_case_ids, std::slice::from_ref(&case.case_id));
     assert_eq!(evidence.overdue_total, 1);
     assert_eq!(person_of_action(&action), "leader-410411");
     // Against the community: the notice reaches the community and the township.
