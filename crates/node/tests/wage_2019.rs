@@ -37,6 +37,7 @@ use fengqiao_proto::pb;
 use fengqiao_proto::pb::node_service_client::NodeServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
+use fengqiao_proto::pb::weekly_service_client::WeeklyServiceClient;
 use fengqiao_store::testing::TestDb;
 use fengqiao_store::{Backend, ListQuery, Store};
 use futures::StreamExt;
@@ -1257,6 +1258,50 @@ async fn wage_year(backend: Backend, replay_seed: u64) {
     // The wage figures still stand beside them.
     let wage = summary.totals.as_ref().unwrap().wage_arrears.as_ref().unwrap();
     assert_eq!((wage.employers, wage.resolved, wage.workers), (46, 32, 282));
+
+    // Three criticisms (通报批评) during 2019 against three different units,
+    // each recorded on its day; then the year in one report.
+    let mut weekly = WeeklyServiceClient::new(district.channel.clone());
+    for (unit, day) in [(TOWNSHIP_A, (3, 15)), (TOWNSHIP_B, (7, 15)), ("410411002001", (11, 15))] {
+        let on = NaiveDate::from_ymd_opt(2019, day.0, day.1).unwrap();
+        clock.set(Utc.from_utc_datetime(&on.and_hms_opt(2, 0, 0).unwrap()));
+        let action = weekly
+            .record_accountability(pb::RecordAccountabilityRequest {
+                unit_id: unit.into(),
+                kind: pb::AccountabilityKind::Criticism.into(),
+                reason: "欠薪案件化解不力".into(),
+                from_date: first_day().to_string(),
+                to_date: (on - chrono::Duration::days(1)).to_string(),
+            })
+            .await
+            .unwrap_or_else(|status| panic!("criticism of {unit}: {status}"))
+            .into_inner()
+            .action
+            .expect("an action");
+        assert_eq!(action.recorded_on, on.to_string());
+    }
+    clock.set(now());
+    let annual = weekly
+        .annual_report(pb::AnnualReportRequest { unit_id: DISTRICT.into(), year: 2019 })
+        .await
+        .expect("the annual report")
+        .into_inner();
+    let summary = annual.summary.as_ref().expect("the year's summary");
+    let wage = summary.totals.as_ref().unwrap().wage_arrears.as_ref().unwrap();
+    assert_eq!(wage.employers, 46, "employers involved");
+    assert_eq!(wage.resolved, 32, "wage disputes resolved");
+    assert_eq!(wage.workers, 282, "workers");
+    assert_eq!(wage.amount_recovered_cents, 864_200_000, "recovered: 8,642,000 yuan");
+    assert_eq!(summary.cases.as_ref().unwrap().registered, CASES_FILED as i64, "cases filed");
+    assert_eq!(annual.months.len(), 12);
+    let accountability = annual.accountability.as_ref().expect("the year's actions");
+    assert_eq!(accountability.actions.len(), 3);
+    let criticism = accountability
+        .units_by_kind
+        .iter()
+        .find(|c| c.kind == pb::AccountabilityKind::Criticism as i32)
+        .expect("criticisms counted");
+    assert_eq!((criticism.actions, criticism.units), (3, 3), "three units criticised");
 
     eprintln!(
         "{backend:?} replay {replay_seed}: {} reports, {submissions} submissions {counts:?}; \

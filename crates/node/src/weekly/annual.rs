@@ -55,7 +55,7 @@ pub(crate) async fn evidence(
         missing_reports,
         missing_total,
         overdue_case_ids: overdue.case_ids,
-        overdue_total: summary.cases.counts.overdue.max(0) as u64,
+        overdue_total: summary.cases.counts.overdue,
         from_date: from.to_string(),
         to_date: to.to_string(),
     })

@@ -92,10 +92,10 @@ pub(crate) async fn store_action(
     let recorded_on = fengqiao_proto::parse_date(&action.recorded_on, "recorded_on")?;
     let kind = pb::AccountabilityKind::try_from(action.kind)
         .ok()
-        .and_then(|kind| crate::weekly::service::kind_of(kind))
+        .and_then(crate::weekly::service::kind_of)
         .ok_or_else(|| {
-            fengqiao_core::DomainError::invalid("kind", fengqiao_core::why!(MUST_BE_SET, "must be set"))
-        })?;
+        fengqiao_core::DomainError::invalid("kind", fengqiao_core::why!(MUST_BE_SET, "must be set"))
+    })?;
     UnitId::parse_field(&action.unit_id, "unit_id")?;
     let row = AccountabilityRow {
         action_id: action.action_id.clone(),
