@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -329,6 +329,87 @@ test("the CSV download of a week: a file of the export, refused to another towns
   const refused = await township.request.get(`${DEMO.township}/unit/${units.otherTownship}/export.csv`);
   assert.equal(refused.status(), 403, "another township's reports");
   await township.close();
+});
+
+// The weekly report's states, as the board marks its rows (data-state).
+const WEEKLY_STATES = ["not_filed", "overdue", "filed", "withdrawn", "returned", "approved", "unapproved"];
+
+test("the weekly board shows each report's state; the district leader files from the report page", async () => {
+  const context = await sessionContext("district");
+  const page = await watchedPage(context);
+  const board = await page.goto(`${DEMO.district}/weekly?unit=${units.district}`);
+  assert.equal(board.status(), 200);
+  const week = await page.getAttribute("[data-week]", "data-week");
+  const states = () =>
+    page.$$eval("tr[data-report]", (rows) => rows.map((r) => [r.dataset.report, r.dataset.state, r.cells[1].textContent.trim()]));
+  const before = await states();
+  assert.ok(before.length >= 3, "the district's own report and one row per township node");
+  assert.equal(before[0][0], units.district, "the unit's own report first");
+  for (const [unit, state, label] of before) {
+    assert.ok(WEEKLY_STATES.includes(state), `${unit}: a known state (${state})`);
+    assert.ok(label.length > 0, `${unit}: the state in words`);
+  }
+  assert.ok(before.some(([unit]) => unit === units.township), "the township node's report has a row");
+  const filed = Number(await page.getAttribute('[data-figure="weekly.filed"]', "data-value"));
+  assert.equal(filed, before.slice(1).filter(([, s]) => s === "filed" || s === "approved").length, "the count is the rows'");
+  // The report page: a leader files the district's own report when the week allows it.
+  await page.goto(`${DEMO.district}/weekly/report?unit=${units.district}&week=${week}`);
+  const form = page.locator('form[data-action="file"]');
+  if ((await form.count()) > 0) {
+    await page.fill("#file-main", "本周排查发现的主要矛盾纠纷均已登记。");
+    await page.fill("#file-cases", "已化解 3 件，未化解 1 件。");
+    await page.fill("#file-help", "无。");
+    await page.fill("#file-focus", "欠薪纠纷。");
+    await Promise.all([page.waitForURL(/\/weekly\/report\?/), form.locator('button[type="submit"]').click()]);
+    assert.equal(await page.getAttribute("[data-state]", "data-state"), "filed", "filed from the form");
+    assert.ok((await page.locator("[data-signer]").textContent()).length > 0, "signed");
+    await page.goto(`${DEMO.district}/weekly?unit=${units.district}&week=${week}`);
+    const after = await states();
+    assert.equal(after[0][1], "filed", "the board shows the filing");
+    assert.equal(after[0][2], "已报送待审");
+    assert.ok(await page.locator(`form[data-action="approve"][data-unit="${units.district}"]`).count(), "the root approves its own");
+  }
+  assert.deepEqual(problems(page, 200), [], "no console error");
+  await context.close();
+});
+
+test("the annual report prints to a PDF, without navigation or forms", async () => {
+  const context = await sessionContext("district");
+  const page = await watchedPage(context);
+  const response = await page.goto(`${DEMO.district}/annual?unit=${units.district}`);
+  assert.equal(response.status(), 200);
+  await page.waitForLoadState("networkidle");
+  await page.waitForSelector("#disputes-chart svg");
+  await page.waitForSelector("#months-chart svg");
+  const shown = await figures(page);
+  assert.ok(Object.keys(shown).length >= 30, "the year's figures");
+  assert.ok(await page.isVisible("nav.pages"), "on screen: the navigation");
+  await page.emulateMedia({ media: "print" });
+  const printed = await page.evaluate(() => {
+    const display = (selector) => {
+      const element = document.querySelector(selector);
+      return element ? getComputedStyle(element).display : "absent";
+    };
+    const body = getComputedStyle(document.body);
+    return {
+      nav: display("nav.pages"),
+      top: display("header.top"),
+      logout: display("header.top form"),
+      color: body.color,
+      background: body.backgroundColor,
+    };
+  });
+  assert.equal(printed.nav, "none", "printed: no navigation");
+  assert.equal(printed.top, "none", "printed: no header bar");
+  assert.equal(printed.color, "rgb(0, 0, 0)", "printed: black");
+  assert.equal(printed.background, "rgb(255, 255, 255)", "printed: on white");
+  const pdf = await page.pdf({ format: "A4", printBackground: false });
+  assert.equal(pdf.subarray(0, 5).toString("latin1"), "%PDF-", "a PDF");
+  assert.ok(pdf.length > 20000, `a PDF of substance (${pdf.length} bytes)`);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  writeFileSync(join(SCREENSHOTS, "annual-print.pdf"), pdf);
+  assert.deepEqual(problems(page, 200), [], "no console error");
+  await context.close();
 });
 
 /** The base URL of a page's session. */

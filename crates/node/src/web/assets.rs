@@ -31,11 +31,12 @@ impl Asset {
     }
 }
 
-const FILES: [(&str, &[u8], &str); 6] = [
+const FILES: [(&str, &[u8], &str); 7] = [
     ("style.css", include_bytes!("../../static/style.css"), "text/css; charset=utf-8"),
     ("overview.js", include_bytes!("../../static/overview.js"), "text/javascript; charset=utf-8"),
     ("calendar.js", include_bytes!("../../static/calendar.js"), "text/javascript; charset=utf-8"),
     ("wages.js", include_bytes!("../../static/wages.js"), "text/javascript; charset=utf-8"),
+    ("annual.js", include_bytes!("../../static/annual.js"), "text/javascript; charset=utf-8"),
     ("htmx.min.js", include_bytes!("../../static/vendor/htmx.min.js"), "text/javascript; charset=utf-8"),
     (
         "echarts.min.js",

@@ -91,6 +91,11 @@ pub fn router(state: WebState) -> Router {
         .route("/units", get(pages::units::page))
         .route("/case/{case_id}", get(pages::cases::case))
         .route("/case/{case_id}/act", post(pages::cases::act))
+        .route("/weekly", get(pages::weekly::board))
+        .route("/weekly/report", get(pages::weekly::report))
+        .route("/weekly/act", post(pages::weekly::act))
+        .route("/accountability", get(pages::accountability::page).post(pages::accountability::record))
+        .route("/annual", get(pages::annual::page))
         .route("/login", get(login))
         .route("/logout", post(logout))
         .route("/static/{name}", get(assets::serve))
@@ -316,6 +321,9 @@ impl Chrome {
         self.nav.push(link(format!("/unit/{unit_id}/calendar"), "web-nav-calendar"));
         self.nav.push(link(format!("/unit/{unit_id}/missing"), "web-nav-missing"));
         self.nav.push(link(format!("/unit/{unit_id}/wages"), "web-nav-wages"));
+        self.nav.push(link(format!("/weekly?unit={unit_id}"), "web-nav-weekly"));
+        self.nav.push(link(format!("/accountability?unit={unit_id}"), "web-nav-accountability"));
+        self.nav.push(link(format!("/annual?unit={unit_id}"), "web-nav-annual"));
         self.nav.push(link(format!("/units?root={unit_id}"), "web-nav-units"));
         self
     }

@@ -5,6 +5,8 @@
 //! `data-figure="name"` and `data-value="raw value"`, for tests and for
 //! whoever reads the page by program.
 
+pub mod accountability;
+pub mod annual;
 pub mod calendar;
 pub mod cases;
 pub mod download;
@@ -12,6 +14,7 @@ pub mod missing;
 pub mod overview;
 pub mod units;
 pub mod wages;
+pub mod weekly;
 
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};

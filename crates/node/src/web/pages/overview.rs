@@ -259,7 +259,7 @@ async fn overview(
 }
 
 /// The figures of the week, grouped as the weekly report groups them.
-fn groups(m: &Messages, summary: &Summary) -> Vec<FigureGroup> {
+pub(crate) fn groups(m: &Messages, summary: &Summary) -> Vec<FigureGroup> {
     let totals = &summary.totals;
     let rates = summary.rates;
     let wage = totals.wage_arrears;
