@@ -11,6 +11,7 @@ use fengqiao_core::{IsoWeek, TimePolicy};
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
+use fengqiao_proto::pb::weekly_service_client::WeeklyServiceClient;
 use fengqiao_proto::pb::{self, ListDailyReportsRequest};
 use tonic::transport::Channel;
 
@@ -42,6 +43,11 @@ impl Connection {
 
     pub async fn cases(&self) -> Result<CaseServiceClient<Channel>> {
         Ok(CaseServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
+    }
+
+    pub async fn weekly(&self) -> Result<WeeklyServiceClient<Channel>> {
+        Ok(WeeklyServiceClient::new(self.channel().await?)
             .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
     }
 

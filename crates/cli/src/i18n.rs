@@ -132,6 +132,9 @@ mod tests {
         wanted.extend(wire("supervision", "SUPERVISION_KIND_", pb::SupervisionKind::as_str_name));
         wanted.extend(wire("review", "REVIEW_DECISION_", pb::ReviewDecision::as_str_name));
         wanted.extend(wire("role", "ROLE_", pb::Role::as_str_name));
+        wanted.extend(wire("weekly-state", "WEEKLY_STATE_", pb::WeeklyState::as_str_name));
+        wanted.extend(wire("weekly-step", "WEEKLY_STEP_", pb::WeeklyStep::as_str_name));
+        wanted.extend(wire("accountability", "ACCOUNTABILITY_KIND_", pb::AccountabilityKind::as_str_name));
         wanted.extend(
             fengqiao_core::assessment::Component::ALL.iter().map(|c| format!("component-{}", c.name())),
         );

@@ -96,6 +96,19 @@ enum Command {
     Visit(commands::visit::VisitArgs),
     /// Issue a supervision notice (督办) on a case owned below the node.
     Supervise(commands::supervise::SuperviseArgs),
+    /// The weekly resolution work report (化解工作周报告): file, withdraw, review, approve,
+    /// return, unapprove; the filing board (status) and the document (show).
+    Weekly {
+        #[command(subcommand)]
+        command: commands::weekly::WeeklyCommand,
+    },
+    /// Accountability actions (责任追究: 通报批评, 约谈, 通报表扬): record one, list a year's.
+    Accountability {
+        #[command(subcommand)]
+        command: commands::accountability::AccountabilityCommand,
+    },
+    /// The year in one report (年度报告) of a unit's subtree.
+    Annual(commands::annual::AnnualArgs),
     /// The case ids or reports behind one figure of a summary.
     Drill(commands::drill::DrillArgs),
     /// The tamper-evident audit log of a node's database (read-only): verify, list, head.
@@ -177,6 +190,9 @@ fn main() -> ExitCode {
             Command::Pii { command } => commands::pii::run(command).await,
             Command::Visit(args) => commands::visit::visit(args).await,
             Command::Supervise(args) => commands::supervise::supervise(args).await,
+            Command::Weekly { command } => commands::weekly::run(command).await,
+            Command::Accountability { command } => commands::accountability::run(command).await,
+            Command::Annual(args) => commands::annual::annual(args).await,
             Command::Drill(args) => commands::drill::drill(args).await,
             Command::Audit { command } => commands::audit::run(command).await,
             Command::Units(args) => commands::units::units(args).await,

@@ -986,3 +986,117 @@ web-annual-one-visit = Settled at one visit
 web-annual-one-visit-rate = One-visit rate
 web-annual-supervision = Supervision
 web-annual-supervisions = Supervision notices issued
+## fengqiao weekly, accountability, annual (the weekly report as a document)
+
+weekly-state-not_filed = not filed
+weekly-state-overdue = overdue
+weekly-state-filed = filed, awaiting review
+weekly-state-withdrawn = withdrawn
+weekly-state-returned = returned
+weekly-state-approved = approved
+weekly-state-unapproved = unapproved
+weekly-step-filed = filed
+weekly-step-withdrawn = withdrawn
+weekly-step-returned = returned
+weekly-step-approved = approved
+weekly-step-unapproved = unapproved
+weekly-step-taken = { $unit } { $week }: { $step } (filing { $filing }); now { $state }
+weekly-nothing-filed = { $unit } has filed no weekly report for { $week }: give --filing, or file it first
+weekly-never-filed = never
+weekly-standing = { $state }, filing { $filing }; due { $due }; first filed { $first }, { $late }
+weekly-status-header = { $name } ({ $unit }): weekly reports for { $week }
+weekly-show-header = { $name } ({ $unit }): weekly report for { $week }
+weekly-no-children = no child nodes file under this unit
+weekly-status-counts = { $children ->
+    [one] 1 child node
+   *[other] { $children } child nodes
+    }: { $filed } filed, { $approved } approved, { $returned } returned, { $late } late, { $not_filed } not filed
+weekly-none-held = no reports held for this week's approvers
+weekly-held-intro = { $count ->
+    [one] 1 report held until the week is unapproved:
+   *[other] { $count } reports held until the week is unapproved:
+}
+weekly-held-line = { $unit } { $date } revision { $revision }, locked by { $locked_by }'s approval, held since { $at }
+weekly-figures-intro = figures frozen by filing { $filing } (computed at { $at }; { $percent } of the units below had arrived):
+weekly-main-disputes = Main disputes and their resolution
+weekly-cases = Cases resolved and still open
+weekly-help-needed = Problems needing the higher tier's help
+weekly-next-week-focus = Next week's focus
+heading-weekly-state = state
+heading-late = late
+heading-first-filed = first filed
+heading-filing = filing
+heading-step = step
+heading-at = at
+heading-by-unit = at node of
+heading-reason = reason
+heading-action = action
+accountability-criticism = criticism
+accountability-admonition = admonition
+accountability-commendation = commendation
+accountability-recorded = recorded { $id }: { $kind } of { $unit } { $name } (rank { $rank } in the evidence); a notice went to the unit and every unit between
+accountability-none = no accountability actions
+accountability-count = { $kind }: { $actions ->
+    [one] 1 action
+   *[other] { $actions } actions
+    } against { $units ->
+    [one] 1 unit
+   *[other] { $units } units
+}
+annual-header = { $name } ({ $unit }): annual report { $year }
+annual-through = counted through { $date }, computed at { $at }
+annual-screening = Screening reports
+annual-weekly = Weekly reports
+annual-weekly-due = due
+annual-weekly-filed = filed
+annual-weekly-filed-value = { $filed } (on time { $on_time }, late { $late })
+annual-weekly-not-filed = not filed
+annual-weekly-approved = approved
+annual-weekly-returned = returned
+annual-disputes = Disputes
+annual-by-outcome = by outcome
+annual-wage-employers = employers screened
+annual-wage-disputes = wage disputes
+annual-wage-disputes-value = { $disputes } ({ $resolved } resolved)
+annual-wage-workers = workers
+annual-wage-amounts = amounts
+annual-wage-amounts-value = claimed ¥{ $claimed }, recovered ¥{ $recovered }
+annual-cases = Cases
+annual-cases-registered = registered
+annual-repeat-petitions = repeat petitions
+annual-share-value = { $count } ({ $percent })
+annual-visits = duty reception
+annual-visits-value = { $visits } visits, resolved at the first visit { $one_visit }
+annual-escalated = escalated
+annual-closed = closed (on time)
+annual-supervisions = supervisions
+annual-accountability = Accountability
+annual-accountability-value = { $units ->
+    [one] 1 unit
+   *[other] { $units } units
+    } ({ $actions ->
+    [one] 1 action
+   *[other] { $actions } actions
+    })
+annual-months = Month by month
+
+refusal-weekly-due-malformed = "{ $value }" is not a weekday and time (expected e.g. MON 12:00)
+refusal-weekly-already-filed = { $unit }'s weekly report for { $week } is filed (filing { $filing }) and awaits review: withdraw it first
+refusal-weekly-already-approved = { $unit }'s weekly report for { $week } is approved (filing { $filing }): it must be unapproved before it is filed again
+refusal-weekly-filing-stale = { $unit }'s weekly report for { $week } is at filing { $latest }, not { $expected }: read it again
+refusal-weekly-step-not-allowed = { $unit }'s weekly report for { $week } is { $state } (filing { $latest }), not filing { $filing } { $described }
+refusal-weekly-not-filed = { $unit } has filed no weekly report for { $week }
+refusal-weekly-children-not-approved = { $unit }'s weekly report for { $week } cannot be approved before its child nodes' reports are: { $waiting } not approved
+refusal-weekly-parent-approved = { $unit }'s weekly report for { $week } cannot be unapproved while { $above } stands: unapprove { $parent } first
+refusal-week-locked = the report of { $unit } for { $date } lies in a week locked by { $approval }, approved at { $at }: a leader of { $reviewer } or above must unapprove it first
+refusal-text-too-long = at most { $max } characters
+refusal-weekly-reviewed-by-home-leader = weekly reports are reviewed at { $home }'s node by a leader of { $home }, not of { $unit }
+refusal-weekly-filed-at-own-node = { $unit } does not run this node ({ $home }): a unit files its weekly report at its own node
+refusal-week-not-over = week { $week } is not over until { $over }: its report is filed after its last day's cut-off
+refusal-week-before-reporting-start = week { $week } ended before reporting started on { $start }
+refusal-must-be-approve-or-return = must be APPROVE or RETURN
+refusal-weekly-not-reviewed-here = { $unit }'s weekly report is not reviewed at { $home }'s node: the node above a unit reviews it (the root its own)
+refusal-weekly-not-unapproved-here = { $unit }'s weekly report is not approved at or below { $home }'s node: unapprove it where it was approved or above
+refusal-must-be-accountability-kind = must be CRITICISM, ADMONITION or COMMENDATION
+refusal-accountability-below-only = an accountability action is recorded against a unit below { $home }, not against it
+refusal-not-a-year = must be a year from 1900 to 9999

@@ -941,3 +941,109 @@ web-annual-one-visit = 一次性化解
 web-annual-one-visit-rate = 一次性化解率
 web-annual-supervision = 督办
 web-annual-supervisions = 发出督办
+## fengqiao weekly、accountability、annual（化解工作周报告）
+
+weekly-state-not_filed = 未报送
+weekly-state-overdue = 逾期未报
+weekly-state-filed = 已报送，待审核
+weekly-state-withdrawn = 已撤回
+weekly-state-returned = 已退回
+weekly-state-approved = 已批准
+weekly-state-unapproved = 已撤销批准
+weekly-step-filed = 报送
+weekly-step-withdrawn = 撤回
+weekly-step-returned = 退回
+weekly-step-approved = 批准
+weekly-step-unapproved = 撤销批准
+weekly-step-taken = { $unit } { $week }：已{ $step }（第 { $filing } 次报送）；当前状态：{ $state }
+weekly-nothing-filed = { $unit } 尚未报送 { $week } 的周报告：请给出 --filing，或先报送
+weekly-never-filed = 从未报送
+weekly-standing = { $state }，第 { $filing } 次报送；截止时间 { $due }；首次报送 { $first }，{ $late }
+weekly-status-header = { $name }（{ $unit }）：{ $week } 周报告报送情况
+weekly-show-header = { $name }（{ $unit }）：{ $week } 化解工作周报告
+weekly-no-children = 本单位以下没有报送周报告的下级节点
+weekly-status-counts = 下级节点 { $children } 个：已报送 { $filed } 个，已批准 { $approved } 个，已退回 { $returned } 个，迟报 { $late } 个，未报送 { $not_filed } 个
+weekly-none-held = 本周没有暂扣待审批的报告
+weekly-held-intro = 暂扣报告 { $count } 份，撤销本周批准后处理：
+weekly-held-line = { $unit } { $date } 第 { $revision } 版，因 { $locked_by } 的批准锁定，暂扣于 { $at }
+weekly-figures-intro = 第 { $filing } 次报送时冻结的数据（计算于 { $at }；下级数据已到达 { $percent }）：
+weekly-main-disputes = 主要矛盾纠纷及化解情况
+weekly-cases = 已化解和未化解案件
+weekly-help-needed = 需上级协调解决的问题
+weekly-next-week-focus = 下周工作重点
+heading-weekly-state = 状态
+heading-late = 迟报
+heading-first-filed = 首次报送
+heading-filing = 报送次数
+heading-step = 步骤
+heading-at = 时间
+heading-by-unit = 办理节点
+heading-reason = 原因
+heading-action = 编号
+accountability-criticism = 通报批评
+accountability-admonition = 约谈
+accountability-commendation = 通报表扬
+accountability-recorded = 已记录 { $id }：对 { $unit } { $name } { $kind }（依据期内排名 { $rank }）；通知已发至该单位及其间各级单位
+accountability-none = 没有责任追究记录
+accountability-count = { $kind }：{ $actions } 次，涉及 { $units } 个单位
+annual-header = { $name }（{ $unit }）：{ $year } 年度报告
+annual-through = 统计至 { $date }，计算于 { $at }
+annual-screening = 排查报告
+annual-weekly = 周报告
+annual-weekly-due = 应报
+annual-weekly-filed = 已报
+annual-weekly-filed-value = { $filed }（按时 { $on_time }，迟报 { $late }）
+annual-weekly-not-filed = 未报
+annual-weekly-approved = 已批准
+annual-weekly-returned = 退回
+annual-disputes = 矛盾纠纷化解
+annual-by-outcome = 按结果
+annual-wage-employers = 排查企业
+annual-wage-disputes = 欠薪纠纷
+annual-wage-disputes-value = { $disputes } 起（已化解 { $resolved } 起）
+annual-wage-workers = 涉及劳动者
+annual-wage-amounts = 金额
+annual-wage-amounts-value = 涉及 ¥{ $claimed }，追回 ¥{ $recovered }
+annual-cases = 案件
+annual-cases-registered = 立案
+annual-repeat-petitions = 重复信访
+annual-share-value = { $count }（{ $percent }）
+annual-visits = 领导接访
+annual-visits-value = 接访 { $visits } 次，一次性化解率 { $one_visit }
+annual-escalated = 上报
+annual-closed = 销号（按时率）
+annual-supervisions = 督办
+annual-accountability = 责任追究
+annual-accountability-value = { $units } 个单位（{ $actions } 次）
+annual-months = 分月情况
+
+refusal-weekly-due-malformed = “{ $value }”不是星期和时间（应如 MON 12:00）
+refusal-weekly-already-filed = { $unit } 的 { $week } 周报告已报送（第 { $filing } 次），正待审核：请先撤回
+refusal-weekly-already-approved = { $unit } 的 { $week } 周报告已批准（第 { $filing } 次报送）：须先撤销批准才能再次报送
+refusal-weekly-filing-stale = { $unit } 的 { $week } 周报告当前为第 { $latest } 次报送，而非第 { $expected } 次：请重新读取
+refusal-weekly-step-not-allowed = { $unit } 的 { $week } 周报告当前为{ $state ->
+    [filed] 已报送
+    [withdrawn] 已撤回
+    [returned] 已退回
+    [approved] 已批准
+    [unapproved] 已撤销批准
+   *[other] { $state }
+    }（第 { $latest } 次报送），第 { $filing } 次报送并非{ $described ->
+    [approved] 已批准
+   *[other] 已报送待审核
+}
+refusal-weekly-not-filed = { $unit } 未报送 { $week } 的周报告
+refusal-weekly-children-not-approved = 下级节点的周报告批准之前，{ $unit } 的 { $week } 周报告不能批准：{ $waiting } 尚未批准
+refusal-weekly-parent-approved = { $above } 仍然有效时，{ $unit } 的 { $week } 周报告不能撤销批准：请先撤销 { $parent } 的批准
+refusal-week-locked = { $unit } { $date } 的报告所在的周已被锁定（{ $approval }，批准于 { $at }）：须由 { $reviewer } 或上级的领导先撤销批准
+refusal-text-too-long = 最多 { $max } 个字符
+refusal-weekly-reviewed-by-home-leader = 周报告由 { $home } 的领导在 { $home } 的节点审核，而非 { $unit } 的人员
+refusal-weekly-filed-at-own-node = { $unit } 不运行本节点（{ $home }）：单位在自己的节点报送周报告
+refusal-week-not-over = 第 { $week } 周要到 { $over } 才结束：周报告须在最后一天截止时间之后报送
+refusal-week-before-reporting-start = 第 { $week } 周在报送开始日 { $start } 之前已结束
+refusal-must-be-approve-or-return = 必须是 APPROVE 或 RETURN
+refusal-weekly-not-reviewed-here = { $unit } 的周报告不在 { $home } 的节点审核：由上一级节点审核（根节点审核自己的）
+refusal-weekly-not-unapproved-here = { $unit } 的周报告不是在 { $home } 的节点或其下级批准的：请在批准它的节点或其上级撤销批准
+refusal-must-be-accountability-kind = 必须是 CRITICISM、ADMONITION 或 COMMENDATION
+refusal-accountability-below-only = 责任追究只能针对 { $home } 以下的单位，不能针对其本身
+refusal-not-a-year = 必须是 1900 至 9999 之间的年份

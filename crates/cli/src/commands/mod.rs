@@ -11,6 +11,8 @@
 //!   [`export`] — `export`; [`drill`] — `drill`;
 //! - [`case`] — `case …`; [`roster`] — `roster set`, `roster show`;
 //!   [`visit`] — `visit`; [`supervise`] — `supervise`;
+//! - [`weekly`] — `weekly file|withdraw|review|approve|return|unapprove|status|show`;
+//!   [`accountability`] — `accountability record|list`; [`annual`] — `annual`;
 //! - [`reconcile`] — `reconcile`; [`verify`] — `verify`; [`audit`] —
 //!   `audit verify`, `audit list`, `audit head`;
 //! - [`web`] — `web link` (a login link to the node's web dashboard).
@@ -19,6 +21,8 @@
 //! [`crate::bench`]); what commands share is in [`crate::connection`] (how
 //! to reach a node) and [`crate::render`] (how values are shown).
 
+pub mod accountability;
+pub mod annual;
 pub mod audit;
 pub mod ca;
 pub mod case;
@@ -41,6 +45,7 @@ pub mod units;
 pub mod verify;
 pub mod visit;
 pub mod web;
+pub mod weekly;
 
 #[cfg(test)]
 mod tests;

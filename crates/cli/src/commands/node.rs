@@ -209,6 +209,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         time: loaded.time(),
         reporting_start: Some(reporting_start),
         max_clock_skew: loaded.max_clock_skew(),
+        weekly_due: loaded.weekly_due(),
         parent: parent.clone(),
         transport: transport.clone(),
         child_nodes,

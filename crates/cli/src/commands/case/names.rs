@@ -37,6 +37,9 @@ wire_enum! {
     pb::Satisfaction => "SATISFACTION_", "satisfaction";
     pb::SupervisionKind => "SUPERVISION_KIND_", "supervision kind";
     pb::ReviewDecision => "REVIEW_DECISION_", "review decision";
+    pb::AccountabilityKind => "ACCOUNTABILITY_KIND_", "accountability kind";
+    pb::WeeklyState => "WEEKLY_STATE_", "weekly state";
+    pb::WeeklyStep => "WEEKLY_STEP_", "weekly step";
 }
 
 /// `in_progress` for `CaseStatus::InProgress`.

@@ -97,6 +97,10 @@ pub struct ConfigArgs {
     /// days is a repeat petition [default: 365].
     #[arg(long)]
     pub repeat_window_days: Option<u32>,
+    /// weekly.due: when a week's report (周报告) is due, a weekday and a local HH:MM in the
+    /// following week [default: MON 12:00].
+    #[arg(long)]
+    pub weekly_due: Option<String>,
     /// reconcile.interval_secs: seconds between periodic reconciliations with the parent; 0: only at
     /// start, when the parent restarts and on request [default: 600].
     #[arg(long)]
@@ -204,6 +208,7 @@ impl ConfigArgs {
         set("time.cutoff", value(&self.cutoff));
         set("time.max_clock_skew_secs", value(&self.max_clock_skew_secs));
         set("reporting.start_date", value(&self.start_date));
+        set("weekly.due", value(&self.weekly_due));
         set("cases.accept_days", value(&self.accept_days));
         set("cases.handle_days", value(&self.handle_days));
         set("cases.max_extension_days", value(&self.max_extension_days));

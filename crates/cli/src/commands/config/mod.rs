@@ -47,6 +47,7 @@ pub struct Config {
     pub tls: TlsSection,
     pub time: TimeSection,
     pub reporting: ReportingSection,
+    pub weekly: WeeklySection,
     pub cases: CasesSection,
     pub personal_data: PersonalDataSection,
     pub ranking: RankingSection,
@@ -140,6 +141,21 @@ pub struct ReportingSection {
     /// has one keeps it when this is unset.
     #[serde(deserialize_with = "optional_date_text", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
+}
+
+/// The weekly resolution work report (化解工作周报告).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WeeklySection {
+    /// When a week's report is due: a weekday (its English abbreviation,
+    /// any case) and a local `HH:MM` in the following week.
+    pub due: String,
+}
+
+impl Default for WeeklySection {
+    fn default() -> Self {
+        WeeklySection { due: "MON 12:00".to_owned() }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -513,6 +529,11 @@ impl Loaded {
     /// How far another node's clock may run ahead (checked by [`load`]).
     pub fn max_clock_skew(&self) -> Duration {
         Duration::from_secs(self.config.time.max_clock_skew_secs)
+    }
+
+    /// When weekly reports are due (checked by [`load`]).
+    pub fn weekly_due(&self) -> fengqiao_core::weekly::DuePolicy {
+        fengqiao_core::weekly::DuePolicy::parse(&self.config.weekly.due).expect("checked by load")
     }
 
     /// The configured first day of reporting (checked by [`load`]).

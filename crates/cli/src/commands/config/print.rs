@@ -90,6 +90,7 @@ pub(super) fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("tls", vec!["insecure", "ca", "cert", "key"]),
         ("time", vec!["zone", "cutoff", "max_clock_skew_secs"]),
         ("reporting", vec!["start_date"]),
+        ("weekly", vec!["due"]),
         (
             "cases",
             vec![

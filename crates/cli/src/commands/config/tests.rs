@@ -504,3 +504,33 @@ fn print_shows_the_effective_database_url() {
         Ok(())
     });
 }
+
+#[test]
+fn weekly_reports_are_due_when_configured() {
+    use chrono::{NaiveTime, Weekday};
+    use fengqiao_core::weekly::DuePolicy;
+    Jail::expect_with(|jail| {
+        let defaults = load(&args(None)).unwrap();
+        assert_eq!(defaults.weekly_due(), DuePolicy::default());
+        assert_eq!(defaults.weekly_due().weekday, Weekday::Mon);
+        assert!(defaults.to_toml().contains("due = \"MON 12:00\""), "{}", defaults.to_toml());
+        jail.create_file("due.toml", "[weekly]\ndue = \"tue 09:30\"\n")?;
+        let file = load(&args(Some("due.toml"))).unwrap();
+        let due = DuePolicy { weekday: Weekday::Tue, time: NaiveTime::from_hms_opt(9, 30, 0).unwrap() };
+        assert_eq!(file.weekly_due(), due);
+        assert!(file.origin("weekly.due").starts_with("TOML file"), "{}", file.origin("weekly.due"));
+        jail.set_env("FENGQIAO__WEEKLY__DUE", "WED 18:00");
+        assert_eq!(load(&args(Some("due.toml"))).unwrap().weekly_due().weekday, Weekday::Wed);
+        let flags =
+            load(&ConfigArgs { weekly_due: Some("FRI 08:00".into()), ..args(Some("due.toml")) }).unwrap();
+        assert_eq!(flags.weekly_due().weekday, Weekday::Fri);
+        assert_eq!(flags.origin("weekly.due"), "command-line flags");
+        let message = error(load(&ConfigArgs { weekly_due: Some("Monday noon".into()), ..args(None) }));
+        assert!(message.starts_with("configuration: weekly.due (command-line flags)"), "{message}");
+        assert!(message.contains("expected e.g. MON 12:00"), "{message}");
+        jail.create_file("typo.toml", "[weekly]\ndue_at = \"MON 12:00\"\n")?;
+        let message = error(load(&args(Some("typo.toml"))));
+        assert!(message.contains("due_at"), "{message}");
+        Ok(())
+    });
+}

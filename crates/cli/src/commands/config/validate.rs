@@ -79,6 +79,9 @@ pub(super) fn check(loaded: &Loaded) -> Result<()> {
             fail("reporting.start_date", &format!("{start:?} is not a date (expected YYYY-MM-DD)"))
         })?;
     }
+    if let Err(DomainError::Invalid { reason, .. }) = fengqiao_core::weekly::DuePolicy::parse(&c.weekly.due) {
+        return Err(fail("weekly.due", &reason.text));
+    }
     let cases = &c.cases;
     for (key, value) in [
         ("cases.accept_days", cases.accept_days),
