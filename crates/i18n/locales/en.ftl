@@ -989,17 +989,6 @@ web-annual-supervisions = Supervision notices issued
 ## fengqiao weekly, accountability, annual (the weekly report as a document)
 
 weekly-state-not_filed = not filed
-weekly-state-overdue = overdue
-weekly-state-filed = filed, awaiting review
-weekly-state-withdrawn = withdrawn
-weekly-state-returned = returned
-weekly-state-approved = approved
-weekly-state-unapproved = unapproved
-weekly-step-filed = filed
-weekly-step-withdrawn = withdrawn
-weekly-step-returned = returned
-weekly-step-approved = approved
-weekly-step-unapproved = unapproved
 weekly-step-taken = { $unit } { $week }: { $step } (filing { $filing }); now { $state }
 weekly-nothing-filed = { $unit } has filed no weekly report for { $week }: give --filing, or file it first
 weekly-never-filed = never
@@ -1031,9 +1020,6 @@ heading-at = at
 heading-by-unit = at node of
 heading-reason = reason
 heading-action = action
-accountability-criticism = criticism
-accountability-admonition = admonition
-accountability-commendation = commendation
 accountability-recorded = recorded { $id }: { $kind } of { $unit } { $name } (rank { $rank } in the evidence); a notice went to the unit and every unit between
 accountability-none = no accountability actions
 accountability-count = { $kind }: { $actions ->

@@ -944,17 +944,6 @@ web-annual-supervisions = 发出督办
 ## fengqiao weekly、accountability、annual（化解工作周报告）
 
 weekly-state-not_filed = 未报送
-weekly-state-overdue = 逾期未报
-weekly-state-filed = 已报送，待审核
-weekly-state-withdrawn = 已撤回
-weekly-state-returned = 已退回
-weekly-state-approved = 已批准
-weekly-state-unapproved = 已撤销批准
-weekly-step-filed = 报送
-weekly-step-withdrawn = 撤回
-weekly-step-returned = 退回
-weekly-step-approved = 批准
-weekly-step-unapproved = 撤销批准
 weekly-step-taken = { $unit } { $week }：已{ $step }（第 { $filing } 次报送）；当前状态：{ $state }
 weekly-nothing-filed = { $unit } 尚未报送 { $week } 的周报告：请给出 --filing，或先报送
 weekly-never-filed = 从未报送
@@ -980,9 +969,6 @@ heading-at = 时间
 heading-by-unit = 办理节点
 heading-reason = 原因
 heading-action = 编号
-accountability-criticism = 通报批评
-accountability-admonition = 约谈
-accountability-commendation = 通报表扬
 accountability-recorded = 已记录 { $id }：对 { $unit } { $name } { $kind }（依据期内排名 { $rank }）；通知已发至该单位及其间各级单位
 accountability-none = 没有责任追究记录
 accountability-count = { $kind }：{ $actions } 次，涉及 { $units } 个单位
