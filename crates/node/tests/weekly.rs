@@ -308,7 +308,7 @@ async fn file(
     unit_id: &str,
     iso_week: &str,
     expected_filing: u32,
-) -> Result<tonic::Response<pb::WeeklyReportResponse>, tonic::Status> {
+) -> Result<tonic::Response<pb::FileWeeklyReportResponse>, tonic::Status> {
     client
         .file_weekly_report(pb::FileWeeklyReportRequest {
             unit_id: unit_id.into(),

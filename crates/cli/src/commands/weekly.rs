@@ -149,7 +149,7 @@ async fn file(args: FileArgs) -> Result<()> {
         expected_filing,
     };
     let answer = target.connection.weekly().await?.file_weekly_report(request).await.map_err(refused)?;
-    print_step(target, answer.into_inner())
+    print_step(target, answer.into_inner().report)
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,7 +174,7 @@ async fn withdraw(args: WithdrawArgs) -> Result<()> {
         reason: args.reason,
     };
     let answer = target.connection.weekly().await?.withdraw_weekly_report(request).await.map_err(refused)?;
-    print_step(target, answer.into_inner())
+    print_step(target, answer.into_inner().report)
 }
 
 #[derive(Debug, clap::Args)]
@@ -243,7 +243,7 @@ async fn review(
         comments,
     };
     let answer = target.connection.weekly().await?.review_weekly_report(request).await.map_err(refused)?;
-    print_step(target, answer.into_inner())
+    print_step(target, answer.into_inner().report)
 }
 
 #[derive(Debug, clap::Args)]
@@ -269,13 +269,13 @@ async fn unapprove(args: UnapproveArgs) -> Result<()> {
         reason: args.reason,
     };
     let answer = target.connection.weekly().await?.unapprove_weekly_report(request).await.map_err(refused)?;
-    print_step(target, answer.into_inner())
+    print_step(target, answer.into_inner().report)
 }
 
 /// After a step: the report as it now stands, one line (or the JSON).
-fn print_step(target: &TargetArgs, answer: pb::WeeklyReportResponse) -> Result<()> {
+fn print_step(target: &TargetArgs, report: Option<pb::WeeklyReport>) -> Result<()> {
     let zone = target.connection.zone_policy()?.zone;
-    let report = answer.report.unwrap_or_default();
+    let report = report.unwrap_or_default();
     if target.json {
         println!("{}", serde_json::to_string(&ReportView::of(&report, &zone)?)?);
     } else {

@@ -520,43 +520,44 @@ pub async fn act(State(state): State<WebState>, viewer: Viewer, headers: HeaderM
         comments: form.comments.trim().to_owned(),
     };
     let result = match form.action.as_str() {
-        "approve" => service.review_weekly_report(viewer.request(review(pb::WeeklyDecision::Approve))).await,
-        "return" => service.review_weekly_report(viewer.request(review(pb::WeeklyDecision::Return))).await,
-        "unapprove" => {
-            service
-                .unapprove_weekly_report(viewer.request(pb::UnapproveWeeklyReportRequest {
-                    unit_id: unit_id.clone(),
-                    iso_week: iso_week.clone(),
-                    filing: form.filing,
-                    reason: form.reason.trim().to_owned(),
-                }))
-                .await
+        "approve" => {
+            service.review_weekly_report(viewer.request(review(pb::WeeklyDecision::Approve))).await.map(drop)
         }
-        "withdraw" => {
-            service
-                .withdraw_weekly_report(viewer.request(pb::WithdrawWeeklyReportRequest {
-                    unit_id: unit_id.clone(),
-                    iso_week: iso_week.clone(),
-                    filing: form.filing,
-                    reason: form.reason.trim().to_owned(),
-                }))
-                .await
+        "return" => {
+            service.review_weekly_report(viewer.request(review(pb::WeeklyDecision::Return))).await.map(drop)
         }
-        "file" => {
-            service
-                .file_weekly_report(viewer.request(pb::FileWeeklyReportRequest {
-                    unit_id: unit_id.clone(),
-                    iso_week: iso_week.clone(),
-                    narrative: Some(pb::WeeklyNarrative {
-                        main_disputes: form.main_disputes.trim().to_owned(),
-                        cases: form.cases.trim().to_owned(),
-                        help_needed: form.help_needed.trim().to_owned(),
-                        next_week_focus: form.next_week_focus.trim().to_owned(),
-                    }),
-                    expected_filing: form.filing,
-                }))
-                .await
-        }
+        "unapprove" => service
+            .unapprove_weekly_report(viewer.request(pb::UnapproveWeeklyReportRequest {
+                unit_id: unit_id.clone(),
+                iso_week: iso_week.clone(),
+                filing: form.filing,
+                reason: form.reason.trim().to_owned(),
+            }))
+            .await
+            .map(drop),
+        "withdraw" => service
+            .withdraw_weekly_report(viewer.request(pb::WithdrawWeeklyReportRequest {
+                unit_id: unit_id.clone(),
+                iso_week: iso_week.clone(),
+                filing: form.filing,
+                reason: form.reason.trim().to_owned(),
+            }))
+            .await
+            .map(drop),
+        "file" => service
+            .file_weekly_report(viewer.request(pb::FileWeeklyReportRequest {
+                unit_id: unit_id.clone(),
+                iso_week: iso_week.clone(),
+                narrative: Some(pb::WeeklyNarrative {
+                    main_disputes: form.main_disputes.trim().to_owned(),
+                    cases: form.cases.trim().to_owned(),
+                    help_needed: form.help_needed.trim().to_owned(),
+                    next_week_focus: form.next_week_focus.trim().to_owned(),
+                }),
+                expected_filing: form.filing,
+            }))
+            .await
+            .map(drop),
         other => Err(tonic::Status::invalid_argument(format!("action: unknown value {other:?}"))),
     };
     match result {
