@@ -280,7 +280,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let weekly_network =
         weekly::Network { tree: &tree, nodes: &nodes, clock: &clock, policy: &policy, outboxes: &outboxes };
     let mut weekly_tally = weekly::Tally::default();
-    let mut weekly_rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0x5eed_0f_7ee4);
+    let mut weekly_rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0x005e_ed0f_7ee4);
 
     // The simulation.
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
