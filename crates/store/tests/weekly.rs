@@ -68,7 +68,7 @@ async fn a_step_is_stored_once_and_queued_once(backend: Backend) {
     assert!(store.weekly_keys(monday(17), monday(30)).await.unwrap().is_empty(), "other weeks");
     let filings =
         store.weekly_filings(&["T1".to_owned(), "T2".to_owned()], monday(1), monday(30)).await.unwrap();
-    assert_eq!(filings, [filed.clone()]);
+    assert_eq!(filings, std::slice::from_ref(&filed));
     assert!(store.weekly_filings(&[], monday(1), monday(30)).await.unwrap().is_empty());
     // Only the two stored steps are queued, as the wire's bytes.
     let queued = store.outbox_peek(10).await.unwrap();
@@ -98,7 +98,10 @@ async fn actions_and_held_reports(backend: Backend) {
     };
     assert!(store.insert_accountability(&action, true, Some(audit_record("action"))).await.unwrap());
     assert!(!store.insert_accountability(&action, true, None).await.unwrap(), "stored once");
-    assert_eq!(store.accountability_between(monday(1), monday(30)).await.unwrap(), [action.clone()]);
+    assert_eq!(
+        store.accountability_between(monday(1), monday(30)).await.unwrap(),
+        std::slice::from_ref(&action)
+    );
     assert!(store.accountability_between(monday(21), monday(30)).await.unwrap().is_empty());
     let queued = store.outbox_peek(10).await.unwrap();
     assert_eq!(queued.len(), 1, "queued once");
@@ -114,7 +117,7 @@ async fn actions_and_held_reports(backend: Backend) {
     };
     assert!(store.hold_report(&held, audit_record("held")).await.unwrap());
     assert!(!store.hold_report(&held, audit_record("held again")).await.unwrap());
-    assert_eq!(store.held_for_approval().await.unwrap(), [held.clone()]);
+    assert_eq!(store.held_for_approval().await.unwrap(), std::slice::from_ref(&held));
     store.release_held(&[(held.unit_id.clone(), held.report_date, held.revision)]).await.unwrap();
     assert!(store.held_for_approval().await.unwrap().is_empty());
     assert!(store.supervision_issuers(at(1, 0), at(30, 0)).await.unwrap().is_empty());
