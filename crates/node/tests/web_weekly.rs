@@ -207,7 +207,7 @@ async fn the_accountability_and_annual_pages_show_the_services_figures(backend: 
     assert_eq!(list.actions.len(), 1, "one action, recorded once");
     let action = &list.actions[0];
     let page = dashboard.get(&list_path, Some(&leader)).await;
-    assert_eq!(page.attributes("data-accountability"), [action.action_id.clone()]);
+    assert_eq!(page.attributes("data-accountability"), std::slice::from_ref(&action.action_id));
     let figures = page.figures();
     for count in &list.units_by_kind {
         let kind = match pb::AccountabilityKind::try_from(count.kind).unwrap() {
