@@ -1293,6 +1293,7 @@ async fn wage_year(backend: Backend, replay_seed: u64) {
     assert_eq!(wage.workers, 282, "workers");
     assert_eq!(wage.amount_recovered_cents, 864_200_000, "recovered: 8,642,000 yuan");
     assert_eq!(summary.cases.as_ref().unwrap().registered, CASES_FILED as i64, "cases filed");
+    assert_eq!(annual.wage_cases_registered, 47, "wage-arrears cases registered");
     assert_eq!(annual.months.len(), 12);
     let accountability = annual.accountability.as_ref().expect("the year's actions");
     assert_eq!(accountability.actions.len(), 3);

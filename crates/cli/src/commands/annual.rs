@@ -54,6 +54,8 @@ pub struct AnnualView {
     pub months: Vec<MonthView>,
     pub weekly: WeeklyView,
     pub supervisions: u32,
+    /// Wage-arrears cases registered in the subtree in the year.
+    pub wage_cases_registered: u32,
     pub accountability: ListView,
 }
 
@@ -105,6 +107,7 @@ impl AnnualView {
                 returned: w.returned,
             },
             supervisions: answer.supervisions,
+            wage_cases_registered: answer.wage_cases_registered,
             accountability: ListView::of(&answer.accountability.clone().unwrap_or_default(), zone)?,
         })
     }
@@ -190,6 +193,7 @@ pub(crate) fn render_annual(year: u32, view: &AnnualView, answer: &pb::AnnualRep
         tr!("annual-wage-disputes"),
         tr!("annual-wage-disputes-value", disputes = wage.disputes, resolved = wage.resolved),
     );
+    text += &line(tr!("annual-wage-cases"), answer.wage_cases_registered.to_string());
     text += &line(tr!("annual-wage-workers"), wage.workers.to_string());
     text += &line(
         tr!("annual-wage-amounts"),
@@ -289,6 +293,7 @@ mod tests {
             ..Default::default()
         };
         pb::AnnualReportResponse {
+            wage_cases_registered: 5,
             summary: Some(pb::Summary {
                 unit_id: "410411".into(),
                 unit_name: "湛河区".into(),

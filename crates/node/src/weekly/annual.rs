@@ -135,13 +135,48 @@ pub(crate) async fn annual(
         .filter(|issuer| tree.is_within(issuer, unit.as_str()))
         .count() as u32;
     let accountability = service.actions(unit, year, None).await?;
+    let wage_cases_registered = wage_cases(node, unit, first, last).await?;
     Ok(pb::AnnualReportResponse {
+        wage_cases_registered,
         summary: Some(pb::Summary::from(&summary)),
         months,
         weekly: Some(weekly),
         supervisions,
         accountability: Some(accountability),
     })
+}
+
+/// The wage-arrears cases registered at units of `unit`'s subtree on days
+/// in `[first, last]`, as the summary counts registrations (at the origin).
+async fn wage_cases(node: &Node, unit: &UnitId, first: NaiveDate, last: NaiveDate) -> Result<u32, NodeError> {
+    let tree = node.tree();
+    let mut query = fengqiao_store::CaseQuery {
+        root: unit.clone(),
+        statuses: Vec::new(),
+        overdue_on: None,
+        repeat_only: false,
+        registered_from: Some(first),
+        registered_to: Some(last),
+        before: None,
+        limit: 1000,
+    };
+    let mut count = 0;
+    loop {
+        let page = node.store().list_cases(&query).await?;
+        for case in &page {
+            if case.intake.category == fengqiao_core::DisputeCategory::WageArrears
+                && tree.is_within(case.intake.origin_unit.as_str(), unit.as_str())
+            {
+                count += 1;
+            }
+        }
+        match page.last() {
+            Some(last_case) if page.len() == query.limit as usize => {
+                query.before = Some((last_case.registered_at, last_case.id.clone()));
+            }
+            _ => return Ok(count),
+        }
+    }
 }
 
 /// The weekly reporting figures of the weeks ending in `year` whose
@@ -157,7 +192,8 @@ async fn weekly_figures(node: &Node, unit: &UnitId, year: i32) -> Result<pb::Wee
         if week.sunday().year() > year {
             break;
         }
-        if week.sunday().year() == year && super::due_at(node, week) <= now {
+        let started = node.config().reporting_start.is_none_or(|start| week.sunday() >= start);
+        if week.sunday().year() == year && started && super::due_at(node, week) <= now {
             weeks.push(week);
         }
         week = IsoWeek::of(week.monday() + Duration::days(7));

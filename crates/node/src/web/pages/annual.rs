@@ -239,6 +239,11 @@ fn groups(
                 Figure::count("wage.employers", m.text("web-wage-employers"), wage.employers),
                 Figure::count("wage.disputes", m.text("web-wage-disputes"), wage.disputes),
                 Figure::count("wage.resolved", m.text("web-annual-wage-resolved"), wage.resolved),
+                Figure::count(
+                    "wage.cases_registered",
+                    m.text("web-annual-wage-cases"),
+                    i64::from(report.wage_cases_registered),
+                ),
                 Figure::count("wage.workers", m.text("web-wage-workers"), wage.workers),
                 Figure::fen(
                     "wage.amount_claimed_cents",
@@ -251,7 +256,7 @@ fn groups(
                     wage.amount_recovered_cents,
                 ),
             ],
-            note: Some(m.text("web-annual-wage-cases-note")),
+            note: None,
             link: link(m.text("web-nav-wages"), format!("/unit/{unit_id}/wages?year={year}")),
         },
         FigureGroup {
