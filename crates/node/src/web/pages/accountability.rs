@@ -138,7 +138,7 @@ async fn accountability_page(
     let mut counts = Vec::new();
     for count in &list.units_by_kind {
         let kind = kind_id(count.kind);
-        let label = m.name("accountability", kind);
+        let label = m.name("web-accountability", kind);
         counts.push(Figure::count(&format!("kind.{kind}.actions"), label.clone(), i64::from(count.actions)));
         counts.push(Figure::count(
             &format!("kind.{kind}.units"),
@@ -182,7 +182,7 @@ async fn accountability_page(
                     action_id: a.action_id.clone(),
                     date: a.recorded_on.clone(),
                     kind,
-                    kind_label: m.name("accountability", kind),
+                    kind_label: m.name("web-accountability", kind),
                     unit_id: a.unit_id.clone(),
                     unit_name: a.unit_name.clone(),
                     reason: a.reason.clone(),
@@ -200,7 +200,11 @@ async fn accountability_page(
         can_record,
         kinds: kinds
             .iter()
-            .map(|k| Choice { value: (*k).to_owned(), label: m.name("accountability", k), selected: false })
+            .map(|k| Choice {
+                value: (*k).to_owned(),
+                label: m.name("web-accountability", k),
+                selected: false,
+            })
             .collect(),
         targets,
         from: (today - Duration::days(30)).to_string(),

@@ -334,7 +334,7 @@ fn groups(
                     let kind = kind_id(c.kind);
                     Figure::count(
                         &format!("accountability.{kind}"),
-                        m.name("accountability", kind),
+                        m.name("web-accountability", kind),
                         i64::from(c.actions),
                     )
                 })

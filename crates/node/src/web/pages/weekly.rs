@@ -196,7 +196,7 @@ fn board_row(state: &WebState, viewer: &Viewer, m: &Messages, report: &pb::Weekl
         unit_id: report.unit_id.clone(),
         name: report.unit_name.clone(),
         state: id,
-        state_label: m.name("weekly-state", id),
+        state_label: m.name("web-weekly-state", id),
         late: report.late,
         first_filed: when(report.first_filed_at.as_ref(), state),
         filing: report.filing,
@@ -399,7 +399,7 @@ async fn report_page(
             to = week.sunday().to_string()
         ),
         state: id,
-        state_label: m.name("weekly-state", id),
+        state_label: m.name("web-weekly-state", id),
         due: when(report.due_at.as_ref(), state),
         late: report.late,
         first_filed: when(report.first_filed_at.as_ref(), state),
@@ -450,7 +450,7 @@ async fn report_page(
                 HistoryRow {
                     filing: e.filing,
                     step,
-                    step_label: m.name("weekly-step", step),
+                    step_label: m.name("web-weekly-step", step),
                     at: when(e.at.as_ref(), state),
                     actor: actor(e.actor.as_ref()),
                     by_unit: e.by_unit_id.clone(),
