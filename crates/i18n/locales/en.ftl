@@ -991,6 +991,7 @@ web-annual-weekly-due = Weekly reports due
 web-annual-weekly-on-time = Filed on time
 web-annual-wage-resolved = Wage disputes resolved on the spot
 web-annual-wage-cases = Wage cases registered
+web-overview-weekly-state = Weekly report: { $state } (the figures show whatever has arrived, approved or not)
 web-annual-escalated = Escalated
 web-annual-repeats = Repeat petitions
 web-annual-repeat-rate = Repeat rate

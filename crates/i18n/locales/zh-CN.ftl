@@ -946,6 +946,7 @@ web-annual-weekly-due = 应报周报告
 web-annual-weekly-on-time = 按时报送
 web-annual-wage-resolved = 欠薪纠纷当场化解
 web-annual-wage-cases = 欠薪立案
+web-overview-weekly-state = 本周周报告：{ $state }（数据随到随显示，不论是否审核）
 web-annual-escalated = 上报上级
 web-annual-repeats = 重复信访
 web-annual-repeat-rate = 重复信访率

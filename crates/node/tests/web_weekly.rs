@@ -173,6 +173,10 @@ async fn a_leader_files_and_approves_the_weekly_report(backend: Backend) {
     assert_eq!(row_state(&board, DISTRICT), "approved");
     assert!(board.body.contains("已审核通过"));
     assert_eq!(board.attributes("data-action"), ["unapprove"]);
+    // The overview keeps the week's figures and shows the approval beside them.
+    let overview = dashboard.get(&format!("/unit/{DISTRICT}?week={WEEK}"), Some(&leader)).await;
+    assert_eq!(overview.attributes("data-weekly-state"), ["approved"]);
+    assert!(!overview.attributes("data-figure").is_empty(), "the figures stay");
     // A stale page's second approval: refused, shown as a refusal.
     let again = post(&dashboard, "/weekly/act", &leader, approve(&csrf)).await;
     assert_eq!(again.status, 400, "{}", again.body);

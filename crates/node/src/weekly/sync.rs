@@ -30,8 +30,12 @@ pub(crate) async fn store_steps(
     audit: Vec<AuditRecord>,
 ) -> Result<Vec<WeeklyApplied>, NodeError> {
     let rows: Vec<WeeklyEventRow> = events.iter().map(super::row_of).collect::<Result<_, _>>()?;
-    let results =
-        node.store().apply_weekly_events(&rows, forward && node.config().parent.is_some(), audit).await?;
+    let queued = forward && node.config().parent.is_some();
+    let results = node.store().apply_weekly_events(&rows, queued, audit).await?;
+    if queued && results.contains(&WeeklyApplied::Stored) {
+        // The forwarder sends them now, not at its next look.
+        node.committer().committed().notify_one();
+    }
     let mut weeks: Vec<(UnitId, IsoWeek)> = Vec::new();
     for row in &rows {
         let key = (UnitId::parse(&row.unit_id)?, IsoWeek::of(row.week_start));
@@ -105,7 +109,11 @@ pub(crate) async fn store_action(
         recorded_at: fengqiao_proto::from_timestamp(action.recorded_at, "recorded_at")?,
         body: action.encode_to_vec(),
     };
-    Ok(node.store().insert_accountability(&row, node.config().parent.is_some(), audit).await?)
+    let stored = node.store().insert_accountability(&row, node.config().parent.is_some(), audit).await?;
+    if stored && node.config().parent.is_some() {
+        node.committer().committed().notify_one();
+    }
+    Ok(stored)
 }
 
 /// Whether a pushed report must be held: its week is locked here and it

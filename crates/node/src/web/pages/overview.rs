@@ -17,6 +17,7 @@ use fengqiao_i18n::{Messages, tr_in};
 use fengqiao_proto::pb;
 use fengqiao_proto::pb::summary_service_server::SummaryService;
 use fengqiao_proto::pb::unit_service_server::UnitService;
+use fengqiao_proto::pb::weekly_service_server::WeeklyService;
 
 use super::{json_for_html, percent, yuan};
 use crate::summary::Summaries;
@@ -106,6 +107,9 @@ pub struct OverviewPage {
     /// first day is due.
     pub freshness: Option<String>,
     pub nothing_due: Option<String>,
+    /// The week's weekly report beside its figures (never instead of
+    /// them): its state and a link to it; none for a unit that files none.
+    pub approval: Option<Approval>,
     pub groups: Vec<FigureGroup>,
     pub categories: Vec<Figure>,
     /// The arrived share, raw.
@@ -119,6 +123,15 @@ pub struct OverviewPage {
     /// The CSV export of the week's reports.
     pub download_url: String,
     pub download_note: String,
+}
+
+/// Where the week's weekly report stands, shown beside the figures.
+#[derive(Debug)]
+pub struct Approval {
+    /// The state's id (`approved`, `filed`, …), for tests and styles.
+    pub state: String,
+    pub label: String,
+    pub url: String,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -167,7 +180,8 @@ async fn overview(
     let summaries = Summaries::new(node.clone());
     let units = Units::new(node.clone());
     let first = IsoWeek::of(week.monday() - Duration::days(7 * (TREND_WEEKS - 1)));
-    let (summary, trend, unit) =
+    let weekly = crate::weekly::WeeklyReports::new(node.clone());
+    let (summary, trend, unit, report) =
         tokio::join!(
             summaries.weekly_summary(viewer.request(pb::WeeklySummaryRequest {
                 unit_id: unit_id.to_owned(),
@@ -179,6 +193,10 @@ async fn overview(
                 to_week: week.to_string(),
             })),
             units.get_unit(viewer.request(pb::GetUnitRequest { unit_id: unit_id.to_owned() })),
+            weekly.get_weekly_report(viewer.request(pb::GetWeeklyReportRequest {
+                unit_id: unit_id.to_owned(),
+                iso_week: week.to_string(),
+            })),
         );
     let unreadable = super::unreadable;
     let summary = summary?.into_inner().summary.ok_or_else(|| tonic::Status::internal("no summary"))?;
@@ -213,6 +231,7 @@ async fn overview(
             )
         }),
         nothing_due: summary.through_date.is_none().then(|| m.text("web-nothing-due")),
+        approval: approval_of(m, node, unit_id, report.ok().and_then(|r| r.into_inner().report)),
         groups: groups(m, &summary),
         categories: summary
             .totals
@@ -439,4 +458,36 @@ fn trend_json(m: &Messages, trend: &Trend) -> String {
         "percentAxis": m.text("web-axis-percent"),
         "countAxis": m.text("web-axis-count"),
     }))
+}
+
+/// The weekly report's state for the overview: for a unit that files (this
+/// node's home unit, a filing child node, or any unit with a filing here).
+fn approval_of(
+    m: &Messages,
+    node: &crate::Node,
+    unit_id: &str,
+    report: Option<pb::WeeklyReport>,
+) -> Option<Approval> {
+    let report = report?;
+    let files = report.filing > 0
+        || unit_id == node.config().home_unit
+        || crate::weekly::filing_children(node).iter().any(|child| child == unit_id);
+    if !files {
+        return None;
+    }
+    let state = match pb::WeeklyState::try_from(report.state).ok()? {
+        pb::WeeklyState::NotFiled => "not_filed",
+        pb::WeeklyState::Overdue => "overdue",
+        pb::WeeklyState::Filed => "filed",
+        pb::WeeklyState::Withdrawn => "withdrawn",
+        pb::WeeklyState::Returned => "returned",
+        pb::WeeklyState::Approved => "approved",
+        pb::WeeklyState::Unapproved => "unapproved",
+        pb::WeeklyState::Unspecified => return None,
+    };
+    Some(Approval {
+        state: state.to_owned(),
+        label: tr_in!(m, "web-overview-weekly-state", state = m.name("web-weekly-state", state)),
+        url: format!("/weekly/report?unit={unit_id}&week={}", report.iso_week),
+    })
 }
