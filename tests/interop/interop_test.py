@@ -52,6 +52,7 @@ from fengqiao.v1 import (
     types_pb2,
     units_pb2,
     uplink_pb2,
+    weekly_pb2,
 )
 
 # The node under test serves township 马庄街道 and everything below it.
@@ -75,6 +76,7 @@ FENGQIAO_SERVICES = {
         "SummaryService",
         "CaseService",
         "ReconcileService",
+        "WeeklyService",
     )
 }
 # The generated modules that define those services, for comparing schemas.
@@ -87,6 +89,7 @@ SERVICE_MODULES = (
     summary_pb2,
     units_pb2,
     uplink_pb2,
+    weekly_pb2,
 )
 
 
