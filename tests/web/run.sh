@@ -114,11 +114,15 @@ EOF
 "$binary" node --config "$work/node.toml" >"$work/node.out" 2>"$work/node.log" &
 pids+=($!)
 
+# The node has bound its dashboard's port before the demo's nodes take
+# ephemeral ports: one of them could take the port found free above
+# (seen once: "web.listen: … Address already in use").
+wait_for "$work/node.out" 60 "web dashboard of node" || fail "the node with TLS did not serve its dashboard"
+
 # ---- the demo ---------------------------------------------------------------
 "$binary" demo --scale 0.2 --days 7 --keep-running --dir "$work/demo" >"$work/demo.out" 2>"$work/demo.log" &
 pids+=($!)
 
-wait_for "$work/node.out" 60 "web dashboard of node" || fail "the node with TLS did not serve its dashboard"
 # Issued now, valid one minute: the last test opens it after it expired.
 expired_link=$("$binary" web link --config "$work/node.toml" --unit "$unit" --person web-late --role leader \
   --minutes 1 2>/dev/null)
