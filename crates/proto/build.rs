@@ -14,6 +14,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "fengqiao/v1/summary.proto",
         "fengqiao/v1/weekly.proto",
         "fengqiao/v1/cases.proto",
+        "fengqiao/v1/organization.proto",
+        "fengqiao/v1/tracker.proto",
         "fengqiao/v1/reporting.proto",
         "fengqiao/v1/units.proto",
         "fengqiao/v1/uplink.proto",

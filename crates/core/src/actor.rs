@@ -35,6 +35,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::authz::Denied;
+use crate::department::DeptCode;
 use crate::error::DomainError;
 use crate::identity::{Identity, Role, check_person_id};
 use crate::unit::UnitId;
@@ -188,6 +189,10 @@ pub enum Actor {
         name: Option<DisplayName>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         on_behalf_of: Option<Principal>,
+        /// The department the person acted for, when their certificate is
+        /// a department's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        department: Option<DeptCode>,
     },
     /// A node acting by itself.
     Node { unit: UnitId, task: NodeTask },
@@ -222,6 +227,8 @@ enum TaggedActor {
         name: Option<DisplayName>,
         #[serde(default)]
         on_behalf_of: Option<Principal>,
+        #[serde(default)]
+        department: Option<DeptCode>,
     },
     Node {
         unit: UnitId,
@@ -239,8 +246,8 @@ impl From<StoredActor> for Actor {
     fn from(stored: StoredActor) -> Actor {
         match stored {
             StoredActor::Legacy(text) => Actor::Unverified { text: Some(text), on_behalf_of: None },
-            StoredActor::Tagged(TaggedActor::Person { unit, role, id, name, on_behalf_of }) => {
-                Actor::Person { unit, role, id, name, on_behalf_of }
+            StoredActor::Tagged(TaggedActor::Person { unit, role, id, name, on_behalf_of, department }) => {
+                Actor::Person { unit, role, id, name, on_behalf_of, department }
             }
             StoredActor::Tagged(TaggedActor::Node { unit, task }) => Actor::Node { unit, task },
             StoredActor::Tagged(TaggedActor::Unverified { text, on_behalf_of }) => {
@@ -321,8 +328,11 @@ impl Actor {
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Actor::Person { unit, role, id, name, .. } => {
+            Actor::Person { unit, role, id, name, department, .. } => {
                 write!(f, "{role} {id} at {unit}")?;
+                if let Some(code) = department {
+                    write!(f, ":{code}")?;
+                }
                 if let Some(name) = name {
                     write!(f, " ({name})")?;
                 }
@@ -370,7 +380,7 @@ fn own_person<'a>(
     stated: &str,
     field: &str,
 ) -> Result<(&'a UnitId, Role, &'a str), Refusal> {
-    let Identity::Person { id, unit, role } = identity else {
+    let Identity::Person { id, unit, role, .. } = identity else {
         return Err(Refusal::Denied(Denied {
             reason: why!(
                 NODE_DOES_NOT_ACT_AS_PERSON,
@@ -425,6 +435,7 @@ pub fn recorded(
                 id: id.to_owned(),
                 name: name.cloned(),
                 on_behalf_of,
+                department: identity.department().map(|d| d.code),
             })
         }
         Acting::Insecure => {
@@ -488,6 +499,7 @@ mod tests {
                     id: "off-3".into(),
                     name: Some(li.clone()),
                     on_behalf_of: None,
+                    department: None,
                 },
                 "{stated:?}"
             );

@@ -90,10 +90,16 @@ pub enum CaseAction {
     RequestReview,
     DecideReview,
     ReplySupervision,
+    TransferToDepartment,
+    AssignToDepartment,
+    ReportBack,
+    SetWorkingGroup,
+    ReplyToPetitioner,
+    IssueReceipt,
 }
 
 impl CaseAction {
-    pub const ALL: [CaseAction; 13] = [
+    pub const ALL: [CaseAction; 19] = [
         CaseAction::Accept,
         CaseAction::Decline,
         CaseAction::Assign,
@@ -107,6 +113,12 @@ impl CaseAction {
         CaseAction::RequestReview,
         CaseAction::DecideReview,
         CaseAction::ReplySupervision,
+        CaseAction::TransferToDepartment,
+        CaseAction::AssignToDepartment,
+        CaseAction::ReportBack,
+        CaseAction::SetWorkingGroup,
+        CaseAction::ReplyToPetitioner,
+        CaseAction::IssueReceipt,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +136,12 @@ impl CaseAction {
             CaseAction::RequestReview => "request_review",
             CaseAction::DecideReview => "decide_review",
             CaseAction::ReplySupervision => "reply_supervision",
+            CaseAction::TransferToDepartment => "transfer_to_department",
+            CaseAction::AssignToDepartment => "assign_to_department",
+            CaseAction::ReportBack => "report_back",
+            CaseAction::SetWorkingGroup => "set_working_group",
+            CaseAction::ReplyToPetitioner => "reply_to_petitioner",
+            CaseAction::IssueReceipt => "issue_receipt",
         }
     }
 
@@ -132,7 +150,13 @@ impl CaseAction {
     pub fn is_officers(self) -> bool {
         matches!(
             self,
-            CaseAction::Progress | CaseAction::Resolve | CaseAction::Close | CaseAction::ReplySupervision
+            CaseAction::Progress
+                | CaseAction::Resolve
+                | CaseAction::Close
+                | CaseAction::ReplySupervision
+                | CaseAction::ReportBack
+                | CaseAction::ReplyToPetitioner
+                | CaseAction::IssueReceipt
         )
     }
 }
@@ -188,7 +212,7 @@ pub enum Rpc {
 
 impl Rpc {
     /// Every RPC, every `ActOnCase` action and both kinds of `GetCase`.
-    pub const ALL: [Rpc; 46] = [
+    pub const ALL: [Rpc; 52] = [
         Rpc::SubmitDailyReport,
         Rpc::GetDailyReport,
         Rpc::ListDailyReports,
@@ -220,6 +244,12 @@ impl Rpc {
         Rpc::ActOnCase(CaseAction::RequestReview),
         Rpc::ActOnCase(CaseAction::DecideReview),
         Rpc::ActOnCase(CaseAction::ReplySupervision),
+        Rpc::ActOnCase(CaseAction::TransferToDepartment),
+        Rpc::ActOnCase(CaseAction::AssignToDepartment),
+        Rpc::ActOnCase(CaseAction::ReportBack),
+        Rpc::ActOnCase(CaseAction::SetWorkingGroup),
+        Rpc::ActOnCase(CaseAction::ReplyToPetitioner),
+        Rpc::ActOnCase(CaseAction::IssueReceipt),
         Rpc::GetCase { with_petitioner: false },
         Rpc::GetCase { with_petitioner: true },
         Rpc::ListCases,

@@ -20,6 +20,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
+use crate::department::DepartmentId;
 use crate::error::DomainError;
 use crate::report::{
     DisputeCategory, MAX_AMOUNT_CENTS, MAX_WORKERS, check_amount, check_chars, check_id, named_enum,
@@ -227,6 +228,9 @@ pub struct Intake {
     pub workers: u32,
     /// Amount claimed in fen (wage arrears), else 0.
     pub amount_claimed_cents: i64,
+    /// The key project (重点项目) the case belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 impl Intake {
@@ -259,8 +263,151 @@ impl Intake {
             ));
         }
         check_amount(self.amount_claimed_cents, "amount_claimed_cents")?;
+        if let Some(project) = &self.project {
+            check_project_id(project, "project_id")?;
+        }
         Ok(())
     }
+}
+
+/// A working group's lead and members: each named once, at most
+/// [`MAX_GROUP_MEMBERS`] members.
+pub fn check_group(lead: &GroupMember, members: &[GroupMember]) -> Result<(), DomainError> {
+    crate::identity::check_person_id(&lead.person, "lead.person_id")?;
+    if members.len() > MAX_GROUP_MEMBERS {
+        return Err(DomainError::invalid(
+            "members",
+            why!(AT_MOST_GROUP_MEMBERS, "a working group has at most {max} members", max = MAX_GROUP_MEMBERS),
+        ));
+    }
+    for (i, member) in members.iter().enumerate() {
+        crate::identity::check_person_id(&member.person, &format!("members[{i}].person_id"))?;
+        if let Some(department) = &member.department
+            && department.unit != member.unit
+        {
+            return Err(DomainError::invalid(
+                format!("members[{i}].department_id"),
+                why!(
+                    DEPARTMENT_NOT_OF_UNIT,
+                    "department {department} is not of unit {unit}",
+                    department = department,
+                    unit = member.unit
+                ),
+            ));
+        }
+        if member == lead || members[..i].contains(member) {
+            return Err(DomainError::invalid(
+                format!("members[{i}]"),
+                why!(
+                    GROUP_MEMBER_TWICE,
+                    "{person} is named twice in the working group",
+                    person = member.person
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A petitioner's rating: satisfied or dissatisfied.
+pub fn check_rating(satisfaction: Satisfaction, field: &str) -> Result<(), DomainError> {
+    match satisfaction {
+        Satisfaction::Satisfied | Satisfaction::Dissatisfied => Ok(()),
+        Satisfaction::Unreachable => Err(DomainError::invalid(
+            field,
+            why!(RATING_SATISFIED_OR_DISSATISFIED, "a petitioner's rating is satisfied or dissatisfied"),
+        )),
+    }
+}
+
+/// Longest project id.
+pub const MAX_PROJECT_ID_LEN: usize = 64;
+
+/// A key project's id: lowercase ASCII letters, digits, `-` and `_`.
+pub fn check_project_id(value: &str, field: &str) -> Result<(), DomainError> {
+    if value.is_empty()
+        || value.len() > MAX_PROJECT_ID_LEN
+        || !value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'))
+    {
+        return Err(DomainError::invalid(
+            field,
+            why!(
+                PROJECT_ID_SHAPE,
+                "a project id is 1–{max} lowercase letters, digits, '-' and '_'",
+                max = MAX_PROJECT_ID_LEN
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A member of a special working group (专门工作组): a person of a unit or
+/// of one of its departments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub person: String,
+    pub unit: UnitId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<DepartmentId>,
+}
+
+impl GroupMember {
+    /// Whether `identity` is this member.
+    pub fn is(&self, identity: &crate::identity::Identity) -> bool {
+        match identity {
+            crate::identity::Identity::Person { id, unit, .. } => {
+                id == &self.person && unit == &self.unit && identity.department() == self.department
+            }
+            crate::identity::Identity::Node { .. } => false,
+        }
+    }
+}
+
+/// The most members a working group has besides its lead.
+pub const MAX_GROUP_MEMBERS: usize = 30;
+
+/// A special working group on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkingGroup {
+    pub lead: GroupMember,
+    pub members: Vec<GroupMember>,
+    pub set_on: NaiveDate,
+}
+
+/// An assignment of a case to a department (交办) and its report back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentTask {
+    pub department: DepartmentId,
+    pub assigned_on: NaiveDate,
+    pub report_by: NaiveDate,
+    pub reported_on: Option<NaiveDate>,
+    pub report: Option<String>,
+}
+
+impl DepartmentTask {
+    /// Unreported past its date at the end of `on`.
+    pub fn is_overdue(&self, on: NaiveDate) -> bool {
+        self.reported_on.is_none() && self.report_by < on
+    }
+}
+
+/// A reply written for the petitioner (答复), shown by the public tracker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicReply {
+    pub on: NaiveDate,
+    pub text: String,
+    /// The office that wrote it: the owner unit, and its department when one held the case.
+    pub unit: UnitId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<DepartmentId>,
+}
+
+/// The petitioner's own rating, given through the public tracker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PetitionerRating {
+    pub satisfaction: Satisfaction,
+    pub on: NaiveDate,
+    pub rating_id: String,
 }
 
 /// Why a new case was flagged as a repeat petition: the rule and its inputs,
@@ -378,6 +525,10 @@ pub enum EventKind {
         intake: Intake,
         accept_by: NaiveDate,
         repeat: Option<RepeatLink>,
+        /// The receipt's query code as a salted hash (see [`crate::receipt`]):
+        /// carried between nodes, never returned by a read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt: Option<String>,
     },
     Accepted {
         deadline: NaiveDate,
@@ -448,6 +599,40 @@ pub enum EventKind {
         window_days: u32,
         since: NaiveDate,
     },
+    /// 转办: a department of the owner unit now holds the case.
+    TransferredToDepartment {
+        department: DepartmentId,
+        reason: String,
+        deadline: NaiveDate,
+    },
+    /// 交办: a department of the owner unit reports back by `report_by`.
+    AssignedToDepartment {
+        department: DepartmentId,
+        report_by: NaiveDate,
+    },
+    /// The department's report back on its assignment.
+    DepartmentReported {
+        department: DepartmentId,
+        report: String,
+        on_time: bool,
+    },
+    WorkingGroupSet {
+        lead: GroupMember,
+        members: Vec<GroupMember>,
+    },
+    /// A reply for the petitioner (public), apart from the event's note (internal).
+    PublicReplied {
+        text: String,
+    },
+    /// A new receipt: `receipt` is its code's hash (never returned by a read).
+    ReceiptIssued {
+        receipt: String,
+    },
+    /// The petitioner's rating through the tracker.
+    PetitionerRated {
+        satisfaction: Satisfaction,
+        rating_id: String,
+    },
 }
 
 impl EventKind {
@@ -470,6 +655,13 @@ impl EventKind {
             EventKind::Supervised { .. } => "supervised",
             EventKind::SupervisionReplied { .. } => "supervision_replied",
             EventKind::RepeatFound { .. } => "repeat_found",
+            EventKind::TransferredToDepartment { .. } => "transferred_to_department",
+            EventKind::AssignedToDepartment { .. } => "assigned_to_department",
+            EventKind::DepartmentReported { .. } => "department_reported",
+            EventKind::WorkingGroupSet { .. } => "working_group_set",
+            EventKind::PublicReplied { .. } => "public_replied",
+            EventKind::ReceiptIssued { .. } => "receipt_issued",
+            EventKind::PetitionerRated { .. } => "petitioner_rated",
         }
     }
 
@@ -510,7 +702,10 @@ impl CaseEvent {
         }
         self.actor.validate("actor")?;
         check_text(&self.note, "note")?;
-        if let EventKind::Registered { intake, .. } = &self.kind {
+        if let EventKind::Registered { intake, receipt, .. } = &self.kind {
+            if let Some(receipt) = receipt {
+                crate::receipt::check_hash(receipt, "registered.receipt_code_hash")?;
+            }
             if self.seq != 1 {
                 return Err(DomainError::invalid(
                     "seq",
@@ -610,6 +805,20 @@ impl CaseEvent {
             EventKind::SupervisionReplied { supervision_id } => {
                 check_id(supervision_id, "supervision_replied.supervision_id")?;
             }
+            EventKind::TransferredToDepartment { reason, .. } => {
+                text(reason, "transferred_to_department.reason")?
+            }
+            EventKind::AssignedToDepartment { .. } => {}
+            EventKind::DepartmentReported { report, .. } => text(report, "department_reported.report")?,
+            EventKind::WorkingGroupSet { lead, members } => check_group(lead, members)?,
+            EventKind::PublicReplied { text: reply } => text(reply, "public_replied.text")?,
+            EventKind::ReceiptIssued { receipt } => {
+                crate::receipt::check_hash(receipt, "receipt_issued.receipt_code_hash")?
+            }
+            EventKind::PetitionerRated { satisfaction, rating_id } => {
+                check_rating(*satisfaction, "petitioner_rated.satisfaction")?;
+                check_id(rating_id, "petitioner_rated.rating_id")?;
+            }
             EventKind::RepeatFound { of, window_days, .. } => {
                 if of.is_empty() {
                     return Err(DomainError::invalid(
@@ -681,6 +890,15 @@ pub struct Case {
     pub assignments_down: u32,
     pub reopened: u32,
     pub supervisions: Vec<SupervisionEntry>,
+    /// The department of the owner unit holding the case after a transfer (转办).
+    pub department: Option<DepartmentId>,
+    /// Assignments to departments (交办), oldest first.
+    pub department_tasks: Vec<DepartmentTask>,
+    pub working_group: Option<WorkingGroup>,
+    pub public_replies: Vec<PublicReply>,
+    /// The current receipt's code hash (never returned by a read).
+    pub receipt: Option<String>,
+    pub petitioner_rating: Option<PetitionerRating>,
     /// The newest event's sequence number.
     pub seq: u32,
     pub updated_at: DateTime<Utc>,
@@ -744,6 +962,38 @@ pub enum Action {
         window_days: u32,
         since: NaiveDate,
     },
+    /// 转办 to a department of the owner unit (checked to exist by the node).
+    TransferToDepartment {
+        department: DepartmentId,
+        reason: String,
+        deadline: Option<NaiveDate>,
+    },
+    /// 交办 to a department of the owner unit.
+    AssignToDepartment {
+        department: DepartmentId,
+        report_by: NaiveDate,
+    },
+    /// The department's report back (the department is the caller's).
+    ReportBack {
+        department: DepartmentId,
+        report: String,
+    },
+    SetWorkingGroup {
+        lead: GroupMember,
+        members: Vec<GroupMember>,
+    },
+    ReplyToPetitioner {
+        text: String,
+    },
+    /// A new receipt: the new code's hash (the node made the code).
+    IssueReceipt {
+        receipt: String,
+    },
+    /// The petitioner's rating, taken by a public tracker.
+    RecordRating {
+        satisfaction: Satisfaction,
+        rating_id: String,
+    },
 }
 
 impl Action {
@@ -766,6 +1016,13 @@ impl Action {
             Action::Supervised { .. } => "supervise",
             Action::ReplySupervision { .. } => "reply_supervision",
             Action::FlagRepeat { .. } => "flag_repeat",
+            Action::TransferToDepartment { .. } => "transfer_to_department",
+            Action::AssignToDepartment { .. } => "assign_to_department",
+            Action::ReportBack { .. } => "report_back",
+            Action::SetWorkingGroup { .. } => "set_working_group",
+            Action::ReplyToPetitioner { .. } => "reply_to_petitioner",
+            Action::IssueReceipt { .. } => "issue_receipt",
+            Action::RecordRating { .. } => "record_rating",
         }
     }
 
@@ -787,6 +1044,13 @@ impl Action {
             Action::Supervised { .. } => "record supervision on",
             Action::ReplySupervision { .. } => "reply to supervision on",
             Action::FlagRepeat { .. } => "record a repeat petition on",
+            Action::TransferToDepartment { .. } => "transfer to a department",
+            Action::AssignToDepartment { .. } => "assign to a department",
+            Action::ReportBack { .. } => "report back on",
+            Action::SetWorkingGroup { .. } => "set a working group on",
+            Action::ReplyToPetitioner { .. } => "reply to the petitioner of",
+            Action::IssueReceipt { .. } => "issue a receipt for",
+            Action::RecordRating { .. } => "record the petitioner's rating of",
         }
     }
 
@@ -807,6 +1071,13 @@ impl Action {
             Action::RequestReview { .. } => A::RequestReview,
             Action::DecideReview { .. } => A::DecideReview,
             Action::ReplySupervision { .. } => A::ReplySupervision,
+            Action::TransferToDepartment { .. } => A::TransferToDepartment,
+            Action::AssignToDepartment { .. } => A::AssignToDepartment,
+            Action::ReportBack { .. } => A::ReportBack,
+            Action::SetWorkingGroup { .. } => A::SetWorkingGroup,
+            Action::ReplyToPetitioner { .. } => A::ReplyToPetitioner,
+            Action::IssueReceipt { .. } => A::IssueReceipt,
+            Action::RecordRating { .. } => return &[CaseStatus::Resolved, CaseStatus::Closed],
             Action::Supervised { .. } | Action::FlagRepeat { .. } => return ANY_STATUS,
         };
         action.allowed_from()
@@ -842,7 +1113,9 @@ impl crate::authz::CaseAction {
             A::Close => &[Resolved],
             A::Reopen | A::RequestReview => &[Closed],
             A::DecideReview => &[UnderReview],
-            A::ReplySupervision => ANY_STATUS,
+            A::ReplySupervision | A::ReportBack | A::ReplyToPetitioner | A::IssueReceipt => ANY_STATUS,
+            A::TransferToDepartment | A::AssignToDepartment => &[Accepted, Assigned, InProgress],
+            A::SetWorkingGroup => &[Registered, Accepted, Assigned, InProgress, UnderReview],
         }
     }
 }
@@ -903,7 +1176,7 @@ impl Case {
             unit: intake.origin_unit.clone(),
             actor: ctx.actor.clone(),
             note: ctx.note.clone(),
-            kind: EventKind::Registered { intake, accept_by, repeat },
+            kind: EventKind::Registered { intake, accept_by, repeat, receipt: None },
         })
     }
 
@@ -922,7 +1195,7 @@ impl Case {
 
     /// A case from its registration event.
     pub fn start(event: &CaseEvent) -> Result<Case, DomainError> {
-        let EventKind::Registered { intake, accept_by, repeat } = &event.kind else {
+        let EventKind::Registered { intake, accept_by, repeat, receipt } = &event.kind else {
             return Err(DomainError::invalid(
                 "events[0]",
                 why!(CASE_S_FIRST_EVENT_REGISTRATION, "a case's first event is its registration"),
@@ -960,6 +1233,12 @@ impl Case {
             assignments_down: 0,
             reopened: 0,
             supervisions: Vec::new(),
+            department: None,
+            department_tasks: Vec::new(),
+            working_group: None,
+            public_replies: Vec::new(),
+            receipt: receipt.clone(),
+            petitioner_rating: None,
             seq: 1,
             updated_at: event.at,
         })
@@ -1214,6 +1493,109 @@ impl Case {
                 }
                 EventKind::RepeatFound { of: new, window_days, since }
             }
+            Action::TransferToDepartment { department, reason, deadline } => {
+                self.require_own_department(&department)?;
+                if self.department.as_ref() == Some(&department) {
+                    return Err(failed(why!(
+                        CASE_ALREADY_HELD_BY_DEPARTMENT,
+                        "case {id} is already held by department {department}",
+                        id = self.id,
+                        department = department
+                    )));
+                }
+                let reason = required(&reason, "reason", MAX_TEXT_CHARS)?;
+                let limit = match self.deadline {
+                    Some(current) if current >= ctx.on => current,
+                    _ => add_days(ctx.on, policy.handle_days, "deadline")?,
+                };
+                let deadline = deadline.unwrap_or(limit);
+                if deadline < ctx.on || deadline > limit {
+                    return Err(DomainError::invalid(
+                        "deadline",
+                        why!(
+                            MUST_LIE_BETWEEN_TODAY_CASE_S,
+                            "must lie between today ({on}) and the case's deadline {limit}; extend the case for more",
+                            on = ctx.on,
+                            limit = limit
+                        ),
+                    ));
+                }
+                EventKind::TransferredToDepartment { department, reason, deadline }
+            }
+            Action::AssignToDepartment { department, report_by } => {
+                self.require_own_department(&department)?;
+                if self.department_tasks.iter().any(|t| t.department == department && t.reported_on.is_none())
+                {
+                    return Err(failed(why!(
+                        DEPARTMENT_TASK_STILL_OPEN,
+                        "case {id} is already assigned to department {department}, which has not reported back",
+                        id = self.id,
+                        department = department
+                    )));
+                }
+                let limit = self.deadline.filter(|d| *d >= ctx.on);
+                if report_by < ctx.on || limit.is_some_and(|limit| report_by > limit) {
+                    return Err(DomainError::invalid(
+                        "report_by",
+                        why!(
+                            REPORT_BY_BETWEEN_TODAY_AND_DEADLINE,
+                            "must lie between today ({on}) and the case's deadline ({limit})",
+                            on = ctx.on,
+                            limit = limit.map_or_else(|| "none".to_owned(), |d| d.to_string())
+                        ),
+                    ));
+                }
+                EventKind::AssignedToDepartment { department, report_by }
+            }
+            Action::ReportBack { department, report } => {
+                let Some(task) = self
+                    .department_tasks
+                    .iter()
+                    .find(|t| t.department == department && t.reported_on.is_none())
+                else {
+                    return Err(failed(why!(
+                        NO_OPEN_DEPARTMENT_TASK,
+                        "case {id} has no open assignment to department {department}",
+                        id = self.id,
+                        department = department
+                    )));
+                };
+                let report = required(&report, "report", MAX_TEXT_CHARS)?;
+                EventKind::DepartmentReported { on_time: ctx.on <= task.report_by, department, report }
+            }
+            Action::SetWorkingGroup { lead, members } => {
+                check_group(&lead, &members)?;
+                EventKind::WorkingGroupSet { lead, members }
+            }
+            Action::ReplyToPetitioner { text } => {
+                EventKind::PublicReplied { text: required(&text, "text", MAX_TEXT_CHARS)? }
+            }
+            Action::IssueReceipt { receipt } => {
+                crate::receipt::check_hash(&receipt, "receipt")?;
+                EventKind::ReceiptIssued { receipt }
+            }
+            Action::RecordRating { satisfaction, rating_id } => {
+                check_rating(satisfaction, "satisfaction")?;
+                check_id(&rating_id, "rating_id")?;
+                if let Some(rating) = &self.petitioner_rating {
+                    return Err(if rating.rating_id == rating_id {
+                        DomainError::AlreadyExists(why!(
+                            RATING_ALREADY_RECORDED,
+                            "the petitioner's rating {rating_id} is already recorded on case {id}",
+                            rating_id = rating_id,
+                            id = self.id
+                        ))
+                    } else {
+                        failed(why!(
+                            CASE_ALREADY_RATED,
+                            "the petitioner already rated case {id} on {on}",
+                            id = self.id,
+                            on = rating.on
+                        ))
+                    });
+                }
+                EventKind::PetitionerRated { satisfaction, rating_id }
+            }
             Action::ReplySupervision { supervision_id } => {
                 match self.supervisions.iter().find(|s| s.id == supervision_id) {
                     None => {
@@ -1317,6 +1699,42 @@ impl Case {
         }
     }
 
+    fn require_own_department(&self, department: &DepartmentId) -> Result<(), DomainError> {
+        if department.unit == self.owner_unit {
+            Ok(())
+        } else {
+            Err(DomainError::invalid(
+                "department_id",
+                why!(
+                    DEPARTMENT_NOT_OF_OWNER,
+                    "department {department} is not a department of the case's owner {owner_unit}",
+                    department = department,
+                    owner_unit = self.owner_unit
+                ),
+            ))
+        }
+    }
+
+    /// The person who answers for the case (包案): the working group's lead,
+    /// else the assigned leader.
+    pub fn lead(&self) -> Option<&str> {
+        self.working_group.as_ref().map(|g| g.lead.person.as_str()).or(self.leader.as_deref())
+    }
+
+    /// Whether the case is held by or assigned to `department` (ever assigned: a
+    /// department keeps seeing a case it reported on).
+    pub fn involves_department(&self, department: &DepartmentId) -> bool {
+        self.department.as_ref() == Some(department)
+            || self.department_tasks.iter().any(|t| &t.department == department)
+    }
+
+    /// Whether `identity` is a member (or the lead) of the case's working group.
+    pub fn in_working_group(&self, identity: &crate::identity::Identity) -> bool {
+        self.working_group
+            .as_ref()
+            .is_some_and(|g| g.lead.is(identity) || g.members.iter().any(|m| m.is(identity)))
+    }
+
     /// Folds the next event into the case.
     pub fn apply(&mut self, event: &CaseEvent) -> Result<(), DomainError> {
         if event.case_id != self.id {
@@ -1399,6 +1817,7 @@ impl Case {
             }
             EventKind::Escalated { to, .. } => {
                 allowed(&[Registered, Accepted, Assigned, InProgress])?;
+                self.department = None;
                 self.owner_unit = to.clone();
                 self.owner_since = event.on;
                 self.escalations += 1;
@@ -1411,6 +1830,7 @@ impl Case {
             }
             EventKind::AssignedDown { to, deadline } => {
                 allowed(&[Accepted, Assigned, InProgress])?;
+                self.department = None;
                 self.owner_unit = to.clone();
                 self.owner_since = event.on;
                 self.assignments_down += 1;
@@ -1446,6 +1866,7 @@ impl Case {
             EventKind::ReviewRequested { to, review_by, .. } => {
                 allowed(&[Closed])?;
                 self.status = UnderReview;
+                self.department = None;
                 self.owner_unit = to.clone();
                 self.owner_since = event.on;
                 self.review_by = Some(*review_by);
@@ -1488,6 +1909,70 @@ impl Case {
                         ))
                     })?;
                 entry.replied_on = Some(event.on);
+            }
+            EventKind::TransferredToDepartment { department, deadline, .. } => {
+                allowed(&[Accepted, Assigned, InProgress])?;
+                self.department = Some(department.clone());
+                self.owner_since = event.on;
+                self.status = Accepted;
+                self.deadline = Some(*deadline);
+                self.leader = None;
+                self.responsible = None;
+                self.plan = None;
+            }
+            EventKind::AssignedToDepartment { department, report_by } => {
+                allowed(&[Accepted, Assigned, InProgress])?;
+                self.department_tasks.push(DepartmentTask {
+                    department: department.clone(),
+                    assigned_on: event.on,
+                    report_by: *report_by,
+                    reported_on: None,
+                    report: None,
+                });
+            }
+            EventKind::DepartmentReported { department, report, .. } => {
+                let task = self
+                    .department_tasks
+                    .iter_mut()
+                    .find(|t| &t.department == department && t.reported_on.is_none())
+                    .ok_or_else(|| {
+                        failed(why!(
+                            NO_OPEN_DEPARTMENT_TASK,
+                            "case {id} has no open assignment to department {department}",
+                            id = self.id,
+                            department = department
+                        ))
+                    })?;
+                task.reported_on = Some(event.on);
+                task.report = Some(report.clone());
+            }
+            EventKind::WorkingGroupSet { lead, members } => {
+                self.working_group =
+                    Some(WorkingGroup { lead: lead.clone(), members: members.clone(), set_on: event.on });
+            }
+            EventKind::PublicReplied { text } => {
+                self.public_replies.push(PublicReply {
+                    on: event.on,
+                    text: text.clone(),
+                    unit: self.owner_unit.clone(),
+                    department: self.department.clone(),
+                });
+            }
+            EventKind::ReceiptIssued { receipt } => self.receipt = Some(receipt.clone()),
+            EventKind::PetitionerRated { satisfaction, rating_id } => {
+                allowed(&[Resolved, Closed])?;
+                if self.petitioner_rating.is_some() {
+                    return Err(failed(why!(
+                        CASE_ALREADY_RATED_EVENT,
+                        "case {id} was already rated by the petitioner",
+                        id = self.id
+                    )));
+                }
+                self.petitioner_rating = Some(PetitionerRating {
+                    satisfaction: *satisfaction,
+                    on: event.on,
+                    rating_id: rating_id.clone(),
+                });
             }
             EventKind::RepeatFound { of, window_days, since } => match &mut self.repeat {
                 Some(link) => {

@@ -5,7 +5,11 @@
 //!
 //! - a node: `fengqiao://node/{unit}` — the unit the node speaks for;
 //! - a person: `fengqiao://person/{unit}/{role}/{person}` — their unit, their
-//!   role and their own id (a staff number, never a name or ID number).
+//!   role and their own id (a staff number, never a name or ID number);
+//! - a department's officer or leader: `fengqiao://dept/{unit}/{code}/{role}/{person}`
+//!   — as a person, scoped to one department of the unit (see
+//!   [`crate::department`]): they see and work only the cases the
+//!   department holds or was assigned.
 //!
 //! The identity comes only from that name in a certificate the node has
 //! verified against the deployment CA; nothing a caller sends in a request
@@ -16,6 +20,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::department::{DepartmentId, DeptCode};
 use crate::error::DomainError;
 use crate::unit::UnitId;
 
@@ -71,15 +76,42 @@ impl fmt::Display for Role {
 pub enum Identity {
     /// A node speaking for `unit`.
     Node { unit: UnitId },
-    /// A person with `role` at `unit`.
-    Person { id: String, unit: UnitId, role: Role },
+    /// A person with `role` at `unit`; with `dept`, scoped to that
+    /// department of the unit.
+    Person {
+        id: String,
+        unit: UnitId,
+        role: Role,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dept: Option<DeptCode>,
+    },
 }
 
 impl Identity {
     /// A person identity, checking the id.
     pub fn person(id: &str, unit: UnitId, role: Role) -> Result<Identity, DomainError> {
         check_person_id(id, "person")?;
-        Ok(Identity::Person { id: id.to_owned(), unit, role })
+        Ok(Identity::Person { id: id.to_owned(), unit, role, dept: None })
+    }
+
+    /// A department's person, checking the id.
+    pub fn department_person(
+        id: &str,
+        department: DepartmentId,
+        role: Role,
+    ) -> Result<Identity, DomainError> {
+        check_person_id(id, "person")?;
+        Ok(Identity::Person { id: id.to_owned(), unit: department.unit, role, dept: Some(department.code) })
+    }
+
+    /// The department a department's person is scoped to.
+    pub fn department(&self) -> Option<DepartmentId> {
+        match self {
+            Identity::Person { unit, dept: Some(code), .. } => {
+                Some(DepartmentId::new(unit.clone(), code.clone()))
+            }
+            _ => None,
+        }
     }
 
     /// The unit the identity speaks for.
@@ -101,7 +133,10 @@ impl Identity {
     pub fn to_uri(&self) -> String {
         match self {
             Identity::Node { unit } => format!("{SCHEME}node/{unit}"),
-            Identity::Person { id, unit, role } => format!("{SCHEME}person/{unit}/{role}/{id}"),
+            Identity::Person { id, unit, role, dept: None } => format!("{SCHEME}person/{unit}/{role}/{id}"),
+            Identity::Person { id, unit, role, dept: Some(code) } => {
+                format!("{SCHEME}dept/{unit}/{code}/{role}/{id}")
+            }
         }
     }
 
@@ -114,7 +149,11 @@ impl Identity {
         let parts: Vec<&str> = rest.split('/').collect();
         match parts.as_slice() {
             ["node", unit] => Ok(Identity::Node { unit: UnitId::parse_field(unit, field)? }),
-            ["person", unit, role, id] => {
+            ["person", unit, role, id] | ["dept", unit, _, role, id] => {
+                let dept = match parts.as_slice() {
+                    ["dept", _, code, ..] => Some(DeptCode::parse_field(code, field)?),
+                    _ => None,
+                };
                 let unit = UnitId::parse_field(unit, field)?;
                 let role = Role::parse(role).ok_or_else(|| {
                     DomainError::invalid(
@@ -127,7 +166,7 @@ impl Identity {
                     )
                 })?;
                 check_person_id(id, field)?;
-                Ok(Identity::Person { id: (*id).to_owned(), unit, role })
+                Ok(Identity::Person { id: (*id).to_owned(), unit, role, dept })
             }
             _ => Err(DomainError::invalid(
                 field,
@@ -145,7 +184,10 @@ impl fmt::Display for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Identity::Node { unit } => write!(f, "node {unit}"),
-            Identity::Person { id, unit, role } => write!(f, "{role} {id} at {unit}"),
+            Identity::Person { id, unit, role, dept: None } => write!(f, "{role} {id} at {unit}"),
+            Identity::Person { id, unit, role, dept: Some(code) } => {
+                write!(f, "{role} {id} at {unit}:{code}")
+            }
         }
     }
 }
@@ -186,6 +228,8 @@ mod tests {
         let cases = [
             Identity::Node { unit: unit("410411001") },
             Identity::person("staff-0042", unit("410411"), Role::Leader).unwrap(),
+            Identity::department_person("hr-007", DepartmentId::parse("410411:hrss").unwrap(), Role::Officer)
+                .unwrap(),
         ];
         for identity in cases {
             assert_eq!(Identity::from_uri(&identity.to_uri()).unwrap(), identity);

@@ -1102,3 +1102,19 @@ refusal-weekly-not-unapproved-here = { $unit }'s weekly report is not approved a
 refusal-must-be-accountability-kind = must be CRITICISM, ADMONITION or COMMENDATION
 refusal-accountability-below-only = an accountability action is recorded against a unit below { $home }, not against it
 refusal-not-a-year = must be a year from 1900 to 9999
+
+# Departments, receipts, working groups (issue 20)
+detail-transferred-to-department = to { $department } by { $deadline }: { $reason }
+detail-assigned-to-department = { $department } reports back by { $report_by }
+detail-department-reported = { $department } reported { $timing }: { $report }
+detail-working-group = lead { $lead }; members { $members }
+detail-public-reply = reply to the petitioner: { $text }
+detail-receipt-issued = a new receipt was issued (the earlier code no longer works)
+detail-petitioner-rated = rated by the petitioner: { $rating }
+event-transferred_to_department = transferred to a department
+event-assigned_to_department = assigned to a department
+event-department_reported = department reported back
+event-working_group_set = working group set
+event-public_replied = replied to the petitioner
+event-receipt_issued = receipt issued
+event-petitioner_rated = rated by the petitioner

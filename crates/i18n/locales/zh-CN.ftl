@@ -1049,3 +1049,19 @@ refusal-weekly-not-unapproved-here = { $unit } 的周报告不是在 { $home } �
 refusal-must-be-accountability-kind = 必须是 CRITICISM、ADMONITION 或 COMMENDATION
 refusal-accountability-below-only = 责任追究只能针对 { $home } 以下的单位，不能针对其本身
 refusal-not-a-year = 必须是 1900 至 9999 之间的年份
+
+# 部门、回执、专门工作组（issue 20）
+detail-transferred-to-department = 转办 { $department }，{ $deadline } 前办结：{ $reason }
+detail-assigned-to-department = 交办 { $department }，{ $report_by } 前报告办理情况
+detail-department-reported = { $department } 报告办理情况（{ $timing }）：{ $report }
+detail-working-group = 牵头 { $lead }；成员 { $members }
+detail-public-reply = 答复信访人：{ $text }
+detail-receipt-issued = 已重新出具回执（原查询码失效）
+detail-petitioner-rated = 信访人评价：{ $rating }
+event-transferred_to_department = 转办部门
+event-assigned_to_department = 交办部门
+event-department_reported = 部门报告办理情况
+event-working_group_set = 成立专门工作组
+event-public_replied = 答复信访人
+event-receipt_issued = 出具回执
+event-petitioner_rated = 信访人评价

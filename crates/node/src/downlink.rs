@@ -319,6 +319,9 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
     let sequence = event.sequence;
     let created_at = from_timestamp(event.created_at, "created_at").ok();
     match event.body {
+        Some(Body::PetitionerRating(rating)) => {
+            warn!(case = %rating.case_id, sequence, "petitioner rating not yet applied here; skipped");
+        }
         Some(Body::Notice(notice)) => {
             let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
             if node.tree().get(target.as_str()).is_none() {

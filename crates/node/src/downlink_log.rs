@@ -101,6 +101,7 @@ pub async fn send_tree(
         target_unit_id: target.to_string(),
         created_at: Some(timestamp(at)),
         body: Some(Body::Tree(TreeSnapshot {
+            departments: Vec::new(),
             units: subtree.units().into_iter().map(pb::Unit::from).collect(),
             parent_unit_id: node
                 .tree()

@@ -73,6 +73,7 @@ impl Person {
             id: self.id.into(),
             name: Some(name(self.name)),
             on_behalf_of: None,
+            department: None,
         }
     }
 
@@ -278,6 +279,7 @@ async fn the_ledger_names_who_really_acted(backend: Backend) {
         id: OFFICER.id.into(),
         name: Some(name(OFFICER.name)),
         on_behalf_of: Some(Principal::new(LEADER.id, Some(name("王书记")), "on_behalf_of").unwrap()),
+        department: None,
     };
     let expected = vec![
         ("registered", OFFICER.actor()),

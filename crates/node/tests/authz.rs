@@ -565,6 +565,30 @@ fn action_of(action: CaseAction) -> Action {
         CaseAction::ReplySupervision => {
             Action::ReplySupervision(act::ReplySupervision { supervision_id: "D-S1".into() })
         }
+        CaseAction::TransferToDepartment => Action::TransferToDepartment(act::TransferToDepartment {
+            department_id: "D:hrss".into(),
+            reason: "wage arrears".into(),
+            deadline: String::new(),
+        }),
+        CaseAction::AssignToDepartment => Action::AssignToDepartment(act::AssignToDepartment {
+            department_id: "D:hrss".into(),
+            report_by: String::new(),
+        }),
+        CaseAction::ReportBack => {
+            Action::ReportBack(act::ReportBack { report: "paid".into(), department_id: "D:hrss".into() })
+        }
+        CaseAction::SetWorkingGroup => Action::SetWorkingGroup(act::SetWorkingGroup {
+            lead: Some(pb::WorkingGroupMember {
+                person_id: "lead-1".into(),
+                unit_id: "D".into(),
+                department_id: String::new(),
+            }),
+            members: Vec::new(),
+        }),
+        CaseAction::ReplyToPetitioner => {
+            Action::ReplyToPetitioner(act::ReplyToPetitioner { text: "we are on it".into() })
+        }
+        CaseAction::IssueReceipt => Action::IssueReceipt(act::IssueReceipt {}),
     }
 }
 

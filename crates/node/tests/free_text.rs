@@ -218,6 +218,7 @@ async fn the_uplink_refuses_personal_data(backend: Backend) {
             }),
             accept_by: today(),
             repeat: None,
+            receipt_code_hash: String::new(),
         })),
         acted_by: None,
     };

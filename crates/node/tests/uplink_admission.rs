@@ -203,6 +203,7 @@ fn case_event(id: &str, at: DateTime<Utc>) -> pb::CaseEvent {
         source: None,
         workers: 0,
         amount_claimed_cents: 0,
+        project: None,
     };
     let policy = fengqiao_core::TimePolicy::default();
     let context = Context {

@@ -11,9 +11,11 @@ use fengqiao_core::DisputeCategory;
 use fengqiao_core::DomainError;
 use fengqiao_core::actor::{Actor, DisplayName, NodeTask, Principal};
 use fengqiao_core::case::{
-    Case, CaseEvent, CaseId, CaseStatus, Channel, DisputeRef, EventKind, Intake, Petitioner, RepeatLink,
-    ReviewDecision, Satisfaction, SupervisionEntry, SupervisionKind,
+    Case, CaseEvent, CaseId, CaseStatus, Channel, DepartmentTask, DisputeRef, EventKind, GroupMember, Intake,
+    Petitioner, PetitionerRating, PublicReply, RepeatLink, ReviewDecision, Satisfaction, SupervisionEntry,
+    SupervisionKind, WorkingGroup, days_past,
 };
+use fengqiao_core::department::DepartmentId;
 use fengqiao_core::identity::Role;
 use fengqiao_core::read::{CaseFile, CaseRecord, EventRecord, PetitionerRecord};
 use fengqiao_core::why;
@@ -67,13 +69,19 @@ impl From<&Actor> for pb::Actor {
     fn from(actor: &Actor) -> Self {
         use pb::actor::Kind;
         let kind = match actor {
-            Actor::Person { unit, role, id, name, on_behalf_of } => Kind::Person(pb::PersonActor {
-                unit_id: unit.to_string(),
-                role: pb::Role::from(*role).into(),
-                person_id: id.clone(),
-                display_name: name.as_ref().map(ToString::to_string).unwrap_or_default(),
-                on_behalf_of: on_behalf_of.as_ref().map(pb::OnBehalfOf::from),
-            }),
+            Actor::Person { unit, role, id, name, on_behalf_of, department } => {
+                Kind::Person(pb::PersonActor {
+                    unit_id: unit.to_string(),
+                    role: pb::Role::from(*role).into(),
+                    person_id: id.clone(),
+                    display_name: name.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    on_behalf_of: on_behalf_of.as_ref().map(pb::OnBehalfOf::from),
+                    department_id: department
+                        .as_ref()
+                        .map(|code| DepartmentId::new(unit.clone(), code.clone()).to_string())
+                        .unwrap_or_default(),
+                })
+            }
             Actor::Node { unit, task } => Kind::Node(pb::NodeActor {
                 unit_id: unit.to_string(),
                 task: pb::NodeTask::from(*task).into(),
@@ -102,12 +110,32 @@ impl TryFrom<pb::Actor> for Actor {
                 let name = optional_text(person.display_name)
                     .map(|name| DisplayName::parse_field(&name, "person.display_name"))
                     .transpose()?;
+                let unit = parse_unit_id(&person.unit_id, "person.unit_id")?;
+                let department = match optional_text(person.department_id) {
+                    None => None,
+                    Some(text) => {
+                        let department = DepartmentId::parse_field(&text, "person.department_id")?;
+                        if department.unit != unit {
+                            return Err(DomainError::invalid(
+                                "person.department_id",
+                                why!(
+                                    DEPARTMENT_NOT_OF_UNIT,
+                                    "department {department} is not of unit {unit}",
+                                    department = department,
+                                    unit = unit
+                                ),
+                            ));
+                        }
+                        Some(department.code)
+                    }
+                };
                 let actor = Actor::Person {
-                    unit: parse_unit_id(&person.unit_id, "person.unit_id")?,
+                    unit,
                     role: Role::from_wire(person.role, "person.role")?,
                     id: person.person_id,
                     name,
                     on_behalf_of: convert_at(person.on_behalf_of.unwrap_or_default(), "person.on_behalf_of")?,
+                    department,
                 };
                 (actor, "person")
             }
@@ -191,6 +219,7 @@ impl From<&Intake> for pb::CaseIntake {
             source: intake.source.as_ref().map(pb::DisputeRef::from),
             workers: intake.workers,
             amount_claimed_cents: intake.amount_claimed_cents,
+            project_id: intake.project.clone().unwrap_or_default(),
         }
     }
 }
@@ -212,6 +241,7 @@ impl TryFrom<pb::CaseIntake> for Intake {
             source: intake.source.map(|source| convert_at(source, "source")).transpose()?,
             workers: intake.workers,
             amount_claimed_cents: intake.amount_claimed_cents,
+            project: optional_text(intake.project_id),
         };
         intake.validate()?;
         Ok(intake)
@@ -323,11 +353,14 @@ impl From<&EventKind> for Kind {
     fn from(kind: &EventKind) -> Self {
         use pb::case_event as wire;
         match kind {
-            EventKind::Registered { intake, accept_by, repeat } => Kind::Registered(wire::Registered {
-                intake: Some(pb::CaseIntake::from(intake)),
-                accept_by: format_date(*accept_by),
-                repeat: repeat.as_ref().map(pb::RepeatLink::from),
-            }),
+            EventKind::Registered { intake, accept_by, repeat, receipt } => {
+                Kind::Registered(wire::Registered {
+                    intake: Some(pb::CaseIntake::from(intake)),
+                    accept_by: format_date(*accept_by),
+                    repeat: repeat.as_ref().map(pb::RepeatLink::from),
+                    receipt_code_hash: receipt.clone().unwrap_or_default(),
+                })
+            }
             EventKind::Accepted { deadline } => {
                 Kind::Accepted(wire::Accepted { deadline: format_date(*deadline) })
             }
@@ -394,8 +427,83 @@ impl From<&EventKind> for Kind {
             EventKind::SupervisionReplied { supervision_id } => {
                 Kind::SupervisionReplied(wire::SupervisionReplied { supervision_id: supervision_id.clone() })
             }
+            EventKind::TransferredToDepartment { department, reason, deadline } => {
+                Kind::TransferredToDepartment(wire::TransferredToDepartment {
+                    department_id: department.to_string(),
+                    reason: reason.clone(),
+                    deadline: format_date(*deadline),
+                })
+            }
+            EventKind::AssignedToDepartment { department, report_by } => {
+                Kind::AssignedToDepartment(wire::AssignedToDepartment {
+                    department_id: department.to_string(),
+                    report_by: format_date(*report_by),
+                })
+            }
+            EventKind::DepartmentReported { department, report, on_time } => {
+                Kind::DepartmentReported(wire::DepartmentReported {
+                    department_id: department.to_string(),
+                    report: report.clone(),
+                    on_time: *on_time,
+                })
+            }
+            EventKind::WorkingGroupSet { lead, members } => Kind::WorkingGroupSet(wire::WorkingGroupSet {
+                lead: Some(pb::WorkingGroupMember::from(lead)),
+                members: members.iter().map(pb::WorkingGroupMember::from).collect(),
+            }),
+            EventKind::PublicReplied { text } => {
+                Kind::PublicReplied(wire::PublicReplied { text: text.clone() })
+            }
+            EventKind::ReceiptIssued { receipt } => {
+                Kind::ReceiptIssued(wire::ReceiptIssued { receipt_code_hash: receipt.clone() })
+            }
+            EventKind::PetitionerRated { satisfaction, rating_id } => {
+                Kind::PetitionerRated(wire::PetitionerRated {
+                    satisfaction: pb::Satisfaction::from(*satisfaction).into(),
+                    rating_id: rating_id.clone(),
+                })
+            }
         }
     }
+}
+
+impl From<&GroupMember> for pb::WorkingGroupMember {
+    fn from(member: &GroupMember) -> Self {
+        pb::WorkingGroupMember {
+            person_id: member.person.clone(),
+            unit_id: member.unit.to_string(),
+            department_id: member.department.as_ref().map(ToString::to_string).unwrap_or_default(),
+        }
+    }
+}
+
+/// A working group's member from the wire; errors name `person_id`,
+/// `unit_id` or `department_id`.
+impl TryFrom<pb::WorkingGroupMember> for GroupMember {
+    type Error = DomainError;
+
+    fn try_from(member: pb::WorkingGroupMember) -> Result<Self, DomainError> {
+        Ok(GroupMember {
+            person: member.person_id,
+            unit: parse_unit_id(&member.unit_id, "unit_id")?,
+            department: optional_text(member.department_id)
+                .map(|id| DepartmentId::parse_field(&id, "department_id"))
+                .transpose()?,
+        })
+    }
+}
+
+/// An event as a read shows it (GetCase, ListCases, exports, the
+/// dashboard): the receipt's code hash is blanked, so nobody reads back
+/// what only the petitioner's code should open.
+pub fn event_for_reader(event: &CaseEvent) -> pb::CaseEvent {
+    let mut wire = pb::CaseEvent::from(event);
+    match &mut wire.kind {
+        Some(Kind::Registered(registered)) => registered.receipt_code_hash.clear(),
+        Some(Kind::ReceiptIssued(issued)) => issued.receipt_code_hash.clear(),
+        _ => {}
+    }
+    wire
 }
 
 impl From<&CaseEvent> for pb::CaseEvent {
@@ -469,6 +577,7 @@ impl TryFrom<Kind> for EventKind {
                     .repeat
                     .map(|repeat| convert_at(repeat, "registered.repeat"))
                     .transpose()?,
+                receipt: optional_text(registered.receipt_code_hash),
             },
             Kind::Accepted(accepted) => {
                 EventKind::Accepted { deadline: parse_date(&accepted.deadline, "accepted.deadline")? }
@@ -538,6 +647,39 @@ impl TryFrom<Kind> for EventKind {
             Kind::SupervisionReplied(replied) => {
                 EventKind::SupervisionReplied { supervision_id: replied.supervision_id }
             }
+            Kind::TransferredToDepartment(transferred) => EventKind::TransferredToDepartment {
+                department: DepartmentId::parse_field(
+                    &transferred.department_id,
+                    "transferred_to_department.department_id",
+                )?,
+                deadline: parse_date(&transferred.deadline, "transferred_to_department.deadline")?,
+                reason: transferred.reason,
+            },
+            Kind::AssignedToDepartment(assigned) => EventKind::AssignedToDepartment {
+                department: DepartmentId::parse_field(
+                    &assigned.department_id,
+                    "assigned_to_department.department_id",
+                )?,
+                report_by: parse_date(&assigned.report_by, "assigned_to_department.report_by")?,
+            },
+            Kind::DepartmentReported(reported) => EventKind::DepartmentReported {
+                department: DepartmentId::parse_field(
+                    &reported.department_id,
+                    "department_reported.department_id",
+                )?,
+                report: reported.report,
+                on_time: reported.on_time,
+            },
+            Kind::WorkingGroupSet(group) => EventKind::WorkingGroupSet {
+                lead: required_at(group.lead, "working_group_set.lead")?,
+                members: convert_each(group.members, "working_group_set.members")?,
+            },
+            Kind::PublicReplied(replied) => EventKind::PublicReplied { text: replied.text },
+            Kind::ReceiptIssued(issued) => EventKind::ReceiptIssued { receipt: issued.receipt_code_hash },
+            Kind::PetitionerRated(rated) => EventKind::PetitionerRated {
+                satisfaction: Satisfaction::from_wire(rated.satisfaction, "petitioner_rated.satisfaction")?,
+                rating_id: rated.rating_id,
+            },
         })
     }
 }
@@ -580,6 +722,44 @@ pub fn case_to_pb(case: &Case, today: NaiveDate, held_here: bool) -> pb::Case {
         due: optional_date(case.due()),
         days_overdue: case.days_overdue(today),
         held_here,
+        department_id: case.department.as_ref().map(ToString::to_string).unwrap_or_default(),
+        department_tasks: case
+            .department_tasks
+            .iter()
+            .map(|task| pb::DepartmentTask {
+                department_id: task.department.to_string(),
+                assigned_on: format_date(task.assigned_on),
+                report_by: format_date(task.report_by),
+                reported_on: optional_date(task.reported_on),
+                report: task.report.clone().unwrap_or_default(),
+                days_overdue: if task.reported_on.is_none() {
+                    days_past(Some(task.report_by), today)
+                } else {
+                    0
+                },
+            })
+            .collect(),
+        working_group: case.working_group.as_ref().map(|group| pb::WorkingGroup {
+            lead: Some(pb::WorkingGroupMember::from(&group.lead)),
+            members: group.members.iter().map(pb::WorkingGroupMember::from).collect(),
+            set_on: format_date(group.set_on),
+        }),
+        public_replies: case
+            .public_replies
+            .iter()
+            .map(|reply| pb::PublicReply {
+                on: format_date(reply.on),
+                text: reply.text.clone(),
+                office: reply.department.as_ref().map_or_else(|| reply.unit.to_string(), ToString::to_string),
+            })
+            .collect(),
+        petitioner_satisfaction: case
+            .petitioner_rating
+            .as_ref()
+            .map_or(pb::Satisfaction::Unspecified, |r| pb::Satisfaction::from(r.satisfaction))
+            .into(),
+        petitioner_rated_on: optional_date(case.petitioner_rating.as_ref().map(|r| r.on)),
+        project_id: case.intake.project.clone().unwrap_or_default(),
     }
 }
 
@@ -631,6 +811,63 @@ impl TryFrom<pb::Case> for (Case, bool) {
             assignments_down: case.assignments_down,
             reopened: case.reopened,
             supervisions: convert_each(case.supervisions, "supervisions")?,
+            department: optional_text(case.department_id)
+                .map(|id| DepartmentId::parse_field(&id, "department_id"))
+                .transpose()?,
+            department_tasks: case
+                .department_tasks
+                .into_iter()
+                .enumerate()
+                .map(|(i, task)| {
+                    let at = |field: &str| format!("department_tasks[{i}].{field}");
+                    Ok(DepartmentTask {
+                        department: DepartmentId::parse_field(&task.department_id, &at("department_id"))?,
+                        assigned_on: parse_date(&task.assigned_on, &at("assigned_on"))?,
+                        report_by: parse_date(&task.report_by, &at("report_by"))?,
+                        reported_on: parse_optional_date(&task.reported_on, &at("reported_on"))?,
+                        report: optional_text(task.report),
+                    })
+                })
+                .collect::<Result<Vec<_>, DomainError>>()?,
+            working_group: case
+                .working_group
+                .map(|group| -> Result<WorkingGroup, DomainError> {
+                    Ok(WorkingGroup {
+                        lead: required_at(group.lead, "working_group.lead")?,
+                        members: convert_each(group.members, "working_group.members")?,
+                        set_on: parse_date(&group.set_on, "working_group.set_on")?,
+                    })
+                })
+                .transpose()?,
+            public_replies: case
+                .public_replies
+                .into_iter()
+                .enumerate()
+                .map(|(i, reply)| {
+                    let field = format!("public_replies[{i}].office");
+                    let (unit, department) = if reply.office.contains(':') {
+                        let department = DepartmentId::parse_field(&reply.office, &field)?;
+                        (department.unit.clone(), Some(department))
+                    } else {
+                        (parse_unit_id(&reply.office, &field)?, None)
+                    };
+                    Ok(PublicReply {
+                        on: parse_date(&reply.on, &format!("public_replies[{i}].on"))?,
+                        text: reply.text,
+                        unit,
+                        department,
+                    })
+                })
+                .collect::<Result<Vec<_>, DomainError>>()?,
+            receipt: None,
+            petitioner_rating: match case.petitioner_satisfaction {
+                0 => None,
+                value => Some(PetitionerRating {
+                    satisfaction: Satisfaction::from_wire(value, "petitioner_satisfaction")?,
+                    on: parse_date(&case.petitioner_rated_on, "petitioner_rated_on")?,
+                    rating_id: String::new(),
+                }),
+            },
             seq: case.sequence,
             updated_at: from_timestamp(case.updated_at, "updated_at")?,
         };
@@ -684,6 +921,7 @@ mod tests {
     use fengqiao_core::case::{
         CaseStatus, Channel, ReviewDecision, Satisfaction, SupervisionKind, normalise_id_number,
     };
+    use fengqiao_core::department::DepartmentId;
     use fengqiao_core::identity::Role;
     use fengqiao_core::{DisputeCategory, UnitId};
 
@@ -734,6 +972,7 @@ mod tests {
             }),
             workers: 12,
             amount_claimed_cents: 4_800_000,
+            project: None,
         }
     }
 
@@ -749,7 +988,12 @@ mod tests {
     /// One kind of every variant, in an order a case could take them.
     fn kinds() -> Vec<EventKind> {
         vec![
-            EventKind::Registered { intake: intake(), accept_by: date("2026-12-12"), repeat: Some(repeat()) },
+            EventKind::Registered {
+                intake: intake(),
+                accept_by: date("2026-12-12"),
+                repeat: Some(repeat()),
+                receipt: Some("ab".repeat(32)),
+            },
             EventKind::Accepted { deadline: date("2027-01-26") },
             EventKind::Assigned {
                 leader: "王书记".into(),
@@ -774,6 +1018,7 @@ mod tests {
                     id: "lead-1".into(),
                     name: Some(DisplayName::parse_field("赵书记", "n").unwrap()),
                     on_behalf_of: None,
+                    department: None,
                 }),
             },
             EventKind::RepeatFound {
@@ -782,6 +1027,31 @@ mod tests {
                 since: date("2025-11-27"),
             },
             EventKind::SupervisionReplied { supervision_id: "sup-7".into() },
+            EventKind::TransferredToDepartment {
+                department: "410411:hrss".parse().unwrap(),
+                reason: "wage arrears".into(),
+                deadline: date("2027-01-20"),
+            },
+            EventKind::AssignedToDepartment {
+                department: "410411:justice".parse().unwrap(),
+                report_by: date("2027-01-10"),
+            },
+            EventKind::DepartmentReported {
+                department: "410411:justice".parse().unwrap(),
+                report: "mediated".into(),
+                on_time: true,
+            },
+            EventKind::WorkingGroupSet {
+                lead: GroupMember { person: "lead-1".into(), unit: unit("410411"), department: None },
+                members: vec![GroupMember {
+                    person: "hr-2".into(),
+                    unit: unit("410411"),
+                    department: Some("410411:hrss".parse().unwrap()),
+                }],
+            },
+            EventKind::PublicReplied { text: "the employer has paid half".into() },
+            EventKind::ReceiptIssued { receipt: "cd".repeat(32) },
+            EventKind::PetitionerRated { satisfaction: Satisfaction::Satisfied, rating_id: "rate-1".into() },
             EventKind::Escalated { to: unit("410411001"), reason: "needs the township".into() },
             EventKind::AssignedDown { to: unit("410411001001"), deadline: date("2027-02-01") },
             EventKind::Resolved {
@@ -818,6 +1088,7 @@ mod tests {
                     Principal::new("lead-2", Some(DisplayName::parse_field("王书记", "n").unwrap()), "o")
                         .unwrap(),
                 ),
+                department: None,
             },
             note: "spoke with both parties".into(),
             kind,

@@ -150,6 +150,9 @@ impl From<&CaseFigures> for pb::CaseFigures {
             satisfaction_rate: f.satisfaction_rate,
             one_visit_rate: f.one_visit_rate,
             repeat_rate: f.repeat_rate,
+            petitioner_satisfied: wire_count(c.petitioner_satisfied),
+            petitioner_dissatisfied: wire_count(c.petitioner_dissatisfied),
+            petitioner_satisfaction_rate: f.petitioner_satisfaction_rate,
         }
     }
 }
@@ -172,11 +175,14 @@ impl From<pb::CaseFigures> for CaseFigures {
                 escalated: count(f.escalated),
                 assigned_down: count(f.assigned_down),
                 overdue: count(f.overdue),
+                petitioner_satisfied: count(f.petitioner_satisfied),
+                petitioner_dissatisfied: count(f.petitioner_dissatisfied),
             },
             on_time_closure_rate: f.on_time_closure_rate,
             satisfaction_rate: f.satisfaction_rate,
             one_visit_rate: f.one_visit_rate,
             repeat_rate: f.repeat_rate,
+            petitioner_satisfaction_rate: f.petitioner_satisfaction_rate,
         }
     }
 }

@@ -207,6 +207,9 @@ pub fn project(events: &[CaseEvent]) -> Projection {
                 on_time: Some(case.resolved_on_time == Some(true)),
                 satisfaction: Some(*satisfaction),
             },
+            EventKind::PetitionerRated { satisfaction, .. } => {
+                EventFacts { on_time: None, satisfaction: Some(*satisfaction) }
+            }
             _ => EventFacts::default(),
         };
         if case.apply(event).is_err() {
@@ -630,7 +633,7 @@ impl FigureSource {
                 "FROM case_events e CROSS JOIN cases c CROSS JOIN unit_closure u \
                  WHERE c.case_id = e.case_id AND e.seq <= c.seq AND u.unit_id = e.unit_id AND {on} \
                  AND {roots} AND e.on_date >= $2 AND e.on_date <= $3 \
-                 AND e.kind IN ('accepted', 'closed', 'escalated', 'assigned_down')",
+                 AND e.kind IN ('accepted', 'closed', 'escalated', 'assigned_down', 'petitioner_rated')",
                 on = valid_on("e.on_date"),
             ),
             // Here `c` is the span of the case that held at the range's end
@@ -681,6 +684,10 @@ fn figure_predicate(figure: CaseFigure) -> &'static str {
         CaseFigure::Unreachable => "e.kind = 'closed' AND e.satisfaction = 'unreachable'",
         CaseFigure::Escalated => "e.kind = 'escalated'",
         CaseFigure::AssignedDown => "e.kind = 'assigned_down'",
+        CaseFigure::PetitionerSatisfied => "e.kind = 'petitioner_rated' AND e.satisfaction = 'satisfied'",
+        CaseFigure::PetitionerDissatisfied => {
+            "e.kind = 'petitioner_rated' AND e.satisfaction = 'dissatisfied'"
+        }
     }
 }
 
@@ -832,6 +839,7 @@ mod tests {
             source: None,
             workers: 0,
             amount_claimed_cents: 0,
+            project: None,
         };
         let mut log = vec![
             Case::register(CaseId::parse("c1").unwrap(), intake, None, &ctx(date("2019-01-01"))).unwrap(),

@@ -270,6 +270,7 @@ fn registration(summary: &str) -> fengqiao_core::case::CaseEvent {
         source: None,
         workers: 0,
         amount_claimed_cents: 0,
+        project: None,
     };
     let context = Context {
         at: Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).unwrap(),

@@ -71,6 +71,7 @@ fn officer(owner: &UnitId) -> Actor {
         id: "officer-1".into(),
         name: Some(DisplayName::parse_field("李干事", "name").unwrap()),
         on_behalf_of: None,
+        department: None,
     }
 }
 
@@ -132,6 +133,7 @@ impl Desk {
             source: None,
             workers: 0,
             amount_claimed_cents: 0,
+            project: None,
         };
         let repeat =
             RepeatLink::decide(date(day), 365, registration.repeat_of.into_iter().map(case_id).collect());

@@ -527,6 +527,7 @@ async fn downlink_log_meta_and_notices(backend: Backend) {
             id: "adm-1".into(),
             name: Some(fengqiao_core::actor::DisplayName::parse_field("区信访局", "name").unwrap()),
             on_behalf_of: None,
+            department: None,
         }),
     };
     assert!(store.insert_notice(&notice, audit_record("notice")).await.unwrap());

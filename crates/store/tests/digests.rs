@@ -94,6 +94,7 @@ fn case_log(id: &str, origin: &str, day: u32) -> Vec<CaseEvent> {
         source: None,
         workers: 0,
         amount_claimed_cents: 0,
+        project: None,
     };
     let first = Case::register(CaseId::parse(id).unwrap(), intake, None, &context(day)).unwrap();
     let mut case = Case::start(&first).unwrap();

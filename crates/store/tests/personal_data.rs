@@ -53,6 +53,7 @@ fn registration(id: &str) -> CaseEvent {
         source: None,
         workers: 0,
         amount_claimed_cents: 0,
+        project: None,
     };
     Case::register(CaseId::parse(id).unwrap(), intake, None, &context).unwrap()
 }

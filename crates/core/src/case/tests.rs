@@ -64,6 +64,7 @@ fn intake() -> Intake {
         source: None,
         workers: 12,
         amount_claimed_cents: 4_800_000,
+        project: None,
     }
 }
 
@@ -234,6 +235,12 @@ fn rebase(action: Action, on: NaiveDate) -> Action {
         Action::FlagRepeat { of, window_days, since } => {
             Action::FlagRepeat { of, window_days, since: shift(since) }
         }
+        Action::TransferToDepartment { department, reason, deadline } => {
+            Action::TransferToDepartment { department, reason, deadline: deadline.map(shift) }
+        }
+        Action::AssignToDepartment { department, report_by } => {
+            Action::AssignToDepartment { department, report_by: shift(report_by) }
+        }
         other => other,
     }
 }
@@ -256,7 +263,24 @@ fn event_name(action: &Action) -> &'static str {
         Action::Supervised { .. } => "supervised",
         Action::ReplySupervision { .. } => "supervision_replied",
         Action::FlagRepeat { .. } => "repeat_found",
+        Action::TransferToDepartment { .. } => "transferred_to_department",
+        Action::AssignToDepartment { .. } => "assigned_to_department",
+        Action::ReportBack { .. } => "department_reported",
+        Action::SetWorkingGroup { .. } => "working_group_set",
+        Action::ReplyToPetitioner { .. } => "public_replied",
+        Action::IssueReceipt { .. } => "receipt_issued",
+        Action::RecordRating { .. } => "petitioner_rated",
     }
+}
+
+/// A department of a unit of the tree (or of one outside it): hrss or justice.
+fn any_department() -> impl Strategy<Value = crate::department::DepartmentId> {
+    (any_unit(), select(&["hrss", "justice"][..])).prop_map(|(unit, code)| {
+        crate::department::DepartmentId::new(
+            unit,
+            crate::department::DeptCode::parse_field(code, "code").unwrap(),
+        )
+    })
 }
 
 /// A reason, name or plan: mostly usable, sometimes blank.
@@ -336,6 +360,19 @@ fn action() -> impl Strategy<Value = Action> {
         1 => supervised,
         1 => supervision_id().prop_map(|supervision_id| Action::ReplySupervision { supervision_id }),
         1 => flag_repeat,
+        1 => (any_department(), text(), maybe_date()).prop_map(|(department, reason, deadline)| {
+            Action::TransferToDepartment { department, reason, deadline }
+        }),
+        1 => (any_department(), near_date())
+            .prop_map(|(department, report_by)| Action::AssignToDepartment { department, report_by }),
+        1 => (any_department(), text()).prop_map(|(department, report)| Action::ReportBack { department, report }),
+        1 => select(&["lead-1", "bad id"][..]).prop_map(|person| Action::SetWorkingGroup {
+            lead: GroupMember { person: person.to_owned(), unit: unit("district"), department: None },
+            members: vec![GroupMember { person: "m-1".into(), unit: unit("town-a"), department: None }],
+        }),
+        1 => text().prop_map(|text| Action::ReplyToPetitioner { text }),
+        1 => select(&[Satisfaction::Satisfied, Satisfaction::Unreachable][..])
+            .prop_map(|satisfaction| Action::RecordRating { satisfaction, rating_id: "r-1".into() }),
     ]
 }
 

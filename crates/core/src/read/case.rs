@@ -17,9 +17,11 @@ use serde::Serialize;
 use super::Moment;
 use crate::actor::Actor;
 use crate::case::{
-    Case, CaseEvent, CaseId, CaseStatus, Channel, DisputeRef, EventKind, Intake, Petitioner, RepeatLink,
-    ReviewDecision, Satisfaction, SupervisionEntry, SupervisionKind, days_past,
+    Case, CaseEvent, CaseId, CaseStatus, Channel, DepartmentTask, DisputeRef, EventKind, GroupMember, Intake,
+    Petitioner, PublicReply, RepeatLink, ReviewDecision, Satisfaction, SupervisionEntry, SupervisionKind,
+    WorkingGroup, days_past,
 };
+use crate::department::DepartmentId;
 use crate::report::DisputeCategory;
 use crate::unit::UnitId;
 
@@ -66,6 +68,16 @@ pub struct CaseRecord {
     pub days_overdue: u32,
     /// The answering node writes the case (it serves the owner unit).
     pub held_here: bool,
+    /// The department holding the case after a transfer (转办).
+    pub department_id: Option<DepartmentId>,
+    /// Assignments to departments (交办) and their reports back.
+    pub department_tasks: Vec<DepartmentTask>,
+    pub working_group: Option<WorkingGroup>,
+    /// Replies written for the petitioner (public).
+    pub public_replies: Vec<PublicReply>,
+    /// The petitioner's own rating through the tracker (not the staff's record).
+    pub petitioner_rating: Option<Satisfaction>,
+    pub petitioner_rated_on: Option<NaiveDate>,
 }
 
 impl CaseRecord {
@@ -106,6 +118,12 @@ impl CaseRecord {
             due: case.due(),
             days_overdue: 0,
             held_here,
+            department_id: case.department.clone(),
+            department_tasks: case.department_tasks.clone(),
+            working_group: case.working_group.clone(),
+            public_replies: case.public_replies.clone(),
+            petitioner_rating: case.petitioner_rating.as_ref().map(|r| r.satisfaction),
+            petitioner_rated_on: case.petitioner_rating.as_ref().map(|r| r.on),
         }
     }
 
@@ -135,6 +153,8 @@ pub struct IntakeRecord {
     pub source: Option<DisputeRef>,
     pub workers: u32,
     pub amount_claimed_cents: i64,
+    /// The key project the case belongs to.
+    pub project_id: Option<String>,
 }
 
 impl From<&Intake> for IntakeRecord {
@@ -148,6 +168,7 @@ impl From<&Intake> for IntakeRecord {
             source: intake.source.clone(),
             workers: intake.workers,
             amount_claimed_cents: intake.amount_claimed_cents,
+            project_id: intake.project.clone(),
         }
     }
 }
@@ -312,12 +333,38 @@ pub enum Change {
         window_days: u32,
         since: NaiveDate,
     },
+    TransferredToDepartment {
+        department_id: DepartmentId,
+        reason: String,
+        deadline: NaiveDate,
+    },
+    AssignedToDepartment {
+        department_id: DepartmentId,
+        report_by: NaiveDate,
+    },
+    DepartmentReported {
+        department_id: DepartmentId,
+        report: String,
+        on_time: bool,
+    },
+    WorkingGroupSet {
+        lead: GroupMember,
+        members: Vec<GroupMember>,
+    },
+    PublicReplied {
+        text: String,
+    },
+    /// A new receipt was issued (the code's hash is never shown).
+    ReceiptIssued {},
+    PetitionerRated {
+        satisfaction: Satisfaction,
+    },
 }
 
 impl From<&EventKind> for Change {
     fn from(kind: &EventKind) -> Change {
         match kind.clone() {
-            EventKind::Registered { intake, accept_by, repeat } => Change::Registered {
+            EventKind::Registered { intake, accept_by, repeat, receipt: _ } => Change::Registered {
                 intake: IntakeRecord::from(&intake),
                 accept_by,
                 repeat: repeat.as_ref().map(RepeatRecord::from),
@@ -347,6 +394,19 @@ impl From<&EventKind> for Change {
             EventKind::RepeatFound { of, window_days, since } => {
                 Change::RepeatFound { of_case_ids: of, window_days, since }
             }
+            EventKind::TransferredToDepartment { department, reason, deadline } => {
+                Change::TransferredToDepartment { department_id: department, reason, deadline }
+            }
+            EventKind::AssignedToDepartment { department, report_by } => {
+                Change::AssignedToDepartment { department_id: department, report_by }
+            }
+            EventKind::DepartmentReported { department, report, on_time } => {
+                Change::DepartmentReported { department_id: department, report, on_time }
+            }
+            EventKind::WorkingGroupSet { lead, members } => Change::WorkingGroupSet { lead, members },
+            EventKind::PublicReplied { text } => Change::PublicReplied { text },
+            EventKind::ReceiptIssued { .. } => Change::ReceiptIssued {},
+            EventKind::PetitionerRated { satisfaction, .. } => Change::PetitionerRated { satisfaction },
         }
     }
 }

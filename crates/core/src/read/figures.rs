@@ -120,6 +120,8 @@ pub struct CaseFigures {
     pub one_visit_rate: f64,
     /// Repeat petitions, of registered.
     pub repeat_rate: f64,
+    /// The petitioners' own ratings: satisfied, of satisfied + dissatisfied.
+    pub petitioner_satisfaction_rate: f64,
 }
 
 impl CaseFigures {
@@ -133,6 +135,10 @@ impl CaseFigures {
             satisfaction_rate: percent(n(c.satisfied), n(c.satisfied) + n(c.dissatisfied)),
             one_visit_rate: percent(n(c.one_visit), n(c.visits)),
             repeat_rate: percent(n(c.repeat_petitions), n(c.registered)),
+            petitioner_satisfaction_rate: percent(
+                n(c.petitioner_satisfied),
+                n(c.petitioner_satisfied) + n(c.petitioner_dissatisfied),
+            ),
         }
     }
 }
@@ -174,10 +180,15 @@ pub enum CaseFigure {
     /// stood at that day's end, from its events (`case_due_spans`): a case
     /// worked since still counts for that range, under the owner it had.
     Overdue,
+    /// Cases the petitioner rated through the public tracker in the range
+    /// (the rating's day, at the owner then), by rating: given by the
+    /// petitioner, kept apart from the staff's record at closing.
+    PetitionerSatisfied,
+    PetitionerDissatisfied,
 }
 
 impl CaseFigure {
-    pub const ALL: [CaseFigure; 14] = [
+    pub const ALL: [CaseFigure; 16] = [
         CaseFigure::Registered,
         CaseFigure::RepeatPetitions,
         CaseFigure::Visits,
@@ -192,6 +203,8 @@ impl CaseFigure {
         CaseFigure::Escalated,
         CaseFigure::AssignedDown,
         CaseFigure::Overdue,
+        CaseFigure::PetitionerSatisfied,
+        CaseFigure::PetitionerDissatisfied,
     ];
 
     /// The field name (`cases.<name>` in a drill-down).
@@ -211,6 +224,8 @@ impl CaseFigure {
             CaseFigure::Escalated => "escalated",
             CaseFigure::AssignedDown => "assigned_down",
             CaseFigure::Overdue => "overdue",
+            CaseFigure::PetitionerSatisfied => "petitioner_satisfied",
+            CaseFigure::PetitionerDissatisfied => "petitioner_dissatisfied",
         }
     }
 
@@ -236,6 +251,10 @@ pub struct CaseCounts {
     pub escalated: u64,
     pub assigned_down: u64,
     pub overdue: u64,
+    #[serde(default)]
+    pub petitioner_satisfied: u64,
+    #[serde(default)]
+    pub petitioner_dissatisfied: u64,
 }
 
 impl CaseCounts {
@@ -255,6 +274,8 @@ impl CaseCounts {
             CaseFigure::Escalated => self.escalated,
             CaseFigure::AssignedDown => self.assigned_down,
             CaseFigure::Overdue => self.overdue,
+            CaseFigure::PetitionerSatisfied => self.petitioner_satisfied,
+            CaseFigure::PetitionerDissatisfied => self.petitioner_dissatisfied,
         }
     }
 
@@ -274,6 +295,8 @@ impl CaseCounts {
             CaseFigure::Escalated => &mut self.escalated,
             CaseFigure::AssignedDown => &mut self.assigned_down,
             CaseFigure::Overdue => &mut self.overdue,
+            CaseFigure::PetitionerSatisfied => &mut self.petitioner_satisfied,
+            CaseFigure::PetitionerDissatisfied => &mut self.petitioner_dissatisfied,
         };
         *slot = value;
     }

@@ -179,7 +179,7 @@ impl Cases {
         let by = Auditor::caller(caller, rpc::REGISTER_CASE);
         let _guard = self.node.case_lock().await;
         let (case, created) = ledger::register(&self.node, requested, intake, petitioner, who, &by).await?;
-        Ok(RegisterCaseResponse { r#case: Some(self.view(&case)), created })
+        Ok(RegisterCaseResponse { r#case: Some(self.view(&case)), created, receipt: None })
     }
 
     async fn act_on(
@@ -221,7 +221,11 @@ impl Cases {
         let (case, event) = ledger::act(&self.node, &stored.case, action, who, &by)
             .await
             .map_err(|error| within_action(error, wire_name))?;
-        Ok(ActOnCaseResponse { r#case: Some(self.view(&case)), event: Some(pb::CaseEvent::from(&event)) })
+        Ok(ActOnCaseResponse {
+            r#case: Some(self.view(&case)),
+            event: Some(pb::CaseEvent::from(&event)),
+            receipt: None,
+        })
     }
 
     async fn get(
@@ -474,6 +478,7 @@ impl Cases {
             }
         }
         Ok(RecordVisitResponse {
+            receipt: None,
             r#case: Some(self.view(&case)),
             leader_on_duty: leader_on_duty.unwrap_or_default(),
         })

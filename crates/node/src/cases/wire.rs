@@ -47,6 +47,12 @@ pub(super) fn case_action(action: Option<&PbAction>) -> Result<CaseAction, Domai
         PbAction::RequestReview(_) => CaseAction::RequestReview,
         PbAction::DecideReview(_) => CaseAction::DecideReview,
         PbAction::ReplySupervision(_) => CaseAction::ReplySupervision,
+        PbAction::TransferToDepartment(_) => CaseAction::TransferToDepartment,
+        PbAction::AssignToDepartment(_) => CaseAction::AssignToDepartment,
+        PbAction::ReportBack(_) => CaseAction::ReportBack,
+        PbAction::SetWorkingGroup(_) => CaseAction::SetWorkingGroup,
+        PbAction::ReplyToPetitioner(_) => CaseAction::ReplyToPetitioner,
+        PbAction::IssueReceipt(_) => CaseAction::IssueReceipt,
     })
 }
 
@@ -72,6 +78,12 @@ pub(super) fn action_wire_name(action: &PbAction) -> &'static str {
         PbAction::RequestReview(_) => "request_review",
         PbAction::DecideReview(_) => "decide_review",
         PbAction::ReplySupervision(_) => "reply_supervision",
+        PbAction::TransferToDepartment(_) => "transfer_to_department",
+        PbAction::AssignToDepartment(_) => "assign_to_department",
+        PbAction::ReportBack(_) => "report_back",
+        PbAction::SetWorkingGroup(_) => "set_working_group",
+        PbAction::ReplyToPetitioner(_) => "reply_to_petitioner",
+        PbAction::IssueReceipt(_) => "issue_receipt",
     }
 }
 

@@ -143,6 +143,37 @@ pub fn change_details(m: &Messages, change: &Change) -> String {
             days = *window_days,
             since = since.to_string()
         ),
+        Change::TransferredToDepartment { department_id, reason, deadline } => tr_in!(
+            m,
+            "detail-transferred-to-department",
+            department = department_id.to_string(),
+            deadline = deadline.to_string(),
+            reason = reason.as_str()
+        ),
+        Change::AssignedToDepartment { department_id, report_by } => tr_in!(
+            m,
+            "detail-assigned-to-department",
+            department = department_id.to_string(),
+            report_by = report_by.to_string()
+        ),
+        Change::DepartmentReported { department_id, report, on_time } => tr_in!(
+            m,
+            "detail-department-reported",
+            department = department_id.to_string(),
+            timing = timing(*on_time),
+            report = report.as_str()
+        ),
+        Change::WorkingGroupSet { lead, members } => tr_in!(
+            m,
+            "detail-working-group",
+            lead = lead.person.as_str(),
+            members = members.iter().map(|member| member.person.as_str()).collect::<Vec<_>>().join(" ")
+        ),
+        Change::PublicReplied { text } => tr_in!(m, "detail-public-reply", text = text.as_str()),
+        Change::ReceiptIssued {} => m.text("detail-receipt-issued"),
+        Change::PetitionerRated { satisfaction } => {
+            tr_in!(m, "detail-petitioner-rated", rating = m.name("satisfaction", satisfaction.as_str()))
+        }
     }
 }
 

@@ -98,6 +98,9 @@ pub async fn list(args: ListArgs) -> Result<()> {
                 as_of: text(as_of),
                 page_size: (args.limit - listed).min(1000),
                 page_token: page_token.clone(),
+                department_id: String::new(),
+                leader: String::new(),
+                project_id: String::new(),
             })
             .await
             .map_err(refused)?

@@ -115,6 +115,7 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
         source,
         workers: args.workers.unwrap_or(0),
         amount_claimed_cents: args.amount.unwrap_or(0),
+        project_id: String::new(),
     };
     let request = pb::RegisterCaseRequest {
         case_id: args.case_id.clone().unwrap_or_default(),

@@ -144,6 +144,7 @@ mod tests {
                     Principal::new("lead-1", Some(DisplayName::parse_field("王书记", "name").unwrap()), "p")
                         .unwrap(),
                 ),
+                department: None,
             },
             ..event
         };

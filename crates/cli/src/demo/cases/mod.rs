@@ -240,6 +240,7 @@ async fn register(net: &Network<'_>, planned: &Planned, tally: &mut Tally) -> Re
                     source: None,
                     workers: planned.workers,
                     amount_claimed_cents: planned.claimed_cents,
+                    project_id: String::new(),
                 }),
                 petitioner: Some(planned.petitioner.clone()),
                 // Nobody named: the node records the leader's certificate.
