@@ -22,6 +22,7 @@
 
 mod cases;
 mod nodes;
+mod organization;
 mod reports;
 mod weekly;
 
