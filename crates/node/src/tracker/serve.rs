@@ -35,7 +35,17 @@ pub fn public_router(tracker: PublicTracker) -> Router {
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(header::CACHE_CONTROL, "no-store"));
-    tonic::service::Routes::new(grpc).into_axum_router().merge(pages)
+    // The gRPC service by its path, as tonic's `Routes` mounts it (whose
+    // router has a fallback of its own): anything else is the pages' 404.
+    pages.route_service(
+        &format!(
+            "/{}/{{*rest}}",
+            <PublicTrackerServiceServer<PublicTracker> as tonic::server::NamedService>::NAME
+        ),
+        tower::ServiceExt::map_request(grpc, |request: http::Request<axum::body::Body>| {
+            request.map(tonic::body::Body::new)
+        }),
+    )
 }
 
 /// Serves the public tracker of `tracker`'s node on an already-bound
