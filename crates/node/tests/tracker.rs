@@ -440,26 +440,35 @@ fn rate(id: &str, code: &str, satisfaction: Satisfaction) -> RateCaseRequest {
 async fn a_rating_is_counted_once_and_travels_to_the_holder(backend: Backend) {
     let config =
         NodeConfig { child_nodes: ChildNodes::Units(vec!["410411001".into()]), ..NodeConfig::new("410411") };
-    let mut district = Running::start(TREE, "410411", backend, config, None).await;
+    let district = Running::start(TREE, "410411", backend, config, None).await;
+    let config = NodeConfig {
+        parent: Some(district.url()),
+        child_nodes: ChildNodes::Units(vec!["410411001001".into()]),
+        forwarder: fast(),
+        ..NodeConfig::new("410411001")
+    };
+    let township = Running::start(TREE, "410411001", backend, config, None).await;
     let config =
-        NodeConfig { parent: Some(district.url()), forwarder: fast(), ..NodeConfig::new("410411001") };
-    let mut township = Running::start(TREE, "410411001", backend, config, None).await;
+        NodeConfig { parent: Some(township.url()), forwarder: fast(), ..NodeConfig::new("410411001001") };
+    let community = Running::start(TREE, "410411001001", backend, config, None).await;
 
-    // Case A, held by the township node; rated at the district's tracker.
-    let a = register(&township, GROUP).await.receipt.unwrap();
+    // Case A, held by the community node; rated at the district's tracker,
+    // relayed by the township node.
+    let a = register(&community, GROUP).await.receipt.unwrap();
     let district_public = tracker(public(&district, quick()).await);
     let township_public = tracker(public(&township, quick()).await);
-    // Not before it is resolved (once the district has the case).
+    // Not before it is resolved (once the district has the case: polled
+    // on the ledger, since failed lookups would lock the case number).
     poll(Duration::from_secs(20), || {
-        let mut client = district_public.clone();
-        let a = a.clone();
-        async move { client.track_case(pair(&a.case_id, &a.query_code)).await.ok() }
+        let mut client = cases(&district);
+        let id = a.case_id.clone();
+        async move { client.get_case(GetCaseRequest { case_id: id, ..Default::default() }).await.ok() }
     })
     .await;
     let status =
         district_public.clone().rate_case(rate(&a.case_id, &a.query_code, Satisfaction::Satisfied)).await;
     expect_code(status, Code::FailedPrecondition);
-    work_and_close(&township, &a.case_id).await;
+    work_and_close(&community, &a.case_id).await;
     let closed = poll(Duration::from_secs(20), || {
         let mut client = district_public.clone();
         let a = a.clone();
@@ -491,7 +500,7 @@ async fn a_rating_is_counted_once_and_travels_to_the_holder(backend: Backend) {
     // (recorded or not: the holder may have recorded it meanwhile).
     assert_eq!(again.expect("the same rating again").into_inner().rating(), Satisfaction::Satisfied);
 
-    // The township records it once, as the petitioner's (the node doing
+    // The community records it once, as the petitioner's (the node doing
     // the public tracker's task), and the event comes back up.
     let rated = |node: &Running| {
         let mut client = cases(node);
@@ -511,11 +520,12 @@ async fn a_rating_is_counted_once_and_travels_to_the_holder(backend: Backend) {
             (!rated.is_empty()).then_some(rated)
         }
     };
-    let at_township = poll(Duration::from_secs(20), || rated(&township)).await;
-    assert_eq!(at_township.len(), 1);
-    let by = at_township[0].acted_by.clone().unwrap();
+    let at_community = poll(Duration::from_secs(20), || rated(&community)).await;
+    assert_eq!(at_community.len(), 1);
+    let by = at_community[0].acted_by.clone().unwrap();
     let Some(pb::actor::Kind::Node(node)) = by.kind else { panic!("{by:?}") };
-    assert_eq!((node.unit_id.as_str(), node.task()), ("410411001", pb::NodeTask::PublicTracker));
+    assert_eq!((node.unit_id.as_str(), node.task()), ("410411001001", pb::NodeTask::PublicTracker));
+    assert_eq!(poll(Duration::from_secs(20), || rated(&township)).await.len(), 1);
     let at_district = poll(Duration::from_secs(20), || rated(&district)).await;
     assert_eq!(at_district.len(), 1);
     // Now recorded: the same rating answers recorded; the other is refused.
@@ -527,8 +537,9 @@ async fn a_rating_is_counted_once_and_travels_to_the_holder(backend: Backend) {
     assert_eq!(seen.rating(), Satisfaction::Satisfied);
     assert!(!seen.can_rate);
 
-    // Case B, rated at the holder's own tracker: recorded at once, once.
-    let b = register(&township, GROUP).await.receipt.unwrap();
+    // Case B, at the township's own unit, rated at the holder's own
+    // tracker: recorded at once, once.
+    let b = register(&township, "410411001").await.receipt.unwrap();
     work_and_close(&township, &b.case_id).await;
     let answer = township_public
         .clone()
@@ -565,10 +576,10 @@ async fn a_rating_is_counted_once_and_travels_to_the_holder(backend: Backend) {
         .into_inner();
     assert_eq!(drill.case_ids, vec![a.case_id.clone()]);
 
-    township.halt().await;
-    district.halt().await;
-    township.db.cleanup().await;
-    district.db.cleanup().await;
+    for mut node in [community, township, district] {
+        node.halt().await;
+        node.db.cleanup().await;
+    }
 }
 
 fengqiao_store::both_backends!(
