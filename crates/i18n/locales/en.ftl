@@ -1155,3 +1155,7 @@ receipt-case = Case number: { $case }
 receipt-code = Query code: { $code }
 receipt-url = Follow it at: { $url }
 receipt-keep = The query code opens the case's status to whoever holds it.
+refusal-rating-satisfied-or-dissatisfied = a petitioner's rating is satisfied or dissatisfied
+refusal-rating-already-recorded = the petitioner's rating { $rating_id } is already recorded on case { $id }
+refusal-case-already-rated = the petitioner already rated case { $id } on { $on }
+refusal-case-already-rated-event = case { $id } was already rated by the petitioner

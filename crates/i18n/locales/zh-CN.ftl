@@ -1102,3 +1102,7 @@ receipt-case = 案件编号：{ $case }
 receipt-code = 查询码：{ $code }
 receipt-url = 查询网址：{ $url }
 receipt-keep = 凭案件编号和查询码可查询办理进度，请勿告知他人。
+refusal-rating-satisfied-or-dissatisfied = 群众评价只能是满意或不满意
+refusal-rating-already-recorded = 案件 { $id } 已记录群众评价 { $rating_id }
+refusal-case-already-rated = 群众已于 { $on } 对案件 { $id } 作出评价
+refusal-case-already-rated-event = 案件 { $id } 已有群众评价
