@@ -1159,3 +1159,5 @@ refusal-rating-satisfied-or-dissatisfied = a petitioner's rating is satisfied or
 refusal-rating-already-recorded = the petitioner's rating { $rating_id } is already recorded on case { $id }
 refusal-case-already-rated = the petitioner already rated case { $id } on { $on }
 refusal-case-already-rated-event = case { $id } was already rated by the petitioner
+web-public-replies = Replies to the petitioner (public)
+web-public-replies-explain = Public: the petitioner reads these on the public tracker with the receipt's code.

@@ -1106,3 +1106,5 @@ refusal-rating-satisfied-or-dissatisfied = 群众评价只能是满意或不满�
 refusal-rating-already-recorded = 案件 { $id } 已记录群众评价 { $rating_id }
 refusal-case-already-rated = 群众已于 { $on } 对案件 { $id } 作出评价
 refusal-case-already-rated-event = 案件 { $id } 已有群众评价
+web-public-replies = 答复群众（公开）
+web-public-replies-explain = 公开内容：群众凭回执查询码可在阳光信访查询页面看到。
