@@ -329,6 +329,21 @@ async fn the_right_pair_opens_the_case_and_nothing_else(backend: Backend) {
             .await;
     assert_eq!(wrong_html.replace(&id, "ID"), unknown_html.replace(&unknown_id, "ID"));
     assert!(wrong_html.contains("案件编号或查询码不正确"), "{wrong_html}");
+    // The public listener serves the tracker only: no dashboard page.
+    let (status, _) = post_form(&page_tracker, "/unit/410411", String::new()).await;
+    assert_eq!(status, 404);
+    // The petitioner rates on the page, once.
+    let rate_form = |satisfaction: &'static str| {
+        form(&[("case_id", &id), ("code", &receipt.query_code), ("satisfaction", satisfaction)])
+    };
+    let (status, rated_html) = post_form(&page_tracker, "/track/rate", rate_form("satisfied")).await;
+    assert_eq!(status, 200, "{rated_html}");
+    assert!(rated_html.contains("感谢您的评价，已记录"), "{rated_html}");
+    assert!(!rated_html.contains("data-rate"), "no second rating form");
+    assert_no_secret("/track/rate page", rated_html.as_bytes());
+    let (status, again_html) = post_form(&page_tracker, "/track/rate", rate_form("dissatisfied")).await;
+    assert_eq!(status, 400, "{again_html}");
+    assert!(again_html.contains("该案件已评价"), "{again_html}");
 
     // A new receipt: the old code stops working, the new one opens.
     let issued = act(&district, &id, Action::IssueReceipt(act::IssueReceipt {})).await;

@@ -49,6 +49,9 @@ struct Pair {
     code: String,
     #[serde(default)]
     satisfaction: String,
+    /// The page's language, carried by the form.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 /// One line of the petitioner's view.
@@ -152,7 +155,7 @@ async fn track(
     headers: HeaderMap,
     Form(pair): Form<Pair>,
 ) -> Response {
-    let lang = lang_of(None, &headers);
+    let lang = lang_of(pair.lang.as_deref(), &headers);
     let m = Messages::of(lang);
     let request = TrackCaseRequest { case_id: pair.case_id.clone(), query_code: pair.code.clone() };
     match tracker.track(source(connection), request).await {
@@ -167,7 +170,7 @@ async fn rate(
     headers: HeaderMap,
     Form(pair): Form<Pair>,
 ) -> Response {
-    let lang = lang_of(None, &headers);
+    let lang = lang_of(pair.lang.as_deref(), &headers);
     let m = Messages::of(lang);
     let source = source(connection);
     let satisfaction = match pair.satisfaction.as_str() {

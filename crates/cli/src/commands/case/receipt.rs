@@ -26,9 +26,14 @@ impl<'a> From<&'a pb::Receipt> for ReceiptJson<'a> {
     }
 }
 
-/// Display width of `text`: CJK characters take two columns.
+/// Display width of `text`: CJK and full-width characters take two
+/// columns (box-drawing characters one).
 fn width(text: &str) -> usize {
-    text.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum()
+    let wide = |c: char| {
+        matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
+    };
+    text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum()
 }
 
 /// The receipt as a printable box.
@@ -68,6 +73,8 @@ mod tests {
         assert!(text.contains("https://xf.example.gov.cn/track?case="), "{text}");
         let widths: Vec<usize> = text.lines().map(width).collect();
         assert!(widths.iter().all(|w| *w == widths[0]), "{text}");
+        // Chinese lines are as wide as the others too.
+        assert_eq!(width("回执：AB"), 8);
         let json = serde_json::to_string(&ReceiptJson::from(&receipt)).unwrap();
         assert!(json.contains("\"query_code\":\"7KQ2-M9XH-4TPW\""), "{json}");
     }

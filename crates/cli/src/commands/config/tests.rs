@@ -326,6 +326,8 @@ fn the_printed_key_list_matches_the_config() {
     full.personal_data.key_file = Some("k".into());
     full.metrics.listen = Some("127.0.0.1:9400".into());
     full.web.listen = Some("127.0.0.1:7480".into());
+    full.public.listen = Some("127.0.0.1:7500".into());
+    full.public.url = Some("https://xf.example.gov.cn/track".into());
     full.trace.otlp_endpoint = Some("http://c:4317".into());
     let serde_json::Value::Object(sections) = serde_json::to_value(&full).unwrap() else { panic!() };
     let listed = all_keys();
