@@ -1161,3 +1161,6 @@ refusal-case-already-rated = the petitioner already rated case { $id } on { $on 
 refusal-case-already-rated-event = case { $id } was already rated by the petitioner
 web-public-replies = Replies to the petitioner (public)
 web-public-replies-explain = Public: the petitioner reads these on the public tracker with the receipt's code.
+summary-cases-petitioner = rated by the petitioners themselves (public tracker): { $satisfied } satisfied, { $dissatisfied } dissatisfied, satisfaction { $rate }
+web-cases-petitioner-satisfied = Petitioners satisfied (own rating)
+web-cases-petitioner-dissatisfied = Petitioners dissatisfied (own rating)

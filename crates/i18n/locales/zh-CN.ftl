@@ -1108,3 +1108,6 @@ refusal-case-already-rated = 群众已于 { $on } 对案件 { $id } 作出评价
 refusal-case-already-rated-event = 案件 { $id } 已有群众评价
 web-public-replies = 答复群众（公开）
 web-public-replies-explain = 公开内容：群众凭回执查询码可在阳光信访查询页面看到。
+summary-cases-petitioner = 群众自评（阳光信访）：满意 { $satisfied } 件，不满意 { $dissatisfied } 件，满意率 { $rate }
+web-cases-petitioner-satisfied = 群众评价满意
+web-cases-petitioner-dissatisfied = 群众评价不满意
