@@ -116,7 +116,9 @@ impl PublicTracker {
                 if !locked {
                     self.guard.failed(id.as_str());
                 }
-                debug!(source = %source, "public tracker: a pair refused");
+                // Neither the address nor the case number: a lookup says
+                // nothing in the logs about who follows which case.
+                debug!(locked, "public tracker: a pair refused");
                 Err(wrong())
             }
         }
@@ -132,7 +134,11 @@ impl PublicTracker {
         self.floored(start, async {
             let case = self.open(source, &request.case_id, &request.query_code).await?;
             let mut view = public_view(&self.node, &case);
-            if view.can_rate && self.pending.lock().await.contains_key(&case.id) {
+            let mut pending = self.pending.lock().await;
+            if case.petitioner_rating.is_some() {
+                // Recorded by the holder and back up: no longer pending.
+                pending.remove(&case.id);
+            } else if pending.contains_key(&case.id) {
                 view.can_rate = false;
             }
             Ok(view)
