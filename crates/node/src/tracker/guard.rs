@@ -13,9 +13,12 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::PublicConfig;
 
-/// Case numbers whose failures are remembered before stale ones are
+/// Keys (case numbers, addresses) remembered before stale ones are
 /// dropped (a bound on memory under a flood of made-up numbers).
 const MAX_REMEMBERED: usize = 100_000;
+/// Stale keys are swept at most this often, so that a flood does not make
+/// every request scan the maps.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
 /// Failures of one case number.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +43,8 @@ pub struct Guard {
     per_source: DefaultKeyedRateLimiter<IpAddr>,
     per_case: DefaultKeyedRateLimiter<String>,
     failures: Mutex<HashMap<String, Failures>>,
+    /// When the buckets were last swept.
+    swept: Mutex<Instant>,
     lock_after: u32,
     lock_for: Duration,
 }
@@ -55,6 +60,7 @@ impl Guard {
             per_source: RateLimiter::keyed(quota(config.per_source_per_minute)),
             per_case: RateLimiter::keyed(quota(config.per_case_per_minute)),
             failures: Mutex::new(HashMap::new()),
+            swept: Mutex::new(Instant::now()),
             lock_after: config.lock_after.max(1),
             lock_for: config.lock_for,
         }
@@ -65,11 +71,24 @@ impl Guard {
         let now = DefaultClock::default().now();
         self.per_source.check_key(&source).map_err(|until| Busy::Source(until.wait_time_from(now)))?;
         self.per_case.check_key(&case.to_owned()).map_err(|until| Busy::Case(until.wait_time_from(now)))?;
-        if self.per_case.len() > MAX_REMEMBERED || self.per_source.len() > MAX_REMEMBERED {
+        if (self.per_case.len() > MAX_REMEMBERED || self.per_source.len() > MAX_REMEMBERED)
+            && self.sweep_due()
+        {
             self.per_case.retain_recent();
             self.per_source.retain_recent();
         }
         Ok(())
+    }
+
+    /// Whether a sweep is due now (and, if so, that it is taken).
+    fn sweep_due(&self) -> bool {
+        let now = Instant::now();
+        let mut swept = self.swept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if now.duration_since(*swept) < SWEEP_EVERY {
+            return false;
+        }
+        *swept = now;
+        true
     }
 
     /// Whether `case`'s lookups are locked now.
@@ -85,10 +104,17 @@ impl Guard {
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if failures.len() >= MAX_REMEMBERED && !failures.contains_key(case) {
-            let lock_for = self.lock_for;
-            failures.retain(|_, f| {
-                f.locked_until.is_some_and(|until| until > now) || now.duration_since(f.last) < lock_for
-            });
+            if self.sweep_due() {
+                let lock_for = self.lock_for;
+                failures.retain(|_, f| {
+                    f.locked_until.is_some_and(|until| until > now) || now.duration_since(f.last) < lock_for
+                });
+            }
+            if failures.len() >= MAX_REMEMBERED {
+                // Full of recent failures (a flood): this one is not
+                // counted; the buckets still bound how fast it can guess.
+                return;
+            }
         }
         let entry = failures.entry(case.to_owned()).or_insert(Failures {
             in_a_row: 0,
