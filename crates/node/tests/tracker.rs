@@ -5,17 +5,23 @@
 //! floor makes them alike by construction), the limits, no byte of the
 //! petitioner's data, the notes, the actors or the leaders' names in any
 //! answer or page, and the petitioner's rating counted once — recorded by
-//! the holder when given at the district for a case a township node holds.
+//! the holder when given at the district for a case a community node holds
+//! (relayed by the township node), in plaintext and over mTLS.
 
 mod common;
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::{Running, expect_code, fast, poll};
 use fengqiao_core::TimePolicy;
-use fengqiao_node::{ChildNodes, NodeConfig, PublicConfig, PublicTracker};
+use fengqiao_core::UnitId;
+use fengqiao_core::identity::{Identity, Role};
+use fengqiao_node::pki::{self, CertifiedKey};
+use fengqiao_node::tls::connect_endpoint;
+use fengqiao_node::{ChildNodes, NodeConfig, PublicConfig, PublicTracker, TlsMaterial, Transport};
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_event::Kind;
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
@@ -45,8 +51,32 @@ const PLAN: &str = "约谈项目经理并核对考勤";
 const RESOLUTION: &str = "项目部已结清全部工资";
 const REPLY: &str = "您反映的问题已转交镇劳动保障所，近期答复。";
 
+/// The deployment CA of the mTLS networks (one per test process).
+fn ca() -> &'static CertifiedKey {
+    static CA: OnceLock<CertifiedKey> = OnceLock::new();
+    CA.get_or_init(|| pki::new_ca(2).unwrap())
+}
+
+fn transport_of(identity: &Identity) -> Transport {
+    let leaf = pki::issue(ca(), identity, &[], 2).unwrap();
+    Transport::Tls(Arc::new(TlsMaterial::from_pem(&ca().cert_pem, &leaf.cert_pem, &leaf.key_pem).unwrap()))
+}
+
+/// A channel to `node` as `person` with `role` at the node's own unit
+/// (over mTLS; a plaintext node takes the stated actor as free text).
+fn channel_as(node: &Running, person: &str, role: Role) -> Channel {
+    match &node.config.transport {
+        Transport::Insecure => Channel::from_shared(node.url()).unwrap().connect_lazy(),
+        Transport::Tls(_) => {
+            let identity = Identity::person(person, UnitId::parse(node.unit).unwrap(), role).unwrap();
+            connect_endpoint(&node.url(), &transport_of(&identity)).unwrap().connect_lazy()
+        }
+    }
+}
+
+/// The case service of `node`, as its leader `leader-9`.
 fn cases(node: &Running) -> CaseServiceClient<Channel> {
-    CaseServiceClient::new(Channel::from_shared(node.url()).unwrap().connect_lazy())
+    CaseServiceClient::new(channel_as(node, "leader-9", Role::Leader))
 }
 
 fn today() -> String {
@@ -74,7 +104,11 @@ async fn register(node: &Running, unit: &str) -> pb::RegisterCaseResponse {
         note: REGISTER_NOTE.into(),
         ..RegisterCaseRequest::default()
     };
-    cases(node).register_case(request).await.expect("registered").into_inner()
+    CaseServiceClient::new(channel_as(node, "officer-7", Role::Officer))
+        .register_case(request)
+        .await
+        .expect("registered")
+        .into_inner()
 }
 
 async fn act(node: &Running, id: &str, action: Action) -> pb::ActOnCaseResponse {
@@ -433,7 +467,7 @@ async fn limits_and_lock(backend: Backend) {
 }
 
 async fn figures(node: &Running, unit: &str) -> pb::CaseFigures {
-    SummaryServiceClient::new(Channel::from_shared(node.url()).unwrap().connect_lazy())
+    SummaryServiceClient::new(channel_as(node, "leader-9", Role::Leader))
         .period_summary(PeriodSummaryRequest {
             unit_id: unit.into(),
             from_date: yesterday(),
@@ -453,18 +487,43 @@ fn rate(id: &str, code: &str, satisfaction: Satisfaction) -> RateCaseRequest {
 }
 
 async fn a_rating_is_counted_once_and_travels_to_the_holder(backend: Backend) {
-    let config =
-        NodeConfig { child_nodes: ChildNodes::Units(vec!["410411001".into()]), ..NodeConfig::new("410411") };
+    rating_across_three_tiers(backend, false).await;
+}
+
+/// The same over mTLS: the nodes' certificates, people calling with
+/// theirs (the public listeners stay plain).
+async fn a_rating_travels_over_mtls(backend: Backend) {
+    rating_across_three_tiers(backend, true).await;
+}
+
+async fn rating_across_three_tiers(backend: Backend, tls: bool) {
+    let transport = |unit: &str| {
+        if tls {
+            transport_of(&Identity::Node { unit: UnitId::parse(unit).unwrap() })
+        } else {
+            Transport::Insecure
+        }
+    };
+    let config = NodeConfig {
+        child_nodes: ChildNodes::Units(vec!["410411001".into()]),
+        transport: transport("410411"),
+        ..NodeConfig::new("410411")
+    };
     let district = Running::start(TREE, "410411", backend, config, None).await;
     let config = NodeConfig {
         parent: Some(district.url()),
         child_nodes: ChildNodes::Units(vec!["410411001001".into()]),
         forwarder: fast(),
+        transport: transport("410411001"),
         ..NodeConfig::new("410411001")
     };
     let township = Running::start(TREE, "410411001", backend, config, None).await;
-    let config =
-        NodeConfig { parent: Some(township.url()), forwarder: fast(), ..NodeConfig::new("410411001001") };
+    let config = NodeConfig {
+        parent: Some(township.url()),
+        forwarder: fast(),
+        transport: transport("410411001001"),
+        ..NodeConfig::new("410411001001")
+    };
     let community = Running::start(TREE, "410411001001", backend, config, None).await;
 
     // Case A, held by the community node; rated at the district's tracker,
@@ -578,7 +637,7 @@ async fn a_rating_is_counted_once_and_travels_to_the_holder(backend: Backend) {
         // The staff's record at closing stays apart.
         assert_eq!(figures.satisfied, 2, "at {unit}");
     }
-    let drill = SummaryServiceClient::new(Channel::from_shared(district.url()).unwrap().connect_lazy())
+    let drill = SummaryServiceClient::new(channel_as(&district, "leader-9", Role::Leader))
         .drill_down(DrillDownRequest {
             unit_id: "410411".into(),
             from_date: yesterday(),
@@ -601,4 +660,5 @@ fengqiao_store::both_backends!(
     the_right_pair_opens_the_case_and_nothing_else,
     limits_and_lock,
     a_rating_is_counted_once_and_travels_to_the_holder,
+    a_rating_travels_over_mtls,
 );
