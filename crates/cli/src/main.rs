@@ -96,6 +96,8 @@ enum Command {
     Visit(commands::visit::VisitArgs),
     /// Issue a supervision notice (督办) on a case owned below the node.
     Supervise(commands::supervise::SuperviseArgs),
+    /// The petitioner's view of a case on the public tracker (阳光信访): --case, --code, and --rate once resolved.
+    Track(commands::track::TrackArgs),
     /// The weekly resolution work report (化解工作周报告): file, withdraw, review, approve,
     /// return, unapprove; the filing board (status) and the document (show).
     Weekly {
@@ -190,6 +192,7 @@ fn main() -> ExitCode {
             Command::Pii { command } => commands::pii::run(command).await,
             Command::Visit(args) => commands::visit::visit(args).await,
             Command::Supervise(args) => commands::supervise::supervise(args).await,
+            Command::Track(args) => commands::track::track(args).await,
             Command::Weekly { command } => commands::weekly::run(command).await,
             Command::Accountability { command } => commands::accountability::run(command).await,
             Command::Annual(args) => commands::annual::annual(args).await,

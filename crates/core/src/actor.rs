@@ -157,6 +157,9 @@ pub enum NodeTask {
     /// Issued a supervision notice (督办) on the case; the person who wrote
     /// it is the notice's sender.
     Supervision,
+    /// Recorded the petitioner's own rating, given through the public
+    /// tracker (阳光信访): the petitioner rated, not staff.
+    PublicTracker,
 }
 
 impl NodeTask {
@@ -165,11 +168,12 @@ impl NodeTask {
             NodeTask::AutoEscalation => "auto_escalation",
             NodeTask::RepeatDetection => "repeat_detection",
             NodeTask::Supervision => "supervision",
+            NodeTask::PublicTracker => "public_tracker",
         }
     }
 
     pub fn parse(value: &str) -> Option<NodeTask> {
-        [NodeTask::AutoEscalation, NodeTask::RepeatDetection, NodeTask::Supervision]
+        [NodeTask::AutoEscalation, NodeTask::RepeatDetection, NodeTask::Supervision, NodeTask::PublicTracker]
             .into_iter()
             .find(|task| task.as_str() == value)
     }

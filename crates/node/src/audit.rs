@@ -46,6 +46,8 @@ pub mod rpc {
     pub const RECORD_ACCOUNTABILITY: &str = "fengqiao.v1.WeeklyService/RecordAccountability";
     /// A held report applied once its week was unapproved.
     pub const WEEKLY_RELEASE: &str = "node/weekly-release";
+    /// A petitioner's rating taken by the public tracker.
+    pub const RATE_CASE: &str = "fengqiao.v1.PublicTrackerService/RateCase";
 }
 
 /// Who makes the changes of one call, and through what.

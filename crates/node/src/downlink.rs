@@ -320,7 +320,8 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
     let created_at = from_timestamp(event.created_at, "created_at").ok();
     match event.body {
         Some(Body::PetitionerRating(rating)) => {
-            warn!(case = %rating.case_id, sequence, "petitioner rating not yet applied here; skipped");
+            let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;
+            crate::cases::sync::receive_rating(node, &target, rating).await?;
         }
         Some(Body::Notice(notice)) => {
             let target = UnitId::parse_field(&event.target_unit_id, "target_unit_id")?;

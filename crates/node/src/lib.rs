@@ -66,6 +66,7 @@ pub mod server;
 pub mod status;
 pub mod summary;
 pub mod tls;
+pub mod tracker;
 pub mod units;
 pub mod uplink;
 pub mod web;
@@ -86,6 +87,7 @@ pub use node::{ForwardState, Node};
 pub use server::{ServeError, serve};
 pub use status::NodeError;
 pub use tls::{TlsMaterial, Transport};
+pub use tracker::{PublicConfig, PublicTracker, serve_public};
 pub use web::serve_web;
 
 /// Which units below the home unit have nodes of their own.
@@ -176,6 +178,8 @@ pub struct NodeConfig {
     /// When weekly reports are due (`weekly.due`, default Monday 12:00
     /// after the week).
     pub weekly_due: fengqiao_core::weekly::DuePolicy,
+    /// The public tracker's settings (`public.*`; see [`tracker`]).
+    pub public: tracker::PublicConfig,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -231,6 +235,7 @@ impl NodeConfig {
             database_check: Duration::from_secs(5),
             reconcile: reconcile::ReconcileConfig::default(),
             weekly_due: fengqiao_core::weekly::DuePolicy::default(),
+            public: tracker::PublicConfig::default(),
         }
     }
 }

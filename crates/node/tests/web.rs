@@ -111,6 +111,8 @@ async fn the_overview_shows_what_weekly_summary_answers(backend: Backend) {
         put("cases.overdue", cases.counts.overdue.to_string());
         put("cases.repeat_petitions", cases.counts.repeat_petitions.to_string());
         put("cases.satisfaction_rate", cases.satisfaction_rate.to_string());
+        put("cases.petitioner_satisfied", cases.counts.petitioner_satisfied.to_string());
+        put("cases.petitioner_dissatisfied", cases.counts.petitioner_dissatisfied.to_string());
         put("arrived_percent", summary.arrived_percent.to_string());
         for (category, n) in &t.by_category {
             put(&format!("category.{}", category.as_str()), n.to_string());

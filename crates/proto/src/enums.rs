@@ -86,7 +86,7 @@ wire_enum!(Channel => CaseChannel { Report, Visit, Letter, Phone, Online });
 wire_enum!(Satisfaction => Satisfaction { Satisfied, Dissatisfied, Unreachable });
 wire_enum!(SupervisionKind => SupervisionKind { Document, Interview, OnSite, Joint });
 wire_enum!(Role => Role { Reporter, Officer, Leader, Admin, Auditor });
-wire_enum!(NodeTask => NodeTask { AutoEscalation, RepeatDetection, Supervision });
+wire_enum!(NodeTask => NodeTask { AutoEscalation, RepeatDetection, Supervision, PublicTracker });
 wire_enum!(ReviewDecision => ReviewDecision { Upheld, Overturned });
 
 /// How a submission was taken. The revision a correction replaced is not part
@@ -145,7 +145,12 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(Role::from_wire(pb::Role::from(role).into(), "r"), Ok(role));
         }
-        for task in [NodeTask::AutoEscalation, NodeTask::RepeatDetection, NodeTask::Supervision] {
+        for task in [
+            NodeTask::AutoEscalation,
+            NodeTask::RepeatDetection,
+            NodeTask::Supervision,
+            NodeTask::PublicTracker,
+        ] {
             assert_eq!(NodeTask::from_wire(pb::NodeTask::from(task).into(), "t"), Ok(task));
             assert_eq!(NodeTask::parse(task.as_str()), Some(task));
         }

@@ -56,7 +56,7 @@ mod unit;
 
 pub use fengqiao_core::DomainError;
 
-pub use case::{actor_from_pb, case_to_pb};
+pub use case::{actor_from_pb, case_to_pb, event_for_reader};
 pub use enums::WireEnum;
 pub use reconcile::period_digests_to_pb;
 pub use report::stored_report_to_pb;

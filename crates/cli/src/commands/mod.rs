@@ -15,7 +15,8 @@
 //!   [`accountability`] — `accountability record|list`; [`annual`] — `annual`;
 //! - [`reconcile`] — `reconcile`; [`verify`] — `verify`; [`audit`] —
 //!   `audit verify`, `audit list`, `audit head`;
-//! - [`web`] — `web link` (a login link to the node's web dashboard).
+//! - [`web`] — `web link` (a login link to the node's web dashboard);
+//!   [`track`] — `track` (the petitioner's view on the public tracker).
 //!
 //! `demo` and `bench` are folders of their own ([`crate::demo`],
 //! [`crate::bench`]); what commands share is in [`crate::connection`] (how
@@ -39,6 +40,7 @@ pub mod roster;
 pub mod status;
 pub mod summary;
 pub mod supervise;
+pub mod track;
 pub mod tree;
 pub mod trend;
 pub mod units;

@@ -218,6 +218,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         limits: loaded.limits(),
         drain_grace: std::time::Duration::from_secs(config.node.drain_grace_seconds),
         reconcile: loaded.reconcile(),
+        public: config.public.to_node(),
         ..NodeConfig::new(unit.clone())
     };
     let clock = Arc::new(SystemClock);
@@ -301,7 +302,34 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         }
         None => None,
     };
+    // The public tracker (阳光信访) on its own plain port, meant to sit
+    // behind the operator's TLS proxy.
+    let (stop_public, public_stopped) = tokio::sync::oneshot::channel::<()>();
+    let public = match &config.public.listen {
+        Some(public_listen) => {
+            let public_listener = TcpListener::bind(public_listen)
+                .await
+                .with_context(|| format!("public.listen: cannot listen on {public_listen}"))?;
+            let public_address = public_listener.local_addr()?;
+            tracing::info!(address = %public_address, "public tracker at http://{public_address}/track");
+            println!("public tracker of node {unit} on http://{public_address}/track");
+            let shutdown = async {
+                let _ = public_stopped.await;
+            };
+            let tracker = fengqiao_node::PublicTracker::new(node.clone(), config.public.to_node());
+            Some(tokio::spawn(fengqiao_node::serve_public(tracker, public_listener, shutdown)))
+        }
+        None => None,
+    };
     fengqiao_node::serve(node, listener, shutdown_signal()).await?;
+    let _ = stop_public.send(());
+    if let Some(public) = public {
+        match public.await {
+            Ok(Err(error)) => tracing::warn!(%error, "public tracker failed"),
+            Err(error) => tracing::warn!(%error, "public tracker task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
     let _ = stop_web.send(());
     if let Some(web) = web {
         match web.await {

@@ -182,6 +182,15 @@ pub fn render_summary(summary: &Summary, policy: &TimePolicy) -> String {
             visits = cases.visits
         ),
     );
+    out += &line(
+        String::new(),
+        tr!(
+            "summary-cases-petitioner",
+            satisfied = cases.petitioner_satisfied,
+            dissatisfied = cases.petitioner_dissatisfied,
+            rate = percent(summary.cases.petitioner_satisfaction_rate)
+        ),
+    );
     out += &line(String::new(), cases_as_of_text(&summary));
     if summary.children.is_empty() {
         out += &format!("\n{}\n", tr!("summary-no-children"));

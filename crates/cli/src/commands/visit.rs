@@ -71,9 +71,13 @@ pub async fn visit(args: VisitArgs) -> Result<()> {
         struct Visited<'a> {
             case: &'a CaseRecord,
             leader_on_duty: Option<&'a str>,
+            /// The receipt, when the visit's case was created now (shown once).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            receipt: Option<crate::commands::case::receipt::ReceiptJson<'a>>,
         }
         let leader_on_duty = Some(answer.leader_on_duty.as_str()).filter(|leader| !leader.is_empty());
-        println!("{}", serde_json::to_string(&Visited { case: &case, leader_on_duty })?);
+        let receipt = answer.receipt.as_ref().map(crate::commands::case::receipt::ReceiptJson::from);
+        println!("{}", serde_json::to_string(&Visited { case: &case, leader_on_duty, receipt })?);
         return Ok(());
     }
     let how = if args.answered { tr!("visit-answered") } else { tr!("visit-registered") };
@@ -84,5 +88,8 @@ pub async fn visit(args: VisitArgs) -> Result<()> {
         println!("{}", tr!("visit-leader", leader = &answer.leader_on_duty));
     }
     print_repeat_and_standing(&case);
+    if let Some(receipt) = &answer.receipt {
+        println!("{}", crate::commands::case::receipt::receipt_box(receipt));
+    }
     Ok(())
 }

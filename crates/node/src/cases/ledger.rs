@@ -158,6 +158,9 @@ pub(super) async fn hand_down(
 }
 
 /// Registers a case at a unit this node holds. With the case lock held.
+/// Returns the case and, when it was created now, its receipt's query code
+/// (drawn here, stored only as its hash in the registration): a retry of a
+/// registration gets the case and no code.
 pub(super) async fn register(
     node: &Node,
     requested_id: Option<CaseId>,
@@ -165,7 +168,7 @@ pub(super) async fn register(
     petitioner: Option<(Petitioner, String)>,
     who: Who,
     by: &Auditor,
-) -> Result<(Case, bool), NodeError> {
+) -> Result<(Case, Option<String>), NodeError> {
     let (at, on) = node.today();
     let id = match requested_id {
         Some(id) => id,
@@ -179,7 +182,7 @@ pub(super) async fn register(
     if let Some(existing) = node.store().get_case(&id).await? {
         // A retry of the same registration answers with the case.
         return if existing.case.intake == intake {
-            Ok((existing.case, false))
+            Ok((existing.case, None))
         } else {
             Err(DomainError::AlreadyExists(why!(
                 CASE_ALREADY_REGISTERED_WITH_OTHER_CONTENT,
@@ -206,13 +209,17 @@ pub(super) async fn register(
     let mut ctx = context(node, &intake.origin_unit, who, &nobody_below).await?;
     ctx.at = at;
     ctx.on = on;
-    let event = Case::register(id, intake, repeat, &ctx)?;
+    let mut event = Case::register(id, intake, repeat, &ctx)?;
+    let code = crate::tracker::draw_code();
+    if let EventKind::Registered { receipt, .. } = &mut event.kind {
+        *receipt = Some(fengqiao_core::receipt::hash(event.case_id.as_str(), &code));
+    }
     let case = Case::start(&event)?;
     if case.repeat.is_some() {
         info!(case = %case.id, "repeat petition registered");
     }
     store_own(node, event, petitioner.map(|(p, _)| p), by).await?;
-    Ok((case, true))
+    Ok((case, Some(code)))
 }
 
 /// The audit target of a handover queued for a child node.

@@ -178,8 +178,9 @@ impl Cases {
         let who = Who { actor, note: request.note };
         let by = Auditor::caller(caller, rpc::REGISTER_CASE);
         let _guard = self.node.case_lock().await;
-        let (case, created) = ledger::register(&self.node, requested, intake, petitioner, who, &by).await?;
-        Ok(RegisterCaseResponse { r#case: Some(self.view(&case)), created, receipt: None })
+        let (case, code) = ledger::register(&self.node, requested, intake, petitioner, who, &by).await?;
+        let receipt = code.map(|code| crate::tracker::receipt(&self.node, &case.id, code));
+        Ok(RegisterCaseResponse { r#case: Some(self.view(&case)), created: receipt.is_some(), receipt })
     }
 
     async fn act_on(
@@ -217,14 +218,25 @@ impl Cases {
             ))
             .into());
         }
+        // A new receipt: the node draws the code, the ledger keeps its hash
+        // (whatever hash the request carried is replaced), and the code is
+        // answered this once.
+        let (action, code) = match action {
+            Action::IssueReceipt { .. } => {
+                let code = crate::tracker::draw_code();
+                let receipt = fengqiao_core::receipt::hash(id.as_str(), &code);
+                (Action::IssueReceipt { receipt }, Some(code))
+            }
+            action => (action, None),
+        };
         let by = Auditor::caller(caller, rpc::ACT_ON_CASE).with_event_kind();
         let (case, event) = ledger::act(&self.node, &stored.case, action, who, &by)
             .await
             .map_err(|error| within_action(error, wire_name))?;
         Ok(ActOnCaseResponse {
             r#case: Some(self.view(&case)),
-            event: Some(pb::CaseEvent::from(&event)),
-            receipt: None,
+            event: Some(fengqiao_proto::event_for_reader(&event)),
+            receipt: code.map(|code| crate::tracker::receipt(&self.node, &case.id, code)),
         })
     }
 
@@ -247,7 +259,7 @@ impl Cases {
             .events
             .iter()
             .filter(|event| event.seq > request.events_after_sequence)
-            .map(pb::CaseEvent::from)
+            .map(fengqiao_proto::event_for_reader)
             .collect();
         // The case, its petitioner and as many events as the answer's bound holds.
         let used = paging::item_bytes(&case) + petitioner.as_ref().map_or(0, paging::item_bytes);
@@ -448,10 +460,10 @@ impl Cases {
         let who = |note: &str| Who { actor: actor.clone(), note: note.to_owned() };
         let by = Auditor::caller(caller, rpc::RECORD_VISIT).with_event_kind();
         let _guard = self.node.case_lock().await;
-        let (mut case, created) =
+        let (mut case, code) =
             ledger::register(&self.node, requested, intake, petitioner, who("duty-reception visit"), &by)
                 .await?;
-        if created {
+        if code.is_some() {
             (case, _) =
                 ledger::act(&self.node, &case, Action::Accept, who("accepted at duty reception"), &by)
                     .await?;
@@ -478,7 +490,7 @@ impl Cases {
             }
         }
         Ok(RecordVisitResponse {
-            receipt: None,
+            receipt: code.map(|code| crate::tracker::receipt(&self.node, &case.id, code)),
             r#case: Some(self.view(&case)),
             leader_on_duty: leader_on_duty.unwrap_or_default(),
         })

@@ -306,3 +306,86 @@ pub(crate) async fn petitioner_for_uplink(
     }
     Ok(node.store().case_petitioner(&event.case_id).await?.as_ref().map(pb::Petitioner::from))
 }
+
+/// Where a petitioner's rating went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RatingDelivered {
+    /// Recorded on the case here (or recorded before under the same id).
+    Recorded,
+    /// Sent down toward the node holding the case.
+    SentDown,
+    /// The case is held above this node: not recorded.
+    HeldAbove,
+}
+
+/// Delivers a petitioner's rating (taken by a public tracker) toward the
+/// case's owner: recorded here as `petitioner_rated` when this node holds
+/// the case, with this node as the actor doing the public tracker's task
+/// (the petitioner rated, not staff); down the downlink when a child node
+/// holds it. A rating id recorded before changes nothing. Call without the
+/// case lock.
+pub(crate) async fn deliver_rating(
+    node: &Node,
+    owner: &UnitId,
+    rating: pb::PetitionerRating,
+    by: &Auditor,
+) -> Result<RatingDelivered, NodeError> {
+    let (at, _) = node.today();
+    if node.delegated_to(owner.as_str()).is_some() {
+        let target =
+            format!("downlink petitioner_rating {} of case {} to {owner}", rating.rating_id, rating.case_id);
+        downlink_log::append(node, owner, Body::PetitionerRating(rating), at, by.record(node, target))
+            .await?;
+        return Ok(RatingDelivered::SentDown);
+    }
+    let id = CaseId::parse_field(&rating.case_id, "petitioner_rating.case_id")?;
+    let satisfaction =
+        fengqiao_core::case::Satisfaction::from_wire(rating.satisfaction, "petitioner_rating.satisfaction")?;
+    let _guard = node.case_lock().await;
+    let Some(stored) = node.store().get_case(&id).await? else {
+        warn!(case = %id, "petitioner rating for a case this node does not have; skipped");
+        return Ok(RatingDelivered::HeldAbove);
+    };
+    if !node.holds(stored.case.owner_unit.as_str()) {
+        if node.delegated_to(stored.case.owner_unit.as_str()).is_some() {
+            // The case moved down meanwhile: follow it.
+            drop(_guard);
+            let owner = stored.case.owner_unit.clone();
+            return Box::pin(deliver_rating(node, &owner, rating, by)).await;
+        }
+        warn!(case = %id, "petitioner rating for a case held above this node; not recorded here");
+        return Ok(RatingDelivered::HeldAbove);
+    }
+    if stored.case.petitioner_rating.as_ref().is_some_and(|r| r.rating_id == rating.rating_id) {
+        return Ok(RatingDelivered::Recorded);
+    }
+    let home = UnitId::parse(&node.config().home_unit)?;
+    let action = Action::RecordRating { satisfaction, rating_id: rating.rating_id.clone() };
+    let who = Who { actor: Actor::node(home, NodeTask::PublicTracker), note: String::new() };
+    match ledger::act(node, &stored.case, action, who, by).await {
+        Ok(_) => Ok(RatingDelivered::Recorded),
+        Err(NodeError::Domain(DomainError::AlreadyExists(_))) => Ok(RatingDelivered::Recorded),
+        Err(error) => Err(error),
+    }
+}
+
+/// A petitioner's rating from the parent's downlink: recorded when this
+/// node holds the case, relayed down when a child node does. A rating the
+/// case can no longer take (rated already under another id, reopened
+/// meanwhile) is logged and dropped: the downlink must go on.
+pub(crate) async fn receive_rating(
+    node: &Node,
+    target: &UnitId,
+    rating: pb::PetitionerRating,
+) -> Result<(), NodeError> {
+    let by = Auditor::downlink(node, "petitioner_rating");
+    let case = rating.case_id.clone();
+    match deliver_rating(node, target, rating, &by).await {
+        Ok(_) => Ok(()),
+        Err(NodeError::Domain(refusal)) => {
+            warn!(%case, %refusal, "a petitioner's rating from above cannot be recorded; dropped");
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}

@@ -9,6 +9,7 @@
 
 pub mod list;
 pub mod names;
+pub mod receipt;
 pub mod register;
 pub mod render;
 pub mod show;
@@ -59,6 +60,10 @@ pub enum CaseCommand {
     /// Reply to a supervision notice (督办) on a case (the note is the reply).
     #[command(mut_arg("note", |note| required_note(note, "The reply: what was done")))]
     Reply(On<ReplyArgs>),
+    /// Reply to the petitioner (答复): public, shown on the public tracker.
+    PublicReply(On<PublicReplyArgs>),
+    /// Issue a new receipt (回执) for a case: a new query code, shown once; the old one stops working.
+    Receipt(On<ReceiptArgs>),
     /// One case: its fields and its event log.
     Show(ShowArgs),
     /// The case ledger of a unit's subtree, filtered.
@@ -84,6 +89,8 @@ pub async fn run(command: CaseCommand) -> Result<()> {
         C::Reopen(a) => a.send().await,
         C::Review(a) => a.send().await,
         C::Reply(a) => a.send().await,
+        C::PublicReply(a) => a.send().await,
+        C::Receipt(a) => a.send().await,
     }
 }
 
@@ -355,6 +362,29 @@ impl CaseAction for ReplyArgs {
     }
 }
 
+#[derive(Debug, clap::Args)]
+pub struct PublicReplyArgs {
+    /// The reply, written for the petitioner: the public tracker shows it (no names of others, no internal notes).
+    #[arg(long)]
+    pub text: String,
+}
+
+impl CaseAction for PublicReplyArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::ReplyToPetitioner(act::ReplyToPetitioner { text: self.text }))
+    }
+}
+
+/// A new receipt takes no flags: the node draws the code.
+#[derive(Debug, clap::Args)]
+pub struct ReceiptArgs {}
+
+impl CaseAction for ReceiptArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::IssueReceipt(act::IssueReceipt {}))
+    }
+}
+
 impl<A: CaseAction> On<A> {
     /// Sends the action and prints the case as it now stands and the event written.
     async fn send(self) -> Result<()> {
@@ -379,12 +409,18 @@ impl<A: CaseAction> On<A> {
             struct Acted<'a> {
                 case: &'a CaseRecord,
                 event: &'a EventRecord,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                receipt: Option<receipt::ReceiptJson<'a>>,
             }
-            println!("{}", serde_json::to_string(&Acted { case: &case, event: &event })?);
+            let receipt = answer.receipt.as_ref().map(receipt::ReceiptJson::from);
+            println!("{}", serde_json::to_string(&Acted { case: &case, event: &event, receipt })?);
             return Ok(());
         }
         println!("{}", event_line(&event));
         println!("{}", standing(&case));
+        if let Some(receipt) = &answer.receipt {
+            println!("{}", receipt::receipt_box(receipt));
+        }
         Ok(())
     }
 }

@@ -134,8 +134,12 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
         struct Registered<'a> {
             case: &'a CaseRecord,
             created: bool,
+            /// The receipt, when the case was created now (shown once).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            receipt: Option<super::receipt::ReceiptJson<'a>>,
         }
-        println!("{}", serde_json::to_string(&Registered { case: &case, created: answer.created })?);
+        let receipt = answer.receipt.as_ref().map(super::receipt::ReceiptJson::from);
+        println!("{}", serde_json::to_string(&Registered { case: &case, created: answer.created, receipt })?);
         return Ok(());
     }
     let intake = &case.intake;
@@ -155,6 +159,9 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
         println!("{}", tr!("case-registered-before", case = case.case_id.to_string()));
     }
     print_repeat_and_standing(&case);
+    if let Some(receipt) = &answer.receipt {
+        println!("{}", super::receipt::receipt_box(receipt));
+    }
     Ok(())
 }
 

@@ -163,6 +163,12 @@ pub struct ConfigArgs {
     /// web.listen: serve the web dashboard at this ADDRESS (off when unset).
     #[arg(long)]
     pub web_listen: Option<String>,
+    /// public.listen: serve the public tracker (阳光信访) at this ADDRESS, plain HTTP (off when unset).
+    #[arg(long)]
+    pub public_listen: Option<String>,
+    /// public.url: the tracker page's public address printed on receipts.
+    #[arg(long)]
+    pub public_url: Option<String>,
     /// log.format: text or json lines on stderr [default: text].
     #[arg(long)]
     pub log_format: Option<LogFormat>,
@@ -238,6 +244,8 @@ impl ConfigArgs {
         set("limits.tcp_keepalive_secs", value(&self.tcp_keepalive_secs));
         set("metrics.listen", value(&self.metrics_listen));
         set("web.listen", value(&self.web_listen));
+        set("public.listen", value(&self.public_listen));
+        set("public.url", value(&self.public_url));
         set("log.format", value(&self.log_format));
         set("log.filter", value(&self.log_filter));
         set("trace.otlp_endpoint", value(&self.otlp_endpoint));

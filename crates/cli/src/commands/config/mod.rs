@@ -54,6 +54,7 @@ pub struct Config {
     pub limits: LimitsSection,
     pub metrics: MetricsSection,
     pub web: WebSection,
+    pub public: PublicSection,
     pub log: LogSection,
     pub trace: TraceSection,
     pub reconcile: ReconcileSection,
@@ -299,6 +300,58 @@ pub struct WebSection {
     /// browser's client certificate asked for, not required), plaintext
     /// on a loopback address otherwise.
     pub listen: Option<String>,
+}
+
+/// The public tracker's listener (阳光信访): plain HTTP/2 and HTTP/1, no
+/// client certificates, serving only `PublicTrackerService` and `/track`;
+/// meant to be exposed behind the operator's TLS proxy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublicSection {
+    /// `host:port` of the public listener; off when absent.
+    pub listen: Option<String>,
+    /// The tracker page's public address printed on receipts
+    /// (`https://xf.example.gov.cn/track`).
+    pub url: Option<String>,
+    /// Every answer takes at least this long, in milliseconds.
+    pub floor_ms: u64,
+    /// Lookups per minute from one source address (and its burst).
+    pub per_source_per_minute: u32,
+    /// Lookups per minute of one case number.
+    pub per_case_per_minute: u32,
+    /// Failures in a row that lock a case number.
+    pub lock_after: u32,
+    /// How long a lock lasts, in minutes.
+    pub lock_minutes: u64,
+}
+
+impl Default for PublicSection {
+    fn default() -> Self {
+        let d = fengqiao_node::PublicConfig::default();
+        PublicSection {
+            listen: None,
+            url: None,
+            floor_ms: u64::try_from(d.floor.as_millis()).unwrap_or(300),
+            per_source_per_minute: d.per_source_per_minute,
+            per_case_per_minute: d.per_case_per_minute,
+            lock_after: d.lock_after,
+            lock_minutes: d.lock_for.as_secs() / 60,
+        }
+    }
+}
+
+impl PublicSection {
+    /// The node's settings of the public tracker.
+    pub fn to_node(&self) -> fengqiao_node::PublicConfig {
+        fengqiao_node::PublicConfig {
+            url: self.url.clone(),
+            floor: std::time::Duration::from_millis(self.floor_ms),
+            per_source_per_minute: self.per_source_per_minute,
+            per_case_per_minute: self.per_case_per_minute,
+            lock_after: self.lock_after,
+            lock_for: std::time::Duration::from_secs(self.lock_minutes * 60),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

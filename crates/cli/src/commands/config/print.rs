@@ -126,6 +126,18 @@ pub(super) fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
         ),
         ("metrics", vec!["listen"]),
         ("web", vec!["listen"]),
+        (
+            "public",
+            vec![
+                "listen",
+                "url",
+                "floor_ms",
+                "per_source_per_minute",
+                "per_case_per_minute",
+                "lock_after",
+                "lock_minutes",
+            ],
+        ),
         ("log", vec!["format", "filter"]),
         ("trace", vec!["otlp_endpoint", "service_name"]),
         ("reconcile", vec!["interval_secs", "max_days"]),

@@ -150,6 +150,15 @@ fn bad_values_are_refused_naming_the_key_and_where_it_came_from() {
         assert!(message.contains("web.listen") && message.contains("differ"), "{message}");
         let message = error(load(&ConfigArgs { web_listen: Some("7480".into()), ..args(None) }));
         assert!(message.contains("web.listen"), "{message}");
+        let message = error(load(&ConfigArgs {
+            web_listen: Some("127.0.0.1:7480".into()),
+            public_listen: Some("127.0.0.1:7480".into()),
+            ..args(None)
+        }));
+        assert!(message.contains("public.listen") && message.contains("differ"), "{message}");
+        let message =
+            error(load(&ConfigArgs { public_url: Some("xf.example.gov.cn/track".into()), ..args(None) }));
+        assert!(message.contains("public.url"), "{message}");
         let message = error(load(&ConfigArgs { db: Some("mysql://x".into()), ..args(None) }));
         assert!(message.contains("database.url"), "{message}");
         let message = error(load(&ConfigArgs { child_nodes: Some("all,4104".into()), ..args(None) }));
@@ -326,6 +335,8 @@ fn the_printed_key_list_matches_the_config() {
     full.personal_data.key_file = Some("k".into());
     full.metrics.listen = Some("127.0.0.1:9400".into());
     full.web.listen = Some("127.0.0.1:7480".into());
+    full.public.listen = Some("127.0.0.1:7500".into());
+    full.public.url = Some("https://xf.example.gov.cn/track".into());
     full.trace.otlp_endpoint = Some("http://c:4317".into());
     let serde_json::Value::Object(sections) = serde_json::to_value(&full).unwrap() else { panic!() };
     let listed = all_keys();

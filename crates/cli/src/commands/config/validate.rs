@@ -159,6 +159,29 @@ pub(super) fn check(loaded: &Loaded) -> Result<()> {
             return Err(fail("web.listen", "must differ from node.listen and metrics.listen"));
         }
     }
+    if let Some(listen) = &c.public.listen {
+        check_address(listen).map_err(|e| fail("public.listen", &e))?;
+        if listen == &c.node.listen
+            || c.metrics.listen.as_ref() == Some(listen)
+            || c.web.listen.as_ref() == Some(listen)
+        {
+            return Err(fail("public.listen", "must differ from node.listen, metrics.listen and web.listen"));
+        }
+    }
+    if let Some(url) = &c.public.url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(fail("public.url", "must be an http(s):// address"));
+    }
+    if c.public.floor_ms > 10_000 {
+        return Err(fail("public.floor_ms", "must be at most 10000"));
+    }
+    if c.public.per_source_per_minute == 0 || c.public.per_case_per_minute == 0 || c.public.lock_after == 0 {
+        return Err(fail(
+            "public",
+            "per_source_per_minute, per_case_per_minute and lock_after must be at least 1",
+        ));
+    }
     if c.log.filter.trim().is_empty() {
         return Err(fail("log.filter", "must not be empty (e.g. `info`)"));
     }

@@ -239,6 +239,14 @@ pub struct SupervisionRow {
     pub answered: String,
 }
 
+/// A reply to the petitioner (答复), public: the public tracker shows it.
+#[derive(Debug)]
+pub struct PublicReplyRow {
+    pub on: String,
+    pub office: String,
+    pub text: String,
+}
+
 #[derive(Debug, Template)]
 #[template(path = "case.html")]
 pub struct CasePage {
@@ -253,6 +261,7 @@ pub struct CasePage {
     pub fields: Vec<Field>,
     pub events: Vec<TimelineEvent>,
     pub supervisions: Vec<SupervisionRow>,
+    pub public_replies: Vec<PublicReplyRow>,
     pub petitioner: Vec<Field>,
     pub petitioner_note: Option<String>,
     pub actions: Vec<ActionForm>,
@@ -412,6 +421,15 @@ async fn case_page(
                     None => m.text("supervision-not-answered"),
                     Some(on) => tr_in!(m, "supervision-replied", on = on.to_string()),
                 },
+            })
+            .collect(),
+        public_replies: case
+            .public_replies
+            .iter()
+            .map(|reply| PublicReplyRow {
+                on: reply.on.to_string(),
+                office: reply.department.as_ref().map_or_else(|| reply.unit.to_string(), ToString::to_string),
+                text: reply.text.clone(),
             })
             .collect(),
         petitioner,

@@ -361,6 +361,16 @@ pub(crate) fn groups(m: &Messages, summary: &Summary) -> Vec<FigureGroup> {
                     m.text("web-cases-satisfaction"),
                     cases.satisfaction_rate,
                 ),
+                Figure::count(
+                    "cases.petitioner_satisfied",
+                    m.text("web-cases-petitioner-satisfied"),
+                    n(counts.petitioner_satisfied),
+                ),
+                Figure::count(
+                    "cases.petitioner_dissatisfied",
+                    m.text("web-cases-petitioner-dissatisfied"),
+                    n(counts.petitioner_dissatisfied),
+                ),
             ],
             note: Some(if summary.cases_provisional {
                 tr_in!(m, "web-cases-provisional", at = summary.cases_as_of.for_people())
