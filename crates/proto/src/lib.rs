@@ -44,6 +44,7 @@ use fengqiao_core::why;
 mod action;
 mod assessment;
 mod case;
+mod department;
 pub mod codec;
 mod enums;
 pub mod export;
