@@ -47,6 +47,7 @@ pub mod authz;
 pub mod caller;
 pub mod cases;
 pub mod connections;
+pub mod departments;
 pub mod downlink;
 pub mod downlink_log;
 pub mod figures;
@@ -176,6 +177,9 @@ pub struct NodeConfig {
     /// When weekly reports are due (`weekly.due`, default Monday 12:00
     /// after the week).
     pub weekly_due: fengqiao_core::weekly::DuePolicy,
+    /// The departments file (`node.departments`), when one is given; see
+    /// [`departments`] for what a node holds without one.
+    pub departments: Option<fengqiao_core::department::Departments>,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -231,6 +235,7 @@ impl NodeConfig {
             database_check: Duration::from_secs(5),
             reconcile: reconcile::ReconcileConfig::default(),
             weekly_due: fengqiao_core::weekly::DuePolicy::default(),
+            departments: None,
         }
     }
 }

@@ -505,6 +505,7 @@ impl Fixture {
             statuses: Vec::new(),
             overdue_on: None,
             repeat_only: false,
+            department: None,
             registered_from: None,
             registered_to: None,
             before: None,
