@@ -1118,3 +1118,11 @@ event-working_group_set = working group set
 event-public_replied = replied to the petitioner
 event-receipt_issued = receipt issued
 event-petitioner_rated = rated by the petitioner
+
+## Issue 20, departments (职能部门): refusals
+refusal-department-case-only = { $who } of department { $department } may call { $rpc } only on the cases it holds{ $or_assigned }; case { $case } is not one
+refusal-departments-row-unreadable = { $error }
+refusal-department-id-disagrees = { $department_id } disagrees with unit_id and code ({ $id })
+refusal-department-reports-for-itself = a person of department { $own } reports back only for it, not for { $named }
+refusal-no-such-department = department { $department } does not exist on { $today }
+refusal-department-lists-its-own = a person of department { $own } lists only its cases, not those of { $named }

@@ -1065,3 +1065,11 @@ event-working_group_set = 成立专门工作组
 event-public_replied = 答复信访人
 event-receipt_issued = 出具回执
 event-petitioner_rated = 信访人评价
+
+## Issue 20, departments (职能部门): refusals
+refusal-department-case-only = 部门 { $department } 的人员只能对本部门承办（读取和报告时也可对交办本部门）的案件调用 { $rpc }；案件 { $case } 不在其列
+refusal-departments-row-unreadable = 部门文件无法读取：{ $error }
+refusal-department-id-disagrees = { $department_id } 与 unit_id、code 不一致（应为 { $id }）
+refusal-department-reports-for-itself = 部门 { $own } 的人员只能报告本部门的办理情况，不能代 { $named } 报告
+refusal-no-such-department = 部门 { $department } 在 { $today } 不存在
+refusal-department-lists-its-own = 部门 { $own } 的人员只能查看本部门的案件，不能查看 { $named } 的案件
