@@ -1126,3 +1126,20 @@ refusal-department-id-disagrees = { $department_id } disagrees with unit_id and 
 refusal-department-reports-for-itself = a person of department { $own } reports back only for it, not for { $named }
 refusal-no-such-department = department { $department } does not exist on { $today }
 refusal-department-lists-its-own = a person of department { $own } lists only its cases, not those of { $named }
+
+## Issue 20, departments (职能部门): the CLI and the dashboard
+heading-department = department
+heading-department-name = name
+heading-five-in-one = 五位一体
+heading-from = from
+heading-until = until
+heading-transferred-in = transferred in
+heading-held-open = held open
+heading-resolved-on-time = resolved on time
+heading-assigned = assigned
+heading-reported-on-time = reported on time
+heading-report-overdue = report overdue
+heading-on-time-rate = on-time rate
+dept-total = all departments
+dept-list-footer = { $count } departments
+dept-figures-footer = { $from } to { $to }: { $count } departments, the best on-time rate first (resolved and reported by their dates)

@@ -1073,3 +1073,20 @@ refusal-department-id-disagrees = { $department_id } 与 unit_id、code 不一�
 refusal-department-reports-for-itself = 部门 { $own } 的人员只能报告本部门的办理情况，不能代 { $named } 报告
 refusal-no-such-department = 部门 { $department } 在 { $today } 不存在
 refusal-department-lists-its-own = 部门 { $own } 的人员只能查看本部门的案件，不能查看 { $named } 的案件
+
+## Issue 20, departments (职能部门): the CLI and the dashboard
+heading-department = 部门
+heading-department-name = 名称
+heading-five-in-one = 五位一体
+heading-from = 起
+heading-until = 止
+heading-transferred-in = 转办
+heading-held-open = 在办
+heading-resolved-on-time = 按期办结
+heading-assigned = 交办
+heading-reported-on-time = 按期报告
+heading-report-overdue = 逾期未报
+heading-on-time-rate = 按期率
+dept-total = 全部部门
+dept-list-footer = 共 { $count } 个部门
+dept-figures-footer = { $from } 至 { $to }：{ $count } 个部门，按期率高者在前（按期办结与按期报告）

@@ -7,6 +7,7 @@
 //! [`render`] shows cases for these and the other case-ledger commands
 //! (`roster`, `visit`, `supervise`, `drill`).
 
+pub mod departments;
 pub mod list;
 pub mod names;
 pub mod register;
@@ -59,6 +60,12 @@ pub enum CaseCommand {
     /// Reply to a supervision notice (督办) on a case (the note is the reply).
     #[command(mut_arg("note", |note| required_note(note, "The reply: what was done")))]
     Reply(On<ReplyArgs>),
+    /// Transfer a case (转办) to a department of its owner unit, which then holds it.
+    TransferDept(On<departments::TransferDeptArgs>),
+    /// Assign a case (交办) to a department of its owner unit, which reports back by a date.
+    AssignDept(On<departments::AssignDeptArgs>),
+    /// A department's report back on a case assigned to it.
+    ReportBack(On<departments::ReportBackArgs>),
     /// One case: its fields and its event log.
     Show(ShowArgs),
     /// The case ledger of a unit's subtree, filtered.
@@ -84,6 +91,9 @@ pub async fn run(command: CaseCommand) -> Result<()> {
         C::Reopen(a) => a.send().await,
         C::Review(a) => a.send().await,
         C::Reply(a) => a.send().await,
+        C::TransferDept(a) => a.send().await,
+        C::AssignDept(a) => a.send().await,
+        C::ReportBack(a) => a.send().await,
     }
 }
 
