@@ -1120,6 +1120,17 @@ event-receipt_issued = receipt issued
 event-petitioner_rated = rated by the petitioner
 
 ## Issue 20, departments (职能部门): refusals
+refusal-department-code-length = a department code is 1–{ $max } characters
+refusal-department-code-characters = a department code holds only lowercase letters, digits and '_'
+refusal-department-id-shape = a department id is {"{"}unit{"}"}:{"{"}code{"}"}, like 410411:hrss
+refusal-department-name-length = a department name is 1–{ $max } characters
+refusal-department-ends-before-it-starts = ends ({ $until }) before it starts ({ $from })
+refusal-department-dates-overlap = department { $id } is listed twice for overlapping dates
+refusal-department-not-of-owner = department { $department } is not a department of the case's owner { $owner_unit }
+refusal-department-task-still-open = case { $id } is already assigned to department { $department }, which has not reported back
+refusal-no-open-department-task = case { $id } has no open assignment to department { $department }
+refusal-case-already-held-by-department = case { $id } is already held by department { $department }
+refusal-report-by-between-today-and-deadline = must lie between today ({ $on }) and the case's deadline ({ $limit })
 refusal-department-case-only = { $who } of department { $department } may call { $rpc } only on the cases it holds{ $or_assigned }; case { $case } is not one
 refusal-departments-row-unreadable = { $error }
 refusal-department-id-disagrees = { $department_id } disagrees with unit_id and code ({ $id })

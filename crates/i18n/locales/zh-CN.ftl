@@ -1067,6 +1067,17 @@ event-receipt_issued = 出具回执
 event-petitioner_rated = 信访人评价
 
 ## Issue 20, departments (职能部门): refusals
+refusal-department-code-length = 部门代码为 1–{ $max } 个字符
+refusal-department-code-characters = 部门代码只能包含小写字母、数字和“_”
+refusal-department-id-shape = 部门编号的格式为 {"{"}单位{"}"}:{"{"}代码{"}"}，如 410411:hrss
+refusal-department-name-length = 部门名称为 1–{ $max } 个字
+refusal-department-ends-before-it-starts = 撤销日期（{ $until }）早于设立日期（{ $from }）
+refusal-department-dates-overlap = 部门 { $id } 在重叠的日期内列出两次
+refusal-department-not-of-owner = 部门 { $department } 不是案件承办单位 { $owner_unit } 的部门
+refusal-department-task-still-open = 案件 { $id } 已交办部门 { $department }，该部门尚未报告办理情况
+refusal-no-open-department-task = 案件 { $id } 没有交办部门 { $department } 且未报告的事项
+refusal-case-already-held-by-department = 案件 { $id } 已由部门 { $department } 承办
+refusal-report-by-between-today-and-deadline = 须在今天（{ $on }）与案件办理期限（{ $limit }）之间
 refusal-department-case-only = 部门 { $department } 的人员只能对本部门承办（读取和报告时也可对交办本部门）的案件调用 { $rpc }；案件 { $case } 不在其列
 refusal-departments-row-unreadable = 部门文件无法读取：{ $error }
 refusal-department-id-disagrees = { $department_id } 与 unit_id、code 不一致（应为 { $id }）
