@@ -498,14 +498,14 @@ pub fn department_case(identity: &Identity, rpc: Rpc, case: &crate::case::Case) 
     }
     let mut why = why!(
         DEPARTMENT_CASE_ONLY,
-        "{who} of department {department} may call {rpc} only on the cases it holds{or_assigned}; case {case} is not one",
+        "{who} of department {department} may call {rpc} only on the cases it {cases}; case {case} is not one",
         who = kind(identity),
         department = department,
         rpc = rpc,
-        or_assigned = if matches!(rpc, Rpc::GetCase { with_petitioner: false } | Rpc::ActOnCase(CaseAction::ReportBack)) {
-            " or was assigned"
+        cases = if matches!(rpc, Rpc::GetCase { with_petitioner: false } | Rpc::ActOnCase(CaseAction::ReportBack)) {
+            "holds or was assigned"
         } else {
-            ""
+            "holds"
         },
         case = case.id
     );

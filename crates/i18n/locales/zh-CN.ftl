@@ -1078,7 +1078,10 @@ refusal-department-task-still-open = 案件 { $id } 已交办部门 { $departmen
 refusal-no-open-department-task = 案件 { $id } 没有交办部门 { $department } 且未报告的事项
 refusal-case-already-held-by-department = 案件 { $id } 已由部门 { $department } 承办
 refusal-report-by-between-today-and-deadline = 须在今天（{ $on }）与案件办理期限（{ $limit }）之间
-refusal-department-case-only = 部门 { $department } 的人员只能对本部门承办（读取和报告时也可对交办本部门）的案件调用 { $rpc }；案件 { $case } 不在其列
+refusal-department-case-only = 部门 { $department } 的人员只能对本部门{ $cases ->
+        [holds] 承办
+       *[other] 承办或受交办
+    }的案件调用 { $rpc }；案件 { $case } 不在其列
 refusal-departments-row-unreadable = 部门文件无法读取：{ $error }
 refusal-department-id-disagrees = { $department_id } 与 unit_id、code 不一致（应为 { $id }）
 refusal-department-reports-for-itself = 部门 { $own } 的人员只能报告本部门的办理情况，不能代 { $named } 报告
