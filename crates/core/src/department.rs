@@ -374,6 +374,17 @@ mod tests {
     }
 
     #[test]
+    fn the_zhanhe_example_file_reads() {
+        let set = Departments::from_csv(include_str!("../../../deploy/zhanhe-410411-departments.csv")).unwrap();
+        let district = UnitId::parse("410411").unwrap();
+        let codes: Vec<_> = set.of_unit(&district, day("2024-01-01")).iter().map(|d| d.id.code.to_string()).collect();
+        let standard: Vec<_> = STANDARD.iter().map(|(code, _, _)| code.to_string()).collect();
+        assert_eq!(codes.len(), standard.len());
+        assert!(standard.iter().all(|code| codes.contains(code)), "{codes:?}");
+        assert_eq!(set.of_unit(&district, day("2024-01-01")).iter().filter(|d| d.five_in_one).count(), 5);
+    }
+
+    #[test]
     fn departments_are_dated_and_overlaps_refused() {
         let unit = UnitId::parse("410411").unwrap();
         let mut all = standard(&unit, day("2019-01-01"));
