@@ -1104,3 +1104,13 @@ heading-on-time-rate = 按期率
 dept-total = 全部部门
 dept-list-footer = 共 { $count } 个部门
 dept-figures-footer = { $from } 至 { $to }：{ $count } 个部门，按期率高者在前（按期办结与按期报告）
+web-nav-departments = 职能部门
+web-departments-range = { $from } 至 { $to }
+web-departments-figures = 各部门办案情况（按期率高者在前）
+web-departments-none = 本单位没有职能部门。
+web-departments-note = 各项均按案件计：期间内转办、交办的案件；期末在办、逾期的案件；期间内办结、报告的案件及其中按期的。按期率 =（按期办结 + 按期报告）/（办结 + 报告）；没有办结和报告的部门排在最后。点击部门名称查看其案件。
+web-bad-date = 日期格式为 YYYY-MM-DD：{ $date }
+field-department = 承办部门
+field-department-task = 交办部门
+field-department-task-open = { $department }：{ $report_by } 前报告，尚未报告
+field-department-task-reported = { $department }：{ $report_by } 前报告，{ $reported_on } 已报告

@@ -67,6 +67,9 @@ pub struct LedgerPage {
     pub repeat: bool,
     /// The day overdue is judged at (empty: today).
     pub as_of: String,
+    /// The department filtered by (`{unit}:{code}`, empty: none), and its name.
+    pub department: String,
+    pub department_name: String,
     pub rows: Vec<LedgerRow>,
     pub more: bool,
 }
@@ -87,6 +90,9 @@ pub struct LedgerQuery {
     /// stood then (the overview's link for a past week); today when empty.
     #[serde(default)]
     as_of: String,
+    /// `{unit}:{code}`: the cases that department holds or was assigned.
+    #[serde(default)]
+    department: String,
     lang: Option<String>,
 }
 
@@ -136,6 +142,7 @@ async fn ledger_page(
                 overdue,
                 repeat,
                 as_of: query.as_of.clone(),
+                department_id: query.department.clone(),
                 page_size: 500,
                 page_token: page_token.clone(),
                 ..Default::default()
@@ -199,6 +206,11 @@ async fn ledger_page(
         overdue,
         repeat,
         as_of: query.as_of.clone(),
+        department: query.department.clone(),
+        department_name: fengqiao_core::department::DepartmentId::parse(&query.department)
+            .ok()
+            .and_then(|id| node.departments().latest(&id).map(|d| d.name.clone()))
+            .unwrap_or_else(|| query.department.clone()),
         rows,
         more,
         chrome,
@@ -474,6 +486,29 @@ fn fields(state: &WebState, m: &Messages, case: &CaseRecord) -> Vec<Field> {
             deadline => date(deadline),
         },
     );
+    let departments = state.node().departments();
+    let department = |id: &fengqiao_core::department::DepartmentId| {
+        departments.latest(id).map_or_else(|| id.to_string(), |d| format!("{} {id}", d.name))
+    };
+    add(m.text("field-department"), case.department_id.as_ref().map(&department).unwrap_or_default());
+    for task in &case.department_tasks {
+        let value = match task.reported_on {
+            Some(on) => tr_in!(
+                m,
+                "field-department-task-reported",
+                department = department(&task.department),
+                report_by = task.report_by.to_string(),
+                reported_on = on.to_string()
+            ),
+            None => tr_in!(
+                m,
+                "field-department-task-open",
+                department = department(&task.department),
+                report_by = task.report_by.to_string()
+            ),
+        };
+        add(m.text("field-department-task"), value);
+    }
     add(m.text("field-leader"), text(&case.leader));
     add(m.text("field-responsible"), text(&case.responsible));
     add(m.text("field-plan"), text(&case.plan));
