@@ -502,7 +502,10 @@ pub fn department_case(identity: &Identity, rpc: Rpc, case: &crate::case::Case) 
         who = kind(identity),
         department = department,
         rpc = rpc,
-        cases = if matches!(rpc, Rpc::GetCase { with_petitioner: false } | Rpc::ActOnCase(CaseAction::ReportBack)) {
+        cases = if matches!(
+            rpc,
+            Rpc::GetCase { with_petitioner: false } | Rpc::ActOnCase(CaseAction::ReportBack)
+        ) {
             "holds or was assigned"
         } else {
             "holds"
@@ -825,15 +828,22 @@ mod tests {
         // their unit and escalated above it.
         check(&officer, Rpc::GetCase { with_petitioner: false }, Target::Case { owner: "T1", origin: "T1" })
             .unwrap_err();
-        check(&dept_person("T1", "x", Role::Officer), Rpc::GetCase { with_petitioner: false }, Target::Case {
-            owner: "D",
-            origin: "T1",
-        })
+        check(
+            &dept_person("T1", "x", Role::Officer),
+            Rpc::GetCase { with_petitioner: false },
+            Target::Case { owner: "D", origin: "T1" },
+        )
         .unwrap_err();
         check(&officer, Rpc::ListCases, Target::Unit("D")).unwrap();
         check(&officer, Rpc::ListCases, Target::Unit("T1")).unwrap_err();
         check(&officer, Rpc::DepartmentFigures, Target::Unit("D")).unwrap();
-        for rpc in [Rpc::WeeklySummary, Rpc::SubmitDailyReport, Rpc::RegisterCase, Rpc::ListDailyReports, Rpc::GetRoster] {
+        for rpc in [
+            Rpc::WeeklySummary,
+            Rpc::SubmitDailyReport,
+            Rpc::RegisterCase,
+            Rpc::ListDailyReports,
+            Rpc::GetRoster,
+        ] {
             check(&leader, rpc, Target::Unit("D")).unwrap_err();
         }
         for role in [Role::Reporter, Role::Admin, Role::Auditor] {

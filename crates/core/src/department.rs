@@ -300,13 +300,16 @@ impl Departments {
                 "" => None,
                 text => Some(crate::time::parse_date(text, &field("until"))?),
             };
-            let department = Department::new(DepartmentId::new(unit, code), &row.name, five_in_one, from, until)
-                .map_err(|error| match error {
-                    DomainError::Invalid { field: name, reason } => {
-                        DomainError::Invalid { field: field(name.trim_start_matches("department.")), reason }
-                    }
-                    other => other,
-                })?;
+            let department =
+                Department::new(DepartmentId::new(unit, code), &row.name, five_in_one, from, until).map_err(
+                    |error| match error {
+                        DomainError::Invalid { field: name, reason } => DomainError::Invalid {
+                            field: field(name.trim_start_matches("department.")),
+                            reason,
+                        },
+                        other => other,
+                    },
+                )?;
             all.push(department);
         }
         Departments::new(all)
@@ -375,9 +378,11 @@ mod tests {
 
     #[test]
     fn the_zhanhe_example_file_reads() {
-        let set = Departments::from_csv(include_str!("../../../deploy/zhanhe-410411-departments.csv")).unwrap();
+        let set =
+            Departments::from_csv(include_str!("../../../deploy/zhanhe-410411-departments.csv")).unwrap();
         let district = UnitId::parse("410411").unwrap();
-        let codes: Vec<_> = set.of_unit(&district, day("2024-01-01")).iter().map(|d| d.id.code.to_string()).collect();
+        let codes: Vec<_> =
+            set.of_unit(&district, day("2024-01-01")).iter().map(|d| d.id.code.to_string()).collect();
         let standard: Vec<_> = STANDARD.iter().map(|(code, _, _)| code.to_string()).collect();
         assert_eq!(codes.len(), standard.len());
         assert!(standard.iter().all(|code| codes.contains(code)), "{codes:?}");

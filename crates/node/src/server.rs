@@ -17,8 +17,8 @@ use tonic_health::ServingStatus;
 
 use crate::departments::service::DepartmentsService;
 use crate::weekly::WeeklyReports;
-use fengqiao_proto::pb::department_service_server::DepartmentServiceServer;
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
+use fengqiao_proto::pb::department_service_server::DepartmentServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
 use fengqiao_proto::pb::reconcile_service_server::ReconcileServiceServer;

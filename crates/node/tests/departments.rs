@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use common::{Running, expect_code, fast, poll};
-use fengqiao_core::department::{Departments, DepartmentId};
+use fengqiao_core::department::{DepartmentId, Departments};
 use fengqiao_core::identity::{Identity, Role};
 use fengqiao_core::{ManualClock, TimePolicy, UnitId};
 use fengqiao_node::pki::{self, CertifiedKey};
@@ -129,7 +129,11 @@ impl Net {
 }
 
 fn petitioner() -> pb::Petitioner {
-    pb::Petitioner { name: "测试甲某".into(), phone: "139 0000 0000".into(), id_number: "11010519491231002X".into() }
+    pb::Petitioner {
+        name: "测试甲某".into(),
+        phone: "139 0000 0000".into(),
+        id_number: "11010519491231002X".into(),
+    }
 }
 
 async fn register(cases: &mut CaseServiceClient<Channel>, origin: &str, summary: &str) -> String {
@@ -186,7 +190,10 @@ fn assign_dept(department: &str, report_by: NaiveDate) -> Action {
 }
 
 fn report_back(department: &str) -> Action {
-    Action::ReportBack(act::ReportBack { report: "已核实工程款拨付情况".into(), department_id: department.into() })
+    Action::ReportBack(act::ReportBack {
+        report: "已核实工程款拨付情况".into(),
+        department_id: department.into(),
+    })
 }
 
 async fn get(
@@ -198,9 +205,15 @@ async fn get(
     cases.get_case(request).await.map(tonic::Response::into_inner)
 }
 
-async fn listed(cases: &mut CaseServiceClient<Channel>, department: &str) -> Result<Vec<String>, tonic::Status> {
-    let request =
-        pb::ListCasesRequest { unit_id: DISTRICT.into(), department_id: department.into(), ..Default::default() };
+async fn listed(
+    cases: &mut CaseServiceClient<Channel>,
+    department: &str,
+) -> Result<Vec<String>, tonic::Status> {
+    let request = pb::ListCasesRequest {
+        unit_id: DISTRICT.into(),
+        department_id: department.into(),
+        ..Default::default()
+    };
     let answer = cases.list_cases(request).await?.into_inner();
     Ok(answer.cases.into_iter().map(|c| c.case_id).collect())
 }
@@ -224,7 +237,7 @@ fn row<'a>(answer: &'a pb::DepartmentFiguresResponse, department: &str) -> &'a p
 }
 
 fn counts(answer: &pb::DepartmentFiguresResponse, department: &str) -> pb::DepartmentCaseFigures {
-    row(answer, department).figures.clone().unwrap()
+    row(answer, department).figures.unwrap()
 }
 
 async fn transferred_worked_closed_and_counted(backend: Backend) {
@@ -258,7 +271,8 @@ async fn transferred_worked_closed_and_counted(backend: Backend) {
     let unknown = expect_code(act_on(&mut leader, &id, transfer("410411:nope")).await, Code::NotFound);
     assert!(unknown.message().contains("410411:nope"), "{}", unknown.message());
     expect_code(act_on(&mut leader, &id, transfer("410411:market")).await, Code::NotFound);
-    let other_unit = expect_code(act_on(&mut leader, &id, transfer(TOWNSHIP_CENTRE)).await, Code::InvalidArgument);
+    let other_unit =
+        expect_code(act_on(&mut leader, &id, transfer(TOWNSHIP_CENTRE)).await, Code::InvalidArgument);
     assert!(other_unit.message().contains("department_id"), "{}", other_unit.message());
     expect_code(act_on(&mut leader, &id, transfer("hrss")).await, Code::InvalidArgument);
     expect_code(act_on(&mut leader, &id, assign_dept("410411:nope", day(6))).await, Code::NotFound);
@@ -288,7 +302,10 @@ async fn transferred_worked_closed_and_counted(backend: Backend) {
     act_on(
         &mut hrss_officer,
         &id,
-        Action::Resolve(act::Resolve { resolution: "用工单位已足额支付".into(), amount_recovered_cents: 1_200_000 }),
+        Action::Resolve(act::Resolve {
+            resolution: "用工单位已足额支付".into(),
+            amount_recovered_cents: 1_200_000,
+        }),
     )
     .await
     .unwrap();
@@ -310,10 +327,10 @@ async fn transferred_worked_closed_and_counted(backend: Backend) {
         expect_code(get(&mut hrss_officer, case, false).await, Code::PermissionDenied);
     }
     // The department's listing is forced to it, and it may not list another's.
-    assert_eq!(listed(&mut hrss_officer, "").await.unwrap(), [id.clone()]);
-    assert_eq!(listed(&mut hrss_officer, HRSS).await.unwrap(), [id.clone()]);
+    assert_eq!(listed(&mut hrss_officer, "").await.unwrap(), [id.as_str()]);
+    assert_eq!(listed(&mut hrss_officer, HRSS).await.unwrap(), [id.as_str()]);
     expect_code(listed(&mut hrss_officer, HOUSING).await, Code::PermissionDenied);
-    assert_eq!(listed(&mut leader, HOUSING).await.unwrap(), [other.clone()]);
+    assert_eq!(listed(&mut leader, HOUSING).await.unwrap(), [other.as_str()]);
     expect_code(listed(&mut leader, "housing").await, Code::InvalidArgument);
     // Nor any other RPC of the unit.
     let mut summaries = pb::summary_service_client::SummaryServiceClient::new(net.dept(HRSS, Role::Leader));
@@ -323,7 +340,6 @@ async fn transferred_worked_closed_and_counted(backend: Backend) {
                 unit_id: DISTRICT.into(),
                 from_date: day(1).to_string(),
                 to_date: day(4).to_string(),
-                ..Default::default()
             })
             .await,
         Code::PermissionDenied,
@@ -403,7 +419,7 @@ async fn an_assignment_lapses_and_is_reported_late(backend: Backend) {
     let answer = figures(&mut figures_client, day(4), day(8)).await;
     let housing = counts(&answer, HOUSING);
     assert_eq!((housing.assigned, housing.reported, housing.report_overdue), (1, 0, 1));
-    assert_eq!(listed(&mut leader, HOUSING).await.unwrap(), [id.clone()]);
+    assert_eq!(listed(&mut leader, HOUSING).await.unwrap(), [id.as_str()]);
     // Not yet lapsed at the end of an earlier range.
     assert_eq!(counts(&figures(&mut figures_client, day(4), day(6)).await, HOUSING).report_overdue, 0);
 
@@ -418,7 +434,7 @@ async fn an_assignment_lapses_and_is_reported_late(backend: Backend) {
     assert_eq!((housing.reported, housing.reported_on_time, housing.report_overdue), (1, 0, 0));
     assert_eq!(housing.on_time_rate, 0.0);
     // Still listed under the department that reported on it.
-    assert_eq!(listed(&mut housing_officer, "").await.unwrap(), [id.clone()]);
+    assert_eq!(listed(&mut housing_officer, "").await.unwrap(), [id.as_str()]);
 
     net.cleanup().await;
 }

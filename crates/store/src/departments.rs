@@ -211,5 +211,8 @@ pub fn figures(logs: &[Vec<CaseEvent>], unit: &UnitId, from: NaiveDate, to: Naiv
     for s in sets.values() {
         total.absorb(s);
     }
-    DepartmentFigures { rows: sets.iter().map(|(d, s)| (d.clone(), s.counts())).collect(), total: total.counts() }
+    DepartmentFigures {
+        rows: sets.iter().map(|(d, s)| (d.clone(), s.counts())).collect(),
+        total: total.counts(),
+    }
 }

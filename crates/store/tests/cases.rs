@@ -926,13 +926,18 @@ fn department(code: &str) -> fengqiao_core::department::DepartmentId {
 }
 
 fn transfer(code: &str) -> Action {
-    Action::TransferToDepartment { department: department(code), reason: "the department's matter".into(), deadline: None }
+    Action::TransferToDepartment {
+        department: department(code),
+        reason: "the department's matter".into(),
+        deadline: None,
+    }
 }
 
 async fn departments_list_and_figures(backend: Backend) {
     let (db, store) = setup(backend).await;
     // D1: transferred to hrss on the 3rd, resolved on time and closed on the 4th.
-    let d1 = Desk::plain("D1", DISTRICT, 2).accept(2).assign(2, None).act(3, transfer("hrss")).assign(3, None);
+    let d1 =
+        Desk::plain("D1", DISTRICT, 2).accept(2).assign(2, None).act(3, transfer("hrss")).assign(3, None);
     let d1 = d1.resolve(4).close(4, Satisfaction::Satisfied);
     // D2: assigned to housing on the 2nd, to report by the 5th; never reported.
     let d2 = Desk::plain("D2", DISTRICT, 2)

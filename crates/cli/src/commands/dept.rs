@@ -84,7 +84,13 @@ async fn list(args: DeptListArgs) -> Result<()> {
         return Ok(());
     }
     let mut table = crate::render::table::plain();
-    table.set_header(crate::i18n::headings(["department", "department-name", "five-in-one", "from", "until"]));
+    table.set_header(crate::i18n::headings([
+        "department",
+        "department-name",
+        "five-in-one",
+        "from",
+        "until",
+    ]));
     for d in &answer.departments {
         let five = if d.five_in_one { "✓" } else { "" };
         let until = if d.until.is_empty() { "-".to_owned() } else { d.until.clone() };
@@ -164,7 +170,7 @@ async fn figures(args: DeptFiguresArgs) -> Result<()> {
     };
     for r in &answer.rows {
         let name = r.department.as_ref().map(|d| d.name.clone()).unwrap_or_default();
-        table.add_row(row(r.rank.to_string(), name, &r.figures.clone().unwrap_or_default()));
+        table.add_row(row(r.rank.to_string(), name, &r.figures.unwrap_or_default()));
     }
     table.add_row(row(String::new(), crate::i18n::text("dept-total"), &total));
     if out(table)? {

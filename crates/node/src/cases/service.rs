@@ -529,7 +529,8 @@ impl CaseService for Cases {
         &self,
         request: Request<ListCasesRequest>,
     ) -> Result<Response<ListCasesResponse>, Status> {
-        let caller = self.node.authorize(&request, Rpc::ListCases, Target::Unit(&request.get_ref().unit_id))?;
+        let caller =
+            self.node.authorize(&request, Rpc::ListCases, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.list(&caller, request.into_inner()).await?))
     }
 

@@ -32,7 +32,11 @@ impl DepartmentsService {
         DepartmentsService { node }
     }
 
-    fn list(&self, unit: &str, request: ListDepartmentsRequest) -> Result<ListDepartmentsResponse, NodeError> {
+    fn list(
+        &self,
+        unit: &str,
+        request: ListDepartmentsRequest,
+    ) -> Result<ListDepartmentsResponse, NodeError> {
         let unit = parse_unit_id(unit, "unit_id")?;
         self.node.served_unit(unit.as_str())?;
         let (_, today) = self.node.today();
@@ -88,10 +92,7 @@ impl DepartmentsService {
         // or reported after those that have; then by code.
         rows.sort_by(|(a, x), (b, y)| {
             let base = |c: &DepartmentCounts| c.resolved + c.reported == 0;
-            base(x)
-                .cmp(&base(y))
-                .then(y.on_time_rate().total_cmp(&x.on_time_rate()))
-                .then(a.id.cmp(&b.id))
+            base(x).cmp(&base(y)).then(y.on_time_rate().total_cmp(&x.on_time_rate())).then(a.id.cmp(&b.id))
         });
         let total = match &own {
             Some(own) => figures.rows.get(own).copied().unwrap_or_default(),
