@@ -852,6 +852,67 @@ mod tests {
     }
 
     #[test]
+    fn a_department_works_the_cases_it_holds_and_reads_and_reports_on_those_assigned() {
+        use crate::case::{Case, CaseId, Context, DeadlinePolicy, Intake};
+        let unit = UnitId::parse("D").unwrap();
+        let hrss = crate::department::DepartmentId::parse("D:hrss").unwrap();
+        let housing = crate::department::DepartmentId::parse("D:housing").unwrap();
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let context = Context {
+            at: chrono::Utc::now(),
+            on,
+            actor: crate::actor::Actor::Unverified { text: Some("x".into()), on_behalf_of: None },
+            note: "n".into(),
+            owner_parent: None,
+            is_below_owner: &|_| false,
+            policy: DeadlinePolicy::default(),
+        };
+        let intake = Intake {
+            origin_unit: unit.clone(),
+            category: crate::DisputeCategory::WageArrears,
+            channel: crate::case::Channel::Letter,
+            summary: "wages".into(),
+            petitioner_ref: None,
+            source: None,
+            workers: 0,
+            amount_claimed_cents: 0,
+            project: None,
+        };
+        let first = Case::register(CaseId::parse("C1").unwrap(), intake, None, &context).unwrap();
+        let mut case = Case::start(&first).unwrap();
+        for action in [
+            crate::case::Action::Accept,
+            crate::case::Action::TransferToDepartment {
+                department: hrss.clone(),
+                reason: "r".into(),
+                deadline: None,
+            },
+            crate::case::Action::AssignToDepartment { department: housing, report_by: on },
+        ] {
+            let event = case.decide(action, &context).unwrap();
+            case.apply(&event).unwrap();
+        }
+        let hrss_officer = dept_person("D", "hrss", Role::Officer);
+        let housing_officer = dept_person("D", "housing", Role::Officer);
+        let market_leader = dept_person("D", "market", Role::Leader);
+        let read = Rpc::GetCase { with_petitioner: false };
+        let petitioner = Rpc::GetCase { with_petitioner: true };
+        let resolve = Rpc::ActOnCase(CaseAction::Resolve);
+        let report = Rpc::ActOnCase(CaseAction::ReportBack);
+        for rpc in [read, petitioner, resolve, report] {
+            department_case(&hrss_officer, rpc, &case).unwrap();
+            department_case(&market_leader, rpc, &case).unwrap_err();
+            department_case(&person("D", Role::Leader), rpc, &case).unwrap();
+        }
+        department_case(&housing_officer, read, &case).unwrap();
+        department_case(&housing_officer, report, &case).unwrap();
+        let denied = department_case(&housing_officer, petitioner, &case).unwrap_err();
+        assert_eq!(denied.reason.code, "DEPARTMENT_CASE_ONLY");
+        assert_eq!(denied.reason.arg("cases"), Some("holds"));
+        department_case(&housing_officer, resolve, &case).unwrap_err();
+    }
+
+    #[test]
     fn denials_name_the_rule() {
         let denied = check(&person("T1", Role::Officer), Rpc::WeeklySummary, Target::Unit("D")).unwrap_err();
         assert_eq!(
