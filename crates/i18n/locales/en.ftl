@@ -1164,3 +1164,7 @@ field-department = Held by department
 field-department-task = Assigned to department
 field-department-task-open = { $department }: report by { $report_by }, not yet reported
 field-department-task-reported = { $department }: report by { $report_by }, reported on { $reported_on }
+action-transfer_to_department = transfer to a department (转办)
+action-assign_to_department = assign to a department (交办)
+action-report_back = report back on
+web-act-report-by = Report back by

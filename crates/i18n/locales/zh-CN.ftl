@@ -1114,3 +1114,7 @@ field-department = 承办部门
 field-department-task = 交办部门
 field-department-task-open = { $department }：{ $report_by } 前报告，尚未报告
 field-department-task-reported = { $department }：{ $report_by } 前报告，{ $reported_on } 已报告
+action-transfer_to_department = 转办部门
+action-assign_to_department = 交办部门
+action-report_back = 报告办理情况
+web-act-report-by = 报告期限

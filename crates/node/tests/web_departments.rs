@@ -92,6 +92,30 @@ async fn departments_page(backend: Backend) {
     assert!(case.body.contains("区人力资源和社会保障局 410411:hrss"), "{}", case.body);
     let case = dashboard.get(&format!("/case/{assigned}"), Some(&leader)).await;
     assert!(case.body.contains("2026-11-30"), "{}", case.body);
+    // The leader transfers a case from its page: the form lists the unit's
+    // departments; a post without the CSRF token changes nothing.
+    let fresh = dashboard.register_case(DISTRICT).await.case_id;
+    act_on(&dashboard, &fresh, Action::Accept(act::Accept {})).await;
+    let page = dashboard.get(&format!("/case/{fresh}"), Some(&leader)).await;
+    let forms = page.attributes("data-action");
+    assert!(forms.iter().any(|a| a == "transfer_to_department"), "{forms:?}");
+    assert!(forms.iter().any(|a| a == "assign_to_department"), "{forms:?}");
+    assert!(page.body.contains("<option value=\"410411:justice\">区司法局</option>"), "{}", page.body);
+    let form = |csrf: &str| {
+        format!(
+            "csrf={csrf}&action=transfer_to_department&expected_sequence=2&department_id=410411%3Ajustice&reason=%E8%BD%AC%E5%8A%9E&deadline=&note="
+        )
+    };
+    let forged = dashboard
+        .send(http::Method::POST, &format!("/case/{fresh}/act"), Some(&leader), &[], Some(form("")))
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert_eq!(dashboard.case(&fresh).await.r#case.unwrap().department_id, "");
+    let posted = dashboard
+        .send(http::Method::POST, &format!("/case/{fresh}/act"), Some(&leader), &[], Some(form(&page.csrf())))
+        .await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    assert_eq!(dashboard.case(&fresh).await.r#case.unwrap().department_id, "410411:justice");
     // Refused: a bad date, and a viewer whose unit is below.
     let bad = dashboard.get("/departments?from=2026-13-01", Some(&leader)).await;
     assert_eq!(bad.status, 400, "{}", bad.body);

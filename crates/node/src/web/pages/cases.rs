@@ -269,6 +269,8 @@ pub struct CasePage {
     pub petitioner_note: Option<String>,
     pub actions: Vec<ActionForm>,
     pub satisfactions: Vec<Choice>,
+    /// The owner unit's departments today, for the transfer and assignment forms.
+    pub departments: Vec<Choice>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -336,7 +338,7 @@ async fn whole_case(state: &WebState, viewer: &Viewer, case_id: &str) -> Result<
 /// them; each shown only when the case's status allows it (the ledger's
 /// own table, [`CaseAction::allowed_from`]) and the viewer's role and place
 /// do. Reviews and supervision replies stay with the CLI and gRPC.
-const PAGE_ACTIONS: [CaseAction; 10] = [
+const PAGE_ACTIONS: [CaseAction; 12] = [
     CaseAction::Accept,
     CaseAction::Decline,
     CaseAction::Assign,
@@ -345,6 +347,8 @@ const PAGE_ACTIONS: [CaseAction; 10] = [
     CaseAction::Extend,
     CaseAction::Escalate,
     CaseAction::AssignDown,
+    CaseAction::TransferToDepartment,
+    CaseAction::AssignToDepartment,
     CaseAction::Close,
     CaseAction::Reopen,
 ];
@@ -366,9 +370,21 @@ async fn case_page(
     let owner = case.owner_unit_id.to_string();
     let origin = case.intake.origin_unit_id.to_string();
     let target = Target::Case { owner: &owner, origin: &origin };
+    let today = state.node().config().time.local_date(state.node().clock().now());
+    let departments: Vec<Choice> = state
+        .node()
+        .departments()
+        .of_unit(&case.owner_unit_id, today)
+        .into_iter()
+        .map(|d| Choice { value: d.id.to_string(), label: d.name.clone(), selected: false })
+        .collect();
     let actions = if case.held_here {
         actions_for(case.status)
             .filter(|action| allowed(state, viewer, Rpc::ActOnCase(*action), target))
+            .filter(|action| {
+                !matches!(action, CaseAction::TransferToDepartment | CaseAction::AssignToDepartment)
+                    || !departments.is_empty()
+            })
             .map(|action| ActionForm { action: action.as_str(), label: m.name("action", action.as_str()) })
             .collect()
     } else {
@@ -433,6 +449,7 @@ async fn case_page(
             .iter()
             .map(|s| Choice { value: (*s).to_owned(), label: m.name("satisfaction", s), selected: false })
             .collect(),
+        departments,
         chrome,
     })
 }
@@ -557,6 +574,11 @@ pub struct ActForm {
     /// Yuan, as people write it (`12,000.50`).
     #[serde(default)]
     amount_recovered: String,
+    /// `{unit}:{code}`: transfer and assignment to a department.
+    #[serde(default)]
+    department_id: String,
+    #[serde(default)]
+    report_by: String,
 }
 
 /// `POST /case/{case_id}/act`: the CSRF token first (403, nothing
@@ -637,6 +659,15 @@ fn action_of(form: &ActForm) -> Result<pb::act_on_case_request::Action, tonic::S
             .ok_or_else(|| invalid("satisfaction", &form.satisfaction))?;
             Action::Close(act::Close { satisfaction: satisfaction.into() })
         }
+        "transfer_to_department" => Action::TransferToDepartment(act::TransferToDepartment {
+            department_id: form.department_id.trim().to_owned(),
+            reason: form.reason.trim().to_owned(),
+            deadline: form.deadline.trim().to_owned(),
+        }),
+        "assign_to_department" => Action::AssignToDepartment(act::AssignToDepartment {
+            department_id: form.department_id.trim().to_owned(),
+            report_by: form.report_by.trim().to_owned(),
+        }),
         other => return Err(invalid("action", other)),
     })
 }
