@@ -343,8 +343,10 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
                 if let Some(parent) = parent {
                     node.set_parent_unit(&parent).await?;
                 }
+                // The departments first, so the tree's snapshots for this
+                // node's children carry theirs.
+                crate::departments::receive(node, departments, &tree).await?;
                 node.replace_tree(tree, &Auditor::downlink(node, "tree")).await?;
-                crate::departments::receive(node, departments).await?;
             } else {
                 warn!(target = %event.target_unit_id, sequence, "tree for another node; skipped");
             }

@@ -58,9 +58,13 @@ pub fn of_subtree(departments: &Departments, tree: &UnitTree) -> Departments {
     departments.restricted(|unit| tree.get(unit.as_str()).is_some())
 }
 
-/// Takes the departments of a tree snapshot from the parent, unless this
-/// node has its own departments file.
-pub(crate) async fn receive(node: &Node, wire: Vec<fengqiao_proto::pb::Department>) -> Result<(), NodeError> {
+/// Takes the departments of a tree snapshot from the parent (of the units
+/// of `tree`, the snapshot's), unless this node has its own departments file.
+pub(crate) async fn receive(
+    node: &Node,
+    wire: Vec<fengqiao_proto::pb::Department>,
+    tree: &UnitTree,
+) -> Result<(), NodeError> {
     if node.config().departments.is_some() {
         return Ok(());
     }
@@ -71,6 +75,6 @@ pub(crate) async fn receive(node: &Node, wire: Vec<fengqiao_proto::pb::Departmen
         .collect::<Result<Vec<Department>, _>>()?;
     let departments = Departments::new(all)?;
     node.store().set_meta(RECEIVED_KEY, &departments.to_csv()).await?;
-    node.set_departments(of_subtree(&departments, &node.tree()));
+    node.set_departments(of_subtree(&departments, tree));
     Ok(())
 }
