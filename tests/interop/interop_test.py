@@ -43,6 +43,7 @@ from fengqiao.v1 import (
     cases_pb2,
     downlink_pb2,
     node_pb2,
+    organization_pb2,
     node_pb2_grpc,
     reconcile_pb2,
     reporting_pb2,
@@ -77,6 +78,7 @@ FENGQIAO_SERVICES = {
         "CaseService",
         "ReconcileService",
         "WeeklyService",
+        "DepartmentService",
     )
 }
 # The generated modules that define those services, for comparing schemas.
@@ -84,6 +86,7 @@ SERVICE_MODULES = (
     cases_pb2,
     downlink_pb2,
     node_pb2,
+    organization_pb2,
     reconcile_pb2,
     reporting_pb2,
     summary_pb2,

@@ -87,6 +87,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::pii::PiiCommand,
     },
+    /// Departments (职能部门): a unit's departments, and their case figures over a range.
+    Dept {
+        #[command(subcommand)]
+        command: commands::dept::DeptCommand,
+    },
     /// The leader on duty for duty reception (领导值班): set or show the roster.
     Roster {
         #[command(subcommand)]
@@ -188,6 +193,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify::verify(args).await,
             Command::Reconcile(args) => commands::reconcile::run(args).await,
             Command::Case { command } => commands::case::run(command).await,
+            Command::Dept { command } => commands::dept::run(command).await,
             Command::Roster { command } => commands::roster::roster(command).await,
             Command::Pii { command } => commands::pii::run(command).await,
             Command::Visit(args) => commands::visit::visit(args).await,

@@ -44,6 +44,30 @@
 //! | `ReviewWeeklyReport`, `UnapproveWeeklyReport` | — | —       | subtree | —       | —       | —          |
 //! | `GetWeeklyReport`, `WeeklyStatus`, `ListAccountability`, `AnnualReport` | — | subtree | subtree | subtree | subtree | — |
 //! | `RecordAccountability`                 | —        | —       | below   | —       | —       | —          |
+//! | `ListDepartments`, `DepartmentFigures` | —        | subtree | subtree | subtree | subtree | —          |
+//!
+//! **Department persons** (a certificate scoped to a department of their
+//! unit, `fengqiao://dept/{unit}/{code}/{role}/{person}`; see
+//! [`department_scope`]) reach only their own unit, and within it only the
+//! cases their department holds (转办) or was assigned (交办), checked on
+//! the case by [`department_case`]:
+//!
+//! | RPC                                    | dept officer | dept leader | other dept roles |
+//! |----------------------------------------|--------------|-------------|------------------|
+//! | `GetCase`, `ListCases` (forced to the department) | held or assigned | held or assigned | — |
+//! | `GetCase` with the petitioner          | held         | held        | —                |
+//! | `ActOnCase` progress, resolve, close, reply to supervision, reply to petitioner, issue receipt | held | held | — |
+//! | `ActOnCase` report back                | held or assigned | held or assigned | — |
+//! | `ActOnCase` assign (leader, responsible, plan), extend | — | held     | —                |
+//! | `ListDepartments`                      | own          | own         | —                |
+//! | `DepartmentFigures` (their own row only) | own        | own         | —                |
+//! | everything else                        | —            | —           | —                |
+//!
+//! A department escalates, assigns down, transfers, accepts, declines or
+//! reviews nothing: the unit's own leaders decide those, and keep their full
+//! rights on the cases the unit's departments hold. The officers and leaders
+//! of the department holding a case see its petitioner, as the case's
+//! workers; a department that was only assigned the case does not.
 //!
 //! The target of a case RPC is the case's current owner unit; `GetCase`
 //! (without the petitioner) also accepts a case *registered* in the caller's
@@ -145,6 +169,12 @@ impl CaseAction {
         }
     }
 
+    /// Whether a department's officer may take this action on a case the
+    /// department holds: the officers' actions.
+    pub fn is_departments(self) -> bool {
+        self.is_officers()
+    }
+
     /// Whether an officer may take this action: the work on a case, not
     /// decisions about it.
     pub fn is_officers(self) -> bool {
@@ -208,11 +238,15 @@ pub enum Rpc {
     ReadWeekly,
     /// `RecordAccountability`.
     RecordAccountability,
+    /// `DepartmentService.ListDepartments`.
+    ListDepartments,
+    /// `DepartmentService.DepartmentFigures`.
+    DepartmentFigures,
 }
 
 impl Rpc {
     /// Every RPC, every `ActOnCase` action and both kinds of `GetCase`.
-    pub const ALL: [Rpc; 52] = [
+    pub const ALL: [Rpc; 54] = [
         Rpc::SubmitDailyReport,
         Rpc::GetDailyReport,
         Rpc::ListDailyReports,
@@ -265,6 +299,8 @@ impl Rpc {
         Rpc::UnapproveWeekly,
         Rpc::ReadWeekly,
         Rpc::RecordAccountability,
+        Rpc::ListDepartments,
+        Rpc::DepartmentFigures,
     ];
 
     /// The RPC's gRPC method name, with the action or variant.
@@ -417,6 +453,7 @@ pub fn scope(role: Option<Role>, rpc: Rpc) -> Scope {
         Rpc::ReviewWeekly | Rpc::UnapproveWeekly => [Never, Never, Subtree, Never, Never],
         Rpc::ReadWeekly => [Never, Subtree, Subtree, Subtree, Subtree],
         Rpc::RecordAccountability => [Never, Never, Below, Never, Never],
+        Rpc::ListDepartments | Rpc::DepartmentFigures => [Never, Subtree, Subtree, Subtree, Subtree],
     };
     match role {
         Role::Reporter => reporter,
@@ -425,6 +462,58 @@ pub fn scope(role: Option<Role>, rpc: Rpc) -> Scope {
         Role::Admin => admin,
         Role::Auditor => auditor,
     }
+}
+
+/// The scope of `rpc` for a department's person of `role` (see the second
+/// module table): their own unit at most; which of its cases is checked by
+/// [`department_case`].
+pub fn department_scope(role: Role, rpc: Rpc) -> Scope {
+    use Scope::*;
+    if !matches!(role, Role::Officer | Role::Leader) {
+        return Never;
+    }
+    match rpc {
+        Rpc::GetCase { .. } | Rpc::ListCases | Rpc::ListDepartments | Rpc::DepartmentFigures => Own,
+        Rpc::ActOnCase(action) if action.is_departments() => Own,
+        Rpc::ActOnCase(CaseAction::Assign | CaseAction::Extend) if role == Role::Leader => Own,
+        _ => Never,
+    }
+}
+
+/// Whether a department's person may call `rpc` on `case` (owned by their
+/// unit, which [`authorize`] checked): the case must be one their department
+/// holds, or for reading and reporting back, one it was assigned. Anyone
+/// else: always.
+pub fn department_case(identity: &Identity, rpc: Rpc, case: &crate::case::Case) -> Result<(), Denied> {
+    let Some(department) = identity.department() else { return Ok(()) };
+    let held = case.department.as_ref() == Some(&department);
+    let allowed = match rpc {
+        Rpc::GetCase { with_petitioner: false } | Rpc::ActOnCase(CaseAction::ReportBack) => {
+            case.involves_department(&department)
+        }
+        _ => held,
+    };
+    if allowed {
+        return Ok(());
+    }
+    let mut why = why!(
+        DEPARTMENT_CASE_ONLY,
+        "{who} of department {department} may call {rpc} only on the cases it {cases}; case {case} is not one",
+        who = kind(identity),
+        department = department,
+        rpc = rpc,
+        cases = if matches!(
+            rpc,
+            Rpc::GetCase { with_petitioner: false } | Rpc::ActOnCase(CaseAction::ReportBack)
+        ) {
+            "holds or was assigned"
+        } else {
+            "holds"
+        },
+        case = case.id
+    );
+    why.args.push(("role", role_name(identity).to_owned()));
+    Err(Denied::new(why))
 }
 
 /// Who the identity is, for messages: "a leader", "an officer", "a node".
@@ -458,7 +547,10 @@ pub fn may_call(identity: &Identity, rpc: Rpc, served: &Served<'_>) -> Result<Sc
             home = served.tree.root_id()
         )));
     }
-    let scope = scope(identity.role(), rpc);
+    let scope = match (identity.department(), identity.role()) {
+        (Some(_), Some(role)) => department_scope(role, rpc),
+        _ => scope(identity.role(), rpc),
+    };
     if scope == Scope::Never {
         let mut why = why!(MAY_NOT_CALL, "{who} may not call {rpc}", who = kind(identity), rpc = rpc);
         why.args.push(("role", role_name(identity).to_owned()));
@@ -501,7 +593,10 @@ pub fn authorize(
             // A case registered in the caller's subtree and escalated above
             // it stays readable there (it is listed there too); only its
             // current holders act on it or see the petitioner.
+            // (Not for a department's person: they read only their
+            // department's cases, which their unit holds.)
             let readable_by_origin = rpc == Rpc::GetCase { with_petitioner: false }
+                && identity.department().is_none()
                 && Relation::of(unit, origin, tree).in_subtree();
             if readable_by_origin && !held.in_subtree() {
                 return Ok(());
@@ -708,6 +803,113 @@ mod tests {
         check(&admin, Rpc::GetCase { with_petitioner: false }, Target::Case { owner: "T1", origin: "T1" })
             .unwrap_err();
         check(&admin, Rpc::ListCases, Target::Unit("T1")).unwrap_err();
+    }
+
+    fn dept_person(unit: &str, code: &str, role: Role) -> Identity {
+        let id = crate::department::DepartmentId::parse(&format!("{unit}:{code}")).unwrap();
+        Identity::department_person("d1", id, role).unwrap()
+    }
+
+    #[test]
+    fn department_persons_reach_only_their_unit_and_their_cases_work() {
+        let officer = dept_person("D", "hrss", Role::Officer);
+        let leader = dept_person("D", "hrss", Role::Leader);
+        let own = Target::Case { owner: "D", origin: "T1" };
+        for action in CaseAction::ALL {
+            let rpc = Rpc::ActOnCase(action);
+            assert_eq!(check(&officer, rpc, own).is_ok(), action.is_officers(), "{rpc}");
+            let leaders = action.is_officers() || matches!(action, CaseAction::Assign | CaseAction::Extend);
+            assert_eq!(check(&leader, rpc, own).is_ok(), leaders, "{rpc}");
+        }
+        for escalation in [CaseAction::Escalate, CaseAction::AssignDown, CaseAction::TransferToDepartment] {
+            check(&leader, Rpc::ActOnCase(escalation), own).unwrap_err();
+        }
+        // Only their own unit: not the cases below it, nor one registered in
+        // their unit and escalated above it.
+        check(&officer, Rpc::GetCase { with_petitioner: false }, Target::Case { owner: "T1", origin: "T1" })
+            .unwrap_err();
+        check(
+            &dept_person("T1", "x", Role::Officer),
+            Rpc::GetCase { with_petitioner: false },
+            Target::Case { owner: "D", origin: "T1" },
+        )
+        .unwrap_err();
+        check(&officer, Rpc::ListCases, Target::Unit("D")).unwrap();
+        check(&officer, Rpc::ListCases, Target::Unit("T1")).unwrap_err();
+        check(&officer, Rpc::DepartmentFigures, Target::Unit("D")).unwrap();
+        for rpc in [
+            Rpc::WeeklySummary,
+            Rpc::SubmitDailyReport,
+            Rpc::RegisterCase,
+            Rpc::ListDailyReports,
+            Rpc::GetRoster,
+        ] {
+            check(&leader, rpc, Target::Unit("D")).unwrap_err();
+        }
+        for role in [Role::Reporter, Role::Admin, Role::Auditor] {
+            check(&dept_person("D", "hrss", role), Rpc::ListCases, Target::Unit("D")).unwrap_err();
+        }
+    }
+
+    #[test]
+    fn a_department_works_the_cases_it_holds_and_reads_and_reports_on_those_assigned() {
+        use crate::case::{Case, CaseId, Context, DeadlinePolicy, Intake};
+        let unit = UnitId::parse("D").unwrap();
+        let hrss = crate::department::DepartmentId::parse("D:hrss").unwrap();
+        let housing = crate::department::DepartmentId::parse("D:housing").unwrap();
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let context = Context {
+            at: chrono::Utc::now(),
+            on,
+            actor: crate::actor::Actor::Unverified { text: Some("x".into()), on_behalf_of: None },
+            note: "n".into(),
+            owner_parent: None,
+            is_below_owner: &|_| false,
+            policy: DeadlinePolicy::default(),
+        };
+        let intake = Intake {
+            origin_unit: unit.clone(),
+            category: crate::DisputeCategory::WageArrears,
+            channel: crate::case::Channel::Letter,
+            summary: "wages".into(),
+            petitioner_ref: None,
+            source: None,
+            workers: 0,
+            amount_claimed_cents: 0,
+            project: None,
+        };
+        let first = Case::register(CaseId::parse("C1").unwrap(), intake, None, &context).unwrap();
+        let mut case = Case::start(&first).unwrap();
+        for action in [
+            crate::case::Action::Accept,
+            crate::case::Action::TransferToDepartment {
+                department: hrss.clone(),
+                reason: "r".into(),
+                deadline: None,
+            },
+            crate::case::Action::AssignToDepartment { department: housing, report_by: on },
+        ] {
+            let event = case.decide(action, &context).unwrap();
+            case.apply(&event).unwrap();
+        }
+        let hrss_officer = dept_person("D", "hrss", Role::Officer);
+        let housing_officer = dept_person("D", "housing", Role::Officer);
+        let market_leader = dept_person("D", "market", Role::Leader);
+        let read = Rpc::GetCase { with_petitioner: false };
+        let petitioner = Rpc::GetCase { with_petitioner: true };
+        let resolve = Rpc::ActOnCase(CaseAction::Resolve);
+        let report = Rpc::ActOnCase(CaseAction::ReportBack);
+        for rpc in [read, petitioner, resolve, report] {
+            department_case(&hrss_officer, rpc, &case).unwrap();
+            department_case(&market_leader, rpc, &case).unwrap_err();
+            department_case(&person("D", Role::Leader), rpc, &case).unwrap();
+        }
+        department_case(&housing_officer, read, &case).unwrap();
+        department_case(&housing_officer, report, &case).unwrap();
+        let denied = department_case(&housing_officer, petitioner, &case).unwrap_err();
+        assert_eq!(denied.reason.code, "DEPARTMENT_CASE_ONLY");
+        assert_eq!(denied.reason.arg("cases"), Some("holds"));
+        department_case(&housing_officer, resolve, &case).unwrap_err();
     }
 
     #[test]

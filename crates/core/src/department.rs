@@ -258,6 +258,84 @@ impl Departments {
     pub fn is_empty(&self) -> bool {
         self.all.is_empty()
     }
+
+    /// Parses the departments file: a CSV with the header
+    /// `unit_id,code,name,five_in_one,from,until` (`five_in_one` is
+    /// `true`/`false`; dates `YYYY-MM-DD`, `until` empty while the department
+    /// exists). Errors name the line and column.
+    pub fn from_csv(text: &str) -> Result<Self, DomainError> {
+        #[derive(Deserialize)]
+        struct Row {
+            unit_id: String,
+            code: String,
+            name: String,
+            #[serde(default)]
+            five_in_one: Option<String>,
+            from: String,
+            #[serde(default)]
+            until: Option<String>,
+        }
+        let mut reader =
+            csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+        let mut all = Vec::new();
+        for (line, row) in reader.deserialize::<Row>().enumerate() {
+            let field = |name: &str| format!("departments line {}: {name}", line + 2);
+            let row = row.map_err(|error| {
+                DomainError::invalid(field("row"), why!(DEPARTMENTS_ROW_UNREADABLE, "{error}", error = error))
+            })?;
+            let unit = UnitId::parse_field(&row.unit_id, &field("unit_id"))?;
+            let code = DeptCode::parse_field(&row.code, &field("code"))?;
+            let five_in_one = match row.five_in_one.as_deref().unwrap_or("") {
+                "" | "false" | "0" => false,
+                "true" | "1" => true,
+                _ => {
+                    return Err(DomainError::invalid(
+                        field("five_in_one"),
+                        why!(MUST_BE_TRUE_FALSE, "must be true or false"),
+                    ));
+                }
+            };
+            let from = crate::time::parse_date(&row.from, &field("from"))?;
+            let until = match row.until.as_deref().unwrap_or("") {
+                "" => None,
+                text => Some(crate::time::parse_date(text, &field("until"))?),
+            };
+            let department =
+                Department::new(DepartmentId::new(unit, code), &row.name, five_in_one, from, until).map_err(
+                    |error| match error {
+                        DomainError::Invalid { field: name, reason } => DomainError::Invalid {
+                            field: field(name.trim_start_matches("department.")),
+                            reason,
+                        },
+                        other => other,
+                    },
+                )?;
+            all.push(department);
+        }
+        Departments::new(all)
+    }
+
+    /// Writes the departments in the format [`Departments::from_csv`] reads.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("unit_id,code,name,five_in_one,from,until\n");
+        for d in &self.all {
+            out.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                d.id.unit,
+                d.id.code,
+                d.name,
+                d.five_in_one,
+                d.from,
+                d.until.map(|u| u.to_string()).unwrap_or_default()
+            ));
+        }
+        out
+    }
+
+    /// The entries of the units `keep` accepts (a child node's subtree).
+    pub fn restricted(&self, keep: impl Fn(&UnitId) -> bool) -> Departments {
+        Departments { all: self.all.iter().filter(|d| keep(&d.id.unit)).cloned().collect() }
+    }
 }
 
 #[cfg(test)]
@@ -276,6 +354,39 @@ mod tests {
         for bad in ["410411", ":hrss", "410411:", "410411:HRSS", "410411:hr ss", "a:b:c"] {
             assert!(DepartmentId::parse(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn the_departments_file_is_read_and_bad_lines_are_named() {
+        let text = "unit_id,code,name,five_in_one,from,until\n\
+                    410411,hrss,区人力资源和社会保障局,false,2019-01-01,\n\
+                    410411,petitions,区信访局,true,2019-01-01,2020-12-31\n";
+        let set = Departments::from_csv(text).unwrap();
+        assert_eq!(set.all().len(), 2);
+        let petitions = DepartmentId::parse("410411:petitions").unwrap();
+        assert!(set.get(&petitions, day("2020-12-31")).unwrap().five_in_one);
+        assert!(set.get(&petitions, day("2021-01-01")).is_none());
+        assert_eq!(Departments::from_csv(&set.to_csv()).unwrap(), set);
+        let bad = "unit_id,code,name,five_in_one,from,until\n410411,HRSS,x,false,2019-01-01,\n";
+        let refused = Departments::from_csv(bad).unwrap_err().to_string();
+        assert!(refused.contains("departments line 2: code"), "{refused}");
+        let bad = "unit_id,code,name,five_in_one,from,until\n410411,hrss,x,maybe,2019-01-01,\n";
+        assert!(Departments::from_csv(bad).unwrap_err().to_string().contains("five_in_one"));
+        let bad = "unit_id,code,name,five_in_one,from,until\n410411,hrss,x,false,2019-01-01,2018-01-01\n";
+        assert!(Departments::from_csv(bad).unwrap_err().to_string().contains("line 2: until"));
+    }
+
+    #[test]
+    fn the_zhanhe_example_file_reads() {
+        let set =
+            Departments::from_csv(include_str!("../../../deploy/zhanhe-410411-departments.csv")).unwrap();
+        let district = UnitId::parse("410411").unwrap();
+        let codes: Vec<_> =
+            set.of_unit(&district, day("2024-01-01")).iter().map(|d| d.id.code.to_string()).collect();
+        let standard: Vec<_> = STANDARD.iter().map(|(code, _, _)| code.to_string()).collect();
+        assert_eq!(codes.len(), standard.len());
+        assert!(standard.iter().all(|code| codes.contains(code)), "{codes:?}");
+        assert_eq!(set.of_unit(&district, day("2024-01-01")).iter().filter(|d| d.five_in_one).count(), 5);
     }
 
     #[test]

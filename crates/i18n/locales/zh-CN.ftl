@@ -1111,3 +1111,55 @@ web-public-replies-explain = 公开内容：群众凭回执查询码可在阳光
 summary-cases-petitioner = 群众自评（阳光信访）：满意 { $satisfied } 件，不满意 { $dissatisfied } 件，满意率 { $rate }
 web-cases-petitioner-satisfied = 群众评价满意
 web-cases-petitioner-dissatisfied = 群众评价不满意
+## Issue 20, departments (职能部门): refusals
+refusal-department-code-length = 部门代码为 1–{ $max } 个字符
+refusal-department-code-characters = 部门代码只能包含小写字母、数字和“_”
+refusal-department-id-shape = 部门编号的格式为 {"{"}单位{"}"}:{"{"}代码{"}"}，如 410411:hrss
+refusal-department-name-length = 部门名称为 1–{ $max } 个字
+refusal-department-ends-before-it-starts = 撤销日期（{ $until }）早于设立日期（{ $from }）
+refusal-department-dates-overlap = 部门 { $id } 在重叠的日期内列出两次
+refusal-department-not-of-owner = 部门 { $department } 不是案件承办单位 { $owner_unit } 的部门
+refusal-department-task-still-open = 案件 { $id } 已交办部门 { $department }，该部门尚未报告办理情况
+refusal-no-open-department-task = 案件 { $id } 没有交办部门 { $department } 且未报告的事项
+refusal-case-already-held-by-department = 案件 { $id } 已由部门 { $department } 承办
+refusal-report-by-between-today-and-deadline = 须在今天（{ $on }）与案件办理期限（{ $limit }）之间
+refusal-department-case-only = 部门 { $department } 的人员只能对本部门{ $cases ->
+        [holds] 承办
+       *[other] 承办或受交办
+    }的案件调用 { $rpc }；案件 { $case } 不在其列
+refusal-departments-row-unreadable = 部门文件无法读取：{ $error }
+refusal-department-id-disagrees = { $department_id } 与 unit_id、code 不一致（应为 { $id }）
+refusal-department-reports-for-itself = 部门 { $own } 的人员只能报告本部门的办理情况，不能代 { $named } 报告
+refusal-no-such-department = 部门 { $department } 在 { $today } 不存在
+refusal-department-lists-its-own = 部门 { $own } 的人员只能查看本部门的案件，不能查看 { $named } 的案件
+
+## Issue 20, departments (职能部门): the CLI and the dashboard
+heading-department = 部门
+heading-department-name = 名称
+heading-five-in-one = 五位一体
+heading-from = 起
+heading-until = 止
+heading-transferred-in = 转办
+heading-held-open = 在办
+heading-resolved-on-time = 按期办结
+heading-assigned = 交办
+heading-reported-on-time = 按期报告
+heading-report-overdue = 逾期未报
+heading-on-time-rate = 按期率
+dept-total = 全部部门
+dept-list-footer = 共 { $count } 个部门
+dept-figures-footer = { $from } 至 { $to }：{ $count } 个部门，按期率高者在前（按期办结与按期报告）
+web-nav-departments = 职能部门
+web-departments-range = { $from } 至 { $to }
+web-departments-figures = 各部门办案情况（按期率高者在前）
+web-departments-none = 本单位没有职能部门。
+web-departments-note = 各项均按案件计：期间内转办、交办的案件；期末在办、逾期的案件；期间内办结、报告的案件及其中按期的。按期率 =（按期办结 + 按期报告）/（办结 + 报告）；没有办结和报告的部门排在最后。点击部门名称查看其案件。
+web-bad-date = 日期格式为 YYYY-MM-DD：{ $date }
+field-department = 承办部门
+field-department-task = 交办部门
+field-department-task-open = { $department }：{ $report_by } 前报告，尚未报告
+field-department-task-reported = { $department }：{ $report_by } 前报告，{ $reported_on } 已报告
+action-transfer_to_department = 转办部门
+action-assign_to_department = 交办部门
+action-report_back = 报告办理情况
+web-act-report-by = 报告期限

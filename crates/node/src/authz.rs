@@ -64,6 +64,23 @@ impl Node {
             .map_err(|denied| deny(caller, rpc, Some(target), denied))
     }
 
+    /// Whether an established caller may call the case RPC `rpc` on `case`:
+    /// by its owner and origin ([`Node::authorize_caller`]), and for a
+    /// department's person, only on the cases their department holds or
+    /// was assigned ([`authz::department_case`]).
+    pub fn authorize_case(
+        &self,
+        caller: &Caller,
+        rpc: Rpc,
+        case: &fengqiao_core::case::Case,
+    ) -> Result<(), NodeError> {
+        let target =
+            Target::Case { owner: case.owner_unit.as_str(), origin: case.intake.origin_unit.as_str() };
+        self.authorize_caller(caller, rpc, target)?;
+        let Caller::Verified(identity) = caller else { return Ok(()) };
+        authz::department_case(identity, rpc, case).map_err(|denied| deny(caller, rpc, Some(target), denied))
+    }
+
     /// The unit a request names, or when it names none: the caller's own
     /// unit for a verified caller (so an implicit listing is scoped to their
     /// subtree), the home unit for the local operator.

@@ -334,15 +334,19 @@ async fn apply(node: &Node, event: DownlinkEvent) -> Result<(), NodeError> {
                 downlink_log::route_notice(node, &target, notice, at, audit).await?;
             }
         }
-        Some(Body::Tree(snapshot)) => {
+        Some(Body::Tree(mut snapshot)) => {
             let parent = (!snapshot.parent_unit_id.is_empty())
                 .then(|| UnitId::parse_field(&snapshot.parent_unit_id, "tree.parent_unit_id"))
                 .transpose()?;
+            let departments = std::mem::take(&mut snapshot.departments);
             let tree = tree_from_snapshot(snapshot)?;
             if event.target_unit_id == node.config().home_unit {
                 if let Some(parent) = parent {
                     node.set_parent_unit(&parent).await?;
                 }
+                // The departments first, so the tree's snapshots for this
+                // node's children carry theirs.
+                crate::departments::receive(node, departments, &tree).await?;
                 node.replace_tree(tree, &Auditor::downlink(node, "tree")).await?;
             } else {
                 warn!(target = %event.target_unit_id, sequence, "tree for another node; skipped");

@@ -78,8 +78,14 @@ pub async fn append(
 }
 
 /// A digest of a subtree, to send a child node its tree only when it changed.
-pub fn tree_fingerprint(tree: &UnitTree) -> String {
-    hex_digest(tree.to_csv().as_bytes())
+/// and the departments of its units (so a changed departments file is sent too).
+pub fn tree_fingerprint(tree: &UnitTree, departments: &fengqiao_core::department::Departments) -> String {
+    let departments = crate::departments::of_subtree(departments, tree);
+    if departments.is_empty() {
+        // As before departments existed: a child is not sent its tree again.
+        return hex_digest(tree.to_csv().as_bytes());
+    }
+    hex_digest(format!("{}{}", tree.to_csv(), departments.to_csv()).as_bytes())
 }
 
 fn hex_digest(bytes: &[u8]) -> String {
@@ -101,7 +107,11 @@ pub async fn send_tree(
         target_unit_id: target.to_string(),
         created_at: Some(timestamp(at)),
         body: Some(Body::Tree(TreeSnapshot {
-            departments: Vec::new(),
+            departments: crate::departments::of_subtree(&node.departments(), subtree)
+                .all()
+                .iter()
+                .map(pb::Department::from)
+                .collect(),
             units: subtree.units().into_iter().map(pb::Unit::from).collect(),
             parent_unit_id: node
                 .tree()

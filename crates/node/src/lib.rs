@@ -47,6 +47,7 @@ pub mod authz;
 pub mod caller;
 pub mod cases;
 pub mod connections;
+pub mod departments;
 pub mod downlink;
 pub mod downlink_log;
 pub mod figures;
@@ -180,6 +181,9 @@ pub struct NodeConfig {
     pub weekly_due: fengqiao_core::weekly::DuePolicy,
     /// The public tracker's settings (`public.*`; see [`tracker`]).
     pub public: tracker::PublicConfig,
+    /// The departments file (`node.departments`), when one is given; see
+    /// [`departments`] for what a node holds without one.
+    pub departments: Option<fengqiao_core::department::Departments>,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -236,6 +240,7 @@ impl NodeConfig {
             reconcile: reconcile::ReconcileConfig::default(),
             weekly_due: fengqiao_core::weekly::DuePolicy::default(),
             public: tracker::PublicConfig::default(),
+            departments: None,
         }
     }
 }

@@ -154,6 +154,8 @@ struct Inner {
     readiness: readiness::Readiness,
     /// The weekly reports' approvals that stand here (the locks).
     weekly: crate::weekly::Book,
+    /// The departments of the units this node serves (see [`crate::departments`]).
+    departments: std::sync::RwLock<Arc<fengqiao_core::department::Departments>>,
 }
 
 impl Node {
@@ -194,6 +196,7 @@ impl Node {
         ensure_digests(&*store, &served, &child_nodes).await?;
         let downlink_start_head = store.downlink_head().await?;
         let weekly = crate::weekly::Book::load(&*store).await?;
+        let departments = crate::departments::initial(&config, tree, &served, &*store).await?;
         config.reporting_start = match resolve_reporting_start(&*store, config.reporting_start).await? {
             Some((start, origin)) => {
                 if origin != StartOrigin::Stored {
@@ -233,6 +236,7 @@ impl Node {
                 downlink_start_head,
                 readiness: readiness::Readiness::default(),
                 weekly,
+                departments: std::sync::RwLock::new(Arc::new(departments)),
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -301,7 +305,7 @@ impl Node {
         let view = self.view();
         for child in &view.child_nodes {
             let Some(subtree) = view.tree.restricted_to(child) else { continue };
-            let fingerprint = downlink_log::tree_fingerprint(&subtree);
+            let fingerprint = downlink_log::tree_fingerprint(&subtree, &self.departments());
             let key = format!("tree_sent:{child}");
             if self.inner.store.get_meta(&key).await?.as_deref() == Some(fingerprint.as_str()) {
                 continue;
@@ -320,6 +324,16 @@ impl Node {
     /// child nodes included: their data arrives over the uplink).
     pub fn tree(&self) -> Arc<UnitTree> {
         Arc::clone(&self.view().tree)
+    }
+
+    /// The departments of the units this node serves, with their dates.
+    pub fn departments(&self) -> Arc<fengqiao_core::department::Departments> {
+        Arc::clone(&self.inner.departments.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Replaces the departments this node holds (from the parent's tree snapshot).
+    pub(crate) fn set_departments(&self, departments: fengqiao_core::department::Departments) {
+        *self.inner.departments.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(departments);
     }
 
     /// The weekly reports' approvals that stand here.

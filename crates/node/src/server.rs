@@ -15,8 +15,10 @@ use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
+use crate::departments::service::DepartmentsService;
 use crate::weekly::WeeklyReports;
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
+use fengqiao_proto::pb::department_service_server::DepartmentServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
 use fengqiao_proto::pb::reconcile_service_server::ReconcileServiceServer;
@@ -169,6 +171,11 @@ pub async fn serve(
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(MAX_ANSWER_BYTES),
         )
+        .add_service(
+            DepartmentServiceServer::new(DepartmentsService::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
         .prepare();
     // Layers added earlier see a request first. The trace layer opens the
     // call's span first, so every answer — a refused certificate, a rate
@@ -308,6 +315,9 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, status: Ser
     reporter.set_service_status(<CaseServiceServer<Cases> as NamedService>::NAME, status).await;
     reporter.set_service_status(<ReconcileServiceServer<Reconciliation> as NamedService>::NAME, status).await;
     reporter.set_service_status(<WeeklyServiceServer<WeeklyReports> as NamedService>::NAME, status).await;
+    reporter
+        .set_service_status(<DepartmentServiceServer<DepartmentsService> as NamedService>::NAME, status)
+        .await;
 }
 
 /// How often the rate limiter forgets callers whose budget is full again.

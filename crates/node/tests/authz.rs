@@ -29,6 +29,7 @@ use fengqiao_core::identity::{Identity, Role};
 use fengqiao_core::{IsoWeek, SystemClock, UnitId, UnitTree};
 use fengqiao_node::caller::Caller;
 use fengqiao_node::cases::Cases;
+use fengqiao_node::departments::service::DepartmentsService;
 use fengqiao_node::downlink::Downlink;
 use fengqiao_node::node_status::NodeStatus;
 use fengqiao_node::reconcile::Reconciliation;
@@ -40,6 +41,7 @@ use fengqiao_node::weekly::WeeklyReports;
 use fengqiao_node::{ChildNodes, Node, NodeConfig};
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_service_server::CaseService;
+use fengqiao_proto::pb::department_service_server::DepartmentService;
 use fengqiao_proto::pb::downlink_service_server::DownlinkService;
 use fengqiao_proto::pb::node_service_server::NodeService;
 use fengqiao_proto::pb::reconcile_service_server::ReconcileService;
@@ -106,6 +108,12 @@ const EXPECTED: &[(&str, [&str; 6])] = &[
     ("ActOnCase.request_review",   [".....", ".....", "AA...", ".....", ".....", "....."]),
     ("ActOnCase.decide_review",    [".....", ".....", "AA...", ".....", ".....", "....."]),
     ("ActOnCase.reply_supervision",[".....", "AA...", "AA...", ".....", ".....", "....."]),
+    ("ActOnCase.transfer_to_department", [".....", ".....", "AA...", ".....", ".....", "....."]),
+    ("ActOnCase.assign_to_department",   [".....", ".....", "AA...", ".....", ".....", "....."]),
+    ("ActOnCase.report_back",      [".....", "AA...", "AA...", ".....", ".....", "....."]),
+    ("ActOnCase.set_working_group",[".....", ".....", "AA...", ".....", ".....", "....."]),
+    ("ActOnCase.reply_to_petitioner", [".....", "AA...", "AA...", ".....", ".....", "....."]),
+    ("ActOnCase.issue_receipt",    [".....", "AA...", "AA...", ".....", ".....", "....."]),
     ("GetCase",                    [".....", "AA...", "AA...", ".....", "AA...", "....."]),
     ("GetCase+petitioner",         [".....", "AA...", "AA...", ".....", ".....", "....."]),
     ("ListCases",                  [".....", "AA...", "AA...", ".....", "AA...", "....."]),
@@ -125,6 +133,8 @@ const EXPECTED: &[(&str, [&str; 6])] = &[
     ("UnapproveWeekly",            [".....", ".....", ".....", ".....", ".....", "....."]),
     ("ReadWeekly",                 [".....", "AA...", "AA...", "AA...", "AA...", "....."]),
     ("RecordAccountability",       [".....", ".....", ".A...", ".....", ".....", "....."]),
+    ("ListDepartments",            [".....", "AA...", "AA...", "AA...", "AA...", "....."]),
+    ("DepartmentFigures",          [".....", "AA...", "AA...", "AA...", "AA...", "....."]),
 ];
 
 const RELATIONS: [&str; 5] = ["own", "descendant", "sibling", "ancestor", "other district"];
@@ -156,6 +166,13 @@ async fn fixture(backend: Backend) -> Fixture {
     let db = TestDb::new(backend).await;
     let mut config = NodeConfig::new("D");
     config.child_nodes = ChildNodes::Units(vec!["C22".into()]);
+    // Every unit has an hrss department, so the department actions name
+    // one of the case's owner.
+    let mut departments = String::from("unit_id,code,name,five_in_one,from,until\n");
+    for unit in UNITS {
+        departments.push_str(&format!("{unit},hrss,{unit} hrss,false,2000-01-01,\n"));
+    }
+    config.departments = Some(fengqiao_core::department::Departments::from_csv(&departments).unwrap());
     let tree = UnitTree::from_csv(TREE).unwrap();
     let node = Node::start(config, &tree, db.open().await.unwrap(), Arc::new(SystemClock)).await.unwrap();
     let today = node.config().time.local_date(node.clock().now());
@@ -375,8 +392,12 @@ impl Fixture {
                 Cases::new(node).register_case(request(caller, message)).await.map(drop)
             }
             Rpc::ActOnCase(action) => {
-                let message =
-                    pb::ActOnCaseRequest { case_id, action: Some(action_of(action)), ..Default::default() };
+                let message = pb::ActOnCaseRequest {
+                    case_id,
+                    action: Some(action_of(action, unit, self.day)),
+                    note: "as planned".into(),
+                    ..Default::default()
+                };
                 Cases::new(node).act_on_case(request(caller, message)).await.map(drop)
             }
             Rpc::GetCase { with_petitioner } => {
@@ -483,6 +504,15 @@ impl Fixture {
                 let message = pb::WeeklyStatusRequest { unit_id: unit.into(), iso_week: week };
                 WeeklyReports::new(node).weekly_status(request(caller, message)).await.map(drop)
             }
+            Rpc::ListDepartments => {
+                let message = pb::ListDepartmentsRequest { unit_id: unit.into(), on: String::new() };
+                DepartmentsService::new(node).list_departments(request(caller, message)).await.map(drop)
+            }
+            Rpc::DepartmentFigures => {
+                let message =
+                    pb::DepartmentFiguresRequest { unit_id: unit.into(), from, to: self.day.to_string() };
+                DepartmentsService::new(node).department_figures(request(caller, message)).await.map(drop)
+            }
             Rpc::RecordAccountability => {
                 let message = pb::RecordAccountabilityRequest {
                     unit_id: unit.into(),
@@ -505,6 +535,7 @@ impl Fixture {
             statuses: Vec::new(),
             overdue_on: None,
             repeat_only: false,
+            department: None,
             registered_from: None,
             registered_to: None,
             before: None,
@@ -537,7 +568,9 @@ impl Fixture {
     }
 }
 
-fn action_of(action: CaseAction) -> Action {
+/// The action, naming the department `{unit}:hrss` of the case's owner `unit`.
+fn action_of(action: CaseAction, unit: &str, day: NaiveDate) -> Action {
+    let department = format!("{unit}:hrss");
     match action {
         CaseAction::Accept => Action::Accept(act::Accept {}),
         CaseAction::Decline => Action::Decline(act::Decline { reason: "not a dispute".into() }),
@@ -566,16 +599,16 @@ fn action_of(action: CaseAction) -> Action {
             Action::ReplySupervision(act::ReplySupervision { supervision_id: "D-S1".into() })
         }
         CaseAction::TransferToDepartment => Action::TransferToDepartment(act::TransferToDepartment {
-            department_id: "D:hrss".into(),
+            department_id: department,
             reason: "wage arrears".into(),
             deadline: String::new(),
         }),
         CaseAction::AssignToDepartment => Action::AssignToDepartment(act::AssignToDepartment {
-            department_id: "D:hrss".into(),
-            report_by: String::new(),
+            department_id: department,
+            report_by: (day + Duration::days(5)).to_string(),
         }),
         CaseAction::ReportBack => {
-            Action::ReportBack(act::ReportBack { report: "paid".into(), department_id: "D:hrss".into() })
+            Action::ReportBack(act::ReportBack { report: "paid".into(), department_id: department })
         }
         CaseAction::SetWorkingGroup => Action::SetWorkingGroup(act::SetWorkingGroup {
             lead: Some(pb::WorkingGroupMember {
@@ -664,7 +697,7 @@ async fn matrix(backend: Backend) {
         }
     }
     assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(cells, 46 * KINDS.len() * RELATIONS.len(), "every RPC × kind × relation ran");
+    assert_eq!(cells, 54 * KINDS.len() * RELATIONS.len(), "every RPC × kind × relation ran");
     eprintln!(
         "authorization matrix: {cells} cells ({} RPCs × {} kinds × {} relations)",
         Rpc::ALL.len(),

@@ -45,6 +45,7 @@ mod action;
 mod assessment;
 mod case;
 pub mod codec;
+mod department;
 mod enums;
 pub mod export;
 mod read;

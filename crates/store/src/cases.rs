@@ -62,6 +62,8 @@ pub struct CaseQuery {
     pub overdue_on: Option<NaiveDate>,
     /// Only repeat petitions.
     pub repeat_only: bool,
+    /// Only cases this department holds or was assigned (`case_departments`).
+    pub department: Option<fengqiao_core::department::DepartmentId>,
     pub registered_from: Option<NaiveDate>,
     pub registered_to: Option<NaiveDate>,
     /// Resume after this (registered_at, case id), newest first.
@@ -186,17 +188,21 @@ pub struct Projection {
     /// The days the folded prefix kept the case open, at which owner and
     /// with which due date (the `overdue` figure of past ranges).
     pub due_spans: Vec<DueSpan>,
+    /// The departments the case involves (`case_departments`): each with
+    /// whether it holds or was assigned the case now (else it held it once).
+    pub departments: Vec<(fengqiao_core::department::DepartmentId, bool)>,
 }
 
 /// Folds `events` (sorted by sequence) as far as they run without a gap or
 /// an illegal step.
 pub fn project(events: &[CaseEvent]) -> Projection {
     let mut facts = Vec::with_capacity(events.len());
-    let none = |facts| Projection { case: None, facts, due_spans: Vec::new() };
+    let none = |facts| Projection { case: None, facts, due_spans: Vec::new(), departments: Vec::new() };
     let Some(first) = events.first() else { return none(facts) };
     let Ok(mut case) = Case::start(first) else { return none(facts) };
     let mut history = DueHistory::default();
     history.record(&case, first.on);
+    let mut held = std::collections::BTreeSet::new();
     facts.push(EventFacts::default());
     for event in &events[1..] {
         let fact = match &event.kind {
@@ -216,9 +222,11 @@ pub fn project(events: &[CaseEvent]) -> Projection {
             break;
         }
         history.record(&case, event.on);
+        held.extend(case.department.clone());
         facts.push(fact);
     }
-    Projection { case: Some(case), facts, due_spans: history.spans() }
+    let departments = crate::departments::involved(&case, &held);
+    Projection { case: Some(case), facts, due_spans: history.spans(), departments }
 }
 
 /// The date the `due_date` column holds: the next step's due date while
@@ -422,6 +430,13 @@ pub(crate) trait LedgerWriter: Send {
         spans: &[DueSpan],
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     /// Every projected case id.
+    /// Replaces the departments a case involves (`case_departments`).
+    fn replace_case_departments(
+        &mut self,
+        case_id: &str,
+        departments: &[(fengqiao_core::department::DepartmentId, bool)],
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
     fn case_ids(&mut self) -> impl std::future::Future<Output = Result<Vec<String>, StoreError>> + Send;
     /// Deletes a `node_meta` key; whether it was there.
     fn take_meta(&mut self, key: &str) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
@@ -551,6 +566,7 @@ async fn refresh_projection<W: LedgerWriter>(writer: &mut W, case_id: &str) -> R
     }
     writer.upsert_case(&CaseRow::of(&case)?).await?;
     writer.replace_due_spans(case_id, &projection.due_spans).await?;
+    writer.replace_case_departments(case_id, &projection.departments).await?;
     let folded_before = usize::try_from(before).unwrap_or(0);
     for (index, facts) in projection.facts.iter().enumerate().skip(folded_before) {
         if *facts != EventFacts::default() {

@@ -47,6 +47,7 @@
 pub mod audit;
 pub mod cases;
 pub mod committer;
+pub mod departments;
 pub mod digest;
 pub(crate) mod fanout;
 pub mod personal;
@@ -612,6 +613,16 @@ pub trait Store: Reconciliation + Weekly + Send + Sync + fmt::Debug {
 
     /// How many stored case ids start with `prefix` (to number new cases).
     async fn count_cases_with_prefix(&self, prefix: &str) -> Result<u64, StoreError>;
+
+    /// The case figures of `unit`'s departments over `[from, to]`: a row for
+    /// each department with any case, and the total (see
+    /// [`departments`]).
+    async fn department_figures(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<departments::DepartmentFigures, StoreError>;
 
     /// The case figures of each root's subtree over `[from, to]` (see
     /// [`CaseFigure`] for what counts where), in the order of `roots`.

@@ -432,6 +432,7 @@ async fn lists_filter_and_page(backend: Backend) {
         statuses: vec![],
         overdue_on: None,
         repeat_only: false,
+        department: None,
         registered_from: None,
         registered_to: None,
         before: None,
@@ -716,6 +717,7 @@ async fn a_past_range_keeps_its_figures_when_cases_are_worked_later(backend: Bac
                 statuses: Vec::new(),
                 overdue_on: Some(on),
                 repeat_only: false,
+                department: None,
                 registered_from: None,
                 registered_to: None,
                 before: None,
@@ -918,6 +920,81 @@ const OLD_ROWS: &str = "INSERT INTO supervisions (supervision_id, case_id, from_
     INSERT INTO notices (notice_id, target_unit_id, from_unit_id, text, created_at) VALUES \
     ('410411-n1', '410411001001001', '410411', 'report on Friday', '2026-11-12T01:00:00Z');";
 
+/// A department of the district.
+fn department(code: &str) -> fengqiao_core::department::DepartmentId {
+    fengqiao_core::department::DepartmentId::parse(&format!("{DISTRICT}:{code}")).unwrap()
+}
+
+fn transfer(code: &str) -> Action {
+    Action::TransferToDepartment {
+        department: department(code),
+        reason: "the department's matter".into(),
+        deadline: None,
+    }
+}
+
+async fn departments_list_and_figures(backend: Backend) {
+    let (db, store) = setup(backend).await;
+    // D1: transferred to hrss on the 3rd, resolved on time and closed on the 4th.
+    let d1 =
+        Desk::plain("D1", DISTRICT, 2).accept(2).assign(2, None).act(3, transfer("hrss")).assign(3, None);
+    let d1 = d1.resolve(4).close(4, Satisfaction::Satisfied);
+    // D2: assigned to housing on the 2nd, to report by the 5th; never reported.
+    let d2 = Desk::plain("D2", DISTRICT, 2)
+        .accept(2)
+        .act(2, Action::AssignToDepartment { department: department("housing"), report_by: date(5) });
+    // D3: held by hrss from the 3rd, by housing from the 6th.
+    let d3 = Desk::plain("D3", DISTRICT, 2).accept(2).act(3, transfer("hrss")).act(6, transfer("housing"));
+    // No department: listed under none.
+    let plain = Desk::plain("D4", DISTRICT, 2).accept(2);
+    store_desks(&*store, &[&d1, &d2, &d3, &plain]).await;
+
+    let all = CaseQuery {
+        root: unit(DISTRICT),
+        statuses: vec![],
+        overdue_on: None,
+        repeat_only: false,
+        department: None,
+        registered_from: None,
+        registered_to: None,
+        before: None,
+        limit: 100,
+    };
+    let by = |code: &str| CaseQuery { department: Some(department(code)), ..all.clone() };
+    assert_eq!(ids(&store.list_cases(&by("hrss")).await.unwrap()), ["D1"], "held now; D3 no longer");
+    assert_eq!(ids(&store.list_cases(&by("housing")).await.unwrap()), ["D3", "D2"], "held or assigned");
+    assert!(store.list_cases(&by("market")).await.unwrap().is_empty());
+    let township = CaseQuery { root: unit(TOWNSHIP_A), ..by("housing") };
+    assert!(store.list_cases(&township).await.unwrap().is_empty(), "still within the root's subtree");
+
+    let hrss = department("hrss");
+    let housing = department("housing");
+    // The first days, as the cases stood then (D3 still at hrss).
+    let early = store.department_figures(&unit(DISTRICT), date(2), date(4)).await.unwrap();
+    let h = early.rows[&hrss];
+    assert_eq!((h.transferred_in, h.resolved, h.resolved_on_time, h.held_open, h.overdue), (2, 1, 1, 1, 0));
+    assert_eq!(h.on_time_rate(), 100.0);
+    let o = early.rows[&housing];
+    assert_eq!((o.assigned, o.reported, o.report_overdue, o.transferred_in), (1, 0, 0, 0));
+    assert_eq!((early.total.transferred_in, early.total.assigned, early.total.held_open), (2, 1, 1));
+    // Later: D3 moved to housing, and D2's report is overdue.
+    let late = store.department_figures(&unit(DISTRICT), date(6), date(8)).await.unwrap();
+    let o = late.rows[&housing];
+    assert_eq!((o.transferred_in, o.held_open, o.assigned, o.report_overdue), (1, 1, 0, 1));
+    assert_eq!(late.rows.get(&hrss).map(|h| (h.transferred_in, h.held_open)).unwrap_or_default(), (0, 0));
+    assert_eq!((late.total.held_open, late.total.report_overdue), (1, 1));
+    // On its report-by day an assignment is not yet overdue.
+    let on_the_day = store.department_figures(&unit(DISTRICT), date(2), date(5)).await.unwrap();
+    assert_eq!((on_the_day.rows[&housing].assigned, on_the_day.rows[&housing].report_overdue), (1, 0));
+    let next_day = store.department_figures(&unit(DISTRICT), date(2), date(6)).await.unwrap();
+    assert_eq!(next_day.rows[&housing].report_overdue, 1);
+    // Another unit's departments have none of these.
+    let other = store.department_figures(&unit(TOWNSHIP_A), date(1), date(30)).await.unwrap();
+    assert!(other.rows.is_empty());
+    assert_eq!(other.total, Default::default());
+    db.cleanup().await;
+}
+
 fengqiao_store::both_backends!(
     rows_stored_before_structured_actors_stay_readable,
     resent_events_are_duplicates_and_changed_ones_refused,
@@ -930,4 +1007,5 @@ fengqiao_store::both_backends!(
     a_past_range_keeps_its_figures_when_cases_are_worked_later,
     cases_stored_before_the_due_spans_get_them_on_the_next_open,
     supervisions_and_roster_round_trip,
+    departments_list_and_figures,
 );

@@ -46,6 +46,10 @@ pub struct IssueArgs {
     /// The person's role: reporter, officer, leader, admin or auditor.
     #[arg(long, requires = "person")]
     pub role: Option<String>,
+    /// The department of --unit the person works for (a code such as hrss): the certificate then
+    /// reaches only the cases that department holds or was assigned.
+    #[arg(long, requires = "person", value_name = "CODE")]
+    pub department: Option<String>,
     /// The person's display name (e.g. 王书记; at most 50 characters), which the ledger records beside
     /// their id.
     #[arg(long, requires = "person")]
@@ -92,8 +96,22 @@ pub fn identity(unit: &str, person: Option<&str>, role: Option<&str>) -> Result<
     })
 }
 
+/// The identity of a department's person: `--unit --department --person --role`.
+pub fn department_identity(unit: &str, code: &str, person: &str, role: &str) -> Result<Identity> {
+    let Identity::Person { id, unit, role, .. } = identity(unit, Some(person), Some(role))? else {
+        bail!("--department needs --person and --role");
+    };
+    let code = fengqiao_core::department::DeptCode::parse_field(code, "--department")
+        .map_err(|e| anyhow::anyhow!("--department: {e}"))?;
+    Identity::department_person(&id, fengqiao_core::department::DepartmentId::new(unit, code), role)
+        .map_err(|e| anyhow::anyhow!("--person: {e}"))
+}
+
 fn issue(args: IssueArgs) -> Result<()> {
-    let identity = identity(&args.unit, args.person.as_deref(), args.role.as_deref())?;
+    let identity = match (&args.department, &args.person, &args.role) {
+        (Some(code), Some(person), Some(role)) => department_identity(&args.unit, code, person, role)?,
+        _ => identity(&args.unit, args.person.as_deref(), args.role.as_deref())?,
+    };
     let name = args
         .name
         .as_deref()
@@ -177,6 +195,11 @@ mod tests {
         assert!(identity("410411", Some("s 1"), Some("leader")).is_err());
         assert!(identity("41 x", None, None).is_err());
         assert!(identity("410411", Some("s-1"), None).is_err());
+        assert_eq!(
+            department_identity("410411", "hrss", "s-1", "officer").unwrap().to_uri(),
+            "fengqiao://dept/410411/hrss/officer/s-1"
+        );
+        assert!(department_identity("410411", "HR SS", "s-1", "officer").is_err());
     }
 
     #[test]

@@ -74,6 +74,14 @@ pub fn load_tree(path: &PathBuf) -> Result<UnitTree> {
     UnitTree::from_csv(&text).with_context(|| format!("tree file {}", path.display()))
 }
 
+/// Reads and checks a departments file.
+pub fn load_departments(path: &PathBuf) -> Result<fengqiao_core::department::Departments> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the departments file {}", path.display()))?;
+    fengqiao_core::department::Departments::from_csv(&text)
+        .with_context(|| format!("departments file {}", path.display()))
+}
+
 /// The node's transport from `tls.*` (complete, and plaintext only on
 /// loopback: checked by [`validate`](crate::commands::config::validate::validate)); the certificate must
 /// name this node's unit.
@@ -150,6 +158,10 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         }
         None => None,
     };
+    let departments = match &config.node.departments {
+        Some(path) => Some(load_departments(path).context("node.departments")?),
+        None => None,
+    };
     let db = loaded.database_url();
     let shown_db = crate::commands::config::redact_url(&db);
     #[cfg(unix)]
@@ -219,6 +231,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         drain_grace: std::time::Duration::from_secs(config.node.drain_grace_seconds),
         reconcile: loaded.reconcile(),
         public: config.public.to_node(),
+        departments,
         ..NodeConfig::new(unit.clone())
     };
     let clock = Arc::new(SystemClock);

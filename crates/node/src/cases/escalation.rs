@@ -27,6 +27,7 @@ pub async fn auto_escalate(node: &Node) -> Result<Vec<CaseId>, NodeError> {
             statuses: Vec::new(),
             overdue_on: Some(today),
             repeat_only: false,
+            department: None,
             registered_from: None,
             registered_to: None,
             before: before.clone(),

@@ -42,6 +42,7 @@
 //! sends down only by appending to [`crate::downlink_log`] and imports
 //! nothing of `downlink`, `uplink` or `forwarder`.
 
+mod departments;
 pub mod escalation;
 mod ledger;
 pub mod service;

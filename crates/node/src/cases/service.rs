@@ -22,6 +22,7 @@ use fengqiao_store::CaseQuery;
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
+use super::departments;
 use super::ledger::{self, Who};
 use super::sync;
 use super::wire::{
@@ -192,6 +193,8 @@ impl Cases {
     ) -> Result<ActOnCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let wire_name = request.action.as_ref().map_or("action", action_wire_name);
+        let mut request = request;
+        departments::fill_report_back(caller, request.action.as_mut())?;
         let action = Action::try_from(required(request.action, "action")?)?;
         let who = Who { actor, note: request.note };
         let _guard = self.node.case_lock().await;
@@ -207,7 +210,8 @@ impl Cases {
             self.node.authorize_caller(caller, read, case_target(&stored.case))?;
             ledger::require_held(&self.node, &stored.case)?;
         }
-        self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
+        self.node.authorize_case(caller, rpc, &stored.case)?;
+        departments::check_action(&self.node, &stored.case, &action)?;
         if request.expected_sequence != 0 && request.expected_sequence != stored.case.seq {
             return Err(DomainError::Aborted(why!(
                 CASE_AT_EVENT_NOT_RELOAD_DECIDE,
@@ -248,7 +252,7 @@ impl Cases {
     ) -> Result<GetCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let stored = ledger::stored_case(&self.node, &id).await?;
-        self.node.authorize_caller(caller, rpc, case_target(&stored.case))?;
+        self.node.authorize_case(caller, rpc, &stored.case)?;
         let petitioner = if request.with_petitioner && self.node.holds(stored.case.owner_unit.as_str()) {
             self.node.store().case_petitioner(&id).await?.as_ref().map(pb::Petitioner::from)
         } else {
@@ -271,8 +275,9 @@ impl Cases {
         Ok(GetCaseResponse { r#case: Some(case), events, petitioner, next_events_after_sequence })
     }
 
-    async fn list(&self, request: ListCasesRequest) -> Result<ListCasesResponse, NodeError> {
+    async fn list(&self, caller: &Caller, request: ListCasesRequest) -> Result<ListCasesResponse, NodeError> {
         let root = parse_unit_id(&request.unit_id, "unit_id")?;
+        let department = departments::list_filter(caller, &request.department_id)?;
         self.node.served_unit(root.as_str())?;
         let statuses = request
             .statuses
@@ -290,6 +295,7 @@ impl Cases {
             statuses,
             overdue_on: request.overdue.then_some(as_of),
             repeat_only: request.repeat,
+            department,
             registered_from: parse_optional_date(&request.registered_from, "registered_from")?,
             registered_to: parse_optional_date(&request.registered_to, "registered_to")?,
             before,
@@ -535,8 +541,9 @@ impl CaseService for Cases {
         &self,
         request: Request<ListCasesRequest>,
     ) -> Result<Response<ListCasesResponse>, Status> {
-        self.node.authorize(&request, Rpc::ListCases, Target::Unit(&request.get_ref().unit_id))?;
-        Ok(Response::new(self.list(request.into_inner()).await?))
+        let caller =
+            self.node.authorize(&request, Rpc::ListCases, Target::Unit(&request.get_ref().unit_id))?;
+        Ok(Response::new(self.list(&caller, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.supervise", skip_all, fields(case = %request.get_ref().case_id))]

@@ -96,6 +96,7 @@ pub fn router(state: WebState) -> Router {
         .route("/weekly/act", post(pages::weekly::act))
         .route("/accountability", get(pages::accountability::page).post(pages::accountability::record))
         .route("/annual", get(pages::annual::page))
+        .route("/departments", get(pages::departments::page))
         .route("/login", get(login))
         .route("/logout", post(logout))
         .route("/static/{name}", get(assets::serve))
@@ -324,6 +325,7 @@ impl Chrome {
         self.nav.push(link(format!("/weekly?unit={unit_id}"), "web-nav-weekly"));
         self.nav.push(link(format!("/accountability?unit={unit_id}"), "web-nav-accountability"));
         self.nav.push(link(format!("/annual?unit={unit_id}"), "web-nav-annual"));
+        self.nav.push(link(format!("/departments?unit={unit_id}"), "web-nav-departments"));
         self.nav.push(link(format!("/units?root={unit_id}"), "web-nav-units"));
         self
     }

@@ -155,6 +155,7 @@ async fn wage_cases(node: &Node, unit: &UnitId, first: NaiveDate, last: NaiveDat
         statuses: Vec::new(),
         overdue_on: None,
         repeat_only: false,
+        department: None,
         registered_from: Some(first),
         registered_to: Some(last),
         before: None,

@@ -172,6 +172,29 @@ where
         Ok(())
     }
 
+    async fn replace_case_departments(
+        &mut self,
+        case_id: &str,
+        departments: &[(fengqiao_core::department::DepartmentId, bool)],
+    ) -> Result<(), crate::StoreError> {
+        sqlx::query("DELETE FROM case_departments WHERE case_id = $1")
+            .bind(case_id)
+            .execute(&mut *self.0)
+            .await?;
+        for (department, involved) in departments {
+            sqlx::query(
+                "INSERT INTO case_departments (department, case_id, unit_id, involved) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(department.to_string())
+            .bind(case_id)
+            .bind(department.unit.as_str())
+            .bind(*involved)
+            .execute(&mut *self.0)
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn case_ids(&mut self) -> Result<Vec<String>, crate::StoreError> {
         Ok(sqlx::query_scalar("SELECT case_id FROM cases ORDER BY case_id").fetch_all(&mut *self.0).await?)
     }

@@ -288,6 +288,8 @@ where
              AND (NOT $4 OR c.repeat) \
              AND ($5 IS NULL OR c.registered_on >= $5) AND ($6 IS NULL OR c.registered_on <= $6) \
              AND ($7 IS NULL OR (c.registered_at, c.case_id) < ($7, $8)) \
+             AND ($11 IS NULL OR EXISTS (SELECT 1 FROM case_departments d WHERE d.department = $11 \
+             AND d.case_id = c.case_id AND d.involved)) \
              ORDER BY c.registered_at DESC, c.case_id DESC LIMIT $9",
             status = DB::in_list("c.status", "$2"),
         );
@@ -302,9 +304,41 @@ where
             .bind(before_id)
             .bind(i64::from(query.limit))
             .bind(statuses.is_empty())
+            .bind(query.department.as_ref().map(ToString::to_string))
             .fetch_all(&self.pool)
             .await?;
         bodies.iter().map(|body| cases::parse_case(body)).collect()
+    }
+
+    async fn department_figures(
+        &self,
+        unit: &UnitId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<crate::departments::DepartmentFigures, StoreError> {
+        // The logs of every case that involved a department of the unit, in
+        // one snapshot, folded in Rust (the figures need the case as it
+        // stood at the end of the range).
+        let bodies: Vec<(String, String)> = sqlx::query_as(
+            "SELECT e.case_id, e.body FROM case_events e \
+             WHERE e.case_id IN (SELECT d.case_id FROM case_departments d WHERE d.unit_id = $1) \
+             ORDER BY e.case_id, e.seq",
+        )
+        .bind(unit.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut logs: Vec<Vec<fengqiao_core::case::CaseEvent>> = Vec::new();
+        let mut last: Option<String> = None;
+        for (case_id, body) in bodies {
+            if last.as_deref() != Some(case_id.as_str()) {
+                logs.push(Vec::new());
+                last = Some(case_id);
+            }
+            if let Some(log) = logs.last_mut() {
+                log.push(cases::parse_event(&body)?);
+            }
+        }
+        Ok(crate::departments::figures(&logs, unit, from, to))
     }
 
     async fn case_figures(

@@ -7,6 +7,7 @@
 //! [`render`] shows cases for these and the other case-ledger commands
 //! (`roster`, `visit`, `supervise`, `drill`).
 
+pub mod departments;
 pub mod list;
 pub mod names;
 pub mod receipt;
@@ -64,6 +65,12 @@ pub enum CaseCommand {
     PublicReply(On<PublicReplyArgs>),
     /// Issue a new receipt (回执) for a case: a new query code, shown once; the old one stops working.
     Receipt(On<ReceiptArgs>),
+    /// Transfer a case (转办) to a department of its owner unit, which then holds it.
+    TransferDept(On<departments::TransferDeptArgs>),
+    /// Assign a case (交办) to a department of its owner unit, which reports back by a date.
+    AssignDept(On<departments::AssignDeptArgs>),
+    /// A department's report back on a case assigned to it.
+    ReportBack(On<departments::ReportBackArgs>),
     /// One case: its fields and its event log.
     Show(ShowArgs),
     /// The case ledger of a unit's subtree, filtered.
@@ -91,6 +98,9 @@ pub async fn run(command: CaseCommand) -> Result<()> {
         C::Reply(a) => a.send().await,
         C::PublicReply(a) => a.send().await,
         C::Receipt(a) => a.send().await,
+        C::TransferDept(a) => a.send().await,
+        C::AssignDept(a) => a.send().await,
+        C::ReportBack(a) => a.send().await,
     }
 }
 

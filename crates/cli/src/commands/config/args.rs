@@ -21,6 +21,11 @@ pub struct ConfigArgs {
     /// deploy/zhanhe-410411.csv.
     #[arg(long)]
     pub tree: Option<PathBuf>,
+    /// node.departments: the departments file (CSV: unit_id, code, name, five_in_one, from, until).
+    /// Without one, a district's root node has the ten standard departments, and a child node those
+    /// of its units its parent sends (see docs/OPERATIONS.md).
+    #[arg(long)]
+    pub departments: Option<PathBuf>,
     /// database.url: sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DB
     /// [default: sqlite://fengqiao-UNIT.db].
     #[arg(long)]
@@ -202,6 +207,7 @@ impl ConfigArgs {
         set("node.unit", value(&self.unit));
         set("node.listen", value(&self.listen));
         set("node.tree", value(&self.tree));
+        set("node.departments", value(&self.departments));
         set("node.parent", value(&self.parent));
         set("node.child_nodes", value(&self.child_nodes));
         set("node.drain_grace_seconds", value(&self.drain_grace_seconds));

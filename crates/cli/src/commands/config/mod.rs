@@ -71,6 +71,10 @@ pub struct NodeSection {
     /// The unit tree CSV; only the root needs one (children fetch theirs
     /// from the parent, or read it from their database on a restart).
     pub tree: Option<PathBuf>,
+    /// The departments file (CSV: unit_id, code, name, five_in_one, from,
+    /// until); without one, a district's root node has the standard
+    /// departments and a child node those its parent sends.
+    pub departments: Option<PathBuf>,
     /// The parent node's URL; absent at the root.
     pub parent: Option<String>,
     /// Units below with nodes of their own: `all` or a comma-separated list.
@@ -86,6 +90,7 @@ impl Default for NodeSection {
             unit: None,
             listen: "127.0.0.1:7400".to_owned(),
             tree: None,
+            departments: None,
             parent: None,
             child_nodes: None,
             drain_grace_seconds: 0,

@@ -85,7 +85,10 @@ const SECRET_URL_KEYS: &[&str] = &["database.url", "node.parent", "trace.otlp_en
 /// struct).
 pub(super) fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
     BTreeMap::from([
-        ("node", vec!["unit", "listen", "tree", "parent", "child_nodes", "drain_grace_seconds"]),
+        (
+            "node",
+            vec!["unit", "listen", "tree", "departments", "parent", "child_nodes", "drain_grace_seconds"],
+        ),
         ("database", vec!["url"]),
         ("tls", vec!["insecure", "ca", "cert", "key"]),
         ("time", vec!["zone", "cutoff", "max_clock_skew_secs"]),

@@ -67,6 +67,9 @@ pub struct LedgerPage {
     pub repeat: bool,
     /// The day overdue is judged at (empty: today).
     pub as_of: String,
+    /// The department filtered by (`{unit}:{code}`, empty: none), and its name.
+    pub department: String,
+    pub department_name: String,
     pub rows: Vec<LedgerRow>,
     pub more: bool,
 }
@@ -87,6 +90,9 @@ pub struct LedgerQuery {
     /// stood then (the overview's link for a past week); today when empty.
     #[serde(default)]
     as_of: String,
+    /// `{unit}:{code}`: the cases that department holds or was assigned.
+    #[serde(default)]
+    department: String,
     lang: Option<String>,
 }
 
@@ -136,6 +142,7 @@ async fn ledger_page(
                 overdue,
                 repeat,
                 as_of: query.as_of.clone(),
+                department_id: query.department.clone(),
                 page_size: 500,
                 page_token: page_token.clone(),
                 ..Default::default()
@@ -199,6 +206,11 @@ async fn ledger_page(
         overdue,
         repeat,
         as_of: query.as_of.clone(),
+        department: query.department.clone(),
+        department_name: fengqiao_core::department::DepartmentId::parse(&query.department)
+            .ok()
+            .and_then(|id| node.departments().latest(&id).map(|d| d.name.clone()))
+            .unwrap_or_else(|| query.department.clone()),
         rows,
         more,
         chrome,
@@ -266,6 +278,8 @@ pub struct CasePage {
     pub petitioner_note: Option<String>,
     pub actions: Vec<ActionForm>,
     pub satisfactions: Vec<Choice>,
+    /// The owner unit's departments today, for the transfer and assignment forms.
+    pub departments: Vec<Choice>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -333,7 +347,7 @@ async fn whole_case(state: &WebState, viewer: &Viewer, case_id: &str) -> Result<
 /// them; each shown only when the case's status allows it (the ledger's
 /// own table, [`CaseAction::allowed_from`]) and the viewer's role and place
 /// do. Reviews and supervision replies stay with the CLI and gRPC.
-const PAGE_ACTIONS: [CaseAction; 10] = [
+const PAGE_ACTIONS: [CaseAction; 12] = [
     CaseAction::Accept,
     CaseAction::Decline,
     CaseAction::Assign,
@@ -342,6 +356,8 @@ const PAGE_ACTIONS: [CaseAction; 10] = [
     CaseAction::Extend,
     CaseAction::Escalate,
     CaseAction::AssignDown,
+    CaseAction::TransferToDepartment,
+    CaseAction::AssignToDepartment,
     CaseAction::Close,
     CaseAction::Reopen,
 ];
@@ -363,9 +379,21 @@ async fn case_page(
     let owner = case.owner_unit_id.to_string();
     let origin = case.intake.origin_unit_id.to_string();
     let target = Target::Case { owner: &owner, origin: &origin };
+    let today = state.node().config().time.local_date(state.node().clock().now());
+    let departments: Vec<Choice> = state
+        .node()
+        .departments()
+        .of_unit(&case.owner_unit_id, today)
+        .into_iter()
+        .map(|d| Choice { value: d.id.to_string(), label: d.name.clone(), selected: false })
+        .collect();
     let actions = if case.held_here {
         actions_for(case.status)
             .filter(|action| allowed(state, viewer, Rpc::ActOnCase(*action), target))
+            .filter(|action| {
+                !matches!(action, CaseAction::TransferToDepartment | CaseAction::AssignToDepartment)
+                    || !departments.is_empty()
+            })
             .map(|action| ActionForm { action: action.as_str(), label: m.name("action", action.as_str()) })
             .collect()
     } else {
@@ -439,6 +467,7 @@ async fn case_page(
             .iter()
             .map(|s| Choice { value: (*s).to_owned(), label: m.name("satisfaction", s), selected: false })
             .collect(),
+        departments,
         chrome,
     })
 }
@@ -492,6 +521,29 @@ fn fields(state: &WebState, m: &Messages, case: &CaseRecord) -> Vec<Field> {
             deadline => date(deadline),
         },
     );
+    let departments = state.node().departments();
+    let department = |id: &fengqiao_core::department::DepartmentId| {
+        departments.latest(id).map_or_else(|| id.to_string(), |d| format!("{} {id}", d.name))
+    };
+    add(m.text("field-department"), case.department_id.as_ref().map(&department).unwrap_or_default());
+    for task in &case.department_tasks {
+        let value = match task.reported_on {
+            Some(on) => tr_in!(
+                m,
+                "field-department-task-reported",
+                department = department(&task.department),
+                report_by = task.report_by.to_string(),
+                reported_on = on.to_string()
+            ),
+            None => tr_in!(
+                m,
+                "field-department-task-open",
+                department = department(&task.department),
+                report_by = task.report_by.to_string()
+            ),
+        };
+        add(m.text("field-department-task"), value);
+    }
     add(m.text("field-leader"), text(&case.leader));
     add(m.text("field-responsible"), text(&case.responsible));
     add(m.text("field-plan"), text(&case.plan));
@@ -540,6 +592,11 @@ pub struct ActForm {
     /// Yuan, as people write it (`12,000.50`).
     #[serde(default)]
     amount_recovered: String,
+    /// `{unit}:{code}`: transfer and assignment to a department.
+    #[serde(default)]
+    department_id: String,
+    #[serde(default)]
+    report_by: String,
 }
 
 /// `POST /case/{case_id}/act`: the CSRF token first (403, nothing
@@ -620,6 +677,15 @@ fn action_of(form: &ActForm) -> Result<pb::act_on_case_request::Action, tonic::S
             .ok_or_else(|| invalid("satisfaction", &form.satisfaction))?;
             Action::Close(act::Close { satisfaction: satisfaction.into() })
         }
+        "transfer_to_department" => Action::TransferToDepartment(act::TransferToDepartment {
+            department_id: form.department_id.trim().to_owned(),
+            reason: form.reason.trim().to_owned(),
+            deadline: form.deadline.trim().to_owned(),
+        }),
+        "assign_to_department" => Action::AssignToDepartment(act::AssignToDepartment {
+            department_id: form.department_id.trim().to_owned(),
+            report_by: form.report_by.trim().to_owned(),
+        }),
         other => return Err(invalid("action", other)),
     })
 }

@@ -9,6 +9,7 @@ pub mod accountability;
 pub mod annual;
 pub mod calendar;
 pub mod cases;
+pub mod departments;
 pub mod download;
 pub mod missing;
 pub mod overview;
