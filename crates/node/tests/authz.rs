@@ -509,6 +509,7 @@ impl Fixture {
             registered_to: None,
             before: None,
             limit: 10_000,
+            people: Default::default(),
         };
         for case in store.list_cases(&query).await.unwrap() {
             let supervisions = case.supervisions.len();

@@ -436,6 +436,7 @@ async fn lists_filter_and_page(backend: Backend) {
         registered_to: None,
         before: None,
         limit: 100,
+        people: Default::default(),
     };
     let list = |query: CaseQuery| {
         let store = Arc::clone(&store);
@@ -720,6 +721,7 @@ async fn a_past_range_keeps_its_figures_when_cases_are_worked_later(backend: Bac
                 registered_to: None,
                 before: None,
                 limit: 100,
+                people: Default::default(),
             };
             let mut listed = ids(&store.list_cases(&query).await.unwrap());
             listed.sort();
