@@ -1118,3 +1118,13 @@ event-working_group_set = working group set
 event-public_replied = replied to the petitioner
 event-receipt_issued = receipt issued
 event-petitioner_rated = rated by the petitioner
+
+## Issue 20: leaders' contact duties, key projects, working groups
+refusal-group-member-unit-not-in-tree = working group member { $person }: unit { $unit } is not in the tree of this node (home { $home })
+refusal-duty-id-shape = a duty id is at most { $max } letters, digits, '-', '_' and '.'
+refusal-project-name-shape = a project's name is 1–{ $max } characters, without control characters
+refusal-project-kind-one-of = a project's kind is one of { $kinds }
+refusal-duty-unit-not-township = unit { $unit } is a { $tier }: a contact duty's unit is a township
+refusal-no-such-project = no project { $project } is registered here
+refusal-duty-names-one-area = a contact duty names a township (unit_id) or a project (project_id), not both
+refusal-duty-overlaps = duty { $other } of { $leader } on { $target } overlaps these dates: end it first, or resend it with its own id

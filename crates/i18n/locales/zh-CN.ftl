@@ -1065,3 +1065,13 @@ event-working_group_set = 成立专门工作组
 event-public_replied = 答复信访人
 event-receipt_issued = 出具回执
 event-petitioner_rated = 信访人评价
+
+## 议题 20：领导包片包案、重点项目、专门工作组
+refusal-group-member-unit-not-in-tree = 工作组成员 { $person }：单位 { $unit } 不在本节点（{ $home }）的单位树中
+refusal-duty-id-shape = 联系点编号至多 { $max } 个字母、数字、“-”、“_”或“.”
+refusal-project-name-shape = 项目名称为 1–{ $max } 个字符，不得含控制字符
+refusal-project-kind-one-of = 项目类型须为以下之一：{ $kinds }
+refusal-duty-unit-not-township = 单位 { $unit } 是{ $tier }：联系点须为乡镇（街道）
+refusal-no-such-project = 本节点未登记项目 { $project }
+refusal-duty-names-one-area = 联系点须指定一个乡镇（unit_id）或一个项目（project_id），不能同时指定
+refusal-duty-overlaps = { $leader } 在 { $target } 的联系点 { $other } 与这些日期重叠：请先结束该联系点，或用其编号重新提交

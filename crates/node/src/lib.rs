@@ -46,6 +46,7 @@ pub mod audit;
 pub mod authz;
 pub mod caller;
 pub mod cases;
+pub mod contacts;
 pub mod connections;
 pub mod downlink;
 pub mod downlink_log;

@@ -16,6 +16,7 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
 use crate::weekly::WeeklyReports;
+use crate::contacts::Contacts;
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
@@ -23,6 +24,7 @@ use fengqiao_proto::pb::reconcile_service_server::ReconcileServiceServer;
 use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 use fengqiao_proto::pb::weekly_service_server::WeeklyServiceServer;
+use fengqiao_proto::pb::contact_service_server::ContactServiceServer;
 
 use crate::cases::{self, Cases};
 use crate::connections;
@@ -169,6 +171,11 @@ pub async fn serve(
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(MAX_ANSWER_BYTES),
         )
+        .add_service(
+            ContactServiceServer::new(Contacts::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
         .prepare();
     // Layers added earlier see a request first. The trace layer opens the
     // call's span first, so every answer — a refused certificate, a rate
@@ -308,6 +315,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, status: Ser
     reporter.set_service_status(<CaseServiceServer<Cases> as NamedService>::NAME, status).await;
     reporter.set_service_status(<ReconcileServiceServer<Reconciliation> as NamedService>::NAME, status).await;
     reporter.set_service_status(<WeeklyServiceServer<WeeklyReports> as NamedService>::NAME, status).await;
+    reporter.set_service_status(<ContactServiceServer<Contacts> as NamedService>::NAME, status).await;
 }
 
 /// How often the rate limiter forgets callers whose budget is full again.
