@@ -44,6 +44,7 @@ from fengqiao.v1 import (
     downlink_pb2,
     node_pb2,
     node_pb2_grpc,
+    organization_pb2,
     reconcile_pb2,
     reporting_pb2,
     reporting_pb2_grpc,
@@ -77,6 +78,7 @@ FENGQIAO_SERVICES = {
         "CaseService",
         "ReconcileService",
         "WeeklyService",
+        "ContactService",
     )
 }
 # The generated modules that define those services, for comparing schemas.
@@ -84,6 +86,7 @@ SERVICE_MODULES = (
     cases_pb2,
     downlink_pb2,
     node_pb2,
+    organization_pb2,
     reconcile_pb2,
     reporting_pb2,
     summary_pb2,

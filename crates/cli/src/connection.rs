@@ -12,6 +12,7 @@ use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::weekly_service_client::WeeklyServiceClient;
+use fengqiao_proto::pb::contact_service_client::ContactServiceClient;
 use fengqiao_proto::pb::{self, ListDailyReportsRequest};
 use tonic::transport::Channel;
 
@@ -48,6 +49,11 @@ impl Connection {
 
     pub async fn weekly(&self) -> Result<WeeklyServiceClient<Channel>> {
         Ok(WeeklyServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
+    }
+
+    pub async fn contacts(&self) -> Result<ContactServiceClient<Channel>> {
+        Ok(ContactServiceClient::new(self.channel().await?)
             .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
     }
 

@@ -26,6 +26,7 @@ pub mod annual;
 pub mod audit;
 pub mod ca;
 pub mod case;
+pub mod contact;
 pub mod config;
 pub mod drill;
 pub mod export;

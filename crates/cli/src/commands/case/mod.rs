@@ -59,6 +59,9 @@ pub enum CaseCommand {
     /// Reply to a supervision notice (督办) on a case (the note is the reply).
     #[command(mut_arg("note", |note| required_note(note, "The reply: what was done")))]
     Reply(On<ReplyArgs>),
+    /// Set a case's special working group (专门工作组): a lead who answers for it and members
+    /// from several units or departments (leaders of the owner unit).
+    Group(On<GroupArgs>),
     /// One case: its fields and its event log.
     Show(ShowArgs),
     /// The case ledger of a unit's subtree, filtered.
@@ -84,6 +87,7 @@ pub async fn run(command: CaseCommand) -> Result<()> {
         C::Reopen(a) => a.send().await,
         C::Review(a) => a.send().await,
         C::Reply(a) => a.send().await,
+        C::Group(a) => a.send().await,
     }
 }
 
@@ -353,6 +357,37 @@ impl CaseAction for ReplyArgs {
         }
         Ok(Action::ReplySupervision(act::ReplySupervision { supervision_id: self.supervision }))
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GroupArgs {
+    /// The lead leader: PERSON@UNIT, or PERSON@UNIT:DEPT for a department's.
+    #[arg(long, value_name = "PERSON@UNIT[:DEPT]", value_parser = parse_member)]
+    pub lead: pb::WorkingGroupMember,
+    /// A member (repeat the flag for each).
+    #[arg(long = "member", value_name = "PERSON@UNIT[:DEPT]", value_parser = parse_member)]
+    pub members: Vec<pb::WorkingGroupMember>,
+}
+
+impl CaseAction for GroupArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::SetWorkingGroup(act::SetWorkingGroup { lead: Some(self.lead), members: self.members }))
+    }
+}
+
+/// `PERSON@UNIT` or `PERSON@UNIT:DEPT` (the department `UNIT:DEPT`).
+fn parse_member(value: &str) -> std::result::Result<pb::WorkingGroupMember, String> {
+    let Some((person, place)) = value.split_once('@') else {
+        return Err(tr!("error-group-member", value = value));
+    };
+    let (unit, department_id) = match place.split_once(':') {
+        Some((unit, code)) => (unit, format!("{unit}:{code}")),
+        None => (place, String::new()),
+    };
+    if person.is_empty() || unit.is_empty() {
+        return Err(tr!("error-group-member", value = value));
+    }
+    Ok(pb::WorkingGroupMember { person_id: person.to_owned(), unit_id: unit.to_owned(), department_id })
 }
 
 impl<A: CaseAction> On<A> {
