@@ -96,6 +96,7 @@ pub fn router(state: WebState) -> Router {
         .route("/weekly/act", post(pages::weekly::act))
         .route("/accountability", get(pages::accountability::page).post(pages::accountability::record))
         .route("/annual", get(pages::annual::page))
+        .route("/leaders", get(pages::leaders::page))
         .route("/login", get(login))
         .route("/logout", post(logout))
         .route("/static/{name}", get(assets::serve))
@@ -325,6 +326,7 @@ impl Chrome {
         self.nav.push(link(format!("/accountability?unit={unit_id}"), "web-nav-accountability"));
         self.nav.push(link(format!("/annual?unit={unit_id}"), "web-nav-annual"));
         self.nav.push(link(format!("/units?root={unit_id}"), "web-nav-units"));
+        self.nav.push(link("/leaders".to_owned(), "web-nav-leaders"));
         self
     }
 

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cases;
 pub mod download;
 pub mod missing;
+pub mod leaders;
 pub mod overview;
 pub mod units;
 pub mod wages;
