@@ -9,10 +9,10 @@ use anyhow::{Result, anyhow, bail};
 use chrono::{Duration, NaiveDate, Utc};
 use fengqiao_core::{IsoWeek, TimePolicy};
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
+use fengqiao_proto::pb::contact_service_client::ContactServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::weekly_service_client::WeeklyServiceClient;
-use fengqiao_proto::pb::contact_service_client::ContactServiceClient;
 use fengqiao_proto::pb::{self, ListDailyReportsRequest};
 use tonic::transport::Channel;
 

@@ -21,8 +21,8 @@ use fengqiao_core::{DomainError, why};
 use fengqiao_proto::pb::contact_service_server::ContactService;
 use fengqiao_proto::pb::{
     self, LeaderFiguresRequest, LeaderFiguresResponse, ListContactDutiesRequest, ListContactDutiesResponse,
-    ListProjectsRequest, ListProjectsResponse, SetContactDutyRequest, SetContactDutyResponse, SetProjectRequest,
-    SetProjectResponse,
+    ListProjectsRequest, ListProjectsResponse, SetContactDutyRequest, SetContactDutyResponse,
+    SetProjectRequest, SetProjectResponse,
 };
 use fengqiao_proto::{parse_date, parse_optional_date, parse_unit_id, required};
 use fengqiao_store::{DutyRow, DutySet, ProjectRow, SetOutcome};
@@ -120,11 +120,18 @@ impl Contacts {
         self.node.tree().root_id().to_string()
     }
 
-    async fn set_project(&self, caller: &Caller, request: SetProjectRequest) -> Result<SetProjectResponse, NodeError> {
+    async fn set_project(
+        &self,
+        caller: &Caller,
+        request: SetProjectRequest,
+    ) -> Result<SetProjectResponse, NodeError> {
         let project = required(request.project, "project")?;
         fengqiao_core::case::check_project_id(&project.project_id, "project.project_id")?;
         let name = project.name.trim();
-        if name.is_empty() || name.chars().count() > MAX_PROJECT_NAME_CHARS || name.chars().any(char::is_control) {
+        if name.is_empty()
+            || name.chars().count() > MAX_PROJECT_NAME_CHARS
+            || name.chars().any(char::is_control)
+        {
             return Err(DomainError::invalid(
                 "project.name",
                 why!(
@@ -181,7 +188,12 @@ impl Contacts {
         Ok(ListProjectsResponse { projects })
     }
 
-    async fn set_duty<T>(&self, request: Request<T>, caller: &Caller, duty: Option<pb::ContactDuty>) -> Result<SetContactDutyResponse, NodeError> {
+    async fn set_duty<T>(
+        &self,
+        request: Request<T>,
+        caller: &Caller,
+        duty: Option<pb::ContactDuty>,
+    ) -> Result<SetContactDutyResponse, NodeError> {
         let duty = required(duty, "duty")?;
         check_duty_id(&duty.duty_id)?;
         fengqiao_core::identity::check_person_id(&duty.leader, "duty.leader")?;
@@ -218,7 +230,10 @@ impl Contacts {
             _ => {
                 return Err(DomainError::invalid(
                     "duty",
-                    why!(DUTY_NAMES_ONE_AREA, "a contact duty names a township (unit_id) or a project (project_id), not both"),
+                    why!(
+                        DUTY_NAMES_ONE_AREA,
+                        "a contact duty names a township (unit_id) or a project (project_id), not both"
+                    ),
                 )
                 .into());
             }
@@ -240,10 +255,20 @@ impl Contacts {
         } else {
             duty.duty_id.clone()
         };
-        let row = DutyRow { duty_id, leader: duty.leader.clone(), unit_id, project_id, from_on, until_on, set_by, set_at: now };
+        let row = DutyRow {
+            duty_id,
+            leader: duty.leader.clone(),
+            unit_id,
+            project_id,
+            from_on,
+            until_on,
+            set_by,
+            set_at: now,
+        };
         let by = Auditor::caller(caller, rpc::SET_CONTACT_DUTY);
         let target = row.unit_id.as_deref().or(row.project_id.as_deref()).unwrap_or_default();
-        let audit = by.record(&self.node, format!("contact duty {} of {} on {target}", row.duty_id, row.leader));
+        let audit =
+            by.record(&self.node, format!("contact duty {} of {} on {target}", row.duty_id, row.leader));
         match self.node.store().set_contact_duty(&row, audit).await? {
             DutySet::Set(outcome) => {
                 info!(duty = %row.duty_id, ?outcome, "contact duty set");
@@ -261,7 +286,11 @@ impl Contacts {
         }
     }
 
-    async fn list_duties(&self, unit: &str, request: ListContactDutiesRequest) -> Result<ListContactDutiesResponse, NodeError> {
+    async fn list_duties(
+        &self,
+        unit: &str,
+        request: ListContactDutiesRequest,
+    ) -> Result<ListContactDutiesResponse, NodeError> {
         let unit = parse_unit_id(unit, "unit_id")?;
         self.node.served_unit(unit.as_str())?;
         if !request.leader.is_empty() {
@@ -286,19 +315,32 @@ impl Contacts {
                     .and_then(|p| projects.get(p))
                     .is_some_and(|u| tree.is_within(u, unit.as_str()))
         };
-        Ok(ListContactDutiesResponse { duties: duties.iter().filter(|d| in_subtree(d)).map(duty_to_pb).collect() })
+        Ok(ListContactDutiesResponse {
+            duties: duties.iter().filter(|d| in_subtree(d)).map(duty_to_pb).collect(),
+        })
     }
 
     /// A leader's areas with their figures, and the cases they lead.
-    pub(crate) async fn leader_figures(&self, request: LeaderFiguresRequest) -> Result<LeaderFiguresResponse, NodeError> {
+    pub(crate) async fn leader_figures(
+        &self,
+        request: LeaderFiguresRequest,
+    ) -> Result<LeaderFiguresResponse, NodeError> {
         fengqiao_core::identity::check_person_id(&request.leader, "leader")?;
         let from = parse_date(&request.from, "from")?;
         let to = parse_date(&request.to, "to")?;
         if to < from {
-            return Err(DomainError::invalid("to", why!(BEFORE_FIRST_DAY, "{to} is before the first day {from}", to = to, from = from)).into());
+            return Err(DomainError::invalid(
+                "to",
+                why!(BEFORE_FIRST_DAY, "{to} is before the first day {from}", to = to, from = from),
+            )
+            .into());
         }
         if (to - from).num_days() >= MAX_RANGE_DAYS {
-            return Err(DomainError::invalid("to", why!(RANGE_SPANS_AT_MOST_DAYS, "a range spans at most {max} days", max = MAX_RANGE_DAYS)).into());
+            return Err(DomainError::invalid(
+                "to",
+                why!(RANGE_SPANS_AT_MOST_DAYS, "a range spans at most {max} days", max = MAX_RANGE_DAYS),
+            )
+            .into());
         }
         let root = self.node.tree().root_id().clone();
         let summaries = Summaries::new(self.node.clone());
@@ -337,20 +379,29 @@ impl Contacts {
 #[tonic::async_trait]
 impl ContactService for Contacts {
     #[instrument(name = "rpc.set_project", skip_all)]
-    async fn set_project(&self, request: Request<SetProjectRequest>) -> Result<Response<SetProjectResponse>, Status> {
+    async fn set_project(
+        &self,
+        request: Request<SetProjectRequest>,
+    ) -> Result<Response<SetProjectResponse>, Status> {
         let caller = self.node.authorize_rpc(&request, Rpc::SetProject)?;
         Ok(Response::new(Contacts::set_project(self, &caller, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.list_projects", skip_all, fields(unit = %request.get_ref().unit_id))]
-    async fn list_projects(&self, request: Request<ListProjectsRequest>) -> Result<Response<ListProjectsResponse>, Status> {
+    async fn list_projects(
+        &self,
+        request: Request<ListProjectsRequest>,
+    ) -> Result<Response<ListProjectsResponse>, Status> {
         let unit = self.node.unit_or_callers(&request, &request.get_ref().unit_id);
         self.node.authorize(&request, Rpc::ReadContacts, Target::Unit(&unit))?;
         Ok(Response::new(Contacts::list_projects(self, &unit).await?))
     }
 
     #[instrument(name = "rpc.set_contact_duty", skip_all)]
-    async fn set_contact_duty(&self, request: Request<SetContactDutyRequest>) -> Result<Response<SetContactDutyResponse>, Status> {
+    async fn set_contact_duty(
+        &self,
+        request: Request<SetContactDutyRequest>,
+    ) -> Result<Response<SetContactDutyResponse>, Status> {
         let root = self.root();
         let caller = self.node.authorize(&request, Rpc::SetContactDuty, Target::Unit(&root))?;
         let duty = request.get_ref().duty.clone();
@@ -358,14 +409,20 @@ impl ContactService for Contacts {
     }
 
     #[instrument(name = "rpc.list_contact_duties", skip_all)]
-    async fn list_contact_duties(&self, request: Request<ListContactDutiesRequest>) -> Result<Response<ListContactDutiesResponse>, Status> {
+    async fn list_contact_duties(
+        &self,
+        request: Request<ListContactDutiesRequest>,
+    ) -> Result<Response<ListContactDutiesResponse>, Status> {
         let unit = self.node.unit_or_callers(&request, &request.get_ref().unit_id);
         self.node.authorize(&request, Rpc::ReadContacts, Target::Unit(&unit))?;
         Ok(Response::new(self.list_duties(&unit, request.into_inner()).await?))
     }
 
     #[instrument(name = "rpc.leader_figures", skip_all)]
-    async fn leader_figures(&self, request: Request<LeaderFiguresRequest>) -> Result<Response<LeaderFiguresResponse>, Status> {
+    async fn leader_figures(
+        &self,
+        request: Request<LeaderFiguresRequest>,
+    ) -> Result<Response<LeaderFiguresResponse>, Status> {
         let root = self.root();
         self.node.authorize(&request, Rpc::ReadContacts, Target::Unit(&root))?;
         Ok(Response::new(Contacts::leader_figures(self, request.into_inner()).await?))

@@ -15,16 +15,16 @@ use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
-use crate::weekly::WeeklyReports;
 use crate::contacts::Contacts;
+use crate::weekly::WeeklyReports;
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
+use fengqiao_proto::pb::contact_service_server::ContactServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
 use fengqiao_proto::pb::reconcile_service_server::ReconcileServiceServer;
 use fengqiao_proto::pb::summary_service_server::SummaryServiceServer;
 use fengqiao_proto::pb::uplink_service_server::UplinkServiceServer;
 use fengqiao_proto::pb::weekly_service_server::WeeklyServiceServer;
-use fengqiao_proto::pb::contact_service_server::ContactServiceServer;
 
 use crate::cases::{self, Cases};
 use crate::connections;

@@ -28,8 +28,8 @@ use fengqiao_proto::pb::case_service_server::CaseService;
 use fengqiao_proto::pb::contact_service_server::ContactService;
 use fengqiao_proto::pb::summary_service_server::SummaryService;
 use fengqiao_proto::pb::{self, CaseChannel, DisputeCategory, Satisfaction};
-use fengqiao_store::testing::TestDb;
 use fengqiao_store::Backend;
+use fengqiao_store::testing::TestDb;
 use tonic::Code;
 
 const TREE: &str = "code,parent_code,tier,name\n\
@@ -59,7 +59,8 @@ async fn fixture(backend: Backend) -> Fixture {
     let db = TestDb::new(backend).await;
     let clock = Arc::new(ManualClock::new(start_time()));
     let tree = UnitTree::from_csv(TREE).unwrap();
-    let node = Node::start(NodeConfig::new("D"), &tree, db.open().await.unwrap(), clock.clone()).await.unwrap();
+    let node =
+        Node::start(NodeConfig::new("D"), &tree, db.open().await.unwrap(), clock.clone()).await.unwrap();
     Fixture { node, clock, _db: db }
 }
 
@@ -81,7 +82,14 @@ fn request<T>(caller: &Caller, message: T) -> tonic::Request<T> {
     request
 }
 
-fn duty(id: &str, leader: &str, unit: &str, project: &str, from: NaiveDate, until: Option<NaiveDate>) -> pb::ContactDuty {
+fn duty(
+    id: &str,
+    leader: &str,
+    unit: &str,
+    project: &str,
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+) -> pb::ContactDuty {
     pb::ContactDuty {
         duty_id: id.into(),
         leader: leader.into(),
@@ -102,7 +110,11 @@ impl Fixture {
         Cases::new(self.node.clone())
     }
 
-    async fn set_duty(&self, caller: &Caller, duty: pb::ContactDuty) -> Result<pb::ContactDuty, tonic::Status> {
+    async fn set_duty(
+        &self,
+        caller: &Caller,
+        duty: pb::ContactDuty,
+    ) -> Result<pb::ContactDuty, tonic::Status> {
         let message = pb::SetContactDutyRequest { duty: Some(duty) };
         Ok(self.contacts().set_contact_duty(request(caller, message)).await?.into_inner().duty.unwrap())
     }
@@ -148,7 +160,8 @@ impl Fixture {
             actor: "officer-1".into(),
             ..Default::default()
         };
-        let answer = self.cases().register_case(request(&Caller::Insecure, message)).await.expect("registered");
+        let answer =
+            self.cases().register_case(request(&Caller::Insecure, message)).await.expect("registered");
         answer.into_inner().r#case.unwrap().case_id
     }
 
@@ -180,27 +193,42 @@ impl Fixture {
     }
 
     async fn close(&self, id: &str) {
-        let resolve = Action::Resolve(act::Resolve { resolution: "wages paid".into(), amount_recovered_cents: 0 });
+        let resolve =
+            Action::Resolve(act::Resolve { resolution: "wages paid".into(), amount_recovered_cents: 0 });
         self.act(&Caller::Insecure, id, resolve).await.unwrap();
         let close = Action::Close(act::Close { satisfaction: Satisfaction::Satisfied.into() });
         self.act(&Caller::Insecure, id, close).await.unwrap();
     }
 
-    async fn leader_figures(&self, leader: &str, from: NaiveDate, to: NaiveDate) -> pb::LeaderFiguresResponse {
-        let message = pb::LeaderFiguresRequest { leader: leader.into(), from: from.to_string(), to: to.to_string() };
+    async fn leader_figures(
+        &self,
+        leader: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> pb::LeaderFiguresResponse {
+        let message =
+            pb::LeaderFiguresRequest { leader: leader.into(), from: from.to_string(), to: to.to_string() };
         let caller = person("leader-d", "D", Role::Leader);
         self.contacts().leader_figures(request(&caller, message)).await.unwrap().into_inner()
     }
 
     async fn period_summary(&self, unit: &str, from: NaiveDate, to: NaiveDate) -> pb::Summary {
-        let message =
-            pb::PeriodSummaryRequest { unit_id: unit.into(), from_date: from.to_string(), to_date: to.to_string() };
+        let message = pb::PeriodSummaryRequest {
+            unit_id: unit.into(),
+            from_date: from.to_string(),
+            to_date: to.to_string(),
+        };
         let caller = person("leader-d", "D", Role::Leader);
         let summaries = Summaries::new(self.node.clone());
         summaries.period_summary(request(&caller, message)).await.unwrap().into_inner().summary.unwrap()
     }
 
-    async fn get_case(&self, caller: &Caller, id: &str, with_petitioner: bool) -> Result<pb::GetCaseResponse, tonic::Status> {
+    async fn get_case(
+        &self,
+        caller: &Caller,
+        id: &str,
+        with_petitioner: bool,
+    ) -> Result<pb::GetCaseResponse, tonic::Status> {
         let message = pb::GetCaseRequest { case_id: id.into(), with_petitioner, ..Default::default() };
         Ok(self.cases().get_case(request(caller, message)).await?.into_inner())
     }
@@ -260,11 +288,21 @@ async fn duties_are_set_listed_and_ended(backend: Backend) {
         (duty("d4", "lead-zhang", "", "site-0", day(5), None), &admin, Code::NotFound, "site-0"),
         (duty("d4", "lead-zhang", "T2", "site-7", day(5), None), &admin, Code::InvalidArgument, "duty"),
         (duty("d4", "lead-zhang", "", "", day(5), None), &admin, Code::InvalidArgument, "duty"),
-        (duty("d4", "lead-zhang", "T2", "", day(5), Some(day(4))), &admin, Code::InvalidArgument, "duty.until"),
+        (
+            duty("d4", "lead-zhang", "T2", "", day(5), Some(day(4))),
+            &admin,
+            Code::InvalidArgument,
+            "duty.until",
+        ),
         (duty("d4", "lead/zhang", "T2", "", day(5), None), &admin, Code::InvalidArgument, "duty.leader"),
         (duty("d 4", "lead-zhang", "T2", "", day(5), None), &admin, Code::InvalidArgument, "duty.duty_id"),
         (duty("d4", "lead-zhang", "T2", "", day(5), None), &t1_leader, Code::PermissionDenied, "T1"),
-        (duty("d4", "lead-zhang", "T2", "", day(5), None), &person("officer-d", "D", Role::Officer), Code::PermissionDenied, "officer"),
+        (
+            duty("d4", "lead-zhang", "T2", "", day(5), None),
+            &person("officer-d", "D", Role::Officer),
+            Code::PermissionDenied,
+            "officer",
+        ),
     ];
     for (duty, caller, code, named) in refusals {
         let status = f.set_duty(caller, duty.clone()).await.expect_err("refused");
@@ -362,15 +400,40 @@ async fn leader_figures_are_their_areas_and_cases(backend: Backend) {
     // Refused: a bad leader, a reversed range, a caller outside the district.
     let leader_d = person("leader-d", "D", Role::Leader);
     for (message, code) in [
-        (pb::LeaderFiguresRequest { leader: "".into(), from: day(1).to_string(), to: day(2).to_string() }, Code::InvalidArgument),
-        (pb::LeaderFiguresRequest { leader: "lead-zhang".into(), from: day(3).to_string(), to: day(2).to_string() }, Code::InvalidArgument),
-        (pb::LeaderFiguresRequest { leader: "lead-zhang".into(), from: "x".into(), to: day(2).to_string() }, Code::InvalidArgument),
+        (
+            pb::LeaderFiguresRequest { leader: "".into(), from: day(1).to_string(), to: day(2).to_string() },
+            Code::InvalidArgument,
+        ),
+        (
+            pb::LeaderFiguresRequest {
+                leader: "lead-zhang".into(),
+                from: day(3).to_string(),
+                to: day(2).to_string(),
+            },
+            Code::InvalidArgument,
+        ),
+        (
+            pb::LeaderFiguresRequest {
+                leader: "lead-zhang".into(),
+                from: "x".into(),
+                to: day(2).to_string(),
+            },
+            Code::InvalidArgument,
+        ),
     ] {
         let status = f.contacts().leader_figures(request(&leader_d, message)).await.unwrap_err();
         assert_eq!(status.code(), code, "{status:?}");
     }
-    let message = pb::LeaderFiguresRequest { leader: "lead-zhang".into(), from: day(1).to_string(), to: day(2).to_string() };
-    let status = f.contacts().leader_figures(request(&person("leader-t1", "T1", Role::Leader), message)).await.unwrap_err();
+    let message = pb::LeaderFiguresRequest {
+        leader: "lead-zhang".into(),
+        from: day(1).to_string(),
+        to: day(2).to_string(),
+    };
+    let status = f
+        .contacts()
+        .leader_figures(request(&person("leader-t1", "T1", Role::Leader), message))
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
     let status = f.cases().list_cases(request(&auditor, by("a/b", ""))).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);

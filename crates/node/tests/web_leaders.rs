@@ -26,7 +26,8 @@ async fn the_leaders_page_shows_duties_and_figures(backend: Backend) {
     contacts.set_contact_duty(pb::SetContactDutyRequest { duty: Some(duty) }).await.unwrap();
     // A case at the township that lead-zhang leads.
     let case = dashboard.register_case(TOWNSHIP).await;
-    let mut cases = pb::case_service_client::CaseServiceClient::connect(dashboard.grpc.clone()).await.unwrap();
+    let mut cases =
+        pb::case_service_client::CaseServiceClient::connect(dashboard.grpc.clone()).await.unwrap();
     for action in [
         pb::act_on_case_request::Action::Accept(pb::act_on_case_request::Accept {}),
         pb::act_on_case_request::Action::Assign(pb::act_on_case_request::Assign {

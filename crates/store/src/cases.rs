@@ -338,9 +338,7 @@ impl CaseRow {
             group: case
                 .working_group
                 .iter()
-                .flat_map(|g| {
-                    std::iter::once((&g.lead, true)).chain(g.members.iter().map(|m| (m, false)))
-                })
+                .flat_map(|g| std::iter::once((&g.lead, true)).chain(g.members.iter().map(|m| (m, false))))
                 .map(|(m, is_lead)| GroupMemberRow {
                     person: m.person.clone(),
                     unit_id: m.unit.to_string(),

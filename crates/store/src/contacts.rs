@@ -101,7 +101,9 @@ pub enum DutySet {
     Set(SetOutcome),
     /// Another duty of the same leader on the same township or project
     /// overlaps its dates: nothing changed.
-    Overlaps { duty_id: String },
+    Overlaps {
+        duty_id: String,
+    },
 }
 
 /// The cases a leader leads (包案) over a range: each case once.

@@ -74,8 +74,8 @@ use fengqiao_core::{
 };
 
 pub use cases::{
-    CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, CasePeopleFilter, RosterRow, StoredCase,
-    SupervisionRow,
+    CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CasePeopleFilter, CaseQuery,
+    RosterRow, StoredCase, SupervisionRow,
 };
 pub use contacts::{Contacts, DutyRow, DutySet, LedFigures, ProjectRow, SetOutcome};
 pub use digest::{DigestLevel, Reconciliation, Requeued};

@@ -34,7 +34,14 @@ fn admin() -> Actor {
     }
 }
 
-fn duty(id: &str, leader: &str, unit: Option<&str>, project: Option<&str>, from: u32, until: Option<u32>) -> DutyRow {
+fn duty(
+    id: &str,
+    leader: &str,
+    unit: Option<&str>,
+    project: Option<&str>,
+    from: u32,
+    until: Option<u32>,
+) -> DutyRow {
     DutyRow {
         duty_id: id.into(),
         leader: leader.into(),
@@ -83,7 +90,10 @@ async fn projects_are_set_idempotently(backend: Backend) {
 async fn duties_are_set_listed_and_overlaps_refused(backend: Backend) {
     let (db, store) = setup(backend).await;
     let first = duty("d1", "lead-zhang", Some("T1"), None, 1, Some(10));
-    assert_eq!(store.set_contact_duty(&first, audit_record("d1")).await.unwrap(), DutySet::Set(SetOutcome::Created));
+    assert_eq!(
+        store.set_contact_duty(&first, audit_record("d1")).await.unwrap(),
+        DutySet::Set(SetOutcome::Created)
+    );
     // The same content again (set by somebody else, later): nothing changes.
     let resent = DutyRow { set_at: at(5), ..first.clone() };
     assert_eq!(
@@ -101,11 +111,20 @@ async fn duties_are_set_listed_and_overlaps_refused(backend: Backend) {
     // The day after the first ends: no overlap. Another leader, or a
     // project, on the same days: no overlap either.
     let next = duty("d2", "lead-zhang", Some("T1"), None, 11, None);
-    assert_eq!(store.set_contact_duty(&next, audit_record("d2")).await.unwrap(), DutySet::Set(SetOutcome::Created));
+    assert_eq!(
+        store.set_contact_duty(&next, audit_record("d2")).await.unwrap(),
+        DutySet::Set(SetOutcome::Created)
+    );
     let other = duty("d3", "lead-li", Some("T1"), None, 1, None);
-    assert_eq!(store.set_contact_duty(&other, audit_record("d3")).await.unwrap(), DutySet::Set(SetOutcome::Created));
+    assert_eq!(
+        store.set_contact_duty(&other, audit_record("d3")).await.unwrap(),
+        DutySet::Set(SetOutcome::Created)
+    );
     let site = duty("d4", "lead-zhang", None, Some("site-7"), 1, None);
-    assert_eq!(store.set_contact_duty(&site, audit_record("d4")).await.unwrap(), DutySet::Set(SetOutcome::Created));
+    assert_eq!(
+        store.set_contact_duty(&site, audit_record("d4")).await.unwrap(),
+        DutySet::Set(SetOutcome::Created)
+    );
     // Moving the first duty's end into the second's days is refused.
     let stretched = duty("d1", "lead-zhang", Some("T1"), None, 1, Some(12));
     assert_eq!(
@@ -115,7 +134,10 @@ async fn duties_are_set_listed_and_overlaps_refused(backend: Backend) {
     assert_eq!(store.contact_duty("d1").await.unwrap(), Some(first.clone()));
     // Ending a duty replaces it.
     let ended = duty("d3", "lead-li", Some("T1"), None, 1, Some(4));
-    assert_eq!(store.set_contact_duty(&ended, audit_record("d3 end")).await.unwrap(), DutySet::Set(SetOutcome::Replaced));
+    assert_eq!(
+        store.set_contact_duty(&ended, audit_record("d3 end")).await.unwrap(),
+        DutySet::Set(SetOutcome::Replaced)
+    );
 
     let ids = |rows: Vec<DutyRow>| rows.into_iter().map(|d| d.duty_id).collect::<Vec<_>>();
     assert_eq!(ids(store.contact_duties(None, None).await.unwrap()), ["d3", "d1", "d4", "d2"]);

@@ -215,7 +215,16 @@ async fn project_set(args: ProjectSetArgs) -> Result<()> {
         println!("{}", json!({"project": project_json(&project), "created": answer.created}));
     } else {
         let key = if answer.created { "contact-project-created" } else { "contact-project-updated" };
-        println!("{}", crate::i18n::text_with(key, vec![("project", crate::i18n::value(&project.project_id)), ("unit", crate::i18n::value(&project.unit_id))]));
+        println!(
+            "{}",
+            crate::i18n::text_with(
+                key,
+                vec![
+                    ("project", crate::i18n::value(&project.project_id)),
+                    ("unit", crate::i18n::value(&project.unit_id))
+                ]
+            )
+        );
     }
     Ok(())
 }
@@ -236,7 +245,14 @@ async fn project_list(args: ProjectListArgs) -> Result<()> {
     let mut table = crate::render::table::plain();
     table.set_header(crate::i18n::headings(["project", "name", "unit", "kind", "from", "until"]));
     for p in &answer.projects {
-        table.add_row([p.project_id.clone(), p.name.clone(), p.unit_id.clone(), p.kind.clone(), p.from.clone(), until_text(&p.until)]);
+        table.add_row([
+            p.project_id.clone(),
+            p.name.clone(),
+            p.unit_id.clone(),
+            p.kind.clone(),
+            p.from.clone(),
+            until_text(&p.until),
+        ]);
     }
     out(table)?;
     Ok(())
@@ -323,21 +339,37 @@ async fn duty_list(args: DutyListArgs) -> Result<()> {
     let mut table = crate::render::table::plain();
     table.set_header(crate::i18n::headings(["duty", "leader", "area", "from", "until"]));
     for d in &answer.duties {
-        table.add_row([d.duty_id.clone(), d.leader.clone(), area_of(d), d.from.clone(), until_text(&d.until)]);
+        table.add_row([
+            d.duty_id.clone(),
+            d.leader.clone(),
+            area_of(d),
+            d.from.clone(),
+            until_text(&d.until),
+        ]);
     }
     out(table)?;
     Ok(())
 }
 
 /// A leader's figures over `[from, to]` (`contact figures`, `summary --leader`).
-pub async fn leader_figures(connection: &Connection, leader: &str, from: NaiveDate, to: NaiveDate, json: bool) -> Result<()> {
+pub async fn leader_figures(
+    connection: &Connection,
+    leader: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    json: bool,
+) -> Result<()> {
     if to < from {
         bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
     }
     let answer = connection
         .contacts()
         .await?
-        .leader_figures(pb::LeaderFiguresRequest { leader: leader.to_owned(), from: from.to_string(), to: to.to_string() })
+        .leader_figures(pb::LeaderFiguresRequest {
+            leader: leader.to_owned(),
+            from: from.to_string(),
+            to: to.to_string(),
+        })
         .await
         .map_err(refused)?
         .into_inner();
@@ -366,9 +398,20 @@ pub async fn leader_figures(connection: &Connection, leader: &str, from: NaiveDa
         );
         return Ok(());
     }
-    println!("{}", tr!("contact-figures-head", leader = leader, from = from.to_string(), to = to.to_string()));
+    println!(
+        "{}",
+        tr!("contact-figures-head", leader = leader, from = from.to_string(), to = to.to_string())
+    );
     let mut table = crate::render::table::plain();
-    table.set_header(crate::i18n::headings(["area", "name", "registered", "closed", "closed-on-time", "overdue", "on-time-rate"]));
+    table.set_header(crate::i18n::headings([
+        "area",
+        "name",
+        "registered",
+        "closed",
+        "closed-on-time",
+        "overdue",
+        "on-time-rate",
+    ]));
     for a in &answer.areas {
         let cases = a.summary.as_ref().and_then(|s| s.cases.as_ref()).or(a.project_cases.as_ref());
         let area = a.duty.as_ref().map(area_of).unwrap_or_default();

@@ -27,7 +27,12 @@ use crate::{Node, NodeError};
 /// Whether `caller` may read `case` with `rpc` (`GetCase`, with or without
 /// the petitioner): a working group's people read it without the
 /// petitioner; everyone else as the table says for the case's units.
-pub(crate) fn authorize_case_read(node: &Node, caller: &Caller, rpc: Rpc, case: &Case) -> Result<(), NodeError> {
+pub(crate) fn authorize_case_read(
+    node: &Node,
+    caller: &Caller,
+    rpc: Rpc,
+    case: &Case,
+) -> Result<(), NodeError> {
     if rpc == (Rpc::GetCase { with_petitioner: false })
         && let Caller::Verified(identity) = caller
         && case.in_working_group(identity)
@@ -53,7 +58,11 @@ pub(crate) fn group_reader(caller: &Caller) -> CasePeopleFilter {
 
 /// Whether `caller` may supervise `case`: the table's "leader, below", or
 /// the contact leader of the case's township or project.
-pub(crate) async fn authorize_supervision(node: &Node, caller: &Caller, case: &Case) -> Result<(), NodeError> {
+pub(crate) async fn authorize_supervision(
+    node: &Node,
+    caller: &Caller,
+    case: &Case,
+) -> Result<(), NodeError> {
     if let Caller::Verified(Identity::Person { id, role: Role::Leader, dept: None, .. }) = caller
         && is_contact_leader(node, id, case).await?
     {

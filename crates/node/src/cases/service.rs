@@ -219,7 +219,8 @@ impl Cases {
             .into());
         }
         if let Action::SetWorkingGroup { lead, members } = &action {
-            access::check_group_units(&self.node, lead, members).map_err(|error| within_action(error, wire_name))?;
+            access::check_group_units(&self.node, lead, members)
+                .map_err(|error| within_action(error, wire_name))?;
         }
         let by = Auditor::caller(caller, rpc::ACT_ON_CASE).with_event_kind();
         let (case, event) = ledger::act(&self.node, &stored.case, action, who, &by)
@@ -538,7 +539,8 @@ impl CaseService for Cases {
         &self,
         request: Request<ListCasesRequest>,
     ) -> Result<Response<ListCasesResponse>, Status> {
-        let caller = self.node.authorize(&request, Rpc::ListCases, Target::Unit(&request.get_ref().unit_id))?;
+        let caller =
+            self.node.authorize(&request, Rpc::ListCases, Target::Unit(&request.get_ref().unit_id))?;
         Ok(Response::new(self.list(&caller, request.into_inner()).await?))
     }
 

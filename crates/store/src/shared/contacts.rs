@@ -219,7 +219,8 @@ where
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<LedFigures, StoreError> {
-        let count = |value: i64| u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("count {value}")));
+        let count =
+            |value: i64| u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("count {value}")));
         let mut tx = self.pool.begin_with(DB::SNAPSHOT).await?;
         let led: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM cases c WHERE c.lead = $1 AND c.registered_on <= $3 \

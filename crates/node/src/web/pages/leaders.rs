@@ -78,11 +78,22 @@ pub async fn page(
     .await
 }
 
-fn day_of(text: Option<&str>, default: NaiveDate, field: &str, chrome: &Chrome) -> Result<NaiveDate, tonic::Status> {
+fn day_of(
+    text: Option<&str>,
+    default: NaiveDate,
+    field: &str,
+    chrome: &Chrome,
+) -> Result<NaiveDate, tonic::Status> {
     match text.filter(|t| !t.is_empty()) {
         None => Ok(default),
-        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| tonic::Status::invalid_argument(tr_in!(chrome.messages, "web-leaders-bad-date", field = field, date = t))),
+        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+            tonic::Status::invalid_argument(tr_in!(
+                chrome.messages,
+                "web-leaders-bad-date",
+                field = field,
+                date = t
+            ))
+        }),
     }
 }
 
@@ -107,7 +118,9 @@ async fn leaders_page(
         .duties;
     let mut leaders: Vec<String> = duties
         .iter()
-        .filter(|d| d.from.as_str() <= to.to_string().as_str() && (d.until.is_empty() || d.until >= from.to_string()))
+        .filter(|d| {
+            d.from.as_str() <= to.to_string().as_str() && (d.until.is_empty() || d.until >= from.to_string())
+        })
         .map(|d| d.leader.clone())
         .collect();
     leaders.dedup();
@@ -125,7 +138,12 @@ async fn leaders_page(
             .iter()
             .map(|a| {
                 let duty = a.duty.clone().unwrap_or_default();
-                let cases = a.summary.as_ref().and_then(|s| s.cases.clone()).or_else(|| a.project_cases.clone()).unwrap_or_default();
+                let cases = a
+                    .summary
+                    .as_ref()
+                    .and_then(|s| s.cases.clone())
+                    .or_else(|| a.project_cases.clone())
+                    .unwrap_or_default();
                 let township = !duty.unit_id.is_empty();
                 AreaRow {
                     duty_id: duty.duty_id.clone(),
@@ -145,9 +163,17 @@ async fn leaders_page(
         let led = vec![
             Figure::count(&key("led"), m.text("web-leaders-led"), figures.cases_led),
             Figure::count(&key("closed"), m.text("heading-closed"), figures.cases_closed),
-            Figure::count(&key("closed_on_time"), m.text("heading-closed-on-time"), figures.cases_closed_on_time),
+            Figure::count(
+                &key("closed_on_time"),
+                m.text("heading-closed-on-time"),
+                figures.cases_closed_on_time,
+            ),
             Figure::count(&key("overdue"), m.text("heading-overdue"), figures.cases_overdue),
-            Figure::rate(&key("on_time_closure_rate"), m.text("heading-on-time-closure"), figures.on_time_closure_rate),
+            Figure::rate(
+                &key("on_time_closure_rate"),
+                m.text("heading-on-time-closure"),
+                figures.on_time_closure_rate,
+            ),
         ];
         cards.push(LeaderCard { leader, areas, led });
     }
