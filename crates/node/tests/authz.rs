@@ -53,7 +53,7 @@ use fengqiao_proto::pb::uplink_service_server::UplinkService;
 use fengqiao_proto::pb::weekly_service_server::WeeklyService;
 use fengqiao_proto::pb::{self, CaseChannel, DisputeCategory};
 use fengqiao_store::testing::TestDb;
-use fengqiao_store::{Backend, CaseQuery, Contacts as _};
+use fengqiao_store::{Backend, CaseQuery};
 use tonic::{Code, Status};
 
 const TREE: &str = "code,parent_code,tier,name\n\

@@ -358,7 +358,7 @@ async fn leader_figures_are_their_areas_and_cases(backend: Backend) {
     assert_eq!(summary.cases.as_ref().unwrap().registered, 2, "the two cases at C11");
     let project = figures.areas.iter().find(|a| a.duty.as_ref().unwrap().duty_id == "d2").unwrap();
     assert_eq!(project.name, "城东安置房七标段");
-    let project_cases = project.project_cases.clone().expect("a project's cases");
+    let project_cases = project.project_cases.expect("a project's cases");
     assert_eq!(project_cases.registered, 2);
     assert_eq!(project_cases.closed, 1);
     assert_eq!(project_cases.closed_on_time, 1);
@@ -395,7 +395,7 @@ async fn leader_figures_are_their_areas_and_cases(backend: Backend) {
     let mut expected = vec![site_a.clone(), site_b.clone()];
     expected.sort();
     assert_eq!(in_project, expected);
-    assert_eq!(f.list_ids(&auditor, by("lead-zhang", "site-7")).await, [site_a.clone()]);
+    assert_eq!(f.list_ids(&auditor, by("lead-zhang", "site-7")).await, std::slice::from_ref(&site_a));
 
     // Refused: a bad leader, a reversed range, a caller outside the district.
     let leader_d = person("leader-d", "D", Role::Leader);
@@ -526,8 +526,8 @@ async fn a_working_group_reads_its_case_and_counts_once(backend: Backend) {
     let status = f.get_case(&person("m-li", "C21", Role::Leader), &id, false).await.unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
     let list = |unit: &str| pb::ListCasesRequest { unit_id: unit.into(), ..Default::default() };
-    assert_eq!(f.list_ids(&li, list("T2")).await, [id.clone()]);
-    assert_eq!(f.list_ids(&zhao, list("C21")).await, [id.clone()]);
+    assert_eq!(f.list_ids(&li, list("T2")).await, std::slice::from_ref(&id));
+    assert_eq!(f.list_ids(&zhao, list("C21")).await, std::slice::from_ref(&id));
     assert!(f.list_ids(&stranger, list("T2")).await.is_empty());
 
     // Counted once: one registered and one closed case at the district,

@@ -52,7 +52,7 @@ async fn the_leaders_page_shows_duties_and_figures(backend: Backend) {
     };
     let figures = contacts.leader_figures(request).await.unwrap().into_inner();
     assert_eq!(figures.cases_led, 1);
-    let township = figures.areas[0].summary.as_ref().unwrap().cases.clone().unwrap();
+    let township = figures.areas[0].summary.as_ref().unwrap().cases.unwrap();
     assert_eq!(township.registered, 1);
 
     let leader = dashboard.session(DISTRICT, "zhang", Role::Leader).await;

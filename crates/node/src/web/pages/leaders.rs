@@ -138,12 +138,7 @@ async fn leaders_page(
             .iter()
             .map(|a| {
                 let duty = a.duty.clone().unwrap_or_default();
-                let cases = a
-                    .summary
-                    .as_ref()
-                    .and_then(|s| s.cases.clone())
-                    .or_else(|| a.project_cases.clone())
-                    .unwrap_or_default();
+                let cases = a.summary.as_ref().and_then(|s| s.cases).or(a.project_cases).unwrap_or_default();
                 let township = !duty.unit_id.is_empty();
                 AreaRow {
                     duty_id: duty.duty_id.clone(),
