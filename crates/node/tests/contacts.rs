@@ -473,7 +473,8 @@ async fn the_contact_leader_supervises_their_township(backend: Backend) {
         }
         other => panic!("sender {other:?}"),
     }
-    // Not a case of T2's other township, nor for an officer with a duty.
+    // A duty on T1 does not reach a case at C21 (T2's); an officer with a
+    // duty supervises nothing.
     let elsewhere = f.register("C21", "").await;
     f.set_duty(&admin, duty("d2", "lead-zhou", "T1", "", day(1), None)).await.unwrap();
     let zhou = person("lead-zhou", "C21", Role::Leader);
@@ -482,6 +483,17 @@ async fn the_contact_leader_supervises_their_township(backend: Backend) {
     let officer = person("lead-wang", "T2", Role::Officer);
     let status = f.cases().supervise(request(&officer, supervise(&id))).await.unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    // A project's contact leader supervises the project's cases, not the
+    // other cases of its unit.
+    f.set_project(&admin, "site-5", "C12").await.unwrap();
+    f.set_duty(&admin, duty("d3", "lead-qian", "", "site-5", day(1), None)).await.unwrap();
+    let qian = person("lead-qian", "C21", Role::Leader);
+    let of_project = f.register("C12", "site-5").await;
+    let not_of_project = f.register("C12", "").await;
+    let status = f.cases().supervise(request(&qian, supervise(&not_of_project))).await.unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    let issued = f.cases().supervise(request(&qian, supervise(&of_project))).await.unwrap().into_inner();
+    assert_eq!(issued.owner_unit_id, "C12");
 }
 
 async fn a_working_group_reads_its_case_and_counts_once(backend: Backend) {
