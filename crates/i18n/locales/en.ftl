@@ -1144,7 +1144,6 @@ heading-from = from
 heading-until = until
 heading-duty = duty
 heading-area = area
-heading-on-time-rate = on time
 web-nav-leaders = Leaders' contacts
 web-leaders-show = Show
 web-leaders-none = No leader has a contact duty in these days.

@@ -1091,7 +1091,6 @@ heading-from = 起
 heading-until = 止
 heading-duty = 联系点
 heading-area = 联系范围
-heading-on-time-rate = 按期率
 web-nav-leaders = 领导包片包案
 web-leaders-show = 查看
 web-leaders-none = 这些日期内没有领导联系点。

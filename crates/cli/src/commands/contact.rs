@@ -406,11 +406,11 @@ pub async fn leader_figures(
     table.set_header(crate::i18n::headings([
         "area",
         "name",
-        "registered",
-        "closed",
+        "cases-registered",
+        "cases-closed",
         "closed-on-time",
         "overdue",
-        "on-time-rate",
+        "on-time-closure",
     ]));
     for a in &answer.areas {
         let cases = a.summary.as_ref().and_then(|s| s.cases.as_ref()).or(a.project_cases.as_ref());

@@ -157,7 +157,7 @@ async fn leaders_page(
         let key = |k: &str| format!("leader.{leader}.{k}");
         let led = vec![
             Figure::count(&key("led"), m.text("web-leaders-led"), figures.cases_led),
-            Figure::count(&key("closed"), m.text("heading-closed"), figures.cases_closed),
+            Figure::count(&key("closed"), m.text("heading-cases-closed"), figures.cases_closed),
             Figure::count(
                 &key("closed_on_time"),
                 m.text("heading-closed-on-time"),
