@@ -21,6 +21,7 @@
 //! history and the days of reporting, checked against what was simulated.
 
 mod cases;
+mod contacts;
 mod nodes;
 mod reports;
 mod weekly;
@@ -274,6 +275,8 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     };
     let history = cases::simulate_history(&cases, history_start, today, args.seed).await?;
     phases.end("case history");
+    let contact_leaders =
+        contacts::assign_contact_leaders(&tree, nodes[&root].leader.clone(), history_start).await?;
 
     // Deepest first: see `outboxes_empty`.
     outboxes.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
@@ -377,6 +380,17 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     println!("  e.g. fengqiao summary {district_cli} --unit {root} --week {}", IsoWeek::of(last_day));
     println!("       fengqiao status {district_admin_cli}");
     weekly_tally.print(&root, &district_cli);
+    if let Some((leader, townships)) = contact_leaders.first() {
+        println!(
+            "contact duties (包片): {} district leader(s) on {} townships, e.g. {leader} on {}",
+            contact_leaders.len(),
+            contact_leaders.iter().map(|(_, t)| t.len()).sum::<usize>(),
+            townships.join(", ")
+        );
+        println!(
+            "  e.g. fengqiao summary {district_cli} --leader {leader} --from {history_start} --to {last_day}"
+        );
+    }
 
     // The week holding the last simulated day, as the district's own
     // SummaryService computes it from its rollups; meanwhile the district's
