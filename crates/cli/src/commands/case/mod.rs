@@ -455,4 +455,17 @@ mod tests {
             Some(pb::OnBehalfOf { person_id: "lead-1".into(), display_name: "王书记".into() })
         );
     }
+
+    #[test]
+    fn group_members() {
+        let member = parse_member("lead-zhang@410411").unwrap();
+        assert_eq!((member.person_id.as_str(), member.unit_id.as_str()), ("lead-zhang", "410411"));
+        assert!(member.department_id.is_empty());
+        let in_department = parse_member("m-hr@410411:hrss").unwrap();
+        assert_eq!(in_department.unit_id, "410411");
+        assert_eq!(in_department.department_id, "410411:hrss");
+        for bad in ["lead-zhang", "@410411", "lead-zhang@", "lead-zhang@:hrss"] {
+            assert!(parse_member(bad).is_err(), "{bad}");
+        }
+    }
 }
