@@ -45,6 +45,7 @@ from fengqiao.v1 import (
     node_pb2,
     organization_pb2,
     node_pb2_grpc,
+    organization_pb2,
     reconcile_pb2,
     reporting_pb2,
     reporting_pb2_grpc,
@@ -79,6 +80,7 @@ FENGQIAO_SERVICES = {
         "ReconcileService",
         "WeeklyService",
         "DepartmentService",
+        "ContactService",
     )
 }
 # The generated modules that define those services, for comparing schemas.

@@ -43,6 +43,7 @@ export const PAGES = [
   { name: "accountability", path: "/accountability?unit={district}" },
   { name: "annual", path: "/annual?unit={district}" },
   { name: "annual-en", path: "/annual?unit={district}&lang=en" },
+  { name: "leaders", path: "/leaders" },
   { name: "refused-other-township-annual", path: "/annual?unit={otherTownship}", as: "township", status: 403 },
   { name: "units", path: "/units" },
   { name: "units-search", path: "/units?q={community}" },

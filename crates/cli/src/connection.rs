@@ -9,6 +9,7 @@ use anyhow::{Result, anyhow, bail};
 use chrono::{Duration, NaiveDate, Utc};
 use fengqiao_core::{IsoWeek, TimePolicy};
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
+use fengqiao_proto::pb::contact_service_client::ContactServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
 use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::weekly_service_client::WeeklyServiceClient;
@@ -48,6 +49,11 @@ impl Connection {
 
     pub async fn weekly(&self) -> Result<WeeklyServiceClient<Channel>> {
         Ok(WeeklyServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
+    }
+
+    pub async fn contacts(&self) -> Result<ContactServiceClient<Channel>> {
+        Ok(ContactServiceClient::new(self.channel().await?)
             .max_decoding_message_size(fengqiao_proto::CLIENT_MAX_DECODING_BYTES))
     }
 

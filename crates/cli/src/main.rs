@@ -109,6 +109,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::weekly::WeeklyCommand,
     },
+    /// Leaders' contact duties (包片/包案) and key projects: set and list them, a leader's figures.
+    Contact {
+        #[command(subcommand)]
+        command: commands::contact::ContactCommand,
+    },
     /// Accountability actions (责任追究: 通报批评, 约谈, 通报表扬): record one, list a year's.
     Accountability {
         #[command(subcommand)]
@@ -200,6 +205,7 @@ fn main() -> ExitCode {
             Command::Supervise(args) => commands::supervise::supervise(args).await,
             Command::Track(args) => commands::track::track(args).await,
             Command::Weekly { command } => commands::weekly::run(command).await,
+            Command::Contact { command } => commands::contact::run(command).await,
             Command::Accountability { command } => commands::accountability::run(command).await,
             Command::Annual(args) => commands::annual::annual(args).await,
             Command::Drill(args) => commands::drill::drill(args).await,

@@ -68,6 +68,21 @@
 //! rights on the cases the unit's departments hold. The officers and leaders
 //! of the department holding a case see its petitioner, as the case's
 //! workers; a department that was only assigned the case does not.
+//! | `SetProject` (the project's unit)      | —        | —       | subtree | subtree | —       | —          |
+//! | `SetContactDuty` (the node's root)     | —        | —       | own     | own     | —       | —          |
+//! | `ListProjects`, `ListContactDuties`, `LeaderFigures` | — | subtree | subtree | subtree | subtree | — |
+//!
+//! Contact duties (包片) are set at the district: the target of
+//! `SetContactDuty` is the node's root, so only its own leaders and admins
+//! set them; `LeaderFigures` reads the root's duties (target: the root).
+//! Two refinements are checked at the node, beside this table, because they
+//! need the ledger (see `fengqiao_node::cases::access`):
+//! - `Supervise`: the contact leader of the area — a leader with a duty in
+//!   force today on the township the case's owner lies in, or on the case's
+//!   project — may supervise the case even where "below" would not let them;
+//! - `GetCase` (without the petitioner) and `ListCases`: the lead and the
+//!   members of a case's working group (专门工作组) read it wherever their
+//!   unit or department lies.
 //!
 //! The target of a case RPC is the case's current owner unit; `GetCase`
 //! (without the petitioner) also accepts a case *registered* in the caller's
@@ -242,11 +257,17 @@ pub enum Rpc {
     ListDepartments,
     /// `DepartmentService.DepartmentFigures`.
     DepartmentFigures,
+    /// `ContactService.SetProject`.
+    SetProject,
+    /// `ContactService.SetContactDuty`.
+    SetContactDuty,
+    /// `ContactService.ListProjects`, `ListContactDuties`, `LeaderFigures`.
+    ReadContacts,
 }
 
 impl Rpc {
     /// Every RPC, every `ActOnCase` action and both kinds of `GetCase`.
-    pub const ALL: [Rpc; 54] = [
+    pub const ALL: [Rpc; 57] = [
         Rpc::SubmitDailyReport,
         Rpc::GetDailyReport,
         Rpc::ListDailyReports,
@@ -301,6 +322,9 @@ impl Rpc {
         Rpc::RecordAccountability,
         Rpc::ListDepartments,
         Rpc::DepartmentFigures,
+        Rpc::SetProject,
+        Rpc::SetContactDuty,
+        Rpc::ReadContacts,
     ];
 
     /// The RPC's gRPC method name, with the action or variant.
@@ -454,6 +478,9 @@ pub fn scope(role: Option<Role>, rpc: Rpc) -> Scope {
         Rpc::ReadWeekly => [Never, Subtree, Subtree, Subtree, Subtree],
         Rpc::RecordAccountability => [Never, Never, Below, Never, Never],
         Rpc::ListDepartments | Rpc::DepartmentFigures => [Never, Subtree, Subtree, Subtree, Subtree],
+        Rpc::SetProject => [Never, Never, Subtree, Subtree, Never],
+        Rpc::SetContactDuty => [Never, Never, Own, Own, Never],
+        Rpc::ReadContacts => [Never, Subtree, Subtree, Subtree, Subtree],
     };
     match role {
         Role::Reporter => reporter,

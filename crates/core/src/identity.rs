@@ -192,7 +192,9 @@ impl fmt::Display for Identity {
     }
 }
 
-pub(crate) fn check_person_id(id: &str, field: &str) -> Result<(), DomainError> {
+/// A person id as a certificate carries it (1 to `MAX_PERSON_ID_LEN` letters, digits, `-`, `_`, `.`),
+/// or INVALID_ARGUMENT naming `field`.
+pub fn check_person_id(id: &str, field: &str) -> Result<(), DomainError> {
     if id.is_empty() || id.len() > MAX_PERSON_ID_LEN {
         return Err(DomainError::invalid(
             field,

@@ -44,6 +44,8 @@ pub mod rpc {
     pub const REVIEW_WEEKLY: &str = "fengqiao.v1.WeeklyService/ReviewWeeklyReport";
     pub const UNAPPROVE_WEEKLY: &str = "fengqiao.v1.WeeklyService/UnapproveWeeklyReport";
     pub const RECORD_ACCOUNTABILITY: &str = "fengqiao.v1.WeeklyService/RecordAccountability";
+    pub const SET_PROJECT: &str = "fengqiao.v1.ContactService/SetProject";
+    pub const SET_CONTACT_DUTY: &str = "fengqiao.v1.ContactService/SetContactDuty";
     /// A held report applied once its week was unapproved.
     pub const WEEKLY_RELEASE: &str = "node/weekly-release";
     /// A petitioner's rating taken by the public tracker.

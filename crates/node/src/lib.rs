@@ -47,6 +47,7 @@ pub mod authz;
 pub mod caller;
 pub mod cases;
 pub mod connections;
+pub mod contacts;
 pub mod departments;
 pub mod downlink;
 pub mod downlink_log;

@@ -15,9 +15,11 @@ use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
+use crate::contacts::Contacts;
 use crate::departments::service::DepartmentsService;
 use crate::weekly::WeeklyReports;
 use fengqiao_proto::pb::case_service_server::CaseServiceServer;
+use fengqiao_proto::pb::contact_service_server::ContactServiceServer;
 use fengqiao_proto::pb::department_service_server::DepartmentServiceServer;
 use fengqiao_proto::pb::downlink_service_server::DownlinkServiceServer;
 use fengqiao_proto::pb::node_service_server::NodeServiceServer;
@@ -55,6 +57,22 @@ pub enum ServeError {
     #[error("cannot read the listener's address: {0}")]
     Listener(std::io::Error),
 }
+
+/// The v1 services this listener serves (what reflection advertises,
+/// beside health and reflection itself).
+const SERVED: [&str; 11] = [
+    fengqiao_proto::pb::reporting_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::unit_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::uplink_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::node_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::downlink_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::summary_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::case_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::reconcile_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::weekly_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::department_service_server::SERVICE_NAME,
+    fengqiao_proto::pb::contact_service_server::SERVICE_NAME,
+];
 
 /// Serves `node` on an already-bound `listener` until `shutdown` completes,
 /// then stops accepting and lets in-flight calls finish. A node with a parent
@@ -115,14 +133,20 @@ pub async fn serve(
             }
         }
     }));
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()?;
+    // Reflection advertises what this listener serves: not the public
+    // tracker, which only the public listener serves (`tracker::serve`).
+    let advertised = || {
+        SERVED.iter().fold(
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .with_service_name("grpc.health.v1.Health"),
+            |builder, name| builder.with_service_name(*name),
+        )
+    };
+    let reflection = advertised().with_service_name("grpc.reflection.v1.ServerReflection").build_v1()?;
+    let reflection_alpha =
+        advertised().with_service_name("grpc.reflection.v1alpha.ServerReflection").build_v1alpha()?;
     let routes = Routes::new(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)
@@ -173,6 +197,11 @@ pub async fn serve(
         )
         .add_service(
             DepartmentServiceServer::new(DepartmentsService::new(node.clone()))
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(MAX_ANSWER_BYTES),
+        )
+        .add_service(
+            ContactServiceServer::new(Contacts::new(node.clone()))
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(MAX_ANSWER_BYTES),
         )
@@ -318,6 +347,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, status: Ser
     reporter
         .set_service_status(<DepartmentServiceServer<DepartmentsService> as NamedService>::NAME, status)
         .await;
+    reporter.set_service_status(<ContactServiceServer<Contacts> as NamedService>::NAME, status).await;
 }
 
 /// How often the rate limiter forgets callers whose budget is full again.

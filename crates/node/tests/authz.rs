@@ -29,6 +29,7 @@ use fengqiao_core::identity::{Identity, Role};
 use fengqiao_core::{IsoWeek, SystemClock, UnitId, UnitTree};
 use fengqiao_node::caller::Caller;
 use fengqiao_node::cases::Cases;
+use fengqiao_node::contacts::Contacts;
 use fengqiao_node::departments::service::DepartmentsService;
 use fengqiao_node::downlink::Downlink;
 use fengqiao_node::node_status::NodeStatus;
@@ -41,6 +42,7 @@ use fengqiao_node::weekly::WeeklyReports;
 use fengqiao_node::{ChildNodes, Node, NodeConfig};
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_service_server::CaseService;
+use fengqiao_proto::pb::contact_service_server::ContactService;
 use fengqiao_proto::pb::department_service_server::DepartmentService;
 use fengqiao_proto::pb::downlink_service_server::DownlinkService;
 use fengqiao_proto::pb::node_service_server::NodeService;
@@ -135,6 +137,13 @@ const EXPECTED: &[(&str, [&str; 6])] = &[
     ("RecordAccountability",       [".....", ".....", ".A...", ".....", ".....", "....."]),
     ("ListDepartments",            [".....", "AA...", "AA...", "AA...", "AA...", "....."]),
     ("DepartmentFigures",          [".....", "AA...", "AA...", "AA...", "AA...", "....."]),
+    // Issue 20, contact duties: a project is set by the leaders and admins
+    // of its unit or above; duties only by the district's own (the target
+    // is the node's root, D, an ancestor of these callers at T1).
+    ("ActOnCase.set_working_group",[".....", ".....", "AA...", ".....", ".....", "....."]),
+    ("SetProject",                 [".....", ".....", "AA...", "AA...", ".....", "....."]),
+    ("SetContactDuty",             [".....", ".....", ".....", ".....", ".....", "....."]),
+    ("ReadContacts",               [".....", "AA...", "AA...", "AA...", "AA...", "....."]),
 ];
 
 const RELATIONS: [&str; 5] = ["own", "descendant", "sibling", "ancestor", "other district"];
@@ -523,6 +532,33 @@ impl Fixture {
                 };
                 WeeklyReports::new(node).record_accountability(request(caller, message)).await.map(drop)
             }
+            Rpc::SetProject => {
+                let project = pb::Project {
+                    project_id: format!("site-{}", unit.to_lowercase()),
+                    name: "安置房工地".into(),
+                    unit_id: unit.into(),
+                    kind: "construction".into(),
+                    from: from.clone(),
+                    until: String::new(),
+                };
+                let message = pb::SetProjectRequest { project: Some(project) };
+                Contacts::new(node).set_project(request(caller, message)).await.map(drop)
+            }
+            Rpc::SetContactDuty => {
+                let duty = pb::ContactDuty {
+                    duty_id: format!("duty-{}", unit.to_lowercase()),
+                    leader: "leader-9".into(),
+                    unit_id: "T1".into(),
+                    from: from.clone(),
+                    ..Default::default()
+                };
+                let message = pb::SetContactDutyRequest { duty: Some(duty) };
+                Contacts::new(node).set_contact_duty(request(caller, message)).await.map(drop)
+            }
+            Rpc::ReadContacts => {
+                let message = pb::ListContactDutiesRequest { unit_id: unit.into(), ..Default::default() };
+                Contacts::new(node).list_contact_duties(request(caller, message)).await.map(drop)
+            }
         }
     }
 
@@ -540,6 +576,7 @@ impl Fixture {
             registered_to: None,
             before: None,
             limit: 10_000,
+            people: Default::default(),
         };
         for case in store.list_cases(&query).await.unwrap() {
             let supervisions = case.supervisions.len();
@@ -563,6 +600,11 @@ impl Fixture {
             store.outbox_stats().await.unwrap().depth,
             store.child_syncs().await.unwrap().len(),
             store.get_meta("supervision_seq").await.unwrap(),
+        );
+        state += &format!(
+            "\nprojects {} duties {}",
+            store.projects().await.unwrap().len(),
+            store.contact_duties(None, None).await.unwrap().len()
         );
         state
     }
@@ -642,6 +684,8 @@ fn mutates(rpc: Rpc) -> bool {
             | Rpc::ReviewWeekly
             | Rpc::UnapproveWeekly
             | Rpc::RecordAccountability
+            | Rpc::SetProject
+            | Rpc::SetContactDuty
     )
 }
 
@@ -698,6 +742,7 @@ async fn matrix(backend: Backend) {
     }
     assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(cells, 54 * KINDS.len() * RELATIONS.len(), "every RPC × kind × relation ran");
+    assert_eq!(cells, Rpc::ALL.len() * KINDS.len() * RELATIONS.len(), "every RPC × kind × relation ran");
     eprintln!(
         "authorization matrix: {cells} cells ({} RPCs × {} kinds × {} relations)",
         Rpc::ALL.len(),

@@ -69,6 +69,20 @@ pub struct CaseQuery {
     /// Resume after this (registered_at, case id), newest first.
     pub before: Option<(DateTime<Utc>, CaseId)>,
     pub limit: u32,
+    /// The filters of issue 20 (leader, project, working-group readers).
+    pub people: CasePeopleFilter,
+}
+
+/// Filters by the people and projects of a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CasePeopleFilter {
+    /// Only cases this person leads ([`Case::lead`]).
+    pub leader: Option<String>,
+    /// Only cases of this key project.
+    pub project_id: Option<String>,
+    /// Also cases outside `root`'s subtree whose working group names this
+    /// person (person id, unit id, department id or empty).
+    pub group_member: Option<(String, String, String)>,
 }
 
 /// A supervision notice (督办), at the node that issued it and at the nodes
@@ -290,6 +304,22 @@ pub(crate) struct CaseRow {
     pub closed_on: Option<NaiveDate>,
     pub seq: i64,
     pub body: String,
+    /// The intake's key project.
+    pub project_id: Option<String>,
+    /// Who leads the case (包案): [`Case::lead`].
+    pub lead: Option<String>,
+    /// The working group's people (`case_group_members`).
+    pub group: Vec<GroupMemberRow>,
+}
+
+/// A person of a case's working group (`case_group_members`).
+#[derive(Debug, Clone)]
+pub(crate) struct GroupMemberRow {
+    pub person: String,
+    pub unit_id: String,
+    /// The department id, or empty.
+    pub department_id: String,
+    pub is_lead: bool,
 }
 
 impl CaseRow {
@@ -311,6 +341,19 @@ impl CaseRow {
             closed_on: case.closed_on,
             seq: i64::from(case.seq),
             body: to_json(case)?,
+            project_id: case.intake.project.clone(),
+            lead: case.lead().map(str::to_owned),
+            group: case
+                .working_group
+                .iter()
+                .flat_map(|g| std::iter::once((&g.lead, true)).chain(g.members.iter().map(|m| (m, false))))
+                .map(|(m, is_lead)| GroupMemberRow {
+                    person: m.person.clone(),
+                    unit_id: m.unit.to_string(),
+                    department_id: m.department.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    is_lead,
+                })
+                .collect(),
         })
     }
 }

@@ -47,6 +47,7 @@
 pub mod audit;
 pub mod cases;
 pub mod committer;
+pub mod contacts;
 pub mod departments;
 pub mod digest;
 pub(crate) mod fanout;
@@ -74,9 +75,10 @@ use fengqiao_core::{
 };
 
 pub use cases::{
-    CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CaseQuery, RosterRow, StoredCase,
-    SupervisionRow,
+    CaseApplied, CaseCounts, CaseEventItem, CaseFigure, CaseItemResult, CasePeopleFilter, CaseQuery,
+    RosterRow, StoredCase, SupervisionRow,
 };
+pub use contacts::{Contacts, DutyRow, DutySet, LedFigures, ProjectRow, SetOutcome};
 pub use digest::{DigestLevel, Reconciliation, Requeued};
 pub use personal::{Keyring, PersonalDataKey, RekeyReport};
 pub use rollup::{Period, RollupRow, Verification};
@@ -391,7 +393,7 @@ pub struct ListQuery {
 /// The storage a node needs (with [`Reconciliation`]: the digests and
 /// items the anti-entropy exchange between tiers compares).
 #[async_trait]
-pub trait Store: Reconciliation + Weekly + Send + Sync + fmt::Debug {
+pub trait Store: Reconciliation + Weekly + Contacts + Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
 
     /// A write probe: one small write transaction (a counter in

@@ -437,6 +437,7 @@ async fn lists_filter_and_page(backend: Backend) {
         registered_to: None,
         before: None,
         limit: 100,
+        people: Default::default(),
     };
     let list = |query: CaseQuery| {
         let store = Arc::clone(&store);
@@ -722,6 +723,7 @@ async fn a_past_range_keeps_its_figures_when_cases_are_worked_later(backend: Bac
                 registered_to: None,
                 before: None,
                 limit: 100,
+                people: Default::default(),
             };
             let mut listed = ids(&store.list_cases(&query).await.unwrap());
             listed.sort();
@@ -959,6 +961,7 @@ async fn departments_list_and_figures(backend: Backend) {
         registered_to: None,
         before: None,
         limit: 100,
+        people: Default::default(),
     };
     let by = |code: &str| CaseQuery { department: Some(department(code)), ..all.clone() };
     assert_eq!(ids(&store.list_cases(&by("hrss")).await.unwrap()), ["D1"], "held now; D3 no longer");

@@ -28,6 +28,7 @@ pub mod audit;
 pub mod ca;
 pub mod case;
 pub mod config;
+pub mod contact;
 pub mod dept;
 pub mod drill;
 pub mod export;

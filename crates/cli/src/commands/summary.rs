@@ -22,8 +22,12 @@ pub struct SummaryArgs {
     #[command(flatten)]
     pub connection: Connection,
     /// The unit whose subtree is summarised (any unit the node holds).
-    #[arg(long)]
-    pub unit: String,
+    #[arg(long, required_unless_present = "leader", conflicts_with = "leader")]
+    pub unit: Option<String>,
+    /// Instead of a unit: a leader's contact townships and projects with their figures, and the
+    /// cases they lead (包案), over --from/--to (default the last 30 days).
+    #[arg(long, conflicts_with = "week")]
+    pub leader: Option<String>,
     #[command(flatten)]
     pub week: WeekArg,
     /// First day of a period instead of a week (this week when no range is given): YYYY-MM-DD,
@@ -41,6 +45,15 @@ pub struct SummaryArgs {
 /// `fengqiao summary`: the weekly (or period) summary and child scorecard.
 pub async fn summary(args: SummaryArgs) -> Result<()> {
     let connection = &args.connection;
+    if let Some(leader) = &args.leader {
+        let to = connection.date(args.to.as_deref().unwrap_or("today"), "--to")?;
+        let from = match &args.from {
+            Some(from) => connection.date(from, "--from")?,
+            None => to - chrono::Duration::days(29),
+        };
+        return crate::commands::contact::leader_figures(connection, leader, from, to, args.json).await;
+    }
+    let unit = args.unit.clone().unwrap_or_default();
     let policy = connection.zone_policy()?;
     let mut client = connection.summaries().await?;
     let summary = match (&args.from, &args.to) {
@@ -50,7 +63,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
                 bail!(tr!("error-to-before-from", to = to.to_string(), from = from.to_string()));
             }
             let request = pb::PeriodSummaryRequest {
-                unit_id: args.unit.clone(),
+                unit_id: unit.clone(),
                 from_date: from.to_string(),
                 to_date: to.to_string(),
             };
@@ -58,7 +71,7 @@ pub async fn summary(args: SummaryArgs) -> Result<()> {
         }
         _ => {
             let week = connection.week(args.week.as_deref().unwrap_or("this"), "--week")?;
-            let request = pb::WeeklySummaryRequest { unit_id: args.unit.clone(), iso_week: week.to_string() };
+            let request = pb::WeeklySummaryRequest { unit_id: unit.clone(), iso_week: week.to_string() };
             client.weekly_summary(request).await.map_err(refused)?.into_inner().summary
         }
     };

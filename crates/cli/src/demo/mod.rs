@@ -21,6 +21,7 @@
 //! history and the days of reporting, checked against what was simulated.
 
 mod cases;
+mod contacts;
 mod nodes;
 mod organization;
 mod reports;
@@ -201,6 +202,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             } else {
                 None
             },
+            public: if unit == root { Some(TcpListener::bind("127.0.0.1:0").await?) } else { None },
             unit,
             listener,
         };
@@ -275,6 +277,8 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     };
     let history = cases::simulate_history(&cases, history_start, today, args.seed).await?;
     phases.end("case history");
+    let contact_leaders =
+        contacts::assign_contact_leaders(&tree, nodes[&root].leader.clone(), history_start).await?;
 
     // Deepest first: see `outboxes_empty`.
     outboxes.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
@@ -378,6 +382,17 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     println!("  e.g. fengqiao summary {district_cli} --unit {root} --week {}", IsoWeek::of(last_day));
     println!("       fengqiao status {district_admin_cli}");
     weekly_tally.print(&root, &district_cli);
+    if let Some((leader, townships)) = contact_leaders.first() {
+        println!(
+            "contact duties (包片): {} district leader(s) on {} townships, e.g. {leader} on {}",
+            contact_leaders.len(),
+            contact_leaders.iter().map(|(_, t)| t.len()).sum::<usize>(),
+            townships.join(", ")
+        );
+        println!(
+            "  e.g. fengqiao summary {district_cli} --leader {leader} --from {history_start} --to {last_day}"
+        );
+    }
 
     // The week holding the last simulated day, as the district's own
     // SummaryService computes it from its rollups; meanwhile the district's
@@ -410,6 +425,34 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     phases.end("weekly summary and rollup verification");
     cases::print_ledger(&cases, &history, last_day).await?;
     phases.end("case ledger check");
+
+    // Departments, a receipt and the public tracker, today.
+    let public_address = district.public.clone().context("the district's node serves the public tracker")?;
+    let hrss_person = |role: Role, title: &str| -> Result<tonic::transport::Channel> {
+        let Some(pki) = &pki else { return Ok(district.leader.clone()) };
+        let department = fengqiao_core::department::DepartmentId::parse(&format!("{root}:hrss"))?;
+        let identity = fengqiao_core::identity::Identity::department_person(
+            &format!("demo-{role}-hrss"),
+            department,
+            role,
+        )?;
+        let display = fengqiao_core::actor::DisplayName::parse_field(title, "display name")?;
+        let transport = pki.issue_named(&identity, Some(&display), &format!("{role}-{root}-hrss"))?;
+        Ok(fengqiao_node::tls::connect_endpoint(&district.url, &transport)?.connect_lazy())
+    };
+    let organization = organization::Network {
+        tree: &tree,
+        policy: &policy,
+        clock: &clock,
+        district: district.leader.clone(),
+        hrss: hrss_person(Role::Officer, "区人社局劳动保障监察员")?,
+        hrss_leader: hrss_person(Role::Leader, "区人社局局长")?,
+        leader_on_duty: format!("demo-leader-{root}"),
+        public: tonic::transport::Endpoint::from_shared(public_address.clone())?.connect_lazy(),
+        public_url: format!("{public_address}/track"),
+    };
+    organization::run(&organization, today).await?;
+    phases.end("departments, receipts and the public tracker");
     phases.print();
     if args.keep_running {
         let mut townships: Vec<&DemoNode> =

@@ -31,6 +31,8 @@ pub(super) struct DemoNode {
     pub(super) reporter: String,
     /// `http://host:port` of its web dashboard, when it serves one.
     pub(super) web: Option<String>,
+    /// `http://host:port` of its public tracker (阳光信访), on the district's node.
+    pub(super) public: Option<String>,
 }
 
 /// Nodes starting at once: opening and migrating a database and a node's
@@ -51,6 +53,8 @@ pub(super) struct NodeSpec {
     pub(super) database: PathBuf,
     /// The web dashboard's listener, for the nodes that serve one.
     pub(super) web: Option<TcpListener>,
+    /// The public tracker's listener, on the district's node.
+    pub(super) public: Option<TcpListener>,
 }
 
 /// What every node of the demo shares.
@@ -69,7 +73,12 @@ pub(super) async fn start_node(
     spec: NodeSpec,
     shared: Shared,
 ) -> Result<(DemoNode, Arc<dyn fengqiao_store::Store>)> {
-    let NodeSpec { unit, unit_name, parent, children, listener, url, database, web } = spec;
+    let NodeSpec { unit, unit_name, parent, children, listener, url, database, web, public } = spec;
+    let public_address = public.as_ref().map(|l| l.local_addr()).transpose()?.map(|a| format!("http://{a}"));
+    let public_config = fengqiao_node::tracker::PublicConfig {
+        url: public_address.as_ref().map(|address| format!("{address}/track")),
+        ..fengqiao_node::tracker::PublicConfig::default()
+    };
     let Shared { tree, pki, clock, first_day, mut stopped } = shared;
     let (transport, officer, leader) = match &pki {
         Some(pki) => (
@@ -97,6 +106,7 @@ pub(super) async fn start_node(
         // is what tells its parent that its data for the day are in, so the
         // demo's summaries waited up to a heartbeat per tier for it.
         forwarder: ForwarderConfig { heartbeat: Duration::from_secs(1), ..ForwarderConfig::default() },
+        public: public_config.clone(),
         ..NodeConfig::new(unit.clone())
     };
     let node = Node::start(config, &tree, Arc::clone(&store), clock)
@@ -116,6 +126,13 @@ pub(super) async fn start_node(
         }
         None => None,
     };
+    if let Some(public_listener) = public {
+        let mut public_stopped = stopped.clone();
+        let tracker = fengqiao_node::PublicTracker::new(node.clone(), public_config);
+        tokio::spawn(fengqiao_node::serve_public(tracker, public_listener, async move {
+            let _ = public_stopped.wait_for(|stop| *stop).await;
+        }));
+    }
     let serving = fengqiao_node::serve(node, listener, async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     });
@@ -127,7 +144,7 @@ pub(super) async fn start_node(
     let channel = fengqiao_node::tls::connect_endpoint(&url, &officer)?.connect_lazy();
     let leader = fengqiao_node::tls::connect_endpoint(&url, &leader)?.connect_lazy();
     let reporter = if pki.is_some() { String::new() } else { format!("demo-officer-{unit}") };
-    Ok((DemoNode { unit, url, channel, leader, reporter, web }, store))
+    Ok((DemoNode { unit, url, channel, leader, reporter, web, public: public_address }, store))
 }
 
 /// The demo's certificates, under `DIR/pki`: the CA, a certificate per

@@ -2,8 +2,9 @@
 //!
 //! After the days of reporting, on the demo's clock:
 //!
-//! - the district assigns each township a contact leader (县级干部分包联系乡镇)
-//!   and one key project (a construction site with wage arrears) to a leader;
+//! - the district registers a key project (a construction site) and gives it
+//!   a contact leader (the townships' contact leaders are set with the case
+//!   history);
 //! - a petitioner comes to the district's duty reception about unpaid wages;
 //!   the leader on duty records the visit (the petitioner is handed a receipt:
 //!   case number and query code) and transfers the case (转办) to the human
@@ -37,43 +38,50 @@ pub struct Network<'a> {
     pub clock: &'a ManualClock,
     /// The district node, as the district's leader.
     pub district: Channel,
-    /// The district node, as an officer of its human resources and social
-    /// security department (the district's leader on `--insecure`).
+    /// The district node, as an officer and as the leader of its human
+    /// resources and social security department (the district's leader on
+    /// `--insecure`).
     pub hrss: Channel,
+    pub hrss_leader: Channel,
+    /// The district leader's person id, on duty at the reception today.
+    pub leader_on_duty: String,
     /// The district node's public listener (no certificate).
     pub public: Channel,
     /// Where the public page is, for the printed receipt.
     pub public_url: String,
 }
 
-/// The district's leaders who take townships and projects (person ids).
-const CONTACT_LEADERS: [&str; 5] =
-    ["county-leader-1", "county-leader-2", "county-leader-3", "county-leader-4", "county-leader-5"];
+/// The district leader who takes the demo's key project (as `demo::contacts` names them).
+const PROJECT_LEADER: &str = "district-leader-1";
 
-/// What the scenario did, to print.
-pub struct Outcome {
-    pub duties: usize,
-    pub case_id: String,
-    pub department_on_time_rate: f64,
-    pub petitioner_satisfied: i64,
-}
-
-pub async fn run(net: &Network<'_>, today: NaiveDate) -> Result<Outcome> {
+pub async fn run(net: &Network<'_>, today: NaiveDate) -> Result<()> {
     let root = net.tree.root_id().to_string();
-    let duties = contact_duties(net, &root, today).await?;
+    key_project(net, &root, today).await?;
 
-    // 09:30 at the district's duty reception.
+    // 09:30 at the district's duty reception (领导接访日), with its leader on duty.
     net.clock.set(local(net.policy, today, 9, 30));
     let mut cases = CaseServiceClient::new(net.district.clone());
+    cases
+        .set_roster(pb::SetRosterRequest {
+            entries: vec![pb::RosterEntry {
+                unit_id: root.clone(),
+                date: today.to_string(),
+                leader: net.leader_on_duty.clone(),
+            }],
+        })
+        .await
+        .map_err(refused)
+        .context("the district's duty roster")?;
     let visit = cases
         .record_visit(pb::RecordVisitRequest {
             unit_id: root.clone(),
             category: DisputeCategory::WageArrears.into(),
             summary: "某建设项目拖欠十二名农民工工资，施工方称工程款未到位".into(),
+            // Synthetic, as every petitioner of the demo (see `cases::plan`).
             petitioner: Some(pb::Petitioner {
-                name: "王某某".into(),
-                phone: "13800000000".into(),
-                id_number: String::new(),
+                name: "演示来访人".into(),
+                phone: "0375-0999999".into(),
+                id_number: super::cases::synthetic_id_number(19_999),
             }),
             answered: false,
             case_id: format!("{root}-demo-visit-1"),
@@ -104,9 +112,10 @@ pub async fn run(net: &Network<'_>, today: NaiveDate) -> Result<Outcome> {
     let mut tracker = PublicTrackerServiceClient::new(net.public.clone());
     let seen = track(&mut tracker, &receipt).await?;
     println!(
-        "  the petitioner looks it up: {} — held by {}, due by {}",
+        "  transferred (转办) to {hrss}; the petitioner looks it up: {} — held by {} {}, due by {}",
         status_name(seen.status),
         seen.office,
+        seen.department,
         seen.deadline
     );
 
@@ -115,7 +124,7 @@ pub async fn run(net: &Network<'_>, today: NaiveDate) -> Result<Outcome> {
     let mut department = CaseServiceClient::new(net.hrss.clone());
     net.clock.set(local(net.policy, today, 11, 0));
     act_on(
-        &mut department,
+        &mut CaseServiceClient::new(net.hrss_leader.clone()),
         &case.case_id,
         "劳动保障监察大队受理",
         Action::Assign(act::Assign {
@@ -219,73 +228,49 @@ pub async fn run(net: &Network<'_>, today: NaiveDate) -> Result<Outcome> {
     if figures.resolved_on_time < 1 || cases_today.petitioner_satisfied < 1 {
         bail!("the district's figures do not show the department's closure and the petitioner's rating");
     }
-    Ok(Outcome {
-        duties,
-        case_id: case.case_id,
-        department_on_time_rate: figures.on_time_rate,
-        petitioner_satisfied: cases_today.petitioner_satisfied,
-    })
+    Ok(())
 }
 
-/// Each township gets a contact leader from the district, in turn; the
-/// first township's first community gets a key project led by the first.
-async fn contact_duties(net: &Network<'_>, root: &str, today: NaiveDate) -> Result<usize> {
+/// A key project (重点项目) in the first township's first community, and
+/// its contact leader (the townships' contact duties are set with the case
+/// history, see `demo::contacts`).
+async fn key_project(net: &Network<'_>, root: &str, today: NaiveDate) -> Result<()> {
     let mut contacts = ContactServiceClient::new(net.district.clone());
     let from = today - Duration::days(90);
-    let townships: Vec<_> =
-        net.tree.children(root).into_iter().filter(|u| u.tier == fengqiao_core::Tier::Township).collect();
-    for (i, township) in townships.iter().enumerate() {
-        contacts
-            .set_contact_duty(pb::SetContactDutyRequest {
-                duty: Some(pb::ContactDuty {
-                    duty_id: format!("duty-{}", township.id),
-                    leader: CONTACT_LEADERS[i % CONTACT_LEADERS.len()].into(),
-                    unit_id: township.id.to_string(),
-                    from: from.to_string(),
-                    ..Default::default()
-                }),
-            })
-            .await
-            .map_err(refused)
-            .with_context(|| format!("the contact duty of township {}", township.id))?;
-    }
-    let mut duties = townships.len();
-    if let Some(site) = townships.first().and_then(|t| net.tree.children(t.id.as_str()).first().cloned()) {
-        contacts
-            .set_project(pb::SetProjectRequest {
-                project: Some(pb::Project {
-                    project_id: "demo-site-1".into(),
-                    name: format!("{}安置房建设项目", site.name),
-                    unit_id: site.id.to_string(),
-                    kind: "construction".into(),
-                    from: from.to_string(),
-                    until: String::new(),
-                }),
-            })
-            .await
-            .map_err(refused)
-            .context("the key project")?;
-        contacts
-            .set_contact_duty(pb::SetContactDutyRequest {
-                duty: Some(pb::ContactDuty {
-                    duty_id: "duty-demo-site-1".into(),
-                    leader: CONTACT_LEADERS[0].into(),
-                    project_id: "demo-site-1".into(),
-                    from: from.to_string(),
-                    ..Default::default()
-                }),
-            })
-            .await
-            .map_err(refused)
-            .context("the key project's contact duty")?;
-        duties += 1;
-    }
-    println!(
-        "\ncontact duties (包片): {} townships shared among {} district leaders, 1 key project",
-        townships.len(),
-        CONTACT_LEADERS.len().min(townships.len())
-    );
-    Ok(duties)
+    let Some(site) =
+        net.tree.children(root).first().and_then(|t| net.tree.children(t.id.as_str()).first().cloned())
+    else {
+        return Ok(());
+    };
+    contacts
+        .set_project(pb::SetProjectRequest {
+            project: Some(pb::Project {
+                project_id: "demo-site-1".into(),
+                name: format!("{}安置房建设项目", site.name),
+                unit_id: site.id.to_string(),
+                kind: "construction".into(),
+                from: from.to_string(),
+                until: String::new(),
+            }),
+        })
+        .await
+        .map_err(refused)
+        .context("the key project")?;
+    contacts
+        .set_contact_duty(pb::SetContactDutyRequest {
+            duty: Some(pb::ContactDuty {
+                duty_id: "contact-demo-site-1".into(),
+                leader: PROJECT_LEADER.into(),
+                project_id: "demo-site-1".into(),
+                from: from.to_string(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .map_err(refused)
+        .context("the key project's contact duty")?;
+    println!("\nkey project (重点项目): {}安置房建设项目, contact leader {PROJECT_LEADER}", site.name);
+    Ok(())
 }
 
 async fn act_on(
@@ -336,7 +321,9 @@ fn status_name(status: i32) -> &'static str {
 }
 
 fn print_receipt(receipt: &pb::Receipt, public_url: &str, leader_on_duty: &str) {
-    println!("\na petitioner at the district's duty reception (leader on duty: {leader_on_duty}); the receipt:");
+    println!(
+        "\na petitioner at the district's duty reception (leader on duty: {leader_on_duty}); the receipt:"
+    );
     println!("  ┌──────────────── 信访事项回执 ────────────────┐");
     println!("    案件编号 case:  {}", receipt.case_id);
     println!("    查询码   code:  {}", receipt.query_code);

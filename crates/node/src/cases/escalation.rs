@@ -32,6 +32,7 @@ pub async fn auto_escalate(node: &Node) -> Result<Vec<CaseId>, NodeError> {
             registered_to: None,
             before: before.clone(),
             limit: 200,
+            people: Default::default(),
         };
         let page = node.store().list_cases(&query).await?;
         let Some(last) = page.last() else { break };

@@ -31,6 +31,8 @@
 //! # Layout
 //!
 //! - [`service`]: the `CaseService` handlers (wire in, call, wire out).
+//! - `access`: who reads or supervises a case beyond the authz table
+//!   (working groups, contact leaders).
 //! - `ledger`: applying an action to a held case, storing it, its audit.
 //! - `wire`: request fields into domain values, and rows from wire messages.
 //! - `sync`: the receivers of what child nodes push up and the parent's
@@ -42,6 +44,7 @@
 //! sends down only by appending to [`crate::downlink_log`] and imports
 //! nothing of `downlink`, `uplink` or `forwarder`.
 
+pub(crate) mod access;
 mod departments;
 pub mod escalation;
 mod ledger;

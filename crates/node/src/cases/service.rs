@@ -22,6 +22,7 @@ use fengqiao_store::CaseQuery;
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
+use super::access;
 use super::departments;
 use super::ledger::{self, Who};
 use super::sync;
@@ -233,6 +234,10 @@ impl Cases {
             }
             action => (action, None),
         };
+        if let Action::SetWorkingGroup { lead, members } = &action {
+            access::check_group_units(&self.node, lead, members)
+                .map_err(|error| within_action(error, wire_name))?;
+        }
         let by = Auditor::caller(caller, rpc::ACT_ON_CASE).with_event_kind();
         let (case, event) = ledger::act(&self.node, &stored.case, action, who, &by)
             .await
@@ -252,7 +257,7 @@ impl Cases {
     ) -> Result<GetCaseResponse, NodeError> {
         let id = CaseId::parse_field(&request.case_id, "case_id")?;
         let stored = ledger::stored_case(&self.node, &id).await?;
-        self.node.authorize_case(caller, rpc, &stored.case)?;
+        access::authorize_case_read(&self.node, caller, rpc, &stored.case)?;
         let petitioner = if request.with_petitioner && self.node.holds(stored.case.owner_unit.as_str()) {
             self.node.store().case_petitioner(&id).await?.as_ref().map(pb::Petitioner::from)
         } else {
@@ -278,6 +283,16 @@ impl Cases {
     async fn list(&self, caller: &Caller, request: ListCasesRequest) -> Result<ListCasesResponse, NodeError> {
         let root = parse_unit_id(&request.unit_id, "unit_id")?;
         let department = departments::list_filter(caller, &request.department_id)?;
+        // The working group's people also see its cases (`access`).
+        let mut people = access::group_reader(caller);
+        if !request.leader.is_empty() {
+            fengqiao_core::identity::check_person_id(&request.leader, "leader")?;
+            people.leader = Some(request.leader.clone());
+        }
+        if !request.project_id.is_empty() {
+            fengqiao_core::case::check_project_id(&request.project_id, "project_id")?;
+            people.project_id = Some(request.project_id.clone());
+        }
         self.node.served_unit(root.as_str())?;
         let statuses = request
             .statuses
@@ -300,6 +315,7 @@ impl Cases {
             registered_to: parse_optional_date(&request.registered_to, "registered_to")?,
             before,
             limit: limit + 1,
+            people,
         };
         let stored = self.node.store().list_cases(&query).await?;
         let wire =
@@ -335,7 +351,7 @@ impl Cases {
         let home = UnitId::parse(&self.node.config().home_unit)?;
         let _guard = self.node.case_lock().await;
         let stored = ledger::stored_case(&self.node, &id).await?;
-        self.node.authorize_caller(caller, Rpc::Supervise, case_target(&stored.case))?;
+        access::authorize_supervision(&self.node, caller, &stored.case).await?;
         let owner = stored.case.owner_unit.clone();
         if owner == home || !self.node.tree().is_within(owner.as_str(), home.as_str()) {
             return Err(DomainError::FailedPrecondition(why!(CASE_OWNED_BY_UNIT_SUPERVISION_GOES, "case {id} is {status} and owned by unit {owner}: supervision goes to cases owned below {home}", id = id, status = stored.case.status, owner = owner, home = home))

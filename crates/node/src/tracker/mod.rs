@@ -41,6 +41,7 @@ use std::time::Duration;
 use fengqiao_core::case::CaseId;
 use fengqiao_proto::pb;
 
+use fengqiao_core::department::DepartmentId;
 pub use guard::Guard;
 pub use serve::{public_router, serve_public};
 pub use service::PublicTracker;
@@ -111,6 +112,7 @@ pub fn public_view(node: &crate::Node, case: &fengqiao_core::case::Case) -> pb::
     use fengqiao_core::case::CaseStatus;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let tree = node.tree();
+    let departments = node.departments();
     let office_of = |unit: &fengqiao_core::UnitId| {
         tree.get(unit.as_str()).map_or_else(|| unit.to_string(), |u| u.name.clone())
     };
@@ -127,14 +129,17 @@ pub fn public_view(node: &crate::Node, case: &fengqiao_core::case::Case) -> pb::
         closed_on: date(case.closed_on),
         office: office_of(&case.owner_unit),
         tier: tier.into(),
-        department: case.department.as_ref().map(department_name).unwrap_or_default(),
+        department: case.department.as_ref().map(|d| department_name(&departments, d)).unwrap_or_default(),
         replies: case
             .public_replies
             .iter()
             .map(|reply| pb::PublicReply {
                 on: reply.on.to_string(),
                 text: reply.text.clone(),
-                office: reply.department.as_ref().map_or_else(|| office_of(&reply.unit), department_name),
+                office: reply
+                    .department
+                    .as_ref()
+                    .map_or_else(|| office_of(&reply.unit), |d| department_name(&departments, d)),
             })
             .collect(),
         can_rate: resolved && case.petitioner_rating.is_none(),
@@ -150,7 +155,12 @@ pub fn public_view(node: &crate::Node, case: &fengqiao_core::case::Case) -> pb::
 /// A department's name: the standard name of its code (the departments
 /// file's names are another part's; until the node holds them, the
 /// standard list names the usual ones and others show their code).
-fn department_name(id: &fengqiao_core::department::DepartmentId) -> String {
+/// A department's name as the node's departments give it (its latest
+/// entry), else the standard name of its code, else the code.
+fn department_name(departments: &fengqiao_core::department::Departments, id: &DepartmentId) -> String {
+    if let Some(department) = departments.latest(id) {
+        return department.name.clone();
+    }
     fengqiao_core::department::STANDARD
         .iter()
         .find(|(code, _, _)| *code == id.code.as_str())

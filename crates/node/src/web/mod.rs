@@ -97,6 +97,7 @@ pub fn router(state: WebState) -> Router {
         .route("/accountability", get(pages::accountability::page).post(pages::accountability::record))
         .route("/annual", get(pages::annual::page))
         .route("/departments", get(pages::departments::page))
+        .route("/leaders", get(pages::leaders::page))
         .route("/login", get(login))
         .route("/logout", post(logout))
         .route("/static/{name}", get(assets::serve))
@@ -327,6 +328,7 @@ impl Chrome {
         self.nav.push(link(format!("/annual?unit={unit_id}"), "web-nav-annual"));
         self.nav.push(link(format!("/departments?unit={unit_id}"), "web-nav-departments"));
         self.nav.push(link(format!("/units?root={unit_id}"), "web-nav-units"));
+        self.nav.push(link("/leaders".to_owned(), "web-nav-leaders"));
         self
     }
 

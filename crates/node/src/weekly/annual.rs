@@ -160,6 +160,7 @@ async fn wage_cases(node: &Node, unit: &UnitId, first: NaiveDate, last: NaiveDat
         registered_to: Some(last),
         before: None,
         limit: 1000,
+        people: Default::default(),
     };
     let mut count = 0;
     loop {

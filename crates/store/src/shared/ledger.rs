@@ -82,15 +82,16 @@ where
     async fn upsert_case(&mut self, row: &crate::cases::CaseRow) -> Result<(), crate::StoreError> {
         sqlx::query(
             "INSERT INTO cases (case_id, origin_unit, owner_unit, status, category, channel, petitioner_ref, \
-             repeat, registered_at, registered_on, accepted_on, due_date, resolved_on, closed_on, seq, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             repeat, registered_at, registered_on, accepted_on, due_date, resolved_on, closed_on, seq, body, \
+             project_id, lead) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
              ON CONFLICT (case_id) DO UPDATE SET origin_unit = excluded.origin_unit, \
              owner_unit = excluded.owner_unit, status = excluded.status, category = excluded.category, \
              channel = excluded.channel, petitioner_ref = excluded.petitioner_ref, repeat = excluded.repeat, \
              registered_at = excluded.registered_at, registered_on = excluded.registered_on, \
              accepted_on = excluded.accepted_on, due_date = excluded.due_date, \
              resolved_on = excluded.resolved_on, closed_on = excluded.closed_on, seq = excluded.seq, \
-             body = excluded.body",
+             body = excluded.body, project_id = excluded.project_id, lead = excluded.lead",
         )
         .bind(&row.case_id)
         .bind(&row.origin_unit)
@@ -108,8 +109,28 @@ where
         .bind(row.closed_on)
         .bind(row.seq)
         .bind(&row.body)
+        .bind(&row.project_id)
+        .bind(&row.lead)
         .execute(&mut *self.0)
         .await?;
+        // The working group's people, as the case now names them.
+        sqlx::query("DELETE FROM case_group_members WHERE case_id = $1")
+            .bind(&row.case_id)
+            .execute(&mut *self.0)
+            .await?;
+        for member in &row.group {
+            sqlx::query(
+                "INSERT INTO case_group_members (case_id, person, unit_id, department_id, is_lead) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(&row.case_id)
+            .bind(&member.person)
+            .bind(&member.unit_id)
+            .bind(&member.department_id)
+            .bind(member.is_lead)
+            .execute(&mut *self.0)
+            .await?;
+        }
         Ok(())
     }
 

@@ -21,6 +21,7 @@ use fengqiao_core::audit::{AuditEntry, AuditRecord};
 use fengqiao_core::coverage::Span;
 use sqlx::{Pool, Transaction};
 
+mod contacts;
 mod ledger;
 mod reconcile;
 mod store;

@@ -280,8 +280,11 @@ where
         };
         let sql = format!(
             "SELECT c.body FROM cases c \
-             WHERE EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = $1 AND u.valid_to IS NULL \
+             WHERE (EXISTS (SELECT 1 FROM unit_closure u WHERE u.ancestor_id = $1 AND u.valid_to IS NULL \
              AND u.unit_id IN (c.owner_unit, c.origin_unit)) \
+             OR ($14 IS NOT NULL AND EXISTS (SELECT 1 FROM case_group_members g WHERE g.case_id = c.case_id \
+             AND g.person = $14 AND g.unit_id = $15 AND g.department_id = $16))) \
+             AND ($12 IS NULL OR c.lead = $12) AND ($13 IS NULL OR c.project_id = $13) \
              AND ($10 OR {status}) \
              AND ($3 IS NULL OR EXISTS (SELECT 1 FROM case_due_spans s WHERE s.case_id = c.case_id \
              AND s.from_on <= $3 AND (s.until_on IS NULL OR s.until_on > $3) AND s.due_date < $3)) \
@@ -305,6 +308,11 @@ where
             .bind(i64::from(query.limit))
             .bind(statuses.is_empty())
             .bind(query.department.as_ref().map(ToString::to_string))
+            .bind(query.people.leader.clone())
+            .bind(query.people.project_id.clone())
+            .bind(query.people.group_member.as_ref().map(|m| m.0.clone()))
+            .bind(query.people.group_member.as_ref().map(|m| m.1.clone()))
+            .bind(query.people.group_member.as_ref().map(|m| m.2.clone()))
             .fetch_all(&self.pool)
             .await?;
         bodies.iter().map(|body| cases::parse_case(body)).collect()

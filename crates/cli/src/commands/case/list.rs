@@ -29,6 +29,12 @@ pub struct ListArgs {
     /// Only repeat petitions.
     #[arg(long)]
     pub repeat: bool,
+    /// Only the cases this person leads (包案: the working group's lead, else the assigned leader).
+    #[arg(long)]
+    pub leader: Option<String>,
+    /// Only the cases of this key project.
+    #[arg(long)]
+    pub project: Option<String>,
     /// Cases registered in an ISO week instead of --from/--to: `2026-W48`, `this`, `last`, or a
     /// date in it.
     #[arg(long, conflicts_with_all = ["from", "to"])]
@@ -99,8 +105,8 @@ pub async fn list(args: ListArgs) -> Result<()> {
                 page_size: (args.limit - listed).min(1000),
                 page_token: page_token.clone(),
                 department_id: String::new(),
-                leader: String::new(),
-                project_id: String::new(),
+                leader: args.leader.clone().unwrap_or_default(),
+                project_id: args.project.clone().unwrap_or_default(),
             })
             .await
             .map_err(refused)?

@@ -71,6 +71,9 @@ pub enum CaseCommand {
     AssignDept(On<departments::AssignDeptArgs>),
     /// A department's report back on a case assigned to it.
     ReportBack(On<departments::ReportBackArgs>),
+    /// Set a case's special working group (专门工作组): a lead who answers for it and members
+    /// from several units or departments (leaders of the owner unit).
+    Group(On<GroupArgs>),
     /// One case: its fields and its event log.
     Show(ShowArgs),
     /// The case ledger of a unit's subtree, filtered.
@@ -101,6 +104,7 @@ pub async fn run(command: CaseCommand) -> Result<()> {
         C::TransferDept(a) => a.send().await,
         C::AssignDept(a) => a.send().await,
         C::ReportBack(a) => a.send().await,
+        C::Group(a) => a.send().await,
     }
 }
 
@@ -395,6 +399,37 @@ impl CaseAction for ReceiptArgs {
     }
 }
 
+#[derive(Debug, clap::Args)]
+pub struct GroupArgs {
+    /// The lead leader: PERSON@UNIT, or PERSON@UNIT:DEPT for a department's.
+    #[arg(long, value_name = "PERSON@UNIT[:DEPT]", value_parser = parse_member)]
+    pub lead: pb::WorkingGroupMember,
+    /// A member (repeat the flag for each).
+    #[arg(long = "member", value_name = "PERSON@UNIT[:DEPT]", value_parser = parse_member)]
+    pub members: Vec<pb::WorkingGroupMember>,
+}
+
+impl CaseAction for GroupArgs {
+    fn action(self, _: &Connection, _: &str) -> Result<Action> {
+        Ok(Action::SetWorkingGroup(act::SetWorkingGroup { lead: Some(self.lead), members: self.members }))
+    }
+}
+
+/// `PERSON@UNIT` or `PERSON@UNIT:DEPT` (the department `UNIT:DEPT`).
+fn parse_member(value: &str) -> std::result::Result<pb::WorkingGroupMember, String> {
+    let Some((person, place)) = value.split_once('@') else {
+        return Err(tr!("error-group-member", value = value));
+    };
+    let (unit, department_id) = match place.split_once(':') {
+        Some((unit, code)) => (unit, format!("{unit}:{code}")),
+        None => (place, String::new()),
+    };
+    if person.is_empty() || unit.is_empty() {
+        return Err(tr!("error-group-member", value = value));
+    }
+    Ok(pb::WorkingGroupMember { person_id: person.to_owned(), unit_id: unit.to_owned(), department_id })
+}
+
 impl<A: CaseAction> On<A> {
     /// Sends the action and prints the case as it now stands and the event written.
     async fn send(self) -> Result<()> {
@@ -465,5 +500,18 @@ mod tests {
             given.on_behalf_of(),
             Some(pb::OnBehalfOf { person_id: "lead-1".into(), display_name: "王书记".into() })
         );
+    }
+
+    #[test]
+    fn group_members() {
+        let member = parse_member("lead-zhang@410411").unwrap();
+        assert_eq!((member.person_id.as_str(), member.unit_id.as_str()), ("lead-zhang", "410411"));
+        assert!(member.department_id.is_empty());
+        let in_department = parse_member("m-hr@410411:hrss").unwrap();
+        assert_eq!(in_department.unit_id, "410411");
+        assert_eq!(in_department.department_id, "410411:hrss");
+        for bad in ["lead-zhang", "@410411", "lead-zhang@", "lead-zhang@:hrss"] {
+            assert!(parse_member(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -41,6 +41,9 @@ pub struct RegisterArgs {
     /// Amount claimed, in yuan (e.g. 36000 or 120.50).
     #[arg(long, value_name = "YUAN", value_parser = parse_yuan)]
     pub amount: Option<i64>,
+    /// The key project (重点项目) the case belongs to (its id, see `contact project list`).
+    #[arg(long)]
+    pub project: Option<String>,
     /// The dispute of a daily report the case comes from; the date is YYYY-MM-DD, today or
     /// yesterday (e.g. `410411001001@yesterday#d1`).
     #[arg(long, value_name = "UNIT@DATE#LOCAL_ID", value_parser = parse_dispute_ref)]
@@ -115,7 +118,7 @@ pub async fn register(args: RegisterArgs) -> Result<()> {
         source,
         workers: args.workers.unwrap_or(0),
         amount_claimed_cents: args.amount.unwrap_or(0),
-        project_id: String::new(),
+        project_id: args.project.clone().unwrap_or_default(),
     };
     let request = pb::RegisterCaseRequest {
         case_id: args.case_id.clone().unwrap_or_default(),

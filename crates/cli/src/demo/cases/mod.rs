@@ -23,6 +23,7 @@
 
 mod ledger;
 mod plan;
+pub(super) use self::plan::id_number as synthetic_id_number;
 
 use std::ops::AddAssign;
 use std::time::{Duration, Instant};

@@ -193,7 +193,7 @@ pub(super) fn summary(rng: &mut ChaCha8Rng, category: DisputeCategory) -> (Strin
 /// MOD 11-2). The address code 410499 is not assigned to any county, so no
 /// real person carries these numbers; `n` below 20 000 gives distinct
 /// numbers.
-pub(super) fn id_number(n: u32) -> String {
+pub(in crate::demo) fn id_number(n: u32) -> String {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: &[u8; 11] = b"10X98765432";
     let born = NaiveDate::from_ymd_opt(1950, 1, 1).expect("valid date")

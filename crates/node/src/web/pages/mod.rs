@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cases;
 pub mod departments;
 pub mod download;
+pub mod leaders;
 pub mod missing;
 pub mod overview;
 pub mod units;
