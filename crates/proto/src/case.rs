@@ -921,7 +921,6 @@ mod tests {
     use fengqiao_core::case::{
         CaseStatus, Channel, ReviewDecision, Satisfaction, SupervisionKind, normalise_id_number,
     };
-    use fengqiao_core::department::DepartmentId;
     use fengqiao_core::identity::Role;
     use fengqiao_core::{DisputeCategory, UnitId};
 
