@@ -1,5 +1,5 @@
 //! Leaders' contact duties (包片) and key projects (重点项目), migration
-//! `0018_contacts`: what a node stores of them, and the case figures they
+//! `0017_contacts`: what a node stores of them, and the case figures they
 //! read (a project's cases, the cases a leader leads: 包案).
 
 use async_trait::async_trait;
