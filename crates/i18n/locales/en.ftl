@@ -1243,3 +1243,4 @@ web-leaders-cases-led = Cases led (包案)
 web-leaders-areas = Townships and key projects
 web-leaders-led = led
 web-leaders-bad-date = { $field }: a date is YYYY-MM-DD, not { $date }
+refusal-department-not-of-unit = department { $department } is not of unit { $unit }

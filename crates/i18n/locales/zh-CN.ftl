@@ -1193,3 +1193,4 @@ web-leaders-cases-led = 包案
 web-leaders-areas = 联系乡镇（街道）和重点项目
 web-leaders-led = 包案件数
 web-leaders-bad-date = { $field }：日期格式为 YYYY-MM-DD，而不是 { $date }
+refusal-department-not-of-unit = 部门 { $department } 不属于单位 { $unit }
