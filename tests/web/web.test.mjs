@@ -140,6 +140,8 @@ function expectedFigures(summary) {
     "cases.overdue": c.overdue,
     "cases.repeat_petitions": c.repeat_petitions,
     "cases.satisfaction_rate": c.satisfaction_rate,
+    "cases.petitioner_satisfied": c.petitioner_satisfied,
+    "cases.petitioner_dissatisfied": c.petitioner_dissatisfied,
     arrived_percent: summary.arrived_percent,
   };
   for (const [category, n] of Object.entries(t.by_category ?? {})) figures[`category.${category}`] = n;
