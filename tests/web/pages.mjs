@@ -44,6 +44,7 @@ export const PAGES = [
   { name: "annual", path: "/annual?unit={district}" },
   { name: "annual-en", path: "/annual?unit={district}&lang=en" },
   { name: "leaders", path: "/leaders" },
+  { name: "departments", path: "/departments" },
   { name: "refused-other-township-annual", path: "/annual?unit={otherTownship}", as: "township", status: 403 },
   { name: "units", path: "/units" },
   { name: "units-search", path: "/units?q={community}" },

@@ -135,6 +135,11 @@ township_link=$(sed -n 2p <<<"$links")
 [[ -n $township_link ]] || fail "the demo printed one login link, not two"
 summary_flags=$(sed -n 's/.*e\.g\. fengqiao summary \(.*\) --unit .*/\1/p' "$work/demo.out" | head -n 1)
 [[ -n $summary_flags ]] || fail "the demo printed no summary command"
+# The receipt the demo printed for its petitioner (case, query code, tracker).
+track_case=$(sed -n 's/.*案件编号 case: *//p' "$work/demo.out" | head -n 1)
+track_code=$(sed -n 's/.*查询码 *code: *//p' "$work/demo.out" | head -n 1)
+track_url=$(sed -n 's/.*查询网址 at: *//p' "$work/demo.out" | head -n 1)
+[[ -n $track_case && -n $track_code && -n $track_url ]] || fail "the demo printed no receipt"
 
 echo "web: network up in $(($(date +%s) - started)) s; running the browser tests" >&2
 set +e
@@ -144,6 +149,7 @@ set +e
     WEB_DISTRICT_BASE=${district_link%/login*} WEB_TOWNSHIP_BASE=${township_link%/login*} \
     WEB_DISTRICT_LINK=$district_link WEB_TOWNSHIP_LINK=$township_link \
     WEB_SUMMARY_FLAGS=$summary_flags \
+    WEB_TRACK_URL=$track_url WEB_TRACK_CASE=$track_case WEB_TRACK_CODE=$track_code \
     WEB_TLS_BASE=https://127.0.0.1:$web_port WEB_TLS_UNIT=$unit \
     WEB_TLS_CERT=$work/leader.pem WEB_TLS_KEY=$work/leader-key.pem \
     WEB_EXPIRED_LINK=$expired_link WEB_EXPIRED_AT=$expired_at \

@@ -36,6 +36,8 @@ const TLS = {
   expiresAt: Number(env("WEB_EXPIRED_AT")) * 1000,
 };
 const BINARY = env("WEB_BINARY");
+// The receipt the demo handed its petitioner: the public tracker's page.
+const TRACK = { url: env("WEB_TRACK_URL"), caseId: env("WEB_TRACK_CASE"), code: env("WEB_TRACK_CODE") };
 const SCREENSHOTS = env("WEB_SCREENSHOTS");
 const DOC_SCREENSHOT = process.env.WEB_DOC_SCREENSHOT; // set to refresh docs/dashboard-overview.png
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -460,6 +462,53 @@ for (const spec of PAGES) {
     });
   }
 }
+
+test("the petitioner follows the demo's case on the public tracker from a phone, with the receipt", async () => {
+  const phone = VIEWPORTS.find((v) => v.name === "phone");
+  const { name: _, ...options } = phone;
+  const context = await browser.newContext(options);
+  const page = await watchedPage(context);
+  const look = async (code) => {
+    const response = await page.goto(TRACK.url);
+    assert.equal(response.status(), 200, "the public page opens without a session");
+    await page.fill("#case_id", TRACK.caseId);
+    await page.fill("#code", code);
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST"),
+      page.click("[data-track-form] button[type=submit]"),
+    ]);
+    await page.waitForLoadState("networkidle");
+    return answer.status();
+  };
+  // A wrong code and an unknown case read the same.
+  assert.equal(await look("2222-2222-2222"), 404, "a wrong code: not found");
+  const wrong = await page.textContent("[data-message]");
+  const caseId = TRACK.caseId;
+  TRACK.caseId = `${caseId}-x`;
+  assert.equal(await look(TRACK.code), 404, "an unknown case: not found");
+  TRACK.caseId = caseId;
+  assert.equal(await page.textContent("[data-message]"), wrong, "unknown case and wrong code refused alike");
+  // The right pair: the case, closed, with the department's reply; no form
+  // to rate again (the demo's petitioner rated it).
+  assert.equal(await look(TRACK.code), 200, "the right pair");
+  assert.equal(await page.getAttribute("[data-case]", "data-case"), TRACK.caseId);
+  assert.match(await page.textContent("[data-public-reply]"), /工资/, "the reply written for the petitioner");
+  assert.equal(await page.$("[data-rate]"), null, "rated once: no second rating form");
+  const html = await page.content();
+  for (const secret of ["演示来访人", "0375-0999999", "demo-leader", "劳动保障监察员", "hrss-director"]) {
+    assert.ok(!html.includes(secret), `the public page shows no ${secret}`);
+  }
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await globalThis.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
+  });
+  assert.deepEqual(violations, [], "the public page: serious or critical accessibility violations");
+  // The two refusals were 404 documents on purpose; nothing else may fail.
+  assert.deepEqual(problems(page, 404), [], "the public page: console errors");
+  await page.screenshot({ path: join(SCREENSHOTS, "track-phone.png"), fullPage: true });
+  await context.close();
+});
 
 test("over TLS, a client certificate of the CA logs in (no link)", async () => {
   const context = await browser.newContext({
