@@ -515,6 +515,19 @@ async fn a_working_group_reads_its_case_and_counts_once(backend: Backend) {
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
     assert!(status.message().contains("T9"), "{}", status.message());
     assert!(f.get_case(&Caller::Insecure, &id, false).await.unwrap().r#case.unwrap().working_group.is_none());
+    // So is a department the node does not know.
+    let bad = Action::SetWorkingGroup(act::SetWorkingGroup {
+        lead: Some(member("lead-zhang", "D")),
+        members: vec![pb::WorkingGroupMember {
+            person_id: "m-hr".into(),
+            unit_id: "D".into(),
+            department_id: "D:no_such_dept".into(),
+        }],
+    });
+    let status = f.act(&t1_leader, &id, bad).await.unwrap_err();
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    assert!(status.message().contains("D:no_such_dept"), "{}", status.message());
+    assert!(f.get_case(&Caller::Insecure, &id, false).await.unwrap().r#case.unwrap().working_group.is_none());
     // Lead at the district, members at T2 and C21 (three units).
     let group = Action::SetWorkingGroup(act::SetWorkingGroup {
         lead: Some(member("lead-zhang", "D")),

@@ -97,8 +97,8 @@ pub(crate) fn township_of(node: &Node, unit: &str) -> Option<String> {
     tree.ancestors(unit).into_iter().find(|u| u.tier == Tier::Township).map(|u| u.id.to_string())
 }
 
-/// A working group's lead and members name units of this node's tree
-/// (NOT_FOUND naming the first that does not).
+/// A working group's lead and members name units of this node's tree, and
+/// departments that exist today (NOT_FOUND naming the first that does not).
 pub(crate) fn check_group_units(
     node: &Node,
     lead: &fengqiao_core::case::GroupMember,
@@ -115,6 +115,18 @@ pub(crate) fn check_group_units(
                 home = tree.root_id()
             ))
             .into());
+        }
+        if let Some(department) = &member.department {
+            let (_, today) = node.today();
+            if node.departments().get(department, today).is_none() {
+                return Err(fengqiao_core::DomainError::NotFound(fengqiao_core::why!(
+                    NO_SUCH_DEPARTMENT,
+                    "department {department} does not exist on {today}",
+                    department = department,
+                    today = today
+                ))
+                .into());
+            }
         }
     }
     Ok(())
