@@ -1150,6 +1150,27 @@ fn failed(why: crate::error::Why) -> DomainError {
     DomainError::FailedPrecondition(why)
 }
 
+/// The deadline asked for (default: `limit`), between today and `limit`.
+fn within_deadline(
+    requested: Option<NaiveDate>,
+    limit: NaiveDate,
+    ctx: &Context<'_>,
+) -> Result<NaiveDate, DomainError> {
+    let deadline = requested.unwrap_or(limit);
+    if deadline < ctx.on || deadline > limit {
+        return Err(DomainError::invalid(
+            "deadline",
+            why!(
+                MUST_LIE_BETWEEN_TODAY_CASE_S,
+                "must lie between today ({on}) and the case's deadline {limit}; extend the case for more",
+                on = ctx.on,
+                limit = limit
+            ),
+        ));
+    }
+    Ok(deadline)
+}
+
 /// A required text, trimmed, screened for personal data.
 fn required(value: &str, field: &str, max: usize) -> Result<String, DomainError> {
     screened(value, field, max, true)?;
@@ -1508,18 +1529,7 @@ impl Case {
                     Some(current) if current >= ctx.on => current,
                     _ => add_days(ctx.on, policy.handle_days, "deadline")?,
                 };
-                let deadline = deadline.unwrap_or(limit);
-                if deadline < ctx.on || deadline > limit {
-                    return Err(DomainError::invalid(
-                        "deadline",
-                        why!(
-                            MUST_LIE_BETWEEN_TODAY_CASE_S,
-                            "must lie between today ({on}) and the case's deadline {limit}; extend the case for more",
-                            on = ctx.on,
-                            limit = limit
-                        ),
-                    ));
-                }
+                let deadline = within_deadline(deadline, limit, ctx)?;
                 EventKind::TransferredToDepartment { department, reason, deadline }
             }
             Action::AssignToDepartment { department, report_by } => {
@@ -1668,19 +1678,7 @@ impl Case {
             }
             _ => add_days(ctx.on, ctx.policy.handle_days, "deadline")?,
         };
-        let deadline = requested.unwrap_or(limit);
-        if deadline < ctx.on || deadline > limit {
-            return Err(DomainError::invalid(
-                "deadline",
-                why!(
-                    MUST_LIE_BETWEEN_TODAY_CASE_S,
-                    "must lie between today ({on}) and the case's deadline {limit}; extend the case for more",
-                    on = ctx.on,
-                    limit = limit
-                ),
-            ));
-        }
-        Ok(deadline)
+        within_deadline(requested, limit, ctx)
     }
 
     fn require_dissatisfied(&self, action: &Action) -> Result<(), DomainError> {

@@ -31,7 +31,7 @@ use tracing::{info, instrument};
 
 use crate::audit::{Auditor, rpc};
 use crate::caller::Caller;
-use crate::summary::{MAX_RANGE_DAYS, Summaries};
+use crate::summary::Summaries;
 use crate::{Node, NodeError};
 
 /// The kinds of project.
@@ -328,20 +328,7 @@ impl Contacts {
         fengqiao_core::identity::check_person_id(&request.leader, "leader")?;
         let from = parse_date(&request.from, "from")?;
         let to = parse_date(&request.to, "to")?;
-        if to < from {
-            return Err(DomainError::invalid(
-                "to",
-                why!(BEFORE_FIRST_DAY, "{to} is before the first day {from}", to = to, from = from),
-            )
-            .into());
-        }
-        if (to - from).num_days() >= MAX_RANGE_DAYS {
-            return Err(DomainError::invalid(
-                "to",
-                why!(RANGE_SPANS_AT_MOST_DAYS, "a range spans at most {max} days", max = MAX_RANGE_DAYS),
-            )
-            .into());
-        }
+        crate::summary::check_range(from, to, "to")?;
         let root = self.node.tree().root_id().clone();
         let summaries = Summaries::new(self.node.clone());
         let mut areas = Vec::new();

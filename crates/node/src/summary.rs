@@ -357,7 +357,9 @@ impl Summaries {
     }
 }
 
-fn check_range(from: NaiveDate, to: NaiveDate, field: &str) -> Result<(), NodeError> {
+/// A range of days: `to` not before `from`, at most [`MAX_RANGE_DAYS`]
+/// (errors name `field`, the range's last day).
+pub(crate) fn check_range(from: NaiveDate, to: NaiveDate, field: &str) -> Result<(), NodeError> {
     if to < from {
         return Err(DomainError::invalid(
             field,

@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use fengqiao_core::authz::{Rpc, Target};
 use fengqiao_core::department::{Department, DepartmentId};
-use fengqiao_core::{DomainError, why};
 use fengqiao_proto::pb::department_service_server::DepartmentService;
 use fengqiao_proto::pb::{
     self, DepartmentCaseFigures, DepartmentFiguresRequest, DepartmentFiguresResponse, DepartmentRow,
@@ -17,9 +16,6 @@ use tracing::instrument;
 
 use crate::caller::Caller;
 use crate::{Node, NodeError};
-
-/// Longest range of `DepartmentFigures`, in days.
-pub const MAX_RANGE_DAYS: i64 = 3660;
 
 /// The department service over a [`Node`].
 #[derive(Debug, Clone)]
@@ -57,7 +53,7 @@ impl DepartmentsService {
         self.node.served_unit(unit.as_str())?;
         let from = parse_date(&request.from, "from")?;
         let to = parse_date(&request.to, "to")?;
-        check_range(from, to)?;
+        crate::summary::check_range(from, to, "to")?;
         let figures = self.node.store().department_figures(&unit, from, to).await?;
         let departments = self.node.departments();
         // Every department that existed in the range, and any other with cases.
@@ -116,24 +112,6 @@ impl DepartmentsService {
 /// A department with cases here that no departments file lists any more.
 fn unknown(id: &DepartmentId, from: NaiveDate) -> Department {
     Department { id: id.clone(), name: id.to_string(), five_in_one: false, from, until: None }
-}
-
-fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), NodeError> {
-    if to < from {
-        return Err(DomainError::invalid(
-            "to",
-            why!(BEFORE_FIRST_DAY, "{to} is before the first day {from}", to = to, from = from),
-        )
-        .into());
-    }
-    if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(DomainError::invalid(
-            "to",
-            why!(RANGE_SPANS_AT_MOST_DAYS, "a range spans at most {max} days", max = MAX_RANGE_DAYS),
-        )
-        .into());
-    }
-    Ok(())
 }
 
 /// The wire form of a department's figures.
