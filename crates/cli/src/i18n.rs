@@ -107,10 +107,7 @@ mod tests {
         let mut wanted: Vec<String> =
             DisputeCategory::ALL.iter().map(|c| format!("category-{}", c.as_str())).collect();
         wanted.extend(DisputeOutcome::ALL.iter().map(|o| format!("outcome-{}", o.as_str())));
-        wanted.extend(
-            [Tier::District, Tier::Township, Tier::Community, Tier::Group]
-                .map(|t| format!("tier-{}", t.as_str())),
-        );
+        wanted.extend(Tier::ALL.map(|t| format!("tier-{}", t.as_str())));
         wanted.extend(
             [chrono::Weekday::Mon, chrono::Weekday::Sun]
                 .map(|day| format!("weekday-{}", day.to_string().to_lowercase())),

@@ -71,7 +71,7 @@ pub fn add_groups(base: &UnitTree, seed: u64, year: i32) -> UnitTree {
                     });
                 }
             }
-            Tier::District | Tier::Township => units.push(unit.clone()),
+            _ => units.push(unit.clone()),
         }
     }
 

@@ -81,6 +81,12 @@ impl fmt::Display for UnitId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
+    /// The country (全国): the root of the national summary tree.
+    Nation,
+    /// A province-level unit (省、自治区、直辖市).
+    Province,
+    /// A prefecture-level city (地级市) or its equivalent.
+    City,
     District,
     Township,
     Community,
@@ -88,10 +94,21 @@ pub enum Tier {
 }
 
 impl Tier {
-    pub const ALL: [Tier; 4] = [Tier::District, Tier::Township, Tier::Community, Tier::Group];
+    pub const ALL: [Tier; 7] = [
+        Tier::Nation,
+        Tier::Province,
+        Tier::City,
+        Tier::District,
+        Tier::Township,
+        Tier::Community,
+        Tier::Group,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Tier::Nation => "nation",
+            Tier::Province => "province",
+            Tier::City => "city",
             Tier::District => "district",
             Tier::Township => "township",
             Tier::Community => "community",

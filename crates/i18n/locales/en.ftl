@@ -20,6 +20,9 @@ outcome-mediating = mediating
 outcome-registered = registered
 outcome-referred_up = referred_up
 
+tier-nation = nation
+tier-province = province
+tier-city = city
 tier-district = district
 tier-township = township
 tier-community = community

@@ -17,6 +17,9 @@ outcome-mediating = 化解中
 outcome-registered = 已登记
 outcome-referred_up = 上报
 
+tier-nation = 全国
+tier-province = 省
+tier-city = 市
 tier-district = 区
 tier-township = 镇(街道)
 tier-community = 村(社区)

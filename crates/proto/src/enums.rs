@@ -56,7 +56,7 @@ macro_rules! wire_enum {
     };
 }
 
-wire_enum!(Tier => Tier { District, Township, Community, Group });
+wire_enum!(Tier => Tier { Nation, Province, City, District, Township, Community, Group });
 wire_enum!(DisputeCategory => DisputeCategory {
     WageArrears,
     Land,
@@ -163,10 +163,10 @@ mod tests {
             Err(DomainError::invalid("unit.tier", fengqiao_core::why!(MUST_BE_SET, "must be set")))
         );
         assert_eq!(
-            Tier::from_wire(5, "unit.tier"),
+            Tier::from_wire(8, "unit.tier"),
             Err(DomainError::invalid(
                 "unit.tier",
-                fengqiao_core::why!(UNKNOWN_VALUE, "unknown value {value}", value = 5)
+                fengqiao_core::why!(UNKNOWN_VALUE, "unknown value {value}", value = 8)
             ))
         );
         assert_eq!(

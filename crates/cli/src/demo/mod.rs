@@ -129,7 +129,12 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         .units()
         .into_iter()
         .filter(|unit| match unit.tier {
-            Tier::District | Tier::Township | Tier::Community => true,
+            Tier::Nation
+            | Tier::Province
+            | Tier::City
+            | Tier::District
+            | Tier::Township
+            | Tier::Community => true,
             Tier::Group => match args.group_nodes {
                 GroupNodes::All => true,
                 GroupNodes::One => {
