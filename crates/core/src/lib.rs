@@ -36,6 +36,7 @@ pub mod reconcile;
 pub mod report;
 pub mod revision;
 pub mod screen;
+pub mod summary_state;
 pub mod tally;
 pub mod time;
 pub mod unit;

@@ -88,7 +88,11 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
         let ids = if as_of.last_day < from {
             Vec::new()
         } else {
-            node.store().case_drill(&unit, from, as_of.last_day, figure, after, limit).await?
+            if node.summary_fed() {
+                node.store().keyed_case_drill(&unit, from, as_of.last_day, figure, after, limit).await?
+            } else {
+                node.store().case_drill(&unit, from, as_of.last_day, figure, after, limit).await?
+            }
         };
         let next_page_token = if ids.len() == limit as usize {
             ids.last().map(ToString::to_string).unwrap_or_default()
@@ -102,6 +106,7 @@ pub async fn drill_down(node: &Node, request: DrillDownRequest) -> Result<DrillD
         });
     }
     let figure = ReportFigure::parse(&request.figure).ok_or_else(|| unknown_figure(&request.figure))?;
+    node.reports_held_here(unit.as_str(), "reports")?;
     drill_reports(node, unit, from, to, figure, &request.page_token, limit).await
 }
 

@@ -103,60 +103,22 @@ pub async fn run(node: Node, parent: String) {
             let _ = tokio::time::timeout(Duration::from_secs(1), committed.notified()).await;
             continue;
         }
-        let mut items = Vec::with_capacity(entries.len());
-        let mut bytes = 0;
-        for entry in &entries {
-            let payload = match &entry.payload {
-                OutboxPayload::Report(report) => Payload::Report(stored_report_to_pb(
-                    report,
-                    node.config().time.is_on_time(report.report.date(), report.first_accepted_at),
-                )),
-                OutboxPayload::CaseEvent(event) => {
-                    let petitioner = match crate::cases::sync::petitioner_for_uplink(&node, event).await {
-                        Ok(petitioner) => petitioner,
-                        Err(error) => {
-                            warn!(%error, "cannot read a case's petitioner; sending the batch later");
-                            break;
-                        }
-                    };
-                    Payload::CaseEvent(CaseEventItem {
-                        event: Some(pb::CaseEvent::from(&**event)),
-                        petitioner,
-                    })
-                }
-                OutboxPayload::Weekly(body) => {
-                    match <pb::WeeklyEvent as prost::Message>::decode(body.as_slice()) {
-                        Ok(event) => Payload::WeeklyEvent(event),
-                        Err(error) => {
-                            warn!(%error, entry = entry.id, "a weekly step in the outbox does not decode; sending the batch later");
-                            break;
-                        }
+        let built = match node.uplink_mode() {
+            crate::UplinkMode::Summaries { depth } => {
+                match crate::summary_uplink::build(&node, &entries, depth).await {
+                    Ok(built) => built,
+                    Err(error) => {
+                        warn!(%error, "cannot read the states to send; sending them later");
+                        tokio::time::sleep(backoff.next_delay()).await;
+                        continue;
                     }
                 }
-                OutboxPayload::Accountability(body) => {
-                    match <pb::AccountabilityAction as prost::Message>::decode(body.as_slice()) {
-                        Ok(action) => Payload::Accountability(action),
-                        Err(error) => {
-                            warn!(%error, entry = entry.id, "an accountability action in the outbox does not decode; sending the batch later");
-                            break;
-                        }
-                    }
-                }
-            };
-            let item = UplinkItem {
-                sequence: entry.id as u64,
-                payload: Some(payload),
-                trace_parent: entry.trace_parent.clone().unwrap_or_default(),
-            };
-            let size = item.encoded_len();
-            if !items.is_empty() && bytes + size > config.max_bytes {
-                break;
             }
-            bytes += size;
-            items.push(item);
-        }
+            _ => build_reports(&node, &entries, &config).await,
+        };
+        let Built { items, carriers, cleared, consumed } = built;
         let count = items.len();
-        if count == 0 && !entries.is_empty() {
+        if count == 0 && cleared.is_empty() && !entries.is_empty() {
             // The first entry could not be read (logged above): wait, then
             // try again, rather than spin on it.
             tokio::time::sleep(backoff.next_delay()).await;
@@ -164,7 +126,7 @@ pub async fn run(node: Node, parent: String) {
         }
         // Sending everything read, and less than a full batch: the outbox
         // empties with this push.
-        let drains = count == entries.len() && entries.len() < config.max_items as usize;
+        let drains = consumed == entries.len() && entries.len() < config.max_items as usize;
         let synced_through = if drains { subtree_synced_through(&node, read_at).await } else { None };
         let request = PushBatchRequest {
             sender_unit_id: node.config().home_unit.clone(),
@@ -191,20 +153,24 @@ pub async fn run(node: Node, parent: String) {
                 let response = response.into_inner();
                 // A restarted parent, or an operator's request: reconcile.
                 node.reconciler().observe_push(&response.instance_id, &response.reconcile_run_id);
-                let mut done = Vec::with_capacity(count);
+                let mut done = cleared;
                 let mut conflicts = Vec::new();
                 let mut refused = Vec::new();
                 for ack in response.acks {
-                    let id = ack.sequence as i64;
+                    let ids = carriers.get(&ack.sequence).cloned().unwrap_or_default();
                     match ack.outcome() {
-                        ItemOutcome::Conflict => conflicts.push((id, ack.detail)),
-                        ItemOutcome::Refused => {
-                            if let Some(entry) = entries.iter().find(|e| e.id == id) {
-                                set_aside_alert(entry, &ack.detail);
-                            }
-                            refused.push((id, ack.detail));
+                        ItemOutcome::Conflict => {
+                            conflicts.extend(ids.into_iter().map(|id| (id, ack.detail.clone())))
                         }
-                        _ => done.push(id),
+                        ItemOutcome::Refused => {
+                            for id in ids {
+                                if let Some(entry) = entries.iter().find(|e| e.id == id) {
+                                    set_aside_alert(entry, &ack.detail);
+                                }
+                                refused.push((id, ack.detail.clone()));
+                            }
+                        }
+                        _ => done.extend(ids),
                     }
                 }
                 node.metrics().push_answered(round_trip, done.len(), conflicts.len(), refused.len());
@@ -238,6 +204,85 @@ pub async fn run(node: Node, parent: String) {
     }
 }
 
+/// What one push carries: the items, and for each item's sequence the
+/// outbox entries it clears once answered; `cleared`: entries with nothing
+/// to send (cleared with any answer); `consumed`: how many of the entries
+/// read the push accounts for.
+pub(crate) struct Built {
+    pub items: Vec<UplinkItem>,
+    pub carriers: std::collections::HashMap<u64, Vec<i64>>,
+    pub cleared: Vec<i64>,
+    pub consumed: usize,
+}
+
+/// Below the summary boundary: one item per entry, within the batch's
+/// bounds, stopping before an entry that cannot be read.
+async fn build_reports(
+    node: &Node,
+    entries: &[fengqiao_store::OutboxItem],
+    config: &crate::ForwarderConfig,
+) -> Built {
+    let mut items = Vec::with_capacity(entries.len());
+    let mut cleared = Vec::new();
+    let mut bytes = 0;
+    for entry in entries {
+        let payload = match &entry.payload {
+            OutboxPayload::Report(report) => Payload::Report(stored_report_to_pb(
+                report,
+                node.config().time.is_on_time(report.report.date(), report.first_accepted_at),
+            )),
+            OutboxPayload::CaseEvent(event) => {
+                let petitioner = match crate::cases::sync::petitioner_for_uplink(node, event).await {
+                    Ok(petitioner) => petitioner,
+                    Err(error) => {
+                        warn!(%error, "cannot read a case's petitioner; sending the batch later");
+                        break;
+                    }
+                };
+                Payload::CaseEvent(CaseEventItem { event: Some(pb::CaseEvent::from(&**event)), petitioner })
+            }
+            OutboxPayload::Weekly(body) => {
+                match <pb::WeeklyEvent as prost::Message>::decode(body.as_slice()) {
+                    Ok(event) => Payload::WeeklyEvent(event),
+                    Err(error) => {
+                        warn!(%error, entry = entry.id, "a weekly step in the outbox does not decode; sending the batch later");
+                        break;
+                    }
+                }
+            }
+            OutboxPayload::Summary { .. } => {
+                // Queued under summaries; this node now sends reports.
+                cleared.push(entry.id);
+                continue;
+            }
+            OutboxPayload::Accountability(body) => {
+                match <pb::AccountabilityAction as prost::Message>::decode(body.as_slice()) {
+                    Ok(action) => Payload::Accountability(action),
+                    Err(error) => {
+                        warn!(%error, entry = entry.id, "an accountability action in the outbox does not decode; sending the batch later");
+                        break;
+                    }
+                }
+            }
+        };
+        let item = UplinkItem {
+            sequence: entry.id as u64,
+            payload: Some(payload),
+            trace_parent: entry.trace_parent.clone().unwrap_or_default(),
+        };
+        let size = item.encoded_len();
+        if !items.is_empty() && bytes + size > config.max_bytes {
+            break;
+        }
+        bytes += size;
+        items.push(item);
+    }
+    let carriers =
+        items.iter().map(|item: &UplinkItem| (item.sequence, vec![item.sequence as i64])).collect();
+    let consumed = items.len();
+    Built { items, carriers, consumed: consumed + cleared.len(), cleared }
+}
+
 /// The alert for an item the parent refused: an ERROR line naming the item
 /// by its key and the parent's reason (field and rule, no content). The item
 /// is set aside (`uplink_set_aside`), counted, and shown by `fengqiao status`.
@@ -255,6 +300,13 @@ fn set_aside_alert(entry: &fengqiao_store::OutboxItem, reason: &str) {
             kind = "case_event",
             case = %event.case_id,
             sequence = event.seq,
+            %reason,
+            "the parent refused an item; set aside for the operator"
+        ),
+        OutboxPayload::Summary { unit_id, day } => tracing::error!(
+            kind = "summary",
+            unit = %unit_id,
+            %day,
             %reason,
             "the parent refused an item; set aside for the operator"
         ),

@@ -67,6 +67,7 @@ pub mod reporting;
 pub mod server;
 pub mod status;
 pub mod summary;
+pub mod summary_uplink;
 pub mod tls;
 pub mod tracker;
 pub mod units;
@@ -185,6 +186,39 @@ pub struct NodeConfig {
     /// The departments file (`node.departments`), when one is given; see
     /// [`departments`] for what a node holds without one.
     pub departments: Option<fengqiao_core::department::Departments>,
+    /// What goes up to the parent (`uplink.mode`, `uplink.summary_depth`).
+    pub uplink: UplinkMode,
+}
+
+/// What a node sends its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UplinkMode {
+    /// By the home unit's tier: summaries from a district or above (the
+    /// summary boundary sits above the district), reports below.
+    #[default]
+    Auto,
+    /// Every report revision and case event (below the boundary).
+    Reports,
+    /// Rollup states only (`RollupState`): the home unit's and its
+    /// descendants' down to `depth` tiers below it; no report, no case text.
+    Summaries { depth: u8 },
+}
+
+/// The default `uplink.summary_depth`: a district sends its own and its
+/// townships' states.
+pub const DEFAULT_SUMMARY_DEPTH: u8 = 1;
+
+impl UplinkMode {
+    /// The mode for a node whose home unit is of `tier`.
+    pub fn resolve(self, tier: fengqiao_core::Tier) -> UplinkMode {
+        match self {
+            UplinkMode::Auto if tier <= fengqiao_core::Tier::District => {
+                UplinkMode::Summaries { depth: DEFAULT_SUMMARY_DEPTH }
+            }
+            UplinkMode::Auto => UplinkMode::Reports,
+            other => other,
+        }
+    }
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -242,6 +276,7 @@ impl NodeConfig {
             weekly_due: fengqiao_core::weekly::DuePolicy::default(),
             public: tracker::PublicConfig::default(),
             departments: None,
+            uplink: UplinkMode::Auto,
         }
     }
 }

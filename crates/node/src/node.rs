@@ -64,7 +64,11 @@ async fn ensure_rollups(store: &dyn Store, tree: &UnitTree, policy: &TimePolicy)
     if stored.as_deref() == Some(basis.as_str()) {
         return Ok(());
     }
-    if stored.is_some() || store.count_reports().await? > 0 {
+    // Above the summary boundary the rollups are the child nodes' states,
+    // not sums of reports held here: there is nothing to rebuild them from.
+    let summary_fed =
+        tree.get(tree.root_id().as_str()).is_some_and(|u| u.tier < fengqiao_core::Tier::District);
+    if !summary_fed && (stored.is_some() || store.count_reports().await? > 0) {
         let started = std::time::Instant::now();
         let reports = store.rebuild_rollups(policy).await?;
         tracing::info!(
@@ -374,6 +378,19 @@ impl Node {
         (now, self.config().time.local_date(now))
     }
 
+    /// Whether this node sits above the summary boundary (its home unit is
+    /// a city, a province or the nation): it holds its child nodes' rollup
+    /// states, never a report or a case.
+    pub fn summary_fed(&self) -> bool {
+        self.tree().get(&self.config().home_unit).is_some_and(|u| u.tier < fengqiao_core::Tier::District)
+    }
+
+    /// What this node sends its parent, resolved by its home unit's tier.
+    pub fn uplink_mode(&self) -> crate::UplinkMode {
+        let tier = self.tree().get(&self.config().home_unit).map_or(fengqiao_core::Tier::Group, |u| u.tier);
+        self.config().uplink.resolve(tier)
+    }
+
     /// The units below with nodes of their own.
     pub fn child_nodes(&self) -> Vec<String> {
         self.view().child_nodes.clone()
@@ -445,6 +462,28 @@ impl Node {
     /// does.
     pub fn holds(&self, unit: &str) -> bool {
         self.view().tree.get(unit).is_some() && self.delegated_to(unit).is_none()
+    }
+
+    /// At a node above the summary boundary, what is read from reports
+    /// (`what`: "reports", "completeness", …) is held by the district nodes
+    /// below: FAILED_PRECONDITION naming the node that holds `unit`'s
+    /// detail (or the child nodes, for a unit above them). Elsewhere, Ok.
+    pub fn reports_held_here(&self, unit: &str, what: &str) -> Result<(), NodeError> {
+        if !self.summary_fed() {
+            return Ok(());
+        }
+        let holder = match self.delegated_to(unit) {
+            Some(node) => format!("node {node}"),
+            None => format!("the nodes of {}", self.child_nodes().join(", ")),
+        };
+        Err(DomainError::FailedPrecondition(why!(
+            HELD_BELOW_SUMMARY_BOUNDARY,
+            "this node is above the summary boundary and holds summaries only: the {what} of {unit} are held by {holder}",
+            what = what,
+            unit = unit,
+            holder = holder
+        ))
+        .into())
     }
 
     /// The child node whose subtree holds `id`, if any.

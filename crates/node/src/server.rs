@@ -112,11 +112,15 @@ pub async fn serve(
     // is resent later and answered as duplicates, an interrupted event is
     // replayed from the cursor, an interrupted exchange runs again at the
     // next start, so stopping at any point loses nothing.
+    // Above the summary boundary only states go up: the parent holds no
+    // tree of this node's to send down, no case to hand over and no report
+    // to reconcile, so only the forwarder runs.
+    let summaries = matches!(node.uplink_mode(), crate::UplinkMode::Summaries { .. });
     let background = node.config().parent.clone().map(|parent| {
         (
             AbortOnDrop(tokio::spawn(forwarder::run(node.clone(), parent.clone()))),
-            AbortOnDrop(tokio::spawn(downlink::follow(node.clone(), parent.clone()))),
-            AbortOnDrop(tokio::spawn(reconcile::run(node.clone(), parent))),
+            (!summaries).then(|| AbortOnDrop(tokio::spawn(downlink::follow(node.clone(), parent.clone())))),
+            (!summaries).then(|| AbortOnDrop(tokio::spawn(reconcile::run(node.clone(), parent)))),
         )
     });
     let _escalation = AbortOnDrop(tokio::spawn(cases::run_auto_escalation(node.clone())));

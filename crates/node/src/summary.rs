@@ -143,6 +143,25 @@ async fn stored_tallies(
         .collect())
 }
 
+/// Expected (reporting unit, day) pairs per item: from the dated tree, or
+/// above the summary boundary from the child nodes' states.
+async fn expected_counts(
+    node: &Node,
+    coverage: &Coverage,
+    items: &[(UnitId, NaiveDate, NaiveDate)],
+) -> Result<Vec<i64>, NodeError> {
+    if node.summary_fed() {
+        let start = coverage.start();
+        let clipped: Vec<(UnitId, NaiveDate, NaiveDate)> = items
+            .iter()
+            .map(|(unit, from, to)| (unit.clone(), start.map_or(*from, |s| s.max(*from)), *to))
+            .collect();
+        Ok(node.store().expected_sums(&clipped).await?)
+    } else {
+        Ok(items.iter().map(|(unit, from, to)| coverage.expected(unit.as_str(), *from, *to)).collect())
+    }
+}
+
 impl Summaries {
     pub fn new(node: Node) -> Self {
         Summaries { node }
@@ -196,7 +215,11 @@ impl Summaries {
         } else {
             let roots: Vec<UnitId> =
                 std::iter::once(unit.id.clone()).chain(case_children.iter().cloned()).collect();
-            self.node.store().case_figures(&roots, from, case_to).await?
+            if self.node.summary_fed() {
+                self.node.store().keyed_case_figures(&roots, from, case_to).await?
+            } else {
+                self.node.store().case_figures(&roots, from, case_to).await?
+            }
         };
         let child_cases: HashMap<&UnitId, &CaseCounts> =
             case_children.iter().zip(case_counts.iter().skip(1)).collect();
@@ -221,8 +244,9 @@ impl Summaries {
             items.extend(ranges.iter().map(|&(a, b)| (child.clone(), a, b)));
         }
         let stored = stored_tallies(&self.node, &items).await?;
+        let expected = expected_counts(&self.node, &coverage, &items).await?;
         let mut totals = stored[0];
-        totals.expected = coverage.expected(unit.id.as_str(), from, through);
+        totals.expected = expected[0];
         let employers = self.node.store().distinct_employers(&unit.id, from, through).await?;
         // Only a node with child nodes has syncs to show: spare the others
         // a query on every summary.
@@ -237,8 +261,9 @@ impl Summaries {
         for (child, ranges) in children {
             let mut tally = Tally::default();
             for &(a, b) in &ranges {
+                debug_assert_eq!(items[next], (child.clone(), a, b));
                 tally += stored[next];
-                tally.expected += coverage.expected(child.as_str(), a, b);
+                tally.expected += expected[next];
                 next += 1;
             }
             let unit = tree.get(child.as_str());
@@ -287,6 +312,7 @@ impl Summaries {
         date: NaiveDate,
     ) -> Result<Completeness, NodeError> {
         let unit = self.unit(unit_id, "unit_id")?;
+        self.node.reports_held_here(unit.id.as_str(), "reporting units")?;
         let coverage = self.coverage();
         let tree = self.node.tree();
         let expected = coverage.expected_on(unit.id.as_str(), date);
@@ -342,13 +368,14 @@ impl Summaries {
         let due: Vec<(UnitId, NaiveDate, NaiveDate)> =
             points.iter().filter(|(_, a, b)| a <= b).map(|&(_, a, b)| (unit.id.clone(), a, b)).collect();
         let stored = stored_tallies(&self.node, &due).await?;
+        let mut expected = expected_counts(&self.node, &coverage, &due).await?.into_iter();
         let mut stored = stored.into_iter();
         let weeks = points
             .into_iter()
             .map(|(week, a, b)| {
                 let mut tally = if a <= b { stored.next().unwrap_or_default() } else { Tally::default() };
                 if a <= b {
-                    tally.expected = coverage.expected(unit.id.as_str(), a, b);
+                    tally.expected = expected.next().unwrap_or_default();
                 }
                 WeekPoint::of(week, &tally)
             })
@@ -438,6 +465,7 @@ impl SummaryService for Summaries {
         let to = parse_date(&request.to_date, "to_date").map_err(NodeError::from)?;
         check_range(from, to, "to_date")?;
         let unit = self.unit(&request.unit_id, "unit_id")?;
+        self.node.reports_held_here(unit.id.as_str(), "reports")?;
         let total =
             stored_tallies(&self.node, &[(unit.id.clone(), from, to)]).await?[0].received.max(0) as u64;
         let (sender, receiver) = mpsc::channel(2);
@@ -503,6 +531,7 @@ impl SummaryService for Summaries {
     ) -> Result<Response<Self::WatchAlertsStream>, Status> {
         self.node.authorize(&request, Rpc::WatchAlerts, Target::Unit(&request.get_ref().unit_id))?;
         let unit = self.unit(&request.get_ref().unit_id, "unit_id")?;
+        self.node.reports_held_here(unit.id.as_str(), "missing reports")?;
         let (sender, receiver) = mpsc::channel(4);
         let this = self.clone();
         // The first cut-off still ahead when the caller subscribed (not when

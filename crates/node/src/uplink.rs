@@ -23,7 +23,7 @@ use fengqiao_proto::pb::{
     CaseEventItem, ItemAck, ItemOutcome, PushBatchRequest, PushBatchResponse, UplinkItem,
 };
 use fengqiao_store::committer::CommitError;
-use fengqiao_store::{CaseApplied, Submission};
+use fengqiao_store::{CaseApplied, StateOutcome, StateWrite, Submission};
 use opentelemetry::trace::TraceContextExt;
 use tonic::{Request, Response, Status};
 use tracing::{Instrument, field, instrument};
@@ -76,6 +76,7 @@ impl Uplink {
         let mut case_events = Vec::new();
         let mut weekly = Vec::new();
         let mut actions = Vec::new();
+        let mut states = Vec::new();
         // Each change is audited in its own transaction, as the sender's.
         let by = Auditor::caller(caller, rpc::PUSH_BATCH);
         for (position, item) in request.items.into_iter().enumerate() {
@@ -89,6 +90,7 @@ impl Uplink {
                 }
                 Admitted::Weekly(event) => weekly.push((position, sequence, event)),
                 Admitted::Accountability(action) => actions.push((position, sequence, action)),
+                Admitted::State(write) => states.push((position, sequence, write)),
                 Admitted::Refused(refusal) => {
                     tracing::warn!(from = %sender, sequence, %refusal, "refused an item from a child node");
                     acks[position] = Some(ItemAck {
@@ -235,6 +237,23 @@ impl Uplink {
             };
             acks[position] = Some(ItemAck { sequence, outcome: outcome.0.into(), detail: outcome.1 });
         }
+        if !states.is_empty() {
+            let writes: Vec<StateWrite> = states.iter().map(|(_, _, write)| write.clone()).collect();
+            let forward = self.node.config().parent.is_some();
+            let outcomes =
+                self.node.store().apply_rollup_states(&writes, forward, self.node.clock().now()).await?;
+            if forward {
+                self.node.committer().committed().notify_waiters();
+            }
+            for ((position, sequence, _), outcome) in states.into_iter().zip(outcomes) {
+                let outcome = match outcome {
+                    StateOutcome::Applied => ItemOutcome::Applied,
+                    StateOutcome::Duplicate => ItemOutcome::Duplicate,
+                    StateOutcome::Superseded => ItemOutcome::Superseded,
+                };
+                acks[position] = Some(ItemAck { sequence, outcome: outcome.into(), detail: String::new() });
+            }
+        }
         let acks: Vec<ItemAck> = acks.into_iter().map(|ack| ack.expect("every item is answered")).collect();
         // Everything is committed: the child's subtree is synced this far.
         let sender = fengqiao_core::UnitId::parse(&sender)?;
@@ -266,7 +285,61 @@ impl Uplink {
         let max_skew =
             chrono::Duration::from_std(node.config().max_clock_skew).unwrap_or(chrono::Duration::MAX);
         let policy = &node.config().time;
+        // Above the summary boundary only states travel; below it, none.
+        let summaries = node.summary_fed();
+        match (&item.payload, summaries) {
+            (Some(Payload::RollupState(_)), false) => {
+                return Ok(Admitted::Refused(DomainError::invalid(
+                    format!("{path}.rollup_state"),
+                    why!(
+                        NODE_HOLDS_REPORTS,
+                        "this node holds reports, not summaries: send reports (uplink.mode = reports)"
+                    ),
+                )));
+            }
+            (Some(Payload::RollupState(_)) | None, true) | (_, false) => {}
+            (Some(_), true) => {
+                return Ok(Admitted::Refused(DomainError::invalid(
+                    format!("{path}.payload"),
+                    why!(
+                        NODE_HOLDS_SUMMARIES,
+                        "this node is above the summary boundary and holds summaries only: send rollup states (uplink.mode = summaries)"
+                    ),
+                )));
+            }
+        }
         match item.payload {
+            Some(Payload::RollupState(state)) => {
+                let path = format!("{path}.rollup_state");
+                let state = match fengqiao_proto::rollup_state_from_pb(state, &path) {
+                    Ok(state) => state,
+                    Err(refusal) => return Ok(Admitted::Refused(refusal)),
+                };
+                let tree = node.tree();
+                let unit = state.unit_id.as_str();
+                if tree.get(unit).is_none() || !tree.is_within_on(unit, sender, state.day) {
+                    return Err(NodeError::PermissionDenied(why!(
+                        UNIT_NOT_IN_SUBTREE_SENDER,
+                        "{path}: unit {unit} is not in the subtree of sender {sender}",
+                        path = path,
+                        unit = unit,
+                        sender = sender
+                    )));
+                }
+                if state.day > policy.local_date(now + max_skew) {
+                    return Ok(Admitted::Refused(DomainError::invalid(
+                        format!("{path}.day"),
+                        why!(DAY_IN_FUTURE, "{day} has not begun here", day = state.day),
+                    )));
+                }
+                // Only the sender's home unit counts towards the units
+                // above it; its descendants' states stand for themselves.
+                let mut targets = vec![state.unit_id.clone()];
+                if unit == sender {
+                    targets.extend(tree.ancestors_on(unit, state.day).into_iter().map(|u| u.id.clone()));
+                }
+                Ok(Admitted::State(StateWrite { state, targets }))
+            }
             Some(Payload::Report(report)) => {
                 let path = format!("{path}.report");
                 let stored = match fengqiao_proto::convert_at::<_, (StoredReport, bool)>(report, &path) {
@@ -406,6 +479,7 @@ enum Admitted {
     },
     Weekly(fengqiao_proto::pb::WeeklyEvent),
     Accountability(fengqiao_proto::pb::AccountabilityAction),
+    State(StateWrite),
     Refused(DomainError),
 }
 
@@ -425,6 +499,7 @@ impl UplinkService for Uplink {
             Some(Payload::CaseEvent(item)) => item.event.as_ref().map_or("", |e| e.unit_id.as_str()),
             Some(Payload::WeeklyEvent(event)) => event.unit_id.as_str(),
             Some(Payload::Accountability(action)) => action.unit_id.as_str(),
+            Some(Payload::RollupState(state)) => state.unit_id.as_str(),
             None => "",
         });
         // An item naming no unit is refused as invalid below, before anything is applied.

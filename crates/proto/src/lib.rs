@@ -53,6 +53,7 @@ mod reconcile;
 pub mod refusal;
 mod report;
 mod scalars;
+mod summary_state;
 mod unit;
 
 pub use fengqiao_core::DomainError;
@@ -62,6 +63,7 @@ pub use enums::WireEnum;
 pub use reconcile::period_digests_to_pb;
 pub use report::stored_report_to_pb;
 pub use scalars::{from_timestamp, parse_date, parse_optional_date, parse_text, parse_unit_id, timestamp};
+pub use summary_state::{rollup_state_from_pb, rollup_state_to_pb};
 
 /// The most encoded bytes of any answer a node gives a client: a unary
 /// response, or one message of a stream (1 MiB, a quarter of the 4 MiB every

@@ -764,6 +764,18 @@ pub(crate) fn figures_sql(source: FigureSource, roots: &str) -> String {
     format!("SELECT u.ancestor_id, {} {} GROUP BY u.ancestor_id", counts.join(", "), source.rows_sql(roots))
 }
 
+/// Every (root, case) of one source over `$2`–`$3` with one 0/1 column
+/// per figure of the source ([`FigureSource::figures`] order): the cases
+/// behind the figures, for a summary state.
+pub(crate) fn keys_sql(source: FigureSource, roots: &str) -> String {
+    let flags: Vec<String> = source
+        .figures()
+        .into_iter()
+        .map(|f| format!("CASE WHEN {} THEN 1 ELSE 0 END", figure_predicate(f)))
+        .collect();
+    format!("SELECT DISTINCT u.ancestor_id, c.case_id, {} {}", flags.join(", "), source.rows_sql(roots))
+}
+
 /// The distinct case ids behind one figure of root `$1` over `$2`–`$3`,
 /// after `$4`, at most `$5`.
 pub(crate) fn drill_sql(figure: CaseFigure) -> String {
@@ -814,12 +826,16 @@ pub(crate) struct OutboxEntryRow {
     /// A weekly step's or an accountability action's encoded body.
     pub blob: Option<Vec<u8>>,
     pub trace_parent: Option<String>,
+    /// The outbox row's own key (a `summary` entry's unit and day).
+    pub key_unit: String,
+    pub key_date: NaiveDate,
 }
 
 /// The `SELECT` of [`OutboxEntryRow`]s, oldest first, at most `$1`.
 pub(crate) const OUTBOX_PEEK: &str = "SELECT o.id, o.kind, rv.unit_id, rv.report_date, rv.revision, \
      rv.reporter, rv.disputes, rv.correction_reason, rv.accepted_at, r.first_accepted_at, e.body, \
-     COALESCE(w.body, a.body) AS blob, o.trace_parent FROM outbox o \
+     COALESCE(w.body, a.body) AS blob, o.trace_parent, o.unit_id AS key_unit, o.item_date AS key_date \
+     FROM outbox o \
      LEFT JOIN report_revisions rv ON o.kind = 'report' AND rv.report_date = o.item_date \
      AND rv.unit_id = o.unit_id AND rv.revision = o.revision \
      LEFT JOIN reports r ON o.kind = 'report' AND r.report_date = o.item_date AND r.unit_id = o.unit_id \
@@ -852,6 +868,11 @@ impl OutboxEntryRow {
             }
             "weekly" => OutboxPayload::Weekly(self.blob.clone().ok_or_else(missing)?),
             "accountability" => OutboxPayload::Accountability(self.blob.clone().ok_or_else(missing)?),
+            "summary" => OutboxPayload::Summary {
+                unit_id: UnitId::parse(&self.key_unit)
+                    .map_err(|e| StoreError::Corrupt(format!("outbox entry {}: {e}", self.id)))?,
+                day: self.key_date,
+            },
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "outbox entry {} of unknown kind {other:?}",

@@ -57,6 +57,7 @@ pub mod postgres;
 pub mod rollup;
 mod shared;
 pub mod sqlite;
+pub mod summary_states;
 pub mod testing;
 pub mod weekly;
 
@@ -82,6 +83,7 @@ pub use contacts::{Contacts, DutyRow, DutySet, LedFigures, ProjectRow, SetOutcom
 pub use digest::{DigestLevel, Reconciliation, Requeued};
 pub use personal::{Keyring, PersonalDataKey, RekeyReport};
 pub use rollup::{Period, RollupRow, Verification};
+pub use summary_states::{StateOutcome, StateWrite, SummaryStates};
 pub use weekly::{AccountabilityRow, HeldReportRow, Weekly, WeeklyApplied, WeeklyEventRow, WeeklyKeyRow};
 
 /// Why the store failed. None of this text is ever shown to a client.
@@ -287,6 +289,9 @@ pub enum OutboxPayload {
     Weekly(Vec<u8>),
     /// An accountability action: the encoded `fengqiao.v1.AccountabilityAction`.
     Accountability(Vec<u8>),
+    /// A (unit, day) whose summary state is to be sent (a node fed
+    /// summaries that forwards its own; see [`SummaryStates`]).
+    Summary { unit_id: UnitId, day: NaiveDate },
 }
 
 /// How far delivery upward lags.
@@ -393,7 +398,7 @@ pub struct ListQuery {
 /// The storage a node needs (with [`Reconciliation`]: the digests and
 /// items the anti-entropy exchange between tiers compares).
 #[async_trait]
-pub trait Store: Reconciliation + Weekly + Contacts + Send + Sync + fmt::Debug {
+pub trait Store: Reconciliation + Weekly + Contacts + SummaryStates + Send + Sync + fmt::Debug {
     fn backend(&self) -> Backend;
 
     /// A write probe: one small write transaction (a counter in

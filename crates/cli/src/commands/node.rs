@@ -232,6 +232,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         reconcile: loaded.reconcile(),
         public: config.public.to_node(),
         departments,
+        uplink: config.uplink.to_node()?,
         ..NodeConfig::new(unit.clone())
     };
     let clock = Arc::new(SystemClock);

@@ -146,7 +146,7 @@ impl CaseFigures {
 /// One figure of the case ledger, and what it counts. Every figure is a
 /// number of distinct cases (so it equals its drill-down); the event
 /// figures count cases with at least one such event in the range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CaseFigure {
     /// Cases registered in the range at a unit of the subtree (origin unit,
     /// registration day).

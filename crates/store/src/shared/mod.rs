@@ -25,6 +25,7 @@ mod contacts;
 mod ledger;
 mod reconcile;
 mod store;
+mod summary_states;
 mod weekly;
 
 use crate::cases;

@@ -58,6 +58,41 @@ pub struct Config {
     pub log: LogSection,
     pub trace: TraceSection,
     pub reconcile: ReconcileSection,
+    pub uplink: UplinkSection,
+}
+
+/// What a node sends its parent: above the summary boundary only rollup
+/// states travel (see `RollupState` in uplink.proto).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UplinkSection {
+    /// `auto` (summaries from a district or above, reports below),
+    /// `reports` or `summaries`.
+    pub mode: String,
+    /// With summaries: how many tiers below the home unit get states of
+    /// their own (1: a district's townships).
+    pub summary_depth: u8,
+}
+
+impl Default for UplinkSection {
+    fn default() -> Self {
+        UplinkSection { mode: "auto".to_owned(), summary_depth: fengqiao_node::DEFAULT_SUMMARY_DEPTH }
+    }
+}
+
+impl UplinkSection {
+    /// The node's mode; a mode this version does not know is refused.
+    pub fn to_node(&self) -> Result<fengqiao_node::UplinkMode> {
+        match self.mode.as_str() {
+            "auto" => Ok(fengqiao_node::UplinkMode::Auto),
+            "reports" => Ok(fengqiao_node::UplinkMode::Reports),
+            "summaries" if (1..=6).contains(&self.summary_depth) => {
+                Ok(fengqiao_node::UplinkMode::Summaries { depth: self.summary_depth })
+            }
+            "summaries" => bail!("uplink.summary_depth: {} is not between 1 and 6", self.summary_depth),
+            other => bail!("uplink.mode: {other:?} is not one of auto, reports, summaries"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -144,6 +144,7 @@ pub(super) fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("log", vec!["format", "filter"]),
         ("trace", vec!["otlp_endpoint", "service_name"]),
         ("reconcile", vec!["interval_secs", "max_days"]),
+        ("uplink", vec!["mode", "summary_depth"]),
     ])
 }
 
