@@ -771,7 +771,7 @@ pub(crate) fn keys_sql(source: FigureSource, roots: &str) -> String {
     let flags: Vec<String> = source
         .figures()
         .into_iter()
-        .map(|f| format!("CASE WHEN {} THEN 1 ELSE 0 END", figure_predicate(f)))
+        .map(|f| format!("CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)", figure_predicate(f)))
         .collect();
     format!("SELECT DISTINCT u.ancestor_id, c.case_id, {} {}", flags.join(", "), source.rows_sql(roots))
 }

@@ -70,6 +70,31 @@ impl Running {
         running
     }
 
+    /// [`Running::start`] reading its own tree file although it has a parent
+    /// (a district node under a city: above the summary boundary the parent
+    /// holds no tree of the district's to send down).
+    pub async fn start_own_tree(
+        csv: &str,
+        unit: &'static str,
+        backend: Backend,
+        config: NodeConfig,
+    ) -> Running {
+        let db = TestDb::new(backend).await;
+        let mut running = Running {
+            unit,
+            config,
+            tree: Some(csv.to_owned()),
+            db,
+            address: "127.0.0.1:0".parse().unwrap(),
+            clock: Arc::new(SystemClock),
+            node: None,
+            stop: None,
+            task: None,
+        };
+        running.serve(None).await;
+        running
+    }
+
     pub async fn serve(&mut self, address: Option<SocketAddr>) {
         let store = self.db.open().await.unwrap();
         let clock = Arc::clone(&self.clock);
