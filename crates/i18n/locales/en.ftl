@@ -1247,3 +1247,15 @@ web-leaders-areas = Townships and key projects
 web-leaders-led = led
 web-leaders-bad-date = { $field }: a date is YYYY-MM-DD, not { $date }
 refusal-department-not-of-unit = department { $department } is not of unit { $unit }
+
+# Summaries above the district (RollupState)
+refusal-counters-expected = { $count } counters; expected { $expected }
+refusal-not-negative = must not be negative
+refusal-employer-key-shape = must be 64 lower-case hex digits (a key, never a name)
+refusal-must-be-positive = must be positive
+refusal-listed-twice = listed twice
+refusal-unknown-case-figure = unknown case figure { $figure }
+refusal-node-holds-reports = this node holds reports, not summaries: send reports (uplink.mode = reports)
+refusal-node-holds-summaries = this node is above the summary boundary and holds summaries only: send rollup states (uplink.mode = summaries)
+refusal-day-in-future = { $day } has not begun here
+refusal-held-below-summary-boundary = this node is above the summary boundary and holds summaries only: the { $what } of { $unit } are held by { $holder }

@@ -1197,3 +1197,15 @@ web-leaders-areas = 联系乡镇（街道）和重点项目
 web-leaders-led = 包案件数
 web-leaders-bad-date = { $field }：日期格式为 YYYY-MM-DD，而不是 { $date }
 refusal-department-not-of-unit = 部门 { $department } 不属于单位 { $unit }
+
+# 区以上的汇总上报(RollupState)
+refusal-counters-expected = 计数 { $count } 项,应为 { $expected } 项
+refusal-not-negative = 不能为负数
+refusal-employer-key-shape = 必须是 64 位小写十六进制(只传键,不传名称)
+refusal-must-be-positive = 必须为正数
+refusal-listed-twice = 重复列出
+refusal-unknown-case-figure = 未知的案件指标 { $figure }
+refusal-node-holds-reports = 本节点保存原始报告,不收汇总:请上报原始报告(uplink.mode = reports)
+refusal-node-holds-summaries = 本节点在汇总边界以上,只保存汇总:请上报汇总状态(uplink.mode = summaries)
+refusal-day-in-future = 本地尚未到 { $day }
+refusal-held-below-summary-boundary = 本节点在汇总边界以上,只保存汇总:{ $unit } 的{ $what }保存在 { $holder }

@@ -88,7 +88,7 @@ pub fn rollup_state_from_pb(wire: pb::RollupState, field: &str) -> Result<Rollup
         let figure = CaseFigure::parse(&keys.figure).ok_or_else(|| {
             DomainError::invalid(
                 format!("{at}.figure"),
-                why!(UNKNOWN_CASE_FIGURE, "unknown case figure {figure:?}", figure = keys.figure),
+                why!(UNKNOWN_CASE_FIGURE, "unknown case figure {figure}", figure = keys.figure),
             )
         })?;
         let set = cases.entry(figure).or_default();
