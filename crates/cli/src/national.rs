@@ -207,7 +207,7 @@ fn read_divisions(path: &Path, mut each: impl FnMut(Division<'_>) -> Result<()>)
 ///
 /// The root unit has no parent (a city's tree starts with the city). Errors:
 /// a malformed file, a root that is not in it, `down_to` above the root's
-/// tier.
+/// tier, a `year` out of range when down to groups.
 pub fn load(
     path: &Path,
     root: &Root,
@@ -216,6 +216,9 @@ pub fn load(
     seed: u64,
     year: i32,
 ) -> Result<UnitTree> {
+    if down_to == Tier::Group {
+        treegen::check_year(year)?;
+    }
     let base = load_official(path, root, down_to)?;
     Ok(if down_to == Tier::Group { treegen::add_groups_at(&base, density, seed, year) } else { base })
 }
@@ -587,6 +590,8 @@ code,parent_code,level,name
         }
         let error = load(file.path(), &root("4104"), Tier::Province, density(1, 1), 1, 2026).unwrap_err();
         assert!(error.to_string().contains("--down-to province is above the root 4104, a city"), "{error}");
+        let error = load(file.path(), &root("41"), Tier::Group, density(1, 1), 1, i32::MAX).unwrap_err();
+        assert!(error.to_string().contains("out of range"), "{error}");
         let missing = Path::new("/nonexistent/divisions.csv.gz");
         assert!(load(missing, &root("cn"), Tier::Province, density(1, 1), 1, 2026).is_err());
     }

@@ -82,6 +82,16 @@ impl GroupDensity {
     }
 }
 
+/// Refuses a year the generators cannot date groups in (outside chrono's
+/// range), so that `--year` is an error rather than a panic.
+pub fn check_year(year: i32) -> Result<()> {
+    ensure!(
+        NaiveDate::from_ymd_opt(year, 1, 1).is_some() && NaiveDate::from_ymd_opt(year, 12, 31).is_some(),
+        "year {year} is out of range: groups open and close on dates of a year like 2026"
+    );
+    Ok(())
+}
+
 /// `add_groups_at(base, GroupDensity::ZHANHE, seed, year)`: 10–30 groups
 /// under every community, as in the committed Zhanhe tree.
 pub fn add_groups(base: &UnitTree, seed: u64, year: i32) -> UnitTree {
@@ -538,6 +548,14 @@ mod tests {
             add_groups_at(&base, GroupDensity::new(3, 3).unwrap(), 4, YEAR).len(),
             base.len() + 3 * 104
         );
+    }
+
+    #[test]
+    fn years_out_of_range_are_refused() {
+        assert!(check_year(YEAR).is_ok());
+        assert!(check_year(1).is_ok());
+        assert!(check_year(i32::MAX).is_err());
+        assert!(check_year(-400_000).is_err());
     }
 
     #[test]

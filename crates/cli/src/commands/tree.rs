@@ -46,7 +46,10 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
             };
             treegen::synthetic(args.seed, townships, communities, groups)?
         }
-        None => treegen::add_groups(&load_tree(&args.from)?, args.seed, args.year),
+        None => {
+            treegen::check_year(args.year)?;
+            treegen::add_groups(&load_tree(&args.from)?, args.seed, args.year)
+        }
     };
     let csv = tree.to_csv();
     match &args.out {
@@ -97,6 +100,9 @@ fn parse_tier(text: &str) -> Result<Tier, String> {
 }
 
 pub fn national(args: NationalArgs) -> Result<()> {
+    if args.down_to == Tier::Group {
+        treegen::check_year(args.year)?;
+    }
     let started = Instant::now();
     // Down to groups, the groups are streamed out, never all in memory;
     // above them the tree is what `national::load` builds.
