@@ -208,6 +208,11 @@ fn read_divisions(path: &Path, mut each: impl FnMut(Division<'_>) -> Result<()>)
 /// The root unit has no parent (a city's tree starts with the city). Errors:
 /// a malformed file, a root that is not in it, `down_to` above the root's
 /// tier, a `year` out of range when down to groups.
+///
+/// Every unit is built in memory: fine for a province down to groups
+/// (about 450,000 units at 5–10 per village), heavy for the country
+/// (5.3 million). For those, [`groups_per_county`] counts without building,
+/// and [`load_official`] with [`treegen::write_with_groups`] writes the file.
 pub fn load(
     path: &Path,
     root: &Root,
