@@ -153,6 +153,44 @@ fn the_node_reads_the_clients_certificate_variables() {
 }
 
 #[test]
+fn tree_national_builds_a_subtree_and_refuses_bad_roots_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("divisions.csv"),
+        "code,parent_code,level,name\n41,,province,河南省\n4104,41,city,平顶山市\n\
+         410411,4104,county,湛河区\n410411001,410411,township,马庄街道\n\
+         410411001001,410411001,village,电力社区居民委员会\n",
+    )
+    .unwrap();
+    let national = |extra: &[&str]| {
+        let mut args = vec!["tree", "national", "--divisions", "divisions.csv"];
+        args.extend_from_slice(extra);
+        run(&mut fengqiao(d, &args))
+    };
+
+    let built = national(&["--root", "4104", "--groups", "2", "--out", "city.csv"]);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let city = std::fs::read_to_string(d.join("city.csv")).unwrap();
+    let codes: Vec<&str> = city.lines().skip(1).map(|line| line.split(',').next().unwrap()).collect();
+    assert_eq!(codes, ["4104", "410411", "410411001", "410411001001", "410411001001001", "410411001001002"]);
+    assert!(city.lines().nth(1).unwrap().starts_with("4104,,city,平顶山市,"));
+
+    let line = error_line(&national(&["--root", "4105"]));
+    assert_eq!(line, "error: no division with code 4105 in divisions.csv");
+    let line = error_line(&national(&["--root", "410411", "--down-to", "city"]));
+    assert!(line.contains("--down-to city is above the root 410411, a district"), "{line}");
+    let line = error_line(&national(&["--root", "41", "--year", "2147483647"]));
+    assert!(line.contains("year 2147483647 is out of range"), "{line}");
+    let line = error_line(&national(&["--root", "41", "--groups", "0,5"]));
+    assert!(line.contains("need 1 <= MIN <= MAX <= 999"), "{line}");
+    let absent = ["tree", "national", "--divisions", "absent.csv.gz", "--root", "cn"];
+    let line = error_line(&run(&mut fengqiao(d, &absent)));
+    assert!(line.contains("cannot open absent.csv.gz"), "{line}");
+    assert!(!d.join("absent.csv.gz").exists());
+}
+
+#[test]
 fn a_closed_pipe_ends_a_command_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let binary = fengqiao_binary();

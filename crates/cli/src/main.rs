@@ -9,6 +9,7 @@ mod dates;
 mod demo;
 mod errors;
 mod i18n;
+mod national;
 mod render;
 #[cfg(unix)]
 mod sigbus;
@@ -158,6 +159,12 @@ enum ConfigCommand {
 enum TreeCommand {
     /// Generate a tree file: groups under a real tree, or a synthetic tree.
     Generate(commands::tree::GenerateArgs),
+    /// Build a subtree of the national division tree (a province, a city, a county, the
+    /// country) from the divisions file, down to a tier, with generated groups below villages.
+    National(commands::tree::NationalArgs),
+    /// Count the units of each tier in a subtree of the national division tree, and the groups
+    /// generated below it at a density.
+    Counts(commands::tree::CountsArgs),
 }
 
 fn main() -> ExitCode {
@@ -213,6 +220,8 @@ fn main() -> ExitCode {
             Command::Units(args) => commands::units::units(args).await,
             Command::Web { command } => commands::web::run(command).await,
             Command::Tree { command: TreeCommand::Generate(args) } => commands::tree::generate(args),
+            Command::Tree { command: TreeCommand::National(args) } => commands::tree::national(args),
+            Command::Tree { command: TreeCommand::Counts(args) } => commands::tree::counts(args),
             Command::Bench { command } => bench::run(command).await,
         }
     });

@@ -8,7 +8,9 @@
 //! `deploy/zhanhe-410411.csv` is `add_groups(official, 2026, 2026)`, checked by
 //! the test `committed_tree_matches_generator`.
 
-use anyhow::{Result, ensure};
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, bail, ensure};
 use chrono::{Datelike, NaiveDate};
 use fengqiao_core::{Tier, Unit, UnitId, UnitTree};
 use rand::{RngExt, SeedableRng};
@@ -28,7 +30,75 @@ pub const SYNTHETIC_DISTRICT: &str = "990001";
 /// (when the tree has that many groups).
 const MIN_CHANGES_PER_KIND: usize = 3;
 
-/// Returns `base` with 10–30 groups under every community, chosen by `seed`.
+/// How many groups [`add_groups_at`] puts under each community: a number
+/// drawn uniformly from `min..=max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupDensity {
+    min: usize,
+    max: usize,
+}
+
+impl GroupDensity {
+    /// The density of the committed Zhanhe tree: 10 to 30 groups per community.
+    pub const ZHANHE: GroupDensity =
+        GroupDensity { min: MIN_GROUPS_PER_COMMUNITY, max: MAX_GROUPS_PER_COMMUNITY };
+
+    /// `min..=max` groups per community: `1 <= min <= max <= 999` (group ids
+    /// add three digits to the community's).
+    pub fn new(min: usize, max: usize) -> Result<Self> {
+        ensure!(
+            (1..=MAX_SYNTHETIC_PER_LEVEL).contains(&min) && (min..=MAX_SYNTHETIC_PER_LEVEL).contains(&max),
+            "groups per community {min},{max}: need 1 <= MIN <= MAX <= {MAX_SYNTHETIC_PER_LEVEL}"
+        );
+        Ok(GroupDensity { min, max })
+    }
+
+    /// Parses `MIN,MAX` (or a single `N` for exactly N per community).
+    pub fn parse(spec: &str) -> Result<Self> {
+        let numbers: Vec<usize> = spec
+            .split(',')
+            .map(|n| n.trim().parse::<usize>())
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("groups per community {spec:?}: expected MIN,MAX like 5,10"))?;
+        match numbers[..] {
+            [exact] => GroupDensity::new(exact, exact),
+            [min, max] => GroupDensity::new(min, max),
+            _ => bail!("groups per community {spec:?}: expected MIN,MAX like 5,10"),
+        }
+    }
+
+    pub fn min(self) -> usize {
+        self.min
+    }
+
+    pub fn max(self) -> usize {
+        self.max
+    }
+
+    /// The next community's number of groups, drawn from `rng`: the one draw
+    /// per community, in depth-first order, that every generator here makes.
+    pub(crate) fn draw(self, rng: &mut ChaCha8Rng) -> usize {
+        rng.random_range(self.min..=self.max)
+    }
+}
+
+/// Refuses a year the generators cannot date groups in (outside chrono's
+/// range), so that `--year` is an error rather than a panic.
+pub fn check_year(year: i32) -> Result<()> {
+    ensure!(
+        NaiveDate::from_ymd_opt(year, 1, 1).is_some() && NaiveDate::from_ymd_opt(year, 12, 31).is_some(),
+        "year {year} is out of range: groups open and close on dates of a year like 2026"
+    );
+    Ok(())
+}
+
+/// `add_groups_at(base, GroupDensity::ZHANHE, seed, year)`: 10–30 groups
+/// under every community, as in the committed Zhanhe tree.
+pub fn add_groups(base: &UnitTree, seed: u64, year: i32) -> UnitTree {
+    add_groups_at(base, GroupDensity::ZHANHE, seed, year)
+}
+
+/// Returns `base` with `density` groups under every community, chosen by `seed`.
 ///
 /// Group ids are the community id followed by three digits (`001`, `002`, …).
 /// Groups under a community whose name contains "社区" are buildings ("1号楼",
@@ -40,59 +110,143 @@ const MIN_CHANGES_PER_KIND: usize = 3;
 /// the year (not 1 January or 31 December), at least three of each kind when
 /// the tree has six groups or more. Every generated group reports.
 ///
-/// The district, townships and communities are copied unchanged. Group-tier
-/// units already in `base`, if any, are replaced by the generated ones, so
-/// applying this twice with the same seed gives the same tree.
+/// The units above the groups are copied unchanged. Group-tier units already
+/// in `base`, if any, are replaced by the generated ones, so applying this
+/// twice with the same seed gives the same tree. [`write_with_groups`] writes
+/// the same tree as CSV without holding the groups in memory.
 ///
 /// # Panics
 ///
 /// If `year` is outside chrono's date range, or a community id is longer
 /// than 61 characters (ids hold at most 64).
-pub fn add_groups(base: &UnitTree, seed: u64, year: i32) -> UnitTree {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut units: Vec<Unit> = Vec::new();
-    let mut groups: Vec<Unit> = Vec::new();
-    for unit in base.units() {
-        match unit.tier {
-            Tier::Group => continue,
-            Tier::Community => {
-                units.push(unit.clone());
-                let count = rng.random_range(MIN_GROUPS_PER_COMMUNITY..=MAX_GROUPS_PER_COMMUNITY);
-                for number in 1..=count {
-                    groups.push(Unit {
-                        id: child_id(&unit.id, number),
-                        parent: Some(unit.id.clone()),
-                        tier: Tier::Group,
-                        name: group_name(&unit.name, number),
-                        reporting: true,
-                        active_from: None,
-                        active_to: None,
-                        moves: Vec::new(),
-                    });
-                }
-            }
-            _ => units.push(unit.clone()),
-        }
-    }
-
-    // About 1% of the groups open or close during the year, half each way.
-    let changes = groups.len().div_ceil(100).max(2 * MIN_CHANGES_PER_KIND).min(groups.len());
-    let openings = changes / 2;
-    let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("year within chrono's range");
-    let last_ordinal = NaiveDate::from_ymd_opt(year, 12, 31).expect("year within chrono's range").ordinal();
-    let picked = rand::seq::index::sample(&mut rng, groups.len(), changes).into_vec();
-    for (k, position) in picked.into_iter().enumerate() {
-        let ordinal = rng.random_range(2..last_ordinal);
-        let day = first.with_ordinal(ordinal).expect("ordinal within the year");
-        if k < openings {
-            groups[position].active_from = Some(day);
-        } else {
-            groups[position].active_to = Some(day);
-        }
-    }
-
+pub fn add_groups_at(base: &UnitTree, density: GroupDensity, seed: u64, year: i32) -> UnitTree {
+    let plan = GroupPlan::new(base, density, seed, year);
+    let mut units: Vec<Unit> = Vec::with_capacity(base.len() + plan.total);
+    let mut groups: Vec<Unit> = Vec::with_capacity(plan.total);
+    plan.for_each_unit(base, |unit| match unit.tier {
+        Tier::Group => groups.push(unit),
+        _ => units.push(unit),
+    });
     units.extend(groups);
     UnitTree::from_units(units).expect("groups under a valid tree make a valid tree")
+}
+
+/// Writes `add_groups_at(base, density, seed, year).to_csv()` to `out`, the
+/// same bytes, one unit at a time: the national tree with millions of groups
+/// never sits in memory. Returns the number of units written.
+pub fn write_with_groups(
+    base: &UnitTree,
+    density: GroupDensity,
+    seed: u64,
+    year: i32,
+    out: impl std::io::Write,
+) -> Result<usize> {
+    let plan = GroupPlan::new(base, density, seed, year);
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_HEADER)?;
+    let mut written = 0;
+    let mut failed = None;
+    plan.for_each_unit(base, |unit| {
+        if failed.is_none() {
+            match writer.write_record(csv_record(&unit)) {
+                Ok(()) => written += 1,
+                Err(error) => failed = Some(error),
+            }
+        }
+    });
+    if let Some(error) = failed {
+        return Err(error.into());
+    }
+    writer.flush()?;
+    Ok(written)
+}
+
+/// The columns [`UnitTree::to_csv`] writes.
+const CSV_HEADER: [&str; 8] =
+    ["code", "parent_code", "tier", "name", "reporting", "active_from", "active_to", "moves"];
+
+/// One unit as [`UnitTree::to_csv`] writes it.
+fn csv_record(unit: &Unit) -> [String; 8] {
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    [
+        unit.id.to_string(),
+        unit.parent.as_ref().map(UnitId::to_string).unwrap_or_default(),
+        unit.tier.as_str().to_owned(),
+        unit.name.clone(),
+        if unit.reporting { "true" } else { "false" }.to_owned(),
+        date(unit.active_from),
+        date(unit.active_to),
+        fengqiao_core::unit::format_moves(&unit.moves),
+    ]
+}
+
+/// The groups to generate under a tree: how many under each community (in
+/// depth-first order) and which of them open or close on which day.
+struct GroupPlan {
+    counts: Vec<usize>,
+    total: usize,
+    /// Group position (depth-first) → (opens?, day).
+    changes: HashMap<usize, (bool, NaiveDate)>,
+}
+
+impl GroupPlan {
+    fn new(base: &UnitTree, density: GroupDensity, seed: u64, year: i32) -> GroupPlan {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let counts: Vec<usize> = base
+            .units()
+            .into_iter()
+            .filter(|unit| unit.tier == Tier::Community)
+            .map(|_| density.draw(&mut rng))
+            .collect();
+        let total: usize = counts.iter().sum();
+
+        // About 1% of the groups open or close during the year, half each way.
+        let changes = total.div_ceil(100).max(2 * MIN_CHANGES_PER_KIND).min(total);
+        let openings = changes / 2;
+        let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("year within chrono's range");
+        let last_ordinal =
+            NaiveDate::from_ymd_opt(year, 12, 31).expect("year within chrono's range").ordinal();
+        let picked = rand::seq::index::sample(&mut rng, total, changes).into_vec();
+        let mut dated = HashMap::with_capacity(changes);
+        for (k, position) in picked.into_iter().enumerate() {
+            let ordinal = rng.random_range(2..last_ordinal);
+            let day = first.with_ordinal(ordinal).expect("ordinal within the year");
+            dated.insert(position, (k < openings, day));
+        }
+        GroupPlan { counts, total, changes: dated }
+    }
+
+    /// Calls `each` with every unit of the resulting tree, depth-first (the
+    /// order of [`UnitTree::to_csv`]): `base`'s units without its groups,
+    /// each community followed by its generated groups.
+    fn for_each_unit(&self, base: &UnitTree, mut each: impl FnMut(Unit)) {
+        let mut communities = self.counts.iter();
+        let mut position = 0;
+        for unit in base.units() {
+            match unit.tier {
+                Tier::Group => continue,
+                Tier::Community => {
+                    each(unit.clone());
+                    let count = *communities.next().expect("one count per community");
+                    for number in 1..=count {
+                        let change = self.changes.get(&position).copied();
+                        position += 1;
+                        each(Unit {
+                            id: child_id(&unit.id, number),
+                            parent: Some(unit.id.clone()),
+                            tier: Tier::Group,
+                            name: group_name(&unit.name, number),
+                            reporting: true,
+                            active_from: change.filter(|(opens, _)| *opens).map(|(_, day)| day),
+                            active_to: change.filter(|(opens, _)| !*opens).map(|(_, day)| day),
+                            moves: Vec::new(),
+                        });
+                    }
+                }
+                _ => each(unit.clone()),
+            }
+        }
+    }
 }
 
 /// A synthetic tree for benchmarks: district [`SYNTHETIC_DISTRICT`] with
@@ -359,6 +513,59 @@ mod tests {
         assert!(synthetic(1, 1000, 1, 1).is_err());
         assert!(synthetic(1, 1, 1000, 1).is_err());
         assert!(synthetic(1, 1, 1, 1000).is_err());
+    }
+
+    #[test]
+    fn streamed_groups_are_the_built_tree_byte_for_byte() {
+        let base = official();
+        for (density, seed) in [
+            (GroupDensity::ZHANHE, SEED),
+            (GroupDensity::new(5, 10).unwrap(), 1),
+            (GroupDensity::new(1, 1).unwrap(), 2),
+        ] {
+            let mut out = Vec::new();
+            let written = write_with_groups(&base, density, seed, YEAR, &mut out).unwrap();
+            let built = add_groups_at(&base, density, seed, YEAR);
+            assert_eq!(written, built.len());
+            assert!(String::from_utf8(out).unwrap() == built.to_csv(), "{density:?} seed {seed}");
+        }
+        let mut out = Vec::new();
+        write_with_groups(&base, GroupDensity::ZHANHE, SEED, YEAR, &mut out).unwrap();
+        assert!(out == COMMITTED.as_bytes());
+    }
+
+    #[test]
+    fn density_sets_the_groups_per_community() {
+        let base = official();
+        for (min, max) in [(1, 1), (5, 10), (40, 60), (999, 999)] {
+            let tree = add_groups_at(&base, GroupDensity::new(min, max).unwrap(), 4, YEAR);
+            for community in base.units().into_iter().filter(|u| u.tier == Tier::Community) {
+                let groups = tree.children(community.id.as_str()).len();
+                assert!((min..=max).contains(&groups), "{}: {groups} not in {min}..={max}", community.id);
+            }
+        }
+        assert_eq!(
+            add_groups_at(&base, GroupDensity::new(3, 3).unwrap(), 4, YEAR).len(),
+            base.len() + 3 * 104
+        );
+    }
+
+    #[test]
+    fn years_out_of_range_are_refused() {
+        assert!(check_year(YEAR).is_ok());
+        assert!(check_year(1).is_ok());
+        assert!(check_year(i32::MAX).is_err());
+        assert!(check_year(-400_000).is_err());
+    }
+
+    #[test]
+    fn density_bounds_and_parsing() {
+        assert_eq!(GroupDensity::parse("5,10").unwrap(), GroupDensity::new(5, 10).unwrap());
+        assert_eq!(GroupDensity::parse(" 7 ").unwrap(), GroupDensity::new(7, 7).unwrap());
+        assert_eq!(GroupDensity::parse("10,30").unwrap(), GroupDensity::ZHANHE);
+        for bad in ["", "0,5", "6,5", "1,1000", "a,b", "1,2,3", "-1,2"] {
+            assert!(GroupDensity::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! - [`node`] — `node`; [`config`] — `config print` (and the node's
 //!   configuration itself); [`ca`] — `ca init`, `ca issue` (and the TLS
 //!   flags of every client command); [`pii`] — `pii keygen`, `pii rekey`;
-//!   [`tree`] — `tree generate`;
+//!   [`tree`] — `tree generate`, `tree national`, `tree counts`;
 //! - [`report`] — `report`, `zero`, `reports`; [`status`] — `status`,
 //!   `health`; [`notice`] — `notice`, `notices`; [`units`] — `units`;
 //! - [`summary`] — `summary`; [`missing`] — `missing`; [`trend`] — `trend`;
