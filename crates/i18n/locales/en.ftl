@@ -456,6 +456,7 @@ error-no-summary = the node answered without a summary
 error-verify-no-database = { $path } does not exist (verify opens an existing database)
 error-verify-unit-not-in-tree = unit { $unit } of the database is not in { $path }
 error-verify-no-tree = the database holds no unit tree; pass --tree FILE
+error-verify-summary-node = { $unit } is a { $tier } node above the summary boundary: its rollups are its child nodes' states, not sums of reports it holds; verify at the district nodes, where the reports are
 error-verify-differences = { $count ->
     [one] { $count } difference remains
    *[other] { $count } differences remain

@@ -405,6 +405,7 @@ error-no-summary = 节点的答复中没有汇总
 error-verify-no-database = { $path } 不存在（verify 只打开已有的数据库）
 error-verify-unit-not-in-tree = 数据库中的单位 { $unit } 不在 { $path } 中
 error-verify-no-tree = 数据库中没有单位树；请用 --tree FILE 指定
+error-verify-summary-node = { $unit } 是汇总边界以上的节点:其汇总来自下级节点上报的状态,不是本地报告之和;请在保存原始报告的区级节点上校验
 error-verify-differences = 重建汇总后仍有 { $count } 处差异
 error-no-such-unit = 节点上没有单位 { $unit }
 

@@ -78,6 +78,13 @@ pub(crate) async fn verify_store(
         (None, Some(stored)) => stored,
         (None, None) => bail!(tr!("error-verify-no-tree")),
     };
+    if tree.root().tier < fengqiao_core::Tier::District {
+        bail!(tr!(
+            "error-verify-summary-node",
+            unit = tree.root_id().to_string(),
+            tier = tree.root().tier.to_string()
+        ));
+    }
     println!(
         "verifying the rollups of {} ({} {}, {} units; {} cut-off {})",
         args.db,
