@@ -153,6 +153,12 @@ pub async fn run(node: Node, parent: String) {
                 let response = response.into_inner();
                 // A restarted parent, or an operator's request: reconcile.
                 node.reconciler().observe_push(&response.instance_id, &response.reconcile_run_id);
+                if matches!(node.uplink_mode(), crate::UplinkMode::Summaries { .. })
+                    && let Err(error) =
+                        crate::summary_uplink::observe_parent(&node, &response.instance_id).await
+                {
+                    warn!(%error, "cannot record the parent's instance");
+                }
                 let mut done = cleared;
                 let mut conflicts = Vec::new();
                 let mut refused = Vec::new();

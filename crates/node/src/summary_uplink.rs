@@ -34,6 +34,27 @@ pub const MAX_STATES_PER_PUSH: usize = 64;
 const VERSION_KEY: &str = "summary_version";
 /// The `node_meta` key of the last day whose keys were all queued.
 const TICKED_KEY: &str = "summary_ticked_through";
+/// The `node_meta` key of the parent's instance id at the last answer.
+const PARENT_INSTANCE_KEY: &str = "summary_parent_instance";
+
+/// After each answer: when the parent's instance changed (it restarted,
+/// perhaps on a restored database that lost states), every key since the
+/// first day of reporting is queued again at the next push. The parent
+/// answers the states it holds already as duplicates; those it lost it
+/// applies. This is reconciliation above the boundary.
+pub(crate) async fn observe_parent(node: &Node, instance_id: &str) -> Result<(), NodeError> {
+    let store = node.store();
+    let known = store.get_meta(PARENT_INSTANCE_KEY).await?;
+    if known.as_deref() == Some(instance_id) {
+        return Ok(());
+    }
+    if known.is_some() {
+        tracing::info!("the parent restarted: its states are sent again from the first day of reporting");
+        store.set_meta(TICKED_KEY, "").await?;
+    }
+    store.set_meta(PARENT_INSTANCE_KEY, instance_id).await?;
+    Ok(())
+}
 
 /// The state units a change to `unit`'s `day` touches: `unit` and its
 /// ancestors, from the home unit down to `depth` tiers below it.

@@ -136,7 +136,7 @@ async fn network(backend: Backend) -> (Running, Running, Running) {
 }
 
 async fn the_city_sees_what_the_districts_see(backend: Backend) {
-    let (city, zhanhe, xinhua) = network(backend).await;
+    let (mut city, zhanhe, xinhua) = network(backend).await;
     let (d1, d2) = (today() - chrono::Duration::days(2), today() - chrono::Duration::days(1));
     // Zhanhe: reports on two days, a correction, the shared employer.
     submit(
@@ -281,6 +281,27 @@ async fn the_city_sees_what_the_districts_see(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(pushed.acks[0].outcome(), pb::ItemOutcome::Refused, "{:?}", pushed.acks);
+
+    // The city comes back on an empty database (a restore that lost
+    // everything): the districts see its new instance and send every state
+    // again, so its figures come back whole.
+    let address = city.address;
+    city.halt().await;
+    city.db.cleanup().await;
+    city.db = fengqiao_store::testing::TestDb::new(backend).await;
+    city.serve(Some(address)).await;
+    for (district, unit) in [(&zhanhe, "410411"), (&xinhua, "410402")] {
+        let own = figures(&summary(district, unit, from, to).await);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let again = loop {
+            let again = figures(&summary(&city, unit, from, to).await);
+            if again == own || std::time::Instant::now() > deadline {
+                break again;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(again, own, "{unit}: the restored city's figures are the district's own again");
+    }
 
     // The city's database: no report, no case, and none of the text.
     let store = city.node.as_ref().unwrap().store();
