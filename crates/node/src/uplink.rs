@@ -318,13 +318,7 @@ impl Uplink {
                 let tree = node.tree();
                 let unit = state.unit_id.as_str();
                 if tree.get(unit).is_none() || !tree.is_within_on(unit, sender, state.day) {
-                    return Err(NodeError::PermissionDenied(why!(
-                        UNIT_NOT_IN_SUBTREE_SENDER,
-                        "{path}: unit {unit} is not in the subtree of sender {sender}",
-                        path = path,
-                        unit = unit,
-                        sender = sender
-                    )));
+                    return Err(outside_sender(&path, unit, sender));
                 }
                 if state.day > policy.local_date(now + max_skew) {
                     return Ok(Admitted::Refused(DomainError::invalid(
@@ -349,13 +343,7 @@ impl Uplink {
                 let unit = stored.report.unit_id().as_str();
                 let tree = node.tree();
                 let Some(served) = tree.get(unit).filter(|_| tree.is_within(unit, sender)) else {
-                    return Err(NodeError::PermissionDenied(why!(
-                        UNIT_NOT_IN_SUBTREE_SENDER,
-                        "{path}: unit {unit} is not in the subtree of sender {sender}",
-                        path = path,
-                        unit = unit,
-                        sender = sender
-                    )));
+                    return Err(outside_sender(&path, unit, sender));
                 };
                 let check = ForwardedCheck {
                     unit: served,
@@ -431,26 +419,14 @@ impl Uplink {
                     return Ok(Admitted::Refused(refusal.within(&path)));
                 }
                 if !node.tree().is_within(&event.unit_id, sender) {
-                    return Err(NodeError::PermissionDenied(why!(
-                        UNIT_NOT_IN_SUBTREE_SENDER,
-                        "{path}: unit {unit} is not in the subtree of sender {sender}",
-                        path = path,
-                        unit = event.unit_id,
-                        sender = sender
-                    )));
+                    return Err(outside_sender(&path, event.unit_id, sender));
                 }
                 Ok(Admitted::Weekly(event))
             }
             Some(Payload::Accountability(action)) => {
                 let path = format!("{path}.accountability");
                 if !node.tree().is_within(&action.unit_id, sender) {
-                    return Err(NodeError::PermissionDenied(why!(
-                        UNIT_NOT_IN_SUBTREE_SENDER,
-                        "{path}: unit {unit} is not in the subtree of sender {sender}",
-                        path = path,
-                        unit = action.unit_id,
-                        sender = sender
-                    )));
+                    return Err(outside_sender(&path, action.unit_id, sender));
                 }
                 Ok(Admitted::Accountability(action))
             }
@@ -460,6 +436,18 @@ impl Uplink {
             ))),
         }
     }
+}
+
+/// An item whose unit lies outside the sender's subtree: the whole batch is
+/// PERMISSION_DENIED.
+fn outside_sender(path: &str, unit: &str, sender: &str) -> NodeError {
+    NodeError::PermissionDenied(why!(
+        UNIT_NOT_IN_SUBTREE_SENDER,
+        "{path}: unit {unit} is not in the subtree of sender {sender}",
+        path = path,
+        unit = unit,
+        sender = sender
+    ))
 }
 
 /// What [`Uplink::admit`] made of one pushed item.
