@@ -133,6 +133,31 @@ impl SqlStore<Postgres> {
     }
 }
 
+/// Makes sure the report tables have the partitions of the months of
+/// `days` (migration `0018`), before a batch dated in them is written: one
+/// call of `fengqiao_month_partitions` per month this store has not seen
+/// since it opened, in its own transaction, so a batch never waits on a
+/// partition's creation while holding row locks. A row of a month without
+/// one would still land in the DEFAULT partition (nothing is refused); the
+/// next creation of its month moves it.
+pub(crate) async fn ensure_months(
+    store: &PgStore,
+    days: impl Iterator<Item = NaiveDate>,
+) -> Result<(), StoreError> {
+    use chrono::Datelike;
+    let mut missing: Vec<NaiveDate> = {
+        let known = store.months.lock().expect("the months' lock is never poisoned");
+        days.filter_map(|day| day.with_day(1)).filter(|month| !known.contains(month)).collect()
+    };
+    missing.sort_unstable();
+    missing.dedup();
+    for month in missing {
+        sqlx::query("SELECT fengqiao_month_partitions($1)").bind(month).execute(&store.pool).await?;
+        store.months.lock().expect("the months' lock is never poisoned").insert(month);
+    }
+    Ok(())
+}
+
 // The units and periods come as lists (see `Dialect::text_list`), joined
 // to the rollup table by primary key.
 static ROLLUP_READS: LazyLock<RollupReads> = LazyLock::new(|| {
