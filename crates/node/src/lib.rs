@@ -64,6 +64,7 @@ pub mod propagation;
 pub mod readiness;
 pub mod reconcile;
 pub mod reporting;
+pub mod retention;
 pub mod server;
 pub mod status;
 pub mod summary;
@@ -185,6 +186,9 @@ pub struct NodeConfig {
     /// The departments file (`node.departments`), when one is given; see
     /// [`departments`] for what a node holds without one.
     pub departments: Option<fengqiao_core::department::Departments>,
+    /// Months a report revision keeps its free text
+    /// (`storage.raw_text_months`); `None`: for ever. See [`retention`].
+    pub raw_text_months: Option<u32>,
 }
 
 /// The case ledger's settings; every node of a deployment shares them.
@@ -242,6 +246,7 @@ impl NodeConfig {
             weekly_due: fengqiao_core::weekly::DuePolicy::default(),
             public: tracker::PublicConfig::default(),
             departments: None,
+            raw_text_months: None,
         }
     }
 }

@@ -232,6 +232,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         reconcile: loaded.reconcile(),
         public: config.public.to_node(),
         departments,
+        raw_text_months: loaded.raw_text_months(),
         ..NodeConfig::new(unit.clone())
     };
     let clock = Arc::new(SystemClock);

@@ -58,6 +58,7 @@ pub struct Config {
     pub log: LogSection,
     pub trace: TraceSection,
     pub reconcile: ReconcileSection,
+    pub storage: StorageSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -408,6 +409,16 @@ impl Default for ReconcileSection {
     }
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSection {
+    /// Months a report revision keeps its free text (dispute summaries,
+    /// correction reasons), at least 1; unset: for ever. Figures, rollups
+    /// and the case ledger are always kept (see docs/OPERATIONS.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_text_months: Option<u32>,
+}
+
 /// Unit ids are digits: accept `unit = 410411` as well as `"410411"`, and
 /// the environment's `FENGQIAO__NODE__UNIT=410411`, which figment reads as
 /// a number.
@@ -578,6 +589,12 @@ impl Loaded {
             interval: Duration::from_secs(self.config.reconcile.interval_secs),
             max_days: self.config.reconcile.max_days,
         }
+    }
+
+    /// Months report text is kept (`storage.raw_text_months`; checked by
+    /// [`load`]); `None`: for ever.
+    pub fn raw_text_months(&self) -> Option<u32> {
+        self.config.storage.raw_text_months
     }
 
     pub fn time(&self) -> TimePolicy {
