@@ -222,7 +222,16 @@ pub async fn storage(args: StorageArgs) -> Result<()> {
     let store = SqliteStore::connect(&format!("sqlite://{}", path.display())).await?;
     store.replace_units(&tree, fengqiao_store::testing::audit_record("tree")).await?;
     let (rate, _) = load(&store, &history).await?;
+    let today = last + Duration::days(1);
+    let audit = fengqiao_store::testing::audit_record("retention");
+    let purged =
+        fengqiao_store::retention::run(&store, Some(args.raw_text_months), today, Utc::now(), audit).await?;
     store.close().await;
+    let url = format!("sqlite://{}", path.display());
+    let mut connection = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await?;
+    let free: i64 = sqlx::query_scalar("PRAGMA freelist_count").fetch_one(&mut connection).await?;
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&mut connection).await?;
+    sqlx::Connection::close(connection).await?;
     let bytes = std::fs::metadata(&path)?.len() as f64
         + std::fs::metadata(path.with_extension("db-wal")).map_or(0.0, |m| m.len() as f64);
     say!(
@@ -231,6 +240,13 @@ pub async fn storage(args: StorageArgs) -> Result<()> {
         bytes / reports as f64,
         args.district_groups,
         mib(per_year(bytes)),
+    );
+    say!(
+        "  retention ({} months): {} revisions purged ({} with text); then {free} of {pages} pages free \
+         (reused by later writes, or given back by VACUUM)",
+        args.raw_text_months,
+        purged.revisions,
+        purged.texts_removed,
     );
     Ok(())
 }
