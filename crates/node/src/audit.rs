@@ -37,6 +37,8 @@ pub mod rpc {
     pub const RELOAD_TREE: &str = "node/reload-tree";
     /// An overdue case escalated by the node itself.
     pub const AUTO_ESCALATE: &str = "node/auto-escalate";
+    /// Report text removed by the retention policy (`storage.raw_text_months`).
+    pub const RETENTION: &str = "node/retention";
     /// A repeat petition this node found recorded on a case it holds.
     pub const REPEAT_FOUND: &str = "node/repeat-found";
     pub const FILE_WEEKLY: &str = "fengqiao.v1.WeeklyService/FileWeeklyReport";

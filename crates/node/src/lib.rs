@@ -64,6 +64,7 @@ pub mod propagation;
 pub mod readiness;
 pub mod reconcile;
 pub mod reporting;
+pub mod retention;
 pub mod server;
 pub mod status;
 pub mod summary;
@@ -188,6 +189,9 @@ pub struct NodeConfig {
     pub departments: Option<fengqiao_core::department::Departments>,
     /// What goes up to the parent (`uplink.mode`, `uplink.summary_depth`).
     pub uplink: UplinkMode,
+    /// Months a report revision keeps its free text
+    /// (`storage.raw_text_months`); `None`: for ever. See [`retention`].
+    pub raw_text_months: Option<u32>,
 }
 
 /// What a node sends its parent.
@@ -277,6 +281,7 @@ impl NodeConfig {
             public: tracker::PublicConfig::default(),
             departments: None,
             uplink: UplinkMode::Auto,
+            raw_text_months: None,
         }
     }
 }

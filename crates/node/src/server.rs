@@ -124,6 +124,7 @@ pub async fn serve(
         )
     });
     let _escalation = AbortOnDrop(tokio::spawn(cases::run_auto_escalation(node.clone())));
+    let _retention = AbortOnDrop(tokio::spawn(crate::retention::run(node.clone())));
     // The per-call limits (rate per caller, calls in flight, request
     // timeout); see `limits`. Health checks pass through untouched.
     let limit_layer = LimitLayer::new(&limits);

@@ -419,14 +419,14 @@ impl Uplink {
                     return Ok(Admitted::Refused(refusal.within(&path)));
                 }
                 if !node.tree().is_within(&event.unit_id, sender) {
-                    return Err(outside_sender(&path, event.unit_id, sender));
+                    return Err(outside_sender(&path, &event.unit_id, sender));
                 }
                 Ok(Admitted::Weekly(event))
             }
             Some(Payload::Accountability(action)) => {
                 let path = format!("{path}.accountability");
                 if !node.tree().is_within(&action.unit_id, sender) {
-                    return Err(outside_sender(&path, action.unit_id, sender));
+                    return Err(outside_sender(&path, &action.unit_id, sender));
                 }
                 Ok(Admitted::Accountability(action))
             }

@@ -54,6 +54,7 @@ pub(crate) mod fanout;
 pub mod personal;
 pub mod plan;
 pub mod postgres;
+pub mod retention;
 pub mod rollup;
 mod shared;
 pub mod sqlite;
@@ -525,6 +526,30 @@ pub trait Store: Reconciliation + Weekly + Contacts + SummaryStates + Send + Syn
         unit_id: &UnitId,
         date: NaiveDate,
     ) -> Result<Vec<RevisionMeta>, StoreError>;
+
+    /// Removes the free text of every report revision dated before
+    /// `before` not yet purged (see [`retention`]): dispute summaries and
+    /// correction reasons are replaced by [`retention::REMOVED_TEXT`] and the
+    /// revision marked purged at `at`; structured fields, the content hash,
+    /// rollups, the case ledger and revisions still in the outbox are left
+    /// alone. Runs in transactions of [`retention::PURGE_PAGE`] revisions,
+    /// each appending `audit` when it purged any. Purging again purges
+    /// nothing more.
+    async fn purge_report_text(
+        &self,
+        before: NaiveDate,
+        at: DateTime<Utc>,
+        audit: AuditRecord,
+    ) -> Result<retention::Purged, StoreError>;
+
+    /// When the retention policy removed the free text of a stored revision
+    /// (`None`: it holds what was sent, or there is no such revision).
+    async fn text_purged_at(
+        &self,
+        unit_id: &UnitId,
+        date: NaiveDate,
+        revision: Revision,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Current revisions in a subtree and date range, by (date, unit id).
     async fn list_reports(&self, query: &ListQuery) -> Result<Vec<StoredReport>, StoreError>;

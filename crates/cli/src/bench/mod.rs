@@ -10,6 +10,7 @@ pub mod audit;
 pub mod ingest;
 pub mod network;
 pub mod reconcile;
+pub mod storage;
 pub mod summary;
 pub mod web;
 
@@ -69,6 +70,9 @@ pub enum BenchCommand {
     /// The web dashboard's page renders at a district with a year of data,
     /// beside the gRPC call each page is built on.
     Web(web::WebArgs),
+    /// Storage for years: PostgreSQL inserts with monthly partitions vs
+    /// plain tables, bytes per report and per year, the retention purge.
+    Storage(storage::StorageArgs),
     /// The issue-16 table: every benchmark above at a size that fits ten
     /// minutes, each figure beside its target and baseline.
     All(all::AllArgs),
@@ -82,6 +86,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Audit(args) => audit::audit(args).await,
         BenchCommand::Reconcile(args) => reconcile::reconcile(args).await,
         BenchCommand::Web(args) => web::web(args).await.map(drop),
+        BenchCommand::Storage(args) => storage::storage(args).await,
         BenchCommand::All(args) => all::all(args).await,
     }
 }

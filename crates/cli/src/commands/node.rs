@@ -233,6 +233,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
         public: config.public.to_node(),
         departments,
         uplink: config.uplink.to_node()?,
+        raw_text_months: loaded.raw_text_months(),
         ..NodeConfig::new(unit.clone())
     };
     let clock = Arc::new(SystemClock);

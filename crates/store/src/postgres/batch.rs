@@ -72,6 +72,7 @@ pub(super) async fn apply(
 ) -> Result<Vec<ItemResult>, StoreError> {
     let started = std::time::Instant::now();
     let keys: Vec<ReportKey> = batch.iter().map(|s| s.report.key()).collect();
+    super::ensure_months(store, keys.iter().map(|k| k.date)).await?;
     let topology = store.topology.read().await;
     let mut tx = store.pool.begin().await?;
     let heads = read_heads(&mut tx, &keys).await?;

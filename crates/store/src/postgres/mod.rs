@@ -120,6 +120,47 @@ impl SqlStore<Postgres> {
         crate::shared::open(pool.clone(), pool, keyring).await
     }
 
+    /// Replaces the (empty) partitioned report tables with plain ones of
+    /// the same columns and indexes, as before migration `0018`: for
+    /// `fengqiao bench storage`, which measures what partitions cost and
+    /// save. Partition making becomes a no-op. Refused when any report is
+    /// stored.
+    pub async fn flatten_report_tables(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let held: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM report_revisions").fetch_one(&mut *tx).await?;
+        if held > 0 {
+            return Err(StoreError::Config(format!(
+                "flattening the report tables needs them empty; they hold {held} revisions"
+            )));
+        }
+        for table in ["report_revisions", "reports"] {
+            for statement in [
+                format!("CREATE TABLE {table}_flat (LIKE {table} INCLUDING ALL)"),
+                format!("DROP TABLE {table}"),
+                format!("ALTER TABLE {table}_flat RENAME TO {table}"),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Bytes on disk of the report tables (every partition, indexes and
+    /// TOAST included) and of every table of the store's schema.
+    pub async fn report_bytes(&self) -> Result<(i64, i64), StoreError> {
+        let sizes: (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT SUM(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname = 'report_revisions' \
+             OR c.relname = 'reports' OR c.relname LIKE 'report\\_revisions\\_%' \
+             OR c.relname LIKE 'reports\\_%')::bigint, SUM(pg_total_relation_size(c.oid))::bigint \
+             FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((sizes.0.unwrap_or(0), sizes.1.unwrap_or(0)))
+    }
+
     /// Drops a schema made by [`PgStore::connect_in_schema`] (tests clean up with it).
     pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
         let options =
@@ -131,6 +172,31 @@ impl SqlStore<Postgres> {
         admin.close().await;
         Ok(())
     }
+}
+
+/// Makes sure the report tables have the partitions of the months of
+/// `days` (migration `0018`), before a batch dated in them is written: one
+/// call of `fengqiao_month_partitions` per month this store has not seen
+/// since it opened, in its own transaction, so a batch never waits on a
+/// partition's creation while holding row locks. A row of a month without
+/// one would still land in the DEFAULT partition (nothing is refused); the
+/// next creation of its month moves it.
+pub(crate) async fn ensure_months(
+    store: &PgStore,
+    days: impl Iterator<Item = NaiveDate>,
+) -> Result<(), StoreError> {
+    use chrono::Datelike;
+    let mut missing: Vec<NaiveDate> = {
+        let known = store.months.lock().expect("the months' lock is never poisoned");
+        days.filter_map(|day| day.with_day(1)).filter(|month| !known.contains(month)).collect()
+    };
+    missing.sort_unstable();
+    missing.dedup();
+    for month in missing {
+        sqlx::query("SELECT fengqiao_month_partitions($1)").bind(month).execute(&store.pool).await?;
+        store.months.lock().expect("the months' lock is never poisoned").insert(month);
+    }
+    Ok(())
 }
 
 // The units and periods come as lists (see `Dialect::text_list`), joined

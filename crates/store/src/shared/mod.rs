@@ -55,6 +55,10 @@ pub struct SqlStore<DB: sqlx::Database> {
     pub(crate) writes: WriteFailures,
     /// The dated closure and the digest roots, for the fan-out.
     pub(crate) topology: SharedTopology,
+    /// PostgreSQL: the months (their first days) whose report partitions
+    /// this store has made or found since it opened (see
+    /// `postgres::ensure_months`). Unused on SQLite.
+    pub(crate) months: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<NaiveDate>>>,
 }
 
 impl<DB: sqlx::Database> Clone for SqlStore<DB> {
@@ -65,6 +69,7 @@ impl<DB: sqlx::Database> Clone for SqlStore<DB> {
             keyring: self.keyring.clone(),
             writes: self.writes.clone(),
             topology: self.topology.clone(),
+            months: self.months.clone(),
         }
     }
 }
@@ -235,7 +240,14 @@ where
     for<'s> &'s str: sqlx::Encode<'s, DB> + sqlx::Type<DB>,
 {
     let topology = SharedTopology::new(crate::fanout::load_topology(&pool).await?);
-    let store = SqlStore { pool, writer, keyring, writes: WriteFailures::default(), topology };
+    let store = SqlStore {
+        pool,
+        writer,
+        keyring,
+        writes: WriteFailures::default(),
+        topology,
+        months: Default::default(),
+    };
     // Read first, so that an ordinary start takes no write lock.
     let pending: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
         .bind(cases::DUE_SPANS_PENDING)

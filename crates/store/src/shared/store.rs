@@ -57,6 +57,7 @@ where
     cases::SupervisionRecord: for<'r> sqlx::FromRow<'r, DB::Row>,
     RosterRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     crate::audit::AuditRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    crate::retention::PurgeRow: for<'r> sqlx::FromRow<'r, DB::Row>,
 {
     fn backend(&self) -> Backend {
         DB::BACKEND
@@ -703,6 +704,94 @@ where
         )
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn purge_report_text(
+        &self,
+        before: NaiveDate,
+        at: DateTime<Utc>,
+        audit: AuditRecord,
+    ) -> Result<crate::retention::Purged, StoreError> {
+        // Revisions still queued for the parent keep what was sent.
+        const NOT_QUEUED: &str = "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'report' \
+             AND o.item_date = rv.report_date AND o.unit_id = rv.unit_id AND o.revision = rv.revision)";
+        self.writes
+            .track(async {
+                let mut purged = crate::retention::Purged::default();
+                // Revisions without text (zero reports, most first
+                // revisions) are only marked, in one statement.
+                let mut tx = DB::begin_write(&self.writer).await?;
+                let marked = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE report_revisions SET text_purged_at = $1 WHERE report_date < $2 \
+                     AND text_purged_at IS NULL AND disputes = '[]' AND correction_reason IS NULL \
+                     AND {}",
+                    NOT_QUEUED.replace("rv.", "report_revisions.")
+                )))
+                .bind(at)
+                .bind(before)
+                .execute(&mut *tx)
+                .await
+                .map(|done| DB::rows_affected(&done))?;
+                purged.revisions += marked;
+                if marked > 0 {
+                    DB::append_audit_in(&mut tx, vec![audit.clone()]).await?;
+                }
+                tx.commit().await?;
+                loop {
+                    let mut tx = DB::begin_write(&self.writer).await?;
+                    let page: Vec<crate::retention::PurgeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT rv.unit_id, rv.report_date, rv.revision, rv.disputes, rv.correction_reason \
+                         FROM report_revisions rv WHERE rv.report_date < $1 AND rv.text_purged_at IS NULL \
+                         AND {NOT_QUEUED} ORDER BY rv.report_date, rv.unit_id, rv.revision LIMIT $2"
+                    )))
+                    .bind(before)
+                    .bind(crate::retention::PURGE_PAGE)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    if page.is_empty() {
+                        break;
+                    }
+                    for row in &page {
+                        let (disputes, reason, removed) = row.stripped()?;
+                        sqlx::query(
+                            "UPDATE report_revisions SET disputes = $1, correction_reason = $2, \
+                             text_purged_at = $3 WHERE report_date = $4 AND unit_id = $5 AND revision = $6",
+                        )
+                        .bind(disputes)
+                        .bind(reason)
+                        .bind(at)
+                        .bind(row.report_date)
+                        .bind(row.unit_id.clone())
+                        .bind(row.revision)
+                        .execute(&mut *tx)
+                        .await?;
+                        purged.texts_removed += u64::from(removed);
+                    }
+                    purged.revisions += page.len() as u64;
+                    DB::append_audit_in(&mut tx, vec![audit.clone()]).await?;
+                    tx.commit().await?;
+                }
+                Ok(purged)
+            })
+            .await
+    }
+
+    async fn text_purged_at(
+        &self,
+        unit_id: &UnitId,
+        date: NaiveDate,
+        revision: Revision,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
+            "SELECT text_purged_at FROM report_revisions WHERE report_date = $1 AND unit_id = $2 \
+             AND revision = $3",
+        )
+        .bind(date)
+        .bind(unit_id.as_str())
+        .bind(i64::from(revision.get()))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(at.flatten())
     }
 
     async fn count_reports(&self) -> Result<u64, StoreError> {

@@ -59,6 +59,7 @@ pub struct Config {
     pub trace: TraceSection,
     pub reconcile: ReconcileSection,
     pub uplink: UplinkSection,
+    pub storage: StorageSection,
 }
 
 /// What a node sends its parent: above the summary boundary only rollup
@@ -443,6 +444,16 @@ impl Default for ReconcileSection {
     }
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSection {
+    /// Months a report revision keeps its free text (dispute summaries,
+    /// correction reasons), at least 1; unset: for ever. Figures, rollups
+    /// and the case ledger are always kept (see docs/OPERATIONS.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_text_months: Option<u32>,
+}
+
 /// Unit ids are digits: accept `unit = 410411` as well as `"410411"`, and
 /// the environment's `FENGQIAO__NODE__UNIT=410411`, which figment reads as
 /// a number.
@@ -613,6 +624,12 @@ impl Loaded {
             interval: Duration::from_secs(self.config.reconcile.interval_secs),
             max_days: self.config.reconcile.max_days,
         }
+    }
+
+    /// Months report text is kept (`storage.raw_text_months`; checked by
+    /// [`load`]); `None`: for ever.
+    pub fn raw_text_months(&self) -> Option<u32> {
+        self.config.storage.raw_text_months
     }
 
     pub fn time(&self) -> TimePolicy {

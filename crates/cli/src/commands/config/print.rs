@@ -90,6 +90,7 @@ pub(super) fn all_keys() -> BTreeMap<&'static str, Vec<&'static str>> {
             vec!["unit", "listen", "tree", "departments", "parent", "child_nodes", "drain_grace_seconds"],
         ),
         ("database", vec!["url"]),
+        ("storage", vec!["raw_text_months"]),
         ("tls", vec!["insecure", "ca", "cert", "key"]),
         ("time", vec!["zone", "cutoff", "max_clock_skew_secs"]),
         ("reporting", vec!["start_date"]),

@@ -338,6 +338,7 @@ fn the_printed_key_list_matches_the_config() {
     full.public.listen = Some("127.0.0.1:7500".into());
     full.public.url = Some("https://xf.example.gov.cn/track".into());
     full.trace.otlp_endpoint = Some("http://c:4317".into());
+    full.storage.raw_text_months = Some(24);
     let serde_json::Value::Object(sections) = serde_json::to_value(&full).unwrap() else { panic!() };
     let listed = all_keys();
     assert_eq!(
@@ -542,6 +543,25 @@ fn weekly_reports_are_due_when_configured() {
         jail.create_file("typo.toml", "[weekly]\ndue_at = \"MON 12:00\"\n")?;
         let message = error(load(&args(Some("typo.toml"))));
         assert!(message.contains("due_at"), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
+fn report_text_is_kept_for_ever_unless_a_retention_is_set() {
+    Jail::expect_with(|jail| {
+        let defaults = load(&args(None)).unwrap();
+        assert_eq!(defaults.raw_text_months(), None);
+        assert!(defaults.to_toml().contains("# raw_text_months =  (not set)"), "{}", defaults.to_toml());
+        jail.create_file("keep.toml", "[storage]\nraw_text_months = 36\n")?;
+        let file = load(&args(Some("keep.toml"))).unwrap();
+        assert_eq!(file.raw_text_months(), Some(36));
+        jail.set_env("FENGQIAO__STORAGE__RAW_TEXT_MONTHS", "24");
+        assert_eq!(load(&args(Some("keep.toml"))).unwrap().raw_text_months(), Some(24));
+        jail.set_env("FENGQIAO__STORAGE__RAW_TEXT_MONTHS", "0");
+        let message = error(load(&args(None)));
+        assert!(message.starts_with("configuration: storage.raw_text_months"), "{message}");
+        assert!(message.contains("leave it unset to keep report text for ever"), "{message}");
         Ok(())
     });
 }

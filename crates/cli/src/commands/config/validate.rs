@@ -82,6 +82,14 @@ pub(super) fn check(loaded: &Loaded) -> Result<()> {
     if let Err(DomainError::Invalid { reason, .. }) = fengqiao_core::weekly::DuePolicy::parse(&c.weekly.due) {
         return Err(fail("weekly.due", &reason.text));
     }
+    if let Some(months) = c.storage.raw_text_months
+        && !(1..=1200).contains(&months)
+    {
+        return Err(fail(
+            "storage.raw_text_months",
+            "must be between 1 and 1200 months (leave it unset to keep report text for ever)",
+        ));
+    }
     let cases = &c.cases;
     for (key, value) in [
         ("cases.accept_days", cases.accept_days),
