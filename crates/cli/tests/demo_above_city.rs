@@ -29,7 +29,11 @@ fn the_city_week_equals_the_districts_own() {
     );
     let table = &stdout[stdout.find("平顶山市 (4104), week ").expect("the city's table")..];
     for district in ["湛河区 410411", "新华区 410402", "卫东区 410403", "石龙区 410404"] {
-        assert_eq!(table.matches(district).count(), 2, "{district}: its row at the city and its own\n{table}");
+        assert_eq!(
+            table.matches(district).count(),
+            2,
+            "{district}: its row at the city and its own\n{table}"
+        );
     }
     // Each district's row, and the city's totals against their sum.
     assert_eq!(table.matches('✓').count(), 5, "{table}");
