@@ -263,7 +263,28 @@ impl GroupPlan {
 /// is an error. The caller is responsible for the total size (the product of
 /// the counts), which is built in memory.
 pub fn synthetic(
+    seed: u64,
+    townships: usize,
+    communities_per_township: usize,
+    groups_per_community: usize,
+) -> Result<UnitTree> {
+    synthetic_district(
+        seed,
+        SYNTHETIC_DISTRICT,
+        "Synthetic District",
+        townships,
+        communities_per_township,
+        groups_per_community,
+    )
+}
+
+/// [`synthetic`] under the district `code` named `name` (a real district's
+/// code and name, for the demo's sibling districts under a city): every id
+/// below starts with `code`. A `code` that is not a valid unit id is an error.
+pub fn synthetic_district(
     _seed: u64,
+    code: &str,
+    name: &str,
     townships: usize,
     communities_per_township: usize,
     groups_per_community: usize,
@@ -290,8 +311,8 @@ pub fn synthetic(
     };
     let total = 1 + townships * (1 + communities_per_township * (1 + groups_per_community));
     let mut units = Vec::with_capacity(total);
-    let district = UnitId::parse(SYNTHETIC_DISTRICT).expect("valid id");
-    units.push(unit(district.clone(), None, Tier::District, "Synthetic District".to_owned()));
+    let district = UnitId::parse(code)?;
+    units.push(unit(district.clone(), None, Tier::District, name.to_owned()));
     for t in 1..=townships {
         let township = child_id(&district, t);
         units.push(unit(township.clone(), Some(&district), Tier::Township, format!("Township {t}")));
@@ -502,6 +523,17 @@ mod tests {
         assert_eq!(tree.get("990001002003").unwrap().name, "Community 2-3");
         assert_eq!(tree.get("990001002").unwrap().name, "Township 2");
         assert_eq!(synthetic(9, 2, 3, 4).unwrap().to_csv(), tree.to_csv());
+    }
+
+    #[test]
+    fn synthetic_district_takes_a_real_code() {
+        let tree = synthetic_district(1, "410402", "新华区", 2, 3, 4).unwrap();
+        assert_eq!(tree.len(), 1 + 2 + 6 + 24);
+        assert_eq!(tree.root_id().as_str(), "410402");
+        assert_eq!(tree.root().name, "新华区");
+        assert_eq!(tree.get("410402002003004").unwrap().name, "Group 2-3-4");
+        assert!(tree.units().iter().all(|u| u.id.as_str().starts_with("410402")));
+        assert!(synthetic_district(1, "not a code!", "x", 1, 1, 1).is_err());
     }
 
     #[test]

@@ -1260,3 +1260,16 @@ refusal-node-holds-reports = this node holds reports, not summaries: send report
 refusal-node-holds-summaries = this node is above the summary boundary and holds summaries only: send rollup states (uplink.mode = summaries)
 refusal-day-in-future = { $day } has not begun here
 refusal-held-below-summary-boundary = this node is above the summary boundary and holds summaries only: the { $what } of { $unit } are held by { $holder }
+## fengqiao demo --above city
+heading-district = district
+heading-figures-from = figures of
+heading-wage-disputes = wage arrears
+heading-employers = employers
+heading-equal = equal
+demo-city-title = { $city } ({ $unit }), week { $week }: each of its { $districts } districts' row at the city node (fed rollup states only) beside the district node's own weekly summary
+demo-city-at-city = city node
+demo-city-at-district = district node
+demo-city-sum = sum of the districts
+demo-city-siblings = the sibling districts' nodes accepted { $accepted } reports ({ $refused } refused by validation); the city node answered with the districts' figures after { $seconds } s of waiting for the outboxes to drain
+demo-city-equal = the city's figures equal the districts' own: { $figures } figures compared (every category, outcome, wage and case figure; the city's distinct employers between the largest district's and the sum)
+demo-city-no-reports = raw reports never left the districts: the city's store holds 0 reports, and ExportReports for { $unit } at the city answers FAILED_PRECONDITION: { $message }

@@ -1210,3 +1210,16 @@ refusal-node-holds-reports = 本节点保存原始报告,不收汇总:请上报�
 refusal-node-holds-summaries = 本节点在汇总边界以上,只保存汇总:请上报汇总状态(uplink.mode = summaries)
 refusal-day-in-future = 本地尚未到 { $day }
 refusal-held-below-summary-boundary = 本节点在汇总边界以上,只保存汇总:{ $unit } 的{ $what }保存在 { $holder }
+## fengqiao demo --above city
+heading-district = 区名
+heading-figures-from = 数据来源
+heading-wage-disputes = 欠薪纠纷
+heading-employers = 欠薪企业
+heading-equal = 一致
+demo-city-title = { $city }（{ $unit }），{ $week } 周：市节点（只收汇总状态）上 { $districts } 个区的考核行，与各区节点自己的周汇总对照
+demo-city-at-city = 市节点
+demo-city-at-district = 区节点
+demo-city-sum = 各区之和
+demo-city-siblings = 兄弟区节点共接收 { $accepted } 份报告（{ $refused } 份未通过校验）；等待各区发件箱清空 { $seconds } 秒后，市节点的数据与各区一致
+demo-city-equal = 市级数据与各区自己的数据一致：共比对 { $figures } 项（各类别、各结果、欠薪和案件数据；市级欠薪企业数介于最大区与各区之和之间）
+demo-city-no-reports = 原始报告从未离开各区：市节点数据库中报告为 0 份，在市节点导出 { $unit } 的报告被拒绝（FAILED_PRECONDITION）：{ $message }

@@ -21,6 +21,7 @@
 //! history and the days of reporting, checked against what was simulated.
 
 mod cases;
+mod city;
 mod contacts;
 mod nodes;
 mod organization;
@@ -47,6 +48,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use self::cases::HISTORY_DAYS;
+pub use self::city::Above;
 use self::nodes::{DemoNode, DemoPki, NODES_STARTING_AT_ONCE, NodeSpec, Shared, start_node};
 use self::reports::{list_all, print_district_view, simulate, submit_all};
 use crate::commands::node::load_tree;
@@ -92,6 +94,11 @@ pub struct DemoArgs {
     /// Run the network in plaintext instead of mTLS (every node is on loopback).
     #[arg(long)]
     pub insecure: bool,
+    /// Add the tier above the district: `city` runs 平顶山市's node (4104),
+    /// fed summaries by Zhanhe and three sibling districts, and checks its
+    /// week against the districts' own figures.
+    #[arg(long, value_enum)]
+    pub above: Option<Above>,
 }
 
 pub async fn run(args: DemoArgs) -> Result<()> {
@@ -109,8 +116,17 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             .context("the demo needs the district tree; run it from the project directory")?
     } else {
         let townships = ((10.0 * args.scale).round() as usize).max(1);
-        treegen::synthetic(args.seed, townships, 10, 20)?
+        match args.above {
+            // Under the city, the synthetic district stands in for Zhanhe.
+            Some(Above::City) => {
+                treegen::synthetic_district(args.seed, city::ZHANHE, city::ZHANHE_NAME, townships, 10, 20)?
+            }
+            None => treegen::synthetic(args.seed, townships, 10, 20)?,
+        }
     };
+    if args.above == Some(Above::City) {
+        city::check_district(&tree)?;
+    }
     let policy = TimePolicy::default();
     let today = policy.local_date(Utc::now());
     let first_day = today - chrono::Duration::days(i64::from(args.days));
@@ -173,6 +189,15 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         .cloned();
     let mut specs = Vec::with_capacity(node_units.len());
     let mut urls: HashMap<&str, String> = HashMap::new();
+    // Above the district: the city's listener first, the district's parent.
+    let city_bound = match args.above {
+        Some(Above::City) => {
+            let bound = city::bind(scheme).await?;
+            urls.insert(city::CITY, bound.url.clone());
+            Some(bound)
+        }
+        None => None,
+    };
     for unit in &node_units {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         urls.insert(unit.as_str(), format!("{scheme}://{}", listener.local_addr()?));
@@ -190,6 +215,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             children.entry(parent.clone()).or_default().push(unit.clone());
             parents.insert(unit.as_str(), parent);
         }
+    }
+    if city_bound.is_some() {
+        parents.insert(root.as_str(), city::CITY.to_owned());
     }
     let shared_tree = Arc::new(tree.clone());
     let pki = pki.map(Arc::new);
@@ -244,7 +272,25 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         start_bar.inc(1);
     }
     start_bar.finish_and_clear();
-    println!("{} nodes up in {:.1} s", nodes.len(), started.elapsed().as_secs_f64());
+    let city = match city_bound {
+        Some(bound) => Some(
+            city::start(city::Start {
+                bound,
+                zhanhe: &tree,
+                dir: &dir,
+                pki: pki.clone(),
+                clock: Arc::clone(&clock),
+                first_day,
+                days: args.days,
+                seed: args.seed,
+                stopped: stopped.clone(),
+            })
+            .await?,
+        ),
+        None => None,
+    };
+    let above_nodes = city.as_ref().map_or(0, city::City::nodes);
+    println!("{} nodes up in {:.1} s", nodes.len() + above_nodes, started.elapsed().as_secs_f64());
     phases.end("start-up (certificates, databases, nodes)");
 
     // Which node each reporting unit submits to: the nearest node at or above it.
@@ -295,17 +341,27 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     // The simulation.
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let plan = simulate(&tree, first_day, args.days, &mut rng);
-    let progress = bar(plan.submissions(), "reporting");
+    let progress = bar(plan.submissions() + city.as_ref().map_or(0, city::City::submissions), "reporting");
     let mut accepted: HashMap<(String, NaiveDate), u32> = HashMap::new();
     let mut refused = 0u64;
-    for day in &plan.days {
-        for (name, submissions, at) in [
-            ("on time", &day.on_time, local(&policy, day.date, 10, 0)),
-            ("late", &day.late, local(&policy, day.date, 20, 30)),
+    // The sibling districts' reports of a day's phase, beside Zhanhe's.
+    let above = |index: usize, phase: city::Phase| {
+        let (city, progress) = (&city, &progress);
+        async move {
+            if let Some(city) = city {
+                city.submit(index, phase, progress).await;
+            }
+        }
+    };
+    for (index, day) in plan.days.iter().enumerate() {
+        for (name, submissions, at, city_phase) in [
+            ("on time", &day.on_time, local(&policy, day.date, 10, 0), city::Phase::OnTime),
+            ("late", &day.late, local(&policy, day.date, 20, 30), city::Phase::Late),
         ] {
             clock.set(at);
             phase(&progress, format!("{} {name}", day.date));
-            let outcomes = submit_all(submissions, &tree, &serving, &progress).await;
+            let (outcomes, ()) =
+                tokio::join!(submit_all(submissions, &tree, &serving, &progress), above(index, city_phase));
             for (key, result) in outcomes {
                 match result {
                     Ok(revision) => {
@@ -325,7 +381,11 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         // Corrections for this day arrive the next morning.
         clock.set(local(&policy, day.date + chrono::Duration::days(1), 9, 0));
         phase(&progress, format!("{} corrections", day.date));
-        for (key, result) in submit_all(&day.corrections, &tree, &serving, &progress).await {
+        let (corrections, ()) = tokio::join!(
+            submit_all(&day.corrections, &tree, &serving, &progress),
+            above(index, city::Phase::Corrections)
+        );
+        for (key, result) in corrections {
             match result {
                 Ok(revision) => {
                     accepted.insert(key, revision);
@@ -458,6 +518,10 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     };
     organization::run(&organization, today).await?;
     phases.end("departments, receipts and the public tracker");
+    if let Some(city) = &city {
+        city.check(district, &outboxes, first_day, last_day).await?;
+        phases.end("the city above the districts");
+    }
     phases.print();
     if args.keep_running {
         let mut townships: Vec<&DemoNode> =

@@ -62,6 +62,14 @@ impl WeeklyReports {
         Ok(unit)
     }
 
+    /// Whether this node reviews its home unit's own weekly report: with
+    /// no parent, or when weekly steps do not travel up (a district sending
+    /// its parent summaries: the summary boundary ends the review chain).
+    fn reviews_its_own(&self) -> bool {
+        self.node.config().parent.is_none()
+            || matches!(self.node.uplink_mode(), crate::UplinkMode::Summaries { .. })
+    }
+
     fn home(&self) -> &str {
         &self.node.config().home_unit
     }
@@ -257,7 +265,7 @@ impl WeeklyReports {
         }
         check_length(&request.comments, MAX_NARRATIVE_CHARS, "comments")?;
         let is_child = self.node.child_nodes().iter().any(|child| child == unit.as_str());
-        let is_root_itself = unit.as_str() == self.home() && self.node.config().parent.is_none();
+        let is_root_itself = unit.as_str() == self.home() && self.reviews_its_own();
         if !is_child && !is_root_itself {
             return Err(DomainError::FailedPrecondition(why!(
                 WEEKLY_NOT_REVIEWED_HERE,
@@ -295,7 +303,7 @@ impl WeeklyReports {
         fengqiao_proto::parse_text(request.reason.clone(), "reason")?;
         check_length(&request.reason, MAX_REASON_CHARS, "reason")?;
         let below_a_child = self.node.delegated_to(unit.as_str()).is_some();
-        let is_root_itself = unit.as_str() == self.home() && self.node.config().parent.is_none();
+        let is_root_itself = unit.as_str() == self.home() && self.reviews_its_own();
         if !below_a_child && !is_root_itself {
             return Err(DomainError::FailedPrecondition(why!(
                 WEEKLY_NOT_UNAPPROVED_HERE,
