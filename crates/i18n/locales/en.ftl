@@ -1273,3 +1273,4 @@ demo-city-sum = sum of the districts
 demo-city-siblings = the sibling districts' nodes accepted { $accepted } reports ({ $refused } refused by validation); the city node answered with the districts' figures after { $seconds } s of waiting for the outboxes to drain
 demo-city-equal = the city's figures equal the districts' own: { $figures } figures compared (every category, outcome, wage and case figure; the city's distinct employers between the largest district's and the sum)
 demo-city-no-reports = raw reports never left the districts: the city's store holds 0 reports, and ExportReports for { $unit } at the city answers FAILED_PRECONDITION: { $message }
+refusal-below-summary-depth = unit { $unit } lies below what this node holds (it is above the summary boundary): its figures are held by node { $holder }

@@ -1223,3 +1223,4 @@ demo-city-sum = 各区之和
 demo-city-siblings = 兄弟区节点共接收 { $accepted } 份报告（{ $refused } 份未通过校验）；等待各区发件箱清空 { $seconds } 秒后，市节点的数据与各区一致
 demo-city-equal = 市级数据与各区自己的数据一致：共比对 { $figures } 项（各类别、各结果、欠薪和案件数据；市级欠薪企业数介于最大区与各区之和之间）
 demo-city-no-reports = 原始报告从未离开各区：市节点数据库中报告为 0 份，在市节点导出 { $unit } 的报告被拒绝（FAILED_PRECONDITION）：{ $message }
+refusal-below-summary-depth = 单位 { $unit } 在本节点所存层级以下(本节点在汇总边界以上):其数据保存在节点 { $holder }

@@ -432,6 +432,21 @@ impl Node {
     /// A unit in this node's subtree, or NOT_FOUND. Units outside the subtree
     /// are reported exactly like unknown ones.
     pub fn served_unit(&self, id: &str) -> Result<Unit, NodeError> {
+        // Above the summary boundary the tree stops at the summary depth;
+        // a unit below it (its id extends a district's, as official codes
+        // do) is answered with the child node that holds its detail.
+        if self.summary_fed() && self.view().tree.get(id).is_none() {
+            let holder = self.child_nodes().into_iter().find(|child| id.starts_with(child.as_str()));
+            if let Some(holder) = holder {
+                return Err(DomainError::FailedPrecondition(why!(
+                    BELOW_SUMMARY_DEPTH,
+                    "unit {unit} lies below what this node holds (it is above the summary boundary): its figures are held by node {holder}",
+                    unit = id,
+                    holder = holder
+                ))
+                .into());
+            }
+        }
         self.view().tree.get(id).cloned().ok_or_else(|| {
             NodeError::Domain(DomainError::NotFound(why!(
                 UNIT_NOT_SERVED_BY_THIS_NODE,

@@ -109,11 +109,11 @@ async fn summary(node: &Running, unit: &str, from: NaiveDate, to: NaiveDate) -> 
 
 /// What must be equal at the city and at the district: figures, not
 /// freshness or when they were computed.
-fn figures(
-    s: &pb::Summary,
-) -> (Option<pb::Tally>, Option<pb::CaseFigures>, Vec<(String, Option<pb::Tally>, Option<pb::CaseFigures>)>) {
-    let rows = s.children.iter().map(|r| (r.unit_id.clone(), r.tally.clone(), r.cases.clone())).collect();
-    (s.totals.clone(), s.cases.clone(), rows)
+type Row = (String, Option<pb::Tally>, Option<pb::CaseFigures>);
+
+fn figures(s: &pb::Summary) -> (Option<pb::Tally>, Option<pb::CaseFigures>, Vec<Row>) {
+    let rows = s.children.iter().map(|r| (r.unit_id.clone(), r.tally.clone(), r.cases)).collect();
+    (s.totals.clone(), s.cases, rows)
 }
 
 async fn network(backend: Backend) -> (Running, Running, Running) {
@@ -215,7 +215,7 @@ async fn the_city_sees_what_the_districts_see(backend: Backend) {
     assert_eq!(total.received, 7, "seven reports, the correction counted once");
     assert_eq!(total.disputes, z.disputes + x.disputes);
     assert_eq!(total.disputes, 5);
-    let wage = total.wage_arrears.clone().unwrap();
+    let wage = total.wage_arrears.unwrap();
     assert_eq!(wage.disputes, 3);
     assert_eq!(wage.employers, 2, "the shared employer counts once for the city: 2 distinct, not 3");
     assert_eq!(z.wage_arrears.unwrap().employers, 2);
@@ -255,6 +255,19 @@ async fn the_city_sees_what_the_districts_see(backend: Backend) {
         .await;
     let refused = expect_code(exported.map(|_| ()), Code::FailedPrecondition);
     assert!(refused.message().contains("410402"), "{}", refused.message());
+
+    // Below the summary depth: the city names the district node that holds it.
+    let below = expect_code(
+        SummaryServiceClient::new(city.channel())
+            .period_summary(PeriodSummaryRequest {
+                unit_id: "410411001001".into(),
+                from_date: from.to_string(),
+                to_date: to.to_string(),
+            })
+            .await,
+        Code::FailedPrecondition,
+    );
+    assert!(below.message().contains("node 410411"), "{}", below.message());
 
     // A report pushed to the city is refused, item by item.
     let pushed = UplinkServiceClient::new(city.channel())
