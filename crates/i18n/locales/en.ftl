@@ -1258,4 +1258,4 @@ refusal-unknown-case-figure = unknown case figure { $figure }
 refusal-node-holds-reports = this node holds reports, not summaries: send reports (uplink.mode = reports)
 refusal-node-holds-summaries = this node is above the summary boundary and holds summaries only: send rollup states (uplink.mode = summaries)
 refusal-day-in-future = { $day } has not begun here
-refusal-held-below-summary-boundary = this node is above the summary boundary and holds summaries only: the { $what } of { $unit } are held by { $holder }
+refusal-held-below-summary-boundary = this node is above the summary boundary and holds summaries only: the { $what } of { $unit } are held by the nodes below: { $nodes }
