@@ -1213,4 +1213,8 @@ refusal-unknown-case-figure = 未知的案件指标 { $figure }
 refusal-node-holds-reports = 本节点保存原始报告,不收汇总:请上报原始报告(uplink.mode = reports)
 refusal-node-holds-summaries = 本节点在汇总边界以上,只保存汇总:请上报汇总状态(uplink.mode = summaries)
 refusal-day-in-future = 本地尚未到 { $day }
-refusal-held-below-summary-boundary = 本级只汇总下级数据：{ $unit } 的明细保存在下级节点 { $nodes }
+refusal-held-below-summary-boundary = 本级只汇总下级数据：{ $unit } 的{ $what ->
+        [reports] 报告
+        [cases] 案件
+       *[other] 明细
+    }保存在下级节点 { $nodes }
