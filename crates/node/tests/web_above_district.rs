@@ -220,6 +220,18 @@ async fn the_city_dashboard_serves_figures_and_names_the_holder(backend: Backend
         assert_eq!(page.status, 200, "{path}: {}", page.body);
         assert!(page.body.contains(HELD_BELOW), "{path}: {}", page.body);
     }
+    // Pages reached from other pages' links: never a server error.
+    for path in [
+        format!("/weekly/report?unit=410411&week={week}"),
+        format!("/weekly/report?unit=4104&week={week}"),
+        "/unit/410411/calendar?part=grid".to_owned(),
+        format!("/unit/410411/wages?year={}", day.format("%Y")),
+        format!("/annual?unit=410411&year={}", day.format("%Y")),
+    ] {
+        let page = web.get(&path, &cookie).await;
+        assert!(page.status < 500, "{path} answered {}: {}", page.status, page.body);
+        assert_no_text(&path, &page);
+    }
     // The same in English.
     let english = web.get("/unit/4104/missing?lang=en", &cookie).await;
     assert_eq!(english.status, 200, "{}", english.body);
