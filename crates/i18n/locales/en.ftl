@@ -773,6 +773,11 @@ web-account = Account
 web-logout = Log out
 web-language-name = English
 web-back-home = Back to the start page
+web-held-below-title = Detail held by the nodes below
+web-held-below = This node only sums up the units below: the detail is held by { $nodes }.
+web-held-below-node = the node of { $name } ({ $unit })
+web-held-below-no-node = the nodes below
+web-held-below-figures = The figures of this unit, held here
 web-refused-title = Cannot show this
 web-login-refused-title = Login link refused
 web-login-used = This login link was used before. A link works once: issue a new one on the node's host with fengqiao web link.
@@ -1259,7 +1264,6 @@ refusal-unknown-case-figure = unknown case figure { $figure }
 refusal-node-holds-reports = this node holds reports, not summaries: send reports (uplink.mode = reports)
 refusal-node-holds-summaries = this node is above the summary boundary and holds summaries only: send rollup states (uplink.mode = summaries)
 refusal-day-in-future = { $day } has not begun here
-refusal-held-below-summary-boundary = this node is above the summary boundary and holds summaries only: the { $what } of { $unit } are held by { $holder }
 ## fengqiao demo --above city
 heading-district = district
 heading-figures-from = figures of
@@ -1274,3 +1278,4 @@ demo-city-siblings = the sibling districts' nodes accepted { $accepted } reports
 demo-city-equal = the city's figures equal the districts' own: { $figures } figures compared (every category, outcome, wage and case figure; the city's distinct employers between the largest district's and the sum)
 demo-city-no-reports = raw reports never left the districts: the city's store holds 0 reports, and ExportReports for { $unit } at the city answers FAILED_PRECONDITION: { $message }
 refusal-below-summary-depth = unit { $unit } lies below what this node holds (it is above the summary boundary): its figures are held by node { $holder }
+refusal-held-below-summary-boundary = this node is above the summary boundary and holds summaries only: the { $what } of { $unit } are held by the nodes below: { $nodes }

@@ -728,6 +728,11 @@ web-account = 账户
 web-logout = 退出
 web-language-name = 中文
 web-back-home = 返回首页
+web-held-below-title = 明细保存在下级节点
+web-held-below = 本级只汇总下级数据：明细保存在{ $nodes }。
+web-held-below-node = { $name }（{ $unit }）的节点
+web-held-below-no-node = 下级节点
+web-held-below-figures = 查看本单位的汇总数字
 web-refused-title = 无法显示
 web-login-refused-title = 登录链接无效
 web-login-used = 此登录链接已经用过。每个链接只能用一次：请在节点主机上用 fengqiao web link 重新生成。
@@ -1209,7 +1214,6 @@ refusal-unknown-case-figure = 未知的案件指标 { $figure }
 refusal-node-holds-reports = 本节点保存原始报告,不收汇总:请上报原始报告(uplink.mode = reports)
 refusal-node-holds-summaries = 本节点在汇总边界以上,只保存汇总:请上报汇总状态(uplink.mode = summaries)
 refusal-day-in-future = 本地尚未到 { $day }
-refusal-held-below-summary-boundary = 本节点在汇总边界以上,只保存汇总:{ $unit } 的{ $what }保存在 { $holder }
 ## fengqiao demo --above city
 heading-district = 区名
 heading-figures-from = 数据来源
@@ -1224,3 +1228,8 @@ demo-city-siblings = 兄弟区节点共接收 { $accepted } 份报告（{ $refus
 demo-city-equal = 市级数据与各区自己的数据一致：共比对 { $figures } 项（各类别、各结果、欠薪和案件数据；市级欠薪企业数介于最大区与各区之和之间）
 demo-city-no-reports = 原始报告从未离开各区：市节点数据库中报告为 0 份，在市节点导出 { $unit } 的报告被拒绝（FAILED_PRECONDITION）：{ $message }
 refusal-below-summary-depth = 单位 { $unit } 在本节点所存层级以下(本节点在汇总边界以上):其数据保存在节点 { $holder }
+refusal-held-below-summary-boundary = 本级只汇总下级数据：{ $unit } 的{ $what ->
+        [reports] 报告
+        [cases] 案件
+       *[other] 明细
+    }保存在下级节点 { $nodes }

@@ -487,16 +487,16 @@ impl Node {
         if !self.summary_fed() {
             return Ok(());
         }
-        let holder = match self.delegated_to(unit) {
-            Some(node) => format!("node {node}"),
-            None => format!("the nodes of {}", self.child_nodes().join(", ")),
+        let nodes = match self.delegated_to(unit) {
+            Some(node) => node,
+            None => self.child_nodes().join(", "),
         };
         Err(DomainError::FailedPrecondition(why!(
             HELD_BELOW_SUMMARY_BOUNDARY,
-            "this node is above the summary boundary and holds summaries only: the {what} of {unit} are held by {holder}",
+            "this node is above the summary boundary and holds summaries only: the {what} of {unit} are held by the nodes below: {nodes}",
             what = what,
             unit = unit,
-            holder = holder
+            nodes = nodes
         ))
         .into())
     }

@@ -312,23 +312,32 @@ impl Chrome {
     }
 
     /// With the nav bar of `unit_id`'s pages; the case ledger only when
-    /// the viewer may list its cases (`ledger`: an administrator may not).
-    pub fn with_unit(mut self, unit_id: &str, ledger: bool) -> Chrome {
+    /// the viewer may list its cases (`ledger`: an administrator may not);
+    /// the pages of reports and cases (ledger, calendar, missing reports,
+    /// departments, leaders) only where this node holds them (`detail`:
+    /// not above the summary boundary, whose nodes below hold them).
+    pub fn with_unit(mut self, unit_id: &str, ledger: bool, detail: bool) -> Chrome {
         let m = self.messages;
         let link = |url: String, key: &str| NavLink { url, label: m.text(key) };
         self.nav = vec![link(format!("/unit/{unit_id}"), "web-nav-overview")];
-        if ledger {
+        if ledger && detail {
             self.nav.push(link(format!("/unit/{unit_id}/cases"), "web-nav-cases"));
         }
-        self.nav.push(link(format!("/unit/{unit_id}/calendar"), "web-nav-calendar"));
-        self.nav.push(link(format!("/unit/{unit_id}/missing"), "web-nav-missing"));
+        if detail {
+            self.nav.push(link(format!("/unit/{unit_id}/calendar"), "web-nav-calendar"));
+            self.nav.push(link(format!("/unit/{unit_id}/missing"), "web-nav-missing"));
+        }
         self.nav.push(link(format!("/unit/{unit_id}/wages"), "web-nav-wages"));
         self.nav.push(link(format!("/weekly?unit={unit_id}"), "web-nav-weekly"));
         self.nav.push(link(format!("/accountability?unit={unit_id}"), "web-nav-accountability"));
         self.nav.push(link(format!("/annual?unit={unit_id}"), "web-nav-annual"));
-        self.nav.push(link(format!("/departments?unit={unit_id}"), "web-nav-departments"));
+        if detail {
+            self.nav.push(link(format!("/departments?unit={unit_id}"), "web-nav-departments"));
+        }
         self.nav.push(link(format!("/units?root={unit_id}"), "web-nav-units"));
-        self.nav.push(link("/leaders".to_owned(), "web-nav-leaders"));
+        if detail {
+            self.nav.push(link("/leaders".to_owned(), "web-nav-leaders"));
+        }
         self
     }
 

@@ -128,30 +128,7 @@ impl Dashboard {
         headers: &[(&str, &str)],
         form: Option<String>,
     ) -> Answer {
-        let stream = TcpStream::connect(self.web).await.unwrap();
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
-        tokio::spawn(connection);
-        let mut request =
-            http::Request::builder().method(method).uri(path).header("host", self.web.to_string());
-        if let Some(cookie) = cookie {
-            request = request.header("cookie", cookie);
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let body = match form {
-            Some(form) => {
-                request = request.header("content-type", "application/x-www-form-urlencoded");
-                http_body_util::Full::new(bytes::Bytes::from(form))
-            }
-            None => http_body_util::Full::new(bytes::Bytes::new()),
-        };
-        let response = sender.send_request(request.body(body).unwrap()).await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), length: bytes.len() }
+        send_to(self.web, method, path, cookie, headers, form).await
     }
 
     pub async fn submit(&self, report: pb::DailyReport) {
@@ -294,4 +271,39 @@ impl Answer {
         let marker = format!(" {name}=\"");
         self.body.split(&marker).skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect()
     }
+}
+
+/// One HTTP request to a dashboard at `web` (a fresh connection), as a
+/// browser sends it: with the session `cookie`, and `form` as the body.
+pub async fn send_to(
+    web: SocketAddr,
+    method: http::Method,
+    path: &str,
+    cookie: Option<&str>,
+    headers: &[(&str, &str)],
+    form: Option<String>,
+) -> Answer {
+    let stream = TcpStream::connect(web).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(connection);
+    let mut request = http::Request::builder().method(method).uri(path).header("host", web.to_string());
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = match form {
+        Some(form) => {
+            request = request.header("content-type", "application/x-www-form-urlencoded");
+            http_body_util::Full::new(bytes::Bytes::from(form))
+        }
+        None => http_body_util::Full::new(bytes::Bytes::new()),
+    };
+    let response = sender.send_request(request.body(body).unwrap()).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), length: bytes.len() }
 }

@@ -118,6 +118,7 @@ async fn ledger_page(
     query: &LedgerQuery,
     chrome: Chrome,
 ) -> Result<LedgerPage, tonic::Status> {
+    super::detail_held_here(state, unit_id, "cases")?;
     let node = state.node();
     let zone = node.config().time.zone;
     let status = (!query.status.is_empty())
@@ -373,6 +374,7 @@ async fn case_page(
     case_id: &str,
     chrome: Chrome,
 ) -> Result<CasePage, tonic::Status> {
+    super::detail_held_here(state, &state.node().config().home_unit, "cases")?;
     let file = whole_case(state, viewer, case_id).await?;
     let case = &file.case;
     let m = chrome.messages;
@@ -413,7 +415,11 @@ async fn case_page(
     };
     let petitioner_note =
         (petitioner_allowed && file.petitioner.is_none()).then(|| m.text("case-no-petitioner"));
-    let chrome = chrome.with_unit(&owner, allowed(state, viewer, Rpc::ListCases, Target::Unit(&owner)));
+    let chrome = chrome.with_unit(
+        &owner,
+        allowed(state, viewer, Rpc::ListCases, Target::Unit(&owner)),
+        !state.node().summary_fed(),
+    );
     Ok(CasePage {
         case_id: case.case_id.to_string(),
         owner_unit_id: owner.clone(),

@@ -81,6 +81,7 @@ async fn departments_page(
     query: &DepartmentsQuery,
     chrome: Chrome,
 ) -> Result<DepartmentsPage, tonic::Status> {
+    super::detail_held_here(state, unit_id, "department figures")?;
     let node = state.node();
     let today = node.config().time.local_date(node.clock().now());
     let m = chrome.messages;

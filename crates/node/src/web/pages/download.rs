@@ -24,7 +24,7 @@ use futures::StreamExt;
 
 use crate::summary::Summaries;
 use crate::web::auth::Viewer;
-use crate::web::{PageError, WebState, lang_of};
+use crate::web::{Chrome, PageError, WebState, lang_of, render};
 
 #[derive(Debug, serde::Deserialize)]
 pub struct DownloadQuery {
@@ -45,6 +45,13 @@ pub async fn csv(
     let lang = lang_of(query.lang.as_deref(), &headers);
     match download(&state, &viewer, &unit_id, &query, lang).await {
         Ok(response) => response,
+        // Above the summary boundary: where the reports are, as a page.
+        Err(status) if super::held_below(&status) => {
+            let chrome = Chrome::new(lang, &format!("/unit/{unit_id}/export.csv"))
+                .for_viewer(&state.sessions, &viewer)
+                .with_unit(&unit_id, false, false);
+            render(StatusCode::OK, &super::HeldBelowPage::new(&state, chrome, &unit_id))
+        }
         Err(status) => PageError::refused(lang, &status).into_response(),
     }
 }

@@ -103,6 +103,7 @@ async fn leaders_page(
     query: &LeadersQuery,
     chrome: Chrome,
 ) -> Result<LeadersPage, tonic::Status> {
+    super::detail_held_here(state, state.node().tree().root_id().as_str(), "leaders' duties")?;
     let node = state.node();
     let today = node.config().time.local_date(node.clock().now());
     let to = day_of(query.to.as_deref(), today, "to", &chrome)?;

@@ -53,13 +53,87 @@ where
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let mut chrome = Chrome::new(chosen, path).for_viewer(&state.sessions, viewer);
     if let Some(unit) = unit {
-        chrome = chrome.with_unit(unit, allowed(state, viewer, Rpc::ListCases, Target::Unit(unit)));
+        chrome = chrome.with_unit(
+            unit,
+            allowed(state, viewer, Rpc::ListCases, Target::Unit(unit)),
+            !state.node().summary_fed(),
+        );
     }
-    let response = match build(chrome).await {
+    let response = match build(chrome.clone()).await {
         Ok(page) => render(StatusCode::OK, &page),
+        Err(error) if held_below(&error) => {
+            let unit = unit.unwrap_or(state.node().config().home_unit.as_str());
+            render(StatusCode::OK, &HeldBelowPage::new(state, chrome, unit))
+        }
         Err(error) => PageError::refused(chosen, &error).into_response(),
     };
     with_lang_cookie(response, lang)
+}
+
+/// A page of reports or cases at a node above the summary boundary, which
+/// holds neither: where they are held (the nodes below, by unit and name;
+/// the dashboard knows no other node's address), and a link back to the
+/// unit's figures, which are held here.
+#[derive(Debug, Template)]
+#[template(path = "held_below.html")]
+pub struct HeldBelowPage {
+    pub chrome: Chrome,
+    pub unit_id: String,
+    pub title: String,
+    pub text: String,
+}
+
+impl HeldBelowPage {
+    pub fn new(state: &WebState, chrome: Chrome, unit_id: &str) -> HeldBelowPage {
+        let node = state.node();
+        let m = chrome.messages;
+        let holders = match node.delegated_to(unit_id) {
+            Some(child) => vec![child],
+            None => node.child_nodes(),
+        };
+        let tree = node.tree();
+        let named: Vec<String> = holders
+            .iter()
+            .map(|id| {
+                let name = tree.get(id).map_or_else(|| id.clone(), |u| u.name.clone());
+                fengqiao_i18n::tr_in!(m, "web-held-below-node", name = name, unit = id.as_str())
+            })
+            .collect();
+        let nodes = if named.is_empty() {
+            m.text("web-held-below-no-node")
+        } else {
+            named.join(&m.text("list-separator"))
+        };
+        HeldBelowPage {
+            unit_id: unit_id.to_owned(),
+            title: m.text("web-held-below-title"),
+            text: fengqiao_i18n::tr_in!(m, "web-held-below", nodes = nodes),
+            chrome,
+        }
+    }
+}
+
+/// Whether `status` is the refusal of a node above the summary boundary
+/// for what its nodes below hold.
+pub fn held_below(status: &tonic::Status) -> bool {
+    use tonic_types::StatusExt;
+    status.get_error_details().error_info().is_some_and(|info| {
+        info.domain == fengqiao_core::error::ERROR_DOMAIN && info.reason == "HELD_BELOW_SUMMARY_BOUNDARY"
+    })
+}
+
+/// Before a page reads the reports or cases of `unit` (`what`, for the
+/// refusal): at a node above the summary boundary, which answers such
+/// reads with nothing rather than a refusal, the refusal naming the nodes
+/// that hold them ([`answer`] shows it as a [`HeldBelowPage`]). A unit
+/// this node does not serve passes, for the page's call to refuse it as
+/// gRPC does.
+pub fn detail_held_here(state: &WebState, unit: &str, what: &str) -> Result<(), tonic::Status> {
+    let node = state.node();
+    if !node.summary_fed() || node.served_unit(unit).is_err() {
+        return Ok(());
+    }
+    Ok(node.reports_held_here(unit, what)?)
 }
 
 /// A labelled value of a page.

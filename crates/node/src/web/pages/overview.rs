@@ -120,8 +120,9 @@ pub struct OverviewPage {
     pub trend_json: String,
     pub echarts_url: String,
     pub script_url: String,
-    /// The CSV export of the week's reports.
-    pub download_url: String,
+    /// The CSV export of the week's reports (none above the summary
+    /// boundary, which holds no report).
+    pub download_url: Option<String>,
     pub download_note: String,
 }
 
@@ -232,7 +233,12 @@ async fn overview(
         }),
         nothing_due: summary.through_date.is_none().then(|| m.text("web-nothing-due")),
         approval: approval_of(m, node, unit_id, report.ok().and_then(|r| r.into_inner().report)),
-        groups: groups(m, &summary),
+        groups: groups(m, &summary)
+            .into_iter()
+            // Above the summary boundary the cases are held below: no
+            // link to a ledger this node does not keep.
+            .map(|group| FigureGroup { link: group.link.filter(|_| !node.summary_fed()), ..group })
+            .collect(),
         categories: summary
             .totals
             .by_category
@@ -266,7 +272,7 @@ async fn overview(
         trend_json: trend_json(m, &trend),
         echarts_url: assets::url("echarts.min.js"),
         script_url: assets::url("overview.js"),
-        download_url: format!("/unit/{unit_id}/export.csv?week={week}"),
+        download_url: (!node.summary_fed()).then(|| format!("/unit/{unit_id}/export.csv?week={week}")),
         download_note: tr_in!(
             m,
             "web-download-range",

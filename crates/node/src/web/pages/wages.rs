@@ -52,7 +52,9 @@ pub struct WagesPage {
     pub months: Vec<WageRow>,
     pub child_headings: Vec<String>,
     pub children: Vec<WageRow>,
-    pub download_url: String,
+    /// The CSV export of the year's reports (none above the summary
+    /// boundary, which holds no report).
+    pub download_url: Option<String>,
     pub download_note: String,
     pub chart_json: String,
     pub echarts_url: String,
@@ -174,7 +176,8 @@ async fn wages_page(
                 cells: figures(m, &format!("child.{}.wage", row.unit_id), &row.tally.wage_arrears, false),
             })
             .collect(),
-        download_url: format!("/unit/{unit_id}/export.csv?from={first}&to={last}"),
+        download_url: (!state.node().summary_fed())
+            .then(|| format!("/unit/{unit_id}/export.csv?from={first}&to={last}")),
         download_note: tr_in!(m, "web-download-range", from = first.to_string(), to = last.to_string()),
         chart_json: chart_json(m, &by_month),
         echarts_url: assets::url("echarts.min.js"),
