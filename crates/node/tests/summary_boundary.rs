@@ -8,6 +8,9 @@
 //! districts' sums, and its distinct employers the distinct names across
 //! both districts' histories.
 //!
+//! The city forwards its own states to a province in turn, whose figures
+//! of the city and its districts are the city's own.
+//!
 //! Then resends and reordering: the states each district reads at two
 //! moments of the history, applied to a fresh store in a random order, with
 //! random duplicates and the older states interleaved, leave exactly what
@@ -351,26 +354,45 @@ fn ranges() -> Vec<(NaiveDate, NaiveDate)> {
     out
 }
 
-async fn network(backend: Backend) -> (Running, [Running; 2]) {
+/// A province above the city, fed the city's own states in turn.
+const PROVINCE_TREE: &str = "code,parent_code,tier,name\n\
+    41,,province,河南省\n\
+    4104,41,city,平顶山市\n\
+    410411,4104,district,湛河区\n\
+    410402,4104,district,新华区\n";
+
+/// A child node's forwarding: fast retries, and a short heartbeat (a node
+/// with nothing to send queues its day's keys on a heartbeat, so a silent
+/// district's expected counts travel up quickly).
+fn forwarder() -> ForwarderConfig {
+    ForwarderConfig { heartbeat: Duration::from_millis(200), ..fast() }
+}
+
+async fn network(backend: Backend) -> (Running, Running, [Running; 2]) {
     let start = first_day();
     let config = NodeConfig {
         child_nodes: ChildNodes::AllChildren,
         reporting_start: Some(start),
+        ..NodeConfig::new("41")
+    };
+    let province = Running::start(PROVINCE_TREE, "41", backend, config, None).await;
+    let config = NodeConfig {
+        parent: Some(province.url()),
+        forwarder: forwarder(),
+        child_nodes: ChildNodes::AllChildren,
+        reporting_start: Some(start),
         ..NodeConfig::new(CITY)
     };
-    let city = Running::start(CITY_TREE, "4104", backend, config, None).await;
+    let city = Running::start_own_tree(CITY_TREE, "4104", backend, config).await;
     let district = |unit: &'static str| NodeConfig {
         parent: Some(city.url()),
-        // A district with nothing to send queues its day's keys on a
-        // heartbeat: a short one, so a silent district's expected counts
-        // reach the city quickly.
-        forwarder: ForwarderConfig { heartbeat: Duration::from_millis(200), ..fast() },
+        forwarder: forwarder(),
         reporting_start: Some(start),
         ..NodeConfig::new(unit)
     };
     let zhanhe = Running::start_own_tree(ZHANHE, "410411", backend, district("410411")).await;
     let xinhua = Running::start_own_tree(XINHUA, "410402", backend, district("410402")).await;
-    (city, [zhanhe, xinhua])
+    (province, city, [zhanhe, xinhua])
 }
 
 /// Every (unit, day) state a district sends, read now under `version`.
@@ -435,7 +457,7 @@ impl XorShift {
 }
 
 async fn run_case(backend: Backend, ops: &[Op], seed: u64) {
-    let (mut city, districts) = network(backend).await;
+    let (mut province, mut city, districts) = network(backend).await;
     let mut history = History::default();
     let middle = ops.len() / 2;
     for (serial, op) in ops[..middle].iter().enumerate() {
@@ -457,7 +479,7 @@ async fn run_case(backend: Backend, ops: &[Op], seed: u64) {
     // forwarder's daily tick, `summary_ticked_through` in `node_meta`) and
     // delivered everything.
     common::poll(Duration::from_secs(60), || async {
-        for district in &districts {
+        for district in districts.iter().chain([&city]) {
             let store = district.node.as_ref().unwrap().store();
             let ticked = store.get_meta("summary_ticked_through").await.unwrap();
             if ticked != Some(today().to_string()) || store.outbox_stats().await.unwrap().depth > 0 {
@@ -529,6 +551,31 @@ async fn run_case(backend: Backend, ops: &[Op], seed: u64) {
         }
     }
 
+    // One tier up: the province's figures of the city and its districts
+    // are the city's own (the districts' townships lie below its depth).
+    for (from, to) in ranges() {
+        for u in [CITY, DISTRICTS[0], DISTRICTS[1]] {
+            let own = figures(&summary(&city, u, from, to).await);
+            let at_province = figures(&summary(&province, u, from, to).await);
+            if u == CITY {
+                assert_eq!(at_province, own, "{u} {from}..{to}: the province's figures are the city's own");
+            } else {
+                assert_eq!(
+                    (&at_province.0, &at_province.1),
+                    (&own.0, &own.1),
+                    "{u} {from}..{to}: the province's figures are the city's own"
+                );
+            }
+        }
+        let own = summary(&city, CITY, from, to).await;
+        let province_totals = summary(&province, "41", from, to).await;
+        assert_eq!(
+            (&province_totals.totals, &province_totals.cases),
+            (&own.totals, &own.cases),
+            "41 {from}..{to}: a province of one city"
+        );
+    }
+
     // Resends and reordering: a fresh store, in order, then shuffled with
     // duplicates and the older states interleaved.
     let live = held(&**city.node.as_ref().unwrap().store()).await;
@@ -568,7 +615,10 @@ async fn run_case(backend: Backend, ops: &[Op], seed: u64) {
     store.close().await;
     shuffled.cleanup().await;
 
-    city.halt().await;
+    for node in [&mut province, &mut city] {
+        node.halt().await;
+    }
+    province.db.cleanup().await;
     city.db.cleanup().await;
     for mut district in districts {
         district.halt().await;
