@@ -272,8 +272,8 @@ type Row = (String, Option<pb::Tally>, Option<pb::CaseFigures>);
 /// What must be equal at the city and at the district: figures, not
 /// freshness or when they were computed.
 fn figures(s: &pb::Summary) -> (Option<pb::Tally>, Option<pb::CaseFigures>, Vec<Row>) {
-    let rows = s.children.iter().map(|r| (r.unit_id.clone(), r.tally.clone(), r.cases.clone())).collect();
-    (s.totals.clone(), s.cases.clone(), rows)
+    let rows = s.children.iter().map(|r| (r.unit_id.clone(), r.tally.clone(), r.cases)).collect();
+    (s.totals.clone(), s.cases, rows)
 }
 
 /// A tally's additive figures (everything but distinct employers), in a
@@ -294,7 +294,7 @@ fn additive(tally: &pb::Tally) -> Vec<(String, i64)> {
     .collect();
     out.extend(tally.by_category.iter().map(|c| (format!("category {}", c.category), c.disputes)));
     out.extend(tally.by_outcome.iter().map(|o| (format!("outcome {}", o.outcome), o.disputes)));
-    let wage = tally.wage_arrears.clone().unwrap_or_default();
+    let wage = tally.wage_arrears.unwrap_or_default();
     out.extend(
         [
             ("wage disputes", wage.disputes),
@@ -517,14 +517,14 @@ async fn run_case(backend: Backend, ops: &[Op], seed: u64) {
         let (z, x) = (own_totals[0].totals.clone().unwrap(), own_totals[1].totals.clone().unwrap());
         assert_eq!(additive(&totals), sum(&additive(&z), &additive(&x)), "{CITY} {from}..{to}");
         assert_eq!(
-            totals.wage_arrears.clone().unwrap_or_default().employers,
+            totals.wage_arrears.unwrap_or_default().employers,
             history.distinct_employers(from, to),
             "{CITY} {from}..{to}: distinct employers across both districts"
         );
-        let cases = case_counts(&at_city.cases.clone().unwrap_or_default());
+        let cases = case_counts(&at_city.cases.unwrap_or_default());
         let (zc, xc) = (
-            case_counts(&own_totals[0].cases.clone().unwrap_or_default()),
-            case_counts(&own_totals[1].cases.clone().unwrap_or_default()),
+            case_counts(&own_totals[0].cases.unwrap_or_default()),
+            case_counts(&own_totals[1].cases.unwrap_or_default()),
         );
         let summed: Vec<i64> = zc.iter().zip(&xc).map(|(a, b)| a + b).collect();
         assert_eq!(cases, summed, "{CITY} {from}..{to}: case figures");
@@ -544,8 +544,8 @@ async fn run_case(backend: Backend, ops: &[Op], seed: u64) {
                 "{u}'s row {from}..{to}"
             );
             assert_eq!(
-                case_counts(&row.cases.clone().unwrap_or_default()),
-                case_counts(&own.cases.clone().unwrap_or_default()),
+                case_counts(&row.cases.unwrap_or_default()),
+                case_counts(&own.cases.unwrap_or_default()),
                 "{u}'s row cases {from}..{to}"
             );
         }
