@@ -40,7 +40,9 @@ pub trait SummaryStates: Send + Sync {
     /// its targets; of several states for one (unit, day) in a batch the
     /// newest counts. With `forward`, each applied state also queues its
     /// (unit, day) in the outbox (kind `summary`), for this node's own
-    /// summaries upward.
+    /// summaries upward: a fresh entry in place of one queued already
+    /// (which may be in flight with an older state, and cleared by its
+    /// answer).
     async fn apply_rollup_states(
         &self,
         states: &[StateWrite],

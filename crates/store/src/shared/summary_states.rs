@@ -205,10 +205,18 @@ where
                     .execute(&mut *tx)
                     .await?;
                     if forward {
+                        // One entry per (unit, day), always a fresh one: an
+                        // entry already queued may be in flight, its state
+                        // read before this one, and its answer would clear
+                        // it.
+                        sqlx::query("DELETE FROM outbox WHERE kind = 'summary' AND unit_id = $1 AND item_date = $2")
+                            .bind(state.unit_id.as_str())
+                            .bind(state.day)
+                            .execute(&mut *tx)
+                            .await?;
                         sqlx::query(
                             "INSERT INTO outbox (kind, unit_id, item_date, revision, accepted_at) \
-                             SELECT 'summary', $1, $2, 0, $3 WHERE NOT EXISTS (SELECT 1 FROM outbox \
-                             WHERE kind = 'summary' AND unit_id = $1 AND item_date = $2)",
+                             VALUES ('summary', $1, $2, 0, $3)",
                         )
                         .bind(state.unit_id.as_str())
                         .bind(state.day)
