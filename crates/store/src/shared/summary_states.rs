@@ -236,7 +236,7 @@ where
         let mut sums: HashMap<(String, NaiveDate, NaiveDate), i64> = HashMap::new();
         for ((from, to), units) in by_range {
             let sql = format!(
-                "SELECT unit_id, SUM(expected) FROM expected_days WHERE {} AND day >= $2 AND day <= $3 \
+                "SELECT unit_id, CAST(SUM(expected) AS BIGINT) FROM expected_days WHERE {} AND day >= $2 AND day <= $3 \
                  GROUP BY unit_id",
                 DB::in_list("unit_id", "$1")
             );
