@@ -1,5 +1,5 @@
 //! `fengqiao bench …`: benchmarks that print figures and assert nothing.
-//! One module per benchmark: [`ingest`](mod@ingest), [`network`], [`summary`], [`audit`],
+//! One module per benchmark: [`ingest`](mod@ingest), [`network`], [`national`], [`summary`], [`audit`],
 //! [`reconcile`], [`web`](mod@web), and [`all`], which runs the others at one size and prints
 //! the issue-16 table. Here: the subcommands, the backend flag they share,
 //! and [`say!`](say), the line printer that `bench all --json` sends to
@@ -8,6 +8,7 @@
 pub mod all;
 pub mod audit;
 pub mod ingest;
+pub mod national;
 pub mod network;
 pub mod reconcile;
 pub mod summary;
@@ -69,6 +70,9 @@ pub enum BenchCommand {
     /// The web dashboard's page renders at a district with a year of data,
     /// beside the gRPC call each page is built on.
     Web(web::WebArgs),
+    /// A national day over the summary uplink: 2,978 county clients into
+    /// province nodes and a national node, with a year of history.
+    National(national::NationalArgs),
     /// The issue-16 table: every benchmark above at a size that fits ten
     /// minutes, each figure beside its target and baseline.
     All(all::AllArgs),
@@ -82,6 +86,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Audit(args) => audit::audit(args).await,
         BenchCommand::Reconcile(args) => reconcile::reconcile(args).await,
         BenchCommand::Web(args) => web::web(args).await.map(drop),
+        BenchCommand::National(args) => national::national(args).await,
         BenchCommand::All(args) => all::all(args).await,
     }
 }
