@@ -319,7 +319,7 @@ fn township_state(
             *state.employers.entry(key.clone()).or_default() += 1;
         }
         if let Some(case) = &d.case {
-            state.cases.entry(CaseFigure::Registered).or_insert_with(BTreeSet::new).insert(case.clone());
+            state.cases.entry(CaseFigure::Registered).or_default().insert(case.clone());
         }
     }
     Ok(state)
@@ -775,7 +775,8 @@ async fn run(
     );
 
     // 4. Summaries at the national node with the year in it.
-    let week = fengqiao_core::time::IsoWeek::of(day - chrono::Duration::days(7)).to_string();
+    // The week holding the day: its days before it are history.
+    let week = fengqiao_core::time::IsoWeek::of(day).to_string();
     let (weekly_p50, weekly_p99) = crate::bench::summary::time_calls(args.samples, || {
         let mut client = summary.clone();
         let week = week.clone();
