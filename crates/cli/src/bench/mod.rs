@@ -1,5 +1,5 @@
 //! `fengqiao bench …`: benchmarks that print figures and assert nothing.
-//! One module per benchmark: [`ingest`](mod@ingest), [`network`], [`summary`], [`audit`],
+//! One module per benchmark: [`ingest`](mod@ingest), [`network`], [`national`], [`summary`], [`audit`],
 //! [`reconcile`], [`web`](mod@web), and [`all`], which runs the others at one size and prints
 //! the issue-16 table. Here: the subcommands, the backend flag they share,
 //! and [`say!`](say), the line printer that `bench all --json` sends to
@@ -8,6 +8,7 @@
 pub mod all;
 pub mod audit;
 pub mod ingest;
+pub mod national;
 pub mod network;
 pub mod reconcile;
 pub mod storage;
@@ -73,6 +74,9 @@ pub enum BenchCommand {
     /// Storage for years: PostgreSQL inserts with monthly partitions vs
     /// plain tables, bytes per report and per year, the retention purge.
     Storage(storage::StorageArgs),
+    /// A national day over the summary uplink: 2,978 county clients into
+    /// province nodes and a national node, with a year of history.
+    National(national::NationalArgs),
     /// The issue-16 table: every benchmark above at a size that fits ten
     /// minutes, each figure beside its target and baseline.
     All(all::AllArgs),
@@ -87,6 +91,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Reconcile(args) => reconcile::reconcile(args).await,
         BenchCommand::Web(args) => web::web(args).await.map(drop),
         BenchCommand::Storage(args) => storage::storage(args).await,
+        BenchCommand::National(args) => national::national(args).await,
         BenchCommand::All(args) => all::all(args).await,
     }
 }
