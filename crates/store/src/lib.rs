@@ -532,7 +532,7 @@ pub trait Store: Reconciliation + Weekly + Contacts + SummaryStates + Send + Syn
     /// correction reasons are replaced by [`retention::REMOVED_TEXT`] and the
     /// revision marked purged at `at`; structured fields, the content hash,
     /// rollups, the case ledger and revisions still in the outbox are left
-    /// alone. Runs in transactions of [`retention::PURGE_PAGE`] revisions,
+    /// alone. Runs in transactions of `retention::PURGE_PAGE` revisions,
     /// each appending `audit` when it purged any. Purging again purges
     /// nothing more.
     async fn purge_report_text(
