@@ -160,7 +160,27 @@ struct Inner {
     weekly: crate::weekly::Book,
     /// The departments of the units this node serves (see [`crate::departments`]).
     departments: std::sync::RwLock<Arc<fengqiao_core::department::Departments>>,
+    /// Above the summary boundary: summaries already read, by what they
+    /// were read for, with the generation of the states they were read
+    /// from (see [`Node::cached_summary`]).
+    summaries: Mutex<SummaryCache>,
 }
+
+/// Summaries read at a node fed states, valid while no state arrives.
+#[derive(Debug, Default)]
+struct SummaryCache {
+    /// Bumped by every commit of states (and of a new tree).
+    generation: u64,
+    entries: std::collections::HashMap<SummaryKey, fengqiao_core::read::Summary>,
+}
+
+/// What a summary was read for: the unit, the range, the week it names,
+/// and the two moments that depend on the clock (the last due day and the
+/// cases' as-of day), so a summary is never served past a cut-off.
+pub(crate) type SummaryKey = (String, NaiveDate, NaiveDate, Option<String>, NaiveDate, NaiveDate);
+
+/// Most summaries the cache holds; it starts afresh when full.
+const SUMMARY_CACHE_ENTRIES: usize = 512;
 
 impl Node {
     /// Prepares a node: restricts `tree` to the home unit's subtree, stores
@@ -241,6 +261,7 @@ impl Node {
                 readiness: readiness::Readiness::default(),
                 weekly,
                 departments: std::sync::RwLock::new(Arc::new(departments)),
+                summaries: Mutex::new(SummaryCache::default()),
             }),
         };
         if let Some(parent) = tree.get(&node.inner.config.home_unit).and_then(|u| u.parent.clone()) {
@@ -300,6 +321,7 @@ impl Node {
         ensure_digests(&*self.inner.store, &tree, &child_nodes).await?;
         *self.inner.view.write().unwrap_or_else(|p| p.into_inner()) =
             Arc::new(TreeView::new(tree, child_nodes, self.inner.config.reporting_start));
+        self.summaries_changed();
         self.publish_trees(by).await
     }
 
@@ -499,6 +521,51 @@ impl Node {
             nodes = nodes
         ))
         .into())
+    }
+
+    /// Above the summary boundary the figures change only when states
+    /// arrive (or the tree does), and a national node's summary reads every
+    /// case id and employer key of its range: a summary read once is kept
+    /// until the next commit of states. Below the boundary nothing is
+    /// cached (reports arrive all day).
+    pub(crate) fn cached_summary(&self, key: &SummaryKey) -> Option<fengqiao_core::read::Summary> {
+        if !self.summary_fed() {
+            return None;
+        }
+        self.inner.summaries.lock().unwrap_or_else(|p| p.into_inner()).entries.get(key).cloned()
+    }
+
+    /// Keeps a summary read at generation `generation` (see
+    /// [`Node::summary_generation`]), unless states arrived meanwhile.
+    pub(crate) fn keep_summary(
+        &self,
+        key: SummaryKey,
+        generation: u64,
+        summary: &fengqiao_core::read::Summary,
+    ) {
+        if !self.summary_fed() {
+            return;
+        }
+        let mut cache = self.inner.summaries.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.generation != generation {
+            return;
+        }
+        if cache.entries.len() >= SUMMARY_CACHE_ENTRIES {
+            cache.entries.clear();
+        }
+        cache.entries.insert(key, summary.clone());
+    }
+
+    /// The generation of the states summaries are read from.
+    pub(crate) fn summary_generation(&self) -> u64 {
+        self.inner.summaries.lock().unwrap_or_else(|p| p.into_inner()).generation
+    }
+
+    /// States (or a tree) were committed: every summary kept is stale.
+    pub(crate) fn summaries_changed(&self) {
+        let mut cache = self.inner.summaries.lock().unwrap_or_else(|p| p.into_inner());
+        cache.generation += 1;
+        cache.entries.clear();
     }
 
     /// The child node whose subtree holds `id`, if any.

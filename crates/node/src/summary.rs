@@ -197,9 +197,32 @@ impl Summaries {
         let unit = self.unit(unit_id, "unit_id")?;
         let now = self.node.clock().now();
         let through = to.min(self.last_due_day(now));
+        let cases_as_of = self.node.config().time.as_of(to, now);
+        let case_to = cases_as_of.last_day;
+        let key = (unit.id.to_string(), from, to, iso_week.map(|w| w.to_string()), through, case_to);
+        if let Some(summary) = self.node.cached_summary(&key) {
+            return Ok(summary);
+        }
+        let generation = self.node.summary_generation();
+        let summary = self.read_summary(&unit, from, to, iso_week, now, through, cases_as_of).await?;
+        self.node.keep_summary(key, generation, &summary);
+        Ok(summary)
+    }
+
+    /// [`Summaries::summary`] read from the store.
+    #[allow(clippy::too_many_arguments)]
+    async fn read_summary(
+        &self,
+        unit: &fengqiao_core::Unit,
+        from: NaiveDate,
+        to: NaiveDate,
+        iso_week: Option<IsoWeek>,
+        now: DateTime<Utc>,
+        through: NaiveDate,
+        cases_as_of: fengqiao_core::time::AsOf,
+    ) -> Result<Summary, NodeError> {
         let coverage = self.coverage();
         let tree = self.node.tree();
-        let cases_as_of = self.node.config().time.as_of(to, now);
         let case_to = cases_as_of.last_day;
         let case_children: Vec<UnitId> = if case_to < from {
             Vec::new()

@@ -240,8 +240,12 @@ impl Uplink {
         if !states.is_empty() {
             let writes: Vec<StateWrite> = states.iter().map(|(_, _, write)| write.clone()).collect();
             let forward = self.node.config().parent.is_some();
+            // Stale from here on, whether the commit succeeds or not.
+            self.node.summaries_changed();
             let outcomes =
-                self.node.store().apply_rollup_states(&writes, forward, self.node.clock().now()).await?;
+                self.node.store().apply_rollup_states(&writes, forward, self.node.clock().now()).await;
+            self.node.summaries_changed();
+            let outcomes = outcomes?;
             if forward {
                 self.node.committer().committed().notify_waiters();
             }

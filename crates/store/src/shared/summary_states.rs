@@ -26,6 +26,9 @@ fn figure(value: &str) -> Result<CaseFigure, StoreError> {
     CaseFigure::parse(value).ok_or_else(|| StoreError::Corrupt(format!("case figure {value:?}")))
 }
 
+/// Rows per multi-row upsert (SQLite allows 32,766 bound parameters).
+const ROWS_PER_STATEMENT: usize = 500;
+
 /// Sums of the deltas of a batch, per key, for one write.
 #[derive(Default)]
 struct Sums {
@@ -164,34 +167,51 @@ where
                     applied.push(i);
                 }
                 DB::write_rollups(&mut tx, &sums.rollups()).await?;
-                for ((unit, day), change) in &sums.expected {
-                    sqlx::query(
-                        "INSERT INTO expected_days (unit_id, day, expected) VALUES ($1, $2, $3) \
-                         ON CONFLICT (unit_id, day) DO UPDATE SET expected = expected_days.expected + excluded.expected",
-                    )
-                    .bind(&**unit)
-                    .bind(*day)
-                    .bind(*change)
-                    .execute(&mut *tx)
-                    .await?;
+                // Multi-row upserts: a province's state names hundreds of
+                // cases, each counted at every target.
+                let expected: Vec<_> = sums.expected.iter().filter(|(_, change)| **change != 0).collect();
+                for chunk in expected.chunks(ROWS_PER_STATEMENT) {
+                    let mut query =
+                        sqlx::QueryBuilder::<DB>::new("INSERT INTO expected_days (unit_id, day, expected) ");
+                    query.push_values(chunk, |mut row, ((unit, day), change)| {
+                        row.push_bind(unit.to_string()).push_bind(*day).push_bind(**change);
+                    });
+                    query.push(
+                        " ON CONFLICT (unit_id, day) DO UPDATE SET expected = expected_days.expected + excluded.expected",
+                    );
+                    query.build().execute(&mut *tx).await?;
                 }
-                for ((unit, day, figure, id), change) in &sums.cases {
-                    if *change == 0 {
-                        continue;
-                    }
-                    sqlx::query(
-                        "INSERT INTO case_key_days (unit_id, day, figure, case_id, n) VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (unit_id, day, figure, case_id) DO UPDATE SET n = case_key_days.n + excluded.n",
-                    )
-                    .bind(&**unit)
-                    .bind(*day)
-                    .bind(figure.name())
-                    .bind(id.as_str())
-                    .bind(*change)
-                    .execute(&mut *tx)
-                    .await?;
+                let cases: Vec<_> = sums.cases.iter().filter(|(_, change)| **change != 0).collect();
+                for chunk in cases.chunks(ROWS_PER_STATEMENT) {
+                    let mut query =
+                        sqlx::QueryBuilder::<DB>::new("INSERT INTO case_key_days (unit_id, day, figure, case_id, n) ");
+                    query.push_values(chunk, |mut row, ((unit, day, figure, id), change)| {
+                        row.push_bind(unit.to_string())
+                            .push_bind(*day)
+                            .push_bind(figure.name())
+                            .push_bind(id.clone())
+                            .push_bind(**change);
+                    });
+                    query.push(
+                        " ON CONFLICT (unit_id, day, figure, case_id) DO UPDATE SET n = case_key_days.n + excluded.n",
+                    );
+                    query.build().execute(&mut *tx).await?;
                 }
-                sqlx::query("DELETE FROM case_key_days WHERE n = 0").execute(&mut *tx).await?;
+                // Cases no state names any more, only where a count fell
+                // (a scan of the whole table per batch grew with history).
+                let fallen: BTreeSet<(&Arc<str>, NaiveDate)> = sums
+                    .cases
+                    .iter()
+                    .filter(|(_, change)| **change < 0)
+                    .map(|((unit, day, _, _), _)| (unit, *day))
+                    .collect();
+                for (unit, day) in fallen {
+                    sqlx::query("DELETE FROM case_key_days WHERE unit_id = $1 AND day = $2 AND n = 0")
+                        .bind(&**unit)
+                        .bind(day)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 for &i in &applied {
                     let state = &states[i].state;
                     sqlx::query(
