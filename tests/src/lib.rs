@@ -16,7 +16,7 @@
 //!   [`poll_until`] and [`TestNetwork::wait_for`] await a condition by polling.
 //! - [`TestNetwork::backup`] and [`TestNetwork::restore`] back a node's
 //!   database up and put it back as docs/OPERATIONS.md says (SQLite `VACUUM
-//!   INTO`, PostgreSQL `pg_dump -Fc` / `pg_restore --clean`); [`fengqiao`]
+//!   INTO`, PostgreSQL `pg_dump -Fc` / `pg_restore` into an empty schema); [`fengqiao`]
 //!   runs the command line.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -1217,7 +1217,7 @@ impl TestNetwork {
 
     /// Puts `backup` in place of the database of the node of `unit`, which
     /// must be down: SQLite — the file over the database, its `-wal` and
-    /// `-shm` deleted; PostgreSQL — `pg_restore --clean --if-exists`.
+    /// `-shm` deleted; PostgreSQL — the schema dropped, then `pg_restore`.
     pub async fn restore(&mut self, unit: &str, backup: &Backup) {
         assert!(!self.node(unit).is_running(), "stop the node of {unit} before restoring it");
         let db = self.db(unit);
@@ -1231,10 +1231,13 @@ impl TestNetwork {
                     }
                 }
             }
-            (None, Some(_)) => {
+            (None, Some(schema)) => {
+                // Into an empty schema: `pg_restore --clean` cannot drop a
+                // monthly partition's inherited primary key.
                 let url = fengqiao_store::testing::postgres_url();
-                tool("pg_restore", &["--clean", "--if-exists", "-d", &url, &backup.path.to_string_lossy()])
-                    .await;
+                let drop = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                tool("psql", &["-q", "-v", "ON_ERROR_STOP=1", "-d", &url, "-c", &drop]).await;
+                tool("pg_restore", &["-d", &url, &backup.path.to_string_lossy()]).await;
             }
             (None, None) => unreachable!("a test database is a file or a schema"),
         }
