@@ -295,8 +295,8 @@ where
         let ids: Vec<&str> = roots.iter().map(UnitId::as_str).collect();
         let sql = format!(
             "SELECT unit_id, figure, COUNT(DISTINCT case_id) FROM case_key_days \
-             WHERE {} AND n > 0 AND ((figure <> 'overdue' AND day >= $2 AND day <= $3) \
-             OR (figure = 'overdue' AND day = $3)) GROUP BY unit_id, figure",
+             WHERE {} AND day >= $2 AND day <= $3 AND (figure <> 'overdue' OR day = $3) AND n > 0 \
+             GROUP BY unit_id, figure",
             DB::in_list("unit_id", "$1")
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
