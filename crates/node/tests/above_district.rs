@@ -25,23 +25,10 @@ use fengqiao_proto::pb::{
 use fengqiao_store::Backend;
 use tonic::Code;
 
-const CITY_TREE: &str = "code,parent_code,tier,name\n\
-    4104,,city,平顶山市\n\
-    410411,4104,district,湛河区\n\
-    410411001,410411,township,马庄街道\n\
-    410411002,410411,township,南环路街道\n\
-    410402,4104,district,新华区\n\
-    410402001,410402,township,曙光街街道\n";
+const CITY_TREE: &str = fengqiao_store::testing::trees::CITY_TWO_DISTRICTS;
 
-const ZHANHE: &str = "code,parent_code,tier,name\n\
-    410411,,district,湛河区\n\
-    410411001,410411,township,马庄街道\n\
-    410411001001,410411001,community,电力社区\n\
-    410411001001001,410411001001,group,1号楼\n\
-    410411001001002,410411001001,group,2号楼\n\
-    410411002,410411,township,南环路街道\n\
-    410411002001,410411002,community,某村\n\
-    410411002001001,410411002001,group,第一村民组\n";
+/// Zhanhe with two townships, a community and groups under each.
+const ZHANHE: &str = fengqiao_store::testing::trees::CONFORMANCE;
 
 const XINHUA: &str = "code,parent_code,tier,name\n\
     410402,,district,新华区\n\

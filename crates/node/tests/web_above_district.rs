@@ -32,15 +32,8 @@ const CITY_TREE: &str = "code,parent_code,tier,name\n\
     410411001,410411,township,马庄街道\n\
     410411002,410411,township,南环路街道\n";
 
-const ZHANHE: &str = "code,parent_code,tier,name\n\
-    410411,,district,湛河区\n\
-    410411001,410411,township,马庄街道\n\
-    410411001001,410411001,community,电力社区\n\
-    410411001001001,410411001001,group,1号楼\n\
-    410411001001002,410411001001,group,2号楼\n\
-    410411002,410411,township,南环路街道\n\
-    410411002001,410411002,community,某村\n\
-    410411002001001,410411002001,group,第一村民组\n";
+/// Zhanhe with two townships, a community and groups under each.
+const ZHANHE: &str = fengqiao_store::testing::trees::CONFORMANCE;
 
 /// Text that must never reach the city.
 const SECRET_SUMMARY: &str = "绝密纠纷摘要-李四欠薪";

@@ -799,7 +799,9 @@ async fn run(
         for _ in 0..cold_samples {
             push(&mut UplinkServiceClient::new(national_channel.clone()), replay.clone()).await?;
             let started = Instant::now();
-            summary.weekly_summary(WeeklySummaryRequest { unit_id: NATION.into(), iso_week: week.clone() }).await?;
+            summary
+                .weekly_summary(WeeklySummaryRequest { unit_id: NATION.into(), iso_week: week.clone() })
+                .await?;
             cold.push(started.elapsed().as_secs_f64() * 1000.0);
         }
     }

@@ -67,3 +67,15 @@ pub fn one_community(groups: usize) -> String {
     }
     csv
 }
+
+/// Above the summary boundary: city 4104 平顶山市 → districts 410411 湛河区
+/// (townships 410411001 马庄街道, 410411002 南环路街道, as in
+/// [`CONFORMANCE`]) and 410402 新华区 (township 410402001 曙光街街道), down
+/// to the townships: what a city node holds.
+pub const CITY_TWO_DISTRICTS: &str = "code,parent_code,tier,name\n\
+    4104,,city,平顶山市\n\
+    410411,4104,district,湛河区\n\
+    410411001,410411,township,马庄街道\n\
+    410411002,410411,township,南环路街道\n\
+    410402,4104,district,新华区\n\
+    410402001,410402,township,曙光街街道\n";
