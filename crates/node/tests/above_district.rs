@@ -10,7 +10,7 @@ mod common;
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use common::{Running, expect_code, fast};
+use common::{Running, expect_code, fast, figures, period_summary as summary};
 use fengqiao_core::TimePolicy;
 use fengqiao_node::{ChildNodes, NodeConfig};
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
@@ -30,13 +30,7 @@ const CITY_TREE: &str = fengqiao_store::testing::trees::CITY_TWO_DISTRICTS;
 /// Zhanhe with two townships, a community and groups under each.
 const ZHANHE: &str = fengqiao_store::testing::trees::CONFORMANCE;
 
-const XINHUA: &str = "code,parent_code,tier,name\n\
-    410402,,district,新华区\n\
-    410402001,410402,township,曙光街街道\n\
-    410402001001,410402001,community,某社区\n\
-    410402001001001,410402001001,group,1号楼\n\
-    410402001001002,410402001001,group,2号楼\n\
-    410402001001003,410402001001,group,3号楼\n";
+const XINHUA: &str = fengqiao_store::testing::trees::XINHUA;
 
 /// Text that must never leave a district.
 const SECRET_SUMMARY: &str = "绝密纠纷摘要-张三欠薪";
@@ -78,29 +72,6 @@ async fn submit(node: &Running, unit: &str, date: NaiveDate, revision: u32, disp
         .submit_daily_report(pb::SubmitDailyReportRequest { report: Some(report) })
         .await
         .unwrap_or_else(|status| panic!("{unit}@{date} r{revision} refused: {status}"));
-}
-
-async fn summary(node: &Running, unit: &str, from: NaiveDate, to: NaiveDate) -> pb::Summary {
-    SummaryServiceClient::new(node.channel())
-        .period_summary(PeriodSummaryRequest {
-            unit_id: unit.into(),
-            from_date: from.to_string(),
-            to_date: to.to_string(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .summary
-        .unwrap()
-}
-
-/// What must be equal at the city and at the district: figures, not
-/// freshness or when they were computed.
-type Row = (String, Option<pb::Tally>, Option<pb::CaseFigures>);
-
-fn figures(s: &pb::Summary) -> (Option<pb::Tally>, Option<pb::CaseFigures>, Vec<Row>) {
-    let rows = s.children.iter().map(|r| (r.unit_id.clone(), r.tally.clone(), r.cases)).collect();
-    (s.totals.clone(), s.cases, rows)
 }
 
 async fn network(backend: Backend) -> (Running, Running, Running) {

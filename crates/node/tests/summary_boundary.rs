@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Utc};
-use common::{Running, fast};
+use common::{Running, fast, figures, period_summary as summary};
 use fengqiao_core::summary_state::RollupState;
 use fengqiao_core::{TimePolicy, UnitId};
 use fengqiao_node::summary_uplink::{all_state_units, read_states};
@@ -30,10 +30,9 @@ use fengqiao_node::{ChildNodes, ForwarderConfig, NodeConfig};
 use fengqiao_proto::pb::act_on_case_request::{self as act, Action};
 use fengqiao_proto::pb::case_service_client::CaseServiceClient;
 use fengqiao_proto::pb::reporting_service_client::ReportingServiceClient;
-use fengqiao_proto::pb::summary_service_client::SummaryServiceClient;
 use fengqiao_proto::pb::{
     self, ActOnCaseRequest, CaseChannel, CaseIntake, DisputeCategory as Cat, DisputeOutcome as Out,
-    PeriodSummaryRequest, RegisterCaseRequest, Satisfaction,
+    RegisterCaseRequest, Satisfaction,
 };
 use fengqiao_store::testing::TestDb;
 use fengqiao_store::{Backend, Period, StateWrite, Store};
@@ -45,13 +44,7 @@ const CITY_TREE: &str = fengqiao_store::testing::trees::CITY_TWO_DISTRICTS;
 /// Zhanhe with two townships, a community and groups under each.
 const ZHANHE: &str = fengqiao_store::testing::trees::CONFORMANCE;
 
-const XINHUA: &str = "code,parent_code,tier,name\n\
-    410402,,district,新华区\n\
-    410402001,410402,township,曙光街街道\n\
-    410402001001,410402001,community,某社区\n\
-    410402001001001,410402001001,group,1号楼\n\
-    410402001001002,410402001001,group,2号楼\n\
-    410402001001003,410402001001,group,3号楼\n";
+const XINHUA: &str = fengqiao_store::testing::trees::XINHUA;
 
 const CITY: &str = "4104";
 const DISTRICTS: [&str; 2] = ["410411", "410402"];
@@ -238,29 +231,6 @@ async fn apply(districts: &[Running; 2], history: &mut History, op: &Op, serial:
             }
         }
     }
-}
-
-async fn summary(node: &Running, unit: &str, from: NaiveDate, to: NaiveDate) -> pb::Summary {
-    SummaryServiceClient::new(node.channel())
-        .period_summary(PeriodSummaryRequest {
-            unit_id: unit.into(),
-            from_date: from.to_string(),
-            to_date: to.to_string(),
-        })
-        .await
-        .unwrap_or_else(|status| panic!("{unit} {from}..{to} at {}: {status}", node.unit))
-        .into_inner()
-        .summary
-        .unwrap()
-}
-
-type Row = (String, Option<pb::Tally>, Option<pb::CaseFigures>);
-
-/// What must be equal at the city and at the district: figures, not
-/// freshness or when they were computed.
-fn figures(s: &pb::Summary) -> (Option<pb::Tally>, Option<pb::CaseFigures>, Vec<Row>) {
-    let rows = s.children.iter().map(|r| (r.unit_id.clone(), r.tally.clone(), r.cases)).collect();
-    (s.totals.clone(), s.cases, rows)
 }
 
 /// A tally's additive figures (everything but distinct employers), in a

@@ -381,6 +381,20 @@ fn pushes(sender: &str, states: &[RollupState]) -> Vec<PushBatchRequest> {
         .collect()
 }
 
+/// Pushes `requests`, `in_flight` at a time, each on its own client of
+/// `channel`; the first failure fails them all.
+async fn push_all(channel: &Channel, requests: Vec<PushBatchRequest>, in_flight: usize) -> Result<()> {
+    let results: Vec<Result<()>> = futures::stream::iter(requests)
+        .map(|request| {
+            let mut client = UplinkServiceClient::new(channel.clone());
+            async move { push(&mut client, request).await }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
 async fn push(client: &mut UplinkServiceClient<Channel>, request: PushBatchRequest) -> Result<()> {
     let response = loop {
         match client.push_batch(request.clone()).await {
@@ -631,15 +645,7 @@ async fn run(
             .flatten()
             .collect();
         history_bytes += requests.iter().map(|r| r.encoded_len()).sum::<usize>();
-        let results: Vec<Result<()>> = futures::stream::iter(requests)
-            .map(|request| {
-                let mut client = UplinkServiceClient::new(national_channel.clone());
-                async move { push(&mut client, request).await }
-            })
-            .buffer_unordered(4)
-            .collect()
-            .await;
-        results.into_iter().collect::<Result<()>>()?;
+        push_all(&national_channel, requests, 4).await?;
     }
     let history_time = history_started.elapsed().as_secs_f64();
     if args.days > 0 {
@@ -704,15 +710,7 @@ async fn run(
         if let Some(first) = simulated.first() {
             replay = Some(first.clone());
         }
-        let results: Vec<Result<()>> = futures::stream::iter(simulated)
-            .map(|request| {
-                let mut client = UplinkServiceClient::new(national_channel.clone());
-                async move { push(&mut client, request).await }
-            })
-            .buffer_unordered(4)
-            .collect()
-            .await;
-        results.into_iter().collect::<Result<()>>()?;
+        push_all(&national_channel, simulated, 4).await?;
     }
     let pushing = last_push_done.duration_since(day_started).as_secs_f64();
     say!(

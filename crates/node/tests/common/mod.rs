@@ -224,3 +224,36 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// `PeriodSummary` of `unit` over `[from, to]` at `node`; panics naming
+/// the call when refused.
+pub async fn period_summary(
+    node: &Running,
+    unit: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> fengqiao_proto::pb::Summary {
+    fengqiao_proto::pb::summary_service_client::SummaryServiceClient::new(node.channel())
+        .period_summary(fengqiao_proto::pb::PeriodSummaryRequest {
+            unit_id: unit.into(),
+            from_date: from.to_string(),
+            to_date: to.to_string(),
+        })
+        .await
+        .unwrap_or_else(|status| panic!("{unit} {from}..{to} at {}: {status}", node.unit))
+        .into_inner()
+        .summary
+        .unwrap()
+}
+
+/// A scorecard row's figures: unit, tally, case figures.
+pub type Row = (String, Option<fengqiao_proto::pb::Tally>, Option<fengqiao_proto::pb::CaseFigures>);
+
+/// What must be equal at the city and at the district: figures, not
+/// freshness or when they were computed.
+pub fn figures(
+    s: &fengqiao_proto::pb::Summary,
+) -> (Option<fengqiao_proto::pb::Tally>, Option<fengqiao_proto::pb::CaseFigures>, Vec<Row>) {
+    let rows = s.children.iter().map(|r| (r.unit_id.clone(), r.tally.clone(), r.cases)).collect();
+    (s.totals.clone(), s.cases, rows)
+}

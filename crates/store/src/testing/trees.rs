@@ -79,3 +79,14 @@ pub const CITY_TWO_DISTRICTS: &str = "code,parent_code,tier,name\n\
     410411002,410411,township,南环路街道\n\
     410402,4104,district,新华区\n\
     410402001,410402,township,曙光街街道\n";
+
+/// District 410402 新华区 → township 410402001 曙光街街道 → community
+/// 410402001001 某社区 → groups 1号楼, 2号楼, 3号楼: the second district
+/// under [`CITY_TWO_DISTRICTS`].
+pub const XINHUA: &str = "code,parent_code,tier,name\n\
+    410402,,district,新华区\n\
+    410402001,410402,township,曙光街街道\n\
+    410402001001,410402001,community,某社区\n\
+    410402001001001,410402001001,group,1号楼\n\
+    410402001001002,410402001001,group,2号楼\n\
+    410402001001003,410402001001,group,3号楼\n";
